@@ -1,0 +1,60 @@
+"""Gateway configuration: environment variables with the KILN_ prefix, overridable by CLI flags."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class KilnConfig(BaseSettings):
+    """Everything the gateway needs; every field can be set as KILN_<FIELD> in the environment."""
+
+    model_config = SettingsConfigDict(env_prefix="KILN_", extra="forbid", validate_assignment=True)
+
+    host: str = Field("127.0.0.1", description="Address the gRPC server binds to.")
+    port: int = Field(50051, ge=0, le=65535, description="gRPC port; 0 picks a free one.")
+    data_dir: Path = Field(Path(".kiln"), description="Embedded Redis, scratch space and default artifacts.")
+    redis_url: str | None = Field(None, description="External Redis; unset starts a private one under data_dir.")
+    redis_prefix: str = Field(
+        "kiln", pattern=r"^[a-z0-9_-]{1,32}$", description="Key prefix, so deployments can share a Redis."
+    )
+    ray_address: str | None = Field(None, description="Existing Ray cluster; unset starts a local instance.")
+    ray_num_cpus: int | None = Field(
+        None, ge=1, description="Logical CPUs of the local Ray instance (default: the machine's)."
+    )
+    artifact_url: str | None = Field(
+        None, description="Artifact store root (path or fsspec URL); default data_dir/artifacts."
+    )
+    metrics_port: int | None = Field(None, ge=0, le=65535, description="Prometheus port; unset disables it.")
+    max_upload_bytes: int = Field(256 * 1024 * 1024, ge=1, description="Largest dataset upload accepted.")
+    max_concurrent_jobs: int = Field(4, ge=1, description="Jobs this gateway runs on Ray at once.")
+    default_max_retries: int = Field(2, ge=0, le=10, description="Retries of a job whose worker died.")
+    cancel_grace_s: float = Field(5.0, ge=0, description="Seconds a cancelled worker gets before it is killed.")
+    shutdown_grace_s: float = Field(5.0, ge=0, description="Seconds in-flight RPCs get on shutdown.")
+    log_level: str = Field("INFO", description="Python logging level.")
+    log_json: bool = Field(True, description="One JSON object per log line.")
+
+    @field_validator("log_level")
+    @classmethod
+    def _level(cls, v: str) -> str:
+        v = v.upper()
+        if v not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+            raise ValueError(f"log_level must be DEBUG, INFO, WARNING or ERROR, got {v!r}")
+        return v
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url(cls, v: str | None) -> str | None:
+        if v and not v.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError(f"redis_url must start with redis://, rediss:// or unix://, got {v!r}")
+        return v or None
+
+    @property
+    def artifact_root(self) -> str:
+        return self.artifact_url or str((self.data_dir / "artifacts").resolve())
+
+    @property
+    def scratch_dir(self) -> Path:
+        return (self.data_dir / "scratch").resolve()

@@ -1,0 +1,201 @@
+"""CreateJob's conversion boundary: a Job proto in, a validated, self-contained JobSpec out.
+
+All checks on a job's request live here so the servicer stays thin: shape and range errors
+become one INVALID_ARGUMENT with a field violation per bad field; references to datasets or
+models the tenant does not have become NOT_FOUND.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from kiln.v1 import datasets_pb2, jobs_pb2
+from server import names
+from server.errors import FieldViolation, InvalidArgument, NotFound, Unimplemented
+from server.store.datasets import DatasetStore
+from server.store.models import ModelStore
+from trainer.errors import ConfigError
+from trainer.models.registry import BUILTIN_MODELS, looks_like_model_dir
+
+MAX_WORKERS, MAX_GPUS, MAX_CPUS, MAX_RETRIES = 64, 8, 64, 10
+
+# Trainer config field -> where it lives in the CreateJobRequest, for field violations.
+_FIELD_PATHS = {
+    "learning_rate": "job.hyperparameters.learning_rate",
+    "epochs": "job.hyperparameters.epochs",
+    "max_steps": "job.hyperparameters.max_steps",
+    "batch_size": "job.hyperparameters.batch_size",
+    "grad_accum_steps": "job.hyperparameters.grad_accum_steps",
+    "warmup_steps": "job.hyperparameters.warmup_steps",
+    "weight_decay": "job.hyperparameters.weight_decay",
+    "max_grad_norm": "job.hyperparameters.max_grad_norm",
+    "max_seq_len": "job.hyperparameters.max_seq_len",
+    "seed": "job.hyperparameters.seed",
+    "precision": "job.hyperparameters.precision",
+    "val_fraction": "job.hyperparameters.validation_fraction",
+    "eval_every": "job.hyperparameters.eval_every",
+    "early_stopping_patience": "job.hyperparameters.early_stopping_patience",
+    "checkpoint_every": "job.hyperparameters.checkpoint_every",
+    "log_every": "job.hyperparameters.log_every",
+    "tuning": "job.sft.tuning",
+    "lora_r": "job.sft.lora.rank",
+    "lora_alpha": "job.sft.lora.alpha",
+    "lora_dropout": "job.sft.lora.dropout",
+    "lora_target_modules": "job.sft.lora.target_modules",
+    "packing": "job.sft.packing",
+    "base_model": "job.base_model",
+}
+
+# Hyperparameters proto field -> trainer config key (only where the names differ).
+_HP_RENAMES = {"validation_fraction": "val_fraction"}
+_PRECISION = {jobs_pb2.PRECISION_FP32: "fp32", jobs_pb2.PRECISION_BF16: "bf16", jobs_pb2.PRECISION_AUTO: "auto"}
+
+
+@dataclass
+class JobSpec:
+    """Everything a worker needs to run the job, in plain values (stored as JSON in Redis)."""
+
+    method: str
+    display_name: str
+    base_model: dict  # {"kind": "builtin"|"model"|"path", ...}
+    training_dataset: str  # dataset id
+    validation_dataset: str | None
+    config: dict  # trainer config (minus base model and data paths)
+    resources: dict = field(default_factory=lambda: {"gpus": 0, "cpus": 1, "workers": 1})
+    max_retries: int = 2
+    labels: dict = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def _hyperparameters(hp: jobs_pb2.Hyperparameters) -> dict:
+    out: dict = {}
+    for fd in hp.DESCRIPTOR.fields:
+        if fd.name == "precision":
+            continue
+        if hp.HasField(fd.name):
+            out[_HP_RENAMES.get(fd.name, fd.name)] = getattr(hp, fd.name)
+    if hp.precision:
+        out["precision"] = _PRECISION[hp.precision]
+    return out
+
+
+def _sft_options(sft: jobs_pb2.SftConfig) -> dict:
+    out: dict = {"tuning": "lora" if sft.tuning == jobs_pb2.TUNING_LORA else "full"}
+    lora = sft.lora
+    if lora.HasField("rank"):
+        out["lora_r"] = lora.rank
+    if lora.HasField("alpha"):
+        out["lora_alpha"] = lora.alpha
+    if lora.HasField("dropout"):
+        out["lora_dropout"] = lora.dropout
+    if lora.target_modules:
+        out["lora_target_modules"] = list(lora.target_modules)
+    if sft.HasField("packing"):
+        out["packing"] = sft.packing
+    return out
+
+
+def validate_sft_config(options: dict) -> dict:
+    """Runs the trainer's own SFTConfig validation; returns the normalised config dict."""
+    from trainer.algorithms.sft import SFTConfig  # deferred: pulls in the trainer package
+
+    try:
+        cfg = SFTConfig.from_dict({"base_model": "kiln-gpt-tiny", "train_path": "<dataset>", **options})
+    except ConfigError as exc:
+        path = _FIELD_PATHS.get(exc.field, f"job.{exc.field}")
+        raise InvalidArgument.field(path, exc.message) from exc
+    out = cfg.to_dict()
+    for k in ("base_model", "train_path", "val_path"):
+        out.pop(k, None)
+    return out
+
+
+def _shape_violations(job: jobs_pb2.Job) -> list[FieldViolation]:
+    v: list[FieldViolation] = []
+    if len(job.display_name) > 200:
+        v.append(FieldViolation("job.display_name", f"at most 200 characters, got {len(job.display_name)}"))
+    if job.method == jobs_pb2.JOB_METHOD_UNSPECIFIED:
+        v.append(FieldViolation("job.method", "required"))
+    if not job.base_model:
+        v.append(FieldViolation("job.base_model", "required"))
+    if not job.training_dataset:
+        v.append(FieldViolation("job.training_dataset", "required"))
+    r = job.resources
+    if r.workers > MAX_WORKERS:
+        v.append(FieldViolation("job.resources.workers", f"at most {MAX_WORKERS}, got {r.workers}"))
+    if r.gpus > MAX_GPUS:
+        v.append(FieldViolation("job.resources.gpus", f"at most {MAX_GPUS}, got {r.gpus}"))
+    if r.cpus > MAX_CPUS:
+        v.append(FieldViolation("job.resources.cpus", f"at most {MAX_CPUS}, got {r.cpus}"))
+    if job.HasField("max_retries") and job.max_retries > MAX_RETRIES:
+        v.append(FieldViolation("job.max_retries", f"at most {MAX_RETRIES}, got {job.max_retries}"))
+    for k in job.labels:
+        if not k or len(k) > 63:
+            v.append(FieldViolation("job.labels", f"label keys must be 1-63 characters, got {k!r}"))
+    return v
+
+
+async def build_job_spec(
+    job: jobs_pb2.Job, tenant: str, datasets: DatasetStore, models: ModelStore, default_retries: int
+) -> JobSpec:
+    violations = _shape_violations(job)
+    which = job.WhichOneof("method_config")
+    if job.method == jobs_pb2.JOB_METHOD_SFT and which not in (None, "sft"):
+        violations.append(FieldViolation(f"job.{which}", "does not match method JOB_METHOD_SFT (use job.sft)"))
+    if violations:
+        raise InvalidArgument(violations)
+    if job.method != jobs_pb2.JOB_METHOD_SFT:
+        raise Unimplemented(f"{jobs_pb2.JobMethod.Name(job.method)} jobs are not available yet; SFT is")
+
+    config = validate_sft_config({**_hyperparameters(job.hyperparameters), **_sft_options(job.sft)})
+    train_id = await _dataset(tenant, job.training_dataset, "job.training_dataset", datasets)
+    val_id = (await _dataset(tenant, job.validation_dataset, "job.validation_dataset", datasets)
+              if job.validation_dataset else None)
+    base = await _base_model(tenant, job.base_model, models)
+    workers = max(1, job.resources.workers)
+    return JobSpec(
+        method="sft",
+        display_name=job.display_name or f"sft {job.base_model}",
+        base_model=base,
+        training_dataset=train_id,
+        validation_dataset=val_id,
+        config=config,
+        resources={"gpus": job.resources.gpus, "cpus": job.resources.cpus or 1, "workers": workers},
+        max_retries=job.max_retries if job.HasField("max_retries") else default_retries,
+        labels=dict(job.labels),
+    )
+
+
+async def _dataset(tenant: str, name: str, field_path: str, datasets: DatasetStore) -> str:
+    dataset_id = names.parse(name, "datasets", field_path)
+    record = await datasets.get(tenant, dataset_id)
+    if record is None:
+        raise NotFound("dataset", name)
+    if record["format"] != "sft":
+        fmt = datasets_pb2.DatasetFormat.Name(int(record["format_enum"]))
+        raise InvalidArgument.field(field_path, f"SFT needs a DATASET_FORMAT_SFT dataset, {name} is {fmt}")
+    return dataset_id
+
+
+async def _base_model(tenant: str, spec: str, models: ModelStore) -> dict:
+    if spec in BUILTIN_MODELS:
+        return {"kind": "builtin", "name": spec}
+    if spec.startswith("models/"):
+        model_id = names.parse(spec, "models", "job.base_model")
+        record = await models.get(tenant, model_id)
+        if record is None:
+            raise NotFound("model", spec)
+        return {"kind": "model", "id": model_id, "rel": record["artifact_rel"]}
+    if os.path.isabs(spec):
+        if not looks_like_model_dir(Path(spec)):
+            raise NotFound("model", spec, f"no Hugging Face model directory (config.json + weights) at {spec}")
+        return {"kind": "path", "path": spec}
+    raise NotFound(
+        "model", spec,
+        f"unknown base model {spec!r}: use a built-in ({', '.join(sorted(BUILTIN_MODELS))}), "
+        "'models/<id>', or an absolute path to a local model directory",
+    )

@@ -1,0 +1,260 @@
+"""The gateway side of jobs: take queued jobs, run each attempt as a Ray actor, watch it.
+
+Redis is the source of truth; this loop only moves jobs along and notices deaths:
+- dispatch: pop "tenant/id" from the queue, claim it (QUEUED -> RUNNING, attempt + 1, atomic,
+  so two gateways never run the same job), start a detached actor sized by the job's resources;
+- monitor: await the attempt; if its actor dies, RETRYING -> QUEUED (resuming from the last
+  checkpoint) while retries remain, else FAILED; kill the actor of a cancelled job after a grace
+  period if it has not stopped by itself;
+- reconcile (at start and periodically): re-queue QUEUED jobs missing from the queue, and adopt
+  RUNNING jobs whose gateway is gone (keep watching a live actor, retry a dead one).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+import uuid
+
+from server import metrics
+from server.config import KilnConfig
+from server.scheduler.context import JobHandle
+from server.store.jobs import JobStore
+from server.store.scripts import FINAL_STATES
+
+log = logging.getLogger("kiln.scheduler")
+
+_HEARTBEAT_S = 3
+_HEARTBEAT_TTL_S = 10
+_RECONCILE_S = 5
+_POLL_S = 0.5
+RAY_NAMESPACE = "kiln"
+
+
+def init_ray(config: KilnConfig) -> None:
+    """Connect to KILN_RAY_ADDRESS, or start a local instance (idempotent within a process)."""
+    import ray
+
+    if ray.is_initialized():
+        return
+    kwargs: dict = {"namespace": RAY_NAMESPACE, "log_to_driver": False, "include_dashboard": False}
+    if config.ray_address:
+        kwargs["address"] = config.ray_address
+    elif config.ray_num_cpus:
+        kwargs["num_cpus"] = config.ray_num_cpus
+    ray.init(**kwargs)
+    log.info("ray ready", extra={"resources": ray.cluster_resources()})
+
+
+def actor_name(job_id: str, attempt: int) -> str:
+    return f"kiln-job-{job_id}-{attempt}"
+
+
+class Scheduler:
+    def __init__(self, config: KilnConfig, jobs: JobStore, redis_url: str):
+        self.config = config
+        self.jobs = jobs
+        self.redis_url = redis_url
+        self.instance = uuid.uuid4().hex[:12]
+        self._tasks: set[asyncio.Task] = set()
+        self._running: dict[str, asyncio.Task] = {}  # "tenant/id" -> monitor task
+        self._stopping = asyncio.Event()
+
+    async def start(self) -> None:
+        await asyncio.to_thread(init_ray, self.config)
+        await self._heartbeat()
+        await self.reconcile()
+        for coro in (self._dispatch_loop(), self._heartbeat_loop(), self._reconcile_loop()):
+            self._spawn(coro)
+
+    async def stop(self) -> None:
+        """Stops dispatching; running attempts keep going and are adopted by the next gateway."""
+        self._stopping.set()
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self.jobs.redis.delete(self.jobs.keys.gateway(self.instance))
+
+    def _spawn(self, coro) -> asyncio.Task:
+        task = asyncio.create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    # -- loops ---------------------------------------------------------------------------------
+    async def _heartbeat(self) -> None:
+        await self.jobs.redis.set(self.jobs.keys.gateway(self.instance), str(time.time()), ex=_HEARTBEAT_TTL_S)
+
+    async def _heartbeat_loop(self) -> None:
+        while True:
+            await asyncio.sleep(_HEARTBEAT_S)
+            await self._heartbeat()
+
+    async def _reconcile_loop(self) -> None:
+        while True:
+            await asyncio.sleep(_RECONCILE_S)
+            try:
+                await self.reconcile()
+            except Exception:
+                log.exception("reconcile failed")
+
+    async def _dispatch_loop(self) -> None:
+        while True:
+            if len(self._running) >= self.config.max_concurrent_jobs:
+                await asyncio.sleep(_POLL_S)
+                continue
+            item = await self.jobs.pop_queued(timeout_s=1)
+            if item is None:
+                continue
+            tenant, job_id = item
+            ok, state, attempt = await self.jobs.transition(
+                tenant, job_id, ("QUEUED",), "RUNNING", reason="submitted to ray", bump_attempt=True,
+                fields={"owner": self.instance},
+            )
+            if not ok:
+                continue  # cancelled while queued, or a duplicate queue entry
+            self._track(tenant, job_id, self._run_attempt(tenant, job_id, attempt))
+
+    def _track(self, tenant: str, job_id: str, coro) -> None:
+        key = f"{tenant}/{job_id}"
+        task = self._spawn(coro)
+        self._running[key] = task
+        metrics.JOBS_RUNNING.set(len(self._running))
+
+        def done(_t: asyncio.Task) -> None:
+            self._running.pop(key, None)
+            metrics.JOBS_RUNNING.set(len(self._running))
+
+        task.add_done_callback(done)
+
+    # -- one attempt ---------------------------------------------------------------------------
+    async def _run_attempt(self, tenant: str, job_id: str, attempt: int) -> None:
+        import ray
+
+        from server.scheduler.runner import JobRunner
+
+        record = await self.jobs.get(tenant, job_id)
+        spec = json.loads(record["payload"])
+        res = spec["resources"]
+        handle = JobHandle(tenant=tenant, job_id=job_id, attempt=attempt, redis_url=self.redis_url,
+                           prefix=self.jobs.keys.prefix, artifact_root=self.config.artifact_root,
+                           scratch_dir=str(self.config.scratch_dir))
+        rels = await self._dataset_rels(tenant, spec)
+        # With several workers, Ray Train's own worker actors hold the CPUs/GPUs; the runner only
+        # coordinates, so it asks for none (else it would starve the workers it waits for).
+        dp = res["workers"] > 1
+        options = dict(name=actor_name(job_id, attempt), namespace=RAY_NAMESPACE, lifetime="detached",
+                       max_restarts=0, max_concurrency=2, num_cpus=0 if dp else res["cpus"],
+                       num_gpus=0 if dp else res["gpus"])
+        try:
+            actor = ray.remote(JobRunner).options(**options).remote(handle, spec, rels)
+        except ValueError as exc:  # an actor of that name exists: another gateway raced us
+            log.warning("actor exists", extra={"job": job_id, "error": str(exc)})
+            return
+        metrics.JOBS_STARTED.labels(spec["method"]).inc()
+        log.info("job attempt started", extra={"job": job_id, "tenant": tenant, "attempt": attempt})
+        await self._monitor(tenant, job_id, attempt, actor, actor.run.remote())
+
+    async def _dataset_rels(self, tenant: str, spec: dict) -> dict:
+        out = {}
+        for role, dataset_id in (("train", spec["training_dataset"]), ("val", spec.get("validation_dataset"))):
+            if dataset_id:
+                ds = await self.jobs.redis.hget(self.jobs.keys.dataset(tenant, dataset_id), "artifact_rel")
+                out[role] = ds.decode() if ds else None
+        return out
+
+    async def _monitor(self, tenant: str, job_id: str, attempt: int, actor, run_ref=None) -> None:
+        """Waits for the attempt to end; handles death and overdue cancellation."""
+        import ray
+        from ray.exceptions import RayActorError
+
+        ref = asyncio.ensure_future(run_ref) if run_ref is not None else None
+        cancelled_at: float | None = None
+        last_ping = time.monotonic()
+        try:
+            while True:
+                if ref is not None:
+                    done, _ = await asyncio.wait({ref}, timeout=_POLL_S)
+                    if done:
+                        outcome = ref.result()  # raises RayActorError if the worker died
+                        log.info("job attempt ended", extra={"job": job_id, "outcome": outcome})
+                        break
+                else:
+                    await asyncio.sleep(_POLL_S)
+                    if time.monotonic() - last_ping > 2:
+                        last_ping = time.monotonic()
+                        await asyncio.wait_for(asyncio.ensure_future(actor.pid.remote()), timeout=30)
+                record = await self.jobs.get(tenant, job_id)
+                if record is None or int(record.get("attempt", 0)) != attempt:
+                    break
+                if record["state"] in FINAL_STATES:
+                    cancelled_at = cancelled_at or time.monotonic()
+                    if ref is None or time.monotonic() - cancelled_at > self.config.cancel_grace_s:
+                        log.warning("killing worker of ended job", extra={"job": job_id, "state": record["state"]})
+                        break
+        except (RayActorError, asyncio.TimeoutError) as exc:
+            await self._worker_died(tenant, job_id, attempt, f"worker died: {type(exc).__name__}")
+        finally:
+            if ref is not None and not ref.done():
+                ref.cancel()
+            try:
+                ray.kill(actor, no_restart=True)
+            except Exception:  # already gone
+                pass
+            state = (await self.jobs.get(tenant, job_id) or {}).get("state")
+            if state in FINAL_STATES:
+                metrics.JOBS_FINISHED.labels(state).inc()
+
+    async def _worker_died(self, tenant: str, job_id: str, attempt: int, reason: str) -> None:
+        record = await self.jobs.get(tenant, job_id)
+        if record is None:
+            return
+        retries_used = attempt - 1
+        if retries_used < int(record.get("max_retries", 0)):
+            ok, _, _ = await self.jobs.transition(tenant, job_id, ("RUNNING",), "RETRYING", reason=reason,
+                                                  attempt=attempt)
+            if ok:
+                await self.jobs.transition(tenant, job_id, ("RETRYING",), "QUEUED",
+                                           reason="resuming from the last checkpoint", enqueue=True)
+                log.warning("job retried", extra={"job": job_id, "attempt": attempt, "reason": reason})
+        else:
+            await self.jobs.transition(tenant, job_id, ("RUNNING",), "FAILED", attempt=attempt,
+                                       reason=f"{reason}; no retries left",
+                                       fields={"error": f"{reason} on attempt {attempt}; no retries left"})
+
+    # -- reconcile -----------------------------------------------------------------------------
+    async def reconcile(self) -> None:
+        queued = {m.decode() for m in await self.jobs.redis.lrange(self.jobs.keys.job_queue(), 0, -1)}
+        for tenant, job_id in await self.jobs.active():
+            key = f"{tenant}/{job_id}"
+            if key in self._running:
+                continue
+            record = await self.jobs.get(tenant, job_id)
+            if record is None:
+                await self.jobs.redis.srem(self.jobs.keys.active_jobs(), key)
+                continue
+            state = record["state"]
+            if state == "QUEUED" and key not in queued:
+                await self.jobs.enqueue(tenant, job_id)
+            elif state == "RETRYING":
+                await self.jobs.transition(tenant, job_id, ("RETRYING",), "QUEUED", reason="requeued", enqueue=True)
+            elif state == "RUNNING" and not await self._owner_alive(record.get("owner", "")):
+                await self._adopt(tenant, job_id, int(record["attempt"]))
+
+    async def _owner_alive(self, owner: str) -> bool:
+        return owner == self.instance or bool(await self.jobs.redis.exists(self.jobs.keys.gateway(owner)))
+
+    async def _adopt(self, tenant: str, job_id: str, attempt: int) -> None:
+        import ray
+
+        await self.jobs.set_fields(tenant, job_id, {"owner": self.instance})
+        try:
+            actor = ray.get_actor(actor_name(job_id, attempt), namespace=RAY_NAMESPACE)
+        except ValueError:
+            log.warning("adopting job whose worker is gone", extra={"job": job_id, "attempt": attempt})
+            self._track(tenant, job_id, self._worker_died(tenant, job_id, attempt, "worker lost with its gateway"))
+            return
+        log.info("adopted running job", extra={"job": job_id, "attempt": attempt})
+        self._track(tenant, job_id, self._monitor(tenant, job_id, attempt, actor))

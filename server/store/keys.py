@@ -1,0 +1,70 @@
+"""Every Redis key Kiln uses, in one place. Tenant-owned keys all start with {prefix}:t:{tenant}:.
+
+Keeping tenant ids inside the key (instead of a tenant field checked after a lookup) makes it
+impossible for one tenant's request to read another's record: the key simply does not exist.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Keys:
+    prefix: str = "kiln"
+
+    # -- global ------------------------------------------------------------------------------
+    def api_key(self, key_hash: str) -> str:
+        return f"{self.prefix}:apikey:{key_hash}"
+
+    def tenants(self) -> str:
+        return f"{self.prefix}:tenants"
+
+    def tenant(self, tenant: str) -> str:
+        return f"{self.prefix}:tenant:{tenant}"
+
+    def tenant_keys(self, tenant: str) -> str:
+        return f"{self.prefix}:tenant:{tenant}:keys"
+
+    def job_queue(self) -> str:
+        """List of "tenant/job_id" waiting for the scheduler."""
+        return f"{self.prefix}:queue"
+
+    def active_jobs(self) -> str:
+        """Set of "tenant/job_id" not yet in a final state; the reconciler walks it."""
+        return f"{self.prefix}:active"
+
+    def gateway(self, instance: str) -> str:
+        """Heartbeat of a gateway instance; expires when the gateway dies."""
+        return f"{self.prefix}:gateway:{instance}"
+
+    # -- per tenant --------------------------------------------------------------------------
+    def _t(self, tenant: str) -> str:
+        return f"{self.prefix}:t:{tenant}"
+
+    def idempotency(self, tenant: str, kind: str, request_id: str) -> str:
+        return f"{self._t(tenant)}:idem:{kind}:{request_id}"
+
+    def job(self, tenant: str, job_id: str) -> str:
+        return f"{self._t(tenant)}:job:{job_id}"
+
+    def jobs(self, tenant: str) -> str:
+        return f"{self._t(tenant)}:jobs"
+
+    def job_events(self, tenant: str, job_id: str) -> str:
+        return f"{self._t(tenant)}:job:{job_id}:events"
+
+    def job_checkpoints(self, tenant: str, job_id: str) -> str:
+        return f"{self._t(tenant)}:job:{job_id}:checkpoints"
+
+    def dataset(self, tenant: str, dataset_id: str) -> str:
+        return f"{self._t(tenant)}:dataset:{dataset_id}"
+
+    def datasets(self, tenant: str) -> str:
+        return f"{self._t(tenant)}:datasets"
+
+    def model(self, tenant: str, model_id: str) -> str:
+        return f"{self._t(tenant)}:model:{model_id}"
+
+    def models(self, tenant: str) -> str:
+        return f"{self._t(tenant)}:models"

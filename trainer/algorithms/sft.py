@@ -1,0 +1,164 @@
+"""Supervised fine-tuning of a causal LM on prompt/completion or chat records.
+
+`SFTConfig` is validated on construction (ConfigError names the field); `train(config, ctx)`
+runs the job against a TrainContext and returns a TrainResult. Torch is imported inside
+`train`, so this module is cheap to import for its config.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, fields
+from typing import TYPE_CHECKING, Any
+
+from trainer.errors import ConfigError
+from trainer.models.registry import BUILTIN_MODELS, is_builtin, looks_like_model_dir
+
+if TYPE_CHECKING:
+    from trainer.context import TrainContext, TrainResult
+
+TUNING = ("full", "lora")
+PRECISION = ("auto", "fp32", "bf16")
+
+
+def _check_int(name: str, value: Any, minimum: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ConfigError(name, f"must be an integer, got {value!r}")
+    if value < minimum:
+        raise ConfigError(name, f"must be >= {minimum}, got {value!r}")
+
+
+def _check_float(name: str, value: Any, *, low: float, high: float | None = None,
+                 low_open: bool = False, high_open: bool = True) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(value):
+        raise ConfigError(name, f"must be a number, got {value!r}")
+    if value < low or (low_open and value == low):
+        raise ConfigError(name, f"must be {'>' if low_open else '>='} {low}, got {value!r}")
+    if high is not None and (value > high or (high_open and value == high)):
+        raise ConfigError(name, f"must be {'<' if high_open else '<='} {high}, got {value!r}")
+
+
+@dataclass
+class SFTConfig:
+    # A built-in model name (kiln-gpt-tiny, kiln-gpt-small) or a local model directory
+    # (kiln-gpt or Hugging Face layout).
+    base_model: str
+    # Local JSONL file of sft records: {prompt, completion} or {messages: [...]}.
+    train_path: str
+    # Local JSONL validation file; None holds out val_fraction of the training records.
+    val_path: str | None = None
+    # "full" trains every weight; "lora" trains low-rank adapters, merged in when saving.
+    tuning: str = "full"
+    lora_r: int = 8  # adapter rank
+    lora_alpha: int = 16  # adapter scale is alpha / r
+    lora_dropout: float = 0.0  # dropout on the adapter input, in [0, 1)
+    # Module names to adapt; None: kiln-gpt's attention and MLP layers, or peft's per-architecture
+    # default for Hugging Face models.
+    lora_target_modules: list[str] | None = None
+    learning_rate: float = 3e-4  # peak learning rate, after warmup
+    weight_decay: float = 0.0  # AdamW decoupled decay on matmul weights only
+    warmup_steps: int = 10  # linear warmup in optimizer steps
+    min_lr_ratio: float = 0.1  # the cosine ends at learning_rate * min_lr_ratio
+    # Optimizer steps to run; overrides epochs (data repeats as needed). None: epochs decide.
+    max_steps: int | None = None
+    epochs: int = 1  # passes over the training data when max_steps is None
+    # Rows per micro-batch. With packing a row holds several examples, up to max_seq_len tokens.
+    batch_size: int = 8
+    grad_accum_steps: int = 1  # micro-batches per optimizer step
+    max_grad_norm: float = 1.0  # gradient clipping threshold (global L2 norm)
+    max_seq_len: int = 256  # longer examples are truncated; also the packed row length
+    packing: bool = True  # pack several examples per row (falls back if the model can't)
+    # "auto": bf16 autocast on CUDA devices that support it, else fp32; "fp32"; "bf16".
+    precision: str = "auto"
+    val_fraction: float = 0.1  # share of train held out when val_path is None, in [0, 0.5)
+    eval_every: int = 50  # optimizer steps between validation passes
+    # Stop after this many evaluations without a new best val loss and keep the best
+    # weights; None disables early stopping.
+    early_stopping_patience: int | None = None
+    checkpoint_every: int = 100  # optimizer steps between checkpoints
+    log_every: int = 10  # optimizer steps between metric reports
+    seed: int = 0  # model init (built-ins), data order, validation split, dropout
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.base_model, str) or not self.base_model:
+            raise ConfigError("base_model",
+                              f"must be a model name or path, got {self.base_model!r}")
+        if not is_builtin(self.base_model) and not looks_like_model_dir(self.base_model):
+            raise ConfigError(
+                "base_model",
+                f"{self.base_model!r} is neither a built-in model ({', '.join(BUILTIN_MODELS)}) "
+                "nor a local directory with config.json and weights",
+            )
+        if not isinstance(self.train_path, str) or not self.train_path:
+            raise ConfigError("train_path", f"must be a local JSONL path, got {self.train_path!r}")
+        if self.val_path is not None and (not isinstance(self.val_path, str) or not self.val_path):
+            raise ConfigError("val_path",
+                              f"must be a local JSONL path or None, got {self.val_path!r}")
+        if self.tuning not in TUNING:
+            raise ConfigError("tuning", f"must be one of {', '.join(TUNING)}, got {self.tuning!r}")
+        _check_int("lora_r", self.lora_r, 1)
+        _check_float("lora_alpha", self.lora_alpha, low=0.0, low_open=True)
+        _check_float("lora_dropout", self.lora_dropout, low=0.0, high=1.0)
+        if self.lora_target_modules is not None and (
+            not isinstance(self.lora_target_modules, list)
+            or not self.lora_target_modules
+            or not all(isinstance(m, str) and m for m in self.lora_target_modules)
+        ):
+            raise ConfigError("lora_target_modules",
+                              f"must be a non-empty list of module names or None, got "
+                              f"{self.lora_target_modules!r}")
+        _check_float("learning_rate", self.learning_rate, low=0.0, low_open=True)
+        _check_float("weight_decay", self.weight_decay, low=0.0)
+        _check_int("warmup_steps", self.warmup_steps, 0)
+        _check_float("min_lr_ratio", self.min_lr_ratio, low=0.0, high=1.0, high_open=False)
+        if self.max_steps is not None:
+            _check_int("max_steps", self.max_steps, 1)
+        _check_int("epochs", self.epochs, 1)
+        _check_int("batch_size", self.batch_size, 1)
+        _check_int("grad_accum_steps", self.grad_accum_steps, 1)
+        _check_float("max_grad_norm", self.max_grad_norm, low=0.0, low_open=True)
+        _check_int("max_seq_len", self.max_seq_len, 8)
+        if is_builtin(self.base_model):
+            limit = int(BUILTIN_MODELS[self.base_model]["block_size"])
+            if self.max_seq_len > limit:
+                raise ConfigError("max_seq_len", f"{self.max_seq_len} exceeds {self.base_model}'s "
+                                                 f"context of {limit} tokens")
+        if not isinstance(self.packing, bool):
+            raise ConfigError("packing", f"must be true or false, got {self.packing!r}")
+        if self.precision not in PRECISION:
+            raise ConfigError("precision",
+                              f"must be one of {', '.join(PRECISION)}, got {self.precision!r}")
+        _check_float("val_fraction", self.val_fraction, low=0.0, high=0.5)
+        _check_int("eval_every", self.eval_every, 1)
+        if self.early_stopping_patience is not None:
+            _check_int("early_stopping_patience", self.early_stopping_patience, 1)
+        _check_int("checkpoint_every", self.checkpoint_every, 1)
+        _check_int("log_every", self.log_every, 1)
+        _check_int("seed", self.seed, 0)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> SFTConfig:
+        """Build from plain values; an unknown or missing required key is a ConfigError."""
+        known = {f.name for f in fields(cls)}
+        for key in d:
+            if key not in known:
+                raise ConfigError(
+                    key, f"unknown SFT config field (known: {', '.join(sorted(known))})")
+        for key in ("base_model", "train_path"):
+            if key not in d:
+                raise ConfigError(key, "required")
+        return cls(**d)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def train(config: SFTConfig, ctx: TrainContext) -> TrainResult:
+    """Fine-tune `config.base_model` on `config.train_path` (the loop: sft_run.py).
+
+    Raises ConfigError for problems only visible once data and model are loaded, and
+    TrainingCancelled when ctx.should_stop() turns true.
+    """
+    from trainer.algorithms.sft_run import SFTRun
+
+    return SFTRun(config, ctx).run()
