@@ -112,7 +112,7 @@ async def create_server(config: KilnConfig) -> tuple[KilnServer, int]:
     server = aio.server(interceptors=default_interceptors(tenants),
                         options=[("grpc.max_receive_message_length", 16 * 1024 * 1024)])
     jobs_pb2_grpc.add_JobServiceServicer_to_server(
-        JobService(jobs, datasets, models, config.default_max_retries, shutdown), server)
+        JobService(jobs, datasets, models, artifacts, config.default_max_retries, shutdown), server)
     datasets_pb2_grpc.add_DatasetServiceServicer_to_server(
         DatasetService(datasets, artifacts, config.scratch_dir / "uploads", config.max_upload_bytes), server)
     models_pb2_grpc.add_ModelServiceServicer_to_server(ModelService(models, artifacts), server)

@@ -8,6 +8,7 @@ models the tenant does not have become NOT_FOUND.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -99,12 +100,16 @@ def _sft_options(sft: jobs_pb2.SftConfig) -> dict:
     return out
 
 
-def validate_sft_config(options: dict) -> dict:
-    """Runs the trainer's own SFTConfig validation; returns the normalised config dict."""
+def validate_sft_config(options: dict, base_model_local: str) -> dict:
+    """Runs the trainer's own SFTConfig validation; returns the normalised config dict.
+
+    `base_model_local` is a built-in name or a local model directory, so checks that depend on
+    the model (e.g. max_seq_len against its context) see the real model.
+    """
     from trainer.algorithms.sft import SFTConfig  # deferred: pulls in the trainer package
 
     try:
-        cfg = SFTConfig.from_dict({"base_model": "kiln-gpt-tiny", "train_path": "<dataset>", **options})
+        cfg = SFTConfig.from_dict({"base_model": base_model_local, "train_path": "<dataset>", **options})
     except ConfigError as exc:
         path = _FIELD_PATHS.get(exc.field, f"job.{exc.field}")
         raise InvalidArgument.field(path, exc.message) from exc
@@ -140,8 +145,10 @@ def _shape_violations(job: jobs_pb2.Job) -> list[FieldViolation]:
 
 
 async def build_job_spec(
-    job: jobs_pb2.Job, tenant: str, datasets: DatasetStore, models: ModelStore, default_retries: int
+    job: jobs_pb2.Job, tenant: str, datasets: DatasetStore, models: ModelStore, default_retries: int,
+    local_path: Callable[[str], Path | None],
 ) -> JobSpec:
+    """`local_path(rel)` maps an artifact to a local path when the store is local (else None)."""
     violations = _shape_violations(job)
     which = job.WhichOneof("method_config")
     if job.method == jobs_pb2.JOB_METHOD_SFT and which not in (None, "sft"):
@@ -151,11 +158,12 @@ async def build_job_spec(
     if job.method != jobs_pb2.JOB_METHOD_SFT:
         raise Unimplemented(f"{jobs_pb2.JobMethod.Name(job.method)} jobs are not available yet; SFT is")
 
-    config = validate_sft_config({**_hyperparameters(job.hyperparameters), **_sft_options(job.sft)})
+    base = await _base_model(tenant, job.base_model, models)
+    config = validate_sft_config({**_hyperparameters(job.hyperparameters), **_sft_options(job.sft)},
+                                 _local_model(base, local_path))
     train_id = await _dataset(tenant, job.training_dataset, "job.training_dataset", datasets)
     val_id = (await _dataset(tenant, job.validation_dataset, "job.validation_dataset", datasets)
               if job.validation_dataset else None)
-    base = await _base_model(tenant, job.base_model, models)
     workers = max(1, job.resources.workers)
     return JobSpec(
         method="sft",
@@ -168,6 +176,16 @@ async def build_job_spec(
         max_retries=job.max_retries if job.HasField("max_retries") else default_retries,
         labels=dict(job.labels),
     )
+
+
+def _local_model(base: dict, local_path: Callable[[str], Path | None]) -> str:
+    if base["kind"] == "builtin":
+        return base["name"]
+    if base["kind"] == "path":
+        return base["path"]
+    local = local_path(base["rel"])
+    # A remote artifact store: model-dependent checks happen on the worker instead.
+    return str(local) if local is not None else "kiln-gpt-small"
 
 
 async def _dataset(tenant: str, name: str, field_path: str, datasets: DatasetStore) -> str:

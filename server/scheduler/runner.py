@@ -43,7 +43,7 @@ class JobRunner:
 
                 result = train(SFTConfig.from_dict(config), ctx)
             if ctx.should_stop():
-                raise TrainingCancelled()
+                raise Fenced("cancelled while the model was being saved")
             model_id = ctx.complete(result, _base_model_label(self.spec), self.spec["display_name"])
             ctx.log(f"registered models/{model_id}")
             return "SUCCEEDED"

@@ -10,6 +10,7 @@ from google.protobuf import json_format
 
 from kiln.v1 import jobs_pb2, jobs_pb2_grpc
 from server import names
+from server.artifacts import ArtifactStore
 from server.context import current_tenant
 from server.errors import FailedPrecondition, InvalidArgument, NotFound, Unavailable
 from server.jobspec import build_job_spec
@@ -26,8 +27,9 @@ _METHOD_FILTER = {v: k.removeprefix("JOB_METHOD_").lower() for k, v in jobs_pb2.
 
 
 class JobService(jobs_pb2_grpc.JobServiceServicer):
-    def __init__(self, jobs: JobStore, datasets: DatasetStore, models: ModelStore, default_retries: int,
-                 shutdown: asyncio.Event):
+    def __init__(self, jobs: JobStore, datasets: DatasetStore, models: ModelStore, artifacts: ArtifactStore,
+                 default_retries: int, shutdown: asyncio.Event):
+        self.artifacts = artifacts
         self.jobs = jobs
         self.datasets = datasets
         self.models = models
@@ -41,7 +43,8 @@ class JobService(jobs_pb2_grpc.JobServiceServicer):
         fingerprint = hashlib.sha256(request.job.SerializeToString(deterministic=True)).hexdigest()
         if (earlier := await self.jobs.seen_request(tenant, request.request_id, fingerprint)) is not None:
             return job_proto(await self.jobs.get(tenant, earlier))
-        spec = await build_job_spec(request.job, tenant, self.datasets, self.models, self.default_retries)
+        spec = await build_job_spec(request.job, tenant, self.datasets, self.models, self.default_retries,
+                                    self.artifacts.local_path)
         job_id = names.new_id("jobs")
         user_part = jobs_pb2.Job()
         user_part.CopyFrom(request.job)
