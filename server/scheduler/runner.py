@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 import traceback
 from dataclasses import replace
 from pathlib import Path
@@ -18,6 +19,8 @@ from server.scheduler.context import Fenced, JobHandle, RedisTrainContext
 from trainer.errors import TrainingCancelled
 
 log = logging.getLogger("kiln.worker")
+
+_LINGER_S = 15  # how long a finished attempt waits to be collected before it exits by itself
 
 
 class JobRunner:
@@ -30,6 +33,16 @@ class JobRunner:
         return os.getpid()
 
     def run(self) -> str:
+        try:
+            return self._run()
+        finally:
+            # The gateway kills this detached actor once it has the outcome; if no gateway is
+            # watching (it was stopped), the actor must not hold its CPUs/GPUs forever.
+            timer = threading.Timer(_LINGER_S, os._exit, args=(0,))
+            timer.daemon = True
+            timer.start()
+
+    def _run(self) -> str:
         ctx = RedisTrainContext(self.handle)
         ctx.mark_pid()
         try:

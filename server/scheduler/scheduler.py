@@ -172,6 +172,7 @@ class Scheduler:
 
         ref = asyncio.ensure_future(run_ref) if run_ref is not None else None
         cancelled_at: float | None = None
+        shutting_down = False
         last_ping = time.monotonic()
         try:
             while True:
@@ -196,16 +197,21 @@ class Scheduler:
                         break
         except (RayActorError, asyncio.TimeoutError) as exc:
             await self._worker_died(tenant, job_id, attempt, f"worker died: {type(exc).__name__}")
+        except asyncio.CancelledError:
+            # This gateway is stopping: leave the attempt running for the next gateway to adopt.
+            shutting_down = True
+            raise
         finally:
             if ref is not None and not ref.done():
                 ref.cancel()
-            try:
-                ray.kill(actor, no_restart=True)
-            except Exception:  # already gone
-                pass
-            state = (await self.jobs.get(tenant, job_id) or {}).get("state")
-            if state in FINAL_STATES:
-                metrics.JOBS_FINISHED.labels(state).inc()
+            if not shutting_down:
+                try:
+                    ray.kill(actor, no_restart=True)
+                except Exception:  # already gone
+                    pass
+                state = (await self.jobs.get(tenant, job_id) or {}).get("state")
+                if state in FINAL_STATES:
+                    metrics.JOBS_FINISHED.labels(state).inc()
 
     async def _worker_died(self, tenant: str, job_id: str, attempt: int, reason: str) -> None:
         record = await self.jobs.get(tenant, job_id)

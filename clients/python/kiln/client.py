@@ -1,0 +1,438 @@
+"""A thin synchronous client for the Kiln API.
+
+Methods take plain Python values, return the generated protos, and raise `KilnError` (with the
+google.rpc.Status details unpacked) instead of grpc.RpcError. List methods are iterators over
+every page; `watch_job` resumes a broken stream after the last event it saw.
+
+    with KilnClient("127.0.0.1:50051", api_key="kiln_...") as kiln:
+        dataset = kiln.upload_dataset("train.jsonl", "sft")
+        job = kiln.create_job("kiln-gpt-tiny", dataset.name, hyperparameters={"max_steps": 100})
+        for event in kiln.watch_job(job.name):
+            print(event)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import grpc
+from google.protobuf import message as pb_message
+from google.protobuf.descriptor import EnumDescriptor
+from google.protobuf.message_factory import GetMessageClass
+from google.rpc import error_details_pb2
+from grpc_status import rpc_status
+
+from kiln.v1 import (
+    common_pb2,
+    datasets_pb2,
+    datasets_pb2_grpc,
+    jobs_pb2,
+    jobs_pb2_grpc,
+    models_pb2,
+    models_pb2_grpc,
+)
+
+DEFAULT_TARGET = "127.0.0.1:50051"
+# Matches the gateway's receive limit, so a large response page is never cut off client-side.
+_MAX_MESSAGE_BYTES = 16 * 1024 * 1024
+# Upload deadlines grow with the payload: `timeout` plus one second per MB, i.e. the upload
+# may run as slowly as 1 MB/s before it is abandoned.
+_UPLOAD_BYTES_PER_S = 1_000_000
+_MAX_BACKOFF_S = 10.0
+
+
+class KilnError(Exception):
+    """A failed Kiln RPC, with the structured details the server attached.
+
+    code: the grpc.StatusCode.
+    message: the server's message.
+    field_violations: (field, description) pairs from a BadRequest detail, e.g.
+        ("job.hyperparameters.learning_rate", "must be > 0.0, got 0.0").
+    resource_info: the ResourceInfo detail of a NOT_FOUND, else None.
+    retry_after_s: the RetryInfo delay of RESOURCE_EXHAUSTED / UNAVAILABLE, else None.
+    status_details: every unpacked detail message (PreconditionFailure, QuotaFailure, ...).
+    request_id: the x-request-id the server answered with, for finding its log line.
+    """
+
+    def __init__(
+        self,
+        code: grpc.StatusCode,
+        message: str,
+        field_violations: Iterable[tuple[str, str]] = (),
+        resource_info: error_details_pb2.ResourceInfo | None = None,
+        retry_after_s: float | None = None,
+        status_details: Iterable[pb_message.Message] = (),
+        request_id: str | None = None,
+    ):
+        super().__init__(code, message)
+        self.code = code
+        self.message = message
+        self.field_violations = list(field_violations)
+        self.resource_info = resource_info
+        self.retry_after_s = retry_after_s
+        self.status_details = list(status_details)
+        self.request_id = request_id
+
+    @classmethod
+    def from_rpc_error(cls, error: grpc.RpcError) -> KilnError:
+        if not isinstance(error, grpc.Call):  # an RpcError without call state: nothing to unpack
+            return cls(grpc.StatusCode.UNKNOWN, str(error))
+        code, message = error.code(), error.details() or ""
+        try:
+            status = rpc_status.from_call(error)
+        except ValueError:
+            # The details disagree with the status line (not from a Kiln server); the status
+            # line is what grpc itself acted on, so keep it and drop the details.
+            status = None
+        violations: list[tuple[str, str]] = []
+        resource_info = None
+        retry_after_s = None
+        details: list[pb_message.Message] = []
+        for packed in status.details if status is not None else ():
+            detail = _unpack(packed)
+            if detail is None:
+                continue
+            details.append(detail)
+            if isinstance(detail, error_details_pb2.BadRequest):
+                violations.extend((v.field, v.description) for v in detail.field_violations)
+            elif isinstance(detail, error_details_pb2.ResourceInfo):
+                resource_info = detail
+            elif isinstance(detail, error_details_pb2.RetryInfo):
+                retry_after_s = detail.retry_delay.ToTimedelta().total_seconds()
+        return cls(code, message, violations, resource_info, retry_after_s, details, _request_id(error))
+
+    def __str__(self) -> str:
+        lines = [f"{self.code.name}: {self.message}"]
+        lines += [f"  {field}: {description}" for field, description in self.field_violations]
+        if self.retry_after_s is not None:
+            lines.append(f"  retry after {self.retry_after_s:g}s")
+        return "\n".join(lines)
+
+
+# Detail types a Kiln server sends (server/errors.py); anything else is skipped, not fatal.
+_DETAIL_TYPES = (
+    error_details_pb2.BadRequest,
+    error_details_pb2.ResourceInfo,
+    error_details_pb2.RetryInfo,
+    error_details_pb2.PreconditionFailure,
+    error_details_pb2.QuotaFailure,
+    error_details_pb2.ErrorInfo,
+)
+
+
+def _unpack(packed) -> pb_message.Message | None:
+    for detail_type in _DETAIL_TYPES:
+        if packed.Is(detail_type.DESCRIPTOR):
+            detail = detail_type()
+            packed.Unpack(detail)
+            return detail
+    return None
+
+
+def _request_id(call: grpc.Call) -> str | None:
+    try:
+        metadata = call.initial_metadata() or ()
+    except Exception:  # some call objects cannot report metadata after failing; it is optional
+        return None
+    return next((str(v) for k, v in metadata if k == "x-request-id"), None)
+
+
+class KilnClient:
+    """Synchronous client for the Kiln gateway; use it as a context manager to close the channel.
+
+    target and api_key default to $KILN_TARGET and $KILN_API_KEY. `timeout` is the deadline in
+    seconds of each unary call; uploads get more time in proportion to their size, and
+    `watch_job` streams have none (jobs run for hours).
+    """
+
+    def __init__(
+        self,
+        target: str | None = None,
+        api_key: str | None = None,
+        timeout: float = 30.0,
+        credentials: grpc.ChannelCredentials | None = None,
+    ):
+        self.target = target or os.environ.get("KILN_TARGET") or DEFAULT_TARGET
+        api_key = api_key if api_key is not None else os.environ.get("KILN_API_KEY")
+        self.timeout = timeout
+        self._metadata: tuple[tuple[str, str], ...] = (
+            (("authorization", f"Bearer {api_key}"),) if api_key else ()
+        )
+        options = [("grpc.max_receive_message_length", _MAX_MESSAGE_BYTES)]
+        self._channel = (
+            grpc.secure_channel(self.target, credentials, options=options)
+            if credentials is not None
+            else grpc.insecure_channel(self.target, options=options)
+        )
+        self._datasets = datasets_pb2_grpc.DatasetServiceStub(self._channel)
+        self._jobs = jobs_pb2_grpc.JobServiceStub(self._channel)
+        self._models = models_pb2_grpc.ModelServiceStub(self._channel)
+
+    def __repr__(self) -> str:
+        return f"KilnClient(target={self.target!r})"
+
+    def __enter__(self) -> KilnClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._channel.close()
+
+    # -- datasets ------------------------------------------------------------------------------
+    def upload_dataset(
+        self,
+        path_or_bytes: str | os.PathLike | bytes,
+        format: str,
+        display_name: str | None = None,
+        request_id: str | None = None,
+        chunk_size: int = 1 << 20,
+        labels: Mapping[str, str] | None = None,
+        timeout: float | None = None,
+    ) -> datasets_pb2.Dataset:
+        """Streams a JSONL file (or bytes) to the server; format is "sft", "preference" or "prompts".
+
+        The sha256 is computed first and sent as expected_sha256, so bytes corrupted on the way
+        are rejected. display_name defaults to the file name. Reusing a request_id returns the
+        dataset the first upload created.
+        """
+        if chunk_size < 1:
+            raise ValueError(f"chunk_size must be >= 1, got {chunk_size}")
+        if isinstance(path_or_bytes, bytes | bytearray | memoryview):
+            blob = bytes(path_or_bytes)
+            size, digest = len(blob), hashlib.sha256(blob).hexdigest()
+            default_name = "upload.jsonl"
+
+            def chunks() -> Iterator[bytes]:
+                for start in range(0, len(blob), chunk_size):
+                    yield blob[start:start + chunk_size]
+        else:
+            path = Path(path_or_bytes)
+            size, digest = path.stat().st_size, _file_sha256(path, chunk_size)
+            default_name = path.name
+
+            def chunks() -> Iterator[bytes]:
+                with path.open("rb") as f:
+                    while block := f.read(chunk_size):
+                        yield block
+
+        metadata = datasets_pb2.DatasetMetadata(
+            display_name=display_name or default_name,
+            format=_enum(datasets_pb2.DatasetFormat.DESCRIPTOR, format, "format"),
+            request_id=request_id or "",
+            expected_sha256=digest,
+            labels=dict(labels or {}),
+        )
+
+        def requests() -> Iterator[datasets_pb2.UploadDatasetRequest]:
+            yield datasets_pb2.UploadDatasetRequest(metadata=metadata)
+            for block in chunks():
+                yield datasets_pb2.UploadDatasetRequest(chunk=block)
+
+        deadline = timeout if timeout is not None else self.timeout + size / _UPLOAD_BYTES_PER_S
+        return self._call(self._datasets.UploadDataset, requests(), timeout=deadline)
+
+    def get_dataset(self, name: str) -> datasets_pb2.Dataset:
+        return self._call(self._datasets.GetDataset, datasets_pb2.GetDatasetRequest(name=name))
+
+    def list_datasets(self, page_size: int = 50) -> Iterator[datasets_pb2.Dataset]:
+        """Every dataset of the caller, newest first, fetching pages as the iterator advances."""
+        request = datasets_pb2.ListDatasetsRequest(page_size=page_size)
+        return self._paginate(self._datasets.ListDatasets, request, "datasets")
+
+    def delete_dataset(self, name: str) -> None:
+        self._call(self._datasets.DeleteDataset, datasets_pb2.DeleteDatasetRequest(name=name))
+
+    # -- jobs ----------------------------------------------------------------------------------
+    def create_job(
+        self,
+        base_model: str,
+        training_dataset: str,
+        method: str = "sft",
+        display_name: str = "",
+        hyperparameters: Mapping[str, Any] | None = None,
+        tuning: str = "full",
+        lora: Mapping[str, Any] | None = None,
+        packing: bool | None = None,
+        resources: Mapping[str, int] | None = None,
+        max_retries: int | None = None,
+        labels: Mapping[str, str] | None = None,
+        validation_dataset: str | None = None,
+        request_id: str | None = None,
+        method_config: Mapping[str, Any] | None = None,
+    ) -> jobs_pb2.Job:
+        """Queues a training job and returns it (state QUEUED).
+
+        hyperparameters: Hyperparameters fields, e.g. {"learning_rate": 1e-3, "max_steps": 200,
+            "precision": "bf16"}. lora: LoraOptions fields ({"rank": 8, "alpha": 16}), used when
+            tuning="lora". resources: {"gpus": 0, "cpus": 1, "workers": 2}. method_config: any
+            other field of the method's config message (e.g. {"beta": 0.1} for "dpo").
+        Unknown keys raise ValueError here, before anything is sent; out-of-range values come
+        back as a KilnError INVALID_ARGUMENT with one field violation per bad field.
+        """
+        method_number = _enum(jobs_pb2.JobMethod.DESCRIPTOR, method, "method")
+        job = jobs_pb2.Job(
+            display_name=display_name,
+            method=method_number,
+            base_model=base_model,
+            training_dataset=training_dataset,
+            validation_dataset=validation_dataset or "",
+            labels=dict(labels or {}),
+        )
+        if hyperparameters:
+            job.hyperparameters.CopyFrom(_message(jobs_pb2.Hyperparameters, hyperparameters, "hyperparameters"))
+        if resources:
+            job.resources.CopyFrom(_message(common_pb2.Resources, resources, "resources"))
+        if max_retries is not None:
+            job.max_retries = max_retries
+
+        # The oneof member named like the method (JOB_METHOD_DPO -> job.dpo) holds its config.
+        config_field = _enum_suffix(jobs_pb2.JobMethod.DESCRIPTOR, method_number).lower()
+        config_type = type(getattr(job, config_field))
+        accepts = config_type.DESCRIPTOR.fields_by_name
+        options = dict(method_config or {})
+        for key, value, default in (("tuning", tuning, "full"), ("lora", lora, None), ("packing", packing, None)):
+            if key in accepts and value is not None:
+                options[key] = value
+            elif value != default:
+                raise ValueError(f"{key} does not apply to method {method!r}")
+        getattr(job, config_field).CopyFrom(_message(config_type, options, config_field))
+
+        request = jobs_pb2.CreateJobRequest(job=job, request_id=request_id or "")
+        return self._call(self._jobs.CreateJob, request)
+
+    def get_job(self, name: str) -> jobs_pb2.Job:
+        return self._call(self._jobs.GetJob, jobs_pb2.GetJobRequest(name=name))
+
+    def list_jobs(
+        self, state: str | int | None = None, page_size: int = 50, method: str | int | None = None
+    ) -> Iterator[jobs_pb2.Job]:
+        """Every job of the caller, newest first; state ("running", ...) and method filter them."""
+        request = jobs_pb2.ListJobsRequest(
+            page_size=page_size,
+            state=_enum(jobs_pb2.JobState.DESCRIPTOR, state, "state") if state is not None else 0,
+            method=_enum(jobs_pb2.JobMethod.DESCRIPTOR, method, "method") if method is not None else 0,
+        )
+        return self._paginate(self._jobs.ListJobs, request, "jobs")
+
+    def cancel_job(self, name: str) -> jobs_pb2.Job:
+        return self._call(self._jobs.CancelJob, jobs_pb2.CancelJobRequest(name=name))
+
+    def watch_job(
+        self, name: str, after_event_id: str = "", *, max_reconnects: int = 8, backoff_s: float = 0.5
+    ) -> Iterator[jobs_pb2.JobEvent]:
+        """Yields the job's events until it ends, reconnecting when the stream breaks.
+
+        An UNAVAILABLE stream (gateway restart, network blip) is reopened after the last event
+        seen, waiting backoff_s, 2*backoff_s, ... (at least the server's RetryInfo delay). After
+        max_reconnects failures in a row without a new event, the last error is raised.
+        """
+        cursor = after_event_id
+        failures = 0
+        while True:
+            stream = self._jobs.WatchJob(
+                jobs_pb2.WatchJobRequest(name=name, after_event_id=cursor), metadata=self._metadata
+            )
+            try:
+                for event in stream:
+                    cursor = event.id
+                    failures = 0  # the budget is for consecutive failures, not a job's lifetime
+                    yield event
+                return
+            except grpc.RpcError as exc:
+                error = KilnError.from_rpc_error(exc)
+                if error.code != grpc.StatusCode.UNAVAILABLE or failures >= max_reconnects:
+                    raise error from exc
+                delay = min(backoff_s * 2**failures, _MAX_BACKOFF_S)
+                failures += 1
+                time.sleep(max(delay, error.retry_after_s or 0.0))
+            finally:
+                # A consumer that stops early leaves the stream open on the server otherwise.
+                stream.cancel()
+
+    def list_checkpoints(self, name: str) -> list[jobs_pb2.Checkpoint]:
+        response = self._call(self._jobs.ListCheckpoints, jobs_pb2.ListCheckpointsRequest(name=name))
+        return list(response.checkpoints)
+
+    # -- models --------------------------------------------------------------------------------
+    def get_model(self, name: str) -> models_pb2.Model:
+        return self._call(self._models.GetModel, models_pb2.GetModelRequest(name=name))
+
+    def list_models(self, page_size: int = 50) -> Iterator[models_pb2.Model]:
+        request = models_pb2.ListModelsRequest(page_size=page_size)
+        return self._paginate(self._models.ListModels, request, "models")
+
+    def delete_model(self, name: str) -> None:
+        self._call(self._models.DeleteModel, models_pb2.DeleteModelRequest(name=name))
+
+    # -- plumbing ------------------------------------------------------------------------------
+    def _call(self, rpc: Callable, request: Any, timeout: float | None = None) -> Any:
+        try:
+            return rpc(request, metadata=self._metadata, timeout=timeout or self.timeout)
+        except grpc.RpcError as exc:
+            raise KilnError.from_rpc_error(exc) from exc
+
+    def _paginate(self, rpc: Callable, request: Any, field: str) -> Iterator[Any]:
+        while True:
+            page = self._call(rpc, request)
+            yield from getattr(page, field)
+            if not page.next_page_token:
+                return
+            request.page_token = page.next_page_token
+
+
+def _file_sha256(path: Path, chunk_size: int) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        while block := f.read(chunk_size):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _enum_prefix(descriptor: EnumDescriptor) -> str:
+    # Kiln enums are prefixed with their name and start with <PREFIX>UNSPECIFIED = 0.
+    return descriptor.values_by_number[0].name.removesuffix("UNSPECIFIED")
+
+
+def _enum_suffix(descriptor: EnumDescriptor, number: int) -> str:
+    return descriptor.values_by_number[number].name.removeprefix(_enum_prefix(descriptor))
+
+
+def _enum(descriptor: EnumDescriptor, value: str | int, what: str) -> int:
+    """"sft", "SFT", "JOB_METHOD_SFT" or 1 -> 1; UNSPECIFIED and unknown names are a ValueError."""
+    prefix = _enum_prefix(descriptor)
+    if isinstance(value, int) and not isinstance(value, bool):
+        if value in descriptor.values_by_number and value != 0:
+            return value
+    elif isinstance(value, str):
+        name = value.upper()
+        found = descriptor.values_by_name.get(name if name.startswith(prefix) else prefix + name)
+        if found is not None and found.number != 0:
+            return found.number
+    choices = [v.name.removeprefix(prefix).lower() for v in descriptor.values if v.number != 0]
+    raise ValueError(f"{what} must be one of {', '.join(choices)}, got {value!r}")
+
+
+def _message(cls: type[pb_message.Message], values: Mapping[str, Any], what: str) -> pb_message.Message:
+    """Builds a proto from a dict with a readable error for unknown keys; enums take short names."""
+    fields = cls.DESCRIPTOR.fields_by_name
+    unknown = sorted(set(values) - set(fields))
+    if unknown:
+        raise ValueError(f"unknown {what} field(s): {', '.join(unknown)} (known: {', '.join(fields)})")
+    kwargs: dict[str, Any] = {}
+    for key, value in values.items():
+        if value is None:
+            continue
+        fd = fields[key]
+        if fd.enum_type is not None and isinstance(value, str):
+            value = _enum(fd.enum_type, value, f"{what}.{key}")
+        elif fd.message_type is not None and isinstance(value, Mapping) and not fd.message_type.GetOptions().map_entry:
+            value = _message(GetMessageClass(fd.message_type), value, f"{what}.{key}")
+        kwargs[key] = value
+    return cls(**kwargs)
