@@ -54,6 +54,12 @@ class BackgroundServer:
         """Starts the gateway and returns once it serves; startup errors are raised here."""
         if self._thread is not None:
             raise RuntimeError("BackgroundServer.start() called twice")
+        from server.scheduler.scheduler import init_ray
+
+        # Ray joins (or starts) in the caller's thread, not the server's: from a non-main
+        # thread ray.init cannot install its signal handlers and ray.shutdown at exit stalls
+        # for ~15 s. The scheduler's own init_ray then finds Ray initialised and reuses it.
+        init_ray(self.config)
         self._thread = threading.Thread(target=self._run, name="kiln-gateway", daemon=True)
         self._thread.start()
         try:
@@ -68,7 +74,11 @@ class BackgroundServer:
         """Graceful stop (drains RPCs, ends watch streams UNAVAILABLE), then joins the thread."""
         if self._thread is None:
             return
-        if self._loop is not None and self._stop_requested is not None and not self._loop.is_closed():
+        if (
+            self._loop is not None
+            and self._stop_requested is not None
+            and not self._loop.is_closed()
+        ):
             self._loop.call_soon_threadsafe(self._stop_requested.set)
         # grace + scheduler and Redis shutdown; never hang the caller forever.
         self._thread.join(timeout=self.config.shutdown_grace_s + 30)
@@ -83,6 +93,7 @@ class BackgroundServer:
 
     def create_tenant_key(self, tenant: str, display_name: str = "") -> str:
         """Creates the tenant if needed and a new API key for it; returns the secret."""
+
         async def create() -> str:
             assert self._server is not None
             await self._server.tenants.create_tenant(tenant, display_name)

@@ -104,7 +104,9 @@ class KilnError(Exception):
                 resource_info = detail
             elif isinstance(detail, error_details_pb2.RetryInfo):
                 retry_after_s = detail.retry_delay.ToTimedelta().total_seconds()
-        return cls(code, message, violations, resource_info, retry_after_s, details, _request_id(error))
+        return cls(
+            code, message, violations, resource_info, retry_after_s, details, _request_id(error)
+        )
 
     def __str__(self) -> str:
         lines = [f"{self.code.name}: {self.message}"]
@@ -196,7 +198,7 @@ class KilnClient:
         labels: Mapping[str, str] | None = None,
         timeout: float | None = None,
     ) -> datasets_pb2.Dataset:
-        """Streams a JSONL file (or bytes) to the server; format is "sft", "preference" or "prompts".
+        """Streams a JSONL file (or bytes); format is "sft", "preference" or "prompts".
 
         The sha256 is computed first and sent as expected_sha256, so bytes corrupted on the way
         are rejected. display_name defaults to the file name. Reusing a request_id returns the
@@ -211,7 +213,7 @@ class KilnClient:
 
             def chunks() -> Iterator[bytes]:
                 for start in range(0, len(blob), chunk_size):
-                    yield blob[start:start + chunk_size]
+                    yield blob[start : start + chunk_size]
         else:
             path = Path(path_or_bytes)
             size, digest = path.stat().st_size, _file_sha256(path, chunk_size)
@@ -286,7 +288,9 @@ class KilnClient:
             labels=dict(labels or {}),
         )
         if hyperparameters:
-            job.hyperparameters.CopyFrom(_message(jobs_pb2.Hyperparameters, hyperparameters, "hyperparameters"))
+            job.hyperparameters.CopyFrom(
+                _message(jobs_pb2.Hyperparameters, hyperparameters, "hyperparameters")
+            )
         if resources:
             job.resources.CopyFrom(_message(common_pb2.Resources, resources, "resources"))
         if max_retries is not None:
@@ -297,7 +301,11 @@ class KilnClient:
         config_type = type(getattr(job, config_field))
         accepts = config_type.DESCRIPTOR.fields_by_name
         options = dict(method_config or {})
-        for key, value, default in (("tuning", tuning, "full"), ("lora", lora, None), ("packing", packing, None)):
+        for key, value, default in (
+            ("tuning", tuning, "full"),
+            ("lora", lora, None),
+            ("packing", packing, None),
+        ):
             if key in accepts and value is not None:
                 options[key] = value
             elif value != default:
@@ -317,7 +325,9 @@ class KilnClient:
         request = jobs_pb2.ListJobsRequest(
             page_size=page_size,
             state=_enum(jobs_pb2.JobState.DESCRIPTOR, state, "state") if state is not None else 0,
-            method=_enum(jobs_pb2.JobMethod.DESCRIPTOR, method, "method") if method is not None else 0,
+            method=_enum(jobs_pb2.JobMethod.DESCRIPTOR, method, "method")
+            if method is not None
+            else 0,
         )
         return self._paginate(self._jobs.ListJobs, request, "jobs")
 
@@ -325,7 +335,12 @@ class KilnClient:
         return self._call(self._jobs.CancelJob, jobs_pb2.CancelJobRequest(name=name))
 
     def watch_job(
-        self, name: str, after_event_id: str = "", *, max_reconnects: int = 8, backoff_s: float = 0.5
+        self,
+        name: str,
+        after_event_id: str = "",
+        *,
+        max_reconnects: int = 8,
+        backoff_s: float = 0.5,
     ) -> Iterator[jobs_pb2.JobEvent]:
         """Yields the job's events until it ends, reconnecting when the stream breaks.
 
@@ -357,7 +372,9 @@ class KilnClient:
                 stream.cancel()
 
     def list_checkpoints(self, name: str) -> list[jobs_pb2.Checkpoint]:
-        response = self._call(self._jobs.ListCheckpoints, jobs_pb2.ListCheckpointsRequest(name=name))
+        response = self._call(
+            self._jobs.ListCheckpoints, jobs_pb2.ListCheckpointsRequest(name=name)
+        )
         return list(response.checkpoints)
 
     # -- models --------------------------------------------------------------------------------
@@ -405,7 +422,7 @@ def _enum_suffix(descriptor: EnumDescriptor, number: int) -> str:
 
 
 def _enum(descriptor: EnumDescriptor, value: str | int, what: str) -> int:
-    """"sft", "SFT", "JOB_METHOD_SFT" or 1 -> 1; UNSPECIFIED and unknown names are a ValueError."""
+    """ "sft", "SFT", "JOB_METHOD_SFT" or 1 -> 1; UNSPECIFIED and unknown names are a ValueError."""
     prefix = _enum_prefix(descriptor)
     if isinstance(value, int) and not isinstance(value, bool):
         if value in descriptor.values_by_number and value != 0:
@@ -419,12 +436,16 @@ def _enum(descriptor: EnumDescriptor, value: str | int, what: str) -> int:
     raise ValueError(f"{what} must be one of {', '.join(choices)}, got {value!r}")
 
 
-def _message(cls: type[pb_message.Message], values: Mapping[str, Any], what: str) -> pb_message.Message:
+def _message(
+    cls: type[pb_message.Message], values: Mapping[str, Any], what: str
+) -> pb_message.Message:
     """Builds a proto from a dict with a readable error for unknown keys; enums take short names."""
     fields = cls.DESCRIPTOR.fields_by_name
     unknown = sorted(set(values) - set(fields))
     if unknown:
-        raise ValueError(f"unknown {what} field(s): {', '.join(unknown)} (known: {', '.join(fields)})")
+        raise ValueError(
+            f"unknown {what} field(s): {', '.join(unknown)} (known: {', '.join(fields)})"
+        )
     kwargs: dict[str, Any] = {}
     for key, value in values.items():
         if value is None:
@@ -432,7 +453,11 @@ def _message(cls: type[pb_message.Message], values: Mapping[str, Any], what: str
         fd = fields[key]
         if fd.enum_type is not None and isinstance(value, str):
             value = _enum(fd.enum_type, value, f"{what}.{key}")
-        elif fd.message_type is not None and isinstance(value, Mapping) and not fd.message_type.GetOptions().map_entry:
+        elif (
+            fd.message_type is not None
+            and isinstance(value, Mapping)
+            and not fd.message_type.GetOptions().map_entry
+        ):
             value = _message(GetMessageClass(fd.message_type), value, f"{what}.{key}")
         kwargs[key] = value
     return cls(**kwargs)

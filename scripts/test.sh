@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Creates .venv, installs Kiln with its dev extras, lints the protos and runs the whole test suite.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+python3 -m venv .venv
+.venv/bin/pip install -q -U pip
+.venv/bin/pip install -q torch==2.13.0
+.venv/bin/pip install -q -e '.[dev]'
+if command -v npm >/dev/null; then bash scripts/buf_lint.sh; fi
+export GRPC_VERBOSITY=ERROR
+.venv/bin/python -m pytest -q tests
