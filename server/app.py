@@ -13,7 +13,6 @@ import redis.asyncio as aioredis
 from grpc import aio
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
-
 from kiln.v1 import (
     datasets_pb2,
     datasets_pb2_grpc,
@@ -28,6 +27,7 @@ from kiln.v1 import (
     sampling_pb2,
     sampling_pb2_grpc,
 )
+
 from server.artifacts import ArtifactStore
 from server.config import KilnConfig
 from server.interceptors import default_interceptors

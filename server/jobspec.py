@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from kiln.v1 import datasets_pb2, jobs_pb2
+
 from server import names
 from server.errors import FieldViolation, InvalidArgument, NotFound, Unimplemented
 from server.store.datasets import DatasetStore

@@ -195,7 +195,7 @@ class Scheduler:
                     if ref is None or time.monotonic() - cancelled_at > self.config.cancel_grace_s:
                         log.warning("killing worker of ended job", extra={"job": job_id, "state": record["state"]})
                         break
-        except (RayActorError, asyncio.TimeoutError) as exc:
+        except (TimeoutError, RayActorError) as exc:
             await self._worker_died(tenant, job_id, attempt, f"worker died: {type(exc).__name__}")
         except asyncio.CancelledError:
             # This gateway is stopping: leave the attempt running for the next gateway to adopt.

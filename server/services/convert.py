@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 from google.protobuf import json_format, timestamp_pb2
-
 from kiln.v1 import common_pb2, datasets_pb2, jobs_pb2, models_pb2
 
 

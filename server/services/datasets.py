@@ -7,6 +7,7 @@ import json
 import time
 
 from kiln.v1 import datasets_pb2, datasets_pb2_grpc
+
 from server import metrics, names
 from server.artifacts import ArtifactStore
 from server.context import current_tenant

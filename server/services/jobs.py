@@ -7,8 +7,8 @@ import hashlib
 import json
 
 from google.protobuf import json_format
-
 from kiln.v1 import jobs_pb2, jobs_pb2_grpc
+
 from server import names
 from server.artifacts import ArtifactStore
 from server.context import current_tenant

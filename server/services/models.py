@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from kiln.v1 import models_pb2, models_pb2_grpc
+
 from server import names
 from server.artifacts import ArtifactStore
 from server.context import current_tenant

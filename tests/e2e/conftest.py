@@ -16,7 +16,6 @@ from pathlib import Path
 import grpc
 import pytest
 from grpc import aio
-
 from kiln.v1 import (
     datasets_pb2,
     datasets_pb2_grpc,
@@ -24,6 +23,7 @@ from kiln.v1 import (
     jobs_pb2_grpc,
     models_pb2_grpc,
 )
+
 from server.app import create_server
 from server.config import KilnConfig
 from server.redis_embedded import EmbeddedRedis

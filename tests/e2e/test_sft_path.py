@@ -10,8 +10,8 @@ from urllib.parse import urlparse
 
 import grpc
 import pytest
-
 from kiln.v1 import jobs_pb2, models_pb2
+
 from tests.e2e.conftest import demo_records, sft_job, watch_until_done
 
 pytestmark = pytest.mark.slow
