@@ -68,3 +68,19 @@ class Keys:
 
     def models(self, tenant: str) -> str:
         return f"{self._t(tenant)}:models"
+
+    def sample(self, tenant: str, sample_id: str) -> str:
+        """Hash of one generated sample (prompt, text, model, version, params); expires."""
+        return f"{self._t(tenant)}:sample:{sample_id}"
+
+    def cache_entry(self, tenant: str, model_version: str, digest: str) -> str:
+        """A cached sampling result; the tenant and model version are part of the key."""
+        return f"{self._t(tenant)}:cache:{model_version}:{digest}"
+
+    def cache_index(self, tenant: str, model_version: str) -> str:
+        """Set of the cache keys of one model version, so deleting the model drops them."""
+        return f"{self._t(tenant)}:cacheidx:{model_version}"
+
+    def deployment(self, tenant: str, model_id: str) -> str:
+        """Hash describing where a model is deployed (target, replicas, state, app name)."""
+        return f"{self._t(tenant)}:deployment:{model_id}"
