@@ -29,18 +29,27 @@ from kiln.v1 import (
 )
 
 from server.artifacts import ArtifactStore
+from server.cache import SamplingCache
 from server.config import KilnConfig
+from server.inference.ray_serve import RayServeBackend
+from server.inference.router import Router
+from server.inference.sampling import Sampler
 from server.interceptors import default_interceptors
 from server.redis_embedded import EmbeddedRedis
 from server.scheduler.scheduler import Scheduler
 from server.services.datasets import DatasetService
+from server.services.feedback import FeedbackService
 from server.services.jobs import JobService
 from server.services.models import ModelService
+from server.services.sampling import SamplingService
 from server.services.unimplemented import unimplemented_servicer
 from server.store.datasets import DatasetStore
+from server.store.deployments import DeploymentStore
+from server.store.feedback import ExportDatasetStore, FeedbackStore
 from server.store.jobs import JobStore
 from server.store.keys import Keys
 from server.store.models import ModelStore
+from server.store.samples import SampleStore
 from server.store.tenants import TenantStore
 
 log = logging.getLogger("kiln.server")
@@ -77,12 +86,16 @@ class KilnServer:
         self.embedded = embedded
         self.shutdown_event = shutdown
         self.tenants = tenants
+        self.state_health: StateStoreHealth | None = None
+        self.extra_clients: list[aioredis.Redis] = []
 
     async def start(self) -> None:
         await self.grpc.start()
         await self.scheduler.start()
         for name in ["", *SERVICES]:
             await self.health.set(name, health_pb2.HealthCheckResponse.SERVING)
+        if self.state_health is not None:
+            await self.state_health.start()
         log.info("kiln serving", extra={"services": SERVICES})
 
     async def stop(self, grace: float | None = None) -> None:
@@ -92,12 +105,62 @@ class KilnServer:
         self.shutdown_event.set()
         await self.grpc.stop(grace)
         await self.scheduler.stop()
+        if self.state_health is not None:
+            await self.state_health.stop()
+        for client in self.extra_clients:
+            await client.aclose()
         await self.redis.aclose()
         if self.embedded is not None:
             await asyncio.to_thread(self.embedded.stop)
 
     async def wait_for_termination(self) -> None:
         await self.grpc.wait_for_termination()
+
+
+class StateStoreHealth:
+    """Reports Redis reachability as the health of service "kiln.redis".
+
+    Sampling keeps working without Redis (uncached, on last-known routes), so the server as a
+    whole stays SERVING; "kiln.redis" going NOT_SERVING tells operators what is degraded.
+    """
+
+    SERVICE = "kiln.redis"
+    PERIOD_S = 1.0
+
+    def __init__(self, redis: aioredis.Redis, health_servicer: health.aio.HealthServicer):
+        self.redis = redis
+        self.health = health_servicer
+        self._task: asyncio.Task | None = None
+        self.ok: bool | None = None
+
+    async def start(self) -> None:
+        await self.check()
+        self._task = asyncio.create_task(self._loop())
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+
+    async def check(self) -> bool:
+        try:
+            ok = bool(await self.redis.ping())
+        except Exception:
+            ok = False
+        if ok != self.ok:
+            if not ok:
+                log.warning("redis unreachable: sampling continues uncached; jobs and feedback are unavailable")
+            elif self.ok is False:
+                log.info("redis reachable again")
+            status = health_pb2.HealthCheckResponse.SERVING if ok else health_pb2.HealthCheckResponse.NOT_SERVING
+            await self.health.set(self.SERVICE, status)
+            self.ok = ok
+        return ok
+
+    async def _loop(self) -> None:
+        while True:
+            await asyncio.sleep(self.PERIOD_S)
+            await self.check()
 
 
 async def create_server(config: KilnConfig) -> tuple[KilnServer, int]:
@@ -115,17 +178,28 @@ async def create_server(config: KilnConfig) -> tuple[KilnServer, int]:
         JobService(jobs, datasets, models, artifacts, config.default_max_retries, shutdown), server)
     datasets_pb2_grpc.add_DatasetServiceServicer_to_server(
         DatasetService(datasets, artifacts, config.scratch_dir / "uploads", config.max_upload_bytes), server)
-    models_pb2_grpc.add_ModelServiceServicer_to_server(ModelService(models, artifacts), server)
-    sampling_pb2_grpc.add_SamplingServiceServicer_to_server(
-        unimplemented_servicer(sampling_pb2_grpc.SamplingServiceServicer, "kiln.v1.SamplingService"), server)
+    # Sampling talks to Redis through its own client with short timeouts: when Redis is slow or
+    # gone, cache and sample writes give up fast and sampling carries on uncached.
+    fast_redis = aioredis.Redis.from_url(redis_url, socket_connect_timeout=0.5, socket_timeout=1.0)
+    cache = SamplingCache(fast_redis, keys, config.cache_ttl_s, config.cache_max_bytes)
+    serve = RayServeBackend()
+    router = Router(config, ModelStore(fast_redis, keys), DeploymentStore(fast_redis, keys), artifacts, serve)
+    models_pb2_grpc.add_ModelServiceServicer_to_server(ModelService(models, artifacts, router, cache), server)
+    sampler = Sampler(router, serve, cache, SampleStore(fast_redis, keys, config.sample_ttl_s))
+    sampling_pb2_grpc.add_SamplingServiceServicer_to_server(SamplingService(sampler), server)
     evaluation_pb2_grpc.add_EvaluationServiceServicer_to_server(
         unimplemented_servicer(evaluation_pb2_grpc.EvaluationServiceServicer, "kiln.v1.EvaluationService"), server)
     feedback_pb2_grpc.add_FeedbackServiceServicer_to_server(
-        unimplemented_servicer(feedback_pb2_grpc.FeedbackServiceServicer, "kiln.v1.FeedbackService"), server)
+        FeedbackService(FeedbackStore(redis, keys), SampleStore(redis, keys), ExportDatasetStore(redis, keys),
+                        artifacts, config.scratch_dir / "exports", config.max_upload_bytes), server)
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     reflection.enable_server_reflection([*SERVICES, health.SERVICE_NAME, reflection.SERVICE_NAME], server)
+    state_health = StateStoreHealth(fast_redis, health_servicer)
 
     port = server.add_insecure_port(f"{config.host}:{config.port}")
     scheduler = Scheduler(config, jobs, redis_url)
-    return KilnServer(config, server, redis, scheduler, health_servicer, embedded, shutdown, tenants), port
+    kiln = KilnServer(config, server, redis, scheduler, health_servicer, embedded, shutdown, tenants)
+    kiln.state_health = state_health
+    kiln.extra_clients.append(fast_redis)
+    return kiln, port

@@ -33,6 +33,17 @@ class KilnConfig(BaseSettings):
     default_max_retries: int = Field(2, ge=0, le=10, description="Retries of a job whose worker died.")
     cancel_grace_s: float = Field(5.0, ge=0, description="Seconds a cancelled worker gets before it is killed.")
     shutdown_grace_s: float = Field(5.0, ge=0, description="Seconds in-flight RPCs get on shutdown.")
+    sample_ttl_s: int = Field(30 * 24 * 3600, ge=60, description="How long generated samples are kept for feedback.")
+    cache_ttl_s: int = Field(24 * 3600, ge=1, description="Lifetime of a cached sampling result.")
+    cache_max_bytes: int = Field(
+        256 * 1024 * 1024, ge=0, description="Bound on the result cache's size in Redis; 0 disables caching."
+    )
+    deploy_on_demand: bool = Field(
+        False, description="Sampling an undeployed model deploys it on Ray Serve (1 replica) instead of failing."
+    )
+    serve_max_batch: int = Field(32, ge=1, le=1024, description="Rows in one replica's running batch.")
+    serve_max_queue: int = Field(64, ge=1, description="Requests waiting per replica before RESOURCE_EXHAUSTED.")
+    serve_replica_cpus: float = Field(1.0, gt=0, description="Logical CPUs reserved by each serving replica.")
     log_level: str = Field("INFO", description="Python logging level.")
     log_json: bool = Field(True, description="One JSON object per log line.")
 

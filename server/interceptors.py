@@ -19,7 +19,7 @@ from grpc import aio
 from server import metrics
 from server.auth import bearer_token
 from server.context import request_id_var, tenant_var
-from server.errors import KilnError, Unauthenticated
+from server.errors import KilnError, Unauthenticated, Unavailable
 from server.store.tenants import TenantStore
 
 log = logging.getLogger("kiln.rpc")
@@ -128,8 +128,13 @@ class ErrorInterceptor(ScopeInterceptor):
 class AuthInterceptor(ScopeInterceptor):
     """`authorization: Bearer <api key>` -> tenant, for every RPC but health and reflection."""
 
+    # While Redis is unreachable, keys seen valid this recently still authenticate, so sampling
+    # (which does not need Redis) keeps serving. Revocations take effect once Redis is back.
+    FALLBACK_S = 600.0
+
     def __init__(self, tenants: TenantStore):
         self.tenants = tenants
+        self._known: dict[str, tuple[str, float]] = {}  # secret hash -> (tenant, last verified)
 
     @contextlib.asynccontextmanager
     async def scope(self, method, context) -> AsyncIterator[None]:
@@ -139,13 +144,35 @@ class AuthInterceptor(ScopeInterceptor):
         secret = bearer_token(_metadata(context))
         if secret is None:
             raise Unauthenticated("missing API key: send metadata 'authorization: Bearer <key>'")
-        tenant = await self.tenants.tenant_for(secret)
+        tenant = await self._lookup(secret)
         if tenant is None:
             raise Unauthenticated("invalid API key")
         # Not reset on exit: each RPC runs in its own task (own context), and the outer
         # observability scope still wants the tenant for its log line.
         tenant_var.set(tenant)
         yield
+
+
+    async def _lookup(self, secret: str) -> str | None:
+        from redis.exceptions import RedisError
+
+        from server.auth import hash_key
+
+        digest = hash_key(secret)
+        try:
+            tenant = await self.tenants.tenant_for(secret)
+        except (RedisError, OSError) as exc:
+            known = self._known.get(digest)
+            if known is None or time.monotonic() - known[1] > self.FALLBACK_S:
+                raise Unavailable("the state store is unreachable; retry shortly") from exc
+            return known[0]
+        if tenant is None:
+            self._known.pop(digest, None)
+        else:
+            if len(self._known) > 10_000:
+                self._known.clear()
+            self._known[digest] = (tenant, time.monotonic())
+        return tenant
 
 
 def default_interceptors(tenants: TenantStore) -> list[aio.ServerInterceptor]:

@@ -68,7 +68,17 @@ def checkpoint_proto(data: dict) -> jobs_pb2.Checkpoint:
     return jobs_pb2.Checkpoint(step=data["step"], uri=data["uri"], create_time=ts(data["time"]))
 
 
-def model_proto(r: dict[str, str]) -> models_pb2.Model:
+def deployment_proto(d: dict[str, str] | None) -> models_pb2.Deployment | None:
+    if not d:
+        return None
+    return models_pb2.Deployment(
+        target=models_pb2.DeploymentTarget.Value(f"DEPLOYMENT_TARGET_{d['target']}"),
+        replicas=int(d.get("replicas", 1)), min_replicas=int(d.get("min_replicas", 0)),
+        max_replicas=int(d.get("max_replicas", 0)), state=d.get("state", ""),
+    )
+
+
+def model_proto(r: dict[str, str], deployment: dict[str, str] | None = None) -> models_pb2.Model:
     model = models_pb2.Model(
         name=f"models/{r['id']}",
         display_name=r.get("display_name", ""),
@@ -82,5 +92,6 @@ def model_proto(r: dict[str, str]) -> models_pb2.Model:
         metrics=json.loads(r.get("metrics", "{}")),
         labels=json.loads(r.get("labels", "{}")),
         create_time=ts(r.get("create_time")),
+        deployment=deployment_proto(deployment),
     )
     return model

@@ -84,3 +84,12 @@ class Keys:
     def deployment(self, tenant: str, model_id: str) -> str:
         """Hash describing where a model is deployed (target, replicas, state, app name)."""
         return f"{self._t(tenant)}:deployment:{model_id}"
+
+    # -- feedback ----------------------------------------------------------------------------
+    def feedback(self, tenant: str) -> str:
+        """Stream of the tenant's feedback records, append-only; entry ids give create times."""
+        return f"{self._t(tenant)}:feedback"
+
+    def feedback_ids(self, tenant: str) -> str:
+        """Hash feedback_id -> "{stream entry id}/{content fingerprint}", for idempotent submits."""
+        return f"{self._t(tenant)}:feedback:ids"

@@ -1,0 +1,1 @@
+"""Where sampling requests go: Ray Serve deployments of Kiln's engine (and Triton, later)."""
