@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 from kiln.v1 import datasets_pb2, jobs_pb2
 
 from server import names
 from server.errors import FieldViolation, InvalidArgument, NotFound, Unimplemented
+from server.methods import METHODS, Method, available
 from server.store.datasets import DatasetStore
 from server.store.models import ModelStore
 from trainer.errors import ConfigError
@@ -41,12 +42,6 @@ _FIELD_PATHS = {
     "early_stopping_patience": "job.hyperparameters.early_stopping_patience",
     "checkpoint_every": "job.hyperparameters.checkpoint_every",
     "log_every": "job.hyperparameters.log_every",
-    "tuning": "job.sft.tuning",
-    "lora_r": "job.sft.lora.rank",
-    "lora_alpha": "job.sft.lora.alpha",
-    "lora_dropout": "job.sft.lora.dropout",
-    "lora_target_modules": "job.sft.lora.target_modules",
-    "packing": "job.sft.packing",
     "base_model": "job.base_model",
 }
 
@@ -68,6 +63,7 @@ class JobSpec:
     resources: dict = field(default_factory=lambda: {"gpus": 0, "cpus": 1, "workers": 1})
     max_retries: int = 2
     labels: dict = field(default_factory=dict)
+    model_refs: dict = field(default_factory=dict)  # config key -> model spec like base_model
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -85,39 +81,30 @@ def _hyperparameters(hp: jobs_pb2.Hyperparameters) -> dict:
     return out
 
 
-def _sft_options(sft: jobs_pb2.SftConfig) -> dict:
-    out: dict = {"tuning": "lora" if sft.tuning == jobs_pb2.TUNING_LORA else "full"}
-    lora = sft.lora
-    if lora.HasField("rank"):
-        out["lora_r"] = lora.rank
-    if lora.HasField("alpha"):
-        out["lora_alpha"] = lora.alpha
-    if lora.HasField("dropout"):
-        out["lora_dropout"] = lora.dropout
-    if lora.target_modules:
-        out["lora_target_modules"] = list(lora.target_modules)
-    if sft.HasField("packing"):
-        out["packing"] = sft.packing
-    return out
+def validate_config(method: Method, options: dict, base_model_local: str, model_refs: dict[str, str]) -> dict:
+    """Runs the trainer's own config validation; returns the normalised config dict.
 
-
-def validate_sft_config(options: dict, base_model_local: str) -> dict:
-    """Runs the trainer's own SFTConfig validation; returns the normalised config dict.
-
-    `base_model_local` is a built-in name or a local model directory, so checks that depend on
-    the model (e.g. max_seq_len against its context) see the real model.
+    `base_model_local` (and the values of `model_refs`) are built-in names or local model
+    directories, so checks that depend on a model (e.g. max_seq_len against its context) see it.
     """
-    from trainer.algorithms.sft import SFTConfig  # deferred: pulls in the trainer package
-
+    known = {f.name for f in fields(method.config_cls())}
+    unsupported = [k for k in options if k not in known]
+    if unsupported:
+        raise InvalidArgument([FieldViolation(_path(method, k), f"not used by {method.name} jobs")
+                               for k in unsupported])
+    placeholders = {method.data_key: "<dataset>"}
     try:
-        cfg = SFTConfig.from_dict({"base_model": base_model_local, "train_path": "<dataset>", **options})
+        cfg = method.config_cls().from_dict({"base_model": base_model_local, **placeholders, **options, **model_refs})
     except ConfigError as exc:
-        path = _FIELD_PATHS.get(exc.field, f"job.{exc.field}")
-        raise InvalidArgument.field(path, exc.message) from exc
+        raise InvalidArgument.field(_path(method, exc.field), exc.message) from exc
     out = cfg.to_dict()
-    for k in ("base_model", "train_path", "val_path"):
+    for k in ("base_model", method.data_key, method.val_key, *model_refs):
         out.pop(k, None)
     return out
+
+
+def _path(method: Method, key: str) -> str:
+    return method.paths.get(key) or _FIELD_PATHS.get(key, f"job.{key}")
 
 
 def _shape_violations(job: jobs_pb2.Job) -> list[FieldViolation]:
@@ -152,23 +139,33 @@ async def build_job_spec(
     """`local_path(rel)` maps an artifact to a local path when the store is local (else None)."""
     violations = _shape_violations(job)
     which = job.WhichOneof("method_config")
-    if job.method == jobs_pb2.JOB_METHOD_SFT and which not in (None, "sft"):
-        violations.append(FieldViolation(f"job.{which}", "does not match method JOB_METHOD_SFT (use job.sft)"))
+    method = METHODS.get(job.method)
+    if method is not None and which not in (None, method.oneof):
+        violations.append(FieldViolation(
+            f"job.{which}", f"does not match method {jobs_pb2.JobMethod.Name(job.method)} (use job.{method.oneof})"))
+    if method is not None and method.single_process and job.resources.workers > 1:
+        violations.append(FieldViolation("job.resources.workers", f"{method.name} jobs run in one process; "
+                                                                  f"use workers <= 1 (got {job.resources.workers})"))
+    if method is not None and method.val_key is None and job.validation_dataset:
+        violations.append(FieldViolation("job.validation_dataset", f"not used by {method.name} jobs"))
     if violations:
         raise InvalidArgument(violations)
-    if job.method != jobs_pb2.JOB_METHOD_SFT:
-        raise Unimplemented(f"{jobs_pb2.JobMethod.Name(job.method)} jobs are not available yet; SFT is")
+    if method is None or not available(method):
+        raise Unimplemented(f"{jobs_pb2.JobMethod.Name(job.method)} jobs are not available in this Kiln version")
 
     base = await _base_model(tenant, job.base_model, models)
-    config = validate_sft_config({**_hyperparameters(job.hyperparameters), **_sft_options(job.sft)},
-                                 _local_model(base, local_path))
-    train_id = await _dataset(tenant, job.training_dataset, "job.training_dataset", datasets)
-    val_id = (await _dataset(tenant, job.validation_dataset, "job.validation_dataset", datasets)
+    options, refs = method.options(job)
+    ref_specs = {k: await _base_model(tenant, v, models, _path(method, k)) for k, v in refs.items()}
+    config = validate_config(method, {**_hyperparameters(job.hyperparameters), **options},
+                             _local_model(base, local_path),
+                             {k: _local_model(v, local_path) for k, v in ref_specs.items()})
+    train_id = await _dataset(tenant, job.training_dataset, "job.training_dataset", datasets, method)
+    val_id = (await _dataset(tenant, job.validation_dataset, "job.validation_dataset", datasets, method)
               if job.validation_dataset else None)
     workers = max(1, job.resources.workers)
     return JobSpec(
-        method="sft",
-        display_name=job.display_name or f"sft {job.base_model}",
+        method=method.name,
+        display_name=job.display_name or f"{method.name} {job.base_model}",
         base_model=base,
         training_dataset=train_id,
         validation_dataset=val_id,
@@ -176,6 +173,7 @@ async def build_job_spec(
         resources={"gpus": job.resources.gpus, "cpus": job.resources.cpus or 1, "workers": workers},
         max_retries=job.max_retries if job.HasField("max_retries") else default_retries,
         labels=dict(job.labels),
+        model_refs=ref_specs,
     )
 
 
@@ -189,22 +187,23 @@ def _local_model(base: dict, local_path: Callable[[str], Path | None]) -> str:
     return str(local) if local is not None else "kiln-gpt-small"
 
 
-async def _dataset(tenant: str, name: str, field_path: str, datasets: DatasetStore) -> str:
+async def _dataset(tenant: str, name: str, field_path: str, datasets: DatasetStore, method: Method) -> str:
     dataset_id = names.parse(name, "datasets", field_path)
     record = await datasets.get(tenant, dataset_id)
     if record is None:
         raise NotFound("dataset", name)
-    if record["format"] != "sft":
+    if record["format"] != method.dataset_format:
         fmt = datasets_pb2.DatasetFormat.Name(int(record["format_enum"]))
-        raise InvalidArgument.field(field_path, f"SFT needs a DATASET_FORMAT_SFT dataset, {name} is {fmt}")
+        want = f"DATASET_FORMAT_{method.dataset_format.upper()}"
+        raise InvalidArgument.field(field_path, f"{method.name} jobs need a {want} dataset, {name} is {fmt}")
     return dataset_id
 
 
-async def _base_model(tenant: str, spec: str, models: ModelStore) -> dict:
+async def _base_model(tenant: str, spec: str, models: ModelStore, field_path: str = "job.base_model") -> dict:
     if spec in BUILTIN_MODELS:
         return {"kind": "builtin", "name": spec}
     if spec.startswith("models/"):
-        model_id = names.parse(spec, "models", "job.base_model")
+        model_id = names.parse(spec, "models", field_path)
         record = await models.get(tenant, model_id)
         if record is None:
             raise NotFound("model", spec)

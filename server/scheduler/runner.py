@@ -15,6 +15,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from server.artifacts import ArtifactStore
+from server.methods import BY_NAME
 from server.scheduler.context import Fenced, JobHandle, RedisTrainContext
 from trainer.errors import TrainingCancelled
 
@@ -49,12 +50,11 @@ class JobRunner:
             ctx.log(f"attempt {self.handle.attempt} started on {os.uname().nodename} (pid {os.getpid()})")
             config = self._config(ctx)
             workers = int(self.spec["resources"]["workers"])
+            method = BY_NAME[self.spec["method"]]
             if workers > 1:
                 result = _train_data_parallel(self.handle, self.spec, config, workers)
             else:
-                from trainer.algorithms.sft import SFTConfig, train
-
-                result = train(SFTConfig.from_dict(config), ctx)
+                result = method.train_fn()(method.config_cls().from_dict(config), ctx)
             if ctx.should_stop():
                 raise Fenced("cancelled while the model was being saved")
             model_id = ctx.complete(result, _base_model_label(self.spec), self.spec["display_name"])
@@ -73,19 +73,25 @@ class JobRunner:
         """The trainer config with local paths: datasets and base model fetched to this worker."""
         store = ArtifactStore(self.handle.artifact_root)
         inputs = ctx.work_dir.parent / "inputs"
+        method = BY_NAME[self.spec["method"]]
         config = dict(self.spec["config"])
-        config["train_path"] = str(_fetch_file(store, self.rels["train"], inputs / "train.jsonl"))
-        if self.rels.get("val"):
-            config["val_path"] = str(_fetch_file(store, self.rels["val"], inputs / "val.jsonl"))
-        base = self.spec["base_model"]
-        if base["kind"] == "builtin":
-            config["base_model"] = base["name"]
-        elif base["kind"] == "path":
-            config["base_model"] = base["path"]
-        else:
-            local = store.local_path(base["rel"])
-            config["base_model"] = str(local if local else store.get_dir(base["rel"], inputs / "base_model"))
+        config[method.data_key] = str(_fetch_file(store, self.rels["train"], inputs / "train.jsonl"))
+        if self.rels.get("val") and method.val_key:
+            config[method.val_key] = str(_fetch_file(store, self.rels["val"], inputs / "val.jsonl"))
+        config["base_model"] = _local_model(store, self.spec["base_model"], inputs / "base_model")
+        for key, ref in self.spec.get("model_refs", {}).items():
+            config[key] = _local_model(store, ref, inputs / key)
         return config
+
+
+def _local_model(store: ArtifactStore, ref: dict, dest: Path) -> str:
+    """A model spec (built-in, local path or registered model) as something a trainer can load."""
+    if ref["kind"] == "builtin":
+        return ref["name"]
+    if ref["kind"] == "path":
+        return ref["path"]
+    local = store.local_path(ref["rel"])
+    return str(local if local else store.get_dir(ref["rel"], dest))
 
 
 def _fetch_file(store: ArtifactStore, rel: str, dest: Path) -> Path:
