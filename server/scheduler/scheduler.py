@@ -13,6 +13,7 @@ Redis is the source of truth; this loop only moves jobs along and notices deaths
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import time
@@ -75,7 +76,11 @@ class Scheduler:
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
-        await self.jobs.redis.delete(self.jobs.keys.gateway(self.instance))
+        from redis.exceptions import RedisError
+
+        # Redis may be gone already; the heartbeat key then simply expires.
+        with contextlib.suppress(RedisError, OSError):
+            await self.jobs.redis.delete(self.jobs.keys.gateway(self.instance))
 
     def _spawn(self, coro) -> asyncio.Task:
         task = asyncio.create_task(coro)

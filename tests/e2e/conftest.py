@@ -109,7 +109,8 @@ async def gateway_factory(tmp_path, redis_url, ray_instance):
     started: list[Gateway] = []
 
     async def start(prefix: str | None = None, data_dir: Path | None = None, **overrides) -> Gateway:
-        server, port = await create_server(make_config(data_dir or tmp_path, redis_url, prefix, **overrides))
+        url = overrides.pop("redis_url", redis_url)  # a test may bring its own Redis server
+        server, port = await create_server(make_config(data_dir or tmp_path, url, prefix, **overrides))
         await server.start()
         started.append(Gateway(server, port, server.config))
         return started[-1]

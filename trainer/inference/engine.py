@@ -203,7 +203,7 @@ class Engine:
                 self._fail_all(admitted, exc)
 
     def _iteration(self, admitted: list[RequestHandle]) -> None:
-        self._retire([i for i, r in enumerate(self._rows) if r.handle.cancelled.is_set()], CANCELLED)
+        self._retire([(i, CANCELLED) for i, r in enumerate(self._rows) if r.handle.cancelled.is_set()])
         fresh = [h for h in admitted if not h.cancelled.is_set()]
         for h in admitted:
             if h.cancelled.is_set():
@@ -248,8 +248,7 @@ class Engine:
             if reason is not None:
                 done.append((i, reason))
         self.tokens_out += len(rows)
-        for reason in (STOP, LENGTH):
-            self._retire([i for i, why in done if why == reason], reason)
+        self._retire(done)
 
     def _take(self, r: _Row, d) -> str | None:
         p = r.handle.request.params
@@ -271,11 +270,12 @@ class Engine:
         r.handle.on_chunk(chunk)
         return None
 
-    def _retire(self, idx: list[int], reason: str) -> None:
-        if not idx:
+    def _retire(self, done: list[tuple[int, str]]) -> None:
+        """Finish rows (index into self._rows, finish reason) and drop them from the batch at once."""
+        if not done:
             return
-        gone = set(idx)
-        for i in idx:
+        gone = {i for i, _ in done}
+        for i, reason in done:
             r = self._rows[i]
             r.handle.on_chunk(Chunk([], r.stream.finish(), [], [], reason))
         keep = [i for i in range(len(self._rows)) if i not in gone]
@@ -283,7 +283,7 @@ class Engine:
         self._batch = select(self._batch, keep) if keep else None
 
     def _cancel_all(self) -> None:
-        self._retire(list(range(len(self._rows))), CANCELLED)
+        self._retire([(i, CANCELLED) for i in range(len(self._rows))])
         while self._waiting:
             self._waiting.popleft().on_chunk(Chunk([], "", [], [], CANCELLED))
 
