@@ -7,5 +7,7 @@ python3 -m venv .venv
 .venv/bin/pip install -q torch==2.13.0
 .venv/bin/pip install -q -e '.[dev]'
 if command -v npm >/dev/null; then bash scripts/buf_lint.sh; fi
+# Every CUDA kernel must compile for sm_80 and sm_90 wherever nvcc exists (it cannot run here).
+if command -v nvcc >/dev/null; then bash scripts/check_kernels.sh; fi
 export GRPC_VERBOSITY=ERROR
 .venv/bin/python -m pytest -q tests
