@@ -760,6 +760,74 @@ def models_delete(
     console.print(f"deleted {name}")
 
 
+class DeployTarget(StrEnum):
+    ray_serve = "ray-serve"
+    triton = "triton"
+
+
+@models_app.command("deploy")
+def models_deploy(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="models/ID, or a built-in model name such as kiln-gpt-tiny")],
+    target: Annotated[DeployTarget, typer.Option(help="Where to serve it.")] = DeployTarget.ray_serve,
+    replicas: Annotated[int, typer.Option(min=1, help="Replicas (fixed size).")] = 1,
+    min_replicas: Annotated[int, typer.Option(min=0, help="Autoscaling lower bound (with --max-replicas).")] = 0,
+    max_replicas: Annotated[int, typer.Option(min=0, help="Autoscaling upper bound; 0 disables autoscaling.")] = 0,
+) -> None:
+    """Deploy a model for sampling; returns once its replicas are ready."""
+    with _connect(ctx) as client, console.status(f"deploying {name} on {target.value}"):
+        m = client.deploy_model(name, target.value.upper().replace("-", "_"), replicas, min_replicas, max_replicas)
+    console.print(f"{m.name} is {m.deployment.state} on {target.value} ({m.deployment.replicas} replica(s))")
+
+
+@models_app.command("undeploy")
+def models_undeploy(
+    ctx: typer.Context, name: Annotated[str, typer.Argument(help="models/ID or built-in name")]
+) -> None:
+    """Remove a model's deployment and free its resources."""
+    with _connect(ctx) as client:
+        client.undeploy_model(name)
+    console.print(f"undeployed {name}")
+
+
+@app.command()
+def sample(
+    ctx: typer.Context,
+    model: Annotated[str, typer.Argument(help="A deployed model: models/ID or a built-in name")],
+    prompt: Annotated[str, typer.Argument(help="The text to continue")],
+    max_tokens: Annotated[int | None, typer.Option(min=1, help="Most new tokens")] = None,
+    temperature: Annotated[float, typer.Option(min=0.0, max=2.0, help="0 is greedy")] = 1.0,
+    top_p: Annotated[float, typer.Option(help="Nucleus sampling mass, in (0, 1]")] = 1.0,
+    top_k: Annotated[int, typer.Option(min=0, help="Keep the k most likely tokens; 0 disables")] = 0,
+    seed: Annotated[int | None, typer.Option(min=0, help="Same seed, same output")] = None,
+    stop: Annotated[list[str] | None, typer.Option(help="Stop before this string (repeatable)")] = None,
+    n: Annotated[int, typer.Option(min=1, max=16, help="Completions to draw")] = 1,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Bypass the result cache")] = False,
+) -> None:
+    """Stream completions to the terminal as tokens arrive (samples are labelled when n > 1)."""
+    params: dict[str, Any] = {"temperature": temperature, "top_p": top_p, "top_k": top_k, "stop": stop or []}
+    if max_tokens is not None:
+        params["max_tokens"] = max_tokens
+    if seed is not None:
+        params["seed"] = seed
+    with _connect(ctx) as client:
+        last_index = None
+        for msg in client.generate_stream(model, prompt, n=n, bypass_cache=no_cache, **params):
+            if msg.HasField("usage"):
+                console.print()
+                cached = " (cached)" if msg.cached else ""
+                err_console.print(f"[dim]{msg.usage.prompt_tokens} prompt + {msg.usage.completion_tokens} "
+                                  f"completion tokens, {msg.model_version}{cached}[/]")
+                continue
+            if n > 1 and msg.index != last_index:
+                console.print(f"\n[bold cyan][{msg.index}][/] ", end="")
+                last_index = msg.index
+            console.print(msg.text, end="", highlight=False, markup=False, soft_wrap=True)
+            if msg.finish_reason and n == 1:
+                reason = _enum_name(msg.DESCRIPTOR.fields_by_name["finish_reason"], msg.finish_reason)
+                err_console.print(f"\n[dim]finished: {reason.lower()} ({msg.sample_id})[/]", end="")
+
+
 # -- watching a job --------------------------------------------------------------------------------
 class _EtaColumn(ProgressColumn):
     """ETA from the steps' server timestamps, so a replayed history does not skew the rate."""
@@ -1181,6 +1249,171 @@ def _signal(fb: Any) -> str:
     if kind == "thumbs":
         return "thumbs up" if fb.thumbs.up else "thumbs down"
     return kind or "-"
+
+
+# -- evaluations -----------------------------------------------------------------------------------
+eval_app = typer.Typer(help="Score models on a dataset: perplexity, rewards, KL, diversity.", no_args_is_help=True)
+app.add_typer(eval_app, name="eval")
+
+
+class Metric(StrEnum):
+    perplexity = "perplexity"
+    mean_reward = "mean_reward"
+    win_rate = "win_rate"
+    kl_to_reference = "kl_to_reference"
+    distinct_n = "distinct_n"
+    exact_match = "exact_match"
+
+
+class EvalState(StrEnum):
+    queued = "queued"
+    running = "running"
+    succeeded = "succeeded"
+    failed = "failed"
+    cancelled = "cancelled"
+
+
+def _eval_state(number: int) -> str:
+    from kiln.v1 import evaluation_pb2
+
+    return evaluation_pb2.EvaluationState.Name(number).removeprefix("EVALUATION_STATE_")
+
+
+def _eval_state_text(number: int) -> Text:
+    state = _eval_state(number)
+    return Text(state, style=_STATE_STYLE.get(state, ""))
+
+
+def _results(results: Any) -> str:
+    return "  ".join(f"{k} {_num(v)}" for k, v in sorted(results.items())) or "-"
+
+
+@eval_app.command("run")
+def eval_run(
+    ctx: typer.Context,
+    model: Annotated[str, typer.Option(help="The model to score: kiln-gpt-tiny or models/ID.")],
+    dataset: Annotated[str, typer.Option(help="datasets/ID (SFT or prompts).")],
+    metric: Annotated[list[Metric], typer.Option("--metric", "-m", help="A metric; repeat for several.")],
+    baseline_model: Annotated[str, typer.Option(help="What win_rate compares against.")] = "",
+    reward_model: Annotated[str, typer.Option(help="models/ID of a reward model (mean_reward, win_rate).")] = "",
+    reference_model: Annotated[str, typer.Option(help="What kl_to_reference measures divergence from.")] = "",
+    temperature: Annotated[
+        float | None, typer.Option(help="Sampling temperature; 0 is greedy.", show_default=False)
+    ] = None,
+    max_tokens: Annotated[
+        int | None, typer.Option(min=1, help="New tokens per completion.", show_default=False)
+    ] = None,
+    seed: Annotated[int | None, typer.Option(min=0, help="Sampling seed (default 0).", show_default=False)] = None,
+    max_records: Annotated[int, typer.Option(min=0, help="Evaluate only the first N records; 0 = all.")] = 0,
+    name: Annotated[str, typer.Option(help="Display name.")] = "",
+    watch: Annotated[bool, typer.Option("--watch", "-w", help="Follow the evaluation until it ends.")] = False,
+) -> None:
+    """Start an evaluation; asking again for one that already succeeded returns its results at once."""
+    sampling = {"temperature": temperature, "max_tokens": max_tokens, "seed": seed}
+    with _connect(ctx) as client:
+        ev = client.create_evaluation(
+            model, dataset, [m.value for m in metric], baseline_model=baseline_model, reward_model=reward_model,
+            reference_model=reference_model, sampling={k: v for k, v in sampling.items() if v is not None},
+            max_records=max_records, display_name=name,
+        )
+        console.print(Text.assemble(f"created {ev.name} ({ev.display_name}): ", _eval_state_text(ev.state)))
+        if not watch:
+            if _eval_state(ev.state) == "SUCCEEDED":
+                console.print(f"results: {_results(ev.results)}", highlight=False)
+            else:
+                console.print(f"follow it with: kiln eval watch {ev.name}")
+            return
+        final = watch_evaluation(client, ev.name)
+    raise typer.Exit(0 if _eval_state(final.state) == "SUCCEEDED" else EXIT_FAILED)
+
+
+@eval_app.command("watch")
+def eval_watch(ctx: typer.Context, name: Annotated[str, typer.Argument(help="evaluations/ID")]) -> None:
+    """Follow an evaluation with a progress bar; exits 0 if it succeeds, 1 otherwise."""
+    with _connect(ctx) as client:
+        try:
+            final = watch_evaluation(client, name)
+        except KeyboardInterrupt:
+            console.print("stopped watching; the evaluation keeps running")
+            raise typer.Exit(EXIT_INTERRUPTED) from None
+    raise typer.Exit(0 if _eval_state(final.state) == "SUCCEEDED" else EXIT_FAILED)
+
+
+@eval_app.command("get")
+def eval_get(ctx: typer.Context, name: Annotated[str, typer.Argument(help="evaluations/ID")]) -> None:
+    """Show an evaluation: what it measures, its state, progress and results."""
+    with _connect(ctx) as client:
+        ev = client.get_evaluation(name)
+    metrics_field = ev.DESCRIPTOR.fields_by_name["metrics"]
+    table = _details([
+        ("name", ev.name),
+        ("display name", ev.display_name),
+        ("state", _eval_state_text(ev.state)),
+        ("model", ev.model),
+        ("dataset", ev.dataset),
+        ("metrics", ", ".join(_enum_name(metrics_field, m) for m in ev.metrics)),
+        ("baseline model", ev.baseline_model or "-"),
+        ("reward model", ev.reward_model or "-"),
+        ("reference model", ev.reference_model or "-"),
+        ("records", f"{ev.completed_records}/{ev.total_records}"),
+        ("created", _time(ev.create_time)),
+        ("ended", _time(ev.end_time)),
+    ])
+    for key, value in sorted(ev.results.items()):
+        table.add_row(f"result {key}", _num(value))
+    if ev.error:
+        table.add_row("error", Text(ev.error, style="red"))
+    _show(table)
+
+
+@eval_app.command("list")
+def eval_list(
+    ctx: typer.Context,
+    model: Annotated[str | None, typer.Option(help="Only evaluations of this model.", show_default=False)] = None,
+    state: Annotated[
+        EvalState | None, typer.Option(help="Only evaluations in this state.", show_default=False)
+    ] = None,
+) -> None:
+    """List your evaluations, newest first."""
+    table = _table("NAME", "DISPLAY NAME", "MODEL", "STATE", "RECORDS", "RESULTS", "CREATED")
+    with _connect(ctx) as client:
+        for ev in client.list_evaluations(model=model, state=state.value if state else None):
+            table.add_row(ev.name, ev.display_name, ev.model, _eval_state_text(ev.state),
+                          f"{ev.completed_records}/{ev.total_records}", _results(ev.results), _time(ev.create_time))
+    _show(table)
+
+
+def watch_evaluation(client: KilnClient, name: str, out: Console | None = None) -> Any:
+    """Follows an evaluation to its end with a live bar over its records; states and finished
+    metrics print above it. Returns the final Evaluation."""
+    out = out or console
+    ev = client.get_evaluation(name)
+    progress = Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("records"),
+        console=out,
+    )
+    printed: set[str] = set()
+    with progress:
+        task = progress.add_task(name, total=ev.total_records or None, completed=ev.completed_records)
+        for event in client.watch_evaluation(name):
+            stamp = time.strftime("%H:%M:%S", time.localtime(event.time.seconds))
+            if event.WhichOneof("kind") == "progress":
+                p = event.progress
+                progress.update(task, completed=p.completed_records, total=p.total_records or None)
+                for key in sorted(set(p.results) - printed):
+                    printed.add(key)
+                    progress.console.print(f"[dim]{stamp}[/] {key} = [bold]{_num(p.results[key])}[/]")
+            else:
+                change = event.state_change
+                reason = f": {change.reason}" if change.reason else ""
+                progress.console.print(Text.assemble((stamp, "dim"), " ", _eval_state_text(change.state), reason))
+    final = client.get_evaluation(name)
+    if final.error:
+        out.print(Text(final.error, style="red"))
+    return final
 
 
 if __name__ == "__main__":

@@ -31,12 +31,16 @@ from kiln.v1 import (
     common_pb2,
     datasets_pb2,
     datasets_pb2_grpc,
+    evaluation_pb2,
+    evaluation_pb2_grpc,
     feedback_pb2,
     feedback_pb2_grpc,
     jobs_pb2,
     jobs_pb2_grpc,
     models_pb2,
     models_pb2_grpc,
+    sampling_pb2,
+    sampling_pb2_grpc,
 )
 
 DEFAULT_TARGET = "127.0.0.1:50051"
@@ -390,6 +394,47 @@ class KilnClient:
     def delete_model(self, name: str) -> None:
         self._call(self._models.DeleteModel, models_pb2.DeleteModelRequest(name=name))
 
+    def deploy_model(self, name: str, target: str | int = "RAY_SERVE", replicas: int = 1,
+                     min_replicas: int = 0, max_replicas: int = 0) -> models_pb2.Model:
+        """Deploys a model (or a built-in base model name) for sampling; returns once it is READY."""
+        request = models_pb2.DeployModelRequest(
+            name=name, target=_enum(models_pb2.DeploymentTarget.DESCRIPTOR, target, "target"),
+            replicas=replicas, min_replicas=min_replicas, max_replicas=max_replicas)
+        return self._call(self._models.DeployModel, request, timeout=max(self.timeout, 300.0))
+
+    def undeploy_model(self, name: str) -> models_pb2.Model:
+        return self._call(self._models.UndeployModel, models_pb2.UndeployModelRequest(name=name),
+                          timeout=max(self.timeout, 120.0))
+
+    # -- sampling --------------------------------------------------------------------------------
+    @property
+    def _sampling(self) -> sampling_pb2_grpc.SamplingServiceStub:
+        if not hasattr(self, "_sampling_stub"):
+            self._sampling_stub = sampling_pb2_grpc.SamplingServiceStub(self._channel)
+        return self._sampling_stub
+
+    @staticmethod
+    def _generate_request(model: str, prompt: str, n: int, bypass_cache: bool, request_id: str,
+                          params: Mapping[str, Any]) -> sampling_pb2.GenerateRequest:
+        return sampling_pb2.GenerateRequest(model=model, prompt=prompt, n=n, bypass_cache=bypass_cache,
+                                            request_id=request_id, params=sampling_pb2.SamplingParams(**params))
+
+    def generate(self, model: str, prompt: str, *, n: int = 1, bypass_cache: bool = False, request_id: str = "",
+                 timeout: float | None = None, **params: Any) -> sampling_pb2.GenerateResponse:
+        """n completions at once. params: temperature, top_k, top_p, max_tokens, stop, seed, ..."""
+        request = self._generate_request(model, prompt, n, bypass_cache, request_id, params)
+        return self._call(self._sampling.Generate, request, timeout=timeout)
+
+    def generate_stream(self, model: str, prompt: str, *, n: int = 1, bypass_cache: bool = False,
+                        request_id: str = "", timeout: float | None = None,
+                        **params: Any) -> Iterator[sampling_pb2.GenerateStreamResponse]:
+        """Chunks as they are produced; the last message carries the usage totals."""
+        request = self._generate_request(model, prompt, n, bypass_cache, request_id, params)
+        try:
+            yield from self._sampling.GenerateStream(request, metadata=self._metadata, timeout=timeout)
+        except grpc.RpcError as exc:
+            raise KilnError.from_rpc_error(exc) from None
+
     # -- feedback --------------------------------------------------------------------------------
     @property
     def _feedback(self) -> feedback_pb2_grpc.FeedbackServiceStub:
@@ -485,6 +530,93 @@ class KilnClient:
             request_id=request_id,
         )
         return self._call(self._feedback.ExportFeedback, request)
+
+    # -- evaluations ---------------------------------------------------------------------------
+    @property
+    def _evaluations(self) -> evaluation_pb2_grpc.EvaluationServiceStub:
+        if not hasattr(self, "_evaluations_stub"):
+            self._evaluations_stub = evaluation_pb2_grpc.EvaluationServiceStub(self._channel)
+        return self._evaluations_stub
+
+    def create_evaluation(
+        self,
+        model: str,
+        dataset: str,
+        metrics: Iterable[str | int],
+        *,
+        baseline_model: str = "",
+        reward_model: str = "",
+        reference_model: str = "",
+        sampling: Mapping[str, Any] | None = None,
+        max_records: int = 0,
+        display_name: str = "",
+        labels: Mapping[str, str] | None = None,
+        request_id: str | None = None,
+    ) -> evaluation_pb2.Evaluation:
+        """Queues an evaluation of `model` on `dataset` and returns it.
+
+        metrics: names such as "perplexity", "mean_reward", "win_rate", "kl_to_reference",
+            "distinct_n", "exact_match" (or EvaluationMetric numbers).
+        sampling: SamplingParams fields for the generated completions, e.g. {"temperature": 0,
+            "max_tokens": 64}. When the same evaluation already succeeded, the answer is a new
+            evaluation that is SUCCEEDED at once with the stored results.
+        """
+        evaluation = evaluation_pb2.Evaluation(
+            model=model,
+            dataset=dataset,
+            metrics=[_enum(evaluation_pb2.EvaluationMetric.DESCRIPTOR, m, "metric") for m in metrics],
+            baseline_model=baseline_model,
+            reward_model=reward_model,
+            reference_model=reference_model,
+            max_records=max_records,
+            display_name=display_name,
+            labels=dict(labels or {}),
+        )
+        if sampling:
+            evaluation.sampling_params.CopyFrom(_message(sampling_pb2.SamplingParams, sampling, "sampling"))
+        request = evaluation_pb2.CreateEvaluationRequest(evaluation=evaluation, request_id=request_id or "")
+        return self._call(self._evaluations.CreateEvaluation, request)
+
+    def get_evaluation(self, name: str) -> evaluation_pb2.Evaluation:
+        return self._call(self._evaluations.GetEvaluation, evaluation_pb2.GetEvaluationRequest(name=name))
+
+    def list_evaluations(
+        self, model: str | None = None, state: str | int | None = None, page_size: int = 50
+    ) -> Iterator[evaluation_pb2.Evaluation]:
+        """Every evaluation of the caller, newest first; model and state ("succeeded", ...) filter them."""
+        request = evaluation_pb2.ListEvaluationsRequest(
+            page_size=page_size,
+            model=model or "",
+            state=_enum(evaluation_pb2.EvaluationState.DESCRIPTOR, state, "state") if state is not None else 0,
+        )
+        return self._paginate(self._evaluations.ListEvaluations, request, "evaluations")
+
+    def watch_evaluation(
+        self, name: str, after_event_id: str = "", *, max_reconnects: int = 8, backoff_s: float = 0.5
+    ) -> Iterator[evaluation_pb2.EvaluationEvent]:
+        """Yields the evaluation's events until it ends, reopening a broken (UNAVAILABLE) stream
+        after the last event seen, with the same backoff as `watch_job`."""
+        cursor = after_event_id
+        failures = 0
+        while True:
+            stream = self._evaluations.WatchEvaluation(
+                evaluation_pb2.WatchEvaluationRequest(name=name, after_event_id=cursor), metadata=self._metadata
+            )
+            try:
+                for event in stream:
+                    cursor = event.id
+                    failures = 0
+                    yield event
+                return
+            except grpc.RpcError as exc:
+                error = KilnError.from_rpc_error(exc)
+                if error.code != grpc.StatusCode.UNAVAILABLE or failures >= max_reconnects:
+                    raise error from exc
+                delay = min(backoff_s * 2**failures, _MAX_BACKOFF_S)
+                failures += 1
+                time.sleep(max(delay, error.retry_after_s or 0.0))
+            finally:
+                stream.cancel()
 
     # -- plumbing ------------------------------------------------------------------------------
     def _call(self, rpc: Callable, request: Any, timeout: float | None = None) -> Any:
