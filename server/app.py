@@ -34,17 +34,20 @@ from server.config import KilnConfig
 from server.inference.ray_serve import RayServeBackend
 from server.inference.router import Router
 from server.inference.sampling import Sampler
+from server.inference.triton import TritonBackend
 from server.interceptors import default_interceptors
 from server.redis_embedded import EmbeddedRedis
+from server.scheduler.evaluations import EvaluationScheduler
 from server.scheduler.scheduler import Scheduler
 from server.services.datasets import DatasetService
+from server.services.evaluation import EvaluationService
 from server.services.feedback import FeedbackService
 from server.services.jobs import JobService
 from server.services.models import ModelService
 from server.services.sampling import SamplingService
-from server.services.unimplemented import unimplemented_servicer
 from server.store.datasets import DatasetStore
 from server.store.deployments import DeploymentStore
+from server.store.evaluations import EvaluationStore
 from server.store.feedback import ExportDatasetStore, FeedbackStore
 from server.store.jobs import JobStore
 from server.store.keys import Keys
@@ -88,10 +91,14 @@ class KilnServer:
         self.tenants = tenants
         self.state_health: StateStoreHealth | None = None
         self.extra_clients: list[aioredis.Redis] = []
+        self.triton: TritonBackend | None = None
+        self.eval_scheduler: EvaluationScheduler | None = None
 
     async def start(self) -> None:
         await self.grpc.start()
         await self.scheduler.start()
+        if self.eval_scheduler is not None:  # after the job scheduler: it joins Ray, writes the heartbeat
+            await self.eval_scheduler.start()
         for name in ["", *SERVICES]:
             await self.health.set(name, health_pb2.HealthCheckResponse.SERVING)
         if self.state_health is not None:
@@ -104,9 +111,13 @@ class KilnServer:
         await self.health.enter_graceful_shutdown()
         self.shutdown_event.set()
         await self.grpc.stop(grace)
+        if self.eval_scheduler is not None:
+            await self.eval_scheduler.stop()
         await self.scheduler.stop()
         if self.state_health is not None:
             await self.state_health.stop()
+        if self.triton is not None:  # stops the private tritonserver, if one was started
+            await self.triton.close()
         for client in self.extra_clients:
             await client.aclose()
         await self.redis.aclose()
@@ -183,12 +194,16 @@ async def create_server(config: KilnConfig) -> tuple[KilnServer, int]:
     fast_redis = aioredis.Redis.from_url(redis_url, socket_connect_timeout=0.5, socket_timeout=1.0)
     cache = SamplingCache(fast_redis, keys, config.cache_ttl_s, config.cache_max_bytes)
     serve = RayServeBackend()
-    router = Router(config, ModelStore(fast_redis, keys), DeploymentStore(fast_redis, keys), artifacts, serve)
+    # No process starts here: a private tritonserver starts on the first TRITON deployment.
+    triton = TritonBackend(config.triton_url, config.triton_repository, (config.data_dir / "triton").resolve())
+    router = Router(config, ModelStore(fast_redis, keys), DeploymentStore(fast_redis, keys), artifacts, serve,
+                    triton)
     models_pb2_grpc.add_ModelServiceServicer_to_server(ModelService(models, artifacts, router, cache), server)
-    sampler = Sampler(router, serve, cache, SampleStore(fast_redis, keys, config.sample_ttl_s))
+    sampler = Sampler(router, serve, cache, SampleStore(fast_redis, keys, config.sample_ttl_s), triton)
     sampling_pb2_grpc.add_SamplingServiceServicer_to_server(SamplingService(sampler), server)
+    evaluations = EvaluationStore(redis, keys)
     evaluation_pb2_grpc.add_EvaluationServiceServicer_to_server(
-        unimplemented_servicer(evaluation_pb2_grpc.EvaluationServiceServicer, "kiln.v1.EvaluationService"), server)
+        EvaluationService(evaluations, datasets, models, shutdown), server)
     feedback_pb2_grpc.add_FeedbackServiceServicer_to_server(
         FeedbackService(FeedbackStore(redis, keys), SampleStore(redis, keys), ExportDatasetStore(redis, keys),
                         artifacts, config.scratch_dir / "exports", config.max_upload_bytes), server)
@@ -201,5 +216,7 @@ async def create_server(config: KilnConfig) -> tuple[KilnServer, int]:
     scheduler = Scheduler(config, jobs, redis_url)
     kiln = KilnServer(config, server, redis, scheduler, health_servicer, embedded, shutdown, tenants)
     kiln.state_health = state_health
+    kiln.triton = triton
+    kiln.eval_scheduler = EvaluationScheduler(config, evaluations, redis_url, scheduler.instance)
     kiln.extra_clients.append(fast_redis)
     return kiln, port

@@ -44,6 +44,14 @@ class KilnConfig(BaseSettings):
     serve_max_batch: int = Field(32, ge=1, le=1024, description="Rows in one replica's running batch.")
     serve_max_queue: int = Field(64, ge=1, description="Requests waiting per replica before RESOURCE_EXHAUSTED.")
     serve_replica_cpus: float = Field(1.0, gt=0, description="Logical CPUs reserved by each serving replica.")
+    triton_url: str | None = Field(
+        None, description="gRPC address (host:port) of an external Triton server; unset starts a private "
+        "tritonserver (from nvidia-pytriton) on the first TRITON deployment."
+    )
+    triton_model_repository: Path | None = Field(
+        None, description="Triton model repository the gateway writes entries to; default data_dir/triton/models. "
+        "With triton_url it must be the directory that server was started with (shared storage)."
+    )
     log_level: str = Field("INFO", description="Python logging level.")
     log_json: bool = Field(True, description="One JSON object per log line.")
 
@@ -65,6 +73,10 @@ class KilnConfig(BaseSettings):
     @property
     def artifact_root(self) -> str:
         return self.artifact_url or str((self.data_dir / "artifacts").resolve())
+
+    @property
+    def triton_repository(self) -> Path:
+        return (self.triton_model_repository or self.data_dir / "triton" / "models").resolve()
 
     @property
     def scratch_dir(self) -> Path:

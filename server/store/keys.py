@@ -93,3 +93,25 @@ class Keys:
     def feedback_ids(self, tenant: str) -> str:
         """Hash feedback_id -> "{stream entry id}/{content fingerprint}", for idempotent submits."""
         return f"{self._t(tenant)}:feedback:ids"
+
+    # -- evaluations -------------------------------------------------------------------------
+    def evaluation_queue(self) -> str:
+        """List of "tenant/evaluation_id" waiting for a gateway to run them on Ray."""
+        return f"{self.prefix}:evalqueue"
+
+    def active_evaluations(self) -> str:
+        """Set of "tenant/evaluation_id" not yet in a final state; the reconciler walks it."""
+        return f"{self.prefix}:evalactive"
+
+    def evaluation(self, tenant: str, evaluation_id: str) -> str:
+        return f"{self._t(tenant)}:eval:{evaluation_id}"
+
+    def evaluations(self, tenant: str) -> str:
+        return f"{self._t(tenant)}:evals"
+
+    def evaluation_events(self, tenant: str, evaluation_id: str) -> str:
+        return f"{self._t(tenant)}:eval:{evaluation_id}:events"
+
+    def evaluation_results(self, tenant: str, digest: str) -> str:
+        """Results of a succeeded evaluation by the digest of what it measured, for reuse."""
+        return f"{self._t(tenant)}:evalresults:{digest}"

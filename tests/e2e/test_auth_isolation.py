@@ -46,17 +46,16 @@ async def test_health_and_reflection_need_no_key(gateway):
                 "grpc.health.v1.Health"} <= names
 
 
-async def test_unbuilt_rpcs_answer_unimplemented(gateway):
-    t = await gateway.tenant()
+async def test_sampling_needs_a_key_like_every_service(gateway):
+    stub = sampling_pb2_grpc.SamplingServiceStub(gateway.channel)
     with pytest.raises(grpc.aio.AioRpcError) as err:
-        await sampling_pb2_grpc.SamplingServiceStub(gateway.channel).Generate(
-            sampling_pb2.GenerateRequest(), metadata=t.md)
-    assert err.value.code() == grpc.StatusCode.UNIMPLEMENTED
+        await stub.Generate(sampling_pb2.GenerateRequest(model="kiln-gpt-tiny", prompt="hi"))
+    assert err.value.code() == grpc.StatusCode.UNAUTHENTICATED
     with pytest.raises(grpc.aio.AioRpcError) as err:
-        async for _ in sampling_pb2_grpc.SamplingServiceStub(gateway.channel).GenerateStream(
-                sampling_pb2.GenerateRequest(), metadata=t.md):
+        async for _ in stub.GenerateStream(sampling_pb2.GenerateRequest(model="kiln-gpt-tiny", prompt="hi"),
+                                           metadata=(("authorization", "Bearer kiln_nope_nope"),)):
             pass
-    assert err.value.code() == grpc.StatusCode.UNIMPLEMENTED
+    assert err.value.code() == grpc.StatusCode.UNAUTHENTICATED
 
 
 async def test_tenants_cannot_see_each_other(gateway):

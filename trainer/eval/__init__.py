@@ -1,0 +1,1 @@
+"""Model evaluation: pure metric functions (metrics.py) and the evaluation loop (run.py)."""
