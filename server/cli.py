@@ -594,11 +594,17 @@ def jobs_create(
     max_retries: Annotated[
         int | None, typer.Option(help="Retries of a dead worker.", show_default=False)
     ] = None,
+    option: Annotated[
+        list[str] | None,
+        typer.Option("--option", "-o", help="A field of the method's config as KEY=VALUE (JSON values), "
+                     'e.g. -o beta=0.1 (dpo), -o \'reward={"scoring_function": "length"}\' (ppo).'),
+    ] = None,
     watch: Annotated[
         bool, typer.Option("--watch", "-w", help="Follow the job until it ends.")
     ] = False,
 ) -> None:
     """Create a training job (unset hyperparameters take the server's defaults)."""
+    method_config = _key_values(option or [])
     hyperparameters = {
         "learning_rate": lr,
         "epochs": epochs,
@@ -618,6 +624,7 @@ def jobs_create(
             resources={k: v for k, v in resources.items() if v is not None},
             max_retries=max_retries,
             validation_dataset=validation_dataset,
+            method_config=method_config,
         )
         console.print(f"created [bold]{job.name}[/] ({job.display_name})")
         if not watch:
@@ -625,6 +632,22 @@ def jobs_create(
             return
         final = watch_job(client, job.name)
     raise typer.Exit(0 if _state(final.state) == "SUCCEEDED" else EXIT_FAILED)
+
+
+def _key_values(items: list[str]) -> dict[str, Any]:
+    """["beta=0.1", "loss=PREFERENCE_LOSS_IPO"] -> {"beta": 0.1, "loss": "PREFERENCE_LOSS_IPO"}."""
+    import json
+
+    out: dict[str, Any] = {}
+    for item in items:
+        key, sep, raw = item.partition("=")
+        if not sep or not key:
+            raise _fail(f"--option wants KEY=VALUE, got {item!r}", EXIT_USAGE)
+        try:
+            out[key] = json.loads(raw)
+        except json.JSONDecodeError:
+            out[key] = raw  # a bare word: an enum name, a model name, ...
+    return out
 
 
 @jobs_app.command("list")
@@ -992,6 +1015,8 @@ def _run_demo(server: BackgroundServer, blob: bytes, steps: int, data_dir: Path)
             console.print(f"job [bold]{job.name}[/]: SFT of {DEMO_MODEL} for {steps} steps")
             final = watch_job(client, job.name)
             _demo_summary(client, final, key, data_dir)
+            if final.output_model:
+                _demo_sample(client, final.output_model)
             return final
         except KilnError as exc:
             print_kiln_error(exc)
@@ -1002,6 +1027,25 @@ def _run_demo(server: BackgroundServer, blob: bytes, steps: int, data_dir: Path)
                     client.cancel_job(job.name)
                 console.print(f"interrupted: cancelled {job.name}")
             raise typer.Exit(EXIT_INTERRUPTED) from None
+
+
+DEMO_PROMPTS = ("Convert to uppercase: window bridge\n", "Reverse the word: light\n")
+
+
+def _demo_sample(client: KilnClient, model: str) -> None:
+    """Serve the fine-tuned model on Ray Serve and stream its answers to two demo prompts."""
+    with console.status(f"deploying {model} on Ray Serve"):
+        client.deploy_model(model)
+    try:
+        for prompt in DEMO_PROMPTS:
+            console.print(f"[dim]{prompt.strip()}[/] -> ", end="", highlight=False)
+            for msg in client.generate_stream(model, prompt, temperature=0.0, max_tokens=24, stop=["\n"]):
+                if not msg.HasField("usage"):
+                    console.print(msg.text, end="", highlight=False, markup=False)
+            console.print()
+    finally:
+        with console.status(f"undeploying {model}"):
+            client.undeploy_model(model)
 
 
 def _demo_summary(client: KilnClient, job: jobs_pb2.Job, key: str, data_dir: Path) -> None:

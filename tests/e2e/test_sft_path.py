@@ -197,7 +197,6 @@ async def test_gateway_restart_loses_no_job_and_no_event(gateway_factory, tmp_pa
     assert done.output_model and done.step == 80
 
 
-@pytest.mark.skip(reason="hangs under the shared test Ray instance; under investigation")
 async def test_data_parallel_job_runs_on_ray_train(gateway):
     t = await gateway.tenant()
     ds = await gateway.upload(t, demo_records(300))

@@ -156,6 +156,10 @@ class SFTRun:
 
         self.plan = plan(train_ex)
         self.val_batches = plan(val_ex).eval_batches() if val_ex else []
+        # Whether to validate must not depend on this rank's shard: with few validation rows one
+        # rank can get no batch at all, and if it skipped the evaluation the others would wait
+        # forever in its all-reduce. val_ex is the same on every rank.
+        self.has_val = bool(val_ex)
         self.total_steps = cfg.max_steps or cfg.epochs * self.plan.steps_per_epoch
         self._log(f"data: {len(train_ex)} train / {len(val_ex)} validation examples "
                   f"({stats['truncated']} truncated, {stats['dropped']} dropped); "
@@ -321,7 +325,7 @@ class SFTRun:
             if self.step % cfg.log_every == 0 or last:
                 self._report(window)
             stop = False
-            if self.val_batches and (self.step % cfg.eval_every == 0 or last):
+            if self.has_val and (self.step % cfg.eval_every == 0 or last):
                 stop = self._evaluate()
             if self.step % cfg.checkpoint_every == 0 and not last:
                 self._checkpoint()
@@ -337,7 +341,7 @@ class SFTRun:
 
     def _finish(self) -> TrainResult:
         cfg, ctx = self.cfg, self.ctx
-        if self.val_batches and self.last_eval_step != self.step:
+        if self.has_val and self.last_eval_step != self.step:
             self._evaluate()
         if self.best_weights is not None and self.best_step != self.step:
             load_trainable_state(self.module, self.best_weights)
