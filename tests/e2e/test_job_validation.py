@@ -67,15 +67,58 @@ async def test_dataset_of_the_wrong_format(gateway):
     assert field_violations(err.value)[0][0] == "job.training_dataset"
 
 
-async def test_methods_not_built_yet_are_unimplemented(gateway, tenant_with_data):
-    t, ds = tenant_with_data
-    job = sft_job(ds.name)
-    job.method = jobs_pb2.JOB_METHOD_PPO
-    job.ppo.kl_coef = 0.1
+async def _prefs(gateway, t):
+    return await gateway.upload(t, b'{"prompt": "p", "chosen": "a", "rejected": "b"}\n',
+                                fmt=datasets_pb2.DATASET_FORMAT_PREFERENCE)
+
+
+def _job(method, dataset, **oneof):
+    job = jobs_pb2.Job(method=method, base_model="kiln-gpt-tiny", training_dataset=dataset, **oneof)
+    job.hyperparameters.max_steps = 2
+    return job
+
+
+async def _rejected(gateway, t, job, code=grpc.StatusCode.INVALID_ARGUMENT):
     with pytest.raises(grpc.aio.AioRpcError) as err:
         await gateway.jobs.CreateJob(jobs_pb2.CreateJobRequest(job=job), metadata=t.md)
-    assert err.value.code() == grpc.StatusCode.UNIMPLEMENTED
+    assert err.value.code() == code, err.value.details()
     assert await _no_jobs(gateway, t)
+    return field_violations(err.value)
+
+
+async def test_rlhf_methods_check_their_own_inputs(gateway, tenant_with_data):
+    t, sft_ds = tenant_with_data
+    prefs = await _prefs(gateway, t)
+    # Each method trains on its own dataset format.
+    v = await _rejected(gateway, t, _job(jobs_pb2.JOB_METHOD_DPO, sft_ds.name))
+    assert v[0][0] == "job.training_dataset" and "DATASET_FORMAT_PREFERENCE" in v[0][1]
+    # The per-method message must match the method.
+    v = await _rejected(gateway, t, _job(jobs_pb2.JOB_METHOD_DPO, prefs.name, ppo=jobs_pb2.PpoConfig()))
+    assert v[0][0] == "job.ppo"
+    # Pairwise trainers run in one process.
+    job = _job(jobs_pb2.JOB_METHOD_REWARD_MODEL, prefs.name)
+    job.resources.workers = 2
+    assert (await _rejected(gateway, t, job))[0][0] == "job.resources.workers"
+    # Method options are validated by the trainer's config, reported at their proto path.
+    job = _job(jobs_pb2.JOB_METHOD_DPO, prefs.name, dpo=jobs_pb2.DpoConfig(beta=-1.0))
+    assert (await _rejected(gateway, t, job))[0][0] == "job.dpo.beta"
+    # A hyperparameter the method does not use is refused rather than silently ignored.
+    job = _job(jobs_pb2.JOB_METHOD_DPO, prefs.name)
+    job.hyperparameters.grad_accum_steps = 4
+    assert (await _rejected(gateway, t, job))[0][0] == "job.hyperparameters.grad_accum_steps"
+    # A referenced model must exist.
+    job = _job(jobs_pb2.JOB_METHOD_DPO, prefs.name, dpo=jobs_pb2.DpoConfig(reference_model="models/nope"))
+    await _rejected(gateway, t, job, grpc.StatusCode.NOT_FOUND)
+
+
+async def test_ppo_needs_a_prompt_set_and_one_reward_source(gateway):
+    t = await gateway.tenant()
+    prompts = await gateway.upload(t, b'{"prompt": "p"}\n', fmt=datasets_pb2.DATASET_FORMAT_PROMPTS)
+    v = await _rejected(gateway, t, _job(jobs_pb2.JOB_METHOD_PPO, prompts.name, ppo=jobs_pb2.PpoConfig()))
+    assert v[0][0] == "job.ppo.reward.reward_model"
+    job = _job(jobs_pb2.JOB_METHOD_PPO, prompts.name, ppo=jobs_pb2.PpoConfig(
+        reward=jobs_pb2.RewardSource(scoring_function="length"), clip_range=-0.5))
+    assert (await _rejected(gateway, t, job))[0][0] == "job.ppo.clip_range"
 
 
 async def test_idempotent_create(gateway, tenant_with_data):
