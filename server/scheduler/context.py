@@ -146,6 +146,18 @@ class RedisTrainContext:
                 raise
         return model_id
 
+    def collect_feedback(self, samples: list, timeout_s: float) -> dict[str, float]:
+        """Publishes samples for people to rate and returns {sample_id: score in [0, 1]} for those
+        rated within `timeout_s` (PPO with a human-feedback reward)."""
+        from server.scheduler.feedback_wait import publish_samples, wait_for_scores
+
+        stream = self.keys.feedback(self.h.tenant)
+        last = self.redis.xrevrange(stream, count=1)
+        after = last[0][0].decode() if last else "0-0"
+        ids = publish_samples(self.redis, self.keys, self.h.tenant, self.h.job_id, samples)
+        self.log("feedback_requested " + " ".join(f"samples/{i}" for i in ids))
+        return wait_for_scores(self.redis, self.keys, self.h.tenant, ids, after, timeout_s, self.should_stop)
+
     def fail(self, reason: str) -> bool:
         ok, _, _ = self._transition_in(self.redis, ("RUNNING",), "FAILED", reason, {"error": reason})
         return bool(int(ok))

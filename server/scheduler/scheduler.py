@@ -149,7 +149,8 @@ class Scheduler:
         rels = await self._dataset_rels(tenant, spec)
         # With several workers, Ray Train's own worker actors hold the CPUs/GPUs; the runner only
         # coordinates, so it asks for none (else it would starve the workers it waits for).
-        dp = res["workers"] > 1
+        # PPO's role actors likewise hold the CPUs (a placement group of their own).
+        dp = res["workers"] > 1 or spec["method"] == "ppo"
         options = dict(name=actor_name(job_id, attempt), namespace=RAY_NAMESPACE, lifetime="detached",
                        max_restarts=0, max_concurrency=2, num_cpus=0 if dp else res["cpus"],
                        num_gpus=0 if dp else res["gpus"])
