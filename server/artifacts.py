@@ -52,7 +52,8 @@ class ArtifactStore:
         return self.fs.exists(self._path(rel))
 
     def size(self, rel: str) -> int:
-        return sum(self.fs.du(self._path(rel), total=False).values()) if self.fs.isdir(self._path(rel)) else self.fs.size(self._path(rel))
+        path = self._path(rel)
+        return sum(self.fs.du(path, total=False).values()) if self.fs.isdir(path) else self.fs.size(path)
 
     def delete(self, rel: str) -> None:
         if self.fs.exists(self._path(rel)):

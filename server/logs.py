@@ -29,7 +29,8 @@ class JsonFormatter(logging.Formatter):
 
 def setup_logging(level: str = "INFO", as_json: bool = True) -> None:
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(JsonFormatter() if as_json else logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    plain = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    handler.setFormatter(JsonFormatter() if as_json else plain)
     root = logging.getLogger("kiln")
     root.handlers[:] = [handler]
     root.setLevel(level)

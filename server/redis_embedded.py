@@ -7,6 +7,7 @@ server from an earlier gateway still answers on the socket, it is reused rather 
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import subprocess
 import time
@@ -65,16 +66,16 @@ class EmbeddedRedis:
                 log.info("started embedded redis", extra={"socket": str(self.socket)})
                 return self.url
             if self.process.poll() is not None:
-                raise RuntimeError(f"embedded redis exited with {self.process.returncode}; see {self.directory}/redis.log")
+                raise RuntimeError(
+                    f"embedded redis exited with {self.process.returncode}; see {self.directory}/redis.log")
             time.sleep(0.05)
         raise RuntimeError(f"embedded redis did not answer within {timeout_s}s")
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
-            try:
+            # shutdown closes the connection; that is the expected "error"
+            with contextlib.suppress(redis.RedisError):
                 redis.Redis(unix_socket_path=str(self.socket)).shutdown(nosave=False)
-            except redis.RedisError:
-                pass  # shutdown closes the connection; that is the expected "error"
             try:
                 self.process.wait(timeout=5)
             except subprocess.TimeoutExpired:

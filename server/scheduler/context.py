@@ -58,7 +58,8 @@ class RedisTrainContext:
         self.keys = Keys(handle.prefix)
         self.redis = redis.Redis.from_url(handle.redis_url)
         self.artifacts = ArtifactStore(handle.artifact_root)
-        self.work_dir = Path(handle.scratch_dir) / "jobs" / handle.job_id / f"attempt-{handle.attempt}" / f"rank-{handle.rank}"
+        attempt_dir = Path(handle.scratch_dir) / "jobs" / handle.job_id / f"attempt-{handle.attempt}"
+        self.work_dir = attempt_dir / f"rank-{handle.rank}"
         self.work_dir.mkdir(parents=True, exist_ok=True)
         self._transition = self.redis.register_script(scripts.TRANSITION)
         self._stop_checked = 0.0

@@ -128,7 +128,8 @@ def _train_data_parallel(handle: JobHandle, spec: dict, config: dict, workers: i
         train_loop_config={"handle": handle, "config": config, "result_file": str(result_file)},
         scaling_config=ScalingConfig(
             num_workers=workers, use_gpu=resources["gpus"] > 0,
-            resources_per_worker={"CPU": resources["cpus"], **({"GPU": resources["gpus"]} if resources["gpus"] else {})},
+            resources_per_worker={"CPU": resources["cpus"],
+                                  **({"GPU": resources["gpus"]} if resources["gpus"] else {})},
         ),
         run_config=RunConfig(name=f"{handle.job_id}-attempt-{handle.attempt}",
                              storage_path=str(Path(handle.scratch_dir) / "ray_train")),

@@ -211,10 +211,8 @@ class Scheduler:
             if ref is not None and not ref.done():
                 ref.cancel()
             if not shutting_down:
-                try:
+                with contextlib.suppress(Exception):  # already gone
                     ray.kill(actor, no_restart=True)
-                except Exception:  # already gone
-                    pass
                 state = (await self.jobs.get(tenant, job_id) or {}).get("state")
                 if state in FINAL_STATES:
                     metrics.JOBS_FINISHED.labels(state).inc()

@@ -114,7 +114,8 @@ class Repository(ABC):
         last = cursor
         max_score: str = "+inf" if cursor.score == float("inf") else repr(cursor.score)
         while len(out) < size:
-            batch = await self.redis.zrevrangebyscore(index, max_score, "-inf", start=0, num=size * 2 + len(last.seen), withscores=True)
+            batch = await self.redis.zrevrangebyscore(index, max_score, "-inf", start=0,
+                                                      num=size * 2 + len(last.seen), withscores=True)
             fresh = [(m.decode(), s) for m, s in batch if not (s == last.score and m.decode() in last.seen)]
             if not fresh:
                 return out, ""

@@ -88,4 +88,5 @@ class JobStore(Repository):
         return [tuple(m.decode().split("/", 1)) for m in members]  # type: ignore[misc]
 
     async def set_fields(self, tenant: str, job_id: str, fields: dict) -> None:
-        await self.redis.hset(self.keys.job(tenant, job_id), mapping=dict(zip(*[iter(flatten(fields))] * 2, strict=True)))
+        pairs = iter(flatten(fields))
+        await self.redis.hset(self.keys.job(tenant, job_id), mapping=dict(zip(pairs, pairs, strict=True)))

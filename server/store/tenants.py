@@ -26,7 +26,8 @@ class TenantStore:
         added = await self.redis.sadd(self.keys.tenants(), tenant)
         if added:
             await self.redis.hset(
-                self.keys.tenant(tenant), mapping={"display_name": display_name or tenant, "create_time": int(time.time() * 1000)}
+                self.keys.tenant(tenant),
+                mapping={"display_name": display_name or tenant, "create_time": int(time.time() * 1000)}
             )
         return bool(added)
 

@@ -8,7 +8,8 @@ from kiln.v1 import datasets_pb2
 
 from tests.e2e.conftest import field_violations, upload_stream
 
-GOOD = b'{"prompt": "2+2?", "completion": "4"}\n{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello"}]}\n'
+GOOD = (b'{"prompt": "2+2?", "completion": "4"}\n'
+        b'{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello"}]}\n')
 
 
 def _leftovers(gw) -> list:
@@ -80,7 +81,8 @@ async def test_metadata_must_come_first_and_format_is_required(gateway):
     assert field_violations(err.value)[0][0] == "metadata"
 
     with pytest.raises(grpc.aio.AioRpcError) as err:
-        await gateway.datasets.UploadDataset(upload_stream(GOOD, datasets_pb2.DATASET_FORMAT_UNSPECIFIED), metadata=t.md)
+        await gateway.datasets.UploadDataset(upload_stream(GOOD, datasets_pb2.DATASET_FORMAT_UNSPECIFIED),
+                                             metadata=t.md)
     assert field_violations(err.value)[0][0] == "metadata.format"
 
 

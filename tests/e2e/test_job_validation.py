@@ -25,7 +25,8 @@ async def tenant_with_data(gateway):
     [
         (lambda j: j.hyperparameters.__setattr__("learning_rate", -0.1), "job.hyperparameters.learning_rate"),
         (lambda j: j.hyperparameters.__setattr__("batch_size", 0), "job.hyperparameters.batch_size"),
-        (lambda j: j.hyperparameters.__setattr__("validation_fraction", 0.9), "job.hyperparameters.validation_fraction"),
+        (lambda j: j.hyperparameters.__setattr__("validation_fraction", 0.9),
+         "job.hyperparameters.validation_fraction"),
         (lambda j: j.hyperparameters.__setattr__("max_seq_len", 100000), "job.hyperparameters.max_seq_len"),
         (lambda j: j.sft.lora.__setattr__("dropout", 1.5), "job.sft.lora.dropout"),
         (lambda j: j.resources.__setattr__("workers", 1000), "job.resources.workers"),

@@ -15,7 +15,8 @@ def jsonl(records: list[dict]) -> bytes:
 
 
 async def _prefs(gateway, t, n=300, seed=0):
-    return await gateway.upload(t, jsonl(sentiment_preferences(n, seed=seed)), fmt=datasets_pb2.DATASET_FORMAT_PREFERENCE)
+    return await gateway.upload(t, jsonl(sentiment_preferences(n, seed=seed)),
+                                fmt=datasets_pb2.DATASET_FORMAT_PREFERENCE)
 
 
 async def _run(gateway, t, job: jobs_pb2.Job) -> jobs_pb2.Job:

@@ -45,7 +45,8 @@ async def test_full_sft_path_over_grpc(gateway):
     losses = [e.metrics.values["loss"] for e in events if e.HasField("metrics") and "loss" in e.metrics.values]
     assert len(losses) >= 5
     assert losses[-1] < 0.7 * losses[0], losses  # it learns the demo tasks
-    assert [e.checkpoint.step for e in events if e.HasField("checkpoint")] == [30]  # the final step saves the model instead
+    # The final step saves the model instead of a checkpoint.
+    assert [e.checkpoint.step for e in events if e.HasField("checkpoint")] == [30]
     assert any(e.HasField("log") for e in events)
     assert all(a.id < b.id for a, b in zip(events, events[1:], strict=False))  # ordered, resumable ids
 
@@ -104,7 +105,8 @@ async def test_cancel_stops_the_work_within_seconds(gateway):
         return j.step >= 2 and j
 
     await _wait_for(training)
-    pid = int(await gateway.server.redis.hget(gateway.server.scheduler.jobs.keys.job(t.name, job.name[5:]), "worker_pid"))
+    job_key = gateway.server.scheduler.jobs.keys.job(t.name, job.name[5:])
+    pid = int(await gateway.server.redis.hget(job_key, "worker_pid"))
     cancelled = await gateway.jobs.CancelJob(jobs_pb2.CancelJobRequest(name=job.name), metadata=t.md)
     assert cancelled.state == jobs_pb2.JOB_STATE_CANCELLED
     start = asyncio.get_running_loop().time()
