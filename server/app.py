@@ -30,12 +30,14 @@ from kiln.v1 import (
 
 from server.artifacts import ArtifactStore
 from server.cache import SamplingCache
+from server.cancel import raise_if_cancelled, stop_tasks
 from server.config import KilnConfig
 from server.inference.ray_serve import RayServeBackend
 from server.inference.router import Router
 from server.inference.sampling import Sampler
 from server.inference.triton import TritonBackend
 from server.interceptors import default_interceptors
+from server.model_export import ModelExporter
 from server.redis_embedded import EmbeddedRedis
 from server.scheduler.evaluations import EvaluationScheduler
 from server.scheduler.scheduler import Scheduler
@@ -95,8 +97,8 @@ class KilnServer:
         self.eval_scheduler: EvaluationScheduler | None = None
 
     async def start(self) -> None:
+        await self.scheduler.start()  # first: joining Ray may block the loop for seconds
         await self.grpc.start()
-        await self.scheduler.start()
         if self.eval_scheduler is not None:  # after the job scheduler: it joins Ray, writes the heartbeat
             await self.eval_scheduler.start()
         for name in ["", *SERVICES]:
@@ -108,24 +110,31 @@ class KilnServer:
     async def stop(self, grace: float | None = None) -> None:
         """Graceful: health goes NOT_SERVING, watch streams end UNAVAILABLE (resumable), RPCs drain."""
         grace = self.config.shutdown_grace_s if grace is None else grace
-        await self.health.enter_graceful_shutdown()
+        await _bounded("health", self.health.enter_graceful_shutdown(), 5)
         self.shutdown_event.set()
-        await self.grpc.stop(grace)
+        await _bounded("grpc", self.grpc.stop(grace), grace + 10)
         if self.eval_scheduler is not None:
-            await self.eval_scheduler.stop()
-        await self.scheduler.stop()
+            await _bounded("evaluation scheduler", self.eval_scheduler.stop(), 15)
+        await _bounded("job scheduler", self.scheduler.stop(), 15)
         if self.state_health is not None:
-            await self.state_health.stop()
+            await _bounded("redis health", self.state_health.stop(), 10)
         if self.triton is not None:  # stops the private tritonserver, if one was started
-            await self.triton.close()
-        for client in self.extra_clients:
-            await client.aclose()
-        await self.redis.aclose()
+            await _bounded("triton", self.triton.close(), 30)
+        for client in [*self.extra_clients, self.redis]:
+            await _bounded("redis client", client.aclose(), 5)
         if self.embedded is not None:
-            await asyncio.to_thread(self.embedded.stop)
+            await _bounded("embedded redis", asyncio.to_thread(self.embedded.stop), 15)
 
     async def wait_for_termination(self) -> None:
         await self.grpc.wait_for_termination()
+
+
+async def _bounded(stage: str, aw, timeout_s: float) -> None:
+    """One shutdown stage, given at most `timeout_s`: a stop must finish even if a part hangs."""
+    try:
+        await asyncio.wait_for(aw, timeout_s)
+    except TimeoutError:
+        log.warning("shutdown stage %s timed out after %ss", stage, timeout_s, extra={"stage": stage})
 
 
 class StateStoreHealth:
@@ -150,13 +159,13 @@ class StateStoreHealth:
 
     async def stop(self) -> None:
         if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
+            await stop_tasks([self._task])
 
     async def check(self) -> bool:
         try:
             ok = bool(await self.redis.ping())
         except Exception:
+            raise_if_cancelled()
             ok = False
         if ok != self.ok:
             if not ok:
@@ -184,7 +193,10 @@ async def create_server(config: KilnConfig) -> tuple[KilnServer, int]:
     shutdown = asyncio.Event()
 
     server = aio.server(interceptors=default_interceptors(tenants),
-                        options=[("grpc.max_receive_message_length", 16 * 1024 * 1024)])
+                        options=[("grpc.max_receive_message_length", 16 * 1024 * 1024),
+                                  # gRPC sets SO_REUSEPORT by default: a second gateway on the same
+                                  # port would then bind silently and steal half the connections.
+                                  ("grpc.so_reuseport", 0)])
     jobs_pb2_grpc.add_JobServiceServicer_to_server(
         JobService(jobs, datasets, models, artifacts, config.default_max_retries, shutdown), server)
     datasets_pb2_grpc.add_DatasetServiceServicer_to_server(
@@ -198,7 +210,9 @@ async def create_server(config: KilnConfig) -> tuple[KilnServer, int]:
     triton = TritonBackend(config.triton_url, config.triton_repository, (config.data_dir / "triton").resolve())
     router = Router(config, ModelStore(fast_redis, keys), DeploymentStore(fast_redis, keys), artifacts, serve,
                     triton)
-    models_pb2_grpc.add_ModelServiceServicer_to_server(ModelService(models, artifacts, router, cache), server)
+    exporter = ModelExporter(models, datasets, artifacts, router, config.scratch_dir)
+    models_pb2_grpc.add_ModelServiceServicer_to_server(ModelService(models, artifacts, router, cache, exporter),
+                                                       server)
     sampler = Sampler(router, serve, cache, SampleStore(fast_redis, keys, config.sample_ttl_s), triton)
     sampling_pb2_grpc.add_SamplingServiceServicer_to_server(SamplingService(sampler), server)
     evaluations = EvaluationStore(redis, keys)
@@ -212,7 +226,16 @@ async def create_server(config: KilnConfig) -> tuple[KilnServer, int]:
     reflection.enable_server_reflection([*SERVICES, health.SERVICE_NAME, reflection.SERVICE_NAME], server)
     state_health = StateStoreHealth(fast_redis, health_servicer)
 
-    port = server.add_insecure_port(f"{config.host}:{config.port}")
+    try:
+        port = server.add_insecure_port(f"{config.host}:{config.port}")
+    except RuntimeError:
+        # Nothing else was started yet but the private Redis: don't leave it running.
+        await server.stop(None)
+        await redis.aclose()
+        await fast_redis.aclose()
+        if embedded is not None:
+            await asyncio.to_thread(embedded.stop)
+        raise
     scheduler = Scheduler(config, jobs, redis_url)
     kiln = KilnServer(config, server, redis, scheduler, health_servicer, embedded, shutdown, tenants)
     kiln.state_health = state_health

@@ -111,7 +111,12 @@ class RayServeBackend:
         return h
 
     async def generate(self, app: str, request: dict) -> dict:
-        return await self.handle(app).generate.remote(request)
+        response = self.handle(app).generate.remote(request)
+        try:
+            return await response
+        except asyncio.CancelledError:
+            response.cancel()  # the client went away or its deadline passed: free the slots
+            raise
 
     def stream(self, app: str, request: dict):
         """An async iterator of stream items; call `.cancel()` on it to stop the generation."""

@@ -7,17 +7,20 @@ working on last-known routes while Redis is unreachable.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 from redis.exceptions import RedisError
 
 from server import names
 from server.artifacts import ArtifactStore
 from server.config import KilnConfig
-from server.errors import FailedPrecondition, InvalidArgument, NotFound, Unavailable
+from server.errors import FailedPrecondition, InvalidArgument, KilnError, NotFound, Unavailable
 from server.inference.ray_serve import RayServeBackend, ServeSpec, app_name
+from server.inference.triton import TritonBackend
 from server.store.deployments import DeploymentStore
 from server.store.models import ModelStore
 from trainer.models.registry import BUILTIN_MODELS
@@ -49,12 +52,13 @@ class ModelRef:
 
 class Router:
     def __init__(self, config: KilnConfig, models: ModelStore, deployments: DeploymentStore,
-                 artifacts: ArtifactStore, serve: RayServeBackend):
+                 artifacts: ArtifactStore, serve: RayServeBackend, triton: TritonBackend | None = None):
         self.config = config
         self.models = models
         self.deployments = deployments
         self.artifacts = artifacts
         self.serve = serve
+        self.triton = triton
         self._known: dict[tuple[str, str], Route] = {}
 
     async def model_ref(self, tenant: str, name: str, field: str = "name") -> ModelRef:
@@ -101,6 +105,8 @@ class Router:
         ref = await self.model_ref(tenant, name)
         if ref.family not in ("causal_lm", ""):
             raise FailedPrecondition(f"{name} is a {ref.family} model; only causal LMs are served", subject=name)
+        if target == TRITON:
+            return await self._deploy_triton(tenant, name, ref, replicas, min_r, max_r)
         if target != RAY_SERVE:
             raise FailedPrecondition(f"deployment target {target} is not available in this gateway", subject=name)
         app = app_name(self.config.redis_prefix, tenant, ref.model_id)
@@ -119,12 +125,49 @@ class Router:
         log.info("model deployed", extra={"model": name, "app": app, "tenant": tenant})
         return {**{k: str(v) for k, v in fields.items()}, "state": "READY"}
 
+    async def _deploy_triton(self, tenant: str, name: str, ref: ModelRef, replicas: int, min_r: int,
+                             max_r: int) -> dict:
+        """Writes the model's repository entry (checking a compressed export first) and loads it."""
+        from server.inference.triton_repo import TritonEntry, write_entry
+
+        if self.triton is None:
+            raise FailedPrecondition("deployment target TRITON is not available in this gateway", subject=name)
+        if min_r or max_r:
+            raise InvalidArgument.field("max_replicas", "autoscaling is only available on target RAY_SERVE; "
+                                                        "set replicas (Triton model instances) instead")
+        app = app_name(self.config.redis_prefix, tenant, ref.model_id)
+        entry = TritonEntry(name=app, model_path=ref.serve_path, model_version=ref.version, instance_count=replicas,
+                            instance_kind="KIND_GPU" if Path("/dev/nvidia0").exists() else "KIND_CPU",
+                            engine_max_batch=self.config.serve_max_batch,
+                            engine_max_queue=self.config.serve_max_queue)
+        # A corrupt export fails here with the reason, before any deployment is recorded.
+        await asyncio.to_thread(write_entry, self.triton.model_repository, entry)
+        fields = {"target": TRITON, "replicas": replicas, "min_replicas": 0, "max_replicas": 0,
+                  "state": "DEPLOYING", "app": app, "version": ref.version, "update_time": int(time.time() * 1000)}
+        await self.deployments.put(tenant, ref.model_id, fields)
+        try:
+            await self.triton.load(app)
+        except KilnError as exc:
+            await self.deployments.set_state(tenant, ref.model_id, "FAILED", exc.message)
+            raise
+        await self.deployments.set_state(tenant, ref.model_id, "READY")
+        log.info("model deployed", extra={"model": name, "app": app, "tenant": tenant, "target": TRITON})
+        return {**{k: str(v) for k, v in fields.items()}, "state": "READY"}
+
     async def undeploy(self, tenant: str, name: str) -> None:
         ref = await self.model_ref(tenant, name)
         dep = await self.deployments.get(tenant, ref.model_id)
         if dep is None:
             raise FailedPrecondition(f"{name} is not deployed", subject=name)
-        await self.serve.undeploy(dep["app"])
+        if dep.get("target") == TRITON:
+            from server.inference.triton_repo import remove_entry
+
+            if self.triton is None:
+                raise FailedPrecondition("deployment target TRITON is not available in this gateway", subject=name)
+            await self.triton.unload(dep["app"])
+            await asyncio.to_thread(remove_entry, self.triton.model_repository, dep["app"])
+        else:
+            await self.serve.undeploy(dep["app"])
         await self.deployments.delete(tenant, ref.model_id)
         self._known = {k: v for k, v in self._known.items() if not (k[0] == tenant and v.model_id == ref.model_id)}
 

@@ -2,7 +2,8 @@
 
 `Sampler.generate` and `Sampler.stream` take a validated SampleCall and produce protos; the
 servicer only converts and delegates. The gateway holds no model: a cache hit never reaches a
-replica, and a miss is one call to the model's Ray Serve application.
+replica, and a miss is one call to the model's Ray Serve application or Triton model (both
+backends speak EngineReplica's dict protocol through `generate(app, req)` / `stream(app, req)`).
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ from server.cache import SamplingCache, pack, request_digest, unpack
 from server.errors import InvalidArgument, KilnError, ResourceExhausted, Unavailable
 from server.inference.ray_serve import RayServeBackend
 from server.inference.requests import SampleCall, chunk, chunks_from_response, completion
-from server.inference.router import Route, Router
+from server.inference.router import TRITON, Route, Router
+from server.inference.triton import TritonBackend
 from server.store.base import IDEMPOTENCY_TTL_S
 from server.store.samples import SampleRecord, SampleStore
 
@@ -41,9 +43,11 @@ def _raise_replica_error(err: dict, model: str) -> None:
 
 
 class Sampler:
-    def __init__(self, router: Router, serve: RayServeBackend, cache: SamplingCache, samples: SampleStore):
+    def __init__(self, router: Router, serve: RayServeBackend, cache: SamplingCache, samples: SampleStore,
+                 triton: TritonBackend | None = None):
         self.router = router
         self.serve = serve
+        self.triton = triton
         self.cache = cache
         self.samples = samples
         self._hits = 0
@@ -65,12 +69,18 @@ class Sampler:
         await self._remember(tenant, call, route, resp, None)
         return resp
 
+    def backend_for(self, route: Route) -> RayServeBackend | TritonBackend:
+        if route.target == TRITON:
+            if self.triton is None:
+                raise Unavailable(f"{route.model} is deployed on Triton, which this gateway is not configured for")
+            return self.triton
+        return self.serve
+
     async def _call_replica(self, route: Route, call: SampleCall) -> dict:
-        response = self.serve.handle(route.app).generate.remote(call.replica_request())
+        # A cancelled await (client gone, deadline passed) cancels the backend call and frees the slots.
         try:
-            result = await response
-        except asyncio.CancelledError:
-            response.cancel()  # the client went away or its deadline passed: free the slots
+            result = await self.backend_for(route).generate(route.app, call.replica_request())
+        except KilnError:
             raise
         except Exception as exc:
             raise Unavailable(f"the replica serving {route.model} is unreachable: {type(exc).__name__}") from exc
@@ -94,7 +104,7 @@ class Sampler:
         ids: dict[int, str] = {}
         parts: dict[int, dict] = {}
         sent: list[sampling_pb2.GenerateStreamResponse] = []
-        gen = self.serve.stream(route.app, call.replica_request())
+        gen = self.backend_for(route).stream(route.app, call.replica_request())
         try:
             async for item in gen:
                 if "error" in item:

@@ -18,6 +18,9 @@ import contextlib
 import json
 import logging
 
+from redis.exceptions import RedisError
+
+from server.cancel import raise_if_cancelled, stop_tasks
 from server.config import KilnConfig
 from server.scheduler.eval_runner import EvalHandle
 from server.store.evaluations import EvaluationStore
@@ -43,6 +46,7 @@ class EvaluationScheduler:
         self.redis_url = redis_url
         self.instance = instance
         self._tasks: set[asyncio.Task] = set()
+        self._stopping = asyncio.Event()
         self._running: dict[str, asyncio.Task] = {}  # "tenant/id" -> monitor task
 
     async def start(self) -> None:
@@ -53,9 +57,8 @@ class EvaluationScheduler:
 
     async def stop(self) -> None:
         """Stops dispatching; running attempts keep going and are adopted by the next gateway."""
-        for task in list(self._tasks):
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._stopping.set()
+        await stop_tasks(self._tasks)
 
     def _spawn(self, coro) -> asyncio.Task:
         task = asyncio.create_task(coro)
@@ -70,28 +73,41 @@ class EvaluationScheduler:
 
     # -- loops ---------------------------------------------------------------------------------
     async def _reconcile_loop(self) -> None:
-        while True:
+        while not self._stopping.is_set():
             await asyncio.sleep(_RECONCILE_S)
             try:
                 await self.reconcile()
             except Exception:
+                raise_if_cancelled()
+                if self._stopping.is_set():
+                    return
                 log.exception("evaluation reconcile failed")
 
     async def _dispatch_loop(self) -> None:
-        while True:
-            if len(self._running) >= self.config.max_concurrent_jobs:
-                await asyncio.sleep(_POLL_S)
-                continue
-            item = await self.store.pop_queued(timeout_s=1)
-            if item is None:
-                continue
-            tenant, eid = item
-            ok, _, attempt = await self.store.transition(
-                tenant, eid, ("QUEUED",), "RUNNING", reason="submitted to ray", bump_attempt=True,
-                fields={"owner": self.instance},
-            )
-            if ok:  # else a duplicate queue entry
-                self._track(tenant, eid, self._run_attempt(tenant, eid, attempt))
+        while not self._stopping.is_set():
+            try:
+                await self._dispatch_one()
+            except (RedisError, OSError) as exc:  # a Redis outage must not end dispatching
+                raise_if_cancelled()
+                if self._stopping.is_set():
+                    return
+                log.warning("evaluation dispatch paused: state store unreachable", extra={"error": str(exc)})
+                await asyncio.sleep(1.0)
+
+    async def _dispatch_one(self) -> None:
+        if len(self._running) >= self.config.max_concurrent_jobs:
+            await asyncio.sleep(_POLL_S)
+            return
+        item = await self.store.pop_queued(timeout_s=1)
+        if item is None:
+            return
+        tenant, eid = item
+        ok, _, attempt = await self.store.transition(
+            tenant, eid, ("QUEUED",), "RUNNING", reason="submitted to ray", bump_attempt=True,
+            fields={"owner": self.instance},
+        )
+        if ok:  # else a duplicate queue entry
+            self._track(tenant, eid, self._run_attempt(tenant, eid, attempt))
 
     # -- one attempt ---------------------------------------------------------------------------
     async def _run_attempt(self, tenant: str, eid: str, attempt: int) -> None:
@@ -198,3 +214,4 @@ class EvaluationScheduler:
             return
         log.info("adopted running evaluation", extra={"evaluation": eid, "attempt": attempt})
         self._track(tenant, eid, self._monitor(tenant, eid, attempt, actor))
+

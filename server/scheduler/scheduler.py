@@ -16,10 +16,14 @@ import asyncio
 import contextlib
 import json
 import logging
+import threading
 import time
 import uuid
 
+from redis.exceptions import RedisError
+
 from server import metrics
+from server.cancel import raise_if_cancelled, stop_tasks
 from server.config import KilnConfig
 from server.scheduler.context import JobHandle
 from server.store.jobs import JobStore
@@ -64,7 +68,12 @@ class Scheduler:
         self._stopping = asyncio.Event()
 
     async def start(self) -> None:
-        await asyncio.to_thread(init_ray, self.config)
+        if threading.current_thread() is threading.main_thread():
+            # ray.init installs its signal handlers only from the main thread, and without them a
+            # stopped `kiln serve` waits on Ray's shutdown; the server is not serving yet anyway.
+            init_ray(self.config)
+        else:
+            await asyncio.to_thread(init_ray, self.config)
         await self._heartbeat()
         await self.reconcile()
         for coro in (self._dispatch_loop(), self._heartbeat_loop(), self._reconcile_loop()):
@@ -73,11 +82,7 @@ class Scheduler:
     async def stop(self) -> None:
         """Stops dispatching; running attempts keep going and are adopted by the next gateway."""
         self._stopping.set()
-        for task in list(self._tasks):
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
-        from redis.exceptions import RedisError
-
+        await stop_tasks(self._tasks)
         # Redis may be gone already; the heartbeat key then simply expires.
         with contextlib.suppress(RedisError, OSError):
             await self.jobs.redis.delete(self.jobs.keys.gateway(self.instance))
@@ -93,34 +98,54 @@ class Scheduler:
         await self.jobs.redis.set(self.jobs.keys.gateway(self.instance), str(time.time()), ex=_HEARTBEAT_TTL_S)
 
     async def _heartbeat_loop(self) -> None:
-        while True:
+        while not self._stopping.is_set():
             await asyncio.sleep(_HEARTBEAT_S)
-            await self._heartbeat()
+            try:
+                await self._heartbeat()
+            except (RedisError, OSError) as exc:  # Redis away: keep beating once it is back
+                raise_if_cancelled()
+                if self._stopping.is_set():
+                    return
+                log.warning("heartbeat failed", extra={"error": str(exc)})
 
     async def _reconcile_loop(self) -> None:
-        while True:
+        while not self._stopping.is_set():
             await asyncio.sleep(_RECONCILE_S)
             try:
                 await self.reconcile()
             except Exception:
+                raise_if_cancelled()
+                if self._stopping.is_set():
+                    return
                 log.exception("reconcile failed")
 
     async def _dispatch_loop(self) -> None:
-        while True:
-            if len(self._running) >= self.config.max_concurrent_jobs:
-                await asyncio.sleep(_POLL_S)
-                continue
-            item = await self.jobs.pop_queued(timeout_s=1)
-            if item is None:
-                continue
-            tenant, job_id = item
-            ok, state, attempt = await self.jobs.transition(
-                tenant, job_id, ("QUEUED",), "RUNNING", reason="submitted to ray", bump_attempt=True,
-                fields={"owner": self.instance},
-            )
-            if not ok:
-                continue  # cancelled while queued, or a duplicate queue entry
-            self._track(tenant, job_id, self._run_attempt(tenant, job_id, attempt))
+        while not self._stopping.is_set():
+            try:
+                await self._dispatch_one()
+            except (RedisError, OSError) as exc:
+                raise_if_cancelled()
+                if self._stopping.is_set():
+                    return
+                # A Redis outage must not end dispatching for the gateway's lifetime.
+                log.warning("dispatch paused: state store unreachable", extra={"error": str(exc)})
+                await asyncio.sleep(1.0)
+
+    async def _dispatch_one(self) -> None:
+        if len(self._running) >= self.config.max_concurrent_jobs:
+            await asyncio.sleep(_POLL_S)
+            return
+        item = await self.jobs.pop_queued(timeout_s=1)
+        if item is None:
+            return
+        tenant, job_id = item
+        ok, state, attempt = await self.jobs.transition(
+            tenant, job_id, ("QUEUED",), "RUNNING", reason="submitted to ray", bump_attempt=True,
+            fields={"owner": self.instance},
+        )
+        if not ok:
+            return  # cancelled while queued, or a duplicate queue entry
+        self._track(tenant, job_id, self._run_attempt(tenant, job_id, attempt))
 
     def _track(self, tenant: str, job_id: str, coro) -> None:
         key = f"{tenant}/{job_id}"
@@ -268,3 +293,4 @@ class Scheduler:
             return
         log.info("adopted running job", extra={"job": job_id, "attempt": attempt})
         self._track(tenant, job_id, self._monitor(tenant, job_id, attempt, actor))
+

@@ -7,6 +7,9 @@ import json
 from google.protobuf import json_format, timestamp_pb2
 from kiln.v1 import common_pb2, datasets_pb2, jobs_pb2, models_pb2
 
+# Model records store the export's quantization as "INT8" / "INT4" ("" or absent: none).
+_QUANTIZATION = {"INT8": models_pb2.QUANTIZATION_INT8, "INT4": models_pb2.QUANTIZATION_INT4}
+
 
 def ts(ms: str | int | None) -> timestamp_pb2.Timestamp | None:
     if not ms:
@@ -89,6 +92,7 @@ def model_proto(r: dict[str, str], deployment: dict[str, str] | None = None) -> 
         version=r.get("version", ""),
         parameter_count=int(r.get("parameter_count", 0)),
         size_bytes=int(r.get("size_bytes", 0)),
+        quantization=_QUANTIZATION.get(r.get("quantization", ""), 0),
         metrics=json.loads(r.get("metrics", "{}")),
         labels=json.loads(r.get("labels", "{}")),
         create_time=ts(r.get("create_time")),

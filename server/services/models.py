@@ -12,6 +12,7 @@ from server.cache import SamplingCache
 from server.context import current_tenant
 from server.errors import FailedPrecondition, InvalidArgument, NotFound, Unimplemented
 from server.inference.router import Router
+from server.model_export import ModelExporter, parse_export
 from server.services.convert import model_proto
 from server.store.models import ModelStore
 from trainer.models.registry import BUILTIN_MODELS
@@ -22,14 +23,18 @@ MAX_REPLICAS = 64
 
 
 class ModelService(models_pb2_grpc.ModelServiceServicer):
-    def __init__(self, store: ModelStore, artifacts: ArtifactStore, router: Router, cache: SamplingCache):
+    def __init__(self, store: ModelStore, artifacts: ArtifactStore, router: Router, cache: SamplingCache,
+                 exporter: ModelExporter | None = None):
         self.store = store
         self.artifacts = artifacts
         self.router = router
         self.cache = cache
+        self.exporter = exporter
 
     async def GetModel(self, request, context):
         tenant = current_tenant()
+        if request.name in BUILTIN_MODELS:  # built-ins have no record, but can be deployed
+            return await self._model_view(tenant, request.name)
         record = await self._record(request.name)
         return model_proto(record, await self.router.deployment_of(tenant, record["id"]))
 
@@ -55,7 +60,12 @@ class ModelService(models_pb2_grpc.ModelServiceServicer):
         return models_pb2.DeleteModelResponse()
 
     async def ExportModel(self, request, context):
-        raise Unimplemented("ModelService.ExportModel (quantization, pruning) is not available yet")
+        spec = parse_export(request)
+        if self.exporter is None:
+            raise Unimplemented("ModelService.ExportModel is not configured in this gateway")
+        tenant = current_tenant()
+        model_id = await self.exporter.export(tenant, spec)
+        return await self._model_view(tenant, f"models/{model_id}")
 
     async def DeployModel(self, request, context):
         target = _TARGETS.get(request.target)

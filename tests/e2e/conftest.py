@@ -97,10 +97,9 @@ def upload_stream(data: bytes, fmt, chunk_size: int = 4096, **meta):
 
 
 def make_config(tmp_path: Path, redis_url: str, prefix: str | None = None, **overrides) -> KilnConfig:
-    return KilnConfig(
-        port=0, data_dir=tmp_path / "kiln", redis_url=redis_url,
-        redis_prefix=prefix or f"test-{uuid.uuid4().hex[:8]}", log_json=False, **overrides,
-    )
+    settings = dict(port=0, data_dir=tmp_path / "kiln", redis_url=redis_url,
+                    redis_prefix=prefix or f"test-{uuid.uuid4().hex[:8]}", log_json=False)
+    return KilnConfig(**{**settings, **overrides})
 
 
 @pytest.fixture

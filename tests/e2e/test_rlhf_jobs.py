@@ -54,3 +54,18 @@ async def test_dpo_job_trains_against_a_reference_and_keeps_its_log_probs(gatewa
     assert "reference_logps.safetensors" in done.artifacts
     model = await gateway.models.GetModel(models_pb2.GetModelRequest(name=done.output_model), metadata=t.md)
     assert model.family == common_pb2.MODEL_FAMILY_CAUSAL_LM and model.base_model == "kiln-gpt-tiny"
+
+
+async def test_distill_job_trains_a_student_on_its_teachers_logits(gateway):
+    from tests.e2e.conftest import demo_records
+
+    t = await gateway.tenant()
+    ds = await gateway.upload(t, demo_records(200))
+    job = jobs_pb2.Job(method=jobs_pb2.JOB_METHOD_DISTILL, base_model="kiln-gpt-tiny", training_dataset=ds.name,
+                       distill=jobs_pb2.DistillConfig(teacher_model="kiln-gpt-small", temperature=2.0, alpha=0.7),
+                       hyperparameters=jobs_pb2.Hyperparameters(max_steps=8, batch_size=8, max_seq_len=64,
+                                                                learning_rate=1e-3, warmup_steps=2, log_every=4,
+                                                                eval_every=8))
+    done = await _run(gateway, t, job)
+    model = await gateway.models.GetModel(models_pb2.GetModelRequest(name=done.output_model), metadata=t.md)
+    assert model.family == common_pb2.MODEL_FAMILY_CAUSAL_LM and model.parameter_count < 2_000_000

@@ -357,3 +357,29 @@ async def test_sampling_survives_redis_going_away(gateway_factory, tmp_path):
         await _undeploy_all(gw)
         if not stopped:
             redis.stop()
+
+
+async def test_sampling_metrics_are_exported(served):
+    from prometheus_client import generate_latest
+
+    await served.stream(req(prompt="metrics", params=P(temperature=1.0, max_tokens=4)))
+    await served.generate(req(prompt="metrics", params=P(temperature=0.0, max_tokens=4)))
+    await served.generate(req(prompt="metrics", params=P(temperature=0.0, max_tokens=4)))
+    text = generate_latest().decode()
+    for name in ("kiln_sampling_time_to_first_token_seconds_count", "kiln_sampling_tokens_total",
+                 "kiln_sampling_tokens_per_second_count", "kiln_sampling_batch_occupancy",
+                 "kiln_sampling_queue_depth", 'kiln_sampling_cache_lookups_total{result="hit"}',
+                 "kiln_sampling_cache_hit_ratio"):
+        assert name in text, name
+
+
+async def test_deploy_on_demand_when_configured(gateway_factory):
+    gw = await gateway_factory(deploy_on_demand=True, serve_replica_cpus=0.5)
+    c = Client(gw, await gw.tenant())
+    try:
+        out = await c.generate(req(prompt="on demand", params=P(temperature=0.0, max_tokens=4)))
+        assert out.completions[0].finish_reason != 0
+        model = await c.models.GetModel(models_pb2.GetModelRequest(name=MODEL), metadata=c.t.md)
+        assert model.deployment.state == "READY"
+    finally:
+        await _undeploy_all(gw)
