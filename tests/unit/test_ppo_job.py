@@ -177,7 +177,10 @@ def test_an_unloadable_reference_names_its_field(base_model, prompts_path, tmp_p
 
 def test_two_iterations_on_ray_actors(prompts_path, tmp_path):
     ray = pytest.importorskip("ray")
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    # Reuse a Ray instance the session already has (the e2e tests start one); else start one.
+    started = not ray.is_initialized()
+    if started:
+        ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
     try:
         cfg = PPOConfig(base_model="kiln-gpt-tiny", prompts_path=prompts_path, scoring_function="charset:aeiou",
                         max_new_tokens=6, rollout_batch_size=8, minibatch_size=4, ppo_epochs=2,
@@ -189,4 +192,5 @@ def test_two_iterations_on_ray_actors(prompts_path, tmp_path):
         assert all(m["ppo_updates"] == 4 for _, m in ctx.metrics)
         load_causal_lm(str(result.model_dir))
     finally:
-        ray.shutdown()
+        if started:
+            ray.shutdown()
