@@ -106,7 +106,8 @@ async def bench_kiln(model_name: str, prompts: list[str], new_tokens: int, concu
             nonlocal counted
             while not queue.empty():
                 p = queue.get_nowait()
-                counted += (await sampling.Generate(request(p), metadata=md)).usage.completion_tokens
+                tokens = (await sampling.Generate(request(p), metadata=md)).usage.completion_tokens
+                counted += tokens  # after the await: `counted += await ...` would read it too early
 
         start = time.perf_counter()
         await asyncio.gather(*(client() for _ in range(concurrency)))

@@ -63,7 +63,7 @@ class EngineReplica:
     async def generate(self, request: dict) -> dict:
         """All n completions at once: {"completions": [...], "usage": {...}, "stats": {...}}."""
         completions: dict[int, dict] = {}
-        async for item in self.stream(request, coalesce=False):
+        async for item in self.stream(request, eager=False):
             if "error" in item or "usage" in item:
                 if "error" in item:
                     return item
@@ -76,8 +76,13 @@ class EngineReplica:
             c["finish_reason"] = item["finish_reason"] or c["finish_reason"]
         return error_item("INTERNAL", "stream ended without usage")
 
-    async def stream(self, request: dict, coalesce: bool = True) -> AsyncIterator[dict]:
-        """Chunks of all n samples as they are produced; cancelling the iterator cancels them."""
+    async def stream(self, request: dict, eager: bool = True) -> AsyncIterator[dict]:
+        """Chunks of all n samples as they are produced; cancelling the iterator cancels them.
+
+        With eager=False (unary calls) each sample arrives as one item when it finishes: the engine
+        thread then only buffers its tokens instead of waking this event loop for every one, which
+        would cost GIL hand-offs on the decoding hot path.
+        """
         try:
             params = SamplingParams.from_dict(request["params"])
             prompt_ids = self.engine.tokenize(request["prompt"])
@@ -93,8 +98,15 @@ class EngineReplica:
         handles = []
         try:
             for r in reqs:
-                def on_chunk(chunk: Chunk, i: int = r.index) -> None:
-                    loop.call_soon_threadsafe(inbox.put_nowait, (i, chunk))
+                buffered: list[Chunk] = []
+
+                def on_chunk(chunk: Chunk, i: int = r.index, buffered: list[Chunk] = buffered) -> None:
+                    if eager:
+                        loop.call_soon_threadsafe(inbox.put_nowait, (i, chunk))
+                        return
+                    buffered.append(chunk)
+                    if chunk.finish_reason is not None:
+                        loop.call_soon_threadsafe(inbox.put_nowait, (i, _joined(buffered)))
                 handles.append(self.engine.submit(r, on_chunk))
         except QueueFull as exc:
             for h in handles:
@@ -108,7 +120,7 @@ class EngineReplica:
             while open_:
                 batch = [await inbox.get()]
                 # Under load many tokens are ready at once: send them as one message per sample.
-                while coalesce and not inbox.empty():
+                while not inbox.empty():
                     batch.append(inbox.get_nowait())
                 for _, item in _merge(batch, self._token_text):
                     if item["finish_reason"] and item["finish_reason"].startswith("ERROR"):
@@ -122,6 +134,13 @@ class EngineReplica:
         finally:
             for h in handles:  # no-op for finished requests; frees the slots of abandoned ones
                 h.cancel()
+
+
+def _joined(chunks: list[Chunk]) -> Chunk:
+    """One sample's chunks as a single chunk (the finishing one last)."""
+    return Chunk([t for c in chunks for t in c.token_ids], "".join(c.text for c in chunks),
+                 [lp for c in chunks for lp in c.logprobs], [tp for c in chunks for tp in c.top_logprobs],
+                 chunks[-1].finish_reason)
 
 
 def _merge(batch: list[tuple[int, Chunk]], token_text) -> list[tuple[int, dict]]:

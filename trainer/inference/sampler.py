@@ -73,8 +73,14 @@ def sample_rows(logits: torch.Tensor, rows: list[RowSampling], want_logprobs: li
     """
     logits = logits.float()
     B = logits.shape[0]
-    penalised = torch.stack([apply_repetition_penalty(logits[i], r.seen, r.repetition_penalty)
-                             if r.seen is not None else logits[i] for i, r in enumerate(rows)])
+    if any(r.seen is not None and r.repetition_penalty != 1.0 for r in rows):
+        penalised = torch.stack([apply_repetition_penalty(logits[i], r.seen, r.repetition_penalty)
+                                 if r.seen is not None else logits[i] for i, r in enumerate(rows)])
+    else:
+        penalised = logits
+    if not any(want_logprobs) and all(r.temperature == 0 for r in rows):
+        # All greedy, no logprobs: the argmax is all there is to compute (the decode hot path).
+        return [Draw(int(t), 0.0, []) for t in penalised.argmax(dim=-1).tolist()]
     temps = torch.tensor([r.temperature if r.temperature > 0 else 1.0 for r in rows])[:, None]
     sampled = [r.temperature > 0 for r in rows]
     top_k = torch.tensor([r.top_k if s else 0 for r, s in zip(rows, sampled, strict=True)])
