@@ -803,6 +803,33 @@ def models_deploy(
     console.print(f"{m.name} is {m.deployment.state} on {target.value} ({m.deployment.replicas} replica(s))")
 
 
+class QuantizationChoice(StrEnum):
+    none = "none"
+    int8 = "int8"
+    int4 = "int4"
+
+
+@models_app.command("export")
+def models_export(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="models/ID")],
+    quantization: Annotated[QuantizationChoice, typer.Option(help="Weight format.")] = QuantizationChoice.int8,
+    awq: Annotated[bool, typer.Option("--awq", help="Activation-aware scaling (needs --calibration-dataset).")] = False,
+    calibration_dataset: Annotated[str, typer.Option(help="datasets/ID of calibration prompts.")] = "",
+    group_size: Annotated[int, typer.Option(min=0, help="int4 group size; 0 means 128.")] = 0,
+    prune_sparsity: Annotated[float, typer.Option(min=0.0, max=0.99, help="Share of weights pruned.")] = 0.0,
+    structured: Annotated[bool, typer.Option("--structured", help="Prune whole rows.")] = False,
+) -> None:
+    """Compress a model into a new one (int8 / int4 weights, pruning); serve it with --target triton."""
+    q = "UNSPECIFIED" if quantization is QuantizationChoice.none else quantization.value.upper()
+    with _connect(ctx) as client, console.status(f"exporting {name} ({quantization.value})"):
+        m = client.export_model(name, q, activation_aware=awq, calibration_dataset=calibration_dataset,
+                                group_size=group_size, prune_sparsity=prune_sparsity, structured_pruning=structured)
+    console.print(f"exported {m.name}: {_bytes(m.size_bytes)}", highlight=False)
+    for key, value in sorted(m.metrics.items()):
+        console.print(f"  {key}: {_num(value)}", highlight=False)
+
+
 @models_app.command("undeploy")
 def models_undeploy(
     ctx: typer.Context, name: Annotated[str, typer.Argument(help="models/ID or built-in name")]

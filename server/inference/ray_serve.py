@@ -47,6 +47,9 @@ class RayServeBackend:
         from ray import serve
 
         if not self._started:
+            # Serve's driver-side INFO lines ("Application ... is ready") would interleave with the
+            # CLI's output; the gateway logs deployments itself.
+            logging.getLogger("ray.serve").setLevel(logging.WARNING)
             serve.start(proxy_location="Disabled", http_options={"host": "127.0.0.1", "port": 0})
             self._started = True
 

@@ -402,6 +402,16 @@ class KilnClient:
             replicas=replicas, min_replicas=min_replicas, max_replicas=max_replicas)
         return self._call(self._models.DeployModel, request, timeout=max(self.timeout, 300.0))
 
+    def export_model(self, name: str, quantization: str | int = "UNSPECIFIED", *, activation_aware: bool = False,
+                     calibration_dataset: str = "", group_size: int = 0, prune_sparsity: float = 0.0,
+                     structured_pruning: bool = False, request_id: str = "") -> models_pb2.Model:
+        """Compresses a model (int8 / int4 weights, pruning) into a new registered model."""
+        request = models_pb2.ExportModelRequest(
+            name=name, quantization=_enum(models_pb2.Quantization.DESCRIPTOR, quantization, "quantization"),
+            activation_aware=activation_aware, calibration_dataset=calibration_dataset, group_size=group_size,
+            prune_sparsity=prune_sparsity, structured_pruning=structured_pruning, request_id=request_id)
+        return self._call(self._models.ExportModel, request, timeout=max(self.timeout, 900.0))
+
     def undeploy_model(self, name: str) -> models_pb2.Model:
         return self._call(self._models.UndeployModel, models_pb2.UndeployModelRequest(name=name),
                           timeout=max(self.timeout, 120.0))
