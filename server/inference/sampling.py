@@ -30,8 +30,6 @@ from server.store.samples import SampleRecord, SampleStore
 
 log = logging.getLogger("kiln.sampling")
 
-_ERRORS = {"INVALID_ARGUMENT", "RESOURCE_EXHAUSTED", "INTERNAL"}
-
 
 def _raise_replica_error(err: dict, model: str) -> None:
     code, message = err.get("code"), err.get("message", "")
