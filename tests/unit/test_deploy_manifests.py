@@ -41,6 +41,7 @@ DEPLOY = ROOT / "deploy"
 K8S = DEPLOY / "k8s"
 COMPOSE = DEPLOY / "compose.yaml"
 DOCKERFILE = DEPLOY / "docker" / "Dockerfile.gateway"
+TRITON_DOCKERFILE = DEPLOY / "docker" / "Dockerfile.triton"
 RAY_LAUNCHER = DEPLOY / "ray" / "cluster.yaml"
 
 # 1.30: the oldest release we support (native gRPC probes are GA since 1.27, PodDisruptionBudget
@@ -50,6 +51,8 @@ K8S_VERSIONS = ("1.30", "1.37")
 # (Triton routing lands separately); pydantic-settings ignores unknown KILN_ variables.
 PENDING_SETTINGS = {"triton_url", "triton_model_repository"}
 KILN_IMAGE = "kiln"
+TRITON_IMAGE = "kiln-triton"  # NGC Triton plus torch and kiln (deploy/docker/Dockerfile.triton)
+KILN_IMAGES = {KILN_IMAGE, TRITON_IMAGE}
 GATEWAY = "kiln-gateway"
 
 
@@ -465,6 +468,7 @@ def test_triton_uses_explicit_model_control_on_the_shared_repository() -> None:
     volumes = {v["name"]: v for v in spec["volumes"]}
     mount = next(m for m in container["volumeMounts"] if m["mountPath"] == repository)
     assert volumes[mount["name"]]["persistentVolumeClaim"]["claimName"] == "triton-models"
+    assert repository == the("ConfigMap", "kiln-config")["data"]["KILN_TRITON_MODEL_REPOSITORY"]
     for resources in ("requests", "limits"):
         assert int(container["resources"][resources]["nvidia.com/gpu"]) >= 1
     # The workers that export models write into the same claim, where the gateway says it is.
@@ -474,6 +478,43 @@ def test_triton_uses_explicit_model_control_on_the_shared_repository() -> None:
         worker_volumes = {v["name"]: v for v in template["spec"]["volumes"]}
         mount = next(m for m in template["spec"]["containers"][0]["volumeMounts"] if m["mountPath"] == export_dir)
         assert worker_volumes[mount["name"]]["persistentVolumeClaim"]["claimName"] == "triton-models"
+
+
+def _k8s_claims_by_path(template: dict[str, Any], container: dict[str, Any]) -> dict[str, tuple[str, bool]]:
+    """mountPath -> (claim name, mounted read-only) for the container's PersistentVolumeClaim mounts."""
+    volumes = {v["name"]: v for v in template["spec"].get("volumes", [])}
+    found = {}
+    for mount in container.get("volumeMounts", []):
+        claim = volumes[mount["name"]].get("persistentVolumeClaim")
+        if claim:
+            found[mount["mountPath"]] = (
+                claim["claimName"],
+                bool(mount.get("readOnly") or claim.get("readOnly")),
+            )
+    return found
+
+
+def test_k8s_triton_sees_the_model_repository_and_artifacts_where_the_gateway_does() -> None:
+    """The gateway writes <KILN_TRITON_MODEL_REPOSITORY>/<name>/config.pbtxt whose model_path is an
+    absolute path under KILN_ARTIFACT_URL, so Triton must mount both claims at exactly those paths."""
+    env = container_env(gateway_container())
+    gateway = _k8s_claims_by_path(the("Deployment", GATEWAY)["spec"]["template"], gateway_container())
+    template = the("Deployment", "triton")["spec"]["template"]
+    container = template["spec"]["containers"][0]
+    triton = _k8s_claims_by_path(template, container)
+    for setting in ("KILN_TRITON_MODEL_REPOSITORY", "KILN_ARTIFACT_URL"):
+        path = env[setting]
+        assert path in gateway, f"the gateway does not mount {setting}={path}"
+        assert path in triton, f"Triton does not mount {setting}={path}"
+        assert triton[path][0] == gateway[path][0], (
+            f"{path}: Triton mounts {triton[path][0]}, the gateway {gateway[path][0]}"
+        )
+        assert triton[path][1], f"Triton only reads {path}: mount it read-only"
+        assert not gateway[path][1], f"the gateway writes {path}"
+    args = container.get("command", []) + container.get("args", [])
+    repositories = [a.split("=", 1)[1] for a in args if a.startswith("--model-repository=")]
+    assert repositories == [env["KILN_TRITON_MODEL_REPOSITORY"]]
+    assert _repo(container["image"]) == TRITON_IMAGE, "the stock NGC image cannot import torch or Kiln"
 
 
 def test_kiln_settings_are_known_to_the_gateway() -> None:
@@ -501,6 +542,8 @@ def all_images() -> Iterator[tuple[str, str]]:
     yield "ray launcher", yaml.safe_load(RAY_LAUNCHER.read_text())["docker"]["image"]
     for match in re.finditer(r"^ARG PYTHON_IMAGE=(\S+)$", DOCKERFILE.read_text(), re.MULTILINE):
         yield "Dockerfile base", match.group(1)
+    for match in re.finditer(r"^ARG (\w+_IMAGE)=(\S+)$", TRITON_DOCKERFILE.read_text(), re.MULTILINE):
+        yield f"Dockerfile.triton {match.group(1)}", match.group(2)
 
 
 def test_every_image_is_pinned() -> None:
@@ -514,9 +557,11 @@ def test_every_image_is_pinned() -> None:
 
 
 def test_kiln_image_matches_package_version_everywhere() -> None:
-    tags = {owner: _image_tag(image) for owner, image in all_images() if _repo(image) == KILN_IMAGE}
-    assert len(tags) >= 5, tags  # gateway, ray head and workers in both k8s and compose, launcher
+    tags = {owner: _image_tag(image) for owner, image in all_images() if _repo(image) in KILN_IMAGES}
+    assert len(tags) >= 7, tags  # gateway, ray head and workers, Triton in k8s and compose; launcher
     assert set(tags.values()) == {kiln_version()}, tags
+    triton = {owner for owner, image in all_images() if _repo(image) == TRITON_IMAGE}
+    assert triton == {"Deployment/triton/triton", "compose triton"}, triton
 
 
 # -- cross-file consistency: compose ---------------------------------------------------------------
@@ -546,8 +591,39 @@ def test_compose_volumes_are_declared_and_shared() -> None:
             mounts.setdefault(source, {})[name] = target
     # Job actors write through the same paths the gateway reads: identical mount points.
     assert len(set(mounts["artifacts"].values())) == 1
-    assert set(mounts["artifacts"]) == {"gateway", "ray-head", "ray-worker"}
-    assert mounts["triton-models"]["triton"] == "/models"
+    assert set(mounts["artifacts"]) == {"gateway", "ray-head", "ray-worker", "triton"}
+    assert len(set(mounts["triton-models"].values())) == 1
+    assert {"gateway", "triton"} <= set(mounts["triton-models"])
+
+
+def _compose_mounts(service: dict[str, Any]) -> dict[str, tuple[str, bool]]:
+    """target -> (volume, read-only) for the service's short-syntax volumes."""
+    found = {}
+    for volume in service.get("volumes", []):
+        source, target, *mode = volume.split(":")
+        found[target] = (source, "ro" in ",".join(mode).split(","))
+    return found
+
+
+def test_compose_triton_sees_the_model_repository_and_artifacts_where_the_gateway_does() -> None:
+    """See the Kubernetes twin: config.pbtxt names the weights by absolute path in the artifact store."""
+    services = compose()["services"]
+    env = services["gateway"]["environment"]
+    gateway, triton = _compose_mounts(services["gateway"]), _compose_mounts(services["triton"])
+    for setting in ("KILN_TRITON_MODEL_REPOSITORY", "KILN_ARTIFACT_URL"):
+        path = env[setting]
+        assert path in gateway, f"the gateway does not mount {setting}={path}"
+        assert path in triton, f"Triton does not mount {setting}={path}"
+        assert triton[path][0] == gateway[path][0], (
+            f"{path}: Triton mounts {triton[path][0]}, the gateway {gateway[path][0]}"
+        )
+        assert triton[path][1], f"Triton only reads {path}: mount it read-only"
+        assert not gateway[path][1], f"the gateway writes {path}"
+    command = _compose_command(services["triton"])
+    repositories = [a.split("=", 1)[1] for a in command if a.startswith("--model-repository=")]
+    assert repositories == [env["KILN_TRITON_MODEL_REPOSITORY"]]
+    assert _repo(services["triton"]["image"]) == TRITON_IMAGE, "the stock NGC image cannot import torch or Kiln"
+    assert services["triton"]["build"]["dockerfile"] == str(TRITON_DOCKERFILE.relative_to(DEPLOY.parent))
 
 
 def test_compose_gateway_points_at_the_other_services() -> None:
@@ -588,6 +664,30 @@ def test_dockerfile_copies_existing_paths_and_runs_the_gateway() -> None:
     assert re.search(r"^ARG PYTHON_IMAGE=python:3\.11[.\d]*-slim", text, re.MULTILINE)
     assert re.search(r"^ARG TORCH_VERSION=(\S+)$", text, re.MULTILINE).group(1) in (ROOT / "pyproject.toml").read_text()
     assert 'CMD ["kiln", "serve"]' in text
+
+
+def test_triton_dockerfile_adds_torch_and_kiln_to_the_ngc_image() -> None:
+    text = TRITON_DOCKERFILE.read_text()
+    for match in re.finditer(r"^COPY (?!--from)(.+) \S+$", text, re.MULTILINE):
+        for source in match.group(1).split():
+            assert (ROOT / source).exists(), f"COPY {source}: not in the repository"
+    assert (TRITON_DOCKERFILE.parent / f"{TRITON_DOCKERFILE.name}.dockerignore").is_file()
+    base = re.search(r"^ARG TRITON_IMAGE=(\S+)$", text, re.MULTILINE).group(1)
+    services = compose()["services"]
+    assert "24.10-py3" in base and _repo(base) == "nvcr.io/nvidia/tritonserver"
+    # The stub is rebuilt from the python_backend branch of the same release as the server.
+    release = re.search(r"^ARG TRITON_RELEASE=(\S+)$", text, re.MULTILINE).group(1)
+    assert release == "r" + _image_tag(base).removesuffix("-py3")
+    torch_pin = re.search(r"^ARG TORCH_VERSION=(\S+)$", text, re.MULTILINE).group(1)
+    assert f'"torch=={torch_pin}"' in (ROOT / "pyproject.toml").read_text()
+    assert "pip install ." in text
+    # model.py adopts PYTHONPATH by hand: it must name the venv that holds torch and kiln.
+    pythonpath = re.search(r"PYTHONPATH=(\S+)", text).group(1)
+    assert re.fullmatch(r"/opt/kiln/lib/python3\.\d+/site-packages", pythonpath), pythonpath
+    assert "python3.11 -m venv /opt/kiln" in text
+    assert "COPY --from=build /opt/kiln /opt/kiln" in text
+    assert "backends/python/triton_python_backend_stub" in text
+    assert services["triton"]["build"]["context"] == services["gateway"]["build"]["context"]
 
 
 def test_container_healthcheck_script_reports_grpc_health() -> None:
