@@ -18,18 +18,15 @@ import contextlib
 import json
 import logging
 
-from redis.exceptions import RedisError
-
-from server.cancel import raise_if_cancelled, stop_tasks
 from server.config import KilnConfig
 from server.scheduler.eval_runner import EvalHandle
+from server.scheduler.queue_loop import QueueScheduler
 from server.store.evaluations import EvaluationStore
 from server.store.scripts import FINAL_STATES
 
 log = logging.getLogger("kiln.scheduler")
 
 MAX_ATTEMPTS = 3
-_RECONCILE_S = 5
 _POLL_S = 0.5
 _EVAL_CPUS = 1
 RAY_NAMESPACE = "kiln"
@@ -39,75 +36,19 @@ def actor_name(evaluation_id: str, attempt: int) -> str:
     return f"kiln-eval-{evaluation_id}-{attempt}"
 
 
-class EvaluationScheduler:
+class EvaluationScheduler(QueueScheduler):
+    kind = "evaluation"
+
     def __init__(self, config: KilnConfig, store: EvaluationStore, redis_url: str, instance: str):
-        self.config = config
+        super().__init__(config, store, instance)
         self.store = store
         self.redis_url = redis_url
-        self.instance = instance
-        self._tasks: set[asyncio.Task] = set()
-        self._stopping = asyncio.Event()
-        self._running: dict[str, asyncio.Task] = {}  # "tenant/id" -> monitor task
 
     async def start(self) -> None:
         """Call after the job scheduler started: it connects Ray and writes the heartbeat."""
         await self.reconcile()
         for coro in (self._dispatch_loop(), self._reconcile_loop()):
             self._spawn(coro)
-
-    async def stop(self) -> None:
-        """Stops dispatching; running attempts keep going and are adopted by the next gateway."""
-        self._stopping.set()
-        await stop_tasks(self._tasks)
-
-    def _spawn(self, coro) -> asyncio.Task:
-        task = asyncio.create_task(coro)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-        return task
-
-    def _track(self, tenant: str, eid: str, coro) -> None:
-        key = f"{tenant}/{eid}"
-        self._running[key] = self._spawn(coro)
-        self._running[key].add_done_callback(lambda _t: self._running.pop(key, None))
-
-    # -- loops ---------------------------------------------------------------------------------
-    async def _reconcile_loop(self) -> None:
-        while not self._stopping.is_set():
-            await asyncio.sleep(_RECONCILE_S)
-            try:
-                await self.reconcile()
-            except Exception:
-                raise_if_cancelled()
-                if self._stopping.is_set():
-                    return
-                log.exception("evaluation reconcile failed")
-
-    async def _dispatch_loop(self) -> None:
-        while not self._stopping.is_set():
-            try:
-                await self._dispatch_one()
-            except (RedisError, OSError) as exc:  # a Redis outage must not end dispatching
-                raise_if_cancelled()
-                if self._stopping.is_set():
-                    return
-                log.warning("evaluation dispatch paused: state store unreachable", extra={"error": str(exc)})
-                await asyncio.sleep(1.0)
-
-    async def _dispatch_one(self) -> None:
-        if len(self._running) >= self.config.max_concurrent_jobs:
-            await asyncio.sleep(_POLL_S)
-            return
-        item = await self.store.pop_queued(timeout_s=1)
-        if item is None:
-            return
-        tenant, eid = item
-        ok, _, attempt = await self.store.transition(
-            tenant, eid, ("QUEUED",), "RUNNING", reason="submitted to ray", bump_attempt=True,
-            fields={"owner": self.instance},
-        )
-        if ok:  # else a duplicate queue entry
-            self._track(tenant, eid, self._run_attempt(tenant, eid, attempt))
 
     # -- one attempt ---------------------------------------------------------------------------
     async def _run_attempt(self, tenant: str, eid: str, attempt: int) -> None:

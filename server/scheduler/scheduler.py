@@ -23,9 +23,10 @@ import uuid
 from redis.exceptions import RedisError
 
 from server import metrics
-from server.cancel import raise_if_cancelled, stop_tasks
+from server.cancel import raise_if_cancelled
 from server.config import KilnConfig
 from server.scheduler.context import JobHandle
+from server.scheduler.queue_loop import QueueScheduler
 from server.store.jobs import JobStore
 from server.store.scripts import FINAL_STATES
 
@@ -33,7 +34,6 @@ log = logging.getLogger("kiln.scheduler")
 
 _HEARTBEAT_S = 3
 _HEARTBEAT_TTL_S = 10
-_RECONCILE_S = 5
 _POLL_S = 0.5
 RAY_NAMESPACE = "kiln"
 
@@ -57,15 +57,11 @@ def actor_name(job_id: str, attempt: int) -> str:
     return f"kiln-job-{job_id}-{attempt}"
 
 
-class Scheduler:
+class Scheduler(QueueScheduler):
     def __init__(self, config: KilnConfig, jobs: JobStore, redis_url: str):
-        self.config = config
+        super().__init__(config, jobs, uuid.uuid4().hex[:12])
         self.jobs = jobs
         self.redis_url = redis_url
-        self.instance = uuid.uuid4().hex[:12]
-        self._tasks: set[asyncio.Task] = set()
-        self._running: dict[str, asyncio.Task] = {}  # "tenant/id" -> monitor task
-        self._stopping = asyncio.Event()
 
     async def start(self) -> None:
         if threading.current_thread() is threading.main_thread():
@@ -80,18 +76,13 @@ class Scheduler:
             self._spawn(coro)
 
     async def stop(self) -> None:
-        """Stops dispatching; running attempts keep going and are adopted by the next gateway."""
-        self._stopping.set()
-        await stop_tasks(self._tasks)
+        await super().stop()
         # Redis may be gone already; the heartbeat key then simply expires.
         with contextlib.suppress(RedisError, OSError):
             await self.jobs.redis.delete(self.jobs.keys.gateway(self.instance))
 
-    def _spawn(self, coro) -> asyncio.Task:
-        task = asyncio.create_task(coro)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-        return task
+    def _running_changed(self) -> None:
+        metrics.JOBS_RUNNING.set(len(self._running))
 
     # -- loops ---------------------------------------------------------------------------------
     async def _heartbeat(self) -> None:
@@ -107,57 +98,6 @@ class Scheduler:
                 if self._stopping.is_set():
                     return
                 log.warning("heartbeat failed", extra={"error": str(exc)})
-
-    async def _reconcile_loop(self) -> None:
-        while not self._stopping.is_set():
-            await asyncio.sleep(_RECONCILE_S)
-            try:
-                await self.reconcile()
-            except Exception:
-                raise_if_cancelled()
-                if self._stopping.is_set():
-                    return
-                log.exception("reconcile failed")
-
-    async def _dispatch_loop(self) -> None:
-        while not self._stopping.is_set():
-            try:
-                await self._dispatch_one()
-            except (RedisError, OSError) as exc:
-                raise_if_cancelled()
-                if self._stopping.is_set():
-                    return
-                # A Redis outage must not end dispatching for the gateway's lifetime.
-                log.warning("dispatch paused: state store unreachable", extra={"error": str(exc)})
-                await asyncio.sleep(1.0)
-
-    async def _dispatch_one(self) -> None:
-        if len(self._running) >= self.config.max_concurrent_jobs:
-            await asyncio.sleep(_POLL_S)
-            return
-        item = await self.jobs.pop_queued(timeout_s=1)
-        if item is None:
-            return
-        tenant, job_id = item
-        ok, state, attempt = await self.jobs.transition(
-            tenant, job_id, ("QUEUED",), "RUNNING", reason="submitted to ray", bump_attempt=True,
-            fields={"owner": self.instance},
-        )
-        if not ok:
-            return  # cancelled while queued, or a duplicate queue entry
-        self._track(tenant, job_id, self._run_attempt(tenant, job_id, attempt))
-
-    def _track(self, tenant: str, job_id: str, coro) -> None:
-        key = f"{tenant}/{job_id}"
-        task = self._spawn(coro)
-        self._running[key] = task
-        metrics.JOBS_RUNNING.set(len(self._running))
-
-        def done(_t: asyncio.Task) -> None:
-            self._running.pop(key, None)
-            metrics.JOBS_RUNNING.set(len(self._running))
-
-        task.add_done_callback(done)
 
     # -- one attempt ---------------------------------------------------------------------------
     async def _run_attempt(self, tenant: str, job_id: str, attempt: int) -> None:
