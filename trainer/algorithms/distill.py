@@ -8,10 +8,11 @@ imported inside `train`, so the config stays cheap to import for the gateway.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from trainer.algorithms.sft import SFTConfig, _check_float
+from trainer.algorithms.checks import check_float, config_from_dict
+from trainer.algorithms.sft import SFTConfig
 from trainer.errors import ConfigError
 from trainer.models.registry import BUILTIN_MODELS, is_builtin, looks_like_model_dir
 
@@ -35,21 +36,14 @@ class DistillConfig(SFTConfig):
         if not is_builtin(self.teacher_model) and not looks_like_model_dir(self.teacher_model):
             raise ConfigError("teacher_model", f"{self.teacher_model!r} is neither a built-in model "
                                                f"({', '.join(BUILTIN_MODELS)}) nor a local model directory")
-        _check_float("temperature", self.temperature, low=0.0, low_open=True, high=100.0, high_open=False)
-        _check_float("alpha", self.alpha, low=0.0, high=1.0, high_open=False)
+        check_float("temperature", self.temperature, low=0.0, low_open=True, high=100.0, high_open=False)
+        check_float("alpha", self.alpha, low=0.0, high=1.0, high_open=False)
         if self.tuning != "full":
             raise ConfigError("tuning", f"distillation trains the whole student; got {self.tuning!r}")
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> DistillConfig:
-        known = {f.name for f in fields(cls)}
-        for key in d:
-            if key not in known:
-                raise ConfigError(key, f"unknown DISTILL config field (known: {', '.join(sorted(known))})")
-        for key in ("base_model", "train_path", "teacher_model"):
-            if key not in d:
-                raise ConfigError(key, "required")
-        return cls(**d)
+        return config_from_dict(cls, d, ("base_model", "train_path", "teacher_model"), "DISTILL config")
 
 
 def train(config: DistillConfig, ctx: TrainContext) -> TrainResult:

@@ -12,8 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from trainer.algorithms.checks import check_float
 from trainer.algorithms.pairwise import PairwiseConfig, check_model_spec
-from trainer.algorithms.sft import _check_float
 from trainer.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -44,10 +44,10 @@ class DPOConfig(PairwiseConfig):
         super().__post_init__()
         if self.reference_model is not None:
             check_model_spec("reference_model", self.reference_model)
-        _check_float("beta", self.beta, low=0.0, low_open=True)
+        check_float("beta", self.beta, low=0.0, low_open=True)
         if self.loss not in DPO_LOSSES:
             raise ConfigError("loss", f"must be one of {', '.join(DPO_LOSSES)}, got {self.loss!r}")
-        _check_float("label_smoothing", self.label_smoothing, low=0.0, high=0.5)
+        check_float("label_smoothing", self.label_smoothing, low=0.0, high=0.5)
         if self.loss == "ipo" and self.label_smoothing:
             raise ConfigError("label_smoothing", "applies to the sigmoid loss only; set it to 0 with loss='ipo'")
 

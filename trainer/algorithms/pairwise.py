@@ -6,10 +6,11 @@ meanings match SFTConfig wherever the two overlap.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 from typing import Any, Self
 
-from trainer.algorithms.sft import PRECISION, TUNING, _check_float, _check_int
+from trainer.algorithms.checks import check_float, check_int, config_from_dict
+from trainer.algorithms.sft import PRECISION, TUNING
 from trainer.errors import ConfigError
 from trainer.models.registry import BUILTIN_MODELS, is_builtin, looks_like_model_dir
 
@@ -65,12 +66,12 @@ class PairwiseConfig:
             raise ConfigError("train_path", f"must be a local JSONL path, got {self.train_path!r}")
         if self.val_path is not None and (not isinstance(self.val_path, str) or not self.val_path):
             raise ConfigError("val_path", f"must be a local JSONL path or None, got {self.val_path!r}")
-        _check_float("val_fraction", self.val_fraction, low=0.0, high=0.5)
+        check_float("val_fraction", self.val_fraction, low=0.0, high=0.5)
         if self.tuning not in TUNING:
             raise ConfigError("tuning", f"must be one of {', '.join(TUNING)}, got {self.tuning!r}")
-        _check_int("lora_r", self.lora_r, 1)
-        _check_float("lora_alpha", self.lora_alpha, low=0.0, low_open=True)
-        _check_float("lora_dropout", self.lora_dropout, low=0.0, high=1.0)
+        check_int("lora_r", self.lora_r, 1)
+        check_float("lora_alpha", self.lora_alpha, low=0.0, low_open=True)
+        check_float("lora_dropout", self.lora_dropout, low=0.0, high=1.0)
         if self.lora_target_modules is not None and (
             not isinstance(self.lora_target_modules, list)
             or not self.lora_target_modules
@@ -80,16 +81,16 @@ class PairwiseConfig:
                 "lora_target_modules",
                 f"must be a non-empty list of module names or None, got {self.lora_target_modules!r}",
             )
-        _check_float("learning_rate", self.learning_rate, low=0.0, low_open=True)
-        _check_float("weight_decay", self.weight_decay, low=0.0)
-        _check_int("warmup_steps", self.warmup_steps, 0)
-        _check_float("min_lr_ratio", self.min_lr_ratio, low=0.0, high=1.0, high_open=False)
+        check_float("learning_rate", self.learning_rate, low=0.0, low_open=True)
+        check_float("weight_decay", self.weight_decay, low=0.0)
+        check_int("warmup_steps", self.warmup_steps, 0)
+        check_float("min_lr_ratio", self.min_lr_ratio, low=0.0, high=1.0, high_open=False)
         if self.max_steps is not None:
-            _check_int("max_steps", self.max_steps, 1)
-        _check_int("epochs", self.epochs, 1)
-        _check_int("batch_size", self.batch_size, 1)
-        _check_float("max_grad_norm", self.max_grad_norm, low=0.0, low_open=True)
-        _check_int("max_seq_len", self.max_seq_len, 8)
+            check_int("max_steps", self.max_steps, 1)
+        check_int("epochs", self.epochs, 1)
+        check_int("batch_size", self.batch_size, 1)
+        check_float("max_grad_norm", self.max_grad_norm, low=0.0, low_open=True)
+        check_int("max_seq_len", self.max_seq_len, 8)
         if is_builtin(self.base_model):
             limit = int(BUILTIN_MODELS[self.base_model]["block_size"])
             if self.max_seq_len > limit:
@@ -98,22 +99,15 @@ class PairwiseConfig:
                 )
         if self.precision not in PRECISION:
             raise ConfigError("precision", f"must be one of {', '.join(PRECISION)}, got {self.precision!r}")
-        _check_int("eval_every", self.eval_every, 1)
-        _check_int("checkpoint_every", self.checkpoint_every, 1)
-        _check_int("log_every", self.log_every, 1)
-        _check_int("seed", self.seed, 0)
+        check_int("eval_every", self.eval_every, 1)
+        check_int("checkpoint_every", self.checkpoint_every, 1)
+        check_int("log_every", self.log_every, 1)
+        check_int("seed", self.seed, 0)
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Self:
         """Build from plain values; an unknown or missing required key is a ConfigError."""
-        known = {f.name for f in fields(cls)}
-        for key in d:
-            if key not in known:
-                raise ConfigError(key, f"unknown {cls.__name__} field (known: {', '.join(sorted(known))})")
-        for key in ("base_model", "train_path"):
-            if key not in d:
-                raise ConfigError(key, "required")
-        return cls(**d)
+        return config_from_dict(cls, d, ("base_model", "train_path"), cls.__name__)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

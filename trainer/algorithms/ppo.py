@@ -8,11 +8,12 @@ TrainResult whose model directory holds the tuned policy. Torch is imported insi
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from trainer.algorithms.sft import TUNING, _check_float, _check_int
+from trainer.algorithms.checks import check_float, check_int, config_from_dict
+from trainer.algorithms.sft import TUNING
 from trainer.errors import ConfigError
 from trainer.models.registry import BUILTIN_MODELS, is_builtin, looks_like_model_dir
 
@@ -111,45 +112,45 @@ class PPOConfig:
         if not isinstance(self.prompts_path, str) or not self.prompts_path:
             raise ConfigError("prompts_path", f"must be a local JSONL path, got {self.prompts_path!r}")
         self._check_reward()
-        _check_float("feedback_timeout_s", self.feedback_timeout_s, low=0.0, low_open=True)
+        check_float("feedback_timeout_s", self.feedback_timeout_s, low=0.0, low_open=True)
         for name in ("reference_model", "value_model"):
             if getattr(self, name) is not None:
                 _check_model(name, getattr(self, name))
-        _check_float("kl_coef", self.kl_coef, low=0.0)
+        check_float("kl_coef", self.kl_coef, low=0.0)
         if self.kl_estimator not in KL_ESTIMATORS:
             raise ConfigError("kl_estimator",
                               f"must be one of {', '.join(KL_ESTIMATORS)}, got {self.kl_estimator!r}")
         _check_bool("adaptive_kl", self.adaptive_kl)
-        _check_float("adaptive_kl_target", self.adaptive_kl_target, low=0.0, low_open=True)
-        _check_int("adaptive_kl_horizon", self.adaptive_kl_horizon, 1)
+        check_float("adaptive_kl_target", self.adaptive_kl_target, low=0.0, low_open=True)
+        check_int("adaptive_kl_horizon", self.adaptive_kl_horizon, 1)
         if self.target_kl is not None:
-            _check_float("target_kl", self.target_kl, low=0.0, low_open=True)
-        _check_float("gamma", self.gamma, low=0.0, high=1.0, high_open=False)
-        _check_float("lam", self.lam, low=0.0, high=1.0, high_open=False)
-        _check_float("clip_range", self.clip_range, low=0.0, low_open=True, high=1.0)
-        _check_float("value_clip_range", self.value_clip_range, low=0.0, low_open=True)
+            check_float("target_kl", self.target_kl, low=0.0, low_open=True)
+        check_float("gamma", self.gamma, low=0.0, high=1.0, high_open=False)
+        check_float("lam", self.lam, low=0.0, high=1.0, high_open=False)
+        check_float("clip_range", self.clip_range, low=0.0, low_open=True, high=1.0)
+        check_float("value_clip_range", self.value_clip_range, low=0.0, low_open=True)
         _check_bool("whiten_advantages", self.whiten_advantages)
-        _check_int("ppo_epochs", self.ppo_epochs, 1)
-        _check_int("rollout_batch_size", self.rollout_batch_size, 1)
-        _check_int("minibatch_size", self.minibatch_size, 1)
+        check_int("ppo_epochs", self.ppo_epochs, 1)
+        check_int("rollout_batch_size", self.rollout_batch_size, 1)
+        check_int("minibatch_size", self.minibatch_size, 1)
         if self.minibatch_size > self.rollout_batch_size:
             raise ConfigError("minibatch_size", f"{self.minibatch_size} exceeds rollout_batch_size "
                                                 f"{self.rollout_batch_size}")
         if self.whiten_advantages and self.rollout_batch_size < 2:
             raise ConfigError("rollout_batch_size", "must be >= 2 to whiten advantages")
-        _check_int("max_new_tokens", self.max_new_tokens, 1)
+        check_int("max_new_tokens", self.max_new_tokens, 1)
         # Greedy decoding has no sampling distribution for the policy gradient to work on.
-        _check_float("temperature", self.temperature, low=0.0, low_open=True, high=2.0, high_open=False)
+        check_float("temperature", self.temperature, low=0.0, low_open=True, high=2.0, high_open=False)
         _check_bool("stop_at_eos", self.stop_at_eos)
-        _check_float("learning_rate", self.learning_rate, low=0.0, low_open=True)
+        check_float("learning_rate", self.learning_rate, low=0.0, low_open=True)
         if self.value_learning_rate is not None:
-            _check_float("value_learning_rate", self.value_learning_rate, low=0.0, low_open=True)
+            check_float("value_learning_rate", self.value_learning_rate, low=0.0, low_open=True)
         if self.lr_schedule not in LR_SCHEDULES:
             raise ConfigError("lr_schedule",
                               f"must be one of {', '.join(LR_SCHEDULES)}, got {self.lr_schedule!r}")
-        _check_float("max_grad_norm", self.max_grad_norm, low=0.0, low_open=True)
-        _check_int("max_steps", self.max_steps, 1)
-        _check_int("max_seq_len", self.max_seq_len, 2)
+        check_float("max_grad_norm", self.max_grad_norm, low=0.0, low_open=True)
+        check_int("max_steps", self.max_steps, 1)
+        check_int("max_seq_len", self.max_seq_len, 2)
         if self.max_new_tokens >= self.max_seq_len:
             raise ConfigError("max_new_tokens", f"{self.max_new_tokens} leaves no room for a prompt "
                                                 f"within max_seq_len {self.max_seq_len}")
@@ -160,9 +161,9 @@ class PPOConfig:
                                                  f"context of {limit} tokens")
         if self.tuning not in TUNING:
             raise ConfigError("tuning", f"must be one of {', '.join(TUNING)}, got {self.tuning!r}")
-        _check_int("lora_r", self.lora_r, 1)
-        _check_float("lora_alpha", self.lora_alpha, low=0.0, low_open=True)
-        _check_float("lora_dropout", self.lora_dropout, low=0.0, high=1.0)
+        check_int("lora_r", self.lora_r, 1)
+        check_float("lora_alpha", self.lora_alpha, low=0.0, low_open=True)
+        check_float("lora_dropout", self.lora_dropout, low=0.0, high=1.0)
         if self.lora_target_modules is not None and (
             not isinstance(self.lora_target_modules, list)
             or not self.lora_target_modules
@@ -173,10 +174,10 @@ class PPOConfig:
         if self.role_backend not in ROLE_BACKENDS:
             raise ConfigError("role_backend",
                               f"must be one of {', '.join(ROLE_BACKENDS)}, got {self.role_backend!r}")
-        _check_int("gpus", self.gpus, 0)
-        _check_int("seed", self.seed, 0)
-        _check_int("log_every", self.log_every, 1)
-        _check_int("checkpoint_every", self.checkpoint_every, 1)
+        check_int("gpus", self.gpus, 0)
+        check_int("seed", self.seed, 0)
+        check_int("log_every", self.log_every, 1)
+        check_int("checkpoint_every", self.checkpoint_every, 1)
 
     def _check_reward(self) -> None:
         _check_bool("human_feedback", self.human_feedback)
@@ -201,14 +202,7 @@ class PPOConfig:
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> PPOConfig:
         """Build from plain values; an unknown or missing required key is a ConfigError."""
-        known = {f.name for f in fields(cls)}
-        for key in d:
-            if key not in known:
-                raise ConfigError(key, f"unknown PPO config field (known: {', '.join(sorted(known))})")
-        for key in ("base_model", "prompts_path"):
-            if key not in d:
-                raise ConfigError(key, "required")
-        return cls(**d)
+        return config_from_dict(cls, d, ("base_model", "prompts_path"), "PPO config")
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

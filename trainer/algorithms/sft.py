@@ -7,10 +7,10 @@ runs the job against a TrainContext and returns a TrainResult. Torch is imported
 
 from __future__ import annotations
 
-import math
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
+from trainer.algorithms.checks import check_float, check_int, config_from_dict
 from trainer.errors import ConfigError
 from trainer.models.registry import BUILTIN_MODELS, is_builtin, looks_like_model_dir
 
@@ -19,23 +19,6 @@ if TYPE_CHECKING:
 
 TUNING = ("full", "lora")
 PRECISION = ("auto", "fp32", "bf16")
-
-
-def _check_int(name: str, value: Any, minimum: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ConfigError(name, f"must be an integer, got {value!r}")
-    if value < minimum:
-        raise ConfigError(name, f"must be >= {minimum}, got {value!r}")
-
-
-def _check_float(name: str, value: Any, *, low: float, high: float | None = None,
-                 low_open: bool = False, high_open: bool = True) -> None:
-    if isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(value):
-        raise ConfigError(name, f"must be a number, got {value!r}")
-    if value < low or (low_open and value == low):
-        raise ConfigError(name, f"must be {'>' if low_open else '>='} {low}, got {value!r}")
-    if high is not None and (value > high or (high_open and value == high)):
-        raise ConfigError(name, f"must be {'<' if high_open else '<='} {high}, got {value!r}")
 
 
 @dataclass
@@ -96,9 +79,9 @@ class SFTConfig:
                               f"must be a local JSONL path or None, got {self.val_path!r}")
         if self.tuning not in TUNING:
             raise ConfigError("tuning", f"must be one of {', '.join(TUNING)}, got {self.tuning!r}")
-        _check_int("lora_r", self.lora_r, 1)
-        _check_float("lora_alpha", self.lora_alpha, low=0.0, low_open=True)
-        _check_float("lora_dropout", self.lora_dropout, low=0.0, high=1.0)
+        check_int("lora_r", self.lora_r, 1)
+        check_float("lora_alpha", self.lora_alpha, low=0.0, low_open=True)
+        check_float("lora_dropout", self.lora_dropout, low=0.0, high=1.0)
         if self.lora_target_modules is not None and (
             not isinstance(self.lora_target_modules, list)
             or not self.lora_target_modules
@@ -107,17 +90,17 @@ class SFTConfig:
             raise ConfigError("lora_target_modules",
                               f"must be a non-empty list of module names or None, got "
                               f"{self.lora_target_modules!r}")
-        _check_float("learning_rate", self.learning_rate, low=0.0, low_open=True)
-        _check_float("weight_decay", self.weight_decay, low=0.0)
-        _check_int("warmup_steps", self.warmup_steps, 0)
-        _check_float("min_lr_ratio", self.min_lr_ratio, low=0.0, high=1.0, high_open=False)
+        check_float("learning_rate", self.learning_rate, low=0.0, low_open=True)
+        check_float("weight_decay", self.weight_decay, low=0.0)
+        check_int("warmup_steps", self.warmup_steps, 0)
+        check_float("min_lr_ratio", self.min_lr_ratio, low=0.0, high=1.0, high_open=False)
         if self.max_steps is not None:
-            _check_int("max_steps", self.max_steps, 1)
-        _check_int("epochs", self.epochs, 1)
-        _check_int("batch_size", self.batch_size, 1)
-        _check_int("grad_accum_steps", self.grad_accum_steps, 1)
-        _check_float("max_grad_norm", self.max_grad_norm, low=0.0, low_open=True)
-        _check_int("max_seq_len", self.max_seq_len, 8)
+            check_int("max_steps", self.max_steps, 1)
+        check_int("epochs", self.epochs, 1)
+        check_int("batch_size", self.batch_size, 1)
+        check_int("grad_accum_steps", self.grad_accum_steps, 1)
+        check_float("max_grad_norm", self.max_grad_norm, low=0.0, low_open=True)
+        check_int("max_seq_len", self.max_seq_len, 8)
         if is_builtin(self.base_model):
             limit = int(BUILTIN_MODELS[self.base_model]["block_size"])
             if self.max_seq_len > limit:
@@ -128,26 +111,18 @@ class SFTConfig:
         if self.precision not in PRECISION:
             raise ConfigError("precision",
                               f"must be one of {', '.join(PRECISION)}, got {self.precision!r}")
-        _check_float("val_fraction", self.val_fraction, low=0.0, high=0.5)
-        _check_int("eval_every", self.eval_every, 1)
+        check_float("val_fraction", self.val_fraction, low=0.0, high=0.5)
+        check_int("eval_every", self.eval_every, 1)
         if self.early_stopping_patience is not None:
-            _check_int("early_stopping_patience", self.early_stopping_patience, 1)
-        _check_int("checkpoint_every", self.checkpoint_every, 1)
-        _check_int("log_every", self.log_every, 1)
-        _check_int("seed", self.seed, 0)
+            check_int("early_stopping_patience", self.early_stopping_patience, 1)
+        check_int("checkpoint_every", self.checkpoint_every, 1)
+        check_int("log_every", self.log_every, 1)
+        check_int("seed", self.seed, 0)
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> SFTConfig:
         """Build from plain values; an unknown or missing required key is a ConfigError."""
-        known = {f.name for f in fields(cls)}
-        for key in d:
-            if key not in known:
-                raise ConfigError(
-                    key, f"unknown SFT config field (known: {', '.join(sorted(known))})")
-        for key in ("base_model", "train_path"):
-            if key not in d:
-                raise ConfigError(key, "required")
-        return cls(**d)
+        return config_from_dict(cls, d, ("base_model", "train_path"), "SFT config")
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -1,0 +1,44 @@
+"""Validation shared by the trainer configs: typed range checks and building a config from a dict.
+
+Every check raises ConfigError(field, message) with the offending value in the message; the
+gateway turns that into a field violation at the field's path in the request.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import fields
+from typing import Any, TypeVar
+
+from trainer.errors import ConfigError
+
+T = TypeVar("T")
+
+
+def check_int(name: str, value: Any, minimum: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ConfigError(name, f"must be an integer, got {value!r}")
+    if value < minimum:
+        raise ConfigError(name, f"must be >= {minimum}, got {value!r}")
+
+
+def check_float(name: str, value: Any, *, low: float, high: float | None = None,
+                low_open: bool = False, high_open: bool = True) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(value):
+        raise ConfigError(name, f"must be a number, got {value!r}")
+    if value < low or (low_open and value == low):
+        raise ConfigError(name, f"must be {'>' if low_open else '>='} {low}, got {value!r}")
+    if high is not None and (value > high or (high_open and value == high)):
+        raise ConfigError(name, f"must be {'<' if high_open else '<='} {high}, got {value!r}")
+
+
+def config_from_dict(cls: type[T], d: dict[str, Any], required: tuple[str, ...], label: str) -> T:
+    """`cls(**d)`, but an unknown or missing required key is a ConfigError naming it."""
+    known = {f.name for f in fields(cls)}  # type: ignore[arg-type]
+    for key in d:
+        if key not in known:
+            raise ConfigError(key, f"unknown {label} field (known: {', '.join(sorted(known))})")
+    for key in required:
+        if key not in d:
+            raise ConfigError(key, "required")
+    return cls(**d)
