@@ -12,8 +12,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from trainer.algorithms.checks import check_float, check_int, config_from_dict
-from trainer.algorithms.sft import TUNING
+from trainer.algorithms.checks import check_context, check_float, check_int, check_tuning, config_from_dict
 from trainer.errors import ConfigError
 from trainer.models.registry import BUILTIN_MODELS, is_builtin, looks_like_model_dir
 
@@ -154,23 +153,8 @@ class PPOConfig:
         if self.max_new_tokens >= self.max_seq_len:
             raise ConfigError("max_new_tokens", f"{self.max_new_tokens} leaves no room for a prompt "
                                                 f"within max_seq_len {self.max_seq_len}")
-        if is_builtin(self.base_model):
-            limit = int(BUILTIN_MODELS[self.base_model]["block_size"])
-            if self.max_seq_len > limit:
-                raise ConfigError("max_seq_len", f"{self.max_seq_len} exceeds {self.base_model}'s "
-                                                 f"context of {limit} tokens")
-        if self.tuning not in TUNING:
-            raise ConfigError("tuning", f"must be one of {', '.join(TUNING)}, got {self.tuning!r}")
-        check_int("lora_r", self.lora_r, 1)
-        check_float("lora_alpha", self.lora_alpha, low=0.0, low_open=True)
-        check_float("lora_dropout", self.lora_dropout, low=0.0, high=1.0)
-        if self.lora_target_modules is not None and (
-            not isinstance(self.lora_target_modules, list)
-            or not self.lora_target_modules
-            or not all(isinstance(m, str) and m for m in self.lora_target_modules)
-        ):
-            raise ConfigError("lora_target_modules", "must be a non-empty list of module names or None, "
-                                                     f"got {self.lora_target_modules!r}")
+        check_context(self.base_model, self.max_seq_len)
+        check_tuning(self)
         if self.role_backend not in ROLE_BACKENDS:
             raise ConfigError("role_backend",
                               f"must be one of {', '.join(ROLE_BACKENDS)}, got {self.role_backend!r}")

@@ -10,14 +10,13 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
-from trainer.algorithms.checks import check_float, check_int, config_from_dict
+from trainer.algorithms.checks import check_context, check_float, check_int, check_tuning, config_from_dict
 from trainer.errors import ConfigError
 from trainer.models.registry import BUILTIN_MODELS, is_builtin, looks_like_model_dir
 
 if TYPE_CHECKING:
     from trainer.context import TrainContext, TrainResult
 
-TUNING = ("full", "lora")
 PRECISION = ("auto", "fp32", "bf16")
 
 
@@ -77,19 +76,7 @@ class SFTConfig:
         if self.val_path is not None and (not isinstance(self.val_path, str) or not self.val_path):
             raise ConfigError("val_path",
                               f"must be a local JSONL path or None, got {self.val_path!r}")
-        if self.tuning not in TUNING:
-            raise ConfigError("tuning", f"must be one of {', '.join(TUNING)}, got {self.tuning!r}")
-        check_int("lora_r", self.lora_r, 1)
-        check_float("lora_alpha", self.lora_alpha, low=0.0, low_open=True)
-        check_float("lora_dropout", self.lora_dropout, low=0.0, high=1.0)
-        if self.lora_target_modules is not None and (
-            not isinstance(self.lora_target_modules, list)
-            or not self.lora_target_modules
-            or not all(isinstance(m, str) and m for m in self.lora_target_modules)
-        ):
-            raise ConfigError("lora_target_modules",
-                              f"must be a non-empty list of module names or None, got "
-                              f"{self.lora_target_modules!r}")
+        check_tuning(self)
         check_float("learning_rate", self.learning_rate, low=0.0, low_open=True)
         check_float("weight_decay", self.weight_decay, low=0.0)
         check_int("warmup_steps", self.warmup_steps, 0)
@@ -101,11 +88,7 @@ class SFTConfig:
         check_int("grad_accum_steps", self.grad_accum_steps, 1)
         check_float("max_grad_norm", self.max_grad_norm, low=0.0, low_open=True)
         check_int("max_seq_len", self.max_seq_len, 8)
-        if is_builtin(self.base_model):
-            limit = int(BUILTIN_MODELS[self.base_model]["block_size"])
-            if self.max_seq_len > limit:
-                raise ConfigError("max_seq_len", f"{self.max_seq_len} exceeds {self.base_model}'s "
-                                                 f"context of {limit} tokens")
+        check_context(self.base_model, self.max_seq_len)
         if not isinstance(self.packing, bool):
             raise ConfigError("packing", f"must be true or false, got {self.packing!r}")
         if self.precision not in PRECISION:
