@@ -4,7 +4,7 @@
 
 Two models, because one cannot show both things on a 2-core CPU in minutes:
 - quality: a *trained* model. The teacher is kiln-gpt-small fine-tuned with the SFT trainer on
-  the first 1800 records of trainer/data/assets/demo_sft.jsonl; perplexity is measured on the
+  the first 1800 records of trainer/kiln_trainer/data/assets/demo_sft.jsonl; perplexity is measured on the
   last 200 (held out). int8 / int4 (group 128) exports of it give the perplexity change.
 - speed and size: a larger random-weight kiln-gpt (6 layers, n_embd 1024, ~80M parameters),
   where weight bytes dominate decoding as they do for real models. Its fp32, int8 and int4
@@ -37,17 +37,17 @@ from pathlib import Path
 
 import torch
 
-from trainer.algorithms.distill import DistillConfig
-from trainer.algorithms.distill import train as distill
-from trainer.algorithms.sft import SFTConfig
-from trainer.algorithms.sft import train as sft
-from trainer.compress import export_model, load_compressed
-from trainer.compress.calibrate import perplexity
-from trainer.context import LocalContext
-from trainer.data.demo import DEMO_SFT_PATH, write_jsonl
-from trainer.data.formats import read_jsonl
-from trainer.models.gpt import GPT, GPTConfig
-from trainer.models.loader import KILN_GPT, LoadedModel, load_causal_lm
+from kiln_trainer.algorithms.distill import DistillConfig
+from kiln_trainer.algorithms.distill import train as distill
+from kiln_trainer.algorithms.sft import SFTConfig
+from kiln_trainer.algorithms.sft import train as sft
+from kiln_trainer.compress import export_model, load_compressed
+from kiln_trainer.compress.calibrate import perplexity
+from kiln_trainer.context import LocalContext
+from kiln_trainer.data.demo import DEMO_SFT_PATH, write_jsonl
+from kiln_trainer.data.formats import read_jsonl
+from kiln_trainer.models.gpt import GPT, GPTConfig
+from kiln_trainer.models.loader import KILN_GPT, LoadedModel, load_causal_lm
 
 HELD_OUT = 200
 SPEED_CONFIG = GPTConfig(vocab_size=2048, block_size=512, n_layer=6, n_head=16, n_embd=1024)
@@ -91,8 +91,8 @@ def _weights_bytes(model_dir: Path) -> int:
 
 async def _decode_rates(dirs: dict[str, Path], work: Path, tokens: int, rounds: int) -> dict[str, float]:
     """Median decode tokens/s of each model through a private tritonserver."""
-    from server.inference.triton import TritonBackend
-    from server.inference.triton_repo import TritonEntry, write_entry
+    from kiln_server.sampling.triton import TritonBackend
+    from kiln_server.sampling.triton_repo import TritonEntry, write_entry
 
     backend = TritonBackend(None, work / "triton" / "models", work / "triton")
     threads = os.cpu_count() or 1

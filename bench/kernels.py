@@ -3,7 +3,7 @@
     python -m bench.kernels [--device cpu|cuda] [--repeats 7] [--threads N]
 
 For each layer shape (N out, K in) and row count M it times fp32 F.linear, the int8 kernel and
-the int4 kernel (group 128) through `trainer.kernels.quant_matmul`, all in the same process and
+the int4 kernel (group 128) through `kiln_trainer.kernels.quant_matmul`, all in the same process and
 interleaved per round, and reports the median time per call. A ratio above 1 means the
 quantized kernel is faster than fp32.
 
@@ -25,8 +25,8 @@ from collections.abc import Callable
 import torch
 import torch.nn.functional as F
 
-from trainer.compress.quantize import quantize_int4, quantize_int8
-from trainer.kernels import backend_for, quant_matmul
+from kiln_trainer.compress.quantize import quantize_int4, quantize_int8
+from kiln_trainer.kernels import backend_for, quant_matmul
 
 SHAPES = ((1024, 4096), (4096, 1024), (1536, 384), (384, 1536))  # (N, K): big MLP and kiln-gpt-small
 DECODE_M, PREFILL_M = 1, 128

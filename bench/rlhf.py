@@ -8,9 +8,9 @@ Throughput: a PPO job (in-process roles, a scoring-function reward, fixed-length
 come from the per-iteration times the job reports (generation, reward, training), so model
 loading and saving are excluded; rollout tokens/s is completion tokens over generation time.
 
-Optimum: on the exactly solvable KL-regularised task (trainer/rlhf/optimum.py), the share of the
+Optimum: on the exactly solvable KL-regularised task (trainer/kiln_trainer/rlhf/optimum.py), the share of the
 gap from J(pi_ref) to J(pi*) that each method closes, measured exactly: PPO with online rollouts
-(trainer/rlhf/ppo_optimum.py), DPO offline on preference pairs sampled from pi_ref.
+(trainer/kiln_trainer/rlhf/ppo_optimum.py), DPO offline on preference pairs sampled from pi_ref.
 
 The last line printed is one JSON object: {"ppo_steps_per_s", "rollout_tokens_per_s",
 "generation_time_share", "ppo_optimum_fraction", "dpo_optimum_fraction"}.
@@ -26,10 +26,10 @@ from pathlib import Path
 
 import torch
 
-from trainer.algorithms.ppo import PPOConfig, train
-from trainer.context import LocalContext
-from trainer.data.demo import DEMO_SFT_PATH
-from trainer.data.formats import read_jsonl
+from kiln_trainer.algorithms.ppo import PPOConfig, train
+from kiln_trainer.context import LocalContext
+from kiln_trainer.data.demo import DEMO_SFT_PATH
+from kiln_trainer.data.formats import read_jsonl
 
 
 def ppo_throughput(model: str, steps: int, batch: int, max_new_tokens: int) -> dict[str, float]:
@@ -62,8 +62,8 @@ def ppo_throughput(model: str, steps: int, batch: int, max_new_tokens: int) -> d
 
 
 def optimum_fractions() -> dict[str, float]:
-    from trainer.rlhf.optimum import make_optimum_task, run_dpo_on_optimum_task
-    from trainer.rlhf.ppo_optimum import run_ppo_on_optimum_task
+    from kiln_trainer.rlhf.optimum import make_optimum_task, run_dpo_on_optimum_task
+    from kiln_trainer.rlhf.ppo_optimum import run_ppo_on_optimum_task
 
     out = {}
     task = make_optimum_task(beta=1.0, seed=0)

@@ -4,7 +4,7 @@
 
 The same weights on both sides: Kiln serves the built-in GPT from a Ray Serve deployment, and
 the baseline is that model converted to a Hugging Face GPT2LMHeadModel (identical logits, see
-trainer/models/hf_convert.py) decoding in-process with `generate()`. All decoding is greedy.
+trainer/kiln_trainer/models/hf_convert.py) decoding in-process with `generate()`. All decoding is greedy.
 
   (a) HF generate(), one prompt at a time (batch 1), in-process;
   (b) Kiln, one client sending the same prompts one after another (unary Generate over gRPC);
@@ -31,8 +31,8 @@ import torch
 
 
 def prompts_for(n: int) -> list[str]:
-    from trainer.data.demo import DEMO_SFT_PATH
-    from trainer.data.formats import read_jsonl
+    from kiln_trainer.data.demo import DEMO_SFT_PATH
+    from kiln_trainer.data.formats import read_jsonl
 
     out = []
     for rec in read_jsonl(DEMO_SFT_PATH, "sft"):
@@ -44,8 +44,8 @@ def prompts_for(n: int) -> list[str]:
 
 
 def bench_hf(model_name: str, prompts: list[str], new_tokens: int) -> tuple[float, int, float]:
-    from trainer.models.hf_convert import to_hf_gpt2
-    from trainer.models.loader import load_causal_lm
+    from kiln_trainer.models.hf_convert import to_hf_gpt2
+    from kiln_trainer.models.loader import load_causal_lm
 
     lm = load_causal_lm(model_name)
     hf = to_hf_gpt2(lm.model, lm.eos_token_id)
@@ -64,10 +64,10 @@ def bench_hf(model_name: str, prompts: list[str], new_tokens: int) -> tuple[floa
 
 async def bench_kiln(model_name: str, prompts: list[str], new_tokens: int, concurrency: int, cache_calls: int):
     from grpc import aio
-    from kiln.v1 import models_pb2, models_pb2_grpc, sampling_pb2, sampling_pb2_grpc
 
-    from server.app import create_server
-    from server.config import KilnConfig
+    from kiln.v1 import models_pb2, models_pb2_grpc, sampling_pb2, sampling_pb2_grpc
+    from kiln_server.platform.app import create_server
+    from kiln_server.platform.config import KilnConfig
 
     cores = os.cpu_count() or 2
     cfg = KilnConfig(port=0, data_dir=Path(tempfile.mkdtemp(prefix="kiln-bench-")), log_json=False,

@@ -31,12 +31,12 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 
-from trainer.algorithms.sft import SFTConfig, train
-from trainer.context import LocalContext
-from trainer.data.demo import DEMO_SFT_PATH
-from trainer.data.formats import read_jsonl
-from trainer.data.tokenize import Example, tokenize_sft
-from trainer.models.loader import load_causal_lm
+from kiln_trainer.algorithms.sft import SFTConfig, train
+from kiln_trainer.context import LocalContext
+from kiln_trainer.data.demo import DEMO_SFT_PATH
+from kiln_trainer.data.formats import read_jsonl
+from kiln_trainer.data.tokenize import Example, tokenize_sft
+from kiln_trainer.models.loader import load_causal_lm
 
 
 @dataclass

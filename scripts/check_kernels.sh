@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Compile every CUDA kernel under trainer/kernels for sm_80 and sm_90 (objects only, nothing
+# Compile every CUDA kernel under trainer/kiln_trainer/kernels for sm_80 and sm_90 (objects only, nothing
 # linked or run), so kernel changes are checked on machines without a GPU. The .cu files are
 # plain CUDA with C ABI launchers; the torch binding (binding.cpp) is built by
 # torch.utils.cpp_extension on a CUDA machine and is not compiled here.
@@ -15,7 +15,7 @@ fi
 out="$(mktemp -d)"
 trap 'rm -rf "$out"' EXIT
 
-mapfile -t sources < <(find trainer/kernels -name '*.cu' | sort)
+mapfile -t sources < <(find trainer/kiln_trainer/kernels -name '*.cu' | sort)
 if [[ ${#sources[@]} -eq 0 ]]; then
   echo "check_kernels: no .cu files found" >&2
   exit 1

@@ -16,6 +16,7 @@ from pathlib import Path
 import grpc
 import pytest
 from grpc import aio
+
 from kiln.v1 import (
     datasets_pb2,
     datasets_pb2_grpc,
@@ -23,11 +24,10 @@ from kiln.v1 import (
     jobs_pb2_grpc,
     models_pb2_grpc,
 )
-
-from server.app import create_server
-from server.config import KilnConfig
-from server.redis_embedded import EmbeddedRedis
-from server.scheduler.scheduler import init_ray
+from kiln_server.jobs.scheduler import init_ray
+from kiln_server.platform.app import create_server
+from kiln_server.platform.config import KilnConfig
+from kiln_server.platform.redis_embedded import EmbeddedRedis
 
 os.environ.setdefault("GRPC_VERBOSITY", "ERROR")
 
@@ -127,7 +127,7 @@ async def gateway(gateway_factory):
 def demo_records(n: int | None = None) -> bytes:
     from importlib.resources import files
 
-    lines = (files("trainer.data") / "assets" / "demo_sft.jsonl").read_bytes().splitlines()
+    lines = (files("kiln_trainer.data") / "assets" / "demo_sft.jsonl").read_bytes().splitlines()
     return b"\n".join(lines[:n] if n else lines) + b"\n"
 
 

@@ -6,8 +6,8 @@ import grpc
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
-from kiln.v1 import datasets_pb2, jobs_pb2, models_pb2, sampling_pb2, sampling_pb2_grpc
 
+from kiln.v1 import datasets_pb2, jobs_pb2, models_pb2, sampling_pb2, sampling_pb2_grpc
 from tests.e2e.conftest import demo_records, sft_job
 
 

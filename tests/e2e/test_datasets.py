@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import grpc
 import pytest
-from kiln.v1 import datasets_pb2
 
+from kiln.v1 import datasets_pb2
 from tests.e2e.conftest import field_violations, upload_stream
 
 GOOD = (b'{"prompt": "2+2?", "completion": "4"}\n'

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import grpc
 import pytest
-from kiln.v1 import datasets_pb2, evaluation_pb2, evaluation_pb2_grpc, sampling_pb2
 
+from kiln.v1 import datasets_pb2, evaluation_pb2, evaluation_pb2_grpc, sampling_pb2
 from tests.e2e.conftest import demo_records, field_violations
 
 pytestmark = pytest.mark.slow
@@ -82,8 +82,8 @@ async def test_sft_metrics_watch_and_reuse(gateway):
     assert got.end_time.seconds > 0
 
     # The numbers are the ones the evaluation loop computes on the same records, here.
-    from trainer.eval.run import evaluate
-    from trainer.eval.spec import EvalSpec
+    from kiln_trainer.eval.run import evaluate
+    from kiln_trainer.eval.spec import EvalSpec
 
     local = Path(gateway.config.data_dir) / "local.jsonl"
     local.write_bytes(demo_records(20))
@@ -223,10 +223,10 @@ def _register_reward_model(gw, tenant: str) -> str:
     """A reward model written where a REWARD_MODEL job would put it, with its registry record."""
     import redis
 
-    from server.artifacts import ArtifactStore
-    from server.scheduler.context import _weights_summary
-    from server.store.jobs import now_ms
-    from trainer.models.reward_model import reward_model_from_causal_lm
+    from kiln_server.jobs.context import _weights_summary
+    from kiln_server.jobs.store import now_ms
+    from kiln_server.platform.artifacts import ArtifactStore
+    from kiln_trainer.models.reward_model import reward_model_from_causal_lm
 
     model_id = "m-rewardtest01"
     rel = f"models/{tenant}/{model_id}"
@@ -247,7 +247,6 @@ def _register_reward_model(gw, tenant: str) -> str:
 
 
 async def test_reward_metrics_and_kl(gateway):
-    pytest.importorskip("trainer.models.reward_model")
     t = await gateway.tenant()
     reward_model = await asyncio.to_thread(_register_reward_model, gateway, t.name)
     ds = (await gateway.upload(t, prompts_records(6), fmt=datasets_pb2.DATASET_FORMAT_PROMPTS)).name
@@ -273,7 +272,7 @@ async def test_reward_metrics_and_kl(gateway):
 async def test_cli_runs_watches_gets_and_lists(gateway):
     from typer.testing import CliRunner
 
-    from server.cli import app
+    from kiln_server.cli import app
 
     t = await gateway.tenant()
     ds = (await gateway.upload(t, prompts_records(4), fmt=datasets_pb2.DATASET_FORMAT_PROMPTS)).name

@@ -9,9 +9,9 @@ import grpc
 import pytest
 from google.rpc import error_details_pb2
 from grpc_status import rpc_status
-from kiln.v1 import datasets_pb2, feedback_pb2, feedback_pb2_grpc
 
-from server.store.samples import SampleRecord, SampleStore
+from kiln.v1 import datasets_pb2, feedback_pb2, feedback_pb2_grpc
+from kiln_server.sampling.samples import SampleRecord, SampleStore
 from tests.e2e.conftest import field_violations
 
 PAIRS = feedback_pb2.FEEDBACK_EXPORT_KIND_PREFERENCE_PAIRS
@@ -40,7 +40,7 @@ class Feedback:
 
 
 def _keys(gateway):
-    from server.store.keys import Keys
+    from kiln_server.platform.keys import Keys
 
     return Keys(gateway.config.redis_prefix)
 

@@ -18,11 +18,11 @@ from pathlib import Path
 import grpc
 import redis.asyncio as aioredis
 from grpc import aio
-from kiln.v1 import feedback_pb2, feedback_pb2_grpc
 
-from server.store.keys import Keys
-from server.store.samples import SampleRecord, SampleStore
-from server.store.tenants import TenantStore
+from kiln.v1 import feedback_pb2, feedback_pb2_grpc
+from kiln_server.platform.keys import Keys
+from kiln_server.sampling.samples import SampleRecord, SampleStore
+from kiln_server.tenants.store import TenantStore
 
 REPO = Path(__file__).resolve().parents[2]
 RECORDS = 1500
@@ -31,7 +31,7 @@ KILL_AFTER_ACKS = 40
 
 async def _start_gateway(env: dict, log: Path) -> tuple[asyncio.subprocess.Process, str]:
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "server.cli", "serve", cwd=REPO, env=env,
+        sys.executable, "-m", "kiln_server.cli", "serve", cwd=REPO, env=env,
         stdout=asyncio.subprocess.PIPE, stderr=log.open("ab"))
     try:
         async with asyncio.timeout(120):

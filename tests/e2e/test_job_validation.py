@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import grpc
 import pytest
-from kiln.v1 import datasets_pb2, jobs_pb2
 
+from kiln.v1 import datasets_pb2, jobs_pb2
 from tests.e2e.conftest import demo_records, field_violations, sft_job
 
 

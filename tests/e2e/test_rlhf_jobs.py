@@ -5,9 +5,8 @@ from __future__ import annotations
 import json
 
 from kiln.v1 import common_pb2, datasets_pb2, jobs_pb2, models_pb2
-
+from kiln_trainer.data.synthetic import sentiment_preferences
 from tests.e2e.conftest import watch_until_done
-from trainer.data.synthetic import sentiment_preferences
 
 
 def jsonl(records: list[dict]) -> bytes:

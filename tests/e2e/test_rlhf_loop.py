@@ -22,7 +22,6 @@ from kiln.v1 import (
     sampling_pb2,
     sampling_pb2_grpc,
 )
-
 from tests.e2e.conftest import demo_records, sft_job, watch_until_done
 
 PROMPTS = [f"Write about the {w}:\n" for w in ("sea", "city", "forest", "moon", "rain", "river", "winter",

@@ -13,13 +13,13 @@ import torch
 from google.rpc import error_details_pb2
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_status import rpc_status
-from kiln.v1 import models_pb2, models_pb2_grpc, sampling_pb2, sampling_pb2_grpc
 
-from server.redis_embedded import EmbeddedRedis
+from kiln.v1 import models_pb2, models_pb2_grpc, sampling_pb2, sampling_pb2_grpc
+from kiln_server.platform.redis_embedded import EmbeddedRedis
+from kiln_trainer.inference.engine import Engine, GenerationRequest
+from kiln_trainer.inference.params import SamplingParams
+from kiln_trainer.models.loader import load_causal_lm
 from tests.e2e.conftest import field_violations
-from trainer.inference.engine import Engine, GenerationRequest
-from trainer.inference.params import SamplingParams
-from trainer.models.loader import load_causal_lm
 
 MODEL = "kiln-gpt-tiny"
 RAY_SERVE = models_pb2.DEPLOYMENT_TARGET_RAY_SERVE
@@ -57,7 +57,7 @@ class Client:
 @pytest.fixture(scope="module")
 async def served(redis_url, ray_instance, tmp_path_factory):
     """One gateway and tenant with the built-in tiny model deployed, shared by this module."""
-    from server.app import create_server
+    from kiln_server.platform.app import create_server
     from tests.e2e.conftest import Gateway, make_config
 
     server, port = await create_server(make_config(tmp_path_factory.mktemp("sampling"), redis_url,
@@ -296,7 +296,7 @@ async def test_registered_model_cache_is_dropped_on_delete_and_survives_restart(
 
 async def _register(gw, tenant: str, engine: Engine, tmp_path) -> str:
     """Registers the tiny model's weights as a tenant model, the way a finished job does."""
-    from server.names import new_id
+    from kiln_server.platform.names import new_id
 
     model_id = new_id("models")
     rel = f"models/{tenant}/{model_id}"

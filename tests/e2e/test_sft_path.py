@@ -10,8 +10,8 @@ from urllib.parse import urlparse
 
 import grpc
 import pytest
-from kiln.v1 import jobs_pb2, models_pb2
 
+from kiln.v1 import jobs_pb2, models_pb2
 from tests.e2e.conftest import demo_records, sft_job, watch_until_done
 
 pytestmark = pytest.mark.slow
@@ -73,7 +73,7 @@ async def test_full_sft_path_over_grpc(gateway):
     # The registered weights load back exactly, and the fine-tuned model can be trained further.
     from safetensors.torch import load_file
 
-    from trainer.models.loader import load_causal_lm
+    from kiln_trainer.models.loader import load_causal_lm
 
     weights_dir = _path(model.artifact_uri)
     loaded = load_causal_lm(str(weights_dir))

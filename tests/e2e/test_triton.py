@@ -16,9 +16,9 @@ from pathlib import Path
 
 import grpc
 import pytest
-from kiln.v1 import models_pb2, models_pb2_grpc, sampling_pb2, sampling_pb2_grpc
 
-from server.inference.triton import TritonNotInstalled, pytriton_home
+from kiln.v1 import models_pb2, models_pb2_grpc, sampling_pb2, sampling_pb2_grpc
+from kiln_server.sampling.triton import TritonNotInstalled, pytriton_home
 from tests.e2e.conftest import field_violations
 
 MODEL = "kiln-gpt-tiny"
@@ -80,7 +80,7 @@ def _streamed(msgs) -> tuple[list[int], str, list[float]]:
 
 @pytest.fixture(scope="module")
 async def gw(redis_url, ray_instance, tmp_path_factory):
-    from server.app import create_server
+    from kiln_server.platform.app import create_server
     from tests.e2e.conftest import Gateway, make_config
 
     server, port = await create_server(make_config(tmp_path_factory.mktemp("triton"), redis_url,

@@ -122,7 +122,7 @@ class KilnError(Exception):
         return "\n".join(lines)
 
 
-# Detail types a Kiln server sends (server/errors.py); anything else is skipped, not fatal.
+# Detail types a Kiln server sends (server/kiln_server/platform/errors.py); anything else is skipped, not fatal.
 _DETAIL_TYPES = (
     error_details_pb2.BadRequest,
     error_details_pb2.ResourceInfo,

@@ -1,5 +1,0 @@
-"""Kiln gateway: a stateless grpc.aio server that validates, records, routes and streams.
-
-It never runs a model in its own process; training runs on Ray workers (server/scheduler) and
-state lives in Redis (server/store).
-"""

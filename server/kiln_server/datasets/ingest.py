@@ -1,0 +1,82 @@
+"""Streaming dataset ingestion: bytes in, validated JSONL out, never a half-written dataset.
+
+Chunks are written to a scratch file while each complete line is parsed and checked against
+the declared format; the sha256 and size are computed on the way. Only `commit()` moves the
+file into the artifact store, and `discard()` (called on any error or abort) removes it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import tempfile
+from pathlib import Path
+
+from kiln_server.platform.errors import InvalidArgument, ResourceExhausted
+from kiln_trainer.data.formats import RecordError, validate_record
+
+
+class DatasetIngest:
+    def __init__(self, fmt: str, scratch_dir: Path, max_bytes: int):
+        self.fmt = fmt
+        self.max_bytes = max_bytes
+        scratch_dir.mkdir(parents=True, exist_ok=True)
+        handle, name = tempfile.mkstemp(prefix="upload-", suffix=".jsonl", dir=scratch_dir)
+        self.path = Path(name)
+        self._file = open(handle, "wb")  # noqa: SIM115 - closed in finish()/discard()
+        self._sha = hashlib.sha256()
+        self._pending = b""  # an incomplete last line, waiting for the next chunk
+        self.size = 0
+        self.records = 0
+        self.line_no = 0
+
+    def feed(self, chunk: bytes) -> None:
+        self.size += len(chunk)
+        if self.size > self.max_bytes:
+            raise ResourceExhausted(
+                f"dataset exceeds the upload limit of {self.max_bytes} bytes", subject="dataset.size_bytes"
+            )
+        self._sha.update(chunk)
+        self._file.write(chunk)
+        lines = (self._pending + chunk).split(b"\n")
+        self._pending = lines.pop()
+        for line in lines:
+            self._check_line(line)
+
+    def finish(self, expected_sha256: str = "") -> str:
+        if self._pending:
+            self._check_line(self._pending)
+            self._pending = b""
+        self._file.close()
+        if self.records == 0:
+            raise InvalidArgument.field("chunk", "the dataset has no records")
+        digest = self._sha.hexdigest()
+        if expected_sha256 and expected_sha256.lower() != digest:
+            raise InvalidArgument.field(
+                "metadata.expected_sha256", f"uploaded bytes hash to {digest}, not {expected_sha256}"
+            )
+        return digest
+
+    def discard(self) -> None:
+        if not self._file.closed:
+            self._file.close()
+        self.path.unlink(missing_ok=True)
+
+    def _check_line(self, raw: bytes) -> None:
+        self.line_no += 1
+        if not raw.strip():
+            return  # blank lines (e.g. a trailing newline) are allowed and not records
+        where = f"chunk.line[{self.line_no}]"
+        try:
+            record = json.loads(raw)
+        except UnicodeDecodeError as exc:
+            raise InvalidArgument.field(where, f"line {self.line_no} is not valid UTF-8") from exc
+        except json.JSONDecodeError as exc:
+            raise InvalidArgument.field(where, f"line {self.line_no} is not valid JSON: {exc.msg}") from exc
+        try:
+            validate_record(self.fmt, record)
+        except RecordError as exc:
+            raise InvalidArgument.field(
+                f"{where}.{exc.field}", f"line {self.line_no}, field {exc.field!r}: {exc.message}"
+            ) from exc
+        self.records += 1

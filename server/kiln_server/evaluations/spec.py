@@ -1,0 +1,191 @@
+"""CreateEvaluation's conversion boundary: an Evaluation proto in, a validated EvaluationPlan out.
+
+Order of checks: the request's shape (missing fields, bad values, each metric's required model
+fields) -> one INVALID_ARGUMENT with a field violation per problem; then the references -> NOT_FOUND
+for a model or dataset the tenant does not have; then what the references turned out to be (a
+dataset of the wrong format, a model of the wrong family) -> INVALID_ARGUMENT naming the field.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass
+
+from kiln.v1 import datasets_pb2, evaluation_pb2
+from kiln_server.datasets.store import DatasetStore
+from kiln_server.models.store import ModelStore
+from kiln_server.platform import names
+from kiln_server.platform.errors import FieldViolation, InvalidArgument, NotFound
+from kiln_server.sampling.requests import params_of
+from kiln_trainer.errors import ConfigError
+from kiln_trainer.eval.spec import DEFAULT_SEED, GENERATIVE, NEEDS_SFT
+from kiln_trainer.models.registry import BUILTIN_MODELS
+
+# Same naming as the sampling router: built-in weights are a pure function of the init seed.
+BUILTIN_REVISION = "builtin-seed0"
+_METRIC_NAMES = {v: k.removeprefix("EVALUATION_METRIC_").lower() for k, v in evaluation_pb2.EvaluationMetric.items()
+                 if v != evaluation_pb2.EVALUATION_METRIC_UNSPECIFIED}
+_METRIC_ENUM = {name: number for number, name in _METRIC_NAMES.items()}
+# metric -> the model fields it needs besides `model`
+_NEEDS = {
+    evaluation_pb2.EVALUATION_METRIC_MEAN_REWARD: ("reward_model",),
+    evaluation_pb2.EVALUATION_METRIC_WIN_RATE: ("baseline_model", "reward_model"),
+    evaluation_pb2.EVALUATION_METRIC_KL_TO_REFERENCE: ("reference_model",),
+}
+_USES = {"baseline_model": ("win_rate",), "reward_model": ("mean_reward", "win_rate"),
+         "reference_model": ("kl_to_reference",)}
+
+
+def metric_name(number: int) -> str:
+    return _METRIC_NAMES[number]
+
+
+def metric_enum(name: str) -> int:
+    return _METRIC_ENUM[name]
+
+
+@dataclass
+class EvaluationPlan:
+    """Everything a worker needs, in plain values (stored as JSON in Redis).
+
+    Models are {"kind": "builtin", "name", "version"} or {"kind": "model", "id", "rel",
+    "version", "family"}; the dataset is {"id", "rel", "format", "sha256", "num_records"}.
+    """
+
+    metrics: list[str]  # sorted, unique
+    model: dict
+    dataset: dict
+    baseline_model: dict | None
+    reward_model: dict | None
+    reference_model: dict | None
+    sampling: dict  # SamplingParams fields, seeded
+    max_records: int  # effective: min(requested or all, records in the dataset)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    def reuse_key(self) -> str:
+        """Digest of everything the results depend on, and nothing else (not display_name,
+        labels, or models given but unused by the metrics): equal digests, equal results."""
+        used = {f: getattr(self, f) for f, metrics in _USES.items() if set(metrics) & set(self.metrics)}
+        generative = bool(set(self.metrics) & set(GENERATIVE))
+        identity = {
+            "metrics": self.metrics,
+            "model": self.model["version"],
+            **{f: ref["version"] for f, ref in used.items()},
+            "dataset": [self.dataset["id"], self.dataset["sha256"]],
+            "sampling": self.sampling if generative else None,
+            "max_records": self.max_records,
+        }
+        return hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()
+
+
+def _shape_violations(ev: evaluation_pb2.Evaluation) -> list[FieldViolation]:
+    v: list[FieldViolation] = []
+    if len(ev.display_name) > 200:
+        v.append(FieldViolation("evaluation.display_name", f"at most 200 characters, got {len(ev.display_name)}"))
+    if not ev.model:
+        v.append(FieldViolation("evaluation.model", "required"))
+    if not ev.dataset:
+        v.append(FieldViolation("evaluation.dataset", "required"))
+    if not ev.metrics:
+        v.append(FieldViolation("evaluation.metrics", "at least one metric is required"))
+    for i, metric in enumerate(ev.metrics):
+        if metric not in _METRIC_NAMES:
+            v.append(FieldViolation(f"evaluation.metrics[{i}]", f"must be a known metric, got {metric}"))
+    missing: dict[str, list[str]] = {}
+    for metric in sorted(set(ev.metrics)):
+        for f in _NEEDS.get(metric, ()):
+            if not getattr(ev, f):
+                missing.setdefault(f, []).append(evaluation_pb2.EvaluationMetric.Name(metric))
+    v += [FieldViolation(f"evaluation.{f}", f"required for {' and '.join(ms)}") for f, ms in missing.items()]
+    if ev.max_records < 0:
+        v.append(FieldViolation("evaluation.max_records", f"must be >= 0, got {ev.max_records}"))
+    for k in ev.labels:
+        if not k or len(k) > 63:
+            v.append(FieldViolation("evaluation.labels", f"label keys must be 1-63 characters, got {k!r}"))
+    try:
+        params_of(ev.sampling_params)
+    except ConfigError as exc:
+        v.append(FieldViolation(f"evaluation.sampling_params.{exc.field}", exc.message))
+    return v
+
+
+def sampling_of(ev: evaluation_pb2.Evaluation) -> dict:
+    """The canonical, always-seeded sampling settings (reproducible, hence reusable)."""
+    p = params_of(ev.sampling_params)
+    d = p.canonical()
+    d["logprobs"], d["top_logprobs"] = False, 0  # per-token log-probs are not part of an evaluation
+    if d["seed"] is None and not p.greedy:
+        d["seed"] = DEFAULT_SEED
+    return d
+
+
+async def build_plan(ev: evaluation_pb2.Evaluation, tenant: str, datasets: DatasetStore,
+                     models: ModelStore) -> EvaluationPlan:
+    violations = _shape_violations(ev)
+    if violations:
+        raise InvalidArgument(violations)
+    metrics = sorted({metric_name(m) for m in ev.metrics})
+    refs = {f: await _model(tenant, getattr(ev, f), f"evaluation.{f}", models) if getattr(ev, f) else None
+            for f in ("model", "baseline_model", "reward_model", "reference_model")}
+    dataset = await _dataset(tenant, ev.dataset, datasets)
+
+    v: list[FieldViolation] = []
+    for f in ("model", "baseline_model", "reference_model"):
+        ref = refs[f]
+        if ref is not None and ref.get("family", "causal_lm") not in ("causal_lm", ""):
+            v.append(FieldViolation(f"evaluation.{f}", f"{getattr(ev, f)} is a {ref['family']} model; "
+                                                       "a causal language model is needed"))
+    rm = refs["reward_model"]
+    if rm is not None and rm.get("family") != "reward_model":
+        v.append(FieldViolation("evaluation.reward_model", f"{ev.reward_model} is not a reward model "
+                                                           "(family MODEL_FAMILY_REWARD_MODEL)"))
+    fmt = dataset["format"]
+    if fmt not in ("sft", "prompts"):
+        v.append(FieldViolation("evaluation.dataset", f"must be DATASET_FORMAT_SFT or DATASET_FORMAT_PROMPTS, "
+                                                      f"{ev.dataset} is {_format_name(dataset)}"))
+    elif fmt != "sft" and set(metrics) & set(NEEDS_SFT):
+        needing = ", ".join(m.upper() for m in metrics if m in NEEDS_SFT)
+        v.append(FieldViolation("evaluation.dataset", f"{needing} needs a DATASET_FORMAT_SFT dataset, "
+                                                      f"{ev.dataset} is {_format_name(dataset)}"))
+    if v:
+        raise InvalidArgument(v)
+
+    total = dataset["num_records"]
+    assert refs["model"] is not None  # required, checked with the shape
+    return EvaluationPlan(
+        metrics=metrics, model=refs["model"], dataset=dataset, baseline_model=refs["baseline_model"],
+        reward_model=refs["reward_model"],
+        reference_model=refs["reference_model"], sampling=sampling_of(ev),
+        max_records=min(ev.max_records, total) if ev.max_records else total,
+    )
+
+
+def _format_name(dataset: dict) -> str:
+    return datasets_pb2.DatasetFormat.Name(int(dataset["format_enum"]))
+
+
+async def _model(tenant: str, spec: str, field: str, models: ModelStore) -> dict:
+    if spec in BUILTIN_MODELS:
+        return {"kind": "builtin", "name": spec, "version": f"{spec}@{BUILTIN_REVISION}", "family": "causal_lm"}
+    if spec.startswith("models/"):
+        model_id = names.parse(spec, "models", field)
+        record = await models.get(tenant, model_id)
+        if record is None:
+            raise NotFound("model", spec)
+        return {"kind": "model", "id": model_id, "rel": record["artifact_rel"], "version": record["version"],
+                "family": record.get("family", "causal_lm")}
+    raise NotFound("model", spec, f"unknown model {spec!r} in {field}: use a built-in "
+                                  f"({', '.join(sorted(BUILTIN_MODELS))}) or 'models/<id>'")
+
+
+async def _dataset(tenant: str, name: str, datasets: DatasetStore) -> dict:
+    dataset_id = names.parse(name, "datasets", "evaluation.dataset")
+    record = await datasets.get(tenant, dataset_id)
+    if record is None:
+        raise NotFound("dataset", name)
+    return {"id": dataset_id, "rel": record["artifact_rel"], "format": record["format"],
+            "format_enum": record["format_enum"], "sha256": record["sha256"],
+            "num_records": int(record["num_records"])}

@@ -1,0 +1,210 @@
+"""ExportModel's domain side: validate a compression request, run it off the gateway, register the result.
+
+`parse_export` turns the proto into an `ExportSpec` (INVALID_ARGUMENT with field violations);
+`ModelExporter.export` runs `kiln_trainer.compress.export_model` as a Ray task (a thread when Ray is
+not up), uploads the compressed directory to the artifact store and registers it as a new
+model with the same record fields the job path writes (server/kiln_server/jobs/context.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import logging
+import math
+import shutil
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from kiln.v1 import models_pb2
+from kiln_server.datasets.store import DatasetStore
+from kiln_server.models.store import ModelStore
+from kiln_server.platform import names
+from kiln_server.platform.artifacts import ArtifactStore
+from kiln_server.platform.errors import FailedPrecondition, FieldViolation, InvalidArgument, NotFound
+from kiln_server.sampling.router import Router
+
+log = logging.getLogger("kiln.export")
+
+QUANTIZATIONS = {models_pb2.QUANTIZATION_INT8: "int8", models_pb2.QUANTIZATION_INT4: "int4"}
+DEFAULT_GROUP_SIZE = 128
+MAX_GROUP_SIZE = 4096
+MAX_CALIBRATION_TEXTS = 64
+# Perplexity before/after is measured on these many held-out demo texts when no calibration set is
+# given; the seed differs from the one that generated the shipped demo dataset.
+EVAL_TEXTS, EVAL_SEED = 32, 20_240_601
+
+
+@dataclass(frozen=True)
+class ExportSpec:
+    source: str  # "models/{id}" or a built-in name
+    quantization: str | None  # "int8", "int4" or None
+    group_size: int
+    activation_aware: bool
+    calibration_dataset: str
+    prune_sparsity: float
+    structured: bool
+    request_id: str
+
+    def fingerprint(self) -> str:
+        body = {k: v for k, v in asdict(self).items() if k != "request_id"}
+        return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()[:32]
+
+
+def parse_export(req: models_pb2.ExportModelRequest) -> ExportSpec:
+    v: list[FieldViolation] = []
+    if not req.name:
+        v.append(FieldViolation("name", "required"))
+    quantization = QUANTIZATIONS.get(req.quantization)
+    if req.quantization and quantization is None:
+        v.append(FieldViolation("quantization", f"unknown value {req.quantization}"))
+    sparsity = req.prune_sparsity
+    if math.isnan(sparsity) or not 0.0 <= sparsity < 1.0:
+        v.append(FieldViolation("prune_sparsity", f"must be in [0, 1), got {sparsity!r}"))
+    elif req.quantization == models_pb2.QUANTIZATION_UNSPECIFIED and sparsity == 0.0:
+        v.append(FieldViolation("quantization", "nothing to do: set quantization and/or prune_sparsity > 0"))
+    if req.structured_pruning and sparsity == 0.0:
+        v.append(FieldViolation("structured_pruning", "needs prune_sparsity > 0"))
+    group = req.group_size or DEFAULT_GROUP_SIZE
+    if group < 16 or group > MAX_GROUP_SIZE or group & (group - 1):
+        v.append(FieldViolation("group_size", f"must be a power of two in [16, {MAX_GROUP_SIZE}] (0 means "
+                                              f"{DEFAULT_GROUP_SIZE}), got {req.group_size}"))
+    if req.activation_aware and not req.calibration_dataset:
+        v.append(FieldViolation("calibration_dataset", "required when activation_aware is set"))
+    if req.activation_aware and quantization is None:
+        v.append(FieldViolation("activation_aware", "needs a quantization (INT8 or INT4)"))
+    if req.calibration_dataset:
+        try:
+            names.parse(req.calibration_dataset, "datasets", "calibration_dataset")
+        except InvalidArgument as exc:
+            v += exc.violations
+    if len(req.request_id) > 128:
+        v.append(FieldViolation("request_id", "at most 128 characters"))
+    if v:
+        raise InvalidArgument(v)
+    return ExportSpec(req.name, quantization, group, req.activation_aware, req.calibration_dataset, sparsity,
+                      req.structured_pruning, req.request_id)
+
+
+def record_texts(record: dict) -> str:
+    """One training-format record as plain text (for calibration and perplexity)."""
+    if "messages" in record:
+        return "\n".join(m.get("content", "") for m in record["messages"])
+    return "".join(str(record.get(k, "")) for k in ("prompt", "completion", "chosen"))
+
+
+def run_export(src: str, out_dir: str, spec: dict, calibration_texts: list[str] | None,
+               eval_texts: list[str]) -> dict:
+    """Blocking; runs where torch lives (a Ray worker). Returns ExportReport.to_dict()."""
+    from kiln_trainer.compress import export_model
+
+    report = export_model(src, out_dir, quantization=spec["quantization"], group_size=spec["group_size"],
+                          activation_aware=spec["activation_aware"], calibration_texts=calibration_texts,
+                          prune_sparsity=spec["prune_sparsity"], structured=spec["structured"],
+                          eval_texts=eval_texts)
+    return report.to_dict()
+
+
+class ModelExporter:
+    def __init__(self, models: ModelStore, datasets: DatasetStore | None, artifacts: ArtifactStore, router: Router,
+                 scratch: Path):
+        self.models = models
+        self.datasets = datasets
+        self.artifacts = artifacts
+        self.router = router
+        self.scratch = Path(scratch)
+
+    async def export(self, tenant: str, spec: ExportSpec) -> str:
+        """The new model's id (or the earlier one for a repeated request_id)."""
+        fingerprint = spec.fingerprint()
+        if (earlier := await self.models.seen_request(tenant, spec.request_id, fingerprint)) is not None:
+            return earlier
+        ref = await self.router.model_ref(tenant, spec.source)
+        if ref.family not in ("causal_lm", ""):
+            raise FailedPrecondition(f"{spec.source} is a {ref.family} model; only causal LMs can be exported",
+                                     subject=spec.source)
+        if (Path(ref.serve_path) / "kiln_compress.json").exists():
+            raise FailedPrecondition(f"{spec.source} is already a compressed export; export its base model "
+                                     f"{(ref.record or {}).get('base_model')} instead", subject=spec.source)
+        calibration = await self._calibration_texts(tenant, spec) if spec.activation_aware else None
+        eval_texts = calibration or self._held_out_texts()
+
+        model_id = names.new_id("models")
+        work = self.scratch / "exports" / model_id
+        try:
+            report = await self._run(ref.serve_path, work, spec, calibration, eval_texts)
+        except ValueError as exc:  # export_model's own argument checks
+            raise FailedPrecondition(f"cannot export {spec.source}: {exc}", subject=spec.source) from exc
+        rel = f"models/{tenant}/{model_id}"
+        try:
+            uri = await asyncio.to_thread(self.artifacts.put_dir, work, rel)
+            manifest = json.loads((work / "kiln_compress.json").read_text())
+            size = sum(f.stat().st_size for f in work.rglob("*") if f.is_file())
+            now = int(time.time() * 1000)
+            metrics = {"size_bytes": float(report["size_bytes"]), "size_ratio": float(report["size_ratio"]),
+                       "original_size_bytes": float(report["original_size_bytes"]),
+                       "sparsity": float(report["sparsity"])}
+            for key in ("perplexity_before", "perplexity_after"):
+                if report.get(key) is not None:
+                    metrics[key] = float(report[key])
+            label = spec.quantization or f"pruned-{spec.prune_sparsity:g}"
+            display = (ref.record or {}).get("display_name") or spec.source
+            fields = {
+                "id": model_id, "display_name": f"{display} ({label})", "family": "causal_lm",
+                "base_model": spec.source, "source_job": "", "artifact_uri": uri, "artifact_rel": rel,
+                "version": f"{model_id}@{manifest['sha256'][:12]}", "parameter_count": report["parameter_count"],
+                "size_bytes": size, "quantization": (spec.quantization or "").upper(),
+                "metrics": json.dumps(metrics), "create_time": now,
+                "labels": json.dumps({"export.group_size": str(report.get("group_size") or ""),
+                                      "export.activation_aware": str(spec.activation_aware).lower()}),
+            }
+            stored = await self.models.create(tenant, model_id, fields, score_ms=now, request_id=spec.request_id,
+                                              fingerprint=fingerprint)
+        except BaseException:
+            await asyncio.to_thread(self.artifacts.delete, rel)
+            raise
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+        if stored != model_id:  # a concurrent retry with the same request_id won the race
+            await asyncio.to_thread(self.artifacts.delete, rel)
+        log.info("model exported", extra={"model": f"models/{stored}", "source": spec.source,
+                                           "quantization": spec.quantization, "size_ratio": report["size_ratio"]})
+        return stored
+
+    async def _run(self, src: str, work: Path, spec: ExportSpec, calibration, eval_texts) -> dict:
+        args = (src, str(work), asdict(spec), calibration, eval_texts)
+        import ray
+
+        if ray.is_initialized():
+            # Compression loads the full model: a Ray worker, not the gateway, does it.
+            return await ray.remote(num_cpus=1, max_retries=0)(run_export).remote(*args)
+        return await asyncio.to_thread(run_export, *args)
+
+    async def _calibration_texts(self, tenant: str, spec: ExportSpec) -> list[str]:
+        dataset_id = names.parse(spec.calibration_dataset, "datasets", "calibration_dataset")
+        record = await self.datasets.get(tenant, dataset_id) if self.datasets is not None else None
+        if record is None:
+            raise NotFound("dataset", spec.calibration_dataset)
+
+        def read() -> list[str]:
+            from kiln_trainer.data.formats import read_jsonl
+
+            local = self.artifacts.local_path(record["artifact_rel"])
+            if local is None:
+                local = self.artifacts.get_file(record["artifact_rel"], self.scratch / "calibration" / dataset_id)
+            texts = [record_texts(r) for r in read_jsonl(local, record["format"])[:MAX_CALIBRATION_TEXTS]]
+            return [t for t in texts if t.strip()]
+
+        texts = await asyncio.to_thread(read)
+        if not texts:
+            raise FailedPrecondition(f"{spec.calibration_dataset} has no usable text for calibration",
+                                     subject=spec.calibration_dataset)
+        return texts
+
+    @staticmethod
+    def _held_out_texts() -> list[str]:
+        from kiln_trainer.data.demo import demo_sft_records
+
+        return [record_texts(r) for r in demo_sft_records(EVAL_TEXTS, seed=EVAL_SEED)]

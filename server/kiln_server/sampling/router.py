@@ -1,0 +1,175 @@
+"""Which deployment serves a model: resolution of a model name to a Route, and deploy/undeploy.
+
+A model is a registered model ("models/{id}") or a built-in base model name. Resolution reads
+the model record and its deployment from Redis and remembers the answer, so that sampling keeps
+working on last-known routes while Redis is unreachable.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from redis.exceptions import RedisError
+
+from kiln_server.models.store import ModelStore
+from kiln_server.platform import names
+from kiln_server.platform.artifacts import ArtifactStore
+from kiln_server.platform.config import KilnConfig
+from kiln_server.platform.errors import FailedPrecondition, InvalidArgument, KilnError, NotFound, Unavailable
+from kiln_server.sampling.deployments import DeploymentStore
+from kiln_server.sampling.ray_serve import RayServeBackend, ServeSpec, app_name
+from kiln_server.sampling.triton import TritonBackend
+from kiln_trainer.models.registry import BUILTIN_MODELS
+
+log = logging.getLogger("kiln.router")
+
+RAY_SERVE, TRITON = "RAY_SERVE", "TRITON"
+# Built-in weights are a pure function of (architecture, init seed): this names them.
+BUILTIN_REVISION = "builtin-seed0"
+
+
+@dataclass(frozen=True)
+class Route:
+    model: str  # the name the client used
+    model_id: str  # registry id, or the built-in name
+    version: str
+    target: str
+    app: str
+
+
+@dataclass(frozen=True)
+class ModelRef:
+    model_id: str
+    version: str
+    serve_path: str  # what a replica loads: built-in name or local model directory
+    record: dict | None  # the registry record; None for built-ins
+    family: str = "causal_lm"
+
+
+class Router:
+    def __init__(self, config: KilnConfig, models: ModelStore, deployments: DeploymentStore,
+                 artifacts: ArtifactStore, serve: RayServeBackend, triton: TritonBackend | None = None):
+        self.config = config
+        self.models = models
+        self.deployments = deployments
+        self.artifacts = artifacts
+        self.serve = serve
+        self.triton = triton
+        self._known: dict[tuple[str, str], Route] = {}
+
+    async def model_ref(self, tenant: str, name: str, field: str = "name") -> ModelRef:
+        if name in BUILTIN_MODELS:
+            return ModelRef(name, f"{name}@{BUILTIN_REVISION}", name, None)
+        model_id = names.parse(name, "models", field)
+        record = await self.models.get(tenant, model_id)
+        if record is None:
+            raise NotFound("model", name)
+        local = self.artifacts.local_path(record["artifact_rel"])
+        if local is None:
+            raise FailedPrecondition(f"{name} lives in a remote artifact store; serving needs shared local storage",
+                                     subject=name)
+        return ModelRef(model_id, record["version"], str(local), record, record.get("family", "causal_lm"))
+
+    async def resolve(self, tenant: str, name: str) -> Route:
+        """The route for sampling `name`; NOT_FOUND / FAILED_PRECONDITION with what to do."""
+        if not name:
+            raise InvalidArgument.field("model", "required")
+        try:
+            route = await self._resolve(tenant, name)
+        except (RedisError, OSError) as exc:
+            known = self._known.get((tenant, name))
+            if known is None:
+                raise Unavailable(f"state store unreachable and no route known for {name}: {exc}") from exc
+            return known
+        self._known[(tenant, name)] = route
+        return route
+
+    async def _resolve(self, tenant: str, name: str) -> Route:
+        ref = await self.model_ref(tenant, name, field="model")
+        if ref.family not in ("causal_lm", ""):
+            raise FailedPrecondition(f"{name} is a {ref.family} model; sampling needs a causal LM", subject=name)
+        dep = await self.deployments.get(tenant, ref.model_id)
+        if dep is None or dep.get("state") not in ("READY", "DEPLOYING"):
+            if not self.config.deploy_on_demand:
+                raise FailedPrecondition(
+                    f"{name} is not deployed: call ModelService.DeployModel (target RAY_SERVE) first, "
+                    "or run the gateway with KILN_DEPLOY_ON_DEMAND=true", subject=name)
+            dep = await self.deploy(tenant, name, RAY_SERVE, 1, 0, 0)
+        return Route(name, ref.model_id, ref.version, dep["target"], dep["app"])
+
+    async def deploy(self, tenant: str, name: str, target: str, replicas: int, min_r: int, max_r: int) -> dict:
+        ref = await self.model_ref(tenant, name)
+        if ref.family not in ("causal_lm", ""):
+            raise FailedPrecondition(f"{name} is a {ref.family} model; only causal LMs are served", subject=name)
+        if target == TRITON:
+            return await self._deploy_triton(tenant, name, ref, replicas, min_r, max_r)
+        if target != RAY_SERVE:
+            raise FailedPrecondition(f"deployment target {target} is not available in this gateway", subject=name)
+        app = app_name(self.config.redis_prefix, tenant, ref.model_id)
+        fields = {"target": target, "replicas": replicas, "min_replicas": min_r, "max_replicas": max_r,
+                  "state": "DEPLOYING", "app": app, "version": ref.version, "update_time": int(time.time() * 1000)}
+        await self.deployments.put(tenant, ref.model_id, fields)
+        spec = ServeSpec(app=app, model=ref.serve_path, version=ref.version, replicas=replicas,
+                         min_replicas=min_r, max_replicas=max_r, max_batch=self.config.serve_max_batch,
+                         max_queue=self.config.serve_max_queue, cpus=self.config.serve_replica_cpus)
+        try:
+            await self.serve.deploy(spec)
+        except Exception as exc:
+            await self.deployments.set_state(tenant, ref.model_id, "FAILED", f"{type(exc).__name__}: {exc}")
+            raise Unavailable(f"deploying {name} on Ray Serve failed: {exc}") from exc
+        await self.deployments.set_state(tenant, ref.model_id, "READY")
+        log.info("model deployed", extra={"model": name, "app": app, "tenant": tenant})
+        return {**{k: str(v) for k, v in fields.items()}, "state": "READY"}
+
+    async def _deploy_triton(self, tenant: str, name: str, ref: ModelRef, replicas: int, min_r: int,
+                             max_r: int) -> dict:
+        """Writes the model's repository entry (checking a compressed export first) and loads it."""
+        from kiln_server.sampling.triton_repo import TritonEntry, write_entry
+
+        if self.triton is None:
+            raise FailedPrecondition("deployment target TRITON is not available in this gateway", subject=name)
+        if min_r or max_r:
+            raise InvalidArgument.field("max_replicas", "autoscaling is only available on target RAY_SERVE; "
+                                                        "set replicas (Triton model instances) instead")
+        app = app_name(self.config.redis_prefix, tenant, ref.model_id)
+        entry = TritonEntry(name=app, model_path=ref.serve_path, model_version=ref.version, instance_count=replicas,
+                            instance_kind="KIND_GPU" if Path("/dev/nvidia0").exists() else "KIND_CPU",
+                            engine_max_batch=self.config.serve_max_batch,
+                            engine_max_queue=self.config.serve_max_queue)
+        # A corrupt export fails here with the reason, before any deployment is recorded.
+        await asyncio.to_thread(write_entry, self.triton.model_repository, entry)
+        fields = {"target": TRITON, "replicas": replicas, "min_replicas": 0, "max_replicas": 0,
+                  "state": "DEPLOYING", "app": app, "version": ref.version, "update_time": int(time.time() * 1000)}
+        await self.deployments.put(tenant, ref.model_id, fields)
+        try:
+            await self.triton.load(app)
+        except KilnError as exc:
+            await self.deployments.set_state(tenant, ref.model_id, "FAILED", exc.message)
+            raise
+        await self.deployments.set_state(tenant, ref.model_id, "READY")
+        log.info("model deployed", extra={"model": name, "app": app, "tenant": tenant, "target": TRITON})
+        return {**{k: str(v) for k, v in fields.items()}, "state": "READY"}
+
+    async def undeploy(self, tenant: str, name: str) -> None:
+        ref = await self.model_ref(tenant, name)
+        dep = await self.deployments.get(tenant, ref.model_id)
+        if dep is None:
+            raise FailedPrecondition(f"{name} is not deployed", subject=name)
+        if dep.get("target") == TRITON:
+            from kiln_server.sampling.triton_repo import remove_entry
+
+            if self.triton is None:
+                raise FailedPrecondition("deployment target TRITON is not available in this gateway", subject=name)
+            await self.triton.unload(dep["app"])
+            await asyncio.to_thread(remove_entry, self.triton.model_repository, dep["app"])
+        else:
+            await self.serve.undeploy(dep["app"])
+        await self.deployments.delete(tenant, ref.model_id)
+        self._known = {k: v for k, v in self._known.items() if not (k[0] == tenant and v.model_id == ref.model_id)}
+
+    async def deployment_of(self, tenant: str, model_id: str) -> dict | None:
+        return await self.deployments.get(tenant, model_id)

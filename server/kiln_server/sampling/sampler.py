@@ -1,0 +1,218 @@
+"""Sampling end to end: idempotency, cache, routing to the replica, samples kept for feedback.
+
+`Sampler.generate` and `Sampler.stream` take a validated SampleCall and produce protos; the
+servicer only converts and delegates. The gateway holds no model: a cache hit never reaches a
+replica, and a miss is one call to the model's Ray Serve application or Triton model (both
+backends speak EngineReplica's dict protocol through `generate(app, req)` / `stream(app, req)`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import time
+import uuid
+from collections.abc import AsyncIterator
+
+from redis.exceptions import RedisError
+
+from kiln.v1 import sampling_pb2
+from kiln_server.platform import metrics
+from kiln_server.platform.errors import InvalidArgument, KilnError, ResourceExhausted, Unavailable
+from kiln_server.platform.repository import IDEMPOTENCY_TTL_S
+from kiln_server.sampling.cache import SamplingCache, pack, request_digest, unpack
+from kiln_server.sampling.ray_serve import RayServeBackend
+from kiln_server.sampling.requests import SampleCall, chunk, chunks_from_response, completion
+from kiln_server.sampling.router import TRITON, Route, Router
+from kiln_server.sampling.samples import SampleRecord, SampleStore
+from kiln_server.sampling.triton import TritonBackend
+
+log = logging.getLogger("kiln.sampling")
+
+
+def _raise_replica_error(err: dict, model: str) -> None:
+    code, message = err.get("code"), err.get("message", "")
+    if code == "INVALID_ARGUMENT":
+        raise InvalidArgument.field(err.get("field") or "prompt", message)
+    if code == "RESOURCE_EXHAUSTED":
+        raise ResourceExhausted(message, subject=model, retry_after_s=err.get("retry_after_s") or 0.5)
+    raise Unavailable(f"the replica serving {model} failed: {message}")
+
+
+class Sampler:
+    def __init__(self, router: Router, serve: RayServeBackend, cache: SamplingCache, samples: SampleStore,
+                 triton: TritonBackend | None = None):
+        self.router = router
+        self.serve = serve
+        self.triton = triton
+        self.cache = cache
+        self.samples = samples
+        self._hits = 0
+        self._lookups = 0
+
+    # -- unary -----------------------------------------------------------------------------------
+    async def generate(self, tenant: str, call: SampleCall) -> sampling_pb2.GenerateResponse:
+        route = await self.router.resolve(tenant, call.model)
+        replay = await self._replayable(tenant, call, route)
+        if replay is not None:
+            return replay[0]
+        started = time.perf_counter()
+        result = await self._call_replica(route, call)
+        ids = [uuid.uuid4().hex for _ in result["completions"]]
+        resp = sampling_pb2.GenerateResponse(
+            completions=[completion(c, sid) for c, sid in zip(result["completions"], ids, strict=True)],
+            usage=sampling_pb2.Usage(**result["usage"]), model_version=route.version)
+        self._observe(route, result, time.perf_counter() - started)
+        await self._remember(tenant, call, route, resp, None)
+        return resp
+
+    def backend_for(self, route: Route) -> RayServeBackend | TritonBackend:
+        if route.target == TRITON:
+            if self.triton is None:
+                raise Unavailable(f"{route.model} is deployed on Triton, which this gateway is not configured for")
+            return self.triton
+        return self.serve
+
+    async def _call_replica(self, route: Route, call: SampleCall) -> dict:
+        # A cancelled await (client gone, deadline passed) cancels the backend call and frees the slots.
+        try:
+            result = await self.backend_for(route).generate(route.app, call.replica_request())
+        except KilnError:
+            raise
+        except Exception as exc:
+            raise Unavailable(f"the replica serving {route.model} is unreachable: {type(exc).__name__}") from exc
+        if "error" in result:
+            _raise_replica_error(result["error"], route.model)
+        return result
+
+    # -- streaming -------------------------------------------------------------------------------
+    async def stream(self, tenant: str, call: SampleCall) -> AsyncIterator[sampling_pb2.GenerateStreamResponse]:
+        route = await self.router.resolve(tenant, call.model)
+        replay = await self._replayable(tenant, call, route)
+        if replay is not None:
+            resp, chunks = replay
+            for c in chunks or chunks_from_response(resp)[:-1]:
+                yield c
+            yield sampling_pb2.GenerateStreamResponse(usage=resp.usage, model_version=resp.model_version,
+                                                      cached=True)
+            return
+        started = time.perf_counter()
+        first_token_at = None
+        ids: dict[int, str] = {}
+        parts: dict[int, dict] = {}
+        sent: list[sampling_pb2.GenerateStreamResponse] = []
+        gen = self.backend_for(route).stream(route.app, call.replica_request())
+        try:
+            async for item in gen:
+                if "error" in item:
+                    _raise_replica_error(item["error"], route.model)
+                if "usage" in item:
+                    self._observe(route, item, time.perf_counter() - started)
+                    last = sampling_pb2.GenerateStreamResponse(usage=sampling_pb2.Usage(**item["usage"]),
+                                                               model_version=route.version)
+                    resp = self._assemble(parts, ids, last)
+                    await self._remember(tenant, call, route, resp, sent)
+                    yield last
+                    return
+                sid = ids.setdefault(item["index"], uuid.uuid4().hex)
+                if first_token_at is None and item["token_ids"]:
+                    first_token_at = time.perf_counter()
+                    metrics.SAMPLE_TTFT.labels(route.model).observe(first_token_at - started)
+                _accumulate(parts, item)
+                msg = chunk(item, sid)
+                sent.append(msg)
+                yield msg
+        except (asyncio.CancelledError, GeneratorExit):
+            gen.cancel()
+            raise
+        except KilnError:
+            raise
+        except Exception as exc:
+            raise Unavailable(f"the replica serving {route.model} failed: {type(exc).__name__}: {exc}") from exc
+        raise Unavailable(f"the stream from {route.model} ended early")
+
+    @staticmethod
+    def _assemble(parts: dict[int, dict], ids: dict[int, str], last) -> sampling_pb2.GenerateResponse:
+        comps = [completion(parts[i], ids[i]) for i in sorted(parts)]
+        return sampling_pb2.GenerateResponse(completions=comps, usage=last.usage, model_version=last.model_version)
+
+    # -- cache, idempotency and samples ----------------------------------------------------------
+    async def _replayable(self, tenant: str, call: SampleCall, route: Route):
+        """A stored answer for this call (idempotent retry or cache hit), with `cached` set."""
+        if call.request_id:
+            stored = await self._idempotent(tenant, call, route)
+            if stored is not None:
+                return stored
+        if not call.params.deterministic or call.bypass_cache or not self.cache.enabled:
+            return None
+        self._lookups += 1
+        hit = await self.cache.get(tenant, route.version, self._digest(call))
+        metrics.CACHE_LOOKUPS.labels("error" if self.cache.degraded else ("hit" if hit else "miss")).inc()
+        self._hits += hit is not None
+        metrics.CACHE_HIT_RATIO.set(self._hits / self._lookups)
+        if hit is None:
+            return None
+        resp = sampling_pb2.GenerateResponse.FromString(hit[0])
+        resp.cached = True
+        return resp, [sampling_pb2.GenerateStreamResponse.FromString(c) for c in hit[1]]
+
+    @staticmethod
+    def _digest(call: SampleCall) -> str:
+        return request_digest(call.prompt, call.params.canonical(), call.n)
+
+    def _fingerprint(self, call: SampleCall, route: Route) -> str:
+        return hashlib.sha256(f"{route.model}|{self._digest(call)}".encode()).hexdigest()[:32]
+
+    async def _idempotent(self, tenant: str, call: SampleCall, route: Route):
+        key = self.router.models.keys.idempotency(tenant, "generate", call.request_id)
+        try:
+            value = await self.cache.redis.get(key)
+        except (RedisError, OSError):
+            return None
+        if value is None:
+            return None
+        fingerprint, _, body = value.partition(b"|")
+        if fingerprint.decode() != self._fingerprint(call, route):
+            raise InvalidArgument.field("request_id", "already used for a different sampling request")
+        resp_bytes, chunks = unpack(body)
+        resp = sampling_pb2.GenerateResponse.FromString(resp_bytes)
+        return resp, [sampling_pb2.GenerateStreamResponse.FromString(c) for c in chunks]
+
+    async def _remember(self, tenant: str, call: SampleCall, route: Route, resp, chunks) -> None:
+        body = resp.SerializeToString()
+        chunk_bytes = [c.SerializeToString() for c in chunks] if chunks is not None else None
+        if call.params.deterministic:
+            await self.cache.put(tenant, route.version, self._digest(call), body, chunk_bytes)
+        records = [SampleRecord(sample_id=c.sample_id.removeprefix("samples/"), prompt=call.prompt, text=c.text,
+                                model=route.model, model_version=route.version, params=call.params.canonical(),
+                                index=c.index, finish_reason=sampling_pb2.FinishReason.Name(c.finish_reason)
+                                .removeprefix("FINISH_REASON_")) for c in resp.completions]
+        try:
+            await self.samples.put_many(tenant, records)
+            if call.request_id:
+                key = self.router.models.keys.idempotency(tenant, "generate", call.request_id)
+                value = self._fingerprint(call, route).encode() + b"|" + pack(body, chunk_bytes)
+                await self.cache.redis.set(key, value, ex=IDEMPOTENCY_TTL_S)
+        except (RedisError, OSError) as exc:
+            # Sampling still answers; feedback on these samples will be NOT_FOUND.
+            log.warning("samples not stored: state store unreachable", extra={"error": str(exc)})
+
+    def _observe(self, route: Route, result: dict, seconds: float) -> None:
+        tokens = result["usage"]["completion_tokens"]
+        metrics.SAMPLE_TOKENS.labels(route.model).inc(tokens)
+        if seconds > 0:
+            metrics.SAMPLE_TOKENS_PER_S.labels(route.model).observe(tokens / seconds)
+        stats = result.get("stats") or {}
+        if stats.get("max_batch"):
+            metrics.BATCH_OCCUPANCY.labels(route.model).set(stats["running"] / stats["max_batch"])
+            metrics.QUEUE_DEPTH.labels(route.model).set(stats["waiting"])
+
+
+def _accumulate(parts: dict[int, dict], item: dict) -> None:
+    c = parts.setdefault(item["index"], {"index": item["index"], "token_ids": [], "text": "", "logprobs": [],
+                                         "finish_reason": None})
+    c["token_ids"] += item["token_ids"]
+    c["text"] += item["text"]
+    c["logprobs"] += item["logprobs"]
+    c["finish_reason"] = item["finish_reason"] or c["finish_reason"]

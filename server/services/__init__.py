@@ -1,1 +1,0 @@
-"""Thin servicers: proto in, domain call, proto out. No business logic lives here."""

@@ -1,0 +1,42 @@
+"""Where each training method's config class and train function live, by method name.
+
+The gateway validates a job with the method's config class and a worker runs its `train`; both
+find them here, so the trainer's own layout can change without touching the gateway. Importing
+this module is cheap: the targets are dotted paths, imported on first use.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class TrainerEntry:
+    config: str  # "module:ConfigClass", a torch-free module
+    train: str  # "module:function", called as train(config, ctx) -> TrainResult
+
+    def config_class(self) -> Any:
+        return _resolve(self.config)
+
+    def train_fn(self) -> Any:
+        return _resolve(self.train)
+
+    def available(self) -> bool:
+        return importlib.util.find_spec(self.train.partition(":")[0]) is not None
+
+
+def _resolve(target: str) -> Any:
+    module, _, attr = target.partition(":")
+    return getattr(importlib.import_module(module), attr)
+
+
+TRAINERS: dict[str, TrainerEntry] = {
+    "sft": TrainerEntry("kiln_trainer.algorithms.sft:SFTConfig", "kiln_trainer.algorithms.sft:train"),
+    "reward_model": TrainerEntry("kiln_trainer.algorithms.reward:RewardConfig", "kiln_trainer.algorithms.reward:train"),
+    "dpo": TrainerEntry("kiln_trainer.algorithms.dpo:DPOConfig", "kiln_trainer.algorithms.dpo:train"),
+    "ppo": TrainerEntry("kiln_trainer.algorithms.ppo:PPOConfig", "kiln_trainer.algorithms.ppo:train"),
+    "distill": TrainerEntry("kiln_trainer.algorithms.distill:DistillConfig", "kiln_trainer.algorithms.distill:train"),
+}
