@@ -66,16 +66,37 @@ def _text(r: dict) -> str:
 
 
 def _train_teacher(work: Path, train_path: Path, steps: int) -> Path:
-    cfg = SFTConfig(base_model="kiln-gpt-small", train_path=str(train_path), max_steps=steps, batch_size=16,
-                    max_seq_len=64, learning_rate=1e-3, warmup_steps=10, eval_every=steps, log_every=25,
-                    checkpoint_every=10_000)
+    cfg = SFTConfig(
+        base_model="kiln-gpt-small",
+        train_path=str(train_path),
+        max_steps=steps,
+        batch_size=16,
+        max_seq_len=64,
+        learning_rate=1e-3,
+        warmup_steps=10,
+        eval_every=steps,
+        log_every=25,
+        checkpoint_every=10_000,
+    )
     return sft(cfg, LocalContext(work / "teacher")).model_dir
 
 
 def _distill_student(work: Path, train_path: Path, teacher: Path, steps: int) -> Path:
-    cfg = DistillConfig(base_model="kiln-gpt-tiny", train_path=str(train_path), teacher_model=str(teacher),
-                        max_steps=steps, batch_size=16, max_seq_len=64, learning_rate=2e-3, warmup_steps=10,
-                        eval_every=steps, log_every=25, checkpoint_every=10_000, temperature=2.0, alpha=0.5)
+    cfg = DistillConfig(
+        base_model="kiln-gpt-tiny",
+        train_path=str(train_path),
+        teacher_model=str(teacher),
+        max_steps=steps,
+        batch_size=16,
+        max_seq_len=64,
+        learning_rate=2e-3,
+        warmup_steps=10,
+        eval_every=steps,
+        log_every=25,
+        checkpoint_every=10_000,
+        temperature=2.0,
+        alpha=0.5,
+    )
     return distill(cfg, LocalContext(work / "student")).model_dir
 
 
@@ -112,8 +133,9 @@ async def _decode_rates(dirs: dict[str, Path], work: Path, tokens: int, rounds: 
     try:
         await backend.ensure_started()
         for name, path in dirs.items():
-            write_entry(backend.model_repository, TritonEntry(name, str(path), name, torch_threads=threads,
-                                                              engine_max_batch=4))
+            write_entry(
+                backend.model_repository, TritonEntry(name, str(path), name, torch_threads=threads, engine_max_batch=4)
+            )
             await backend.load(name)
         for name in dirs:  # warm-up: kernel builds, first-call allocations
             await backend.generate(name, {"prompt": PROMPT, "params": {**params, "max_tokens": 4}, "n": 1})
@@ -149,8 +171,9 @@ def main() -> None:
         teacher = _train_teacher(work, train_path, args.teacher_steps)
         t_teacher = time.perf_counter() - t0
         _phase("exporting the teacher (perplexity before/after)")
-        quality = {q: export_model(teacher, work / f"teacher-{q}", quantization=q, eval_texts=held)
-                   for q in ("int8", "int4")}
+        quality = {
+            q: export_model(teacher, work / f"teacher-{q}", quantization=q, eval_texts=held) for q in ("int8", "int4")
+        }
         teacher_ppl = quality["int8"].perplexity_before
         _phase("distilling the student")
         t0 = time.perf_counter()
@@ -165,9 +188,20 @@ def main() -> None:
         for q in ("int8", "int4"):  # the exports load back (sha256, shapes) before timing them
             load_compressed(work / f"speed-{q}")
         _phase("decoding through tritonserver")
-        rates = asyncio.run(_decode_rates(
-            {"speed-fp32": speed_fp32, "speed-int8": work / "speed-int8", "speed-int4": work / "speed-int4",
-             "teacher": teacher, "student": student}, work, args.decode_tokens, args.rounds))
+        rates = asyncio.run(
+            _decode_rates(
+                {
+                    "speed-fp32": speed_fp32,
+                    "speed-int8": work / "speed-int8",
+                    "speed-int4": work / "speed-int4",
+                    "teacher": teacher,
+                    "student": student,
+                },
+                work,
+                args.decode_tokens,
+                args.rounds,
+            )
+        )
 
     def delta(q: str) -> float:
         r = quality[q]
@@ -184,22 +218,34 @@ def main() -> None:
         "student_speedup": rates["student"] / rates["teacher"],
     }
     n_speed = sum(p.numel() for p in GPT(SPEED_CONFIG).parameters())
-    print(f"teacher: kiln-gpt-small SFT {args.teacher_steps} steps ({t_teacher:.0f}s); student: kiln-gpt-tiny "
-          f"DISTILL {args.student_steps} steps ({t_student:.0f}s); held-out texts: {HELD_OUT}")
-    print(f"speed model: kiln-gpt {SPEED_CONFIG.n_layer}x{SPEED_CONFIG.n_embd}, {n_speed / 1e6:.0f}M params; "
-          f"decode through tritonserver, greedy, batch 1, {args.decode_tokens} tokens, median of {args.rounds}")
+    print(
+        f"teacher: kiln-gpt-small SFT {args.teacher_steps} steps ({t_teacher:.0f}s); student: kiln-gpt-tiny "
+        f"DISTILL {args.student_steps} steps ({t_student:.0f}s); held-out texts: {HELD_OUT}"
+    )
+    print(
+        f"speed model: kiln-gpt {SPEED_CONFIG.n_layer}x{SPEED_CONFIG.n_embd}, {n_speed / 1e6:.0f}M params; "
+        f"decode through tritonserver, greedy, batch 1, {args.decode_tokens} tokens, median of {args.rounds}"
+    )
     print()
-    print(f"{'model':<12} {'weights MB':>11} {'bytes ratio':>12} {'held-out ppl':>13} {'ppl delta':>10} "
-          f"{'decode tok/s':>13} {'speedup':>8}")
-    print(f"{'fp32':<12} {fp32_bytes / 1e6:>11.1f} {1.0:>12.3f} {teacher_ppl:>13.3f} {'':>10} "
-          f"{rates['speed-fp32']:>13.1f} {1.0:>8.2f}")
+    print(
+        f"{'model':<12} {'weights MB':>11} {'bytes ratio':>12} {'held-out ppl':>13} {'ppl delta':>10} "
+        f"{'decode tok/s':>13} {'speedup':>8}"
+    )
+    print(
+        f"{'fp32':<12} {fp32_bytes / 1e6:>11.1f} {1.0:>12.3f} {teacher_ppl:>13.3f} {'':>10} "
+        f"{rates['speed-fp32']:>13.1f} {1.0:>8.2f}"
+    )
     for q in ("int8", "int4"):
-        print(f"{q:<12} {size[q].size_bytes / 1e6:>11.1f} {result[f'{q}_bytes_ratio']:>12.3f} "
-              f"{quality[q].perplexity_after:>13.3f} {result[f'{q}_ppl_delta_pct']:>+9.2f}% "
-              f"{rates[f'speed-{q}']:>13.1f} {result[f'{q}_decode_speedup']:>8.2f}")
+        print(
+            f"{q:<12} {size[q].size_bytes / 1e6:>11.1f} {result[f'{q}_bytes_ratio']:>12.3f} "
+            f"{quality[q].perplexity_after:>13.3f} {result[f'{q}_ppl_delta_pct']:>+9.2f}% "
+            f"{rates[f'speed-{q}']:>13.1f} {result[f'{q}_decode_speedup']:>8.2f}"
+        )
     print(f"{'teacher':<12} {'':>11} {'':>12} {teacher_ppl:>13.3f} {'':>10} {rates['teacher']:>13.1f} {1.0:>8.2f}")
-    print(f"{'student':<12} {'':>11} {'':>12} {student_ppl:>13.3f} {'':>10} {rates['student']:>13.1f} "
-          f"{result['student_speedup']:>8.2f}")
+    print(
+        f"{'student':<12} {'':>11} {'':>12} {student_ppl:>13.3f} {'':>10} {rates['student']:>13.1f} "
+        f"{result['student_speedup']:>8.2f}"
+    )
     print(f"student_quality_ratio (teacher ppl / student ppl): {result['student_quality_ratio']:.3f}")
     print(json.dumps({k: round(v, 4) for k, v in result.items()}))
 

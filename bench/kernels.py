@@ -104,8 +104,10 @@ def main(argv: list[str] | None = None) -> dict:
     print(f"{'N x K':>12} {'M':>4} {'fp32 us':>10} {'int8 us':>10} {'int4 us':>10} {'int8 x':>7} {'int4 x':>7}")
     for r in rows:
         shape = f"{r['shape'][0]}x{r['shape'][1]}"
-        print(f"{shape:>12} {r['m']:>4} {r['fp32_us']:>10.1f} {r['int8_us']:>10.1f} {r['int4_us']:>10.1f} "
-              f"{r['int8_speedup']:>7.2f} {r['int4_speedup']:>7.2f}")
+        print(
+            f"{shape:>12} {r['m']:>4} {r['fp32_us']:>10.1f} {r['int8_us']:>10.1f} {r['int4_us']:>10.1f} "
+            f"{r['int8_speedup']:>7.2f} {r['int4_speedup']:>7.2f}"
+        )
     decode = [r for r in rows if r["m"] == DECODE_M]
     result = {
         "device": str(device),

@@ -37,10 +37,20 @@ def ppo_throughput(model: str, steps: int, batch: int, max_new_tokens: int) -> d
         prompts = Path(tmp) / "prompts.jsonl"
         records = read_jsonl(DEMO_SFT_PATH, "sft")[:64]
         prompts.write_text("".join(json.dumps({"prompt": r["prompt"]}) + "\n" for r in records))
-        cfg = PPOConfig(base_model=model, prompts_path=str(prompts), scoring_function="charset:aeiou",
-                        max_new_tokens=max_new_tokens, stop_at_eos=False, rollout_batch_size=batch,
-                        minibatch_size=max(1, batch // 2), learning_rate=1e-5, max_steps=steps,
-                        max_seq_len=max_new_tokens + 64, role_backend="local", checkpoint_every=steps + 1)
+        cfg = PPOConfig(
+            base_model=model,
+            prompts_path=str(prompts),
+            scoring_function="charset:aeiou",
+            max_new_tokens=max_new_tokens,
+            stop_at_eos=False,
+            rollout_batch_size=batch,
+            minibatch_size=max(1, batch // 2),
+            learning_rate=1e-5,
+            max_steps=steps,
+            max_seq_len=max_new_tokens + 64,
+            role_backend="local",
+            checkpoint_every=steps + 1,
+        )
         ctx = LocalContext(Path(tmp) / "work")
         started = time.perf_counter()
         train(cfg, ctx)
@@ -93,8 +103,10 @@ def main() -> None:
     tp = ppo_throughput(args.model, args.steps, args.batch, args.max_new_tokens)
     opt = {} if args.skip_optimum else optimum_fractions()
 
-    print(f"PPO on {args.model}: {args.batch} rollouts x {args.max_new_tokens} tokens per iteration, "
-          f"{int(tp['steps'])} timed iterations, {torch.get_num_threads()} thread(s)")
+    print(
+        f"PPO on {args.model}: {args.batch} rollouts x {args.max_new_tokens} tokens per iteration, "
+        f"{int(tp['steps'])} timed iterations, {torch.get_num_threads()} thread(s)"
+    )
     rows = [
         ("PPO iterations / s", f"{tp['ppo_steps_per_s']:.3f}"),
         ("rollout tokens / s (generation)", f"{tp['rollout_tokens_per_s']:.0f}"),
@@ -111,13 +123,17 @@ def main() -> None:
     width = max(len(name) for name, _ in rows)
     for name, value in rows:
         print(f"  {name:<{width}}  {value}")
-    print(json.dumps({
-        "ppo_steps_per_s": round(tp["ppo_steps_per_s"], 4),
-        "rollout_tokens_per_s": round(tp["rollout_tokens_per_s"], 1),
-        "generation_time_share": round(tp["generation_time_share"], 4),
-        "ppo_optimum_fraction": round(opt["ppo_optimum_fraction"], 4) if opt else None,
-        "dpo_optimum_fraction": round(opt["dpo_optimum_fraction"], 4) if opt else None,
-    }))
+    print(
+        json.dumps(
+            {
+                "ppo_steps_per_s": round(tp["ppo_steps_per_s"], 4),
+                "rollout_tokens_per_s": round(tp["rollout_tokens_per_s"], 1),
+                "generation_time_share": round(tp["generation_time_share"], 4),
+                "ppo_optimum_fraction": round(opt["ppo_optimum_fraction"], 4) if opt else None,
+                "dpo_optimum_fraction": round(opt["dpo_optimum_fraction"], 4) if opt else None,
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -55,8 +55,14 @@ def bench_hf(model_name: str, prompts: list[str], new_tokens: int) -> tuple[floa
         hf.generate(ids[0], max_new_tokens=4, do_sample=False, pad_token_id=lm.pad_token_id)  # warm-up
         tokens, start = 0, time.perf_counter()
         for x in ids:
-            out = hf.generate(x, attention_mask=torch.ones_like(x), max_new_tokens=new_tokens, do_sample=False,
-                              pad_token_id=lm.pad_token_id, eos_token_id=lm.eos_token_id)
+            out = hf.generate(
+                x,
+                attention_mask=torch.ones_like(x),
+                max_new_tokens=new_tokens,
+                do_sample=False,
+                pad_token_id=lm.pad_token_id,
+                eos_token_id=lm.eos_token_id,
+            )
             tokens += out.shape[1] - x.shape[1]
         seconds = time.perf_counter() - start
     return tokens / seconds, tokens, seconds
@@ -70,9 +76,16 @@ async def bench_kiln(model_name: str, prompts: list[str], new_tokens: int, concu
     from kiln_server.platform.config import KilnConfig
 
     cores = os.cpu_count() or 2
-    cfg = KilnConfig(port=0, data_dir=Path(tempfile.mkdtemp(prefix="kiln-bench-")), log_json=False,
-                     log_level="WARNING", ray_num_cpus=cores + 2, serve_replica_cpus=cores,
-                     serve_max_batch=max(32, concurrency), serve_max_queue=4 * concurrency)
+    cfg = KilnConfig(
+        port=0,
+        data_dir=Path(tempfile.mkdtemp(prefix="kiln-bench-")),
+        log_json=False,
+        log_level="WARNING",
+        ray_num_cpus=cores + 2,
+        serve_replica_cpus=cores,
+        serve_max_batch=max(32, concurrency),
+        serve_max_queue=4 * concurrency,
+    )
     server, port = await create_server(cfg)
     await server.start()
     await server.tenants.create_tenant("bench")
@@ -82,13 +95,17 @@ async def bench_kiln(model_name: str, prompts: list[str], new_tokens: int, concu
     models = models_pb2_grpc.ModelServiceStub(channel)
     sampling = sampling_pb2_grpc.SamplingServiceStub(channel)
     try:
-        await models.DeployModel(models_pb2.DeployModelRequest(
-            name=model_name, target=models_pb2.DEPLOYMENT_TARGET_RAY_SERVE), metadata=md)
+        await models.DeployModel(
+            models_pb2.DeployModelRequest(name=model_name, target=models_pb2.DEPLOYMENT_TARGET_RAY_SERVE), metadata=md
+        )
 
         def request(prompt: str, bypass: bool = True) -> sampling_pb2.GenerateRequest:
             return sampling_pb2.GenerateRequest(
-                model=model_name, prompt=prompt, bypass_cache=bypass,
-                params=sampling_pb2.SamplingParams(temperature=0.0, max_tokens=new_tokens))
+                model=model_name,
+                prompt=prompt,
+                bypass_cache=bypass,
+                params=sampling_pb2.SamplingParams(temperature=0.0, max_tokens=new_tokens),
+            )
 
         await sampling.Generate(request(prompts[0]), metadata=md)  # warm-up
         tokens, start = 0, time.perf_counter()
@@ -143,23 +160,33 @@ def main() -> None:
     prompts = prompts_for(args.prompts)
 
     (single, concurrent, p50, p99) = asyncio.run(
-        bench_kiln(args.model, prompts, args.new_tokens, args.concurrency, args.cache_calls))
+        bench_kiln(args.model, prompts, args.new_tokens, args.concurrency, args.cache_calls)
+    )
     hf_tps, hf_tokens, _ = bench_hf(args.model, prompts, args.new_tokens)
 
-    rows = [("(a) HF generate(), batch 1", hf_tps, hf_tokens, 1.0),
-            ("(b) Kiln, 1 client", single[0], single[1], single[0] / hf_tps),
-            (f"(c) Kiln, {args.concurrency} clients", concurrent[0], concurrent[1], concurrent[0] / hf_tps)]
+    rows = [
+        ("(a) HF generate(), batch 1", hf_tps, hf_tokens, 1.0),
+        ("(b) Kiln, 1 client", single[0], single[1], single[0] / hf_tps),
+        (f"(c) Kiln, {args.concurrency} clients", concurrent[0], concurrent[1], concurrent[0] / hf_tps),
+    ]
     print(f"\nmodel {args.model}, greedy, up to {args.new_tokens} new tokens, {len(prompts)} prompts")
     print(f"{'run':<28}{'tokens/s':>12}{'tokens':>10}{'vs (a)':>10}")
     for name, tps, n, ratio in rows:
         print(f"{name:<28}{tps:>12.1f}{n:>10}{ratio:>9.2f}x")
     print(f"(d) cache hits, {args.cache_calls} calls: p50 {p50:.2f} ms, p99 {p99:.2f} ms")
-    print(json.dumps({
-        "hf_tokens_per_s": round(hf_tps, 1), "kiln_single_tokens_per_s": round(single[0], 1),
-        "kiln_concurrent_tokens_per_s": round(concurrent[0], 1), "single_ratio": round(single[0] / hf_tps, 3),
-        "concurrent_ratio": round(concurrent[0] / hf_tps, 3), "cache_hit_p50_ms": round(p50, 3),
-        "cache_hit_p99_ms": round(p99, 3),
-    }))
+    print(
+        json.dumps(
+            {
+                "hf_tokens_per_s": round(hf_tps, 1),
+                "kiln_single_tokens_per_s": round(single[0], 1),
+                "kiln_concurrent_tokens_per_s": round(concurrent[0], 1),
+                "single_ratio": round(single[0] / hf_tps, 3),
+                "concurrent_ratio": round(concurrent[0] / hf_tps, 3),
+                "cache_hit_p50_ms": round(p50, 3),
+                "cache_hit_p99_ms": round(p99, 3),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -69,10 +69,18 @@ class TimedContext(LocalContext):
 
 def run_kiln(args: argparse.Namespace, rnd: int, steps: int) -> Measurement:
     cfg = SFTConfig(
-        base_model=args.model, train_path=str(DEMO_SFT_PATH), max_steps=steps,
-        batch_size=args.batch_size, max_seq_len=args.seq_len, packing=True,
-        learning_rate=3e-4, warmup_steps=2, val_fraction=0.0, log_every=1,
-        checkpoint_every=steps, seed=rnd,
+        base_model=args.model,
+        train_path=str(DEMO_SFT_PATH),
+        max_steps=steps,
+        batch_size=args.batch_size,
+        max_seq_len=args.seq_len,
+        packing=True,
+        learning_rate=3e-4,
+        warmup_steps=2,
+        val_fraction=0.0,
+        log_every=1,
+        checkpoint_every=steps,
+        seed=rnd,
     )
     with tempfile.TemporaryDirectory() as d:
         ctx = TimedContext(Path(d))
@@ -81,8 +89,9 @@ def run_kiln(args: argparse.Namespace, rnd: int, steps: int) -> Measurement:
         wall = time.perf_counter() - start
     (t0, tok0), (t1, tok1) = ctx.marks[args.warmup_steps - 1], ctx.marks[-1]
     timed = len(ctx.marks) - args.warmup_steps
-    return Measurement("kiln (packed)", rnd, timed, int(tok1 - tok0), t1 - t0,
-                       timed * args.batch_size * args.seq_len, wall)
+    return Measurement(
+        "kiln (packed)", rnd, timed, int(tok1 - tok0), t1 - t0, timed * args.batch_size * args.seq_len, wall
+    )
 
 
 def plain_batches(examples: list[Example], batch_size: int, seed: int):
@@ -92,31 +101,35 @@ def plain_batches(examples: list[Example], batch_size: int, seed: int):
     while True:
         rng.shuffle(order)
         for i in range(0, len(order) - batch_size + 1, batch_size):
-            batch = [examples[j] for j in order[i:i + batch_size]]
+            batch = [examples[j] for j in order[i : i + batch_size]]
             T = max(len(e) for e in batch)
             ids = torch.zeros((batch_size, T), dtype=torch.long)
             labels = torch.full((batch_size, T), -100, dtype=torch.long)
             for r, e in enumerate(batch):
-                ids[r, :len(e)] = torch.tensor(e.input_ids)
-                labels[r, :len(e)] = torch.tensor(e.labels)
+                ids[r, : len(e)] = torch.tensor(e.input_ids)
+                labels[r, : len(e)] = torch.tensor(e.labels)
             yield ids, labels, sum(len(e) for e in batch), batch_size * T
 
 
-def run_plain(args: argparse.Namespace, rnd: int, examples: list[Example],
-              target_tokens: int, rows: int, side: str = "plain (padded)") -> Measurement:
+def run_plain(
+    args: argparse.Namespace,
+    rnd: int,
+    examples: list[Example],
+    target_tokens: int,
+    rows: int,
+    side: str = "plain (padded)",
+) -> Measurement:
     start = time.perf_counter()
     model = load_causal_lm(args.model, seed=rnd).model
     model.train()
     opt = torch.optim.AdamW(model.parameters(), lr=3e-4)
     tokens = padded = steps = 0
     t0 = None
-    for step, (ids, labels, n_real, n_padded) in enumerate(
-            plain_batches(examples, rows, rnd)):
+    for step, (ids, labels, n_real, n_padded) in enumerate(plain_batches(examples, rows, rnd)):
         if step == args.warmup_steps:
             t0 = time.perf_counter()
         logits = model(ids)  # (B, T, V); right padding needs no mask under causal attention
-        loss = F.cross_entropy(logits[:, :-1].flatten(0, 1), labels[:, 1:].flatten(),
-                               ignore_index=-100)
+        loss = F.cross_entropy(logits[:, :-1].flatten(0, 1), labels[:, 1:].flatten(), ignore_index=-100)
         loss.backward()
         opt.step()
         opt.zero_grad(set_to_none=True)
@@ -127,15 +140,33 @@ def run_plain(args: argparse.Namespace, rnd: int, examples: list[Example],
             if tokens >= target_tokens:
                 break
     seconds = time.perf_counter() - t0
-    return Measurement(side, rnd, steps, tokens, seconds, padded,
-                       time.perf_counter() - start)
+    return Measurement(side, rnd, steps, tokens, seconds, padded, time.perf_counter() - start)
 
 
 def print_table(rows: list[Measurement]) -> None:
-    headers = ["side", "round", "timed steps", "effective tokens", "padded tokens",
-               "seconds", "tokens/s", "wall s (incl. setup)"]
-    data = [[m.side, str(m.round), str(m.steps), f"{m.tokens:,}", f"{m.padded_tokens:,}",
-             f"{m.seconds:.2f}", f"{m.tokens_per_s:,.0f}", f"{m.wall_s:.1f}"] for m in rows]
+    headers = [
+        "side",
+        "round",
+        "timed steps",
+        "effective tokens",
+        "padded tokens",
+        "seconds",
+        "tokens/s",
+        "wall s (incl. setup)",
+    ]
+    data = [
+        [
+            m.side,
+            str(m.round),
+            str(m.steps),
+            f"{m.tokens:,}",
+            f"{m.padded_tokens:,}",
+            f"{m.seconds:.2f}",
+            f"{m.tokens_per_s:,.0f}",
+            f"{m.wall_s:.1f}",
+        ]
+        for m in rows
+    ]
     try:
         from rich.console import Console
         from rich.table import Table
@@ -153,8 +184,7 @@ def print_table(rows: list[Measurement]) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", default="kiln-gpt-small")
     parser.add_argument("--batch-size", type=int, default=8)
     parser.add_argument("--seq-len", type=int, default=128)
@@ -164,8 +194,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--no-wide", action="store_true", help="skip the wide plain loop")
     args = parser.parse_args(argv)
 
-    print(f"model {args.model}, batch {args.batch_size} rows, seq len {args.seq_len}, "
-          f"{torch.get_num_threads()} threads, torch {torch.__version__}")
+    print(
+        f"model {args.model}, batch {args.batch_size} rows, seq len {args.seq_len}, "
+        f"{torch.get_num_threads()} threads, torch {torch.__version__}"
+    )
     tok = load_causal_lm(args.model).tokenizer
     examples, _ = tokenize_sft(read_jsonl(DEMO_SFT_PATH, "sft"), tok, args.seq_len)
 
@@ -191,11 +223,19 @@ def main(argv: list[str] | None = None) -> None:
 
     kiln_tps, plain_tps = median("kiln (packed)"), median(plain_side)
     if not args.no_wide:
-        print(f"medians: kiln {kiln_tps:,.0f}, plain {plain_tps:,.0f}, "
-              f"plain wide {median(wide_side):,.0f} effective tokens/s")
-    print(json.dumps({"kiln_tokens_per_s": round(kiln_tps, 1),
-                      "plain_tokens_per_s": round(plain_tps, 1),
-                      "ratio": round(kiln_tps / plain_tps, 3)}))
+        print(
+            f"medians: kiln {kiln_tps:,.0f}, plain {plain_tps:,.0f}, "
+            f"plain wide {median(wide_side):,.0f} effective tokens/s"
+        )
+    print(
+        json.dumps(
+            {
+                "kiln_tokens_per_s": round(kiln_tps, 1),
+                "plain_tokens_per_s": round(plain_tps, 1),
+                "ratio": round(kiln_tps / plain_tps, 3),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -32,8 +32,16 @@ def descriptor_set():
     well_known = importlib.resources.files("grpc_tools") / "_proto"
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "set.pb"
-        code = protoc.main(["grpc_tools.protoc", f"-I{PROTO_ROOT}", f"-I{well_known}", "--include_source_info",
-                            f"--descriptor_set_out={out}", *files])
+        code = protoc.main(
+            [
+                "grpc_tools.protoc",
+                f"-I{PROTO_ROOT}",
+                f"-I{well_known}",
+                "--include_source_info",
+                f"--descriptor_set_out={out}",
+                *files,
+            ]
+        )
         if code != 0:
             raise SystemExit(f"protoc failed with exit code {code}")
         fds = descriptor_pb2.FileDescriptorSet()
@@ -78,17 +86,26 @@ def _message(lines: list[str], msg, path: tuple[int, ...], comments, prefix: str
 
 
 def render(fds) -> str:
-    lines = ["# Kiln API reference (kiln.v1)", "",
-             "Generated from the comments in `protos/kiln/v1/` by `python scripts/gen_api_docs.py`; do not edit.",
-             ""]
+    lines = [
+        "# Kiln API reference (kiln.v1)",
+        "",
+        "Generated from the comments in `protos/kiln/v1/` by `python scripts/gen_api_docs.py`; do not edit.",
+        "",
+    ]
     for f in fds.file:
         if not f.name.startswith("kiln/"):
             continue
         comments = _comments(f)
         lines += [f"## {f.name}", ""]
         for si, svc in enumerate(f.service):
-            lines += [f"### service {svc.name}", "", comments.get((_SERVICE, si), ""), "",
-                      "| rpc | request | response | description |", "|---|---|---|---|"]
+            lines += [
+                f"### service {svc.name}",
+                "",
+                comments.get((_SERVICE, si), ""),
+                "",
+                "| rpc | request | response | description |",
+                "|---|---|---|---|",
+            ]
             for mi, m in enumerate(svc.method):
                 req = ("stream " if m.client_streaming else "") + m.input_type.split(".")[-1]
                 resp = ("stream " if m.server_streaming else "") + m.output_type.split(".")[-1]
@@ -96,8 +113,14 @@ def render(fds) -> str:
                 lines.append(f"| `{m.name}` | `{req}` | `{resp}` | {text} |")
             lines.append("")
         for ei, enum in enumerate(f.enum_type):
-            lines += [f"### enum {enum.name}", "", comments.get((_ENUM, ei), ""), "",
-                      "| value | description |", "|---|---|"]
+            lines += [
+                f"### enum {enum.name}",
+                "",
+                comments.get((_ENUM, ei), ""),
+                "",
+                "| value | description |",
+                "|---|---|",
+            ]
             for vi, v in enumerate(enum.value):
                 text = comments.get((_ENUM, ei, _ENUM_VALUE, vi), "").replace("|", "\\|")
                 lines.append(f"| `{v.name}` | {text} |")

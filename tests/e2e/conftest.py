@@ -93,12 +93,18 @@ def upload_stream(data: bytes, fmt, chunk_size: int = 4096, **meta):
         )
         for i in range(0, len(data), chunk_size):
             yield datasets_pb2.UploadDatasetRequest(chunk=data[i : i + chunk_size])
+
     return gen()
 
 
 def make_config(tmp_path: Path, redis_url: str, prefix: str | None = None, **overrides) -> KilnConfig:
-    settings = dict(port=0, data_dir=tmp_path / "kiln", redis_url=redis_url,
-                    redis_prefix=prefix or f"test-{uuid.uuid4().hex[:8]}", log_json=False)
+    settings = dict(
+        port=0,
+        data_dir=tmp_path / "kiln",
+        redis_url=redis_url,
+        redis_prefix=prefix or f"test-{uuid.uuid4().hex[:8]}",
+        log_json=False,
+    )
     return KilnConfig(**{**settings, **overrides})
 
 
@@ -132,11 +138,21 @@ def demo_records(n: int | None = None) -> bytes:
 
 
 def sft_job(dataset: str, base_model: str = "kiln-gpt-tiny", **hp) -> jobs_pb2.Job:
-    defaults = dict(max_steps=40, batch_size=8, max_seq_len=64, learning_rate=1e-3, log_every=5,
-                    eval_every=20, checkpoint_every=20, warmup_steps=5)
+    defaults = dict(
+        max_steps=40,
+        batch_size=8,
+        max_seq_len=64,
+        learning_rate=1e-3,
+        log_every=5,
+        eval_every=20,
+        checkpoint_every=20,
+        warmup_steps=5,
+    )
     defaults.update(hp)
     return jobs_pb2.Job(
-        method=jobs_pb2.JOB_METHOD_SFT, base_model=base_model, training_dataset=dataset,
+        method=jobs_pb2.JOB_METHOD_SFT,
+        base_model=base_model,
+        training_dataset=dataset,
         hyperparameters=jobs_pb2.Hyperparameters(**defaults),
     )
 

@@ -41,9 +41,15 @@ async def test_health_and_reflection_need_no_key(gateway):
 
     async for reply in refl.ServerReflectionInfo(ask()):
         names = {s.name for s in reply.list_services_response.service}
-        assert {"kiln.v1.JobService", "kiln.v1.DatasetService", "kiln.v1.ModelService",
-                "kiln.v1.SamplingService", "kiln.v1.EvaluationService", "kiln.v1.FeedbackService",
-                "grpc.health.v1.Health"} <= names
+        assert {
+            "kiln.v1.JobService",
+            "kiln.v1.DatasetService",
+            "kiln.v1.ModelService",
+            "kiln.v1.SamplingService",
+            "kiln.v1.EvaluationService",
+            "kiln.v1.FeedbackService",
+            "grpc.health.v1.Health",
+        } <= names
 
 
 async def test_sampling_needs_a_key_like_every_service(gateway):
@@ -52,8 +58,10 @@ async def test_sampling_needs_a_key_like_every_service(gateway):
         await stub.Generate(sampling_pb2.GenerateRequest(model="kiln-gpt-tiny", prompt="hi"))
     assert err.value.code() == grpc.StatusCode.UNAUTHENTICATED
     with pytest.raises(grpc.aio.AioRpcError) as err:
-        async for _ in stub.GenerateStream(sampling_pb2.GenerateRequest(model="kiln-gpt-tiny", prompt="hi"),
-                                           metadata=(("authorization", "Bearer kiln_nope_nope"),)):
+        async for _ in stub.GenerateStream(
+            sampling_pb2.GenerateRequest(model="kiln-gpt-tiny", prompt="hi"),
+            metadata=(("authorization", "Bearer kiln_nope_nope"),),
+        ):
             pass
     assert err.value.code() == grpc.StatusCode.UNAUTHENTICATED
 

@@ -8,8 +8,10 @@ import pytest
 from kiln.v1 import datasets_pb2
 from tests.e2e.conftest import field_violations, upload_stream
 
-GOOD = (b'{"prompt": "2+2?", "completion": "4"}\n'
-        b'{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello"}]}\n')
+GOOD = (
+    b'{"prompt": "2+2?", "completion": "4"}\n'
+    b'{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello"}]}\n'
+)
 
 
 def _leftovers(gw) -> list:
@@ -81,8 +83,9 @@ async def test_metadata_must_come_first_and_format_is_required(gateway):
     assert field_violations(err.value)[0][0] == "metadata"
 
     with pytest.raises(grpc.aio.AioRpcError) as err:
-        await gateway.datasets.UploadDataset(upload_stream(GOOD, datasets_pb2.DATASET_FORMAT_UNSPECIFIED),
-                                             metadata=t.md)
+        await gateway.datasets.UploadDataset(
+            upload_stream(GOOD, datasets_pb2.DATASET_FORMAT_UNSPECIFIED), metadata=t.md
+        )
     assert field_violations(err.value)[0][0] == "metadata.format"
 
 
@@ -109,7 +112,8 @@ async def test_pagination_and_bad_page_token(gateway):
     seen, token = [], ""
     while True:
         page = await gateway.datasets.ListDatasets(
-            datasets_pb2.ListDatasetsRequest(page_size=2, page_token=token), metadata=t.md)
+            datasets_pb2.ListDatasetsRequest(page_size=2, page_token=token), metadata=t.md
+        )
         seen += [d.name for d in page.datasets]
         assert len(page.datasets) <= 2
         token = page.next_page_token

@@ -24,15 +24,22 @@ def stub(gw) -> evaluation_pb2_grpc.EvaluationServiceStub:
     return evaluation_pb2_grpc.EvaluationServiceStub(gw.channel)
 
 
-def evaluation(dataset: str, metrics=SFT_METRICS, model: str = "kiln-gpt-tiny", max_tokens: int = 8,
-               **fields) -> E.Evaluation:
-    return E.Evaluation(model=model, dataset=dataset, metrics=metrics,
-                        sampling_params=sampling_pb2.SamplingParams(max_tokens=max_tokens), **fields)
+def evaluation(
+    dataset: str, metrics=SFT_METRICS, model: str = "kiln-gpt-tiny", max_tokens: int = 8, **fields
+) -> E.Evaluation:
+    return E.Evaluation(
+        model=model,
+        dataset=dataset,
+        metrics=metrics,
+        sampling_params=sampling_pb2.SamplingParams(max_tokens=max_tokens),
+        **fields,
+    )
 
 
 async def create(gw, tenant, ev: E.Evaluation, request_id: str = "") -> E.Evaluation:
-    return await stub(gw).CreateEvaluation(E.CreateEvaluationRequest(evaluation=ev, request_id=request_id),
-                                           metadata=tenant.md)
+    return await stub(gw).CreateEvaluation(
+        E.CreateEvaluationRequest(evaluation=ev, request_id=request_id), metadata=tenant.md
+    )
 
 
 async def watch(gw, tenant, name: str, after: str = "", timeout: float = 180) -> list[E.EvaluationEvent]:
@@ -87,9 +94,16 @@ async def test_sft_metrics_watch_and_reuse(gateway):
 
     local = Path(gateway.config.data_dir) / "local.jsonl"
     local.write_bytes(demo_records(20))
-    expected = evaluate(EvalSpec(metrics=("distinct_n", "exact_match", "perplexity"), model="kiln-gpt-tiny",
-                                 dataset_path=str(local), dataset_format="sft",
-                                 sampling={"max_tokens": 8}, max_records=12))
+    expected = evaluate(
+        EvalSpec(
+            metrics=("distinct_n", "exact_match", "perplexity"),
+            model="kiln-gpt-tiny",
+            dataset_path=str(local),
+            dataset_format="sft",
+            sampling={"max_tokens": 8},
+            max_records=12,
+        )
+    )
     for key, value in expected.items():
         assert math.isclose(got.results[key], value, rel_tol=1e-4), key
 
@@ -115,16 +129,19 @@ async def test_sft_metrics_watch_and_reuse(gateway):
     assert [e.name for e in listed.evaluations] == [other.name, again.name, ev.name]
     page = await stub(gateway).ListEvaluations(E.ListEvaluationsRequest(page_size=2), metadata=t.md)
     assert len(page.evaluations) == 2 and page.next_page_token
-    tail = await stub(gateway).ListEvaluations(E.ListEvaluationsRequest(page_size=2, page_token=page.next_page_token),
-                                               metadata=t.md)
+    tail = await stub(gateway).ListEvaluations(
+        E.ListEvaluationsRequest(page_size=2, page_token=page.next_page_token), metadata=t.md
+    )
     assert [e.name for e in tail.evaluations] == [ev.name] and not tail.next_page_token
     none = await stub(gateway).ListEvaluations(E.ListEvaluationsRequest(model="kiln-gpt-small"), metadata=t.md)
     assert not none.evaluations
-    failed = await stub(gateway).ListEvaluations(E.ListEvaluationsRequest(state=E.EVALUATION_STATE_FAILED),
-                                                 metadata=t.md)
+    failed = await stub(gateway).ListEvaluations(
+        E.ListEvaluationsRequest(state=E.EVALUATION_STATE_FAILED), metadata=t.md
+    )
     assert not failed.evaluations
     ok = await stub(gateway).ListEvaluations(
-        E.ListEvaluationsRequest(model="kiln-gpt-tiny", state=E.EVALUATION_STATE_SUCCEEDED), metadata=t.md)
+        E.ListEvaluationsRequest(model="kiln-gpt-tiny", state=E.EVALUATION_STATE_SUCCEEDED), metadata=t.md
+    )
     assert len(ok.evaluations) == 3
 
 
@@ -132,26 +149,39 @@ async def test_validation_errors_name_the_field(gateway):
     t = await gateway.tenant()
     sft = (await gateway.upload(t, demo_records(5))).name
     prompts = (await gateway.upload(t, prompts_records(5), fmt=datasets_pb2.DATASET_FORMAT_PROMPTS)).name
-    pref = (await gateway.upload(t, b'{"prompt": "p", "chosen": "a", "rejected": "b"}\n',
-                                 fmt=datasets_pb2.DATASET_FORMAT_PREFERENCE)).name
+    pref = (
+        await gateway.upload(
+            t, b'{"prompt": "p", "chosen": "a", "rejected": "b"}\n', fmt=datasets_pb2.DATASET_FORMAT_PREFERENCE
+        )
+    ).name
     cases = [
         (evaluation(sft, model=""), "evaluation.model"),
         (evaluation(""), "evaluation.dataset"),
         (evaluation(sft, metrics=[]), "evaluation.metrics"),
         (evaluation(sft, metrics=[E.EVALUATION_METRIC_UNSPECIFIED]), "evaluation.metrics[0]"),
         (evaluation(sft, metrics=[E.EVALUATION_METRIC_MEAN_REWARD]), "evaluation.reward_model"),
-        (evaluation(sft, metrics=[E.EVALUATION_METRIC_WIN_RATE], reward_model="kiln-gpt-tiny"),
-         "evaluation.baseline_model"),
+        (
+            evaluation(sft, metrics=[E.EVALUATION_METRIC_WIN_RATE], reward_model="kiln-gpt-tiny"),
+            "evaluation.baseline_model",
+        ),
         (evaluation(sft, metrics=[E.EVALUATION_METRIC_KL_TO_REFERENCE]), "evaluation.reference_model"),
         (evaluation(sft, max_records=-1), "evaluation.max_records"),
-        (E.Evaluation(model="kiln-gpt-tiny", dataset=sft, metrics=SFT_METRICS,
-                      sampling_params=sampling_pb2.SamplingParams(temperature=5)),
-         "evaluation.sampling_params.temperature"),
+        (
+            E.Evaluation(
+                model="kiln-gpt-tiny",
+                dataset=sft,
+                metrics=SFT_METRICS,
+                sampling_params=sampling_pb2.SamplingParams(temperature=5),
+            ),
+            "evaluation.sampling_params.temperature",
+        ),
         (evaluation(prompts, metrics=[E.EVALUATION_METRIC_PERPLEXITY]), "evaluation.dataset"),
         (evaluation(prompts, metrics=[E.EVALUATION_METRIC_EXACT_MATCH]), "evaluation.dataset"),
         (evaluation(pref, metrics=[E.EVALUATION_METRIC_DISTINCT_N]), "evaluation.dataset"),
-        (evaluation(sft, metrics=[E.EVALUATION_METRIC_MEAN_REWARD], reward_model="kiln-gpt-tiny"),
-         "evaluation.reward_model"),
+        (
+            evaluation(sft, metrics=[E.EVALUATION_METRIC_MEAN_REWARD], reward_model="kiln-gpt-tiny"),
+            "evaluation.reward_model",
+        ),
         (evaluation("sets/x"), "evaluation.dataset"),
     ]
     for ev, field in cases:
@@ -159,8 +189,9 @@ async def test_validation_errors_name_the_field(gateway):
         assert field in [f for f, _ in field_violations(err)], (field, field_violations(err))
 
     # WIN_RATE with nothing but the metric names both missing models.
-    err = await expect_error(create(gateway, t, evaluation(sft, metrics=[E.EVALUATION_METRIC_WIN_RATE])),
-                             grpc.StatusCode.INVALID_ARGUMENT)
+    err = await expect_error(
+        create(gateway, t, evaluation(sft, metrics=[E.EVALUATION_METRIC_WIN_RATE])), grpc.StatusCode.INVALID_ARGUMENT
+    )
     assert {f for f, _ in field_violations(err)} == {"evaluation.baseline_model", "evaluation.reward_model"}
 
     # A request_id reused for a different evaluation.
@@ -175,21 +206,27 @@ async def test_validation_errors_name_the_field(gateway):
 async def test_not_found_and_tenant_isolation(gateway):
     a, b = await gateway.tenant(), await gateway.tenant()
     ds = (await gateway.upload(a, prompts_records(4), fmt=datasets_pb2.DATASET_FORMAT_PROMPTS)).name
-    for ev in (evaluation(ds, model="models/m-000000000000", metrics=[E.EVALUATION_METRIC_DISTINCT_N]),
-               evaluation(ds, model="gpt-9", metrics=[E.EVALUATION_METRIC_DISTINCT_N]),
-               evaluation("datasets/d-000000000000", metrics=[E.EVALUATION_METRIC_DISTINCT_N]),
-               evaluation(ds, metrics=[E.EVALUATION_METRIC_KL_TO_REFERENCE], reference_model="models/m-0000000000aa")):
+    for ev in (
+        evaluation(ds, model="models/m-000000000000", metrics=[E.EVALUATION_METRIC_DISTINCT_N]),
+        evaluation(ds, model="gpt-9", metrics=[E.EVALUATION_METRIC_DISTINCT_N]),
+        evaluation("datasets/d-000000000000", metrics=[E.EVALUATION_METRIC_DISTINCT_N]),
+        evaluation(ds, metrics=[E.EVALUATION_METRIC_KL_TO_REFERENCE], reference_model="models/m-0000000000aa"),
+    ):
         await expect_error(create(gateway, a, ev), grpc.StatusCode.NOT_FOUND)
-    await expect_error(stub(gateway).GetEvaluation(E.GetEvaluationRequest(name="evaluations/e-000000000000"),
-                                                   metadata=a.md), grpc.StatusCode.NOT_FOUND)
+    await expect_error(
+        stub(gateway).GetEvaluation(E.GetEvaluationRequest(name="evaluations/e-000000000000"), metadata=a.md),
+        grpc.StatusCode.NOT_FOUND,
+    )
 
     ev = await create(gateway, a, evaluation(ds, metrics=[E.EVALUATION_METRIC_DISTINCT_N]))
     # B sees none of A's evaluation, and cannot evaluate on A's dataset.
-    await expect_error(stub(gateway).GetEvaluation(E.GetEvaluationRequest(name=ev.name), metadata=b.md),
-                       grpc.StatusCode.NOT_FOUND)
+    await expect_error(
+        stub(gateway).GetEvaluation(E.GetEvaluationRequest(name=ev.name), metadata=b.md), grpc.StatusCode.NOT_FOUND
+    )
     await expect_error(watch(gateway, b, ev.name), grpc.StatusCode.NOT_FOUND)
-    await expect_error(create(gateway, b, evaluation(ds, metrics=[E.EVALUATION_METRIC_DISTINCT_N])),
-                       grpc.StatusCode.NOT_FOUND)
+    await expect_error(
+        create(gateway, b, evaluation(ds, metrics=[E.EVALUATION_METRIC_DISTINCT_N])), grpc.StatusCode.NOT_FOUND
+    )
     listed = await stub(gateway).ListEvaluations(E.ListEvaluationsRequest(), metadata=b.md)
     assert not listed.evaluations
     assert states(await watch(gateway, a, ev.name))[-1] == E.EVALUATION_STATE_SUCCEEDED
@@ -207,8 +244,9 @@ async def test_restart_picks_up_queued_and_orphaned(gateway_factory, tmp_path):
     store = first.server.eval_scheduler.store
     # The queue entry of one was lost; the other was running on a gateway that died with its worker.
     await store.redis.delete(store.keys.evaluation_queue())
-    ok, _, _ = await store.transition(t.name, orphan.name.split("/")[1], ("QUEUED",), "RUNNING", bump_attempt=True,
-                                      fields={"owner": "gone-gateway"})
+    ok, _, _ = await store.transition(
+        t.name, orphan.name.split("/")[1], ("QUEUED",), "RUNNING", bump_attempt=True, fields={"owner": "gone-gateway"}
+    )
     assert ok
     await first.close()
 
@@ -236,11 +274,24 @@ def _register_reward_model(gw, tenant: str) -> str:
     params, size, version = _weights_summary(out / "backbone")
     client = redis.Redis.from_url(gw.server.scheduler.redis_url)
     keys = gw.server.eval_scheduler.store.keys
-    client.hset(keys.model(tenant, model_id), mapping={
-        "id": model_id, "display_name": "test reward model", "family": "reward_model", "base_model": "kiln-gpt-tiny",
-        "source_job": "", "artifact_uri": store.uri(rel), "artifact_rel": rel, "version": f"{model_id}@{version}",
-        "parameter_count": params, "size_bytes": size, "metrics": "{}", "create_time": now_ms(), "labels": "{}",
-    })
+    client.hset(
+        keys.model(tenant, model_id),
+        mapping={
+            "id": model_id,
+            "display_name": "test reward model",
+            "family": "reward_model",
+            "base_model": "kiln-gpt-tiny",
+            "source_job": "",
+            "artifact_uri": store.uri(rel),
+            "artifact_rel": rel,
+            "version": f"{model_id}@{version}",
+            "parameter_count": params,
+            "size_bytes": size,
+            "metrics": "{}",
+            "create_time": now_ms(),
+            "labels": "{}",
+        },
+    )
     client.zadd(keys.models(tenant), {model_id: now_ms()})
     client.close()
     return f"models/{model_id}"
@@ -253,9 +304,15 @@ async def test_reward_metrics_and_kl(gateway):
     metrics = [E.EVALUATION_METRIC_MEAN_REWARD, E.EVALUATION_METRIC_WIN_RATE, E.EVALUATION_METRIC_KL_TO_REFERENCE]
     # Greedy, and the baseline and reference are the model itself: every comparison is a tie and
     # the divergence is nothing, which pins the values exactly.
-    ev = E.Evaluation(model="kiln-gpt-tiny", baseline_model="kiln-gpt-tiny", reference_model="kiln-gpt-tiny",
-                      reward_model=reward_model, dataset=ds, metrics=metrics,
-                      sampling_params=sampling_pb2.SamplingParams(temperature=0, max_tokens=6))
+    ev = E.Evaluation(
+        model="kiln-gpt-tiny",
+        baseline_model="kiln-gpt-tiny",
+        reference_model="kiln-gpt-tiny",
+        reward_model=reward_model,
+        dataset=ds,
+        metrics=metrics,
+        sampling_params=sampling_pb2.SamplingParams(temperature=0, max_tokens=6),
+    )
     created = await create(gateway, t, ev)
     assert states(await watch(gateway, t, created.name))[-1] == E.EVALUATION_STATE_SUCCEEDED
     got = await stub(gateway).GetEvaluation(E.GetEvaluationRequest(name=created.name), metadata=t.md)
@@ -264,8 +321,10 @@ async def test_reward_metrics_and_kl(gateway):
     assert math.isfinite(got.results["mean_reward"]) and got.results["reward_std"] >= 0
 
     # A causal LM registered as the reward model is refused, naming the field.
-    err = await expect_error(create(gateway, t, E.Evaluation(
-        model=reward_model, dataset=ds, metrics=[E.EVALUATION_METRIC_DISTINCT_N])), grpc.StatusCode.INVALID_ARGUMENT)
+    err = await expect_error(
+        create(gateway, t, E.Evaluation(model=reward_model, dataset=ds, metrics=[E.EVALUATION_METRIC_DISTINCT_N])),
+        grpc.StatusCode.INVALID_ARGUMENT,
+    )
     assert [f for f, _ in field_violations(err)] == ["evaluation.model"]
 
 
@@ -281,8 +340,21 @@ async def test_cli_runs_watches_gets_and_lists(gateway):
     def invoke(*args: str):
         return CliRunner().invoke(app, [*base, *args])
 
-    run = await asyncio.to_thread(invoke, "run", "--model", "kiln-gpt-tiny", "--dataset", ds, "--metric", "distinct_n",
-                                  "--max-tokens", "4", "--max-records", "3", "--watch")
+    run = await asyncio.to_thread(
+        invoke,
+        "run",
+        "--model",
+        "kiln-gpt-tiny",
+        "--dataset",
+        ds,
+        "--metric",
+        "distinct_n",
+        "--max-tokens",
+        "4",
+        "--max-records",
+        "3",
+        "--watch",
+    )
     assert run.exit_code == 0, run.output
     assert "distinct_1" in run.output and "SUCCEEDED" in run.output
     name = next(w for w in run.output.split() if w.startswith("evaluations/"))

@@ -83,24 +83,43 @@ def _dataset_lines(gw, tenant, dataset_name: str) -> list[dict]:
 async def test_submit_each_signal_kind(fb):
     t = await fb.gw.tenant()
     await fb.plant(t, sample("s-1"), sample("s-2", model="kiln-gpt-tiny"))
-    rating = await fb.submit(t, "r1", sample_id="samples/s-1", rating={"value": 4}, tags=["helpful"],
-                             comment="good", user_id="u-1", source="chat-ui", model="ignored", name="ignored")
+    rating = await fb.submit(
+        t,
+        "r1",
+        sample_id="samples/s-1",
+        rating={"value": 4},
+        tags=["helpful"],
+        comment="good",
+        user_id="u-1",
+        source="chat-ui",
+        model="ignored",
+        name="ignored",
+    )
     assert rating.name == "feedback/r1" and rating.model == "models/m-1" and rating.rating.value == 4
     assert list(rating.tags) == ["helpful"] and (rating.comment, rating.user_id, rating.source) == (
-        "good", "u-1", "chat-ui")
+        "good",
+        "u-1",
+        "chat-ui",
+    )
     assert rating.create_time.seconds > 0
     thumbs = await fb.submit(t, sample_id="samples/s-2", thumbs={"up": True})
     assert thumbs.name.startswith("feedback/f-") and thumbs.model == "kiln-gpt-tiny" and thumbs.thumbs.up
     correction = await fb.submit(t, "c1", sample_id="samples/s-1", correction={"text": "4"})
     assert correction.correction.text == "4" and correction.model == "models/m-1"
-    by_ids = await fb.submit(t, "p1", preference={"chosen_sample_id": "samples/s-1",
-                                                  "rejected_sample_id": "samples/s-2"})
+    by_ids = await fb.submit(
+        t, "p1", preference={"chosen_sample_id": "samples/s-1", "rejected_sample_id": "samples/s-2"}
+    )
     assert by_ids.model == "models/m-1" and by_ids.sample_id == ""
     by_texts = await fb.submit(t, "p2", preference={"prompt": "hi", "chosen_text": "hello", "rejected_text": "go"})
     assert by_texts.model == "" and by_texts.preference.chosen_text == "hello"
     listed = await fb.list(t)
-    assert [f.name for f in listed.feedback] == ["feedback/p2", "feedback/p1", "feedback/c1", thumbs.name,
-                                                 "feedback/r1"]
+    assert [f.name for f in listed.feedback] == [
+        "feedback/p2",
+        "feedback/p1",
+        "feedback/c1",
+        thumbs.name,
+        "feedback/r1",
+    ]
     assert listed.feedback[-1] == rating
 
 
@@ -128,19 +147,32 @@ async def test_validation_errors_name_the_field(fb):
         (_req(sample_id="samples/s-1"), "feedback.signal"),
         (feedback_pb2.SubmitFeedbackRequest(), "feedback"),
         (_req(sample_id="samples/s-1", rating={"value": 6}), "feedback.rating.value"),
-        (_req(sample_id="samples/s-1", rating={"value": 3, "scale_min": 5, "scale_max": 1}),
-         "feedback.rating.scale_max"),
+        (
+            _req(sample_id="samples/s-1", rating={"value": 3, "scale_min": 5, "scale_max": 1}),
+            "feedback.rating.scale_max",
+        ),
         (_req(thumbs={"up": True}), "feedback.sample_id"),
         (_req(sample_id="s-1", thumbs={"up": True}), "feedback.sample_id"),
         (_req(sample_id="samples/s-1", correction={}), "feedback.correction.text"),
         (_req(sample_id="samples/s-1", correction={"text": "answer s-1"}), "feedback.correction.text"),
-        (_req(sample_id="samples/s-1", preference={"chosen_sample_id": "samples/s-1",
-                                                   "rejected_sample_id": "samples/s-2"}), "feedback.sample_id"),
-        (_req(preference={"chosen_sample_id": "samples/s-1", "rejected_sample_id": "samples/s-2",
-                          "chosen_text": "x"}), "feedback.preference.chosen_text"),
+        (
+            _req(
+                sample_id="samples/s-1",
+                preference={"chosen_sample_id": "samples/s-1", "rejected_sample_id": "samples/s-2"},
+            ),
+            "feedback.sample_id",
+        ),
+        (
+            _req(
+                preference={"chosen_sample_id": "samples/s-1", "rejected_sample_id": "samples/s-2", "chosen_text": "x"}
+            ),
+            "feedback.preference.chosen_text",
+        ),
         (_req(preference={"rejected_sample_id": "samples/s-2"}), "feedback.preference.chosen_sample_id"),
-        (_req(preference={"chosen_sample_id": "samples/s-1", "rejected_sample_id": "samples/s-3"}),
-         "feedback.preference.rejected_sample_id"),
+        (
+            _req(preference={"chosen_sample_id": "samples/s-1", "rejected_sample_id": "samples/s-3"}),
+            "feedback.preference.rejected_sample_id",
+        ),
         (_req(preference={"prompt": "p", "rejected_text": "b"}), "feedback.preference.chosen_text"),
         (_req(sample_id="samples/s-1", thumbs={}, tags=["x"] * 33), "feedback.tags"),
         (_req(sample_id="samples/s-1", thumbs={}, tags=["a", "y" * 65]), "feedback.tags[1]"),
@@ -165,8 +197,9 @@ async def test_unknown_and_other_tenants_samples_are_not_found(fb):
         assert err.code() == grpc.StatusCode.NOT_FOUND
         info = _resource_info(err)
         assert (info.resource_type, info.resource_name) == ("sample", tenant_sample)
-    err = await _error(fb.submit(mine, preference={"chosen_sample_id": "samples/s-1",
-                                                   "rejected_sample_id": "samples/s-theirs"}))
+    err = await _error(
+        fb.submit(mine, preference={"chosen_sample_id": "samples/s-1", "rejected_sample_id": "samples/s-theirs"})
+    )
     assert err.code() == grpc.StatusCode.NOT_FOUND
     # Feedback ids are per tenant too: the same id in another tenant is a different record.
     await fb.submit(mine, "shared", sample_id="samples/s-1", thumbs={"up": True})
@@ -233,11 +266,13 @@ async def test_stream_without_key_is_unauthenticated(fb):
 async def test_list_filters(fb):
     t = await fb.gw.tenant()
     await fb.plant(t, sample("s-1", model="models/m-1"), sample("s-2", model="models/m-2"))
-    a = await fb.submit(t, "a", sample_id="samples/s-1", thumbs={"up": True}, tags=["x", "y"], user_id="u1",
-                        source="chat-ui")
+    a = await fb.submit(
+        t, "a", sample_id="samples/s-1", thumbs={"up": True}, tags=["x", "y"], user_id="u1", source="chat-ui"
+    )
     await asyncio.sleep(0.02)  # distinct store milliseconds for the time filter
-    b = await fb.submit(t, "b", sample_id="samples/s-2", thumbs={"up": False}, tags=["y"], user_id="u2",
-                        source="labelling-tool")
+    b = await fb.submit(
+        t, "b", sample_id="samples/s-2", thumbs={"up": False}, tags=["y"], user_id="u2", source="labelling-tool"
+    )
     await asyncio.sleep(0.02)
     c = await fb.submit(t, "c", preference={"chosen_sample_id": "samples/s-2", "rejected_sample_id": "samples/s-1"})
 
@@ -253,8 +288,7 @@ async def test_list_filters(fb):
     assert await names(start_time=b.create_time) == ["c", "b"]
     assert await names(end_time=b.create_time) == ["a"]
     assert await names(start_time=a.create_time, end_time=c.create_time, tag="y") == ["b", "a"]
-    err = await _error(fb.list(t, filter=feedback_pb2.FeedbackFilter(start_time=b.create_time,
-                                                                      end_time=a.create_time)))
+    err = await _error(fb.list(t, filter=feedback_pb2.FeedbackFilter(start_time=b.create_time, end_time=a.create_time)))
     assert [f for f, _ in field_violations(err)] == ["filter.end_time"]
 
 
@@ -276,12 +310,20 @@ async def test_list_pagination_and_bad_tokens(fb):
     even = feedback_pb2.FeedbackFilter(tag="even")
     first = await fb.list(t, page_size=3, filter=even)
     rest = await fb.list(t, page_size=3, filter=even, page_token=first.next_page_token)
-    assert [f.name for f in [*first.feedback, *rest.feedback]] == ["feedback/f6", "feedback/f4", "feedback/f2",
-                                                                 "feedback/f0"]
+    assert [f.name for f in [*first.feedback, *rest.feedback]] == [
+        "feedback/f6",
+        "feedback/f4",
+        "feedback/f2",
+        "feedback/f0",
+    ]
     assert rest.next_page_token == ""
 
-    for bad, flt in (("garbage", None), (first.next_page_token, feedback_pb2.FeedbackFilter(tag="odd")),
-                     (first.next_page_token, None), (first.next_page_token + "x", even)):
+    for bad, flt in (
+        ("garbage", None),
+        (first.next_page_token, feedback_pb2.FeedbackFilter(tag="odd")),
+        (first.next_page_token, None),
+        (first.next_page_token + "x", even),
+    ):
         err = await _error(fb.list(t, page_token=bad, filter=flt))
         assert err.code() == grpc.StatusCode.INVALID_ARGUMENT
         assert [f for f, _ in field_violations(err)] == ["page_token"]
@@ -308,14 +350,29 @@ async def test_export_preference_pairs_with_counters(fb):
     t = await fb.gw.tenant()
     await _rated_feedback(fb, t)
     # scores: a 1.0, b 0.875, c 0.5, d 0.5 -> candidates ab .125, ac .5, ad .5, bc .375, bd .375, cd tie
-    res = await fb.export(t, kind=PAIRS, display_name="prefs", request_id="e-1",
-                          pairing=feedback_pb2.PreferencePairing(min_rating_gap=0.25, max_pairs_per_prompt=3))
-    assert (res.matched_feedback_count, res.record_count, res.dropped_tie_count, res.dropped_gap_count,
-            res.dropped_limit_count, res.unused_feedback_count) == (8, 5, 1, 1, 1, 1)
+    res = await fb.export(
+        t,
+        kind=PAIRS,
+        display_name="prefs",
+        request_id="e-1",
+        pairing=feedback_pb2.PreferencePairing(min_rating_gap=0.25, max_pairs_per_prompt=3),
+    )
+    assert (
+        res.matched_feedback_count,
+        res.record_count,
+        res.dropped_tie_count,
+        res.dropped_gap_count,
+        res.dropped_limit_count,
+        res.unused_feedback_count,
+    ) == (8, 5, 1, 1, 1, 1)
     lines = _dataset_lines(fb.gw, t, res.dataset)
     assert [(r["prompt"], r["chosen"], r["rejected"]) for r in lines] == [
-        ("P", "a better d", "answer d"), ("R", "yes", "no"),
-        ("P", "answer a", "answer c"), ("P", "answer a", "answer d"), ("P", "answer b", "answer c")]
+        ("P", "a better d", "answer d"),
+        ("R", "yes", "no"),
+        ("P", "answer a", "answer c"),
+        ("P", "answer a", "answer d"),
+        ("P", "answer b", "answer c"),
+    ]
     ds = await fb.gw.datasets.GetDataset(datasets_pb2.GetDatasetRequest(name=res.dataset), metadata=t.md)
     assert ds.format == datasets_pb2.DATASET_FORMAT_PREFERENCE and ds.num_records == 5
     assert ds.display_name == "prefs" and len(ds.sha256) == 64
@@ -324,8 +381,9 @@ async def test_export_preference_pairs_with_counters(fb):
 
     filtered = await fb.export(t, kind=PAIRS, filter=feedback_pb2.FeedbackFilter(tag="run-1"))
     assert (filtered.matched_feedback_count, filtered.record_count, filtered.unused_feedback_count) == (2, 1, 1)
-    both = await fb.export(t, kind=PAIRS, pairing=feedback_pb2.PreferencePairing(
-        ties=feedback_pb2.TIE_HANDLING_BOTH_ORDERS))
+    both = await fb.export(
+        t, kind=PAIRS, pairing=feedback_pb2.PreferencePairing(ties=feedback_pb2.TIE_HANDLING_BOTH_ORDERS)
+    )
     assert (both.record_count, both.dropped_tie_count, both.unused_feedback_count) == (2 + 7, 0, 1)
     ds = await fb.gw.datasets.GetDataset(datasets_pb2.GetDatasetRequest(name=both.dataset), metadata=t.md)
     assert ds.display_name.startswith("feedback export ")

@@ -31,8 +31,15 @@ KILL_AFTER_ACKS = 40
 
 async def _start_gateway(env: dict, log: Path) -> tuple[asyncio.subprocess.Process, str]:
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "kiln_server.cli", "serve", cwd=REPO, env=env,
-        stdout=asyncio.subprocess.PIPE, stderr=log.open("ab"))
+        sys.executable,
+        "-m",
+        "kiln_server.cli",
+        "serve",
+        cwd=REPO,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=log.open("ab"),
+    )
     try:
         async with asyncio.timeout(120):
             while line := (await proc.stdout.readline()).decode():
@@ -52,7 +59,8 @@ def _kill(proc: asyncio.subprocess.Process) -> None:
 def _request(i: int) -> feedback_pb2.SubmitFeedbackRequest:
     return feedback_pb2.SubmitFeedbackRequest(
         feedback_id=f"fb-{i:04d}",
-        feedback=feedback_pb2.Feedback(sample_id=f"samples/s-{i % 10}", rating={"value": 1 + i % 5}, comment="x" * 200))
+        feedback=feedback_pb2.Feedback(sample_id=f"samples/s-{i % 10}", rating={"value": 1 + i % 5}, comment="x" * 200),
+    )
 
 
 async def _stream(target: str, md: tuple, requests: list, on_ack=None) -> list[feedback_pb2.StreamFeedbackResponse]:
@@ -73,8 +81,12 @@ async def _stream(target: str, md: tuple, requests: list, on_ack=None) -> list[f
                 if on_ack:
                     await on_ack(len(acks))
         except grpc.aio.AioRpcError as exc:
-            assert exc.code() in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.CANCELLED, grpc.StatusCode.UNKNOWN,
-                                  grpc.StatusCode.INTERNAL), exc
+            assert exc.code() in (
+                grpc.StatusCode.UNAVAILABLE,
+                grpc.StatusCode.CANCELLED,
+                grpc.StatusCode.UNKNOWN,
+                grpc.StatusCode.INTERNAL,
+            ), exc
         finally:
             writer.cancel()
             await asyncio.gather(writer, return_exceptions=True)
@@ -85,9 +97,17 @@ async def test_killed_gateway_loses_no_acknowledged_feedback(tmp_path, redis_url
     import ray
 
     prefix = f"test-{uuid.uuid4().hex[:8]}"
-    env = {**os.environ, "KILN_REDIS_URL": redis_url, "KILN_REDIS_PREFIX": prefix, "KILN_PORT": "0",
-           "KILN_DATA_DIR": str(tmp_path / "kiln"), "KILN_RAY_ADDRESS": ray.get_runtime_context().gcs_address,
-           "KILN_LOG_JSON": "false", "KILN_LOG_LEVEL": "WARNING", "GRPC_VERBOSITY": "ERROR"}
+    env = {
+        **os.environ,
+        "KILN_REDIS_URL": redis_url,
+        "KILN_REDIS_PREFIX": prefix,
+        "KILN_PORT": "0",
+        "KILN_DATA_DIR": str(tmp_path / "kiln"),
+        "KILN_RAY_ADDRESS": ray.get_runtime_context().gcs_address,
+        "KILN_LOG_JSON": "false",
+        "KILN_LOG_LEVEL": "WARNING",
+        "GRPC_VERBOSITY": "ERROR",
+    }
     redis = aioredis.Redis.from_url(redis_url)
     keys = Keys(prefix)
     tenants = TenantStore(redis, keys)
@@ -95,12 +115,14 @@ async def test_killed_gateway_loses_no_acknowledged_feedback(tmp_path, redis_url
     _, key = await tenants.create_key("acme")
     md = (("authorization", f"Bearer {key}"),)
     await SampleStore(redis, keys).put_many(
-        "acme", [SampleRecord(f"s-{i}", f"prompt {i % 3}", f"text {i}", "models/m-1", "v1") for i in range(10)])
+        "acme", [SampleRecord(f"s-{i}", f"prompt {i % 3}", f"text {i}", "models/m-1", "v1") for i in range(10)]
+    )
     requests = [_request(i) for i in range(RECORDS)]
     log = tmp_path / "gateways.log"
 
     first, target = await _start_gateway(env, log)
     try:
+
         async def kill_midway(n_acks: int) -> None:
             if n_acks == KILL_AFTER_ACKS:
                 # Stop reading for a moment and SIGKILL the gateway (no drain, no cleanup) meanwhile:
@@ -121,7 +143,7 @@ async def test_killed_gateway_loses_no_acknowledged_feedback(tmp_path, redis_url
 
     second, target = await _start_gateway(env, log)
     try:
-        unacknowledged = requests[len(acks):]
+        unacknowledged = requests[len(acks) :]
         resent = await _stream(target, md, unacknowledged)
         assert len(resent) == len(unacknowledged) and all(a.code == 0 for a in resent)
         # Records the first gateway stored but could not acknowledge come back as duplicates.
@@ -133,7 +155,8 @@ async def test_killed_gateway_loses_no_acknowledged_feedback(tmp_path, redis_url
             token = ""
             while True:
                 page = await stub.ListFeedback(
-                    feedback_pb2.ListFeedbackRequest(page_size=1000, page_token=token), metadata=md)
+                    feedback_pb2.ListFeedbackRequest(page_size=1000, page_token=token), metadata=md
+                )
                 names += [f.name for f in page.feedback]
                 if not (token := page.next_page_token):
                     break

@@ -42,8 +42,13 @@ def _clean_env() -> dict[str, str]:
 
 async def test_a_taken_port_fails_the_second_gateway_and_cleans_up(gateway, tmp_path):
     data = tmp_path / "second"
-    out = subprocess.run([sys.executable, "-c", SECOND, str(gateway.port), str(data)], capture_output=True,
-                         text=True, timeout=120, env=_clean_env())
+    out = subprocess.run(
+        [sys.executable, "-c", SECOND, str(gateway.port), str(data)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=_clean_env(),
+    )
     assert out.returncode == 3, out.stdout + out.stderr
     assert "bind failed" in out.stdout
     # No KILN_REDIS_URL, so the second gateway started a private Redis first; it must be gone.

@@ -25,8 +25,10 @@ async def tenant_with_data(gateway):
     [
         (lambda j: j.hyperparameters.__setattr__("learning_rate", -0.1), "job.hyperparameters.learning_rate"),
         (lambda j: j.hyperparameters.__setattr__("batch_size", 0), "job.hyperparameters.batch_size"),
-        (lambda j: j.hyperparameters.__setattr__("validation_fraction", 0.9),
-         "job.hyperparameters.validation_fraction"),
+        (
+            lambda j: j.hyperparameters.__setattr__("validation_fraction", 0.9),
+            "job.hyperparameters.validation_fraction",
+        ),
         (lambda j: j.hyperparameters.__setattr__("max_seq_len", 100000), "job.hyperparameters.max_seq_len"),
         (lambda j: j.sft.lora.__setattr__("dropout", 1.5), "job.sft.lora.dropout"),
         (lambda j: j.resources.__setattr__("workers", 1000), "job.resources.workers"),
@@ -50,8 +52,12 @@ async def test_invalid_argument_names_the_field(gateway, tenant_with_data, mutat
 
 async def test_unknown_base_model_and_dataset_are_not_found(gateway, tenant_with_data):
     t, ds = tenant_with_data
-    for job in (sft_job(ds.name, base_model="gpt-17-ultra"), sft_job(ds.name, base_model="models/m-000000000000"),
-                sft_job(ds.name, base_model="/nonexistent/model"), sft_job("datasets/d-000000000000")):
+    for job in (
+        sft_job(ds.name, base_model="gpt-17-ultra"),
+        sft_job(ds.name, base_model="models/m-000000000000"),
+        sft_job(ds.name, base_model="/nonexistent/model"),
+        sft_job("datasets/d-000000000000"),
+    ):
         with pytest.raises(grpc.aio.AioRpcError) as err:
             await gateway.jobs.CreateJob(jobs_pb2.CreateJobRequest(job=job), metadata=t.md)
         assert err.value.code() == grpc.StatusCode.NOT_FOUND, err.value.details()
@@ -60,8 +66,9 @@ async def test_unknown_base_model_and_dataset_are_not_found(gateway, tenant_with
 
 async def test_dataset_of_the_wrong_format(gateway):
     t = await gateway.tenant()
-    prefs = await gateway.upload(t, b'{"prompt": "p", "chosen": "a", "rejected": "b"}\n',
-                                 fmt=datasets_pb2.DATASET_FORMAT_PREFERENCE)
+    prefs = await gateway.upload(
+        t, b'{"prompt": "p", "chosen": "a", "rejected": "b"}\n', fmt=datasets_pb2.DATASET_FORMAT_PREFERENCE
+    )
     with pytest.raises(grpc.aio.AioRpcError) as err:
         await gateway.jobs.CreateJob(jobs_pb2.CreateJobRequest(job=sft_job(prefs.name)), metadata=t.md)
     assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
@@ -69,8 +76,9 @@ async def test_dataset_of_the_wrong_format(gateway):
 
 
 async def _prefs(gateway, t):
-    return await gateway.upload(t, b'{"prompt": "p", "chosen": "a", "rejected": "b"}\n',
-                                fmt=datasets_pb2.DATASET_FORMAT_PREFERENCE)
+    return await gateway.upload(
+        t, b'{"prompt": "p", "chosen": "a", "rejected": "b"}\n', fmt=datasets_pb2.DATASET_FORMAT_PREFERENCE
+    )
 
 
 def _job(method, dataset, **oneof):
@@ -117,8 +125,11 @@ async def test_ppo_needs_a_prompt_set_and_one_reward_source(gateway):
     prompts = await gateway.upload(t, b'{"prompt": "p"}\n', fmt=datasets_pb2.DATASET_FORMAT_PROMPTS)
     v = await _rejected(gateway, t, _job(jobs_pb2.JOB_METHOD_PPO, prompts.name, ppo=jobs_pb2.PpoConfig()))
     assert v[0][0] == "job.ppo.reward.reward_model"
-    job = _job(jobs_pb2.JOB_METHOD_PPO, prompts.name, ppo=jobs_pb2.PpoConfig(
-        reward=jobs_pb2.RewardSource(scoring_function="length"), clip_range=-0.5))
+    job = _job(
+        jobs_pb2.JOB_METHOD_PPO,
+        prompts.name,
+        ppo=jobs_pb2.PpoConfig(reward=jobs_pb2.RewardSource(scoring_function="length"), clip_range=-0.5),
+    )
     assert (await _rejected(gateway, t, job))[0][0] == "job.ppo.clip_range"
 
 

@@ -14,15 +14,17 @@ def jsonl(records: list[dict]) -> bytes:
 
 
 async def _prefs(gateway, t, n=300, seed=0):
-    return await gateway.upload(t, jsonl(sentiment_preferences(n, seed=seed)),
-                                fmt=datasets_pb2.DATASET_FORMAT_PREFERENCE)
+    return await gateway.upload(
+        t, jsonl(sentiment_preferences(n, seed=seed)), fmt=datasets_pb2.DATASET_FORMAT_PREFERENCE
+    )
 
 
 async def _run(gateway, t, job: jobs_pb2.Job) -> jobs_pb2.Job:
     created = await gateway.jobs.CreateJob(jobs_pb2.CreateJobRequest(job=job), metadata=t.md)
     events = await watch_until_done(gateway, t, created.name)
     assert events[-1].state_change.state == jobs_pb2.JOB_STATE_SUCCEEDED, [
-        e.log.message for e in events if e.HasField("log")]
+        e.log.message for e in events if e.HasField("log")
+    ]
     return await gateway.jobs.GetJob(jobs_pb2.GetJobRequest(name=created.name), metadata=t.md)
 
 
@@ -30,11 +32,15 @@ async def test_reward_model_job_learns_the_rule_and_registers_a_reward_model(gat
     t = await gateway.tenant()
     train = await _prefs(gateway, t, 300, seed=0)
     val = await _prefs(gateway, t, 100, seed=1)
-    job = jobs_pb2.Job(method=jobs_pb2.JOB_METHOD_REWARD_MODEL, base_model="kiln-gpt-tiny",
-                       training_dataset=train.name, validation_dataset=val.name,
-                       hyperparameters=jobs_pb2.Hyperparameters(max_steps=60, batch_size=8, max_seq_len=48,
-                                                                learning_rate=1e-3, warmup_steps=5, eval_every=30,
-                                                                log_every=10))
+    job = jobs_pb2.Job(
+        method=jobs_pb2.JOB_METHOD_REWARD_MODEL,
+        base_model="kiln-gpt-tiny",
+        training_dataset=train.name,
+        validation_dataset=val.name,
+        hyperparameters=jobs_pb2.Hyperparameters(
+            max_steps=60, batch_size=8, max_seq_len=48, learning_rate=1e-3, warmup_steps=5, eval_every=30, log_every=10
+        ),
+    )
     done = await _run(gateway, t, job)
     model = await gateway.models.GetModel(models_pb2.GetModelRequest(name=done.output_model), metadata=t.md)
     assert model.family == common_pb2.MODEL_FAMILY_REWARD_MODEL
@@ -44,11 +50,15 @@ async def test_reward_model_job_learns_the_rule_and_registers_a_reward_model(gat
 async def test_dpo_job_trains_against_a_reference_and_keeps_its_log_probs(gateway):
     t = await gateway.tenant()
     prefs = await _prefs(gateway, t, 120)
-    job = jobs_pb2.Job(method=jobs_pb2.JOB_METHOD_DPO, base_model="kiln-gpt-tiny", training_dataset=prefs.name,
-                       dpo=jobs_pb2.DpoConfig(beta=0.1),
-                       hyperparameters=jobs_pb2.Hyperparameters(max_steps=12, batch_size=8, max_seq_len=48,
-                                                                learning_rate=1e-4, warmup_steps=2, log_every=4,
-                                                                eval_every=6))
+    job = jobs_pb2.Job(
+        method=jobs_pb2.JOB_METHOD_DPO,
+        base_model="kiln-gpt-tiny",
+        training_dataset=prefs.name,
+        dpo=jobs_pb2.DpoConfig(beta=0.1),
+        hyperparameters=jobs_pb2.Hyperparameters(
+            max_steps=12, batch_size=8, max_seq_len=48, learning_rate=1e-4, warmup_steps=2, log_every=4, eval_every=6
+        ),
+    )
     done = await _run(gateway, t, job)
     assert "reference_logps.safetensors" in done.artifacts
     model = await gateway.models.GetModel(models_pb2.GetModelRequest(name=done.output_model), metadata=t.md)
@@ -60,11 +70,15 @@ async def test_distill_job_trains_a_student_on_its_teachers_logits(gateway):
 
     t = await gateway.tenant()
     ds = await gateway.upload(t, demo_records(200))
-    job = jobs_pb2.Job(method=jobs_pb2.JOB_METHOD_DISTILL, base_model="kiln-gpt-tiny", training_dataset=ds.name,
-                       distill=jobs_pb2.DistillConfig(teacher_model="kiln-gpt-small", temperature=2.0, alpha=0.7),
-                       hyperparameters=jobs_pb2.Hyperparameters(max_steps=8, batch_size=8, max_seq_len=64,
-                                                                learning_rate=1e-3, warmup_steps=2, log_every=4,
-                                                                eval_every=8))
+    job = jobs_pb2.Job(
+        method=jobs_pb2.JOB_METHOD_DISTILL,
+        base_model="kiln-gpt-tiny",
+        training_dataset=ds.name,
+        distill=jobs_pb2.DistillConfig(teacher_model="kiln-gpt-small", temperature=2.0, alpha=0.7),
+        hyperparameters=jobs_pb2.Hyperparameters(
+            max_steps=8, batch_size=8, max_seq_len=64, learning_rate=1e-3, warmup_steps=2, log_every=4, eval_every=8
+        ),
+    )
     done = await _run(gateway, t, job)
     model = await gateway.models.GetModel(models_pb2.GetModelRequest(name=done.output_model), metadata=t.md)
     assert model.family == common_pb2.MODEL_FAMILY_CAUSAL_LM and model.parameter_count < 2_000_000

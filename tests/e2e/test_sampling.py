@@ -41,8 +41,9 @@ class Client:
         self.sampling = sampling_pb2_grpc.SamplingServiceStub(gw.channel)
 
     async def deploy(self, name=MODEL, **kw):
-        return await self.models.DeployModel(models_pb2.DeployModelRequest(name=name, target=RAY_SERVE, **kw),
-                                             metadata=self.t.md)
+        return await self.models.DeployModel(
+            models_pb2.DeployModelRequest(name=name, target=RAY_SERVE, **kw), metadata=self.t.md
+        )
 
     async def undeploy(self, name=MODEL):
         return await self.models.UndeployModel(models_pb2.UndeployModelRequest(name=name), metadata=self.t.md)
@@ -60,8 +61,9 @@ async def served(redis_url, ray_instance, tmp_path_factory):
     from kiln_server.platform.app import create_server
     from tests.e2e.conftest import Gateway, make_config
 
-    server, port = await create_server(make_config(tmp_path_factory.mktemp("sampling"), redis_url,
-                                                   serve_replica_cpus=0.5))
+    server, port = await create_server(
+        make_config(tmp_path_factory.mktemp("sampling"), redis_url, serve_replica_cpus=0.5)
+    )
     await server.start()
     gw = Gateway(server, port, server.config)
     c = Client(gw, await gw.tenant())
@@ -143,8 +145,11 @@ async def test_stop_sequences_end_the_sample_early(served, local_engine):
 
 
 async def test_logprobs_agree_with_a_direct_forward_pass(served, local_engine):
-    r = req(prompt="Hello world", bypass_cache=True,
-            params=P(temperature=1.0, seed=11, max_tokens=10, logprobs=True, top_logprobs=3))
+    r = req(
+        prompt="Hello world",
+        bypass_cache=True,
+        params=P(temperature=1.0, seed=11, max_tokens=10, logprobs=True, top_logprobs=3),
+    )
     c = (await served.generate(r)).completions[0]
     prompt = local_engine.tokenize("Hello world")
     with torch.no_grad():
@@ -209,14 +214,14 @@ async def test_bad_input_names_the_field(served):
 async def _replica_stats(served) -> dict:
     from ray import serve
 
-    dep = await served.gw.server.tenants.redis.hgetall(
-        served.gw.server.tenants.keys.deployment(served.t.name, MODEL))
+    dep = await served.gw.server.tenants.redis.hgetall(served.gw.server.tenants.keys.deployment(served.t.name, MODEL))
     return await serve.get_app_handle(dep[b"app"].decode()).stats.remote()
 
 
 async def test_cancelling_a_stream_frees_its_slot(served):
-    call = served.sampling.GenerateStream(req(prompt="go on", params=P(temperature=1.0, max_tokens=200),
-                                              bypass_cache=True), metadata=served.t.md)
+    call = served.sampling.GenerateStream(
+        req(prompt="go on", params=P(temperature=1.0, max_tokens=200), bypass_cache=True), metadata=served.t.md
+    )
     got = 0
     async for _ in call:
         got += 1
@@ -231,8 +236,9 @@ async def test_cancelling_a_stream_frees_its_slot(served):
 
 async def test_a_deadline_stops_the_generation(served):
     with pytest.raises(grpc.aio.AioRpcError) as err:
-        await served.generate(req(prompt="slow", params=P(temperature=1.0, max_tokens=240), n=16, bypass_cache=True),
-                              timeout=0.05)
+        await served.generate(
+            req(prompt="slow", params=P(temperature=1.0, max_tokens=240), n=16, bypass_cache=True), timeout=0.05
+        )
     assert err.value.code() == grpc.StatusCode.DEADLINE_EXCEEDED
     deadline = time.monotonic() + 10
     while (stats := await _replica_stats(served))["running"] and time.monotonic() < deadline:
@@ -242,8 +248,10 @@ async def test_a_deadline_stops_the_generation(served):
 
 async def test_fifty_concurrent_streams_are_correct_and_independent(served, local_engine):
     prompts = [f"Story number {i}:" for i in range(50)]
-    reqs = [req(prompt=p, params=P(temperature=1.0, seed=100 + i, max_tokens=10), bypass_cache=True)
-            for i, p in enumerate(prompts)]
+    reqs = [
+        req(prompt=p, params=P(temperature=1.0, seed=100 + i, max_tokens=10), bypass_cache=True)
+        for i, p in enumerate(prompts)
+    ]
     results = await asyncio.gather(*(served.stream(r) for r in reqs))
     for i, msgs in enumerate(results):
         text = "".join(m.text for m in msgs)
@@ -277,8 +285,9 @@ async def test_registered_model_cache_is_dropped_on_delete_and_survives_restart(
     # Seeded output is the same after the replica is restarted (undeploy + deploy).
     await served.undeploy(name)
     await served.deploy(name)
-    again = await served.generate(req(model=name, prompt="registered", params=P(temperature=0.7, seed=5, max_tokens=8),
-                                      bypass_cache=True))
+    again = await served.generate(
+        req(model=name, prompt="registered", params=P(temperature=0.7, seed=5, max_tokens=8), bypass_cache=True)
+    )
     assert again.completions[0].text == first.completions[0].text
     model = await served.models.GetModel(models_pb2.GetModelRequest(name=name), metadata=t.md)
     assert model.deployment.state == "READY" and model.deployment.target == RAY_SERVE
@@ -305,10 +314,24 @@ async def _register(gw, tenant: str, engine: Engine, tmp_path) -> str:
     shutil.copytree(src, dest)
     keys = gw.server.tenants.keys
     now = int(time.time() * 1000)
-    await gw.server.redis.hset(keys.model(tenant, model_id), mapping={
-        "id": model_id, "display_name": "tiny", "family": "causal_lm", "base_model": MODEL, "source_job": "",
-        "artifact_uri": str(dest), "artifact_rel": rel, "version": f"{model_id}@v1", "parameter_count": 1,
-        "size_bytes": 1, "metrics": json.dumps({}), "create_time": now, "labels": "{}"})
+    await gw.server.redis.hset(
+        keys.model(tenant, model_id),
+        mapping={
+            "id": model_id,
+            "display_name": "tiny",
+            "family": "causal_lm",
+            "base_model": MODEL,
+            "source_job": "",
+            "artifact_uri": str(dest),
+            "artifact_rel": rel,
+            "version": f"{model_id}@v1",
+            "parameter_count": 1,
+            "size_bytes": 1,
+            "metrics": json.dumps({}),
+            "create_time": now,
+            "labels": "{}",
+        },
+    )
     await gw.server.redis.zadd(keys.models(tenant), {model_id: now})
     return model_id
 
@@ -366,10 +389,15 @@ async def test_sampling_metrics_are_exported(served):
     await served.generate(req(prompt="metrics", params=P(temperature=0.0, max_tokens=4)))
     await served.generate(req(prompt="metrics", params=P(temperature=0.0, max_tokens=4)))
     text = generate_latest().decode()
-    for name in ("kiln_sampling_time_to_first_token_seconds_count", "kiln_sampling_tokens_total",
-                 "kiln_sampling_tokens_per_second_count", "kiln_sampling_batch_occupancy",
-                 "kiln_sampling_queue_depth", 'kiln_sampling_cache_lookups_total{result="hit"}',
-                 "kiln_sampling_cache_hit_ratio"):
+    for name in (
+        "kiln_sampling_time_to_first_token_seconds_count",
+        "kiln_sampling_tokens_total",
+        "kiln_sampling_tokens_per_second_count",
+        "kiln_sampling_batch_occupancy",
+        "kiln_sampling_queue_depth",
+        'kiln_sampling_cache_lookups_total{result="hit"}',
+        "kiln_sampling_cache_hit_ratio",
+    ):
         assert name in text, name
 
 

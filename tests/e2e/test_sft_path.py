@@ -34,8 +34,9 @@ async def _wait_for(predicate, timeout: float = 120, every: float = 0.25):
 async def test_full_sft_path_over_grpc(gateway):
     t = await gateway.tenant()
     ds = await gateway.upload(t, demo_records(600))
-    job = await gateway.jobs.CreateJob(jobs_pb2.CreateJobRequest(
-        job=sft_job(ds.name, max_steps=60, eval_every=20, checkpoint_every=30)), metadata=t.md)
+    job = await gateway.jobs.CreateJob(
+        jobs_pb2.CreateJobRequest(job=sft_job(ds.name, max_steps=60, eval_every=20, checkpoint_every=30)), metadata=t.md
+    )
     # The scheduler may claim the job before CreateJob reads it back.
     assert job.state in (jobs_pb2.JOB_STATE_QUEUED, jobs_pb2.JOB_STATE_RUNNING) and job.name.startswith("jobs/")
 
@@ -52,9 +53,13 @@ async def test_full_sft_path_over_grpc(gateway):
 
     # Resuming after an event replays exactly the rest.
     middle = events[len(events) // 2]
-    rest = [e async for e in gateway.jobs.WatchJob(
-        jobs_pb2.WatchJobRequest(name=job.name, after_event_id=middle.id), metadata=t.md)]
-    assert [e.id for e in rest] == [e.id for e in events[len(events) // 2 + 1:]]
+    rest = [
+        e
+        async for e in gateway.jobs.WatchJob(
+            jobs_pb2.WatchJobRequest(name=job.name, after_event_id=middle.id), metadata=t.md
+        )
+    ]
+    assert [e.id for e in rest] == [e.id for e in events[len(events) // 2 + 1 :]]
 
     done = await gateway.jobs.GetJob(jobs_pb2.GetJobRequest(name=job.name), metadata=t.md)
     assert done.state == jobs_pb2.JOB_STATE_SUCCEEDED and done.step == 60 and done.attempt == 1
@@ -82,8 +87,9 @@ async def test_full_sft_path_over_grpc(gateway):
     for name, tensor in stored.items():
         assert name in state and state[name].equal(tensor), name
 
-    again = await gateway.jobs.CreateJob(jobs_pb2.CreateJobRequest(
-        job=sft_job(ds.name, base_model=model.name, max_steps=5)), metadata=t.md)
+    again = await gateway.jobs.CreateJob(
+        jobs_pb2.CreateJobRequest(job=sft_job(ds.name, base_model=model.name, max_steps=5)), metadata=t.md
+    )
     events = await watch_until_done(gateway, t, again.name)
     assert events[-1].state_change.state == jobs_pb2.JOB_STATE_SUCCEEDED
 
@@ -97,8 +103,9 @@ async def test_full_sft_path_over_grpc(gateway):
 async def test_cancel_stops_the_work_within_seconds(gateway):
     t = await gateway.tenant()
     ds = await gateway.upload(t, demo_records(400))
-    job = await gateway.jobs.CreateJob(jobs_pb2.CreateJobRequest(
-        job=sft_job(ds.name, max_steps=100000, log_every=1)), metadata=t.md)
+    job = await gateway.jobs.CreateJob(
+        jobs_pb2.CreateJobRequest(job=sft_job(ds.name, max_steps=100000, log_every=1)), metadata=t.md
+    )
 
     async def training():
         j = await gateway.jobs.GetJob(jobs_pb2.GetJobRequest(name=job.name), metadata=t.md)
@@ -132,8 +139,9 @@ async def test_cancel_stops_the_work_within_seconds(gateway):
 async def test_killed_worker_is_retried_from_its_checkpoint(gateway):
     t = await gateway.tenant()
     ds = await gateway.upload(t, demo_records(400))
-    job = await gateway.jobs.CreateJob(jobs_pb2.CreateJobRequest(
-        job=sft_job(ds.name, max_steps=60, checkpoint_every=10, log_every=1)), metadata=t.md)
+    job = await gateway.jobs.CreateJob(
+        jobs_pb2.CreateJobRequest(job=sft_job(ds.name, max_steps=60, checkpoint_every=10, log_every=1)), metadata=t.md
+    )
     keys = gateway.server.scheduler.jobs.keys
     job_key = keys.job(t.name, job.name[5:])
 
@@ -149,8 +157,13 @@ async def test_killed_worker_is_retried_from_its_checkpoint(gateway):
     assert (jobs_pb2.JOB_STATE_RETRYING, 1) in states
     assert (jobs_pb2.JOB_STATE_RUNNING, 2) in states
     assert states[-1] == (jobs_pb2.JOB_STATE_SUCCEEDED, 2)
-    second = [i for i, e in enumerate(events) if e.HasField("state_change")
-              and e.state_change.state == jobs_pb2.JOB_STATE_RUNNING and e.state_change.attempt == 2][0]
+    second = [
+        i
+        for i, e in enumerate(events)
+        if e.HasField("state_change")
+        and e.state_change.state == jobs_pb2.JOB_STATE_RUNNING
+        and e.state_change.attempt == 2
+    ][0]
     resumed = [e.metrics.step for e in events[second:] if e.HasField("metrics")]
     assert resumed[0] > saved, "attempt 2 must resume after the checkpoint, not from step 0"
     assert any("resum" in e.log.message for e in events[second:] if e.HasField("log"))
@@ -180,8 +193,9 @@ async def test_gateway_restart_loses_no_job_and_no_event(gateway_factory, tmp_pa
     first = await gateway_factory(prefix="restart-test", data_dir=tmp_path / "gw")
     t = await first.tenant()
     ds = await first.upload(t, demo_records(400))
-    job = await first.jobs.CreateJob(jobs_pb2.CreateJobRequest(
-        job=sft_job(ds.name, max_steps=80, checkpoint_every=10, log_every=2)), metadata=t.md)
+    job = await first.jobs.CreateJob(
+        jobs_pb2.CreateJobRequest(job=sft_job(ds.name, max_steps=80, checkpoint_every=10, log_every=2)), metadata=t.md
+    )
     seen = []
     async for ev in first.jobs.WatchJob(jobs_pb2.WatchJobRequest(name=job.name), metadata=t.md):
         seen.append(ev)
@@ -207,7 +221,8 @@ async def test_data_parallel_job_runs_on_ray_train(gateway):
     job = await gateway.jobs.CreateJob(jobs_pb2.CreateJobRequest(job=spec), metadata=t.md)
     events = await watch_until_done(gateway, t, job.name, timeout=300)
     assert events[-1].state_change.state == jobs_pb2.JOB_STATE_SUCCEEDED, [
-        e.log.message for e in events if e.HasField("log")]
+        e.log.message for e in events if e.HasField("log")
+    ]
     logs = " ".join(e.log.message for e in events if e.HasField("log"))
     assert "2 rank(s)" in logs
     # Only rank 0 reports, so each step appears once.

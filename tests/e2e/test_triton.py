@@ -25,8 +25,12 @@ MODEL = "kiln-gpt-tiny"
 TRITON = models_pb2.DEPLOYMENT_TARGET_TRITON
 RAY_SERVE = models_pb2.DEPLOYMENT_TARGET_RAY_SERVE
 INT8, INT4 = models_pb2.QUANTIZATION_INT8, models_pb2.QUANTIZATION_INT4
-PROMPTS = ["Reverse the word: light\n", "What is the capital of Sweden?\n", "Convert to uppercase: window bridge\n",
-           "Hello"]
+PROMPTS = [
+    "Reverse the word: light\n",
+    "What is the capital of Sweden?\n",
+    "Convert to uppercase: window bridge\n",
+    "Hello",
+]
 
 
 def _tritonserver_runs() -> str:
@@ -50,8 +54,9 @@ class Client:
         return await self.models.ExportModel(models_pb2.ExportModelRequest(**kw), metadata=self.t.md)
 
     async def deploy(self, name: str, target=TRITON) -> models_pb2.Model:
-        return await self.models.DeployModel(models_pb2.DeployModelRequest(name=name, target=target),
-                                             metadata=self.t.md)
+        return await self.models.DeployModel(
+            models_pb2.DeployModelRequest(name=name, target=target), metadata=self.t.md
+        )
 
     async def undeploy(self, name: str) -> models_pb2.Model:
         return await self.models.UndeployModel(models_pb2.UndeployModelRequest(name=name), metadata=self.t.md)
@@ -65,8 +70,9 @@ class Client:
 
 def _req(model: str, prompt: str, **params) -> sampling_pb2.GenerateRequest:
     bypass = params.pop("bypass_cache", False)
-    return sampling_pb2.GenerateRequest(model=model, prompt=prompt, params=sampling_pb2.SamplingParams(**params),
-                                        bypass_cache=bypass)
+    return sampling_pb2.GenerateRequest(
+        model=model, prompt=prompt, params=sampling_pb2.SamplingParams(**params), bypass_cache=bypass
+    )
 
 
 def _streamed(msgs) -> tuple[list[int], str, list[float]]:
@@ -83,8 +89,9 @@ async def gw(redis_url, ray_instance, tmp_path_factory):
     from kiln_server.platform.app import create_server
     from tests.e2e.conftest import Gateway, make_config
 
-    server, port = await create_server(make_config(tmp_path_factory.mktemp("triton"), redis_url,
-                                                   serve_replica_cpus=0.5, serve_max_batch=8))
+    server, port = await create_server(
+        make_config(tmp_path_factory.mktemp("triton"), redis_url, serve_replica_cpus=0.5, serve_max_batch=8)
+    )
     await server.start()
     gateway = Gateway(server, port, server.config)
     yield gateway
@@ -139,13 +146,15 @@ async def test_triton_serves_quantized_exports(gw):
     deployed, _ = await asyncio.gather(c.deploy(MODEL), ray_c.deploy(MODEL, RAY_SERVE))
     assert deployed.deployment.target == TRITON and deployed.deployment.state == "READY"
     seeded = dict(temperature=0.9, seed=11, max_tokens=12, logprobs=True)
-    t_unary, r_unary = await asyncio.gather(c.generate(MODEL, PROMPTS[0], **seeded),
-                                            ray_c.generate(MODEL, PROMPTS[0], **seeded))
+    t_unary, r_unary = await asyncio.gather(
+        c.generate(MODEL, PROMPTS[0], **seeded), ray_c.generate(MODEL, PROMPTS[0], **seeded)
+    )
     assert list(t_unary.completions[0].token_ids) == list(r_unary.completions[0].token_ids)
     assert t_unary.completions[0].text == r_unary.completions[0].text
     assert t_unary.completions[0].sample_id.startswith("samples/")
     assert [x.logprob for x in t_unary.completions[0].logprobs] == pytest.approx(
-        [x.logprob for x in r_unary.completions[0].logprobs], abs=1e-4)
+        [x.logprob for x in r_unary.completions[0].logprobs], abs=1e-4
+    )
     t_stream = await c.stream(MODEL, PROMPTS[1], bypass_cache=True, **seeded)
     r_stream = await ray_c.stream(MODEL, PROMPTS[1], bypass_cache=True, **seeded)
     assert len(t_stream) > 2 and t_stream[-1].usage.completion_tokens == 12
@@ -169,8 +178,10 @@ async def test_triton_serves_quantized_exports(gw):
             total += len(bt)
             agree += sum(x == y for x, y in zip(bt, qt, strict=False))
             prefix = next((i for i, (x, y) in enumerate(zip(bt, qt, strict=False)) if x != y), len(bt))
-            diffs += [abs(x.logprob - y.logprob) for x, y in
-                      zip(b.completions[0].logprobs[:prefix], q.completions[0].logprobs[:prefix], strict=True)]
+            diffs += [
+                abs(x.logprob - y.logprob)
+                for x, y in zip(b.completions[0].logprobs[:prefix], q.completions[0].logprobs[:prefix], strict=True)
+            ]
         assert agree / total >= min_agree, (model, agree / total)
         assert sum(diffs) / len(diffs) <= max_lp, (model, sum(diffs) / len(diffs))
     streamed = await c.stream(int4.name, PROMPTS[3], **greedy)

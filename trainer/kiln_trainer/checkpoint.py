@@ -23,8 +23,7 @@ from torch import nn
 
 def trainable_state(model: nn.Module) -> dict[str, torch.Tensor]:
     """Detached CPU copies of the parameters being trained (tied weights appear once)."""
-    return {n: p.detach().to("cpu", copy=True) for n, p in model.named_parameters()
-            if p.requires_grad}
+    return {n: p.detach().to("cpu", copy=True) for n, p in model.named_parameters() if p.requires_grad}
 
 
 def load_trainable_state(model: nn.Module, state: dict[str, torch.Tensor]) -> None:
@@ -32,8 +31,7 @@ def load_trainable_state(model: nn.Module, state: dict[str, torch.Tensor]) -> No
     expected = {n for n, p in params.items() if p.requires_grad}
     if set(state) != expected:
         missing, extra = sorted(expected - set(state)), sorted(set(state) - expected)
-        raise ValueError(f"checkpoint does not match the model: missing {missing[:5]}, "
-                         f"unexpected {extra[:5]}")
+        raise ValueError(f"checkpoint does not match the model: missing {missing[:5]}, unexpected {extra[:5]}")
     with torch.no_grad():
         for name, value in state.items():
             params[name].copy_(value)
@@ -76,8 +74,7 @@ def save_checkpoint_dir(
         save_file(best_weights, str(best))
     else:
         best.unlink(missing_ok=True)  # the directory is reused between checkpoints
-    torch.save({"optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict()},
-               out / "optim.pt")
+    torch.save({"optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict()}, out / "optim.pt")
     torch.save(capture_rng(), out / "rng.pt")
     (out / "state.json").write_text(json.dumps(state, indent=1))
     return out

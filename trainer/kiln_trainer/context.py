@@ -19,9 +19,7 @@ class TrainContext(Protocol):
     job_id: str
     work_dir: Path  # local scratch directory owned by this attempt
 
-    def report_metrics(
-        self, step: int, metrics: dict[str, float], total_steps: int | None = None
-    ) -> None:
+    def report_metrics(self, step: int, metrics: dict[str, float], total_steps: int | None = None) -> None:
         """Record per-step metrics (loss, lr, tokens_per_s, val_loss, ...)."""
 
     def log(self, message: str, level: str = "info") -> None:
@@ -64,9 +62,7 @@ class LocalContext:
         self.work_dir = Path(self.work_dir)
         self.work_dir.mkdir(parents=True, exist_ok=True)
 
-    def report_metrics(
-        self, step: int, metrics: dict[str, float], total_steps: int | None = None
-    ) -> None:
+    def report_metrics(self, step: int, metrics: dict[str, float], total_steps: int | None = None) -> None:
         self.metrics.append((step, dict(metrics)))
 
     def log(self, message: str, level: str = "info") -> None:

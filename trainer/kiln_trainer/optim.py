@@ -9,9 +9,7 @@ import torch
 from torch import nn
 
 
-def lr_at(
-    step: int, *, base_lr: float, warmup_steps: int, total_steps: int, min_lr_ratio: float = 0.1
-) -> float:
+def lr_at(step: int, *, base_lr: float, warmup_steps: int, total_steps: int, min_lr_ratio: float = 0.1) -> float:
     """Learning rate for optimizer step `step` (0-based).
 
     Linear warmup over the first `warmup_steps` steps (step 0 already gets base_lr/warmup, never
@@ -34,9 +32,9 @@ def param_groups(model: nn.Module, weight_decay: float) -> list[dict]:
     decaying embeddings shrinks rare tokens that receive few gradient updates."""
     no_decay: set[int] = set()
     for module in model.modules():
-        if isinstance(module, nn.Embedding | nn.LayerNorm | nn.GroupNorm) or "Norm" in type(
-            module
-        ).__name__:  # also RMSNorm variants of HF models
+        if (
+            isinstance(module, nn.Embedding | nn.LayerNorm | nn.GroupNorm) or "Norm" in type(module).__name__
+        ):  # also RMSNorm variants of HF models
             no_decay.update(id(p) for p in module.parameters(recurse=False))
     decay, keep = [], []
     seen: set[int] = set()
@@ -45,8 +43,7 @@ def param_groups(model: nn.Module, weight_decay: float) -> list[dict]:
             continue
         seen.add(id(p))  # tied weights appear once
         (keep if id(p) in no_decay or p.ndim < 2 else decay).append(p)
-    groups = [{"params": decay, "weight_decay": weight_decay},
-              {"params": keep, "weight_decay": 0.0}]
+    groups = [{"params": decay, "weight_decay": weight_decay}, {"params": keep, "weight_decay": 0.0}]
     return [g for g in groups if g["params"]]
 
 
@@ -65,6 +62,5 @@ def build_scheduler(
     min_lr_ratio: float = 0.1,
 ) -> torch.optim.lr_scheduler.LambdaLR:
     """LambdaLR scaling each group's initial lr by lr_at(step)/base: checkpointable as a state."""
-    factor = partial(lr_at, base_lr=1.0, warmup_steps=warmup_steps, total_steps=total_steps,
-                     min_lr_ratio=min_lr_ratio)
+    factor = partial(lr_at, base_lr=1.0, warmup_steps=warmup_steps, total_steps=total_steps, min_lr_ratio=min_lr_ratio)
     return torch.optim.lr_scheduler.LambdaLR(optimizer, factor)

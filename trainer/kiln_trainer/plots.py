@@ -24,8 +24,7 @@ def plot_loss_curve(
     if train:
         ax.plot(*zip(*train, strict=True), label="train loss", color="tab:blue")
     if val:
-        ax.plot(*zip(*val, strict=True), label="val loss", color="tab:orange", marker="o",
-                markersize=3)
+        ax.plot(*zip(*val, strict=True), label="val loss", color="tab:orange", marker="o", markersize=3)
     ax.set_xlabel("optimizer step")
     ax.set_ylabel("cross-entropy loss (nats/token)")
     ax.set_title(title)

@@ -110,9 +110,7 @@ class KilnError(Exception):
                 resource_info = detail
             elif isinstance(detail, error_details_pb2.RetryInfo):
                 retry_after_s = detail.retry_delay.ToTimedelta().total_seconds()
-        return cls(
-            code, message, violations, resource_info, retry_after_s, details, _request_id(error)
-        )
+        return cls(code, message, violations, resource_info, retry_after_s, details, _request_id(error))
 
     def __str__(self) -> str:
         lines = [f"{self.code.name}: {self.message}"]
@@ -168,9 +166,7 @@ class KilnClient:
         self.target = target or os.environ.get("KILN_TARGET") or DEFAULT_TARGET
         api_key = api_key if api_key is not None else os.environ.get("KILN_API_KEY")
         self.timeout = timeout
-        self._metadata: tuple[tuple[str, str], ...] = (
-            (("authorization", f"Bearer {api_key}"),) if api_key else ()
-        )
+        self._metadata: tuple[tuple[str, str], ...] = (("authorization", f"Bearer {api_key}"),) if api_key else ()
         options = [("grpc.max_receive_message_length", _MAX_MESSAGE_BYTES)]
         self._channel = (
             grpc.secure_channel(self.target, credentials, options=options)
@@ -294,9 +290,7 @@ class KilnClient:
             labels=dict(labels or {}),
         )
         if hyperparameters:
-            job.hyperparameters.CopyFrom(
-                _message(jobs_pb2.Hyperparameters, hyperparameters, "hyperparameters")
-            )
+            job.hyperparameters.CopyFrom(_message(jobs_pb2.Hyperparameters, hyperparameters, "hyperparameters"))
         if resources:
             job.resources.CopyFrom(_message(common_pb2.Resources, resources, "resources"))
         if max_retries is not None:
@@ -331,9 +325,7 @@ class KilnClient:
         request = jobs_pb2.ListJobsRequest(
             page_size=page_size,
             state=_enum(jobs_pb2.JobState.DESCRIPTOR, state, "state") if state is not None else 0,
-            method=_enum(jobs_pb2.JobMethod.DESCRIPTOR, method, "method")
-            if method is not None
-            else 0,
+            method=_enum(jobs_pb2.JobMethod.DESCRIPTOR, method, "method") if method is not None else 0,
         )
         return self._paginate(self._jobs.ListJobs, request, "jobs")
 
@@ -378,9 +370,7 @@ class KilnClient:
                 stream.cancel()
 
     def list_checkpoints(self, name: str) -> list[jobs_pb2.Checkpoint]:
-        response = self._call(
-            self._jobs.ListCheckpoints, jobs_pb2.ListCheckpointsRequest(name=name)
-        )
+        response = self._call(self._jobs.ListCheckpoints, jobs_pb2.ListCheckpointsRequest(name=name))
         return list(response.checkpoints)
 
     # -- models --------------------------------------------------------------------------------
@@ -394,27 +384,53 @@ class KilnClient:
     def delete_model(self, name: str) -> None:
         self._call(self._models.DeleteModel, models_pb2.DeleteModelRequest(name=name))
 
-    def deploy_model(self, name: str, target: str | int = "RAY_SERVE", replicas: int = 1,
-                     min_replicas: int = 0, max_replicas: int = 0) -> models_pb2.Model:
+    def deploy_model(
+        self,
+        name: str,
+        target: str | int = "RAY_SERVE",
+        replicas: int = 1,
+        min_replicas: int = 0,
+        max_replicas: int = 0,
+    ) -> models_pb2.Model:
         """Deploys a model (or a built-in base model name) for sampling; returns once it is READY."""
         request = models_pb2.DeployModelRequest(
-            name=name, target=_enum(models_pb2.DeploymentTarget.DESCRIPTOR, target, "target"),
-            replicas=replicas, min_replicas=min_replicas, max_replicas=max_replicas)
+            name=name,
+            target=_enum(models_pb2.DeploymentTarget.DESCRIPTOR, target, "target"),
+            replicas=replicas,
+            min_replicas=min_replicas,
+            max_replicas=max_replicas,
+        )
         return self._call(self._models.DeployModel, request, timeout=max(self.timeout, 300.0))
 
-    def export_model(self, name: str, quantization: str | int = "UNSPECIFIED", *, activation_aware: bool = False,
-                     calibration_dataset: str = "", group_size: int = 0, prune_sparsity: float = 0.0,
-                     structured_pruning: bool = False, request_id: str = "") -> models_pb2.Model:
+    def export_model(
+        self,
+        name: str,
+        quantization: str | int = "UNSPECIFIED",
+        *,
+        activation_aware: bool = False,
+        calibration_dataset: str = "",
+        group_size: int = 0,
+        prune_sparsity: float = 0.0,
+        structured_pruning: bool = False,
+        request_id: str = "",
+    ) -> models_pb2.Model:
         """Compresses a model (int8 / int4 weights, pruning) into a new registered model."""
         request = models_pb2.ExportModelRequest(
-            name=name, quantization=_enum(models_pb2.Quantization.DESCRIPTOR, quantization, "quantization"),
-            activation_aware=activation_aware, calibration_dataset=calibration_dataset, group_size=group_size,
-            prune_sparsity=prune_sparsity, structured_pruning=structured_pruning, request_id=request_id)
+            name=name,
+            quantization=_enum(models_pb2.Quantization.DESCRIPTOR, quantization, "quantization"),
+            activation_aware=activation_aware,
+            calibration_dataset=calibration_dataset,
+            group_size=group_size,
+            prune_sparsity=prune_sparsity,
+            structured_pruning=structured_pruning,
+            request_id=request_id,
+        )
         return self._call(self._models.ExportModel, request, timeout=max(self.timeout, 900.0))
 
     def undeploy_model(self, name: str) -> models_pb2.Model:
-        return self._call(self._models.UndeployModel, models_pb2.UndeployModelRequest(name=name),
-                          timeout=max(self.timeout, 120.0))
+        return self._call(
+            self._models.UndeployModel, models_pb2.UndeployModelRequest(name=name), timeout=max(self.timeout, 120.0)
+        )
 
     # -- sampling --------------------------------------------------------------------------------
     @property
@@ -424,20 +440,44 @@ class KilnClient:
         return self._sampling_stub
 
     @staticmethod
-    def _generate_request(model: str, prompt: str, n: int, bypass_cache: bool, request_id: str,
-                          params: Mapping[str, Any]) -> sampling_pb2.GenerateRequest:
-        return sampling_pb2.GenerateRequest(model=model, prompt=prompt, n=n, bypass_cache=bypass_cache,
-                                            request_id=request_id, params=sampling_pb2.SamplingParams(**params))
+    def _generate_request(
+        model: str, prompt: str, n: int, bypass_cache: bool, request_id: str, params: Mapping[str, Any]
+    ) -> sampling_pb2.GenerateRequest:
+        return sampling_pb2.GenerateRequest(
+            model=model,
+            prompt=prompt,
+            n=n,
+            bypass_cache=bypass_cache,
+            request_id=request_id,
+            params=sampling_pb2.SamplingParams(**params),
+        )
 
-    def generate(self, model: str, prompt: str, *, n: int = 1, bypass_cache: bool = False, request_id: str = "",
-                 timeout: float | None = None, **params: Any) -> sampling_pb2.GenerateResponse:
+    def generate(
+        self,
+        model: str,
+        prompt: str,
+        *,
+        n: int = 1,
+        bypass_cache: bool = False,
+        request_id: str = "",
+        timeout: float | None = None,
+        **params: Any,
+    ) -> sampling_pb2.GenerateResponse:
         """n completions at once. params: temperature, top_k, top_p, max_tokens, stop, seed, ..."""
         request = self._generate_request(model, prompt, n, bypass_cache, request_id, params)
         return self._call(self._sampling.Generate, request, timeout=timeout)
 
-    def generate_stream(self, model: str, prompt: str, *, n: int = 1, bypass_cache: bool = False,
-                        request_id: str = "", timeout: float | None = None,
-                        **params: Any) -> Iterator[sampling_pb2.GenerateStreamResponse]:
+    def generate_stream(
+        self,
+        model: str,
+        prompt: str,
+        *,
+        n: int = 1,
+        bypass_cache: bool = False,
+        request_id: str = "",
+        timeout: float | None = None,
+        **params: Any,
+    ) -> Iterator[sampling_pb2.GenerateStreamResponse]:
         """Chunks as they are produced; the last message carries the usage totals."""
         request = self._generate_request(model, prompt, n, bypass_cache, request_id, params)
         try:
@@ -508,9 +548,7 @@ class KilnClient:
         finally:
             stream.cancel()
 
-    def list_feedback(
-        self, page_size: int = 50, **filter: Any
-    ) -> Iterator[feedback_pb2.Feedback]:
+    def list_feedback(self, page_size: int = 50, **filter: Any) -> Iterator[feedback_pb2.Feedback]:
         """The caller's feedback, newest first; filter takes FeedbackFilter fields (model, tag,
         user_id, source, start_time, end_time)."""
         request = feedback_pb2.ListFeedbackRequest(
@@ -676,16 +714,12 @@ def _enum(descriptor: EnumDescriptor, value: str | int, what: str) -> int:
     raise ValueError(f"{what} must be one of {', '.join(choices)}, got {value!r}")
 
 
-def _message(
-    cls: type[pb_message.Message], values: Mapping[str, Any], what: str
-) -> pb_message.Message:
+def _message(cls: type[pb_message.Message], values: Mapping[str, Any], what: str) -> pb_message.Message:
     """Builds a proto from a dict with a readable error for unknown keys; enums take short names."""
     fields = cls.DESCRIPTOR.fields_by_name
     unknown = sorted(set(values) - set(fields))
     if unknown:
-        raise ValueError(
-            f"unknown {what} field(s): {', '.join(unknown)} (known: {', '.join(fields)})"
-        )
+        raise ValueError(f"unknown {what} field(s): {', '.join(unknown)} (known: {', '.join(fields)})")
     kwargs: dict[str, Any] = {}
     for key, value in values.items():
         if value is None:
@@ -693,11 +727,7 @@ def _message(
         fd = fields[key]
         if fd.enum_type is not None and isinstance(value, str):
             value = _enum(fd.enum_type, value, f"{what}.{key}")
-        elif (
-            fd.message_type is not None
-            and isinstance(value, Mapping)
-            and not fd.message_type.GetOptions().map_entry
-        ):
+        elif fd.message_type is not None and isinstance(value, Mapping) and not fd.message_type.GetOptions().map_entry:
             value = _message(GetMessageClass(fd.message_type), value, f"{what}.{key}")
         kwargs[key] = value
     return cls(**kwargs)

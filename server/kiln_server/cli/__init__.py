@@ -197,9 +197,7 @@ def load_config(**overrides: Any) -> KilnConfig:
         for error in exc.errors():
             name = ".".join(str(part) for part in error["loc"])
             source = f"--{name.replace('_', '-')} / KILN_{name.upper()}"
-            err_console.print(
-                f"  [red]{source}[/]: {error['msg']} (got {error.get('input')!r})", highlight=False
-            )
+            err_console.print(f"  [red]{source}[/]: {error['msg']} (got {error.get('input')!r})", highlight=False)
         raise typer.Exit(EXIT_USAGE) from None
 
 
@@ -212,9 +210,7 @@ def serve(
     ] = None,
     port: Annotated[
         int | None,
-        typer.Option(
-            help="gRPC port, 0 picks a free one [KILN_PORT, default 50051].", show_default=False
-        ),
+        typer.Option(help="gRPC port, 0 picks a free one [KILN_PORT, default 50051].", show_default=False),
     ] = None,
     data_dir: Annotated[
         Path | None,
@@ -239,9 +235,7 @@ def serve(
     ] = None,
     metrics_port: Annotated[
         int | None,
-        typer.Option(
-            help="Serve Prometheus metrics on this port [KILN_METRICS_PORT].", show_default=False
-        ),
+        typer.Option(help="Serve Prometheus metrics on this port [KILN_METRICS_PORT].", show_default=False),
     ] = None,
     log_level: Annotated[
         LogLevel | None,
@@ -339,19 +333,14 @@ async def _serve(config: KilnConfig) -> None:
 DataDirOption = Annotated[
     Path | None,
     typer.Option(
-        help="Data dir whose embedded Redis is used when no Redis URL is set "
-        "[KILN_DATA_DIR, default .kiln].",
+        help="Data dir whose embedded Redis is used when no Redis URL is set [KILN_DATA_DIR, default .kiln].",
         show_default=False,
     ),
 ]
-RedisUrlOption = Annotated[
-    str | None, typer.Option(help="Redis to use [KILN_REDIS_URL].", show_default=False)
-]
+RedisUrlOption = Annotated[str | None, typer.Option(help="Redis to use [KILN_REDIS_URL].", show_default=False)]
 RedisPrefixOption = Annotated[
     str | None,
-    typer.Option(
-        help="Key prefix of the deployment [KILN_REDIS_PREFIX, default kiln].", show_default=False
-    ),
+    typer.Option(help="Key prefix of the deployment [KILN_REDIS_PREFIX, default kiln].", show_default=False),
 ]
 
 
@@ -376,9 +365,7 @@ def _admin(
         raise _fail(f"cannot reach Redis: {exc}") from None
 
 
-async def _with_tenant_store(
-    config: KilnConfig, action: Callable[[TenantStore], Awaitable[T]]
-) -> T:
+async def _with_tenant_store(config: KilnConfig, action: Callable[[TenantStore], Awaitable[T]]) -> T:
     import redis.asyncio as aioredis
 
     from kiln_server.platform.app import connect_redis
@@ -405,9 +392,7 @@ def tenants_create(
     redis_prefix: RedisPrefixOption = None,
 ) -> None:
     """Create a tenant (a no-op if it exists)."""
-    created = _admin(
-        data_dir, redis_url, redis_prefix, lambda store: store.create_tenant(name, display_name)
-    )
+    created = _admin(data_dir, redis_url, redis_prefix, lambda store: store.create_tenant(name, display_name))
     if created:
         console.print(f"created tenant [bold]{name}[/]; next: kiln admin keys create {name}")
     else:
@@ -446,25 +431,19 @@ def tenants_list(
 @keys_app.command("create")
 def keys_create(
     tenant: Annotated[str, typer.Argument(help="The tenant the key acts for.")],
-    quiet: Annotated[
-        bool, typer.Option("--quiet", "-q", help="Print only the secret (for scripts).")
-    ] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the secret (for scripts).")] = False,
     data_dir: DataDirOption = None,
     redis_url: RedisUrlOption = None,
     redis_prefix: RedisPrefixOption = None,
 ) -> None:
     """Create an API key; the secret is printed once and never stored in clear."""
-    key_id, secret = _admin(
-        data_dir, redis_url, redis_prefix, lambda store: store.create_key(tenant)
-    )
+    key_id, secret = _admin(data_dir, redis_url, redis_prefix, lambda store: store.create_key(tenant))
     if quiet:
         typer.echo(secret)
         return
     console.print(f"created key [bold]{key_id}[/] for tenant [bold]{tenant}[/]")
     console.print(f"secret: [bold green]{secret}[/]", highlight=False, soft_wrap=True)
-    console.print(
-        "[yellow]store it now: it cannot be shown again.[/] Use it as KILN_API_KEY or --api-key."
-    )
+    console.print("[yellow]store it now: it cannot be shown again.[/] Use it as KILN_API_KEY or --api-key.")
 
 
 @keys_app.command("list")
@@ -478,9 +457,7 @@ def keys_list(
 
     async def rows(store: TenantStore) -> list[tuple[str, str]]:
         out = []
-        for key_id, digest in sorted(
-            (await store.redis.hgetall(store.keys.tenant_keys(tenant))).items()
-        ):
+        for key_id, digest in sorted((await store.redis.hgetall(store.keys.tenant_keys(tenant))).items()):
             created = await store.redis.hget(store.keys.api_key(digest.decode()), "create_time")
             out.append((key_id.decode(), _ms_time(created)))
         return out
@@ -500,9 +477,7 @@ def keys_revoke(
     redis_prefix: RedisPrefixOption = None,
 ) -> None:
     """Revoke an API key; requests with it fail UNAUTHENTICATED from now on."""
-    if not _admin(
-        data_dir, redis_url, redis_prefix, lambda store: store.revoke_key(tenant, key_id)
-    ):
+    if not _admin(data_dir, redis_url, redis_prefix, lambda store: store.revoke_key(tenant, key_id)):
         raise _fail(f"tenant {tenant!r} has no key {key_id!r}")
     console.print(f"revoked key [bold]{key_id}[/] of tenant [bold]{tenant}[/]")
 
@@ -511,21 +486,14 @@ def keys_revoke(
 @datasets_app.command("upload")
 def datasets_upload(
     ctx: typer.Context,
-    path: Annotated[
-        Path, typer.Argument(exists=True, dir_okay=False, readable=True, help="A JSONL file.")
-    ],
-    format: Annotated[
-        DatasetFormat, typer.Option("--format", "-f", help="Record format of every line.")
-    ],
+    path: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True, help="A JSONL file.")],
+    format: Annotated[DatasetFormat, typer.Option("--format", "-f", help="Record format of every line.")],
     name: Annotated[str | None, typer.Option(help="Display name (default: the file name).")] = None,
 ) -> None:
     """Upload a JSONL dataset; every line is validated against its format."""
     with _connect(ctx) as client, console.status(f"uploading {path.name}"):
         dataset = client.upload_dataset(path, format.value, display_name=name)
-    console.print(
-        f"uploaded [bold]{dataset.name}[/]: {dataset.num_records} records, "
-        f"{_bytes(dataset.size_bytes)}"
-    )
+    console.print(f"uploaded [bold]{dataset.name}[/]: {dataset.num_records} records, {_bytes(dataset.size_bytes)}")
 
 
 @datasets_app.command("list")
@@ -547,9 +515,7 @@ def datasets_list(ctx: typer.Context) -> None:
 
 
 @datasets_app.command("delete")
-def datasets_delete(
-    ctx: typer.Context, name: Annotated[str, typer.Argument(help="datasets/ID")]
-) -> None:
+def datasets_delete(ctx: typer.Context, name: Annotated[str, typer.Argument(help="datasets/ID")]) -> None:
     """Delete a dataset and its stored bytes."""
     with _connect(ctx) as client:
         client.delete_dataset(name)
@@ -564,44 +530,28 @@ def jobs_create(
     dataset: Annotated[str, typer.Option(help="Training dataset, datasets/ID.")],
     method: Annotated[Method, typer.Option(help="Training algorithm.")] = Method.sft,
     name: Annotated[str, typer.Option(help="Display name.")] = "",
-    validation_dataset: Annotated[
-        str | None, typer.Option(help="datasets/ID; default holds out 10%.")
-    ] = None,
-    lr: Annotated[
-        float | None, typer.Option(help="Peak learning rate.", show_default=False)
-    ] = None,
-    epochs: Annotated[
-        int | None, typer.Option(help="Passes over the data.", show_default=False)
-    ] = None,
+    validation_dataset: Annotated[str | None, typer.Option(help="datasets/ID; default holds out 10%.")] = None,
+    lr: Annotated[float | None, typer.Option(help="Peak learning rate.", show_default=False)] = None,
+    epochs: Annotated[int | None, typer.Option(help="Passes over the data.", show_default=False)] = None,
     max_steps: Annotated[
         int | None, typer.Option(help="Optimizer steps (overrides epochs).", show_default=False)
     ] = None,
-    batch_size: Annotated[
-        int | None, typer.Option(help="Rows per micro-batch.", show_default=False)
-    ] = None,
-    max_seq_len: Annotated[
-        int | None, typer.Option(help="Longest sequence in tokens.", show_default=False)
-    ] = None,
-    lora: Annotated[
-        bool, typer.Option("--lora", help="Train LoRA adapters instead of all weights.")
-    ] = False,
-    workers: Annotated[
-        int | None, typer.Option(help="Data-parallel Ray workers.", show_default=False)
-    ] = None,
-    gpus: Annotated[
-        int | None, typer.Option(help="GPUs per worker (0: CPU).", show_default=False)
-    ] = None,
-    max_retries: Annotated[
-        int | None, typer.Option(help="Retries of a dead worker.", show_default=False)
-    ] = None,
+    batch_size: Annotated[int | None, typer.Option(help="Rows per micro-batch.", show_default=False)] = None,
+    max_seq_len: Annotated[int | None, typer.Option(help="Longest sequence in tokens.", show_default=False)] = None,
+    lora: Annotated[bool, typer.Option("--lora", help="Train LoRA adapters instead of all weights.")] = False,
+    workers: Annotated[int | None, typer.Option(help="Data-parallel Ray workers.", show_default=False)] = None,
+    gpus: Annotated[int | None, typer.Option(help="GPUs per worker (0: CPU).", show_default=False)] = None,
+    max_retries: Annotated[int | None, typer.Option(help="Retries of a dead worker.", show_default=False)] = None,
     option: Annotated[
         list[str] | None,
-        typer.Option("--option", "-o", help="A field of the method's config as KEY=VALUE (JSON values), "
-                     'e.g. -o beta=0.1 (dpo), -o \'reward={"scoring_function": "length"}\' (ppo).'),
+        typer.Option(
+            "--option",
+            "-o",
+            help="A field of the method's config as KEY=VALUE (JSON values), "
+            'e.g. -o beta=0.1 (dpo), -o \'reward={"scoring_function": "length"}\' (ppo).',
+        ),
     ] = None,
-    watch: Annotated[
-        bool, typer.Option("--watch", "-w", help="Follow the job until it ends.")
-    ] = False,
+    watch: Annotated[bool, typer.Option("--watch", "-w", help="Follow the job until it ends.")] = False,
 ) -> None:
     """Create a training job (unset hyperparameters take the server's defaults)."""
     method_config = _key_values(option or [])
@@ -653,9 +603,7 @@ def _key_values(items: list[str]) -> dict[str, Any]:
 @jobs_app.command("list")
 def jobs_list(
     ctx: typer.Context,
-    state: Annotated[
-        JobState | None, typer.Option(help="Only jobs in this state.", show_default=False)
-    ] = None,
+    state: Annotated[JobState | None, typer.Option(help="Only jobs in this state.", show_default=False)] = None,
 ) -> None:
     """List your jobs, newest first."""
     table = _table("NAME", "DISPLAY NAME", "METHOD", "STATE", "STEP", "LOSS", "CREATED")
@@ -712,9 +660,7 @@ def jobs_watch(ctx: typer.Context, name: Annotated[str, typer.Argument(help="job
         try:
             final = watch_job(client, name)
         except KeyboardInterrupt:
-            console.print(
-                f"stopped watching; the job keeps running (kiln jobs cancel {name} stops it)"
-            )
+            console.print(f"stopped watching; the job keeps running (kiln jobs cancel {name} stops it)")
             raise typer.Exit(EXIT_INTERRUPTED) from None
     raise typer.Exit(0 if _state(final.state) == "SUCCEEDED" else EXIT_FAILED)
 
@@ -731,9 +677,7 @@ def jobs_cancel(ctx: typer.Context, name: Annotated[str, typer.Argument(help="jo
 @models_app.command("list")
 def models_list(ctx: typer.Context) -> None:
     """List your models, newest first."""
-    table = _table(
-        "NAME", "DISPLAY NAME", "FAMILY", "BASE MODEL", "SOURCE JOB", "PARAMS", "SIZE", "CREATED"
-    )
+    table = _table("NAME", "DISPLAY NAME", "FAMILY", "BASE MODEL", "SOURCE JOB", "PARAMS", "SIZE", "CREATED")
     with _connect(ctx) as client:
         for m in client.list_models():
             table.add_row(
@@ -774,9 +718,7 @@ def models_get(ctx: typer.Context, name: Annotated[str, typer.Argument(help="mod
 
 
 @models_app.command("delete")
-def models_delete(
-    ctx: typer.Context, name: Annotated[str, typer.Argument(help="models/ID")]
-) -> None:
+def models_delete(ctx: typer.Context, name: Annotated[str, typer.Argument(help="models/ID")]) -> None:
     """Delete a model and its weights."""
     with _connect(ctx) as client:
         client.delete_model(name)
@@ -823,8 +765,15 @@ def models_export(
     """Compress a model into a new one (int8 / int4 weights, pruning); serve it with --target triton."""
     q = "UNSPECIFIED" if quantization is QuantizationChoice.none else quantization.value.upper()
     with _connect(ctx) as client, console.status(f"exporting {name} ({quantization.value})"):
-        m = client.export_model(name, q, activation_aware=awq, calibration_dataset=calibration_dataset,
-                                group_size=group_size, prune_sparsity=prune_sparsity, structured_pruning=structured)
+        m = client.export_model(
+            name,
+            q,
+            activation_aware=awq,
+            calibration_dataset=calibration_dataset,
+            group_size=group_size,
+            prune_sparsity=prune_sparsity,
+            structured_pruning=structured,
+        )
     console.print(f"exported {m.name}: {_bytes(m.size_bytes)}", highlight=False)
     for key, value in sorted(m.metrics.items()):
         console.print(f"  {key}: {_num(value)}", highlight=False)
@@ -866,8 +815,10 @@ def sample(
             if msg.HasField("usage"):
                 console.print()
                 cached = " (cached)" if msg.cached else ""
-                err_console.print(f"[dim]{msg.usage.prompt_tokens} prompt + {msg.usage.completion_tokens} "
-                                  f"completion tokens, {msg.model_version}{cached}[/]")
+                err_console.print(
+                    f"[dim]{msg.usage.prompt_tokens} prompt + {msg.usage.completion_tokens} "
+                    f"completion tokens, {msg.model_version}{cached}[/]"
+                )
                 continue
             if n > 1 and msg.index != last_index:
                 console.print(f"\n[bold cyan][{msg.index}][/] ", end="")
@@ -952,17 +903,12 @@ def watch_job(client: KilnClient, name: str, out: Console | None = None) -> jobs
                     progress.update(task, eta=None)
             elif kind == "checkpoint":
                 progress.console.print(
-                    f"[dim]{stamp}[/] checkpoint at step {event.checkpoint.step}: "
-                    f"{event.checkpoint.uri}",
+                    f"[dim]{stamp}[/] checkpoint at step {event.checkpoint.step}: {event.checkpoint.uri}",
                     highlight=False,
                 )
             elif kind == "log":
-                style = {"error": "red", "warning": "yellow", "debug": "dim"}.get(
-                    event.log.level, ""
-                )
-                progress.console.print(
-                    Text.assemble((stamp, "dim"), " ", (event.log.message.rstrip(), style))
-                )
+                style = {"error": "red", "warning": "yellow", "debug": "dim"}.get(event.log.level, "")
+                progress.console.print(Text.assemble((stamp, "dim"), " ", (event.log.message.rstrip(), style)))
     return client.get_job(job.name)
 
 
@@ -986,16 +932,12 @@ def demo_hyperparameters(steps: int) -> dict[str, int | float]:
 
 @app.command()
 def demo(
-    data_dir: Annotated[
-        Path, typer.Option(help="Where the demo keeps Redis data and artifacts.")
-    ] = Path(".kiln-demo"),
+    data_dir: Annotated[Path, typer.Option(help="Where the demo keeps Redis data and artifacts.")] = Path(".kiln-demo"),
     steps: Annotated[int, typer.Option(min=1, help="Optimizer steps to train.")] = 200,
 ) -> None:
     """Train a tiny model end to end: gateway, dataset upload, SFT job, registered model."""
     _quiet_grpc()
-    config = load_config(
-        data_dir=data_dir, host="127.0.0.1", port=0, log_level="WARNING", log_json=False
-    )
+    config = load_config(data_dir=data_dir, host="127.0.0.1", port=0, log_level="WARNING", log_json=False)
     from kiln_server.cli.demo import BackgroundServer
     from kiln_server.platform.logs import setup_logging
 
@@ -1029,9 +971,7 @@ def _run_demo(server: BackgroundServer, blob: bytes, steps: int, data_dir: Path)
         try:
             # Keyed by content, so a re-run reuses the dataset instead of uploading it again.
             request_id = "demo-sft-" + hashlib.sha256(blob).hexdigest()[:16]
-            dataset = client.upload_dataset(
-                blob, "sft", display_name="demo_sft.jsonl", request_id=request_id
-            )
+            dataset = client.upload_dataset(blob, "sft", display_name="demo_sft.jsonl", request_id=request_id)
             console.print(f"dataset [bold]{dataset.name}[/]: {dataset.num_records} records")
             job = client.create_job(
                 DEMO_MODEL,
@@ -1116,9 +1056,7 @@ def _show(table: Table) -> None:
         console.print(table)
     else:
         unbounded = console.options.update_width(10_000)
-        Console(width=max(console.width, console.measure(table, options=unbounded).maximum)).print(
-            table
-        )
+        Console(width=max(console.width, console.measure(table, options=unbounded).maximum)).print(table)
 
 
 def _details(rows: list[tuple[str, Any]], title: str | None = None) -> Table:
@@ -1184,9 +1122,7 @@ def _duration(seconds: float) -> str:
 
 
 # -- feedback --------------------------------------------------------------------------------------
-feedback_app = typer.Typer(
-    help="Record feedback on samples and export it as training datasets.", no_args_is_help=True
-)
+feedback_app = typer.Typer(help="Record feedback on samples and export it as training datasets.", no_args_is_help=True)
 app.add_typer(feedback_app, name="feedback")
 
 
@@ -1219,12 +1155,8 @@ def feedback_submit(
     scale_min: Annotated[
         float | None, typer.Option(help="Bottom of the rating scale (with --scale-max).", show_default=False)
     ] = None,
-    scale_max: Annotated[
-        float | None, typer.Option(help="Top of the rating scale.", show_default=False)
-    ] = None,
-    thumbs: Annotated[
-        Thumb | None, typer.Option(help="Thumbs up or down.", show_default=False)
-    ] = None,
+    scale_max: Annotated[float | None, typer.Option(help="Top of the rating scale.", show_default=False)] = None,
+    thumbs: Annotated[Thumb | None, typer.Option(help="Thumbs up or down.", show_default=False)] = None,
     correction: Annotated[
         str | None, typer.Option(help="The completion as it should have been.", show_default=False)
     ] = None,
@@ -1234,23 +1166,30 @@ def feedback_submit(
     comment: Annotated[str, typer.Option(help="Free-text remark.")] = "",
     user_id: Annotated[str, typer.Option(help="Pseudonymous id of the person judging.")] = "",
     source: Annotated[str, typer.Option(help='Where the feedback comes from, e.g. "cli".')] = "cli",
-    feedback_id: Annotated[
-        str, typer.Option("--id", help="Client-chosen id; resending it stores nothing new.")
-    ] = "",
+    feedback_id: Annotated[str, typer.Option("--id", help="Client-chosen id; resending it stores nothing new.")] = "",
 ) -> None:
     """Record a rating, thumbs or correction of one sample (exactly one of the three)."""
-    given = [name for name, v in (("--rating", rating), ("--thumbs", thumbs), ("--correction", correction))
-             if v is not None]
+    given = [
+        name for name, v in (("--rating", rating), ("--thumbs", thumbs), ("--correction", correction)) if v is not None
+    ]
     if len(given) != 1:
-        raise _fail(f"give exactly one of --rating, --thumbs, --correction (got {', '.join(given) or 'none'})",
-                    EXIT_USAGE)
+        raise _fail(
+            f"give exactly one of --rating, --thumbs, --correction (got {', '.join(given) or 'none'})", EXIT_USAGE
+        )
     if (scale_min is not None or scale_max is not None) and rating is None:
         raise _fail("--scale-min/--scale-max go with --rating", EXIT_USAGE)
     scale = (scale_min or 0.0, scale_max or 0.0) if rating is not None else None
     with _connect(ctx) as client:
         fb = client.submit_feedback(
-            sample, rating=rating, scale=scale, thumbs=None if thumbs is None else thumbs == Thumb.up,
-            correction=correction, comment=comment, tags=tag or [], user_id=user_id, source=source,
+            sample,
+            rating=rating,
+            scale=scale,
+            thumbs=None if thumbs is None else thumbs == Thumb.up,
+            correction=correction,
+            comment=comment,
+            tags=tag or [],
+            user_id=user_id,
+            source=source,
             feedback_id=feedback_id,
         )
     console.print(f"recorded [bold]{fb.name}[/]: {_signal(fb)} on {fb.sample_id} ({fb.model})", highlight=False)
@@ -1272,8 +1211,16 @@ def feedback_list(
         for i, fb in enumerate(client.list_feedback(page_size=min(limit, 1000), **flt)):
             if i == limit:
                 break
-            table.add_row(fb.name, fb.sample_id or "-", _signal(fb), fb.model or "-", ",".join(fb.tags) or "-",
-                          fb.user_id or "-", fb.source or "-", _time(fb.create_time))
+            table.add_row(
+                fb.name,
+                fb.sample_id or "-",
+                _signal(fb),
+                fb.model or "-",
+                ",".join(fb.tags) or "-",
+                fb.user_id or "-",
+                fb.source or "-",
+                _time(fb.create_time),
+            )
     _show(table)
 
 
@@ -1299,17 +1246,23 @@ def feedback_export(
         res = client.export_feedback(
             "preference_pairs" if kind == ExportKind.pairs else "prompts",
             filter=_feedback_filter(model=model, tag=tag, user_id=user_id, source=source),
-            pairing=pairing if kind == ExportKind.pairs else None, display_name=name, request_id=request_id,
+            pairing=pairing if kind == ExportKind.pairs else None,
+            display_name=name,
+            request_id=request_id,
         )
     console.print(f"exported [bold]{res.dataset}[/]: {res.record_count} records")
-    _show(_details([
-        ("matched feedback", str(res.matched_feedback_count)),
-        ("records written", str(res.record_count)),
-        ("dropped ties", str(res.dropped_tie_count)),
-        ("dropped below gap", str(res.dropped_gap_count)),
-        ("dropped by limit", str(res.dropped_limit_count)),
-        ("unused feedback", str(res.unused_feedback_count)),
-    ]))
+    _show(
+        _details(
+            [
+                ("matched feedback", str(res.matched_feedback_count)),
+                ("records written", str(res.record_count)),
+                ("dropped ties", str(res.dropped_tie_count)),
+                ("dropped below gap", str(res.dropped_gap_count)),
+                ("dropped by limit", str(res.dropped_limit_count)),
+                ("unused feedback", str(res.unused_feedback_count)),
+            ]
+        )
+    )
 
 
 def _signal(fb: Any) -> str:
@@ -1383,9 +1336,15 @@ def eval_run(
     sampling = {"temperature": temperature, "max_tokens": max_tokens, "seed": seed}
     with _connect(ctx) as client:
         ev = client.create_evaluation(
-            model, dataset, [m.value for m in metric], baseline_model=baseline_model, reward_model=reward_model,
-            reference_model=reference_model, sampling={k: v for k, v in sampling.items() if v is not None},
-            max_records=max_records, display_name=name,
+            model,
+            dataset,
+            [m.value for m in metric],
+            baseline_model=baseline_model,
+            reward_model=reward_model,
+            reference_model=reference_model,
+            sampling={k: v for k, v in sampling.items() if v is not None},
+            max_records=max_records,
+            display_name=name,
         )
         console.print(Text.assemble(f"created {ev.name} ({ev.display_name}): ", _eval_state_text(ev.state)))
         if not watch:
@@ -1416,20 +1375,22 @@ def eval_get(ctx: typer.Context, name: Annotated[str, typer.Argument(help="evalu
     with _connect(ctx) as client:
         ev = client.get_evaluation(name)
     metrics_field = ev.DESCRIPTOR.fields_by_name["metrics"]
-    table = _details([
-        ("name", ev.name),
-        ("display name", ev.display_name),
-        ("state", _eval_state_text(ev.state)),
-        ("model", ev.model),
-        ("dataset", ev.dataset),
-        ("metrics", ", ".join(_enum_name(metrics_field, m) for m in ev.metrics)),
-        ("baseline model", ev.baseline_model or "-"),
-        ("reward model", ev.reward_model or "-"),
-        ("reference model", ev.reference_model or "-"),
-        ("records", f"{ev.completed_records}/{ev.total_records}"),
-        ("created", _time(ev.create_time)),
-        ("ended", _time(ev.end_time)),
-    ])
+    table = _details(
+        [
+            ("name", ev.name),
+            ("display name", ev.display_name),
+            ("state", _eval_state_text(ev.state)),
+            ("model", ev.model),
+            ("dataset", ev.dataset),
+            ("metrics", ", ".join(_enum_name(metrics_field, m) for m in ev.metrics)),
+            ("baseline model", ev.baseline_model or "-"),
+            ("reward model", ev.reward_model or "-"),
+            ("reference model", ev.reference_model or "-"),
+            ("records", f"{ev.completed_records}/{ev.total_records}"),
+            ("created", _time(ev.create_time)),
+            ("ended", _time(ev.end_time)),
+        ]
+    )
     for key, value in sorted(ev.results.items()):
         table.add_row(f"result {key}", _num(value))
     if ev.error:
@@ -1441,16 +1402,21 @@ def eval_get(ctx: typer.Context, name: Annotated[str, typer.Argument(help="evalu
 def eval_list(
     ctx: typer.Context,
     model: Annotated[str | None, typer.Option(help="Only evaluations of this model.", show_default=False)] = None,
-    state: Annotated[
-        EvalState | None, typer.Option(help="Only evaluations in this state.", show_default=False)
-    ] = None,
+    state: Annotated[EvalState | None, typer.Option(help="Only evaluations in this state.", show_default=False)] = None,
 ) -> None:
     """List your evaluations, newest first."""
     table = _table("NAME", "DISPLAY NAME", "MODEL", "STATE", "RECORDS", "RESULTS", "CREATED")
     with _connect(ctx) as client:
         for ev in client.list_evaluations(model=model, state=state.value if state else None):
-            table.add_row(ev.name, ev.display_name, ev.model, _eval_state_text(ev.state),
-                          f"{ev.completed_records}/{ev.total_records}", _results(ev.results), _time(ev.create_time))
+            table.add_row(
+                ev.name,
+                ev.display_name,
+                ev.model,
+                _eval_state_text(ev.state),
+                f"{ev.completed_records}/{ev.total_records}",
+                _results(ev.results),
+                _time(ev.create_time),
+            )
     _show(table)
 
 

@@ -74,11 +74,7 @@ class BackgroundServer:
         """Graceful stop (drains RPCs, ends watch streams UNAVAILABLE), then joins the thread."""
         if self._thread is None:
             return
-        if (
-            self._loop is not None
-            and self._stop_requested is not None
-            and not self._loop.is_closed()
-        ):
+        if self._loop is not None and self._stop_requested is not None and not self._loop.is_closed():
             self._loop.call_soon_threadsafe(self._stop_requested.set)
         # grace + scheduler and Redis shutdown; never hang the caller forever.
         self._thread.join(timeout=self.config.shutdown_grace_s + 30)

@@ -53,9 +53,15 @@ class DatasetService(datasets_pb2_grpc.DatasetServiceServicer):
             await asyncio.to_thread(self.artifacts.put_file, ingest.path, rel)
             now = int(time.time() * 1000)
             fields = {
-                "id": dataset_id, "display_name": meta.display_name, "format": _FORMATS[meta.format],
-                "format_enum": str(meta.format), "num_records": str(ingest.records), "size_bytes": str(ingest.size),
-                "sha256": digest, "create_time": str(now), "labels": json.dumps(dict(meta.labels)),
+                "id": dataset_id,
+                "display_name": meta.display_name,
+                "format": _FORMATS[meta.format],
+                "format_enum": str(meta.format),
+                "num_records": str(ingest.records),
+                "size_bytes": str(ingest.size),
+                "sha256": digest,
+                "create_time": str(now),
+                "labels": json.dumps(dict(meta.labels)),
                 "artifact_rel": rel,
             }
             stored_id = await self.store.create(

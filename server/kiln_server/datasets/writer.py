@@ -49,14 +49,21 @@ async def commit_dataset(
         await asyncio.to_thread(artifacts.put_file, ingest.path, rel)
         now = int(time.time() * 1000)
         fields = {
-            "id": dataset_id, "display_name": display_name, "format": fmt,
+            "id": dataset_id,
+            "display_name": display_name,
+            "format": fmt,
             "format_enum": str(datasets_pb2.DatasetFormat.Value(f"DATASET_FORMAT_{fmt.upper()}")),
-            "num_records": str(ingest.records), "size_bytes": str(ingest.size), "sha256": digest,
-            "create_time": str(now), "labels": json.dumps(labels or {}), "artifact_rel": rel,
+            "num_records": str(ingest.records),
+            "size_bytes": str(ingest.size),
+            "sha256": digest,
+            "create_time": str(now),
+            "labels": json.dumps(labels or {}),
+            "artifact_rel": rel,
             **(extra_fields or {}),
         }
-        stored_id = await store.create(tenant, dataset_id, fields, score_ms=now, request_id=request_id,
-                                       fingerprint=fingerprint)
+        stored_id = await store.create(
+            tenant, dataset_id, fields, score_ms=now, request_id=request_id, fingerprint=fingerprint
+        )
         if stored_id != dataset_id:  # a concurrent call with the same request_id won the race
             await asyncio.to_thread(artifacts.delete, rel)
         return await store.get(tenant, stored_id) or {}

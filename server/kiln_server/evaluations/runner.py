@@ -63,23 +63,40 @@ class RedisEvalReporter:
         """kiln_trainer.eval.run's progress callback; raises Fenced when the attempt lost the evaluation."""
         self.completed, self.total, self.results = p.completed_records, p.total_records, dict(p.results)
         event = progress_event(self.completed, self.total, self.results)
-        ok = self._progress(keys=[self._record, self._events],
-                            args=[self.h.attempt, now_ms(), self.completed, self.total, json.dumps(self.results),
-                                  json.dumps(event)])
+        ok = self._progress(
+            keys=[self._record, self._events],
+            args=[self.h.attempt, now_ms(), self.completed, self.total, json.dumps(self.results), json.dumps(event)],
+        )
         if not int(ok):
             raise Fenced("the evaluation ended or moved to another attempt")
 
     def finish(self, results: dict[str, float], reuse_key: str) -> None:
         member = f"{self.h.tenant}/{self.h.evaluation_id}"
-        reusable = {"evaluation": f"evaluations/{self.h.evaluation_id}", "results": results,
-                    "completed_records": self.total, "total_records": self.total}
+        reusable = {
+            "evaluation": f"evaluations/{self.h.evaluation_id}",
+            "results": results,
+            "completed_records": self.total,
+            "total_records": self.total,
+        }
         ok = self._finish(
-            keys=[self._record, self._events, self.keys.active_evaluations(),
-                  self.keys.evaluation_results(self.h.tenant, reuse_key)],
-            args=[self.h.attempt, now_ms(), member, json.dumps(results), self.total, self.total,
-                  json.dumps(progress_event(self.total, self.total, results)),
-                  json.dumps(state_event("SUCCEEDED", self.h.attempt, "every metric computed")),
-                  json.dumps(reusable), RESULTS_TTL_S],
+            keys=[
+                self._record,
+                self._events,
+                self.keys.active_evaluations(),
+                self.keys.evaluation_results(self.h.tenant, reuse_key),
+            ],
+            args=[
+                self.h.attempt,
+                now_ms(),
+                member,
+                json.dumps(results),
+                self.total,
+                self.total,
+                json.dumps(progress_event(self.total, self.total, results)),
+                json.dumps(state_event("SUCCEEDED", self.h.attempt, "every metric computed")),
+                json.dumps(reusable),
+                RESULTS_TTL_S,
+            ],
         )
         if not int(ok):
             raise Fenced("the evaluation ended or moved to another attempt")
@@ -88,8 +105,18 @@ class RedisEvalReporter:
         """FAILED with `reason`; results reported so far stay (the hash already holds them)."""
         ok, _, _ = self._transition(
             keys=[self._record, self._events, self.keys.active_evaluations(), self.keys.evaluation_queue()],
-            args=["RUNNING", str(self.h.attempt), "FAILED", reason, now_ms(), f"{self.h.tenant}/{self.h.evaluation_id}",
-                  "0", "0", "error", reason],
+            args=[
+                "RUNNING",
+                str(self.h.attempt),
+                "FAILED",
+                reason,
+                now_ms(),
+                f"{self.h.tenant}/{self.h.evaluation_id}",
+                "0",
+                "0",
+                "error",
+                reason,
+            ],
         )
         return bool(int(ok))
 
@@ -139,8 +166,9 @@ class EvaluationRunner:
         from kiln_trainer.eval.spec import EvalSpec
 
         store = ArtifactStore(self.handle.artifact_root)
-        inputs = (Path(self.handle.scratch_dir) / "evaluations" / self.handle.evaluation_id
-                  / f"attempt-{self.handle.attempt}")
+        inputs = (
+            Path(self.handle.scratch_dir) / "evaluations" / self.handle.evaluation_id / f"attempt-{self.handle.attempt}"
+        )
         p = self.plan
         ds = p["dataset"]
         local = store.local_path(ds["rel"])
@@ -157,9 +185,13 @@ class EvaluationRunner:
             return str(found if found is not None else store.get_dir(ref["rel"], inputs / name))
 
         return EvalSpec(
-            metrics=tuple(p["metrics"]), model=model_path(p["model"], "model"), dataset_path=str(dataset_path),
-            dataset_format=ds["format"], baseline_model=model_path(p["baseline_model"], "baseline", "win_rate"),
+            metrics=tuple(p["metrics"]),
+            model=model_path(p["model"], "model"),
+            dataset_path=str(dataset_path),
+            dataset_format=ds["format"],
+            baseline_model=model_path(p["baseline_model"], "baseline", "win_rate"),
             reward_model=model_path(p["reward_model"], "reward", "mean_reward", "win_rate"),
             reference_model=model_path(p["reference_model"], "reference", "kl_to_reference"),
-            sampling=p["sampling"], max_records=p["max_records"],
+            sampling=p["sampling"],
+            max_records=p["max_records"],
         )

@@ -59,14 +59,30 @@ class EvaluationScheduler(QueueScheduler):
         record = await self.store.get(tenant, eid)
         if record is None:
             return
-        handle = EvalHandle(tenant=tenant, evaluation_id=eid, attempt=attempt, redis_url=self.redis_url,
-                            prefix=self.store.keys.prefix, artifact_root=self.config.artifact_root,
-                            scratch_dir=str(self.config.scratch_dir))
-        options = dict(name=actor_name(eid, attempt), namespace=RAY_NAMESPACE, lifetime="detached",
-                       max_restarts=0, max_concurrency=2, num_cpus=_EVAL_CPUS, num_gpus=0)
+        handle = EvalHandle(
+            tenant=tenant,
+            evaluation_id=eid,
+            attempt=attempt,
+            redis_url=self.redis_url,
+            prefix=self.store.keys.prefix,
+            artifact_root=self.config.artifact_root,
+            scratch_dir=str(self.config.scratch_dir),
+        )
+        options = dict(
+            name=actor_name(eid, attempt),
+            namespace=RAY_NAMESPACE,
+            lifetime="detached",
+            max_restarts=0,
+            max_concurrency=2,
+            num_cpus=_EVAL_CPUS,
+            num_gpus=0,
+        )
         try:
-            actor = ray.remote(EvaluationRunner).options(**options).remote(
-                handle, json.loads(record["payload"]), record["reuse_key"])
+            actor = (
+                ray.remote(EvaluationRunner)
+                .options(**options)
+                .remote(handle, json.loads(record["payload"]), record["reuse_key"])
+            )
         except ValueError as exc:  # an actor of that name exists: another gateway raced us
             log.warning("evaluation actor exists", extra={"evaluation": eid, "error": str(exc)})
             return
@@ -116,14 +132,21 @@ class EvaluationScheduler(QueueScheduler):
 
     async def _worker_died(self, tenant: str, eid: str, attempt: int, reason: str) -> None:
         if attempt < MAX_ATTEMPTS:
-            ok, _, _ = await self.store.transition(tenant, eid, ("RUNNING",), "QUEUED", attempt=attempt,
-                                                   reason=f"{reason}; rerunning", enqueue=True)
+            ok, _, _ = await self.store.transition(
+                tenant, eid, ("RUNNING",), "QUEUED", attempt=attempt, reason=f"{reason}; rerunning", enqueue=True
+            )
             if ok:
                 log.warning("evaluation requeued", extra={"evaluation": eid, "attempt": attempt, "reason": reason})
         else:
-            await self.store.transition(tenant, eid, ("RUNNING",), "FAILED", attempt=attempt,
-                                        reason=f"{reason}; no attempts left",
-                                        fields={"error": f"{reason} on attempt {attempt} of {MAX_ATTEMPTS}"})
+            await self.store.transition(
+                tenant,
+                eid,
+                ("RUNNING",),
+                "FAILED",
+                attempt=attempt,
+                reason=f"{reason}; no attempts left",
+                fields={"error": f"{reason} on attempt {attempt} of {MAX_ATTEMPTS}"},
+            )
 
     # -- reconcile -----------------------------------------------------------------------------
     async def reconcile(self) -> None:
@@ -155,4 +178,3 @@ class EvaluationScheduler(QueueScheduler):
             return
         log.info("adopted running evaluation", extra={"evaluation": eid, "attempt": attempt})
         self._track(tenant, eid, self._monitor(tenant, eid, attempt, actor))
-

@@ -32,8 +32,17 @@ from kiln_server.platform.timestamps import ts
 
 _WATCH_BLOCK_MS = 1000  # one XREAD blocks this long; short enough to notice shutdown promptly
 _STATE_FILTER = {v: k.removeprefix("EVALUATION_STATE_") for k, v in evaluation_pb2.EvaluationState.items()}
-_OUTPUT_FIELDS = ("name", "state", "results", "completed_records", "total_records", "error", "create_time",
-                  "update_time", "end_time")
+_OUTPUT_FIELDS = (
+    "name",
+    "state",
+    "results",
+    "completed_records",
+    "total_records",
+    "error",
+    "create_time",
+    "update_time",
+    "end_time",
+)
 
 
 class EvaluationService(evaluation_pb2_grpc.EvaluationServiceServicer):
@@ -61,25 +70,46 @@ class EvaluationService(evaluation_pb2_grpc.EvaluationServiceServicer):
         eid = names.new_id("evaluations")
         now = now_ms()
         fields = {
-            "id": eid, "tenant": tenant, "model": user_part.model, "attempt": "0",
-            "spec": json_format.MessageToJson(user_part, indent=None), "payload": json.dumps(plan.to_dict()),
-            "reuse_key": reuse_key, "create_time": str(now), "update_time": str(now),
-            "total_records": str(plan.max_records), "completed_records": "0", "results": "{}",
+            "id": eid,
+            "tenant": tenant,
+            "model": user_part.model,
+            "attempt": "0",
+            "spec": json_format.MessageToJson(user_part, indent=None),
+            "payload": json.dumps(plan.to_dict()),
+            "reuse_key": reuse_key,
+            "create_time": str(now),
+            "update_time": str(now),
+            "total_records": str(plan.max_records),
+            "completed_records": "0",
+            "results": "{}",
         }
         reused = await self.store.reusable_results(tenant, reuse_key)
         if reused is not None:
             results, done = reused["results"], int(reused["completed_records"])
-            fields.update(state="SUCCEEDED", results=json.dumps(results), completed_records=str(done),
-                          total_records=str(reused["total_records"]), end_time=str(now),
-                          reused_from=reused["evaluation"])
-            events = [("progress", progress_event(done, int(reused["total_records"]), results)),
-                      ("state", state_event("SUCCEEDED", 0, f"results reused from {reused['evaluation']}"))]
+            fields.update(
+                state="SUCCEEDED",
+                results=json.dumps(results),
+                completed_records=str(done),
+                total_records=str(reused["total_records"]),
+                end_time=str(now),
+                reused_from=reused["evaluation"],
+            )
+            events = [
+                ("progress", progress_event(done, int(reused["total_records"]), results)),
+                ("state", state_event("SUCCEEDED", 0, f"results reused from {reused['evaluation']}")),
+            ]
         else:
             fields["state"] = "QUEUED"
             events = [("state", state_event("QUEUED", 0, "created"))]
         stored = await self.store.create_evaluation(
-            tenant, eid, fields, score_ms=now, request_id=request.request_id, fingerprint=fingerprint,
-            events=events, queue=reused is None,
+            tenant,
+            eid,
+            fields,
+            score_ms=now,
+            request_id=request.request_id,
+            fingerprint=fingerprint,
+            events=events,
+            queue=reused is None,
         )
         return await self._get(tenant, stored)
 
@@ -95,11 +125,15 @@ class EvaluationService(evaluation_pb2_grpc.EvaluationServiceServicer):
             return (state is None or r["state"] == state) and (model is None or r.get("model") == model)
 
         records, token = await self.store.list_page(
-            tenant, request.page_size, request.page_token,
-            "evals:" + hashlib.sha256(f"{state}\0{model}".encode()).hexdigest()[:16], keep,
+            tenant,
+            request.page_size,
+            request.page_token,
+            "evals:" + hashlib.sha256(f"{state}\0{model}".encode()).hexdigest()[:16],
+            keep,
         )
-        return evaluation_pb2.ListEvaluationsResponse(evaluations=[evaluation_proto(r) for r in records],
-                                                      next_page_token=token)
+        return evaluation_pb2.ListEvaluationsResponse(
+            evaluations=[evaluation_proto(r) for r in records], next_page_token=token
+        )
 
     async def WatchEvaluation(self, request, context):
         tenant = current_tenant()
@@ -156,11 +190,18 @@ def event_proto(event_id: str, kind: str, data: dict) -> evaluation_pb2.Evaluati
     ev = evaluation_pb2.EvaluationEvent(id=event_id)
     ev.time.FromMilliseconds(int(event_id.split("-")[0]))
     if kind == "state":
-        ev.state_change.CopyFrom(evaluation_pb2.EvaluationStateChange(
-            state=evaluation_pb2.EvaluationState.Value(f"EVALUATION_STATE_{data['state']}"),
-            reason=data.get("reason", "")))
+        ev.state_change.CopyFrom(
+            evaluation_pb2.EvaluationStateChange(
+                state=evaluation_pb2.EvaluationState.Value(f"EVALUATION_STATE_{data['state']}"),
+                reason=data.get("reason", ""),
+            )
+        )
     else:
-        ev.progress.CopyFrom(evaluation_pb2.EvaluationProgress(
-            completed_records=data["completed_records"], total_records=data["total_records"],
-            results=data["results"]))
+        ev.progress.CopyFrom(
+            evaluation_pb2.EvaluationProgress(
+                completed_records=data["completed_records"],
+                total_records=data["total_records"],
+                results=data["results"],
+            )
+        )
     return ev

@@ -24,8 +24,11 @@ from kiln_trainer.models.registry import BUILTIN_MODELS
 
 # Same naming as the sampling router: built-in weights are a pure function of the init seed.
 BUILTIN_REVISION = "builtin-seed0"
-_METRIC_NAMES = {v: k.removeprefix("EVALUATION_METRIC_").lower() for k, v in evaluation_pb2.EvaluationMetric.items()
-                 if v != evaluation_pb2.EVALUATION_METRIC_UNSPECIFIED}
+_METRIC_NAMES = {
+    v: k.removeprefix("EVALUATION_METRIC_").lower()
+    for k, v in evaluation_pb2.EvaluationMetric.items()
+    if v != evaluation_pb2.EVALUATION_METRIC_UNSPECIFIED
+}
 _METRIC_ENUM = {name: number for number, name in _METRIC_NAMES.items()}
 # metric -> the model fields it needs besides `model`
 _NEEDS = {
@@ -33,8 +36,11 @@ _NEEDS = {
     evaluation_pb2.EVALUATION_METRIC_WIN_RATE: ("baseline_model", "reward_model"),
     evaluation_pb2.EVALUATION_METRIC_KL_TO_REFERENCE: ("reference_model",),
 }
-_USES = {"baseline_model": ("win_rate",), "reward_model": ("mean_reward", "win_rate"),
-         "reference_model": ("kl_to_reference",)}
+_USES = {
+    "baseline_model": ("win_rate",),
+    "reward_model": ("mean_reward", "win_rate"),
+    "reference_model": ("kl_to_reference",),
+}
 
 
 def metric_name(number: int) -> str:
@@ -122,43 +128,64 @@ def sampling_of(ev: evaluation_pb2.Evaluation) -> dict:
     return d
 
 
-async def build_plan(ev: evaluation_pb2.Evaluation, tenant: str, datasets: DatasetStore,
-                     models: ModelStore) -> EvaluationPlan:
+async def build_plan(
+    ev: evaluation_pb2.Evaluation, tenant: str, datasets: DatasetStore, models: ModelStore
+) -> EvaluationPlan:
     violations = _shape_violations(ev)
     if violations:
         raise InvalidArgument(violations)
     metrics = sorted({metric_name(m) for m in ev.metrics})
-    refs = {f: await _model(tenant, getattr(ev, f), f"evaluation.{f}", models) if getattr(ev, f) else None
-            for f in ("model", "baseline_model", "reward_model", "reference_model")}
+    refs = {
+        f: await _model(tenant, getattr(ev, f), f"evaluation.{f}", models) if getattr(ev, f) else None
+        for f in ("model", "baseline_model", "reward_model", "reference_model")
+    }
     dataset = await _dataset(tenant, ev.dataset, datasets)
 
     v: list[FieldViolation] = []
     for f in ("model", "baseline_model", "reference_model"):
         ref = refs[f]
         if ref is not None and ref.get("family", "causal_lm") not in ("causal_lm", ""):
-            v.append(FieldViolation(f"evaluation.{f}", f"{getattr(ev, f)} is a {ref['family']} model; "
-                                                       "a causal language model is needed"))
+            v.append(
+                FieldViolation(
+                    f"evaluation.{f}", f"{getattr(ev, f)} is a {ref['family']} model; a causal language model is needed"
+                )
+            )
     rm = refs["reward_model"]
     if rm is not None and rm.get("family") != "reward_model":
-        v.append(FieldViolation("evaluation.reward_model", f"{ev.reward_model} is not a reward model "
-                                                           "(family MODEL_FAMILY_REWARD_MODEL)"))
+        v.append(
+            FieldViolation(
+                "evaluation.reward_model", f"{ev.reward_model} is not a reward model (family MODEL_FAMILY_REWARD_MODEL)"
+            )
+        )
     fmt = dataset["format"]
     if fmt not in ("sft", "prompts"):
-        v.append(FieldViolation("evaluation.dataset", f"must be DATASET_FORMAT_SFT or DATASET_FORMAT_PROMPTS, "
-                                                      f"{ev.dataset} is {_format_name(dataset)}"))
+        v.append(
+            FieldViolation(
+                "evaluation.dataset",
+                f"must be DATASET_FORMAT_SFT or DATASET_FORMAT_PROMPTS, {ev.dataset} is {_format_name(dataset)}",
+            )
+        )
     elif fmt != "sft" and set(metrics) & set(NEEDS_SFT):
         needing = ", ".join(m.upper() for m in metrics if m in NEEDS_SFT)
-        v.append(FieldViolation("evaluation.dataset", f"{needing} needs a DATASET_FORMAT_SFT dataset, "
-                                                      f"{ev.dataset} is {_format_name(dataset)}"))
+        v.append(
+            FieldViolation(
+                "evaluation.dataset",
+                f"{needing} needs a DATASET_FORMAT_SFT dataset, {ev.dataset} is {_format_name(dataset)}",
+            )
+        )
     if v:
         raise InvalidArgument(v)
 
     total = dataset["num_records"]
     assert refs["model"] is not None  # required, checked with the shape
     return EvaluationPlan(
-        metrics=metrics, model=refs["model"], dataset=dataset, baseline_model=refs["baseline_model"],
+        metrics=metrics,
+        model=refs["model"],
+        dataset=dataset,
+        baseline_model=refs["baseline_model"],
         reward_model=refs["reward_model"],
-        reference_model=refs["reference_model"], sampling=sampling_of(ev),
+        reference_model=refs["reference_model"],
+        sampling=sampling_of(ev),
         max_records=min(ev.max_records, total) if ev.max_records else total,
     )
 
@@ -175,10 +202,18 @@ async def _model(tenant: str, spec: str, field: str, models: ModelStore) -> dict
         record = await models.get(tenant, model_id)
         if record is None:
             raise NotFound("model", spec)
-        return {"kind": "model", "id": model_id, "rel": record["artifact_rel"], "version": record["version"],
-                "family": record.get("family", "causal_lm")}
-    raise NotFound("model", spec, f"unknown model {spec!r} in {field}: use a built-in "
-                                  f"({', '.join(sorted(BUILTIN_MODELS))}) or 'models/<id>'")
+        return {
+            "kind": "model",
+            "id": model_id,
+            "rel": record["artifact_rel"],
+            "version": record["version"],
+            "family": record.get("family", "causal_lm"),
+        }
+    raise NotFound(
+        "model",
+        spec,
+        f"unknown model {spec!r} in {field}: use a built-in ({', '.join(sorted(BUILTIN_MODELS))}) or 'models/<id>'",
+    )
 
 
 async def _dataset(tenant: str, name: str, datasets: DatasetStore) -> dict:
@@ -186,6 +221,11 @@ async def _dataset(tenant: str, name: str, datasets: DatasetStore) -> dict:
     record = await datasets.get(tenant, dataset_id)
     if record is None:
         raise NotFound("dataset", name)
-    return {"id": dataset_id, "rel": record["artifact_rel"], "format": record["format"],
-            "format_enum": record["format_enum"], "sha256": record["sha256"],
-            "num_records": int(record["num_records"])}
+    return {
+        "id": dataset_id,
+        "rel": record["artifact_rel"],
+        "format": record["format"],
+        "format_enum": record["format_enum"],
+        "sha256": record["sha256"],
+        "num_records": int(record["num_records"]),
+    }

@@ -97,45 +97,93 @@ class EvaluationStore(Repository):
         return self.keys.evaluations(tenant)
 
     async def create_evaluation(
-        self, tenant: str, eid: str, fields: dict, *, score_ms: int, request_id: str, fingerprint: str,
-        events: list[tuple[str, dict]], queue: bool,
+        self,
+        tenant: str,
+        eid: str,
+        fields: dict,
+        *,
+        score_ms: int,
+        request_id: str,
+        fingerprint: str,
+        events: list[tuple[str, dict]],
+        queue: bool,
     ) -> str:
         """Writes the evaluation, its first events and (when `queue`) its queue entry atomically;
         returns its id, or the earlier one for a seen request_id."""
         idem = self.keys.idempotency(tenant, self.kind, request_id) if request_id else ""
         result = await self._create_eval(
-            keys=[idem, self.record_key(tenant, eid), self.index_key(tenant), self.keys.evaluation_events(tenant, eid),
-                  self.keys.active_evaluations() if queue else "", self.keys.evaluation_queue() if queue else ""],
-            args=[eid, fingerprint, score_ms, IDEMPOTENCY_TTL_S, f"{tenant}/{eid}",
-                  json.dumps([[kind, json.dumps(data)] for kind, data in events]), *flatten(fields)],
+            keys=[
+                idem,
+                self.record_key(tenant, eid),
+                self.index_key(tenant),
+                self.keys.evaluation_events(tenant, eid),
+                self.keys.active_evaluations() if queue else "",
+                self.keys.evaluation_queue() if queue else "",
+            ],
+            args=[
+                eid,
+                fingerprint,
+                score_ms,
+                IDEMPOTENCY_TTL_S,
+                f"{tenant}/{eid}",
+                json.dumps([[kind, json.dumps(data)] for kind, data in events]),
+                *flatten(fields),
+            ],
         )
         created, existing = int(result[0]), result[1].decode()
         if not created and fingerprint and result[2].decode() != fingerprint:
-            raise InvalidArgument.field("request_id",
-                                        f"already used for a different evaluation (evaluations/{existing})")
+            raise InvalidArgument.field(
+                "request_id", f"already used for a different evaluation (evaluations/{existing})"
+            )
         return existing
 
     async def transition(
-        self, tenant: str, eid: str, allowed: tuple[str, ...], to: str, *, reason: str = "",
-        attempt: int | None = None, bump_attempt: bool = False, enqueue: bool = False, fields: dict | None = None,
+        self,
+        tenant: str,
+        eid: str,
+        allowed: tuple[str, ...],
+        to: str,
+        *,
+        reason: str = "",
+        attempt: int | None = None,
+        bump_attempt: bool = False,
+        enqueue: bool = False,
+        fields: dict | None = None,
     ) -> tuple[bool, str, int]:
         """Atomically moves the evaluation to `to` if it is in `allowed` (and on `attempt`, if given)."""
         from kiln_server.jobs.store import now_ms
 
         ok, state, att = await self._transition(
-            keys=[self.keys.evaluation(tenant, eid), self.keys.evaluation_events(tenant, eid),
-                  self.keys.active_evaluations(), self.keys.evaluation_queue()],
-            args=[",".join(allowed), "" if attempt is None else str(attempt), to, reason, now_ms(), f"{tenant}/{eid}",
-                  "1" if bump_attempt else "0", "1" if enqueue else "0", *flatten(fields or {})],
+            keys=[
+                self.keys.evaluation(tenant, eid),
+                self.keys.evaluation_events(tenant, eid),
+                self.keys.active_evaluations(),
+                self.keys.evaluation_queue(),
+            ],
+            args=[
+                ",".join(allowed),
+                "" if attempt is None else str(attempt),
+                to,
+                reason,
+                now_ms(),
+                f"{tenant}/{eid}",
+                "1" if bump_attempt else "0",
+                "1" if enqueue else "0",
+                *flatten(fields or {}),
+            ],
         )
         return bool(int(ok)), state.decode(), int(att)
 
-    async def read_events(self, tenant: str, eid: str, after: str, block_ms: int | None,
-                          count: int = 200) -> list[tuple[str, str, dict]]:
+    async def read_events(
+        self, tenant: str, eid: str, after: str, block_ms: int | None, count: int = 200
+    ) -> list[tuple[str, str, dict]]:
         """Events after stream id `after` ("0" for all); blocks up to block_ms for new ones."""
         reply = await self.redis.xread({self.keys.evaluation_events(tenant, eid): after}, count=count, block=block_ms)
-        return [(eid_.decode(), f[b"kind"].decode(), json.loads(f[b"data"])) for _s, entries in reply or []
-                for eid_, f in entries]
+        return [
+            (eid_.decode(), f[b"kind"].decode(), json.loads(f[b"data"]))
+            for _s, entries in reply or []
+            for eid_, f in entries
+        ]
 
     async def event_exists(self, tenant: str, eid: str, event_id: str) -> bool:
         try:
@@ -169,5 +217,6 @@ class EvaluationStore(Repository):
         await self.redis.srem(self.keys.active_evaluations(), f"{tenant}/{eid}")
 
     async def set_fields(self, tenant: str, eid: str, fields: dict) -> None:
-        await self.redis.hset(self.keys.evaluation(tenant, eid), mapping=dict(zip(*[iter(flatten(fields))] * 2,
-                                                                                  strict=True)))
+        await self.redis.hset(
+            self.keys.evaluation(tenant, eid), mapping=dict(zip(*[iter(flatten(fields))] * 2, strict=True))
+        )

@@ -96,8 +96,9 @@ def preference_pairs(records: list[FeedbackRecord], pairing: Pairing) -> ExportR
     groups: dict[str, dict[str, _Scored]] = {}  # prompt -> sample_id -> sample, both first-seen order
     for r in records:
         if r.kind in ("preference", "correction"):
-            chosen, rejected = ((r.chosen_text, r.rejected_text) if r.kind == "preference"
-                                else (r.signal["text"], r.text))
+            chosen, rejected = (
+                (r.chosen_text, r.rejected_text) if r.kind == "preference" else (r.signal["text"], r.text)
+            )
             if _blank(r.prompt, chosen, rejected) or chosen == rejected:
                 result.unused += 1
                 continue
@@ -121,7 +122,7 @@ def preference_pairs(records: list[FeedbackRecord], pairing: Pairing) -> ExportR
 def _candidates(samples: list[_Scored], pairing: Pairing, result: ExportResult) -> list[_Candidate]:
     out = []
     for i, a in enumerate(samples):
-        for b in samples[i + 1:]:
+        for b in samples[i + 1 :]:
             gap = abs(a.mean - b.mean)
             if gap <= EPS:
                 if pairing.ties == Ties.BOTH_ORDERS:
@@ -171,10 +172,15 @@ class ExportSpec:
     display_name: str
 
 
-_KINDS = {feedback_pb2.FEEDBACK_EXPORT_KIND_PREFERENCE_PAIRS: "preference",
-          feedback_pb2.FEEDBACK_EXPORT_KIND_PROMPTS: "prompts"}
-_TIES = {feedback_pb2.TIE_HANDLING_UNSPECIFIED: Ties.DROP, feedback_pb2.TIE_HANDLING_DROP: Ties.DROP,
-         feedback_pb2.TIE_HANDLING_BOTH_ORDERS: Ties.BOTH_ORDERS}
+_KINDS = {
+    feedback_pb2.FEEDBACK_EXPORT_KIND_PREFERENCE_PAIRS: "preference",
+    feedback_pb2.FEEDBACK_EXPORT_KIND_PROMPTS: "prompts",
+}
+_TIES = {
+    feedback_pb2.TIE_HANDLING_UNSPECIFIED: Ties.DROP,
+    feedback_pb2.TIE_HANDLING_DROP: Ties.DROP,
+    feedback_pb2.TIE_HANDLING_BOTH_ORDERS: Ties.BOTH_ORDERS,
+}
 
 
 def parse_export(request, now_s: float) -> ExportSpec:
@@ -202,7 +208,8 @@ def parse_export(request, now_s: float) -> ExportSpec:
         raise InvalidArgument(bad)
     stamp = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(now_s))
     return ExportSpec(
-        kind=kind, filter=flt, display_name=request.display_name or f"feedback export {stamp}",
-        pairing=Pairing(p.min_rating_gap, _TIES[p.ties], p.max_pairs_per_prompt) if kind == "preference"
-        else Pairing(),
+        kind=kind,
+        filter=flt,
+        display_name=request.display_name or f"feedback export {stamp}",
+        pairing=Pairing(p.min_rating_gap, _TIES[p.ties], p.max_pairs_per_prompt) if kind == "preference" else Pairing(),
     )

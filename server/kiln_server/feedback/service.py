@@ -33,13 +33,26 @@ from kiln_server.sampling.samples import SampleStore
 # Errors that belong to one record of a StreamFeedback call: its ack reports them and the call
 # goes on. Anything else (Redis down, a bug) ends the call; acknowledged records stay stored.
 _RECORD_ERRORS = (InvalidArgument, NotFound, AlreadyExists)
-_COUNTERS = ("matched_feedback_count", "record_count", "dropped_tie_count", "dropped_gap_count",
-             "dropped_limit_count", "unused_feedback_count")
+_COUNTERS = (
+    "matched_feedback_count",
+    "record_count",
+    "dropped_tie_count",
+    "dropped_gap_count",
+    "dropped_limit_count",
+    "unused_feedback_count",
+)
 
 
 class FeedbackService(feedback_pb2_grpc.FeedbackServiceServicer):
-    def __init__(self, feedback: FeedbackStore, samples: SampleStore, exports: ExportDatasetStore,
-                 artifacts: ArtifactStore, scratch, max_bytes: int):
+    def __init__(
+        self,
+        feedback: FeedbackStore,
+        samples: SampleStore,
+        exports: ExportDatasetStore,
+        artifacts: ArtifactStore,
+        scratch,
+        max_bytes: int,
+    ):
         self.feedback = feedback
         self.samples = samples
         self.exports = exports
@@ -63,13 +76,22 @@ class FeedbackService(feedback_pb2_grpc.FeedbackServiceServicer):
             except _RECORD_ERRORS as exc:
                 rejected += 1
                 yield feedback_pb2.StreamFeedbackResponse(
-                    sequence=sequence, code=exc.code.value[0], field=_field_of(exc), message=exc.message,
-                    accepted_count=accepted, rejected_count=rejected)
+                    sequence=sequence,
+                    code=exc.code.value[0],
+                    field=_field_of(exc),
+                    message=exc.message,
+                    accepted_count=accepted,
+                    rejected_count=rejected,
+                )
             else:
                 accepted += 1
                 yield feedback_pb2.StreamFeedbackResponse(
-                    sequence=sequence, name=names.name_of("feedback", record.feedback_id), duplicate=duplicate,
-                    accepted_count=accepted, rejected_count=rejected)
+                    sequence=sequence,
+                    name=names.name_of("feedback", record.feedback_id),
+                    duplicate=duplicate,
+                    accepted_count=accepted,
+                    rejected_count=rejected,
+                )
             sequence += 1
 
     async def ListFeedback(self, request, context):
@@ -81,8 +103,7 @@ class FeedbackService(feedback_pb2_grpc.FeedbackServiceServicer):
         with _redis_unavailable():
             records, more = await self.feedback.newest_first(tenant, flt, cursor.seen[0] if cursor else "", size)
         token = encode_token(Cursor(0.0, [records[-1].entry_id]), query) if more and records else ""
-        return feedback_pb2.ListFeedbackResponse(feedback=[feedback_proto(r) for r in records],
-                                                 next_page_token=token)
+        return feedback_pb2.ListFeedbackResponse(feedback=[feedback_proto(r) for r in records], next_page_token=token)
 
     async def ExportFeedback(self, request, context):
         tenant = current_tenant()
@@ -96,12 +117,23 @@ class FeedbackService(feedback_pb2_grpc.FeedbackServiceServicer):
             if not result.records:
                 raise FailedPrecondition(
                     f"nothing to export: {result.matched} feedback records matched the filter and none "
-                    f"yields a {spec.kind} record; no dataset was created", subject="filter",
-                    violation_type="EMPTY_EXPORT")
+                    f"yields a {spec.kind} record; no dataset was created",
+                    subject="filter",
+                    violation_type="EMPTY_EXPORT",
+                )
             dataset = await commit_dataset(
-                self.exports, self.artifacts, self.scratch, self.max_bytes, tenant, fmt=spec.kind,
-                display_name=spec.display_name, lines=_jsonl(result.records), request_id=request.request_id,
-                fingerprint=fingerprint, extra_fields={"feedback_export": json.dumps(_counters(result))})
+                self.exports,
+                self.artifacts,
+                self.scratch,
+                self.max_bytes,
+                tenant,
+                fmt=spec.kind,
+                display_name=spec.display_name,
+                lines=_jsonl(result.records),
+                request_id=request.request_id,
+                fingerprint=fingerprint,
+                extra_fields={"feedback_export": json.dumps(_counters(result))},
+            )
         return _export_response(dataset)
 
     async def _submit(self, tenant: str, request) -> tuple[FeedbackRecord, bool]:
@@ -124,22 +156,33 @@ class FeedbackService(feedback_pb2_grpc.FeedbackServiceServicer):
         if dataset is None:
             raise FailedPrecondition(
                 f"the export with this request_id created datasets/{dataset_id}, which has since been "
-                "deleted; use a new request_id to export again", subject=f"datasets/{dataset_id}")
+                "deleted; use a new request_id to export again",
+                subject=f"datasets/{dataset_id}",
+            )
         return _export_response(dataset)
 
 
 def _same_content(sub: Submission, earlier: FeedbackRecord, fingerprint: str) -> FeedbackRecord:
     if fingerprint != sub.fingerprint:
         name = names.name_of("feedback", earlier.feedback_id)
-        raise AlreadyExists("feedback", name, f"{name} already exists with different content; "
-                            "use a new feedback_id for new feedback", field="feedback_id")
+        raise AlreadyExists(
+            "feedback",
+            name,
+            f"{name} already exists with different content; use a new feedback_id for new feedback",
+            field="feedback_id",
+        )
     return earlier
 
 
 def feedback_proto(r: FeedbackRecord) -> feedback_pb2.Feedback:
     fb = feedback_pb2.Feedback(
-        name=names.name_of("feedback", r.feedback_id), sample_id=r.sample_id, comment=r.comment, tags=r.tags,
-        user_id=r.user_id, source=r.source, model=r.model,
+        name=names.name_of("feedback", r.feedback_id),
+        sample_id=r.sample_id,
+        comment=r.comment,
+        tags=r.tags,
+        user_id=r.user_id,
+        source=r.source,
+        model=r.model,
         # A kind stored by a newer gateway is left out: clients skip records without a signal they know.
         **({r.kind: r.signal} if r.kind in SIGNALS else {}),
     )
@@ -148,14 +191,21 @@ def feedback_proto(r: FeedbackRecord) -> feedback_pb2.Feedback:
 
 
 def _counters(result: ExportResult) -> dict[str, int]:
-    values = (result.matched, len(result.records), result.dropped_tie, result.dropped_gap,
-              result.dropped_limit, result.unused)
+    values = (
+        result.matched,
+        len(result.records),
+        result.dropped_tie,
+        result.dropped_gap,
+        result.dropped_limit,
+        result.unused,
+    )
     return dict(zip(_COUNTERS, values, strict=True))
 
 
 def _export_response(dataset: dict[str, str]) -> feedback_pb2.ExportFeedbackResponse:
-    return feedback_pb2.ExportFeedbackResponse(dataset=names.name_of("datasets", dataset["id"]),
-                                               **json.loads(dataset["feedback_export"]))
+    return feedback_pb2.ExportFeedbackResponse(
+        dataset=names.name_of("datasets", dataset["id"]), **json.loads(dataset["feedback_export"])
+    )
 
 
 def _jsonl(records: list[dict]) -> Iterator[bytes]:
@@ -174,8 +224,10 @@ def _redis_unavailable() -> Iterator[None]:
     try:
         yield
     except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError) as exc:
-        raise Unavailable(f"the feedback store is unreachable ({type(exc).__name__}); unacknowledged "
-                          "feedback was not stored, resend it") from exc
+        raise Unavailable(
+            f"the feedback store is unreachable ({type(exc).__name__}); unacknowledged "
+            "feedback was not stored, resend it"
+        ) from exc
 
 
 @contextlib.contextmanager
@@ -186,5 +238,6 @@ def _reused_request_id() -> Iterator[None]:
     except InvalidArgument as exc:
         if [v.field for v in exc.violations] != ["request_id"] or "already used" not in exc.message:
             raise
-        raise InvalidArgument.field("request_id", "already used for a different export; "
-                                    "a retry must repeat the first request exactly") from exc
+        raise InvalidArgument.field(
+            "request_id", "already used for a different export; a retry must repeat the first request exactly"
+        ) from exc

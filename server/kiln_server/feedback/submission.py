@@ -44,16 +44,20 @@ class AlreadyExists(KilnError):
         self.field = field
 
     def details(self) -> list:
-        return [error_details_pb2.ResourceInfo(
-            resource_type=self.resource_type, resource_name=self.resource_name, description=self.message)]
+        return [
+            error_details_pb2.ResourceInfo(
+                resource_type=self.resource_type, resource_name=self.resource_name, description=self.message
+            )
+        ]
 
 
 class SampleNotFound(NotFound):
     """NOT_FOUND for a sample id, remembering which request field named it (for stream acks)."""
 
     def __init__(self, sample_name: str, field: str):
-        super().__init__("sample", sample_name,
-                         f"sample {sample_name!r} not found: never generated for this tenant, or expired")
+        super().__init__(
+            "sample", sample_name, f"sample {sample_name!r} not found: never generated for this tenant, or expired"
+        )
         self.field = field
 
 
@@ -169,8 +173,7 @@ def parse_submission(request) -> Submission:
     for i, tag in enumerate(fb.tags):
         if not 1 <= len(tag) <= MAX_TAG_CHARS:
             bad.add(f"feedback.tags[{i}]", f"must be 1 to {MAX_TAG_CHARS} characters, got {len(tag)}")
-    for name, limit in (("comment", MAX_COMMENT_CHARS), ("user_id", MAX_USER_ID_CHARS),
-                        ("source", MAX_SOURCE_CHARS)):
+    for name, limit in (("comment", MAX_COMMENT_CHARS), ("user_id", MAX_USER_ID_CHARS), ("source", MAX_SOURCE_CHARS)):
         if len(getattr(fb, name)) > limit:
             bad.add(f"feedback.{name}", f"at most {limit} characters, got {len(getattr(fb, name))}")
     bad.raise_any()
@@ -180,8 +183,14 @@ def parse_submission(request) -> Submission:
     for output_only in ("name", "model", "create_time"):
         content.ClearField(output_only)
     return Submission(
-        feedback_id=request.feedback_id, kind=kind, signal=signal, sample_id=sample_id,
-        comment=fb.comment, tags=tuple(fb.tags), user_id=fb.user_id, source=fb.source,
+        feedback_id=request.feedback_id,
+        kind=kind,
+        signal=signal,
+        sample_id=sample_id,
+        comment=fb.comment,
+        tags=tuple(fb.tags),
+        user_id=fb.user_id,
+        source=fb.source,
         fingerprint=hashlib.sha256(content.SerializeToString(deterministic=True)).hexdigest()[:32],
     )
 
@@ -202,14 +211,19 @@ def _rating(rating, bad: _Violations) -> dict:
 
 
 def _preference(pref, bad: _Violations) -> dict:
-    signal = {k: getattr(pref, k) for k in
-              ("chosen_sample_id", "rejected_sample_id", "prompt", "chosen_text", "rejected_text")}
+    signal = {
+        k: getattr(pref, k)
+        for k in ("chosen_sample_id", "rejected_sample_id", "prompt", "chosen_text", "rejected_text")
+    }
     by_ids = [k for k in ("chosen_sample_id", "rejected_sample_id") if signal[k]]
     by_texts = [k for k in ("prompt", "chosen_text", "rejected_text") if signal[k]]
     if by_ids and by_texts:
         for k in by_texts:
-            bad.add(f"feedback.preference.{k}", "must be empty when the preference names sample ids; "
-                    "give either both sample ids or prompt, chosen_text and rejected_text")
+            bad.add(
+                f"feedback.preference.{k}",
+                "must be empty when the preference names sample ids; "
+                "give either both sample ids or prompt, chosen_text and rejected_text",
+            )
     elif by_ids:
         for k in ("chosen_sample_id", "rejected_sample_id"):
             if not signal[k]:
@@ -221,8 +235,10 @@ def _preference(pref, bad: _Violations) -> dict:
     else:
         for k in ("prompt", "chosen_text", "rejected_text"):
             if _blank(signal[k]):
-                bad.add(f"feedback.preference.{k}", "required: give both sample ids, "
-                        "or prompt, chosen_text and rejected_text")
+                bad.add(
+                    f"feedback.preference.{k}",
+                    "required: give both sample ids, or prompt, chosen_text and rejected_text",
+                )
         if signal["chosen_text"] and signal["chosen_text"] == signal["rejected_text"]:
             bad.add("feedback.preference.rejected_text", "must differ from chosen_text")
     return signal
@@ -239,17 +255,23 @@ def _sample_name(name: str, path: str, bad: _Violations) -> None:
 async def resolve(sub: Submission, feedback_id: str, lookup: SampleLookup) -> FeedbackRecord:
     """The record to store: samples looked up (NOT_FOUND when missing), their content copied in."""
     record = FeedbackRecord(
-        feedback_id=feedback_id, kind=sub.kind, signal=dict(sub.signal), sample_id=sub.sample_id,
-        comment=sub.comment, tags=list(sub.tags), user_id=sub.user_id, source=sub.source,
+        feedback_id=feedback_id,
+        kind=sub.kind,
+        signal=dict(sub.signal),
+        sample_id=sub.sample_id,
+        comment=sub.comment,
+        tags=list(sub.tags),
+        user_id=sub.user_id,
+        source=sub.source,
     )
     if sub.kind == "preference":
         if sub.signal["chosen_sample_id"]:
             chosen = await _sample(sub.signal["chosen_sample_id"], "feedback.preference.chosen_sample_id", lookup)
-            rejected = await _sample(
-                sub.signal["rejected_sample_id"], "feedback.preference.rejected_sample_id", lookup)
+            rejected = await _sample(sub.signal["rejected_sample_id"], "feedback.preference.rejected_sample_id", lookup)
             if chosen.prompt != rejected.prompt:
-                raise InvalidArgument.field("feedback.preference.rejected_sample_id",
-                                            "must answer the same prompt as chosen_sample_id")
+                raise InvalidArgument.field(
+                    "feedback.preference.rejected_sample_id", "must answer the same prompt as chosen_sample_id"
+                )
             record.prompt, record.chosen_text, record.rejected_text = chosen.prompt, chosen.text, rejected.text
             record.model = chosen.model
             record.models = list(dict.fromkeys([chosen.model, rejected.model]))
@@ -295,12 +317,14 @@ class FeedbackFilter:
         return cls(min_ms=min_ms, max_ms=max_ms, **fields)
 
     def keeps(self, r: FeedbackRecord) -> bool:
-        return ((not self.model or self.model in r.models)
-                and (not self.tag or self.tag in r.tags)
-                and (not self.user_id or r.user_id == self.user_id)
-                and (not self.source or r.source == self.source)
-                and (self.min_ms is None or r.create_ms >= self.min_ms)
-                and (self.max_ms is None or r.create_ms <= self.max_ms))
+        return (
+            (not self.model or self.model in r.models)
+            and (not self.tag or self.tag in r.tags)
+            and (not self.user_id or r.user_id == self.user_id)
+            and (not self.source or r.source == self.source)
+            and (self.min_ms is None or r.create_ms >= self.min_ms)
+            and (self.max_ms is None or r.create_ms <= self.max_ms)
+        )
 
     def fingerprint(self) -> str:
         return hashlib.sha256(json.dumps(asdict(self), sort_keys=True).encode()).hexdigest()[:16]
@@ -312,5 +336,6 @@ def parse_filter(proto, path: str = "filter") -> FeedbackFilter:
     end = proto.end_time.ToNanoseconds() if proto.HasField("end_time") else None
     if start is not None and end is not None and end <= start:
         raise InvalidArgument.field(f"{path}.end_time", f"must be after {path}.start_time")
-    return FeedbackFilter.from_times(start, end, model=proto.model, tag=proto.tag, user_id=proto.user_id,
-                                     source=proto.source)
+    return FeedbackFilter.from_times(
+        start, end, model=proto.model, tag=proto.tag, user_id=proto.user_id, source=proto.source
+    )

@@ -39,18 +39,29 @@ def publish_samples(client: redis.Redis, keys: Keys, tenant: str, job_id: str, s
     with client.pipeline(transaction=True) as pipe:
         for s in samples:
             key = keys.sample(tenant, s.sample_id)
-            pipe.hset(key, mapping={"sample_id": s.sample_id, "prompt": s.prompt, "text": s.completion,
-                                    "model": f"jobs/{job_id}", "model_version": f"jobs/{job_id}",
-                                    "params": "{}", "index": 0, "finish_reason": "STOP",
-                                    "create_time": time.time()})
+            pipe.hset(
+                key,
+                mapping={
+                    "sample_id": s.sample_id,
+                    "prompt": s.prompt,
+                    "text": s.completion,
+                    "model": f"jobs/{job_id}",
+                    "model_version": f"jobs/{job_id}",
+                    "params": "{}",
+                    "index": 0,
+                    "finish_reason": "STOP",
+                    "create_time": time.time(),
+                },
+            )
             pipe.expire(key, DEFAULT_SAMPLE_TTL_S)
             ids.append(s.sample_id)
         pipe.execute()
     return ids
 
 
-def wait_for_scores(client: redis.Redis, keys: Keys, tenant: str, sample_ids: list[str], after: str,
-                    timeout_s: float, should_stop) -> dict[str, float]:
+def wait_for_scores(
+    client: redis.Redis, keys: Keys, tenant: str, sample_ids: list[str], after: str, timeout_s: float, should_stop
+) -> dict[str, float]:
     """Mean score per sample from feedback stored after stream id `after`, until every sample has
     one or the timeout passes."""
     wanted = {f"samples/{i}": i for i in sample_ids}

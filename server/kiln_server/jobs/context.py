@@ -124,10 +124,19 @@ class RedisTrainContext:
         params, size, version = _weights_summary(result.model_dir)
         now = now_ms()
         model = {
-            "id": model_id, "display_name": display_name, "family": result.family, "base_model": base_model,
-            "source_job": f"jobs/{self.h.job_id}", "artifact_uri": uri, "artifact_rel": rel,
-            "version": f"{model_id}@{version}", "parameter_count": params, "size_bytes": size,
-            "metrics": json.dumps(result.metrics), "create_time": now, "labels": "{}",
+            "id": model_id,
+            "display_name": display_name,
+            "family": result.family,
+            "base_model": base_model,
+            "source_job": f"jobs/{self.h.job_id}",
+            "artifact_uri": uri,
+            "artifact_rel": rel,
+            "version": f"{model_id}@{version}",
+            "parameter_count": params,
+            "size_bytes": size,
+            "metrics": json.dumps(result.metrics),
+            "create_time": now,
+            "labels": "{}",
         }
         model_key = self.keys.model(self.h.tenant, model_id)
         with self.redis.pipeline(transaction=True) as pipe:
@@ -139,8 +148,9 @@ class RedisTrainContext:
                 pipe.multi()
                 pipe.hset(model_key, mapping=model)
                 pipe.zadd(self.keys.models(self.h.tenant), {model_id: now})
-                self._transition_in(pipe, ("RUNNING",), "SUCCEEDED", "training finished",
-                                    {"output_model": f"models/{model_id}"})
+                self._transition_in(
+                    pipe, ("RUNNING",), "SUCCEEDED", "training finished", {"output_model": f"models/{model_id}"}
+                )
                 pipe.execute()
             except (Fenced, redis.WatchError):
                 self.artifacts.delete(rel)
@@ -168,12 +178,21 @@ class RedisTrainContext:
 
     # -- helpers -------------------------------------------------------------------------------
     def _transition_in(self, client, allowed, to, reason, fields):
-        args = [",".join(allowed), str(self.h.attempt), to, reason, now_ms(), f"{self.h.tenant}/{self.h.job_id}",
-                "0", "0"]
+        args = [
+            ",".join(allowed),
+            str(self.h.attempt),
+            to,
+            reason,
+            now_ms(),
+            f"{self.h.tenant}/{self.h.job_id}",
+            "0",
+            "0",
+        ]
         for k, v in fields.items():
             args += [k, v]
         return self._transition(
-            keys=[self._job_key, self._events, self.keys.active_jobs(), self.keys.job_queue()], args=args,
+            keys=[self._job_key, self._events, self.keys.active_jobs(), self.keys.job_queue()],
+            args=args,
             client=client,
         )
 

@@ -32,12 +32,17 @@ def job_event_proto(event_id: str, kind: str, data: dict) -> jobs_pb2.JobEvent:
     ev = jobs_pb2.JobEvent(id=event_id)
     ev.time.FromMilliseconds(int(event_id.split("-")[0]))
     if kind == "state":
-        ev.state_change.CopyFrom(jobs_pb2.StateChange(
-            state=jobs_pb2.JobState.Value(f"JOB_STATE_{data['state']}"),
-            attempt=int(data.get("attempt", 0)), reason=data.get("reason", "")))
+        ev.state_change.CopyFrom(
+            jobs_pb2.StateChange(
+                state=jobs_pb2.JobState.Value(f"JOB_STATE_{data['state']}"),
+                attempt=int(data.get("attempt", 0)),
+                reason=data.get("reason", ""),
+            )
+        )
     elif kind == "metrics":
-        ev.metrics.CopyFrom(jobs_pb2.Metrics(step=data["step"], total_steps=data.get("total_steps") or 0,
-                                             values=data["values"]))
+        ev.metrics.CopyFrom(
+            jobs_pb2.Metrics(step=data["step"], total_steps=data.get("total_steps") or 0, values=data["values"])
+        )
     elif kind == "checkpoint":
         ev.checkpoint.CopyFrom(checkpoint_proto(data))
     else:

@@ -29,9 +29,13 @@ def _lora(prefix: str, tuning: int, lora: jobs_pb2.LoraOptions) -> dict:
 
 
 def _lora_paths(prefix: str) -> dict[str, str]:
-    return {"tuning": f"job.{prefix}.tuning", "lora_r": f"job.{prefix}.lora.rank",
-            "lora_alpha": f"job.{prefix}.lora.alpha", "lora_dropout": f"job.{prefix}.lora.dropout",
-            "lora_target_modules": f"job.{prefix}.lora.target_modules"}
+    return {
+        "tuning": f"job.{prefix}.tuning",
+        "lora_r": f"job.{prefix}.lora.rank",
+        "lora_alpha": f"job.{prefix}.lora.alpha",
+        "lora_dropout": f"job.{prefix}.lora.dropout",
+        "lora_target_modules": f"job.{prefix}.lora.target_modules",
+    }
 
 
 def _sft(job: jobs_pb2.Job) -> tuple[dict, dict]:
@@ -59,8 +63,20 @@ def _dpo(job: jobs_pb2.Job) -> tuple[dict, dict]:
 def _ppo(job: jobs_pb2.Job) -> tuple[dict, dict]:
     p = job.ppo
     out: dict = {}
-    for name in ("kl_coef", "adaptive_kl", "target_kl", "gamma", "lam", "clip_range", "value_clip_range",
-                 "ppo_epochs", "rollout_batch_size", "minibatch_size", "max_new_tokens", "temperature"):
+    for name in (
+        "kl_coef",
+        "adaptive_kl",
+        "target_kl",
+        "gamma",
+        "lam",
+        "clip_range",
+        "value_clip_range",
+        "ppo_epochs",
+        "rollout_batch_size",
+        "minibatch_size",
+        "max_new_tokens",
+        "temperature",
+    ):
         if p.HasField(name):
             out[name] = getattr(p, name)
     refs: dict = {}
@@ -108,27 +124,70 @@ class Method:
 
 
 METHODS: dict[int, Method] = {
-    jobs_pb2.JOB_METHOD_SFT: Method("sft", "sft", "sft", _sft,
-                                    paths={**_lora_paths("sft"), "packing": "job.sft.packing"}),
-    jobs_pb2.JOB_METHOD_REWARD_MODEL: Method("reward_model", "reward_model", "preference", _reward,
-                                             single_process=True, paths=_lora_paths("reward_model")),
-    jobs_pb2.JOB_METHOD_DPO: Method("dpo", "dpo", "preference", _dpo, single_process=True,
-                                    paths={**_lora_paths("dpo"), "beta": "job.dpo.beta", "loss": "job.dpo.loss",
-                                           "reference_model": "job.dpo.reference_model"}),
-    jobs_pb2.JOB_METHOD_PPO: Method(
-        "ppo", "ppo", "prompts", _ppo, data_key="prompts_path", val_key=None,
+    jobs_pb2.JOB_METHOD_SFT: Method(
+        "sft", "sft", "sft", _sft, paths={**_lora_paths("sft"), "packing": "job.sft.packing"}
+    ),
+    jobs_pb2.JOB_METHOD_REWARD_MODEL: Method(
+        "reward_model", "reward_model", "preference", _reward, single_process=True, paths=_lora_paths("reward_model")
+    ),
+    jobs_pb2.JOB_METHOD_DPO: Method(
+        "dpo",
+        "dpo",
+        "preference",
+        _dpo,
         single_process=True,
-        paths={**{k: f"job.ppo.{k}" for k in ("kl_coef", "adaptive_kl", "target_kl", "gamma", "lam", "clip_range",
-                                               "value_clip_range", "ppo_epochs", "rollout_batch_size",
-                                               "minibatch_size", "max_new_tokens", "temperature",
-                                               "reference_model", "value_model")},
-               "reward_model": "job.ppo.reward.reward_model", "scoring_function": "job.ppo.reward.scoring_function",
-               "human_feedback": "job.ppo.reward.human_feedback"}),
-    jobs_pb2.JOB_METHOD_DISTILL: Method("distill", "distill", "sft", _distill,
-                                        single_process=True,
-                                        paths={"teacher_model": "job.distill.teacher_model",
-                                               "temperature": "job.distill.temperature",
-                                               "alpha": "job.distill.alpha"}),
+        paths={
+            **_lora_paths("dpo"),
+            "beta": "job.dpo.beta",
+            "loss": "job.dpo.loss",
+            "reference_model": "job.dpo.reference_model",
+        },
+    ),
+    jobs_pb2.JOB_METHOD_PPO: Method(
+        "ppo",
+        "ppo",
+        "prompts",
+        _ppo,
+        data_key="prompts_path",
+        val_key=None,
+        single_process=True,
+        paths={
+            **{
+                k: f"job.ppo.{k}"
+                for k in (
+                    "kl_coef",
+                    "adaptive_kl",
+                    "target_kl",
+                    "gamma",
+                    "lam",
+                    "clip_range",
+                    "value_clip_range",
+                    "ppo_epochs",
+                    "rollout_batch_size",
+                    "minibatch_size",
+                    "max_new_tokens",
+                    "temperature",
+                    "reference_model",
+                    "value_model",
+                )
+            },
+            "reward_model": "job.ppo.reward.reward_model",
+            "scoring_function": "job.ppo.reward.scoring_function",
+            "human_feedback": "job.ppo.reward.human_feedback",
+        },
+    ),
+    jobs_pb2.JOB_METHOD_DISTILL: Method(
+        "distill",
+        "distill",
+        "sft",
+        _distill,
+        single_process=True,
+        paths={
+            "teacher_model": "job.distill.teacher_model",
+            "temperature": "job.distill.temperature",
+            "alpha": "job.distill.alpha",
+        },
+    ),
 }
 
 BY_NAME = {m.name: m for m in METHODS.values()}

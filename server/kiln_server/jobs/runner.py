@@ -127,12 +127,16 @@ def _train_data_parallel(handle: JobHandle, spec: dict, config: dict, workers: i
         loop,
         train_loop_config={"handle": handle, "config": config, "result_file": str(result_file)},
         scaling_config=ScalingConfig(
-            num_workers=workers, use_gpu=resources["gpus"] > 0,
-            resources_per_worker={"CPU": resources["cpus"],
-                                  **({"GPU": resources["gpus"]} if resources["gpus"] else {})},
+            num_workers=workers,
+            use_gpu=resources["gpus"] > 0,
+            resources_per_worker={
+                "CPU": resources["cpus"],
+                **({"GPU": resources["gpus"]} if resources["gpus"] else {}),
+            },
         ),
-        run_config=RunConfig(name=f"{handle.job_id}-attempt-{handle.attempt}",
-                             storage_path=str(Path(handle.scratch_dir) / "ray_train")),
+        run_config=RunConfig(
+            name=f"{handle.job_id}-attempt-{handle.attempt}", storage_path=str(Path(handle.scratch_dir) / "ray_train")
+        ),
     )
     trainer.fit()
     from kiln_trainer.context import TrainResult

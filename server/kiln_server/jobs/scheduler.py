@@ -108,17 +108,29 @@ class Scheduler(QueueScheduler):
         record = await self.jobs.get(tenant, job_id)
         spec = json.loads(record["payload"])
         res = spec["resources"]
-        handle = JobHandle(tenant=tenant, job_id=job_id, attempt=attempt, redis_url=self.redis_url,
-                           prefix=self.jobs.keys.prefix, artifact_root=self.config.artifact_root,
-                           scratch_dir=str(self.config.scratch_dir))
+        handle = JobHandle(
+            tenant=tenant,
+            job_id=job_id,
+            attempt=attempt,
+            redis_url=self.redis_url,
+            prefix=self.jobs.keys.prefix,
+            artifact_root=self.config.artifact_root,
+            scratch_dir=str(self.config.scratch_dir),
+        )
         rels = await self._dataset_rels(tenant, spec)
         # With several workers, Ray Train's own worker actors hold the CPUs/GPUs; the runner only
         # coordinates, so it asks for none (else it would starve the workers it waits for).
         # PPO's role actors likewise hold the CPUs (a placement group of their own).
         dp = res["workers"] > 1 or spec["method"] == "ppo"
-        options = dict(name=actor_name(job_id, attempt), namespace=RAY_NAMESPACE, lifetime="detached",
-                       max_restarts=0, max_concurrency=2, num_cpus=0 if dp else res["cpus"],
-                       num_gpus=0 if dp else res["gpus"])
+        options = dict(
+            name=actor_name(job_id, attempt),
+            namespace=RAY_NAMESPACE,
+            lifetime="detached",
+            max_restarts=0,
+            max_concurrency=2,
+            num_cpus=0 if dp else res["cpus"],
+            num_gpus=0 if dp else res["gpus"],
+        )
         try:
             actor = ray.remote(JobRunner).options(**options).remote(handle, spec, rels)
         except ValueError as exc:  # an actor of that name exists: another gateway raced us
@@ -188,16 +200,24 @@ class Scheduler(QueueScheduler):
             return
         retries_used = attempt - 1
         if retries_used < int(record.get("max_retries", 0)):
-            ok, _, _ = await self.jobs.transition(tenant, job_id, ("RUNNING",), "RETRYING", reason=reason,
-                                                  attempt=attempt)
+            ok, _, _ = await self.jobs.transition(
+                tenant, job_id, ("RUNNING",), "RETRYING", reason=reason, attempt=attempt
+            )
             if ok:
-                await self.jobs.transition(tenant, job_id, ("RETRYING",), "QUEUED",
-                                           reason="resuming from the last checkpoint", enqueue=True)
+                await self.jobs.transition(
+                    tenant, job_id, ("RETRYING",), "QUEUED", reason="resuming from the last checkpoint", enqueue=True
+                )
                 log.warning("job retried", extra={"job": job_id, "attempt": attempt, "reason": reason})
         else:
-            await self.jobs.transition(tenant, job_id, ("RUNNING",), "FAILED", attempt=attempt,
-                                       reason=f"{reason}; no retries left",
-                                       fields={"error": f"{reason} on attempt {attempt}; no retries left"})
+            await self.jobs.transition(
+                tenant,
+                job_id,
+                ("RUNNING",),
+                "FAILED",
+                attempt=attempt,
+                reason=f"{reason}; no retries left",
+                fields={"error": f"{reason} on attempt {attempt}; no retries left"},
+            )
 
     # -- reconcile -----------------------------------------------------------------------------
     async def reconcile(self) -> None:
@@ -233,4 +253,3 @@ class Scheduler(QueueScheduler):
             return
         log.info("adopted running job", extra={"job": job_id, "attempt": attempt})
         self._track(tenant, job_id, self._monitor(tenant, job_id, attempt, actor))
-

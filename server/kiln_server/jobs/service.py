@@ -27,8 +27,15 @@ _METHOD_FILTER = {v: k.removeprefix("JOB_METHOD_").lower() for k, v in jobs_pb2.
 
 
 class JobService(jobs_pb2_grpc.JobServiceServicer):
-    def __init__(self, jobs: JobStore, datasets: DatasetStore, models: ModelStore, artifacts: ArtifactStore,
-                 default_retries: int, shutdown: asyncio.Event):
+    def __init__(
+        self,
+        jobs: JobStore,
+        datasets: DatasetStore,
+        models: ModelStore,
+        artifacts: ArtifactStore,
+        default_retries: int,
+        shutdown: asyncio.Event,
+    ):
         self.artifacts = artifacts
         self.jobs = jobs
         self.datasets = datasets
@@ -43,26 +50,52 @@ class JobService(jobs_pb2_grpc.JobServiceServicer):
         fingerprint = hashlib.sha256(request.job.SerializeToString(deterministic=True)).hexdigest()
         if (earlier := await self.jobs.seen_request(tenant, request.request_id, fingerprint)) is not None:
             return job_proto(await self.jobs.get(tenant, earlier))
-        spec = await build_job_spec(request.job, tenant, self.datasets, self.models, self.default_retries,
-                                    self.artifacts.local_path)
+        spec = await build_job_spec(
+            request.job, tenant, self.datasets, self.models, self.default_retries, self.artifacts.local_path
+        )
         job_id = names.new_id("jobs")
         user_part = jobs_pb2.Job()
         user_part.CopyFrom(request.job)
-        for output_field in ("name", "state", "attempt", "step", "total_steps", "latest_metrics", "output_model",
-                             "artifacts", "error", "create_time", "start_time", "end_time"):
+        for output_field in (
+            "name",
+            "state",
+            "attempt",
+            "step",
+            "total_steps",
+            "latest_metrics",
+            "output_model",
+            "artifacts",
+            "error",
+            "create_time",
+            "start_time",
+            "end_time",
+        ):
             user_part.ClearField(output_field)
         user_part.display_name = spec.display_name
         user_part.max_retries = spec.max_retries
         now = now_ms()
         fields = {
-            "id": job_id, "tenant": tenant, "method": spec.method, "state": "QUEUED", "attempt": "0",
-            "spec": json_format.MessageToJson(user_part, indent=None), "payload": json.dumps(spec.to_dict()),
-            "create_time": str(now), "max_retries": str(spec.max_retries),
+            "id": job_id,
+            "tenant": tenant,
+            "method": spec.method,
+            "state": "QUEUED",
+            "attempt": "0",
+            "spec": json_format.MessageToJson(user_part, indent=None),
+            "payload": json.dumps(spec.to_dict()),
+            "create_time": str(now),
+            "max_retries": str(spec.max_retries),
         }
         stored = await self.jobs.create(
-            tenant, job_id, fields, score_ms=now, request_id=request.request_id, fingerprint=fingerprint,
+            tenant,
+            job_id,
+            fields,
+            score_ms=now,
+            request_id=request.request_id,
+            fingerprint=fingerprint,
             events_key=self.jobs.keys.job_events(tenant, job_id),
-            event={"state": "QUEUED", "attempt": 0, "reason": "created"}, active=True, enqueue=True,
+            event={"state": "QUEUED", "attempt": 0, "reason": "created"},
+            active=True,
+            enqueue=True,
         )
         return job_proto(await self.jobs.get(tenant, stored))
 
@@ -85,8 +118,9 @@ class JobService(jobs_pb2_grpc.JobServiceServicer):
     async def CancelJob(self, request, context):
         tenant = current_tenant()
         record = await self._record(request.name)
-        ok, state, _ = await self.jobs.transition(tenant, record["id"], ACTIVE_STATES, "CANCELLED",
-                                                  reason="cancelled by request")
+        ok, state, _ = await self.jobs.transition(
+            tenant, record["id"], ACTIVE_STATES, "CANCELLED", reason="cancelled by request"
+        )
         if not ok:
             raise FailedPrecondition(f"{request.name} already ended in state {state}", subject=request.name)
         return job_proto(await self.jobs.get(tenant, record["id"]))

@@ -89,8 +89,9 @@ def validate_config(method: Method, options: dict, base_model_local: str, model_
     known = {f.name for f in fields(method.config_cls())}
     unsupported = [k for k in options if k not in known]
     if unsupported:
-        raise InvalidArgument([FieldViolation(_path(method, k), f"not used by {method.name} jobs")
-                               for k in unsupported])
+        raise InvalidArgument(
+            [FieldViolation(_path(method, k), f"not used by {method.name} jobs") for k in unsupported]
+        )
     placeholders = {method.data_key: "<dataset>"}
     try:
         cfg = method.config_cls().from_dict({"base_model": base_model_local, **placeholders, **options, **model_refs})
@@ -132,7 +133,11 @@ def _shape_violations(job: jobs_pb2.Job) -> list[FieldViolation]:
 
 
 async def build_job_spec(
-    job: jobs_pb2.Job, tenant: str, datasets: DatasetStore, models: ModelStore, default_retries: int,
+    job: jobs_pb2.Job,
+    tenant: str,
+    datasets: DatasetStore,
+    models: ModelStore,
+    default_retries: int,
     local_path: Callable[[str], Path | None],
 ) -> JobSpec:
     """`local_path(rel)` maps an artifact to a local path when the store is local (else None)."""
@@ -140,11 +145,18 @@ async def build_job_spec(
     which = job.WhichOneof("method_config")
     method = METHODS.get(job.method)
     if method is not None and which not in (None, method.oneof):
-        violations.append(FieldViolation(
-            f"job.{which}", f"does not match method {jobs_pb2.JobMethod.Name(job.method)} (use job.{method.oneof})"))
+        violations.append(
+            FieldViolation(
+                f"job.{which}", f"does not match method {jobs_pb2.JobMethod.Name(job.method)} (use job.{method.oneof})"
+            )
+        )
     if method is not None and method.single_process and job.resources.workers > 1:
-        violations.append(FieldViolation("job.resources.workers", f"{method.name} jobs run in one process; "
-                                                                  f"use workers <= 1 (got {job.resources.workers})"))
+        violations.append(
+            FieldViolation(
+                "job.resources.workers",
+                f"{method.name} jobs run in one process; use workers <= 1 (got {job.resources.workers})",
+            )
+        )
     if method is not None and method.val_key is None and job.validation_dataset:
         violations.append(FieldViolation("job.validation_dataset", f"not used by {method.name} jobs"))
     if violations:
@@ -155,12 +167,18 @@ async def build_job_spec(
     base = await _base_model(tenant, job.base_model, models)
     options, refs = method.options(job)
     ref_specs = {k: await _base_model(tenant, v, models, _path(method, k)) for k, v in refs.items()}
-    config = validate_config(method, {**_hyperparameters(job.hyperparameters), **options},
-                             _local_model(base, local_path),
-                             {k: _local_model(v, local_path) for k, v in ref_specs.items()})
+    config = validate_config(
+        method,
+        {**_hyperparameters(job.hyperparameters), **options},
+        _local_model(base, local_path),
+        {k: _local_model(v, local_path) for k, v in ref_specs.items()},
+    )
     train_id = await _dataset(tenant, job.training_dataset, "job.training_dataset", datasets, method)
-    val_id = (await _dataset(tenant, job.validation_dataset, "job.validation_dataset", datasets, method)
-              if job.validation_dataset else None)
+    val_id = (
+        await _dataset(tenant, job.validation_dataset, "job.validation_dataset", datasets, method)
+        if job.validation_dataset
+        else None
+    )
     workers = max(1, job.resources.workers)
     return JobSpec(
         method=method.name,
@@ -212,7 +230,8 @@ async def _base_model(tenant: str, spec: str, models: ModelStore, field_path: st
             raise NotFound("model", spec, f"no Hugging Face model directory (config.json + weights) at {spec}")
         return {"kind": "path", "path": spec}
     raise NotFound(
-        "model", spec,
+        "model",
+        spec,
         f"unknown base model {spec!r}: use a built-in ({', '.join(sorted(BUILTIN_MODELS))}), "
         "'models/<id>', or an absolute path to a local model directory",
     )

@@ -41,11 +41,23 @@ class JobStore(Repository):
     ) -> tuple[bool, str, int]:
         """Atomically moves the job to `to` if it is in `allowed` (and on `attempt`, if given)."""
         ok, state, att = await self._transition(
-            keys=[self.keys.job(tenant, job_id), self.keys.job_events(tenant, job_id),
-                  self.keys.active_jobs(), self.keys.job_queue()],
-            args=[",".join(allowed), "" if attempt is None else str(attempt), to, reason, now_ms(),
-                  f"{tenant}/{job_id}", "1" if bump_attempt else "0", "1" if enqueue else "0",
-                  *flatten(fields or {})],
+            keys=[
+                self.keys.job(tenant, job_id),
+                self.keys.job_events(tenant, job_id),
+                self.keys.active_jobs(),
+                self.keys.job_queue(),
+            ],
+            args=[
+                ",".join(allowed),
+                "" if attempt is None else str(attempt),
+                to,
+                reason,
+                now_ms(),
+                f"{tenant}/{job_id}",
+                "1" if bump_attempt else "0",
+                "1" if enqueue else "0",
+                *flatten(fields or {}),
+            ],
         )
         return bool(int(ok)), state.decode(), int(att)
 

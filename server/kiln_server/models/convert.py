@@ -15,8 +15,10 @@ def deployment_proto(d: dict[str, str] | None) -> models_pb2.Deployment | None:
         return None
     return models_pb2.Deployment(
         target=models_pb2.DeploymentTarget.Value(f"DEPLOYMENT_TARGET_{d['target']}"),
-        replicas=int(d.get("replicas", 1)), min_replicas=int(d.get("min_replicas", 0)),
-        max_replicas=int(d.get("max_replicas", 0)), state=d.get("state", ""),
+        replicas=int(d.get("replicas", 1)),
+        min_replicas=int(d.get("min_replicas", 0)),
+        max_replicas=int(d.get("max_replicas", 0)),
+        state=d.get("state", ""),
     )
 
 

@@ -69,8 +69,13 @@ def parse_export(req: models_pb2.ExportModelRequest) -> ExportSpec:
         v.append(FieldViolation("structured_pruning", "needs prune_sparsity > 0"))
     group = req.group_size or DEFAULT_GROUP_SIZE
     if group < 16 or group > MAX_GROUP_SIZE or group & (group - 1):
-        v.append(FieldViolation("group_size", f"must be a power of two in [16, {MAX_GROUP_SIZE}] (0 means "
-                                              f"{DEFAULT_GROUP_SIZE}), got {req.group_size}"))
+        v.append(
+            FieldViolation(
+                "group_size",
+                f"must be a power of two in [16, {MAX_GROUP_SIZE}] (0 means "
+                f"{DEFAULT_GROUP_SIZE}), got {req.group_size}",
+            )
+        )
     if req.activation_aware and not req.calibration_dataset:
         v.append(FieldViolation("calibration_dataset", "required when activation_aware is set"))
     if req.activation_aware and quantization is None:
@@ -84,8 +89,16 @@ def parse_export(req: models_pb2.ExportModelRequest) -> ExportSpec:
         v.append(FieldViolation("request_id", "at most 128 characters"))
     if v:
         raise InvalidArgument(v)
-    return ExportSpec(req.name, quantization, group, req.activation_aware, req.calibration_dataset, sparsity,
-                      req.structured_pruning, req.request_id)
+    return ExportSpec(
+        req.name,
+        quantization,
+        group,
+        req.activation_aware,
+        req.calibration_dataset,
+        sparsity,
+        req.structured_pruning,
+        req.request_id,
+    )
 
 
 def record_texts(record: dict) -> str:
@@ -95,21 +108,28 @@ def record_texts(record: dict) -> str:
     return "".join(str(record.get(k, "")) for k in ("prompt", "completion", "chosen"))
 
 
-def run_export(src: str, out_dir: str, spec: dict, calibration_texts: list[str] | None,
-               eval_texts: list[str]) -> dict:
+def run_export(src: str, out_dir: str, spec: dict, calibration_texts: list[str] | None, eval_texts: list[str]) -> dict:
     """Blocking; runs where torch lives (a Ray worker). Returns ExportReport.to_dict()."""
     from kiln_trainer.compress import export_model
 
-    report = export_model(src, out_dir, quantization=spec["quantization"], group_size=spec["group_size"],
-                          activation_aware=spec["activation_aware"], calibration_texts=calibration_texts,
-                          prune_sparsity=spec["prune_sparsity"], structured=spec["structured"],
-                          eval_texts=eval_texts)
+    report = export_model(
+        src,
+        out_dir,
+        quantization=spec["quantization"],
+        group_size=spec["group_size"],
+        activation_aware=spec["activation_aware"],
+        calibration_texts=calibration_texts,
+        prune_sparsity=spec["prune_sparsity"],
+        structured=spec["structured"],
+        eval_texts=eval_texts,
+    )
     return report.to_dict()
 
 
 class ModelExporter:
-    def __init__(self, models: ModelStore, datasets: DatasetStore | None, artifacts: ArtifactStore, router: Router,
-                 scratch: Path):
+    def __init__(
+        self, models: ModelStore, datasets: DatasetStore | None, artifacts: ArtifactStore, router: Router, scratch: Path
+    ):
         self.models = models
         self.datasets = datasets
         self.artifacts = artifacts
@@ -123,11 +143,15 @@ class ModelExporter:
             return earlier
         ref = await self.router.model_ref(tenant, spec.source)
         if ref.family not in ("causal_lm", ""):
-            raise FailedPrecondition(f"{spec.source} is a {ref.family} model; only causal LMs can be exported",
-                                     subject=spec.source)
+            raise FailedPrecondition(
+                f"{spec.source} is a {ref.family} model; only causal LMs can be exported", subject=spec.source
+            )
         if (Path(ref.serve_path) / "kiln_compress.json").exists():
-            raise FailedPrecondition(f"{spec.source} is already a compressed export; export its base model "
-                                     f"{(ref.record or {}).get('base_model')} instead", subject=spec.source)
+            raise FailedPrecondition(
+                f"{spec.source} is already a compressed export; export its base model "
+                f"{(ref.record or {}).get('base_model')} instead",
+                subject=spec.source,
+            )
         calibration = await self._calibration_texts(tenant, spec) if spec.activation_aware else None
         eval_texts = calibration or self._held_out_texts()
 
@@ -143,25 +167,41 @@ class ModelExporter:
             manifest = json.loads((work / "kiln_compress.json").read_text())
             size = sum(f.stat().st_size for f in work.rglob("*") if f.is_file())
             now = int(time.time() * 1000)
-            metrics = {"size_bytes": float(report["size_bytes"]), "size_ratio": float(report["size_ratio"]),
-                       "original_size_bytes": float(report["original_size_bytes"]),
-                       "sparsity": float(report["sparsity"])}
+            metrics = {
+                "size_bytes": float(report["size_bytes"]),
+                "size_ratio": float(report["size_ratio"]),
+                "original_size_bytes": float(report["original_size_bytes"]),
+                "sparsity": float(report["sparsity"]),
+            }
             for key in ("perplexity_before", "perplexity_after"):
                 if report.get(key) is not None:
                     metrics[key] = float(report[key])
             label = spec.quantization or f"pruned-{spec.prune_sparsity:g}"
             display = (ref.record or {}).get("display_name") or spec.source
             fields = {
-                "id": model_id, "display_name": f"{display} ({label})", "family": "causal_lm",
-                "base_model": spec.source, "source_job": "", "artifact_uri": uri, "artifact_rel": rel,
-                "version": f"{model_id}@{manifest['sha256'][:12]}", "parameter_count": report["parameter_count"],
-                "size_bytes": size, "quantization": (spec.quantization or "").upper(),
-                "metrics": json.dumps(metrics), "create_time": now,
-                "labels": json.dumps({"export.group_size": str(report.get("group_size") or ""),
-                                      "export.activation_aware": str(spec.activation_aware).lower()}),
+                "id": model_id,
+                "display_name": f"{display} ({label})",
+                "family": "causal_lm",
+                "base_model": spec.source,
+                "source_job": "",
+                "artifact_uri": uri,
+                "artifact_rel": rel,
+                "version": f"{model_id}@{manifest['sha256'][:12]}",
+                "parameter_count": report["parameter_count"],
+                "size_bytes": size,
+                "quantization": (spec.quantization or "").upper(),
+                "metrics": json.dumps(metrics),
+                "create_time": now,
+                "labels": json.dumps(
+                    {
+                        "export.group_size": str(report.get("group_size") or ""),
+                        "export.activation_aware": str(spec.activation_aware).lower(),
+                    }
+                ),
             }
-            stored = await self.models.create(tenant, model_id, fields, score_ms=now, request_id=spec.request_id,
-                                              fingerprint=fingerprint)
+            stored = await self.models.create(
+                tenant, model_id, fields, score_ms=now, request_id=spec.request_id, fingerprint=fingerprint
+            )
         except BaseException:
             await asyncio.to_thread(self.artifacts.delete, rel)
             raise
@@ -169,8 +209,15 @@ class ModelExporter:
             shutil.rmtree(work, ignore_errors=True)
         if stored != model_id:  # a concurrent retry with the same request_id won the race
             await asyncio.to_thread(self.artifacts.delete, rel)
-        log.info("model exported", extra={"model": f"models/{stored}", "source": spec.source,
-                                           "quantization": spec.quantization, "size_ratio": report["size_ratio"]})
+        log.info(
+            "model exported",
+            extra={
+                "model": f"models/{stored}",
+                "source": spec.source,
+                "quantization": spec.quantization,
+                "size_ratio": report["size_ratio"],
+            },
+        )
         return stored
 
     async def _run(self, src: str, work: Path, spec: ExportSpec, calibration, eval_texts) -> dict:
@@ -199,8 +246,9 @@ class ModelExporter:
 
         texts = await asyncio.to_thread(read)
         if not texts:
-            raise FailedPrecondition(f"{spec.calibration_dataset} has no usable text for calibration",
-                                     subject=spec.calibration_dataset)
+            raise FailedPrecondition(
+                f"{spec.calibration_dataset} has no usable text for calibration", subject=spec.calibration_dataset
+            )
         return texts
 
     @staticmethod

@@ -22,8 +22,14 @@ MAX_REPLICAS = 64
 
 
 class ModelService(models_pb2_grpc.ModelServiceServicer):
-    def __init__(self, store: ModelStore, artifacts: ArtifactStore, router: Router, cache: SamplingCache,
-                 exporter: ModelExporter | None = None):
+    def __init__(
+        self,
+        store: ModelStore,
+        artifacts: ArtifactStore,
+        router: Router,
+        cache: SamplingCache,
+        exporter: ModelExporter | None = None,
+    ):
         self.store = store
         self.artifacts = artifacts
         self.router = router
@@ -41,12 +47,16 @@ class ModelService(models_pb2_grpc.ModelServiceServicer):
         tenant = current_tenant()
         family = _FAMILY.get(request.family)
         records, token = await self.store.list_page(
-            tenant, request.page_size, request.page_token, f"models:{family}",
+            tenant,
+            request.page_size,
+            request.page_token,
+            f"models:{family}",
             (lambda r: r.get("family") == family) if family else None,
         )
         deps = await asyncio.gather(*(self.router.deployment_of(tenant, r["id"]) for r in records))
-        return models_pb2.ListModelsResponse(models=[model_proto(r, d) for r, d in zip(records, deps, strict=True)],
-                                             next_page_token=token)
+        return models_pb2.ListModelsResponse(
+            models=[model_proto(r, d) for r, d in zip(records, deps, strict=True)], next_page_token=token
+        )
 
     async def DeleteModel(self, request, context):
         tenant = current_tenant()
@@ -85,8 +95,9 @@ class ModelService(models_pb2_grpc.ModelServiceServicer):
             raise InvalidArgument([FieldViolation(f, d) for f, d in violations])
         name = self._model_name(request.name)
         tenant = current_tenant()
-        await self.router.deploy(tenant, name, target, max(1, request.replicas), request.min_replicas,
-                                 request.max_replicas)
+        await self.router.deploy(
+            tenant, name, target, max(1, request.replicas), request.min_replicas, request.max_replicas
+        )
         return await self._model_view(tenant, name)
 
     async def UndeployModel(self, request, context):
@@ -104,8 +115,13 @@ class ModelService(models_pb2_grpc.ModelServiceServicer):
     async def _model_view(self, tenant: str, name: str) -> models_pb2.Model:
         """The model with its deployment; built-ins get a synthetic record."""
         ref = await self.router.model_ref(tenant, name)
-        record = ref.record or {"id": name, "display_name": name, "family": "causal_lm", "base_model": name,
-                                "version": ref.version}
+        record = ref.record or {
+            "id": name,
+            "display_name": name,
+            "family": "causal_lm",
+            "base_model": name,
+            "version": ref.version,
+        }
         model = model_proto(record, await self.router.deployment_of(tenant, ref.model_id))
         if ref.record is None:
             model.name = name

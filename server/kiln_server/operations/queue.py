@@ -97,7 +97,12 @@ class QueueScheduler:
             return
         tenant, rid = item
         ok, _, attempt = await self.queue_store.transition(
-            tenant, rid, ("QUEUED",), "RUNNING", reason="submitted to ray", bump_attempt=True,
+            tenant,
+            rid,
+            ("QUEUED",),
+            "RUNNING",
+            reason="submitted to ray",
+            bump_attempt=True,
             fields={"owner": self.instance},
         )
         if ok:  # else cancelled while queued, or a duplicate queue entry

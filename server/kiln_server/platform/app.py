@@ -62,9 +62,12 @@ log = logging.getLogger("kiln.server")
 SERVICES = [
     d.services_by_name[name].full_name
     for d, name in (
-        (jobs_pb2.DESCRIPTOR, "JobService"), (datasets_pb2.DESCRIPTOR, "DatasetService"),
-        (sampling_pb2.DESCRIPTOR, "SamplingService"), (evaluation_pb2.DESCRIPTOR, "EvaluationService"),
-        (feedback_pb2.DESCRIPTOR, "FeedbackService"), (models_pb2.DESCRIPTOR, "ModelService"),
+        (jobs_pb2.DESCRIPTOR, "JobService"),
+        (datasets_pb2.DESCRIPTOR, "DatasetService"),
+        (sampling_pb2.DESCRIPTOR, "SamplingService"),
+        (evaluation_pb2.DESCRIPTOR, "EvaluationService"),
+        (feedback_pb2.DESCRIPTOR, "FeedbackService"),
+        (models_pb2.DESCRIPTOR, "ModelService"),
     )
 ]
 
@@ -80,9 +83,17 @@ def connect_redis(config: KilnConfig) -> tuple[str, EmbeddedRedis | None]:
 class KilnServer:
     """A grpc.aio server plus the background parts whose lifetime it shares."""
 
-    def __init__(self, config: KilnConfig, grpc_server: aio.Server, redis: aioredis.Redis, scheduler: Scheduler,
-                 health_servicer: health.aio.HealthServicer, embedded: EmbeddedRedis | None,
-                 shutdown: asyncio.Event, tenants: TenantStore):
+    def __init__(
+        self,
+        config: KilnConfig,
+        grpc_server: aio.Server,
+        redis: aioredis.Redis,
+        scheduler: Scheduler,
+        health_servicer: health.aio.HealthServicer,
+        embedded: EmbeddedRedis | None,
+        shutdown: asyncio.Event,
+        tenants: TenantStore,
+    ):
         self.config = config
         self.grpc = grpc_server
         self.redis = redis
@@ -192,15 +203,21 @@ async def create_server(config: KilnConfig) -> tuple[KilnServer, int]:
     artifacts = ArtifactStore(config.artifact_root)
     shutdown = asyncio.Event()
 
-    server = aio.server(interceptors=default_interceptors(tenants),
-                        options=[("grpc.max_receive_message_length", 16 * 1024 * 1024),
-                                  # gRPC sets SO_REUSEPORT by default: a second gateway on the same
-                                  # port would then bind silently and steal half the connections.
-                                  ("grpc.so_reuseport", 0)])
+    server = aio.server(
+        interceptors=default_interceptors(tenants),
+        options=[
+            ("grpc.max_receive_message_length", 16 * 1024 * 1024),
+            # gRPC sets SO_REUSEPORT by default: a second gateway on the same
+            # port would then bind silently and steal half the connections.
+            ("grpc.so_reuseport", 0),
+        ],
+    )
     jobs_pb2_grpc.add_JobServiceServicer_to_server(
-        JobService(jobs, datasets, models, artifacts, config.default_max_retries, shutdown), server)
+        JobService(jobs, datasets, models, artifacts, config.default_max_retries, shutdown), server
+    )
     datasets_pb2_grpc.add_DatasetServiceServicer_to_server(
-        DatasetService(datasets, artifacts, config.scratch_dir / "uploads", config.max_upload_bytes), server)
+        DatasetService(datasets, artifacts, config.scratch_dir / "uploads", config.max_upload_bytes), server
+    )
     # Sampling talks to Redis through its own client with short timeouts: when Redis is slow or
     # gone, cache and sample writes give up fast and sampling carries on uncached.
     fast_redis = aioredis.Redis.from_url(redis_url, socket_connect_timeout=0.5, socket_timeout=1.0)
@@ -208,19 +225,26 @@ async def create_server(config: KilnConfig) -> tuple[KilnServer, int]:
     serve = RayServeBackend()
     # No process starts here: a private tritonserver starts on the first TRITON deployment.
     triton = TritonBackend(config.triton_url, config.triton_repository, (config.data_dir / "triton").resolve())
-    router = Router(config, ModelStore(fast_redis, keys), DeploymentStore(fast_redis, keys), artifacts, serve,
-                    triton)
+    router = Router(config, ModelStore(fast_redis, keys), DeploymentStore(fast_redis, keys), artifacts, serve, triton)
     exporter = ModelExporter(models, datasets, artifacts, router, config.scratch_dir)
-    models_pb2_grpc.add_ModelServiceServicer_to_server(ModelService(models, artifacts, router, cache, exporter),
-                                                       server)
+    models_pb2_grpc.add_ModelServiceServicer_to_server(ModelService(models, artifacts, router, cache, exporter), server)
     sampler = Sampler(router, serve, cache, SampleStore(fast_redis, keys, config.sample_ttl_s), triton)
     sampling_pb2_grpc.add_SamplingServiceServicer_to_server(SamplingService(sampler), server)
     evaluations = EvaluationStore(redis, keys)
     evaluation_pb2_grpc.add_EvaluationServiceServicer_to_server(
-        EvaluationService(evaluations, datasets, models, shutdown), server)
+        EvaluationService(evaluations, datasets, models, shutdown), server
+    )
     feedback_pb2_grpc.add_FeedbackServiceServicer_to_server(
-        FeedbackService(FeedbackStore(redis, keys), SampleStore(redis, keys), ExportDatasetStore(redis, keys),
-                        artifacts, config.scratch_dir / "exports", config.max_upload_bytes), server)
+        FeedbackService(
+            FeedbackStore(redis, keys),
+            SampleStore(redis, keys),
+            ExportDatasetStore(redis, keys),
+            artifacts,
+            config.scratch_dir / "exports",
+            config.max_upload_bytes,
+        ),
+        server,
+    )
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     reflection.enable_server_reflection([*SERVICES, health.SERVICE_NAME, reflection.SERVICE_NAME], server)

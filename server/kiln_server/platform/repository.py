@@ -71,8 +71,15 @@ class Repository(ABC):
                 self.keys.active_jobs() if active else "",
                 self.keys.job_queue() if enqueue else "",
             ],
-            args=[rid, fingerprint, score_ms, IDEMPOTENCY_TTL_S, f"{tenant}/{rid}",
-                  json.dumps(event) if event else "", *flatten(fields)],
+            args=[
+                rid,
+                fingerprint,
+                score_ms,
+                IDEMPOTENCY_TTL_S,
+                f"{tenant}/{rid}",
+                json.dumps(event) if event else "",
+                *flatten(fields),
+            ],
         )
         created, existing = int(result[0]), result[1].decode()
         if not created and fingerprint and result[2].decode() != fingerprint:
@@ -114,8 +121,9 @@ class Repository(ABC):
         last = cursor
         max_score: str = "+inf" if cursor.score == float("inf") else repr(cursor.score)
         while len(out) < size:
-            batch = await self.redis.zrevrangebyscore(index, max_score, "-inf", start=0,
-                                                      num=size * 2 + len(last.seen), withscores=True)
+            batch = await self.redis.zrevrangebyscore(
+                index, max_score, "-inf", start=0, num=size * 2 + len(last.seen), withscores=True
+            )
             fresh = [(m.decode(), s) for m, s in batch if not (s == last.score and m.decode() in last.seen)]
             if not fresh:
                 return out, ""
@@ -139,4 +147,3 @@ class Repository(ABC):
             pipe.zrem(self.index_key(tenant), rid)
             deleted, _ = await pipe.execute()
         return bool(deleted)
-

@@ -68,7 +68,7 @@ def unpack(value: bytes) -> tuple[bytes, list[bytes]]:
     parts, at = [], 0
     while at < len(value):
         (n,) = struct.unpack_from(">I", value, at)
-        parts.append(value[at + 4: at + 4 + n])
+        parts.append(value[at + 4 : at + 4 + n])
         at += 4 + n
     return parts[0], parts[1:]
 
@@ -106,8 +106,10 @@ class SamplingCache:
             return
         entry = self.keys.cache_entry(tenant, version, digest)
         try:
-            await self._put(keys=[entry, self.keys.cache_index(tenant, version), *self._lru()],
-                            args=[pack(response, chunks), self.ttl_s, time.time(), self.max_bytes])
+            await self._put(
+                keys=[entry, self.keys.cache_index(tenant, version), *self._lru()],
+                args=[pack(response, chunks), self.ttl_s, time.time(), self.max_bytes],
+            )
             self.degraded = False
         except (RedisError, OSError) as exc:
             self._trouble(exc)

@@ -70,7 +70,8 @@ class RayServeBackend:
         }
         if spec.max_replicas:
             options["autoscaling_config"] = {
-                "min_replicas": spec.min_replicas, "max_replicas": spec.max_replicas,
+                "min_replicas": spec.min_replicas,
+                "max_replicas": spec.max_replicas,
                 "initial_replicas": max(spec.min_replicas, min(spec.replicas, spec.max_replicas)),
                 "target_ongoing_requests": max(1, spec.max_batch // 2),
             }

@@ -11,8 +11,11 @@ from kiln_trainer.errors import ConfigError
 from kiln_trainer.inference.params import SamplingParams
 
 MAX_N = 16
-FINISH = {"STOP": sampling_pb2.FINISH_REASON_STOP, "LENGTH": sampling_pb2.FINISH_REASON_LENGTH,
-          "CANCELLED": sampling_pb2.FINISH_REASON_CANCELLED}
+FINISH = {
+    "STOP": sampling_pb2.FINISH_REASON_STOP,
+    "LENGTH": sampling_pb2.FINISH_REASON_LENGTH,
+    "CANCELLED": sampling_pb2.FINISH_REASON_CANCELLED,
+}
 
 
 @dataclass(frozen=True)
@@ -65,28 +68,51 @@ def params_of(p: sampling_pb2.SamplingParams) -> SamplingParams:
 def token_logprobs(items: list) -> list[sampling_pb2.TokenLogprob]:
     out = []
     for token_id, lp, tops, text in items:
-        out.append(sampling_pb2.TokenLogprob(
-            token=text, token_id=token_id, logprob=lp,
-            top_logprobs=[sampling_pb2.TokenAlternative(token=t, token_id=a, logprob=alp) for a, alp, t in tops]))
+        out.append(
+            sampling_pb2.TokenLogprob(
+                token=text,
+                token_id=token_id,
+                logprob=lp,
+                top_logprobs=[sampling_pb2.TokenAlternative(token=t, token_id=a, logprob=alp) for a, alp, t in tops],
+            )
+        )
     return out
 
 
 def completion(c: dict, sample_id: str) -> sampling_pb2.Completion:
     return sampling_pb2.Completion(
-        sample_id=f"samples/{sample_id}", index=c["index"], text=c["text"], token_ids=c["token_ids"],
-        logprobs=token_logprobs(c["logprobs"]), finish_reason=FINISH[c["finish_reason"]])
+        sample_id=f"samples/{sample_id}",
+        index=c["index"],
+        text=c["text"],
+        token_ids=c["token_ids"],
+        logprobs=token_logprobs(c["logprobs"]),
+        finish_reason=FINISH[c["finish_reason"]],
+    )
 
 
 def chunk(item: dict, sample_id: str) -> sampling_pb2.GenerateStreamResponse:
     return sampling_pb2.GenerateStreamResponse(
-        index=item["index"], sample_id=f"samples/{sample_id}", text=item["text"], token_ids=item["token_ids"],
-        logprobs=token_logprobs(item["logprobs"]), finish_reason=FINISH.get(item["finish_reason"] or "", 0))
+        index=item["index"],
+        sample_id=f"samples/{sample_id}",
+        text=item["text"],
+        token_ids=item["token_ids"],
+        logprobs=token_logprobs(item["logprobs"]),
+        finish_reason=FINISH.get(item["finish_reason"] or "", 0),
+    )
 
 
 def chunks_from_response(resp: sampling_pb2.GenerateResponse) -> list[sampling_pb2.GenerateStreamResponse]:
     """A stored unary result as a stream: one chunk per sample, then the totals."""
-    out = [sampling_pb2.GenerateStreamResponse(
-        index=c.index, sample_id=c.sample_id, text=c.text, token_ids=c.token_ids, logprobs=c.logprobs,
-        finish_reason=c.finish_reason) for c in resp.completions]
+    out = [
+        sampling_pb2.GenerateStreamResponse(
+            index=c.index,
+            sample_id=c.sample_id,
+            text=c.text,
+            token_ids=c.token_ids,
+            logprobs=c.logprobs,
+            finish_reason=c.finish_reason,
+        )
+        for c in resp.completions
+    ]
     out.append(sampling_pb2.GenerateStreamResponse(usage=resp.usage, model_version=resp.model_version))
     return out

@@ -51,8 +51,15 @@ class ModelRef:
 
 
 class Router:
-    def __init__(self, config: KilnConfig, models: ModelStore, deployments: DeploymentStore,
-                 artifacts: ArtifactStore, serve: RayServeBackend, triton: TritonBackend | None = None):
+    def __init__(
+        self,
+        config: KilnConfig,
+        models: ModelStore,
+        deployments: DeploymentStore,
+        artifacts: ArtifactStore,
+        serve: RayServeBackend,
+        triton: TritonBackend | None = None,
+    ):
         self.config = config
         self.models = models
         self.deployments = deployments
@@ -70,8 +77,9 @@ class Router:
             raise NotFound("model", name)
         local = self.artifacts.local_path(record["artifact_rel"])
         if local is None:
-            raise FailedPrecondition(f"{name} lives in a remote artifact store; serving needs shared local storage",
-                                     subject=name)
+            raise FailedPrecondition(
+                f"{name} lives in a remote artifact store; serving needs shared local storage", subject=name
+            )
         return ModelRef(model_id, record["version"], str(local), record, record.get("family", "causal_lm"))
 
     async def resolve(self, tenant: str, name: str) -> Route:
@@ -97,7 +105,9 @@ class Router:
             if not self.config.deploy_on_demand:
                 raise FailedPrecondition(
                     f"{name} is not deployed: call ModelService.DeployModel (target RAY_SERVE) first, "
-                    "or run the gateway with KILN_DEPLOY_ON_DEMAND=true", subject=name)
+                    "or run the gateway with KILN_DEPLOY_ON_DEMAND=true",
+                    subject=name,
+                )
             dep = await self.deploy(tenant, name, RAY_SERVE, 1, 0, 0)
         return Route(name, ref.model_id, ref.version, dep["target"], dep["app"])
 
@@ -110,12 +120,28 @@ class Router:
         if target != RAY_SERVE:
             raise FailedPrecondition(f"deployment target {target} is not available in this gateway", subject=name)
         app = app_name(self.config.redis_prefix, tenant, ref.model_id)
-        fields = {"target": target, "replicas": replicas, "min_replicas": min_r, "max_replicas": max_r,
-                  "state": "DEPLOYING", "app": app, "version": ref.version, "update_time": int(time.time() * 1000)}
+        fields = {
+            "target": target,
+            "replicas": replicas,
+            "min_replicas": min_r,
+            "max_replicas": max_r,
+            "state": "DEPLOYING",
+            "app": app,
+            "version": ref.version,
+            "update_time": int(time.time() * 1000),
+        }
         await self.deployments.put(tenant, ref.model_id, fields)
-        spec = ServeSpec(app=app, model=ref.serve_path, version=ref.version, replicas=replicas,
-                         min_replicas=min_r, max_replicas=max_r, max_batch=self.config.serve_max_batch,
-                         max_queue=self.config.serve_max_queue, cpus=self.config.serve_replica_cpus)
+        spec = ServeSpec(
+            app=app,
+            model=ref.serve_path,
+            version=ref.version,
+            replicas=replicas,
+            min_replicas=min_r,
+            max_replicas=max_r,
+            max_batch=self.config.serve_max_batch,
+            max_queue=self.config.serve_max_queue,
+            cpus=self.config.serve_replica_cpus,
+        )
         try:
             await self.serve.deploy(spec)
         except Exception as exc:
@@ -125,25 +151,41 @@ class Router:
         log.info("model deployed", extra={"model": name, "app": app, "tenant": tenant})
         return {**{k: str(v) for k, v in fields.items()}, "state": "READY"}
 
-    async def _deploy_triton(self, tenant: str, name: str, ref: ModelRef, replicas: int, min_r: int,
-                             max_r: int) -> dict:
+    async def _deploy_triton(
+        self, tenant: str, name: str, ref: ModelRef, replicas: int, min_r: int, max_r: int
+    ) -> dict:
         """Writes the model's repository entry (checking a compressed export first) and loads it."""
         from kiln_server.sampling.triton_repo import TritonEntry, write_entry
 
         if self.triton is None:
             raise FailedPrecondition("deployment target TRITON is not available in this gateway", subject=name)
         if min_r or max_r:
-            raise InvalidArgument.field("max_replicas", "autoscaling is only available on target RAY_SERVE; "
-                                                        "set replicas (Triton model instances) instead")
+            raise InvalidArgument.field(
+                "max_replicas",
+                "autoscaling is only available on target RAY_SERVE; set replicas (Triton model instances) instead",
+            )
         app = app_name(self.config.redis_prefix, tenant, ref.model_id)
-        entry = TritonEntry(name=app, model_path=ref.serve_path, model_version=ref.version, instance_count=replicas,
-                            instance_kind="KIND_GPU" if Path("/dev/nvidia0").exists() else "KIND_CPU",
-                            engine_max_batch=self.config.serve_max_batch,
-                            engine_max_queue=self.config.serve_max_queue)
+        entry = TritonEntry(
+            name=app,
+            model_path=ref.serve_path,
+            model_version=ref.version,
+            instance_count=replicas,
+            instance_kind="KIND_GPU" if Path("/dev/nvidia0").exists() else "KIND_CPU",
+            engine_max_batch=self.config.serve_max_batch,
+            engine_max_queue=self.config.serve_max_queue,
+        )
         # A corrupt export fails here with the reason, before any deployment is recorded.
         await asyncio.to_thread(write_entry, self.triton.model_repository, entry)
-        fields = {"target": TRITON, "replicas": replicas, "min_replicas": 0, "max_replicas": 0,
-                  "state": "DEPLOYING", "app": app, "version": ref.version, "update_time": int(time.time() * 1000)}
+        fields = {
+            "target": TRITON,
+            "replicas": replicas,
+            "min_replicas": 0,
+            "max_replicas": 0,
+            "state": "DEPLOYING",
+            "app": app,
+            "version": ref.version,
+            "update_time": int(time.time() * 1000),
+        }
         await self.deployments.put(tenant, ref.model_id, fields)
         try:
             await self.triton.load(app)

@@ -41,8 +41,14 @@ def _raise_replica_error(err: dict, model: str) -> None:
 
 
 class Sampler:
-    def __init__(self, router: Router, serve: RayServeBackend, cache: SamplingCache, samples: SampleStore,
-                 triton: TritonBackend | None = None):
+    def __init__(
+        self,
+        router: Router,
+        serve: RayServeBackend,
+        cache: SamplingCache,
+        samples: SampleStore,
+        triton: TritonBackend | None = None,
+    ):
         self.router = router
         self.serve = serve
         self.triton = triton
@@ -62,7 +68,9 @@ class Sampler:
         ids = [uuid.uuid4().hex for _ in result["completions"]]
         resp = sampling_pb2.GenerateResponse(
             completions=[completion(c, sid) for c, sid in zip(result["completions"], ids, strict=True)],
-            usage=sampling_pb2.Usage(**result["usage"]), model_version=route.version)
+            usage=sampling_pb2.Usage(**result["usage"]),
+            model_version=route.version,
+        )
         self._observe(route, result, time.perf_counter() - started)
         await self._remember(tenant, call, route, resp, None)
         return resp
@@ -94,8 +102,7 @@ class Sampler:
             resp, chunks = replay
             for c in chunks or chunks_from_response(resp)[:-1]:
                 yield c
-            yield sampling_pb2.GenerateStreamResponse(usage=resp.usage, model_version=resp.model_version,
-                                                      cached=True)
+            yield sampling_pb2.GenerateStreamResponse(usage=resp.usage, model_version=resp.model_version, cached=True)
             return
         started = time.perf_counter()
         first_token_at = None
@@ -109,8 +116,9 @@ class Sampler:
                     _raise_replica_error(item["error"], route.model)
                 if "usage" in item:
                     self._observe(route, item, time.perf_counter() - started)
-                    last = sampling_pb2.GenerateStreamResponse(usage=sampling_pb2.Usage(**item["usage"]),
-                                                               model_version=route.version)
+                    last = sampling_pb2.GenerateStreamResponse(
+                        usage=sampling_pb2.Usage(**item["usage"]), model_version=route.version
+                    )
                     resp = self._assemble(parts, ids, last)
                     await self._remember(tenant, call, route, resp, sent)
                     yield last
@@ -184,10 +192,19 @@ class Sampler:
         chunk_bytes = [c.SerializeToString() for c in chunks] if chunks is not None else None
         if call.params.deterministic:
             await self.cache.put(tenant, route.version, self._digest(call), body, chunk_bytes)
-        records = [SampleRecord(sample_id=c.sample_id.removeprefix("samples/"), prompt=call.prompt, text=c.text,
-                                model=route.model, model_version=route.version, params=call.params.canonical(),
-                                index=c.index, finish_reason=sampling_pb2.FinishReason.Name(c.finish_reason)
-                                .removeprefix("FINISH_REASON_")) for c in resp.completions]
+        records = [
+            SampleRecord(
+                sample_id=c.sample_id.removeprefix("samples/"),
+                prompt=call.prompt,
+                text=c.text,
+                model=route.model,
+                model_version=route.version,
+                params=call.params.canonical(),
+                index=c.index,
+                finish_reason=sampling_pb2.FinishReason.Name(c.finish_reason).removeprefix("FINISH_REASON_"),
+            )
+            for c in resp.completions
+        ]
         try:
             await self.samples.put_many(tenant, records)
             if call.request_id:
@@ -210,8 +227,9 @@ class Sampler:
 
 
 def _accumulate(parts: dict[int, dict], item: dict) -> None:
-    c = parts.setdefault(item["index"], {"index": item["index"], "token_ids": [], "text": "", "logprobs": [],
-                                         "finish_reason": None})
+    c = parts.setdefault(
+        item["index"], {"index": item["index"], "token_ids": [], "text": "", "logprobs": [], "finish_reason": None}
+    )
     c["token_ids"] += item["token_ids"]
     c["text"] += item["text"]
     c["logprobs"] += item["logprobs"]

@@ -37,9 +37,14 @@ class SampleRecord:
     @classmethod
     def from_fields(cls, raw: dict[str, str]) -> SampleRecord:
         return cls(
-            sample_id=raw["sample_id"], prompt=raw["prompt"], text=raw["text"], model=raw["model"],
-            model_version=raw["model_version"], params=json.loads(raw.get("params") or "{}"),
-            index=int(raw.get("index", 0)), finish_reason=raw.get("finish_reason", "STOP"),
+            sample_id=raw["sample_id"],
+            prompt=raw["prompt"],
+            text=raw["text"],
+            model=raw["model"],
+            model_version=raw["model_version"],
+            params=json.loads(raw.get("params") or "{}"),
+            index=int(raw.get("index", 0)),
+            finish_reason=raw.get("finish_reason", "STOP"),
             create_time=float(raw.get("create_time", 0.0)),
         )
 

@@ -52,8 +52,10 @@ def pytriton_home() -> Path:
 
     spec = importlib.util.find_spec("pytriton")
     if spec is None or not spec.submodule_search_locations:
-        raise TritonNotInstalled("the nvidia-pytriton package is not installed; it ships the tritonserver binary "
-                                 "(or set KILN_TRITON_URL to an external Triton server)")
+        raise TritonNotInstalled(
+            "the nvidia-pytriton package is not installed; it ships the tritonserver binary "
+            "(or set KILN_TRITON_URL to an external Triton server)"
+        )
     home = Path(next(iter(spec.submodule_search_locations))) / "tritonserver"
     if not (home / "bin" / "tritonserver").is_file():
         raise TritonNotInstalled(f"{home}/bin/tritonserver is missing; reinstall nvidia-pytriton")
@@ -75,8 +77,11 @@ def stub_environment(home: Path) -> dict[str, str]:
     env["PYTHONPATH"] = os.pathsep.join(dict.fromkeys([*_package_roots(), *paths, env.get("PYTHONPATH", "")]))
     # libpython for the stub, and the libraries the wheel vendors (the stub's own rpath only
     # finds them from where the wheel keeps it, not from backends/python).
-    libs = [sysconfig.get_config_var("LIBDIR") or "", str(home.parent.parent / "nvidia_pytriton.libs"),
-            env.get("LD_LIBRARY_PATH", "")]
+    libs = [
+        sysconfig.get_config_var("LIBDIR") or "",
+        str(home.parent.parent / "nvidia_pytriton.libs"),
+        env.get("LD_LIBRARY_PATH", ""),
+    ]
     env["LD_LIBRARY_PATH"] = os.pathsep.join(p for p in libs if p)
     # Two engines in one small box must not each spawn a thread per core and fight.
     env.setdefault("OMP_NUM_THREADS", str(max(1, (os.cpu_count() or 2) // 2)))
@@ -139,8 +144,14 @@ class TritonProcess:
             "--exit-timeout-secs=5",
         ]
         logfile = self.log_path.open("ab")
-        self.proc = subprocess.Popen(cmd, stdout=logfile, stderr=subprocess.STDOUT, env=stub_environment(home),
-                                     cwd=self.root, start_new_session=True)
+        self.proc = subprocess.Popen(
+            cmd,
+            stdout=logfile,
+            stderr=subprocess.STDOUT,
+            env=stub_environment(home),
+            cwd=self.root,
+            start_new_session=True,
+        )
         logfile.close()
         self.url = f"127.0.0.1:{port}"
         try:
@@ -280,8 +291,7 @@ class TritonBackend:
         except Exception as exc:
             if not await self._server_live(client):
                 raise self._unreachable("load", exc) from exc
-            raise FailedPrecondition(f"Triton could not load {model_name}: {_reason(exc)}",
-                                     subject=model_name) from exc
+            raise FailedPrecondition(f"Triton could not load {model_name}: {_reason(exc)}", subject=model_name) from exc
 
     async def unload(self, model_name: str) -> None:
         """Unloads and waits until Triton no longer lists the model as READY (memory returned)."""

@@ -51,8 +51,9 @@ class TritonEntry:
 def render_config(entry: TritonEntry, template_dir: Path = TEMPLATE_DIR) -> str:
     template = Template((template_dir / "config.pbtxt").read_text())
     # substitute (not safe_substitute): a field the template gains but we do not fill is a bug.
-    return template.substitute({**{k: str(v) for k, v in asdict(entry).items()},
-                                "max_batch_size": str(TRITON_MAX_BATCH)})
+    return template.substitute(
+        {**{k: str(v) for k, v in asdict(entry).items()}, "max_batch_size": str(TRITON_MAX_BATCH)}
+    )
 
 
 def verify_export(model_dir: Path) -> None:
@@ -74,9 +75,11 @@ def verify_export(model_dir: Path) -> None:
         for block in iter(lambda: f.read(1 << 20), b""):
             h.update(block)
     if h.hexdigest() != manifest["sha256"]:
-        raise FailedPrecondition(f"the export cannot be served: {weights.name} has sha256 {h.hexdigest()[:12]}..., "
-                                 f"the manifest records {str(manifest['sha256'])[:12]}...; it is corrupt or was "
-                                 "modified after export")
+        raise FailedPrecondition(
+            f"the export cannot be served: {weights.name} has sha256 {h.hexdigest()[:12]}..., "
+            f"the manifest records {str(manifest['sha256'])[:12]}...; it is corrupt or was "
+            "modified after export"
+        )
 
 
 def write_entry(repository: Path, entry: TritonEntry, template_dir: Path = TEMPLATE_DIR) -> Path:

@@ -27,7 +27,7 @@ class TenantStore:
         if added:
             await self.redis.hset(
                 self.keys.tenant(tenant),
-                mapping={"display_name": display_name or tenant, "create_time": int(time.time() * 1000)}
+                mapping={"display_name": display_name or tenant, "create_time": int(time.time() * 1000)},
             )
         return bool(added)
 
@@ -41,8 +41,10 @@ class TenantStore:
         key_id, secret = new_api_key()
         digest = hash_key(secret)
         async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.hset(self.keys.api_key(digest), mapping={"tenant": tenant, "key_id": key_id,
-                                                          "create_time": int(time.time() * 1000)})
+            pipe.hset(
+                self.keys.api_key(digest),
+                mapping={"tenant": tenant, "key_id": key_id, "create_time": int(time.time() * 1000)},
+            )
             pipe.hset(self.keys.tenant_keys(tenant), key_id, digest)
             await pipe.execute()
         return key_id, secret

@@ -21,9 +21,7 @@ FIX_HINT = "regenerate with: python scripts/gen_protos.py"
 
 def _load_generator() -> ModuleType:
     # scripts/ is not a package; load the script as a module by path.
-    spec = importlib.util.spec_from_file_location(
-        "gen_protos", REPO_ROOT / "scripts" / "gen_protos.py"
-    )
+    spec = importlib.util.spec_from_file_location("gen_protos", REPO_ROOT / "scripts" / "gen_protos.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -56,9 +54,7 @@ def test_generated_stubs_import_as_kiln_v1() -> None:
         "import importlib, sys; sys.path.insert(0, 'clients/python'); "
         f"[importlib.import_module(m) for m in {modules!r}]"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True, text=True, timeout=60
-    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
 
 
@@ -97,9 +93,7 @@ def test_check_reports_edited_missing_and_orphaned_files(scratch_tree: tuple[Pat
 def test_check_reports_a_changed_proto(scratch_tree: tuple[Path, Path]) -> None:
     proto_root, out_root = scratch_tree
     common = proto_root / "kiln" / "v1" / "common.proto"
-    common.write_text(
-        common.read_text() + "\n// Added to test staleness.\nmessage FreshnessProbe {}\n"
-    )
+    common.write_text(common.read_text() + "\n// Added to test staleness.\nmessage FreshnessProbe {}\n")
     stale = gen.stale_files(out_root, proto_root)
     assert "kiln/v1/common_pb2.py" in stale
     assert "kiln/v1/common_pb2.pyi" in stale

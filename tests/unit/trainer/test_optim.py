@@ -21,8 +21,7 @@ def test_cosine_decay_to_min():
     assert lr(4) == 1.0  # first step after warmup: peak
     assert math.isclose(lr(13), 0.1)  # last step: the floor
     # Halfway through the decay (9 decay steps after the peak): cos(pi/2) -> middle value.
-    assert math.isclose(lr_at(9, base_lr=2.0, warmup_steps=4, total_steps=15,
-                              min_lr_ratio=0.0), 1.0)
+    assert math.isclose(lr_at(9, base_lr=2.0, warmup_steps=4, total_steps=15, min_lr_ratio=0.0), 1.0)
     values = [lr(s) for s in range(4, 14)]
     assert all(a > b for a, b in zip(values, values[1:], strict=False))
     assert lr(100) == pytest.approx(0.1)  # past the end: stays at the floor
@@ -43,8 +42,7 @@ def test_scheduler_follows_lr_at():
         seen.append(opt.param_groups[0]["lr"])
         opt.step()
         sched.step()
-    expected = [lr_at(s, base_lr=0.5, warmup_steps=3, total_steps=10, min_lr_ratio=0.2)
-                for s in range(10)]
+    expected = [lr_at(s, base_lr=0.5, warmup_steps=3, total_steps=10, min_lr_ratio=0.2) for s in range(10)]
     assert seen == pytest.approx(expected)
 
 
@@ -53,8 +51,12 @@ def test_no_decay_on_biases_norms_and_embeddings():
     decay, no_decay = param_groups(model, 0.1)
     names = {id(p): n for n, p in model.named_parameters()}
     decayed = sorted(names[id(p)] for p in decay["params"])
-    assert decayed == ["blocks.0.attn.c_attn.weight", "blocks.0.attn.c_proj.weight",
-                       "blocks.0.mlp.c_fc.weight", "blocks.0.mlp.c_proj.weight"]
+    assert decayed == [
+        "blocks.0.attn.c_attn.weight",
+        "blocks.0.attn.c_proj.weight",
+        "blocks.0.mlp.c_fc.weight",
+        "blocks.0.mlp.c_proj.weight",
+    ]
     assert no_decay["weight_decay"] == 0.0 and decay["weight_decay"] == 0.1
     assert len(decay["params"]) + len(no_decay["params"]) == len(list(model.parameters()))
     opt = build_optimizer(model, lr=1e-3, weight_decay=0.1)

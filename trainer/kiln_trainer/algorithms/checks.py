@@ -23,8 +23,9 @@ def check_int(name: str, value: Any, minimum: int) -> None:
         raise ConfigError(name, f"must be >= {minimum}, got {value!r}")
 
 
-def check_float(name: str, value: Any, *, low: float, high: float | None = None,
-                low_open: bool = False, high_open: bool = True) -> None:
+def check_float(
+    name: str, value: Any, *, low: float, high: float | None = None, low_open: bool = False, high_open: bool = True
+) -> None:
     if isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(value):
         raise ConfigError(name, f"must be a number, got {value!r}")
     if value < low or (low_open and value == low):
@@ -44,8 +45,9 @@ def check_tuning(cfg: Any) -> None:
     check_float("lora_alpha", cfg.lora_alpha, low=0.0, low_open=True)
     check_float("lora_dropout", cfg.lora_dropout, low=0.0, high=1.0)
     modules = cfg.lora_target_modules
-    if modules is not None and (not isinstance(modules, list) or not modules
-                                or not all(isinstance(m, str) and m for m in modules)):
+    if modules is not None and (
+        not isinstance(modules, list) or not modules or not all(isinstance(m, str) and m for m in modules)
+    ):
         raise ConfigError("lora_target_modules", f"must be a non-empty list of module names or None, got {modules!r}")
 
 

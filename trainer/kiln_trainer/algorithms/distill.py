@@ -34,8 +34,11 @@ class DistillConfig(SFTConfig):
         if not isinstance(self.teacher_model, str) or not self.teacher_model:
             raise ConfigError("teacher_model", f"must be a model name or path, got {self.teacher_model!r}")
         if not is_builtin(self.teacher_model) and not looks_like_model_dir(self.teacher_model):
-            raise ConfigError("teacher_model", f"{self.teacher_model!r} is neither a built-in model "
-                                               f"({', '.join(BUILTIN_MODELS)}) nor a local model directory")
+            raise ConfigError(
+                "teacher_model",
+                f"{self.teacher_model!r} is neither a built-in model "
+                f"({', '.join(BUILTIN_MODELS)}) nor a local model directory",
+            )
         check_float("temperature", self.temperature, low=0.0, low_open=True, high=100.0, high_open=False)
         check_float("alpha", self.alpha, low=0.0, high=1.0, high_open=False)
         if self.tuning != "full":

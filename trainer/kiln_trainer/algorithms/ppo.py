@@ -28,8 +28,11 @@ def _check_model(name: str, value: Any) -> None:
     if not isinstance(value, str) or not value:
         raise ConfigError(name, f"must be a model name or path, got {value!r}")
     if not is_builtin(value) and not looks_like_model_dir(value):
-        raise ConfigError(name, f"{value!r} is neither a built-in model ({', '.join(BUILTIN_MODELS)}) "
-                                "nor a local directory with config.json and weights")
+        raise ConfigError(
+            name,
+            f"{value!r} is neither a built-in model ({', '.join(BUILTIN_MODELS)}) "
+            "nor a local directory with config.json and weights",
+        )
 
 
 def _is_reward_model_dir(path: Any) -> bool:
@@ -117,8 +120,7 @@ class PPOConfig:
                 _check_model(name, getattr(self, name))
         check_float("kl_coef", self.kl_coef, low=0.0)
         if self.kl_estimator not in KL_ESTIMATORS:
-            raise ConfigError("kl_estimator",
-                              f"must be one of {', '.join(KL_ESTIMATORS)}, got {self.kl_estimator!r}")
+            raise ConfigError("kl_estimator", f"must be one of {', '.join(KL_ESTIMATORS)}, got {self.kl_estimator!r}")
         _check_bool("adaptive_kl", self.adaptive_kl)
         check_float("adaptive_kl_target", self.adaptive_kl_target, low=0.0, low_open=True)
         check_int("adaptive_kl_horizon", self.adaptive_kl_horizon, 1)
@@ -133,8 +135,9 @@ class PPOConfig:
         check_int("rollout_batch_size", self.rollout_batch_size, 1)
         check_int("minibatch_size", self.minibatch_size, 1)
         if self.minibatch_size > self.rollout_batch_size:
-            raise ConfigError("minibatch_size", f"{self.minibatch_size} exceeds rollout_batch_size "
-                                                f"{self.rollout_batch_size}")
+            raise ConfigError(
+                "minibatch_size", f"{self.minibatch_size} exceeds rollout_batch_size {self.rollout_batch_size}"
+            )
         if self.whiten_advantages and self.rollout_batch_size < 2:
             raise ConfigError("rollout_batch_size", "must be >= 2 to whiten advantages")
         check_int("max_new_tokens", self.max_new_tokens, 1)
@@ -145,19 +148,19 @@ class PPOConfig:
         if self.value_learning_rate is not None:
             check_float("value_learning_rate", self.value_learning_rate, low=0.0, low_open=True)
         if self.lr_schedule not in LR_SCHEDULES:
-            raise ConfigError("lr_schedule",
-                              f"must be one of {', '.join(LR_SCHEDULES)}, got {self.lr_schedule!r}")
+            raise ConfigError("lr_schedule", f"must be one of {', '.join(LR_SCHEDULES)}, got {self.lr_schedule!r}")
         check_float("max_grad_norm", self.max_grad_norm, low=0.0, low_open=True)
         check_int("max_steps", self.max_steps, 1)
         check_int("max_seq_len", self.max_seq_len, 2)
         if self.max_new_tokens >= self.max_seq_len:
-            raise ConfigError("max_new_tokens", f"{self.max_new_tokens} leaves no room for a prompt "
-                                                f"within max_seq_len {self.max_seq_len}")
+            raise ConfigError(
+                "max_new_tokens",
+                f"{self.max_new_tokens} leaves no room for a prompt within max_seq_len {self.max_seq_len}",
+            )
         check_context(self.base_model, self.max_seq_len)
         check_tuning(self)
         if self.role_backend not in ROLE_BACKENDS:
-            raise ConfigError("role_backend",
-                              f"must be one of {', '.join(ROLE_BACKENDS)}, got {self.role_backend!r}")
+            raise ConfigError("role_backend", f"must be one of {', '.join(ROLE_BACKENDS)}, got {self.role_backend!r}")
         check_int("gpus", self.gpus, 0)
         check_int("seed", self.seed, 0)
         check_int("log_every", self.log_every, 1)
@@ -165,16 +168,26 @@ class PPOConfig:
 
     def _check_reward(self) -> None:
         _check_bool("human_feedback", self.human_feedback)
-        chosen = [name for name, on in (("reward_model", self.reward_model is not None),
-                                        ("scoring_function", self.scoring_function is not None),
-                                        ("human_feedback", self.human_feedback)) if on]
+        chosen = [
+            name
+            for name, on in (
+                ("reward_model", self.reward_model is not None),
+                ("scoring_function", self.scoring_function is not None),
+                ("human_feedback", self.human_feedback),
+            )
+            if on
+        ]
         if len(chosen) != 1:
             field = chosen[1] if len(chosen) > 1 else "reward_model"
-            raise ConfigError(field, "set exactly one reward source: reward_model, scoring_function or "
-                                     f"human_feedback (got {', '.join(chosen) or 'none'})")
+            raise ConfigError(
+                field,
+                "set exactly one reward source: reward_model, scoring_function or "
+                f"human_feedback (got {', '.join(chosen) or 'none'})",
+            )
         if self.reward_model is not None and not _is_reward_model_dir(self.reward_model):
-            raise ConfigError("reward_model", f"{self.reward_model!r} is not a reward model directory "
-                                              "(a REWARD_MODEL job's output)")
+            raise ConfigError(
+                "reward_model", f"{self.reward_model!r} is not a reward model directory (a REWARD_MODEL job's output)"
+            )
         if self.scoring_function is not None:
             from kiln_trainer.rlhf.scoring import resolve
 

@@ -39,7 +39,7 @@ def prompt_order(n_prompts: int, batch_size: int, step: int, seed: int) -> list[
         epoch, offset = divmod(pos, n_prompts)
         perm = torch.randperm(n_prompts, generator=torch.Generator().manual_seed(seed * 7919 + epoch))
         take = min(batch_size - len(out), n_prompts - offset)
-        out.extend(perm[offset: offset + take].tolist())
+        out.extend(perm[offset : offset + take].tolist())
         pos += take
     return out
 
@@ -66,19 +66,31 @@ class PPORun:
 
     def _specs(self) -> RoleSpecs:
         cfg = self.cfg
-        lora = (LoraSettings(cfg.lora_r, cfg.lora_alpha, cfg.lora_dropout, cfg.lora_target_modules)
-                if cfg.tuning == "lora" else None)
+        lora = (
+            LoraSettings(cfg.lora_r, cfg.lora_alpha, cfg.lora_dropout, cfg.lora_target_modules)
+            if cfg.tuning == "lora"
+            else None
+        )
         return RoleSpecs(
             policy_model=cfg.base_model,
             reference_model=cfg.reference_model or cfg.base_model,
             value_model=cfg.value_model or cfg.base_model,
             seed=cfg.seed,
-            policy=PolicyOptions(learning_rate=cfg.learning_rate, max_grad_norm=cfg.max_grad_norm,
-                                 clip_range=cfg.clip_range, temperature=cfg.temperature,
-                                 max_new_tokens=cfg.max_new_tokens, stop_at_eos=cfg.stop_at_eos, lora=lora,
-                                 max_batch=min(cfg.rollout_batch_size, 64)),
-            value=ValueOptions(learning_rate=cfg.value_learning_rate or cfg.learning_rate,
-                               max_grad_norm=cfg.max_grad_norm, clip_range=cfg.value_clip_range),
+            policy=PolicyOptions(
+                learning_rate=cfg.learning_rate,
+                max_grad_norm=cfg.max_grad_norm,
+                clip_range=cfg.clip_range,
+                temperature=cfg.temperature,
+                max_new_tokens=cfg.max_new_tokens,
+                stop_at_eos=cfg.stop_at_eos,
+                lora=lora,
+                max_batch=min(cfg.rollout_batch_size, 64),
+            ),
+            value=ValueOptions(
+                learning_rate=cfg.value_learning_rate or cfg.learning_rate,
+                max_grad_norm=cfg.max_grad_norm,
+                clip_range=cfg.value_clip_range,
+            ),
             temperature=cfg.temperature,
             reward_model=cfg.reward_model,
             scoring_function=cfg.scoring_function,
@@ -98,10 +110,12 @@ class PPORun:
     def _field(self, role: str) -> str:
         """The config field that names the model a role loads, for error messages."""
         cfg = self.cfg
-        return {"policy": "base_model",
-                "value": "value_model" if cfg.value_model else "base_model",
-                "reference": "reference_model" if cfg.reference_model else "base_model",
-                "reward": "reward_model" if cfg.reward_model else "scoring_function"}[role]
+        return {
+            "policy": "base_model",
+            "value": "value_model" if cfg.value_model else "base_model",
+            "reference": "reference_model" if cfg.reference_model else "base_model",
+            "reward": "reward_model" if cfg.reward_model else "scoring_function",
+        }[role]
 
     def _start_roles(self, specs: RoleSpecs) -> None:
         feedback = self._feedback_reward()
@@ -124,9 +138,11 @@ class PPORun:
                     raise ConfigError(self._field(name), f"cannot load the {name} model: {e}") from e
             self.roles = LocalRoles(roles)
             where = "in-process"
-        self.ctx.log(f"PPO roles started {where}: policy {specs.policy_model}, reference "
-                     f"{specs.reference_model}, value {specs.value_model}, reward "
-                     f"{self.cfg.reward_model or self.cfg.scoring_function or 'human feedback'}")
+        self.ctx.log(
+            f"PPO roles started {where}: policy {specs.policy_model}, reference "
+            f"{specs.reference_model}, value {specs.value_model}, reward "
+            f"{self.cfg.reward_model or self.cfg.scoring_function or 'human feedback'}"
+        )
 
     def _read_prompts(self) -> None:
         cfg = self.cfg
@@ -145,8 +161,9 @@ class PPORun:
         R = self.roles
         self.prompt_ids, truncated = R.get(R.call("policy", "encode_prompts", self.prompt_texts, room))
         if truncated:
-            self.ctx.log(f"{truncated} of {len(self.prompt_ids)} prompts were cut to their last {room} tokens",
-                         "warning")
+            self.ctx.log(
+                f"{truncated} of {len(self.prompt_ids)} prompts were cut to their last {room} tokens", "warning"
+            )
 
     # -- checkpoints ---------------------------------------------------------------------------
 
@@ -172,10 +189,20 @@ class PPORun:
         optim = torch.load(path / "optim.pt", map_location="cpu", weights_only=True)
         loop = torch.load(path / "loop.pt", map_location="cpu", weights_only=True)
         R = self.roles
-        R.get(R.call("policy", "load_state", {"weights": load_file(str(path / "policy.safetensors")),
-                                              "optimizer": optim["policy"]}))
-        R.get(R.call("value", "load_state", {"weights": load_file(str(path / "value.safetensors")),
-                                             "optimizer": optim["value"]}))
+        R.get(
+            R.call(
+                "policy",
+                "load_state",
+                {"weights": load_file(str(path / "policy.safetensors")), "optimizer": optim["policy"]},
+            )
+        )
+        R.get(
+            R.call(
+                "value",
+                "load_state",
+                {"weights": load_file(str(path / "value.safetensors")), "optimizer": optim["value"]},
+            )
+        )
         self.loop.load_state(loop["loop"])
         restore_rng(loop["rng"])
         state = json.loads((path / "state.json").read_text())
@@ -190,10 +217,13 @@ class PPORun:
         # Shaped like the gateway's sample ids ([a-z0-9-]), so people can rate them as samples.
         ids = [f"{self.ctx.job_id}-{self.step}-{i}".lower() for i in range(len(idx))]
         # Sampling seeds depend on (seed, step) only: a resumed attempt redraws the same rollouts.
-        return self.loop.iteration([self.prompt_ids[i] for i in idx], ids,
-                                   seed=cfg.seed * 1_000_003 + self.step,
-                                   prompt_texts=[self.prompt_texts[i] for i in idx],
-                                   lr_scale=lr_factor(cfg.lr_schedule, self.step, cfg.max_steps))
+        return self.loop.iteration(
+            [self.prompt_ids[i] for i in idx],
+            ids,
+            seed=cfg.seed * 1_000_003 + self.step,
+            prompt_texts=[self.prompt_texts[i] for i in idx],
+            lr_scale=lr_factor(cfg.lr_schedule, self.step, cfg.max_steps),
+        )
 
     def _record(self, stats: dict[str, float]) -> None:
         if "mean_reward" not in stats:
@@ -225,8 +255,11 @@ class PPORun:
         ctx = self.ctx
         model_dir = ctx.work_dir / "model"
         self.roles.get(self.roles.call("policy", "save_model", str(model_dir)))
-        png = plot_ppo_curves(self.history, ctx.work_dir / "ppo_curves.png",
-                              f"PPO of {Path(self.cfg.base_model).name} ({self.cfg.tuning})")
+        png = plot_ppo_curves(
+            self.history,
+            ctx.work_dir / "ppo_curves.png",
+            f"PPO of {Path(self.cfg.base_model).name} ({self.cfg.tuning})",
+        )
         artifacts = {"ppo_curves.png": ctx.save_artifact("ppo_curves.png", png)}
         ctx.log(f"saved the policy to {model_dir} after {self.step} PPO steps")
         metrics = {"steps": float(self.step)}
@@ -242,12 +275,22 @@ class PPORun:
         self._start_roles(self._specs())
         try:
             self._tokenize_prompts()
-            self.loop = PPOLoop(self.roles, LoopOptions(
-                kl_coef=cfg.kl_coef, kl_estimator=cfg.kl_estimator,
-                adaptive_kl_target=cfg.adaptive_kl_target if cfg.adaptive_kl else None,
-                adaptive_kl_horizon=cfg.adaptive_kl_horizon, target_kl=cfg.target_kl, gamma=cfg.gamma,
-                lam=cfg.lam, whiten_advantages=cfg.whiten_advantages, ppo_epochs=cfg.ppo_epochs,
-                minibatch_size=cfg.minibatch_size), seed=cfg.seed)
+            self.loop = PPOLoop(
+                self.roles,
+                LoopOptions(
+                    kl_coef=cfg.kl_coef,
+                    kl_estimator=cfg.kl_estimator,
+                    adaptive_kl_target=cfg.adaptive_kl_target if cfg.adaptive_kl else None,
+                    adaptive_kl_horizon=cfg.adaptive_kl_horizon,
+                    target_kl=cfg.target_kl,
+                    gamma=cfg.gamma,
+                    lam=cfg.lam,
+                    whiten_advantages=cfg.whiten_advantages,
+                    ppo_epochs=cfg.ppo_epochs,
+                    minibatch_size=cfg.minibatch_size,
+                ),
+                seed=cfg.seed,
+            )
             self._resume()
             started = time.perf_counter()
             self._loop()

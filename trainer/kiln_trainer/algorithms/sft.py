@@ -63,8 +63,7 @@ class SFTConfig:
 
     def __post_init__(self) -> None:
         if not isinstance(self.base_model, str) or not self.base_model:
-            raise ConfigError("base_model",
-                              f"must be a model name or path, got {self.base_model!r}")
+            raise ConfigError("base_model", f"must be a model name or path, got {self.base_model!r}")
         if not is_builtin(self.base_model) and not looks_like_model_dir(self.base_model):
             raise ConfigError(
                 "base_model",
@@ -74,8 +73,7 @@ class SFTConfig:
         if not isinstance(self.train_path, str) or not self.train_path:
             raise ConfigError("train_path", f"must be a local JSONL path, got {self.train_path!r}")
         if self.val_path is not None and (not isinstance(self.val_path, str) or not self.val_path):
-            raise ConfigError("val_path",
-                              f"must be a local JSONL path or None, got {self.val_path!r}")
+            raise ConfigError("val_path", f"must be a local JSONL path or None, got {self.val_path!r}")
         check_tuning(self)
         check_float("learning_rate", self.learning_rate, low=0.0, low_open=True)
         check_float("weight_decay", self.weight_decay, low=0.0)
@@ -92,8 +90,7 @@ class SFTConfig:
         if not isinstance(self.packing, bool):
             raise ConfigError("packing", f"must be true or false, got {self.packing!r}")
         if self.precision not in PRECISION:
-            raise ConfigError("precision",
-                              f"must be one of {', '.join(PRECISION)}, got {self.precision!r}")
+            raise ConfigError("precision", f"must be one of {', '.join(PRECISION)}, got {self.precision!r}")
         check_float("val_fraction", self.val_fraction, low=0.0, high=0.5)
         check_int("eval_every", self.eval_every, 1)
         if self.early_stopping_patience is not None:

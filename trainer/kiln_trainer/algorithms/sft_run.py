@@ -91,8 +91,7 @@ class SFTRun:
     def _use_bf16(self) -> bool:
         if self.cfg.precision == "bf16":
             return True
-        return (self.cfg.precision == "auto" and self.device.type == "cuda"
-                and torch.cuda.is_bf16_supported())
+        return self.cfg.precision == "auto" and self.device.type == "cuda" and torch.cuda.is_bf16_supported()
 
     def _load_model(self) -> None:
         cfg = self.cfg
@@ -101,17 +100,19 @@ class SFTRun:
         except (OSError, ValueError) as e:
             raise ConfigError("base_model", f"cannot load {cfg.base_model!r}: {e}") from e
         if cfg.max_seq_len > self.loaded.max_seq_len:
-            raise ConfigError("max_seq_len", f"{cfg.max_seq_len} exceeds the model's context of "
-                                             f"{self.loaded.max_seq_len} tokens")
+            raise ConfigError(
+                "max_seq_len", f"{cfg.max_seq_len} exceeds the model's context of {self.loaded.max_seq_len} tokens"
+            )
         self.packing = cfg.packing and self.loaded.supports_packing()
         if cfg.packing and not self.packing:
-            self._log("this model ignores block-diagonal attention masks; training on padded "
-                      "batches instead of packed ones", "warning")
+            self._log(
+                "this model ignores block-diagonal attention masks; training on padded batches instead of packed ones",
+                "warning",
+            )
         module = self.loaded.model
         n_params = self.loaded.num_params()  # before LoRA adds its matrices
         if cfg.tuning == "lora":
-            settings = LoraSettings(cfg.lora_r, cfg.lora_alpha, cfg.lora_dropout,
-                                    cfg.lora_target_modules)
+            settings = LoraSettings(cfg.lora_r, cfg.lora_alpha, cfg.lora_dropout, cfg.lora_target_modules)
             try:
                 module = apply_lora(module, self.loaded.kind, settings)
             except ValueError as e:  # peft: no such module / no default for this architecture
@@ -119,12 +120,14 @@ class SFTRun:
         self.module = module.to(self.device)
         self.module.train()
         trainable = sum(p.numel() for p in self.module.parameters() if p.requires_grad)
-        self._log(f"loaded {cfg.base_model} ({self.loaded.kind}) with "
-                  f"{n_params:,} parameters, {trainable:,} trainable "
-                  f"({cfg.tuning}); device {self.device}, "
-                  f"{'bf16 autocast' if self._use_bf16() else 'fp32'}, "
-                  f"{'packed' if self.packing else 'padded'} batches, "
-                  f"{self.dist.world_size} rank(s)")
+        self._log(
+            f"loaded {cfg.base_model} ({self.loaded.kind}) with "
+            f"{n_params:,} parameters, {trainable:,} trainable "
+            f"({cfg.tuning}); device {self.device}, "
+            f"{'bf16 autocast' if self._use_bf16() else 'fp32'}, "
+            f"{'packed' if self.packing else 'padded'} batches, "
+            f"{self.dist.world_size} rank(s)"
+        )
 
     def _read(self, path: str, field: str) -> list[dict]:
         try:
@@ -146,13 +149,23 @@ class SFTRun:
         else:
             train_ex, val_ex = split_train_val(train_ex, cfg.val_fraction, cfg.seed)
         if not train_ex:
-            raise ConfigError("train_path", f"no trainable examples in {cfg.train_path} "
-                                            f"({stats['dropped']} lost all labels to truncation)")
+            raise ConfigError(
+                "train_path",
+                f"no trainable examples in {cfg.train_path} ({stats['dropped']} lost all labels to truncation)",
+            )
 
         def plan(examples: list[Example]) -> EpochPlan:
-            return EpochPlan(examples, self.packing, cfg.batch_size, cfg.max_seq_len,
-                             self.loaded.pad_token_id, cfg.seed, self.dist.rank,
-                             self.dist.world_size, cfg.grad_accum_steps)
+            return EpochPlan(
+                examples,
+                self.packing,
+                cfg.batch_size,
+                cfg.max_seq_len,
+                self.loaded.pad_token_id,
+                cfg.seed,
+                self.dist.rank,
+                self.dist.world_size,
+                cfg.grad_accum_steps,
+            )
 
         self.plan = plan(train_ex)
         self.val_batches = plan(val_ex).eval_batches() if val_ex else []
@@ -161,17 +174,18 @@ class SFTRun:
         # forever in its all-reduce. val_ex is the same on every rank.
         self.has_val = bool(val_ex)
         self.total_steps = cfg.max_steps or cfg.epochs * self.plan.steps_per_epoch
-        self._log(f"data: {len(train_ex)} train / {len(val_ex)} validation examples "
-                  f"({stats['truncated']} truncated, {stats['dropped']} dropped); "
-                  f"{self.plan.steps_per_epoch} steps per epoch, {self.total_steps} steps")
+        self._log(
+            f"data: {len(train_ex)} train / {len(val_ex)} validation examples "
+            f"({stats['truncated']} truncated, {stats['dropped']} dropped); "
+            f"{self.plan.steps_per_epoch} steps per epoch, {self.total_steps} steps"
+        )
 
     def _build_optimizer(self) -> None:
         cfg = self.cfg
-        self.optimizer = build_optimizer(self.module, lr=cfg.learning_rate,
-                                         weight_decay=cfg.weight_decay)
-        self.scheduler = build_scheduler(self.optimizer, warmup_steps=cfg.warmup_steps,
-                                         total_steps=self.total_steps,
-                                         min_lr_ratio=cfg.min_lr_ratio)
+        self.optimizer = build_optimizer(self.module, lr=cfg.learning_rate, weight_decay=cfg.weight_decay)
+        self.scheduler = build_scheduler(
+            self.optimizer, warmup_steps=cfg.warmup_steps, total_steps=self.total_steps, min_lr_ratio=cfg.min_lr_ratio
+        )
 
     def _resume(self) -> None:
         path = self.ctx.latest_checkpoint()
@@ -188,14 +202,14 @@ class SFTRun:
             self.bad_evals, self.last_eval_step = s["bad_evals"], s["last_eval_step"]
             self.last_train_loss = s["last_train_loss"]
             self.best_weights = ck["best_weights"]
-            self._log(f"resumed from checkpoint at step {self.step} (epoch {s['epoch']}, "
-                      f"step {s['step_in_epoch']} within it)")
+            self._log(
+                f"resumed from checkpoint at step {self.step} (epoch {s['epoch']}, step {s['step_in_epoch']} within it)"
+            )
         if self.dist.enabled:  # every rank must pick up the same checkpoint
             t = torch.tensor([self.step, -self.step], device=self.device)
             torch.distributed.all_reduce(t, op=torch.distributed.ReduceOp.MAX)
             if int(t[0]) != -int(t[1]):
-                raise RuntimeError(
-                    f"ranks resumed from different steps ({-int(t[1])}..{int(t[0])})")
+                raise RuntimeError(f"ranks resumed from different steps ({-int(t[1])}..{int(t[0])})")
 
     # -- training --------------------------------------------------------------------------
 
@@ -206,8 +220,9 @@ class SFTRun:
 
     def _loss_sum(self, module: torch.nn.Module, batch) -> torch.Tensor:
         with self._autocast():
-            logits = self.loaded.logits(batch.input_ids, doc_ids=batch.doc_ids,
-                                        position_ids=batch.position_ids, module=module)
+            logits = self.loaded.logits(
+                batch.input_ids, doc_ids=batch.doc_ids, position_ids=batch.position_ids, module=module
+            )
         # Padded rows are right-padded, so causal attention alone keeps real tokens off the
         # padding: no attention mask needed (and SDPA keeps its fused causal path).
         return sft_loss(logits, batch.labels)[0]
@@ -244,29 +259,34 @@ class SFTRun:
         self.step += 1
 
     def _report(self, window: _Window) -> None:
-        totals = torch.stack([
-            window.loss_sum.double(),
-            torch.tensor(float(window.targets), dtype=torch.float64, device=self.device),
-            torch.tensor(float(window.tokens), dtype=torch.float64, device=self.device),
-        ])
+        totals = torch.stack(
+            [
+                window.loss_sum.double(),
+                torch.tensor(float(window.targets), dtype=torch.float64, device=self.device),
+                torch.tensor(float(window.tokens), dtype=torch.float64, device=self.device),
+            ]
+        )
         loss_sum, targets, tokens = all_reduce_sum(totals, self.dist).tolist()  # one sync
         loss = loss_sum / max(targets, 1.0)
         if not math.isfinite(loss):
-            raise RuntimeError(f"training diverged: loss is {loss} at step {self.step}; "
-                               "try a lower learning_rate")
+            raise RuntimeError(f"training diverged: loss is {loss} at step {self.step}; try a lower learning_rate")
         elapsed = max(time.perf_counter() - window.started, 1e-9)
         self.tokens_seen += int(tokens)
         self.last_train_loss = loss
         self.history["train"].append([self.step, loss])
         if self.dist.is_main:
-            self.ctx.report_metrics(self.step, {
-                "loss": loss,
-                "lr": self.last_lr,
-                "tokens_per_s": tokens / elapsed,
-                "grad_norm": float(window.grad_norm_sum) / window.steps,
-                "epoch": self.step / self.plan.steps_per_epoch,
-                "tokens": float(self.tokens_seen),
-            }, self.total_steps)
+            self.ctx.report_metrics(
+                self.step,
+                {
+                    "loss": loss,
+                    "lr": self.last_lr,
+                    "tokens_per_s": tokens / elapsed,
+                    "grad_norm": float(window.grad_norm_sum) / window.steps,
+                    "epoch": self.step / self.plan.steps_per_epoch,
+                    "tokens": float(self.tokens_seen),
+                },
+                self.total_steps,
+            )
         window.reset()
 
     @torch.no_grad()
@@ -300,16 +320,28 @@ class SFTRun:
             return
         epoch, k = divmod(self.step, self.plan.steps_per_epoch)
         state = {
-            "step": self.step, "epoch": epoch, "step_in_epoch": k,
-            "tokens_seen": self.tokens_seen, "history": self.history,
-            "best_val": self.best_val, "best_step": self.best_step, "bad_evals": self.bad_evals,
-            "last_eval_step": self.last_eval_step, "last_train_loss": self.last_train_loss,
+            "step": self.step,
+            "epoch": epoch,
+            "step_in_epoch": k,
+            "tokens_seen": self.tokens_seen,
+            "history": self.history,
+            "best_val": self.best_val,
+            "best_step": self.best_step,
+            "bad_evals": self.bad_evals,
+            "last_eval_step": self.last_eval_step,
+            "last_train_loss": self.last_train_loss,
             "config": self.cfg.to_dict(),
         }
         tmp = self.ctx.work_dir / "_checkpoint_staging"
         shutil.rmtree(tmp, ignore_errors=True)
-        save_checkpoint_dir(tmp, weights=trainable_state(self.module), optimizer=self.optimizer,
-                            scheduler=self.scheduler, state=state, best_weights=self.best_weights)
+        save_checkpoint_dir(
+            tmp,
+            weights=trainable_state(self.module),
+            optimizer=self.optimizer,
+            scheduler=self.scheduler,
+            state=state,
+            best_weights=self.best_weights,
+        )
         self.ctx.save_checkpoint(self.step, tmp)
 
     def _loop(self) -> None:
@@ -332,9 +364,11 @@ class SFTRun:
             if stop:
                 if window.steps:
                     self._report(window)
-                self._log(f"early stopping at step {self.step}: no validation improvement in "
-                          f"{self.bad_evals} evaluations (best {self.best_val:.4f} at step "
-                          f"{self.best_step})")
+                self._log(
+                    f"early stopping at step {self.step}: no validation improvement in "
+                    f"{self.bad_evals} evaluations (best {self.best_val:.4f} at step "
+                    f"{self.best_step})"
+                )
                 break
 
     # -- finish ----------------------------------------------------------------------------
@@ -345,8 +379,7 @@ class SFTRun:
             self._evaluate()
         if self.best_weights is not None and self.best_step != self.step:
             load_trainable_state(self.module, self.best_weights)
-            self._log(f"restored the best weights (step {self.best_step}, val loss "
-                      f"{self.best_val:.4f})")
+            self._log(f"restored the best weights (step {self.best_step}, val loss {self.best_val:.4f})")
         model_dir = ctx.work_dir / "model"
         artifacts: dict[str, str] = {}
         if self.dist.is_main:
@@ -354,9 +387,12 @@ class SFTRun:
                 self.module.save_pretrained(model_dir / "adapter")
                 self.loaded.model = merge_lora(self.module)
             self.loaded.save(model_dir)
-            png = plot_loss_curve(self.history["train"], self.history["val"],
-                                  ctx.work_dir / "loss_curve.png",
-                                  f"SFT of {Path(cfg.base_model).name} ({cfg.tuning})")
+            png = plot_loss_curve(
+                self.history["train"],
+                self.history["val"],
+                ctx.work_dir / "loss_curve.png",
+                f"SFT of {Path(cfg.base_model).name} ({cfg.tuning})",
+            )
             artifacts["loss_curve.png"] = ctx.save_artifact("loss_curve.png", png)
             self._log(f"saved the model to {model_dir} after {self.step} steps")
         # Every rank returns rank 0's model directory, and only once the model is on disk.
@@ -366,8 +402,7 @@ class SFTRun:
             metrics["train_loss"] = self.last_train_loss
         if self.best_val is not None:
             metrics["best_val_loss"] = self.best_val
-        return TrainResult(model_dir=model_dir, family="causal_lm", metrics=metrics,
-                           artifacts=artifacts)
+        return TrainResult(model_dir=model_dir, family="causal_lm", metrics=metrics, artifacts=artifacts)
 
     def run(self) -> TrainResult:
         seed_everything(self.cfg.seed + self.dist.rank)  # per-rank dropout streams

@@ -32,6 +32,7 @@ def collect_inputs(
     def hook(name: str):
         def fn(_module: nn.Module, args: tuple, _out: torch.Tensor) -> None:
             seen[name].append(args[0].detach().reshape(-1, args[0].shape[-1]).float().cpu())
+
         return fn
 
     handles = [loaded.model.get_submodule(n).register_forward_hook(hook(n)) for n in layer_names]

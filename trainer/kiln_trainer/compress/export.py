@@ -199,15 +199,26 @@ def export_model(
                 tensors[f"{name}.bias"] = lin.bias.float()
             if input_scale is not None:
                 tensors[f"{name}.input_scale"] = input_scale
-            modules[name] = {"kind": "linear", "bits": layer_spec.bits, "group_size": layer_spec.group_size,
-                             "in_features": lin.in_features, "out_features": lin.out_features,
-                             "bias": lin.bias is not None, "input_scale": input_scale is not None}
+            modules[name] = {
+                "kind": "linear",
+                "bits": layer_spec.bits,
+                "group_size": layer_spec.group_size,
+                "in_features": lin.in_features,
+                "out_features": lin.out_features,
+                "bias": lin.bias is not None,
+                "input_scale": input_scale is not None,
+            }
         if loaded.kind == KILN_GPT:
             for name, emb_spec in (("wte", _layer_spec(spec, model.config.n_embd)), ("wpe", _INT8)):
                 emb = model.get_submodule(name)
                 tensors[f"{name}.qweight"], tensors[f"{name}.scales"] = quantize(emb.weight, emb_spec)
-                modules[name] = {"kind": "embedding", "bits": emb_spec.bits, "group_size": emb_spec.group_size,
-                                 "num_embeddings": emb.num_embeddings, "embedding_dim": emb.embedding_dim}
+                modules[name] = {
+                    "kind": "embedding",
+                    "bits": emb_spec.bits,
+                    "group_size": emb_spec.group_size,
+                    "num_embeddings": emb.num_embeddings,
+                    "embedding_dim": emb.embedding_dim,
+                }
 
     # Everything that is not part of a quantized module travels as is (after LayerNorm folds).
     for key, value in model.state_dict().items():
@@ -276,8 +287,10 @@ def read_manifest(model_dir: str | Path) -> dict[str, Any]:
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         raise CompressError(f"{path}: not a {FORMAT} manifest")
     if manifest.get("format_version") != FORMAT_VERSION:
-        raise CompressError(f"{path}: format_version {manifest.get('format_version')!r} is not supported "
-                            f"(this build reads {FORMAT_VERSION})")
+        raise CompressError(
+            f"{path}: format_version {manifest.get('format_version')!r} is not supported "
+            f"(this build reads {FORMAT_VERSION})"
+        )
     for key in ("model_type", "weights_file", "sha256", "modules"):
         if key not in manifest:
             raise CompressError(f"{path}: manifest lacks {key!r}")
@@ -291,8 +304,9 @@ def _module_for(name: str, entry: dict[str, Any]) -> nn.Module:
     try:
         spec = QuantSpec(bits=entry["bits"], group_size=entry["group_size"])
         if entry["kind"] == "linear":
-            return QuantLinear(entry["in_features"], entry["out_features"], spec, bias=entry["bias"],
-                               input_scale=entry["input_scale"])
+            return QuantLinear(
+                entry["in_features"], entry["out_features"], spec, bias=entry["bias"], input_scale=entry["input_scale"]
+            )
         if entry["kind"] == "embedding":
             return QuantEmbedding(entry["num_embeddings"], entry["embedding_dim"], spec)
     except (KeyError, TypeError, ValueError) as exc:
@@ -336,8 +350,10 @@ def load_compressed(model_dir: str | Path) -> LoadedModel:
         raise CompressError(f"{path}: weights file {weights.name} is missing")
     digest = _sha256(weights)
     if digest != manifest["sha256"]:
-        raise CompressError(f"{weights}: sha256 {digest[:12]}... does not match the manifest's "
-                            f"{str(manifest['sha256'])[:12]}...; the export is corrupt or was modified")
+        raise CompressError(
+            f"{weights}: sha256 {digest[:12]}... does not match the manifest's "
+            f"{str(manifest['sha256'])[:12]}...; the export is corrupt or was modified"
+        )
     from safetensors.torch import load_file
 
     try:

@@ -27,8 +27,7 @@ def _empty_codes(rows: int, cols: int, spec: QuantSpec) -> tuple[torch.Tensor, t
 
 
 class QuantLinear(nn.Module):
-    def __init__(self, in_features: int, out_features: int, spec: QuantSpec, *, bias: bool,
-                 input_scale: bool = False):
+    def __init__(self, in_features: int, out_features: int, spec: QuantSpec, *, bias: bool, input_scale: bool = False):
         super().__init__()
         self.in_features, self.out_features, self.spec = in_features, out_features, spec
         qweight, scales = _empty_codes(out_features, in_features, spec)
@@ -42,12 +41,15 @@ class QuantLinear(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if self.input_scale is not None:
             x = x * self.input_scale.to(x.dtype)
-        return quant_matmul(x, self.qweight, self.scales, bits=self.spec.bits,
-                            group_size=self.spec.group_size, bias=self.bias)
+        return quant_matmul(
+            x, self.qweight, self.scales, bits=self.spec.bits, group_size=self.spec.group_size, bias=self.bias
+        )
 
     def extra_repr(self) -> str:
-        return (f"in_features={self.in_features}, out_features={self.out_features}, bits={self.spec.bits}, "
-                f"group_size={self.spec.group_size}, awq={self.input_scale is not None}")
+        return (
+            f"in_features={self.in_features}, out_features={self.out_features}, bits={self.spec.bits}, "
+            f"group_size={self.spec.group_size}, awq={self.input_scale is not None}"
+        )
 
 
 class QuantEmbedding(nn.Module):

@@ -163,9 +163,7 @@ class AWQResult:
     baseline_error: float  # the same error without scaling (alpha = 0)
 
 
-def awq_scale_search(
-    w: torch.Tensor, x: torch.Tensor, spec: QuantSpec, *, grid: int = 20
-) -> AWQResult:
+def awq_scale_search(w: torch.Tensor, x: torch.Tensor, spec: QuantSpec, *, grid: int = 20) -> AWQResult:
     """Per-input-channel scales for (N, K) weight `w` from calibration activations x (T, K).
 
     s = mean|x|^alpha, normalised so that sqrt(max(s) * min(s)) = 1 (keeps W * s near W's

@@ -15,9 +15,7 @@ from kiln_trainer.data.collate import Batch, pack_bins, packed_batch, pad_batch
 from kiln_trainer.data.tokenize import Example
 
 
-def split_train_val(
-    examples: Sequence[Example], fraction: float, seed: int
-) -> tuple[list[Example], list[Example]]:
+def split_train_val(examples: Sequence[Example], fraction: float, seed: int) -> tuple[list[Example], list[Example]]:
     """Hold out a seeded random `fraction` (at least one example when fraction > 0)."""
     if fraction <= 0 or len(examples) < 2:
         return list(examples), []
@@ -66,7 +64,7 @@ class EpochPlan:
         out = []
         for j in range(first, last):
             g = (j * self.world_size + self.rank) % n_batches
-            rows = units[g * self.batch_size:(g + 1) * self.batch_size]
+            rows = units[g * self.batch_size : (g + 1) * self.batch_size]
             out.append(self._collate(rows))
         return out
 
@@ -82,7 +80,7 @@ class EpochPlan:
         """This rank's share of all batches in a fixed order, without wrap-around."""
         n_batches = -(-len(self._units) // self.batch_size)
         return [
-            self._collate(self._units[g * self.batch_size:(g + 1) * self.batch_size])
+            self._collate(self._units[g * self.batch_size : (g + 1) * self.batch_size])
             for g in range(self.rank, n_batches, self.world_size)
         ]
 

@@ -11,8 +11,24 @@ from __future__ import annotations
 import random
 
 ITEMS = [
-    "coffee", "hotel", "movie", "book", "bicycle", "phone", "restaurant", "concert", "garden",
-    "museum", "laptop", "jacket", "train ride", "bakery", "camera", "game", "song", "park",
+    "coffee",
+    "hotel",
+    "movie",
+    "book",
+    "bicycle",
+    "phone",
+    "restaurant",
+    "concert",
+    "garden",
+    "museum",
+    "laptop",
+    "jacket",
+    "train ride",
+    "bakery",
+    "camera",
+    "game",
+    "song",
+    "park",
 ]
 POSITIVE = ["great", "wonderful", "excellent", "lovely", "delightful", "fantastic", "superb", "pleasant"]
 NEGATIVE = ["awful", "terrible", "boring", "dreadful", "disappointing", "horrible", "poor", "unpleasant"]

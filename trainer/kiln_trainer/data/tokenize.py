@@ -85,9 +85,7 @@ def _encode_batch(tokenizer: Any, texts: list[str]) -> list[list[int]]:
     return tokenizer(texts, add_special_tokens=False)["input_ids"] if texts else []
 
 
-def tokenize_sft(
-    records: Iterable[dict], tokenizer: Any, max_seq_len: int
-) -> tuple[list[Example], TokenizeStats]:
+def tokenize_sft(records: Iterable[dict], tokenizer: Any, max_seq_len: int) -> tuple[list[Example], TokenizeStats]:
     """Validated sft records -> Examples of at most max_seq_len tokens, plus counts."""
     eos = int(tokenizer.eos_token_id)
     per_record = [_segments(r) for r in records]

@@ -42,6 +42,7 @@ from kiln_trainer.inference.params import SamplingParams
 
 _PROGRESS_INTERVAL_S = 1.0  # the contract: progress events about once a second at most
 
+
 @dataclass(frozen=True)
 class Progress:
     completed_records: int
@@ -79,8 +80,14 @@ class _Tracker:
     """Counts work in record-passes and reports it as records, at most every interval and
     whenever a metric finishes."""
 
-    def __init__(self, callback: Callable[[Progress], None], records: int, passes: int,
-                 interval_s: float = _PROGRESS_INTERVAL_S, clock: Callable[[], float] = time.monotonic):
+    def __init__(
+        self,
+        callback: Callable[[Progress], None],
+        records: int,
+        passes: int,
+        interval_s: float = _PROGRESS_INTERVAL_S,
+        clock: Callable[[], float] = time.monotonic,
+    ):
         self.callback = callback
         self.records = records
         self.passes = max(1, passes)
@@ -126,8 +133,9 @@ def _passes(metrics: set[str]) -> int:
     return n
 
 
-def evaluate(spec: EvalSpec, progress: Callable[[Progress], None] = lambda _p: None,
-             *, interval_s: float = _PROGRESS_INTERVAL_S) -> dict[str, float]:
+def evaluate(
+    spec: EvalSpec, progress: Callable[[Progress], None] = lambda _p: None, *, interval_s: float = _PROGRESS_INTERVAL_S
+) -> dict[str, float]:
     """Every requested metric by its result keys. Metrics finished before an error have been
     reported through `progress` already; the error propagates."""
     with torch.no_grad():  # not set_grad_enabled(False): that would leak into the caller's thread
@@ -237,13 +245,14 @@ def _fit_prompt(ids: list[int], context: int, max_tokens: int | None) -> list[in
     """Drop the prompt's oldest tokens so that it and max_tokens new ones fit the context."""
     keep = context - (max_tokens or 1)
     if keep < 1:
-        raise ConfigError("sampling.max_tokens", f"{max_tokens} new tokens leave no room for a prompt in the "
-                                                 f"model's context of {context} tokens")
+        raise ConfigError(
+            "sampling.max_tokens",
+            f"{max_tokens} new tokens leave no room for a prompt in the model's context of {context} tokens",
+        )
     return ids[-keep:]
 
 
-def _generate(lm: Any, items: list[_Item], params: SamplingParams, batch_size: int,
-              tracker: _Tracker) -> list[_Sample]:
+def _generate(lm: Any, items: list[_Item], params: SamplingParams, batch_size: int, tracker: _Tracker) -> list[_Sample]:
     from kiln_trainer.inference.engine import Engine, GenerationRequest
 
     engine = Engine(lm, max_batch=batch_size, max_queue=batch_size)
@@ -252,8 +261,12 @@ def _generate(lm: Any, items: list[_Item], params: SamplingParams, batch_size: i
         for start, chunk in _chunks(items, batch_size):
             # index = the record's position: its seed is derived from (seed, index), so a record
             # gets the same completion whatever the batch it lands in.
-            requests = [GenerationRequest(_fit_prompt(it.prompt_ids(lm.tokenizer), lm.max_seq_len, params.max_tokens),
-                                          params, index=start + j) for j, it in enumerate(chunk)]
+            requests = [
+                GenerationRequest(
+                    _fit_prompt(it.prompt_ids(lm.tokenizer), lm.max_seq_len, params.max_tokens), params, index=start + j
+                )
+                for j, it in enumerate(chunk)
+            ]
             for req, res in zip(requests, engine.generate(requests), strict=True):
                 out.append(_Sample(req.prompt_ids, res.token_ids, res.text))
             tracker.advance(len(chunk))
@@ -267,8 +280,10 @@ def _completion_logprobs(lm: Any, samples: Sequence[_Sample]) -> list[list[float
     rows = [s.prompt_ids + s.token_ids for s in samples]
     too_long = [len(r) for r in rows if len(r) > lm.max_seq_len]
     if too_long:
-        raise ConfigError("reference_model", f"a {max(too_long)}-token sample exceeds the reference model's "
-                                             f"context of {lm.max_seq_len}")
+        raise ConfigError(
+            "reference_model",
+            f"a {max(too_long)}-token sample exceeds the reference model's context of {lm.max_seq_len}",
+        )
     lp = _token_logprobs(lm, rows)  # (B, T-1)
     out = []
     for i, s in enumerate(samples):

@@ -64,5 +64,3 @@ class EvalSpec:
             p = replace(p, seed=DEFAULT_SEED)
         # Log-probabilities come from separate forward passes; the sampler need not keep them.
         return replace(p, logprobs=False, top_logprobs=0)
-
-

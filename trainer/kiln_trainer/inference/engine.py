@@ -132,8 +132,11 @@ class Engine:
             raise ConfigError("prompt", f"{n} tokens leave no room in the model's context of {self.context}")
         asked = request.params.max_tokens
         if asked is not None and asked > room:
-            raise ConfigError("params.max_tokens", f"{asked} new tokens after a {n}-token prompt exceed the "
-                                                   f"model's context of {self.context} tokens (at most {room})")
+            raise ConfigError(
+                "params.max_tokens",
+                f"{asked} new tokens after a {n}-token prompt exceed the "
+                f"model's context of {self.context} tokens (at most {room})",
+            )
         return asked if asked is not None else min(DEFAULT_MAX_TOKENS, room)
 
     def submit(self, request: GenerationRequest, on_chunk: Callable[[Chunk], None]) -> RequestHandle:
@@ -158,8 +161,13 @@ class Engine:
         return [collect(r, box) for r, box in zip(requests, boxes, strict=True)]
 
     def stats(self) -> dict[str, int]:
-        return {"running": len(self._rows), "waiting": len(self._waiting), "max_batch": self.max_batch,
-                "steps": self.steps, "tokens_out": self.tokens_out}
+        return {
+            "running": len(self._rows),
+            "waiting": len(self._waiting),
+            "max_batch": self.max_batch,
+            "steps": self.steps,
+            "tokens_out": self.tokens_out,
+        }
 
     def stop(self) -> None:
         with self._wake:

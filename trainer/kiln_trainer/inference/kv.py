@@ -48,8 +48,8 @@ class ModelRunner:
         ids = torch.zeros(len(prompts), S, dtype=torch.long)
         mask = torch.zeros(len(prompts), S, dtype=torch.long)
         for i, p in enumerate(prompts):
-            ids[i, S - len(p):] = torch.tensor(p)
-            mask[i, S - len(p):] = 1
+            ids[i, S - len(p) :] = torch.tensor(p)
+            mask[i, S - len(p) :] = 1
         ids, mask = ids.to(self.device), mask.to(self.device)
         positions = (mask.cumsum(1) - 1).clamp(min=0)
         logits, layers = self._forward(ids, positions, mask, None)
@@ -67,14 +67,16 @@ class ModelRunner:
         if self.is_kiln:
             # A mask of all ones is plain causal attention: skip it and take SDPA's fast path.
             am = None if bool(mask.all()) else mask
-            logits, layers = self.model(ids, position_ids=positions, past_key_values=past, use_cache=True,
-                                        attention_mask=am)
+            logits, layers = self.model(
+                ids, position_ids=positions, past_key_values=past, use_cache=True, attention_mask=am
+            )
             return logits, list(layers)
         from transformers import DynamicCache
 
         cache = DynamicCache(ddp_cache_data=past) if past else DynamicCache()
-        out = self.model(input_ids=ids, attention_mask=mask, position_ids=positions, past_key_values=cache,
-                         use_cache=True)
+        out = self.model(
+            input_ids=ids, attention_mask=mask, position_ids=positions, past_key_values=cache, use_cache=True
+        )
         layers = [(layer.keys, layer.values) for layer in out.past_key_values.layers]
         return out.logits, layers
 

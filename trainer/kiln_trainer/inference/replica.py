@@ -42,8 +42,9 @@ def load_for_serving(model: str):
 
 
 class EngineReplica:
-    def __init__(self, model: str, model_version: str, max_batch: int = 32, max_queue: int = 64,
-                 threads: int | None = None):
+    def __init__(
+        self, model: str, model_version: str, max_batch: int = 32, max_queue: int = 64, threads: int | None = None
+    ):
         import torch
 
         if threads:
@@ -51,8 +52,10 @@ class EngineReplica:
         started = time.monotonic()
         self.model_version = model_version
         self.engine = Engine(load_for_serving(model), max_batch=max_batch, max_queue=max_queue)
-        log.info("replica ready", extra={"model": model, "version": model_version,
-                                         "load_s": round(time.monotonic() - started, 2)})
+        log.info(
+            "replica ready",
+            extra={"model": model, "version": model_version, "load_s": round(time.monotonic() - started, 2)},
+        )
 
     def _token_text(self, token_id: int) -> str:
         return self.engine.tokenizer.decode([token_id])
@@ -68,8 +71,10 @@ class EngineReplica:
                 if "error" in item:
                     return item
                 return {"completions": [completions[i] for i in sorted(completions)], **item}
-            c = completions.setdefault(item["index"], {"index": item["index"], "token_ids": [], "text": "",
-                                                       "logprobs": [], "finish_reason": None})
+            c = completions.setdefault(
+                item["index"],
+                {"index": item["index"], "token_ids": [], "text": "", "logprobs": [], "finish_reason": None},
+            )
             c["token_ids"] += item["token_ids"]
             c["text"] += item["text"]
             c["logprobs"] += item["logprobs"]
@@ -107,12 +112,16 @@ class EngineReplica:
                     buffered.append(chunk)
                     if chunk.finish_reason is not None:
                         loop.call_soon_threadsafe(inbox.put_nowait, (i, _joined(buffered)))
+
                 handles.append(self.engine.submit(r, on_chunk))
         except QueueFull as exc:
             for h in handles:
                 h.cancel()
-            yield error_item("RESOURCE_EXHAUSTED", f"model {self.model_version} is at capacity: {exc}",
-                             retry_after_s=exc.retry_after_s)
+            yield error_item(
+                "RESOURCE_EXHAUSTED",
+                f"model {self.model_version} is at capacity: {exc}",
+                retry_after_s=exc.retry_after_s,
+            )
             return
         open_ = len(reqs)
         completion_tokens = 0
@@ -129,8 +138,10 @@ class EngineReplica:
                     completion_tokens += len(item["token_ids"])
                     open_ -= item["finish_reason"] is not None
                     yield item
-            yield {"usage": {"prompt_tokens": len(prompt_ids), "completion_tokens": completion_tokens},
-                   "stats": self.stats()}
+            yield {
+                "usage": {"prompt_tokens": len(prompt_ids), "completion_tokens": completion_tokens},
+                "stats": self.stats(),
+            }
         finally:
             for h in handles:  # no-op for finished requests; frees the slots of abandoned ones
                 h.cancel()
@@ -138,9 +149,13 @@ class EngineReplica:
 
 def _joined(chunks: list[Chunk]) -> Chunk:
     """One sample's chunks as a single chunk (the finishing one last)."""
-    return Chunk([t for c in chunks for t in c.token_ids], "".join(c.text for c in chunks),
-                 [lp for c in chunks for lp in c.logprobs], [tp for c in chunks for tp in c.top_logprobs],
-                 chunks[-1].finish_reason)
+    return Chunk(
+        [t for c in chunks for t in c.token_ids],
+        "".join(c.text for c in chunks),
+        [lp for c in chunks for lp in c.logprobs],
+        [tp for c in chunks for tp in c.top_logprobs],
+        chunks[-1].finish_reason,
+    )
 
 
 def _merge(batch: list[tuple[int, Chunk]], token_text) -> list[tuple[int, dict]]:
@@ -151,7 +166,9 @@ def _merge(batch: list[tuple[int, Chunk]], token_text) -> list[tuple[int, dict]]
         item["token_ids"] += c.token_ids
         item["text"] += c.text
         tops = c.top_logprobs or [[] for _ in c.logprobs]
-        item["logprobs"] += [[t, lp, [[a, alp, token_text(a)] for a, alp in top], token_text(t)]
-                             for t, lp, top in zip(c.token_ids, c.logprobs, tops, strict=False)]
+        item["logprobs"] += [
+            [t, lp, [[a, alp, token_text(a)] for a, alp in top], token_text(t)]
+            for t, lp, top in zip(c.token_ids, c.logprobs, tops, strict=False)
+        ]
         item["finish_reason"] = c.finish_reason
     return list(out.items())

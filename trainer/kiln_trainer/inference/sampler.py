@@ -74,8 +74,12 @@ def sample_rows(logits: torch.Tensor, rows: list[RowSampling], want_logprobs: li
     logits = logits.float()
     B = logits.shape[0]
     if any(r.seen is not None and r.repetition_penalty != 1.0 for r in rows):
-        penalised = torch.stack([apply_repetition_penalty(logits[i], r.seen, r.repetition_penalty)
-                                 if r.seen is not None else logits[i] for i, r in enumerate(rows)])
+        penalised = torch.stack(
+            [
+                apply_repetition_penalty(logits[i], r.seen, r.repetition_penalty) if r.seen is not None else logits[i]
+                for i, r in enumerate(rows)
+            ]
+        )
     else:
         penalised = logits
     if not any(want_logprobs) and all(r.temperature == 0 for r in rows):

@@ -32,7 +32,7 @@ class TextStream:
         hits = [at for s in self.stop if (at := text.find(s, self.emitted)) != -1]
         if hits:
             self.stopped = True
-            text = text[:min(hits)]
+            text = text[: min(hits)]
         self.text = text
         if self.stopped:
             return self._take(len(text))
@@ -44,7 +44,7 @@ class TextStream:
 
     def _take(self, upto: int) -> str:
         upto = max(upto, self.emitted)
-        out = self.text[self.emitted:upto]
+        out = self.text[self.emitted : upto]
         self.emitted = upto
         return out
 

@@ -114,28 +114,159 @@ housing at the top convert the rotation into electric current. Turbines work bes
 at sea, where the wind is strong and steady.""",
 ]
 
-NAMES = ["Alice", "Ben", "Chloe", "David", "Emma", "Farid", "Grace", "Hiro", "Isla", "Jonas",
-         "Kemi", "Liam", "Mei", "Noah", "Olga", "Priya", "Quinn", "Rosa", "Sam", "Tariq"]
-PLACES = ["the market", "the park", "the library", "the station", "the museum", "the beach",
-          "the office", "the garden", "the kitchen", "the harbour", "the village", "the school"]
-VERBS_PAST = ["visited", "painted", "cleaned", "found", "repaired", "described", "photographed",
-              "measured", "opened", "closed", "watched", "explored", "borrowed", "carried"]
-OBJECTS = ["a red bicycle", "an old map", "the blue door", "a wooden chair", "three letters",
-           "a small boat", "the broken clock", "a basket of apples", "the heavy box",
-           "a new notebook", "a silver key", "the garden gate", "a bowl of soup", "a paper kite"]
-TIMES = ["yesterday", "this morning", "last week", "on Monday", "in the evening", "at noon",
-         "after lunch", "before dinner", "on Saturday", "in the spring", "at midnight"]
-ADJECTIVES = ["quiet", "bright", "careful", "happy", "tired", "curious", "busy", "patient",
-              "clever", "brave", "gentle", "honest", "quick", "calm"]
-TOPICS = ["the weather", "a good book", "the news", "cooking", "football", "gardening",
-          "the history of the town", "music", "a trip to the mountains", "learning French"]
-COUNTRIES = [("France", "Paris"), ("Japan", "Tokyo"), ("Italy", "Rome"), ("Spain", "Madrid"),
-             ("Germany", "Berlin"), ("Egypt", "Cairo"), ("Canada", "Ottawa"), ("Peru", "Lima"),
-             ("Kenya", "Nairobi"), ("India", "New Delhi"), ("Norway", "Oslo"),
-             ("Brazil", "Brasilia"), ("Chile", "Santiago"), ("Greece", "Athens")]
-WORDS = ["apple", "river", "window", "garden", "planet", "yellow", "basket", "candle", "forest",
-         "silver", "pencil", "winter", "number", "orange", "rocket", "letter", "bridge", "tiger",
-         "flower", "market", "castle", "dragon", "button", "summer", "kitten", "island"]
+NAMES = [
+    "Alice",
+    "Ben",
+    "Chloe",
+    "David",
+    "Emma",
+    "Farid",
+    "Grace",
+    "Hiro",
+    "Isla",
+    "Jonas",
+    "Kemi",
+    "Liam",
+    "Mei",
+    "Noah",
+    "Olga",
+    "Priya",
+    "Quinn",
+    "Rosa",
+    "Sam",
+    "Tariq",
+]
+PLACES = [
+    "the market",
+    "the park",
+    "the library",
+    "the station",
+    "the museum",
+    "the beach",
+    "the office",
+    "the garden",
+    "the kitchen",
+    "the harbour",
+    "the village",
+    "the school",
+]
+VERBS_PAST = [
+    "visited",
+    "painted",
+    "cleaned",
+    "found",
+    "repaired",
+    "described",
+    "photographed",
+    "measured",
+    "opened",
+    "closed",
+    "watched",
+    "explored",
+    "borrowed",
+    "carried",
+]
+OBJECTS = [
+    "a red bicycle",
+    "an old map",
+    "the blue door",
+    "a wooden chair",
+    "three letters",
+    "a small boat",
+    "the broken clock",
+    "a basket of apples",
+    "the heavy box",
+    "a new notebook",
+    "a silver key",
+    "the garden gate",
+    "a bowl of soup",
+    "a paper kite",
+]
+TIMES = [
+    "yesterday",
+    "this morning",
+    "last week",
+    "on Monday",
+    "in the evening",
+    "at noon",
+    "after lunch",
+    "before dinner",
+    "on Saturday",
+    "in the spring",
+    "at midnight",
+]
+ADJECTIVES = [
+    "quiet",
+    "bright",
+    "careful",
+    "happy",
+    "tired",
+    "curious",
+    "busy",
+    "patient",
+    "clever",
+    "brave",
+    "gentle",
+    "honest",
+    "quick",
+    "calm",
+]
+TOPICS = [
+    "the weather",
+    "a good book",
+    "the news",
+    "cooking",
+    "football",
+    "gardening",
+    "the history of the town",
+    "music",
+    "a trip to the mountains",
+    "learning French",
+]
+COUNTRIES = [
+    ("France", "Paris"),
+    ("Japan", "Tokyo"),
+    ("Italy", "Rome"),
+    ("Spain", "Madrid"),
+    ("Germany", "Berlin"),
+    ("Egypt", "Cairo"),
+    ("Canada", "Ottawa"),
+    ("Peru", "Lima"),
+    ("Kenya", "Nairobi"),
+    ("India", "New Delhi"),
+    ("Norway", "Oslo"),
+    ("Brazil", "Brasilia"),
+    ("Chile", "Santiago"),
+    ("Greece", "Athens"),
+]
+WORDS = [
+    "apple",
+    "river",
+    "window",
+    "garden",
+    "planet",
+    "yellow",
+    "basket",
+    "candle",
+    "forest",
+    "silver",
+    "pencil",
+    "winter",
+    "number",
+    "orange",
+    "rocket",
+    "letter",
+    "bridge",
+    "tiger",
+    "flower",
+    "market",
+    "castle",
+    "dragon",
+    "button",
+    "summer",
+    "kitten",
+    "island",
+]
 # Common English words, so the merges cover everyday vocabulary beyond the templates above.
 _COMMON_WORDS_TEXT = """
 about above across act add afraid after again against age ago agree air all allow almost alone
@@ -200,80 +331,107 @@ yesterday young zebra
 """
 COMMON_WORDS = _COMMON_WORDS_TEXT.split()
 
-NUMBER_WORDS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine",
-                "ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen",
-                "seventeen", "eighteen", "nineteen", "twenty"]
+NUMBER_WORDS = [
+    "zero",
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+    "twelve",
+    "thirteen",
+    "fourteen",
+    "fifteen",
+    "sixteen",
+    "seventeen",
+    "eighteen",
+    "nineteen",
+    "twenty",
+]
 
 
 def _story_sentence(r: random.Random) -> str:
-    return (f"{r.choice(NAMES)} {r.choice(VERBS_PAST)} {r.choice(OBJECTS)} at "
-            f"{r.choice(PLACES)} {r.choice(TIMES)}.")
+    return f"{r.choice(NAMES)} {r.choice(VERBS_PAST)} {r.choice(OBJECTS)} at {r.choice(PLACES)} {r.choice(TIMES)}."
 
 
 def _description(r: random.Random) -> str:
     name, adj = r.choice(NAMES), r.choice(ADJECTIVES)
-    return (f"{name} is a {adj} person who likes to talk about {r.choice(TOPICS)}. "
-            f"{r.choice(['She', 'He', 'They'])} usually goes to {r.choice(PLACES)} "
-            f"{r.choice(TIMES)}.")
+    return (
+        f"{name} is a {adj} person who likes to talk about {r.choice(TOPICS)}. "
+        f"{r.choice(['She', 'He', 'They'])} usually goes to {r.choice(PLACES)} "
+        f"{r.choice(TIMES)}."
+    )
 
 
 def _numbers(r: random.Random) -> str:
     a, b = r.randint(0, 99), r.randint(0, 99)
     op = r.choice(["plus", "minus", "times"])
     value = {"plus": a + b, "minus": a - b, "times": a * b}[op]
-    return r.choice([
-        f"What is {a} {op} {b}?\n{value}",
-        f"{a} {op} {b} equals {value}.",
-        f"There were {a} people at {r.choice(PLACES)} and {b} more arrived later.",
-        f"The year {r.randint(1500, 2030)} saw {r.randint(2, 40)} new books about "
-        f"{r.choice(TOPICS)}.",
-        f"Price: ${r.randint(1, 500)}.{r.randint(0, 99):02d} ({r.randint(1, 60)}% off)",
-        f"{NUMBER_WORDS[a % 21].capitalize()} and {NUMBER_WORDS[b % 21]} make "
-        f"{(a % 21) + (b % 21)}.",
-    ])
+    return r.choice(
+        [
+            f"What is {a} {op} {b}?\n{value}",
+            f"{a} {op} {b} equals {value}.",
+            f"There were {a} people at {r.choice(PLACES)} and {b} more arrived later.",
+            f"The year {r.randint(1500, 2030)} saw {r.randint(2, 40)} new books about {r.choice(TOPICS)}.",
+            f"Price: ${r.randint(1, 500)}.{r.randint(0, 99):02d} ({r.randint(1, 60)}% off)",
+            f"{NUMBER_WORDS[a % 21].capitalize()} and {NUMBER_WORDS[b % 21]} make {(a % 21) + (b % 21)}.",
+        ]
+    )
 
 
 def _qa(r: random.Random) -> str:
     country, capital = r.choice(COUNTRIES)
     word = r.choice(WORDS)
-    return r.choice([
-        f"What is the capital of {country}?\n{capital}",
-        f"The capital of {country} is {capital}.",
-        f"Reverse the word: {word}\n{word[::-1]}",
-        f"Convert to uppercase: {word} {r.choice(WORDS)}\n{word.upper()}",
-        f"How many letters are in the word {word}? It has {len(word)} letters.",
-        f"Question: Where did {r.choice(NAMES)} go {r.choice(TIMES)}?\n"
-        f"Answer: To {r.choice(PLACES)}.",
-    ])
+    return r.choice(
+        [
+            f"What is the capital of {country}?\n{capital}",
+            f"The capital of {country} is {capital}.",
+            f"Reverse the word: {word}\n{word[::-1]}",
+            f"Convert to uppercase: {word} {r.choice(WORDS)}\n{word.upper()}",
+            f"How many letters are in the word {word}? It has {len(word)} letters.",
+            f"Question: Where did {r.choice(NAMES)} go {r.choice(TIMES)}?\nAnswer: To {r.choice(PLACES)}.",
+        ]
+    )
 
 
 def _chat(r: random.Random) -> str:
     topic = r.choice(TOPICS)
-    return (f"<|system|>\nYou are a helpful assistant.\n<|user|>\nCan you tell me about {topic}?"
-            f"\n<|assistant|>\nOf course. {r.choice(NAMES)} once said that {topic} is "
-            f"{r.choice(ADJECTIVES)} work, and I agree.<|endoftext|>")
+    return (
+        f"<|system|>\nYou are a helpful assistant.\n<|user|>\nCan you tell me about {topic}?"
+        f"\n<|assistant|>\nOf course. {r.choice(NAMES)} once said that {topic} is "
+        f"{r.choice(ADJECTIVES)} work, and I agree.<|endoftext|>"
+    )
 
 
 def _code(r: random.Random) -> str:
     name = r.choice(WORDS)
     n = r.randint(2, 9)
-    return r.choice([
-        f"def {name}_count(items):\n    return sum(1 for x in items if x > {n})\n",
-        f'{{"name": "{name}", "size": {n}, "tags": ["{r.choice(WORDS)}", "{r.choice(WORDS)}"]}}',
-        f"for i in range({n}):\n    print(i * {r.randint(2, 9)})\n",
-        f"- {name}: {n} units\n- {r.choice(WORDS)}: {r.randint(1, 99)} units\n",
-    ])
+    return r.choice(
+        [
+            f"def {name}_count(items):\n    return sum(1 for x in items if x > {n})\n",
+            f'{{"name": "{name}", "size": {n}, "tags": ["{r.choice(WORDS)}", "{r.choice(WORDS)}"]}}',
+            f"for i in range({n}):\n    print(i * {r.randint(2, 9)})\n",
+            f"- {name}: {n} units\n- {r.choice(WORDS)}: {r.randint(1, 99)} units\n",
+        ]
+    )
 
 
 def _common_words(r: random.Random) -> str:
     words = [r.choice(COMMON_WORDS) for _ in range(r.randint(4, 9))]
-    return r.choice([
-        f"The words {', '.join(words[:-1])} and {words[-1]} are all common.",
-        f"{words[0].capitalize()} {' '.join(words[1:])}.",
-        f"A {words[0]} is not the same as a {words[1]}, but both need {words[2]}.",
-        f"Write a sentence with the word \"{words[0]}\".\nThe {words[0]} was near the "
-        f"{words[1]}.",
-    ])
+    return r.choice(
+        [
+            f"The words {', '.join(words[:-1])} and {words[-1]} are all common.",
+            f"{words[0].capitalize()} {' '.join(words[1:])}.",
+            f"A {words[0]} is not the same as a {words[1]}, but both need {words[2]}.",
+            f'Write a sentence with the word "{words[0]}".\nThe {words[0]} was near the {words[1]}.',
+        ]
+    )
 
 
 def build_corpus(seed: int = 0, n_generated: int = 2500) -> str:

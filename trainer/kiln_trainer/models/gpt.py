@@ -203,9 +203,7 @@ class GPT(nn.Module):
         # Only the length is checked: reading position_ids.max() would stall the GPU every call,
         # and explicit positions beyond the table fail in the embedding lookup anyway.
         if past_len + T > self.config.block_size:
-            raise ValueError(
-                f"sequence of {past_len + T} tokens exceeds block_size {self.config.block_size}"
-            )
+            raise ValueError(f"sequence of {past_len + T} tokens exceeds block_size {self.config.block_size}")
         mask = attention_mask_for(T, past_len, doc_ids, attention_mask, input_ids.device)
         x = self.drop(self.wte(input_ids) + self.wpe(position_ids))  # (B, T, C)
         presents: KVCache = []
@@ -227,16 +225,12 @@ class GPT(nn.Module):
         use_cache: bool = False,
         attention_mask: torch.Tensor | None = None,
     ) -> torch.Tensor | tuple[torch.Tensor, KVCache]:
-        h, presents = self.hidden_states(
-            input_ids, position_ids, doc_ids, past_key_values, attention_mask
-        )
+        h, presents = self.hidden_states(input_ids, position_ids, doc_ids, past_key_values, attention_mask)
         logits = self.lm_head(h)  # (B, T, V)
         return (logits, presents) if use_cache else logits
 
     @torch.no_grad()
-    def generate(
-        self, input_ids: torch.Tensor, max_new_tokens: int, eos_token_id: int | None = None
-    ) -> torch.Tensor:
+    def generate(self, input_ids: torch.Tensor, max_new_tokens: int, eos_token_id: int | None = None) -> torch.Tensor:
         """Greedy decoding with the KV cache: (B, T) -> (B, T + n), n <= max_new_tokens.
 
         Rows that produced eos keep emitting eos; decoding stops early once every row has.

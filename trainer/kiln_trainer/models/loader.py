@@ -82,9 +82,7 @@ class LoadedModel:
         """
         module = self.model if module is None else module
         if self.kind == KILN_GPT:
-            return module(
-                input_ids, position_ids=position_ids, doc_ids=doc_ids, attention_mask=attention_mask
-            )
+            return module(input_ids, position_ids=position_ids, doc_ids=doc_ids, attention_mask=attention_mask)
         if doc_ids is not None:
             if attention_mask is not None:
                 raise ValueError("pass either doc_ids or attention_mask, not both")
@@ -157,8 +155,7 @@ def load_causal_lm(spec: str, *, seed: int = 0) -> LoadedModel:
     """A built-in name (fresh weights from `seed`) or a local model directory."""
     if is_builtin(spec):
         cfg = GPTConfig(**BUILTIN_MODELS[spec])
-        return LoadedModel(_build_gpt(cfg, seed), load_tokenizer(TOKENIZER_PATH), KILN_GPT,
-                           cfg.block_size)
+        return LoadedModel(_build_gpt(cfg, seed), load_tokenizer(TOKENIZER_PATH), KILN_GPT, cfg.block_size)
     path = Path(spec)
     if not looks_like_model_dir(path):
         raise ValueError(
@@ -173,8 +170,7 @@ def load_causal_lm(spec: str, *, seed: int = 0) -> LoadedModel:
         cfg = GPTConfig(**config)
         model = _build_gpt(cfg, seed)
         model.load_state_dict(load_file(str(path / "model.safetensors")), strict=True)
-        return LoadedModel(model, load_tokenizer(path / "tokenizer.json"), KILN_GPT,
-                           cfg.block_size)
+        return LoadedModel(model, load_tokenizer(path / "tokenizer.json"), KILN_GPT, cfg.block_size)
 
     from transformers import AutoModelForCausalLM, AutoTokenizer
 

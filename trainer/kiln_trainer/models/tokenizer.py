@@ -47,9 +47,7 @@ def load_tokenizer(path: Path | str = TOKENIZER_PATH) -> PreTrainedTokenizerFast
     """The shipped (or a saved) tokenizer.json wrapped for transformers-style use."""
     from transformers import PreTrainedTokenizerFast
 
-    return PreTrainedTokenizerFast(
-        tokenizer_file=str(path), eos_token=EOS_TOKEN, pad_token=EOS_TOKEN
-    )
+    return PreTrainedTokenizerFast(tokenizer_file=str(path), eos_token=EOS_TOKEN, pad_token=EOS_TOKEN)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -62,8 +62,9 @@ def plan_placement(roles: list[str], gpu_roles: set[str], gpus: int, cpus: float
         gpu_names = [r for r in names if r in on_gpu]
         bundles.append({"CPU": per_bundle_cpu, **({"GPU": 1.0} if gpu_names else {})})
         for r in names:
-            slots[r] = Slot(b, _share(per_bundle_cpu, len(names)),
-                            _share(1.0, len(gpu_names)) if r in gpu_names else 0.0)
+            slots[r] = Slot(
+                b, _share(per_bundle_cpu, len(names)), _share(1.0, len(gpu_names)) if r in gpu_names else 0.0
+            )
     return Placement(bundles, "PACK", slots)
 
 
@@ -170,8 +171,7 @@ class RayRoles:
         remove_placement_group(self.group)
 
 
-def start_ray_roles(specs: RoleSpecs, gpus: int, local: dict[str, Any] | None = None,
-                    cpus: float = 1.0) -> RayRoles:
+def start_ray_roles(specs: RoleSpecs, gpus: int, local: dict[str, Any] | None = None, cpus: float = 1.0) -> RayRoles:
     """Place and start an actor for every role not given in `local`; waits until all are up."""
     local = local or {}
     names = [r for r in ACTOR_CLASSES if r not in local]
@@ -181,15 +181,17 @@ def start_ray_roles(specs: RoleSpecs, gpus: int, local: dict[str, Any] | None = 
     ready, _ = ray.wait([group.ready()], timeout=_PG_TIMEOUT_S)
     if not ready:
         remove_placement_group(group)
-        raise RuntimeError(f"the Ray cluster cannot place the PPO roles ({plan.bundles}) "
-                           f"within {_PG_TIMEOUT_S:.0f}s")
+        raise RuntimeError(f"the Ray cluster cannot place the PPO roles ({plan.bundles}) within {_PG_TIMEOUT_S:.0f}s")
     actors = {}
     try:
         for name in names:
             slot = plan.slots[name]
             strategy = PlacementGroupSchedulingStrategy(group, placement_group_bundle_index=slot.bundle)
-            actors[name] = ACTOR_CLASSES[name].options(
-                num_cpus=slot.num_cpus, num_gpus=slot.num_gpus, scheduling_strategy=strategy).remote(specs)
+            actors[name] = (
+                ACTOR_CLASSES[name]
+                .options(num_cpus=slot.num_cpus, num_gpus=slot.num_gpus, scheduling_strategy=strategy)
+                .remote(specs)
+            )
         # A cheap call on each surfaces construction errors (bad model dirs) here, not mid-loop.
         ray.get([a.__ray_ready__.remote() for a in actors.values()])
     except Exception:

@@ -41,11 +41,11 @@ class RolloutBatch:
 
     @property
     def completion(self) -> torch.Tensor:
-        return self.input_ids[:, self.prompt_len:]  # (B, L)
+        return self.input_ids[:, self.prompt_len :]  # (B, L)
 
     @property
     def completion_mask(self) -> torch.Tensor:
-        return self.attention_mask[:, self.prompt_len:]  # (B, L)
+        return self.attention_mask[:, self.prompt_len :]  # (B, L)
 
     @property
     def position_ids(self) -> torch.Tensor:
@@ -56,16 +56,20 @@ class RolloutBatch:
     def select(self, idx: torch.Tensor | list[int]) -> RolloutBatch:
         """The rows in `idx`, same layout (no re-padding, so columns still line up)."""
         idx = torch.as_tensor(idx, dtype=torch.long)
-        return RolloutBatch(self.input_ids[idx], self.attention_mask[idx], self.prompt_len,
-                            [self.samples[i] for i in idx.tolist()] if self.samples else [])
+        return RolloutBatch(
+            self.input_ids[idx],
+            self.attention_mask[idx],
+            self.prompt_len,
+            [self.samples[i] for i in idx.tolist()] if self.samples else [],
+        )
 
     def to(self, device: torch.device | str) -> RolloutBatch:
-        return RolloutBatch(self.input_ids.to(device), self.attention_mask.to(device), self.prompt_len,
-                            self.samples)
+        return RolloutBatch(self.input_ids.to(device), self.attention_mask.to(device), self.prompt_len, self.samples)
 
 
-def build_batch(prompts: list[list[int]], completions: list[list[int]], pad_id: int,
-                samples: list[Sample] | None = None) -> RolloutBatch:
+def build_batch(
+    prompts: list[list[int]], completions: list[list[int]], pad_id: int, samples: list[Sample] | None = None
+) -> RolloutBatch:
     """Token-id prompts and completions -> the (B, P + L) layout above."""
     if len(prompts) != len(completions) or not prompts:
         raise ValueError(f"need as many completions as prompts (>0), got {len(prompts)} and {len(completions)}")
@@ -77,11 +81,11 @@ def build_batch(prompts: list[list[int]], completions: list[list[int]], pad_id: 
     ids = torch.full((B, P + L), pad_id, dtype=torch.long)
     mask = torch.zeros((B, P + L), dtype=torch.long)
     for i, (p, c) in enumerate(zip(prompts, completions, strict=True)):
-        ids[i, P - len(p):P] = torch.tensor(p, dtype=torch.long)
-        mask[i, P - len(p):P] = 1
+        ids[i, P - len(p) : P] = torch.tensor(p, dtype=torch.long)
+        mask[i, P - len(p) : P] = 1
         if c:
-            ids[i, P:P + len(c)] = torch.tensor(c, dtype=torch.long)
-            mask[i, P:P + len(c)] = 1
+            ids[i, P : P + len(c)] = torch.tensor(c, dtype=torch.long)
+            mask[i, P : P + len(c)] = 1
     return RolloutBatch(ids, mask, P, samples or [])
 
 
@@ -96,15 +100,16 @@ def completion_logits(lm: LoadedModel, batch: RolloutBatch, temperature: float =
         # Project only the L positions that predict completion tokens onto the vocabulary: for a
         # small model the (C x V) head is the largest matmul, and prompts can be long.
         h, _ = lm.model.hidden_states(batch.input_ids, position_ids=batch.position_ids, attention_mask=mask)
-        logits = lm.model.lm_head(h[:, P - 1: P - 1 + L])  # (B, L, V)
+        logits = lm.model.lm_head(h[:, P - 1 : P - 1 + L])  # (B, L, V)
     else:
         logits = lm.logits(batch.input_ids, position_ids=batch.position_ids, attention_mask=mask)
-        logits = logits[:, P - 1: P - 1 + L]  # (B, L, V)
+        logits = logits[:, P - 1 : P - 1 + L]  # (B, L, V)
     return logits / temperature if temperature != 1.0 else logits
 
 
-def completion_logprobs(lm: LoadedModel, batch: RolloutBatch, temperature: float = 1.0,
-                        with_entropy: bool = False) -> tuple[torch.Tensor, torch.Tensor | None]:
+def completion_logprobs(
+    lm: LoadedModel, batch: RolloutBatch, temperature: float = 1.0, with_entropy: bool = False
+) -> tuple[torch.Tensor, torch.Tensor | None]:
     """(B, L) log-probs of the completion tokens (0 at padding), and optionally their entropy."""
     logits = completion_logits(lm, batch, temperature)
     mask = batch.completion_mask.to(logits.dtype)

@@ -87,8 +87,14 @@ class PPOLoop:
         self.kl_ctl.value = float(state["kl_coef"])
         self.generator.set_state(state["generator"])
 
-    def iteration(self, prompts: list[list[int]], sample_ids: list[str], seed: int,
-                  prompt_texts: list[str] | None = None, lr_scale: float = 1.0) -> dict[str, float]:
+    def iteration(
+        self,
+        prompts: list[list[int]],
+        sample_ids: list[str],
+        seed: int,
+        prompt_texts: list[str] | None = None,
+        lr_scale: float = 1.0,
+    ) -> dict[str, float]:
         """Roll out one completion per prompt and update policy and critic on them, with both
         learning rates multiplied by `lr_scale` (a schedule's factor for this iteration)."""
         R = self.roles
@@ -101,10 +107,16 @@ class PPOLoop:
         scores = R.get(R.call("reward", "score", batch.samples))
         t2 = time.perf_counter()
         rated = [i for i, s in enumerate(scores) if s is not None]
-        stats: dict[str, float] = {"generation_s": t1 - t0, "reward_s": t2 - t1, "samples": float(len(prompts)),
-                                   "rated": float(len(rated)), "rollout_tokens": float(generated),
-                                   "rollout_tokens_per_s": generated / max(t1 - t0, 1e-9),
-                                   "kl_coef": self.kl_ctl.value, "lr_scale": lr_scale}
+        stats: dict[str, float] = {
+            "generation_s": t1 - t0,
+            "reward_s": t2 - t1,
+            "samples": float(len(prompts)),
+            "rated": float(len(rated)),
+            "rollout_tokens": float(generated),
+            "rollout_tokens_per_s": generated / max(t1 - t0, 1e-9),
+            "kl_coef": self.kl_ctl.value,
+            "lr_scale": lr_scale,
+        }
         if len(rated) < len(scores):
             if not rated:  # nothing to learn from (e.g. no rating arrived in time)
                 stats["training_s"] = 0.0
@@ -119,23 +131,28 @@ class PPOLoop:
         seq_kl = exp.kl.sum(1)  # (B,) KL estimate of each whole completion
         self.kl_ctl.update(float(seq_kl.mean()), batch.size)
         stats.update({k: x / n_steps for k, x in sums.items()})
-        stats.update({
-            "mean_reward": float(score_t.mean()),
-            "kl": float(seq_kl.mean()),
-            "entropy": float(masked_mean(exp.entropy, exp.mask)),
-            "explained_variance": explained_variance(exp.values, exp.returns, exp.mask),
-            "mean_completion_len": float(exp.mask.sum(1).mean()),
-            "ppo_updates": float(n_steps),
-            "early_stopped": float(stopped_early),
-            "training_s": t3 - t2,
-        })
+        stats.update(
+            {
+                "mean_reward": float(score_t.mean()),
+                "kl": float(seq_kl.mean()),
+                "entropy": float(masked_mean(exp.entropy, exp.mask)),
+                "explained_variance": explained_variance(exp.values, exp.returns, exp.mask),
+                "mean_completion_len": float(exp.mask.sum(1).mean()),
+                "ppo_updates": float(n_steps),
+                "early_stopped": float(stopped_early),
+                "training_s": t3 - t2,
+            }
+        )
         return stats
 
     def _experience(self, batch: RolloutBatch, scores: torch.Tensor) -> Experience:
         R, o = self.roles, self.opts
         # The three forward passes are independent: with actors they run concurrently.
-        pending = (R.call("policy", "logprobs", batch), R.call("reference", "logprobs", batch),
-                   R.call("value", "values", batch))
+        pending = (
+            R.call("policy", "logprobs", batch),
+            R.call("reference", "logprobs", batch),
+            R.call("value", "values", batch),
+        )
         (logps, entropy), ref_logps, values = (R.get(p) for p in pending)
         mask = batch.completion_mask.to(torch.float32)
         kl = kl_penalty(logps, ref_logps, o.kl_estimator) * mask
@@ -154,7 +171,7 @@ class PPOLoop:
         for _ in range(o.ppo_epochs):
             order = torch.randperm(batch.size, generator=self.generator)
             for start in range(0, batch.size, o.minibatch_size):
-                idx = order[start: start + o.minibatch_size]
+                idx = order[start : start + o.minibatch_size]
                 mb = batch.select(idx)
                 p = R.call("policy", "train_step", mb, exp.logprobs[idx], exp.advantages[idx])
                 v = R.call("value", "train_step", mb, exp.values[idx], exp.returns[idx])

@@ -68,17 +68,34 @@ def optimum_roles(task: OptimumTask, run: OptimumRun) -> LocalRoles:
         return LoadedModel(model, tok, KILN_GPT, block)
 
     cpu = torch.device("cpu")  # the task's models are tiny: a GPU would only add launch latency
-    policy = PolicyRole(lm(task.new_policy()),
-                        PolicyOptions(learning_rate=run.learning_rate, clip_range=run.clip_range,
-                                      max_new_tokens=task.completion_len, stop_at_eos=False,
-                                      max_batch=run.rollout_batch_size), cpu)
+    policy = PolicyRole(
+        lm(task.new_policy()),
+        PolicyOptions(
+            learning_rate=run.learning_rate,
+            clip_range=run.clip_range,
+            max_new_tokens=task.completion_len,
+            stop_at_eos=False,
+            max_batch=run.rollout_batch_size,
+        ),
+        cpu,
+    )
     value = ValueRole(lm(copy.deepcopy(task.reference)), ValueOptions(learning_rate=run.value_learning_rate), cpu)
-    return LocalRoles({"policy": policy, "value": value, "reference": ReferenceRole(lm(task.reference), device=cpu),
-                       "reward": RewardRole(TokenReward(task.reward))})
+    return LocalRoles(
+        {
+            "policy": policy,
+            "value": value,
+            "reference": ReferenceRole(lm(task.reference), device=cpu),
+            "reward": RewardRole(TokenReward(task.reward)),
+        }
+    )
 
 
-def run_ppo_on_optimum_task(task: OptimumTask | None = None, run: OptimumRun | None = None,
-                            history: list[tuple[int, float]] | None = None, eval_every: int = 0) -> float:
+def run_ppo_on_optimum_task(
+    task: OptimumTask | None = None,
+    run: OptimumRun | None = None,
+    history: list[tuple[int, float]] | None = None,
+    eval_every: int = 0,
+) -> float:
     """Train a copy of pi_ref with PPO on the task; returns the optimum fraction it reaches.
 
     With `history` and eval_every > 0, (step, fraction) pairs are appended along the way.
@@ -86,8 +103,18 @@ def run_ppo_on_optimum_task(task: OptimumTask | None = None, run: OptimumRun | N
     task = task or make_optimum_task()
     run = run or OptimumRun()
     roles = optimum_roles(task, run)
-    loop = PPOLoop(roles, LoopOptions(kl_coef=task.beta, kl_estimator="k1", gamma=1.0, lam=run.lam,
-                                      ppo_epochs=run.ppo_epochs, minibatch_size=run.minibatch_size), seed=run.seed)
+    loop = PPOLoop(
+        roles,
+        LoopOptions(
+            kl_coef=task.beta,
+            kl_estimator="k1",
+            gamma=1.0,
+            lam=run.lam,
+            ppo_epochs=run.ppo_epochs,
+            minibatch_size=run.minibatch_size,
+        ),
+        seed=run.seed,
+    )
     policy = roles.roles["policy"].lm.model
     n = len(task.prompts)
     try:
@@ -98,8 +125,9 @@ def run_ppo_on_optimum_task(task: OptimumTask | None = None, run: OptimumRun | N
                 idx = [i % n for i in range(run.rollout_batch_size)]
                 prompts = [task.prompts[i] for i in idx]
                 ids = [f"optimum/{step}/{i}" for i in range(len(idx))]
-                loop.iteration(prompts, ids, seed=run.seed * 1_000_003 + step,
-                               lr_scale=lr_factor(run.lr_schedule, step, run.steps))
+                loop.iteration(
+                    prompts, ids, seed=run.seed * 1_000_003 + step, lr_scale=lr_factor(run.lr_schedule, step, run.steps)
+                )
                 if history is not None and eval_every and (step + 1) % eval_every == 0:
                     history.append((step + 1, task.optimum_fraction(policy)))
     finally:

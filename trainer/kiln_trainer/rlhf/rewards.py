@@ -51,8 +51,7 @@ class ModelReward:
 
     @torch.no_grad()
     def score(self, samples: list[Sample]) -> list[float | None]:
-        return list(self.model.score_texts([s.prompt + s.completion for s in samples],
-                                           batch_size=self.batch_size))
+        return list(self.model.score_texts([s.prompt + s.completion for s in samples], batch_size=self.batch_size))
 
 
 class HumanFeedbackReward:

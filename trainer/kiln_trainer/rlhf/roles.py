@@ -59,8 +59,9 @@ def _scale_lr(optimizer: torch.optim.Optimizer, base_lr: float, scale: float) ->
         group["lr"] = base_lr * scale
 
 
-def _step(loss: torch.Tensor, optimizer: torch.optim.Optimizer, params: Sequence[torch.Tensor],
-          max_norm: float) -> float:
+def _step(
+    loss: torch.Tensor, optimizer: torch.optim.Optimizer, params: Sequence[torch.Tensor], max_norm: float
+) -> float:
     optimizer.zero_grad(set_to_none=True)
     loss.backward()
     grad_norm = torch.nn.utils.clip_grad_norm_(params, max_norm)
@@ -93,16 +94,22 @@ class PolicyRole:
         ids = [list(e[-room:]) or [self.lm.eos_token_id] for e in encoded]
         return ids, sum(len(e) > room for e in encoded)
 
-    def rollout(self, prompts: list[list[int]], sample_ids: list[str], seed: int,
-                prompt_texts: list[str] | None = None) -> RolloutBatch:
+    def rollout(
+        self, prompts: list[list[int]], sample_ids: list[str], seed: int, prompt_texts: list[str] | None = None
+    ) -> RolloutBatch:
         """Sample one completion per prompt; sampling is reproducible from (seed, row)."""
         from kiln_trainer.inference.engine import STOP, GenerationRequest
         from kiln_trainer.inference.params import SamplingParams
 
-        params = SamplingParams(temperature=self.opts.temperature, max_tokens=self.opts.max_new_tokens,
-                                seed=seed, stop_at_eos=self.opts.stop_at_eos)
+        params = SamplingParams(
+            temperature=self.opts.temperature,
+            max_tokens=self.opts.max_new_tokens,
+            seed=seed,
+            stop_at_eos=self.opts.stop_at_eos,
+        )
         results = self.engine.generate(
-            [GenerationRequest(prompt_ids=list(p), params=params, index=i) for i, p in enumerate(prompts)])
+            [GenerationRequest(prompt_ids=list(p), params=params, index=i) for i, p in enumerate(prompts)]
+        )
         eos = self.lm.eos_token_id
         completions = []
         for r in results:
@@ -112,28 +119,32 @@ class PolicyRole:
             completions.append(list(r.token_ids) + ([eos] if ends else []))
         if prompt_texts is None:
             prompt_texts = [self.lm.tokenizer.decode(p, skip_special_tokens=True) for p in prompts]
-        samples = [Sample(sid, list(p), c, pt, r.text) for sid, p, c, pt, r
-                   in zip(sample_ids, prompts, completions, prompt_texts, results, strict=True)]
+        samples = [
+            Sample(sid, list(p), c, pt, r.text)
+            for sid, p, c, pt, r in zip(sample_ids, prompts, completions, prompt_texts, results, strict=True)
+        ]
         return build_batch([list(p) for p in prompts], completions, self.lm.pad_token_id, samples)
 
     @torch.no_grad()
     def logprobs(self, batch: RolloutBatch) -> tuple[torch.Tensor, torch.Tensor]:
         """(B, L) log-probs of the sampled tokens and the policy's entropy at each, on the CPU."""
-        logps, entropy = completion_logprobs(self.lm, batch.to(self.device), self.opts.temperature,
-                                             with_entropy=True)
+        logps, entropy = completion_logprobs(self.lm, batch.to(self.device), self.opts.temperature, with_entropy=True)
         assert entropy is not None
         return logps.cpu(), entropy.cpu()
 
-    def train_step(self, batch: RolloutBatch, old_logprobs: torch.Tensor,
-                   advantages: torch.Tensor) -> dict[str, float]:
+    def train_step(self, batch: RolloutBatch, old_logprobs: torch.Tensor, advantages: torch.Tensor) -> dict[str, float]:
         batch = batch.to(self.device)
         logps, _ = completion_logprobs(self.lm, batch, self.opts.temperature)
         loss, clip_fraction, approx_kl = ppo_policy_loss(
-            logps, old_logprobs.to(self.device), advantages.to(self.device), batch.completion_mask,
-            self.opts.clip_range)
+            logps, old_logprobs.to(self.device), advantages.to(self.device), batch.completion_mask, self.opts.clip_range
+        )
         grad_norm = _step(loss, self.optimizer, self.params, self.opts.max_grad_norm)
-        return {"policy_loss": float(loss.detach()), "clip_fraction": float(clip_fraction),
-                "approx_kl": float(approx_kl), "policy_grad_norm": grad_norm}
+        return {
+            "policy_loss": float(loss.detach()),
+            "clip_fraction": float(clip_fraction),
+            "approx_kl": float(approx_kl),
+            "policy_grad_norm": grad_norm,
+        }
 
     def state(self) -> dict[str, Any]:
         return {"weights": trainable_state(self.module), "optimizer": self.optimizer.state_dict()}
@@ -160,8 +171,13 @@ class PolicyRole:
 
 
 class ValueRole:
-    def __init__(self, lm: LoadedModel, opts: ValueOptions, device: torch.device | None = None,
-                 head: torch.nn.Linear | None = None):
+    def __init__(
+        self,
+        lm: LoadedModel,
+        opts: ValueOptions,
+        device: torch.device | None = None,
+        head: torch.nn.Linear | None = None,
+    ):
         self.opts = opts
         self.device = device or default_device()
         self.model = ValueModel(lm, head).to(self.device).eval()
@@ -176,11 +192,15 @@ class ValueRole:
     def train_step(self, batch: RolloutBatch, old_values: torch.Tensor, returns: torch.Tensor) -> dict[str, float]:
         batch = batch.to(self.device)
         values = self.model.completion_values(batch)
-        loss, clip_fraction = ppo_value_loss(values, old_values.to(self.device), returns.to(self.device),
-                                             batch.completion_mask, self.opts.clip_range)
+        loss, clip_fraction = ppo_value_loss(
+            values, old_values.to(self.device), returns.to(self.device), batch.completion_mask, self.opts.clip_range
+        )
         grad_norm = _step(loss, self.optimizer, self.params, self.opts.max_grad_norm)
-        return {"value_loss": float(loss.detach()), "value_clip_fraction": float(clip_fraction),
-                "value_grad_norm": grad_norm}
+        return {
+            "value_loss": float(loss.detach()),
+            "value_clip_fraction": float(clip_fraction),
+            "value_grad_norm": grad_norm,
+        }
 
     def state(self) -> dict[str, Any]:
         return {"weights": trainable_state(self.model), "optimizer": self.optimizer.state_dict()}

@@ -51,7 +51,7 @@ def available() -> dict[str, str]:
 
 
 def resolve(spec: str) -> Callable[[str, str], float]:
-    """"name" or "name:arg" -> a function of (prompt, completion). ValueError when unknown or
+    """ "name" or "name:arg" -> a function of (prompt, completion). ValueError when unknown or
     when the argument is missing, unexpected or malformed."""
     if not isinstance(spec, str) or not spec:
         raise ValueError(f"must be a scoring function name, got {spec!r}")
@@ -78,8 +78,9 @@ def resolve(spec: str) -> Callable[[str, str], float]:
 # -- built-ins ------------------------------------------------------------------------------------
 
 
-@register_scoring("length", arg="optional",
-                  help="longer is better (chars/100, at most 1); length:N peaks at N characters")
+@register_scoring(
+    "length", arg="optional", help="longer is better (chars/100, at most 1); length:N peaks at N characters"
+)
 def _length(prompt: str, completion: str, arg: str | None) -> float:
     n = len(completion.strip())
     if arg is None:
@@ -90,14 +91,12 @@ def _length(prompt: str, completion: str, arg: str | None) -> float:
     return max(1.0 - abs(n - target) / target, -1.0)
 
 
-@register_scoring("contains", arg="required",
-                  help="1 if the completion contains the word (case-insensitive), else 0")
+@register_scoring("contains", arg="required", help="1 if the completion contains the word (case-insensitive), else 0")
 def _contains(prompt: str, completion: str, arg: str | None) -> float:
     return float(arg.lower() in completion.lower())
 
 
-@register_scoring("keywords", arg="required",
-                  help="share of the comma-separated keywords that the completion mentions")
+@register_scoring("keywords", arg="required", help="share of the comma-separated keywords that the completion mentions")
 def _keywords(prompt: str, completion: str, arg: str | None) -> float:
     words = [w.strip().lower() for w in arg.split(",") if w.strip()]
     if not words:
@@ -106,8 +105,9 @@ def _keywords(prompt: str, completion: str, arg: str | None) -> float:
     return sum(w in text for w in words) / len(words)
 
 
-@register_scoring("charset", arg="required",
-                  help="share of the completion's non-space characters that are in the given set")
+@register_scoring(
+    "charset", arg="required", help="share of the completion's non-space characters that are in the given set"
+)
 def _charset(prompt: str, completion: str, arg: str | None) -> float:
     # A dense reward: every token moves it a little, which suits smoke tests on tiny models.
     chars = [c for c in completion if not c.isspace()]

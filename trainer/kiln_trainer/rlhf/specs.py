@@ -77,4 +77,3 @@ def build_reward(specs: RoleSpecs, device: torch.device | None = None) -> Reward
 
 
 BUILDERS = {"policy": build_policy, "value": build_value, "reference": build_reference, "reward": build_reward}
-

@@ -24,14 +24,16 @@ class ValueModel(nn.Module):
             nn.init.zeros_(self.head.weight)
             nn.init.zeros_(self.head.bias)
 
-    def forward(self, input_ids: torch.Tensor, position_ids: torch.Tensor,
-                attention_mask: torch.Tensor | None) -> torch.Tensor:
+    def forward(
+        self, input_ids: torch.Tensor, position_ids: torch.Tensor, attention_mask: torch.Tensor | None
+    ) -> torch.Tensor:
         """(B, S) ids -> (B, S) values."""
         if self.kind == KILN_GPT:
             h, _ = self.body.hidden_states(input_ids, position_ids=position_ids, attention_mask=attention_mask)
         else:
-            h = self.body(input_ids=input_ids, attention_mask=attention_mask,
-                          position_ids=position_ids).last_hidden_state  # (B, S, C)
+            h = self.body(
+                input_ids=input_ids, attention_mask=attention_mask, position_ids=position_ids
+            ).last_hidden_state  # (B, S, C)
         return self.head(h.float()).squeeze(-1)
 
     def completion_values(self, batch: RolloutBatch) -> torch.Tensor:
@@ -39,4 +41,4 @@ class ValueModel(nn.Module):
         padded = bool((batch.attention_mask[:, : batch.prompt_len] == 0).any())
         values = self(batch.input_ids, batch.position_ids, batch.attention_mask if padded else None)
         P, L = batch.prompt_len, batch.completion.shape[1]
-        return values[:, P - 1: P - 1 + L] * batch.completion_mask.to(values.dtype)
+        return values[:, P - 1 : P - 1 + L] * batch.completion_mask.to(values.dtype)

@@ -78,8 +78,10 @@ def _tensor_dtype(entries: list[dict], name: str, kind: str):
             declared = entry.get("data_type", "")
             np_dtype = pb_utils.triton_string_to_numpy(declared)
             if np_dtype is None or np.dtype(np_dtype) not in (np.dtype(np.uint8), np.dtype(np.int8)):
-                raise ConfigProblem(f"config.pbtxt: {kind} {name!r} carries JSON bytes and must be TYPE_UINT8 "
-                                    f"(BYTES cannot cross the stub under numpy 2), got {declared or 'nothing'}")
+                raise ConfigProblem(
+                    f"config.pbtxt: {kind} {name!r} carries JSON bytes and must be TYPE_UINT8 "
+                    f"(BYTES cannot cross the stub under numpy 2), got {declared or 'nothing'}"
+                )
             if list(entry.get("dims", [])) != [-1]:
                 raise ConfigProblem(f"config.pbtxt: {kind} {name!r} must have dims [ -1 ], got {entry.get('dims')}")
             return torch.from_numpy(np.empty(0, dtype=np_dtype)).dtype
@@ -91,8 +93,10 @@ class TritonPythonModel:
         config = json.loads(args["model_config"])
         self.name = config.get("name", "?")
         if not pb_utils.using_decoupled_model_transaction_policy(config):
-            raise ConfigProblem(f"config.pbtxt of {self.name!r}: model_transaction_policy must be decoupled; "
-                                "a Kiln model answers one request with many responses")
+            raise ConfigProblem(
+                f"config.pbtxt of {self.name!r}: model_transaction_policy must be decoupled; "
+                "a Kiln model answers one request with many responses"
+            )
         # Tensors are read and built with the dtypes the config declares, not ones assumed here.
         self.input_dtype = _tensor_dtype(config.get("input", []), INPUT, "input")
         self.output_dtype = _tensor_dtype(config.get("output", []), OUTPUT, "output")
@@ -112,8 +116,9 @@ class TritonPythonModel:
 
         # load_for_serving inside: a compressed export loads through kiln_trainer.compress (Kiln's
         # quantized kernels); a corrupt one raises CompressError here and the load fails.
-        self.replica = EngineReplica(model_path, version, max_batch=max_batch, max_queue=max_queue,
-                                     threads=threads or None)
+        self.replica = EngineReplica(
+            model_path, version, max_batch=max_batch, max_queue=max_queue, threads=threads or None
+        )
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, name=f"kiln-{self.name}", daemon=True)
         self.thread.start()

@@ -56,9 +56,7 @@ EXHAUSTED = _status(
     code_pb2.RESOURCE_EXHAUSTED,
     "upload too large",
     error_details_pb2.QuotaFailure(
-        violations=[
-            error_details_pb2.QuotaFailure.Violation(subject="upload", description="> 1 MiB")
-        ]
+        violations=[error_details_pb2.QuotaFailure.Violation(subject="upload", description="> 1 MiB")]
     ),
     _retry_info(1.5),
 )
@@ -95,9 +93,7 @@ class FakeKiln:
                 next_page_token="page-2",
             )
         if request.page_token == "page-2":
-            return datasets_pb2.ListDatasetsResponse(
-                datasets=[datasets_pb2.Dataset(name="datasets/c")]
-            )
+            return datasets_pb2.ListDatasetsResponse(datasets=[datasets_pb2.Dataset(name="datasets/c")])
         context.abort_with_status(rpc_status.to_status(BAD_REQUEST))
 
     def watch_job(self, request, context):

@@ -86,9 +86,7 @@ def _metrics(event_id: str, t: int, step: int, **values: float) -> jobs_pb2.JobE
 
 
 def _log(event_id: str, t: int, message: str, level: str = "info") -> jobs_pb2.JobEvent:
-    return jobs_pb2.JobEvent(
-        id=event_id, time=_ts(t), log=jobs_pb2.LogLine(level=level, message=message)
-    )
+    return jobs_pb2.JobEvent(id=event_id, time=_ts(t), log=jobs_pb2.LogLine(level=level, message=message))
 
 
 HISTORIES = {
@@ -113,9 +111,7 @@ def _list_datasets(request, context):
     status = status_pb2.Status(code=code_pb2.INVALID_ARGUMENT, message="bad page token")
     status.details.add().Pack(
         error_details_pb2.BadRequest(
-            field_violations=[
-                error_details_pb2.BadRequest.FieldViolation(field="page_token", description="stale")
-            ]
+            field_violations=[error_details_pb2.BadRequest.FieldViolation(field="page_token", description="stale")]
         )
     )
     context.abort_with_status(rpc_status.to_status(status))
@@ -226,9 +222,7 @@ def data_dir(tmp_path, monkeypatch):
 def test_admin_tenants_and_keys(data_dir):
     data = ["--data-dir", str(data_dir)]
 
-    result = runner.invoke(
-        app, ["admin", "tenants", "create", "acme", "--display-name", "Acme", *data]
-    )
+    result = runner.invoke(app, ["admin", "tenants", "create", "acme", "--display-name", "Acme", *data])
     assert result.exit_code == 0, result.output
     assert "created tenant" in result.output
     result = runner.invoke(app, ["admin", "tenants", "create", "acme", *data])

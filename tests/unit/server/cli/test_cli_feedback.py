@@ -27,11 +27,19 @@ def _submit(request, context):
 
 def _list(request, context):
     SEEN["list"] = request
-    return feedback_pb2.ListFeedbackResponse(feedback=[
-        feedback_pb2.Feedback(name="feedback/a", sample_id="samples/s-1", rating={"value": 4}, tags=["x", "y"],
-                              model="models/m-1", source="chat-ui"),
-        feedback_pb2.Feedback(name="feedback/b", sample_id="samples/s-2", thumbs={"up": False}),
-    ])
+    return feedback_pb2.ListFeedbackResponse(
+        feedback=[
+            feedback_pb2.Feedback(
+                name="feedback/a",
+                sample_id="samples/s-1",
+                rating={"value": 4},
+                tags=["x", "y"],
+                model="models/m-1",
+                source="chat-ui",
+            ),
+            feedback_pb2.Feedback(name="feedback/b", sample_id="samples/s-2", thumbs={"up": False}),
+        ]
+    )
 
 
 def _export(request, context):
@@ -40,9 +48,15 @@ def _export(request, context):
         status = status_pb2.Status(code=code_pb2.FAILED_PRECONDITION, message="nothing to export")
         status.details.add().Pack(error_details_pb2.PreconditionFailure())
         context.abort_with_status(rpc_status.to_status(status))
-    return feedback_pb2.ExportFeedbackResponse(dataset="datasets/d-1", matched_feedback_count=9, record_count=5,
-                                               dropped_tie_count=1, dropped_gap_count=2, dropped_limit_count=3,
-                                               unused_feedback_count=4)
+    return feedback_pb2.ExportFeedbackResponse(
+        dataset="datasets/d-1",
+        matched_feedback_count=9,
+        record_count=5,
+        dropped_tie_count=1,
+        dropped_gap_count=2,
+        dropped_limit_count=3,
+        unused_feedback_count=4,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -53,11 +67,19 @@ def target():
         "ListFeedback": (_list, feedback_pb2.ListFeedbackRequest, feedback_pb2.ListFeedbackResponse),
         "ExportFeedback": (_export, feedback_pb2.ExportFeedbackRequest, feedback_pb2.ExportFeedbackResponse),
     }
-    server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler("kiln.v1.FeedbackService", {
-        name: grpc.unary_unary_rpc_method_handler(fn, request_deserializer=req.FromString,
-                                                  response_serializer=resp.SerializeToString)
-        for name, (fn, req, resp) in rpcs.items()
-    }),))
+    server.add_generic_rpc_handlers(
+        (
+            grpc.method_handlers_generic_handler(
+                "kiln.v1.FeedbackService",
+                {
+                    name: grpc.unary_unary_rpc_method_handler(
+                        fn, request_deserializer=req.FromString, response_serializer=resp.SerializeToString
+                    )
+                    for name, (fn, req, resp) in rpcs.items()
+                },
+            ),
+        )
+    )
     port = server.add_insecure_port("127.0.0.1:0")
     server.start()
     yield f"127.0.0.1:{port}"
@@ -105,17 +127,39 @@ def test_list_with_filters(target):
 
 
 def test_export_pairs_prints_counters(target):
-    result = _kiln(target, "export", "--kind", "pairs", "--min-rating-gap", "0.25", "--ties", "both_orders",
-                   "--max-pairs-per-prompt", "3", "--request-id", "e-1", "--tag", "t")
+    result = _kiln(
+        target,
+        "export",
+        "--kind",
+        "pairs",
+        "--min-rating-gap",
+        "0.25",
+        "--ties",
+        "both_orders",
+        "--max-pairs-per-prompt",
+        "3",
+        "--request-id",
+        "e-1",
+        "--tag",
+        "t",
+    )
     assert result.exit_code == 0, result.output
     sent = SEEN["export"]
     assert sent.kind == feedback_pb2.FEEDBACK_EXPORT_KIND_PREFERENCE_PAIRS and sent.request_id == "e-1"
     assert (sent.pairing.min_rating_gap, sent.pairing.ties, sent.pairing.max_pairs_per_prompt) == (
-        0.25, feedback_pb2.TIE_HANDLING_BOTH_ORDERS, 3)
+        0.25,
+        feedback_pb2.TIE_HANDLING_BOTH_ORDERS,
+        3,
+    )
     assert sent.filter.tag == "t"
     assert "datasets/d-1" in result.output
-    for label, value in (("matched feedback", 9), ("dropped ties", 1), ("dropped below gap", 2),
-                         ("dropped by limit", 3), ("unused feedback", 4)):
+    for label, value in (
+        ("matched feedback", 9),
+        ("dropped ties", 1),
+        ("dropped below gap", 2),
+        ("dropped by limit", 3),
+        ("unused feedback", 4),
+    ):
         assert any(label in line and str(value) in line for line in result.output.splitlines()), label
 
 

@@ -34,23 +34,37 @@ def _id() -> str:
 
 
 def rating(sample: str, value: float, prompt: str = "P", lo: float = 0, hi: float = 0) -> FeedbackRecord:
-    return FeedbackRecord(_id(), "rating", {"value": value, "scale_min": lo, "scale_max": hi},
-                          sample_id=f"samples/{sample}", prompt=prompt, text=f"text {sample}")
+    return FeedbackRecord(
+        _id(),
+        "rating",
+        {"value": value, "scale_min": lo, "scale_max": hi},
+        sample_id=f"samples/{sample}",
+        prompt=prompt,
+        text=f"text {sample}",
+    )
 
 
 def thumbs(sample: str, up: bool, prompt: str = "P") -> FeedbackRecord:
-    return FeedbackRecord(_id(), "thumbs", {"up": up}, sample_id=f"samples/{sample}", prompt=prompt,
-                          text=f"text {sample}")
+    return FeedbackRecord(
+        _id(), "thumbs", {"up": up}, sample_id=f"samples/{sample}", prompt=prompt, text=f"text {sample}"
+    )
 
 
 def preference(prompt: str, chosen: str, rejected: str) -> FeedbackRecord:
-    return FeedbackRecord(_id(), "preference", {"prompt": prompt, "chosen_text": chosen, "rejected_text": rejected},
-                          prompt=prompt, chosen_text=chosen, rejected_text=rejected)
+    return FeedbackRecord(
+        _id(),
+        "preference",
+        {"prompt": prompt, "chosen_text": chosen, "rejected_text": rejected},
+        prompt=prompt,
+        chosen_text=chosen,
+        rejected_text=rejected,
+    )
 
 
 def correction(sample: str, corrected: str, prompt: str = "P") -> FeedbackRecord:
-    return FeedbackRecord(_id(), "correction", {"text": corrected}, sample_id=f"samples/{sample}", prompt=prompt,
-                          text=f"text {sample}")
+    return FeedbackRecord(
+        _id(), "correction", {"text": corrected}, sample_id=f"samples/{sample}", prompt=prompt, text=f"text {sample}"
+    )
 
 
 def pairs(result) -> list[tuple[str, str, str]]:
@@ -58,8 +72,14 @@ def pairs(result) -> list[tuple[str, str, str]]:
 
 
 def counters(result) -> tuple[int, int, int, int, int, int]:
-    return (result.matched, len(result.records), result.dropped_tie, result.dropped_gap, result.dropped_limit,
-            result.unused)
+    return (
+        result.matched,
+        len(result.records),
+        result.dropped_tie,
+        result.dropped_gap,
+        result.dropped_limit,
+        result.unused,
+    )
 
 
 # -- scores ----------------------------------------------------------------------------------------
@@ -110,8 +130,12 @@ def test_samples_are_grouped_by_exact_prompt():
 
 
 def test_prompts_in_first_seen_order():
-    records = [rating("a", 5, prompt="Q"), rating("x", 5, prompt="P"), rating("b", 1, prompt="Q"),
-               rating("y", 1, prompt="P")]
+    records = [
+        rating("a", 5, prompt="Q"),
+        rating("x", 5, prompt="P"),
+        rating("b", 1, prompt="Q"),
+        rating("y", 1, prompt="P"),
+    ]
     assert [p for p, _, _ in pairs(preference_pairs(records, Pairing()))] == ["Q", "P"]
 
 
@@ -170,8 +194,7 @@ def test_max_pairs_per_prompt_keeps_largest_differences():
 
 
 def test_max_pairs_counts_per_prompt():
-    records = [rating("a", 5, "P"), rating("b", 1, "P"), rating("c", 3, "P"),
-               rating("x", 5, "Q"), rating("y", 1, "Q")]
+    records = [rating("a", 5, "P"), rating("b", 1, "P"), rating("c", 3, "P"), rating("x", 5, "Q"), rating("y", 1, "Q")]
     result = preference_pairs(records, Pairing(max_pairs_per_prompt=1))
     assert pairs(result) == [("P", "text a", "text b"), ("Q", "text x", "text y")]
     assert counters(result) == (5, 2, 0, 0, 2, 1)
@@ -194,10 +217,13 @@ def test_max_pairs_keeps_a_both_orders_tie_whole_and_last():
 def test_unused_feedback():
     records = [
         rating("only", 5, prompt="alone"),  # the only scored sample of its prompt
-        rating("a", 5), thumbs("a", True), rating("b", 1),  # used: a over b
+        rating("a", 5),
+        thumbs("a", True),
+        rating("b", 1),  # used: a over b
         FeedbackRecord("f-new", "emoji", {"face": ":)"}, prompt="P"),  # a kind this version cannot pair
-        FeedbackRecord(_id(), "rating", {"value": 3, "scale_min": 0, "scale_max": 0}, sample_id="samples/e",
-                       prompt="P", text="   "),  # a sample with no text cannot be paired
+        FeedbackRecord(
+            _id(), "rating", {"value": 3, "scale_min": 0, "scale_max": 0}, sample_id="samples/e", prompt="P", text="   "
+        ),  # a sample with no text cannot be paired
     ]
     result = preference_pairs(records, Pairing())
     assert pairs(result) == [("P", "text a", "text b")]
@@ -208,13 +234,20 @@ def test_mixed_export_counters():
     records = [preference("P", "good", "bad"), rating("a", 4), rating("b", 4), rating("c", 1), correction("c", "ok")]
     # explicit: 2 pairs; scored a .75, b .75, c 0: ab tie (dropped), ac .75, bc .75
     result = preference_pairs(records, Pairing())
-    assert pairs(result) == [("P", "good", "bad"), ("P", "ok", "text c"), ("P", "text a", "text c"),
-                             ("P", "text b", "text c")]
+    assert pairs(result) == [
+        ("P", "good", "bad"),
+        ("P", "ok", "text c"),
+        ("P", "text a", "text c"),
+        ("P", "text b", "text c"),
+    ]
     assert counters(result) == (5, 4, 1, 0, 0, 0)
 
 
-@given(st.lists(st.tuples(st.sampled_from("PQ"), st.sampled_from("abcdef"), st.integers(1, 5)), max_size=30),
-       st.floats(0, 0.99), st.integers(0, 4))
+@given(
+    st.lists(st.tuples(st.sampled_from("PQ"), st.sampled_from("abcdef"), st.integers(1, 5)), max_size=30),
+    st.floats(0, 0.99),
+    st.integers(0, 4),
+)
 def test_every_candidate_is_written_or_counted_once(judgements, gap, max_pairs):
     records = [rating(f"{prompt}{sample}", value, prompt=prompt) for prompt, sample, value in judgements]
     result = preference_pairs(records, Pairing(min_rating_gap=gap, max_pairs_per_prompt=max_pairs))
@@ -227,8 +260,13 @@ def test_every_candidate_is_written_or_counted_once(judgements, gap, max_pairs):
 
 # -- prompt sets -----------------------------------------------------------------------------------
 def test_prompt_set_distinct_in_first_seen_order():
-    records = [rating("a", 5, prompt="B"), thumbs("b", True, prompt="A"), preference("C", "x", "y"),
-               correction("c", "fixed", prompt="B"), rating("d", 1, prompt=" ")]
+    records = [
+        rating("a", 5, prompt="B"),
+        thumbs("b", True, prompt="A"),
+        preference("C", "x", "y"),
+        correction("c", "fixed", prompt="B"),
+        rating("d", 1, prompt=" "),
+    ]
     result = prompt_set(records)
     assert result.records == [{"prompt": "B"}, {"prompt": "A"}, {"prompt": "C"}]
     assert counters(result) == (5, 3, 0, 0, 0, 1)
@@ -240,30 +278,42 @@ def _ts(seconds: int) -> timestamp_pb2.Timestamp:
 
 
 def test_parse_export_defaults():
-    spec = parse_export(feedback_pb2.ExportFeedbackRequest(kind=feedback_pb2.FEEDBACK_EXPORT_KIND_PREFERENCE_PAIRS),
-                        now_s=0)
+    spec = parse_export(
+        feedback_pb2.ExportFeedbackRequest(kind=feedback_pb2.FEEDBACK_EXPORT_KIND_PREFERENCE_PAIRS), now_s=0
+    )
     assert spec.kind == "preference" and spec.pairing == Pairing()
     assert spec.display_name == "feedback export 1970-01-01 00:00:00 UTC"
-    both = parse_export(feedback_pb2.ExportFeedbackRequest(
-        kind=feedback_pb2.FEEDBACK_EXPORT_KIND_PREFERENCE_PAIRS, display_name="mine",
-        pairing=feedback_pb2.PreferencePairing(min_rating_gap=0.25, ties=feedback_pb2.TIE_HANDLING_BOTH_ORDERS,
-                                               max_pairs_per_prompt=3)), now_s=0)
+    both = parse_export(
+        feedback_pb2.ExportFeedbackRequest(
+            kind=feedback_pb2.FEEDBACK_EXPORT_KIND_PREFERENCE_PAIRS,
+            display_name="mine",
+            pairing=feedback_pb2.PreferencePairing(
+                min_rating_gap=0.25, ties=feedback_pb2.TIE_HANDLING_BOTH_ORDERS, max_pairs_per_prompt=3
+            ),
+        ),
+        now_s=0,
+    )
     assert both.pairing == Pairing(0.25, Ties.BOTH_ORDERS, 3) and both.display_name == "mine"
 
 
-@pytest.mark.parametrize(("request_fields", "fields"), [
-    ({"kind": 0}, ["kind"]),
-    ({"kind": 9}, ["kind"]),
-    ({"pairing": {"min_rating_gap": 1.0}}, ["pairing.min_rating_gap"]),
-    ({"pairing": {"min_rating_gap": -0.1}}, ["pairing.min_rating_gap"]),
-    ({"pairing": {"min_rating_gap": math.nan}}, ["pairing.min_rating_gap"]),
-    ({"pairing": {"ties": 7}}, ["pairing.ties"]),
-    ({"display_name": "x" * 201}, ["display_name"]),
-    ({"request_id": "r" * 129}, ["request_id"]),
-    ({"filter": {"start_time": _ts(10), "end_time": _ts(10)}}, ["filter.end_time"]),
-    ({"kind": 0, "request_id": "r" * 129, "filter": {"start_time": _ts(10), "end_time": _ts(5)}},
-     ["kind", "request_id", "filter.end_time"]),
-])
+@pytest.mark.parametrize(
+    ("request_fields", "fields"),
+    [
+        ({"kind": 0}, ["kind"]),
+        ({"kind": 9}, ["kind"]),
+        ({"pairing": {"min_rating_gap": 1.0}}, ["pairing.min_rating_gap"]),
+        ({"pairing": {"min_rating_gap": -0.1}}, ["pairing.min_rating_gap"]),
+        ({"pairing": {"min_rating_gap": math.nan}}, ["pairing.min_rating_gap"]),
+        ({"pairing": {"ties": 7}}, ["pairing.ties"]),
+        ({"display_name": "x" * 201}, ["display_name"]),
+        ({"request_id": "r" * 129}, ["request_id"]),
+        ({"filter": {"start_time": _ts(10), "end_time": _ts(10)}}, ["filter.end_time"]),
+        (
+            {"kind": 0, "request_id": "r" * 129, "filter": {"start_time": _ts(10), "end_time": _ts(5)}},
+            ["kind", "request_id", "filter.end_time"],
+        ),
+    ],
+)
 def test_parse_export_rejects(request_fields, fields):
     request = feedback_pb2.ExportFeedbackRequest(**{"kind": 1, **request_fields})
     with pytest.raises(InvalidArgument) as err:
@@ -272,6 +322,7 @@ def test_parse_export_rejects(request_fields, fields):
 
 
 def test_parse_export_prompts_ignores_pairing():
-    request = feedback_pb2.ExportFeedbackRequest(kind=feedback_pb2.FEEDBACK_EXPORT_KIND_PROMPTS,
-                                                 pairing=feedback_pb2.PreferencePairing(min_rating_gap=5))
+    request = feedback_pb2.ExportFeedbackRequest(
+        kind=feedback_pb2.FEEDBACK_EXPORT_KIND_PROMPTS, pairing=feedback_pb2.PreferencePairing(min_rating_gap=5)
+    )
     assert parse_export(request, now_s=0).kind == "prompts"

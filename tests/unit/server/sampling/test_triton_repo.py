@@ -72,17 +72,27 @@ def test_verify_export_names_tampered_weights(export_dir, tmp_path):
         verify_export(bad)
 
 
-@pytest.mark.parametrize(("kw", "field"), [
-    ({"name": "models/m-1"}, "quantization"),
-    ({"name": "models/m-1", "quantization": 1, "activation_aware": True}, "calibration_dataset"),
-    ({"name": "models/m-1", "prune_sparsity": 0.3, "activation_aware": True, "calibration_dataset": "datasets/d-1"},
-     "activation_aware"),
-    ({"name": "models/m-1", "quantization": 2, "group_size": 96}, "group_size"),
-    ({"name": "models/m-1", "quantization": 2, "group_size": 8}, "group_size"),
-    ({"name": "models/m-1", "prune_sparsity": float("nan")}, "prune_sparsity"),
-    ({"name": "models/m-1", "quantization": 1, "calibration_dataset": "nope"}, "calibration_dataset"),
-    ({"quantization": 1}, "name"),
-])
+@pytest.mark.parametrize(
+    ("kw", "field"),
+    [
+        ({"name": "models/m-1"}, "quantization"),
+        ({"name": "models/m-1", "quantization": 1, "activation_aware": True}, "calibration_dataset"),
+        (
+            {
+                "name": "models/m-1",
+                "prune_sparsity": 0.3,
+                "activation_aware": True,
+                "calibration_dataset": "datasets/d-1",
+            },
+            "activation_aware",
+        ),
+        ({"name": "models/m-1", "quantization": 2, "group_size": 96}, "group_size"),
+        ({"name": "models/m-1", "quantization": 2, "group_size": 8}, "group_size"),
+        ({"name": "models/m-1", "prune_sparsity": float("nan")}, "prune_sparsity"),
+        ({"name": "models/m-1", "quantization": 1, "calibration_dataset": "nope"}, "calibration_dataset"),
+        ({"quantization": 1}, "name"),
+    ],
+)
 def test_parse_export_field_violations(kw, field):
     with pytest.raises(InvalidArgument) as err:
         parse_export(models_pb2.ExportModelRequest(**kw))
@@ -116,27 +126,46 @@ def model_module(monkeypatch):
 
 def _config(**over) -> dict:
     cfg = {
-        "name": "m", "max_batch_size": 64, "model_transaction_policy": {"decoupled": True},
+        "name": "m",
+        "max_batch_size": 64,
+        "model_transaction_policy": {"decoupled": True},
         "input": [{"name": "REQUEST", "data_type": "TYPE_UINT8", "dims": [-1]}],
         "output": [{"name": "ITEM", "data_type": "TYPE_UINT8", "dims": [-1]}],
-        "parameters": {k: {"string_value": v} for k, v in
-                       {"model_path": "kiln-gpt-tiny", "model_version": "v", "engine_max_batch": "4",
-                        "engine_max_queue": "8"}.items()},
+        "parameters": {
+            k: {"string_value": v}
+            for k, v in {
+                "model_path": "kiln-gpt-tiny",
+                "model_version": "v",
+                "engine_max_batch": "4",
+                "engine_max_queue": "8",
+            }.items()
+        },
     }
     cfg.update(over)
     return cfg
 
 
-@pytest.mark.parametrize(("over", "message"), [
-    ({"model_transaction_policy": {}}, "decoupled"),
-    ({"input": [{"name": "REQUEST", "data_type": "TYPE_STRING", "dims": [1]}]}, "TYPE_UINT8"),
-    ({"output": [{"name": "ITEM", "data_type": "TYPE_FP32", "dims": [-1]}]}, "TYPE_UINT8"),
-    ({"output": [{"name": "OUT", "data_type": "TYPE_UINT8", "dims": [-1]}]}, "no output named 'ITEM'"),
-    ({"parameters": {}}, "model_path"),
-    ({"parameters": {"model_path": {"string_value": "/no/such/dir"}, "model_version": {"string_value": "v"},
-                     "engine_max_batch": {"string_value": "4"}, "engine_max_queue": {"string_value": "8"}}},
-     "neither a built-in model nor a directory"),
-])
+@pytest.mark.parametrize(
+    ("over", "message"),
+    [
+        ({"model_transaction_policy": {}}, "decoupled"),
+        ({"input": [{"name": "REQUEST", "data_type": "TYPE_STRING", "dims": [1]}]}, "TYPE_UINT8"),
+        ({"output": [{"name": "ITEM", "data_type": "TYPE_FP32", "dims": [-1]}]}, "TYPE_UINT8"),
+        ({"output": [{"name": "OUT", "data_type": "TYPE_UINT8", "dims": [-1]}]}, "no output named 'ITEM'"),
+        ({"parameters": {}}, "model_path"),
+        (
+            {
+                "parameters": {
+                    "model_path": {"string_value": "/no/such/dir"},
+                    "model_version": {"string_value": "v"},
+                    "engine_max_batch": {"string_value": "4"},
+                    "engine_max_queue": {"string_value": "8"},
+                }
+            },
+            "neither a built-in model nor a directory",
+        ),
+    ],
+)
 def test_model_initialize_fails_fast_on_a_wrong_config(model_module, over, message):
     with pytest.raises(model_module.ConfigProblem, match=message):
         model_module.TritonPythonModel().initialize({"model_config": json.dumps(_config(**over))})

@@ -20,21 +20,34 @@ def data(tmp_path):
 
 
 def cfg(data, **kw) -> DistillConfig:
-    base = dict(base_model="kiln-gpt-tiny", train_path=data, teacher_model="kiln-gpt-tiny", max_steps=12,
-                batch_size=4, max_seq_len=64, eval_every=6, checkpoint_every=100, log_every=4, warmup_steps=2,
-                learning_rate=3e-3)
+    base = dict(
+        base_model="kiln-gpt-tiny",
+        train_path=data,
+        teacher_model="kiln-gpt-tiny",
+        max_steps=12,
+        batch_size=4,
+        max_seq_len=64,
+        eval_every=6,
+        checkpoint_every=100,
+        log_every=4,
+        warmup_steps=2,
+        learning_rate=3e-3,
+    )
     base.update(kw)
     return DistillConfig(**base)
 
 
-@pytest.mark.parametrize(("field", "kw"), [
-    ("teacher_model", {"teacher_model": ""}),
-    ("teacher_model", {"teacher_model": "/no/such/model"}),
-    ("temperature", {"temperature": 0.0}),
-    ("alpha", {"alpha": 1.5}),
-    ("tuning", {"tuning": "lora"}),
-    ("max_steps", {"max_steps": 0}),
-])
+@pytest.mark.parametrize(
+    ("field", "kw"),
+    [
+        ("teacher_model", {"teacher_model": ""}),
+        ("teacher_model", {"teacher_model": "/no/such/model"}),
+        ("temperature", {"temperature": 0.0}),
+        ("alpha", {"alpha": 1.5}),
+        ("tuning", {"tuning": "lora"}),
+        ("max_steps", {"max_steps": 0}),
+    ],
+)
 def test_config_rejects_bad_values(data, field, kw):
     with pytest.raises(ConfigError) as err:
         cfg(data, **kw)
@@ -63,8 +76,9 @@ def test_student_moves_toward_teacher(data, tmp_path):
     teacher_dir = teacher.save(tmp_path / "teacher")
     ids = torch.tensor([teacher.tokenizer.encode("Reverse the word: light\nthgil")])
     before = _kl_to_teacher(student_init, teacher, ids)
-    result = train(cfg(data, base_model=str(init_dir), teacher_model=str(teacher_dir), alpha=1.0),
-                   LocalContext(tmp_path / "work"))
+    result = train(
+        cfg(data, base_model=str(init_dir), teacher_model=str(teacher_dir), alpha=1.0), LocalContext(tmp_path / "work")
+    )
     after = _kl_to_teacher(load_causal_lm(str(result.model_dir)), teacher, ids)
     assert after < 0.7 * before, (before, after)
     assert result.metrics["steps"] == 12 and "best_val_loss" in result.metrics

@@ -27,8 +27,18 @@ def data(tmp_path_factory):
 
 
 def small(data, **kw) -> DPOConfig:
-    args = dict(base_model="kiln-gpt-tiny", train_path=str(data / "train.jsonl"), batch_size=8, max_seq_len=48,
-                learning_rate=1e-3, warmup_steps=1, max_steps=4, log_every=2, eval_every=2, val_fraction=0.1)
+    args = dict(
+        base_model="kiln-gpt-tiny",
+        train_path=str(data / "train.jsonl"),
+        batch_size=8,
+        max_seq_len=48,
+        learning_rate=1e-3,
+        warmup_steps=1,
+        max_steps=4,
+        log_every=2,
+        eval_every=2,
+        val_fraction=0.1,
+    )
     return DPOConfig(**(args | kw))
 
 
@@ -112,8 +122,7 @@ def test_config_ipo_without_smoothing_and_round_trip():
     with pytest.raises(ConfigError) as e:
         DPOConfig(base_model="kiln-gpt-tiny", train_path="t", loss="ipo", label_smoothing=0.1)
     assert e.value.field == "label_smoothing"
-    cfg = DPOConfig(base_model="kiln-gpt-tiny", train_path="t", loss="ipo", beta=0.5,
-                    reference_model="kiln-gpt-small")
+    cfg = DPOConfig(base_model="kiln-gpt-tiny", train_path="t", loss="ipo", beta=0.5, reference_model="kiln-gpt-small")
     assert DPOConfig.from_dict(cfg.to_dict()) == cfg
 
 
@@ -177,12 +186,15 @@ def test_cache_of_other_data_is_not_reused(data, tmp_path):
 def test_lora_and_ipo_and_an_explicit_reference(data, tmp_path):
     ref_dir = tmp_path / "ref"
     load_causal_lm("kiln-gpt-tiny", seed=7).save(ref_dir)
-    cfg = small(data, tuning="lora", lora_r=2, loss="ipo", beta=0.5, reference_model=str(ref_dir), max_steps=3,
-                precision="bf16")
+    cfg = small(
+        data, tuning="lora", lora_r=2, loss="ipo", beta=0.5, reference_model=str(ref_dir), max_steps=3, precision="bf16"
+    )
     ctx = LocalContext(tmp_path / "run")
     result = train(cfg, ctx)
     assert any(f"with {ref_dir}" in line for line in ctx.logs)
     assert math.isfinite(result.metrics["train_loss"])
     assert (result.model_dir / "adapter" / "adapter_config.json").exists()
-    assert load_causal_lm(str(result.model_dir)).model.state_dict().keys() == \
-        load_causal_lm("kiln-gpt-tiny").model.state_dict().keys()
+    assert (
+        load_causal_lm(str(result.model_dir)).model.state_dict().keys()
+        == load_causal_lm("kiln-gpt-tiny").model.state_dict().keys()
+    )

@@ -110,14 +110,17 @@ def test_builtin_scoring_functions():
     assert set(scoring.available()) >= {"length", "contains", "keywords", "charset"}
 
 
-@pytest.mark.parametrize(("spec", "snippet"), [
-    ("", "scoring function name"),
-    ("unknown", "unknown scoring function"),
-    ("contains", "needs an argument"),
-    ("length:abc", "bad argument 'abc'"),
-    ("length:0", "bad argument '0'"),
-    ("keywords:,", "bad argument"),
-])
+@pytest.mark.parametrize(
+    ("spec", "snippet"),
+    [
+        ("", "scoring function name"),
+        ("unknown", "unknown scoring function"),
+        ("contains", "needs an argument"),
+        ("length:abc", "bad argument 'abc'"),
+        ("length:0", "bad argument '0'"),
+        ("keywords:,", "bad argument"),
+    ],
+)
 def test_resolve_rejects_bad_specs(spec, snippet):
     with pytest.raises(ValueError, match=snippet):
         scoring.resolve(spec)

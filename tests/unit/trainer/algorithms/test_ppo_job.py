@@ -16,8 +16,19 @@ from kiln_trainer.data.formats import read_jsonl
 from kiln_trainer.errors import ConfigError, TrainingCancelled
 from kiln_trainer.models.loader import load_causal_lm
 
-METRICS = ("mean_reward", "kl", "entropy", "clip_fraction", "value_loss", "policy_loss", "explained_variance",
-           "kl_coef", "rollout_tokens_per_s", "generation_s", "training_s")
+METRICS = (
+    "mean_reward",
+    "kl",
+    "entropy",
+    "clip_fraction",
+    "value_loss",
+    "policy_loss",
+    "explained_variance",
+    "kl_coef",
+    "rollout_tokens_per_s",
+    "generation_s",
+    "training_s",
+)
 
 
 pytestmark = pytest.mark.usefixtures("one_thread")
@@ -29,9 +40,20 @@ def base_model(tmp_path_factory):
     2048 tokens is about equally likely, so no text reward has a signal PPO could follow in a
     few steps; after SFT it mostly ends at once with eos, which a length reward can teach away."""
     work = tmp_path_factory.mktemp("sft")
-    result = sft_train(SFTConfig(base_model="kiln-gpt-tiny", train_path=str(DEMO_SFT_PATH), batch_size=8,
-                                 max_seq_len=64, learning_rate=3e-3, warmup_steps=2, max_steps=60,
-                                 eval_every=1000, log_every=60), LocalContext(work))
+    result = sft_train(
+        SFTConfig(
+            base_model="kiln-gpt-tiny",
+            train_path=str(DEMO_SFT_PATH),
+            batch_size=8,
+            max_seq_len=64,
+            learning_rate=3e-3,
+            warmup_steps=2,
+            max_steps=60,
+            eval_every=1000,
+            log_every=60,
+        ),
+        LocalContext(work),
+    )
     return str(result.model_dir)
 
 
@@ -44,9 +66,19 @@ def prompts_path(tmp_path_factory):
 
 
 def config(base_model, prompts_path, **kw) -> PPOConfig:
-    args = dict(base_model=base_model, prompts_path=prompts_path, scoring_function="length:40", max_new_tokens=12,
-                rollout_batch_size=16, minibatch_size=8, learning_rate=3e-4, max_steps=12, max_seq_len=64,
-                role_backend="local", checkpoint_every=100)
+    args = dict(
+        base_model=base_model,
+        prompts_path=prompts_path,
+        scoring_function="length:40",
+        max_new_tokens=12,
+        rollout_batch_size=16,
+        minibatch_size=8,
+        learning_rate=3e-4,
+        max_steps=12,
+        max_seq_len=64,
+        role_backend="local",
+        checkpoint_every=100,
+    )
     return PPOConfig(**(args | kw))
 
 
@@ -104,8 +136,15 @@ class RatingContext(LocalContext):
 
 
 def test_human_feedback_rewards_come_from_the_context(base_model, prompts_path, tmp_path):
-    cfg = config(base_model, prompts_path, scoring_function=None, human_feedback=True, feedback_timeout_s=5.0,
-                 max_steps=2, ppo_epochs=1)
+    cfg = config(
+        base_model,
+        prompts_path,
+        scoring_function=None,
+        human_feedback=True,
+        feedback_timeout_s=5.0,
+        max_steps=2,
+        ppo_epochs=1,
+    )
     ctx = RatingContext(tmp_path, job_id="job-7")
     train(cfg, ctx)
     assert len(ctx.requests) == 2
@@ -145,8 +184,15 @@ def test_reward_model_scores_and_initialises_the_critic(base_model, prompts_path
     from kiln_trainer.rlhf.specs import build_value
 
     rm_dir = str(reward_model_from_causal_lm(base_model, seed=1).save(tmp_path / "rm"))
-    cfg = config(base_model, prompts_path, scoring_function=None, reward_model=rm_dir, value_model=rm_dir,
-                 max_steps=1, ppo_epochs=1)
+    cfg = config(
+        base_model,
+        prompts_path,
+        scoring_function=None,
+        reward_model=rm_dir,
+        value_model=rm_dir,
+        max_steps=1,
+        ppo_epochs=1,
+    )
     ctx = LocalContext(tmp_path / "w")
     train(cfg, ctx)
     assert any(f"reward {rm_dir}" in line for line in ctx.logs)
@@ -177,9 +223,19 @@ def test_two_iterations_on_ray_actors(prompts_path, tmp_path):
     if started:
         ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
     try:
-        cfg = PPOConfig(base_model="kiln-gpt-tiny", prompts_path=prompts_path, scoring_function="charset:aeiou",
-                        max_new_tokens=6, rollout_batch_size=8, minibatch_size=4, ppo_epochs=2,
-                        learning_rate=1e-4, max_steps=2, max_seq_len=64, role_backend="auto")
+        cfg = PPOConfig(
+            base_model="kiln-gpt-tiny",
+            prompts_path=prompts_path,
+            scoring_function="charset:aeiou",
+            max_new_tokens=6,
+            rollout_batch_size=8,
+            minibatch_size=4,
+            ppo_epochs=2,
+            learning_rate=1e-4,
+            max_steps=2,
+            max_seq_len=64,
+            role_backend="auto",
+        )
         ctx = LocalContext(tmp_path)
         result = train(cfg, ctx)
         assert any("as Ray actors" in line for line in ctx.logs)

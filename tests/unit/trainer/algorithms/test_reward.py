@@ -32,8 +32,18 @@ def data(tmp_path_factory):
 
 
 def small(data, **kw) -> RewardConfig:
-    args = dict(base_model="kiln-gpt-tiny", train_path=str(data / "train.jsonl"), batch_size=4, max_seq_len=48,
-                learning_rate=1e-3, warmup_steps=1, max_steps=4, log_every=2, eval_every=2, val_fraction=0.1)
+    args = dict(
+        base_model="kiln-gpt-tiny",
+        train_path=str(data / "train.jsonl"),
+        batch_size=4,
+        max_seq_len=48,
+        learning_rate=1e-3,
+        warmup_steps=1,
+        max_steps=4,
+        log_every=2,
+        eval_every=2,
+        val_fraction=0.1,
+    )
     return RewardConfig(**(args | kw))
 
 
@@ -89,10 +99,14 @@ def test_bad_training_file_is_a_config_error(tmp_path):
 
 def test_synthetic_sets_follow_their_rules():
     for r in sentiment_preferences(50, seed=3):
-        assert any(w in r["chosen"] for w in ("great", "wonderful", "excellent", "lovely", "delightful",
-                                              "fantastic", "superb", "pleasant"))
-    assert all("please" in r["chosen"].lower() and "please" not in r["rejected"].lower()
-               for r in keyword_preferences(50, seed=3))
+        assert any(
+            w in r["chosen"]
+            for w in ("great", "wonderful", "excellent", "lovely", "delightful", "fantastic", "superb", "pleasant")
+        )
+    assert all(
+        "please" in r["chosen"].lower() and "please" not in r["rejected"].lower()
+        for r in keyword_preferences(50, seed=3)
+    )
     assert sentiment_preferences(5, seed=1) == sentiment_preferences(5, seed=1)
 
 
@@ -101,8 +115,13 @@ def test_tokenize_and_collate_pairs():
     eos = tok.eos_token_id
     long_prompt = "one two three four five six seven eight nine ten eleven twelve\n"
     pairs, stats = tokenize_preferences(
-        [{"prompt": "Hi\n", "chosen": "Hello there", "rejected": "Go"},
-         {"prompt": long_prompt, "chosen": "yes", "rejected": "no"}], tok, max_seq_len=10)
+        [
+            {"prompt": "Hi\n", "chosen": "Hello there", "rejected": "Go"},
+            {"prompt": long_prompt, "chosen": "yes", "rejected": "no"},
+        ],
+        tok,
+        max_seq_len=10,
+    )
     a, b = pairs
     assert a.chosen_ids[-1] == eos and a.rejected_ids[-1] == eos
     assert tok.decode(a.chosen_ids[:-1]) == "Hello there" and tok.decode(a.prompt_ids) == "Hi\n"
@@ -116,8 +135,12 @@ def test_tokenize_and_collate_pairs():
     assert batch.input_ids[0, : n_p + len(a.chosen_ids)].tolist() == a.prompt_ids + a.chosen_ids
     assert batch.completion_mask[2].tolist()[n_p : n_p + len(a.rejected_ids)] == [1] * len(a.rejected_ids)
     assert int(batch.completion_mask[2].sum()) == len(a.rejected_ids)
-    assert batch.last_index.tolist() == [n_p + len(a.chosen_ids) - 1, sum(b.lengths()[:1]) - 1,
-                                         n_p + len(a.rejected_ids) - 1, b.lengths()[1] - 1]
+    assert batch.last_index.tolist() == [
+        n_p + len(a.chosen_ids) - 1,
+        sum(b.lengths()[:1]) - 1,
+        n_p + len(a.rejected_ids) - 1,
+        b.lengths()[1] - 1,
+    ]
 
 
 # -- the model ---------------------------------------------------------------------------------
@@ -157,8 +180,9 @@ def test_hugging_face_body(tmp_path):
 
     tok = load_tokenizer()
     torch.manual_seed(0)
-    GPT2LMHeadModel(GPT2Config(n_layer=1, n_embd=32, n_head=2, n_positions=64, vocab_size=len(tok),
-                               eos_token_id=tok.eos_token_id)).save_pretrained(tmp_path / "hf")
+    GPT2LMHeadModel(
+        GPT2Config(n_layer=1, n_embd=32, n_head=2, n_positions=64, vocab_size=len(tok), eos_token_id=tok.eos_token_id)
+    ).save_pretrained(tmp_path / "hf")
     tok.save_pretrained(tmp_path / "hf")
     rm = reward_model_from_causal_lm(str(tmp_path / "hf")).eval()
     ids, mask = torch.tensor([[5, 6, 7], [8, 9, 0]]), torch.tensor([[1, 1, 1], [1, 1, 0]])
@@ -173,8 +197,16 @@ def test_hugging_face_body(tmp_path):
 
 
 def test_reward_model_learns_the_rule(data, tmp_path):
-    cfg = small(data, val_path=str(data / "val.jsonl"), batch_size=16, max_seq_len=64, warmup_steps=5,
-                max_steps=60, log_every=5, eval_every=20)
+    cfg = small(
+        data,
+        val_path=str(data / "val.jsonl"),
+        batch_size=16,
+        max_seq_len=64,
+        warmup_steps=5,
+        max_steps=60,
+        log_every=5,
+        eval_every=20,
+    )
     ctx = LocalContext(tmp_path / "run")
     result = train(cfg, ctx)
     val = [m for _, m in ctx.metrics if "val_accuracy" in m]
@@ -183,8 +215,17 @@ def test_reward_model_learns_the_rule(data, tmp_path):
     assert result.metrics["val_accuracy"] >= 0.9, result.metrics
     assert result.metrics["val_reward_margin"] > 0 and result.metrics["val_loss"] < 0.5
     first = ctx.metrics[0][1]
-    assert {"loss", "accuracy", "reward_margin", "chosen_reward", "rejected_reward", "lr", "grad_norm",
-            "pairs_per_s", "epoch"} <= set(first)
+    assert {
+        "loss",
+        "accuracy",
+        "reward_margin",
+        "chosen_reward",
+        "rejected_reward",
+        "lr",
+        "grad_norm",
+        "pairs_per_s",
+        "epoch",
+    } <= set(first)
     assert ctx.artifacts["loss_curve.png"].read_bytes()[:4] == b"\x89PNG"
     rm = load_reward_model(result.model_dir).eval()
     prompt = "What did you think of the song?\n"

@@ -31,8 +31,17 @@ def demo_path(tmp_path_factory):
 
 
 def small(demo_path, **kw) -> SFTConfig:
-    args = dict(base_model="kiln-gpt-tiny", train_path=demo_path, batch_size=2, max_seq_len=64,
-                learning_rate=3e-3, warmup_steps=2, log_every=2, eval_every=4, max_steps=8)
+    args = dict(
+        base_model="kiln-gpt-tiny",
+        train_path=demo_path,
+        batch_size=2,
+        max_seq_len=64,
+        learning_rate=3e-3,
+        warmup_steps=2,
+        log_every=2,
+        eval_every=4,
+        max_steps=8,
+    )
     return SFTConfig(**(args | kw))
 
 
@@ -82,8 +91,9 @@ def test_config_rejects_bad_values(field, value, snippet):
 
 
 def test_config_dict_round_trip_and_unknown_keys():
-    cfg = SFTConfig(base_model="kiln-gpt-tiny", train_path="t.jsonl", tuning="lora",
-                    lora_target_modules=["c_attn"], max_steps=5)
+    cfg = SFTConfig(
+        base_model="kiln-gpt-tiny", train_path="t.jsonl", tuning="lora", lora_target_modules=["c_attn"], max_steps=5
+    )
     assert SFTConfig.from_dict(cfg.to_dict()) == cfg
     with pytest.raises(ConfigError) as e:
         SFTConfig.from_dict({"base_model": "kiln-gpt-tiny", "train_path": "t", "lr": 1e-3})
@@ -95,8 +105,7 @@ def test_config_dict_round_trip_and_unknown_keys():
 
 def test_missing_or_bad_training_file_is_a_config_error(tmp_path):
     with pytest.raises(ConfigError) as e:
-        train(SFTConfig(base_model="kiln-gpt-tiny", train_path=str(tmp_path / "no.jsonl")),
-              LocalContext(tmp_path))
+        train(SFTConfig(base_model="kiln-gpt-tiny", train_path=str(tmp_path / "no.jsonl")), LocalContext(tmp_path))
     assert e.value.field == "train_path" and "no such file" in e.value.message
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"prompt": "a", "completion": "b"}\n{"prompt": "a"}\n')
@@ -111,9 +120,17 @@ def test_missing_or_bad_training_file_is_a_config_error(tmp_path):
 def test_sft_on_demo_data_learns(tmp_path):
     records = tmp_path / "demo.jsonl"
     records.write_text("".join(DEMO_SFT_PATH.read_text().splitlines(keepends=True)[:400]))
-    cfg = SFTConfig(base_model="kiln-gpt-tiny", train_path=str(records), max_steps=60,
-                    batch_size=4, max_seq_len=128, learning_rate=3e-3, warmup_steps=5,
-                    log_every=1, eval_every=30)
+    cfg = SFTConfig(
+        base_model="kiln-gpt-tiny",
+        train_path=str(records),
+        max_steps=60,
+        batch_size=4,
+        max_seq_len=128,
+        learning_rate=3e-3,
+        warmup_steps=5,
+        log_every=1,
+        eval_every=30,
+    )
     ctx = LocalContext(tmp_path / "run")
     result = train(cfg, ctx)
     losses = [m["loss"] for _, m in ctx.metrics if "loss" in m]
@@ -123,16 +140,14 @@ def test_sft_on_demo_data_learns(tmp_path):
     assert len(val) == 2 and val[1] < val[0]
     # Report contents and the run's outputs.
     step, first = ctx.metrics[0]
-    assert step == 1 and set(first) == {"loss", "lr", "tokens_per_s", "grad_norm", "epoch",
-                                        "tokens"}
+    assert step == 1 and set(first) == {"loss", "lr", "tokens_per_s", "grad_norm", "epoch", "tokens"}
     assert first["tokens_per_s"] > 0 and first["lr"] == pytest.approx(3e-3 / 5)
     assert result.family == "causal_lm" and result.metrics["steps"] == 60
     assert result.metrics["train_loss"] == losses[-1]
     assert result.metrics["best_val_loss"] == min(val)
     assert result.metrics["tokens"] == ctx.metrics[-2][1]["tokens"] > 0
     png = ctx.artifacts["loss_curve.png"]
-    assert png.read_bytes()[:4] == b"\x89PNG" and result.artifacts["loss_curve.png"].endswith(
-        "loss_curve.png")
+    assert png.read_bytes()[:4] == b"\x89PNG" and result.artifacts["loss_curve.png"].endswith("loss_curve.png")
     assert any("1,088,256 parameters" in line for line in ctx.logs)
     assert any("360 train / 40 validation" in line for line in ctx.logs)
     load_causal_lm(str(result.model_dir))  # loadable as saved
@@ -148,7 +163,11 @@ def test_resume_continues_like_an_uninterrupted_run(demo_path, tmp_path):
         train(cfg, first)
     assert e.value.step == 6 and sorted(first.checkpoints) == [3, 6]
     assert {p.name for p in first.checkpoints[6].iterdir()} == {
-        "weights.safetensors", "optim.pt", "rng.pt", "state.json"}
+        "weights.safetensors",
+        "optim.pt",
+        "rng.pt",
+        "state.json",
+    }
     state = json.loads((first.checkpoints[6] / "state.json").read_text())
     assert (state["step"], state["epoch"]) == (6, 0) and state["history"]["val"]
 
@@ -176,8 +195,7 @@ def test_cancel_raises_promptly(demo_path, tmp_path):
 
 
 def test_lora_merges_adapters_and_saves_them(demo_path, tmp_path):
-    result = train(small(demo_path, tuning="lora", lora_r=4, max_steps=4, learning_rate=1e-2),
-                   LocalContext(tmp_path))
+    result = train(small(demo_path, tuning="lora", lora_r=4, max_steps=4, learning_rate=1e-2), LocalContext(tmp_path))
     adapter = result.model_dir / "adapter"
     assert json.loads((adapter / "adapter_config.json").read_text())["r"] == 4
     assert (adapter / "adapter_model.safetensors").exists()
@@ -185,14 +203,14 @@ def test_lora_merges_adapters_and_saves_them(demo_path, tmp_path):
     base = load_causal_lm("kiln-gpt-tiny").model.state_dict()
     assert merged.keys() == base.keys()  # a plain kiln-gpt, no lora_* names
     changed = {k for k in merged if not torch.equal(merged[k], base[k])}
-    assert changed == {f"blocks.{i}.{m}.weight" for i in range(4)
-                       for m in ("attn.c_attn", "attn.c_proj", "mlp.c_fc", "mlp.c_proj")}
+    assert changed == {
+        f"blocks.{i}.{m}.weight" for i in range(4) for m in ("attn.c_attn", "attn.c_proj", "mlp.c_fc", "mlp.c_proj")
+    }
 
 
 def test_lora_with_unknown_target_module_is_a_config_error(demo_path, tmp_path):
     with pytest.raises(ConfigError) as e:
-        train(small(demo_path, tuning="lora", lora_target_modules=["q_proj"]),
-              LocalContext(tmp_path))
+        train(small(demo_path, tuning="lora", lora_target_modules=["q_proj"]), LocalContext(tmp_path))
     assert e.value.field == "lora_target_modules"
 
 
@@ -200,13 +218,22 @@ def test_early_stopping_restores_the_best_weights(tmp_path):
     # Training teaches "A"; validation wants "B" for the same prompt, so it only gets worse
     # once the first steps have learned the answer's format.
     train_path, val_path = tmp_path / "train.jsonl", tmp_path / "val.jsonl"
-    write_jsonl([{"prompt": f"Say a letter {i}\n", "completion": "A"} for i in range(16)],
-                train_path)
+    write_jsonl([{"prompt": f"Say a letter {i}\n", "completion": "A"} for i in range(16)], train_path)
     write_jsonl([{"prompt": "Say a letter 3\n", "completion": "B"}], val_path)
-    cfg = SFTConfig(base_model="kiln-gpt-tiny", train_path=str(train_path),
-                    val_path=str(val_path), batch_size=2, max_seq_len=32, learning_rate=1e-2,
-                    warmup_steps=0, max_steps=40, eval_every=1, log_every=1,
-                    early_stopping_patience=2, packing=False)
+    cfg = SFTConfig(
+        base_model="kiln-gpt-tiny",
+        train_path=str(train_path),
+        val_path=str(val_path),
+        batch_size=2,
+        max_seq_len=32,
+        learning_rate=1e-2,
+        warmup_steps=0,
+        max_steps=40,
+        eval_every=1,
+        log_every=1,
+        early_stopping_patience=2,
+        packing=False,
+    )
     ctx = LocalContext(tmp_path / "run")
     result = train(cfg, ctx)
     val = [m["val_loss"] for _, m in ctx.metrics if "val_loss" in m]
@@ -226,9 +253,17 @@ def test_early_stopping_restores_the_best_weights(tmp_path):
 def test_epochs_bf16_and_padded_batches(tmp_path):
     path = tmp_path / "d.jsonl"
     write_jsonl(demo_sft_records(10, seed=2), path)
-    cfg = SFTConfig(base_model="kiln-gpt-tiny", train_path=str(path), epochs=2, batch_size=4,
-                    max_seq_len=32, val_fraction=0.0, precision="bf16", packing=False,
-                    log_every=1)
+    cfg = SFTConfig(
+        base_model="kiln-gpt-tiny",
+        train_path=str(path),
+        epochs=2,
+        batch_size=4,
+        max_seq_len=32,
+        val_fraction=0.0,
+        precision="bf16",
+        packing=False,
+        log_every=1,
+    )
     ctx = LocalContext(tmp_path / "run")
     result = train(cfg, ctx)
     assert result.metrics["steps"] == 6  # 10 examples in batches of 4: 3 steps per epoch
@@ -238,8 +273,7 @@ def test_epochs_bf16_and_padded_batches(tmp_path):
 
 
 def test_divergence_is_reported(demo_path, tmp_path):
-    cfg = small(demo_path, learning_rate=1e4, max_grad_norm=1e9, warmup_steps=0, max_steps=20,
-                log_every=1)
+    cfg = small(demo_path, learning_rate=1e4, max_grad_norm=1e9, warmup_steps=0, max_steps=20, log_every=1)
     with pytest.raises(RuntimeError, match="diverged"):
         train(cfg, LocalContext(tmp_path))
 
@@ -284,16 +318,38 @@ DDP_WORKER = textwrap.dedent("""
 def test_data_parallel_matches_single_process_on_the_union_of_batches(demo_path, tmp_path):
     # Two ranks with 2 rows each see exactly the rows one process sees with 4 rows (same
     # seeded order, rank r takes every second batch), so the updates must agree.
-    common = dict(base_model="kiln-gpt-tiny", train_path=demo_path, max_seq_len=64,
-                  learning_rate=3e-3, warmup_steps=1, log_every=1, eval_every=3, max_steps=3,
-                  val_fraction=0.05, weight_decay=0.1)
+    common = dict(
+        base_model="kiln-gpt-tiny",
+        train_path=demo_path,
+        max_seq_len=64,
+        learning_rate=3e-3,
+        warmup_steps=1,
+        log_every=1,
+        eval_every=3,
+        max_steps=3,
+        val_fraction=0.05,
+        weight_decay=0.1,
+    )
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    procs = [subprocess.Popen([sys.executable, "-c", DDP_WORKER, str(r), str(port), str(tmp_path),
-                               json.dumps(common | {"batch_size": 2})], env=env, cwd=REPO)
-             for r in (0, 1)]
+    procs = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                DDP_WORKER,
+                str(r),
+                str(port),
+                str(tmp_path),
+                json.dumps(common | {"batch_size": 2}),
+            ],
+            env=env,
+            cwd=REPO,
+        )
+        for r in (0, 1)
+    ]
     assert [p.wait(timeout=120) for p in procs] == [0, 0]
     out = [json.loads((tmp_path / f"rank{r}.json").read_text()) for r in (0, 1)]
     assert out[0]["metrics"] == out[1]["metrics"]  # same losses on every rank

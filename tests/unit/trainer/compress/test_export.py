@@ -83,8 +83,9 @@ def test_compressed_model_decodes_with_cache(int8_dir):
 
 
 def test_int4_awq_export(src_dir, tmp_path):
-    report = export_model(src_dir, tmp_path, quantization="int4", group_size=32, activation_aware=True,
-                          calibration_texts=TEXTS)
+    report = export_model(
+        src_dir, tmp_path, quantization="int4", group_size=32, activation_aware=True, calibration_texts=TEXTS
+    )
     assert report.size_ratio <= 0.18
     assert report.awq_alphas and all(0.0 <= a <= 1.0 for a in report.awq_alphas.values())
     manifest = json.loads((tmp_path / MANIFEST_FILE).read_text())
@@ -172,9 +173,17 @@ def test_hugging_face_linear_layers(tmp_path):
 
     tok = load_tokenizer()
     torch.manual_seed(0)
-    config = LlamaConfig(hidden_size=64, intermediate_size=128, num_hidden_layers=2, num_attention_heads=4,
-                         num_key_value_heads=4, vocab_size=len(tok), max_position_embeddings=128,
-                         eos_token_id=tok.eos_token_id, bos_token_id=tok.eos_token_id)
+    config = LlamaConfig(
+        hidden_size=64,
+        intermediate_size=128,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        num_key_value_heads=4,
+        vocab_size=len(tok),
+        max_position_embeddings=128,
+        eos_token_id=tok.eos_token_id,
+        bos_token_id=tok.eos_token_id,
+    )
     src = tmp_path / "src"
     LlamaForCausalLM(config).save_pretrained(src)
     tok.save_pretrained(src)

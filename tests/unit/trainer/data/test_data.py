@@ -32,20 +32,26 @@ def test_prompt_completion_labels(tok):
 
 
 def test_chat_template_trains_only_assistant_turns(tok):
-    msgs = [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hi"},
-            {"role": "assistant", "content": "Hello"}, {"role": "user", "content": "Bye"},
-            {"role": "assistant", "content": "See you"}]
+    msgs = [
+        {"role": "system", "content": "Be brief."},
+        {"role": "user", "content": "Hi"},
+        {"role": "assistant", "content": "Hello"},
+        {"role": "user", "content": "Bye"},
+        {"role": "assistant", "content": "See you"},
+    ]
     (ex,), _ = tokenize_sft([{"messages": msgs}], tok, 128)
     eos = tok.eos_token_id
     text = tok.decode(ex.input_ids)
-    assert text == ("<|system|>\nBe brief.\n<|user|>\nHi\n<|assistant|>\nHello<|endoftext|>"
-                    "<|user|>\nBye\n<|assistant|>\nSee you<|endoftext|>")
+    assert text == (
+        "<|system|>\nBe brief.\n<|user|>\nHi\n<|assistant|>\nHello<|endoftext|>"
+        "<|user|>\nBye\n<|assistant|>\nSee you<|endoftext|>"
+    )
     trained = [t for t in ex.labels if t != IGNORE]
     assert trained == enc(tok, "Hello") + [eos] + enc(tok, "See you") + [eos]
     # The prompt a sampler would use for the second reply is exactly this example's prefix.
     prompt = encode_chat_prompt(msgs[:4], tok)
-    assert ex.input_ids[:len(prompt)] == prompt
-    assert ex.labels[len(prompt):] == ex.input_ids[len(prompt):]
+    assert ex.input_ids[: len(prompt)] == prompt
+    assert ex.labels[len(prompt) :] == ex.input_ids[len(prompt) :]
 
 
 def test_truncation_and_dropping(tok):
@@ -100,8 +106,7 @@ def test_packing_never_attends_across_documents():
             start = 0
             for e in row:
                 alone = lm.logits(torch.tensor([e.input_ids]))[0]
-                torch.testing.assert_close(packed[r, start:start + len(e)], alone,
-                                           atol=1e-5, rtol=1e-5)
+                torch.testing.assert_close(packed[r, start : start + len(e)], alone, atol=1e-5, rtol=1e-5)
                 start += len(e)
 
 
@@ -127,8 +132,13 @@ def test_epoch_plan_covers_every_example_once_per_epoch():
     for packing in (True, False):
         plan = _plan(examples, packing=packing, grad_accum=2)
         for epoch in range(2):
-            seen = [t for k in range(plan.steps_per_epoch) for b in plan.step_batches(epoch, k)
-                    for t in b.input_ids.flatten().tolist() if t != 0]
+            seen = [
+                t
+                for k in range(plan.steps_per_epoch)
+                for b in plan.step_batches(epoch, k)
+                for t in b.input_ids.flatten().tolist()
+                if t != 0
+            ]
             assert sorted(seen) == expected
         first = [b.input_ids.tolist() for b in plan.step_batches(0, 0)]
         assert first != [b.input_ids.tolist() for b in plan.step_batches(1, 0)]  # reshuffled
@@ -141,8 +151,7 @@ def test_epoch_plan_shards_ranks_evenly():
     plans = [_plan(examples, packing=False, batch_size=3, rank=r, world_size=2) for r in (0, 1)]
     # 4 batches over 2 ranks -> 2 each, equal so DDP's all-reduces line up.
     assert [p.batches_per_rank for p in plans] == [2, 2]
-    sizes = [[len(b.input_ids) for k in range(p.steps_per_epoch) for b in p.step_batches(0, k)]
-             for p in plans]
+    sizes = [[len(b.input_ids) for k in range(p.steps_per_epoch) for b in p.step_batches(0, k)] for p in plans]
     assert sorted(sizes[0] + sizes[1]) == [1, 3, 3, 3]
     assert sum(len(b.input_ids) for p in plans for b in p.eval_batches()) == 10
 

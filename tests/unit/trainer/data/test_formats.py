@@ -7,12 +7,18 @@ from kiln_trainer.data.formats import RecordError, read_jsonl, validate_record
 VALID = [
     ("sft", {"prompt": "Hi", "completion": "Hello"}),
     ("sft", {"prompt": "Hi", "completion": "Hello", "id": 7}),  # extra keys are allowed
-    ("sft", {"messages": [{"role": "user", "content": "Hi"},
-                          {"role": "assistant", "content": "Hello"}]}),
-    ("sft", {"messages": [{"role": "system", "content": "Be brief."},
-                          {"role": "user", "content": "Hi"},
-                          {"role": "assistant", "content": "Hello"},
-                          {"role": "user", "content": "Bye"}]}),
+    ("sft", {"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello"}]}),
+    (
+        "sft",
+        {
+            "messages": [
+                {"role": "system", "content": "Be brief."},
+                {"role": "user", "content": "Hi"},
+                {"role": "assistant", "content": "Hello"},
+                {"role": "user", "content": "Bye"},
+            ]
+        },
+    ),
     ("preference", {"prompt": "Hi", "chosen": "Hello", "rejected": "Go away"}),
     ("prompts", {"prompt": "Hi"}),
 ]
@@ -35,8 +41,7 @@ INVALID = [
     ("sft", {"messages": [{"role": "bot", "content": "x"}]}, "messages[0].role", "'bot'"),
     ("sft", {"messages": [{"role": "user", "content": ""}]}, "messages[0].content", "non-empty"),
     ("sft", {"messages": [{"role": "user", "content": "x"}]}, "messages", "assistant"),
-    ("sft", {"messages": [{"role": "assistant", "content": "x"}], "prompt": "p"}, "messages",
-     "not both"),
+    ("sft", {"messages": [{"role": "assistant", "content": "x"}], "prompt": "p"}, "messages", "not both"),
     ("preference", {"prompt": "p", "chosen": "c"}, "rejected", "missing"),
     ("preference", {"prompt": "p", "chosen": None, "rejected": "r"}, "chosen", "NoneType"),
     ("prompts", {"text": "p"}, "prompt", "missing"),

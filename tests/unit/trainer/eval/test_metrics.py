@@ -83,8 +83,12 @@ def test_eval_spec_rejects_incomplete_requests(kwargs, field):
 def test_eval_spec_always_samples_with_a_seed():
     spec = EvalSpec(metrics=("distinct_n",), model="m", dataset_path="d", dataset_format="prompts")
     assert spec.params().seed == DEFAULT_SEED
-    assert EvalSpec(metrics=("distinct_n",), model="m", dataset_path="d", dataset_format="prompts",
-                    sampling={"seed": 7}).params().seed == 7
+    assert (
+        EvalSpec(metrics=("distinct_n",), model="m", dataset_path="d", dataset_format="prompts", sampling={"seed": 7})
+        .params()
+        .seed
+        == 7
+    )
 
 
 def test_progress_is_throttled_but_metric_completions_always_reported():

@@ -52,15 +52,22 @@ def _naive_perplexity(records) -> float:
 
 
 def test_perplexity_matches_naive_reference(data):
-    got = evaluate(EvalSpec(metrics=("perplexity",), model="kiln-gpt-tiny", dataset_path=data, dataset_format="sft",
-                            batch_size=3))
+    got = evaluate(
+        EvalSpec(metrics=("perplexity",), model="kiln-gpt-tiny", dataset_path=data, dataset_format="sft", batch_size=3)
+    )
     assert got["perplexity"] == pytest.approx(_naive_perplexity(RECORDS), rel=1e-4)
 
 
 def test_sampling_is_reproducible_and_self_kl_is_zero(data):
-    spec = EvalSpec(metrics=("distinct_n", "exact_match", "kl_to_reference"), model="kiln-gpt-tiny",
-                    reference_model="kiln-gpt-tiny", dataset_path=data, dataset_format="sft",
-                    sampling={"temperature": 1.0, "max_tokens": 6}, batch_size=2)
+    spec = EvalSpec(
+        metrics=("distinct_n", "exact_match", "kl_to_reference"),
+        model="kiln-gpt-tiny",
+        reference_model="kiln-gpt-tiny",
+        dataset_path=data,
+        dataset_format="sft",
+        sampling={"temperature": 1.0, "max_tokens": 6},
+        batch_size=2,
+    )
     reports = []
     first = evaluate(spec, reports.append, interval_s=0)
     assert evaluate(spec) == first

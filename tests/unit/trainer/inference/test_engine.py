@@ -32,15 +32,17 @@ def greedy(n):
 def test_greedy_matches_the_models_own_cached_decoding(engine, lm):
     prompt = engine.tokenize("The cat sat on")
     out = engine.generate([GenerationRequest(prompt, greedy(12))])[0]
-    ref = lm.model.generate(torch.tensor([prompt]), 12)[0, len(prompt):].tolist()
+    ref = lm.model.generate(torch.tensor([prompt]), 12)[0, len(prompt) :].tolist()
     assert out.token_ids == ref[: len(out.token_ids)]
     assert out.finish_reason in ("LENGTH", "STOP")
 
 
 def test_rows_joining_mid_flight_get_the_same_tokens_as_alone(engine):
     prompts = [engine.tokenize(t) for t in ["a b", "hello there friend", "x", "one two three four five"]]
-    reqs = [GenerationRequest(p, SamplingParams(temperature=0.9, seed=5, max_tokens=6 + 3 * i), index=i)
-            for i, p in enumerate(prompts)]
+    reqs = [
+        GenerationRequest(p, SamplingParams(temperature=0.9, seed=5, max_tokens=6 + 3 * i), index=i)
+        for i, p in enumerate(prompts)
+    ]
     together = engine.generate(reqs)
     alone = [engine.generate([r])[0] for r in reqs]
     assert [t.token_ids for t in together] == [a.token_ids for a in alone]
@@ -49,11 +51,12 @@ def test_rows_joining_mid_flight_get_the_same_tokens_as_alone(engine):
 
 def test_logprobs_agree_with_a_direct_forward_pass(engine, lm):
     prompt = engine.tokenize("Once upon a time")
-    out = engine.generate([GenerationRequest(prompt, SamplingParams(temperature=1.0, seed=1, max_tokens=10,
-                                                                    logprobs=True))])[0]
+    out = engine.generate(
+        [GenerationRequest(prompt, SamplingParams(temperature=1.0, seed=1, max_tokens=10, logprobs=True))]
+    )[0]
     full = torch.tensor([prompt + out.token_ids])
     with torch.no_grad():
-        lp = lm.model(full).log_softmax(-1)[0, len(prompt) - 1:-1]
+        lp = lm.model(full).log_softmax(-1)[0, len(prompt) - 1 : -1]
     direct = lp.gather(-1, torch.tensor(out.token_ids)[:, None])[:, 0]
     assert torch.allclose(direct, torch.tensor(out.logprobs), atol=1e-4)
 
@@ -109,7 +112,6 @@ def test_stop_strings_end_the_sample_without_the_stop_text(engine):
     free = engine.generate([GenerationRequest(prompt, greedy(20))])[0]
     stop = free.text[5:8]
     assert stop.strip(), "the greedy text should have some characters to stop on"
-    out = engine.generate([GenerationRequest(prompt, SamplingParams(temperature=0, max_tokens=20,
-                                                                    stop=(stop,)))])[0]
+    out = engine.generate([GenerationRequest(prompt, SamplingParams(temperature=0, max_tokens=20, stop=(stop,)))])[0]
     assert out.finish_reason == "STOP"
     assert out.text == free.text[: free.text.find(stop)]

@@ -72,16 +72,23 @@ def test_a_seeded_draw_does_not_depend_on_the_other_rows():
     logits = torch.randn(1, 50, generator=torch.Generator().manual_seed(1))
     alone = sample_rows(logits, [row(seed=11)], [False])[0].token
     other = torch.randn(3, 50)
-    batched = sample_rows(torch.cat([other, logits]), [row(seed=1), row(seed=2), row(seed=3), row(seed=11)],
-                          [False] * 4)[3].token
+    batched = sample_rows(
+        torch.cat([other, logits]), [row(seed=1), row(seed=2), row(seed=3), row(seed=11)], [False] * 4
+    )[3].token
     assert alone == batched
 
 
 def test_params_validation_names_the_field():
-    for kwargs, field in [({"top_p": 0.0}, "top_p"), ({"top_p": 1.5}, "top_p"), ({"temperature": -1}, "temperature"),
-                          ({"max_tokens": 0}, "max_tokens"), ({"repetition_penalty": 0}, "repetition_penalty"),
-                          ({"top_logprobs": 3}, "top_logprobs"), ({"stop": ("",)}, "stop[0]"),
-                          ({"stop": tuple("abcdefghi")}, "stop")]:
+    for kwargs, field in [
+        ({"top_p": 0.0}, "top_p"),
+        ({"top_p": 1.5}, "top_p"),
+        ({"temperature": -1}, "temperature"),
+        ({"max_tokens": 0}, "max_tokens"),
+        ({"repetition_penalty": 0}, "repetition_penalty"),
+        ({"top_logprobs": 3}, "top_logprobs"),
+        ({"stop": ("",)}, "stop[0]"),
+        ({"stop": tuple("abcdefghi")}, "stop"),
+    ]:
         with pytest.raises(ConfigError) as e:
             SamplingParams(**kwargs)
         assert e.value.field == field

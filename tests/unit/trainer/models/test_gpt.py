@@ -74,7 +74,7 @@ def test_kv_cache_matches_full_forward(model):
         logits, cache = model(ids[:, 5:8], past_key_values=cache, use_cache=True)  # a chunk
         steps.append(logits)
         for t in range(8, 12):  # then one token at a time
-            logits, cache = model(ids[:, t:t + 1], past_key_values=cache, use_cache=True)
+            logits, cache = model(ids[:, t : t + 1], past_key_values=cache, use_cache=True)
             steps.append(logits)
     torch.testing.assert_close(torch.cat(steps, dim=1), full, atol=1e-5, rtol=1e-5)
 

@@ -27,8 +27,15 @@ def hf_dir(tmp_path_factory):
     path = tmp_path_factory.mktemp("tiny-gpt2")
     tok = load_tokenizer()
     torch.manual_seed(0)
-    config = GPT2Config(n_layer=2, n_embd=64, n_head=4, n_positions=128, vocab_size=len(tok),
-                        bos_token_id=tok.eos_token_id, eos_token_id=tok.eos_token_id)
+    config = GPT2Config(
+        n_layer=2,
+        n_embd=64,
+        n_head=4,
+        n_positions=128,
+        vocab_size=len(tok),
+        bos_token_id=tok.eos_token_id,
+        eos_token_id=tok.eos_token_id,
+    )
     GPT2LMHeadModel(config).save_pretrained(path)
     tok.save_pretrained(path)
     return path
@@ -118,15 +125,24 @@ def test_packing_probe_detects_a_model_that_ignores_masks(hf_dir):
 
 
 def test_sft_of_a_hugging_face_model_with_lora(hf_dir, tmp_path):
-    cfg = SFTConfig(base_model=str(hf_dir), train_path=str(DEMO_SFT_PATH), tuning="lora",
-                    max_steps=4, batch_size=2, max_seq_len=64, learning_rate=1e-2, log_every=2,
-                    eval_every=4, val_fraction=0.01, lora_r=4)
+    cfg = SFTConfig(
+        base_model=str(hf_dir),
+        train_path=str(DEMO_SFT_PATH),
+        tuning="lora",
+        max_steps=4,
+        batch_size=2,
+        max_seq_len=64,
+        learning_rate=1e-2,
+        log_every=2,
+        eval_every=4,
+        val_fraction=0.01,
+        lora_r=4,
+    )
     ctx = LocalContext(tmp_path)
     result = train(cfg, ctx)
     assert "hf" in ctx.logs[0] and "packed batches" in ctx.logs[0]
     assert (result.model_dir / "adapter" / "adapter_config.json").exists()
     merged = load_causal_lm(str(result.model_dir))
     base = load_causal_lm(str(hf_dir))
-    changed = [k for k, v in merged.model.state_dict().items()
-               if not torch.equal(v, base.model.state_dict()[k])]
+    changed = [k for k, v in merged.model.state_dict().items() if not torch.equal(v, base.model.state_dict()[k])]
     assert changed and all("attn" in k for k in changed)  # peft's GPT-2 default: c_attn

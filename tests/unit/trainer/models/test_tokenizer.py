@@ -13,12 +13,15 @@ def tok():
     return load_tokenizer()
 
 
-@pytest.mark.parametrize("text", [
-    "What is 12 plus 7?\n19",
-    "  leading spaces, tabs\tand\nnewlines  ",
-    "Unicode: café, naïve, 日本語, emoji 🔥",
-    '{"json": [1, 2, 3]}',
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "What is 12 plus 7?\n19",
+        "  leading spaces, tabs\tand\nnewlines  ",
+        "Unicode: café, naïve, 日本語, emoji 🔥",
+        '{"json": [1, 2, 3]}',
+    ],
+)
 def test_round_trip(tok, text):
     assert tok.decode(tok.encode(text, add_special_tokens=False)) == text
 

@@ -64,10 +64,10 @@ def test_completion_logprobs_match_each_row_alone(temperature):
     batch = build_batch(prompts, completions, pad_id=0)
     logps, entropy = completion_logprobs(lm, batch, temperature, with_entropy=True)
     for i, (p, c) in enumerate(zip(prompts, completions, strict=True)):
-        logits = lm.model(torch.tensor([p + c]))[0, len(p) - 1: len(p) - 1 + len(c)] / temperature
+        logits = lm.model(torch.tensor([p + c]))[0, len(p) - 1 : len(p) - 1 + len(c)] / temperature
         naive = torch.log_softmax(logits, -1)[torch.arange(len(c)), torch.tensor(c)]
         assert torch.allclose(logps[i, : len(c)], naive, atol=1e-5)
-        assert (logps[i, len(c):] == 0).all() and (entropy[i, len(c):] == 0).all()
+        assert (logps[i, len(c) :] == 0).all() and (entropy[i, len(c) :] == 0).all()
         probs = torch.softmax(logits, -1)
         assert torch.allclose(entropy[i, : len(c)], -(probs * probs.log()).sum(-1), atol=1e-5)
 
@@ -131,8 +131,10 @@ def test_policy_rollout_keeps_the_stopping_eos(monkeypatch):
     from kiln_trainer.inference.engine import GenerationResult
 
     role = policy(stop_at_eos=True)
-    fake = [GenerationResult([3, 4], "3 4", [], [], "STOP", 1),
-            GenerationResult([5, 6, 7], "5 6 7", [], [], "LENGTH", 1)]
+    fake = [
+        GenerationResult([3, 4], "3 4", [], [], "STOP", 1),
+        GenerationResult([5, 6, 7], "5 6 7", [], [], "LENGTH", 1),
+    ]
     monkeypatch.setattr(role.engine, "generate", lambda requests: fake)
     b = role.rollout([[1], [2]], ["a", "b"], 0)
     assert [s.completion_ids for s in b.samples] == [[3, 4, 0], [5, 6, 7]]  # eos (0) kept after STOP
@@ -257,8 +259,11 @@ class StubReference:
 
 def stub_roles(approx_kl=0.0, scores=None):
     pol = StubPolicy(approx_kl)
-    reward = RewardRole(FunctionReward(lambda p, c: 1.0)) if scores is None else RewardRole(
-        type("Fixed", (), {"score": lambda self, s: scores})())
+    reward = (
+        RewardRole(FunctionReward(lambda p, c: 1.0))
+        if scores is None
+        else RewardRole(type("Fixed", (), {"score": lambda self, s: scores})())
+    )
     return pol, LocalRoles({"policy": pol, "value": StubValue(), "reference": StubReference(), "reward": reward})
 
 
