@@ -262,7 +262,9 @@ def _register_reward_model(gw, tenant: str) -> str:
     import redis
 
     from kiln_server.jobs.context import _weights_summary
-    from kiln_server.jobs.store import now_ms
+    from kiln_server.models.record import ModelRecord
+    from kiln_server.models.store import ModelStore
+    from kiln_server.operations.store import now_ms
     from kiln_server.platform.artifacts import ArtifactStore
     from kiln_trainer.models.reward_model import reward_model_from_causal_lm
 
@@ -274,25 +276,21 @@ def _register_reward_model(gw, tenant: str) -> str:
     params, size, version = _weights_summary(out / "backbone")
     client = redis.Redis.from_url(gw.server.scheduler.redis_url)
     keys = gw.server.eval_scheduler.store.keys
-    client.hset(
-        keys.model(tenant, model_id),
-        mapping={
-            "id": model_id,
-            "display_name": "test reward model",
-            "family": "reward_model",
-            "base_model": "kiln-gpt-tiny",
-            "source_job": "",
-            "artifact_uri": store.uri(rel),
-            "artifact_rel": rel,
-            "version": f"{model_id}@{version}",
-            "parameter_count": params,
-            "size_bytes": size,
-            "metrics": "{}",
-            "create_time": now_ms(),
-            "labels": "{}",
-        },
+    model = ModelRecord(
+        id=model_id,
+        display_name="test reward model",
+        family="reward_model",
+        base_model="kiln-gpt-tiny",
+        artifact_uri=store.uri(rel),
+        artifact_rel=rel,
+        version=f"{model_id}@{version}",
+        parameter_count=params,
+        size_bytes=size,
+        create_time=now_ms(),
     )
-    client.zadd(keys.models(tenant), {model_id: now_ms()})
+    with client.pipeline(transaction=True) as pipe:
+        ModelStore.stage_register(pipe, keys, tenant, model)
+        pipe.execute()
     client.close()
     return f"models/{model_id}"
 

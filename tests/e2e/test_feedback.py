@@ -11,7 +11,8 @@ from google.rpc import error_details_pb2
 from grpc_status import rpc_status
 
 from kiln.v1 import datasets_pb2, feedback_pb2, feedback_pb2_grpc
-from kiln_server.sampling.samples import SampleRecord, SampleStore
+from kiln_server.sampling.record import SampleRecord
+from kiln_server.sampling.samples import SampleStore
 from tests.e2e.conftest import field_violations
 
 PAIRS = feedback_pb2.FEEDBACK_EXPORT_KIND_PREFERENCE_PAIRS

@@ -21,7 +21,8 @@ from grpc import aio
 
 from kiln.v1 import feedback_pb2, feedback_pb2_grpc
 from kiln_server.platform.keys import Keys
-from kiln_server.sampling.samples import SampleRecord, SampleStore
+from kiln_server.sampling.record import SampleRecord
+from kiln_server.sampling.samples import SampleStore
 from kiln_server.tenants.store import TenantStore
 
 REPO = Path(__file__).resolve().parents[2]

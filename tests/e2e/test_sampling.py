@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import shutil
 import time
 
@@ -305,6 +304,8 @@ async def test_registered_model_cache_is_dropped_on_delete_and_survives_restart(
 
 async def _register(gw, tenant: str, engine: Engine, tmp_path) -> str:
     """Registers the tiny model's weights as a tenant model, the way a finished job does."""
+    from kiln_server.models.record import ModelRecord
+    from kiln_server.models.store import ModelStore
     from kiln_server.platform.names import new_id
 
     model_id = new_id("models")
@@ -312,27 +313,18 @@ async def _register(gw, tenant: str, engine: Engine, tmp_path) -> str:
     dest = gw.server.config.data_dir / "artifacts" / rel
     src = engine.lm.save(tmp_path / "weights")
     shutil.copytree(src, dest)
-    keys = gw.server.tenants.keys
-    now = int(time.time() * 1000)
-    await gw.server.redis.hset(
-        keys.model(tenant, model_id),
-        mapping={
-            "id": model_id,
-            "display_name": "tiny",
-            "family": "causal_lm",
-            "base_model": MODEL,
-            "source_job": "",
-            "artifact_uri": str(dest),
-            "artifact_rel": rel,
-            "version": f"{model_id}@v1",
-            "parameter_count": 1,
-            "size_bytes": 1,
-            "metrics": json.dumps({}),
-            "create_time": now,
-            "labels": "{}",
-        },
+    model = ModelRecord(
+        id=model_id,
+        display_name="tiny",
+        base_model=MODEL,
+        artifact_uri=str(dest),
+        artifact_rel=rel,
+        version=f"{model_id}@v1",
+        parameter_count=1,
+        size_bytes=1,
+        create_time=int(time.time() * 1000),
     )
-    await gw.server.redis.zadd(keys.models(tenant), {model_id: now})
+    await ModelStore(gw.server.redis, gw.server.tenants.keys).create(tenant, model)
     return model_id
 
 

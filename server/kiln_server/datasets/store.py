@@ -1,12 +1,15 @@
-"""Dataset metadata in Redis; the bytes live in the artifact store under datasets/{id}/."""
+"""Dataset metadata in Redis; the bytes live in the artifact store under datasets/{tenant}/{id}/."""
 
 from __future__ import annotations
 
+from kiln_server.datasets.record import DatasetRecord
+from kiln_server.platform.hashes import HashCodec
 from kiln_server.platform.repository import Repository
 
 
-class DatasetStore(Repository):
+class DatasetStore(Repository[DatasetRecord]):
     kind = "dataset"
+    codec = HashCodec(DatasetRecord)
 
     def record_key(self, tenant: str, rid: str) -> str:
         return self.keys.dataset(tenant, rid)

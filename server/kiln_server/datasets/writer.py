@@ -1,74 +1,88 @@
-"""Creating a dataset from JSONL bytes made by the server itself (e.g. a feedback export).
+"""The one way a dataset is created: bytes in, a validated JSONL file and its record out.
 
-It takes the upload's path: every line goes through DatasetIngest (format validation, sha256,
-size limit), the file lands in the artifact store at datasets/{tenant}/{id}/data.jsonl, and the
-record gets the same fields an upload writes, so GetDataset, ListDatasets, DeleteDataset and jobs
-treat it like any uploaded dataset. DatasetService.UploadDataset could commit through
-`commit_dataset` too; it predates this module.
+Uploads (DatasetService.UploadDataset) and datasets the server makes itself (a feedback export)
+both commit here: every line goes through DatasetIngest (format validation, sha256, size limit),
+the file lands in the artifact store at datasets/{tenant}/{id}/data.jsonl, and the record is
+written through the dataset store, idempotently per request_id. Nothing is left behind on error.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import time
-from collections.abc import Iterable
+from collections.abc import AsyncIterable, Iterable
 from pathlib import Path
 
-from kiln.v1 import datasets_pb2
+from kiln_server.datasets.convert import FORMAT_ENUMS
 from kiln_server.datasets.ingest import DatasetIngest
+from kiln_server.datasets.record import DatasetRecord
+from kiln_server.datasets.store import DatasetStore
 from kiln_server.platform import names
 from kiln_server.platform.artifacts import ArtifactStore
-from kiln_server.platform.repository import Repository
+from kiln_server.platform.errors import FailedPrecondition
 
 
-async def commit_dataset(
-    store: Repository,
-    artifacts: ArtifactStore,
-    scratch: Path,
-    max_bytes: int,
-    tenant: str,
-    *,
-    fmt: str,
-    display_name: str,
-    lines: Iterable[bytes],
-    labels: dict[str, str] | None = None,
-    request_id: str = "",
-    fingerprint: str = "",
-    extra_fields: dict[str, str] | None = None,
-) -> dict[str, str]:
-    """Validates and stores the lines as a new dataset; returns its record (or the earlier one
-    created for the same request_id by a concurrent call). Nothing is left behind on error."""
-    ingest = DatasetIngest(fmt, scratch, max_bytes)
-    dataset_id = names.new_id("datasets")
-    rel = f"datasets/{tenant}/{dataset_id}/data.jsonl"
-    try:
-        for line in lines:
-            ingest.feed(line)
-        digest = ingest.finish()
-        await asyncio.to_thread(artifacts.put_file, ingest.path, rel)
-        now = int(time.time() * 1000)
-        fields = {
-            "id": dataset_id,
-            "display_name": display_name,
-            "format": fmt,
-            "format_enum": str(datasets_pb2.DatasetFormat.Value(f"DATASET_FORMAT_{fmt.upper()}")),
-            "num_records": str(ingest.records),
-            "size_bytes": str(ingest.size),
-            "sha256": digest,
-            "create_time": str(now),
-            "labels": json.dumps(labels or {}),
-            "artifact_rel": rel,
-            **(extra_fields or {}),
-        }
-        stored_id = await store.create(
-            tenant, dataset_id, fields, score_ms=now, request_id=request_id, fingerprint=fingerprint
-        )
-        if stored_id != dataset_id:  # a concurrent call with the same request_id won the race
-            await asyncio.to_thread(artifacts.delete, rel)
-        return await store.get(tenant, stored_id) or {}
-    except BaseException:
-        await asyncio.to_thread(artifacts.delete, rel)
-        raise
-    finally:
-        ingest.discard()
+class DatasetWriter:
+    def __init__(self, store: DatasetStore, artifacts: ArtifactStore, scratch: Path, max_bytes: int):
+        self.store = store
+        self.artifacts = artifacts
+        self.scratch = Path(scratch)
+        self.max_bytes = max_bytes
+
+    async def commit(
+        self,
+        tenant: str,
+        chunks: AsyncIterable[bytes] | Iterable[bytes],
+        *,
+        fmt: str,
+        display_name: str,
+        labels: dict[str, str] | None = None,
+        expected_sha256: str = "",
+        request_id: str = "",
+        fingerprint: str = "",
+        feedback_export: dict[str, int] | None = None,
+    ) -> DatasetRecord:
+        """Validates and stores the bytes as a new dataset; returns its record (or the earlier one
+        created for the same request_id by a concurrent call)."""
+        ingest = DatasetIngest(fmt, self.scratch, self.max_bytes)
+        dataset_id = names.new_id("datasets")
+        rel = f"datasets/{tenant}/{dataset_id}/data.jsonl"
+        try:
+            if isinstance(chunks, AsyncIterable):
+                async for chunk in chunks:
+                    ingest.feed(chunk)
+            else:
+                for chunk in chunks:
+                    ingest.feed(chunk)
+            digest = ingest.finish(expected_sha256)
+            await asyncio.to_thread(self.artifacts.put_file, ingest.path, rel)
+            record = DatasetRecord(
+                id=dataset_id,
+                display_name=display_name,
+                format=fmt,
+                format_enum=FORMAT_ENUMS[fmt],
+                num_records=ingest.records,
+                size_bytes=ingest.size,
+                sha256=digest,
+                create_time=int(time.time() * 1000),
+                labels=dict(labels or {}),
+                artifact_rel=rel,
+                feedback_export=feedback_export,
+            )
+            stored_id = await self.store.create(tenant, record, request_id=request_id, fingerprint=fingerprint)
+            if stored_id == dataset_id:
+                return record
+            # A concurrent call with the same request_id won the race: keep its dataset, not ours.
+            await asyncio.to_thread(self.artifacts.delete, rel)
+            earlier = await self.store.get(tenant, stored_id)
+            if earlier is None:
+                raise FailedPrecondition(
+                    f"this request_id created datasets/{stored_id}, which has since been deleted; use a new request_id",
+                    subject=f"datasets/{stored_id}",
+                )
+            return earlier
+        except BaseException:
+            await asyncio.to_thread(self.artifacts.delete, rel)
+            raise
+        finally:
+            ingest.discard()

@@ -10,20 +10,19 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
+from typing import Any
 
-from kiln.v1 import datasets_pb2, evaluation_pb2
+from kiln.v1 import evaluation_pb2
+from kiln_server.datasets.convert import format_label
 from kiln_server.datasets.store import DatasetStore
-from kiln_server.models.store import ModelStore
+from kiln_server.models.ref import ModelRef, ModelResolver
 from kiln_server.platform import names
 from kiln_server.platform.errors import FieldViolation, InvalidArgument, NotFound
 from kiln_server.sampling.requests import params_of
 from kiln_trainer.errors import ConfigError
 from kiln_trainer.eval.spec import DEFAULT_SEED, GENERATIVE, NEEDS_SFT
-from kiln_trainer.models.registry import BUILTIN_MODELS
 
-# Same naming as the sampling router: built-in weights are a pure function of the init seed.
-BUILTIN_REVISION = "builtin-seed0"
 _METRIC_NAMES = {
     v: k.removeprefix("EVALUATION_METRIC_").lower()
     for k, v in evaluation_pb2.EvaluationMetric.items()
@@ -51,25 +50,48 @@ def metric_enum(name: str) -> int:
     return _METRIC_ENUM[name]
 
 
+@dataclass(frozen=True)
+class DatasetInput:
+    """The evaluated dataset, as the worker fetches it and as results are keyed by it."""
+
+    id: str
+    rel: str  # the JSONL file in the artifact store
+    format: str  # "sft" or "prompts"
+    sha256: str
+    num_records: int
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> DatasetInput:
+        return cls(**{f.name: d[f.name] for f in fields(cls)})
+
+
+_MODEL_FIELDS = ("model", "baseline_model", "reward_model", "reference_model")
+
+
 @dataclass
 class EvaluationPlan:
-    """Everything a worker needs, in plain values (stored as JSON in Redis).
-
-    Models are {"kind": "builtin", "name", "version"} or {"kind": "model", "id", "rel",
-    "version", "family"}; the dataset is {"id", "rel", "format", "sha256", "num_records"}.
-    """
+    """Everything a worker needs, in plain values (stored as JSON in Redis)."""
 
     metrics: list[str]  # sorted, unique
-    model: dict
-    dataset: dict
-    baseline_model: dict | None
-    reward_model: dict | None
-    reference_model: dict | None
+    model: ModelRef
+    dataset: DatasetInput
+    baseline_model: ModelRef | None
+    reward_model: ModelRef | None
+    reference_model: ModelRef | None
     sampling: dict  # SamplingParams fields, seeded
     max_records: int  # effective: min(requested or all, records in the dataset)
 
-    def to_dict(self) -> dict:
-        return asdict(self)
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {f.name: getattr(self, f.name) for f in fields(self)}
+        for f in _MODEL_FIELDS:
+            out[f] = out[f].to_dict() if out[f] is not None else None
+        out["dataset"] = asdict(self.dataset)
+        return out
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> EvaluationPlan:
+        models = {f: ModelRef.from_dict(d[f]) if d.get(f) else None for f in _MODEL_FIELDS}
+        return cls(**{**d, **models, "dataset": DatasetInput.from_dict(d["dataset"])})  # type: ignore[arg-type]
 
     def reuse_key(self) -> str:
         """Digest of everything the results depend on, and nothing else (not display_name,
@@ -78,9 +100,9 @@ class EvaluationPlan:
         generative = bool(set(self.metrics) & set(GENERATIVE))
         identity = {
             "metrics": self.metrics,
-            "model": self.model["version"],
-            **{f: ref["version"] for f, ref in used.items()},
-            "dataset": [self.dataset["id"], self.dataset["sha256"]],
+            "model": self.model.version,
+            **{f: ref.version for f, ref in used.items() if ref is not None},
+            "dataset": [self.dataset.id, self.dataset.sha256],
             "sampling": self.sampling if generative else None,
             "max_records": self.max_records,
         }
@@ -129,40 +151,40 @@ def sampling_of(ev: evaluation_pb2.Evaluation) -> dict:
 
 
 async def build_plan(
-    ev: evaluation_pb2.Evaluation, tenant: str, datasets: DatasetStore, models: ModelStore
+    ev: evaluation_pb2.Evaluation, tenant: str, datasets: DatasetStore, models: ModelResolver
 ) -> EvaluationPlan:
     violations = _shape_violations(ev)
     if violations:
         raise InvalidArgument(violations)
     metrics = sorted({metric_name(m) for m in ev.metrics})
     refs = {
-        f: await _model(tenant, getattr(ev, f), f"evaluation.{f}", models) if getattr(ev, f) else None
-        for f in ("model", "baseline_model", "reward_model", "reference_model")
+        f: await models.resolve(tenant, getattr(ev, f), f"evaluation.{f}") if getattr(ev, f) else None
+        for f in _MODEL_FIELDS
     }
     dataset = await _dataset(tenant, ev.dataset, datasets)
 
     v: list[FieldViolation] = []
     for f in ("model", "baseline_model", "reference_model"):
         ref = refs[f]
-        if ref is not None and ref.get("family", "causal_lm") not in ("causal_lm", ""):
+        if ref is not None and ref.family not in ("causal_lm", ""):
             v.append(
                 FieldViolation(
-                    f"evaluation.{f}", f"{getattr(ev, f)} is a {ref['family']} model; a causal language model is needed"
+                    f"evaluation.{f}", f"{getattr(ev, f)} is a {ref.family} model; a causal language model is needed"
                 )
             )
     rm = refs["reward_model"]
-    if rm is not None and rm.get("family") != "reward_model":
+    if rm is not None and rm.family != "reward_model":
         v.append(
             FieldViolation(
                 "evaluation.reward_model", f"{ev.reward_model} is not a reward model (family MODEL_FAMILY_REWARD_MODEL)"
             )
         )
-    fmt = dataset["format"]
+    fmt = dataset.format
     if fmt not in ("sft", "prompts"):
         v.append(
             FieldViolation(
                 "evaluation.dataset",
-                f"must be DATASET_FORMAT_SFT or DATASET_FORMAT_PROMPTS, {ev.dataset} is {_format_name(dataset)}",
+                f"must be DATASET_FORMAT_SFT or DATASET_FORMAT_PROMPTS, {ev.dataset} is {format_label(fmt)}",
             )
         )
     elif fmt != "sft" and set(metrics) & set(NEEDS_SFT):
@@ -170,13 +192,13 @@ async def build_plan(
         v.append(
             FieldViolation(
                 "evaluation.dataset",
-                f"{needing} needs a DATASET_FORMAT_SFT dataset, {ev.dataset} is {_format_name(dataset)}",
+                f"{needing} needs a DATASET_FORMAT_SFT dataset, {ev.dataset} is {format_label(fmt)}",
             )
         )
     if v:
         raise InvalidArgument(v)
 
-    total = dataset["num_records"]
+    total = dataset.num_records
     assert refs["model"] is not None  # required, checked with the shape
     return EvaluationPlan(
         metrics=metrics,
@@ -190,42 +212,9 @@ async def build_plan(
     )
 
 
-def _format_name(dataset: dict) -> str:
-    return datasets_pb2.DatasetFormat.Name(int(dataset["format_enum"]))
-
-
-async def _model(tenant: str, spec: str, field: str, models: ModelStore) -> dict:
-    if spec in BUILTIN_MODELS:
-        return {"kind": "builtin", "name": spec, "version": f"{spec}@{BUILTIN_REVISION}", "family": "causal_lm"}
-    if spec.startswith("models/"):
-        model_id = names.parse(spec, "models", field)
-        record = await models.get(tenant, model_id)
-        if record is None:
-            raise NotFound("model", spec)
-        return {
-            "kind": "model",
-            "id": model_id,
-            "rel": record["artifact_rel"],
-            "version": record["version"],
-            "family": record.get("family", "causal_lm"),
-        }
-    raise NotFound(
-        "model",
-        spec,
-        f"unknown model {spec!r} in {field}: use a built-in ({', '.join(sorted(BUILTIN_MODELS))}) or 'models/<id>'",
-    )
-
-
-async def _dataset(tenant: str, name: str, datasets: DatasetStore) -> dict:
+async def _dataset(tenant: str, name: str, datasets: DatasetStore) -> DatasetInput:
     dataset_id = names.parse(name, "datasets", "evaluation.dataset")
     record = await datasets.get(tenant, dataset_id)
     if record is None:
         raise NotFound("dataset", name)
-    return {
-        "id": dataset_id,
-        "rel": record["artifact_rel"],
-        "format": record["format"],
-        "format_enum": record["format_enum"],
-        "sha256": record["sha256"],
-        "num_records": int(record["num_records"]),
-    }
+    return DatasetInput(dataset_id, record.artifact_rel, record.format, record.sha256, record.num_records)

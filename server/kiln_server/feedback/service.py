@@ -11,20 +11,20 @@ from collections.abc import Iterator
 import redis.exceptions
 
 from kiln.v1 import feedback_pb2, feedback_pb2_grpc
-from kiln_server.datasets.writer import commit_dataset
+from kiln_server.datasets.record import DatasetRecord
+from kiln_server.datasets.writer import DatasetWriter
 from kiln_server.feedback.export import ExportResult, parse_export, preference_pairs, prompt_set
-from kiln_server.feedback.store import ExportDatasetStore, FeedbackStore
+from kiln_server.feedback.record import FeedbackRecord
+from kiln_server.feedback.store import FeedbackStore
 from kiln_server.feedback.submission import (
     SIGNALS,
     AlreadyExists,
-    FeedbackRecord,
     Submission,
     parse_filter,
     parse_submission,
     resolve,
 )
 from kiln_server.platform import names
-from kiln_server.platform.artifacts import ArtifactStore
 from kiln_server.platform.context import current_tenant
 from kiln_server.platform.errors import FailedPrecondition, InvalidArgument, NotFound, Unavailable
 from kiln_server.platform.pagination import Cursor, decode_token, encode_token, page_size_of
@@ -44,21 +44,11 @@ _COUNTERS = (
 
 
 class FeedbackService(feedback_pb2_grpc.FeedbackServiceServicer):
-    def __init__(
-        self,
-        feedback: FeedbackStore,
-        samples: SampleStore,
-        exports: ExportDatasetStore,
-        artifacts: ArtifactStore,
-        scratch,
-        max_bytes: int,
-    ):
+    def __init__(self, feedback: FeedbackStore, samples: SampleStore, exports: DatasetWriter):
+        """`exports` writes through an ExportDatasetStore: export request_ids are their own namespace."""
         self.feedback = feedback
         self.samples = samples
         self.exports = exports
-        self.artifacts = artifacts
-        self.scratch = scratch
-        self.max_bytes = max_bytes
 
     async def SubmitFeedback(self, request, context):
         with _redis_unavailable():
@@ -110,7 +100,7 @@ class FeedbackService(feedback_pb2_grpc.FeedbackServiceServicer):
         spec = parse_export(request, time.time())
         fingerprint = hashlib.sha256(request.SerializeToString(deterministic=True)).hexdigest()[:32]
         with _redis_unavailable(), _reused_request_id():
-            if (earlier := await self.exports.seen_request(tenant, request.request_id, fingerprint)) is not None:
+            if (earlier := await self.exports.store.seen_request(tenant, request.request_id, fingerprint)) is not None:
                 return await self._export_response(tenant, earlier)
             records = [r async for r in self.feedback.oldest_first(tenant, spec.filter)]
             result = preference_pairs(records, spec.pairing) if spec.kind == "preference" else prompt_set(records)
@@ -121,18 +111,14 @@ class FeedbackService(feedback_pb2_grpc.FeedbackServiceServicer):
                     subject="filter",
                     violation_type="EMPTY_EXPORT",
                 )
-            dataset = await commit_dataset(
-                self.exports,
-                self.artifacts,
-                self.scratch,
-                self.max_bytes,
+            dataset = await self.exports.commit(
                 tenant,
+                _jsonl(result.records),
                 fmt=spec.kind,
                 display_name=spec.display_name,
-                lines=_jsonl(result.records),
                 request_id=request.request_id,
                 fingerprint=fingerprint,
-                extra_fields={"feedback_export": json.dumps(_counters(result))},
+                feedback_export=_counters(result),
             )
         return _export_response(dataset)
 
@@ -152,7 +138,7 @@ class FeedbackService(feedback_pb2_grpc.FeedbackServiceServicer):
         return _same_content(sub, *await self.feedback.find(tenant, feedback_id)), True
 
     async def _export_response(self, tenant: str, dataset_id: str) -> feedback_pb2.ExportFeedbackResponse:
-        dataset = await self.exports.get(tenant, dataset_id)
+        dataset = await self.exports.store.get(tenant, dataset_id)
         if dataset is None:
             raise FailedPrecondition(
                 f"the export with this request_id created datasets/{dataset_id}, which has since been "
@@ -202,9 +188,9 @@ def _counters(result: ExportResult) -> dict[str, int]:
     return dict(zip(_COUNTERS, values, strict=True))
 
 
-def _export_response(dataset: dict[str, str]) -> feedback_pb2.ExportFeedbackResponse:
+def _export_response(dataset: DatasetRecord) -> feedback_pb2.ExportFeedbackResponse:
     return feedback_pb2.ExportFeedbackResponse(
-        dataset=names.name_of("datasets", dataset["id"]), **json.loads(dataset["feedback_export"])
+        dataset=names.name_of("datasets", dataset.id), **(dataset.feedback_export or {})
     )
 
 

@@ -11,12 +11,15 @@ everysec. Feedback is never trimmed: the stream grows by roughly the size of its
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
+from dataclasses import asdict
 
 import redis.asyncio as aioredis
 
 from kiln_server.datasets.store import DatasetStore
-from kiln_server.feedback.submission import FeedbackFilter, FeedbackRecord
+from kiln_server.feedback.record import FeedbackRecord
+from kiln_server.feedback.submission import FeedbackFilter
 from kiln_server.platform.keys import Keys
 
 # Append a record unless its feedback_id is already stored, as one atomic step: a crash or a
@@ -43,11 +46,26 @@ class FeedbackStore:
         self.keys = keys
         self._append = redis.register_script(APPEND)
 
+    @staticmethod
+    def encode(record: FeedbackRecord) -> str:
+        """The stream entry's "record" field: the record as JSON, without its entry id."""
+        body = asdict(record)
+        del body["entry_id"]
+        return json.dumps(body, separators=(",", ":"), ensure_ascii=False)
+
+    @staticmethod
+    def decode(raw: str | bytes, entry_id: str) -> FeedbackRecord:
+        return FeedbackRecord(**json.loads(raw), entry_id=entry_id)
+
+    @classmethod
+    def from_entry(cls, entry_id: bytes, fields: dict[bytes, bytes]) -> FeedbackRecord:
+        return cls.decode(fields[b"record"], entry_id.decode())
+
     async def append(self, tenant: str, record: FeedbackRecord, fingerprint: str) -> tuple[bool, str]:
         """Stores the record; (True, entry id), or (False, fingerprint) if its id was stored before."""
         created, value = await self._append(
             keys=[self.keys.feedback_ids(tenant), self.keys.feedback(tenant)],
-            args=[record.feedback_id, fingerprint, record.to_json()],
+            args=[record.feedback_id, fingerprint, self.encode(record)],
         )
         if int(created):
             record.entry_id = value.decode()
@@ -61,7 +79,7 @@ class FeedbackStore:
             return None
         entry_id, fingerprint = seen.decode().split("/", 1)
         entries = await self.redis.xrange(self.keys.feedback(tenant), entry_id, entry_id)
-        return _record(*entries[0]), fingerprint
+        return self.from_entry(*entries[0]), fingerprint
 
     async def newest_first(
         self, tenant: str, flt: FeedbackFilter, before: str = "", limit: int = 50
@@ -74,7 +92,7 @@ class FeedbackStore:
             entries = await self.redis.xrevrange(self.keys.feedback(tenant), high, low, count=_SCAN_BATCH)
             for entry_id, fields in entries:
                 high = f"({entry_id.decode()}"
-                record = _record(entry_id, fields)
+                record = self.from_entry(entry_id, fields)
                 if flt.keeps(record):
                     out.append(record)
                     if len(out) == limit:
@@ -91,16 +109,12 @@ class FeedbackStore:
         while True:
             entries = await self.redis.xrange(self.keys.feedback(tenant), low, high, count=_SCAN_BATCH)
             for entry_id, fields in entries:
-                record = _record(entry_id, fields)
+                record = self.from_entry(entry_id, fields)
                 if flt.keeps(record):
                     yield record
             if len(entries) < _SCAN_BATCH:
                 return
             low = f"({entries[-1][0].decode()}"
-
-
-def _record(entry_id: bytes, fields: dict[bytes, bytes]) -> FeedbackRecord:
-    return FeedbackRecord.from_json(fields[b"record"], entry_id.decode())
 
 
 class ExportDatasetStore(DatasetStore):

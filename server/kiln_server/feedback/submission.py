@@ -13,14 +13,15 @@ import json
 import math
 import re
 from collections.abc import Awaitable, Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 
 import grpc
 from google.rpc import error_details_pb2
 
+from kiln_server.feedback.record import FeedbackRecord
 from kiln_server.platform import names
 from kiln_server.platform.errors import FieldViolation, InvalidArgument, KilnError, NotFound
-from kiln_server.sampling.samples import SampleRecord
+from kiln_server.sampling.record import SampleRecord
 
 SIGNALS = ("rating", "thumbs", "preference", "correction")
 FEEDBACK_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
@@ -79,41 +80,6 @@ class Submission:
     user_id: str
     source: str
     fingerprint: str  # of the user-supplied content: a resend must match it exactly
-
-
-@dataclass
-class FeedbackRecord:
-    """One stored piece of feedback, with what list filters and exports need copied in."""
-
-    feedback_id: str
-    kind: str
-    signal: dict
-    sample_id: str = ""
-    comment: str = ""
-    tags: list[str] = field(default_factory=list)
-    user_id: str = ""
-    source: str = ""
-    model: str = ""  # the judged sample's model (a preference: its chosen sample's)
-    models: list[str] = field(default_factory=list)  # every model whose sample is judged
-    prompt: str = ""
-    text: str = ""  # the judged sample's completion (rating, thumbs, correction)
-    chosen_text: str = ""  # preference: the better completion, from its sample or as given
-    rejected_text: str = ""
-    # Set when read back: the Redis stream entry id, whose first part is the store time in ms.
-    entry_id: str = ""
-
-    @property
-    def create_ms(self) -> int:
-        return int(self.entry_id.split("-")[0]) if self.entry_id else 0
-
-    def to_json(self) -> str:
-        body = asdict(self)
-        del body["entry_id"]
-        return json.dumps(body, separators=(",", ":"), ensure_ascii=False)
-
-    @classmethod
-    def from_json(cls, raw: str | bytes, entry_id: str) -> FeedbackRecord:
-        return cls(**json.loads(raw), entry_id=entry_id)
 
 
 # -- checking a submission -------------------------------------------------------------------------

@@ -7,57 +7,41 @@ With resources.workers > 1 it hands the training loop to Ray Train's TorchTraine
 
 from __future__ import annotations
 
-import logging
 import os
-import threading
 import traceback
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
-from kiln_server.jobs.context import Fenced, JobHandle, RedisTrainContext
+from kiln_server.jobs.context import JobHandle, RedisTrainContext
 from kiln_server.jobs.methods import BY_NAME
+from kiln_server.jobs.spec import JobSpec
+from kiln_server.operations.worker import AttemptRunner, Fenced
 from kiln_server.platform.artifacts import ArtifactStore
 from kiln_trainer.errors import TrainingCancelled
 
-log = logging.getLogger("kiln.worker")
 
-_LINGER_S = 15  # how long a finished attempt waits to be collected before it exits by itself
-
-
-class JobRunner:
-    def __init__(self, handle: JobHandle, spec: dict, artifact_rels: dict):
+class JobRunner(AttemptRunner):
+    def __init__(self, handle: JobHandle, spec: JobSpec, dataset_rels: dict[str, str | None]):
         self.handle = handle
         self.spec = spec
-        self.rels = artifact_rels  # {"train": rel, "val": rel | None}
+        self.rels = dataset_rels  # {"train": rel, "val": rel | None}
 
-    def pid(self) -> int:
-        return os.getpid()
-
-    def run(self) -> str:
-        try:
-            return self._run()
-        finally:
-            # The gateway kills this detached actor once it has the outcome; if no gateway is
-            # watching (it was stopped), the actor must not hold its CPUs/GPUs forever.
-            timer = threading.Timer(_LINGER_S, os._exit, args=(0,))
-            timer.daemon = True
-            timer.start()
-
-    def _run(self) -> str:
+    def attempt(self) -> str:
         ctx = RedisTrainContext(self.handle)
         ctx.mark_pid()
         try:
             ctx.log(f"attempt {self.handle.attempt} started on {os.uname().nodename} (pid {os.getpid()})")
             config = self._config(ctx)
-            workers = int(self.spec["resources"]["workers"])
-            method = BY_NAME[self.spec["method"]]
+            workers = self.spec.resources.workers
+            method = BY_NAME[self.spec.method]
             if workers > 1:
                 result = _train_data_parallel(self.handle, self.spec, config, workers)
             else:
                 result = method.train_fn()(method.config_cls().from_dict(config), ctx)
             if ctx.should_stop():
                 raise Fenced("cancelled while the model was being saved")
-            model_id = ctx.complete(result, _base_model_label(self.spec), self.spec["display_name"])
+            model_id = ctx.complete(result, self.spec.base_model.name, self.spec.display_name)
             ctx.log(f"registered models/{model_id}")
             return "SUCCEEDED"
         except (TrainingCancelled, Fenced):
@@ -69,42 +53,29 @@ class JobRunner:
             ctx.fail(reason)
             return "FAILED"
 
-    def _config(self, ctx: RedisTrainContext) -> dict:
-        """The trainer config with local paths: datasets and base model fetched to this worker."""
+    def _config(self, ctx: RedisTrainContext) -> dict[str, Any]:
+        """The trainer config with local paths: datasets and models fetched to this worker."""
         store = ArtifactStore(self.handle.artifact_root)
         inputs = ctx.work_dir.parent / "inputs"
-        method = BY_NAME[self.spec["method"]]
-        config = dict(self.spec["config"])
+        method = BY_NAME[self.spec.method]
+        config = dict(self.spec.config)
         config[method.data_key] = str(_fetch_file(store, self.rels["train"], inputs / "train.jsonl"))
         if self.rels.get("val") and method.val_key:
             config[method.val_key] = str(_fetch_file(store, self.rels["val"], inputs / "val.jsonl"))
-        config["base_model"] = _local_model(store, self.spec["base_model"], inputs / "base_model")
-        for key, ref in self.spec.get("model_refs", {}).items():
-            config[key] = _local_model(store, ref, inputs / key)
+        config["base_model"] = self.spec.base_model.fetch(store, inputs / "base_model")
+        for key, ref in self.spec.model_refs.items():
+            config[key] = ref.fetch(store, inputs / key)
         return config
 
 
-def _local_model(store: ArtifactStore, ref: dict, dest: Path) -> str:
-    """A model spec (built-in, local path or registered model) as something a trainer can load."""
-    if ref["kind"] == "builtin":
-        return ref["name"]
-    if ref["kind"] == "path":
-        return ref["path"]
-    local = store.local_path(ref["rel"])
-    return str(local if local else store.get_dir(ref["rel"], dest))
-
-
-def _fetch_file(store: ArtifactStore, rel: str, dest: Path) -> Path:
+def _fetch_file(store: ArtifactStore, rel: str | None, dest: Path) -> Path:
+    if rel is None:
+        raise FileNotFoundError(f"the job's dataset is gone (deleted before the job ran): {dest.name}")
     local = store.local_path(rel)
     return local if local is not None else store.get_file(rel, dest)
 
 
-def _base_model_label(spec: dict) -> str:
-    base = spec["base_model"]
-    return {"builtin": base.get("name"), "path": base.get("path"), "model": f"models/{base.get('id')}"}[base["kind"]]
-
-
-def _train_data_parallel(handle: JobHandle, spec: dict, config: dict, workers: int):
+def _train_data_parallel(handle: JobHandle, spec: JobSpec, config: dict, workers: int):
     from ray.train import RunConfig, ScalingConfig
     from ray.train.torch import TorchTrainer
 
@@ -120,22 +91,19 @@ def _train_data_parallel(handle: JobHandle, spec: dict, config: dict, workers: i
         if rank == 0:
             Path(loop_config["result_file"]).write_text(str(result.model_dir) + "\n" + result.family)
 
-    result_file = Path(handle.scratch_dir) / "jobs" / handle.job_id / f"attempt-{handle.attempt}" / "result.txt"
+    result_file = Path(handle.scratch_dir) / "jobs" / handle.id / f"attempt-{handle.attempt}" / "result.txt"
     result_file.parent.mkdir(parents=True, exist_ok=True)
-    resources = spec["resources"]
+    resources = spec.resources
     trainer = TorchTrainer(
         loop,
         train_loop_config={"handle": handle, "config": config, "result_file": str(result_file)},
         scaling_config=ScalingConfig(
             num_workers=workers,
-            use_gpu=resources["gpus"] > 0,
-            resources_per_worker={
-                "CPU": resources["cpus"],
-                **({"GPU": resources["gpus"]} if resources["gpus"] else {}),
-            },
+            use_gpu=resources.gpus > 0,
+            resources_per_worker={"CPU": resources.cpus, **({"GPU": resources.gpus} if resources.gpus else {})},
         ),
         run_config=RunConfig(
-            name=f"{handle.job_id}-attempt-{handle.attempt}", storage_path=str(Path(handle.scratch_dir) / "ray_train")
+            name=f"{handle.id}-attempt-{handle.attempt}", storage_path=str(Path(handle.scratch_dir) / "ray_train")
         ),
     )
     trainer.fit()

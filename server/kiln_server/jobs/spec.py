@@ -2,51 +2,39 @@
 
 All checks on a job's request live here so the servicer stays thin: shape and range errors
 become one INVALID_ARGUMENT with a field violation per bad field; references to datasets or
-models the tenant does not have become NOT_FOUND.
+models the tenant does not have become NOT_FOUND. Options are read from the proto by one
+descriptor walk (jobs/options.py) and validated by the method's own trainer config, whose
+ConfigError lands on the request path of the field at fault.
 """
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable
+import asyncio
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
+from typing import Any
 
-from kiln.v1 import datasets_pb2, jobs_pb2
+from kiln.v1 import jobs_pb2
+from kiln_server.datasets.convert import format_label
 from kiln_server.datasets.store import DatasetStore
 from kiln_server.jobs.methods import METHODS, Method, available
-from kiln_server.models.store import ModelStore
+from kiln_server.jobs.options import Options, job_options
+from kiln_server.models.ref import ModelRef, ModelResolver
 from kiln_server.platform import names
-from kiln_server.platform.errors import FieldViolation, InvalidArgument, NotFound, Unimplemented
+from kiln_server.platform.artifacts import ArtifactStore
+from kiln_server.platform.errors import FailedPrecondition, FieldViolation, InvalidArgument, NotFound, Unimplemented
 from kiln_trainer.errors import ConfigError
-from kiln_trainer.models.registry import BUILTIN_MODELS, looks_like_model_dir
 
 MAX_WORKERS, MAX_GPUS, MAX_CPUS, MAX_RETRIES = 64, 8, 64, 10
+# The trainer config checks a data path is given; the file itself only exists on the worker.
+_DATA_PLACEHOLDER = "<dataset>"
 
-# Trainer config field -> where it lives in the CreateJobRequest, for field violations.
-_FIELD_PATHS = {
-    "learning_rate": "job.hyperparameters.learning_rate",
-    "epochs": "job.hyperparameters.epochs",
-    "max_steps": "job.hyperparameters.max_steps",
-    "batch_size": "job.hyperparameters.batch_size",
-    "grad_accum_steps": "job.hyperparameters.grad_accum_steps",
-    "warmup_steps": "job.hyperparameters.warmup_steps",
-    "weight_decay": "job.hyperparameters.weight_decay",
-    "max_grad_norm": "job.hyperparameters.max_grad_norm",
-    "max_seq_len": "job.hyperparameters.max_seq_len",
-    "seed": "job.hyperparameters.seed",
-    "precision": "job.hyperparameters.precision",
-    "val_fraction": "job.hyperparameters.validation_fraction",
-    "eval_every": "job.hyperparameters.eval_every",
-    "early_stopping_patience": "job.hyperparameters.early_stopping_patience",
-    "checkpoint_every": "job.hyperparameters.checkpoint_every",
-    "log_every": "job.hyperparameters.log_every",
-    "base_model": "job.base_model",
-}
 
-# Hyperparameters proto field -> trainer config key (only where the names differ).
-_HP_RENAMES = {"validation_fraction": "val_fraction"}
-_PRECISION = {jobs_pb2.PRECISION_FP32: "fp32", jobs_pb2.PRECISION_BF16: "bf16", jobs_pb2.PRECISION_AUTO: "auto"}
+@dataclass(frozen=True)
+class JobResources:
+    gpus: int = 0
+    cpus: int = 1
+    workers: int = 1  # more than one: data-parallel (Ray Train)
 
 
 @dataclass
@@ -55,56 +43,62 @@ class JobSpec:
 
     method: str
     display_name: str
-    base_model: dict  # {"kind": "builtin"|"model"|"path", ...}
+    base_model: ModelRef
     training_dataset: str  # dataset id
     validation_dataset: str | None
-    config: dict  # trainer config (minus base model and data paths)
-    resources: dict = field(default_factory=lambda: {"gpus": 0, "cpus": 1, "workers": 1})
+    config: dict  # trainer config (minus base model, model references and data paths)
+    resources: JobResources = field(default_factory=JobResources)
     max_retries: int = 2
     labels: dict = field(default_factory=dict)
-    model_refs: dict = field(default_factory=dict)  # config key -> model spec like base_model
+    model_refs: dict[str, ModelRef] = field(default_factory=dict)  # config key -> the model it names
 
-    def to_dict(self) -> dict:
-        return asdict(self)
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            **{f.name: getattr(self, f.name) for f in fields(self)},
+            "base_model": self.base_model.to_dict(),
+            "model_refs": {k: ref.to_dict() for k, ref in self.model_refs.items()},
+            "resources": asdict(self.resources),
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> JobSpec:
+        return cls(
+            **{
+                **d,
+                "base_model": ModelRef.from_dict(d["base_model"]),
+                "model_refs": {k: ModelRef.from_dict(ref) for k, ref in d.get("model_refs", {}).items()},
+                "resources": JobResources(**d.get("resources", {})),
+            }
+        )
 
 
-def _hyperparameters(hp: jobs_pb2.Hyperparameters) -> dict:
-    out: dict = {}
-    for fd in hp.DESCRIPTOR.fields:
-        if fd.name == "precision":
-            continue
-        if hp.HasField(fd.name):
-            out[_HP_RENAMES.get(fd.name, fd.name)] = getattr(hp, fd.name)
-    if hp.precision:
-        out["precision"] = _PRECISION[hp.precision]
-    return out
+def path_of(options: Options, key: str) -> str:
+    """The request path of trainer config key `key` (base_model and unknown keys included)."""
+    return "job.base_model" if key == "base_model" else options.paths.get(key, f"job.{key}")
 
 
-def validate_config(method: Method, options: dict, base_model_local: str, model_refs: dict[str, str]) -> dict:
+def validate_config(method: Method, options: Options, base_model: str, model_refs: dict[str, str]) -> dict[str, Any]:
     """Runs the trainer's own config validation; returns the normalised config dict.
 
-    `base_model_local` (and the values of `model_refs`) are built-in names or local model
-    directories, so checks that depend on a model (e.g. max_seq_len against its context) see it.
+    `base_model` (and the values of `model_refs`) are what the trainer's checks open on this
+    machine: built-in names or local model directories, so checks that depend on a model (e.g.
+    max_seq_len against its context) see it.
     """
     known = {f.name for f in fields(method.config_cls())}
-    unsupported = [k for k in options if k not in known]
+    unsupported = [k for k in options.values if k not in known]
     if unsupported:
         raise InvalidArgument(
-            [FieldViolation(_path(method, k), f"not used by {method.name} jobs") for k in unsupported]
+            [FieldViolation(path_of(options, k), f"not used by {method.name} jobs") for k in unsupported]
         )
-    placeholders = {method.data_key: "<dataset>"}
+    given = {"base_model": base_model, method.data_key: _DATA_PLACEHOLDER, **options.values, **model_refs}
     try:
-        cfg = method.config_cls().from_dict({"base_model": base_model_local, **placeholders, **options, **model_refs})
+        cfg = method.config_cls().from_dict(given)
     except ConfigError as exc:
-        raise InvalidArgument.field(_path(method, exc.field), exc.message) from exc
+        raise InvalidArgument.field(path_of(options, exc.field), exc.message) from exc
     out = cfg.to_dict()
     for k in ("base_model", method.data_key, method.val_key, *model_refs):
         out.pop(k, None)
     return out
-
-
-def _path(method: Method, key: str) -> str:
-    return method.paths.get(key) or _FIELD_PATHS.get(key, f"job.{key}")
 
 
 def _shape_violations(job: jobs_pb2.Job) -> list[FieldViolation]:
@@ -132,106 +126,109 @@ def _shape_violations(job: jobs_pb2.Job) -> list[FieldViolation]:
     return v
 
 
-async def build_job_spec(
-    job: jobs_pb2.Job,
-    tenant: str,
-    datasets: DatasetStore,
-    models: ModelStore,
-    default_retries: int,
-    local_path: Callable[[str], Path | None],
-) -> JobSpec:
-    """`local_path(rel)` maps an artifact to a local path when the store is local (else None)."""
-    violations = _shape_violations(job)
+def _method_violations(job: jobs_pb2.Job, method: Method | None) -> list[FieldViolation]:
+    if method is None:
+        return []
+    v: list[FieldViolation] = []
     which = job.WhichOneof("method_config")
-    method = METHODS.get(job.method)
-    if method is not None and which not in (None, method.oneof):
-        violations.append(
-            FieldViolation(
-                f"job.{which}", f"does not match method {jobs_pb2.JobMethod.Name(job.method)} (use job.{method.oneof})"
-            )
-        )
-    if method is not None and method.single_process and job.resources.workers > 1:
-        violations.append(
+    if which not in (None, method.oneof):
+        name = jobs_pb2.JobMethod.Name(job.method)
+        v.append(FieldViolation(f"job.{which}", f"does not match method {name} (use job.{method.oneof})"))
+    if method.single_process and job.resources.workers > 1:
+        v.append(
             FieldViolation(
                 "job.resources.workers",
                 f"{method.name} jobs run in one process; use workers <= 1 (got {job.resources.workers})",
             )
         )
-    if method is not None and method.val_key is None and job.validation_dataset:
-        violations.append(FieldViolation("job.validation_dataset", f"not used by {method.name} jobs"))
-    if violations:
-        raise InvalidArgument(violations)
-    if method is None or not available(method):
-        raise Unimplemented(f"{jobs_pb2.JobMethod.Name(job.method)} jobs are not available in this Kiln version")
-
-    base = await _base_model(tenant, job.base_model, models)
-    options, refs = method.options(job)
-    ref_specs = {k: await _base_model(tenant, v, models, _path(method, k)) for k, v in refs.items()}
-    config = validate_config(
-        method,
-        {**_hyperparameters(job.hyperparameters), **options},
-        _local_model(base, local_path),
-        {k: _local_model(v, local_path) for k, v in ref_specs.items()},
-    )
-    train_id = await _dataset(tenant, job.training_dataset, "job.training_dataset", datasets, method)
-    val_id = (
-        await _dataset(tenant, job.validation_dataset, "job.validation_dataset", datasets, method)
-        if job.validation_dataset
-        else None
-    )
-    workers = max(1, job.resources.workers)
-    return JobSpec(
-        method=method.name,
-        display_name=job.display_name or f"{method.name} {job.base_model}",
-        base_model=base,
-        training_dataset=train_id,
-        validation_dataset=val_id,
-        config=config,
-        resources={"gpus": job.resources.gpus, "cpus": job.resources.cpus or 1, "workers": workers},
-        max_retries=job.max_retries if job.HasField("max_retries") else default_retries,
-        labels=dict(job.labels),
-        model_refs=ref_specs,
-    )
+    if method.val_key is None and job.validation_dataset:
+        v.append(FieldViolation("job.validation_dataset", f"not used by {method.name} jobs"))
+    return v
 
 
-def _local_model(base: dict, local_path: Callable[[str], Path | None]) -> str:
-    if base["kind"] == "builtin":
-        return base["name"]
-    if base["kind"] == "path":
-        return base["path"]
-    local = local_path(base["rel"])
-    # A remote artifact store: model-dependent checks happen on the worker instead.
-    return str(local) if local is not None else "kiln-gpt-small"
+class JobSpecBuilder:
+    """Builds JobSpecs against one deployment's datasets, models and artifact store."""
 
+    def __init__(
+        self,
+        datasets: DatasetStore,
+        models: ModelResolver,
+        artifacts: ArtifactStore,
+        scratch: Path,
+        default_retries: int,
+    ):
+        self.datasets = datasets
+        self.models = models
+        self.artifacts = artifacts
+        self.scratch = Path(scratch)
+        self.default_retries = default_retries
 
-async def _dataset(tenant: str, name: str, field_path: str, datasets: DatasetStore, method: Method) -> str:
-    dataset_id = names.parse(name, "datasets", field_path)
-    record = await datasets.get(tenant, dataset_id)
-    if record is None:
-        raise NotFound("dataset", name)
-    if record["format"] != method.dataset_format:
-        fmt = datasets_pb2.DatasetFormat.Name(int(record["format_enum"]))
-        want = f"DATASET_FORMAT_{method.dataset_format.upper()}"
-        raise InvalidArgument.field(field_path, f"{method.name} jobs need a {want} dataset, {name} is {fmt}")
-    return dataset_id
+    async def build(self, job: jobs_pb2.Job, tenant: str) -> JobSpec:
+        method = METHODS.get(job.method)
+        violations = _shape_violations(job) + _method_violations(job, method)
+        if violations:
+            raise InvalidArgument(violations)
+        if method is None or not available(method):
+            raise Unimplemented(f"{jobs_pb2.JobMethod.Name(job.method)} jobs are not available in this Kiln version")
 
+        options = job_options(job, method.oneof, method.resources)
+        base = await self.models.resolve(tenant, job.base_model, "job.base_model", local_dirs=True)
+        refs = {
+            key: await self.models.resolve(tenant, name, path_of(options, key), local_dirs=True)
+            for key, name in options.models.items()
+        }
+        config = validate_config(
+            method,
+            options,
+            await self._checkable(tenant, base),
+            {key: await self._checkable(tenant, ref) for key, ref in refs.items()},
+        )
+        train_id = await self._dataset(tenant, job.training_dataset, "job.training_dataset", method)
+        val_id = (
+            await self._dataset(tenant, job.validation_dataset, "job.validation_dataset", method)
+            if job.validation_dataset
+            else None
+        )
+        return JobSpec(
+            method=method.name,
+            display_name=job.display_name or f"{method.name} {job.base_model}",
+            base_model=base,
+            training_dataset=train_id,
+            validation_dataset=val_id,
+            config=config,
+            resources=JobResources(job.resources.gpus, job.resources.cpus or 1, max(1, job.resources.workers)),
+            max_retries=job.max_retries if job.HasField("max_retries") else self.default_retries,
+            labels=dict(job.labels),
+            model_refs=refs,
+        )
 
-async def _base_model(tenant: str, spec: str, models: ModelStore, field_path: str = "job.base_model") -> dict:
-    if spec in BUILTIN_MODELS:
-        return {"kind": "builtin", "name": spec}
-    if spec.startswith("models/"):
-        model_id = names.parse(spec, "models", field_path)
-        record = await models.get(tenant, model_id)
+    async def _checkable(self, tenant: str, ref: ModelRef) -> str:
+        """What the trainer's config checks open for `ref` on the gateway: the built-in name or
+        local directory, or for a model kept in a remote artifact store, its config view."""
+        local = ref.local_path(self.artifacts)
+        return local if local is not None else await asyncio.to_thread(self._config_view, tenant, ref)
+
+    def _config_view(self, tenant: str, ref: ModelRef) -> str:
+        """A local directory with the model's real config.json. The config checks read only that
+        file (model type, architecture) and test that weights exist; weights are never loaded on
+        the gateway, so an empty file marks them. The worker fetches the real directory."""
+        view = self.scratch / "model-configs" / tenant / ref.id
+        if not (view / "config.json").is_file():
+            try:
+                self.artifacts.get_file(f"{ref.rel}/config.json", view / "config.json")
+            except FileNotFoundError as exc:
+                raise FailedPrecondition(
+                    f"{ref.name} has no config.json in the artifact store", subject=ref.name
+                ) from exc
+            (view / "model.safetensors").touch()
+        return str(view)
+
+    async def _dataset(self, tenant: str, name: str, field_path: str, method: Method) -> str:
+        dataset_id = names.parse(name, "datasets", field_path)
+        record = await self.datasets.get(tenant, dataset_id)
         if record is None:
-            raise NotFound("model", spec)
-        return {"kind": "model", "id": model_id, "rel": record["artifact_rel"]}
-    if os.path.isabs(spec):
-        if not looks_like_model_dir(Path(spec)):
-            raise NotFound("model", spec, f"no Hugging Face model directory (config.json + weights) at {spec}")
-        return {"kind": "path", "path": spec}
-    raise NotFound(
-        "model",
-        spec,
-        f"unknown base model {spec!r}: use a built-in ({', '.join(sorted(BUILTIN_MODELS))}), "
-        "'models/<id>', or an absolute path to a local model directory",
-    )
+            raise NotFound("dataset", name)
+        if record.format != method.dataset_format:
+            want, have = format_label(method.dataset_format), format_label(record.format)
+            raise InvalidArgument.field(field_path, f"{method.name} jobs need a {want} dataset, {name} is {have}")
+        return dataset_id

@@ -1,104 +1,35 @@
-"""ExportModel's domain side: validate a compression request, run it off the gateway, register the result.
+"""ExportModel's domain side: run a compression off the gateway and register the result.
 
-`parse_export` turns the proto into an `ExportSpec` (INVALID_ARGUMENT with field violations);
-`ModelExporter.export` runs `kiln_trainer.compress.export_model` as a Ray task (a thread when Ray is
-not up), uploads the compressed directory to the artifact store and registers it as a new
-model with the same record fields the job path writes (server/kiln_server/jobs/context.py).
+`ModelExporter.export` takes an ExportSpec (models/spec.py), runs `kiln_trainer.compress.export_model`
+as a Ray task (a thread when Ray is not up), uploads the compressed directory to the artifact store
+and registers it as a new model through the model store, idempotently per request_id.
 """
 
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import json
 import logging
-import math
 import shutil
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 
-from kiln.v1 import models_pb2
 from kiln_server.datasets.store import DatasetStore
+from kiln_server.models.record import ModelRecord
+from kiln_server.models.spec import ExportSpec
 from kiln_server.models.store import ModelStore
 from kiln_server.platform import names
 from kiln_server.platform.artifacts import ArtifactStore
-from kiln_server.platform.errors import FailedPrecondition, FieldViolation, InvalidArgument, NotFound
+from kiln_server.platform.errors import FailedPrecondition, NotFound
 from kiln_server.sampling.router import Router
 
 log = logging.getLogger("kiln.export")
 
-QUANTIZATIONS = {models_pb2.QUANTIZATION_INT8: "int8", models_pb2.QUANTIZATION_INT4: "int4"}
-DEFAULT_GROUP_SIZE = 128
-MAX_GROUP_SIZE = 4096
 MAX_CALIBRATION_TEXTS = 64
 # Perplexity before/after is measured on these many held-out demo texts when no calibration set is
 # given; the seed differs from the one that generated the shipped demo dataset.
 EVAL_TEXTS, EVAL_SEED = 32, 20_240_601
-
-
-@dataclass(frozen=True)
-class ExportSpec:
-    source: str  # "models/{id}" or a built-in name
-    quantization: str | None  # "int8", "int4" or None
-    group_size: int
-    activation_aware: bool
-    calibration_dataset: str
-    prune_sparsity: float
-    structured: bool
-    request_id: str
-
-    def fingerprint(self) -> str:
-        body = {k: v for k, v in asdict(self).items() if k != "request_id"}
-        return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()[:32]
-
-
-def parse_export(req: models_pb2.ExportModelRequest) -> ExportSpec:
-    v: list[FieldViolation] = []
-    if not req.name:
-        v.append(FieldViolation("name", "required"))
-    quantization = QUANTIZATIONS.get(req.quantization)
-    if req.quantization and quantization is None:
-        v.append(FieldViolation("quantization", f"unknown value {req.quantization}"))
-    sparsity = req.prune_sparsity
-    if math.isnan(sparsity) or not 0.0 <= sparsity < 1.0:
-        v.append(FieldViolation("prune_sparsity", f"must be in [0, 1), got {sparsity!r}"))
-    elif req.quantization == models_pb2.QUANTIZATION_UNSPECIFIED and sparsity == 0.0:
-        v.append(FieldViolation("quantization", "nothing to do: set quantization and/or prune_sparsity > 0"))
-    if req.structured_pruning and sparsity == 0.0:
-        v.append(FieldViolation("structured_pruning", "needs prune_sparsity > 0"))
-    group = req.group_size or DEFAULT_GROUP_SIZE
-    if group < 16 or group > MAX_GROUP_SIZE or group & (group - 1):
-        v.append(
-            FieldViolation(
-                "group_size",
-                f"must be a power of two in [16, {MAX_GROUP_SIZE}] (0 means "
-                f"{DEFAULT_GROUP_SIZE}), got {req.group_size}",
-            )
-        )
-    if req.activation_aware and not req.calibration_dataset:
-        v.append(FieldViolation("calibration_dataset", "required when activation_aware is set"))
-    if req.activation_aware and quantization is None:
-        v.append(FieldViolation("activation_aware", "needs a quantization (INT8 or INT4)"))
-    if req.calibration_dataset:
-        try:
-            names.parse(req.calibration_dataset, "datasets", "calibration_dataset")
-        except InvalidArgument as exc:
-            v += exc.violations
-    if len(req.request_id) > 128:
-        v.append(FieldViolation("request_id", "at most 128 characters"))
-    if v:
-        raise InvalidArgument(v)
-    return ExportSpec(
-        req.name,
-        quantization,
-        group,
-        req.activation_aware,
-        req.calibration_dataset,
-        sparsity,
-        req.structured_pruning,
-        req.request_id,
-    )
 
 
 def record_texts(record: dict) -> str:
@@ -146,10 +77,11 @@ class ModelExporter:
             raise FailedPrecondition(
                 f"{spec.source} is a {ref.family} model; only causal LMs can be exported", subject=spec.source
             )
-        if (Path(ref.serve_path) / "kiln_compress.json").exists():
+        source_dir = self.router.serve_path(ref)
+        if (Path(source_dir) / "kiln_compress.json").exists():
+            base = ref.record.base_model if ref.record is not None else None
             raise FailedPrecondition(
-                f"{spec.source} is already a compressed export; export its base model "
-                f"{(ref.record or {}).get('base_model')} instead",
+                f"{spec.source} is already a compressed export; export its base model {base} instead",
                 subject=spec.source,
             )
         calibration = await self._calibration_texts(tenant, spec) if spec.activation_aware else None
@@ -158,7 +90,7 @@ class ModelExporter:
         model_id = names.new_id("models")
         work = self.scratch / "exports" / model_id
         try:
-            report = await self._run(ref.serve_path, work, spec, calibration, eval_texts)
+            report = await self._run(source_dir, work, spec, calibration, eval_texts)
         except ValueError as exc:  # export_model's own argument checks
             raise FailedPrecondition(f"cannot export {spec.source}: {exc}", subject=spec.source) from exc
         rel = f"models/{tenant}/{model_id}"
@@ -177,31 +109,25 @@ class ModelExporter:
                 if report.get(key) is not None:
                     metrics[key] = float(report[key])
             label = spec.quantization or f"pruned-{spec.prune_sparsity:g}"
-            display = (ref.record or {}).get("display_name") or spec.source
-            fields = {
-                "id": model_id,
-                "display_name": f"{display} ({label})",
-                "family": "causal_lm",
-                "base_model": spec.source,
-                "source_job": "",
-                "artifact_uri": uri,
-                "artifact_rel": rel,
-                "version": f"{model_id}@{manifest['sha256'][:12]}",
-                "parameter_count": report["parameter_count"],
-                "size_bytes": size,
-                "quantization": (spec.quantization or "").upper(),
-                "metrics": json.dumps(metrics),
-                "create_time": now,
-                "labels": json.dumps(
-                    {
-                        "export.group_size": str(report.get("group_size") or ""),
-                        "export.activation_aware": str(spec.activation_aware).lower(),
-                    }
-                ),
-            }
-            stored = await self.models.create(
-                tenant, model_id, fields, score_ms=now, request_id=spec.request_id, fingerprint=fingerprint
+            display = (ref.record.display_name if ref.record is not None else "") or spec.source
+            model = ModelRecord(
+                id=model_id,
+                display_name=f"{display} ({label})",
+                base_model=spec.source,
+                artifact_uri=uri,
+                artifact_rel=rel,
+                version=f"{model_id}@{manifest['sha256'][:12]}",
+                parameter_count=report["parameter_count"],
+                size_bytes=size,
+                quantization=(spec.quantization or "").upper(),
+                metrics=metrics,
+                create_time=now,
+                labels={
+                    "export.group_size": str(report.get("group_size") or ""),
+                    "export.activation_aware": str(spec.activation_aware).lower(),
+                },
             )
+            stored = await self.models.create(tenant, model, request_id=spec.request_id, fingerprint=fingerprint)
         except BaseException:
             await asyncio.to_thread(self.artifacts.delete, rel)
             raise
@@ -238,10 +164,10 @@ class ModelExporter:
         def read() -> list[str]:
             from kiln_trainer.data.formats import read_jsonl
 
-            local = self.artifacts.local_path(record["artifact_rel"])
+            local = self.artifacts.local_path(record.artifact_rel)
             if local is None:
-                local = self.artifacts.get_file(record["artifact_rel"], self.scratch / "calibration" / dataset_id)
-            texts = [record_texts(r) for r in read_jsonl(local, record["format"])[:MAX_CALIBRATION_TEXTS]]
+                local = self.artifacts.get_file(record.artifact_rel, self.scratch / "calibration" / dataset_id)
+            texts = [record_texts(r) for r in read_jsonl(local, record.format)[:MAX_CALIBRATION_TEXTS]]
             return [t for t in texts if t.strip()]
 
         texts = await asyncio.to_thread(read)

@@ -30,15 +30,18 @@ from kiln.v1 import (
 )
 from kiln_server.datasets.service import DatasetService
 from kiln_server.datasets.store import DatasetStore
+from kiln_server.datasets.writer import DatasetWriter
 from kiln_server.evaluations.scheduler import EvaluationScheduler
 from kiln_server.evaluations.service import EvaluationService
 from kiln_server.evaluations.store import EvaluationStore
 from kiln_server.feedback.service import FeedbackService
 from kiln_server.feedback.store import ExportDatasetStore, FeedbackStore
-from kiln_server.jobs.scheduler import Scheduler
+from kiln_server.jobs.scheduler import JobScheduler
 from kiln_server.jobs.service import JobService
+from kiln_server.jobs.spec import JobSpecBuilder
 from kiln_server.jobs.store import JobStore
 from kiln_server.models.export import ModelExporter
+from kiln_server.models.ref import ModelResolver
 from kiln_server.models.service import ModelService
 from kiln_server.models.store import ModelStore
 from kiln_server.platform.artifacts import ArtifactStore
@@ -88,7 +91,7 @@ class KilnServer:
         config: KilnConfig,
         grpc_server: aio.Server,
         redis: aioredis.Redis,
-        scheduler: Scheduler,
+        scheduler: JobScheduler,
         health_servicer: health.aio.HealthServicer,
         embedded: EmbeddedRedis | None,
         shutdown: asyncio.Event,
@@ -212,12 +215,10 @@ async def create_server(config: KilnConfig) -> tuple[KilnServer, int]:
             ("grpc.so_reuseport", 0),
         ],
     )
-    jobs_pb2_grpc.add_JobServiceServicer_to_server(
-        JobService(jobs, datasets, models, artifacts, config.default_max_retries, shutdown), server
-    )
-    datasets_pb2_grpc.add_DatasetServiceServicer_to_server(
-        DatasetService(datasets, artifacts, config.scratch_dir / "uploads", config.max_upload_bytes), server
-    )
+    specs = JobSpecBuilder(datasets, ModelResolver(models), artifacts, config.scratch_dir, config.default_max_retries)
+    jobs_pb2_grpc.add_JobServiceServicer_to_server(JobService(jobs, specs, shutdown), server)
+    uploads = DatasetWriter(datasets, artifacts, config.scratch_dir / "uploads", config.max_upload_bytes)
+    datasets_pb2_grpc.add_DatasetServiceServicer_to_server(DatasetService(datasets, uploads), server)
     # Sampling talks to Redis through its own client with short timeouts: when Redis is slow or
     # gone, cache and sample writes give up fast and sampling carries on uncached.
     fast_redis = aioredis.Redis.from_url(redis_url, socket_connect_timeout=0.5, socket_timeout=1.0)
@@ -238,10 +239,9 @@ async def create_server(config: KilnConfig) -> tuple[KilnServer, int]:
         FeedbackService(
             FeedbackStore(redis, keys),
             SampleStore(redis, keys),
-            ExportDatasetStore(redis, keys),
-            artifacts,
-            config.scratch_dir / "exports",
-            config.max_upload_bytes,
+            DatasetWriter(
+                ExportDatasetStore(redis, keys), artifacts, config.scratch_dir / "exports", config.max_upload_bytes
+            ),
         ),
         server,
     )
@@ -260,7 +260,7 @@ async def create_server(config: KilnConfig) -> tuple[KilnServer, int]:
         if embedded is not None:
             await asyncio.to_thread(embedded.stop)
         raise
-    scheduler = Scheduler(config, jobs, redis_url)
+    scheduler = JobScheduler(config, jobs, datasets, redis_url)
     kiln = KilnServer(config, server, redis, scheduler, health_servicer, embedded, shutdown, tenants)
     kiln.state_health = state_health
     kiln.triton = triton

@@ -6,9 +6,12 @@ codes. Anything else that escapes a handler is a bug and becomes INTERNAL (and i
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import grpc
+import redis.exceptions
 from google.protobuf import duration_pb2
 from google.rpc import code_pb2, error_details_pb2, status_pb2
 
@@ -143,6 +146,16 @@ class Unavailable(KilnError):
 
 class Unimplemented(KilnError):
     code = grpc.StatusCode.UNIMPLEMENTED
+
+
+@contextlib.contextmanager
+def unavailable_on_redis_errors(what: str) -> Iterator[None]:
+    """Redis unreachable (connection refused or lost, timeout) inside the block is UNAVAILABLE,
+    naming `what` could not be read or written; other Redis errors stay bugs (INTERNAL)."""
+    try:
+        yield
+    except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError) as exc:
+        raise Unavailable(f"{what} is unreachable: the state store did not answer ({type(exc).__name__})") from exc
 
 
 # Sanity: our StatusCode -> google.rpc.Code numbers agree (grpc uses the same numbering).

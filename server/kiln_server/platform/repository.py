@@ -1,39 +1,34 @@
-"""Shared Redis mechanics for tenant-owned resources: idempotent create, get, paged list, delete."""
+"""Shared Redis mechanics for tenant-owned resources: idempotent create, get, paged list, delete.
+
+A store subclasses `Repository[SomeRecord]`, names its keys and its `codec` (the one place its
+record becomes a hash and back), and gets typed create/get/list/delete.
+"""
 
 from __future__ import annotations
 
 import json
 from abc import ABC, abstractmethod
 from collections.abc import Callable
-from typing import Any
+from typing import ClassVar, Generic, TypeVar
 
 import redis.asyncio as aioredis
 
 from kiln_server.operations import scripts
 from kiln_server.platform.errors import InvalidArgument
+from kiln_server.platform.hashes import HashCodec, Record
 from kiln_server.platform.keys import Keys
 from kiln_server.platform.pagination import Cursor, decode_token, encode_token, page_size_of
 
 IDEMPOTENCY_TTL_S = 24 * 3600
 
-
-def decode_hash(raw: dict[bytes, bytes]) -> dict[str, str]:
-    return {k.decode(): v.decode() for k, v in raw.items()}
+R = TypeVar("R", bound=Record)
 
 
-def flatten(fields: dict[str, Any]) -> list[str]:
-    out: list[str] = []
-    for k, v in fields.items():
-        if v is None:
-            continue
-        out += [k, v if isinstance(v, str) else json.dumps(v)]
-    return out
-
-
-class Repository(ABC):
+class Repository(ABC, Generic[R]):
     """Async access to one kind of tenant-owned hash record with a newest-first index."""
 
-    kind: str  # "job", "dataset", "model": used in idempotency keys and errors
+    kind: ClassVar[str]  # "job", "dataset", "model": used in idempotency keys and errors
+    codec: ClassVar[HashCodec]  # the record type's hash layout
 
     def __init__(self, redis: aioredis.Redis, keys: Keys):
         self.redis = redis
@@ -46,46 +41,41 @@ class Repository(ABC):
     @abstractmethod
     def index_key(self, tenant: str) -> str: ...
 
-    async def create(
+    async def create(self, tenant: str, record: R, *, request_id: str = "", fingerprint: str = "") -> str:
+        """Writes the record atomically and returns its id, or the earlier id for a seen request_id."""
+        return await self._create_with(tenant, record, request_id=request_id, fingerprint=fingerprint)
+
+    async def _create_with(
         self,
         tenant: str,
-        rid: str,
-        fields: dict[str, Any],
+        record: R,
         *,
-        score_ms: int,
-        request_id: str = "",
-        fingerprint: str = "",
+        request_id: str,
+        fingerprint: str,
         events_key: str = "",
-        event: dict | None = None,
-        active: bool = False,
-        enqueue: bool = False,
+        events: list[tuple[str, dict]] | None = None,
+        active_key: str = "",
+        queue_key: str = "",
     ) -> str:
-        """Writes the record atomically and returns its id, or the earlier id for a seen request_id."""
+        """`create`, plus first events and an active-set and queue entry (the operations' create)."""
         idem = self.keys.idempotency(tenant, self.kind, request_id) if request_id else ""
+        pairs = [part for item in self.codec.to_hash(record).items() for part in item]
         result = await self._create(
-            keys=[
-                idem,
-                self.record_key(tenant, rid),
-                self.index_key(tenant),
-                events_key,
-                self.keys.active_jobs() if active else "",
-                self.keys.job_queue() if enqueue else "",
-            ],
+            keys=[idem, self.record_key(tenant, record.id), self.index_key(tenant), events_key, active_key, queue_key],
             args=[
-                rid,
+                record.id,
                 fingerprint,
-                score_ms,
+                record.create_time,
                 IDEMPOTENCY_TTL_S,
-                f"{tenant}/{rid}",
-                json.dumps(event) if event else "",
-                *flatten(fields),
+                f"{tenant}/{record.id}",
+                scripts.EVENTS_MAXLEN,
+                json.dumps([[kind, json.dumps(data)] for kind, data in events or []]),
+                *pairs,
             ],
         )
         created, existing = int(result[0]), result[1].decode()
         if not created and fingerprint and result[2].decode() != fingerprint:
-            raise InvalidArgument.field(
-                "request_id", f"already used for a different {self.kind} ({self.kind}s/{existing})"
-            )
+            raise self._reused(existing)
         return existing
 
     async def seen_request(self, tenant: str, request_id: str, fingerprint: str) -> str | None:
@@ -96,14 +86,17 @@ class Repository(ABC):
         if rid is None:
             return None
         if fingerprint and fp and fp.decode() != fingerprint:
-            raise InvalidArgument.field(
-                "request_id", f"already used for a different {self.kind} ({self.kind}s/{rid.decode()})"
-            )
+            raise self._reused(rid.decode())
         return rid.decode()
 
-    async def get(self, tenant: str, rid: str) -> dict[str, str] | None:
+    def _reused(self, existing: str) -> InvalidArgument:
+        return InvalidArgument.field(
+            "request_id", f"already used for a different {self.kind} ({self.kind}s/{existing})"
+        )
+
+    async def get(self, tenant: str, rid: str) -> R | None:
         raw = await self.redis.hgetall(self.record_key(tenant, rid))
-        return decode_hash(raw) if raw else None
+        return self.codec.from_hash(raw) if raw else None
 
     async def list_page(
         self,
@@ -111,13 +104,13 @@ class Repository(ABC):
         page_size: int,
         page_token: str,
         query: str,
-        keep: Callable[[dict[str, str]], bool] | None = None,
-    ) -> tuple[list[dict[str, str]], str]:
+        keep: Callable[[R], bool] | None = None,
+    ) -> tuple[list[R], str]:
         """Newest first; `keep` filters records server-side without breaking the cursor."""
         size = page_size_of(page_size)
         cursor = decode_token(page_token, query) or Cursor(score=float("inf"))
         index = self.index_key(tenant)
-        out: list[dict[str, str]] = []
+        out: list[R] = []
         last = cursor
         max_score: str = "+inf" if cursor.score == float("inf") else repr(cursor.score)
         while len(out) < size:

@@ -4,28 +4,32 @@ from __future__ import annotations
 
 import redis.asyncio as aioredis
 
+from kiln_server.platform.hashes import HashCodec
 from kiln_server.platform.keys import Keys
-from kiln_server.platform.repository import decode_hash
+from kiln_server.sampling.record import DeploymentRecord
 
 
 class DeploymentStore:
+    codec = HashCodec(DeploymentRecord)
+
     def __init__(self, redis: aioredis.Redis, keys: Keys):
         self.redis = redis
         self.keys = keys
 
-    async def get(self, tenant: str, model_id: str) -> dict[str, str] | None:
+    async def get(self, tenant: str, model_id: str) -> DeploymentRecord | None:
         raw = await self.redis.hgetall(self.keys.deployment(tenant, model_id))
-        return decode_hash(raw) if raw else None
+        return self.codec.from_hash(raw) if raw else None
 
-    async def put(self, tenant: str, model_id: str, fields: dict) -> None:
+    async def put(self, tenant: str, model_id: str, deployment: DeploymentRecord) -> None:
         key = self.keys.deployment(tenant, model_id)
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.delete(key)
-            pipe.hset(key, mapping={k: str(v) for k, v in fields.items()})
+            pipe.hset(key, mapping=self.codec.to_hash(deployment))
             await pipe.execute()
 
     async def set_state(self, tenant: str, model_id: str, state: str, error: str = "") -> None:
-        await self.redis.hset(self.keys.deployment(tenant, model_id), mapping={"state": state, "error": error})
+        fields = self.codec.fields(state=state, error=error)
+        await self.redis.hset(self.keys.deployment(tenant, model_id), mapping=fields)
 
     async def delete(self, tenant: str, model_id: str) -> None:
         await self.redis.delete(self.keys.deployment(tenant, model_id))

@@ -10,26 +10,24 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from redis.exceptions import RedisError
 
+from kiln_server.models.ref import ModelRef, ModelResolver
 from kiln_server.models.store import ModelStore
-from kiln_server.platform import names
 from kiln_server.platform.artifacts import ArtifactStore
 from kiln_server.platform.config import KilnConfig
-from kiln_server.platform.errors import FailedPrecondition, InvalidArgument, KilnError, NotFound, Unavailable
+from kiln_server.platform.errors import FailedPrecondition, InvalidArgument, KilnError, Unavailable
 from kiln_server.sampling.deployments import DeploymentStore
 from kiln_server.sampling.ray_serve import RayServeBackend, ServeSpec, app_name
+from kiln_server.sampling.record import DeploymentRecord
 from kiln_server.sampling.triton import TritonBackend
-from kiln_trainer.models.registry import BUILTIN_MODELS
 
 log = logging.getLogger("kiln.router")
 
 RAY_SERVE, TRITON = "RAY_SERVE", "TRITON"
-# Built-in weights are a pure function of (architecture, init seed): this names them.
-BUILTIN_REVISION = "builtin-seed0"
 
 
 @dataclass(frozen=True)
@@ -39,15 +37,6 @@ class Route:
     version: str
     target: str
     app: str
-
-
-@dataclass(frozen=True)
-class ModelRef:
-    model_id: str
-    version: str
-    serve_path: str  # what a replica loads: built-in name or local model directory
-    record: dict | None  # the registry record; None for built-ins
-    family: str = "causal_lm"
 
 
 class Router:
@@ -62,6 +51,7 @@ class Router:
     ):
         self.config = config
         self.models = models
+        self.resolver = ModelResolver(models)
         self.deployments = deployments
         self.artifacts = artifacts
         self.serve = serve
@@ -69,18 +59,16 @@ class Router:
         self._known: dict[tuple[str, str], Route] = {}
 
     async def model_ref(self, tenant: str, name: str, field: str = "name") -> ModelRef:
-        if name in BUILTIN_MODELS:
-            return ModelRef(name, f"{name}@{BUILTIN_REVISION}", name, None)
-        model_id = names.parse(name, "models", field)
-        record = await self.models.get(tenant, model_id)
-        if record is None:
-            raise NotFound("model", name)
-        local = self.artifacts.local_path(record["artifact_rel"])
+        return await self.resolver.resolve(tenant, name, field, registry_names=True)
+
+    def serve_path(self, ref: ModelRef) -> str:
+        """What a replica loads: the built-in name or the model's local directory."""
+        local = ref.local_path(self.artifacts)
         if local is None:
             raise FailedPrecondition(
-                f"{name} lives in a remote artifact store; serving needs shared local storage", subject=name
+                f"{ref.name} lives in a remote artifact store; serving needs shared local storage", subject=ref.name
             )
-        return ModelRef(model_id, record["version"], str(local), record, record.get("family", "causal_lm"))
+        return local
 
     async def resolve(self, tenant: str, name: str) -> Route:
         """The route for sampling `name`; NOT_FOUND / FAILED_PRECONDITION with what to do."""
@@ -101,7 +89,7 @@ class Router:
         if ref.family not in ("causal_lm", ""):
             raise FailedPrecondition(f"{name} is a {ref.family} model; sampling needs a causal LM", subject=name)
         dep = await self.deployments.get(tenant, ref.model_id)
-        if dep is None or dep.get("state") not in ("READY", "DEPLOYING"):
+        if dep is None or dep.state not in ("READY", "DEPLOYING"):
             if not self.config.deploy_on_demand:
                 raise FailedPrecondition(
                     f"{name} is not deployed: call ModelService.DeployModel (target RAY_SERVE) first, "
@@ -109,9 +97,11 @@ class Router:
                     subject=name,
                 )
             dep = await self.deploy(tenant, name, RAY_SERVE, 1, 0, 0)
-        return Route(name, ref.model_id, ref.version, dep["target"], dep["app"])
+        return Route(name, ref.model_id, ref.version, dep.target, dep.app)
 
-    async def deploy(self, tenant: str, name: str, target: str, replicas: int, min_r: int, max_r: int) -> dict:
+    async def deploy(
+        self, tenant: str, name: str, target: str, replicas: int, min_r: int, max_r: int
+    ) -> DeploymentRecord:
         ref = await self.model_ref(tenant, name)
         if ref.family not in ("causal_lm", ""):
             raise FailedPrecondition(f"{name} is a {ref.family} model; only causal LMs are served", subject=name)
@@ -119,21 +109,21 @@ class Router:
             return await self._deploy_triton(tenant, name, ref, replicas, min_r, max_r)
         if target != RAY_SERVE:
             raise FailedPrecondition(f"deployment target {target} is not available in this gateway", subject=name)
+        serve_path = self.serve_path(ref)
         app = app_name(self.config.redis_prefix, tenant, ref.model_id)
-        fields = {
-            "target": target,
-            "replicas": replicas,
-            "min_replicas": min_r,
-            "max_replicas": max_r,
-            "state": "DEPLOYING",
-            "app": app,
-            "version": ref.version,
-            "update_time": int(time.time() * 1000),
-        }
-        await self.deployments.put(tenant, ref.model_id, fields)
+        deployment = DeploymentRecord(
+            target=target,
+            replicas=replicas,
+            min_replicas=min_r,
+            max_replicas=max_r,
+            app=app,
+            version=ref.version,
+            update_time=int(time.time() * 1000),
+        )
+        await self.deployments.put(tenant, ref.model_id, deployment)
         spec = ServeSpec(
             app=app,
-            model=ref.serve_path,
+            model=serve_path,
             version=ref.version,
             replicas=replicas,
             min_replicas=min_r,
@@ -149,11 +139,11 @@ class Router:
             raise Unavailable(f"deploying {name} on Ray Serve failed: {exc}") from exc
         await self.deployments.set_state(tenant, ref.model_id, "READY")
         log.info("model deployed", extra={"model": name, "app": app, "tenant": tenant})
-        return {**{k: str(v) for k, v in fields.items()}, "state": "READY"}
+        return replace(deployment, state="READY")
 
     async def _deploy_triton(
         self, tenant: str, name: str, ref: ModelRef, replicas: int, min_r: int, max_r: int
-    ) -> dict:
+    ) -> DeploymentRecord:
         """Writes the model's repository entry (checking a compressed export first) and loads it."""
         from kiln_server.sampling.triton_repo import TritonEntry, write_entry
 
@@ -167,7 +157,7 @@ class Router:
         app = app_name(self.config.redis_prefix, tenant, ref.model_id)
         entry = TritonEntry(
             name=app,
-            model_path=ref.serve_path,
+            model_path=self.serve_path(ref),
             model_version=ref.version,
             instance_count=replicas,
             instance_kind="KIND_GPU" if Path("/dev/nvidia0").exists() else "KIND_CPU",
@@ -176,17 +166,10 @@ class Router:
         )
         # A corrupt export fails here with the reason, before any deployment is recorded.
         await asyncio.to_thread(write_entry, self.triton.model_repository, entry)
-        fields = {
-            "target": TRITON,
-            "replicas": replicas,
-            "min_replicas": 0,
-            "max_replicas": 0,
-            "state": "DEPLOYING",
-            "app": app,
-            "version": ref.version,
-            "update_time": int(time.time() * 1000),
-        }
-        await self.deployments.put(tenant, ref.model_id, fields)
+        deployment = DeploymentRecord(
+            target=TRITON, replicas=replicas, app=app, version=ref.version, update_time=int(time.time() * 1000)
+        )
+        await self.deployments.put(tenant, ref.model_id, deployment)
         try:
             await self.triton.load(app)
         except KilnError as exc:
@@ -194,24 +177,24 @@ class Router:
             raise
         await self.deployments.set_state(tenant, ref.model_id, "READY")
         log.info("model deployed", extra={"model": name, "app": app, "tenant": tenant, "target": TRITON})
-        return {**{k: str(v) for k, v in fields.items()}, "state": "READY"}
+        return replace(deployment, state="READY")
 
     async def undeploy(self, tenant: str, name: str) -> None:
         ref = await self.model_ref(tenant, name)
         dep = await self.deployments.get(tenant, ref.model_id)
         if dep is None:
             raise FailedPrecondition(f"{name} is not deployed", subject=name)
-        if dep.get("target") == TRITON:
+        if dep.target == TRITON:
             from kiln_server.sampling.triton_repo import remove_entry
 
             if self.triton is None:
                 raise FailedPrecondition("deployment target TRITON is not available in this gateway", subject=name)
-            await self.triton.unload(dep["app"])
-            await asyncio.to_thread(remove_entry, self.triton.model_repository, dep["app"])
+            await self.triton.unload(dep.app)
+            await asyncio.to_thread(remove_entry, self.triton.model_repository, dep.app)
         else:
-            await self.serve.undeploy(dep["app"])
+            await self.serve.undeploy(dep.app)
         await self.deployments.delete(tenant, ref.model_id)
         self._known = {k: v for k, v in self._known.items() if not (k[0] == tenant and v.model_id == ref.model_id)}
 
-    async def deployment_of(self, tenant: str, model_id: str) -> dict | None:
+    async def deployment_of(self, tenant: str, model_id: str) -> DeploymentRecord | None:
         return await self.deployments.get(tenant, model_id)

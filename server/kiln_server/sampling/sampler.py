@@ -14,6 +14,7 @@ import logging
 import time
 import uuid
 from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
 
 from redis.exceptions import RedisError
 
@@ -23,9 +24,10 @@ from kiln_server.platform.errors import InvalidArgument, KilnError, ResourceExha
 from kiln_server.platform.repository import IDEMPOTENCY_TTL_S
 from kiln_server.sampling.cache import SamplingCache, pack, request_digest, unpack
 from kiln_server.sampling.ray_serve import RayServeBackend
+from kiln_server.sampling.record import SampleRecord
 from kiln_server.sampling.requests import SampleCall, chunk, chunks_from_response, completion
 from kiln_server.sampling.router import TRITON, Route, Router
-from kiln_server.sampling.samples import SampleRecord, SampleStore
+from kiln_server.sampling.samples import SampleStore
 from kiln_server.sampling.triton import TritonBackend
 
 log = logging.getLogger("kiln.sampling")
@@ -40,22 +42,15 @@ def _raise_replica_error(err: dict, model: str) -> None:
     raise Unavailable(f"the replica serving {model} failed: {message}")
 
 
+@dataclass(eq=False)
 class Sampler:
-    def __init__(
-        self,
-        router: Router,
-        serve: RayServeBackend,
-        cache: SamplingCache,
-        samples: SampleStore,
-        triton: TritonBackend | None = None,
-    ):
-        self.router = router
-        self.serve = serve
-        self.triton = triton
-        self.cache = cache
-        self.samples = samples
-        self._hits = 0
-        self._lookups = 0
+    router: Router
+    serve: RayServeBackend
+    cache: SamplingCache
+    samples: SampleStore
+    triton: TritonBackend | None = None
+    _hits: int = field(default=0, init=False)  # cache hits and lookups since start, for the hit ratio
+    _lookups: int = field(default=0, init=False)
 
     # -- unary -----------------------------------------------------------------------------------
     async def generate(self, tenant: str, call: SampleCall) -> sampling_pb2.GenerateResponse:

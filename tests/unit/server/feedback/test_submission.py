@@ -5,15 +5,16 @@ from __future__ import annotations
 import pytest
 
 from kiln.v1 import feedback_pb2
+from kiln_server.feedback.record import FeedbackRecord
+from kiln_server.feedback.store import FeedbackStore
 from kiln_server.feedback.submission import (
     FeedbackFilter,
-    FeedbackRecord,
     SampleNotFound,
     parse_submission,
     resolve,
 )
 from kiln_server.platform.errors import InvalidArgument
-from kiln_server.sampling.samples import SampleRecord
+from kiln_server.sampling.record import SampleRecord
 
 SAMPLES = {
     "s-1": SampleRecord("s-1", "2+2?", "4", "models/m-1", "v1"),
@@ -187,7 +188,7 @@ def test_record_json_round_trip():
         prompt="p",
         text="t",
     )
-    back = FeedbackRecord.from_json(rec.to_json(), "1700000000123-4")
+    back = FeedbackStore.decode(FeedbackStore.encode(rec), "1700000000123-4")
     assert back.create_ms == 1700000000123 and back.signal == rec.signal and back.tags == rec.tags
 
 

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from kiln.v1 import models_pb2
-from kiln_server.models.export import parse_export
+from kiln_server.models.spec import parse_export
 from kiln_server.platform.errors import FailedPrecondition, InvalidArgument
 from kiln_server.sampling.triton_repo import TEMPLATE_DIR, TritonEntry, render_config, verify_export, write_entry
 

@@ -1,0 +1,130 @@
+"""Model references: what a model name in a request points at, resolved one way for every caller.
+
+A request names a model as a built-in ("kiln-gpt-tiny"), a registered model ("models/{id}"), or,
+where jobs allow it, an absolute path to a local model directory. `ModelResolver.resolve` turns
+the name into a `ModelRef` (or the error naming the request field); jobs, evaluations, sampling,
+deployments and exports all go through it. A ModelRef is plain data: it is stored inside job and
+evaluation payloads (`to_dict` / `from_dict`) and turned into something a loader opens on the
+machine that needs it (`local_path`, `fetch`).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from kiln_server.models.record import ModelRecord
+from kiln_server.models.store import ModelStore
+from kiln_server.platform import names
+from kiln_server.platform.artifacts import ArtifactStore
+from kiln_server.platform.errors import NotFound
+from kiln_trainer.models.registry import BUILTIN_MODELS, looks_like_model_dir
+
+# Built-in weights are a pure function of (architecture, init seed): this names them.
+BUILTIN_REVISION = "builtin-seed0"
+
+
+class ModelKind(StrEnum):
+    BUILTIN = "builtin"
+    REGISTERED = "model"
+    PATH = "path"
+
+
+@dataclass(frozen=True)
+class ModelRef:
+    kind: ModelKind
+    name: str  # as the request named it: "kiln-gpt-tiny", "models/{id}" or "/abs/model/dir"
+    version: str = ""  # what results and caches are keyed by; "" for a local directory
+    family: str = "causal_lm"  # ModelFamily, lower case
+    id: str = ""  # a registered model's id
+    rel: str = ""  # a registered model's weights directory in the artifact store
+    record: ModelRecord | None = field(default=None, compare=False, repr=False)  # registered models
+
+    @classmethod
+    def builtin(cls, name: str) -> ModelRef:
+        return cls(ModelKind.BUILTIN, name, f"{name}@{BUILTIN_REVISION}")
+
+    @classmethod
+    def registered(cls, record: ModelRecord) -> ModelRef:
+        return cls(
+            ModelKind.REGISTERED,
+            f"models/{record.id}",
+            record.version,
+            record.family,
+            record.id,
+            record.artifact_rel,
+            record,
+        )
+
+    @property
+    def model_id(self) -> str:
+        """The key deployments are stored under: the registry id, or the built-in name."""
+        return self.id or self.name
+
+    def local_path(self, artifacts: ArtifactStore) -> str | None:
+        """What a loader opens on this machine: the built-in name, the directory, or the registered
+        weights' directory when the artifact store is local; None when they are only remote."""
+        if self.kind != ModelKind.REGISTERED:
+            return self.name
+        local = artifacts.local_path(self.rel)
+        return str(local) if local is not None else None
+
+    def fetch(self, artifacts: ArtifactStore, dest: Path) -> str:
+        """`local_path`, copying remote weights to `dest` first (on a worker)."""
+        local = self.local_path(artifacts)
+        return local if local is not None else str(artifacts.get_dir(self.rel, dest))
+
+    def to_dict(self) -> dict[str, str]:
+        return {
+            "kind": str(self.kind),
+            "name": self.name,
+            "version": self.version,
+            "family": self.family,
+            "id": self.id,
+            "rel": self.rel,
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> ModelRef:
+        """Also reads the shapes payloads had before ModelRef: {kind: builtin, name},
+        {kind: path, path} and {kind: model, id, rel[, version, family]}."""
+        kind = ModelKind(d["kind"])
+        name = d.get("name") or d.get("path") or f"models/{d['id']}"
+        if kind == ModelKind.BUILTIN and not d.get("version"):
+            return cls.builtin(name)
+        return cls(kind, name, d.get("version", ""), d.get("family") or "causal_lm", d.get("id", ""), d.get("rel", ""))
+
+
+class ModelResolver:
+    def __init__(self, models: ModelStore):
+        self.models = models
+
+    async def resolve(
+        self, tenant: str, name: str, field: str, *, local_dirs: bool = False, registry_names: bool = False
+    ) -> ModelRef:
+        """The model `name` (from request field `field`) refers to, for `tenant`.
+
+        NOT_FOUND for a registered model the tenant does not have and for an unknown name;
+        INVALID_ARGUMENT (naming `field`) for a malformed "models/..." name. `local_dirs` also
+        accepts an absolute path to a local model directory (jobs). `registry_names` makes any
+        name that is not a built-in a registry name, so an unknown bare name is INVALID_ARGUMENT,
+        as in the RPCs that take resource names (sampling, ModelService).
+        """
+        if name in BUILTIN_MODELS:
+            return ModelRef.builtin(name)
+        if name.startswith("models/") or registry_names:
+            record = await self.models.get(tenant, names.parse(name, "models", field))
+            if record is None:
+                raise NotFound("model", name)
+            return ModelRef.registered(record)
+        if local_dirs and os.path.isabs(name):
+            if not looks_like_model_dir(Path(name)):
+                raise NotFound("model", name, f"no Hugging Face model directory (config.json + weights) at {name}")
+            return ModelRef(ModelKind.PATH, name)
+        forms = f"a built-in ({', '.join(sorted(BUILTIN_MODELS))}), 'models/<id>'"
+        if local_dirs:
+            forms += ", or an absolute path to a local model directory"
+        raise NotFound("model", name, f"unknown model {name!r} in {field}: use {forms}")
