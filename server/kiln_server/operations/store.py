@@ -36,7 +36,7 @@ class OperationKind:
     """Where one kind of operation lives in Redis. Each function takes the deployment's Keys;
     per-operation ones also (tenant, id). A new kind adds its key functions to Keys and one of these."""
 
-    name: str  # "job": idempotency namespace, messages, log lines, Ray actor names
+    name: str  # "job": the idempotency namespace and the word in messages
     collection: str  # "jobs": resource names "jobs/{id}"
     record_key: Callable[[Keys, str, str], str]  # the record hash
     index_key: Callable[[Keys, str], str]  # the tenant's newest-first index
