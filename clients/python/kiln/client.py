@@ -101,7 +101,7 @@ class KilnClient:
     def upload_dataset(
         self,
         path_or_bytes: str | os.PathLike | bytes,
-        format: str,
+        format: str | int,
         display_name: str | None = None,
         request_id: str | None = None,
         chunk_size: int = 1 << 20,
@@ -173,7 +173,7 @@ class KilnClient:
         self,
         base_model: str,
         training_dataset: str,
-        method: str = "sft",
+        method: str | int = "sft",
         display_name: str = "",
         hyperparameters: Mapping[str, Any] | None = None,
         tuning: str = "full",
@@ -439,7 +439,7 @@ class KilnClient:
 
     def export_feedback(
         self,
-        kind: str = "preference_pairs",
+        kind: str | int = "preference_pairs",
         *,
         filter: Mapping[str, Any] | None = None,
         pairing: Mapping[str, Any] | None = None,
