@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 from kiln.v1 import datasets_pb2, jobs_pb2
 from kiln_server.cli import app
 from kiln_server.platform.redis_embedded import EmbeddedRedis
-from tests.unit.server.cli.fake_gateway import fake_gateway, server_stream, unary
+from tests.unit.clients.python.fake_gateway import fake_gateway, server_stream, unary
 
 runner = CliRunner()
 

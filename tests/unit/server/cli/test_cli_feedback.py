@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 
 from kiln.v1 import feedback_pb2
 from kiln_server.cli import app
-from tests.unit.server.cli.fake_gateway import fake_gateway, unary
+from tests.unit.clients.python.fake_gateway import fake_gateway, unary
 
 runner = CliRunner()
 SEEN: dict[str, object] = {}

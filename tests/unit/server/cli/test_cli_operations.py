@@ -14,7 +14,7 @@ from kiln.v1 import evaluation_pb2 as E
 from kiln.v1 import models_pb2, sampling_pb2
 from kiln_server.cli import app
 from kiln_server.cli.errors import TRITON_PACKAGE
-from tests.unit.server.cli.fake_gateway import fake_gateway, server_stream, unary
+from tests.unit.clients.python.fake_gateway import fake_gateway, server_stream, unary
 
 runner = CliRunner()
 SEEN: dict[str, object] = {}

@@ -3,7 +3,8 @@
     with fake_gateway({"kiln.v1.JobService": {"GetJob": unary(get_job, GetJobRequest, Job)}}) as target:
         CliRunner().invoke(app, ["--target", target, "jobs", "get", "jobs/x"])
 
-No Redis, Ray or gateway: the CLI's real client, stubs and error unpacking run over a socket.
+No Redis, Ray or gateway: the real client (and the CLI on it), its stubs and error unpacking run over
+a socket.
 """
 
 from __future__ import annotations
