@@ -1,8 +1,9 @@
 """How the CLI shows things: consoles, tables, key-value details, numbers, sizes, times, states.
 
-One wrap rule for every table: on a terminal free text folds at the terminal's width while names,
-ids, numbers and times stay whole on one line (so they can be copied); into a pipe a table takes
-the width it needs, so `kiln jobs list | grep ...` sees whole rows.
+One wrap rule: rich never breaks a name, id, path, number or time (so it can be copied). In a
+table on a terminal only the free-text columns fold at the terminal's width; into a pipe a table
+takes the width it needs, so `kiln jobs list | grep ...` sees whole rows. Lines printed while
+watching, and summaries, are soft-wrapped: the terminal folds them, the text keeps no newline.
 """
 
 from __future__ import annotations

@@ -87,7 +87,8 @@ class View:
         self._progress.update(self._task, completed=completed, total=total or None, eta=eta, **fields)
 
     def line(self, at: Timestamp, *parts: str | tuple[str, str] | Text) -> None:
-        self._progress.console.print(Text.assemble((clock(at), "dim"), " ", *parts), highlight=False)
+        # Never broken by rich: a path or id in the line stays whole, to be copied.
+        self._progress.console.print(Text.assemble((clock(at), "dim"), " ", *parts), highlight=False, soft_wrap=True)
 
     def done(self) -> None:
         self._progress.update(self._task, eta=None)
