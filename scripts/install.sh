@@ -5,9 +5,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 python3 -m venv .venv
+# --no-compile: byte-compiling all ~18,000 modules (ray, transformers, torch, ...) costs over a
+# minute of a 2-core machine; Python compiles the ones it imports on first use and keeps them.
+pip=(.venv/bin/pip install -q --no-compile)
 # The CPU build on disk (pyproject.toml pins the same); installed first so nothing pulls CUDA.
-.venv/bin/pip install -q torch==2.13.0
-.venv/bin/pip install -q -e '.[dev]'
+"${pip[@]}" torch==2.13.0
+"${pip[@]}" -e '.[dev]'
 # Only for its bundled tritonserver binary. --no-deps: its pins (numpy<2, protobuf<7) would
 # downgrade what Kiln needs. `kiln` prints this same command when a gateway lacks it.
-.venv/bin/pip install -q --no-deps nvidia-pytriton==0.7.0
+"${pip[@]}" --no-deps nvidia-pytriton==0.7.0
