@@ -15,18 +15,14 @@ from __future__ import annotations
 
 import hashlib
 import os
-import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import grpc
-from google.protobuf import message as pb_message
-from google.protobuf.descriptor import EnumDescriptor
-from google.protobuf.message_factory import GetMessageClass
-from google.rpc import error_details_pb2
-from grpc_status import rpc_status
 
+from kiln.errors import KilnError
+from kiln.messages import build, enum_number, short_name
 from kiln.v1 import (
     common_pb2,
     datasets_pb2,
@@ -42,6 +38,9 @@ from kiln.v1 import (
     sampling_pb2,
     sampling_pb2_grpc,
 )
+from kiln.watch import resume_on_unavailable
+
+__all__ = ["DEFAULT_TARGET", "KilnClient", "KilnError"]
 
 DEFAULT_TARGET = "127.0.0.1:50051"
 # Matches the gateway's receive limit, so a large response page is never cut off client-side.
@@ -49,103 +48,8 @@ _MAX_MESSAGE_BYTES = 16 * 1024 * 1024
 # Upload deadlines grow with the payload: `timeout` plus one second per MB, i.e. the upload
 # may run as slowly as 1 MB/s before it is abandoned.
 _UPLOAD_BYTES_PER_S = 1_000_000
-_MAX_BACKOFF_S = 10.0
 
-
-class KilnError(Exception):
-    """A failed Kiln RPC, with the structured details the server attached.
-
-    code: the grpc.StatusCode.
-    message: the server's message.
-    field_violations: (field, description) pairs from a BadRequest detail, e.g.
-        ("job.hyperparameters.learning_rate", "must be > 0.0, got 0.0").
-    resource_info: the ResourceInfo detail of a NOT_FOUND, else None.
-    retry_after_s: the RetryInfo delay of RESOURCE_EXHAUSTED / UNAVAILABLE, else None.
-    status_details: every unpacked detail message (PreconditionFailure, QuotaFailure, ...).
-    request_id: the x-request-id the server answered with, for finding its log line.
-    """
-
-    def __init__(
-        self,
-        code: grpc.StatusCode,
-        message: str,
-        field_violations: Iterable[tuple[str, str]] = (),
-        resource_info: error_details_pb2.ResourceInfo | None = None,
-        retry_after_s: float | None = None,
-        status_details: Iterable[pb_message.Message] = (),
-        request_id: str | None = None,
-    ):
-        super().__init__(code, message)
-        self.code = code
-        self.message = message
-        self.field_violations = list(field_violations)
-        self.resource_info = resource_info
-        self.retry_after_s = retry_after_s
-        self.status_details = list(status_details)
-        self.request_id = request_id
-
-    @classmethod
-    def from_rpc_error(cls, error: grpc.RpcError) -> KilnError:
-        if not isinstance(error, grpc.Call):  # an RpcError without call state: nothing to unpack
-            return cls(grpc.StatusCode.UNKNOWN, str(error))
-        code, message = error.code(), error.details() or ""
-        try:
-            status = rpc_status.from_call(error)
-        except ValueError:
-            # The details disagree with the status line (not from a Kiln server); the status
-            # line is what grpc itself acted on, so keep it and drop the details.
-            status = None
-        violations: list[tuple[str, str]] = []
-        resource_info = None
-        retry_after_s = None
-        details: list[pb_message.Message] = []
-        for packed in status.details if status is not None else ():
-            detail = _unpack(packed)
-            if detail is None:
-                continue
-            details.append(detail)
-            if isinstance(detail, error_details_pb2.BadRequest):
-                violations.extend((v.field, v.description) for v in detail.field_violations)
-            elif isinstance(detail, error_details_pb2.ResourceInfo):
-                resource_info = detail
-            elif isinstance(detail, error_details_pb2.RetryInfo):
-                retry_after_s = detail.retry_delay.ToTimedelta().total_seconds()
-        return cls(code, message, violations, resource_info, retry_after_s, details, _request_id(error))
-
-    def __str__(self) -> str:
-        lines = [f"{self.code.name}: {self.message}"]
-        lines += [f"  {field}: {description}" for field, description in self.field_violations]
-        if self.retry_after_s is not None:
-            lines.append(f"  retry after {self.retry_after_s:g}s")
-        return "\n".join(lines)
-
-
-# Detail types a Kiln server sends (server/kiln_server/platform/errors.py); anything else is skipped, not fatal.
-_DETAIL_TYPES = (
-    error_details_pb2.BadRequest,
-    error_details_pb2.ResourceInfo,
-    error_details_pb2.RetryInfo,
-    error_details_pb2.PreconditionFailure,
-    error_details_pb2.QuotaFailure,
-    error_details_pb2.ErrorInfo,
-)
-
-
-def _unpack(packed) -> pb_message.Message | None:
-    for detail_type in _DETAIL_TYPES:
-        if packed.Is(detail_type.DESCRIPTOR):
-            detail = detail_type()
-            packed.Unpack(detail)
-            return detail
-    return None
-
-
-def _request_id(call: grpc.Call) -> str | None:
-    try:
-        metadata = call.initial_metadata() or ()
-    except Exception:  # some call objects cannot report metadata after failing; it is optional
-        return None
-    return next((str(v) for k, v in metadata if k == "x-request-id"), None)
+T = TypeVar("T")
 
 
 class KilnClient:
@@ -173,9 +77,13 @@ class KilnClient:
             if credentials is not None
             else grpc.insecure_channel(self.target, options=options)
         )
+        # One stub per service, all made here: a stub is only a table of method callables.
         self._datasets = datasets_pb2_grpc.DatasetServiceStub(self._channel)
         self._jobs = jobs_pb2_grpc.JobServiceStub(self._channel)
         self._models = models_pb2_grpc.ModelServiceStub(self._channel)
+        self._sampling = sampling_pb2_grpc.SamplingServiceStub(self._channel)
+        self._feedback = feedback_pb2_grpc.FeedbackServiceStub(self._channel)
+        self._evaluations = evaluation_pb2_grpc.EvaluationServiceStub(self._channel)
 
     def __repr__(self) -> str:
         return f"KilnClient(target={self.target!r})"
@@ -193,18 +101,21 @@ class KilnClient:
     def upload_dataset(
         self,
         path_or_bytes: str | os.PathLike | bytes,
-        format: str,
+        format: str | int,
         display_name: str | None = None,
         request_id: str | None = None,
         chunk_size: int = 1 << 20,
         labels: Mapping[str, str] | None = None,
         timeout: float | None = None,
+        *,
+        on_progress: Callable[[int, int], None] | None = None,
     ) -> datasets_pb2.Dataset:
         """Streams a JSONL file (or bytes); format is "sft", "preference" or "prompts".
 
         The sha256 is computed first and sent as expected_sha256, so bytes corrupted on the way
         are rejected. display_name defaults to the file name. Reusing a request_id returns the
-        dataset the first upload created.
+        dataset the first upload created. on_progress(sent_bytes, total_bytes) is called as each
+        chunk goes out.
         """
         if chunk_size < 1:
             raise ValueError(f"chunk_size must be >= 1, got {chunk_size}")
@@ -228,7 +139,7 @@ class KilnClient:
 
         metadata = datasets_pb2.DatasetMetadata(
             display_name=display_name or default_name,
-            format=_enum(datasets_pb2.DatasetFormat.DESCRIPTOR, format, "format"),
+            format=enum_number(datasets_pb2.DatasetFormat.DESCRIPTOR, format, "format"),
             request_id=request_id or "",
             expected_sha256=digest,
             labels=dict(labels or {}),
@@ -236,8 +147,12 @@ class KilnClient:
 
         def requests() -> Iterator[datasets_pb2.UploadDatasetRequest]:
             yield datasets_pb2.UploadDatasetRequest(metadata=metadata)
+            sent = 0
             for block in chunks():
                 yield datasets_pb2.UploadDatasetRequest(chunk=block)
+                sent += len(block)
+                if on_progress is not None:
+                    on_progress(sent, size)
 
         deadline = timeout if timeout is not None else self.timeout + size / _UPLOAD_BYTES_PER_S
         return self._call(self._datasets.UploadDataset, requests(), timeout=deadline)
@@ -258,7 +173,7 @@ class KilnClient:
         self,
         base_model: str,
         training_dataset: str,
-        method: str = "sft",
+        method: str | int = "sft",
         display_name: str = "",
         hyperparameters: Mapping[str, Any] | None = None,
         tuning: str = "full",
@@ -280,7 +195,7 @@ class KilnClient:
         Unknown keys raise ValueError here, before anything is sent; out-of-range values come
         back as a KilnError INVALID_ARGUMENT with one field violation per bad field.
         """
-        method_number = _enum(jobs_pb2.JobMethod.DESCRIPTOR, method, "method")
+        method_number = enum_number(jobs_pb2.JobMethod.DESCRIPTOR, method, "method")
         job = jobs_pb2.Job(
             display_name=display_name,
             method=method_number,
@@ -290,14 +205,14 @@ class KilnClient:
             labels=dict(labels or {}),
         )
         if hyperparameters:
-            job.hyperparameters.CopyFrom(_message(jobs_pb2.Hyperparameters, hyperparameters, "hyperparameters"))
+            job.hyperparameters.CopyFrom(build(jobs_pb2.Hyperparameters, hyperparameters, "hyperparameters"))
         if resources:
-            job.resources.CopyFrom(_message(common_pb2.Resources, resources, "resources"))
+            job.resources.CopyFrom(build(common_pb2.Resources, resources, "resources"))
         if max_retries is not None:
             job.max_retries = max_retries
 
         # The oneof member named like the method (JOB_METHOD_DPO -> job.dpo) holds its config.
-        config_field = _enum_suffix(jobs_pb2.JobMethod.DESCRIPTOR, method_number).lower()
+        config_field = short_name(jobs_pb2.JobMethod.DESCRIPTOR, method_number)
         config_type = type(getattr(job, config_field))
         accepts = config_type.DESCRIPTOR.fields_by_name
         options = dict(method_config or {})
@@ -310,7 +225,7 @@ class KilnClient:
                 options[key] = value
             elif value != default:
                 raise ValueError(f"{key} does not apply to method {method!r}")
-        getattr(job, config_field).CopyFrom(_message(config_type, options, config_field))
+        getattr(job, config_field).CopyFrom(build(config_type, options, config_field))
 
         request = jobs_pb2.CreateJobRequest(job=job, request_id=request_id or "")
         return self._call(self._jobs.CreateJob, request)
@@ -324,8 +239,8 @@ class KilnClient:
         """Every job of the caller, newest first; state ("running", ...) and method filter them."""
         request = jobs_pb2.ListJobsRequest(
             page_size=page_size,
-            state=_enum(jobs_pb2.JobState.DESCRIPTOR, state, "state") if state is not None else 0,
-            method=_enum(jobs_pb2.JobMethod.DESCRIPTOR, method, "method") if method is not None else 0,
+            state=enum_number(jobs_pb2.JobState.DESCRIPTOR, state, "state") if state is not None else 0,
+            method=enum_number(jobs_pb2.JobMethod.DESCRIPTOR, method, "method") if method is not None else 0,
         )
         return self._paginate(self._jobs.ListJobs, request, "jobs")
 
@@ -346,28 +261,12 @@ class KilnClient:
         seen, waiting backoff_s, 2*backoff_s, ... (at least the server's RetryInfo delay). After
         max_reconnects failures in a row without a new event, the last error is raised.
         """
-        cursor = after_event_id
-        failures = 0
-        while True:
-            stream = self._jobs.WatchJob(
-                jobs_pb2.WatchJobRequest(name=name, after_event_id=cursor), metadata=self._metadata
-            )
-            try:
-                for event in stream:
-                    cursor = event.id
-                    failures = 0  # the budget is for consecutive failures, not a job's lifetime
-                    yield event
-                return
-            except grpc.RpcError as exc:
-                error = KilnError.from_rpc_error(exc)
-                if error.code != grpc.StatusCode.UNAVAILABLE or failures >= max_reconnects:
-                    raise error from exc
-                delay = min(backoff_s * 2**failures, _MAX_BACKOFF_S)
-                failures += 1
-                time.sleep(max(delay, error.retry_after_s or 0.0))
-            finally:
-                # A consumer that stops early leaves the stream open on the server otherwise.
-                stream.cancel()
+
+        def open_stream(cursor: str) -> Any:
+            request = jobs_pb2.WatchJobRequest(name=name, after_event_id=cursor)
+            return self._jobs.WatchJob(request, metadata=self._metadata)
+
+        return resume_on_unavailable(open_stream, after_event_id, max_reconnects=max_reconnects, backoff_s=backoff_s)
 
     def list_checkpoints(self, name: str) -> list[jobs_pb2.Checkpoint]:
         response = self._call(self._jobs.ListCheckpoints, jobs_pb2.ListCheckpointsRequest(name=name))
@@ -395,7 +294,7 @@ class KilnClient:
         """Deploys a model (or a built-in base model name) for sampling; returns once it is READY."""
         request = models_pb2.DeployModelRequest(
             name=name,
-            target=_enum(models_pb2.DeploymentTarget.DESCRIPTOR, target, "target"),
+            target=enum_number(models_pb2.DeploymentTarget.DESCRIPTOR, target, "target"),
             replicas=replicas,
             min_replicas=min_replicas,
             max_replicas=max_replicas,
@@ -417,7 +316,10 @@ class KilnClient:
         """Compresses a model (int8 / int4 weights, pruning) into a new registered model."""
         request = models_pb2.ExportModelRequest(
             name=name,
-            quantization=_enum(models_pb2.Quantization.DESCRIPTOR, quantization, "quantization"),
+            # UNSPECIFIED is a real choice here: no quantization (pruning only, or a plain copy).
+            quantization=enum_number(
+                models_pb2.Quantization.DESCRIPTOR, quantization, "quantization", allow_unset=True
+            ),
             activation_aware=activation_aware,
             calibration_dataset=calibration_dataset,
             group_size=group_size,
@@ -433,12 +335,6 @@ class KilnClient:
         )
 
     # -- sampling --------------------------------------------------------------------------------
-    @property
-    def _sampling(self) -> sampling_pb2_grpc.SamplingServiceStub:
-        if not hasattr(self, "_sampling_stub"):
-            self._sampling_stub = sampling_pb2_grpc.SamplingServiceStub(self._channel)
-        return self._sampling_stub
-
     @staticmethod
     def _generate_request(
         model: str, prompt: str, n: int, bypass_cache: bool, request_id: str, params: Mapping[str, Any]
@@ -480,18 +376,9 @@ class KilnClient:
     ) -> Iterator[sampling_pb2.GenerateStreamResponse]:
         """Chunks as they are produced; the last message carries the usage totals."""
         request = self._generate_request(model, prompt, n, bypass_cache, request_id, params)
-        try:
-            yield from self._sampling.GenerateStream(request, metadata=self._metadata, timeout=timeout)
-        except grpc.RpcError as exc:
-            raise KilnError.from_rpc_error(exc) from None
+        return self._stream(self._sampling.GenerateStream, request, timeout=timeout)
 
     # -- feedback --------------------------------------------------------------------------------
-    @property
-    def _feedback(self) -> feedback_pb2_grpc.FeedbackServiceStub:
-        if not hasattr(self, "_feedback_stub"):
-            self._feedback_stub = feedback_pb2_grpc.FeedbackServiceStub(self._channel)
-        return self._feedback_stub
-
     def submit_feedback(
         self,
         sample_id: str = "",
@@ -528,7 +415,7 @@ class KilnClient:
         elif correction is not None:
             feedback.correction.CopyFrom(feedback_pb2.Correction(text=correction))
         else:
-            feedback.preference.CopyFrom(_message(feedback_pb2.Preference, preference or {}, "preference"))
+            feedback.preference.CopyFrom(build(feedback_pb2.Preference, preference or {}, "preference"))
         request = feedback_pb2.SubmitFeedbackRequest(feedback=feedback, feedback_id=feedback_id)
         return self._call(self._feedback.SubmitFeedback, request)
 
@@ -540,25 +427,19 @@ class KilnClient:
         A rejected record is reported in its ack (code, field, message), not raised. Give every
         request a feedback_id: after a KilnError (e.g. UNAVAILABLE) resend the unacknowledged ones.
         """
-        stream = self._feedback.StreamFeedback(iter(requests), metadata=self._metadata)
-        try:
-            yield from stream
-        except grpc.RpcError as exc:
-            raise KilnError.from_rpc_error(exc) from exc
-        finally:
-            stream.cancel()
+        return self._stream(self._feedback.StreamFeedback, iter(requests))
 
     def list_feedback(self, page_size: int = 50, **filter: Any) -> Iterator[feedback_pb2.Feedback]:
         """The caller's feedback, newest first; filter takes FeedbackFilter fields (model, tag,
         user_id, source, start_time, end_time)."""
         request = feedback_pb2.ListFeedbackRequest(
-            page_size=page_size, filter=_message(feedback_pb2.FeedbackFilter, filter, "filter")
+            page_size=page_size, filter=build(feedback_pb2.FeedbackFilter, filter, "filter")
         )
         return self._paginate(self._feedback.ListFeedback, request, "feedback")
 
     def export_feedback(
         self,
-        kind: str = "preference_pairs",
+        kind: str | int = "preference_pairs",
         *,
         filter: Mapping[str, Any] | None = None,
         pairing: Mapping[str, Any] | None = None,
@@ -571,21 +452,15 @@ class KilnClient:
         "max_pairs_per_prompt": 4}. Nothing to write is a KilnError FAILED_PRECONDITION.
         """
         request = feedback_pb2.ExportFeedbackRequest(
-            kind=_enum(feedback_pb2.FeedbackExportKind.DESCRIPTOR, kind, "kind"),
-            filter=_message(feedback_pb2.FeedbackFilter, filter or {}, "filter"),
-            pairing=_message(feedback_pb2.PreferencePairing, pairing or {}, "pairing"),
+            kind=enum_number(feedback_pb2.FeedbackExportKind.DESCRIPTOR, kind, "kind"),
+            filter=build(feedback_pb2.FeedbackFilter, filter or {}, "filter"),
+            pairing=build(feedback_pb2.PreferencePairing, pairing or {}, "pairing"),
             display_name=display_name,
             request_id=request_id,
         )
         return self._call(self._feedback.ExportFeedback, request)
 
     # -- evaluations ---------------------------------------------------------------------------
-    @property
-    def _evaluations(self) -> evaluation_pb2_grpc.EvaluationServiceStub:
-        if not hasattr(self, "_evaluations_stub"):
-            self._evaluations_stub = evaluation_pb2_grpc.EvaluationServiceStub(self._channel)
-        return self._evaluations_stub
-
     def create_evaluation(
         self,
         model: str,
@@ -612,7 +487,7 @@ class KilnClient:
         evaluation = evaluation_pb2.Evaluation(
             model=model,
             dataset=dataset,
-            metrics=[_enum(evaluation_pb2.EvaluationMetric.DESCRIPTOR, m, "metric") for m in metrics],
+            metrics=[enum_number(evaluation_pb2.EvaluationMetric.DESCRIPTOR, m, "metric") for m in metrics],
             baseline_model=baseline_model,
             reward_model=reward_model,
             reference_model=reference_model,
@@ -621,7 +496,7 @@ class KilnClient:
             labels=dict(labels or {}),
         )
         if sampling:
-            evaluation.sampling_params.CopyFrom(_message(sampling_pb2.SamplingParams, sampling, "sampling"))
+            evaluation.sampling_params.CopyFrom(build(sampling_pb2.SamplingParams, sampling, "sampling"))
         request = evaluation_pb2.CreateEvaluationRequest(evaluation=evaluation, request_id=request_id or "")
         return self._call(self._evaluations.CreateEvaluation, request)
 
@@ -635,7 +510,7 @@ class KilnClient:
         request = evaluation_pb2.ListEvaluationsRequest(
             page_size=page_size,
             model=model or "",
-            state=_enum(evaluation_pb2.EvaluationState.DESCRIPTOR, state, "state") if state is not None else 0,
+            state=enum_number(evaluation_pb2.EvaluationState.DESCRIPTOR, state, "state") if state is not None else 0,
         )
         return self._paginate(self._evaluations.ListEvaluations, request, "evaluations")
 
@@ -643,37 +518,33 @@ class KilnClient:
         self, name: str, after_event_id: str = "", *, max_reconnects: int = 8, backoff_s: float = 0.5
     ) -> Iterator[evaluation_pb2.EvaluationEvent]:
         """Yields the evaluation's events until it ends, reopening a broken (UNAVAILABLE) stream
-        after the last event seen, with the same backoff as `watch_job`."""
-        cursor = after_event_id
-        failures = 0
-        while True:
-            stream = self._evaluations.WatchEvaluation(
-                evaluation_pb2.WatchEvaluationRequest(name=name, after_event_id=cursor), metadata=self._metadata
-            )
-            try:
-                for event in stream:
-                    cursor = event.id
-                    failures = 0
-                    yield event
-                return
-            except grpc.RpcError as exc:
-                error = KilnError.from_rpc_error(exc)
-                if error.code != grpc.StatusCode.UNAVAILABLE or failures >= max_reconnects:
-                    raise error from exc
-                delay = min(backoff_s * 2**failures, _MAX_BACKOFF_S)
-                failures += 1
-                time.sleep(max(delay, error.retry_after_s or 0.0))
-            finally:
-                stream.cancel()
+        after the last event seen, like `watch_job`."""
+
+        def open_stream(cursor: str) -> Any:
+            request = evaluation_pb2.WatchEvaluationRequest(name=name, after_event_id=cursor)
+            return self._evaluations.WatchEvaluation(request, metadata=self._metadata)
+
+        return resume_on_unavailable(open_stream, after_event_id, max_reconnects=max_reconnects, backoff_s=backoff_s)
 
     # -- plumbing ------------------------------------------------------------------------------
-    def _call(self, rpc: Callable, request: Any, timeout: float | None = None) -> Any:
+    def _call(self, rpc: Callable[..., T], request: Any, timeout: float | None = None) -> T:
         try:
             return rpc(request, metadata=self._metadata, timeout=timeout or self.timeout)
         except grpc.RpcError as exc:
             raise KilnError.from_rpc_error(exc) from exc
 
-    def _paginate(self, rpc: Callable, request: Any, field: str) -> Iterator[Any]:
+    def _stream(self, rpc: Callable[..., Any], request: Any, timeout: float | None = None) -> Iterator[Any]:
+        """A server stream's messages; errors become KilnError, and a consumer that stops early
+        cancels the call instead of leaving it open on the server."""
+        stream = rpc(request, metadata=self._metadata, timeout=timeout)
+        try:
+            yield from stream
+        except grpc.RpcError as exc:
+            raise KilnError.from_rpc_error(exc) from exc
+        finally:
+            stream.cancel()
+
+    def _paginate(self, rpc: Callable[..., Any], request: Any, field: str) -> Iterator[Any]:
         while True:
             page = self._call(rpc, request)
             yield from getattr(page, field)
@@ -688,46 +559,3 @@ def _file_sha256(path: Path, chunk_size: int) -> str:
         while block := f.read(chunk_size):
             digest.update(block)
     return digest.hexdigest()
-
-
-def _enum_prefix(descriptor: EnumDescriptor) -> str:
-    # Kiln enums are prefixed with their name and start with <PREFIX>UNSPECIFIED = 0.
-    return descriptor.values_by_number[0].name.removesuffix("UNSPECIFIED")
-
-
-def _enum_suffix(descriptor: EnumDescriptor, number: int) -> str:
-    return descriptor.values_by_number[number].name.removeprefix(_enum_prefix(descriptor))
-
-
-def _enum(descriptor: EnumDescriptor, value: str | int, what: str) -> int:
-    """ "sft", "SFT", "JOB_METHOD_SFT" or 1 -> 1; UNSPECIFIED and unknown names are a ValueError."""
-    prefix = _enum_prefix(descriptor)
-    if isinstance(value, int) and not isinstance(value, bool):
-        if value in descriptor.values_by_number and value != 0:
-            return value
-    elif isinstance(value, str):
-        name = value.upper()
-        found = descriptor.values_by_name.get(name if name.startswith(prefix) else prefix + name)
-        if found is not None and found.number != 0:
-            return found.number
-    choices = [v.name.removeprefix(prefix).lower() for v in descriptor.values if v.number != 0]
-    raise ValueError(f"{what} must be one of {', '.join(choices)}, got {value!r}")
-
-
-def _message(cls: type[pb_message.Message], values: Mapping[str, Any], what: str) -> pb_message.Message:
-    """Builds a proto from a dict with a readable error for unknown keys; enums take short names."""
-    fields = cls.DESCRIPTOR.fields_by_name
-    unknown = sorted(set(values) - set(fields))
-    if unknown:
-        raise ValueError(f"unknown {what} field(s): {', '.join(unknown)} (known: {', '.join(fields)})")
-    kwargs: dict[str, Any] = {}
-    for key, value in values.items():
-        if value is None:
-            continue
-        fd = fields[key]
-        if fd.enum_type is not None and isinstance(value, str):
-            value = _enum(fd.enum_type, value, f"{what}.{key}")
-        elif fd.message_type is not None and isinstance(value, Mapping) and not fd.message_type.GetOptions().map_entry:
-            value = _message(GetMessageClass(fd.message_type), value, f"{what}.{key}")
-        kwargs[key] = value
-    return cls(**kwargs)
