@@ -107,7 +107,7 @@ class ModelService(models_pb2_grpc.ModelServiceServicer):
         return await self._model_view(tenant, name)
 
     def _model_name(self, name: str) -> str:
-        if name in BUILTIN_MODELS:
+        if name in BUILTIN_MODELS or (name and "/" not in name):  # the router: NOT_FOUND listing built-ins
             return name
         names.parse(name, "models")
         return name

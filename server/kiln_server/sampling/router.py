@@ -71,6 +71,9 @@ class Router:
     async def model_ref(self, tenant: str, name: str, field: str = "name") -> ModelRef:
         if name in BUILTIN_MODELS:
             return ModelRef(name, f"{name}@{BUILTIN_REVISION}", name, None)
+        if name and "/" not in name:  # a base-model name, not a malformed resource name
+            builtins = ", ".join(sorted(BUILTIN_MODELS))
+            raise NotFound("model", name, f"model {name!r} not found: not a built-in base model ({builtins})")
         model_id = names.parse(name, "models", field)
         record = await self.models.get(tenant, model_id)
         if record is None:
@@ -102,7 +105,8 @@ class Router:
             raise FailedPrecondition(f"{name} is a {ref.family} model; sampling needs a causal LM", subject=name)
         dep = await self.deployments.get(tenant, ref.model_id)
         if dep is None or dep.get("state") not in ("READY", "DEPLOYING"):
-            if not self.config.deploy_on_demand:
+            # A built-in has no deployment choices to make, so its first sample deploys it.
+            if not (self.config.deploy_on_demand or ref.record is None):
                 raise FailedPrecondition(
                     f"{name} is not deployed: call ModelService.DeployModel (target RAY_SERVE) first, "
                     "or run the gateway with KILN_DEPLOY_ON_DEMAND=true",
