@@ -1,0 +1,46 @@
+"""One gateway (embedded defaults, real Redis, Ray and Ray Serve) and one fault server for all
+client languages, plus the small SFT dataset their example flows upload."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.e2e.clients.harness import FaultServer
+from tests.e2e.conftest import Gateway, demo_records, make_config
+
+
+@pytest.fixture(scope="session")
+async def clients_gateway(redis_url, ray_instance, tmp_path_factory):
+    from kiln_server.platform.app import create_server
+
+    # Serving replicas take half a CPU, so a deployment fits beside a training job on 2 cores.
+    config = make_config(tmp_path_factory.mktemp("clients"), redis_url, serve_replica_cpus=0.5)
+    server, port = await create_server(config)
+    await server.start()
+    gateway = Gateway(server, port, server.config)
+    yield gateway
+    await gateway.close()
+
+
+@pytest.fixture(scope="session")
+async def fault_server():
+    fault = FaultServer()
+    await fault.server.start()
+    yield fault
+    await fault.server.stop(0)
+
+
+@pytest.fixture(scope="session")
+def sft_dataset(tmp_path_factory):
+    path = tmp_path_factory.mktemp("data") / "train.jsonl"
+    path.write_bytes(demo_records(32))
+    return path
+
+
+def pytest_terminal_summary(terminalreporter):
+    from tests.e2e.clients.harness import TIMINGS
+
+    if TIMINGS:
+        terminalreporter.section("client e2e timings (s)")
+        for lang, phases in TIMINGS.items():
+            terminalreporter.write_line(f"{lang:<11}" + "  ".join(f"{k} {v:6.1f}" for k, v in phases.items()))
