@@ -10,6 +10,9 @@ packages=(
   # Go: the compiler and the gRPC / protobuf / genproto sources, built offline (GOPATH mode).
   golang-go golang-google-grpc-dev golang-google-protobuf-dev golang-google-genproto-dev
   protoc-gen-go protoc-gen-go-grpc
+  # grpc-go marshals through github.com/golang/protobuf; only its 1.5 line (a shim over
+  # google.golang.org/protobuf) handles messages from today's protoc-gen-go. It replaces 1.3.
+  golang-github-golang-protobuf-1-5-dev
   # C++: gRPC and protobuf headers and libraries, the code generators, the build tools.
   g++ cmake ninja-build ccache pkg-config libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc
   # Java: Debian's jars (no Maven) and the gRPC code generator.

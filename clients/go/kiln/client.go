@@ -8,6 +8,7 @@ package kiln
 
 import (
 	"context"
+	"io"
 	"os"
 	"time"
 
@@ -115,6 +116,9 @@ func (c *Client) UploadDataset(ctx context.Context, meta *kilnv1.DatasetMetadata
 		if err := stream.Send(r); err != nil {
 			// The server ended the call; CloseAndRecv reports why.
 			_, err = stream.CloseAndRecv()
+			if err == nil {
+				err = io.ErrUnexpectedEOF
+			}
 			return AsError(err)
 		}
 		return nil
@@ -133,7 +137,10 @@ func (c *Client) UploadDataset(ctx context.Context, meta *kilnv1.DatasetMetadata
 		}
 	}
 	dataset, err := stream.CloseAndRecv()
-	return dataset, AsError(err)
+	if err != nil {
+		return nil, AsError(err) // never a typed nil: callers compare err with nil
+	}
+	return dataset, nil
 }
 
 type apiKey struct {
