@@ -2,14 +2,11 @@
 
 import pytest
 
-from tests.e2e.clients.harness import TEST_TIMEOUT_S, Language, check_flow, run_language
-
-CPP = Language(
-    name="cpp", flow=["build/flow"], conformance=["build/conformance"], tools=("cmake", "ninja", "g++", "protoc")
-)
+from tests.e2e.clients.harness import LANGUAGES, TEST_TIMEOUT_S, check_flow, run_language
 
 
 @pytest.mark.timeout(TEST_TIMEOUT_S)
-async def test_cpp_client(clients_gateway, fault_server, sft_dataset, tmp_path):
-    summary = await run_language(CPP, clients_gateway, fault_server, sft_dataset, tmp_path)
+async def test_cpp_client(client_builds, clients_gateway, fault_server, sft_dataset, tmp_path):
+    lang = LANGUAGES["cpp"]
+    summary = await run_language(lang, client_builds[lang.name], clients_gateway, fault_server, sft_dataset, tmp_path)
     check_flow(summary)
