@@ -110,6 +110,7 @@ class FaultServer:
         fault = self.faults.get(key)
         if fault is None:
             await context.abort(grpc.StatusCode.NOT_FOUND, f"no fault scripted for {key!r}")
+            raise AssertionError("unreachable: abort raises")
         fault.attempts.append(time.monotonic())
         if fault.delay_ms:
             await asyncio.sleep(fault.delay_ms / 1000)
@@ -204,7 +205,7 @@ async def run_language(
         run_id = f"{lang.name}-{secrets.token_hex(3)}"
         values = {k.upper(): summary[k] for k in ("job", "model", "sample", "dataset")} | {"RUN": run_id}
         scenarios = resolve(values)
-        faults = defaultdict(lambda: None)
+        faults: dict[str, Fault] = {}
         for s in scenarios:
             if "fault" in s:
                 key = s["request"]["name"] if s["method"] == "GetJob" else s["request"]["job"]["displayName"]
@@ -223,7 +224,7 @@ async def run_language(
         TIMINGS[lang.name]["conformance"] = time.monotonic() - started
         observed = {o["name"]: o for o in map(json.loads, out.splitlines()) if o}
         problems = {
-            s["name"]: check(s, observed[s["name"]], faults[s["name"]]) if s["name"] in observed else ["no outcome"]
+            s["name"]: check(s, observed[s["name"]], faults.get(s["name"])) if s["name"] in observed else ["no outcome"]
             for s in scenarios
         }
         failed = {name: p for name, p in problems.items() if p}
