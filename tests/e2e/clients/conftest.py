@@ -27,7 +27,8 @@ async def clients_gateway(redis_url, ray_instance, tmp_path_factory):
 @pytest.fixture(scope="session")
 async def client_builds():
     """Every client's build, started together: while one language's example runs (mostly
-    waiting on training and deployment), the others keep compiling."""
+    waiting on training and deployment), the others keep compiling. Tests ask for it after
+    the gateway, so compilers never compete with Ray's start-up (which has a deadline)."""
     tasks = {name: asyncio.create_task(build(lang)) for name, lang in LANGUAGES.items()}
     yield tasks
     for task in tasks.values():
