@@ -58,9 +58,16 @@ def _comments(f) -> dict[tuple[int, ...], str]:
     return out
 
 
-def _type_name(field) -> str:
+def _type_name(field, map_entries: dict | None = None) -> str:
+    """The field's type as it is written in the .proto: `map<K, V>` for map fields."""
     from google.protobuf import descriptor_pb2 as d
 
+    # protoc lowers `map<K, V> f` to `repeated FEntry f` with a synthetic nested FEntry
+    # message (options.map_entry) whose fields are key = 1 and value = 2.
+    entry = (map_entries or {}).get(field.type_name)
+    if entry is not None and field.label == d.FieldDescriptorProto.LABEL_REPEATED:
+        key, value = (_type_name(f) for f in sorted(entry.field, key=lambda f: f.number))
+        return f"map<{key}, {value}>"
     if field.type_name:
         name = field.type_name.lstrip(".").removeprefix("kiln.v1.")
     else:
@@ -70,19 +77,20 @@ def _type_name(field) -> str:
     return f"optional {name}" if field.proto3_optional else name
 
 
-def _message(lines: list[str], msg, path: tuple[int, ...], comments, prefix: str = "") -> None:
+def _message(lines: list[str], msg, path: tuple[int, ...], comments, package: str, prefix: str = "") -> None:
     name = f"{prefix}{msg.name}"
     if msg.options.map_entry:
         return
+    entries = {f".{package}.{name}.{n.name}": n for n in msg.nested_type if n.options.map_entry}
     lines += [f"### {name}", "", comments.get(path, ""), ""]
     if msg.field:
         lines += ["| field | type | description |", "|---|---|---|"]
         for i, fld in enumerate(msg.field):
             text = comments.get((*path, _FIELD, i), "").replace("|", "\\|")
-            lines.append(f"| `{fld.name}` | `{_type_name(fld)}` | {text} |")
+            lines.append(f"| `{fld.name}` | `{_type_name(fld, entries)}` | {text} |")
         lines.append("")
     for i, nested in enumerate(msg.nested_type):
-        _message(lines, nested, (*path, _NESTED, i), comments, f"{name}.")
+        _message(lines, nested, (*path, _NESTED, i), comments, package, f"{name}.")
 
 
 def render(fds) -> str:
@@ -126,7 +134,7 @@ def render(fds) -> str:
                 lines.append(f"| `{v.name}` | {text} |")
             lines.append("")
         for mi, msg in enumerate(f.message_type):
-            _message(lines, msg, (_MESSAGE, mi), comments)
+            _message(lines, msg, (_MESSAGE, mi), comments, f.package)
     text = "\n".join(lines)
     while "\n\n\n" in text:
         text = text.replace("\n\n\n", "\n\n")

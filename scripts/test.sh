@@ -4,7 +4,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 # The same install as README command 1 (the Triton tests run its real tritonserver).
 bash scripts/install.sh
-if command -v npm >/dev/null; then bash scripts/buf_lint.sh; fi
+# Toolchains of the TypeScript, Go, C++ and Java clients (apt + npm); their tests fail, not skip,
+# without them.
+bash scripts/install_client_toolchains.sh
+bash scripts/buf_lint.sh
 # Every CUDA kernel must compile for sm_80 and sm_90 wherever nvcc exists (it cannot run here).
 if command -v nvcc >/dev/null; then bash scripts/check_kernels.sh; fi
 export GRPC_VERBOSITY=ERROR

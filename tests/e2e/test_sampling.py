@@ -93,12 +93,31 @@ def expected(engine: Engine, prompt: str, index: int = 0, **params) -> str:
     return engine.generate([GenerationRequest(engine.tokenize(prompt), SamplingParams(**params), index=index)])[0].text
 
 
-async def test_an_undeployed_model_names_deploy_model(gateway):
+async def test_an_undeployed_registered_model_names_deploy_model(gateway, local_engine, tmp_path):
     c = Client(gateway, await gateway.tenant())
+    name = f"models/{await _register(gateway, c.t.name, local_engine, tmp_path)}"
     with pytest.raises(grpc.aio.AioRpcError) as err:
-        await c.generate(req())
+        await c.generate(req(model=name))
     assert err.value.code() == grpc.StatusCode.FAILED_PRECONDITION
     assert "DeployModel" in err.value.details()
+
+
+async def test_unknown_base_model_is_not_found_and_lists_the_builtins(gateway):
+    c = Client(gateway, await gateway.tenant())
+    with pytest.raises(grpc.aio.AioRpcError) as err:
+        await c.generate(req(model="gpt-nope"))
+    assert err.value.code() == grpc.StatusCode.NOT_FOUND
+    assert "kiln-gpt-tiny" in err.value.details() and "kiln-gpt-small" in err.value.details()
+    (detail,) = rpc_status.from_call(err.value).details
+    info = error_details_pb2.ResourceInfo()
+    assert detail.Unpack(info) and info.resource_name == "gpt-nope"
+    with pytest.raises(grpc.aio.AioRpcError) as err:
+        await c.deploy("gpt-nope")
+    assert err.value.code() == grpc.StatusCode.NOT_FOUND and "kiln-gpt-tiny" in err.value.details()
+    with pytest.raises(grpc.aio.AioRpcError) as err:  # a malformed resource name is still bad input
+        await c.generate(req(model="models/Not An Id"))
+    assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert [f for f, _ in field_violations(err.value)] == ["model"]
 
 
 async def test_unary_n_completions_and_seeded_determinism(served, local_engine):
@@ -263,13 +282,20 @@ async def test_tenants_never_share_models_or_cache_entries(served, gateway_facto
     other = Client(served.gw, await served.gw.tenant())
     r = req(prompt="private", params=P(temperature=0.0, max_tokens=6))
     assert not (await served.generate(r)).cached and (await served.generate(r)).cached
-    # The other tenant has no deployment of its own yet, and cannot ride on the first tenant's.
-    with pytest.raises(grpc.aio.AioRpcError) as err:
-        await other.generate(r)
-    assert err.value.code() == grpc.StatusCode.FAILED_PRECONDITION
-    await other.deploy()
     try:
-        assert not (await other.generate(r)).cached  # same request, other tenant: a miss
+        # Same request, other tenant: a miss, served by a deployment of its own that its first
+        # call made (built-ins deploy on demand), not by the first tenant's.
+        assert not (await other.generate(r)).cached
+        mine = await served.models.GetModel(models_pb2.GetModelRequest(name=MODEL), metadata=served.t.md)
+        theirs = await other.models.GetModel(models_pb2.GetModelRequest(name=MODEL), metadata=other.t.md)
+        assert mine.deployment.state == theirs.deployment.state == "READY"
+        from ray import serve
+
+        from kiln_server.sampling.ray_serve import app_name
+
+        prefix = served.gw.config.redis_prefix
+        apps = {app_name(prefix, t.name, MODEL) for t in (served.t, other.t)}
+        assert len(apps) == 2 and apps <= set(serve.status().applications)
     finally:
         await other.undeploy()
 
@@ -393,13 +419,14 @@ async def test_sampling_metrics_are_exported(served):
         assert name in text, name
 
 
-async def test_deploy_on_demand_when_configured(gateway_factory):
+async def test_registered_models_deploy_on_demand_when_configured(gateway_factory, local_engine, tmp_path):
     gw = await gateway_factory(deploy_on_demand=True, serve_replica_cpus=0.5)
     c = Client(gw, await gw.tenant())
+    name = f"models/{await _register(gw, c.t.name, local_engine, tmp_path)}"
     try:
-        out = await c.generate(req(prompt="on demand", params=P(temperature=0.0, max_tokens=4)))
+        out = await c.generate(req(model=name, prompt="on demand", params=P(temperature=0.0, max_tokens=4)))
         assert out.completions[0].finish_reason != 0
-        model = await c.models.GetModel(models_pb2.GetModelRequest(name=MODEL), metadata=c.t.md)
+        model = await c.models.GetModel(models_pb2.GetModelRequest(name=name), metadata=c.t.md)
         assert model.deployment.state == "READY"
     finally:
         await _undeploy_all(gw)

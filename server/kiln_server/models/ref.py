@@ -110,12 +110,13 @@ class ModelResolver:
         NOT_FOUND for a registered model the tenant does not have and for an unknown name;
         INVALID_ARGUMENT (naming `field`) for a malformed "models/..." name. `local_dirs` also
         accepts an absolute path to a local model directory (jobs). `registry_names` makes any
-        name that is not a built-in a registry name, so an unknown bare name is INVALID_ARGUMENT,
-        as in the RPCs that take resource names (sampling, ModelService).
+        name with a "/" a registry name, so a malformed one is INVALID_ARGUMENT, as in the RPCs that
+        take resource names (sampling, ModelService); an unknown bare name is NOT_FOUND listing the
+        built-ins.
         """
         if name in BUILTIN_MODELS:
             return ModelRef.builtin(name)
-        if name.startswith("models/") or registry_names:
+        if name.startswith("models/") or (registry_names and "/" in name):
             record = await self.models.get(tenant, names.parse(name, "models", field))
             if record is None:
                 raise NotFound("model", name)

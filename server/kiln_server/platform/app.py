@@ -12,7 +12,6 @@ import logging
 import redis.asyncio as aioredis
 from grpc import aio
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
-from grpc_reflection.v1alpha import reflection
 
 from kiln.v1 import (
     datasets_pb2,
@@ -50,6 +49,7 @@ from kiln_server.platform.config import KilnConfig
 from kiln_server.platform.interceptors import default_interceptors
 from kiln_server.platform.keys import Keys
 from kiln_server.platform.redis_embedded import EmbeddedRedis
+from kiln_server.platform.reflection import enable_reflection
 from kiln_server.sampling.cache import SamplingCache
 from kiln_server.sampling.deployments import DeploymentStore
 from kiln_server.sampling.ray_serve import RayServeBackend
@@ -247,7 +247,7 @@ async def create_server(config: KilnConfig) -> tuple[KilnServer, int]:
     )
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
-    reflection.enable_server_reflection([*SERVICES, health.SERVICE_NAME, reflection.SERVICE_NAME], server)
+    enable_reflection([*SERVICES, health.SERVICE_NAME], server)
     state_health = StateStoreHealth(fast_redis, health_servicer)
 
     try:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from redis.exceptions import RedisError
 
-from kiln_server.models.ref import ModelRef, ModelResolver
+from kiln_server.models.ref import ModelKind, ModelRef, ModelResolver
 from kiln_server.models.store import ModelStore
 from kiln_server.platform.artifacts import ArtifactStore
 from kiln_server.platform.config import KilnConfig
@@ -90,7 +90,8 @@ class Router:
             raise FailedPrecondition(f"{name} is a {ref.family} model; sampling needs a causal LM", subject=name)
         dep = await self.deployments.get(tenant, ref.model_id)
         if dep is None or dep.state not in ("READY", "DEPLOYING"):
-            if not self.config.deploy_on_demand:
+            # A built-in has no deployment choices to make, so its first sample deploys it.
+            if not (self.config.deploy_on_demand or ref.kind == ModelKind.BUILTIN):
                 raise FailedPrecondition(
                     f"{name} is not deployed: call ModelService.DeployModel (target RAY_SERVE) first, "
                     "or run the gateway with KILN_DEPLOY_ON_DEMAND=true",

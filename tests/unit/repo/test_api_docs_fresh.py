@@ -22,3 +22,11 @@ def test_every_rpc_and_field_is_documented():
     rows = [line for line in text.splitlines() if line.startswith("| `")]
     undocumented = [row for row in rows if row.rstrip().endswith("| |") or row.rstrip().endswith("|  |")]
     assert rows and not undocumented, undocumented[:5]
+
+
+def test_map_fields_render_as_maps():
+    # protoc lowers map<K, V> to a repeated synthetic *Entry message; the reference shows the map.
+    text = (ROOT / "docs" / "api.md").read_text()
+    assert "| `labels` | `map<string, string>` |" in text
+    assert "| `latest_metrics` | `map<string, double>` |" in text
+    assert "Entry`" not in text

@@ -101,7 +101,9 @@ class ModelServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def DeployModel(self, request, context):
-        """Deploys a model for sampling on Ray Serve or Triton.
+        """Deploys a model for sampling on Ray Serve or Triton and returns once it is READY (allow a
+        deadline of minutes). Also accepts a built-in base model name, to choose replicas or the
+        target ahead of time; sampling a built-in deploys it on first use otherwise.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

@@ -33,11 +33,20 @@ class SamplingServiceStub:
     when the same tenant asked the same thing of the same model version before; see
     GenerateRequest.bypass_cache.
 
+    Built-in base models (kiln-gpt-tiny, kiln-gpt-small) need no DeployModel: the first request
+    for one deploys it for the calling tenant on Ray Serve (one replica) and waits until it is
+    ready, so that first call takes seconds longer; UndeployModel with the same name frees it.
+    Registered models ("models/{id}") are sampled once ModelService.DeployModel has deployed
+    them, unless the gateway runs with KILN_DEPLOY_ON_DEMAND=true, which gives them the same
+    first-use deployment.
+
     Errors, for both RPCs: INVALID_ARGUMENT with one BadRequest field violation per bad field
-    (e.g. "params.top_p"); NOT_FOUND (with ResourceInfo) for an unknown model;
-    FAILED_PRECONDITION when a registered model is not deployed; RESOURCE_EXHAUSTED (with
-    RetryInfo) past the tenant's rate limit; UNAVAILABLE (with RetryInfo) when the serving
-    backend is down; DEADLINE_EXCEEDED when the call's deadline passes first.
+    (e.g. "params.top_p", or "model" for a malformed resource name); NOT_FOUND (with
+    ResourceInfo) for an unknown model, whose message lists the built-in base model names for a
+    name that is not "models/{id}"; FAILED_PRECONDITION (with PreconditionFailure) when a
+    registered model is not deployed; RESOURCE_EXHAUSTED (with RetryInfo) when the replica's
+    queue is full; UNAVAILABLE (with RetryInfo) when the serving backend is down;
+    DEADLINE_EXCEEDED when the call's deadline passes first.
     """
 
     def __init__(self, channel):
@@ -66,11 +75,20 @@ class SamplingServiceServicer:
     when the same tenant asked the same thing of the same model version before; see
     GenerateRequest.bypass_cache.
 
+    Built-in base models (kiln-gpt-tiny, kiln-gpt-small) need no DeployModel: the first request
+    for one deploys it for the calling tenant on Ray Serve (one replica) and waits until it is
+    ready, so that first call takes seconds longer; UndeployModel with the same name frees it.
+    Registered models ("models/{id}") are sampled once ModelService.DeployModel has deployed
+    them, unless the gateway runs with KILN_DEPLOY_ON_DEMAND=true, which gives them the same
+    first-use deployment.
+
     Errors, for both RPCs: INVALID_ARGUMENT with one BadRequest field violation per bad field
-    (e.g. "params.top_p"); NOT_FOUND (with ResourceInfo) for an unknown model;
-    FAILED_PRECONDITION when a registered model is not deployed; RESOURCE_EXHAUSTED (with
-    RetryInfo) past the tenant's rate limit; UNAVAILABLE (with RetryInfo) when the serving
-    backend is down; DEADLINE_EXCEEDED when the call's deadline passes first.
+    (e.g. "params.top_p", or "model" for a malformed resource name); NOT_FOUND (with
+    ResourceInfo) for an unknown model, whose message lists the built-in base model names for a
+    name that is not "models/{id}"; FAILED_PRECONDITION (with PreconditionFailure) when a
+    registered model is not deployed; RESOURCE_EXHAUSTED (with RetryInfo) when the replica's
+    queue is full; UNAVAILABLE (with RetryInfo) when the serving backend is down;
+    DEADLINE_EXCEEDED when the call's deadline passes first.
     """
 
     def Generate(self, request, context):
@@ -118,11 +136,20 @@ class SamplingService:
     when the same tenant asked the same thing of the same model version before; see
     GenerateRequest.bypass_cache.
 
+    Built-in base models (kiln-gpt-tiny, kiln-gpt-small) need no DeployModel: the first request
+    for one deploys it for the calling tenant on Ray Serve (one replica) and waits until it is
+    ready, so that first call takes seconds longer; UndeployModel with the same name frees it.
+    Registered models ("models/{id}") are sampled once ModelService.DeployModel has deployed
+    them, unless the gateway runs with KILN_DEPLOY_ON_DEMAND=true, which gives them the same
+    first-use deployment.
+
     Errors, for both RPCs: INVALID_ARGUMENT with one BadRequest field violation per bad field
-    (e.g. "params.top_p"); NOT_FOUND (with ResourceInfo) for an unknown model;
-    FAILED_PRECONDITION when a registered model is not deployed; RESOURCE_EXHAUSTED (with
-    RetryInfo) past the tenant's rate limit; UNAVAILABLE (with RetryInfo) when the serving
-    backend is down; DEADLINE_EXCEEDED when the call's deadline passes first.
+    (e.g. "params.top_p", or "model" for a malformed resource name); NOT_FOUND (with
+    ResourceInfo) for an unknown model, whose message lists the built-in base model names for a
+    name that is not "models/{id}"; FAILED_PRECONDITION (with PreconditionFailure) when a
+    registered model is not deployed; RESOURCE_EXHAUSTED (with RetryInfo) when the replica's
+    queue is full; UNAVAILABLE (with RetryInfo) when the serving backend is down;
+    DEADLINE_EXCEEDED when the call's deadline passes first.
     """
 
     @staticmethod

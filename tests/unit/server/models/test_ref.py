@@ -48,10 +48,13 @@ async def test_errors_name_the_request_field(resolver, tmp_path):
     with pytest.raises(InvalidArgument) as err:
         await resolver.resolve("t", "models/BAD", "evaluation.model")
     assert err.value.violations[0].field == "evaluation.model"
-    # Where only registry names make sense, an unknown bare name is a malformed name.
+    # Where only registry names make sense, a name with a "/" is a (malformed) resource name, and an
+    # unknown bare name is a base model that does not exist: NOT_FOUND listing the built-ins.
     with pytest.raises(InvalidArgument) as err:
-        await resolver.resolve("t", "gpt-17-ultra", "model", registry_names=True)
+        await resolver.resolve("t", "jobs/j-1", "model", registry_names=True)
     assert err.value.violations[0].field == "model"
+    with pytest.raises(NotFound, match="kiln-gpt-tiny"):
+        await resolver.resolve("t", "gpt-17-ultra", "model", registry_names=True)
 
 
 def test_refs_round_trip_and_payloads_written_before_them_still_read():

@@ -53,8 +53,10 @@ async def test_delete_only_when_not_deployed(service, tmp_path):
 
 
 async def test_bad_names_and_requests(service):
-    with pytest.raises(InvalidArgument):
+    with pytest.raises(NotFound, match="kiln-gpt-tiny"):  # an unknown base model: the built-ins are listed
         await service.GetModel(M.GetModelRequest(name="gpt-17"), None)
+    with pytest.raises(InvalidArgument):
+        await service.GetModel(M.GetModelRequest(name="jobs/j-1"), None)
     with pytest.raises(InvalidArgument) as err:
         await service.DeployModel(M.DeployModelRequest(name="models/m-1"), None)
     assert err.value.violations[0].field == "target"

@@ -1,0 +1,12 @@
+"""The Java client (clients/java) end to end: its README example and the shared scenarios."""
+
+import pytest
+
+from tests.e2e.clients.harness import LANGUAGES, TEST_TIMEOUT_S, check_flow, run_language
+
+
+@pytest.mark.timeout(TEST_TIMEOUT_S)
+async def test_java_client(clients_gateway, client_builds, fault_server, sft_dataset, tmp_path):
+    lang = LANGUAGES["java"]
+    summary = await run_language(lang, client_builds[lang.name], clients_gateway, fault_server, sft_dataset, tmp_path)
+    check_flow(summary)
