@@ -68,8 +68,26 @@ def plan_placement(roles: list[str], gpu_roles: set[str], gpus: int, cpus: float
     return Placement(bundles, "PACK", slots)
 
 
+class _TrainedRole:
+    """The calls the two trained roles (policy and critic) share; `role` is set by the actor."""
+
+    role: Any
+
+    def train_step(self, *args: Any) -> dict[str, float]:
+        return self.role.train_step(*args)
+
+    def set_lr_scale(self, scale: float) -> None:
+        self.role.set_lr_scale(scale)
+
+    def state(self) -> dict[str, Any]:
+        return self.role.state()
+
+    def load_state(self, state: dict[str, Any]) -> None:
+        self.role.load_state(state)
+
+
 @ray.remote
-class PolicyActor:
+class PolicyActor(_TrainedRole):
     def __init__(self, specs: RoleSpecs):
         self.role = build_policy(specs)
 
@@ -82,18 +100,6 @@ class PolicyActor:
     def logprobs(self, batch: Any) -> Any:
         return self.role.logprobs(batch)
 
-    def train_step(self, *args: Any) -> dict[str, float]:
-        return self.role.train_step(*args)
-
-    def set_lr_scale(self, scale: float) -> None:
-        self.role.set_lr_scale(scale)
-
-    def state(self) -> dict[str, Any]:
-        return self.role.state()
-
-    def load_state(self, state: dict[str, Any]) -> None:
-        self.role.load_state(state)
-
     def save_model(self, out_dir: str) -> str:
         return self.role.save_model(out_dir)
 
@@ -102,24 +108,12 @@ class PolicyActor:
 
 
 @ray.remote
-class ValueActor:
+class ValueActor(_TrainedRole):
     def __init__(self, specs: RoleSpecs):
         self.role = build_value(specs)
 
     def values(self, batch: Any) -> Any:
         return self.role.values(batch)
-
-    def train_step(self, *args: Any) -> dict[str, float]:
-        return self.role.train_step(*args)
-
-    def set_lr_scale(self, scale: float) -> None:
-        self.role.set_lr_scale(scale)
-
-    def state(self) -> dict[str, Any]:
-        return self.role.state()
-
-    def load_state(self, state: dict[str, Any]) -> None:
-        self.role.load_state(state)
 
 
 @ray.remote

@@ -10,6 +10,8 @@ from kiln_trainer.context import LocalContext
 from kiln_trainer.data.demo import demo_sft_records, write_jsonl
 from kiln_trainer.models.loader import load_causal_lm
 
+pytestmark = pytest.mark.usefixtures("one_thread")
+
 
 @pytest.fixture
 def data(tmp_path):

@@ -50,6 +50,7 @@ def test_optimum_beats_every_perturbation(task):
         assert task.objective_from_logps(other) < j_star
 
 
+@pytest.mark.slow  # a few hundred DPO steps on 4096 pairs
 def test_dpo_closes_most_of_the_gap(task):
     fraction = run_dpo_on_optimum_task(task)
     assert fraction >= 0.9, fraction

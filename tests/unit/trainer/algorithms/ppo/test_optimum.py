@@ -8,6 +8,7 @@ from tests.tasks.ppo_optimum import OptimumRun, run_ppo_on_optimum_task
 pytestmark = pytest.mark.usefixtures("one_thread")
 
 
+@pytest.mark.slow  # 120 PPO iterations of 128 rollouts
 def test_ppo_reaches_the_kl_regularised_optimum():
     task = make_optimum_task(beta=1.0, seed=0)
     history: list[tuple[int, float]] = []

@@ -82,6 +82,7 @@ def config(base_model, prompts_path, **kw) -> PPOConfig:
     return PPOConfig(**(args | kw))
 
 
+@pytest.mark.slow  # a 12-iteration PPO run that must learn
 def test_mean_reward_rises_and_the_policy_is_saved(base_model, prompts_path, tmp_path):
     ctx = LocalContext(tmp_path)
     result = train(config(base_model, prompts_path), ctx)
@@ -213,6 +214,7 @@ def test_an_unloadable_reference_names_its_field(base_model, prompts_path, tmp_p
     assert e.value.field == "reference_model"
 
 
+@pytest.mark.slow  # starts Ray and four actors
 def test_two_iterations_on_ray_actors(prompts_path, tmp_path):
     import ray
 

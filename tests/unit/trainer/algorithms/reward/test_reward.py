@@ -163,6 +163,7 @@ def test_hugging_face_body(tmp_path):
 # -- the job -----------------------------------------------------------------------------------
 
 
+@pytest.mark.slow  # a 60-step run that must reach 90% accuracy
 def test_reward_model_learns_the_rule(data, tmp_path):
     cfg = small(
         data,

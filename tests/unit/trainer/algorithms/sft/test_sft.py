@@ -20,7 +20,9 @@ from kiln_trainer.errors import ConfigError, TrainingCancelled
 from kiln_trainer.losses import sft_loss
 from kiln_trainer.models.loader import load_causal_lm
 
-REPO = Path(__file__).resolve().parents[4]
+REPO = Path(__file__).resolve().parents[5]
+
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 @pytest.fixture(scope="module")
@@ -62,6 +64,7 @@ def test_missing_or_bad_training_file_is_a_config_error(tmp_path):
 # -- training ----------------------------------------------------------------------------------
 
 
+@pytest.mark.slow  # a 60-step run that must learn
 def test_sft_on_demo_data_learns(tmp_path):
     records = tmp_path / "demo.jsonl"
     records.write_text("".join(DEMO_SFT_PATH.read_text().splitlines(keepends=True)[:400]))
@@ -260,6 +263,7 @@ DDP_WORKER = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow  # two processes, each importing torch
 def test_data_parallel_matches_single_process_on_the_union_of_batches(demo_path, tmp_path):
     # Two ranks with 2 rows each see exactly the rows one process sees with 4 rows (same
     # seeded order, rank r takes every second batch), so the updates must agree.
