@@ -95,7 +95,7 @@ def test_from_dict_names_unknown_and_missing_fields():
     assert PPOConfig.from_dict(c.to_dict()) == c
 
 
-# -- scoring functions ---------------------------------------------------------------------------
+# -- a registered scoring function ---------------------------------------------------------------
 
 
 def test_register_a_scoring_function():

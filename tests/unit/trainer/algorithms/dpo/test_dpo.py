@@ -22,6 +22,14 @@ def data(tmp_path_factory):
     return d
 
 
+@pytest.fixture(scope="module")
+def few(tmp_path_factory):
+    """24 pairs: enough for the tests of mechanics (resume, caches, LoRA, IPO)."""
+    d = tmp_path_factory.mktemp("few")
+    write_jsonl(sentiment_preferences(24, seed=0), d / "train.jsonl")
+    return d
+
+
 def small(data, **kw) -> DPOConfig:
     args = dict(
         base_model="kiln-gpt-tiny",
@@ -36,12 +44,6 @@ def small(data, **kw) -> DPOConfig:
         val_fraction=0.1,
     )
     return DPOConfig(**(args | kw))
-
-
-# -- core --------------------------------------------------------------------------------------
-
-
-# -- config ------------------------------------------------------------------------------------
 
 
 # -- the job -----------------------------------------------------------------------------------
@@ -69,8 +71,8 @@ def test_dpo_job_learns_preferences_and_saves_a_causal_lm(data, tmp_path):
     assert (cached["train.chosen"] < 0).all()
 
 
-def test_resume_reuses_the_reference_cache(data, tmp_path):
-    cfg = small(data, max_steps=6, checkpoint_every=2)
+def test_resume_reuses_the_reference_cache(few, tmp_path):
+    cfg = small(few, max_steps=6, checkpoint_every=2)
     full = train(cfg, LocalContext(tmp_path / "full"))
     first = LocalContext(tmp_path / "first", stop_after_step=4)
     with pytest.raises(TrainingCancelled):
@@ -88,24 +90,24 @@ def test_resume_reuses_the_reference_cache(data, tmp_path):
         torch.testing.assert_close(a[k], b[k], atol=1e-5, rtol=1e-4)
 
 
-def test_cache_of_other_data_is_not_reused(data, tmp_path):
+def test_cache_of_other_data_is_not_reused(few, tmp_path):
     first = LocalContext(tmp_path / "first", stop_after_step=2)
     with pytest.raises(TrainingCancelled):
-        train(small(data, max_steps=4, checkpoint_every=2), first)
+        train(small(few, max_steps=4, checkpoint_every=2), first)
     # Other truncation means other token ids: the cached log-probs must not be reused.
     second = LocalContext(tmp_path / "second", stop_after_step=0)  # stop before the first step
     second.checkpoints[2] = first.checkpoints[2]
     with pytest.raises(TrainingCancelled):
-        train(small(data, max_steps=4, max_seq_len=16), second)
+        train(small(few, max_steps=4, max_seq_len=16), second)
     assert any("belong to other data" in line for line in second.logs)
     assert any("computed reference log-probs" in line for line in second.logs)
 
 
-def test_lora_and_ipo_and_an_explicit_reference(data, tmp_path):
+def test_lora_and_ipo_and_an_explicit_reference(few, tmp_path):
     ref_dir = tmp_path / "ref"
     load_causal_lm("kiln-gpt-tiny", seed=7).save(ref_dir)
     cfg = small(
-        data, tuning="lora", lora_r=2, loss="ipo", beta=0.5, reference_model=str(ref_dir), max_steps=3, precision="bf16"
+        few, tuning="lora", lora_r=2, loss="ipo", beta=0.5, reference_model=str(ref_dir), max_steps=3, precision="bf16"
     )
     ctx = LocalContext(tmp_path / "run")
     result = train(cfg, ctx)

@@ -36,6 +36,12 @@ pytestmark = pytest.mark.usefixtures("one_thread")
 
 @pytest.fixture(scope="module")
 def base_model(tmp_path_factory):
+    """kiln-gpt-tiny as a model directory: enough for the tests of mechanics."""
+    return str(load_causal_lm("kiln-gpt-tiny", seed=0).save(tmp_path_factory.mktemp("base")))
+
+
+@pytest.fixture(scope="module")
+def trained_base_model(tmp_path_factory):
     """kiln-gpt-tiny after a few SFT steps on the demo set. From random weights every one of its
     2048 tokens is about equally likely, so no text reward has a signal PPO could follow in a
     few steps; after SFT it mostly ends at once with eos, which a length reward can teach away."""
@@ -83,7 +89,8 @@ def config(base_model, prompts_path, **kw) -> PPOConfig:
 
 
 @pytest.mark.slow  # a 12-iteration PPO run that must learn
-def test_mean_reward_rises_and_the_policy_is_saved(base_model, prompts_path, tmp_path):
+def test_mean_reward_rises_and_the_policy_is_saved(trained_base_model, prompts_path, tmp_path):
+    base_model = trained_base_model
     ctx = LocalContext(tmp_path)
     result = train(config(base_model, prompts_path), ctx)
     steps = [s for s, _ in ctx.metrics]

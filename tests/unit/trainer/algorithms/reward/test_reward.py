@@ -31,6 +31,14 @@ def data(tmp_path_factory):
     return d
 
 
+@pytest.fixture(scope="module")
+def few(tmp_path_factory):
+    """40 pairs: enough for the tests of mechanics (resume, LoRA)."""
+    d = tmp_path_factory.mktemp("few")
+    write_jsonl(sentiment_preferences(40, seed=0), d / "train.jsonl")
+    return d
+
+
 def small(data, **kw) -> RewardConfig:
     args = dict(
         base_model="kiln-gpt-tiny",
@@ -47,7 +55,7 @@ def small(data, **kw) -> RewardConfig:
     return RewardConfig(**(args | kw))
 
 
-# -- config ------------------------------------------------------------------------------------
+# -- bad input ---------------------------------------------------------------------------------
 
 
 def test_bad_training_file_is_a_config_error(tmp_path):
@@ -203,8 +211,8 @@ def test_reward_model_learns_the_rule(data, tmp_path):
     assert rm.score_texts([prompt + "What a superb song!"]) == pytest.approx([good], abs=1e-5)
 
 
-def test_cancel_and_resume(data, tmp_path):
-    cfg = small(data, max_steps=6, checkpoint_every=2)
+def test_cancel_and_resume(few, tmp_path):
+    cfg = small(few, max_steps=6, checkpoint_every=2)
     full = train(cfg, LocalContext(tmp_path / "full")).metrics
     first = LocalContext(tmp_path / "first", stop_after_step=4)
     with pytest.raises(TrainingCancelled) as e:
@@ -219,8 +227,8 @@ def test_cancel_and_resume(data, tmp_path):
     assert resumed["val_accuracy"] == full["val_accuracy"]
 
 
-def test_lora_trains_adapters_and_the_head(data, tmp_path):
-    result = train(small(data, tuning="lora", lora_r=2, max_steps=3, precision="bf16"), LocalContext(tmp_path))
+def test_lora_trains_adapters_and_the_head(few, tmp_path):
+    result = train(small(few, tuning="lora", lora_r=2, max_steps=3, precision="bf16"), LocalContext(tmp_path))
     assert (result.model_dir / "adapter" / "adapter_config.json").exists()
     trained = load_reward_model(result.model_dir)
     base = reward_model_from_causal_lm("kiln-gpt-tiny", seed=0)

@@ -47,7 +47,7 @@ def small(demo_path, **kw) -> SFTConfig:
     return SFTConfig(**(args | kw))
 
 
-# -- config ------------------------------------------------------------------------------------
+# -- bad input ---------------------------------------------------------------------------------
 
 
 def test_missing_or_bad_training_file_is_a_config_error(tmp_path):
