@@ -20,7 +20,7 @@ from __future__ import annotations
 import contextlib
 import math
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any, TypeVar
@@ -48,6 +48,7 @@ from kiln_trainer.training.precision import autocast, use_bf16
 TRAIN, VAL = "train", "val"
 T = TypeVar("T", bound=TrainingArguments)
 Metrics = dict[str, torch.Tensor | float]
+LossFn = Callable[[nn.Module, Any, str], tuple[torch.Tensor, Metrics]]  # (module, batch, split) -> (loss, metrics)
 
 
 def trainable_count(module: nn.Module) -> int:
@@ -201,9 +202,14 @@ class Trainer(StepLoop[T]):
         self.accumulate(self.step_batches(self.step))
         self.optimizer_step()
 
-    def accumulate(self, micro: Sequence[Any]) -> None:
+    def accumulate(self, micro: Sequence[Any], loss_fn: LossFn | None = None, name: str = "loss") -> None:
         """Forward and backward over one step's micro-batches; the gradient is the mean over
-        every item of the step on every rank (gradients are all-reduced on the last one only)."""
+        every item of the step on every rank (gradients are all-reduced on the last one only).
+
+        `loss_fn` (default: compute_loss) and `name` let a method with several objectives (a
+        GAN's generator and discriminator) accumulate each under its own metric name.
+        """
+        loss_fn = loss_fn or self.compute_loss
         weights = [float(self.batch_weight(b)) for b in micro]
         total: float | torch.Tensor = sum(weights) or 1.0
         if self.dist.enabled:  # DDP averages over ranks; kept on the device, so no sync
@@ -214,9 +220,9 @@ class Trainer(StepLoop[T]):
             sync = contextlib.nullcontext() if last or self.ddp is None else self.ddp.no_sync()
             with sync:
                 with self.autocast():
-                    loss, metrics = self.compute_loss(self.forward_module, batch, TRAIN)
+                    loss, metrics = loss_fn(self.forward_module, batch, TRAIN)
                 (loss * (weight / total)).backward()
-            self.window.add({"loss": loss.detach(), **metrics}, weight)
+            self.window.add({name: loss.detach(), **metrics}, weight)
             self.window.count(self.unit, self.count(batch))
 
     def optimizer_step(self, name: str = "model") -> None:
@@ -235,13 +241,16 @@ class Trainer(StepLoop[T]):
         means, counts = self.window.reduce(self.dist)  # one sync
         elapsed = max(time.perf_counter() - self.window.started, 1e-9)
         self.window.reset()
-        loss = means["loss"]
-        if not math.isfinite(loss):
-            raise RuntimeError(f"training diverged: loss is {loss} at step {self.step}; try a lower learning_rate")
+        for name, value in means.items():
+            if name.endswith("loss") and not math.isfinite(value):
+                raise RuntimeError(
+                    f"training diverged: {name} is {value} at step {self.step}; try a lower learning_rate"
+                )
         units = counts.get(self.unit, 0.0)
         self.seen += units
         self.last_train = means
-        self.history[TRAIN].append([self.step, loss])
+        if "loss" in means:
+            self.history[TRAIN].append([self.step, means["loss"]])
         self.report_metrics(
             means
             | {"lr": self.last_lr, "epoch": self.step / self.steps_per_epoch, f"{self.unit}_per_s": units / elapsed}

@@ -145,6 +145,29 @@ def test_cancel_then_resume_matches_an_uninterrupted_run(cls, tmp_path):
         torch.testing.assert_close(a, b)
 
 
+class TwoObjectives(Regression):
+    """A second objective accumulated under its own name, as a GAN's generator loss."""
+
+    def train_step(self) -> None:
+        micro = self.step_batches(self.step)
+        self.accumulate(micro)
+        self.optimizer_step()
+        self.accumulate(micro, self.shrink_loss, name="shrink_loss")
+        self.optimizer_step()
+
+    def shrink_loss(self, module: nn.Module, batch: XY, split: str) -> tuple[torch.Tensor, Metrics]:
+        loss = 0.01 * module.weight.square().sum()
+        self.last_shrink = float(loss.detach())
+        return loss, {}
+
+
+def test_a_second_objective_is_reported_under_its_name(tmp_path):
+    ctx = LocalContext(tmp_path)
+    trainer, metrics = run(TwoObjectives, config(max_steps=2), ctx)
+    assert {"loss", "shrink_loss"} <= set(ctx.metrics[0][1])
+    assert metrics["train_shrink_loss"] == pytest.approx(trainer.last_shrink)
+
+
 def test_two_optimizers_step_their_own_parameters(tmp_path):
     ctx = LocalContext(tmp_path)
     run(TwoOptimizers, config(max_steps=2), ctx)
