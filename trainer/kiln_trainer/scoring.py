@@ -75,6 +75,13 @@ def resolve(spec: str) -> Callable[[str, str], float]:
     return score
 
 
+def _required(arg: str | None) -> str:
+    # resolve() refuses a missing argument first; this only narrows the type for the functions.
+    if arg is None:
+        raise ValueError("needs an argument")
+    return arg
+
+
 # -- built-ins ------------------------------------------------------------------------------------
 
 
@@ -93,12 +100,12 @@ def _length(prompt: str, completion: str, arg: str | None) -> float:
 
 @register_scoring("contains", arg="required", help="1 if the completion contains the word (case-insensitive), else 0")
 def _contains(prompt: str, completion: str, arg: str | None) -> float:
-    return float(arg.lower() in completion.lower())
+    return float(_required(arg).lower() in completion.lower())
 
 
 @register_scoring("keywords", arg="required", help="share of the comma-separated keywords that the completion mentions")
 def _keywords(prompt: str, completion: str, arg: str | None) -> float:
-    words = [w.strip().lower() for w in arg.split(",") if w.strip()]
+    words = [w.strip().lower() for w in _required(arg).split(",") if w.strip()]
     if not words:
         raise ValueError("keywords needs at least one non-empty word")
     text = completion.lower()
@@ -113,5 +120,5 @@ def _charset(prompt: str, completion: str, arg: str | None) -> float:
     chars = [c for c in completion if not c.isspace()]
     if not chars:
         return 0.0
-    allowed = set(arg)
+    allowed = set(_required(arg))
     return sum(c in allowed for c in chars) / len(chars)

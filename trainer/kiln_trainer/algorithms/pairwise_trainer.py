@@ -11,6 +11,7 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import torch
 
@@ -54,6 +55,8 @@ class Pairs:
 
 class PairwiseTrainer(Trainer[PairwiseConfig]):
     unit = "pairs"
+    tokenizer: Any  # set by build_model, like pad_id
+    pad_id: int
 
     def _read(self, path: str, field: str) -> list[PreferencePair]:
         pairs, stats = tokenize_preferences(

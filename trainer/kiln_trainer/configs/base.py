@@ -137,7 +137,7 @@ class TrainingArguments(ConfigBase):
 class FineTuneArguments(LoraArguments, TrainingArguments):
     """Fine-tuning a model on local JSONL files: the model, the files, LoRA and the training arguments."""
 
-    REQUIRED = ("base_model", "train_path")
+    REQUIRED: ClassVar[tuple[str, ...]] = ("base_model", "train_path")
 
     # A built-in model name (kiln-gpt-tiny, kiln-gpt-small) or a local model directory
     # (kiln-gpt or Hugging Face layout).

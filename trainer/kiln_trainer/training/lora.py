@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from torch import nn
 
@@ -48,12 +49,12 @@ def apply_lora(model: nn.Module, kind: str, settings: LoraSettings) -> nn.Module
         raise ConfigError("lora_target_modules", str(e)) from e
 
 
-def merge_lora(peft_model: nn.Module) -> nn.Module:
+def merge_lora(peft_model: Any) -> nn.Module:
     """Fold the adapters into the base weights and return the plain base model."""
     return peft_model.merge_and_unload()
 
 
-def save_and_merge(peft_model: nn.Module, model_dir: str | Path) -> nn.Module:
+def save_and_merge(peft_model: Any, model_dir: str | Path) -> nn.Module:
     """Keep the adapters in model_dir/adapter, then return the plain model with them merged in."""
     peft_model.save_pretrained(Path(model_dir) / ADAPTER_DIR)
     return merge_lora(peft_model)

@@ -22,7 +22,7 @@ class MetricWindow:
         self.reset()
 
     def reset(self) -> None:
-        self.sums: dict[str, torch.Tensor] = {}
+        self.sums: dict[str, torch.Tensor | float] = {}
         self.weights: dict[str, float] = {}
         self.counts: dict[str, float] = {}
         self.started = time.perf_counter()

@@ -7,8 +7,8 @@ from pathlib import Path
 
 
 def plot_loss_curve(
-    train: Sequence[tuple[int, float]],
-    val: Sequence[tuple[int, float]],
+    train: Sequence[Sequence[float]],
+    val: Sequence[Sequence[float]],
     path: Path,
     title: str,
 ) -> Path:

@@ -231,7 +231,7 @@ class Trainer(StepLoop[T]):
         params = [p for group in optimizer.param_groups for p in group["params"]]
         grad_norm = torch.nn.utils.clip_grad_norm_(params, self.cfg.max_grad_norm)
         if name == next(iter(self.optimizers)):
-            self.last_lr = scheduler.get_last_lr()[0]  # the lr this step used
+            self.last_lr = float(scheduler.get_last_lr()[0])  # the lr this step used
         optimizer.step()
         scheduler.step()
         optimizer.zero_grad(set_to_none=True)
