@@ -8,9 +8,9 @@ Throughput: a PPO job (in-process roles, a scoring-function reward, fixed-length
 come from the per-iteration times the job reports (generation, reward, training), so model
 loading and saving are excluded; rollout tokens/s is completion tokens over generation time.
 
-Optimum: on the exactly solvable KL-regularised task (trainer/kiln_trainer/rlhf/optimum.py), the share of the
+Optimum: on the exactly solvable KL-regularised task (tests/tasks/optimum.py), the share of the
 gap from J(pi_ref) to J(pi*) that each method closes, measured exactly: PPO with online rollouts
-(trainer/kiln_trainer/rlhf/ppo_optimum.py), DPO offline on preference pairs sampled from pi_ref.
+(tests/tasks/ppo_optimum.py), DPO offline on preference pairs sampled from pi_ref.
 
 The last line printed is one JSON object: {"ppo_steps_per_s", "rollout_tokens_per_s",
 "generation_time_share", "ppo_optimum_fraction", "dpo_optimum_fraction"}.
@@ -72,8 +72,8 @@ def ppo_throughput(model: str, steps: int, batch: int, max_new_tokens: int) -> d
 
 
 def optimum_fractions() -> dict[str, float]:
-    from kiln_trainer.rlhf.optimum import make_optimum_task, run_dpo_on_optimum_task
-    from kiln_trainer.rlhf.ppo_optimum import run_ppo_on_optimum_task
+    from tests.tasks.optimum import make_optimum_task, run_dpo_on_optimum_task
+    from tests.tasks.ppo_optimum import run_ppo_on_optimum_task
 
     out = {}
     task = make_optimum_task(beta=1.0, seed=0)

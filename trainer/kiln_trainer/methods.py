@@ -15,7 +15,7 @@ from typing import Any
 
 @dataclass(frozen=True)
 class TrainerEntry:
-    config: str  # "module:ConfigClass", a torch-free module
+    config: str  # "module:ConfigClass" in kiln_trainer.configs (torch-free)
     train: str  # "module:function", called as train(config, ctx) -> TrainResult
 
     def config_class(self) -> Any:
@@ -34,9 +34,9 @@ def _resolve(target: str) -> Any:
 
 
 TRAINERS: dict[str, TrainerEntry] = {
-    "sft": TrainerEntry("kiln_trainer.algorithms.sft:SFTConfig", "kiln_trainer.algorithms.sft:train"),
-    "reward_model": TrainerEntry("kiln_trainer.algorithms.reward:RewardConfig", "kiln_trainer.algorithms.reward:train"),
-    "dpo": TrainerEntry("kiln_trainer.algorithms.dpo:DPOConfig", "kiln_trainer.algorithms.dpo:train"),
-    "ppo": TrainerEntry("kiln_trainer.algorithms.ppo:PPOConfig", "kiln_trainer.algorithms.ppo:train"),
-    "distill": TrainerEntry("kiln_trainer.algorithms.distill:DistillConfig", "kiln_trainer.algorithms.distill:train"),
+    "sft": TrainerEntry("kiln_trainer.configs.sft:SFTConfig", "kiln_trainer.algorithms.sft:train"),
+    "reward_model": TrainerEntry("kiln_trainer.configs.reward:RewardConfig", "kiln_trainer.algorithms.reward:train"),
+    "dpo": TrainerEntry("kiln_trainer.configs.dpo:DPOConfig", "kiln_trainer.algorithms.dpo:train"),
+    "ppo": TrainerEntry("kiln_trainer.configs.ppo:PPOConfig", "kiln_trainer.algorithms.ppo:train"),
+    "distill": TrainerEntry("kiln_trainer.configs.distill:DistillConfig", "kiln_trainer.algorithms.distill:train"),
 }

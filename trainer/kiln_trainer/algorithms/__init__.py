@@ -1,5 +1,7 @@
-"""Training algorithms, one per module (`sft`, ...). Each exposes a config dataclass and `train`.
+"""Training methods, one package per method (`sft`, `reward`, `dpo`, `ppo`, `distill`).
 
-Kept torch-free: import `kiln_trainer.algorithms.sft` itself to get at the trainer; the config classes
-only import torch inside `train`.
+Each package exposes `train(config, ctx) -> TrainResult` and re-exports its config class (from
+kiln_trainer.configs); importing the package is cheap, its trainer module (torch) loads when
+`train` runs. Every trainer is built on kiln_trainer.training: `Trainer` for the methods that
+step through a dataset, the `StepLoop` under it for PPO's rollout iterations.
 """

@@ -10,12 +10,15 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 from kiln_trainer.data.collate import Batch, pack_bins, packed_batch, pad_batch
 from kiln_trainer.data.tokenize import Example
 
+E = TypeVar("E")  # an example of any kind: tokenized SFT records, preference pairs, ...
 
-def split_train_val(examples: Sequence[Example], fraction: float, seed: int) -> tuple[list[Example], list[Example]]:
+
+def split_train_val(examples: Sequence[E], fraction: float, seed: int) -> tuple[list[E], list[E]]:
     """Hold out a seeded random `fraction` (at least one example when fraction > 0)."""
     if fraction <= 0 or len(examples) < 2:
         return list(examples), []

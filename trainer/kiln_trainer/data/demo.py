@@ -11,6 +11,8 @@ import json
 import random
 from pathlib import Path
 
+from kiln_trainer.models.corpus import WORDS as CORPUS_WORDS
+
 DEMO_SFT_PATH = Path(__file__).parent / "assets" / "demo_sft.jsonl"
 DEMO_SIZE = 2000
 
@@ -36,33 +38,9 @@ CAPITALS = {
     "Thailand": "Bangkok",
     "Mexico": "Mexico City",
 }
+# The words of the tokenizer corpus's templates, and a few more.
 WORDS = [
-    "apple",
-    "river",
-    "window",
-    "garden",
-    "planet",
-    "yellow",
-    "basket",
-    "candle",
-    "forest",
-    "silver",
-    "pencil",
-    "winter",
-    "number",
-    "orange",
-    "rocket",
-    "letter",
-    "bridge",
-    "tiger",
-    "flower",
-    "market",
-    "castle",
-    "dragon",
-    "button",
-    "summer",
-    "kitten",
-    "island",
+    *CORPUS_WORDS,
     "cloud",
     "stone",
     "music",

@@ -1,7 +1,8 @@
-"""Names of the built-in models and a cheap check for local model directories (torch-free)."""
+"""Names of the built-in models and cheap checks for local model directories (torch-free)."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 # Configs for kiln_trainer.models.gpt.GPTConfig. vocab_size matches the shipped tokenizer.
@@ -41,3 +42,17 @@ def looks_like_model_dir(path: str | Path) -> bool:
     if not (p.is_dir() and (p / "config.json").is_file()):
         return False
     return any((p / f).is_file() for f in _WEIGHT_FILES) or any(p.glob("*.safetensors"))
+
+
+REWARD_MODEL_TYPE = "kiln-reward-model"  # config.json model_type of a reward model directory
+
+
+def is_reward_model_dir(path: str | Path) -> bool:
+    """True if `path` holds a reward model (a REWARD_MODEL job's output), by its config.json."""
+    config = Path(path) / "config.json"
+    if not config.is_file():
+        return False
+    try:
+        return json.loads(config.read_text()).get("model_type") == REWARD_MODEL_TYPE
+    except (OSError, ValueError):
+        return False

@@ -19,20 +19,10 @@ from torch import nn
 
 from kiln_trainer.data.preference import tokenize_preferences
 from kiln_trainer.models.loader import KILN_GPT, LoadedModel, load_causal_lm
+from kiln_trainer.models.registry import REWARD_MODEL_TYPE, is_reward_model_dir
 
-REWARD_MODEL_TYPE = "kiln-reward-model"
 HEAD_FILE = "reward_head.safetensors"
 BACKBONE_DIR = "backbone"
-
-
-def is_reward_model_dir(path: str | Path) -> bool:
-    config = Path(path) / "config.json"
-    if not config.is_file():
-        return False
-    try:
-        return json.loads(config.read_text()).get("model_type") == REWARD_MODEL_TYPE
-    except (OSError, ValueError):
-        return False
 
 
 def _hidden_size(lm: LoadedModel) -> int:

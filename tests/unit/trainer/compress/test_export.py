@@ -13,6 +13,9 @@ from kiln_trainer.models.loader import KILN_GPT, LoadedModel, load_causal_lm
 from kiln_trainer.models.registry import BUILTIN_MODELS
 from kiln_trainer.models.tokenizer import load_tokenizer
 
+# One thread: the kernels' OpenMP workers would only spin against each other on a shared machine.
+pytestmark = pytest.mark.usefixtures("one_thread")
+
 TEXTS = [
     "Convert to uppercase: window bridge\nWINDOW BRIDGE",
     "What is the capital of Sweden?\nStockholm",

@@ -1,0 +1,136 @@
+"""The SFT trainer: next-token cross-entropy on the completion tokens of packed or padded rows.
+
+Runs data-parallel under Ray Train: every rank takes its share of each step's micro-batches, and
+the loss is normalised over the step's target tokens on all ranks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from kiln_trainer.algorithms.lm import check_fits, load_lm, read_records
+from kiln_trainer.configs.sft import SFTConfig
+from kiln_trainer.data.batches import EpochPlan, split_train_val
+from kiln_trainer.data.collate import Batch
+from kiln_trainer.data.tokenize import Example, tokenize_sft
+from kiln_trainer.errors import ConfigError
+from kiln_trainer.losses import sft_loss
+from kiln_trainer.training.trainer import Metrics, Trainer, trainable_count
+
+
+class SFTTrainer(Trainer[SFTConfig]):
+    title = "SFT"
+    unit = "tokens"
+    supports_ddp = True
+
+    def build_model(self) -> nn.Module:
+        cfg = self.cfg
+        self.loaded = load_lm(cfg.base_model, "base_model", seed=cfg.seed)
+        check_fits(cfg.max_seq_len, self.loaded.max_seq_len)
+        self.packing = cfg.packing and self.loaded.supports_packing()
+        if cfg.packing and not self.packing:
+            self.log(
+                "this model ignores block-diagonal attention masks; training on padded batches instead of packed ones",
+                "warning",
+            )
+        n_params = self.loaded.num_params()  # before LoRA adds its matrices
+        module = self.with_lora(self.loaded.model, self.loaded.kind).to(self.device)
+        self.log(
+            f"loaded {cfg.base_model} ({self.loaded.kind}) with "
+            f"{n_params:,} parameters, {trainable_count(module):,} trainable "
+            f"({cfg.tuning}); device {self.device}, "
+            f"{'bf16 autocast' if self.bf16 else 'fp32'}, "
+            f"{'packed' if self.packing else 'padded'} batches, "
+            f"{self.dist.world_size} rank(s)"
+        )
+        return module
+
+    def _tokenize(self, path: str, field: str) -> tuple[list[Example], dict[str, int]]:
+        examples, stats = tokenize_sft(read_records(path, field, "sft"), self.loaded.tokenizer, self.cfg.max_seq_len)
+        return examples, stats.as_dict()
+
+    def load_data(self) -> None:
+        cfg = self.cfg
+        train_ex, stats = self._tokenize(cfg.train_path, "train_path")
+        if cfg.val_path is not None:
+            val_ex, _ = self._tokenize(cfg.val_path, "val_path")
+        else:
+            train_ex, val_ex = split_train_val(train_ex, cfg.val_fraction, cfg.seed)
+        if not train_ex:
+            raise ConfigError(
+                "train_path",
+                f"no trainable examples in {cfg.train_path} ({stats['dropped']} lost all labels to truncation)",
+            )
+
+        def plan(examples: list[Example]) -> EpochPlan:
+            return EpochPlan(
+                examples,
+                self.packing,
+                cfg.batch_size,
+                cfg.max_seq_len,
+                self.loaded.pad_token_id,
+                cfg.seed,
+                self.dist.rank,
+                self.dist.world_size,
+                cfg.grad_accum_steps,
+            )
+
+        self.plan = plan(train_ex)
+        self.val_batches = plan(val_ex).eval_batches() if val_ex else []
+        # Whether to validate must not depend on this rank's shard: with few validation rows one
+        # rank can get no batch at all, and if it skipped the evaluation the others would wait
+        # forever in its all-reduce. val_ex is the same on every rank.
+        self.validate = bool(val_ex)
+        self.steps_per_epoch = self.plan.steps_per_epoch
+        self.log(
+            f"data: {len(train_ex)} train / {len(val_ex)} validation examples "
+            f"({stats['truncated']} truncated, {stats['dropped']} dropped); "
+            f"{self.steps_per_epoch} steps per epoch, {self.total_steps} steps"
+        )
+
+    def step_batches(self, step: int) -> Sequence[Batch]:
+        return self.plan.step_batches(*divmod(step, self.steps_per_epoch))
+
+    def has_validation(self) -> bool:
+        return self.validate
+
+    def eval_batches(self) -> Sequence[Batch]:
+        return self.val_batches
+
+    def batch_weight(self, batch: Batch) -> float:
+        return batch.n_targets  # counted on the host: weighting the micro-batches needs no sync
+
+    def count(self, batch: Batch) -> float:
+        return batch.n_tokens
+
+    def logits(self, module: nn.Module, batch: Batch) -> torch.Tensor:
+        """(B, T, V) next-token logits of a packed or padded batch."""
+        # Padded rows are right-padded, so causal attention alone keeps real tokens off the
+        # padding: no attention mask needed (and SDPA keeps its fused causal path).
+        return self.loaded.logits(
+            batch.input_ids, doc_ids=batch.doc_ids, position_ids=batch.position_ids, module=module
+        )
+
+    def compute_loss(self, module: nn.Module, batch: Batch, split: str) -> tuple[torch.Tensor, Metrics]:
+        loss_sum, n = sft_loss(self.logits(module, batch), batch.labels)
+        return loss_sum / n.clamp_min(1), {}
+
+    def early_stopping_patience(self) -> int | None:
+        return self.cfg.early_stopping_patience
+
+    def report_extras(self) -> dict[str, float]:
+        return {"tokens": float(self.seen)}
+
+    def result_extras(self) -> dict[str, float]:
+        return {"tokens": float(self.seen)}
+
+    def curve_title(self) -> str:
+        return f"{self.title} of {Path(self.cfg.base_model).name} ({self.cfg.tuning})"
+
+    def save_model(self, model_dir: Path) -> None:
+        self.loaded.model = self.merged(self.module, model_dir)
+        self.loaded.save(model_dir)

@@ -1,0 +1,154 @@
+"""The parts every method config is built from, each validated at construction.
+
+A method's config extends the parts it has (e.g. `SFTConfig(FineTuneArguments)`); each part's
+`__post_init__` checks its own fields and calls super(), so a config is checked whole when it is
+built. Every config is keyword-only: parts with defaults combine in any order with the fields a
+method requires.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+from typing import Any, ClassVar, Self
+
+from kiln_trainer.configs.checks import (
+    check_choice,
+    check_context,
+    check_float,
+    check_int,
+    check_model,
+    check_optional_int,
+    check_path,
+)
+from kiln_trainer.errors import ConfigError
+
+PRECISION = ("auto", "fp32", "bf16")
+TUNING = ("full", "lora")
+
+
+@dataclass(kw_only=True)
+class ConfigBase:
+    """from_dict/to_dict for any config, and the end of the `__post_init__` chain."""
+
+    REQUIRED: ClassVar[tuple[str, ...]] = ()  # keys from_dict insists on
+    LABEL: ClassVar[str | None] = None  # the config's name in error messages; None: the class name
+
+    def __post_init__(self) -> None:
+        pass
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Self:
+        """Build from plain values; an unknown or missing required key is a ConfigError naming it."""
+        known = {f.name for f in fields(cls)}
+        for key in d:
+            if key not in known:
+                raise ConfigError(key, f"unknown {cls.LABEL or cls.__name__} field (known: {', '.join(sorted(known))})")
+        for key in cls.REQUIRED:
+            if key not in d:
+                raise ConfigError(key, "required")
+        return cls(**d)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class LoraSettings:
+    r: int
+    alpha: int
+    dropout: float
+    target_modules: list[str] | None  # None: a default for the model kind
+
+
+@dataclass(kw_only=True)
+class LoraArguments(ConfigBase):
+    # "full" trains every weight; "lora" trains low-rank adapters, merged in when saving.
+    tuning: str = "full"
+    lora_r: int = 8  # adapter rank
+    lora_alpha: int = 16  # adapter scale is alpha / r
+    lora_dropout: float = 0.0  # dropout on the adapter input, in [0, 1)
+    # Module names to adapt; None: kiln-gpt's attention and MLP layers, or peft's per-architecture
+    # default for Hugging Face models.
+    lora_target_modules: list[str] | None = None
+
+    def __post_init__(self) -> None:
+        check_choice("tuning", self.tuning, TUNING)
+        check_int("lora_r", self.lora_r, 1)
+        check_float("lora_alpha", self.lora_alpha, low=0.0, low_open=True)
+        check_float("lora_dropout", self.lora_dropout, low=0.0, high=1.0)
+        modules = self.lora_target_modules
+        if modules is not None and (
+            not isinstance(modules, list) or not modules or not all(isinstance(m, str) and m for m in modules)
+        ):
+            raise ConfigError(
+                "lora_target_modules", f"must be a non-empty list of module names or None, got {modules!r}"
+            )
+        super().__post_init__()
+
+    def lora(self) -> LoraSettings | None:
+        """The adapter settings, or None when every weight is trained."""
+        if self.tuning != "lora":
+            return None
+        return LoraSettings(self.lora_r, self.lora_alpha, self.lora_dropout, self.lora_target_modules)
+
+
+@dataclass(kw_only=True)
+class TrainingArguments(ConfigBase):
+    """The training arguments of every method on the Trainer base (kiln_trainer/training/trainer.py)."""
+
+    learning_rate: float = 3e-4  # peak learning rate, after warmup
+    weight_decay: float = 0.0  # AdamW decoupled decay on matmul weights only
+    warmup_steps: int = 10  # linear warmup in optimizer steps
+    min_lr_ratio: float = 0.1  # the cosine ends at learning_rate * min_lr_ratio
+    # Optimizer steps to run; overrides epochs (data repeats as needed). None: epochs decide.
+    max_steps: int | None = None
+    epochs: int = 1  # passes over the training data when max_steps is None
+    batch_size: int = 8  # examples per micro-batch (what an example is: see the method's config)
+    max_grad_norm: float = 1.0  # gradient clipping threshold (global L2 norm)
+    max_seq_len: int = 256  # tokens per sequence; longer ones are truncated
+    # "auto": bf16 autocast on CUDA devices that support it, else fp32; "fp32"; "bf16".
+    precision: str = "auto"
+    val_fraction: float = 0.1  # share of train held out when there is no validation file, in [0, 0.5)
+    eval_every: int = 50  # optimizer steps between validation passes
+    checkpoint_every: int = 100  # optimizer steps between checkpoints
+    log_every: int = 10  # optimizer steps between metric reports
+    seed: int = 0  # model init (built-ins), data order, validation split, dropout
+
+    def __post_init__(self) -> None:
+        check_float("learning_rate", self.learning_rate, low=0.0, low_open=True)
+        check_float("weight_decay", self.weight_decay, low=0.0)
+        check_int("warmup_steps", self.warmup_steps, 0)
+        check_float("min_lr_ratio", self.min_lr_ratio, low=0.0, high=1.0, high_open=False)
+        check_optional_int("max_steps", self.max_steps, 1)
+        check_int("epochs", self.epochs, 1)
+        check_int("batch_size", self.batch_size, 1)
+        check_float("max_grad_norm", self.max_grad_norm, low=0.0, low_open=True)
+        check_int("max_seq_len", self.max_seq_len, 8)
+        check_choice("precision", self.precision, PRECISION)
+        check_float("val_fraction", self.val_fraction, low=0.0, high=0.5)
+        check_int("eval_every", self.eval_every, 1)
+        check_int("checkpoint_every", self.checkpoint_every, 1)
+        check_int("log_every", self.log_every, 1)
+        check_int("seed", self.seed, 0)
+        super().__post_init__()
+
+
+@dataclass(kw_only=True)
+class FineTuneArguments(LoraArguments, TrainingArguments):
+    """Fine-tuning a model on local JSONL files: the model, the files, LoRA and the training arguments."""
+
+    REQUIRED: ClassVar[tuple[str, ...]] = ("base_model", "train_path")
+
+    # A built-in model name (kiln-gpt-tiny, kiln-gpt-small) or a local model directory
+    # (kiln-gpt or Hugging Face layout).
+    base_model: str
+    train_path: str  # local JSONL file of the method's records
+    # Local JSONL validation file; None holds out val_fraction of the training records.
+    val_path: str | None = None
+
+    def __post_init__(self) -> None:
+        check_model("base_model", self.base_model)
+        check_path("train_path", self.train_path)
+        check_path("val_path", self.val_path, optional=True)
+        super().__post_init__()
+        check_context(self.base_model, self.max_seq_len)
