@@ -16,7 +16,6 @@ from kiln_server.platform.context import current_tenant
 from kiln_server.platform.errors import FailedPrecondition, NotFound, Unimplemented
 from kiln_server.sampling.cache import SamplingCache
 from kiln_server.sampling.router import Router
-from kiln_trainer.models.registry import BUILTIN_MODELS
 
 
 class ModelService(models_pb2_grpc.ModelServiceServicer):
@@ -35,11 +34,9 @@ class ModelService(models_pb2_grpc.ModelServiceServicer):
         self.exporter = exporter
 
     async def GetModel(self, request, context):
-        tenant = current_tenant()
-        if request.name in BUILTIN_MODELS:  # built-ins have no record, but can be deployed
-            return await self._model_view(tenant, request.name)
-        record = await self._record(request.name)
-        return model_proto(record, await self.router.deployment_of(tenant, record.id))
+        # Through the resolver: a built-in (no record, but deployable), a registered model, or NOT_FOUND
+        # listing the built-ins for an unknown base-model name.
+        return await self._model_view(current_tenant(), request.name)
 
     async def ListModels(self, request, context):
         tenant = current_tenant()
