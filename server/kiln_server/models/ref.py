@@ -11,6 +11,7 @@ machine that needs it (`local_path`, `fetch`).
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -25,6 +26,9 @@ from kiln_trainer.models.registry import BUILTIN_MODELS, looks_like_model_dir
 
 # Built-in weights are a pure function of (architecture, init seed): this names them.
 BUILTIN_REVISION = "builtin-seed0"
+# What a base-model name can look like; anything else where a registry name is expected is a
+# malformed resource name (INVALID_ARGUMENT), not an unknown model (NOT_FOUND).
+_BASE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 
 
 class ModelKind(StrEnum):
@@ -110,13 +114,13 @@ class ModelResolver:
         NOT_FOUND for a registered model the tenant does not have and for an unknown name;
         INVALID_ARGUMENT (naming `field`) for a malformed "models/..." name. `local_dirs` also
         accepts an absolute path to a local model directory (jobs). `registry_names` makes any
-        name with a "/" a registry name, so a malformed one is INVALID_ARGUMENT, as in the RPCs that
+        name that cannot be a base-model name a registry name, so a malformed one is INVALID_ARGUMENT, as in the RPCs that
         take resource names (sampling, ModelService); an unknown bare name is NOT_FOUND listing the
         built-ins.
         """
         if name in BUILTIN_MODELS:
             return ModelRef.builtin(name)
-        if name.startswith("models/") or (registry_names and "/" in name):
+        if name.startswith("models/") or (registry_names and not _BASE_NAME.match(name)):
             record = await self.models.get(tenant, names.parse(name, "models", field))
             if record is None:
                 raise NotFound("model", name)
