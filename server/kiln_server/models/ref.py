@@ -114,9 +114,9 @@ class ModelResolver:
         NOT_FOUND for a registered model the tenant does not have and for an unknown name;
         INVALID_ARGUMENT (naming `field`) for a malformed "models/..." name. `local_dirs` also
         accepts an absolute path to a local model directory (jobs). `registry_names` makes any
-        name that cannot be a base-model name a registry name, so a malformed one is INVALID_ARGUMENT, as in the RPCs that
-        take resource names (sampling, ModelService); an unknown bare name is NOT_FOUND listing the
-        built-ins.
+        name that cannot be a base-model name a registry name, so a malformed one is
+        INVALID_ARGUMENT, as in the RPCs that take resource names (sampling, ModelService); an
+        unknown bare name is NOT_FOUND listing the built-ins.
         """
         if name in BUILTIN_MODELS:
             return ModelRef.builtin(name)
