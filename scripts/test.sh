@@ -8,6 +8,8 @@ bash scripts/install.sh
 # without them.
 bash scripts/install_client_toolchains.sh
 bash scripts/buf_lint.sh
+# ruff check, ruff format --check, and mypy against its only-shrinking baseline.
+bash scripts/quality.sh
 # Every CUDA kernel must compile for sm_80 and sm_90 wherever nvcc exists (it cannot run here).
 if command -v nvcc >/dev/null; then bash scripts/check_kernels.sh; fi
 export GRPC_VERBOSITY=ERROR
