@@ -82,27 +82,19 @@ async def _with_tenant_store(config: KilnConfig, action: Callable[[TenantStore],
             await asyncio.to_thread(embedded.stop)
 
 
-# TenantStore has no typed listing yet: these two read its hashes for the list commands.
-def _text(value: bytes | str | None) -> str:
-    return value.decode() if isinstance(value, bytes) else value or ""
-
-
 async def _tenant_rows(store: TenantStore) -> list[tuple[str, str, int, str]]:
     out = []
     for tenant in await store.tenants():
-        info = await store.redis.hgetall(store.keys.tenant(tenant))
-        n_keys = await store.redis.hlen(store.keys.tenant_keys(tenant))
-        out.append((tenant, _text(info.get(b"display_name")), n_keys, ms_time(info.get(b"create_time"))))
+        record = await store.tenant(tenant)
+        keys = await store.api_keys(tenant)
+        display, created = (record.display_name, record.create_time) if record else ("", None)
+        out.append((tenant, display, len(keys), ms_time(created)))
     return out
 
 
 def _key_rows(tenant: str) -> Callable[[TenantStore], Awaitable[list[tuple[str, str]]]]:
     async def rows(store: TenantStore) -> list[tuple[str, str]]:
-        out = []
-        for key_id, digest in sorted((await store.redis.hgetall(store.keys.tenant_keys(tenant))).items()):
-            created = await store.redis.hget(store.keys.api_key(_text(digest)), "create_time")
-            out.append((_text(key_id), ms_time(created)))
-        return out
+        return [(key.key_id, ms_time(key.create_time)) for key in await store.api_keys(tenant)]
 
     return rows
 

@@ -102,7 +102,7 @@ def clock(ts: Timestamp) -> str:
     return time.strftime("%H:%M:%S", time.localtime(ts.seconds))
 
 
-def ms_time(ms: bytes | str | None) -> str:
+def ms_time(ms: bytes | str | int | None) -> str:
     return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(int(ms) / 1000)) if ms else "-"
 
 
