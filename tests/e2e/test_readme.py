@@ -37,9 +37,9 @@ pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 README = Path(__file__).resolve().parents[2] / "README.md"
 KINDS = "datasets|models|samples|jobs|evaluations"
 PLACEHOLDER = re.compile(rf"\b({KINDS})/([A-Z][A-Z0-9_]*)\b")
-# What new_id makes ("m-" and 12 hex digits), standing alone: a path such as tenants/acme/models/...
-# in a printed artifact URI is not a model's name.
-REAL_ID = re.compile(rf"(?<![\w/])({KINDS})/([a-z]-[0-9a-f]{{12}})\b")
+# What new_id makes ("m-" and 12 hex digits; a sample's id is 32 hex digits), standing alone: a path
+# such as tenants/acme/models/... in a printed artifact URI is not a model's name.
+REAL_ID = re.compile(rf"(?<![\w/])({KINDS})/([a-z]-[0-9a-f]{{12}}|[0-9a-f]{{32}})\b")
 API_KEY = re.compile(r"\bkiln_[A-Za-z0-9_-]+")
 
 
