@@ -13,4 +13,5 @@ bash scripts/quality.sh
 # Every CUDA kernel must compile for sm_80 and sm_90 wherever nvcc exists (it cannot run here).
 if command -v nvcc >/dev/null; then bash scripts/check_kernels.sh; fi
 export GRPC_VERBOSITY=ERROR
-.venv/bin/python -m pytest -q tests
+# Two workers overlap the e2e tests' waiting (Ray, Serve and gateway start-up, client builds); see docs/decisions.md.
+.venv/bin/python -m pytest -q -n 2 --dist loadgroup --durations=15 tests

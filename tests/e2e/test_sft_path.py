@@ -216,7 +216,7 @@ async def test_gateway_restart_loses_no_job_and_no_event(gateway_factory, tmp_pa
 async def test_data_parallel_job_runs_on_ray_train(gateway):
     t = await gateway.tenant()
     ds = await gateway.upload(t, demo_records(300))
-    spec = sft_job(ds.name, max_steps=20, log_every=5, checkpoint_every=10)
+    spec = sft_job(ds.name, max_steps=4, log_every=1, checkpoint_every=2)
     spec.resources.workers = 2
     job = await gateway.jobs.CreateJob(jobs_pb2.CreateJobRequest(job=spec), metadata=t.md)
     events = await watch_until_done(gateway, t, job.name, timeout=300)

@@ -4,6 +4,9 @@ import pytest
 
 from tests.e2e.clients.harness import LANGUAGES, TEST_TIMEOUT_S, check_flow, run_language
 
+# One gateway and one set of builds serve every language: under pytest-xdist they share a worker.
+pytestmark = pytest.mark.xdist_group("clients")
+
 
 @pytest.mark.timeout(TEST_TIMEOUT_S)
 async def test_go_client(clients_gateway, client_builds, fault_server, sft_dataset, tmp_path):
