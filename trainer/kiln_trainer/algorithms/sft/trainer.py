@@ -116,11 +116,19 @@ class SFTTrainer(Trainer[SFTConfig]):
         )
 
     def compute_loss(self, module: nn.Module, batch: Batch, split: str) -> tuple[torch.Tensor, Metrics]:
-        loss_sum, n = sft_loss(self.logits(module, batch), batch.labels)
+        # Smoothing is a training regularizer: validation reports the plain cross-entropy.
+        smoothing = self.cfg.token_label_smoothing if split == "train" else 0.0
+        loss_sum, n = sft_loss(self.logits(module, batch), batch.labels, smoothing)
         return loss_sum / n.clamp_min(1), {}
 
     def early_stopping_patience(self) -> int | None:
         return self.cfg.early_stopping_patience
+
+    def early_stopping_min_delta(self) -> float:
+        return self.cfg.early_stopping_min_delta
+
+    def restore_best(self) -> bool:
+        return self.cfg.restore_best_weights
 
     def report_extras(self) -> dict[str, float]:
         return {"tokens": float(self.seen)}
