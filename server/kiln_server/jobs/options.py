@@ -33,6 +33,13 @@ RENAMES = {
     "kiln.v1.LoraOptions.alpha": "lora_alpha",
     "kiln.v1.LoraOptions.dropout": "lora_dropout",
     "kiln.v1.LoraOptions.target_modules": "lora_target_modules",
+    "kiln.v1.OptimizerOptions.kind": "optimizer",
+    "kiln.v1.OptimizerOptions.history_size": "lbfgs_history_size",
+    "kiln.v1.LrScheduleOptions.kind": "lr_schedule",
+    "kiln.v1.LrScheduleOptions.step_size": "lr_step_size",
+    "kiln.v1.LrScheduleOptions.gamma": "lr_gamma",
+    # SFT's token-level smoothing; DpoConfig.label_smoothing is DPO's preference-label one.
+    "kiln.v1.RegularizationOptions.label_smoothing": "token_label_smoothing",
 }
 
 
