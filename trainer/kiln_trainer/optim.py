@@ -44,7 +44,8 @@ def param_groups(model: nn.Module, weight_decay: float) -> list[dict]:
     for module in model.modules():
         if _is_norm_or_embedding(module):  # also RMSNorm variants of HF models
             no_decay.update(id(p) for p in module.parameters(recurse=False))
-    decay, keep = [], []
+    decay: list[nn.Parameter] = []
+    keep: list[nn.Parameter] = []
     seen: set[int] = set()
     for p in model.parameters():
         if not p.requires_grad or id(p) in seen:
@@ -224,7 +225,7 @@ def describe(cfg: Any) -> str:
     parts.append(f"lr {cfg.learning_rate:g}, schedule {cfg.lr_schedule}, warmup {cfg.warmup_steps}")
     if isinstance(cfg, RegularizationArguments):
         regs = {
-            "weight_decay": cfg.weight_decay or None,
+            "weight_decay": getattr(cfg, "weight_decay", 0.0) or None,
             "l1_penalty": cfg.l1_penalty or None,
             "grad_noise": cfg.grad_noise or None,
             "max_weight_norm": cfg.max_weight_norm,

@@ -40,6 +40,14 @@ RENAMES = {
     "kiln.v1.LrScheduleOptions.gamma": "lr_gamma",
     # SFT's token-level smoothing; DpoConfig.label_smoothing is DPO's preference-label one.
     "kiln.v1.RegularizationOptions.label_smoothing": "token_label_smoothing",
+    "kiln.v1.CurriculumOptions.order": "curriculum",
+    "kiln.v1.CurriculumOptions.pacing": "curriculum_pacing",
+    "kiln.v1.CurriculumOptions.start_share": "curriculum_start",
+    "kiln.v1.CurriculumOptions.ramp": "curriculum_ramp",
+    "kiln.v1.CurriculumOptions.anti": "anti_curriculum",
+    "kiln.v1.AugmentationOptions.token_mask_prob": "augment_mask_prob",
+    "kiln.v1.AugmentationOptions.span_deletion_prob": "augment_span_deletion_prob",
+    "kiln.v1.AugmentationOptions.swap_prob": "augment_swap_prob",
 }
 
 

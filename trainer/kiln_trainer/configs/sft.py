@@ -5,9 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from kiln_trainer.configs.base import FineTuneArguments
-from kiln_trainer.configs.checks import check_bool, check_float, check_int, check_optional_int
+from kiln_trainer.configs.checks import check_bool, check_choice, check_float, check_int, check_optional_int
 from kiln_trainer.configs.techniques import CLOSURE_OPTIMIZERS
 from kiln_trainer.errors import ConfigError
+
+CURRICULA = ("none", "length", "difficulty")
+PACINGS = ("linear", "root", "step")
 
 
 @dataclass(kw_only=True)
@@ -32,6 +35,20 @@ class SFTConfig(FineTuneArguments):
     restore_best_weights: bool = True
     # Label smoothing of the next-token targets (training loss only), in [0, 1).
     token_label_smoothing: float = 0.0
+    # Curriculum: order examples by "length" (tokens) or by the records' numeric "difficulty"
+    # field, easiest first (hardest first with anti_curriculum), and admit a growing share of
+    # that order: curriculum_start at step 0, all of it at curriculum_ramp of the run, grown by
+    # curriculum_pacing ("linear", "root", or "step": 4 equal stages). "none": no curriculum.
+    curriculum: str = "none"
+    curriculum_pacing: str = "linear"
+    curriculum_start: float = 0.25  # in (0, 1]
+    curriculum_ramp: float = 0.5  # in (0, 1]
+    anti_curriculum: bool = False
+    # Text augmentation of the prompt tokens, on the fly and seeded per step (completions, the
+    # trained targets, are never changed); probabilities in [0, 1), 0 = off.
+    augment_mask_prob: float = 0.0  # each prompt token becomes the pad token
+    augment_span_deletion_prob: float = 0.0  # one span of 1-3 prompt tokens is deleted
+    augment_swap_prob: float = 0.0  # each adjacent pair of prompt tokens is swapped
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -41,6 +58,15 @@ class SFTConfig(FineTuneArguments):
         check_float("early_stopping_min_delta", self.early_stopping_min_delta, low=0.0)
         check_bool("restore_best_weights", self.restore_best_weights)
         check_float("token_label_smoothing", self.token_label_smoothing, low=0.0, high=1.0)
+        check_choice("curriculum", self.curriculum, CURRICULA)
+        check_choice("curriculum_pacing", self.curriculum_pacing, PACINGS)
+        check_float("curriculum_start", self.curriculum_start, low=0.0, low_open=True, high=1.0, high_open=False)
+        check_float("curriculum_ramp", self.curriculum_ramp, low=0.0, low_open=True, high=1.0, high_open=False)
+        check_bool("anti_curriculum", self.anti_curriculum)
+        if self.anti_curriculum and self.curriculum == "none":
+            raise ConfigError("anti_curriculum", "needs a curriculum (length or difficulty)")
+        for name in ("augment_mask_prob", "augment_span_deletion_prob", "augment_swap_prob"):
+            check_float(name, getattr(self, name), low=0.0, high=1.0)
         if self.optimizer in CLOSURE_OPTIMIZERS and self.grad_accum_steps > 1:
             # The closure re-evaluates one step's loss many times in its line search; over
             # several micro-batches that multiplies the cost and the memory of every step.

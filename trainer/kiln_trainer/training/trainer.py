@@ -295,7 +295,7 @@ class Trainer(StepLoop[T]):
             grad_norm = torch.nn.utils.clip_grad_norm_(params, cfg.max_grad_norm)
             optimizer.step()
         else:
-            optimizer.step(closure)
+            optimizer.step(closure)  # type: ignore[arg-type]  # L-BFGS takes a tensor loss too
             grad_norm = torch.nn.utils.clip_grad_norm_(params, math.inf)  # of the last evaluation
         scheduler.step()
         optimizer.zero_grad(set_to_none=True)

@@ -43,6 +43,19 @@ class Precision(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     PRECISION_FP32: _ClassVar[Precision]
     PRECISION_BF16: _ClassVar[Precision]
 
+class CurriculumOrder(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    CURRICULUM_ORDER_UNSPECIFIED: _ClassVar[CurriculumOrder]
+    CURRICULUM_ORDER_LENGTH: _ClassVar[CurriculumOrder]
+    CURRICULUM_ORDER_DIFFICULTY: _ClassVar[CurriculumOrder]
+
+class CurriculumPacing(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    CURRICULUM_PACING_UNSPECIFIED: _ClassVar[CurriculumPacing]
+    CURRICULUM_PACING_LINEAR: _ClassVar[CurriculumPacing]
+    CURRICULUM_PACING_ROOT: _ClassVar[CurriculumPacing]
+    CURRICULUM_PACING_STEP: _ClassVar[CurriculumPacing]
+
 class OptimizerKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
     OPTIMIZER_KIND_UNSPECIFIED: _ClassVar[OptimizerKind]
@@ -102,6 +115,13 @@ PRECISION_UNSPECIFIED: Precision
 PRECISION_AUTO: Precision
 PRECISION_FP32: Precision
 PRECISION_BF16: Precision
+CURRICULUM_ORDER_UNSPECIFIED: CurriculumOrder
+CURRICULUM_ORDER_LENGTH: CurriculumOrder
+CURRICULUM_ORDER_DIFFICULTY: CurriculumOrder
+CURRICULUM_PACING_UNSPECIFIED: CurriculumPacing
+CURRICULUM_PACING_LINEAR: CurriculumPacing
+CURRICULUM_PACING_ROOT: CurriculumPacing
+CURRICULUM_PACING_STEP: CurriculumPacing
 OPTIMIZER_KIND_UNSPECIFIED: OptimizerKind
 OPTIMIZER_KIND_SGD: OptimizerKind
 OPTIMIZER_KIND_ADAGRAD: OptimizerKind
@@ -132,7 +152,7 @@ PREFERENCE_LOSS_SIGMOID: PreferenceLoss
 PREFERENCE_LOSS_IPO: PreferenceLoss
 
 class Hyperparameters(_message.Message):
-    __slots__ = ("learning_rate", "epochs", "max_steps", "batch_size", "grad_accum_steps", "warmup_steps", "weight_decay", "max_grad_norm", "max_seq_len", "seed", "precision", "validation_fraction", "eval_every", "early_stopping_patience", "checkpoint_every", "log_every", "optimizer", "lr_schedule", "regularization", "early_stopping_min_delta", "restore_best_weights")
+    __slots__ = ("learning_rate", "epochs", "max_steps", "batch_size", "grad_accum_steps", "warmup_steps", "weight_decay", "max_grad_norm", "max_seq_len", "seed", "precision", "validation_fraction", "eval_every", "early_stopping_patience", "checkpoint_every", "log_every", "optimizer", "lr_schedule", "regularization", "early_stopping_min_delta", "restore_best_weights", "curriculum", "augmentation")
     LEARNING_RATE_FIELD_NUMBER: _ClassVar[int]
     EPOCHS_FIELD_NUMBER: _ClassVar[int]
     MAX_STEPS_FIELD_NUMBER: _ClassVar[int]
@@ -154,6 +174,8 @@ class Hyperparameters(_message.Message):
     REGULARIZATION_FIELD_NUMBER: _ClassVar[int]
     EARLY_STOPPING_MIN_DELTA_FIELD_NUMBER: _ClassVar[int]
     RESTORE_BEST_WEIGHTS_FIELD_NUMBER: _ClassVar[int]
+    CURRICULUM_FIELD_NUMBER: _ClassVar[int]
+    AUGMENTATION_FIELD_NUMBER: _ClassVar[int]
     learning_rate: float
     epochs: int
     max_steps: int
@@ -175,7 +197,33 @@ class Hyperparameters(_message.Message):
     regularization: RegularizationOptions
     early_stopping_min_delta: float
     restore_best_weights: bool
-    def __init__(self, learning_rate: _Optional[float] = ..., epochs: _Optional[int] = ..., max_steps: _Optional[int] = ..., batch_size: _Optional[int] = ..., grad_accum_steps: _Optional[int] = ..., warmup_steps: _Optional[int] = ..., weight_decay: _Optional[float] = ..., max_grad_norm: _Optional[float] = ..., max_seq_len: _Optional[int] = ..., seed: _Optional[int] = ..., precision: _Optional[_Union[Precision, str]] = ..., validation_fraction: _Optional[float] = ..., eval_every: _Optional[int] = ..., early_stopping_patience: _Optional[int] = ..., checkpoint_every: _Optional[int] = ..., log_every: _Optional[int] = ..., optimizer: _Optional[_Union[OptimizerOptions, _Mapping]] = ..., lr_schedule: _Optional[_Union[LrScheduleOptions, _Mapping]] = ..., regularization: _Optional[_Union[RegularizationOptions, _Mapping]] = ..., early_stopping_min_delta: _Optional[float] = ..., restore_best_weights: _Optional[bool] = ...) -> None: ...
+    curriculum: CurriculumOptions
+    augmentation: AugmentationOptions
+    def __init__(self, learning_rate: _Optional[float] = ..., epochs: _Optional[int] = ..., max_steps: _Optional[int] = ..., batch_size: _Optional[int] = ..., grad_accum_steps: _Optional[int] = ..., warmup_steps: _Optional[int] = ..., weight_decay: _Optional[float] = ..., max_grad_norm: _Optional[float] = ..., max_seq_len: _Optional[int] = ..., seed: _Optional[int] = ..., precision: _Optional[_Union[Precision, str]] = ..., validation_fraction: _Optional[float] = ..., eval_every: _Optional[int] = ..., early_stopping_patience: _Optional[int] = ..., checkpoint_every: _Optional[int] = ..., log_every: _Optional[int] = ..., optimizer: _Optional[_Union[OptimizerOptions, _Mapping]] = ..., lr_schedule: _Optional[_Union[LrScheduleOptions, _Mapping]] = ..., regularization: _Optional[_Union[RegularizationOptions, _Mapping]] = ..., early_stopping_min_delta: _Optional[float] = ..., restore_best_weights: _Optional[bool] = ..., curriculum: _Optional[_Union[CurriculumOptions, _Mapping]] = ..., augmentation: _Optional[_Union[AugmentationOptions, _Mapping]] = ...) -> None: ...
+
+class CurriculumOptions(_message.Message):
+    __slots__ = ("order", "pacing", "start_share", "ramp", "anti")
+    ORDER_FIELD_NUMBER: _ClassVar[int]
+    PACING_FIELD_NUMBER: _ClassVar[int]
+    START_SHARE_FIELD_NUMBER: _ClassVar[int]
+    RAMP_FIELD_NUMBER: _ClassVar[int]
+    ANTI_FIELD_NUMBER: _ClassVar[int]
+    order: CurriculumOrder
+    pacing: CurriculumPacing
+    start_share: float
+    ramp: float
+    anti: bool
+    def __init__(self, order: _Optional[_Union[CurriculumOrder, str]] = ..., pacing: _Optional[_Union[CurriculumPacing, str]] = ..., start_share: _Optional[float] = ..., ramp: _Optional[float] = ..., anti: _Optional[bool] = ...) -> None: ...
+
+class AugmentationOptions(_message.Message):
+    __slots__ = ("token_mask_prob", "span_deletion_prob", "swap_prob")
+    TOKEN_MASK_PROB_FIELD_NUMBER: _ClassVar[int]
+    SPAN_DELETION_PROB_FIELD_NUMBER: _ClassVar[int]
+    SWAP_PROB_FIELD_NUMBER: _ClassVar[int]
+    token_mask_prob: float
+    span_deletion_prob: float
+    swap_prob: float
+    def __init__(self, token_mask_prob: _Optional[float] = ..., span_deletion_prob: _Optional[float] = ..., swap_prob: _Optional[float] = ...) -> None: ...
 
 class OptimizerOptions(_message.Message):
     __slots__ = ("kind", "momentum", "nesterov", "beta1", "beta2", "eps", "hessian_update_interval", "history_size")

@@ -33,11 +33,20 @@ async def test_optimizer_schedule_and_regularization_reach_the_config(env):
         jobs_pb2.RegularizationOptions(l1_penalty=0.01, label_smoothing=0.1, attention_dropout=0.1)
     )
     job.hyperparameters.early_stopping_min_delta = 0.01
+    job.hyperparameters.curriculum.CopyFrom(
+        jobs_pb2.CurriculumOptions(
+            order=jobs_pb2.CURRICULUM_ORDER_DIFFICULTY, pacing=jobs_pb2.CURRICULUM_PACING_ROOT, anti=True, ramp=0.8
+        )
+    )
+    job.hyperparameters.augmentation.token_mask_prob = 0.1
     config = (await builder.build(job, "t")).config
     assert config["optimizer"] == "sgd" and config["momentum"] == 0.9 and config["nesterov"] is True
     assert config["lr_schedule"] == "step" and config["lr_step_size"] == 2 and config["lr_gamma"] == 0.5
     assert config["l1_penalty"] == 0.01 and config["token_label_smoothing"] == 0.1
     assert config["attention_dropout"] == 0.1 and config["early_stopping_min_delta"] == 0.01
+    assert config["curriculum"] == "difficulty" and config["curriculum_pacing"] == "root"
+    assert config["anti_curriculum"] is True and config["curriculum_ramp"] == 0.8
+    assert config["augment_mask_prob"] == 0.1
     default = (await builder.build(sft(names["sft"], max_steps=4), "t")).config
     assert default["optimizer"] == "adamw" and default["lr_schedule"] == "cosine"  # unchanged defaults
 
@@ -71,6 +80,12 @@ def _sgd(**kw) -> jobs_pb2.OptimizerOptions:
             {"regularization": jobs_pb2.RegularizationOptions(label_smoothing=1.0)},
             "job.hyperparameters.regularization.label_smoothing",
         ),
+        ({"curriculum": jobs_pb2.CurriculumOptions(anti=True)}, "job.hyperparameters.curriculum.anti"),
+        (
+            {"curriculum": jobs_pb2.CurriculumOptions(order=jobs_pb2.CURRICULUM_ORDER_LENGTH, start_share=0.0)},
+            "job.hyperparameters.curriculum.start_share",
+        ),
+        ({"augmentation": jobs_pb2.AugmentationOptions(swap_prob=1.0)}, "job.hyperparameters.augmentation.swap_prob"),
         (
             {"regularization": jobs_pb2.RegularizationOptions(residual_dropout=-0.1)},
             "job.hyperparameters.regularization.residual_dropout",

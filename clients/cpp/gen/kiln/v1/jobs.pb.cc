@@ -29,6 +29,8 @@ PROTOBUF_CONSTEXPR Hyperparameters::Hyperparameters(
   , /*decltype(_impl_.optimizer_)*/nullptr
   , /*decltype(_impl_.lr_schedule_)*/nullptr
   , /*decltype(_impl_.regularization_)*/nullptr
+  , /*decltype(_impl_.curriculum_)*/nullptr
+  , /*decltype(_impl_.augmentation_)*/nullptr
   , /*decltype(_impl_.learning_rate_)*/0
   , /*decltype(_impl_.epochs_)*/0u
   , /*decltype(_impl_.max_steps_)*/0u
@@ -56,6 +58,40 @@ struct HyperparametersDefaultTypeInternal {
   };
 };
 PROTOBUF_ATTRIBUTE_NO_DESTROY PROTOBUF_CONSTINIT PROTOBUF_ATTRIBUTE_INIT_PRIORITY1 HyperparametersDefaultTypeInternal _Hyperparameters_default_instance_;
+PROTOBUF_CONSTEXPR CurriculumOptions::CurriculumOptions(
+    ::_pbi::ConstantInitialized): _impl_{
+    /*decltype(_impl_._has_bits_)*/{}
+  , /*decltype(_impl_._cached_size_)*/{}
+  , /*decltype(_impl_.order_)*/0
+  , /*decltype(_impl_.pacing_)*/0
+  , /*decltype(_impl_.start_share_)*/0
+  , /*decltype(_impl_.ramp_)*/0
+  , /*decltype(_impl_.anti_)*/false} {}
+struct CurriculumOptionsDefaultTypeInternal {
+  PROTOBUF_CONSTEXPR CurriculumOptionsDefaultTypeInternal()
+      : _instance(::_pbi::ConstantInitialized{}) {}
+  ~CurriculumOptionsDefaultTypeInternal() {}
+  union {
+    CurriculumOptions _instance;
+  };
+};
+PROTOBUF_ATTRIBUTE_NO_DESTROY PROTOBUF_CONSTINIT PROTOBUF_ATTRIBUTE_INIT_PRIORITY1 CurriculumOptionsDefaultTypeInternal _CurriculumOptions_default_instance_;
+PROTOBUF_CONSTEXPR AugmentationOptions::AugmentationOptions(
+    ::_pbi::ConstantInitialized): _impl_{
+    /*decltype(_impl_._has_bits_)*/{}
+  , /*decltype(_impl_._cached_size_)*/{}
+  , /*decltype(_impl_.token_mask_prob_)*/0
+  , /*decltype(_impl_.span_deletion_prob_)*/0
+  , /*decltype(_impl_.swap_prob_)*/0} {}
+struct AugmentationOptionsDefaultTypeInternal {
+  PROTOBUF_CONSTEXPR AugmentationOptionsDefaultTypeInternal()
+      : _instance(::_pbi::ConstantInitialized{}) {}
+  ~AugmentationOptionsDefaultTypeInternal() {}
+  union {
+    AugmentationOptions _instance;
+  };
+};
+PROTOBUF_ATTRIBUTE_NO_DESTROY PROTOBUF_CONSTINIT PROTOBUF_ATTRIBUTE_INIT_PRIORITY1 AugmentationOptionsDefaultTypeInternal _AugmentationOptions_default_instance_;
 PROTOBUF_CONSTEXPR OptimizerOptions::OptimizerOptions(
     ::_pbi::ConstantInitialized): _impl_{
     /*decltype(_impl_._has_bits_)*/{}
@@ -516,8 +552,8 @@ struct ListCheckpointsResponseDefaultTypeInternal {
 PROTOBUF_ATTRIBUTE_NO_DESTROY PROTOBUF_CONSTINIT PROTOBUF_ATTRIBUTE_INIT_PRIORITY1 ListCheckpointsResponseDefaultTypeInternal _ListCheckpointsResponse_default_instance_;
 }  // namespace v1
 }  // namespace kiln
-static ::_pb::Metadata file_level_metadata_kiln_2fv1_2fjobs_2eproto[29];
-static const ::_pb::EnumDescriptor* file_level_enum_descriptors_kiln_2fv1_2fjobs_2eproto[8];
+static ::_pb::Metadata file_level_metadata_kiln_2fv1_2fjobs_2eproto[31];
+static const ::_pb::EnumDescriptor* file_level_enum_descriptors_kiln_2fv1_2fjobs_2eproto[10];
 static constexpr ::_pb::ServiceDescriptor const** file_level_service_descriptors_kiln_2fv1_2fjobs_2eproto = nullptr;
 
 const uint32_t TableStruct_kiln_2fv1_2fjobs_2eproto::offsets[] PROTOBUF_SECTION_VARIABLE(protodesc_cold) = {
@@ -548,6 +584,8 @@ const uint32_t TableStruct_kiln_2fv1_2fjobs_2eproto::offsets[] PROTOBUF_SECTION_
   PROTOBUF_FIELD_OFFSET(::kiln::v1::Hyperparameters, _impl_.regularization_),
   PROTOBUF_FIELD_OFFSET(::kiln::v1::Hyperparameters, _impl_.early_stopping_min_delta_),
   PROTOBUF_FIELD_OFFSET(::kiln::v1::Hyperparameters, _impl_.restore_best_weights_),
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::Hyperparameters, _impl_.curriculum_),
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::Hyperparameters, _impl_.augmentation_),
   0,
   1,
   2,
@@ -569,6 +607,36 @@ const uint32_t TableStruct_kiln_2fv1_2fjobs_2eproto::offsets[] PROTOBUF_SECTION_
   ~0u,
   16,
   15,
+  ~0u,
+  ~0u,
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::CurriculumOptions, _impl_._has_bits_),
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::CurriculumOptions, _internal_metadata_),
+  ~0u,  // no _extensions_
+  ~0u,  // no _oneof_case_
+  ~0u,  // no _weak_field_map_
+  ~0u,  // no _inlined_string_donated_
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::CurriculumOptions, _impl_.order_),
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::CurriculumOptions, _impl_.pacing_),
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::CurriculumOptions, _impl_.start_share_),
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::CurriculumOptions, _impl_.ramp_),
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::CurriculumOptions, _impl_.anti_),
+  ~0u,
+  ~0u,
+  0,
+  1,
+  2,
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::AugmentationOptions, _impl_._has_bits_),
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::AugmentationOptions, _internal_metadata_),
+  ~0u,  // no _extensions_
+  ~0u,  // no _oneof_case_
+  ~0u,  // no _weak_field_map_
+  ~0u,  // no _inlined_string_donated_
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::AugmentationOptions, _impl_.token_mask_prob_),
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::AugmentationOptions, _impl_.span_deletion_prob_),
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::AugmentationOptions, _impl_.swap_prob_),
+  0,
+  1,
+  2,
   PROTOBUF_FIELD_OFFSET(::kiln::v1::OptimizerOptions, _impl_._has_bits_),
   PROTOBUF_FIELD_OFFSET(::kiln::v1::OptimizerOptions, _internal_metadata_),
   ~0u,  // no _extensions_
@@ -968,39 +1036,43 @@ const uint32_t TableStruct_kiln_2fv1_2fjobs_2eproto::offsets[] PROTOBUF_SECTION_
   PROTOBUF_FIELD_OFFSET(::kiln::v1::ListCheckpointsResponse, _impl_.checkpoints_),
 };
 static const ::_pbi::MigrationSchema schemas[] PROTOBUF_SECTION_VARIABLE(protodesc_cold) = {
-  { 0, 27, -1, sizeof(::kiln::v1::Hyperparameters)},
-  { 48, 62, -1, sizeof(::kiln::v1::OptimizerOptions)},
-  { 70, 85, -1, sizeof(::kiln::v1::LrScheduleOptions)},
-  { 94, 107, -1, sizeof(::kiln::v1::RegularizationOptions)},
-  { 114, 124, -1, sizeof(::kiln::v1::LoraOptions)},
-  { 128, 137, -1, sizeof(::kiln::v1::SftConfig)},
-  { 140, -1, -1, sizeof(::kiln::v1::RewardModelConfig)},
-  { 148, -1, -1, sizeof(::kiln::v1::RewardSource)},
-  { 158, 185, -1, sizeof(::kiln::v1::PpoConfig)},
-  { 206, 218, -1, sizeof(::kiln::v1::DpoConfig)},
-  { 224, 233, -1, sizeof(::kiln::v1::DistillConfig)},
-  { 236, 244, -1, sizeof(::kiln::v1::Job_LabelsEntry_DoNotUse)},
-  { 246, 254, -1, sizeof(::kiln::v1::Job_LatestMetricsEntry_DoNotUse)},
-  { 256, 264, -1, sizeof(::kiln::v1::Job_ArtifactsEntry_DoNotUse)},
-  { 266, 299, -1, sizeof(::kiln::v1::Job)},
-  { 325, -1, -1, sizeof(::kiln::v1::CreateJobRequest)},
-  { 333, -1, -1, sizeof(::kiln::v1::GetJobRequest)},
-  { 340, -1, -1, sizeof(::kiln::v1::ListJobsRequest)},
-  { 350, -1, -1, sizeof(::kiln::v1::ListJobsResponse)},
-  { 358, -1, -1, sizeof(::kiln::v1::CancelJobRequest)},
-  { 365, -1, -1, sizeof(::kiln::v1::WatchJobRequest)},
-  { 373, -1, -1, sizeof(::kiln::v1::StateChange)},
-  { 382, 390, -1, sizeof(::kiln::v1::Metrics_ValuesEntry_DoNotUse)},
-  { 392, -1, -1, sizeof(::kiln::v1::Metrics)},
-  { 401, -1, -1, sizeof(::kiln::v1::Checkpoint)},
-  { 410, -1, -1, sizeof(::kiln::v1::LogLine)},
-  { 418, -1, -1, sizeof(::kiln::v1::JobEvent)},
-  { 431, -1, -1, sizeof(::kiln::v1::ListCheckpointsRequest)},
-  { 438, -1, -1, sizeof(::kiln::v1::ListCheckpointsResponse)},
+  { 0, 29, -1, sizeof(::kiln::v1::Hyperparameters)},
+  { 52, 63, -1, sizeof(::kiln::v1::CurriculumOptions)},
+  { 68, 77, -1, sizeof(::kiln::v1::AugmentationOptions)},
+  { 80, 94, -1, sizeof(::kiln::v1::OptimizerOptions)},
+  { 102, 117, -1, sizeof(::kiln::v1::LrScheduleOptions)},
+  { 126, 139, -1, sizeof(::kiln::v1::RegularizationOptions)},
+  { 146, 156, -1, sizeof(::kiln::v1::LoraOptions)},
+  { 160, 169, -1, sizeof(::kiln::v1::SftConfig)},
+  { 172, -1, -1, sizeof(::kiln::v1::RewardModelConfig)},
+  { 180, -1, -1, sizeof(::kiln::v1::RewardSource)},
+  { 190, 217, -1, sizeof(::kiln::v1::PpoConfig)},
+  { 238, 250, -1, sizeof(::kiln::v1::DpoConfig)},
+  { 256, 265, -1, sizeof(::kiln::v1::DistillConfig)},
+  { 268, 276, -1, sizeof(::kiln::v1::Job_LabelsEntry_DoNotUse)},
+  { 278, 286, -1, sizeof(::kiln::v1::Job_LatestMetricsEntry_DoNotUse)},
+  { 288, 296, -1, sizeof(::kiln::v1::Job_ArtifactsEntry_DoNotUse)},
+  { 298, 331, -1, sizeof(::kiln::v1::Job)},
+  { 357, -1, -1, sizeof(::kiln::v1::CreateJobRequest)},
+  { 365, -1, -1, sizeof(::kiln::v1::GetJobRequest)},
+  { 372, -1, -1, sizeof(::kiln::v1::ListJobsRequest)},
+  { 382, -1, -1, sizeof(::kiln::v1::ListJobsResponse)},
+  { 390, -1, -1, sizeof(::kiln::v1::CancelJobRequest)},
+  { 397, -1, -1, sizeof(::kiln::v1::WatchJobRequest)},
+  { 405, -1, -1, sizeof(::kiln::v1::StateChange)},
+  { 414, 422, -1, sizeof(::kiln::v1::Metrics_ValuesEntry_DoNotUse)},
+  { 424, -1, -1, sizeof(::kiln::v1::Metrics)},
+  { 433, -1, -1, sizeof(::kiln::v1::Checkpoint)},
+  { 442, -1, -1, sizeof(::kiln::v1::LogLine)},
+  { 450, -1, -1, sizeof(::kiln::v1::JobEvent)},
+  { 463, -1, -1, sizeof(::kiln::v1::ListCheckpointsRequest)},
+  { 470, -1, -1, sizeof(::kiln::v1::ListCheckpointsResponse)},
 };
 
 static const ::_pb::Message* const file_default_instances[] = {
   &::kiln::v1::_Hyperparameters_default_instance_._instance,
+  &::kiln::v1::_CurriculumOptions_default_instance_._instance,
+  &::kiln::v1::_AugmentationOptions_default_instance_._instance,
   &::kiln::v1::_OptimizerOptions_default_instance_._instance,
   &::kiln::v1::_LrScheduleOptions_default_instance_._instance,
   &::kiln::v1::_RegularizationOptions_default_instance_._instance,
@@ -1034,7 +1106,7 @@ static const ::_pb::Message* const file_default_instances[] = {
 const char descriptor_table_protodef_kiln_2fv1_2fjobs_2eproto[] PROTOBUF_SECTION_VARIABLE(protodesc_cold) =
   "\n\022kiln/v1/jobs.proto\022\007kiln.v1\032\037google/pr"
   "otobuf/timestamp.proto\032\024kiln/v1/common.p"
-  "roto\"\212\n\n\017Hyperparameters\022(\n\rlearning_rat"
+  "roto\"\210\013\n\017Hyperparameters\022(\n\rlearning_rat"
   "e\030\001 \001(\001H\000R\014learningRate\210\001\001\022\033\n\006epochs\030\002 \001"
   "(\rH\001R\006epochs\210\001\001\022 \n\tmax_steps\030\003 \001(\rH\002R\010ma"
   "xSteps\210\001\001\022\"\n\nbatch_size\030\004 \001(\rH\003R\tbatchSi"
@@ -1058,220 +1130,240 @@ const char descriptor_table_protodef_kiln_2fv1_2fjobs_2eproto[] PROTOBUF_SECTION
   "ationOptionsR\016regularization\022<\n\030early_st"
   "opping_min_delta\030\024 \001(\001H\017R\025earlyStoppingM"
   "inDelta\210\001\001\0225\n\024restore_best_weights\030\025 \001(\010"
-  "H\020R\022restoreBestWeights\210\001\001B\020\n\016_learning_r"
-  "ateB\t\n\007_epochsB\014\n\n_max_stepsB\r\n\013_batch_s"
-  "izeB\023\n\021_grad_accum_stepsB\017\n\r_warmup_step"
-  "sB\017\n\r_weight_decayB\020\n\016_max_grad_normB\016\n\014"
-  "_max_seq_lenB\007\n\005_seedB\026\n\024_validation_fra"
-  "ctionB\r\n\013_eval_everyB\032\n\030_early_stopping_"
-  "patienceB\023\n\021_checkpoint_everyB\014\n\n_log_ev"
-  "eryB\033\n\031_early_stopping_min_deltaB\027\n\025_res"
-  "tore_best_weights\"\225\003\n\020OptimizerOptions\022*"
-  "\n\004kind\030\001 \001(\0162\026.kiln.v1.OptimizerKindR\004ki"
-  "nd\022\037\n\010momentum\030\002 \001(\001H\000R\010momentum\210\001\001\022\037\n\010n"
-  "esterov\030\003 \001(\010H\001R\010nesterov\210\001\001\022\031\n\005beta1\030\004 "
-  "\001(\001H\002R\005beta1\210\001\001\022\031\n\005beta2\030\005 \001(\001H\003R\005beta2\210"
-  "\001\001\022\025\n\003eps\030\006 \001(\001H\004R\003eps\210\001\001\022;\n\027hessian_upd"
-  "ate_interval\030\007 \001(\rH\005R\025hessianUpdateInter"
-  "val\210\001\001\022&\n\014history_size\030\010 \001(\rH\006R\013historyS"
-  "ize\210\001\001B\013\n\t_momentumB\013\n\t_nesterovB\010\n\006_bet"
-  "a1B\010\n\006_beta2B\006\n\004_epsB\032\n\030_hessian_update_"
-  "intervalB\017\n\r_history_size\"\371\003\n\021LrSchedule"
-  "Options\022+\n\004kind\030\001 \001(\0162\027.kiln.v1.LrSchedu"
-  "leKindR\004kind\022%\n\014min_lr_ratio\030\002 \001(\001H\000R\nmi"
-  "nLrRatio\210\001\001\022*\n\016restart_period\030\003 \001(\rH\001R\rr"
-  "estartPeriod\210\001\001\022&\n\014restart_mult\030\004 \001(\001H\002R"
-  "\013restartMult\210\001\001\022 \n\tstep_size\030\005 \001(\rH\003R\010st"
-  "epSize\210\001\001\022\031\n\005gamma\030\006 \001(\001H\004R\005gamma\210\001\001\022 \n\t"
-  "pct_start\030\007 \001(\001H\005R\010pctStart\210\001\001\022.\n\020platea"
-  "u_patience\030\010 \001(\rH\006R\017plateauPatience\210\001\001\022*"
-  "\n\016plateau_factor\030\t \001(\001H\007R\rplateauFactor\210"
-  "\001\001B\017\n\r_min_lr_ratioB\021\n\017_restart_periodB\017"
-  "\n\r_restart_multB\014\n\n_step_sizeB\010\n\006_gammaB"
-  "\014\n\n_pct_startB\023\n\021_plateau_patienceB\021\n\017_p"
-  "lateau_factor\"\325\003\n\025RegularizationOptions\022"
-  "\"\n\nl1_penalty\030\001 \001(\001H\000R\tl1Penalty\210\001\001\022,\n\017l"
-  "abel_smoothing\030\002 \001(\001H\001R\016labelSmoothing\210\001"
-  "\001\022\"\n\ngrad_noise\030\003 \001(\001H\002R\tgradNoise\210\001\001\022+\n"
-  "\017max_weight_norm\030\004 \001(\001H\003R\rmaxWeightNorm\210"
-  "\001\001\0220\n\021attention_dropout\030\005 \001(\001H\004R\020attenti"
-  "onDropout\210\001\001\022.\n\020residual_dropout\030\006 \001(\001H\005"
-  "R\017residualDropout\210\001\001\0220\n\021embedding_dropou"
-  "t\030\007 \001(\001H\006R\020embeddingDropout\210\001\001B\r\n\013_l1_pe"
-  "naltyB\022\n\020_label_smoothingB\r\n\013_grad_noise"
-  "B\022\n\020_max_weight_normB\024\n\022_attention_dropo"
-  "utB\023\n\021_residual_dropoutB\024\n\022_embedding_dr"
-  "opout\"\246\001\n\013LoraOptions\022\027\n\004rank\030\001 \001(\rH\000R\004r"
-  "ank\210\001\001\022\031\n\005alpha\030\002 \001(\001H\001R\005alpha\210\001\001\022\035\n\007dro"
-  "pout\030\003 \001(\001H\002R\007dropout\210\001\001\022%\n\016target_modul"
-  "es\030\004 \003(\tR\rtargetModulesB\007\n\005_rankB\010\n\006_alp"
-  "haB\n\n\010_dropout\"\211\001\n\tSftConfig\022\'\n\006tuning\030\001"
-  " \001(\0162\017.kiln.v1.TuningR\006tuning\022(\n\004lora\030\002 "
-  "\001(\0132\024.kiln.v1.LoraOptionsR\004lora\022\035\n\007packi"
-  "ng\030\003 \001(\010H\000R\007packing\210\001\001B\n\n\010_packing\"f\n\021Re"
-  "wardModelConfig\022\'\n\006tuning\030\001 \001(\0162\017.kiln.v"
-  "1.TuningR\006tuning\022(\n\004lora\030\002 \001(\0132\024.kiln.v1"
-  ".LoraOptionsR\004lora\"\223\001\n\014RewardSource\022#\n\014r"
-  "eward_model\030\001 \001(\tH\000R\013rewardModel\022+\n\020scor"
-  "ing_function\030\002 \001(\tH\000R\017scoringFunction\022\'\n"
-  "\016human_feedback\030\003 \001(\010H\000R\rhumanFeedbackB\010"
-  "\n\006source\"\232\t\n\tPpoConfig\022-\n\006reward\030\001 \001(\0132\025"
-  ".kiln.v1.RewardSourceR\006reward\022\'\n\017referen"
-  "ce_model\030\002 \001(\tR\016referenceModel\022\034\n\007kl_coe"
-  "f\030\003 \001(\001H\000R\006klCoef\210\001\001\022$\n\013adaptive_kl\030\004 \001("
-  "\010H\001R\nadaptiveKl\210\001\001\022 \n\ttarget_kl\030\005 \001(\001H\002R"
-  "\010targetKl\210\001\001\022\031\n\005gamma\030\006 \001(\001H\003R\005gamma\210\001\001\022"
-  "\025\n\003lam\030\007 \001(\001H\004R\003lam\210\001\001\022\"\n\nclip_range\030\010 \001"
-  "(\001H\005R\tclipRange\210\001\001\022-\n\020value_clip_range\030\t"
-  " \001(\001H\006R\016valueClipRange\210\001\001\022\"\n\nppo_epochs\030"
-  "\n \001(\rH\007R\tppoEpochs\210\001\001\0221\n\022rollout_batch_s"
-  "ize\030\013 \001(\rH\010R\020rolloutBatchSize\210\001\001\022*\n\016mini"
-  "batch_size\030\014 \001(\rH\tR\rminibatchSize\210\001\001\022)\n\016"
-  "max_new_tokens\030\r \001(\rH\nR\014maxNewTokens\210\001\001\022"
-  "%\n\013temperature\030\016 \001(\001H\013R\013temperature\210\001\001\022\037"
-  "\n\013value_model\030\017 \001(\tR\nvalueModel\0223\n\023value"
-  "_learning_rate\030\020 \001(\001H\014R\021valueLearningRat"
-  "e\210\001\001\0227\n\014kl_estimator\030\021 \001(\0162\024.kiln.v1.KlE"
-  "stimatorR\013klEstimator\0220\n\021whiten_advantag"
-  "es\030\022 \001(\010H\rR\020whitenAdvantages\210\001\001\0221\n\022adapt"
-  "ive_kl_target\030\023 \001(\001H\016R\020adaptiveKlTarget\210"
-  "\001\001\0223\n\023adaptive_kl_horizon\030\024 \001(\rH\017R\021adapt"
-  "iveKlHorizon\210\001\001\022#\n\013stop_at_eos\030\025 \001(\010H\020R\t"
-  "stopAtEos\210\001\001B\n\n\010_kl_coefB\016\n\014_adaptive_kl"
-  "B\014\n\n_target_klB\010\n\006_gammaB\006\n\004_lamB\r\n\013_cli"
-  "p_rangeB\023\n\021_value_clip_rangeB\r\n\013_ppo_epo"
-  "chsB\025\n\023_rollout_batch_sizeB\021\n\017_minibatch"
-  "_sizeB\021\n\017_max_new_tokensB\016\n\014_temperature"
-  "B\026\n\024_value_learning_rateB\024\n\022_whiten_adva"
-  "ntagesB\025\n\023_adaptive_kl_targetB\026\n\024_adapti"
-  "ve_kl_horizonB\016\n\014_stop_at_eos\"\230\002\n\tDpoCon"
-  "fig\022\027\n\004beta\030\001 \001(\001H\000R\004beta\210\001\001\022\'\n\017referenc"
-  "e_model\030\002 \001(\tR\016referenceModel\022+\n\004loss\030\003 "
-  "\001(\0162\027.kiln.v1.PreferenceLossR\004loss\022\'\n\006tu"
-  "ning\030\004 \001(\0162\017.kiln.v1.TuningR\006tuning\022(\n\004l"
-  "ora\030\005 \001(\0132\024.kiln.v1.LoraOptionsR\004lora\022,\n"
-  "\017label_smoothing\030\006 \001(\001H\001R\016labelSmoothing"
-  "\210\001\001B\007\n\005_betaB\022\n\020_label_smoothing\"\220\001\n\rDis"
-  "tillConfig\022#\n\rteacher_model\030\001 \001(\tR\014teach"
-  "erModel\022%\n\013temperature\030\002 \001(\001H\000R\013temperat"
-  "ure\210\001\001\022\031\n\005alpha\030\003 \001(\001H\001R\005alpha\210\001\001B\016\n\014_te"
-  "mperatureB\010\n\006_alpha\"\333\n\n\003Job\022\022\n\004name\030\001 \001("
-  "\tR\004name\022!\n\014display_name\030\002 \001(\tR\013displayNa"
-  "me\022*\n\006method\030\003 \001(\0162\022.kiln.v1.JobMethodR\006"
-  "method\022\035\n\nbase_model\030\004 \001(\tR\tbaseModel\022)\n"
-  "\020training_dataset\030\005 \001(\tR\017trainingDataset"
-  "\022-\n\022validation_dataset\030\006 \001(\tR\021validation"
-  "Dataset\022B\n\017hyperparameters\030\007 \001(\0132\030.kiln."
-  "v1.HyperparametersR\017hyperparameters\022&\n\003s"
-  "ft\030\010 \001(\0132\022.kiln.v1.SftConfigH\000R\003sft\022\?\n\014r"
-  "eward_model\030\t \001(\0132\032.kiln.v1.RewardModelC"
-  "onfigH\000R\013rewardModel\022&\n\003ppo\030\n \001(\0132\022.kiln"
-  ".v1.PpoConfigH\000R\003ppo\022&\n\003dpo\030\013 \001(\0132\022.kiln"
-  ".v1.DpoConfigH\000R\003dpo\0222\n\007distill\030\014 \001(\0132\026."
-  "kiln.v1.DistillConfigH\000R\007distill\0220\n\treso"
-  "urces\030\r \001(\0132\022.kiln.v1.ResourcesR\tresourc"
-  "es\022$\n\013max_retries\030\016 \001(\rH\001R\nmaxRetries\210\001\001"
-  "\0220\n\006labels\030\017 \003(\0132\030.kiln.v1.Job.LabelsEnt"
-  "ryR\006labels\022\'\n\005state\030\020 \001(\0162\021.kiln.v1.JobS"
-  "tateR\005state\022\030\n\007attempt\030\021 \001(\rR\007attempt\022\022\n"
-  "\004step\030\022 \001(\003R\004step\022\037\n\013total_steps\030\023 \001(\003R\n"
-  "totalSteps\022F\n\016latest_metrics\030\024 \003(\0132\037.kil"
-  "n.v1.Job.LatestMetricsEntryR\rlatestMetri"
-  "cs\022!\n\014output_model\030\025 \001(\tR\013outputModel\0229\n"
-  "\tartifacts\030\026 \003(\0132\033.kiln.v1.Job.Artifacts"
-  "EntryR\tartifacts\022\024\n\005error\030\027 \001(\tR\005error\022;"
-  "\n\013create_time\030\030 \001(\0132\032.google.protobuf.Ti"
-  "mestampR\ncreateTime\0229\n\nstart_time\030\031 \001(\0132"
-  "\032.google.protobuf.TimestampR\tstartTime\0225"
-  "\n\010end_time\030\032 \001(\0132\032.google.protobuf.Times"
-  "tampR\007endTime\0329\n\013LabelsEntry\022\020\n\003key\030\001 \001("
-  "\tR\003key\022\024\n\005value\030\002 \001(\tR\005value:\0028\001\032@\n\022Late"
-  "stMetricsEntry\022\020\n\003key\030\001 \001(\tR\003key\022\024\n\005valu"
-  "e\030\002 \001(\001R\005value:\0028\001\032<\n\016ArtifactsEntry\022\020\n\003"
-  "key\030\001 \001(\tR\003key\022\024\n\005value\030\002 \001(\tR\005value:\0028\001"
-  "B\017\n\rmethod_configB\016\n\014_max_retries\"Q\n\020Cre"
-  "ateJobRequest\022\036\n\003job\030\001 \001(\0132\014.kiln.v1.Job"
-  "R\003job\022\035\n\nrequest_id\030\002 \001(\tR\trequestId\"#\n\r"
-  "GetJobRequest\022\022\n\004name\030\001 \001(\tR\004name\"\242\001\n\017Li"
-  "stJobsRequest\022\033\n\tpage_size\030\001 \001(\005R\010pageSi"
-  "ze\022\035\n\npage_token\030\002 \001(\tR\tpageToken\022\'\n\005sta"
-  "te\030\003 \001(\0162\021.kiln.v1.JobStateR\005state\022*\n\006me"
-  "thod\030\004 \001(\0162\022.kiln.v1.JobMethodR\006method\"\\"
-  "\n\020ListJobsResponse\022 \n\004jobs\030\001 \003(\0132\014.kiln."
-  "v1.JobR\004jobs\022&\n\017next_page_token\030\002 \001(\tR\rn"
-  "extPageToken\"&\n\020CancelJobRequest\022\022\n\004name"
-  "\030\001 \001(\tR\004name\"K\n\017WatchJobRequest\022\022\n\004name\030"
-  "\001 \001(\tR\004name\022$\n\016after_event_id\030\002 \001(\tR\014aft"
-  "erEventId\"h\n\013StateChange\022\'\n\005state\030\001 \001(\0162"
-  "\021.kiln.v1.JobStateR\005state\022\030\n\007attempt\030\002 \001"
-  "(\rR\007attempt\022\026\n\006reason\030\003 \001(\tR\006reason\"\257\001\n\007"
-  "Metrics\022\022\n\004step\030\001 \001(\003R\004step\022\037\n\013total_ste"
-  "ps\030\002 \001(\003R\ntotalSteps\0224\n\006values\030\003 \003(\0132\034.k"
-  "iln.v1.Metrics.ValuesEntryR\006values\0329\n\013Va"
-  "luesEntry\022\020\n\003key\030\001 \001(\tR\003key\022\024\n\005value\030\002 \001"
-  "(\001R\005value:\0028\001\"o\n\nCheckpoint\022\022\n\004step\030\001 \001("
-  "\003R\004step\022\020\n\003uri\030\002 \001(\tR\003uri\022;\n\013create_time"
-  "\030\003 \001(\0132\032.google.protobuf.TimestampR\ncrea"
-  "teTime\"9\n\007LogLine\022\024\n\005level\030\001 \001(\tR\005level\022"
-  "\030\n\007message\030\002 \001(\tR\007message\"\230\002\n\010JobEvent\022\016"
-  "\n\002id\030\001 \001(\tR\002id\022.\n\004time\030\002 \001(\0132\032.google.pr"
-  "otobuf.TimestampR\004time\0229\n\014state_change\030\003"
-  " \001(\0132\024.kiln.v1.StateChangeH\000R\013stateChang"
-  "e\022,\n\007metrics\030\004 \001(\0132\020.kiln.v1.MetricsH\000R\007"
-  "metrics\0225\n\ncheckpoint\030\005 \001(\0132\023.kiln.v1.Ch"
-  "eckpointH\000R\ncheckpoint\022$\n\003log\030\006 \001(\0132\020.ki"
-  "ln.v1.LogLineH\000R\003logB\006\n\004kind\",\n\026ListChec"
-  "kpointsRequest\022\022\n\004name\030\001 \001(\tR\004name\"P\n\027Li"
-  "stCheckpointsResponse\0225\n\013checkpoints\030\001 \003"
-  "(\0132\023.kiln.v1.CheckpointR\013checkpoints*\230\001\n"
-  "\tJobMethod\022\032\n\026JOB_METHOD_UNSPECIFIED\020\000\022\022"
-  "\n\016JOB_METHOD_SFT\020\001\022\033\n\027JOB_METHOD_REWARD_"
-  "MODEL\020\002\022\022\n\016JOB_METHOD_PPO\020\003\022\022\n\016JOB_METHO"
-  "D_DPO\020\004\022\026\n\022JOB_METHOD_DISTILL\020\005*\262\001\n\010JobS"
-  "tate\022\031\n\025JOB_STATE_UNSPECIFIED\020\000\022\024\n\020JOB_S"
-  "TATE_QUEUED\020\001\022\025\n\021JOB_STATE_RUNNING\020\002\022\027\n\023"
-  "JOB_STATE_SUCCEEDED\020\003\022\024\n\020JOB_STATE_FAILE"
-  "D\020\004\022\027\n\023JOB_STATE_CANCELLED\020\005\022\026\n\022JOB_STAT"
-  "E_RETRYING\020\006*B\n\006Tuning\022\026\n\022TUNING_UNSPECI"
-  "FIED\020\000\022\017\n\013TUNING_FULL\020\001\022\017\n\013TUNING_LORA\020\002"
-  "*b\n\tPrecision\022\031\n\025PRECISION_UNSPECIFIED\020\000"
-  "\022\022\n\016PRECISION_AUTO\020\001\022\022\n\016PRECISION_FP32\020\002"
-  "\022\022\n\016PRECISION_BF16\020\003*\236\002\n\rOptimizerKind\022\036"
-  "\n\032OPTIMIZER_KIND_UNSPECIFIED\020\000\022\026\n\022OPTIMI"
-  "ZER_KIND_SGD\020\001\022\032\n\026OPTIMIZER_KIND_ADAGRAD"
-  "\020\002\022\032\n\026OPTIMIZER_KIND_RMSPROP\020\003\022\027\n\023OPTIMI"
-  "ZER_KIND_ADAM\020\004\022\030\n\024OPTIMIZER_KIND_ADAMW\020"
-  "\005\022\034\n\030OPTIMIZER_KIND_ADAFACTOR\020\006\022\027\n\023OPTIM"
-  "IZER_KIND_LION\020\007\022\030\n\024OPTIMIZER_KIND_LBFGS"
-  "\020\010\022\031\n\025OPTIMIZER_KIND_SOPHIA\020\t*\331\002\n\016LrSche"
-  "duleKind\022 \n\034LR_SCHEDULE_KIND_UNSPECIFIED"
-  "\020\000\022\035\n\031LR_SCHEDULE_KIND_CONSTANT\020\001\022\033\n\027LR_"
-  "SCHEDULE_KIND_LINEAR\020\002\022\033\n\027LR_SCHEDULE_KI"
-  "ND_COSINE\020\003\022$\n LR_SCHEDULE_KIND_COSINE_R"
-  "ESTARTS\020\004\022\031\n\025LR_SCHEDULE_KIND_STEP\020\005\022 \n\034"
-  "LR_SCHEDULE_KIND_EXPONENTIAL\020\006\022\036\n\032LR_SCH"
-  "EDULE_KIND_ONE_CYCLE\020\007\022!\n\035LR_SCHEDULE_KI"
-  "ND_INVERSE_SQRT\020\010\022&\n\"LR_SCHEDULE_KIND_RE"
-  "DUCE_ON_PLATEAU\020\t*\200\001\n\013KlEstimator\022\034\n\030KL_"
-  "ESTIMATOR_UNSPECIFIED\020\000\022\023\n\017KL_ESTIMATOR_"
-  "K1\020\001\022\023\n\017KL_ESTIMATOR_K2\020\002\022\023\n\017KL_ESTIMATO"
-  "R_K3\020\003\022\024\n\020KL_ESTIMATOR_ABS\020\004*g\n\016Preferen"
-  "ceLoss\022\037\n\033PREFERENCE_LOSS_UNSPECIFIED\020\000\022"
-  "\033\n\027PREFERENCE_LOSS_SIGMOID\020\001\022\027\n\023PREFEREN"
-  "CE_LOSS_IPO\020\0022\372\002\n\nJobService\0224\n\tCreateJo"
-  "b\022\031.kiln.v1.CreateJobRequest\032\014.kiln.v1.J"
-  "ob\022.\n\006GetJob\022\026.kiln.v1.GetJobRequest\032\014.k"
-  "iln.v1.Job\022\?\n\010ListJobs\022\030.kiln.v1.ListJob"
-  "sRequest\032\031.kiln.v1.ListJobsResponse\0224\n\tC"
-  "ancelJob\022\031.kiln.v1.CancelJobRequest\032\014.ki"
-  "ln.v1.Job\0229\n\010WatchJob\022\030.kiln.v1.WatchJob"
-  "Request\032\021.kiln.v1.JobEvent0\001\022T\n\017ListChec"
-  "kpoints\022\037.kiln.v1.ListCheckpointsRequest"
-  "\032 .kiln.v1.ListCheckpointsResponseBw\n\007ki"
-  "ln.v1B\tJobsProtoH\002P\001Z\"kiln/clients/go/ge"
-  "n/kiln/v1;kilnv1\242\002\003KXX\252\002\007Kiln.V1\312\002\007Kiln\\"
-  "V1\342\002\023Kiln\\V1\\GPBMetadata\352\002\010Kiln::V1b\006pro"
-  "to3"
+  "H\020R\022restoreBestWeights\210\001\001\022:\n\ncurriculum\030"
+  "\026 \001(\0132\032.kiln.v1.CurriculumOptionsR\ncurri"
+  "culum\022@\n\014augmentation\030\027 \001(\0132\034.kiln.v1.Au"
+  "gmentationOptionsR\014augmentationB\020\n\016_lear"
+  "ning_rateB\t\n\007_epochsB\014\n\n_max_stepsB\r\n\013_b"
+  "atch_sizeB\023\n\021_grad_accum_stepsB\017\n\r_warmu"
+  "p_stepsB\017\n\r_weight_decayB\020\n\016_max_grad_no"
+  "rmB\016\n\014_max_seq_lenB\007\n\005_seedB\026\n\024_validati"
+  "on_fractionB\r\n\013_eval_everyB\032\n\030_early_sto"
+  "pping_patienceB\023\n\021_checkpoint_everyB\014\n\n_"
+  "log_everyB\033\n\031_early_stopping_min_deltaB\027"
+  "\n\025_restore_best_weights\"\360\001\n\021CurriculumOp"
+  "tions\022.\n\005order\030\001 \001(\0162\030.kiln.v1.Curriculu"
+  "mOrderR\005order\0221\n\006pacing\030\002 \001(\0162\031.kiln.v1."
+  "CurriculumPacingR\006pacing\022$\n\013start_share\030"
+  "\003 \001(\001H\000R\nstartShare\210\001\001\022\027\n\004ramp\030\004 \001(\001H\001R\004"
+  "ramp\210\001\001\022\027\n\004anti\030\005 \001(\010H\002R\004anti\210\001\001B\016\n\014_sta"
+  "rt_shareB\007\n\005_rampB\007\n\005_anti\"\320\001\n\023Augmentat"
+  "ionOptions\022+\n\017token_mask_prob\030\001 \001(\001H\000R\rt"
+  "okenMaskProb\210\001\001\0221\n\022span_deletion_prob\030\002 "
+  "\001(\001H\001R\020spanDeletionProb\210\001\001\022 \n\tswap_prob\030"
+  "\003 \001(\001H\002R\010swapProb\210\001\001B\022\n\020_token_mask_prob"
+  "B\025\n\023_span_deletion_probB\014\n\n_swap_prob\"\225\003"
+  "\n\020OptimizerOptions\022*\n\004kind\030\001 \001(\0162\026.kiln."
+  "v1.OptimizerKindR\004kind\022\037\n\010momentum\030\002 \001(\001"
+  "H\000R\010momentum\210\001\001\022\037\n\010nesterov\030\003 \001(\010H\001R\010nes"
+  "terov\210\001\001\022\031\n\005beta1\030\004 \001(\001H\002R\005beta1\210\001\001\022\031\n\005b"
+  "eta2\030\005 \001(\001H\003R\005beta2\210\001\001\022\025\n\003eps\030\006 \001(\001H\004R\003e"
+  "ps\210\001\001\022;\n\027hessian_update_interval\030\007 \001(\rH\005"
+  "R\025hessianUpdateInterval\210\001\001\022&\n\014history_si"
+  "ze\030\010 \001(\rH\006R\013historySize\210\001\001B\013\n\t_momentumB"
+  "\013\n\t_nesterovB\010\n\006_beta1B\010\n\006_beta2B\006\n\004_eps"
+  "B\032\n\030_hessian_update_intervalB\017\n\r_history"
+  "_size\"\371\003\n\021LrScheduleOptions\022+\n\004kind\030\001 \001("
+  "\0162\027.kiln.v1.LrScheduleKindR\004kind\022%\n\014min_"
+  "lr_ratio\030\002 \001(\001H\000R\nminLrRatio\210\001\001\022*\n\016resta"
+  "rt_period\030\003 \001(\rH\001R\rrestartPeriod\210\001\001\022&\n\014r"
+  "estart_mult\030\004 \001(\001H\002R\013restartMult\210\001\001\022 \n\ts"
+  "tep_size\030\005 \001(\rH\003R\010stepSize\210\001\001\022\031\n\005gamma\030\006"
+  " \001(\001H\004R\005gamma\210\001\001\022 \n\tpct_start\030\007 \001(\001H\005R\010p"
+  "ctStart\210\001\001\022.\n\020plateau_patience\030\010 \001(\rH\006R\017"
+  "plateauPatience\210\001\001\022*\n\016plateau_factor\030\t \001"
+  "(\001H\007R\rplateauFactor\210\001\001B\017\n\r_min_lr_ratioB"
+  "\021\n\017_restart_periodB\017\n\r_restart_multB\014\n\n_"
+  "step_sizeB\010\n\006_gammaB\014\n\n_pct_startB\023\n\021_pl"
+  "ateau_patienceB\021\n\017_plateau_factor\"\325\003\n\025Re"
+  "gularizationOptions\022\"\n\nl1_penalty\030\001 \001(\001H"
+  "\000R\tl1Penalty\210\001\001\022,\n\017label_smoothing\030\002 \001(\001"
+  "H\001R\016labelSmoothing\210\001\001\022\"\n\ngrad_noise\030\003 \001("
+  "\001H\002R\tgradNoise\210\001\001\022+\n\017max_weight_norm\030\004 \001"
+  "(\001H\003R\rmaxWeightNorm\210\001\001\0220\n\021attention_drop"
+  "out\030\005 \001(\001H\004R\020attentionDropout\210\001\001\022.\n\020resi"
+  "dual_dropout\030\006 \001(\001H\005R\017residualDropout\210\001\001"
+  "\0220\n\021embedding_dropout\030\007 \001(\001H\006R\020embedding"
+  "Dropout\210\001\001B\r\n\013_l1_penaltyB\022\n\020_label_smoo"
+  "thingB\r\n\013_grad_noiseB\022\n\020_max_weight_norm"
+  "B\024\n\022_attention_dropoutB\023\n\021_residual_drop"
+  "outB\024\n\022_embedding_dropout\"\246\001\n\013LoraOption"
+  "s\022\027\n\004rank\030\001 \001(\rH\000R\004rank\210\001\001\022\031\n\005alpha\030\002 \001("
+  "\001H\001R\005alpha\210\001\001\022\035\n\007dropout\030\003 \001(\001H\002R\007dropou"
+  "t\210\001\001\022%\n\016target_modules\030\004 \003(\tR\rtargetModu"
+  "lesB\007\n\005_rankB\010\n\006_alphaB\n\n\010_dropout\"\211\001\n\tS"
+  "ftConfig\022\'\n\006tuning\030\001 \001(\0162\017.kiln.v1.Tunin"
+  "gR\006tuning\022(\n\004lora\030\002 \001(\0132\024.kiln.v1.LoraOp"
+  "tionsR\004lora\022\035\n\007packing\030\003 \001(\010H\000R\007packing\210"
+  "\001\001B\n\n\010_packing\"f\n\021RewardModelConfig\022\'\n\006t"
+  "uning\030\001 \001(\0162\017.kiln.v1.TuningR\006tuning\022(\n\004"
+  "lora\030\002 \001(\0132\024.kiln.v1.LoraOptionsR\004lora\"\223"
+  "\001\n\014RewardSource\022#\n\014reward_model\030\001 \001(\tH\000R"
+  "\013rewardModel\022+\n\020scoring_function\030\002 \001(\tH\000"
+  "R\017scoringFunction\022\'\n\016human_feedback\030\003 \001("
+  "\010H\000R\rhumanFeedbackB\010\n\006source\"\232\t\n\tPpoConf"
+  "ig\022-\n\006reward\030\001 \001(\0132\025.kiln.v1.RewardSourc"
+  "eR\006reward\022\'\n\017reference_model\030\002 \001(\tR\016refe"
+  "renceModel\022\034\n\007kl_coef\030\003 \001(\001H\000R\006klCoef\210\001\001"
+  "\022$\n\013adaptive_kl\030\004 \001(\010H\001R\nadaptiveKl\210\001\001\022 "
+  "\n\ttarget_kl\030\005 \001(\001H\002R\010targetKl\210\001\001\022\031\n\005gamm"
+  "a\030\006 \001(\001H\003R\005gamma\210\001\001\022\025\n\003lam\030\007 \001(\001H\004R\003lam\210"
+  "\001\001\022\"\n\nclip_range\030\010 \001(\001H\005R\tclipRange\210\001\001\022-"
+  "\n\020value_clip_range\030\t \001(\001H\006R\016valueClipRan"
+  "ge\210\001\001\022\"\n\nppo_epochs\030\n \001(\rH\007R\tppoEpochs\210\001"
+  "\001\0221\n\022rollout_batch_size\030\013 \001(\rH\010R\020rollout"
+  "BatchSize\210\001\001\022*\n\016minibatch_size\030\014 \001(\rH\tR\r"
+  "minibatchSize\210\001\001\022)\n\016max_new_tokens\030\r \001(\r"
+  "H\nR\014maxNewTokens\210\001\001\022%\n\013temperature\030\016 \001(\001"
+  "H\013R\013temperature\210\001\001\022\037\n\013value_model\030\017 \001(\tR"
+  "\nvalueModel\0223\n\023value_learning_rate\030\020 \001(\001"
+  "H\014R\021valueLearningRate\210\001\001\0227\n\014kl_estimator"
+  "\030\021 \001(\0162\024.kiln.v1.KlEstimatorR\013klEstimato"
+  "r\0220\n\021whiten_advantages\030\022 \001(\010H\rR\020whitenAd"
+  "vantages\210\001\001\0221\n\022adaptive_kl_target\030\023 \001(\001H"
+  "\016R\020adaptiveKlTarget\210\001\001\0223\n\023adaptive_kl_ho"
+  "rizon\030\024 \001(\rH\017R\021adaptiveKlHorizon\210\001\001\022#\n\013s"
+  "top_at_eos\030\025 \001(\010H\020R\tstopAtEos\210\001\001B\n\n\010_kl_"
+  "coefB\016\n\014_adaptive_klB\014\n\n_target_klB\010\n\006_g"
+  "ammaB\006\n\004_lamB\r\n\013_clip_rangeB\023\n\021_value_cl"
+  "ip_rangeB\r\n\013_ppo_epochsB\025\n\023_rollout_batc"
+  "h_sizeB\021\n\017_minibatch_sizeB\021\n\017_max_new_to"
+  "kensB\016\n\014_temperatureB\026\n\024_value_learning_"
+  "rateB\024\n\022_whiten_advantagesB\025\n\023_adaptive_"
+  "kl_targetB\026\n\024_adaptive_kl_horizonB\016\n\014_st"
+  "op_at_eos\"\230\002\n\tDpoConfig\022\027\n\004beta\030\001 \001(\001H\000R"
+  "\004beta\210\001\001\022\'\n\017reference_model\030\002 \001(\tR\016refer"
+  "enceModel\022+\n\004loss\030\003 \001(\0162\027.kiln.v1.Prefer"
+  "enceLossR\004loss\022\'\n\006tuning\030\004 \001(\0162\017.kiln.v1"
+  ".TuningR\006tuning\022(\n\004lora\030\005 \001(\0132\024.kiln.v1."
+  "LoraOptionsR\004lora\022,\n\017label_smoothing\030\006 \001"
+  "(\001H\001R\016labelSmoothing\210\001\001B\007\n\005_betaB\022\n\020_lab"
+  "el_smoothing\"\220\001\n\rDistillConfig\022#\n\rteache"
+  "r_model\030\001 \001(\tR\014teacherModel\022%\n\013temperatu"
+  "re\030\002 \001(\001H\000R\013temperature\210\001\001\022\031\n\005alpha\030\003 \001("
+  "\001H\001R\005alpha\210\001\001B\016\n\014_temperatureB\010\n\006_alpha\""
+  "\333\n\n\003Job\022\022\n\004name\030\001 \001(\tR\004name\022!\n\014display_n"
+  "ame\030\002 \001(\tR\013displayName\022*\n\006method\030\003 \001(\0162\022"
+  ".kiln.v1.JobMethodR\006method\022\035\n\nbase_model"
+  "\030\004 \001(\tR\tbaseModel\022)\n\020training_dataset\030\005 "
+  "\001(\tR\017trainingDataset\022-\n\022validation_datas"
+  "et\030\006 \001(\tR\021validationDataset\022B\n\017hyperpara"
+  "meters\030\007 \001(\0132\030.kiln.v1.HyperparametersR\017"
+  "hyperparameters\022&\n\003sft\030\010 \001(\0132\022.kiln.v1.S"
+  "ftConfigH\000R\003sft\022\?\n\014reward_model\030\t \001(\0132\032."
+  "kiln.v1.RewardModelConfigH\000R\013rewardModel"
+  "\022&\n\003ppo\030\n \001(\0132\022.kiln.v1.PpoConfigH\000R\003ppo"
+  "\022&\n\003dpo\030\013 \001(\0132\022.kiln.v1.DpoConfigH\000R\003dpo"
+  "\0222\n\007distill\030\014 \001(\0132\026.kiln.v1.DistillConfi"
+  "gH\000R\007distill\0220\n\tresources\030\r \001(\0132\022.kiln.v"
+  "1.ResourcesR\tresources\022$\n\013max_retries\030\016 "
+  "\001(\rH\001R\nmaxRetries\210\001\001\0220\n\006labels\030\017 \003(\0132\030.k"
+  "iln.v1.Job.LabelsEntryR\006labels\022\'\n\005state\030"
+  "\020 \001(\0162\021.kiln.v1.JobStateR\005state\022\030\n\007attem"
+  "pt\030\021 \001(\rR\007attempt\022\022\n\004step\030\022 \001(\003R\004step\022\037\n"
+  "\013total_steps\030\023 \001(\003R\ntotalSteps\022F\n\016latest"
+  "_metrics\030\024 \003(\0132\037.kiln.v1.Job.LatestMetri"
+  "csEntryR\rlatestMetrics\022!\n\014output_model\030\025"
+  " \001(\tR\013outputModel\0229\n\tartifacts\030\026 \003(\0132\033.k"
+  "iln.v1.Job.ArtifactsEntryR\tartifacts\022\024\n\005"
+  "error\030\027 \001(\tR\005error\022;\n\013create_time\030\030 \001(\0132"
+  "\032.google.protobuf.TimestampR\ncreateTime\022"
+  "9\n\nstart_time\030\031 \001(\0132\032.google.protobuf.Ti"
+  "mestampR\tstartTime\0225\n\010end_time\030\032 \001(\0132\032.g"
+  "oogle.protobuf.TimestampR\007endTime\0329\n\013Lab"
+  "elsEntry\022\020\n\003key\030\001 \001(\tR\003key\022\024\n\005value\030\002 \001("
+  "\tR\005value:\0028\001\032@\n\022LatestMetricsEntry\022\020\n\003ke"
+  "y\030\001 \001(\tR\003key\022\024\n\005value\030\002 \001(\001R\005value:\0028\001\032<"
+  "\n\016ArtifactsEntry\022\020\n\003key\030\001 \001(\tR\003key\022\024\n\005va"
+  "lue\030\002 \001(\tR\005value:\0028\001B\017\n\rmethod_configB\016\n"
+  "\014_max_retries\"Q\n\020CreateJobRequest\022\036\n\003job"
+  "\030\001 \001(\0132\014.kiln.v1.JobR\003job\022\035\n\nrequest_id\030"
+  "\002 \001(\tR\trequestId\"#\n\rGetJobRequest\022\022\n\004nam"
+  "e\030\001 \001(\tR\004name\"\242\001\n\017ListJobsRequest\022\033\n\tpag"
+  "e_size\030\001 \001(\005R\010pageSize\022\035\n\npage_token\030\002 \001"
+  "(\tR\tpageToken\022\'\n\005state\030\003 \001(\0162\021.kiln.v1.J"
+  "obStateR\005state\022*\n\006method\030\004 \001(\0162\022.kiln.v1"
+  ".JobMethodR\006method\"\\\n\020ListJobsResponse\022 "
+  "\n\004jobs\030\001 \003(\0132\014.kiln.v1.JobR\004jobs\022&\n\017next"
+  "_page_token\030\002 \001(\tR\rnextPageToken\"&\n\020Canc"
+  "elJobRequest\022\022\n\004name\030\001 \001(\tR\004name\"K\n\017Watc"
+  "hJobRequest\022\022\n\004name\030\001 \001(\tR\004name\022$\n\016after"
+  "_event_id\030\002 \001(\tR\014afterEventId\"h\n\013StateCh"
+  "ange\022\'\n\005state\030\001 \001(\0162\021.kiln.v1.JobStateR\005"
+  "state\022\030\n\007attempt\030\002 \001(\rR\007attempt\022\026\n\006reaso"
+  "n\030\003 \001(\tR\006reason\"\257\001\n\007Metrics\022\022\n\004step\030\001 \001("
+  "\003R\004step\022\037\n\013total_steps\030\002 \001(\003R\ntotalSteps"
+  "\0224\n\006values\030\003 \003(\0132\034.kiln.v1.Metrics.Value"
+  "sEntryR\006values\0329\n\013ValuesEntry\022\020\n\003key\030\001 \001"
+  "(\tR\003key\022\024\n\005value\030\002 \001(\001R\005value:\0028\001\"o\n\nChe"
+  "ckpoint\022\022\n\004step\030\001 \001(\003R\004step\022\020\n\003uri\030\002 \001(\t"
+  "R\003uri\022;\n\013create_time\030\003 \001(\0132\032.google.prot"
+  "obuf.TimestampR\ncreateTime\"9\n\007LogLine\022\024\n"
+  "\005level\030\001 \001(\tR\005level\022\030\n\007message\030\002 \001(\tR\007me"
+  "ssage\"\230\002\n\010JobEvent\022\016\n\002id\030\001 \001(\tR\002id\022.\n\004ti"
+  "me\030\002 \001(\0132\032.google.protobuf.TimestampR\004ti"
+  "me\0229\n\014state_change\030\003 \001(\0132\024.kiln.v1.State"
+  "ChangeH\000R\013stateChange\022,\n\007metrics\030\004 \001(\0132\020"
+  ".kiln.v1.MetricsH\000R\007metrics\0225\n\ncheckpoin"
+  "t\030\005 \001(\0132\023.kiln.v1.CheckpointH\000R\ncheckpoi"
+  "nt\022$\n\003log\030\006 \001(\0132\020.kiln.v1.LogLineH\000R\003log"
+  "B\006\n\004kind\",\n\026ListCheckpointsRequest\022\022\n\004na"
+  "me\030\001 \001(\tR\004name\"P\n\027ListCheckpointsRespons"
+  "e\0225\n\013checkpoints\030\001 \003(\0132\023.kiln.v1.Checkpo"
+  "intR\013checkpoints*\230\001\n\tJobMethod\022\032\n\026JOB_ME"
+  "THOD_UNSPECIFIED\020\000\022\022\n\016JOB_METHOD_SFT\020\001\022\033"
+  "\n\027JOB_METHOD_REWARD_MODEL\020\002\022\022\n\016JOB_METHO"
+  "D_PPO\020\003\022\022\n\016JOB_METHOD_DPO\020\004\022\026\n\022JOB_METHO"
+  "D_DISTILL\020\005*\262\001\n\010JobState\022\031\n\025JOB_STATE_UN"
+  "SPECIFIED\020\000\022\024\n\020JOB_STATE_QUEUED\020\001\022\025\n\021JOB"
+  "_STATE_RUNNING\020\002\022\027\n\023JOB_STATE_SUCCEEDED\020"
+  "\003\022\024\n\020JOB_STATE_FAILED\020\004\022\027\n\023JOB_STATE_CAN"
+  "CELLED\020\005\022\026\n\022JOB_STATE_RETRYING\020\006*B\n\006Tuni"
+  "ng\022\026\n\022TUNING_UNSPECIFIED\020\000\022\017\n\013TUNING_FUL"
+  "L\020\001\022\017\n\013TUNING_LORA\020\002*b\n\tPrecision\022\031\n\025PRE"
+  "CISION_UNSPECIFIED\020\000\022\022\n\016PRECISION_AUTO\020\001"
+  "\022\022\n\016PRECISION_FP32\020\002\022\022\n\016PRECISION_BF16\020\003"
+  "*q\n\017CurriculumOrder\022 \n\034CURRICULUM_ORDER_"
+  "UNSPECIFIED\020\000\022\033\n\027CURRICULUM_ORDER_LENGTH"
+  "\020\001\022\037\n\033CURRICULUM_ORDER_DIFFICULTY\020\002*\213\001\n\020"
+  "CurriculumPacing\022!\n\035CURRICULUM_PACING_UN"
+  "SPECIFIED\020\000\022\034\n\030CURRICULUM_PACING_LINEAR\020"
+  "\001\022\032\n\026CURRICULUM_PACING_ROOT\020\002\022\032\n\026CURRICU"
+  "LUM_PACING_STEP\020\003*\236\002\n\rOptimizerKind\022\036\n\032O"
+  "PTIMIZER_KIND_UNSPECIFIED\020\000\022\026\n\022OPTIMIZER"
+  "_KIND_SGD\020\001\022\032\n\026OPTIMIZER_KIND_ADAGRAD\020\002\022"
+  "\032\n\026OPTIMIZER_KIND_RMSPROP\020\003\022\027\n\023OPTIMIZER"
+  "_KIND_ADAM\020\004\022\030\n\024OPTIMIZER_KIND_ADAMW\020\005\022\034"
+  "\n\030OPTIMIZER_KIND_ADAFACTOR\020\006\022\027\n\023OPTIMIZE"
+  "R_KIND_LION\020\007\022\030\n\024OPTIMIZER_KIND_LBFGS\020\010\022"
+  "\031\n\025OPTIMIZER_KIND_SOPHIA\020\t*\331\002\n\016LrSchedul"
+  "eKind\022 \n\034LR_SCHEDULE_KIND_UNSPECIFIED\020\000\022"
+  "\035\n\031LR_SCHEDULE_KIND_CONSTANT\020\001\022\033\n\027LR_SCH"
+  "EDULE_KIND_LINEAR\020\002\022\033\n\027LR_SCHEDULE_KIND_"
+  "COSINE\020\003\022$\n LR_SCHEDULE_KIND_COSINE_REST"
+  "ARTS\020\004\022\031\n\025LR_SCHEDULE_KIND_STEP\020\005\022 \n\034LR_"
+  "SCHEDULE_KIND_EXPONENTIAL\020\006\022\036\n\032LR_SCHEDU"
+  "LE_KIND_ONE_CYCLE\020\007\022!\n\035LR_SCHEDULE_KIND_"
+  "INVERSE_SQRT\020\010\022&\n\"LR_SCHEDULE_KIND_REDUC"
+  "E_ON_PLATEAU\020\t*\200\001\n\013KlEstimator\022\034\n\030KL_EST"
+  "IMATOR_UNSPECIFIED\020\000\022\023\n\017KL_ESTIMATOR_K1\020"
+  "\001\022\023\n\017KL_ESTIMATOR_K2\020\002\022\023\n\017KL_ESTIMATOR_K"
+  "3\020\003\022\024\n\020KL_ESTIMATOR_ABS\020\004*g\n\016PreferenceL"
+  "oss\022\037\n\033PREFERENCE_LOSS_UNSPECIFIED\020\000\022\033\n\027"
+  "PREFERENCE_LOSS_SIGMOID\020\001\022\027\n\023PREFERENCE_"
+  "LOSS_IPO\020\0022\372\002\n\nJobService\0224\n\tCreateJob\022\031"
+  ".kiln.v1.CreateJobRequest\032\014.kiln.v1.Job\022"
+  ".\n\006GetJob\022\026.kiln.v1.GetJobRequest\032\014.kiln"
+  ".v1.Job\022\?\n\010ListJobs\022\030.kiln.v1.ListJobsRe"
+  "quest\032\031.kiln.v1.ListJobsResponse\0224\n\tCanc"
+  "elJob\022\031.kiln.v1.CancelJobRequest\032\014.kiln."
+  "v1.Job\0229\n\010WatchJob\022\030.kiln.v1.WatchJobReq"
+  "uest\032\021.kiln.v1.JobEvent0\001\022T\n\017ListCheckpo"
+  "ints\022\037.kiln.v1.ListCheckpointsRequest\032 ."
+  "kiln.v1.ListCheckpointsResponseBw\n\007kiln."
+  "v1B\tJobsProtoH\002P\001Z\"kiln/clients/go/gen/k"
+  "iln/v1;kilnv1\242\002\003KXX\252\002\007Kiln.V1\312\002\007Kiln\\V1\342"
+  "\002\023Kiln\\V1\\GPBMetadata\352\002\010Kiln::V1b\006proto3"
   ;
 static const ::_pbi::DescriptorTable* const descriptor_table_kiln_2fv1_2fjobs_2eproto_deps[2] = {
   &::descriptor_table_google_2fprotobuf_2ftimestamp_2eproto,
@@ -1279,9 +1371,9 @@ static const ::_pbi::DescriptorTable* const descriptor_table_kiln_2fv1_2fjobs_2e
 };
 static ::_pbi::once_flag descriptor_table_kiln_2fv1_2fjobs_2eproto_once;
 const ::_pbi::DescriptorTable descriptor_table_kiln_2fv1_2fjobs_2eproto = {
-    false, false, 9563, descriptor_table_protodef_kiln_2fv1_2fjobs_2eproto,
+    false, false, 10400, descriptor_table_protodef_kiln_2fv1_2fjobs_2eproto,
     "kiln/v1/jobs.proto",
-    &descriptor_table_kiln_2fv1_2fjobs_2eproto_once, descriptor_table_kiln_2fv1_2fjobs_2eproto_deps, 2, 29,
+    &descriptor_table_kiln_2fv1_2fjobs_2eproto_once, descriptor_table_kiln_2fv1_2fjobs_2eproto_deps, 2, 31,
     schemas, file_default_instances, TableStruct_kiln_2fv1_2fjobs_2eproto::offsets,
     file_level_metadata_kiln_2fv1_2fjobs_2eproto, file_level_enum_descriptors_kiln_2fv1_2fjobs_2eproto,
     file_level_service_descriptors_kiln_2fv1_2fjobs_2eproto,
@@ -1362,9 +1454,40 @@ bool Precision_IsValid(int value) {
   }
 }
 
-const ::PROTOBUF_NAMESPACE_ID::EnumDescriptor* OptimizerKind_descriptor() {
+const ::PROTOBUF_NAMESPACE_ID::EnumDescriptor* CurriculumOrder_descriptor() {
   ::PROTOBUF_NAMESPACE_ID::internal::AssignDescriptors(&descriptor_table_kiln_2fv1_2fjobs_2eproto);
   return file_level_enum_descriptors_kiln_2fv1_2fjobs_2eproto[4];
+}
+bool CurriculumOrder_IsValid(int value) {
+  switch (value) {
+    case 0:
+    case 1:
+    case 2:
+      return true;
+    default:
+      return false;
+  }
+}
+
+const ::PROTOBUF_NAMESPACE_ID::EnumDescriptor* CurriculumPacing_descriptor() {
+  ::PROTOBUF_NAMESPACE_ID::internal::AssignDescriptors(&descriptor_table_kiln_2fv1_2fjobs_2eproto);
+  return file_level_enum_descriptors_kiln_2fv1_2fjobs_2eproto[5];
+}
+bool CurriculumPacing_IsValid(int value) {
+  switch (value) {
+    case 0:
+    case 1:
+    case 2:
+    case 3:
+      return true;
+    default:
+      return false;
+  }
+}
+
+const ::PROTOBUF_NAMESPACE_ID::EnumDescriptor* OptimizerKind_descriptor() {
+  ::PROTOBUF_NAMESPACE_ID::internal::AssignDescriptors(&descriptor_table_kiln_2fv1_2fjobs_2eproto);
+  return file_level_enum_descriptors_kiln_2fv1_2fjobs_2eproto[6];
 }
 bool OptimizerKind_IsValid(int value) {
   switch (value) {
@@ -1386,7 +1509,7 @@ bool OptimizerKind_IsValid(int value) {
 
 const ::PROTOBUF_NAMESPACE_ID::EnumDescriptor* LrScheduleKind_descriptor() {
   ::PROTOBUF_NAMESPACE_ID::internal::AssignDescriptors(&descriptor_table_kiln_2fv1_2fjobs_2eproto);
-  return file_level_enum_descriptors_kiln_2fv1_2fjobs_2eproto[5];
+  return file_level_enum_descriptors_kiln_2fv1_2fjobs_2eproto[7];
 }
 bool LrScheduleKind_IsValid(int value) {
   switch (value) {
@@ -1408,7 +1531,7 @@ bool LrScheduleKind_IsValid(int value) {
 
 const ::PROTOBUF_NAMESPACE_ID::EnumDescriptor* KlEstimator_descriptor() {
   ::PROTOBUF_NAMESPACE_ID::internal::AssignDescriptors(&descriptor_table_kiln_2fv1_2fjobs_2eproto);
-  return file_level_enum_descriptors_kiln_2fv1_2fjobs_2eproto[6];
+  return file_level_enum_descriptors_kiln_2fv1_2fjobs_2eproto[8];
 }
 bool KlEstimator_IsValid(int value) {
   switch (value) {
@@ -1425,7 +1548,7 @@ bool KlEstimator_IsValid(int value) {
 
 const ::PROTOBUF_NAMESPACE_ID::EnumDescriptor* PreferenceLoss_descriptor() {
   ::PROTOBUF_NAMESPACE_ID::internal::AssignDescriptors(&descriptor_table_kiln_2fv1_2fjobs_2eproto);
-  return file_level_enum_descriptors_kiln_2fv1_2fjobs_2eproto[7];
+  return file_level_enum_descriptors_kiln_2fv1_2fjobs_2eproto[9];
 }
 bool PreferenceLoss_IsValid(int value) {
   switch (value) {
@@ -1498,6 +1621,8 @@ class Hyperparameters::_Internal {
   static void set_has_restore_best_weights(HasBits* has_bits) {
     (*has_bits)[0] |= 32768u;
   }
+  static const ::kiln::v1::CurriculumOptions& curriculum(const Hyperparameters* msg);
+  static const ::kiln::v1::AugmentationOptions& augmentation(const Hyperparameters* msg);
 };
 
 const ::kiln::v1::OptimizerOptions&
@@ -1511,6 +1636,14 @@ Hyperparameters::_Internal::lr_schedule(const Hyperparameters* msg) {
 const ::kiln::v1::RegularizationOptions&
 Hyperparameters::_Internal::regularization(const Hyperparameters* msg) {
   return *msg->_impl_.regularization_;
+}
+const ::kiln::v1::CurriculumOptions&
+Hyperparameters::_Internal::curriculum(const Hyperparameters* msg) {
+  return *msg->_impl_.curriculum_;
+}
+const ::kiln::v1::AugmentationOptions&
+Hyperparameters::_Internal::augmentation(const Hyperparameters* msg) {
+  return *msg->_impl_.augmentation_;
 }
 Hyperparameters::Hyperparameters(::PROTOBUF_NAMESPACE_ID::Arena* arena,
                          bool is_message_owned)
@@ -1527,6 +1660,8 @@ Hyperparameters::Hyperparameters(const Hyperparameters& from)
     , decltype(_impl_.optimizer_){nullptr}
     , decltype(_impl_.lr_schedule_){nullptr}
     , decltype(_impl_.regularization_){nullptr}
+    , decltype(_impl_.curriculum_){nullptr}
+    , decltype(_impl_.augmentation_){nullptr}
     , decltype(_impl_.learning_rate_){}
     , decltype(_impl_.epochs_){}
     , decltype(_impl_.max_steps_){}
@@ -1556,6 +1691,12 @@ Hyperparameters::Hyperparameters(const Hyperparameters& from)
   if (from._internal_has_regularization()) {
     _this->_impl_.regularization_ = new ::kiln::v1::RegularizationOptions(*from._impl_.regularization_);
   }
+  if (from._internal_has_curriculum()) {
+    _this->_impl_.curriculum_ = new ::kiln::v1::CurriculumOptions(*from._impl_.curriculum_);
+  }
+  if (from._internal_has_augmentation()) {
+    _this->_impl_.augmentation_ = new ::kiln::v1::AugmentationOptions(*from._impl_.augmentation_);
+  }
   ::memcpy(&_impl_.learning_rate_, &from._impl_.learning_rate_,
     static_cast<size_t>(reinterpret_cast<char*>(&_impl_.early_stopping_min_delta_) -
     reinterpret_cast<char*>(&_impl_.learning_rate_)) + sizeof(_impl_.early_stopping_min_delta_));
@@ -1572,6 +1713,8 @@ inline void Hyperparameters::SharedCtor(
     , decltype(_impl_.optimizer_){nullptr}
     , decltype(_impl_.lr_schedule_){nullptr}
     , decltype(_impl_.regularization_){nullptr}
+    , decltype(_impl_.curriculum_){nullptr}
+    , decltype(_impl_.augmentation_){nullptr}
     , decltype(_impl_.learning_rate_){0}
     , decltype(_impl_.epochs_){0u}
     , decltype(_impl_.max_steps_){0u}
@@ -1607,6 +1750,8 @@ inline void Hyperparameters::SharedDtor() {
   if (this != internal_default_instance()) delete _impl_.optimizer_;
   if (this != internal_default_instance()) delete _impl_.lr_schedule_;
   if (this != internal_default_instance()) delete _impl_.regularization_;
+  if (this != internal_default_instance()) delete _impl_.curriculum_;
+  if (this != internal_default_instance()) delete _impl_.augmentation_;
 }
 
 void Hyperparameters::SetCachedSize(int size) const {
@@ -1621,6 +1766,168 @@ void Hyperparameters::InternalSwap(Hyperparameters* other) {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
       file_level_metadata_kiln_2fv1_2fjobs_2eproto[0]);
+}
+
+// ===================================================================
+
+class CurriculumOptions::_Internal {
+ public:
+  using HasBits = decltype(std::declval<CurriculumOptions>()._impl_._has_bits_);
+  static void set_has_start_share(HasBits* has_bits) {
+    (*has_bits)[0] |= 1u;
+  }
+  static void set_has_ramp(HasBits* has_bits) {
+    (*has_bits)[0] |= 2u;
+  }
+  static void set_has_anti(HasBits* has_bits) {
+    (*has_bits)[0] |= 4u;
+  }
+};
+
+CurriculumOptions::CurriculumOptions(::PROTOBUF_NAMESPACE_ID::Arena* arena,
+                         bool is_message_owned)
+  : ::PROTOBUF_NAMESPACE_ID::Message(arena, is_message_owned) {
+  SharedCtor(arena, is_message_owned);
+  // @@protoc_insertion_point(arena_constructor:kiln.v1.CurriculumOptions)
+}
+CurriculumOptions::CurriculumOptions(const CurriculumOptions& from)
+  : ::PROTOBUF_NAMESPACE_ID::Message() {
+  CurriculumOptions* const _this = this; (void)_this;
+  new (&_impl_) Impl_{
+      decltype(_impl_._has_bits_){from._impl_._has_bits_}
+    , /*decltype(_impl_._cached_size_)*/{}
+    , decltype(_impl_.order_){}
+    , decltype(_impl_.pacing_){}
+    , decltype(_impl_.start_share_){}
+    , decltype(_impl_.ramp_){}
+    , decltype(_impl_.anti_){}};
+
+  _internal_metadata_.MergeFrom<::PROTOBUF_NAMESPACE_ID::UnknownFieldSet>(from._internal_metadata_);
+  ::memcpy(&_impl_.order_, &from._impl_.order_,
+    static_cast<size_t>(reinterpret_cast<char*>(&_impl_.anti_) -
+    reinterpret_cast<char*>(&_impl_.order_)) + sizeof(_impl_.anti_));
+  // @@protoc_insertion_point(copy_constructor:kiln.v1.CurriculumOptions)
+}
+
+inline void CurriculumOptions::SharedCtor(
+    ::_pb::Arena* arena, bool is_message_owned) {
+  (void)arena;
+  (void)is_message_owned;
+  new (&_impl_) Impl_{
+      decltype(_impl_._has_bits_){}
+    , /*decltype(_impl_._cached_size_)*/{}
+    , decltype(_impl_.order_){0}
+    , decltype(_impl_.pacing_){0}
+    , decltype(_impl_.start_share_){0}
+    , decltype(_impl_.ramp_){0}
+    , decltype(_impl_.anti_){false}
+  };
+}
+
+CurriculumOptions::~CurriculumOptions() {
+  // @@protoc_insertion_point(destructor:kiln.v1.CurriculumOptions)
+  if (auto *arena = _internal_metadata_.DeleteReturnArena<::PROTOBUF_NAMESPACE_ID::UnknownFieldSet>()) {
+  (void)arena;
+    return;
+  }
+  SharedDtor();
+}
+
+inline void CurriculumOptions::SharedDtor() {
+  GOOGLE_DCHECK(GetArenaForAllocation() == nullptr);
+}
+
+void CurriculumOptions::SetCachedSize(int size) const {
+  _impl_._cached_size_.Set(size);
+}
+
+void CurriculumOptions::InternalSwap(CurriculumOptions* other) {
+  using std::swap;
+  GetReflection()->Swap(this, other);}
+
+::PROTOBUF_NAMESPACE_ID::Metadata CurriculumOptions::GetMetadata() const {
+  return ::_pbi::AssignDescriptors(
+      &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[1]);
+}
+
+// ===================================================================
+
+class AugmentationOptions::_Internal {
+ public:
+  using HasBits = decltype(std::declval<AugmentationOptions>()._impl_._has_bits_);
+  static void set_has_token_mask_prob(HasBits* has_bits) {
+    (*has_bits)[0] |= 1u;
+  }
+  static void set_has_span_deletion_prob(HasBits* has_bits) {
+    (*has_bits)[0] |= 2u;
+  }
+  static void set_has_swap_prob(HasBits* has_bits) {
+    (*has_bits)[0] |= 4u;
+  }
+};
+
+AugmentationOptions::AugmentationOptions(::PROTOBUF_NAMESPACE_ID::Arena* arena,
+                         bool is_message_owned)
+  : ::PROTOBUF_NAMESPACE_ID::Message(arena, is_message_owned) {
+  SharedCtor(arena, is_message_owned);
+  // @@protoc_insertion_point(arena_constructor:kiln.v1.AugmentationOptions)
+}
+AugmentationOptions::AugmentationOptions(const AugmentationOptions& from)
+  : ::PROTOBUF_NAMESPACE_ID::Message() {
+  AugmentationOptions* const _this = this; (void)_this;
+  new (&_impl_) Impl_{
+      decltype(_impl_._has_bits_){from._impl_._has_bits_}
+    , /*decltype(_impl_._cached_size_)*/{}
+    , decltype(_impl_.token_mask_prob_){}
+    , decltype(_impl_.span_deletion_prob_){}
+    , decltype(_impl_.swap_prob_){}};
+
+  _internal_metadata_.MergeFrom<::PROTOBUF_NAMESPACE_ID::UnknownFieldSet>(from._internal_metadata_);
+  ::memcpy(&_impl_.token_mask_prob_, &from._impl_.token_mask_prob_,
+    static_cast<size_t>(reinterpret_cast<char*>(&_impl_.swap_prob_) -
+    reinterpret_cast<char*>(&_impl_.token_mask_prob_)) + sizeof(_impl_.swap_prob_));
+  // @@protoc_insertion_point(copy_constructor:kiln.v1.AugmentationOptions)
+}
+
+inline void AugmentationOptions::SharedCtor(
+    ::_pb::Arena* arena, bool is_message_owned) {
+  (void)arena;
+  (void)is_message_owned;
+  new (&_impl_) Impl_{
+      decltype(_impl_._has_bits_){}
+    , /*decltype(_impl_._cached_size_)*/{}
+    , decltype(_impl_.token_mask_prob_){0}
+    , decltype(_impl_.span_deletion_prob_){0}
+    , decltype(_impl_.swap_prob_){0}
+  };
+}
+
+AugmentationOptions::~AugmentationOptions() {
+  // @@protoc_insertion_point(destructor:kiln.v1.AugmentationOptions)
+  if (auto *arena = _internal_metadata_.DeleteReturnArena<::PROTOBUF_NAMESPACE_ID::UnknownFieldSet>()) {
+  (void)arena;
+    return;
+  }
+  SharedDtor();
+}
+
+inline void AugmentationOptions::SharedDtor() {
+  GOOGLE_DCHECK(GetArenaForAllocation() == nullptr);
+}
+
+void AugmentationOptions::SetCachedSize(int size) const {
+  _impl_._cached_size_.Set(size);
+}
+
+void AugmentationOptions::InternalSwap(AugmentationOptions* other) {
+  using std::swap;
+  GetReflection()->Swap(this, other);}
+
+::PROTOBUF_NAMESPACE_ID::Metadata AugmentationOptions::GetMetadata() const {
+  return ::_pbi::AssignDescriptors(
+      &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[2]);
 }
 
 // ===================================================================
@@ -1721,7 +2028,7 @@ void OptimizerOptions::InternalSwap(OptimizerOptions* other) {
 ::PROTOBUF_NAMESPACE_ID::Metadata OptimizerOptions::GetMetadata() const {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
-      file_level_metadata_kiln_2fv1_2fjobs_2eproto[1]);
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[3]);
 }
 
 // ===================================================================
@@ -1827,7 +2134,7 @@ void LrScheduleOptions::InternalSwap(LrScheduleOptions* other) {
 ::PROTOBUF_NAMESPACE_ID::Metadata LrScheduleOptions::GetMetadata() const {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
-      file_level_metadata_kiln_2fv1_2fjobs_2eproto[2]);
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[4]);
 }
 
 // ===================================================================
@@ -1926,7 +2233,7 @@ void RegularizationOptions::InternalSwap(RegularizationOptions* other) {
 ::PROTOBUF_NAMESPACE_ID::Metadata RegularizationOptions::GetMetadata() const {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
-      file_level_metadata_kiln_2fv1_2fjobs_2eproto[3]);
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[5]);
 }
 
 // ===================================================================
@@ -2008,7 +2315,7 @@ void LoraOptions::InternalSwap(LoraOptions* other) {
 ::PROTOBUF_NAMESPACE_ID::Metadata LoraOptions::GetMetadata() const {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
-      file_level_metadata_kiln_2fv1_2fjobs_2eproto[4]);
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[6]);
 }
 
 // ===================================================================
@@ -2090,7 +2397,7 @@ void SftConfig::InternalSwap(SftConfig* other) {
 ::PROTOBUF_NAMESPACE_ID::Metadata SftConfig::GetMetadata() const {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
-      file_level_metadata_kiln_2fv1_2fjobs_2eproto[5]);
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[7]);
 }
 
 // ===================================================================
@@ -2162,7 +2469,7 @@ void RewardModelConfig::InternalSwap(RewardModelConfig* other) {
 ::PROTOBUF_NAMESPACE_ID::Metadata RewardModelConfig::GetMetadata() const {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
-      file_level_metadata_kiln_2fv1_2fjobs_2eproto[6]);
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[8]);
 }
 
 // ===================================================================
@@ -2269,7 +2576,7 @@ void RewardSource::InternalSwap(RewardSource* other) {
 ::PROTOBUF_NAMESPACE_ID::Metadata RewardSource::GetMetadata() const {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
-      file_level_metadata_kiln_2fv1_2fjobs_2eproto[7]);
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[9]);
 }
 
 // ===================================================================
@@ -2461,7 +2768,7 @@ void PpoConfig::InternalSwap(PpoConfig* other) {
 ::PROTOBUF_NAMESPACE_ID::Metadata PpoConfig::GetMetadata() const {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
-      file_level_metadata_kiln_2fv1_2fjobs_2eproto[8]);
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[10]);
 }
 
 // ===================================================================
@@ -2565,7 +2872,7 @@ void DpoConfig::InternalSwap(DpoConfig* other) {
 ::PROTOBUF_NAMESPACE_ID::Metadata DpoConfig::GetMetadata() const {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
-      file_level_metadata_kiln_2fv1_2fjobs_2eproto[9]);
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[11]);
 }
 
 // ===================================================================
@@ -2654,7 +2961,7 @@ void DistillConfig::InternalSwap(DistillConfig* other) {
 ::PROTOBUF_NAMESPACE_ID::Metadata DistillConfig::GetMetadata() const {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
-      file_level_metadata_kiln_2fv1_2fjobs_2eproto[10]);
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[12]);
 }
 
 // ===================================================================
@@ -2668,7 +2975,7 @@ void Job_LabelsEntry_DoNotUse::MergeFrom(const Job_LabelsEntry_DoNotUse& other) 
 ::PROTOBUF_NAMESPACE_ID::Metadata Job_LabelsEntry_DoNotUse::GetMetadata() const {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
-      file_level_metadata_kiln_2fv1_2fjobs_2eproto[11]);
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[13]);
 }
 
 // ===================================================================
@@ -2682,7 +2989,7 @@ void Job_LatestMetricsEntry_DoNotUse::MergeFrom(const Job_LatestMetricsEntry_DoN
 ::PROTOBUF_NAMESPACE_ID::Metadata Job_LatestMetricsEntry_DoNotUse::GetMetadata() const {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
-      file_level_metadata_kiln_2fv1_2fjobs_2eproto[12]);
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[14]);
 }
 
 // ===================================================================
@@ -2696,7 +3003,7 @@ void Job_ArtifactsEntry_DoNotUse::MergeFrom(const Job_ArtifactsEntry_DoNotUse& o
 ::PROTOBUF_NAMESPACE_ID::Metadata Job_ArtifactsEntry_DoNotUse::GetMetadata() const {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
-      file_level_metadata_kiln_2fv1_2fjobs_2eproto[13]);
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[15]);
 }
 
 // ===================================================================
@@ -3164,7 +3471,7 @@ void Job::InternalSwap(Job* other) {
 ::PROTOBUF_NAMESPACE_ID::Metadata Job::GetMetadata() const {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
-      file_level_metadata_kiln_2fv1_2fjobs_2eproto[14]);
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[16]);
 }
 
 // ===================================================================
@@ -3248,7 +3555,7 @@ void CreateJobRequest::InternalSwap(CreateJobRequest* other) {
 ::PROTOBUF_NAMESPACE_ID::Metadata CreateJobRequest::GetMetadata() const {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
-      file_level_metadata_kiln_2fv1_2fjobs_2eproto[15]);
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[17]);
 }
 
 // ===================================================================
@@ -3321,7 +3628,7 @@ void GetJobRequest::InternalSwap(GetJobRequest* other) {
 ::PROTOBUF_NAMESPACE_ID::Metadata GetJobRequest::GetMetadata() const {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
-      file_level_metadata_kiln_2fv1_2fjobs_2eproto[16]);
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[18]);
 }
 
 // ===================================================================
@@ -3403,7 +3710,7 @@ void ListJobsRequest::InternalSwap(ListJobsRequest* other) {
 ::PROTOBUF_NAMESPACE_ID::Metadata ListJobsRequest::GetMetadata() const {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
-      file_level_metadata_kiln_2fv1_2fjobs_2eproto[17]);
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[19]);
 }
 
 // ===================================================================
@@ -3479,7 +3786,7 @@ void ListJobsResponse::InternalSwap(ListJobsResponse* other) {
 ::PROTOBUF_NAMESPACE_ID::Metadata ListJobsResponse::GetMetadata() const {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
-      file_level_metadata_kiln_2fv1_2fjobs_2eproto[18]);
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[20]);
 }
 
 // ===================================================================
@@ -3552,7 +3859,7 @@ void CancelJobRequest::InternalSwap(CancelJobRequest* other) {
 ::PROTOBUF_NAMESPACE_ID::Metadata CancelJobRequest::GetMetadata() const {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
-      file_level_metadata_kiln_2fv1_2fjobs_2eproto[19]);
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[21]);
 }
 
 // ===================================================================
@@ -3640,7 +3947,7 @@ void WatchJobRequest::InternalSwap(WatchJobRequest* other) {
 ::PROTOBUF_NAMESPACE_ID::Metadata WatchJobRequest::GetMetadata() const {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
-      file_level_metadata_kiln_2fv1_2fjobs_2eproto[20]);
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[22]);
 }
 
 // ===================================================================
@@ -3720,7 +4027,7 @@ void StateChange::InternalSwap(StateChange* other) {
 ::PROTOBUF_NAMESPACE_ID::Metadata StateChange::GetMetadata() const {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
-      file_level_metadata_kiln_2fv1_2fjobs_2eproto[21]);
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[23]);
 }
 
 // ===================================================================
@@ -3734,7 +4041,7 @@ void Metrics_ValuesEntry_DoNotUse::MergeFrom(const Metrics_ValuesEntry_DoNotUse&
 ::PROTOBUF_NAMESPACE_ID::Metadata Metrics_ValuesEntry_DoNotUse::GetMetadata() const {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
-      file_level_metadata_kiln_2fv1_2fjobs_2eproto[22]);
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[24]);
 }
 
 // ===================================================================
@@ -3812,7 +4119,7 @@ void Metrics::InternalSwap(Metrics* other) {
 ::PROTOBUF_NAMESPACE_ID::Metadata Metrics::GetMetadata() const {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
-      file_level_metadata_kiln_2fv1_2fjobs_2eproto[23]);
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[25]);
 }
 
 // ===================================================================
@@ -3905,7 +4212,7 @@ void Checkpoint::InternalSwap(Checkpoint* other) {
 ::PROTOBUF_NAMESPACE_ID::Metadata Checkpoint::GetMetadata() const {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
-      file_level_metadata_kiln_2fv1_2fjobs_2eproto[24]);
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[26]);
 }
 
 // ===================================================================
@@ -3993,7 +4300,7 @@ void LogLine::InternalSwap(LogLine* other) {
 ::PROTOBUF_NAMESPACE_ID::Metadata LogLine::GetMetadata() const {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
-      file_level_metadata_kiln_2fv1_2fjobs_2eproto[25]);
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[27]);
 }
 
 // ===================================================================
@@ -4232,7 +4539,7 @@ void JobEvent::InternalSwap(JobEvent* other) {
 ::PROTOBUF_NAMESPACE_ID::Metadata JobEvent::GetMetadata() const {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
-      file_level_metadata_kiln_2fv1_2fjobs_2eproto[26]);
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[28]);
 }
 
 // ===================================================================
@@ -4305,7 +4612,7 @@ void ListCheckpointsRequest::InternalSwap(ListCheckpointsRequest* other) {
 ::PROTOBUF_NAMESPACE_ID::Metadata ListCheckpointsRequest::GetMetadata() const {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
-      file_level_metadata_kiln_2fv1_2fjobs_2eproto[27]);
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[29]);
 }
 
 // ===================================================================
@@ -4366,7 +4673,7 @@ void ListCheckpointsResponse::InternalSwap(ListCheckpointsResponse* other) {
 ::PROTOBUF_NAMESPACE_ID::Metadata ListCheckpointsResponse::GetMetadata() const {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
-      file_level_metadata_kiln_2fv1_2fjobs_2eproto[28]);
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[30]);
 }
 
 // @@protoc_insertion_point(namespace_scope)
@@ -4376,6 +4683,14 @@ PROTOBUF_NAMESPACE_OPEN
 template<> PROTOBUF_NOINLINE ::kiln::v1::Hyperparameters*
 Arena::CreateMaybeMessage< ::kiln::v1::Hyperparameters >(Arena* arena) {
   return Arena::CreateMessageInternal< ::kiln::v1::Hyperparameters >(arena);
+}
+template<> PROTOBUF_NOINLINE ::kiln::v1::CurriculumOptions*
+Arena::CreateMaybeMessage< ::kiln::v1::CurriculumOptions >(Arena* arena) {
+  return Arena::CreateMessageInternal< ::kiln::v1::CurriculumOptions >(arena);
+}
+template<> PROTOBUF_NOINLINE ::kiln::v1::AugmentationOptions*
+Arena::CreateMaybeMessage< ::kiln::v1::AugmentationOptions >(Arena* arena) {
+  return Arena::CreateMessageInternal< ::kiln::v1::AugmentationOptions >(arena);
 }
 template<> PROTOBUF_NOINLINE ::kiln::v1::OptimizerOptions*
 Arena::CreateMaybeMessage< ::kiln::v1::OptimizerOptions >(Arena* arena) {

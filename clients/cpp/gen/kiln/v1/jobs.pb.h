@@ -52,6 +52,9 @@ struct TableStruct_kiln_2fv1_2fjobs_2eproto {
 extern const ::PROTOBUF_NAMESPACE_ID::internal::DescriptorTable descriptor_table_kiln_2fv1_2fjobs_2eproto;
 namespace kiln {
 namespace v1 {
+class AugmentationOptions;
+struct AugmentationOptionsDefaultTypeInternal;
+extern AugmentationOptionsDefaultTypeInternal _AugmentationOptions_default_instance_;
 class CancelJobRequest;
 struct CancelJobRequestDefaultTypeInternal;
 extern CancelJobRequestDefaultTypeInternal _CancelJobRequest_default_instance_;
@@ -61,6 +64,9 @@ extern CheckpointDefaultTypeInternal _Checkpoint_default_instance_;
 class CreateJobRequest;
 struct CreateJobRequestDefaultTypeInternal;
 extern CreateJobRequestDefaultTypeInternal _CreateJobRequest_default_instance_;
+class CurriculumOptions;
+struct CurriculumOptionsDefaultTypeInternal;
+extern CurriculumOptionsDefaultTypeInternal _CurriculumOptions_default_instance_;
 class DistillConfig;
 struct DistillConfigDefaultTypeInternal;
 extern DistillConfigDefaultTypeInternal _DistillConfig_default_instance_;
@@ -142,9 +148,11 @@ extern WatchJobRequestDefaultTypeInternal _WatchJobRequest_default_instance_;
 }  // namespace v1
 }  // namespace kiln
 PROTOBUF_NAMESPACE_OPEN
+template<> ::kiln::v1::AugmentationOptions* Arena::CreateMaybeMessage<::kiln::v1::AugmentationOptions>(Arena*);
 template<> ::kiln::v1::CancelJobRequest* Arena::CreateMaybeMessage<::kiln::v1::CancelJobRequest>(Arena*);
 template<> ::kiln::v1::Checkpoint* Arena::CreateMaybeMessage<::kiln::v1::Checkpoint>(Arena*);
 template<> ::kiln::v1::CreateJobRequest* Arena::CreateMaybeMessage<::kiln::v1::CreateJobRequest>(Arena*);
+template<> ::kiln::v1::CurriculumOptions* Arena::CreateMaybeMessage<::kiln::v1::CurriculumOptions>(Arena*);
 template<> ::kiln::v1::DistillConfig* Arena::CreateMaybeMessage<::kiln::v1::DistillConfig>(Arena*);
 template<> ::kiln::v1::DpoConfig* Arena::CreateMaybeMessage<::kiln::v1::DpoConfig>(Arena*);
 template<> ::kiln::v1::GetJobRequest* Arena::CreateMaybeMessage<::kiln::v1::GetJobRequest>(Arena*);
@@ -286,6 +294,59 @@ inline bool Precision_Parse(
     ::PROTOBUF_NAMESPACE_ID::ConstStringParam name, Precision* value) {
   return ::PROTOBUF_NAMESPACE_ID::internal::ParseNamedEnum<Precision>(
     Precision_descriptor(), name, value);
+}
+enum CurriculumOrder : int {
+  CURRICULUM_ORDER_UNSPECIFIED = 0,
+  CURRICULUM_ORDER_LENGTH = 1,
+  CURRICULUM_ORDER_DIFFICULTY = 2,
+  CurriculumOrder_INT_MIN_SENTINEL_DO_NOT_USE_ = std::numeric_limits<int32_t>::min(),
+  CurriculumOrder_INT_MAX_SENTINEL_DO_NOT_USE_ = std::numeric_limits<int32_t>::max()
+};
+bool CurriculumOrder_IsValid(int value);
+constexpr CurriculumOrder CurriculumOrder_MIN = CURRICULUM_ORDER_UNSPECIFIED;
+constexpr CurriculumOrder CurriculumOrder_MAX = CURRICULUM_ORDER_DIFFICULTY;
+constexpr int CurriculumOrder_ARRAYSIZE = CurriculumOrder_MAX + 1;
+
+const ::PROTOBUF_NAMESPACE_ID::EnumDescriptor* CurriculumOrder_descriptor();
+template<typename T>
+inline const std::string& CurriculumOrder_Name(T enum_t_value) {
+  static_assert(::std::is_same<T, CurriculumOrder>::value ||
+    ::std::is_integral<T>::value,
+    "Incorrect type passed to function CurriculumOrder_Name.");
+  return ::PROTOBUF_NAMESPACE_ID::internal::NameOfEnum(
+    CurriculumOrder_descriptor(), enum_t_value);
+}
+inline bool CurriculumOrder_Parse(
+    ::PROTOBUF_NAMESPACE_ID::ConstStringParam name, CurriculumOrder* value) {
+  return ::PROTOBUF_NAMESPACE_ID::internal::ParseNamedEnum<CurriculumOrder>(
+    CurriculumOrder_descriptor(), name, value);
+}
+enum CurriculumPacing : int {
+  CURRICULUM_PACING_UNSPECIFIED = 0,
+  CURRICULUM_PACING_LINEAR = 1,
+  CURRICULUM_PACING_ROOT = 2,
+  CURRICULUM_PACING_STEP = 3,
+  CurriculumPacing_INT_MIN_SENTINEL_DO_NOT_USE_ = std::numeric_limits<int32_t>::min(),
+  CurriculumPacing_INT_MAX_SENTINEL_DO_NOT_USE_ = std::numeric_limits<int32_t>::max()
+};
+bool CurriculumPacing_IsValid(int value);
+constexpr CurriculumPacing CurriculumPacing_MIN = CURRICULUM_PACING_UNSPECIFIED;
+constexpr CurriculumPacing CurriculumPacing_MAX = CURRICULUM_PACING_STEP;
+constexpr int CurriculumPacing_ARRAYSIZE = CurriculumPacing_MAX + 1;
+
+const ::PROTOBUF_NAMESPACE_ID::EnumDescriptor* CurriculumPacing_descriptor();
+template<typename T>
+inline const std::string& CurriculumPacing_Name(T enum_t_value) {
+  static_assert(::std::is_same<T, CurriculumPacing>::value ||
+    ::std::is_integral<T>::value,
+    "Incorrect type passed to function CurriculumPacing_Name.");
+  return ::PROTOBUF_NAMESPACE_ID::internal::NameOfEnum(
+    CurriculumPacing_descriptor(), enum_t_value);
+}
+inline bool CurriculumPacing_Parse(
+    ::PROTOBUF_NAMESPACE_ID::ConstStringParam name, CurriculumPacing* value) {
+  return ::PROTOBUF_NAMESPACE_ID::internal::ParseNamedEnum<CurriculumPacing>(
+    CurriculumPacing_descriptor(), name, value);
 }
 enum OptimizerKind : int {
   OPTIMIZER_KIND_UNSPECIFIED = 0,
@@ -514,6 +575,8 @@ class Hyperparameters final :
     kOptimizerFieldNumber = 17,
     kLrScheduleFieldNumber = 18,
     kRegularizationFieldNumber = 19,
+    kCurriculumFieldNumber = 22,
+    kAugmentationFieldNumber = 23,
     kLearningRateFieldNumber = 1,
     kEpochsFieldNumber = 2,
     kMaxStepsFieldNumber = 3,
@@ -586,6 +649,42 @@ class Hyperparameters final :
   void unsafe_arena_set_allocated_regularization(
       ::kiln::v1::RegularizationOptions* regularization);
   ::kiln::v1::RegularizationOptions* unsafe_arena_release_regularization();
+
+  // .kiln.v1.CurriculumOptions curriculum = 22 [json_name = "curriculum"];
+  bool has_curriculum() const;
+  private:
+  bool _internal_has_curriculum() const;
+  public:
+  void clear_curriculum();
+  const ::kiln::v1::CurriculumOptions& curriculum() const;
+  PROTOBUF_NODISCARD ::kiln::v1::CurriculumOptions* release_curriculum();
+  ::kiln::v1::CurriculumOptions* mutable_curriculum();
+  void set_allocated_curriculum(::kiln::v1::CurriculumOptions* curriculum);
+  private:
+  const ::kiln::v1::CurriculumOptions& _internal_curriculum() const;
+  ::kiln::v1::CurriculumOptions* _internal_mutable_curriculum();
+  public:
+  void unsafe_arena_set_allocated_curriculum(
+      ::kiln::v1::CurriculumOptions* curriculum);
+  ::kiln::v1::CurriculumOptions* unsafe_arena_release_curriculum();
+
+  // .kiln.v1.AugmentationOptions augmentation = 23 [json_name = "augmentation"];
+  bool has_augmentation() const;
+  private:
+  bool _internal_has_augmentation() const;
+  public:
+  void clear_augmentation();
+  const ::kiln::v1::AugmentationOptions& augmentation() const;
+  PROTOBUF_NODISCARD ::kiln::v1::AugmentationOptions* release_augmentation();
+  ::kiln::v1::AugmentationOptions* mutable_augmentation();
+  void set_allocated_augmentation(::kiln::v1::AugmentationOptions* augmentation);
+  private:
+  const ::kiln::v1::AugmentationOptions& _internal_augmentation() const;
+  ::kiln::v1::AugmentationOptions* _internal_mutable_augmentation();
+  public:
+  void unsafe_arena_set_allocated_augmentation(
+      ::kiln::v1::AugmentationOptions* augmentation);
+  ::kiln::v1::AugmentationOptions* unsafe_arena_release_augmentation();
 
   // optional double learning_rate = 1 [json_name = "learningRate"];
   bool has_learning_rate() const;
@@ -830,6 +929,8 @@ class Hyperparameters final :
     ::kiln::v1::OptimizerOptions* optimizer_;
     ::kiln::v1::LrScheduleOptions* lr_schedule_;
     ::kiln::v1::RegularizationOptions* regularization_;
+    ::kiln::v1::CurriculumOptions* curriculum_;
+    ::kiln::v1::AugmentationOptions* augmentation_;
     double learning_rate_;
     uint32_t epochs_;
     uint32_t max_steps_;
@@ -848,6 +949,356 @@ class Hyperparameters final :
     uint32_t log_every_;
     bool restore_best_weights_;
     double early_stopping_min_delta_;
+  };
+  union { Impl_ _impl_; };
+  friend struct ::TableStruct_kiln_2fv1_2fjobs_2eproto;
+};
+// -------------------------------------------------------------------
+
+class CurriculumOptions final :
+    public ::PROTOBUF_NAMESPACE_ID::Message /* @@protoc_insertion_point(class_definition:kiln.v1.CurriculumOptions) */ {
+ public:
+  inline CurriculumOptions() : CurriculumOptions(nullptr) {}
+  ~CurriculumOptions() override;
+  explicit PROTOBUF_CONSTEXPR CurriculumOptions(::PROTOBUF_NAMESPACE_ID::internal::ConstantInitialized);
+
+  CurriculumOptions(const CurriculumOptions& from);
+  CurriculumOptions(CurriculumOptions&& from) noexcept
+    : CurriculumOptions() {
+    *this = ::std::move(from);
+  }
+
+  inline CurriculumOptions& operator=(const CurriculumOptions& from) {
+    CopyFrom(from);
+    return *this;
+  }
+  inline CurriculumOptions& operator=(CurriculumOptions&& from) noexcept {
+    if (this == &from) return *this;
+    if (GetOwningArena() == from.GetOwningArena()
+  #ifdef PROTOBUF_FORCE_COPY_IN_MOVE
+        && GetOwningArena() != nullptr
+  #endif  // !PROTOBUF_FORCE_COPY_IN_MOVE
+    ) {
+      InternalSwap(&from);
+    } else {
+      CopyFrom(from);
+    }
+    return *this;
+  }
+
+  static const ::PROTOBUF_NAMESPACE_ID::Descriptor* descriptor() {
+    return GetDescriptor();
+  }
+  static const ::PROTOBUF_NAMESPACE_ID::Descriptor* GetDescriptor() {
+    return default_instance().GetMetadata().descriptor;
+  }
+  static const ::PROTOBUF_NAMESPACE_ID::Reflection* GetReflection() {
+    return default_instance().GetMetadata().reflection;
+  }
+  static const CurriculumOptions& default_instance() {
+    return *internal_default_instance();
+  }
+  static inline const CurriculumOptions* internal_default_instance() {
+    return reinterpret_cast<const CurriculumOptions*>(
+               &_CurriculumOptions_default_instance_);
+  }
+  static constexpr int kIndexInFileMessages =
+    1;
+
+  friend void swap(CurriculumOptions& a, CurriculumOptions& b) {
+    a.Swap(&b);
+  }
+  inline void Swap(CurriculumOptions* other) {
+    if (other == this) return;
+  #ifdef PROTOBUF_FORCE_COPY_IN_SWAP
+    if (GetOwningArena() != nullptr &&
+        GetOwningArena() == other->GetOwningArena()) {
+   #else  // PROTOBUF_FORCE_COPY_IN_SWAP
+    if (GetOwningArena() == other->GetOwningArena()) {
+  #endif  // !PROTOBUF_FORCE_COPY_IN_SWAP
+      InternalSwap(other);
+    } else {
+      ::PROTOBUF_NAMESPACE_ID::internal::GenericSwap(this, other);
+    }
+  }
+  void UnsafeArenaSwap(CurriculumOptions* other) {
+    if (other == this) return;
+    GOOGLE_DCHECK(GetOwningArena() == other->GetOwningArena());
+    InternalSwap(other);
+  }
+
+  // implements Message ----------------------------------------------
+
+  CurriculumOptions* New(::PROTOBUF_NAMESPACE_ID::Arena* arena = nullptr) const final {
+    return CreateMaybeMessage<CurriculumOptions>(arena);
+  }
+  int GetCachedSize() const final { return _impl_._cached_size_.Get(); }
+
+  private:
+  void SharedCtor(::PROTOBUF_NAMESPACE_ID::Arena* arena, bool is_message_owned);
+  void SharedDtor();
+  void SetCachedSize(int size) const final;
+  void InternalSwap(CurriculumOptions* other);
+
+  private:
+  friend class ::PROTOBUF_NAMESPACE_ID::internal::AnyMetadata;
+  static ::PROTOBUF_NAMESPACE_ID::StringPiece FullMessageName() {
+    return "kiln.v1.CurriculumOptions";
+  }
+  protected:
+  explicit CurriculumOptions(::PROTOBUF_NAMESPACE_ID::Arena* arena,
+                       bool is_message_owned = false);
+  public:
+
+  ::PROTOBUF_NAMESPACE_ID::Metadata GetMetadata() const final;
+
+  // nested types ----------------------------------------------------
+
+  // accessors -------------------------------------------------------
+
+  enum : int {
+    kOrderFieldNumber = 1,
+    kPacingFieldNumber = 2,
+    kStartShareFieldNumber = 3,
+    kRampFieldNumber = 4,
+    kAntiFieldNumber = 5,
+  };
+  // .kiln.v1.CurriculumOrder order = 1 [json_name = "order"];
+  void clear_order();
+  ::kiln::v1::CurriculumOrder order() const;
+  void set_order(::kiln::v1::CurriculumOrder value);
+  private:
+  ::kiln::v1::CurriculumOrder _internal_order() const;
+  void _internal_set_order(::kiln::v1::CurriculumOrder value);
+  public:
+
+  // .kiln.v1.CurriculumPacing pacing = 2 [json_name = "pacing"];
+  void clear_pacing();
+  ::kiln::v1::CurriculumPacing pacing() const;
+  void set_pacing(::kiln::v1::CurriculumPacing value);
+  private:
+  ::kiln::v1::CurriculumPacing _internal_pacing() const;
+  void _internal_set_pacing(::kiln::v1::CurriculumPacing value);
+  public:
+
+  // optional double start_share = 3 [json_name = "startShare"];
+  bool has_start_share() const;
+  private:
+  bool _internal_has_start_share() const;
+  public:
+  void clear_start_share();
+  double start_share() const;
+  void set_start_share(double value);
+  private:
+  double _internal_start_share() const;
+  void _internal_set_start_share(double value);
+  public:
+
+  // optional double ramp = 4 [json_name = "ramp"];
+  bool has_ramp() const;
+  private:
+  bool _internal_has_ramp() const;
+  public:
+  void clear_ramp();
+  double ramp() const;
+  void set_ramp(double value);
+  private:
+  double _internal_ramp() const;
+  void _internal_set_ramp(double value);
+  public:
+
+  // optional bool anti = 5 [json_name = "anti"];
+  bool has_anti() const;
+  private:
+  bool _internal_has_anti() const;
+  public:
+  void clear_anti();
+  bool anti() const;
+  void set_anti(bool value);
+  private:
+  bool _internal_anti() const;
+  void _internal_set_anti(bool value);
+  public:
+
+  // @@protoc_insertion_point(class_scope:kiln.v1.CurriculumOptions)
+ private:
+  class _Internal;
+
+  template <typename T> friend class ::PROTOBUF_NAMESPACE_ID::Arena::InternalHelper;
+  typedef void InternalArenaConstructable_;
+  typedef void DestructorSkippable_;
+  struct Impl_ {
+    ::PROTOBUF_NAMESPACE_ID::internal::HasBits<1> _has_bits_;
+    mutable ::PROTOBUF_NAMESPACE_ID::internal::CachedSize _cached_size_;
+    int order_;
+    int pacing_;
+    double start_share_;
+    double ramp_;
+    bool anti_;
+  };
+  union { Impl_ _impl_; };
+  friend struct ::TableStruct_kiln_2fv1_2fjobs_2eproto;
+};
+// -------------------------------------------------------------------
+
+class AugmentationOptions final :
+    public ::PROTOBUF_NAMESPACE_ID::Message /* @@protoc_insertion_point(class_definition:kiln.v1.AugmentationOptions) */ {
+ public:
+  inline AugmentationOptions() : AugmentationOptions(nullptr) {}
+  ~AugmentationOptions() override;
+  explicit PROTOBUF_CONSTEXPR AugmentationOptions(::PROTOBUF_NAMESPACE_ID::internal::ConstantInitialized);
+
+  AugmentationOptions(const AugmentationOptions& from);
+  AugmentationOptions(AugmentationOptions&& from) noexcept
+    : AugmentationOptions() {
+    *this = ::std::move(from);
+  }
+
+  inline AugmentationOptions& operator=(const AugmentationOptions& from) {
+    CopyFrom(from);
+    return *this;
+  }
+  inline AugmentationOptions& operator=(AugmentationOptions&& from) noexcept {
+    if (this == &from) return *this;
+    if (GetOwningArena() == from.GetOwningArena()
+  #ifdef PROTOBUF_FORCE_COPY_IN_MOVE
+        && GetOwningArena() != nullptr
+  #endif  // !PROTOBUF_FORCE_COPY_IN_MOVE
+    ) {
+      InternalSwap(&from);
+    } else {
+      CopyFrom(from);
+    }
+    return *this;
+  }
+
+  static const ::PROTOBUF_NAMESPACE_ID::Descriptor* descriptor() {
+    return GetDescriptor();
+  }
+  static const ::PROTOBUF_NAMESPACE_ID::Descriptor* GetDescriptor() {
+    return default_instance().GetMetadata().descriptor;
+  }
+  static const ::PROTOBUF_NAMESPACE_ID::Reflection* GetReflection() {
+    return default_instance().GetMetadata().reflection;
+  }
+  static const AugmentationOptions& default_instance() {
+    return *internal_default_instance();
+  }
+  static inline const AugmentationOptions* internal_default_instance() {
+    return reinterpret_cast<const AugmentationOptions*>(
+               &_AugmentationOptions_default_instance_);
+  }
+  static constexpr int kIndexInFileMessages =
+    2;
+
+  friend void swap(AugmentationOptions& a, AugmentationOptions& b) {
+    a.Swap(&b);
+  }
+  inline void Swap(AugmentationOptions* other) {
+    if (other == this) return;
+  #ifdef PROTOBUF_FORCE_COPY_IN_SWAP
+    if (GetOwningArena() != nullptr &&
+        GetOwningArena() == other->GetOwningArena()) {
+   #else  // PROTOBUF_FORCE_COPY_IN_SWAP
+    if (GetOwningArena() == other->GetOwningArena()) {
+  #endif  // !PROTOBUF_FORCE_COPY_IN_SWAP
+      InternalSwap(other);
+    } else {
+      ::PROTOBUF_NAMESPACE_ID::internal::GenericSwap(this, other);
+    }
+  }
+  void UnsafeArenaSwap(AugmentationOptions* other) {
+    if (other == this) return;
+    GOOGLE_DCHECK(GetOwningArena() == other->GetOwningArena());
+    InternalSwap(other);
+  }
+
+  // implements Message ----------------------------------------------
+
+  AugmentationOptions* New(::PROTOBUF_NAMESPACE_ID::Arena* arena = nullptr) const final {
+    return CreateMaybeMessage<AugmentationOptions>(arena);
+  }
+  int GetCachedSize() const final { return _impl_._cached_size_.Get(); }
+
+  private:
+  void SharedCtor(::PROTOBUF_NAMESPACE_ID::Arena* arena, bool is_message_owned);
+  void SharedDtor();
+  void SetCachedSize(int size) const final;
+  void InternalSwap(AugmentationOptions* other);
+
+  private:
+  friend class ::PROTOBUF_NAMESPACE_ID::internal::AnyMetadata;
+  static ::PROTOBUF_NAMESPACE_ID::StringPiece FullMessageName() {
+    return "kiln.v1.AugmentationOptions";
+  }
+  protected:
+  explicit AugmentationOptions(::PROTOBUF_NAMESPACE_ID::Arena* arena,
+                       bool is_message_owned = false);
+  public:
+
+  ::PROTOBUF_NAMESPACE_ID::Metadata GetMetadata() const final;
+
+  // nested types ----------------------------------------------------
+
+  // accessors -------------------------------------------------------
+
+  enum : int {
+    kTokenMaskProbFieldNumber = 1,
+    kSpanDeletionProbFieldNumber = 2,
+    kSwapProbFieldNumber = 3,
+  };
+  // optional double token_mask_prob = 1 [json_name = "tokenMaskProb"];
+  bool has_token_mask_prob() const;
+  private:
+  bool _internal_has_token_mask_prob() const;
+  public:
+  void clear_token_mask_prob();
+  double token_mask_prob() const;
+  void set_token_mask_prob(double value);
+  private:
+  double _internal_token_mask_prob() const;
+  void _internal_set_token_mask_prob(double value);
+  public:
+
+  // optional double span_deletion_prob = 2 [json_name = "spanDeletionProb"];
+  bool has_span_deletion_prob() const;
+  private:
+  bool _internal_has_span_deletion_prob() const;
+  public:
+  void clear_span_deletion_prob();
+  double span_deletion_prob() const;
+  void set_span_deletion_prob(double value);
+  private:
+  double _internal_span_deletion_prob() const;
+  void _internal_set_span_deletion_prob(double value);
+  public:
+
+  // optional double swap_prob = 3 [json_name = "swapProb"];
+  bool has_swap_prob() const;
+  private:
+  bool _internal_has_swap_prob() const;
+  public:
+  void clear_swap_prob();
+  double swap_prob() const;
+  void set_swap_prob(double value);
+  private:
+  double _internal_swap_prob() const;
+  void _internal_set_swap_prob(double value);
+  public:
+
+  // @@protoc_insertion_point(class_scope:kiln.v1.AugmentationOptions)
+ private:
+  class _Internal;
+
+  template <typename T> friend class ::PROTOBUF_NAMESPACE_ID::Arena::InternalHelper;
+  typedef void InternalArenaConstructable_;
+  typedef void DestructorSkippable_;
+  struct Impl_ {
+    ::PROTOBUF_NAMESPACE_ID::internal::HasBits<1> _has_bits_;
+    mutable ::PROTOBUF_NAMESPACE_ID::internal::CachedSize _cached_size_;
+    double token_mask_prob_;
+    double span_deletion_prob_;
+    double swap_prob_;
   };
   union { Impl_ _impl_; };
   friend struct ::TableStruct_kiln_2fv1_2fjobs_2eproto;
@@ -902,7 +1353,7 @@ class OptimizerOptions final :
                &_OptimizerOptions_default_instance_);
   }
   static constexpr int kIndexInFileMessages =
-    1;
+    3;
 
   friend void swap(OptimizerOptions& a, OptimizerOptions& b) {
     a.Swap(&b);
@@ -1137,7 +1588,7 @@ class LrScheduleOptions final :
                &_LrScheduleOptions_default_instance_);
   }
   static constexpr int kIndexInFileMessages =
-    2;
+    4;
 
   friend void swap(LrScheduleOptions& a, LrScheduleOptions& b) {
     a.Swap(&b);
@@ -1387,7 +1838,7 @@ class RegularizationOptions final :
                &_RegularizationOptions_default_instance_);
   }
   static constexpr int kIndexInFileMessages =
-    3;
+    5;
 
   friend void swap(RegularizationOptions& a, RegularizationOptions& b) {
     a.Swap(&b);
@@ -1611,7 +2062,7 @@ class LoraOptions final :
                &_LoraOptions_default_instance_);
   }
   static constexpr int kIndexInFileMessages =
-    4;
+    6;
 
   friend void swap(LoraOptions& a, LoraOptions& b) {
     a.Swap(&b);
@@ -1801,7 +2252,7 @@ class SftConfig final :
                &_SftConfig_default_instance_);
   }
   static constexpr int kIndexInFileMessages =
-    5;
+    7;
 
   friend void swap(SftConfig& a, SftConfig& b) {
     a.Swap(&b);
@@ -1966,7 +2417,7 @@ class RewardModelConfig final :
                &_RewardModelConfig_default_instance_);
   }
   static constexpr int kIndexInFileMessages =
-    6;
+    8;
 
   friend void swap(RewardModelConfig& a, RewardModelConfig& b) {
     a.Swap(&b);
@@ -2122,7 +2573,7 @@ class RewardSource final :
                &_RewardSource_default_instance_);
   }
   static constexpr int kIndexInFileMessages =
-    7;
+    9;
 
   friend void swap(RewardSource& a, RewardSource& b) {
     a.Swap(&b);
@@ -2309,7 +2760,7 @@ class PpoConfig final :
                &_PpoConfig_default_instance_);
   }
   static constexpr int kIndexInFileMessages =
-    8;
+    10;
 
   friend void swap(PpoConfig& a, PpoConfig& b) {
     a.Swap(&b);
@@ -2746,7 +3197,7 @@ class DpoConfig final :
                &_DpoConfig_default_instance_);
   }
   static constexpr int kIndexInFileMessages =
-    9;
+    11;
 
   friend void swap(DpoConfig& a, DpoConfig& b) {
     a.Swap(&b);
@@ -2953,7 +3404,7 @@ class DistillConfig final :
                &_DistillConfig_default_instance_);
   }
   static constexpr int kIndexInFileMessages =
-    10;
+    12;
 
   friend void swap(DistillConfig& a, DistillConfig& b) {
     a.Swap(&b);
@@ -3209,7 +3660,7 @@ class Job final :
                &_Job_default_instance_);
   }
   static constexpr int kIndexInFileMessages =
-    14;
+    16;
 
   friend void swap(Job& a, Job& b) {
     a.Swap(&b);
@@ -3798,7 +4249,7 @@ class CreateJobRequest final :
                &_CreateJobRequest_default_instance_);
   }
   static constexpr int kIndexInFileMessages =
-    15;
+    17;
 
   friend void swap(CreateJobRequest& a, CreateJobRequest& b) {
     a.Swap(&b);
@@ -3952,7 +4403,7 @@ class GetJobRequest final :
                &_GetJobRequest_default_instance_);
   }
   static constexpr int kIndexInFileMessages =
-    16;
+    18;
 
   friend void swap(GetJobRequest& a, GetJobRequest& b) {
     a.Swap(&b);
@@ -4086,7 +4537,7 @@ class ListJobsRequest final :
                &_ListJobsRequest_default_instance_);
   }
   static constexpr int kIndexInFileMessages =
-    17;
+    19;
 
   friend void swap(ListJobsRequest& a, ListJobsRequest& b) {
     a.Swap(&b);
@@ -4253,7 +4704,7 @@ class ListJobsResponse final :
                &_ListJobsResponse_default_instance_);
   }
   static constexpr int kIndexInFileMessages =
-    18;
+    20;
 
   friend void swap(ListJobsResponse& a, ListJobsResponse& b) {
     a.Swap(&b);
@@ -4407,7 +4858,7 @@ class CancelJobRequest final :
                &_CancelJobRequest_default_instance_);
   }
   static constexpr int kIndexInFileMessages =
-    19;
+    21;
 
   friend void swap(CancelJobRequest& a, CancelJobRequest& b) {
     a.Swap(&b);
@@ -4541,7 +4992,7 @@ class WatchJobRequest final :
                &_WatchJobRequest_default_instance_);
   }
   static constexpr int kIndexInFileMessages =
-    20;
+    22;
 
   friend void swap(WatchJobRequest& a, WatchJobRequest& b) {
     a.Swap(&b);
@@ -4691,7 +5142,7 @@ class StateChange final :
                &_StateChange_default_instance_);
   }
   static constexpr int kIndexInFileMessages =
-    21;
+    23;
 
   friend void swap(StateChange& a, StateChange& b) {
     a.Swap(&b);
@@ -4873,7 +5324,7 @@ class Metrics final :
                &_Metrics_default_instance_);
   }
   static constexpr int kIndexInFileMessages =
-    23;
+    25;
 
   friend void swap(Metrics& a, Metrics& b) {
     a.Swap(&b);
@@ -5039,7 +5490,7 @@ class Checkpoint final :
                &_Checkpoint_default_instance_);
   }
   static constexpr int kIndexInFileMessages =
-    24;
+    26;
 
   friend void swap(Checkpoint& a, Checkpoint& b) {
     a.Swap(&b);
@@ -5204,7 +5655,7 @@ class LogLine final :
                &_LogLine_default_instance_);
   }
   static constexpr int kIndexInFileMessages =
-    25;
+    27;
 
   friend void swap(LogLine& a, LogLine& b) {
     a.Swap(&b);
@@ -5362,7 +5813,7 @@ class JobEvent final :
                &_JobEvent_default_instance_);
   }
   static constexpr int kIndexInFileMessages =
-    26;
+    28;
 
   friend void swap(JobEvent& a, JobEvent& b) {
     a.Swap(&b);
@@ -5611,7 +6062,7 @@ class ListCheckpointsRequest final :
                &_ListCheckpointsRequest_default_instance_);
   }
   static constexpr int kIndexInFileMessages =
-    27;
+    29;
 
   friend void swap(ListCheckpointsRequest& a, ListCheckpointsRequest& b) {
     a.Swap(&b);
@@ -5745,7 +6196,7 @@ class ListCheckpointsResponse final :
                &_ListCheckpointsResponse_default_instance_);
   }
   static constexpr int kIndexInFileMessages =
-    28;
+    30;
 
   friend void swap(ListCheckpointsResponse& a, ListCheckpointsResponse& b) {
     a.Swap(&b);
@@ -6608,6 +7059,402 @@ inline void Hyperparameters::_internal_set_restore_best_weights(bool value) {
 inline void Hyperparameters::set_restore_best_weights(bool value) {
   _internal_set_restore_best_weights(value);
   // @@protoc_insertion_point(field_set:kiln.v1.Hyperparameters.restore_best_weights)
+}
+
+// .kiln.v1.CurriculumOptions curriculum = 22 [json_name = "curriculum"];
+inline bool Hyperparameters::_internal_has_curriculum() const {
+  return this != internal_default_instance() && _impl_.curriculum_ != nullptr;
+}
+inline bool Hyperparameters::has_curriculum() const {
+  return _internal_has_curriculum();
+}
+inline void Hyperparameters::clear_curriculum() {
+  if (GetArenaForAllocation() == nullptr && _impl_.curriculum_ != nullptr) {
+    delete _impl_.curriculum_;
+  }
+  _impl_.curriculum_ = nullptr;
+}
+inline const ::kiln::v1::CurriculumOptions& Hyperparameters::_internal_curriculum() const {
+  const ::kiln::v1::CurriculumOptions* p = _impl_.curriculum_;
+  return p != nullptr ? *p : reinterpret_cast<const ::kiln::v1::CurriculumOptions&>(
+      ::kiln::v1::_CurriculumOptions_default_instance_);
+}
+inline const ::kiln::v1::CurriculumOptions& Hyperparameters::curriculum() const {
+  // @@protoc_insertion_point(field_get:kiln.v1.Hyperparameters.curriculum)
+  return _internal_curriculum();
+}
+inline void Hyperparameters::unsafe_arena_set_allocated_curriculum(
+    ::kiln::v1::CurriculumOptions* curriculum) {
+  if (GetArenaForAllocation() == nullptr) {
+    delete reinterpret_cast<::PROTOBUF_NAMESPACE_ID::MessageLite*>(_impl_.curriculum_);
+  }
+  _impl_.curriculum_ = curriculum;
+  if (curriculum) {
+    
+  } else {
+    
+  }
+  // @@protoc_insertion_point(field_unsafe_arena_set_allocated:kiln.v1.Hyperparameters.curriculum)
+}
+inline ::kiln::v1::CurriculumOptions* Hyperparameters::release_curriculum() {
+  
+  ::kiln::v1::CurriculumOptions* temp = _impl_.curriculum_;
+  _impl_.curriculum_ = nullptr;
+#ifdef PROTOBUF_FORCE_COPY_IN_RELEASE
+  auto* old =  reinterpret_cast<::PROTOBUF_NAMESPACE_ID::MessageLite*>(temp);
+  temp = ::PROTOBUF_NAMESPACE_ID::internal::DuplicateIfNonNull(temp);
+  if (GetArenaForAllocation() == nullptr) { delete old; }
+#else  // PROTOBUF_FORCE_COPY_IN_RELEASE
+  if (GetArenaForAllocation() != nullptr) {
+    temp = ::PROTOBUF_NAMESPACE_ID::internal::DuplicateIfNonNull(temp);
+  }
+#endif  // !PROTOBUF_FORCE_COPY_IN_RELEASE
+  return temp;
+}
+inline ::kiln::v1::CurriculumOptions* Hyperparameters::unsafe_arena_release_curriculum() {
+  // @@protoc_insertion_point(field_release:kiln.v1.Hyperparameters.curriculum)
+  
+  ::kiln::v1::CurriculumOptions* temp = _impl_.curriculum_;
+  _impl_.curriculum_ = nullptr;
+  return temp;
+}
+inline ::kiln::v1::CurriculumOptions* Hyperparameters::_internal_mutable_curriculum() {
+  
+  if (_impl_.curriculum_ == nullptr) {
+    auto* p = CreateMaybeMessage<::kiln::v1::CurriculumOptions>(GetArenaForAllocation());
+    _impl_.curriculum_ = p;
+  }
+  return _impl_.curriculum_;
+}
+inline ::kiln::v1::CurriculumOptions* Hyperparameters::mutable_curriculum() {
+  ::kiln::v1::CurriculumOptions* _msg = _internal_mutable_curriculum();
+  // @@protoc_insertion_point(field_mutable:kiln.v1.Hyperparameters.curriculum)
+  return _msg;
+}
+inline void Hyperparameters::set_allocated_curriculum(::kiln::v1::CurriculumOptions* curriculum) {
+  ::PROTOBUF_NAMESPACE_ID::Arena* message_arena = GetArenaForAllocation();
+  if (message_arena == nullptr) {
+    delete _impl_.curriculum_;
+  }
+  if (curriculum) {
+    ::PROTOBUF_NAMESPACE_ID::Arena* submessage_arena =
+        ::PROTOBUF_NAMESPACE_ID::Arena::InternalGetOwningArena(curriculum);
+    if (message_arena != submessage_arena) {
+      curriculum = ::PROTOBUF_NAMESPACE_ID::internal::GetOwnedMessage(
+          message_arena, curriculum, submessage_arena);
+    }
+    
+  } else {
+    
+  }
+  _impl_.curriculum_ = curriculum;
+  // @@protoc_insertion_point(field_set_allocated:kiln.v1.Hyperparameters.curriculum)
+}
+
+// .kiln.v1.AugmentationOptions augmentation = 23 [json_name = "augmentation"];
+inline bool Hyperparameters::_internal_has_augmentation() const {
+  return this != internal_default_instance() && _impl_.augmentation_ != nullptr;
+}
+inline bool Hyperparameters::has_augmentation() const {
+  return _internal_has_augmentation();
+}
+inline void Hyperparameters::clear_augmentation() {
+  if (GetArenaForAllocation() == nullptr && _impl_.augmentation_ != nullptr) {
+    delete _impl_.augmentation_;
+  }
+  _impl_.augmentation_ = nullptr;
+}
+inline const ::kiln::v1::AugmentationOptions& Hyperparameters::_internal_augmentation() const {
+  const ::kiln::v1::AugmentationOptions* p = _impl_.augmentation_;
+  return p != nullptr ? *p : reinterpret_cast<const ::kiln::v1::AugmentationOptions&>(
+      ::kiln::v1::_AugmentationOptions_default_instance_);
+}
+inline const ::kiln::v1::AugmentationOptions& Hyperparameters::augmentation() const {
+  // @@protoc_insertion_point(field_get:kiln.v1.Hyperparameters.augmentation)
+  return _internal_augmentation();
+}
+inline void Hyperparameters::unsafe_arena_set_allocated_augmentation(
+    ::kiln::v1::AugmentationOptions* augmentation) {
+  if (GetArenaForAllocation() == nullptr) {
+    delete reinterpret_cast<::PROTOBUF_NAMESPACE_ID::MessageLite*>(_impl_.augmentation_);
+  }
+  _impl_.augmentation_ = augmentation;
+  if (augmentation) {
+    
+  } else {
+    
+  }
+  // @@protoc_insertion_point(field_unsafe_arena_set_allocated:kiln.v1.Hyperparameters.augmentation)
+}
+inline ::kiln::v1::AugmentationOptions* Hyperparameters::release_augmentation() {
+  
+  ::kiln::v1::AugmentationOptions* temp = _impl_.augmentation_;
+  _impl_.augmentation_ = nullptr;
+#ifdef PROTOBUF_FORCE_COPY_IN_RELEASE
+  auto* old =  reinterpret_cast<::PROTOBUF_NAMESPACE_ID::MessageLite*>(temp);
+  temp = ::PROTOBUF_NAMESPACE_ID::internal::DuplicateIfNonNull(temp);
+  if (GetArenaForAllocation() == nullptr) { delete old; }
+#else  // PROTOBUF_FORCE_COPY_IN_RELEASE
+  if (GetArenaForAllocation() != nullptr) {
+    temp = ::PROTOBUF_NAMESPACE_ID::internal::DuplicateIfNonNull(temp);
+  }
+#endif  // !PROTOBUF_FORCE_COPY_IN_RELEASE
+  return temp;
+}
+inline ::kiln::v1::AugmentationOptions* Hyperparameters::unsafe_arena_release_augmentation() {
+  // @@protoc_insertion_point(field_release:kiln.v1.Hyperparameters.augmentation)
+  
+  ::kiln::v1::AugmentationOptions* temp = _impl_.augmentation_;
+  _impl_.augmentation_ = nullptr;
+  return temp;
+}
+inline ::kiln::v1::AugmentationOptions* Hyperparameters::_internal_mutable_augmentation() {
+  
+  if (_impl_.augmentation_ == nullptr) {
+    auto* p = CreateMaybeMessage<::kiln::v1::AugmentationOptions>(GetArenaForAllocation());
+    _impl_.augmentation_ = p;
+  }
+  return _impl_.augmentation_;
+}
+inline ::kiln::v1::AugmentationOptions* Hyperparameters::mutable_augmentation() {
+  ::kiln::v1::AugmentationOptions* _msg = _internal_mutable_augmentation();
+  // @@protoc_insertion_point(field_mutable:kiln.v1.Hyperparameters.augmentation)
+  return _msg;
+}
+inline void Hyperparameters::set_allocated_augmentation(::kiln::v1::AugmentationOptions* augmentation) {
+  ::PROTOBUF_NAMESPACE_ID::Arena* message_arena = GetArenaForAllocation();
+  if (message_arena == nullptr) {
+    delete _impl_.augmentation_;
+  }
+  if (augmentation) {
+    ::PROTOBUF_NAMESPACE_ID::Arena* submessage_arena =
+        ::PROTOBUF_NAMESPACE_ID::Arena::InternalGetOwningArena(augmentation);
+    if (message_arena != submessage_arena) {
+      augmentation = ::PROTOBUF_NAMESPACE_ID::internal::GetOwnedMessage(
+          message_arena, augmentation, submessage_arena);
+    }
+    
+  } else {
+    
+  }
+  _impl_.augmentation_ = augmentation;
+  // @@protoc_insertion_point(field_set_allocated:kiln.v1.Hyperparameters.augmentation)
+}
+
+// -------------------------------------------------------------------
+
+// CurriculumOptions
+
+// .kiln.v1.CurriculumOrder order = 1 [json_name = "order"];
+inline void CurriculumOptions::clear_order() {
+  _impl_.order_ = 0;
+}
+inline ::kiln::v1::CurriculumOrder CurriculumOptions::_internal_order() const {
+  return static_cast< ::kiln::v1::CurriculumOrder >(_impl_.order_);
+}
+inline ::kiln::v1::CurriculumOrder CurriculumOptions::order() const {
+  // @@protoc_insertion_point(field_get:kiln.v1.CurriculumOptions.order)
+  return _internal_order();
+}
+inline void CurriculumOptions::_internal_set_order(::kiln::v1::CurriculumOrder value) {
+  
+  _impl_.order_ = value;
+}
+inline void CurriculumOptions::set_order(::kiln::v1::CurriculumOrder value) {
+  _internal_set_order(value);
+  // @@protoc_insertion_point(field_set:kiln.v1.CurriculumOptions.order)
+}
+
+// .kiln.v1.CurriculumPacing pacing = 2 [json_name = "pacing"];
+inline void CurriculumOptions::clear_pacing() {
+  _impl_.pacing_ = 0;
+}
+inline ::kiln::v1::CurriculumPacing CurriculumOptions::_internal_pacing() const {
+  return static_cast< ::kiln::v1::CurriculumPacing >(_impl_.pacing_);
+}
+inline ::kiln::v1::CurriculumPacing CurriculumOptions::pacing() const {
+  // @@protoc_insertion_point(field_get:kiln.v1.CurriculumOptions.pacing)
+  return _internal_pacing();
+}
+inline void CurriculumOptions::_internal_set_pacing(::kiln::v1::CurriculumPacing value) {
+  
+  _impl_.pacing_ = value;
+}
+inline void CurriculumOptions::set_pacing(::kiln::v1::CurriculumPacing value) {
+  _internal_set_pacing(value);
+  // @@protoc_insertion_point(field_set:kiln.v1.CurriculumOptions.pacing)
+}
+
+// optional double start_share = 3 [json_name = "startShare"];
+inline bool CurriculumOptions::_internal_has_start_share() const {
+  bool value = (_impl_._has_bits_[0] & 0x00000001u) != 0;
+  return value;
+}
+inline bool CurriculumOptions::has_start_share() const {
+  return _internal_has_start_share();
+}
+inline void CurriculumOptions::clear_start_share() {
+  _impl_.start_share_ = 0;
+  _impl_._has_bits_[0] &= ~0x00000001u;
+}
+inline double CurriculumOptions::_internal_start_share() const {
+  return _impl_.start_share_;
+}
+inline double CurriculumOptions::start_share() const {
+  // @@protoc_insertion_point(field_get:kiln.v1.CurriculumOptions.start_share)
+  return _internal_start_share();
+}
+inline void CurriculumOptions::_internal_set_start_share(double value) {
+  _impl_._has_bits_[0] |= 0x00000001u;
+  _impl_.start_share_ = value;
+}
+inline void CurriculumOptions::set_start_share(double value) {
+  _internal_set_start_share(value);
+  // @@protoc_insertion_point(field_set:kiln.v1.CurriculumOptions.start_share)
+}
+
+// optional double ramp = 4 [json_name = "ramp"];
+inline bool CurriculumOptions::_internal_has_ramp() const {
+  bool value = (_impl_._has_bits_[0] & 0x00000002u) != 0;
+  return value;
+}
+inline bool CurriculumOptions::has_ramp() const {
+  return _internal_has_ramp();
+}
+inline void CurriculumOptions::clear_ramp() {
+  _impl_.ramp_ = 0;
+  _impl_._has_bits_[0] &= ~0x00000002u;
+}
+inline double CurriculumOptions::_internal_ramp() const {
+  return _impl_.ramp_;
+}
+inline double CurriculumOptions::ramp() const {
+  // @@protoc_insertion_point(field_get:kiln.v1.CurriculumOptions.ramp)
+  return _internal_ramp();
+}
+inline void CurriculumOptions::_internal_set_ramp(double value) {
+  _impl_._has_bits_[0] |= 0x00000002u;
+  _impl_.ramp_ = value;
+}
+inline void CurriculumOptions::set_ramp(double value) {
+  _internal_set_ramp(value);
+  // @@protoc_insertion_point(field_set:kiln.v1.CurriculumOptions.ramp)
+}
+
+// optional bool anti = 5 [json_name = "anti"];
+inline bool CurriculumOptions::_internal_has_anti() const {
+  bool value = (_impl_._has_bits_[0] & 0x00000004u) != 0;
+  return value;
+}
+inline bool CurriculumOptions::has_anti() const {
+  return _internal_has_anti();
+}
+inline void CurriculumOptions::clear_anti() {
+  _impl_.anti_ = false;
+  _impl_._has_bits_[0] &= ~0x00000004u;
+}
+inline bool CurriculumOptions::_internal_anti() const {
+  return _impl_.anti_;
+}
+inline bool CurriculumOptions::anti() const {
+  // @@protoc_insertion_point(field_get:kiln.v1.CurriculumOptions.anti)
+  return _internal_anti();
+}
+inline void CurriculumOptions::_internal_set_anti(bool value) {
+  _impl_._has_bits_[0] |= 0x00000004u;
+  _impl_.anti_ = value;
+}
+inline void CurriculumOptions::set_anti(bool value) {
+  _internal_set_anti(value);
+  // @@protoc_insertion_point(field_set:kiln.v1.CurriculumOptions.anti)
+}
+
+// -------------------------------------------------------------------
+
+// AugmentationOptions
+
+// optional double token_mask_prob = 1 [json_name = "tokenMaskProb"];
+inline bool AugmentationOptions::_internal_has_token_mask_prob() const {
+  bool value = (_impl_._has_bits_[0] & 0x00000001u) != 0;
+  return value;
+}
+inline bool AugmentationOptions::has_token_mask_prob() const {
+  return _internal_has_token_mask_prob();
+}
+inline void AugmentationOptions::clear_token_mask_prob() {
+  _impl_.token_mask_prob_ = 0;
+  _impl_._has_bits_[0] &= ~0x00000001u;
+}
+inline double AugmentationOptions::_internal_token_mask_prob() const {
+  return _impl_.token_mask_prob_;
+}
+inline double AugmentationOptions::token_mask_prob() const {
+  // @@protoc_insertion_point(field_get:kiln.v1.AugmentationOptions.token_mask_prob)
+  return _internal_token_mask_prob();
+}
+inline void AugmentationOptions::_internal_set_token_mask_prob(double value) {
+  _impl_._has_bits_[0] |= 0x00000001u;
+  _impl_.token_mask_prob_ = value;
+}
+inline void AugmentationOptions::set_token_mask_prob(double value) {
+  _internal_set_token_mask_prob(value);
+  // @@protoc_insertion_point(field_set:kiln.v1.AugmentationOptions.token_mask_prob)
+}
+
+// optional double span_deletion_prob = 2 [json_name = "spanDeletionProb"];
+inline bool AugmentationOptions::_internal_has_span_deletion_prob() const {
+  bool value = (_impl_._has_bits_[0] & 0x00000002u) != 0;
+  return value;
+}
+inline bool AugmentationOptions::has_span_deletion_prob() const {
+  return _internal_has_span_deletion_prob();
+}
+inline void AugmentationOptions::clear_span_deletion_prob() {
+  _impl_.span_deletion_prob_ = 0;
+  _impl_._has_bits_[0] &= ~0x00000002u;
+}
+inline double AugmentationOptions::_internal_span_deletion_prob() const {
+  return _impl_.span_deletion_prob_;
+}
+inline double AugmentationOptions::span_deletion_prob() const {
+  // @@protoc_insertion_point(field_get:kiln.v1.AugmentationOptions.span_deletion_prob)
+  return _internal_span_deletion_prob();
+}
+inline void AugmentationOptions::_internal_set_span_deletion_prob(double value) {
+  _impl_._has_bits_[0] |= 0x00000002u;
+  _impl_.span_deletion_prob_ = value;
+}
+inline void AugmentationOptions::set_span_deletion_prob(double value) {
+  _internal_set_span_deletion_prob(value);
+  // @@protoc_insertion_point(field_set:kiln.v1.AugmentationOptions.span_deletion_prob)
+}
+
+// optional double swap_prob = 3 [json_name = "swapProb"];
+inline bool AugmentationOptions::_internal_has_swap_prob() const {
+  bool value = (_impl_._has_bits_[0] & 0x00000004u) != 0;
+  return value;
+}
+inline bool AugmentationOptions::has_swap_prob() const {
+  return _internal_has_swap_prob();
+}
+inline void AugmentationOptions::clear_swap_prob() {
+  _impl_.swap_prob_ = 0;
+  _impl_._has_bits_[0] &= ~0x00000004u;
+}
+inline double AugmentationOptions::_internal_swap_prob() const {
+  return _impl_.swap_prob_;
+}
+inline double AugmentationOptions::swap_prob() const {
+  // @@protoc_insertion_point(field_get:kiln.v1.AugmentationOptions.swap_prob)
+  return _internal_swap_prob();
+}
+inline void AugmentationOptions::_internal_set_swap_prob(double value) {
+  _impl_._has_bits_[0] |= 0x00000004u;
+  _impl_.swap_prob_ = value;
+}
+inline void AugmentationOptions::set_swap_prob(double value) {
+  _internal_set_swap_prob(value);
+  // @@protoc_insertion_point(field_set:kiln.v1.AugmentationOptions.swap_prob)
 }
 
 // -------------------------------------------------------------------
@@ -11923,6 +12770,10 @@ ListCheckpointsResponse::checkpoints() const {
 
 // -------------------------------------------------------------------
 
+// -------------------------------------------------------------------
+
+// -------------------------------------------------------------------
+
 
 // @@protoc_insertion_point(namespace_scope)
 
@@ -11950,6 +12801,16 @@ template <> struct is_proto_enum< ::kiln::v1::Precision> : ::std::true_type {};
 template <>
 inline const EnumDescriptor* GetEnumDescriptor< ::kiln::v1::Precision>() {
   return ::kiln::v1::Precision_descriptor();
+}
+template <> struct is_proto_enum< ::kiln::v1::CurriculumOrder> : ::std::true_type {};
+template <>
+inline const EnumDescriptor* GetEnumDescriptor< ::kiln::v1::CurriculumOrder>() {
+  return ::kiln::v1::CurriculumOrder_descriptor();
+}
+template <> struct is_proto_enum< ::kiln::v1::CurriculumPacing> : ::std::true_type {};
+template <>
+inline const EnumDescriptor* GetEnumDescriptor< ::kiln::v1::CurriculumPacing>() {
+  return ::kiln::v1::CurriculumPacing_descriptor();
 }
 template <> struct is_proto_enum< ::kiln::v1::OptimizerKind> : ::std::true_type {};
 template <>

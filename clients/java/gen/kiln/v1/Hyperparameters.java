@@ -658,6 +658,82 @@ private static final long serialVersionUID = 0L;
     return restoreBestWeights_;
   }
 
+  public static final int CURRICULUM_FIELD_NUMBER = 22;
+  private kiln.v1.CurriculumOptions curriculum_;
+  /**
+   * <pre>
+   * Curriculum learning (SFT and DISTILL): which examples are admitted as training goes on.
+   * </pre>
+   *
+   * <code>.kiln.v1.CurriculumOptions curriculum = 22 [json_name = "curriculum"];</code>
+   * @return Whether the curriculum field is set.
+   */
+  @java.lang.Override
+  public boolean hasCurriculum() {
+    return curriculum_ != null;
+  }
+  /**
+   * <pre>
+   * Curriculum learning (SFT and DISTILL): which examples are admitted as training goes on.
+   * </pre>
+   *
+   * <code>.kiln.v1.CurriculumOptions curriculum = 22 [json_name = "curriculum"];</code>
+   * @return The curriculum.
+   */
+  @java.lang.Override
+  public kiln.v1.CurriculumOptions getCurriculum() {
+    return curriculum_ == null ? kiln.v1.CurriculumOptions.getDefaultInstance() : curriculum_;
+  }
+  /**
+   * <pre>
+   * Curriculum learning (SFT and DISTILL): which examples are admitted as training goes on.
+   * </pre>
+   *
+   * <code>.kiln.v1.CurriculumOptions curriculum = 22 [json_name = "curriculum"];</code>
+   */
+  @java.lang.Override
+  public kiln.v1.CurriculumOptionsOrBuilder getCurriculumOrBuilder() {
+    return curriculum_ == null ? kiln.v1.CurriculumOptions.getDefaultInstance() : curriculum_;
+  }
+
+  public static final int AUGMENTATION_FIELD_NUMBER = 23;
+  private kiln.v1.AugmentationOptions augmentation_;
+  /**
+   * <pre>
+   * On-the-fly text augmentation of prompt tokens (SFT and DISTILL); off by default.
+   * </pre>
+   *
+   * <code>.kiln.v1.AugmentationOptions augmentation = 23 [json_name = "augmentation"];</code>
+   * @return Whether the augmentation field is set.
+   */
+  @java.lang.Override
+  public boolean hasAugmentation() {
+    return augmentation_ != null;
+  }
+  /**
+   * <pre>
+   * On-the-fly text augmentation of prompt tokens (SFT and DISTILL); off by default.
+   * </pre>
+   *
+   * <code>.kiln.v1.AugmentationOptions augmentation = 23 [json_name = "augmentation"];</code>
+   * @return The augmentation.
+   */
+  @java.lang.Override
+  public kiln.v1.AugmentationOptions getAugmentation() {
+    return augmentation_ == null ? kiln.v1.AugmentationOptions.getDefaultInstance() : augmentation_;
+  }
+  /**
+   * <pre>
+   * On-the-fly text augmentation of prompt tokens (SFT and DISTILL); off by default.
+   * </pre>
+   *
+   * <code>.kiln.v1.AugmentationOptions augmentation = 23 [json_name = "augmentation"];</code>
+   */
+  @java.lang.Override
+  public kiln.v1.AugmentationOptionsOrBuilder getAugmentationOrBuilder() {
+    return augmentation_ == null ? kiln.v1.AugmentationOptions.getDefaultInstance() : augmentation_;
+  }
+
   public static kiln.v1.Hyperparameters parseFrom(
       java.nio.ByteBuffer data)
       throws com.google.protobuf.InvalidProtocolBufferException {
@@ -819,6 +895,16 @@ private static final long serialVersionUID = 0L;
       }
       earlyStoppingMinDelta_ = 0D;
       restoreBestWeights_ = false;
+      curriculum_ = null;
+      if (curriculumBuilder_ != null) {
+        curriculumBuilder_.dispose();
+        curriculumBuilder_ = null;
+      }
+      augmentation_ = null;
+      if (augmentationBuilder_ != null) {
+        augmentationBuilder_.dispose();
+        augmentationBuilder_ = null;
+      }
       return this;
     }
 
@@ -938,6 +1024,16 @@ private static final long serialVersionUID = 0L;
       if (((from_bitField0_ & 0x00100000) != 0)) {
         result.restoreBestWeights_ = restoreBestWeights_;
         to_bitField0_ |= 0x00010000;
+      }
+      if (((from_bitField0_ & 0x00200000) != 0)) {
+        result.curriculum_ = curriculumBuilder_ == null
+            ? curriculum_
+            : curriculumBuilder_.build();
+      }
+      if (((from_bitField0_ & 0x00400000) != 0)) {
+        result.augmentation_ = augmentationBuilder_ == null
+            ? augmentation_
+            : augmentationBuilder_.build();
       }
       result.bitField0_ |= to_bitField0_;
     }
@@ -2484,6 +2580,316 @@ private static final long serialVersionUID = 0L;
       restoreBestWeights_ = false;
       onChanged();
       return this;
+    }
+
+    private kiln.v1.CurriculumOptions curriculum_;
+    private com.google.protobuf.SingleFieldBuilderV3<
+        kiln.v1.CurriculumOptions, kiln.v1.CurriculumOptions.Builder, kiln.v1.CurriculumOptionsOrBuilder> curriculumBuilder_;
+    /**
+     * <pre>
+     * Curriculum learning (SFT and DISTILL): which examples are admitted as training goes on.
+     * </pre>
+     *
+     * <code>.kiln.v1.CurriculumOptions curriculum = 22 [json_name = "curriculum"];</code>
+     * @return Whether the curriculum field is set.
+     */
+    public boolean hasCurriculum() {
+      return ((bitField0_ & 0x00200000) != 0);
+    }
+    /**
+     * <pre>
+     * Curriculum learning (SFT and DISTILL): which examples are admitted as training goes on.
+     * </pre>
+     *
+     * <code>.kiln.v1.CurriculumOptions curriculum = 22 [json_name = "curriculum"];</code>
+     * @return The curriculum.
+     */
+    public kiln.v1.CurriculumOptions getCurriculum() {
+      if (curriculumBuilder_ == null) {
+        return curriculum_ == null ? kiln.v1.CurriculumOptions.getDefaultInstance() : curriculum_;
+      } else {
+        return curriculumBuilder_.getMessage();
+      }
+    }
+    /**
+     * <pre>
+     * Curriculum learning (SFT and DISTILL): which examples are admitted as training goes on.
+     * </pre>
+     *
+     * <code>.kiln.v1.CurriculumOptions curriculum = 22 [json_name = "curriculum"];</code>
+     */
+    public Builder setCurriculum(kiln.v1.CurriculumOptions value) {
+      if (curriculumBuilder_ == null) {
+        if (value == null) {
+          throw new NullPointerException();
+        }
+        curriculum_ = value;
+      } else {
+        curriculumBuilder_.setMessage(value);
+      }
+      bitField0_ |= 0x00200000;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Curriculum learning (SFT and DISTILL): which examples are admitted as training goes on.
+     * </pre>
+     *
+     * <code>.kiln.v1.CurriculumOptions curriculum = 22 [json_name = "curriculum"];</code>
+     */
+    public Builder setCurriculum(
+        kiln.v1.CurriculumOptions.Builder builderForValue) {
+      if (curriculumBuilder_ == null) {
+        curriculum_ = builderForValue.build();
+      } else {
+        curriculumBuilder_.setMessage(builderForValue.build());
+      }
+      bitField0_ |= 0x00200000;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Curriculum learning (SFT and DISTILL): which examples are admitted as training goes on.
+     * </pre>
+     *
+     * <code>.kiln.v1.CurriculumOptions curriculum = 22 [json_name = "curriculum"];</code>
+     */
+    public Builder mergeCurriculum(kiln.v1.CurriculumOptions value) {
+      if (curriculumBuilder_ == null) {
+        if (((bitField0_ & 0x00200000) != 0) &&
+          curriculum_ != null &&
+          curriculum_ != kiln.v1.CurriculumOptions.getDefaultInstance()) {
+          getCurriculumBuilder().mergeFrom(value);
+        } else {
+          curriculum_ = value;
+        }
+      } else {
+        curriculumBuilder_.mergeFrom(value);
+      }
+      bitField0_ |= 0x00200000;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Curriculum learning (SFT and DISTILL): which examples are admitted as training goes on.
+     * </pre>
+     *
+     * <code>.kiln.v1.CurriculumOptions curriculum = 22 [json_name = "curriculum"];</code>
+     */
+    public Builder clearCurriculum() {
+      bitField0_ = (bitField0_ & ~0x00200000);
+      curriculum_ = null;
+      if (curriculumBuilder_ != null) {
+        curriculumBuilder_.dispose();
+        curriculumBuilder_ = null;
+      }
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Curriculum learning (SFT and DISTILL): which examples are admitted as training goes on.
+     * </pre>
+     *
+     * <code>.kiln.v1.CurriculumOptions curriculum = 22 [json_name = "curriculum"];</code>
+     */
+    public kiln.v1.CurriculumOptions.Builder getCurriculumBuilder() {
+      bitField0_ |= 0x00200000;
+      onChanged();
+      return getCurriculumFieldBuilder().getBuilder();
+    }
+    /**
+     * <pre>
+     * Curriculum learning (SFT and DISTILL): which examples are admitted as training goes on.
+     * </pre>
+     *
+     * <code>.kiln.v1.CurriculumOptions curriculum = 22 [json_name = "curriculum"];</code>
+     */
+    public kiln.v1.CurriculumOptionsOrBuilder getCurriculumOrBuilder() {
+      if (curriculumBuilder_ != null) {
+        return curriculumBuilder_.getMessageOrBuilder();
+      } else {
+        return curriculum_ == null ?
+            kiln.v1.CurriculumOptions.getDefaultInstance() : curriculum_;
+      }
+    }
+    /**
+     * <pre>
+     * Curriculum learning (SFT and DISTILL): which examples are admitted as training goes on.
+     * </pre>
+     *
+     * <code>.kiln.v1.CurriculumOptions curriculum = 22 [json_name = "curriculum"];</code>
+     */
+    private com.google.protobuf.SingleFieldBuilderV3<
+        kiln.v1.CurriculumOptions, kiln.v1.CurriculumOptions.Builder, kiln.v1.CurriculumOptionsOrBuilder> 
+        getCurriculumFieldBuilder() {
+      if (curriculumBuilder_ == null) {
+        curriculumBuilder_ = new com.google.protobuf.SingleFieldBuilderV3<
+            kiln.v1.CurriculumOptions, kiln.v1.CurriculumOptions.Builder, kiln.v1.CurriculumOptionsOrBuilder>(
+                getCurriculum(),
+                getParentForChildren(),
+                isClean());
+        curriculum_ = null;
+      }
+      return curriculumBuilder_;
+    }
+
+    private kiln.v1.AugmentationOptions augmentation_;
+    private com.google.protobuf.SingleFieldBuilderV3<
+        kiln.v1.AugmentationOptions, kiln.v1.AugmentationOptions.Builder, kiln.v1.AugmentationOptionsOrBuilder> augmentationBuilder_;
+    /**
+     * <pre>
+     * On-the-fly text augmentation of prompt tokens (SFT and DISTILL); off by default.
+     * </pre>
+     *
+     * <code>.kiln.v1.AugmentationOptions augmentation = 23 [json_name = "augmentation"];</code>
+     * @return Whether the augmentation field is set.
+     */
+    public boolean hasAugmentation() {
+      return ((bitField0_ & 0x00400000) != 0);
+    }
+    /**
+     * <pre>
+     * On-the-fly text augmentation of prompt tokens (SFT and DISTILL); off by default.
+     * </pre>
+     *
+     * <code>.kiln.v1.AugmentationOptions augmentation = 23 [json_name = "augmentation"];</code>
+     * @return The augmentation.
+     */
+    public kiln.v1.AugmentationOptions getAugmentation() {
+      if (augmentationBuilder_ == null) {
+        return augmentation_ == null ? kiln.v1.AugmentationOptions.getDefaultInstance() : augmentation_;
+      } else {
+        return augmentationBuilder_.getMessage();
+      }
+    }
+    /**
+     * <pre>
+     * On-the-fly text augmentation of prompt tokens (SFT and DISTILL); off by default.
+     * </pre>
+     *
+     * <code>.kiln.v1.AugmentationOptions augmentation = 23 [json_name = "augmentation"];</code>
+     */
+    public Builder setAugmentation(kiln.v1.AugmentationOptions value) {
+      if (augmentationBuilder_ == null) {
+        if (value == null) {
+          throw new NullPointerException();
+        }
+        augmentation_ = value;
+      } else {
+        augmentationBuilder_.setMessage(value);
+      }
+      bitField0_ |= 0x00400000;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * On-the-fly text augmentation of prompt tokens (SFT and DISTILL); off by default.
+     * </pre>
+     *
+     * <code>.kiln.v1.AugmentationOptions augmentation = 23 [json_name = "augmentation"];</code>
+     */
+    public Builder setAugmentation(
+        kiln.v1.AugmentationOptions.Builder builderForValue) {
+      if (augmentationBuilder_ == null) {
+        augmentation_ = builderForValue.build();
+      } else {
+        augmentationBuilder_.setMessage(builderForValue.build());
+      }
+      bitField0_ |= 0x00400000;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * On-the-fly text augmentation of prompt tokens (SFT and DISTILL); off by default.
+     * </pre>
+     *
+     * <code>.kiln.v1.AugmentationOptions augmentation = 23 [json_name = "augmentation"];</code>
+     */
+    public Builder mergeAugmentation(kiln.v1.AugmentationOptions value) {
+      if (augmentationBuilder_ == null) {
+        if (((bitField0_ & 0x00400000) != 0) &&
+          augmentation_ != null &&
+          augmentation_ != kiln.v1.AugmentationOptions.getDefaultInstance()) {
+          getAugmentationBuilder().mergeFrom(value);
+        } else {
+          augmentation_ = value;
+        }
+      } else {
+        augmentationBuilder_.mergeFrom(value);
+      }
+      bitField0_ |= 0x00400000;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * On-the-fly text augmentation of prompt tokens (SFT and DISTILL); off by default.
+     * </pre>
+     *
+     * <code>.kiln.v1.AugmentationOptions augmentation = 23 [json_name = "augmentation"];</code>
+     */
+    public Builder clearAugmentation() {
+      bitField0_ = (bitField0_ & ~0x00400000);
+      augmentation_ = null;
+      if (augmentationBuilder_ != null) {
+        augmentationBuilder_.dispose();
+        augmentationBuilder_ = null;
+      }
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * On-the-fly text augmentation of prompt tokens (SFT and DISTILL); off by default.
+     * </pre>
+     *
+     * <code>.kiln.v1.AugmentationOptions augmentation = 23 [json_name = "augmentation"];</code>
+     */
+    public kiln.v1.AugmentationOptions.Builder getAugmentationBuilder() {
+      bitField0_ |= 0x00400000;
+      onChanged();
+      return getAugmentationFieldBuilder().getBuilder();
+    }
+    /**
+     * <pre>
+     * On-the-fly text augmentation of prompt tokens (SFT and DISTILL); off by default.
+     * </pre>
+     *
+     * <code>.kiln.v1.AugmentationOptions augmentation = 23 [json_name = "augmentation"];</code>
+     */
+    public kiln.v1.AugmentationOptionsOrBuilder getAugmentationOrBuilder() {
+      if (augmentationBuilder_ != null) {
+        return augmentationBuilder_.getMessageOrBuilder();
+      } else {
+        return augmentation_ == null ?
+            kiln.v1.AugmentationOptions.getDefaultInstance() : augmentation_;
+      }
+    }
+    /**
+     * <pre>
+     * On-the-fly text augmentation of prompt tokens (SFT and DISTILL); off by default.
+     * </pre>
+     *
+     * <code>.kiln.v1.AugmentationOptions augmentation = 23 [json_name = "augmentation"];</code>
+     */
+    private com.google.protobuf.SingleFieldBuilderV3<
+        kiln.v1.AugmentationOptions, kiln.v1.AugmentationOptions.Builder, kiln.v1.AugmentationOptionsOrBuilder> 
+        getAugmentationFieldBuilder() {
+      if (augmentationBuilder_ == null) {
+        augmentationBuilder_ = new com.google.protobuf.SingleFieldBuilderV3<
+            kiln.v1.AugmentationOptions, kiln.v1.AugmentationOptions.Builder, kiln.v1.AugmentationOptionsOrBuilder>(
+                getAugmentation(),
+                getParentForChildren(),
+                isClean());
+        augmentation_ = null;
+      }
+      return augmentationBuilder_;
     }
     @java.lang.Override
     public final Builder setUnknownFields(

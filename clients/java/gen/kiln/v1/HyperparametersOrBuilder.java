@@ -439,4 +439,58 @@ public interface HyperparametersOrBuilder extends
    * @return The restoreBestWeights.
    */
   boolean getRestoreBestWeights();
+
+  /**
+   * <pre>
+   * Curriculum learning (SFT and DISTILL): which examples are admitted as training goes on.
+   * </pre>
+   *
+   * <code>.kiln.v1.CurriculumOptions curriculum = 22 [json_name = "curriculum"];</code>
+   * @return Whether the curriculum field is set.
+   */
+  boolean hasCurriculum();
+  /**
+   * <pre>
+   * Curriculum learning (SFT and DISTILL): which examples are admitted as training goes on.
+   * </pre>
+   *
+   * <code>.kiln.v1.CurriculumOptions curriculum = 22 [json_name = "curriculum"];</code>
+   * @return The curriculum.
+   */
+  kiln.v1.CurriculumOptions getCurriculum();
+  /**
+   * <pre>
+   * Curriculum learning (SFT and DISTILL): which examples are admitted as training goes on.
+   * </pre>
+   *
+   * <code>.kiln.v1.CurriculumOptions curriculum = 22 [json_name = "curriculum"];</code>
+   */
+  kiln.v1.CurriculumOptionsOrBuilder getCurriculumOrBuilder();
+
+  /**
+   * <pre>
+   * On-the-fly text augmentation of prompt tokens (SFT and DISTILL); off by default.
+   * </pre>
+   *
+   * <code>.kiln.v1.AugmentationOptions augmentation = 23 [json_name = "augmentation"];</code>
+   * @return Whether the augmentation field is set.
+   */
+  boolean hasAugmentation();
+  /**
+   * <pre>
+   * On-the-fly text augmentation of prompt tokens (SFT and DISTILL); off by default.
+   * </pre>
+   *
+   * <code>.kiln.v1.AugmentationOptions augmentation = 23 [json_name = "augmentation"];</code>
+   * @return The augmentation.
+   */
+  kiln.v1.AugmentationOptions getAugmentation();
+  /**
+   * <pre>
+   * On-the-fly text augmentation of prompt tokens (SFT and DISTILL); off by default.
+   * </pre>
+   *
+   * <code>.kiln.v1.AugmentationOptions augmentation = 23 [json_name = "augmentation"];</code>
+   */
+  kiln.v1.AugmentationOptionsOrBuilder getAugmentationOrBuilder();
 }

@@ -258,6 +258,99 @@ export function precisionToJSON(object: Precision): string {
   }
 }
 
+/** What a curriculum orders the training examples by. */
+export enum CurriculumOrder {
+  /** CURRICULUM_ORDER_UNSPECIFIED - Not set; no curriculum (a seeded shuffle each epoch). */
+  CURRICULUM_ORDER_UNSPECIFIED = 0,
+  /** CURRICULUM_ORDER_LENGTH - By length in tokens, shortest first. */
+  CURRICULUM_ORDER_LENGTH = 1,
+  /** CURRICULUM_ORDER_DIFFICULTY - By the records' numeric "difficulty" field, lowest first (every record must have one). */
+  CURRICULUM_ORDER_DIFFICULTY = 2,
+  UNRECOGNIZED = -1,
+}
+
+export function curriculumOrderFromJSON(object: any): CurriculumOrder {
+  switch (object) {
+    case 0:
+    case "CURRICULUM_ORDER_UNSPECIFIED":
+      return CurriculumOrder.CURRICULUM_ORDER_UNSPECIFIED;
+    case 1:
+    case "CURRICULUM_ORDER_LENGTH":
+      return CurriculumOrder.CURRICULUM_ORDER_LENGTH;
+    case 2:
+    case "CURRICULUM_ORDER_DIFFICULTY":
+      return CurriculumOrder.CURRICULUM_ORDER_DIFFICULTY;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return CurriculumOrder.UNRECOGNIZED;
+  }
+}
+
+export function curriculumOrderToJSON(object: CurriculumOrder): string {
+  switch (object) {
+    case CurriculumOrder.CURRICULUM_ORDER_UNSPECIFIED:
+      return "CURRICULUM_ORDER_UNSPECIFIED";
+    case CurriculumOrder.CURRICULUM_ORDER_LENGTH:
+      return "CURRICULUM_ORDER_LENGTH";
+    case CurriculumOrder.CURRICULUM_ORDER_DIFFICULTY:
+      return "CURRICULUM_ORDER_DIFFICULTY";
+    case CurriculumOrder.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
+/** How the admitted share of the ordered data grows. */
+export enum CurriculumPacing {
+  /** CURRICULUM_PACING_UNSPECIFIED - Not set; means LINEAR. */
+  CURRICULUM_PACING_UNSPECIFIED = 0,
+  /** CURRICULUM_PACING_LINEAR - Linearly in training progress. */
+  CURRICULUM_PACING_LINEAR = 1,
+  /** CURRICULUM_PACING_ROOT - With the square root of progress (fast at first). */
+  CURRICULUM_PACING_ROOT = 2,
+  /** CURRICULUM_PACING_STEP - In 4 equal stages. */
+  CURRICULUM_PACING_STEP = 3,
+  UNRECOGNIZED = -1,
+}
+
+export function curriculumPacingFromJSON(object: any): CurriculumPacing {
+  switch (object) {
+    case 0:
+    case "CURRICULUM_PACING_UNSPECIFIED":
+      return CurriculumPacing.CURRICULUM_PACING_UNSPECIFIED;
+    case 1:
+    case "CURRICULUM_PACING_LINEAR":
+      return CurriculumPacing.CURRICULUM_PACING_LINEAR;
+    case 2:
+    case "CURRICULUM_PACING_ROOT":
+      return CurriculumPacing.CURRICULUM_PACING_ROOT;
+    case 3:
+    case "CURRICULUM_PACING_STEP":
+      return CurriculumPacing.CURRICULUM_PACING_STEP;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return CurriculumPacing.UNRECOGNIZED;
+  }
+}
+
+export function curriculumPacingToJSON(object: CurriculumPacing): string {
+  switch (object) {
+    case CurriculumPacing.CURRICULUM_PACING_UNSPECIFIED:
+      return "CURRICULUM_PACING_UNSPECIFIED";
+    case CurriculumPacing.CURRICULUM_PACING_LINEAR:
+      return "CURRICULUM_PACING_LINEAR";
+    case CurriculumPacing.CURRICULUM_PACING_ROOT:
+      return "CURRICULUM_PACING_ROOT";
+    case CurriculumPacing.CURRICULUM_PACING_STEP:
+      return "CURRICULUM_PACING_STEP";
+    case CurriculumPacing.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
 /** Which optimizer updates the weights. */
 export enum OptimizerKind {
   /** OPTIMIZER_KIND_UNSPECIFIED - Not set; means ADAMW. */
@@ -653,7 +746,53 @@ export interface Hyperparameters {
    * With early stopping, end with the best validated weights (true) or the last ones. Default
    * true. SFT only.
    */
-  restoreBestWeights?: boolean | undefined;
+  restoreBestWeights?:
+    | boolean
+    | undefined;
+  /** Curriculum learning (SFT and DISTILL): which examples are admitted as training goes on. */
+  curriculum?:
+    | CurriculumOptions
+    | undefined;
+  /** On-the-fly text augmentation of prompt tokens (SFT and DISTILL); off by default. */
+  augmentation?: AugmentationOptions | undefined;
+}
+
+/**
+ * A curriculum: each step's batches are drawn (seeded by the step) from the easiest share of
+ * the data, a share that grows from start_share to 1. Metrics report curriculum_share.
+ */
+export interface CurriculumOptions {
+  /** What to order by. Default: no curriculum. */
+  order: CurriculumOrder;
+  /** How the share grows. Default LINEAR. */
+  pacing: CurriculumPacing;
+  /** Share admitted at step 0; in (0, 1]. Default 0.25. */
+  startShare?:
+    | number
+    | undefined;
+  /** Share of the run after which all data is admitted; in (0, 1]. Default 0.5. */
+  ramp?:
+    | number
+    | undefined;
+  /** Hardest first (anti-curriculum); needs an order. Default false. */
+  anti?: boolean | undefined;
+}
+
+/**
+ * Text augmentation applied to each example's prompt tokens when its batch is formed, seeded
+ * by (Hyperparameters.seed, step); completions, the trained targets, are never changed.
+ */
+export interface AugmentationOptions {
+  /** Probability that each prompt token is replaced by the pad token; in [0, 1). Default 0. */
+  tokenMaskProb?:
+    | number
+    | undefined;
+  /** Probability that one span of 1-3 prompt tokens is deleted; in [0, 1). Default 0. */
+  spanDeletionProb?:
+    | number
+    | undefined;
+  /** Probability that each adjacent pair of prompt tokens is swapped; in [0, 1). Default 0. */
+  swapProb?: number | undefined;
 }
 
 /**
@@ -1206,6 +1345,8 @@ function createBaseHyperparameters(): Hyperparameters {
     regularization: undefined,
     earlyStoppingMinDelta: undefined,
     restoreBestWeights: undefined,
+    curriculum: undefined,
+    augmentation: undefined,
   };
 }
 
@@ -1273,6 +1414,12 @@ export const Hyperparameters: MessageFns<Hyperparameters> = {
     }
     if (message.restoreBestWeights !== undefined) {
       writer.uint32(168).bool(message.restoreBestWeights);
+    }
+    if (message.curriculum !== undefined) {
+      CurriculumOptions.encode(message.curriculum, writer.uint32(178).fork()).join();
+    }
+    if (message.augmentation !== undefined) {
+      AugmentationOptions.encode(message.augmentation, writer.uint32(186).fork()).join();
     }
     return writer;
   },
@@ -1458,6 +1605,22 @@ export const Hyperparameters: MessageFns<Hyperparameters> = {
             message.restoreBestWeights = reader.bool();
             continue;
           }
+          case 22: {
+            if (tag !== 178) {
+              break;
+            }
+
+            message.curriculum = CurriculumOptions.decode(reader, reader.uint32());
+            continue;
+          }
+          case 23: {
+            if (tag !== 186) {
+              break;
+            }
+
+            message.augmentation = AugmentationOptions.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1557,6 +1720,8 @@ export const Hyperparameters: MessageFns<Hyperparameters> = {
         : isSet(object.restore_best_weights)
         ? globalThis.Boolean(object.restore_best_weights)
         : undefined,
+      curriculum: isSet(object.curriculum) ? CurriculumOptions.fromJSON(object.curriculum) : undefined,
+      augmentation: isSet(object.augmentation) ? AugmentationOptions.fromJSON(object.augmentation) : undefined,
     };
   },
 
@@ -1625,6 +1790,12 @@ export const Hyperparameters: MessageFns<Hyperparameters> = {
     if (message.restoreBestWeights !== undefined) {
       obj.restoreBestWeights = message.restoreBestWeights;
     }
+    if (message.curriculum !== undefined) {
+      obj.curriculum = CurriculumOptions.toJSON(message.curriculum);
+    }
+    if (message.augmentation !== undefined) {
+      obj.augmentation = AugmentationOptions.toJSON(message.augmentation);
+    }
     return obj;
   },
 
@@ -1660,6 +1831,262 @@ export const Hyperparameters: MessageFns<Hyperparameters> = {
       : undefined;
     message.earlyStoppingMinDelta = object.earlyStoppingMinDelta ?? undefined;
     message.restoreBestWeights = object.restoreBestWeights ?? undefined;
+    message.curriculum = (object.curriculum !== undefined && object.curriculum !== null)
+      ? CurriculumOptions.fromPartial(object.curriculum)
+      : undefined;
+    message.augmentation = (object.augmentation !== undefined && object.augmentation !== null)
+      ? AugmentationOptions.fromPartial(object.augmentation)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseCurriculumOptions(): CurriculumOptions {
+  return { order: 0, pacing: 0, startShare: undefined, ramp: undefined, anti: undefined };
+}
+
+export const CurriculumOptions: MessageFns<CurriculumOptions> = {
+  encode(message: CurriculumOptions, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.order !== 0) {
+      writer.uint32(8).int32(message.order);
+    }
+    if (message.pacing !== 0) {
+      writer.uint32(16).int32(message.pacing);
+    }
+    if (message.startShare !== undefined) {
+      writer.uint32(25).double(message.startShare);
+    }
+    if (message.ramp !== undefined) {
+      writer.uint32(33).double(message.ramp);
+    }
+    if (message.anti !== undefined) {
+      writer.uint32(40).bool(message.anti);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CurriculumOptions {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCurriculumOptions();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.order = reader.int32() as any;
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.pacing = reader.int32() as any;
+            continue;
+          }
+          case 3: {
+            if (tag !== 25) {
+              break;
+            }
+
+            message.startShare = reader.double();
+            continue;
+          }
+          case 4: {
+            if (tag !== 33) {
+              break;
+            }
+
+            message.ramp = reader.double();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.anti = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CurriculumOptions {
+    return {
+      order: isSet(object.order) ? curriculumOrderFromJSON(object.order) : 0,
+      pacing: isSet(object.pacing) ? curriculumPacingFromJSON(object.pacing) : 0,
+      startShare: isSet(object.startShare)
+        ? globalThis.Number(object.startShare)
+        : isSet(object.start_share)
+        ? globalThis.Number(object.start_share)
+        : undefined,
+      ramp: isSet(object.ramp) ? globalThis.Number(object.ramp) : undefined,
+      anti: isSet(object.anti) ? globalThis.Boolean(object.anti) : undefined,
+    };
+  },
+
+  toJSON(message: CurriculumOptions): unknown {
+    const obj: any = {};
+    if (message.order !== 0) {
+      obj.order = curriculumOrderToJSON(message.order);
+    }
+    if (message.pacing !== 0) {
+      obj.pacing = curriculumPacingToJSON(message.pacing);
+    }
+    if (message.startShare !== undefined) {
+      obj.startShare = floatToJson(message.startShare);
+    }
+    if (message.ramp !== undefined) {
+      obj.ramp = floatToJson(message.ramp);
+    }
+    if (message.anti !== undefined) {
+      obj.anti = message.anti;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CurriculumOptions>, I>>(base?: I): CurriculumOptions {
+    return CurriculumOptions.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CurriculumOptions>, I>>(object: I): CurriculumOptions {
+    const message = createBaseCurriculumOptions();
+    message.order = object.order ?? 0;
+    message.pacing = object.pacing ?? 0;
+    message.startShare = object.startShare ?? undefined;
+    message.ramp = object.ramp ?? undefined;
+    message.anti = object.anti ?? undefined;
+    return message;
+  },
+};
+
+function createBaseAugmentationOptions(): AugmentationOptions {
+  return { tokenMaskProb: undefined, spanDeletionProb: undefined, swapProb: undefined };
+}
+
+export const AugmentationOptions: MessageFns<AugmentationOptions> = {
+  encode(message: AugmentationOptions, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.tokenMaskProb !== undefined) {
+      writer.uint32(9).double(message.tokenMaskProb);
+    }
+    if (message.spanDeletionProb !== undefined) {
+      writer.uint32(17).double(message.spanDeletionProb);
+    }
+    if (message.swapProb !== undefined) {
+      writer.uint32(25).double(message.swapProb);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AugmentationOptions {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAugmentationOptions();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 9) {
+              break;
+            }
+
+            message.tokenMaskProb = reader.double();
+            continue;
+          }
+          case 2: {
+            if (tag !== 17) {
+              break;
+            }
+
+            message.spanDeletionProb = reader.double();
+            continue;
+          }
+          case 3: {
+            if (tag !== 25) {
+              break;
+            }
+
+            message.swapProb = reader.double();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AugmentationOptions {
+    return {
+      tokenMaskProb: isSet(object.tokenMaskProb)
+        ? globalThis.Number(object.tokenMaskProb)
+        : isSet(object.token_mask_prob)
+        ? globalThis.Number(object.token_mask_prob)
+        : undefined,
+      spanDeletionProb: isSet(object.spanDeletionProb)
+        ? globalThis.Number(object.spanDeletionProb)
+        : isSet(object.span_deletion_prob)
+        ? globalThis.Number(object.span_deletion_prob)
+        : undefined,
+      swapProb: isSet(object.swapProb)
+        ? globalThis.Number(object.swapProb)
+        : isSet(object.swap_prob)
+        ? globalThis.Number(object.swap_prob)
+        : undefined,
+    };
+  },
+
+  toJSON(message: AugmentationOptions): unknown {
+    const obj: any = {};
+    if (message.tokenMaskProb !== undefined) {
+      obj.tokenMaskProb = floatToJson(message.tokenMaskProb);
+    }
+    if (message.spanDeletionProb !== undefined) {
+      obj.spanDeletionProb = floatToJson(message.spanDeletionProb);
+    }
+    if (message.swapProb !== undefined) {
+      obj.swapProb = floatToJson(message.swapProb);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<AugmentationOptions>, I>>(base?: I): AugmentationOptions {
+    return AugmentationOptions.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<AugmentationOptions>, I>>(object: I): AugmentationOptions {
+    const message = createBaseAugmentationOptions();
+    message.tokenMaskProb = object.tokenMaskProb ?? undefined;
+    message.spanDeletionProb = object.spanDeletionProb ?? undefined;
+    message.swapProb = object.swapProb ?? undefined;
     return message;
   },
 };
