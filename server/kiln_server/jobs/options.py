@@ -48,6 +48,11 @@ RENAMES = {
     "kiln.v1.AugmentationOptions.token_mask_prob": "augment_mask_prob",
     "kiln.v1.AugmentationOptions.span_deletion_prob": "augment_span_deletion_prob",
     "kiln.v1.AugmentationOptions.swap_prob": "augment_swap_prob",
+    "kiln.v1.AdversarialOptions.method": "adversarial",
+    "kiln.v1.AdversarialOptions.epsilon": "adversarial_epsilon",
+    "kiln.v1.AdversarialOptions.steps": "adversarial_steps",
+    "kiln.v1.AdversarialOptions.step_size": "adversarial_step_size",
+    "kiln.v1.AdversarialOptions.weight": "adversarial_weight",
 }
 
 

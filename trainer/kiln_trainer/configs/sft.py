@@ -11,6 +11,7 @@ from kiln_trainer.errors import ConfigError
 
 CURRICULA = ("none", "length", "difficulty")
 PACINGS = ("linear", "root", "step")
+ADVERSARIAL = ("none", "fgsm", "pgd")
 
 
 @dataclass(kw_only=True)
@@ -49,6 +50,15 @@ class SFTConfig(FineTuneArguments):
     augment_mask_prob: float = 0.0  # each prompt token becomes the pad token
     augment_span_deletion_prob: float = 0.0  # one span of 1-3 prompt tokens is deleted
     augment_swap_prob: float = 0.0  # each adjacent pair of prompt tokens is swapped
+    # Adversarial training on the input embeddings: "fgsm" (one step of adversarial_epsilon) or
+    # "pgd" (adversarial_steps sign-gradient steps of adversarial_step_size, random start,
+    # projected into the L-infinity ball of adversarial_epsilon); "none": off. The training loss
+    # is (1 - adversarial_weight) * clean + adversarial_weight * adversarial.
+    adversarial: str = "none"
+    adversarial_epsilon: float = 0.01  # > 0, in embedding units (kiln-gpt inits them with std 0.02)
+    adversarial_steps: int = 3  # pgd: ascent steps, >= 1
+    adversarial_step_size: float | None = None  # pgd: > 0; None: 2.5 * epsilon / steps
+    adversarial_weight: float = 0.5  # in (0, 1]
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -67,6 +77,12 @@ class SFTConfig(FineTuneArguments):
             raise ConfigError("anti_curriculum", "needs a curriculum (length or difficulty)")
         for name in ("augment_mask_prob", "augment_span_deletion_prob", "augment_swap_prob"):
             check_float(name, getattr(self, name), low=0.0, high=1.0)
+        check_choice("adversarial", self.adversarial, ADVERSARIAL)
+        check_float("adversarial_epsilon", self.adversarial_epsilon, low=0.0, low_open=True)
+        check_int("adversarial_steps", self.adversarial_steps, 1)
+        if self.adversarial_step_size is not None:
+            check_float("adversarial_step_size", self.adversarial_step_size, low=0.0, low_open=True)
+        check_float("adversarial_weight", self.adversarial_weight, low=0.0, low_open=True, high=1.0, high_open=False)
         if self.optimizer in CLOSURE_OPTIMIZERS and self.grad_accum_steps > 1:
             # The closure re-evaluates one step's loss many times in its line search; over
             # several micro-batches that multiplies the cost and the memory of every step.

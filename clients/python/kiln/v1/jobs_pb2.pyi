@@ -43,6 +43,12 @@ class Precision(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     PRECISION_FP32: _ClassVar[Precision]
     PRECISION_BF16: _ClassVar[Precision]
 
+class AdversarialMethod(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    ADVERSARIAL_METHOD_UNSPECIFIED: _ClassVar[AdversarialMethod]
+    ADVERSARIAL_METHOD_FGSM: _ClassVar[AdversarialMethod]
+    ADVERSARIAL_METHOD_PGD: _ClassVar[AdversarialMethod]
+
 class CurriculumOrder(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
     CURRICULUM_ORDER_UNSPECIFIED: _ClassVar[CurriculumOrder]
@@ -115,6 +121,9 @@ PRECISION_UNSPECIFIED: Precision
 PRECISION_AUTO: Precision
 PRECISION_FP32: Precision
 PRECISION_BF16: Precision
+ADVERSARIAL_METHOD_UNSPECIFIED: AdversarialMethod
+ADVERSARIAL_METHOD_FGSM: AdversarialMethod
+ADVERSARIAL_METHOD_PGD: AdversarialMethod
 CURRICULUM_ORDER_UNSPECIFIED: CurriculumOrder
 CURRICULUM_ORDER_LENGTH: CurriculumOrder
 CURRICULUM_ORDER_DIFFICULTY: CurriculumOrder
@@ -152,7 +161,7 @@ PREFERENCE_LOSS_SIGMOID: PreferenceLoss
 PREFERENCE_LOSS_IPO: PreferenceLoss
 
 class Hyperparameters(_message.Message):
-    __slots__ = ("learning_rate", "epochs", "max_steps", "batch_size", "grad_accum_steps", "warmup_steps", "weight_decay", "max_grad_norm", "max_seq_len", "seed", "precision", "validation_fraction", "eval_every", "early_stopping_patience", "checkpoint_every", "log_every", "optimizer", "lr_schedule", "regularization", "early_stopping_min_delta", "restore_best_weights", "curriculum", "augmentation")
+    __slots__ = ("learning_rate", "epochs", "max_steps", "batch_size", "grad_accum_steps", "warmup_steps", "weight_decay", "max_grad_norm", "max_seq_len", "seed", "precision", "validation_fraction", "eval_every", "early_stopping_patience", "checkpoint_every", "log_every", "optimizer", "lr_schedule", "regularization", "early_stopping_min_delta", "restore_best_weights", "curriculum", "augmentation", "adversarial")
     LEARNING_RATE_FIELD_NUMBER: _ClassVar[int]
     EPOCHS_FIELD_NUMBER: _ClassVar[int]
     MAX_STEPS_FIELD_NUMBER: _ClassVar[int]
@@ -176,6 +185,7 @@ class Hyperparameters(_message.Message):
     RESTORE_BEST_WEIGHTS_FIELD_NUMBER: _ClassVar[int]
     CURRICULUM_FIELD_NUMBER: _ClassVar[int]
     AUGMENTATION_FIELD_NUMBER: _ClassVar[int]
+    ADVERSARIAL_FIELD_NUMBER: _ClassVar[int]
     learning_rate: float
     epochs: int
     max_steps: int
@@ -199,7 +209,22 @@ class Hyperparameters(_message.Message):
     restore_best_weights: bool
     curriculum: CurriculumOptions
     augmentation: AugmentationOptions
-    def __init__(self, learning_rate: _Optional[float] = ..., epochs: _Optional[int] = ..., max_steps: _Optional[int] = ..., batch_size: _Optional[int] = ..., grad_accum_steps: _Optional[int] = ..., warmup_steps: _Optional[int] = ..., weight_decay: _Optional[float] = ..., max_grad_norm: _Optional[float] = ..., max_seq_len: _Optional[int] = ..., seed: _Optional[int] = ..., precision: _Optional[_Union[Precision, str]] = ..., validation_fraction: _Optional[float] = ..., eval_every: _Optional[int] = ..., early_stopping_patience: _Optional[int] = ..., checkpoint_every: _Optional[int] = ..., log_every: _Optional[int] = ..., optimizer: _Optional[_Union[OptimizerOptions, _Mapping]] = ..., lr_schedule: _Optional[_Union[LrScheduleOptions, _Mapping]] = ..., regularization: _Optional[_Union[RegularizationOptions, _Mapping]] = ..., early_stopping_min_delta: _Optional[float] = ..., restore_best_weights: _Optional[bool] = ..., curriculum: _Optional[_Union[CurriculumOptions, _Mapping]] = ..., augmentation: _Optional[_Union[AugmentationOptions, _Mapping]] = ...) -> None: ...
+    adversarial: AdversarialOptions
+    def __init__(self, learning_rate: _Optional[float] = ..., epochs: _Optional[int] = ..., max_steps: _Optional[int] = ..., batch_size: _Optional[int] = ..., grad_accum_steps: _Optional[int] = ..., warmup_steps: _Optional[int] = ..., weight_decay: _Optional[float] = ..., max_grad_norm: _Optional[float] = ..., max_seq_len: _Optional[int] = ..., seed: _Optional[int] = ..., precision: _Optional[_Union[Precision, str]] = ..., validation_fraction: _Optional[float] = ..., eval_every: _Optional[int] = ..., early_stopping_patience: _Optional[int] = ..., checkpoint_every: _Optional[int] = ..., log_every: _Optional[int] = ..., optimizer: _Optional[_Union[OptimizerOptions, _Mapping]] = ..., lr_schedule: _Optional[_Union[LrScheduleOptions, _Mapping]] = ..., regularization: _Optional[_Union[RegularizationOptions, _Mapping]] = ..., early_stopping_min_delta: _Optional[float] = ..., restore_best_weights: _Optional[bool] = ..., curriculum: _Optional[_Union[CurriculumOptions, _Mapping]] = ..., augmentation: _Optional[_Union[AugmentationOptions, _Mapping]] = ..., adversarial: _Optional[_Union[AdversarialOptions, _Mapping]] = ...) -> None: ...
+
+class AdversarialOptions(_message.Message):
+    __slots__ = ("method", "epsilon", "steps", "step_size", "weight")
+    METHOD_FIELD_NUMBER: _ClassVar[int]
+    EPSILON_FIELD_NUMBER: _ClassVar[int]
+    STEPS_FIELD_NUMBER: _ClassVar[int]
+    STEP_SIZE_FIELD_NUMBER: _ClassVar[int]
+    WEIGHT_FIELD_NUMBER: _ClassVar[int]
+    method: AdversarialMethod
+    epsilon: float
+    steps: int
+    step_size: float
+    weight: float
+    def __init__(self, method: _Optional[_Union[AdversarialMethod, str]] = ..., epsilon: _Optional[float] = ..., steps: _Optional[int] = ..., step_size: _Optional[float] = ..., weight: _Optional[float] = ...) -> None: ...
 
 class CurriculumOptions(_message.Message):
     __slots__ = ("order", "pacing", "start_share", "ramp", "anti")

@@ -39,6 +39,9 @@ async def test_optimizer_schedule_and_regularization_reach_the_config(env):
         )
     )
     job.hyperparameters.augmentation.token_mask_prob = 0.1
+    job.hyperparameters.adversarial.CopyFrom(
+        jobs_pb2.AdversarialOptions(method=jobs_pb2.ADVERSARIAL_METHOD_PGD, epsilon=0.02, steps=2)
+    )
     config = (await builder.build(job, "t")).config
     assert config["optimizer"] == "sgd" and config["momentum"] == 0.9 and config["nesterov"] is True
     assert config["lr_schedule"] == "step" and config["lr_step_size"] == 2 and config["lr_gamma"] == 0.5
@@ -47,6 +50,8 @@ async def test_optimizer_schedule_and_regularization_reach_the_config(env):
     assert config["curriculum"] == "difficulty" and config["curriculum_pacing"] == "root"
     assert config["anti_curriculum"] is True and config["curriculum_ramp"] == 0.8
     assert config["augment_mask_prob"] == 0.1
+    assert config["adversarial"] == "pgd" and config["adversarial_epsilon"] == 0.02
+    assert config["adversarial_steps"] == 2
     default = (await builder.build(sft(names["sft"], max_steps=4), "t")).config
     assert default["optimizer"] == "adamw" and default["lr_schedule"] == "cosine"  # unchanged defaults
 
@@ -86,6 +91,10 @@ def _sgd(**kw) -> jobs_pb2.OptimizerOptions:
             "job.hyperparameters.curriculum.start_share",
         ),
         ({"augmentation": jobs_pb2.AugmentationOptions(swap_prob=1.0)}, "job.hyperparameters.augmentation.swap_prob"),
+        (
+            {"adversarial": jobs_pb2.AdversarialOptions(method=jobs_pb2.ADVERSARIAL_METHOD_FGSM, epsilon=0.0)},
+            "job.hyperparameters.adversarial.epsilon",
+        ),
         (
             {"regularization": jobs_pb2.RegularizationOptions(residual_dropout=-0.1)},
             "job.hyperparameters.regularization.residual_dropout",

@@ -20,7 +20,8 @@ from kiln_trainer.data.curriculum import Augment, StepSampler
 from kiln_trainer.data.tokenize import Example, tokenize_sft
 from kiln_trainer.errors import ConfigError
 from kiln_trainer.losses import sft_loss
-from kiln_trainer.training.trainer import Metrics, Trainer, trainable_count
+from kiln_trainer.training.adversarial import adversarial_loss, input_embedding
+from kiln_trainer.training.trainer import TRAIN, Metrics, Trainer, trainable_count
 
 
 class SFTTrainer(Trainer[SFTConfig]):
@@ -170,9 +171,36 @@ class SFTTrainer(Trainer[SFTConfig]):
 
     def compute_loss(self, module: nn.Module, batch: Batch, split: str) -> tuple[torch.Tensor, Metrics]:
         # Smoothing is a training regularizer: validation reports the plain cross-entropy.
-        smoothing = self.cfg.token_label_smoothing if split == "train" else 0.0
-        loss_sum, n = sft_loss(self.logits(module, batch), batch.labels, smoothing)
-        return loss_sum / n.clamp_min(1), {}
+        cfg = self.cfg
+        smoothing = cfg.token_label_smoothing if split == TRAIN else 0.0
+
+        def loss_of(m: nn.Module) -> torch.Tensor:
+            loss_sum, n = sft_loss(self.logits(m, batch), batch.labels, smoothing)
+            return loss_sum / n.clamp_min(1)
+
+        if cfg.adversarial == "none" or split != TRAIN:
+            return loss_of(module), {}
+        if self.dist.enabled:
+            # DDP's reducer expects one parameter backward per forward; the ascent steps and
+            # the two losses would each run a forward through it.
+            raise ConfigError("adversarial", "adversarial training runs in one process; use workers = 1")
+        clean = loss_of(module)
+        fgsm = cfg.adversarial == "fgsm"
+        steps = 1 if fgsm else cfg.adversarial_steps
+        step_size = (
+            cfg.adversarial_epsilon if fgsm else cfg.adversarial_step_size or 2.5 * cfg.adversarial_epsilon / steps
+        )
+        adv, _ = adversarial_loss(
+            lambda: loss_of(module),
+            lambda: loss_of(module),
+            input_embedding(module),
+            epsilon=cfg.adversarial_epsilon,
+            steps=steps,
+            step_size=step_size,
+            random_start=not fgsm,
+        )
+        w = cfg.adversarial_weight
+        return (1 - w) * clean + w * adv, {"clean_loss": clean.detach(), "adversarial_loss": adv.detach()}
 
     def early_stopping_patience(self) -> int | None:
         return self.cfg.early_stopping_patience

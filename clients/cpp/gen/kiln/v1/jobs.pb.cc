@@ -31,6 +31,7 @@ PROTOBUF_CONSTEXPR Hyperparameters::Hyperparameters(
   , /*decltype(_impl_.regularization_)*/nullptr
   , /*decltype(_impl_.curriculum_)*/nullptr
   , /*decltype(_impl_.augmentation_)*/nullptr
+  , /*decltype(_impl_.adversarial_)*/nullptr
   , /*decltype(_impl_.learning_rate_)*/0
   , /*decltype(_impl_.epochs_)*/0u
   , /*decltype(_impl_.max_steps_)*/0u
@@ -58,6 +59,24 @@ struct HyperparametersDefaultTypeInternal {
   };
 };
 PROTOBUF_ATTRIBUTE_NO_DESTROY PROTOBUF_CONSTINIT PROTOBUF_ATTRIBUTE_INIT_PRIORITY1 HyperparametersDefaultTypeInternal _Hyperparameters_default_instance_;
+PROTOBUF_CONSTEXPR AdversarialOptions::AdversarialOptions(
+    ::_pbi::ConstantInitialized): _impl_{
+    /*decltype(_impl_._has_bits_)*/{}
+  , /*decltype(_impl_._cached_size_)*/{}
+  , /*decltype(_impl_.epsilon_)*/0
+  , /*decltype(_impl_.method_)*/0
+  , /*decltype(_impl_.steps_)*/0u
+  , /*decltype(_impl_.step_size_)*/0
+  , /*decltype(_impl_.weight_)*/0} {}
+struct AdversarialOptionsDefaultTypeInternal {
+  PROTOBUF_CONSTEXPR AdversarialOptionsDefaultTypeInternal()
+      : _instance(::_pbi::ConstantInitialized{}) {}
+  ~AdversarialOptionsDefaultTypeInternal() {}
+  union {
+    AdversarialOptions _instance;
+  };
+};
+PROTOBUF_ATTRIBUTE_NO_DESTROY PROTOBUF_CONSTINIT PROTOBUF_ATTRIBUTE_INIT_PRIORITY1 AdversarialOptionsDefaultTypeInternal _AdversarialOptions_default_instance_;
 PROTOBUF_CONSTEXPR CurriculumOptions::CurriculumOptions(
     ::_pbi::ConstantInitialized): _impl_{
     /*decltype(_impl_._has_bits_)*/{}
@@ -552,8 +571,8 @@ struct ListCheckpointsResponseDefaultTypeInternal {
 PROTOBUF_ATTRIBUTE_NO_DESTROY PROTOBUF_CONSTINIT PROTOBUF_ATTRIBUTE_INIT_PRIORITY1 ListCheckpointsResponseDefaultTypeInternal _ListCheckpointsResponse_default_instance_;
 }  // namespace v1
 }  // namespace kiln
-static ::_pb::Metadata file_level_metadata_kiln_2fv1_2fjobs_2eproto[31];
-static const ::_pb::EnumDescriptor* file_level_enum_descriptors_kiln_2fv1_2fjobs_2eproto[10];
+static ::_pb::Metadata file_level_metadata_kiln_2fv1_2fjobs_2eproto[32];
+static const ::_pb::EnumDescriptor* file_level_enum_descriptors_kiln_2fv1_2fjobs_2eproto[11];
 static constexpr ::_pb::ServiceDescriptor const** file_level_service_descriptors_kiln_2fv1_2fjobs_2eproto = nullptr;
 
 const uint32_t TableStruct_kiln_2fv1_2fjobs_2eproto::offsets[] PROTOBUF_SECTION_VARIABLE(protodesc_cold) = {
@@ -586,6 +605,7 @@ const uint32_t TableStruct_kiln_2fv1_2fjobs_2eproto::offsets[] PROTOBUF_SECTION_
   PROTOBUF_FIELD_OFFSET(::kiln::v1::Hyperparameters, _impl_.restore_best_weights_),
   PROTOBUF_FIELD_OFFSET(::kiln::v1::Hyperparameters, _impl_.curriculum_),
   PROTOBUF_FIELD_OFFSET(::kiln::v1::Hyperparameters, _impl_.augmentation_),
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::Hyperparameters, _impl_.adversarial_),
   0,
   1,
   2,
@@ -609,6 +629,23 @@ const uint32_t TableStruct_kiln_2fv1_2fjobs_2eproto::offsets[] PROTOBUF_SECTION_
   15,
   ~0u,
   ~0u,
+  ~0u,
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::AdversarialOptions, _impl_._has_bits_),
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::AdversarialOptions, _internal_metadata_),
+  ~0u,  // no _extensions_
+  ~0u,  // no _oneof_case_
+  ~0u,  // no _weak_field_map_
+  ~0u,  // no _inlined_string_donated_
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::AdversarialOptions, _impl_.method_),
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::AdversarialOptions, _impl_.epsilon_),
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::AdversarialOptions, _impl_.steps_),
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::AdversarialOptions, _impl_.step_size_),
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::AdversarialOptions, _impl_.weight_),
+  ~0u,
+  0,
+  1,
+  2,
+  3,
   PROTOBUF_FIELD_OFFSET(::kiln::v1::CurriculumOptions, _impl_._has_bits_),
   PROTOBUF_FIELD_OFFSET(::kiln::v1::CurriculumOptions, _internal_metadata_),
   ~0u,  // no _extensions_
@@ -1036,41 +1073,43 @@ const uint32_t TableStruct_kiln_2fv1_2fjobs_2eproto::offsets[] PROTOBUF_SECTION_
   PROTOBUF_FIELD_OFFSET(::kiln::v1::ListCheckpointsResponse, _impl_.checkpoints_),
 };
 static const ::_pbi::MigrationSchema schemas[] PROTOBUF_SECTION_VARIABLE(protodesc_cold) = {
-  { 0, 29, -1, sizeof(::kiln::v1::Hyperparameters)},
-  { 52, 63, -1, sizeof(::kiln::v1::CurriculumOptions)},
-  { 68, 77, -1, sizeof(::kiln::v1::AugmentationOptions)},
-  { 80, 94, -1, sizeof(::kiln::v1::OptimizerOptions)},
-  { 102, 117, -1, sizeof(::kiln::v1::LrScheduleOptions)},
-  { 126, 139, -1, sizeof(::kiln::v1::RegularizationOptions)},
-  { 146, 156, -1, sizeof(::kiln::v1::LoraOptions)},
-  { 160, 169, -1, sizeof(::kiln::v1::SftConfig)},
-  { 172, -1, -1, sizeof(::kiln::v1::RewardModelConfig)},
-  { 180, -1, -1, sizeof(::kiln::v1::RewardSource)},
-  { 190, 217, -1, sizeof(::kiln::v1::PpoConfig)},
-  { 238, 250, -1, sizeof(::kiln::v1::DpoConfig)},
-  { 256, 265, -1, sizeof(::kiln::v1::DistillConfig)},
-  { 268, 276, -1, sizeof(::kiln::v1::Job_LabelsEntry_DoNotUse)},
-  { 278, 286, -1, sizeof(::kiln::v1::Job_LatestMetricsEntry_DoNotUse)},
-  { 288, 296, -1, sizeof(::kiln::v1::Job_ArtifactsEntry_DoNotUse)},
-  { 298, 331, -1, sizeof(::kiln::v1::Job)},
-  { 357, -1, -1, sizeof(::kiln::v1::CreateJobRequest)},
-  { 365, -1, -1, sizeof(::kiln::v1::GetJobRequest)},
-  { 372, -1, -1, sizeof(::kiln::v1::ListJobsRequest)},
-  { 382, -1, -1, sizeof(::kiln::v1::ListJobsResponse)},
-  { 390, -1, -1, sizeof(::kiln::v1::CancelJobRequest)},
-  { 397, -1, -1, sizeof(::kiln::v1::WatchJobRequest)},
-  { 405, -1, -1, sizeof(::kiln::v1::StateChange)},
-  { 414, 422, -1, sizeof(::kiln::v1::Metrics_ValuesEntry_DoNotUse)},
-  { 424, -1, -1, sizeof(::kiln::v1::Metrics)},
-  { 433, -1, -1, sizeof(::kiln::v1::Checkpoint)},
-  { 442, -1, -1, sizeof(::kiln::v1::LogLine)},
-  { 450, -1, -1, sizeof(::kiln::v1::JobEvent)},
-  { 463, -1, -1, sizeof(::kiln::v1::ListCheckpointsRequest)},
-  { 470, -1, -1, sizeof(::kiln::v1::ListCheckpointsResponse)},
+  { 0, 30, -1, sizeof(::kiln::v1::Hyperparameters)},
+  { 54, 65, -1, sizeof(::kiln::v1::AdversarialOptions)},
+  { 70, 81, -1, sizeof(::kiln::v1::CurriculumOptions)},
+  { 86, 95, -1, sizeof(::kiln::v1::AugmentationOptions)},
+  { 98, 112, -1, sizeof(::kiln::v1::OptimizerOptions)},
+  { 120, 135, -1, sizeof(::kiln::v1::LrScheduleOptions)},
+  { 144, 157, -1, sizeof(::kiln::v1::RegularizationOptions)},
+  { 164, 174, -1, sizeof(::kiln::v1::LoraOptions)},
+  { 178, 187, -1, sizeof(::kiln::v1::SftConfig)},
+  { 190, -1, -1, sizeof(::kiln::v1::RewardModelConfig)},
+  { 198, -1, -1, sizeof(::kiln::v1::RewardSource)},
+  { 208, 235, -1, sizeof(::kiln::v1::PpoConfig)},
+  { 256, 268, -1, sizeof(::kiln::v1::DpoConfig)},
+  { 274, 283, -1, sizeof(::kiln::v1::DistillConfig)},
+  { 286, 294, -1, sizeof(::kiln::v1::Job_LabelsEntry_DoNotUse)},
+  { 296, 304, -1, sizeof(::kiln::v1::Job_LatestMetricsEntry_DoNotUse)},
+  { 306, 314, -1, sizeof(::kiln::v1::Job_ArtifactsEntry_DoNotUse)},
+  { 316, 349, -1, sizeof(::kiln::v1::Job)},
+  { 375, -1, -1, sizeof(::kiln::v1::CreateJobRequest)},
+  { 383, -1, -1, sizeof(::kiln::v1::GetJobRequest)},
+  { 390, -1, -1, sizeof(::kiln::v1::ListJobsRequest)},
+  { 400, -1, -1, sizeof(::kiln::v1::ListJobsResponse)},
+  { 408, -1, -1, sizeof(::kiln::v1::CancelJobRequest)},
+  { 415, -1, -1, sizeof(::kiln::v1::WatchJobRequest)},
+  { 423, -1, -1, sizeof(::kiln::v1::StateChange)},
+  { 432, 440, -1, sizeof(::kiln::v1::Metrics_ValuesEntry_DoNotUse)},
+  { 442, -1, -1, sizeof(::kiln::v1::Metrics)},
+  { 451, -1, -1, sizeof(::kiln::v1::Checkpoint)},
+  { 460, -1, -1, sizeof(::kiln::v1::LogLine)},
+  { 468, -1, -1, sizeof(::kiln::v1::JobEvent)},
+  { 481, -1, -1, sizeof(::kiln::v1::ListCheckpointsRequest)},
+  { 488, -1, -1, sizeof(::kiln::v1::ListCheckpointsResponse)},
 };
 
 static const ::_pb::Message* const file_default_instances[] = {
   &::kiln::v1::_Hyperparameters_default_instance_._instance,
+  &::kiln::v1::_AdversarialOptions_default_instance_._instance,
   &::kiln::v1::_CurriculumOptions_default_instance_._instance,
   &::kiln::v1::_AugmentationOptions_default_instance_._instance,
   &::kiln::v1::_OptimizerOptions_default_instance_._instance,
@@ -1106,7 +1145,7 @@ static const ::_pb::Message* const file_default_instances[] = {
 const char descriptor_table_protodef_kiln_2fv1_2fjobs_2eproto[] PROTOBUF_SECTION_VARIABLE(protodesc_cold) =
   "\n\022kiln/v1/jobs.proto\022\007kiln.v1\032\037google/pr"
   "otobuf/timestamp.proto\032\024kiln/v1/common.p"
-  "roto\"\210\013\n\017Hyperparameters\022(\n\rlearning_rat"
+  "roto\"\307\013\n\017Hyperparameters\022(\n\rlearning_rat"
   "e\030\001 \001(\001H\000R\014learningRate\210\001\001\022\033\n\006epochs\030\002 \001"
   "(\rH\001R\006epochs\210\001\001\022 \n\tmax_steps\030\003 \001(\rH\002R\010ma"
   "xSteps\210\001\001\022\"\n\nbatch_size\030\004 \001(\rH\003R\tbatchSi"
@@ -1133,237 +1172,248 @@ const char descriptor_table_protodef_kiln_2fv1_2fjobs_2eproto[] PROTOBUF_SECTION
   "H\020R\022restoreBestWeights\210\001\001\022:\n\ncurriculum\030"
   "\026 \001(\0132\032.kiln.v1.CurriculumOptionsR\ncurri"
   "culum\022@\n\014augmentation\030\027 \001(\0132\034.kiln.v1.Au"
-  "gmentationOptionsR\014augmentationB\020\n\016_lear"
-  "ning_rateB\t\n\007_epochsB\014\n\n_max_stepsB\r\n\013_b"
-  "atch_sizeB\023\n\021_grad_accum_stepsB\017\n\r_warmu"
-  "p_stepsB\017\n\r_weight_decayB\020\n\016_max_grad_no"
-  "rmB\016\n\014_max_seq_lenB\007\n\005_seedB\026\n\024_validati"
-  "on_fractionB\r\n\013_eval_everyB\032\n\030_early_sto"
-  "pping_patienceB\023\n\021_checkpoint_everyB\014\n\n_"
-  "log_everyB\033\n\031_early_stopping_min_deltaB\027"
-  "\n\025_restore_best_weights\"\360\001\n\021CurriculumOp"
-  "tions\022.\n\005order\030\001 \001(\0162\030.kiln.v1.Curriculu"
-  "mOrderR\005order\0221\n\006pacing\030\002 \001(\0162\031.kiln.v1."
-  "CurriculumPacingR\006pacing\022$\n\013start_share\030"
-  "\003 \001(\001H\000R\nstartShare\210\001\001\022\027\n\004ramp\030\004 \001(\001H\001R\004"
-  "ramp\210\001\001\022\027\n\004anti\030\005 \001(\010H\002R\004anti\210\001\001B\016\n\014_sta"
-  "rt_shareB\007\n\005_rampB\007\n\005_anti\"\320\001\n\023Augmentat"
-  "ionOptions\022+\n\017token_mask_prob\030\001 \001(\001H\000R\rt"
-  "okenMaskProb\210\001\001\0221\n\022span_deletion_prob\030\002 "
-  "\001(\001H\001R\020spanDeletionProb\210\001\001\022 \n\tswap_prob\030"
-  "\003 \001(\001H\002R\010swapProb\210\001\001B\022\n\020_token_mask_prob"
-  "B\025\n\023_span_deletion_probB\014\n\n_swap_prob\"\225\003"
-  "\n\020OptimizerOptions\022*\n\004kind\030\001 \001(\0162\026.kiln."
-  "v1.OptimizerKindR\004kind\022\037\n\010momentum\030\002 \001(\001"
-  "H\000R\010momentum\210\001\001\022\037\n\010nesterov\030\003 \001(\010H\001R\010nes"
-  "terov\210\001\001\022\031\n\005beta1\030\004 \001(\001H\002R\005beta1\210\001\001\022\031\n\005b"
-  "eta2\030\005 \001(\001H\003R\005beta2\210\001\001\022\025\n\003eps\030\006 \001(\001H\004R\003e"
-  "ps\210\001\001\022;\n\027hessian_update_interval\030\007 \001(\rH\005"
-  "R\025hessianUpdateInterval\210\001\001\022&\n\014history_si"
-  "ze\030\010 \001(\rH\006R\013historySize\210\001\001B\013\n\t_momentumB"
-  "\013\n\t_nesterovB\010\n\006_beta1B\010\n\006_beta2B\006\n\004_eps"
-  "B\032\n\030_hessian_update_intervalB\017\n\r_history"
-  "_size\"\371\003\n\021LrScheduleOptions\022+\n\004kind\030\001 \001("
-  "\0162\027.kiln.v1.LrScheduleKindR\004kind\022%\n\014min_"
-  "lr_ratio\030\002 \001(\001H\000R\nminLrRatio\210\001\001\022*\n\016resta"
-  "rt_period\030\003 \001(\rH\001R\rrestartPeriod\210\001\001\022&\n\014r"
-  "estart_mult\030\004 \001(\001H\002R\013restartMult\210\001\001\022 \n\ts"
-  "tep_size\030\005 \001(\rH\003R\010stepSize\210\001\001\022\031\n\005gamma\030\006"
-  " \001(\001H\004R\005gamma\210\001\001\022 \n\tpct_start\030\007 \001(\001H\005R\010p"
-  "ctStart\210\001\001\022.\n\020plateau_patience\030\010 \001(\rH\006R\017"
-  "plateauPatience\210\001\001\022*\n\016plateau_factor\030\t \001"
-  "(\001H\007R\rplateauFactor\210\001\001B\017\n\r_min_lr_ratioB"
-  "\021\n\017_restart_periodB\017\n\r_restart_multB\014\n\n_"
-  "step_sizeB\010\n\006_gammaB\014\n\n_pct_startB\023\n\021_pl"
-  "ateau_patienceB\021\n\017_plateau_factor\"\325\003\n\025Re"
-  "gularizationOptions\022\"\n\nl1_penalty\030\001 \001(\001H"
-  "\000R\tl1Penalty\210\001\001\022,\n\017label_smoothing\030\002 \001(\001"
-  "H\001R\016labelSmoothing\210\001\001\022\"\n\ngrad_noise\030\003 \001("
-  "\001H\002R\tgradNoise\210\001\001\022+\n\017max_weight_norm\030\004 \001"
-  "(\001H\003R\rmaxWeightNorm\210\001\001\0220\n\021attention_drop"
-  "out\030\005 \001(\001H\004R\020attentionDropout\210\001\001\022.\n\020resi"
-  "dual_dropout\030\006 \001(\001H\005R\017residualDropout\210\001\001"
-  "\0220\n\021embedding_dropout\030\007 \001(\001H\006R\020embedding"
-  "Dropout\210\001\001B\r\n\013_l1_penaltyB\022\n\020_label_smoo"
-  "thingB\r\n\013_grad_noiseB\022\n\020_max_weight_norm"
-  "B\024\n\022_attention_dropoutB\023\n\021_residual_drop"
-  "outB\024\n\022_embedding_dropout\"\246\001\n\013LoraOption"
-  "s\022\027\n\004rank\030\001 \001(\rH\000R\004rank\210\001\001\022\031\n\005alpha\030\002 \001("
-  "\001H\001R\005alpha\210\001\001\022\035\n\007dropout\030\003 \001(\001H\002R\007dropou"
-  "t\210\001\001\022%\n\016target_modules\030\004 \003(\tR\rtargetModu"
-  "lesB\007\n\005_rankB\010\n\006_alphaB\n\n\010_dropout\"\211\001\n\tS"
-  "ftConfig\022\'\n\006tuning\030\001 \001(\0162\017.kiln.v1.Tunin"
-  "gR\006tuning\022(\n\004lora\030\002 \001(\0132\024.kiln.v1.LoraOp"
-  "tionsR\004lora\022\035\n\007packing\030\003 \001(\010H\000R\007packing\210"
-  "\001\001B\n\n\010_packing\"f\n\021RewardModelConfig\022\'\n\006t"
-  "uning\030\001 \001(\0162\017.kiln.v1.TuningR\006tuning\022(\n\004"
-  "lora\030\002 \001(\0132\024.kiln.v1.LoraOptionsR\004lora\"\223"
-  "\001\n\014RewardSource\022#\n\014reward_model\030\001 \001(\tH\000R"
-  "\013rewardModel\022+\n\020scoring_function\030\002 \001(\tH\000"
-  "R\017scoringFunction\022\'\n\016human_feedback\030\003 \001("
-  "\010H\000R\rhumanFeedbackB\010\n\006source\"\232\t\n\tPpoConf"
-  "ig\022-\n\006reward\030\001 \001(\0132\025.kiln.v1.RewardSourc"
-  "eR\006reward\022\'\n\017reference_model\030\002 \001(\tR\016refe"
-  "renceModel\022\034\n\007kl_coef\030\003 \001(\001H\000R\006klCoef\210\001\001"
-  "\022$\n\013adaptive_kl\030\004 \001(\010H\001R\nadaptiveKl\210\001\001\022 "
-  "\n\ttarget_kl\030\005 \001(\001H\002R\010targetKl\210\001\001\022\031\n\005gamm"
-  "a\030\006 \001(\001H\003R\005gamma\210\001\001\022\025\n\003lam\030\007 \001(\001H\004R\003lam\210"
-  "\001\001\022\"\n\nclip_range\030\010 \001(\001H\005R\tclipRange\210\001\001\022-"
-  "\n\020value_clip_range\030\t \001(\001H\006R\016valueClipRan"
-  "ge\210\001\001\022\"\n\nppo_epochs\030\n \001(\rH\007R\tppoEpochs\210\001"
-  "\001\0221\n\022rollout_batch_size\030\013 \001(\rH\010R\020rollout"
-  "BatchSize\210\001\001\022*\n\016minibatch_size\030\014 \001(\rH\tR\r"
-  "minibatchSize\210\001\001\022)\n\016max_new_tokens\030\r \001(\r"
-  "H\nR\014maxNewTokens\210\001\001\022%\n\013temperature\030\016 \001(\001"
-  "H\013R\013temperature\210\001\001\022\037\n\013value_model\030\017 \001(\tR"
-  "\nvalueModel\0223\n\023value_learning_rate\030\020 \001(\001"
-  "H\014R\021valueLearningRate\210\001\001\0227\n\014kl_estimator"
-  "\030\021 \001(\0162\024.kiln.v1.KlEstimatorR\013klEstimato"
-  "r\0220\n\021whiten_advantages\030\022 \001(\010H\rR\020whitenAd"
-  "vantages\210\001\001\0221\n\022adaptive_kl_target\030\023 \001(\001H"
-  "\016R\020adaptiveKlTarget\210\001\001\0223\n\023adaptive_kl_ho"
-  "rizon\030\024 \001(\rH\017R\021adaptiveKlHorizon\210\001\001\022#\n\013s"
-  "top_at_eos\030\025 \001(\010H\020R\tstopAtEos\210\001\001B\n\n\010_kl_"
-  "coefB\016\n\014_adaptive_klB\014\n\n_target_klB\010\n\006_g"
-  "ammaB\006\n\004_lamB\r\n\013_clip_rangeB\023\n\021_value_cl"
-  "ip_rangeB\r\n\013_ppo_epochsB\025\n\023_rollout_batc"
-  "h_sizeB\021\n\017_minibatch_sizeB\021\n\017_max_new_to"
-  "kensB\016\n\014_temperatureB\026\n\024_value_learning_"
-  "rateB\024\n\022_whiten_advantagesB\025\n\023_adaptive_"
-  "kl_targetB\026\n\024_adaptive_kl_horizonB\016\n\014_st"
-  "op_at_eos\"\230\002\n\tDpoConfig\022\027\n\004beta\030\001 \001(\001H\000R"
-  "\004beta\210\001\001\022\'\n\017reference_model\030\002 \001(\tR\016refer"
-  "enceModel\022+\n\004loss\030\003 \001(\0162\027.kiln.v1.Prefer"
-  "enceLossR\004loss\022\'\n\006tuning\030\004 \001(\0162\017.kiln.v1"
-  ".TuningR\006tuning\022(\n\004lora\030\005 \001(\0132\024.kiln.v1."
-  "LoraOptionsR\004lora\022,\n\017label_smoothing\030\006 \001"
-  "(\001H\001R\016labelSmoothing\210\001\001B\007\n\005_betaB\022\n\020_lab"
-  "el_smoothing\"\220\001\n\rDistillConfig\022#\n\rteache"
-  "r_model\030\001 \001(\tR\014teacherModel\022%\n\013temperatu"
-  "re\030\002 \001(\001H\000R\013temperature\210\001\001\022\031\n\005alpha\030\003 \001("
-  "\001H\001R\005alpha\210\001\001B\016\n\014_temperatureB\010\n\006_alpha\""
-  "\333\n\n\003Job\022\022\n\004name\030\001 \001(\tR\004name\022!\n\014display_n"
-  "ame\030\002 \001(\tR\013displayName\022*\n\006method\030\003 \001(\0162\022"
-  ".kiln.v1.JobMethodR\006method\022\035\n\nbase_model"
-  "\030\004 \001(\tR\tbaseModel\022)\n\020training_dataset\030\005 "
-  "\001(\tR\017trainingDataset\022-\n\022validation_datas"
-  "et\030\006 \001(\tR\021validationDataset\022B\n\017hyperpara"
-  "meters\030\007 \001(\0132\030.kiln.v1.HyperparametersR\017"
-  "hyperparameters\022&\n\003sft\030\010 \001(\0132\022.kiln.v1.S"
-  "ftConfigH\000R\003sft\022\?\n\014reward_model\030\t \001(\0132\032."
-  "kiln.v1.RewardModelConfigH\000R\013rewardModel"
-  "\022&\n\003ppo\030\n \001(\0132\022.kiln.v1.PpoConfigH\000R\003ppo"
-  "\022&\n\003dpo\030\013 \001(\0132\022.kiln.v1.DpoConfigH\000R\003dpo"
-  "\0222\n\007distill\030\014 \001(\0132\026.kiln.v1.DistillConfi"
-  "gH\000R\007distill\0220\n\tresources\030\r \001(\0132\022.kiln.v"
-  "1.ResourcesR\tresources\022$\n\013max_retries\030\016 "
-  "\001(\rH\001R\nmaxRetries\210\001\001\0220\n\006labels\030\017 \003(\0132\030.k"
-  "iln.v1.Job.LabelsEntryR\006labels\022\'\n\005state\030"
-  "\020 \001(\0162\021.kiln.v1.JobStateR\005state\022\030\n\007attem"
-  "pt\030\021 \001(\rR\007attempt\022\022\n\004step\030\022 \001(\003R\004step\022\037\n"
-  "\013total_steps\030\023 \001(\003R\ntotalSteps\022F\n\016latest"
-  "_metrics\030\024 \003(\0132\037.kiln.v1.Job.LatestMetri"
-  "csEntryR\rlatestMetrics\022!\n\014output_model\030\025"
-  " \001(\tR\013outputModel\0229\n\tartifacts\030\026 \003(\0132\033.k"
-  "iln.v1.Job.ArtifactsEntryR\tartifacts\022\024\n\005"
-  "error\030\027 \001(\tR\005error\022;\n\013create_time\030\030 \001(\0132"
-  "\032.google.protobuf.TimestampR\ncreateTime\022"
-  "9\n\nstart_time\030\031 \001(\0132\032.google.protobuf.Ti"
-  "mestampR\tstartTime\0225\n\010end_time\030\032 \001(\0132\032.g"
-  "oogle.protobuf.TimestampR\007endTime\0329\n\013Lab"
-  "elsEntry\022\020\n\003key\030\001 \001(\tR\003key\022\024\n\005value\030\002 \001("
-  "\tR\005value:\0028\001\032@\n\022LatestMetricsEntry\022\020\n\003ke"
-  "y\030\001 \001(\tR\003key\022\024\n\005value\030\002 \001(\001R\005value:\0028\001\032<"
-  "\n\016ArtifactsEntry\022\020\n\003key\030\001 \001(\tR\003key\022\024\n\005va"
-  "lue\030\002 \001(\tR\005value:\0028\001B\017\n\rmethod_configB\016\n"
-  "\014_max_retries\"Q\n\020CreateJobRequest\022\036\n\003job"
-  "\030\001 \001(\0132\014.kiln.v1.JobR\003job\022\035\n\nrequest_id\030"
-  "\002 \001(\tR\trequestId\"#\n\rGetJobRequest\022\022\n\004nam"
-  "e\030\001 \001(\tR\004name\"\242\001\n\017ListJobsRequest\022\033\n\tpag"
-  "e_size\030\001 \001(\005R\010pageSize\022\035\n\npage_token\030\002 \001"
-  "(\tR\tpageToken\022\'\n\005state\030\003 \001(\0162\021.kiln.v1.J"
-  "obStateR\005state\022*\n\006method\030\004 \001(\0162\022.kiln.v1"
-  ".JobMethodR\006method\"\\\n\020ListJobsResponse\022 "
-  "\n\004jobs\030\001 \003(\0132\014.kiln.v1.JobR\004jobs\022&\n\017next"
-  "_page_token\030\002 \001(\tR\rnextPageToken\"&\n\020Canc"
-  "elJobRequest\022\022\n\004name\030\001 \001(\tR\004name\"K\n\017Watc"
-  "hJobRequest\022\022\n\004name\030\001 \001(\tR\004name\022$\n\016after"
-  "_event_id\030\002 \001(\tR\014afterEventId\"h\n\013StateCh"
-  "ange\022\'\n\005state\030\001 \001(\0162\021.kiln.v1.JobStateR\005"
-  "state\022\030\n\007attempt\030\002 \001(\rR\007attempt\022\026\n\006reaso"
-  "n\030\003 \001(\tR\006reason\"\257\001\n\007Metrics\022\022\n\004step\030\001 \001("
-  "\003R\004step\022\037\n\013total_steps\030\002 \001(\003R\ntotalSteps"
-  "\0224\n\006values\030\003 \003(\0132\034.kiln.v1.Metrics.Value"
-  "sEntryR\006values\0329\n\013ValuesEntry\022\020\n\003key\030\001 \001"
-  "(\tR\003key\022\024\n\005value\030\002 \001(\001R\005value:\0028\001\"o\n\nChe"
-  "ckpoint\022\022\n\004step\030\001 \001(\003R\004step\022\020\n\003uri\030\002 \001(\t"
-  "R\003uri\022;\n\013create_time\030\003 \001(\0132\032.google.prot"
-  "obuf.TimestampR\ncreateTime\"9\n\007LogLine\022\024\n"
-  "\005level\030\001 \001(\tR\005level\022\030\n\007message\030\002 \001(\tR\007me"
-  "ssage\"\230\002\n\010JobEvent\022\016\n\002id\030\001 \001(\tR\002id\022.\n\004ti"
-  "me\030\002 \001(\0132\032.google.protobuf.TimestampR\004ti"
-  "me\0229\n\014state_change\030\003 \001(\0132\024.kiln.v1.State"
-  "ChangeH\000R\013stateChange\022,\n\007metrics\030\004 \001(\0132\020"
-  ".kiln.v1.MetricsH\000R\007metrics\0225\n\ncheckpoin"
-  "t\030\005 \001(\0132\023.kiln.v1.CheckpointH\000R\ncheckpoi"
-  "nt\022$\n\003log\030\006 \001(\0132\020.kiln.v1.LogLineH\000R\003log"
-  "B\006\n\004kind\",\n\026ListCheckpointsRequest\022\022\n\004na"
-  "me\030\001 \001(\tR\004name\"P\n\027ListCheckpointsRespons"
-  "e\0225\n\013checkpoints\030\001 \003(\0132\023.kiln.v1.Checkpo"
-  "intR\013checkpoints*\230\001\n\tJobMethod\022\032\n\026JOB_ME"
-  "THOD_UNSPECIFIED\020\000\022\022\n\016JOB_METHOD_SFT\020\001\022\033"
-  "\n\027JOB_METHOD_REWARD_MODEL\020\002\022\022\n\016JOB_METHO"
-  "D_PPO\020\003\022\022\n\016JOB_METHOD_DPO\020\004\022\026\n\022JOB_METHO"
-  "D_DISTILL\020\005*\262\001\n\010JobState\022\031\n\025JOB_STATE_UN"
-  "SPECIFIED\020\000\022\024\n\020JOB_STATE_QUEUED\020\001\022\025\n\021JOB"
-  "_STATE_RUNNING\020\002\022\027\n\023JOB_STATE_SUCCEEDED\020"
-  "\003\022\024\n\020JOB_STATE_FAILED\020\004\022\027\n\023JOB_STATE_CAN"
-  "CELLED\020\005\022\026\n\022JOB_STATE_RETRYING\020\006*B\n\006Tuni"
-  "ng\022\026\n\022TUNING_UNSPECIFIED\020\000\022\017\n\013TUNING_FUL"
-  "L\020\001\022\017\n\013TUNING_LORA\020\002*b\n\tPrecision\022\031\n\025PRE"
-  "CISION_UNSPECIFIED\020\000\022\022\n\016PRECISION_AUTO\020\001"
-  "\022\022\n\016PRECISION_FP32\020\002\022\022\n\016PRECISION_BF16\020\003"
-  "*q\n\017CurriculumOrder\022 \n\034CURRICULUM_ORDER_"
-  "UNSPECIFIED\020\000\022\033\n\027CURRICULUM_ORDER_LENGTH"
-  "\020\001\022\037\n\033CURRICULUM_ORDER_DIFFICULTY\020\002*\213\001\n\020"
-  "CurriculumPacing\022!\n\035CURRICULUM_PACING_UN"
-  "SPECIFIED\020\000\022\034\n\030CURRICULUM_PACING_LINEAR\020"
-  "\001\022\032\n\026CURRICULUM_PACING_ROOT\020\002\022\032\n\026CURRICU"
-  "LUM_PACING_STEP\020\003*\236\002\n\rOptimizerKind\022\036\n\032O"
-  "PTIMIZER_KIND_UNSPECIFIED\020\000\022\026\n\022OPTIMIZER"
-  "_KIND_SGD\020\001\022\032\n\026OPTIMIZER_KIND_ADAGRAD\020\002\022"
-  "\032\n\026OPTIMIZER_KIND_RMSPROP\020\003\022\027\n\023OPTIMIZER"
-  "_KIND_ADAM\020\004\022\030\n\024OPTIMIZER_KIND_ADAMW\020\005\022\034"
-  "\n\030OPTIMIZER_KIND_ADAFACTOR\020\006\022\027\n\023OPTIMIZE"
-  "R_KIND_LION\020\007\022\030\n\024OPTIMIZER_KIND_LBFGS\020\010\022"
-  "\031\n\025OPTIMIZER_KIND_SOPHIA\020\t*\331\002\n\016LrSchedul"
-  "eKind\022 \n\034LR_SCHEDULE_KIND_UNSPECIFIED\020\000\022"
-  "\035\n\031LR_SCHEDULE_KIND_CONSTANT\020\001\022\033\n\027LR_SCH"
-  "EDULE_KIND_LINEAR\020\002\022\033\n\027LR_SCHEDULE_KIND_"
-  "COSINE\020\003\022$\n LR_SCHEDULE_KIND_COSINE_REST"
-  "ARTS\020\004\022\031\n\025LR_SCHEDULE_KIND_STEP\020\005\022 \n\034LR_"
-  "SCHEDULE_KIND_EXPONENTIAL\020\006\022\036\n\032LR_SCHEDU"
-  "LE_KIND_ONE_CYCLE\020\007\022!\n\035LR_SCHEDULE_KIND_"
-  "INVERSE_SQRT\020\010\022&\n\"LR_SCHEDULE_KIND_REDUC"
-  "E_ON_PLATEAU\020\t*\200\001\n\013KlEstimator\022\034\n\030KL_EST"
-  "IMATOR_UNSPECIFIED\020\000\022\023\n\017KL_ESTIMATOR_K1\020"
-  "\001\022\023\n\017KL_ESTIMATOR_K2\020\002\022\023\n\017KL_ESTIMATOR_K"
-  "3\020\003\022\024\n\020KL_ESTIMATOR_ABS\020\004*g\n\016PreferenceL"
-  "oss\022\037\n\033PREFERENCE_LOSS_UNSPECIFIED\020\000\022\033\n\027"
-  "PREFERENCE_LOSS_SIGMOID\020\001\022\027\n\023PREFERENCE_"
-  "LOSS_IPO\020\0022\372\002\n\nJobService\0224\n\tCreateJob\022\031"
-  ".kiln.v1.CreateJobRequest\032\014.kiln.v1.Job\022"
-  ".\n\006GetJob\022\026.kiln.v1.GetJobRequest\032\014.kiln"
-  ".v1.Job\022\?\n\010ListJobs\022\030.kiln.v1.ListJobsRe"
-  "quest\032\031.kiln.v1.ListJobsResponse\0224\n\tCanc"
-  "elJob\022\031.kiln.v1.CancelJobRequest\032\014.kiln."
-  "v1.Job\0229\n\010WatchJob\022\030.kiln.v1.WatchJobReq"
-  "uest\032\021.kiln.v1.JobEvent0\001\022T\n\017ListCheckpo"
-  "ints\022\037.kiln.v1.ListCheckpointsRequest\032 ."
-  "kiln.v1.ListCheckpointsResponseBw\n\007kiln."
-  "v1B\tJobsProtoH\002P\001Z\"kiln/clients/go/gen/k"
-  "iln/v1;kilnv1\242\002\003KXX\252\002\007Kiln.V1\312\002\007Kiln\\V1\342"
-  "\002\023Kiln\\V1\\GPBMetadata\352\002\010Kiln::V1b\006proto3"
+  "gmentationOptionsR\014augmentation\022=\n\013adver"
+  "sarial\030\030 \001(\0132\033.kiln.v1.AdversarialOption"
+  "sR\013adversarialB\020\n\016_learning_rateB\t\n\007_epo"
+  "chsB\014\n\n_max_stepsB\r\n\013_batch_sizeB\023\n\021_gra"
+  "d_accum_stepsB\017\n\r_warmup_stepsB\017\n\r_weigh"
+  "t_decayB\020\n\016_max_grad_normB\016\n\014_max_seq_le"
+  "nB\007\n\005_seedB\026\n\024_validation_fractionB\r\n\013_e"
+  "val_everyB\032\n\030_early_stopping_patienceB\023\n"
+  "\021_checkpoint_everyB\014\n\n_log_everyB\033\n\031_ear"
+  "ly_stopping_min_deltaB\027\n\025_restore_best_w"
+  "eights\"\360\001\n\022AdversarialOptions\0222\n\006method\030"
+  "\001 \001(\0162\032.kiln.v1.AdversarialMethodR\006metho"
+  "d\022\035\n\007epsilon\030\002 \001(\001H\000R\007epsilon\210\001\001\022\031\n\005step"
+  "s\030\003 \001(\rH\001R\005steps\210\001\001\022 \n\tstep_size\030\004 \001(\001H\002"
+  "R\010stepSize\210\001\001\022\033\n\006weight\030\005 \001(\001H\003R\006weight\210"
+  "\001\001B\n\n\010_epsilonB\010\n\006_stepsB\014\n\n_step_sizeB\t"
+  "\n\007_weight\"\360\001\n\021CurriculumOptions\022.\n\005order"
+  "\030\001 \001(\0162\030.kiln.v1.CurriculumOrderR\005order\022"
+  "1\n\006pacing\030\002 \001(\0162\031.kiln.v1.CurriculumPaci"
+  "ngR\006pacing\022$\n\013start_share\030\003 \001(\001H\000R\nstart"
+  "Share\210\001\001\022\027\n\004ramp\030\004 \001(\001H\001R\004ramp\210\001\001\022\027\n\004ant"
+  "i\030\005 \001(\010H\002R\004anti\210\001\001B\016\n\014_start_shareB\007\n\005_r"
+  "ampB\007\n\005_anti\"\320\001\n\023AugmentationOptions\022+\n\017"
+  "token_mask_prob\030\001 \001(\001H\000R\rtokenMaskProb\210\001"
+  "\001\0221\n\022span_deletion_prob\030\002 \001(\001H\001R\020spanDel"
+  "etionProb\210\001\001\022 \n\tswap_prob\030\003 \001(\001H\002R\010swapP"
+  "rob\210\001\001B\022\n\020_token_mask_probB\025\n\023_span_dele"
+  "tion_probB\014\n\n_swap_prob\"\225\003\n\020OptimizerOpt"
+  "ions\022*\n\004kind\030\001 \001(\0162\026.kiln.v1.OptimizerKi"
+  "ndR\004kind\022\037\n\010momentum\030\002 \001(\001H\000R\010momentum\210\001"
+  "\001\022\037\n\010nesterov\030\003 \001(\010H\001R\010nesterov\210\001\001\022\031\n\005be"
+  "ta1\030\004 \001(\001H\002R\005beta1\210\001\001\022\031\n\005beta2\030\005 \001(\001H\003R\005"
+  "beta2\210\001\001\022\025\n\003eps\030\006 \001(\001H\004R\003eps\210\001\001\022;\n\027hessi"
+  "an_update_interval\030\007 \001(\rH\005R\025hessianUpdat"
+  "eInterval\210\001\001\022&\n\014history_size\030\010 \001(\rH\006R\013hi"
+  "storySize\210\001\001B\013\n\t_momentumB\013\n\t_nesterovB\010"
+  "\n\006_beta1B\010\n\006_beta2B\006\n\004_epsB\032\n\030_hessian_u"
+  "pdate_intervalB\017\n\r_history_size\"\371\003\n\021LrSc"
+  "heduleOptions\022+\n\004kind\030\001 \001(\0162\027.kiln.v1.Lr"
+  "ScheduleKindR\004kind\022%\n\014min_lr_ratio\030\002 \001(\001"
+  "H\000R\nminLrRatio\210\001\001\022*\n\016restart_period\030\003 \001("
+  "\rH\001R\rrestartPeriod\210\001\001\022&\n\014restart_mult\030\004 "
+  "\001(\001H\002R\013restartMult\210\001\001\022 \n\tstep_size\030\005 \001(\r"
+  "H\003R\010stepSize\210\001\001\022\031\n\005gamma\030\006 \001(\001H\004R\005gamma\210"
+  "\001\001\022 \n\tpct_start\030\007 \001(\001H\005R\010pctStart\210\001\001\022.\n\020"
+  "plateau_patience\030\010 \001(\rH\006R\017plateauPatienc"
+  "e\210\001\001\022*\n\016plateau_factor\030\t \001(\001H\007R\rplateauF"
+  "actor\210\001\001B\017\n\r_min_lr_ratioB\021\n\017_restart_pe"
+  "riodB\017\n\r_restart_multB\014\n\n_step_sizeB\010\n\006_"
+  "gammaB\014\n\n_pct_startB\023\n\021_plateau_patience"
+  "B\021\n\017_plateau_factor\"\325\003\n\025RegularizationOp"
+  "tions\022\"\n\nl1_penalty\030\001 \001(\001H\000R\tl1Penalty\210\001"
+  "\001\022,\n\017label_smoothing\030\002 \001(\001H\001R\016labelSmoot"
+  "hing\210\001\001\022\"\n\ngrad_noise\030\003 \001(\001H\002R\tgradNoise"
+  "\210\001\001\022+\n\017max_weight_norm\030\004 \001(\001H\003R\rmaxWeigh"
+  "tNorm\210\001\001\0220\n\021attention_dropout\030\005 \001(\001H\004R\020a"
+  "ttentionDropout\210\001\001\022.\n\020residual_dropout\030\006"
+  " \001(\001H\005R\017residualDropout\210\001\001\0220\n\021embedding_"
+  "dropout\030\007 \001(\001H\006R\020embeddingDropout\210\001\001B\r\n\013"
+  "_l1_penaltyB\022\n\020_label_smoothingB\r\n\013_grad"
+  "_noiseB\022\n\020_max_weight_normB\024\n\022_attention"
+  "_dropoutB\023\n\021_residual_dropoutB\024\n\022_embedd"
+  "ing_dropout\"\246\001\n\013LoraOptions\022\027\n\004rank\030\001 \001("
+  "\rH\000R\004rank\210\001\001\022\031\n\005alpha\030\002 \001(\001H\001R\005alpha\210\001\001\022"
+  "\035\n\007dropout\030\003 \001(\001H\002R\007dropout\210\001\001\022%\n\016target"
+  "_modules\030\004 \003(\tR\rtargetModulesB\007\n\005_rankB\010"
+  "\n\006_alphaB\n\n\010_dropout\"\211\001\n\tSftConfig\022\'\n\006tu"
+  "ning\030\001 \001(\0162\017.kiln.v1.TuningR\006tuning\022(\n\004l"
+  "ora\030\002 \001(\0132\024.kiln.v1.LoraOptionsR\004lora\022\035\n"
+  "\007packing\030\003 \001(\010H\000R\007packing\210\001\001B\n\n\010_packing"
+  "\"f\n\021RewardModelConfig\022\'\n\006tuning\030\001 \001(\0162\017."
+  "kiln.v1.TuningR\006tuning\022(\n\004lora\030\002 \001(\0132\024.k"
+  "iln.v1.LoraOptionsR\004lora\"\223\001\n\014RewardSourc"
+  "e\022#\n\014reward_model\030\001 \001(\tH\000R\013rewardModel\022+"
+  "\n\020scoring_function\030\002 \001(\tH\000R\017scoringFunct"
+  "ion\022\'\n\016human_feedback\030\003 \001(\010H\000R\rhumanFeed"
+  "backB\010\n\006source\"\232\t\n\tPpoConfig\022-\n\006reward\030\001"
+  " \001(\0132\025.kiln.v1.RewardSourceR\006reward\022\'\n\017r"
+  "eference_model\030\002 \001(\tR\016referenceModel\022\034\n\007"
+  "kl_coef\030\003 \001(\001H\000R\006klCoef\210\001\001\022$\n\013adaptive_k"
+  "l\030\004 \001(\010H\001R\nadaptiveKl\210\001\001\022 \n\ttarget_kl\030\005 "
+  "\001(\001H\002R\010targetKl\210\001\001\022\031\n\005gamma\030\006 \001(\001H\003R\005gam"
+  "ma\210\001\001\022\025\n\003lam\030\007 \001(\001H\004R\003lam\210\001\001\022\"\n\nclip_ran"
+  "ge\030\010 \001(\001H\005R\tclipRange\210\001\001\022-\n\020value_clip_r"
+  "ange\030\t \001(\001H\006R\016valueClipRange\210\001\001\022\"\n\nppo_e"
+  "pochs\030\n \001(\rH\007R\tppoEpochs\210\001\001\0221\n\022rollout_b"
+  "atch_size\030\013 \001(\rH\010R\020rolloutBatchSize\210\001\001\022*"
+  "\n\016minibatch_size\030\014 \001(\rH\tR\rminibatchSize\210"
+  "\001\001\022)\n\016max_new_tokens\030\r \001(\rH\nR\014maxNewToke"
+  "ns\210\001\001\022%\n\013temperature\030\016 \001(\001H\013R\013temperatur"
+  "e\210\001\001\022\037\n\013value_model\030\017 \001(\tR\nvalueModel\0223\n"
+  "\023value_learning_rate\030\020 \001(\001H\014R\021valueLearn"
+  "ingRate\210\001\001\0227\n\014kl_estimator\030\021 \001(\0162\024.kiln."
+  "v1.KlEstimatorR\013klEstimator\0220\n\021whiten_ad"
+  "vantages\030\022 \001(\010H\rR\020whitenAdvantages\210\001\001\0221\n"
+  "\022adaptive_kl_target\030\023 \001(\001H\016R\020adaptiveKlT"
+  "arget\210\001\001\0223\n\023adaptive_kl_horizon\030\024 \001(\rH\017R"
+  "\021adaptiveKlHorizon\210\001\001\022#\n\013stop_at_eos\030\025 \001"
+  "(\010H\020R\tstopAtEos\210\001\001B\n\n\010_kl_coefB\016\n\014_adapt"
+  "ive_klB\014\n\n_target_klB\010\n\006_gammaB\006\n\004_lamB\r"
+  "\n\013_clip_rangeB\023\n\021_value_clip_rangeB\r\n\013_p"
+  "po_epochsB\025\n\023_rollout_batch_sizeB\021\n\017_min"
+  "ibatch_sizeB\021\n\017_max_new_tokensB\016\n\014_tempe"
+  "ratureB\026\n\024_value_learning_rateB\024\n\022_white"
+  "n_advantagesB\025\n\023_adaptive_kl_targetB\026\n\024_"
+  "adaptive_kl_horizonB\016\n\014_stop_at_eos\"\230\002\n\t"
+  "DpoConfig\022\027\n\004beta\030\001 \001(\001H\000R\004beta\210\001\001\022\'\n\017re"
+  "ference_model\030\002 \001(\tR\016referenceModel\022+\n\004l"
+  "oss\030\003 \001(\0162\027.kiln.v1.PreferenceLossR\004loss"
+  "\022\'\n\006tuning\030\004 \001(\0162\017.kiln.v1.TuningR\006tunin"
+  "g\022(\n\004lora\030\005 \001(\0132\024.kiln.v1.LoraOptionsR\004l"
+  "ora\022,\n\017label_smoothing\030\006 \001(\001H\001R\016labelSmo"
+  "othing\210\001\001B\007\n\005_betaB\022\n\020_label_smoothing\"\220"
+  "\001\n\rDistillConfig\022#\n\rteacher_model\030\001 \001(\tR"
+  "\014teacherModel\022%\n\013temperature\030\002 \001(\001H\000R\013te"
+  "mperature\210\001\001\022\031\n\005alpha\030\003 \001(\001H\001R\005alpha\210\001\001B"
+  "\016\n\014_temperatureB\010\n\006_alpha\"\333\n\n\003Job\022\022\n\004nam"
+  "e\030\001 \001(\tR\004name\022!\n\014display_name\030\002 \001(\tR\013dis"
+  "playName\022*\n\006method\030\003 \001(\0162\022.kiln.v1.JobMe"
+  "thodR\006method\022\035\n\nbase_model\030\004 \001(\tR\tbaseMo"
+  "del\022)\n\020training_dataset\030\005 \001(\tR\017trainingD"
+  "ataset\022-\n\022validation_dataset\030\006 \001(\tR\021vali"
+  "dationDataset\022B\n\017hyperparameters\030\007 \001(\0132\030"
+  ".kiln.v1.HyperparametersR\017hyperparameter"
+  "s\022&\n\003sft\030\010 \001(\0132\022.kiln.v1.SftConfigH\000R\003sf"
+  "t\022\?\n\014reward_model\030\t \001(\0132\032.kiln.v1.Reward"
+  "ModelConfigH\000R\013rewardModel\022&\n\003ppo\030\n \001(\0132"
+  "\022.kiln.v1.PpoConfigH\000R\003ppo\022&\n\003dpo\030\013 \001(\0132"
+  "\022.kiln.v1.DpoConfigH\000R\003dpo\0222\n\007distill\030\014 "
+  "\001(\0132\026.kiln.v1.DistillConfigH\000R\007distill\0220"
+  "\n\tresources\030\r \001(\0132\022.kiln.v1.ResourcesR\tr"
+  "esources\022$\n\013max_retries\030\016 \001(\rH\001R\nmaxRetr"
+  "ies\210\001\001\0220\n\006labels\030\017 \003(\0132\030.kiln.v1.Job.Lab"
+  "elsEntryR\006labels\022\'\n\005state\030\020 \001(\0162\021.kiln.v"
+  "1.JobStateR\005state\022\030\n\007attempt\030\021 \001(\rR\007atte"
+  "mpt\022\022\n\004step\030\022 \001(\003R\004step\022\037\n\013total_steps\030\023"
+  " \001(\003R\ntotalSteps\022F\n\016latest_metrics\030\024 \003(\013"
+  "2\037.kiln.v1.Job.LatestMetricsEntryR\rlates"
+  "tMetrics\022!\n\014output_model\030\025 \001(\tR\013outputMo"
+  "del\0229\n\tartifacts\030\026 \003(\0132\033.kiln.v1.Job.Art"
+  "ifactsEntryR\tartifacts\022\024\n\005error\030\027 \001(\tR\005e"
+  "rror\022;\n\013create_time\030\030 \001(\0132\032.google.proto"
+  "buf.TimestampR\ncreateTime\0229\n\nstart_time\030"
+  "\031 \001(\0132\032.google.protobuf.TimestampR\tstart"
+  "Time\0225\n\010end_time\030\032 \001(\0132\032.google.protobuf"
+  ".TimestampR\007endTime\0329\n\013LabelsEntry\022\020\n\003ke"
+  "y\030\001 \001(\tR\003key\022\024\n\005value\030\002 \001(\tR\005value:\0028\001\032@"
+  "\n\022LatestMetricsEntry\022\020\n\003key\030\001 \001(\tR\003key\022\024"
+  "\n\005value\030\002 \001(\001R\005value:\0028\001\032<\n\016ArtifactsEnt"
+  "ry\022\020\n\003key\030\001 \001(\tR\003key\022\024\n\005value\030\002 \001(\tR\005val"
+  "ue:\0028\001B\017\n\rmethod_configB\016\n\014_max_retries\""
+  "Q\n\020CreateJobRequest\022\036\n\003job\030\001 \001(\0132\014.kiln."
+  "v1.JobR\003job\022\035\n\nrequest_id\030\002 \001(\tR\trequest"
+  "Id\"#\n\rGetJobRequest\022\022\n\004name\030\001 \001(\tR\004name\""
+  "\242\001\n\017ListJobsRequest\022\033\n\tpage_size\030\001 \001(\005R\010"
+  "pageSize\022\035\n\npage_token\030\002 \001(\tR\tpageToken\022"
+  "\'\n\005state\030\003 \001(\0162\021.kiln.v1.JobStateR\005state"
+  "\022*\n\006method\030\004 \001(\0162\022.kiln.v1.JobMethodR\006me"
+  "thod\"\\\n\020ListJobsResponse\022 \n\004jobs\030\001 \003(\0132\014"
+  ".kiln.v1.JobR\004jobs\022&\n\017next_page_token\030\002 "
+  "\001(\tR\rnextPageToken\"&\n\020CancelJobRequest\022\022"
+  "\n\004name\030\001 \001(\tR\004name\"K\n\017WatchJobRequest\022\022\n"
+  "\004name\030\001 \001(\tR\004name\022$\n\016after_event_id\030\002 \001("
+  "\tR\014afterEventId\"h\n\013StateChange\022\'\n\005state\030"
+  "\001 \001(\0162\021.kiln.v1.JobStateR\005state\022\030\n\007attem"
+  "pt\030\002 \001(\rR\007attempt\022\026\n\006reason\030\003 \001(\tR\006reaso"
+  "n\"\257\001\n\007Metrics\022\022\n\004step\030\001 \001(\003R\004step\022\037\n\013tot"
+  "al_steps\030\002 \001(\003R\ntotalSteps\0224\n\006values\030\003 \003"
+  "(\0132\034.kiln.v1.Metrics.ValuesEntryR\006values"
+  "\0329\n\013ValuesEntry\022\020\n\003key\030\001 \001(\tR\003key\022\024\n\005val"
+  "ue\030\002 \001(\001R\005value:\0028\001\"o\n\nCheckpoint\022\022\n\004ste"
+  "p\030\001 \001(\003R\004step\022\020\n\003uri\030\002 \001(\tR\003uri\022;\n\013creat"
+  "e_time\030\003 \001(\0132\032.google.protobuf.Timestamp"
+  "R\ncreateTime\"9\n\007LogLine\022\024\n\005level\030\001 \001(\tR\005"
+  "level\022\030\n\007message\030\002 \001(\tR\007message\"\230\002\n\010JobE"
+  "vent\022\016\n\002id\030\001 \001(\tR\002id\022.\n\004time\030\002 \001(\0132\032.goo"
+  "gle.protobuf.TimestampR\004time\0229\n\014state_ch"
+  "ange\030\003 \001(\0132\024.kiln.v1.StateChangeH\000R\013stat"
+  "eChange\022,\n\007metrics\030\004 \001(\0132\020.kiln.v1.Metri"
+  "csH\000R\007metrics\0225\n\ncheckpoint\030\005 \001(\0132\023.kiln"
+  ".v1.CheckpointH\000R\ncheckpoint\022$\n\003log\030\006 \001("
+  "\0132\020.kiln.v1.LogLineH\000R\003logB\006\n\004kind\",\n\026Li"
+  "stCheckpointsRequest\022\022\n\004name\030\001 \001(\tR\004name"
+  "\"P\n\027ListCheckpointsResponse\0225\n\013checkpoin"
+  "ts\030\001 \003(\0132\023.kiln.v1.CheckpointR\013checkpoin"
+  "ts*\230\001\n\tJobMethod\022\032\n\026JOB_METHOD_UNSPECIFI"
+  "ED\020\000\022\022\n\016JOB_METHOD_SFT\020\001\022\033\n\027JOB_METHOD_R"
+  "EWARD_MODEL\020\002\022\022\n\016JOB_METHOD_PPO\020\003\022\022\n\016JOB"
+  "_METHOD_DPO\020\004\022\026\n\022JOB_METHOD_DISTILL\020\005*\262\001"
+  "\n\010JobState\022\031\n\025JOB_STATE_UNSPECIFIED\020\000\022\024\n"
+  "\020JOB_STATE_QUEUED\020\001\022\025\n\021JOB_STATE_RUNNING"
+  "\020\002\022\027\n\023JOB_STATE_SUCCEEDED\020\003\022\024\n\020JOB_STATE"
+  "_FAILED\020\004\022\027\n\023JOB_STATE_CANCELLED\020\005\022\026\n\022JO"
+  "B_STATE_RETRYING\020\006*B\n\006Tuning\022\026\n\022TUNING_U"
+  "NSPECIFIED\020\000\022\017\n\013TUNING_FULL\020\001\022\017\n\013TUNING_"
+  "LORA\020\002*b\n\tPrecision\022\031\n\025PRECISION_UNSPECI"
+  "FIED\020\000\022\022\n\016PRECISION_AUTO\020\001\022\022\n\016PRECISION_"
+  "FP32\020\002\022\022\n\016PRECISION_BF16\020\003*p\n\021Adversaria"
+  "lMethod\022\"\n\036ADVERSARIAL_METHOD_UNSPECIFIE"
+  "D\020\000\022\033\n\027ADVERSARIAL_METHOD_FGSM\020\001\022\032\n\026ADVE"
+  "RSARIAL_METHOD_PGD\020\002*q\n\017CurriculumOrder\022"
+  " \n\034CURRICULUM_ORDER_UNSPECIFIED\020\000\022\033\n\027CUR"
+  "RICULUM_ORDER_LENGTH\020\001\022\037\n\033CURRICULUM_ORD"
+  "ER_DIFFICULTY\020\002*\213\001\n\020CurriculumPacing\022!\n\035"
+  "CURRICULUM_PACING_UNSPECIFIED\020\000\022\034\n\030CURRI"
+  "CULUM_PACING_LINEAR\020\001\022\032\n\026CURRICULUM_PACI"
+  "NG_ROOT\020\002\022\032\n\026CURRICULUM_PACING_STEP\020\003*\236\002"
+  "\n\rOptimizerKind\022\036\n\032OPTIMIZER_KIND_UNSPEC"
+  "IFIED\020\000\022\026\n\022OPTIMIZER_KIND_SGD\020\001\022\032\n\026OPTIM"
+  "IZER_KIND_ADAGRAD\020\002\022\032\n\026OPTIMIZER_KIND_RM"
+  "SPROP\020\003\022\027\n\023OPTIMIZER_KIND_ADAM\020\004\022\030\n\024OPTI"
+  "MIZER_KIND_ADAMW\020\005\022\034\n\030OPTIMIZER_KIND_ADA"
+  "FACTOR\020\006\022\027\n\023OPTIMIZER_KIND_LION\020\007\022\030\n\024OPT"
+  "IMIZER_KIND_LBFGS\020\010\022\031\n\025OPTIMIZER_KIND_SO"
+  "PHIA\020\t*\331\002\n\016LrScheduleKind\022 \n\034LR_SCHEDULE"
+  "_KIND_UNSPECIFIED\020\000\022\035\n\031LR_SCHEDULE_KIND_"
+  "CONSTANT\020\001\022\033\n\027LR_SCHEDULE_KIND_LINEAR\020\002\022"
+  "\033\n\027LR_SCHEDULE_KIND_COSINE\020\003\022$\n LR_SCHED"
+  "ULE_KIND_COSINE_RESTARTS\020\004\022\031\n\025LR_SCHEDUL"
+  "E_KIND_STEP\020\005\022 \n\034LR_SCHEDULE_KIND_EXPONE"
+  "NTIAL\020\006\022\036\n\032LR_SCHEDULE_KIND_ONE_CYCLE\020\007\022"
+  "!\n\035LR_SCHEDULE_KIND_INVERSE_SQRT\020\010\022&\n\"LR"
+  "_SCHEDULE_KIND_REDUCE_ON_PLATEAU\020\t*\200\001\n\013K"
+  "lEstimator\022\034\n\030KL_ESTIMATOR_UNSPECIFIED\020\000"
+  "\022\023\n\017KL_ESTIMATOR_K1\020\001\022\023\n\017KL_ESTIMATOR_K2"
+  "\020\002\022\023\n\017KL_ESTIMATOR_K3\020\003\022\024\n\020KL_ESTIMATOR_"
+  "ABS\020\004*g\n\016PreferenceLoss\022\037\n\033PREFERENCE_LO"
+  "SS_UNSPECIFIED\020\000\022\033\n\027PREFERENCE_LOSS_SIGM"
+  "OID\020\001\022\027\n\023PREFERENCE_LOSS_IPO\020\0022\372\002\n\nJobSe"
+  "rvice\0224\n\tCreateJob\022\031.kiln.v1.CreateJobRe"
+  "quest\032\014.kiln.v1.Job\022.\n\006GetJob\022\026.kiln.v1."
+  "GetJobRequest\032\014.kiln.v1.Job\022\?\n\010ListJobs\022"
+  "\030.kiln.v1.ListJobsRequest\032\031.kiln.v1.List"
+  "JobsResponse\0224\n\tCancelJob\022\031.kiln.v1.Canc"
+  "elJobRequest\032\014.kiln.v1.Job\0229\n\010WatchJob\022\030"
+  ".kiln.v1.WatchJobRequest\032\021.kiln.v1.JobEv"
+  "ent0\001\022T\n\017ListCheckpoints\022\037.kiln.v1.ListC"
+  "heckpointsRequest\032 .kiln.v1.ListCheckpoi"
+  "ntsResponseBw\n\007kiln.v1B\tJobsProtoH\002P\001Z\"k"
+  "iln/clients/go/gen/kiln/v1;kilnv1\242\002\003KXX\252"
+  "\002\007Kiln.V1\312\002\007Kiln\\V1\342\002\023Kiln\\V1\\GPBMetadat"
+  "a\352\002\010Kiln::V1b\006proto3"
   ;
 static const ::_pbi::DescriptorTable* const descriptor_table_kiln_2fv1_2fjobs_2eproto_deps[2] = {
   &::descriptor_table_google_2fprotobuf_2ftimestamp_2eproto,
@@ -1371,9 +1421,9 @@ static const ::_pbi::DescriptorTable* const descriptor_table_kiln_2fv1_2fjobs_2e
 };
 static ::_pbi::once_flag descriptor_table_kiln_2fv1_2fjobs_2eproto_once;
 const ::_pbi::DescriptorTable descriptor_table_kiln_2fv1_2fjobs_2eproto = {
-    false, false, 10400, descriptor_table_protodef_kiln_2fv1_2fjobs_2eproto,
+    false, false, 10820, descriptor_table_protodef_kiln_2fv1_2fjobs_2eproto,
     "kiln/v1/jobs.proto",
-    &descriptor_table_kiln_2fv1_2fjobs_2eproto_once, descriptor_table_kiln_2fv1_2fjobs_2eproto_deps, 2, 31,
+    &descriptor_table_kiln_2fv1_2fjobs_2eproto_once, descriptor_table_kiln_2fv1_2fjobs_2eproto_deps, 2, 32,
     schemas, file_default_instances, TableStruct_kiln_2fv1_2fjobs_2eproto::offsets,
     file_level_metadata_kiln_2fv1_2fjobs_2eproto, file_level_enum_descriptors_kiln_2fv1_2fjobs_2eproto,
     file_level_service_descriptors_kiln_2fv1_2fjobs_2eproto,
@@ -1454,9 +1504,24 @@ bool Precision_IsValid(int value) {
   }
 }
 
-const ::PROTOBUF_NAMESPACE_ID::EnumDescriptor* CurriculumOrder_descriptor() {
+const ::PROTOBUF_NAMESPACE_ID::EnumDescriptor* AdversarialMethod_descriptor() {
   ::PROTOBUF_NAMESPACE_ID::internal::AssignDescriptors(&descriptor_table_kiln_2fv1_2fjobs_2eproto);
   return file_level_enum_descriptors_kiln_2fv1_2fjobs_2eproto[4];
+}
+bool AdversarialMethod_IsValid(int value) {
+  switch (value) {
+    case 0:
+    case 1:
+    case 2:
+      return true;
+    default:
+      return false;
+  }
+}
+
+const ::PROTOBUF_NAMESPACE_ID::EnumDescriptor* CurriculumOrder_descriptor() {
+  ::PROTOBUF_NAMESPACE_ID::internal::AssignDescriptors(&descriptor_table_kiln_2fv1_2fjobs_2eproto);
+  return file_level_enum_descriptors_kiln_2fv1_2fjobs_2eproto[5];
 }
 bool CurriculumOrder_IsValid(int value) {
   switch (value) {
@@ -1471,7 +1536,7 @@ bool CurriculumOrder_IsValid(int value) {
 
 const ::PROTOBUF_NAMESPACE_ID::EnumDescriptor* CurriculumPacing_descriptor() {
   ::PROTOBUF_NAMESPACE_ID::internal::AssignDescriptors(&descriptor_table_kiln_2fv1_2fjobs_2eproto);
-  return file_level_enum_descriptors_kiln_2fv1_2fjobs_2eproto[5];
+  return file_level_enum_descriptors_kiln_2fv1_2fjobs_2eproto[6];
 }
 bool CurriculumPacing_IsValid(int value) {
   switch (value) {
@@ -1487,7 +1552,7 @@ bool CurriculumPacing_IsValid(int value) {
 
 const ::PROTOBUF_NAMESPACE_ID::EnumDescriptor* OptimizerKind_descriptor() {
   ::PROTOBUF_NAMESPACE_ID::internal::AssignDescriptors(&descriptor_table_kiln_2fv1_2fjobs_2eproto);
-  return file_level_enum_descriptors_kiln_2fv1_2fjobs_2eproto[6];
+  return file_level_enum_descriptors_kiln_2fv1_2fjobs_2eproto[7];
 }
 bool OptimizerKind_IsValid(int value) {
   switch (value) {
@@ -1509,7 +1574,7 @@ bool OptimizerKind_IsValid(int value) {
 
 const ::PROTOBUF_NAMESPACE_ID::EnumDescriptor* LrScheduleKind_descriptor() {
   ::PROTOBUF_NAMESPACE_ID::internal::AssignDescriptors(&descriptor_table_kiln_2fv1_2fjobs_2eproto);
-  return file_level_enum_descriptors_kiln_2fv1_2fjobs_2eproto[7];
+  return file_level_enum_descriptors_kiln_2fv1_2fjobs_2eproto[8];
 }
 bool LrScheduleKind_IsValid(int value) {
   switch (value) {
@@ -1531,7 +1596,7 @@ bool LrScheduleKind_IsValid(int value) {
 
 const ::PROTOBUF_NAMESPACE_ID::EnumDescriptor* KlEstimator_descriptor() {
   ::PROTOBUF_NAMESPACE_ID::internal::AssignDescriptors(&descriptor_table_kiln_2fv1_2fjobs_2eproto);
-  return file_level_enum_descriptors_kiln_2fv1_2fjobs_2eproto[8];
+  return file_level_enum_descriptors_kiln_2fv1_2fjobs_2eproto[9];
 }
 bool KlEstimator_IsValid(int value) {
   switch (value) {
@@ -1548,7 +1613,7 @@ bool KlEstimator_IsValid(int value) {
 
 const ::PROTOBUF_NAMESPACE_ID::EnumDescriptor* PreferenceLoss_descriptor() {
   ::PROTOBUF_NAMESPACE_ID::internal::AssignDescriptors(&descriptor_table_kiln_2fv1_2fjobs_2eproto);
-  return file_level_enum_descriptors_kiln_2fv1_2fjobs_2eproto[9];
+  return file_level_enum_descriptors_kiln_2fv1_2fjobs_2eproto[10];
 }
 bool PreferenceLoss_IsValid(int value) {
   switch (value) {
@@ -1623,6 +1688,7 @@ class Hyperparameters::_Internal {
   }
   static const ::kiln::v1::CurriculumOptions& curriculum(const Hyperparameters* msg);
   static const ::kiln::v1::AugmentationOptions& augmentation(const Hyperparameters* msg);
+  static const ::kiln::v1::AdversarialOptions& adversarial(const Hyperparameters* msg);
 };
 
 const ::kiln::v1::OptimizerOptions&
@@ -1645,6 +1711,10 @@ const ::kiln::v1::AugmentationOptions&
 Hyperparameters::_Internal::augmentation(const Hyperparameters* msg) {
   return *msg->_impl_.augmentation_;
 }
+const ::kiln::v1::AdversarialOptions&
+Hyperparameters::_Internal::adversarial(const Hyperparameters* msg) {
+  return *msg->_impl_.adversarial_;
+}
 Hyperparameters::Hyperparameters(::PROTOBUF_NAMESPACE_ID::Arena* arena,
                          bool is_message_owned)
   : ::PROTOBUF_NAMESPACE_ID::Message(arena, is_message_owned) {
@@ -1662,6 +1732,7 @@ Hyperparameters::Hyperparameters(const Hyperparameters& from)
     , decltype(_impl_.regularization_){nullptr}
     , decltype(_impl_.curriculum_){nullptr}
     , decltype(_impl_.augmentation_){nullptr}
+    , decltype(_impl_.adversarial_){nullptr}
     , decltype(_impl_.learning_rate_){}
     , decltype(_impl_.epochs_){}
     , decltype(_impl_.max_steps_){}
@@ -1697,6 +1768,9 @@ Hyperparameters::Hyperparameters(const Hyperparameters& from)
   if (from._internal_has_augmentation()) {
     _this->_impl_.augmentation_ = new ::kiln::v1::AugmentationOptions(*from._impl_.augmentation_);
   }
+  if (from._internal_has_adversarial()) {
+    _this->_impl_.adversarial_ = new ::kiln::v1::AdversarialOptions(*from._impl_.adversarial_);
+  }
   ::memcpy(&_impl_.learning_rate_, &from._impl_.learning_rate_,
     static_cast<size_t>(reinterpret_cast<char*>(&_impl_.early_stopping_min_delta_) -
     reinterpret_cast<char*>(&_impl_.learning_rate_)) + sizeof(_impl_.early_stopping_min_delta_));
@@ -1715,6 +1789,7 @@ inline void Hyperparameters::SharedCtor(
     , decltype(_impl_.regularization_){nullptr}
     , decltype(_impl_.curriculum_){nullptr}
     , decltype(_impl_.augmentation_){nullptr}
+    , decltype(_impl_.adversarial_){nullptr}
     , decltype(_impl_.learning_rate_){0}
     , decltype(_impl_.epochs_){0u}
     , decltype(_impl_.max_steps_){0u}
@@ -1752,6 +1827,7 @@ inline void Hyperparameters::SharedDtor() {
   if (this != internal_default_instance()) delete _impl_.regularization_;
   if (this != internal_default_instance()) delete _impl_.curriculum_;
   if (this != internal_default_instance()) delete _impl_.augmentation_;
+  if (this != internal_default_instance()) delete _impl_.adversarial_;
 }
 
 void Hyperparameters::SetCachedSize(int size) const {
@@ -1766,6 +1842,92 @@ void Hyperparameters::InternalSwap(Hyperparameters* other) {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
       file_level_metadata_kiln_2fv1_2fjobs_2eproto[0]);
+}
+
+// ===================================================================
+
+class AdversarialOptions::_Internal {
+ public:
+  using HasBits = decltype(std::declval<AdversarialOptions>()._impl_._has_bits_);
+  static void set_has_epsilon(HasBits* has_bits) {
+    (*has_bits)[0] |= 1u;
+  }
+  static void set_has_steps(HasBits* has_bits) {
+    (*has_bits)[0] |= 2u;
+  }
+  static void set_has_step_size(HasBits* has_bits) {
+    (*has_bits)[0] |= 4u;
+  }
+  static void set_has_weight(HasBits* has_bits) {
+    (*has_bits)[0] |= 8u;
+  }
+};
+
+AdversarialOptions::AdversarialOptions(::PROTOBUF_NAMESPACE_ID::Arena* arena,
+                         bool is_message_owned)
+  : ::PROTOBUF_NAMESPACE_ID::Message(arena, is_message_owned) {
+  SharedCtor(arena, is_message_owned);
+  // @@protoc_insertion_point(arena_constructor:kiln.v1.AdversarialOptions)
+}
+AdversarialOptions::AdversarialOptions(const AdversarialOptions& from)
+  : ::PROTOBUF_NAMESPACE_ID::Message() {
+  AdversarialOptions* const _this = this; (void)_this;
+  new (&_impl_) Impl_{
+      decltype(_impl_._has_bits_){from._impl_._has_bits_}
+    , /*decltype(_impl_._cached_size_)*/{}
+    , decltype(_impl_.epsilon_){}
+    , decltype(_impl_.method_){}
+    , decltype(_impl_.steps_){}
+    , decltype(_impl_.step_size_){}
+    , decltype(_impl_.weight_){}};
+
+  _internal_metadata_.MergeFrom<::PROTOBUF_NAMESPACE_ID::UnknownFieldSet>(from._internal_metadata_);
+  ::memcpy(&_impl_.epsilon_, &from._impl_.epsilon_,
+    static_cast<size_t>(reinterpret_cast<char*>(&_impl_.weight_) -
+    reinterpret_cast<char*>(&_impl_.epsilon_)) + sizeof(_impl_.weight_));
+  // @@protoc_insertion_point(copy_constructor:kiln.v1.AdversarialOptions)
+}
+
+inline void AdversarialOptions::SharedCtor(
+    ::_pb::Arena* arena, bool is_message_owned) {
+  (void)arena;
+  (void)is_message_owned;
+  new (&_impl_) Impl_{
+      decltype(_impl_._has_bits_){}
+    , /*decltype(_impl_._cached_size_)*/{}
+    , decltype(_impl_.epsilon_){0}
+    , decltype(_impl_.method_){0}
+    , decltype(_impl_.steps_){0u}
+    , decltype(_impl_.step_size_){0}
+    , decltype(_impl_.weight_){0}
+  };
+}
+
+AdversarialOptions::~AdversarialOptions() {
+  // @@protoc_insertion_point(destructor:kiln.v1.AdversarialOptions)
+  if (auto *arena = _internal_metadata_.DeleteReturnArena<::PROTOBUF_NAMESPACE_ID::UnknownFieldSet>()) {
+  (void)arena;
+    return;
+  }
+  SharedDtor();
+}
+
+inline void AdversarialOptions::SharedDtor() {
+  GOOGLE_DCHECK(GetArenaForAllocation() == nullptr);
+}
+
+void AdversarialOptions::SetCachedSize(int size) const {
+  _impl_._cached_size_.Set(size);
+}
+
+void AdversarialOptions::InternalSwap(AdversarialOptions* other) {
+  using std::swap;
+  GetReflection()->Swap(this, other);}
+
+::PROTOBUF_NAMESPACE_ID::Metadata AdversarialOptions::GetMetadata() const {
+  return ::_pbi::AssignDescriptors(
+      &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[1]);
 }
 
 // ===================================================================
@@ -1848,7 +2010,7 @@ void CurriculumOptions::InternalSwap(CurriculumOptions* other) {
 ::PROTOBUF_NAMESPACE_ID::Metadata CurriculumOptions::GetMetadata() const {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
-      file_level_metadata_kiln_2fv1_2fjobs_2eproto[1]);
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[2]);
 }
 
 // ===================================================================
@@ -1927,7 +2089,7 @@ void AugmentationOptions::InternalSwap(AugmentationOptions* other) {
 ::PROTOBUF_NAMESPACE_ID::Metadata AugmentationOptions::GetMetadata() const {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
-      file_level_metadata_kiln_2fv1_2fjobs_2eproto[2]);
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[3]);
 }
 
 // ===================================================================
@@ -2028,7 +2190,7 @@ void OptimizerOptions::InternalSwap(OptimizerOptions* other) {
 ::PROTOBUF_NAMESPACE_ID::Metadata OptimizerOptions::GetMetadata() const {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
-      file_level_metadata_kiln_2fv1_2fjobs_2eproto[3]);
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[4]);
 }
 
 // ===================================================================
@@ -2134,7 +2296,7 @@ void LrScheduleOptions::InternalSwap(LrScheduleOptions* other) {
 ::PROTOBUF_NAMESPACE_ID::Metadata LrScheduleOptions::GetMetadata() const {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
-      file_level_metadata_kiln_2fv1_2fjobs_2eproto[4]);
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[5]);
 }
 
 // ===================================================================
@@ -2233,7 +2395,7 @@ void RegularizationOptions::InternalSwap(RegularizationOptions* other) {
 ::PROTOBUF_NAMESPACE_ID::Metadata RegularizationOptions::GetMetadata() const {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
-      file_level_metadata_kiln_2fv1_2fjobs_2eproto[5]);
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[6]);
 }
 
 // ===================================================================
@@ -2315,7 +2477,7 @@ void LoraOptions::InternalSwap(LoraOptions* other) {
 ::PROTOBUF_NAMESPACE_ID::Metadata LoraOptions::GetMetadata() const {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
-      file_level_metadata_kiln_2fv1_2fjobs_2eproto[6]);
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[7]);
 }
 
 // ===================================================================
@@ -2397,7 +2559,7 @@ void SftConfig::InternalSwap(SftConfig* other) {
 ::PROTOBUF_NAMESPACE_ID::Metadata SftConfig::GetMetadata() const {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
-      file_level_metadata_kiln_2fv1_2fjobs_2eproto[7]);
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[8]);
 }
 
 // ===================================================================
@@ -2469,7 +2631,7 @@ void RewardModelConfig::InternalSwap(RewardModelConfig* other) {
 ::PROTOBUF_NAMESPACE_ID::Metadata RewardModelConfig::GetMetadata() const {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
-      file_level_metadata_kiln_2fv1_2fjobs_2eproto[8]);
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[9]);
 }
 
 // ===================================================================
@@ -2576,7 +2738,7 @@ void RewardSource::InternalSwap(RewardSource* other) {
 ::PROTOBUF_NAMESPACE_ID::Metadata RewardSource::GetMetadata() const {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
-      file_level_metadata_kiln_2fv1_2fjobs_2eproto[9]);
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[10]);
 }
 
 // ===================================================================
@@ -2768,7 +2930,7 @@ void PpoConfig::InternalSwap(PpoConfig* other) {
 ::PROTOBUF_NAMESPACE_ID::Metadata PpoConfig::GetMetadata() const {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
-      file_level_metadata_kiln_2fv1_2fjobs_2eproto[10]);
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[11]);
 }
 
 // ===================================================================
@@ -2872,7 +3034,7 @@ void DpoConfig::InternalSwap(DpoConfig* other) {
 ::PROTOBUF_NAMESPACE_ID::Metadata DpoConfig::GetMetadata() const {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
-      file_level_metadata_kiln_2fv1_2fjobs_2eproto[11]);
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[12]);
 }
 
 // ===================================================================
@@ -2961,7 +3123,7 @@ void DistillConfig::InternalSwap(DistillConfig* other) {
 ::PROTOBUF_NAMESPACE_ID::Metadata DistillConfig::GetMetadata() const {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
-      file_level_metadata_kiln_2fv1_2fjobs_2eproto[12]);
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[13]);
 }
 
 // ===================================================================
@@ -2975,7 +3137,7 @@ void Job_LabelsEntry_DoNotUse::MergeFrom(const Job_LabelsEntry_DoNotUse& other) 
 ::PROTOBUF_NAMESPACE_ID::Metadata Job_LabelsEntry_DoNotUse::GetMetadata() const {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
-      file_level_metadata_kiln_2fv1_2fjobs_2eproto[13]);
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[14]);
 }
 
 // ===================================================================
@@ -2989,7 +3151,7 @@ void Job_LatestMetricsEntry_DoNotUse::MergeFrom(const Job_LatestMetricsEntry_DoN
 ::PROTOBUF_NAMESPACE_ID::Metadata Job_LatestMetricsEntry_DoNotUse::GetMetadata() const {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
-      file_level_metadata_kiln_2fv1_2fjobs_2eproto[14]);
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[15]);
 }
 
 // ===================================================================
@@ -3003,7 +3165,7 @@ void Job_ArtifactsEntry_DoNotUse::MergeFrom(const Job_ArtifactsEntry_DoNotUse& o
 ::PROTOBUF_NAMESPACE_ID::Metadata Job_ArtifactsEntry_DoNotUse::GetMetadata() const {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
-      file_level_metadata_kiln_2fv1_2fjobs_2eproto[15]);
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[16]);
 }
 
 // ===================================================================
@@ -3471,7 +3633,7 @@ void Job::InternalSwap(Job* other) {
 ::PROTOBUF_NAMESPACE_ID::Metadata Job::GetMetadata() const {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
-      file_level_metadata_kiln_2fv1_2fjobs_2eproto[16]);
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[17]);
 }
 
 // ===================================================================
@@ -3555,7 +3717,7 @@ void CreateJobRequest::InternalSwap(CreateJobRequest* other) {
 ::PROTOBUF_NAMESPACE_ID::Metadata CreateJobRequest::GetMetadata() const {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
-      file_level_metadata_kiln_2fv1_2fjobs_2eproto[17]);
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[18]);
 }
 
 // ===================================================================
@@ -3628,7 +3790,7 @@ void GetJobRequest::InternalSwap(GetJobRequest* other) {
 ::PROTOBUF_NAMESPACE_ID::Metadata GetJobRequest::GetMetadata() const {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
-      file_level_metadata_kiln_2fv1_2fjobs_2eproto[18]);
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[19]);
 }
 
 // ===================================================================
@@ -3710,7 +3872,7 @@ void ListJobsRequest::InternalSwap(ListJobsRequest* other) {
 ::PROTOBUF_NAMESPACE_ID::Metadata ListJobsRequest::GetMetadata() const {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
-      file_level_metadata_kiln_2fv1_2fjobs_2eproto[19]);
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[20]);
 }
 
 // ===================================================================
@@ -3786,7 +3948,7 @@ void ListJobsResponse::InternalSwap(ListJobsResponse* other) {
 ::PROTOBUF_NAMESPACE_ID::Metadata ListJobsResponse::GetMetadata() const {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
-      file_level_metadata_kiln_2fv1_2fjobs_2eproto[20]);
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[21]);
 }
 
 // ===================================================================
@@ -3859,7 +4021,7 @@ void CancelJobRequest::InternalSwap(CancelJobRequest* other) {
 ::PROTOBUF_NAMESPACE_ID::Metadata CancelJobRequest::GetMetadata() const {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
-      file_level_metadata_kiln_2fv1_2fjobs_2eproto[21]);
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[22]);
 }
 
 // ===================================================================
@@ -3947,7 +4109,7 @@ void WatchJobRequest::InternalSwap(WatchJobRequest* other) {
 ::PROTOBUF_NAMESPACE_ID::Metadata WatchJobRequest::GetMetadata() const {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
-      file_level_metadata_kiln_2fv1_2fjobs_2eproto[22]);
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[23]);
 }
 
 // ===================================================================
@@ -4027,7 +4189,7 @@ void StateChange::InternalSwap(StateChange* other) {
 ::PROTOBUF_NAMESPACE_ID::Metadata StateChange::GetMetadata() const {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
-      file_level_metadata_kiln_2fv1_2fjobs_2eproto[23]);
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[24]);
 }
 
 // ===================================================================
@@ -4041,7 +4203,7 @@ void Metrics_ValuesEntry_DoNotUse::MergeFrom(const Metrics_ValuesEntry_DoNotUse&
 ::PROTOBUF_NAMESPACE_ID::Metadata Metrics_ValuesEntry_DoNotUse::GetMetadata() const {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
-      file_level_metadata_kiln_2fv1_2fjobs_2eproto[24]);
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[25]);
 }
 
 // ===================================================================
@@ -4119,7 +4281,7 @@ void Metrics::InternalSwap(Metrics* other) {
 ::PROTOBUF_NAMESPACE_ID::Metadata Metrics::GetMetadata() const {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
-      file_level_metadata_kiln_2fv1_2fjobs_2eproto[25]);
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[26]);
 }
 
 // ===================================================================
@@ -4212,7 +4374,7 @@ void Checkpoint::InternalSwap(Checkpoint* other) {
 ::PROTOBUF_NAMESPACE_ID::Metadata Checkpoint::GetMetadata() const {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
-      file_level_metadata_kiln_2fv1_2fjobs_2eproto[26]);
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[27]);
 }
 
 // ===================================================================
@@ -4300,7 +4462,7 @@ void LogLine::InternalSwap(LogLine* other) {
 ::PROTOBUF_NAMESPACE_ID::Metadata LogLine::GetMetadata() const {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
-      file_level_metadata_kiln_2fv1_2fjobs_2eproto[27]);
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[28]);
 }
 
 // ===================================================================
@@ -4539,7 +4701,7 @@ void JobEvent::InternalSwap(JobEvent* other) {
 ::PROTOBUF_NAMESPACE_ID::Metadata JobEvent::GetMetadata() const {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
-      file_level_metadata_kiln_2fv1_2fjobs_2eproto[28]);
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[29]);
 }
 
 // ===================================================================
@@ -4612,7 +4774,7 @@ void ListCheckpointsRequest::InternalSwap(ListCheckpointsRequest* other) {
 ::PROTOBUF_NAMESPACE_ID::Metadata ListCheckpointsRequest::GetMetadata() const {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
-      file_level_metadata_kiln_2fv1_2fjobs_2eproto[29]);
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[30]);
 }
 
 // ===================================================================
@@ -4673,7 +4835,7 @@ void ListCheckpointsResponse::InternalSwap(ListCheckpointsResponse* other) {
 ::PROTOBUF_NAMESPACE_ID::Metadata ListCheckpointsResponse::GetMetadata() const {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
-      file_level_metadata_kiln_2fv1_2fjobs_2eproto[30]);
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[31]);
 }
 
 // @@protoc_insertion_point(namespace_scope)
@@ -4683,6 +4845,10 @@ PROTOBUF_NAMESPACE_OPEN
 template<> PROTOBUF_NOINLINE ::kiln::v1::Hyperparameters*
 Arena::CreateMaybeMessage< ::kiln::v1::Hyperparameters >(Arena* arena) {
   return Arena::CreateMessageInternal< ::kiln::v1::Hyperparameters >(arena);
+}
+template<> PROTOBUF_NOINLINE ::kiln::v1::AdversarialOptions*
+Arena::CreateMaybeMessage< ::kiln::v1::AdversarialOptions >(Arena* arena) {
+  return Arena::CreateMessageInternal< ::kiln::v1::AdversarialOptions >(arena);
 }
 template<> PROTOBUF_NOINLINE ::kiln::v1::CurriculumOptions*
 Arena::CreateMaybeMessage< ::kiln::v1::CurriculumOptions >(Arena* arena) {

@@ -52,6 +52,9 @@ struct TableStruct_kiln_2fv1_2fjobs_2eproto {
 extern const ::PROTOBUF_NAMESPACE_ID::internal::DescriptorTable descriptor_table_kiln_2fv1_2fjobs_2eproto;
 namespace kiln {
 namespace v1 {
+class AdversarialOptions;
+struct AdversarialOptionsDefaultTypeInternal;
+extern AdversarialOptionsDefaultTypeInternal _AdversarialOptions_default_instance_;
 class AugmentationOptions;
 struct AugmentationOptionsDefaultTypeInternal;
 extern AugmentationOptionsDefaultTypeInternal _AugmentationOptions_default_instance_;
@@ -148,6 +151,7 @@ extern WatchJobRequestDefaultTypeInternal _WatchJobRequest_default_instance_;
 }  // namespace v1
 }  // namespace kiln
 PROTOBUF_NAMESPACE_OPEN
+template<> ::kiln::v1::AdversarialOptions* Arena::CreateMaybeMessage<::kiln::v1::AdversarialOptions>(Arena*);
 template<> ::kiln::v1::AugmentationOptions* Arena::CreateMaybeMessage<::kiln::v1::AugmentationOptions>(Arena*);
 template<> ::kiln::v1::CancelJobRequest* Arena::CreateMaybeMessage<::kiln::v1::CancelJobRequest>(Arena*);
 template<> ::kiln::v1::Checkpoint* Arena::CreateMaybeMessage<::kiln::v1::Checkpoint>(Arena*);
@@ -294,6 +298,32 @@ inline bool Precision_Parse(
     ::PROTOBUF_NAMESPACE_ID::ConstStringParam name, Precision* value) {
   return ::PROTOBUF_NAMESPACE_ID::internal::ParseNamedEnum<Precision>(
     Precision_descriptor(), name, value);
+}
+enum AdversarialMethod : int {
+  ADVERSARIAL_METHOD_UNSPECIFIED = 0,
+  ADVERSARIAL_METHOD_FGSM = 1,
+  ADVERSARIAL_METHOD_PGD = 2,
+  AdversarialMethod_INT_MIN_SENTINEL_DO_NOT_USE_ = std::numeric_limits<int32_t>::min(),
+  AdversarialMethod_INT_MAX_SENTINEL_DO_NOT_USE_ = std::numeric_limits<int32_t>::max()
+};
+bool AdversarialMethod_IsValid(int value);
+constexpr AdversarialMethod AdversarialMethod_MIN = ADVERSARIAL_METHOD_UNSPECIFIED;
+constexpr AdversarialMethod AdversarialMethod_MAX = ADVERSARIAL_METHOD_PGD;
+constexpr int AdversarialMethod_ARRAYSIZE = AdversarialMethod_MAX + 1;
+
+const ::PROTOBUF_NAMESPACE_ID::EnumDescriptor* AdversarialMethod_descriptor();
+template<typename T>
+inline const std::string& AdversarialMethod_Name(T enum_t_value) {
+  static_assert(::std::is_same<T, AdversarialMethod>::value ||
+    ::std::is_integral<T>::value,
+    "Incorrect type passed to function AdversarialMethod_Name.");
+  return ::PROTOBUF_NAMESPACE_ID::internal::NameOfEnum(
+    AdversarialMethod_descriptor(), enum_t_value);
+}
+inline bool AdversarialMethod_Parse(
+    ::PROTOBUF_NAMESPACE_ID::ConstStringParam name, AdversarialMethod* value) {
+  return ::PROTOBUF_NAMESPACE_ID::internal::ParseNamedEnum<AdversarialMethod>(
+    AdversarialMethod_descriptor(), name, value);
 }
 enum CurriculumOrder : int {
   CURRICULUM_ORDER_UNSPECIFIED = 0,
@@ -577,6 +607,7 @@ class Hyperparameters final :
     kRegularizationFieldNumber = 19,
     kCurriculumFieldNumber = 22,
     kAugmentationFieldNumber = 23,
+    kAdversarialFieldNumber = 24,
     kLearningRateFieldNumber = 1,
     kEpochsFieldNumber = 2,
     kMaxStepsFieldNumber = 3,
@@ -685,6 +716,24 @@ class Hyperparameters final :
   void unsafe_arena_set_allocated_augmentation(
       ::kiln::v1::AugmentationOptions* augmentation);
   ::kiln::v1::AugmentationOptions* unsafe_arena_release_augmentation();
+
+  // .kiln.v1.AdversarialOptions adversarial = 24 [json_name = "adversarial"];
+  bool has_adversarial() const;
+  private:
+  bool _internal_has_adversarial() const;
+  public:
+  void clear_adversarial();
+  const ::kiln::v1::AdversarialOptions& adversarial() const;
+  PROTOBUF_NODISCARD ::kiln::v1::AdversarialOptions* release_adversarial();
+  ::kiln::v1::AdversarialOptions* mutable_adversarial();
+  void set_allocated_adversarial(::kiln::v1::AdversarialOptions* adversarial);
+  private:
+  const ::kiln::v1::AdversarialOptions& _internal_adversarial() const;
+  ::kiln::v1::AdversarialOptions* _internal_mutable_adversarial();
+  public:
+  void unsafe_arena_set_allocated_adversarial(
+      ::kiln::v1::AdversarialOptions* adversarial);
+  ::kiln::v1::AdversarialOptions* unsafe_arena_release_adversarial();
 
   // optional double learning_rate = 1 [json_name = "learningRate"];
   bool has_learning_rate() const;
@@ -931,6 +980,7 @@ class Hyperparameters final :
     ::kiln::v1::RegularizationOptions* regularization_;
     ::kiln::v1::CurriculumOptions* curriculum_;
     ::kiln::v1::AugmentationOptions* augmentation_;
+    ::kiln::v1::AdversarialOptions* adversarial_;
     double learning_rate_;
     uint32_t epochs_;
     uint32_t max_steps_;
@@ -949,6 +999,196 @@ class Hyperparameters final :
     uint32_t log_every_;
     bool restore_best_weights_;
     double early_stopping_min_delta_;
+  };
+  union { Impl_ _impl_; };
+  friend struct ::TableStruct_kiln_2fv1_2fjobs_2eproto;
+};
+// -------------------------------------------------------------------
+
+class AdversarialOptions final :
+    public ::PROTOBUF_NAMESPACE_ID::Message /* @@protoc_insertion_point(class_definition:kiln.v1.AdversarialOptions) */ {
+ public:
+  inline AdversarialOptions() : AdversarialOptions(nullptr) {}
+  ~AdversarialOptions() override;
+  explicit PROTOBUF_CONSTEXPR AdversarialOptions(::PROTOBUF_NAMESPACE_ID::internal::ConstantInitialized);
+
+  AdversarialOptions(const AdversarialOptions& from);
+  AdversarialOptions(AdversarialOptions&& from) noexcept
+    : AdversarialOptions() {
+    *this = ::std::move(from);
+  }
+
+  inline AdversarialOptions& operator=(const AdversarialOptions& from) {
+    CopyFrom(from);
+    return *this;
+  }
+  inline AdversarialOptions& operator=(AdversarialOptions&& from) noexcept {
+    if (this == &from) return *this;
+    if (GetOwningArena() == from.GetOwningArena()
+  #ifdef PROTOBUF_FORCE_COPY_IN_MOVE
+        && GetOwningArena() != nullptr
+  #endif  // !PROTOBUF_FORCE_COPY_IN_MOVE
+    ) {
+      InternalSwap(&from);
+    } else {
+      CopyFrom(from);
+    }
+    return *this;
+  }
+
+  static const ::PROTOBUF_NAMESPACE_ID::Descriptor* descriptor() {
+    return GetDescriptor();
+  }
+  static const ::PROTOBUF_NAMESPACE_ID::Descriptor* GetDescriptor() {
+    return default_instance().GetMetadata().descriptor;
+  }
+  static const ::PROTOBUF_NAMESPACE_ID::Reflection* GetReflection() {
+    return default_instance().GetMetadata().reflection;
+  }
+  static const AdversarialOptions& default_instance() {
+    return *internal_default_instance();
+  }
+  static inline const AdversarialOptions* internal_default_instance() {
+    return reinterpret_cast<const AdversarialOptions*>(
+               &_AdversarialOptions_default_instance_);
+  }
+  static constexpr int kIndexInFileMessages =
+    1;
+
+  friend void swap(AdversarialOptions& a, AdversarialOptions& b) {
+    a.Swap(&b);
+  }
+  inline void Swap(AdversarialOptions* other) {
+    if (other == this) return;
+  #ifdef PROTOBUF_FORCE_COPY_IN_SWAP
+    if (GetOwningArena() != nullptr &&
+        GetOwningArena() == other->GetOwningArena()) {
+   #else  // PROTOBUF_FORCE_COPY_IN_SWAP
+    if (GetOwningArena() == other->GetOwningArena()) {
+  #endif  // !PROTOBUF_FORCE_COPY_IN_SWAP
+      InternalSwap(other);
+    } else {
+      ::PROTOBUF_NAMESPACE_ID::internal::GenericSwap(this, other);
+    }
+  }
+  void UnsafeArenaSwap(AdversarialOptions* other) {
+    if (other == this) return;
+    GOOGLE_DCHECK(GetOwningArena() == other->GetOwningArena());
+    InternalSwap(other);
+  }
+
+  // implements Message ----------------------------------------------
+
+  AdversarialOptions* New(::PROTOBUF_NAMESPACE_ID::Arena* arena = nullptr) const final {
+    return CreateMaybeMessage<AdversarialOptions>(arena);
+  }
+  int GetCachedSize() const final { return _impl_._cached_size_.Get(); }
+
+  private:
+  void SharedCtor(::PROTOBUF_NAMESPACE_ID::Arena* arena, bool is_message_owned);
+  void SharedDtor();
+  void SetCachedSize(int size) const final;
+  void InternalSwap(AdversarialOptions* other);
+
+  private:
+  friend class ::PROTOBUF_NAMESPACE_ID::internal::AnyMetadata;
+  static ::PROTOBUF_NAMESPACE_ID::StringPiece FullMessageName() {
+    return "kiln.v1.AdversarialOptions";
+  }
+  protected:
+  explicit AdversarialOptions(::PROTOBUF_NAMESPACE_ID::Arena* arena,
+                       bool is_message_owned = false);
+  public:
+
+  ::PROTOBUF_NAMESPACE_ID::Metadata GetMetadata() const final;
+
+  // nested types ----------------------------------------------------
+
+  // accessors -------------------------------------------------------
+
+  enum : int {
+    kEpsilonFieldNumber = 2,
+    kMethodFieldNumber = 1,
+    kStepsFieldNumber = 3,
+    kStepSizeFieldNumber = 4,
+    kWeightFieldNumber = 5,
+  };
+  // optional double epsilon = 2 [json_name = "epsilon"];
+  bool has_epsilon() const;
+  private:
+  bool _internal_has_epsilon() const;
+  public:
+  void clear_epsilon();
+  double epsilon() const;
+  void set_epsilon(double value);
+  private:
+  double _internal_epsilon() const;
+  void _internal_set_epsilon(double value);
+  public:
+
+  // .kiln.v1.AdversarialMethod method = 1 [json_name = "method"];
+  void clear_method();
+  ::kiln::v1::AdversarialMethod method() const;
+  void set_method(::kiln::v1::AdversarialMethod value);
+  private:
+  ::kiln::v1::AdversarialMethod _internal_method() const;
+  void _internal_set_method(::kiln::v1::AdversarialMethod value);
+  public:
+
+  // optional uint32 steps = 3 [json_name = "steps"];
+  bool has_steps() const;
+  private:
+  bool _internal_has_steps() const;
+  public:
+  void clear_steps();
+  uint32_t steps() const;
+  void set_steps(uint32_t value);
+  private:
+  uint32_t _internal_steps() const;
+  void _internal_set_steps(uint32_t value);
+  public:
+
+  // optional double step_size = 4 [json_name = "stepSize"];
+  bool has_step_size() const;
+  private:
+  bool _internal_has_step_size() const;
+  public:
+  void clear_step_size();
+  double step_size() const;
+  void set_step_size(double value);
+  private:
+  double _internal_step_size() const;
+  void _internal_set_step_size(double value);
+  public:
+
+  // optional double weight = 5 [json_name = "weight"];
+  bool has_weight() const;
+  private:
+  bool _internal_has_weight() const;
+  public:
+  void clear_weight();
+  double weight() const;
+  void set_weight(double value);
+  private:
+  double _internal_weight() const;
+  void _internal_set_weight(double value);
+  public:
+
+  // @@protoc_insertion_point(class_scope:kiln.v1.AdversarialOptions)
+ private:
+  class _Internal;
+
+  template <typename T> friend class ::PROTOBUF_NAMESPACE_ID::Arena::InternalHelper;
+  typedef void InternalArenaConstructable_;
+  typedef void DestructorSkippable_;
+  struct Impl_ {
+    ::PROTOBUF_NAMESPACE_ID::internal::HasBits<1> _has_bits_;
+    mutable ::PROTOBUF_NAMESPACE_ID::internal::CachedSize _cached_size_;
+    double epsilon_;
+    int method_;
+    uint32_t steps_;
+    double step_size_;
+    double weight_;
   };
   union { Impl_ _impl_; };
   friend struct ::TableStruct_kiln_2fv1_2fjobs_2eproto;
@@ -1003,7 +1243,7 @@ class CurriculumOptions final :
                &_CurriculumOptions_default_instance_);
   }
   static constexpr int kIndexInFileMessages =
-    1;
+    2;
 
   friend void swap(CurriculumOptions& a, CurriculumOptions& b) {
     a.Swap(&b);
@@ -1189,7 +1429,7 @@ class AugmentationOptions final :
                &_AugmentationOptions_default_instance_);
   }
   static constexpr int kIndexInFileMessages =
-    2;
+    3;
 
   friend void swap(AugmentationOptions& a, AugmentationOptions& b) {
     a.Swap(&b);
@@ -1353,7 +1593,7 @@ class OptimizerOptions final :
                &_OptimizerOptions_default_instance_);
   }
   static constexpr int kIndexInFileMessages =
-    3;
+    4;
 
   friend void swap(OptimizerOptions& a, OptimizerOptions& b) {
     a.Swap(&b);
@@ -1588,7 +1828,7 @@ class LrScheduleOptions final :
                &_LrScheduleOptions_default_instance_);
   }
   static constexpr int kIndexInFileMessages =
-    4;
+    5;
 
   friend void swap(LrScheduleOptions& a, LrScheduleOptions& b) {
     a.Swap(&b);
@@ -1838,7 +2078,7 @@ class RegularizationOptions final :
                &_RegularizationOptions_default_instance_);
   }
   static constexpr int kIndexInFileMessages =
-    5;
+    6;
 
   friend void swap(RegularizationOptions& a, RegularizationOptions& b) {
     a.Swap(&b);
@@ -2062,7 +2302,7 @@ class LoraOptions final :
                &_LoraOptions_default_instance_);
   }
   static constexpr int kIndexInFileMessages =
-    6;
+    7;
 
   friend void swap(LoraOptions& a, LoraOptions& b) {
     a.Swap(&b);
@@ -2252,7 +2492,7 @@ class SftConfig final :
                &_SftConfig_default_instance_);
   }
   static constexpr int kIndexInFileMessages =
-    7;
+    8;
 
   friend void swap(SftConfig& a, SftConfig& b) {
     a.Swap(&b);
@@ -2417,7 +2657,7 @@ class RewardModelConfig final :
                &_RewardModelConfig_default_instance_);
   }
   static constexpr int kIndexInFileMessages =
-    8;
+    9;
 
   friend void swap(RewardModelConfig& a, RewardModelConfig& b) {
     a.Swap(&b);
@@ -2573,7 +2813,7 @@ class RewardSource final :
                &_RewardSource_default_instance_);
   }
   static constexpr int kIndexInFileMessages =
-    9;
+    10;
 
   friend void swap(RewardSource& a, RewardSource& b) {
     a.Swap(&b);
@@ -2760,7 +3000,7 @@ class PpoConfig final :
                &_PpoConfig_default_instance_);
   }
   static constexpr int kIndexInFileMessages =
-    10;
+    11;
 
   friend void swap(PpoConfig& a, PpoConfig& b) {
     a.Swap(&b);
@@ -3197,7 +3437,7 @@ class DpoConfig final :
                &_DpoConfig_default_instance_);
   }
   static constexpr int kIndexInFileMessages =
-    11;
+    12;
 
   friend void swap(DpoConfig& a, DpoConfig& b) {
     a.Swap(&b);
@@ -3404,7 +3644,7 @@ class DistillConfig final :
                &_DistillConfig_default_instance_);
   }
   static constexpr int kIndexInFileMessages =
-    12;
+    13;
 
   friend void swap(DistillConfig& a, DistillConfig& b) {
     a.Swap(&b);
@@ -3660,7 +3900,7 @@ class Job final :
                &_Job_default_instance_);
   }
   static constexpr int kIndexInFileMessages =
-    16;
+    17;
 
   friend void swap(Job& a, Job& b) {
     a.Swap(&b);
@@ -4249,7 +4489,7 @@ class CreateJobRequest final :
                &_CreateJobRequest_default_instance_);
   }
   static constexpr int kIndexInFileMessages =
-    17;
+    18;
 
   friend void swap(CreateJobRequest& a, CreateJobRequest& b) {
     a.Swap(&b);
@@ -4403,7 +4643,7 @@ class GetJobRequest final :
                &_GetJobRequest_default_instance_);
   }
   static constexpr int kIndexInFileMessages =
-    18;
+    19;
 
   friend void swap(GetJobRequest& a, GetJobRequest& b) {
     a.Swap(&b);
@@ -4537,7 +4777,7 @@ class ListJobsRequest final :
                &_ListJobsRequest_default_instance_);
   }
   static constexpr int kIndexInFileMessages =
-    19;
+    20;
 
   friend void swap(ListJobsRequest& a, ListJobsRequest& b) {
     a.Swap(&b);
@@ -4704,7 +4944,7 @@ class ListJobsResponse final :
                &_ListJobsResponse_default_instance_);
   }
   static constexpr int kIndexInFileMessages =
-    20;
+    21;
 
   friend void swap(ListJobsResponse& a, ListJobsResponse& b) {
     a.Swap(&b);
@@ -4858,7 +5098,7 @@ class CancelJobRequest final :
                &_CancelJobRequest_default_instance_);
   }
   static constexpr int kIndexInFileMessages =
-    21;
+    22;
 
   friend void swap(CancelJobRequest& a, CancelJobRequest& b) {
     a.Swap(&b);
@@ -4992,7 +5232,7 @@ class WatchJobRequest final :
                &_WatchJobRequest_default_instance_);
   }
   static constexpr int kIndexInFileMessages =
-    22;
+    23;
 
   friend void swap(WatchJobRequest& a, WatchJobRequest& b) {
     a.Swap(&b);
@@ -5142,7 +5382,7 @@ class StateChange final :
                &_StateChange_default_instance_);
   }
   static constexpr int kIndexInFileMessages =
-    23;
+    24;
 
   friend void swap(StateChange& a, StateChange& b) {
     a.Swap(&b);
@@ -5324,7 +5564,7 @@ class Metrics final :
                &_Metrics_default_instance_);
   }
   static constexpr int kIndexInFileMessages =
-    25;
+    26;
 
   friend void swap(Metrics& a, Metrics& b) {
     a.Swap(&b);
@@ -5490,7 +5730,7 @@ class Checkpoint final :
                &_Checkpoint_default_instance_);
   }
   static constexpr int kIndexInFileMessages =
-    26;
+    27;
 
   friend void swap(Checkpoint& a, Checkpoint& b) {
     a.Swap(&b);
@@ -5655,7 +5895,7 @@ class LogLine final :
                &_LogLine_default_instance_);
   }
   static constexpr int kIndexInFileMessages =
-    27;
+    28;
 
   friend void swap(LogLine& a, LogLine& b) {
     a.Swap(&b);
@@ -5813,7 +6053,7 @@ class JobEvent final :
                &_JobEvent_default_instance_);
   }
   static constexpr int kIndexInFileMessages =
-    28;
+    29;
 
   friend void swap(JobEvent& a, JobEvent& b) {
     a.Swap(&b);
@@ -6062,7 +6302,7 @@ class ListCheckpointsRequest final :
                &_ListCheckpointsRequest_default_instance_);
   }
   static constexpr int kIndexInFileMessages =
-    29;
+    30;
 
   friend void swap(ListCheckpointsRequest& a, ListCheckpointsRequest& b) {
     a.Swap(&b);
@@ -6196,7 +6436,7 @@ class ListCheckpointsResponse final :
                &_ListCheckpointsResponse_default_instance_);
   }
   static constexpr int kIndexInFileMessages =
-    30;
+    31;
 
   friend void swap(ListCheckpointsResponse& a, ListCheckpointsResponse& b) {
     a.Swap(&b);
@@ -7239,6 +7479,232 @@ inline void Hyperparameters::set_allocated_augmentation(::kiln::v1::Augmentation
   }
   _impl_.augmentation_ = augmentation;
   // @@protoc_insertion_point(field_set_allocated:kiln.v1.Hyperparameters.augmentation)
+}
+
+// .kiln.v1.AdversarialOptions adversarial = 24 [json_name = "adversarial"];
+inline bool Hyperparameters::_internal_has_adversarial() const {
+  return this != internal_default_instance() && _impl_.adversarial_ != nullptr;
+}
+inline bool Hyperparameters::has_adversarial() const {
+  return _internal_has_adversarial();
+}
+inline void Hyperparameters::clear_adversarial() {
+  if (GetArenaForAllocation() == nullptr && _impl_.adversarial_ != nullptr) {
+    delete _impl_.adversarial_;
+  }
+  _impl_.adversarial_ = nullptr;
+}
+inline const ::kiln::v1::AdversarialOptions& Hyperparameters::_internal_adversarial() const {
+  const ::kiln::v1::AdversarialOptions* p = _impl_.adversarial_;
+  return p != nullptr ? *p : reinterpret_cast<const ::kiln::v1::AdversarialOptions&>(
+      ::kiln::v1::_AdversarialOptions_default_instance_);
+}
+inline const ::kiln::v1::AdversarialOptions& Hyperparameters::adversarial() const {
+  // @@protoc_insertion_point(field_get:kiln.v1.Hyperparameters.adversarial)
+  return _internal_adversarial();
+}
+inline void Hyperparameters::unsafe_arena_set_allocated_adversarial(
+    ::kiln::v1::AdversarialOptions* adversarial) {
+  if (GetArenaForAllocation() == nullptr) {
+    delete reinterpret_cast<::PROTOBUF_NAMESPACE_ID::MessageLite*>(_impl_.adversarial_);
+  }
+  _impl_.adversarial_ = adversarial;
+  if (adversarial) {
+    
+  } else {
+    
+  }
+  // @@protoc_insertion_point(field_unsafe_arena_set_allocated:kiln.v1.Hyperparameters.adversarial)
+}
+inline ::kiln::v1::AdversarialOptions* Hyperparameters::release_adversarial() {
+  
+  ::kiln::v1::AdversarialOptions* temp = _impl_.adversarial_;
+  _impl_.adversarial_ = nullptr;
+#ifdef PROTOBUF_FORCE_COPY_IN_RELEASE
+  auto* old =  reinterpret_cast<::PROTOBUF_NAMESPACE_ID::MessageLite*>(temp);
+  temp = ::PROTOBUF_NAMESPACE_ID::internal::DuplicateIfNonNull(temp);
+  if (GetArenaForAllocation() == nullptr) { delete old; }
+#else  // PROTOBUF_FORCE_COPY_IN_RELEASE
+  if (GetArenaForAllocation() != nullptr) {
+    temp = ::PROTOBUF_NAMESPACE_ID::internal::DuplicateIfNonNull(temp);
+  }
+#endif  // !PROTOBUF_FORCE_COPY_IN_RELEASE
+  return temp;
+}
+inline ::kiln::v1::AdversarialOptions* Hyperparameters::unsafe_arena_release_adversarial() {
+  // @@protoc_insertion_point(field_release:kiln.v1.Hyperparameters.adversarial)
+  
+  ::kiln::v1::AdversarialOptions* temp = _impl_.adversarial_;
+  _impl_.adversarial_ = nullptr;
+  return temp;
+}
+inline ::kiln::v1::AdversarialOptions* Hyperparameters::_internal_mutable_adversarial() {
+  
+  if (_impl_.adversarial_ == nullptr) {
+    auto* p = CreateMaybeMessage<::kiln::v1::AdversarialOptions>(GetArenaForAllocation());
+    _impl_.adversarial_ = p;
+  }
+  return _impl_.adversarial_;
+}
+inline ::kiln::v1::AdversarialOptions* Hyperparameters::mutable_adversarial() {
+  ::kiln::v1::AdversarialOptions* _msg = _internal_mutable_adversarial();
+  // @@protoc_insertion_point(field_mutable:kiln.v1.Hyperparameters.adversarial)
+  return _msg;
+}
+inline void Hyperparameters::set_allocated_adversarial(::kiln::v1::AdversarialOptions* adversarial) {
+  ::PROTOBUF_NAMESPACE_ID::Arena* message_arena = GetArenaForAllocation();
+  if (message_arena == nullptr) {
+    delete _impl_.adversarial_;
+  }
+  if (adversarial) {
+    ::PROTOBUF_NAMESPACE_ID::Arena* submessage_arena =
+        ::PROTOBUF_NAMESPACE_ID::Arena::InternalGetOwningArena(adversarial);
+    if (message_arena != submessage_arena) {
+      adversarial = ::PROTOBUF_NAMESPACE_ID::internal::GetOwnedMessage(
+          message_arena, adversarial, submessage_arena);
+    }
+    
+  } else {
+    
+  }
+  _impl_.adversarial_ = adversarial;
+  // @@protoc_insertion_point(field_set_allocated:kiln.v1.Hyperparameters.adversarial)
+}
+
+// -------------------------------------------------------------------
+
+// AdversarialOptions
+
+// .kiln.v1.AdversarialMethod method = 1 [json_name = "method"];
+inline void AdversarialOptions::clear_method() {
+  _impl_.method_ = 0;
+}
+inline ::kiln::v1::AdversarialMethod AdversarialOptions::_internal_method() const {
+  return static_cast< ::kiln::v1::AdversarialMethod >(_impl_.method_);
+}
+inline ::kiln::v1::AdversarialMethod AdversarialOptions::method() const {
+  // @@protoc_insertion_point(field_get:kiln.v1.AdversarialOptions.method)
+  return _internal_method();
+}
+inline void AdversarialOptions::_internal_set_method(::kiln::v1::AdversarialMethod value) {
+  
+  _impl_.method_ = value;
+}
+inline void AdversarialOptions::set_method(::kiln::v1::AdversarialMethod value) {
+  _internal_set_method(value);
+  // @@protoc_insertion_point(field_set:kiln.v1.AdversarialOptions.method)
+}
+
+// optional double epsilon = 2 [json_name = "epsilon"];
+inline bool AdversarialOptions::_internal_has_epsilon() const {
+  bool value = (_impl_._has_bits_[0] & 0x00000001u) != 0;
+  return value;
+}
+inline bool AdversarialOptions::has_epsilon() const {
+  return _internal_has_epsilon();
+}
+inline void AdversarialOptions::clear_epsilon() {
+  _impl_.epsilon_ = 0;
+  _impl_._has_bits_[0] &= ~0x00000001u;
+}
+inline double AdversarialOptions::_internal_epsilon() const {
+  return _impl_.epsilon_;
+}
+inline double AdversarialOptions::epsilon() const {
+  // @@protoc_insertion_point(field_get:kiln.v1.AdversarialOptions.epsilon)
+  return _internal_epsilon();
+}
+inline void AdversarialOptions::_internal_set_epsilon(double value) {
+  _impl_._has_bits_[0] |= 0x00000001u;
+  _impl_.epsilon_ = value;
+}
+inline void AdversarialOptions::set_epsilon(double value) {
+  _internal_set_epsilon(value);
+  // @@protoc_insertion_point(field_set:kiln.v1.AdversarialOptions.epsilon)
+}
+
+// optional uint32 steps = 3 [json_name = "steps"];
+inline bool AdversarialOptions::_internal_has_steps() const {
+  bool value = (_impl_._has_bits_[0] & 0x00000002u) != 0;
+  return value;
+}
+inline bool AdversarialOptions::has_steps() const {
+  return _internal_has_steps();
+}
+inline void AdversarialOptions::clear_steps() {
+  _impl_.steps_ = 0u;
+  _impl_._has_bits_[0] &= ~0x00000002u;
+}
+inline uint32_t AdversarialOptions::_internal_steps() const {
+  return _impl_.steps_;
+}
+inline uint32_t AdversarialOptions::steps() const {
+  // @@protoc_insertion_point(field_get:kiln.v1.AdversarialOptions.steps)
+  return _internal_steps();
+}
+inline void AdversarialOptions::_internal_set_steps(uint32_t value) {
+  _impl_._has_bits_[0] |= 0x00000002u;
+  _impl_.steps_ = value;
+}
+inline void AdversarialOptions::set_steps(uint32_t value) {
+  _internal_set_steps(value);
+  // @@protoc_insertion_point(field_set:kiln.v1.AdversarialOptions.steps)
+}
+
+// optional double step_size = 4 [json_name = "stepSize"];
+inline bool AdversarialOptions::_internal_has_step_size() const {
+  bool value = (_impl_._has_bits_[0] & 0x00000004u) != 0;
+  return value;
+}
+inline bool AdversarialOptions::has_step_size() const {
+  return _internal_has_step_size();
+}
+inline void AdversarialOptions::clear_step_size() {
+  _impl_.step_size_ = 0;
+  _impl_._has_bits_[0] &= ~0x00000004u;
+}
+inline double AdversarialOptions::_internal_step_size() const {
+  return _impl_.step_size_;
+}
+inline double AdversarialOptions::step_size() const {
+  // @@protoc_insertion_point(field_get:kiln.v1.AdversarialOptions.step_size)
+  return _internal_step_size();
+}
+inline void AdversarialOptions::_internal_set_step_size(double value) {
+  _impl_._has_bits_[0] |= 0x00000004u;
+  _impl_.step_size_ = value;
+}
+inline void AdversarialOptions::set_step_size(double value) {
+  _internal_set_step_size(value);
+  // @@protoc_insertion_point(field_set:kiln.v1.AdversarialOptions.step_size)
+}
+
+// optional double weight = 5 [json_name = "weight"];
+inline bool AdversarialOptions::_internal_has_weight() const {
+  bool value = (_impl_._has_bits_[0] & 0x00000008u) != 0;
+  return value;
+}
+inline bool AdversarialOptions::has_weight() const {
+  return _internal_has_weight();
+}
+inline void AdversarialOptions::clear_weight() {
+  _impl_.weight_ = 0;
+  _impl_._has_bits_[0] &= ~0x00000008u;
+}
+inline double AdversarialOptions::_internal_weight() const {
+  return _impl_.weight_;
+}
+inline double AdversarialOptions::weight() const {
+  // @@protoc_insertion_point(field_get:kiln.v1.AdversarialOptions.weight)
+  return _internal_weight();
+}
+inline void AdversarialOptions::_internal_set_weight(double value) {
+  _impl_._has_bits_[0] |= 0x00000008u;
+  _impl_.weight_ = value;
+}
+inline void AdversarialOptions::set_weight(double value) {
+  _internal_set_weight(value);
+  // @@protoc_insertion_point(field_set:kiln.v1.AdversarialOptions.weight)
 }
 
 // -------------------------------------------------------------------
@@ -12774,6 +13240,8 @@ ListCheckpointsResponse::checkpoints() const {
 
 // -------------------------------------------------------------------
 
+// -------------------------------------------------------------------
+
 
 // @@protoc_insertion_point(namespace_scope)
 
@@ -12801,6 +13269,11 @@ template <> struct is_proto_enum< ::kiln::v1::Precision> : ::std::true_type {};
 template <>
 inline const EnumDescriptor* GetEnumDescriptor< ::kiln::v1::Precision>() {
   return ::kiln::v1::Precision_descriptor();
+}
+template <> struct is_proto_enum< ::kiln::v1::AdversarialMethod> : ::std::true_type {};
+template <>
+inline const EnumDescriptor* GetEnumDescriptor< ::kiln::v1::AdversarialMethod>() {
+  return ::kiln::v1::AdversarialMethod_descriptor();
 }
 template <> struct is_proto_enum< ::kiln::v1::CurriculumOrder> : ::std::true_type {};
 template <>

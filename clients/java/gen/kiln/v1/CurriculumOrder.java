@@ -122,7 +122,7 @@ public enum CurriculumOrder
   }
   public static final com.google.protobuf.Descriptors.EnumDescriptor
       getDescriptor() {
-    return kiln.v1.JobsProto.getDescriptor().getEnumTypes().get(4);
+    return kiln.v1.JobsProto.getDescriptor().getEnumTypes().get(5);
   }
 
   private static final CurriculumOrder[] VALUES = values();

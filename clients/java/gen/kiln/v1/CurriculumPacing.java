@@ -139,7 +139,7 @@ public enum CurriculumPacing
   }
   public static final com.google.protobuf.Descriptors.EnumDescriptor
       getDescriptor() {
-    return kiln.v1.JobsProto.getDescriptor().getEnumTypes().get(5);
+    return kiln.v1.JobsProto.getDescriptor().getEnumTypes().get(6);
   }
 
   private static final CurriculumPacing[] VALUES = values();

@@ -734,6 +734,44 @@ private static final long serialVersionUID = 0L;
     return augmentation_ == null ? kiln.v1.AugmentationOptions.getDefaultInstance() : augmentation_;
   }
 
+  public static final int ADVERSARIAL_FIELD_NUMBER = 24;
+  private kiln.v1.AdversarialOptions adversarial_;
+  /**
+   * <pre>
+   * Adversarial training on the input embeddings (SFT); off by default.
+   * </pre>
+   *
+   * <code>.kiln.v1.AdversarialOptions adversarial = 24 [json_name = "adversarial"];</code>
+   * @return Whether the adversarial field is set.
+   */
+  @java.lang.Override
+  public boolean hasAdversarial() {
+    return adversarial_ != null;
+  }
+  /**
+   * <pre>
+   * Adversarial training on the input embeddings (SFT); off by default.
+   * </pre>
+   *
+   * <code>.kiln.v1.AdversarialOptions adversarial = 24 [json_name = "adversarial"];</code>
+   * @return The adversarial.
+   */
+  @java.lang.Override
+  public kiln.v1.AdversarialOptions getAdversarial() {
+    return adversarial_ == null ? kiln.v1.AdversarialOptions.getDefaultInstance() : adversarial_;
+  }
+  /**
+   * <pre>
+   * Adversarial training on the input embeddings (SFT); off by default.
+   * </pre>
+   *
+   * <code>.kiln.v1.AdversarialOptions adversarial = 24 [json_name = "adversarial"];</code>
+   */
+  @java.lang.Override
+  public kiln.v1.AdversarialOptionsOrBuilder getAdversarialOrBuilder() {
+    return adversarial_ == null ? kiln.v1.AdversarialOptions.getDefaultInstance() : adversarial_;
+  }
+
   public static kiln.v1.Hyperparameters parseFrom(
       java.nio.ByteBuffer data)
       throws com.google.protobuf.InvalidProtocolBufferException {
@@ -905,6 +943,11 @@ private static final long serialVersionUID = 0L;
         augmentationBuilder_.dispose();
         augmentationBuilder_ = null;
       }
+      adversarial_ = null;
+      if (adversarialBuilder_ != null) {
+        adversarialBuilder_.dispose();
+        adversarialBuilder_ = null;
+      }
       return this;
     }
 
@@ -1034,6 +1077,11 @@ private static final long serialVersionUID = 0L;
         result.augmentation_ = augmentationBuilder_ == null
             ? augmentation_
             : augmentationBuilder_.build();
+      }
+      if (((from_bitField0_ & 0x00800000) != 0)) {
+        result.adversarial_ = adversarialBuilder_ == null
+            ? adversarial_
+            : adversarialBuilder_.build();
       }
       result.bitField0_ |= to_bitField0_;
     }
@@ -2890,6 +2938,161 @@ private static final long serialVersionUID = 0L;
         augmentation_ = null;
       }
       return augmentationBuilder_;
+    }
+
+    private kiln.v1.AdversarialOptions adversarial_;
+    private com.google.protobuf.SingleFieldBuilderV3<
+        kiln.v1.AdversarialOptions, kiln.v1.AdversarialOptions.Builder, kiln.v1.AdversarialOptionsOrBuilder> adversarialBuilder_;
+    /**
+     * <pre>
+     * Adversarial training on the input embeddings (SFT); off by default.
+     * </pre>
+     *
+     * <code>.kiln.v1.AdversarialOptions adversarial = 24 [json_name = "adversarial"];</code>
+     * @return Whether the adversarial field is set.
+     */
+    public boolean hasAdversarial() {
+      return ((bitField0_ & 0x00800000) != 0);
+    }
+    /**
+     * <pre>
+     * Adversarial training on the input embeddings (SFT); off by default.
+     * </pre>
+     *
+     * <code>.kiln.v1.AdversarialOptions adversarial = 24 [json_name = "adversarial"];</code>
+     * @return The adversarial.
+     */
+    public kiln.v1.AdversarialOptions getAdversarial() {
+      if (adversarialBuilder_ == null) {
+        return adversarial_ == null ? kiln.v1.AdversarialOptions.getDefaultInstance() : adversarial_;
+      } else {
+        return adversarialBuilder_.getMessage();
+      }
+    }
+    /**
+     * <pre>
+     * Adversarial training on the input embeddings (SFT); off by default.
+     * </pre>
+     *
+     * <code>.kiln.v1.AdversarialOptions adversarial = 24 [json_name = "adversarial"];</code>
+     */
+    public Builder setAdversarial(kiln.v1.AdversarialOptions value) {
+      if (adversarialBuilder_ == null) {
+        if (value == null) {
+          throw new NullPointerException();
+        }
+        adversarial_ = value;
+      } else {
+        adversarialBuilder_.setMessage(value);
+      }
+      bitField0_ |= 0x00800000;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Adversarial training on the input embeddings (SFT); off by default.
+     * </pre>
+     *
+     * <code>.kiln.v1.AdversarialOptions adversarial = 24 [json_name = "adversarial"];</code>
+     */
+    public Builder setAdversarial(
+        kiln.v1.AdversarialOptions.Builder builderForValue) {
+      if (adversarialBuilder_ == null) {
+        adversarial_ = builderForValue.build();
+      } else {
+        adversarialBuilder_.setMessage(builderForValue.build());
+      }
+      bitField0_ |= 0x00800000;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Adversarial training on the input embeddings (SFT); off by default.
+     * </pre>
+     *
+     * <code>.kiln.v1.AdversarialOptions adversarial = 24 [json_name = "adversarial"];</code>
+     */
+    public Builder mergeAdversarial(kiln.v1.AdversarialOptions value) {
+      if (adversarialBuilder_ == null) {
+        if (((bitField0_ & 0x00800000) != 0) &&
+          adversarial_ != null &&
+          adversarial_ != kiln.v1.AdversarialOptions.getDefaultInstance()) {
+          getAdversarialBuilder().mergeFrom(value);
+        } else {
+          adversarial_ = value;
+        }
+      } else {
+        adversarialBuilder_.mergeFrom(value);
+      }
+      bitField0_ |= 0x00800000;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Adversarial training on the input embeddings (SFT); off by default.
+     * </pre>
+     *
+     * <code>.kiln.v1.AdversarialOptions adversarial = 24 [json_name = "adversarial"];</code>
+     */
+    public Builder clearAdversarial() {
+      bitField0_ = (bitField0_ & ~0x00800000);
+      adversarial_ = null;
+      if (adversarialBuilder_ != null) {
+        adversarialBuilder_.dispose();
+        adversarialBuilder_ = null;
+      }
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Adversarial training on the input embeddings (SFT); off by default.
+     * </pre>
+     *
+     * <code>.kiln.v1.AdversarialOptions adversarial = 24 [json_name = "adversarial"];</code>
+     */
+    public kiln.v1.AdversarialOptions.Builder getAdversarialBuilder() {
+      bitField0_ |= 0x00800000;
+      onChanged();
+      return getAdversarialFieldBuilder().getBuilder();
+    }
+    /**
+     * <pre>
+     * Adversarial training on the input embeddings (SFT); off by default.
+     * </pre>
+     *
+     * <code>.kiln.v1.AdversarialOptions adversarial = 24 [json_name = "adversarial"];</code>
+     */
+    public kiln.v1.AdversarialOptionsOrBuilder getAdversarialOrBuilder() {
+      if (adversarialBuilder_ != null) {
+        return adversarialBuilder_.getMessageOrBuilder();
+      } else {
+        return adversarial_ == null ?
+            kiln.v1.AdversarialOptions.getDefaultInstance() : adversarial_;
+      }
+    }
+    /**
+     * <pre>
+     * Adversarial training on the input embeddings (SFT); off by default.
+     * </pre>
+     *
+     * <code>.kiln.v1.AdversarialOptions adversarial = 24 [json_name = "adversarial"];</code>
+     */
+    private com.google.protobuf.SingleFieldBuilderV3<
+        kiln.v1.AdversarialOptions, kiln.v1.AdversarialOptions.Builder, kiln.v1.AdversarialOptionsOrBuilder> 
+        getAdversarialFieldBuilder() {
+      if (adversarialBuilder_ == null) {
+        adversarialBuilder_ = new com.google.protobuf.SingleFieldBuilderV3<
+            kiln.v1.AdversarialOptions, kiln.v1.AdversarialOptions.Builder, kiln.v1.AdversarialOptionsOrBuilder>(
+                getAdversarial(),
+                getParentForChildren(),
+                isClean());
+        adversarial_ = null;
+      }
+      return adversarialBuilder_;
     }
     @java.lang.Override
     public final Builder setUnknownFields(

@@ -493,4 +493,31 @@ public interface HyperparametersOrBuilder extends
    * <code>.kiln.v1.AugmentationOptions augmentation = 23 [json_name = "augmentation"];</code>
    */
   kiln.v1.AugmentationOptionsOrBuilder getAugmentationOrBuilder();
+
+  /**
+   * <pre>
+   * Adversarial training on the input embeddings (SFT); off by default.
+   * </pre>
+   *
+   * <code>.kiln.v1.AdversarialOptions adversarial = 24 [json_name = "adversarial"];</code>
+   * @return Whether the adversarial field is set.
+   */
+  boolean hasAdversarial();
+  /**
+   * <pre>
+   * Adversarial training on the input embeddings (SFT); off by default.
+   * </pre>
+   *
+   * <code>.kiln.v1.AdversarialOptions adversarial = 24 [json_name = "adversarial"];</code>
+   * @return The adversarial.
+   */
+  kiln.v1.AdversarialOptions getAdversarial();
+  /**
+   * <pre>
+   * Adversarial training on the input embeddings (SFT); off by default.
+   * </pre>
+   *
+   * <code>.kiln.v1.AdversarialOptions adversarial = 24 [json_name = "adversarial"];</code>
+   */
+  kiln.v1.AdversarialOptionsOrBuilder getAdversarialOrBuilder();
 }

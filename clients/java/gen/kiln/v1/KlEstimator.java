@@ -156,7 +156,7 @@ public enum KlEstimator
   }
   public static final com.google.protobuf.Descriptors.EnumDescriptor
       getDescriptor() {
-    return kiln.v1.JobsProto.getDescriptor().getEnumTypes().get(8);
+    return kiln.v1.JobsProto.getDescriptor().getEnumTypes().get(9);
   }
 
   private static final KlEstimator[] VALUES = values();

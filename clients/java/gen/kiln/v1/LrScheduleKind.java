@@ -245,7 +245,7 @@ public enum LrScheduleKind
   }
   public static final com.google.protobuf.Descriptors.EnumDescriptor
       getDescriptor() {
-    return kiln.v1.JobsProto.getDescriptor().getEnumTypes().get(7);
+    return kiln.v1.JobsProto.getDescriptor().getEnumTypes().get(8);
   }
 
   private static final LrScheduleKind[] VALUES = values();

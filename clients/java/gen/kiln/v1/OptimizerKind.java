@@ -247,7 +247,7 @@ public enum OptimizerKind
   }
   public static final com.google.protobuf.Descriptors.EnumDescriptor
       getDescriptor() {
-    return kiln.v1.JobsProto.getDescriptor().getEnumTypes().get(6);
+    return kiln.v1.JobsProto.getDescriptor().getEnumTypes().get(7);
   }
 
   private static final OptimizerKind[] VALUES = values();

@@ -258,6 +258,52 @@ export function precisionToJSON(object: Precision): string {
   }
 }
 
+/** How the embedding perturbation is found. */
+export enum AdversarialMethod {
+  /** ADVERSARIAL_METHOD_UNSPECIFIED - Not set; no adversarial training. */
+  ADVERSARIAL_METHOD_UNSPECIFIED = 0,
+  /** ADVERSARIAL_METHOD_FGSM - One signed-gradient step of epsilon from zero. */
+  ADVERSARIAL_METHOD_FGSM = 1,
+  /**
+   * ADVERSARIAL_METHOD_PGD - `steps` signed-gradient steps of step_size from a random start, each projected back into
+   * the epsilon ball.
+   */
+  ADVERSARIAL_METHOD_PGD = 2,
+  UNRECOGNIZED = -1,
+}
+
+export function adversarialMethodFromJSON(object: any): AdversarialMethod {
+  switch (object) {
+    case 0:
+    case "ADVERSARIAL_METHOD_UNSPECIFIED":
+      return AdversarialMethod.ADVERSARIAL_METHOD_UNSPECIFIED;
+    case 1:
+    case "ADVERSARIAL_METHOD_FGSM":
+      return AdversarialMethod.ADVERSARIAL_METHOD_FGSM;
+    case 2:
+    case "ADVERSARIAL_METHOD_PGD":
+      return AdversarialMethod.ADVERSARIAL_METHOD_PGD;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return AdversarialMethod.UNRECOGNIZED;
+  }
+}
+
+export function adversarialMethodToJSON(object: AdversarialMethod): string {
+  switch (object) {
+    case AdversarialMethod.ADVERSARIAL_METHOD_UNSPECIFIED:
+      return "ADVERSARIAL_METHOD_UNSPECIFIED";
+    case AdversarialMethod.ADVERSARIAL_METHOD_FGSM:
+      return "ADVERSARIAL_METHOD_FGSM";
+    case AdversarialMethod.ADVERSARIAL_METHOD_PGD:
+      return "ADVERSARIAL_METHOD_PGD";
+    case AdversarialMethod.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
 /** What a curriculum orders the training examples by. */
 export enum CurriculumOrder {
   /** CURRICULUM_ORDER_UNSPECIFIED - Not set; no curriculum (a seeded shuffle each epoch). */
@@ -754,7 +800,38 @@ export interface Hyperparameters {
     | CurriculumOptions
     | undefined;
   /** On-the-fly text augmentation of prompt tokens (SFT and DISTILL); off by default. */
-  augmentation?: AugmentationOptions | undefined;
+  augmentation?:
+    | AugmentationOptions
+    | undefined;
+  /** Adversarial training on the input embeddings (SFT); off by default. */
+  adversarial?: AdversarialOptions | undefined;
+}
+
+/**
+ * Adversarial training: perturbations of the input embeddings within an L-infinity ball of
+ * radius epsilon that raise the loss; the training loss mixes the clean and the adversarial
+ * loss, and metrics report both (clean_loss, adversarial_loss). One worker only.
+ */
+export interface AdversarialOptions {
+  /** FGSM or PGD. Default: off. */
+  method: AdversarialMethod;
+  /**
+   * Radius of the perturbation in embedding units (kiln-gpt embeddings start with std 0.02);
+   * > 0. Default 0.01.
+   */
+  epsilon?:
+    | number
+    | undefined;
+  /** PGD: ascent steps; >= 1. Default 3. */
+  steps?:
+    | number
+    | undefined;
+  /** PGD: size of each ascent step; > 0. Default 2.5 * epsilon / steps. */
+  stepSize?:
+    | number
+    | undefined;
+  /** Weight of the adversarial loss against the clean one; in (0, 1]. Default 0.5. */
+  weight?: number | undefined;
 }
 
 /**
@@ -1347,6 +1424,7 @@ function createBaseHyperparameters(): Hyperparameters {
     restoreBestWeights: undefined,
     curriculum: undefined,
     augmentation: undefined,
+    adversarial: undefined,
   };
 }
 
@@ -1420,6 +1498,9 @@ export const Hyperparameters: MessageFns<Hyperparameters> = {
     }
     if (message.augmentation !== undefined) {
       AugmentationOptions.encode(message.augmentation, writer.uint32(186).fork()).join();
+    }
+    if (message.adversarial !== undefined) {
+      AdversarialOptions.encode(message.adversarial, writer.uint32(194).fork()).join();
     }
     return writer;
   },
@@ -1621,6 +1702,14 @@ export const Hyperparameters: MessageFns<Hyperparameters> = {
             message.augmentation = AugmentationOptions.decode(reader, reader.uint32());
             continue;
           }
+          case 24: {
+            if (tag !== 194) {
+              break;
+            }
+
+            message.adversarial = AdversarialOptions.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1722,6 +1811,7 @@ export const Hyperparameters: MessageFns<Hyperparameters> = {
         : undefined,
       curriculum: isSet(object.curriculum) ? CurriculumOptions.fromJSON(object.curriculum) : undefined,
       augmentation: isSet(object.augmentation) ? AugmentationOptions.fromJSON(object.augmentation) : undefined,
+      adversarial: isSet(object.adversarial) ? AdversarialOptions.fromJSON(object.adversarial) : undefined,
     };
   },
 
@@ -1796,6 +1886,9 @@ export const Hyperparameters: MessageFns<Hyperparameters> = {
     if (message.augmentation !== undefined) {
       obj.augmentation = AugmentationOptions.toJSON(message.augmentation);
     }
+    if (message.adversarial !== undefined) {
+      obj.adversarial = AdversarialOptions.toJSON(message.adversarial);
+    }
     return obj;
   },
 
@@ -1837,6 +1930,146 @@ export const Hyperparameters: MessageFns<Hyperparameters> = {
     message.augmentation = (object.augmentation !== undefined && object.augmentation !== null)
       ? AugmentationOptions.fromPartial(object.augmentation)
       : undefined;
+    message.adversarial = (object.adversarial !== undefined && object.adversarial !== null)
+      ? AdversarialOptions.fromPartial(object.adversarial)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseAdversarialOptions(): AdversarialOptions {
+  return { method: 0, epsilon: undefined, steps: undefined, stepSize: undefined, weight: undefined };
+}
+
+export const AdversarialOptions: MessageFns<AdversarialOptions> = {
+  encode(message: AdversarialOptions, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.method !== 0) {
+      writer.uint32(8).int32(message.method);
+    }
+    if (message.epsilon !== undefined) {
+      writer.uint32(17).double(message.epsilon);
+    }
+    if (message.steps !== undefined) {
+      writer.uint32(24).uint32(message.steps);
+    }
+    if (message.stepSize !== undefined) {
+      writer.uint32(33).double(message.stepSize);
+    }
+    if (message.weight !== undefined) {
+      writer.uint32(41).double(message.weight);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AdversarialOptions {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAdversarialOptions();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.method = reader.int32() as any;
+            continue;
+          }
+          case 2: {
+            if (tag !== 17) {
+              break;
+            }
+
+            message.epsilon = reader.double();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.steps = reader.uint32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 33) {
+              break;
+            }
+
+            message.stepSize = reader.double();
+            continue;
+          }
+          case 5: {
+            if (tag !== 41) {
+              break;
+            }
+
+            message.weight = reader.double();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AdversarialOptions {
+    return {
+      method: isSet(object.method) ? adversarialMethodFromJSON(object.method) : 0,
+      epsilon: isSet(object.epsilon) ? globalThis.Number(object.epsilon) : undefined,
+      steps: isSet(object.steps) ? globalThis.Number(object.steps) : undefined,
+      stepSize: isSet(object.stepSize)
+        ? globalThis.Number(object.stepSize)
+        : isSet(object.step_size)
+        ? globalThis.Number(object.step_size)
+        : undefined,
+      weight: isSet(object.weight) ? globalThis.Number(object.weight) : undefined,
+    };
+  },
+
+  toJSON(message: AdversarialOptions): unknown {
+    const obj: any = {};
+    if (message.method !== 0) {
+      obj.method = adversarialMethodToJSON(message.method);
+    }
+    if (message.epsilon !== undefined) {
+      obj.epsilon = floatToJson(message.epsilon);
+    }
+    if (message.steps !== undefined) {
+      obj.steps = Math.round(message.steps);
+    }
+    if (message.stepSize !== undefined) {
+      obj.stepSize = floatToJson(message.stepSize);
+    }
+    if (message.weight !== undefined) {
+      obj.weight = floatToJson(message.weight);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<AdversarialOptions>, I>>(base?: I): AdversarialOptions {
+    return AdversarialOptions.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<AdversarialOptions>, I>>(object: I): AdversarialOptions {
+    const message = createBaseAdversarialOptions();
+    message.method = object.method ?? 0;
+    message.epsilon = object.epsilon ?? undefined;
+    message.steps = object.steps ?? undefined;
+    message.stepSize = object.stepSize ?? undefined;
+    message.weight = object.weight ?? undefined;
     return message;
   },
 };
