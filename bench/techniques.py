@@ -64,6 +64,11 @@ TECHNIQUES: dict[str, dict[str, Any]] = {
     "grad_noise": {"grad_noise": 0.01},
     "max_norm": {"max_weight_norm": 1.0},
     "weight_decay": {"weight_decay": 0.1},
+    "curriculum_length": {"curriculum": "length"},
+    "anti_curriculum_length": {"curriculum": "length", "anti_curriculum": True},
+    "augmentation": {"augment_mask_prob": 0.1, "augment_span_deletion_prob": 0.3, "augment_swap_prob": 0.05},
+    "adversarial_fgsm": {"adversarial": "fgsm", "adversarial_epsilon": 0.01},
+    "adversarial_pgd": {"adversarial": "pgd", "adversarial_epsilon": 0.01, "adversarial_steps": 3},
 }
 
 
@@ -73,7 +78,7 @@ def machine() -> dict[str, Any]:
     flags: list[str] = []
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name") and cpu in ("", platform.machine()):
+            if line.startswith("model name"):
                 cpu = line.split(":", 1)[1].strip()
             if line.startswith("flags"):
                 have = set(line.split(":", 1)[1].split())
@@ -202,6 +207,8 @@ def main(argv: list[str] | None = None) -> None:
                 f"{row['ratio']:7.3f} {row['time_per_step_ratio']:9.2f}x"
             )
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    if args.only and RESULTS.is_file():  # a partial run updates its rows of the last full run
+        summary = json.loads(RESULTS.read_text())["results"] | summary
     record = {"machine": info, "steps": args.steps, "rounds": args.rounds, "results": summary}
     RESULTS.write_text(json.dumps(record, indent=1))
     print(json.dumps(summary))
