@@ -23,6 +23,7 @@ from kiln_trainer.schedules import Schedule, ScheduleSpec, lr_factor
 DEFAULT_BETAS = {"adam": (0.9, 0.999), "adamw": (0.9, 0.95), "lion": (0.9, 0.99), "sophia": (0.96, 0.99)}
 DEFAULT_EPS = {"adagrad": 1e-10, "rmsprop": 1e-8, "adam": 1e-8, "adamw": 1e-8, "sophia": 1e-12}
 DEFAULT_HESSIAN_INTERVAL = 10
+SINGLE_PROCESS_OPTIMIZERS = ("lbfgs", "sophia")
 DEFAULT_LBFGS_HISTORY = 10
 
 
@@ -186,10 +187,13 @@ def grad_noise_std(scale: float, step: int) -> float:
 
 
 @torch.no_grad()
-def add_grad_noise(params: list[nn.Parameter], std: float) -> None:
+def add_grad_noise(params: list[nn.Parameter], std: float, seed: int = 0) -> None:
+    generators: dict[torch.device, torch.Generator] = {}
     for p in params:
         if p.grad is not None:
-            p.grad.add_(torch.randn_like(p.grad), alpha=std)
+            g = generators.setdefault(p.device, torch.Generator(device=p.device).manual_seed(seed))
+            noise = torch.randn(p.grad.shape, generator=g, device=p.device, dtype=p.grad.dtype)
+            p.grad.add_(noise, alpha=std)
 
 
 @torch.no_grad()

@@ -229,8 +229,12 @@ def test_grad_noise_is_annealed_and_has_its_std():
     assert optim.grad_noise_std(1.0, 99) == pytest.approx(100**-0.55)
     p = nn.Parameter(torch.zeros(200, 200))
     p.grad = torch.zeros_like(p)
-    optim.add_grad_noise([p], 0.3)
+    optim.add_grad_noise([p], 0.3, seed=7)
     assert p.grad.std().item() == pytest.approx(0.3, rel=0.02)
+    q = nn.Parameter(torch.zeros(200, 200))
+    q.grad = torch.zeros_like(q)
+    optim.add_grad_noise([q], 0.3, seed=7)
+    assert torch.equal(p.grad, q.grad)  # the same on every rank for the same step seed
 
 
 def test_dropout_rates_reach_the_built_in_gpt():

@@ -202,6 +202,10 @@ class Trainer(StepLoop[T]):
     def setup(self) -> None:
         if self.dist.enabled and not self.supports_ddp:
             raise RuntimeError(f"{self.title} jobs run in one process; got a world size of {self.dist.world_size}")
+        if self.dist.enabled and self.cfg.optimizer in optim.SINGLE_PROCESS_OPTIMIZERS:
+            # L-BFGS's line search and Sophia's Hutchinson probes decide per rank from local
+            # values: ranks would drift apart (and DDP has no double backward).
+            raise ConfigError("optimizer", f"{self.cfg.optimizer} runs in one process; use workers = 1")
         self.module = self.build_model()
         self.set_dropout()
         self.load_data()
@@ -291,7 +295,9 @@ class Trainer(StepLoop[T]):
             self.last_lr = lr
         if closure is None:
             if cfg.grad_noise:
-                optim.add_grad_noise(params, optim.grad_noise_std(cfg.grad_noise, self.step))
+                # Seeded by the step: every rank adds the same noise to its (all-reduced) gradient.
+                std = optim.grad_noise_std(cfg.grad_noise, self.step)
+                optim.add_grad_noise(params, std, seed=cfg.seed * 1_000_003 + self.step)
             grad_norm = torch.nn.utils.clip_grad_norm_(params, cfg.max_grad_norm)
             optimizer.step()
         else:
