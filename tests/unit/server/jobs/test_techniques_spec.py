@@ -140,3 +140,14 @@ async def test_ppo_schedule_and_value_learning_rate_and_dpo_label_smoothing(env)
     assert (await builder.build(dpo, "t")).config["label_smoothing"] == 0.1
     dpo.dpo.label_smoothing = 0.5
     assert await violation(builder, dpo) == "job.dpo.label_smoothing"
+
+
+async def test_single_process_techniques_with_several_workers_are_refused(env):
+    builder, names, *_ = env
+    job = sft(names["sft"], max_steps=2)
+    job.resources.workers = 2
+    job.hyperparameters.optimizer.kind = jobs_pb2.OPTIMIZER_KIND_LBFGS
+    assert await violation(builder, job) == "job.hyperparameters.optimizer.kind"
+    job.hyperparameters.optimizer.kind = jobs_pb2.OPTIMIZER_KIND_ADAMW
+    job.hyperparameters.adversarial.method = jobs_pb2.ADVERSARIAL_METHOD_PGD
+    assert await violation(builder, job) == "job.hyperparameters.adversarial.method"
