@@ -13,7 +13,9 @@ medians over rounds are compared; every run uses the same seed, so the rounds di
 timing.
 
 Time per step is the steady-state loop (from the first metrics report to the last), so model
-loading and saving are not in it. L-BFGS evaluates the loss up to 20 times per step.
+loading and saving are not in it; each technique's is divided by that of a short baseline run
+(--timing-steps) made right after it, since the load of a shared machine drifts over minutes.
+L-BFGS evaluates the loss up to 20 times per step.
 
 Writes bench/results/techniques.json; the last line printed is one JSON object mapping each
 technique (per task, "<task>/<technique>") to {"val_loss", "baseline_val_loss", "ratio",
@@ -128,19 +130,22 @@ def split_data(work: Path) -> dict[str, tuple[Path, Path]]:
     return files
 
 
-def run_one(task: str, files: tuple[Path, Path], technique: str, args: argparse.Namespace, work: Path) -> dict:
+def run_one(
+    task: str, files: tuple[Path, Path], technique: str, args: argparse.Namespace, work: Path, steps: int | None = None
+) -> dict:
+    steps = steps or args.steps
     settings = {
         "base_model": "kiln-gpt-tiny",
         "train_path": str(files[0]),
         "val_path": str(files[1]),
-        "max_steps": args.steps,
+        "max_steps": steps,
         "batch_size": 8,
         "max_seq_len": 64,
         "learning_rate": 1e-3,
         "warmup_steps": 5,
         "log_every": 5,
-        "eval_every": args.steps,
-        "checkpoint_every": args.steps + 1,
+        "eval_every": steps,
+        "checkpoint_every": steps + 1,
         "seed": 0,
     } | TECHNIQUES[technique]
     ctx = TimedContext(work / f"{task}-{technique}-{time.monotonic_ns()}")
@@ -155,6 +160,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--tasks", default="sft,small")
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--timing-steps", type=int, default=15, help="baseline steps timed after each technique")
     parser.add_argument("--only", default="", help="comma-separated techniques (the baseline always runs)")
     args = parser.parse_args(argv)
     # One thread for every run, baseline included: the machine is shared and the model is tiny.
@@ -176,6 +182,11 @@ def main(argv: list[str] | None = None) -> None:
             for task in args.tasks.split(","):
                 for technique in chosen:
                     out = run_one(task, data[task], technique, args, work)
+                    if technique != BASELINE:
+                        # The time-per-step baseline runs right after: on a shared machine the
+                        # load drifts over minutes, and a neighbour in time sees the same load.
+                        near = run_one(task, data[task], BASELINE, args, work, steps=args.timing_steps)
+                        out["baseline_s_per_step"] = near["s_per_step"]
                     runs.setdefault((task, technique), []).append(out)
                     print(
                         f"round {rnd + 1} {task:5s} {technique:22s} val_loss {out['val_loss']:.4f}  "
@@ -188,18 +199,17 @@ def main(argv: list[str] | None = None) -> None:
     for task in args.tasks.split(","):
         base = runs[(task, BASELINE)]
         base_val = statistics.median(r["val_loss"] for r in base)
-        base_time = statistics.median(r["s_per_step"] for r in base)
         for technique in chosen:
             if technique == BASELINE:
                 continue
             rs = runs[(task, technique)]
             val = statistics.median(r["val_loss"] for r in rs)
-            step_time = statistics.median(r["s_per_step"] for r in rs)
+            time_ratio = statistics.median(r["s_per_step"] / r["baseline_s_per_step"] for r in rs)
             row = {
                 "val_loss": round(val, 4),
                 "baseline_val_loss": round(base_val, 4),
                 "ratio": round(val / base_val, 3),
-                "time_per_step_ratio": round(step_time / base_time, 2),
+                "time_per_step_ratio": round(time_ratio, 2),
             }
             summary[f"{task}/{technique}"] = row
             print(
