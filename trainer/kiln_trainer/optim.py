@@ -1,29 +1,40 @@
-"""AdamW with decoupled weight decay and a warmup + cosine learning-rate schedule."""
+"""Optimizers, schedules and weight-space regularizers, built from a config's technique keys
+(configs/techniques.py); the Trainer base calls these, so every method gets them.
+
+Update rules come from torch.optim (SGD, Adagrad, RMSprop, Adam, AdamW, L-BFGS) and
+pytorch-optimizer (Adafactor, Lion, SophiaH); nothing here re-implements one.
+"""
 
 from __future__ import annotations
 
-import math
-from functools import partial
+import contextlib
+import warnings
+from collections.abc import Iterator
+from typing import Any
 
 import torch
 from torch import nn
 
+from kiln_trainer.configs.techniques import OptimizerArguments, RegularizationArguments, ScheduleArguments
+from kiln_trainer.schedules import Schedule, ScheduleSpec, lr_factor
+
+# Per-optimizer defaults where Kiln differs from the library's: AdamW's beta2 = 0.95 is steadier
+# for short fine-tuning runs with noisy batches (today's behaviour, kept as the default).
+DEFAULT_BETAS = {"adam": (0.9, 0.999), "adamw": (0.9, 0.95), "lion": (0.9, 0.99), "sophia": (0.96, 0.99)}
+DEFAULT_EPS = {"adagrad": 1e-10, "rmsprop": 1e-8, "adam": 1e-8, "adamw": 1e-8, "sophia": 1e-12}
+DEFAULT_HESSIAN_INTERVAL = 10
+SINGLE_PROCESS_OPTIMIZERS = ("lbfgs", "sophia")
+DEFAULT_LBFGS_HISTORY = 10
+
 
 def lr_at(step: int, *, base_lr: float, warmup_steps: int, total_steps: int, min_lr_ratio: float = 0.1) -> float:
-    """Learning rate for optimizer step `step` (0-based).
+    """The default schedule (warmup + cosine) at optimizer step `step` (0-based)."""
+    spec = ScheduleSpec("cosine", warmup_steps, total_steps, min_lr_ratio)
+    return base_lr * lr_factor(step, spec)
 
-    Linear warmup over the first `warmup_steps` steps (step 0 already gets base_lr/warmup, never
-    zero), then a cosine from base_lr down to base_lr*min_lr_ratio at the last step; beyond
-    total_steps it stays at the minimum.
-    """
-    if step < warmup_steps:
-        return base_lr * (step + 1) / warmup_steps
-    decay_steps = total_steps - warmup_steps - 1
-    if decay_steps <= 0:
-        return base_lr
-    progress = min(1.0, (step - warmup_steps) / decay_steps)
-    cosine = 0.5 * (1.0 + math.cos(math.pi * progress))  # 1 -> 0
-    return base_lr * (min_lr_ratio + (1.0 - min_lr_ratio) * cosine)
+
+def _is_norm_or_embedding(module: nn.Module) -> bool:
+    return isinstance(module, nn.Embedding | nn.LayerNorm | nn.GroupNorm) or "Norm" in type(module).__name__
 
 
 def param_groups(model: nn.Module, weight_decay: float) -> list[dict]:
@@ -32,11 +43,10 @@ def param_groups(model: nn.Module, weight_decay: float) -> list[dict]:
     decaying embeddings shrinks rare tokens that receive few gradient updates."""
     no_decay: set[int] = set()
     for module in model.modules():
-        if (
-            isinstance(module, nn.Embedding | nn.LayerNorm | nn.GroupNorm) or "Norm" in type(module).__name__
-        ):  # also RMSNorm variants of HF models
+        if _is_norm_or_embedding(module):  # also RMSNorm variants of HF models
             no_decay.update(id(p) for p in module.parameters(recurse=False))
-    decay, keep = [], []
+    decay: list[nn.Parameter] = []
+    keep: list[nn.Parameter] = []
     seen: set[int] = set()
     for p in model.parameters():
         if not p.requires_grad or id(p) in seen:
@@ -47,11 +57,100 @@ def param_groups(model: nn.Module, weight_decay: float) -> list[dict]:
     return [g for g in groups if g["params"]]
 
 
+def matmul_weights(model: nn.Module) -> list[nn.Parameter]:
+    """The trainable weights that L1 and the max-norm constraint act on (the decayed group)."""
+    groups = param_groups(model, 1.0)
+    return list(groups[0]["params"]) if groups and groups[0]["weight_decay"] else []
+
+
 def build_optimizer(
-    model: nn.Module, *, lr: float, weight_decay: float, betas: tuple[float, float] = (0.9, 0.95)
-) -> torch.optim.AdamW:
-    # beta2 = 0.95 rather than 0.999: steadier for short fine-tuning runs with noisy batches.
-    return torch.optim.AdamW(param_groups(model, weight_decay), lr=lr, betas=betas, eps=1e-8)
+    model: nn.Module,
+    *,
+    lr: float,
+    weight_decay: float,
+    betas: tuple[float, float] = (0.9, 0.95),
+    options: OptimizerArguments | None = None,
+) -> torch.optim.Optimizer:
+    """The optimizer `options.optimizer` names (AdamW with `betas` when options is None)."""
+    if options is None:
+        return torch.optim.AdamW(param_groups(model, weight_decay), lr=lr, betas=betas, eps=1e-8)
+    kind = options.optimizer
+    groups = param_groups(model, weight_decay)
+    b = DEFAULT_BETAS.get(kind, (0.9, 0.999))
+    betas = (b[0] if options.beta1 is None else options.beta1, b[1] if options.beta2 is None else options.beta2)
+    eps = options.eps if options.eps is not None else DEFAULT_EPS.get(kind, 1e-8)
+    momentum = options.momentum or 0.0
+    match kind:
+        case "sgd":
+            return torch.optim.SGD(groups, lr=lr, momentum=momentum, nesterov=options.nesterov)
+        case "adagrad":
+            return torch.optim.Adagrad(groups, lr=lr, eps=eps)
+        case "rmsprop":
+            return torch.optim.RMSprop(groups, lr=lr, eps=eps, momentum=momentum)
+        case "adam":
+            return torch.optim.Adam(groups, lr=lr, betas=betas, eps=eps)
+        case "adamw":
+            return torch.optim.AdamW(groups, lr=lr, betas=betas, eps=eps)
+        case "adafactor":
+            from pytorch_optimizer import AdaFactor
+
+            # A fixed, scheduled lr (not Adafactor's relative step), so schedules apply to it too.
+            return AdaFactor(groups, lr=lr, relative_step=False, scale_parameter=False, warmup_init=False)
+        case "lion":
+            from pytorch_optimizer import Lion
+
+            return Lion(groups, lr=lr, betas=betas)
+        case "lbfgs":
+            # One group (L-BFGS keeps one flat history); a strong-Wolfe line search makes the
+            # step length robust to the scale of lr.
+            params = [p for g in groups for p in g["params"]]
+            return torch.optim.LBFGS(
+                params,
+                lr=lr,
+                history_size=options.lbfgs_history_size or DEFAULT_LBFGS_HISTORY,
+                line_search_fn="strong_wolfe",
+            )
+        case "sophia":
+            from pytorch_optimizer import SophiaH
+
+            # p=1: the update is lr * clip(m / h, 1) per coordinate, i.e. a damped Newton step
+            # capped at lr, so learning_rate keeps its meaning of "largest step".
+            return SophiaH(
+                groups,
+                lr=lr,
+                betas=betas,
+                eps=eps,
+                p=1.0,
+                hessian_distribution="rademacher",  # z*z = 1: a lower-variance diagonal estimate
+                update_period=options.hessian_update_interval or DEFAULT_HESSIAN_INTERVAL,
+            )
+    raise ValueError(f"unknown optimizer {kind!r}")
+
+
+def uses_closure(optimizer: torch.optim.Optimizer) -> bool:
+    """L-BFGS re-evaluates the loss during its step (line search) from a closure."""
+    return isinstance(optimizer, torch.optim.LBFGS)
+
+
+def needs_hessian_graph(optimizer: torch.optim.Optimizer) -> bool:
+    """Whether the next step estimates the Hessian (SophiaH's Hutchinson products), so the
+    backward pass must keep its graph (create_graph=True)."""
+    period = getattr(optimizer, "update_period", None)
+    if period is None or type(optimizer).__name__ != "SophiaH":
+        return False
+    return optimizer.param_groups[0].get("step", 0) % period == 0
+
+
+@contextlib.contextmanager
+def hessian_graph() -> Iterator[None]:
+    """Where a backward pass keeps its graph for a Hessian-vector product: attention through
+    the math kernel (the fused CPU/GPU kernels have no second derivative). The reference
+    cycle torch warns about is broken when the step sets the gradients to None."""
+    from torch.nn.attention import SDPBackend, sdpa_kernel
+
+    with sdpa_kernel(SDPBackend.MATH), warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Using backward\\(\\) with create_graph=True")
+        yield
 
 
 def build_scheduler(
@@ -60,7 +159,83 @@ def build_scheduler(
     warmup_steps: int,
     total_steps: int,
     min_lr_ratio: float = 0.1,
-) -> torch.optim.lr_scheduler.LambdaLR:
-    """LambdaLR scaling each group's initial lr by lr_at(step)/base: checkpointable as a state."""
-    factor = partial(lr_at, base_lr=1.0, warmup_steps=warmup_steps, total_steps=total_steps, min_lr_ratio=min_lr_ratio)
-    return torch.optim.lr_scheduler.LambdaLR(optimizer, factor)
+    options: ScheduleArguments | None = None,
+) -> Schedule:
+    """The schedule `options.lr_schedule` names (warmup + cosine when options is None)."""
+    if options is None:
+        return Schedule(optimizer, ScheduleSpec("cosine", warmup_steps, total_steps, min_lr_ratio))
+    spec = ScheduleSpec(
+        kind=options.lr_schedule,
+        warmup_steps=warmup_steps,
+        total_steps=total_steps,
+        min_lr_ratio=options.min_lr_ratio,
+        restart_period=options.restart_period,
+        restart_mult=options.restart_mult,
+        step_size=options.lr_step_size,
+        gamma=options.lr_gamma,
+        pct_start=options.pct_start,
+    )
+    return Schedule(optimizer, spec, plateau_patience=options.plateau_patience, plateau_factor=options.plateau_factor)
+
+
+# -- regularizers on the weights and gradients --------------------------------------------------
+
+
+def grad_noise_std(scale: float, step: int) -> float:
+    """Annealed gradient noise (Neelakantan et al., 2015): std = scale / (1 + t)^0.55."""
+    return scale / (1 + step) ** 0.55
+
+
+@torch.no_grad()
+def add_grad_noise(params: list[nn.Parameter], std: float, seed: int = 0) -> None:
+    generators: dict[torch.device, torch.Generator] = {}
+    for p in params:
+        if p.grad is not None:
+            g = generators.setdefault(p.device, torch.Generator(device=p.device).manual_seed(seed))
+            noise = torch.randn(p.grad.shape, generator=g, device=p.device, dtype=p.grad.dtype)
+            p.grad.add_(noise, alpha=std)
+
+
+@torch.no_grad()
+def l1_prox(params: list[nn.Parameter], threshold: float) -> None:
+    """The proximal step of threshold * |w|: soft-thresholding, which (unlike a subgradient
+    of the penalty) sets small weights to exactly zero."""
+    for p in params:
+        p.copy_(torch.sign(p) * (p.abs() - threshold).clamp_min(0.0))
+
+
+@torch.no_grad()
+def max_norm(params: list[nn.Parameter], limit: float) -> None:
+    """Max-norm constraint: each weight row (a unit's incoming weights) is scaled back to an
+    L2 norm of at most `limit`."""
+    for p in params:
+        p.copy_(torch.renorm(p, 2, 0, limit))
+
+
+def describe(cfg: Any) -> str:
+    """One line naming the optimizer, schedule and regularizers a config chose (for the events)."""
+    parts = [f"optimizer {cfg.optimizer}"]
+    opt_settings = {
+        "momentum": cfg.momentum,
+        "nesterov": cfg.nesterov or None,
+        "beta1": cfg.beta1,
+        "beta2": cfg.beta2,
+        "eps": cfg.eps,
+        "hessian_update_interval": cfg.hessian_update_interval,
+        "lbfgs_history_size": cfg.lbfgs_history_size,
+    }
+    set_ = [f"{k}={v}" for k, v in opt_settings.items() if v is not None]
+    parts[0] += f" ({', '.join(set_)})" if set_ else ""
+    parts.append(f"lr {cfg.learning_rate:g}, schedule {cfg.lr_schedule}, warmup {cfg.warmup_steps}")
+    if isinstance(cfg, RegularizationArguments):
+        regs = {
+            "weight_decay": getattr(cfg, "weight_decay", 0.0) or None,
+            "l1_penalty": cfg.l1_penalty or None,
+            "grad_noise": cfg.grad_noise or None,
+            "max_weight_norm": cfg.max_weight_norm,
+            **cfg.dropout(),
+            "label_smoothing": getattr(cfg, "token_label_smoothing", 0.0) or None,
+        }
+        chosen = [f"{k}={v:g}" for k, v in regs.items() if v is not None]
+        parts.append(f"regularization {', '.join(chosen) if chosen else 'none'}")
+    return "; ".join(parts)

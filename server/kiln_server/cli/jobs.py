@@ -93,6 +93,14 @@ def create(
             'e.g. -o beta=0.1 (dpo), -o \'reward={"scoring_function": "length"}\' (ppo).',
         ),
     ] = None,
+    hp: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--hp",
+            help="A Hyperparameters field as KEY=VALUE (JSON values; enums by short name), e.g. "
+            '--hp \'optimizer={"kind": "sgd", "momentum": 0.9}\' --hp \'lr_schedule={"kind": "one_cycle"}\'.',
+        ),
+    ] = None,
     watch: Annotated[bool, typer.Option("--watch", "-w", help="Follow the job until it ends.")] = False,
 ) -> None:
     """Create a training job (unset hyperparameters take the server's defaults)."""
@@ -103,7 +111,7 @@ def create(
         "max_steps": max_steps,
         "batch_size": batch_size,
         "max_seq_len": max_seq_len,
-    }
+    } | key_values(hp or [], "--hp")
     resources = {"workers": workers, "gpus": gpus}
     with connect(ctx) as client:
         job = client.create_job(
@@ -125,13 +133,13 @@ def create(
         follow_and_exit(client, JOB, job.name)
 
 
-def key_values(items: list[str]) -> dict[str, Any]:
+def key_values(items: list[str], flag: str = "--option") -> dict[str, Any]:
     """["beta=0.1", "loss=PREFERENCE_LOSS_IPO"] -> {"beta": 0.1, "loss": "PREFERENCE_LOSS_IPO"}."""
     out: dict[str, Any] = {}
     for item in items:
         key, sep, raw = item.partition("=")
         if not sep or not key:
-            raise fail(f"--option wants KEY=VALUE, got {item!r}", EXIT_USAGE)
+            raise fail(f"{flag} wants KEY=VALUE, got {item!r}", EXIT_USAGE)
         try:
             out[key] = json.loads(raw)
         except json.JSONDecodeError:

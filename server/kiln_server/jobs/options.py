@@ -33,6 +33,26 @@ RENAMES = {
     "kiln.v1.LoraOptions.alpha": "lora_alpha",
     "kiln.v1.LoraOptions.dropout": "lora_dropout",
     "kiln.v1.LoraOptions.target_modules": "lora_target_modules",
+    "kiln.v1.OptimizerOptions.kind": "optimizer",
+    "kiln.v1.OptimizerOptions.history_size": "lbfgs_history_size",
+    "kiln.v1.LrScheduleOptions.kind": "lr_schedule",
+    "kiln.v1.LrScheduleOptions.step_size": "lr_step_size",
+    "kiln.v1.LrScheduleOptions.gamma": "lr_gamma",
+    # SFT's token-level smoothing; DpoConfig.label_smoothing is DPO's preference-label one.
+    "kiln.v1.RegularizationOptions.label_smoothing": "token_label_smoothing",
+    "kiln.v1.CurriculumOptions.order": "curriculum",
+    "kiln.v1.CurriculumOptions.pacing": "curriculum_pacing",
+    "kiln.v1.CurriculumOptions.start_share": "curriculum_start",
+    "kiln.v1.CurriculumOptions.ramp": "curriculum_ramp",
+    "kiln.v1.CurriculumOptions.anti": "anti_curriculum",
+    "kiln.v1.AugmentationOptions.token_mask_prob": "augment_mask_prob",
+    "kiln.v1.AugmentationOptions.span_deletion_prob": "augment_span_deletion_prob",
+    "kiln.v1.AugmentationOptions.swap_prob": "augment_swap_prob",
+    "kiln.v1.AdversarialOptions.method": "adversarial",
+    "kiln.v1.AdversarialOptions.epsilon": "adversarial_epsilon",
+    "kiln.v1.AdversarialOptions.steps": "adversarial_steps",
+    "kiln.v1.AdversarialOptions.step_size": "adversarial_step_size",
+    "kiln.v1.AdversarialOptions.weight": "adversarial_weight",
 }
 
 

@@ -141,6 +141,14 @@ def _method_violations(job: jobs_pb2.Job, method: Method | None) -> list[FieldVi
                 f"{method.name} jobs run in one process; use workers <= 1 (got {job.resources.workers})",
             )
         )
+    if job.resources.workers > 1:
+        # These step on per-rank values (a line search, Hessian probes, ascent steps), so they
+        # run in one process; the trainer refuses them too, this says so before queueing.
+        hp = job.hyperparameters
+        if hp.optimizer.kind in (jobs_pb2.OPTIMIZER_KIND_LBFGS, jobs_pb2.OPTIMIZER_KIND_SOPHIA):
+            v.append(FieldViolation("job.hyperparameters.optimizer.kind", "runs in one process; use workers <= 1"))
+        if hp.adversarial.method != jobs_pb2.ADVERSARIAL_METHOD_UNSPECIFIED:
+            v.append(FieldViolation("job.hyperparameters.adversarial.method", "runs in one process; use workers <= 1"))
     if method.val_key is None and job.validation_dataset:
         v.append(FieldViolation("job.validation_dataset", f"not used by {method.name} jobs"))
     return v

@@ -8,8 +8,8 @@ method requires.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
-from typing import Any, ClassVar, Self
+from dataclasses import dataclass
+from typing import ClassVar
 
 from kiln_trainer.configs.checks import (
     check_choice,
@@ -20,36 +20,12 @@ from kiln_trainer.configs.checks import (
     check_optional_int,
     check_path,
 )
+from kiln_trainer.configs.core import ConfigBase
+from kiln_trainer.configs.techniques import OptimizerArguments, RegularizationArguments, ScheduleArguments
 from kiln_trainer.errors import ConfigError
 
 PRECISION = ("auto", "fp32", "bf16")
 TUNING = ("full", "lora")
-
-
-@dataclass(kw_only=True)
-class ConfigBase:
-    """from_dict/to_dict for any config, and the end of the `__post_init__` chain."""
-
-    REQUIRED: ClassVar[tuple[str, ...]] = ()  # keys from_dict insists on
-    LABEL: ClassVar[str | None] = None  # the config's name in error messages; None: the class name
-
-    def __post_init__(self) -> None:
-        pass
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> Self:
-        """Build from plain values; an unknown or missing required key is a ConfigError naming it."""
-        known = {f.name for f in fields(cls)}
-        for key in d:
-            if key not in known:
-                raise ConfigError(key, f"unknown {cls.LABEL or cls.__name__} field (known: {', '.join(sorted(known))})")
-        for key in cls.REQUIRED:
-            if key not in d:
-                raise ConfigError(key, "required")
-        return cls(**d)
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 @dataclass(frozen=True)
@@ -93,13 +69,13 @@ class LoraArguments(ConfigBase):
 
 
 @dataclass(kw_only=True)
-class TrainingArguments(ConfigBase):
-    """The training arguments of every method on the Trainer base (kiln_trainer/training/trainer.py)."""
+class TrainingArguments(OptimizerArguments, ScheduleArguments, RegularizationArguments):
+    """The training arguments of every method on the Trainer base (kiln_trainer/training/trainer.py),
+    with the optimizer, schedule and regularization keys of configs/techniques.py."""
 
     learning_rate: float = 3e-4  # peak learning rate, after warmup
-    weight_decay: float = 0.0  # AdamW decoupled decay on matmul weights only
+    weight_decay: float = 0.0  # decay on matmul weights only (decoupled for AdamW, Lion, Sophia)
     warmup_steps: int = 10  # linear warmup in optimizer steps
-    min_lr_ratio: float = 0.1  # the cosine ends at learning_rate * min_lr_ratio
     # Optimizer steps to run; overrides epochs (data repeats as needed). None: epochs decide.
     max_steps: int | None = None
     epochs: int = 1  # passes over the training data when max_steps is None
@@ -118,7 +94,6 @@ class TrainingArguments(ConfigBase):
         check_float("learning_rate", self.learning_rate, low=0.0, low_open=True)
         check_float("weight_decay", self.weight_decay, low=0.0)
         check_int("warmup_steps", self.warmup_steps, 0)
-        check_float("min_lr_ratio", self.min_lr_ratio, low=0.0, high=1.0, high_open=False)
         check_optional_int("max_steps", self.max_steps, 1)
         check_int("epochs", self.epochs, 1)
         check_int("batch_size", self.batch_size, 1)
@@ -131,6 +106,8 @@ class TrainingArguments(ConfigBase):
         check_int("log_every", self.log_every, 1)
         check_int("seed", self.seed, 0)
         super().__post_init__()
+        if self.optimizer == "lbfgs" and self.weight_decay:
+            raise ConfigError("weight_decay", "L-BFGS takes no weight decay; set it to 0")
 
 
 @dataclass(kw_only=True)

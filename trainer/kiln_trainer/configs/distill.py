@@ -29,5 +29,9 @@ class DistillConfig(SFTConfig):
         check_model("teacher_model", self.teacher_model)
         check_float("temperature", self.temperature, low=0.0, low_open=True, high=100.0, high_open=False)
         check_float("alpha", self.alpha, low=0.0, high=1.0, high_open=False)
+        if self.adversarial != "none":
+            raise ConfigError("adversarial", "not available for distillation yet (SFT only)")
+        if self.token_label_smoothing:
+            raise ConfigError("token_label_smoothing", "not used by distillation (its soft targets are the teacher's)")
         if self.tuning != "full":
             raise ConfigError("tuning", f"distillation trains the whole student; got {self.tuning!r}")

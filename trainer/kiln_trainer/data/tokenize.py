@@ -30,6 +30,7 @@ IGNORE = -100  # label of tokens the loss skips
 class Example:
     input_ids: list[int]
     labels: list[int]  # same length as input_ids; IGNORE on untrained tokens
+    difficulty: float | None = None  # the record's numeric "difficulty" field, if any (curricula)
 
     def __len__(self) -> int:
         return len(self.input_ids)
@@ -88,12 +89,13 @@ def _encode_batch(tokenizer: Any, texts: list[str]) -> list[list[int]]:
 def tokenize_sft(records: Iterable[dict], tokenizer: Any, max_seq_len: int) -> tuple[list[Example], TokenizeStats]:
     """Validated sft records -> Examples of at most max_seq_len tokens, plus counts."""
     eos = int(tokenizer.eos_token_id)
+    records = list(records)  # read twice: the segments, then the difficulty fields
     per_record = [_segments(r) for r in records]
     flat = [t for s in per_record for t in s.texts]
     encoded = iter(_encode_batch(tokenizer, flat))
     stats = TokenizeStats(records=len(per_record))
     examples: list[Example] = []
-    for seg in per_record:
+    for record, seg in zip(records, per_record, strict=True):
         ids: list[int] = []
         labels: list[int] = []
         for trained, eos_after in zip(seg.trained, seg.eos_after, strict=True):
@@ -111,7 +113,10 @@ def tokenize_sft(records: Iterable[dict], tokenizer: Any, max_seq_len: int) -> t
         if n_trained == 0:
             stats.dropped += 1
             continue
-        examples.append(Example(ids, labels))
+        difficulty = record.get("difficulty")
+        if isinstance(difficulty, bool) or not isinstance(difficulty, int | float):
+            difficulty = None
+        examples.append(Example(ids, labels, difficulty))
         stats.tokens += len(ids)
         stats.trained_tokens += n_trained
     stats.examples = len(examples)

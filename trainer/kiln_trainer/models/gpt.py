@@ -248,3 +248,30 @@ class GPT(nn.Module):
                 break
             logits, cache = self(nxt[:, None], past_key_values=cache, use_cache=True)
         return out
+
+
+def set_dropout(
+    model: nn.Module,
+    *,
+    attn_dropout: float | None = None,
+    resid_dropout: float | None = None,
+    embd_dropout: float | None = None,
+) -> int:
+    """Set the dropout rates of every kiln-gpt inside `model` (LoRA-wrapped or a reward body
+    too): on attention probabilities, on the residual branches (attention and MLP outputs) and
+    on the embeddings. A training-time setting: the saved config keeps its own `dropout`.
+    Returns how many kiln-gpt models were changed."""
+    found = 0
+    for module in model.modules():
+        if isinstance(module, GPT):
+            found += 1
+            if embd_dropout is not None:
+                module.drop.p = embd_dropout
+        elif isinstance(module, CausalSelfAttention):
+            if attn_dropout is not None:
+                module.dropout = attn_dropout
+            if resid_dropout is not None:
+                module.resid_dropout.p = resid_dropout
+        elif isinstance(module, MLP) and resid_dropout is not None:
+            module.dropout.p = resid_dropout
+    return found

@@ -31,6 +31,9 @@ from torch import nn
 from kiln_trainer import optim
 from kiln_trainer.configs.base import LoraArguments, TrainingArguments
 from kiln_trainer.context import TrainContext, TrainResult
+from kiln_trainer.errors import ConfigError
+from kiln_trainer.models.gpt import set_dropout
+from kiln_trainer.schedules import Schedule
 from kiln_trainer.training.checkpoint import (
     load_trainable_state,
     load_training_state,
@@ -133,6 +136,14 @@ class Trainer(StepLoop[T]):
         """Evaluations without a new best validation loss before stopping; None: never stop early."""
         return None
 
+    def early_stopping_min_delta(self) -> float:
+        """How much lower a validation loss must be than the best to count as an improvement."""
+        return 0.0
+
+    def restore_best(self) -> bool:
+        """With early stopping: end with the best validated weights rather than the last ones."""
+        return True
+
     def curve_title(self) -> str:
         return self.title
 
@@ -147,17 +158,27 @@ class Trainer(StepLoop[T]):
     # -- optimization: one replaceable point each -------------------------------------------------
 
     def build_optimizer(self, module: nn.Module) -> torch.optim.Optimizer:
-        return optim.build_optimizer(module, lr=self.cfg.learning_rate, weight_decay=self.cfg.weight_decay)
+        cfg = self.cfg
+        return optim.build_optimizer(module, lr=cfg.learning_rate, weight_decay=cfg.weight_decay, options=cfg)
 
     def build_scheduler(self, optimizer: torch.optim.Optimizer) -> torch.optim.lr_scheduler.LRScheduler:
         cfg = self.cfg
         return optim.build_scheduler(
-            optimizer, warmup_steps=cfg.warmup_steps, total_steps=self.total_steps, min_lr_ratio=cfg.min_lr_ratio
+            optimizer, warmup_steps=cfg.warmup_steps, total_steps=self.total_steps, options=cfg
         )
 
     def build_optimizers(self) -> dict[str, torch.optim.Optimizer]:
         """One optimizer per separately stepped part; the first one's lr is reported."""
         return {"model": self.build_optimizer(self.module)}
+
+    def set_dropout(self) -> None:
+        """The config's dropout rates on the built-in kiln-gpt models inside self.module."""
+        rates = self.cfg.dropout()
+        if rates and not set_dropout(self.module, **rates):
+            name = {"attn_dropout": "attention_dropout", "resid_dropout": "residual_dropout"}.get(
+                next(iter(rates)), "embedding_dropout"
+            )
+            raise ConfigError(name, "applies to the built-in kiln-gpt models only")
 
     # -- helpers for the hooks -----------------------------------------------------------------
 
@@ -181,11 +202,19 @@ class Trainer(StepLoop[T]):
     def setup(self) -> None:
         if self.dist.enabled and not self.supports_ddp:
             raise RuntimeError(f"{self.title} jobs run in one process; got a world size of {self.dist.world_size}")
+        if self.dist.enabled and self.cfg.optimizer in optim.SINGLE_PROCESS_OPTIMIZERS:
+            # L-BFGS's line search and Sophia's Hutchinson probes decide per rank from local
+            # values: ranks would drift apart (and DDP has no double backward).
+            raise ConfigError("optimizer", f"{self.cfg.optimizer} runs in one process; use workers = 1")
         self.module = self.build_model()
+        self.set_dropout()
         self.load_data()
         self.prepare()
         self.optimizers = self.build_optimizers()
         self.schedulers = {name: self.build_scheduler(opt) for name, opt in self.optimizers.items()}
+        # L1 and the max-norm constraint act on the matmul weights, as weight decay does.
+        self.constrained = optim.matmul_weights(self.module)
+        self.log(optim.describe(self.cfg))
 
     def start(self) -> None:
         self.forward_module: nn.Module = self.module
@@ -199,17 +228,40 @@ class Trainer(StepLoop[T]):
         self.window = MetricWindow(self.device)
 
     def train_step(self) -> None:
-        self.accumulate(self.step_batches(self.step))
-        self.optimizer_step()
+        micro = self.step_batches(self.step)
+        optimizer = next(iter(self.optimizers.values()))
+        if not optim.uses_closure(optimizer):
+            self.accumulate(micro)
+            self.optimizer_step()
+            return
+        # L-BFGS evaluates the loss again during its line search: the closure recomputes this
+        # step's loss and gradient on the same batches; only the first evaluation is reported.
+        calls = 0
 
-    def accumulate(self, micro: Sequence[Any], loss_fn: LossFn | None = None, name: str = "loss") -> None:
+        def closure() -> torch.Tensor:
+            nonlocal calls
+            optimizer.zero_grad(set_to_none=True)
+            loss = self.accumulate(micro, record=calls == 0)
+            calls += 1
+            return loss
+
+        self.optimizer_step(closure=closure)
+
+    def accumulate(
+        self, micro: Sequence[Any], loss_fn: LossFn | None = None, name: str = "loss", record: bool = True
+    ) -> torch.Tensor:
         """Forward and backward over one step's micro-batches; the gradient is the mean over
         every item of the step on every rank (gradients are all-reduced on the last one only).
+        Returns the step's mean loss (detached).
 
         `loss_fn` (default: compute_loss) and `name` let a method with several objectives (a
-        GAN's generator and discriminator) accumulate each under its own metric name.
+        GAN's generator and discriminator) accumulate each under its own metric name; `record`
+        False leaves the metric window alone (L-BFGS's repeated evaluations).
         """
         loss_fn = loss_fn or self.compute_loss
+        # SophiaH's Hessian estimate differentiates the gradient: keep the backward graph then.
+        create_graph = any(optim.needs_hessian_graph(opt) for opt in self.optimizers.values())
+        step_loss = torch.zeros((), device=self.device)
         weights = [float(self.batch_weight(b)) for b in micro]
         total: float | torch.Tensor = sum(weights) or 1.0
         if self.dist.enabled:  # DDP averages over ranks; kept on the device, so no sync
@@ -218,23 +270,47 @@ class Trainer(StepLoop[T]):
             batch = self.to_device(batch)
             last = i == len(micro) - 1
             sync = contextlib.nullcontext() if last or self.ddp is None else self.ddp.no_sync()
-            with sync:
+            with sync, optim.hessian_graph() if create_graph else contextlib.nullcontext():
                 with self.autocast():
                     loss, metrics = loss_fn(self.forward_module, batch, TRAIN)
-                (loss * (weight / total)).backward()
-            self.window.add({name: loss.detach(), **metrics}, weight)
-            self.window.count(self.unit, self.count(batch))
+                (loss * (weight / total)).backward(create_graph=create_graph)
+            step_loss += loss.detach() * (weight / total)
+            if record:
+                self.window.add({name: loss.detach(), **metrics}, weight)
+                self.window.count(self.unit, self.count(batch))
+        return step_loss
 
-    def optimizer_step(self, name: str = "model") -> None:
-        """Clip, step and schedule one optimizer and clear its gradients."""
+    def optimizer_step(self, name: str = "model", closure: Callable[[], torch.Tensor] | None = None) -> None:
+        """Clip, step and schedule one optimizer and clear its gradients; then the weight-space
+        regularizers (L1's proximal step, the max-norm constraint).
+
+        With a `closure` (L-BFGS) the optimizer computes the gradients itself: no clipping or
+        noise, since its line search needs the true gradient of the loss it evaluates.
+        """
+        cfg = self.cfg
         optimizer, scheduler = self.optimizers[name], self.schedulers[name]
         params = [p for group in optimizer.param_groups for p in group["params"]]
-        grad_norm = torch.nn.utils.clip_grad_norm_(params, self.cfg.max_grad_norm)
+        lr = float(scheduler.get_last_lr()[0])  # the lr this step uses
         if name == next(iter(self.optimizers)):
-            self.last_lr = float(scheduler.get_last_lr()[0])  # the lr this step used
-        optimizer.step()
+            self.last_lr = lr
+        if closure is None:
+            if cfg.grad_noise:
+                # Seeded by the step: every rank adds the same noise to its (all-reduced) gradient.
+                std = optim.grad_noise_std(cfg.grad_noise, self.step)
+                optim.add_grad_noise(params, std, seed=cfg.seed * 1_000_003 + self.step)
+            grad_norm = torch.nn.utils.clip_grad_norm_(params, cfg.max_grad_norm)
+            optimizer.step()
+        else:
+            optimizer.step(closure)  # type: ignore[arg-type]  # L-BFGS takes a tensor loss too
+            grad_norm = torch.nn.utils.clip_grad_norm_(params, math.inf)  # of the last evaluation
         scheduler.step()
         optimizer.zero_grad(set_to_none=True)
+        owned = {id(p) for p in params}
+        constrained = [p for p in self.constrained if id(p) in owned]
+        if cfg.l1_penalty:
+            optim.l1_prox(constrained, lr * cfg.l1_penalty)
+        if cfg.max_weight_norm is not None:
+            optim.max_norm(constrained, cfg.max_weight_norm)
         self.window.add({"grad_norm" if len(self.optimizers) == 1 else f"{name}_grad_norm": grad_norm})
 
     def report(self) -> None:
@@ -280,10 +356,13 @@ class Trainer(StepLoop[T]):
         val = self.last_val["val_loss"]
         self.history[VAL].append([self.step, val])
         self.report_metrics(self.last_val)
+        for scheduler in self.schedulers.values():
+            if isinstance(scheduler, Schedule) and scheduler.observe(val):
+                self.log(f"validation loss plateaued: learning rate scaled to {scheduler.scale:g} of its schedule")
         patience = self.early_stopping_patience()
-        if self.best_val is None or val < self.best_val:
+        if self.best_val is None or val < self.best_val - self.early_stopping_min_delta():
             self.best_val, self.best_step, self.bad_evals = val, self.step, 0
-            if patience is not None:
+            if patience is not None and self.restore_best():
                 self.best_weights = trainable_state(self.module)
             return False
         self.bad_evals += 1

@@ -43,6 +43,59 @@ class Precision(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     PRECISION_FP32: _ClassVar[Precision]
     PRECISION_BF16: _ClassVar[Precision]
 
+class AdversarialMethod(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    ADVERSARIAL_METHOD_UNSPECIFIED: _ClassVar[AdversarialMethod]
+    ADVERSARIAL_METHOD_FGSM: _ClassVar[AdversarialMethod]
+    ADVERSARIAL_METHOD_PGD: _ClassVar[AdversarialMethod]
+
+class CurriculumOrder(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    CURRICULUM_ORDER_UNSPECIFIED: _ClassVar[CurriculumOrder]
+    CURRICULUM_ORDER_LENGTH: _ClassVar[CurriculumOrder]
+    CURRICULUM_ORDER_DIFFICULTY: _ClassVar[CurriculumOrder]
+
+class CurriculumPacing(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    CURRICULUM_PACING_UNSPECIFIED: _ClassVar[CurriculumPacing]
+    CURRICULUM_PACING_LINEAR: _ClassVar[CurriculumPacing]
+    CURRICULUM_PACING_ROOT: _ClassVar[CurriculumPacing]
+    CURRICULUM_PACING_STEP: _ClassVar[CurriculumPacing]
+
+class OptimizerKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    OPTIMIZER_KIND_UNSPECIFIED: _ClassVar[OptimizerKind]
+    OPTIMIZER_KIND_SGD: _ClassVar[OptimizerKind]
+    OPTIMIZER_KIND_ADAGRAD: _ClassVar[OptimizerKind]
+    OPTIMIZER_KIND_RMSPROP: _ClassVar[OptimizerKind]
+    OPTIMIZER_KIND_ADAM: _ClassVar[OptimizerKind]
+    OPTIMIZER_KIND_ADAMW: _ClassVar[OptimizerKind]
+    OPTIMIZER_KIND_ADAFACTOR: _ClassVar[OptimizerKind]
+    OPTIMIZER_KIND_LION: _ClassVar[OptimizerKind]
+    OPTIMIZER_KIND_LBFGS: _ClassVar[OptimizerKind]
+    OPTIMIZER_KIND_SOPHIA: _ClassVar[OptimizerKind]
+
+class LrScheduleKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    LR_SCHEDULE_KIND_UNSPECIFIED: _ClassVar[LrScheduleKind]
+    LR_SCHEDULE_KIND_CONSTANT: _ClassVar[LrScheduleKind]
+    LR_SCHEDULE_KIND_LINEAR: _ClassVar[LrScheduleKind]
+    LR_SCHEDULE_KIND_COSINE: _ClassVar[LrScheduleKind]
+    LR_SCHEDULE_KIND_COSINE_RESTARTS: _ClassVar[LrScheduleKind]
+    LR_SCHEDULE_KIND_STEP: _ClassVar[LrScheduleKind]
+    LR_SCHEDULE_KIND_EXPONENTIAL: _ClassVar[LrScheduleKind]
+    LR_SCHEDULE_KIND_ONE_CYCLE: _ClassVar[LrScheduleKind]
+    LR_SCHEDULE_KIND_INVERSE_SQRT: _ClassVar[LrScheduleKind]
+    LR_SCHEDULE_KIND_REDUCE_ON_PLATEAU: _ClassVar[LrScheduleKind]
+
+class KlEstimator(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    KL_ESTIMATOR_UNSPECIFIED: _ClassVar[KlEstimator]
+    KL_ESTIMATOR_K1: _ClassVar[KlEstimator]
+    KL_ESTIMATOR_K2: _ClassVar[KlEstimator]
+    KL_ESTIMATOR_K3: _ClassVar[KlEstimator]
+    KL_ESTIMATOR_ABS: _ClassVar[KlEstimator]
+
 class PreferenceLoss(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
     PREFERENCE_LOSS_UNSPECIFIED: _ClassVar[PreferenceLoss]
@@ -68,12 +121,47 @@ PRECISION_UNSPECIFIED: Precision
 PRECISION_AUTO: Precision
 PRECISION_FP32: Precision
 PRECISION_BF16: Precision
+ADVERSARIAL_METHOD_UNSPECIFIED: AdversarialMethod
+ADVERSARIAL_METHOD_FGSM: AdversarialMethod
+ADVERSARIAL_METHOD_PGD: AdversarialMethod
+CURRICULUM_ORDER_UNSPECIFIED: CurriculumOrder
+CURRICULUM_ORDER_LENGTH: CurriculumOrder
+CURRICULUM_ORDER_DIFFICULTY: CurriculumOrder
+CURRICULUM_PACING_UNSPECIFIED: CurriculumPacing
+CURRICULUM_PACING_LINEAR: CurriculumPacing
+CURRICULUM_PACING_ROOT: CurriculumPacing
+CURRICULUM_PACING_STEP: CurriculumPacing
+OPTIMIZER_KIND_UNSPECIFIED: OptimizerKind
+OPTIMIZER_KIND_SGD: OptimizerKind
+OPTIMIZER_KIND_ADAGRAD: OptimizerKind
+OPTIMIZER_KIND_RMSPROP: OptimizerKind
+OPTIMIZER_KIND_ADAM: OptimizerKind
+OPTIMIZER_KIND_ADAMW: OptimizerKind
+OPTIMIZER_KIND_ADAFACTOR: OptimizerKind
+OPTIMIZER_KIND_LION: OptimizerKind
+OPTIMIZER_KIND_LBFGS: OptimizerKind
+OPTIMIZER_KIND_SOPHIA: OptimizerKind
+LR_SCHEDULE_KIND_UNSPECIFIED: LrScheduleKind
+LR_SCHEDULE_KIND_CONSTANT: LrScheduleKind
+LR_SCHEDULE_KIND_LINEAR: LrScheduleKind
+LR_SCHEDULE_KIND_COSINE: LrScheduleKind
+LR_SCHEDULE_KIND_COSINE_RESTARTS: LrScheduleKind
+LR_SCHEDULE_KIND_STEP: LrScheduleKind
+LR_SCHEDULE_KIND_EXPONENTIAL: LrScheduleKind
+LR_SCHEDULE_KIND_ONE_CYCLE: LrScheduleKind
+LR_SCHEDULE_KIND_INVERSE_SQRT: LrScheduleKind
+LR_SCHEDULE_KIND_REDUCE_ON_PLATEAU: LrScheduleKind
+KL_ESTIMATOR_UNSPECIFIED: KlEstimator
+KL_ESTIMATOR_K1: KlEstimator
+KL_ESTIMATOR_K2: KlEstimator
+KL_ESTIMATOR_K3: KlEstimator
+KL_ESTIMATOR_ABS: KlEstimator
 PREFERENCE_LOSS_UNSPECIFIED: PreferenceLoss
 PREFERENCE_LOSS_SIGMOID: PreferenceLoss
 PREFERENCE_LOSS_IPO: PreferenceLoss
 
 class Hyperparameters(_message.Message):
-    __slots__ = ("learning_rate", "epochs", "max_steps", "batch_size", "grad_accum_steps", "warmup_steps", "weight_decay", "max_grad_norm", "max_seq_len", "seed", "precision", "validation_fraction", "eval_every", "early_stopping_patience", "checkpoint_every", "log_every")
+    __slots__ = ("learning_rate", "epochs", "max_steps", "batch_size", "grad_accum_steps", "warmup_steps", "weight_decay", "max_grad_norm", "max_seq_len", "seed", "precision", "validation_fraction", "eval_every", "early_stopping_patience", "checkpoint_every", "log_every", "optimizer", "lr_schedule", "regularization", "early_stopping_min_delta", "restore_best_weights", "curriculum", "augmentation", "adversarial")
     LEARNING_RATE_FIELD_NUMBER: _ClassVar[int]
     EPOCHS_FIELD_NUMBER: _ClassVar[int]
     MAX_STEPS_FIELD_NUMBER: _ClassVar[int]
@@ -90,6 +178,14 @@ class Hyperparameters(_message.Message):
     EARLY_STOPPING_PATIENCE_FIELD_NUMBER: _ClassVar[int]
     CHECKPOINT_EVERY_FIELD_NUMBER: _ClassVar[int]
     LOG_EVERY_FIELD_NUMBER: _ClassVar[int]
+    OPTIMIZER_FIELD_NUMBER: _ClassVar[int]
+    LR_SCHEDULE_FIELD_NUMBER: _ClassVar[int]
+    REGULARIZATION_FIELD_NUMBER: _ClassVar[int]
+    EARLY_STOPPING_MIN_DELTA_FIELD_NUMBER: _ClassVar[int]
+    RESTORE_BEST_WEIGHTS_FIELD_NUMBER: _ClassVar[int]
+    CURRICULUM_FIELD_NUMBER: _ClassVar[int]
+    AUGMENTATION_FIELD_NUMBER: _ClassVar[int]
+    ADVERSARIAL_FIELD_NUMBER: _ClassVar[int]
     learning_rate: float
     epochs: int
     max_steps: int
@@ -106,7 +202,113 @@ class Hyperparameters(_message.Message):
     early_stopping_patience: int
     checkpoint_every: int
     log_every: int
-    def __init__(self, learning_rate: _Optional[float] = ..., epochs: _Optional[int] = ..., max_steps: _Optional[int] = ..., batch_size: _Optional[int] = ..., grad_accum_steps: _Optional[int] = ..., warmup_steps: _Optional[int] = ..., weight_decay: _Optional[float] = ..., max_grad_norm: _Optional[float] = ..., max_seq_len: _Optional[int] = ..., seed: _Optional[int] = ..., precision: _Optional[_Union[Precision, str]] = ..., validation_fraction: _Optional[float] = ..., eval_every: _Optional[int] = ..., early_stopping_patience: _Optional[int] = ..., checkpoint_every: _Optional[int] = ..., log_every: _Optional[int] = ...) -> None: ...
+    optimizer: OptimizerOptions
+    lr_schedule: LrScheduleOptions
+    regularization: RegularizationOptions
+    early_stopping_min_delta: float
+    restore_best_weights: bool
+    curriculum: CurriculumOptions
+    augmentation: AugmentationOptions
+    adversarial: AdversarialOptions
+    def __init__(self, learning_rate: _Optional[float] = ..., epochs: _Optional[int] = ..., max_steps: _Optional[int] = ..., batch_size: _Optional[int] = ..., grad_accum_steps: _Optional[int] = ..., warmup_steps: _Optional[int] = ..., weight_decay: _Optional[float] = ..., max_grad_norm: _Optional[float] = ..., max_seq_len: _Optional[int] = ..., seed: _Optional[int] = ..., precision: _Optional[_Union[Precision, str]] = ..., validation_fraction: _Optional[float] = ..., eval_every: _Optional[int] = ..., early_stopping_patience: _Optional[int] = ..., checkpoint_every: _Optional[int] = ..., log_every: _Optional[int] = ..., optimizer: _Optional[_Union[OptimizerOptions, _Mapping]] = ..., lr_schedule: _Optional[_Union[LrScheduleOptions, _Mapping]] = ..., regularization: _Optional[_Union[RegularizationOptions, _Mapping]] = ..., early_stopping_min_delta: _Optional[float] = ..., restore_best_weights: _Optional[bool] = ..., curriculum: _Optional[_Union[CurriculumOptions, _Mapping]] = ..., augmentation: _Optional[_Union[AugmentationOptions, _Mapping]] = ..., adversarial: _Optional[_Union[AdversarialOptions, _Mapping]] = ...) -> None: ...
+
+class AdversarialOptions(_message.Message):
+    __slots__ = ("method", "epsilon", "steps", "step_size", "weight")
+    METHOD_FIELD_NUMBER: _ClassVar[int]
+    EPSILON_FIELD_NUMBER: _ClassVar[int]
+    STEPS_FIELD_NUMBER: _ClassVar[int]
+    STEP_SIZE_FIELD_NUMBER: _ClassVar[int]
+    WEIGHT_FIELD_NUMBER: _ClassVar[int]
+    method: AdversarialMethod
+    epsilon: float
+    steps: int
+    step_size: float
+    weight: float
+    def __init__(self, method: _Optional[_Union[AdversarialMethod, str]] = ..., epsilon: _Optional[float] = ..., steps: _Optional[int] = ..., step_size: _Optional[float] = ..., weight: _Optional[float] = ...) -> None: ...
+
+class CurriculumOptions(_message.Message):
+    __slots__ = ("order", "pacing", "start_share", "ramp", "anti")
+    ORDER_FIELD_NUMBER: _ClassVar[int]
+    PACING_FIELD_NUMBER: _ClassVar[int]
+    START_SHARE_FIELD_NUMBER: _ClassVar[int]
+    RAMP_FIELD_NUMBER: _ClassVar[int]
+    ANTI_FIELD_NUMBER: _ClassVar[int]
+    order: CurriculumOrder
+    pacing: CurriculumPacing
+    start_share: float
+    ramp: float
+    anti: bool
+    def __init__(self, order: _Optional[_Union[CurriculumOrder, str]] = ..., pacing: _Optional[_Union[CurriculumPacing, str]] = ..., start_share: _Optional[float] = ..., ramp: _Optional[float] = ..., anti: _Optional[bool] = ...) -> None: ...
+
+class AugmentationOptions(_message.Message):
+    __slots__ = ("token_mask_prob", "span_deletion_prob", "swap_prob")
+    TOKEN_MASK_PROB_FIELD_NUMBER: _ClassVar[int]
+    SPAN_DELETION_PROB_FIELD_NUMBER: _ClassVar[int]
+    SWAP_PROB_FIELD_NUMBER: _ClassVar[int]
+    token_mask_prob: float
+    span_deletion_prob: float
+    swap_prob: float
+    def __init__(self, token_mask_prob: _Optional[float] = ..., span_deletion_prob: _Optional[float] = ..., swap_prob: _Optional[float] = ...) -> None: ...
+
+class OptimizerOptions(_message.Message):
+    __slots__ = ("kind", "momentum", "nesterov", "beta1", "beta2", "eps", "hessian_update_interval", "history_size")
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    MOMENTUM_FIELD_NUMBER: _ClassVar[int]
+    NESTEROV_FIELD_NUMBER: _ClassVar[int]
+    BETA1_FIELD_NUMBER: _ClassVar[int]
+    BETA2_FIELD_NUMBER: _ClassVar[int]
+    EPS_FIELD_NUMBER: _ClassVar[int]
+    HESSIAN_UPDATE_INTERVAL_FIELD_NUMBER: _ClassVar[int]
+    HISTORY_SIZE_FIELD_NUMBER: _ClassVar[int]
+    kind: OptimizerKind
+    momentum: float
+    nesterov: bool
+    beta1: float
+    beta2: float
+    eps: float
+    hessian_update_interval: int
+    history_size: int
+    def __init__(self, kind: _Optional[_Union[OptimizerKind, str]] = ..., momentum: _Optional[float] = ..., nesterov: _Optional[bool] = ..., beta1: _Optional[float] = ..., beta2: _Optional[float] = ..., eps: _Optional[float] = ..., hessian_update_interval: _Optional[int] = ..., history_size: _Optional[int] = ...) -> None: ...
+
+class LrScheduleOptions(_message.Message):
+    __slots__ = ("kind", "min_lr_ratio", "restart_period", "restart_mult", "step_size", "gamma", "pct_start", "plateau_patience", "plateau_factor")
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    MIN_LR_RATIO_FIELD_NUMBER: _ClassVar[int]
+    RESTART_PERIOD_FIELD_NUMBER: _ClassVar[int]
+    RESTART_MULT_FIELD_NUMBER: _ClassVar[int]
+    STEP_SIZE_FIELD_NUMBER: _ClassVar[int]
+    GAMMA_FIELD_NUMBER: _ClassVar[int]
+    PCT_START_FIELD_NUMBER: _ClassVar[int]
+    PLATEAU_PATIENCE_FIELD_NUMBER: _ClassVar[int]
+    PLATEAU_FACTOR_FIELD_NUMBER: _ClassVar[int]
+    kind: LrScheduleKind
+    min_lr_ratio: float
+    restart_period: int
+    restart_mult: float
+    step_size: int
+    gamma: float
+    pct_start: float
+    plateau_patience: int
+    plateau_factor: float
+    def __init__(self, kind: _Optional[_Union[LrScheduleKind, str]] = ..., min_lr_ratio: _Optional[float] = ..., restart_period: _Optional[int] = ..., restart_mult: _Optional[float] = ..., step_size: _Optional[int] = ..., gamma: _Optional[float] = ..., pct_start: _Optional[float] = ..., plateau_patience: _Optional[int] = ..., plateau_factor: _Optional[float] = ...) -> None: ...
+
+class RegularizationOptions(_message.Message):
+    __slots__ = ("l1_penalty", "label_smoothing", "grad_noise", "max_weight_norm", "attention_dropout", "residual_dropout", "embedding_dropout")
+    L1_PENALTY_FIELD_NUMBER: _ClassVar[int]
+    LABEL_SMOOTHING_FIELD_NUMBER: _ClassVar[int]
+    GRAD_NOISE_FIELD_NUMBER: _ClassVar[int]
+    MAX_WEIGHT_NORM_FIELD_NUMBER: _ClassVar[int]
+    ATTENTION_DROPOUT_FIELD_NUMBER: _ClassVar[int]
+    RESIDUAL_DROPOUT_FIELD_NUMBER: _ClassVar[int]
+    EMBEDDING_DROPOUT_FIELD_NUMBER: _ClassVar[int]
+    l1_penalty: float
+    label_smoothing: float
+    grad_noise: float
+    max_weight_norm: float
+    attention_dropout: float
+    residual_dropout: float
+    embedding_dropout: float
+    def __init__(self, l1_penalty: _Optional[float] = ..., label_smoothing: _Optional[float] = ..., grad_noise: _Optional[float] = ..., max_weight_norm: _Optional[float] = ..., attention_dropout: _Optional[float] = ..., residual_dropout: _Optional[float] = ..., embedding_dropout: _Optional[float] = ...) -> None: ...
 
 class LoraOptions(_message.Message):
     __slots__ = ("rank", "alpha", "dropout", "target_modules")
@@ -149,7 +351,7 @@ class RewardSource(_message.Message):
     def __init__(self, reward_model: _Optional[str] = ..., scoring_function: _Optional[str] = ..., human_feedback: _Optional[bool] = ...) -> None: ...
 
 class PpoConfig(_message.Message):
-    __slots__ = ("reward", "reference_model", "kl_coef", "adaptive_kl", "target_kl", "gamma", "lam", "clip_range", "value_clip_range", "ppo_epochs", "rollout_batch_size", "minibatch_size", "max_new_tokens", "temperature", "value_model")
+    __slots__ = ("reward", "reference_model", "kl_coef", "adaptive_kl", "target_kl", "gamma", "lam", "clip_range", "value_clip_range", "ppo_epochs", "rollout_batch_size", "minibatch_size", "max_new_tokens", "temperature", "value_model", "value_learning_rate", "kl_estimator", "whiten_advantages", "adaptive_kl_target", "adaptive_kl_horizon", "stop_at_eos")
     REWARD_FIELD_NUMBER: _ClassVar[int]
     REFERENCE_MODEL_FIELD_NUMBER: _ClassVar[int]
     KL_COEF_FIELD_NUMBER: _ClassVar[int]
@@ -165,6 +367,12 @@ class PpoConfig(_message.Message):
     MAX_NEW_TOKENS_FIELD_NUMBER: _ClassVar[int]
     TEMPERATURE_FIELD_NUMBER: _ClassVar[int]
     VALUE_MODEL_FIELD_NUMBER: _ClassVar[int]
+    VALUE_LEARNING_RATE_FIELD_NUMBER: _ClassVar[int]
+    KL_ESTIMATOR_FIELD_NUMBER: _ClassVar[int]
+    WHITEN_ADVANTAGES_FIELD_NUMBER: _ClassVar[int]
+    ADAPTIVE_KL_TARGET_FIELD_NUMBER: _ClassVar[int]
+    ADAPTIVE_KL_HORIZON_FIELD_NUMBER: _ClassVar[int]
+    STOP_AT_EOS_FIELD_NUMBER: _ClassVar[int]
     reward: RewardSource
     reference_model: str
     kl_coef: float
@@ -180,21 +388,29 @@ class PpoConfig(_message.Message):
     max_new_tokens: int
     temperature: float
     value_model: str
-    def __init__(self, reward: _Optional[_Union[RewardSource, _Mapping]] = ..., reference_model: _Optional[str] = ..., kl_coef: _Optional[float] = ..., adaptive_kl: _Optional[bool] = ..., target_kl: _Optional[float] = ..., gamma: _Optional[float] = ..., lam: _Optional[float] = ..., clip_range: _Optional[float] = ..., value_clip_range: _Optional[float] = ..., ppo_epochs: _Optional[int] = ..., rollout_batch_size: _Optional[int] = ..., minibatch_size: _Optional[int] = ..., max_new_tokens: _Optional[int] = ..., temperature: _Optional[float] = ..., value_model: _Optional[str] = ...) -> None: ...
+    value_learning_rate: float
+    kl_estimator: KlEstimator
+    whiten_advantages: bool
+    adaptive_kl_target: float
+    adaptive_kl_horizon: int
+    stop_at_eos: bool
+    def __init__(self, reward: _Optional[_Union[RewardSource, _Mapping]] = ..., reference_model: _Optional[str] = ..., kl_coef: _Optional[float] = ..., adaptive_kl: _Optional[bool] = ..., target_kl: _Optional[float] = ..., gamma: _Optional[float] = ..., lam: _Optional[float] = ..., clip_range: _Optional[float] = ..., value_clip_range: _Optional[float] = ..., ppo_epochs: _Optional[int] = ..., rollout_batch_size: _Optional[int] = ..., minibatch_size: _Optional[int] = ..., max_new_tokens: _Optional[int] = ..., temperature: _Optional[float] = ..., value_model: _Optional[str] = ..., value_learning_rate: _Optional[float] = ..., kl_estimator: _Optional[_Union[KlEstimator, str]] = ..., whiten_advantages: _Optional[bool] = ..., adaptive_kl_target: _Optional[float] = ..., adaptive_kl_horizon: _Optional[int] = ..., stop_at_eos: _Optional[bool] = ...) -> None: ...
 
 class DpoConfig(_message.Message):
-    __slots__ = ("beta", "reference_model", "loss", "tuning", "lora")
+    __slots__ = ("beta", "reference_model", "loss", "tuning", "lora", "label_smoothing")
     BETA_FIELD_NUMBER: _ClassVar[int]
     REFERENCE_MODEL_FIELD_NUMBER: _ClassVar[int]
     LOSS_FIELD_NUMBER: _ClassVar[int]
     TUNING_FIELD_NUMBER: _ClassVar[int]
     LORA_FIELD_NUMBER: _ClassVar[int]
+    LABEL_SMOOTHING_FIELD_NUMBER: _ClassVar[int]
     beta: float
     reference_model: str
     loss: PreferenceLoss
     tuning: Tuning
     lora: LoraOptions
-    def __init__(self, beta: _Optional[float] = ..., reference_model: _Optional[str] = ..., loss: _Optional[_Union[PreferenceLoss, str]] = ..., tuning: _Optional[_Union[Tuning, str]] = ..., lora: _Optional[_Union[LoraOptions, _Mapping]] = ...) -> None: ...
+    label_smoothing: float
+    def __init__(self, beta: _Optional[float] = ..., reference_model: _Optional[str] = ..., loss: _Optional[_Union[PreferenceLoss, str]] = ..., tuning: _Optional[_Union[Tuning, str]] = ..., lora: _Optional[_Union[LoraOptions, _Mapping]] = ..., label_smoothing: _Optional[float] = ...) -> None: ...
 
 class DistillConfig(_message.Message):
     __slots__ = ("teacher_model", "temperature", "alpha")

@@ -12,7 +12,16 @@ def test_every_field_has_its_request_path_and_renamed_key():
     paths = paths_of(jobs_pb2.Hyperparameters.DESCRIPTOR, "job.hyperparameters")
     assert paths["val_fraction"] == "job.hyperparameters.validation_fraction"
     assert paths["learning_rate"] == "job.hyperparameters.learning_rate"
-    assert len(paths) == len(jobs_pb2.Hyperparameters.DESCRIPTOR.fields)
+    # Sub-messages (optimizer, lr_schedule, regularization) join in place: one key per leaf field.
+    leaves = [
+        f
+        for fd in jobs_pb2.Hyperparameters.DESCRIPTOR.fields
+        for f in (fd.message_type.fields if fd.message_type else [fd])
+    ]
+    assert len(paths) == len(leaves)
+    assert paths["optimizer"] == "job.hyperparameters.optimizer.kind"
+    assert paths["lr_gamma"] == "job.hyperparameters.lr_schedule.gamma"
+    assert paths["token_label_smoothing"] == "job.hyperparameters.regularization.label_smoothing"
     ppo = paths_of(jobs_pb2.PpoConfig.DESCRIPTOR, "job.ppo")
     assert ppo["kl_coef"] == "job.ppo.kl_coef"
     assert ppo["reward_model"] == "job.ppo.reward.reward_model"  # a sub-message's fields join in place

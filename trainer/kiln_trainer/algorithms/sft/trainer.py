@@ -16,10 +16,12 @@ from kiln_trainer.algorithms.lm import check_fits, load_lm, read_records
 from kiln_trainer.configs.sft import SFTConfig
 from kiln_trainer.data.batches import EpochPlan, split_train_val
 from kiln_trainer.data.collate import Batch
+from kiln_trainer.data.curriculum import Augment, StepSampler
 from kiln_trainer.data.tokenize import Example, tokenize_sft
 from kiln_trainer.errors import ConfigError
 from kiln_trainer.losses import sft_loss
-from kiln_trainer.training.trainer import Metrics, Trainer, trainable_count
+from kiln_trainer.training.adversarial import adversarial_loss, input_embedding
+from kiln_trainer.training.trainer import TRAIN, Metrics, Trainer, trainable_count
 
 
 class SFTTrainer(Trainer[SFTConfig]):
@@ -81,6 +83,7 @@ class SFTTrainer(Trainer[SFTConfig]):
 
         self.plan = plan(train_ex)
         self.val_batches = plan(val_ex).eval_batches() if val_ex else []
+        self.sampler = self._sampler(train_ex)
         # Whether to validate must not depend on this rank's shard: with few validation rows one
         # rank can get no batch at all, and if it skipped the evaluation the others would wait
         # forever in its all-reduce. val_ex is the same on every rank.
@@ -92,7 +95,58 @@ class SFTTrainer(Trainer[SFTConfig]):
             f"{self.steps_per_epoch} steps per epoch, {self.total_steps} steps"
         )
 
+    def _sampler(self, examples: list[Example]) -> StepSampler | None:
+        """Batches under a curriculum or augmentation (None: the plain epoch plan)."""
+        cfg = self.cfg
+        augment = Augment(
+            cfg.augment_mask_prob, cfg.augment_span_deletion_prob, cfg.augment_swap_prob, self.loaded.pad_token_id
+        )
+        if cfg.curriculum == "none" and not augment.active:
+            return None
+        scores: list[float] | None = None
+        if cfg.curriculum == "length":
+            scores = [float(len(e)) for e in examples]
+        elif cfg.curriculum == "difficulty":
+            missing = sum(e.difficulty is None for e in examples)
+            if missing:
+                raise ConfigError(
+                    "curriculum", f"{missing} training records have no numeric 'difficulty' field to order by"
+                )
+            scores = [float(e.difficulty or 0.0) for e in examples]
+        sampler = StepSampler(
+            examples,
+            scores,
+            packing=self.packing,
+            batch_size=cfg.batch_size,
+            max_seq_len=cfg.max_seq_len,
+            pad_id=self.loaded.pad_token_id,
+            seed=cfg.seed,
+            total_steps=self.total_steps,
+            rank=self.dist.rank,
+            world_size=self.dist.world_size,
+            grad_accum=cfg.grad_accum_steps,
+            start=cfg.curriculum_start,
+            ramp=cfg.curriculum_ramp,
+            pacing=cfg.curriculum_pacing,
+            reverse=cfg.anti_curriculum,
+            augment=augment,
+        )
+        if scores is not None:
+            order = "hardest" if cfg.anti_curriculum else "easiest"
+            self.log(
+                f"curriculum by {cfg.curriculum}, {order} first: {cfg.curriculum_start:.0%} of the data admitted "
+                f"at the start, all of it from {cfg.curriculum_ramp:.0%} of the run ({cfg.curriculum_pacing} pacing)"
+            )
+        if augment.active:
+            self.log(
+                f"augmentation of prompt tokens: mask {cfg.augment_mask_prob:g}, span deletion "
+                f"{cfg.augment_span_deletion_prob:g}, adjacent swap {cfg.augment_swap_prob:g} (seed {cfg.seed})"
+            )
+        return sampler
+
     def step_batches(self, step: int) -> Sequence[Batch]:
+        if self.sampler is not None:
+            return self.sampler.step_batches(step)
         return self.plan.step_batches(*divmod(step, self.steps_per_epoch))
 
     def has_validation(self) -> bool:
@@ -116,14 +170,52 @@ class SFTTrainer(Trainer[SFTConfig]):
         )
 
     def compute_loss(self, module: nn.Module, batch: Batch, split: str) -> tuple[torch.Tensor, Metrics]:
-        loss_sum, n = sft_loss(self.logits(module, batch), batch.labels)
-        return loss_sum / n.clamp_min(1), {}
+        # Smoothing is a training regularizer: validation reports the plain cross-entropy.
+        cfg = self.cfg
+        smoothing = cfg.token_label_smoothing if split == TRAIN else 0.0
+
+        def loss_of(m: nn.Module) -> torch.Tensor:
+            loss_sum, n = sft_loss(self.logits(m, batch), batch.labels, smoothing)
+            return loss_sum / n.clamp_min(1)
+
+        if cfg.adversarial == "none" or split != TRAIN:
+            return loss_of(module), {}
+        if self.dist.enabled:
+            # DDP's reducer expects one parameter backward per forward; the ascent steps and
+            # the two losses would each run a forward through it.
+            raise ConfigError("adversarial", "adversarial training runs in one process; use workers = 1")
+        clean = loss_of(module)
+        fgsm = cfg.adversarial == "fgsm"
+        steps = 1 if fgsm else cfg.adversarial_steps
+        step_size = (
+            cfg.adversarial_epsilon if fgsm else cfg.adversarial_step_size or 2.5 * cfg.adversarial_epsilon / steps
+        )
+        adv, _ = adversarial_loss(
+            lambda: loss_of(module),
+            lambda: loss_of(module),
+            input_embedding(module),
+            epsilon=cfg.adversarial_epsilon,
+            steps=steps,
+            step_size=step_size,
+            random_start=not fgsm,
+        )
+        w = cfg.adversarial_weight
+        return (1 - w) * clean + w * adv, {"clean_loss": clean.detach(), "adversarial_loss": adv.detach()}
 
     def early_stopping_patience(self) -> int | None:
         return self.cfg.early_stopping_patience
 
+    def early_stopping_min_delta(self) -> float:
+        return self.cfg.early_stopping_min_delta
+
+    def restore_best(self) -> bool:
+        return self.cfg.restore_best_weights
+
     def report_extras(self) -> dict[str, float]:
-        return {"tokens": float(self.seen)}
+        extras = {"tokens": float(self.seen)}
+        if self.sampler is not None and self.sampler.curriculum:
+            extras["curriculum_share"] = self.sampler.share(max(0, self.step - 1))  # the last step's share
+        return extras
 
     def result_extras(self) -> dict[str, float]:
         return {"tokens": float(self.seen)}

@@ -26,6 +26,12 @@ PROTOBUF_CONSTEXPR Hyperparameters::Hyperparameters(
     ::_pbi::ConstantInitialized): _impl_{
     /*decltype(_impl_._has_bits_)*/{}
   , /*decltype(_impl_._cached_size_)*/{}
+  , /*decltype(_impl_.optimizer_)*/nullptr
+  , /*decltype(_impl_.lr_schedule_)*/nullptr
+  , /*decltype(_impl_.regularization_)*/nullptr
+  , /*decltype(_impl_.curriculum_)*/nullptr
+  , /*decltype(_impl_.augmentation_)*/nullptr
+  , /*decltype(_impl_.adversarial_)*/nullptr
   , /*decltype(_impl_.learning_rate_)*/0
   , /*decltype(_impl_.epochs_)*/0u
   , /*decltype(_impl_.max_steps_)*/0u
@@ -41,7 +47,9 @@ PROTOBUF_CONSTEXPR Hyperparameters::Hyperparameters(
   , /*decltype(_impl_.eval_every_)*/0u
   , /*decltype(_impl_.early_stopping_patience_)*/0u
   , /*decltype(_impl_.checkpoint_every_)*/0u
-  , /*decltype(_impl_.log_every_)*/0u} {}
+  , /*decltype(_impl_.log_every_)*/0u
+  , /*decltype(_impl_.restore_best_weights_)*/false
+  , /*decltype(_impl_.early_stopping_min_delta_)*/0} {}
 struct HyperparametersDefaultTypeInternal {
   PROTOBUF_CONSTEXPR HyperparametersDefaultTypeInternal()
       : _instance(::_pbi::ConstantInitialized{}) {}
@@ -51,6 +59,121 @@ struct HyperparametersDefaultTypeInternal {
   };
 };
 PROTOBUF_ATTRIBUTE_NO_DESTROY PROTOBUF_CONSTINIT PROTOBUF_ATTRIBUTE_INIT_PRIORITY1 HyperparametersDefaultTypeInternal _Hyperparameters_default_instance_;
+PROTOBUF_CONSTEXPR AdversarialOptions::AdversarialOptions(
+    ::_pbi::ConstantInitialized): _impl_{
+    /*decltype(_impl_._has_bits_)*/{}
+  , /*decltype(_impl_._cached_size_)*/{}
+  , /*decltype(_impl_.epsilon_)*/0
+  , /*decltype(_impl_.method_)*/0
+  , /*decltype(_impl_.steps_)*/0u
+  , /*decltype(_impl_.step_size_)*/0
+  , /*decltype(_impl_.weight_)*/0} {}
+struct AdversarialOptionsDefaultTypeInternal {
+  PROTOBUF_CONSTEXPR AdversarialOptionsDefaultTypeInternal()
+      : _instance(::_pbi::ConstantInitialized{}) {}
+  ~AdversarialOptionsDefaultTypeInternal() {}
+  union {
+    AdversarialOptions _instance;
+  };
+};
+PROTOBUF_ATTRIBUTE_NO_DESTROY PROTOBUF_CONSTINIT PROTOBUF_ATTRIBUTE_INIT_PRIORITY1 AdversarialOptionsDefaultTypeInternal _AdversarialOptions_default_instance_;
+PROTOBUF_CONSTEXPR CurriculumOptions::CurriculumOptions(
+    ::_pbi::ConstantInitialized): _impl_{
+    /*decltype(_impl_._has_bits_)*/{}
+  , /*decltype(_impl_._cached_size_)*/{}
+  , /*decltype(_impl_.order_)*/0
+  , /*decltype(_impl_.pacing_)*/0
+  , /*decltype(_impl_.start_share_)*/0
+  , /*decltype(_impl_.ramp_)*/0
+  , /*decltype(_impl_.anti_)*/false} {}
+struct CurriculumOptionsDefaultTypeInternal {
+  PROTOBUF_CONSTEXPR CurriculumOptionsDefaultTypeInternal()
+      : _instance(::_pbi::ConstantInitialized{}) {}
+  ~CurriculumOptionsDefaultTypeInternal() {}
+  union {
+    CurriculumOptions _instance;
+  };
+};
+PROTOBUF_ATTRIBUTE_NO_DESTROY PROTOBUF_CONSTINIT PROTOBUF_ATTRIBUTE_INIT_PRIORITY1 CurriculumOptionsDefaultTypeInternal _CurriculumOptions_default_instance_;
+PROTOBUF_CONSTEXPR AugmentationOptions::AugmentationOptions(
+    ::_pbi::ConstantInitialized): _impl_{
+    /*decltype(_impl_._has_bits_)*/{}
+  , /*decltype(_impl_._cached_size_)*/{}
+  , /*decltype(_impl_.token_mask_prob_)*/0
+  , /*decltype(_impl_.span_deletion_prob_)*/0
+  , /*decltype(_impl_.swap_prob_)*/0} {}
+struct AugmentationOptionsDefaultTypeInternal {
+  PROTOBUF_CONSTEXPR AugmentationOptionsDefaultTypeInternal()
+      : _instance(::_pbi::ConstantInitialized{}) {}
+  ~AugmentationOptionsDefaultTypeInternal() {}
+  union {
+    AugmentationOptions _instance;
+  };
+};
+PROTOBUF_ATTRIBUTE_NO_DESTROY PROTOBUF_CONSTINIT PROTOBUF_ATTRIBUTE_INIT_PRIORITY1 AugmentationOptionsDefaultTypeInternal _AugmentationOptions_default_instance_;
+PROTOBUF_CONSTEXPR OptimizerOptions::OptimizerOptions(
+    ::_pbi::ConstantInitialized): _impl_{
+    /*decltype(_impl_._has_bits_)*/{}
+  , /*decltype(_impl_._cached_size_)*/{}
+  , /*decltype(_impl_.momentum_)*/0
+  , /*decltype(_impl_.kind_)*/0
+  , /*decltype(_impl_.nesterov_)*/false
+  , /*decltype(_impl_.beta1_)*/0
+  , /*decltype(_impl_.beta2_)*/0
+  , /*decltype(_impl_.eps_)*/0
+  , /*decltype(_impl_.hessian_update_interval_)*/0u
+  , /*decltype(_impl_.history_size_)*/0u} {}
+struct OptimizerOptionsDefaultTypeInternal {
+  PROTOBUF_CONSTEXPR OptimizerOptionsDefaultTypeInternal()
+      : _instance(::_pbi::ConstantInitialized{}) {}
+  ~OptimizerOptionsDefaultTypeInternal() {}
+  union {
+    OptimizerOptions _instance;
+  };
+};
+PROTOBUF_ATTRIBUTE_NO_DESTROY PROTOBUF_CONSTINIT PROTOBUF_ATTRIBUTE_INIT_PRIORITY1 OptimizerOptionsDefaultTypeInternal _OptimizerOptions_default_instance_;
+PROTOBUF_CONSTEXPR LrScheduleOptions::LrScheduleOptions(
+    ::_pbi::ConstantInitialized): _impl_{
+    /*decltype(_impl_._has_bits_)*/{}
+  , /*decltype(_impl_._cached_size_)*/{}
+  , /*decltype(_impl_.min_lr_ratio_)*/0
+  , /*decltype(_impl_.kind_)*/0
+  , /*decltype(_impl_.restart_period_)*/0u
+  , /*decltype(_impl_.restart_mult_)*/0
+  , /*decltype(_impl_.gamma_)*/0
+  , /*decltype(_impl_.step_size_)*/0u
+  , /*decltype(_impl_.plateau_patience_)*/0u
+  , /*decltype(_impl_.pct_start_)*/0
+  , /*decltype(_impl_.plateau_factor_)*/0} {}
+struct LrScheduleOptionsDefaultTypeInternal {
+  PROTOBUF_CONSTEXPR LrScheduleOptionsDefaultTypeInternal()
+      : _instance(::_pbi::ConstantInitialized{}) {}
+  ~LrScheduleOptionsDefaultTypeInternal() {}
+  union {
+    LrScheduleOptions _instance;
+  };
+};
+PROTOBUF_ATTRIBUTE_NO_DESTROY PROTOBUF_CONSTINIT PROTOBUF_ATTRIBUTE_INIT_PRIORITY1 LrScheduleOptionsDefaultTypeInternal _LrScheduleOptions_default_instance_;
+PROTOBUF_CONSTEXPR RegularizationOptions::RegularizationOptions(
+    ::_pbi::ConstantInitialized): _impl_{
+    /*decltype(_impl_._has_bits_)*/{}
+  , /*decltype(_impl_._cached_size_)*/{}
+  , /*decltype(_impl_.l1_penalty_)*/0
+  , /*decltype(_impl_.label_smoothing_)*/0
+  , /*decltype(_impl_.grad_noise_)*/0
+  , /*decltype(_impl_.max_weight_norm_)*/0
+  , /*decltype(_impl_.attention_dropout_)*/0
+  , /*decltype(_impl_.residual_dropout_)*/0
+  , /*decltype(_impl_.embedding_dropout_)*/0} {}
+struct RegularizationOptionsDefaultTypeInternal {
+  PROTOBUF_CONSTEXPR RegularizationOptionsDefaultTypeInternal()
+      : _instance(::_pbi::ConstantInitialized{}) {}
+  ~RegularizationOptionsDefaultTypeInternal() {}
+  union {
+    RegularizationOptions _instance;
+  };
+};
+PROTOBUF_ATTRIBUTE_NO_DESTROY PROTOBUF_CONSTINIT PROTOBUF_ATTRIBUTE_INIT_PRIORITY1 RegularizationOptionsDefaultTypeInternal _RegularizationOptions_default_instance_;
 PROTOBUF_CONSTEXPR LoraOptions::LoraOptions(
     ::_pbi::ConstantInitialized): _impl_{
     /*decltype(_impl_._has_bits_)*/{}
@@ -123,14 +246,20 @@ PROTOBUF_CONSTEXPR PpoConfig::PpoConfig(
   , /*decltype(_impl_.target_kl_)*/0
   , /*decltype(_impl_.gamma_)*/0
   , /*decltype(_impl_.lam_)*/0
-  , /*decltype(_impl_.adaptive_kl_)*/false
-  , /*decltype(_impl_.ppo_epochs_)*/0u
   , /*decltype(_impl_.clip_range_)*/0
   , /*decltype(_impl_.value_clip_range_)*/0
+  , /*decltype(_impl_.ppo_epochs_)*/0u
   , /*decltype(_impl_.rollout_batch_size_)*/0u
   , /*decltype(_impl_.minibatch_size_)*/0u
+  , /*decltype(_impl_.max_new_tokens_)*/0u
   , /*decltype(_impl_.temperature_)*/0
-  , /*decltype(_impl_.max_new_tokens_)*/0u} {}
+  , /*decltype(_impl_.adaptive_kl_)*/false
+  , /*decltype(_impl_.whiten_advantages_)*/false
+  , /*decltype(_impl_.stop_at_eos_)*/false
+  , /*decltype(_impl_.kl_estimator_)*/0
+  , /*decltype(_impl_.value_learning_rate_)*/0
+  , /*decltype(_impl_.adaptive_kl_target_)*/0
+  , /*decltype(_impl_.adaptive_kl_horizon_)*/0u} {}
 struct PpoConfigDefaultTypeInternal {
   PROTOBUF_CONSTEXPR PpoConfigDefaultTypeInternal()
       : _instance(::_pbi::ConstantInitialized{}) {}
@@ -148,7 +277,8 @@ PROTOBUF_CONSTEXPR DpoConfig::DpoConfig(
   , /*decltype(_impl_.lora_)*/nullptr
   , /*decltype(_impl_.beta_)*/0
   , /*decltype(_impl_.loss_)*/0
-  , /*decltype(_impl_.tuning_)*/0} {}
+  , /*decltype(_impl_.tuning_)*/0
+  , /*decltype(_impl_.label_smoothing_)*/0} {}
 struct DpoConfigDefaultTypeInternal {
   PROTOBUF_CONSTEXPR DpoConfigDefaultTypeInternal()
       : _instance(::_pbi::ConstantInitialized{}) {}
@@ -441,8 +571,8 @@ struct ListCheckpointsResponseDefaultTypeInternal {
 PROTOBUF_ATTRIBUTE_NO_DESTROY PROTOBUF_CONSTINIT PROTOBUF_ATTRIBUTE_INIT_PRIORITY1 ListCheckpointsResponseDefaultTypeInternal _ListCheckpointsResponse_default_instance_;
 }  // namespace v1
 }  // namespace kiln
-static ::_pb::Metadata file_level_metadata_kiln_2fv1_2fjobs_2eproto[26];
-static const ::_pb::EnumDescriptor* file_level_enum_descriptors_kiln_2fv1_2fjobs_2eproto[5];
+static ::_pb::Metadata file_level_metadata_kiln_2fv1_2fjobs_2eproto[32];
+static const ::_pb::EnumDescriptor* file_level_enum_descriptors_kiln_2fv1_2fjobs_2eproto[11];
 static constexpr ::_pb::ServiceDescriptor const** file_level_service_descriptors_kiln_2fv1_2fjobs_2eproto = nullptr;
 
 const uint32_t TableStruct_kiln_2fv1_2fjobs_2eproto::offsets[] PROTOBUF_SECTION_VARIABLE(protodesc_cold) = {
@@ -468,6 +598,14 @@ const uint32_t TableStruct_kiln_2fv1_2fjobs_2eproto::offsets[] PROTOBUF_SECTION_
   PROTOBUF_FIELD_OFFSET(::kiln::v1::Hyperparameters, _impl_.early_stopping_patience_),
   PROTOBUF_FIELD_OFFSET(::kiln::v1::Hyperparameters, _impl_.checkpoint_every_),
   PROTOBUF_FIELD_OFFSET(::kiln::v1::Hyperparameters, _impl_.log_every_),
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::Hyperparameters, _impl_.optimizer_),
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::Hyperparameters, _impl_.lr_schedule_),
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::Hyperparameters, _impl_.regularization_),
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::Hyperparameters, _impl_.early_stopping_min_delta_),
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::Hyperparameters, _impl_.restore_best_weights_),
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::Hyperparameters, _impl_.curriculum_),
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::Hyperparameters, _impl_.augmentation_),
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::Hyperparameters, _impl_.adversarial_),
   0,
   1,
   2,
@@ -484,6 +622,124 @@ const uint32_t TableStruct_kiln_2fv1_2fjobs_2eproto::offsets[] PROTOBUF_SECTION_
   12,
   13,
   14,
+  ~0u,
+  ~0u,
+  ~0u,
+  16,
+  15,
+  ~0u,
+  ~0u,
+  ~0u,
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::AdversarialOptions, _impl_._has_bits_),
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::AdversarialOptions, _internal_metadata_),
+  ~0u,  // no _extensions_
+  ~0u,  // no _oneof_case_
+  ~0u,  // no _weak_field_map_
+  ~0u,  // no _inlined_string_donated_
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::AdversarialOptions, _impl_.method_),
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::AdversarialOptions, _impl_.epsilon_),
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::AdversarialOptions, _impl_.steps_),
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::AdversarialOptions, _impl_.step_size_),
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::AdversarialOptions, _impl_.weight_),
+  ~0u,
+  0,
+  1,
+  2,
+  3,
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::CurriculumOptions, _impl_._has_bits_),
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::CurriculumOptions, _internal_metadata_),
+  ~0u,  // no _extensions_
+  ~0u,  // no _oneof_case_
+  ~0u,  // no _weak_field_map_
+  ~0u,  // no _inlined_string_donated_
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::CurriculumOptions, _impl_.order_),
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::CurriculumOptions, _impl_.pacing_),
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::CurriculumOptions, _impl_.start_share_),
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::CurriculumOptions, _impl_.ramp_),
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::CurriculumOptions, _impl_.anti_),
+  ~0u,
+  ~0u,
+  0,
+  1,
+  2,
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::AugmentationOptions, _impl_._has_bits_),
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::AugmentationOptions, _internal_metadata_),
+  ~0u,  // no _extensions_
+  ~0u,  // no _oneof_case_
+  ~0u,  // no _weak_field_map_
+  ~0u,  // no _inlined_string_donated_
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::AugmentationOptions, _impl_.token_mask_prob_),
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::AugmentationOptions, _impl_.span_deletion_prob_),
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::AugmentationOptions, _impl_.swap_prob_),
+  0,
+  1,
+  2,
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::OptimizerOptions, _impl_._has_bits_),
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::OptimizerOptions, _internal_metadata_),
+  ~0u,  // no _extensions_
+  ~0u,  // no _oneof_case_
+  ~0u,  // no _weak_field_map_
+  ~0u,  // no _inlined_string_donated_
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::OptimizerOptions, _impl_.kind_),
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::OptimizerOptions, _impl_.momentum_),
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::OptimizerOptions, _impl_.nesterov_),
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::OptimizerOptions, _impl_.beta1_),
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::OptimizerOptions, _impl_.beta2_),
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::OptimizerOptions, _impl_.eps_),
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::OptimizerOptions, _impl_.hessian_update_interval_),
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::OptimizerOptions, _impl_.history_size_),
+  ~0u,
+  0,
+  1,
+  2,
+  3,
+  4,
+  5,
+  6,
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::LrScheduleOptions, _impl_._has_bits_),
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::LrScheduleOptions, _internal_metadata_),
+  ~0u,  // no _extensions_
+  ~0u,  // no _oneof_case_
+  ~0u,  // no _weak_field_map_
+  ~0u,  // no _inlined_string_donated_
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::LrScheduleOptions, _impl_.kind_),
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::LrScheduleOptions, _impl_.min_lr_ratio_),
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::LrScheduleOptions, _impl_.restart_period_),
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::LrScheduleOptions, _impl_.restart_mult_),
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::LrScheduleOptions, _impl_.step_size_),
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::LrScheduleOptions, _impl_.gamma_),
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::LrScheduleOptions, _impl_.pct_start_),
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::LrScheduleOptions, _impl_.plateau_patience_),
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::LrScheduleOptions, _impl_.plateau_factor_),
+  ~0u,
+  0,
+  1,
+  2,
+  4,
+  3,
+  6,
+  5,
+  7,
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::RegularizationOptions, _impl_._has_bits_),
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::RegularizationOptions, _internal_metadata_),
+  ~0u,  // no _extensions_
+  ~0u,  // no _oneof_case_
+  ~0u,  // no _weak_field_map_
+  ~0u,  // no _inlined_string_donated_
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::RegularizationOptions, _impl_.l1_penalty_),
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::RegularizationOptions, _impl_.label_smoothing_),
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::RegularizationOptions, _impl_.grad_noise_),
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::RegularizationOptions, _impl_.max_weight_norm_),
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::RegularizationOptions, _impl_.attention_dropout_),
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::RegularizationOptions, _impl_.residual_dropout_),
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::RegularizationOptions, _impl_.embedding_dropout_),
+  0,
+  1,
+  2,
+  3,
+  4,
+  5,
+  6,
   PROTOBUF_FIELD_OFFSET(::kiln::v1::LoraOptions, _impl_._has_bits_),
   PROTOBUF_FIELD_OFFSET(::kiln::v1::LoraOptions, _internal_metadata_),
   ~0u,  // no _extensions_
@@ -549,21 +805,33 @@ const uint32_t TableStruct_kiln_2fv1_2fjobs_2eproto::offsets[] PROTOBUF_SECTION_
   PROTOBUF_FIELD_OFFSET(::kiln::v1::PpoConfig, _impl_.max_new_tokens_),
   PROTOBUF_FIELD_OFFSET(::kiln::v1::PpoConfig, _impl_.temperature_),
   PROTOBUF_FIELD_OFFSET(::kiln::v1::PpoConfig, _impl_.value_model_),
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::PpoConfig, _impl_.value_learning_rate_),
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::PpoConfig, _impl_.kl_estimator_),
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::PpoConfig, _impl_.whiten_advantages_),
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::PpoConfig, _impl_.adaptive_kl_target_),
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::PpoConfig, _impl_.adaptive_kl_horizon_),
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::PpoConfig, _impl_.stop_at_eos_),
   ~0u,
   ~0u,
   0,
-  4,
+  11,
   1,
   2,
   3,
+  4,
+  5,
   6,
   7,
-  5,
   8,
   9,
-  11,
   10,
   ~0u,
+  14,
+  ~0u,
+  12,
+  15,
+  16,
+  13,
   PROTOBUF_FIELD_OFFSET(::kiln::v1::DpoConfig, _impl_._has_bits_),
   PROTOBUF_FIELD_OFFSET(::kiln::v1::DpoConfig, _internal_metadata_),
   ~0u,  // no _extensions_
@@ -575,11 +843,13 @@ const uint32_t TableStruct_kiln_2fv1_2fjobs_2eproto::offsets[] PROTOBUF_SECTION_
   PROTOBUF_FIELD_OFFSET(::kiln::v1::DpoConfig, _impl_.loss_),
   PROTOBUF_FIELD_OFFSET(::kiln::v1::DpoConfig, _impl_.tuning_),
   PROTOBUF_FIELD_OFFSET(::kiln::v1::DpoConfig, _impl_.lora_),
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::DpoConfig, _impl_.label_smoothing_),
   0,
   ~0u,
   ~0u,
   ~0u,
   ~0u,
+  1,
   PROTOBUF_FIELD_OFFSET(::kiln::v1::DistillConfig, _impl_._has_bits_),
   PROTOBUF_FIELD_OFFSET(::kiln::v1::DistillConfig, _internal_metadata_),
   ~0u,  // no _extensions_
@@ -803,36 +1073,48 @@ const uint32_t TableStruct_kiln_2fv1_2fjobs_2eproto::offsets[] PROTOBUF_SECTION_
   PROTOBUF_FIELD_OFFSET(::kiln::v1::ListCheckpointsResponse, _impl_.checkpoints_),
 };
 static const ::_pbi::MigrationSchema schemas[] PROTOBUF_SECTION_VARIABLE(protodesc_cold) = {
-  { 0, 22, -1, sizeof(::kiln::v1::Hyperparameters)},
-  { 38, 48, -1, sizeof(::kiln::v1::LoraOptions)},
-  { 52, 61, -1, sizeof(::kiln::v1::SftConfig)},
-  { 64, -1, -1, sizeof(::kiln::v1::RewardModelConfig)},
-  { 72, -1, -1, sizeof(::kiln::v1::RewardSource)},
-  { 82, 103, -1, sizeof(::kiln::v1::PpoConfig)},
-  { 118, 129, -1, sizeof(::kiln::v1::DpoConfig)},
-  { 134, 143, -1, sizeof(::kiln::v1::DistillConfig)},
-  { 146, 154, -1, sizeof(::kiln::v1::Job_LabelsEntry_DoNotUse)},
-  { 156, 164, -1, sizeof(::kiln::v1::Job_LatestMetricsEntry_DoNotUse)},
-  { 166, 174, -1, sizeof(::kiln::v1::Job_ArtifactsEntry_DoNotUse)},
-  { 176, 209, -1, sizeof(::kiln::v1::Job)},
-  { 235, -1, -1, sizeof(::kiln::v1::CreateJobRequest)},
-  { 243, -1, -1, sizeof(::kiln::v1::GetJobRequest)},
-  { 250, -1, -1, sizeof(::kiln::v1::ListJobsRequest)},
-  { 260, -1, -1, sizeof(::kiln::v1::ListJobsResponse)},
-  { 268, -1, -1, sizeof(::kiln::v1::CancelJobRequest)},
-  { 275, -1, -1, sizeof(::kiln::v1::WatchJobRequest)},
-  { 283, -1, -1, sizeof(::kiln::v1::StateChange)},
-  { 292, 300, -1, sizeof(::kiln::v1::Metrics_ValuesEntry_DoNotUse)},
-  { 302, -1, -1, sizeof(::kiln::v1::Metrics)},
-  { 311, -1, -1, sizeof(::kiln::v1::Checkpoint)},
-  { 320, -1, -1, sizeof(::kiln::v1::LogLine)},
-  { 328, -1, -1, sizeof(::kiln::v1::JobEvent)},
-  { 341, -1, -1, sizeof(::kiln::v1::ListCheckpointsRequest)},
-  { 348, -1, -1, sizeof(::kiln::v1::ListCheckpointsResponse)},
+  { 0, 30, -1, sizeof(::kiln::v1::Hyperparameters)},
+  { 54, 65, -1, sizeof(::kiln::v1::AdversarialOptions)},
+  { 70, 81, -1, sizeof(::kiln::v1::CurriculumOptions)},
+  { 86, 95, -1, sizeof(::kiln::v1::AugmentationOptions)},
+  { 98, 112, -1, sizeof(::kiln::v1::OptimizerOptions)},
+  { 120, 135, -1, sizeof(::kiln::v1::LrScheduleOptions)},
+  { 144, 157, -1, sizeof(::kiln::v1::RegularizationOptions)},
+  { 164, 174, -1, sizeof(::kiln::v1::LoraOptions)},
+  { 178, 187, -1, sizeof(::kiln::v1::SftConfig)},
+  { 190, -1, -1, sizeof(::kiln::v1::RewardModelConfig)},
+  { 198, -1, -1, sizeof(::kiln::v1::RewardSource)},
+  { 208, 235, -1, sizeof(::kiln::v1::PpoConfig)},
+  { 256, 268, -1, sizeof(::kiln::v1::DpoConfig)},
+  { 274, 283, -1, sizeof(::kiln::v1::DistillConfig)},
+  { 286, 294, -1, sizeof(::kiln::v1::Job_LabelsEntry_DoNotUse)},
+  { 296, 304, -1, sizeof(::kiln::v1::Job_LatestMetricsEntry_DoNotUse)},
+  { 306, 314, -1, sizeof(::kiln::v1::Job_ArtifactsEntry_DoNotUse)},
+  { 316, 349, -1, sizeof(::kiln::v1::Job)},
+  { 375, -1, -1, sizeof(::kiln::v1::CreateJobRequest)},
+  { 383, -1, -1, sizeof(::kiln::v1::GetJobRequest)},
+  { 390, -1, -1, sizeof(::kiln::v1::ListJobsRequest)},
+  { 400, -1, -1, sizeof(::kiln::v1::ListJobsResponse)},
+  { 408, -1, -1, sizeof(::kiln::v1::CancelJobRequest)},
+  { 415, -1, -1, sizeof(::kiln::v1::WatchJobRequest)},
+  { 423, -1, -1, sizeof(::kiln::v1::StateChange)},
+  { 432, 440, -1, sizeof(::kiln::v1::Metrics_ValuesEntry_DoNotUse)},
+  { 442, -1, -1, sizeof(::kiln::v1::Metrics)},
+  { 451, -1, -1, sizeof(::kiln::v1::Checkpoint)},
+  { 460, -1, -1, sizeof(::kiln::v1::LogLine)},
+  { 468, -1, -1, sizeof(::kiln::v1::JobEvent)},
+  { 481, -1, -1, sizeof(::kiln::v1::ListCheckpointsRequest)},
+  { 488, -1, -1, sizeof(::kiln::v1::ListCheckpointsResponse)},
 };
 
 static const ::_pb::Message* const file_default_instances[] = {
   &::kiln::v1::_Hyperparameters_default_instance_._instance,
+  &::kiln::v1::_AdversarialOptions_default_instance_._instance,
+  &::kiln::v1::_CurriculumOptions_default_instance_._instance,
+  &::kiln::v1::_AugmentationOptions_default_instance_._instance,
+  &::kiln::v1::_OptimizerOptions_default_instance_._instance,
+  &::kiln::v1::_LrScheduleOptions_default_instance_._instance,
+  &::kiln::v1::_RegularizationOptions_default_instance_._instance,
   &::kiln::v1::_LoraOptions_default_instance_._instance,
   &::kiln::v1::_SftConfig_default_instance_._instance,
   &::kiln::v1::_RewardModelConfig_default_instance_._instance,
@@ -863,7 +1145,7 @@ static const ::_pb::Message* const file_default_instances[] = {
 const char descriptor_table_protodef_kiln_2fv1_2fjobs_2eproto[] PROTOBUF_SECTION_VARIABLE(protodesc_cold) =
   "\n\022kiln/v1/jobs.proto\022\007kiln.v1\032\037google/pr"
   "otobuf/timestamp.proto\032\024kiln/v1/common.p"
-  "roto\"\241\007\n\017Hyperparameters\022(\n\rlearning_rat"
+  "roto\"\307\013\n\017Hyperparameters\022(\n\rlearning_rat"
   "e\030\001 \001(\001H\000R\014learningRate\210\001\001\022\033\n\006epochs\030\002 \001"
   "(\rH\001R\006epochs\210\001\001\022 \n\tmax_steps\030\003 \001(\rH\002R\010ma"
   "xSteps\210\001\001\022\"\n\nbatch_size\030\004 \001(\rH\003R\tbatchSi"
@@ -879,153 +1161,259 @@ const char descriptor_table_protodef_kiln_2fv1_2fjobs_2eproto[] PROTOBUF_SECTION
   "\013R\tevalEvery\210\001\001\022;\n\027early_stopping_patien"
   "ce\030\016 \001(\rH\014R\025earlyStoppingPatience\210\001\001\022.\n\020"
   "checkpoint_every\030\017 \001(\rH\rR\017checkpointEver"
-  "y\210\001\001\022 \n\tlog_every\030\020 \001(\rH\016R\010logEvery\210\001\001B\020"
-  "\n\016_learning_rateB\t\n\007_epochsB\014\n\n_max_step"
-  "sB\r\n\013_batch_sizeB\023\n\021_grad_accum_stepsB\017\n"
-  "\r_warmup_stepsB\017\n\r_weight_decayB\020\n\016_max_"
-  "grad_normB\016\n\014_max_seq_lenB\007\n\005_seedB\026\n\024_v"
-  "alidation_fractionB\r\n\013_eval_everyB\032\n\030_ea"
-  "rly_stopping_patienceB\023\n\021_checkpoint_eve"
-  "ryB\014\n\n_log_every\"\246\001\n\013LoraOptions\022\027\n\004rank"
-  "\030\001 \001(\rH\000R\004rank\210\001\001\022\031\n\005alpha\030\002 \001(\001H\001R\005alph"
-  "a\210\001\001\022\035\n\007dropout\030\003 \001(\001H\002R\007dropout\210\001\001\022%\n\016t"
-  "arget_modules\030\004 \003(\tR\rtargetModulesB\007\n\005_r"
-  "ankB\010\n\006_alphaB\n\n\010_dropout\"\211\001\n\tSftConfig\022"
-  "\'\n\006tuning\030\001 \001(\0162\017.kiln.v1.TuningR\006tuning"
-  "\022(\n\004lora\030\002 \001(\0132\024.kiln.v1.LoraOptionsR\004lo"
-  "ra\022\035\n\007packing\030\003 \001(\010H\000R\007packing\210\001\001B\n\n\010_pa"
-  "cking\"f\n\021RewardModelConfig\022\'\n\006tuning\030\001 \001"
-  "(\0162\017.kiln.v1.TuningR\006tuning\022(\n\004lora\030\002 \001("
-  "\0132\024.kiln.v1.LoraOptionsR\004lora\"\223\001\n\014Reward"
-  "Source\022#\n\014reward_model\030\001 \001(\tH\000R\013rewardMo"
-  "del\022+\n\020scoring_function\030\002 \001(\tH\000R\017scoring"
-  "Function\022\'\n\016human_feedback\030\003 \001(\010H\000R\rhuma"
-  "nFeedbackB\010\n\006source\"\200\006\n\tPpoConfig\022-\n\006rew"
-  "ard\030\001 \001(\0132\025.kiln.v1.RewardSourceR\006reward"
-  "\022\'\n\017reference_model\030\002 \001(\tR\016referenceMode"
-  "l\022\034\n\007kl_coef\030\003 \001(\001H\000R\006klCoef\210\001\001\022$\n\013adapt"
-  "ive_kl\030\004 \001(\010H\001R\nadaptiveKl\210\001\001\022 \n\ttarget_"
-  "kl\030\005 \001(\001H\002R\010targetKl\210\001\001\022\031\n\005gamma\030\006 \001(\001H\003"
-  "R\005gamma\210\001\001\022\025\n\003lam\030\007 \001(\001H\004R\003lam\210\001\001\022\"\n\ncli"
-  "p_range\030\010 \001(\001H\005R\tclipRange\210\001\001\022-\n\020value_c"
-  "lip_range\030\t \001(\001H\006R\016valueClipRange\210\001\001\022\"\n\n"
-  "ppo_epochs\030\n \001(\rH\007R\tppoEpochs\210\001\001\0221\n\022roll"
-  "out_batch_size\030\013 \001(\rH\010R\020rolloutBatchSize"
-  "\210\001\001\022*\n\016minibatch_size\030\014 \001(\rH\tR\rminibatch"
-  "Size\210\001\001\022)\n\016max_new_tokens\030\r \001(\rH\nR\014maxNe"
-  "wTokens\210\001\001\022%\n\013temperature\030\016 \001(\001H\013R\013tempe"
-  "rature\210\001\001\022\037\n\013value_model\030\017 \001(\tR\nvalueMod"
-  "elB\n\n\010_kl_coefB\016\n\014_adaptive_klB\014\n\n_targe"
-  "t_klB\010\n\006_gammaB\006\n\004_lamB\r\n\013_clip_rangeB\023\n"
-  "\021_value_clip_rangeB\r\n\013_ppo_epochsB\025\n\023_ro"
-  "llout_batch_sizeB\021\n\017_minibatch_sizeB\021\n\017_"
-  "max_new_tokensB\016\n\014_temperature\"\326\001\n\tDpoCo"
-  "nfig\022\027\n\004beta\030\001 \001(\001H\000R\004beta\210\001\001\022\'\n\017referen"
-  "ce_model\030\002 \001(\tR\016referenceModel\022+\n\004loss\030\003"
-  " \001(\0162\027.kiln.v1.PreferenceLossR\004loss\022\'\n\006t"
-  "uning\030\004 \001(\0162\017.kiln.v1.TuningR\006tuning\022(\n\004"
-  "lora\030\005 \001(\0132\024.kiln.v1.LoraOptionsR\004loraB\007"
-  "\n\005_beta\"\220\001\n\rDistillConfig\022#\n\rteacher_mod"
-  "el\030\001 \001(\tR\014teacherModel\022%\n\013temperature\030\002 "
-  "\001(\001H\000R\013temperature\210\001\001\022\031\n\005alpha\030\003 \001(\001H\001R\005"
-  "alpha\210\001\001B\016\n\014_temperatureB\010\n\006_alpha\"\333\n\n\003J"
-  "ob\022\022\n\004name\030\001 \001(\tR\004name\022!\n\014display_name\030\002"
-  " \001(\tR\013displayName\022*\n\006method\030\003 \001(\0162\022.kiln"
-  ".v1.JobMethodR\006method\022\035\n\nbase_model\030\004 \001("
-  "\tR\tbaseModel\022)\n\020training_dataset\030\005 \001(\tR\017"
-  "trainingDataset\022-\n\022validation_dataset\030\006 "
-  "\001(\tR\021validationDataset\022B\n\017hyperparameter"
-  "s\030\007 \001(\0132\030.kiln.v1.HyperparametersR\017hyper"
-  "parameters\022&\n\003sft\030\010 \001(\0132\022.kiln.v1.SftCon"
-  "figH\000R\003sft\022\?\n\014reward_model\030\t \001(\0132\032.kiln."
-  "v1.RewardModelConfigH\000R\013rewardModel\022&\n\003p"
-  "po\030\n \001(\0132\022.kiln.v1.PpoConfigH\000R\003ppo\022&\n\003d"
-  "po\030\013 \001(\0132\022.kiln.v1.DpoConfigH\000R\003dpo\0222\n\007d"
-  "istill\030\014 \001(\0132\026.kiln.v1.DistillConfigH\000R\007"
-  "distill\0220\n\tresources\030\r \001(\0132\022.kiln.v1.Res"
-  "ourcesR\tresources\022$\n\013max_retries\030\016 \001(\rH\001"
-  "R\nmaxRetries\210\001\001\0220\n\006labels\030\017 \003(\0132\030.kiln.v"
-  "1.Job.LabelsEntryR\006labels\022\'\n\005state\030\020 \001(\016"
-  "2\021.kiln.v1.JobStateR\005state\022\030\n\007attempt\030\021 "
-  "\001(\rR\007attempt\022\022\n\004step\030\022 \001(\003R\004step\022\037\n\013tota"
-  "l_steps\030\023 \001(\003R\ntotalSteps\022F\n\016latest_metr"
-  "ics\030\024 \003(\0132\037.kiln.v1.Job.LatestMetricsEnt"
-  "ryR\rlatestMetrics\022!\n\014output_model\030\025 \001(\tR"
-  "\013outputModel\0229\n\tartifacts\030\026 \003(\0132\033.kiln.v"
-  "1.Job.ArtifactsEntryR\tartifacts\022\024\n\005error"
-  "\030\027 \001(\tR\005error\022;\n\013create_time\030\030 \001(\0132\032.goo"
-  "gle.protobuf.TimestampR\ncreateTime\0229\n\nst"
-  "art_time\030\031 \001(\0132\032.google.protobuf.Timesta"
-  "mpR\tstartTime\0225\n\010end_time\030\032 \001(\0132\032.google"
-  ".protobuf.TimestampR\007endTime\0329\n\013LabelsEn"
-  "try\022\020\n\003key\030\001 \001(\tR\003key\022\024\n\005value\030\002 \001(\tR\005va"
-  "lue:\0028\001\032@\n\022LatestMetricsEntry\022\020\n\003key\030\001 \001"
-  "(\tR\003key\022\024\n\005value\030\002 \001(\001R\005value:\0028\001\032<\n\016Art"
-  "ifactsEntry\022\020\n\003key\030\001 \001(\tR\003key\022\024\n\005value\030\002"
-  " \001(\tR\005value:\0028\001B\017\n\rmethod_configB\016\n\014_max"
-  "_retries\"Q\n\020CreateJobRequest\022\036\n\003job\030\001 \001("
-  "\0132\014.kiln.v1.JobR\003job\022\035\n\nrequest_id\030\002 \001(\t"
-  "R\trequestId\"#\n\rGetJobRequest\022\022\n\004name\030\001 \001"
-  "(\tR\004name\"\242\001\n\017ListJobsRequest\022\033\n\tpage_siz"
-  "e\030\001 \001(\005R\010pageSize\022\035\n\npage_token\030\002 \001(\tR\tp"
-  "ageToken\022\'\n\005state\030\003 \001(\0162\021.kiln.v1.JobSta"
-  "teR\005state\022*\n\006method\030\004 \001(\0162\022.kiln.v1.JobM"
-  "ethodR\006method\"\\\n\020ListJobsResponse\022 \n\004job"
-  "s\030\001 \003(\0132\014.kiln.v1.JobR\004jobs\022&\n\017next_page"
-  "_token\030\002 \001(\tR\rnextPageToken\"&\n\020CancelJob"
-  "Request\022\022\n\004name\030\001 \001(\tR\004name\"K\n\017WatchJobR"
-  "equest\022\022\n\004name\030\001 \001(\tR\004name\022$\n\016after_even"
-  "t_id\030\002 \001(\tR\014afterEventId\"h\n\013StateChange\022"
-  "\'\n\005state\030\001 \001(\0162\021.kiln.v1.JobStateR\005state"
-  "\022\030\n\007attempt\030\002 \001(\rR\007attempt\022\026\n\006reason\030\003 \001"
-  "(\tR\006reason\"\257\001\n\007Metrics\022\022\n\004step\030\001 \001(\003R\004st"
-  "ep\022\037\n\013total_steps\030\002 \001(\003R\ntotalSteps\0224\n\006v"
-  "alues\030\003 \003(\0132\034.kiln.v1.Metrics.ValuesEntr"
-  "yR\006values\0329\n\013ValuesEntry\022\020\n\003key\030\001 \001(\tR\003k"
-  "ey\022\024\n\005value\030\002 \001(\001R\005value:\0028\001\"o\n\nCheckpoi"
-  "nt\022\022\n\004step\030\001 \001(\003R\004step\022\020\n\003uri\030\002 \001(\tR\003uri"
-  "\022;\n\013create_time\030\003 \001(\0132\032.google.protobuf."
-  "TimestampR\ncreateTime\"9\n\007LogLine\022\024\n\005leve"
-  "l\030\001 \001(\tR\005level\022\030\n\007message\030\002 \001(\tR\007message"
-  "\"\230\002\n\010JobEvent\022\016\n\002id\030\001 \001(\tR\002id\022.\n\004time\030\002 "
-  "\001(\0132\032.google.protobuf.TimestampR\004time\0229\n"
-  "\014state_change\030\003 \001(\0132\024.kiln.v1.StateChang"
-  "eH\000R\013stateChange\022,\n\007metrics\030\004 \001(\0132\020.kiln"
-  ".v1.MetricsH\000R\007metrics\0225\n\ncheckpoint\030\005 \001"
-  "(\0132\023.kiln.v1.CheckpointH\000R\ncheckpoint\022$\n"
-  "\003log\030\006 \001(\0132\020.kiln.v1.LogLineH\000R\003logB\006\n\004k"
-  "ind\",\n\026ListCheckpointsRequest\022\022\n\004name\030\001 "
-  "\001(\tR\004name\"P\n\027ListCheckpointsResponse\0225\n\013"
-  "checkpoints\030\001 \003(\0132\023.kiln.v1.CheckpointR\013"
-  "checkpoints*\230\001\n\tJobMethod\022\032\n\026JOB_METHOD_"
-  "UNSPECIFIED\020\000\022\022\n\016JOB_METHOD_SFT\020\001\022\033\n\027JOB"
-  "_METHOD_REWARD_MODEL\020\002\022\022\n\016JOB_METHOD_PPO"
-  "\020\003\022\022\n\016JOB_METHOD_DPO\020\004\022\026\n\022JOB_METHOD_DIS"
-  "TILL\020\005*\262\001\n\010JobState\022\031\n\025JOB_STATE_UNSPECI"
-  "FIED\020\000\022\024\n\020JOB_STATE_QUEUED\020\001\022\025\n\021JOB_STAT"
-  "E_RUNNING\020\002\022\027\n\023JOB_STATE_SUCCEEDED\020\003\022\024\n\020"
-  "JOB_STATE_FAILED\020\004\022\027\n\023JOB_STATE_CANCELLE"
-  "D\020\005\022\026\n\022JOB_STATE_RETRYING\020\006*B\n\006Tuning\022\026\n"
-  "\022TUNING_UNSPECIFIED\020\000\022\017\n\013TUNING_FULL\020\001\022\017"
-  "\n\013TUNING_LORA\020\002*b\n\tPrecision\022\031\n\025PRECISIO"
-  "N_UNSPECIFIED\020\000\022\022\n\016PRECISION_AUTO\020\001\022\022\n\016P"
-  "RECISION_FP32\020\002\022\022\n\016PRECISION_BF16\020\003*g\n\016P"
-  "referenceLoss\022\037\n\033PREFERENCE_LOSS_UNSPECI"
-  "FIED\020\000\022\033\n\027PREFERENCE_LOSS_SIGMOID\020\001\022\027\n\023P"
-  "REFERENCE_LOSS_IPO\020\0022\372\002\n\nJobService\0224\n\tC"
-  "reateJob\022\031.kiln.v1.CreateJobRequest\032\014.ki"
-  "ln.v1.Job\022.\n\006GetJob\022\026.kiln.v1.GetJobRequ"
-  "est\032\014.kiln.v1.Job\022\?\n\010ListJobs\022\030.kiln.v1."
-  "ListJobsRequest\032\031.kiln.v1.ListJobsRespon"
-  "se\0224\n\tCancelJob\022\031.kiln.v1.CancelJobReque"
-  "st\032\014.kiln.v1.Job\0229\n\010WatchJob\022\030.kiln.v1.W"
-  "atchJobRequest\032\021.kiln.v1.JobEvent0\001\022T\n\017L"
-  "istCheckpoints\022\037.kiln.v1.ListCheckpoints"
-  "Request\032 .kiln.v1.ListCheckpointsRespons"
-  "eBw\n\007kiln.v1B\tJobsProtoH\002P\001Z\"kiln/client"
-  "s/go/gen/kiln/v1;kilnv1\242\002\003KXX\252\002\007Kiln.V1\312"
-  "\002\007Kiln\\V1\342\002\023Kiln\\V1\\GPBMetadata\352\002\010Kiln::"
-  "V1b\006proto3"
+  "y\210\001\001\022 \n\tlog_every\030\020 \001(\rH\016R\010logEvery\210\001\001\0227"
+  "\n\toptimizer\030\021 \001(\0132\031.kiln.v1.OptimizerOpt"
+  "ionsR\toptimizer\022;\n\013lr_schedule\030\022 \001(\0132\032.k"
+  "iln.v1.LrScheduleOptionsR\nlrSchedule\022F\n\016"
+  "regularization\030\023 \001(\0132\036.kiln.v1.Regulariz"
+  "ationOptionsR\016regularization\022<\n\030early_st"
+  "opping_min_delta\030\024 \001(\001H\017R\025earlyStoppingM"
+  "inDelta\210\001\001\0225\n\024restore_best_weights\030\025 \001(\010"
+  "H\020R\022restoreBestWeights\210\001\001\022:\n\ncurriculum\030"
+  "\026 \001(\0132\032.kiln.v1.CurriculumOptionsR\ncurri"
+  "culum\022@\n\014augmentation\030\027 \001(\0132\034.kiln.v1.Au"
+  "gmentationOptionsR\014augmentation\022=\n\013adver"
+  "sarial\030\030 \001(\0132\033.kiln.v1.AdversarialOption"
+  "sR\013adversarialB\020\n\016_learning_rateB\t\n\007_epo"
+  "chsB\014\n\n_max_stepsB\r\n\013_batch_sizeB\023\n\021_gra"
+  "d_accum_stepsB\017\n\r_warmup_stepsB\017\n\r_weigh"
+  "t_decayB\020\n\016_max_grad_normB\016\n\014_max_seq_le"
+  "nB\007\n\005_seedB\026\n\024_validation_fractionB\r\n\013_e"
+  "val_everyB\032\n\030_early_stopping_patienceB\023\n"
+  "\021_checkpoint_everyB\014\n\n_log_everyB\033\n\031_ear"
+  "ly_stopping_min_deltaB\027\n\025_restore_best_w"
+  "eights\"\360\001\n\022AdversarialOptions\0222\n\006method\030"
+  "\001 \001(\0162\032.kiln.v1.AdversarialMethodR\006metho"
+  "d\022\035\n\007epsilon\030\002 \001(\001H\000R\007epsilon\210\001\001\022\031\n\005step"
+  "s\030\003 \001(\rH\001R\005steps\210\001\001\022 \n\tstep_size\030\004 \001(\001H\002"
+  "R\010stepSize\210\001\001\022\033\n\006weight\030\005 \001(\001H\003R\006weight\210"
+  "\001\001B\n\n\010_epsilonB\010\n\006_stepsB\014\n\n_step_sizeB\t"
+  "\n\007_weight\"\360\001\n\021CurriculumOptions\022.\n\005order"
+  "\030\001 \001(\0162\030.kiln.v1.CurriculumOrderR\005order\022"
+  "1\n\006pacing\030\002 \001(\0162\031.kiln.v1.CurriculumPaci"
+  "ngR\006pacing\022$\n\013start_share\030\003 \001(\001H\000R\nstart"
+  "Share\210\001\001\022\027\n\004ramp\030\004 \001(\001H\001R\004ramp\210\001\001\022\027\n\004ant"
+  "i\030\005 \001(\010H\002R\004anti\210\001\001B\016\n\014_start_shareB\007\n\005_r"
+  "ampB\007\n\005_anti\"\320\001\n\023AugmentationOptions\022+\n\017"
+  "token_mask_prob\030\001 \001(\001H\000R\rtokenMaskProb\210\001"
+  "\001\0221\n\022span_deletion_prob\030\002 \001(\001H\001R\020spanDel"
+  "etionProb\210\001\001\022 \n\tswap_prob\030\003 \001(\001H\002R\010swapP"
+  "rob\210\001\001B\022\n\020_token_mask_probB\025\n\023_span_dele"
+  "tion_probB\014\n\n_swap_prob\"\225\003\n\020OptimizerOpt"
+  "ions\022*\n\004kind\030\001 \001(\0162\026.kiln.v1.OptimizerKi"
+  "ndR\004kind\022\037\n\010momentum\030\002 \001(\001H\000R\010momentum\210\001"
+  "\001\022\037\n\010nesterov\030\003 \001(\010H\001R\010nesterov\210\001\001\022\031\n\005be"
+  "ta1\030\004 \001(\001H\002R\005beta1\210\001\001\022\031\n\005beta2\030\005 \001(\001H\003R\005"
+  "beta2\210\001\001\022\025\n\003eps\030\006 \001(\001H\004R\003eps\210\001\001\022;\n\027hessi"
+  "an_update_interval\030\007 \001(\rH\005R\025hessianUpdat"
+  "eInterval\210\001\001\022&\n\014history_size\030\010 \001(\rH\006R\013hi"
+  "storySize\210\001\001B\013\n\t_momentumB\013\n\t_nesterovB\010"
+  "\n\006_beta1B\010\n\006_beta2B\006\n\004_epsB\032\n\030_hessian_u"
+  "pdate_intervalB\017\n\r_history_size\"\371\003\n\021LrSc"
+  "heduleOptions\022+\n\004kind\030\001 \001(\0162\027.kiln.v1.Lr"
+  "ScheduleKindR\004kind\022%\n\014min_lr_ratio\030\002 \001(\001"
+  "H\000R\nminLrRatio\210\001\001\022*\n\016restart_period\030\003 \001("
+  "\rH\001R\rrestartPeriod\210\001\001\022&\n\014restart_mult\030\004 "
+  "\001(\001H\002R\013restartMult\210\001\001\022 \n\tstep_size\030\005 \001(\r"
+  "H\003R\010stepSize\210\001\001\022\031\n\005gamma\030\006 \001(\001H\004R\005gamma\210"
+  "\001\001\022 \n\tpct_start\030\007 \001(\001H\005R\010pctStart\210\001\001\022.\n\020"
+  "plateau_patience\030\010 \001(\rH\006R\017plateauPatienc"
+  "e\210\001\001\022*\n\016plateau_factor\030\t \001(\001H\007R\rplateauF"
+  "actor\210\001\001B\017\n\r_min_lr_ratioB\021\n\017_restart_pe"
+  "riodB\017\n\r_restart_multB\014\n\n_step_sizeB\010\n\006_"
+  "gammaB\014\n\n_pct_startB\023\n\021_plateau_patience"
+  "B\021\n\017_plateau_factor\"\325\003\n\025RegularizationOp"
+  "tions\022\"\n\nl1_penalty\030\001 \001(\001H\000R\tl1Penalty\210\001"
+  "\001\022,\n\017label_smoothing\030\002 \001(\001H\001R\016labelSmoot"
+  "hing\210\001\001\022\"\n\ngrad_noise\030\003 \001(\001H\002R\tgradNoise"
+  "\210\001\001\022+\n\017max_weight_norm\030\004 \001(\001H\003R\rmaxWeigh"
+  "tNorm\210\001\001\0220\n\021attention_dropout\030\005 \001(\001H\004R\020a"
+  "ttentionDropout\210\001\001\022.\n\020residual_dropout\030\006"
+  " \001(\001H\005R\017residualDropout\210\001\001\0220\n\021embedding_"
+  "dropout\030\007 \001(\001H\006R\020embeddingDropout\210\001\001B\r\n\013"
+  "_l1_penaltyB\022\n\020_label_smoothingB\r\n\013_grad"
+  "_noiseB\022\n\020_max_weight_normB\024\n\022_attention"
+  "_dropoutB\023\n\021_residual_dropoutB\024\n\022_embedd"
+  "ing_dropout\"\246\001\n\013LoraOptions\022\027\n\004rank\030\001 \001("
+  "\rH\000R\004rank\210\001\001\022\031\n\005alpha\030\002 \001(\001H\001R\005alpha\210\001\001\022"
+  "\035\n\007dropout\030\003 \001(\001H\002R\007dropout\210\001\001\022%\n\016target"
+  "_modules\030\004 \003(\tR\rtargetModulesB\007\n\005_rankB\010"
+  "\n\006_alphaB\n\n\010_dropout\"\211\001\n\tSftConfig\022\'\n\006tu"
+  "ning\030\001 \001(\0162\017.kiln.v1.TuningR\006tuning\022(\n\004l"
+  "ora\030\002 \001(\0132\024.kiln.v1.LoraOptionsR\004lora\022\035\n"
+  "\007packing\030\003 \001(\010H\000R\007packing\210\001\001B\n\n\010_packing"
+  "\"f\n\021RewardModelConfig\022\'\n\006tuning\030\001 \001(\0162\017."
+  "kiln.v1.TuningR\006tuning\022(\n\004lora\030\002 \001(\0132\024.k"
+  "iln.v1.LoraOptionsR\004lora\"\223\001\n\014RewardSourc"
+  "e\022#\n\014reward_model\030\001 \001(\tH\000R\013rewardModel\022+"
+  "\n\020scoring_function\030\002 \001(\tH\000R\017scoringFunct"
+  "ion\022\'\n\016human_feedback\030\003 \001(\010H\000R\rhumanFeed"
+  "backB\010\n\006source\"\232\t\n\tPpoConfig\022-\n\006reward\030\001"
+  " \001(\0132\025.kiln.v1.RewardSourceR\006reward\022\'\n\017r"
+  "eference_model\030\002 \001(\tR\016referenceModel\022\034\n\007"
+  "kl_coef\030\003 \001(\001H\000R\006klCoef\210\001\001\022$\n\013adaptive_k"
+  "l\030\004 \001(\010H\001R\nadaptiveKl\210\001\001\022 \n\ttarget_kl\030\005 "
+  "\001(\001H\002R\010targetKl\210\001\001\022\031\n\005gamma\030\006 \001(\001H\003R\005gam"
+  "ma\210\001\001\022\025\n\003lam\030\007 \001(\001H\004R\003lam\210\001\001\022\"\n\nclip_ran"
+  "ge\030\010 \001(\001H\005R\tclipRange\210\001\001\022-\n\020value_clip_r"
+  "ange\030\t \001(\001H\006R\016valueClipRange\210\001\001\022\"\n\nppo_e"
+  "pochs\030\n \001(\rH\007R\tppoEpochs\210\001\001\0221\n\022rollout_b"
+  "atch_size\030\013 \001(\rH\010R\020rolloutBatchSize\210\001\001\022*"
+  "\n\016minibatch_size\030\014 \001(\rH\tR\rminibatchSize\210"
+  "\001\001\022)\n\016max_new_tokens\030\r \001(\rH\nR\014maxNewToke"
+  "ns\210\001\001\022%\n\013temperature\030\016 \001(\001H\013R\013temperatur"
+  "e\210\001\001\022\037\n\013value_model\030\017 \001(\tR\nvalueModel\0223\n"
+  "\023value_learning_rate\030\020 \001(\001H\014R\021valueLearn"
+  "ingRate\210\001\001\0227\n\014kl_estimator\030\021 \001(\0162\024.kiln."
+  "v1.KlEstimatorR\013klEstimator\0220\n\021whiten_ad"
+  "vantages\030\022 \001(\010H\rR\020whitenAdvantages\210\001\001\0221\n"
+  "\022adaptive_kl_target\030\023 \001(\001H\016R\020adaptiveKlT"
+  "arget\210\001\001\0223\n\023adaptive_kl_horizon\030\024 \001(\rH\017R"
+  "\021adaptiveKlHorizon\210\001\001\022#\n\013stop_at_eos\030\025 \001"
+  "(\010H\020R\tstopAtEos\210\001\001B\n\n\010_kl_coefB\016\n\014_adapt"
+  "ive_klB\014\n\n_target_klB\010\n\006_gammaB\006\n\004_lamB\r"
+  "\n\013_clip_rangeB\023\n\021_value_clip_rangeB\r\n\013_p"
+  "po_epochsB\025\n\023_rollout_batch_sizeB\021\n\017_min"
+  "ibatch_sizeB\021\n\017_max_new_tokensB\016\n\014_tempe"
+  "ratureB\026\n\024_value_learning_rateB\024\n\022_white"
+  "n_advantagesB\025\n\023_adaptive_kl_targetB\026\n\024_"
+  "adaptive_kl_horizonB\016\n\014_stop_at_eos\"\230\002\n\t"
+  "DpoConfig\022\027\n\004beta\030\001 \001(\001H\000R\004beta\210\001\001\022\'\n\017re"
+  "ference_model\030\002 \001(\tR\016referenceModel\022+\n\004l"
+  "oss\030\003 \001(\0162\027.kiln.v1.PreferenceLossR\004loss"
+  "\022\'\n\006tuning\030\004 \001(\0162\017.kiln.v1.TuningR\006tunin"
+  "g\022(\n\004lora\030\005 \001(\0132\024.kiln.v1.LoraOptionsR\004l"
+  "ora\022,\n\017label_smoothing\030\006 \001(\001H\001R\016labelSmo"
+  "othing\210\001\001B\007\n\005_betaB\022\n\020_label_smoothing\"\220"
+  "\001\n\rDistillConfig\022#\n\rteacher_model\030\001 \001(\tR"
+  "\014teacherModel\022%\n\013temperature\030\002 \001(\001H\000R\013te"
+  "mperature\210\001\001\022\031\n\005alpha\030\003 \001(\001H\001R\005alpha\210\001\001B"
+  "\016\n\014_temperatureB\010\n\006_alpha\"\333\n\n\003Job\022\022\n\004nam"
+  "e\030\001 \001(\tR\004name\022!\n\014display_name\030\002 \001(\tR\013dis"
+  "playName\022*\n\006method\030\003 \001(\0162\022.kiln.v1.JobMe"
+  "thodR\006method\022\035\n\nbase_model\030\004 \001(\tR\tbaseMo"
+  "del\022)\n\020training_dataset\030\005 \001(\tR\017trainingD"
+  "ataset\022-\n\022validation_dataset\030\006 \001(\tR\021vali"
+  "dationDataset\022B\n\017hyperparameters\030\007 \001(\0132\030"
+  ".kiln.v1.HyperparametersR\017hyperparameter"
+  "s\022&\n\003sft\030\010 \001(\0132\022.kiln.v1.SftConfigH\000R\003sf"
+  "t\022\?\n\014reward_model\030\t \001(\0132\032.kiln.v1.Reward"
+  "ModelConfigH\000R\013rewardModel\022&\n\003ppo\030\n \001(\0132"
+  "\022.kiln.v1.PpoConfigH\000R\003ppo\022&\n\003dpo\030\013 \001(\0132"
+  "\022.kiln.v1.DpoConfigH\000R\003dpo\0222\n\007distill\030\014 "
+  "\001(\0132\026.kiln.v1.DistillConfigH\000R\007distill\0220"
+  "\n\tresources\030\r \001(\0132\022.kiln.v1.ResourcesR\tr"
+  "esources\022$\n\013max_retries\030\016 \001(\rH\001R\nmaxRetr"
+  "ies\210\001\001\0220\n\006labels\030\017 \003(\0132\030.kiln.v1.Job.Lab"
+  "elsEntryR\006labels\022\'\n\005state\030\020 \001(\0162\021.kiln.v"
+  "1.JobStateR\005state\022\030\n\007attempt\030\021 \001(\rR\007atte"
+  "mpt\022\022\n\004step\030\022 \001(\003R\004step\022\037\n\013total_steps\030\023"
+  " \001(\003R\ntotalSteps\022F\n\016latest_metrics\030\024 \003(\013"
+  "2\037.kiln.v1.Job.LatestMetricsEntryR\rlates"
+  "tMetrics\022!\n\014output_model\030\025 \001(\tR\013outputMo"
+  "del\0229\n\tartifacts\030\026 \003(\0132\033.kiln.v1.Job.Art"
+  "ifactsEntryR\tartifacts\022\024\n\005error\030\027 \001(\tR\005e"
+  "rror\022;\n\013create_time\030\030 \001(\0132\032.google.proto"
+  "buf.TimestampR\ncreateTime\0229\n\nstart_time\030"
+  "\031 \001(\0132\032.google.protobuf.TimestampR\tstart"
+  "Time\0225\n\010end_time\030\032 \001(\0132\032.google.protobuf"
+  ".TimestampR\007endTime\0329\n\013LabelsEntry\022\020\n\003ke"
+  "y\030\001 \001(\tR\003key\022\024\n\005value\030\002 \001(\tR\005value:\0028\001\032@"
+  "\n\022LatestMetricsEntry\022\020\n\003key\030\001 \001(\tR\003key\022\024"
+  "\n\005value\030\002 \001(\001R\005value:\0028\001\032<\n\016ArtifactsEnt"
+  "ry\022\020\n\003key\030\001 \001(\tR\003key\022\024\n\005value\030\002 \001(\tR\005val"
+  "ue:\0028\001B\017\n\rmethod_configB\016\n\014_max_retries\""
+  "Q\n\020CreateJobRequest\022\036\n\003job\030\001 \001(\0132\014.kiln."
+  "v1.JobR\003job\022\035\n\nrequest_id\030\002 \001(\tR\trequest"
+  "Id\"#\n\rGetJobRequest\022\022\n\004name\030\001 \001(\tR\004name\""
+  "\242\001\n\017ListJobsRequest\022\033\n\tpage_size\030\001 \001(\005R\010"
+  "pageSize\022\035\n\npage_token\030\002 \001(\tR\tpageToken\022"
+  "\'\n\005state\030\003 \001(\0162\021.kiln.v1.JobStateR\005state"
+  "\022*\n\006method\030\004 \001(\0162\022.kiln.v1.JobMethodR\006me"
+  "thod\"\\\n\020ListJobsResponse\022 \n\004jobs\030\001 \003(\0132\014"
+  ".kiln.v1.JobR\004jobs\022&\n\017next_page_token\030\002 "
+  "\001(\tR\rnextPageToken\"&\n\020CancelJobRequest\022\022"
+  "\n\004name\030\001 \001(\tR\004name\"K\n\017WatchJobRequest\022\022\n"
+  "\004name\030\001 \001(\tR\004name\022$\n\016after_event_id\030\002 \001("
+  "\tR\014afterEventId\"h\n\013StateChange\022\'\n\005state\030"
+  "\001 \001(\0162\021.kiln.v1.JobStateR\005state\022\030\n\007attem"
+  "pt\030\002 \001(\rR\007attempt\022\026\n\006reason\030\003 \001(\tR\006reaso"
+  "n\"\257\001\n\007Metrics\022\022\n\004step\030\001 \001(\003R\004step\022\037\n\013tot"
+  "al_steps\030\002 \001(\003R\ntotalSteps\0224\n\006values\030\003 \003"
+  "(\0132\034.kiln.v1.Metrics.ValuesEntryR\006values"
+  "\0329\n\013ValuesEntry\022\020\n\003key\030\001 \001(\tR\003key\022\024\n\005val"
+  "ue\030\002 \001(\001R\005value:\0028\001\"o\n\nCheckpoint\022\022\n\004ste"
+  "p\030\001 \001(\003R\004step\022\020\n\003uri\030\002 \001(\tR\003uri\022;\n\013creat"
+  "e_time\030\003 \001(\0132\032.google.protobuf.Timestamp"
+  "R\ncreateTime\"9\n\007LogLine\022\024\n\005level\030\001 \001(\tR\005"
+  "level\022\030\n\007message\030\002 \001(\tR\007message\"\230\002\n\010JobE"
+  "vent\022\016\n\002id\030\001 \001(\tR\002id\022.\n\004time\030\002 \001(\0132\032.goo"
+  "gle.protobuf.TimestampR\004time\0229\n\014state_ch"
+  "ange\030\003 \001(\0132\024.kiln.v1.StateChangeH\000R\013stat"
+  "eChange\022,\n\007metrics\030\004 \001(\0132\020.kiln.v1.Metri"
+  "csH\000R\007metrics\0225\n\ncheckpoint\030\005 \001(\0132\023.kiln"
+  ".v1.CheckpointH\000R\ncheckpoint\022$\n\003log\030\006 \001("
+  "\0132\020.kiln.v1.LogLineH\000R\003logB\006\n\004kind\",\n\026Li"
+  "stCheckpointsRequest\022\022\n\004name\030\001 \001(\tR\004name"
+  "\"P\n\027ListCheckpointsResponse\0225\n\013checkpoin"
+  "ts\030\001 \003(\0132\023.kiln.v1.CheckpointR\013checkpoin"
+  "ts*\230\001\n\tJobMethod\022\032\n\026JOB_METHOD_UNSPECIFI"
+  "ED\020\000\022\022\n\016JOB_METHOD_SFT\020\001\022\033\n\027JOB_METHOD_R"
+  "EWARD_MODEL\020\002\022\022\n\016JOB_METHOD_PPO\020\003\022\022\n\016JOB"
+  "_METHOD_DPO\020\004\022\026\n\022JOB_METHOD_DISTILL\020\005*\262\001"
+  "\n\010JobState\022\031\n\025JOB_STATE_UNSPECIFIED\020\000\022\024\n"
+  "\020JOB_STATE_QUEUED\020\001\022\025\n\021JOB_STATE_RUNNING"
+  "\020\002\022\027\n\023JOB_STATE_SUCCEEDED\020\003\022\024\n\020JOB_STATE"
+  "_FAILED\020\004\022\027\n\023JOB_STATE_CANCELLED\020\005\022\026\n\022JO"
+  "B_STATE_RETRYING\020\006*B\n\006Tuning\022\026\n\022TUNING_U"
+  "NSPECIFIED\020\000\022\017\n\013TUNING_FULL\020\001\022\017\n\013TUNING_"
+  "LORA\020\002*b\n\tPrecision\022\031\n\025PRECISION_UNSPECI"
+  "FIED\020\000\022\022\n\016PRECISION_AUTO\020\001\022\022\n\016PRECISION_"
+  "FP32\020\002\022\022\n\016PRECISION_BF16\020\003*p\n\021Adversaria"
+  "lMethod\022\"\n\036ADVERSARIAL_METHOD_UNSPECIFIE"
+  "D\020\000\022\033\n\027ADVERSARIAL_METHOD_FGSM\020\001\022\032\n\026ADVE"
+  "RSARIAL_METHOD_PGD\020\002*q\n\017CurriculumOrder\022"
+  " \n\034CURRICULUM_ORDER_UNSPECIFIED\020\000\022\033\n\027CUR"
+  "RICULUM_ORDER_LENGTH\020\001\022\037\n\033CURRICULUM_ORD"
+  "ER_DIFFICULTY\020\002*\213\001\n\020CurriculumPacing\022!\n\035"
+  "CURRICULUM_PACING_UNSPECIFIED\020\000\022\034\n\030CURRI"
+  "CULUM_PACING_LINEAR\020\001\022\032\n\026CURRICULUM_PACI"
+  "NG_ROOT\020\002\022\032\n\026CURRICULUM_PACING_STEP\020\003*\236\002"
+  "\n\rOptimizerKind\022\036\n\032OPTIMIZER_KIND_UNSPEC"
+  "IFIED\020\000\022\026\n\022OPTIMIZER_KIND_SGD\020\001\022\032\n\026OPTIM"
+  "IZER_KIND_ADAGRAD\020\002\022\032\n\026OPTIMIZER_KIND_RM"
+  "SPROP\020\003\022\027\n\023OPTIMIZER_KIND_ADAM\020\004\022\030\n\024OPTI"
+  "MIZER_KIND_ADAMW\020\005\022\034\n\030OPTIMIZER_KIND_ADA"
+  "FACTOR\020\006\022\027\n\023OPTIMIZER_KIND_LION\020\007\022\030\n\024OPT"
+  "IMIZER_KIND_LBFGS\020\010\022\031\n\025OPTIMIZER_KIND_SO"
+  "PHIA\020\t*\331\002\n\016LrScheduleKind\022 \n\034LR_SCHEDULE"
+  "_KIND_UNSPECIFIED\020\000\022\035\n\031LR_SCHEDULE_KIND_"
+  "CONSTANT\020\001\022\033\n\027LR_SCHEDULE_KIND_LINEAR\020\002\022"
+  "\033\n\027LR_SCHEDULE_KIND_COSINE\020\003\022$\n LR_SCHED"
+  "ULE_KIND_COSINE_RESTARTS\020\004\022\031\n\025LR_SCHEDUL"
+  "E_KIND_STEP\020\005\022 \n\034LR_SCHEDULE_KIND_EXPONE"
+  "NTIAL\020\006\022\036\n\032LR_SCHEDULE_KIND_ONE_CYCLE\020\007\022"
+  "!\n\035LR_SCHEDULE_KIND_INVERSE_SQRT\020\010\022&\n\"LR"
+  "_SCHEDULE_KIND_REDUCE_ON_PLATEAU\020\t*\200\001\n\013K"
+  "lEstimator\022\034\n\030KL_ESTIMATOR_UNSPECIFIED\020\000"
+  "\022\023\n\017KL_ESTIMATOR_K1\020\001\022\023\n\017KL_ESTIMATOR_K2"
+  "\020\002\022\023\n\017KL_ESTIMATOR_K3\020\003\022\024\n\020KL_ESTIMATOR_"
+  "ABS\020\004*g\n\016PreferenceLoss\022\037\n\033PREFERENCE_LO"
+  "SS_UNSPECIFIED\020\000\022\033\n\027PREFERENCE_LOSS_SIGM"
+  "OID\020\001\022\027\n\023PREFERENCE_LOSS_IPO\020\0022\372\002\n\nJobSe"
+  "rvice\0224\n\tCreateJob\022\031.kiln.v1.CreateJobRe"
+  "quest\032\014.kiln.v1.Job\022.\n\006GetJob\022\026.kiln.v1."
+  "GetJobRequest\032\014.kiln.v1.Job\022\?\n\010ListJobs\022"
+  "\030.kiln.v1.ListJobsRequest\032\031.kiln.v1.List"
+  "JobsResponse\0224\n\tCancelJob\022\031.kiln.v1.Canc"
+  "elJobRequest\032\014.kiln.v1.Job\0229\n\010WatchJob\022\030"
+  ".kiln.v1.WatchJobRequest\032\021.kiln.v1.JobEv"
+  "ent0\001\022T\n\017ListCheckpoints\022\037.kiln.v1.ListC"
+  "heckpointsRequest\032 .kiln.v1.ListCheckpoi"
+  "ntsResponseBw\n\007kiln.v1B\tJobsProtoH\002P\001Z\"k"
+  "iln/clients/go/gen/kiln/v1;kilnv1\242\002\003KXX\252"
+  "\002\007Kiln.V1\312\002\007Kiln\\V1\342\002\023Kiln\\V1\\GPBMetadat"
+  "a\352\002\010Kiln::V1b\006proto3"
   ;
 static const ::_pbi::DescriptorTable* const descriptor_table_kiln_2fv1_2fjobs_2eproto_deps[2] = {
   &::descriptor_table_google_2fprotobuf_2ftimestamp_2eproto,
@@ -1033,9 +1421,9 @@ static const ::_pbi::DescriptorTable* const descriptor_table_kiln_2fv1_2fjobs_2e
 };
 static ::_pbi::once_flag descriptor_table_kiln_2fv1_2fjobs_2eproto_once;
 const ::_pbi::DescriptorTable descriptor_table_kiln_2fv1_2fjobs_2eproto = {
-    false, false, 6570, descriptor_table_protodef_kiln_2fv1_2fjobs_2eproto,
+    false, false, 10820, descriptor_table_protodef_kiln_2fv1_2fjobs_2eproto,
     "kiln/v1/jobs.proto",
-    &descriptor_table_kiln_2fv1_2fjobs_2eproto_once, descriptor_table_kiln_2fv1_2fjobs_2eproto_deps, 2, 26,
+    &descriptor_table_kiln_2fv1_2fjobs_2eproto_once, descriptor_table_kiln_2fv1_2fjobs_2eproto_deps, 2, 32,
     schemas, file_default_instances, TableStruct_kiln_2fv1_2fjobs_2eproto::offsets,
     file_level_metadata_kiln_2fv1_2fjobs_2eproto, file_level_enum_descriptors_kiln_2fv1_2fjobs_2eproto,
     file_level_service_descriptors_kiln_2fv1_2fjobs_2eproto,
@@ -1116,9 +1504,116 @@ bool Precision_IsValid(int value) {
   }
 }
 
-const ::PROTOBUF_NAMESPACE_ID::EnumDescriptor* PreferenceLoss_descriptor() {
+const ::PROTOBUF_NAMESPACE_ID::EnumDescriptor* AdversarialMethod_descriptor() {
   ::PROTOBUF_NAMESPACE_ID::internal::AssignDescriptors(&descriptor_table_kiln_2fv1_2fjobs_2eproto);
   return file_level_enum_descriptors_kiln_2fv1_2fjobs_2eproto[4];
+}
+bool AdversarialMethod_IsValid(int value) {
+  switch (value) {
+    case 0:
+    case 1:
+    case 2:
+      return true;
+    default:
+      return false;
+  }
+}
+
+const ::PROTOBUF_NAMESPACE_ID::EnumDescriptor* CurriculumOrder_descriptor() {
+  ::PROTOBUF_NAMESPACE_ID::internal::AssignDescriptors(&descriptor_table_kiln_2fv1_2fjobs_2eproto);
+  return file_level_enum_descriptors_kiln_2fv1_2fjobs_2eproto[5];
+}
+bool CurriculumOrder_IsValid(int value) {
+  switch (value) {
+    case 0:
+    case 1:
+    case 2:
+      return true;
+    default:
+      return false;
+  }
+}
+
+const ::PROTOBUF_NAMESPACE_ID::EnumDescriptor* CurriculumPacing_descriptor() {
+  ::PROTOBUF_NAMESPACE_ID::internal::AssignDescriptors(&descriptor_table_kiln_2fv1_2fjobs_2eproto);
+  return file_level_enum_descriptors_kiln_2fv1_2fjobs_2eproto[6];
+}
+bool CurriculumPacing_IsValid(int value) {
+  switch (value) {
+    case 0:
+    case 1:
+    case 2:
+    case 3:
+      return true;
+    default:
+      return false;
+  }
+}
+
+const ::PROTOBUF_NAMESPACE_ID::EnumDescriptor* OptimizerKind_descriptor() {
+  ::PROTOBUF_NAMESPACE_ID::internal::AssignDescriptors(&descriptor_table_kiln_2fv1_2fjobs_2eproto);
+  return file_level_enum_descriptors_kiln_2fv1_2fjobs_2eproto[7];
+}
+bool OptimizerKind_IsValid(int value) {
+  switch (value) {
+    case 0:
+    case 1:
+    case 2:
+    case 3:
+    case 4:
+    case 5:
+    case 6:
+    case 7:
+    case 8:
+    case 9:
+      return true;
+    default:
+      return false;
+  }
+}
+
+const ::PROTOBUF_NAMESPACE_ID::EnumDescriptor* LrScheduleKind_descriptor() {
+  ::PROTOBUF_NAMESPACE_ID::internal::AssignDescriptors(&descriptor_table_kiln_2fv1_2fjobs_2eproto);
+  return file_level_enum_descriptors_kiln_2fv1_2fjobs_2eproto[8];
+}
+bool LrScheduleKind_IsValid(int value) {
+  switch (value) {
+    case 0:
+    case 1:
+    case 2:
+    case 3:
+    case 4:
+    case 5:
+    case 6:
+    case 7:
+    case 8:
+    case 9:
+      return true;
+    default:
+      return false;
+  }
+}
+
+const ::PROTOBUF_NAMESPACE_ID::EnumDescriptor* KlEstimator_descriptor() {
+  ::PROTOBUF_NAMESPACE_ID::internal::AssignDescriptors(&descriptor_table_kiln_2fv1_2fjobs_2eproto);
+  return file_level_enum_descriptors_kiln_2fv1_2fjobs_2eproto[9];
+}
+bool KlEstimator_IsValid(int value) {
+  switch (value) {
+    case 0:
+    case 1:
+    case 2:
+    case 3:
+    case 4:
+      return true;
+    default:
+      return false;
+  }
+}
+
+const ::PROTOBUF_NAMESPACE_ID::EnumDescriptor* PreferenceLoss_descriptor() {
+  ::PROTOBUF_NAMESPACE_ID::internal::AssignDescriptors(&descriptor_table_kiln_2fv1_2fjobs_2eproto);
+  return file_level_enum_descriptors_kiln_2fv1_2fjobs_2eproto[10];
 }
 bool PreferenceLoss_IsValid(int value) {
   switch (value) {
@@ -1182,8 +1677,44 @@ class Hyperparameters::_Internal {
   static void set_has_log_every(HasBits* has_bits) {
     (*has_bits)[0] |= 16384u;
   }
+  static const ::kiln::v1::OptimizerOptions& optimizer(const Hyperparameters* msg);
+  static const ::kiln::v1::LrScheduleOptions& lr_schedule(const Hyperparameters* msg);
+  static const ::kiln::v1::RegularizationOptions& regularization(const Hyperparameters* msg);
+  static void set_has_early_stopping_min_delta(HasBits* has_bits) {
+    (*has_bits)[0] |= 65536u;
+  }
+  static void set_has_restore_best_weights(HasBits* has_bits) {
+    (*has_bits)[0] |= 32768u;
+  }
+  static const ::kiln::v1::CurriculumOptions& curriculum(const Hyperparameters* msg);
+  static const ::kiln::v1::AugmentationOptions& augmentation(const Hyperparameters* msg);
+  static const ::kiln::v1::AdversarialOptions& adversarial(const Hyperparameters* msg);
 };
 
+const ::kiln::v1::OptimizerOptions&
+Hyperparameters::_Internal::optimizer(const Hyperparameters* msg) {
+  return *msg->_impl_.optimizer_;
+}
+const ::kiln::v1::LrScheduleOptions&
+Hyperparameters::_Internal::lr_schedule(const Hyperparameters* msg) {
+  return *msg->_impl_.lr_schedule_;
+}
+const ::kiln::v1::RegularizationOptions&
+Hyperparameters::_Internal::regularization(const Hyperparameters* msg) {
+  return *msg->_impl_.regularization_;
+}
+const ::kiln::v1::CurriculumOptions&
+Hyperparameters::_Internal::curriculum(const Hyperparameters* msg) {
+  return *msg->_impl_.curriculum_;
+}
+const ::kiln::v1::AugmentationOptions&
+Hyperparameters::_Internal::augmentation(const Hyperparameters* msg) {
+  return *msg->_impl_.augmentation_;
+}
+const ::kiln::v1::AdversarialOptions&
+Hyperparameters::_Internal::adversarial(const Hyperparameters* msg) {
+  return *msg->_impl_.adversarial_;
+}
 Hyperparameters::Hyperparameters(::PROTOBUF_NAMESPACE_ID::Arena* arena,
                          bool is_message_owned)
   : ::PROTOBUF_NAMESPACE_ID::Message(arena, is_message_owned) {
@@ -1196,6 +1727,12 @@ Hyperparameters::Hyperparameters(const Hyperparameters& from)
   new (&_impl_) Impl_{
       decltype(_impl_._has_bits_){from._impl_._has_bits_}
     , /*decltype(_impl_._cached_size_)*/{}
+    , decltype(_impl_.optimizer_){nullptr}
+    , decltype(_impl_.lr_schedule_){nullptr}
+    , decltype(_impl_.regularization_){nullptr}
+    , decltype(_impl_.curriculum_){nullptr}
+    , decltype(_impl_.augmentation_){nullptr}
+    , decltype(_impl_.adversarial_){nullptr}
     , decltype(_impl_.learning_rate_){}
     , decltype(_impl_.epochs_){}
     , decltype(_impl_.max_steps_){}
@@ -1211,12 +1748,32 @@ Hyperparameters::Hyperparameters(const Hyperparameters& from)
     , decltype(_impl_.eval_every_){}
     , decltype(_impl_.early_stopping_patience_){}
     , decltype(_impl_.checkpoint_every_){}
-    , decltype(_impl_.log_every_){}};
+    , decltype(_impl_.log_every_){}
+    , decltype(_impl_.restore_best_weights_){}
+    , decltype(_impl_.early_stopping_min_delta_){}};
 
   _internal_metadata_.MergeFrom<::PROTOBUF_NAMESPACE_ID::UnknownFieldSet>(from._internal_metadata_);
+  if (from._internal_has_optimizer()) {
+    _this->_impl_.optimizer_ = new ::kiln::v1::OptimizerOptions(*from._impl_.optimizer_);
+  }
+  if (from._internal_has_lr_schedule()) {
+    _this->_impl_.lr_schedule_ = new ::kiln::v1::LrScheduleOptions(*from._impl_.lr_schedule_);
+  }
+  if (from._internal_has_regularization()) {
+    _this->_impl_.regularization_ = new ::kiln::v1::RegularizationOptions(*from._impl_.regularization_);
+  }
+  if (from._internal_has_curriculum()) {
+    _this->_impl_.curriculum_ = new ::kiln::v1::CurriculumOptions(*from._impl_.curriculum_);
+  }
+  if (from._internal_has_augmentation()) {
+    _this->_impl_.augmentation_ = new ::kiln::v1::AugmentationOptions(*from._impl_.augmentation_);
+  }
+  if (from._internal_has_adversarial()) {
+    _this->_impl_.adversarial_ = new ::kiln::v1::AdversarialOptions(*from._impl_.adversarial_);
+  }
   ::memcpy(&_impl_.learning_rate_, &from._impl_.learning_rate_,
-    static_cast<size_t>(reinterpret_cast<char*>(&_impl_.log_every_) -
-    reinterpret_cast<char*>(&_impl_.learning_rate_)) + sizeof(_impl_.log_every_));
+    static_cast<size_t>(reinterpret_cast<char*>(&_impl_.early_stopping_min_delta_) -
+    reinterpret_cast<char*>(&_impl_.learning_rate_)) + sizeof(_impl_.early_stopping_min_delta_));
   // @@protoc_insertion_point(copy_constructor:kiln.v1.Hyperparameters)
 }
 
@@ -1227,6 +1784,12 @@ inline void Hyperparameters::SharedCtor(
   new (&_impl_) Impl_{
       decltype(_impl_._has_bits_){}
     , /*decltype(_impl_._cached_size_)*/{}
+    , decltype(_impl_.optimizer_){nullptr}
+    , decltype(_impl_.lr_schedule_){nullptr}
+    , decltype(_impl_.regularization_){nullptr}
+    , decltype(_impl_.curriculum_){nullptr}
+    , decltype(_impl_.augmentation_){nullptr}
+    , decltype(_impl_.adversarial_){nullptr}
     , decltype(_impl_.learning_rate_){0}
     , decltype(_impl_.epochs_){0u}
     , decltype(_impl_.max_steps_){0u}
@@ -1243,6 +1806,8 @@ inline void Hyperparameters::SharedCtor(
     , decltype(_impl_.early_stopping_patience_){0u}
     , decltype(_impl_.checkpoint_every_){0u}
     , decltype(_impl_.log_every_){0u}
+    , decltype(_impl_.restore_best_weights_){false}
+    , decltype(_impl_.early_stopping_min_delta_){0}
   };
 }
 
@@ -1257,6 +1822,12 @@ Hyperparameters::~Hyperparameters() {
 
 inline void Hyperparameters::SharedDtor() {
   GOOGLE_DCHECK(GetArenaForAllocation() == nullptr);
+  if (this != internal_default_instance()) delete _impl_.optimizer_;
+  if (this != internal_default_instance()) delete _impl_.lr_schedule_;
+  if (this != internal_default_instance()) delete _impl_.regularization_;
+  if (this != internal_default_instance()) delete _impl_.curriculum_;
+  if (this != internal_default_instance()) delete _impl_.augmentation_;
+  if (this != internal_default_instance()) delete _impl_.adversarial_;
 }
 
 void Hyperparameters::SetCachedSize(int size) const {
@@ -1271,6 +1842,560 @@ void Hyperparameters::InternalSwap(Hyperparameters* other) {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
       file_level_metadata_kiln_2fv1_2fjobs_2eproto[0]);
+}
+
+// ===================================================================
+
+class AdversarialOptions::_Internal {
+ public:
+  using HasBits = decltype(std::declval<AdversarialOptions>()._impl_._has_bits_);
+  static void set_has_epsilon(HasBits* has_bits) {
+    (*has_bits)[0] |= 1u;
+  }
+  static void set_has_steps(HasBits* has_bits) {
+    (*has_bits)[0] |= 2u;
+  }
+  static void set_has_step_size(HasBits* has_bits) {
+    (*has_bits)[0] |= 4u;
+  }
+  static void set_has_weight(HasBits* has_bits) {
+    (*has_bits)[0] |= 8u;
+  }
+};
+
+AdversarialOptions::AdversarialOptions(::PROTOBUF_NAMESPACE_ID::Arena* arena,
+                         bool is_message_owned)
+  : ::PROTOBUF_NAMESPACE_ID::Message(arena, is_message_owned) {
+  SharedCtor(arena, is_message_owned);
+  // @@protoc_insertion_point(arena_constructor:kiln.v1.AdversarialOptions)
+}
+AdversarialOptions::AdversarialOptions(const AdversarialOptions& from)
+  : ::PROTOBUF_NAMESPACE_ID::Message() {
+  AdversarialOptions* const _this = this; (void)_this;
+  new (&_impl_) Impl_{
+      decltype(_impl_._has_bits_){from._impl_._has_bits_}
+    , /*decltype(_impl_._cached_size_)*/{}
+    , decltype(_impl_.epsilon_){}
+    , decltype(_impl_.method_){}
+    , decltype(_impl_.steps_){}
+    , decltype(_impl_.step_size_){}
+    , decltype(_impl_.weight_){}};
+
+  _internal_metadata_.MergeFrom<::PROTOBUF_NAMESPACE_ID::UnknownFieldSet>(from._internal_metadata_);
+  ::memcpy(&_impl_.epsilon_, &from._impl_.epsilon_,
+    static_cast<size_t>(reinterpret_cast<char*>(&_impl_.weight_) -
+    reinterpret_cast<char*>(&_impl_.epsilon_)) + sizeof(_impl_.weight_));
+  // @@protoc_insertion_point(copy_constructor:kiln.v1.AdversarialOptions)
+}
+
+inline void AdversarialOptions::SharedCtor(
+    ::_pb::Arena* arena, bool is_message_owned) {
+  (void)arena;
+  (void)is_message_owned;
+  new (&_impl_) Impl_{
+      decltype(_impl_._has_bits_){}
+    , /*decltype(_impl_._cached_size_)*/{}
+    , decltype(_impl_.epsilon_){0}
+    , decltype(_impl_.method_){0}
+    , decltype(_impl_.steps_){0u}
+    , decltype(_impl_.step_size_){0}
+    , decltype(_impl_.weight_){0}
+  };
+}
+
+AdversarialOptions::~AdversarialOptions() {
+  // @@protoc_insertion_point(destructor:kiln.v1.AdversarialOptions)
+  if (auto *arena = _internal_metadata_.DeleteReturnArena<::PROTOBUF_NAMESPACE_ID::UnknownFieldSet>()) {
+  (void)arena;
+    return;
+  }
+  SharedDtor();
+}
+
+inline void AdversarialOptions::SharedDtor() {
+  GOOGLE_DCHECK(GetArenaForAllocation() == nullptr);
+}
+
+void AdversarialOptions::SetCachedSize(int size) const {
+  _impl_._cached_size_.Set(size);
+}
+
+void AdversarialOptions::InternalSwap(AdversarialOptions* other) {
+  using std::swap;
+  GetReflection()->Swap(this, other);}
+
+::PROTOBUF_NAMESPACE_ID::Metadata AdversarialOptions::GetMetadata() const {
+  return ::_pbi::AssignDescriptors(
+      &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[1]);
+}
+
+// ===================================================================
+
+class CurriculumOptions::_Internal {
+ public:
+  using HasBits = decltype(std::declval<CurriculumOptions>()._impl_._has_bits_);
+  static void set_has_start_share(HasBits* has_bits) {
+    (*has_bits)[0] |= 1u;
+  }
+  static void set_has_ramp(HasBits* has_bits) {
+    (*has_bits)[0] |= 2u;
+  }
+  static void set_has_anti(HasBits* has_bits) {
+    (*has_bits)[0] |= 4u;
+  }
+};
+
+CurriculumOptions::CurriculumOptions(::PROTOBUF_NAMESPACE_ID::Arena* arena,
+                         bool is_message_owned)
+  : ::PROTOBUF_NAMESPACE_ID::Message(arena, is_message_owned) {
+  SharedCtor(arena, is_message_owned);
+  // @@protoc_insertion_point(arena_constructor:kiln.v1.CurriculumOptions)
+}
+CurriculumOptions::CurriculumOptions(const CurriculumOptions& from)
+  : ::PROTOBUF_NAMESPACE_ID::Message() {
+  CurriculumOptions* const _this = this; (void)_this;
+  new (&_impl_) Impl_{
+      decltype(_impl_._has_bits_){from._impl_._has_bits_}
+    , /*decltype(_impl_._cached_size_)*/{}
+    , decltype(_impl_.order_){}
+    , decltype(_impl_.pacing_){}
+    , decltype(_impl_.start_share_){}
+    , decltype(_impl_.ramp_){}
+    , decltype(_impl_.anti_){}};
+
+  _internal_metadata_.MergeFrom<::PROTOBUF_NAMESPACE_ID::UnknownFieldSet>(from._internal_metadata_);
+  ::memcpy(&_impl_.order_, &from._impl_.order_,
+    static_cast<size_t>(reinterpret_cast<char*>(&_impl_.anti_) -
+    reinterpret_cast<char*>(&_impl_.order_)) + sizeof(_impl_.anti_));
+  // @@protoc_insertion_point(copy_constructor:kiln.v1.CurriculumOptions)
+}
+
+inline void CurriculumOptions::SharedCtor(
+    ::_pb::Arena* arena, bool is_message_owned) {
+  (void)arena;
+  (void)is_message_owned;
+  new (&_impl_) Impl_{
+      decltype(_impl_._has_bits_){}
+    , /*decltype(_impl_._cached_size_)*/{}
+    , decltype(_impl_.order_){0}
+    , decltype(_impl_.pacing_){0}
+    , decltype(_impl_.start_share_){0}
+    , decltype(_impl_.ramp_){0}
+    , decltype(_impl_.anti_){false}
+  };
+}
+
+CurriculumOptions::~CurriculumOptions() {
+  // @@protoc_insertion_point(destructor:kiln.v1.CurriculumOptions)
+  if (auto *arena = _internal_metadata_.DeleteReturnArena<::PROTOBUF_NAMESPACE_ID::UnknownFieldSet>()) {
+  (void)arena;
+    return;
+  }
+  SharedDtor();
+}
+
+inline void CurriculumOptions::SharedDtor() {
+  GOOGLE_DCHECK(GetArenaForAllocation() == nullptr);
+}
+
+void CurriculumOptions::SetCachedSize(int size) const {
+  _impl_._cached_size_.Set(size);
+}
+
+void CurriculumOptions::InternalSwap(CurriculumOptions* other) {
+  using std::swap;
+  GetReflection()->Swap(this, other);}
+
+::PROTOBUF_NAMESPACE_ID::Metadata CurriculumOptions::GetMetadata() const {
+  return ::_pbi::AssignDescriptors(
+      &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[2]);
+}
+
+// ===================================================================
+
+class AugmentationOptions::_Internal {
+ public:
+  using HasBits = decltype(std::declval<AugmentationOptions>()._impl_._has_bits_);
+  static void set_has_token_mask_prob(HasBits* has_bits) {
+    (*has_bits)[0] |= 1u;
+  }
+  static void set_has_span_deletion_prob(HasBits* has_bits) {
+    (*has_bits)[0] |= 2u;
+  }
+  static void set_has_swap_prob(HasBits* has_bits) {
+    (*has_bits)[0] |= 4u;
+  }
+};
+
+AugmentationOptions::AugmentationOptions(::PROTOBUF_NAMESPACE_ID::Arena* arena,
+                         bool is_message_owned)
+  : ::PROTOBUF_NAMESPACE_ID::Message(arena, is_message_owned) {
+  SharedCtor(arena, is_message_owned);
+  // @@protoc_insertion_point(arena_constructor:kiln.v1.AugmentationOptions)
+}
+AugmentationOptions::AugmentationOptions(const AugmentationOptions& from)
+  : ::PROTOBUF_NAMESPACE_ID::Message() {
+  AugmentationOptions* const _this = this; (void)_this;
+  new (&_impl_) Impl_{
+      decltype(_impl_._has_bits_){from._impl_._has_bits_}
+    , /*decltype(_impl_._cached_size_)*/{}
+    , decltype(_impl_.token_mask_prob_){}
+    , decltype(_impl_.span_deletion_prob_){}
+    , decltype(_impl_.swap_prob_){}};
+
+  _internal_metadata_.MergeFrom<::PROTOBUF_NAMESPACE_ID::UnknownFieldSet>(from._internal_metadata_);
+  ::memcpy(&_impl_.token_mask_prob_, &from._impl_.token_mask_prob_,
+    static_cast<size_t>(reinterpret_cast<char*>(&_impl_.swap_prob_) -
+    reinterpret_cast<char*>(&_impl_.token_mask_prob_)) + sizeof(_impl_.swap_prob_));
+  // @@protoc_insertion_point(copy_constructor:kiln.v1.AugmentationOptions)
+}
+
+inline void AugmentationOptions::SharedCtor(
+    ::_pb::Arena* arena, bool is_message_owned) {
+  (void)arena;
+  (void)is_message_owned;
+  new (&_impl_) Impl_{
+      decltype(_impl_._has_bits_){}
+    , /*decltype(_impl_._cached_size_)*/{}
+    , decltype(_impl_.token_mask_prob_){0}
+    , decltype(_impl_.span_deletion_prob_){0}
+    , decltype(_impl_.swap_prob_){0}
+  };
+}
+
+AugmentationOptions::~AugmentationOptions() {
+  // @@protoc_insertion_point(destructor:kiln.v1.AugmentationOptions)
+  if (auto *arena = _internal_metadata_.DeleteReturnArena<::PROTOBUF_NAMESPACE_ID::UnknownFieldSet>()) {
+  (void)arena;
+    return;
+  }
+  SharedDtor();
+}
+
+inline void AugmentationOptions::SharedDtor() {
+  GOOGLE_DCHECK(GetArenaForAllocation() == nullptr);
+}
+
+void AugmentationOptions::SetCachedSize(int size) const {
+  _impl_._cached_size_.Set(size);
+}
+
+void AugmentationOptions::InternalSwap(AugmentationOptions* other) {
+  using std::swap;
+  GetReflection()->Swap(this, other);}
+
+::PROTOBUF_NAMESPACE_ID::Metadata AugmentationOptions::GetMetadata() const {
+  return ::_pbi::AssignDescriptors(
+      &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[3]);
+}
+
+// ===================================================================
+
+class OptimizerOptions::_Internal {
+ public:
+  using HasBits = decltype(std::declval<OptimizerOptions>()._impl_._has_bits_);
+  static void set_has_momentum(HasBits* has_bits) {
+    (*has_bits)[0] |= 1u;
+  }
+  static void set_has_nesterov(HasBits* has_bits) {
+    (*has_bits)[0] |= 2u;
+  }
+  static void set_has_beta1(HasBits* has_bits) {
+    (*has_bits)[0] |= 4u;
+  }
+  static void set_has_beta2(HasBits* has_bits) {
+    (*has_bits)[0] |= 8u;
+  }
+  static void set_has_eps(HasBits* has_bits) {
+    (*has_bits)[0] |= 16u;
+  }
+  static void set_has_hessian_update_interval(HasBits* has_bits) {
+    (*has_bits)[0] |= 32u;
+  }
+  static void set_has_history_size(HasBits* has_bits) {
+    (*has_bits)[0] |= 64u;
+  }
+};
+
+OptimizerOptions::OptimizerOptions(::PROTOBUF_NAMESPACE_ID::Arena* arena,
+                         bool is_message_owned)
+  : ::PROTOBUF_NAMESPACE_ID::Message(arena, is_message_owned) {
+  SharedCtor(arena, is_message_owned);
+  // @@protoc_insertion_point(arena_constructor:kiln.v1.OptimizerOptions)
+}
+OptimizerOptions::OptimizerOptions(const OptimizerOptions& from)
+  : ::PROTOBUF_NAMESPACE_ID::Message() {
+  OptimizerOptions* const _this = this; (void)_this;
+  new (&_impl_) Impl_{
+      decltype(_impl_._has_bits_){from._impl_._has_bits_}
+    , /*decltype(_impl_._cached_size_)*/{}
+    , decltype(_impl_.momentum_){}
+    , decltype(_impl_.kind_){}
+    , decltype(_impl_.nesterov_){}
+    , decltype(_impl_.beta1_){}
+    , decltype(_impl_.beta2_){}
+    , decltype(_impl_.eps_){}
+    , decltype(_impl_.hessian_update_interval_){}
+    , decltype(_impl_.history_size_){}};
+
+  _internal_metadata_.MergeFrom<::PROTOBUF_NAMESPACE_ID::UnknownFieldSet>(from._internal_metadata_);
+  ::memcpy(&_impl_.momentum_, &from._impl_.momentum_,
+    static_cast<size_t>(reinterpret_cast<char*>(&_impl_.history_size_) -
+    reinterpret_cast<char*>(&_impl_.momentum_)) + sizeof(_impl_.history_size_));
+  // @@protoc_insertion_point(copy_constructor:kiln.v1.OptimizerOptions)
+}
+
+inline void OptimizerOptions::SharedCtor(
+    ::_pb::Arena* arena, bool is_message_owned) {
+  (void)arena;
+  (void)is_message_owned;
+  new (&_impl_) Impl_{
+      decltype(_impl_._has_bits_){}
+    , /*decltype(_impl_._cached_size_)*/{}
+    , decltype(_impl_.momentum_){0}
+    , decltype(_impl_.kind_){0}
+    , decltype(_impl_.nesterov_){false}
+    , decltype(_impl_.beta1_){0}
+    , decltype(_impl_.beta2_){0}
+    , decltype(_impl_.eps_){0}
+    , decltype(_impl_.hessian_update_interval_){0u}
+    , decltype(_impl_.history_size_){0u}
+  };
+}
+
+OptimizerOptions::~OptimizerOptions() {
+  // @@protoc_insertion_point(destructor:kiln.v1.OptimizerOptions)
+  if (auto *arena = _internal_metadata_.DeleteReturnArena<::PROTOBUF_NAMESPACE_ID::UnknownFieldSet>()) {
+  (void)arena;
+    return;
+  }
+  SharedDtor();
+}
+
+inline void OptimizerOptions::SharedDtor() {
+  GOOGLE_DCHECK(GetArenaForAllocation() == nullptr);
+}
+
+void OptimizerOptions::SetCachedSize(int size) const {
+  _impl_._cached_size_.Set(size);
+}
+
+void OptimizerOptions::InternalSwap(OptimizerOptions* other) {
+  using std::swap;
+  GetReflection()->Swap(this, other);}
+
+::PROTOBUF_NAMESPACE_ID::Metadata OptimizerOptions::GetMetadata() const {
+  return ::_pbi::AssignDescriptors(
+      &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[4]);
+}
+
+// ===================================================================
+
+class LrScheduleOptions::_Internal {
+ public:
+  using HasBits = decltype(std::declval<LrScheduleOptions>()._impl_._has_bits_);
+  static void set_has_min_lr_ratio(HasBits* has_bits) {
+    (*has_bits)[0] |= 1u;
+  }
+  static void set_has_restart_period(HasBits* has_bits) {
+    (*has_bits)[0] |= 2u;
+  }
+  static void set_has_restart_mult(HasBits* has_bits) {
+    (*has_bits)[0] |= 4u;
+  }
+  static void set_has_step_size(HasBits* has_bits) {
+    (*has_bits)[0] |= 16u;
+  }
+  static void set_has_gamma(HasBits* has_bits) {
+    (*has_bits)[0] |= 8u;
+  }
+  static void set_has_pct_start(HasBits* has_bits) {
+    (*has_bits)[0] |= 64u;
+  }
+  static void set_has_plateau_patience(HasBits* has_bits) {
+    (*has_bits)[0] |= 32u;
+  }
+  static void set_has_plateau_factor(HasBits* has_bits) {
+    (*has_bits)[0] |= 128u;
+  }
+};
+
+LrScheduleOptions::LrScheduleOptions(::PROTOBUF_NAMESPACE_ID::Arena* arena,
+                         bool is_message_owned)
+  : ::PROTOBUF_NAMESPACE_ID::Message(arena, is_message_owned) {
+  SharedCtor(arena, is_message_owned);
+  // @@protoc_insertion_point(arena_constructor:kiln.v1.LrScheduleOptions)
+}
+LrScheduleOptions::LrScheduleOptions(const LrScheduleOptions& from)
+  : ::PROTOBUF_NAMESPACE_ID::Message() {
+  LrScheduleOptions* const _this = this; (void)_this;
+  new (&_impl_) Impl_{
+      decltype(_impl_._has_bits_){from._impl_._has_bits_}
+    , /*decltype(_impl_._cached_size_)*/{}
+    , decltype(_impl_.min_lr_ratio_){}
+    , decltype(_impl_.kind_){}
+    , decltype(_impl_.restart_period_){}
+    , decltype(_impl_.restart_mult_){}
+    , decltype(_impl_.gamma_){}
+    , decltype(_impl_.step_size_){}
+    , decltype(_impl_.plateau_patience_){}
+    , decltype(_impl_.pct_start_){}
+    , decltype(_impl_.plateau_factor_){}};
+
+  _internal_metadata_.MergeFrom<::PROTOBUF_NAMESPACE_ID::UnknownFieldSet>(from._internal_metadata_);
+  ::memcpy(&_impl_.min_lr_ratio_, &from._impl_.min_lr_ratio_,
+    static_cast<size_t>(reinterpret_cast<char*>(&_impl_.plateau_factor_) -
+    reinterpret_cast<char*>(&_impl_.min_lr_ratio_)) + sizeof(_impl_.plateau_factor_));
+  // @@protoc_insertion_point(copy_constructor:kiln.v1.LrScheduleOptions)
+}
+
+inline void LrScheduleOptions::SharedCtor(
+    ::_pb::Arena* arena, bool is_message_owned) {
+  (void)arena;
+  (void)is_message_owned;
+  new (&_impl_) Impl_{
+      decltype(_impl_._has_bits_){}
+    , /*decltype(_impl_._cached_size_)*/{}
+    , decltype(_impl_.min_lr_ratio_){0}
+    , decltype(_impl_.kind_){0}
+    , decltype(_impl_.restart_period_){0u}
+    , decltype(_impl_.restart_mult_){0}
+    , decltype(_impl_.gamma_){0}
+    , decltype(_impl_.step_size_){0u}
+    , decltype(_impl_.plateau_patience_){0u}
+    , decltype(_impl_.pct_start_){0}
+    , decltype(_impl_.plateau_factor_){0}
+  };
+}
+
+LrScheduleOptions::~LrScheduleOptions() {
+  // @@protoc_insertion_point(destructor:kiln.v1.LrScheduleOptions)
+  if (auto *arena = _internal_metadata_.DeleteReturnArena<::PROTOBUF_NAMESPACE_ID::UnknownFieldSet>()) {
+  (void)arena;
+    return;
+  }
+  SharedDtor();
+}
+
+inline void LrScheduleOptions::SharedDtor() {
+  GOOGLE_DCHECK(GetArenaForAllocation() == nullptr);
+}
+
+void LrScheduleOptions::SetCachedSize(int size) const {
+  _impl_._cached_size_.Set(size);
+}
+
+void LrScheduleOptions::InternalSwap(LrScheduleOptions* other) {
+  using std::swap;
+  GetReflection()->Swap(this, other);}
+
+::PROTOBUF_NAMESPACE_ID::Metadata LrScheduleOptions::GetMetadata() const {
+  return ::_pbi::AssignDescriptors(
+      &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[5]);
+}
+
+// ===================================================================
+
+class RegularizationOptions::_Internal {
+ public:
+  using HasBits = decltype(std::declval<RegularizationOptions>()._impl_._has_bits_);
+  static void set_has_l1_penalty(HasBits* has_bits) {
+    (*has_bits)[0] |= 1u;
+  }
+  static void set_has_label_smoothing(HasBits* has_bits) {
+    (*has_bits)[0] |= 2u;
+  }
+  static void set_has_grad_noise(HasBits* has_bits) {
+    (*has_bits)[0] |= 4u;
+  }
+  static void set_has_max_weight_norm(HasBits* has_bits) {
+    (*has_bits)[0] |= 8u;
+  }
+  static void set_has_attention_dropout(HasBits* has_bits) {
+    (*has_bits)[0] |= 16u;
+  }
+  static void set_has_residual_dropout(HasBits* has_bits) {
+    (*has_bits)[0] |= 32u;
+  }
+  static void set_has_embedding_dropout(HasBits* has_bits) {
+    (*has_bits)[0] |= 64u;
+  }
+};
+
+RegularizationOptions::RegularizationOptions(::PROTOBUF_NAMESPACE_ID::Arena* arena,
+                         bool is_message_owned)
+  : ::PROTOBUF_NAMESPACE_ID::Message(arena, is_message_owned) {
+  SharedCtor(arena, is_message_owned);
+  // @@protoc_insertion_point(arena_constructor:kiln.v1.RegularizationOptions)
+}
+RegularizationOptions::RegularizationOptions(const RegularizationOptions& from)
+  : ::PROTOBUF_NAMESPACE_ID::Message() {
+  RegularizationOptions* const _this = this; (void)_this;
+  new (&_impl_) Impl_{
+      decltype(_impl_._has_bits_){from._impl_._has_bits_}
+    , /*decltype(_impl_._cached_size_)*/{}
+    , decltype(_impl_.l1_penalty_){}
+    , decltype(_impl_.label_smoothing_){}
+    , decltype(_impl_.grad_noise_){}
+    , decltype(_impl_.max_weight_norm_){}
+    , decltype(_impl_.attention_dropout_){}
+    , decltype(_impl_.residual_dropout_){}
+    , decltype(_impl_.embedding_dropout_){}};
+
+  _internal_metadata_.MergeFrom<::PROTOBUF_NAMESPACE_ID::UnknownFieldSet>(from._internal_metadata_);
+  ::memcpy(&_impl_.l1_penalty_, &from._impl_.l1_penalty_,
+    static_cast<size_t>(reinterpret_cast<char*>(&_impl_.embedding_dropout_) -
+    reinterpret_cast<char*>(&_impl_.l1_penalty_)) + sizeof(_impl_.embedding_dropout_));
+  // @@protoc_insertion_point(copy_constructor:kiln.v1.RegularizationOptions)
+}
+
+inline void RegularizationOptions::SharedCtor(
+    ::_pb::Arena* arena, bool is_message_owned) {
+  (void)arena;
+  (void)is_message_owned;
+  new (&_impl_) Impl_{
+      decltype(_impl_._has_bits_){}
+    , /*decltype(_impl_._cached_size_)*/{}
+    , decltype(_impl_.l1_penalty_){0}
+    , decltype(_impl_.label_smoothing_){0}
+    , decltype(_impl_.grad_noise_){0}
+    , decltype(_impl_.max_weight_norm_){0}
+    , decltype(_impl_.attention_dropout_){0}
+    , decltype(_impl_.residual_dropout_){0}
+    , decltype(_impl_.embedding_dropout_){0}
+  };
+}
+
+RegularizationOptions::~RegularizationOptions() {
+  // @@protoc_insertion_point(destructor:kiln.v1.RegularizationOptions)
+  if (auto *arena = _internal_metadata_.DeleteReturnArena<::PROTOBUF_NAMESPACE_ID::UnknownFieldSet>()) {
+  (void)arena;
+    return;
+  }
+  SharedDtor();
+}
+
+inline void RegularizationOptions::SharedDtor() {
+  GOOGLE_DCHECK(GetArenaForAllocation() == nullptr);
+}
+
+void RegularizationOptions::SetCachedSize(int size) const {
+  _impl_._cached_size_.Set(size);
+}
+
+void RegularizationOptions::InternalSwap(RegularizationOptions* other) {
+  using std::swap;
+  GetReflection()->Swap(this, other);}
+
+::PROTOBUF_NAMESPACE_ID::Metadata RegularizationOptions::GetMetadata() const {
+  return ::_pbi::AssignDescriptors(
+      &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[6]);
 }
 
 // ===================================================================
@@ -1352,7 +2477,7 @@ void LoraOptions::InternalSwap(LoraOptions* other) {
 ::PROTOBUF_NAMESPACE_ID::Metadata LoraOptions::GetMetadata() const {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
-      file_level_metadata_kiln_2fv1_2fjobs_2eproto[1]);
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[7]);
 }
 
 // ===================================================================
@@ -1434,7 +2559,7 @@ void SftConfig::InternalSwap(SftConfig* other) {
 ::PROTOBUF_NAMESPACE_ID::Metadata SftConfig::GetMetadata() const {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
-      file_level_metadata_kiln_2fv1_2fjobs_2eproto[2]);
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[8]);
 }
 
 // ===================================================================
@@ -1506,7 +2631,7 @@ void RewardModelConfig::InternalSwap(RewardModelConfig* other) {
 ::PROTOBUF_NAMESPACE_ID::Metadata RewardModelConfig::GetMetadata() const {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
-      file_level_metadata_kiln_2fv1_2fjobs_2eproto[3]);
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[9]);
 }
 
 // ===================================================================
@@ -1613,7 +2738,7 @@ void RewardSource::InternalSwap(RewardSource* other) {
 ::PROTOBUF_NAMESPACE_ID::Metadata RewardSource::GetMetadata() const {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
-      file_level_metadata_kiln_2fv1_2fjobs_2eproto[4]);
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[10]);
 }
 
 // ===================================================================
@@ -1626,7 +2751,7 @@ class PpoConfig::_Internal {
     (*has_bits)[0] |= 1u;
   }
   static void set_has_adaptive_kl(HasBits* has_bits) {
-    (*has_bits)[0] |= 16u;
+    (*has_bits)[0] |= 2048u;
   }
   static void set_has_target_kl(HasBits* has_bits) {
     (*has_bits)[0] |= 2u;
@@ -1638,25 +2763,40 @@ class PpoConfig::_Internal {
     (*has_bits)[0] |= 8u;
   }
   static void set_has_clip_range(HasBits* has_bits) {
-    (*has_bits)[0] |= 64u;
+    (*has_bits)[0] |= 16u;
   }
   static void set_has_value_clip_range(HasBits* has_bits) {
-    (*has_bits)[0] |= 128u;
-  }
-  static void set_has_ppo_epochs(HasBits* has_bits) {
     (*has_bits)[0] |= 32u;
   }
+  static void set_has_ppo_epochs(HasBits* has_bits) {
+    (*has_bits)[0] |= 64u;
+  }
   static void set_has_rollout_batch_size(HasBits* has_bits) {
-    (*has_bits)[0] |= 256u;
+    (*has_bits)[0] |= 128u;
   }
   static void set_has_minibatch_size(HasBits* has_bits) {
-    (*has_bits)[0] |= 512u;
+    (*has_bits)[0] |= 256u;
   }
   static void set_has_max_new_tokens(HasBits* has_bits) {
-    (*has_bits)[0] |= 2048u;
+    (*has_bits)[0] |= 512u;
   }
   static void set_has_temperature(HasBits* has_bits) {
     (*has_bits)[0] |= 1024u;
+  }
+  static void set_has_value_learning_rate(HasBits* has_bits) {
+    (*has_bits)[0] |= 16384u;
+  }
+  static void set_has_whiten_advantages(HasBits* has_bits) {
+    (*has_bits)[0] |= 4096u;
+  }
+  static void set_has_adaptive_kl_target(HasBits* has_bits) {
+    (*has_bits)[0] |= 32768u;
+  }
+  static void set_has_adaptive_kl_horizon(HasBits* has_bits) {
+    (*has_bits)[0] |= 65536u;
+  }
+  static void set_has_stop_at_eos(HasBits* has_bits) {
+    (*has_bits)[0] |= 8192u;
   }
 };
 
@@ -1683,14 +2823,20 @@ PpoConfig::PpoConfig(const PpoConfig& from)
     , decltype(_impl_.target_kl_){}
     , decltype(_impl_.gamma_){}
     , decltype(_impl_.lam_){}
-    , decltype(_impl_.adaptive_kl_){}
-    , decltype(_impl_.ppo_epochs_){}
     , decltype(_impl_.clip_range_){}
     , decltype(_impl_.value_clip_range_){}
+    , decltype(_impl_.ppo_epochs_){}
     , decltype(_impl_.rollout_batch_size_){}
     , decltype(_impl_.minibatch_size_){}
+    , decltype(_impl_.max_new_tokens_){}
     , decltype(_impl_.temperature_){}
-    , decltype(_impl_.max_new_tokens_){}};
+    , decltype(_impl_.adaptive_kl_){}
+    , decltype(_impl_.whiten_advantages_){}
+    , decltype(_impl_.stop_at_eos_){}
+    , decltype(_impl_.kl_estimator_){}
+    , decltype(_impl_.value_learning_rate_){}
+    , decltype(_impl_.adaptive_kl_target_){}
+    , decltype(_impl_.adaptive_kl_horizon_){}};
 
   _internal_metadata_.MergeFrom<::PROTOBUF_NAMESPACE_ID::UnknownFieldSet>(from._internal_metadata_);
   _impl_.reference_model_.InitDefault();
@@ -1713,8 +2859,8 @@ PpoConfig::PpoConfig(const PpoConfig& from)
     _this->_impl_.reward_ = new ::kiln::v1::RewardSource(*from._impl_.reward_);
   }
   ::memcpy(&_impl_.kl_coef_, &from._impl_.kl_coef_,
-    static_cast<size_t>(reinterpret_cast<char*>(&_impl_.max_new_tokens_) -
-    reinterpret_cast<char*>(&_impl_.kl_coef_)) + sizeof(_impl_.max_new_tokens_));
+    static_cast<size_t>(reinterpret_cast<char*>(&_impl_.adaptive_kl_horizon_) -
+    reinterpret_cast<char*>(&_impl_.kl_coef_)) + sizeof(_impl_.adaptive_kl_horizon_));
   // @@protoc_insertion_point(copy_constructor:kiln.v1.PpoConfig)
 }
 
@@ -1732,14 +2878,20 @@ inline void PpoConfig::SharedCtor(
     , decltype(_impl_.target_kl_){0}
     , decltype(_impl_.gamma_){0}
     , decltype(_impl_.lam_){0}
-    , decltype(_impl_.adaptive_kl_){false}
-    , decltype(_impl_.ppo_epochs_){0u}
     , decltype(_impl_.clip_range_){0}
     , decltype(_impl_.value_clip_range_){0}
+    , decltype(_impl_.ppo_epochs_){0u}
     , decltype(_impl_.rollout_batch_size_){0u}
     , decltype(_impl_.minibatch_size_){0u}
-    , decltype(_impl_.temperature_){0}
     , decltype(_impl_.max_new_tokens_){0u}
+    , decltype(_impl_.temperature_){0}
+    , decltype(_impl_.adaptive_kl_){false}
+    , decltype(_impl_.whiten_advantages_){false}
+    , decltype(_impl_.stop_at_eos_){false}
+    , decltype(_impl_.kl_estimator_){0}
+    , decltype(_impl_.value_learning_rate_){0}
+    , decltype(_impl_.adaptive_kl_target_){0}
+    , decltype(_impl_.adaptive_kl_horizon_){0u}
   };
   _impl_.reference_model_.InitDefault();
   #ifdef PROTOBUF_FORCE_COPY_DEFAULT_STRING
@@ -1778,7 +2930,7 @@ void PpoConfig::InternalSwap(PpoConfig* other) {
 ::PROTOBUF_NAMESPACE_ID::Metadata PpoConfig::GetMetadata() const {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
-      file_level_metadata_kiln_2fv1_2fjobs_2eproto[5]);
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[11]);
 }
 
 // ===================================================================
@@ -1790,6 +2942,9 @@ class DpoConfig::_Internal {
     (*has_bits)[0] |= 1u;
   }
   static const ::kiln::v1::LoraOptions& lora(const DpoConfig* msg);
+  static void set_has_label_smoothing(HasBits* has_bits) {
+    (*has_bits)[0] |= 2u;
+  }
 };
 
 const ::kiln::v1::LoraOptions&
@@ -1812,7 +2967,8 @@ DpoConfig::DpoConfig(const DpoConfig& from)
     , decltype(_impl_.lora_){nullptr}
     , decltype(_impl_.beta_){}
     , decltype(_impl_.loss_){}
-    , decltype(_impl_.tuning_){}};
+    , decltype(_impl_.tuning_){}
+    , decltype(_impl_.label_smoothing_){}};
 
   _internal_metadata_.MergeFrom<::PROTOBUF_NAMESPACE_ID::UnknownFieldSet>(from._internal_metadata_);
   _impl_.reference_model_.InitDefault();
@@ -1827,8 +2983,8 @@ DpoConfig::DpoConfig(const DpoConfig& from)
     _this->_impl_.lora_ = new ::kiln::v1::LoraOptions(*from._impl_.lora_);
   }
   ::memcpy(&_impl_.beta_, &from._impl_.beta_,
-    static_cast<size_t>(reinterpret_cast<char*>(&_impl_.tuning_) -
-    reinterpret_cast<char*>(&_impl_.beta_)) + sizeof(_impl_.tuning_));
+    static_cast<size_t>(reinterpret_cast<char*>(&_impl_.label_smoothing_) -
+    reinterpret_cast<char*>(&_impl_.beta_)) + sizeof(_impl_.label_smoothing_));
   // @@protoc_insertion_point(copy_constructor:kiln.v1.DpoConfig)
 }
 
@@ -1844,6 +3000,7 @@ inline void DpoConfig::SharedCtor(
     , decltype(_impl_.beta_){0}
     , decltype(_impl_.loss_){0}
     , decltype(_impl_.tuning_){0}
+    , decltype(_impl_.label_smoothing_){0}
   };
   _impl_.reference_model_.InitDefault();
   #ifdef PROTOBUF_FORCE_COPY_DEFAULT_STRING
@@ -1877,7 +3034,7 @@ void DpoConfig::InternalSwap(DpoConfig* other) {
 ::PROTOBUF_NAMESPACE_ID::Metadata DpoConfig::GetMetadata() const {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
-      file_level_metadata_kiln_2fv1_2fjobs_2eproto[6]);
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[12]);
 }
 
 // ===================================================================
@@ -1966,7 +3123,7 @@ void DistillConfig::InternalSwap(DistillConfig* other) {
 ::PROTOBUF_NAMESPACE_ID::Metadata DistillConfig::GetMetadata() const {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
-      file_level_metadata_kiln_2fv1_2fjobs_2eproto[7]);
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[13]);
 }
 
 // ===================================================================
@@ -1980,7 +3137,7 @@ void Job_LabelsEntry_DoNotUse::MergeFrom(const Job_LabelsEntry_DoNotUse& other) 
 ::PROTOBUF_NAMESPACE_ID::Metadata Job_LabelsEntry_DoNotUse::GetMetadata() const {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
-      file_level_metadata_kiln_2fv1_2fjobs_2eproto[8]);
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[14]);
 }
 
 // ===================================================================
@@ -1994,7 +3151,7 @@ void Job_LatestMetricsEntry_DoNotUse::MergeFrom(const Job_LatestMetricsEntry_DoN
 ::PROTOBUF_NAMESPACE_ID::Metadata Job_LatestMetricsEntry_DoNotUse::GetMetadata() const {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
-      file_level_metadata_kiln_2fv1_2fjobs_2eproto[9]);
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[15]);
 }
 
 // ===================================================================
@@ -2008,7 +3165,7 @@ void Job_ArtifactsEntry_DoNotUse::MergeFrom(const Job_ArtifactsEntry_DoNotUse& o
 ::PROTOBUF_NAMESPACE_ID::Metadata Job_ArtifactsEntry_DoNotUse::GetMetadata() const {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
-      file_level_metadata_kiln_2fv1_2fjobs_2eproto[10]);
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[16]);
 }
 
 // ===================================================================
@@ -2476,7 +3633,7 @@ void Job::InternalSwap(Job* other) {
 ::PROTOBUF_NAMESPACE_ID::Metadata Job::GetMetadata() const {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
-      file_level_metadata_kiln_2fv1_2fjobs_2eproto[11]);
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[17]);
 }
 
 // ===================================================================
@@ -2560,7 +3717,7 @@ void CreateJobRequest::InternalSwap(CreateJobRequest* other) {
 ::PROTOBUF_NAMESPACE_ID::Metadata CreateJobRequest::GetMetadata() const {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
-      file_level_metadata_kiln_2fv1_2fjobs_2eproto[12]);
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[18]);
 }
 
 // ===================================================================
@@ -2633,7 +3790,7 @@ void GetJobRequest::InternalSwap(GetJobRequest* other) {
 ::PROTOBUF_NAMESPACE_ID::Metadata GetJobRequest::GetMetadata() const {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
-      file_level_metadata_kiln_2fv1_2fjobs_2eproto[13]);
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[19]);
 }
 
 // ===================================================================
@@ -2715,7 +3872,7 @@ void ListJobsRequest::InternalSwap(ListJobsRequest* other) {
 ::PROTOBUF_NAMESPACE_ID::Metadata ListJobsRequest::GetMetadata() const {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
-      file_level_metadata_kiln_2fv1_2fjobs_2eproto[14]);
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[20]);
 }
 
 // ===================================================================
@@ -2791,7 +3948,7 @@ void ListJobsResponse::InternalSwap(ListJobsResponse* other) {
 ::PROTOBUF_NAMESPACE_ID::Metadata ListJobsResponse::GetMetadata() const {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
-      file_level_metadata_kiln_2fv1_2fjobs_2eproto[15]);
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[21]);
 }
 
 // ===================================================================
@@ -2864,7 +4021,7 @@ void CancelJobRequest::InternalSwap(CancelJobRequest* other) {
 ::PROTOBUF_NAMESPACE_ID::Metadata CancelJobRequest::GetMetadata() const {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
-      file_level_metadata_kiln_2fv1_2fjobs_2eproto[16]);
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[22]);
 }
 
 // ===================================================================
@@ -2952,7 +4109,7 @@ void WatchJobRequest::InternalSwap(WatchJobRequest* other) {
 ::PROTOBUF_NAMESPACE_ID::Metadata WatchJobRequest::GetMetadata() const {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
-      file_level_metadata_kiln_2fv1_2fjobs_2eproto[17]);
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[23]);
 }
 
 // ===================================================================
@@ -3032,7 +4189,7 @@ void StateChange::InternalSwap(StateChange* other) {
 ::PROTOBUF_NAMESPACE_ID::Metadata StateChange::GetMetadata() const {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
-      file_level_metadata_kiln_2fv1_2fjobs_2eproto[18]);
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[24]);
 }
 
 // ===================================================================
@@ -3046,7 +4203,7 @@ void Metrics_ValuesEntry_DoNotUse::MergeFrom(const Metrics_ValuesEntry_DoNotUse&
 ::PROTOBUF_NAMESPACE_ID::Metadata Metrics_ValuesEntry_DoNotUse::GetMetadata() const {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
-      file_level_metadata_kiln_2fv1_2fjobs_2eproto[19]);
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[25]);
 }
 
 // ===================================================================
@@ -3124,7 +4281,7 @@ void Metrics::InternalSwap(Metrics* other) {
 ::PROTOBUF_NAMESPACE_ID::Metadata Metrics::GetMetadata() const {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
-      file_level_metadata_kiln_2fv1_2fjobs_2eproto[20]);
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[26]);
 }
 
 // ===================================================================
@@ -3217,7 +4374,7 @@ void Checkpoint::InternalSwap(Checkpoint* other) {
 ::PROTOBUF_NAMESPACE_ID::Metadata Checkpoint::GetMetadata() const {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
-      file_level_metadata_kiln_2fv1_2fjobs_2eproto[21]);
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[27]);
 }
 
 // ===================================================================
@@ -3305,7 +4462,7 @@ void LogLine::InternalSwap(LogLine* other) {
 ::PROTOBUF_NAMESPACE_ID::Metadata LogLine::GetMetadata() const {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
-      file_level_metadata_kiln_2fv1_2fjobs_2eproto[22]);
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[28]);
 }
 
 // ===================================================================
@@ -3544,7 +4701,7 @@ void JobEvent::InternalSwap(JobEvent* other) {
 ::PROTOBUF_NAMESPACE_ID::Metadata JobEvent::GetMetadata() const {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
-      file_level_metadata_kiln_2fv1_2fjobs_2eproto[23]);
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[29]);
 }
 
 // ===================================================================
@@ -3617,7 +4774,7 @@ void ListCheckpointsRequest::InternalSwap(ListCheckpointsRequest* other) {
 ::PROTOBUF_NAMESPACE_ID::Metadata ListCheckpointsRequest::GetMetadata() const {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
-      file_level_metadata_kiln_2fv1_2fjobs_2eproto[24]);
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[30]);
 }
 
 // ===================================================================
@@ -3678,7 +4835,7 @@ void ListCheckpointsResponse::InternalSwap(ListCheckpointsResponse* other) {
 ::PROTOBUF_NAMESPACE_ID::Metadata ListCheckpointsResponse::GetMetadata() const {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
-      file_level_metadata_kiln_2fv1_2fjobs_2eproto[25]);
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[31]);
 }
 
 // @@protoc_insertion_point(namespace_scope)
@@ -3688,6 +4845,30 @@ PROTOBUF_NAMESPACE_OPEN
 template<> PROTOBUF_NOINLINE ::kiln::v1::Hyperparameters*
 Arena::CreateMaybeMessage< ::kiln::v1::Hyperparameters >(Arena* arena) {
   return Arena::CreateMessageInternal< ::kiln::v1::Hyperparameters >(arena);
+}
+template<> PROTOBUF_NOINLINE ::kiln::v1::AdversarialOptions*
+Arena::CreateMaybeMessage< ::kiln::v1::AdversarialOptions >(Arena* arena) {
+  return Arena::CreateMessageInternal< ::kiln::v1::AdversarialOptions >(arena);
+}
+template<> PROTOBUF_NOINLINE ::kiln::v1::CurriculumOptions*
+Arena::CreateMaybeMessage< ::kiln::v1::CurriculumOptions >(Arena* arena) {
+  return Arena::CreateMessageInternal< ::kiln::v1::CurriculumOptions >(arena);
+}
+template<> PROTOBUF_NOINLINE ::kiln::v1::AugmentationOptions*
+Arena::CreateMaybeMessage< ::kiln::v1::AugmentationOptions >(Arena* arena) {
+  return Arena::CreateMessageInternal< ::kiln::v1::AugmentationOptions >(arena);
+}
+template<> PROTOBUF_NOINLINE ::kiln::v1::OptimizerOptions*
+Arena::CreateMaybeMessage< ::kiln::v1::OptimizerOptions >(Arena* arena) {
+  return Arena::CreateMessageInternal< ::kiln::v1::OptimizerOptions >(arena);
+}
+template<> PROTOBUF_NOINLINE ::kiln::v1::LrScheduleOptions*
+Arena::CreateMaybeMessage< ::kiln::v1::LrScheduleOptions >(Arena* arena) {
+  return Arena::CreateMessageInternal< ::kiln::v1::LrScheduleOptions >(arena);
+}
+template<> PROTOBUF_NOINLINE ::kiln::v1::RegularizationOptions*
+Arena::CreateMaybeMessage< ::kiln::v1::RegularizationOptions >(Arena* arena) {
+  return Arena::CreateMessageInternal< ::kiln::v1::RegularizationOptions >(arena);
 }
 template<> PROTOBUF_NOINLINE ::kiln::v1::LoraOptions*
 Arena::CreateMaybeMessage< ::kiln::v1::LoraOptions >(Arena* arena) {

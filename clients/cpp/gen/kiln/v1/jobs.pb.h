@@ -52,6 +52,12 @@ struct TableStruct_kiln_2fv1_2fjobs_2eproto {
 extern const ::PROTOBUF_NAMESPACE_ID::internal::DescriptorTable descriptor_table_kiln_2fv1_2fjobs_2eproto;
 namespace kiln {
 namespace v1 {
+class AdversarialOptions;
+struct AdversarialOptionsDefaultTypeInternal;
+extern AdversarialOptionsDefaultTypeInternal _AdversarialOptions_default_instance_;
+class AugmentationOptions;
+struct AugmentationOptionsDefaultTypeInternal;
+extern AugmentationOptionsDefaultTypeInternal _AugmentationOptions_default_instance_;
 class CancelJobRequest;
 struct CancelJobRequestDefaultTypeInternal;
 extern CancelJobRequestDefaultTypeInternal _CancelJobRequest_default_instance_;
@@ -61,6 +67,9 @@ extern CheckpointDefaultTypeInternal _Checkpoint_default_instance_;
 class CreateJobRequest;
 struct CreateJobRequestDefaultTypeInternal;
 extern CreateJobRequestDefaultTypeInternal _CreateJobRequest_default_instance_;
+class CurriculumOptions;
+struct CurriculumOptionsDefaultTypeInternal;
+extern CurriculumOptionsDefaultTypeInternal _CurriculumOptions_default_instance_;
 class DistillConfig;
 struct DistillConfigDefaultTypeInternal;
 extern DistillConfigDefaultTypeInternal _DistillConfig_default_instance_;
@@ -106,15 +115,24 @@ extern LogLineDefaultTypeInternal _LogLine_default_instance_;
 class LoraOptions;
 struct LoraOptionsDefaultTypeInternal;
 extern LoraOptionsDefaultTypeInternal _LoraOptions_default_instance_;
+class LrScheduleOptions;
+struct LrScheduleOptionsDefaultTypeInternal;
+extern LrScheduleOptionsDefaultTypeInternal _LrScheduleOptions_default_instance_;
 class Metrics;
 struct MetricsDefaultTypeInternal;
 extern MetricsDefaultTypeInternal _Metrics_default_instance_;
 class Metrics_ValuesEntry_DoNotUse;
 struct Metrics_ValuesEntry_DoNotUseDefaultTypeInternal;
 extern Metrics_ValuesEntry_DoNotUseDefaultTypeInternal _Metrics_ValuesEntry_DoNotUse_default_instance_;
+class OptimizerOptions;
+struct OptimizerOptionsDefaultTypeInternal;
+extern OptimizerOptionsDefaultTypeInternal _OptimizerOptions_default_instance_;
 class PpoConfig;
 struct PpoConfigDefaultTypeInternal;
 extern PpoConfigDefaultTypeInternal _PpoConfig_default_instance_;
+class RegularizationOptions;
+struct RegularizationOptionsDefaultTypeInternal;
+extern RegularizationOptionsDefaultTypeInternal _RegularizationOptions_default_instance_;
 class RewardModelConfig;
 struct RewardModelConfigDefaultTypeInternal;
 extern RewardModelConfigDefaultTypeInternal _RewardModelConfig_default_instance_;
@@ -133,9 +151,12 @@ extern WatchJobRequestDefaultTypeInternal _WatchJobRequest_default_instance_;
 }  // namespace v1
 }  // namespace kiln
 PROTOBUF_NAMESPACE_OPEN
+template<> ::kiln::v1::AdversarialOptions* Arena::CreateMaybeMessage<::kiln::v1::AdversarialOptions>(Arena*);
+template<> ::kiln::v1::AugmentationOptions* Arena::CreateMaybeMessage<::kiln::v1::AugmentationOptions>(Arena*);
 template<> ::kiln::v1::CancelJobRequest* Arena::CreateMaybeMessage<::kiln::v1::CancelJobRequest>(Arena*);
 template<> ::kiln::v1::Checkpoint* Arena::CreateMaybeMessage<::kiln::v1::Checkpoint>(Arena*);
 template<> ::kiln::v1::CreateJobRequest* Arena::CreateMaybeMessage<::kiln::v1::CreateJobRequest>(Arena*);
+template<> ::kiln::v1::CurriculumOptions* Arena::CreateMaybeMessage<::kiln::v1::CurriculumOptions>(Arena*);
 template<> ::kiln::v1::DistillConfig* Arena::CreateMaybeMessage<::kiln::v1::DistillConfig>(Arena*);
 template<> ::kiln::v1::DpoConfig* Arena::CreateMaybeMessage<::kiln::v1::DpoConfig>(Arena*);
 template<> ::kiln::v1::GetJobRequest* Arena::CreateMaybeMessage<::kiln::v1::GetJobRequest>(Arena*);
@@ -151,9 +172,12 @@ template<> ::kiln::v1::ListJobsRequest* Arena::CreateMaybeMessage<::kiln::v1::Li
 template<> ::kiln::v1::ListJobsResponse* Arena::CreateMaybeMessage<::kiln::v1::ListJobsResponse>(Arena*);
 template<> ::kiln::v1::LogLine* Arena::CreateMaybeMessage<::kiln::v1::LogLine>(Arena*);
 template<> ::kiln::v1::LoraOptions* Arena::CreateMaybeMessage<::kiln::v1::LoraOptions>(Arena*);
+template<> ::kiln::v1::LrScheduleOptions* Arena::CreateMaybeMessage<::kiln::v1::LrScheduleOptions>(Arena*);
 template<> ::kiln::v1::Metrics* Arena::CreateMaybeMessage<::kiln::v1::Metrics>(Arena*);
 template<> ::kiln::v1::Metrics_ValuesEntry_DoNotUse* Arena::CreateMaybeMessage<::kiln::v1::Metrics_ValuesEntry_DoNotUse>(Arena*);
+template<> ::kiln::v1::OptimizerOptions* Arena::CreateMaybeMessage<::kiln::v1::OptimizerOptions>(Arena*);
 template<> ::kiln::v1::PpoConfig* Arena::CreateMaybeMessage<::kiln::v1::PpoConfig>(Arena*);
+template<> ::kiln::v1::RegularizationOptions* Arena::CreateMaybeMessage<::kiln::v1::RegularizationOptions>(Arena*);
 template<> ::kiln::v1::RewardModelConfig* Arena::CreateMaybeMessage<::kiln::v1::RewardModelConfig>(Arena*);
 template<> ::kiln::v1::RewardSource* Arena::CreateMaybeMessage<::kiln::v1::RewardSource>(Arena*);
 template<> ::kiln::v1::SftConfig* Arena::CreateMaybeMessage<::kiln::v1::SftConfig>(Arena*);
@@ -274,6 +298,179 @@ inline bool Precision_Parse(
     ::PROTOBUF_NAMESPACE_ID::ConstStringParam name, Precision* value) {
   return ::PROTOBUF_NAMESPACE_ID::internal::ParseNamedEnum<Precision>(
     Precision_descriptor(), name, value);
+}
+enum AdversarialMethod : int {
+  ADVERSARIAL_METHOD_UNSPECIFIED = 0,
+  ADVERSARIAL_METHOD_FGSM = 1,
+  ADVERSARIAL_METHOD_PGD = 2,
+  AdversarialMethod_INT_MIN_SENTINEL_DO_NOT_USE_ = std::numeric_limits<int32_t>::min(),
+  AdversarialMethod_INT_MAX_SENTINEL_DO_NOT_USE_ = std::numeric_limits<int32_t>::max()
+};
+bool AdversarialMethod_IsValid(int value);
+constexpr AdversarialMethod AdversarialMethod_MIN = ADVERSARIAL_METHOD_UNSPECIFIED;
+constexpr AdversarialMethod AdversarialMethod_MAX = ADVERSARIAL_METHOD_PGD;
+constexpr int AdversarialMethod_ARRAYSIZE = AdversarialMethod_MAX + 1;
+
+const ::PROTOBUF_NAMESPACE_ID::EnumDescriptor* AdversarialMethod_descriptor();
+template<typename T>
+inline const std::string& AdversarialMethod_Name(T enum_t_value) {
+  static_assert(::std::is_same<T, AdversarialMethod>::value ||
+    ::std::is_integral<T>::value,
+    "Incorrect type passed to function AdversarialMethod_Name.");
+  return ::PROTOBUF_NAMESPACE_ID::internal::NameOfEnum(
+    AdversarialMethod_descriptor(), enum_t_value);
+}
+inline bool AdversarialMethod_Parse(
+    ::PROTOBUF_NAMESPACE_ID::ConstStringParam name, AdversarialMethod* value) {
+  return ::PROTOBUF_NAMESPACE_ID::internal::ParseNamedEnum<AdversarialMethod>(
+    AdversarialMethod_descriptor(), name, value);
+}
+enum CurriculumOrder : int {
+  CURRICULUM_ORDER_UNSPECIFIED = 0,
+  CURRICULUM_ORDER_LENGTH = 1,
+  CURRICULUM_ORDER_DIFFICULTY = 2,
+  CurriculumOrder_INT_MIN_SENTINEL_DO_NOT_USE_ = std::numeric_limits<int32_t>::min(),
+  CurriculumOrder_INT_MAX_SENTINEL_DO_NOT_USE_ = std::numeric_limits<int32_t>::max()
+};
+bool CurriculumOrder_IsValid(int value);
+constexpr CurriculumOrder CurriculumOrder_MIN = CURRICULUM_ORDER_UNSPECIFIED;
+constexpr CurriculumOrder CurriculumOrder_MAX = CURRICULUM_ORDER_DIFFICULTY;
+constexpr int CurriculumOrder_ARRAYSIZE = CurriculumOrder_MAX + 1;
+
+const ::PROTOBUF_NAMESPACE_ID::EnumDescriptor* CurriculumOrder_descriptor();
+template<typename T>
+inline const std::string& CurriculumOrder_Name(T enum_t_value) {
+  static_assert(::std::is_same<T, CurriculumOrder>::value ||
+    ::std::is_integral<T>::value,
+    "Incorrect type passed to function CurriculumOrder_Name.");
+  return ::PROTOBUF_NAMESPACE_ID::internal::NameOfEnum(
+    CurriculumOrder_descriptor(), enum_t_value);
+}
+inline bool CurriculumOrder_Parse(
+    ::PROTOBUF_NAMESPACE_ID::ConstStringParam name, CurriculumOrder* value) {
+  return ::PROTOBUF_NAMESPACE_ID::internal::ParseNamedEnum<CurriculumOrder>(
+    CurriculumOrder_descriptor(), name, value);
+}
+enum CurriculumPacing : int {
+  CURRICULUM_PACING_UNSPECIFIED = 0,
+  CURRICULUM_PACING_LINEAR = 1,
+  CURRICULUM_PACING_ROOT = 2,
+  CURRICULUM_PACING_STEP = 3,
+  CurriculumPacing_INT_MIN_SENTINEL_DO_NOT_USE_ = std::numeric_limits<int32_t>::min(),
+  CurriculumPacing_INT_MAX_SENTINEL_DO_NOT_USE_ = std::numeric_limits<int32_t>::max()
+};
+bool CurriculumPacing_IsValid(int value);
+constexpr CurriculumPacing CurriculumPacing_MIN = CURRICULUM_PACING_UNSPECIFIED;
+constexpr CurriculumPacing CurriculumPacing_MAX = CURRICULUM_PACING_STEP;
+constexpr int CurriculumPacing_ARRAYSIZE = CurriculumPacing_MAX + 1;
+
+const ::PROTOBUF_NAMESPACE_ID::EnumDescriptor* CurriculumPacing_descriptor();
+template<typename T>
+inline const std::string& CurriculumPacing_Name(T enum_t_value) {
+  static_assert(::std::is_same<T, CurriculumPacing>::value ||
+    ::std::is_integral<T>::value,
+    "Incorrect type passed to function CurriculumPacing_Name.");
+  return ::PROTOBUF_NAMESPACE_ID::internal::NameOfEnum(
+    CurriculumPacing_descriptor(), enum_t_value);
+}
+inline bool CurriculumPacing_Parse(
+    ::PROTOBUF_NAMESPACE_ID::ConstStringParam name, CurriculumPacing* value) {
+  return ::PROTOBUF_NAMESPACE_ID::internal::ParseNamedEnum<CurriculumPacing>(
+    CurriculumPacing_descriptor(), name, value);
+}
+enum OptimizerKind : int {
+  OPTIMIZER_KIND_UNSPECIFIED = 0,
+  OPTIMIZER_KIND_SGD = 1,
+  OPTIMIZER_KIND_ADAGRAD = 2,
+  OPTIMIZER_KIND_RMSPROP = 3,
+  OPTIMIZER_KIND_ADAM = 4,
+  OPTIMIZER_KIND_ADAMW = 5,
+  OPTIMIZER_KIND_ADAFACTOR = 6,
+  OPTIMIZER_KIND_LION = 7,
+  OPTIMIZER_KIND_LBFGS = 8,
+  OPTIMIZER_KIND_SOPHIA = 9,
+  OptimizerKind_INT_MIN_SENTINEL_DO_NOT_USE_ = std::numeric_limits<int32_t>::min(),
+  OptimizerKind_INT_MAX_SENTINEL_DO_NOT_USE_ = std::numeric_limits<int32_t>::max()
+};
+bool OptimizerKind_IsValid(int value);
+constexpr OptimizerKind OptimizerKind_MIN = OPTIMIZER_KIND_UNSPECIFIED;
+constexpr OptimizerKind OptimizerKind_MAX = OPTIMIZER_KIND_SOPHIA;
+constexpr int OptimizerKind_ARRAYSIZE = OptimizerKind_MAX + 1;
+
+const ::PROTOBUF_NAMESPACE_ID::EnumDescriptor* OptimizerKind_descriptor();
+template<typename T>
+inline const std::string& OptimizerKind_Name(T enum_t_value) {
+  static_assert(::std::is_same<T, OptimizerKind>::value ||
+    ::std::is_integral<T>::value,
+    "Incorrect type passed to function OptimizerKind_Name.");
+  return ::PROTOBUF_NAMESPACE_ID::internal::NameOfEnum(
+    OptimizerKind_descriptor(), enum_t_value);
+}
+inline bool OptimizerKind_Parse(
+    ::PROTOBUF_NAMESPACE_ID::ConstStringParam name, OptimizerKind* value) {
+  return ::PROTOBUF_NAMESPACE_ID::internal::ParseNamedEnum<OptimizerKind>(
+    OptimizerKind_descriptor(), name, value);
+}
+enum LrScheduleKind : int {
+  LR_SCHEDULE_KIND_UNSPECIFIED = 0,
+  LR_SCHEDULE_KIND_CONSTANT = 1,
+  LR_SCHEDULE_KIND_LINEAR = 2,
+  LR_SCHEDULE_KIND_COSINE = 3,
+  LR_SCHEDULE_KIND_COSINE_RESTARTS = 4,
+  LR_SCHEDULE_KIND_STEP = 5,
+  LR_SCHEDULE_KIND_EXPONENTIAL = 6,
+  LR_SCHEDULE_KIND_ONE_CYCLE = 7,
+  LR_SCHEDULE_KIND_INVERSE_SQRT = 8,
+  LR_SCHEDULE_KIND_REDUCE_ON_PLATEAU = 9,
+  LrScheduleKind_INT_MIN_SENTINEL_DO_NOT_USE_ = std::numeric_limits<int32_t>::min(),
+  LrScheduleKind_INT_MAX_SENTINEL_DO_NOT_USE_ = std::numeric_limits<int32_t>::max()
+};
+bool LrScheduleKind_IsValid(int value);
+constexpr LrScheduleKind LrScheduleKind_MIN = LR_SCHEDULE_KIND_UNSPECIFIED;
+constexpr LrScheduleKind LrScheduleKind_MAX = LR_SCHEDULE_KIND_REDUCE_ON_PLATEAU;
+constexpr int LrScheduleKind_ARRAYSIZE = LrScheduleKind_MAX + 1;
+
+const ::PROTOBUF_NAMESPACE_ID::EnumDescriptor* LrScheduleKind_descriptor();
+template<typename T>
+inline const std::string& LrScheduleKind_Name(T enum_t_value) {
+  static_assert(::std::is_same<T, LrScheduleKind>::value ||
+    ::std::is_integral<T>::value,
+    "Incorrect type passed to function LrScheduleKind_Name.");
+  return ::PROTOBUF_NAMESPACE_ID::internal::NameOfEnum(
+    LrScheduleKind_descriptor(), enum_t_value);
+}
+inline bool LrScheduleKind_Parse(
+    ::PROTOBUF_NAMESPACE_ID::ConstStringParam name, LrScheduleKind* value) {
+  return ::PROTOBUF_NAMESPACE_ID::internal::ParseNamedEnum<LrScheduleKind>(
+    LrScheduleKind_descriptor(), name, value);
+}
+enum KlEstimator : int {
+  KL_ESTIMATOR_UNSPECIFIED = 0,
+  KL_ESTIMATOR_K1 = 1,
+  KL_ESTIMATOR_K2 = 2,
+  KL_ESTIMATOR_K3 = 3,
+  KL_ESTIMATOR_ABS = 4,
+  KlEstimator_INT_MIN_SENTINEL_DO_NOT_USE_ = std::numeric_limits<int32_t>::min(),
+  KlEstimator_INT_MAX_SENTINEL_DO_NOT_USE_ = std::numeric_limits<int32_t>::max()
+};
+bool KlEstimator_IsValid(int value);
+constexpr KlEstimator KlEstimator_MIN = KL_ESTIMATOR_UNSPECIFIED;
+constexpr KlEstimator KlEstimator_MAX = KL_ESTIMATOR_ABS;
+constexpr int KlEstimator_ARRAYSIZE = KlEstimator_MAX + 1;
+
+const ::PROTOBUF_NAMESPACE_ID::EnumDescriptor* KlEstimator_descriptor();
+template<typename T>
+inline const std::string& KlEstimator_Name(T enum_t_value) {
+  static_assert(::std::is_same<T, KlEstimator>::value ||
+    ::std::is_integral<T>::value,
+    "Incorrect type passed to function KlEstimator_Name.");
+  return ::PROTOBUF_NAMESPACE_ID::internal::NameOfEnum(
+    KlEstimator_descriptor(), enum_t_value);
+}
+inline bool KlEstimator_Parse(
+    ::PROTOBUF_NAMESPACE_ID::ConstStringParam name, KlEstimator* value) {
+  return ::PROTOBUF_NAMESPACE_ID::internal::ParseNamedEnum<KlEstimator>(
+    KlEstimator_descriptor(), name, value);
 }
 enum PreferenceLoss : int {
   PREFERENCE_LOSS_UNSPECIFIED = 0,
@@ -405,6 +602,12 @@ class Hyperparameters final :
   // accessors -------------------------------------------------------
 
   enum : int {
+    kOptimizerFieldNumber = 17,
+    kLrScheduleFieldNumber = 18,
+    kRegularizationFieldNumber = 19,
+    kCurriculumFieldNumber = 22,
+    kAugmentationFieldNumber = 23,
+    kAdversarialFieldNumber = 24,
     kLearningRateFieldNumber = 1,
     kEpochsFieldNumber = 2,
     kMaxStepsFieldNumber = 3,
@@ -421,7 +624,117 @@ class Hyperparameters final :
     kEarlyStoppingPatienceFieldNumber = 14,
     kCheckpointEveryFieldNumber = 15,
     kLogEveryFieldNumber = 16,
+    kRestoreBestWeightsFieldNumber = 21,
+    kEarlyStoppingMinDeltaFieldNumber = 20,
   };
+  // .kiln.v1.OptimizerOptions optimizer = 17 [json_name = "optimizer"];
+  bool has_optimizer() const;
+  private:
+  bool _internal_has_optimizer() const;
+  public:
+  void clear_optimizer();
+  const ::kiln::v1::OptimizerOptions& optimizer() const;
+  PROTOBUF_NODISCARD ::kiln::v1::OptimizerOptions* release_optimizer();
+  ::kiln::v1::OptimizerOptions* mutable_optimizer();
+  void set_allocated_optimizer(::kiln::v1::OptimizerOptions* optimizer);
+  private:
+  const ::kiln::v1::OptimizerOptions& _internal_optimizer() const;
+  ::kiln::v1::OptimizerOptions* _internal_mutable_optimizer();
+  public:
+  void unsafe_arena_set_allocated_optimizer(
+      ::kiln::v1::OptimizerOptions* optimizer);
+  ::kiln::v1::OptimizerOptions* unsafe_arena_release_optimizer();
+
+  // .kiln.v1.LrScheduleOptions lr_schedule = 18 [json_name = "lrSchedule"];
+  bool has_lr_schedule() const;
+  private:
+  bool _internal_has_lr_schedule() const;
+  public:
+  void clear_lr_schedule();
+  const ::kiln::v1::LrScheduleOptions& lr_schedule() const;
+  PROTOBUF_NODISCARD ::kiln::v1::LrScheduleOptions* release_lr_schedule();
+  ::kiln::v1::LrScheduleOptions* mutable_lr_schedule();
+  void set_allocated_lr_schedule(::kiln::v1::LrScheduleOptions* lr_schedule);
+  private:
+  const ::kiln::v1::LrScheduleOptions& _internal_lr_schedule() const;
+  ::kiln::v1::LrScheduleOptions* _internal_mutable_lr_schedule();
+  public:
+  void unsafe_arena_set_allocated_lr_schedule(
+      ::kiln::v1::LrScheduleOptions* lr_schedule);
+  ::kiln::v1::LrScheduleOptions* unsafe_arena_release_lr_schedule();
+
+  // .kiln.v1.RegularizationOptions regularization = 19 [json_name = "regularization"];
+  bool has_regularization() const;
+  private:
+  bool _internal_has_regularization() const;
+  public:
+  void clear_regularization();
+  const ::kiln::v1::RegularizationOptions& regularization() const;
+  PROTOBUF_NODISCARD ::kiln::v1::RegularizationOptions* release_regularization();
+  ::kiln::v1::RegularizationOptions* mutable_regularization();
+  void set_allocated_regularization(::kiln::v1::RegularizationOptions* regularization);
+  private:
+  const ::kiln::v1::RegularizationOptions& _internal_regularization() const;
+  ::kiln::v1::RegularizationOptions* _internal_mutable_regularization();
+  public:
+  void unsafe_arena_set_allocated_regularization(
+      ::kiln::v1::RegularizationOptions* regularization);
+  ::kiln::v1::RegularizationOptions* unsafe_arena_release_regularization();
+
+  // .kiln.v1.CurriculumOptions curriculum = 22 [json_name = "curriculum"];
+  bool has_curriculum() const;
+  private:
+  bool _internal_has_curriculum() const;
+  public:
+  void clear_curriculum();
+  const ::kiln::v1::CurriculumOptions& curriculum() const;
+  PROTOBUF_NODISCARD ::kiln::v1::CurriculumOptions* release_curriculum();
+  ::kiln::v1::CurriculumOptions* mutable_curriculum();
+  void set_allocated_curriculum(::kiln::v1::CurriculumOptions* curriculum);
+  private:
+  const ::kiln::v1::CurriculumOptions& _internal_curriculum() const;
+  ::kiln::v1::CurriculumOptions* _internal_mutable_curriculum();
+  public:
+  void unsafe_arena_set_allocated_curriculum(
+      ::kiln::v1::CurriculumOptions* curriculum);
+  ::kiln::v1::CurriculumOptions* unsafe_arena_release_curriculum();
+
+  // .kiln.v1.AugmentationOptions augmentation = 23 [json_name = "augmentation"];
+  bool has_augmentation() const;
+  private:
+  bool _internal_has_augmentation() const;
+  public:
+  void clear_augmentation();
+  const ::kiln::v1::AugmentationOptions& augmentation() const;
+  PROTOBUF_NODISCARD ::kiln::v1::AugmentationOptions* release_augmentation();
+  ::kiln::v1::AugmentationOptions* mutable_augmentation();
+  void set_allocated_augmentation(::kiln::v1::AugmentationOptions* augmentation);
+  private:
+  const ::kiln::v1::AugmentationOptions& _internal_augmentation() const;
+  ::kiln::v1::AugmentationOptions* _internal_mutable_augmentation();
+  public:
+  void unsafe_arena_set_allocated_augmentation(
+      ::kiln::v1::AugmentationOptions* augmentation);
+  ::kiln::v1::AugmentationOptions* unsafe_arena_release_augmentation();
+
+  // .kiln.v1.AdversarialOptions adversarial = 24 [json_name = "adversarial"];
+  bool has_adversarial() const;
+  private:
+  bool _internal_has_adversarial() const;
+  public:
+  void clear_adversarial();
+  const ::kiln::v1::AdversarialOptions& adversarial() const;
+  PROTOBUF_NODISCARD ::kiln::v1::AdversarialOptions* release_adversarial();
+  ::kiln::v1::AdversarialOptions* mutable_adversarial();
+  void set_allocated_adversarial(::kiln::v1::AdversarialOptions* adversarial);
+  private:
+  const ::kiln::v1::AdversarialOptions& _internal_adversarial() const;
+  ::kiln::v1::AdversarialOptions* _internal_mutable_adversarial();
+  public:
+  void unsafe_arena_set_allocated_adversarial(
+      ::kiln::v1::AdversarialOptions* adversarial);
+  ::kiln::v1::AdversarialOptions* unsafe_arena_release_adversarial();
+
   // optional double learning_rate = 1 [json_name = "learningRate"];
   bool has_learning_rate() const;
   private:
@@ -626,6 +939,32 @@ class Hyperparameters final :
   void _internal_set_log_every(uint32_t value);
   public:
 
+  // optional bool restore_best_weights = 21 [json_name = "restoreBestWeights"];
+  bool has_restore_best_weights() const;
+  private:
+  bool _internal_has_restore_best_weights() const;
+  public:
+  void clear_restore_best_weights();
+  bool restore_best_weights() const;
+  void set_restore_best_weights(bool value);
+  private:
+  bool _internal_restore_best_weights() const;
+  void _internal_set_restore_best_weights(bool value);
+  public:
+
+  // optional double early_stopping_min_delta = 20 [json_name = "earlyStoppingMinDelta"];
+  bool has_early_stopping_min_delta() const;
+  private:
+  bool _internal_has_early_stopping_min_delta() const;
+  public:
+  void clear_early_stopping_min_delta();
+  double early_stopping_min_delta() const;
+  void set_early_stopping_min_delta(double value);
+  private:
+  double _internal_early_stopping_min_delta() const;
+  void _internal_set_early_stopping_min_delta(double value);
+  public:
+
   // @@protoc_insertion_point(class_scope:kiln.v1.Hyperparameters)
  private:
   class _Internal;
@@ -636,6 +975,12 @@ class Hyperparameters final :
   struct Impl_ {
     ::PROTOBUF_NAMESPACE_ID::internal::HasBits<1> _has_bits_;
     mutable ::PROTOBUF_NAMESPACE_ID::internal::CachedSize _cached_size_;
+    ::kiln::v1::OptimizerOptions* optimizer_;
+    ::kiln::v1::LrScheduleOptions* lr_schedule_;
+    ::kiln::v1::RegularizationOptions* regularization_;
+    ::kiln::v1::CurriculumOptions* curriculum_;
+    ::kiln::v1::AugmentationOptions* augmentation_;
+    ::kiln::v1::AdversarialOptions* adversarial_;
     double learning_rate_;
     uint32_t epochs_;
     uint32_t max_steps_;
@@ -652,6 +997,1257 @@ class Hyperparameters final :
     uint32_t early_stopping_patience_;
     uint32_t checkpoint_every_;
     uint32_t log_every_;
+    bool restore_best_weights_;
+    double early_stopping_min_delta_;
+  };
+  union { Impl_ _impl_; };
+  friend struct ::TableStruct_kiln_2fv1_2fjobs_2eproto;
+};
+// -------------------------------------------------------------------
+
+class AdversarialOptions final :
+    public ::PROTOBUF_NAMESPACE_ID::Message /* @@protoc_insertion_point(class_definition:kiln.v1.AdversarialOptions) */ {
+ public:
+  inline AdversarialOptions() : AdversarialOptions(nullptr) {}
+  ~AdversarialOptions() override;
+  explicit PROTOBUF_CONSTEXPR AdversarialOptions(::PROTOBUF_NAMESPACE_ID::internal::ConstantInitialized);
+
+  AdversarialOptions(const AdversarialOptions& from);
+  AdversarialOptions(AdversarialOptions&& from) noexcept
+    : AdversarialOptions() {
+    *this = ::std::move(from);
+  }
+
+  inline AdversarialOptions& operator=(const AdversarialOptions& from) {
+    CopyFrom(from);
+    return *this;
+  }
+  inline AdversarialOptions& operator=(AdversarialOptions&& from) noexcept {
+    if (this == &from) return *this;
+    if (GetOwningArena() == from.GetOwningArena()
+  #ifdef PROTOBUF_FORCE_COPY_IN_MOVE
+        && GetOwningArena() != nullptr
+  #endif  // !PROTOBUF_FORCE_COPY_IN_MOVE
+    ) {
+      InternalSwap(&from);
+    } else {
+      CopyFrom(from);
+    }
+    return *this;
+  }
+
+  static const ::PROTOBUF_NAMESPACE_ID::Descriptor* descriptor() {
+    return GetDescriptor();
+  }
+  static const ::PROTOBUF_NAMESPACE_ID::Descriptor* GetDescriptor() {
+    return default_instance().GetMetadata().descriptor;
+  }
+  static const ::PROTOBUF_NAMESPACE_ID::Reflection* GetReflection() {
+    return default_instance().GetMetadata().reflection;
+  }
+  static const AdversarialOptions& default_instance() {
+    return *internal_default_instance();
+  }
+  static inline const AdversarialOptions* internal_default_instance() {
+    return reinterpret_cast<const AdversarialOptions*>(
+               &_AdversarialOptions_default_instance_);
+  }
+  static constexpr int kIndexInFileMessages =
+    1;
+
+  friend void swap(AdversarialOptions& a, AdversarialOptions& b) {
+    a.Swap(&b);
+  }
+  inline void Swap(AdversarialOptions* other) {
+    if (other == this) return;
+  #ifdef PROTOBUF_FORCE_COPY_IN_SWAP
+    if (GetOwningArena() != nullptr &&
+        GetOwningArena() == other->GetOwningArena()) {
+   #else  // PROTOBUF_FORCE_COPY_IN_SWAP
+    if (GetOwningArena() == other->GetOwningArena()) {
+  #endif  // !PROTOBUF_FORCE_COPY_IN_SWAP
+      InternalSwap(other);
+    } else {
+      ::PROTOBUF_NAMESPACE_ID::internal::GenericSwap(this, other);
+    }
+  }
+  void UnsafeArenaSwap(AdversarialOptions* other) {
+    if (other == this) return;
+    GOOGLE_DCHECK(GetOwningArena() == other->GetOwningArena());
+    InternalSwap(other);
+  }
+
+  // implements Message ----------------------------------------------
+
+  AdversarialOptions* New(::PROTOBUF_NAMESPACE_ID::Arena* arena = nullptr) const final {
+    return CreateMaybeMessage<AdversarialOptions>(arena);
+  }
+  int GetCachedSize() const final { return _impl_._cached_size_.Get(); }
+
+  private:
+  void SharedCtor(::PROTOBUF_NAMESPACE_ID::Arena* arena, bool is_message_owned);
+  void SharedDtor();
+  void SetCachedSize(int size) const final;
+  void InternalSwap(AdversarialOptions* other);
+
+  private:
+  friend class ::PROTOBUF_NAMESPACE_ID::internal::AnyMetadata;
+  static ::PROTOBUF_NAMESPACE_ID::StringPiece FullMessageName() {
+    return "kiln.v1.AdversarialOptions";
+  }
+  protected:
+  explicit AdversarialOptions(::PROTOBUF_NAMESPACE_ID::Arena* arena,
+                       bool is_message_owned = false);
+  public:
+
+  ::PROTOBUF_NAMESPACE_ID::Metadata GetMetadata() const final;
+
+  // nested types ----------------------------------------------------
+
+  // accessors -------------------------------------------------------
+
+  enum : int {
+    kEpsilonFieldNumber = 2,
+    kMethodFieldNumber = 1,
+    kStepsFieldNumber = 3,
+    kStepSizeFieldNumber = 4,
+    kWeightFieldNumber = 5,
+  };
+  // optional double epsilon = 2 [json_name = "epsilon"];
+  bool has_epsilon() const;
+  private:
+  bool _internal_has_epsilon() const;
+  public:
+  void clear_epsilon();
+  double epsilon() const;
+  void set_epsilon(double value);
+  private:
+  double _internal_epsilon() const;
+  void _internal_set_epsilon(double value);
+  public:
+
+  // .kiln.v1.AdversarialMethod method = 1 [json_name = "method"];
+  void clear_method();
+  ::kiln::v1::AdversarialMethod method() const;
+  void set_method(::kiln::v1::AdversarialMethod value);
+  private:
+  ::kiln::v1::AdversarialMethod _internal_method() const;
+  void _internal_set_method(::kiln::v1::AdversarialMethod value);
+  public:
+
+  // optional uint32 steps = 3 [json_name = "steps"];
+  bool has_steps() const;
+  private:
+  bool _internal_has_steps() const;
+  public:
+  void clear_steps();
+  uint32_t steps() const;
+  void set_steps(uint32_t value);
+  private:
+  uint32_t _internal_steps() const;
+  void _internal_set_steps(uint32_t value);
+  public:
+
+  // optional double step_size = 4 [json_name = "stepSize"];
+  bool has_step_size() const;
+  private:
+  bool _internal_has_step_size() const;
+  public:
+  void clear_step_size();
+  double step_size() const;
+  void set_step_size(double value);
+  private:
+  double _internal_step_size() const;
+  void _internal_set_step_size(double value);
+  public:
+
+  // optional double weight = 5 [json_name = "weight"];
+  bool has_weight() const;
+  private:
+  bool _internal_has_weight() const;
+  public:
+  void clear_weight();
+  double weight() const;
+  void set_weight(double value);
+  private:
+  double _internal_weight() const;
+  void _internal_set_weight(double value);
+  public:
+
+  // @@protoc_insertion_point(class_scope:kiln.v1.AdversarialOptions)
+ private:
+  class _Internal;
+
+  template <typename T> friend class ::PROTOBUF_NAMESPACE_ID::Arena::InternalHelper;
+  typedef void InternalArenaConstructable_;
+  typedef void DestructorSkippable_;
+  struct Impl_ {
+    ::PROTOBUF_NAMESPACE_ID::internal::HasBits<1> _has_bits_;
+    mutable ::PROTOBUF_NAMESPACE_ID::internal::CachedSize _cached_size_;
+    double epsilon_;
+    int method_;
+    uint32_t steps_;
+    double step_size_;
+    double weight_;
+  };
+  union { Impl_ _impl_; };
+  friend struct ::TableStruct_kiln_2fv1_2fjobs_2eproto;
+};
+// -------------------------------------------------------------------
+
+class CurriculumOptions final :
+    public ::PROTOBUF_NAMESPACE_ID::Message /* @@protoc_insertion_point(class_definition:kiln.v1.CurriculumOptions) */ {
+ public:
+  inline CurriculumOptions() : CurriculumOptions(nullptr) {}
+  ~CurriculumOptions() override;
+  explicit PROTOBUF_CONSTEXPR CurriculumOptions(::PROTOBUF_NAMESPACE_ID::internal::ConstantInitialized);
+
+  CurriculumOptions(const CurriculumOptions& from);
+  CurriculumOptions(CurriculumOptions&& from) noexcept
+    : CurriculumOptions() {
+    *this = ::std::move(from);
+  }
+
+  inline CurriculumOptions& operator=(const CurriculumOptions& from) {
+    CopyFrom(from);
+    return *this;
+  }
+  inline CurriculumOptions& operator=(CurriculumOptions&& from) noexcept {
+    if (this == &from) return *this;
+    if (GetOwningArena() == from.GetOwningArena()
+  #ifdef PROTOBUF_FORCE_COPY_IN_MOVE
+        && GetOwningArena() != nullptr
+  #endif  // !PROTOBUF_FORCE_COPY_IN_MOVE
+    ) {
+      InternalSwap(&from);
+    } else {
+      CopyFrom(from);
+    }
+    return *this;
+  }
+
+  static const ::PROTOBUF_NAMESPACE_ID::Descriptor* descriptor() {
+    return GetDescriptor();
+  }
+  static const ::PROTOBUF_NAMESPACE_ID::Descriptor* GetDescriptor() {
+    return default_instance().GetMetadata().descriptor;
+  }
+  static const ::PROTOBUF_NAMESPACE_ID::Reflection* GetReflection() {
+    return default_instance().GetMetadata().reflection;
+  }
+  static const CurriculumOptions& default_instance() {
+    return *internal_default_instance();
+  }
+  static inline const CurriculumOptions* internal_default_instance() {
+    return reinterpret_cast<const CurriculumOptions*>(
+               &_CurriculumOptions_default_instance_);
+  }
+  static constexpr int kIndexInFileMessages =
+    2;
+
+  friend void swap(CurriculumOptions& a, CurriculumOptions& b) {
+    a.Swap(&b);
+  }
+  inline void Swap(CurriculumOptions* other) {
+    if (other == this) return;
+  #ifdef PROTOBUF_FORCE_COPY_IN_SWAP
+    if (GetOwningArena() != nullptr &&
+        GetOwningArena() == other->GetOwningArena()) {
+   #else  // PROTOBUF_FORCE_COPY_IN_SWAP
+    if (GetOwningArena() == other->GetOwningArena()) {
+  #endif  // !PROTOBUF_FORCE_COPY_IN_SWAP
+      InternalSwap(other);
+    } else {
+      ::PROTOBUF_NAMESPACE_ID::internal::GenericSwap(this, other);
+    }
+  }
+  void UnsafeArenaSwap(CurriculumOptions* other) {
+    if (other == this) return;
+    GOOGLE_DCHECK(GetOwningArena() == other->GetOwningArena());
+    InternalSwap(other);
+  }
+
+  // implements Message ----------------------------------------------
+
+  CurriculumOptions* New(::PROTOBUF_NAMESPACE_ID::Arena* arena = nullptr) const final {
+    return CreateMaybeMessage<CurriculumOptions>(arena);
+  }
+  int GetCachedSize() const final { return _impl_._cached_size_.Get(); }
+
+  private:
+  void SharedCtor(::PROTOBUF_NAMESPACE_ID::Arena* arena, bool is_message_owned);
+  void SharedDtor();
+  void SetCachedSize(int size) const final;
+  void InternalSwap(CurriculumOptions* other);
+
+  private:
+  friend class ::PROTOBUF_NAMESPACE_ID::internal::AnyMetadata;
+  static ::PROTOBUF_NAMESPACE_ID::StringPiece FullMessageName() {
+    return "kiln.v1.CurriculumOptions";
+  }
+  protected:
+  explicit CurriculumOptions(::PROTOBUF_NAMESPACE_ID::Arena* arena,
+                       bool is_message_owned = false);
+  public:
+
+  ::PROTOBUF_NAMESPACE_ID::Metadata GetMetadata() const final;
+
+  // nested types ----------------------------------------------------
+
+  // accessors -------------------------------------------------------
+
+  enum : int {
+    kOrderFieldNumber = 1,
+    kPacingFieldNumber = 2,
+    kStartShareFieldNumber = 3,
+    kRampFieldNumber = 4,
+    kAntiFieldNumber = 5,
+  };
+  // .kiln.v1.CurriculumOrder order = 1 [json_name = "order"];
+  void clear_order();
+  ::kiln::v1::CurriculumOrder order() const;
+  void set_order(::kiln::v1::CurriculumOrder value);
+  private:
+  ::kiln::v1::CurriculumOrder _internal_order() const;
+  void _internal_set_order(::kiln::v1::CurriculumOrder value);
+  public:
+
+  // .kiln.v1.CurriculumPacing pacing = 2 [json_name = "pacing"];
+  void clear_pacing();
+  ::kiln::v1::CurriculumPacing pacing() const;
+  void set_pacing(::kiln::v1::CurriculumPacing value);
+  private:
+  ::kiln::v1::CurriculumPacing _internal_pacing() const;
+  void _internal_set_pacing(::kiln::v1::CurriculumPacing value);
+  public:
+
+  // optional double start_share = 3 [json_name = "startShare"];
+  bool has_start_share() const;
+  private:
+  bool _internal_has_start_share() const;
+  public:
+  void clear_start_share();
+  double start_share() const;
+  void set_start_share(double value);
+  private:
+  double _internal_start_share() const;
+  void _internal_set_start_share(double value);
+  public:
+
+  // optional double ramp = 4 [json_name = "ramp"];
+  bool has_ramp() const;
+  private:
+  bool _internal_has_ramp() const;
+  public:
+  void clear_ramp();
+  double ramp() const;
+  void set_ramp(double value);
+  private:
+  double _internal_ramp() const;
+  void _internal_set_ramp(double value);
+  public:
+
+  // optional bool anti = 5 [json_name = "anti"];
+  bool has_anti() const;
+  private:
+  bool _internal_has_anti() const;
+  public:
+  void clear_anti();
+  bool anti() const;
+  void set_anti(bool value);
+  private:
+  bool _internal_anti() const;
+  void _internal_set_anti(bool value);
+  public:
+
+  // @@protoc_insertion_point(class_scope:kiln.v1.CurriculumOptions)
+ private:
+  class _Internal;
+
+  template <typename T> friend class ::PROTOBUF_NAMESPACE_ID::Arena::InternalHelper;
+  typedef void InternalArenaConstructable_;
+  typedef void DestructorSkippable_;
+  struct Impl_ {
+    ::PROTOBUF_NAMESPACE_ID::internal::HasBits<1> _has_bits_;
+    mutable ::PROTOBUF_NAMESPACE_ID::internal::CachedSize _cached_size_;
+    int order_;
+    int pacing_;
+    double start_share_;
+    double ramp_;
+    bool anti_;
+  };
+  union { Impl_ _impl_; };
+  friend struct ::TableStruct_kiln_2fv1_2fjobs_2eproto;
+};
+// -------------------------------------------------------------------
+
+class AugmentationOptions final :
+    public ::PROTOBUF_NAMESPACE_ID::Message /* @@protoc_insertion_point(class_definition:kiln.v1.AugmentationOptions) */ {
+ public:
+  inline AugmentationOptions() : AugmentationOptions(nullptr) {}
+  ~AugmentationOptions() override;
+  explicit PROTOBUF_CONSTEXPR AugmentationOptions(::PROTOBUF_NAMESPACE_ID::internal::ConstantInitialized);
+
+  AugmentationOptions(const AugmentationOptions& from);
+  AugmentationOptions(AugmentationOptions&& from) noexcept
+    : AugmentationOptions() {
+    *this = ::std::move(from);
+  }
+
+  inline AugmentationOptions& operator=(const AugmentationOptions& from) {
+    CopyFrom(from);
+    return *this;
+  }
+  inline AugmentationOptions& operator=(AugmentationOptions&& from) noexcept {
+    if (this == &from) return *this;
+    if (GetOwningArena() == from.GetOwningArena()
+  #ifdef PROTOBUF_FORCE_COPY_IN_MOVE
+        && GetOwningArena() != nullptr
+  #endif  // !PROTOBUF_FORCE_COPY_IN_MOVE
+    ) {
+      InternalSwap(&from);
+    } else {
+      CopyFrom(from);
+    }
+    return *this;
+  }
+
+  static const ::PROTOBUF_NAMESPACE_ID::Descriptor* descriptor() {
+    return GetDescriptor();
+  }
+  static const ::PROTOBUF_NAMESPACE_ID::Descriptor* GetDescriptor() {
+    return default_instance().GetMetadata().descriptor;
+  }
+  static const ::PROTOBUF_NAMESPACE_ID::Reflection* GetReflection() {
+    return default_instance().GetMetadata().reflection;
+  }
+  static const AugmentationOptions& default_instance() {
+    return *internal_default_instance();
+  }
+  static inline const AugmentationOptions* internal_default_instance() {
+    return reinterpret_cast<const AugmentationOptions*>(
+               &_AugmentationOptions_default_instance_);
+  }
+  static constexpr int kIndexInFileMessages =
+    3;
+
+  friend void swap(AugmentationOptions& a, AugmentationOptions& b) {
+    a.Swap(&b);
+  }
+  inline void Swap(AugmentationOptions* other) {
+    if (other == this) return;
+  #ifdef PROTOBUF_FORCE_COPY_IN_SWAP
+    if (GetOwningArena() != nullptr &&
+        GetOwningArena() == other->GetOwningArena()) {
+   #else  // PROTOBUF_FORCE_COPY_IN_SWAP
+    if (GetOwningArena() == other->GetOwningArena()) {
+  #endif  // !PROTOBUF_FORCE_COPY_IN_SWAP
+      InternalSwap(other);
+    } else {
+      ::PROTOBUF_NAMESPACE_ID::internal::GenericSwap(this, other);
+    }
+  }
+  void UnsafeArenaSwap(AugmentationOptions* other) {
+    if (other == this) return;
+    GOOGLE_DCHECK(GetOwningArena() == other->GetOwningArena());
+    InternalSwap(other);
+  }
+
+  // implements Message ----------------------------------------------
+
+  AugmentationOptions* New(::PROTOBUF_NAMESPACE_ID::Arena* arena = nullptr) const final {
+    return CreateMaybeMessage<AugmentationOptions>(arena);
+  }
+  int GetCachedSize() const final { return _impl_._cached_size_.Get(); }
+
+  private:
+  void SharedCtor(::PROTOBUF_NAMESPACE_ID::Arena* arena, bool is_message_owned);
+  void SharedDtor();
+  void SetCachedSize(int size) const final;
+  void InternalSwap(AugmentationOptions* other);
+
+  private:
+  friend class ::PROTOBUF_NAMESPACE_ID::internal::AnyMetadata;
+  static ::PROTOBUF_NAMESPACE_ID::StringPiece FullMessageName() {
+    return "kiln.v1.AugmentationOptions";
+  }
+  protected:
+  explicit AugmentationOptions(::PROTOBUF_NAMESPACE_ID::Arena* arena,
+                       bool is_message_owned = false);
+  public:
+
+  ::PROTOBUF_NAMESPACE_ID::Metadata GetMetadata() const final;
+
+  // nested types ----------------------------------------------------
+
+  // accessors -------------------------------------------------------
+
+  enum : int {
+    kTokenMaskProbFieldNumber = 1,
+    kSpanDeletionProbFieldNumber = 2,
+    kSwapProbFieldNumber = 3,
+  };
+  // optional double token_mask_prob = 1 [json_name = "tokenMaskProb"];
+  bool has_token_mask_prob() const;
+  private:
+  bool _internal_has_token_mask_prob() const;
+  public:
+  void clear_token_mask_prob();
+  double token_mask_prob() const;
+  void set_token_mask_prob(double value);
+  private:
+  double _internal_token_mask_prob() const;
+  void _internal_set_token_mask_prob(double value);
+  public:
+
+  // optional double span_deletion_prob = 2 [json_name = "spanDeletionProb"];
+  bool has_span_deletion_prob() const;
+  private:
+  bool _internal_has_span_deletion_prob() const;
+  public:
+  void clear_span_deletion_prob();
+  double span_deletion_prob() const;
+  void set_span_deletion_prob(double value);
+  private:
+  double _internal_span_deletion_prob() const;
+  void _internal_set_span_deletion_prob(double value);
+  public:
+
+  // optional double swap_prob = 3 [json_name = "swapProb"];
+  bool has_swap_prob() const;
+  private:
+  bool _internal_has_swap_prob() const;
+  public:
+  void clear_swap_prob();
+  double swap_prob() const;
+  void set_swap_prob(double value);
+  private:
+  double _internal_swap_prob() const;
+  void _internal_set_swap_prob(double value);
+  public:
+
+  // @@protoc_insertion_point(class_scope:kiln.v1.AugmentationOptions)
+ private:
+  class _Internal;
+
+  template <typename T> friend class ::PROTOBUF_NAMESPACE_ID::Arena::InternalHelper;
+  typedef void InternalArenaConstructable_;
+  typedef void DestructorSkippable_;
+  struct Impl_ {
+    ::PROTOBUF_NAMESPACE_ID::internal::HasBits<1> _has_bits_;
+    mutable ::PROTOBUF_NAMESPACE_ID::internal::CachedSize _cached_size_;
+    double token_mask_prob_;
+    double span_deletion_prob_;
+    double swap_prob_;
+  };
+  union { Impl_ _impl_; };
+  friend struct ::TableStruct_kiln_2fv1_2fjobs_2eproto;
+};
+// -------------------------------------------------------------------
+
+class OptimizerOptions final :
+    public ::PROTOBUF_NAMESPACE_ID::Message /* @@protoc_insertion_point(class_definition:kiln.v1.OptimizerOptions) */ {
+ public:
+  inline OptimizerOptions() : OptimizerOptions(nullptr) {}
+  ~OptimizerOptions() override;
+  explicit PROTOBUF_CONSTEXPR OptimizerOptions(::PROTOBUF_NAMESPACE_ID::internal::ConstantInitialized);
+
+  OptimizerOptions(const OptimizerOptions& from);
+  OptimizerOptions(OptimizerOptions&& from) noexcept
+    : OptimizerOptions() {
+    *this = ::std::move(from);
+  }
+
+  inline OptimizerOptions& operator=(const OptimizerOptions& from) {
+    CopyFrom(from);
+    return *this;
+  }
+  inline OptimizerOptions& operator=(OptimizerOptions&& from) noexcept {
+    if (this == &from) return *this;
+    if (GetOwningArena() == from.GetOwningArena()
+  #ifdef PROTOBUF_FORCE_COPY_IN_MOVE
+        && GetOwningArena() != nullptr
+  #endif  // !PROTOBUF_FORCE_COPY_IN_MOVE
+    ) {
+      InternalSwap(&from);
+    } else {
+      CopyFrom(from);
+    }
+    return *this;
+  }
+
+  static const ::PROTOBUF_NAMESPACE_ID::Descriptor* descriptor() {
+    return GetDescriptor();
+  }
+  static const ::PROTOBUF_NAMESPACE_ID::Descriptor* GetDescriptor() {
+    return default_instance().GetMetadata().descriptor;
+  }
+  static const ::PROTOBUF_NAMESPACE_ID::Reflection* GetReflection() {
+    return default_instance().GetMetadata().reflection;
+  }
+  static const OptimizerOptions& default_instance() {
+    return *internal_default_instance();
+  }
+  static inline const OptimizerOptions* internal_default_instance() {
+    return reinterpret_cast<const OptimizerOptions*>(
+               &_OptimizerOptions_default_instance_);
+  }
+  static constexpr int kIndexInFileMessages =
+    4;
+
+  friend void swap(OptimizerOptions& a, OptimizerOptions& b) {
+    a.Swap(&b);
+  }
+  inline void Swap(OptimizerOptions* other) {
+    if (other == this) return;
+  #ifdef PROTOBUF_FORCE_COPY_IN_SWAP
+    if (GetOwningArena() != nullptr &&
+        GetOwningArena() == other->GetOwningArena()) {
+   #else  // PROTOBUF_FORCE_COPY_IN_SWAP
+    if (GetOwningArena() == other->GetOwningArena()) {
+  #endif  // !PROTOBUF_FORCE_COPY_IN_SWAP
+      InternalSwap(other);
+    } else {
+      ::PROTOBUF_NAMESPACE_ID::internal::GenericSwap(this, other);
+    }
+  }
+  void UnsafeArenaSwap(OptimizerOptions* other) {
+    if (other == this) return;
+    GOOGLE_DCHECK(GetOwningArena() == other->GetOwningArena());
+    InternalSwap(other);
+  }
+
+  // implements Message ----------------------------------------------
+
+  OptimizerOptions* New(::PROTOBUF_NAMESPACE_ID::Arena* arena = nullptr) const final {
+    return CreateMaybeMessage<OptimizerOptions>(arena);
+  }
+  int GetCachedSize() const final { return _impl_._cached_size_.Get(); }
+
+  private:
+  void SharedCtor(::PROTOBUF_NAMESPACE_ID::Arena* arena, bool is_message_owned);
+  void SharedDtor();
+  void SetCachedSize(int size) const final;
+  void InternalSwap(OptimizerOptions* other);
+
+  private:
+  friend class ::PROTOBUF_NAMESPACE_ID::internal::AnyMetadata;
+  static ::PROTOBUF_NAMESPACE_ID::StringPiece FullMessageName() {
+    return "kiln.v1.OptimizerOptions";
+  }
+  protected:
+  explicit OptimizerOptions(::PROTOBUF_NAMESPACE_ID::Arena* arena,
+                       bool is_message_owned = false);
+  public:
+
+  ::PROTOBUF_NAMESPACE_ID::Metadata GetMetadata() const final;
+
+  // nested types ----------------------------------------------------
+
+  // accessors -------------------------------------------------------
+
+  enum : int {
+    kMomentumFieldNumber = 2,
+    kKindFieldNumber = 1,
+    kNesterovFieldNumber = 3,
+    kBeta1FieldNumber = 4,
+    kBeta2FieldNumber = 5,
+    kEpsFieldNumber = 6,
+    kHessianUpdateIntervalFieldNumber = 7,
+    kHistorySizeFieldNumber = 8,
+  };
+  // optional double momentum = 2 [json_name = "momentum"];
+  bool has_momentum() const;
+  private:
+  bool _internal_has_momentum() const;
+  public:
+  void clear_momentum();
+  double momentum() const;
+  void set_momentum(double value);
+  private:
+  double _internal_momentum() const;
+  void _internal_set_momentum(double value);
+  public:
+
+  // .kiln.v1.OptimizerKind kind = 1 [json_name = "kind"];
+  void clear_kind();
+  ::kiln::v1::OptimizerKind kind() const;
+  void set_kind(::kiln::v1::OptimizerKind value);
+  private:
+  ::kiln::v1::OptimizerKind _internal_kind() const;
+  void _internal_set_kind(::kiln::v1::OptimizerKind value);
+  public:
+
+  // optional bool nesterov = 3 [json_name = "nesterov"];
+  bool has_nesterov() const;
+  private:
+  bool _internal_has_nesterov() const;
+  public:
+  void clear_nesterov();
+  bool nesterov() const;
+  void set_nesterov(bool value);
+  private:
+  bool _internal_nesterov() const;
+  void _internal_set_nesterov(bool value);
+  public:
+
+  // optional double beta1 = 4 [json_name = "beta1"];
+  bool has_beta1() const;
+  private:
+  bool _internal_has_beta1() const;
+  public:
+  void clear_beta1();
+  double beta1() const;
+  void set_beta1(double value);
+  private:
+  double _internal_beta1() const;
+  void _internal_set_beta1(double value);
+  public:
+
+  // optional double beta2 = 5 [json_name = "beta2"];
+  bool has_beta2() const;
+  private:
+  bool _internal_has_beta2() const;
+  public:
+  void clear_beta2();
+  double beta2() const;
+  void set_beta2(double value);
+  private:
+  double _internal_beta2() const;
+  void _internal_set_beta2(double value);
+  public:
+
+  // optional double eps = 6 [json_name = "eps"];
+  bool has_eps() const;
+  private:
+  bool _internal_has_eps() const;
+  public:
+  void clear_eps();
+  double eps() const;
+  void set_eps(double value);
+  private:
+  double _internal_eps() const;
+  void _internal_set_eps(double value);
+  public:
+
+  // optional uint32 hessian_update_interval = 7 [json_name = "hessianUpdateInterval"];
+  bool has_hessian_update_interval() const;
+  private:
+  bool _internal_has_hessian_update_interval() const;
+  public:
+  void clear_hessian_update_interval();
+  uint32_t hessian_update_interval() const;
+  void set_hessian_update_interval(uint32_t value);
+  private:
+  uint32_t _internal_hessian_update_interval() const;
+  void _internal_set_hessian_update_interval(uint32_t value);
+  public:
+
+  // optional uint32 history_size = 8 [json_name = "historySize"];
+  bool has_history_size() const;
+  private:
+  bool _internal_has_history_size() const;
+  public:
+  void clear_history_size();
+  uint32_t history_size() const;
+  void set_history_size(uint32_t value);
+  private:
+  uint32_t _internal_history_size() const;
+  void _internal_set_history_size(uint32_t value);
+  public:
+
+  // @@protoc_insertion_point(class_scope:kiln.v1.OptimizerOptions)
+ private:
+  class _Internal;
+
+  template <typename T> friend class ::PROTOBUF_NAMESPACE_ID::Arena::InternalHelper;
+  typedef void InternalArenaConstructable_;
+  typedef void DestructorSkippable_;
+  struct Impl_ {
+    ::PROTOBUF_NAMESPACE_ID::internal::HasBits<1> _has_bits_;
+    mutable ::PROTOBUF_NAMESPACE_ID::internal::CachedSize _cached_size_;
+    double momentum_;
+    int kind_;
+    bool nesterov_;
+    double beta1_;
+    double beta2_;
+    double eps_;
+    uint32_t hessian_update_interval_;
+    uint32_t history_size_;
+  };
+  union { Impl_ _impl_; };
+  friend struct ::TableStruct_kiln_2fv1_2fjobs_2eproto;
+};
+// -------------------------------------------------------------------
+
+class LrScheduleOptions final :
+    public ::PROTOBUF_NAMESPACE_ID::Message /* @@protoc_insertion_point(class_definition:kiln.v1.LrScheduleOptions) */ {
+ public:
+  inline LrScheduleOptions() : LrScheduleOptions(nullptr) {}
+  ~LrScheduleOptions() override;
+  explicit PROTOBUF_CONSTEXPR LrScheduleOptions(::PROTOBUF_NAMESPACE_ID::internal::ConstantInitialized);
+
+  LrScheduleOptions(const LrScheduleOptions& from);
+  LrScheduleOptions(LrScheduleOptions&& from) noexcept
+    : LrScheduleOptions() {
+    *this = ::std::move(from);
+  }
+
+  inline LrScheduleOptions& operator=(const LrScheduleOptions& from) {
+    CopyFrom(from);
+    return *this;
+  }
+  inline LrScheduleOptions& operator=(LrScheduleOptions&& from) noexcept {
+    if (this == &from) return *this;
+    if (GetOwningArena() == from.GetOwningArena()
+  #ifdef PROTOBUF_FORCE_COPY_IN_MOVE
+        && GetOwningArena() != nullptr
+  #endif  // !PROTOBUF_FORCE_COPY_IN_MOVE
+    ) {
+      InternalSwap(&from);
+    } else {
+      CopyFrom(from);
+    }
+    return *this;
+  }
+
+  static const ::PROTOBUF_NAMESPACE_ID::Descriptor* descriptor() {
+    return GetDescriptor();
+  }
+  static const ::PROTOBUF_NAMESPACE_ID::Descriptor* GetDescriptor() {
+    return default_instance().GetMetadata().descriptor;
+  }
+  static const ::PROTOBUF_NAMESPACE_ID::Reflection* GetReflection() {
+    return default_instance().GetMetadata().reflection;
+  }
+  static const LrScheduleOptions& default_instance() {
+    return *internal_default_instance();
+  }
+  static inline const LrScheduleOptions* internal_default_instance() {
+    return reinterpret_cast<const LrScheduleOptions*>(
+               &_LrScheduleOptions_default_instance_);
+  }
+  static constexpr int kIndexInFileMessages =
+    5;
+
+  friend void swap(LrScheduleOptions& a, LrScheduleOptions& b) {
+    a.Swap(&b);
+  }
+  inline void Swap(LrScheduleOptions* other) {
+    if (other == this) return;
+  #ifdef PROTOBUF_FORCE_COPY_IN_SWAP
+    if (GetOwningArena() != nullptr &&
+        GetOwningArena() == other->GetOwningArena()) {
+   #else  // PROTOBUF_FORCE_COPY_IN_SWAP
+    if (GetOwningArena() == other->GetOwningArena()) {
+  #endif  // !PROTOBUF_FORCE_COPY_IN_SWAP
+      InternalSwap(other);
+    } else {
+      ::PROTOBUF_NAMESPACE_ID::internal::GenericSwap(this, other);
+    }
+  }
+  void UnsafeArenaSwap(LrScheduleOptions* other) {
+    if (other == this) return;
+    GOOGLE_DCHECK(GetOwningArena() == other->GetOwningArena());
+    InternalSwap(other);
+  }
+
+  // implements Message ----------------------------------------------
+
+  LrScheduleOptions* New(::PROTOBUF_NAMESPACE_ID::Arena* arena = nullptr) const final {
+    return CreateMaybeMessage<LrScheduleOptions>(arena);
+  }
+  int GetCachedSize() const final { return _impl_._cached_size_.Get(); }
+
+  private:
+  void SharedCtor(::PROTOBUF_NAMESPACE_ID::Arena* arena, bool is_message_owned);
+  void SharedDtor();
+  void SetCachedSize(int size) const final;
+  void InternalSwap(LrScheduleOptions* other);
+
+  private:
+  friend class ::PROTOBUF_NAMESPACE_ID::internal::AnyMetadata;
+  static ::PROTOBUF_NAMESPACE_ID::StringPiece FullMessageName() {
+    return "kiln.v1.LrScheduleOptions";
+  }
+  protected:
+  explicit LrScheduleOptions(::PROTOBUF_NAMESPACE_ID::Arena* arena,
+                       bool is_message_owned = false);
+  public:
+
+  ::PROTOBUF_NAMESPACE_ID::Metadata GetMetadata() const final;
+
+  // nested types ----------------------------------------------------
+
+  // accessors -------------------------------------------------------
+
+  enum : int {
+    kMinLrRatioFieldNumber = 2,
+    kKindFieldNumber = 1,
+    kRestartPeriodFieldNumber = 3,
+    kRestartMultFieldNumber = 4,
+    kGammaFieldNumber = 6,
+    kStepSizeFieldNumber = 5,
+    kPlateauPatienceFieldNumber = 8,
+    kPctStartFieldNumber = 7,
+    kPlateauFactorFieldNumber = 9,
+  };
+  // optional double min_lr_ratio = 2 [json_name = "minLrRatio"];
+  bool has_min_lr_ratio() const;
+  private:
+  bool _internal_has_min_lr_ratio() const;
+  public:
+  void clear_min_lr_ratio();
+  double min_lr_ratio() const;
+  void set_min_lr_ratio(double value);
+  private:
+  double _internal_min_lr_ratio() const;
+  void _internal_set_min_lr_ratio(double value);
+  public:
+
+  // .kiln.v1.LrScheduleKind kind = 1 [json_name = "kind"];
+  void clear_kind();
+  ::kiln::v1::LrScheduleKind kind() const;
+  void set_kind(::kiln::v1::LrScheduleKind value);
+  private:
+  ::kiln::v1::LrScheduleKind _internal_kind() const;
+  void _internal_set_kind(::kiln::v1::LrScheduleKind value);
+  public:
+
+  // optional uint32 restart_period = 3 [json_name = "restartPeriod"];
+  bool has_restart_period() const;
+  private:
+  bool _internal_has_restart_period() const;
+  public:
+  void clear_restart_period();
+  uint32_t restart_period() const;
+  void set_restart_period(uint32_t value);
+  private:
+  uint32_t _internal_restart_period() const;
+  void _internal_set_restart_period(uint32_t value);
+  public:
+
+  // optional double restart_mult = 4 [json_name = "restartMult"];
+  bool has_restart_mult() const;
+  private:
+  bool _internal_has_restart_mult() const;
+  public:
+  void clear_restart_mult();
+  double restart_mult() const;
+  void set_restart_mult(double value);
+  private:
+  double _internal_restart_mult() const;
+  void _internal_set_restart_mult(double value);
+  public:
+
+  // optional double gamma = 6 [json_name = "gamma"];
+  bool has_gamma() const;
+  private:
+  bool _internal_has_gamma() const;
+  public:
+  void clear_gamma();
+  double gamma() const;
+  void set_gamma(double value);
+  private:
+  double _internal_gamma() const;
+  void _internal_set_gamma(double value);
+  public:
+
+  // optional uint32 step_size = 5 [json_name = "stepSize"];
+  bool has_step_size() const;
+  private:
+  bool _internal_has_step_size() const;
+  public:
+  void clear_step_size();
+  uint32_t step_size() const;
+  void set_step_size(uint32_t value);
+  private:
+  uint32_t _internal_step_size() const;
+  void _internal_set_step_size(uint32_t value);
+  public:
+
+  // optional uint32 plateau_patience = 8 [json_name = "plateauPatience"];
+  bool has_plateau_patience() const;
+  private:
+  bool _internal_has_plateau_patience() const;
+  public:
+  void clear_plateau_patience();
+  uint32_t plateau_patience() const;
+  void set_plateau_patience(uint32_t value);
+  private:
+  uint32_t _internal_plateau_patience() const;
+  void _internal_set_plateau_patience(uint32_t value);
+  public:
+
+  // optional double pct_start = 7 [json_name = "pctStart"];
+  bool has_pct_start() const;
+  private:
+  bool _internal_has_pct_start() const;
+  public:
+  void clear_pct_start();
+  double pct_start() const;
+  void set_pct_start(double value);
+  private:
+  double _internal_pct_start() const;
+  void _internal_set_pct_start(double value);
+  public:
+
+  // optional double plateau_factor = 9 [json_name = "plateauFactor"];
+  bool has_plateau_factor() const;
+  private:
+  bool _internal_has_plateau_factor() const;
+  public:
+  void clear_plateau_factor();
+  double plateau_factor() const;
+  void set_plateau_factor(double value);
+  private:
+  double _internal_plateau_factor() const;
+  void _internal_set_plateau_factor(double value);
+  public:
+
+  // @@protoc_insertion_point(class_scope:kiln.v1.LrScheduleOptions)
+ private:
+  class _Internal;
+
+  template <typename T> friend class ::PROTOBUF_NAMESPACE_ID::Arena::InternalHelper;
+  typedef void InternalArenaConstructable_;
+  typedef void DestructorSkippable_;
+  struct Impl_ {
+    ::PROTOBUF_NAMESPACE_ID::internal::HasBits<1> _has_bits_;
+    mutable ::PROTOBUF_NAMESPACE_ID::internal::CachedSize _cached_size_;
+    double min_lr_ratio_;
+    int kind_;
+    uint32_t restart_period_;
+    double restart_mult_;
+    double gamma_;
+    uint32_t step_size_;
+    uint32_t plateau_patience_;
+    double pct_start_;
+    double plateau_factor_;
+  };
+  union { Impl_ _impl_; };
+  friend struct ::TableStruct_kiln_2fv1_2fjobs_2eproto;
+};
+// -------------------------------------------------------------------
+
+class RegularizationOptions final :
+    public ::PROTOBUF_NAMESPACE_ID::Message /* @@protoc_insertion_point(class_definition:kiln.v1.RegularizationOptions) */ {
+ public:
+  inline RegularizationOptions() : RegularizationOptions(nullptr) {}
+  ~RegularizationOptions() override;
+  explicit PROTOBUF_CONSTEXPR RegularizationOptions(::PROTOBUF_NAMESPACE_ID::internal::ConstantInitialized);
+
+  RegularizationOptions(const RegularizationOptions& from);
+  RegularizationOptions(RegularizationOptions&& from) noexcept
+    : RegularizationOptions() {
+    *this = ::std::move(from);
+  }
+
+  inline RegularizationOptions& operator=(const RegularizationOptions& from) {
+    CopyFrom(from);
+    return *this;
+  }
+  inline RegularizationOptions& operator=(RegularizationOptions&& from) noexcept {
+    if (this == &from) return *this;
+    if (GetOwningArena() == from.GetOwningArena()
+  #ifdef PROTOBUF_FORCE_COPY_IN_MOVE
+        && GetOwningArena() != nullptr
+  #endif  // !PROTOBUF_FORCE_COPY_IN_MOVE
+    ) {
+      InternalSwap(&from);
+    } else {
+      CopyFrom(from);
+    }
+    return *this;
+  }
+
+  static const ::PROTOBUF_NAMESPACE_ID::Descriptor* descriptor() {
+    return GetDescriptor();
+  }
+  static const ::PROTOBUF_NAMESPACE_ID::Descriptor* GetDescriptor() {
+    return default_instance().GetMetadata().descriptor;
+  }
+  static const ::PROTOBUF_NAMESPACE_ID::Reflection* GetReflection() {
+    return default_instance().GetMetadata().reflection;
+  }
+  static const RegularizationOptions& default_instance() {
+    return *internal_default_instance();
+  }
+  static inline const RegularizationOptions* internal_default_instance() {
+    return reinterpret_cast<const RegularizationOptions*>(
+               &_RegularizationOptions_default_instance_);
+  }
+  static constexpr int kIndexInFileMessages =
+    6;
+
+  friend void swap(RegularizationOptions& a, RegularizationOptions& b) {
+    a.Swap(&b);
+  }
+  inline void Swap(RegularizationOptions* other) {
+    if (other == this) return;
+  #ifdef PROTOBUF_FORCE_COPY_IN_SWAP
+    if (GetOwningArena() != nullptr &&
+        GetOwningArena() == other->GetOwningArena()) {
+   #else  // PROTOBUF_FORCE_COPY_IN_SWAP
+    if (GetOwningArena() == other->GetOwningArena()) {
+  #endif  // !PROTOBUF_FORCE_COPY_IN_SWAP
+      InternalSwap(other);
+    } else {
+      ::PROTOBUF_NAMESPACE_ID::internal::GenericSwap(this, other);
+    }
+  }
+  void UnsafeArenaSwap(RegularizationOptions* other) {
+    if (other == this) return;
+    GOOGLE_DCHECK(GetOwningArena() == other->GetOwningArena());
+    InternalSwap(other);
+  }
+
+  // implements Message ----------------------------------------------
+
+  RegularizationOptions* New(::PROTOBUF_NAMESPACE_ID::Arena* arena = nullptr) const final {
+    return CreateMaybeMessage<RegularizationOptions>(arena);
+  }
+  int GetCachedSize() const final { return _impl_._cached_size_.Get(); }
+
+  private:
+  void SharedCtor(::PROTOBUF_NAMESPACE_ID::Arena* arena, bool is_message_owned);
+  void SharedDtor();
+  void SetCachedSize(int size) const final;
+  void InternalSwap(RegularizationOptions* other);
+
+  private:
+  friend class ::PROTOBUF_NAMESPACE_ID::internal::AnyMetadata;
+  static ::PROTOBUF_NAMESPACE_ID::StringPiece FullMessageName() {
+    return "kiln.v1.RegularizationOptions";
+  }
+  protected:
+  explicit RegularizationOptions(::PROTOBUF_NAMESPACE_ID::Arena* arena,
+                       bool is_message_owned = false);
+  public:
+
+  ::PROTOBUF_NAMESPACE_ID::Metadata GetMetadata() const final;
+
+  // nested types ----------------------------------------------------
+
+  // accessors -------------------------------------------------------
+
+  enum : int {
+    kL1PenaltyFieldNumber = 1,
+    kLabelSmoothingFieldNumber = 2,
+    kGradNoiseFieldNumber = 3,
+    kMaxWeightNormFieldNumber = 4,
+    kAttentionDropoutFieldNumber = 5,
+    kResidualDropoutFieldNumber = 6,
+    kEmbeddingDropoutFieldNumber = 7,
+  };
+  // optional double l1_penalty = 1 [json_name = "l1Penalty"];
+  bool has_l1_penalty() const;
+  private:
+  bool _internal_has_l1_penalty() const;
+  public:
+  void clear_l1_penalty();
+  double l1_penalty() const;
+  void set_l1_penalty(double value);
+  private:
+  double _internal_l1_penalty() const;
+  void _internal_set_l1_penalty(double value);
+  public:
+
+  // optional double label_smoothing = 2 [json_name = "labelSmoothing"];
+  bool has_label_smoothing() const;
+  private:
+  bool _internal_has_label_smoothing() const;
+  public:
+  void clear_label_smoothing();
+  double label_smoothing() const;
+  void set_label_smoothing(double value);
+  private:
+  double _internal_label_smoothing() const;
+  void _internal_set_label_smoothing(double value);
+  public:
+
+  // optional double grad_noise = 3 [json_name = "gradNoise"];
+  bool has_grad_noise() const;
+  private:
+  bool _internal_has_grad_noise() const;
+  public:
+  void clear_grad_noise();
+  double grad_noise() const;
+  void set_grad_noise(double value);
+  private:
+  double _internal_grad_noise() const;
+  void _internal_set_grad_noise(double value);
+  public:
+
+  // optional double max_weight_norm = 4 [json_name = "maxWeightNorm"];
+  bool has_max_weight_norm() const;
+  private:
+  bool _internal_has_max_weight_norm() const;
+  public:
+  void clear_max_weight_norm();
+  double max_weight_norm() const;
+  void set_max_weight_norm(double value);
+  private:
+  double _internal_max_weight_norm() const;
+  void _internal_set_max_weight_norm(double value);
+  public:
+
+  // optional double attention_dropout = 5 [json_name = "attentionDropout"];
+  bool has_attention_dropout() const;
+  private:
+  bool _internal_has_attention_dropout() const;
+  public:
+  void clear_attention_dropout();
+  double attention_dropout() const;
+  void set_attention_dropout(double value);
+  private:
+  double _internal_attention_dropout() const;
+  void _internal_set_attention_dropout(double value);
+  public:
+
+  // optional double residual_dropout = 6 [json_name = "residualDropout"];
+  bool has_residual_dropout() const;
+  private:
+  bool _internal_has_residual_dropout() const;
+  public:
+  void clear_residual_dropout();
+  double residual_dropout() const;
+  void set_residual_dropout(double value);
+  private:
+  double _internal_residual_dropout() const;
+  void _internal_set_residual_dropout(double value);
+  public:
+
+  // optional double embedding_dropout = 7 [json_name = "embeddingDropout"];
+  bool has_embedding_dropout() const;
+  private:
+  bool _internal_has_embedding_dropout() const;
+  public:
+  void clear_embedding_dropout();
+  double embedding_dropout() const;
+  void set_embedding_dropout(double value);
+  private:
+  double _internal_embedding_dropout() const;
+  void _internal_set_embedding_dropout(double value);
+  public:
+
+  // @@protoc_insertion_point(class_scope:kiln.v1.RegularizationOptions)
+ private:
+  class _Internal;
+
+  template <typename T> friend class ::PROTOBUF_NAMESPACE_ID::Arena::InternalHelper;
+  typedef void InternalArenaConstructable_;
+  typedef void DestructorSkippable_;
+  struct Impl_ {
+    ::PROTOBUF_NAMESPACE_ID::internal::HasBits<1> _has_bits_;
+    mutable ::PROTOBUF_NAMESPACE_ID::internal::CachedSize _cached_size_;
+    double l1_penalty_;
+    double label_smoothing_;
+    double grad_noise_;
+    double max_weight_norm_;
+    double attention_dropout_;
+    double residual_dropout_;
+    double embedding_dropout_;
   };
   union { Impl_ _impl_; };
   friend struct ::TableStruct_kiln_2fv1_2fjobs_2eproto;
@@ -706,7 +2302,7 @@ class LoraOptions final :
                &_LoraOptions_default_instance_);
   }
   static constexpr int kIndexInFileMessages =
-    1;
+    7;
 
   friend void swap(LoraOptions& a, LoraOptions& b) {
     a.Swap(&b);
@@ -896,7 +2492,7 @@ class SftConfig final :
                &_SftConfig_default_instance_);
   }
   static constexpr int kIndexInFileMessages =
-    2;
+    8;
 
   friend void swap(SftConfig& a, SftConfig& b) {
     a.Swap(&b);
@@ -1061,7 +2657,7 @@ class RewardModelConfig final :
                &_RewardModelConfig_default_instance_);
   }
   static constexpr int kIndexInFileMessages =
-    3;
+    9;
 
   friend void swap(RewardModelConfig& a, RewardModelConfig& b) {
     a.Swap(&b);
@@ -1217,7 +2813,7 @@ class RewardSource final :
                &_RewardSource_default_instance_);
   }
   static constexpr int kIndexInFileMessages =
-    4;
+    10;
 
   friend void swap(RewardSource& a, RewardSource& b) {
     a.Swap(&b);
@@ -1404,7 +3000,7 @@ class PpoConfig final :
                &_PpoConfig_default_instance_);
   }
   static constexpr int kIndexInFileMessages =
-    5;
+    11;
 
   friend void swap(PpoConfig& a, PpoConfig& b) {
     a.Swap(&b);
@@ -1465,14 +3061,20 @@ class PpoConfig final :
     kTargetKlFieldNumber = 5,
     kGammaFieldNumber = 6,
     kLamFieldNumber = 7,
-    kAdaptiveKlFieldNumber = 4,
-    kPpoEpochsFieldNumber = 10,
     kClipRangeFieldNumber = 8,
     kValueClipRangeFieldNumber = 9,
+    kPpoEpochsFieldNumber = 10,
     kRolloutBatchSizeFieldNumber = 11,
     kMinibatchSizeFieldNumber = 12,
-    kTemperatureFieldNumber = 14,
     kMaxNewTokensFieldNumber = 13,
+    kTemperatureFieldNumber = 14,
+    kAdaptiveKlFieldNumber = 4,
+    kWhitenAdvantagesFieldNumber = 18,
+    kStopAtEosFieldNumber = 21,
+    kKlEstimatorFieldNumber = 17,
+    kValueLearningRateFieldNumber = 16,
+    kAdaptiveKlTargetFieldNumber = 19,
+    kAdaptiveKlHorizonFieldNumber = 20,
   };
   // string reference_model = 2 [json_name = "referenceModel"];
   void clear_reference_model();
@@ -1572,32 +3174,6 @@ class PpoConfig final :
   void _internal_set_lam(double value);
   public:
 
-  // optional bool adaptive_kl = 4 [json_name = "adaptiveKl"];
-  bool has_adaptive_kl() const;
-  private:
-  bool _internal_has_adaptive_kl() const;
-  public:
-  void clear_adaptive_kl();
-  bool adaptive_kl() const;
-  void set_adaptive_kl(bool value);
-  private:
-  bool _internal_adaptive_kl() const;
-  void _internal_set_adaptive_kl(bool value);
-  public:
-
-  // optional uint32 ppo_epochs = 10 [json_name = "ppoEpochs"];
-  bool has_ppo_epochs() const;
-  private:
-  bool _internal_has_ppo_epochs() const;
-  public:
-  void clear_ppo_epochs();
-  uint32_t ppo_epochs() const;
-  void set_ppo_epochs(uint32_t value);
-  private:
-  uint32_t _internal_ppo_epochs() const;
-  void _internal_set_ppo_epochs(uint32_t value);
-  public:
-
   // optional double clip_range = 8 [json_name = "clipRange"];
   bool has_clip_range() const;
   private:
@@ -1622,6 +3198,19 @@ class PpoConfig final :
   private:
   double _internal_value_clip_range() const;
   void _internal_set_value_clip_range(double value);
+  public:
+
+  // optional uint32 ppo_epochs = 10 [json_name = "ppoEpochs"];
+  bool has_ppo_epochs() const;
+  private:
+  bool _internal_has_ppo_epochs() const;
+  public:
+  void clear_ppo_epochs();
+  uint32_t ppo_epochs() const;
+  void set_ppo_epochs(uint32_t value);
+  private:
+  uint32_t _internal_ppo_epochs() const;
+  void _internal_set_ppo_epochs(uint32_t value);
   public:
 
   // optional uint32 rollout_batch_size = 11 [json_name = "rolloutBatchSize"];
@@ -1650,6 +3239,19 @@ class PpoConfig final :
   void _internal_set_minibatch_size(uint32_t value);
   public:
 
+  // optional uint32 max_new_tokens = 13 [json_name = "maxNewTokens"];
+  bool has_max_new_tokens() const;
+  private:
+  bool _internal_has_max_new_tokens() const;
+  public:
+  void clear_max_new_tokens();
+  uint32_t max_new_tokens() const;
+  void set_max_new_tokens(uint32_t value);
+  private:
+  uint32_t _internal_max_new_tokens() const;
+  void _internal_set_max_new_tokens(uint32_t value);
+  public:
+
   // optional double temperature = 14 [json_name = "temperature"];
   bool has_temperature() const;
   private:
@@ -1663,17 +3265,91 @@ class PpoConfig final :
   void _internal_set_temperature(double value);
   public:
 
-  // optional uint32 max_new_tokens = 13 [json_name = "maxNewTokens"];
-  bool has_max_new_tokens() const;
+  // optional bool adaptive_kl = 4 [json_name = "adaptiveKl"];
+  bool has_adaptive_kl() const;
   private:
-  bool _internal_has_max_new_tokens() const;
+  bool _internal_has_adaptive_kl() const;
   public:
-  void clear_max_new_tokens();
-  uint32_t max_new_tokens() const;
-  void set_max_new_tokens(uint32_t value);
+  void clear_adaptive_kl();
+  bool adaptive_kl() const;
+  void set_adaptive_kl(bool value);
   private:
-  uint32_t _internal_max_new_tokens() const;
-  void _internal_set_max_new_tokens(uint32_t value);
+  bool _internal_adaptive_kl() const;
+  void _internal_set_adaptive_kl(bool value);
+  public:
+
+  // optional bool whiten_advantages = 18 [json_name = "whitenAdvantages"];
+  bool has_whiten_advantages() const;
+  private:
+  bool _internal_has_whiten_advantages() const;
+  public:
+  void clear_whiten_advantages();
+  bool whiten_advantages() const;
+  void set_whiten_advantages(bool value);
+  private:
+  bool _internal_whiten_advantages() const;
+  void _internal_set_whiten_advantages(bool value);
+  public:
+
+  // optional bool stop_at_eos = 21 [json_name = "stopAtEos"];
+  bool has_stop_at_eos() const;
+  private:
+  bool _internal_has_stop_at_eos() const;
+  public:
+  void clear_stop_at_eos();
+  bool stop_at_eos() const;
+  void set_stop_at_eos(bool value);
+  private:
+  bool _internal_stop_at_eos() const;
+  void _internal_set_stop_at_eos(bool value);
+  public:
+
+  // .kiln.v1.KlEstimator kl_estimator = 17 [json_name = "klEstimator"];
+  void clear_kl_estimator();
+  ::kiln::v1::KlEstimator kl_estimator() const;
+  void set_kl_estimator(::kiln::v1::KlEstimator value);
+  private:
+  ::kiln::v1::KlEstimator _internal_kl_estimator() const;
+  void _internal_set_kl_estimator(::kiln::v1::KlEstimator value);
+  public:
+
+  // optional double value_learning_rate = 16 [json_name = "valueLearningRate"];
+  bool has_value_learning_rate() const;
+  private:
+  bool _internal_has_value_learning_rate() const;
+  public:
+  void clear_value_learning_rate();
+  double value_learning_rate() const;
+  void set_value_learning_rate(double value);
+  private:
+  double _internal_value_learning_rate() const;
+  void _internal_set_value_learning_rate(double value);
+  public:
+
+  // optional double adaptive_kl_target = 19 [json_name = "adaptiveKlTarget"];
+  bool has_adaptive_kl_target() const;
+  private:
+  bool _internal_has_adaptive_kl_target() const;
+  public:
+  void clear_adaptive_kl_target();
+  double adaptive_kl_target() const;
+  void set_adaptive_kl_target(double value);
+  private:
+  double _internal_adaptive_kl_target() const;
+  void _internal_set_adaptive_kl_target(double value);
+  public:
+
+  // optional uint32 adaptive_kl_horizon = 20 [json_name = "adaptiveKlHorizon"];
+  bool has_adaptive_kl_horizon() const;
+  private:
+  bool _internal_has_adaptive_kl_horizon() const;
+  public:
+  void clear_adaptive_kl_horizon();
+  uint32_t adaptive_kl_horizon() const;
+  void set_adaptive_kl_horizon(uint32_t value);
+  private:
+  uint32_t _internal_adaptive_kl_horizon() const;
+  void _internal_set_adaptive_kl_horizon(uint32_t value);
   public:
 
   // @@protoc_insertion_point(class_scope:kiln.v1.PpoConfig)
@@ -1693,14 +3369,20 @@ class PpoConfig final :
     double target_kl_;
     double gamma_;
     double lam_;
-    bool adaptive_kl_;
-    uint32_t ppo_epochs_;
     double clip_range_;
     double value_clip_range_;
+    uint32_t ppo_epochs_;
     uint32_t rollout_batch_size_;
     uint32_t minibatch_size_;
-    double temperature_;
     uint32_t max_new_tokens_;
+    double temperature_;
+    bool adaptive_kl_;
+    bool whiten_advantages_;
+    bool stop_at_eos_;
+    int kl_estimator_;
+    double value_learning_rate_;
+    double adaptive_kl_target_;
+    uint32_t adaptive_kl_horizon_;
   };
   union { Impl_ _impl_; };
   friend struct ::TableStruct_kiln_2fv1_2fjobs_2eproto;
@@ -1755,7 +3437,7 @@ class DpoConfig final :
                &_DpoConfig_default_instance_);
   }
   static constexpr int kIndexInFileMessages =
-    6;
+    12;
 
   friend void swap(DpoConfig& a, DpoConfig& b) {
     a.Swap(&b);
@@ -1814,6 +3496,7 @@ class DpoConfig final :
     kBetaFieldNumber = 1,
     kLossFieldNumber = 3,
     kTuningFieldNumber = 4,
+    kLabelSmoothingFieldNumber = 6,
   };
   // string reference_model = 2 [json_name = "referenceModel"];
   void clear_reference_model();
@@ -1878,6 +3561,19 @@ class DpoConfig final :
   void _internal_set_tuning(::kiln::v1::Tuning value);
   public:
 
+  // optional double label_smoothing = 6 [json_name = "labelSmoothing"];
+  bool has_label_smoothing() const;
+  private:
+  bool _internal_has_label_smoothing() const;
+  public:
+  void clear_label_smoothing();
+  double label_smoothing() const;
+  void set_label_smoothing(double value);
+  private:
+  double _internal_label_smoothing() const;
+  void _internal_set_label_smoothing(double value);
+  public:
+
   // @@protoc_insertion_point(class_scope:kiln.v1.DpoConfig)
  private:
   class _Internal;
@@ -1893,6 +3589,7 @@ class DpoConfig final :
     double beta_;
     int loss_;
     int tuning_;
+    double label_smoothing_;
   };
   union { Impl_ _impl_; };
   friend struct ::TableStruct_kiln_2fv1_2fjobs_2eproto;
@@ -1947,7 +3644,7 @@ class DistillConfig final :
                &_DistillConfig_default_instance_);
   }
   static constexpr int kIndexInFileMessages =
-    7;
+    13;
 
   friend void swap(DistillConfig& a, DistillConfig& b) {
     a.Swap(&b);
@@ -2203,7 +3900,7 @@ class Job final :
                &_Job_default_instance_);
   }
   static constexpr int kIndexInFileMessages =
-    11;
+    17;
 
   friend void swap(Job& a, Job& b) {
     a.Swap(&b);
@@ -2792,7 +4489,7 @@ class CreateJobRequest final :
                &_CreateJobRequest_default_instance_);
   }
   static constexpr int kIndexInFileMessages =
-    12;
+    18;
 
   friend void swap(CreateJobRequest& a, CreateJobRequest& b) {
     a.Swap(&b);
@@ -2946,7 +4643,7 @@ class GetJobRequest final :
                &_GetJobRequest_default_instance_);
   }
   static constexpr int kIndexInFileMessages =
-    13;
+    19;
 
   friend void swap(GetJobRequest& a, GetJobRequest& b) {
     a.Swap(&b);
@@ -3080,7 +4777,7 @@ class ListJobsRequest final :
                &_ListJobsRequest_default_instance_);
   }
   static constexpr int kIndexInFileMessages =
-    14;
+    20;
 
   friend void swap(ListJobsRequest& a, ListJobsRequest& b) {
     a.Swap(&b);
@@ -3247,7 +4944,7 @@ class ListJobsResponse final :
                &_ListJobsResponse_default_instance_);
   }
   static constexpr int kIndexInFileMessages =
-    15;
+    21;
 
   friend void swap(ListJobsResponse& a, ListJobsResponse& b) {
     a.Swap(&b);
@@ -3401,7 +5098,7 @@ class CancelJobRequest final :
                &_CancelJobRequest_default_instance_);
   }
   static constexpr int kIndexInFileMessages =
-    16;
+    22;
 
   friend void swap(CancelJobRequest& a, CancelJobRequest& b) {
     a.Swap(&b);
@@ -3535,7 +5232,7 @@ class WatchJobRequest final :
                &_WatchJobRequest_default_instance_);
   }
   static constexpr int kIndexInFileMessages =
-    17;
+    23;
 
   friend void swap(WatchJobRequest& a, WatchJobRequest& b) {
     a.Swap(&b);
@@ -3685,7 +5382,7 @@ class StateChange final :
                &_StateChange_default_instance_);
   }
   static constexpr int kIndexInFileMessages =
-    18;
+    24;
 
   friend void swap(StateChange& a, StateChange& b) {
     a.Swap(&b);
@@ -3867,7 +5564,7 @@ class Metrics final :
                &_Metrics_default_instance_);
   }
   static constexpr int kIndexInFileMessages =
-    20;
+    26;
 
   friend void swap(Metrics& a, Metrics& b) {
     a.Swap(&b);
@@ -4033,7 +5730,7 @@ class Checkpoint final :
                &_Checkpoint_default_instance_);
   }
   static constexpr int kIndexInFileMessages =
-    21;
+    27;
 
   friend void swap(Checkpoint& a, Checkpoint& b) {
     a.Swap(&b);
@@ -4198,7 +5895,7 @@ class LogLine final :
                &_LogLine_default_instance_);
   }
   static constexpr int kIndexInFileMessages =
-    22;
+    28;
 
   friend void swap(LogLine& a, LogLine& b) {
     a.Swap(&b);
@@ -4356,7 +6053,7 @@ class JobEvent final :
                &_JobEvent_default_instance_);
   }
   static constexpr int kIndexInFileMessages =
-    23;
+    29;
 
   friend void swap(JobEvent& a, JobEvent& b) {
     a.Swap(&b);
@@ -4605,7 +6302,7 @@ class ListCheckpointsRequest final :
                &_ListCheckpointsRequest_default_instance_);
   }
   static constexpr int kIndexInFileMessages =
-    24;
+    30;
 
   friend void swap(ListCheckpointsRequest& a, ListCheckpointsRequest& b) {
     a.Swap(&b);
@@ -4739,7 +6436,7 @@ class ListCheckpointsResponse final :
                &_ListCheckpointsResponse_default_instance_);
   }
   static constexpr int kIndexInFileMessages =
-    25;
+    31;
 
   friend void swap(ListCheckpointsResponse& a, ListCheckpointsResponse& b) {
     a.Swap(&b);
@@ -5276,6 +6973,1622 @@ inline void Hyperparameters::_internal_set_log_every(uint32_t value) {
 inline void Hyperparameters::set_log_every(uint32_t value) {
   _internal_set_log_every(value);
   // @@protoc_insertion_point(field_set:kiln.v1.Hyperparameters.log_every)
+}
+
+// .kiln.v1.OptimizerOptions optimizer = 17 [json_name = "optimizer"];
+inline bool Hyperparameters::_internal_has_optimizer() const {
+  return this != internal_default_instance() && _impl_.optimizer_ != nullptr;
+}
+inline bool Hyperparameters::has_optimizer() const {
+  return _internal_has_optimizer();
+}
+inline void Hyperparameters::clear_optimizer() {
+  if (GetArenaForAllocation() == nullptr && _impl_.optimizer_ != nullptr) {
+    delete _impl_.optimizer_;
+  }
+  _impl_.optimizer_ = nullptr;
+}
+inline const ::kiln::v1::OptimizerOptions& Hyperparameters::_internal_optimizer() const {
+  const ::kiln::v1::OptimizerOptions* p = _impl_.optimizer_;
+  return p != nullptr ? *p : reinterpret_cast<const ::kiln::v1::OptimizerOptions&>(
+      ::kiln::v1::_OptimizerOptions_default_instance_);
+}
+inline const ::kiln::v1::OptimizerOptions& Hyperparameters::optimizer() const {
+  // @@protoc_insertion_point(field_get:kiln.v1.Hyperparameters.optimizer)
+  return _internal_optimizer();
+}
+inline void Hyperparameters::unsafe_arena_set_allocated_optimizer(
+    ::kiln::v1::OptimizerOptions* optimizer) {
+  if (GetArenaForAllocation() == nullptr) {
+    delete reinterpret_cast<::PROTOBUF_NAMESPACE_ID::MessageLite*>(_impl_.optimizer_);
+  }
+  _impl_.optimizer_ = optimizer;
+  if (optimizer) {
+    
+  } else {
+    
+  }
+  // @@protoc_insertion_point(field_unsafe_arena_set_allocated:kiln.v1.Hyperparameters.optimizer)
+}
+inline ::kiln::v1::OptimizerOptions* Hyperparameters::release_optimizer() {
+  
+  ::kiln::v1::OptimizerOptions* temp = _impl_.optimizer_;
+  _impl_.optimizer_ = nullptr;
+#ifdef PROTOBUF_FORCE_COPY_IN_RELEASE
+  auto* old =  reinterpret_cast<::PROTOBUF_NAMESPACE_ID::MessageLite*>(temp);
+  temp = ::PROTOBUF_NAMESPACE_ID::internal::DuplicateIfNonNull(temp);
+  if (GetArenaForAllocation() == nullptr) { delete old; }
+#else  // PROTOBUF_FORCE_COPY_IN_RELEASE
+  if (GetArenaForAllocation() != nullptr) {
+    temp = ::PROTOBUF_NAMESPACE_ID::internal::DuplicateIfNonNull(temp);
+  }
+#endif  // !PROTOBUF_FORCE_COPY_IN_RELEASE
+  return temp;
+}
+inline ::kiln::v1::OptimizerOptions* Hyperparameters::unsafe_arena_release_optimizer() {
+  // @@protoc_insertion_point(field_release:kiln.v1.Hyperparameters.optimizer)
+  
+  ::kiln::v1::OptimizerOptions* temp = _impl_.optimizer_;
+  _impl_.optimizer_ = nullptr;
+  return temp;
+}
+inline ::kiln::v1::OptimizerOptions* Hyperparameters::_internal_mutable_optimizer() {
+  
+  if (_impl_.optimizer_ == nullptr) {
+    auto* p = CreateMaybeMessage<::kiln::v1::OptimizerOptions>(GetArenaForAllocation());
+    _impl_.optimizer_ = p;
+  }
+  return _impl_.optimizer_;
+}
+inline ::kiln::v1::OptimizerOptions* Hyperparameters::mutable_optimizer() {
+  ::kiln::v1::OptimizerOptions* _msg = _internal_mutable_optimizer();
+  // @@protoc_insertion_point(field_mutable:kiln.v1.Hyperparameters.optimizer)
+  return _msg;
+}
+inline void Hyperparameters::set_allocated_optimizer(::kiln::v1::OptimizerOptions* optimizer) {
+  ::PROTOBUF_NAMESPACE_ID::Arena* message_arena = GetArenaForAllocation();
+  if (message_arena == nullptr) {
+    delete _impl_.optimizer_;
+  }
+  if (optimizer) {
+    ::PROTOBUF_NAMESPACE_ID::Arena* submessage_arena =
+        ::PROTOBUF_NAMESPACE_ID::Arena::InternalGetOwningArena(optimizer);
+    if (message_arena != submessage_arena) {
+      optimizer = ::PROTOBUF_NAMESPACE_ID::internal::GetOwnedMessage(
+          message_arena, optimizer, submessage_arena);
+    }
+    
+  } else {
+    
+  }
+  _impl_.optimizer_ = optimizer;
+  // @@protoc_insertion_point(field_set_allocated:kiln.v1.Hyperparameters.optimizer)
+}
+
+// .kiln.v1.LrScheduleOptions lr_schedule = 18 [json_name = "lrSchedule"];
+inline bool Hyperparameters::_internal_has_lr_schedule() const {
+  return this != internal_default_instance() && _impl_.lr_schedule_ != nullptr;
+}
+inline bool Hyperparameters::has_lr_schedule() const {
+  return _internal_has_lr_schedule();
+}
+inline void Hyperparameters::clear_lr_schedule() {
+  if (GetArenaForAllocation() == nullptr && _impl_.lr_schedule_ != nullptr) {
+    delete _impl_.lr_schedule_;
+  }
+  _impl_.lr_schedule_ = nullptr;
+}
+inline const ::kiln::v1::LrScheduleOptions& Hyperparameters::_internal_lr_schedule() const {
+  const ::kiln::v1::LrScheduleOptions* p = _impl_.lr_schedule_;
+  return p != nullptr ? *p : reinterpret_cast<const ::kiln::v1::LrScheduleOptions&>(
+      ::kiln::v1::_LrScheduleOptions_default_instance_);
+}
+inline const ::kiln::v1::LrScheduleOptions& Hyperparameters::lr_schedule() const {
+  // @@protoc_insertion_point(field_get:kiln.v1.Hyperparameters.lr_schedule)
+  return _internal_lr_schedule();
+}
+inline void Hyperparameters::unsafe_arena_set_allocated_lr_schedule(
+    ::kiln::v1::LrScheduleOptions* lr_schedule) {
+  if (GetArenaForAllocation() == nullptr) {
+    delete reinterpret_cast<::PROTOBUF_NAMESPACE_ID::MessageLite*>(_impl_.lr_schedule_);
+  }
+  _impl_.lr_schedule_ = lr_schedule;
+  if (lr_schedule) {
+    
+  } else {
+    
+  }
+  // @@protoc_insertion_point(field_unsafe_arena_set_allocated:kiln.v1.Hyperparameters.lr_schedule)
+}
+inline ::kiln::v1::LrScheduleOptions* Hyperparameters::release_lr_schedule() {
+  
+  ::kiln::v1::LrScheduleOptions* temp = _impl_.lr_schedule_;
+  _impl_.lr_schedule_ = nullptr;
+#ifdef PROTOBUF_FORCE_COPY_IN_RELEASE
+  auto* old =  reinterpret_cast<::PROTOBUF_NAMESPACE_ID::MessageLite*>(temp);
+  temp = ::PROTOBUF_NAMESPACE_ID::internal::DuplicateIfNonNull(temp);
+  if (GetArenaForAllocation() == nullptr) { delete old; }
+#else  // PROTOBUF_FORCE_COPY_IN_RELEASE
+  if (GetArenaForAllocation() != nullptr) {
+    temp = ::PROTOBUF_NAMESPACE_ID::internal::DuplicateIfNonNull(temp);
+  }
+#endif  // !PROTOBUF_FORCE_COPY_IN_RELEASE
+  return temp;
+}
+inline ::kiln::v1::LrScheduleOptions* Hyperparameters::unsafe_arena_release_lr_schedule() {
+  // @@protoc_insertion_point(field_release:kiln.v1.Hyperparameters.lr_schedule)
+  
+  ::kiln::v1::LrScheduleOptions* temp = _impl_.lr_schedule_;
+  _impl_.lr_schedule_ = nullptr;
+  return temp;
+}
+inline ::kiln::v1::LrScheduleOptions* Hyperparameters::_internal_mutable_lr_schedule() {
+  
+  if (_impl_.lr_schedule_ == nullptr) {
+    auto* p = CreateMaybeMessage<::kiln::v1::LrScheduleOptions>(GetArenaForAllocation());
+    _impl_.lr_schedule_ = p;
+  }
+  return _impl_.lr_schedule_;
+}
+inline ::kiln::v1::LrScheduleOptions* Hyperparameters::mutable_lr_schedule() {
+  ::kiln::v1::LrScheduleOptions* _msg = _internal_mutable_lr_schedule();
+  // @@protoc_insertion_point(field_mutable:kiln.v1.Hyperparameters.lr_schedule)
+  return _msg;
+}
+inline void Hyperparameters::set_allocated_lr_schedule(::kiln::v1::LrScheduleOptions* lr_schedule) {
+  ::PROTOBUF_NAMESPACE_ID::Arena* message_arena = GetArenaForAllocation();
+  if (message_arena == nullptr) {
+    delete _impl_.lr_schedule_;
+  }
+  if (lr_schedule) {
+    ::PROTOBUF_NAMESPACE_ID::Arena* submessage_arena =
+        ::PROTOBUF_NAMESPACE_ID::Arena::InternalGetOwningArena(lr_schedule);
+    if (message_arena != submessage_arena) {
+      lr_schedule = ::PROTOBUF_NAMESPACE_ID::internal::GetOwnedMessage(
+          message_arena, lr_schedule, submessage_arena);
+    }
+    
+  } else {
+    
+  }
+  _impl_.lr_schedule_ = lr_schedule;
+  // @@protoc_insertion_point(field_set_allocated:kiln.v1.Hyperparameters.lr_schedule)
+}
+
+// .kiln.v1.RegularizationOptions regularization = 19 [json_name = "regularization"];
+inline bool Hyperparameters::_internal_has_regularization() const {
+  return this != internal_default_instance() && _impl_.regularization_ != nullptr;
+}
+inline bool Hyperparameters::has_regularization() const {
+  return _internal_has_regularization();
+}
+inline void Hyperparameters::clear_regularization() {
+  if (GetArenaForAllocation() == nullptr && _impl_.regularization_ != nullptr) {
+    delete _impl_.regularization_;
+  }
+  _impl_.regularization_ = nullptr;
+}
+inline const ::kiln::v1::RegularizationOptions& Hyperparameters::_internal_regularization() const {
+  const ::kiln::v1::RegularizationOptions* p = _impl_.regularization_;
+  return p != nullptr ? *p : reinterpret_cast<const ::kiln::v1::RegularizationOptions&>(
+      ::kiln::v1::_RegularizationOptions_default_instance_);
+}
+inline const ::kiln::v1::RegularizationOptions& Hyperparameters::regularization() const {
+  // @@protoc_insertion_point(field_get:kiln.v1.Hyperparameters.regularization)
+  return _internal_regularization();
+}
+inline void Hyperparameters::unsafe_arena_set_allocated_regularization(
+    ::kiln::v1::RegularizationOptions* regularization) {
+  if (GetArenaForAllocation() == nullptr) {
+    delete reinterpret_cast<::PROTOBUF_NAMESPACE_ID::MessageLite*>(_impl_.regularization_);
+  }
+  _impl_.regularization_ = regularization;
+  if (regularization) {
+    
+  } else {
+    
+  }
+  // @@protoc_insertion_point(field_unsafe_arena_set_allocated:kiln.v1.Hyperparameters.regularization)
+}
+inline ::kiln::v1::RegularizationOptions* Hyperparameters::release_regularization() {
+  
+  ::kiln::v1::RegularizationOptions* temp = _impl_.regularization_;
+  _impl_.regularization_ = nullptr;
+#ifdef PROTOBUF_FORCE_COPY_IN_RELEASE
+  auto* old =  reinterpret_cast<::PROTOBUF_NAMESPACE_ID::MessageLite*>(temp);
+  temp = ::PROTOBUF_NAMESPACE_ID::internal::DuplicateIfNonNull(temp);
+  if (GetArenaForAllocation() == nullptr) { delete old; }
+#else  // PROTOBUF_FORCE_COPY_IN_RELEASE
+  if (GetArenaForAllocation() != nullptr) {
+    temp = ::PROTOBUF_NAMESPACE_ID::internal::DuplicateIfNonNull(temp);
+  }
+#endif  // !PROTOBUF_FORCE_COPY_IN_RELEASE
+  return temp;
+}
+inline ::kiln::v1::RegularizationOptions* Hyperparameters::unsafe_arena_release_regularization() {
+  // @@protoc_insertion_point(field_release:kiln.v1.Hyperparameters.regularization)
+  
+  ::kiln::v1::RegularizationOptions* temp = _impl_.regularization_;
+  _impl_.regularization_ = nullptr;
+  return temp;
+}
+inline ::kiln::v1::RegularizationOptions* Hyperparameters::_internal_mutable_regularization() {
+  
+  if (_impl_.regularization_ == nullptr) {
+    auto* p = CreateMaybeMessage<::kiln::v1::RegularizationOptions>(GetArenaForAllocation());
+    _impl_.regularization_ = p;
+  }
+  return _impl_.regularization_;
+}
+inline ::kiln::v1::RegularizationOptions* Hyperparameters::mutable_regularization() {
+  ::kiln::v1::RegularizationOptions* _msg = _internal_mutable_regularization();
+  // @@protoc_insertion_point(field_mutable:kiln.v1.Hyperparameters.regularization)
+  return _msg;
+}
+inline void Hyperparameters::set_allocated_regularization(::kiln::v1::RegularizationOptions* regularization) {
+  ::PROTOBUF_NAMESPACE_ID::Arena* message_arena = GetArenaForAllocation();
+  if (message_arena == nullptr) {
+    delete _impl_.regularization_;
+  }
+  if (regularization) {
+    ::PROTOBUF_NAMESPACE_ID::Arena* submessage_arena =
+        ::PROTOBUF_NAMESPACE_ID::Arena::InternalGetOwningArena(regularization);
+    if (message_arena != submessage_arena) {
+      regularization = ::PROTOBUF_NAMESPACE_ID::internal::GetOwnedMessage(
+          message_arena, regularization, submessage_arena);
+    }
+    
+  } else {
+    
+  }
+  _impl_.regularization_ = regularization;
+  // @@protoc_insertion_point(field_set_allocated:kiln.v1.Hyperparameters.regularization)
+}
+
+// optional double early_stopping_min_delta = 20 [json_name = "earlyStoppingMinDelta"];
+inline bool Hyperparameters::_internal_has_early_stopping_min_delta() const {
+  bool value = (_impl_._has_bits_[0] & 0x00010000u) != 0;
+  return value;
+}
+inline bool Hyperparameters::has_early_stopping_min_delta() const {
+  return _internal_has_early_stopping_min_delta();
+}
+inline void Hyperparameters::clear_early_stopping_min_delta() {
+  _impl_.early_stopping_min_delta_ = 0;
+  _impl_._has_bits_[0] &= ~0x00010000u;
+}
+inline double Hyperparameters::_internal_early_stopping_min_delta() const {
+  return _impl_.early_stopping_min_delta_;
+}
+inline double Hyperparameters::early_stopping_min_delta() const {
+  // @@protoc_insertion_point(field_get:kiln.v1.Hyperparameters.early_stopping_min_delta)
+  return _internal_early_stopping_min_delta();
+}
+inline void Hyperparameters::_internal_set_early_stopping_min_delta(double value) {
+  _impl_._has_bits_[0] |= 0x00010000u;
+  _impl_.early_stopping_min_delta_ = value;
+}
+inline void Hyperparameters::set_early_stopping_min_delta(double value) {
+  _internal_set_early_stopping_min_delta(value);
+  // @@protoc_insertion_point(field_set:kiln.v1.Hyperparameters.early_stopping_min_delta)
+}
+
+// optional bool restore_best_weights = 21 [json_name = "restoreBestWeights"];
+inline bool Hyperparameters::_internal_has_restore_best_weights() const {
+  bool value = (_impl_._has_bits_[0] & 0x00008000u) != 0;
+  return value;
+}
+inline bool Hyperparameters::has_restore_best_weights() const {
+  return _internal_has_restore_best_weights();
+}
+inline void Hyperparameters::clear_restore_best_weights() {
+  _impl_.restore_best_weights_ = false;
+  _impl_._has_bits_[0] &= ~0x00008000u;
+}
+inline bool Hyperparameters::_internal_restore_best_weights() const {
+  return _impl_.restore_best_weights_;
+}
+inline bool Hyperparameters::restore_best_weights() const {
+  // @@protoc_insertion_point(field_get:kiln.v1.Hyperparameters.restore_best_weights)
+  return _internal_restore_best_weights();
+}
+inline void Hyperparameters::_internal_set_restore_best_weights(bool value) {
+  _impl_._has_bits_[0] |= 0x00008000u;
+  _impl_.restore_best_weights_ = value;
+}
+inline void Hyperparameters::set_restore_best_weights(bool value) {
+  _internal_set_restore_best_weights(value);
+  // @@protoc_insertion_point(field_set:kiln.v1.Hyperparameters.restore_best_weights)
+}
+
+// .kiln.v1.CurriculumOptions curriculum = 22 [json_name = "curriculum"];
+inline bool Hyperparameters::_internal_has_curriculum() const {
+  return this != internal_default_instance() && _impl_.curriculum_ != nullptr;
+}
+inline bool Hyperparameters::has_curriculum() const {
+  return _internal_has_curriculum();
+}
+inline void Hyperparameters::clear_curriculum() {
+  if (GetArenaForAllocation() == nullptr && _impl_.curriculum_ != nullptr) {
+    delete _impl_.curriculum_;
+  }
+  _impl_.curriculum_ = nullptr;
+}
+inline const ::kiln::v1::CurriculumOptions& Hyperparameters::_internal_curriculum() const {
+  const ::kiln::v1::CurriculumOptions* p = _impl_.curriculum_;
+  return p != nullptr ? *p : reinterpret_cast<const ::kiln::v1::CurriculumOptions&>(
+      ::kiln::v1::_CurriculumOptions_default_instance_);
+}
+inline const ::kiln::v1::CurriculumOptions& Hyperparameters::curriculum() const {
+  // @@protoc_insertion_point(field_get:kiln.v1.Hyperparameters.curriculum)
+  return _internal_curriculum();
+}
+inline void Hyperparameters::unsafe_arena_set_allocated_curriculum(
+    ::kiln::v1::CurriculumOptions* curriculum) {
+  if (GetArenaForAllocation() == nullptr) {
+    delete reinterpret_cast<::PROTOBUF_NAMESPACE_ID::MessageLite*>(_impl_.curriculum_);
+  }
+  _impl_.curriculum_ = curriculum;
+  if (curriculum) {
+    
+  } else {
+    
+  }
+  // @@protoc_insertion_point(field_unsafe_arena_set_allocated:kiln.v1.Hyperparameters.curriculum)
+}
+inline ::kiln::v1::CurriculumOptions* Hyperparameters::release_curriculum() {
+  
+  ::kiln::v1::CurriculumOptions* temp = _impl_.curriculum_;
+  _impl_.curriculum_ = nullptr;
+#ifdef PROTOBUF_FORCE_COPY_IN_RELEASE
+  auto* old =  reinterpret_cast<::PROTOBUF_NAMESPACE_ID::MessageLite*>(temp);
+  temp = ::PROTOBUF_NAMESPACE_ID::internal::DuplicateIfNonNull(temp);
+  if (GetArenaForAllocation() == nullptr) { delete old; }
+#else  // PROTOBUF_FORCE_COPY_IN_RELEASE
+  if (GetArenaForAllocation() != nullptr) {
+    temp = ::PROTOBUF_NAMESPACE_ID::internal::DuplicateIfNonNull(temp);
+  }
+#endif  // !PROTOBUF_FORCE_COPY_IN_RELEASE
+  return temp;
+}
+inline ::kiln::v1::CurriculumOptions* Hyperparameters::unsafe_arena_release_curriculum() {
+  // @@protoc_insertion_point(field_release:kiln.v1.Hyperparameters.curriculum)
+  
+  ::kiln::v1::CurriculumOptions* temp = _impl_.curriculum_;
+  _impl_.curriculum_ = nullptr;
+  return temp;
+}
+inline ::kiln::v1::CurriculumOptions* Hyperparameters::_internal_mutable_curriculum() {
+  
+  if (_impl_.curriculum_ == nullptr) {
+    auto* p = CreateMaybeMessage<::kiln::v1::CurriculumOptions>(GetArenaForAllocation());
+    _impl_.curriculum_ = p;
+  }
+  return _impl_.curriculum_;
+}
+inline ::kiln::v1::CurriculumOptions* Hyperparameters::mutable_curriculum() {
+  ::kiln::v1::CurriculumOptions* _msg = _internal_mutable_curriculum();
+  // @@protoc_insertion_point(field_mutable:kiln.v1.Hyperparameters.curriculum)
+  return _msg;
+}
+inline void Hyperparameters::set_allocated_curriculum(::kiln::v1::CurriculumOptions* curriculum) {
+  ::PROTOBUF_NAMESPACE_ID::Arena* message_arena = GetArenaForAllocation();
+  if (message_arena == nullptr) {
+    delete _impl_.curriculum_;
+  }
+  if (curriculum) {
+    ::PROTOBUF_NAMESPACE_ID::Arena* submessage_arena =
+        ::PROTOBUF_NAMESPACE_ID::Arena::InternalGetOwningArena(curriculum);
+    if (message_arena != submessage_arena) {
+      curriculum = ::PROTOBUF_NAMESPACE_ID::internal::GetOwnedMessage(
+          message_arena, curriculum, submessage_arena);
+    }
+    
+  } else {
+    
+  }
+  _impl_.curriculum_ = curriculum;
+  // @@protoc_insertion_point(field_set_allocated:kiln.v1.Hyperparameters.curriculum)
+}
+
+// .kiln.v1.AugmentationOptions augmentation = 23 [json_name = "augmentation"];
+inline bool Hyperparameters::_internal_has_augmentation() const {
+  return this != internal_default_instance() && _impl_.augmentation_ != nullptr;
+}
+inline bool Hyperparameters::has_augmentation() const {
+  return _internal_has_augmentation();
+}
+inline void Hyperparameters::clear_augmentation() {
+  if (GetArenaForAllocation() == nullptr && _impl_.augmentation_ != nullptr) {
+    delete _impl_.augmentation_;
+  }
+  _impl_.augmentation_ = nullptr;
+}
+inline const ::kiln::v1::AugmentationOptions& Hyperparameters::_internal_augmentation() const {
+  const ::kiln::v1::AugmentationOptions* p = _impl_.augmentation_;
+  return p != nullptr ? *p : reinterpret_cast<const ::kiln::v1::AugmentationOptions&>(
+      ::kiln::v1::_AugmentationOptions_default_instance_);
+}
+inline const ::kiln::v1::AugmentationOptions& Hyperparameters::augmentation() const {
+  // @@protoc_insertion_point(field_get:kiln.v1.Hyperparameters.augmentation)
+  return _internal_augmentation();
+}
+inline void Hyperparameters::unsafe_arena_set_allocated_augmentation(
+    ::kiln::v1::AugmentationOptions* augmentation) {
+  if (GetArenaForAllocation() == nullptr) {
+    delete reinterpret_cast<::PROTOBUF_NAMESPACE_ID::MessageLite*>(_impl_.augmentation_);
+  }
+  _impl_.augmentation_ = augmentation;
+  if (augmentation) {
+    
+  } else {
+    
+  }
+  // @@protoc_insertion_point(field_unsafe_arena_set_allocated:kiln.v1.Hyperparameters.augmentation)
+}
+inline ::kiln::v1::AugmentationOptions* Hyperparameters::release_augmentation() {
+  
+  ::kiln::v1::AugmentationOptions* temp = _impl_.augmentation_;
+  _impl_.augmentation_ = nullptr;
+#ifdef PROTOBUF_FORCE_COPY_IN_RELEASE
+  auto* old =  reinterpret_cast<::PROTOBUF_NAMESPACE_ID::MessageLite*>(temp);
+  temp = ::PROTOBUF_NAMESPACE_ID::internal::DuplicateIfNonNull(temp);
+  if (GetArenaForAllocation() == nullptr) { delete old; }
+#else  // PROTOBUF_FORCE_COPY_IN_RELEASE
+  if (GetArenaForAllocation() != nullptr) {
+    temp = ::PROTOBUF_NAMESPACE_ID::internal::DuplicateIfNonNull(temp);
+  }
+#endif  // !PROTOBUF_FORCE_COPY_IN_RELEASE
+  return temp;
+}
+inline ::kiln::v1::AugmentationOptions* Hyperparameters::unsafe_arena_release_augmentation() {
+  // @@protoc_insertion_point(field_release:kiln.v1.Hyperparameters.augmentation)
+  
+  ::kiln::v1::AugmentationOptions* temp = _impl_.augmentation_;
+  _impl_.augmentation_ = nullptr;
+  return temp;
+}
+inline ::kiln::v1::AugmentationOptions* Hyperparameters::_internal_mutable_augmentation() {
+  
+  if (_impl_.augmentation_ == nullptr) {
+    auto* p = CreateMaybeMessage<::kiln::v1::AugmentationOptions>(GetArenaForAllocation());
+    _impl_.augmentation_ = p;
+  }
+  return _impl_.augmentation_;
+}
+inline ::kiln::v1::AugmentationOptions* Hyperparameters::mutable_augmentation() {
+  ::kiln::v1::AugmentationOptions* _msg = _internal_mutable_augmentation();
+  // @@protoc_insertion_point(field_mutable:kiln.v1.Hyperparameters.augmentation)
+  return _msg;
+}
+inline void Hyperparameters::set_allocated_augmentation(::kiln::v1::AugmentationOptions* augmentation) {
+  ::PROTOBUF_NAMESPACE_ID::Arena* message_arena = GetArenaForAllocation();
+  if (message_arena == nullptr) {
+    delete _impl_.augmentation_;
+  }
+  if (augmentation) {
+    ::PROTOBUF_NAMESPACE_ID::Arena* submessage_arena =
+        ::PROTOBUF_NAMESPACE_ID::Arena::InternalGetOwningArena(augmentation);
+    if (message_arena != submessage_arena) {
+      augmentation = ::PROTOBUF_NAMESPACE_ID::internal::GetOwnedMessage(
+          message_arena, augmentation, submessage_arena);
+    }
+    
+  } else {
+    
+  }
+  _impl_.augmentation_ = augmentation;
+  // @@protoc_insertion_point(field_set_allocated:kiln.v1.Hyperparameters.augmentation)
+}
+
+// .kiln.v1.AdversarialOptions adversarial = 24 [json_name = "adversarial"];
+inline bool Hyperparameters::_internal_has_adversarial() const {
+  return this != internal_default_instance() && _impl_.adversarial_ != nullptr;
+}
+inline bool Hyperparameters::has_adversarial() const {
+  return _internal_has_adversarial();
+}
+inline void Hyperparameters::clear_adversarial() {
+  if (GetArenaForAllocation() == nullptr && _impl_.adversarial_ != nullptr) {
+    delete _impl_.adversarial_;
+  }
+  _impl_.adversarial_ = nullptr;
+}
+inline const ::kiln::v1::AdversarialOptions& Hyperparameters::_internal_adversarial() const {
+  const ::kiln::v1::AdversarialOptions* p = _impl_.adversarial_;
+  return p != nullptr ? *p : reinterpret_cast<const ::kiln::v1::AdversarialOptions&>(
+      ::kiln::v1::_AdversarialOptions_default_instance_);
+}
+inline const ::kiln::v1::AdversarialOptions& Hyperparameters::adversarial() const {
+  // @@protoc_insertion_point(field_get:kiln.v1.Hyperparameters.adversarial)
+  return _internal_adversarial();
+}
+inline void Hyperparameters::unsafe_arena_set_allocated_adversarial(
+    ::kiln::v1::AdversarialOptions* adversarial) {
+  if (GetArenaForAllocation() == nullptr) {
+    delete reinterpret_cast<::PROTOBUF_NAMESPACE_ID::MessageLite*>(_impl_.adversarial_);
+  }
+  _impl_.adversarial_ = adversarial;
+  if (adversarial) {
+    
+  } else {
+    
+  }
+  // @@protoc_insertion_point(field_unsafe_arena_set_allocated:kiln.v1.Hyperparameters.adversarial)
+}
+inline ::kiln::v1::AdversarialOptions* Hyperparameters::release_adversarial() {
+  
+  ::kiln::v1::AdversarialOptions* temp = _impl_.adversarial_;
+  _impl_.adversarial_ = nullptr;
+#ifdef PROTOBUF_FORCE_COPY_IN_RELEASE
+  auto* old =  reinterpret_cast<::PROTOBUF_NAMESPACE_ID::MessageLite*>(temp);
+  temp = ::PROTOBUF_NAMESPACE_ID::internal::DuplicateIfNonNull(temp);
+  if (GetArenaForAllocation() == nullptr) { delete old; }
+#else  // PROTOBUF_FORCE_COPY_IN_RELEASE
+  if (GetArenaForAllocation() != nullptr) {
+    temp = ::PROTOBUF_NAMESPACE_ID::internal::DuplicateIfNonNull(temp);
+  }
+#endif  // !PROTOBUF_FORCE_COPY_IN_RELEASE
+  return temp;
+}
+inline ::kiln::v1::AdversarialOptions* Hyperparameters::unsafe_arena_release_adversarial() {
+  // @@protoc_insertion_point(field_release:kiln.v1.Hyperparameters.adversarial)
+  
+  ::kiln::v1::AdversarialOptions* temp = _impl_.adversarial_;
+  _impl_.adversarial_ = nullptr;
+  return temp;
+}
+inline ::kiln::v1::AdversarialOptions* Hyperparameters::_internal_mutable_adversarial() {
+  
+  if (_impl_.adversarial_ == nullptr) {
+    auto* p = CreateMaybeMessage<::kiln::v1::AdversarialOptions>(GetArenaForAllocation());
+    _impl_.adversarial_ = p;
+  }
+  return _impl_.adversarial_;
+}
+inline ::kiln::v1::AdversarialOptions* Hyperparameters::mutable_adversarial() {
+  ::kiln::v1::AdversarialOptions* _msg = _internal_mutable_adversarial();
+  // @@protoc_insertion_point(field_mutable:kiln.v1.Hyperparameters.adversarial)
+  return _msg;
+}
+inline void Hyperparameters::set_allocated_adversarial(::kiln::v1::AdversarialOptions* adversarial) {
+  ::PROTOBUF_NAMESPACE_ID::Arena* message_arena = GetArenaForAllocation();
+  if (message_arena == nullptr) {
+    delete _impl_.adversarial_;
+  }
+  if (adversarial) {
+    ::PROTOBUF_NAMESPACE_ID::Arena* submessage_arena =
+        ::PROTOBUF_NAMESPACE_ID::Arena::InternalGetOwningArena(adversarial);
+    if (message_arena != submessage_arena) {
+      adversarial = ::PROTOBUF_NAMESPACE_ID::internal::GetOwnedMessage(
+          message_arena, adversarial, submessage_arena);
+    }
+    
+  } else {
+    
+  }
+  _impl_.adversarial_ = adversarial;
+  // @@protoc_insertion_point(field_set_allocated:kiln.v1.Hyperparameters.adversarial)
+}
+
+// -------------------------------------------------------------------
+
+// AdversarialOptions
+
+// .kiln.v1.AdversarialMethod method = 1 [json_name = "method"];
+inline void AdversarialOptions::clear_method() {
+  _impl_.method_ = 0;
+}
+inline ::kiln::v1::AdversarialMethod AdversarialOptions::_internal_method() const {
+  return static_cast< ::kiln::v1::AdversarialMethod >(_impl_.method_);
+}
+inline ::kiln::v1::AdversarialMethod AdversarialOptions::method() const {
+  // @@protoc_insertion_point(field_get:kiln.v1.AdversarialOptions.method)
+  return _internal_method();
+}
+inline void AdversarialOptions::_internal_set_method(::kiln::v1::AdversarialMethod value) {
+  
+  _impl_.method_ = value;
+}
+inline void AdversarialOptions::set_method(::kiln::v1::AdversarialMethod value) {
+  _internal_set_method(value);
+  // @@protoc_insertion_point(field_set:kiln.v1.AdversarialOptions.method)
+}
+
+// optional double epsilon = 2 [json_name = "epsilon"];
+inline bool AdversarialOptions::_internal_has_epsilon() const {
+  bool value = (_impl_._has_bits_[0] & 0x00000001u) != 0;
+  return value;
+}
+inline bool AdversarialOptions::has_epsilon() const {
+  return _internal_has_epsilon();
+}
+inline void AdversarialOptions::clear_epsilon() {
+  _impl_.epsilon_ = 0;
+  _impl_._has_bits_[0] &= ~0x00000001u;
+}
+inline double AdversarialOptions::_internal_epsilon() const {
+  return _impl_.epsilon_;
+}
+inline double AdversarialOptions::epsilon() const {
+  // @@protoc_insertion_point(field_get:kiln.v1.AdversarialOptions.epsilon)
+  return _internal_epsilon();
+}
+inline void AdversarialOptions::_internal_set_epsilon(double value) {
+  _impl_._has_bits_[0] |= 0x00000001u;
+  _impl_.epsilon_ = value;
+}
+inline void AdversarialOptions::set_epsilon(double value) {
+  _internal_set_epsilon(value);
+  // @@protoc_insertion_point(field_set:kiln.v1.AdversarialOptions.epsilon)
+}
+
+// optional uint32 steps = 3 [json_name = "steps"];
+inline bool AdversarialOptions::_internal_has_steps() const {
+  bool value = (_impl_._has_bits_[0] & 0x00000002u) != 0;
+  return value;
+}
+inline bool AdversarialOptions::has_steps() const {
+  return _internal_has_steps();
+}
+inline void AdversarialOptions::clear_steps() {
+  _impl_.steps_ = 0u;
+  _impl_._has_bits_[0] &= ~0x00000002u;
+}
+inline uint32_t AdversarialOptions::_internal_steps() const {
+  return _impl_.steps_;
+}
+inline uint32_t AdversarialOptions::steps() const {
+  // @@protoc_insertion_point(field_get:kiln.v1.AdversarialOptions.steps)
+  return _internal_steps();
+}
+inline void AdversarialOptions::_internal_set_steps(uint32_t value) {
+  _impl_._has_bits_[0] |= 0x00000002u;
+  _impl_.steps_ = value;
+}
+inline void AdversarialOptions::set_steps(uint32_t value) {
+  _internal_set_steps(value);
+  // @@protoc_insertion_point(field_set:kiln.v1.AdversarialOptions.steps)
+}
+
+// optional double step_size = 4 [json_name = "stepSize"];
+inline bool AdversarialOptions::_internal_has_step_size() const {
+  bool value = (_impl_._has_bits_[0] & 0x00000004u) != 0;
+  return value;
+}
+inline bool AdversarialOptions::has_step_size() const {
+  return _internal_has_step_size();
+}
+inline void AdversarialOptions::clear_step_size() {
+  _impl_.step_size_ = 0;
+  _impl_._has_bits_[0] &= ~0x00000004u;
+}
+inline double AdversarialOptions::_internal_step_size() const {
+  return _impl_.step_size_;
+}
+inline double AdversarialOptions::step_size() const {
+  // @@protoc_insertion_point(field_get:kiln.v1.AdversarialOptions.step_size)
+  return _internal_step_size();
+}
+inline void AdversarialOptions::_internal_set_step_size(double value) {
+  _impl_._has_bits_[0] |= 0x00000004u;
+  _impl_.step_size_ = value;
+}
+inline void AdversarialOptions::set_step_size(double value) {
+  _internal_set_step_size(value);
+  // @@protoc_insertion_point(field_set:kiln.v1.AdversarialOptions.step_size)
+}
+
+// optional double weight = 5 [json_name = "weight"];
+inline bool AdversarialOptions::_internal_has_weight() const {
+  bool value = (_impl_._has_bits_[0] & 0x00000008u) != 0;
+  return value;
+}
+inline bool AdversarialOptions::has_weight() const {
+  return _internal_has_weight();
+}
+inline void AdversarialOptions::clear_weight() {
+  _impl_.weight_ = 0;
+  _impl_._has_bits_[0] &= ~0x00000008u;
+}
+inline double AdversarialOptions::_internal_weight() const {
+  return _impl_.weight_;
+}
+inline double AdversarialOptions::weight() const {
+  // @@protoc_insertion_point(field_get:kiln.v1.AdversarialOptions.weight)
+  return _internal_weight();
+}
+inline void AdversarialOptions::_internal_set_weight(double value) {
+  _impl_._has_bits_[0] |= 0x00000008u;
+  _impl_.weight_ = value;
+}
+inline void AdversarialOptions::set_weight(double value) {
+  _internal_set_weight(value);
+  // @@protoc_insertion_point(field_set:kiln.v1.AdversarialOptions.weight)
+}
+
+// -------------------------------------------------------------------
+
+// CurriculumOptions
+
+// .kiln.v1.CurriculumOrder order = 1 [json_name = "order"];
+inline void CurriculumOptions::clear_order() {
+  _impl_.order_ = 0;
+}
+inline ::kiln::v1::CurriculumOrder CurriculumOptions::_internal_order() const {
+  return static_cast< ::kiln::v1::CurriculumOrder >(_impl_.order_);
+}
+inline ::kiln::v1::CurriculumOrder CurriculumOptions::order() const {
+  // @@protoc_insertion_point(field_get:kiln.v1.CurriculumOptions.order)
+  return _internal_order();
+}
+inline void CurriculumOptions::_internal_set_order(::kiln::v1::CurriculumOrder value) {
+  
+  _impl_.order_ = value;
+}
+inline void CurriculumOptions::set_order(::kiln::v1::CurriculumOrder value) {
+  _internal_set_order(value);
+  // @@protoc_insertion_point(field_set:kiln.v1.CurriculumOptions.order)
+}
+
+// .kiln.v1.CurriculumPacing pacing = 2 [json_name = "pacing"];
+inline void CurriculumOptions::clear_pacing() {
+  _impl_.pacing_ = 0;
+}
+inline ::kiln::v1::CurriculumPacing CurriculumOptions::_internal_pacing() const {
+  return static_cast< ::kiln::v1::CurriculumPacing >(_impl_.pacing_);
+}
+inline ::kiln::v1::CurriculumPacing CurriculumOptions::pacing() const {
+  // @@protoc_insertion_point(field_get:kiln.v1.CurriculumOptions.pacing)
+  return _internal_pacing();
+}
+inline void CurriculumOptions::_internal_set_pacing(::kiln::v1::CurriculumPacing value) {
+  
+  _impl_.pacing_ = value;
+}
+inline void CurriculumOptions::set_pacing(::kiln::v1::CurriculumPacing value) {
+  _internal_set_pacing(value);
+  // @@protoc_insertion_point(field_set:kiln.v1.CurriculumOptions.pacing)
+}
+
+// optional double start_share = 3 [json_name = "startShare"];
+inline bool CurriculumOptions::_internal_has_start_share() const {
+  bool value = (_impl_._has_bits_[0] & 0x00000001u) != 0;
+  return value;
+}
+inline bool CurriculumOptions::has_start_share() const {
+  return _internal_has_start_share();
+}
+inline void CurriculumOptions::clear_start_share() {
+  _impl_.start_share_ = 0;
+  _impl_._has_bits_[0] &= ~0x00000001u;
+}
+inline double CurriculumOptions::_internal_start_share() const {
+  return _impl_.start_share_;
+}
+inline double CurriculumOptions::start_share() const {
+  // @@protoc_insertion_point(field_get:kiln.v1.CurriculumOptions.start_share)
+  return _internal_start_share();
+}
+inline void CurriculumOptions::_internal_set_start_share(double value) {
+  _impl_._has_bits_[0] |= 0x00000001u;
+  _impl_.start_share_ = value;
+}
+inline void CurriculumOptions::set_start_share(double value) {
+  _internal_set_start_share(value);
+  // @@protoc_insertion_point(field_set:kiln.v1.CurriculumOptions.start_share)
+}
+
+// optional double ramp = 4 [json_name = "ramp"];
+inline bool CurriculumOptions::_internal_has_ramp() const {
+  bool value = (_impl_._has_bits_[0] & 0x00000002u) != 0;
+  return value;
+}
+inline bool CurriculumOptions::has_ramp() const {
+  return _internal_has_ramp();
+}
+inline void CurriculumOptions::clear_ramp() {
+  _impl_.ramp_ = 0;
+  _impl_._has_bits_[0] &= ~0x00000002u;
+}
+inline double CurriculumOptions::_internal_ramp() const {
+  return _impl_.ramp_;
+}
+inline double CurriculumOptions::ramp() const {
+  // @@protoc_insertion_point(field_get:kiln.v1.CurriculumOptions.ramp)
+  return _internal_ramp();
+}
+inline void CurriculumOptions::_internal_set_ramp(double value) {
+  _impl_._has_bits_[0] |= 0x00000002u;
+  _impl_.ramp_ = value;
+}
+inline void CurriculumOptions::set_ramp(double value) {
+  _internal_set_ramp(value);
+  // @@protoc_insertion_point(field_set:kiln.v1.CurriculumOptions.ramp)
+}
+
+// optional bool anti = 5 [json_name = "anti"];
+inline bool CurriculumOptions::_internal_has_anti() const {
+  bool value = (_impl_._has_bits_[0] & 0x00000004u) != 0;
+  return value;
+}
+inline bool CurriculumOptions::has_anti() const {
+  return _internal_has_anti();
+}
+inline void CurriculumOptions::clear_anti() {
+  _impl_.anti_ = false;
+  _impl_._has_bits_[0] &= ~0x00000004u;
+}
+inline bool CurriculumOptions::_internal_anti() const {
+  return _impl_.anti_;
+}
+inline bool CurriculumOptions::anti() const {
+  // @@protoc_insertion_point(field_get:kiln.v1.CurriculumOptions.anti)
+  return _internal_anti();
+}
+inline void CurriculumOptions::_internal_set_anti(bool value) {
+  _impl_._has_bits_[0] |= 0x00000004u;
+  _impl_.anti_ = value;
+}
+inline void CurriculumOptions::set_anti(bool value) {
+  _internal_set_anti(value);
+  // @@protoc_insertion_point(field_set:kiln.v1.CurriculumOptions.anti)
+}
+
+// -------------------------------------------------------------------
+
+// AugmentationOptions
+
+// optional double token_mask_prob = 1 [json_name = "tokenMaskProb"];
+inline bool AugmentationOptions::_internal_has_token_mask_prob() const {
+  bool value = (_impl_._has_bits_[0] & 0x00000001u) != 0;
+  return value;
+}
+inline bool AugmentationOptions::has_token_mask_prob() const {
+  return _internal_has_token_mask_prob();
+}
+inline void AugmentationOptions::clear_token_mask_prob() {
+  _impl_.token_mask_prob_ = 0;
+  _impl_._has_bits_[0] &= ~0x00000001u;
+}
+inline double AugmentationOptions::_internal_token_mask_prob() const {
+  return _impl_.token_mask_prob_;
+}
+inline double AugmentationOptions::token_mask_prob() const {
+  // @@protoc_insertion_point(field_get:kiln.v1.AugmentationOptions.token_mask_prob)
+  return _internal_token_mask_prob();
+}
+inline void AugmentationOptions::_internal_set_token_mask_prob(double value) {
+  _impl_._has_bits_[0] |= 0x00000001u;
+  _impl_.token_mask_prob_ = value;
+}
+inline void AugmentationOptions::set_token_mask_prob(double value) {
+  _internal_set_token_mask_prob(value);
+  // @@protoc_insertion_point(field_set:kiln.v1.AugmentationOptions.token_mask_prob)
+}
+
+// optional double span_deletion_prob = 2 [json_name = "spanDeletionProb"];
+inline bool AugmentationOptions::_internal_has_span_deletion_prob() const {
+  bool value = (_impl_._has_bits_[0] & 0x00000002u) != 0;
+  return value;
+}
+inline bool AugmentationOptions::has_span_deletion_prob() const {
+  return _internal_has_span_deletion_prob();
+}
+inline void AugmentationOptions::clear_span_deletion_prob() {
+  _impl_.span_deletion_prob_ = 0;
+  _impl_._has_bits_[0] &= ~0x00000002u;
+}
+inline double AugmentationOptions::_internal_span_deletion_prob() const {
+  return _impl_.span_deletion_prob_;
+}
+inline double AugmentationOptions::span_deletion_prob() const {
+  // @@protoc_insertion_point(field_get:kiln.v1.AugmentationOptions.span_deletion_prob)
+  return _internal_span_deletion_prob();
+}
+inline void AugmentationOptions::_internal_set_span_deletion_prob(double value) {
+  _impl_._has_bits_[0] |= 0x00000002u;
+  _impl_.span_deletion_prob_ = value;
+}
+inline void AugmentationOptions::set_span_deletion_prob(double value) {
+  _internal_set_span_deletion_prob(value);
+  // @@protoc_insertion_point(field_set:kiln.v1.AugmentationOptions.span_deletion_prob)
+}
+
+// optional double swap_prob = 3 [json_name = "swapProb"];
+inline bool AugmentationOptions::_internal_has_swap_prob() const {
+  bool value = (_impl_._has_bits_[0] & 0x00000004u) != 0;
+  return value;
+}
+inline bool AugmentationOptions::has_swap_prob() const {
+  return _internal_has_swap_prob();
+}
+inline void AugmentationOptions::clear_swap_prob() {
+  _impl_.swap_prob_ = 0;
+  _impl_._has_bits_[0] &= ~0x00000004u;
+}
+inline double AugmentationOptions::_internal_swap_prob() const {
+  return _impl_.swap_prob_;
+}
+inline double AugmentationOptions::swap_prob() const {
+  // @@protoc_insertion_point(field_get:kiln.v1.AugmentationOptions.swap_prob)
+  return _internal_swap_prob();
+}
+inline void AugmentationOptions::_internal_set_swap_prob(double value) {
+  _impl_._has_bits_[0] |= 0x00000004u;
+  _impl_.swap_prob_ = value;
+}
+inline void AugmentationOptions::set_swap_prob(double value) {
+  _internal_set_swap_prob(value);
+  // @@protoc_insertion_point(field_set:kiln.v1.AugmentationOptions.swap_prob)
+}
+
+// -------------------------------------------------------------------
+
+// OptimizerOptions
+
+// .kiln.v1.OptimizerKind kind = 1 [json_name = "kind"];
+inline void OptimizerOptions::clear_kind() {
+  _impl_.kind_ = 0;
+}
+inline ::kiln::v1::OptimizerKind OptimizerOptions::_internal_kind() const {
+  return static_cast< ::kiln::v1::OptimizerKind >(_impl_.kind_);
+}
+inline ::kiln::v1::OptimizerKind OptimizerOptions::kind() const {
+  // @@protoc_insertion_point(field_get:kiln.v1.OptimizerOptions.kind)
+  return _internal_kind();
+}
+inline void OptimizerOptions::_internal_set_kind(::kiln::v1::OptimizerKind value) {
+  
+  _impl_.kind_ = value;
+}
+inline void OptimizerOptions::set_kind(::kiln::v1::OptimizerKind value) {
+  _internal_set_kind(value);
+  // @@protoc_insertion_point(field_set:kiln.v1.OptimizerOptions.kind)
+}
+
+// optional double momentum = 2 [json_name = "momentum"];
+inline bool OptimizerOptions::_internal_has_momentum() const {
+  bool value = (_impl_._has_bits_[0] & 0x00000001u) != 0;
+  return value;
+}
+inline bool OptimizerOptions::has_momentum() const {
+  return _internal_has_momentum();
+}
+inline void OptimizerOptions::clear_momentum() {
+  _impl_.momentum_ = 0;
+  _impl_._has_bits_[0] &= ~0x00000001u;
+}
+inline double OptimizerOptions::_internal_momentum() const {
+  return _impl_.momentum_;
+}
+inline double OptimizerOptions::momentum() const {
+  // @@protoc_insertion_point(field_get:kiln.v1.OptimizerOptions.momentum)
+  return _internal_momentum();
+}
+inline void OptimizerOptions::_internal_set_momentum(double value) {
+  _impl_._has_bits_[0] |= 0x00000001u;
+  _impl_.momentum_ = value;
+}
+inline void OptimizerOptions::set_momentum(double value) {
+  _internal_set_momentum(value);
+  // @@protoc_insertion_point(field_set:kiln.v1.OptimizerOptions.momentum)
+}
+
+// optional bool nesterov = 3 [json_name = "nesterov"];
+inline bool OptimizerOptions::_internal_has_nesterov() const {
+  bool value = (_impl_._has_bits_[0] & 0x00000002u) != 0;
+  return value;
+}
+inline bool OptimizerOptions::has_nesterov() const {
+  return _internal_has_nesterov();
+}
+inline void OptimizerOptions::clear_nesterov() {
+  _impl_.nesterov_ = false;
+  _impl_._has_bits_[0] &= ~0x00000002u;
+}
+inline bool OptimizerOptions::_internal_nesterov() const {
+  return _impl_.nesterov_;
+}
+inline bool OptimizerOptions::nesterov() const {
+  // @@protoc_insertion_point(field_get:kiln.v1.OptimizerOptions.nesterov)
+  return _internal_nesterov();
+}
+inline void OptimizerOptions::_internal_set_nesterov(bool value) {
+  _impl_._has_bits_[0] |= 0x00000002u;
+  _impl_.nesterov_ = value;
+}
+inline void OptimizerOptions::set_nesterov(bool value) {
+  _internal_set_nesterov(value);
+  // @@protoc_insertion_point(field_set:kiln.v1.OptimizerOptions.nesterov)
+}
+
+// optional double beta1 = 4 [json_name = "beta1"];
+inline bool OptimizerOptions::_internal_has_beta1() const {
+  bool value = (_impl_._has_bits_[0] & 0x00000004u) != 0;
+  return value;
+}
+inline bool OptimizerOptions::has_beta1() const {
+  return _internal_has_beta1();
+}
+inline void OptimizerOptions::clear_beta1() {
+  _impl_.beta1_ = 0;
+  _impl_._has_bits_[0] &= ~0x00000004u;
+}
+inline double OptimizerOptions::_internal_beta1() const {
+  return _impl_.beta1_;
+}
+inline double OptimizerOptions::beta1() const {
+  // @@protoc_insertion_point(field_get:kiln.v1.OptimizerOptions.beta1)
+  return _internal_beta1();
+}
+inline void OptimizerOptions::_internal_set_beta1(double value) {
+  _impl_._has_bits_[0] |= 0x00000004u;
+  _impl_.beta1_ = value;
+}
+inline void OptimizerOptions::set_beta1(double value) {
+  _internal_set_beta1(value);
+  // @@protoc_insertion_point(field_set:kiln.v1.OptimizerOptions.beta1)
+}
+
+// optional double beta2 = 5 [json_name = "beta2"];
+inline bool OptimizerOptions::_internal_has_beta2() const {
+  bool value = (_impl_._has_bits_[0] & 0x00000008u) != 0;
+  return value;
+}
+inline bool OptimizerOptions::has_beta2() const {
+  return _internal_has_beta2();
+}
+inline void OptimizerOptions::clear_beta2() {
+  _impl_.beta2_ = 0;
+  _impl_._has_bits_[0] &= ~0x00000008u;
+}
+inline double OptimizerOptions::_internal_beta2() const {
+  return _impl_.beta2_;
+}
+inline double OptimizerOptions::beta2() const {
+  // @@protoc_insertion_point(field_get:kiln.v1.OptimizerOptions.beta2)
+  return _internal_beta2();
+}
+inline void OptimizerOptions::_internal_set_beta2(double value) {
+  _impl_._has_bits_[0] |= 0x00000008u;
+  _impl_.beta2_ = value;
+}
+inline void OptimizerOptions::set_beta2(double value) {
+  _internal_set_beta2(value);
+  // @@protoc_insertion_point(field_set:kiln.v1.OptimizerOptions.beta2)
+}
+
+// optional double eps = 6 [json_name = "eps"];
+inline bool OptimizerOptions::_internal_has_eps() const {
+  bool value = (_impl_._has_bits_[0] & 0x00000010u) != 0;
+  return value;
+}
+inline bool OptimizerOptions::has_eps() const {
+  return _internal_has_eps();
+}
+inline void OptimizerOptions::clear_eps() {
+  _impl_.eps_ = 0;
+  _impl_._has_bits_[0] &= ~0x00000010u;
+}
+inline double OptimizerOptions::_internal_eps() const {
+  return _impl_.eps_;
+}
+inline double OptimizerOptions::eps() const {
+  // @@protoc_insertion_point(field_get:kiln.v1.OptimizerOptions.eps)
+  return _internal_eps();
+}
+inline void OptimizerOptions::_internal_set_eps(double value) {
+  _impl_._has_bits_[0] |= 0x00000010u;
+  _impl_.eps_ = value;
+}
+inline void OptimizerOptions::set_eps(double value) {
+  _internal_set_eps(value);
+  // @@protoc_insertion_point(field_set:kiln.v1.OptimizerOptions.eps)
+}
+
+// optional uint32 hessian_update_interval = 7 [json_name = "hessianUpdateInterval"];
+inline bool OptimizerOptions::_internal_has_hessian_update_interval() const {
+  bool value = (_impl_._has_bits_[0] & 0x00000020u) != 0;
+  return value;
+}
+inline bool OptimizerOptions::has_hessian_update_interval() const {
+  return _internal_has_hessian_update_interval();
+}
+inline void OptimizerOptions::clear_hessian_update_interval() {
+  _impl_.hessian_update_interval_ = 0u;
+  _impl_._has_bits_[0] &= ~0x00000020u;
+}
+inline uint32_t OptimizerOptions::_internal_hessian_update_interval() const {
+  return _impl_.hessian_update_interval_;
+}
+inline uint32_t OptimizerOptions::hessian_update_interval() const {
+  // @@protoc_insertion_point(field_get:kiln.v1.OptimizerOptions.hessian_update_interval)
+  return _internal_hessian_update_interval();
+}
+inline void OptimizerOptions::_internal_set_hessian_update_interval(uint32_t value) {
+  _impl_._has_bits_[0] |= 0x00000020u;
+  _impl_.hessian_update_interval_ = value;
+}
+inline void OptimizerOptions::set_hessian_update_interval(uint32_t value) {
+  _internal_set_hessian_update_interval(value);
+  // @@protoc_insertion_point(field_set:kiln.v1.OptimizerOptions.hessian_update_interval)
+}
+
+// optional uint32 history_size = 8 [json_name = "historySize"];
+inline bool OptimizerOptions::_internal_has_history_size() const {
+  bool value = (_impl_._has_bits_[0] & 0x00000040u) != 0;
+  return value;
+}
+inline bool OptimizerOptions::has_history_size() const {
+  return _internal_has_history_size();
+}
+inline void OptimizerOptions::clear_history_size() {
+  _impl_.history_size_ = 0u;
+  _impl_._has_bits_[0] &= ~0x00000040u;
+}
+inline uint32_t OptimizerOptions::_internal_history_size() const {
+  return _impl_.history_size_;
+}
+inline uint32_t OptimizerOptions::history_size() const {
+  // @@protoc_insertion_point(field_get:kiln.v1.OptimizerOptions.history_size)
+  return _internal_history_size();
+}
+inline void OptimizerOptions::_internal_set_history_size(uint32_t value) {
+  _impl_._has_bits_[0] |= 0x00000040u;
+  _impl_.history_size_ = value;
+}
+inline void OptimizerOptions::set_history_size(uint32_t value) {
+  _internal_set_history_size(value);
+  // @@protoc_insertion_point(field_set:kiln.v1.OptimizerOptions.history_size)
+}
+
+// -------------------------------------------------------------------
+
+// LrScheduleOptions
+
+// .kiln.v1.LrScheduleKind kind = 1 [json_name = "kind"];
+inline void LrScheduleOptions::clear_kind() {
+  _impl_.kind_ = 0;
+}
+inline ::kiln::v1::LrScheduleKind LrScheduleOptions::_internal_kind() const {
+  return static_cast< ::kiln::v1::LrScheduleKind >(_impl_.kind_);
+}
+inline ::kiln::v1::LrScheduleKind LrScheduleOptions::kind() const {
+  // @@protoc_insertion_point(field_get:kiln.v1.LrScheduleOptions.kind)
+  return _internal_kind();
+}
+inline void LrScheduleOptions::_internal_set_kind(::kiln::v1::LrScheduleKind value) {
+  
+  _impl_.kind_ = value;
+}
+inline void LrScheduleOptions::set_kind(::kiln::v1::LrScheduleKind value) {
+  _internal_set_kind(value);
+  // @@protoc_insertion_point(field_set:kiln.v1.LrScheduleOptions.kind)
+}
+
+// optional double min_lr_ratio = 2 [json_name = "minLrRatio"];
+inline bool LrScheduleOptions::_internal_has_min_lr_ratio() const {
+  bool value = (_impl_._has_bits_[0] & 0x00000001u) != 0;
+  return value;
+}
+inline bool LrScheduleOptions::has_min_lr_ratio() const {
+  return _internal_has_min_lr_ratio();
+}
+inline void LrScheduleOptions::clear_min_lr_ratio() {
+  _impl_.min_lr_ratio_ = 0;
+  _impl_._has_bits_[0] &= ~0x00000001u;
+}
+inline double LrScheduleOptions::_internal_min_lr_ratio() const {
+  return _impl_.min_lr_ratio_;
+}
+inline double LrScheduleOptions::min_lr_ratio() const {
+  // @@protoc_insertion_point(field_get:kiln.v1.LrScheduleOptions.min_lr_ratio)
+  return _internal_min_lr_ratio();
+}
+inline void LrScheduleOptions::_internal_set_min_lr_ratio(double value) {
+  _impl_._has_bits_[0] |= 0x00000001u;
+  _impl_.min_lr_ratio_ = value;
+}
+inline void LrScheduleOptions::set_min_lr_ratio(double value) {
+  _internal_set_min_lr_ratio(value);
+  // @@protoc_insertion_point(field_set:kiln.v1.LrScheduleOptions.min_lr_ratio)
+}
+
+// optional uint32 restart_period = 3 [json_name = "restartPeriod"];
+inline bool LrScheduleOptions::_internal_has_restart_period() const {
+  bool value = (_impl_._has_bits_[0] & 0x00000002u) != 0;
+  return value;
+}
+inline bool LrScheduleOptions::has_restart_period() const {
+  return _internal_has_restart_period();
+}
+inline void LrScheduleOptions::clear_restart_period() {
+  _impl_.restart_period_ = 0u;
+  _impl_._has_bits_[0] &= ~0x00000002u;
+}
+inline uint32_t LrScheduleOptions::_internal_restart_period() const {
+  return _impl_.restart_period_;
+}
+inline uint32_t LrScheduleOptions::restart_period() const {
+  // @@protoc_insertion_point(field_get:kiln.v1.LrScheduleOptions.restart_period)
+  return _internal_restart_period();
+}
+inline void LrScheduleOptions::_internal_set_restart_period(uint32_t value) {
+  _impl_._has_bits_[0] |= 0x00000002u;
+  _impl_.restart_period_ = value;
+}
+inline void LrScheduleOptions::set_restart_period(uint32_t value) {
+  _internal_set_restart_period(value);
+  // @@protoc_insertion_point(field_set:kiln.v1.LrScheduleOptions.restart_period)
+}
+
+// optional double restart_mult = 4 [json_name = "restartMult"];
+inline bool LrScheduleOptions::_internal_has_restart_mult() const {
+  bool value = (_impl_._has_bits_[0] & 0x00000004u) != 0;
+  return value;
+}
+inline bool LrScheduleOptions::has_restart_mult() const {
+  return _internal_has_restart_mult();
+}
+inline void LrScheduleOptions::clear_restart_mult() {
+  _impl_.restart_mult_ = 0;
+  _impl_._has_bits_[0] &= ~0x00000004u;
+}
+inline double LrScheduleOptions::_internal_restart_mult() const {
+  return _impl_.restart_mult_;
+}
+inline double LrScheduleOptions::restart_mult() const {
+  // @@protoc_insertion_point(field_get:kiln.v1.LrScheduleOptions.restart_mult)
+  return _internal_restart_mult();
+}
+inline void LrScheduleOptions::_internal_set_restart_mult(double value) {
+  _impl_._has_bits_[0] |= 0x00000004u;
+  _impl_.restart_mult_ = value;
+}
+inline void LrScheduleOptions::set_restart_mult(double value) {
+  _internal_set_restart_mult(value);
+  // @@protoc_insertion_point(field_set:kiln.v1.LrScheduleOptions.restart_mult)
+}
+
+// optional uint32 step_size = 5 [json_name = "stepSize"];
+inline bool LrScheduleOptions::_internal_has_step_size() const {
+  bool value = (_impl_._has_bits_[0] & 0x00000010u) != 0;
+  return value;
+}
+inline bool LrScheduleOptions::has_step_size() const {
+  return _internal_has_step_size();
+}
+inline void LrScheduleOptions::clear_step_size() {
+  _impl_.step_size_ = 0u;
+  _impl_._has_bits_[0] &= ~0x00000010u;
+}
+inline uint32_t LrScheduleOptions::_internal_step_size() const {
+  return _impl_.step_size_;
+}
+inline uint32_t LrScheduleOptions::step_size() const {
+  // @@protoc_insertion_point(field_get:kiln.v1.LrScheduleOptions.step_size)
+  return _internal_step_size();
+}
+inline void LrScheduleOptions::_internal_set_step_size(uint32_t value) {
+  _impl_._has_bits_[0] |= 0x00000010u;
+  _impl_.step_size_ = value;
+}
+inline void LrScheduleOptions::set_step_size(uint32_t value) {
+  _internal_set_step_size(value);
+  // @@protoc_insertion_point(field_set:kiln.v1.LrScheduleOptions.step_size)
+}
+
+// optional double gamma = 6 [json_name = "gamma"];
+inline bool LrScheduleOptions::_internal_has_gamma() const {
+  bool value = (_impl_._has_bits_[0] & 0x00000008u) != 0;
+  return value;
+}
+inline bool LrScheduleOptions::has_gamma() const {
+  return _internal_has_gamma();
+}
+inline void LrScheduleOptions::clear_gamma() {
+  _impl_.gamma_ = 0;
+  _impl_._has_bits_[0] &= ~0x00000008u;
+}
+inline double LrScheduleOptions::_internal_gamma() const {
+  return _impl_.gamma_;
+}
+inline double LrScheduleOptions::gamma() const {
+  // @@protoc_insertion_point(field_get:kiln.v1.LrScheduleOptions.gamma)
+  return _internal_gamma();
+}
+inline void LrScheduleOptions::_internal_set_gamma(double value) {
+  _impl_._has_bits_[0] |= 0x00000008u;
+  _impl_.gamma_ = value;
+}
+inline void LrScheduleOptions::set_gamma(double value) {
+  _internal_set_gamma(value);
+  // @@protoc_insertion_point(field_set:kiln.v1.LrScheduleOptions.gamma)
+}
+
+// optional double pct_start = 7 [json_name = "pctStart"];
+inline bool LrScheduleOptions::_internal_has_pct_start() const {
+  bool value = (_impl_._has_bits_[0] & 0x00000040u) != 0;
+  return value;
+}
+inline bool LrScheduleOptions::has_pct_start() const {
+  return _internal_has_pct_start();
+}
+inline void LrScheduleOptions::clear_pct_start() {
+  _impl_.pct_start_ = 0;
+  _impl_._has_bits_[0] &= ~0x00000040u;
+}
+inline double LrScheduleOptions::_internal_pct_start() const {
+  return _impl_.pct_start_;
+}
+inline double LrScheduleOptions::pct_start() const {
+  // @@protoc_insertion_point(field_get:kiln.v1.LrScheduleOptions.pct_start)
+  return _internal_pct_start();
+}
+inline void LrScheduleOptions::_internal_set_pct_start(double value) {
+  _impl_._has_bits_[0] |= 0x00000040u;
+  _impl_.pct_start_ = value;
+}
+inline void LrScheduleOptions::set_pct_start(double value) {
+  _internal_set_pct_start(value);
+  // @@protoc_insertion_point(field_set:kiln.v1.LrScheduleOptions.pct_start)
+}
+
+// optional uint32 plateau_patience = 8 [json_name = "plateauPatience"];
+inline bool LrScheduleOptions::_internal_has_plateau_patience() const {
+  bool value = (_impl_._has_bits_[0] & 0x00000020u) != 0;
+  return value;
+}
+inline bool LrScheduleOptions::has_plateau_patience() const {
+  return _internal_has_plateau_patience();
+}
+inline void LrScheduleOptions::clear_plateau_patience() {
+  _impl_.plateau_patience_ = 0u;
+  _impl_._has_bits_[0] &= ~0x00000020u;
+}
+inline uint32_t LrScheduleOptions::_internal_plateau_patience() const {
+  return _impl_.plateau_patience_;
+}
+inline uint32_t LrScheduleOptions::plateau_patience() const {
+  // @@protoc_insertion_point(field_get:kiln.v1.LrScheduleOptions.plateau_patience)
+  return _internal_plateau_patience();
+}
+inline void LrScheduleOptions::_internal_set_plateau_patience(uint32_t value) {
+  _impl_._has_bits_[0] |= 0x00000020u;
+  _impl_.plateau_patience_ = value;
+}
+inline void LrScheduleOptions::set_plateau_patience(uint32_t value) {
+  _internal_set_plateau_patience(value);
+  // @@protoc_insertion_point(field_set:kiln.v1.LrScheduleOptions.plateau_patience)
+}
+
+// optional double plateau_factor = 9 [json_name = "plateauFactor"];
+inline bool LrScheduleOptions::_internal_has_plateau_factor() const {
+  bool value = (_impl_._has_bits_[0] & 0x00000080u) != 0;
+  return value;
+}
+inline bool LrScheduleOptions::has_plateau_factor() const {
+  return _internal_has_plateau_factor();
+}
+inline void LrScheduleOptions::clear_plateau_factor() {
+  _impl_.plateau_factor_ = 0;
+  _impl_._has_bits_[0] &= ~0x00000080u;
+}
+inline double LrScheduleOptions::_internal_plateau_factor() const {
+  return _impl_.plateau_factor_;
+}
+inline double LrScheduleOptions::plateau_factor() const {
+  // @@protoc_insertion_point(field_get:kiln.v1.LrScheduleOptions.plateau_factor)
+  return _internal_plateau_factor();
+}
+inline void LrScheduleOptions::_internal_set_plateau_factor(double value) {
+  _impl_._has_bits_[0] |= 0x00000080u;
+  _impl_.plateau_factor_ = value;
+}
+inline void LrScheduleOptions::set_plateau_factor(double value) {
+  _internal_set_plateau_factor(value);
+  // @@protoc_insertion_point(field_set:kiln.v1.LrScheduleOptions.plateau_factor)
+}
+
+// -------------------------------------------------------------------
+
+// RegularizationOptions
+
+// optional double l1_penalty = 1 [json_name = "l1Penalty"];
+inline bool RegularizationOptions::_internal_has_l1_penalty() const {
+  bool value = (_impl_._has_bits_[0] & 0x00000001u) != 0;
+  return value;
+}
+inline bool RegularizationOptions::has_l1_penalty() const {
+  return _internal_has_l1_penalty();
+}
+inline void RegularizationOptions::clear_l1_penalty() {
+  _impl_.l1_penalty_ = 0;
+  _impl_._has_bits_[0] &= ~0x00000001u;
+}
+inline double RegularizationOptions::_internal_l1_penalty() const {
+  return _impl_.l1_penalty_;
+}
+inline double RegularizationOptions::l1_penalty() const {
+  // @@protoc_insertion_point(field_get:kiln.v1.RegularizationOptions.l1_penalty)
+  return _internal_l1_penalty();
+}
+inline void RegularizationOptions::_internal_set_l1_penalty(double value) {
+  _impl_._has_bits_[0] |= 0x00000001u;
+  _impl_.l1_penalty_ = value;
+}
+inline void RegularizationOptions::set_l1_penalty(double value) {
+  _internal_set_l1_penalty(value);
+  // @@protoc_insertion_point(field_set:kiln.v1.RegularizationOptions.l1_penalty)
+}
+
+// optional double label_smoothing = 2 [json_name = "labelSmoothing"];
+inline bool RegularizationOptions::_internal_has_label_smoothing() const {
+  bool value = (_impl_._has_bits_[0] & 0x00000002u) != 0;
+  return value;
+}
+inline bool RegularizationOptions::has_label_smoothing() const {
+  return _internal_has_label_smoothing();
+}
+inline void RegularizationOptions::clear_label_smoothing() {
+  _impl_.label_smoothing_ = 0;
+  _impl_._has_bits_[0] &= ~0x00000002u;
+}
+inline double RegularizationOptions::_internal_label_smoothing() const {
+  return _impl_.label_smoothing_;
+}
+inline double RegularizationOptions::label_smoothing() const {
+  // @@protoc_insertion_point(field_get:kiln.v1.RegularizationOptions.label_smoothing)
+  return _internal_label_smoothing();
+}
+inline void RegularizationOptions::_internal_set_label_smoothing(double value) {
+  _impl_._has_bits_[0] |= 0x00000002u;
+  _impl_.label_smoothing_ = value;
+}
+inline void RegularizationOptions::set_label_smoothing(double value) {
+  _internal_set_label_smoothing(value);
+  // @@protoc_insertion_point(field_set:kiln.v1.RegularizationOptions.label_smoothing)
+}
+
+// optional double grad_noise = 3 [json_name = "gradNoise"];
+inline bool RegularizationOptions::_internal_has_grad_noise() const {
+  bool value = (_impl_._has_bits_[0] & 0x00000004u) != 0;
+  return value;
+}
+inline bool RegularizationOptions::has_grad_noise() const {
+  return _internal_has_grad_noise();
+}
+inline void RegularizationOptions::clear_grad_noise() {
+  _impl_.grad_noise_ = 0;
+  _impl_._has_bits_[0] &= ~0x00000004u;
+}
+inline double RegularizationOptions::_internal_grad_noise() const {
+  return _impl_.grad_noise_;
+}
+inline double RegularizationOptions::grad_noise() const {
+  // @@protoc_insertion_point(field_get:kiln.v1.RegularizationOptions.grad_noise)
+  return _internal_grad_noise();
+}
+inline void RegularizationOptions::_internal_set_grad_noise(double value) {
+  _impl_._has_bits_[0] |= 0x00000004u;
+  _impl_.grad_noise_ = value;
+}
+inline void RegularizationOptions::set_grad_noise(double value) {
+  _internal_set_grad_noise(value);
+  // @@protoc_insertion_point(field_set:kiln.v1.RegularizationOptions.grad_noise)
+}
+
+// optional double max_weight_norm = 4 [json_name = "maxWeightNorm"];
+inline bool RegularizationOptions::_internal_has_max_weight_norm() const {
+  bool value = (_impl_._has_bits_[0] & 0x00000008u) != 0;
+  return value;
+}
+inline bool RegularizationOptions::has_max_weight_norm() const {
+  return _internal_has_max_weight_norm();
+}
+inline void RegularizationOptions::clear_max_weight_norm() {
+  _impl_.max_weight_norm_ = 0;
+  _impl_._has_bits_[0] &= ~0x00000008u;
+}
+inline double RegularizationOptions::_internal_max_weight_norm() const {
+  return _impl_.max_weight_norm_;
+}
+inline double RegularizationOptions::max_weight_norm() const {
+  // @@protoc_insertion_point(field_get:kiln.v1.RegularizationOptions.max_weight_norm)
+  return _internal_max_weight_norm();
+}
+inline void RegularizationOptions::_internal_set_max_weight_norm(double value) {
+  _impl_._has_bits_[0] |= 0x00000008u;
+  _impl_.max_weight_norm_ = value;
+}
+inline void RegularizationOptions::set_max_weight_norm(double value) {
+  _internal_set_max_weight_norm(value);
+  // @@protoc_insertion_point(field_set:kiln.v1.RegularizationOptions.max_weight_norm)
+}
+
+// optional double attention_dropout = 5 [json_name = "attentionDropout"];
+inline bool RegularizationOptions::_internal_has_attention_dropout() const {
+  bool value = (_impl_._has_bits_[0] & 0x00000010u) != 0;
+  return value;
+}
+inline bool RegularizationOptions::has_attention_dropout() const {
+  return _internal_has_attention_dropout();
+}
+inline void RegularizationOptions::clear_attention_dropout() {
+  _impl_.attention_dropout_ = 0;
+  _impl_._has_bits_[0] &= ~0x00000010u;
+}
+inline double RegularizationOptions::_internal_attention_dropout() const {
+  return _impl_.attention_dropout_;
+}
+inline double RegularizationOptions::attention_dropout() const {
+  // @@protoc_insertion_point(field_get:kiln.v1.RegularizationOptions.attention_dropout)
+  return _internal_attention_dropout();
+}
+inline void RegularizationOptions::_internal_set_attention_dropout(double value) {
+  _impl_._has_bits_[0] |= 0x00000010u;
+  _impl_.attention_dropout_ = value;
+}
+inline void RegularizationOptions::set_attention_dropout(double value) {
+  _internal_set_attention_dropout(value);
+  // @@protoc_insertion_point(field_set:kiln.v1.RegularizationOptions.attention_dropout)
+}
+
+// optional double residual_dropout = 6 [json_name = "residualDropout"];
+inline bool RegularizationOptions::_internal_has_residual_dropout() const {
+  bool value = (_impl_._has_bits_[0] & 0x00000020u) != 0;
+  return value;
+}
+inline bool RegularizationOptions::has_residual_dropout() const {
+  return _internal_has_residual_dropout();
+}
+inline void RegularizationOptions::clear_residual_dropout() {
+  _impl_.residual_dropout_ = 0;
+  _impl_._has_bits_[0] &= ~0x00000020u;
+}
+inline double RegularizationOptions::_internal_residual_dropout() const {
+  return _impl_.residual_dropout_;
+}
+inline double RegularizationOptions::residual_dropout() const {
+  // @@protoc_insertion_point(field_get:kiln.v1.RegularizationOptions.residual_dropout)
+  return _internal_residual_dropout();
+}
+inline void RegularizationOptions::_internal_set_residual_dropout(double value) {
+  _impl_._has_bits_[0] |= 0x00000020u;
+  _impl_.residual_dropout_ = value;
+}
+inline void RegularizationOptions::set_residual_dropout(double value) {
+  _internal_set_residual_dropout(value);
+  // @@protoc_insertion_point(field_set:kiln.v1.RegularizationOptions.residual_dropout)
+}
+
+// optional double embedding_dropout = 7 [json_name = "embeddingDropout"];
+inline bool RegularizationOptions::_internal_has_embedding_dropout() const {
+  bool value = (_impl_._has_bits_[0] & 0x00000040u) != 0;
+  return value;
+}
+inline bool RegularizationOptions::has_embedding_dropout() const {
+  return _internal_has_embedding_dropout();
+}
+inline void RegularizationOptions::clear_embedding_dropout() {
+  _impl_.embedding_dropout_ = 0;
+  _impl_._has_bits_[0] &= ~0x00000040u;
+}
+inline double RegularizationOptions::_internal_embedding_dropout() const {
+  return _impl_.embedding_dropout_;
+}
+inline double RegularizationOptions::embedding_dropout() const {
+  // @@protoc_insertion_point(field_get:kiln.v1.RegularizationOptions.embedding_dropout)
+  return _internal_embedding_dropout();
+}
+inline void RegularizationOptions::_internal_set_embedding_dropout(double value) {
+  _impl_._has_bits_[0] |= 0x00000040u;
+  _impl_.embedding_dropout_ = value;
+}
+inline void RegularizationOptions::set_embedding_dropout(double value) {
+  _internal_set_embedding_dropout(value);
+  // @@protoc_insertion_point(field_set:kiln.v1.RegularizationOptions.embedding_dropout)
 }
 
 // -------------------------------------------------------------------
@@ -6076,7 +9389,7 @@ inline void PpoConfig::set_kl_coef(double value) {
 
 // optional bool adaptive_kl = 4 [json_name = "adaptiveKl"];
 inline bool PpoConfig::_internal_has_adaptive_kl() const {
-  bool value = (_impl_._has_bits_[0] & 0x00000010u) != 0;
+  bool value = (_impl_._has_bits_[0] & 0x00000800u) != 0;
   return value;
 }
 inline bool PpoConfig::has_adaptive_kl() const {
@@ -6084,7 +9397,7 @@ inline bool PpoConfig::has_adaptive_kl() const {
 }
 inline void PpoConfig::clear_adaptive_kl() {
   _impl_.adaptive_kl_ = false;
-  _impl_._has_bits_[0] &= ~0x00000010u;
+  _impl_._has_bits_[0] &= ~0x00000800u;
 }
 inline bool PpoConfig::_internal_adaptive_kl() const {
   return _impl_.adaptive_kl_;
@@ -6094,7 +9407,7 @@ inline bool PpoConfig::adaptive_kl() const {
   return _internal_adaptive_kl();
 }
 inline void PpoConfig::_internal_set_adaptive_kl(bool value) {
-  _impl_._has_bits_[0] |= 0x00000010u;
+  _impl_._has_bits_[0] |= 0x00000800u;
   _impl_.adaptive_kl_ = value;
 }
 inline void PpoConfig::set_adaptive_kl(bool value) {
@@ -6188,7 +9501,7 @@ inline void PpoConfig::set_lam(double value) {
 
 // optional double clip_range = 8 [json_name = "clipRange"];
 inline bool PpoConfig::_internal_has_clip_range() const {
-  bool value = (_impl_._has_bits_[0] & 0x00000040u) != 0;
+  bool value = (_impl_._has_bits_[0] & 0x00000010u) != 0;
   return value;
 }
 inline bool PpoConfig::has_clip_range() const {
@@ -6196,7 +9509,7 @@ inline bool PpoConfig::has_clip_range() const {
 }
 inline void PpoConfig::clear_clip_range() {
   _impl_.clip_range_ = 0;
-  _impl_._has_bits_[0] &= ~0x00000040u;
+  _impl_._has_bits_[0] &= ~0x00000010u;
 }
 inline double PpoConfig::_internal_clip_range() const {
   return _impl_.clip_range_;
@@ -6206,7 +9519,7 @@ inline double PpoConfig::clip_range() const {
   return _internal_clip_range();
 }
 inline void PpoConfig::_internal_set_clip_range(double value) {
-  _impl_._has_bits_[0] |= 0x00000040u;
+  _impl_._has_bits_[0] |= 0x00000010u;
   _impl_.clip_range_ = value;
 }
 inline void PpoConfig::set_clip_range(double value) {
@@ -6216,7 +9529,7 @@ inline void PpoConfig::set_clip_range(double value) {
 
 // optional double value_clip_range = 9 [json_name = "valueClipRange"];
 inline bool PpoConfig::_internal_has_value_clip_range() const {
-  bool value = (_impl_._has_bits_[0] & 0x00000080u) != 0;
+  bool value = (_impl_._has_bits_[0] & 0x00000020u) != 0;
   return value;
 }
 inline bool PpoConfig::has_value_clip_range() const {
@@ -6224,7 +9537,7 @@ inline bool PpoConfig::has_value_clip_range() const {
 }
 inline void PpoConfig::clear_value_clip_range() {
   _impl_.value_clip_range_ = 0;
-  _impl_._has_bits_[0] &= ~0x00000080u;
+  _impl_._has_bits_[0] &= ~0x00000020u;
 }
 inline double PpoConfig::_internal_value_clip_range() const {
   return _impl_.value_clip_range_;
@@ -6234,7 +9547,7 @@ inline double PpoConfig::value_clip_range() const {
   return _internal_value_clip_range();
 }
 inline void PpoConfig::_internal_set_value_clip_range(double value) {
-  _impl_._has_bits_[0] |= 0x00000080u;
+  _impl_._has_bits_[0] |= 0x00000020u;
   _impl_.value_clip_range_ = value;
 }
 inline void PpoConfig::set_value_clip_range(double value) {
@@ -6244,7 +9557,7 @@ inline void PpoConfig::set_value_clip_range(double value) {
 
 // optional uint32 ppo_epochs = 10 [json_name = "ppoEpochs"];
 inline bool PpoConfig::_internal_has_ppo_epochs() const {
-  bool value = (_impl_._has_bits_[0] & 0x00000020u) != 0;
+  bool value = (_impl_._has_bits_[0] & 0x00000040u) != 0;
   return value;
 }
 inline bool PpoConfig::has_ppo_epochs() const {
@@ -6252,7 +9565,7 @@ inline bool PpoConfig::has_ppo_epochs() const {
 }
 inline void PpoConfig::clear_ppo_epochs() {
   _impl_.ppo_epochs_ = 0u;
-  _impl_._has_bits_[0] &= ~0x00000020u;
+  _impl_._has_bits_[0] &= ~0x00000040u;
 }
 inline uint32_t PpoConfig::_internal_ppo_epochs() const {
   return _impl_.ppo_epochs_;
@@ -6262,7 +9575,7 @@ inline uint32_t PpoConfig::ppo_epochs() const {
   return _internal_ppo_epochs();
 }
 inline void PpoConfig::_internal_set_ppo_epochs(uint32_t value) {
-  _impl_._has_bits_[0] |= 0x00000020u;
+  _impl_._has_bits_[0] |= 0x00000040u;
   _impl_.ppo_epochs_ = value;
 }
 inline void PpoConfig::set_ppo_epochs(uint32_t value) {
@@ -6272,7 +9585,7 @@ inline void PpoConfig::set_ppo_epochs(uint32_t value) {
 
 // optional uint32 rollout_batch_size = 11 [json_name = "rolloutBatchSize"];
 inline bool PpoConfig::_internal_has_rollout_batch_size() const {
-  bool value = (_impl_._has_bits_[0] & 0x00000100u) != 0;
+  bool value = (_impl_._has_bits_[0] & 0x00000080u) != 0;
   return value;
 }
 inline bool PpoConfig::has_rollout_batch_size() const {
@@ -6280,7 +9593,7 @@ inline bool PpoConfig::has_rollout_batch_size() const {
 }
 inline void PpoConfig::clear_rollout_batch_size() {
   _impl_.rollout_batch_size_ = 0u;
-  _impl_._has_bits_[0] &= ~0x00000100u;
+  _impl_._has_bits_[0] &= ~0x00000080u;
 }
 inline uint32_t PpoConfig::_internal_rollout_batch_size() const {
   return _impl_.rollout_batch_size_;
@@ -6290,7 +9603,7 @@ inline uint32_t PpoConfig::rollout_batch_size() const {
   return _internal_rollout_batch_size();
 }
 inline void PpoConfig::_internal_set_rollout_batch_size(uint32_t value) {
-  _impl_._has_bits_[0] |= 0x00000100u;
+  _impl_._has_bits_[0] |= 0x00000080u;
   _impl_.rollout_batch_size_ = value;
 }
 inline void PpoConfig::set_rollout_batch_size(uint32_t value) {
@@ -6300,7 +9613,7 @@ inline void PpoConfig::set_rollout_batch_size(uint32_t value) {
 
 // optional uint32 minibatch_size = 12 [json_name = "minibatchSize"];
 inline bool PpoConfig::_internal_has_minibatch_size() const {
-  bool value = (_impl_._has_bits_[0] & 0x00000200u) != 0;
+  bool value = (_impl_._has_bits_[0] & 0x00000100u) != 0;
   return value;
 }
 inline bool PpoConfig::has_minibatch_size() const {
@@ -6308,7 +9621,7 @@ inline bool PpoConfig::has_minibatch_size() const {
 }
 inline void PpoConfig::clear_minibatch_size() {
   _impl_.minibatch_size_ = 0u;
-  _impl_._has_bits_[0] &= ~0x00000200u;
+  _impl_._has_bits_[0] &= ~0x00000100u;
 }
 inline uint32_t PpoConfig::_internal_minibatch_size() const {
   return _impl_.minibatch_size_;
@@ -6318,7 +9631,7 @@ inline uint32_t PpoConfig::minibatch_size() const {
   return _internal_minibatch_size();
 }
 inline void PpoConfig::_internal_set_minibatch_size(uint32_t value) {
-  _impl_._has_bits_[0] |= 0x00000200u;
+  _impl_._has_bits_[0] |= 0x00000100u;
   _impl_.minibatch_size_ = value;
 }
 inline void PpoConfig::set_minibatch_size(uint32_t value) {
@@ -6328,7 +9641,7 @@ inline void PpoConfig::set_minibatch_size(uint32_t value) {
 
 // optional uint32 max_new_tokens = 13 [json_name = "maxNewTokens"];
 inline bool PpoConfig::_internal_has_max_new_tokens() const {
-  bool value = (_impl_._has_bits_[0] & 0x00000800u) != 0;
+  bool value = (_impl_._has_bits_[0] & 0x00000200u) != 0;
   return value;
 }
 inline bool PpoConfig::has_max_new_tokens() const {
@@ -6336,7 +9649,7 @@ inline bool PpoConfig::has_max_new_tokens() const {
 }
 inline void PpoConfig::clear_max_new_tokens() {
   _impl_.max_new_tokens_ = 0u;
-  _impl_._has_bits_[0] &= ~0x00000800u;
+  _impl_._has_bits_[0] &= ~0x00000200u;
 }
 inline uint32_t PpoConfig::_internal_max_new_tokens() const {
   return _impl_.max_new_tokens_;
@@ -6346,7 +9659,7 @@ inline uint32_t PpoConfig::max_new_tokens() const {
   return _internal_max_new_tokens();
 }
 inline void PpoConfig::_internal_set_max_new_tokens(uint32_t value) {
-  _impl_._has_bits_[0] |= 0x00000800u;
+  _impl_._has_bits_[0] |= 0x00000200u;
   _impl_.max_new_tokens_ = value;
 }
 inline void PpoConfig::set_max_new_tokens(uint32_t value) {
@@ -6430,6 +9743,166 @@ inline void PpoConfig::set_allocated_value_model(std::string* value_model) {
   }
 #endif // PROTOBUF_FORCE_COPY_DEFAULT_STRING
   // @@protoc_insertion_point(field_set_allocated:kiln.v1.PpoConfig.value_model)
+}
+
+// optional double value_learning_rate = 16 [json_name = "valueLearningRate"];
+inline bool PpoConfig::_internal_has_value_learning_rate() const {
+  bool value = (_impl_._has_bits_[0] & 0x00004000u) != 0;
+  return value;
+}
+inline bool PpoConfig::has_value_learning_rate() const {
+  return _internal_has_value_learning_rate();
+}
+inline void PpoConfig::clear_value_learning_rate() {
+  _impl_.value_learning_rate_ = 0;
+  _impl_._has_bits_[0] &= ~0x00004000u;
+}
+inline double PpoConfig::_internal_value_learning_rate() const {
+  return _impl_.value_learning_rate_;
+}
+inline double PpoConfig::value_learning_rate() const {
+  // @@protoc_insertion_point(field_get:kiln.v1.PpoConfig.value_learning_rate)
+  return _internal_value_learning_rate();
+}
+inline void PpoConfig::_internal_set_value_learning_rate(double value) {
+  _impl_._has_bits_[0] |= 0x00004000u;
+  _impl_.value_learning_rate_ = value;
+}
+inline void PpoConfig::set_value_learning_rate(double value) {
+  _internal_set_value_learning_rate(value);
+  // @@protoc_insertion_point(field_set:kiln.v1.PpoConfig.value_learning_rate)
+}
+
+// .kiln.v1.KlEstimator kl_estimator = 17 [json_name = "klEstimator"];
+inline void PpoConfig::clear_kl_estimator() {
+  _impl_.kl_estimator_ = 0;
+}
+inline ::kiln::v1::KlEstimator PpoConfig::_internal_kl_estimator() const {
+  return static_cast< ::kiln::v1::KlEstimator >(_impl_.kl_estimator_);
+}
+inline ::kiln::v1::KlEstimator PpoConfig::kl_estimator() const {
+  // @@protoc_insertion_point(field_get:kiln.v1.PpoConfig.kl_estimator)
+  return _internal_kl_estimator();
+}
+inline void PpoConfig::_internal_set_kl_estimator(::kiln::v1::KlEstimator value) {
+  
+  _impl_.kl_estimator_ = value;
+}
+inline void PpoConfig::set_kl_estimator(::kiln::v1::KlEstimator value) {
+  _internal_set_kl_estimator(value);
+  // @@protoc_insertion_point(field_set:kiln.v1.PpoConfig.kl_estimator)
+}
+
+// optional bool whiten_advantages = 18 [json_name = "whitenAdvantages"];
+inline bool PpoConfig::_internal_has_whiten_advantages() const {
+  bool value = (_impl_._has_bits_[0] & 0x00001000u) != 0;
+  return value;
+}
+inline bool PpoConfig::has_whiten_advantages() const {
+  return _internal_has_whiten_advantages();
+}
+inline void PpoConfig::clear_whiten_advantages() {
+  _impl_.whiten_advantages_ = false;
+  _impl_._has_bits_[0] &= ~0x00001000u;
+}
+inline bool PpoConfig::_internal_whiten_advantages() const {
+  return _impl_.whiten_advantages_;
+}
+inline bool PpoConfig::whiten_advantages() const {
+  // @@protoc_insertion_point(field_get:kiln.v1.PpoConfig.whiten_advantages)
+  return _internal_whiten_advantages();
+}
+inline void PpoConfig::_internal_set_whiten_advantages(bool value) {
+  _impl_._has_bits_[0] |= 0x00001000u;
+  _impl_.whiten_advantages_ = value;
+}
+inline void PpoConfig::set_whiten_advantages(bool value) {
+  _internal_set_whiten_advantages(value);
+  // @@protoc_insertion_point(field_set:kiln.v1.PpoConfig.whiten_advantages)
+}
+
+// optional double adaptive_kl_target = 19 [json_name = "adaptiveKlTarget"];
+inline bool PpoConfig::_internal_has_adaptive_kl_target() const {
+  bool value = (_impl_._has_bits_[0] & 0x00008000u) != 0;
+  return value;
+}
+inline bool PpoConfig::has_adaptive_kl_target() const {
+  return _internal_has_adaptive_kl_target();
+}
+inline void PpoConfig::clear_adaptive_kl_target() {
+  _impl_.adaptive_kl_target_ = 0;
+  _impl_._has_bits_[0] &= ~0x00008000u;
+}
+inline double PpoConfig::_internal_adaptive_kl_target() const {
+  return _impl_.adaptive_kl_target_;
+}
+inline double PpoConfig::adaptive_kl_target() const {
+  // @@protoc_insertion_point(field_get:kiln.v1.PpoConfig.adaptive_kl_target)
+  return _internal_adaptive_kl_target();
+}
+inline void PpoConfig::_internal_set_adaptive_kl_target(double value) {
+  _impl_._has_bits_[0] |= 0x00008000u;
+  _impl_.adaptive_kl_target_ = value;
+}
+inline void PpoConfig::set_adaptive_kl_target(double value) {
+  _internal_set_adaptive_kl_target(value);
+  // @@protoc_insertion_point(field_set:kiln.v1.PpoConfig.adaptive_kl_target)
+}
+
+// optional uint32 adaptive_kl_horizon = 20 [json_name = "adaptiveKlHorizon"];
+inline bool PpoConfig::_internal_has_adaptive_kl_horizon() const {
+  bool value = (_impl_._has_bits_[0] & 0x00010000u) != 0;
+  return value;
+}
+inline bool PpoConfig::has_adaptive_kl_horizon() const {
+  return _internal_has_adaptive_kl_horizon();
+}
+inline void PpoConfig::clear_adaptive_kl_horizon() {
+  _impl_.adaptive_kl_horizon_ = 0u;
+  _impl_._has_bits_[0] &= ~0x00010000u;
+}
+inline uint32_t PpoConfig::_internal_adaptive_kl_horizon() const {
+  return _impl_.adaptive_kl_horizon_;
+}
+inline uint32_t PpoConfig::adaptive_kl_horizon() const {
+  // @@protoc_insertion_point(field_get:kiln.v1.PpoConfig.adaptive_kl_horizon)
+  return _internal_adaptive_kl_horizon();
+}
+inline void PpoConfig::_internal_set_adaptive_kl_horizon(uint32_t value) {
+  _impl_._has_bits_[0] |= 0x00010000u;
+  _impl_.adaptive_kl_horizon_ = value;
+}
+inline void PpoConfig::set_adaptive_kl_horizon(uint32_t value) {
+  _internal_set_adaptive_kl_horizon(value);
+  // @@protoc_insertion_point(field_set:kiln.v1.PpoConfig.adaptive_kl_horizon)
+}
+
+// optional bool stop_at_eos = 21 [json_name = "stopAtEos"];
+inline bool PpoConfig::_internal_has_stop_at_eos() const {
+  bool value = (_impl_._has_bits_[0] & 0x00002000u) != 0;
+  return value;
+}
+inline bool PpoConfig::has_stop_at_eos() const {
+  return _internal_has_stop_at_eos();
+}
+inline void PpoConfig::clear_stop_at_eos() {
+  _impl_.stop_at_eos_ = false;
+  _impl_._has_bits_[0] &= ~0x00002000u;
+}
+inline bool PpoConfig::_internal_stop_at_eos() const {
+  return _impl_.stop_at_eos_;
+}
+inline bool PpoConfig::stop_at_eos() const {
+  // @@protoc_insertion_point(field_get:kiln.v1.PpoConfig.stop_at_eos)
+  return _internal_stop_at_eos();
+}
+inline void PpoConfig::_internal_set_stop_at_eos(bool value) {
+  _impl_._has_bits_[0] |= 0x00002000u;
+  _impl_.stop_at_eos_ = value;
+}
+inline void PpoConfig::set_stop_at_eos(bool value) {
+  _internal_set_stop_at_eos(value);
+  // @@protoc_insertion_point(field_set:kiln.v1.PpoConfig.stop_at_eos)
 }
 
 // -------------------------------------------------------------------
@@ -6642,6 +10115,34 @@ inline void DpoConfig::set_allocated_lora(::kiln::v1::LoraOptions* lora) {
   }
   _impl_.lora_ = lora;
   // @@protoc_insertion_point(field_set_allocated:kiln.v1.DpoConfig.lora)
+}
+
+// optional double label_smoothing = 6 [json_name = "labelSmoothing"];
+inline bool DpoConfig::_internal_has_label_smoothing() const {
+  bool value = (_impl_._has_bits_[0] & 0x00000002u) != 0;
+  return value;
+}
+inline bool DpoConfig::has_label_smoothing() const {
+  return _internal_has_label_smoothing();
+}
+inline void DpoConfig::clear_label_smoothing() {
+  _impl_.label_smoothing_ = 0;
+  _impl_._has_bits_[0] &= ~0x00000002u;
+}
+inline double DpoConfig::_internal_label_smoothing() const {
+  return _impl_.label_smoothing_;
+}
+inline double DpoConfig::label_smoothing() const {
+  // @@protoc_insertion_point(field_get:kiln.v1.DpoConfig.label_smoothing)
+  return _internal_label_smoothing();
+}
+inline void DpoConfig::_internal_set_label_smoothing(double value) {
+  _impl_._has_bits_[0] |= 0x00000002u;
+  _impl_.label_smoothing_ = value;
+}
+inline void DpoConfig::set_label_smoothing(double value) {
+  _internal_set_label_smoothing(value);
+  // @@protoc_insertion_point(field_set:kiln.v1.DpoConfig.label_smoothing)
 }
 
 // -------------------------------------------------------------------
@@ -9729,6 +13230,18 @@ ListCheckpointsResponse::checkpoints() const {
 
 // -------------------------------------------------------------------
 
+// -------------------------------------------------------------------
+
+// -------------------------------------------------------------------
+
+// -------------------------------------------------------------------
+
+// -------------------------------------------------------------------
+
+// -------------------------------------------------------------------
+
+// -------------------------------------------------------------------
+
 
 // @@protoc_insertion_point(namespace_scope)
 
@@ -9756,6 +13269,36 @@ template <> struct is_proto_enum< ::kiln::v1::Precision> : ::std::true_type {};
 template <>
 inline const EnumDescriptor* GetEnumDescriptor< ::kiln::v1::Precision>() {
   return ::kiln::v1::Precision_descriptor();
+}
+template <> struct is_proto_enum< ::kiln::v1::AdversarialMethod> : ::std::true_type {};
+template <>
+inline const EnumDescriptor* GetEnumDescriptor< ::kiln::v1::AdversarialMethod>() {
+  return ::kiln::v1::AdversarialMethod_descriptor();
+}
+template <> struct is_proto_enum< ::kiln::v1::CurriculumOrder> : ::std::true_type {};
+template <>
+inline const EnumDescriptor* GetEnumDescriptor< ::kiln::v1::CurriculumOrder>() {
+  return ::kiln::v1::CurriculumOrder_descriptor();
+}
+template <> struct is_proto_enum< ::kiln::v1::CurriculumPacing> : ::std::true_type {};
+template <>
+inline const EnumDescriptor* GetEnumDescriptor< ::kiln::v1::CurriculumPacing>() {
+  return ::kiln::v1::CurriculumPacing_descriptor();
+}
+template <> struct is_proto_enum< ::kiln::v1::OptimizerKind> : ::std::true_type {};
+template <>
+inline const EnumDescriptor* GetEnumDescriptor< ::kiln::v1::OptimizerKind>() {
+  return ::kiln::v1::OptimizerKind_descriptor();
+}
+template <> struct is_proto_enum< ::kiln::v1::LrScheduleKind> : ::std::true_type {};
+template <>
+inline const EnumDescriptor* GetEnumDescriptor< ::kiln::v1::LrScheduleKind>() {
+  return ::kiln::v1::LrScheduleKind_descriptor();
+}
+template <> struct is_proto_enum< ::kiln::v1::KlEstimator> : ::std::true_type {};
+template <>
+inline const EnumDescriptor* GetEnumDescriptor< ::kiln::v1::KlEstimator>() {
+  return ::kiln::v1::KlEstimator_descriptor();
 }
 template <> struct is_proto_enum< ::kiln::v1::PreferenceLoss> : ::std::true_type {};
 template <>

@@ -215,6 +215,35 @@ private static final long serialVersionUID = 0L;
     return lora_ == null ? kiln.v1.LoraOptions.getDefaultInstance() : lora_;
   }
 
+  public static final int LABEL_SMOOTHING_FIELD_NUMBER = 6;
+  private double labelSmoothing_ = 0D;
+  /**
+   * <pre>
+   * Assumed share of flipped preference labels (conservative DPO); SIGMOID loss only; in
+   * [0, 0.5). Default 0.
+   * </pre>
+   *
+   * <code>optional double label_smoothing = 6 [json_name = "labelSmoothing"];</code>
+   * @return Whether the labelSmoothing field is set.
+   */
+  @java.lang.Override
+  public boolean hasLabelSmoothing() {
+    return ((bitField0_ & 0x00000002) != 0);
+  }
+  /**
+   * <pre>
+   * Assumed share of flipped preference labels (conservative DPO); SIGMOID loss only; in
+   * [0, 0.5). Default 0.
+   * </pre>
+   *
+   * <code>optional double label_smoothing = 6 [json_name = "labelSmoothing"];</code>
+   * @return The labelSmoothing.
+   */
+  @java.lang.Override
+  public double getLabelSmoothing() {
+    return labelSmoothing_;
+  }
+
   public static kiln.v1.DpoConfig parseFrom(
       java.nio.ByteBuffer data)
       throws com.google.protobuf.InvalidProtocolBufferException {
@@ -352,6 +381,7 @@ private static final long serialVersionUID = 0L;
         loraBuilder_.dispose();
         loraBuilder_ = null;
       }
+      labelSmoothing_ = 0D;
       return this;
     }
 
@@ -403,6 +433,10 @@ private static final long serialVersionUID = 0L;
         result.lora_ = loraBuilder_ == null
             ? lora_
             : loraBuilder_.build();
+      }
+      if (((from_bitField0_ & 0x00000020) != 0)) {
+        result.labelSmoothing_ = labelSmoothing_;
+        to_bitField0_ |= 0x00000002;
       }
       result.bitField0_ |= to_bitField0_;
     }
@@ -888,6 +922,66 @@ private static final long serialVersionUID = 0L;
         lora_ = null;
       }
       return loraBuilder_;
+    }
+
+    private double labelSmoothing_ ;
+    /**
+     * <pre>
+     * Assumed share of flipped preference labels (conservative DPO); SIGMOID loss only; in
+     * [0, 0.5). Default 0.
+     * </pre>
+     *
+     * <code>optional double label_smoothing = 6 [json_name = "labelSmoothing"];</code>
+     * @return Whether the labelSmoothing field is set.
+     */
+    @java.lang.Override
+    public boolean hasLabelSmoothing() {
+      return ((bitField0_ & 0x00000020) != 0);
+    }
+    /**
+     * <pre>
+     * Assumed share of flipped preference labels (conservative DPO); SIGMOID loss only; in
+     * [0, 0.5). Default 0.
+     * </pre>
+     *
+     * <code>optional double label_smoothing = 6 [json_name = "labelSmoothing"];</code>
+     * @return The labelSmoothing.
+     */
+    @java.lang.Override
+    public double getLabelSmoothing() {
+      return labelSmoothing_;
+    }
+    /**
+     * <pre>
+     * Assumed share of flipped preference labels (conservative DPO); SIGMOID loss only; in
+     * [0, 0.5). Default 0.
+     * </pre>
+     *
+     * <code>optional double label_smoothing = 6 [json_name = "labelSmoothing"];</code>
+     * @param value The labelSmoothing to set.
+     * @return This builder for chaining.
+     */
+    public Builder setLabelSmoothing(double value) {
+      
+      labelSmoothing_ = value;
+      bitField0_ |= 0x00000020;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Assumed share of flipped preference labels (conservative DPO); SIGMOID loss only; in
+     * [0, 0.5). Default 0.
+     * </pre>
+     *
+     * <code>optional double label_smoothing = 6 [json_name = "labelSmoothing"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearLabelSmoothing() {
+      bitField0_ = (bitField0_ & ~0x00000020);
+      labelSmoothing_ = 0D;
+      onChanged();
+      return this;
     }
     @java.lang.Override
     public final Builder setUnknownFields(

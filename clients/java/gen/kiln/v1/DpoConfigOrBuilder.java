@@ -110,4 +110,25 @@ public interface DpoConfigOrBuilder extends
    * <code>.kiln.v1.LoraOptions lora = 5 [json_name = "lora"];</code>
    */
   kiln.v1.LoraOptionsOrBuilder getLoraOrBuilder();
+
+  /**
+   * <pre>
+   * Assumed share of flipped preference labels (conservative DPO); SIGMOID loss only; in
+   * [0, 0.5). Default 0.
+   * </pre>
+   *
+   * <code>optional double label_smoothing = 6 [json_name = "labelSmoothing"];</code>
+   * @return Whether the labelSmoothing field is set.
+   */
+  boolean hasLabelSmoothing();
+  /**
+   * <pre>
+   * Assumed share of flipped preference labels (conservative DPO); SIGMOID loss only; in
+   * [0, 0.5). Default 0.
+   * </pre>
+   *
+   * <code>optional double label_smoothing = 6 [json_name = "labelSmoothing"];</code>
+   * @return The labelSmoothing.
+   */
+  double getLabelSmoothing();
 }

@@ -188,7 +188,8 @@ private static final long serialVersionUID = 0L;
   private int warmupSteps_ = 0;
   /**
    * <pre>
-   * Linear warmup steps before cosine decay; &gt;= 0. Default 10.
+   * Linear warmup steps before the learning-rate schedule (every schedule but ONE_CYCLE, whose
+   * rise is its own); &gt;= 0. Default 10.
    * </pre>
    *
    * <code>optional uint32 warmup_steps = 6 [json_name = "warmupSteps"];</code>
@@ -200,7 +201,8 @@ private static final long serialVersionUID = 0L;
   }
   /**
    * <pre>
-   * Linear warmup steps before cosine decay; &gt;= 0. Default 10.
+   * Linear warmup steps before the learning-rate schedule (every schedule but ONE_CYCLE, whose
+   * rise is its own); &gt;= 0. Default 10.
    * </pre>
    *
    * <code>optional uint32 warmup_steps = 6 [json_name = "warmupSteps"];</code>
@@ -215,7 +217,8 @@ private static final long serialVersionUID = 0L;
   private double weightDecay_ = 0D;
   /**
    * <pre>
-   * Decoupled AdamW weight decay; &gt;= 0. Default 0.
+   * Weight decay on matmul weights (decoupled for ADAMW, LION and SOPHIA, an L2 term in the
+   * gradient for the others; not allowed with LBFGS); &gt;= 0. Default 0.
    * </pre>
    *
    * <code>optional double weight_decay = 7 [json_name = "weightDecay"];</code>
@@ -227,7 +230,8 @@ private static final long serialVersionUID = 0L;
   }
   /**
    * <pre>
-   * Decoupled AdamW weight decay; &gt;= 0. Default 0.
+   * Weight decay on matmul weights (decoupled for ADAMW, LION and SOPHIA, an L2 term in the
+   * gradient for the others; not allowed with LBFGS); &gt;= 0. Default 0.
    * </pre>
    *
    * <code>optional double weight_decay = 7 [json_name = "weightDecay"];</code>
@@ -405,7 +409,7 @@ private static final long serialVersionUID = 0L;
   private int earlyStoppingPatience_ = 0;
   /**
    * <pre>
-   * Stop after this many validation passes without improvement; unset disables it.
+   * Stop after this many validation passes without improvement; unset disables it. SFT only.
    * </pre>
    *
    * <code>optional uint32 early_stopping_patience = 14 [json_name = "earlyStoppingPatience"];</code>
@@ -417,7 +421,7 @@ private static final long serialVersionUID = 0L;
   }
   /**
    * <pre>
-   * Stop after this many validation passes without improvement; unset disables it.
+   * Stop after this many validation passes without improvement; unset disables it. SFT only.
    * </pre>
    *
    * <code>optional uint32 early_stopping_patience = 14 [json_name = "earlyStoppingPatience"];</code>
@@ -480,6 +484,292 @@ private static final long serialVersionUID = 0L;
   @java.lang.Override
   public int getLogEvery() {
     return logEvery_;
+  }
+
+  public static final int OPTIMIZER_FIELD_NUMBER = 17;
+  private kiln.v1.OptimizerOptions optimizer_;
+  /**
+   * <pre>
+   * The optimizer and its settings. Default ADAMW with betas (0.9, 0.95).
+   * </pre>
+   *
+   * <code>.kiln.v1.OptimizerOptions optimizer = 17 [json_name = "optimizer"];</code>
+   * @return Whether the optimizer field is set.
+   */
+  @java.lang.Override
+  public boolean hasOptimizer() {
+    return optimizer_ != null;
+  }
+  /**
+   * <pre>
+   * The optimizer and its settings. Default ADAMW with betas (0.9, 0.95).
+   * </pre>
+   *
+   * <code>.kiln.v1.OptimizerOptions optimizer = 17 [json_name = "optimizer"];</code>
+   * @return The optimizer.
+   */
+  @java.lang.Override
+  public kiln.v1.OptimizerOptions getOptimizer() {
+    return optimizer_ == null ? kiln.v1.OptimizerOptions.getDefaultInstance() : optimizer_;
+  }
+  /**
+   * <pre>
+   * The optimizer and its settings. Default ADAMW with betas (0.9, 0.95).
+   * </pre>
+   *
+   * <code>.kiln.v1.OptimizerOptions optimizer = 17 [json_name = "optimizer"];</code>
+   */
+  @java.lang.Override
+  public kiln.v1.OptimizerOptionsOrBuilder getOptimizerOrBuilder() {
+    return optimizer_ == null ? kiln.v1.OptimizerOptions.getDefaultInstance() : optimizer_;
+  }
+
+  public static final int LR_SCHEDULE_FIELD_NUMBER = 18;
+  private kiln.v1.LrScheduleOptions lrSchedule_;
+  /**
+   * <pre>
+   * The learning-rate schedule. PPO takes CONSTANT (its default) or LINEAR only.
+   * </pre>
+   *
+   * <code>.kiln.v1.LrScheduleOptions lr_schedule = 18 [json_name = "lrSchedule"];</code>
+   * @return Whether the lrSchedule field is set.
+   */
+  @java.lang.Override
+  public boolean hasLrSchedule() {
+    return lrSchedule_ != null;
+  }
+  /**
+   * <pre>
+   * The learning-rate schedule. PPO takes CONSTANT (its default) or LINEAR only.
+   * </pre>
+   *
+   * <code>.kiln.v1.LrScheduleOptions lr_schedule = 18 [json_name = "lrSchedule"];</code>
+   * @return The lrSchedule.
+   */
+  @java.lang.Override
+  public kiln.v1.LrScheduleOptions getLrSchedule() {
+    return lrSchedule_ == null ? kiln.v1.LrScheduleOptions.getDefaultInstance() : lrSchedule_;
+  }
+  /**
+   * <pre>
+   * The learning-rate schedule. PPO takes CONSTANT (its default) or LINEAR only.
+   * </pre>
+   *
+   * <code>.kiln.v1.LrScheduleOptions lr_schedule = 18 [json_name = "lrSchedule"];</code>
+   */
+  @java.lang.Override
+  public kiln.v1.LrScheduleOptionsOrBuilder getLrScheduleOrBuilder() {
+    return lrSchedule_ == null ? kiln.v1.LrScheduleOptions.getDefaultInstance() : lrSchedule_;
+  }
+
+  public static final int REGULARIZATION_FIELD_NUMBER = 19;
+  private kiln.v1.RegularizationOptions regularization_;
+  /**
+   * <pre>
+   * Regularizers beyond weight decay.
+   * </pre>
+   *
+   * <code>.kiln.v1.RegularizationOptions regularization = 19 [json_name = "regularization"];</code>
+   * @return Whether the regularization field is set.
+   */
+  @java.lang.Override
+  public boolean hasRegularization() {
+    return regularization_ != null;
+  }
+  /**
+   * <pre>
+   * Regularizers beyond weight decay.
+   * </pre>
+   *
+   * <code>.kiln.v1.RegularizationOptions regularization = 19 [json_name = "regularization"];</code>
+   * @return The regularization.
+   */
+  @java.lang.Override
+  public kiln.v1.RegularizationOptions getRegularization() {
+    return regularization_ == null ? kiln.v1.RegularizationOptions.getDefaultInstance() : regularization_;
+  }
+  /**
+   * <pre>
+   * Regularizers beyond weight decay.
+   * </pre>
+   *
+   * <code>.kiln.v1.RegularizationOptions regularization = 19 [json_name = "regularization"];</code>
+   */
+  @java.lang.Override
+  public kiln.v1.RegularizationOptionsOrBuilder getRegularizationOrBuilder() {
+    return regularization_ == null ? kiln.v1.RegularizationOptions.getDefaultInstance() : regularization_;
+  }
+
+  public static final int EARLY_STOPPING_MIN_DELTA_FIELD_NUMBER = 20;
+  private double earlyStoppingMinDelta_ = 0D;
+  /**
+   * <pre>
+   * With early stopping, a validation loss counts as a new best only when it is lower than
+   * the best by more than this; &gt;= 0. Default 0. SFT only.
+   * </pre>
+   *
+   * <code>optional double early_stopping_min_delta = 20 [json_name = "earlyStoppingMinDelta"];</code>
+   * @return Whether the earlyStoppingMinDelta field is set.
+   */
+  @java.lang.Override
+  public boolean hasEarlyStoppingMinDelta() {
+    return ((bitField0_ & 0x00008000) != 0);
+  }
+  /**
+   * <pre>
+   * With early stopping, a validation loss counts as a new best only when it is lower than
+   * the best by more than this; &gt;= 0. Default 0. SFT only.
+   * </pre>
+   *
+   * <code>optional double early_stopping_min_delta = 20 [json_name = "earlyStoppingMinDelta"];</code>
+   * @return The earlyStoppingMinDelta.
+   */
+  @java.lang.Override
+  public double getEarlyStoppingMinDelta() {
+    return earlyStoppingMinDelta_;
+  }
+
+  public static final int RESTORE_BEST_WEIGHTS_FIELD_NUMBER = 21;
+  private boolean restoreBestWeights_ = false;
+  /**
+   * <pre>
+   * With early stopping, end with the best validated weights (true) or the last ones. Default
+   * true. SFT only.
+   * </pre>
+   *
+   * <code>optional bool restore_best_weights = 21 [json_name = "restoreBestWeights"];</code>
+   * @return Whether the restoreBestWeights field is set.
+   */
+  @java.lang.Override
+  public boolean hasRestoreBestWeights() {
+    return ((bitField0_ & 0x00010000) != 0);
+  }
+  /**
+   * <pre>
+   * With early stopping, end with the best validated weights (true) or the last ones. Default
+   * true. SFT only.
+   * </pre>
+   *
+   * <code>optional bool restore_best_weights = 21 [json_name = "restoreBestWeights"];</code>
+   * @return The restoreBestWeights.
+   */
+  @java.lang.Override
+  public boolean getRestoreBestWeights() {
+    return restoreBestWeights_;
+  }
+
+  public static final int CURRICULUM_FIELD_NUMBER = 22;
+  private kiln.v1.CurriculumOptions curriculum_;
+  /**
+   * <pre>
+   * Curriculum learning (SFT and DISTILL): which examples are admitted as training goes on.
+   * </pre>
+   *
+   * <code>.kiln.v1.CurriculumOptions curriculum = 22 [json_name = "curriculum"];</code>
+   * @return Whether the curriculum field is set.
+   */
+  @java.lang.Override
+  public boolean hasCurriculum() {
+    return curriculum_ != null;
+  }
+  /**
+   * <pre>
+   * Curriculum learning (SFT and DISTILL): which examples are admitted as training goes on.
+   * </pre>
+   *
+   * <code>.kiln.v1.CurriculumOptions curriculum = 22 [json_name = "curriculum"];</code>
+   * @return The curriculum.
+   */
+  @java.lang.Override
+  public kiln.v1.CurriculumOptions getCurriculum() {
+    return curriculum_ == null ? kiln.v1.CurriculumOptions.getDefaultInstance() : curriculum_;
+  }
+  /**
+   * <pre>
+   * Curriculum learning (SFT and DISTILL): which examples are admitted as training goes on.
+   * </pre>
+   *
+   * <code>.kiln.v1.CurriculumOptions curriculum = 22 [json_name = "curriculum"];</code>
+   */
+  @java.lang.Override
+  public kiln.v1.CurriculumOptionsOrBuilder getCurriculumOrBuilder() {
+    return curriculum_ == null ? kiln.v1.CurriculumOptions.getDefaultInstance() : curriculum_;
+  }
+
+  public static final int AUGMENTATION_FIELD_NUMBER = 23;
+  private kiln.v1.AugmentationOptions augmentation_;
+  /**
+   * <pre>
+   * On-the-fly text augmentation of prompt tokens (SFT and DISTILL); off by default.
+   * </pre>
+   *
+   * <code>.kiln.v1.AugmentationOptions augmentation = 23 [json_name = "augmentation"];</code>
+   * @return Whether the augmentation field is set.
+   */
+  @java.lang.Override
+  public boolean hasAugmentation() {
+    return augmentation_ != null;
+  }
+  /**
+   * <pre>
+   * On-the-fly text augmentation of prompt tokens (SFT and DISTILL); off by default.
+   * </pre>
+   *
+   * <code>.kiln.v1.AugmentationOptions augmentation = 23 [json_name = "augmentation"];</code>
+   * @return The augmentation.
+   */
+  @java.lang.Override
+  public kiln.v1.AugmentationOptions getAugmentation() {
+    return augmentation_ == null ? kiln.v1.AugmentationOptions.getDefaultInstance() : augmentation_;
+  }
+  /**
+   * <pre>
+   * On-the-fly text augmentation of prompt tokens (SFT and DISTILL); off by default.
+   * </pre>
+   *
+   * <code>.kiln.v1.AugmentationOptions augmentation = 23 [json_name = "augmentation"];</code>
+   */
+  @java.lang.Override
+  public kiln.v1.AugmentationOptionsOrBuilder getAugmentationOrBuilder() {
+    return augmentation_ == null ? kiln.v1.AugmentationOptions.getDefaultInstance() : augmentation_;
+  }
+
+  public static final int ADVERSARIAL_FIELD_NUMBER = 24;
+  private kiln.v1.AdversarialOptions adversarial_;
+  /**
+   * <pre>
+   * Adversarial training on the input embeddings (SFT); off by default.
+   * </pre>
+   *
+   * <code>.kiln.v1.AdversarialOptions adversarial = 24 [json_name = "adversarial"];</code>
+   * @return Whether the adversarial field is set.
+   */
+  @java.lang.Override
+  public boolean hasAdversarial() {
+    return adversarial_ != null;
+  }
+  /**
+   * <pre>
+   * Adversarial training on the input embeddings (SFT); off by default.
+   * </pre>
+   *
+   * <code>.kiln.v1.AdversarialOptions adversarial = 24 [json_name = "adversarial"];</code>
+   * @return The adversarial.
+   */
+  @java.lang.Override
+  public kiln.v1.AdversarialOptions getAdversarial() {
+    return adversarial_ == null ? kiln.v1.AdversarialOptions.getDefaultInstance() : adversarial_;
+  }
+  /**
+   * <pre>
+   * Adversarial training on the input embeddings (SFT); off by default.
+   * </pre>
+   *
+   * <code>.kiln.v1.AdversarialOptions adversarial = 24 [json_name = "adversarial"];</code>
+   */
+  @java.lang.Override
+  public kiln.v1.AdversarialOptionsOrBuilder getAdversarialOrBuilder() {
+    return adversarial_ == null ? kiln.v1.AdversarialOptions.getDefaultInstance() : adversarial_;
   }
 
   public static kiln.v1.Hyperparameters parseFrom(
@@ -626,6 +916,38 @@ private static final long serialVersionUID = 0L;
       earlyStoppingPatience_ = 0;
       checkpointEvery_ = 0;
       logEvery_ = 0;
+      optimizer_ = null;
+      if (optimizerBuilder_ != null) {
+        optimizerBuilder_.dispose();
+        optimizerBuilder_ = null;
+      }
+      lrSchedule_ = null;
+      if (lrScheduleBuilder_ != null) {
+        lrScheduleBuilder_.dispose();
+        lrScheduleBuilder_ = null;
+      }
+      regularization_ = null;
+      if (regularizationBuilder_ != null) {
+        regularizationBuilder_.dispose();
+        regularizationBuilder_ = null;
+      }
+      earlyStoppingMinDelta_ = 0D;
+      restoreBestWeights_ = false;
+      curriculum_ = null;
+      if (curriculumBuilder_ != null) {
+        curriculumBuilder_.dispose();
+        curriculumBuilder_ = null;
+      }
+      augmentation_ = null;
+      if (augmentationBuilder_ != null) {
+        augmentationBuilder_.dispose();
+        augmentationBuilder_ = null;
+      }
+      adversarial_ = null;
+      if (adversarialBuilder_ != null) {
+        adversarialBuilder_.dispose();
+        adversarialBuilder_ = null;
+      }
       return this;
     }
 
@@ -722,6 +1044,44 @@ private static final long serialVersionUID = 0L;
       if (((from_bitField0_ & 0x00008000) != 0)) {
         result.logEvery_ = logEvery_;
         to_bitField0_ |= 0x00004000;
+      }
+      if (((from_bitField0_ & 0x00010000) != 0)) {
+        result.optimizer_ = optimizerBuilder_ == null
+            ? optimizer_
+            : optimizerBuilder_.build();
+      }
+      if (((from_bitField0_ & 0x00020000) != 0)) {
+        result.lrSchedule_ = lrScheduleBuilder_ == null
+            ? lrSchedule_
+            : lrScheduleBuilder_.build();
+      }
+      if (((from_bitField0_ & 0x00040000) != 0)) {
+        result.regularization_ = regularizationBuilder_ == null
+            ? regularization_
+            : regularizationBuilder_.build();
+      }
+      if (((from_bitField0_ & 0x00080000) != 0)) {
+        result.earlyStoppingMinDelta_ = earlyStoppingMinDelta_;
+        to_bitField0_ |= 0x00008000;
+      }
+      if (((from_bitField0_ & 0x00100000) != 0)) {
+        result.restoreBestWeights_ = restoreBestWeights_;
+        to_bitField0_ |= 0x00010000;
+      }
+      if (((from_bitField0_ & 0x00200000) != 0)) {
+        result.curriculum_ = curriculumBuilder_ == null
+            ? curriculum_
+            : curriculumBuilder_.build();
+      }
+      if (((from_bitField0_ & 0x00400000) != 0)) {
+        result.augmentation_ = augmentationBuilder_ == null
+            ? augmentation_
+            : augmentationBuilder_.build();
+      }
+      if (((from_bitField0_ & 0x00800000) != 0)) {
+        result.adversarial_ = adversarialBuilder_ == null
+            ? adversarial_
+            : adversarialBuilder_.build();
       }
       result.bitField0_ |= to_bitField0_;
     }
@@ -1043,7 +1403,8 @@ private static final long serialVersionUID = 0L;
     private int warmupSteps_ ;
     /**
      * <pre>
-     * Linear warmup steps before cosine decay; &gt;= 0. Default 10.
+     * Linear warmup steps before the learning-rate schedule (every schedule but ONE_CYCLE, whose
+     * rise is its own); &gt;= 0. Default 10.
      * </pre>
      *
      * <code>optional uint32 warmup_steps = 6 [json_name = "warmupSteps"];</code>
@@ -1055,7 +1416,8 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Linear warmup steps before cosine decay; &gt;= 0. Default 10.
+     * Linear warmup steps before the learning-rate schedule (every schedule but ONE_CYCLE, whose
+     * rise is its own); &gt;= 0. Default 10.
      * </pre>
      *
      * <code>optional uint32 warmup_steps = 6 [json_name = "warmupSteps"];</code>
@@ -1067,7 +1429,8 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Linear warmup steps before cosine decay; &gt;= 0. Default 10.
+     * Linear warmup steps before the learning-rate schedule (every schedule but ONE_CYCLE, whose
+     * rise is its own); &gt;= 0. Default 10.
      * </pre>
      *
      * <code>optional uint32 warmup_steps = 6 [json_name = "warmupSteps"];</code>
@@ -1083,7 +1446,8 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Linear warmup steps before cosine decay; &gt;= 0. Default 10.
+     * Linear warmup steps before the learning-rate schedule (every schedule but ONE_CYCLE, whose
+     * rise is its own); &gt;= 0. Default 10.
      * </pre>
      *
      * <code>optional uint32 warmup_steps = 6 [json_name = "warmupSteps"];</code>
@@ -1099,7 +1463,8 @@ private static final long serialVersionUID = 0L;
     private double weightDecay_ ;
     /**
      * <pre>
-     * Decoupled AdamW weight decay; &gt;= 0. Default 0.
+     * Weight decay on matmul weights (decoupled for ADAMW, LION and SOPHIA, an L2 term in the
+     * gradient for the others; not allowed with LBFGS); &gt;= 0. Default 0.
      * </pre>
      *
      * <code>optional double weight_decay = 7 [json_name = "weightDecay"];</code>
@@ -1111,7 +1476,8 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Decoupled AdamW weight decay; &gt;= 0. Default 0.
+     * Weight decay on matmul weights (decoupled for ADAMW, LION and SOPHIA, an L2 term in the
+     * gradient for the others; not allowed with LBFGS); &gt;= 0. Default 0.
      * </pre>
      *
      * <code>optional double weight_decay = 7 [json_name = "weightDecay"];</code>
@@ -1123,7 +1489,8 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Decoupled AdamW weight decay; &gt;= 0. Default 0.
+     * Weight decay on matmul weights (decoupled for ADAMW, LION and SOPHIA, an L2 term in the
+     * gradient for the others; not allowed with LBFGS); &gt;= 0. Default 0.
      * </pre>
      *
      * <code>optional double weight_decay = 7 [json_name = "weightDecay"];</code>
@@ -1139,7 +1506,8 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Decoupled AdamW weight decay; &gt;= 0. Default 0.
+     * Weight decay on matmul weights (decoupled for ADAMW, LION and SOPHIA, an L2 term in the
+     * gradient for the others; not allowed with LBFGS); &gt;= 0. Default 0.
      * </pre>
      *
      * <code>optional double weight_decay = 7 [json_name = "weightDecay"];</code>
@@ -1512,7 +1880,7 @@ private static final long serialVersionUID = 0L;
     private int earlyStoppingPatience_ ;
     /**
      * <pre>
-     * Stop after this many validation passes without improvement; unset disables it.
+     * Stop after this many validation passes without improvement; unset disables it. SFT only.
      * </pre>
      *
      * <code>optional uint32 early_stopping_patience = 14 [json_name = "earlyStoppingPatience"];</code>
@@ -1524,7 +1892,7 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Stop after this many validation passes without improvement; unset disables it.
+     * Stop after this many validation passes without improvement; unset disables it. SFT only.
      * </pre>
      *
      * <code>optional uint32 early_stopping_patience = 14 [json_name = "earlyStoppingPatience"];</code>
@@ -1536,7 +1904,7 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Stop after this many validation passes without improvement; unset disables it.
+     * Stop after this many validation passes without improvement; unset disables it. SFT only.
      * </pre>
      *
      * <code>optional uint32 early_stopping_patience = 14 [json_name = "earlyStoppingPatience"];</code>
@@ -1552,7 +1920,7 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Stop after this many validation passes without improvement; unset disables it.
+     * Stop after this many validation passes without improvement; unset disables it. SFT only.
      * </pre>
      *
      * <code>optional uint32 early_stopping_patience = 14 [json_name = "earlyStoppingPatience"];</code>
@@ -1675,6 +2043,1056 @@ private static final long serialVersionUID = 0L;
       logEvery_ = 0;
       onChanged();
       return this;
+    }
+
+    private kiln.v1.OptimizerOptions optimizer_;
+    private com.google.protobuf.SingleFieldBuilderV3<
+        kiln.v1.OptimizerOptions, kiln.v1.OptimizerOptions.Builder, kiln.v1.OptimizerOptionsOrBuilder> optimizerBuilder_;
+    /**
+     * <pre>
+     * The optimizer and its settings. Default ADAMW with betas (0.9, 0.95).
+     * </pre>
+     *
+     * <code>.kiln.v1.OptimizerOptions optimizer = 17 [json_name = "optimizer"];</code>
+     * @return Whether the optimizer field is set.
+     */
+    public boolean hasOptimizer() {
+      return ((bitField0_ & 0x00010000) != 0);
+    }
+    /**
+     * <pre>
+     * The optimizer and its settings. Default ADAMW with betas (0.9, 0.95).
+     * </pre>
+     *
+     * <code>.kiln.v1.OptimizerOptions optimizer = 17 [json_name = "optimizer"];</code>
+     * @return The optimizer.
+     */
+    public kiln.v1.OptimizerOptions getOptimizer() {
+      if (optimizerBuilder_ == null) {
+        return optimizer_ == null ? kiln.v1.OptimizerOptions.getDefaultInstance() : optimizer_;
+      } else {
+        return optimizerBuilder_.getMessage();
+      }
+    }
+    /**
+     * <pre>
+     * The optimizer and its settings. Default ADAMW with betas (0.9, 0.95).
+     * </pre>
+     *
+     * <code>.kiln.v1.OptimizerOptions optimizer = 17 [json_name = "optimizer"];</code>
+     */
+    public Builder setOptimizer(kiln.v1.OptimizerOptions value) {
+      if (optimizerBuilder_ == null) {
+        if (value == null) {
+          throw new NullPointerException();
+        }
+        optimizer_ = value;
+      } else {
+        optimizerBuilder_.setMessage(value);
+      }
+      bitField0_ |= 0x00010000;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * The optimizer and its settings. Default ADAMW with betas (0.9, 0.95).
+     * </pre>
+     *
+     * <code>.kiln.v1.OptimizerOptions optimizer = 17 [json_name = "optimizer"];</code>
+     */
+    public Builder setOptimizer(
+        kiln.v1.OptimizerOptions.Builder builderForValue) {
+      if (optimizerBuilder_ == null) {
+        optimizer_ = builderForValue.build();
+      } else {
+        optimizerBuilder_.setMessage(builderForValue.build());
+      }
+      bitField0_ |= 0x00010000;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * The optimizer and its settings. Default ADAMW with betas (0.9, 0.95).
+     * </pre>
+     *
+     * <code>.kiln.v1.OptimizerOptions optimizer = 17 [json_name = "optimizer"];</code>
+     */
+    public Builder mergeOptimizer(kiln.v1.OptimizerOptions value) {
+      if (optimizerBuilder_ == null) {
+        if (((bitField0_ & 0x00010000) != 0) &&
+          optimizer_ != null &&
+          optimizer_ != kiln.v1.OptimizerOptions.getDefaultInstance()) {
+          getOptimizerBuilder().mergeFrom(value);
+        } else {
+          optimizer_ = value;
+        }
+      } else {
+        optimizerBuilder_.mergeFrom(value);
+      }
+      bitField0_ |= 0x00010000;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * The optimizer and its settings. Default ADAMW with betas (0.9, 0.95).
+     * </pre>
+     *
+     * <code>.kiln.v1.OptimizerOptions optimizer = 17 [json_name = "optimizer"];</code>
+     */
+    public Builder clearOptimizer() {
+      bitField0_ = (bitField0_ & ~0x00010000);
+      optimizer_ = null;
+      if (optimizerBuilder_ != null) {
+        optimizerBuilder_.dispose();
+        optimizerBuilder_ = null;
+      }
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * The optimizer and its settings. Default ADAMW with betas (0.9, 0.95).
+     * </pre>
+     *
+     * <code>.kiln.v1.OptimizerOptions optimizer = 17 [json_name = "optimizer"];</code>
+     */
+    public kiln.v1.OptimizerOptions.Builder getOptimizerBuilder() {
+      bitField0_ |= 0x00010000;
+      onChanged();
+      return getOptimizerFieldBuilder().getBuilder();
+    }
+    /**
+     * <pre>
+     * The optimizer and its settings. Default ADAMW with betas (0.9, 0.95).
+     * </pre>
+     *
+     * <code>.kiln.v1.OptimizerOptions optimizer = 17 [json_name = "optimizer"];</code>
+     */
+    public kiln.v1.OptimizerOptionsOrBuilder getOptimizerOrBuilder() {
+      if (optimizerBuilder_ != null) {
+        return optimizerBuilder_.getMessageOrBuilder();
+      } else {
+        return optimizer_ == null ?
+            kiln.v1.OptimizerOptions.getDefaultInstance() : optimizer_;
+      }
+    }
+    /**
+     * <pre>
+     * The optimizer and its settings. Default ADAMW with betas (0.9, 0.95).
+     * </pre>
+     *
+     * <code>.kiln.v1.OptimizerOptions optimizer = 17 [json_name = "optimizer"];</code>
+     */
+    private com.google.protobuf.SingleFieldBuilderV3<
+        kiln.v1.OptimizerOptions, kiln.v1.OptimizerOptions.Builder, kiln.v1.OptimizerOptionsOrBuilder> 
+        getOptimizerFieldBuilder() {
+      if (optimizerBuilder_ == null) {
+        optimizerBuilder_ = new com.google.protobuf.SingleFieldBuilderV3<
+            kiln.v1.OptimizerOptions, kiln.v1.OptimizerOptions.Builder, kiln.v1.OptimizerOptionsOrBuilder>(
+                getOptimizer(),
+                getParentForChildren(),
+                isClean());
+        optimizer_ = null;
+      }
+      return optimizerBuilder_;
+    }
+
+    private kiln.v1.LrScheduleOptions lrSchedule_;
+    private com.google.protobuf.SingleFieldBuilderV3<
+        kiln.v1.LrScheduleOptions, kiln.v1.LrScheduleOptions.Builder, kiln.v1.LrScheduleOptionsOrBuilder> lrScheduleBuilder_;
+    /**
+     * <pre>
+     * The learning-rate schedule. PPO takes CONSTANT (its default) or LINEAR only.
+     * </pre>
+     *
+     * <code>.kiln.v1.LrScheduleOptions lr_schedule = 18 [json_name = "lrSchedule"];</code>
+     * @return Whether the lrSchedule field is set.
+     */
+    public boolean hasLrSchedule() {
+      return ((bitField0_ & 0x00020000) != 0);
+    }
+    /**
+     * <pre>
+     * The learning-rate schedule. PPO takes CONSTANT (its default) or LINEAR only.
+     * </pre>
+     *
+     * <code>.kiln.v1.LrScheduleOptions lr_schedule = 18 [json_name = "lrSchedule"];</code>
+     * @return The lrSchedule.
+     */
+    public kiln.v1.LrScheduleOptions getLrSchedule() {
+      if (lrScheduleBuilder_ == null) {
+        return lrSchedule_ == null ? kiln.v1.LrScheduleOptions.getDefaultInstance() : lrSchedule_;
+      } else {
+        return lrScheduleBuilder_.getMessage();
+      }
+    }
+    /**
+     * <pre>
+     * The learning-rate schedule. PPO takes CONSTANT (its default) or LINEAR only.
+     * </pre>
+     *
+     * <code>.kiln.v1.LrScheduleOptions lr_schedule = 18 [json_name = "lrSchedule"];</code>
+     */
+    public Builder setLrSchedule(kiln.v1.LrScheduleOptions value) {
+      if (lrScheduleBuilder_ == null) {
+        if (value == null) {
+          throw new NullPointerException();
+        }
+        lrSchedule_ = value;
+      } else {
+        lrScheduleBuilder_.setMessage(value);
+      }
+      bitField0_ |= 0x00020000;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * The learning-rate schedule. PPO takes CONSTANT (its default) or LINEAR only.
+     * </pre>
+     *
+     * <code>.kiln.v1.LrScheduleOptions lr_schedule = 18 [json_name = "lrSchedule"];</code>
+     */
+    public Builder setLrSchedule(
+        kiln.v1.LrScheduleOptions.Builder builderForValue) {
+      if (lrScheduleBuilder_ == null) {
+        lrSchedule_ = builderForValue.build();
+      } else {
+        lrScheduleBuilder_.setMessage(builderForValue.build());
+      }
+      bitField0_ |= 0x00020000;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * The learning-rate schedule. PPO takes CONSTANT (its default) or LINEAR only.
+     * </pre>
+     *
+     * <code>.kiln.v1.LrScheduleOptions lr_schedule = 18 [json_name = "lrSchedule"];</code>
+     */
+    public Builder mergeLrSchedule(kiln.v1.LrScheduleOptions value) {
+      if (lrScheduleBuilder_ == null) {
+        if (((bitField0_ & 0x00020000) != 0) &&
+          lrSchedule_ != null &&
+          lrSchedule_ != kiln.v1.LrScheduleOptions.getDefaultInstance()) {
+          getLrScheduleBuilder().mergeFrom(value);
+        } else {
+          lrSchedule_ = value;
+        }
+      } else {
+        lrScheduleBuilder_.mergeFrom(value);
+      }
+      bitField0_ |= 0x00020000;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * The learning-rate schedule. PPO takes CONSTANT (its default) or LINEAR only.
+     * </pre>
+     *
+     * <code>.kiln.v1.LrScheduleOptions lr_schedule = 18 [json_name = "lrSchedule"];</code>
+     */
+    public Builder clearLrSchedule() {
+      bitField0_ = (bitField0_ & ~0x00020000);
+      lrSchedule_ = null;
+      if (lrScheduleBuilder_ != null) {
+        lrScheduleBuilder_.dispose();
+        lrScheduleBuilder_ = null;
+      }
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * The learning-rate schedule. PPO takes CONSTANT (its default) or LINEAR only.
+     * </pre>
+     *
+     * <code>.kiln.v1.LrScheduleOptions lr_schedule = 18 [json_name = "lrSchedule"];</code>
+     */
+    public kiln.v1.LrScheduleOptions.Builder getLrScheduleBuilder() {
+      bitField0_ |= 0x00020000;
+      onChanged();
+      return getLrScheduleFieldBuilder().getBuilder();
+    }
+    /**
+     * <pre>
+     * The learning-rate schedule. PPO takes CONSTANT (its default) or LINEAR only.
+     * </pre>
+     *
+     * <code>.kiln.v1.LrScheduleOptions lr_schedule = 18 [json_name = "lrSchedule"];</code>
+     */
+    public kiln.v1.LrScheduleOptionsOrBuilder getLrScheduleOrBuilder() {
+      if (lrScheduleBuilder_ != null) {
+        return lrScheduleBuilder_.getMessageOrBuilder();
+      } else {
+        return lrSchedule_ == null ?
+            kiln.v1.LrScheduleOptions.getDefaultInstance() : lrSchedule_;
+      }
+    }
+    /**
+     * <pre>
+     * The learning-rate schedule. PPO takes CONSTANT (its default) or LINEAR only.
+     * </pre>
+     *
+     * <code>.kiln.v1.LrScheduleOptions lr_schedule = 18 [json_name = "lrSchedule"];</code>
+     */
+    private com.google.protobuf.SingleFieldBuilderV3<
+        kiln.v1.LrScheduleOptions, kiln.v1.LrScheduleOptions.Builder, kiln.v1.LrScheduleOptionsOrBuilder> 
+        getLrScheduleFieldBuilder() {
+      if (lrScheduleBuilder_ == null) {
+        lrScheduleBuilder_ = new com.google.protobuf.SingleFieldBuilderV3<
+            kiln.v1.LrScheduleOptions, kiln.v1.LrScheduleOptions.Builder, kiln.v1.LrScheduleOptionsOrBuilder>(
+                getLrSchedule(),
+                getParentForChildren(),
+                isClean());
+        lrSchedule_ = null;
+      }
+      return lrScheduleBuilder_;
+    }
+
+    private kiln.v1.RegularizationOptions regularization_;
+    private com.google.protobuf.SingleFieldBuilderV3<
+        kiln.v1.RegularizationOptions, kiln.v1.RegularizationOptions.Builder, kiln.v1.RegularizationOptionsOrBuilder> regularizationBuilder_;
+    /**
+     * <pre>
+     * Regularizers beyond weight decay.
+     * </pre>
+     *
+     * <code>.kiln.v1.RegularizationOptions regularization = 19 [json_name = "regularization"];</code>
+     * @return Whether the regularization field is set.
+     */
+    public boolean hasRegularization() {
+      return ((bitField0_ & 0x00040000) != 0);
+    }
+    /**
+     * <pre>
+     * Regularizers beyond weight decay.
+     * </pre>
+     *
+     * <code>.kiln.v1.RegularizationOptions regularization = 19 [json_name = "regularization"];</code>
+     * @return The regularization.
+     */
+    public kiln.v1.RegularizationOptions getRegularization() {
+      if (regularizationBuilder_ == null) {
+        return regularization_ == null ? kiln.v1.RegularizationOptions.getDefaultInstance() : regularization_;
+      } else {
+        return regularizationBuilder_.getMessage();
+      }
+    }
+    /**
+     * <pre>
+     * Regularizers beyond weight decay.
+     * </pre>
+     *
+     * <code>.kiln.v1.RegularizationOptions regularization = 19 [json_name = "regularization"];</code>
+     */
+    public Builder setRegularization(kiln.v1.RegularizationOptions value) {
+      if (regularizationBuilder_ == null) {
+        if (value == null) {
+          throw new NullPointerException();
+        }
+        regularization_ = value;
+      } else {
+        regularizationBuilder_.setMessage(value);
+      }
+      bitField0_ |= 0x00040000;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Regularizers beyond weight decay.
+     * </pre>
+     *
+     * <code>.kiln.v1.RegularizationOptions regularization = 19 [json_name = "regularization"];</code>
+     */
+    public Builder setRegularization(
+        kiln.v1.RegularizationOptions.Builder builderForValue) {
+      if (regularizationBuilder_ == null) {
+        regularization_ = builderForValue.build();
+      } else {
+        regularizationBuilder_.setMessage(builderForValue.build());
+      }
+      bitField0_ |= 0x00040000;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Regularizers beyond weight decay.
+     * </pre>
+     *
+     * <code>.kiln.v1.RegularizationOptions regularization = 19 [json_name = "regularization"];</code>
+     */
+    public Builder mergeRegularization(kiln.v1.RegularizationOptions value) {
+      if (regularizationBuilder_ == null) {
+        if (((bitField0_ & 0x00040000) != 0) &&
+          regularization_ != null &&
+          regularization_ != kiln.v1.RegularizationOptions.getDefaultInstance()) {
+          getRegularizationBuilder().mergeFrom(value);
+        } else {
+          regularization_ = value;
+        }
+      } else {
+        regularizationBuilder_.mergeFrom(value);
+      }
+      bitField0_ |= 0x00040000;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Regularizers beyond weight decay.
+     * </pre>
+     *
+     * <code>.kiln.v1.RegularizationOptions regularization = 19 [json_name = "regularization"];</code>
+     */
+    public Builder clearRegularization() {
+      bitField0_ = (bitField0_ & ~0x00040000);
+      regularization_ = null;
+      if (regularizationBuilder_ != null) {
+        regularizationBuilder_.dispose();
+        regularizationBuilder_ = null;
+      }
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Regularizers beyond weight decay.
+     * </pre>
+     *
+     * <code>.kiln.v1.RegularizationOptions regularization = 19 [json_name = "regularization"];</code>
+     */
+    public kiln.v1.RegularizationOptions.Builder getRegularizationBuilder() {
+      bitField0_ |= 0x00040000;
+      onChanged();
+      return getRegularizationFieldBuilder().getBuilder();
+    }
+    /**
+     * <pre>
+     * Regularizers beyond weight decay.
+     * </pre>
+     *
+     * <code>.kiln.v1.RegularizationOptions regularization = 19 [json_name = "regularization"];</code>
+     */
+    public kiln.v1.RegularizationOptionsOrBuilder getRegularizationOrBuilder() {
+      if (regularizationBuilder_ != null) {
+        return regularizationBuilder_.getMessageOrBuilder();
+      } else {
+        return regularization_ == null ?
+            kiln.v1.RegularizationOptions.getDefaultInstance() : regularization_;
+      }
+    }
+    /**
+     * <pre>
+     * Regularizers beyond weight decay.
+     * </pre>
+     *
+     * <code>.kiln.v1.RegularizationOptions regularization = 19 [json_name = "regularization"];</code>
+     */
+    private com.google.protobuf.SingleFieldBuilderV3<
+        kiln.v1.RegularizationOptions, kiln.v1.RegularizationOptions.Builder, kiln.v1.RegularizationOptionsOrBuilder> 
+        getRegularizationFieldBuilder() {
+      if (regularizationBuilder_ == null) {
+        regularizationBuilder_ = new com.google.protobuf.SingleFieldBuilderV3<
+            kiln.v1.RegularizationOptions, kiln.v1.RegularizationOptions.Builder, kiln.v1.RegularizationOptionsOrBuilder>(
+                getRegularization(),
+                getParentForChildren(),
+                isClean());
+        regularization_ = null;
+      }
+      return regularizationBuilder_;
+    }
+
+    private double earlyStoppingMinDelta_ ;
+    /**
+     * <pre>
+     * With early stopping, a validation loss counts as a new best only when it is lower than
+     * the best by more than this; &gt;= 0. Default 0. SFT only.
+     * </pre>
+     *
+     * <code>optional double early_stopping_min_delta = 20 [json_name = "earlyStoppingMinDelta"];</code>
+     * @return Whether the earlyStoppingMinDelta field is set.
+     */
+    @java.lang.Override
+    public boolean hasEarlyStoppingMinDelta() {
+      return ((bitField0_ & 0x00080000) != 0);
+    }
+    /**
+     * <pre>
+     * With early stopping, a validation loss counts as a new best only when it is lower than
+     * the best by more than this; &gt;= 0. Default 0. SFT only.
+     * </pre>
+     *
+     * <code>optional double early_stopping_min_delta = 20 [json_name = "earlyStoppingMinDelta"];</code>
+     * @return The earlyStoppingMinDelta.
+     */
+    @java.lang.Override
+    public double getEarlyStoppingMinDelta() {
+      return earlyStoppingMinDelta_;
+    }
+    /**
+     * <pre>
+     * With early stopping, a validation loss counts as a new best only when it is lower than
+     * the best by more than this; &gt;= 0. Default 0. SFT only.
+     * </pre>
+     *
+     * <code>optional double early_stopping_min_delta = 20 [json_name = "earlyStoppingMinDelta"];</code>
+     * @param value The earlyStoppingMinDelta to set.
+     * @return This builder for chaining.
+     */
+    public Builder setEarlyStoppingMinDelta(double value) {
+      
+      earlyStoppingMinDelta_ = value;
+      bitField0_ |= 0x00080000;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * With early stopping, a validation loss counts as a new best only when it is lower than
+     * the best by more than this; &gt;= 0. Default 0. SFT only.
+     * </pre>
+     *
+     * <code>optional double early_stopping_min_delta = 20 [json_name = "earlyStoppingMinDelta"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearEarlyStoppingMinDelta() {
+      bitField0_ = (bitField0_ & ~0x00080000);
+      earlyStoppingMinDelta_ = 0D;
+      onChanged();
+      return this;
+    }
+
+    private boolean restoreBestWeights_ ;
+    /**
+     * <pre>
+     * With early stopping, end with the best validated weights (true) or the last ones. Default
+     * true. SFT only.
+     * </pre>
+     *
+     * <code>optional bool restore_best_weights = 21 [json_name = "restoreBestWeights"];</code>
+     * @return Whether the restoreBestWeights field is set.
+     */
+    @java.lang.Override
+    public boolean hasRestoreBestWeights() {
+      return ((bitField0_ & 0x00100000) != 0);
+    }
+    /**
+     * <pre>
+     * With early stopping, end with the best validated weights (true) or the last ones. Default
+     * true. SFT only.
+     * </pre>
+     *
+     * <code>optional bool restore_best_weights = 21 [json_name = "restoreBestWeights"];</code>
+     * @return The restoreBestWeights.
+     */
+    @java.lang.Override
+    public boolean getRestoreBestWeights() {
+      return restoreBestWeights_;
+    }
+    /**
+     * <pre>
+     * With early stopping, end with the best validated weights (true) or the last ones. Default
+     * true. SFT only.
+     * </pre>
+     *
+     * <code>optional bool restore_best_weights = 21 [json_name = "restoreBestWeights"];</code>
+     * @param value The restoreBestWeights to set.
+     * @return This builder for chaining.
+     */
+    public Builder setRestoreBestWeights(boolean value) {
+      
+      restoreBestWeights_ = value;
+      bitField0_ |= 0x00100000;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * With early stopping, end with the best validated weights (true) or the last ones. Default
+     * true. SFT only.
+     * </pre>
+     *
+     * <code>optional bool restore_best_weights = 21 [json_name = "restoreBestWeights"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearRestoreBestWeights() {
+      bitField0_ = (bitField0_ & ~0x00100000);
+      restoreBestWeights_ = false;
+      onChanged();
+      return this;
+    }
+
+    private kiln.v1.CurriculumOptions curriculum_;
+    private com.google.protobuf.SingleFieldBuilderV3<
+        kiln.v1.CurriculumOptions, kiln.v1.CurriculumOptions.Builder, kiln.v1.CurriculumOptionsOrBuilder> curriculumBuilder_;
+    /**
+     * <pre>
+     * Curriculum learning (SFT and DISTILL): which examples are admitted as training goes on.
+     * </pre>
+     *
+     * <code>.kiln.v1.CurriculumOptions curriculum = 22 [json_name = "curriculum"];</code>
+     * @return Whether the curriculum field is set.
+     */
+    public boolean hasCurriculum() {
+      return ((bitField0_ & 0x00200000) != 0);
+    }
+    /**
+     * <pre>
+     * Curriculum learning (SFT and DISTILL): which examples are admitted as training goes on.
+     * </pre>
+     *
+     * <code>.kiln.v1.CurriculumOptions curriculum = 22 [json_name = "curriculum"];</code>
+     * @return The curriculum.
+     */
+    public kiln.v1.CurriculumOptions getCurriculum() {
+      if (curriculumBuilder_ == null) {
+        return curriculum_ == null ? kiln.v1.CurriculumOptions.getDefaultInstance() : curriculum_;
+      } else {
+        return curriculumBuilder_.getMessage();
+      }
+    }
+    /**
+     * <pre>
+     * Curriculum learning (SFT and DISTILL): which examples are admitted as training goes on.
+     * </pre>
+     *
+     * <code>.kiln.v1.CurriculumOptions curriculum = 22 [json_name = "curriculum"];</code>
+     */
+    public Builder setCurriculum(kiln.v1.CurriculumOptions value) {
+      if (curriculumBuilder_ == null) {
+        if (value == null) {
+          throw new NullPointerException();
+        }
+        curriculum_ = value;
+      } else {
+        curriculumBuilder_.setMessage(value);
+      }
+      bitField0_ |= 0x00200000;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Curriculum learning (SFT and DISTILL): which examples are admitted as training goes on.
+     * </pre>
+     *
+     * <code>.kiln.v1.CurriculumOptions curriculum = 22 [json_name = "curriculum"];</code>
+     */
+    public Builder setCurriculum(
+        kiln.v1.CurriculumOptions.Builder builderForValue) {
+      if (curriculumBuilder_ == null) {
+        curriculum_ = builderForValue.build();
+      } else {
+        curriculumBuilder_.setMessage(builderForValue.build());
+      }
+      bitField0_ |= 0x00200000;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Curriculum learning (SFT and DISTILL): which examples are admitted as training goes on.
+     * </pre>
+     *
+     * <code>.kiln.v1.CurriculumOptions curriculum = 22 [json_name = "curriculum"];</code>
+     */
+    public Builder mergeCurriculum(kiln.v1.CurriculumOptions value) {
+      if (curriculumBuilder_ == null) {
+        if (((bitField0_ & 0x00200000) != 0) &&
+          curriculum_ != null &&
+          curriculum_ != kiln.v1.CurriculumOptions.getDefaultInstance()) {
+          getCurriculumBuilder().mergeFrom(value);
+        } else {
+          curriculum_ = value;
+        }
+      } else {
+        curriculumBuilder_.mergeFrom(value);
+      }
+      bitField0_ |= 0x00200000;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Curriculum learning (SFT and DISTILL): which examples are admitted as training goes on.
+     * </pre>
+     *
+     * <code>.kiln.v1.CurriculumOptions curriculum = 22 [json_name = "curriculum"];</code>
+     */
+    public Builder clearCurriculum() {
+      bitField0_ = (bitField0_ & ~0x00200000);
+      curriculum_ = null;
+      if (curriculumBuilder_ != null) {
+        curriculumBuilder_.dispose();
+        curriculumBuilder_ = null;
+      }
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Curriculum learning (SFT and DISTILL): which examples are admitted as training goes on.
+     * </pre>
+     *
+     * <code>.kiln.v1.CurriculumOptions curriculum = 22 [json_name = "curriculum"];</code>
+     */
+    public kiln.v1.CurriculumOptions.Builder getCurriculumBuilder() {
+      bitField0_ |= 0x00200000;
+      onChanged();
+      return getCurriculumFieldBuilder().getBuilder();
+    }
+    /**
+     * <pre>
+     * Curriculum learning (SFT and DISTILL): which examples are admitted as training goes on.
+     * </pre>
+     *
+     * <code>.kiln.v1.CurriculumOptions curriculum = 22 [json_name = "curriculum"];</code>
+     */
+    public kiln.v1.CurriculumOptionsOrBuilder getCurriculumOrBuilder() {
+      if (curriculumBuilder_ != null) {
+        return curriculumBuilder_.getMessageOrBuilder();
+      } else {
+        return curriculum_ == null ?
+            kiln.v1.CurriculumOptions.getDefaultInstance() : curriculum_;
+      }
+    }
+    /**
+     * <pre>
+     * Curriculum learning (SFT and DISTILL): which examples are admitted as training goes on.
+     * </pre>
+     *
+     * <code>.kiln.v1.CurriculumOptions curriculum = 22 [json_name = "curriculum"];</code>
+     */
+    private com.google.protobuf.SingleFieldBuilderV3<
+        kiln.v1.CurriculumOptions, kiln.v1.CurriculumOptions.Builder, kiln.v1.CurriculumOptionsOrBuilder> 
+        getCurriculumFieldBuilder() {
+      if (curriculumBuilder_ == null) {
+        curriculumBuilder_ = new com.google.protobuf.SingleFieldBuilderV3<
+            kiln.v1.CurriculumOptions, kiln.v1.CurriculumOptions.Builder, kiln.v1.CurriculumOptionsOrBuilder>(
+                getCurriculum(),
+                getParentForChildren(),
+                isClean());
+        curriculum_ = null;
+      }
+      return curriculumBuilder_;
+    }
+
+    private kiln.v1.AugmentationOptions augmentation_;
+    private com.google.protobuf.SingleFieldBuilderV3<
+        kiln.v1.AugmentationOptions, kiln.v1.AugmentationOptions.Builder, kiln.v1.AugmentationOptionsOrBuilder> augmentationBuilder_;
+    /**
+     * <pre>
+     * On-the-fly text augmentation of prompt tokens (SFT and DISTILL); off by default.
+     * </pre>
+     *
+     * <code>.kiln.v1.AugmentationOptions augmentation = 23 [json_name = "augmentation"];</code>
+     * @return Whether the augmentation field is set.
+     */
+    public boolean hasAugmentation() {
+      return ((bitField0_ & 0x00400000) != 0);
+    }
+    /**
+     * <pre>
+     * On-the-fly text augmentation of prompt tokens (SFT and DISTILL); off by default.
+     * </pre>
+     *
+     * <code>.kiln.v1.AugmentationOptions augmentation = 23 [json_name = "augmentation"];</code>
+     * @return The augmentation.
+     */
+    public kiln.v1.AugmentationOptions getAugmentation() {
+      if (augmentationBuilder_ == null) {
+        return augmentation_ == null ? kiln.v1.AugmentationOptions.getDefaultInstance() : augmentation_;
+      } else {
+        return augmentationBuilder_.getMessage();
+      }
+    }
+    /**
+     * <pre>
+     * On-the-fly text augmentation of prompt tokens (SFT and DISTILL); off by default.
+     * </pre>
+     *
+     * <code>.kiln.v1.AugmentationOptions augmentation = 23 [json_name = "augmentation"];</code>
+     */
+    public Builder setAugmentation(kiln.v1.AugmentationOptions value) {
+      if (augmentationBuilder_ == null) {
+        if (value == null) {
+          throw new NullPointerException();
+        }
+        augmentation_ = value;
+      } else {
+        augmentationBuilder_.setMessage(value);
+      }
+      bitField0_ |= 0x00400000;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * On-the-fly text augmentation of prompt tokens (SFT and DISTILL); off by default.
+     * </pre>
+     *
+     * <code>.kiln.v1.AugmentationOptions augmentation = 23 [json_name = "augmentation"];</code>
+     */
+    public Builder setAugmentation(
+        kiln.v1.AugmentationOptions.Builder builderForValue) {
+      if (augmentationBuilder_ == null) {
+        augmentation_ = builderForValue.build();
+      } else {
+        augmentationBuilder_.setMessage(builderForValue.build());
+      }
+      bitField0_ |= 0x00400000;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * On-the-fly text augmentation of prompt tokens (SFT and DISTILL); off by default.
+     * </pre>
+     *
+     * <code>.kiln.v1.AugmentationOptions augmentation = 23 [json_name = "augmentation"];</code>
+     */
+    public Builder mergeAugmentation(kiln.v1.AugmentationOptions value) {
+      if (augmentationBuilder_ == null) {
+        if (((bitField0_ & 0x00400000) != 0) &&
+          augmentation_ != null &&
+          augmentation_ != kiln.v1.AugmentationOptions.getDefaultInstance()) {
+          getAugmentationBuilder().mergeFrom(value);
+        } else {
+          augmentation_ = value;
+        }
+      } else {
+        augmentationBuilder_.mergeFrom(value);
+      }
+      bitField0_ |= 0x00400000;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * On-the-fly text augmentation of prompt tokens (SFT and DISTILL); off by default.
+     * </pre>
+     *
+     * <code>.kiln.v1.AugmentationOptions augmentation = 23 [json_name = "augmentation"];</code>
+     */
+    public Builder clearAugmentation() {
+      bitField0_ = (bitField0_ & ~0x00400000);
+      augmentation_ = null;
+      if (augmentationBuilder_ != null) {
+        augmentationBuilder_.dispose();
+        augmentationBuilder_ = null;
+      }
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * On-the-fly text augmentation of prompt tokens (SFT and DISTILL); off by default.
+     * </pre>
+     *
+     * <code>.kiln.v1.AugmentationOptions augmentation = 23 [json_name = "augmentation"];</code>
+     */
+    public kiln.v1.AugmentationOptions.Builder getAugmentationBuilder() {
+      bitField0_ |= 0x00400000;
+      onChanged();
+      return getAugmentationFieldBuilder().getBuilder();
+    }
+    /**
+     * <pre>
+     * On-the-fly text augmentation of prompt tokens (SFT and DISTILL); off by default.
+     * </pre>
+     *
+     * <code>.kiln.v1.AugmentationOptions augmentation = 23 [json_name = "augmentation"];</code>
+     */
+    public kiln.v1.AugmentationOptionsOrBuilder getAugmentationOrBuilder() {
+      if (augmentationBuilder_ != null) {
+        return augmentationBuilder_.getMessageOrBuilder();
+      } else {
+        return augmentation_ == null ?
+            kiln.v1.AugmentationOptions.getDefaultInstance() : augmentation_;
+      }
+    }
+    /**
+     * <pre>
+     * On-the-fly text augmentation of prompt tokens (SFT and DISTILL); off by default.
+     * </pre>
+     *
+     * <code>.kiln.v1.AugmentationOptions augmentation = 23 [json_name = "augmentation"];</code>
+     */
+    private com.google.protobuf.SingleFieldBuilderV3<
+        kiln.v1.AugmentationOptions, kiln.v1.AugmentationOptions.Builder, kiln.v1.AugmentationOptionsOrBuilder> 
+        getAugmentationFieldBuilder() {
+      if (augmentationBuilder_ == null) {
+        augmentationBuilder_ = new com.google.protobuf.SingleFieldBuilderV3<
+            kiln.v1.AugmentationOptions, kiln.v1.AugmentationOptions.Builder, kiln.v1.AugmentationOptionsOrBuilder>(
+                getAugmentation(),
+                getParentForChildren(),
+                isClean());
+        augmentation_ = null;
+      }
+      return augmentationBuilder_;
+    }
+
+    private kiln.v1.AdversarialOptions adversarial_;
+    private com.google.protobuf.SingleFieldBuilderV3<
+        kiln.v1.AdversarialOptions, kiln.v1.AdversarialOptions.Builder, kiln.v1.AdversarialOptionsOrBuilder> adversarialBuilder_;
+    /**
+     * <pre>
+     * Adversarial training on the input embeddings (SFT); off by default.
+     * </pre>
+     *
+     * <code>.kiln.v1.AdversarialOptions adversarial = 24 [json_name = "adversarial"];</code>
+     * @return Whether the adversarial field is set.
+     */
+    public boolean hasAdversarial() {
+      return ((bitField0_ & 0x00800000) != 0);
+    }
+    /**
+     * <pre>
+     * Adversarial training on the input embeddings (SFT); off by default.
+     * </pre>
+     *
+     * <code>.kiln.v1.AdversarialOptions adversarial = 24 [json_name = "adversarial"];</code>
+     * @return The adversarial.
+     */
+    public kiln.v1.AdversarialOptions getAdversarial() {
+      if (adversarialBuilder_ == null) {
+        return adversarial_ == null ? kiln.v1.AdversarialOptions.getDefaultInstance() : adversarial_;
+      } else {
+        return adversarialBuilder_.getMessage();
+      }
+    }
+    /**
+     * <pre>
+     * Adversarial training on the input embeddings (SFT); off by default.
+     * </pre>
+     *
+     * <code>.kiln.v1.AdversarialOptions adversarial = 24 [json_name = "adversarial"];</code>
+     */
+    public Builder setAdversarial(kiln.v1.AdversarialOptions value) {
+      if (adversarialBuilder_ == null) {
+        if (value == null) {
+          throw new NullPointerException();
+        }
+        adversarial_ = value;
+      } else {
+        adversarialBuilder_.setMessage(value);
+      }
+      bitField0_ |= 0x00800000;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Adversarial training on the input embeddings (SFT); off by default.
+     * </pre>
+     *
+     * <code>.kiln.v1.AdversarialOptions adversarial = 24 [json_name = "adversarial"];</code>
+     */
+    public Builder setAdversarial(
+        kiln.v1.AdversarialOptions.Builder builderForValue) {
+      if (adversarialBuilder_ == null) {
+        adversarial_ = builderForValue.build();
+      } else {
+        adversarialBuilder_.setMessage(builderForValue.build());
+      }
+      bitField0_ |= 0x00800000;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Adversarial training on the input embeddings (SFT); off by default.
+     * </pre>
+     *
+     * <code>.kiln.v1.AdversarialOptions adversarial = 24 [json_name = "adversarial"];</code>
+     */
+    public Builder mergeAdversarial(kiln.v1.AdversarialOptions value) {
+      if (adversarialBuilder_ == null) {
+        if (((bitField0_ & 0x00800000) != 0) &&
+          adversarial_ != null &&
+          adversarial_ != kiln.v1.AdversarialOptions.getDefaultInstance()) {
+          getAdversarialBuilder().mergeFrom(value);
+        } else {
+          adversarial_ = value;
+        }
+      } else {
+        adversarialBuilder_.mergeFrom(value);
+      }
+      bitField0_ |= 0x00800000;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Adversarial training on the input embeddings (SFT); off by default.
+     * </pre>
+     *
+     * <code>.kiln.v1.AdversarialOptions adversarial = 24 [json_name = "adversarial"];</code>
+     */
+    public Builder clearAdversarial() {
+      bitField0_ = (bitField0_ & ~0x00800000);
+      adversarial_ = null;
+      if (adversarialBuilder_ != null) {
+        adversarialBuilder_.dispose();
+        adversarialBuilder_ = null;
+      }
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Adversarial training on the input embeddings (SFT); off by default.
+     * </pre>
+     *
+     * <code>.kiln.v1.AdversarialOptions adversarial = 24 [json_name = "adversarial"];</code>
+     */
+    public kiln.v1.AdversarialOptions.Builder getAdversarialBuilder() {
+      bitField0_ |= 0x00800000;
+      onChanged();
+      return getAdversarialFieldBuilder().getBuilder();
+    }
+    /**
+     * <pre>
+     * Adversarial training on the input embeddings (SFT); off by default.
+     * </pre>
+     *
+     * <code>.kiln.v1.AdversarialOptions adversarial = 24 [json_name = "adversarial"];</code>
+     */
+    public kiln.v1.AdversarialOptionsOrBuilder getAdversarialOrBuilder() {
+      if (adversarialBuilder_ != null) {
+        return adversarialBuilder_.getMessageOrBuilder();
+      } else {
+        return adversarial_ == null ?
+            kiln.v1.AdversarialOptions.getDefaultInstance() : adversarial_;
+      }
+    }
+    /**
+     * <pre>
+     * Adversarial training on the input embeddings (SFT); off by default.
+     * </pre>
+     *
+     * <code>.kiln.v1.AdversarialOptions adversarial = 24 [json_name = "adversarial"];</code>
+     */
+    private com.google.protobuf.SingleFieldBuilderV3<
+        kiln.v1.AdversarialOptions, kiln.v1.AdversarialOptions.Builder, kiln.v1.AdversarialOptionsOrBuilder> 
+        getAdversarialFieldBuilder() {
+      if (adversarialBuilder_ == null) {
+        adversarialBuilder_ = new com.google.protobuf.SingleFieldBuilderV3<
+            kiln.v1.AdversarialOptions, kiln.v1.AdversarialOptions.Builder, kiln.v1.AdversarialOptionsOrBuilder>(
+                getAdversarial(),
+                getParentForChildren(),
+                isClean());
+        adversarial_ = null;
+      }
+      return adversarialBuilder_;
     }
     @java.lang.Override
     public final Builder setUnknownFields(

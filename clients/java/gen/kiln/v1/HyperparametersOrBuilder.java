@@ -104,7 +104,8 @@ public interface HyperparametersOrBuilder extends
 
   /**
    * <pre>
-   * Linear warmup steps before cosine decay; &gt;= 0. Default 10.
+   * Linear warmup steps before the learning-rate schedule (every schedule but ONE_CYCLE, whose
+   * rise is its own); &gt;= 0. Default 10.
    * </pre>
    *
    * <code>optional uint32 warmup_steps = 6 [json_name = "warmupSteps"];</code>
@@ -113,7 +114,8 @@ public interface HyperparametersOrBuilder extends
   boolean hasWarmupSteps();
   /**
    * <pre>
-   * Linear warmup steps before cosine decay; &gt;= 0. Default 10.
+   * Linear warmup steps before the learning-rate schedule (every schedule but ONE_CYCLE, whose
+   * rise is its own); &gt;= 0. Default 10.
    * </pre>
    *
    * <code>optional uint32 warmup_steps = 6 [json_name = "warmupSteps"];</code>
@@ -123,7 +125,8 @@ public interface HyperparametersOrBuilder extends
 
   /**
    * <pre>
-   * Decoupled AdamW weight decay; &gt;= 0. Default 0.
+   * Weight decay on matmul weights (decoupled for ADAMW, LION and SOPHIA, an L2 term in the
+   * gradient for the others; not allowed with LBFGS); &gt;= 0. Default 0.
    * </pre>
    *
    * <code>optional double weight_decay = 7 [json_name = "weightDecay"];</code>
@@ -132,7 +135,8 @@ public interface HyperparametersOrBuilder extends
   boolean hasWeightDecay();
   /**
    * <pre>
-   * Decoupled AdamW weight decay; &gt;= 0. Default 0.
+   * Weight decay on matmul weights (decoupled for ADAMW, LION and SOPHIA, an L2 term in the
+   * gradient for the others; not allowed with LBFGS); &gt;= 0. Default 0.
    * </pre>
    *
    * <code>optional double weight_decay = 7 [json_name = "weightDecay"];</code>
@@ -258,7 +262,7 @@ public interface HyperparametersOrBuilder extends
 
   /**
    * <pre>
-   * Stop after this many validation passes without improvement; unset disables it.
+   * Stop after this many validation passes without improvement; unset disables it. SFT only.
    * </pre>
    *
    * <code>optional uint32 early_stopping_patience = 14 [json_name = "earlyStoppingPatience"];</code>
@@ -267,7 +271,7 @@ public interface HyperparametersOrBuilder extends
   boolean hasEarlyStoppingPatience();
   /**
    * <pre>
-   * Stop after this many validation passes without improvement; unset disables it.
+   * Stop after this many validation passes without improvement; unset disables it. SFT only.
    * </pre>
    *
    * <code>optional uint32 early_stopping_patience = 14 [json_name = "earlyStoppingPatience"];</code>
@@ -312,4 +316,208 @@ public interface HyperparametersOrBuilder extends
    * @return The logEvery.
    */
   int getLogEvery();
+
+  /**
+   * <pre>
+   * The optimizer and its settings. Default ADAMW with betas (0.9, 0.95).
+   * </pre>
+   *
+   * <code>.kiln.v1.OptimizerOptions optimizer = 17 [json_name = "optimizer"];</code>
+   * @return Whether the optimizer field is set.
+   */
+  boolean hasOptimizer();
+  /**
+   * <pre>
+   * The optimizer and its settings. Default ADAMW with betas (0.9, 0.95).
+   * </pre>
+   *
+   * <code>.kiln.v1.OptimizerOptions optimizer = 17 [json_name = "optimizer"];</code>
+   * @return The optimizer.
+   */
+  kiln.v1.OptimizerOptions getOptimizer();
+  /**
+   * <pre>
+   * The optimizer and its settings. Default ADAMW with betas (0.9, 0.95).
+   * </pre>
+   *
+   * <code>.kiln.v1.OptimizerOptions optimizer = 17 [json_name = "optimizer"];</code>
+   */
+  kiln.v1.OptimizerOptionsOrBuilder getOptimizerOrBuilder();
+
+  /**
+   * <pre>
+   * The learning-rate schedule. PPO takes CONSTANT (its default) or LINEAR only.
+   * </pre>
+   *
+   * <code>.kiln.v1.LrScheduleOptions lr_schedule = 18 [json_name = "lrSchedule"];</code>
+   * @return Whether the lrSchedule field is set.
+   */
+  boolean hasLrSchedule();
+  /**
+   * <pre>
+   * The learning-rate schedule. PPO takes CONSTANT (its default) or LINEAR only.
+   * </pre>
+   *
+   * <code>.kiln.v1.LrScheduleOptions lr_schedule = 18 [json_name = "lrSchedule"];</code>
+   * @return The lrSchedule.
+   */
+  kiln.v1.LrScheduleOptions getLrSchedule();
+  /**
+   * <pre>
+   * The learning-rate schedule. PPO takes CONSTANT (its default) or LINEAR only.
+   * </pre>
+   *
+   * <code>.kiln.v1.LrScheduleOptions lr_schedule = 18 [json_name = "lrSchedule"];</code>
+   */
+  kiln.v1.LrScheduleOptionsOrBuilder getLrScheduleOrBuilder();
+
+  /**
+   * <pre>
+   * Regularizers beyond weight decay.
+   * </pre>
+   *
+   * <code>.kiln.v1.RegularizationOptions regularization = 19 [json_name = "regularization"];</code>
+   * @return Whether the regularization field is set.
+   */
+  boolean hasRegularization();
+  /**
+   * <pre>
+   * Regularizers beyond weight decay.
+   * </pre>
+   *
+   * <code>.kiln.v1.RegularizationOptions regularization = 19 [json_name = "regularization"];</code>
+   * @return The regularization.
+   */
+  kiln.v1.RegularizationOptions getRegularization();
+  /**
+   * <pre>
+   * Regularizers beyond weight decay.
+   * </pre>
+   *
+   * <code>.kiln.v1.RegularizationOptions regularization = 19 [json_name = "regularization"];</code>
+   */
+  kiln.v1.RegularizationOptionsOrBuilder getRegularizationOrBuilder();
+
+  /**
+   * <pre>
+   * With early stopping, a validation loss counts as a new best only when it is lower than
+   * the best by more than this; &gt;= 0. Default 0. SFT only.
+   * </pre>
+   *
+   * <code>optional double early_stopping_min_delta = 20 [json_name = "earlyStoppingMinDelta"];</code>
+   * @return Whether the earlyStoppingMinDelta field is set.
+   */
+  boolean hasEarlyStoppingMinDelta();
+  /**
+   * <pre>
+   * With early stopping, a validation loss counts as a new best only when it is lower than
+   * the best by more than this; &gt;= 0. Default 0. SFT only.
+   * </pre>
+   *
+   * <code>optional double early_stopping_min_delta = 20 [json_name = "earlyStoppingMinDelta"];</code>
+   * @return The earlyStoppingMinDelta.
+   */
+  double getEarlyStoppingMinDelta();
+
+  /**
+   * <pre>
+   * With early stopping, end with the best validated weights (true) or the last ones. Default
+   * true. SFT only.
+   * </pre>
+   *
+   * <code>optional bool restore_best_weights = 21 [json_name = "restoreBestWeights"];</code>
+   * @return Whether the restoreBestWeights field is set.
+   */
+  boolean hasRestoreBestWeights();
+  /**
+   * <pre>
+   * With early stopping, end with the best validated weights (true) or the last ones. Default
+   * true. SFT only.
+   * </pre>
+   *
+   * <code>optional bool restore_best_weights = 21 [json_name = "restoreBestWeights"];</code>
+   * @return The restoreBestWeights.
+   */
+  boolean getRestoreBestWeights();
+
+  /**
+   * <pre>
+   * Curriculum learning (SFT and DISTILL): which examples are admitted as training goes on.
+   * </pre>
+   *
+   * <code>.kiln.v1.CurriculumOptions curriculum = 22 [json_name = "curriculum"];</code>
+   * @return Whether the curriculum field is set.
+   */
+  boolean hasCurriculum();
+  /**
+   * <pre>
+   * Curriculum learning (SFT and DISTILL): which examples are admitted as training goes on.
+   * </pre>
+   *
+   * <code>.kiln.v1.CurriculumOptions curriculum = 22 [json_name = "curriculum"];</code>
+   * @return The curriculum.
+   */
+  kiln.v1.CurriculumOptions getCurriculum();
+  /**
+   * <pre>
+   * Curriculum learning (SFT and DISTILL): which examples are admitted as training goes on.
+   * </pre>
+   *
+   * <code>.kiln.v1.CurriculumOptions curriculum = 22 [json_name = "curriculum"];</code>
+   */
+  kiln.v1.CurriculumOptionsOrBuilder getCurriculumOrBuilder();
+
+  /**
+   * <pre>
+   * On-the-fly text augmentation of prompt tokens (SFT and DISTILL); off by default.
+   * </pre>
+   *
+   * <code>.kiln.v1.AugmentationOptions augmentation = 23 [json_name = "augmentation"];</code>
+   * @return Whether the augmentation field is set.
+   */
+  boolean hasAugmentation();
+  /**
+   * <pre>
+   * On-the-fly text augmentation of prompt tokens (SFT and DISTILL); off by default.
+   * </pre>
+   *
+   * <code>.kiln.v1.AugmentationOptions augmentation = 23 [json_name = "augmentation"];</code>
+   * @return The augmentation.
+   */
+  kiln.v1.AugmentationOptions getAugmentation();
+  /**
+   * <pre>
+   * On-the-fly text augmentation of prompt tokens (SFT and DISTILL); off by default.
+   * </pre>
+   *
+   * <code>.kiln.v1.AugmentationOptions augmentation = 23 [json_name = "augmentation"];</code>
+   */
+  kiln.v1.AugmentationOptionsOrBuilder getAugmentationOrBuilder();
+
+  /**
+   * <pre>
+   * Adversarial training on the input embeddings (SFT); off by default.
+   * </pre>
+   *
+   * <code>.kiln.v1.AdversarialOptions adversarial = 24 [json_name = "adversarial"];</code>
+   * @return Whether the adversarial field is set.
+   */
+  boolean hasAdversarial();
+  /**
+   * <pre>
+   * Adversarial training on the input embeddings (SFT); off by default.
+   * </pre>
+   *
+   * <code>.kiln.v1.AdversarialOptions adversarial = 24 [json_name = "adversarial"];</code>
+   * @return The adversarial.
+   */
+  kiln.v1.AdversarialOptions getAdversarial();
+  /**
+   * <pre>
+   * Adversarial training on the input embeddings (SFT); off by default.
+   * </pre>
+   *
+   * <code>.kiln.v1.AdversarialOptions adversarial = 24 [json_name = "adversarial"];</code>
+   */
+  kiln.v1.AdversarialOptionsOrBuilder getAdversarialOrBuilder();
 }

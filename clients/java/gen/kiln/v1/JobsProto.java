@@ -20,6 +20,36 @@ public final class JobsProto {
     com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
       internal_static_kiln_v1_Hyperparameters_fieldAccessorTable;
   static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_kiln_v1_AdversarialOptions_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
+      internal_static_kiln_v1_AdversarialOptions_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_kiln_v1_CurriculumOptions_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
+      internal_static_kiln_v1_CurriculumOptions_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_kiln_v1_AugmentationOptions_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
+      internal_static_kiln_v1_AugmentationOptions_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_kiln_v1_OptimizerOptions_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
+      internal_static_kiln_v1_OptimizerOptions_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_kiln_v1_LrScheduleOptions_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
+      internal_static_kiln_v1_LrScheduleOptions_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_kiln_v1_RegularizationOptions_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
+      internal_static_kiln_v1_RegularizationOptions_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
     internal_static_kiln_v1_LoraOptions_descriptor;
   static final 
     com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
@@ -155,7 +185,7 @@ public final class JobsProto {
     java.lang.String[] descriptorData = {
       "\n\022kiln/v1/jobs.proto\022\007kiln.v1\032\037google/pr" +
       "otobuf/timestamp.proto\032\024kiln/v1/common.p" +
-      "roto\"\241\007\n\017Hyperparameters\022(\n\rlearning_rat" +
+      "roto\"\307\013\n\017Hyperparameters\022(\n\rlearning_rat" +
       "e\030\001 \001(\001H\000R\014learningRate\210\001\001\022\033\n\006epochs\030\002 \001" +
       "(\rH\001R\006epochs\210\001\001\022 \n\tmax_steps\030\003 \001(\rH\002R\010ma" +
       "xSteps\210\001\001\022\"\n\nbatch_size\030\004 \001(\rH\003R\tbatchSi" +
@@ -171,153 +201,259 @@ public final class JobsProto {
       "\013R\tevalEvery\210\001\001\022;\n\027early_stopping_patien" +
       "ce\030\016 \001(\rH\014R\025earlyStoppingPatience\210\001\001\022.\n\020" +
       "checkpoint_every\030\017 \001(\rH\rR\017checkpointEver" +
-      "y\210\001\001\022 \n\tlog_every\030\020 \001(\rH\016R\010logEvery\210\001\001B\020" +
-      "\n\016_learning_rateB\t\n\007_epochsB\014\n\n_max_step" +
-      "sB\r\n\013_batch_sizeB\023\n\021_grad_accum_stepsB\017\n" +
-      "\r_warmup_stepsB\017\n\r_weight_decayB\020\n\016_max_" +
-      "grad_normB\016\n\014_max_seq_lenB\007\n\005_seedB\026\n\024_v" +
-      "alidation_fractionB\r\n\013_eval_everyB\032\n\030_ea" +
-      "rly_stopping_patienceB\023\n\021_checkpoint_eve" +
-      "ryB\014\n\n_log_every\"\246\001\n\013LoraOptions\022\027\n\004rank" +
-      "\030\001 \001(\rH\000R\004rank\210\001\001\022\031\n\005alpha\030\002 \001(\001H\001R\005alph" +
-      "a\210\001\001\022\035\n\007dropout\030\003 \001(\001H\002R\007dropout\210\001\001\022%\n\016t" +
-      "arget_modules\030\004 \003(\tR\rtargetModulesB\007\n\005_r" +
-      "ankB\010\n\006_alphaB\n\n\010_dropout\"\211\001\n\tSftConfig\022" +
-      "\'\n\006tuning\030\001 \001(\0162\017.kiln.v1.TuningR\006tuning" +
-      "\022(\n\004lora\030\002 \001(\0132\024.kiln.v1.LoraOptionsR\004lo" +
-      "ra\022\035\n\007packing\030\003 \001(\010H\000R\007packing\210\001\001B\n\n\010_pa" +
-      "cking\"f\n\021RewardModelConfig\022\'\n\006tuning\030\001 \001" +
-      "(\0162\017.kiln.v1.TuningR\006tuning\022(\n\004lora\030\002 \001(" +
-      "\0132\024.kiln.v1.LoraOptionsR\004lora\"\223\001\n\014Reward" +
-      "Source\022#\n\014reward_model\030\001 \001(\tH\000R\013rewardMo" +
-      "del\022+\n\020scoring_function\030\002 \001(\tH\000R\017scoring" +
-      "Function\022\'\n\016human_feedback\030\003 \001(\010H\000R\rhuma" +
-      "nFeedbackB\010\n\006source\"\200\006\n\tPpoConfig\022-\n\006rew" +
-      "ard\030\001 \001(\0132\025.kiln.v1.RewardSourceR\006reward" +
-      "\022\'\n\017reference_model\030\002 \001(\tR\016referenceMode" +
-      "l\022\034\n\007kl_coef\030\003 \001(\001H\000R\006klCoef\210\001\001\022$\n\013adapt" +
-      "ive_kl\030\004 \001(\010H\001R\nadaptiveKl\210\001\001\022 \n\ttarget_" +
-      "kl\030\005 \001(\001H\002R\010targetKl\210\001\001\022\031\n\005gamma\030\006 \001(\001H\003" +
-      "R\005gamma\210\001\001\022\025\n\003lam\030\007 \001(\001H\004R\003lam\210\001\001\022\"\n\ncli" +
-      "p_range\030\010 \001(\001H\005R\tclipRange\210\001\001\022-\n\020value_c" +
-      "lip_range\030\t \001(\001H\006R\016valueClipRange\210\001\001\022\"\n\n" +
-      "ppo_epochs\030\n \001(\rH\007R\tppoEpochs\210\001\001\0221\n\022roll" +
-      "out_batch_size\030\013 \001(\rH\010R\020rolloutBatchSize" +
-      "\210\001\001\022*\n\016minibatch_size\030\014 \001(\rH\tR\rminibatch" +
-      "Size\210\001\001\022)\n\016max_new_tokens\030\r \001(\rH\nR\014maxNe" +
-      "wTokens\210\001\001\022%\n\013temperature\030\016 \001(\001H\013R\013tempe" +
-      "rature\210\001\001\022\037\n\013value_model\030\017 \001(\tR\nvalueMod" +
-      "elB\n\n\010_kl_coefB\016\n\014_adaptive_klB\014\n\n_targe" +
-      "t_klB\010\n\006_gammaB\006\n\004_lamB\r\n\013_clip_rangeB\023\n" +
-      "\021_value_clip_rangeB\r\n\013_ppo_epochsB\025\n\023_ro" +
-      "llout_batch_sizeB\021\n\017_minibatch_sizeB\021\n\017_" +
-      "max_new_tokensB\016\n\014_temperature\"\326\001\n\tDpoCo" +
-      "nfig\022\027\n\004beta\030\001 \001(\001H\000R\004beta\210\001\001\022\'\n\017referen" +
-      "ce_model\030\002 \001(\tR\016referenceModel\022+\n\004loss\030\003" +
-      " \001(\0162\027.kiln.v1.PreferenceLossR\004loss\022\'\n\006t" +
-      "uning\030\004 \001(\0162\017.kiln.v1.TuningR\006tuning\022(\n\004" +
-      "lora\030\005 \001(\0132\024.kiln.v1.LoraOptionsR\004loraB\007" +
-      "\n\005_beta\"\220\001\n\rDistillConfig\022#\n\rteacher_mod" +
-      "el\030\001 \001(\tR\014teacherModel\022%\n\013temperature\030\002 " +
-      "\001(\001H\000R\013temperature\210\001\001\022\031\n\005alpha\030\003 \001(\001H\001R\005" +
-      "alpha\210\001\001B\016\n\014_temperatureB\010\n\006_alpha\"\333\n\n\003J" +
-      "ob\022\022\n\004name\030\001 \001(\tR\004name\022!\n\014display_name\030\002" +
-      " \001(\tR\013displayName\022*\n\006method\030\003 \001(\0162\022.kiln" +
-      ".v1.JobMethodR\006method\022\035\n\nbase_model\030\004 \001(" +
-      "\tR\tbaseModel\022)\n\020training_dataset\030\005 \001(\tR\017" +
-      "trainingDataset\022-\n\022validation_dataset\030\006 " +
-      "\001(\tR\021validationDataset\022B\n\017hyperparameter" +
-      "s\030\007 \001(\0132\030.kiln.v1.HyperparametersR\017hyper" +
-      "parameters\022&\n\003sft\030\010 \001(\0132\022.kiln.v1.SftCon" +
-      "figH\000R\003sft\022?\n\014reward_model\030\t \001(\0132\032.kiln." +
-      "v1.RewardModelConfigH\000R\013rewardModel\022&\n\003p" +
-      "po\030\n \001(\0132\022.kiln.v1.PpoConfigH\000R\003ppo\022&\n\003d" +
-      "po\030\013 \001(\0132\022.kiln.v1.DpoConfigH\000R\003dpo\0222\n\007d" +
-      "istill\030\014 \001(\0132\026.kiln.v1.DistillConfigH\000R\007" +
-      "distill\0220\n\tresources\030\r \001(\0132\022.kiln.v1.Res" +
-      "ourcesR\tresources\022$\n\013max_retries\030\016 \001(\rH\001" +
-      "R\nmaxRetries\210\001\001\0220\n\006labels\030\017 \003(\0132\030.kiln.v" +
-      "1.Job.LabelsEntryR\006labels\022\'\n\005state\030\020 \001(\016" +
-      "2\021.kiln.v1.JobStateR\005state\022\030\n\007attempt\030\021 " +
-      "\001(\rR\007attempt\022\022\n\004step\030\022 \001(\003R\004step\022\037\n\013tota" +
-      "l_steps\030\023 \001(\003R\ntotalSteps\022F\n\016latest_metr" +
-      "ics\030\024 \003(\0132\037.kiln.v1.Job.LatestMetricsEnt" +
-      "ryR\rlatestMetrics\022!\n\014output_model\030\025 \001(\tR" +
-      "\013outputModel\0229\n\tartifacts\030\026 \003(\0132\033.kiln.v" +
-      "1.Job.ArtifactsEntryR\tartifacts\022\024\n\005error" +
-      "\030\027 \001(\tR\005error\022;\n\013create_time\030\030 \001(\0132\032.goo" +
-      "gle.protobuf.TimestampR\ncreateTime\0229\n\nst" +
-      "art_time\030\031 \001(\0132\032.google.protobuf.Timesta" +
-      "mpR\tstartTime\0225\n\010end_time\030\032 \001(\0132\032.google" +
-      ".protobuf.TimestampR\007endTime\0329\n\013LabelsEn" +
-      "try\022\020\n\003key\030\001 \001(\tR\003key\022\024\n\005value\030\002 \001(\tR\005va" +
-      "lue:\0028\001\032@\n\022LatestMetricsEntry\022\020\n\003key\030\001 \001" +
-      "(\tR\003key\022\024\n\005value\030\002 \001(\001R\005value:\0028\001\032<\n\016Art" +
-      "ifactsEntry\022\020\n\003key\030\001 \001(\tR\003key\022\024\n\005value\030\002" +
-      " \001(\tR\005value:\0028\001B\017\n\rmethod_configB\016\n\014_max" +
-      "_retries\"Q\n\020CreateJobRequest\022\036\n\003job\030\001 \001(" +
-      "\0132\014.kiln.v1.JobR\003job\022\035\n\nrequest_id\030\002 \001(\t" +
-      "R\trequestId\"#\n\rGetJobRequest\022\022\n\004name\030\001 \001" +
-      "(\tR\004name\"\242\001\n\017ListJobsRequest\022\033\n\tpage_siz" +
-      "e\030\001 \001(\005R\010pageSize\022\035\n\npage_token\030\002 \001(\tR\tp" +
-      "ageToken\022\'\n\005state\030\003 \001(\0162\021.kiln.v1.JobSta" +
-      "teR\005state\022*\n\006method\030\004 \001(\0162\022.kiln.v1.JobM" +
-      "ethodR\006method\"\\\n\020ListJobsResponse\022 \n\004job" +
-      "s\030\001 \003(\0132\014.kiln.v1.JobR\004jobs\022&\n\017next_page" +
-      "_token\030\002 \001(\tR\rnextPageToken\"&\n\020CancelJob" +
-      "Request\022\022\n\004name\030\001 \001(\tR\004name\"K\n\017WatchJobR" +
-      "equest\022\022\n\004name\030\001 \001(\tR\004name\022$\n\016after_even" +
-      "t_id\030\002 \001(\tR\014afterEventId\"h\n\013StateChange\022" +
-      "\'\n\005state\030\001 \001(\0162\021.kiln.v1.JobStateR\005state" +
-      "\022\030\n\007attempt\030\002 \001(\rR\007attempt\022\026\n\006reason\030\003 \001" +
-      "(\tR\006reason\"\257\001\n\007Metrics\022\022\n\004step\030\001 \001(\003R\004st" +
-      "ep\022\037\n\013total_steps\030\002 \001(\003R\ntotalSteps\0224\n\006v" +
-      "alues\030\003 \003(\0132\034.kiln.v1.Metrics.ValuesEntr" +
-      "yR\006values\0329\n\013ValuesEntry\022\020\n\003key\030\001 \001(\tR\003k" +
-      "ey\022\024\n\005value\030\002 \001(\001R\005value:\0028\001\"o\n\nCheckpoi" +
-      "nt\022\022\n\004step\030\001 \001(\003R\004step\022\020\n\003uri\030\002 \001(\tR\003uri" +
-      "\022;\n\013create_time\030\003 \001(\0132\032.google.protobuf." +
-      "TimestampR\ncreateTime\"9\n\007LogLine\022\024\n\005leve" +
-      "l\030\001 \001(\tR\005level\022\030\n\007message\030\002 \001(\tR\007message" +
-      "\"\230\002\n\010JobEvent\022\016\n\002id\030\001 \001(\tR\002id\022.\n\004time\030\002 " +
-      "\001(\0132\032.google.protobuf.TimestampR\004time\0229\n" +
-      "\014state_change\030\003 \001(\0132\024.kiln.v1.StateChang" +
-      "eH\000R\013stateChange\022,\n\007metrics\030\004 \001(\0132\020.kiln" +
-      ".v1.MetricsH\000R\007metrics\0225\n\ncheckpoint\030\005 \001" +
-      "(\0132\023.kiln.v1.CheckpointH\000R\ncheckpoint\022$\n" +
-      "\003log\030\006 \001(\0132\020.kiln.v1.LogLineH\000R\003logB\006\n\004k" +
-      "ind\",\n\026ListCheckpointsRequest\022\022\n\004name\030\001 " +
-      "\001(\tR\004name\"P\n\027ListCheckpointsResponse\0225\n\013" +
-      "checkpoints\030\001 \003(\0132\023.kiln.v1.CheckpointR\013" +
-      "checkpoints*\230\001\n\tJobMethod\022\032\n\026JOB_METHOD_" +
-      "UNSPECIFIED\020\000\022\022\n\016JOB_METHOD_SFT\020\001\022\033\n\027JOB" +
-      "_METHOD_REWARD_MODEL\020\002\022\022\n\016JOB_METHOD_PPO" +
-      "\020\003\022\022\n\016JOB_METHOD_DPO\020\004\022\026\n\022JOB_METHOD_DIS" +
-      "TILL\020\005*\262\001\n\010JobState\022\031\n\025JOB_STATE_UNSPECI" +
-      "FIED\020\000\022\024\n\020JOB_STATE_QUEUED\020\001\022\025\n\021JOB_STAT" +
-      "E_RUNNING\020\002\022\027\n\023JOB_STATE_SUCCEEDED\020\003\022\024\n\020" +
-      "JOB_STATE_FAILED\020\004\022\027\n\023JOB_STATE_CANCELLE" +
-      "D\020\005\022\026\n\022JOB_STATE_RETRYING\020\006*B\n\006Tuning\022\026\n" +
-      "\022TUNING_UNSPECIFIED\020\000\022\017\n\013TUNING_FULL\020\001\022\017" +
-      "\n\013TUNING_LORA\020\002*b\n\tPrecision\022\031\n\025PRECISIO" +
-      "N_UNSPECIFIED\020\000\022\022\n\016PRECISION_AUTO\020\001\022\022\n\016P" +
-      "RECISION_FP32\020\002\022\022\n\016PRECISION_BF16\020\003*g\n\016P" +
-      "referenceLoss\022\037\n\033PREFERENCE_LOSS_UNSPECI" +
-      "FIED\020\000\022\033\n\027PREFERENCE_LOSS_SIGMOID\020\001\022\027\n\023P" +
-      "REFERENCE_LOSS_IPO\020\0022\372\002\n\nJobService\0224\n\tC" +
-      "reateJob\022\031.kiln.v1.CreateJobRequest\032\014.ki" +
-      "ln.v1.Job\022.\n\006GetJob\022\026.kiln.v1.GetJobRequ" +
-      "est\032\014.kiln.v1.Job\022?\n\010ListJobs\022\030.kiln.v1." +
-      "ListJobsRequest\032\031.kiln.v1.ListJobsRespon" +
-      "se\0224\n\tCancelJob\022\031.kiln.v1.CancelJobReque" +
-      "st\032\014.kiln.v1.Job\0229\n\010WatchJob\022\030.kiln.v1.W" +
-      "atchJobRequest\032\021.kiln.v1.JobEvent0\001\022T\n\017L" +
-      "istCheckpoints\022\037.kiln.v1.ListCheckpoints" +
-      "Request\032 .kiln.v1.ListCheckpointsRespons" +
-      "eBw\n\007kiln.v1B\tJobsProtoH\002P\001Z\"kiln/client" +
-      "s/go/gen/kiln/v1;kilnv1\242\002\003KXX\252\002\007Kiln.V1\312" +
-      "\002\007Kiln\\V1\342\002\023Kiln\\V1\\GPBMetadata\352\002\010Kiln::" +
-      "V1b\006proto3"
+      "y\210\001\001\022 \n\tlog_every\030\020 \001(\rH\016R\010logEvery\210\001\001\0227" +
+      "\n\toptimizer\030\021 \001(\0132\031.kiln.v1.OptimizerOpt" +
+      "ionsR\toptimizer\022;\n\013lr_schedule\030\022 \001(\0132\032.k" +
+      "iln.v1.LrScheduleOptionsR\nlrSchedule\022F\n\016" +
+      "regularization\030\023 \001(\0132\036.kiln.v1.Regulariz" +
+      "ationOptionsR\016regularization\022<\n\030early_st" +
+      "opping_min_delta\030\024 \001(\001H\017R\025earlyStoppingM" +
+      "inDelta\210\001\001\0225\n\024restore_best_weights\030\025 \001(\010" +
+      "H\020R\022restoreBestWeights\210\001\001\022:\n\ncurriculum\030" +
+      "\026 \001(\0132\032.kiln.v1.CurriculumOptionsR\ncurri" +
+      "culum\022@\n\014augmentation\030\027 \001(\0132\034.kiln.v1.Au" +
+      "gmentationOptionsR\014augmentation\022=\n\013adver" +
+      "sarial\030\030 \001(\0132\033.kiln.v1.AdversarialOption" +
+      "sR\013adversarialB\020\n\016_learning_rateB\t\n\007_epo" +
+      "chsB\014\n\n_max_stepsB\r\n\013_batch_sizeB\023\n\021_gra" +
+      "d_accum_stepsB\017\n\r_warmup_stepsB\017\n\r_weigh" +
+      "t_decayB\020\n\016_max_grad_normB\016\n\014_max_seq_le" +
+      "nB\007\n\005_seedB\026\n\024_validation_fractionB\r\n\013_e" +
+      "val_everyB\032\n\030_early_stopping_patienceB\023\n" +
+      "\021_checkpoint_everyB\014\n\n_log_everyB\033\n\031_ear" +
+      "ly_stopping_min_deltaB\027\n\025_restore_best_w" +
+      "eights\"\360\001\n\022AdversarialOptions\0222\n\006method\030" +
+      "\001 \001(\0162\032.kiln.v1.AdversarialMethodR\006metho" +
+      "d\022\035\n\007epsilon\030\002 \001(\001H\000R\007epsilon\210\001\001\022\031\n\005step" +
+      "s\030\003 \001(\rH\001R\005steps\210\001\001\022 \n\tstep_size\030\004 \001(\001H\002" +
+      "R\010stepSize\210\001\001\022\033\n\006weight\030\005 \001(\001H\003R\006weight\210" +
+      "\001\001B\n\n\010_epsilonB\010\n\006_stepsB\014\n\n_step_sizeB\t" +
+      "\n\007_weight\"\360\001\n\021CurriculumOptions\022.\n\005order" +
+      "\030\001 \001(\0162\030.kiln.v1.CurriculumOrderR\005order\022" +
+      "1\n\006pacing\030\002 \001(\0162\031.kiln.v1.CurriculumPaci" +
+      "ngR\006pacing\022$\n\013start_share\030\003 \001(\001H\000R\nstart" +
+      "Share\210\001\001\022\027\n\004ramp\030\004 \001(\001H\001R\004ramp\210\001\001\022\027\n\004ant" +
+      "i\030\005 \001(\010H\002R\004anti\210\001\001B\016\n\014_start_shareB\007\n\005_r" +
+      "ampB\007\n\005_anti\"\320\001\n\023AugmentationOptions\022+\n\017" +
+      "token_mask_prob\030\001 \001(\001H\000R\rtokenMaskProb\210\001" +
+      "\001\0221\n\022span_deletion_prob\030\002 \001(\001H\001R\020spanDel" +
+      "etionProb\210\001\001\022 \n\tswap_prob\030\003 \001(\001H\002R\010swapP" +
+      "rob\210\001\001B\022\n\020_token_mask_probB\025\n\023_span_dele" +
+      "tion_probB\014\n\n_swap_prob\"\225\003\n\020OptimizerOpt" +
+      "ions\022*\n\004kind\030\001 \001(\0162\026.kiln.v1.OptimizerKi" +
+      "ndR\004kind\022\037\n\010momentum\030\002 \001(\001H\000R\010momentum\210\001" +
+      "\001\022\037\n\010nesterov\030\003 \001(\010H\001R\010nesterov\210\001\001\022\031\n\005be" +
+      "ta1\030\004 \001(\001H\002R\005beta1\210\001\001\022\031\n\005beta2\030\005 \001(\001H\003R\005" +
+      "beta2\210\001\001\022\025\n\003eps\030\006 \001(\001H\004R\003eps\210\001\001\022;\n\027hessi" +
+      "an_update_interval\030\007 \001(\rH\005R\025hessianUpdat" +
+      "eInterval\210\001\001\022&\n\014history_size\030\010 \001(\rH\006R\013hi" +
+      "storySize\210\001\001B\013\n\t_momentumB\013\n\t_nesterovB\010" +
+      "\n\006_beta1B\010\n\006_beta2B\006\n\004_epsB\032\n\030_hessian_u" +
+      "pdate_intervalB\017\n\r_history_size\"\371\003\n\021LrSc" +
+      "heduleOptions\022+\n\004kind\030\001 \001(\0162\027.kiln.v1.Lr" +
+      "ScheduleKindR\004kind\022%\n\014min_lr_ratio\030\002 \001(\001" +
+      "H\000R\nminLrRatio\210\001\001\022*\n\016restart_period\030\003 \001(" +
+      "\rH\001R\rrestartPeriod\210\001\001\022&\n\014restart_mult\030\004 " +
+      "\001(\001H\002R\013restartMult\210\001\001\022 \n\tstep_size\030\005 \001(\r" +
+      "H\003R\010stepSize\210\001\001\022\031\n\005gamma\030\006 \001(\001H\004R\005gamma\210" +
+      "\001\001\022 \n\tpct_start\030\007 \001(\001H\005R\010pctStart\210\001\001\022.\n\020" +
+      "plateau_patience\030\010 \001(\rH\006R\017plateauPatienc" +
+      "e\210\001\001\022*\n\016plateau_factor\030\t \001(\001H\007R\rplateauF" +
+      "actor\210\001\001B\017\n\r_min_lr_ratioB\021\n\017_restart_pe" +
+      "riodB\017\n\r_restart_multB\014\n\n_step_sizeB\010\n\006_" +
+      "gammaB\014\n\n_pct_startB\023\n\021_plateau_patience" +
+      "B\021\n\017_plateau_factor\"\325\003\n\025RegularizationOp" +
+      "tions\022\"\n\nl1_penalty\030\001 \001(\001H\000R\tl1Penalty\210\001" +
+      "\001\022,\n\017label_smoothing\030\002 \001(\001H\001R\016labelSmoot" +
+      "hing\210\001\001\022\"\n\ngrad_noise\030\003 \001(\001H\002R\tgradNoise" +
+      "\210\001\001\022+\n\017max_weight_norm\030\004 \001(\001H\003R\rmaxWeigh" +
+      "tNorm\210\001\001\0220\n\021attention_dropout\030\005 \001(\001H\004R\020a" +
+      "ttentionDropout\210\001\001\022.\n\020residual_dropout\030\006" +
+      " \001(\001H\005R\017residualDropout\210\001\001\0220\n\021embedding_" +
+      "dropout\030\007 \001(\001H\006R\020embeddingDropout\210\001\001B\r\n\013" +
+      "_l1_penaltyB\022\n\020_label_smoothingB\r\n\013_grad" +
+      "_noiseB\022\n\020_max_weight_normB\024\n\022_attention" +
+      "_dropoutB\023\n\021_residual_dropoutB\024\n\022_embedd" +
+      "ing_dropout\"\246\001\n\013LoraOptions\022\027\n\004rank\030\001 \001(" +
+      "\rH\000R\004rank\210\001\001\022\031\n\005alpha\030\002 \001(\001H\001R\005alpha\210\001\001\022" +
+      "\035\n\007dropout\030\003 \001(\001H\002R\007dropout\210\001\001\022%\n\016target" +
+      "_modules\030\004 \003(\tR\rtargetModulesB\007\n\005_rankB\010" +
+      "\n\006_alphaB\n\n\010_dropout\"\211\001\n\tSftConfig\022\'\n\006tu" +
+      "ning\030\001 \001(\0162\017.kiln.v1.TuningR\006tuning\022(\n\004l" +
+      "ora\030\002 \001(\0132\024.kiln.v1.LoraOptionsR\004lora\022\035\n" +
+      "\007packing\030\003 \001(\010H\000R\007packing\210\001\001B\n\n\010_packing" +
+      "\"f\n\021RewardModelConfig\022\'\n\006tuning\030\001 \001(\0162\017." +
+      "kiln.v1.TuningR\006tuning\022(\n\004lora\030\002 \001(\0132\024.k" +
+      "iln.v1.LoraOptionsR\004lora\"\223\001\n\014RewardSourc" +
+      "e\022#\n\014reward_model\030\001 \001(\tH\000R\013rewardModel\022+" +
+      "\n\020scoring_function\030\002 \001(\tH\000R\017scoringFunct" +
+      "ion\022\'\n\016human_feedback\030\003 \001(\010H\000R\rhumanFeed" +
+      "backB\010\n\006source\"\232\t\n\tPpoConfig\022-\n\006reward\030\001" +
+      " \001(\0132\025.kiln.v1.RewardSourceR\006reward\022\'\n\017r" +
+      "eference_model\030\002 \001(\tR\016referenceModel\022\034\n\007" +
+      "kl_coef\030\003 \001(\001H\000R\006klCoef\210\001\001\022$\n\013adaptive_k" +
+      "l\030\004 \001(\010H\001R\nadaptiveKl\210\001\001\022 \n\ttarget_kl\030\005 " +
+      "\001(\001H\002R\010targetKl\210\001\001\022\031\n\005gamma\030\006 \001(\001H\003R\005gam" +
+      "ma\210\001\001\022\025\n\003lam\030\007 \001(\001H\004R\003lam\210\001\001\022\"\n\nclip_ran" +
+      "ge\030\010 \001(\001H\005R\tclipRange\210\001\001\022-\n\020value_clip_r" +
+      "ange\030\t \001(\001H\006R\016valueClipRange\210\001\001\022\"\n\nppo_e" +
+      "pochs\030\n \001(\rH\007R\tppoEpochs\210\001\001\0221\n\022rollout_b" +
+      "atch_size\030\013 \001(\rH\010R\020rolloutBatchSize\210\001\001\022*" +
+      "\n\016minibatch_size\030\014 \001(\rH\tR\rminibatchSize\210" +
+      "\001\001\022)\n\016max_new_tokens\030\r \001(\rH\nR\014maxNewToke" +
+      "ns\210\001\001\022%\n\013temperature\030\016 \001(\001H\013R\013temperatur" +
+      "e\210\001\001\022\037\n\013value_model\030\017 \001(\tR\nvalueModel\0223\n" +
+      "\023value_learning_rate\030\020 \001(\001H\014R\021valueLearn" +
+      "ingRate\210\001\001\0227\n\014kl_estimator\030\021 \001(\0162\024.kiln." +
+      "v1.KlEstimatorR\013klEstimator\0220\n\021whiten_ad" +
+      "vantages\030\022 \001(\010H\rR\020whitenAdvantages\210\001\001\0221\n" +
+      "\022adaptive_kl_target\030\023 \001(\001H\016R\020adaptiveKlT" +
+      "arget\210\001\001\0223\n\023adaptive_kl_horizon\030\024 \001(\rH\017R" +
+      "\021adaptiveKlHorizon\210\001\001\022#\n\013stop_at_eos\030\025 \001" +
+      "(\010H\020R\tstopAtEos\210\001\001B\n\n\010_kl_coefB\016\n\014_adapt" +
+      "ive_klB\014\n\n_target_klB\010\n\006_gammaB\006\n\004_lamB\r" +
+      "\n\013_clip_rangeB\023\n\021_value_clip_rangeB\r\n\013_p" +
+      "po_epochsB\025\n\023_rollout_batch_sizeB\021\n\017_min" +
+      "ibatch_sizeB\021\n\017_max_new_tokensB\016\n\014_tempe" +
+      "ratureB\026\n\024_value_learning_rateB\024\n\022_white" +
+      "n_advantagesB\025\n\023_adaptive_kl_targetB\026\n\024_" +
+      "adaptive_kl_horizonB\016\n\014_stop_at_eos\"\230\002\n\t" +
+      "DpoConfig\022\027\n\004beta\030\001 \001(\001H\000R\004beta\210\001\001\022\'\n\017re" +
+      "ference_model\030\002 \001(\tR\016referenceModel\022+\n\004l" +
+      "oss\030\003 \001(\0162\027.kiln.v1.PreferenceLossR\004loss" +
+      "\022\'\n\006tuning\030\004 \001(\0162\017.kiln.v1.TuningR\006tunin" +
+      "g\022(\n\004lora\030\005 \001(\0132\024.kiln.v1.LoraOptionsR\004l" +
+      "ora\022,\n\017label_smoothing\030\006 \001(\001H\001R\016labelSmo" +
+      "othing\210\001\001B\007\n\005_betaB\022\n\020_label_smoothing\"\220" +
+      "\001\n\rDistillConfig\022#\n\rteacher_model\030\001 \001(\tR" +
+      "\014teacherModel\022%\n\013temperature\030\002 \001(\001H\000R\013te" +
+      "mperature\210\001\001\022\031\n\005alpha\030\003 \001(\001H\001R\005alpha\210\001\001B" +
+      "\016\n\014_temperatureB\010\n\006_alpha\"\333\n\n\003Job\022\022\n\004nam" +
+      "e\030\001 \001(\tR\004name\022!\n\014display_name\030\002 \001(\tR\013dis" +
+      "playName\022*\n\006method\030\003 \001(\0162\022.kiln.v1.JobMe" +
+      "thodR\006method\022\035\n\nbase_model\030\004 \001(\tR\tbaseMo" +
+      "del\022)\n\020training_dataset\030\005 \001(\tR\017trainingD" +
+      "ataset\022-\n\022validation_dataset\030\006 \001(\tR\021vali" +
+      "dationDataset\022B\n\017hyperparameters\030\007 \001(\0132\030" +
+      ".kiln.v1.HyperparametersR\017hyperparameter" +
+      "s\022&\n\003sft\030\010 \001(\0132\022.kiln.v1.SftConfigH\000R\003sf" +
+      "t\022?\n\014reward_model\030\t \001(\0132\032.kiln.v1.Reward" +
+      "ModelConfigH\000R\013rewardModel\022&\n\003ppo\030\n \001(\0132" +
+      "\022.kiln.v1.PpoConfigH\000R\003ppo\022&\n\003dpo\030\013 \001(\0132" +
+      "\022.kiln.v1.DpoConfigH\000R\003dpo\0222\n\007distill\030\014 " +
+      "\001(\0132\026.kiln.v1.DistillConfigH\000R\007distill\0220" +
+      "\n\tresources\030\r \001(\0132\022.kiln.v1.ResourcesR\tr" +
+      "esources\022$\n\013max_retries\030\016 \001(\rH\001R\nmaxRetr" +
+      "ies\210\001\001\0220\n\006labels\030\017 \003(\0132\030.kiln.v1.Job.Lab" +
+      "elsEntryR\006labels\022\'\n\005state\030\020 \001(\0162\021.kiln.v" +
+      "1.JobStateR\005state\022\030\n\007attempt\030\021 \001(\rR\007atte" +
+      "mpt\022\022\n\004step\030\022 \001(\003R\004step\022\037\n\013total_steps\030\023" +
+      " \001(\003R\ntotalSteps\022F\n\016latest_metrics\030\024 \003(\013" +
+      "2\037.kiln.v1.Job.LatestMetricsEntryR\rlates" +
+      "tMetrics\022!\n\014output_model\030\025 \001(\tR\013outputMo" +
+      "del\0229\n\tartifacts\030\026 \003(\0132\033.kiln.v1.Job.Art" +
+      "ifactsEntryR\tartifacts\022\024\n\005error\030\027 \001(\tR\005e" +
+      "rror\022;\n\013create_time\030\030 \001(\0132\032.google.proto" +
+      "buf.TimestampR\ncreateTime\0229\n\nstart_time\030" +
+      "\031 \001(\0132\032.google.protobuf.TimestampR\tstart" +
+      "Time\0225\n\010end_time\030\032 \001(\0132\032.google.protobuf" +
+      ".TimestampR\007endTime\0329\n\013LabelsEntry\022\020\n\003ke" +
+      "y\030\001 \001(\tR\003key\022\024\n\005value\030\002 \001(\tR\005value:\0028\001\032@" +
+      "\n\022LatestMetricsEntry\022\020\n\003key\030\001 \001(\tR\003key\022\024" +
+      "\n\005value\030\002 \001(\001R\005value:\0028\001\032<\n\016ArtifactsEnt" +
+      "ry\022\020\n\003key\030\001 \001(\tR\003key\022\024\n\005value\030\002 \001(\tR\005val" +
+      "ue:\0028\001B\017\n\rmethod_configB\016\n\014_max_retries\"" +
+      "Q\n\020CreateJobRequest\022\036\n\003job\030\001 \001(\0132\014.kiln." +
+      "v1.JobR\003job\022\035\n\nrequest_id\030\002 \001(\tR\trequest" +
+      "Id\"#\n\rGetJobRequest\022\022\n\004name\030\001 \001(\tR\004name\"" +
+      "\242\001\n\017ListJobsRequest\022\033\n\tpage_size\030\001 \001(\005R\010" +
+      "pageSize\022\035\n\npage_token\030\002 \001(\tR\tpageToken\022" +
+      "\'\n\005state\030\003 \001(\0162\021.kiln.v1.JobStateR\005state" +
+      "\022*\n\006method\030\004 \001(\0162\022.kiln.v1.JobMethodR\006me" +
+      "thod\"\\\n\020ListJobsResponse\022 \n\004jobs\030\001 \003(\0132\014" +
+      ".kiln.v1.JobR\004jobs\022&\n\017next_page_token\030\002 " +
+      "\001(\tR\rnextPageToken\"&\n\020CancelJobRequest\022\022" +
+      "\n\004name\030\001 \001(\tR\004name\"K\n\017WatchJobRequest\022\022\n" +
+      "\004name\030\001 \001(\tR\004name\022$\n\016after_event_id\030\002 \001(" +
+      "\tR\014afterEventId\"h\n\013StateChange\022\'\n\005state\030" +
+      "\001 \001(\0162\021.kiln.v1.JobStateR\005state\022\030\n\007attem" +
+      "pt\030\002 \001(\rR\007attempt\022\026\n\006reason\030\003 \001(\tR\006reaso" +
+      "n\"\257\001\n\007Metrics\022\022\n\004step\030\001 \001(\003R\004step\022\037\n\013tot" +
+      "al_steps\030\002 \001(\003R\ntotalSteps\0224\n\006values\030\003 \003" +
+      "(\0132\034.kiln.v1.Metrics.ValuesEntryR\006values" +
+      "\0329\n\013ValuesEntry\022\020\n\003key\030\001 \001(\tR\003key\022\024\n\005val" +
+      "ue\030\002 \001(\001R\005value:\0028\001\"o\n\nCheckpoint\022\022\n\004ste" +
+      "p\030\001 \001(\003R\004step\022\020\n\003uri\030\002 \001(\tR\003uri\022;\n\013creat" +
+      "e_time\030\003 \001(\0132\032.google.protobuf.Timestamp" +
+      "R\ncreateTime\"9\n\007LogLine\022\024\n\005level\030\001 \001(\tR\005" +
+      "level\022\030\n\007message\030\002 \001(\tR\007message\"\230\002\n\010JobE" +
+      "vent\022\016\n\002id\030\001 \001(\tR\002id\022.\n\004time\030\002 \001(\0132\032.goo" +
+      "gle.protobuf.TimestampR\004time\0229\n\014state_ch" +
+      "ange\030\003 \001(\0132\024.kiln.v1.StateChangeH\000R\013stat" +
+      "eChange\022,\n\007metrics\030\004 \001(\0132\020.kiln.v1.Metri" +
+      "csH\000R\007metrics\0225\n\ncheckpoint\030\005 \001(\0132\023.kiln" +
+      ".v1.CheckpointH\000R\ncheckpoint\022$\n\003log\030\006 \001(" +
+      "\0132\020.kiln.v1.LogLineH\000R\003logB\006\n\004kind\",\n\026Li" +
+      "stCheckpointsRequest\022\022\n\004name\030\001 \001(\tR\004name" +
+      "\"P\n\027ListCheckpointsResponse\0225\n\013checkpoin" +
+      "ts\030\001 \003(\0132\023.kiln.v1.CheckpointR\013checkpoin" +
+      "ts*\230\001\n\tJobMethod\022\032\n\026JOB_METHOD_UNSPECIFI" +
+      "ED\020\000\022\022\n\016JOB_METHOD_SFT\020\001\022\033\n\027JOB_METHOD_R" +
+      "EWARD_MODEL\020\002\022\022\n\016JOB_METHOD_PPO\020\003\022\022\n\016JOB" +
+      "_METHOD_DPO\020\004\022\026\n\022JOB_METHOD_DISTILL\020\005*\262\001" +
+      "\n\010JobState\022\031\n\025JOB_STATE_UNSPECIFIED\020\000\022\024\n" +
+      "\020JOB_STATE_QUEUED\020\001\022\025\n\021JOB_STATE_RUNNING" +
+      "\020\002\022\027\n\023JOB_STATE_SUCCEEDED\020\003\022\024\n\020JOB_STATE" +
+      "_FAILED\020\004\022\027\n\023JOB_STATE_CANCELLED\020\005\022\026\n\022JO" +
+      "B_STATE_RETRYING\020\006*B\n\006Tuning\022\026\n\022TUNING_U" +
+      "NSPECIFIED\020\000\022\017\n\013TUNING_FULL\020\001\022\017\n\013TUNING_" +
+      "LORA\020\002*b\n\tPrecision\022\031\n\025PRECISION_UNSPECI" +
+      "FIED\020\000\022\022\n\016PRECISION_AUTO\020\001\022\022\n\016PRECISION_" +
+      "FP32\020\002\022\022\n\016PRECISION_BF16\020\003*p\n\021Adversaria" +
+      "lMethod\022\"\n\036ADVERSARIAL_METHOD_UNSPECIFIE" +
+      "D\020\000\022\033\n\027ADVERSARIAL_METHOD_FGSM\020\001\022\032\n\026ADVE" +
+      "RSARIAL_METHOD_PGD\020\002*q\n\017CurriculumOrder\022" +
+      " \n\034CURRICULUM_ORDER_UNSPECIFIED\020\000\022\033\n\027CUR" +
+      "RICULUM_ORDER_LENGTH\020\001\022\037\n\033CURRICULUM_ORD" +
+      "ER_DIFFICULTY\020\002*\213\001\n\020CurriculumPacing\022!\n\035" +
+      "CURRICULUM_PACING_UNSPECIFIED\020\000\022\034\n\030CURRI" +
+      "CULUM_PACING_LINEAR\020\001\022\032\n\026CURRICULUM_PACI" +
+      "NG_ROOT\020\002\022\032\n\026CURRICULUM_PACING_STEP\020\003*\236\002" +
+      "\n\rOptimizerKind\022\036\n\032OPTIMIZER_KIND_UNSPEC" +
+      "IFIED\020\000\022\026\n\022OPTIMIZER_KIND_SGD\020\001\022\032\n\026OPTIM" +
+      "IZER_KIND_ADAGRAD\020\002\022\032\n\026OPTIMIZER_KIND_RM" +
+      "SPROP\020\003\022\027\n\023OPTIMIZER_KIND_ADAM\020\004\022\030\n\024OPTI" +
+      "MIZER_KIND_ADAMW\020\005\022\034\n\030OPTIMIZER_KIND_ADA" +
+      "FACTOR\020\006\022\027\n\023OPTIMIZER_KIND_LION\020\007\022\030\n\024OPT" +
+      "IMIZER_KIND_LBFGS\020\010\022\031\n\025OPTIMIZER_KIND_SO" +
+      "PHIA\020\t*\331\002\n\016LrScheduleKind\022 \n\034LR_SCHEDULE" +
+      "_KIND_UNSPECIFIED\020\000\022\035\n\031LR_SCHEDULE_KIND_" +
+      "CONSTANT\020\001\022\033\n\027LR_SCHEDULE_KIND_LINEAR\020\002\022" +
+      "\033\n\027LR_SCHEDULE_KIND_COSINE\020\003\022$\n LR_SCHED" +
+      "ULE_KIND_COSINE_RESTARTS\020\004\022\031\n\025LR_SCHEDUL" +
+      "E_KIND_STEP\020\005\022 \n\034LR_SCHEDULE_KIND_EXPONE" +
+      "NTIAL\020\006\022\036\n\032LR_SCHEDULE_KIND_ONE_CYCLE\020\007\022" +
+      "!\n\035LR_SCHEDULE_KIND_INVERSE_SQRT\020\010\022&\n\"LR" +
+      "_SCHEDULE_KIND_REDUCE_ON_PLATEAU\020\t*\200\001\n\013K" +
+      "lEstimator\022\034\n\030KL_ESTIMATOR_UNSPECIFIED\020\000" +
+      "\022\023\n\017KL_ESTIMATOR_K1\020\001\022\023\n\017KL_ESTIMATOR_K2" +
+      "\020\002\022\023\n\017KL_ESTIMATOR_K3\020\003\022\024\n\020KL_ESTIMATOR_" +
+      "ABS\020\004*g\n\016PreferenceLoss\022\037\n\033PREFERENCE_LO" +
+      "SS_UNSPECIFIED\020\000\022\033\n\027PREFERENCE_LOSS_SIGM" +
+      "OID\020\001\022\027\n\023PREFERENCE_LOSS_IPO\020\0022\372\002\n\nJobSe" +
+      "rvice\0224\n\tCreateJob\022\031.kiln.v1.CreateJobRe" +
+      "quest\032\014.kiln.v1.Job\022.\n\006GetJob\022\026.kiln.v1." +
+      "GetJobRequest\032\014.kiln.v1.Job\022?\n\010ListJobs\022" +
+      "\030.kiln.v1.ListJobsRequest\032\031.kiln.v1.List" +
+      "JobsResponse\0224\n\tCancelJob\022\031.kiln.v1.Canc" +
+      "elJobRequest\032\014.kiln.v1.Job\0229\n\010WatchJob\022\030" +
+      ".kiln.v1.WatchJobRequest\032\021.kiln.v1.JobEv" +
+      "ent0\001\022T\n\017ListCheckpoints\022\037.kiln.v1.ListC" +
+      "heckpointsRequest\032 .kiln.v1.ListCheckpoi" +
+      "ntsResponseBw\n\007kiln.v1B\tJobsProtoH\002P\001Z\"k" +
+      "iln/clients/go/gen/kiln/v1;kilnv1\242\002\003KXX\252" +
+      "\002\007Kiln.V1\312\002\007Kiln\\V1\342\002\023Kiln\\V1\\GPBMetadat" +
+      "a\352\002\010Kiln::V1b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
@@ -330,51 +466,87 @@ public final class JobsProto {
     internal_static_kiln_v1_Hyperparameters_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_kiln_v1_Hyperparameters_descriptor,
-        new java.lang.String[] { "LearningRate", "Epochs", "MaxSteps", "BatchSize", "GradAccumSteps", "WarmupSteps", "WeightDecay", "MaxGradNorm", "MaxSeqLen", "Seed", "Precision", "ValidationFraction", "EvalEvery", "EarlyStoppingPatience", "CheckpointEvery", "LogEvery", "LearningRate", "Epochs", "MaxSteps", "BatchSize", "GradAccumSteps", "WarmupSteps", "WeightDecay", "MaxGradNorm", "MaxSeqLen", "Seed", "ValidationFraction", "EvalEvery", "EarlyStoppingPatience", "CheckpointEvery", "LogEvery", });
-    internal_static_kiln_v1_LoraOptions_descriptor =
+        new java.lang.String[] { "LearningRate", "Epochs", "MaxSteps", "BatchSize", "GradAccumSteps", "WarmupSteps", "WeightDecay", "MaxGradNorm", "MaxSeqLen", "Seed", "Precision", "ValidationFraction", "EvalEvery", "EarlyStoppingPatience", "CheckpointEvery", "LogEvery", "Optimizer", "LrSchedule", "Regularization", "EarlyStoppingMinDelta", "RestoreBestWeights", "Curriculum", "Augmentation", "Adversarial", "LearningRate", "Epochs", "MaxSteps", "BatchSize", "GradAccumSteps", "WarmupSteps", "WeightDecay", "MaxGradNorm", "MaxSeqLen", "Seed", "ValidationFraction", "EvalEvery", "EarlyStoppingPatience", "CheckpointEvery", "LogEvery", "EarlyStoppingMinDelta", "RestoreBestWeights", });
+    internal_static_kiln_v1_AdversarialOptions_descriptor =
       getDescriptor().getMessageTypes().get(1);
+    internal_static_kiln_v1_AdversarialOptions_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
+        internal_static_kiln_v1_AdversarialOptions_descriptor,
+        new java.lang.String[] { "Method", "Epsilon", "Steps", "StepSize", "Weight", "Epsilon", "Steps", "StepSize", "Weight", });
+    internal_static_kiln_v1_CurriculumOptions_descriptor =
+      getDescriptor().getMessageTypes().get(2);
+    internal_static_kiln_v1_CurriculumOptions_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
+        internal_static_kiln_v1_CurriculumOptions_descriptor,
+        new java.lang.String[] { "Order", "Pacing", "StartShare", "Ramp", "Anti", "StartShare", "Ramp", "Anti", });
+    internal_static_kiln_v1_AugmentationOptions_descriptor =
+      getDescriptor().getMessageTypes().get(3);
+    internal_static_kiln_v1_AugmentationOptions_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
+        internal_static_kiln_v1_AugmentationOptions_descriptor,
+        new java.lang.String[] { "TokenMaskProb", "SpanDeletionProb", "SwapProb", "TokenMaskProb", "SpanDeletionProb", "SwapProb", });
+    internal_static_kiln_v1_OptimizerOptions_descriptor =
+      getDescriptor().getMessageTypes().get(4);
+    internal_static_kiln_v1_OptimizerOptions_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
+        internal_static_kiln_v1_OptimizerOptions_descriptor,
+        new java.lang.String[] { "Kind", "Momentum", "Nesterov", "Beta1", "Beta2", "Eps", "HessianUpdateInterval", "HistorySize", "Momentum", "Nesterov", "Beta1", "Beta2", "Eps", "HessianUpdateInterval", "HistorySize", });
+    internal_static_kiln_v1_LrScheduleOptions_descriptor =
+      getDescriptor().getMessageTypes().get(5);
+    internal_static_kiln_v1_LrScheduleOptions_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
+        internal_static_kiln_v1_LrScheduleOptions_descriptor,
+        new java.lang.String[] { "Kind", "MinLrRatio", "RestartPeriod", "RestartMult", "StepSize", "Gamma", "PctStart", "PlateauPatience", "PlateauFactor", "MinLrRatio", "RestartPeriod", "RestartMult", "StepSize", "Gamma", "PctStart", "PlateauPatience", "PlateauFactor", });
+    internal_static_kiln_v1_RegularizationOptions_descriptor =
+      getDescriptor().getMessageTypes().get(6);
+    internal_static_kiln_v1_RegularizationOptions_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
+        internal_static_kiln_v1_RegularizationOptions_descriptor,
+        new java.lang.String[] { "L1Penalty", "LabelSmoothing", "GradNoise", "MaxWeightNorm", "AttentionDropout", "ResidualDropout", "EmbeddingDropout", "L1Penalty", "LabelSmoothing", "GradNoise", "MaxWeightNorm", "AttentionDropout", "ResidualDropout", "EmbeddingDropout", });
+    internal_static_kiln_v1_LoraOptions_descriptor =
+      getDescriptor().getMessageTypes().get(7);
     internal_static_kiln_v1_LoraOptions_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_kiln_v1_LoraOptions_descriptor,
         new java.lang.String[] { "Rank", "Alpha", "Dropout", "TargetModules", "Rank", "Alpha", "Dropout", });
     internal_static_kiln_v1_SftConfig_descriptor =
-      getDescriptor().getMessageTypes().get(2);
+      getDescriptor().getMessageTypes().get(8);
     internal_static_kiln_v1_SftConfig_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_kiln_v1_SftConfig_descriptor,
         new java.lang.String[] { "Tuning", "Lora", "Packing", "Packing", });
     internal_static_kiln_v1_RewardModelConfig_descriptor =
-      getDescriptor().getMessageTypes().get(3);
+      getDescriptor().getMessageTypes().get(9);
     internal_static_kiln_v1_RewardModelConfig_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_kiln_v1_RewardModelConfig_descriptor,
         new java.lang.String[] { "Tuning", "Lora", });
     internal_static_kiln_v1_RewardSource_descriptor =
-      getDescriptor().getMessageTypes().get(4);
+      getDescriptor().getMessageTypes().get(10);
     internal_static_kiln_v1_RewardSource_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_kiln_v1_RewardSource_descriptor,
         new java.lang.String[] { "RewardModel", "ScoringFunction", "HumanFeedback", "Source", });
     internal_static_kiln_v1_PpoConfig_descriptor =
-      getDescriptor().getMessageTypes().get(5);
+      getDescriptor().getMessageTypes().get(11);
     internal_static_kiln_v1_PpoConfig_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_kiln_v1_PpoConfig_descriptor,
-        new java.lang.String[] { "Reward", "ReferenceModel", "KlCoef", "AdaptiveKl", "TargetKl", "Gamma", "Lam", "ClipRange", "ValueClipRange", "PpoEpochs", "RolloutBatchSize", "MinibatchSize", "MaxNewTokens", "Temperature", "ValueModel", "KlCoef", "AdaptiveKl", "TargetKl", "Gamma", "Lam", "ClipRange", "ValueClipRange", "PpoEpochs", "RolloutBatchSize", "MinibatchSize", "MaxNewTokens", "Temperature", });
+        new java.lang.String[] { "Reward", "ReferenceModel", "KlCoef", "AdaptiveKl", "TargetKl", "Gamma", "Lam", "ClipRange", "ValueClipRange", "PpoEpochs", "RolloutBatchSize", "MinibatchSize", "MaxNewTokens", "Temperature", "ValueModel", "ValueLearningRate", "KlEstimator", "WhitenAdvantages", "AdaptiveKlTarget", "AdaptiveKlHorizon", "StopAtEos", "KlCoef", "AdaptiveKl", "TargetKl", "Gamma", "Lam", "ClipRange", "ValueClipRange", "PpoEpochs", "RolloutBatchSize", "MinibatchSize", "MaxNewTokens", "Temperature", "ValueLearningRate", "WhitenAdvantages", "AdaptiveKlTarget", "AdaptiveKlHorizon", "StopAtEos", });
     internal_static_kiln_v1_DpoConfig_descriptor =
-      getDescriptor().getMessageTypes().get(6);
+      getDescriptor().getMessageTypes().get(12);
     internal_static_kiln_v1_DpoConfig_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_kiln_v1_DpoConfig_descriptor,
-        new java.lang.String[] { "Beta", "ReferenceModel", "Loss", "Tuning", "Lora", "Beta", });
+        new java.lang.String[] { "Beta", "ReferenceModel", "Loss", "Tuning", "Lora", "LabelSmoothing", "Beta", "LabelSmoothing", });
     internal_static_kiln_v1_DistillConfig_descriptor =
-      getDescriptor().getMessageTypes().get(7);
+      getDescriptor().getMessageTypes().get(13);
     internal_static_kiln_v1_DistillConfig_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_kiln_v1_DistillConfig_descriptor,
         new java.lang.String[] { "TeacherModel", "Temperature", "Alpha", "Temperature", "Alpha", });
     internal_static_kiln_v1_Job_descriptor =
-      getDescriptor().getMessageTypes().get(8);
+      getDescriptor().getMessageTypes().get(14);
     internal_static_kiln_v1_Job_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_kiln_v1_Job_descriptor,
@@ -398,49 +570,49 @@ public final class JobsProto {
         internal_static_kiln_v1_Job_ArtifactsEntry_descriptor,
         new java.lang.String[] { "Key", "Value", });
     internal_static_kiln_v1_CreateJobRequest_descriptor =
-      getDescriptor().getMessageTypes().get(9);
+      getDescriptor().getMessageTypes().get(15);
     internal_static_kiln_v1_CreateJobRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_kiln_v1_CreateJobRequest_descriptor,
         new java.lang.String[] { "Job", "RequestId", });
     internal_static_kiln_v1_GetJobRequest_descriptor =
-      getDescriptor().getMessageTypes().get(10);
+      getDescriptor().getMessageTypes().get(16);
     internal_static_kiln_v1_GetJobRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_kiln_v1_GetJobRequest_descriptor,
         new java.lang.String[] { "Name", });
     internal_static_kiln_v1_ListJobsRequest_descriptor =
-      getDescriptor().getMessageTypes().get(11);
+      getDescriptor().getMessageTypes().get(17);
     internal_static_kiln_v1_ListJobsRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_kiln_v1_ListJobsRequest_descriptor,
         new java.lang.String[] { "PageSize", "PageToken", "State", "Method", });
     internal_static_kiln_v1_ListJobsResponse_descriptor =
-      getDescriptor().getMessageTypes().get(12);
+      getDescriptor().getMessageTypes().get(18);
     internal_static_kiln_v1_ListJobsResponse_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_kiln_v1_ListJobsResponse_descriptor,
         new java.lang.String[] { "Jobs", "NextPageToken", });
     internal_static_kiln_v1_CancelJobRequest_descriptor =
-      getDescriptor().getMessageTypes().get(13);
+      getDescriptor().getMessageTypes().get(19);
     internal_static_kiln_v1_CancelJobRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_kiln_v1_CancelJobRequest_descriptor,
         new java.lang.String[] { "Name", });
     internal_static_kiln_v1_WatchJobRequest_descriptor =
-      getDescriptor().getMessageTypes().get(14);
+      getDescriptor().getMessageTypes().get(20);
     internal_static_kiln_v1_WatchJobRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_kiln_v1_WatchJobRequest_descriptor,
         new java.lang.String[] { "Name", "AfterEventId", });
     internal_static_kiln_v1_StateChange_descriptor =
-      getDescriptor().getMessageTypes().get(15);
+      getDescriptor().getMessageTypes().get(21);
     internal_static_kiln_v1_StateChange_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_kiln_v1_StateChange_descriptor,
         new java.lang.String[] { "State", "Attempt", "Reason", });
     internal_static_kiln_v1_Metrics_descriptor =
-      getDescriptor().getMessageTypes().get(16);
+      getDescriptor().getMessageTypes().get(22);
     internal_static_kiln_v1_Metrics_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_kiln_v1_Metrics_descriptor,
@@ -452,31 +624,31 @@ public final class JobsProto {
         internal_static_kiln_v1_Metrics_ValuesEntry_descriptor,
         new java.lang.String[] { "Key", "Value", });
     internal_static_kiln_v1_Checkpoint_descriptor =
-      getDescriptor().getMessageTypes().get(17);
+      getDescriptor().getMessageTypes().get(23);
     internal_static_kiln_v1_Checkpoint_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_kiln_v1_Checkpoint_descriptor,
         new java.lang.String[] { "Step", "Uri", "CreateTime", });
     internal_static_kiln_v1_LogLine_descriptor =
-      getDescriptor().getMessageTypes().get(18);
+      getDescriptor().getMessageTypes().get(24);
     internal_static_kiln_v1_LogLine_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_kiln_v1_LogLine_descriptor,
         new java.lang.String[] { "Level", "Message", });
     internal_static_kiln_v1_JobEvent_descriptor =
-      getDescriptor().getMessageTypes().get(19);
+      getDescriptor().getMessageTypes().get(25);
     internal_static_kiln_v1_JobEvent_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_kiln_v1_JobEvent_descriptor,
         new java.lang.String[] { "Id", "Time", "StateChange", "Metrics", "Checkpoint", "Log", "Kind", });
     internal_static_kiln_v1_ListCheckpointsRequest_descriptor =
-      getDescriptor().getMessageTypes().get(20);
+      getDescriptor().getMessageTypes().get(26);
     internal_static_kiln_v1_ListCheckpointsRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_kiln_v1_ListCheckpointsRequest_descriptor,
         new java.lang.String[] { "Name", });
     internal_static_kiln_v1_ListCheckpointsResponse_descriptor =
-      getDescriptor().getMessageTypes().get(21);
+      getDescriptor().getMessageTypes().get(27);
     internal_static_kiln_v1_ListCheckpointsResponse_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_kiln_v1_ListCheckpointsResponse_descriptor,

@@ -22,6 +22,7 @@ private static final long serialVersionUID = 0L;
   private PpoConfig() {
     referenceModel_ = "";
     valueModel_ = "";
+    klEstimator_ = 0;
   }
 
   @java.lang.Override
@@ -508,6 +509,169 @@ private static final long serialVersionUID = 0L;
     }
   }
 
+  public static final int VALUE_LEARNING_RATE_FIELD_NUMBER = 16;
+  private double valueLearningRate_ = 0D;
+  /**
+   * <pre>
+   * The critic's learning rate; &gt; 0. Default: Hyperparameters.learning_rate. (PPO's schedule
+   * is Hyperparameters.lr_schedule.kind: CONSTANT or LINEAR, applied to both rates.)
+   * </pre>
+   *
+   * <code>optional double value_learning_rate = 16 [json_name = "valueLearningRate"];</code>
+   * @return Whether the valueLearningRate field is set.
+   */
+  @java.lang.Override
+  public boolean hasValueLearningRate() {
+    return ((bitField0_ & 0x00001000) != 0);
+  }
+  /**
+   * <pre>
+   * The critic's learning rate; &gt; 0. Default: Hyperparameters.learning_rate. (PPO's schedule
+   * is Hyperparameters.lr_schedule.kind: CONSTANT or LINEAR, applied to both rates.)
+   * </pre>
+   *
+   * <code>optional double value_learning_rate = 16 [json_name = "valueLearningRate"];</code>
+   * @return The valueLearningRate.
+   */
+  @java.lang.Override
+  public double getValueLearningRate() {
+    return valueLearningRate_;
+  }
+
+  public static final int KL_ESTIMATOR_FIELD_NUMBER = 17;
+  private int klEstimator_ = 0;
+  /**
+   * <pre>
+   * Per-token KL estimator of the penalty. Default K1.
+   * </pre>
+   *
+   * <code>.kiln.v1.KlEstimator kl_estimator = 17 [json_name = "klEstimator"];</code>
+   * @return The enum numeric value on the wire for klEstimator.
+   */
+  @java.lang.Override public int getKlEstimatorValue() {
+    return klEstimator_;
+  }
+  /**
+   * <pre>
+   * Per-token KL estimator of the penalty. Default K1.
+   * </pre>
+   *
+   * <code>.kiln.v1.KlEstimator kl_estimator = 17 [json_name = "klEstimator"];</code>
+   * @return The klEstimator.
+   */
+  @java.lang.Override public kiln.v1.KlEstimator getKlEstimator() {
+    kiln.v1.KlEstimator result = kiln.v1.KlEstimator.forNumber(klEstimator_);
+    return result == null ? kiln.v1.KlEstimator.UNRECOGNIZED : result;
+  }
+
+  public static final int WHITEN_ADVANTAGES_FIELD_NUMBER = 18;
+  private boolean whitenAdvantages_ = false;
+  /**
+   * <pre>
+   * Whiten advantages per rollout batch (needs rollout_batch_size &gt;= 2). Default true.
+   * </pre>
+   *
+   * <code>optional bool whiten_advantages = 18 [json_name = "whitenAdvantages"];</code>
+   * @return Whether the whitenAdvantages field is set.
+   */
+  @java.lang.Override
+  public boolean hasWhitenAdvantages() {
+    return ((bitField0_ & 0x00002000) != 0);
+  }
+  /**
+   * <pre>
+   * Whiten advantages per rollout batch (needs rollout_batch_size &gt;= 2). Default true.
+   * </pre>
+   *
+   * <code>optional bool whiten_advantages = 18 [json_name = "whitenAdvantages"];</code>
+   * @return The whitenAdvantages.
+   */
+  @java.lang.Override
+  public boolean getWhitenAdvantages() {
+    return whitenAdvantages_;
+  }
+
+  public static final int ADAPTIVE_KL_TARGET_FIELD_NUMBER = 19;
+  private double adaptiveKlTarget_ = 0D;
+  /**
+   * <pre>
+   * The adaptive controller's target KL in nats per sequence; &gt; 0. Default 6.
+   * </pre>
+   *
+   * <code>optional double adaptive_kl_target = 19 [json_name = "adaptiveKlTarget"];</code>
+   * @return Whether the adaptiveKlTarget field is set.
+   */
+  @java.lang.Override
+  public boolean hasAdaptiveKlTarget() {
+    return ((bitField0_ & 0x00004000) != 0);
+  }
+  /**
+   * <pre>
+   * The adaptive controller's target KL in nats per sequence; &gt; 0. Default 6.
+   * </pre>
+   *
+   * <code>optional double adaptive_kl_target = 19 [json_name = "adaptiveKlTarget"];</code>
+   * @return The adaptiveKlTarget.
+   */
+  @java.lang.Override
+  public double getAdaptiveKlTarget() {
+    return adaptiveKlTarget_;
+  }
+
+  public static final int ADAPTIVE_KL_HORIZON_FIELD_NUMBER = 20;
+  private int adaptiveKlHorizon_ = 0;
+  /**
+   * <pre>
+   * Samples over which the adaptive coefficient may change by about 20%; &gt;= 1. Default 10000.
+   * </pre>
+   *
+   * <code>optional uint32 adaptive_kl_horizon = 20 [json_name = "adaptiveKlHorizon"];</code>
+   * @return Whether the adaptiveKlHorizon field is set.
+   */
+  @java.lang.Override
+  public boolean hasAdaptiveKlHorizon() {
+    return ((bitField0_ & 0x00008000) != 0);
+  }
+  /**
+   * <pre>
+   * Samples over which the adaptive coefficient may change by about 20%; &gt;= 1. Default 10000.
+   * </pre>
+   *
+   * <code>optional uint32 adaptive_kl_horizon = 20 [json_name = "adaptiveKlHorizon"];</code>
+   * @return The adaptiveKlHorizon.
+   */
+  @java.lang.Override
+  public int getAdaptiveKlHorizon() {
+    return adaptiveKlHorizon_;
+  }
+
+  public static final int STOP_AT_EOS_FIELD_NUMBER = 21;
+  private boolean stopAtEos_ = false;
+  /**
+   * <pre>
+   * End completions at the end-of-sequence token (false: always max_new_tokens). Default true.
+   * </pre>
+   *
+   * <code>optional bool stop_at_eos = 21 [json_name = "stopAtEos"];</code>
+   * @return Whether the stopAtEos field is set.
+   */
+  @java.lang.Override
+  public boolean hasStopAtEos() {
+    return ((bitField0_ & 0x00010000) != 0);
+  }
+  /**
+   * <pre>
+   * End completions at the end-of-sequence token (false: always max_new_tokens). Default true.
+   * </pre>
+   *
+   * <code>optional bool stop_at_eos = 21 [json_name = "stopAtEos"];</code>
+   * @return The stopAtEos.
+   */
+  @java.lang.Override
+  public boolean getStopAtEos() {
+    return stopAtEos_;
+  }
+
   public static kiln.v1.PpoConfig parseFrom(
       java.nio.ByteBuffer data)
       throws com.google.protobuf.InvalidProtocolBufferException {
@@ -655,6 +819,12 @@ private static final long serialVersionUID = 0L;
       maxNewTokens_ = 0;
       temperature_ = 0D;
       valueModel_ = "";
+      valueLearningRate_ = 0D;
+      klEstimator_ = 0;
+      whitenAdvantages_ = false;
+      adaptiveKlTarget_ = 0D;
+      adaptiveKlHorizon_ = 0;
+      stopAtEos_ = false;
       return this;
     }
 
@@ -747,6 +917,29 @@ private static final long serialVersionUID = 0L;
       }
       if (((from_bitField0_ & 0x00004000) != 0)) {
         result.valueModel_ = valueModel_;
+      }
+      if (((from_bitField0_ & 0x00008000) != 0)) {
+        result.valueLearningRate_ = valueLearningRate_;
+        to_bitField0_ |= 0x00001000;
+      }
+      if (((from_bitField0_ & 0x00010000) != 0)) {
+        result.klEstimator_ = klEstimator_;
+      }
+      if (((from_bitField0_ & 0x00020000) != 0)) {
+        result.whitenAdvantages_ = whitenAdvantages_;
+        to_bitField0_ |= 0x00002000;
+      }
+      if (((from_bitField0_ & 0x00040000) != 0)) {
+        result.adaptiveKlTarget_ = adaptiveKlTarget_;
+        to_bitField0_ |= 0x00004000;
+      }
+      if (((from_bitField0_ & 0x00080000) != 0)) {
+        result.adaptiveKlHorizon_ = adaptiveKlHorizon_;
+        to_bitField0_ |= 0x00008000;
+      }
+      if (((from_bitField0_ & 0x00100000) != 0)) {
+        result.stopAtEos_ = stopAtEos_;
+        to_bitField0_ |= 0x00010000;
       }
       result.bitField0_ |= to_bitField0_;
     }
@@ -1796,6 +1989,363 @@ private static final long serialVersionUID = 0L;
       checkByteStringIsUtf8(value);
       valueModel_ = value;
       bitField0_ |= 0x00004000;
+      onChanged();
+      return this;
+    }
+
+    private double valueLearningRate_ ;
+    /**
+     * <pre>
+     * The critic's learning rate; &gt; 0. Default: Hyperparameters.learning_rate. (PPO's schedule
+     * is Hyperparameters.lr_schedule.kind: CONSTANT or LINEAR, applied to both rates.)
+     * </pre>
+     *
+     * <code>optional double value_learning_rate = 16 [json_name = "valueLearningRate"];</code>
+     * @return Whether the valueLearningRate field is set.
+     */
+    @java.lang.Override
+    public boolean hasValueLearningRate() {
+      return ((bitField0_ & 0x00008000) != 0);
+    }
+    /**
+     * <pre>
+     * The critic's learning rate; &gt; 0. Default: Hyperparameters.learning_rate. (PPO's schedule
+     * is Hyperparameters.lr_schedule.kind: CONSTANT or LINEAR, applied to both rates.)
+     * </pre>
+     *
+     * <code>optional double value_learning_rate = 16 [json_name = "valueLearningRate"];</code>
+     * @return The valueLearningRate.
+     */
+    @java.lang.Override
+    public double getValueLearningRate() {
+      return valueLearningRate_;
+    }
+    /**
+     * <pre>
+     * The critic's learning rate; &gt; 0. Default: Hyperparameters.learning_rate. (PPO's schedule
+     * is Hyperparameters.lr_schedule.kind: CONSTANT or LINEAR, applied to both rates.)
+     * </pre>
+     *
+     * <code>optional double value_learning_rate = 16 [json_name = "valueLearningRate"];</code>
+     * @param value The valueLearningRate to set.
+     * @return This builder for chaining.
+     */
+    public Builder setValueLearningRate(double value) {
+      
+      valueLearningRate_ = value;
+      bitField0_ |= 0x00008000;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * The critic's learning rate; &gt; 0. Default: Hyperparameters.learning_rate. (PPO's schedule
+     * is Hyperparameters.lr_schedule.kind: CONSTANT or LINEAR, applied to both rates.)
+     * </pre>
+     *
+     * <code>optional double value_learning_rate = 16 [json_name = "valueLearningRate"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearValueLearningRate() {
+      bitField0_ = (bitField0_ & ~0x00008000);
+      valueLearningRate_ = 0D;
+      onChanged();
+      return this;
+    }
+
+    private int klEstimator_ = 0;
+    /**
+     * <pre>
+     * Per-token KL estimator of the penalty. Default K1.
+     * </pre>
+     *
+     * <code>.kiln.v1.KlEstimator kl_estimator = 17 [json_name = "klEstimator"];</code>
+     * @return The enum numeric value on the wire for klEstimator.
+     */
+    @java.lang.Override public int getKlEstimatorValue() {
+      return klEstimator_;
+    }
+    /**
+     * <pre>
+     * Per-token KL estimator of the penalty. Default K1.
+     * </pre>
+     *
+     * <code>.kiln.v1.KlEstimator kl_estimator = 17 [json_name = "klEstimator"];</code>
+     * @param value The enum numeric value on the wire for klEstimator to set.
+     * @return This builder for chaining.
+     */
+    public Builder setKlEstimatorValue(int value) {
+      klEstimator_ = value;
+      bitField0_ |= 0x00010000;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Per-token KL estimator of the penalty. Default K1.
+     * </pre>
+     *
+     * <code>.kiln.v1.KlEstimator kl_estimator = 17 [json_name = "klEstimator"];</code>
+     * @return The klEstimator.
+     */
+    @java.lang.Override
+    public kiln.v1.KlEstimator getKlEstimator() {
+      kiln.v1.KlEstimator result = kiln.v1.KlEstimator.forNumber(klEstimator_);
+      return result == null ? kiln.v1.KlEstimator.UNRECOGNIZED : result;
+    }
+    /**
+     * <pre>
+     * Per-token KL estimator of the penalty. Default K1.
+     * </pre>
+     *
+     * <code>.kiln.v1.KlEstimator kl_estimator = 17 [json_name = "klEstimator"];</code>
+     * @param value The klEstimator to set.
+     * @return This builder for chaining.
+     */
+    public Builder setKlEstimator(kiln.v1.KlEstimator value) {
+      if (value == null) {
+        throw new NullPointerException();
+      }
+      bitField0_ |= 0x00010000;
+      klEstimator_ = value.getNumber();
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Per-token KL estimator of the penalty. Default K1.
+     * </pre>
+     *
+     * <code>.kiln.v1.KlEstimator kl_estimator = 17 [json_name = "klEstimator"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearKlEstimator() {
+      bitField0_ = (bitField0_ & ~0x00010000);
+      klEstimator_ = 0;
+      onChanged();
+      return this;
+    }
+
+    private boolean whitenAdvantages_ ;
+    /**
+     * <pre>
+     * Whiten advantages per rollout batch (needs rollout_batch_size &gt;= 2). Default true.
+     * </pre>
+     *
+     * <code>optional bool whiten_advantages = 18 [json_name = "whitenAdvantages"];</code>
+     * @return Whether the whitenAdvantages field is set.
+     */
+    @java.lang.Override
+    public boolean hasWhitenAdvantages() {
+      return ((bitField0_ & 0x00020000) != 0);
+    }
+    /**
+     * <pre>
+     * Whiten advantages per rollout batch (needs rollout_batch_size &gt;= 2). Default true.
+     * </pre>
+     *
+     * <code>optional bool whiten_advantages = 18 [json_name = "whitenAdvantages"];</code>
+     * @return The whitenAdvantages.
+     */
+    @java.lang.Override
+    public boolean getWhitenAdvantages() {
+      return whitenAdvantages_;
+    }
+    /**
+     * <pre>
+     * Whiten advantages per rollout batch (needs rollout_batch_size &gt;= 2). Default true.
+     * </pre>
+     *
+     * <code>optional bool whiten_advantages = 18 [json_name = "whitenAdvantages"];</code>
+     * @param value The whitenAdvantages to set.
+     * @return This builder for chaining.
+     */
+    public Builder setWhitenAdvantages(boolean value) {
+      
+      whitenAdvantages_ = value;
+      bitField0_ |= 0x00020000;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Whiten advantages per rollout batch (needs rollout_batch_size &gt;= 2). Default true.
+     * </pre>
+     *
+     * <code>optional bool whiten_advantages = 18 [json_name = "whitenAdvantages"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearWhitenAdvantages() {
+      bitField0_ = (bitField0_ & ~0x00020000);
+      whitenAdvantages_ = false;
+      onChanged();
+      return this;
+    }
+
+    private double adaptiveKlTarget_ ;
+    /**
+     * <pre>
+     * The adaptive controller's target KL in nats per sequence; &gt; 0. Default 6.
+     * </pre>
+     *
+     * <code>optional double adaptive_kl_target = 19 [json_name = "adaptiveKlTarget"];</code>
+     * @return Whether the adaptiveKlTarget field is set.
+     */
+    @java.lang.Override
+    public boolean hasAdaptiveKlTarget() {
+      return ((bitField0_ & 0x00040000) != 0);
+    }
+    /**
+     * <pre>
+     * The adaptive controller's target KL in nats per sequence; &gt; 0. Default 6.
+     * </pre>
+     *
+     * <code>optional double adaptive_kl_target = 19 [json_name = "adaptiveKlTarget"];</code>
+     * @return The adaptiveKlTarget.
+     */
+    @java.lang.Override
+    public double getAdaptiveKlTarget() {
+      return adaptiveKlTarget_;
+    }
+    /**
+     * <pre>
+     * The adaptive controller's target KL in nats per sequence; &gt; 0. Default 6.
+     * </pre>
+     *
+     * <code>optional double adaptive_kl_target = 19 [json_name = "adaptiveKlTarget"];</code>
+     * @param value The adaptiveKlTarget to set.
+     * @return This builder for chaining.
+     */
+    public Builder setAdaptiveKlTarget(double value) {
+      
+      adaptiveKlTarget_ = value;
+      bitField0_ |= 0x00040000;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * The adaptive controller's target KL in nats per sequence; &gt; 0. Default 6.
+     * </pre>
+     *
+     * <code>optional double adaptive_kl_target = 19 [json_name = "adaptiveKlTarget"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearAdaptiveKlTarget() {
+      bitField0_ = (bitField0_ & ~0x00040000);
+      adaptiveKlTarget_ = 0D;
+      onChanged();
+      return this;
+    }
+
+    private int adaptiveKlHorizon_ ;
+    /**
+     * <pre>
+     * Samples over which the adaptive coefficient may change by about 20%; &gt;= 1. Default 10000.
+     * </pre>
+     *
+     * <code>optional uint32 adaptive_kl_horizon = 20 [json_name = "adaptiveKlHorizon"];</code>
+     * @return Whether the adaptiveKlHorizon field is set.
+     */
+    @java.lang.Override
+    public boolean hasAdaptiveKlHorizon() {
+      return ((bitField0_ & 0x00080000) != 0);
+    }
+    /**
+     * <pre>
+     * Samples over which the adaptive coefficient may change by about 20%; &gt;= 1. Default 10000.
+     * </pre>
+     *
+     * <code>optional uint32 adaptive_kl_horizon = 20 [json_name = "adaptiveKlHorizon"];</code>
+     * @return The adaptiveKlHorizon.
+     */
+    @java.lang.Override
+    public int getAdaptiveKlHorizon() {
+      return adaptiveKlHorizon_;
+    }
+    /**
+     * <pre>
+     * Samples over which the adaptive coefficient may change by about 20%; &gt;= 1. Default 10000.
+     * </pre>
+     *
+     * <code>optional uint32 adaptive_kl_horizon = 20 [json_name = "adaptiveKlHorizon"];</code>
+     * @param value The adaptiveKlHorizon to set.
+     * @return This builder for chaining.
+     */
+    public Builder setAdaptiveKlHorizon(int value) {
+      
+      adaptiveKlHorizon_ = value;
+      bitField0_ |= 0x00080000;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Samples over which the adaptive coefficient may change by about 20%; &gt;= 1. Default 10000.
+     * </pre>
+     *
+     * <code>optional uint32 adaptive_kl_horizon = 20 [json_name = "adaptiveKlHorizon"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearAdaptiveKlHorizon() {
+      bitField0_ = (bitField0_ & ~0x00080000);
+      adaptiveKlHorizon_ = 0;
+      onChanged();
+      return this;
+    }
+
+    private boolean stopAtEos_ ;
+    /**
+     * <pre>
+     * End completions at the end-of-sequence token (false: always max_new_tokens). Default true.
+     * </pre>
+     *
+     * <code>optional bool stop_at_eos = 21 [json_name = "stopAtEos"];</code>
+     * @return Whether the stopAtEos field is set.
+     */
+    @java.lang.Override
+    public boolean hasStopAtEos() {
+      return ((bitField0_ & 0x00100000) != 0);
+    }
+    /**
+     * <pre>
+     * End completions at the end-of-sequence token (false: always max_new_tokens). Default true.
+     * </pre>
+     *
+     * <code>optional bool stop_at_eos = 21 [json_name = "stopAtEos"];</code>
+     * @return The stopAtEos.
+     */
+    @java.lang.Override
+    public boolean getStopAtEos() {
+      return stopAtEos_;
+    }
+    /**
+     * <pre>
+     * End completions at the end-of-sequence token (false: always max_new_tokens). Default true.
+     * </pre>
+     *
+     * <code>optional bool stop_at_eos = 21 [json_name = "stopAtEos"];</code>
+     * @param value The stopAtEos to set.
+     * @return This builder for chaining.
+     */
+    public Builder setStopAtEos(boolean value) {
+      
+      stopAtEos_ = value;
+      bitField0_ |= 0x00100000;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * End completions at the end-of-sequence token (false: always max_new_tokens). Default true.
+     * </pre>
+     *
+     * <code>optional bool stop_at_eos = 21 [json_name = "stopAtEos"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearStopAtEos() {
+      bitField0_ = (bitField0_ & ~0x00100000);
+      stopAtEos_ = false;
       onChanged();
       return this;
     }

@@ -303,4 +303,120 @@ public interface PpoConfigOrBuilder extends
    */
   com.google.protobuf.ByteString
       getValueModelBytes();
+
+  /**
+   * <pre>
+   * The critic's learning rate; &gt; 0. Default: Hyperparameters.learning_rate. (PPO's schedule
+   * is Hyperparameters.lr_schedule.kind: CONSTANT or LINEAR, applied to both rates.)
+   * </pre>
+   *
+   * <code>optional double value_learning_rate = 16 [json_name = "valueLearningRate"];</code>
+   * @return Whether the valueLearningRate field is set.
+   */
+  boolean hasValueLearningRate();
+  /**
+   * <pre>
+   * The critic's learning rate; &gt; 0. Default: Hyperparameters.learning_rate. (PPO's schedule
+   * is Hyperparameters.lr_schedule.kind: CONSTANT or LINEAR, applied to both rates.)
+   * </pre>
+   *
+   * <code>optional double value_learning_rate = 16 [json_name = "valueLearningRate"];</code>
+   * @return The valueLearningRate.
+   */
+  double getValueLearningRate();
+
+  /**
+   * <pre>
+   * Per-token KL estimator of the penalty. Default K1.
+   * </pre>
+   *
+   * <code>.kiln.v1.KlEstimator kl_estimator = 17 [json_name = "klEstimator"];</code>
+   * @return The enum numeric value on the wire for klEstimator.
+   */
+  int getKlEstimatorValue();
+  /**
+   * <pre>
+   * Per-token KL estimator of the penalty. Default K1.
+   * </pre>
+   *
+   * <code>.kiln.v1.KlEstimator kl_estimator = 17 [json_name = "klEstimator"];</code>
+   * @return The klEstimator.
+   */
+  kiln.v1.KlEstimator getKlEstimator();
+
+  /**
+   * <pre>
+   * Whiten advantages per rollout batch (needs rollout_batch_size &gt;= 2). Default true.
+   * </pre>
+   *
+   * <code>optional bool whiten_advantages = 18 [json_name = "whitenAdvantages"];</code>
+   * @return Whether the whitenAdvantages field is set.
+   */
+  boolean hasWhitenAdvantages();
+  /**
+   * <pre>
+   * Whiten advantages per rollout batch (needs rollout_batch_size &gt;= 2). Default true.
+   * </pre>
+   *
+   * <code>optional bool whiten_advantages = 18 [json_name = "whitenAdvantages"];</code>
+   * @return The whitenAdvantages.
+   */
+  boolean getWhitenAdvantages();
+
+  /**
+   * <pre>
+   * The adaptive controller's target KL in nats per sequence; &gt; 0. Default 6.
+   * </pre>
+   *
+   * <code>optional double adaptive_kl_target = 19 [json_name = "adaptiveKlTarget"];</code>
+   * @return Whether the adaptiveKlTarget field is set.
+   */
+  boolean hasAdaptiveKlTarget();
+  /**
+   * <pre>
+   * The adaptive controller's target KL in nats per sequence; &gt; 0. Default 6.
+   * </pre>
+   *
+   * <code>optional double adaptive_kl_target = 19 [json_name = "adaptiveKlTarget"];</code>
+   * @return The adaptiveKlTarget.
+   */
+  double getAdaptiveKlTarget();
+
+  /**
+   * <pre>
+   * Samples over which the adaptive coefficient may change by about 20%; &gt;= 1. Default 10000.
+   * </pre>
+   *
+   * <code>optional uint32 adaptive_kl_horizon = 20 [json_name = "adaptiveKlHorizon"];</code>
+   * @return Whether the adaptiveKlHorizon field is set.
+   */
+  boolean hasAdaptiveKlHorizon();
+  /**
+   * <pre>
+   * Samples over which the adaptive coefficient may change by about 20%; &gt;= 1. Default 10000.
+   * </pre>
+   *
+   * <code>optional uint32 adaptive_kl_horizon = 20 [json_name = "adaptiveKlHorizon"];</code>
+   * @return The adaptiveKlHorizon.
+   */
+  int getAdaptiveKlHorizon();
+
+  /**
+   * <pre>
+   * End completions at the end-of-sequence token (false: always max_new_tokens). Default true.
+   * </pre>
+   *
+   * <code>optional bool stop_at_eos = 21 [json_name = "stopAtEos"];</code>
+   * @return Whether the stopAtEos field is set.
+   */
+  boolean hasStopAtEos();
+  /**
+   * <pre>
+   * End completions at the end-of-sequence token (false: always max_new_tokens). Default true.
+   * </pre>
+   *
+   * <code>optional bool stop_at_eos = 21 [json_name = "stopAtEos"];</code>
+   * @return The stopAtEos.
+   */
+  boolean getStopAtEos();
 }

@@ -122,7 +122,7 @@ public enum PreferenceLoss
   }
   public static final com.google.protobuf.Descriptors.EnumDescriptor
       getDescriptor() {
-    return kiln.v1.JobsProto.getDescriptor().getEnumTypes().get(4);
+    return kiln.v1.JobsProto.getDescriptor().getEnumTypes().get(10);
   }
 
   private static final PreferenceLoss[] VALUES = values();

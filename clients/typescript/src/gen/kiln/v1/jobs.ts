@@ -258,6 +258,401 @@ export function precisionToJSON(object: Precision): string {
   }
 }
 
+/** How the embedding perturbation is found. */
+export enum AdversarialMethod {
+  /** ADVERSARIAL_METHOD_UNSPECIFIED - Not set; no adversarial training. */
+  ADVERSARIAL_METHOD_UNSPECIFIED = 0,
+  /** ADVERSARIAL_METHOD_FGSM - One signed-gradient step of epsilon from zero. */
+  ADVERSARIAL_METHOD_FGSM = 1,
+  /**
+   * ADVERSARIAL_METHOD_PGD - `steps` signed-gradient steps of step_size from a random start, each projected back into
+   * the epsilon ball.
+   */
+  ADVERSARIAL_METHOD_PGD = 2,
+  UNRECOGNIZED = -1,
+}
+
+export function adversarialMethodFromJSON(object: any): AdversarialMethod {
+  switch (object) {
+    case 0:
+    case "ADVERSARIAL_METHOD_UNSPECIFIED":
+      return AdversarialMethod.ADVERSARIAL_METHOD_UNSPECIFIED;
+    case 1:
+    case "ADVERSARIAL_METHOD_FGSM":
+      return AdversarialMethod.ADVERSARIAL_METHOD_FGSM;
+    case 2:
+    case "ADVERSARIAL_METHOD_PGD":
+      return AdversarialMethod.ADVERSARIAL_METHOD_PGD;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return AdversarialMethod.UNRECOGNIZED;
+  }
+}
+
+export function adversarialMethodToJSON(object: AdversarialMethod): string {
+  switch (object) {
+    case AdversarialMethod.ADVERSARIAL_METHOD_UNSPECIFIED:
+      return "ADVERSARIAL_METHOD_UNSPECIFIED";
+    case AdversarialMethod.ADVERSARIAL_METHOD_FGSM:
+      return "ADVERSARIAL_METHOD_FGSM";
+    case AdversarialMethod.ADVERSARIAL_METHOD_PGD:
+      return "ADVERSARIAL_METHOD_PGD";
+    case AdversarialMethod.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
+/** What a curriculum orders the training examples by. */
+export enum CurriculumOrder {
+  /** CURRICULUM_ORDER_UNSPECIFIED - Not set; no curriculum (a seeded shuffle each epoch). */
+  CURRICULUM_ORDER_UNSPECIFIED = 0,
+  /** CURRICULUM_ORDER_LENGTH - By length in tokens, shortest first. */
+  CURRICULUM_ORDER_LENGTH = 1,
+  /** CURRICULUM_ORDER_DIFFICULTY - By the records' numeric "difficulty" field, lowest first (every record must have one). */
+  CURRICULUM_ORDER_DIFFICULTY = 2,
+  UNRECOGNIZED = -1,
+}
+
+export function curriculumOrderFromJSON(object: any): CurriculumOrder {
+  switch (object) {
+    case 0:
+    case "CURRICULUM_ORDER_UNSPECIFIED":
+      return CurriculumOrder.CURRICULUM_ORDER_UNSPECIFIED;
+    case 1:
+    case "CURRICULUM_ORDER_LENGTH":
+      return CurriculumOrder.CURRICULUM_ORDER_LENGTH;
+    case 2:
+    case "CURRICULUM_ORDER_DIFFICULTY":
+      return CurriculumOrder.CURRICULUM_ORDER_DIFFICULTY;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return CurriculumOrder.UNRECOGNIZED;
+  }
+}
+
+export function curriculumOrderToJSON(object: CurriculumOrder): string {
+  switch (object) {
+    case CurriculumOrder.CURRICULUM_ORDER_UNSPECIFIED:
+      return "CURRICULUM_ORDER_UNSPECIFIED";
+    case CurriculumOrder.CURRICULUM_ORDER_LENGTH:
+      return "CURRICULUM_ORDER_LENGTH";
+    case CurriculumOrder.CURRICULUM_ORDER_DIFFICULTY:
+      return "CURRICULUM_ORDER_DIFFICULTY";
+    case CurriculumOrder.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
+/** How the admitted share of the ordered data grows. */
+export enum CurriculumPacing {
+  /** CURRICULUM_PACING_UNSPECIFIED - Not set; means LINEAR. */
+  CURRICULUM_PACING_UNSPECIFIED = 0,
+  /** CURRICULUM_PACING_LINEAR - Linearly in training progress. */
+  CURRICULUM_PACING_LINEAR = 1,
+  /** CURRICULUM_PACING_ROOT - With the square root of progress (fast at first). */
+  CURRICULUM_PACING_ROOT = 2,
+  /** CURRICULUM_PACING_STEP - In 4 equal stages. */
+  CURRICULUM_PACING_STEP = 3,
+  UNRECOGNIZED = -1,
+}
+
+export function curriculumPacingFromJSON(object: any): CurriculumPacing {
+  switch (object) {
+    case 0:
+    case "CURRICULUM_PACING_UNSPECIFIED":
+      return CurriculumPacing.CURRICULUM_PACING_UNSPECIFIED;
+    case 1:
+    case "CURRICULUM_PACING_LINEAR":
+      return CurriculumPacing.CURRICULUM_PACING_LINEAR;
+    case 2:
+    case "CURRICULUM_PACING_ROOT":
+      return CurriculumPacing.CURRICULUM_PACING_ROOT;
+    case 3:
+    case "CURRICULUM_PACING_STEP":
+      return CurriculumPacing.CURRICULUM_PACING_STEP;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return CurriculumPacing.UNRECOGNIZED;
+  }
+}
+
+export function curriculumPacingToJSON(object: CurriculumPacing): string {
+  switch (object) {
+    case CurriculumPacing.CURRICULUM_PACING_UNSPECIFIED:
+      return "CURRICULUM_PACING_UNSPECIFIED";
+    case CurriculumPacing.CURRICULUM_PACING_LINEAR:
+      return "CURRICULUM_PACING_LINEAR";
+    case CurriculumPacing.CURRICULUM_PACING_ROOT:
+      return "CURRICULUM_PACING_ROOT";
+    case CurriculumPacing.CURRICULUM_PACING_STEP:
+      return "CURRICULUM_PACING_STEP";
+    case CurriculumPacing.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
+/** Which optimizer updates the weights. */
+export enum OptimizerKind {
+  /** OPTIMIZER_KIND_UNSPECIFIED - Not set; means ADAMW. */
+  OPTIMIZER_KIND_UNSPECIFIED = 0,
+  /**
+   * OPTIMIZER_KIND_SGD - Stochastic gradient descent; with momentum > 0 heavy-ball momentum, or Nesterov's with
+   * nesterov = true.
+   */
+  OPTIMIZER_KIND_SGD = 1,
+  /** OPTIMIZER_KIND_ADAGRAD - Adagrad (per-coordinate steps shrinking with the summed squared gradients). */
+  OPTIMIZER_KIND_ADAGRAD = 2,
+  /** OPTIMIZER_KIND_RMSPROP - RMSprop (optionally with momentum). */
+  OPTIMIZER_KIND_RMSPROP = 3,
+  /** OPTIMIZER_KIND_ADAM - Adam, weight decay as an L2 term. */
+  OPTIMIZER_KIND_ADAM = 4,
+  /** OPTIMIZER_KIND_ADAMW - AdamW, decoupled weight decay (today's default). */
+  OPTIMIZER_KIND_ADAMW = 5,
+  /** OPTIMIZER_KIND_ADAFACTOR - Adafactor (factored second moments) with a fixed, scheduled learning rate. */
+  OPTIMIZER_KIND_ADAFACTOR = 6,
+  /** OPTIMIZER_KIND_LION - Lion (sign of a momentum interpolation); use a 3-10x smaller learning rate than AdamW. */
+  OPTIMIZER_KIND_LION = 7,
+  /**
+   * OPTIMIZER_KIND_LBFGS - L-BFGS with a strong-Wolfe line search: evaluates each step's loss several times, needs
+   * grad_accum_steps = 1 and weight_decay = 0; gradients are not clipped or noised.
+   */
+  OPTIMIZER_KIND_LBFGS = 8,
+  /**
+   * OPTIMIZER_KIND_SOPHIA - SophiaH: Newton-like steps lr * clip(m / h, 1) from Hutchinson estimates of the Hessian
+   * diagonal, every hessian_update_interval steps (a double backward pass on those steps).
+   */
+  OPTIMIZER_KIND_SOPHIA = 9,
+  UNRECOGNIZED = -1,
+}
+
+export function optimizerKindFromJSON(object: any): OptimizerKind {
+  switch (object) {
+    case 0:
+    case "OPTIMIZER_KIND_UNSPECIFIED":
+      return OptimizerKind.OPTIMIZER_KIND_UNSPECIFIED;
+    case 1:
+    case "OPTIMIZER_KIND_SGD":
+      return OptimizerKind.OPTIMIZER_KIND_SGD;
+    case 2:
+    case "OPTIMIZER_KIND_ADAGRAD":
+      return OptimizerKind.OPTIMIZER_KIND_ADAGRAD;
+    case 3:
+    case "OPTIMIZER_KIND_RMSPROP":
+      return OptimizerKind.OPTIMIZER_KIND_RMSPROP;
+    case 4:
+    case "OPTIMIZER_KIND_ADAM":
+      return OptimizerKind.OPTIMIZER_KIND_ADAM;
+    case 5:
+    case "OPTIMIZER_KIND_ADAMW":
+      return OptimizerKind.OPTIMIZER_KIND_ADAMW;
+    case 6:
+    case "OPTIMIZER_KIND_ADAFACTOR":
+      return OptimizerKind.OPTIMIZER_KIND_ADAFACTOR;
+    case 7:
+    case "OPTIMIZER_KIND_LION":
+      return OptimizerKind.OPTIMIZER_KIND_LION;
+    case 8:
+    case "OPTIMIZER_KIND_LBFGS":
+      return OptimizerKind.OPTIMIZER_KIND_LBFGS;
+    case 9:
+    case "OPTIMIZER_KIND_SOPHIA":
+      return OptimizerKind.OPTIMIZER_KIND_SOPHIA;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return OptimizerKind.UNRECOGNIZED;
+  }
+}
+
+export function optimizerKindToJSON(object: OptimizerKind): string {
+  switch (object) {
+    case OptimizerKind.OPTIMIZER_KIND_UNSPECIFIED:
+      return "OPTIMIZER_KIND_UNSPECIFIED";
+    case OptimizerKind.OPTIMIZER_KIND_SGD:
+      return "OPTIMIZER_KIND_SGD";
+    case OptimizerKind.OPTIMIZER_KIND_ADAGRAD:
+      return "OPTIMIZER_KIND_ADAGRAD";
+    case OptimizerKind.OPTIMIZER_KIND_RMSPROP:
+      return "OPTIMIZER_KIND_RMSPROP";
+    case OptimizerKind.OPTIMIZER_KIND_ADAM:
+      return "OPTIMIZER_KIND_ADAM";
+    case OptimizerKind.OPTIMIZER_KIND_ADAMW:
+      return "OPTIMIZER_KIND_ADAMW";
+    case OptimizerKind.OPTIMIZER_KIND_ADAFACTOR:
+      return "OPTIMIZER_KIND_ADAFACTOR";
+    case OptimizerKind.OPTIMIZER_KIND_LION:
+      return "OPTIMIZER_KIND_LION";
+    case OptimizerKind.OPTIMIZER_KIND_LBFGS:
+      return "OPTIMIZER_KIND_LBFGS";
+    case OptimizerKind.OPTIMIZER_KIND_SOPHIA:
+      return "OPTIMIZER_KIND_SOPHIA";
+    case OptimizerKind.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
+/** How the learning rate moves over the run (a factor of Hyperparameters.learning_rate). */
+export enum LrScheduleKind {
+  /** LR_SCHEDULE_KIND_UNSPECIFIED - Not set; means COSINE (PPO: CONSTANT). */
+  LR_SCHEDULE_KIND_UNSPECIFIED = 0,
+  /** LR_SCHEDULE_KIND_CONSTANT - The peak learning rate throughout. */
+  LR_SCHEDULE_KIND_CONSTANT = 1,
+  /** LR_SCHEDULE_KIND_LINEAR - Linear decay from the peak to peak * min_lr_ratio (PPO: to 0) at the last step. */
+  LR_SCHEDULE_KIND_LINEAR = 2,
+  /** LR_SCHEDULE_KIND_COSINE - Cosine decay from the peak to peak * min_lr_ratio at the last step. */
+  LR_SCHEDULE_KIND_COSINE = 3,
+  /** LR_SCHEDULE_KIND_COSINE_RESTARTS - Cosine cycles of restart_period steps, each restart_mult times longer than the last. */
+  LR_SCHEDULE_KIND_COSINE_RESTARTS = 4,
+  /** LR_SCHEDULE_KIND_STEP - Multiply by gamma every step_size steps. */
+  LR_SCHEDULE_KIND_STEP = 5,
+  /** LR_SCHEDULE_KIND_EXPONENTIAL - Multiply by gamma every step. */
+  LR_SCHEDULE_KIND_EXPONENTIAL = 6,
+  /**
+   * LR_SCHEDULE_KIND_ONE_CYCLE - Cosine rise from peak/25 over pct_start of the run (instead of the warmup), then cosine
+   * decay to peak * min_lr_ratio.
+   */
+  LR_SCHEDULE_KIND_ONE_CYCLE = 7,
+  /** LR_SCHEDULE_KIND_INVERSE_SQRT - peak * sqrt(w / (w + t)), t steps after a warmup of w steps. */
+  LR_SCHEDULE_KIND_INVERSE_SQRT = 8,
+  /**
+   * LR_SCHEDULE_KIND_REDUCE_ON_PLATEAU - The peak, multiplied by plateau_factor after plateau_patience validation passes without
+   * a lower validation loss.
+   */
+  LR_SCHEDULE_KIND_REDUCE_ON_PLATEAU = 9,
+  UNRECOGNIZED = -1,
+}
+
+export function lrScheduleKindFromJSON(object: any): LrScheduleKind {
+  switch (object) {
+    case 0:
+    case "LR_SCHEDULE_KIND_UNSPECIFIED":
+      return LrScheduleKind.LR_SCHEDULE_KIND_UNSPECIFIED;
+    case 1:
+    case "LR_SCHEDULE_KIND_CONSTANT":
+      return LrScheduleKind.LR_SCHEDULE_KIND_CONSTANT;
+    case 2:
+    case "LR_SCHEDULE_KIND_LINEAR":
+      return LrScheduleKind.LR_SCHEDULE_KIND_LINEAR;
+    case 3:
+    case "LR_SCHEDULE_KIND_COSINE":
+      return LrScheduleKind.LR_SCHEDULE_KIND_COSINE;
+    case 4:
+    case "LR_SCHEDULE_KIND_COSINE_RESTARTS":
+      return LrScheduleKind.LR_SCHEDULE_KIND_COSINE_RESTARTS;
+    case 5:
+    case "LR_SCHEDULE_KIND_STEP":
+      return LrScheduleKind.LR_SCHEDULE_KIND_STEP;
+    case 6:
+    case "LR_SCHEDULE_KIND_EXPONENTIAL":
+      return LrScheduleKind.LR_SCHEDULE_KIND_EXPONENTIAL;
+    case 7:
+    case "LR_SCHEDULE_KIND_ONE_CYCLE":
+      return LrScheduleKind.LR_SCHEDULE_KIND_ONE_CYCLE;
+    case 8:
+    case "LR_SCHEDULE_KIND_INVERSE_SQRT":
+      return LrScheduleKind.LR_SCHEDULE_KIND_INVERSE_SQRT;
+    case 9:
+    case "LR_SCHEDULE_KIND_REDUCE_ON_PLATEAU":
+      return LrScheduleKind.LR_SCHEDULE_KIND_REDUCE_ON_PLATEAU;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return LrScheduleKind.UNRECOGNIZED;
+  }
+}
+
+export function lrScheduleKindToJSON(object: LrScheduleKind): string {
+  switch (object) {
+    case LrScheduleKind.LR_SCHEDULE_KIND_UNSPECIFIED:
+      return "LR_SCHEDULE_KIND_UNSPECIFIED";
+    case LrScheduleKind.LR_SCHEDULE_KIND_CONSTANT:
+      return "LR_SCHEDULE_KIND_CONSTANT";
+    case LrScheduleKind.LR_SCHEDULE_KIND_LINEAR:
+      return "LR_SCHEDULE_KIND_LINEAR";
+    case LrScheduleKind.LR_SCHEDULE_KIND_COSINE:
+      return "LR_SCHEDULE_KIND_COSINE";
+    case LrScheduleKind.LR_SCHEDULE_KIND_COSINE_RESTARTS:
+      return "LR_SCHEDULE_KIND_COSINE_RESTARTS";
+    case LrScheduleKind.LR_SCHEDULE_KIND_STEP:
+      return "LR_SCHEDULE_KIND_STEP";
+    case LrScheduleKind.LR_SCHEDULE_KIND_EXPONENTIAL:
+      return "LR_SCHEDULE_KIND_EXPONENTIAL";
+    case LrScheduleKind.LR_SCHEDULE_KIND_ONE_CYCLE:
+      return "LR_SCHEDULE_KIND_ONE_CYCLE";
+    case LrScheduleKind.LR_SCHEDULE_KIND_INVERSE_SQRT:
+      return "LR_SCHEDULE_KIND_INVERSE_SQRT";
+    case LrScheduleKind.LR_SCHEDULE_KIND_REDUCE_ON_PLATEAU:
+      return "LR_SCHEDULE_KIND_REDUCE_ON_PLATEAU";
+    case LrScheduleKind.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
+/** Per-token estimators of KL(policy || reference) for PPO's penalty. */
+export enum KlEstimator {
+  /** KL_ESTIMATOR_UNSPECIFIED - Not set; means K1. */
+  KL_ESTIMATOR_UNSPECIFIED = 0,
+  /** KL_ESTIMATOR_K1 - log(policy / reference) (unbiased, can be negative). */
+  KL_ESTIMATOR_K1 = 1,
+  /** KL_ESTIMATOR_K2 - half the squared log ratio. */
+  KL_ESTIMATOR_K2 = 2,
+  /** KL_ESTIMATOR_K3 - r - 1 - log r with r = reference / policy probability (unbiased, non-negative). */
+  KL_ESTIMATOR_K3 = 3,
+  /** KL_ESTIMATOR_ABS - absolute log ratio. */
+  KL_ESTIMATOR_ABS = 4,
+  UNRECOGNIZED = -1,
+}
+
+export function klEstimatorFromJSON(object: any): KlEstimator {
+  switch (object) {
+    case 0:
+    case "KL_ESTIMATOR_UNSPECIFIED":
+      return KlEstimator.KL_ESTIMATOR_UNSPECIFIED;
+    case 1:
+    case "KL_ESTIMATOR_K1":
+      return KlEstimator.KL_ESTIMATOR_K1;
+    case 2:
+    case "KL_ESTIMATOR_K2":
+      return KlEstimator.KL_ESTIMATOR_K2;
+    case 3:
+    case "KL_ESTIMATOR_K3":
+      return KlEstimator.KL_ESTIMATOR_K3;
+    case 4:
+    case "KL_ESTIMATOR_ABS":
+      return KlEstimator.KL_ESTIMATOR_ABS;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return KlEstimator.UNRECOGNIZED;
+  }
+}
+
+export function klEstimatorToJSON(object: KlEstimator): string {
+  switch (object) {
+    case KlEstimator.KL_ESTIMATOR_UNSPECIFIED:
+      return "KL_ESTIMATOR_UNSPECIFIED";
+    case KlEstimator.KL_ESTIMATOR_K1:
+      return "KL_ESTIMATOR_K1";
+    case KlEstimator.KL_ESTIMATOR_K2:
+      return "KL_ESTIMATOR_K2";
+    case KlEstimator.KL_ESTIMATOR_K3:
+      return "KL_ESTIMATOR_K3";
+    case KlEstimator.KL_ESTIMATOR_ABS:
+      return "KL_ESTIMATOR_ABS";
+    case KlEstimator.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
 /** DPO-family losses. */
 export enum PreferenceLoss {
   /** PREFERENCE_LOSS_UNSPECIFIED - Not set; means SIGMOID (DPO). */
@@ -323,11 +718,17 @@ export interface Hyperparameters {
   gradAccumSteps?:
     | number
     | undefined;
-  /** Linear warmup steps before cosine decay; >= 0. Default 10. */
+  /**
+   * Linear warmup steps before the learning-rate schedule (every schedule but ONE_CYCLE, whose
+   * rise is its own); >= 0. Default 10.
+   */
   warmupSteps?:
     | number
     | undefined;
-  /** Decoupled AdamW weight decay; >= 0. Default 0. */
+  /**
+   * Weight decay on matmul weights (decoupled for ADAMW, LION and SOPHIA, an L2 term in the
+   * gradient for the others; not allowed with LBFGS); >= 0. Default 0.
+   */
   weightDecay?:
     | number
     | undefined;
@@ -356,7 +757,7 @@ export interface Hyperparameters {
   evalEvery?:
     | number
     | undefined;
-  /** Stop after this many validation passes without improvement; unset disables it. */
+  /** Stop after this many validation passes without improvement; unset disables it. SFT only. */
   earlyStoppingPatience?:
     | number
     | undefined;
@@ -365,7 +766,232 @@ export interface Hyperparameters {
     | number
     | undefined;
   /** Optimizer steps between metric events; >= 1. Default 10. */
-  logEvery?: number | undefined;
+  logEvery?:
+    | number
+    | undefined;
+  /** The optimizer and its settings. Default ADAMW with betas (0.9, 0.95). */
+  optimizer?:
+    | OptimizerOptions
+    | undefined;
+  /** The learning-rate schedule. PPO takes CONSTANT (its default) or LINEAR only. */
+  lrSchedule?:
+    | LrScheduleOptions
+    | undefined;
+  /** Regularizers beyond weight decay. */
+  regularization?:
+    | RegularizationOptions
+    | undefined;
+  /**
+   * With early stopping, a validation loss counts as a new best only when it is lower than
+   * the best by more than this; >= 0. Default 0. SFT only.
+   */
+  earlyStoppingMinDelta?:
+    | number
+    | undefined;
+  /**
+   * With early stopping, end with the best validated weights (true) or the last ones. Default
+   * true. SFT only.
+   */
+  restoreBestWeights?:
+    | boolean
+    | undefined;
+  /** Curriculum learning (SFT and DISTILL): which examples are admitted as training goes on. */
+  curriculum?:
+    | CurriculumOptions
+    | undefined;
+  /** On-the-fly text augmentation of prompt tokens (SFT and DISTILL); off by default. */
+  augmentation?:
+    | AugmentationOptions
+    | undefined;
+  /** Adversarial training on the input embeddings (SFT); off by default. */
+  adversarial?: AdversarialOptions | undefined;
+}
+
+/**
+ * Adversarial training: perturbations of the input embeddings within an L-infinity ball of
+ * radius epsilon that raise the loss; the training loss mixes the clean and the adversarial
+ * loss, and metrics report both (clean_loss, adversarial_loss). One worker only.
+ */
+export interface AdversarialOptions {
+  /** FGSM or PGD. Default: off. */
+  method: AdversarialMethod;
+  /**
+   * Radius of the perturbation in embedding units (kiln-gpt embeddings start with std 0.02);
+   * > 0. Default 0.01.
+   */
+  epsilon?:
+    | number
+    | undefined;
+  /** PGD: ascent steps; >= 1. Default 3. */
+  steps?:
+    | number
+    | undefined;
+  /** PGD: size of each ascent step; > 0. Default 2.5 * epsilon / steps. */
+  stepSize?:
+    | number
+    | undefined;
+  /** Weight of the adversarial loss against the clean one; in (0, 1]. Default 0.5. */
+  weight?: number | undefined;
+}
+
+/**
+ * A curriculum: each step's batches are drawn (seeded by the step) from the easiest share of
+ * the data, a share that grows from start_share to 1. Metrics report curriculum_share.
+ */
+export interface CurriculumOptions {
+  /** What to order by. Default: no curriculum. */
+  order: CurriculumOrder;
+  /** How the share grows. Default LINEAR. */
+  pacing: CurriculumPacing;
+  /** Share admitted at step 0; in (0, 1]. Default 0.25. */
+  startShare?:
+    | number
+    | undefined;
+  /** Share of the run after which all data is admitted; in (0, 1]. Default 0.5. */
+  ramp?:
+    | number
+    | undefined;
+  /** Hardest first (anti-curriculum); needs an order. Default false. */
+  anti?: boolean | undefined;
+}
+
+/**
+ * Text augmentation applied to each example's prompt tokens when its batch is formed, seeded
+ * by (Hyperparameters.seed, step); completions, the trained targets, are never changed.
+ */
+export interface AugmentationOptions {
+  /** Probability that each prompt token is replaced by the pad token; in [0, 1). Default 0. */
+  tokenMaskProb?:
+    | number
+    | undefined;
+  /** Probability that one span of 1-3 prompt tokens is deleted; in [0, 1). Default 0. */
+  spanDeletionProb?:
+    | number
+    | undefined;
+  /** Probability that each adjacent pair of prompt tokens is swapped; in [0, 1). Default 0. */
+  swapProb?: number | undefined;
+}
+
+/**
+ * The optimizer and its settings; a setting the chosen optimizer does not use is
+ * INVALID_ARGUMENT at its field.
+ */
+export interface OptimizerOptions {
+  /** The optimizer. Default ADAMW. */
+  kind: OptimizerKind;
+  /** Momentum for SGD and RMSPROP; in [0, 1). Default 0. */
+  momentum?:
+    | number
+    | undefined;
+  /** Nesterov momentum; SGD with momentum > 0 only. Default false. */
+  nesterov?:
+    | boolean
+    | undefined;
+  /** First-moment decay for ADAM, ADAMW, LION, SOPHIA; in [0, 1). Defaults 0.9 (SOPHIA 0.96). */
+  beta1?:
+    | number
+    | undefined;
+  /**
+   * Second-moment (SOPHIA: Hessian) decay for ADAM, ADAMW, LION, SOPHIA; in [0, 1). Defaults:
+   * ADAM 0.999, ADAMW 0.95, LION 0.99, SOPHIA 0.99.
+   */
+  beta2?:
+    | number
+    | undefined;
+  /**
+   * Denominator term for ADAGRAD, RMSPROP, ADAM, ADAMW, SOPHIA; in (0, 1). Defaults 1e-8
+   * (ADAGRAD 1e-10, SOPHIA 1e-12).
+   */
+  eps?:
+    | number
+    | undefined;
+  /** SOPHIA: optimizer steps between Hessian estimates; >= 1. Default 10. */
+  hessianUpdateInterval?:
+    | number
+    | undefined;
+  /** LBFGS: curvature pairs kept; >= 1. Default 10. */
+  historySize?: number | undefined;
+}
+
+/**
+ * The learning-rate schedule and its settings; a setting the chosen schedule does not use is
+ * INVALID_ARGUMENT at its field.
+ */
+export interface LrScheduleOptions {
+  /** The schedule. Default COSINE (PPO: CONSTANT). */
+  kind: LrScheduleKind;
+  /**
+   * Where LINEAR, COSINE, COSINE_RESTARTS and ONE_CYCLE end, as a share of the peak; in
+   * [0, 1]. Default 0.1.
+   */
+  minLrRatio?:
+    | number
+    | undefined;
+  /** COSINE_RESTARTS: steps in the first cycle; >= 1. Default a quarter of the steps after warmup. */
+  restartPeriod?:
+    | number
+    | undefined;
+  /** COSINE_RESTARTS: growth of each cycle over the last; in [1, 10]. Default 1. */
+  restartMult?:
+    | number
+    | undefined;
+  /** STEP: steps between decays; >= 1. Default a third of the steps after warmup. */
+  stepSize?:
+    | number
+    | undefined;
+  /** STEP and EXPONENTIAL: decay factor; in (0, 1]. Default 0.1 (STEP), 0.99 (EXPONENTIAL). */
+  gamma?:
+    | number
+    | undefined;
+  /** ONE_CYCLE: share of the steps spent rising; in (0, 1). Default 0.3. */
+  pctStart?:
+    | number
+    | undefined;
+  /** REDUCE_ON_PLATEAU: validation passes without improvement before a cut; >= 1. Default 2. */
+  plateauPatience?:
+    | number
+    | undefined;
+  /** REDUCE_ON_PLATEAU: factor of each cut; in (0, 1). Default 0.5. */
+  plateauFactor?: number | undefined;
+}
+
+/** Regularizers beyond weight decay (each off by default). */
+export interface RegularizationOptions {
+  /**
+   * L1 penalty on matmul weights, applied as a proximal step (soft-thresholding by lr * l1
+   * after each update) so small weights become exactly zero; >= 0. Default 0.
+   */
+  l1Penalty?:
+    | number
+    | undefined;
+  /**
+   * SFT: label smoothing of the next-token targets, training loss only (val_loss stays the
+   * plain cross-entropy); in [0, 1). Default 0.
+   */
+  labelSmoothing?:
+    | number
+    | undefined;
+  /** Gaussian noise added to the gradients, std = grad_noise / (1 + step)^0.55; >= 0. Default 0. */
+  gradNoise?:
+    | number
+    | undefined;
+  /**
+   * Max-norm constraint: each matmul weight row is rescaled to an L2 norm of at most this
+   * after every update; > 0. Default none.
+   */
+  maxWeightNorm?:
+    | number
+    | undefined;
+  /** Built-in kiln-gpt models only: dropout on attention probabilities; in [0, 1). Default 0. */
+  attentionDropout?:
+    | number
+    | undefined;
+  /** Built-in kiln-gpt models only: dropout on the residual branches; in [0, 1). Default 0. */
+  residualDropout?:
+    | number
+    | undefined;
+  /** Built-in kiln-gpt models only: dropout on the embeddings; in [0, 1). Default 0. */
+  embeddingDropout?: number | undefined;
 }
 
 /** LoRA adapter settings (used when tuning is LORA). */
@@ -484,6 +1110,29 @@ export interface PpoConfig {
     | undefined;
   /** Value model to start from, "models/{id}"; empty initialises it from the policy. */
   valueModel: string;
+  /**
+   * The critic's learning rate; > 0. Default: Hyperparameters.learning_rate. (PPO's schedule
+   * is Hyperparameters.lr_schedule.kind: CONSTANT or LINEAR, applied to both rates.)
+   */
+  valueLearningRate?:
+    | number
+    | undefined;
+  /** Per-token KL estimator of the penalty. Default K1. */
+  klEstimator: KlEstimator;
+  /** Whiten advantages per rollout batch (needs rollout_batch_size >= 2). Default true. */
+  whitenAdvantages?:
+    | boolean
+    | undefined;
+  /** The adaptive controller's target KL in nats per sequence; > 0. Default 6. */
+  adaptiveKlTarget?:
+    | number
+    | undefined;
+  /** Samples over which the adaptive coefficient may change by about 20%; >= 1. Default 10000. */
+  adaptiveKlHorizon?:
+    | number
+    | undefined;
+  /** End completions at the end-of-sequence token (false: always max_new_tokens). Default true. */
+  stopAtEos?: boolean | undefined;
 }
 
 /** Settings for JOB_METHOD_DPO. */
@@ -499,7 +1148,14 @@ export interface DpoConfig {
   /** Full fine-tuning or LoRA. Default FULL. */
   tuning: Tuning;
   /** LoRA settings; ignored for FULL. */
-  lora?: LoraOptions | undefined;
+  lora?:
+    | LoraOptions
+    | undefined;
+  /**
+   * Assumed share of flipped preference labels (conservative DPO); SIGMOID loss only; in
+   * [0, 0.5). Default 0.
+   */
+  labelSmoothing?: number | undefined;
 }
 
 /** Settings for JOB_METHOD_DISTILL. */
@@ -761,6 +1417,14 @@ function createBaseHyperparameters(): Hyperparameters {
     earlyStoppingPatience: undefined,
     checkpointEvery: undefined,
     logEvery: undefined,
+    optimizer: undefined,
+    lrSchedule: undefined,
+    regularization: undefined,
+    earlyStoppingMinDelta: undefined,
+    restoreBestWeights: undefined,
+    curriculum: undefined,
+    augmentation: undefined,
+    adversarial: undefined,
   };
 }
 
@@ -813,6 +1477,30 @@ export const Hyperparameters: MessageFns<Hyperparameters> = {
     }
     if (message.logEvery !== undefined) {
       writer.uint32(128).uint32(message.logEvery);
+    }
+    if (message.optimizer !== undefined) {
+      OptimizerOptions.encode(message.optimizer, writer.uint32(138).fork()).join();
+    }
+    if (message.lrSchedule !== undefined) {
+      LrScheduleOptions.encode(message.lrSchedule, writer.uint32(146).fork()).join();
+    }
+    if (message.regularization !== undefined) {
+      RegularizationOptions.encode(message.regularization, writer.uint32(154).fork()).join();
+    }
+    if (message.earlyStoppingMinDelta !== undefined) {
+      writer.uint32(161).double(message.earlyStoppingMinDelta);
+    }
+    if (message.restoreBestWeights !== undefined) {
+      writer.uint32(168).bool(message.restoreBestWeights);
+    }
+    if (message.curriculum !== undefined) {
+      CurriculumOptions.encode(message.curriculum, writer.uint32(178).fork()).join();
+    }
+    if (message.augmentation !== undefined) {
+      AugmentationOptions.encode(message.augmentation, writer.uint32(186).fork()).join();
+    }
+    if (message.adversarial !== undefined) {
+      AdversarialOptions.encode(message.adversarial, writer.uint32(194).fork()).join();
     }
     return writer;
   },
@@ -958,6 +1646,70 @@ export const Hyperparameters: MessageFns<Hyperparameters> = {
             message.logEvery = reader.uint32();
             continue;
           }
+          case 17: {
+            if (tag !== 138) {
+              break;
+            }
+
+            message.optimizer = OptimizerOptions.decode(reader, reader.uint32());
+            continue;
+          }
+          case 18: {
+            if (tag !== 146) {
+              break;
+            }
+
+            message.lrSchedule = LrScheduleOptions.decode(reader, reader.uint32());
+            continue;
+          }
+          case 19: {
+            if (tag !== 154) {
+              break;
+            }
+
+            message.regularization = RegularizationOptions.decode(reader, reader.uint32());
+            continue;
+          }
+          case 20: {
+            if (tag !== 161) {
+              break;
+            }
+
+            message.earlyStoppingMinDelta = reader.double();
+            continue;
+          }
+          case 21: {
+            if (tag !== 168) {
+              break;
+            }
+
+            message.restoreBestWeights = reader.bool();
+            continue;
+          }
+          case 22: {
+            if (tag !== 178) {
+              break;
+            }
+
+            message.curriculum = CurriculumOptions.decode(reader, reader.uint32());
+            continue;
+          }
+          case 23: {
+            if (tag !== 186) {
+              break;
+            }
+
+            message.augmentation = AugmentationOptions.decode(reader, reader.uint32());
+            continue;
+          }
+          case 24: {
+            if (tag !== 194) {
+              break;
+            }
+
+            message.adversarial = AdversarialOptions.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1040,6 +1792,26 @@ export const Hyperparameters: MessageFns<Hyperparameters> = {
         : isSet(object.log_every)
         ? globalThis.Number(object.log_every)
         : undefined,
+      optimizer: isSet(object.optimizer) ? OptimizerOptions.fromJSON(object.optimizer) : undefined,
+      lrSchedule: isSet(object.lrSchedule)
+        ? LrScheduleOptions.fromJSON(object.lrSchedule)
+        : isSet(object.lr_schedule)
+        ? LrScheduleOptions.fromJSON(object.lr_schedule)
+        : undefined,
+      regularization: isSet(object.regularization) ? RegularizationOptions.fromJSON(object.regularization) : undefined,
+      earlyStoppingMinDelta: isSet(object.earlyStoppingMinDelta)
+        ? globalThis.Number(object.earlyStoppingMinDelta)
+        : isSet(object.early_stopping_min_delta)
+        ? globalThis.Number(object.early_stopping_min_delta)
+        : undefined,
+      restoreBestWeights: isSet(object.restoreBestWeights)
+        ? globalThis.Boolean(object.restoreBestWeights)
+        : isSet(object.restore_best_weights)
+        ? globalThis.Boolean(object.restore_best_weights)
+        : undefined,
+      curriculum: isSet(object.curriculum) ? CurriculumOptions.fromJSON(object.curriculum) : undefined,
+      augmentation: isSet(object.augmentation) ? AugmentationOptions.fromJSON(object.augmentation) : undefined,
+      adversarial: isSet(object.adversarial) ? AdversarialOptions.fromJSON(object.adversarial) : undefined,
     };
   },
 
@@ -1093,6 +1865,30 @@ export const Hyperparameters: MessageFns<Hyperparameters> = {
     if (message.logEvery !== undefined) {
       obj.logEvery = Math.round(message.logEvery);
     }
+    if (message.optimizer !== undefined) {
+      obj.optimizer = OptimizerOptions.toJSON(message.optimizer);
+    }
+    if (message.lrSchedule !== undefined) {
+      obj.lrSchedule = LrScheduleOptions.toJSON(message.lrSchedule);
+    }
+    if (message.regularization !== undefined) {
+      obj.regularization = RegularizationOptions.toJSON(message.regularization);
+    }
+    if (message.earlyStoppingMinDelta !== undefined) {
+      obj.earlyStoppingMinDelta = floatToJson(message.earlyStoppingMinDelta);
+    }
+    if (message.restoreBestWeights !== undefined) {
+      obj.restoreBestWeights = message.restoreBestWeights;
+    }
+    if (message.curriculum !== undefined) {
+      obj.curriculum = CurriculumOptions.toJSON(message.curriculum);
+    }
+    if (message.augmentation !== undefined) {
+      obj.augmentation = AugmentationOptions.toJSON(message.augmentation);
+    }
+    if (message.adversarial !== undefined) {
+      obj.adversarial = AdversarialOptions.toJSON(message.adversarial);
+    }
     return obj;
   },
 
@@ -1117,6 +1913,1047 @@ export const Hyperparameters: MessageFns<Hyperparameters> = {
     message.earlyStoppingPatience = object.earlyStoppingPatience ?? undefined;
     message.checkpointEvery = object.checkpointEvery ?? undefined;
     message.logEvery = object.logEvery ?? undefined;
+    message.optimizer = (object.optimizer !== undefined && object.optimizer !== null)
+      ? OptimizerOptions.fromPartial(object.optimizer)
+      : undefined;
+    message.lrSchedule = (object.lrSchedule !== undefined && object.lrSchedule !== null)
+      ? LrScheduleOptions.fromPartial(object.lrSchedule)
+      : undefined;
+    message.regularization = (object.regularization !== undefined && object.regularization !== null)
+      ? RegularizationOptions.fromPartial(object.regularization)
+      : undefined;
+    message.earlyStoppingMinDelta = object.earlyStoppingMinDelta ?? undefined;
+    message.restoreBestWeights = object.restoreBestWeights ?? undefined;
+    message.curriculum = (object.curriculum !== undefined && object.curriculum !== null)
+      ? CurriculumOptions.fromPartial(object.curriculum)
+      : undefined;
+    message.augmentation = (object.augmentation !== undefined && object.augmentation !== null)
+      ? AugmentationOptions.fromPartial(object.augmentation)
+      : undefined;
+    message.adversarial = (object.adversarial !== undefined && object.adversarial !== null)
+      ? AdversarialOptions.fromPartial(object.adversarial)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseAdversarialOptions(): AdversarialOptions {
+  return { method: 0, epsilon: undefined, steps: undefined, stepSize: undefined, weight: undefined };
+}
+
+export const AdversarialOptions: MessageFns<AdversarialOptions> = {
+  encode(message: AdversarialOptions, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.method !== 0) {
+      writer.uint32(8).int32(message.method);
+    }
+    if (message.epsilon !== undefined) {
+      writer.uint32(17).double(message.epsilon);
+    }
+    if (message.steps !== undefined) {
+      writer.uint32(24).uint32(message.steps);
+    }
+    if (message.stepSize !== undefined) {
+      writer.uint32(33).double(message.stepSize);
+    }
+    if (message.weight !== undefined) {
+      writer.uint32(41).double(message.weight);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AdversarialOptions {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAdversarialOptions();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.method = reader.int32() as any;
+            continue;
+          }
+          case 2: {
+            if (tag !== 17) {
+              break;
+            }
+
+            message.epsilon = reader.double();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.steps = reader.uint32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 33) {
+              break;
+            }
+
+            message.stepSize = reader.double();
+            continue;
+          }
+          case 5: {
+            if (tag !== 41) {
+              break;
+            }
+
+            message.weight = reader.double();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AdversarialOptions {
+    return {
+      method: isSet(object.method) ? adversarialMethodFromJSON(object.method) : 0,
+      epsilon: isSet(object.epsilon) ? globalThis.Number(object.epsilon) : undefined,
+      steps: isSet(object.steps) ? globalThis.Number(object.steps) : undefined,
+      stepSize: isSet(object.stepSize)
+        ? globalThis.Number(object.stepSize)
+        : isSet(object.step_size)
+        ? globalThis.Number(object.step_size)
+        : undefined,
+      weight: isSet(object.weight) ? globalThis.Number(object.weight) : undefined,
+    };
+  },
+
+  toJSON(message: AdversarialOptions): unknown {
+    const obj: any = {};
+    if (message.method !== 0) {
+      obj.method = adversarialMethodToJSON(message.method);
+    }
+    if (message.epsilon !== undefined) {
+      obj.epsilon = floatToJson(message.epsilon);
+    }
+    if (message.steps !== undefined) {
+      obj.steps = Math.round(message.steps);
+    }
+    if (message.stepSize !== undefined) {
+      obj.stepSize = floatToJson(message.stepSize);
+    }
+    if (message.weight !== undefined) {
+      obj.weight = floatToJson(message.weight);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<AdversarialOptions>, I>>(base?: I): AdversarialOptions {
+    return AdversarialOptions.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<AdversarialOptions>, I>>(object: I): AdversarialOptions {
+    const message = createBaseAdversarialOptions();
+    message.method = object.method ?? 0;
+    message.epsilon = object.epsilon ?? undefined;
+    message.steps = object.steps ?? undefined;
+    message.stepSize = object.stepSize ?? undefined;
+    message.weight = object.weight ?? undefined;
+    return message;
+  },
+};
+
+function createBaseCurriculumOptions(): CurriculumOptions {
+  return { order: 0, pacing: 0, startShare: undefined, ramp: undefined, anti: undefined };
+}
+
+export const CurriculumOptions: MessageFns<CurriculumOptions> = {
+  encode(message: CurriculumOptions, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.order !== 0) {
+      writer.uint32(8).int32(message.order);
+    }
+    if (message.pacing !== 0) {
+      writer.uint32(16).int32(message.pacing);
+    }
+    if (message.startShare !== undefined) {
+      writer.uint32(25).double(message.startShare);
+    }
+    if (message.ramp !== undefined) {
+      writer.uint32(33).double(message.ramp);
+    }
+    if (message.anti !== undefined) {
+      writer.uint32(40).bool(message.anti);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CurriculumOptions {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCurriculumOptions();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.order = reader.int32() as any;
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.pacing = reader.int32() as any;
+            continue;
+          }
+          case 3: {
+            if (tag !== 25) {
+              break;
+            }
+
+            message.startShare = reader.double();
+            continue;
+          }
+          case 4: {
+            if (tag !== 33) {
+              break;
+            }
+
+            message.ramp = reader.double();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.anti = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CurriculumOptions {
+    return {
+      order: isSet(object.order) ? curriculumOrderFromJSON(object.order) : 0,
+      pacing: isSet(object.pacing) ? curriculumPacingFromJSON(object.pacing) : 0,
+      startShare: isSet(object.startShare)
+        ? globalThis.Number(object.startShare)
+        : isSet(object.start_share)
+        ? globalThis.Number(object.start_share)
+        : undefined,
+      ramp: isSet(object.ramp) ? globalThis.Number(object.ramp) : undefined,
+      anti: isSet(object.anti) ? globalThis.Boolean(object.anti) : undefined,
+    };
+  },
+
+  toJSON(message: CurriculumOptions): unknown {
+    const obj: any = {};
+    if (message.order !== 0) {
+      obj.order = curriculumOrderToJSON(message.order);
+    }
+    if (message.pacing !== 0) {
+      obj.pacing = curriculumPacingToJSON(message.pacing);
+    }
+    if (message.startShare !== undefined) {
+      obj.startShare = floatToJson(message.startShare);
+    }
+    if (message.ramp !== undefined) {
+      obj.ramp = floatToJson(message.ramp);
+    }
+    if (message.anti !== undefined) {
+      obj.anti = message.anti;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CurriculumOptions>, I>>(base?: I): CurriculumOptions {
+    return CurriculumOptions.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CurriculumOptions>, I>>(object: I): CurriculumOptions {
+    const message = createBaseCurriculumOptions();
+    message.order = object.order ?? 0;
+    message.pacing = object.pacing ?? 0;
+    message.startShare = object.startShare ?? undefined;
+    message.ramp = object.ramp ?? undefined;
+    message.anti = object.anti ?? undefined;
+    return message;
+  },
+};
+
+function createBaseAugmentationOptions(): AugmentationOptions {
+  return { tokenMaskProb: undefined, spanDeletionProb: undefined, swapProb: undefined };
+}
+
+export const AugmentationOptions: MessageFns<AugmentationOptions> = {
+  encode(message: AugmentationOptions, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.tokenMaskProb !== undefined) {
+      writer.uint32(9).double(message.tokenMaskProb);
+    }
+    if (message.spanDeletionProb !== undefined) {
+      writer.uint32(17).double(message.spanDeletionProb);
+    }
+    if (message.swapProb !== undefined) {
+      writer.uint32(25).double(message.swapProb);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AugmentationOptions {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAugmentationOptions();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 9) {
+              break;
+            }
+
+            message.tokenMaskProb = reader.double();
+            continue;
+          }
+          case 2: {
+            if (tag !== 17) {
+              break;
+            }
+
+            message.spanDeletionProb = reader.double();
+            continue;
+          }
+          case 3: {
+            if (tag !== 25) {
+              break;
+            }
+
+            message.swapProb = reader.double();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AugmentationOptions {
+    return {
+      tokenMaskProb: isSet(object.tokenMaskProb)
+        ? globalThis.Number(object.tokenMaskProb)
+        : isSet(object.token_mask_prob)
+        ? globalThis.Number(object.token_mask_prob)
+        : undefined,
+      spanDeletionProb: isSet(object.spanDeletionProb)
+        ? globalThis.Number(object.spanDeletionProb)
+        : isSet(object.span_deletion_prob)
+        ? globalThis.Number(object.span_deletion_prob)
+        : undefined,
+      swapProb: isSet(object.swapProb)
+        ? globalThis.Number(object.swapProb)
+        : isSet(object.swap_prob)
+        ? globalThis.Number(object.swap_prob)
+        : undefined,
+    };
+  },
+
+  toJSON(message: AugmentationOptions): unknown {
+    const obj: any = {};
+    if (message.tokenMaskProb !== undefined) {
+      obj.tokenMaskProb = floatToJson(message.tokenMaskProb);
+    }
+    if (message.spanDeletionProb !== undefined) {
+      obj.spanDeletionProb = floatToJson(message.spanDeletionProb);
+    }
+    if (message.swapProb !== undefined) {
+      obj.swapProb = floatToJson(message.swapProb);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<AugmentationOptions>, I>>(base?: I): AugmentationOptions {
+    return AugmentationOptions.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<AugmentationOptions>, I>>(object: I): AugmentationOptions {
+    const message = createBaseAugmentationOptions();
+    message.tokenMaskProb = object.tokenMaskProb ?? undefined;
+    message.spanDeletionProb = object.spanDeletionProb ?? undefined;
+    message.swapProb = object.swapProb ?? undefined;
+    return message;
+  },
+};
+
+function createBaseOptimizerOptions(): OptimizerOptions {
+  return {
+    kind: 0,
+    momentum: undefined,
+    nesterov: undefined,
+    beta1: undefined,
+    beta2: undefined,
+    eps: undefined,
+    hessianUpdateInterval: undefined,
+    historySize: undefined,
+  };
+}
+
+export const OptimizerOptions: MessageFns<OptimizerOptions> = {
+  encode(message: OptimizerOptions, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.kind !== 0) {
+      writer.uint32(8).int32(message.kind);
+    }
+    if (message.momentum !== undefined) {
+      writer.uint32(17).double(message.momentum);
+    }
+    if (message.nesterov !== undefined) {
+      writer.uint32(24).bool(message.nesterov);
+    }
+    if (message.beta1 !== undefined) {
+      writer.uint32(33).double(message.beta1);
+    }
+    if (message.beta2 !== undefined) {
+      writer.uint32(41).double(message.beta2);
+    }
+    if (message.eps !== undefined) {
+      writer.uint32(49).double(message.eps);
+    }
+    if (message.hessianUpdateInterval !== undefined) {
+      writer.uint32(56).uint32(message.hessianUpdateInterval);
+    }
+    if (message.historySize !== undefined) {
+      writer.uint32(64).uint32(message.historySize);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): OptimizerOptions {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseOptimizerOptions();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.kind = reader.int32() as any;
+            continue;
+          }
+          case 2: {
+            if (tag !== 17) {
+              break;
+            }
+
+            message.momentum = reader.double();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.nesterov = reader.bool();
+            continue;
+          }
+          case 4: {
+            if (tag !== 33) {
+              break;
+            }
+
+            message.beta1 = reader.double();
+            continue;
+          }
+          case 5: {
+            if (tag !== 41) {
+              break;
+            }
+
+            message.beta2 = reader.double();
+            continue;
+          }
+          case 6: {
+            if (tag !== 49) {
+              break;
+            }
+
+            message.eps = reader.double();
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.hessianUpdateInterval = reader.uint32();
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.historySize = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): OptimizerOptions {
+    return {
+      kind: isSet(object.kind) ? optimizerKindFromJSON(object.kind) : 0,
+      momentum: isSet(object.momentum) ? globalThis.Number(object.momentum) : undefined,
+      nesterov: isSet(object.nesterov) ? globalThis.Boolean(object.nesterov) : undefined,
+      beta1: isSet(object.beta1) ? globalThis.Number(object.beta1) : undefined,
+      beta2: isSet(object.beta2) ? globalThis.Number(object.beta2) : undefined,
+      eps: isSet(object.eps) ? globalThis.Number(object.eps) : undefined,
+      hessianUpdateInterval: isSet(object.hessianUpdateInterval)
+        ? globalThis.Number(object.hessianUpdateInterval)
+        : isSet(object.hessian_update_interval)
+        ? globalThis.Number(object.hessian_update_interval)
+        : undefined,
+      historySize: isSet(object.historySize)
+        ? globalThis.Number(object.historySize)
+        : isSet(object.history_size)
+        ? globalThis.Number(object.history_size)
+        : undefined,
+    };
+  },
+
+  toJSON(message: OptimizerOptions): unknown {
+    const obj: any = {};
+    if (message.kind !== 0) {
+      obj.kind = optimizerKindToJSON(message.kind);
+    }
+    if (message.momentum !== undefined) {
+      obj.momentum = floatToJson(message.momentum);
+    }
+    if (message.nesterov !== undefined) {
+      obj.nesterov = message.nesterov;
+    }
+    if (message.beta1 !== undefined) {
+      obj.beta1 = floatToJson(message.beta1);
+    }
+    if (message.beta2 !== undefined) {
+      obj.beta2 = floatToJson(message.beta2);
+    }
+    if (message.eps !== undefined) {
+      obj.eps = floatToJson(message.eps);
+    }
+    if (message.hessianUpdateInterval !== undefined) {
+      obj.hessianUpdateInterval = Math.round(message.hessianUpdateInterval);
+    }
+    if (message.historySize !== undefined) {
+      obj.historySize = Math.round(message.historySize);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<OptimizerOptions>, I>>(base?: I): OptimizerOptions {
+    return OptimizerOptions.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<OptimizerOptions>, I>>(object: I): OptimizerOptions {
+    const message = createBaseOptimizerOptions();
+    message.kind = object.kind ?? 0;
+    message.momentum = object.momentum ?? undefined;
+    message.nesterov = object.nesterov ?? undefined;
+    message.beta1 = object.beta1 ?? undefined;
+    message.beta2 = object.beta2 ?? undefined;
+    message.eps = object.eps ?? undefined;
+    message.hessianUpdateInterval = object.hessianUpdateInterval ?? undefined;
+    message.historySize = object.historySize ?? undefined;
+    return message;
+  },
+};
+
+function createBaseLrScheduleOptions(): LrScheduleOptions {
+  return {
+    kind: 0,
+    minLrRatio: undefined,
+    restartPeriod: undefined,
+    restartMult: undefined,
+    stepSize: undefined,
+    gamma: undefined,
+    pctStart: undefined,
+    plateauPatience: undefined,
+    plateauFactor: undefined,
+  };
+}
+
+export const LrScheduleOptions: MessageFns<LrScheduleOptions> = {
+  encode(message: LrScheduleOptions, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.kind !== 0) {
+      writer.uint32(8).int32(message.kind);
+    }
+    if (message.minLrRatio !== undefined) {
+      writer.uint32(17).double(message.minLrRatio);
+    }
+    if (message.restartPeriod !== undefined) {
+      writer.uint32(24).uint32(message.restartPeriod);
+    }
+    if (message.restartMult !== undefined) {
+      writer.uint32(33).double(message.restartMult);
+    }
+    if (message.stepSize !== undefined) {
+      writer.uint32(40).uint32(message.stepSize);
+    }
+    if (message.gamma !== undefined) {
+      writer.uint32(49).double(message.gamma);
+    }
+    if (message.pctStart !== undefined) {
+      writer.uint32(57).double(message.pctStart);
+    }
+    if (message.plateauPatience !== undefined) {
+      writer.uint32(64).uint32(message.plateauPatience);
+    }
+    if (message.plateauFactor !== undefined) {
+      writer.uint32(73).double(message.plateauFactor);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): LrScheduleOptions {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseLrScheduleOptions();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.kind = reader.int32() as any;
+            continue;
+          }
+          case 2: {
+            if (tag !== 17) {
+              break;
+            }
+
+            message.minLrRatio = reader.double();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.restartPeriod = reader.uint32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 33) {
+              break;
+            }
+
+            message.restartMult = reader.double();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.stepSize = reader.uint32();
+            continue;
+          }
+          case 6: {
+            if (tag !== 49) {
+              break;
+            }
+
+            message.gamma = reader.double();
+            continue;
+          }
+          case 7: {
+            if (tag !== 57) {
+              break;
+            }
+
+            message.pctStart = reader.double();
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.plateauPatience = reader.uint32();
+            continue;
+          }
+          case 9: {
+            if (tag !== 73) {
+              break;
+            }
+
+            message.plateauFactor = reader.double();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): LrScheduleOptions {
+    return {
+      kind: isSet(object.kind) ? lrScheduleKindFromJSON(object.kind) : 0,
+      minLrRatio: isSet(object.minLrRatio)
+        ? globalThis.Number(object.minLrRatio)
+        : isSet(object.min_lr_ratio)
+        ? globalThis.Number(object.min_lr_ratio)
+        : undefined,
+      restartPeriod: isSet(object.restartPeriod)
+        ? globalThis.Number(object.restartPeriod)
+        : isSet(object.restart_period)
+        ? globalThis.Number(object.restart_period)
+        : undefined,
+      restartMult: isSet(object.restartMult)
+        ? globalThis.Number(object.restartMult)
+        : isSet(object.restart_mult)
+        ? globalThis.Number(object.restart_mult)
+        : undefined,
+      stepSize: isSet(object.stepSize)
+        ? globalThis.Number(object.stepSize)
+        : isSet(object.step_size)
+        ? globalThis.Number(object.step_size)
+        : undefined,
+      gamma: isSet(object.gamma) ? globalThis.Number(object.gamma) : undefined,
+      pctStart: isSet(object.pctStart)
+        ? globalThis.Number(object.pctStart)
+        : isSet(object.pct_start)
+        ? globalThis.Number(object.pct_start)
+        : undefined,
+      plateauPatience: isSet(object.plateauPatience)
+        ? globalThis.Number(object.plateauPatience)
+        : isSet(object.plateau_patience)
+        ? globalThis.Number(object.plateau_patience)
+        : undefined,
+      plateauFactor: isSet(object.plateauFactor)
+        ? globalThis.Number(object.plateauFactor)
+        : isSet(object.plateau_factor)
+        ? globalThis.Number(object.plateau_factor)
+        : undefined,
+    };
+  },
+
+  toJSON(message: LrScheduleOptions): unknown {
+    const obj: any = {};
+    if (message.kind !== 0) {
+      obj.kind = lrScheduleKindToJSON(message.kind);
+    }
+    if (message.minLrRatio !== undefined) {
+      obj.minLrRatio = floatToJson(message.minLrRatio);
+    }
+    if (message.restartPeriod !== undefined) {
+      obj.restartPeriod = Math.round(message.restartPeriod);
+    }
+    if (message.restartMult !== undefined) {
+      obj.restartMult = floatToJson(message.restartMult);
+    }
+    if (message.stepSize !== undefined) {
+      obj.stepSize = Math.round(message.stepSize);
+    }
+    if (message.gamma !== undefined) {
+      obj.gamma = floatToJson(message.gamma);
+    }
+    if (message.pctStart !== undefined) {
+      obj.pctStart = floatToJson(message.pctStart);
+    }
+    if (message.plateauPatience !== undefined) {
+      obj.plateauPatience = Math.round(message.plateauPatience);
+    }
+    if (message.plateauFactor !== undefined) {
+      obj.plateauFactor = floatToJson(message.plateauFactor);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<LrScheduleOptions>, I>>(base?: I): LrScheduleOptions {
+    return LrScheduleOptions.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<LrScheduleOptions>, I>>(object: I): LrScheduleOptions {
+    const message = createBaseLrScheduleOptions();
+    message.kind = object.kind ?? 0;
+    message.minLrRatio = object.minLrRatio ?? undefined;
+    message.restartPeriod = object.restartPeriod ?? undefined;
+    message.restartMult = object.restartMult ?? undefined;
+    message.stepSize = object.stepSize ?? undefined;
+    message.gamma = object.gamma ?? undefined;
+    message.pctStart = object.pctStart ?? undefined;
+    message.plateauPatience = object.plateauPatience ?? undefined;
+    message.plateauFactor = object.plateauFactor ?? undefined;
+    return message;
+  },
+};
+
+function createBaseRegularizationOptions(): RegularizationOptions {
+  return {
+    l1Penalty: undefined,
+    labelSmoothing: undefined,
+    gradNoise: undefined,
+    maxWeightNorm: undefined,
+    attentionDropout: undefined,
+    residualDropout: undefined,
+    embeddingDropout: undefined,
+  };
+}
+
+export const RegularizationOptions: MessageFns<RegularizationOptions> = {
+  encode(message: RegularizationOptions, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.l1Penalty !== undefined) {
+      writer.uint32(9).double(message.l1Penalty);
+    }
+    if (message.labelSmoothing !== undefined) {
+      writer.uint32(17).double(message.labelSmoothing);
+    }
+    if (message.gradNoise !== undefined) {
+      writer.uint32(25).double(message.gradNoise);
+    }
+    if (message.maxWeightNorm !== undefined) {
+      writer.uint32(33).double(message.maxWeightNorm);
+    }
+    if (message.attentionDropout !== undefined) {
+      writer.uint32(41).double(message.attentionDropout);
+    }
+    if (message.residualDropout !== undefined) {
+      writer.uint32(49).double(message.residualDropout);
+    }
+    if (message.embeddingDropout !== undefined) {
+      writer.uint32(57).double(message.embeddingDropout);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RegularizationOptions {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRegularizationOptions();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 9) {
+              break;
+            }
+
+            message.l1Penalty = reader.double();
+            continue;
+          }
+          case 2: {
+            if (tag !== 17) {
+              break;
+            }
+
+            message.labelSmoothing = reader.double();
+            continue;
+          }
+          case 3: {
+            if (tag !== 25) {
+              break;
+            }
+
+            message.gradNoise = reader.double();
+            continue;
+          }
+          case 4: {
+            if (tag !== 33) {
+              break;
+            }
+
+            message.maxWeightNorm = reader.double();
+            continue;
+          }
+          case 5: {
+            if (tag !== 41) {
+              break;
+            }
+
+            message.attentionDropout = reader.double();
+            continue;
+          }
+          case 6: {
+            if (tag !== 49) {
+              break;
+            }
+
+            message.residualDropout = reader.double();
+            continue;
+          }
+          case 7: {
+            if (tag !== 57) {
+              break;
+            }
+
+            message.embeddingDropout = reader.double();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RegularizationOptions {
+    return {
+      l1Penalty: isSet(object.l1Penalty)
+        ? globalThis.Number(object.l1Penalty)
+        : isSet(object.l1_penalty)
+        ? globalThis.Number(object.l1_penalty)
+        : undefined,
+      labelSmoothing: isSet(object.labelSmoothing)
+        ? globalThis.Number(object.labelSmoothing)
+        : isSet(object.label_smoothing)
+        ? globalThis.Number(object.label_smoothing)
+        : undefined,
+      gradNoise: isSet(object.gradNoise)
+        ? globalThis.Number(object.gradNoise)
+        : isSet(object.grad_noise)
+        ? globalThis.Number(object.grad_noise)
+        : undefined,
+      maxWeightNorm: isSet(object.maxWeightNorm)
+        ? globalThis.Number(object.maxWeightNorm)
+        : isSet(object.max_weight_norm)
+        ? globalThis.Number(object.max_weight_norm)
+        : undefined,
+      attentionDropout: isSet(object.attentionDropout)
+        ? globalThis.Number(object.attentionDropout)
+        : isSet(object.attention_dropout)
+        ? globalThis.Number(object.attention_dropout)
+        : undefined,
+      residualDropout: isSet(object.residualDropout)
+        ? globalThis.Number(object.residualDropout)
+        : isSet(object.residual_dropout)
+        ? globalThis.Number(object.residual_dropout)
+        : undefined,
+      embeddingDropout: isSet(object.embeddingDropout)
+        ? globalThis.Number(object.embeddingDropout)
+        : isSet(object.embedding_dropout)
+        ? globalThis.Number(object.embedding_dropout)
+        : undefined,
+    };
+  },
+
+  toJSON(message: RegularizationOptions): unknown {
+    const obj: any = {};
+    if (message.l1Penalty !== undefined) {
+      obj.l1Penalty = floatToJson(message.l1Penalty);
+    }
+    if (message.labelSmoothing !== undefined) {
+      obj.labelSmoothing = floatToJson(message.labelSmoothing);
+    }
+    if (message.gradNoise !== undefined) {
+      obj.gradNoise = floatToJson(message.gradNoise);
+    }
+    if (message.maxWeightNorm !== undefined) {
+      obj.maxWeightNorm = floatToJson(message.maxWeightNorm);
+    }
+    if (message.attentionDropout !== undefined) {
+      obj.attentionDropout = floatToJson(message.attentionDropout);
+    }
+    if (message.residualDropout !== undefined) {
+      obj.residualDropout = floatToJson(message.residualDropout);
+    }
+    if (message.embeddingDropout !== undefined) {
+      obj.embeddingDropout = floatToJson(message.embeddingDropout);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RegularizationOptions>, I>>(base?: I): RegularizationOptions {
+    return RegularizationOptions.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RegularizationOptions>, I>>(object: I): RegularizationOptions {
+    const message = createBaseRegularizationOptions();
+    message.l1Penalty = object.l1Penalty ?? undefined;
+    message.labelSmoothing = object.labelSmoothing ?? undefined;
+    message.gradNoise = object.gradNoise ?? undefined;
+    message.maxWeightNorm = object.maxWeightNorm ?? undefined;
+    message.attentionDropout = object.attentionDropout ?? undefined;
+    message.residualDropout = object.residualDropout ?? undefined;
+    message.embeddingDropout = object.embeddingDropout ?? undefined;
     return message;
   },
 };
@@ -1562,6 +3399,12 @@ function createBasePpoConfig(): PpoConfig {
     maxNewTokens: undefined,
     temperature: undefined,
     valueModel: "",
+    valueLearningRate: undefined,
+    klEstimator: 0,
+    whitenAdvantages: undefined,
+    adaptiveKlTarget: undefined,
+    adaptiveKlHorizon: undefined,
+    stopAtEos: undefined,
   };
 }
 
@@ -1611,6 +3454,24 @@ export const PpoConfig: MessageFns<PpoConfig> = {
     }
     if (message.valueModel !== "") {
       writer.uint32(122).string(message.valueModel);
+    }
+    if (message.valueLearningRate !== undefined) {
+      writer.uint32(129).double(message.valueLearningRate);
+    }
+    if (message.klEstimator !== 0) {
+      writer.uint32(136).int32(message.klEstimator);
+    }
+    if (message.whitenAdvantages !== undefined) {
+      writer.uint32(144).bool(message.whitenAdvantages);
+    }
+    if (message.adaptiveKlTarget !== undefined) {
+      writer.uint32(153).double(message.adaptiveKlTarget);
+    }
+    if (message.adaptiveKlHorizon !== undefined) {
+      writer.uint32(160).uint32(message.adaptiveKlHorizon);
+    }
+    if (message.stopAtEos !== undefined) {
+      writer.uint32(168).bool(message.stopAtEos);
     }
     return writer;
   },
@@ -1748,6 +3609,54 @@ export const PpoConfig: MessageFns<PpoConfig> = {
             message.valueModel = reader.string();
             continue;
           }
+          case 16: {
+            if (tag !== 129) {
+              break;
+            }
+
+            message.valueLearningRate = reader.double();
+            continue;
+          }
+          case 17: {
+            if (tag !== 136) {
+              break;
+            }
+
+            message.klEstimator = reader.int32() as any;
+            continue;
+          }
+          case 18: {
+            if (tag !== 144) {
+              break;
+            }
+
+            message.whitenAdvantages = reader.bool();
+            continue;
+          }
+          case 19: {
+            if (tag !== 153) {
+              break;
+            }
+
+            message.adaptiveKlTarget = reader.double();
+            continue;
+          }
+          case 20: {
+            if (tag !== 160) {
+              break;
+            }
+
+            message.adaptiveKlHorizon = reader.uint32();
+            continue;
+          }
+          case 21: {
+            if (tag !== 168) {
+              break;
+            }
+
+            message.stopAtEos = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1821,6 +3730,36 @@ export const PpoConfig: MessageFns<PpoConfig> = {
         : isSet(object.value_model)
         ? globalThis.String(object.value_model)
         : "",
+      valueLearningRate: isSet(object.valueLearningRate)
+        ? globalThis.Number(object.valueLearningRate)
+        : isSet(object.value_learning_rate)
+        ? globalThis.Number(object.value_learning_rate)
+        : undefined,
+      klEstimator: isSet(object.klEstimator)
+        ? klEstimatorFromJSON(object.klEstimator)
+        : isSet(object.kl_estimator)
+        ? klEstimatorFromJSON(object.kl_estimator)
+        : 0,
+      whitenAdvantages: isSet(object.whitenAdvantages)
+        ? globalThis.Boolean(object.whitenAdvantages)
+        : isSet(object.whiten_advantages)
+        ? globalThis.Boolean(object.whiten_advantages)
+        : undefined,
+      adaptiveKlTarget: isSet(object.adaptiveKlTarget)
+        ? globalThis.Number(object.adaptiveKlTarget)
+        : isSet(object.adaptive_kl_target)
+        ? globalThis.Number(object.adaptive_kl_target)
+        : undefined,
+      adaptiveKlHorizon: isSet(object.adaptiveKlHorizon)
+        ? globalThis.Number(object.adaptiveKlHorizon)
+        : isSet(object.adaptive_kl_horizon)
+        ? globalThis.Number(object.adaptive_kl_horizon)
+        : undefined,
+      stopAtEos: isSet(object.stopAtEos)
+        ? globalThis.Boolean(object.stopAtEos)
+        : isSet(object.stop_at_eos)
+        ? globalThis.Boolean(object.stop_at_eos)
+        : undefined,
     };
   },
 
@@ -1871,6 +3810,24 @@ export const PpoConfig: MessageFns<PpoConfig> = {
     if (message.valueModel !== "") {
       obj.valueModel = message.valueModel;
     }
+    if (message.valueLearningRate !== undefined) {
+      obj.valueLearningRate = floatToJson(message.valueLearningRate);
+    }
+    if (message.klEstimator !== 0) {
+      obj.klEstimator = klEstimatorToJSON(message.klEstimator);
+    }
+    if (message.whitenAdvantages !== undefined) {
+      obj.whitenAdvantages = message.whitenAdvantages;
+    }
+    if (message.adaptiveKlTarget !== undefined) {
+      obj.adaptiveKlTarget = floatToJson(message.adaptiveKlTarget);
+    }
+    if (message.adaptiveKlHorizon !== undefined) {
+      obj.adaptiveKlHorizon = Math.round(message.adaptiveKlHorizon);
+    }
+    if (message.stopAtEos !== undefined) {
+      obj.stopAtEos = message.stopAtEos;
+    }
     return obj;
   },
 
@@ -1896,12 +3853,18 @@ export const PpoConfig: MessageFns<PpoConfig> = {
     message.maxNewTokens = object.maxNewTokens ?? undefined;
     message.temperature = object.temperature ?? undefined;
     message.valueModel = object.valueModel ?? "";
+    message.valueLearningRate = object.valueLearningRate ?? undefined;
+    message.klEstimator = object.klEstimator ?? 0;
+    message.whitenAdvantages = object.whitenAdvantages ?? undefined;
+    message.adaptiveKlTarget = object.adaptiveKlTarget ?? undefined;
+    message.adaptiveKlHorizon = object.adaptiveKlHorizon ?? undefined;
+    message.stopAtEos = object.stopAtEos ?? undefined;
     return message;
   },
 };
 
 function createBaseDpoConfig(): DpoConfig {
-  return { beta: undefined, referenceModel: "", loss: 0, tuning: 0, lora: undefined };
+  return { beta: undefined, referenceModel: "", loss: 0, tuning: 0, lora: undefined, labelSmoothing: undefined };
 }
 
 export const DpoConfig: MessageFns<DpoConfig> = {
@@ -1920,6 +3883,9 @@ export const DpoConfig: MessageFns<DpoConfig> = {
     }
     if (message.lora !== undefined) {
       LoraOptions.encode(message.lora, writer.uint32(42).fork()).join();
+    }
+    if (message.labelSmoothing !== undefined) {
+      writer.uint32(49).double(message.labelSmoothing);
     }
     return writer;
   },
@@ -1977,6 +3943,14 @@ export const DpoConfig: MessageFns<DpoConfig> = {
             message.lora = LoraOptions.decode(reader, reader.uint32());
             continue;
           }
+          case 6: {
+            if (tag !== 49) {
+              break;
+            }
+
+            message.labelSmoothing = reader.double();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2000,6 +3974,11 @@ export const DpoConfig: MessageFns<DpoConfig> = {
       loss: isSet(object.loss) ? preferenceLossFromJSON(object.loss) : 0,
       tuning: isSet(object.tuning) ? tuningFromJSON(object.tuning) : 0,
       lora: isSet(object.lora) ? LoraOptions.fromJSON(object.lora) : undefined,
+      labelSmoothing: isSet(object.labelSmoothing)
+        ? globalThis.Number(object.labelSmoothing)
+        : isSet(object.label_smoothing)
+        ? globalThis.Number(object.label_smoothing)
+        : undefined,
     };
   },
 
@@ -2020,6 +3999,9 @@ export const DpoConfig: MessageFns<DpoConfig> = {
     if (message.lora !== undefined) {
       obj.lora = LoraOptions.toJSON(message.lora);
     }
+    if (message.labelSmoothing !== undefined) {
+      obj.labelSmoothing = floatToJson(message.labelSmoothing);
+    }
     return obj;
   },
 
@@ -2035,6 +4017,7 @@ export const DpoConfig: MessageFns<DpoConfig> = {
     message.lora = (object.lora !== undefined && object.lora !== null)
       ? LoraOptions.fromPartial(object.lora)
       : undefined;
+    message.labelSmoothing = object.labelSmoothing ?? undefined;
     return message;
   },
 };

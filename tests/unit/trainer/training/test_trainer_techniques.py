@@ -1,0 +1,96 @@
+"""The techniques through the Trainer base, on the toy regression of test_trainer.py: what every
+method gets from its config (L-BFGS's closure, Sophia's Hessian graph, L1, early stopping's
+min_delta, the job-start line naming the choices)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+import torch
+from torch import nn
+
+from kiln_trainer.context import LocalContext
+from tests.unit.trainer.training.test_trainer import Regression, ToyConfig, config, run
+
+pytestmark = pytest.mark.usefixtures("one_thread")
+
+
+@dataclass(kw_only=True)
+class SparseConfig(ToyConfig):
+    n: int = 64
+
+
+class SparseRegression(Regression):
+    """16 features of which only 2 matter: the L1 penalty should zero the other 14 exactly."""
+
+    def build_model(self) -> nn.Module:
+        torch.manual_seed(0)
+        return nn.Linear(16, 1)
+
+    def load_data(self) -> None:
+        g = torch.Generator().manual_seed(1)
+        self.x = torch.randn(self.cfg.n, 16, generator=g)
+        self.y = 2.0 * self.x[:, 0] - 1.5 * self.x[:, 1] + 0.1 * torch.randn(self.cfg.n, generator=g)
+        self.steps_per_epoch = self.cfg.n // sum(self.cfg.split)
+
+
+class Patient(Regression):
+    def early_stopping_patience(self) -> int | None:
+        return 1
+
+    def early_stopping_min_delta(self) -> float:
+        return self.cfg.weight_decay  # borrowed as the knob of this toy (SFT has its own field)
+
+
+def test_l1_penalty_drives_irrelevant_weights_to_exact_zeros(tmp_path):
+    kw = {"learning_rate": 0.05, "max_steps": 200, "warmup_steps": 0, "log_every": 50, "eval_every": 100}
+    plain, _ = run(SparseRegression, SparseConfig(**kw), LocalContext(tmp_path / "plain"))
+    sparse, _ = run(SparseRegression, SparseConfig(l1_penalty=0.5, **kw), LocalContext(tmp_path / "l1"))
+    w_plain, w_sparse = plain.module.weight[0].detach(), sparse.module.weight[0].detach()
+    assert int((w_plain == 0).sum()) == 0
+    assert int((w_sparse[2:] == 0).sum()) >= 12  # irrelevant features: exactly zero
+    assert w_sparse[0] > 1.5 and w_sparse[1] < -1.0  # the relevant ones survive
+
+
+def test_lbfgs_takes_closure_steps_and_reports_once_per_step(tmp_path):
+    ctx = LocalContext(tmp_path / "lbfgs")
+    _, lbfgs = run(Regression, config(optimizer="lbfgs", learning_rate=1.0, max_steps=3), ctx)
+    _, adamw = run(Regression, config(max_steps=3), LocalContext(tmp_path / "adamw"))
+    assert lbfgs["val_loss"] < 0.05 < adamw["val_loss"]  # least squares solved in a few steps
+    train = [m for _, m in ctx.metrics if "loss" in m]
+    assert len(train) == 3 and train[0]["rows_per_s"] > 0
+    assert any(line.startswith("optimizer lbfgs; lr 1, schedule cosine") for line in ctx.logs)
+
+
+def test_sophia_estimates_the_hessian_inside_the_trainer(tmp_path):
+    ctx = LocalContext(tmp_path)
+    trainer, metrics = run(
+        Regression, config(optimizer="sophia", hessian_update_interval=2, learning_rate=0.5, max_steps=8), ctx
+    )
+    hessian = trainer.optimizers["model"].state[trainer.module.weight]["hessian_moment"]
+    assert float(hessian.min()) > 0  # x^T x / n: a positive diagonal
+    first = next(m for _, m in ctx.metrics if "loss" in m)["loss"]
+    assert metrics["train_loss"] < 0.5 * first
+
+
+def test_sgd_nesterov_and_a_step_schedule_are_named_at_the_start(tmp_path):
+    ctx = LocalContext(tmp_path)
+    cfg = config(optimizer="sgd", momentum=0.9, nesterov=True, learning_rate=0.05, lr_schedule="step", lr_step_size=3)
+    run(Regression, cfg, ctx)
+    line = next(x for x in ctx.logs if x.startswith("optimizer"))
+    assert line == (
+        "optimizer sgd (momentum=0.9, nesterov=True); lr 0.05, schedule step, warmup 2; regularization none"
+    )
+    lrs = [m["lr"] for _, m in ctx.metrics if "lr" in m]
+    assert lrs == pytest.approx([0.025, 0.05, 0.05, 0.05, 0.05, 0.005, 0.005, 0.005])
+
+
+def test_early_stopping_min_delta_ignores_small_improvements(tmp_path):
+    # Every evaluation improves the toy's val loss a little; a min_delta above that stops the
+    # run at the second evaluation (patience 1) and restores the first one's weights.
+    ctx = LocalContext(tmp_path / "strict")
+    trainer, metrics = run(Patient, config(eval_every=2, max_steps=8, weight_decay=10.0), ctx)
+    assert trainer.step == 4 and metrics["best_val_loss"] == ctx.metrics[2][1]["val_loss"]
+    loose, _ = run(Patient, config(eval_every=2, max_steps=8), LocalContext(tmp_path / "loose"))
+    assert loose.step == 8
