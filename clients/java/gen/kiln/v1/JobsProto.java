@@ -220,7 +220,7 @@ public final class JobsProto {
       "\n\005_beta\"\220\001\n\rDistillConfig\022#\n\rteacher_mod" +
       "el\030\001 \001(\tR\014teacherModel\022%\n\013temperature\030\002 " +
       "\001(\001H\000R\013temperature\210\001\001\022\031\n\005alpha\030\003 \001(\001H\001R\005" +
-      "alpha\210\001\001B\016\n\014_temperatureB\010\n\006_alpha\"\333\n\n\003J" +
+      "alpha\210\001\001B\016\n\014_temperatureB\010\n\006_alpha\"\361\n\n\003J" +
       "ob\022\022\n\004name\030\001 \001(\tR\004name\022!\n\014display_name\030\002" +
       " \001(\tR\013displayName\022*\n\006method\030\003 \001(\0162\022.kiln" +
       ".v1.JobMethodR\006method\022\035\n\nbase_model\030\004 \001(" +
@@ -249,75 +249,76 @@ public final class JobsProto {
       "gle.protobuf.TimestampR\ncreateTime\0229\n\nst" +
       "art_time\030\031 \001(\0132\032.google.protobuf.Timesta" +
       "mpR\tstartTime\0225\n\010end_time\030\032 \001(\0132\032.google" +
-      ".protobuf.TimestampR\007endTime\0329\n\013LabelsEn" +
-      "try\022\020\n\003key\030\001 \001(\tR\003key\022\024\n\005value\030\002 \001(\tR\005va" +
-      "lue:\0028\001\032@\n\022LatestMetricsEntry\022\020\n\003key\030\001 \001" +
-      "(\tR\003key\022\024\n\005value\030\002 \001(\001R\005value:\0028\001\032<\n\016Art" +
-      "ifactsEntry\022\020\n\003key\030\001 \001(\tR\003key\022\024\n\005value\030\002" +
-      " \001(\tR\005value:\0028\001B\017\n\rmethod_configB\016\n\014_max" +
-      "_retries\"Q\n\020CreateJobRequest\022\036\n\003job\030\001 \001(" +
-      "\0132\014.kiln.v1.JobR\003job\022\035\n\nrequest_id\030\002 \001(\t" +
-      "R\trequestId\"#\n\rGetJobRequest\022\022\n\004name\030\001 \001" +
-      "(\tR\004name\"\242\001\n\017ListJobsRequest\022\033\n\tpage_siz" +
-      "e\030\001 \001(\005R\010pageSize\022\035\n\npage_token\030\002 \001(\tR\tp" +
-      "ageToken\022\'\n\005state\030\003 \001(\0162\021.kiln.v1.JobSta" +
-      "teR\005state\022*\n\006method\030\004 \001(\0162\022.kiln.v1.JobM" +
-      "ethodR\006method\"\\\n\020ListJobsResponse\022 \n\004job" +
-      "s\030\001 \003(\0132\014.kiln.v1.JobR\004jobs\022&\n\017next_page" +
-      "_token\030\002 \001(\tR\rnextPageToken\"&\n\020CancelJob" +
-      "Request\022\022\n\004name\030\001 \001(\tR\004name\"K\n\017WatchJobR" +
-      "equest\022\022\n\004name\030\001 \001(\tR\004name\022$\n\016after_even" +
-      "t_id\030\002 \001(\tR\014afterEventId\"h\n\013StateChange\022" +
-      "\'\n\005state\030\001 \001(\0162\021.kiln.v1.JobStateR\005state" +
-      "\022\030\n\007attempt\030\002 \001(\rR\007attempt\022\026\n\006reason\030\003 \001" +
-      "(\tR\006reason\"\257\001\n\007Metrics\022\022\n\004step\030\001 \001(\003R\004st" +
-      "ep\022\037\n\013total_steps\030\002 \001(\003R\ntotalSteps\0224\n\006v" +
-      "alues\030\003 \003(\0132\034.kiln.v1.Metrics.ValuesEntr" +
-      "yR\006values\0329\n\013ValuesEntry\022\020\n\003key\030\001 \001(\tR\003k" +
-      "ey\022\024\n\005value\030\002 \001(\001R\005value:\0028\001\"o\n\nCheckpoi" +
-      "nt\022\022\n\004step\030\001 \001(\003R\004step\022\020\n\003uri\030\002 \001(\tR\003uri" +
-      "\022;\n\013create_time\030\003 \001(\0132\032.google.protobuf." +
-      "TimestampR\ncreateTime\"9\n\007LogLine\022\024\n\005leve" +
-      "l\030\001 \001(\tR\005level\022\030\n\007message\030\002 \001(\tR\007message" +
-      "\"\230\002\n\010JobEvent\022\016\n\002id\030\001 \001(\tR\002id\022.\n\004time\030\002 " +
-      "\001(\0132\032.google.protobuf.TimestampR\004time\0229\n" +
-      "\014state_change\030\003 \001(\0132\024.kiln.v1.StateChang" +
-      "eH\000R\013stateChange\022,\n\007metrics\030\004 \001(\0132\020.kiln" +
-      ".v1.MetricsH\000R\007metrics\0225\n\ncheckpoint\030\005 \001" +
-      "(\0132\023.kiln.v1.CheckpointH\000R\ncheckpoint\022$\n" +
-      "\003log\030\006 \001(\0132\020.kiln.v1.LogLineH\000R\003logB\006\n\004k" +
-      "ind\",\n\026ListCheckpointsRequest\022\022\n\004name\030\001 " +
-      "\001(\tR\004name\"P\n\027ListCheckpointsResponse\0225\n\013" +
-      "checkpoints\030\001 \003(\0132\023.kiln.v1.CheckpointR\013" +
-      "checkpoints*\230\001\n\tJobMethod\022\032\n\026JOB_METHOD_" +
-      "UNSPECIFIED\020\000\022\022\n\016JOB_METHOD_SFT\020\001\022\033\n\027JOB" +
-      "_METHOD_REWARD_MODEL\020\002\022\022\n\016JOB_METHOD_PPO" +
-      "\020\003\022\022\n\016JOB_METHOD_DPO\020\004\022\026\n\022JOB_METHOD_DIS" +
-      "TILL\020\005*\262\001\n\010JobState\022\031\n\025JOB_STATE_UNSPECI" +
-      "FIED\020\000\022\024\n\020JOB_STATE_QUEUED\020\001\022\025\n\021JOB_STAT" +
-      "E_RUNNING\020\002\022\027\n\023JOB_STATE_SUCCEEDED\020\003\022\024\n\020" +
-      "JOB_STATE_FAILED\020\004\022\027\n\023JOB_STATE_CANCELLE" +
-      "D\020\005\022\026\n\022JOB_STATE_RETRYING\020\006*B\n\006Tuning\022\026\n" +
-      "\022TUNING_UNSPECIFIED\020\000\022\017\n\013TUNING_FULL\020\001\022\017" +
-      "\n\013TUNING_LORA\020\002*b\n\tPrecision\022\031\n\025PRECISIO" +
-      "N_UNSPECIFIED\020\000\022\022\n\016PRECISION_AUTO\020\001\022\022\n\016P" +
-      "RECISION_FP32\020\002\022\022\n\016PRECISION_BF16\020\003*g\n\016P" +
-      "referenceLoss\022\037\n\033PREFERENCE_LOSS_UNSPECI" +
-      "FIED\020\000\022\033\n\027PREFERENCE_LOSS_SIGMOID\020\001\022\027\n\023P" +
-      "REFERENCE_LOSS_IPO\020\0022\372\002\n\nJobService\0224\n\tC" +
-      "reateJob\022\031.kiln.v1.CreateJobRequest\032\014.ki" +
-      "ln.v1.Job\022.\n\006GetJob\022\026.kiln.v1.GetJobRequ" +
-      "est\032\014.kiln.v1.Job\022?\n\010ListJobs\022\030.kiln.v1." +
-      "ListJobsRequest\032\031.kiln.v1.ListJobsRespon" +
-      "se\0224\n\tCancelJob\022\031.kiln.v1.CancelJobReque" +
-      "st\032\014.kiln.v1.Job\0229\n\010WatchJob\022\030.kiln.v1.W" +
-      "atchJobRequest\032\021.kiln.v1.JobEvent0\001\022T\n\017L" +
-      "istCheckpoints\022\037.kiln.v1.ListCheckpoints" +
-      "Request\032 .kiln.v1.ListCheckpointsRespons" +
-      "eBw\n\007kiln.v1B\tJobsProtoH\002P\001Z\"kiln/client" +
-      "s/go/gen/kiln/v1;kilnv1\242\002\003KXX\252\002\007Kiln.V1\312" +
-      "\002\007Kiln\\V1\342\002\023Kiln\\V1\\GPBMetadata\352\002\010Kiln::" +
-      "V1b\006proto3"
+      ".protobuf.TimestampR\007endTime\022\024\n\005sweep\030( " +
+      "\001(\tR\005sweep\0329\n\013LabelsEntry\022\020\n\003key\030\001 \001(\tR\003" +
+      "key\022\024\n\005value\030\002 \001(\tR\005value:\0028\001\032@\n\022LatestM" +
+      "etricsEntry\022\020\n\003key\030\001 \001(\tR\003key\022\024\n\005value\030\002" +
+      " \001(\001R\005value:\0028\001\032<\n\016ArtifactsEntry\022\020\n\003key" +
+      "\030\001 \001(\tR\003key\022\024\n\005value\030\002 \001(\tR\005value:\0028\001B\017\n" +
+      "\rmethod_configB\016\n\014_max_retries\"Q\n\020Create" +
+      "JobRequest\022\036\n\003job\030\001 \001(\0132\014.kiln.v1.JobR\003j" +
+      "ob\022\035\n\nrequest_id\030\002 \001(\tR\trequestId\"#\n\rGet" +
+      "JobRequest\022\022\n\004name\030\001 \001(\tR\004name\"\270\001\n\017ListJ" +
+      "obsRequest\022\033\n\tpage_size\030\001 \001(\005R\010pageSize\022" +
+      "\035\n\npage_token\030\002 \001(\tR\tpageToken\022\'\n\005state\030" +
+      "\003 \001(\0162\021.kiln.v1.JobStateR\005state\022*\n\006metho" +
+      "d\030\004 \001(\0162\022.kiln.v1.JobMethodR\006method\022\024\n\005s" +
+      "weep\030\005 \001(\tR\005sweep\"\\\n\020ListJobsResponse\022 \n" +
+      "\004jobs\030\001 \003(\0132\014.kiln.v1.JobR\004jobs\022&\n\017next_" +
+      "page_token\030\002 \001(\tR\rnextPageToken\"&\n\020Cance" +
+      "lJobRequest\022\022\n\004name\030\001 \001(\tR\004name\"K\n\017Watch" +
+      "JobRequest\022\022\n\004name\030\001 \001(\tR\004name\022$\n\016after_" +
+      "event_id\030\002 \001(\tR\014afterEventId\"h\n\013StateCha" +
+      "nge\022\'\n\005state\030\001 \001(\0162\021.kiln.v1.JobStateR\005s" +
+      "tate\022\030\n\007attempt\030\002 \001(\rR\007attempt\022\026\n\006reason" +
+      "\030\003 \001(\tR\006reason\"\257\001\n\007Metrics\022\022\n\004step\030\001 \001(\003" +
+      "R\004step\022\037\n\013total_steps\030\002 \001(\003R\ntotalSteps\022" +
+      "4\n\006values\030\003 \003(\0132\034.kiln.v1.Metrics.Values" +
+      "EntryR\006values\0329\n\013ValuesEntry\022\020\n\003key\030\001 \001(" +
+      "\tR\003key\022\024\n\005value\030\002 \001(\001R\005value:\0028\001\"o\n\nChec" +
+      "kpoint\022\022\n\004step\030\001 \001(\003R\004step\022\020\n\003uri\030\002 \001(\tR" +
+      "\003uri\022;\n\013create_time\030\003 \001(\0132\032.google.proto" +
+      "buf.TimestampR\ncreateTime\"9\n\007LogLine\022\024\n\005" +
+      "level\030\001 \001(\tR\005level\022\030\n\007message\030\002 \001(\tR\007mes" +
+      "sage\"\230\002\n\010JobEvent\022\016\n\002id\030\001 \001(\tR\002id\022.\n\004tim" +
+      "e\030\002 \001(\0132\032.google.protobuf.TimestampR\004tim" +
+      "e\0229\n\014state_change\030\003 \001(\0132\024.kiln.v1.StateC" +
+      "hangeH\000R\013stateChange\022,\n\007metrics\030\004 \001(\0132\020." +
+      "kiln.v1.MetricsH\000R\007metrics\0225\n\ncheckpoint" +
+      "\030\005 \001(\0132\023.kiln.v1.CheckpointH\000R\ncheckpoin" +
+      "t\022$\n\003log\030\006 \001(\0132\020.kiln.v1.LogLineH\000R\003logB" +
+      "\006\n\004kind\",\n\026ListCheckpointsRequest\022\022\n\004nam" +
+      "e\030\001 \001(\tR\004name\"P\n\027ListCheckpointsResponse" +
+      "\0225\n\013checkpoints\030\001 \003(\0132\023.kiln.v1.Checkpoi" +
+      "ntR\013checkpoints*\230\001\n\tJobMethod\022\032\n\026JOB_MET" +
+      "HOD_UNSPECIFIED\020\000\022\022\n\016JOB_METHOD_SFT\020\001\022\033\n" +
+      "\027JOB_METHOD_REWARD_MODEL\020\002\022\022\n\016JOB_METHOD" +
+      "_PPO\020\003\022\022\n\016JOB_METHOD_DPO\020\004\022\026\n\022JOB_METHOD" +
+      "_DISTILL\020\005*\262\001\n\010JobState\022\031\n\025JOB_STATE_UNS" +
+      "PECIFIED\020\000\022\024\n\020JOB_STATE_QUEUED\020\001\022\025\n\021JOB_" +
+      "STATE_RUNNING\020\002\022\027\n\023JOB_STATE_SUCCEEDED\020\003" +
+      "\022\024\n\020JOB_STATE_FAILED\020\004\022\027\n\023JOB_STATE_CANC" +
+      "ELLED\020\005\022\026\n\022JOB_STATE_RETRYING\020\006*B\n\006Tunin" +
+      "g\022\026\n\022TUNING_UNSPECIFIED\020\000\022\017\n\013TUNING_FULL" +
+      "\020\001\022\017\n\013TUNING_LORA\020\002*b\n\tPrecision\022\031\n\025PREC" +
+      "ISION_UNSPECIFIED\020\000\022\022\n\016PRECISION_AUTO\020\001\022" +
+      "\022\n\016PRECISION_FP32\020\002\022\022\n\016PRECISION_BF16\020\003*" +
+      "g\n\016PreferenceLoss\022\037\n\033PREFERENCE_LOSS_UNS" +
+      "PECIFIED\020\000\022\033\n\027PREFERENCE_LOSS_SIGMOID\020\001\022" +
+      "\027\n\023PREFERENCE_LOSS_IPO\020\0022\372\002\n\nJobService\022" +
+      "4\n\tCreateJob\022\031.kiln.v1.CreateJobRequest\032" +
+      "\014.kiln.v1.Job\022.\n\006GetJob\022\026.kiln.v1.GetJob" +
+      "Request\032\014.kiln.v1.Job\022?\n\010ListJobs\022\030.kiln" +
+      ".v1.ListJobsRequest\032\031.kiln.v1.ListJobsRe" +
+      "sponse\0224\n\tCancelJob\022\031.kiln.v1.CancelJobR" +
+      "equest\032\014.kiln.v1.Job\0229\n\010WatchJob\022\030.kiln." +
+      "v1.WatchJobRequest\032\021.kiln.v1.JobEvent0\001\022" +
+      "T\n\017ListCheckpoints\022\037.kiln.v1.ListCheckpo" +
+      "intsRequest\032 .kiln.v1.ListCheckpointsRes" +
+      "ponseBw\n\007kiln.v1B\tJobsProtoH\002P\001Z\"kiln/cl" +
+      "ients/go/gen/kiln/v1;kilnv1\242\002\003KXX\252\002\007Kiln" +
+      ".V1\312\002\007Kiln\\V1\342\002\023Kiln\\V1\\GPBMetadata\352\002\010Ki" +
+      "ln::V1b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
@@ -378,7 +379,7 @@ public final class JobsProto {
     internal_static_kiln_v1_Job_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_kiln_v1_Job_descriptor,
-        new java.lang.String[] { "Name", "DisplayName", "Method", "BaseModel", "TrainingDataset", "ValidationDataset", "Hyperparameters", "Sft", "RewardModel", "Ppo", "Dpo", "Distill", "Resources", "MaxRetries", "Labels", "State", "Attempt", "Step", "TotalSteps", "LatestMetrics", "OutputModel", "Artifacts", "Error", "CreateTime", "StartTime", "EndTime", "MethodConfig", "MaxRetries", });
+        new java.lang.String[] { "Name", "DisplayName", "Method", "BaseModel", "TrainingDataset", "ValidationDataset", "Hyperparameters", "Sft", "RewardModel", "Ppo", "Dpo", "Distill", "Resources", "MaxRetries", "Labels", "State", "Attempt", "Step", "TotalSteps", "LatestMetrics", "OutputModel", "Artifacts", "Error", "CreateTime", "StartTime", "EndTime", "Sweep", "MethodConfig", "MaxRetries", });
     internal_static_kiln_v1_Job_LabelsEntry_descriptor =
       internal_static_kiln_v1_Job_descriptor.getNestedTypes().get(0);
     internal_static_kiln_v1_Job_LabelsEntry_fieldAccessorTable = new
@@ -414,7 +415,7 @@ public final class JobsProto {
     internal_static_kiln_v1_ListJobsRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_kiln_v1_ListJobsRequest_descriptor,
-        new java.lang.String[] { "PageSize", "PageToken", "State", "Method", });
+        new java.lang.String[] { "PageSize", "PageToken", "State", "Method", "Sweep", });
     internal_static_kiln_v1_ListJobsResponse_descriptor =
       getDescriptor().getMessageTypes().get(12);
     internal_static_kiln_v1_ListJobsResponse_fieldAccessorTable = new

@@ -593,7 +593,14 @@ export interface Job {
     | Date
     | undefined;
   /** When the job reached a final state. */
-  endTime?: Date | undefined;
+  endTime?:
+    | Date
+    | undefined;
+  /**
+   * The sweep that ran this job as a trial, "sweeps/{id}"; empty for jobs created directly.
+   * Output only.
+   */
+  sweep: string;
 }
 
 export interface Job_LabelsEntry {
@@ -640,6 +647,8 @@ export interface ListJobsRequest {
   state: JobState;
   /** Only jobs of this method; UNSPECIFIED means any. */
   method: JobMethod;
+  /** Only the trials of this sweep, "sweeps/{id}"; empty means any job. */
+  sweep: string;
 }
 
 /** One page of jobs. */
@@ -2172,6 +2181,7 @@ function createBaseJob(): Job {
     createTime: undefined,
     startTime: undefined,
     endTime: undefined,
+    sweep: "",
   };
 }
 
@@ -2254,6 +2264,9 @@ export const Job: MessageFns<Job> = {
     }
     if (message.endTime !== undefined) {
       Timestamp.encode(toTimestamp(message.endTime), writer.uint32(210).fork()).join();
+    }
+    if (message.sweep !== "") {
+      writer.uint32(322).string(message.sweep);
     }
     return writer;
   },
@@ -2488,6 +2501,14 @@ export const Job: MessageFns<Job> = {
             message.endTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
             continue;
           }
+          case 40: {
+            if (tag !== 322) {
+              break;
+            }
+
+            message.sweep = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2624,6 +2645,7 @@ export const Job: MessageFns<Job> = {
         : isSet(object.end_time)
         ? fromJsonTimestamp(object.end_time)
         : undefined,
+      sweep: isSet(object.sweep) ? globalThis.String(object.sweep) : "",
     };
   },
 
@@ -2725,6 +2747,9 @@ export const Job: MessageFns<Job> = {
     if (message.endTime !== undefined) {
       obj.endTime = message.endTime.toISOString();
     }
+    if (message.sweep !== "") {
+      obj.sweep = message.sweep;
+    }
     return obj;
   },
 
@@ -2791,6 +2816,7 @@ export const Job: MessageFns<Job> = {
     message.createTime = object.createTime ?? undefined;
     message.startTime = object.startTime ?? undefined;
     message.endTime = object.endTime ?? undefined;
+    message.sweep = object.sweep ?? "";
     return message;
   },
 };
@@ -3207,7 +3233,7 @@ export const GetJobRequest: MessageFns<GetJobRequest> = {
 };
 
 function createBaseListJobsRequest(): ListJobsRequest {
-  return { pageSize: 0, pageToken: "", state: 0, method: 0 };
+  return { pageSize: 0, pageToken: "", state: 0, method: 0, sweep: "" };
 }
 
 export const ListJobsRequest: MessageFns<ListJobsRequest> = {
@@ -3223,6 +3249,9 @@ export const ListJobsRequest: MessageFns<ListJobsRequest> = {
     }
     if (message.method !== 0) {
       writer.uint32(32).int32(message.method);
+    }
+    if (message.sweep !== "") {
+      writer.uint32(42).string(message.sweep);
     }
     return writer;
   },
@@ -3272,6 +3301,14 @@ export const ListJobsRequest: MessageFns<ListJobsRequest> = {
             message.method = reader.int32() as any;
             continue;
           }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.sweep = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3298,6 +3335,7 @@ export const ListJobsRequest: MessageFns<ListJobsRequest> = {
         : "",
       state: isSet(object.state) ? jobStateFromJSON(object.state) : 0,
       method: isSet(object.method) ? jobMethodFromJSON(object.method) : 0,
+      sweep: isSet(object.sweep) ? globalThis.String(object.sweep) : "",
     };
   },
 
@@ -3315,6 +3353,9 @@ export const ListJobsRequest: MessageFns<ListJobsRequest> = {
     if (message.method !== 0) {
       obj.method = jobMethodToJSON(message.method);
     }
+    if (message.sweep !== "") {
+      obj.sweep = message.sweep;
+    }
     return obj;
   },
 
@@ -3327,6 +3368,7 @@ export const ListJobsRequest: MessageFns<ListJobsRequest> = {
     message.pageToken = object.pageToken ?? "";
     message.state = object.state ?? 0;
     message.method = object.method ?? 0;
+    message.sweep = object.sweep ?? "";
     return message;
   },
 };
