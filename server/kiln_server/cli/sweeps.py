@@ -21,6 +21,7 @@ from rich.live import Live
 from rich.table import Table
 from rich.text import Text
 
+from kiln.messages import short_name
 from kiln.v1 import jobs_pb2, sweeps_pb2
 from kiln_server.cli.choices import number, proto_members
 from kiln_server.cli.connect import connect
@@ -197,14 +198,13 @@ def get(ctx: typer.Context, name: Annotated[str, typer.Argument(help="sweeps/ID"
     """Show a sweep: its space, objectives, budget, state and trials."""
     with connect(ctx) as client:
         sweep = client.get_sweep(name)
-    f = sweep.DESCRIPTOR.fields_by_name
     out = details(
         [
             ("name", sweep.name),
             ("display name", sweep.display_name),
             ("state", state_text(STATES, sweep.state)),
-            ("algorithm", f["algorithm"].enum_type.values_by_number[sweep.algorithm].name),
-            ("pruner", f["pruner"].enum_type.values_by_number[sweep.pruner].name),
+            ("algorithm", short_name(sweeps_pb2.SweepAlgorithm.DESCRIPTOR, sweep.algorithm or 3)),
+            ("pruner", short_name(sweeps_pb2.SweepPruner.DESCRIPTOR, sweep.pruner or 1)),
             ("objectives", ", ".join(f"{o.metric}:{'max' if o.direction == 2 else 'min'}" for o in sweep.objectives)),
             ("space", ", ".join(p.target for p in sweep.parameters)),
             ("budget", f"{sweep.budget.max_trials} trials, {sweep.budget.max_concurrent_trials or 1} at once"),

@@ -8,13 +8,11 @@ from kiln_server.operations.events import Event
 from kiln_server.platform.timestamps import ts
 from kiln_server.sweeps.record import SweepRecord, TrialRecord
 
-_TRIAL_STATE = {v: k for k, v in sweeps_pb2.TrialState.items()}
-
 
 def trial_proto(t: TrialRecord) -> sweeps_pb2.Trial:
     return sweeps_pb2.Trial(
         number=t.number,
-        state=sweeps_pb2.TrialState.Value(f"TRIAL_STATE_{t.state}"),
+        state=getattr(sweeps_pb2, f"TRIAL_STATE_{t.state}"),
         params=t.params,
         job=t.job,
         values=t.values,

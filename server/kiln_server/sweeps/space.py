@@ -13,7 +13,7 @@ import math
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from google.protobuf.descriptor import Descriptor, FieldDescriptor
+from google.protobuf.descriptor import FieldDescriptor
 from google.protobuf.message import Message
 
 from kiln.v1 import jobs_pb2, sweeps_pb2
@@ -128,12 +128,13 @@ class SearchSpace:
         return job
 
 
-def resolve(path: str, descriptor: Descriptor = jobs_pb2.Job.DESCRIPTOR) -> FieldDescriptor | str:
+def resolve(path: str, descriptor: Any = jobs_pb2.Job.DESCRIPTOR) -> FieldDescriptor | str:
     """The scalar field at dotted `path` in `descriptor`, or why there is none."""
     parts = path.split(".")
     if not path or parts[0] not in _ROOTS:
         return f"must start with one of {', '.join(_ROOTS)}, got {path!r}"
-    desc, fd = descriptor, None
+    desc: Any = descriptor
+    fd: Any = None
     for i, part in enumerate(parts):
         fd = desc.fields_by_name.get(part)
         if fd is None:
@@ -177,20 +178,20 @@ def convert(fd: FieldDescriptor, text: str) -> Any:
         if text.lower() not in ("true", "false"):
             raise ValueError(f"{text!r} is not true or false")
         return text.lower() == "true"
-    enum = fd.enum_type
+    enum: Any = fd.enum_type
     prefix = enum.values_by_number[0].name.removesuffix("UNSPECIFIED")
-    value = enum.values_by_name.get(text) or enum.values_by_name.get(prefix + text.upper())
-    if value is None or value.number == 0:
+    found = enum.values_by_name.get(text) or enum.values_by_name.get(prefix + text.upper())
+    if found is None or found.number == 0:
         names = ", ".join(v.name.removeprefix(prefix) for v in enum.values if v.number)
         raise ValueError(f"{text!r} is not a {enum.name} value ({names})")
-    return value.number
+    return found.number
 
 
 def set_path(message: Message, path: str, kind: str, value: Any) -> None:
     *parents, leaf = path.split(".")
     for part in parents:
         message = getattr(message, part)
-    fd = message.DESCRIPTOR.fields_by_name[leaf]
+    fd: Any = message.DESCRIPTOR.fields_by_name[leaf]
     if isinstance(value, str):
         value = convert(fd, value)
     elif kind == "int":
@@ -245,20 +246,20 @@ def _parameter(
     if domain is None:
         return None, [FieldViolation(f"{at}.domain", "one of float_range, int_range or categorical is required")]
     if domain == "float_range":
-        r = p.float_range
+        fr = p.float_range
         where = f"{at}.float_range"
         if kind != "float":
             return None, [FieldViolation(where, f"{p.target} is a {kind} field; use int_range or categorical")]
-        problems = _range_violations(where, r.low, r.high, r.log, r.step, 0.0)
-        return Parameter(p.target, "float", kind, r.low, r.high, r.log, r.step), problems
+        problems = _range_violations(where, fr.low, fr.high, fr.log, fr.step, None)
+        return Parameter(p.target, "float", kind, fr.low, fr.high, fr.log, fr.step), problems
     if domain == "int_range":
-        r = p.int_range
+        ir = p.int_range
         where = f"{at}.int_range"
         if kind != "int":
             return None, [FieldViolation(where, f"{p.target} is a {kind} field; use float_range or categorical")]
         floor = 0 if fd.type in _UNSIGNED else None
-        problems = _range_violations(where, r.low, r.high, r.log, r.step, 1 if r.log else floor)
-        return Parameter(p.target, "int", kind, r.low, r.high, r.log, r.step), problems
+        problems = _range_violations(where, ir.low, ir.high, ir.log, ir.step, 1 if ir.log else floor)
+        return Parameter(p.target, "int", kind, ir.low, ir.high, ir.log, ir.step), problems
     values = list(p.categorical.values)
     where = f"{at}.categorical.values"
     if not values:
