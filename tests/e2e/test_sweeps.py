@@ -1,6 +1,6 @@
-"""Sweeps over gRPC: a tiny SFT learning-rate sweep runs its trials as jobs and reports a best
-trial with a model; bad sweeps are INVALID_ARGUMENT naming the field; cancelling a sweep
-cancels its running trial."""
+"""Sweeps over gRPC: a tiny SFT learning-rate sweep runs its trials as jobs, survives a gateway
+restart without re-running finished trials, and reports a best trial with a model; bad sweeps are
+INVALID_ARGUMENT naming the field; cancelling a sweep cancels its running trial."""
 
 from __future__ import annotations
 
@@ -47,10 +47,14 @@ async def _watch(stub, tenant, name: str, timeout: float = 120) -> list[sweeps_p
     return events
 
 
-async def test_sweep_runs_trials_as_jobs_and_reports_the_best(gateway):
-    stub = sweeps_pb2_grpc.SweepServiceStub(gateway.channel)
-    t = await gateway.tenant()
-    ds = await gateway.upload(t, demo_records(48))
+async def test_sweep_runs_trials_as_jobs_survives_a_gateway_restart_and_reports_the_best(gateway_factory, tmp_path):
+    """One sweep, with the gateway replaced mid-sweep: the new gateway adopts it, finished trials
+    are not re-run, the budget holds, and the best trial comes with its model."""
+    prefix = "sweep-restart"
+    first = await gateway_factory(prefix=prefix, data_dir=tmp_path / "gw")
+    stub = sweeps_pb2_grpc.SweepServiceStub(first.channel)
+    t = await first.tenant()
+    ds = await first.upload(t, demo_records(48))
     request = sweeps_pb2.CreateSweepRequest(
         sweep=_sweep(_template(ds.name), 3, 2, algorithm=sweeps_pb2.SWEEP_ALGORITHM_TPE), request_id="sweep-1"
     )
@@ -59,26 +63,40 @@ async def test_sweep_runs_trials_as_jobs_and_reports_the_best(gateway):
     again = await stub.CreateSweep(request, metadata=t.md)  # idempotent by request_id
     assert again.name == sweep.name
 
+    before: list[sweeps_pb2.SweepEvent] = []
+    async for ev in stub.WatchSweep(sweeps_pb2.WatchSweepRequest(name=sweep.name), metadata=t.md):
+        before.append(ev)
+        if ev.HasField("trial_finished"):
+            break
+    finished = before[-1].trial_finished
+    await first.close()  # the gateway goes away mid-sweep; the trials' jobs keep running on Ray
+
+    gateway = await gateway_factory(prefix=prefix, data_dir=tmp_path / "gw")
+    stub = sweeps_pb2_grpc.SweepServiceStub(gateway.channel)
     events = await _watch(stub, t, sweep.name)
     kinds = [e.WhichOneof("kind") for e in events]
-    assert kinds.count("trial_started") == 3 and kinds.count("trial_finished") == 3
-    assert "new_best" in kinds and "intermediate" in kinds
+    assert kinds.count("trial_started") >= 3 and "new_best" in kinds and "intermediate" in kinds
     assert events[-1].state_change.state == sweeps_pb2.SWEEP_STATE_SUCCEEDED
+    reasons = [e.state_change.reason for e in events if e.HasField("state_change")]
+    assert any(r.startswith("resumed: gateway") for r in reasons), reasons
 
     done = await stub.GetSweep(sweeps_pb2.GetSweepRequest(name=sweep.name), metadata=t.md)
     assert done.state == sweeps_pb2.SWEEP_STATE_SUCCEEDED
-    assert [tr.state for tr in done.trials] == [sweeps_pb2.TRIAL_STATE_SUCCEEDED] * 3
+    assert [tr.state for tr in done.trials] == [sweeps_pb2.TRIAL_STATE_SUCCEEDED] * 3  # the budget held
+    kept = done.trials[finished.number]
+    assert (kept.job, list(kept.values)) == (finished.job, list(finished.values))  # not re-run
     lrs = {float(tr.params["hyperparameters.learning_rate"]) for tr in done.trials}
     assert len(lrs) == 3 and all(1e-4 <= lr <= 3e-2 for lr in lrs)
     (best,) = done.best_trials
     assert best.values[0] == min(tr.values[0] for tr in done.trials)
     assert best.model.startswith("models/")
 
-    # The trials are ordinary jobs with the sweep as their parent, each with the sampled value.
+    # The trials are ordinary jobs with the sweep as their parent, one per trial, each with the
+    # sampled value and the objective the sweep recorded.
     listed = await gateway.jobs.ListJobs(jobs_pb2.ListJobsRequest(sweep=sweep.name), metadata=t.md)
     assert sorted(j.name for j in listed.jobs) == sorted(tr.job for tr in done.trials)
     for job in listed.jobs:
-        assert job.sweep == sweep.name and job.state == jobs_pb2.JOB_STATE_SUCCEEDED
+        assert job.sweep == sweep.name and job.state == jobs_pb2.JOB_STATE_SUCCEEDED and job.attempt == 1
         trial = next(tr for tr in done.trials if tr.job == job.name)
         assert job.hyperparameters.learning_rate == pytest.approx(float(trial.params["hyperparameters.learning_rate"]))
         assert job.latest_metrics["val_loss"] == pytest.approx(trial.values[0])
