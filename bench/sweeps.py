@@ -15,7 +15,8 @@ OMP_NUM_THREADS=1). The runs, one after the other:
 4. Kiln at concurrency 1 with ASHA (successive halving), its trial compute (optimizer steps
    actually run) against run 2's.
 
-Trials per hour count trials over the wall time from the first trial to the last result. The
+Trials per hour count trials over the wall time from the start (study.optimize, CreateSweep)
+to the last result; Kiln's per-trial time is split into queued, ran and the sweep's own gap. The
 machine (CPU model, flags, threads, torch, git commit) is printed first. The last line is one
 JSON object: {"kiln_best", "optuna_best", "best_ratio", "kiln_trials_per_h", "optuna_trials_per_h",
 "overhead_ratio", "concurrency2_speedup", "asha_compute_saved_pct"}; it is also written to
@@ -29,6 +30,7 @@ import asyncio
 import json
 import os
 import platform
+import statistics
 import subprocess
 import tempfile
 import time
@@ -143,6 +145,26 @@ def run_optuna(args: argparse.Namespace, data: Path, work: Path) -> dict[str, An
 
 
 # -- Kiln, over gRPC -------------------------------------------------------------------------------
+def timings(jobs: list[jobs_pb2.Job]) -> dict[str, float]:
+    """Where a trial's time goes, medians over the sweep's jobs: queued (created -> a worker
+    started it), ran (started -> final: worker start-up, training, saving, registering), and the
+    sweep's own gap (a job's end -> the next trial's job created, when one at a time)."""
+
+    def s(ts) -> float:
+        return ts.ToMilliseconds() / 1000
+
+    jobs = sorted(jobs, key=lambda j: s(j.create_time))
+    queued = [s(j.start_time) - s(j.create_time) for j in jobs if j.start_time.seconds]
+    ran = [s(j.end_time) - s(j.start_time) for j in jobs if j.start_time.seconds and j.end_time.seconds]
+    gaps = [s(b.create_time) - s(a.end_time) for a, b in zip(jobs, jobs[1:], strict=False) if a.end_time.seconds]
+    gaps = [g for g in gaps if g >= 0]  # overlapping jobs (concurrency 2) have no gap
+    return {
+        "job_queued_s": statistics.median(queued) if queued else 0.0,
+        "job_ran_s": statistics.median(ran) if ran else 0.0,
+        "sweep_gap_s": statistics.median(gaps) if gaps else 0.0,
+    }
+
+
 async def run_kiln(args: argparse.Namespace, data: Path, work: Path) -> dict[str, dict[str, Any]]:
     from grpc import aio
 
@@ -186,6 +208,7 @@ async def run_kiln(args: argparse.Namespace, data: Path, work: Path) -> dict[str
             done = await stub.GetSweep(sweeps_pb2.GetSweepRequest(name=created.name), metadata=md)
             listed = await jobs.ListJobs(jobs_pb2.ListJobsRequest(sweep=done.name, page_size=1000), metadata=md)
             runs[label] = {
+                **timings(list(listed.jobs)),
                 "state": sweeps_pb2.SweepState.Name(done.state),
                 "best": done.best_trials[0].values[0] if done.best_trials else None,
                 "wall_s": wall,
@@ -201,7 +224,13 @@ async def run_kiln(args: argparse.Namespace, data: Path, work: Path) -> dict[str
                     for t in done.trials
                 ],
             }
-            print(f"  {label}: best {runs[label]['best']}, {wall:.1f}s, {runs[label]['steps']} steps", flush=True)
+            r = runs[label]
+            print(
+                f"  {label}: best {r['best']}, {wall:.1f}s, {r['steps']} steps; per trial (medians): "
+                f"job queued {r['job_queued_s']:.2f}s, job ran {r['job_ran_s']:.2f}s, "
+                f"sweep gap {r['sweep_gap_s']:.2f}s",
+                flush=True,
+            )
         return runs
     finally:
         await channel.close()
@@ -228,7 +257,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         data.write_bytes(b"".join(DEMO_SFT_PATH.read_bytes().splitlines(keepends=True)[: args.records]))
         print("plain optuna ...", flush=True)
         plain = run_optuna(args, data, work)
-        print(f"  optuna: best {plain['best']:.4f}, {plain['wall_s']:.1f}s", flush=True)
+        per_trial = plain["wall_s"] / args.trials
+        print(f"  optuna: best {plain['best']:.4f}, {plain['wall_s']:.1f}s ({per_trial:.2f}s a trial)", flush=True)
         kiln = asyncio.run(run_kiln(args, data, work))
 
     def per_h(run: dict[str, Any]) -> float:

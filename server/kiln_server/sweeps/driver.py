@@ -36,7 +36,7 @@ from kiln_server.sweeps.trials import TrialJobs
 
 log = logging.getLogger("kiln.sweeps")
 
-POLL_S = 0.5
+POLL_S = 0.25
 PRUNED_REASON = "pruned"
 
 
