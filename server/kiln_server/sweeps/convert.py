@@ -36,6 +36,7 @@ def sweep_proto(r: SweepRecord) -> sweeps_pb2.Sweep:
         trials=[trial_proto(trials[n]) for n in sorted(trials)],
         best_trials=[trial_proto(trials[n]) for n in r.best if n in trials],
         parameter_importances=r.importances,
+        artifacts=r.artifacts,
         update_time=ts(r.update_time),
     )
 

@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import tempfile
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import optuna
@@ -30,6 +32,7 @@ from kiln_server.operations.store import now_ms
 from kiln_server.platform import names
 from kiln_server.platform.errors import KilnError
 from kiln_server.sweeps import study as studies
+from kiln_server.sweeps.plots import plot_objective, plot_pareto
 from kiln_server.sweeps.record import SweepRecord, TrialRecord, Trials, TrialState
 from kiln_server.sweeps.store import SweepStore
 from kiln_server.sweeps.trials import TrialJobs
@@ -274,6 +277,7 @@ class SweepDriver:
         study = self.study
         best = await asyncio.to_thread(studies.best_numbers, study)
         importances = await asyncio.to_thread(studies.importances, study, self.plan)
+        artifacts = await asyncio.to_thread(self._plots, best)
         counts = {s: sum(t.state == s for t in self.trials.items.values()) for s in TrialState}
         summary = ", ".join(f"{n} {s.lower()}" for s, n in counts.items() if n)
         if best:
@@ -288,5 +292,26 @@ class SweepDriver:
             to,
             reason=reason,
             attempt=self.attempt,
-            fields={"trials": self.trials, "best": best, "importances": importances, "error": error},
+            fields={
+                "trials": self.trials,
+                "best": best,
+                "importances": importances,
+                "artifacts": artifacts,
+                "error": error,
+            },
         )
+
+    def _plots(self, best: list[int]) -> dict[str, str]:
+        """The sweep's plots, in the artifact store under sweeps/{tenant}/{id}/artifacts/."""
+        trials = list(self.trials.items.values())
+        if not any(t.values for t in trials):
+            return {}
+        store = self.trial_jobs.specs.artifacts
+        rel = f"sweeps/{self.tenant}/{self.id}/artifacts"
+        self.trial_jobs.specs.scratch.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(dir=self.trial_jobs.specs.scratch) as tmp:
+            out = {"objective.png": plot_objective(trials, self.plan.objectives[0], Path(tmp) / "objective.png")}
+            if len(self.plan.objectives) > 1:
+                path = Path(tmp) / "pareto_front.png"
+                out["pareto_front.png"] = plot_pareto(trials, self.plan.objectives, best, path)
+            return {name: store.put_file(path, f"{rel}/{name}") for name, path in out.items()}

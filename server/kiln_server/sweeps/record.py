@@ -78,6 +78,7 @@ class SweepRecord(OperationRecord):
     trials: Trials = field(default_factory=Trials)
     best: list[int] = field(default_factory=list)  # the best trial, or the Pareto front, by number
     importances: dict[str, float] = field(default_factory=dict)
+    artifacts: dict[str, str] = field(default_factory=dict)  # plot name -> uri, once ended
 
 
 def new_sweep(tenant: str, sweep: sweeps_pb2.Sweep, plan: SweepPlan) -> NewOperation[SweepRecord]:

@@ -31,6 +31,7 @@ OUTPUT_FIELDS = (
     "trials",
     "best_trials",
     "parameter_importances",
+    "artifacts",
     "error",
     "create_time",
     "update_time",

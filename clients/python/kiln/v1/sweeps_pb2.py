@@ -27,7 +27,7 @@ from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__
 from kiln.v1 import jobs_pb2 as kiln_dot_v1_dot_jobs__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x14kiln/v1/sweeps.proto\x12\x07kiln.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x12kiln/v1/jobs.proto\"B\n\nFloatRange\x12\x0b\n\x03low\x18\x01 \x01(\x01\x12\x0c\n\x04high\x18\x02 \x01(\x01\x12\x0b\n\x03log\x18\x03 \x01(\x08\x12\x0c\n\x04step\x18\x04 \x01(\x01\"@\n\x08IntRange\x12\x0b\n\x03low\x18\x01 \x01(\x03\x12\x0c\n\x04high\x18\x02 \x01(\x03\x12\x0b\n\x03log\x18\x03 \x01(\x08\x12\x0c\n\x04step\x18\x04 \x01(\x03\"\x1d\n\x0b\x43\x61tegorical\x12\x0e\n\x06values\x18\x01 \x03(\t\".\n\tCondition\x12\x11\n\tparameter\x18\x01 \x01(\t\x12\x0e\n\x06values\x18\x02 \x03(\t\"\xd3\x01\n\x0fSearchParameter\x12\x0e\n\x06target\x18\x01 \x01(\t\x12*\n\x0b\x66loat_range\x18\x02 \x01(\x0b\x32\x13.kiln.v1.FloatRangeH\x00\x12&\n\tint_range\x18\x03 \x01(\x0b\x32\x11.kiln.v1.IntRangeH\x00\x12+\n\x0b\x63\x61tegorical\x18\x04 \x01(\x0b\x32\x14.kiln.v1.CategoricalH\x00\x12%\n\tcondition\x18\x05 \x01(\x0b\x32\x12.kiln.v1.ConditionB\x08\n\x06\x64omain\"K\n\tObjective\x12\x0e\n\x06metric\x18\x01 \x01(\t\x12.\n\tdirection\x18\x02 \x01(\x0e\x32\x1b.kiln.v1.ObjectiveDirection\"r\n\x0bSweepBudget\x12\x12\n\nmax_trials\x18\x01 \x01(\x05\x12\x1d\n\x15max_concurrent_trials\x18\x02 \x01(\x05\x12\x30\n\rmax_wall_time\x18\x03 \x01(\x0b\x32\x19.google.protobuf.Duration\"\xe7\x02\n\x05Trial\x12\x0e\n\x06number\x18\x01 \x01(\x05\x12\"\n\x05state\x18\x02 \x01(\x0e\x32\x13.kiln.v1.TrialState\x12*\n\x06params\x18\x03 \x03(\x0b\x32\x1a.kiln.v1.Trial.ParamsEntry\x12\x0b\n\x03job\x18\x04 \x01(\t\x12\x0e\n\x06values\x18\x05 \x03(\x01\x12\x1a\n\x12intermediate_value\x18\x06 \x01(\x01\x12\x19\n\x11intermediate_step\x18\x07 \x01(\x03\x12\r\n\x05model\x18\x08 \x01(\t\x12\x0e\n\x06reason\x18\t \x01(\t\x12.\n\nstart_time\x18\n \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x08\x65nd_time\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x1a-\n\x0bParamsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\x90\x06\n\x05Sweep\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x14\n\x0c\x64isplay_name\x18\x02 \x01(\t\x12\x1e\n\x08template\x18\x03 \x01(\x0b\x32\x0c.kiln.v1.Job\x12,\n\nparameters\x18\x04 \x03(\x0b\x32\x18.kiln.v1.SearchParameter\x12&\n\nobjectives\x18\x05 \x03(\x0b\x32\x12.kiln.v1.Objective\x12*\n\talgorithm\x18\x06 \x01(\x0e\x32\x17.kiln.v1.SweepAlgorithm\x12$\n\x06pruner\x18\x07 \x01(\x0e\x32\x14.kiln.v1.SweepPruner\x12$\n\x06\x62udget\x18\x08 \x01(\x0b\x32\x14.kiln.v1.SweepBudget\x12\x0c\n\x04seed\x18\t \x01(\x04\x12*\n\x06labels\x18\n \x03(\x0b\x32\x1a.kiln.v1.Sweep.LabelsEntry\x12\"\n\x05state\x18\x0b \x01(\x0e\x32\x13.kiln.v1.SweepState\x12\x1e\n\x06trials\x18\x0c \x03(\x0b\x32\x0e.kiln.v1.Trial\x12#\n\x0b\x62\x65st_trials\x18\r \x03(\x0b\x32\x0e.kiln.v1.Trial\x12G\n\x15parameter_importances\x18\x0e \x03(\x0b\x32(.kiln.v1.Sweep.ParameterImportancesEntry\x12\r\n\x05\x65rror\x18\x0f \x01(\t\x12/\n\x0b\x63reate_time\x18\x10 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0bupdate_time\x18\x11 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x08\x65nd_time\x18\x12 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x1a-\n\x0bLabelsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\x1a;\n\x19ParameterImportancesEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x01:\x02\x38\x01\"G\n\x12\x43reateSweepRequest\x12\x1d\n\x05sweep\x18\x01 \x01(\x0b\x32\x0e.kiln.v1.Sweep\x12\x12\n\nrequest_id\x18\x02 \x01(\t\"\x1f\n\x0fGetSweepRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\"^\n\x11ListSweepsRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\x12\"\n\x05state\x18\x03 \x01(\x0e\x32\x13.kiln.v1.SweepState\"M\n\x12ListSweepsResponse\x12\x1e\n\x06sweeps\x18\x01 \x03(\x0b\x32\x0e.kiln.v1.Sweep\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\"\n\x12\x43\x61ncelSweepRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\"9\n\x11WatchSweepRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x16\n\x0e\x61\x66ter_event_id\x18\x02 \x01(\t\"F\n\x10SweepStateChange\x12\"\n\x05state\x18\x01 \x01(\x0e\x32\x13.kiln.v1.SweepState\x12\x0e\n\x06reason\x18\x02 \x01(\t\"I\n\x0bTrialMetric\x12\r\n\x05trial\x18\x01 \x01(\x05\x12\x0c\n\x04step\x18\x02 \x01(\x03\x12\x0e\n\x06metric\x18\x03 \x01(\t\x12\r\n\x05value\x18\x04 \x01(\x01\"\xca\x02\n\nSweepEvent\x12\n\n\x02id\x18\x01 \x01(\t\x12(\n\x04time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x31\n\x0cstate_change\x18\x03 \x01(\x0b\x32\x19.kiln.v1.SweepStateChangeH\x00\x12\'\n\rtrial_started\x18\x04 \x01(\x0b\x32\x0e.kiln.v1.TrialH\x00\x12,\n\x0cintermediate\x18\x05 \x01(\x0b\x32\x14.kiln.v1.TrialMetricH\x00\x12&\n\x0ctrial_pruned\x18\x06 \x01(\x0b\x32\x0e.kiln.v1.TrialH\x00\x12(\n\x0etrial_finished\x18\x07 \x01(\x0b\x32\x0e.kiln.v1.TrialH\x00\x12\"\n\x08new_best\x18\x08 \x01(\x0b\x32\x0e.kiln.v1.TrialH\x00\x42\x06\n\x04kind*\xd1\x01\n\x0eSweepAlgorithm\x12\x1f\n\x1bSWEEP_ALGORITHM_UNSPECIFIED\x10\x00\x12\x1a\n\x16SWEEP_ALGORITHM_RANDOM\x10\x01\x12\x18\n\x14SWEEP_ALGORITHM_GRID\x10\x02\x12\x17\n\x13SWEEP_ALGORITHM_TPE\x10\x03\x12\x16\n\x12SWEEP_ALGORITHM_GP\x10\x04\x12\x1a\n\x16SWEEP_ALGORITHM_CMA_ES\x10\x05\x12\x1b\n\x17SWEEP_ALGORITHM_NSGA_II\x10\x06*\x9c\x01\n\x0bSweepPruner\x12\x1c\n\x18SWEEP_PRUNER_UNSPECIFIED\x10\x00\x12\x15\n\x11SWEEP_PRUNER_NONE\x10\x01\x12#\n\x1fSWEEP_PRUNER_SUCCESSIVE_HALVING\x10\x02\x12\x17\n\x13SWEEP_PRUNER_MEDIAN\x10\x03\x12\x1a\n\x16SWEEP_PRUNER_HYPERBAND\x10\x04*}\n\x12ObjectiveDirection\x12#\n\x1fOBJECTIVE_DIRECTION_UNSPECIFIED\x10\x00\x12 \n\x1cOBJECTIVE_DIRECTION_MINIMIZE\x10\x01\x12 \n\x1cOBJECTIVE_DIRECTION_MAXIMIZE\x10\x02*\xa8\x01\n\nSweepState\x12\x1b\n\x17SWEEP_STATE_UNSPECIFIED\x10\x00\x12\x16\n\x12SWEEP_STATE_QUEUED\x10\x01\x12\x17\n\x13SWEEP_STATE_RUNNING\x10\x02\x12\x19\n\x15SWEEP_STATE_SUCCEEDED\x10\x03\x12\x16\n\x12SWEEP_STATE_FAILED\x10\x04\x12\x19\n\x15SWEEP_STATE_CANCELLED\x10\x05*\xa8\x01\n\nTrialState\x12\x1b\n\x17TRIAL_STATE_UNSPECIFIED\x10\x00\x12\x17\n\x13TRIAL_STATE_RUNNING\x10\x01\x12\x19\n\x15TRIAL_STATE_SUCCEEDED\x10\x02\x12\x16\n\x12TRIAL_STATE_PRUNED\x10\x03\x12\x16\n\x12TRIAL_STATE_FAILED\x10\x04\x12\x19\n\x15TRIAL_STATE_CANCELLED\x10\x05\x32\xc4\x02\n\x0cSweepService\x12:\n\x0b\x43reateSweep\x12\x1b.kiln.v1.CreateSweepRequest\x1a\x0e.kiln.v1.Sweep\x12\x34\n\x08GetSweep\x12\x18.kiln.v1.GetSweepRequest\x1a\x0e.kiln.v1.Sweep\x12\x45\n\nListSweeps\x12\x1a.kiln.v1.ListSweepsRequest\x1a\x1b.kiln.v1.ListSweepsResponse\x12:\n\x0b\x43\x61ncelSweep\x12\x1b.kiln.v1.CancelSweepRequest\x1a\x0e.kiln.v1.Sweep\x12?\n\nWatchSweep\x12\x1a.kiln.v1.WatchSweepRequest\x1a\x13.kiln.v1.SweepEvent0\x01\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x14kiln/v1/sweeps.proto\x12\x07kiln.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x12kiln/v1/jobs.proto\"B\n\nFloatRange\x12\x0b\n\x03low\x18\x01 \x01(\x01\x12\x0c\n\x04high\x18\x02 \x01(\x01\x12\x0b\n\x03log\x18\x03 \x01(\x08\x12\x0c\n\x04step\x18\x04 \x01(\x01\"@\n\x08IntRange\x12\x0b\n\x03low\x18\x01 \x01(\x03\x12\x0c\n\x04high\x18\x02 \x01(\x03\x12\x0b\n\x03log\x18\x03 \x01(\x08\x12\x0c\n\x04step\x18\x04 \x01(\x03\"\x1d\n\x0b\x43\x61tegorical\x12\x0e\n\x06values\x18\x01 \x03(\t\".\n\tCondition\x12\x11\n\tparameter\x18\x01 \x01(\t\x12\x0e\n\x06values\x18\x02 \x03(\t\"\xd3\x01\n\x0fSearchParameter\x12\x0e\n\x06target\x18\x01 \x01(\t\x12*\n\x0b\x66loat_range\x18\x02 \x01(\x0b\x32\x13.kiln.v1.FloatRangeH\x00\x12&\n\tint_range\x18\x03 \x01(\x0b\x32\x11.kiln.v1.IntRangeH\x00\x12+\n\x0b\x63\x61tegorical\x18\x04 \x01(\x0b\x32\x14.kiln.v1.CategoricalH\x00\x12%\n\tcondition\x18\x05 \x01(\x0b\x32\x12.kiln.v1.ConditionB\x08\n\x06\x64omain\"K\n\tObjective\x12\x0e\n\x06metric\x18\x01 \x01(\t\x12.\n\tdirection\x18\x02 \x01(\x0e\x32\x1b.kiln.v1.ObjectiveDirection\"r\n\x0bSweepBudget\x12\x12\n\nmax_trials\x18\x01 \x01(\x05\x12\x1d\n\x15max_concurrent_trials\x18\x02 \x01(\x05\x12\x30\n\rmax_wall_time\x18\x03 \x01(\x0b\x32\x19.google.protobuf.Duration\"\xe7\x02\n\x05Trial\x12\x0e\n\x06number\x18\x01 \x01(\x05\x12\"\n\x05state\x18\x02 \x01(\x0e\x32\x13.kiln.v1.TrialState\x12*\n\x06params\x18\x03 \x03(\x0b\x32\x1a.kiln.v1.Trial.ParamsEntry\x12\x0b\n\x03job\x18\x04 \x01(\t\x12\x0e\n\x06values\x18\x05 \x03(\x01\x12\x1a\n\x12intermediate_value\x18\x06 \x01(\x01\x12\x19\n\x11intermediate_step\x18\x07 \x01(\x03\x12\r\n\x05model\x18\x08 \x01(\t\x12\x0e\n\x06reason\x18\t \x01(\t\x12.\n\nstart_time\x18\n \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x08\x65nd_time\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x1a-\n\x0bParamsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\xf4\x06\n\x05Sweep\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x14\n\x0c\x64isplay_name\x18\x02 \x01(\t\x12\x1e\n\x08template\x18\x03 \x01(\x0b\x32\x0c.kiln.v1.Job\x12,\n\nparameters\x18\x04 \x03(\x0b\x32\x18.kiln.v1.SearchParameter\x12&\n\nobjectives\x18\x05 \x03(\x0b\x32\x12.kiln.v1.Objective\x12*\n\talgorithm\x18\x06 \x01(\x0e\x32\x17.kiln.v1.SweepAlgorithm\x12$\n\x06pruner\x18\x07 \x01(\x0e\x32\x14.kiln.v1.SweepPruner\x12$\n\x06\x62udget\x18\x08 \x01(\x0b\x32\x14.kiln.v1.SweepBudget\x12\x0c\n\x04seed\x18\t \x01(\x04\x12*\n\x06labels\x18\n \x03(\x0b\x32\x1a.kiln.v1.Sweep.LabelsEntry\x12\"\n\x05state\x18\x0b \x01(\x0e\x32\x13.kiln.v1.SweepState\x12\x1e\n\x06trials\x18\x0c \x03(\x0b\x32\x0e.kiln.v1.Trial\x12#\n\x0b\x62\x65st_trials\x18\r \x03(\x0b\x32\x0e.kiln.v1.Trial\x12G\n\x15parameter_importances\x18\x0e \x03(\x0b\x32(.kiln.v1.Sweep.ParameterImportancesEntry\x12\r\n\x05\x65rror\x18\x0f \x01(\t\x12/\n\x0b\x63reate_time\x18\x10 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0bupdate_time\x18\x11 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x08\x65nd_time\x18\x12 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x30\n\tartifacts\x18\x13 \x03(\x0b\x32\x1d.kiln.v1.Sweep.ArtifactsEntry\x1a-\n\x0bLabelsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\x1a;\n\x19ParameterImportancesEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x01:\x02\x38\x01\x1a\x30\n\x0e\x41rtifactsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"G\n\x12\x43reateSweepRequest\x12\x1d\n\x05sweep\x18\x01 \x01(\x0b\x32\x0e.kiln.v1.Sweep\x12\x12\n\nrequest_id\x18\x02 \x01(\t\"\x1f\n\x0fGetSweepRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\"^\n\x11ListSweepsRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\x12\"\n\x05state\x18\x03 \x01(\x0e\x32\x13.kiln.v1.SweepState\"M\n\x12ListSweepsResponse\x12\x1e\n\x06sweeps\x18\x01 \x03(\x0b\x32\x0e.kiln.v1.Sweep\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\"\n\x12\x43\x61ncelSweepRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\"9\n\x11WatchSweepRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x16\n\x0e\x61\x66ter_event_id\x18\x02 \x01(\t\"F\n\x10SweepStateChange\x12\"\n\x05state\x18\x01 \x01(\x0e\x32\x13.kiln.v1.SweepState\x12\x0e\n\x06reason\x18\x02 \x01(\t\"I\n\x0bTrialMetric\x12\r\n\x05trial\x18\x01 \x01(\x05\x12\x0c\n\x04step\x18\x02 \x01(\x03\x12\x0e\n\x06metric\x18\x03 \x01(\t\x12\r\n\x05value\x18\x04 \x01(\x01\"\xca\x02\n\nSweepEvent\x12\n\n\x02id\x18\x01 \x01(\t\x12(\n\x04time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x31\n\x0cstate_change\x18\x03 \x01(\x0b\x32\x19.kiln.v1.SweepStateChangeH\x00\x12\'\n\rtrial_started\x18\x04 \x01(\x0b\x32\x0e.kiln.v1.TrialH\x00\x12,\n\x0cintermediate\x18\x05 \x01(\x0b\x32\x14.kiln.v1.TrialMetricH\x00\x12&\n\x0ctrial_pruned\x18\x06 \x01(\x0b\x32\x0e.kiln.v1.TrialH\x00\x12(\n\x0etrial_finished\x18\x07 \x01(\x0b\x32\x0e.kiln.v1.TrialH\x00\x12\"\n\x08new_best\x18\x08 \x01(\x0b\x32\x0e.kiln.v1.TrialH\x00\x42\x06\n\x04kind*\xd1\x01\n\x0eSweepAlgorithm\x12\x1f\n\x1bSWEEP_ALGORITHM_UNSPECIFIED\x10\x00\x12\x1a\n\x16SWEEP_ALGORITHM_RANDOM\x10\x01\x12\x18\n\x14SWEEP_ALGORITHM_GRID\x10\x02\x12\x17\n\x13SWEEP_ALGORITHM_TPE\x10\x03\x12\x16\n\x12SWEEP_ALGORITHM_GP\x10\x04\x12\x1a\n\x16SWEEP_ALGORITHM_CMA_ES\x10\x05\x12\x1b\n\x17SWEEP_ALGORITHM_NSGA_II\x10\x06*\x9c\x01\n\x0bSweepPruner\x12\x1c\n\x18SWEEP_PRUNER_UNSPECIFIED\x10\x00\x12\x15\n\x11SWEEP_PRUNER_NONE\x10\x01\x12#\n\x1fSWEEP_PRUNER_SUCCESSIVE_HALVING\x10\x02\x12\x17\n\x13SWEEP_PRUNER_MEDIAN\x10\x03\x12\x1a\n\x16SWEEP_PRUNER_HYPERBAND\x10\x04*}\n\x12ObjectiveDirection\x12#\n\x1fOBJECTIVE_DIRECTION_UNSPECIFIED\x10\x00\x12 \n\x1cOBJECTIVE_DIRECTION_MINIMIZE\x10\x01\x12 \n\x1cOBJECTIVE_DIRECTION_MAXIMIZE\x10\x02*\xa8\x01\n\nSweepState\x12\x1b\n\x17SWEEP_STATE_UNSPECIFIED\x10\x00\x12\x16\n\x12SWEEP_STATE_QUEUED\x10\x01\x12\x17\n\x13SWEEP_STATE_RUNNING\x10\x02\x12\x19\n\x15SWEEP_STATE_SUCCEEDED\x10\x03\x12\x16\n\x12SWEEP_STATE_FAILED\x10\x04\x12\x19\n\x15SWEEP_STATE_CANCELLED\x10\x05*\xa8\x01\n\nTrialState\x12\x1b\n\x17TRIAL_STATE_UNSPECIFIED\x10\x00\x12\x17\n\x13TRIAL_STATE_RUNNING\x10\x01\x12\x19\n\x15TRIAL_STATE_SUCCEEDED\x10\x02\x12\x16\n\x12TRIAL_STATE_PRUNED\x10\x03\x12\x16\n\x12TRIAL_STATE_FAILED\x10\x04\x12\x19\n\x15TRIAL_STATE_CANCELLED\x10\x05\x32\xc4\x02\n\x0cSweepService\x12:\n\x0b\x43reateSweep\x12\x1b.kiln.v1.CreateSweepRequest\x1a\x0e.kiln.v1.Sweep\x12\x34\n\x08GetSweep\x12\x18.kiln.v1.GetSweepRequest\x1a\x0e.kiln.v1.Sweep\x12\x45\n\nListSweeps\x12\x1a.kiln.v1.ListSweepsRequest\x1a\x1b.kiln.v1.ListSweepsResponse\x12:\n\x0b\x43\x61ncelSweep\x12\x1b.kiln.v1.CancelSweepRequest\x1a\x0e.kiln.v1.Sweep\x12?\n\nWatchSweep\x12\x1a.kiln.v1.WatchSweepRequest\x1a\x13.kiln.v1.SweepEvent0\x01\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -40,16 +40,18 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_SWEEP_LABELSENTRY']._serialized_options = b'8\001'
   _globals['_SWEEP_PARAMETERIMPORTANCESENTRY']._loaded_options = None
   _globals['_SWEEP_PARAMETERIMPORTANCESENTRY']._serialized_options = b'8\001'
-  _globals['_SWEEPALGORITHM']._serialized_start=2744
-  _globals['_SWEEPALGORITHM']._serialized_end=2953
-  _globals['_SWEEPPRUNER']._serialized_start=2956
-  _globals['_SWEEPPRUNER']._serialized_end=3112
-  _globals['_OBJECTIVEDIRECTION']._serialized_start=3114
-  _globals['_OBJECTIVEDIRECTION']._serialized_end=3239
-  _globals['_SWEEPSTATE']._serialized_start=3242
-  _globals['_SWEEPSTATE']._serialized_end=3410
-  _globals['_TRIALSTATE']._serialized_start=3413
-  _globals['_TRIALSTATE']._serialized_end=3581
+  _globals['_SWEEP_ARTIFACTSENTRY']._loaded_options = None
+  _globals['_SWEEP_ARTIFACTSENTRY']._serialized_options = b'8\001'
+  _globals['_SWEEPALGORITHM']._serialized_start=2844
+  _globals['_SWEEPALGORITHM']._serialized_end=3053
+  _globals['_SWEEPPRUNER']._serialized_start=3056
+  _globals['_SWEEPPRUNER']._serialized_end=3212
+  _globals['_OBJECTIVEDIRECTION']._serialized_start=3214
+  _globals['_OBJECTIVEDIRECTION']._serialized_end=3339
+  _globals['_SWEEPSTATE']._serialized_start=3342
+  _globals['_SWEEPSTATE']._serialized_end=3510
+  _globals['_TRIALSTATE']._serialized_start=3513
+  _globals['_TRIALSTATE']._serialized_end=3681
   _globals['_FLOATRANGE']._serialized_start=118
   _globals['_FLOATRANGE']._serialized_end=184
   _globals['_INTRANGE']._serialized_start=186
@@ -69,29 +71,31 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_TRIAL_PARAMSENTRY']._serialized_start=1053
   _globals['_TRIAL_PARAMSENTRY']._serialized_end=1098
   _globals['_SWEEP']._serialized_start=1101
-  _globals['_SWEEP']._serialized_end=1885
-  _globals['_SWEEP_LABELSENTRY']._serialized_start=1779
-  _globals['_SWEEP_LABELSENTRY']._serialized_end=1824
-  _globals['_SWEEP_PARAMETERIMPORTANCESENTRY']._serialized_start=1826
-  _globals['_SWEEP_PARAMETERIMPORTANCESENTRY']._serialized_end=1885
-  _globals['_CREATESWEEPREQUEST']._serialized_start=1887
-  _globals['_CREATESWEEPREQUEST']._serialized_end=1958
-  _globals['_GETSWEEPREQUEST']._serialized_start=1960
-  _globals['_GETSWEEPREQUEST']._serialized_end=1991
-  _globals['_LISTSWEEPSREQUEST']._serialized_start=1993
-  _globals['_LISTSWEEPSREQUEST']._serialized_end=2087
-  _globals['_LISTSWEEPSRESPONSE']._serialized_start=2089
-  _globals['_LISTSWEEPSRESPONSE']._serialized_end=2166
-  _globals['_CANCELSWEEPREQUEST']._serialized_start=2168
-  _globals['_CANCELSWEEPREQUEST']._serialized_end=2202
-  _globals['_WATCHSWEEPREQUEST']._serialized_start=2204
-  _globals['_WATCHSWEEPREQUEST']._serialized_end=2261
-  _globals['_SWEEPSTATECHANGE']._serialized_start=2263
-  _globals['_SWEEPSTATECHANGE']._serialized_end=2333
-  _globals['_TRIALMETRIC']._serialized_start=2335
-  _globals['_TRIALMETRIC']._serialized_end=2408
-  _globals['_SWEEPEVENT']._serialized_start=2411
-  _globals['_SWEEPEVENT']._serialized_end=2741
-  _globals['_SWEEPSERVICE']._serialized_start=3584
-  _globals['_SWEEPSERVICE']._serialized_end=3908
+  _globals['_SWEEP']._serialized_end=1985
+  _globals['_SWEEP_LABELSENTRY']._serialized_start=1829
+  _globals['_SWEEP_LABELSENTRY']._serialized_end=1874
+  _globals['_SWEEP_PARAMETERIMPORTANCESENTRY']._serialized_start=1876
+  _globals['_SWEEP_PARAMETERIMPORTANCESENTRY']._serialized_end=1935
+  _globals['_SWEEP_ARTIFACTSENTRY']._serialized_start=1937
+  _globals['_SWEEP_ARTIFACTSENTRY']._serialized_end=1985
+  _globals['_CREATESWEEPREQUEST']._serialized_start=1987
+  _globals['_CREATESWEEPREQUEST']._serialized_end=2058
+  _globals['_GETSWEEPREQUEST']._serialized_start=2060
+  _globals['_GETSWEEPREQUEST']._serialized_end=2091
+  _globals['_LISTSWEEPSREQUEST']._serialized_start=2093
+  _globals['_LISTSWEEPSREQUEST']._serialized_end=2187
+  _globals['_LISTSWEEPSRESPONSE']._serialized_start=2189
+  _globals['_LISTSWEEPSRESPONSE']._serialized_end=2266
+  _globals['_CANCELSWEEPREQUEST']._serialized_start=2268
+  _globals['_CANCELSWEEPREQUEST']._serialized_end=2302
+  _globals['_WATCHSWEEPREQUEST']._serialized_start=2304
+  _globals['_WATCHSWEEPREQUEST']._serialized_end=2361
+  _globals['_SWEEPSTATECHANGE']._serialized_start=2363
+  _globals['_SWEEPSTATECHANGE']._serialized_end=2433
+  _globals['_TRIALMETRIC']._serialized_start=2435
+  _globals['_TRIALMETRIC']._serialized_end=2508
+  _globals['_SWEEPEVENT']._serialized_start=2511
+  _globals['_SWEEPEVENT']._serialized_end=2841
+  _globals['_SWEEPSERVICE']._serialized_start=3684
+  _globals['_SWEEPSERVICE']._serialized_end=4008
 # @@protoc_insertion_point(module_scope)

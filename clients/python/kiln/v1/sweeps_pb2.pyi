@@ -185,7 +185,7 @@ class Trial(_message.Message):
     def __init__(self, number: _Optional[int] = ..., state: _Optional[_Union[TrialState, str]] = ..., params: _Optional[_Mapping[str, str]] = ..., job: _Optional[str] = ..., values: _Optional[_Iterable[float]] = ..., intermediate_value: _Optional[float] = ..., intermediate_step: _Optional[int] = ..., model: _Optional[str] = ..., reason: _Optional[str] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class Sweep(_message.Message):
-    __slots__ = ("name", "display_name", "template", "parameters", "objectives", "algorithm", "pruner", "budget", "seed", "labels", "state", "trials", "best_trials", "parameter_importances", "error", "create_time", "update_time", "end_time")
+    __slots__ = ("name", "display_name", "template", "parameters", "objectives", "algorithm", "pruner", "budget", "seed", "labels", "state", "trials", "best_trials", "parameter_importances", "error", "create_time", "update_time", "end_time", "artifacts")
     class LabelsEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -200,6 +200,13 @@ class Sweep(_message.Message):
         key: str
         value: float
         def __init__(self, key: _Optional[str] = ..., value: _Optional[float] = ...) -> None: ...
+    class ArtifactsEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
     NAME_FIELD_NUMBER: _ClassVar[int]
     DISPLAY_NAME_FIELD_NUMBER: _ClassVar[int]
     TEMPLATE_FIELD_NUMBER: _ClassVar[int]
@@ -218,6 +225,7 @@ class Sweep(_message.Message):
     CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
     UPDATE_TIME_FIELD_NUMBER: _ClassVar[int]
     END_TIME_FIELD_NUMBER: _ClassVar[int]
+    ARTIFACTS_FIELD_NUMBER: _ClassVar[int]
     name: str
     display_name: str
     template: _jobs_pb2.Job
@@ -236,7 +244,8 @@ class Sweep(_message.Message):
     create_time: _timestamp_pb2.Timestamp
     update_time: _timestamp_pb2.Timestamp
     end_time: _timestamp_pb2.Timestamp
-    def __init__(self, name: _Optional[str] = ..., display_name: _Optional[str] = ..., template: _Optional[_Union[_jobs_pb2.Job, _Mapping]] = ..., parameters: _Optional[_Iterable[_Union[SearchParameter, _Mapping]]] = ..., objectives: _Optional[_Iterable[_Union[Objective, _Mapping]]] = ..., algorithm: _Optional[_Union[SweepAlgorithm, str]] = ..., pruner: _Optional[_Union[SweepPruner, str]] = ..., budget: _Optional[_Union[SweepBudget, _Mapping]] = ..., seed: _Optional[int] = ..., labels: _Optional[_Mapping[str, str]] = ..., state: _Optional[_Union[SweepState, str]] = ..., trials: _Optional[_Iterable[_Union[Trial, _Mapping]]] = ..., best_trials: _Optional[_Iterable[_Union[Trial, _Mapping]]] = ..., parameter_importances: _Optional[_Mapping[str, float]] = ..., error: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    artifacts: _containers.ScalarMap[str, str]
+    def __init__(self, name: _Optional[str] = ..., display_name: _Optional[str] = ..., template: _Optional[_Union[_jobs_pb2.Job, _Mapping]] = ..., parameters: _Optional[_Iterable[_Union[SearchParameter, _Mapping]]] = ..., objectives: _Optional[_Iterable[_Union[Objective, _Mapping]]] = ..., algorithm: _Optional[_Union[SweepAlgorithm, str]] = ..., pruner: _Optional[_Union[SweepPruner, str]] = ..., budget: _Optional[_Union[SweepBudget, _Mapping]] = ..., seed: _Optional[int] = ..., labels: _Optional[_Mapping[str, str]] = ..., state: _Optional[_Union[SweepState, str]] = ..., trials: _Optional[_Iterable[_Union[Trial, _Mapping]]] = ..., best_trials: _Optional[_Iterable[_Union[Trial, _Mapping]]] = ..., parameter_importances: _Optional[_Mapping[str, float]] = ..., error: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., artifacts: _Optional[_Mapping[str, str]] = ...) -> None: ...
 
 class CreateSweepRequest(_message.Message):
     __slots__ = ("sweep", "request_id")

@@ -10,6 +10,7 @@ import asyncio
 import json
 import math
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
@@ -163,6 +164,9 @@ async def test_trials_run_at_most_max_concurrent_and_the_best_is_the_lowest(env)
     kinds = [e.kind for e in events]
     assert kinds.count("trial_started") == 6 and kinds.count("trial_finished") == 6 and "new_best" in kinds
     assert kinds.count("intermediate") == 18  # 3 validation passes per trial
+    (plot,) = done.artifacts.values()
+    assert list(done.artifacts) == ["objective.png"]
+    assert Path(plot.removeprefix("file://")).read_bytes()[:4] == b"\x89PNG"
     for t in trials:  # every trial is a job with the sweep as its parent
         job = await jobs.get("t", t.job.split("/")[1])
         assert job.spec.sweep == f"sweeps/{rid}" and job.spec.hyperparameters.learning_rate == float(t.params[LR])

@@ -137,3 +137,17 @@ def test_each_algorithm_is_optunas_sampler(algorithm, sampler):
 )
 def test_each_pruner_is_optunas(pruner, kind):
     assert isinstance(studies.pruner_of(plan(pruner=pruner)), kind)
+
+
+def test_the_pareto_plot_is_a_png(tmp_path):
+    from kiln_server.sweeps.plots import plot_pareto
+    from kiln_server.sweeps.record import TrialRecord, TrialState
+
+    trials = [
+        TrialRecord(number=i, params={}, state=TrialState.SUCCEEDED, values=list(v))
+        for i, v in enumerate([(1.0, 5.0), (2.0, 2.0), (3.0, 3.0)])
+    ]
+    path = plot_pareto(
+        trials, [Objective("val_loss", True), Objective("wall_time_s", True)], [0, 1], tmp_path / "p.png"
+    )
+    assert path.read_bytes()[:4] == b"\x89PNG"

@@ -182,6 +182,17 @@ struct Sweep_ParameterImportancesEntry_DoNotUseDefaultTypeInternal {
   };
 };
 PROTOBUF_ATTRIBUTE_NO_DESTROY PROTOBUF_CONSTINIT PROTOBUF_ATTRIBUTE_INIT_PRIORITY1 Sweep_ParameterImportancesEntry_DoNotUseDefaultTypeInternal _Sweep_ParameterImportancesEntry_DoNotUse_default_instance_;
+PROTOBUF_CONSTEXPR Sweep_ArtifactsEntry_DoNotUse::Sweep_ArtifactsEntry_DoNotUse(
+    ::_pbi::ConstantInitialized) {}
+struct Sweep_ArtifactsEntry_DoNotUseDefaultTypeInternal {
+  PROTOBUF_CONSTEXPR Sweep_ArtifactsEntry_DoNotUseDefaultTypeInternal()
+      : _instance(::_pbi::ConstantInitialized{}) {}
+  ~Sweep_ArtifactsEntry_DoNotUseDefaultTypeInternal() {}
+  union {
+    Sweep_ArtifactsEntry_DoNotUse _instance;
+  };
+};
+PROTOBUF_ATTRIBUTE_NO_DESTROY PROTOBUF_CONSTINIT PROTOBUF_ATTRIBUTE_INIT_PRIORITY1 Sweep_ArtifactsEntry_DoNotUseDefaultTypeInternal _Sweep_ArtifactsEntry_DoNotUse_default_instance_;
 PROTOBUF_CONSTEXPR Sweep::Sweep(
     ::_pbi::ConstantInitialized): _impl_{
     /*decltype(_impl_.parameters_)*/{}
@@ -190,6 +201,7 @@ PROTOBUF_CONSTEXPR Sweep::Sweep(
   , /*decltype(_impl_.trials_)*/{}
   , /*decltype(_impl_.best_trials_)*/{}
   , /*decltype(_impl_.parameter_importances_)*/{::_pbi::ConstantInitialized()}
+  , /*decltype(_impl_.artifacts_)*/{::_pbi::ConstantInitialized()}
   , /*decltype(_impl_.name_)*/{&::_pbi::fixed_address_empty_string, ::_pbi::ConstantInitialized{}}
   , /*decltype(_impl_.display_name_)*/{&::_pbi::fixed_address_empty_string, ::_pbi::ConstantInitialized{}}
   , /*decltype(_impl_.error_)*/{&::_pbi::fixed_address_empty_string, ::_pbi::ConstantInitialized{}}
@@ -343,7 +355,7 @@ struct SweepEventDefaultTypeInternal {
 PROTOBUF_ATTRIBUTE_NO_DESTROY PROTOBUF_CONSTINIT PROTOBUF_ATTRIBUTE_INIT_PRIORITY1 SweepEventDefaultTypeInternal _SweepEvent_default_instance_;
 }  // namespace v1
 }  // namespace kiln
-static ::_pb::Metadata file_level_metadata_kiln_2fv1_2fsweeps_2eproto[21];
+static ::_pb::Metadata file_level_metadata_kiln_2fv1_2fsweeps_2eproto[22];
 static const ::_pb::EnumDescriptor* file_level_enum_descriptors_kiln_2fv1_2fsweeps_2eproto[5];
 static constexpr ::_pb::ServiceDescriptor const** file_level_service_descriptors_kiln_2fv1_2fsweeps_2eproto = nullptr;
 
@@ -459,6 +471,16 @@ const uint32_t TableStruct_kiln_2fv1_2fsweeps_2eproto::offsets[] PROTOBUF_SECTIO
   PROTOBUF_FIELD_OFFSET(::kiln::v1::Sweep_ParameterImportancesEntry_DoNotUse, value_),
   0,
   1,
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::Sweep_ArtifactsEntry_DoNotUse, _has_bits_),
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::Sweep_ArtifactsEntry_DoNotUse, _internal_metadata_),
+  ~0u,  // no _extensions_
+  ~0u,  // no _oneof_case_
+  ~0u,  // no _weak_field_map_
+  ~0u,  // no _inlined_string_donated_
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::Sweep_ArtifactsEntry_DoNotUse, key_),
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::Sweep_ArtifactsEntry_DoNotUse, value_),
+  0,
+  1,
   ~0u,  // no _has_bits_
   PROTOBUF_FIELD_OFFSET(::kiln::v1::Sweep, _internal_metadata_),
   ~0u,  // no _extensions_
@@ -483,6 +505,7 @@ const uint32_t TableStruct_kiln_2fv1_2fsweeps_2eproto::offsets[] PROTOBUF_SECTIO
   PROTOBUF_FIELD_OFFSET(::kiln::v1::Sweep, _impl_.create_time_),
   PROTOBUF_FIELD_OFFSET(::kiln::v1::Sweep, _impl_.update_time_),
   PROTOBUF_FIELD_OFFSET(::kiln::v1::Sweep, _impl_.end_time_),
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::Sweep, _impl_.artifacts_),
   ~0u,  // no _has_bits_
   PROTOBUF_FIELD_OFFSET(::kiln::v1::CreateSweepRequest, _internal_metadata_),
   ~0u,  // no _extensions_
@@ -576,16 +599,17 @@ static const ::_pbi::MigrationSchema schemas[] PROTOBUF_SECTION_VARIABLE(protode
   { 74, -1, -1, sizeof(::kiln::v1::Trial)},
   { 91, 99, -1, sizeof(::kiln::v1::Sweep_LabelsEntry_DoNotUse)},
   { 101, 109, -1, sizeof(::kiln::v1::Sweep_ParameterImportancesEntry_DoNotUse)},
-  { 111, -1, -1, sizeof(::kiln::v1::Sweep)},
-  { 135, -1, -1, sizeof(::kiln::v1::CreateSweepRequest)},
-  { 143, -1, -1, sizeof(::kiln::v1::GetSweepRequest)},
-  { 150, -1, -1, sizeof(::kiln::v1::ListSweepsRequest)},
-  { 159, -1, -1, sizeof(::kiln::v1::ListSweepsResponse)},
-  { 167, -1, -1, sizeof(::kiln::v1::CancelSweepRequest)},
-  { 174, -1, -1, sizeof(::kiln::v1::WatchSweepRequest)},
-  { 182, -1, -1, sizeof(::kiln::v1::SweepStateChange)},
-  { 190, -1, -1, sizeof(::kiln::v1::TrialMetric)},
-  { 200, -1, -1, sizeof(::kiln::v1::SweepEvent)},
+  { 111, 119, -1, sizeof(::kiln::v1::Sweep_ArtifactsEntry_DoNotUse)},
+  { 121, -1, -1, sizeof(::kiln::v1::Sweep)},
+  { 146, -1, -1, sizeof(::kiln::v1::CreateSweepRequest)},
+  { 154, -1, -1, sizeof(::kiln::v1::GetSweepRequest)},
+  { 161, -1, -1, sizeof(::kiln::v1::ListSweepsRequest)},
+  { 170, -1, -1, sizeof(::kiln::v1::ListSweepsResponse)},
+  { 178, -1, -1, sizeof(::kiln::v1::CancelSweepRequest)},
+  { 185, -1, -1, sizeof(::kiln::v1::WatchSweepRequest)},
+  { 193, -1, -1, sizeof(::kiln::v1::SweepStateChange)},
+  { 201, -1, -1, sizeof(::kiln::v1::TrialMetric)},
+  { 211, -1, -1, sizeof(::kiln::v1::SweepEvent)},
 };
 
 static const ::_pb::Message* const file_default_instances[] = {
@@ -600,6 +624,7 @@ static const ::_pb::Message* const file_default_instances[] = {
   &::kiln::v1::_Trial_default_instance_._instance,
   &::kiln::v1::_Sweep_LabelsEntry_DoNotUse_default_instance_._instance,
   &::kiln::v1::_Sweep_ParameterImportancesEntry_DoNotUse_default_instance_._instance,
+  &::kiln::v1::_Sweep_ArtifactsEntry_DoNotUse_default_instance_._instance,
   &::kiln::v1::_Sweep_default_instance_._instance,
   &::kiln::v1::_CreateSweepRequest_default_instance_._instance,
   &::kiln::v1::_GetSweepRequest_default_instance_._instance,
@@ -648,7 +673,7 @@ const char descriptor_table_protodef_kiln_2fv1_2fsweeps_2eproto[] PROTOBUF_SECTI
   "ampR\tstartTime\0225\n\010end_time\030\013 \001(\0132\032.googl"
   "e.protobuf.TimestampR\007endTime\0329\n\013ParamsE"
   "ntry\022\020\n\003key\030\001 \001(\tR\003key\022\024\n\005value\030\002 \001(\tR\005v"
-  "alue:\0028\001\"\337\007\n\005Sweep\022\022\n\004name\030\001 \001(\tR\004name\022!"
+  "alue:\0028\001\"\332\010\n\005Sweep\022\022\n\004name\030\001 \001(\tR\004name\022!"
   "\n\014display_name\030\002 \001(\tR\013displayName\022(\n\010tem"
   "plate\030\003 \001(\0132\014.kiln.v1.JobR\010template\0228\n\np"
   "arameters\030\004 \003(\0132\030.kiln.v1.SearchParamete"
@@ -669,70 +694,73 @@ const char descriptor_table_protodef_kiln_2fv1_2fsweeps_2eproto[] PROTOBUF_SECTI
   "gle.protobuf.TimestampR\ncreateTime\022;\n\013up"
   "date_time\030\021 \001(\0132\032.google.protobuf.Timest"
   "ampR\nupdateTime\0225\n\010end_time\030\022 \001(\0132\032.goog"
-  "le.protobuf.TimestampR\007endTime\0329\n\013Labels"
-  "Entry\022\020\n\003key\030\001 \001(\tR\003key\022\024\n\005value\030\002 \001(\tR\005"
-  "value:\0028\001\032G\n\031ParameterImportancesEntry\022\020"
-  "\n\003key\030\001 \001(\tR\003key\022\024\n\005value\030\002 \001(\001R\005value:\002"
-  "8\001\"Y\n\022CreateSweepRequest\022$\n\005sweep\030\001 \001(\0132"
-  "\016.kiln.v1.SweepR\005sweep\022\035\n\nrequest_id\030\002 \001"
-  "(\tR\trequestId\"%\n\017GetSweepRequest\022\022\n\004name"
-  "\030\001 \001(\tR\004name\"z\n\021ListSweepsRequest\022\033\n\tpag"
-  "e_size\030\001 \001(\005R\010pageSize\022\035\n\npage_token\030\002 \001"
-  "(\tR\tpageToken\022)\n\005state\030\003 \001(\0162\023.kiln.v1.S"
-  "weepStateR\005state\"d\n\022ListSweepsResponse\022&"
-  "\n\006sweeps\030\001 \003(\0132\016.kiln.v1.SweepR\006sweeps\022&"
-  "\n\017next_page_token\030\002 \001(\tR\rnextPageToken\"("
-  "\n\022CancelSweepRequest\022\022\n\004name\030\001 \001(\tR\004name"
-  "\"M\n\021WatchSweepRequest\022\022\n\004name\030\001 \001(\tR\004nam"
-  "e\022$\n\016after_event_id\030\002 \001(\tR\014afterEventId\""
-  "U\n\020SweepStateChange\022)\n\005state\030\001 \001(\0162\023.kil"
-  "n.v1.SweepStateR\005state\022\026\n\006reason\030\002 \001(\tR\006"
-  "reason\"e\n\013TrialMetric\022\024\n\005trial\030\001 \001(\005R\005tr"
-  "ial\022\022\n\004step\030\002 \001(\003R\004step\022\026\n\006metric\030\003 \001(\tR"
-  "\006metric\022\024\n\005value\030\004 \001(\001R\005value\"\242\003\n\nSweepE"
-  "vent\022\016\n\002id\030\001 \001(\tR\002id\022.\n\004time\030\002 \001(\0132\032.goo"
-  "gle.protobuf.TimestampR\004time\022>\n\014state_ch"
-  "ange\030\003 \001(\0132\031.kiln.v1.SweepStateChangeH\000R"
-  "\013stateChange\0225\n\rtrial_started\030\004 \001(\0132\016.ki"
-  "ln.v1.TrialH\000R\014trialStarted\022:\n\014intermedi"
-  "ate\030\005 \001(\0132\024.kiln.v1.TrialMetricH\000R\014inter"
-  "mediate\0223\n\014trial_pruned\030\006 \001(\0132\016.kiln.v1."
-  "TrialH\000R\013trialPruned\0227\n\016trial_finished\030\007"
-  " \001(\0132\016.kiln.v1.TrialH\000R\rtrialFinished\022+\n"
-  "\010new_best\030\010 \001(\0132\016.kiln.v1.TrialH\000R\007newBe"
-  "stB\006\n\004kind*\321\001\n\016SweepAlgorithm\022\037\n\033SWEEP_A"
-  "LGORITHM_UNSPECIFIED\020\000\022\032\n\026SWEEP_ALGORITH"
-  "M_RANDOM\020\001\022\030\n\024SWEEP_ALGORITHM_GRID\020\002\022\027\n\023"
-  "SWEEP_ALGORITHM_TPE\020\003\022\026\n\022SWEEP_ALGORITHM"
-  "_GP\020\004\022\032\n\026SWEEP_ALGORITHM_CMA_ES\020\005\022\033\n\027SWE"
-  "EP_ALGORITHM_NSGA_II\020\006*\234\001\n\013SweepPruner\022\034"
-  "\n\030SWEEP_PRUNER_UNSPECIFIED\020\000\022\025\n\021SWEEP_PR"
-  "UNER_NONE\020\001\022#\n\037SWEEP_PRUNER_SUCCESSIVE_H"
-  "ALVING\020\002\022\027\n\023SWEEP_PRUNER_MEDIAN\020\003\022\032\n\026SWE"
-  "EP_PRUNER_HYPERBAND\020\004*}\n\022ObjectiveDirect"
-  "ion\022#\n\037OBJECTIVE_DIRECTION_UNSPECIFIED\020\000"
-  "\022 \n\034OBJECTIVE_DIRECTION_MINIMIZE\020\001\022 \n\034OB"
-  "JECTIVE_DIRECTION_MAXIMIZE\020\002*\250\001\n\nSweepSt"
-  "ate\022\033\n\027SWEEP_STATE_UNSPECIFIED\020\000\022\026\n\022SWEE"
-  "P_STATE_QUEUED\020\001\022\027\n\023SWEEP_STATE_RUNNING\020"
-  "\002\022\031\n\025SWEEP_STATE_SUCCEEDED\020\003\022\026\n\022SWEEP_ST"
-  "ATE_FAILED\020\004\022\031\n\025SWEEP_STATE_CANCELLED\020\005*"
-  "\250\001\n\nTrialState\022\033\n\027TRIAL_STATE_UNSPECIFIE"
-  "D\020\000\022\027\n\023TRIAL_STATE_RUNNING\020\001\022\031\n\025TRIAL_ST"
-  "ATE_SUCCEEDED\020\002\022\026\n\022TRIAL_STATE_PRUNED\020\003\022"
-  "\026\n\022TRIAL_STATE_FAILED\020\004\022\031\n\025TRIAL_STATE_C"
-  "ANCELLED\020\0052\304\002\n\014SweepService\022:\n\013CreateSwe"
-  "ep\022\033.kiln.v1.CreateSweepRequest\032\016.kiln.v"
-  "1.Sweep\0224\n\010GetSweep\022\030.kiln.v1.GetSweepRe"
-  "quest\032\016.kiln.v1.Sweep\022E\n\nListSweeps\022\032.ki"
-  "ln.v1.ListSweepsRequest\032\033.kiln.v1.ListSw"
-  "eepsResponse\022:\n\013CancelSweep\022\033.kiln.v1.Ca"
-  "ncelSweepRequest\032\016.kiln.v1.Sweep\022\?\n\nWatc"
-  "hSweep\022\032.kiln.v1.WatchSweepRequest\032\023.kil"
-  "n.v1.SweepEvent0\001By\n\007kiln.v1B\013SweepsProt"
-  "oH\002P\001Z\"kiln/clients/go/gen/kiln/v1;kilnv"
-  "1\242\002\003KXX\252\002\007Kiln.V1\312\002\007Kiln\\V1\342\002\023Kiln\\V1\\GP"
-  "BMetadata\352\002\010Kiln::V1b\006proto3"
+  "le.protobuf.TimestampR\007endTime\022;\n\tartifa"
+  "cts\030\023 \003(\0132\035.kiln.v1.Sweep.ArtifactsEntry"
+  "R\tartifacts\0329\n\013LabelsEntry\022\020\n\003key\030\001 \001(\tR"
+  "\003key\022\024\n\005value\030\002 \001(\tR\005value:\0028\001\032G\n\031Parame"
+  "terImportancesEntry\022\020\n\003key\030\001 \001(\tR\003key\022\024\n"
+  "\005value\030\002 \001(\001R\005value:\0028\001\032<\n\016ArtifactsEntr"
+  "y\022\020\n\003key\030\001 \001(\tR\003key\022\024\n\005value\030\002 \001(\tR\005valu"
+  "e:\0028\001\"Y\n\022CreateSweepRequest\022$\n\005sweep\030\001 \001"
+  "(\0132\016.kiln.v1.SweepR\005sweep\022\035\n\nrequest_id\030"
+  "\002 \001(\tR\trequestId\"%\n\017GetSweepRequest\022\022\n\004n"
+  "ame\030\001 \001(\tR\004name\"z\n\021ListSweepsRequest\022\033\n\t"
+  "page_size\030\001 \001(\005R\010pageSize\022\035\n\npage_token\030"
+  "\002 \001(\tR\tpageToken\022)\n\005state\030\003 \001(\0162\023.kiln.v"
+  "1.SweepStateR\005state\"d\n\022ListSweepsRespons"
+  "e\022&\n\006sweeps\030\001 \003(\0132\016.kiln.v1.SweepR\006sweep"
+  "s\022&\n\017next_page_token\030\002 \001(\tR\rnextPageToke"
+  "n\"(\n\022CancelSweepRequest\022\022\n\004name\030\001 \001(\tR\004n"
+  "ame\"M\n\021WatchSweepRequest\022\022\n\004name\030\001 \001(\tR\004"
+  "name\022$\n\016after_event_id\030\002 \001(\tR\014afterEvent"
+  "Id\"U\n\020SweepStateChange\022)\n\005state\030\001 \001(\0162\023."
+  "kiln.v1.SweepStateR\005state\022\026\n\006reason\030\002 \001("
+  "\tR\006reason\"e\n\013TrialMetric\022\024\n\005trial\030\001 \001(\005R"
+  "\005trial\022\022\n\004step\030\002 \001(\003R\004step\022\026\n\006metric\030\003 \001"
+  "(\tR\006metric\022\024\n\005value\030\004 \001(\001R\005value\"\242\003\n\nSwe"
+  "epEvent\022\016\n\002id\030\001 \001(\tR\002id\022.\n\004time\030\002 \001(\0132\032."
+  "google.protobuf.TimestampR\004time\022>\n\014state"
+  "_change\030\003 \001(\0132\031.kiln.v1.SweepStateChange"
+  "H\000R\013stateChange\0225\n\rtrial_started\030\004 \001(\0132\016"
+  ".kiln.v1.TrialH\000R\014trialStarted\022:\n\014interm"
+  "ediate\030\005 \001(\0132\024.kiln.v1.TrialMetricH\000R\014in"
+  "termediate\0223\n\014trial_pruned\030\006 \001(\0132\016.kiln."
+  "v1.TrialH\000R\013trialPruned\0227\n\016trial_finishe"
+  "d\030\007 \001(\0132\016.kiln.v1.TrialH\000R\rtrialFinished"
+  "\022+\n\010new_best\030\010 \001(\0132\016.kiln.v1.TrialH\000R\007ne"
+  "wBestB\006\n\004kind*\321\001\n\016SweepAlgorithm\022\037\n\033SWEE"
+  "P_ALGORITHM_UNSPECIFIED\020\000\022\032\n\026SWEEP_ALGOR"
+  "ITHM_RANDOM\020\001\022\030\n\024SWEEP_ALGORITHM_GRID\020\002\022"
+  "\027\n\023SWEEP_ALGORITHM_TPE\020\003\022\026\n\022SWEEP_ALGORI"
+  "THM_GP\020\004\022\032\n\026SWEEP_ALGORITHM_CMA_ES\020\005\022\033\n\027"
+  "SWEEP_ALGORITHM_NSGA_II\020\006*\234\001\n\013SweepPrune"
+  "r\022\034\n\030SWEEP_PRUNER_UNSPECIFIED\020\000\022\025\n\021SWEEP"
+  "_PRUNER_NONE\020\001\022#\n\037SWEEP_PRUNER_SUCCESSIV"
+  "E_HALVING\020\002\022\027\n\023SWEEP_PRUNER_MEDIAN\020\003\022\032\n\026"
+  "SWEEP_PRUNER_HYPERBAND\020\004*}\n\022ObjectiveDir"
+  "ection\022#\n\037OBJECTIVE_DIRECTION_UNSPECIFIE"
+  "D\020\000\022 \n\034OBJECTIVE_DIRECTION_MINIMIZE\020\001\022 \n"
+  "\034OBJECTIVE_DIRECTION_MAXIMIZE\020\002*\250\001\n\nSwee"
+  "pState\022\033\n\027SWEEP_STATE_UNSPECIFIED\020\000\022\026\n\022S"
+  "WEEP_STATE_QUEUED\020\001\022\027\n\023SWEEP_STATE_RUNNI"
+  "NG\020\002\022\031\n\025SWEEP_STATE_SUCCEEDED\020\003\022\026\n\022SWEEP"
+  "_STATE_FAILED\020\004\022\031\n\025SWEEP_STATE_CANCELLED"
+  "\020\005*\250\001\n\nTrialState\022\033\n\027TRIAL_STATE_UNSPECI"
+  "FIED\020\000\022\027\n\023TRIAL_STATE_RUNNING\020\001\022\031\n\025TRIAL"
+  "_STATE_SUCCEEDED\020\002\022\026\n\022TRIAL_STATE_PRUNED"
+  "\020\003\022\026\n\022TRIAL_STATE_FAILED\020\004\022\031\n\025TRIAL_STAT"
+  "E_CANCELLED\020\0052\304\002\n\014SweepService\022:\n\013Create"
+  "Sweep\022\033.kiln.v1.CreateSweepRequest\032\016.kil"
+  "n.v1.Sweep\0224\n\010GetSweep\022\030.kiln.v1.GetSwee"
+  "pRequest\032\016.kiln.v1.Sweep\022E\n\nListSweeps\022\032"
+  ".kiln.v1.ListSweepsRequest\032\033.kiln.v1.Lis"
+  "tSweepsResponse\022:\n\013CancelSweep\022\033.kiln.v1"
+  ".CancelSweepRequest\032\016.kiln.v1.Sweep\022\?\n\nW"
+  "atchSweep\022\032.kiln.v1.WatchSweepRequest\032\023."
+  "kiln.v1.SweepEvent0\001By\n\007kiln.v1B\013SweepsP"
+  "rotoH\002P\001Z\"kiln/clients/go/gen/kiln/v1;ki"
+  "lnv1\242\002\003KXX\252\002\007Kiln.V1\312\002\007Kiln\\V1\342\002\023Kiln\\V1"
+  "\\GPBMetadata\352\002\010Kiln::V1b\006proto3"
   ;
 static const ::_pbi::DescriptorTable* const descriptor_table_kiln_2fv1_2fsweeps_2eproto_deps[3] = {
   &::descriptor_table_google_2fprotobuf_2fduration_2eproto,
@@ -741,9 +769,9 @@ static const ::_pbi::DescriptorTable* const descriptor_table_kiln_2fv1_2fsweeps_
 };
 static ::_pbi::once_flag descriptor_table_kiln_2fv1_2fsweeps_2eproto_once;
 const ::_pbi::DescriptorTable descriptor_table_kiln_2fv1_2fsweeps_2eproto = {
-    false, false, 4788, descriptor_table_protodef_kiln_2fv1_2fsweeps_2eproto,
+    false, false, 4911, descriptor_table_protodef_kiln_2fv1_2fsweeps_2eproto,
     "kiln/v1/sweeps.proto",
-    &descriptor_table_kiln_2fv1_2fsweeps_2eproto_once, descriptor_table_kiln_2fv1_2fsweeps_2eproto_deps, 3, 21,
+    &descriptor_table_kiln_2fv1_2fsweeps_2eproto_once, descriptor_table_kiln_2fv1_2fsweeps_2eproto_deps, 3, 22,
     schemas, file_default_instances, TableStruct_kiln_2fv1_2fsweeps_2eproto::offsets,
     file_level_metadata_kiln_2fv1_2fsweeps_2eproto, file_level_enum_descriptors_kiln_2fv1_2fsweeps_2eproto,
     file_level_service_descriptors_kiln_2fv1_2fsweeps_2eproto,
@@ -1687,6 +1715,20 @@ void Sweep_ParameterImportancesEntry_DoNotUse::MergeFrom(const Sweep_ParameterIm
 
 // ===================================================================
 
+Sweep_ArtifactsEntry_DoNotUse::Sweep_ArtifactsEntry_DoNotUse() {}
+Sweep_ArtifactsEntry_DoNotUse::Sweep_ArtifactsEntry_DoNotUse(::PROTOBUF_NAMESPACE_ID::Arena* arena)
+    : SuperType(arena) {}
+void Sweep_ArtifactsEntry_DoNotUse::MergeFrom(const Sweep_ArtifactsEntry_DoNotUse& other) {
+  MergeFromInternal(other);
+}
+::PROTOBUF_NAMESPACE_ID::Metadata Sweep_ArtifactsEntry_DoNotUse::GetMetadata() const {
+  return ::_pbi::AssignDescriptors(
+      &descriptor_table_kiln_2fv1_2fsweeps_2eproto_getter, &descriptor_table_kiln_2fv1_2fsweeps_2eproto_once,
+      file_level_metadata_kiln_2fv1_2fsweeps_2eproto[11]);
+}
+
+// ===================================================================
+
 class Sweep::_Internal {
  public:
   static const ::kiln::v1::Job& template_(const Sweep* msg);
@@ -1759,6 +1801,7 @@ Sweep::Sweep(const Sweep& from)
     , decltype(_impl_.trials_){from._impl_.trials_}
     , decltype(_impl_.best_trials_){from._impl_.best_trials_}
     , /*decltype(_impl_.parameter_importances_)*/{}
+    , /*decltype(_impl_.artifacts_)*/{}
     , decltype(_impl_.name_){}
     , decltype(_impl_.display_name_){}
     , decltype(_impl_.error_){}
@@ -1776,6 +1819,7 @@ Sweep::Sweep(const Sweep& from)
   _internal_metadata_.MergeFrom<::PROTOBUF_NAMESPACE_ID::UnknownFieldSet>(from._internal_metadata_);
   _this->_impl_.labels_.MergeFrom(from._impl_.labels_);
   _this->_impl_.parameter_importances_.MergeFrom(from._impl_.parameter_importances_);
+  _this->_impl_.artifacts_.MergeFrom(from._impl_.artifacts_);
   _impl_.name_.InitDefault();
   #ifdef PROTOBUF_FORCE_COPY_DEFAULT_STRING
     _impl_.name_.Set("", GetArenaForAllocation());
@@ -1832,6 +1876,7 @@ inline void Sweep::SharedCtor(
     , decltype(_impl_.trials_){arena}
     , decltype(_impl_.best_trials_){arena}
     , /*decltype(_impl_.parameter_importances_)*/{::_pbi::ArenaInitialized(), arena}
+    , /*decltype(_impl_.artifacts_)*/{::_pbi::ArenaInitialized(), arena}
     , decltype(_impl_.name_){}
     , decltype(_impl_.display_name_){}
     , decltype(_impl_.error_){}
@@ -1880,6 +1925,8 @@ inline void Sweep::SharedDtor() {
   _impl_.best_trials_.~RepeatedPtrField();
   _impl_.parameter_importances_.Destruct();
   _impl_.parameter_importances_.~MapField();
+  _impl_.artifacts_.Destruct();
+  _impl_.artifacts_.~MapField();
   _impl_.name_.Destroy();
   _impl_.display_name_.Destroy();
   _impl_.error_.Destroy();
@@ -1894,6 +1941,7 @@ void Sweep::ArenaDtor(void* object) {
   Sweep* _this = reinterpret_cast< Sweep* >(object);
   _this->_impl_.labels_.Destruct();
   _this->_impl_.parameter_importances_.Destruct();
+  _this->_impl_.artifacts_.Destruct();
 }
 void Sweep::SetCachedSize(int size) const {
   _impl_._cached_size_.Set(size);
@@ -1906,7 +1954,7 @@ void Sweep::InternalSwap(Sweep* other) {
 ::PROTOBUF_NAMESPACE_ID::Metadata Sweep::GetMetadata() const {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fsweeps_2eproto_getter, &descriptor_table_kiln_2fv1_2fsweeps_2eproto_once,
-      file_level_metadata_kiln_2fv1_2fsweeps_2eproto[11]);
+      file_level_metadata_kiln_2fv1_2fsweeps_2eproto[12]);
 }
 
 // ===================================================================
@@ -1990,7 +2038,7 @@ void CreateSweepRequest::InternalSwap(CreateSweepRequest* other) {
 ::PROTOBUF_NAMESPACE_ID::Metadata CreateSweepRequest::GetMetadata() const {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fsweeps_2eproto_getter, &descriptor_table_kiln_2fv1_2fsweeps_2eproto_once,
-      file_level_metadata_kiln_2fv1_2fsweeps_2eproto[12]);
+      file_level_metadata_kiln_2fv1_2fsweeps_2eproto[13]);
 }
 
 // ===================================================================
@@ -2063,7 +2111,7 @@ void GetSweepRequest::InternalSwap(GetSweepRequest* other) {
 ::PROTOBUF_NAMESPACE_ID::Metadata GetSweepRequest::GetMetadata() const {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fsweeps_2eproto_getter, &descriptor_table_kiln_2fv1_2fsweeps_2eproto_once,
-      file_level_metadata_kiln_2fv1_2fsweeps_2eproto[13]);
+      file_level_metadata_kiln_2fv1_2fsweeps_2eproto[14]);
 }
 
 // ===================================================================
@@ -2143,7 +2191,7 @@ void ListSweepsRequest::InternalSwap(ListSweepsRequest* other) {
 ::PROTOBUF_NAMESPACE_ID::Metadata ListSweepsRequest::GetMetadata() const {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fsweeps_2eproto_getter, &descriptor_table_kiln_2fv1_2fsweeps_2eproto_once,
-      file_level_metadata_kiln_2fv1_2fsweeps_2eproto[14]);
+      file_level_metadata_kiln_2fv1_2fsweeps_2eproto[15]);
 }
 
 // ===================================================================
@@ -2219,7 +2267,7 @@ void ListSweepsResponse::InternalSwap(ListSweepsResponse* other) {
 ::PROTOBUF_NAMESPACE_ID::Metadata ListSweepsResponse::GetMetadata() const {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fsweeps_2eproto_getter, &descriptor_table_kiln_2fv1_2fsweeps_2eproto_once,
-      file_level_metadata_kiln_2fv1_2fsweeps_2eproto[15]);
+      file_level_metadata_kiln_2fv1_2fsweeps_2eproto[16]);
 }
 
 // ===================================================================
@@ -2292,7 +2340,7 @@ void CancelSweepRequest::InternalSwap(CancelSweepRequest* other) {
 ::PROTOBUF_NAMESPACE_ID::Metadata CancelSweepRequest::GetMetadata() const {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fsweeps_2eproto_getter, &descriptor_table_kiln_2fv1_2fsweeps_2eproto_once,
-      file_level_metadata_kiln_2fv1_2fsweeps_2eproto[16]);
+      file_level_metadata_kiln_2fv1_2fsweeps_2eproto[17]);
 }
 
 // ===================================================================
@@ -2380,7 +2428,7 @@ void WatchSweepRequest::InternalSwap(WatchSweepRequest* other) {
 ::PROTOBUF_NAMESPACE_ID::Metadata WatchSweepRequest::GetMetadata() const {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fsweeps_2eproto_getter, &descriptor_table_kiln_2fv1_2fsweeps_2eproto_once,
-      file_level_metadata_kiln_2fv1_2fsweeps_2eproto[17]);
+      file_level_metadata_kiln_2fv1_2fsweeps_2eproto[18]);
 }
 
 // ===================================================================
@@ -2456,7 +2504,7 @@ void SweepStateChange::InternalSwap(SweepStateChange* other) {
 ::PROTOBUF_NAMESPACE_ID::Metadata SweepStateChange::GetMetadata() const {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fsweeps_2eproto_getter, &descriptor_table_kiln_2fv1_2fsweeps_2eproto_once,
-      file_level_metadata_kiln_2fv1_2fsweeps_2eproto[18]);
+      file_level_metadata_kiln_2fv1_2fsweeps_2eproto[19]);
 }
 
 // ===================================================================
@@ -2538,7 +2586,7 @@ void TrialMetric::InternalSwap(TrialMetric* other) {
 ::PROTOBUF_NAMESPACE_ID::Metadata TrialMetric::GetMetadata() const {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fsweeps_2eproto_getter, &descriptor_table_kiln_2fv1_2fsweeps_2eproto_once,
-      file_level_metadata_kiln_2fv1_2fsweeps_2eproto[19]);
+      file_level_metadata_kiln_2fv1_2fsweeps_2eproto[20]);
 }
 
 // ===================================================================
@@ -2839,7 +2887,7 @@ void SweepEvent::InternalSwap(SweepEvent* other) {
 ::PROTOBUF_NAMESPACE_ID::Metadata SweepEvent::GetMetadata() const {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fsweeps_2eproto_getter, &descriptor_table_kiln_2fv1_2fsweeps_2eproto_once,
-      file_level_metadata_kiln_2fv1_2fsweeps_2eproto[20]);
+      file_level_metadata_kiln_2fv1_2fsweeps_2eproto[21]);
 }
 
 // @@protoc_insertion_point(namespace_scope)
@@ -2889,6 +2937,10 @@ Arena::CreateMaybeMessage< ::kiln::v1::Sweep_LabelsEntry_DoNotUse >(Arena* arena
 template<> PROTOBUF_NOINLINE ::kiln::v1::Sweep_ParameterImportancesEntry_DoNotUse*
 Arena::CreateMaybeMessage< ::kiln::v1::Sweep_ParameterImportancesEntry_DoNotUse >(Arena* arena) {
   return Arena::CreateMessageInternal< ::kiln::v1::Sweep_ParameterImportancesEntry_DoNotUse >(arena);
+}
+template<> PROTOBUF_NOINLINE ::kiln::v1::Sweep_ArtifactsEntry_DoNotUse*
+Arena::CreateMaybeMessage< ::kiln::v1::Sweep_ArtifactsEntry_DoNotUse >(Arena* arena) {
+  return Arena::CreateMessageInternal< ::kiln::v1::Sweep_ArtifactsEntry_DoNotUse >(arena);
 }
 template<> PROTOBUF_NOINLINE ::kiln::v1::Sweep*
 Arena::CreateMaybeMessage< ::kiln::v1::Sweep >(Arena* arena) {

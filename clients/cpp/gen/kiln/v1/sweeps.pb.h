@@ -98,6 +98,9 @@ extern SweepEventDefaultTypeInternal _SweepEvent_default_instance_;
 class SweepStateChange;
 struct SweepStateChangeDefaultTypeInternal;
 extern SweepStateChangeDefaultTypeInternal _SweepStateChange_default_instance_;
+class Sweep_ArtifactsEntry_DoNotUse;
+struct Sweep_ArtifactsEntry_DoNotUseDefaultTypeInternal;
+extern Sweep_ArtifactsEntry_DoNotUseDefaultTypeInternal _Sweep_ArtifactsEntry_DoNotUse_default_instance_;
 class Sweep_LabelsEntry_DoNotUse;
 struct Sweep_LabelsEntry_DoNotUseDefaultTypeInternal;
 extern Sweep_LabelsEntry_DoNotUseDefaultTypeInternal _Sweep_LabelsEntry_DoNotUse_default_instance_;
@@ -134,6 +137,7 @@ template<> ::kiln::v1::Sweep* Arena::CreateMaybeMessage<::kiln::v1::Sweep>(Arena
 template<> ::kiln::v1::SweepBudget* Arena::CreateMaybeMessage<::kiln::v1::SweepBudget>(Arena*);
 template<> ::kiln::v1::SweepEvent* Arena::CreateMaybeMessage<::kiln::v1::SweepEvent>(Arena*);
 template<> ::kiln::v1::SweepStateChange* Arena::CreateMaybeMessage<::kiln::v1::SweepStateChange>(Arena*);
+template<> ::kiln::v1::Sweep_ArtifactsEntry_DoNotUse* Arena::CreateMaybeMessage<::kiln::v1::Sweep_ArtifactsEntry_DoNotUse>(Arena*);
 template<> ::kiln::v1::Sweep_LabelsEntry_DoNotUse* Arena::CreateMaybeMessage<::kiln::v1::Sweep_LabelsEntry_DoNotUse>(Arena*);
 template<> ::kiln::v1::Sweep_ParameterImportancesEntry_DoNotUse* Arena::CreateMaybeMessage<::kiln::v1::Sweep_ParameterImportancesEntry_DoNotUse>(Arena*);
 template<> ::kiln::v1::Trial* Arena::CreateMaybeMessage<::kiln::v1::Trial>(Arena*);
@@ -1838,6 +1842,34 @@ public:
 
 // -------------------------------------------------------------------
 
+class Sweep_ArtifactsEntry_DoNotUse : public ::PROTOBUF_NAMESPACE_ID::internal::MapEntry<Sweep_ArtifactsEntry_DoNotUse, 
+    std::string, std::string,
+    ::PROTOBUF_NAMESPACE_ID::internal::WireFormatLite::TYPE_STRING,
+    ::PROTOBUF_NAMESPACE_ID::internal::WireFormatLite::TYPE_STRING> {
+public:
+  typedef ::PROTOBUF_NAMESPACE_ID::internal::MapEntry<Sweep_ArtifactsEntry_DoNotUse, 
+    std::string, std::string,
+    ::PROTOBUF_NAMESPACE_ID::internal::WireFormatLite::TYPE_STRING,
+    ::PROTOBUF_NAMESPACE_ID::internal::WireFormatLite::TYPE_STRING> SuperType;
+  Sweep_ArtifactsEntry_DoNotUse();
+  explicit PROTOBUF_CONSTEXPR Sweep_ArtifactsEntry_DoNotUse(
+      ::PROTOBUF_NAMESPACE_ID::internal::ConstantInitialized);
+  explicit Sweep_ArtifactsEntry_DoNotUse(::PROTOBUF_NAMESPACE_ID::Arena* arena);
+  void MergeFrom(const Sweep_ArtifactsEntry_DoNotUse& other);
+  static const Sweep_ArtifactsEntry_DoNotUse* internal_default_instance() { return reinterpret_cast<const Sweep_ArtifactsEntry_DoNotUse*>(&_Sweep_ArtifactsEntry_DoNotUse_default_instance_); }
+  static bool ValidateKey(std::string* s) {
+    return ::PROTOBUF_NAMESPACE_ID::internal::WireFormatLite::VerifyUtf8String(s->data(), static_cast<int>(s->size()), ::PROTOBUF_NAMESPACE_ID::internal::WireFormatLite::PARSE, "kiln.v1.Sweep.ArtifactsEntry.key");
+ }
+  static bool ValidateValue(std::string* s) {
+    return ::PROTOBUF_NAMESPACE_ID::internal::WireFormatLite::VerifyUtf8String(s->data(), static_cast<int>(s->size()), ::PROTOBUF_NAMESPACE_ID::internal::WireFormatLite::PARSE, "kiln.v1.Sweep.ArtifactsEntry.value");
+ }
+  using ::PROTOBUF_NAMESPACE_ID::Message::MergeFrom;
+  ::PROTOBUF_NAMESPACE_ID::Metadata GetMetadata() const final;
+  friend struct ::TableStruct_kiln_2fv1_2fsweeps_2eproto;
+};
+
+// -------------------------------------------------------------------
+
 class Sweep final :
     public ::PROTOBUF_NAMESPACE_ID::Message /* @@protoc_insertion_point(class_definition:kiln.v1.Sweep) */ {
  public:
@@ -1886,7 +1918,7 @@ class Sweep final :
                &_Sweep_default_instance_);
   }
   static constexpr int kIndexInFileMessages =
-    11;
+    12;
 
   friend void swap(Sweep& a, Sweep& b) {
     a.Swap(&b);
@@ -1949,6 +1981,7 @@ class Sweep final :
     kTrialsFieldNumber = 12,
     kBestTrialsFieldNumber = 13,
     kParameterImportancesFieldNumber = 14,
+    kArtifactsFieldNumber = 19,
     kNameFieldNumber = 1,
     kDisplayNameFieldNumber = 2,
     kErrorFieldNumber = 15,
@@ -2067,6 +2100,23 @@ class Sweep final :
       parameter_importances() const;
   ::PROTOBUF_NAMESPACE_ID::Map< std::string, double >*
       mutable_parameter_importances();
+
+  // map<string, string> artifacts = 19 [json_name = "artifacts"];
+  int artifacts_size() const;
+  private:
+  int _internal_artifacts_size() const;
+  public:
+  void clear_artifacts();
+  private:
+  const ::PROTOBUF_NAMESPACE_ID::Map< std::string, std::string >&
+      _internal_artifacts() const;
+  ::PROTOBUF_NAMESPACE_ID::Map< std::string, std::string >*
+      _internal_mutable_artifacts();
+  public:
+  const ::PROTOBUF_NAMESPACE_ID::Map< std::string, std::string >&
+      artifacts() const;
+  ::PROTOBUF_NAMESPACE_ID::Map< std::string, std::string >*
+      mutable_artifacts();
 
   // string name = 1 [json_name = "name"];
   void clear_name();
@@ -2258,6 +2308,11 @@ class Sweep final :
         std::string, double,
         ::PROTOBUF_NAMESPACE_ID::internal::WireFormatLite::TYPE_STRING,
         ::PROTOBUF_NAMESPACE_ID::internal::WireFormatLite::TYPE_DOUBLE> parameter_importances_;
+    ::PROTOBUF_NAMESPACE_ID::internal::MapField<
+        Sweep_ArtifactsEntry_DoNotUse,
+        std::string, std::string,
+        ::PROTOBUF_NAMESPACE_ID::internal::WireFormatLite::TYPE_STRING,
+        ::PROTOBUF_NAMESPACE_ID::internal::WireFormatLite::TYPE_STRING> artifacts_;
     ::PROTOBUF_NAMESPACE_ID::internal::ArenaStringPtr name_;
     ::PROTOBUF_NAMESPACE_ID::internal::ArenaStringPtr display_name_;
     ::PROTOBUF_NAMESPACE_ID::internal::ArenaStringPtr error_;
@@ -2325,7 +2380,7 @@ class CreateSweepRequest final :
                &_CreateSweepRequest_default_instance_);
   }
   static constexpr int kIndexInFileMessages =
-    12;
+    13;
 
   friend void swap(CreateSweepRequest& a, CreateSweepRequest& b) {
     a.Swap(&b);
@@ -2479,7 +2534,7 @@ class GetSweepRequest final :
                &_GetSweepRequest_default_instance_);
   }
   static constexpr int kIndexInFileMessages =
-    13;
+    14;
 
   friend void swap(GetSweepRequest& a, GetSweepRequest& b) {
     a.Swap(&b);
@@ -2613,7 +2668,7 @@ class ListSweepsRequest final :
                &_ListSweepsRequest_default_instance_);
   }
   static constexpr int kIndexInFileMessages =
-    14;
+    15;
 
   friend void swap(ListSweepsRequest& a, ListSweepsRequest& b) {
     a.Swap(&b);
@@ -2769,7 +2824,7 @@ class ListSweepsResponse final :
                &_ListSweepsResponse_default_instance_);
   }
   static constexpr int kIndexInFileMessages =
-    15;
+    16;
 
   friend void swap(ListSweepsResponse& a, ListSweepsResponse& b) {
     a.Swap(&b);
@@ -2923,7 +2978,7 @@ class CancelSweepRequest final :
                &_CancelSweepRequest_default_instance_);
   }
   static constexpr int kIndexInFileMessages =
-    16;
+    17;
 
   friend void swap(CancelSweepRequest& a, CancelSweepRequest& b) {
     a.Swap(&b);
@@ -3057,7 +3112,7 @@ class WatchSweepRequest final :
                &_WatchSweepRequest_default_instance_);
   }
   static constexpr int kIndexInFileMessages =
-    17;
+    18;
 
   friend void swap(WatchSweepRequest& a, WatchSweepRequest& b) {
     a.Swap(&b);
@@ -3207,7 +3262,7 @@ class SweepStateChange final :
                &_SweepStateChange_default_instance_);
   }
   static constexpr int kIndexInFileMessages =
-    18;
+    19;
 
   friend void swap(SweepStateChange& a, SweepStateChange& b) {
     a.Swap(&b);
@@ -3352,7 +3407,7 @@ class TrialMetric final :
                &_TrialMetric_default_instance_);
   }
   static constexpr int kIndexInFileMessages =
-    19;
+    20;
 
   friend void swap(TrialMetric& a, TrialMetric& b) {
     a.Swap(&b);
@@ -3529,7 +3584,7 @@ class SweepEvent final :
                &_SweepEvent_default_instance_);
   }
   static constexpr int kIndexInFileMessages =
-    20;
+    21;
 
   friend void swap(SweepEvent& a, SweepEvent& b) {
     a.Swap(&b);
@@ -5219,6 +5274,8 @@ inline void Trial::set_allocated_end_time(::PROTOBUF_NAMESPACE_ID::Timestamp* en
 
 // -------------------------------------------------------------------
 
+// -------------------------------------------------------------------
+
 // Sweep
 
 // string name = 1 [json_name = "name"];
@@ -6097,6 +6154,35 @@ inline void Sweep::set_allocated_end_time(::PROTOBUF_NAMESPACE_ID::Timestamp* en
   }
   _impl_.end_time_ = end_time;
   // @@protoc_insertion_point(field_set_allocated:kiln.v1.Sweep.end_time)
+}
+
+// map<string, string> artifacts = 19 [json_name = "artifacts"];
+inline int Sweep::_internal_artifacts_size() const {
+  return _impl_.artifacts_.size();
+}
+inline int Sweep::artifacts_size() const {
+  return _internal_artifacts_size();
+}
+inline void Sweep::clear_artifacts() {
+  _impl_.artifacts_.Clear();
+}
+inline const ::PROTOBUF_NAMESPACE_ID::Map< std::string, std::string >&
+Sweep::_internal_artifacts() const {
+  return _impl_.artifacts_.GetMap();
+}
+inline const ::PROTOBUF_NAMESPACE_ID::Map< std::string, std::string >&
+Sweep::artifacts() const {
+  // @@protoc_insertion_point(field_map:kiln.v1.Sweep.artifacts)
+  return _internal_artifacts();
+}
+inline ::PROTOBUF_NAMESPACE_ID::Map< std::string, std::string >*
+Sweep::_internal_mutable_artifacts() {
+  return _impl_.artifacts_.MutableMap();
+}
+inline ::PROTOBUF_NAMESPACE_ID::Map< std::string, std::string >*
+Sweep::mutable_artifacts() {
+  // @@protoc_insertion_point(field_mutable_map:kiln.v1.Sweep.artifacts)
+  return _internal_mutable_artifacts();
 }
 
 // -------------------------------------------------------------------
@@ -7426,6 +7512,8 @@ inline SweepEvent::KindCase SweepEvent::kind_case() const {
 #ifdef __GNUC__
   #pragma GCC diagnostic pop
 #endif  // __GNUC__
+// -------------------------------------------------------------------
+
 // -------------------------------------------------------------------
 
 // -------------------------------------------------------------------

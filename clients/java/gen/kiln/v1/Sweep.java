@@ -58,6 +58,8 @@ private static final long serialVersionUID = 0L;
         return internalGetLabels();
       case 14:
         return internalGetParameterImportances();
+      case 19:
+        return internalGetArtifacts();
       default:
         throw new RuntimeException(
             "Invalid map field number: " + number);
@@ -943,6 +945,113 @@ java.lang.String defaultValue) {
     return endTime_ == null ? com.google.protobuf.Timestamp.getDefaultInstance() : endTime_;
   }
 
+  public static final int ARTIFACTS_FIELD_NUMBER = 19;
+  private static final class ArtifactsDefaultEntryHolder {
+    static final com.google.protobuf.MapEntry<
+        java.lang.String, java.lang.String> defaultEntry =
+            com.google.protobuf.MapEntry
+            .<java.lang.String, java.lang.String>newDefaultInstance(
+                kiln.v1.SweepsProto.internal_static_kiln_v1_Sweep_ArtifactsEntry_descriptor, 
+                com.google.protobuf.WireFormat.FieldType.STRING,
+                "",
+                com.google.protobuf.WireFormat.FieldType.STRING,
+                "");
+  }
+  @SuppressWarnings("serial")
+  private com.google.protobuf.MapField<
+      java.lang.String, java.lang.String> artifacts_;
+  private com.google.protobuf.MapField<java.lang.String, java.lang.String>
+  internalGetArtifacts() {
+    if (artifacts_ == null) {
+      return com.google.protobuf.MapField.emptyMapField(
+          ArtifactsDefaultEntryHolder.defaultEntry);
+    }
+    return artifacts_;
+  }
+  public int getArtifactsCount() {
+    return internalGetArtifacts().getMap().size();
+  }
+  /**
+   * <pre>
+   * Plots by name to their URIs in the artifact store, written when the sweep ends:
+   * "objective.png" (the first objective of every succeeded trial by trial number, with the
+   * best so far) and, with several objectives, "pareto_front.png" (the first two objectives,
+   * the front highlighted). Output only.
+   * </pre>
+   *
+   * <code>map&lt;string, string&gt; artifacts = 19 [json_name = "artifacts"];</code>
+   */
+  @java.lang.Override
+  public boolean containsArtifacts(
+      java.lang.String key) {
+    if (key == null) { throw new NullPointerException("map key"); }
+    return internalGetArtifacts().getMap().containsKey(key);
+  }
+  /**
+   * Use {@link #getArtifactsMap()} instead.
+   */
+  @java.lang.Override
+  @java.lang.Deprecated
+  public java.util.Map<java.lang.String, java.lang.String> getArtifacts() {
+    return getArtifactsMap();
+  }
+  /**
+   * <pre>
+   * Plots by name to their URIs in the artifact store, written when the sweep ends:
+   * "objective.png" (the first objective of every succeeded trial by trial number, with the
+   * best so far) and, with several objectives, "pareto_front.png" (the first two objectives,
+   * the front highlighted). Output only.
+   * </pre>
+   *
+   * <code>map&lt;string, string&gt; artifacts = 19 [json_name = "artifacts"];</code>
+   */
+  @java.lang.Override
+  public java.util.Map<java.lang.String, java.lang.String> getArtifactsMap() {
+    return internalGetArtifacts().getMap();
+  }
+  /**
+   * <pre>
+   * Plots by name to their URIs in the artifact store, written when the sweep ends:
+   * "objective.png" (the first objective of every succeeded trial by trial number, with the
+   * best so far) and, with several objectives, "pareto_front.png" (the first two objectives,
+   * the front highlighted). Output only.
+   * </pre>
+   *
+   * <code>map&lt;string, string&gt; artifacts = 19 [json_name = "artifacts"];</code>
+   */
+  @java.lang.Override
+  public /* nullable */
+java.lang.String getArtifactsOrDefault(
+      java.lang.String key,
+      /* nullable */
+java.lang.String defaultValue) {
+    if (key == null) { throw new NullPointerException("map key"); }
+    java.util.Map<java.lang.String, java.lang.String> map =
+        internalGetArtifacts().getMap();
+    return map.containsKey(key) ? map.get(key) : defaultValue;
+  }
+  /**
+   * <pre>
+   * Plots by name to their URIs in the artifact store, written when the sweep ends:
+   * "objective.png" (the first objective of every succeeded trial by trial number, with the
+   * best so far) and, with several objectives, "pareto_front.png" (the first two objectives,
+   * the front highlighted). Output only.
+   * </pre>
+   *
+   * <code>map&lt;string, string&gt; artifacts = 19 [json_name = "artifacts"];</code>
+   */
+  @java.lang.Override
+  public java.lang.String getArtifactsOrThrow(
+      java.lang.String key) {
+    if (key == null) { throw new NullPointerException("map key"); }
+    java.util.Map<java.lang.String, java.lang.String> map =
+        internalGetArtifacts().getMap();
+    if (!map.containsKey(key)) {
+      throw new java.lang.IllegalArgumentException();
+    }
+    return map.get(key);
+  }
+
   public static kiln.v1.Sweep parseFrom(
       java.nio.ByteBuffer data)
       throws com.google.protobuf.InvalidProtocolBufferException {
@@ -1057,6 +1166,8 @@ java.lang.String defaultValue) {
           return internalGetLabels();
         case 14:
           return internalGetParameterImportances();
+        case 19:
+          return internalGetArtifacts();
         default:
           throw new RuntimeException(
               "Invalid map field number: " + number);
@@ -1070,6 +1181,8 @@ java.lang.String defaultValue) {
           return internalGetMutableLabels();
         case 14:
           return internalGetMutableParameterImportances();
+        case 19:
+          return internalGetMutableArtifacts();
         default:
           throw new RuntimeException(
               "Invalid map field number: " + number);
@@ -1159,6 +1272,7 @@ java.lang.String defaultValue) {
         endTimeBuilder_.dispose();
         endTimeBuilder_ = null;
       }
+      internalGetMutableArtifacts().clear();
       return this;
     }
 
@@ -1285,6 +1399,10 @@ java.lang.String defaultValue) {
         result.endTime_ = endTimeBuilder_ == null
             ? endTime_
             : endTimeBuilder_.build();
+      }
+      if (((from_bitField0_ & 0x00040000) != 0)) {
+        result.artifacts_ = internalGetArtifacts();
+        result.artifacts_.makeImmutable();
       }
     }
 
@@ -4231,6 +4349,182 @@ java.lang.String defaultValue) {
         endTime_ = null;
       }
       return endTimeBuilder_;
+    }
+
+    private com.google.protobuf.MapField<
+        java.lang.String, java.lang.String> artifacts_;
+    private com.google.protobuf.MapField<java.lang.String, java.lang.String>
+        internalGetArtifacts() {
+      if (artifacts_ == null) {
+        return com.google.protobuf.MapField.emptyMapField(
+            ArtifactsDefaultEntryHolder.defaultEntry);
+      }
+      return artifacts_;
+    }
+    private com.google.protobuf.MapField<java.lang.String, java.lang.String>
+        internalGetMutableArtifacts() {
+      if (artifacts_ == null) {
+        artifacts_ = com.google.protobuf.MapField.newMapField(
+            ArtifactsDefaultEntryHolder.defaultEntry);
+      }
+      if (!artifacts_.isMutable()) {
+        artifacts_ = artifacts_.copy();
+      }
+      bitField0_ |= 0x00040000;
+      onChanged();
+      return artifacts_;
+    }
+    public int getArtifactsCount() {
+      return internalGetArtifacts().getMap().size();
+    }
+    /**
+     * <pre>
+     * Plots by name to their URIs in the artifact store, written when the sweep ends:
+     * "objective.png" (the first objective of every succeeded trial by trial number, with the
+     * best so far) and, with several objectives, "pareto_front.png" (the first two objectives,
+     * the front highlighted). Output only.
+     * </pre>
+     *
+     * <code>map&lt;string, string&gt; artifacts = 19 [json_name = "artifacts"];</code>
+     */
+    @java.lang.Override
+    public boolean containsArtifacts(
+        java.lang.String key) {
+      if (key == null) { throw new NullPointerException("map key"); }
+      return internalGetArtifacts().getMap().containsKey(key);
+    }
+    /**
+     * Use {@link #getArtifactsMap()} instead.
+     */
+    @java.lang.Override
+    @java.lang.Deprecated
+    public java.util.Map<java.lang.String, java.lang.String> getArtifacts() {
+      return getArtifactsMap();
+    }
+    /**
+     * <pre>
+     * Plots by name to their URIs in the artifact store, written when the sweep ends:
+     * "objective.png" (the first objective of every succeeded trial by trial number, with the
+     * best so far) and, with several objectives, "pareto_front.png" (the first two objectives,
+     * the front highlighted). Output only.
+     * </pre>
+     *
+     * <code>map&lt;string, string&gt; artifacts = 19 [json_name = "artifacts"];</code>
+     */
+    @java.lang.Override
+    public java.util.Map<java.lang.String, java.lang.String> getArtifactsMap() {
+      return internalGetArtifacts().getMap();
+    }
+    /**
+     * <pre>
+     * Plots by name to their URIs in the artifact store, written when the sweep ends:
+     * "objective.png" (the first objective of every succeeded trial by trial number, with the
+     * best so far) and, with several objectives, "pareto_front.png" (the first two objectives,
+     * the front highlighted). Output only.
+     * </pre>
+     *
+     * <code>map&lt;string, string&gt; artifacts = 19 [json_name = "artifacts"];</code>
+     */
+    @java.lang.Override
+    public /* nullable */
+java.lang.String getArtifactsOrDefault(
+        java.lang.String key,
+        /* nullable */
+java.lang.String defaultValue) {
+      if (key == null) { throw new NullPointerException("map key"); }
+      java.util.Map<java.lang.String, java.lang.String> map =
+          internalGetArtifacts().getMap();
+      return map.containsKey(key) ? map.get(key) : defaultValue;
+    }
+    /**
+     * <pre>
+     * Plots by name to their URIs in the artifact store, written when the sweep ends:
+     * "objective.png" (the first objective of every succeeded trial by trial number, with the
+     * best so far) and, with several objectives, "pareto_front.png" (the first two objectives,
+     * the front highlighted). Output only.
+     * </pre>
+     *
+     * <code>map&lt;string, string&gt; artifacts = 19 [json_name = "artifacts"];</code>
+     */
+    @java.lang.Override
+    public java.lang.String getArtifactsOrThrow(
+        java.lang.String key) {
+      if (key == null) { throw new NullPointerException("map key"); }
+      java.util.Map<java.lang.String, java.lang.String> map =
+          internalGetArtifacts().getMap();
+      if (!map.containsKey(key)) {
+        throw new java.lang.IllegalArgumentException();
+      }
+      return map.get(key);
+    }
+    public Builder clearArtifacts() {
+      bitField0_ = (bitField0_ & ~0x00040000);
+      internalGetMutableArtifacts().getMutableMap()
+          .clear();
+      return this;
+    }
+    /**
+     * <pre>
+     * Plots by name to their URIs in the artifact store, written when the sweep ends:
+     * "objective.png" (the first objective of every succeeded trial by trial number, with the
+     * best so far) and, with several objectives, "pareto_front.png" (the first two objectives,
+     * the front highlighted). Output only.
+     * </pre>
+     *
+     * <code>map&lt;string, string&gt; artifacts = 19 [json_name = "artifacts"];</code>
+     */
+    public Builder removeArtifacts(
+        java.lang.String key) {
+      if (key == null) { throw new NullPointerException("map key"); }
+      internalGetMutableArtifacts().getMutableMap()
+          .remove(key);
+      return this;
+    }
+    /**
+     * Use alternate mutation accessors instead.
+     */
+    @java.lang.Deprecated
+    public java.util.Map<java.lang.String, java.lang.String>
+        getMutableArtifacts() {
+      bitField0_ |= 0x00040000;
+      return internalGetMutableArtifacts().getMutableMap();
+    }
+    /**
+     * <pre>
+     * Plots by name to their URIs in the artifact store, written when the sweep ends:
+     * "objective.png" (the first objective of every succeeded trial by trial number, with the
+     * best so far) and, with several objectives, "pareto_front.png" (the first two objectives,
+     * the front highlighted). Output only.
+     * </pre>
+     *
+     * <code>map&lt;string, string&gt; artifacts = 19 [json_name = "artifacts"];</code>
+     */
+    public Builder putArtifacts(
+        java.lang.String key,
+        java.lang.String value) {
+      if (key == null) { throw new NullPointerException("map key"); }
+      if (value == null) { throw new NullPointerException("map value"); }
+      internalGetMutableArtifacts().getMutableMap()
+          .put(key, value);
+      bitField0_ |= 0x00040000;
+      return this;
+    }
+    /**
+     * <pre>
+     * Plots by name to their URIs in the artifact store, written when the sweep ends:
+     * "objective.png" (the first objective of every succeeded trial by trial number, with the
+     * best so far) and, with several objectives, "pareto_front.png" (the first two objectives,
+     * the front highlighted). Output only.
+     * </pre>
+     *
+     * <code>map&lt;string, string&gt; artifacts = 19 [json_name = "artifacts"];</code>
+     */
+    public Builder putAllArtifacts(
+        java.util.Map<java.lang.String, java.lang.String> values) {
+      internalGetMutableArtifacts().getMutableMap()
+          .putAll(values);
+      bitField0_ |= 0x00040000;
+      return this;
     }
     @java.lang.Override
     public final Builder setUnknownFields(

@@ -568,4 +568,73 @@ java.lang.String defaultValue);
    * <code>.google.protobuf.Timestamp end_time = 18 [json_name = "endTime"];</code>
    */
   com.google.protobuf.TimestampOrBuilder getEndTimeOrBuilder();
+
+  /**
+   * <pre>
+   * Plots by name to their URIs in the artifact store, written when the sweep ends:
+   * "objective.png" (the first objective of every succeeded trial by trial number, with the
+   * best so far) and, with several objectives, "pareto_front.png" (the first two objectives,
+   * the front highlighted). Output only.
+   * </pre>
+   *
+   * <code>map&lt;string, string&gt; artifacts = 19 [json_name = "artifacts"];</code>
+   */
+  int getArtifactsCount();
+  /**
+   * <pre>
+   * Plots by name to their URIs in the artifact store, written when the sweep ends:
+   * "objective.png" (the first objective of every succeeded trial by trial number, with the
+   * best so far) and, with several objectives, "pareto_front.png" (the first two objectives,
+   * the front highlighted). Output only.
+   * </pre>
+   *
+   * <code>map&lt;string, string&gt; artifacts = 19 [json_name = "artifacts"];</code>
+   */
+  boolean containsArtifacts(
+      java.lang.String key);
+  /**
+   * Use {@link #getArtifactsMap()} instead.
+   */
+  @java.lang.Deprecated
+  java.util.Map<java.lang.String, java.lang.String>
+  getArtifacts();
+  /**
+   * <pre>
+   * Plots by name to their URIs in the artifact store, written when the sweep ends:
+   * "objective.png" (the first objective of every succeeded trial by trial number, with the
+   * best so far) and, with several objectives, "pareto_front.png" (the first two objectives,
+   * the front highlighted). Output only.
+   * </pre>
+   *
+   * <code>map&lt;string, string&gt; artifacts = 19 [json_name = "artifacts"];</code>
+   */
+  java.util.Map<java.lang.String, java.lang.String>
+  getArtifactsMap();
+  /**
+   * <pre>
+   * Plots by name to their URIs in the artifact store, written when the sweep ends:
+   * "objective.png" (the first objective of every succeeded trial by trial number, with the
+   * best so far) and, with several objectives, "pareto_front.png" (the first two objectives,
+   * the front highlighted). Output only.
+   * </pre>
+   *
+   * <code>map&lt;string, string&gt; artifacts = 19 [json_name = "artifacts"];</code>
+   */
+  /* nullable */
+java.lang.String getArtifactsOrDefault(
+      java.lang.String key,
+      /* nullable */
+java.lang.String defaultValue);
+  /**
+   * <pre>
+   * Plots by name to their URIs in the artifact store, written when the sweep ends:
+   * "objective.png" (the first objective of every succeeded trial by trial number, with the
+   * best so far) and, with several objectives, "pareto_front.png" (the first two objectives,
+   * the front highlighted). Output only.
+   * </pre>
+   *
+   * <code>map&lt;string, string&gt; artifacts = 19 [json_name = "artifacts"];</code>
+   */
+  java.lang.String getArtifactsOrThrow(
+      java.lang.String key);
 }

@@ -75,6 +75,11 @@ public final class SweepsProto {
     com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
       internal_static_kiln_v1_Sweep_ParameterImportancesEntry_fieldAccessorTable;
   static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_kiln_v1_Sweep_ArtifactsEntry_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
+      internal_static_kiln_v1_Sweep_ArtifactsEntry_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
     internal_static_kiln_v1_CreateSweepRequest_descriptor;
   static final 
     com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
@@ -163,7 +168,7 @@ public final class SweepsProto {
       "ampR\tstartTime\0225\n\010end_time\030\013 \001(\0132\032.googl" +
       "e.protobuf.TimestampR\007endTime\0329\n\013ParamsE" +
       "ntry\022\020\n\003key\030\001 \001(\tR\003key\022\024\n\005value\030\002 \001(\tR\005v" +
-      "alue:\0028\001\"\337\007\n\005Sweep\022\022\n\004name\030\001 \001(\tR\004name\022!" +
+      "alue:\0028\001\"\332\010\n\005Sweep\022\022\n\004name\030\001 \001(\tR\004name\022!" +
       "\n\014display_name\030\002 \001(\tR\013displayName\022(\n\010tem" +
       "plate\030\003 \001(\0132\014.kiln.v1.JobR\010template\0228\n\np" +
       "arameters\030\004 \003(\0132\030.kiln.v1.SearchParamete" +
@@ -184,70 +189,73 @@ public final class SweepsProto {
       "gle.protobuf.TimestampR\ncreateTime\022;\n\013up" +
       "date_time\030\021 \001(\0132\032.google.protobuf.Timest" +
       "ampR\nupdateTime\0225\n\010end_time\030\022 \001(\0132\032.goog" +
-      "le.protobuf.TimestampR\007endTime\0329\n\013Labels" +
-      "Entry\022\020\n\003key\030\001 \001(\tR\003key\022\024\n\005value\030\002 \001(\tR\005" +
-      "value:\0028\001\032G\n\031ParameterImportancesEntry\022\020" +
-      "\n\003key\030\001 \001(\tR\003key\022\024\n\005value\030\002 \001(\001R\005value:\002" +
-      "8\001\"Y\n\022CreateSweepRequest\022$\n\005sweep\030\001 \001(\0132" +
-      "\016.kiln.v1.SweepR\005sweep\022\035\n\nrequest_id\030\002 \001" +
-      "(\tR\trequestId\"%\n\017GetSweepRequest\022\022\n\004name" +
-      "\030\001 \001(\tR\004name\"z\n\021ListSweepsRequest\022\033\n\tpag" +
-      "e_size\030\001 \001(\005R\010pageSize\022\035\n\npage_token\030\002 \001" +
-      "(\tR\tpageToken\022)\n\005state\030\003 \001(\0162\023.kiln.v1.S" +
-      "weepStateR\005state\"d\n\022ListSweepsResponse\022&" +
-      "\n\006sweeps\030\001 \003(\0132\016.kiln.v1.SweepR\006sweeps\022&" +
-      "\n\017next_page_token\030\002 \001(\tR\rnextPageToken\"(" +
-      "\n\022CancelSweepRequest\022\022\n\004name\030\001 \001(\tR\004name" +
-      "\"M\n\021WatchSweepRequest\022\022\n\004name\030\001 \001(\tR\004nam" +
-      "e\022$\n\016after_event_id\030\002 \001(\tR\014afterEventId\"" +
-      "U\n\020SweepStateChange\022)\n\005state\030\001 \001(\0162\023.kil" +
-      "n.v1.SweepStateR\005state\022\026\n\006reason\030\002 \001(\tR\006" +
-      "reason\"e\n\013TrialMetric\022\024\n\005trial\030\001 \001(\005R\005tr" +
-      "ial\022\022\n\004step\030\002 \001(\003R\004step\022\026\n\006metric\030\003 \001(\tR" +
-      "\006metric\022\024\n\005value\030\004 \001(\001R\005value\"\242\003\n\nSweepE" +
-      "vent\022\016\n\002id\030\001 \001(\tR\002id\022.\n\004time\030\002 \001(\0132\032.goo" +
-      "gle.protobuf.TimestampR\004time\022>\n\014state_ch" +
-      "ange\030\003 \001(\0132\031.kiln.v1.SweepStateChangeH\000R" +
-      "\013stateChange\0225\n\rtrial_started\030\004 \001(\0132\016.ki" +
-      "ln.v1.TrialH\000R\014trialStarted\022:\n\014intermedi" +
-      "ate\030\005 \001(\0132\024.kiln.v1.TrialMetricH\000R\014inter" +
-      "mediate\0223\n\014trial_pruned\030\006 \001(\0132\016.kiln.v1." +
-      "TrialH\000R\013trialPruned\0227\n\016trial_finished\030\007" +
-      " \001(\0132\016.kiln.v1.TrialH\000R\rtrialFinished\022+\n" +
-      "\010new_best\030\010 \001(\0132\016.kiln.v1.TrialH\000R\007newBe" +
-      "stB\006\n\004kind*\321\001\n\016SweepAlgorithm\022\037\n\033SWEEP_A" +
-      "LGORITHM_UNSPECIFIED\020\000\022\032\n\026SWEEP_ALGORITH" +
-      "M_RANDOM\020\001\022\030\n\024SWEEP_ALGORITHM_GRID\020\002\022\027\n\023" +
-      "SWEEP_ALGORITHM_TPE\020\003\022\026\n\022SWEEP_ALGORITHM" +
-      "_GP\020\004\022\032\n\026SWEEP_ALGORITHM_CMA_ES\020\005\022\033\n\027SWE" +
-      "EP_ALGORITHM_NSGA_II\020\006*\234\001\n\013SweepPruner\022\034" +
-      "\n\030SWEEP_PRUNER_UNSPECIFIED\020\000\022\025\n\021SWEEP_PR" +
-      "UNER_NONE\020\001\022#\n\037SWEEP_PRUNER_SUCCESSIVE_H" +
-      "ALVING\020\002\022\027\n\023SWEEP_PRUNER_MEDIAN\020\003\022\032\n\026SWE" +
-      "EP_PRUNER_HYPERBAND\020\004*}\n\022ObjectiveDirect" +
-      "ion\022#\n\037OBJECTIVE_DIRECTION_UNSPECIFIED\020\000" +
-      "\022 \n\034OBJECTIVE_DIRECTION_MINIMIZE\020\001\022 \n\034OB" +
-      "JECTIVE_DIRECTION_MAXIMIZE\020\002*\250\001\n\nSweepSt" +
-      "ate\022\033\n\027SWEEP_STATE_UNSPECIFIED\020\000\022\026\n\022SWEE" +
-      "P_STATE_QUEUED\020\001\022\027\n\023SWEEP_STATE_RUNNING\020" +
-      "\002\022\031\n\025SWEEP_STATE_SUCCEEDED\020\003\022\026\n\022SWEEP_ST" +
-      "ATE_FAILED\020\004\022\031\n\025SWEEP_STATE_CANCELLED\020\005*" +
-      "\250\001\n\nTrialState\022\033\n\027TRIAL_STATE_UNSPECIFIE" +
-      "D\020\000\022\027\n\023TRIAL_STATE_RUNNING\020\001\022\031\n\025TRIAL_ST" +
-      "ATE_SUCCEEDED\020\002\022\026\n\022TRIAL_STATE_PRUNED\020\003\022" +
-      "\026\n\022TRIAL_STATE_FAILED\020\004\022\031\n\025TRIAL_STATE_C" +
-      "ANCELLED\020\0052\304\002\n\014SweepService\022:\n\013CreateSwe" +
-      "ep\022\033.kiln.v1.CreateSweepRequest\032\016.kiln.v" +
-      "1.Sweep\0224\n\010GetSweep\022\030.kiln.v1.GetSweepRe" +
-      "quest\032\016.kiln.v1.Sweep\022E\n\nListSweeps\022\032.ki" +
-      "ln.v1.ListSweepsRequest\032\033.kiln.v1.ListSw" +
-      "eepsResponse\022:\n\013CancelSweep\022\033.kiln.v1.Ca" +
-      "ncelSweepRequest\032\016.kiln.v1.Sweep\022?\n\nWatc" +
-      "hSweep\022\032.kiln.v1.WatchSweepRequest\032\023.kil" +
-      "n.v1.SweepEvent0\001By\n\007kiln.v1B\013SweepsProt" +
-      "oH\002P\001Z\"kiln/clients/go/gen/kiln/v1;kilnv" +
-      "1\242\002\003KXX\252\002\007Kiln.V1\312\002\007Kiln\\V1\342\002\023Kiln\\V1\\GP" +
-      "BMetadata\352\002\010Kiln::V1b\006proto3"
+      "le.protobuf.TimestampR\007endTime\022;\n\tartifa" +
+      "cts\030\023 \003(\0132\035.kiln.v1.Sweep.ArtifactsEntry" +
+      "R\tartifacts\0329\n\013LabelsEntry\022\020\n\003key\030\001 \001(\tR" +
+      "\003key\022\024\n\005value\030\002 \001(\tR\005value:\0028\001\032G\n\031Parame" +
+      "terImportancesEntry\022\020\n\003key\030\001 \001(\tR\003key\022\024\n" +
+      "\005value\030\002 \001(\001R\005value:\0028\001\032<\n\016ArtifactsEntr" +
+      "y\022\020\n\003key\030\001 \001(\tR\003key\022\024\n\005value\030\002 \001(\tR\005valu" +
+      "e:\0028\001\"Y\n\022CreateSweepRequest\022$\n\005sweep\030\001 \001" +
+      "(\0132\016.kiln.v1.SweepR\005sweep\022\035\n\nrequest_id\030" +
+      "\002 \001(\tR\trequestId\"%\n\017GetSweepRequest\022\022\n\004n" +
+      "ame\030\001 \001(\tR\004name\"z\n\021ListSweepsRequest\022\033\n\t" +
+      "page_size\030\001 \001(\005R\010pageSize\022\035\n\npage_token\030" +
+      "\002 \001(\tR\tpageToken\022)\n\005state\030\003 \001(\0162\023.kiln.v" +
+      "1.SweepStateR\005state\"d\n\022ListSweepsRespons" +
+      "e\022&\n\006sweeps\030\001 \003(\0132\016.kiln.v1.SweepR\006sweep" +
+      "s\022&\n\017next_page_token\030\002 \001(\tR\rnextPageToke" +
+      "n\"(\n\022CancelSweepRequest\022\022\n\004name\030\001 \001(\tR\004n" +
+      "ame\"M\n\021WatchSweepRequest\022\022\n\004name\030\001 \001(\tR\004" +
+      "name\022$\n\016after_event_id\030\002 \001(\tR\014afterEvent" +
+      "Id\"U\n\020SweepStateChange\022)\n\005state\030\001 \001(\0162\023." +
+      "kiln.v1.SweepStateR\005state\022\026\n\006reason\030\002 \001(" +
+      "\tR\006reason\"e\n\013TrialMetric\022\024\n\005trial\030\001 \001(\005R" +
+      "\005trial\022\022\n\004step\030\002 \001(\003R\004step\022\026\n\006metric\030\003 \001" +
+      "(\tR\006metric\022\024\n\005value\030\004 \001(\001R\005value\"\242\003\n\nSwe" +
+      "epEvent\022\016\n\002id\030\001 \001(\tR\002id\022.\n\004time\030\002 \001(\0132\032." +
+      "google.protobuf.TimestampR\004time\022>\n\014state" +
+      "_change\030\003 \001(\0132\031.kiln.v1.SweepStateChange" +
+      "H\000R\013stateChange\0225\n\rtrial_started\030\004 \001(\0132\016" +
+      ".kiln.v1.TrialH\000R\014trialStarted\022:\n\014interm" +
+      "ediate\030\005 \001(\0132\024.kiln.v1.TrialMetricH\000R\014in" +
+      "termediate\0223\n\014trial_pruned\030\006 \001(\0132\016.kiln." +
+      "v1.TrialH\000R\013trialPruned\0227\n\016trial_finishe" +
+      "d\030\007 \001(\0132\016.kiln.v1.TrialH\000R\rtrialFinished" +
+      "\022+\n\010new_best\030\010 \001(\0132\016.kiln.v1.TrialH\000R\007ne" +
+      "wBestB\006\n\004kind*\321\001\n\016SweepAlgorithm\022\037\n\033SWEE" +
+      "P_ALGORITHM_UNSPECIFIED\020\000\022\032\n\026SWEEP_ALGOR" +
+      "ITHM_RANDOM\020\001\022\030\n\024SWEEP_ALGORITHM_GRID\020\002\022" +
+      "\027\n\023SWEEP_ALGORITHM_TPE\020\003\022\026\n\022SWEEP_ALGORI" +
+      "THM_GP\020\004\022\032\n\026SWEEP_ALGORITHM_CMA_ES\020\005\022\033\n\027" +
+      "SWEEP_ALGORITHM_NSGA_II\020\006*\234\001\n\013SweepPrune" +
+      "r\022\034\n\030SWEEP_PRUNER_UNSPECIFIED\020\000\022\025\n\021SWEEP" +
+      "_PRUNER_NONE\020\001\022#\n\037SWEEP_PRUNER_SUCCESSIV" +
+      "E_HALVING\020\002\022\027\n\023SWEEP_PRUNER_MEDIAN\020\003\022\032\n\026" +
+      "SWEEP_PRUNER_HYPERBAND\020\004*}\n\022ObjectiveDir" +
+      "ection\022#\n\037OBJECTIVE_DIRECTION_UNSPECIFIE" +
+      "D\020\000\022 \n\034OBJECTIVE_DIRECTION_MINIMIZE\020\001\022 \n" +
+      "\034OBJECTIVE_DIRECTION_MAXIMIZE\020\002*\250\001\n\nSwee" +
+      "pState\022\033\n\027SWEEP_STATE_UNSPECIFIED\020\000\022\026\n\022S" +
+      "WEEP_STATE_QUEUED\020\001\022\027\n\023SWEEP_STATE_RUNNI" +
+      "NG\020\002\022\031\n\025SWEEP_STATE_SUCCEEDED\020\003\022\026\n\022SWEEP" +
+      "_STATE_FAILED\020\004\022\031\n\025SWEEP_STATE_CANCELLED" +
+      "\020\005*\250\001\n\nTrialState\022\033\n\027TRIAL_STATE_UNSPECI" +
+      "FIED\020\000\022\027\n\023TRIAL_STATE_RUNNING\020\001\022\031\n\025TRIAL" +
+      "_STATE_SUCCEEDED\020\002\022\026\n\022TRIAL_STATE_PRUNED" +
+      "\020\003\022\026\n\022TRIAL_STATE_FAILED\020\004\022\031\n\025TRIAL_STAT" +
+      "E_CANCELLED\020\0052\304\002\n\014SweepService\022:\n\013Create" +
+      "Sweep\022\033.kiln.v1.CreateSweepRequest\032\016.kil" +
+      "n.v1.Sweep\0224\n\010GetSweep\022\030.kiln.v1.GetSwee" +
+      "pRequest\032\016.kiln.v1.Sweep\022E\n\nListSweeps\022\032" +
+      ".kiln.v1.ListSweepsRequest\032\033.kiln.v1.Lis" +
+      "tSweepsResponse\022:\n\013CancelSweep\022\033.kiln.v1" +
+      ".CancelSweepRequest\032\016.kiln.v1.Sweep\022?\n\nW" +
+      "atchSweep\022\032.kiln.v1.WatchSweepRequest\032\023." +
+      "kiln.v1.SweepEvent0\001By\n\007kiln.v1B\013SweepsP" +
+      "rotoH\002P\001Z\"kiln/clients/go/gen/kiln/v1;ki" +
+      "lnv1\242\002\003KXX\252\002\007Kiln.V1\312\002\007Kiln\\V1\342\002\023Kiln\\V1" +
+      "\\GPBMetadata\352\002\010Kiln::V1b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
@@ -315,7 +323,7 @@ public final class SweepsProto {
     internal_static_kiln_v1_Sweep_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_kiln_v1_Sweep_descriptor,
-        new java.lang.String[] { "Name", "DisplayName", "Template", "Parameters", "Objectives", "Algorithm", "Pruner", "Budget", "Seed", "Labels", "State", "Trials", "BestTrials", "ParameterImportances", "Error", "CreateTime", "UpdateTime", "EndTime", });
+        new java.lang.String[] { "Name", "DisplayName", "Template", "Parameters", "Objectives", "Algorithm", "Pruner", "Budget", "Seed", "Labels", "State", "Trials", "BestTrials", "ParameterImportances", "Error", "CreateTime", "UpdateTime", "EndTime", "Artifacts", });
     internal_static_kiln_v1_Sweep_LabelsEntry_descriptor =
       internal_static_kiln_v1_Sweep_descriptor.getNestedTypes().get(0);
     internal_static_kiln_v1_Sweep_LabelsEntry_fieldAccessorTable = new
@@ -327,6 +335,12 @@ public final class SweepsProto {
     internal_static_kiln_v1_Sweep_ParameterImportancesEntry_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_kiln_v1_Sweep_ParameterImportancesEntry_descriptor,
+        new java.lang.String[] { "Key", "Value", });
+    internal_static_kiln_v1_Sweep_ArtifactsEntry_descriptor =
+      internal_static_kiln_v1_Sweep_descriptor.getNestedTypes().get(2);
+    internal_static_kiln_v1_Sweep_ArtifactsEntry_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
+        internal_static_kiln_v1_Sweep_ArtifactsEntry_descriptor,
         new java.lang.String[] { "Key", "Value", });
     internal_static_kiln_v1_CreateSweepRequest_descriptor =
       getDescriptor().getMessageTypes().get(9);

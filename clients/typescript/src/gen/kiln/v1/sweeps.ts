@@ -536,7 +536,16 @@ export interface Sweep {
     | Date
     | undefined;
   /** When the sweep reached a final state. Output only. */
-  endTime?: Date | undefined;
+  endTime?:
+    | Date
+    | undefined;
+  /**
+   * Plots by name to their URIs in the artifact store, written when the sweep ends:
+   * "objective.png" (the first objective of every succeeded trial by trial number, with the
+   * best so far) and, with several objectives, "pareto_front.png" (the first two objectives,
+   * the front highlighted). Output only.
+   */
+  artifacts: { [key: string]: string };
 }
 
 export interface Sweep_LabelsEntry {
@@ -547,6 +556,11 @@ export interface Sweep_LabelsEntry {
 export interface Sweep_ParameterImportancesEntry {
   key: string;
   value: number;
+}
+
+export interface Sweep_ArtifactsEntry {
+  key: string;
+  value: string;
 }
 
 /** Request for CreateSweep. */
@@ -1795,6 +1809,7 @@ function createBaseSweep(): Sweep {
     createTime: undefined,
     updateTime: undefined,
     endTime: undefined,
+    artifacts: {},
   };
 }
 
@@ -1854,6 +1869,9 @@ export const Sweep: MessageFns<Sweep> = {
     if (message.endTime !== undefined) {
       Timestamp.encode(toTimestamp(message.endTime), writer.uint32(146).fork()).join();
     }
+    globalThis.Object.entries(message.artifacts).forEach(([key, value]: [string, string]) => {
+      Sweep_ArtifactsEntry.encode({ key: key as any, value }, writer.uint32(154).fork()).join();
+    });
     return writer;
   },
 
@@ -2020,6 +2038,17 @@ export const Sweep: MessageFns<Sweep> = {
             message.endTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
             continue;
           }
+          case 19: {
+            if (tag !== 154) {
+              break;
+            }
+
+            const entry19 = Sweep_ArtifactsEntry.decode(reader, reader.uint32());
+            if (entry19.value !== undefined) {
+              message.artifacts[entry19.key] = entry19.value;
+            }
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2117,6 +2146,20 @@ export const Sweep: MessageFns<Sweep> = {
         : isSet(object.end_time)
         ? fromJsonTimestamp(object.end_time)
         : undefined,
+      artifacts: isObject(object.artifacts)
+        ? (globalThis.Object.entries(object.artifacts) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
     };
   },
 
@@ -2188,6 +2231,15 @@ export const Sweep: MessageFns<Sweep> = {
     if (message.endTime !== undefined) {
       obj.endTime = message.endTime.toISOString();
     }
+    if (message.artifacts) {
+      const entries = globalThis.Object.entries(message.artifacts) as [string, string][];
+      if (entries.length > 0) {
+        obj.artifacts = {};
+        entries.forEach(([k, v]) => {
+          obj.artifacts[k] = v;
+        });
+      }
+    }
     return obj;
   },
 
@@ -2232,6 +2284,15 @@ export const Sweep: MessageFns<Sweep> = {
     message.createTime = object.createTime ?? undefined;
     message.updateTime = object.updateTime ?? undefined;
     message.endTime = object.endTime ?? undefined;
+    message.artifacts = (globalThis.Object.entries(object.artifacts ?? {}) as [string, string][]).reduce(
+      (acc: { [key: string]: string }, [key, value]: [string, string]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.String(value);
+        }
+        return acc;
+      },
+      {},
+    );
     return message;
   },
 };
@@ -2404,6 +2465,91 @@ export const Sweep_ParameterImportancesEntry: MessageFns<Sweep_ParameterImportan
     const message = createBaseSweep_ParameterImportancesEntry();
     message.key = object.key ?? "";
     message.value = object.value ?? 0;
+    return message;
+  },
+};
+
+function createBaseSweep_ArtifactsEntry(): Sweep_ArtifactsEntry {
+  return { key: "", value: "" };
+}
+
+export const Sweep_ArtifactsEntry: MessageFns<Sweep_ArtifactsEntry> = {
+  encode(message: Sweep_ArtifactsEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Sweep_ArtifactsEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSweep_ArtifactsEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Sweep_ArtifactsEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: Sweep_ArtifactsEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<Sweep_ArtifactsEntry>, I>>(base?: I): Sweep_ArtifactsEntry {
+    return Sweep_ArtifactsEntry.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<Sweep_ArtifactsEntry>, I>>(object: I): Sweep_ArtifactsEntry {
+    const message = createBaseSweep_ArtifactsEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
     return message;
   },
 };
