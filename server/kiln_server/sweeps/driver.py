@@ -97,6 +97,8 @@ class SweepDriver:
                 for run in list(self.running.values()):
                     await self._end_trial(run, r, TrialState.CANCELLED, "max_wall_time reached", cancel_job=True)
             exhausted = await asyncio.to_thread(studies.grid_exhausted, self.study)
+            if not out_of_time:
+                await self._adopt_strays(r)
             while (
                 not out_of_time
                 and not exhausted
@@ -148,6 +150,22 @@ class SweepDriver:
         trial.job = names.name_of("jobs", job_record.id)
         self.running[trial.number] = Running(trial, job_record.id)
         r.add("trial_started", {"trial": trial.to_dict()})
+
+    async def _adopt_strays(self, r: Round) -> None:
+        """Runs the trials Optuna has running that this driver does not know: asked by a driver
+        of this sweep that was stopped (or fenced) between Optuna's ask and its record write."""
+        assert self.study is not None
+        study = self.study
+        running = await asyncio.to_thread(lambda: study.get_trials(deepcopy=False, states=(OptunaState.RUNNING,)))
+        for ft in running:
+            if ft.number not in self.trials.items and len(self.trials.items) < self.plan.max_trials:
+                trial = TrialRecord(number=ft.number, params=studies.params_text(ft.params), start_time=now_ms())
+                self.trials.items[ft.number] = trial
+                await self._attach(trial, self.plan.space.apply(self.record.spec.template, ft.params), r)
+            elif ft.number not in self.trials.items:  # over budget: it never gets a job
+                await asyncio.to_thread(
+                    lambda n=ft.number: study.tell(n, state=OptunaState.FAIL, skip_if_finished=True)
+                )
 
     async def _poll(self, run: Running, r: Round) -> None:
         events = await self.jobs.read_events(self.tenant, run.job_id, run.cursor, block_ms=None)

@@ -266,3 +266,28 @@ async def test_cancelling_stops_the_driver_and_its_trials(env):
     assert len(record.trials.items) == 2  # no trial started after the cancel
     for t in record.trials.items.values():
         assert (await jobs.get("t", t.job.split("/")[1])).state == State.CANCELLED
+
+
+async def test_a_trial_asked_by_a_stopped_driver_is_run_not_lost(env, redis_url):
+    """A driver stopped between Optuna's ask and its record write leaves a RUNNING trial in the
+    study with no job; the sweep's driver runs it as one of its trials (the budget holds)."""
+    from kiln_server.sweeps import study as studies
+
+    specs, jobs, sweeps, manager = env
+    workers = Workers(jobs, steps=2)
+    loop = asyncio.create_task(workers.loop())
+    try:
+        await manager("gw-1").start()
+        rid = await create(specs, sweeps, sweep_proto(3, 1))
+        while not any(t.final for t in (await sweeps.get("t", rid)).trials.items.values()):
+            await asyncio.sleep(0.02)
+        record = await sweeps.get("t", rid)
+        study = studies.open_study(record.payload, redis_url, sweeps.keys.sweep_study("t", rid))
+        stray = study.ask()  # as a stopped driver would have, mid-sweep
+        lr = record.payload.space.sample(stray)[LR]
+        done = await wait_final(sweeps, rid)
+    finally:
+        loop.cancel()
+    assert done.state == State.SUCCEEDED and len(done.trials.items) == 3 and len(workers.started) == 3
+    kept = done.trials.items[stray.number]
+    assert kept.state == TrialState.SUCCEEDED and float(kept.params[LR]) == lr
