@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from kiln_server.cli import admin, datasets, evaluations, feedback, jobs, models
+from kiln_server.cli import admin, datasets, evaluations, feedback, jobs, models, sweeps
 from kiln_server.cli.connect import ClientSettings, quiet_grpc
 from kiln_server.cli.demo_command import demo
 from kiln_server.cli.sample import sample
@@ -34,6 +34,7 @@ app.add_typer(models.app, name="models")
 app.command()(sample)
 app.add_typer(feedback.app, name="feedback")
 app.add_typer(evaluations.app, name="eval")
+app.add_typer(sweeps.app, name="sweeps")
 app.command()(demo)
 
 

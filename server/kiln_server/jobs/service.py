@@ -32,6 +32,7 @@ OUTPUT_FIELDS = (
     "create_time",
     "start_time",
     "end_time",
+    "sweep",  # set only by a sweep creating its trials (sweeps/trials.py)
 )
 
 
@@ -57,11 +58,17 @@ class JobService(jobs_pb2_grpc.JobServiceServicer):
         state = _STATE_FILTER[request.state] if request.state else None
         method = _METHOD_FILTER[request.method] if request.method else None
 
+        sweep = request.sweep or None
+
         def keep(r: JobRecord) -> bool:
-            return (state is None or r.state == state) and (method is None or r.method == method)
+            return (
+                (state is None or r.state == state)
+                and (method is None or r.method == method)
+                and (sweep is None or r.spec.sweep == sweep)
+            )
 
         records, token = await self.jobs.list_page(
-            current_tenant(), request.page_size, request.page_token, f"jobs:{state}:{method}", keep
+            current_tenant(), request.page_size, request.page_token, f"jobs:{state}:{method}:{sweep}", keep
         )
         return jobs_pb2.ListJobsResponse(jobs=[job_proto(r) for r in records], next_page_token=token)
 

@@ -1,7 +1,7 @@
 """The server factory: `await create_server(config)` -> (server, port), ready to `start()`.
 
 Wires the parts together: Redis (embedded or external), the stores, the artifact store, the
-scheduler on Ray, the six services plus health and reflection, and the interceptors.
+scheduler on Ray, the seven services plus health and reflection, and the interceptors.
 """
 
 from __future__ import annotations
@@ -26,6 +26,8 @@ from kiln.v1 import (
     models_pb2_grpc,
     sampling_pb2,
     sampling_pb2_grpc,
+    sweeps_pb2,
+    sweeps_pb2_grpc,
 )
 from kiln_server.datasets.service import DatasetService
 from kiln_server.datasets.store import DatasetStore
@@ -58,6 +60,10 @@ from kiln_server.sampling.sampler import Sampler
 from kiln_server.sampling.samples import SampleStore
 from kiln_server.sampling.service import SamplingService
 from kiln_server.sampling.triton import TritonBackend
+from kiln_server.sweeps.manager import SweepManager
+from kiln_server.sweeps.service import SweepService
+from kiln_server.sweeps.store import SweepStore
+from kiln_server.sweeps.trials import TrialJobs
 from kiln_server.tenants.store import TenantStore
 
 log = logging.getLogger("kiln.server")
@@ -71,6 +77,7 @@ SERVICES = [
         (evaluation_pb2.DESCRIPTOR, "EvaluationService"),
         (feedback_pb2.DESCRIPTOR, "FeedbackService"),
         (models_pb2.DESCRIPTOR, "ModelService"),
+        (sweeps_pb2.DESCRIPTOR, "SweepService"),
     )
 ]
 
@@ -109,12 +116,15 @@ class KilnServer:
         self.extra_clients: list[aioredis.Redis] = []
         self.triton: TritonBackend | None = None
         self.eval_scheduler: EvaluationScheduler | None = None
+        self.sweeps: SweepManager | None = None
 
     async def start(self) -> None:
         await self.scheduler.start()  # first: joining Ray may block the loop for seconds
         await self.grpc.start()
         if self.eval_scheduler is not None:  # after the job scheduler: it joins Ray, writes the heartbeat
             await self.eval_scheduler.start()
+        if self.sweeps is not None:  # after the job scheduler: trials are its jobs
+            await self.sweeps.start()
         for name in ["", *SERVICES]:
             await self.health.set(name, health_pb2.HealthCheckResponse.SERVING)
         if self.state_health is not None:
@@ -127,6 +137,8 @@ class KilnServer:
         await _bounded("health", self.health.enter_graceful_shutdown(), 5)
         self.shutdown_event.set()
         await _bounded("grpc", self.grpc.stop(grace), grace + 10)
+        if self.sweeps is not None:
+            await _bounded("sweep manager", self.sweeps.stop(), 15)
         if self.eval_scheduler is not None:
             await _bounded("evaluation scheduler", self.eval_scheduler.stop(), 15)
         await _bounded("job scheduler", self.scheduler.stop(), 15)
@@ -235,6 +247,8 @@ async def create_server(config: KilnConfig) -> tuple[KilnServer, int]:
     evaluation_pb2_grpc.add_EvaluationServiceServicer_to_server(
         EvaluationService(evaluations, datasets, models, shutdown), server
     )
+    sweeps = SweepStore(redis, keys)
+    sweeps_pb2_grpc.add_SweepServiceServicer_to_server(SweepService(sweeps, jobs, specs, shutdown), server)
     feedback_pb2_grpc.add_FeedbackServiceServicer_to_server(
         FeedbackService(
             FeedbackStore(redis, keys),
@@ -265,5 +279,6 @@ async def create_server(config: KilnConfig) -> tuple[KilnServer, int]:
     kiln.state_health = state_health
     kiln.triton = triton
     kiln.eval_scheduler = EvaluationScheduler(config, evaluations, redis_url, scheduler.instance)
+    kiln.sweeps = SweepManager(sweeps, TrialJobs(jobs, specs, models), redis_url, scheduler.instance)
     kiln.extra_clients.append(fast_redis)
     return kiln, port

@@ -94,6 +94,28 @@ class Keys:
         """Hash feedback_id -> "{stream entry id}/{content fingerprint}", for idempotent submits."""
         return f"{self._t(tenant)}:feedback:ids"
 
+    # -- sweeps ------------------------------------------------------------------------------
+    def sweep_queue(self) -> str:
+        """List of "tenant/sweep_id" waiting for a gateway to drive them."""
+        return f"{self.prefix}:sweepqueue"
+
+    def active_sweeps(self) -> str:
+        """Set of "tenant/sweep_id" not yet in a final state; the sweep manager walks it."""
+        return f"{self.prefix}:sweepactive"
+
+    def sweep(self, tenant: str, sweep_id: str) -> str:
+        return f"{self._t(tenant)}:sweep:{sweep_id}"
+
+    def sweeps(self, tenant: str) -> str:
+        return f"{self._t(tenant)}:sweeps"
+
+    def sweep_events(self, tenant: str, sweep_id: str) -> str:
+        return f"{self._t(tenant)}:sweep:{sweep_id}:events"
+
+    def sweep_study(self, tenant: str, sweep_id: str) -> str:
+        """Prefix of the sweep's Optuna journal (JournalRedisBackend keys start with it)."""
+        return f"{self._t(tenant)}:sweep:{sweep_id}:study:"
+
     # -- evaluations -------------------------------------------------------------------------
     def evaluation_queue(self) -> str:
         """List of "tenant/evaluation_id" waiting for a gateway to run them on Ray."""

@@ -8,7 +8,15 @@ import secrets
 from kiln_server.platform.errors import InvalidArgument
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
-_PREFIX = {"jobs": "j", "datasets": "d", "models": "m", "evaluations": "e", "samples": "s", "feedback": "f"}
+_PREFIX = {
+    "jobs": "j",
+    "datasets": "d",
+    "models": "m",
+    "evaluations": "e",
+    "samples": "s",
+    "feedback": "f",
+    "sweeps": "w",
+}
 
 
 def new_id(collection: str) -> str:

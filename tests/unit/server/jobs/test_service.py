@@ -73,3 +73,22 @@ async def test_names_of_other_tenants_and_bad_requests(service):
     with pytest.raises(NotFound):
         async for _ in service.WatchJob(jobs_pb2.WatchJobRequest(name=job.name), None):
             pass
+
+
+async def test_sweep_is_output_only_and_filters_the_list(service, redis_client, keys):
+    """A client cannot make its job a sweep's trial; jobs a sweep created list under it."""
+    mine = sft()
+    mine.sweep = "sweeps/w-000000000001"
+    job = await service.CreateJob(create(mine), None)
+    assert job.sweep == ""
+    from kiln_server.sweeps.trials import TrialJobs
+
+    trials = TrialJobs(service.jobs, service.specs, ModelStore(redis_client, keys))
+    trial = await trials.create("t", "w-000000000001", "lr sweep", 0, sft())
+    assert trial.spec.sweep == "sweeps/w-000000000001" and trial.spec.display_name == "lr sweep · trial 0"
+    again = await trials.create("t", "w-000000000001", "lr sweep", 0, sft())
+    assert again.id == trial.id  # one job per (sweep, trial number)
+    listed = await service.ListJobs(jobs_pb2.ListJobsRequest(sweep="sweeps/w-000000000001"), None)
+    assert [j.name for j in listed.jobs] == [f"jobs/{trial.id}"] and listed.jobs[0].sweep == "sweeps/w-000000000001"
+    everything = await service.ListJobs(jobs_pb2.ListJobsRequest(), None)
+    assert len(everything.jobs) == 2

@@ -351,6 +351,7 @@ PROTOBUF_CONSTEXPR Job::Job(
   , /*decltype(_impl_.validation_dataset_)*/{&::_pbi::fixed_address_empty_string, ::_pbi::ConstantInitialized{}}
   , /*decltype(_impl_.output_model_)*/{&::_pbi::fixed_address_empty_string, ::_pbi::ConstantInitialized{}}
   , /*decltype(_impl_.error_)*/{&::_pbi::fixed_address_empty_string, ::_pbi::ConstantInitialized{}}
+  , /*decltype(_impl_.sweep_)*/{&::_pbi::fixed_address_empty_string, ::_pbi::ConstantInitialized{}}
   , /*decltype(_impl_.hyperparameters_)*/nullptr
   , /*decltype(_impl_.resources_)*/nullptr
   , /*decltype(_impl_.create_time_)*/nullptr
@@ -403,6 +404,7 @@ PROTOBUF_ATTRIBUTE_NO_DESTROY PROTOBUF_CONSTINIT PROTOBUF_ATTRIBUTE_INIT_PRIORIT
 PROTOBUF_CONSTEXPR ListJobsRequest::ListJobsRequest(
     ::_pbi::ConstantInitialized): _impl_{
     /*decltype(_impl_.page_token_)*/{&::_pbi::fixed_address_empty_string, ::_pbi::ConstantInitialized{}}
+  , /*decltype(_impl_.sweep_)*/{&::_pbi::fixed_address_empty_string, ::_pbi::ConstantInitialized{}}
   , /*decltype(_impl_.page_size_)*/0
   , /*decltype(_impl_.state_)*/0
   , /*decltype(_impl_.method_)*/0
@@ -924,6 +926,7 @@ const uint32_t TableStruct_kiln_2fv1_2fjobs_2eproto::offsets[] PROTOBUF_SECTION_
   PROTOBUF_FIELD_OFFSET(::kiln::v1::Job, _impl_.create_time_),
   PROTOBUF_FIELD_OFFSET(::kiln::v1::Job, _impl_.start_time_),
   PROTOBUF_FIELD_OFFSET(::kiln::v1::Job, _impl_.end_time_),
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::Job, _impl_.sweep_),
   PROTOBUF_FIELD_OFFSET(::kiln::v1::Job, _impl_.method_config_),
   ~0u,
   ~0u,
@@ -939,6 +942,7 @@ const uint32_t TableStruct_kiln_2fv1_2fjobs_2eproto::offsets[] PROTOBUF_SECTION_
   ~0u,
   ~0u,
   0,
+  ~0u,
   ~0u,
   ~0u,
   ~0u,
@@ -976,6 +980,7 @@ const uint32_t TableStruct_kiln_2fv1_2fjobs_2eproto::offsets[] PROTOBUF_SECTION_
   PROTOBUF_FIELD_OFFSET(::kiln::v1::ListJobsRequest, _impl_.page_token_),
   PROTOBUF_FIELD_OFFSET(::kiln::v1::ListJobsRequest, _impl_.state_),
   PROTOBUF_FIELD_OFFSET(::kiln::v1::ListJobsRequest, _impl_.method_),
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::ListJobsRequest, _impl_.sweep_),
   ~0u,  // no _has_bits_
   PROTOBUF_FIELD_OFFSET(::kiln::v1::ListJobsResponse, _internal_metadata_),
   ~0u,  // no _extensions_
@@ -1090,21 +1095,21 @@ static const ::_pbi::MigrationSchema schemas[] PROTOBUF_SECTION_VARIABLE(protode
   { 286, 294, -1, sizeof(::kiln::v1::Job_LabelsEntry_DoNotUse)},
   { 296, 304, -1, sizeof(::kiln::v1::Job_LatestMetricsEntry_DoNotUse)},
   { 306, 314, -1, sizeof(::kiln::v1::Job_ArtifactsEntry_DoNotUse)},
-  { 316, 349, -1, sizeof(::kiln::v1::Job)},
-  { 375, -1, -1, sizeof(::kiln::v1::CreateJobRequest)},
-  { 383, -1, -1, sizeof(::kiln::v1::GetJobRequest)},
-  { 390, -1, -1, sizeof(::kiln::v1::ListJobsRequest)},
-  { 400, -1, -1, sizeof(::kiln::v1::ListJobsResponse)},
-  { 408, -1, -1, sizeof(::kiln::v1::CancelJobRequest)},
-  { 415, -1, -1, sizeof(::kiln::v1::WatchJobRequest)},
-  { 423, -1, -1, sizeof(::kiln::v1::StateChange)},
-  { 432, 440, -1, sizeof(::kiln::v1::Metrics_ValuesEntry_DoNotUse)},
-  { 442, -1, -1, sizeof(::kiln::v1::Metrics)},
-  { 451, -1, -1, sizeof(::kiln::v1::Checkpoint)},
-  { 460, -1, -1, sizeof(::kiln::v1::LogLine)},
-  { 468, -1, -1, sizeof(::kiln::v1::JobEvent)},
-  { 481, -1, -1, sizeof(::kiln::v1::ListCheckpointsRequest)},
-  { 488, -1, -1, sizeof(::kiln::v1::ListCheckpointsResponse)},
+  { 316, 350, -1, sizeof(::kiln::v1::Job)},
+  { 377, -1, -1, sizeof(::kiln::v1::CreateJobRequest)},
+  { 385, -1, -1, sizeof(::kiln::v1::GetJobRequest)},
+  { 392, -1, -1, sizeof(::kiln::v1::ListJobsRequest)},
+  { 403, -1, -1, sizeof(::kiln::v1::ListJobsResponse)},
+  { 411, -1, -1, sizeof(::kiln::v1::CancelJobRequest)},
+  { 418, -1, -1, sizeof(::kiln::v1::WatchJobRequest)},
+  { 426, -1, -1, sizeof(::kiln::v1::StateChange)},
+  { 435, 443, -1, sizeof(::kiln::v1::Metrics_ValuesEntry_DoNotUse)},
+  { 445, -1, -1, sizeof(::kiln::v1::Metrics)},
+  { 454, -1, -1, sizeof(::kiln::v1::Checkpoint)},
+  { 463, -1, -1, sizeof(::kiln::v1::LogLine)},
+  { 471, -1, -1, sizeof(::kiln::v1::JobEvent)},
+  { 484, -1, -1, sizeof(::kiln::v1::ListCheckpointsRequest)},
+  { 491, -1, -1, sizeof(::kiln::v1::ListCheckpointsResponse)},
 };
 
 static const ::_pb::Message* const file_default_instances[] = {
@@ -1288,7 +1293,7 @@ const char descriptor_table_protodef_kiln_2fv1_2fjobs_2eproto[] PROTOBUF_SECTION
   "\001\n\rDistillConfig\022#\n\rteacher_model\030\001 \001(\tR"
   "\014teacherModel\022%\n\013temperature\030\002 \001(\001H\000R\013te"
   "mperature\210\001\001\022\031\n\005alpha\030\003 \001(\001H\001R\005alpha\210\001\001B"
-  "\016\n\014_temperatureB\010\n\006_alpha\"\333\n\n\003Job\022\022\n\004nam"
+  "\016\n\014_temperatureB\010\n\006_alpha\"\361\n\n\003Job\022\022\n\004nam"
   "e\030\001 \001(\tR\004name\022!\n\014display_name\030\002 \001(\tR\013dis"
   "playName\022*\n\006method\030\003 \001(\0162\022.kiln.v1.JobMe"
   "thodR\006method\022\035\n\nbase_model\030\004 \001(\tR\tbaseMo"
@@ -1317,103 +1322,104 @@ const char descriptor_table_protodef_kiln_2fv1_2fjobs_2eproto[] PROTOBUF_SECTION
   "buf.TimestampR\ncreateTime\0229\n\nstart_time\030"
   "\031 \001(\0132\032.google.protobuf.TimestampR\tstart"
   "Time\0225\n\010end_time\030\032 \001(\0132\032.google.protobuf"
-  ".TimestampR\007endTime\0329\n\013LabelsEntry\022\020\n\003ke"
-  "y\030\001 \001(\tR\003key\022\024\n\005value\030\002 \001(\tR\005value:\0028\001\032@"
-  "\n\022LatestMetricsEntry\022\020\n\003key\030\001 \001(\tR\003key\022\024"
-  "\n\005value\030\002 \001(\001R\005value:\0028\001\032<\n\016ArtifactsEnt"
-  "ry\022\020\n\003key\030\001 \001(\tR\003key\022\024\n\005value\030\002 \001(\tR\005val"
-  "ue:\0028\001B\017\n\rmethod_configB\016\n\014_max_retries\""
-  "Q\n\020CreateJobRequest\022\036\n\003job\030\001 \001(\0132\014.kiln."
-  "v1.JobR\003job\022\035\n\nrequest_id\030\002 \001(\tR\trequest"
-  "Id\"#\n\rGetJobRequest\022\022\n\004name\030\001 \001(\tR\004name\""
-  "\242\001\n\017ListJobsRequest\022\033\n\tpage_size\030\001 \001(\005R\010"
-  "pageSize\022\035\n\npage_token\030\002 \001(\tR\tpageToken\022"
-  "\'\n\005state\030\003 \001(\0162\021.kiln.v1.JobStateR\005state"
-  "\022*\n\006method\030\004 \001(\0162\022.kiln.v1.JobMethodR\006me"
-  "thod\"\\\n\020ListJobsResponse\022 \n\004jobs\030\001 \003(\0132\014"
-  ".kiln.v1.JobR\004jobs\022&\n\017next_page_token\030\002 "
-  "\001(\tR\rnextPageToken\"&\n\020CancelJobRequest\022\022"
-  "\n\004name\030\001 \001(\tR\004name\"K\n\017WatchJobRequest\022\022\n"
-  "\004name\030\001 \001(\tR\004name\022$\n\016after_event_id\030\002 \001("
-  "\tR\014afterEventId\"h\n\013StateChange\022\'\n\005state\030"
-  "\001 \001(\0162\021.kiln.v1.JobStateR\005state\022\030\n\007attem"
-  "pt\030\002 \001(\rR\007attempt\022\026\n\006reason\030\003 \001(\tR\006reaso"
-  "n\"\257\001\n\007Metrics\022\022\n\004step\030\001 \001(\003R\004step\022\037\n\013tot"
-  "al_steps\030\002 \001(\003R\ntotalSteps\0224\n\006values\030\003 \003"
-  "(\0132\034.kiln.v1.Metrics.ValuesEntryR\006values"
-  "\0329\n\013ValuesEntry\022\020\n\003key\030\001 \001(\tR\003key\022\024\n\005val"
-  "ue\030\002 \001(\001R\005value:\0028\001\"o\n\nCheckpoint\022\022\n\004ste"
-  "p\030\001 \001(\003R\004step\022\020\n\003uri\030\002 \001(\tR\003uri\022;\n\013creat"
-  "e_time\030\003 \001(\0132\032.google.protobuf.Timestamp"
-  "R\ncreateTime\"9\n\007LogLine\022\024\n\005level\030\001 \001(\tR\005"
-  "level\022\030\n\007message\030\002 \001(\tR\007message\"\230\002\n\010JobE"
-  "vent\022\016\n\002id\030\001 \001(\tR\002id\022.\n\004time\030\002 \001(\0132\032.goo"
-  "gle.protobuf.TimestampR\004time\0229\n\014state_ch"
-  "ange\030\003 \001(\0132\024.kiln.v1.StateChangeH\000R\013stat"
-  "eChange\022,\n\007metrics\030\004 \001(\0132\020.kiln.v1.Metri"
-  "csH\000R\007metrics\0225\n\ncheckpoint\030\005 \001(\0132\023.kiln"
-  ".v1.CheckpointH\000R\ncheckpoint\022$\n\003log\030\006 \001("
-  "\0132\020.kiln.v1.LogLineH\000R\003logB\006\n\004kind\",\n\026Li"
-  "stCheckpointsRequest\022\022\n\004name\030\001 \001(\tR\004name"
-  "\"P\n\027ListCheckpointsResponse\0225\n\013checkpoin"
-  "ts\030\001 \003(\0132\023.kiln.v1.CheckpointR\013checkpoin"
-  "ts*\230\001\n\tJobMethod\022\032\n\026JOB_METHOD_UNSPECIFI"
-  "ED\020\000\022\022\n\016JOB_METHOD_SFT\020\001\022\033\n\027JOB_METHOD_R"
-  "EWARD_MODEL\020\002\022\022\n\016JOB_METHOD_PPO\020\003\022\022\n\016JOB"
-  "_METHOD_DPO\020\004\022\026\n\022JOB_METHOD_DISTILL\020\005*\262\001"
-  "\n\010JobState\022\031\n\025JOB_STATE_UNSPECIFIED\020\000\022\024\n"
-  "\020JOB_STATE_QUEUED\020\001\022\025\n\021JOB_STATE_RUNNING"
-  "\020\002\022\027\n\023JOB_STATE_SUCCEEDED\020\003\022\024\n\020JOB_STATE"
-  "_FAILED\020\004\022\027\n\023JOB_STATE_CANCELLED\020\005\022\026\n\022JO"
-  "B_STATE_RETRYING\020\006*B\n\006Tuning\022\026\n\022TUNING_U"
-  "NSPECIFIED\020\000\022\017\n\013TUNING_FULL\020\001\022\017\n\013TUNING_"
-  "LORA\020\002*b\n\tPrecision\022\031\n\025PRECISION_UNSPECI"
-  "FIED\020\000\022\022\n\016PRECISION_AUTO\020\001\022\022\n\016PRECISION_"
-  "FP32\020\002\022\022\n\016PRECISION_BF16\020\003*p\n\021Adversaria"
-  "lMethod\022\"\n\036ADVERSARIAL_METHOD_UNSPECIFIE"
-  "D\020\000\022\033\n\027ADVERSARIAL_METHOD_FGSM\020\001\022\032\n\026ADVE"
-  "RSARIAL_METHOD_PGD\020\002*q\n\017CurriculumOrder\022"
-  " \n\034CURRICULUM_ORDER_UNSPECIFIED\020\000\022\033\n\027CUR"
-  "RICULUM_ORDER_LENGTH\020\001\022\037\n\033CURRICULUM_ORD"
-  "ER_DIFFICULTY\020\002*\213\001\n\020CurriculumPacing\022!\n\035"
-  "CURRICULUM_PACING_UNSPECIFIED\020\000\022\034\n\030CURRI"
-  "CULUM_PACING_LINEAR\020\001\022\032\n\026CURRICULUM_PACI"
-  "NG_ROOT\020\002\022\032\n\026CURRICULUM_PACING_STEP\020\003*\236\002"
-  "\n\rOptimizerKind\022\036\n\032OPTIMIZER_KIND_UNSPEC"
-  "IFIED\020\000\022\026\n\022OPTIMIZER_KIND_SGD\020\001\022\032\n\026OPTIM"
-  "IZER_KIND_ADAGRAD\020\002\022\032\n\026OPTIMIZER_KIND_RM"
-  "SPROP\020\003\022\027\n\023OPTIMIZER_KIND_ADAM\020\004\022\030\n\024OPTI"
-  "MIZER_KIND_ADAMW\020\005\022\034\n\030OPTIMIZER_KIND_ADA"
-  "FACTOR\020\006\022\027\n\023OPTIMIZER_KIND_LION\020\007\022\030\n\024OPT"
-  "IMIZER_KIND_LBFGS\020\010\022\031\n\025OPTIMIZER_KIND_SO"
-  "PHIA\020\t*\331\002\n\016LrScheduleKind\022 \n\034LR_SCHEDULE"
-  "_KIND_UNSPECIFIED\020\000\022\035\n\031LR_SCHEDULE_KIND_"
-  "CONSTANT\020\001\022\033\n\027LR_SCHEDULE_KIND_LINEAR\020\002\022"
-  "\033\n\027LR_SCHEDULE_KIND_COSINE\020\003\022$\n LR_SCHED"
-  "ULE_KIND_COSINE_RESTARTS\020\004\022\031\n\025LR_SCHEDUL"
-  "E_KIND_STEP\020\005\022 \n\034LR_SCHEDULE_KIND_EXPONE"
-  "NTIAL\020\006\022\036\n\032LR_SCHEDULE_KIND_ONE_CYCLE\020\007\022"
-  "!\n\035LR_SCHEDULE_KIND_INVERSE_SQRT\020\010\022&\n\"LR"
-  "_SCHEDULE_KIND_REDUCE_ON_PLATEAU\020\t*\200\001\n\013K"
-  "lEstimator\022\034\n\030KL_ESTIMATOR_UNSPECIFIED\020\000"
-  "\022\023\n\017KL_ESTIMATOR_K1\020\001\022\023\n\017KL_ESTIMATOR_K2"
-  "\020\002\022\023\n\017KL_ESTIMATOR_K3\020\003\022\024\n\020KL_ESTIMATOR_"
-  "ABS\020\004*g\n\016PreferenceLoss\022\037\n\033PREFERENCE_LO"
-  "SS_UNSPECIFIED\020\000\022\033\n\027PREFERENCE_LOSS_SIGM"
-  "OID\020\001\022\027\n\023PREFERENCE_LOSS_IPO\020\0022\372\002\n\nJobSe"
-  "rvice\0224\n\tCreateJob\022\031.kiln.v1.CreateJobRe"
-  "quest\032\014.kiln.v1.Job\022.\n\006GetJob\022\026.kiln.v1."
-  "GetJobRequest\032\014.kiln.v1.Job\022\?\n\010ListJobs\022"
-  "\030.kiln.v1.ListJobsRequest\032\031.kiln.v1.List"
-  "JobsResponse\0224\n\tCancelJob\022\031.kiln.v1.Canc"
-  "elJobRequest\032\014.kiln.v1.Job\0229\n\010WatchJob\022\030"
-  ".kiln.v1.WatchJobRequest\032\021.kiln.v1.JobEv"
-  "ent0\001\022T\n\017ListCheckpoints\022\037.kiln.v1.ListC"
-  "heckpointsRequest\032 .kiln.v1.ListCheckpoi"
-  "ntsResponseBw\n\007kiln.v1B\tJobsProtoH\002P\001Z\"k"
-  "iln/clients/go/gen/kiln/v1;kilnv1\242\002\003KXX\252"
-  "\002\007Kiln.V1\312\002\007Kiln\\V1\342\002\023Kiln\\V1\\GPBMetadat"
-  "a\352\002\010Kiln::V1b\006proto3"
+  ".TimestampR\007endTime\022\024\n\005sweep\030( \001(\tR\005swee"
+  "p\0329\n\013LabelsEntry\022\020\n\003key\030\001 \001(\tR\003key\022\024\n\005va"
+  "lue\030\002 \001(\tR\005value:\0028\001\032@\n\022LatestMetricsEnt"
+  "ry\022\020\n\003key\030\001 \001(\tR\003key\022\024\n\005value\030\002 \001(\001R\005val"
+  "ue:\0028\001\032<\n\016ArtifactsEntry\022\020\n\003key\030\001 \001(\tR\003k"
+  "ey\022\024\n\005value\030\002 \001(\tR\005value:\0028\001B\017\n\rmethod_c"
+  "onfigB\016\n\014_max_retries\"Q\n\020CreateJobReques"
+  "t\022\036\n\003job\030\001 \001(\0132\014.kiln.v1.JobR\003job\022\035\n\nreq"
+  "uest_id\030\002 \001(\tR\trequestId\"#\n\rGetJobReques"
+  "t\022\022\n\004name\030\001 \001(\tR\004name\"\270\001\n\017ListJobsReques"
+  "t\022\033\n\tpage_size\030\001 \001(\005R\010pageSize\022\035\n\npage_t"
+  "oken\030\002 \001(\tR\tpageToken\022\'\n\005state\030\003 \001(\0162\021.k"
+  "iln.v1.JobStateR\005state\022*\n\006method\030\004 \001(\0162\022"
+  ".kiln.v1.JobMethodR\006method\022\024\n\005sweep\030\005 \001("
+  "\tR\005sweep\"\\\n\020ListJobsResponse\022 \n\004jobs\030\001 \003"
+  "(\0132\014.kiln.v1.JobR\004jobs\022&\n\017next_page_toke"
+  "n\030\002 \001(\tR\rnextPageToken\"&\n\020CancelJobReque"
+  "st\022\022\n\004name\030\001 \001(\tR\004name\"K\n\017WatchJobReques"
+  "t\022\022\n\004name\030\001 \001(\tR\004name\022$\n\016after_event_id\030"
+  "\002 \001(\tR\014afterEventId\"h\n\013StateChange\022\'\n\005st"
+  "ate\030\001 \001(\0162\021.kiln.v1.JobStateR\005state\022\030\n\007a"
+  "ttempt\030\002 \001(\rR\007attempt\022\026\n\006reason\030\003 \001(\tR\006r"
+  "eason\"\257\001\n\007Metrics\022\022\n\004step\030\001 \001(\003R\004step\022\037\n"
+  "\013total_steps\030\002 \001(\003R\ntotalSteps\0224\n\006values"
+  "\030\003 \003(\0132\034.kiln.v1.Metrics.ValuesEntryR\006va"
+  "lues\0329\n\013ValuesEntry\022\020\n\003key\030\001 \001(\tR\003key\022\024\n"
+  "\005value\030\002 \001(\001R\005value:\0028\001\"o\n\nCheckpoint\022\022\n"
+  "\004step\030\001 \001(\003R\004step\022\020\n\003uri\030\002 \001(\tR\003uri\022;\n\013c"
+  "reate_time\030\003 \001(\0132\032.google.protobuf.Times"
+  "tampR\ncreateTime\"9\n\007LogLine\022\024\n\005level\030\001 \001"
+  "(\tR\005level\022\030\n\007message\030\002 \001(\tR\007message\"\230\002\n\010"
+  "JobEvent\022\016\n\002id\030\001 \001(\tR\002id\022.\n\004time\030\002 \001(\0132\032"
+  ".google.protobuf.TimestampR\004time\0229\n\014stat"
+  "e_change\030\003 \001(\0132\024.kiln.v1.StateChangeH\000R\013"
+  "stateChange\022,\n\007metrics\030\004 \001(\0132\020.kiln.v1.M"
+  "etricsH\000R\007metrics\0225\n\ncheckpoint\030\005 \001(\0132\023."
+  "kiln.v1.CheckpointH\000R\ncheckpoint\022$\n\003log\030"
+  "\006 \001(\0132\020.kiln.v1.LogLineH\000R\003logB\006\n\004kind\","
+  "\n\026ListCheckpointsRequest\022\022\n\004name\030\001 \001(\tR\004"
+  "name\"P\n\027ListCheckpointsResponse\0225\n\013check"
+  "points\030\001 \003(\0132\023.kiln.v1.CheckpointR\013check"
+  "points*\230\001\n\tJobMethod\022\032\n\026JOB_METHOD_UNSPE"
+  "CIFIED\020\000\022\022\n\016JOB_METHOD_SFT\020\001\022\033\n\027JOB_METH"
+  "OD_REWARD_MODEL\020\002\022\022\n\016JOB_METHOD_PPO\020\003\022\022\n"
+  "\016JOB_METHOD_DPO\020\004\022\026\n\022JOB_METHOD_DISTILL\020"
+  "\005*\262\001\n\010JobState\022\031\n\025JOB_STATE_UNSPECIFIED\020"
+  "\000\022\024\n\020JOB_STATE_QUEUED\020\001\022\025\n\021JOB_STATE_RUN"
+  "NING\020\002\022\027\n\023JOB_STATE_SUCCEEDED\020\003\022\024\n\020JOB_S"
+  "TATE_FAILED\020\004\022\027\n\023JOB_STATE_CANCELLED\020\005\022\026"
+  "\n\022JOB_STATE_RETRYING\020\006*B\n\006Tuning\022\026\n\022TUNI"
+  "NG_UNSPECIFIED\020\000\022\017\n\013TUNING_FULL\020\001\022\017\n\013TUN"
+  "ING_LORA\020\002*b\n\tPrecision\022\031\n\025PRECISION_UNS"
+  "PECIFIED\020\000\022\022\n\016PRECISION_AUTO\020\001\022\022\n\016PRECIS"
+  "ION_FP32\020\002\022\022\n\016PRECISION_BF16\020\003*p\n\021Advers"
+  "arialMethod\022\"\n\036ADVERSARIAL_METHOD_UNSPEC"
+  "IFIED\020\000\022\033\n\027ADVERSARIAL_METHOD_FGSM\020\001\022\032\n\026"
+  "ADVERSARIAL_METHOD_PGD\020\002*q\n\017CurriculumOr"
+  "der\022 \n\034CURRICULUM_ORDER_UNSPECIFIED\020\000\022\033\n"
+  "\027CURRICULUM_ORDER_LENGTH\020\001\022\037\n\033CURRICULUM"
+  "_ORDER_DIFFICULTY\020\002*\213\001\n\020CurriculumPacing"
+  "\022!\n\035CURRICULUM_PACING_UNSPECIFIED\020\000\022\034\n\030C"
+  "URRICULUM_PACING_LINEAR\020\001\022\032\n\026CURRICULUM_"
+  "PACING_ROOT\020\002\022\032\n\026CURRICULUM_PACING_STEP\020"
+  "\003*\236\002\n\rOptimizerKind\022\036\n\032OPTIMIZER_KIND_UN"
+  "SPECIFIED\020\000\022\026\n\022OPTIMIZER_KIND_SGD\020\001\022\032\n\026O"
+  "PTIMIZER_KIND_ADAGRAD\020\002\022\032\n\026OPTIMIZER_KIN"
+  "D_RMSPROP\020\003\022\027\n\023OPTIMIZER_KIND_ADAM\020\004\022\030\n\024"
+  "OPTIMIZER_KIND_ADAMW\020\005\022\034\n\030OPTIMIZER_KIND"
+  "_ADAFACTOR\020\006\022\027\n\023OPTIMIZER_KIND_LION\020\007\022\030\n"
+  "\024OPTIMIZER_KIND_LBFGS\020\010\022\031\n\025OPTIMIZER_KIN"
+  "D_SOPHIA\020\t*\331\002\n\016LrScheduleKind\022 \n\034LR_SCHE"
+  "DULE_KIND_UNSPECIFIED\020\000\022\035\n\031LR_SCHEDULE_K"
+  "IND_CONSTANT\020\001\022\033\n\027LR_SCHEDULE_KIND_LINEA"
+  "R\020\002\022\033\n\027LR_SCHEDULE_KIND_COSINE\020\003\022$\n LR_S"
+  "CHEDULE_KIND_COSINE_RESTARTS\020\004\022\031\n\025LR_SCH"
+  "EDULE_KIND_STEP\020\005\022 \n\034LR_SCHEDULE_KIND_EX"
+  "PONENTIAL\020\006\022\036\n\032LR_SCHEDULE_KIND_ONE_CYCL"
+  "E\020\007\022!\n\035LR_SCHEDULE_KIND_INVERSE_SQRT\020\010\022&"
+  "\n\"LR_SCHEDULE_KIND_REDUCE_ON_PLATEAU\020\t*\200"
+  "\001\n\013KlEstimator\022\034\n\030KL_ESTIMATOR_UNSPECIFI"
+  "ED\020\000\022\023\n\017KL_ESTIMATOR_K1\020\001\022\023\n\017KL_ESTIMATO"
+  "R_K2\020\002\022\023\n\017KL_ESTIMATOR_K3\020\003\022\024\n\020KL_ESTIMA"
+  "TOR_ABS\020\004*g\n\016PreferenceLoss\022\037\n\033PREFERENC"
+  "E_LOSS_UNSPECIFIED\020\000\022\033\n\027PREFERENCE_LOSS_"
+  "SIGMOID\020\001\022\027\n\023PREFERENCE_LOSS_IPO\020\0022\372\002\n\nJ"
+  "obService\0224\n\tCreateJob\022\031.kiln.v1.CreateJ"
+  "obRequest\032\014.kiln.v1.Job\022.\n\006GetJob\022\026.kiln"
+  ".v1.GetJobRequest\032\014.kiln.v1.Job\022\?\n\010ListJ"
+  "obs\022\030.kiln.v1.ListJobsRequest\032\031.kiln.v1."
+  "ListJobsResponse\0224\n\tCancelJob\022\031.kiln.v1."
+  "CancelJobRequest\032\014.kiln.v1.Job\0229\n\010WatchJ"
+  "ob\022\030.kiln.v1.WatchJobRequest\032\021.kiln.v1.J"
+  "obEvent0\001\022T\n\017ListCheckpoints\022\037.kiln.v1.L"
+  "istCheckpointsRequest\032 .kiln.v1.ListChec"
+  "kpointsResponseBw\n\007kiln.v1B\tJobsProtoH\002P"
+  "\001Z\"kiln/clients/go/gen/kiln/v1;kilnv1\242\002\003"
+  "KXX\252\002\007Kiln.V1\312\002\007Kiln\\V1\342\002\023Kiln\\V1\\GPBMet"
+  "adata\352\002\010Kiln::V1b\006proto3"
   ;
 static const ::_pbi::DescriptorTable* const descriptor_table_kiln_2fv1_2fjobs_2eproto_deps[2] = {
   &::descriptor_table_google_2fprotobuf_2ftimestamp_2eproto,
@@ -1421,7 +1427,7 @@ static const ::_pbi::DescriptorTable* const descriptor_table_kiln_2fv1_2fjobs_2e
 };
 static ::_pbi::once_flag descriptor_table_kiln_2fv1_2fjobs_2eproto_once;
 const ::_pbi::DescriptorTable descriptor_table_kiln_2fv1_2fjobs_2eproto = {
-    false, false, 10820, descriptor_table_protodef_kiln_2fv1_2fjobs_2eproto,
+    false, false, 10864, descriptor_table_protodef_kiln_2fv1_2fjobs_2eproto,
     "kiln/v1/jobs.proto",
     &descriptor_table_kiln_2fv1_2fjobs_2eproto_once, descriptor_table_kiln_2fv1_2fjobs_2eproto_deps, 2, 32,
     schemas, file_default_instances, TableStruct_kiln_2fv1_2fjobs_2eproto::offsets,
@@ -3352,6 +3358,7 @@ Job::Job(const Job& from)
     , decltype(_impl_.validation_dataset_){}
     , decltype(_impl_.output_model_){}
     , decltype(_impl_.error_){}
+    , decltype(_impl_.sweep_){}
     , decltype(_impl_.hyperparameters_){nullptr}
     , decltype(_impl_.resources_){nullptr}
     , decltype(_impl_.create_time_){nullptr}
@@ -3426,6 +3433,14 @@ Job::Job(const Job& from)
     _this->_impl_.error_.Set(from._internal_error(), 
       _this->GetArenaForAllocation());
   }
+  _impl_.sweep_.InitDefault();
+  #ifdef PROTOBUF_FORCE_COPY_DEFAULT_STRING
+    _impl_.sweep_.Set("", GetArenaForAllocation());
+  #endif // PROTOBUF_FORCE_COPY_DEFAULT_STRING
+  if (!from._internal_sweep().empty()) {
+    _this->_impl_.sweep_.Set(from._internal_sweep(), 
+      _this->GetArenaForAllocation());
+  }
   if (from._internal_has_hyperparameters()) {
     _this->_impl_.hyperparameters_ = new ::kiln::v1::Hyperparameters(*from._impl_.hyperparameters_);
   }
@@ -3495,6 +3510,7 @@ inline void Job::SharedCtor(
     , decltype(_impl_.validation_dataset_){}
     , decltype(_impl_.output_model_){}
     , decltype(_impl_.error_){}
+    , decltype(_impl_.sweep_){}
     , decltype(_impl_.hyperparameters_){nullptr}
     , decltype(_impl_.resources_){nullptr}
     , decltype(_impl_.create_time_){nullptr}
@@ -3537,6 +3553,10 @@ inline void Job::SharedCtor(
   #ifdef PROTOBUF_FORCE_COPY_DEFAULT_STRING
     _impl_.error_.Set("", GetArenaForAllocation());
   #endif // PROTOBUF_FORCE_COPY_DEFAULT_STRING
+  _impl_.sweep_.InitDefault();
+  #ifdef PROTOBUF_FORCE_COPY_DEFAULT_STRING
+    _impl_.sweep_.Set("", GetArenaForAllocation());
+  #endif // PROTOBUF_FORCE_COPY_DEFAULT_STRING
   clear_has_method_config();
 }
 
@@ -3565,6 +3585,7 @@ inline void Job::SharedDtor() {
   _impl_.validation_dataset_.Destroy();
   _impl_.output_model_.Destroy();
   _impl_.error_.Destroy();
+  _impl_.sweep_.Destroy();
   if (this != internal_default_instance()) delete _impl_.hyperparameters_;
   if (this != internal_default_instance()) delete _impl_.resources_;
   if (this != internal_default_instance()) delete _impl_.create_time_;
@@ -3810,6 +3831,7 @@ ListJobsRequest::ListJobsRequest(const ListJobsRequest& from)
   ListJobsRequest* const _this = this; (void)_this;
   new (&_impl_) Impl_{
       decltype(_impl_.page_token_){}
+    , decltype(_impl_.sweep_){}
     , decltype(_impl_.page_size_){}
     , decltype(_impl_.state_){}
     , decltype(_impl_.method_){}
@@ -3824,6 +3846,14 @@ ListJobsRequest::ListJobsRequest(const ListJobsRequest& from)
     _this->_impl_.page_token_.Set(from._internal_page_token(), 
       _this->GetArenaForAllocation());
   }
+  _impl_.sweep_.InitDefault();
+  #ifdef PROTOBUF_FORCE_COPY_DEFAULT_STRING
+    _impl_.sweep_.Set("", GetArenaForAllocation());
+  #endif // PROTOBUF_FORCE_COPY_DEFAULT_STRING
+  if (!from._internal_sweep().empty()) {
+    _this->_impl_.sweep_.Set(from._internal_sweep(), 
+      _this->GetArenaForAllocation());
+  }
   ::memcpy(&_impl_.page_size_, &from._impl_.page_size_,
     static_cast<size_t>(reinterpret_cast<char*>(&_impl_.method_) -
     reinterpret_cast<char*>(&_impl_.page_size_)) + sizeof(_impl_.method_));
@@ -3836,6 +3866,7 @@ inline void ListJobsRequest::SharedCtor(
   (void)is_message_owned;
   new (&_impl_) Impl_{
       decltype(_impl_.page_token_){}
+    , decltype(_impl_.sweep_){}
     , decltype(_impl_.page_size_){0}
     , decltype(_impl_.state_){0}
     , decltype(_impl_.method_){0}
@@ -3844,6 +3875,10 @@ inline void ListJobsRequest::SharedCtor(
   _impl_.page_token_.InitDefault();
   #ifdef PROTOBUF_FORCE_COPY_DEFAULT_STRING
     _impl_.page_token_.Set("", GetArenaForAllocation());
+  #endif // PROTOBUF_FORCE_COPY_DEFAULT_STRING
+  _impl_.sweep_.InitDefault();
+  #ifdef PROTOBUF_FORCE_COPY_DEFAULT_STRING
+    _impl_.sweep_.Set("", GetArenaForAllocation());
   #endif // PROTOBUF_FORCE_COPY_DEFAULT_STRING
 }
 
@@ -3859,6 +3894,7 @@ ListJobsRequest::~ListJobsRequest() {
 inline void ListJobsRequest::SharedDtor() {
   GOOGLE_DCHECK(GetArenaForAllocation() == nullptr);
   _impl_.page_token_.Destroy();
+  _impl_.sweep_.Destroy();
 }
 
 void ListJobsRequest::SetCachedSize(int size) const {

@@ -3967,6 +3967,7 @@ class Job final :
     kValidationDatasetFieldNumber = 6,
     kOutputModelFieldNumber = 21,
     kErrorFieldNumber = 23,
+    kSweepFieldNumber = 40,
     kHyperparametersFieldNumber = 7,
     kResourcesFieldNumber = 13,
     kCreateTimeFieldNumber = 24,
@@ -4131,6 +4132,20 @@ class Job final :
   const std::string& _internal_error() const;
   inline PROTOBUF_ALWAYS_INLINE void _internal_set_error(const std::string& value);
   std::string* _internal_mutable_error();
+  public:
+
+  // string sweep = 40 [json_name = "sweep"];
+  void clear_sweep();
+  const std::string& sweep() const;
+  template <typename ArgT0 = const std::string&, typename... ArgT>
+  void set_sweep(ArgT0&& arg0, ArgT... args);
+  std::string* mutable_sweep();
+  PROTOBUF_NODISCARD std::string* release_sweep();
+  void set_allocated_sweep(std::string* sweep);
+  private:
+  const std::string& _internal_sweep() const;
+  inline PROTOBUF_ALWAYS_INLINE void _internal_set_sweep(const std::string& value);
+  std::string* _internal_mutable_sweep();
   public:
 
   // .kiln.v1.Hyperparameters hyperparameters = 7 [json_name = "hyperparameters"];
@@ -4413,6 +4428,7 @@ class Job final :
     ::PROTOBUF_NAMESPACE_ID::internal::ArenaStringPtr validation_dataset_;
     ::PROTOBUF_NAMESPACE_ID::internal::ArenaStringPtr output_model_;
     ::PROTOBUF_NAMESPACE_ID::internal::ArenaStringPtr error_;
+    ::PROTOBUF_NAMESPACE_ID::internal::ArenaStringPtr sweep_;
     ::kiln::v1::Hyperparameters* hyperparameters_;
     ::kiln::v1::Resources* resources_;
     ::PROTOBUF_NAMESPACE_ID::Timestamp* create_time_;
@@ -4832,6 +4848,7 @@ class ListJobsRequest final :
 
   enum : int {
     kPageTokenFieldNumber = 2,
+    kSweepFieldNumber = 5,
     kPageSizeFieldNumber = 1,
     kStateFieldNumber = 3,
     kMethodFieldNumber = 4,
@@ -4848,6 +4865,20 @@ class ListJobsRequest final :
   const std::string& _internal_page_token() const;
   inline PROTOBUF_ALWAYS_INLINE void _internal_set_page_token(const std::string& value);
   std::string* _internal_mutable_page_token();
+  public:
+
+  // string sweep = 5 [json_name = "sweep"];
+  void clear_sweep();
+  const std::string& sweep() const;
+  template <typename ArgT0 = const std::string&, typename... ArgT>
+  void set_sweep(ArgT0&& arg0, ArgT... args);
+  std::string* mutable_sweep();
+  PROTOBUF_NODISCARD std::string* release_sweep();
+  void set_allocated_sweep(std::string* sweep);
+  private:
+  const std::string& _internal_sweep() const;
+  inline PROTOBUF_ALWAYS_INLINE void _internal_set_sweep(const std::string& value);
+  std::string* _internal_mutable_sweep();
   public:
 
   // int32 page_size = 1 [json_name = "pageSize"];
@@ -4886,6 +4917,7 @@ class ListJobsRequest final :
   typedef void DestructorSkippable_;
   struct Impl_ {
     ::PROTOBUF_NAMESPACE_ID::internal::ArenaStringPtr page_token_;
+    ::PROTOBUF_NAMESPACE_ID::internal::ArenaStringPtr sweep_;
     int32_t page_size_;
     int state_;
     int method_;
@@ -11630,6 +11662,56 @@ inline void Job::set_allocated_end_time(::PROTOBUF_NAMESPACE_ID::Timestamp* end_
   // @@protoc_insertion_point(field_set_allocated:kiln.v1.Job.end_time)
 }
 
+// string sweep = 40 [json_name = "sweep"];
+inline void Job::clear_sweep() {
+  _impl_.sweep_.ClearToEmpty();
+}
+inline const std::string& Job::sweep() const {
+  // @@protoc_insertion_point(field_get:kiln.v1.Job.sweep)
+  return _internal_sweep();
+}
+template <typename ArgT0, typename... ArgT>
+inline PROTOBUF_ALWAYS_INLINE
+void Job::set_sweep(ArgT0&& arg0, ArgT... args) {
+ 
+ _impl_.sweep_.Set(static_cast<ArgT0 &&>(arg0), args..., GetArenaForAllocation());
+  // @@protoc_insertion_point(field_set:kiln.v1.Job.sweep)
+}
+inline std::string* Job::mutable_sweep() {
+  std::string* _s = _internal_mutable_sweep();
+  // @@protoc_insertion_point(field_mutable:kiln.v1.Job.sweep)
+  return _s;
+}
+inline const std::string& Job::_internal_sweep() const {
+  return _impl_.sweep_.Get();
+}
+inline void Job::_internal_set_sweep(const std::string& value) {
+  
+  _impl_.sweep_.Set(value, GetArenaForAllocation());
+}
+inline std::string* Job::_internal_mutable_sweep() {
+  
+  return _impl_.sweep_.Mutable(GetArenaForAllocation());
+}
+inline std::string* Job::release_sweep() {
+  // @@protoc_insertion_point(field_release:kiln.v1.Job.sweep)
+  return _impl_.sweep_.Release();
+}
+inline void Job::set_allocated_sweep(std::string* sweep) {
+  if (sweep != nullptr) {
+    
+  } else {
+    
+  }
+  _impl_.sweep_.SetAllocated(sweep, GetArenaForAllocation());
+#ifdef PROTOBUF_FORCE_COPY_DEFAULT_STRING
+  if (_impl_.sweep_.IsDefault()) {
+    _impl_.sweep_.Set("", GetArenaForAllocation());
+  }
+#endif // PROTOBUF_FORCE_COPY_DEFAULT_STRING
+  // @@protoc_insertion_point(field_set_allocated:kiln.v1.Job.sweep)
+}
+
 inline bool Job::has_method_config() const {
   return method_config_case() != METHOD_CONFIG_NOT_SET;
 }
@@ -11949,6 +12031,56 @@ inline void ListJobsRequest::_internal_set_method(::kiln::v1::JobMethod value) {
 inline void ListJobsRequest::set_method(::kiln::v1::JobMethod value) {
   _internal_set_method(value);
   // @@protoc_insertion_point(field_set:kiln.v1.ListJobsRequest.method)
+}
+
+// string sweep = 5 [json_name = "sweep"];
+inline void ListJobsRequest::clear_sweep() {
+  _impl_.sweep_.ClearToEmpty();
+}
+inline const std::string& ListJobsRequest::sweep() const {
+  // @@protoc_insertion_point(field_get:kiln.v1.ListJobsRequest.sweep)
+  return _internal_sweep();
+}
+template <typename ArgT0, typename... ArgT>
+inline PROTOBUF_ALWAYS_INLINE
+void ListJobsRequest::set_sweep(ArgT0&& arg0, ArgT... args) {
+ 
+ _impl_.sweep_.Set(static_cast<ArgT0 &&>(arg0), args..., GetArenaForAllocation());
+  // @@protoc_insertion_point(field_set:kiln.v1.ListJobsRequest.sweep)
+}
+inline std::string* ListJobsRequest::mutable_sweep() {
+  std::string* _s = _internal_mutable_sweep();
+  // @@protoc_insertion_point(field_mutable:kiln.v1.ListJobsRequest.sweep)
+  return _s;
+}
+inline const std::string& ListJobsRequest::_internal_sweep() const {
+  return _impl_.sweep_.Get();
+}
+inline void ListJobsRequest::_internal_set_sweep(const std::string& value) {
+  
+  _impl_.sweep_.Set(value, GetArenaForAllocation());
+}
+inline std::string* ListJobsRequest::_internal_mutable_sweep() {
+  
+  return _impl_.sweep_.Mutable(GetArenaForAllocation());
+}
+inline std::string* ListJobsRequest::release_sweep() {
+  // @@protoc_insertion_point(field_release:kiln.v1.ListJobsRequest.sweep)
+  return _impl_.sweep_.Release();
+}
+inline void ListJobsRequest::set_allocated_sweep(std::string* sweep) {
+  if (sweep != nullptr) {
+    
+  } else {
+    
+  }
+  _impl_.sweep_.SetAllocated(sweep, GetArenaForAllocation());
+#ifdef PROTOBUF_FORCE_COPY_DEFAULT_STRING
+  if (_impl_.sweep_.IsDefault()) {
+    _impl_.sweep_.Set("", GetArenaForAllocation());
+  }
+#endif // PROTOBUF_FORCE_COPY_DEFAULT_STRING
+  // @@protoc_insertion_point(field_set_allocated:kiln.v1.ListJobsRequest.sweep)
 }
 
 // -------------------------------------------------------------------

@@ -29,6 +29,7 @@ private static final long serialVersionUID = 0L;
     state_ = 0;
     outputModel_ = "";
     error_ = "";
+    sweep_ = "";
   }
 
   @java.lang.Override
@@ -1265,6 +1266,55 @@ java.lang.String defaultValue) {
     return endTime_ == null ? com.google.protobuf.Timestamp.getDefaultInstance() : endTime_;
   }
 
+  public static final int SWEEP_FIELD_NUMBER = 40;
+  @SuppressWarnings("serial")
+  private volatile java.lang.Object sweep_ = "";
+  /**
+   * <pre>
+   * The sweep that ran this job as a trial, "sweeps/{id}"; empty for jobs created directly.
+   * Output only.
+   * </pre>
+   *
+   * <code>string sweep = 40 [json_name = "sweep"];</code>
+   * @return The sweep.
+   */
+  @java.lang.Override
+  public java.lang.String getSweep() {
+    java.lang.Object ref = sweep_;
+    if (ref instanceof java.lang.String) {
+      return (java.lang.String) ref;
+    } else {
+      com.google.protobuf.ByteString bs = 
+          (com.google.protobuf.ByteString) ref;
+      java.lang.String s = bs.toStringUtf8();
+      sweep_ = s;
+      return s;
+    }
+  }
+  /**
+   * <pre>
+   * The sweep that ran this job as a trial, "sweeps/{id}"; empty for jobs created directly.
+   * Output only.
+   * </pre>
+   *
+   * <code>string sweep = 40 [json_name = "sweep"];</code>
+   * @return The bytes for sweep.
+   */
+  @java.lang.Override
+  public com.google.protobuf.ByteString
+      getSweepBytes() {
+    java.lang.Object ref = sweep_;
+    if (ref instanceof java.lang.String) {
+      com.google.protobuf.ByteString b = 
+          com.google.protobuf.ByteString.copyFromUtf8(
+              (java.lang.String) ref);
+      sweep_ = b;
+      return b;
+    } else {
+      return (com.google.protobuf.ByteString) ref;
+    }
+  }
+
   public static kiln.v1.Job parseFrom(
       java.nio.ByteBuffer data)
       throws com.google.protobuf.InvalidProtocolBufferException {
@@ -1479,6 +1529,7 @@ java.lang.String defaultValue) {
         endTimeBuilder_.dispose();
         endTimeBuilder_ = null;
       }
+      sweep_ = "";
       methodConfigCase_ = 0;
       methodConfig_ = null;
       return this;
@@ -1592,6 +1643,9 @@ java.lang.String defaultValue) {
         result.endTime_ = endTimeBuilder_ == null
             ? endTime_
             : endTimeBuilder_.build();
+      }
+      if (((from_bitField0_ & 0x04000000) != 0)) {
+        result.sweep_ = sweep_;
       }
       result.bitField0_ |= to_bitField0_;
     }
@@ -4784,6 +4838,103 @@ java.lang.String defaultValue) {
         endTime_ = null;
       }
       return endTimeBuilder_;
+    }
+
+    private java.lang.Object sweep_ = "";
+    /**
+     * <pre>
+     * The sweep that ran this job as a trial, "sweeps/{id}"; empty for jobs created directly.
+     * Output only.
+     * </pre>
+     *
+     * <code>string sweep = 40 [json_name = "sweep"];</code>
+     * @return The sweep.
+     */
+    public java.lang.String getSweep() {
+      java.lang.Object ref = sweep_;
+      if (!(ref instanceof java.lang.String)) {
+        com.google.protobuf.ByteString bs =
+            (com.google.protobuf.ByteString) ref;
+        java.lang.String s = bs.toStringUtf8();
+        sweep_ = s;
+        return s;
+      } else {
+        return (java.lang.String) ref;
+      }
+    }
+    /**
+     * <pre>
+     * The sweep that ran this job as a trial, "sweeps/{id}"; empty for jobs created directly.
+     * Output only.
+     * </pre>
+     *
+     * <code>string sweep = 40 [json_name = "sweep"];</code>
+     * @return The bytes for sweep.
+     */
+    public com.google.protobuf.ByteString
+        getSweepBytes() {
+      java.lang.Object ref = sweep_;
+      if (ref instanceof String) {
+        com.google.protobuf.ByteString b = 
+            com.google.protobuf.ByteString.copyFromUtf8(
+                (java.lang.String) ref);
+        sweep_ = b;
+        return b;
+      } else {
+        return (com.google.protobuf.ByteString) ref;
+      }
+    }
+    /**
+     * <pre>
+     * The sweep that ran this job as a trial, "sweeps/{id}"; empty for jobs created directly.
+     * Output only.
+     * </pre>
+     *
+     * <code>string sweep = 40 [json_name = "sweep"];</code>
+     * @param value The sweep to set.
+     * @return This builder for chaining.
+     */
+    public Builder setSweep(
+        java.lang.String value) {
+      if (value == null) { throw new NullPointerException(); }
+      sweep_ = value;
+      bitField0_ |= 0x04000000;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * The sweep that ran this job as a trial, "sweeps/{id}"; empty for jobs created directly.
+     * Output only.
+     * </pre>
+     *
+     * <code>string sweep = 40 [json_name = "sweep"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearSweep() {
+      sweep_ = getDefaultInstance().getSweep();
+      bitField0_ = (bitField0_ & ~0x04000000);
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * The sweep that ran this job as a trial, "sweeps/{id}"; empty for jobs created directly.
+     * Output only.
+     * </pre>
+     *
+     * <code>string sweep = 40 [json_name = "sweep"];</code>
+     * @param value The bytes for sweep to set.
+     * @return This builder for chaining.
+     */
+    public Builder setSweepBytes(
+        com.google.protobuf.ByteString value) {
+      if (value == null) { throw new NullPointerException(); }
+      checkByteStringIsUtf8(value);
+      sweep_ = value;
+      bitField0_ |= 0x04000000;
+      onChanged();
+      return this;
     }
     @java.lang.Override
     public final Builder setUnknownFields(

@@ -668,5 +668,27 @@ java.lang.String defaultValue);
    */
   com.google.protobuf.TimestampOrBuilder getEndTimeOrBuilder();
 
+  /**
+   * <pre>
+   * The sweep that ran this job as a trial, "sweeps/{id}"; empty for jobs created directly.
+   * Output only.
+   * </pre>
+   *
+   * <code>string sweep = 40 [json_name = "sweep"];</code>
+   * @return The sweep.
+   */
+  java.lang.String getSweep();
+  /**
+   * <pre>
+   * The sweep that ran this job as a trial, "sweeps/{id}"; empty for jobs created directly.
+   * Output only.
+   * </pre>
+   *
+   * <code>string sweep = 40 [json_name = "sweep"];</code>
+   * @return The bytes for sweep.
+   */
+  com.google.protobuf.ByteString
+      getSweepBytes();
+
   public kiln.v1.Job.MethodConfigCase getMethodConfigCase();
 }

@@ -23,6 +23,7 @@ private static final long serialVersionUID = 0L;
     pageToken_ = "";
     state_ = 0;
     method_ = 0;
+    sweep_ = "";
   }
 
   @java.lang.Override
@@ -164,6 +165,53 @@ private static final long serialVersionUID = 0L;
     return result == null ? kiln.v1.JobMethod.UNRECOGNIZED : result;
   }
 
+  public static final int SWEEP_FIELD_NUMBER = 5;
+  @SuppressWarnings("serial")
+  private volatile java.lang.Object sweep_ = "";
+  /**
+   * <pre>
+   * Only the trials of this sweep, "sweeps/{id}"; empty means any job.
+   * </pre>
+   *
+   * <code>string sweep = 5 [json_name = "sweep"];</code>
+   * @return The sweep.
+   */
+  @java.lang.Override
+  public java.lang.String getSweep() {
+    java.lang.Object ref = sweep_;
+    if (ref instanceof java.lang.String) {
+      return (java.lang.String) ref;
+    } else {
+      com.google.protobuf.ByteString bs = 
+          (com.google.protobuf.ByteString) ref;
+      java.lang.String s = bs.toStringUtf8();
+      sweep_ = s;
+      return s;
+    }
+  }
+  /**
+   * <pre>
+   * Only the trials of this sweep, "sweeps/{id}"; empty means any job.
+   * </pre>
+   *
+   * <code>string sweep = 5 [json_name = "sweep"];</code>
+   * @return The bytes for sweep.
+   */
+  @java.lang.Override
+  public com.google.protobuf.ByteString
+      getSweepBytes() {
+    java.lang.Object ref = sweep_;
+    if (ref instanceof java.lang.String) {
+      com.google.protobuf.ByteString b = 
+          com.google.protobuf.ByteString.copyFromUtf8(
+              (java.lang.String) ref);
+      sweep_ = b;
+      return b;
+    } else {
+      return (com.google.protobuf.ByteString) ref;
+    }
+  }
+
   public static kiln.v1.ListJobsRequest parseFrom(
       java.nio.ByteBuffer data)
       throws com.google.protobuf.InvalidProtocolBufferException {
@@ -296,6 +344,7 @@ private static final long serialVersionUID = 0L;
       pageToken_ = "";
       state_ = 0;
       method_ = 0;
+      sweep_ = "";
       return this;
     }
 
@@ -340,6 +389,9 @@ private static final long serialVersionUID = 0L;
       }
       if (((from_bitField0_ & 0x00000008) != 0)) {
         result.method_ = method_;
+      }
+      if (((from_bitField0_ & 0x00000010) != 0)) {
+        result.sweep_ = sweep_;
       }
     }
 
@@ -655,6 +707,98 @@ private static final long serialVersionUID = 0L;
     public Builder clearMethod() {
       bitField0_ = (bitField0_ & ~0x00000008);
       method_ = 0;
+      onChanged();
+      return this;
+    }
+
+    private java.lang.Object sweep_ = "";
+    /**
+     * <pre>
+     * Only the trials of this sweep, "sweeps/{id}"; empty means any job.
+     * </pre>
+     *
+     * <code>string sweep = 5 [json_name = "sweep"];</code>
+     * @return The sweep.
+     */
+    public java.lang.String getSweep() {
+      java.lang.Object ref = sweep_;
+      if (!(ref instanceof java.lang.String)) {
+        com.google.protobuf.ByteString bs =
+            (com.google.protobuf.ByteString) ref;
+        java.lang.String s = bs.toStringUtf8();
+        sweep_ = s;
+        return s;
+      } else {
+        return (java.lang.String) ref;
+      }
+    }
+    /**
+     * <pre>
+     * Only the trials of this sweep, "sweeps/{id}"; empty means any job.
+     * </pre>
+     *
+     * <code>string sweep = 5 [json_name = "sweep"];</code>
+     * @return The bytes for sweep.
+     */
+    public com.google.protobuf.ByteString
+        getSweepBytes() {
+      java.lang.Object ref = sweep_;
+      if (ref instanceof String) {
+        com.google.protobuf.ByteString b = 
+            com.google.protobuf.ByteString.copyFromUtf8(
+                (java.lang.String) ref);
+        sweep_ = b;
+        return b;
+      } else {
+        return (com.google.protobuf.ByteString) ref;
+      }
+    }
+    /**
+     * <pre>
+     * Only the trials of this sweep, "sweeps/{id}"; empty means any job.
+     * </pre>
+     *
+     * <code>string sweep = 5 [json_name = "sweep"];</code>
+     * @param value The sweep to set.
+     * @return This builder for chaining.
+     */
+    public Builder setSweep(
+        java.lang.String value) {
+      if (value == null) { throw new NullPointerException(); }
+      sweep_ = value;
+      bitField0_ |= 0x00000010;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Only the trials of this sweep, "sweeps/{id}"; empty means any job.
+     * </pre>
+     *
+     * <code>string sweep = 5 [json_name = "sweep"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearSweep() {
+      sweep_ = getDefaultInstance().getSweep();
+      bitField0_ = (bitField0_ & ~0x00000010);
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Only the trials of this sweep, "sweeps/{id}"; empty means any job.
+     * </pre>
+     *
+     * <code>string sweep = 5 [json_name = "sweep"];</code>
+     * @param value The bytes for sweep to set.
+     * @return This builder for chaining.
+     */
+    public Builder setSweepBytes(
+        com.google.protobuf.ByteString value) {
+      if (value == null) { throw new NullPointerException(); }
+      checkByteStringIsUtf8(value);
+      sweep_ = value;
+      bitField0_ |= 0x00000010;
       onChanged();
       return this;
     }

@@ -74,4 +74,24 @@ public interface ListJobsRequestOrBuilder extends
    * @return The method.
    */
   kiln.v1.JobMethod getMethod();
+
+  /**
+   * <pre>
+   * Only the trials of this sweep, "sweeps/{id}"; empty means any job.
+   * </pre>
+   *
+   * <code>string sweep = 5 [json_name = "sweep"];</code>
+   * @return The sweep.
+   */
+  java.lang.String getSweep();
+  /**
+   * <pre>
+   * Only the trials of this sweep, "sweeps/{id}"; empty means any job.
+   * </pre>
+   *
+   * <code>string sweep = 5 [json_name = "sweep"];</code>
+   * @return The bytes for sweep.
+   */
+  com.google.protobuf.ByteString
+      getSweepBytes();
 }

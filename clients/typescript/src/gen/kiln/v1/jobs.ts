@@ -1249,7 +1249,14 @@ export interface Job {
     | Date
     | undefined;
   /** When the job reached a final state. */
-  endTime?: Date | undefined;
+  endTime?:
+    | Date
+    | undefined;
+  /**
+   * The sweep that ran this job as a trial, "sweeps/{id}"; empty for jobs created directly.
+   * Output only.
+   */
+  sweep: string;
 }
 
 export interface Job_LabelsEntry {
@@ -1296,6 +1303,8 @@ export interface ListJobsRequest {
   state: JobState;
   /** Only jobs of this method; UNSPECIFIED means any. */
   method: JobMethod;
+  /** Only the trials of this sweep, "sweeps/{id}"; empty means any job. */
+  sweep: string;
 }
 
 /** One page of jobs. */
@@ -4155,6 +4164,7 @@ function createBaseJob(): Job {
     createTime: undefined,
     startTime: undefined,
     endTime: undefined,
+    sweep: "",
   };
 }
 
@@ -4237,6 +4247,9 @@ export const Job: MessageFns<Job> = {
     }
     if (message.endTime !== undefined) {
       Timestamp.encode(toTimestamp(message.endTime), writer.uint32(210).fork()).join();
+    }
+    if (message.sweep !== "") {
+      writer.uint32(322).string(message.sweep);
     }
     return writer;
   },
@@ -4471,6 +4484,14 @@ export const Job: MessageFns<Job> = {
             message.endTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
             continue;
           }
+          case 40: {
+            if (tag !== 322) {
+              break;
+            }
+
+            message.sweep = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -4607,6 +4628,7 @@ export const Job: MessageFns<Job> = {
         : isSet(object.end_time)
         ? fromJsonTimestamp(object.end_time)
         : undefined,
+      sweep: isSet(object.sweep) ? globalThis.String(object.sweep) : "",
     };
   },
 
@@ -4708,6 +4730,9 @@ export const Job: MessageFns<Job> = {
     if (message.endTime !== undefined) {
       obj.endTime = message.endTime.toISOString();
     }
+    if (message.sweep !== "") {
+      obj.sweep = message.sweep;
+    }
     return obj;
   },
 
@@ -4774,6 +4799,7 @@ export const Job: MessageFns<Job> = {
     message.createTime = object.createTime ?? undefined;
     message.startTime = object.startTime ?? undefined;
     message.endTime = object.endTime ?? undefined;
+    message.sweep = object.sweep ?? "";
     return message;
   },
 };
@@ -5190,7 +5216,7 @@ export const GetJobRequest: MessageFns<GetJobRequest> = {
 };
 
 function createBaseListJobsRequest(): ListJobsRequest {
-  return { pageSize: 0, pageToken: "", state: 0, method: 0 };
+  return { pageSize: 0, pageToken: "", state: 0, method: 0, sweep: "" };
 }
 
 export const ListJobsRequest: MessageFns<ListJobsRequest> = {
@@ -5206,6 +5232,9 @@ export const ListJobsRequest: MessageFns<ListJobsRequest> = {
     }
     if (message.method !== 0) {
       writer.uint32(32).int32(message.method);
+    }
+    if (message.sweep !== "") {
+      writer.uint32(42).string(message.sweep);
     }
     return writer;
   },
@@ -5255,6 +5284,14 @@ export const ListJobsRequest: MessageFns<ListJobsRequest> = {
             message.method = reader.int32() as any;
             continue;
           }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.sweep = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -5281,6 +5318,7 @@ export const ListJobsRequest: MessageFns<ListJobsRequest> = {
         : "",
       state: isSet(object.state) ? jobStateFromJSON(object.state) : 0,
       method: isSet(object.method) ? jobMethodFromJSON(object.method) : 0,
+      sweep: isSet(object.sweep) ? globalThis.String(object.sweep) : "",
     };
   },
 
@@ -5298,6 +5336,9 @@ export const ListJobsRequest: MessageFns<ListJobsRequest> = {
     if (message.method !== 0) {
       obj.method = jobMethodToJSON(message.method);
     }
+    if (message.sweep !== "") {
+      obj.sweep = message.sweep;
+    }
     return obj;
   },
 
@@ -5310,6 +5351,7 @@ export const ListJobsRequest: MessageFns<ListJobsRequest> = {
     message.pageToken = object.pageToken ?? "";
     message.state = object.state ?? 0;
     message.method = object.method ?? 0;
+    message.sweep = object.sweep ?? "";
     return message;
   },
 };
