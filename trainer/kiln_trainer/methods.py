@@ -39,4 +39,5 @@ TRAINERS: dict[str, TrainerEntry] = {
     "dpo": TrainerEntry("kiln_trainer.configs.dpo:DPOConfig", "kiln_trainer.algorithms.dpo:train"),
     "ppo": TrainerEntry("kiln_trainer.configs.ppo:PPOConfig", "kiln_trainer.algorithms.ppo:train"),
     "distill": TrainerEntry("kiln_trainer.configs.distill:DistillConfig", "kiln_trainer.algorithms.distill:train"),
+    "vae": TrainerEntry("kiln_trainer.configs.images:VAEConfig", "kiln_trainer.algorithms.vae:train"),
 }

@@ -20,6 +20,7 @@ import base64
 import binascii
 import io
 import json
+import math
 import struct
 from dataclasses import dataclass
 from pathlib import Path
@@ -198,3 +199,20 @@ def load_image_records(path: str | Path, resolution: int, field: str = "train_pa
         lab = np.asarray(labels, dtype=np.int64)
         return ImageArrays(arr, lab, int(lab.max()) + 1)
     return ImageArrays(arr, None, 0)
+
+
+def to_uint8(images: np.ndarray) -> np.ndarray:
+    """(N, C, R, R) floats in [0, 1] -> (N, R, R, C) uint8 pixels."""
+    return np.rint(np.clip(np.asarray(images, dtype=np.float32), 0.0, 1.0) * 255).astype(np.uint8).transpose(0, 2, 3, 1)
+
+
+def image_grid(images: np.ndarray, columns: int = 8, pad: int = 1) -> np.ndarray:
+    """(N, C, R, R) floats in [0, 1] -> one (H, W, C) uint8 picture of them in rows of `columns`."""
+    pixels = to_uint8(images)
+    n, r, _, c = pixels.shape
+    rows = math.ceil(n / columns)
+    grid = np.zeros((rows * (r + pad) + pad, columns * (r + pad) + pad, c), np.uint8)
+    for i, img in enumerate(pixels):
+        y, x = divmod(i, columns)
+        grid[pad + y * (r + pad) : pad + y * (r + pad) + r, pad + x * (r + pad) : pad + x * (r + pad) + r] = img
+    return grid

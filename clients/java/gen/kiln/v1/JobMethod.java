@@ -60,6 +60,14 @@ public enum JobMethod
    * <code>JOB_METHOD_DISTILL = 5;</code>
    */
   JOB_METHOD_DISTILL(5),
+  /**
+   * <pre>
+   * A convolutional variational autoencoder on an image dataset (VaeConfig); no base model.
+   * </pre>
+   *
+   * <code>JOB_METHOD_VAE = 10;</code>
+   */
+  JOB_METHOD_VAE(10),
   UNRECOGNIZED(-1),
   ;
 
@@ -111,6 +119,14 @@ public enum JobMethod
    * <code>JOB_METHOD_DISTILL = 5;</code>
    */
   public static final int JOB_METHOD_DISTILL_VALUE = 5;
+  /**
+   * <pre>
+   * A convolutional variational autoencoder on an image dataset (VaeConfig); no base model.
+   * </pre>
+   *
+   * <code>JOB_METHOD_VAE = 10;</code>
+   */
+  public static final int JOB_METHOD_VAE_VALUE = 10;
 
 
   public final int getNumber() {
@@ -143,6 +159,7 @@ public enum JobMethod
       case 3: return JOB_METHOD_PPO;
       case 4: return JOB_METHOD_DPO;
       case 5: return JOB_METHOD_DISTILL;
+      case 10: return JOB_METHOD_VAE;
       default: return null;
     }
   }

@@ -294,6 +294,33 @@ public interface JobOrBuilder extends
 
   /**
    * <pre>
+   * For JOB_METHOD_VAE.
+   * </pre>
+   *
+   * <code>.kiln.v1.VaeConfig vae = 30 [json_name = "vae"];</code>
+   * @return Whether the vae field is set.
+   */
+  boolean hasVae();
+  /**
+   * <pre>
+   * For JOB_METHOD_VAE.
+   * </pre>
+   *
+   * <code>.kiln.v1.VaeConfig vae = 30 [json_name = "vae"];</code>
+   * @return The vae.
+   */
+  kiln.v1.VaeConfig getVae();
+  /**
+   * <pre>
+   * For JOB_METHOD_VAE.
+   * </pre>
+   *
+   * <code>.kiln.v1.VaeConfig vae = 30 [json_name = "vae"];</code>
+   */
+  kiln.v1.VaeConfigOrBuilder getVaeOrBuilder();
+
+  /**
+   * <pre>
    * Compute requested from Ray.
    * </pre>
    *

@@ -155,175 +155,178 @@ public final class JobsProto {
     java.lang.String[] descriptorData = {
       "\n\022kiln/v1/jobs.proto\022\007kiln.v1\032\037google/pr" +
       "otobuf/timestamp.proto\032\024kiln/v1/common.p" +
-      "roto\"\241\007\n\017Hyperparameters\022(\n\rlearning_rat" +
-      "e\030\001 \001(\001H\000R\014learningRate\210\001\001\022\033\n\006epochs\030\002 \001" +
-      "(\rH\001R\006epochs\210\001\001\022 \n\tmax_steps\030\003 \001(\rH\002R\010ma" +
-      "xSteps\210\001\001\022\"\n\nbatch_size\030\004 \001(\rH\003R\tbatchSi" +
-      "ze\210\001\001\022-\n\020grad_accum_steps\030\005 \001(\rH\004R\016gradA" +
-      "ccumSteps\210\001\001\022&\n\014warmup_steps\030\006 \001(\rH\005R\013wa" +
-      "rmupSteps\210\001\001\022&\n\014weight_decay\030\007 \001(\001H\006R\013we" +
-      "ightDecay\210\001\001\022\'\n\rmax_grad_norm\030\010 \001(\001H\007R\013m" +
-      "axGradNorm\210\001\001\022#\n\013max_seq_len\030\t \001(\rH\010R\tma" +
-      "xSeqLen\210\001\001\022\027\n\004seed\030\n \001(\004H\tR\004seed\210\001\001\0220\n\tp" +
-      "recision\030\013 \001(\0162\022.kiln.v1.PrecisionR\tprec" +
-      "ision\0224\n\023validation_fraction\030\014 \001(\001H\nR\022va" +
-      "lidationFraction\210\001\001\022\"\n\neval_every\030\r \001(\rH" +
-      "\013R\tevalEvery\210\001\001\022;\n\027early_stopping_patien" +
-      "ce\030\016 \001(\rH\014R\025earlyStoppingPatience\210\001\001\022.\n\020" +
-      "checkpoint_every\030\017 \001(\rH\rR\017checkpointEver" +
-      "y\210\001\001\022 \n\tlog_every\030\020 \001(\rH\016R\010logEvery\210\001\001B\020" +
-      "\n\016_learning_rateB\t\n\007_epochsB\014\n\n_max_step" +
-      "sB\r\n\013_batch_sizeB\023\n\021_grad_accum_stepsB\017\n" +
-      "\r_warmup_stepsB\017\n\r_weight_decayB\020\n\016_max_" +
-      "grad_normB\016\n\014_max_seq_lenB\007\n\005_seedB\026\n\024_v" +
-      "alidation_fractionB\r\n\013_eval_everyB\032\n\030_ea" +
-      "rly_stopping_patienceB\023\n\021_checkpoint_eve" +
-      "ryB\014\n\n_log_every\"\246\001\n\013LoraOptions\022\027\n\004rank" +
-      "\030\001 \001(\rH\000R\004rank\210\001\001\022\031\n\005alpha\030\002 \001(\001H\001R\005alph" +
-      "a\210\001\001\022\035\n\007dropout\030\003 \001(\001H\002R\007dropout\210\001\001\022%\n\016t" +
-      "arget_modules\030\004 \003(\tR\rtargetModulesB\007\n\005_r" +
-      "ankB\010\n\006_alphaB\n\n\010_dropout\"\211\001\n\tSftConfig\022" +
-      "\'\n\006tuning\030\001 \001(\0162\017.kiln.v1.TuningR\006tuning" +
-      "\022(\n\004lora\030\002 \001(\0132\024.kiln.v1.LoraOptionsR\004lo" +
-      "ra\022\035\n\007packing\030\003 \001(\010H\000R\007packing\210\001\001B\n\n\010_pa" +
-      "cking\"f\n\021RewardModelConfig\022\'\n\006tuning\030\001 \001" +
-      "(\0162\017.kiln.v1.TuningR\006tuning\022(\n\004lora\030\002 \001(" +
-      "\0132\024.kiln.v1.LoraOptionsR\004lora\"\223\001\n\014Reward" +
-      "Source\022#\n\014reward_model\030\001 \001(\tH\000R\013rewardMo" +
-      "del\022+\n\020scoring_function\030\002 \001(\tH\000R\017scoring" +
-      "Function\022\'\n\016human_feedback\030\003 \001(\010H\000R\rhuma" +
-      "nFeedbackB\010\n\006source\"\200\006\n\tPpoConfig\022-\n\006rew" +
-      "ard\030\001 \001(\0132\025.kiln.v1.RewardSourceR\006reward" +
-      "\022\'\n\017reference_model\030\002 \001(\tR\016referenceMode" +
-      "l\022\034\n\007kl_coef\030\003 \001(\001H\000R\006klCoef\210\001\001\022$\n\013adapt" +
-      "ive_kl\030\004 \001(\010H\001R\nadaptiveKl\210\001\001\022 \n\ttarget_" +
-      "kl\030\005 \001(\001H\002R\010targetKl\210\001\001\022\031\n\005gamma\030\006 \001(\001H\003" +
-      "R\005gamma\210\001\001\022\025\n\003lam\030\007 \001(\001H\004R\003lam\210\001\001\022\"\n\ncli" +
-      "p_range\030\010 \001(\001H\005R\tclipRange\210\001\001\022-\n\020value_c" +
-      "lip_range\030\t \001(\001H\006R\016valueClipRange\210\001\001\022\"\n\n" +
-      "ppo_epochs\030\n \001(\rH\007R\tppoEpochs\210\001\001\0221\n\022roll" +
-      "out_batch_size\030\013 \001(\rH\010R\020rolloutBatchSize" +
-      "\210\001\001\022*\n\016minibatch_size\030\014 \001(\rH\tR\rminibatch" +
-      "Size\210\001\001\022)\n\016max_new_tokens\030\r \001(\rH\nR\014maxNe" +
-      "wTokens\210\001\001\022%\n\013temperature\030\016 \001(\001H\013R\013tempe" +
-      "rature\210\001\001\022\037\n\013value_model\030\017 \001(\tR\nvalueMod" +
-      "elB\n\n\010_kl_coefB\016\n\014_adaptive_klB\014\n\n_targe" +
-      "t_klB\010\n\006_gammaB\006\n\004_lamB\r\n\013_clip_rangeB\023\n" +
-      "\021_value_clip_rangeB\r\n\013_ppo_epochsB\025\n\023_ro" +
-      "llout_batch_sizeB\021\n\017_minibatch_sizeB\021\n\017_" +
-      "max_new_tokensB\016\n\014_temperature\"\326\001\n\tDpoCo" +
-      "nfig\022\027\n\004beta\030\001 \001(\001H\000R\004beta\210\001\001\022\'\n\017referen" +
-      "ce_model\030\002 \001(\tR\016referenceModel\022+\n\004loss\030\003" +
-      " \001(\0162\027.kiln.v1.PreferenceLossR\004loss\022\'\n\006t" +
-      "uning\030\004 \001(\0162\017.kiln.v1.TuningR\006tuning\022(\n\004" +
-      "lora\030\005 \001(\0132\024.kiln.v1.LoraOptionsR\004loraB\007" +
-      "\n\005_beta\"\220\001\n\rDistillConfig\022#\n\rteacher_mod" +
-      "el\030\001 \001(\tR\014teacherModel\022%\n\013temperature\030\002 " +
-      "\001(\001H\000R\013temperature\210\001\001\022\031\n\005alpha\030\003 \001(\001H\001R\005" +
-      "alpha\210\001\001B\016\n\014_temperatureB\010\n\006_alpha\"\333\n\n\003J" +
-      "ob\022\022\n\004name\030\001 \001(\tR\004name\022!\n\014display_name\030\002" +
-      " \001(\tR\013displayName\022*\n\006method\030\003 \001(\0162\022.kiln" +
-      ".v1.JobMethodR\006method\022\035\n\nbase_model\030\004 \001(" +
-      "\tR\tbaseModel\022)\n\020training_dataset\030\005 \001(\tR\017" +
-      "trainingDataset\022-\n\022validation_dataset\030\006 " +
-      "\001(\tR\021validationDataset\022B\n\017hyperparameter" +
-      "s\030\007 \001(\0132\030.kiln.v1.HyperparametersR\017hyper" +
-      "parameters\022&\n\003sft\030\010 \001(\0132\022.kiln.v1.SftCon" +
-      "figH\000R\003sft\022?\n\014reward_model\030\t \001(\0132\032.kiln." +
-      "v1.RewardModelConfigH\000R\013rewardModel\022&\n\003p" +
-      "po\030\n \001(\0132\022.kiln.v1.PpoConfigH\000R\003ppo\022&\n\003d" +
-      "po\030\013 \001(\0132\022.kiln.v1.DpoConfigH\000R\003dpo\0222\n\007d" +
-      "istill\030\014 \001(\0132\026.kiln.v1.DistillConfigH\000R\007" +
-      "distill\0220\n\tresources\030\r \001(\0132\022.kiln.v1.Res" +
-      "ourcesR\tresources\022$\n\013max_retries\030\016 \001(\rH\001" +
-      "R\nmaxRetries\210\001\001\0220\n\006labels\030\017 \003(\0132\030.kiln.v" +
-      "1.Job.LabelsEntryR\006labels\022\'\n\005state\030\020 \001(\016" +
-      "2\021.kiln.v1.JobStateR\005state\022\030\n\007attempt\030\021 " +
-      "\001(\rR\007attempt\022\022\n\004step\030\022 \001(\003R\004step\022\037\n\013tota" +
-      "l_steps\030\023 \001(\003R\ntotalSteps\022F\n\016latest_metr" +
-      "ics\030\024 \003(\0132\037.kiln.v1.Job.LatestMetricsEnt" +
-      "ryR\rlatestMetrics\022!\n\014output_model\030\025 \001(\tR" +
-      "\013outputModel\0229\n\tartifacts\030\026 \003(\0132\033.kiln.v" +
-      "1.Job.ArtifactsEntryR\tartifacts\022\024\n\005error" +
-      "\030\027 \001(\tR\005error\022;\n\013create_time\030\030 \001(\0132\032.goo" +
-      "gle.protobuf.TimestampR\ncreateTime\0229\n\nst" +
-      "art_time\030\031 \001(\0132\032.google.protobuf.Timesta" +
-      "mpR\tstartTime\0225\n\010end_time\030\032 \001(\0132\032.google" +
-      ".protobuf.TimestampR\007endTime\0329\n\013LabelsEn" +
-      "try\022\020\n\003key\030\001 \001(\tR\003key\022\024\n\005value\030\002 \001(\tR\005va" +
-      "lue:\0028\001\032@\n\022LatestMetricsEntry\022\020\n\003key\030\001 \001" +
-      "(\tR\003key\022\024\n\005value\030\002 \001(\001R\005value:\0028\001\032<\n\016Art" +
-      "ifactsEntry\022\020\n\003key\030\001 \001(\tR\003key\022\024\n\005value\030\002" +
-      " \001(\tR\005value:\0028\001B\017\n\rmethod_configB\016\n\014_max" +
-      "_retries\"Q\n\020CreateJobRequest\022\036\n\003job\030\001 \001(" +
-      "\0132\014.kiln.v1.JobR\003job\022\035\n\nrequest_id\030\002 \001(\t" +
-      "R\trequestId\"#\n\rGetJobRequest\022\022\n\004name\030\001 \001" +
-      "(\tR\004name\"\242\001\n\017ListJobsRequest\022\033\n\tpage_siz" +
-      "e\030\001 \001(\005R\010pageSize\022\035\n\npage_token\030\002 \001(\tR\tp" +
-      "ageToken\022\'\n\005state\030\003 \001(\0162\021.kiln.v1.JobSta" +
-      "teR\005state\022*\n\006method\030\004 \001(\0162\022.kiln.v1.JobM" +
-      "ethodR\006method\"\\\n\020ListJobsResponse\022 \n\004job" +
-      "s\030\001 \003(\0132\014.kiln.v1.JobR\004jobs\022&\n\017next_page" +
-      "_token\030\002 \001(\tR\rnextPageToken\"&\n\020CancelJob" +
-      "Request\022\022\n\004name\030\001 \001(\tR\004name\"K\n\017WatchJobR" +
-      "equest\022\022\n\004name\030\001 \001(\tR\004name\022$\n\016after_even" +
-      "t_id\030\002 \001(\tR\014afterEventId\"h\n\013StateChange\022" +
-      "\'\n\005state\030\001 \001(\0162\021.kiln.v1.JobStateR\005state" +
-      "\022\030\n\007attempt\030\002 \001(\rR\007attempt\022\026\n\006reason\030\003 \001" +
-      "(\tR\006reason\"\257\001\n\007Metrics\022\022\n\004step\030\001 \001(\003R\004st" +
-      "ep\022\037\n\013total_steps\030\002 \001(\003R\ntotalSteps\0224\n\006v" +
-      "alues\030\003 \003(\0132\034.kiln.v1.Metrics.ValuesEntr" +
-      "yR\006values\0329\n\013ValuesEntry\022\020\n\003key\030\001 \001(\tR\003k" +
-      "ey\022\024\n\005value\030\002 \001(\001R\005value:\0028\001\"o\n\nCheckpoi" +
-      "nt\022\022\n\004step\030\001 \001(\003R\004step\022\020\n\003uri\030\002 \001(\tR\003uri" +
-      "\022;\n\013create_time\030\003 \001(\0132\032.google.protobuf." +
-      "TimestampR\ncreateTime\"9\n\007LogLine\022\024\n\005leve" +
-      "l\030\001 \001(\tR\005level\022\030\n\007message\030\002 \001(\tR\007message" +
-      "\"\230\002\n\010JobEvent\022\016\n\002id\030\001 \001(\tR\002id\022.\n\004time\030\002 " +
-      "\001(\0132\032.google.protobuf.TimestampR\004time\0229\n" +
-      "\014state_change\030\003 \001(\0132\024.kiln.v1.StateChang" +
-      "eH\000R\013stateChange\022,\n\007metrics\030\004 \001(\0132\020.kiln" +
-      ".v1.MetricsH\000R\007metrics\0225\n\ncheckpoint\030\005 \001" +
-      "(\0132\023.kiln.v1.CheckpointH\000R\ncheckpoint\022$\n" +
-      "\003log\030\006 \001(\0132\020.kiln.v1.LogLineH\000R\003logB\006\n\004k" +
-      "ind\",\n\026ListCheckpointsRequest\022\022\n\004name\030\001 " +
-      "\001(\tR\004name\"P\n\027ListCheckpointsResponse\0225\n\013" +
-      "checkpoints\030\001 \003(\0132\023.kiln.v1.CheckpointR\013" +
-      "checkpoints*\230\001\n\tJobMethod\022\032\n\026JOB_METHOD_" +
-      "UNSPECIFIED\020\000\022\022\n\016JOB_METHOD_SFT\020\001\022\033\n\027JOB" +
-      "_METHOD_REWARD_MODEL\020\002\022\022\n\016JOB_METHOD_PPO" +
-      "\020\003\022\022\n\016JOB_METHOD_DPO\020\004\022\026\n\022JOB_METHOD_DIS" +
-      "TILL\020\005*\262\001\n\010JobState\022\031\n\025JOB_STATE_UNSPECI" +
-      "FIED\020\000\022\024\n\020JOB_STATE_QUEUED\020\001\022\025\n\021JOB_STAT" +
-      "E_RUNNING\020\002\022\027\n\023JOB_STATE_SUCCEEDED\020\003\022\024\n\020" +
-      "JOB_STATE_FAILED\020\004\022\027\n\023JOB_STATE_CANCELLE" +
-      "D\020\005\022\026\n\022JOB_STATE_RETRYING\020\006*B\n\006Tuning\022\026\n" +
-      "\022TUNING_UNSPECIFIED\020\000\022\017\n\013TUNING_FULL\020\001\022\017" +
-      "\n\013TUNING_LORA\020\002*b\n\tPrecision\022\031\n\025PRECISIO" +
-      "N_UNSPECIFIED\020\000\022\022\n\016PRECISION_AUTO\020\001\022\022\n\016P" +
-      "RECISION_FP32\020\002\022\022\n\016PRECISION_BF16\020\003*g\n\016P" +
-      "referenceLoss\022\037\n\033PREFERENCE_LOSS_UNSPECI" +
-      "FIED\020\000\022\033\n\027PREFERENCE_LOSS_SIGMOID\020\001\022\027\n\023P" +
-      "REFERENCE_LOSS_IPO\020\0022\372\002\n\nJobService\0224\n\tC" +
-      "reateJob\022\031.kiln.v1.CreateJobRequest\032\014.ki" +
-      "ln.v1.Job\022.\n\006GetJob\022\026.kiln.v1.GetJobRequ" +
-      "est\032\014.kiln.v1.Job\022?\n\010ListJobs\022\030.kiln.v1." +
-      "ListJobsRequest\032\031.kiln.v1.ListJobsRespon" +
-      "se\0224\n\tCancelJob\022\031.kiln.v1.CancelJobReque" +
-      "st\032\014.kiln.v1.Job\0229\n\010WatchJob\022\030.kiln.v1.W" +
-      "atchJobRequest\032\021.kiln.v1.JobEvent0\001\022T\n\017L" +
-      "istCheckpoints\022\037.kiln.v1.ListCheckpoints" +
-      "Request\032 .kiln.v1.ListCheckpointsRespons" +
-      "eBw\n\007kiln.v1B\tJobsProtoH\002P\001Z\"kiln/client" +
-      "s/go/gen/kiln/v1;kilnv1\242\002\003KXX\252\002\007Kiln.V1\312" +
-      "\002\007Kiln\\V1\342\002\023Kiln\\V1\\GPBMetadata\352\002\010Kiln::" +
-      "V1b\006proto3"
+      "roto\032\024kiln/v1/images.proto\"\241\007\n\017Hyperpara" +
+      "meters\022(\n\rlearning_rate\030\001 \001(\001H\000R\014learnin" +
+      "gRate\210\001\001\022\033\n\006epochs\030\002 \001(\rH\001R\006epochs\210\001\001\022 \n" +
+      "\tmax_steps\030\003 \001(\rH\002R\010maxSteps\210\001\001\022\"\n\nbatch" +
+      "_size\030\004 \001(\rH\003R\tbatchSize\210\001\001\022-\n\020grad_accu" +
+      "m_steps\030\005 \001(\rH\004R\016gradAccumSteps\210\001\001\022&\n\014wa" +
+      "rmup_steps\030\006 \001(\rH\005R\013warmupSteps\210\001\001\022&\n\014we" +
+      "ight_decay\030\007 \001(\001H\006R\013weightDecay\210\001\001\022\'\n\rma" +
+      "x_grad_norm\030\010 \001(\001H\007R\013maxGradNorm\210\001\001\022#\n\013m" +
+      "ax_seq_len\030\t \001(\rH\010R\tmaxSeqLen\210\001\001\022\027\n\004seed" +
+      "\030\n \001(\004H\tR\004seed\210\001\001\0220\n\tprecision\030\013 \001(\0162\022.k" +
+      "iln.v1.PrecisionR\tprecision\0224\n\023validatio" +
+      "n_fraction\030\014 \001(\001H\nR\022validationFraction\210\001" +
+      "\001\022\"\n\neval_every\030\r \001(\rH\013R\tevalEvery\210\001\001\022;\n" +
+      "\027early_stopping_patience\030\016 \001(\rH\014R\025earlyS" +
+      "toppingPatience\210\001\001\022.\n\020checkpoint_every\030\017" +
+      " \001(\rH\rR\017checkpointEvery\210\001\001\022 \n\tlog_every\030" +
+      "\020 \001(\rH\016R\010logEvery\210\001\001B\020\n\016_learning_rateB\t" +
+      "\n\007_epochsB\014\n\n_max_stepsB\r\n\013_batch_sizeB\023" +
+      "\n\021_grad_accum_stepsB\017\n\r_warmup_stepsB\017\n\r" +
+      "_weight_decayB\020\n\016_max_grad_normB\016\n\014_max_" +
+      "seq_lenB\007\n\005_seedB\026\n\024_validation_fraction" +
+      "B\r\n\013_eval_everyB\032\n\030_early_stopping_patie" +
+      "nceB\023\n\021_checkpoint_everyB\014\n\n_log_every\"\246" +
+      "\001\n\013LoraOptions\022\027\n\004rank\030\001 \001(\rH\000R\004rank\210\001\001\022" +
+      "\031\n\005alpha\030\002 \001(\001H\001R\005alpha\210\001\001\022\035\n\007dropout\030\003 " +
+      "\001(\001H\002R\007dropout\210\001\001\022%\n\016target_modules\030\004 \003(" +
+      "\tR\rtargetModulesB\007\n\005_rankB\010\n\006_alphaB\n\n\010_" +
+      "dropout\"\211\001\n\tSftConfig\022\'\n\006tuning\030\001 \001(\0162\017." +
+      "kiln.v1.TuningR\006tuning\022(\n\004lora\030\002 \001(\0132\024.k" +
+      "iln.v1.LoraOptionsR\004lora\022\035\n\007packing\030\003 \001(" +
+      "\010H\000R\007packing\210\001\001B\n\n\010_packing\"f\n\021RewardMod" +
+      "elConfig\022\'\n\006tuning\030\001 \001(\0162\017.kiln.v1.Tunin" +
+      "gR\006tuning\022(\n\004lora\030\002 \001(\0132\024.kiln.v1.LoraOp" +
+      "tionsR\004lora\"\223\001\n\014RewardSource\022#\n\014reward_m" +
+      "odel\030\001 \001(\tH\000R\013rewardModel\022+\n\020scoring_fun" +
+      "ction\030\002 \001(\tH\000R\017scoringFunction\022\'\n\016human_" +
+      "feedback\030\003 \001(\010H\000R\rhumanFeedbackB\010\n\006sourc" +
+      "e\"\200\006\n\tPpoConfig\022-\n\006reward\030\001 \001(\0132\025.kiln.v" +
+      "1.RewardSourceR\006reward\022\'\n\017reference_mode" +
+      "l\030\002 \001(\tR\016referenceModel\022\034\n\007kl_coef\030\003 \001(\001" +
+      "H\000R\006klCoef\210\001\001\022$\n\013adaptive_kl\030\004 \001(\010H\001R\nad" +
+      "aptiveKl\210\001\001\022 \n\ttarget_kl\030\005 \001(\001H\002R\010target" +
+      "Kl\210\001\001\022\031\n\005gamma\030\006 \001(\001H\003R\005gamma\210\001\001\022\025\n\003lam\030" +
+      "\007 \001(\001H\004R\003lam\210\001\001\022\"\n\nclip_range\030\010 \001(\001H\005R\tc" +
+      "lipRange\210\001\001\022-\n\020value_clip_range\030\t \001(\001H\006R" +
+      "\016valueClipRange\210\001\001\022\"\n\nppo_epochs\030\n \001(\rH\007" +
+      "R\tppoEpochs\210\001\001\0221\n\022rollout_batch_size\030\013 \001" +
+      "(\rH\010R\020rolloutBatchSize\210\001\001\022*\n\016minibatch_s" +
+      "ize\030\014 \001(\rH\tR\rminibatchSize\210\001\001\022)\n\016max_new" +
+      "_tokens\030\r \001(\rH\nR\014maxNewTokens\210\001\001\022%\n\013temp" +
+      "erature\030\016 \001(\001H\013R\013temperature\210\001\001\022\037\n\013value" +
+      "_model\030\017 \001(\tR\nvalueModelB\n\n\010_kl_coefB\016\n\014" +
+      "_adaptive_klB\014\n\n_target_klB\010\n\006_gammaB\006\n\004" +
+      "_lamB\r\n\013_clip_rangeB\023\n\021_value_clip_range" +
+      "B\r\n\013_ppo_epochsB\025\n\023_rollout_batch_sizeB\021" +
+      "\n\017_minibatch_sizeB\021\n\017_max_new_tokensB\016\n\014" +
+      "_temperature\"\326\001\n\tDpoConfig\022\027\n\004beta\030\001 \001(\001" +
+      "H\000R\004beta\210\001\001\022\'\n\017reference_model\030\002 \001(\tR\016re" +
+      "ferenceModel\022+\n\004loss\030\003 \001(\0162\027.kiln.v1.Pre" +
+      "ferenceLossR\004loss\022\'\n\006tuning\030\004 \001(\0162\017.kiln" +
+      ".v1.TuningR\006tuning\022(\n\004lora\030\005 \001(\0132\024.kiln." +
+      "v1.LoraOptionsR\004loraB\007\n\005_beta\"\220\001\n\rDistil" +
+      "lConfig\022#\n\rteacher_model\030\001 \001(\tR\014teacherM" +
+      "odel\022%\n\013temperature\030\002 \001(\001H\000R\013temperature" +
+      "\210\001\001\022\031\n\005alpha\030\003 \001(\001H\001R\005alpha\210\001\001B\016\n\014_tempe" +
+      "ratureB\010\n\006_alpha\"\203\013\n\003Job\022\022\n\004name\030\001 \001(\tR\004" +
+      "name\022!\n\014display_name\030\002 \001(\tR\013displayName\022" +
+      "*\n\006method\030\003 \001(\0162\022.kiln.v1.JobMethodR\006met" +
+      "hod\022\035\n\nbase_model\030\004 \001(\tR\tbaseModel\022)\n\020tr" +
+      "aining_dataset\030\005 \001(\tR\017trainingDataset\022-\n" +
+      "\022validation_dataset\030\006 \001(\tR\021validationDat" +
+      "aset\022B\n\017hyperparameters\030\007 \001(\0132\030.kiln.v1." +
+      "HyperparametersR\017hyperparameters\022&\n\003sft\030" +
+      "\010 \001(\0132\022.kiln.v1.SftConfigH\000R\003sft\022?\n\014rewa" +
+      "rd_model\030\t \001(\0132\032.kiln.v1.RewardModelConf" +
+      "igH\000R\013rewardModel\022&\n\003ppo\030\n \001(\0132\022.kiln.v1" +
+      ".PpoConfigH\000R\003ppo\022&\n\003dpo\030\013 \001(\0132\022.kiln.v1" +
+      ".DpoConfigH\000R\003dpo\0222\n\007distill\030\014 \001(\0132\026.kil" +
+      "n.v1.DistillConfigH\000R\007distill\022&\n\003vae\030\036 \001" +
+      "(\0132\022.kiln.v1.VaeConfigH\000R\003vae\0220\n\tresourc" +
+      "es\030\r \001(\0132\022.kiln.v1.ResourcesR\tresources\022" +
+      "$\n\013max_retries\030\016 \001(\rH\001R\nmaxRetries\210\001\001\0220\n" +
+      "\006labels\030\017 \003(\0132\030.kiln.v1.Job.LabelsEntryR" +
+      "\006labels\022\'\n\005state\030\020 \001(\0162\021.kiln.v1.JobStat" +
+      "eR\005state\022\030\n\007attempt\030\021 \001(\rR\007attempt\022\022\n\004st" +
+      "ep\030\022 \001(\003R\004step\022\037\n\013total_steps\030\023 \001(\003R\ntot" +
+      "alSteps\022F\n\016latest_metrics\030\024 \003(\0132\037.kiln.v" +
+      "1.Job.LatestMetricsEntryR\rlatestMetrics\022" +
+      "!\n\014output_model\030\025 \001(\tR\013outputModel\0229\n\tar" +
+      "tifacts\030\026 \003(\0132\033.kiln.v1.Job.ArtifactsEnt" +
+      "ryR\tartifacts\022\024\n\005error\030\027 \001(\tR\005error\022;\n\013c" +
+      "reate_time\030\030 \001(\0132\032.google.protobuf.Times" +
+      "tampR\ncreateTime\0229\n\nstart_time\030\031 \001(\0132\032.g" +
+      "oogle.protobuf.TimestampR\tstartTime\0225\n\010e" +
+      "nd_time\030\032 \001(\0132\032.google.protobuf.Timestam" +
+      "pR\007endTime\0329\n\013LabelsEntry\022\020\n\003key\030\001 \001(\tR\003" +
+      "key\022\024\n\005value\030\002 \001(\tR\005value:\0028\001\032@\n\022LatestM" +
+      "etricsEntry\022\020\n\003key\030\001 \001(\tR\003key\022\024\n\005value\030\002" +
+      " \001(\001R\005value:\0028\001\032<\n\016ArtifactsEntry\022\020\n\003key" +
+      "\030\001 \001(\tR\003key\022\024\n\005value\030\002 \001(\tR\005value:\0028\001B\017\n" +
+      "\rmethod_configB\016\n\014_max_retries\"Q\n\020Create" +
+      "JobRequest\022\036\n\003job\030\001 \001(\0132\014.kiln.v1.JobR\003j" +
+      "ob\022\035\n\nrequest_id\030\002 \001(\tR\trequestId\"#\n\rGet" +
+      "JobRequest\022\022\n\004name\030\001 \001(\tR\004name\"\242\001\n\017ListJ" +
+      "obsRequest\022\033\n\tpage_size\030\001 \001(\005R\010pageSize\022" +
+      "\035\n\npage_token\030\002 \001(\tR\tpageToken\022\'\n\005state\030" +
+      "\003 \001(\0162\021.kiln.v1.JobStateR\005state\022*\n\006metho" +
+      "d\030\004 \001(\0162\022.kiln.v1.JobMethodR\006method\"\\\n\020L" +
+      "istJobsResponse\022 \n\004jobs\030\001 \003(\0132\014.kiln.v1." +
+      "JobR\004jobs\022&\n\017next_page_token\030\002 \001(\tR\rnext" +
+      "PageToken\"&\n\020CancelJobRequest\022\022\n\004name\030\001 " +
+      "\001(\tR\004name\"K\n\017WatchJobRequest\022\022\n\004name\030\001 \001" +
+      "(\tR\004name\022$\n\016after_event_id\030\002 \001(\tR\014afterE" +
+      "ventId\"h\n\013StateChange\022\'\n\005state\030\001 \001(\0162\021.k" +
+      "iln.v1.JobStateR\005state\022\030\n\007attempt\030\002 \001(\rR" +
+      "\007attempt\022\026\n\006reason\030\003 \001(\tR\006reason\"\257\001\n\007Met" +
+      "rics\022\022\n\004step\030\001 \001(\003R\004step\022\037\n\013total_steps\030" +
+      "\002 \001(\003R\ntotalSteps\0224\n\006values\030\003 \003(\0132\034.kiln" +
+      ".v1.Metrics.ValuesEntryR\006values\0329\n\013Value" +
+      "sEntry\022\020\n\003key\030\001 \001(\tR\003key\022\024\n\005value\030\002 \001(\001R" +
+      "\005value:\0028\001\"o\n\nCheckpoint\022\022\n\004step\030\001 \001(\003R\004" +
+      "step\022\020\n\003uri\030\002 \001(\tR\003uri\022;\n\013create_time\030\003 " +
+      "\001(\0132\032.google.protobuf.TimestampR\ncreateT" +
+      "ime\"9\n\007LogLine\022\024\n\005level\030\001 \001(\tR\005level\022\030\n\007" +
+      "message\030\002 \001(\tR\007message\"\230\002\n\010JobEvent\022\016\n\002i" +
+      "d\030\001 \001(\tR\002id\022.\n\004time\030\002 \001(\0132\032.google.proto" +
+      "buf.TimestampR\004time\0229\n\014state_change\030\003 \001(" +
+      "\0132\024.kiln.v1.StateChangeH\000R\013stateChange\022," +
+      "\n\007metrics\030\004 \001(\0132\020.kiln.v1.MetricsH\000R\007met" +
+      "rics\0225\n\ncheckpoint\030\005 \001(\0132\023.kiln.v1.Check" +
+      "pointH\000R\ncheckpoint\022$\n\003log\030\006 \001(\0132\020.kiln." +
+      "v1.LogLineH\000R\003logB\006\n\004kind\",\n\026ListCheckpo" +
+      "intsRequest\022\022\n\004name\030\001 \001(\tR\004name\"P\n\027ListC" +
+      "heckpointsResponse\0225\n\013checkpoints\030\001 \003(\0132" +
+      "\023.kiln.v1.CheckpointR\013checkpoints*\254\001\n\tJo" +
+      "bMethod\022\032\n\026JOB_METHOD_UNSPECIFIED\020\000\022\022\n\016J" +
+      "OB_METHOD_SFT\020\001\022\033\n\027JOB_METHOD_REWARD_MOD" +
+      "EL\020\002\022\022\n\016JOB_METHOD_PPO\020\003\022\022\n\016JOB_METHOD_D" +
+      "PO\020\004\022\026\n\022JOB_METHOD_DISTILL\020\005\022\022\n\016JOB_METH" +
+      "OD_VAE\020\n*\262\001\n\010JobState\022\031\n\025JOB_STATE_UNSPE" +
+      "CIFIED\020\000\022\024\n\020JOB_STATE_QUEUED\020\001\022\025\n\021JOB_ST" +
+      "ATE_RUNNING\020\002\022\027\n\023JOB_STATE_SUCCEEDED\020\003\022\024" +
+      "\n\020JOB_STATE_FAILED\020\004\022\027\n\023JOB_STATE_CANCEL" +
+      "LED\020\005\022\026\n\022JOB_STATE_RETRYING\020\006*B\n\006Tuning\022" +
+      "\026\n\022TUNING_UNSPECIFIED\020\000\022\017\n\013TUNING_FULL\020\001" +
+      "\022\017\n\013TUNING_LORA\020\002*b\n\tPrecision\022\031\n\025PRECIS" +
+      "ION_UNSPECIFIED\020\000\022\022\n\016PRECISION_AUTO\020\001\022\022\n" +
+      "\016PRECISION_FP32\020\002\022\022\n\016PRECISION_BF16\020\003*g\n" +
+      "\016PreferenceLoss\022\037\n\033PREFERENCE_LOSS_UNSPE" +
+      "CIFIED\020\000\022\033\n\027PREFERENCE_LOSS_SIGMOID\020\001\022\027\n" +
+      "\023PREFERENCE_LOSS_IPO\020\0022\372\002\n\nJobService\0224\n" +
+      "\tCreateJob\022\031.kiln.v1.CreateJobRequest\032\014." +
+      "kiln.v1.Job\022.\n\006GetJob\022\026.kiln.v1.GetJobRe" +
+      "quest\032\014.kiln.v1.Job\022?\n\010ListJobs\022\030.kiln.v" +
+      "1.ListJobsRequest\032\031.kiln.v1.ListJobsResp" +
+      "onse\0224\n\tCancelJob\022\031.kiln.v1.CancelJobReq" +
+      "uest\032\014.kiln.v1.Job\0229\n\010WatchJob\022\030.kiln.v1" +
+      ".WatchJobRequest\032\021.kiln.v1.JobEvent0\001\022T\n" +
+      "\017ListCheckpoints\022\037.kiln.v1.ListCheckpoin" +
+      "tsRequest\032 .kiln.v1.ListCheckpointsRespo" +
+      "nseBw\n\007kiln.v1B\tJobsProtoH\002P\001Z\"kiln/clie" +
+      "nts/go/gen/kiln/v1;kilnv1\242\002\003KXX\252\002\007Kiln.V" +
+      "1\312\002\007Kiln\\V1\342\002\023Kiln\\V1\\GPBMetadata\352\002\010Kiln" +
+      "::V1b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
         new com.google.protobuf.Descriptors.FileDescriptor[] {
           com.google.protobuf.TimestampProto.getDescriptor(),
           kiln.v1.CommonProto.getDescriptor(),
+          kiln.v1.ImagesProto.getDescriptor(),
         });
     internal_static_kiln_v1_Hyperparameters_descriptor =
       getDescriptor().getMessageTypes().get(0);
@@ -378,7 +381,7 @@ public final class JobsProto {
     internal_static_kiln_v1_Job_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_kiln_v1_Job_descriptor,
-        new java.lang.String[] { "Name", "DisplayName", "Method", "BaseModel", "TrainingDataset", "ValidationDataset", "Hyperparameters", "Sft", "RewardModel", "Ppo", "Dpo", "Distill", "Resources", "MaxRetries", "Labels", "State", "Attempt", "Step", "TotalSteps", "LatestMetrics", "OutputModel", "Artifacts", "Error", "CreateTime", "StartTime", "EndTime", "MethodConfig", "MaxRetries", });
+        new java.lang.String[] { "Name", "DisplayName", "Method", "BaseModel", "TrainingDataset", "ValidationDataset", "Hyperparameters", "Sft", "RewardModel", "Ppo", "Dpo", "Distill", "Vae", "Resources", "MaxRetries", "Labels", "State", "Attempt", "Step", "TotalSteps", "LatestMetrics", "OutputModel", "Artifacts", "Error", "CreateTime", "StartTime", "EndTime", "MethodConfig", "MaxRetries", });
     internal_static_kiln_v1_Job_LabelsEntry_descriptor =
       internal_static_kiln_v1_Job_descriptor.getNestedTypes().get(0);
     internal_static_kiln_v1_Job_LabelsEntry_fieldAccessorTable = new
@@ -483,6 +486,7 @@ public final class JobsProto {
         new java.lang.String[] { "Checkpoints", });
     com.google.protobuf.TimestampProto.getDescriptor();
     kiln.v1.CommonProto.getDescriptor();
+    kiln.v1.ImagesProto.getDescriptor();
   }
 
   // @@protoc_insertion_point(outer_class_scope)

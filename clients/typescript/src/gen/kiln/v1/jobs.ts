@@ -22,6 +22,7 @@ import {
 } from "@grpc/grpc-js";
 import { Timestamp } from "../../google/protobuf/timestamp";
 import { Resources } from "./common";
+import { VaeConfig } from "./images";
 
 export const protobufPackage = "kiln.v1";
 
@@ -41,6 +42,8 @@ export enum JobMethod {
   JOB_METHOD_DPO = 4,
   /** JOB_METHOD_DISTILL - Knowledge distillation of a teacher into a smaller student. */
   JOB_METHOD_DISTILL = 5,
+  /** JOB_METHOD_VAE - A convolutional variational autoencoder on an image dataset (VaeConfig); no base model. */
+  JOB_METHOD_VAE = 10,
   UNRECOGNIZED = -1,
 }
 
@@ -64,6 +67,9 @@ export function jobMethodFromJSON(object: any): JobMethod {
     case 5:
     case "JOB_METHOD_DISTILL":
       return JobMethod.JOB_METHOD_DISTILL;
+    case 10:
+    case "JOB_METHOD_VAE":
+      return JobMethod.JOB_METHOD_VAE;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -85,6 +91,8 @@ export function jobMethodToJSON(object: JobMethod): string {
       return "JOB_METHOD_DPO";
     case JobMethod.JOB_METHOD_DISTILL:
       return "JOB_METHOD_DISTILL";
+    case JobMethod.JOB_METHOD_VAE:
+      return "JOB_METHOD_VAE";
     case JobMethod.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";
@@ -557,6 +565,10 @@ export interface Job {
   /** For JOB_METHOD_DISTILL. */
   distill?:
     | DistillConfig
+    | undefined;
+  /** For JOB_METHOD_VAE. */
+  vae?:
+    | VaeConfig
     | undefined;
   /** Compute requested from Ray. */
   resources?:
@@ -2158,6 +2170,7 @@ function createBaseJob(): Job {
     ppo: undefined,
     dpo: undefined,
     distill: undefined,
+    vae: undefined,
     resources: undefined,
     maxRetries: undefined,
     labels: {},
@@ -2212,6 +2225,9 @@ export const Job: MessageFns<Job> = {
     }
     if (message.distill !== undefined) {
       DistillConfig.encode(message.distill, writer.uint32(98).fork()).join();
+    }
+    if (message.vae !== undefined) {
+      VaeConfig.encode(message.vae, writer.uint32(242).fork()).join();
     }
     if (message.resources !== undefined) {
       Resources.encode(message.resources, writer.uint32(106).fork()).join();
@@ -2365,6 +2381,14 @@ export const Job: MessageFns<Job> = {
             }
 
             message.distill = DistillConfig.decode(reader, reader.uint32());
+            continue;
+          }
+          case 30: {
+            if (tag !== 242) {
+              break;
+            }
+
+            message.vae = VaeConfig.decode(reader, reader.uint32());
             continue;
           }
           case 13: {
@@ -2534,6 +2558,7 @@ export const Job: MessageFns<Job> = {
       ppo: isSet(object.ppo) ? PpoConfig.fromJSON(object.ppo) : undefined,
       dpo: isSet(object.dpo) ? DpoConfig.fromJSON(object.dpo) : undefined,
       distill: isSet(object.distill) ? DistillConfig.fromJSON(object.distill) : undefined,
+      vae: isSet(object.vae) ? VaeConfig.fromJSON(object.vae) : undefined,
       resources: isSet(object.resources) ? Resources.fromJSON(object.resources) : undefined,
       maxRetries: isSet(object.maxRetries)
         ? globalThis.Number(object.maxRetries)
@@ -2665,6 +2690,9 @@ export const Job: MessageFns<Job> = {
     if (message.distill !== undefined) {
       obj.distill = DistillConfig.toJSON(message.distill);
     }
+    if (message.vae !== undefined) {
+      obj.vae = VaeConfig.toJSON(message.vae);
+    }
     if (message.resources !== undefined) {
       obj.resources = Resources.toJSON(message.resources);
     }
@@ -2751,6 +2779,7 @@ export const Job: MessageFns<Job> = {
     message.distill = (object.distill !== undefined && object.distill !== null)
       ? DistillConfig.fromPartial(object.distill)
       : undefined;
+    message.vae = (object.vae !== undefined && object.vae !== null) ? VaeConfig.fromPartial(object.vae) : undefined;
     message.resources = (object.resources !== undefined && object.resources !== null)
       ? Resources.fromPartial(object.resources)
       : undefined;

@@ -1,0 +1,92 @@
+"""Configs of the image-generation methods (VAE; GAN and diffusion join here), torch-free.
+
+Image jobs train from scratch on image JSONL (kiln_trainer/data/images.py): `base_model` is
+always SCRATCH. Field names match the proto (images.proto) so a ConfigError lands on the request
+field the client set.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from kiln_trainer.configs.base import TrainingArguments
+from kiln_trainer.configs.checks import check_bool, check_choice, check_float, check_int, check_path
+from kiln_trainer.errors import ConfigError
+
+SCRATCH = "scratch"  # the base_model of every image job: weights are initialised from the seed
+RECONSTRUCTION_LOSSES = ("bce", "mse")
+_DEFAULT_MAX_SEQ_LEN = TrainingArguments.max_seq_len
+
+
+@dataclass(kw_only=True)
+class ImageTrainingArguments(TrainingArguments):
+    """Training arguments of an image job: the data, its resolution and its augmentation."""
+
+    REQUIRED: ClassVar[tuple[str, ...]] = ("train_path",)
+
+    base_model: str = SCRATCH
+    train_path: str  # local image JSONL
+    val_path: str | None = None  # local image JSONL; None holds out val_fraction of train
+    # A built-in dataset whose held-out split scores the final model (test ELBO, FID); set by
+    # the gateway when the training dataset is that built-in, never by a request.
+    heldout_dataset: str | None = None
+    resolution: int = 8  # side of the square images, a multiple of 4 in [8, 128]
+    # Augmentation of training images (images.proto ImageAugmentation).
+    horizontal_flip: bool = False
+    max_shift: int = 0  # pixels, in [0, 8]
+    max_rotation_degrees: float = 0.0  # in [0, 45]
+    noise_std: float = 0.0  # in [0, 0.5]
+
+    def __post_init__(self) -> None:
+        if self.base_model != SCRATCH:
+            raise ConfigError("base_model", "image jobs train from scratch; leave the base model empty")
+        if self.max_seq_len != _DEFAULT_MAX_SEQ_LEN:
+            raise ConfigError("max_seq_len", "not used by image jobs")
+        check_path("train_path", self.train_path)
+        check_path("val_path", self.val_path, optional=True)
+        if self.heldout_dataset is not None and self.heldout_dataset != "digits":
+            raise ConfigError("heldout_dataset", f"unknown built-in dataset {self.heldout_dataset!r}")
+        check_int("resolution", self.resolution, 8)
+        if self.resolution > 128 or self.resolution % 4:
+            raise ConfigError("resolution", f"must be a multiple of 4 in [8, 128], got {self.resolution}")
+        check_bool("horizontal_flip", self.horizontal_flip)
+        check_int("max_shift", self.max_shift, 0)
+        if self.max_shift > 8:
+            raise ConfigError("max_shift", f"must be <= 8, got {self.max_shift}")
+        check_float("max_rotation_degrees", self.max_rotation_degrees, low=0.0, high=45.0, high_open=False)
+        check_float("noise_std", self.noise_std, low=0.0, high=0.5, high_open=False)
+        super().__post_init__()
+
+
+@dataclass(kw_only=True)
+class VAEConfig(ImageTrainingArguments):
+    """A convolutional VAE (kiln_trainer/algorithms/vae). batch_size counts images."""
+
+    LABEL = "VAE config"
+
+    latent_dim: int = 16  # in [1, 512]
+    base_channels: int = 32  # in [4, 256]; doubled at each of the two stride-2 levels
+    reconstruction_loss: str = "bce"  # "bce" (Bernoulli) or "mse" (Gaussian, observation_std)
+    observation_std: float = 0.1  # in (0, 1]; MSE only
+    beta: float = 1.0  # KL weight in the training loss, >= 0
+    kl_warmup_steps: int = 0  # the KL weight rises linearly from 0 to beta over these steps
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        check_int("latent_dim", self.latent_dim, 1)
+        if self.latent_dim > 512:
+            raise ConfigError("latent_dim", f"must be <= 512, got {self.latent_dim}")
+        check_int("base_channels", self.base_channels, 4)
+        if self.base_channels > 256:
+            raise ConfigError("base_channels", f"must be <= 256, got {self.base_channels}")
+        check_choice("reconstruction_loss", self.reconstruction_loss, RECONSTRUCTION_LOSSES)
+        check_float("observation_std", self.observation_std, low=0.0, high=1.0, low_open=True, high_open=False)
+        check_float("beta", self.beta, low=0.0)
+        check_int("kl_warmup_steps", self.kl_warmup_steps, 0)
+
+    def kl_weight(self, step: int) -> float:
+        """The KL weight at optimizer step `step` (0-based): beta after the warm-up."""
+        if self.kl_warmup_steps == 0:
+            return self.beta
+        return self.beta * min(1.0, (step + 1) / self.kl_warmup_steps)
