@@ -53,3 +53,55 @@ def vae_objective(nll: torch.Tensor, kl: torch.Tensor, kl_weight: float) -> dict
 def bits_per_dim(nats_per_image: float, dims: int) -> float:
     """A negative log-likelihood (bound) per image in nats -> bits per pixel value."""
     return nats_per_image / (dims * math.log(2))
+
+
+# --- GAN ----------------------------------------------------------------------------------------
+# Discriminator outputs are raw scores (B,): logits for BCE, critic values otherwise.
+
+
+def d_loss_bce(real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
+    """-log D(x) - log(1 - D(G(z))) with D = sigmoid(score), batch means."""
+    return F.softplus(-real).mean() + F.softplus(fake).mean()
+
+
+def g_loss_bce(fake: torch.Tensor) -> torch.Tensor:
+    """The non-saturating generator loss -log D(G(z))."""
+    return F.softplus(-fake).mean()
+
+
+def d_loss_wgan(real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
+    """The critic's negated Wasserstein estimate: E[D(G(z))] - E[D(x)] (add the gradient penalty)."""
+    return fake.mean() - real.mean()
+
+
+def g_loss_wgan(fake: torch.Tensor) -> torch.Tensor:
+    return -fake.mean()
+
+
+def d_loss_hinge(real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
+    """E[max(0, 1 - D(x))] + E[max(0, 1 + D(G(z)))]."""
+    return F.relu(1.0 - real).mean() + F.relu(1.0 + fake).mean()
+
+
+def g_loss_hinge(fake: torch.Tensor) -> torch.Tensor:
+    return -fake.mean()
+
+
+def gradient_penalty(critic, real: torch.Tensor, fake: torch.Tensor, mix: torch.Tensor) -> torch.Tensor:
+    """WGAN-GP's E[(||grad_x D(x_hat)||_2 - 1)^2] at x_hat = mix * real + (1 - mix) * fake.
+
+    `mix` (B,) in [0, 1] is drawn by the caller, which keeps this function deterministic. The
+    graph is kept (create_graph) so the penalty trains the critic.
+    """
+    shape = (-1,) + (1,) * (real.dim() - 1)
+    x_hat = (mix.view(shape) * real.detach() + (1 - mix.view(shape)) * fake.detach()).requires_grad_(True)
+    scores = critic(x_hat)
+    (grad,) = torch.autograd.grad(scores.sum(), x_hat, create_graph=True)
+    return (grad.flatten(1).norm(dim=1) - 1.0).pow(2).mean()
+
+
+GAN_LOSSES = {
+    "bce": (d_loss_bce, g_loss_bce),
+    "wgan_gp": (d_loss_wgan, g_loss_wgan),
+    "hinge": (d_loss_hinge, g_loss_hinge),
+}

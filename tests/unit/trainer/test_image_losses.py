@@ -46,3 +46,46 @@ def test_the_objective_weights_kl_but_the_elbo_does_not():
 def test_bits_per_dim_by_hand():
     # 64 pixels at 1 bit each is 64 ln 2 nats.
     assert math.isclose(bits_per_dim(64 * math.log(2), 64), 1.0)
+
+
+# --- GAN ----------------------------------------------------------------------------------------
+
+
+def test_gan_losses_against_naive_formulas_and_hand_values():
+    from kiln_trainer.image_losses import d_loss_bce, d_loss_hinge, d_loss_wgan, g_loss_bce, g_loss_hinge, g_loss_wgan
+
+    g = torch.Generator().manual_seed(3)
+    real, fake = torch.randn(6, generator=g), torch.randn(6, generator=g)
+    p_real, p_fake = torch.sigmoid(real), torch.sigmoid(fake)
+    naive_d = -(torch.log(p_real).mean() + torch.log(1 - p_fake).mean())
+    assert torch.allclose(d_loss_bce(real, fake), naive_d, atol=1e-5)
+    assert torch.allclose(g_loss_bce(fake), -torch.log(p_fake).mean(), atol=1e-5)  # non-saturating
+    # Hand values: D(x) = 2, D(G(z)) = -0.5 for every image.
+    r, f = torch.full((3,), 2.0), torch.full((3,), -0.5)
+    assert float(d_loss_wgan(r, f)) == -2.5 and float(g_loss_wgan(f)) == 0.5
+    assert float(d_loss_hinge(r, f)) == 0.0 + 0.5 and float(g_loss_hinge(f)) == 0.5
+    assert float(d_loss_hinge(torch.tensor([0.5]), torch.tensor([0.0]))) == 0.5 + 1.0
+
+
+def test_gradient_penalty_of_a_linear_critic_is_exact():
+    from kiln_trainer.image_losses import gradient_penalty
+
+    w = torch.tensor([[3.0, 4.0]])  # |w| = 5: the gradient everywhere, so the penalty is (5 - 1)^2
+
+    def critic(x):
+        return (x.flatten(1) * w).sum(1)
+
+    real, fake = torch.randn(4, 1, 1, 2), torch.randn(4, 1, 1, 2)
+    assert math.isclose(float(gradient_penalty(critic, real, fake, torch.rand(4))), 16.0, rel_tol=1e-6)
+    unit = torch.tensor([[0.6, 0.8]])
+    assert float(gradient_penalty(lambda x: (x.flatten(1) * unit).sum(1), real, fake, torch.rand(4))) < 1e-10
+
+
+def test_gradient_penalty_trains_the_critic():
+    from kiln_trainer.image_losses import gradient_penalty
+
+    w = torch.tensor([[3.0, 4.0]], requires_grad=True)
+    gp = gradient_penalty(lambda x: (x.flatten(1) * w).sum(1), torch.zeros(2, 2), torch.ones(2, 2), torch.rand(2))
+    gp.backward()
+    # d/dw (|w| - 1)^2 = 2 (|w| - 1) w / |w| = 2 * 4 * (0.6, 0.8)
+    assert torch.allclose(w.grad, torch.tensor([[4.8, 6.4]]))

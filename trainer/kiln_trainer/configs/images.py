@@ -90,3 +90,55 @@ class VAEConfig(ImageTrainingArguments):
         if self.kl_warmup_steps == 0:
             return self.beta
         return self.beta * min(1.0, (step + 1) / self.kl_warmup_steps)
+
+
+GAN_LOSSES = ("bce", "wgan_gp", "hinge")
+
+
+@dataclass(kw_only=True)
+class GANConfig(ImageTrainingArguments):
+    """A DCGAN-style GAN (kiln_trainer/algorithms/gan). One step: n_critic D updates, one G update."""
+
+    LABEL = "GAN config"
+
+    max_grad_norm: float = 10.0  # GAN gradients are large early on; 1.0 would slow both nets
+    latent_dim: int = 32  # in [1, 512]
+    base_channels: int = 32  # in [4, 256]
+    loss: str = "bce"  # "bce" (non-saturating), "wgan_gp" or "hinge"
+    n_critic: int = 1  # in [1, 10]
+    gradient_penalty_weight: float = 10.0  # wgan_gp only
+    spectral_norm: bool = True  # on every discriminator layer
+    generator_learning_rate: float | None = None  # None: learning_rate
+    discriminator_learning_rate: float | None = None  # None: learning_rate
+    ema_decay: float = 0.999  # in [0, 1); 0 keeps the last generator weights
+    adam_beta1: float = 0.5
+    adam_beta2: float = 0.999
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        check_int("latent_dim", self.latent_dim, 1)
+        if self.latent_dim > 512:
+            raise ConfigError("latent_dim", f"must be <= 512, got {self.latent_dim}")
+        check_int("base_channels", self.base_channels, 4)
+        if self.base_channels > 256:
+            raise ConfigError("base_channels", f"must be <= 256, got {self.base_channels}")
+        check_choice("loss", self.loss, GAN_LOSSES)
+        check_int("n_critic", self.n_critic, 1)
+        if self.n_critic > 10:
+            raise ConfigError("n_critic", f"must be <= 10, got {self.n_critic}")
+        check_float("gradient_penalty_weight", self.gradient_penalty_weight, low=0.0)
+        check_bool("spectral_norm", self.spectral_norm)
+        for name in ("generator_learning_rate", "discriminator_learning_rate"):
+            if getattr(self, name) is not None:
+                check_float(name, getattr(self, name), low=0.0, low_open=True)
+        check_float("ema_decay", self.ema_decay, low=0.0, high=1.0)
+        check_float("adam_beta1", self.adam_beta1, low=0.0, high=1.0)
+        check_float("adam_beta2", self.adam_beta2, low=0.0, high=1.0)
+
+    @property
+    def lr_g(self) -> float:
+        return self.generator_learning_rate or self.learning_rate
+
+    @property
+    def lr_d(self) -> float:
+        return self.discriminator_learning_rate or self.learning_rate

@@ -49,7 +49,17 @@ class _VAESampler:
         return self.model.sample(1, generator)[0]
 
 
-_LOADERS = {"kiln-vae": _VAESampler}
+class _GANSampler:
+    def __init__(self, path: Path):
+        from kiln_trainer.models.gan import load_generator
+
+        self.model = load_generator(path)
+
+    def sample_one(self, generator: torch.Generator) -> torch.Tensor:
+        return self.model.sample(1, generator)[0]
+
+
+_LOADERS: dict[str, type] = {"kiln-vae": _VAESampler, "kiln-gan": _GANSampler}
 
 
 def model_type(path: str | Path) -> str | None:

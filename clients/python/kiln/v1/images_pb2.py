@@ -24,17 +24,21 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x14kiln/v1/images.proto\x12\x07kiln.v1\"\xcd\x01\n\x11ImageAugmentation\x12\x1c\n\x0fhorizontal_flip\x18\x01 \x01(\x08H\x00\x88\x01\x01\x12\x16\n\tmax_shift\x18\x02 \x01(\rH\x01\x88\x01\x01\x12!\n\x14max_rotation_degrees\x18\x03 \x01(\x01H\x02\x88\x01\x01\x12\x16\n\tnoise_std\x18\x04 \x01(\x01H\x03\x88\x01\x01\x42\x12\n\x10_horizontal_flipB\x0c\n\n_max_shiftB\x17\n\x15_max_rotation_degreesB\x0c\n\n_noise_std\"\xf5\x02\n\tVaeConfig\x12\x17\n\nresolution\x18\x01 \x01(\rH\x00\x88\x01\x01\x12\x17\n\nlatent_dim\x18\x02 \x01(\rH\x01\x88\x01\x01\x12\x1a\n\rbase_channels\x18\x03 \x01(\rH\x02\x88\x01\x01\x12\x38\n\x13reconstruction_loss\x18\x04 \x01(\x0e\x32\x1b.kiln.v1.ReconstructionLoss\x12\x1c\n\x0fobservation_std\x18\x05 \x01(\x01H\x03\x88\x01\x01\x12\x11\n\x04\x62\x65ta\x18\x06 \x01(\x01H\x04\x88\x01\x01\x12\x1c\n\x0fkl_warmup_steps\x18\x07 \x01(\rH\x05\x88\x01\x01\x12\x30\n\x0c\x61ugmentation\x18\x08 \x01(\x0b\x32\x1a.kiln.v1.ImageAugmentationB\r\n\x0b_resolutionB\r\n\x0b_latent_dimB\x10\n\x0e_base_channelsB\x12\n\x10_observation_stdB\x07\n\x05_betaB\x12\n\x10_kl_warmup_steps*s\n\x12ReconstructionLoss\x12#\n\x1fRECONSTRUCTION_LOSS_UNSPECIFIED\x10\x00\x12\x1b\n\x17RECONSTRUCTION_LOSS_MSE\x10\x01\x12\x1b\n\x17RECONSTRUCTION_LOSS_BCE\x10\x02\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x14kiln/v1/images.proto\x12\x07kiln.v1\"\xcd\x01\n\x11ImageAugmentation\x12\x1c\n\x0fhorizontal_flip\x18\x01 \x01(\x08H\x00\x88\x01\x01\x12\x16\n\tmax_shift\x18\x02 \x01(\rH\x01\x88\x01\x01\x12!\n\x14max_rotation_degrees\x18\x03 \x01(\x01H\x02\x88\x01\x01\x12\x16\n\tnoise_std\x18\x04 \x01(\x01H\x03\x88\x01\x01\x42\x12\n\x10_horizontal_flipB\x0c\n\n_max_shiftB\x17\n\x15_max_rotation_degreesB\x0c\n\n_noise_std\"\xf5\x02\n\tVaeConfig\x12\x17\n\nresolution\x18\x01 \x01(\rH\x00\x88\x01\x01\x12\x17\n\nlatent_dim\x18\x02 \x01(\rH\x01\x88\x01\x01\x12\x1a\n\rbase_channels\x18\x03 \x01(\rH\x02\x88\x01\x01\x12\x38\n\x13reconstruction_loss\x18\x04 \x01(\x0e\x32\x1b.kiln.v1.ReconstructionLoss\x12\x1c\n\x0fobservation_std\x18\x05 \x01(\x01H\x03\x88\x01\x01\x12\x11\n\x04\x62\x65ta\x18\x06 \x01(\x01H\x04\x88\x01\x01\x12\x1c\n\x0fkl_warmup_steps\x18\x07 \x01(\rH\x05\x88\x01\x01\x12\x30\n\x0c\x61ugmentation\x18\x08 \x01(\x0b\x32\x1a.kiln.v1.ImageAugmentationB\r\n\x0b_resolutionB\r\n\x0b_latent_dimB\x10\n\x0e_base_channelsB\x12\n\x10_observation_stdB\x07\n\x05_betaB\x12\n\x10_kl_warmup_steps\"\xf1\x04\n\tGanConfig\x12\x17\n\nresolution\x18\x01 \x01(\rH\x00\x88\x01\x01\x12\x17\n\nlatent_dim\x18\x02 \x01(\rH\x01\x88\x01\x01\x12\x1a\n\rbase_channels\x18\x03 \x01(\rH\x02\x88\x01\x01\x12\x1e\n\x04loss\x18\x04 \x01(\x0e\x32\x10.kiln.v1.GanLoss\x12\x15\n\x08n_critic\x18\x05 \x01(\rH\x03\x88\x01\x01\x12$\n\x17gradient_penalty_weight\x18\x06 \x01(\x01H\x04\x88\x01\x01\x12\x1a\n\rspectral_norm\x18\x07 \x01(\x08H\x05\x88\x01\x01\x12$\n\x17generator_learning_rate\x18\x08 \x01(\x01H\x06\x88\x01\x01\x12(\n\x1b\x64iscriminator_learning_rate\x18\t \x01(\x01H\x07\x88\x01\x01\x12\x16\n\tema_decay\x18\n \x01(\x01H\x08\x88\x01\x01\x12\x17\n\nadam_beta1\x18\x0b \x01(\x01H\t\x88\x01\x01\x12\x17\n\nadam_beta2\x18\x0c \x01(\x01H\n\x88\x01\x01\x12\x30\n\x0c\x61ugmentation\x18\r \x01(\x0b\x32\x1a.kiln.v1.ImageAugmentationB\r\n\x0b_resolutionB\r\n\x0b_latent_dimB\x10\n\x0e_base_channelsB\x0b\n\t_n_criticB\x1a\n\x18_gradient_penalty_weightB\x10\n\x0e_spectral_normB\x1a\n\x18_generator_learning_rateB\x1e\n\x1c_discriminator_learning_rateB\x0c\n\n_ema_decayB\r\n\x0b_adam_beta1B\r\n\x0b_adam_beta2*s\n\x12ReconstructionLoss\x12#\n\x1fRECONSTRUCTION_LOSS_UNSPECIFIED\x10\x00\x12\x1b\n\x17RECONSTRUCTION_LOSS_MSE\x10\x01\x12\x1b\n\x17RECONSTRUCTION_LOSS_BCE\x10\x02*_\n\x07GanLoss\x12\x18\n\x14GAN_LOSS_UNSPECIFIED\x10\x00\x12\x10\n\x0cGAN_LOSS_BCE\x10\x01\x12\x14\n\x10GAN_LOSS_WGAN_GP\x10\x02\x12\x12\n\x0eGAN_LOSS_HINGE\x10\x03\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'kiln.v1.images_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_RECONSTRUCTIONLOSS']._serialized_start=617
-  _globals['_RECONSTRUCTIONLOSS']._serialized_end=732
+  _globals['_RECONSTRUCTIONLOSS']._serialized_start=1245
+  _globals['_RECONSTRUCTIONLOSS']._serialized_end=1360
+  _globals['_GANLOSS']._serialized_start=1362
+  _globals['_GANLOSS']._serialized_end=1457
   _globals['_IMAGEAUGMENTATION']._serialized_start=34
   _globals['_IMAGEAUGMENTATION']._serialized_end=239
   _globals['_VAECONFIG']._serialized_start=242
   _globals['_VAECONFIG']._serialized_end=615
+  _globals['_GANCONFIG']._serialized_start=618
+  _globals['_GANCONFIG']._serialized_end=1243
 # @@protoc_insertion_point(module_scope)

@@ -11,9 +11,20 @@ class ReconstructionLoss(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     RECONSTRUCTION_LOSS_UNSPECIFIED: _ClassVar[ReconstructionLoss]
     RECONSTRUCTION_LOSS_MSE: _ClassVar[ReconstructionLoss]
     RECONSTRUCTION_LOSS_BCE: _ClassVar[ReconstructionLoss]
+
+class GanLoss(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    GAN_LOSS_UNSPECIFIED: _ClassVar[GanLoss]
+    GAN_LOSS_BCE: _ClassVar[GanLoss]
+    GAN_LOSS_WGAN_GP: _ClassVar[GanLoss]
+    GAN_LOSS_HINGE: _ClassVar[GanLoss]
 RECONSTRUCTION_LOSS_UNSPECIFIED: ReconstructionLoss
 RECONSTRUCTION_LOSS_MSE: ReconstructionLoss
 RECONSTRUCTION_LOSS_BCE: ReconstructionLoss
+GAN_LOSS_UNSPECIFIED: GanLoss
+GAN_LOSS_BCE: GanLoss
+GAN_LOSS_WGAN_GP: GanLoss
+GAN_LOSS_HINGE: GanLoss
 
 class ImageAugmentation(_message.Message):
     __slots__ = ("horizontal_flip", "max_shift", "max_rotation_degrees", "noise_std")
@@ -46,3 +57,33 @@ class VaeConfig(_message.Message):
     kl_warmup_steps: int
     augmentation: ImageAugmentation
     def __init__(self, resolution: _Optional[int] = ..., latent_dim: _Optional[int] = ..., base_channels: _Optional[int] = ..., reconstruction_loss: _Optional[_Union[ReconstructionLoss, str]] = ..., observation_std: _Optional[float] = ..., beta: _Optional[float] = ..., kl_warmup_steps: _Optional[int] = ..., augmentation: _Optional[_Union[ImageAugmentation, _Mapping]] = ...) -> None: ...
+
+class GanConfig(_message.Message):
+    __slots__ = ("resolution", "latent_dim", "base_channels", "loss", "n_critic", "gradient_penalty_weight", "spectral_norm", "generator_learning_rate", "discriminator_learning_rate", "ema_decay", "adam_beta1", "adam_beta2", "augmentation")
+    RESOLUTION_FIELD_NUMBER: _ClassVar[int]
+    LATENT_DIM_FIELD_NUMBER: _ClassVar[int]
+    BASE_CHANNELS_FIELD_NUMBER: _ClassVar[int]
+    LOSS_FIELD_NUMBER: _ClassVar[int]
+    N_CRITIC_FIELD_NUMBER: _ClassVar[int]
+    GRADIENT_PENALTY_WEIGHT_FIELD_NUMBER: _ClassVar[int]
+    SPECTRAL_NORM_FIELD_NUMBER: _ClassVar[int]
+    GENERATOR_LEARNING_RATE_FIELD_NUMBER: _ClassVar[int]
+    DISCRIMINATOR_LEARNING_RATE_FIELD_NUMBER: _ClassVar[int]
+    EMA_DECAY_FIELD_NUMBER: _ClassVar[int]
+    ADAM_BETA1_FIELD_NUMBER: _ClassVar[int]
+    ADAM_BETA2_FIELD_NUMBER: _ClassVar[int]
+    AUGMENTATION_FIELD_NUMBER: _ClassVar[int]
+    resolution: int
+    latent_dim: int
+    base_channels: int
+    loss: GanLoss
+    n_critic: int
+    gradient_penalty_weight: float
+    spectral_norm: bool
+    generator_learning_rate: float
+    discriminator_learning_rate: float
+    ema_decay: float
+    adam_beta1: float
+    adam_beta2: float
+    augmentation: ImageAugmentation
+    def __init__(self, resolution: _Optional[int] = ..., latent_dim: _Optional[int] = ..., base_channels: _Optional[int] = ..., loss: _Optional[_Union[GanLoss, str]] = ..., n_critic: _Optional[int] = ..., gradient_penalty_weight: _Optional[float] = ..., spectral_norm: _Optional[bool] = ..., generator_learning_rate: _Optional[float] = ..., discriminator_learning_rate: _Optional[float] = ..., ema_decay: _Optional[float] = ..., adam_beta1: _Optional[float] = ..., adam_beta2: _Optional[float] = ..., augmentation: _Optional[_Union[ImageAugmentation, _Mapping]] = ...) -> None: ...

@@ -209,3 +209,14 @@ async def test_image_jobs_train_from_scratch_on_image_datasets(env):
         method=jobs_pb2.JOB_METHOD_SFT, base_model="kiln-gpt-tiny", training_dataset="datasets/digits"
     )
     assert await violation(builder, images_for_sft) == "job.training_dataset"
+
+
+async def test_gan_options_land_on_their_request_paths(env):
+    builder, *_ = env
+    gan = jobs_pb2.Job(method=jobs_pb2.JOB_METHOD_GAN, training_dataset="datasets/digits")
+    gan.gan.loss = 2  # GAN_LOSS_WGAN_GP
+    gan.gan.n_critic = 5
+    spec = await builder.build(gan, "t")
+    assert spec.config["loss"] == "wgan_gp" and spec.config["n_critic"] == 5
+    gan.gan.n_critic = 50
+    assert await violation(builder, gan) == "job.gan.n_critic"

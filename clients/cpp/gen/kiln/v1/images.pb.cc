@@ -60,10 +60,36 @@ struct VaeConfigDefaultTypeInternal {
   };
 };
 PROTOBUF_ATTRIBUTE_NO_DESTROY PROTOBUF_CONSTINIT PROTOBUF_ATTRIBUTE_INIT_PRIORITY1 VaeConfigDefaultTypeInternal _VaeConfig_default_instance_;
+PROTOBUF_CONSTEXPR GanConfig::GanConfig(
+    ::_pbi::ConstantInitialized): _impl_{
+    /*decltype(_impl_._has_bits_)*/{}
+  , /*decltype(_impl_._cached_size_)*/{}
+  , /*decltype(_impl_.augmentation_)*/nullptr
+  , /*decltype(_impl_.resolution_)*/0u
+  , /*decltype(_impl_.latent_dim_)*/0u
+  , /*decltype(_impl_.base_channels_)*/0u
+  , /*decltype(_impl_.loss_)*/0
+  , /*decltype(_impl_.gradient_penalty_weight_)*/0
+  , /*decltype(_impl_.n_critic_)*/0u
+  , /*decltype(_impl_.spectral_norm_)*/false
+  , /*decltype(_impl_.generator_learning_rate_)*/0
+  , /*decltype(_impl_.discriminator_learning_rate_)*/0
+  , /*decltype(_impl_.ema_decay_)*/0
+  , /*decltype(_impl_.adam_beta1_)*/0
+  , /*decltype(_impl_.adam_beta2_)*/0} {}
+struct GanConfigDefaultTypeInternal {
+  PROTOBUF_CONSTEXPR GanConfigDefaultTypeInternal()
+      : _instance(::_pbi::ConstantInitialized{}) {}
+  ~GanConfigDefaultTypeInternal() {}
+  union {
+    GanConfig _instance;
+  };
+};
+PROTOBUF_ATTRIBUTE_NO_DESTROY PROTOBUF_CONSTINIT PROTOBUF_ATTRIBUTE_INIT_PRIORITY1 GanConfigDefaultTypeInternal _GanConfig_default_instance_;
 }  // namespace v1
 }  // namespace kiln
-static ::_pb::Metadata file_level_metadata_kiln_2fv1_2fimages_2eproto[2];
-static const ::_pb::EnumDescriptor* file_level_enum_descriptors_kiln_2fv1_2fimages_2eproto[1];
+static ::_pb::Metadata file_level_metadata_kiln_2fv1_2fimages_2eproto[3];
+static const ::_pb::EnumDescriptor* file_level_enum_descriptors_kiln_2fv1_2fimages_2eproto[2];
 static constexpr ::_pb::ServiceDescriptor const** file_level_service_descriptors_kiln_2fv1_2fimages_2eproto = nullptr;
 
 const uint32_t TableStruct_kiln_2fv1_2fimages_2eproto::offsets[] PROTOBUF_SECTION_VARIABLE(protodesc_cold) = {
@@ -103,15 +129,49 @@ const uint32_t TableStruct_kiln_2fv1_2fimages_2eproto::offsets[] PROTOBUF_SECTIO
   4,
   5,
   ~0u,
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::GanConfig, _impl_._has_bits_),
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::GanConfig, _internal_metadata_),
+  ~0u,  // no _extensions_
+  ~0u,  // no _oneof_case_
+  ~0u,  // no _weak_field_map_
+  ~0u,  // no _inlined_string_donated_
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::GanConfig, _impl_.resolution_),
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::GanConfig, _impl_.latent_dim_),
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::GanConfig, _impl_.base_channels_),
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::GanConfig, _impl_.loss_),
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::GanConfig, _impl_.n_critic_),
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::GanConfig, _impl_.gradient_penalty_weight_),
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::GanConfig, _impl_.spectral_norm_),
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::GanConfig, _impl_.generator_learning_rate_),
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::GanConfig, _impl_.discriminator_learning_rate_),
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::GanConfig, _impl_.ema_decay_),
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::GanConfig, _impl_.adam_beta1_),
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::GanConfig, _impl_.adam_beta2_),
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::GanConfig, _impl_.augmentation_),
+  0,
+  1,
+  2,
+  ~0u,
+  4,
+  3,
+  5,
+  6,
+  7,
+  8,
+  9,
+  10,
+  ~0u,
 };
 static const ::_pbi::MigrationSchema schemas[] PROTOBUF_SECTION_VARIABLE(protodesc_cold) = {
   { 0, 10, -1, sizeof(::kiln::v1::ImageAugmentation)},
   { 14, 28, -1, sizeof(::kiln::v1::VaeConfig)},
+  { 36, 55, -1, sizeof(::kiln::v1::GanConfig)},
 };
 
 static const ::_pb::Message* const file_default_instances[] = {
   &::kiln::v1::_ImageAugmentation_default_instance_._instance,
   &::kiln::v1::_VaeConfig_default_instance_._instance,
+  &::kiln::v1::_GanConfig_default_instance_._instance,
 };
 
 const char descriptor_table_protodef_kiln_2fv1_2fimages_2eproto[] PROTOBUF_SECTION_VARIABLE(protodesc_cold) =
@@ -134,19 +194,42 @@ const char descriptor_table_protodef_kiln_2fv1_2fimages_2eproto[] PROTOBUF_SECTI
   "2\032.kiln.v1.ImageAugmentationR\014augmentati"
   "onB\r\n\013_resolutionB\r\n\013_latent_dimB\020\n\016_bas"
   "e_channelsB\022\n\020_observation_stdB\007\n\005_betaB"
-  "\022\n\020_kl_warmup_steps*s\n\022ReconstructionLos"
-  "s\022#\n\037RECONSTRUCTION_LOSS_UNSPECIFIED\020\000\022\033"
-  "\n\027RECONSTRUCTION_LOSS_MSE\020\001\022\033\n\027RECONSTRU"
-  "CTION_LOSS_BCE\020\002By\n\007kiln.v1B\013ImagesProto"
-  "H\002P\001Z\"kiln/clients/go/gen/kiln/v1;kilnv1"
-  "\242\002\003KXX\252\002\007Kiln.V1\312\002\007Kiln\\V1\342\002\023Kiln\\V1\\GPB"
-  "Metadata\352\002\010Kiln::V1b\006proto3"
+  "\022\n\020_kl_warmup_steps\"\252\006\n\tGanConfig\022#\n\nres"
+  "olution\030\001 \001(\rH\000R\nresolution\210\001\001\022\"\n\nlatent"
+  "_dim\030\002 \001(\rH\001R\tlatentDim\210\001\001\022(\n\rbase_chann"
+  "els\030\003 \001(\rH\002R\014baseChannels\210\001\001\022$\n\004loss\030\004 \001"
+  "(\0162\020.kiln.v1.GanLossR\004loss\022\036\n\010n_critic\030\005"
+  " \001(\rH\003R\007nCritic\210\001\001\022;\n\027gradient_penalty_w"
+  "eight\030\006 \001(\001H\004R\025gradientPenaltyWeight\210\001\001\022"
+  "(\n\rspectral_norm\030\007 \001(\010H\005R\014spectralNorm\210\001"
+  "\001\022;\n\027generator_learning_rate\030\010 \001(\001H\006R\025ge"
+  "neratorLearningRate\210\001\001\022C\n\033discriminator_"
+  "learning_rate\030\t \001(\001H\007R\031discriminatorLear"
+  "ningRate\210\001\001\022 \n\tema_decay\030\n \001(\001H\010R\010emaDec"
+  "ay\210\001\001\022\"\n\nadam_beta1\030\013 \001(\001H\tR\tadamBeta1\210\001"
+  "\001\022\"\n\nadam_beta2\030\014 \001(\001H\nR\tadamBeta2\210\001\001\022>\n"
+  "\014augmentation\030\r \001(\0132\032.kiln.v1.ImageAugme"
+  "ntationR\014augmentationB\r\n\013_resolutionB\r\n\013"
+  "_latent_dimB\020\n\016_base_channelsB\013\n\t_n_crit"
+  "icB\032\n\030_gradient_penalty_weightB\020\n\016_spect"
+  "ral_normB\032\n\030_generator_learning_rateB\036\n\034"
+  "_discriminator_learning_rateB\014\n\n_ema_dec"
+  "ayB\r\n\013_adam_beta1B\r\n\013_adam_beta2*s\n\022Reco"
+  "nstructionLoss\022#\n\037RECONSTRUCTION_LOSS_UN"
+  "SPECIFIED\020\000\022\033\n\027RECONSTRUCTION_LOSS_MSE\020\001"
+  "\022\033\n\027RECONSTRUCTION_LOSS_BCE\020\002*_\n\007GanLoss"
+  "\022\030\n\024GAN_LOSS_UNSPECIFIED\020\000\022\020\n\014GAN_LOSS_B"
+  "CE\020\001\022\024\n\020GAN_LOSS_WGAN_GP\020\002\022\022\n\016GAN_LOSS_H"
+  "INGE\020\003By\n\007kiln.v1B\013ImagesProtoH\002P\001Z\"kiln"
+  "/clients/go/gen/kiln/v1;kilnv1\242\002\003KXX\252\002\007K"
+  "iln.V1\312\002\007Kiln\\V1\342\002\023Kiln\\V1\\GPBMetadata\352\002"
+  "\010Kiln::V1b\006proto3"
   ;
 static ::_pbi::once_flag descriptor_table_kiln_2fv1_2fimages_2eproto_once;
 const ::_pbi::DescriptorTable descriptor_table_kiln_2fv1_2fimages_2eproto = {
-    false, false, 1027, descriptor_table_protodef_kiln_2fv1_2fimages_2eproto,
+    false, false, 1937, descriptor_table_protodef_kiln_2fv1_2fimages_2eproto,
     "kiln/v1/images.proto",
-    &descriptor_table_kiln_2fv1_2fimages_2eproto_once, nullptr, 0, 2,
+    &descriptor_table_kiln_2fv1_2fimages_2eproto_once, nullptr, 0, 3,
     schemas, file_default_instances, TableStruct_kiln_2fv1_2fimages_2eproto::offsets,
     file_level_metadata_kiln_2fv1_2fimages_2eproto, file_level_enum_descriptors_kiln_2fv1_2fimages_2eproto,
     file_level_service_descriptors_kiln_2fv1_2fimages_2eproto,
@@ -168,6 +251,22 @@ bool ReconstructionLoss_IsValid(int value) {
     case 0:
     case 1:
     case 2:
+      return true;
+    default:
+      return false;
+  }
+}
+
+const ::PROTOBUF_NAMESPACE_ID::EnumDescriptor* GanLoss_descriptor() {
+  ::PROTOBUF_NAMESPACE_ID::internal::AssignDescriptors(&descriptor_table_kiln_2fv1_2fimages_2eproto);
+  return file_level_enum_descriptors_kiln_2fv1_2fimages_2eproto[1];
+}
+bool GanLoss_IsValid(int value) {
+  switch (value) {
+    case 0:
+    case 1:
+    case 2:
+    case 3:
       return true;
     default:
       return false;
@@ -366,6 +465,138 @@ void VaeConfig::InternalSwap(VaeConfig* other) {
       file_level_metadata_kiln_2fv1_2fimages_2eproto[1]);
 }
 
+// ===================================================================
+
+class GanConfig::_Internal {
+ public:
+  using HasBits = decltype(std::declval<GanConfig>()._impl_._has_bits_);
+  static void set_has_resolution(HasBits* has_bits) {
+    (*has_bits)[0] |= 1u;
+  }
+  static void set_has_latent_dim(HasBits* has_bits) {
+    (*has_bits)[0] |= 2u;
+  }
+  static void set_has_base_channels(HasBits* has_bits) {
+    (*has_bits)[0] |= 4u;
+  }
+  static void set_has_n_critic(HasBits* has_bits) {
+    (*has_bits)[0] |= 16u;
+  }
+  static void set_has_gradient_penalty_weight(HasBits* has_bits) {
+    (*has_bits)[0] |= 8u;
+  }
+  static void set_has_spectral_norm(HasBits* has_bits) {
+    (*has_bits)[0] |= 32u;
+  }
+  static void set_has_generator_learning_rate(HasBits* has_bits) {
+    (*has_bits)[0] |= 64u;
+  }
+  static void set_has_discriminator_learning_rate(HasBits* has_bits) {
+    (*has_bits)[0] |= 128u;
+  }
+  static void set_has_ema_decay(HasBits* has_bits) {
+    (*has_bits)[0] |= 256u;
+  }
+  static void set_has_adam_beta1(HasBits* has_bits) {
+    (*has_bits)[0] |= 512u;
+  }
+  static void set_has_adam_beta2(HasBits* has_bits) {
+    (*has_bits)[0] |= 1024u;
+  }
+  static const ::kiln::v1::ImageAugmentation& augmentation(const GanConfig* msg);
+};
+
+const ::kiln::v1::ImageAugmentation&
+GanConfig::_Internal::augmentation(const GanConfig* msg) {
+  return *msg->_impl_.augmentation_;
+}
+GanConfig::GanConfig(::PROTOBUF_NAMESPACE_ID::Arena* arena,
+                         bool is_message_owned)
+  : ::PROTOBUF_NAMESPACE_ID::Message(arena, is_message_owned) {
+  SharedCtor(arena, is_message_owned);
+  // @@protoc_insertion_point(arena_constructor:kiln.v1.GanConfig)
+}
+GanConfig::GanConfig(const GanConfig& from)
+  : ::PROTOBUF_NAMESPACE_ID::Message() {
+  GanConfig* const _this = this; (void)_this;
+  new (&_impl_) Impl_{
+      decltype(_impl_._has_bits_){from._impl_._has_bits_}
+    , /*decltype(_impl_._cached_size_)*/{}
+    , decltype(_impl_.augmentation_){nullptr}
+    , decltype(_impl_.resolution_){}
+    , decltype(_impl_.latent_dim_){}
+    , decltype(_impl_.base_channels_){}
+    , decltype(_impl_.loss_){}
+    , decltype(_impl_.gradient_penalty_weight_){}
+    , decltype(_impl_.n_critic_){}
+    , decltype(_impl_.spectral_norm_){}
+    , decltype(_impl_.generator_learning_rate_){}
+    , decltype(_impl_.discriminator_learning_rate_){}
+    , decltype(_impl_.ema_decay_){}
+    , decltype(_impl_.adam_beta1_){}
+    , decltype(_impl_.adam_beta2_){}};
+
+  _internal_metadata_.MergeFrom<::PROTOBUF_NAMESPACE_ID::UnknownFieldSet>(from._internal_metadata_);
+  if (from._internal_has_augmentation()) {
+    _this->_impl_.augmentation_ = new ::kiln::v1::ImageAugmentation(*from._impl_.augmentation_);
+  }
+  ::memcpy(&_impl_.resolution_, &from._impl_.resolution_,
+    static_cast<size_t>(reinterpret_cast<char*>(&_impl_.adam_beta2_) -
+    reinterpret_cast<char*>(&_impl_.resolution_)) + sizeof(_impl_.adam_beta2_));
+  // @@protoc_insertion_point(copy_constructor:kiln.v1.GanConfig)
+}
+
+inline void GanConfig::SharedCtor(
+    ::_pb::Arena* arena, bool is_message_owned) {
+  (void)arena;
+  (void)is_message_owned;
+  new (&_impl_) Impl_{
+      decltype(_impl_._has_bits_){}
+    , /*decltype(_impl_._cached_size_)*/{}
+    , decltype(_impl_.augmentation_){nullptr}
+    , decltype(_impl_.resolution_){0u}
+    , decltype(_impl_.latent_dim_){0u}
+    , decltype(_impl_.base_channels_){0u}
+    , decltype(_impl_.loss_){0}
+    , decltype(_impl_.gradient_penalty_weight_){0}
+    , decltype(_impl_.n_critic_){0u}
+    , decltype(_impl_.spectral_norm_){false}
+    , decltype(_impl_.generator_learning_rate_){0}
+    , decltype(_impl_.discriminator_learning_rate_){0}
+    , decltype(_impl_.ema_decay_){0}
+    , decltype(_impl_.adam_beta1_){0}
+    , decltype(_impl_.adam_beta2_){0}
+  };
+}
+
+GanConfig::~GanConfig() {
+  // @@protoc_insertion_point(destructor:kiln.v1.GanConfig)
+  if (auto *arena = _internal_metadata_.DeleteReturnArena<::PROTOBUF_NAMESPACE_ID::UnknownFieldSet>()) {
+  (void)arena;
+    return;
+  }
+  SharedDtor();
+}
+
+inline void GanConfig::SharedDtor() {
+  GOOGLE_DCHECK(GetArenaForAllocation() == nullptr);
+  if (this != internal_default_instance()) delete _impl_.augmentation_;
+}
+
+void GanConfig::SetCachedSize(int size) const {
+  _impl_._cached_size_.Set(size);
+}
+
+void GanConfig::InternalSwap(GanConfig* other) {
+  using std::swap;
+  GetReflection()->Swap(this, other);}
+
+::PROTOBUF_NAMESPACE_ID::Metadata GanConfig::GetMetadata() const {
+  return ::_pbi::AssignDescriptors(
+      &descriptor_table_kiln_2fv1_2fimages_2eproto_getter, &descriptor_table_kiln_2fv1_2fimages_2eproto_once,
+      file_level_metadata_kiln_2fv1_2fimages_2eproto[2]);
+}
+
 // @@protoc_insertion_point(namespace_scope)
 }  // namespace v1
 }  // namespace kiln
@@ -377,6 +608,10 @@ Arena::CreateMaybeMessage< ::kiln::v1::ImageAugmentation >(Arena* arena) {
 template<> PROTOBUF_NOINLINE ::kiln::v1::VaeConfig*
 Arena::CreateMaybeMessage< ::kiln::v1::VaeConfig >(Arena* arena) {
   return Arena::CreateMessageInternal< ::kiln::v1::VaeConfig >(arena);
+}
+template<> PROTOBUF_NOINLINE ::kiln::v1::GanConfig*
+Arena::CreateMaybeMessage< ::kiln::v1::GanConfig >(Arena* arena) {
+  return Arena::CreateMessageInternal< ::kiln::v1::GanConfig >(arena);
 }
 PROTOBUF_NAMESPACE_CLOSE
 

@@ -47,6 +47,9 @@ struct TableStruct_kiln_2fv1_2fimages_2eproto {
 extern const ::PROTOBUF_NAMESPACE_ID::internal::DescriptorTable descriptor_table_kiln_2fv1_2fimages_2eproto;
 namespace kiln {
 namespace v1 {
+class GanConfig;
+struct GanConfigDefaultTypeInternal;
+extern GanConfigDefaultTypeInternal _GanConfig_default_instance_;
 class ImageAugmentation;
 struct ImageAugmentationDefaultTypeInternal;
 extern ImageAugmentationDefaultTypeInternal _ImageAugmentation_default_instance_;
@@ -56,6 +59,7 @@ extern VaeConfigDefaultTypeInternal _VaeConfig_default_instance_;
 }  // namespace v1
 }  // namespace kiln
 PROTOBUF_NAMESPACE_OPEN
+template<> ::kiln::v1::GanConfig* Arena::CreateMaybeMessage<::kiln::v1::GanConfig>(Arena*);
 template<> ::kiln::v1::ImageAugmentation* Arena::CreateMaybeMessage<::kiln::v1::ImageAugmentation>(Arena*);
 template<> ::kiln::v1::VaeConfig* Arena::CreateMaybeMessage<::kiln::v1::VaeConfig>(Arena*);
 PROTOBUF_NAMESPACE_CLOSE
@@ -87,6 +91,33 @@ inline bool ReconstructionLoss_Parse(
     ::PROTOBUF_NAMESPACE_ID::ConstStringParam name, ReconstructionLoss* value) {
   return ::PROTOBUF_NAMESPACE_ID::internal::ParseNamedEnum<ReconstructionLoss>(
     ReconstructionLoss_descriptor(), name, value);
+}
+enum GanLoss : int {
+  GAN_LOSS_UNSPECIFIED = 0,
+  GAN_LOSS_BCE = 1,
+  GAN_LOSS_WGAN_GP = 2,
+  GAN_LOSS_HINGE = 3,
+  GanLoss_INT_MIN_SENTINEL_DO_NOT_USE_ = std::numeric_limits<int32_t>::min(),
+  GanLoss_INT_MAX_SENTINEL_DO_NOT_USE_ = std::numeric_limits<int32_t>::max()
+};
+bool GanLoss_IsValid(int value);
+constexpr GanLoss GanLoss_MIN = GAN_LOSS_UNSPECIFIED;
+constexpr GanLoss GanLoss_MAX = GAN_LOSS_HINGE;
+constexpr int GanLoss_ARRAYSIZE = GanLoss_MAX + 1;
+
+const ::PROTOBUF_NAMESPACE_ID::EnumDescriptor* GanLoss_descriptor();
+template<typename T>
+inline const std::string& GanLoss_Name(T enum_t_value) {
+  static_assert(::std::is_same<T, GanLoss>::value ||
+    ::std::is_integral<T>::value,
+    "Incorrect type passed to function GanLoss_Name.");
+  return ::PROTOBUF_NAMESPACE_ID::internal::NameOfEnum(
+    GanLoss_descriptor(), enum_t_value);
+}
+inline bool GanLoss_Parse(
+    ::PROTOBUF_NAMESPACE_ID::ConstStringParam name, GanLoss* value) {
+  return ::PROTOBUF_NAMESPACE_ID::internal::ParseNamedEnum<GanLoss>(
+    GanLoss_descriptor(), name, value);
 }
 // ===================================================================
 
@@ -507,6 +538,321 @@ class VaeConfig final :
   union { Impl_ _impl_; };
   friend struct ::TableStruct_kiln_2fv1_2fimages_2eproto;
 };
+// -------------------------------------------------------------------
+
+class GanConfig final :
+    public ::PROTOBUF_NAMESPACE_ID::Message /* @@protoc_insertion_point(class_definition:kiln.v1.GanConfig) */ {
+ public:
+  inline GanConfig() : GanConfig(nullptr) {}
+  ~GanConfig() override;
+  explicit PROTOBUF_CONSTEXPR GanConfig(::PROTOBUF_NAMESPACE_ID::internal::ConstantInitialized);
+
+  GanConfig(const GanConfig& from);
+  GanConfig(GanConfig&& from) noexcept
+    : GanConfig() {
+    *this = ::std::move(from);
+  }
+
+  inline GanConfig& operator=(const GanConfig& from) {
+    CopyFrom(from);
+    return *this;
+  }
+  inline GanConfig& operator=(GanConfig&& from) noexcept {
+    if (this == &from) return *this;
+    if (GetOwningArena() == from.GetOwningArena()
+  #ifdef PROTOBUF_FORCE_COPY_IN_MOVE
+        && GetOwningArena() != nullptr
+  #endif  // !PROTOBUF_FORCE_COPY_IN_MOVE
+    ) {
+      InternalSwap(&from);
+    } else {
+      CopyFrom(from);
+    }
+    return *this;
+  }
+
+  static const ::PROTOBUF_NAMESPACE_ID::Descriptor* descriptor() {
+    return GetDescriptor();
+  }
+  static const ::PROTOBUF_NAMESPACE_ID::Descriptor* GetDescriptor() {
+    return default_instance().GetMetadata().descriptor;
+  }
+  static const ::PROTOBUF_NAMESPACE_ID::Reflection* GetReflection() {
+    return default_instance().GetMetadata().reflection;
+  }
+  static const GanConfig& default_instance() {
+    return *internal_default_instance();
+  }
+  static inline const GanConfig* internal_default_instance() {
+    return reinterpret_cast<const GanConfig*>(
+               &_GanConfig_default_instance_);
+  }
+  static constexpr int kIndexInFileMessages =
+    2;
+
+  friend void swap(GanConfig& a, GanConfig& b) {
+    a.Swap(&b);
+  }
+  inline void Swap(GanConfig* other) {
+    if (other == this) return;
+  #ifdef PROTOBUF_FORCE_COPY_IN_SWAP
+    if (GetOwningArena() != nullptr &&
+        GetOwningArena() == other->GetOwningArena()) {
+   #else  // PROTOBUF_FORCE_COPY_IN_SWAP
+    if (GetOwningArena() == other->GetOwningArena()) {
+  #endif  // !PROTOBUF_FORCE_COPY_IN_SWAP
+      InternalSwap(other);
+    } else {
+      ::PROTOBUF_NAMESPACE_ID::internal::GenericSwap(this, other);
+    }
+  }
+  void UnsafeArenaSwap(GanConfig* other) {
+    if (other == this) return;
+    GOOGLE_DCHECK(GetOwningArena() == other->GetOwningArena());
+    InternalSwap(other);
+  }
+
+  // implements Message ----------------------------------------------
+
+  GanConfig* New(::PROTOBUF_NAMESPACE_ID::Arena* arena = nullptr) const final {
+    return CreateMaybeMessage<GanConfig>(arena);
+  }
+  int GetCachedSize() const final { return _impl_._cached_size_.Get(); }
+
+  private:
+  void SharedCtor(::PROTOBUF_NAMESPACE_ID::Arena* arena, bool is_message_owned);
+  void SharedDtor();
+  void SetCachedSize(int size) const final;
+  void InternalSwap(GanConfig* other);
+
+  private:
+  friend class ::PROTOBUF_NAMESPACE_ID::internal::AnyMetadata;
+  static ::PROTOBUF_NAMESPACE_ID::StringPiece FullMessageName() {
+    return "kiln.v1.GanConfig";
+  }
+  protected:
+  explicit GanConfig(::PROTOBUF_NAMESPACE_ID::Arena* arena,
+                       bool is_message_owned = false);
+  public:
+
+  ::PROTOBUF_NAMESPACE_ID::Metadata GetMetadata() const final;
+
+  // nested types ----------------------------------------------------
+
+  // accessors -------------------------------------------------------
+
+  enum : int {
+    kAugmentationFieldNumber = 13,
+    kResolutionFieldNumber = 1,
+    kLatentDimFieldNumber = 2,
+    kBaseChannelsFieldNumber = 3,
+    kLossFieldNumber = 4,
+    kGradientPenaltyWeightFieldNumber = 6,
+    kNCriticFieldNumber = 5,
+    kSpectralNormFieldNumber = 7,
+    kGeneratorLearningRateFieldNumber = 8,
+    kDiscriminatorLearningRateFieldNumber = 9,
+    kEmaDecayFieldNumber = 10,
+    kAdamBeta1FieldNumber = 11,
+    kAdamBeta2FieldNumber = 12,
+  };
+  // .kiln.v1.ImageAugmentation augmentation = 13 [json_name = "augmentation"];
+  bool has_augmentation() const;
+  private:
+  bool _internal_has_augmentation() const;
+  public:
+  void clear_augmentation();
+  const ::kiln::v1::ImageAugmentation& augmentation() const;
+  PROTOBUF_NODISCARD ::kiln::v1::ImageAugmentation* release_augmentation();
+  ::kiln::v1::ImageAugmentation* mutable_augmentation();
+  void set_allocated_augmentation(::kiln::v1::ImageAugmentation* augmentation);
+  private:
+  const ::kiln::v1::ImageAugmentation& _internal_augmentation() const;
+  ::kiln::v1::ImageAugmentation* _internal_mutable_augmentation();
+  public:
+  void unsafe_arena_set_allocated_augmentation(
+      ::kiln::v1::ImageAugmentation* augmentation);
+  ::kiln::v1::ImageAugmentation* unsafe_arena_release_augmentation();
+
+  // optional uint32 resolution = 1 [json_name = "resolution"];
+  bool has_resolution() const;
+  private:
+  bool _internal_has_resolution() const;
+  public:
+  void clear_resolution();
+  uint32_t resolution() const;
+  void set_resolution(uint32_t value);
+  private:
+  uint32_t _internal_resolution() const;
+  void _internal_set_resolution(uint32_t value);
+  public:
+
+  // optional uint32 latent_dim = 2 [json_name = "latentDim"];
+  bool has_latent_dim() const;
+  private:
+  bool _internal_has_latent_dim() const;
+  public:
+  void clear_latent_dim();
+  uint32_t latent_dim() const;
+  void set_latent_dim(uint32_t value);
+  private:
+  uint32_t _internal_latent_dim() const;
+  void _internal_set_latent_dim(uint32_t value);
+  public:
+
+  // optional uint32 base_channels = 3 [json_name = "baseChannels"];
+  bool has_base_channels() const;
+  private:
+  bool _internal_has_base_channels() const;
+  public:
+  void clear_base_channels();
+  uint32_t base_channels() const;
+  void set_base_channels(uint32_t value);
+  private:
+  uint32_t _internal_base_channels() const;
+  void _internal_set_base_channels(uint32_t value);
+  public:
+
+  // .kiln.v1.GanLoss loss = 4 [json_name = "loss"];
+  void clear_loss();
+  ::kiln::v1::GanLoss loss() const;
+  void set_loss(::kiln::v1::GanLoss value);
+  private:
+  ::kiln::v1::GanLoss _internal_loss() const;
+  void _internal_set_loss(::kiln::v1::GanLoss value);
+  public:
+
+  // optional double gradient_penalty_weight = 6 [json_name = "gradientPenaltyWeight"];
+  bool has_gradient_penalty_weight() const;
+  private:
+  bool _internal_has_gradient_penalty_weight() const;
+  public:
+  void clear_gradient_penalty_weight();
+  double gradient_penalty_weight() const;
+  void set_gradient_penalty_weight(double value);
+  private:
+  double _internal_gradient_penalty_weight() const;
+  void _internal_set_gradient_penalty_weight(double value);
+  public:
+
+  // optional uint32 n_critic = 5 [json_name = "nCritic"];
+  bool has_n_critic() const;
+  private:
+  bool _internal_has_n_critic() const;
+  public:
+  void clear_n_critic();
+  uint32_t n_critic() const;
+  void set_n_critic(uint32_t value);
+  private:
+  uint32_t _internal_n_critic() const;
+  void _internal_set_n_critic(uint32_t value);
+  public:
+
+  // optional bool spectral_norm = 7 [json_name = "spectralNorm"];
+  bool has_spectral_norm() const;
+  private:
+  bool _internal_has_spectral_norm() const;
+  public:
+  void clear_spectral_norm();
+  bool spectral_norm() const;
+  void set_spectral_norm(bool value);
+  private:
+  bool _internal_spectral_norm() const;
+  void _internal_set_spectral_norm(bool value);
+  public:
+
+  // optional double generator_learning_rate = 8 [json_name = "generatorLearningRate"];
+  bool has_generator_learning_rate() const;
+  private:
+  bool _internal_has_generator_learning_rate() const;
+  public:
+  void clear_generator_learning_rate();
+  double generator_learning_rate() const;
+  void set_generator_learning_rate(double value);
+  private:
+  double _internal_generator_learning_rate() const;
+  void _internal_set_generator_learning_rate(double value);
+  public:
+
+  // optional double discriminator_learning_rate = 9 [json_name = "discriminatorLearningRate"];
+  bool has_discriminator_learning_rate() const;
+  private:
+  bool _internal_has_discriminator_learning_rate() const;
+  public:
+  void clear_discriminator_learning_rate();
+  double discriminator_learning_rate() const;
+  void set_discriminator_learning_rate(double value);
+  private:
+  double _internal_discriminator_learning_rate() const;
+  void _internal_set_discriminator_learning_rate(double value);
+  public:
+
+  // optional double ema_decay = 10 [json_name = "emaDecay"];
+  bool has_ema_decay() const;
+  private:
+  bool _internal_has_ema_decay() const;
+  public:
+  void clear_ema_decay();
+  double ema_decay() const;
+  void set_ema_decay(double value);
+  private:
+  double _internal_ema_decay() const;
+  void _internal_set_ema_decay(double value);
+  public:
+
+  // optional double adam_beta1 = 11 [json_name = "adamBeta1"];
+  bool has_adam_beta1() const;
+  private:
+  bool _internal_has_adam_beta1() const;
+  public:
+  void clear_adam_beta1();
+  double adam_beta1() const;
+  void set_adam_beta1(double value);
+  private:
+  double _internal_adam_beta1() const;
+  void _internal_set_adam_beta1(double value);
+  public:
+
+  // optional double adam_beta2 = 12 [json_name = "adamBeta2"];
+  bool has_adam_beta2() const;
+  private:
+  bool _internal_has_adam_beta2() const;
+  public:
+  void clear_adam_beta2();
+  double adam_beta2() const;
+  void set_adam_beta2(double value);
+  private:
+  double _internal_adam_beta2() const;
+  void _internal_set_adam_beta2(double value);
+  public:
+
+  // @@protoc_insertion_point(class_scope:kiln.v1.GanConfig)
+ private:
+  class _Internal;
+
+  template <typename T> friend class ::PROTOBUF_NAMESPACE_ID::Arena::InternalHelper;
+  typedef void InternalArenaConstructable_;
+  typedef void DestructorSkippable_;
+  struct Impl_ {
+    ::PROTOBUF_NAMESPACE_ID::internal::HasBits<1> _has_bits_;
+    mutable ::PROTOBUF_NAMESPACE_ID::internal::CachedSize _cached_size_;
+    ::kiln::v1::ImageAugmentation* augmentation_;
+    uint32_t resolution_;
+    uint32_t latent_dim_;
+    uint32_t base_channels_;
+    int loss_;
+    double gradient_penalty_weight_;
+    uint32_t n_critic_;
+    bool spectral_norm_;
+    double generator_learning_rate_;
+    double discriminator_learning_rate_;
+    double ema_decay_;
+    double adam_beta1_;
+    double adam_beta2_;
+  };
+  union { Impl_ _impl_; };
+  friend struct ::TableStruct_kiln_2fv1_2fimages_2eproto;
+};
 // ===================================================================
 
 
@@ -912,9 +1258,433 @@ inline void VaeConfig::set_allocated_augmentation(::kiln::v1::ImageAugmentation*
   // @@protoc_insertion_point(field_set_allocated:kiln.v1.VaeConfig.augmentation)
 }
 
+// -------------------------------------------------------------------
+
+// GanConfig
+
+// optional uint32 resolution = 1 [json_name = "resolution"];
+inline bool GanConfig::_internal_has_resolution() const {
+  bool value = (_impl_._has_bits_[0] & 0x00000001u) != 0;
+  return value;
+}
+inline bool GanConfig::has_resolution() const {
+  return _internal_has_resolution();
+}
+inline void GanConfig::clear_resolution() {
+  _impl_.resolution_ = 0u;
+  _impl_._has_bits_[0] &= ~0x00000001u;
+}
+inline uint32_t GanConfig::_internal_resolution() const {
+  return _impl_.resolution_;
+}
+inline uint32_t GanConfig::resolution() const {
+  // @@protoc_insertion_point(field_get:kiln.v1.GanConfig.resolution)
+  return _internal_resolution();
+}
+inline void GanConfig::_internal_set_resolution(uint32_t value) {
+  _impl_._has_bits_[0] |= 0x00000001u;
+  _impl_.resolution_ = value;
+}
+inline void GanConfig::set_resolution(uint32_t value) {
+  _internal_set_resolution(value);
+  // @@protoc_insertion_point(field_set:kiln.v1.GanConfig.resolution)
+}
+
+// optional uint32 latent_dim = 2 [json_name = "latentDim"];
+inline bool GanConfig::_internal_has_latent_dim() const {
+  bool value = (_impl_._has_bits_[0] & 0x00000002u) != 0;
+  return value;
+}
+inline bool GanConfig::has_latent_dim() const {
+  return _internal_has_latent_dim();
+}
+inline void GanConfig::clear_latent_dim() {
+  _impl_.latent_dim_ = 0u;
+  _impl_._has_bits_[0] &= ~0x00000002u;
+}
+inline uint32_t GanConfig::_internal_latent_dim() const {
+  return _impl_.latent_dim_;
+}
+inline uint32_t GanConfig::latent_dim() const {
+  // @@protoc_insertion_point(field_get:kiln.v1.GanConfig.latent_dim)
+  return _internal_latent_dim();
+}
+inline void GanConfig::_internal_set_latent_dim(uint32_t value) {
+  _impl_._has_bits_[0] |= 0x00000002u;
+  _impl_.latent_dim_ = value;
+}
+inline void GanConfig::set_latent_dim(uint32_t value) {
+  _internal_set_latent_dim(value);
+  // @@protoc_insertion_point(field_set:kiln.v1.GanConfig.latent_dim)
+}
+
+// optional uint32 base_channels = 3 [json_name = "baseChannels"];
+inline bool GanConfig::_internal_has_base_channels() const {
+  bool value = (_impl_._has_bits_[0] & 0x00000004u) != 0;
+  return value;
+}
+inline bool GanConfig::has_base_channels() const {
+  return _internal_has_base_channels();
+}
+inline void GanConfig::clear_base_channels() {
+  _impl_.base_channels_ = 0u;
+  _impl_._has_bits_[0] &= ~0x00000004u;
+}
+inline uint32_t GanConfig::_internal_base_channels() const {
+  return _impl_.base_channels_;
+}
+inline uint32_t GanConfig::base_channels() const {
+  // @@protoc_insertion_point(field_get:kiln.v1.GanConfig.base_channels)
+  return _internal_base_channels();
+}
+inline void GanConfig::_internal_set_base_channels(uint32_t value) {
+  _impl_._has_bits_[0] |= 0x00000004u;
+  _impl_.base_channels_ = value;
+}
+inline void GanConfig::set_base_channels(uint32_t value) {
+  _internal_set_base_channels(value);
+  // @@protoc_insertion_point(field_set:kiln.v1.GanConfig.base_channels)
+}
+
+// .kiln.v1.GanLoss loss = 4 [json_name = "loss"];
+inline void GanConfig::clear_loss() {
+  _impl_.loss_ = 0;
+}
+inline ::kiln::v1::GanLoss GanConfig::_internal_loss() const {
+  return static_cast< ::kiln::v1::GanLoss >(_impl_.loss_);
+}
+inline ::kiln::v1::GanLoss GanConfig::loss() const {
+  // @@protoc_insertion_point(field_get:kiln.v1.GanConfig.loss)
+  return _internal_loss();
+}
+inline void GanConfig::_internal_set_loss(::kiln::v1::GanLoss value) {
+  
+  _impl_.loss_ = value;
+}
+inline void GanConfig::set_loss(::kiln::v1::GanLoss value) {
+  _internal_set_loss(value);
+  // @@protoc_insertion_point(field_set:kiln.v1.GanConfig.loss)
+}
+
+// optional uint32 n_critic = 5 [json_name = "nCritic"];
+inline bool GanConfig::_internal_has_n_critic() const {
+  bool value = (_impl_._has_bits_[0] & 0x00000010u) != 0;
+  return value;
+}
+inline bool GanConfig::has_n_critic() const {
+  return _internal_has_n_critic();
+}
+inline void GanConfig::clear_n_critic() {
+  _impl_.n_critic_ = 0u;
+  _impl_._has_bits_[0] &= ~0x00000010u;
+}
+inline uint32_t GanConfig::_internal_n_critic() const {
+  return _impl_.n_critic_;
+}
+inline uint32_t GanConfig::n_critic() const {
+  // @@protoc_insertion_point(field_get:kiln.v1.GanConfig.n_critic)
+  return _internal_n_critic();
+}
+inline void GanConfig::_internal_set_n_critic(uint32_t value) {
+  _impl_._has_bits_[0] |= 0x00000010u;
+  _impl_.n_critic_ = value;
+}
+inline void GanConfig::set_n_critic(uint32_t value) {
+  _internal_set_n_critic(value);
+  // @@protoc_insertion_point(field_set:kiln.v1.GanConfig.n_critic)
+}
+
+// optional double gradient_penalty_weight = 6 [json_name = "gradientPenaltyWeight"];
+inline bool GanConfig::_internal_has_gradient_penalty_weight() const {
+  bool value = (_impl_._has_bits_[0] & 0x00000008u) != 0;
+  return value;
+}
+inline bool GanConfig::has_gradient_penalty_weight() const {
+  return _internal_has_gradient_penalty_weight();
+}
+inline void GanConfig::clear_gradient_penalty_weight() {
+  _impl_.gradient_penalty_weight_ = 0;
+  _impl_._has_bits_[0] &= ~0x00000008u;
+}
+inline double GanConfig::_internal_gradient_penalty_weight() const {
+  return _impl_.gradient_penalty_weight_;
+}
+inline double GanConfig::gradient_penalty_weight() const {
+  // @@protoc_insertion_point(field_get:kiln.v1.GanConfig.gradient_penalty_weight)
+  return _internal_gradient_penalty_weight();
+}
+inline void GanConfig::_internal_set_gradient_penalty_weight(double value) {
+  _impl_._has_bits_[0] |= 0x00000008u;
+  _impl_.gradient_penalty_weight_ = value;
+}
+inline void GanConfig::set_gradient_penalty_weight(double value) {
+  _internal_set_gradient_penalty_weight(value);
+  // @@protoc_insertion_point(field_set:kiln.v1.GanConfig.gradient_penalty_weight)
+}
+
+// optional bool spectral_norm = 7 [json_name = "spectralNorm"];
+inline bool GanConfig::_internal_has_spectral_norm() const {
+  bool value = (_impl_._has_bits_[0] & 0x00000020u) != 0;
+  return value;
+}
+inline bool GanConfig::has_spectral_norm() const {
+  return _internal_has_spectral_norm();
+}
+inline void GanConfig::clear_spectral_norm() {
+  _impl_.spectral_norm_ = false;
+  _impl_._has_bits_[0] &= ~0x00000020u;
+}
+inline bool GanConfig::_internal_spectral_norm() const {
+  return _impl_.spectral_norm_;
+}
+inline bool GanConfig::spectral_norm() const {
+  // @@protoc_insertion_point(field_get:kiln.v1.GanConfig.spectral_norm)
+  return _internal_spectral_norm();
+}
+inline void GanConfig::_internal_set_spectral_norm(bool value) {
+  _impl_._has_bits_[0] |= 0x00000020u;
+  _impl_.spectral_norm_ = value;
+}
+inline void GanConfig::set_spectral_norm(bool value) {
+  _internal_set_spectral_norm(value);
+  // @@protoc_insertion_point(field_set:kiln.v1.GanConfig.spectral_norm)
+}
+
+// optional double generator_learning_rate = 8 [json_name = "generatorLearningRate"];
+inline bool GanConfig::_internal_has_generator_learning_rate() const {
+  bool value = (_impl_._has_bits_[0] & 0x00000040u) != 0;
+  return value;
+}
+inline bool GanConfig::has_generator_learning_rate() const {
+  return _internal_has_generator_learning_rate();
+}
+inline void GanConfig::clear_generator_learning_rate() {
+  _impl_.generator_learning_rate_ = 0;
+  _impl_._has_bits_[0] &= ~0x00000040u;
+}
+inline double GanConfig::_internal_generator_learning_rate() const {
+  return _impl_.generator_learning_rate_;
+}
+inline double GanConfig::generator_learning_rate() const {
+  // @@protoc_insertion_point(field_get:kiln.v1.GanConfig.generator_learning_rate)
+  return _internal_generator_learning_rate();
+}
+inline void GanConfig::_internal_set_generator_learning_rate(double value) {
+  _impl_._has_bits_[0] |= 0x00000040u;
+  _impl_.generator_learning_rate_ = value;
+}
+inline void GanConfig::set_generator_learning_rate(double value) {
+  _internal_set_generator_learning_rate(value);
+  // @@protoc_insertion_point(field_set:kiln.v1.GanConfig.generator_learning_rate)
+}
+
+// optional double discriminator_learning_rate = 9 [json_name = "discriminatorLearningRate"];
+inline bool GanConfig::_internal_has_discriminator_learning_rate() const {
+  bool value = (_impl_._has_bits_[0] & 0x00000080u) != 0;
+  return value;
+}
+inline bool GanConfig::has_discriminator_learning_rate() const {
+  return _internal_has_discriminator_learning_rate();
+}
+inline void GanConfig::clear_discriminator_learning_rate() {
+  _impl_.discriminator_learning_rate_ = 0;
+  _impl_._has_bits_[0] &= ~0x00000080u;
+}
+inline double GanConfig::_internal_discriminator_learning_rate() const {
+  return _impl_.discriminator_learning_rate_;
+}
+inline double GanConfig::discriminator_learning_rate() const {
+  // @@protoc_insertion_point(field_get:kiln.v1.GanConfig.discriminator_learning_rate)
+  return _internal_discriminator_learning_rate();
+}
+inline void GanConfig::_internal_set_discriminator_learning_rate(double value) {
+  _impl_._has_bits_[0] |= 0x00000080u;
+  _impl_.discriminator_learning_rate_ = value;
+}
+inline void GanConfig::set_discriminator_learning_rate(double value) {
+  _internal_set_discriminator_learning_rate(value);
+  // @@protoc_insertion_point(field_set:kiln.v1.GanConfig.discriminator_learning_rate)
+}
+
+// optional double ema_decay = 10 [json_name = "emaDecay"];
+inline bool GanConfig::_internal_has_ema_decay() const {
+  bool value = (_impl_._has_bits_[0] & 0x00000100u) != 0;
+  return value;
+}
+inline bool GanConfig::has_ema_decay() const {
+  return _internal_has_ema_decay();
+}
+inline void GanConfig::clear_ema_decay() {
+  _impl_.ema_decay_ = 0;
+  _impl_._has_bits_[0] &= ~0x00000100u;
+}
+inline double GanConfig::_internal_ema_decay() const {
+  return _impl_.ema_decay_;
+}
+inline double GanConfig::ema_decay() const {
+  // @@protoc_insertion_point(field_get:kiln.v1.GanConfig.ema_decay)
+  return _internal_ema_decay();
+}
+inline void GanConfig::_internal_set_ema_decay(double value) {
+  _impl_._has_bits_[0] |= 0x00000100u;
+  _impl_.ema_decay_ = value;
+}
+inline void GanConfig::set_ema_decay(double value) {
+  _internal_set_ema_decay(value);
+  // @@protoc_insertion_point(field_set:kiln.v1.GanConfig.ema_decay)
+}
+
+// optional double adam_beta1 = 11 [json_name = "adamBeta1"];
+inline bool GanConfig::_internal_has_adam_beta1() const {
+  bool value = (_impl_._has_bits_[0] & 0x00000200u) != 0;
+  return value;
+}
+inline bool GanConfig::has_adam_beta1() const {
+  return _internal_has_adam_beta1();
+}
+inline void GanConfig::clear_adam_beta1() {
+  _impl_.adam_beta1_ = 0;
+  _impl_._has_bits_[0] &= ~0x00000200u;
+}
+inline double GanConfig::_internal_adam_beta1() const {
+  return _impl_.adam_beta1_;
+}
+inline double GanConfig::adam_beta1() const {
+  // @@protoc_insertion_point(field_get:kiln.v1.GanConfig.adam_beta1)
+  return _internal_adam_beta1();
+}
+inline void GanConfig::_internal_set_adam_beta1(double value) {
+  _impl_._has_bits_[0] |= 0x00000200u;
+  _impl_.adam_beta1_ = value;
+}
+inline void GanConfig::set_adam_beta1(double value) {
+  _internal_set_adam_beta1(value);
+  // @@protoc_insertion_point(field_set:kiln.v1.GanConfig.adam_beta1)
+}
+
+// optional double adam_beta2 = 12 [json_name = "adamBeta2"];
+inline bool GanConfig::_internal_has_adam_beta2() const {
+  bool value = (_impl_._has_bits_[0] & 0x00000400u) != 0;
+  return value;
+}
+inline bool GanConfig::has_adam_beta2() const {
+  return _internal_has_adam_beta2();
+}
+inline void GanConfig::clear_adam_beta2() {
+  _impl_.adam_beta2_ = 0;
+  _impl_._has_bits_[0] &= ~0x00000400u;
+}
+inline double GanConfig::_internal_adam_beta2() const {
+  return _impl_.adam_beta2_;
+}
+inline double GanConfig::adam_beta2() const {
+  // @@protoc_insertion_point(field_get:kiln.v1.GanConfig.adam_beta2)
+  return _internal_adam_beta2();
+}
+inline void GanConfig::_internal_set_adam_beta2(double value) {
+  _impl_._has_bits_[0] |= 0x00000400u;
+  _impl_.adam_beta2_ = value;
+}
+inline void GanConfig::set_adam_beta2(double value) {
+  _internal_set_adam_beta2(value);
+  // @@protoc_insertion_point(field_set:kiln.v1.GanConfig.adam_beta2)
+}
+
+// .kiln.v1.ImageAugmentation augmentation = 13 [json_name = "augmentation"];
+inline bool GanConfig::_internal_has_augmentation() const {
+  return this != internal_default_instance() && _impl_.augmentation_ != nullptr;
+}
+inline bool GanConfig::has_augmentation() const {
+  return _internal_has_augmentation();
+}
+inline void GanConfig::clear_augmentation() {
+  if (GetArenaForAllocation() == nullptr && _impl_.augmentation_ != nullptr) {
+    delete _impl_.augmentation_;
+  }
+  _impl_.augmentation_ = nullptr;
+}
+inline const ::kiln::v1::ImageAugmentation& GanConfig::_internal_augmentation() const {
+  const ::kiln::v1::ImageAugmentation* p = _impl_.augmentation_;
+  return p != nullptr ? *p : reinterpret_cast<const ::kiln::v1::ImageAugmentation&>(
+      ::kiln::v1::_ImageAugmentation_default_instance_);
+}
+inline const ::kiln::v1::ImageAugmentation& GanConfig::augmentation() const {
+  // @@protoc_insertion_point(field_get:kiln.v1.GanConfig.augmentation)
+  return _internal_augmentation();
+}
+inline void GanConfig::unsafe_arena_set_allocated_augmentation(
+    ::kiln::v1::ImageAugmentation* augmentation) {
+  if (GetArenaForAllocation() == nullptr) {
+    delete reinterpret_cast<::PROTOBUF_NAMESPACE_ID::MessageLite*>(_impl_.augmentation_);
+  }
+  _impl_.augmentation_ = augmentation;
+  if (augmentation) {
+    
+  } else {
+    
+  }
+  // @@protoc_insertion_point(field_unsafe_arena_set_allocated:kiln.v1.GanConfig.augmentation)
+}
+inline ::kiln::v1::ImageAugmentation* GanConfig::release_augmentation() {
+  
+  ::kiln::v1::ImageAugmentation* temp = _impl_.augmentation_;
+  _impl_.augmentation_ = nullptr;
+#ifdef PROTOBUF_FORCE_COPY_IN_RELEASE
+  auto* old =  reinterpret_cast<::PROTOBUF_NAMESPACE_ID::MessageLite*>(temp);
+  temp = ::PROTOBUF_NAMESPACE_ID::internal::DuplicateIfNonNull(temp);
+  if (GetArenaForAllocation() == nullptr) { delete old; }
+#else  // PROTOBUF_FORCE_COPY_IN_RELEASE
+  if (GetArenaForAllocation() != nullptr) {
+    temp = ::PROTOBUF_NAMESPACE_ID::internal::DuplicateIfNonNull(temp);
+  }
+#endif  // !PROTOBUF_FORCE_COPY_IN_RELEASE
+  return temp;
+}
+inline ::kiln::v1::ImageAugmentation* GanConfig::unsafe_arena_release_augmentation() {
+  // @@protoc_insertion_point(field_release:kiln.v1.GanConfig.augmentation)
+  
+  ::kiln::v1::ImageAugmentation* temp = _impl_.augmentation_;
+  _impl_.augmentation_ = nullptr;
+  return temp;
+}
+inline ::kiln::v1::ImageAugmentation* GanConfig::_internal_mutable_augmentation() {
+  
+  if (_impl_.augmentation_ == nullptr) {
+    auto* p = CreateMaybeMessage<::kiln::v1::ImageAugmentation>(GetArenaForAllocation());
+    _impl_.augmentation_ = p;
+  }
+  return _impl_.augmentation_;
+}
+inline ::kiln::v1::ImageAugmentation* GanConfig::mutable_augmentation() {
+  ::kiln::v1::ImageAugmentation* _msg = _internal_mutable_augmentation();
+  // @@protoc_insertion_point(field_mutable:kiln.v1.GanConfig.augmentation)
+  return _msg;
+}
+inline void GanConfig::set_allocated_augmentation(::kiln::v1::ImageAugmentation* augmentation) {
+  ::PROTOBUF_NAMESPACE_ID::Arena* message_arena = GetArenaForAllocation();
+  if (message_arena == nullptr) {
+    delete _impl_.augmentation_;
+  }
+  if (augmentation) {
+    ::PROTOBUF_NAMESPACE_ID::Arena* submessage_arena =
+        ::PROTOBUF_NAMESPACE_ID::Arena::InternalGetOwningArena(augmentation);
+    if (message_arena != submessage_arena) {
+      augmentation = ::PROTOBUF_NAMESPACE_ID::internal::GetOwnedMessage(
+          message_arena, augmentation, submessage_arena);
+    }
+    
+  } else {
+    
+  }
+  _impl_.augmentation_ = augmentation;
+  // @@protoc_insertion_point(field_set_allocated:kiln.v1.GanConfig.augmentation)
+}
+
 #ifdef __GNUC__
   #pragma GCC diagnostic pop
 #endif  // __GNUC__
+// -------------------------------------------------------------------
+
 // -------------------------------------------------------------------
 
 
@@ -929,6 +1699,11 @@ template <> struct is_proto_enum< ::kiln::v1::ReconstructionLoss> : ::std::true_
 template <>
 inline const EnumDescriptor* GetEnumDescriptor< ::kiln::v1::ReconstructionLoss>() {
   return ::kiln::v1::ReconstructionLoss_descriptor();
+}
+template <> struct is_proto_enum< ::kiln::v1::GanLoss> : ::std::true_type {};
+template <>
+inline const EnumDescriptor* GetEnumDescriptor< ::kiln::v1::GanLoss>() {
+  return ::kiln::v1::GanLoss_descriptor();
 }
 
 PROTOBUF_NAMESPACE_CLOSE

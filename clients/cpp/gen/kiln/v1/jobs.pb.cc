@@ -641,6 +641,7 @@ const uint32_t TableStruct_kiln_2fv1_2fjobs_2eproto::offsets[] PROTOBUF_SECTION_
   ::_pbi::kInvalidFieldOffsetTag,
   ::_pbi::kInvalidFieldOffsetTag,
   ::_pbi::kInvalidFieldOffsetTag,
+  ::_pbi::kInvalidFieldOffsetTag,
   PROTOBUF_FIELD_OFFSET(::kiln::v1::Job, _impl_.resources_),
   PROTOBUF_FIELD_OFFSET(::kiln::v1::Job, _impl_.max_retries_),
   PROTOBUF_FIELD_OFFSET(::kiln::v1::Job, _impl_.labels_),
@@ -656,6 +657,7 @@ const uint32_t TableStruct_kiln_2fv1_2fjobs_2eproto::offsets[] PROTOBUF_SECTION_
   PROTOBUF_FIELD_OFFSET(::kiln::v1::Job, _impl_.start_time_),
   PROTOBUF_FIELD_OFFSET(::kiln::v1::Job, _impl_.end_time_),
   PROTOBUF_FIELD_OFFSET(::kiln::v1::Job, _impl_.method_config_),
+  ~0u,
   ~0u,
   ~0u,
   ~0u,
@@ -816,21 +818,21 @@ static const ::_pbi::MigrationSchema schemas[] PROTOBUF_SECTION_VARIABLE(protode
   { 146, 154, -1, sizeof(::kiln::v1::Job_LabelsEntry_DoNotUse)},
   { 156, 164, -1, sizeof(::kiln::v1::Job_LatestMetricsEntry_DoNotUse)},
   { 166, 174, -1, sizeof(::kiln::v1::Job_ArtifactsEntry_DoNotUse)},
-  { 176, 210, -1, sizeof(::kiln::v1::Job)},
-  { 237, -1, -1, sizeof(::kiln::v1::CreateJobRequest)},
-  { 245, -1, -1, sizeof(::kiln::v1::GetJobRequest)},
-  { 252, -1, -1, sizeof(::kiln::v1::ListJobsRequest)},
-  { 262, -1, -1, sizeof(::kiln::v1::ListJobsResponse)},
-  { 270, -1, -1, sizeof(::kiln::v1::CancelJobRequest)},
-  { 277, -1, -1, sizeof(::kiln::v1::WatchJobRequest)},
-  { 285, -1, -1, sizeof(::kiln::v1::StateChange)},
-  { 294, 302, -1, sizeof(::kiln::v1::Metrics_ValuesEntry_DoNotUse)},
-  { 304, -1, -1, sizeof(::kiln::v1::Metrics)},
-  { 313, -1, -1, sizeof(::kiln::v1::Checkpoint)},
-  { 322, -1, -1, sizeof(::kiln::v1::LogLine)},
-  { 330, -1, -1, sizeof(::kiln::v1::JobEvent)},
-  { 343, -1, -1, sizeof(::kiln::v1::ListCheckpointsRequest)},
-  { 350, -1, -1, sizeof(::kiln::v1::ListCheckpointsResponse)},
+  { 176, 211, -1, sizeof(::kiln::v1::Job)},
+  { 239, -1, -1, sizeof(::kiln::v1::CreateJobRequest)},
+  { 247, -1, -1, sizeof(::kiln::v1::GetJobRequest)},
+  { 254, -1, -1, sizeof(::kiln::v1::ListJobsRequest)},
+  { 264, -1, -1, sizeof(::kiln::v1::ListJobsResponse)},
+  { 272, -1, -1, sizeof(::kiln::v1::CancelJobRequest)},
+  { 279, -1, -1, sizeof(::kiln::v1::WatchJobRequest)},
+  { 287, -1, -1, sizeof(::kiln::v1::StateChange)},
+  { 296, 304, -1, sizeof(::kiln::v1::Metrics_ValuesEntry_DoNotUse)},
+  { 306, -1, -1, sizeof(::kiln::v1::Metrics)},
+  { 315, -1, -1, sizeof(::kiln::v1::Checkpoint)},
+  { 324, -1, -1, sizeof(::kiln::v1::LogLine)},
+  { 332, -1, -1, sizeof(::kiln::v1::JobEvent)},
+  { 345, -1, -1, sizeof(::kiln::v1::ListCheckpointsRequest)},
+  { 352, -1, -1, sizeof(::kiln::v1::ListCheckpointsResponse)},
 };
 
 static const ::_pb::Message* const file_default_instances[] = {
@@ -931,7 +933,7 @@ const char descriptor_table_protodef_kiln_2fv1_2fjobs_2eproto[] PROTOBUF_SECTION
   "lConfig\022#\n\rteacher_model\030\001 \001(\tR\014teacherM"
   "odel\022%\n\013temperature\030\002 \001(\001H\000R\013temperature"
   "\210\001\001\022\031\n\005alpha\030\003 \001(\001H\001R\005alpha\210\001\001B\016\n\014_tempe"
-  "ratureB\010\n\006_alpha\"\203\013\n\003Job\022\022\n\004name\030\001 \001(\tR\004"
+  "ratureB\010\n\006_alpha\"\253\013\n\003Job\022\022\n\004name\030\001 \001(\tR\004"
   "name\022!\n\014display_name\030\002 \001(\tR\013displayName\022"
   "*\n\006method\030\003 \001(\0162\022.kiln.v1.JobMethodR\006met"
   "hod\022\035\n\nbase_model\030\004 \001(\tR\tbaseModel\022)\n\020tr"
@@ -945,7 +947,8 @@ const char descriptor_table_protodef_kiln_2fv1_2fjobs_2eproto[] PROTOBUF_SECTION
   ".PpoConfigH\000R\003ppo\022&\n\003dpo\030\013 \001(\0132\022.kiln.v1"
   ".DpoConfigH\000R\003dpo\0222\n\007distill\030\014 \001(\0132\026.kil"
   "n.v1.DistillConfigH\000R\007distill\022&\n\003vae\030\036 \001"
-  "(\0132\022.kiln.v1.VaeConfigH\000R\003vae\0220\n\tresourc"
+  "(\0132\022.kiln.v1.VaeConfigH\000R\003vae\022&\n\003gan\030\037 \001"
+  "(\0132\022.kiln.v1.GanConfigH\000R\003gan\0220\n\tresourc"
   "es\030\r \001(\0132\022.kiln.v1.ResourcesR\tresources\022"
   "$\n\013max_retries\030\016 \001(\rH\001R\nmaxRetries\210\001\001\0220\n"
   "\006labels\030\017 \003(\0132\030.kiln.v1.Job.LabelsEntryR"
@@ -1000,36 +1003,36 @@ const char descriptor_table_protodef_kiln_2fv1_2fjobs_2eproto[] PROTOBUF_SECTION
   "v1.LogLineH\000R\003logB\006\n\004kind\",\n\026ListCheckpo"
   "intsRequest\022\022\n\004name\030\001 \001(\tR\004name\"P\n\027ListC"
   "heckpointsResponse\0225\n\013checkpoints\030\001 \003(\0132"
-  "\023.kiln.v1.CheckpointR\013checkpoints*\254\001\n\tJo"
+  "\023.kiln.v1.CheckpointR\013checkpoints*\300\001\n\tJo"
   "bMethod\022\032\n\026JOB_METHOD_UNSPECIFIED\020\000\022\022\n\016J"
   "OB_METHOD_SFT\020\001\022\033\n\027JOB_METHOD_REWARD_MOD"
   "EL\020\002\022\022\n\016JOB_METHOD_PPO\020\003\022\022\n\016JOB_METHOD_D"
   "PO\020\004\022\026\n\022JOB_METHOD_DISTILL\020\005\022\022\n\016JOB_METH"
-  "OD_VAE\020\n*\262\001\n\010JobState\022\031\n\025JOB_STATE_UNSPE"
-  "CIFIED\020\000\022\024\n\020JOB_STATE_QUEUED\020\001\022\025\n\021JOB_ST"
-  "ATE_RUNNING\020\002\022\027\n\023JOB_STATE_SUCCEEDED\020\003\022\024"
-  "\n\020JOB_STATE_FAILED\020\004\022\027\n\023JOB_STATE_CANCEL"
-  "LED\020\005\022\026\n\022JOB_STATE_RETRYING\020\006*B\n\006Tuning\022"
-  "\026\n\022TUNING_UNSPECIFIED\020\000\022\017\n\013TUNING_FULL\020\001"
-  "\022\017\n\013TUNING_LORA\020\002*b\n\tPrecision\022\031\n\025PRECIS"
-  "ION_UNSPECIFIED\020\000\022\022\n\016PRECISION_AUTO\020\001\022\022\n"
-  "\016PRECISION_FP32\020\002\022\022\n\016PRECISION_BF16\020\003*g\n"
-  "\016PreferenceLoss\022\037\n\033PREFERENCE_LOSS_UNSPE"
-  "CIFIED\020\000\022\033\n\027PREFERENCE_LOSS_SIGMOID\020\001\022\027\n"
-  "\023PREFERENCE_LOSS_IPO\020\0022\372\002\n\nJobService\0224\n"
-  "\tCreateJob\022\031.kiln.v1.CreateJobRequest\032\014."
-  "kiln.v1.Job\022.\n\006GetJob\022\026.kiln.v1.GetJobRe"
-  "quest\032\014.kiln.v1.Job\022\?\n\010ListJobs\022\030.kiln.v"
-  "1.ListJobsRequest\032\031.kiln.v1.ListJobsResp"
-  "onse\0224\n\tCancelJob\022\031.kiln.v1.CancelJobReq"
-  "uest\032\014.kiln.v1.Job\0229\n\010WatchJob\022\030.kiln.v1"
-  ".WatchJobRequest\032\021.kiln.v1.JobEvent0\001\022T\n"
-  "\017ListCheckpoints\022\037.kiln.v1.ListCheckpoin"
-  "tsRequest\032 .kiln.v1.ListCheckpointsRespo"
-  "nseBw\n\007kiln.v1B\tJobsProtoH\002P\001Z\"kiln/clie"
-  "nts/go/gen/kiln/v1;kilnv1\242\002\003KXX\252\002\007Kiln.V"
-  "1\312\002\007Kiln\\V1\342\002\023Kiln\\V1\\GPBMetadata\352\002\010Kiln"
-  "::V1b\006proto3"
+  "OD_VAE\020\n\022\022\n\016JOB_METHOD_GAN\020\013*\262\001\n\010JobStat"
+  "e\022\031\n\025JOB_STATE_UNSPECIFIED\020\000\022\024\n\020JOB_STAT"
+  "E_QUEUED\020\001\022\025\n\021JOB_STATE_RUNNING\020\002\022\027\n\023JOB"
+  "_STATE_SUCCEEDED\020\003\022\024\n\020JOB_STATE_FAILED\020\004"
+  "\022\027\n\023JOB_STATE_CANCELLED\020\005\022\026\n\022JOB_STATE_R"
+  "ETRYING\020\006*B\n\006Tuning\022\026\n\022TUNING_UNSPECIFIE"
+  "D\020\000\022\017\n\013TUNING_FULL\020\001\022\017\n\013TUNING_LORA\020\002*b\n"
+  "\tPrecision\022\031\n\025PRECISION_UNSPECIFIED\020\000\022\022\n"
+  "\016PRECISION_AUTO\020\001\022\022\n\016PRECISION_FP32\020\002\022\022\n"
+  "\016PRECISION_BF16\020\003*g\n\016PreferenceLoss\022\037\n\033P"
+  "REFERENCE_LOSS_UNSPECIFIED\020\000\022\033\n\027PREFEREN"
+  "CE_LOSS_SIGMOID\020\001\022\027\n\023PREFERENCE_LOSS_IPO"
+  "\020\0022\372\002\n\nJobService\0224\n\tCreateJob\022\031.kiln.v1"
+  ".CreateJobRequest\032\014.kiln.v1.Job\022.\n\006GetJo"
+  "b\022\026.kiln.v1.GetJobRequest\032\014.kiln.v1.Job\022"
+  "\?\n\010ListJobs\022\030.kiln.v1.ListJobsRequest\032\031."
+  "kiln.v1.ListJobsResponse\0224\n\tCancelJob\022\031."
+  "kiln.v1.CancelJobRequest\032\014.kiln.v1.Job\0229"
+  "\n\010WatchJob\022\030.kiln.v1.WatchJobRequest\032\021.k"
+  "iln.v1.JobEvent0\001\022T\n\017ListCheckpoints\022\037.k"
+  "iln.v1.ListCheckpointsRequest\032 .kiln.v1."
+  "ListCheckpointsResponseBw\n\007kiln.v1B\tJobs"
+  "ProtoH\002P\001Z\"kiln/clients/go/gen/kiln/v1;k"
+  "ilnv1\242\002\003KXX\252\002\007Kiln.V1\312\002\007Kiln\\V1\342\002\023Kiln\\V"
+  "1\\GPBMetadata\352\002\010Kiln::V1b\006proto3"
   ;
 static const ::_pbi::DescriptorTable* const descriptor_table_kiln_2fv1_2fjobs_2eproto_deps[3] = {
   &::descriptor_table_google_2fprotobuf_2ftimestamp_2eproto,
@@ -1038,7 +1041,7 @@ static const ::_pbi::DescriptorTable* const descriptor_table_kiln_2fv1_2fjobs_2e
 };
 static ::_pbi::once_flag descriptor_table_kiln_2fv1_2fjobs_2eproto_once;
 const ::_pbi::DescriptorTable descriptor_table_kiln_2fv1_2fjobs_2eproto = {
-    false, false, 6652, descriptor_table_protodef_kiln_2fv1_2fjobs_2eproto,
+    false, false, 6712, descriptor_table_protodef_kiln_2fv1_2fjobs_2eproto,
     "kiln/v1/jobs.proto",
     &descriptor_table_kiln_2fv1_2fjobs_2eproto_once, descriptor_table_kiln_2fv1_2fjobs_2eproto_deps, 3, 26,
     schemas, file_default_instances, TableStruct_kiln_2fv1_2fjobs_2eproto::offsets,
@@ -1066,6 +1069,7 @@ bool JobMethod_IsValid(int value) {
     case 4:
     case 5:
     case 10:
+    case 11:
       return true;
     default:
       return false;
@@ -2029,6 +2033,7 @@ class Job::_Internal {
   static const ::kiln::v1::DpoConfig& dpo(const Job* msg);
   static const ::kiln::v1::DistillConfig& distill(const Job* msg);
   static const ::kiln::v1::VaeConfig& vae(const Job* msg);
+  static const ::kiln::v1::GanConfig& gan(const Job* msg);
   static const ::kiln::v1::Resources& resources(const Job* msg);
   static void set_has_max_retries(HasBits* has_bits) {
     (*has_bits)[0] |= 1u;
@@ -2065,6 +2070,10 @@ Job::_Internal::distill(const Job* msg) {
 const ::kiln::v1::VaeConfig&
 Job::_Internal::vae(const Job* msg) {
   return *msg->_impl_.method_config_.vae_;
+}
+const ::kiln::v1::GanConfig&
+Job::_Internal::gan(const Job* msg) {
+  return *msg->_impl_.method_config_.gan_;
 }
 const ::kiln::v1::Resources&
 Job::_Internal::resources(const Job* msg) {
@@ -2177,6 +2186,30 @@ void Job::clear_vae() {
   if (_internal_has_vae()) {
     if (GetArenaForAllocation() == nullptr) {
       delete _impl_.method_config_.vae_;
+    }
+    clear_has_method_config();
+  }
+}
+void Job::set_allocated_gan(::kiln::v1::GanConfig* gan) {
+  ::PROTOBUF_NAMESPACE_ID::Arena* message_arena = GetArenaForAllocation();
+  clear_method_config();
+  if (gan) {
+    ::PROTOBUF_NAMESPACE_ID::Arena* submessage_arena =
+        ::PROTOBUF_NAMESPACE_ID::Arena::InternalGetOwningArena(
+                reinterpret_cast<::PROTOBUF_NAMESPACE_ID::MessageLite*>(gan));
+    if (message_arena != submessage_arena) {
+      gan = ::PROTOBUF_NAMESPACE_ID::internal::GetOwnedMessage(
+          message_arena, gan, submessage_arena);
+    }
+    set_has_gan();
+    _impl_.method_config_.gan_ = gan;
+  }
+  // @@protoc_insertion_point(field_set_allocated:kiln.v1.Job.gan)
+}
+void Job::clear_gan() {
+  if (_internal_has_gan()) {
+    if (GetArenaForAllocation() == nullptr) {
+      delete _impl_.method_config_.gan_;
     }
     clear_has_method_config();
   }
@@ -2354,6 +2387,11 @@ Job::Job(const Job& from)
           from._internal_vae());
       break;
     }
+    case kGan: {
+      _this->_internal_mutable_gan()->::kiln::v1::GanConfig::MergeFrom(
+          from._internal_gan());
+      break;
+    }
     case METHOD_CONFIG_NOT_SET: {
       break;
     }
@@ -2504,6 +2542,12 @@ void Job::clear_method_config() {
     case kVae: {
       if (GetArenaForAllocation() == nullptr) {
         delete _impl_.method_config_.vae_;
+      }
+      break;
+    }
+    case kGan: {
+      if (GetArenaForAllocation() == nullptr) {
+        delete _impl_.method_config_.gan_;
       }
       break;
     }

@@ -172,12 +172,13 @@ enum JobMethod : int {
   JOB_METHOD_DPO = 4,
   JOB_METHOD_DISTILL = 5,
   JOB_METHOD_VAE = 10,
+  JOB_METHOD_GAN = 11,
   JobMethod_INT_MIN_SENTINEL_DO_NOT_USE_ = std::numeric_limits<int32_t>::min(),
   JobMethod_INT_MAX_SENTINEL_DO_NOT_USE_ = std::numeric_limits<int32_t>::max()
 };
 bool JobMethod_IsValid(int value);
 constexpr JobMethod JobMethod_MIN = JOB_METHOD_UNSPECIFIED;
-constexpr JobMethod JobMethod_MAX = JOB_METHOD_VAE;
+constexpr JobMethod JobMethod_MAX = JOB_METHOD_GAN;
 constexpr int JobMethod_ARRAYSIZE = JobMethod_MAX + 1;
 
 const ::PROTOBUF_NAMESPACE_ID::EnumDescriptor* JobMethod_descriptor();
@@ -2198,6 +2199,7 @@ class Job final :
     kDpo = 11,
     kDistill = 12,
     kVae = 30,
+    kGan = 31,
     METHOD_CONFIG_NOT_SET = 0,
   };
 
@@ -2290,6 +2292,7 @@ class Job final :
     kDpoFieldNumber = 11,
     kDistillFieldNumber = 12,
     kVaeFieldNumber = 30,
+    kGanFieldNumber = 31,
   };
   // map<string, string> labels = 15 [json_name = "labels"];
   int labels_size() const;
@@ -2696,6 +2699,24 @@ class Job final :
       ::kiln::v1::VaeConfig* vae);
   ::kiln::v1::VaeConfig* unsafe_arena_release_vae();
 
+  // .kiln.v1.GanConfig gan = 31 [json_name = "gan"];
+  bool has_gan() const;
+  private:
+  bool _internal_has_gan() const;
+  public:
+  void clear_gan();
+  const ::kiln::v1::GanConfig& gan() const;
+  PROTOBUF_NODISCARD ::kiln::v1::GanConfig* release_gan();
+  ::kiln::v1::GanConfig* mutable_gan();
+  void set_allocated_gan(::kiln::v1::GanConfig* gan);
+  private:
+  const ::kiln::v1::GanConfig& _internal_gan() const;
+  ::kiln::v1::GanConfig* _internal_mutable_gan();
+  public:
+  void unsafe_arena_set_allocated_gan(
+      ::kiln::v1::GanConfig* gan);
+  ::kiln::v1::GanConfig* unsafe_arena_release_gan();
+
   void clear_method_config();
   MethodConfigCase method_config_case() const;
   // @@protoc_insertion_point(class_scope:kiln.v1.Job)
@@ -2707,6 +2728,7 @@ class Job final :
   void set_has_dpo();
   void set_has_distill();
   void set_has_vae();
+  void set_has_gan();
 
   inline bool has_method_config() const;
   inline void clear_has_method_config();
@@ -2759,6 +2781,7 @@ class Job final :
       ::kiln::v1::DpoConfig* dpo_;
       ::kiln::v1::DistillConfig* distill_;
       ::kiln::v1::VaeConfig* vae_;
+      ::kiln::v1::GanConfig* gan_;
     } method_config_;
     uint32_t _oneof_case_[1];
 
@@ -7581,6 +7604,72 @@ inline ::kiln::v1::VaeConfig* Job::_internal_mutable_vae() {
 inline ::kiln::v1::VaeConfig* Job::mutable_vae() {
   ::kiln::v1::VaeConfig* _msg = _internal_mutable_vae();
   // @@protoc_insertion_point(field_mutable:kiln.v1.Job.vae)
+  return _msg;
+}
+
+// .kiln.v1.GanConfig gan = 31 [json_name = "gan"];
+inline bool Job::_internal_has_gan() const {
+  return method_config_case() == kGan;
+}
+inline bool Job::has_gan() const {
+  return _internal_has_gan();
+}
+inline void Job::set_has_gan() {
+  _impl_._oneof_case_[0] = kGan;
+}
+inline ::kiln::v1::GanConfig* Job::release_gan() {
+  // @@protoc_insertion_point(field_release:kiln.v1.Job.gan)
+  if (_internal_has_gan()) {
+    clear_has_method_config();
+    ::kiln::v1::GanConfig* temp = _impl_.method_config_.gan_;
+    if (GetArenaForAllocation() != nullptr) {
+      temp = ::PROTOBUF_NAMESPACE_ID::internal::DuplicateIfNonNull(temp);
+    }
+    _impl_.method_config_.gan_ = nullptr;
+    return temp;
+  } else {
+    return nullptr;
+  }
+}
+inline const ::kiln::v1::GanConfig& Job::_internal_gan() const {
+  return _internal_has_gan()
+      ? *_impl_.method_config_.gan_
+      : reinterpret_cast< ::kiln::v1::GanConfig&>(::kiln::v1::_GanConfig_default_instance_);
+}
+inline const ::kiln::v1::GanConfig& Job::gan() const {
+  // @@protoc_insertion_point(field_get:kiln.v1.Job.gan)
+  return _internal_gan();
+}
+inline ::kiln::v1::GanConfig* Job::unsafe_arena_release_gan() {
+  // @@protoc_insertion_point(field_unsafe_arena_release:kiln.v1.Job.gan)
+  if (_internal_has_gan()) {
+    clear_has_method_config();
+    ::kiln::v1::GanConfig* temp = _impl_.method_config_.gan_;
+    _impl_.method_config_.gan_ = nullptr;
+    return temp;
+  } else {
+    return nullptr;
+  }
+}
+inline void Job::unsafe_arena_set_allocated_gan(::kiln::v1::GanConfig* gan) {
+  clear_method_config();
+  if (gan) {
+    set_has_gan();
+    _impl_.method_config_.gan_ = gan;
+  }
+  // @@protoc_insertion_point(field_unsafe_arena_set_allocated:kiln.v1.Job.gan)
+}
+inline ::kiln::v1::GanConfig* Job::_internal_mutable_gan() {
+  if (!_internal_has_gan()) {
+    clear_method_config();
+    set_has_gan();
+    _impl_.method_config_.gan_ = CreateMaybeMessage< ::kiln::v1::GanConfig >(GetArenaForAllocation());
+  }
+  return _impl_.method_config_.gan_;
+}
+inline ::kiln::v1::GanConfig* Job::mutable_gan() {
+  ::kiln::v1::GanConfig* _msg = _internal_mutable_gan();
+  // @@protoc_insertion_point(field_mutable:kiln.v1.Job.gan)
   return _msg;
 }
 

@@ -24,6 +24,11 @@ public final class ImagesProto {
   static final 
     com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
       internal_static_kiln_v1_VaeConfig_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_kiln_v1_GanConfig_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
+      internal_static_kiln_v1_GanConfig_fieldAccessorTable;
 
   public static com.google.protobuf.Descriptors.FileDescriptor
       getDescriptor() {
@@ -52,13 +57,36 @@ public final class ImagesProto {
       "2\032.kiln.v1.ImageAugmentationR\014augmentati" +
       "onB\r\n\013_resolutionB\r\n\013_latent_dimB\020\n\016_bas" +
       "e_channelsB\022\n\020_observation_stdB\007\n\005_betaB" +
-      "\022\n\020_kl_warmup_steps*s\n\022ReconstructionLos" +
-      "s\022#\n\037RECONSTRUCTION_LOSS_UNSPECIFIED\020\000\022\033" +
-      "\n\027RECONSTRUCTION_LOSS_MSE\020\001\022\033\n\027RECONSTRU" +
-      "CTION_LOSS_BCE\020\002By\n\007kiln.v1B\013ImagesProto" +
-      "H\002P\001Z\"kiln/clients/go/gen/kiln/v1;kilnv1" +
-      "\242\002\003KXX\252\002\007Kiln.V1\312\002\007Kiln\\V1\342\002\023Kiln\\V1\\GPB" +
-      "Metadata\352\002\010Kiln::V1b\006proto3"
+      "\022\n\020_kl_warmup_steps\"\252\006\n\tGanConfig\022#\n\nres" +
+      "olution\030\001 \001(\rH\000R\nresolution\210\001\001\022\"\n\nlatent" +
+      "_dim\030\002 \001(\rH\001R\tlatentDim\210\001\001\022(\n\rbase_chann" +
+      "els\030\003 \001(\rH\002R\014baseChannels\210\001\001\022$\n\004loss\030\004 \001" +
+      "(\0162\020.kiln.v1.GanLossR\004loss\022\036\n\010n_critic\030\005" +
+      " \001(\rH\003R\007nCritic\210\001\001\022;\n\027gradient_penalty_w" +
+      "eight\030\006 \001(\001H\004R\025gradientPenaltyWeight\210\001\001\022" +
+      "(\n\rspectral_norm\030\007 \001(\010H\005R\014spectralNorm\210\001" +
+      "\001\022;\n\027generator_learning_rate\030\010 \001(\001H\006R\025ge" +
+      "neratorLearningRate\210\001\001\022C\n\033discriminator_" +
+      "learning_rate\030\t \001(\001H\007R\031discriminatorLear" +
+      "ningRate\210\001\001\022 \n\tema_decay\030\n \001(\001H\010R\010emaDec" +
+      "ay\210\001\001\022\"\n\nadam_beta1\030\013 \001(\001H\tR\tadamBeta1\210\001" +
+      "\001\022\"\n\nadam_beta2\030\014 \001(\001H\nR\tadamBeta2\210\001\001\022>\n" +
+      "\014augmentation\030\r \001(\0132\032.kiln.v1.ImageAugme" +
+      "ntationR\014augmentationB\r\n\013_resolutionB\r\n\013" +
+      "_latent_dimB\020\n\016_base_channelsB\013\n\t_n_crit" +
+      "icB\032\n\030_gradient_penalty_weightB\020\n\016_spect" +
+      "ral_normB\032\n\030_generator_learning_rateB\036\n\034" +
+      "_discriminator_learning_rateB\014\n\n_ema_dec" +
+      "ayB\r\n\013_adam_beta1B\r\n\013_adam_beta2*s\n\022Reco" +
+      "nstructionLoss\022#\n\037RECONSTRUCTION_LOSS_UN" +
+      "SPECIFIED\020\000\022\033\n\027RECONSTRUCTION_LOSS_MSE\020\001" +
+      "\022\033\n\027RECONSTRUCTION_LOSS_BCE\020\002*_\n\007GanLoss" +
+      "\022\030\n\024GAN_LOSS_UNSPECIFIED\020\000\022\020\n\014GAN_LOSS_B" +
+      "CE\020\001\022\024\n\020GAN_LOSS_WGAN_GP\020\002\022\022\n\016GAN_LOSS_H" +
+      "INGE\020\003By\n\007kiln.v1B\013ImagesProtoH\002P\001Z\"kiln" +
+      "/clients/go/gen/kiln/v1;kilnv1\242\002\003KXX\252\002\007K" +
+      "iln.V1\312\002\007Kiln\\V1\342\002\023Kiln\\V1\\GPBMetadata\352\002" +
+      "\010Kiln::V1b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
@@ -76,6 +104,12 @@ public final class ImagesProto {
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_kiln_v1_VaeConfig_descriptor,
         new java.lang.String[] { "Resolution", "LatentDim", "BaseChannels", "ReconstructionLoss", "ObservationStd", "Beta", "KlWarmupSteps", "Augmentation", "Resolution", "LatentDim", "BaseChannels", "ObservationStd", "Beta", "KlWarmupSteps", });
+    internal_static_kiln_v1_GanConfig_descriptor =
+      getDescriptor().getMessageTypes().get(2);
+    internal_static_kiln_v1_GanConfig_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
+        internal_static_kiln_v1_GanConfig_descriptor,
+        new java.lang.String[] { "Resolution", "LatentDim", "BaseChannels", "Loss", "NCritic", "GradientPenaltyWeight", "SpectralNorm", "GeneratorLearningRate", "DiscriminatorLearningRate", "EmaDecay", "AdamBeta1", "AdamBeta2", "Augmentation", "Resolution", "LatentDim", "BaseChannels", "NCritic", "GradientPenaltyWeight", "SpectralNorm", "GeneratorLearningRate", "DiscriminatorLearningRate", "EmaDecay", "AdamBeta1", "AdamBeta2", });
   }
 
   // @@protoc_insertion_point(outer_class_scope)

@@ -84,6 +84,7 @@ private static final long serialVersionUID = 0L;
     DPO(11),
     DISTILL(12),
     VAE(30),
+    GAN(31),
     METHODCONFIG_NOT_SET(0);
     private final int value;
     private MethodConfigCase(int value) {
@@ -107,6 +108,7 @@ private static final long serialVersionUID = 0L;
         case 11: return DPO;
         case 12: return DISTILL;
         case 30: return VAE;
+        case 31: return GAN;
         case 0: return METHODCONFIG_NOT_SET;
         default: return null;
       }
@@ -248,7 +250,8 @@ private static final long serialVersionUID = 0L;
   /**
    * <pre>
    * Model to start from: a built-in model name (e.g. "kiln-gpt-tiny"), a registered model
-   * ("models/{id}"), or an absolute path to a local Hugging Face model directory.
+   * ("models/{id}"), or an absolute path to a local Hugging Face model directory. Image
+   * methods (JOB_METHOD_VAE, JOB_METHOD_GAN) train from scratch and need it empty.
    * </pre>
    *
    * <code>string base_model = 4 [json_name = "baseModel"];</code>
@@ -270,7 +273,8 @@ private static final long serialVersionUID = 0L;
   /**
    * <pre>
    * Model to start from: a built-in model name (e.g. "kiln-gpt-tiny"), a registered model
-   * ("models/{id}"), or an absolute path to a local Hugging Face model directory.
+   * ("models/{id}"), or an absolute path to a local Hugging Face model directory. Image
+   * methods (JOB_METHOD_VAE, JOB_METHOD_GAN) train from scratch and need it empty.
    * </pre>
    *
    * <code>string base_model = 4 [json_name = "baseModel"];</code>
@@ -681,6 +685,49 @@ private static final long serialVersionUID = 0L;
        return (kiln.v1.VaeConfig) methodConfig_;
     }
     return kiln.v1.VaeConfig.getDefaultInstance();
+  }
+
+  public static final int GAN_FIELD_NUMBER = 31;
+  /**
+   * <pre>
+   * For JOB_METHOD_GAN.
+   * </pre>
+   *
+   * <code>.kiln.v1.GanConfig gan = 31 [json_name = "gan"];</code>
+   * @return Whether the gan field is set.
+   */
+  @java.lang.Override
+  public boolean hasGan() {
+    return methodConfigCase_ == 31;
+  }
+  /**
+   * <pre>
+   * For JOB_METHOD_GAN.
+   * </pre>
+   *
+   * <code>.kiln.v1.GanConfig gan = 31 [json_name = "gan"];</code>
+   * @return The gan.
+   */
+  @java.lang.Override
+  public kiln.v1.GanConfig getGan() {
+    if (methodConfigCase_ == 31) {
+       return (kiln.v1.GanConfig) methodConfig_;
+    }
+    return kiln.v1.GanConfig.getDefaultInstance();
+  }
+  /**
+   * <pre>
+   * For JOB_METHOD_GAN.
+   * </pre>
+   *
+   * <code>.kiln.v1.GanConfig gan = 31 [json_name = "gan"];</code>
+   */
+  @java.lang.Override
+  public kiln.v1.GanConfigOrBuilder getGanOrBuilder() {
+    if (methodConfigCase_ == 31) {
+       return (kiln.v1.GanConfig) methodConfig_;
+    }
+    return kiln.v1.GanConfig.getDefaultInstance();
   }
 
   public static final int RESOURCES_FIELD_NUMBER = 13;
@@ -1497,6 +1544,9 @@ java.lang.String defaultValue) {
       if (vaeBuilder_ != null) {
         vaeBuilder_.clear();
       }
+      if (ganBuilder_ != null) {
+        ganBuilder_.clear();
+      }
       resources_ = null;
       if (resourcesBuilder_ != null) {
         resourcesBuilder_.dispose();
@@ -1586,57 +1636,57 @@ java.lang.String defaultValue) {
             ? hyperparameters_
             : hyperparametersBuilder_.build();
       }
-      if (((from_bitField0_ & 0x00002000) != 0)) {
+      if (((from_bitField0_ & 0x00004000) != 0)) {
         result.resources_ = resourcesBuilder_ == null
             ? resources_
             : resourcesBuilder_.build();
       }
       int to_bitField0_ = 0;
-      if (((from_bitField0_ & 0x00004000) != 0)) {
+      if (((from_bitField0_ & 0x00008000) != 0)) {
         result.maxRetries_ = maxRetries_;
         to_bitField0_ |= 0x00000001;
       }
-      if (((from_bitField0_ & 0x00008000) != 0)) {
+      if (((from_bitField0_ & 0x00010000) != 0)) {
         result.labels_ = internalGetLabels();
         result.labels_.makeImmutable();
       }
-      if (((from_bitField0_ & 0x00010000) != 0)) {
+      if (((from_bitField0_ & 0x00020000) != 0)) {
         result.state_ = state_;
       }
-      if (((from_bitField0_ & 0x00020000) != 0)) {
+      if (((from_bitField0_ & 0x00040000) != 0)) {
         result.attempt_ = attempt_;
       }
-      if (((from_bitField0_ & 0x00040000) != 0)) {
+      if (((from_bitField0_ & 0x00080000) != 0)) {
         result.step_ = step_;
       }
-      if (((from_bitField0_ & 0x00080000) != 0)) {
+      if (((from_bitField0_ & 0x00100000) != 0)) {
         result.totalSteps_ = totalSteps_;
       }
-      if (((from_bitField0_ & 0x00100000) != 0)) {
+      if (((from_bitField0_ & 0x00200000) != 0)) {
         result.latestMetrics_ = internalGetLatestMetrics();
         result.latestMetrics_.makeImmutable();
       }
-      if (((from_bitField0_ & 0x00200000) != 0)) {
+      if (((from_bitField0_ & 0x00400000) != 0)) {
         result.outputModel_ = outputModel_;
       }
-      if (((from_bitField0_ & 0x00400000) != 0)) {
+      if (((from_bitField0_ & 0x00800000) != 0)) {
         result.artifacts_ = internalGetArtifacts();
         result.artifacts_.makeImmutable();
       }
-      if (((from_bitField0_ & 0x00800000) != 0)) {
+      if (((from_bitField0_ & 0x01000000) != 0)) {
         result.error_ = error_;
       }
-      if (((from_bitField0_ & 0x01000000) != 0)) {
+      if (((from_bitField0_ & 0x02000000) != 0)) {
         result.createTime_ = createTimeBuilder_ == null
             ? createTime_
             : createTimeBuilder_.build();
       }
-      if (((from_bitField0_ & 0x02000000) != 0)) {
+      if (((from_bitField0_ & 0x04000000) != 0)) {
         result.startTime_ = startTimeBuilder_ == null
             ? startTime_
             : startTimeBuilder_.build();
       }
-      if (((from_bitField0_ & 0x04000000) != 0)) {
+      if (((from_bitField0_ & 0x08000000) != 0)) {
         result.endTime_ = endTimeBuilder_ == null
             ? endTime_
             : endTimeBuilder_.build();
@@ -1670,6 +1720,10 @@ java.lang.String defaultValue) {
       if (methodConfigCase_ == 30 &&
           vaeBuilder_ != null) {
         result.methodConfig_ = vaeBuilder_.build();
+      }
+      if (methodConfigCase_ == 31 &&
+          ganBuilder_ != null) {
+        result.methodConfig_ = ganBuilder_.build();
       }
     }
 
@@ -1983,7 +2037,8 @@ java.lang.String defaultValue) {
     /**
      * <pre>
      * Model to start from: a built-in model name (e.g. "kiln-gpt-tiny"), a registered model
-     * ("models/{id}"), or an absolute path to a local Hugging Face model directory.
+     * ("models/{id}"), or an absolute path to a local Hugging Face model directory. Image
+     * methods (JOB_METHOD_VAE, JOB_METHOD_GAN) train from scratch and need it empty.
      * </pre>
      *
      * <code>string base_model = 4 [json_name = "baseModel"];</code>
@@ -2004,7 +2059,8 @@ java.lang.String defaultValue) {
     /**
      * <pre>
      * Model to start from: a built-in model name (e.g. "kiln-gpt-tiny"), a registered model
-     * ("models/{id}"), or an absolute path to a local Hugging Face model directory.
+     * ("models/{id}"), or an absolute path to a local Hugging Face model directory. Image
+     * methods (JOB_METHOD_VAE, JOB_METHOD_GAN) train from scratch and need it empty.
      * </pre>
      *
      * <code>string base_model = 4 [json_name = "baseModel"];</code>
@@ -2026,7 +2082,8 @@ java.lang.String defaultValue) {
     /**
      * <pre>
      * Model to start from: a built-in model name (e.g. "kiln-gpt-tiny"), a registered model
-     * ("models/{id}"), or an absolute path to a local Hugging Face model directory.
+     * ("models/{id}"), or an absolute path to a local Hugging Face model directory. Image
+     * methods (JOB_METHOD_VAE, JOB_METHOD_GAN) train from scratch and need it empty.
      * </pre>
      *
      * <code>string base_model = 4 [json_name = "baseModel"];</code>
@@ -2044,7 +2101,8 @@ java.lang.String defaultValue) {
     /**
      * <pre>
      * Model to start from: a built-in model name (e.g. "kiln-gpt-tiny"), a registered model
-     * ("models/{id}"), or an absolute path to a local Hugging Face model directory.
+     * ("models/{id}"), or an absolute path to a local Hugging Face model directory. Image
+     * methods (JOB_METHOD_VAE, JOB_METHOD_GAN) train from scratch and need it empty.
      * </pre>
      *
      * <code>string base_model = 4 [json_name = "baseModel"];</code>
@@ -2059,7 +2117,8 @@ java.lang.String defaultValue) {
     /**
      * <pre>
      * Model to start from: a built-in model name (e.g. "kiln-gpt-tiny"), a registered model
-     * ("models/{id}"), or an absolute path to a local Hugging Face model directory.
+     * ("models/{id}"), or an absolute path to a local Hugging Face model directory. Image
+     * methods (JOB_METHOD_VAE, JOB_METHOD_GAN) train from scratch and need it empty.
      * </pre>
      *
      * <code>string base_model = 4 [json_name = "baseModel"];</code>
@@ -3488,6 +3547,184 @@ java.lang.String defaultValue) {
       return vaeBuilder_;
     }
 
+    private com.google.protobuf.SingleFieldBuilderV3<
+        kiln.v1.GanConfig, kiln.v1.GanConfig.Builder, kiln.v1.GanConfigOrBuilder> ganBuilder_;
+    /**
+     * <pre>
+     * For JOB_METHOD_GAN.
+     * </pre>
+     *
+     * <code>.kiln.v1.GanConfig gan = 31 [json_name = "gan"];</code>
+     * @return Whether the gan field is set.
+     */
+    @java.lang.Override
+    public boolean hasGan() {
+      return methodConfigCase_ == 31;
+    }
+    /**
+     * <pre>
+     * For JOB_METHOD_GAN.
+     * </pre>
+     *
+     * <code>.kiln.v1.GanConfig gan = 31 [json_name = "gan"];</code>
+     * @return The gan.
+     */
+    @java.lang.Override
+    public kiln.v1.GanConfig getGan() {
+      if (ganBuilder_ == null) {
+        if (methodConfigCase_ == 31) {
+          return (kiln.v1.GanConfig) methodConfig_;
+        }
+        return kiln.v1.GanConfig.getDefaultInstance();
+      } else {
+        if (methodConfigCase_ == 31) {
+          return ganBuilder_.getMessage();
+        }
+        return kiln.v1.GanConfig.getDefaultInstance();
+      }
+    }
+    /**
+     * <pre>
+     * For JOB_METHOD_GAN.
+     * </pre>
+     *
+     * <code>.kiln.v1.GanConfig gan = 31 [json_name = "gan"];</code>
+     */
+    public Builder setGan(kiln.v1.GanConfig value) {
+      if (ganBuilder_ == null) {
+        if (value == null) {
+          throw new NullPointerException();
+        }
+        methodConfig_ = value;
+        onChanged();
+      } else {
+        ganBuilder_.setMessage(value);
+      }
+      methodConfigCase_ = 31;
+      return this;
+    }
+    /**
+     * <pre>
+     * For JOB_METHOD_GAN.
+     * </pre>
+     *
+     * <code>.kiln.v1.GanConfig gan = 31 [json_name = "gan"];</code>
+     */
+    public Builder setGan(
+        kiln.v1.GanConfig.Builder builderForValue) {
+      if (ganBuilder_ == null) {
+        methodConfig_ = builderForValue.build();
+        onChanged();
+      } else {
+        ganBuilder_.setMessage(builderForValue.build());
+      }
+      methodConfigCase_ = 31;
+      return this;
+    }
+    /**
+     * <pre>
+     * For JOB_METHOD_GAN.
+     * </pre>
+     *
+     * <code>.kiln.v1.GanConfig gan = 31 [json_name = "gan"];</code>
+     */
+    public Builder mergeGan(kiln.v1.GanConfig value) {
+      if (ganBuilder_ == null) {
+        if (methodConfigCase_ == 31 &&
+            methodConfig_ != kiln.v1.GanConfig.getDefaultInstance()) {
+          methodConfig_ = kiln.v1.GanConfig.newBuilder((kiln.v1.GanConfig) methodConfig_)
+              .mergeFrom(value).buildPartial();
+        } else {
+          methodConfig_ = value;
+        }
+        onChanged();
+      } else {
+        if (methodConfigCase_ == 31) {
+          ganBuilder_.mergeFrom(value);
+        } else {
+          ganBuilder_.setMessage(value);
+        }
+      }
+      methodConfigCase_ = 31;
+      return this;
+    }
+    /**
+     * <pre>
+     * For JOB_METHOD_GAN.
+     * </pre>
+     *
+     * <code>.kiln.v1.GanConfig gan = 31 [json_name = "gan"];</code>
+     */
+    public Builder clearGan() {
+      if (ganBuilder_ == null) {
+        if (methodConfigCase_ == 31) {
+          methodConfigCase_ = 0;
+          methodConfig_ = null;
+          onChanged();
+        }
+      } else {
+        if (methodConfigCase_ == 31) {
+          methodConfigCase_ = 0;
+          methodConfig_ = null;
+        }
+        ganBuilder_.clear();
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * For JOB_METHOD_GAN.
+     * </pre>
+     *
+     * <code>.kiln.v1.GanConfig gan = 31 [json_name = "gan"];</code>
+     */
+    public kiln.v1.GanConfig.Builder getGanBuilder() {
+      return getGanFieldBuilder().getBuilder();
+    }
+    /**
+     * <pre>
+     * For JOB_METHOD_GAN.
+     * </pre>
+     *
+     * <code>.kiln.v1.GanConfig gan = 31 [json_name = "gan"];</code>
+     */
+    @java.lang.Override
+    public kiln.v1.GanConfigOrBuilder getGanOrBuilder() {
+      if ((methodConfigCase_ == 31) && (ganBuilder_ != null)) {
+        return ganBuilder_.getMessageOrBuilder();
+      } else {
+        if (methodConfigCase_ == 31) {
+          return (kiln.v1.GanConfig) methodConfig_;
+        }
+        return kiln.v1.GanConfig.getDefaultInstance();
+      }
+    }
+    /**
+     * <pre>
+     * For JOB_METHOD_GAN.
+     * </pre>
+     *
+     * <code>.kiln.v1.GanConfig gan = 31 [json_name = "gan"];</code>
+     */
+    private com.google.protobuf.SingleFieldBuilderV3<
+        kiln.v1.GanConfig, kiln.v1.GanConfig.Builder, kiln.v1.GanConfigOrBuilder> 
+        getGanFieldBuilder() {
+      if (ganBuilder_ == null) {
+        if (!(methodConfigCase_ == 31)) {
+          methodConfig_ = kiln.v1.GanConfig.getDefaultInstance();
+        }
+        ganBuilder_ = new com.google.protobuf.SingleFieldBuilderV3<
+            kiln.v1.GanConfig, kiln.v1.GanConfig.Builder, kiln.v1.GanConfigOrBuilder>(
+                (kiln.v1.GanConfig) methodConfig_,
+                getParentForChildren(),
+                isClean());
+        methodConfig_ = null;
+      }
+      methodConfigCase_ = 31;
+      onChanged();
+      return ganBuilder_;
+    }
+
     private kiln.v1.Resources resources_;
     private com.google.protobuf.SingleFieldBuilderV3<
         kiln.v1.Resources, kiln.v1.Resources.Builder, kiln.v1.ResourcesOrBuilder> resourcesBuilder_;
@@ -3500,7 +3737,7 @@ java.lang.String defaultValue) {
      * @return Whether the resources field is set.
      */
     public boolean hasResources() {
-      return ((bitField0_ & 0x00002000) != 0);
+      return ((bitField0_ & 0x00004000) != 0);
     }
     /**
      * <pre>
@@ -3533,7 +3770,7 @@ java.lang.String defaultValue) {
       } else {
         resourcesBuilder_.setMessage(value);
       }
-      bitField0_ |= 0x00002000;
+      bitField0_ |= 0x00004000;
       onChanged();
       return this;
     }
@@ -3551,7 +3788,7 @@ java.lang.String defaultValue) {
       } else {
         resourcesBuilder_.setMessage(builderForValue.build());
       }
-      bitField0_ |= 0x00002000;
+      bitField0_ |= 0x00004000;
       onChanged();
       return this;
     }
@@ -3564,7 +3801,7 @@ java.lang.String defaultValue) {
      */
     public Builder mergeResources(kiln.v1.Resources value) {
       if (resourcesBuilder_ == null) {
-        if (((bitField0_ & 0x00002000) != 0) &&
+        if (((bitField0_ & 0x00004000) != 0) &&
           resources_ != null &&
           resources_ != kiln.v1.Resources.getDefaultInstance()) {
           getResourcesBuilder().mergeFrom(value);
@@ -3574,7 +3811,7 @@ java.lang.String defaultValue) {
       } else {
         resourcesBuilder_.mergeFrom(value);
       }
-      bitField0_ |= 0x00002000;
+      bitField0_ |= 0x00004000;
       onChanged();
       return this;
     }
@@ -3586,7 +3823,7 @@ java.lang.String defaultValue) {
      * <code>.kiln.v1.Resources resources = 13 [json_name = "resources"];</code>
      */
     public Builder clearResources() {
-      bitField0_ = (bitField0_ & ~0x00002000);
+      bitField0_ = (bitField0_ & ~0x00004000);
       resources_ = null;
       if (resourcesBuilder_ != null) {
         resourcesBuilder_.dispose();
@@ -3603,7 +3840,7 @@ java.lang.String defaultValue) {
      * <code>.kiln.v1.Resources resources = 13 [json_name = "resources"];</code>
      */
     public kiln.v1.Resources.Builder getResourcesBuilder() {
-      bitField0_ |= 0x00002000;
+      bitField0_ |= 0x00004000;
       onChanged();
       return getResourcesFieldBuilder().getBuilder();
     }
@@ -3654,7 +3891,7 @@ java.lang.String defaultValue) {
      */
     @java.lang.Override
     public boolean hasMaxRetries() {
-      return ((bitField0_ & 0x00004000) != 0);
+      return ((bitField0_ & 0x00008000) != 0);
     }
     /**
      * <pre>
@@ -3680,7 +3917,7 @@ java.lang.String defaultValue) {
     public Builder setMaxRetries(int value) {
       
       maxRetries_ = value;
-      bitField0_ |= 0x00004000;
+      bitField0_ |= 0x00008000;
       onChanged();
       return this;
     }
@@ -3693,7 +3930,7 @@ java.lang.String defaultValue) {
      * @return This builder for chaining.
      */
     public Builder clearMaxRetries() {
-      bitField0_ = (bitField0_ & ~0x00004000);
+      bitField0_ = (bitField0_ & ~0x00008000);
       maxRetries_ = 0;
       onChanged();
       return this;
@@ -3718,7 +3955,7 @@ java.lang.String defaultValue) {
       if (!labels_.isMutable()) {
         labels_ = labels_.copy();
       }
-      bitField0_ |= 0x00008000;
+      bitField0_ |= 0x00010000;
       onChanged();
       return labels_;
     }
@@ -3794,7 +4031,7 @@ java.lang.String defaultValue) {
       return map.get(key);
     }
     public Builder clearLabels() {
-      bitField0_ = (bitField0_ & ~0x00008000);
+      bitField0_ = (bitField0_ & ~0x00010000);
       internalGetMutableLabels().getMutableMap()
           .clear();
       return this;
@@ -3819,7 +4056,7 @@ java.lang.String defaultValue) {
     @java.lang.Deprecated
     public java.util.Map<java.lang.String, java.lang.String>
         getMutableLabels() {
-      bitField0_ |= 0x00008000;
+      bitField0_ |= 0x00010000;
       return internalGetMutableLabels().getMutableMap();
     }
     /**
@@ -3836,7 +4073,7 @@ java.lang.String defaultValue) {
       if (value == null) { throw new NullPointerException("map value"); }
       internalGetMutableLabels().getMutableMap()
           .put(key, value);
-      bitField0_ |= 0x00008000;
+      bitField0_ |= 0x00010000;
       return this;
     }
     /**
@@ -3850,7 +4087,7 @@ java.lang.String defaultValue) {
         java.util.Map<java.lang.String, java.lang.String> values) {
       internalGetMutableLabels().getMutableMap()
           .putAll(values);
-      bitField0_ |= 0x00008000;
+      bitField0_ |= 0x00010000;
       return this;
     }
 
@@ -3877,7 +4114,7 @@ java.lang.String defaultValue) {
      */
     public Builder setStateValue(int value) {
       state_ = value;
-      bitField0_ |= 0x00010000;
+      bitField0_ |= 0x00020000;
       onChanged();
       return this;
     }
@@ -3907,7 +4144,7 @@ java.lang.String defaultValue) {
       if (value == null) {
         throw new NullPointerException();
       }
-      bitField0_ |= 0x00010000;
+      bitField0_ |= 0x00020000;
       state_ = value.getNumber();
       onChanged();
       return this;
@@ -3921,7 +4158,7 @@ java.lang.String defaultValue) {
      * @return This builder for chaining.
      */
     public Builder clearState() {
-      bitField0_ = (bitField0_ & ~0x00010000);
+      bitField0_ = (bitField0_ & ~0x00020000);
       state_ = 0;
       onChanged();
       return this;
@@ -3952,7 +4189,7 @@ java.lang.String defaultValue) {
     public Builder setAttempt(int value) {
       
       attempt_ = value;
-      bitField0_ |= 0x00020000;
+      bitField0_ |= 0x00040000;
       onChanged();
       return this;
     }
@@ -3965,7 +4202,7 @@ java.lang.String defaultValue) {
      * @return This builder for chaining.
      */
     public Builder clearAttempt() {
-      bitField0_ = (bitField0_ & ~0x00020000);
+      bitField0_ = (bitField0_ & ~0x00040000);
       attempt_ = 0;
       onChanged();
       return this;
@@ -3996,7 +4233,7 @@ java.lang.String defaultValue) {
     public Builder setStep(long value) {
       
       step_ = value;
-      bitField0_ |= 0x00040000;
+      bitField0_ |= 0x00080000;
       onChanged();
       return this;
     }
@@ -4009,7 +4246,7 @@ java.lang.String defaultValue) {
      * @return This builder for chaining.
      */
     public Builder clearStep() {
-      bitField0_ = (bitField0_ & ~0x00040000);
+      bitField0_ = (bitField0_ & ~0x00080000);
       step_ = 0L;
       onChanged();
       return this;
@@ -4040,7 +4277,7 @@ java.lang.String defaultValue) {
     public Builder setTotalSteps(long value) {
       
       totalSteps_ = value;
-      bitField0_ |= 0x00080000;
+      bitField0_ |= 0x00100000;
       onChanged();
       return this;
     }
@@ -4053,7 +4290,7 @@ java.lang.String defaultValue) {
      * @return This builder for chaining.
      */
     public Builder clearTotalSteps() {
-      bitField0_ = (bitField0_ & ~0x00080000);
+      bitField0_ = (bitField0_ & ~0x00100000);
       totalSteps_ = 0L;
       onChanged();
       return this;
@@ -4078,7 +4315,7 @@ java.lang.String defaultValue) {
       if (!latestMetrics_.isMutable()) {
         latestMetrics_ = latestMetrics_.copy();
       }
-      bitField0_ |= 0x00100000;
+      bitField0_ |= 0x00200000;
       onChanged();
       return latestMetrics_;
     }
@@ -4152,7 +4389,7 @@ java.lang.String defaultValue) {
       return map.get(key);
     }
     public Builder clearLatestMetrics() {
-      bitField0_ = (bitField0_ & ~0x00100000);
+      bitField0_ = (bitField0_ & ~0x00200000);
       internalGetMutableLatestMetrics().getMutableMap()
           .clear();
       return this;
@@ -4177,7 +4414,7 @@ java.lang.String defaultValue) {
     @java.lang.Deprecated
     public java.util.Map<java.lang.String, java.lang.Double>
         getMutableLatestMetrics() {
-      bitField0_ |= 0x00100000;
+      bitField0_ |= 0x00200000;
       return internalGetMutableLatestMetrics().getMutableMap();
     }
     /**
@@ -4194,7 +4431,7 @@ java.lang.String defaultValue) {
       
       internalGetMutableLatestMetrics().getMutableMap()
           .put(key, value);
-      bitField0_ |= 0x00100000;
+      bitField0_ |= 0x00200000;
       return this;
     }
     /**
@@ -4208,7 +4445,7 @@ java.lang.String defaultValue) {
         java.util.Map<java.lang.String, java.lang.Double> values) {
       internalGetMutableLatestMetrics().getMutableMap()
           .putAll(values);
-      bitField0_ |= 0x00100000;
+      bitField0_ |= 0x00200000;
       return this;
     }
 
@@ -4267,7 +4504,7 @@ java.lang.String defaultValue) {
         java.lang.String value) {
       if (value == null) { throw new NullPointerException(); }
       outputModel_ = value;
-      bitField0_ |= 0x00200000;
+      bitField0_ |= 0x00400000;
       onChanged();
       return this;
     }
@@ -4281,7 +4518,7 @@ java.lang.String defaultValue) {
      */
     public Builder clearOutputModel() {
       outputModel_ = getDefaultInstance().getOutputModel();
-      bitField0_ = (bitField0_ & ~0x00200000);
+      bitField0_ = (bitField0_ & ~0x00400000);
       onChanged();
       return this;
     }
@@ -4299,7 +4536,7 @@ java.lang.String defaultValue) {
       if (value == null) { throw new NullPointerException(); }
       checkByteStringIsUtf8(value);
       outputModel_ = value;
-      bitField0_ |= 0x00200000;
+      bitField0_ |= 0x00400000;
       onChanged();
       return this;
     }
@@ -4323,7 +4560,7 @@ java.lang.String defaultValue) {
       if (!artifacts_.isMutable()) {
         artifacts_ = artifacts_.copy();
       }
-      bitField0_ |= 0x00400000;
+      bitField0_ |= 0x00800000;
       onChanged();
       return artifacts_;
     }
@@ -4399,7 +4636,7 @@ java.lang.String defaultValue) {
       return map.get(key);
     }
     public Builder clearArtifacts() {
-      bitField0_ = (bitField0_ & ~0x00400000);
+      bitField0_ = (bitField0_ & ~0x00800000);
       internalGetMutableArtifacts().getMutableMap()
           .clear();
       return this;
@@ -4424,7 +4661,7 @@ java.lang.String defaultValue) {
     @java.lang.Deprecated
     public java.util.Map<java.lang.String, java.lang.String>
         getMutableArtifacts() {
-      bitField0_ |= 0x00400000;
+      bitField0_ |= 0x00800000;
       return internalGetMutableArtifacts().getMutableMap();
     }
     /**
@@ -4441,7 +4678,7 @@ java.lang.String defaultValue) {
       if (value == null) { throw new NullPointerException("map value"); }
       internalGetMutableArtifacts().getMutableMap()
           .put(key, value);
-      bitField0_ |= 0x00400000;
+      bitField0_ |= 0x00800000;
       return this;
     }
     /**
@@ -4455,7 +4692,7 @@ java.lang.String defaultValue) {
         java.util.Map<java.lang.String, java.lang.String> values) {
       internalGetMutableArtifacts().getMutableMap()
           .putAll(values);
-      bitField0_ |= 0x00400000;
+      bitField0_ |= 0x00800000;
       return this;
     }
 
@@ -4514,7 +4751,7 @@ java.lang.String defaultValue) {
         java.lang.String value) {
       if (value == null) { throw new NullPointerException(); }
       error_ = value;
-      bitField0_ |= 0x00800000;
+      bitField0_ |= 0x01000000;
       onChanged();
       return this;
     }
@@ -4528,7 +4765,7 @@ java.lang.String defaultValue) {
      */
     public Builder clearError() {
       error_ = getDefaultInstance().getError();
-      bitField0_ = (bitField0_ & ~0x00800000);
+      bitField0_ = (bitField0_ & ~0x01000000);
       onChanged();
       return this;
     }
@@ -4546,7 +4783,7 @@ java.lang.String defaultValue) {
       if (value == null) { throw new NullPointerException(); }
       checkByteStringIsUtf8(value);
       error_ = value;
-      bitField0_ |= 0x00800000;
+      bitField0_ |= 0x01000000;
       onChanged();
       return this;
     }
@@ -4563,7 +4800,7 @@ java.lang.String defaultValue) {
      * @return Whether the createTime field is set.
      */
     public boolean hasCreateTime() {
-      return ((bitField0_ & 0x01000000) != 0);
+      return ((bitField0_ & 0x02000000) != 0);
     }
     /**
      * <pre>
@@ -4596,7 +4833,7 @@ java.lang.String defaultValue) {
       } else {
         createTimeBuilder_.setMessage(value);
       }
-      bitField0_ |= 0x01000000;
+      bitField0_ |= 0x02000000;
       onChanged();
       return this;
     }
@@ -4614,7 +4851,7 @@ java.lang.String defaultValue) {
       } else {
         createTimeBuilder_.setMessage(builderForValue.build());
       }
-      bitField0_ |= 0x01000000;
+      bitField0_ |= 0x02000000;
       onChanged();
       return this;
     }
@@ -4627,7 +4864,7 @@ java.lang.String defaultValue) {
      */
     public Builder mergeCreateTime(com.google.protobuf.Timestamp value) {
       if (createTimeBuilder_ == null) {
-        if (((bitField0_ & 0x01000000) != 0) &&
+        if (((bitField0_ & 0x02000000) != 0) &&
           createTime_ != null &&
           createTime_ != com.google.protobuf.Timestamp.getDefaultInstance()) {
           getCreateTimeBuilder().mergeFrom(value);
@@ -4637,7 +4874,7 @@ java.lang.String defaultValue) {
       } else {
         createTimeBuilder_.mergeFrom(value);
       }
-      bitField0_ |= 0x01000000;
+      bitField0_ |= 0x02000000;
       onChanged();
       return this;
     }
@@ -4649,7 +4886,7 @@ java.lang.String defaultValue) {
      * <code>.google.protobuf.Timestamp create_time = 24 [json_name = "createTime"];</code>
      */
     public Builder clearCreateTime() {
-      bitField0_ = (bitField0_ & ~0x01000000);
+      bitField0_ = (bitField0_ & ~0x02000000);
       createTime_ = null;
       if (createTimeBuilder_ != null) {
         createTimeBuilder_.dispose();
@@ -4666,7 +4903,7 @@ java.lang.String defaultValue) {
      * <code>.google.protobuf.Timestamp create_time = 24 [json_name = "createTime"];</code>
      */
     public com.google.protobuf.Timestamp.Builder getCreateTimeBuilder() {
-      bitField0_ |= 0x01000000;
+      bitField0_ |= 0x02000000;
       onChanged();
       return getCreateTimeFieldBuilder().getBuilder();
     }
@@ -4718,7 +4955,7 @@ java.lang.String defaultValue) {
      * @return Whether the startTime field is set.
      */
     public boolean hasStartTime() {
-      return ((bitField0_ & 0x02000000) != 0);
+      return ((bitField0_ & 0x04000000) != 0);
     }
     /**
      * <pre>
@@ -4751,7 +4988,7 @@ java.lang.String defaultValue) {
       } else {
         startTimeBuilder_.setMessage(value);
       }
-      bitField0_ |= 0x02000000;
+      bitField0_ |= 0x04000000;
       onChanged();
       return this;
     }
@@ -4769,7 +5006,7 @@ java.lang.String defaultValue) {
       } else {
         startTimeBuilder_.setMessage(builderForValue.build());
       }
-      bitField0_ |= 0x02000000;
+      bitField0_ |= 0x04000000;
       onChanged();
       return this;
     }
@@ -4782,7 +5019,7 @@ java.lang.String defaultValue) {
      */
     public Builder mergeStartTime(com.google.protobuf.Timestamp value) {
       if (startTimeBuilder_ == null) {
-        if (((bitField0_ & 0x02000000) != 0) &&
+        if (((bitField0_ & 0x04000000) != 0) &&
           startTime_ != null &&
           startTime_ != com.google.protobuf.Timestamp.getDefaultInstance()) {
           getStartTimeBuilder().mergeFrom(value);
@@ -4792,7 +5029,7 @@ java.lang.String defaultValue) {
       } else {
         startTimeBuilder_.mergeFrom(value);
       }
-      bitField0_ |= 0x02000000;
+      bitField0_ |= 0x04000000;
       onChanged();
       return this;
     }
@@ -4804,7 +5041,7 @@ java.lang.String defaultValue) {
      * <code>.google.protobuf.Timestamp start_time = 25 [json_name = "startTime"];</code>
      */
     public Builder clearStartTime() {
-      bitField0_ = (bitField0_ & ~0x02000000);
+      bitField0_ = (bitField0_ & ~0x04000000);
       startTime_ = null;
       if (startTimeBuilder_ != null) {
         startTimeBuilder_.dispose();
@@ -4821,7 +5058,7 @@ java.lang.String defaultValue) {
      * <code>.google.protobuf.Timestamp start_time = 25 [json_name = "startTime"];</code>
      */
     public com.google.protobuf.Timestamp.Builder getStartTimeBuilder() {
-      bitField0_ |= 0x02000000;
+      bitField0_ |= 0x04000000;
       onChanged();
       return getStartTimeFieldBuilder().getBuilder();
     }
@@ -4873,7 +5110,7 @@ java.lang.String defaultValue) {
      * @return Whether the endTime field is set.
      */
     public boolean hasEndTime() {
-      return ((bitField0_ & 0x04000000) != 0);
+      return ((bitField0_ & 0x08000000) != 0);
     }
     /**
      * <pre>
@@ -4906,7 +5143,7 @@ java.lang.String defaultValue) {
       } else {
         endTimeBuilder_.setMessage(value);
       }
-      bitField0_ |= 0x04000000;
+      bitField0_ |= 0x08000000;
       onChanged();
       return this;
     }
@@ -4924,7 +5161,7 @@ java.lang.String defaultValue) {
       } else {
         endTimeBuilder_.setMessage(builderForValue.build());
       }
-      bitField0_ |= 0x04000000;
+      bitField0_ |= 0x08000000;
       onChanged();
       return this;
     }
@@ -4937,7 +5174,7 @@ java.lang.String defaultValue) {
      */
     public Builder mergeEndTime(com.google.protobuf.Timestamp value) {
       if (endTimeBuilder_ == null) {
-        if (((bitField0_ & 0x04000000) != 0) &&
+        if (((bitField0_ & 0x08000000) != 0) &&
           endTime_ != null &&
           endTime_ != com.google.protobuf.Timestamp.getDefaultInstance()) {
           getEndTimeBuilder().mergeFrom(value);
@@ -4947,7 +5184,7 @@ java.lang.String defaultValue) {
       } else {
         endTimeBuilder_.mergeFrom(value);
       }
-      bitField0_ |= 0x04000000;
+      bitField0_ |= 0x08000000;
       onChanged();
       return this;
     }
@@ -4959,7 +5196,7 @@ java.lang.String defaultValue) {
      * <code>.google.protobuf.Timestamp end_time = 26 [json_name = "endTime"];</code>
      */
     public Builder clearEndTime() {
-      bitField0_ = (bitField0_ & ~0x04000000);
+      bitField0_ = (bitField0_ & ~0x08000000);
       endTime_ = null;
       if (endTimeBuilder_ != null) {
         endTimeBuilder_.dispose();
@@ -4976,7 +5213,7 @@ java.lang.String defaultValue) {
      * <code>.google.protobuf.Timestamp end_time = 26 [json_name = "endTime"];</code>
      */
     public com.google.protobuf.Timestamp.Builder getEndTimeBuilder() {
-      bitField0_ |= 0x04000000;
+      bitField0_ |= 0x08000000;
       onChanged();
       return getEndTimeFieldBuilder().getBuilder();
     }

@@ -68,6 +68,15 @@ public enum JobMethod
    * <code>JOB_METHOD_VAE = 10;</code>
    */
   JOB_METHOD_VAE(10),
+  /**
+   * <pre>
+   * A DCGAN-style generative adversarial network on an image dataset (GanConfig); no base
+   * model.
+   * </pre>
+   *
+   * <code>JOB_METHOD_GAN = 11;</code>
+   */
+  JOB_METHOD_GAN(11),
   UNRECOGNIZED(-1),
   ;
 
@@ -127,6 +136,15 @@ public enum JobMethod
    * <code>JOB_METHOD_VAE = 10;</code>
    */
   public static final int JOB_METHOD_VAE_VALUE = 10;
+  /**
+   * <pre>
+   * A DCGAN-style generative adversarial network on an image dataset (GanConfig); no base
+   * model.
+   * </pre>
+   *
+   * <code>JOB_METHOD_GAN = 11;</code>
+   */
+  public static final int JOB_METHOD_GAN_VALUE = 11;
 
 
   public final int getNumber() {
@@ -160,6 +178,7 @@ public enum JobMethod
       case 4: return JOB_METHOD_DPO;
       case 5: return JOB_METHOD_DISTILL;
       case 10: return JOB_METHOD_VAE;
+      case 11: return JOB_METHOD_GAN;
       default: return null;
     }
   }

@@ -69,7 +69,8 @@ public interface JobOrBuilder extends
   /**
    * <pre>
    * Model to start from: a built-in model name (e.g. "kiln-gpt-tiny"), a registered model
-   * ("models/{id}"), or an absolute path to a local Hugging Face model directory.
+   * ("models/{id}"), or an absolute path to a local Hugging Face model directory. Image
+   * methods (JOB_METHOD_VAE, JOB_METHOD_GAN) train from scratch and need it empty.
    * </pre>
    *
    * <code>string base_model = 4 [json_name = "baseModel"];</code>
@@ -79,7 +80,8 @@ public interface JobOrBuilder extends
   /**
    * <pre>
    * Model to start from: a built-in model name (e.g. "kiln-gpt-tiny"), a registered model
-   * ("models/{id}"), or an absolute path to a local Hugging Face model directory.
+   * ("models/{id}"), or an absolute path to a local Hugging Face model directory. Image
+   * methods (JOB_METHOD_VAE, JOB_METHOD_GAN) train from scratch and need it empty.
    * </pre>
    *
    * <code>string base_model = 4 [json_name = "baseModel"];</code>
@@ -318,6 +320,33 @@ public interface JobOrBuilder extends
    * <code>.kiln.v1.VaeConfig vae = 30 [json_name = "vae"];</code>
    */
   kiln.v1.VaeConfigOrBuilder getVaeOrBuilder();
+
+  /**
+   * <pre>
+   * For JOB_METHOD_GAN.
+   * </pre>
+   *
+   * <code>.kiln.v1.GanConfig gan = 31 [json_name = "gan"];</code>
+   * @return Whether the gan field is set.
+   */
+  boolean hasGan();
+  /**
+   * <pre>
+   * For JOB_METHOD_GAN.
+   * </pre>
+   *
+   * <code>.kiln.v1.GanConfig gan = 31 [json_name = "gan"];</code>
+   * @return The gan.
+   */
+  kiln.v1.GanConfig getGan();
+  /**
+   * <pre>
+   * For JOB_METHOD_GAN.
+   * </pre>
+   *
+   * <code>.kiln.v1.GanConfig gan = 31 [json_name = "gan"];</code>
+   */
+  kiln.v1.GanConfigOrBuilder getGanOrBuilder();
 
   /**
    * <pre>

@@ -221,7 +221,7 @@ public final class JobsProto {
       "lConfig\022#\n\rteacher_model\030\001 \001(\tR\014teacherM" +
       "odel\022%\n\013temperature\030\002 \001(\001H\000R\013temperature" +
       "\210\001\001\022\031\n\005alpha\030\003 \001(\001H\001R\005alpha\210\001\001B\016\n\014_tempe" +
-      "ratureB\010\n\006_alpha\"\203\013\n\003Job\022\022\n\004name\030\001 \001(\tR\004" +
+      "ratureB\010\n\006_alpha\"\253\013\n\003Job\022\022\n\004name\030\001 \001(\tR\004" +
       "name\022!\n\014display_name\030\002 \001(\tR\013displayName\022" +
       "*\n\006method\030\003 \001(\0162\022.kiln.v1.JobMethodR\006met" +
       "hod\022\035\n\nbase_model\030\004 \001(\tR\tbaseModel\022)\n\020tr" +
@@ -235,7 +235,8 @@ public final class JobsProto {
       ".PpoConfigH\000R\003ppo\022&\n\003dpo\030\013 \001(\0132\022.kiln.v1" +
       ".DpoConfigH\000R\003dpo\0222\n\007distill\030\014 \001(\0132\026.kil" +
       "n.v1.DistillConfigH\000R\007distill\022&\n\003vae\030\036 \001" +
-      "(\0132\022.kiln.v1.VaeConfigH\000R\003vae\0220\n\tresourc" +
+      "(\0132\022.kiln.v1.VaeConfigH\000R\003vae\022&\n\003gan\030\037 \001" +
+      "(\0132\022.kiln.v1.GanConfigH\000R\003gan\0220\n\tresourc" +
       "es\030\r \001(\0132\022.kiln.v1.ResourcesR\tresources\022" +
       "$\n\013max_retries\030\016 \001(\rH\001R\nmaxRetries\210\001\001\0220\n" +
       "\006labels\030\017 \003(\0132\030.kiln.v1.Job.LabelsEntryR" +
@@ -290,36 +291,36 @@ public final class JobsProto {
       "v1.LogLineH\000R\003logB\006\n\004kind\",\n\026ListCheckpo" +
       "intsRequest\022\022\n\004name\030\001 \001(\tR\004name\"P\n\027ListC" +
       "heckpointsResponse\0225\n\013checkpoints\030\001 \003(\0132" +
-      "\023.kiln.v1.CheckpointR\013checkpoints*\254\001\n\tJo" +
+      "\023.kiln.v1.CheckpointR\013checkpoints*\300\001\n\tJo" +
       "bMethod\022\032\n\026JOB_METHOD_UNSPECIFIED\020\000\022\022\n\016J" +
       "OB_METHOD_SFT\020\001\022\033\n\027JOB_METHOD_REWARD_MOD" +
       "EL\020\002\022\022\n\016JOB_METHOD_PPO\020\003\022\022\n\016JOB_METHOD_D" +
       "PO\020\004\022\026\n\022JOB_METHOD_DISTILL\020\005\022\022\n\016JOB_METH" +
-      "OD_VAE\020\n*\262\001\n\010JobState\022\031\n\025JOB_STATE_UNSPE" +
-      "CIFIED\020\000\022\024\n\020JOB_STATE_QUEUED\020\001\022\025\n\021JOB_ST" +
-      "ATE_RUNNING\020\002\022\027\n\023JOB_STATE_SUCCEEDED\020\003\022\024" +
-      "\n\020JOB_STATE_FAILED\020\004\022\027\n\023JOB_STATE_CANCEL" +
-      "LED\020\005\022\026\n\022JOB_STATE_RETRYING\020\006*B\n\006Tuning\022" +
-      "\026\n\022TUNING_UNSPECIFIED\020\000\022\017\n\013TUNING_FULL\020\001" +
-      "\022\017\n\013TUNING_LORA\020\002*b\n\tPrecision\022\031\n\025PRECIS" +
-      "ION_UNSPECIFIED\020\000\022\022\n\016PRECISION_AUTO\020\001\022\022\n" +
-      "\016PRECISION_FP32\020\002\022\022\n\016PRECISION_BF16\020\003*g\n" +
-      "\016PreferenceLoss\022\037\n\033PREFERENCE_LOSS_UNSPE" +
-      "CIFIED\020\000\022\033\n\027PREFERENCE_LOSS_SIGMOID\020\001\022\027\n" +
-      "\023PREFERENCE_LOSS_IPO\020\0022\372\002\n\nJobService\0224\n" +
-      "\tCreateJob\022\031.kiln.v1.CreateJobRequest\032\014." +
-      "kiln.v1.Job\022.\n\006GetJob\022\026.kiln.v1.GetJobRe" +
-      "quest\032\014.kiln.v1.Job\022?\n\010ListJobs\022\030.kiln.v" +
-      "1.ListJobsRequest\032\031.kiln.v1.ListJobsResp" +
-      "onse\0224\n\tCancelJob\022\031.kiln.v1.CancelJobReq" +
-      "uest\032\014.kiln.v1.Job\0229\n\010WatchJob\022\030.kiln.v1" +
-      ".WatchJobRequest\032\021.kiln.v1.JobEvent0\001\022T\n" +
-      "\017ListCheckpoints\022\037.kiln.v1.ListCheckpoin" +
-      "tsRequest\032 .kiln.v1.ListCheckpointsRespo" +
-      "nseBw\n\007kiln.v1B\tJobsProtoH\002P\001Z\"kiln/clie" +
-      "nts/go/gen/kiln/v1;kilnv1\242\002\003KXX\252\002\007Kiln.V" +
-      "1\312\002\007Kiln\\V1\342\002\023Kiln\\V1\\GPBMetadata\352\002\010Kiln" +
-      "::V1b\006proto3"
+      "OD_VAE\020\n\022\022\n\016JOB_METHOD_GAN\020\013*\262\001\n\010JobStat" +
+      "e\022\031\n\025JOB_STATE_UNSPECIFIED\020\000\022\024\n\020JOB_STAT" +
+      "E_QUEUED\020\001\022\025\n\021JOB_STATE_RUNNING\020\002\022\027\n\023JOB" +
+      "_STATE_SUCCEEDED\020\003\022\024\n\020JOB_STATE_FAILED\020\004" +
+      "\022\027\n\023JOB_STATE_CANCELLED\020\005\022\026\n\022JOB_STATE_R" +
+      "ETRYING\020\006*B\n\006Tuning\022\026\n\022TUNING_UNSPECIFIE" +
+      "D\020\000\022\017\n\013TUNING_FULL\020\001\022\017\n\013TUNING_LORA\020\002*b\n" +
+      "\tPrecision\022\031\n\025PRECISION_UNSPECIFIED\020\000\022\022\n" +
+      "\016PRECISION_AUTO\020\001\022\022\n\016PRECISION_FP32\020\002\022\022\n" +
+      "\016PRECISION_BF16\020\003*g\n\016PreferenceLoss\022\037\n\033P" +
+      "REFERENCE_LOSS_UNSPECIFIED\020\000\022\033\n\027PREFEREN" +
+      "CE_LOSS_SIGMOID\020\001\022\027\n\023PREFERENCE_LOSS_IPO" +
+      "\020\0022\372\002\n\nJobService\0224\n\tCreateJob\022\031.kiln.v1" +
+      ".CreateJobRequest\032\014.kiln.v1.Job\022.\n\006GetJo" +
+      "b\022\026.kiln.v1.GetJobRequest\032\014.kiln.v1.Job\022" +
+      "?\n\010ListJobs\022\030.kiln.v1.ListJobsRequest\032\031." +
+      "kiln.v1.ListJobsResponse\0224\n\tCancelJob\022\031." +
+      "kiln.v1.CancelJobRequest\032\014.kiln.v1.Job\0229" +
+      "\n\010WatchJob\022\030.kiln.v1.WatchJobRequest\032\021.k" +
+      "iln.v1.JobEvent0\001\022T\n\017ListCheckpoints\022\037.k" +
+      "iln.v1.ListCheckpointsRequest\032 .kiln.v1." +
+      "ListCheckpointsResponseBw\n\007kiln.v1B\tJobs" +
+      "ProtoH\002P\001Z\"kiln/clients/go/gen/kiln/v1;k" +
+      "ilnv1\242\002\003KXX\252\002\007Kiln.V1\312\002\007Kiln\\V1\342\002\023Kiln\\V" +
+      "1\\GPBMetadata\352\002\010Kiln::V1b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
@@ -381,7 +382,7 @@ public final class JobsProto {
     internal_static_kiln_v1_Job_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_kiln_v1_Job_descriptor,
-        new java.lang.String[] { "Name", "DisplayName", "Method", "BaseModel", "TrainingDataset", "ValidationDataset", "Hyperparameters", "Sft", "RewardModel", "Ppo", "Dpo", "Distill", "Vae", "Resources", "MaxRetries", "Labels", "State", "Attempt", "Step", "TotalSteps", "LatestMetrics", "OutputModel", "Artifacts", "Error", "CreateTime", "StartTime", "EndTime", "MethodConfig", "MaxRetries", });
+        new java.lang.String[] { "Name", "DisplayName", "Method", "BaseModel", "TrainingDataset", "ValidationDataset", "Hyperparameters", "Sft", "RewardModel", "Ppo", "Dpo", "Distill", "Vae", "Gan", "Resources", "MaxRetries", "Labels", "State", "Attempt", "Step", "TotalSteps", "LatestMetrics", "OutputModel", "Artifacts", "Error", "CreateTime", "StartTime", "EndTime", "MethodConfig", "MaxRetries", });
     internal_static_kiln_v1_Job_LabelsEntry_descriptor =
       internal_static_kiln_v1_Job_descriptor.getNestedTypes().get(0);
     internal_static_kiln_v1_Job_LabelsEntry_fieldAccessorTable = new

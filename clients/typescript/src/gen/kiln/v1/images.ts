@@ -54,6 +54,59 @@ export function reconstructionLossToJSON(object: ReconstructionLoss): string {
   }
 }
 
+/** The adversarial objective of a GAN job. */
+export enum GanLoss {
+  /** GAN_LOSS_UNSPECIFIED - Not set; means BCE. */
+  GAN_LOSS_UNSPECIFIED = 0,
+  /**
+   * GAN_LOSS_BCE - Binary cross-entropy for the discriminator, the non-saturating -log D(G(z)) for the
+   * generator.
+   */
+  GAN_LOSS_BCE = 1,
+  /** GAN_LOSS_WGAN_GP - Wasserstein critic with a gradient penalty on interpolates (WGAN-GP). */
+  GAN_LOSS_WGAN_GP = 2,
+  /** GAN_LOSS_HINGE - Hinge loss for the discriminator, -D(G(z)) for the generator. */
+  GAN_LOSS_HINGE = 3,
+  UNRECOGNIZED = -1,
+}
+
+export function ganLossFromJSON(object: any): GanLoss {
+  switch (object) {
+    case 0:
+    case "GAN_LOSS_UNSPECIFIED":
+      return GanLoss.GAN_LOSS_UNSPECIFIED;
+    case 1:
+    case "GAN_LOSS_BCE":
+      return GanLoss.GAN_LOSS_BCE;
+    case 2:
+    case "GAN_LOSS_WGAN_GP":
+      return GanLoss.GAN_LOSS_WGAN_GP;
+    case 3:
+    case "GAN_LOSS_HINGE":
+      return GanLoss.GAN_LOSS_HINGE;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return GanLoss.UNRECOGNIZED;
+  }
+}
+
+export function ganLossToJSON(object: GanLoss): string {
+  switch (object) {
+    case GanLoss.GAN_LOSS_UNSPECIFIED:
+      return "GAN_LOSS_UNSPECIFIED";
+    case GanLoss.GAN_LOSS_BCE:
+      return "GAN_LOSS_BCE";
+    case GanLoss.GAN_LOSS_WGAN_GP:
+      return "GAN_LOSS_WGAN_GP";
+    case GanLoss.GAN_LOSS_HINGE:
+      return "GAN_LOSS_HINGE";
+    case GanLoss.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
 /**
  * Data augmentation applied to each training image, on the fly, after resizing. Every
  * option defaults to off; validation and test images are never augmented.
@@ -127,6 +180,80 @@ export interface VaeConfig {
     | number
     | undefined;
   /** Training-time augmentation; unset means none. */
+  augmentation?: ImageAugmentation | undefined;
+}
+
+/**
+ * Settings for JOB_METHOD_GAN: a DCGAN-style generator (transposed convolutions, batch norm)
+ * and discriminator (strided convolutions, no batch norm). One job step is n_critic
+ * discriminator updates, each on a fresh real batch, then one generator update. Reports
+ * d_loss, g_loss, d_real (mean D(x)), d_fake (mean D(G(z))) and gp (WGAN-GP) every log_every
+ * steps: D is a probability for BCE and a raw score otherwise. The registered model is the
+ * exponential moving average of the generator.
+ */
+export interface GanConfig {
+  /**
+   * Side of the square images, as in VaeConfig.resolution; a multiple of 4 in [8, 128].
+   * Default 8.
+   */
+  resolution?:
+    | number
+    | undefined;
+  /** Dimensions of the generator's Gaussian input; in [1, 512]. Default 32. */
+  latentDim?:
+    | number
+    | undefined;
+  /**
+   * Channels of the widest generator layer / first discriminator layer divided by 4 (doubled
+   * at each of the two levels); in [4, 256]. Default 32.
+   */
+  baseChannels?:
+    | number
+    | undefined;
+  /** The objective. Default BCE. */
+  loss: GanLoss;
+  /**
+   * Discriminator updates per generator update; in [1, 10]. Default 1 (5 is usual for
+   * WGAN-GP).
+   */
+  nCritic?:
+    | number
+    | undefined;
+  /** Weight of the gradient penalty (WGAN-GP only); >= 0. Default 10. */
+  gradientPenaltyWeight?:
+    | number
+    | undefined;
+  /** Spectral normalisation on every discriminator layer. Default true. */
+  spectralNorm?:
+    | boolean
+    | undefined;
+  /**
+   * Generator learning rate (TTUR: set the two apart); > 0. Default: the hyperparameters'
+   * learning_rate.
+   */
+  generatorLearningRate?:
+    | number
+    | undefined;
+  /** Discriminator learning rate; > 0. Default: the hyperparameters' learning_rate. */
+  discriminatorLearningRate?:
+    | number
+    | undefined;
+  /**
+   * Decay of the generator's exponential moving average, updated after every generator
+   * step; in [0, 1), 0 keeps the last weights. Default 0.999.
+   */
+  emaDecay?:
+    | number
+    | undefined;
+  /** Adam's beta1 for both networks; in [0, 1). Default 0.5. */
+  adamBeta1?:
+    | number
+    | undefined;
+  /** Adam's beta2 for both networks; in [0, 1). Default 0.999. */
+  adamBeta2?:
+    | number
+    | undefined;
+  /** Training-time augmentation of the real images; unset means none. */
   augmentation?: ImageAugmentation | undefined;
 }
 
@@ -468,6 +595,323 @@ export const VaeConfig: MessageFns<VaeConfig> = {
     message.observationStd = object.observationStd ?? undefined;
     message.beta = object.beta ?? undefined;
     message.klWarmupSteps = object.klWarmupSteps ?? undefined;
+    message.augmentation = (object.augmentation !== undefined && object.augmentation !== null)
+      ? ImageAugmentation.fromPartial(object.augmentation)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseGanConfig(): GanConfig {
+  return {
+    resolution: undefined,
+    latentDim: undefined,
+    baseChannels: undefined,
+    loss: 0,
+    nCritic: undefined,
+    gradientPenaltyWeight: undefined,
+    spectralNorm: undefined,
+    generatorLearningRate: undefined,
+    discriminatorLearningRate: undefined,
+    emaDecay: undefined,
+    adamBeta1: undefined,
+    adamBeta2: undefined,
+    augmentation: undefined,
+  };
+}
+
+export const GanConfig: MessageFns<GanConfig> = {
+  encode(message: GanConfig, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.resolution !== undefined) {
+      writer.uint32(8).uint32(message.resolution);
+    }
+    if (message.latentDim !== undefined) {
+      writer.uint32(16).uint32(message.latentDim);
+    }
+    if (message.baseChannels !== undefined) {
+      writer.uint32(24).uint32(message.baseChannels);
+    }
+    if (message.loss !== 0) {
+      writer.uint32(32).int32(message.loss);
+    }
+    if (message.nCritic !== undefined) {
+      writer.uint32(40).uint32(message.nCritic);
+    }
+    if (message.gradientPenaltyWeight !== undefined) {
+      writer.uint32(49).double(message.gradientPenaltyWeight);
+    }
+    if (message.spectralNorm !== undefined) {
+      writer.uint32(56).bool(message.spectralNorm);
+    }
+    if (message.generatorLearningRate !== undefined) {
+      writer.uint32(65).double(message.generatorLearningRate);
+    }
+    if (message.discriminatorLearningRate !== undefined) {
+      writer.uint32(73).double(message.discriminatorLearningRate);
+    }
+    if (message.emaDecay !== undefined) {
+      writer.uint32(81).double(message.emaDecay);
+    }
+    if (message.adamBeta1 !== undefined) {
+      writer.uint32(89).double(message.adamBeta1);
+    }
+    if (message.adamBeta2 !== undefined) {
+      writer.uint32(97).double(message.adamBeta2);
+    }
+    if (message.augmentation !== undefined) {
+      ImageAugmentation.encode(message.augmentation, writer.uint32(106).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GanConfig {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGanConfig();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.resolution = reader.uint32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.latentDim = reader.uint32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.baseChannels = reader.uint32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.loss = reader.int32() as any;
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.nCritic = reader.uint32();
+            continue;
+          }
+          case 6: {
+            if (tag !== 49) {
+              break;
+            }
+
+            message.gradientPenaltyWeight = reader.double();
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.spectralNorm = reader.bool();
+            continue;
+          }
+          case 8: {
+            if (tag !== 65) {
+              break;
+            }
+
+            message.generatorLearningRate = reader.double();
+            continue;
+          }
+          case 9: {
+            if (tag !== 73) {
+              break;
+            }
+
+            message.discriminatorLearningRate = reader.double();
+            continue;
+          }
+          case 10: {
+            if (tag !== 81) {
+              break;
+            }
+
+            message.emaDecay = reader.double();
+            continue;
+          }
+          case 11: {
+            if (tag !== 89) {
+              break;
+            }
+
+            message.adamBeta1 = reader.double();
+            continue;
+          }
+          case 12: {
+            if (tag !== 97) {
+              break;
+            }
+
+            message.adamBeta2 = reader.double();
+            continue;
+          }
+          case 13: {
+            if (tag !== 106) {
+              break;
+            }
+
+            message.augmentation = ImageAugmentation.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GanConfig {
+    return {
+      resolution: isSet(object.resolution) ? globalThis.Number(object.resolution) : undefined,
+      latentDim: isSet(object.latentDim)
+        ? globalThis.Number(object.latentDim)
+        : isSet(object.latent_dim)
+        ? globalThis.Number(object.latent_dim)
+        : undefined,
+      baseChannels: isSet(object.baseChannels)
+        ? globalThis.Number(object.baseChannels)
+        : isSet(object.base_channels)
+        ? globalThis.Number(object.base_channels)
+        : undefined,
+      loss: isSet(object.loss) ? ganLossFromJSON(object.loss) : 0,
+      nCritic: isSet(object.nCritic)
+        ? globalThis.Number(object.nCritic)
+        : isSet(object.n_critic)
+        ? globalThis.Number(object.n_critic)
+        : undefined,
+      gradientPenaltyWeight: isSet(object.gradientPenaltyWeight)
+        ? globalThis.Number(object.gradientPenaltyWeight)
+        : isSet(object.gradient_penalty_weight)
+        ? globalThis.Number(object.gradient_penalty_weight)
+        : undefined,
+      spectralNorm: isSet(object.spectralNorm)
+        ? globalThis.Boolean(object.spectralNorm)
+        : isSet(object.spectral_norm)
+        ? globalThis.Boolean(object.spectral_norm)
+        : undefined,
+      generatorLearningRate: isSet(object.generatorLearningRate)
+        ? globalThis.Number(object.generatorLearningRate)
+        : isSet(object.generator_learning_rate)
+        ? globalThis.Number(object.generator_learning_rate)
+        : undefined,
+      discriminatorLearningRate: isSet(object.discriminatorLearningRate)
+        ? globalThis.Number(object.discriminatorLearningRate)
+        : isSet(object.discriminator_learning_rate)
+        ? globalThis.Number(object.discriminator_learning_rate)
+        : undefined,
+      emaDecay: isSet(object.emaDecay)
+        ? globalThis.Number(object.emaDecay)
+        : isSet(object.ema_decay)
+        ? globalThis.Number(object.ema_decay)
+        : undefined,
+      adamBeta1: isSet(object.adamBeta1)
+        ? globalThis.Number(object.adamBeta1)
+        : isSet(object.adam_beta1)
+        ? globalThis.Number(object.adam_beta1)
+        : undefined,
+      adamBeta2: isSet(object.adamBeta2)
+        ? globalThis.Number(object.adamBeta2)
+        : isSet(object.adam_beta2)
+        ? globalThis.Number(object.adam_beta2)
+        : undefined,
+      augmentation: isSet(object.augmentation) ? ImageAugmentation.fromJSON(object.augmentation) : undefined,
+    };
+  },
+
+  toJSON(message: GanConfig): unknown {
+    const obj: any = {};
+    if (message.resolution !== undefined) {
+      obj.resolution = Math.round(message.resolution);
+    }
+    if (message.latentDim !== undefined) {
+      obj.latentDim = Math.round(message.latentDim);
+    }
+    if (message.baseChannels !== undefined) {
+      obj.baseChannels = Math.round(message.baseChannels);
+    }
+    if (message.loss !== 0) {
+      obj.loss = ganLossToJSON(message.loss);
+    }
+    if (message.nCritic !== undefined) {
+      obj.nCritic = Math.round(message.nCritic);
+    }
+    if (message.gradientPenaltyWeight !== undefined) {
+      obj.gradientPenaltyWeight = floatToJson(message.gradientPenaltyWeight);
+    }
+    if (message.spectralNorm !== undefined) {
+      obj.spectralNorm = message.spectralNorm;
+    }
+    if (message.generatorLearningRate !== undefined) {
+      obj.generatorLearningRate = floatToJson(message.generatorLearningRate);
+    }
+    if (message.discriminatorLearningRate !== undefined) {
+      obj.discriminatorLearningRate = floatToJson(message.discriminatorLearningRate);
+    }
+    if (message.emaDecay !== undefined) {
+      obj.emaDecay = floatToJson(message.emaDecay);
+    }
+    if (message.adamBeta1 !== undefined) {
+      obj.adamBeta1 = floatToJson(message.adamBeta1);
+    }
+    if (message.adamBeta2 !== undefined) {
+      obj.adamBeta2 = floatToJson(message.adamBeta2);
+    }
+    if (message.augmentation !== undefined) {
+      obj.augmentation = ImageAugmentation.toJSON(message.augmentation);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GanConfig>, I>>(base?: I): GanConfig {
+    return GanConfig.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GanConfig>, I>>(object: I): GanConfig {
+    const message = createBaseGanConfig();
+    message.resolution = object.resolution ?? undefined;
+    message.latentDim = object.latentDim ?? undefined;
+    message.baseChannels = object.baseChannels ?? undefined;
+    message.loss = object.loss ?? 0;
+    message.nCritic = object.nCritic ?? undefined;
+    message.gradientPenaltyWeight = object.gradientPenaltyWeight ?? undefined;
+    message.spectralNorm = object.spectralNorm ?? undefined;
+    message.generatorLearningRate = object.generatorLearningRate ?? undefined;
+    message.discriminatorLearningRate = object.discriminatorLearningRate ?? undefined;
+    message.emaDecay = object.emaDecay ?? undefined;
+    message.adamBeta1 = object.adamBeta1 ?? undefined;
+    message.adamBeta2 = object.adamBeta2 ?? undefined;
     message.augmentation = (object.augmentation !== undefined && object.augmentation !== null)
       ? ImageAugmentation.fromPartial(object.augmentation)
       : undefined;

@@ -22,7 +22,7 @@ import {
 } from "@grpc/grpc-js";
 import { Timestamp } from "../../google/protobuf/timestamp";
 import { Resources } from "./common";
-import { VaeConfig } from "./images";
+import { GanConfig, VaeConfig } from "./images";
 
 export const protobufPackage = "kiln.v1";
 
@@ -44,6 +44,11 @@ export enum JobMethod {
   JOB_METHOD_DISTILL = 5,
   /** JOB_METHOD_VAE - A convolutional variational autoencoder on an image dataset (VaeConfig); no base model. */
   JOB_METHOD_VAE = 10,
+  /**
+   * JOB_METHOD_GAN - A DCGAN-style generative adversarial network on an image dataset (GanConfig); no base
+   * model.
+   */
+  JOB_METHOD_GAN = 11,
   UNRECOGNIZED = -1,
 }
 
@@ -70,6 +75,9 @@ export function jobMethodFromJSON(object: any): JobMethod {
     case 10:
     case "JOB_METHOD_VAE":
       return JobMethod.JOB_METHOD_VAE;
+    case 11:
+    case "JOB_METHOD_GAN":
+      return JobMethod.JOB_METHOD_GAN;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -93,6 +101,8 @@ export function jobMethodToJSON(object: JobMethod): string {
       return "JOB_METHOD_DISTILL";
     case JobMethod.JOB_METHOD_VAE:
       return "JOB_METHOD_VAE";
+    case JobMethod.JOB_METHOD_GAN:
+      return "JOB_METHOD_GAN";
     case JobMethod.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";
@@ -532,7 +542,8 @@ export interface Job {
   method: JobMethod;
   /**
    * Model to start from: a built-in model name (e.g. "kiln-gpt-tiny"), a registered model
-   * ("models/{id}"), or an absolute path to a local Hugging Face model directory.
+   * ("models/{id}"), or an absolute path to a local Hugging Face model directory. Image
+   * methods (JOB_METHOD_VAE, JOB_METHOD_GAN) train from scratch and need it empty.
    */
   baseModel: string;
   /** Training dataset, "datasets/{id}". */
@@ -569,6 +580,10 @@ export interface Job {
   /** For JOB_METHOD_VAE. */
   vae?:
     | VaeConfig
+    | undefined;
+  /** For JOB_METHOD_GAN. */
+  gan?:
+    | GanConfig
     | undefined;
   /** Compute requested from Ray. */
   resources?:
@@ -2171,6 +2186,7 @@ function createBaseJob(): Job {
     dpo: undefined,
     distill: undefined,
     vae: undefined,
+    gan: undefined,
     resources: undefined,
     maxRetries: undefined,
     labels: {},
@@ -2228,6 +2244,9 @@ export const Job: MessageFns<Job> = {
     }
     if (message.vae !== undefined) {
       VaeConfig.encode(message.vae, writer.uint32(242).fork()).join();
+    }
+    if (message.gan !== undefined) {
+      GanConfig.encode(message.gan, writer.uint32(250).fork()).join();
     }
     if (message.resources !== undefined) {
       Resources.encode(message.resources, writer.uint32(106).fork()).join();
@@ -2389,6 +2408,14 @@ export const Job: MessageFns<Job> = {
             }
 
             message.vae = VaeConfig.decode(reader, reader.uint32());
+            continue;
+          }
+          case 31: {
+            if (tag !== 250) {
+              break;
+            }
+
+            message.gan = GanConfig.decode(reader, reader.uint32());
             continue;
           }
           case 13: {
@@ -2559,6 +2586,7 @@ export const Job: MessageFns<Job> = {
       dpo: isSet(object.dpo) ? DpoConfig.fromJSON(object.dpo) : undefined,
       distill: isSet(object.distill) ? DistillConfig.fromJSON(object.distill) : undefined,
       vae: isSet(object.vae) ? VaeConfig.fromJSON(object.vae) : undefined,
+      gan: isSet(object.gan) ? GanConfig.fromJSON(object.gan) : undefined,
       resources: isSet(object.resources) ? Resources.fromJSON(object.resources) : undefined,
       maxRetries: isSet(object.maxRetries)
         ? globalThis.Number(object.maxRetries)
@@ -2693,6 +2721,9 @@ export const Job: MessageFns<Job> = {
     if (message.vae !== undefined) {
       obj.vae = VaeConfig.toJSON(message.vae);
     }
+    if (message.gan !== undefined) {
+      obj.gan = GanConfig.toJSON(message.gan);
+    }
     if (message.resources !== undefined) {
       obj.resources = Resources.toJSON(message.resources);
     }
@@ -2780,6 +2811,7 @@ export const Job: MessageFns<Job> = {
       ? DistillConfig.fromPartial(object.distill)
       : undefined;
     message.vae = (object.vae !== undefined && object.vae !== null) ? VaeConfig.fromPartial(object.vae) : undefined;
+    message.gan = (object.gan !== undefined && object.gan !== null) ? GanConfig.fromPartial(object.gan) : undefined;
     message.resources = (object.resources !== undefined && object.resources !== null)
       ? Resources.fromPartial(object.resources)
       : undefined;
