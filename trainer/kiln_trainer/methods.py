@@ -41,4 +41,5 @@ TRAINERS: dict[str, TrainerEntry] = {
     "distill": TrainerEntry("kiln_trainer.configs.distill:DistillConfig", "kiln_trainer.algorithms.distill:train"),
     "vae": TrainerEntry("kiln_trainer.configs.images:VAEConfig", "kiln_trainer.algorithms.vae:train"),
     "gan": TrainerEntry("kiln_trainer.configs.images:GANConfig", "kiln_trainer.algorithms.gan:train"),
+    "diffusion": TrainerEntry("kiln_trainer.configs.images:DiffusionConfig", "kiln_trainer.algorithms.diffusion:train"),
 }

@@ -52,6 +52,7 @@ METHODS: dict[int, Method] = {
     jobs_pb2.JOB_METHOD_DISTILL: Method("distill", "distill", "sft", single_process=True),
     jobs_pb2.JOB_METHOD_VAE: Method("vae", "vae", "image", single_process=True, from_scratch=True),
     jobs_pb2.JOB_METHOD_GAN: Method("gan", "gan", "image", single_process=True, from_scratch=True),
+    jobs_pb2.JOB_METHOD_DIFFUSION: Method("diffusion", "diffusion", "image", single_process=True, from_scratch=True),
 }
 
 BY_NAME = {m.name: m for m in METHODS.values()}

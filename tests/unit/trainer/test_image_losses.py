@@ -89,3 +89,62 @@ def test_gradient_penalty_trains_the_critic():
     gp.backward()
     # d/dw (|w| - 1)^2 = 2 (|w| - 1) w / |w| = 2 * 4 * (0.6, 0.8)
     assert torch.allclose(w.grad, torch.tensor([[4.8, 6.4]]))
+
+
+# --- diffusion: diffusers' schedulers as the reference ---------------------------------------
+
+
+def test_schedules_and_the_forward_process_match_diffusers():
+    from diffusers import DDPMScheduler
+
+    from kiln_trainer.image_losses import alphas_cumprod, cosine_betas, linear_betas, q_sample, v_target
+
+    g = torch.Generator().manual_seed(4)
+    x0, noise = torch.randn(5, 1, 4, 4, generator=g), torch.randn(5, 1, 4, 4, generator=g)
+    t = torch.tensor([0, 10, 250, 600, 999])
+    for ours, name in [(linear_betas(1000, 1e-4, 0.02), "linear"), (cosine_betas(1000), "squaredcos_cap_v2")]:
+        ref = DDPMScheduler(num_train_timesteps=1000, beta_schedule=name, beta_start=1e-4, beta_end=0.02)
+        assert torch.allclose(ours.float(), ref.betas, atol=1e-6)
+        abar = alphas_cumprod(ours)
+        assert torch.allclose(abar.float(), ref.alphas_cumprod, atol=1e-5)
+        assert torch.allclose(q_sample(x0, t, noise, abar), ref.add_noise(x0, noise, t), atol=1e-5)
+        assert torch.allclose(v_target(x0, noise, t, abar), ref.get_velocity(x0, noise, t), atol=1e-5)
+
+
+def test_the_closed_form_q_matches_the_step_by_step_forward_process():
+    """x_t = sqrt(1 - beta_t) x_{t-1} + sqrt(beta_t) eps_t, composed: mean sqrt(abar_t) x_0 and
+    variance 1 - abar_t, exactly what q_sample draws from."""
+    from kiln_trainer.image_losses import alphas_cumprod, linear_betas
+
+    betas = linear_betas(50, 1e-3, 0.2)
+    mean, var = 1.0, 0.0  # of x_t given x_0 = 1
+    for b in betas.tolist():
+        mean, var = math.sqrt(1 - b) * mean, (1 - b) * var + b
+    abar = float(alphas_cumprod(betas)[-1])
+    assert math.isclose(mean, math.sqrt(abar), rel_tol=1e-9) and math.isclose(var, 1 - abar, rel_tol=1e-9)
+
+
+def test_a_ddim_step_matches_diffusers():
+    from diffusers import DDIMScheduler
+
+    from kiln_trainer.image_losses import alphas_cumprod, ddim_step, ddim_timesteps, linear_betas, to_eps_and_x0
+
+    ref = DDIMScheduler(num_train_timesteps=1000, beta_schedule="linear", clip_sample=False, set_alpha_to_one=True)
+    ref.set_timesteps(20)
+    assert ref.timesteps.tolist() == ddim_timesteps(1000, 20)
+    abar = alphas_cumprod(linear_betas(1000))
+    g = torch.Generator().manual_seed(5)
+    x, out = torch.randn(2, 1, 4, 4, generator=g), torch.randn(2, 1, 4, 4, generator=g)
+    for t, prev, prediction in [(950, 900, "epsilon"), (0, -1, "epsilon"), (500, 450, "v")]:
+        ref.config.prediction_type = "v_prediction" if prediction == "v" else "epsilon"
+        tb = torch.full((2,), t)
+        eps, x0 = to_eps_and_x0(x, out, tb, abar, prediction)
+        ours = ddim_step(x, eps, x0, float(abar[t]), float(abar[prev]) if prev >= 0 else 1.0, 0.0, None)
+        assert torch.allclose(ours, ref.step(out, t, x, eta=0.0).prev_sample, atol=1e-4)
+    # eta > 0 adds sigma * noise with DDIM's sigma (eq. 16)
+    noise = torch.randn(2, 1, 4, 4, generator=g)
+    eps, x0 = to_eps_and_x0(x, out, torch.full((2,), 950), abar, "epsilon")
+    a_t, a_p = float(abar[950]), float(abar[900])
+    sigma = math.sqrt((1 - a_p) / (1 - a_t) * (1 - a_t / a_p))
+    expected = math.sqrt(a_p) * x0 + math.sqrt(1 - a_p - sigma**2) * eps + sigma * noise
+    assert torch.allclose(ddim_step(x, eps, x0, a_t, a_p, 1.0, noise), expected, atol=1e-5)

@@ -142,3 +142,42 @@ class GANConfig(ImageTrainingArguments):
     @property
     def lr_d(self) -> float:
         return self.discriminator_learning_rate or self.learning_rate
+
+
+NOISE_SCHEDULES = ("linear", "cosine")
+PREDICTIONS = ("epsilon", "v")
+
+
+@dataclass(kw_only=True)
+class DiffusionConfig(ImageTrainingArguments):
+    """A DDPM with a small UNet (kiln_trainer/algorithms/diffusion), sampled with DDIM."""
+
+    LABEL = "diffusion config"
+
+    base_channels: int = 32  # in [4, 256]
+    timesteps: int = 1000  # T, in [10, 4000]
+    noise_schedule: str = "linear"  # "linear" or "cosine"
+    beta_start: float = 1e-4  # linear schedule only
+    beta_end: float = 0.02  # linear schedule only
+    prediction: str = "epsilon"  # "epsilon" or "v"
+    ema_decay: float = 0.999  # in [0, 1)
+    sampling_steps: int = 50  # DDIM steps, in [1, timesteps]
+    ddim_eta: float = 0.0  # in [0, 1]
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        check_int("base_channels", self.base_channels, 4)
+        if self.base_channels > 256:
+            raise ConfigError("base_channels", f"must be <= 256, got {self.base_channels}")
+        check_int("timesteps", self.timesteps, 10)
+        if self.timesteps > 4000:
+            raise ConfigError("timesteps", f"must be <= 4000, got {self.timesteps}")
+        check_choice("noise_schedule", self.noise_schedule, NOISE_SCHEDULES)
+        check_float("beta_start", self.beta_start, low=0.0, high=1.0, low_open=True)
+        check_float("beta_end", self.beta_end, low=self.beta_start, high=1.0, low_open=True)
+        check_choice("prediction", self.prediction, PREDICTIONS)
+        check_float("ema_decay", self.ema_decay, low=0.0, high=1.0)
+        check_int("sampling_steps", self.sampling_steps, 1)
+        if self.sampling_steps > self.timesteps:
+            raise ConfigError("sampling_steps", f"must be <= timesteps ({self.timesteps}), got {self.sampling_steps}")
+        check_float("ddim_eta", self.ddim_eta, low=0.0, high=1.0, high_open=False)

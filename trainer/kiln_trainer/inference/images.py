@@ -59,7 +59,17 @@ class _GANSampler:
         return self.model.sample(1, generator)[0]
 
 
-_LOADERS: dict[str, type] = {"kiln-vae": _VAESampler, "kiln-gan": _GANSampler}
+class _DDPMSampler:
+    def __init__(self, path: Path):
+        from kiln_trainer.models.ddpm import load_unet
+
+        self.model = load_unet(path)
+
+    def sample_one(self, generator: torch.Generator) -> torch.Tensor:
+        return self.model.sample(1, generator)[0]
+
+
+_LOADERS: dict[str, type] = {"kiln-vae": _VAESampler, "kiln-gan": _GANSampler, "kiln-ddpm": _DDPMSampler}
 
 
 def model_type(path: str | Path) -> str | None:

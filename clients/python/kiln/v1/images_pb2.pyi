@@ -18,6 +18,18 @@ class GanLoss(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     GAN_LOSS_BCE: _ClassVar[GanLoss]
     GAN_LOSS_WGAN_GP: _ClassVar[GanLoss]
     GAN_LOSS_HINGE: _ClassVar[GanLoss]
+
+class NoiseSchedule(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    NOISE_SCHEDULE_UNSPECIFIED: _ClassVar[NoiseSchedule]
+    NOISE_SCHEDULE_LINEAR: _ClassVar[NoiseSchedule]
+    NOISE_SCHEDULE_COSINE: _ClassVar[NoiseSchedule]
+
+class DiffusionPrediction(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    DIFFUSION_PREDICTION_UNSPECIFIED: _ClassVar[DiffusionPrediction]
+    DIFFUSION_PREDICTION_EPSILON: _ClassVar[DiffusionPrediction]
+    DIFFUSION_PREDICTION_V: _ClassVar[DiffusionPrediction]
 RECONSTRUCTION_LOSS_UNSPECIFIED: ReconstructionLoss
 RECONSTRUCTION_LOSS_MSE: ReconstructionLoss
 RECONSTRUCTION_LOSS_BCE: ReconstructionLoss
@@ -25,6 +37,12 @@ GAN_LOSS_UNSPECIFIED: GanLoss
 GAN_LOSS_BCE: GanLoss
 GAN_LOSS_WGAN_GP: GanLoss
 GAN_LOSS_HINGE: GanLoss
+NOISE_SCHEDULE_UNSPECIFIED: NoiseSchedule
+NOISE_SCHEDULE_LINEAR: NoiseSchedule
+NOISE_SCHEDULE_COSINE: NoiseSchedule
+DIFFUSION_PREDICTION_UNSPECIFIED: DiffusionPrediction
+DIFFUSION_PREDICTION_EPSILON: DiffusionPrediction
+DIFFUSION_PREDICTION_V: DiffusionPrediction
 
 class ImageAugmentation(_message.Message):
     __slots__ = ("horizontal_flip", "max_shift", "max_rotation_degrees", "noise_std")
@@ -87,3 +105,29 @@ class GanConfig(_message.Message):
     adam_beta2: float
     augmentation: ImageAugmentation
     def __init__(self, resolution: _Optional[int] = ..., latent_dim: _Optional[int] = ..., base_channels: _Optional[int] = ..., loss: _Optional[_Union[GanLoss, str]] = ..., n_critic: _Optional[int] = ..., gradient_penalty_weight: _Optional[float] = ..., spectral_norm: _Optional[bool] = ..., generator_learning_rate: _Optional[float] = ..., discriminator_learning_rate: _Optional[float] = ..., ema_decay: _Optional[float] = ..., adam_beta1: _Optional[float] = ..., adam_beta2: _Optional[float] = ..., augmentation: _Optional[_Union[ImageAugmentation, _Mapping]] = ...) -> None: ...
+
+class DiffusionConfig(_message.Message):
+    __slots__ = ("resolution", "base_channels", "timesteps", "noise_schedule", "beta_start", "beta_end", "prediction", "ema_decay", "sampling_steps", "ddim_eta", "augmentation")
+    RESOLUTION_FIELD_NUMBER: _ClassVar[int]
+    BASE_CHANNELS_FIELD_NUMBER: _ClassVar[int]
+    TIMESTEPS_FIELD_NUMBER: _ClassVar[int]
+    NOISE_SCHEDULE_FIELD_NUMBER: _ClassVar[int]
+    BETA_START_FIELD_NUMBER: _ClassVar[int]
+    BETA_END_FIELD_NUMBER: _ClassVar[int]
+    PREDICTION_FIELD_NUMBER: _ClassVar[int]
+    EMA_DECAY_FIELD_NUMBER: _ClassVar[int]
+    SAMPLING_STEPS_FIELD_NUMBER: _ClassVar[int]
+    DDIM_ETA_FIELD_NUMBER: _ClassVar[int]
+    AUGMENTATION_FIELD_NUMBER: _ClassVar[int]
+    resolution: int
+    base_channels: int
+    timesteps: int
+    noise_schedule: NoiseSchedule
+    beta_start: float
+    beta_end: float
+    prediction: DiffusionPrediction
+    ema_decay: float
+    sampling_steps: int
+    ddim_eta: float
+    augmentation: ImageAugmentation
+    def __init__(self, resolution: _Optional[int] = ..., base_channels: _Optional[int] = ..., timesteps: _Optional[int] = ..., noise_schedule: _Optional[_Union[NoiseSchedule, str]] = ..., beta_start: _Optional[float] = ..., beta_end: _Optional[float] = ..., prediction: _Optional[_Union[DiffusionPrediction, str]] = ..., ema_decay: _Optional[float] = ..., sampling_steps: _Optional[int] = ..., ddim_eta: _Optional[float] = ..., augmentation: _Optional[_Union[ImageAugmentation, _Mapping]] = ...) -> None: ...

@@ -220,3 +220,15 @@ async def test_gan_options_land_on_their_request_paths(env):
     assert spec.config["loss"] == "wgan_gp" and spec.config["n_critic"] == 5
     gan.gan.n_critic = 50
     assert await violation(builder, gan) == "job.gan.n_critic"
+
+
+async def test_diffusion_options_land_on_their_request_paths(env):
+    builder, *_ = env
+    job = jobs_pb2.Job(method=jobs_pb2.JOB_METHOD_DIFFUSION, training_dataset="datasets/digits")
+    job.diffusion.noise_schedule = 2  # NOISE_SCHEDULE_COSINE
+    job.diffusion.prediction = 2  # DIFFUSION_PREDICTION_V
+    spec = await builder.build(job, "t")
+    assert (spec.config["noise_schedule"], spec.config["prediction"]) == ("cosine", "v")
+    job.diffusion.timesteps = 20
+    job.diffusion.sampling_steps = 40
+    assert await violation(builder, job) == "job.diffusion.sampling_steps"

@@ -51,3 +51,12 @@ def test_a_bad_line_on_the_worker_names_the_line(tmp_path):
     with pytest.raises(RecordError) as err:
         load_image_records(path, 4)
     assert err.value.line == 2
+
+
+def test_the_digits_are_scikit_learns_load_digits():
+    from sklearn.datasets import load_digits
+
+    pixels, labels = digits._digits()
+    ref = load_digits()
+    assert (labels == ref.target).all()
+    assert (pixels == np.rint(ref.images * 255 / 16).astype(np.uint8)).all()

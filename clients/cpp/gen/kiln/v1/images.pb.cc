@@ -86,10 +86,34 @@ struct GanConfigDefaultTypeInternal {
   };
 };
 PROTOBUF_ATTRIBUTE_NO_DESTROY PROTOBUF_CONSTINIT PROTOBUF_ATTRIBUTE_INIT_PRIORITY1 GanConfigDefaultTypeInternal _GanConfig_default_instance_;
+PROTOBUF_CONSTEXPR DiffusionConfig::DiffusionConfig(
+    ::_pbi::ConstantInitialized): _impl_{
+    /*decltype(_impl_._has_bits_)*/{}
+  , /*decltype(_impl_._cached_size_)*/{}
+  , /*decltype(_impl_.augmentation_)*/nullptr
+  , /*decltype(_impl_.resolution_)*/0u
+  , /*decltype(_impl_.base_channels_)*/0u
+  , /*decltype(_impl_.timesteps_)*/0u
+  , /*decltype(_impl_.noise_schedule_)*/0
+  , /*decltype(_impl_.beta_start_)*/0
+  , /*decltype(_impl_.beta_end_)*/0
+  , /*decltype(_impl_.ema_decay_)*/0
+  , /*decltype(_impl_.prediction_)*/0
+  , /*decltype(_impl_.sampling_steps_)*/0u
+  , /*decltype(_impl_.ddim_eta_)*/0} {}
+struct DiffusionConfigDefaultTypeInternal {
+  PROTOBUF_CONSTEXPR DiffusionConfigDefaultTypeInternal()
+      : _instance(::_pbi::ConstantInitialized{}) {}
+  ~DiffusionConfigDefaultTypeInternal() {}
+  union {
+    DiffusionConfig _instance;
+  };
+};
+PROTOBUF_ATTRIBUTE_NO_DESTROY PROTOBUF_CONSTINIT PROTOBUF_ATTRIBUTE_INIT_PRIORITY1 DiffusionConfigDefaultTypeInternal _DiffusionConfig_default_instance_;
 }  // namespace v1
 }  // namespace kiln
-static ::_pb::Metadata file_level_metadata_kiln_2fv1_2fimages_2eproto[3];
-static const ::_pb::EnumDescriptor* file_level_enum_descriptors_kiln_2fv1_2fimages_2eproto[2];
+static ::_pb::Metadata file_level_metadata_kiln_2fv1_2fimages_2eproto[4];
+static const ::_pb::EnumDescriptor* file_level_enum_descriptors_kiln_2fv1_2fimages_2eproto[4];
 static constexpr ::_pb::ServiceDescriptor const** file_level_service_descriptors_kiln_2fv1_2fimages_2eproto = nullptr;
 
 const uint32_t TableStruct_kiln_2fv1_2fimages_2eproto::offsets[] PROTOBUF_SECTION_VARIABLE(protodesc_cold) = {
@@ -161,17 +185,47 @@ const uint32_t TableStruct_kiln_2fv1_2fimages_2eproto::offsets[] PROTOBUF_SECTIO
   9,
   10,
   ~0u,
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::DiffusionConfig, _impl_._has_bits_),
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::DiffusionConfig, _internal_metadata_),
+  ~0u,  // no _extensions_
+  ~0u,  // no _oneof_case_
+  ~0u,  // no _weak_field_map_
+  ~0u,  // no _inlined_string_donated_
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::DiffusionConfig, _impl_.resolution_),
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::DiffusionConfig, _impl_.base_channels_),
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::DiffusionConfig, _impl_.timesteps_),
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::DiffusionConfig, _impl_.noise_schedule_),
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::DiffusionConfig, _impl_.beta_start_),
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::DiffusionConfig, _impl_.beta_end_),
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::DiffusionConfig, _impl_.prediction_),
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::DiffusionConfig, _impl_.ema_decay_),
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::DiffusionConfig, _impl_.sampling_steps_),
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::DiffusionConfig, _impl_.ddim_eta_),
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::DiffusionConfig, _impl_.augmentation_),
+  0,
+  1,
+  2,
+  ~0u,
+  3,
+  4,
+  ~0u,
+  5,
+  6,
+  7,
+  ~0u,
 };
 static const ::_pbi::MigrationSchema schemas[] PROTOBUF_SECTION_VARIABLE(protodesc_cold) = {
   { 0, 10, -1, sizeof(::kiln::v1::ImageAugmentation)},
   { 14, 28, -1, sizeof(::kiln::v1::VaeConfig)},
   { 36, 55, -1, sizeof(::kiln::v1::GanConfig)},
+  { 68, 85, -1, sizeof(::kiln::v1::DiffusionConfig)},
 };
 
 static const ::_pb::Message* const file_default_instances[] = {
   &::kiln::v1::_ImageAugmentation_default_instance_._instance,
   &::kiln::v1::_VaeConfig_default_instance_._instance,
   &::kiln::v1::_GanConfig_default_instance_._instance,
+  &::kiln::v1::_DiffusionConfig_default_instance_._instance,
 };
 
 const char descriptor_table_protodef_kiln_2fv1_2fimages_2eproto[] PROTOBUF_SECTION_VARIABLE(protodesc_cold) =
@@ -214,22 +268,43 @@ const char descriptor_table_protodef_kiln_2fv1_2fimages_2eproto[] PROTOBUF_SECTI
   "icB\032\n\030_gradient_penalty_weightB\020\n\016_spect"
   "ral_normB\032\n\030_generator_learning_rateB\036\n\034"
   "_discriminator_learning_rateB\014\n\n_ema_dec"
-  "ayB\r\n\013_adam_beta1B\r\n\013_adam_beta2*s\n\022Reco"
-  "nstructionLoss\022#\n\037RECONSTRUCTION_LOSS_UN"
-  "SPECIFIED\020\000\022\033\n\027RECONSTRUCTION_LOSS_MSE\020\001"
-  "\022\033\n\027RECONSTRUCTION_LOSS_BCE\020\002*_\n\007GanLoss"
-  "\022\030\n\024GAN_LOSS_UNSPECIFIED\020\000\022\020\n\014GAN_LOSS_B"
-  "CE\020\001\022\024\n\020GAN_LOSS_WGAN_GP\020\002\022\022\n\016GAN_LOSS_H"
-  "INGE\020\003By\n\007kiln.v1B\013ImagesProtoH\002P\001Z\"kiln"
-  "/clients/go/gen/kiln/v1;kilnv1\242\002\003KXX\252\002\007K"
-  "iln.V1\312\002\007Kiln\\V1\342\002\023Kiln\\V1\\GPBMetadata\352\002"
-  "\010Kiln::V1b\006proto3"
+  "ayB\r\n\013_adam_beta1B\r\n\013_adam_beta2\"\353\004\n\017Dif"
+  "fusionConfig\022#\n\nresolution\030\001 \001(\rH\000R\nreso"
+  "lution\210\001\001\022(\n\rbase_channels\030\002 \001(\rH\001R\014base"
+  "Channels\210\001\001\022!\n\ttimesteps\030\003 \001(\rH\002R\ttimest"
+  "eps\210\001\001\022=\n\016noise_schedule\030\004 \001(\0162\026.kiln.v1"
+  ".NoiseScheduleR\rnoiseSchedule\022\"\n\nbeta_st"
+  "art\030\005 \001(\001H\003R\tbetaStart\210\001\001\022\036\n\010beta_end\030\006 "
+  "\001(\001H\004R\007betaEnd\210\001\001\022<\n\nprediction\030\007 \001(\0162\034."
+  "kiln.v1.DiffusionPredictionR\nprediction\022"
+  " \n\tema_decay\030\010 \001(\001H\005R\010emaDecay\210\001\001\022*\n\016sam"
+  "pling_steps\030\t \001(\rH\006R\rsamplingSteps\210\001\001\022\036\n"
+  "\010ddim_eta\030\n \001(\001H\007R\007ddimEta\210\001\001\022>\n\014augment"
+  "ation\030\013 \001(\0132\032.kiln.v1.ImageAugmentationR"
+  "\014augmentationB\r\n\013_resolutionB\020\n\016_base_ch"
+  "annelsB\014\n\n_timestepsB\r\n\013_beta_startB\013\n\t_"
+  "beta_endB\014\n\n_ema_decayB\021\n\017_sampling_step"
+  "sB\013\n\t_ddim_eta*s\n\022ReconstructionLoss\022#\n\037"
+  "RECONSTRUCTION_LOSS_UNSPECIFIED\020\000\022\033\n\027REC"
+  "ONSTRUCTION_LOSS_MSE\020\001\022\033\n\027RECONSTRUCTION"
+  "_LOSS_BCE\020\002*_\n\007GanLoss\022\030\n\024GAN_LOSS_UNSPE"
+  "CIFIED\020\000\022\020\n\014GAN_LOSS_BCE\020\001\022\024\n\020GAN_LOSS_W"
+  "GAN_GP\020\002\022\022\n\016GAN_LOSS_HINGE\020\003*e\n\rNoiseSch"
+  "edule\022\036\n\032NOISE_SCHEDULE_UNSPECIFIED\020\000\022\031\n"
+  "\025NOISE_SCHEDULE_LINEAR\020\001\022\031\n\025NOISE_SCHEDU"
+  "LE_COSINE\020\002*y\n\023DiffusionPrediction\022$\n DI"
+  "FFUSION_PREDICTION_UNSPECIFIED\020\000\022 \n\034DIFF"
+  "USION_PREDICTION_EPSILON\020\001\022\032\n\026DIFFUSION_"
+  "PREDICTION_V\020\002By\n\007kiln.v1B\013ImagesProtoH\002"
+  "P\001Z\"kiln/clients/go/gen/kiln/v1;kilnv1\242\002"
+  "\003KXX\252\002\007Kiln.V1\312\002\007Kiln\\V1\342\002\023Kiln\\V1\\GPBMe"
+  "tadata\352\002\010Kiln::V1b\006proto3"
   ;
 static ::_pbi::once_flag descriptor_table_kiln_2fv1_2fimages_2eproto_once;
 const ::_pbi::DescriptorTable descriptor_table_kiln_2fv1_2fimages_2eproto = {
-    false, false, 1937, descriptor_table_protodef_kiln_2fv1_2fimages_2eproto,
+    false, false, 2785, descriptor_table_protodef_kiln_2fv1_2fimages_2eproto,
     "kiln/v1/images.proto",
-    &descriptor_table_kiln_2fv1_2fimages_2eproto_once, nullptr, 0, 3,
+    &descriptor_table_kiln_2fv1_2fimages_2eproto_once, nullptr, 0, 4,
     schemas, file_default_instances, TableStruct_kiln_2fv1_2fimages_2eproto::offsets,
     file_level_metadata_kiln_2fv1_2fimages_2eproto, file_level_enum_descriptors_kiln_2fv1_2fimages_2eproto,
     file_level_service_descriptors_kiln_2fv1_2fimages_2eproto,
@@ -267,6 +342,36 @@ bool GanLoss_IsValid(int value) {
     case 1:
     case 2:
     case 3:
+      return true;
+    default:
+      return false;
+  }
+}
+
+const ::PROTOBUF_NAMESPACE_ID::EnumDescriptor* NoiseSchedule_descriptor() {
+  ::PROTOBUF_NAMESPACE_ID::internal::AssignDescriptors(&descriptor_table_kiln_2fv1_2fimages_2eproto);
+  return file_level_enum_descriptors_kiln_2fv1_2fimages_2eproto[2];
+}
+bool NoiseSchedule_IsValid(int value) {
+  switch (value) {
+    case 0:
+    case 1:
+    case 2:
+      return true;
+    default:
+      return false;
+  }
+}
+
+const ::PROTOBUF_NAMESPACE_ID::EnumDescriptor* DiffusionPrediction_descriptor() {
+  ::PROTOBUF_NAMESPACE_ID::internal::AssignDescriptors(&descriptor_table_kiln_2fv1_2fimages_2eproto);
+  return file_level_enum_descriptors_kiln_2fv1_2fimages_2eproto[3];
+}
+bool DiffusionPrediction_IsValid(int value) {
+  switch (value) {
+    case 0:
+    case 1:
+    case 2:
       return true;
     default:
       return false;
@@ -597,6 +702,125 @@ void GanConfig::InternalSwap(GanConfig* other) {
       file_level_metadata_kiln_2fv1_2fimages_2eproto[2]);
 }
 
+// ===================================================================
+
+class DiffusionConfig::_Internal {
+ public:
+  using HasBits = decltype(std::declval<DiffusionConfig>()._impl_._has_bits_);
+  static void set_has_resolution(HasBits* has_bits) {
+    (*has_bits)[0] |= 1u;
+  }
+  static void set_has_base_channels(HasBits* has_bits) {
+    (*has_bits)[0] |= 2u;
+  }
+  static void set_has_timesteps(HasBits* has_bits) {
+    (*has_bits)[0] |= 4u;
+  }
+  static void set_has_beta_start(HasBits* has_bits) {
+    (*has_bits)[0] |= 8u;
+  }
+  static void set_has_beta_end(HasBits* has_bits) {
+    (*has_bits)[0] |= 16u;
+  }
+  static void set_has_ema_decay(HasBits* has_bits) {
+    (*has_bits)[0] |= 32u;
+  }
+  static void set_has_sampling_steps(HasBits* has_bits) {
+    (*has_bits)[0] |= 64u;
+  }
+  static void set_has_ddim_eta(HasBits* has_bits) {
+    (*has_bits)[0] |= 128u;
+  }
+  static const ::kiln::v1::ImageAugmentation& augmentation(const DiffusionConfig* msg);
+};
+
+const ::kiln::v1::ImageAugmentation&
+DiffusionConfig::_Internal::augmentation(const DiffusionConfig* msg) {
+  return *msg->_impl_.augmentation_;
+}
+DiffusionConfig::DiffusionConfig(::PROTOBUF_NAMESPACE_ID::Arena* arena,
+                         bool is_message_owned)
+  : ::PROTOBUF_NAMESPACE_ID::Message(arena, is_message_owned) {
+  SharedCtor(arena, is_message_owned);
+  // @@protoc_insertion_point(arena_constructor:kiln.v1.DiffusionConfig)
+}
+DiffusionConfig::DiffusionConfig(const DiffusionConfig& from)
+  : ::PROTOBUF_NAMESPACE_ID::Message() {
+  DiffusionConfig* const _this = this; (void)_this;
+  new (&_impl_) Impl_{
+      decltype(_impl_._has_bits_){from._impl_._has_bits_}
+    , /*decltype(_impl_._cached_size_)*/{}
+    , decltype(_impl_.augmentation_){nullptr}
+    , decltype(_impl_.resolution_){}
+    , decltype(_impl_.base_channels_){}
+    , decltype(_impl_.timesteps_){}
+    , decltype(_impl_.noise_schedule_){}
+    , decltype(_impl_.beta_start_){}
+    , decltype(_impl_.beta_end_){}
+    , decltype(_impl_.ema_decay_){}
+    , decltype(_impl_.prediction_){}
+    , decltype(_impl_.sampling_steps_){}
+    , decltype(_impl_.ddim_eta_){}};
+
+  _internal_metadata_.MergeFrom<::PROTOBUF_NAMESPACE_ID::UnknownFieldSet>(from._internal_metadata_);
+  if (from._internal_has_augmentation()) {
+    _this->_impl_.augmentation_ = new ::kiln::v1::ImageAugmentation(*from._impl_.augmentation_);
+  }
+  ::memcpy(&_impl_.resolution_, &from._impl_.resolution_,
+    static_cast<size_t>(reinterpret_cast<char*>(&_impl_.ddim_eta_) -
+    reinterpret_cast<char*>(&_impl_.resolution_)) + sizeof(_impl_.ddim_eta_));
+  // @@protoc_insertion_point(copy_constructor:kiln.v1.DiffusionConfig)
+}
+
+inline void DiffusionConfig::SharedCtor(
+    ::_pb::Arena* arena, bool is_message_owned) {
+  (void)arena;
+  (void)is_message_owned;
+  new (&_impl_) Impl_{
+      decltype(_impl_._has_bits_){}
+    , /*decltype(_impl_._cached_size_)*/{}
+    , decltype(_impl_.augmentation_){nullptr}
+    , decltype(_impl_.resolution_){0u}
+    , decltype(_impl_.base_channels_){0u}
+    , decltype(_impl_.timesteps_){0u}
+    , decltype(_impl_.noise_schedule_){0}
+    , decltype(_impl_.beta_start_){0}
+    , decltype(_impl_.beta_end_){0}
+    , decltype(_impl_.ema_decay_){0}
+    , decltype(_impl_.prediction_){0}
+    , decltype(_impl_.sampling_steps_){0u}
+    , decltype(_impl_.ddim_eta_){0}
+  };
+}
+
+DiffusionConfig::~DiffusionConfig() {
+  // @@protoc_insertion_point(destructor:kiln.v1.DiffusionConfig)
+  if (auto *arena = _internal_metadata_.DeleteReturnArena<::PROTOBUF_NAMESPACE_ID::UnknownFieldSet>()) {
+  (void)arena;
+    return;
+  }
+  SharedDtor();
+}
+
+inline void DiffusionConfig::SharedDtor() {
+  GOOGLE_DCHECK(GetArenaForAllocation() == nullptr);
+  if (this != internal_default_instance()) delete _impl_.augmentation_;
+}
+
+void DiffusionConfig::SetCachedSize(int size) const {
+  _impl_._cached_size_.Set(size);
+}
+
+void DiffusionConfig::InternalSwap(DiffusionConfig* other) {
+  using std::swap;
+  GetReflection()->Swap(this, other);}
+
+::PROTOBUF_NAMESPACE_ID::Metadata DiffusionConfig::GetMetadata() const {
+  return ::_pbi::AssignDescriptors(
+      &descriptor_table_kiln_2fv1_2fimages_2eproto_getter, &descriptor_table_kiln_2fv1_2fimages_2eproto_once,
+      file_level_metadata_kiln_2fv1_2fimages_2eproto[3]);
+}
+
 // @@protoc_insertion_point(namespace_scope)
 }  // namespace v1
 }  // namespace kiln
@@ -612,6 +836,10 @@ Arena::CreateMaybeMessage< ::kiln::v1::VaeConfig >(Arena* arena) {
 template<> PROTOBUF_NOINLINE ::kiln::v1::GanConfig*
 Arena::CreateMaybeMessage< ::kiln::v1::GanConfig >(Arena* arena) {
   return Arena::CreateMessageInternal< ::kiln::v1::GanConfig >(arena);
+}
+template<> PROTOBUF_NOINLINE ::kiln::v1::DiffusionConfig*
+Arena::CreateMaybeMessage< ::kiln::v1::DiffusionConfig >(Arena* arena) {
+  return Arena::CreateMessageInternal< ::kiln::v1::DiffusionConfig >(arena);
 }
 PROTOBUF_NAMESPACE_CLOSE
 

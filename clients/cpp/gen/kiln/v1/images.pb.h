@@ -47,6 +47,9 @@ struct TableStruct_kiln_2fv1_2fimages_2eproto {
 extern const ::PROTOBUF_NAMESPACE_ID::internal::DescriptorTable descriptor_table_kiln_2fv1_2fimages_2eproto;
 namespace kiln {
 namespace v1 {
+class DiffusionConfig;
+struct DiffusionConfigDefaultTypeInternal;
+extern DiffusionConfigDefaultTypeInternal _DiffusionConfig_default_instance_;
 class GanConfig;
 struct GanConfigDefaultTypeInternal;
 extern GanConfigDefaultTypeInternal _GanConfig_default_instance_;
@@ -59,6 +62,7 @@ extern VaeConfigDefaultTypeInternal _VaeConfig_default_instance_;
 }  // namespace v1
 }  // namespace kiln
 PROTOBUF_NAMESPACE_OPEN
+template<> ::kiln::v1::DiffusionConfig* Arena::CreateMaybeMessage<::kiln::v1::DiffusionConfig>(Arena*);
 template<> ::kiln::v1::GanConfig* Arena::CreateMaybeMessage<::kiln::v1::GanConfig>(Arena*);
 template<> ::kiln::v1::ImageAugmentation* Arena::CreateMaybeMessage<::kiln::v1::ImageAugmentation>(Arena*);
 template<> ::kiln::v1::VaeConfig* Arena::CreateMaybeMessage<::kiln::v1::VaeConfig>(Arena*);
@@ -118,6 +122,58 @@ inline bool GanLoss_Parse(
     ::PROTOBUF_NAMESPACE_ID::ConstStringParam name, GanLoss* value) {
   return ::PROTOBUF_NAMESPACE_ID::internal::ParseNamedEnum<GanLoss>(
     GanLoss_descriptor(), name, value);
+}
+enum NoiseSchedule : int {
+  NOISE_SCHEDULE_UNSPECIFIED = 0,
+  NOISE_SCHEDULE_LINEAR = 1,
+  NOISE_SCHEDULE_COSINE = 2,
+  NoiseSchedule_INT_MIN_SENTINEL_DO_NOT_USE_ = std::numeric_limits<int32_t>::min(),
+  NoiseSchedule_INT_MAX_SENTINEL_DO_NOT_USE_ = std::numeric_limits<int32_t>::max()
+};
+bool NoiseSchedule_IsValid(int value);
+constexpr NoiseSchedule NoiseSchedule_MIN = NOISE_SCHEDULE_UNSPECIFIED;
+constexpr NoiseSchedule NoiseSchedule_MAX = NOISE_SCHEDULE_COSINE;
+constexpr int NoiseSchedule_ARRAYSIZE = NoiseSchedule_MAX + 1;
+
+const ::PROTOBUF_NAMESPACE_ID::EnumDescriptor* NoiseSchedule_descriptor();
+template<typename T>
+inline const std::string& NoiseSchedule_Name(T enum_t_value) {
+  static_assert(::std::is_same<T, NoiseSchedule>::value ||
+    ::std::is_integral<T>::value,
+    "Incorrect type passed to function NoiseSchedule_Name.");
+  return ::PROTOBUF_NAMESPACE_ID::internal::NameOfEnum(
+    NoiseSchedule_descriptor(), enum_t_value);
+}
+inline bool NoiseSchedule_Parse(
+    ::PROTOBUF_NAMESPACE_ID::ConstStringParam name, NoiseSchedule* value) {
+  return ::PROTOBUF_NAMESPACE_ID::internal::ParseNamedEnum<NoiseSchedule>(
+    NoiseSchedule_descriptor(), name, value);
+}
+enum DiffusionPrediction : int {
+  DIFFUSION_PREDICTION_UNSPECIFIED = 0,
+  DIFFUSION_PREDICTION_EPSILON = 1,
+  DIFFUSION_PREDICTION_V = 2,
+  DiffusionPrediction_INT_MIN_SENTINEL_DO_NOT_USE_ = std::numeric_limits<int32_t>::min(),
+  DiffusionPrediction_INT_MAX_SENTINEL_DO_NOT_USE_ = std::numeric_limits<int32_t>::max()
+};
+bool DiffusionPrediction_IsValid(int value);
+constexpr DiffusionPrediction DiffusionPrediction_MIN = DIFFUSION_PREDICTION_UNSPECIFIED;
+constexpr DiffusionPrediction DiffusionPrediction_MAX = DIFFUSION_PREDICTION_V;
+constexpr int DiffusionPrediction_ARRAYSIZE = DiffusionPrediction_MAX + 1;
+
+const ::PROTOBUF_NAMESPACE_ID::EnumDescriptor* DiffusionPrediction_descriptor();
+template<typename T>
+inline const std::string& DiffusionPrediction_Name(T enum_t_value) {
+  static_assert(::std::is_same<T, DiffusionPrediction>::value ||
+    ::std::is_integral<T>::value,
+    "Incorrect type passed to function DiffusionPrediction_Name.");
+  return ::PROTOBUF_NAMESPACE_ID::internal::NameOfEnum(
+    DiffusionPrediction_descriptor(), enum_t_value);
+}
+inline bool DiffusionPrediction_Parse(
+    ::PROTOBUF_NAMESPACE_ID::ConstStringParam name, DiffusionPrediction* value) {
+  return ::PROTOBUF_NAMESPACE_ID::internal::ParseNamedEnum<DiffusionPrediction>(
+    DiffusionPrediction_descriptor(), name, value);
 }
 // ===================================================================
 
@@ -849,6 +905,287 @@ class GanConfig final :
     double ema_decay_;
     double adam_beta1_;
     double adam_beta2_;
+  };
+  union { Impl_ _impl_; };
+  friend struct ::TableStruct_kiln_2fv1_2fimages_2eproto;
+};
+// -------------------------------------------------------------------
+
+class DiffusionConfig final :
+    public ::PROTOBUF_NAMESPACE_ID::Message /* @@protoc_insertion_point(class_definition:kiln.v1.DiffusionConfig) */ {
+ public:
+  inline DiffusionConfig() : DiffusionConfig(nullptr) {}
+  ~DiffusionConfig() override;
+  explicit PROTOBUF_CONSTEXPR DiffusionConfig(::PROTOBUF_NAMESPACE_ID::internal::ConstantInitialized);
+
+  DiffusionConfig(const DiffusionConfig& from);
+  DiffusionConfig(DiffusionConfig&& from) noexcept
+    : DiffusionConfig() {
+    *this = ::std::move(from);
+  }
+
+  inline DiffusionConfig& operator=(const DiffusionConfig& from) {
+    CopyFrom(from);
+    return *this;
+  }
+  inline DiffusionConfig& operator=(DiffusionConfig&& from) noexcept {
+    if (this == &from) return *this;
+    if (GetOwningArena() == from.GetOwningArena()
+  #ifdef PROTOBUF_FORCE_COPY_IN_MOVE
+        && GetOwningArena() != nullptr
+  #endif  // !PROTOBUF_FORCE_COPY_IN_MOVE
+    ) {
+      InternalSwap(&from);
+    } else {
+      CopyFrom(from);
+    }
+    return *this;
+  }
+
+  static const ::PROTOBUF_NAMESPACE_ID::Descriptor* descriptor() {
+    return GetDescriptor();
+  }
+  static const ::PROTOBUF_NAMESPACE_ID::Descriptor* GetDescriptor() {
+    return default_instance().GetMetadata().descriptor;
+  }
+  static const ::PROTOBUF_NAMESPACE_ID::Reflection* GetReflection() {
+    return default_instance().GetMetadata().reflection;
+  }
+  static const DiffusionConfig& default_instance() {
+    return *internal_default_instance();
+  }
+  static inline const DiffusionConfig* internal_default_instance() {
+    return reinterpret_cast<const DiffusionConfig*>(
+               &_DiffusionConfig_default_instance_);
+  }
+  static constexpr int kIndexInFileMessages =
+    3;
+
+  friend void swap(DiffusionConfig& a, DiffusionConfig& b) {
+    a.Swap(&b);
+  }
+  inline void Swap(DiffusionConfig* other) {
+    if (other == this) return;
+  #ifdef PROTOBUF_FORCE_COPY_IN_SWAP
+    if (GetOwningArena() != nullptr &&
+        GetOwningArena() == other->GetOwningArena()) {
+   #else  // PROTOBUF_FORCE_COPY_IN_SWAP
+    if (GetOwningArena() == other->GetOwningArena()) {
+  #endif  // !PROTOBUF_FORCE_COPY_IN_SWAP
+      InternalSwap(other);
+    } else {
+      ::PROTOBUF_NAMESPACE_ID::internal::GenericSwap(this, other);
+    }
+  }
+  void UnsafeArenaSwap(DiffusionConfig* other) {
+    if (other == this) return;
+    GOOGLE_DCHECK(GetOwningArena() == other->GetOwningArena());
+    InternalSwap(other);
+  }
+
+  // implements Message ----------------------------------------------
+
+  DiffusionConfig* New(::PROTOBUF_NAMESPACE_ID::Arena* arena = nullptr) const final {
+    return CreateMaybeMessage<DiffusionConfig>(arena);
+  }
+  int GetCachedSize() const final { return _impl_._cached_size_.Get(); }
+
+  private:
+  void SharedCtor(::PROTOBUF_NAMESPACE_ID::Arena* arena, bool is_message_owned);
+  void SharedDtor();
+  void SetCachedSize(int size) const final;
+  void InternalSwap(DiffusionConfig* other);
+
+  private:
+  friend class ::PROTOBUF_NAMESPACE_ID::internal::AnyMetadata;
+  static ::PROTOBUF_NAMESPACE_ID::StringPiece FullMessageName() {
+    return "kiln.v1.DiffusionConfig";
+  }
+  protected:
+  explicit DiffusionConfig(::PROTOBUF_NAMESPACE_ID::Arena* arena,
+                       bool is_message_owned = false);
+  public:
+
+  ::PROTOBUF_NAMESPACE_ID::Metadata GetMetadata() const final;
+
+  // nested types ----------------------------------------------------
+
+  // accessors -------------------------------------------------------
+
+  enum : int {
+    kAugmentationFieldNumber = 11,
+    kResolutionFieldNumber = 1,
+    kBaseChannelsFieldNumber = 2,
+    kTimestepsFieldNumber = 3,
+    kNoiseScheduleFieldNumber = 4,
+    kBetaStartFieldNumber = 5,
+    kBetaEndFieldNumber = 6,
+    kEmaDecayFieldNumber = 8,
+    kPredictionFieldNumber = 7,
+    kSamplingStepsFieldNumber = 9,
+    kDdimEtaFieldNumber = 10,
+  };
+  // .kiln.v1.ImageAugmentation augmentation = 11 [json_name = "augmentation"];
+  bool has_augmentation() const;
+  private:
+  bool _internal_has_augmentation() const;
+  public:
+  void clear_augmentation();
+  const ::kiln::v1::ImageAugmentation& augmentation() const;
+  PROTOBUF_NODISCARD ::kiln::v1::ImageAugmentation* release_augmentation();
+  ::kiln::v1::ImageAugmentation* mutable_augmentation();
+  void set_allocated_augmentation(::kiln::v1::ImageAugmentation* augmentation);
+  private:
+  const ::kiln::v1::ImageAugmentation& _internal_augmentation() const;
+  ::kiln::v1::ImageAugmentation* _internal_mutable_augmentation();
+  public:
+  void unsafe_arena_set_allocated_augmentation(
+      ::kiln::v1::ImageAugmentation* augmentation);
+  ::kiln::v1::ImageAugmentation* unsafe_arena_release_augmentation();
+
+  // optional uint32 resolution = 1 [json_name = "resolution"];
+  bool has_resolution() const;
+  private:
+  bool _internal_has_resolution() const;
+  public:
+  void clear_resolution();
+  uint32_t resolution() const;
+  void set_resolution(uint32_t value);
+  private:
+  uint32_t _internal_resolution() const;
+  void _internal_set_resolution(uint32_t value);
+  public:
+
+  // optional uint32 base_channels = 2 [json_name = "baseChannels"];
+  bool has_base_channels() const;
+  private:
+  bool _internal_has_base_channels() const;
+  public:
+  void clear_base_channels();
+  uint32_t base_channels() const;
+  void set_base_channels(uint32_t value);
+  private:
+  uint32_t _internal_base_channels() const;
+  void _internal_set_base_channels(uint32_t value);
+  public:
+
+  // optional uint32 timesteps = 3 [json_name = "timesteps"];
+  bool has_timesteps() const;
+  private:
+  bool _internal_has_timesteps() const;
+  public:
+  void clear_timesteps();
+  uint32_t timesteps() const;
+  void set_timesteps(uint32_t value);
+  private:
+  uint32_t _internal_timesteps() const;
+  void _internal_set_timesteps(uint32_t value);
+  public:
+
+  // .kiln.v1.NoiseSchedule noise_schedule = 4 [json_name = "noiseSchedule"];
+  void clear_noise_schedule();
+  ::kiln::v1::NoiseSchedule noise_schedule() const;
+  void set_noise_schedule(::kiln::v1::NoiseSchedule value);
+  private:
+  ::kiln::v1::NoiseSchedule _internal_noise_schedule() const;
+  void _internal_set_noise_schedule(::kiln::v1::NoiseSchedule value);
+  public:
+
+  // optional double beta_start = 5 [json_name = "betaStart"];
+  bool has_beta_start() const;
+  private:
+  bool _internal_has_beta_start() const;
+  public:
+  void clear_beta_start();
+  double beta_start() const;
+  void set_beta_start(double value);
+  private:
+  double _internal_beta_start() const;
+  void _internal_set_beta_start(double value);
+  public:
+
+  // optional double beta_end = 6 [json_name = "betaEnd"];
+  bool has_beta_end() const;
+  private:
+  bool _internal_has_beta_end() const;
+  public:
+  void clear_beta_end();
+  double beta_end() const;
+  void set_beta_end(double value);
+  private:
+  double _internal_beta_end() const;
+  void _internal_set_beta_end(double value);
+  public:
+
+  // optional double ema_decay = 8 [json_name = "emaDecay"];
+  bool has_ema_decay() const;
+  private:
+  bool _internal_has_ema_decay() const;
+  public:
+  void clear_ema_decay();
+  double ema_decay() const;
+  void set_ema_decay(double value);
+  private:
+  double _internal_ema_decay() const;
+  void _internal_set_ema_decay(double value);
+  public:
+
+  // .kiln.v1.DiffusionPrediction prediction = 7 [json_name = "prediction"];
+  void clear_prediction();
+  ::kiln::v1::DiffusionPrediction prediction() const;
+  void set_prediction(::kiln::v1::DiffusionPrediction value);
+  private:
+  ::kiln::v1::DiffusionPrediction _internal_prediction() const;
+  void _internal_set_prediction(::kiln::v1::DiffusionPrediction value);
+  public:
+
+  // optional uint32 sampling_steps = 9 [json_name = "samplingSteps"];
+  bool has_sampling_steps() const;
+  private:
+  bool _internal_has_sampling_steps() const;
+  public:
+  void clear_sampling_steps();
+  uint32_t sampling_steps() const;
+  void set_sampling_steps(uint32_t value);
+  private:
+  uint32_t _internal_sampling_steps() const;
+  void _internal_set_sampling_steps(uint32_t value);
+  public:
+
+  // optional double ddim_eta = 10 [json_name = "ddimEta"];
+  bool has_ddim_eta() const;
+  private:
+  bool _internal_has_ddim_eta() const;
+  public:
+  void clear_ddim_eta();
+  double ddim_eta() const;
+  void set_ddim_eta(double value);
+  private:
+  double _internal_ddim_eta() const;
+  void _internal_set_ddim_eta(double value);
+  public:
+
+  // @@protoc_insertion_point(class_scope:kiln.v1.DiffusionConfig)
+ private:
+  class _Internal;
+
+  template <typename T> friend class ::PROTOBUF_NAMESPACE_ID::Arena::InternalHelper;
+  typedef void InternalArenaConstructable_;
+  typedef void DestructorSkippable_;
+  struct Impl_ {
+    ::PROTOBUF_NAMESPACE_ID::internal::HasBits<1> _has_bits_;
+    mutable ::PROTOBUF_NAMESPACE_ID::internal::CachedSize _cached_size_;
+    ::kiln::v1::ImageAugmentation* augmentation_;
+    uint32_t resolution_;
+    uint32_t base_channels_;
+    uint32_t timesteps_;
+    int noise_schedule_;
+    double beta_start_;
+    double beta_end_;
+    double ema_decay_;
+    int prediction_;
+    uint32_t sampling_steps_;
+    double ddim_eta_;
   };
   union { Impl_ _impl_; };
   friend struct ::TableStruct_kiln_2fv1_2fimages_2eproto;
@@ -1680,9 +2017,369 @@ inline void GanConfig::set_allocated_augmentation(::kiln::v1::ImageAugmentation*
   // @@protoc_insertion_point(field_set_allocated:kiln.v1.GanConfig.augmentation)
 }
 
+// -------------------------------------------------------------------
+
+// DiffusionConfig
+
+// optional uint32 resolution = 1 [json_name = "resolution"];
+inline bool DiffusionConfig::_internal_has_resolution() const {
+  bool value = (_impl_._has_bits_[0] & 0x00000001u) != 0;
+  return value;
+}
+inline bool DiffusionConfig::has_resolution() const {
+  return _internal_has_resolution();
+}
+inline void DiffusionConfig::clear_resolution() {
+  _impl_.resolution_ = 0u;
+  _impl_._has_bits_[0] &= ~0x00000001u;
+}
+inline uint32_t DiffusionConfig::_internal_resolution() const {
+  return _impl_.resolution_;
+}
+inline uint32_t DiffusionConfig::resolution() const {
+  // @@protoc_insertion_point(field_get:kiln.v1.DiffusionConfig.resolution)
+  return _internal_resolution();
+}
+inline void DiffusionConfig::_internal_set_resolution(uint32_t value) {
+  _impl_._has_bits_[0] |= 0x00000001u;
+  _impl_.resolution_ = value;
+}
+inline void DiffusionConfig::set_resolution(uint32_t value) {
+  _internal_set_resolution(value);
+  // @@protoc_insertion_point(field_set:kiln.v1.DiffusionConfig.resolution)
+}
+
+// optional uint32 base_channels = 2 [json_name = "baseChannels"];
+inline bool DiffusionConfig::_internal_has_base_channels() const {
+  bool value = (_impl_._has_bits_[0] & 0x00000002u) != 0;
+  return value;
+}
+inline bool DiffusionConfig::has_base_channels() const {
+  return _internal_has_base_channels();
+}
+inline void DiffusionConfig::clear_base_channels() {
+  _impl_.base_channels_ = 0u;
+  _impl_._has_bits_[0] &= ~0x00000002u;
+}
+inline uint32_t DiffusionConfig::_internal_base_channels() const {
+  return _impl_.base_channels_;
+}
+inline uint32_t DiffusionConfig::base_channels() const {
+  // @@protoc_insertion_point(field_get:kiln.v1.DiffusionConfig.base_channels)
+  return _internal_base_channels();
+}
+inline void DiffusionConfig::_internal_set_base_channels(uint32_t value) {
+  _impl_._has_bits_[0] |= 0x00000002u;
+  _impl_.base_channels_ = value;
+}
+inline void DiffusionConfig::set_base_channels(uint32_t value) {
+  _internal_set_base_channels(value);
+  // @@protoc_insertion_point(field_set:kiln.v1.DiffusionConfig.base_channels)
+}
+
+// optional uint32 timesteps = 3 [json_name = "timesteps"];
+inline bool DiffusionConfig::_internal_has_timesteps() const {
+  bool value = (_impl_._has_bits_[0] & 0x00000004u) != 0;
+  return value;
+}
+inline bool DiffusionConfig::has_timesteps() const {
+  return _internal_has_timesteps();
+}
+inline void DiffusionConfig::clear_timesteps() {
+  _impl_.timesteps_ = 0u;
+  _impl_._has_bits_[0] &= ~0x00000004u;
+}
+inline uint32_t DiffusionConfig::_internal_timesteps() const {
+  return _impl_.timesteps_;
+}
+inline uint32_t DiffusionConfig::timesteps() const {
+  // @@protoc_insertion_point(field_get:kiln.v1.DiffusionConfig.timesteps)
+  return _internal_timesteps();
+}
+inline void DiffusionConfig::_internal_set_timesteps(uint32_t value) {
+  _impl_._has_bits_[0] |= 0x00000004u;
+  _impl_.timesteps_ = value;
+}
+inline void DiffusionConfig::set_timesteps(uint32_t value) {
+  _internal_set_timesteps(value);
+  // @@protoc_insertion_point(field_set:kiln.v1.DiffusionConfig.timesteps)
+}
+
+// .kiln.v1.NoiseSchedule noise_schedule = 4 [json_name = "noiseSchedule"];
+inline void DiffusionConfig::clear_noise_schedule() {
+  _impl_.noise_schedule_ = 0;
+}
+inline ::kiln::v1::NoiseSchedule DiffusionConfig::_internal_noise_schedule() const {
+  return static_cast< ::kiln::v1::NoiseSchedule >(_impl_.noise_schedule_);
+}
+inline ::kiln::v1::NoiseSchedule DiffusionConfig::noise_schedule() const {
+  // @@protoc_insertion_point(field_get:kiln.v1.DiffusionConfig.noise_schedule)
+  return _internal_noise_schedule();
+}
+inline void DiffusionConfig::_internal_set_noise_schedule(::kiln::v1::NoiseSchedule value) {
+  
+  _impl_.noise_schedule_ = value;
+}
+inline void DiffusionConfig::set_noise_schedule(::kiln::v1::NoiseSchedule value) {
+  _internal_set_noise_schedule(value);
+  // @@protoc_insertion_point(field_set:kiln.v1.DiffusionConfig.noise_schedule)
+}
+
+// optional double beta_start = 5 [json_name = "betaStart"];
+inline bool DiffusionConfig::_internal_has_beta_start() const {
+  bool value = (_impl_._has_bits_[0] & 0x00000008u) != 0;
+  return value;
+}
+inline bool DiffusionConfig::has_beta_start() const {
+  return _internal_has_beta_start();
+}
+inline void DiffusionConfig::clear_beta_start() {
+  _impl_.beta_start_ = 0;
+  _impl_._has_bits_[0] &= ~0x00000008u;
+}
+inline double DiffusionConfig::_internal_beta_start() const {
+  return _impl_.beta_start_;
+}
+inline double DiffusionConfig::beta_start() const {
+  // @@protoc_insertion_point(field_get:kiln.v1.DiffusionConfig.beta_start)
+  return _internal_beta_start();
+}
+inline void DiffusionConfig::_internal_set_beta_start(double value) {
+  _impl_._has_bits_[0] |= 0x00000008u;
+  _impl_.beta_start_ = value;
+}
+inline void DiffusionConfig::set_beta_start(double value) {
+  _internal_set_beta_start(value);
+  // @@protoc_insertion_point(field_set:kiln.v1.DiffusionConfig.beta_start)
+}
+
+// optional double beta_end = 6 [json_name = "betaEnd"];
+inline bool DiffusionConfig::_internal_has_beta_end() const {
+  bool value = (_impl_._has_bits_[0] & 0x00000010u) != 0;
+  return value;
+}
+inline bool DiffusionConfig::has_beta_end() const {
+  return _internal_has_beta_end();
+}
+inline void DiffusionConfig::clear_beta_end() {
+  _impl_.beta_end_ = 0;
+  _impl_._has_bits_[0] &= ~0x00000010u;
+}
+inline double DiffusionConfig::_internal_beta_end() const {
+  return _impl_.beta_end_;
+}
+inline double DiffusionConfig::beta_end() const {
+  // @@protoc_insertion_point(field_get:kiln.v1.DiffusionConfig.beta_end)
+  return _internal_beta_end();
+}
+inline void DiffusionConfig::_internal_set_beta_end(double value) {
+  _impl_._has_bits_[0] |= 0x00000010u;
+  _impl_.beta_end_ = value;
+}
+inline void DiffusionConfig::set_beta_end(double value) {
+  _internal_set_beta_end(value);
+  // @@protoc_insertion_point(field_set:kiln.v1.DiffusionConfig.beta_end)
+}
+
+// .kiln.v1.DiffusionPrediction prediction = 7 [json_name = "prediction"];
+inline void DiffusionConfig::clear_prediction() {
+  _impl_.prediction_ = 0;
+}
+inline ::kiln::v1::DiffusionPrediction DiffusionConfig::_internal_prediction() const {
+  return static_cast< ::kiln::v1::DiffusionPrediction >(_impl_.prediction_);
+}
+inline ::kiln::v1::DiffusionPrediction DiffusionConfig::prediction() const {
+  // @@protoc_insertion_point(field_get:kiln.v1.DiffusionConfig.prediction)
+  return _internal_prediction();
+}
+inline void DiffusionConfig::_internal_set_prediction(::kiln::v1::DiffusionPrediction value) {
+  
+  _impl_.prediction_ = value;
+}
+inline void DiffusionConfig::set_prediction(::kiln::v1::DiffusionPrediction value) {
+  _internal_set_prediction(value);
+  // @@protoc_insertion_point(field_set:kiln.v1.DiffusionConfig.prediction)
+}
+
+// optional double ema_decay = 8 [json_name = "emaDecay"];
+inline bool DiffusionConfig::_internal_has_ema_decay() const {
+  bool value = (_impl_._has_bits_[0] & 0x00000020u) != 0;
+  return value;
+}
+inline bool DiffusionConfig::has_ema_decay() const {
+  return _internal_has_ema_decay();
+}
+inline void DiffusionConfig::clear_ema_decay() {
+  _impl_.ema_decay_ = 0;
+  _impl_._has_bits_[0] &= ~0x00000020u;
+}
+inline double DiffusionConfig::_internal_ema_decay() const {
+  return _impl_.ema_decay_;
+}
+inline double DiffusionConfig::ema_decay() const {
+  // @@protoc_insertion_point(field_get:kiln.v1.DiffusionConfig.ema_decay)
+  return _internal_ema_decay();
+}
+inline void DiffusionConfig::_internal_set_ema_decay(double value) {
+  _impl_._has_bits_[0] |= 0x00000020u;
+  _impl_.ema_decay_ = value;
+}
+inline void DiffusionConfig::set_ema_decay(double value) {
+  _internal_set_ema_decay(value);
+  // @@protoc_insertion_point(field_set:kiln.v1.DiffusionConfig.ema_decay)
+}
+
+// optional uint32 sampling_steps = 9 [json_name = "samplingSteps"];
+inline bool DiffusionConfig::_internal_has_sampling_steps() const {
+  bool value = (_impl_._has_bits_[0] & 0x00000040u) != 0;
+  return value;
+}
+inline bool DiffusionConfig::has_sampling_steps() const {
+  return _internal_has_sampling_steps();
+}
+inline void DiffusionConfig::clear_sampling_steps() {
+  _impl_.sampling_steps_ = 0u;
+  _impl_._has_bits_[0] &= ~0x00000040u;
+}
+inline uint32_t DiffusionConfig::_internal_sampling_steps() const {
+  return _impl_.sampling_steps_;
+}
+inline uint32_t DiffusionConfig::sampling_steps() const {
+  // @@protoc_insertion_point(field_get:kiln.v1.DiffusionConfig.sampling_steps)
+  return _internal_sampling_steps();
+}
+inline void DiffusionConfig::_internal_set_sampling_steps(uint32_t value) {
+  _impl_._has_bits_[0] |= 0x00000040u;
+  _impl_.sampling_steps_ = value;
+}
+inline void DiffusionConfig::set_sampling_steps(uint32_t value) {
+  _internal_set_sampling_steps(value);
+  // @@protoc_insertion_point(field_set:kiln.v1.DiffusionConfig.sampling_steps)
+}
+
+// optional double ddim_eta = 10 [json_name = "ddimEta"];
+inline bool DiffusionConfig::_internal_has_ddim_eta() const {
+  bool value = (_impl_._has_bits_[0] & 0x00000080u) != 0;
+  return value;
+}
+inline bool DiffusionConfig::has_ddim_eta() const {
+  return _internal_has_ddim_eta();
+}
+inline void DiffusionConfig::clear_ddim_eta() {
+  _impl_.ddim_eta_ = 0;
+  _impl_._has_bits_[0] &= ~0x00000080u;
+}
+inline double DiffusionConfig::_internal_ddim_eta() const {
+  return _impl_.ddim_eta_;
+}
+inline double DiffusionConfig::ddim_eta() const {
+  // @@protoc_insertion_point(field_get:kiln.v1.DiffusionConfig.ddim_eta)
+  return _internal_ddim_eta();
+}
+inline void DiffusionConfig::_internal_set_ddim_eta(double value) {
+  _impl_._has_bits_[0] |= 0x00000080u;
+  _impl_.ddim_eta_ = value;
+}
+inline void DiffusionConfig::set_ddim_eta(double value) {
+  _internal_set_ddim_eta(value);
+  // @@protoc_insertion_point(field_set:kiln.v1.DiffusionConfig.ddim_eta)
+}
+
+// .kiln.v1.ImageAugmentation augmentation = 11 [json_name = "augmentation"];
+inline bool DiffusionConfig::_internal_has_augmentation() const {
+  return this != internal_default_instance() && _impl_.augmentation_ != nullptr;
+}
+inline bool DiffusionConfig::has_augmentation() const {
+  return _internal_has_augmentation();
+}
+inline void DiffusionConfig::clear_augmentation() {
+  if (GetArenaForAllocation() == nullptr && _impl_.augmentation_ != nullptr) {
+    delete _impl_.augmentation_;
+  }
+  _impl_.augmentation_ = nullptr;
+}
+inline const ::kiln::v1::ImageAugmentation& DiffusionConfig::_internal_augmentation() const {
+  const ::kiln::v1::ImageAugmentation* p = _impl_.augmentation_;
+  return p != nullptr ? *p : reinterpret_cast<const ::kiln::v1::ImageAugmentation&>(
+      ::kiln::v1::_ImageAugmentation_default_instance_);
+}
+inline const ::kiln::v1::ImageAugmentation& DiffusionConfig::augmentation() const {
+  // @@protoc_insertion_point(field_get:kiln.v1.DiffusionConfig.augmentation)
+  return _internal_augmentation();
+}
+inline void DiffusionConfig::unsafe_arena_set_allocated_augmentation(
+    ::kiln::v1::ImageAugmentation* augmentation) {
+  if (GetArenaForAllocation() == nullptr) {
+    delete reinterpret_cast<::PROTOBUF_NAMESPACE_ID::MessageLite*>(_impl_.augmentation_);
+  }
+  _impl_.augmentation_ = augmentation;
+  if (augmentation) {
+    
+  } else {
+    
+  }
+  // @@protoc_insertion_point(field_unsafe_arena_set_allocated:kiln.v1.DiffusionConfig.augmentation)
+}
+inline ::kiln::v1::ImageAugmentation* DiffusionConfig::release_augmentation() {
+  
+  ::kiln::v1::ImageAugmentation* temp = _impl_.augmentation_;
+  _impl_.augmentation_ = nullptr;
+#ifdef PROTOBUF_FORCE_COPY_IN_RELEASE
+  auto* old =  reinterpret_cast<::PROTOBUF_NAMESPACE_ID::MessageLite*>(temp);
+  temp = ::PROTOBUF_NAMESPACE_ID::internal::DuplicateIfNonNull(temp);
+  if (GetArenaForAllocation() == nullptr) { delete old; }
+#else  // PROTOBUF_FORCE_COPY_IN_RELEASE
+  if (GetArenaForAllocation() != nullptr) {
+    temp = ::PROTOBUF_NAMESPACE_ID::internal::DuplicateIfNonNull(temp);
+  }
+#endif  // !PROTOBUF_FORCE_COPY_IN_RELEASE
+  return temp;
+}
+inline ::kiln::v1::ImageAugmentation* DiffusionConfig::unsafe_arena_release_augmentation() {
+  // @@protoc_insertion_point(field_release:kiln.v1.DiffusionConfig.augmentation)
+  
+  ::kiln::v1::ImageAugmentation* temp = _impl_.augmentation_;
+  _impl_.augmentation_ = nullptr;
+  return temp;
+}
+inline ::kiln::v1::ImageAugmentation* DiffusionConfig::_internal_mutable_augmentation() {
+  
+  if (_impl_.augmentation_ == nullptr) {
+    auto* p = CreateMaybeMessage<::kiln::v1::ImageAugmentation>(GetArenaForAllocation());
+    _impl_.augmentation_ = p;
+  }
+  return _impl_.augmentation_;
+}
+inline ::kiln::v1::ImageAugmentation* DiffusionConfig::mutable_augmentation() {
+  ::kiln::v1::ImageAugmentation* _msg = _internal_mutable_augmentation();
+  // @@protoc_insertion_point(field_mutable:kiln.v1.DiffusionConfig.augmentation)
+  return _msg;
+}
+inline void DiffusionConfig::set_allocated_augmentation(::kiln::v1::ImageAugmentation* augmentation) {
+  ::PROTOBUF_NAMESPACE_ID::Arena* message_arena = GetArenaForAllocation();
+  if (message_arena == nullptr) {
+    delete _impl_.augmentation_;
+  }
+  if (augmentation) {
+    ::PROTOBUF_NAMESPACE_ID::Arena* submessage_arena =
+        ::PROTOBUF_NAMESPACE_ID::Arena::InternalGetOwningArena(augmentation);
+    if (message_arena != submessage_arena) {
+      augmentation = ::PROTOBUF_NAMESPACE_ID::internal::GetOwnedMessage(
+          message_arena, augmentation, submessage_arena);
+    }
+    
+  } else {
+    
+  }
+  _impl_.augmentation_ = augmentation;
+  // @@protoc_insertion_point(field_set_allocated:kiln.v1.DiffusionConfig.augmentation)
+}
+
 #ifdef __GNUC__
   #pragma GCC diagnostic pop
 #endif  // __GNUC__
+// -------------------------------------------------------------------
+
 // -------------------------------------------------------------------
 
 // -------------------------------------------------------------------
@@ -1704,6 +2401,16 @@ template <> struct is_proto_enum< ::kiln::v1::GanLoss> : ::std::true_type {};
 template <>
 inline const EnumDescriptor* GetEnumDescriptor< ::kiln::v1::GanLoss>() {
   return ::kiln::v1::GanLoss_descriptor();
+}
+template <> struct is_proto_enum< ::kiln::v1::NoiseSchedule> : ::std::true_type {};
+template <>
+inline const EnumDescriptor* GetEnumDescriptor< ::kiln::v1::NoiseSchedule>() {
+  return ::kiln::v1::NoiseSchedule_descriptor();
+}
+template <> struct is_proto_enum< ::kiln::v1::DiffusionPrediction> : ::std::true_type {};
+template <>
+inline const EnumDescriptor* GetEnumDescriptor< ::kiln::v1::DiffusionPrediction>() {
+  return ::kiln::v1::DiffusionPrediction_descriptor();
 }
 
 PROTOBUF_NAMESPACE_CLOSE

@@ -642,6 +642,7 @@ const uint32_t TableStruct_kiln_2fv1_2fjobs_2eproto::offsets[] PROTOBUF_SECTION_
   ::_pbi::kInvalidFieldOffsetTag,
   ::_pbi::kInvalidFieldOffsetTag,
   ::_pbi::kInvalidFieldOffsetTag,
+  ::_pbi::kInvalidFieldOffsetTag,
   PROTOBUF_FIELD_OFFSET(::kiln::v1::Job, _impl_.resources_),
   PROTOBUF_FIELD_OFFSET(::kiln::v1::Job, _impl_.max_retries_),
   PROTOBUF_FIELD_OFFSET(::kiln::v1::Job, _impl_.labels_),
@@ -657,6 +658,7 @@ const uint32_t TableStruct_kiln_2fv1_2fjobs_2eproto::offsets[] PROTOBUF_SECTION_
   PROTOBUF_FIELD_OFFSET(::kiln::v1::Job, _impl_.start_time_),
   PROTOBUF_FIELD_OFFSET(::kiln::v1::Job, _impl_.end_time_),
   PROTOBUF_FIELD_OFFSET(::kiln::v1::Job, _impl_.method_config_),
+  ~0u,
   ~0u,
   ~0u,
   ~0u,
@@ -818,21 +820,21 @@ static const ::_pbi::MigrationSchema schemas[] PROTOBUF_SECTION_VARIABLE(protode
   { 146, 154, -1, sizeof(::kiln::v1::Job_LabelsEntry_DoNotUse)},
   { 156, 164, -1, sizeof(::kiln::v1::Job_LatestMetricsEntry_DoNotUse)},
   { 166, 174, -1, sizeof(::kiln::v1::Job_ArtifactsEntry_DoNotUse)},
-  { 176, 211, -1, sizeof(::kiln::v1::Job)},
-  { 239, -1, -1, sizeof(::kiln::v1::CreateJobRequest)},
-  { 247, -1, -1, sizeof(::kiln::v1::GetJobRequest)},
-  { 254, -1, -1, sizeof(::kiln::v1::ListJobsRequest)},
-  { 264, -1, -1, sizeof(::kiln::v1::ListJobsResponse)},
-  { 272, -1, -1, sizeof(::kiln::v1::CancelJobRequest)},
-  { 279, -1, -1, sizeof(::kiln::v1::WatchJobRequest)},
-  { 287, -1, -1, sizeof(::kiln::v1::StateChange)},
-  { 296, 304, -1, sizeof(::kiln::v1::Metrics_ValuesEntry_DoNotUse)},
-  { 306, -1, -1, sizeof(::kiln::v1::Metrics)},
-  { 315, -1, -1, sizeof(::kiln::v1::Checkpoint)},
-  { 324, -1, -1, sizeof(::kiln::v1::LogLine)},
-  { 332, -1, -1, sizeof(::kiln::v1::JobEvent)},
-  { 345, -1, -1, sizeof(::kiln::v1::ListCheckpointsRequest)},
-  { 352, -1, -1, sizeof(::kiln::v1::ListCheckpointsResponse)},
+  { 176, 212, -1, sizeof(::kiln::v1::Job)},
+  { 241, -1, -1, sizeof(::kiln::v1::CreateJobRequest)},
+  { 249, -1, -1, sizeof(::kiln::v1::GetJobRequest)},
+  { 256, -1, -1, sizeof(::kiln::v1::ListJobsRequest)},
+  { 266, -1, -1, sizeof(::kiln::v1::ListJobsResponse)},
+  { 274, -1, -1, sizeof(::kiln::v1::CancelJobRequest)},
+  { 281, -1, -1, sizeof(::kiln::v1::WatchJobRequest)},
+  { 289, -1, -1, sizeof(::kiln::v1::StateChange)},
+  { 298, 306, -1, sizeof(::kiln::v1::Metrics_ValuesEntry_DoNotUse)},
+  { 308, -1, -1, sizeof(::kiln::v1::Metrics)},
+  { 317, -1, -1, sizeof(::kiln::v1::Checkpoint)},
+  { 326, -1, -1, sizeof(::kiln::v1::LogLine)},
+  { 334, -1, -1, sizeof(::kiln::v1::JobEvent)},
+  { 347, -1, -1, sizeof(::kiln::v1::ListCheckpointsRequest)},
+  { 354, -1, -1, sizeof(::kiln::v1::ListCheckpointsResponse)},
 };
 
 static const ::_pb::Message* const file_default_instances[] = {
@@ -933,7 +935,7 @@ const char descriptor_table_protodef_kiln_2fv1_2fjobs_2eproto[] PROTOBUF_SECTION
   "lConfig\022#\n\rteacher_model\030\001 \001(\tR\014teacherM"
   "odel\022%\n\013temperature\030\002 \001(\001H\000R\013temperature"
   "\210\001\001\022\031\n\005alpha\030\003 \001(\001H\001R\005alpha\210\001\001B\016\n\014_tempe"
-  "ratureB\010\n\006_alpha\"\253\013\n\003Job\022\022\n\004name\030\001 \001(\tR\004"
+  "ratureB\010\n\006_alpha\"\345\013\n\003Job\022\022\n\004name\030\001 \001(\tR\004"
   "name\022!\n\014display_name\030\002 \001(\tR\013displayName\022"
   "*\n\006method\030\003 \001(\0162\022.kiln.v1.JobMethodR\006met"
   "hod\022\035\n\nbase_model\030\004 \001(\tR\tbaseModel\022)\n\020tr"
@@ -948,91 +950,93 @@ const char descriptor_table_protodef_kiln_2fv1_2fjobs_2eproto[] PROTOBUF_SECTION
   ".DpoConfigH\000R\003dpo\0222\n\007distill\030\014 \001(\0132\026.kil"
   "n.v1.DistillConfigH\000R\007distill\022&\n\003vae\030\036 \001"
   "(\0132\022.kiln.v1.VaeConfigH\000R\003vae\022&\n\003gan\030\037 \001"
-  "(\0132\022.kiln.v1.GanConfigH\000R\003gan\0220\n\tresourc"
-  "es\030\r \001(\0132\022.kiln.v1.ResourcesR\tresources\022"
-  "$\n\013max_retries\030\016 \001(\rH\001R\nmaxRetries\210\001\001\0220\n"
-  "\006labels\030\017 \003(\0132\030.kiln.v1.Job.LabelsEntryR"
-  "\006labels\022\'\n\005state\030\020 \001(\0162\021.kiln.v1.JobStat"
-  "eR\005state\022\030\n\007attempt\030\021 \001(\rR\007attempt\022\022\n\004st"
-  "ep\030\022 \001(\003R\004step\022\037\n\013total_steps\030\023 \001(\003R\ntot"
-  "alSteps\022F\n\016latest_metrics\030\024 \003(\0132\037.kiln.v"
-  "1.Job.LatestMetricsEntryR\rlatestMetrics\022"
-  "!\n\014output_model\030\025 \001(\tR\013outputModel\0229\n\tar"
-  "tifacts\030\026 \003(\0132\033.kiln.v1.Job.ArtifactsEnt"
-  "ryR\tartifacts\022\024\n\005error\030\027 \001(\tR\005error\022;\n\013c"
-  "reate_time\030\030 \001(\0132\032.google.protobuf.Times"
-  "tampR\ncreateTime\0229\n\nstart_time\030\031 \001(\0132\032.g"
-  "oogle.protobuf.TimestampR\tstartTime\0225\n\010e"
-  "nd_time\030\032 \001(\0132\032.google.protobuf.Timestam"
-  "pR\007endTime\0329\n\013LabelsEntry\022\020\n\003key\030\001 \001(\tR\003"
-  "key\022\024\n\005value\030\002 \001(\tR\005value:\0028\001\032@\n\022LatestM"
-  "etricsEntry\022\020\n\003key\030\001 \001(\tR\003key\022\024\n\005value\030\002"
-  " \001(\001R\005value:\0028\001\032<\n\016ArtifactsEntry\022\020\n\003key"
-  "\030\001 \001(\tR\003key\022\024\n\005value\030\002 \001(\tR\005value:\0028\001B\017\n"
-  "\rmethod_configB\016\n\014_max_retries\"Q\n\020Create"
-  "JobRequest\022\036\n\003job\030\001 \001(\0132\014.kiln.v1.JobR\003j"
-  "ob\022\035\n\nrequest_id\030\002 \001(\tR\trequestId\"#\n\rGet"
-  "JobRequest\022\022\n\004name\030\001 \001(\tR\004name\"\242\001\n\017ListJ"
-  "obsRequest\022\033\n\tpage_size\030\001 \001(\005R\010pageSize\022"
-  "\035\n\npage_token\030\002 \001(\tR\tpageToken\022\'\n\005state\030"
-  "\003 \001(\0162\021.kiln.v1.JobStateR\005state\022*\n\006metho"
-  "d\030\004 \001(\0162\022.kiln.v1.JobMethodR\006method\"\\\n\020L"
-  "istJobsResponse\022 \n\004jobs\030\001 \003(\0132\014.kiln.v1."
-  "JobR\004jobs\022&\n\017next_page_token\030\002 \001(\tR\rnext"
-  "PageToken\"&\n\020CancelJobRequest\022\022\n\004name\030\001 "
-  "\001(\tR\004name\"K\n\017WatchJobRequest\022\022\n\004name\030\001 \001"
-  "(\tR\004name\022$\n\016after_event_id\030\002 \001(\tR\014afterE"
-  "ventId\"h\n\013StateChange\022\'\n\005state\030\001 \001(\0162\021.k"
-  "iln.v1.JobStateR\005state\022\030\n\007attempt\030\002 \001(\rR"
-  "\007attempt\022\026\n\006reason\030\003 \001(\tR\006reason\"\257\001\n\007Met"
-  "rics\022\022\n\004step\030\001 \001(\003R\004step\022\037\n\013total_steps\030"
-  "\002 \001(\003R\ntotalSteps\0224\n\006values\030\003 \003(\0132\034.kiln"
-  ".v1.Metrics.ValuesEntryR\006values\0329\n\013Value"
-  "sEntry\022\020\n\003key\030\001 \001(\tR\003key\022\024\n\005value\030\002 \001(\001R"
-  "\005value:\0028\001\"o\n\nCheckpoint\022\022\n\004step\030\001 \001(\003R\004"
-  "step\022\020\n\003uri\030\002 \001(\tR\003uri\022;\n\013create_time\030\003 "
-  "\001(\0132\032.google.protobuf.TimestampR\ncreateT"
-  "ime\"9\n\007LogLine\022\024\n\005level\030\001 \001(\tR\005level\022\030\n\007"
-  "message\030\002 \001(\tR\007message\"\230\002\n\010JobEvent\022\016\n\002i"
-  "d\030\001 \001(\tR\002id\022.\n\004time\030\002 \001(\0132\032.google.proto"
-  "buf.TimestampR\004time\0229\n\014state_change\030\003 \001("
-  "\0132\024.kiln.v1.StateChangeH\000R\013stateChange\022,"
-  "\n\007metrics\030\004 \001(\0132\020.kiln.v1.MetricsH\000R\007met"
-  "rics\0225\n\ncheckpoint\030\005 \001(\0132\023.kiln.v1.Check"
-  "pointH\000R\ncheckpoint\022$\n\003log\030\006 \001(\0132\020.kiln."
-  "v1.LogLineH\000R\003logB\006\n\004kind\",\n\026ListCheckpo"
-  "intsRequest\022\022\n\004name\030\001 \001(\tR\004name\"P\n\027ListC"
-  "heckpointsResponse\0225\n\013checkpoints\030\001 \003(\0132"
-  "\023.kiln.v1.CheckpointR\013checkpoints*\300\001\n\tJo"
-  "bMethod\022\032\n\026JOB_METHOD_UNSPECIFIED\020\000\022\022\n\016J"
-  "OB_METHOD_SFT\020\001\022\033\n\027JOB_METHOD_REWARD_MOD"
-  "EL\020\002\022\022\n\016JOB_METHOD_PPO\020\003\022\022\n\016JOB_METHOD_D"
-  "PO\020\004\022\026\n\022JOB_METHOD_DISTILL\020\005\022\022\n\016JOB_METH"
-  "OD_VAE\020\n\022\022\n\016JOB_METHOD_GAN\020\013*\262\001\n\010JobStat"
-  "e\022\031\n\025JOB_STATE_UNSPECIFIED\020\000\022\024\n\020JOB_STAT"
-  "E_QUEUED\020\001\022\025\n\021JOB_STATE_RUNNING\020\002\022\027\n\023JOB"
-  "_STATE_SUCCEEDED\020\003\022\024\n\020JOB_STATE_FAILED\020\004"
-  "\022\027\n\023JOB_STATE_CANCELLED\020\005\022\026\n\022JOB_STATE_R"
-  "ETRYING\020\006*B\n\006Tuning\022\026\n\022TUNING_UNSPECIFIE"
-  "D\020\000\022\017\n\013TUNING_FULL\020\001\022\017\n\013TUNING_LORA\020\002*b\n"
-  "\tPrecision\022\031\n\025PRECISION_UNSPECIFIED\020\000\022\022\n"
-  "\016PRECISION_AUTO\020\001\022\022\n\016PRECISION_FP32\020\002\022\022\n"
-  "\016PRECISION_BF16\020\003*g\n\016PreferenceLoss\022\037\n\033P"
-  "REFERENCE_LOSS_UNSPECIFIED\020\000\022\033\n\027PREFEREN"
-  "CE_LOSS_SIGMOID\020\001\022\027\n\023PREFERENCE_LOSS_IPO"
-  "\020\0022\372\002\n\nJobService\0224\n\tCreateJob\022\031.kiln.v1"
-  ".CreateJobRequest\032\014.kiln.v1.Job\022.\n\006GetJo"
-  "b\022\026.kiln.v1.GetJobRequest\032\014.kiln.v1.Job\022"
-  "\?\n\010ListJobs\022\030.kiln.v1.ListJobsRequest\032\031."
-  "kiln.v1.ListJobsResponse\0224\n\tCancelJob\022\031."
-  "kiln.v1.CancelJobRequest\032\014.kiln.v1.Job\0229"
-  "\n\010WatchJob\022\030.kiln.v1.WatchJobRequest\032\021.k"
-  "iln.v1.JobEvent0\001\022T\n\017ListCheckpoints\022\037.k"
-  "iln.v1.ListCheckpointsRequest\032 .kiln.v1."
-  "ListCheckpointsResponseBw\n\007kiln.v1B\tJobs"
-  "ProtoH\002P\001Z\"kiln/clients/go/gen/kiln/v1;k"
-  "ilnv1\242\002\003KXX\252\002\007Kiln.V1\312\002\007Kiln\\V1\342\002\023Kiln\\V"
-  "1\\GPBMetadata\352\002\010Kiln::V1b\006proto3"
+  "(\0132\022.kiln.v1.GanConfigH\000R\003gan\0228\n\tdiffusi"
+  "on\030  \001(\0132\030.kiln.v1.DiffusionConfigH\000R\tdi"
+  "ffusion\0220\n\tresources\030\r \001(\0132\022.kiln.v1.Res"
+  "ourcesR\tresources\022$\n\013max_retries\030\016 \001(\rH\001"
+  "R\nmaxRetries\210\001\001\0220\n\006labels\030\017 \003(\0132\030.kiln.v"
+  "1.Job.LabelsEntryR\006labels\022\'\n\005state\030\020 \001(\016"
+  "2\021.kiln.v1.JobStateR\005state\022\030\n\007attempt\030\021 "
+  "\001(\rR\007attempt\022\022\n\004step\030\022 \001(\003R\004step\022\037\n\013tota"
+  "l_steps\030\023 \001(\003R\ntotalSteps\022F\n\016latest_metr"
+  "ics\030\024 \003(\0132\037.kiln.v1.Job.LatestMetricsEnt"
+  "ryR\rlatestMetrics\022!\n\014output_model\030\025 \001(\tR"
+  "\013outputModel\0229\n\tartifacts\030\026 \003(\0132\033.kiln.v"
+  "1.Job.ArtifactsEntryR\tartifacts\022\024\n\005error"
+  "\030\027 \001(\tR\005error\022;\n\013create_time\030\030 \001(\0132\032.goo"
+  "gle.protobuf.TimestampR\ncreateTime\0229\n\nst"
+  "art_time\030\031 \001(\0132\032.google.protobuf.Timesta"
+  "mpR\tstartTime\0225\n\010end_time\030\032 \001(\0132\032.google"
+  ".protobuf.TimestampR\007endTime\0329\n\013LabelsEn"
+  "try\022\020\n\003key\030\001 \001(\tR\003key\022\024\n\005value\030\002 \001(\tR\005va"
+  "lue:\0028\001\032@\n\022LatestMetricsEntry\022\020\n\003key\030\001 \001"
+  "(\tR\003key\022\024\n\005value\030\002 \001(\001R\005value:\0028\001\032<\n\016Art"
+  "ifactsEntry\022\020\n\003key\030\001 \001(\tR\003key\022\024\n\005value\030\002"
+  " \001(\tR\005value:\0028\001B\017\n\rmethod_configB\016\n\014_max"
+  "_retries\"Q\n\020CreateJobRequest\022\036\n\003job\030\001 \001("
+  "\0132\014.kiln.v1.JobR\003job\022\035\n\nrequest_id\030\002 \001(\t"
+  "R\trequestId\"#\n\rGetJobRequest\022\022\n\004name\030\001 \001"
+  "(\tR\004name\"\242\001\n\017ListJobsRequest\022\033\n\tpage_siz"
+  "e\030\001 \001(\005R\010pageSize\022\035\n\npage_token\030\002 \001(\tR\tp"
+  "ageToken\022\'\n\005state\030\003 \001(\0162\021.kiln.v1.JobSta"
+  "teR\005state\022*\n\006method\030\004 \001(\0162\022.kiln.v1.JobM"
+  "ethodR\006method\"\\\n\020ListJobsResponse\022 \n\004job"
+  "s\030\001 \003(\0132\014.kiln.v1.JobR\004jobs\022&\n\017next_page"
+  "_token\030\002 \001(\tR\rnextPageToken\"&\n\020CancelJob"
+  "Request\022\022\n\004name\030\001 \001(\tR\004name\"K\n\017WatchJobR"
+  "equest\022\022\n\004name\030\001 \001(\tR\004name\022$\n\016after_even"
+  "t_id\030\002 \001(\tR\014afterEventId\"h\n\013StateChange\022"
+  "\'\n\005state\030\001 \001(\0162\021.kiln.v1.JobStateR\005state"
+  "\022\030\n\007attempt\030\002 \001(\rR\007attempt\022\026\n\006reason\030\003 \001"
+  "(\tR\006reason\"\257\001\n\007Metrics\022\022\n\004step\030\001 \001(\003R\004st"
+  "ep\022\037\n\013total_steps\030\002 \001(\003R\ntotalSteps\0224\n\006v"
+  "alues\030\003 \003(\0132\034.kiln.v1.Metrics.ValuesEntr"
+  "yR\006values\0329\n\013ValuesEntry\022\020\n\003key\030\001 \001(\tR\003k"
+  "ey\022\024\n\005value\030\002 \001(\001R\005value:\0028\001\"o\n\nCheckpoi"
+  "nt\022\022\n\004step\030\001 \001(\003R\004step\022\020\n\003uri\030\002 \001(\tR\003uri"
+  "\022;\n\013create_time\030\003 \001(\0132\032.google.protobuf."
+  "TimestampR\ncreateTime\"9\n\007LogLine\022\024\n\005leve"
+  "l\030\001 \001(\tR\005level\022\030\n\007message\030\002 \001(\tR\007message"
+  "\"\230\002\n\010JobEvent\022\016\n\002id\030\001 \001(\tR\002id\022.\n\004time\030\002 "
+  "\001(\0132\032.google.protobuf.TimestampR\004time\0229\n"
+  "\014state_change\030\003 \001(\0132\024.kiln.v1.StateChang"
+  "eH\000R\013stateChange\022,\n\007metrics\030\004 \001(\0132\020.kiln"
+  ".v1.MetricsH\000R\007metrics\0225\n\ncheckpoint\030\005 \001"
+  "(\0132\023.kiln.v1.CheckpointH\000R\ncheckpoint\022$\n"
+  "\003log\030\006 \001(\0132\020.kiln.v1.LogLineH\000R\003logB\006\n\004k"
+  "ind\",\n\026ListCheckpointsRequest\022\022\n\004name\030\001 "
+  "\001(\tR\004name\"P\n\027ListCheckpointsResponse\0225\n\013"
+  "checkpoints\030\001 \003(\0132\023.kiln.v1.CheckpointR\013"
+  "checkpoints*\332\001\n\tJobMethod\022\032\n\026JOB_METHOD_"
+  "UNSPECIFIED\020\000\022\022\n\016JOB_METHOD_SFT\020\001\022\033\n\027JOB"
+  "_METHOD_REWARD_MODEL\020\002\022\022\n\016JOB_METHOD_PPO"
+  "\020\003\022\022\n\016JOB_METHOD_DPO\020\004\022\026\n\022JOB_METHOD_DIS"
+  "TILL\020\005\022\022\n\016JOB_METHOD_VAE\020\n\022\022\n\016JOB_METHOD"
+  "_GAN\020\013\022\030\n\024JOB_METHOD_DIFFUSION\020\014*\262\001\n\010Job"
+  "State\022\031\n\025JOB_STATE_UNSPECIFIED\020\000\022\024\n\020JOB_"
+  "STATE_QUEUED\020\001\022\025\n\021JOB_STATE_RUNNING\020\002\022\027\n"
+  "\023JOB_STATE_SUCCEEDED\020\003\022\024\n\020JOB_STATE_FAIL"
+  "ED\020\004\022\027\n\023JOB_STATE_CANCELLED\020\005\022\026\n\022JOB_STA"
+  "TE_RETRYING\020\006*B\n\006Tuning\022\026\n\022TUNING_UNSPEC"
+  "IFIED\020\000\022\017\n\013TUNING_FULL\020\001\022\017\n\013TUNING_LORA\020"
+  "\002*b\n\tPrecision\022\031\n\025PRECISION_UNSPECIFIED\020"
+  "\000\022\022\n\016PRECISION_AUTO\020\001\022\022\n\016PRECISION_FP32\020"
+  "\002\022\022\n\016PRECISION_BF16\020\003*g\n\016PreferenceLoss\022"
+  "\037\n\033PREFERENCE_LOSS_UNSPECIFIED\020\000\022\033\n\027PREF"
+  "ERENCE_LOSS_SIGMOID\020\001\022\027\n\023PREFERENCE_LOSS"
+  "_IPO\020\0022\372\002\n\nJobService\0224\n\tCreateJob\022\031.kil"
+  "n.v1.CreateJobRequest\032\014.kiln.v1.Job\022.\n\006G"
+  "etJob\022\026.kiln.v1.GetJobRequest\032\014.kiln.v1."
+  "Job\022\?\n\010ListJobs\022\030.kiln.v1.ListJobsReques"
+  "t\032\031.kiln.v1.ListJobsResponse\0224\n\tCancelJo"
+  "b\022\031.kiln.v1.CancelJobRequest\032\014.kiln.v1.J"
+  "ob\0229\n\010WatchJob\022\030.kiln.v1.WatchJobRequest"
+  "\032\021.kiln.v1.JobEvent0\001\022T\n\017ListCheckpoints"
+  "\022\037.kiln.v1.ListCheckpointsRequest\032 .kiln"
+  ".v1.ListCheckpointsResponseBw\n\007kiln.v1B\t"
+  "JobsProtoH\002P\001Z\"kiln/clients/go/gen/kiln/"
+  "v1;kilnv1\242\002\003KXX\252\002\007Kiln.V1\312\002\007Kiln\\V1\342\002\023Ki"
+  "ln\\V1\\GPBMetadata\352\002\010Kiln::V1b\006proto3"
   ;
 static const ::_pbi::DescriptorTable* const descriptor_table_kiln_2fv1_2fjobs_2eproto_deps[3] = {
   &::descriptor_table_google_2fprotobuf_2ftimestamp_2eproto,
@@ -1041,7 +1045,7 @@ static const ::_pbi::DescriptorTable* const descriptor_table_kiln_2fv1_2fjobs_2e
 };
 static ::_pbi::once_flag descriptor_table_kiln_2fv1_2fjobs_2eproto_once;
 const ::_pbi::DescriptorTable descriptor_table_kiln_2fv1_2fjobs_2eproto = {
-    false, false, 6712, descriptor_table_protodef_kiln_2fv1_2fjobs_2eproto,
+    false, false, 6796, descriptor_table_protodef_kiln_2fv1_2fjobs_2eproto,
     "kiln/v1/jobs.proto",
     &descriptor_table_kiln_2fv1_2fjobs_2eproto_once, descriptor_table_kiln_2fv1_2fjobs_2eproto_deps, 3, 26,
     schemas, file_default_instances, TableStruct_kiln_2fv1_2fjobs_2eproto::offsets,
@@ -1070,6 +1074,7 @@ bool JobMethod_IsValid(int value) {
     case 5:
     case 10:
     case 11:
+    case 12:
       return true;
     default:
       return false;
@@ -2034,6 +2039,7 @@ class Job::_Internal {
   static const ::kiln::v1::DistillConfig& distill(const Job* msg);
   static const ::kiln::v1::VaeConfig& vae(const Job* msg);
   static const ::kiln::v1::GanConfig& gan(const Job* msg);
+  static const ::kiln::v1::DiffusionConfig& diffusion(const Job* msg);
   static const ::kiln::v1::Resources& resources(const Job* msg);
   static void set_has_max_retries(HasBits* has_bits) {
     (*has_bits)[0] |= 1u;
@@ -2074,6 +2080,10 @@ Job::_Internal::vae(const Job* msg) {
 const ::kiln::v1::GanConfig&
 Job::_Internal::gan(const Job* msg) {
   return *msg->_impl_.method_config_.gan_;
+}
+const ::kiln::v1::DiffusionConfig&
+Job::_Internal::diffusion(const Job* msg) {
+  return *msg->_impl_.method_config_.diffusion_;
 }
 const ::kiln::v1::Resources&
 Job::_Internal::resources(const Job* msg) {
@@ -2210,6 +2220,30 @@ void Job::clear_gan() {
   if (_internal_has_gan()) {
     if (GetArenaForAllocation() == nullptr) {
       delete _impl_.method_config_.gan_;
+    }
+    clear_has_method_config();
+  }
+}
+void Job::set_allocated_diffusion(::kiln::v1::DiffusionConfig* diffusion) {
+  ::PROTOBUF_NAMESPACE_ID::Arena* message_arena = GetArenaForAllocation();
+  clear_method_config();
+  if (diffusion) {
+    ::PROTOBUF_NAMESPACE_ID::Arena* submessage_arena =
+        ::PROTOBUF_NAMESPACE_ID::Arena::InternalGetOwningArena(
+                reinterpret_cast<::PROTOBUF_NAMESPACE_ID::MessageLite*>(diffusion));
+    if (message_arena != submessage_arena) {
+      diffusion = ::PROTOBUF_NAMESPACE_ID::internal::GetOwnedMessage(
+          message_arena, diffusion, submessage_arena);
+    }
+    set_has_diffusion();
+    _impl_.method_config_.diffusion_ = diffusion;
+  }
+  // @@protoc_insertion_point(field_set_allocated:kiln.v1.Job.diffusion)
+}
+void Job::clear_diffusion() {
+  if (_internal_has_diffusion()) {
+    if (GetArenaForAllocation() == nullptr) {
+      delete _impl_.method_config_.diffusion_;
     }
     clear_has_method_config();
   }
@@ -2392,6 +2426,11 @@ Job::Job(const Job& from)
           from._internal_gan());
       break;
     }
+    case kDiffusion: {
+      _this->_internal_mutable_diffusion()->::kiln::v1::DiffusionConfig::MergeFrom(
+          from._internal_diffusion());
+      break;
+    }
     case METHOD_CONFIG_NOT_SET: {
       break;
     }
@@ -2548,6 +2587,12 @@ void Job::clear_method_config() {
     case kGan: {
       if (GetArenaForAllocation() == nullptr) {
         delete _impl_.method_config_.gan_;
+      }
+      break;
+    }
+    case kDiffusion: {
+      if (GetArenaForAllocation() == nullptr) {
+        delete _impl_.method_config_.diffusion_;
       }
       break;
     }

@@ -173,12 +173,13 @@ enum JobMethod : int {
   JOB_METHOD_DISTILL = 5,
   JOB_METHOD_VAE = 10,
   JOB_METHOD_GAN = 11,
+  JOB_METHOD_DIFFUSION = 12,
   JobMethod_INT_MIN_SENTINEL_DO_NOT_USE_ = std::numeric_limits<int32_t>::min(),
   JobMethod_INT_MAX_SENTINEL_DO_NOT_USE_ = std::numeric_limits<int32_t>::max()
 };
 bool JobMethod_IsValid(int value);
 constexpr JobMethod JobMethod_MIN = JOB_METHOD_UNSPECIFIED;
-constexpr JobMethod JobMethod_MAX = JOB_METHOD_GAN;
+constexpr JobMethod JobMethod_MAX = JOB_METHOD_DIFFUSION;
 constexpr int JobMethod_ARRAYSIZE = JobMethod_MAX + 1;
 
 const ::PROTOBUF_NAMESPACE_ID::EnumDescriptor* JobMethod_descriptor();
@@ -2200,6 +2201,7 @@ class Job final :
     kDistill = 12,
     kVae = 30,
     kGan = 31,
+    kDiffusion = 32,
     METHOD_CONFIG_NOT_SET = 0,
   };
 
@@ -2293,6 +2295,7 @@ class Job final :
     kDistillFieldNumber = 12,
     kVaeFieldNumber = 30,
     kGanFieldNumber = 31,
+    kDiffusionFieldNumber = 32,
   };
   // map<string, string> labels = 15 [json_name = "labels"];
   int labels_size() const;
@@ -2717,6 +2720,24 @@ class Job final :
       ::kiln::v1::GanConfig* gan);
   ::kiln::v1::GanConfig* unsafe_arena_release_gan();
 
+  // .kiln.v1.DiffusionConfig diffusion = 32 [json_name = "diffusion"];
+  bool has_diffusion() const;
+  private:
+  bool _internal_has_diffusion() const;
+  public:
+  void clear_diffusion();
+  const ::kiln::v1::DiffusionConfig& diffusion() const;
+  PROTOBUF_NODISCARD ::kiln::v1::DiffusionConfig* release_diffusion();
+  ::kiln::v1::DiffusionConfig* mutable_diffusion();
+  void set_allocated_diffusion(::kiln::v1::DiffusionConfig* diffusion);
+  private:
+  const ::kiln::v1::DiffusionConfig& _internal_diffusion() const;
+  ::kiln::v1::DiffusionConfig* _internal_mutable_diffusion();
+  public:
+  void unsafe_arena_set_allocated_diffusion(
+      ::kiln::v1::DiffusionConfig* diffusion);
+  ::kiln::v1::DiffusionConfig* unsafe_arena_release_diffusion();
+
   void clear_method_config();
   MethodConfigCase method_config_case() const;
   // @@protoc_insertion_point(class_scope:kiln.v1.Job)
@@ -2729,6 +2750,7 @@ class Job final :
   void set_has_distill();
   void set_has_vae();
   void set_has_gan();
+  void set_has_diffusion();
 
   inline bool has_method_config() const;
   inline void clear_has_method_config();
@@ -2782,6 +2804,7 @@ class Job final :
       ::kiln::v1::DistillConfig* distill_;
       ::kiln::v1::VaeConfig* vae_;
       ::kiln::v1::GanConfig* gan_;
+      ::kiln::v1::DiffusionConfig* diffusion_;
     } method_config_;
     uint32_t _oneof_case_[1];
 
@@ -7670,6 +7693,72 @@ inline ::kiln::v1::GanConfig* Job::_internal_mutable_gan() {
 inline ::kiln::v1::GanConfig* Job::mutable_gan() {
   ::kiln::v1::GanConfig* _msg = _internal_mutable_gan();
   // @@protoc_insertion_point(field_mutable:kiln.v1.Job.gan)
+  return _msg;
+}
+
+// .kiln.v1.DiffusionConfig diffusion = 32 [json_name = "diffusion"];
+inline bool Job::_internal_has_diffusion() const {
+  return method_config_case() == kDiffusion;
+}
+inline bool Job::has_diffusion() const {
+  return _internal_has_diffusion();
+}
+inline void Job::set_has_diffusion() {
+  _impl_._oneof_case_[0] = kDiffusion;
+}
+inline ::kiln::v1::DiffusionConfig* Job::release_diffusion() {
+  // @@protoc_insertion_point(field_release:kiln.v1.Job.diffusion)
+  if (_internal_has_diffusion()) {
+    clear_has_method_config();
+    ::kiln::v1::DiffusionConfig* temp = _impl_.method_config_.diffusion_;
+    if (GetArenaForAllocation() != nullptr) {
+      temp = ::PROTOBUF_NAMESPACE_ID::internal::DuplicateIfNonNull(temp);
+    }
+    _impl_.method_config_.diffusion_ = nullptr;
+    return temp;
+  } else {
+    return nullptr;
+  }
+}
+inline const ::kiln::v1::DiffusionConfig& Job::_internal_diffusion() const {
+  return _internal_has_diffusion()
+      ? *_impl_.method_config_.diffusion_
+      : reinterpret_cast< ::kiln::v1::DiffusionConfig&>(::kiln::v1::_DiffusionConfig_default_instance_);
+}
+inline const ::kiln::v1::DiffusionConfig& Job::diffusion() const {
+  // @@protoc_insertion_point(field_get:kiln.v1.Job.diffusion)
+  return _internal_diffusion();
+}
+inline ::kiln::v1::DiffusionConfig* Job::unsafe_arena_release_diffusion() {
+  // @@protoc_insertion_point(field_unsafe_arena_release:kiln.v1.Job.diffusion)
+  if (_internal_has_diffusion()) {
+    clear_has_method_config();
+    ::kiln::v1::DiffusionConfig* temp = _impl_.method_config_.diffusion_;
+    _impl_.method_config_.diffusion_ = nullptr;
+    return temp;
+  } else {
+    return nullptr;
+  }
+}
+inline void Job::unsafe_arena_set_allocated_diffusion(::kiln::v1::DiffusionConfig* diffusion) {
+  clear_method_config();
+  if (diffusion) {
+    set_has_diffusion();
+    _impl_.method_config_.diffusion_ = diffusion;
+  }
+  // @@protoc_insertion_point(field_unsafe_arena_set_allocated:kiln.v1.Job.diffusion)
+}
+inline ::kiln::v1::DiffusionConfig* Job::_internal_mutable_diffusion() {
+  if (!_internal_has_diffusion()) {
+    clear_method_config();
+    set_has_diffusion();
+    _impl_.method_config_.diffusion_ = CreateMaybeMessage< ::kiln::v1::DiffusionConfig >(GetArenaForAllocation());
+  }
+  return _impl_.method_config_.diffusion_;
+}
+inline ::kiln::v1::DiffusionConfig* Job::mutable_diffusion() {
+  ::kiln::v1::DiffusionConfig* _msg = _internal_mutable_diffusion();
+  // @@protoc_insertion_point(field_mutable:kiln.v1.Job.diffusion)
   return _msg;
 }
 

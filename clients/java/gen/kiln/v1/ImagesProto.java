@@ -29,6 +29,11 @@ public final class ImagesProto {
   static final 
     com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
       internal_static_kiln_v1_GanConfig_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_kiln_v1_DiffusionConfig_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
+      internal_static_kiln_v1_DiffusionConfig_fieldAccessorTable;
 
   public static com.google.protobuf.Descriptors.FileDescriptor
       getDescriptor() {
@@ -77,16 +82,37 @@ public final class ImagesProto {
       "icB\032\n\030_gradient_penalty_weightB\020\n\016_spect" +
       "ral_normB\032\n\030_generator_learning_rateB\036\n\034" +
       "_discriminator_learning_rateB\014\n\n_ema_dec" +
-      "ayB\r\n\013_adam_beta1B\r\n\013_adam_beta2*s\n\022Reco" +
-      "nstructionLoss\022#\n\037RECONSTRUCTION_LOSS_UN" +
-      "SPECIFIED\020\000\022\033\n\027RECONSTRUCTION_LOSS_MSE\020\001" +
-      "\022\033\n\027RECONSTRUCTION_LOSS_BCE\020\002*_\n\007GanLoss" +
-      "\022\030\n\024GAN_LOSS_UNSPECIFIED\020\000\022\020\n\014GAN_LOSS_B" +
-      "CE\020\001\022\024\n\020GAN_LOSS_WGAN_GP\020\002\022\022\n\016GAN_LOSS_H" +
-      "INGE\020\003By\n\007kiln.v1B\013ImagesProtoH\002P\001Z\"kiln" +
-      "/clients/go/gen/kiln/v1;kilnv1\242\002\003KXX\252\002\007K" +
-      "iln.V1\312\002\007Kiln\\V1\342\002\023Kiln\\V1\\GPBMetadata\352\002" +
-      "\010Kiln::V1b\006proto3"
+      "ayB\r\n\013_adam_beta1B\r\n\013_adam_beta2\"\353\004\n\017Dif" +
+      "fusionConfig\022#\n\nresolution\030\001 \001(\rH\000R\nreso" +
+      "lution\210\001\001\022(\n\rbase_channels\030\002 \001(\rH\001R\014base" +
+      "Channels\210\001\001\022!\n\ttimesteps\030\003 \001(\rH\002R\ttimest" +
+      "eps\210\001\001\022=\n\016noise_schedule\030\004 \001(\0162\026.kiln.v1" +
+      ".NoiseScheduleR\rnoiseSchedule\022\"\n\nbeta_st" +
+      "art\030\005 \001(\001H\003R\tbetaStart\210\001\001\022\036\n\010beta_end\030\006 " +
+      "\001(\001H\004R\007betaEnd\210\001\001\022<\n\nprediction\030\007 \001(\0162\034." +
+      "kiln.v1.DiffusionPredictionR\nprediction\022" +
+      " \n\tema_decay\030\010 \001(\001H\005R\010emaDecay\210\001\001\022*\n\016sam" +
+      "pling_steps\030\t \001(\rH\006R\rsamplingSteps\210\001\001\022\036\n" +
+      "\010ddim_eta\030\n \001(\001H\007R\007ddimEta\210\001\001\022>\n\014augment" +
+      "ation\030\013 \001(\0132\032.kiln.v1.ImageAugmentationR" +
+      "\014augmentationB\r\n\013_resolutionB\020\n\016_base_ch" +
+      "annelsB\014\n\n_timestepsB\r\n\013_beta_startB\013\n\t_" +
+      "beta_endB\014\n\n_ema_decayB\021\n\017_sampling_step" +
+      "sB\013\n\t_ddim_eta*s\n\022ReconstructionLoss\022#\n\037" +
+      "RECONSTRUCTION_LOSS_UNSPECIFIED\020\000\022\033\n\027REC" +
+      "ONSTRUCTION_LOSS_MSE\020\001\022\033\n\027RECONSTRUCTION" +
+      "_LOSS_BCE\020\002*_\n\007GanLoss\022\030\n\024GAN_LOSS_UNSPE" +
+      "CIFIED\020\000\022\020\n\014GAN_LOSS_BCE\020\001\022\024\n\020GAN_LOSS_W" +
+      "GAN_GP\020\002\022\022\n\016GAN_LOSS_HINGE\020\003*e\n\rNoiseSch" +
+      "edule\022\036\n\032NOISE_SCHEDULE_UNSPECIFIED\020\000\022\031\n" +
+      "\025NOISE_SCHEDULE_LINEAR\020\001\022\031\n\025NOISE_SCHEDU" +
+      "LE_COSINE\020\002*y\n\023DiffusionPrediction\022$\n DI" +
+      "FFUSION_PREDICTION_UNSPECIFIED\020\000\022 \n\034DIFF" +
+      "USION_PREDICTION_EPSILON\020\001\022\032\n\026DIFFUSION_" +
+      "PREDICTION_V\020\002By\n\007kiln.v1B\013ImagesProtoH\002" +
+      "P\001Z\"kiln/clients/go/gen/kiln/v1;kilnv1\242\002" +
+      "\003KXX\252\002\007Kiln.V1\312\002\007Kiln\\V1\342\002\023Kiln\\V1\\GPBMe" +
+      "tadata\352\002\010Kiln::V1b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
@@ -110,6 +136,12 @@ public final class ImagesProto {
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_kiln_v1_GanConfig_descriptor,
         new java.lang.String[] { "Resolution", "LatentDim", "BaseChannels", "Loss", "NCritic", "GradientPenaltyWeight", "SpectralNorm", "GeneratorLearningRate", "DiscriminatorLearningRate", "EmaDecay", "AdamBeta1", "AdamBeta2", "Augmentation", "Resolution", "LatentDim", "BaseChannels", "NCritic", "GradientPenaltyWeight", "SpectralNorm", "GeneratorLearningRate", "DiscriminatorLearningRate", "EmaDecay", "AdamBeta1", "AdamBeta2", });
+    internal_static_kiln_v1_DiffusionConfig_descriptor =
+      getDescriptor().getMessageTypes().get(3);
+    internal_static_kiln_v1_DiffusionConfig_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
+        internal_static_kiln_v1_DiffusionConfig_descriptor,
+        new java.lang.String[] { "Resolution", "BaseChannels", "Timesteps", "NoiseSchedule", "BetaStart", "BetaEnd", "Prediction", "EmaDecay", "SamplingSteps", "DdimEta", "Augmentation", "Resolution", "BaseChannels", "Timesteps", "BetaStart", "BetaEnd", "EmaDecay", "SamplingSteps", "DdimEta", });
   }
 
   // @@protoc_insertion_point(outer_class_scope)

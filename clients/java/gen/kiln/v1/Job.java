@@ -85,6 +85,7 @@ private static final long serialVersionUID = 0L;
     DISTILL(12),
     VAE(30),
     GAN(31),
+    DIFFUSION(32),
     METHODCONFIG_NOT_SET(0);
     private final int value;
     private MethodConfigCase(int value) {
@@ -109,6 +110,7 @@ private static final long serialVersionUID = 0L;
         case 12: return DISTILL;
         case 30: return VAE;
         case 31: return GAN;
+        case 32: return DIFFUSION;
         case 0: return METHODCONFIG_NOT_SET;
         default: return null;
       }
@@ -251,7 +253,7 @@ private static final long serialVersionUID = 0L;
    * <pre>
    * Model to start from: a built-in model name (e.g. "kiln-gpt-tiny"), a registered model
    * ("models/{id}"), or an absolute path to a local Hugging Face model directory. Image
-   * methods (JOB_METHOD_VAE, JOB_METHOD_GAN) train from scratch and need it empty.
+   * methods (VAE, GAN, DIFFUSION) train from scratch and need it empty.
    * </pre>
    *
    * <code>string base_model = 4 [json_name = "baseModel"];</code>
@@ -274,7 +276,7 @@ private static final long serialVersionUID = 0L;
    * <pre>
    * Model to start from: a built-in model name (e.g. "kiln-gpt-tiny"), a registered model
    * ("models/{id}"), or an absolute path to a local Hugging Face model directory. Image
-   * methods (JOB_METHOD_VAE, JOB_METHOD_GAN) train from scratch and need it empty.
+   * methods (VAE, GAN, DIFFUSION) train from scratch and need it empty.
    * </pre>
    *
    * <code>string base_model = 4 [json_name = "baseModel"];</code>
@@ -728,6 +730,49 @@ private static final long serialVersionUID = 0L;
        return (kiln.v1.GanConfig) methodConfig_;
     }
     return kiln.v1.GanConfig.getDefaultInstance();
+  }
+
+  public static final int DIFFUSION_FIELD_NUMBER = 32;
+  /**
+   * <pre>
+   * For JOB_METHOD_DIFFUSION.
+   * </pre>
+   *
+   * <code>.kiln.v1.DiffusionConfig diffusion = 32 [json_name = "diffusion"];</code>
+   * @return Whether the diffusion field is set.
+   */
+  @java.lang.Override
+  public boolean hasDiffusion() {
+    return methodConfigCase_ == 32;
+  }
+  /**
+   * <pre>
+   * For JOB_METHOD_DIFFUSION.
+   * </pre>
+   *
+   * <code>.kiln.v1.DiffusionConfig diffusion = 32 [json_name = "diffusion"];</code>
+   * @return The diffusion.
+   */
+  @java.lang.Override
+  public kiln.v1.DiffusionConfig getDiffusion() {
+    if (methodConfigCase_ == 32) {
+       return (kiln.v1.DiffusionConfig) methodConfig_;
+    }
+    return kiln.v1.DiffusionConfig.getDefaultInstance();
+  }
+  /**
+   * <pre>
+   * For JOB_METHOD_DIFFUSION.
+   * </pre>
+   *
+   * <code>.kiln.v1.DiffusionConfig diffusion = 32 [json_name = "diffusion"];</code>
+   */
+  @java.lang.Override
+  public kiln.v1.DiffusionConfigOrBuilder getDiffusionOrBuilder() {
+    if (methodConfigCase_ == 32) {
+       return (kiln.v1.DiffusionConfig) methodConfig_;
+    }
+    return kiln.v1.DiffusionConfig.getDefaultInstance();
   }
 
   public static final int RESOURCES_FIELD_NUMBER = 13;
@@ -1547,6 +1592,9 @@ java.lang.String defaultValue) {
       if (ganBuilder_ != null) {
         ganBuilder_.clear();
       }
+      if (diffusionBuilder_ != null) {
+        diffusionBuilder_.clear();
+      }
       resources_ = null;
       if (resourcesBuilder_ != null) {
         resourcesBuilder_.dispose();
@@ -1636,57 +1684,57 @@ java.lang.String defaultValue) {
             ? hyperparameters_
             : hyperparametersBuilder_.build();
       }
-      if (((from_bitField0_ & 0x00004000) != 0)) {
+      if (((from_bitField0_ & 0x00008000) != 0)) {
         result.resources_ = resourcesBuilder_ == null
             ? resources_
             : resourcesBuilder_.build();
       }
       int to_bitField0_ = 0;
-      if (((from_bitField0_ & 0x00008000) != 0)) {
+      if (((from_bitField0_ & 0x00010000) != 0)) {
         result.maxRetries_ = maxRetries_;
         to_bitField0_ |= 0x00000001;
       }
-      if (((from_bitField0_ & 0x00010000) != 0)) {
+      if (((from_bitField0_ & 0x00020000) != 0)) {
         result.labels_ = internalGetLabels();
         result.labels_.makeImmutable();
       }
-      if (((from_bitField0_ & 0x00020000) != 0)) {
+      if (((from_bitField0_ & 0x00040000) != 0)) {
         result.state_ = state_;
       }
-      if (((from_bitField0_ & 0x00040000) != 0)) {
+      if (((from_bitField0_ & 0x00080000) != 0)) {
         result.attempt_ = attempt_;
       }
-      if (((from_bitField0_ & 0x00080000) != 0)) {
+      if (((from_bitField0_ & 0x00100000) != 0)) {
         result.step_ = step_;
       }
-      if (((from_bitField0_ & 0x00100000) != 0)) {
+      if (((from_bitField0_ & 0x00200000) != 0)) {
         result.totalSteps_ = totalSteps_;
       }
-      if (((from_bitField0_ & 0x00200000) != 0)) {
+      if (((from_bitField0_ & 0x00400000) != 0)) {
         result.latestMetrics_ = internalGetLatestMetrics();
         result.latestMetrics_.makeImmutable();
       }
-      if (((from_bitField0_ & 0x00400000) != 0)) {
+      if (((from_bitField0_ & 0x00800000) != 0)) {
         result.outputModel_ = outputModel_;
       }
-      if (((from_bitField0_ & 0x00800000) != 0)) {
+      if (((from_bitField0_ & 0x01000000) != 0)) {
         result.artifacts_ = internalGetArtifacts();
         result.artifacts_.makeImmutable();
       }
-      if (((from_bitField0_ & 0x01000000) != 0)) {
+      if (((from_bitField0_ & 0x02000000) != 0)) {
         result.error_ = error_;
       }
-      if (((from_bitField0_ & 0x02000000) != 0)) {
+      if (((from_bitField0_ & 0x04000000) != 0)) {
         result.createTime_ = createTimeBuilder_ == null
             ? createTime_
             : createTimeBuilder_.build();
       }
-      if (((from_bitField0_ & 0x04000000) != 0)) {
+      if (((from_bitField0_ & 0x08000000) != 0)) {
         result.startTime_ = startTimeBuilder_ == null
             ? startTime_
             : startTimeBuilder_.build();
       }
-      if (((from_bitField0_ & 0x08000000) != 0)) {
+      if (((from_bitField0_ & 0x10000000) != 0)) {
         result.endTime_ = endTimeBuilder_ == null
             ? endTime_
             : endTimeBuilder_.build();
@@ -1724,6 +1772,10 @@ java.lang.String defaultValue) {
       if (methodConfigCase_ == 31 &&
           ganBuilder_ != null) {
         result.methodConfig_ = ganBuilder_.build();
+      }
+      if (methodConfigCase_ == 32 &&
+          diffusionBuilder_ != null) {
+        result.methodConfig_ = diffusionBuilder_.build();
       }
     }
 
@@ -2038,7 +2090,7 @@ java.lang.String defaultValue) {
      * <pre>
      * Model to start from: a built-in model name (e.g. "kiln-gpt-tiny"), a registered model
      * ("models/{id}"), or an absolute path to a local Hugging Face model directory. Image
-     * methods (JOB_METHOD_VAE, JOB_METHOD_GAN) train from scratch and need it empty.
+     * methods (VAE, GAN, DIFFUSION) train from scratch and need it empty.
      * </pre>
      *
      * <code>string base_model = 4 [json_name = "baseModel"];</code>
@@ -2060,7 +2112,7 @@ java.lang.String defaultValue) {
      * <pre>
      * Model to start from: a built-in model name (e.g. "kiln-gpt-tiny"), a registered model
      * ("models/{id}"), or an absolute path to a local Hugging Face model directory. Image
-     * methods (JOB_METHOD_VAE, JOB_METHOD_GAN) train from scratch and need it empty.
+     * methods (VAE, GAN, DIFFUSION) train from scratch and need it empty.
      * </pre>
      *
      * <code>string base_model = 4 [json_name = "baseModel"];</code>
@@ -2083,7 +2135,7 @@ java.lang.String defaultValue) {
      * <pre>
      * Model to start from: a built-in model name (e.g. "kiln-gpt-tiny"), a registered model
      * ("models/{id}"), or an absolute path to a local Hugging Face model directory. Image
-     * methods (JOB_METHOD_VAE, JOB_METHOD_GAN) train from scratch and need it empty.
+     * methods (VAE, GAN, DIFFUSION) train from scratch and need it empty.
      * </pre>
      *
      * <code>string base_model = 4 [json_name = "baseModel"];</code>
@@ -2102,7 +2154,7 @@ java.lang.String defaultValue) {
      * <pre>
      * Model to start from: a built-in model name (e.g. "kiln-gpt-tiny"), a registered model
      * ("models/{id}"), or an absolute path to a local Hugging Face model directory. Image
-     * methods (JOB_METHOD_VAE, JOB_METHOD_GAN) train from scratch and need it empty.
+     * methods (VAE, GAN, DIFFUSION) train from scratch and need it empty.
      * </pre>
      *
      * <code>string base_model = 4 [json_name = "baseModel"];</code>
@@ -2118,7 +2170,7 @@ java.lang.String defaultValue) {
      * <pre>
      * Model to start from: a built-in model name (e.g. "kiln-gpt-tiny"), a registered model
      * ("models/{id}"), or an absolute path to a local Hugging Face model directory. Image
-     * methods (JOB_METHOD_VAE, JOB_METHOD_GAN) train from scratch and need it empty.
+     * methods (VAE, GAN, DIFFUSION) train from scratch and need it empty.
      * </pre>
      *
      * <code>string base_model = 4 [json_name = "baseModel"];</code>
@@ -3725,6 +3777,184 @@ java.lang.String defaultValue) {
       return ganBuilder_;
     }
 
+    private com.google.protobuf.SingleFieldBuilderV3<
+        kiln.v1.DiffusionConfig, kiln.v1.DiffusionConfig.Builder, kiln.v1.DiffusionConfigOrBuilder> diffusionBuilder_;
+    /**
+     * <pre>
+     * For JOB_METHOD_DIFFUSION.
+     * </pre>
+     *
+     * <code>.kiln.v1.DiffusionConfig diffusion = 32 [json_name = "diffusion"];</code>
+     * @return Whether the diffusion field is set.
+     */
+    @java.lang.Override
+    public boolean hasDiffusion() {
+      return methodConfigCase_ == 32;
+    }
+    /**
+     * <pre>
+     * For JOB_METHOD_DIFFUSION.
+     * </pre>
+     *
+     * <code>.kiln.v1.DiffusionConfig diffusion = 32 [json_name = "diffusion"];</code>
+     * @return The diffusion.
+     */
+    @java.lang.Override
+    public kiln.v1.DiffusionConfig getDiffusion() {
+      if (diffusionBuilder_ == null) {
+        if (methodConfigCase_ == 32) {
+          return (kiln.v1.DiffusionConfig) methodConfig_;
+        }
+        return kiln.v1.DiffusionConfig.getDefaultInstance();
+      } else {
+        if (methodConfigCase_ == 32) {
+          return diffusionBuilder_.getMessage();
+        }
+        return kiln.v1.DiffusionConfig.getDefaultInstance();
+      }
+    }
+    /**
+     * <pre>
+     * For JOB_METHOD_DIFFUSION.
+     * </pre>
+     *
+     * <code>.kiln.v1.DiffusionConfig diffusion = 32 [json_name = "diffusion"];</code>
+     */
+    public Builder setDiffusion(kiln.v1.DiffusionConfig value) {
+      if (diffusionBuilder_ == null) {
+        if (value == null) {
+          throw new NullPointerException();
+        }
+        methodConfig_ = value;
+        onChanged();
+      } else {
+        diffusionBuilder_.setMessage(value);
+      }
+      methodConfigCase_ = 32;
+      return this;
+    }
+    /**
+     * <pre>
+     * For JOB_METHOD_DIFFUSION.
+     * </pre>
+     *
+     * <code>.kiln.v1.DiffusionConfig diffusion = 32 [json_name = "diffusion"];</code>
+     */
+    public Builder setDiffusion(
+        kiln.v1.DiffusionConfig.Builder builderForValue) {
+      if (diffusionBuilder_ == null) {
+        methodConfig_ = builderForValue.build();
+        onChanged();
+      } else {
+        diffusionBuilder_.setMessage(builderForValue.build());
+      }
+      methodConfigCase_ = 32;
+      return this;
+    }
+    /**
+     * <pre>
+     * For JOB_METHOD_DIFFUSION.
+     * </pre>
+     *
+     * <code>.kiln.v1.DiffusionConfig diffusion = 32 [json_name = "diffusion"];</code>
+     */
+    public Builder mergeDiffusion(kiln.v1.DiffusionConfig value) {
+      if (diffusionBuilder_ == null) {
+        if (methodConfigCase_ == 32 &&
+            methodConfig_ != kiln.v1.DiffusionConfig.getDefaultInstance()) {
+          methodConfig_ = kiln.v1.DiffusionConfig.newBuilder((kiln.v1.DiffusionConfig) methodConfig_)
+              .mergeFrom(value).buildPartial();
+        } else {
+          methodConfig_ = value;
+        }
+        onChanged();
+      } else {
+        if (methodConfigCase_ == 32) {
+          diffusionBuilder_.mergeFrom(value);
+        } else {
+          diffusionBuilder_.setMessage(value);
+        }
+      }
+      methodConfigCase_ = 32;
+      return this;
+    }
+    /**
+     * <pre>
+     * For JOB_METHOD_DIFFUSION.
+     * </pre>
+     *
+     * <code>.kiln.v1.DiffusionConfig diffusion = 32 [json_name = "diffusion"];</code>
+     */
+    public Builder clearDiffusion() {
+      if (diffusionBuilder_ == null) {
+        if (methodConfigCase_ == 32) {
+          methodConfigCase_ = 0;
+          methodConfig_ = null;
+          onChanged();
+        }
+      } else {
+        if (methodConfigCase_ == 32) {
+          methodConfigCase_ = 0;
+          methodConfig_ = null;
+        }
+        diffusionBuilder_.clear();
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * For JOB_METHOD_DIFFUSION.
+     * </pre>
+     *
+     * <code>.kiln.v1.DiffusionConfig diffusion = 32 [json_name = "diffusion"];</code>
+     */
+    public kiln.v1.DiffusionConfig.Builder getDiffusionBuilder() {
+      return getDiffusionFieldBuilder().getBuilder();
+    }
+    /**
+     * <pre>
+     * For JOB_METHOD_DIFFUSION.
+     * </pre>
+     *
+     * <code>.kiln.v1.DiffusionConfig diffusion = 32 [json_name = "diffusion"];</code>
+     */
+    @java.lang.Override
+    public kiln.v1.DiffusionConfigOrBuilder getDiffusionOrBuilder() {
+      if ((methodConfigCase_ == 32) && (diffusionBuilder_ != null)) {
+        return diffusionBuilder_.getMessageOrBuilder();
+      } else {
+        if (methodConfigCase_ == 32) {
+          return (kiln.v1.DiffusionConfig) methodConfig_;
+        }
+        return kiln.v1.DiffusionConfig.getDefaultInstance();
+      }
+    }
+    /**
+     * <pre>
+     * For JOB_METHOD_DIFFUSION.
+     * </pre>
+     *
+     * <code>.kiln.v1.DiffusionConfig diffusion = 32 [json_name = "diffusion"];</code>
+     */
+    private com.google.protobuf.SingleFieldBuilderV3<
+        kiln.v1.DiffusionConfig, kiln.v1.DiffusionConfig.Builder, kiln.v1.DiffusionConfigOrBuilder> 
+        getDiffusionFieldBuilder() {
+      if (diffusionBuilder_ == null) {
+        if (!(methodConfigCase_ == 32)) {
+          methodConfig_ = kiln.v1.DiffusionConfig.getDefaultInstance();
+        }
+        diffusionBuilder_ = new com.google.protobuf.SingleFieldBuilderV3<
+            kiln.v1.DiffusionConfig, kiln.v1.DiffusionConfig.Builder, kiln.v1.DiffusionConfigOrBuilder>(
+                (kiln.v1.DiffusionConfig) methodConfig_,
+                getParentForChildren(),
+                isClean());
+        methodConfig_ = null;
+      }
+      methodConfigCase_ = 32;
+      onChanged();
+      return diffusionBuilder_;
+    }
+
     private kiln.v1.Resources resources_;
     private com.google.protobuf.SingleFieldBuilderV3<
         kiln.v1.Resources, kiln.v1.Resources.Builder, kiln.v1.ResourcesOrBuilder> resourcesBuilder_;
@@ -3737,7 +3967,7 @@ java.lang.String defaultValue) {
      * @return Whether the resources field is set.
      */
     public boolean hasResources() {
-      return ((bitField0_ & 0x00004000) != 0);
+      return ((bitField0_ & 0x00008000) != 0);
     }
     /**
      * <pre>
@@ -3770,7 +4000,7 @@ java.lang.String defaultValue) {
       } else {
         resourcesBuilder_.setMessage(value);
       }
-      bitField0_ |= 0x00004000;
+      bitField0_ |= 0x00008000;
       onChanged();
       return this;
     }
@@ -3788,7 +4018,7 @@ java.lang.String defaultValue) {
       } else {
         resourcesBuilder_.setMessage(builderForValue.build());
       }
-      bitField0_ |= 0x00004000;
+      bitField0_ |= 0x00008000;
       onChanged();
       return this;
     }
@@ -3801,7 +4031,7 @@ java.lang.String defaultValue) {
      */
     public Builder mergeResources(kiln.v1.Resources value) {
       if (resourcesBuilder_ == null) {
-        if (((bitField0_ & 0x00004000) != 0) &&
+        if (((bitField0_ & 0x00008000) != 0) &&
           resources_ != null &&
           resources_ != kiln.v1.Resources.getDefaultInstance()) {
           getResourcesBuilder().mergeFrom(value);
@@ -3811,7 +4041,7 @@ java.lang.String defaultValue) {
       } else {
         resourcesBuilder_.mergeFrom(value);
       }
-      bitField0_ |= 0x00004000;
+      bitField0_ |= 0x00008000;
       onChanged();
       return this;
     }
@@ -3823,7 +4053,7 @@ java.lang.String defaultValue) {
      * <code>.kiln.v1.Resources resources = 13 [json_name = "resources"];</code>
      */
     public Builder clearResources() {
-      bitField0_ = (bitField0_ & ~0x00004000);
+      bitField0_ = (bitField0_ & ~0x00008000);
       resources_ = null;
       if (resourcesBuilder_ != null) {
         resourcesBuilder_.dispose();
@@ -3840,7 +4070,7 @@ java.lang.String defaultValue) {
      * <code>.kiln.v1.Resources resources = 13 [json_name = "resources"];</code>
      */
     public kiln.v1.Resources.Builder getResourcesBuilder() {
-      bitField0_ |= 0x00004000;
+      bitField0_ |= 0x00008000;
       onChanged();
       return getResourcesFieldBuilder().getBuilder();
     }
@@ -3891,7 +4121,7 @@ java.lang.String defaultValue) {
      */
     @java.lang.Override
     public boolean hasMaxRetries() {
-      return ((bitField0_ & 0x00008000) != 0);
+      return ((bitField0_ & 0x00010000) != 0);
     }
     /**
      * <pre>
@@ -3917,7 +4147,7 @@ java.lang.String defaultValue) {
     public Builder setMaxRetries(int value) {
       
       maxRetries_ = value;
-      bitField0_ |= 0x00008000;
+      bitField0_ |= 0x00010000;
       onChanged();
       return this;
     }
@@ -3930,7 +4160,7 @@ java.lang.String defaultValue) {
      * @return This builder for chaining.
      */
     public Builder clearMaxRetries() {
-      bitField0_ = (bitField0_ & ~0x00008000);
+      bitField0_ = (bitField0_ & ~0x00010000);
       maxRetries_ = 0;
       onChanged();
       return this;
@@ -3955,7 +4185,7 @@ java.lang.String defaultValue) {
       if (!labels_.isMutable()) {
         labels_ = labels_.copy();
       }
-      bitField0_ |= 0x00010000;
+      bitField0_ |= 0x00020000;
       onChanged();
       return labels_;
     }
@@ -4031,7 +4261,7 @@ java.lang.String defaultValue) {
       return map.get(key);
     }
     public Builder clearLabels() {
-      bitField0_ = (bitField0_ & ~0x00010000);
+      bitField0_ = (bitField0_ & ~0x00020000);
       internalGetMutableLabels().getMutableMap()
           .clear();
       return this;
@@ -4056,7 +4286,7 @@ java.lang.String defaultValue) {
     @java.lang.Deprecated
     public java.util.Map<java.lang.String, java.lang.String>
         getMutableLabels() {
-      bitField0_ |= 0x00010000;
+      bitField0_ |= 0x00020000;
       return internalGetMutableLabels().getMutableMap();
     }
     /**
@@ -4073,7 +4303,7 @@ java.lang.String defaultValue) {
       if (value == null) { throw new NullPointerException("map value"); }
       internalGetMutableLabels().getMutableMap()
           .put(key, value);
-      bitField0_ |= 0x00010000;
+      bitField0_ |= 0x00020000;
       return this;
     }
     /**
@@ -4087,7 +4317,7 @@ java.lang.String defaultValue) {
         java.util.Map<java.lang.String, java.lang.String> values) {
       internalGetMutableLabels().getMutableMap()
           .putAll(values);
-      bitField0_ |= 0x00010000;
+      bitField0_ |= 0x00020000;
       return this;
     }
 
@@ -4114,7 +4344,7 @@ java.lang.String defaultValue) {
      */
     public Builder setStateValue(int value) {
       state_ = value;
-      bitField0_ |= 0x00020000;
+      bitField0_ |= 0x00040000;
       onChanged();
       return this;
     }
@@ -4144,7 +4374,7 @@ java.lang.String defaultValue) {
       if (value == null) {
         throw new NullPointerException();
       }
-      bitField0_ |= 0x00020000;
+      bitField0_ |= 0x00040000;
       state_ = value.getNumber();
       onChanged();
       return this;
@@ -4158,7 +4388,7 @@ java.lang.String defaultValue) {
      * @return This builder for chaining.
      */
     public Builder clearState() {
-      bitField0_ = (bitField0_ & ~0x00020000);
+      bitField0_ = (bitField0_ & ~0x00040000);
       state_ = 0;
       onChanged();
       return this;
@@ -4189,7 +4419,7 @@ java.lang.String defaultValue) {
     public Builder setAttempt(int value) {
       
       attempt_ = value;
-      bitField0_ |= 0x00040000;
+      bitField0_ |= 0x00080000;
       onChanged();
       return this;
     }
@@ -4202,7 +4432,7 @@ java.lang.String defaultValue) {
      * @return This builder for chaining.
      */
     public Builder clearAttempt() {
-      bitField0_ = (bitField0_ & ~0x00040000);
+      bitField0_ = (bitField0_ & ~0x00080000);
       attempt_ = 0;
       onChanged();
       return this;
@@ -4233,7 +4463,7 @@ java.lang.String defaultValue) {
     public Builder setStep(long value) {
       
       step_ = value;
-      bitField0_ |= 0x00080000;
+      bitField0_ |= 0x00100000;
       onChanged();
       return this;
     }
@@ -4246,7 +4476,7 @@ java.lang.String defaultValue) {
      * @return This builder for chaining.
      */
     public Builder clearStep() {
-      bitField0_ = (bitField0_ & ~0x00080000);
+      bitField0_ = (bitField0_ & ~0x00100000);
       step_ = 0L;
       onChanged();
       return this;
@@ -4277,7 +4507,7 @@ java.lang.String defaultValue) {
     public Builder setTotalSteps(long value) {
       
       totalSteps_ = value;
-      bitField0_ |= 0x00100000;
+      bitField0_ |= 0x00200000;
       onChanged();
       return this;
     }
@@ -4290,7 +4520,7 @@ java.lang.String defaultValue) {
      * @return This builder for chaining.
      */
     public Builder clearTotalSteps() {
-      bitField0_ = (bitField0_ & ~0x00100000);
+      bitField0_ = (bitField0_ & ~0x00200000);
       totalSteps_ = 0L;
       onChanged();
       return this;
@@ -4315,7 +4545,7 @@ java.lang.String defaultValue) {
       if (!latestMetrics_.isMutable()) {
         latestMetrics_ = latestMetrics_.copy();
       }
-      bitField0_ |= 0x00200000;
+      bitField0_ |= 0x00400000;
       onChanged();
       return latestMetrics_;
     }
@@ -4389,7 +4619,7 @@ java.lang.String defaultValue) {
       return map.get(key);
     }
     public Builder clearLatestMetrics() {
-      bitField0_ = (bitField0_ & ~0x00200000);
+      bitField0_ = (bitField0_ & ~0x00400000);
       internalGetMutableLatestMetrics().getMutableMap()
           .clear();
       return this;
@@ -4414,7 +4644,7 @@ java.lang.String defaultValue) {
     @java.lang.Deprecated
     public java.util.Map<java.lang.String, java.lang.Double>
         getMutableLatestMetrics() {
-      bitField0_ |= 0x00200000;
+      bitField0_ |= 0x00400000;
       return internalGetMutableLatestMetrics().getMutableMap();
     }
     /**
@@ -4431,7 +4661,7 @@ java.lang.String defaultValue) {
       
       internalGetMutableLatestMetrics().getMutableMap()
           .put(key, value);
-      bitField0_ |= 0x00200000;
+      bitField0_ |= 0x00400000;
       return this;
     }
     /**
@@ -4445,7 +4675,7 @@ java.lang.String defaultValue) {
         java.util.Map<java.lang.String, java.lang.Double> values) {
       internalGetMutableLatestMetrics().getMutableMap()
           .putAll(values);
-      bitField0_ |= 0x00200000;
+      bitField0_ |= 0x00400000;
       return this;
     }
 
@@ -4504,7 +4734,7 @@ java.lang.String defaultValue) {
         java.lang.String value) {
       if (value == null) { throw new NullPointerException(); }
       outputModel_ = value;
-      bitField0_ |= 0x00400000;
+      bitField0_ |= 0x00800000;
       onChanged();
       return this;
     }
@@ -4518,7 +4748,7 @@ java.lang.String defaultValue) {
      */
     public Builder clearOutputModel() {
       outputModel_ = getDefaultInstance().getOutputModel();
-      bitField0_ = (bitField0_ & ~0x00400000);
+      bitField0_ = (bitField0_ & ~0x00800000);
       onChanged();
       return this;
     }
@@ -4536,7 +4766,7 @@ java.lang.String defaultValue) {
       if (value == null) { throw new NullPointerException(); }
       checkByteStringIsUtf8(value);
       outputModel_ = value;
-      bitField0_ |= 0x00400000;
+      bitField0_ |= 0x00800000;
       onChanged();
       return this;
     }
@@ -4560,7 +4790,7 @@ java.lang.String defaultValue) {
       if (!artifacts_.isMutable()) {
         artifacts_ = artifacts_.copy();
       }
-      bitField0_ |= 0x00800000;
+      bitField0_ |= 0x01000000;
       onChanged();
       return artifacts_;
     }
@@ -4636,7 +4866,7 @@ java.lang.String defaultValue) {
       return map.get(key);
     }
     public Builder clearArtifacts() {
-      bitField0_ = (bitField0_ & ~0x00800000);
+      bitField0_ = (bitField0_ & ~0x01000000);
       internalGetMutableArtifacts().getMutableMap()
           .clear();
       return this;
@@ -4661,7 +4891,7 @@ java.lang.String defaultValue) {
     @java.lang.Deprecated
     public java.util.Map<java.lang.String, java.lang.String>
         getMutableArtifacts() {
-      bitField0_ |= 0x00800000;
+      bitField0_ |= 0x01000000;
       return internalGetMutableArtifacts().getMutableMap();
     }
     /**
@@ -4678,7 +4908,7 @@ java.lang.String defaultValue) {
       if (value == null) { throw new NullPointerException("map value"); }
       internalGetMutableArtifacts().getMutableMap()
           .put(key, value);
-      bitField0_ |= 0x00800000;
+      bitField0_ |= 0x01000000;
       return this;
     }
     /**
@@ -4692,7 +4922,7 @@ java.lang.String defaultValue) {
         java.util.Map<java.lang.String, java.lang.String> values) {
       internalGetMutableArtifacts().getMutableMap()
           .putAll(values);
-      bitField0_ |= 0x00800000;
+      bitField0_ |= 0x01000000;
       return this;
     }
 
@@ -4751,7 +4981,7 @@ java.lang.String defaultValue) {
         java.lang.String value) {
       if (value == null) { throw new NullPointerException(); }
       error_ = value;
-      bitField0_ |= 0x01000000;
+      bitField0_ |= 0x02000000;
       onChanged();
       return this;
     }
@@ -4765,7 +4995,7 @@ java.lang.String defaultValue) {
      */
     public Builder clearError() {
       error_ = getDefaultInstance().getError();
-      bitField0_ = (bitField0_ & ~0x01000000);
+      bitField0_ = (bitField0_ & ~0x02000000);
       onChanged();
       return this;
     }
@@ -4783,7 +5013,7 @@ java.lang.String defaultValue) {
       if (value == null) { throw new NullPointerException(); }
       checkByteStringIsUtf8(value);
       error_ = value;
-      bitField0_ |= 0x01000000;
+      bitField0_ |= 0x02000000;
       onChanged();
       return this;
     }
@@ -4800,7 +5030,7 @@ java.lang.String defaultValue) {
      * @return Whether the createTime field is set.
      */
     public boolean hasCreateTime() {
-      return ((bitField0_ & 0x02000000) != 0);
+      return ((bitField0_ & 0x04000000) != 0);
     }
     /**
      * <pre>
@@ -4833,7 +5063,7 @@ java.lang.String defaultValue) {
       } else {
         createTimeBuilder_.setMessage(value);
       }
-      bitField0_ |= 0x02000000;
+      bitField0_ |= 0x04000000;
       onChanged();
       return this;
     }
@@ -4851,7 +5081,7 @@ java.lang.String defaultValue) {
       } else {
         createTimeBuilder_.setMessage(builderForValue.build());
       }
-      bitField0_ |= 0x02000000;
+      bitField0_ |= 0x04000000;
       onChanged();
       return this;
     }
@@ -4864,7 +5094,7 @@ java.lang.String defaultValue) {
      */
     public Builder mergeCreateTime(com.google.protobuf.Timestamp value) {
       if (createTimeBuilder_ == null) {
-        if (((bitField0_ & 0x02000000) != 0) &&
+        if (((bitField0_ & 0x04000000) != 0) &&
           createTime_ != null &&
           createTime_ != com.google.protobuf.Timestamp.getDefaultInstance()) {
           getCreateTimeBuilder().mergeFrom(value);
@@ -4874,7 +5104,7 @@ java.lang.String defaultValue) {
       } else {
         createTimeBuilder_.mergeFrom(value);
       }
-      bitField0_ |= 0x02000000;
+      bitField0_ |= 0x04000000;
       onChanged();
       return this;
     }
@@ -4886,7 +5116,7 @@ java.lang.String defaultValue) {
      * <code>.google.protobuf.Timestamp create_time = 24 [json_name = "createTime"];</code>
      */
     public Builder clearCreateTime() {
-      bitField0_ = (bitField0_ & ~0x02000000);
+      bitField0_ = (bitField0_ & ~0x04000000);
       createTime_ = null;
       if (createTimeBuilder_ != null) {
         createTimeBuilder_.dispose();
@@ -4903,7 +5133,7 @@ java.lang.String defaultValue) {
      * <code>.google.protobuf.Timestamp create_time = 24 [json_name = "createTime"];</code>
      */
     public com.google.protobuf.Timestamp.Builder getCreateTimeBuilder() {
-      bitField0_ |= 0x02000000;
+      bitField0_ |= 0x04000000;
       onChanged();
       return getCreateTimeFieldBuilder().getBuilder();
     }
@@ -4955,7 +5185,7 @@ java.lang.String defaultValue) {
      * @return Whether the startTime field is set.
      */
     public boolean hasStartTime() {
-      return ((bitField0_ & 0x04000000) != 0);
+      return ((bitField0_ & 0x08000000) != 0);
     }
     /**
      * <pre>
@@ -4988,7 +5218,7 @@ java.lang.String defaultValue) {
       } else {
         startTimeBuilder_.setMessage(value);
       }
-      bitField0_ |= 0x04000000;
+      bitField0_ |= 0x08000000;
       onChanged();
       return this;
     }
@@ -5006,7 +5236,7 @@ java.lang.String defaultValue) {
       } else {
         startTimeBuilder_.setMessage(builderForValue.build());
       }
-      bitField0_ |= 0x04000000;
+      bitField0_ |= 0x08000000;
       onChanged();
       return this;
     }
@@ -5019,7 +5249,7 @@ java.lang.String defaultValue) {
      */
     public Builder mergeStartTime(com.google.protobuf.Timestamp value) {
       if (startTimeBuilder_ == null) {
-        if (((bitField0_ & 0x04000000) != 0) &&
+        if (((bitField0_ & 0x08000000) != 0) &&
           startTime_ != null &&
           startTime_ != com.google.protobuf.Timestamp.getDefaultInstance()) {
           getStartTimeBuilder().mergeFrom(value);
@@ -5029,7 +5259,7 @@ java.lang.String defaultValue) {
       } else {
         startTimeBuilder_.mergeFrom(value);
       }
-      bitField0_ |= 0x04000000;
+      bitField0_ |= 0x08000000;
       onChanged();
       return this;
     }
@@ -5041,7 +5271,7 @@ java.lang.String defaultValue) {
      * <code>.google.protobuf.Timestamp start_time = 25 [json_name = "startTime"];</code>
      */
     public Builder clearStartTime() {
-      bitField0_ = (bitField0_ & ~0x04000000);
+      bitField0_ = (bitField0_ & ~0x08000000);
       startTime_ = null;
       if (startTimeBuilder_ != null) {
         startTimeBuilder_.dispose();
@@ -5058,7 +5288,7 @@ java.lang.String defaultValue) {
      * <code>.google.protobuf.Timestamp start_time = 25 [json_name = "startTime"];</code>
      */
     public com.google.protobuf.Timestamp.Builder getStartTimeBuilder() {
-      bitField0_ |= 0x04000000;
+      bitField0_ |= 0x08000000;
       onChanged();
       return getStartTimeFieldBuilder().getBuilder();
     }
@@ -5110,7 +5340,7 @@ java.lang.String defaultValue) {
      * @return Whether the endTime field is set.
      */
     public boolean hasEndTime() {
-      return ((bitField0_ & 0x08000000) != 0);
+      return ((bitField0_ & 0x10000000) != 0);
     }
     /**
      * <pre>
@@ -5143,7 +5373,7 @@ java.lang.String defaultValue) {
       } else {
         endTimeBuilder_.setMessage(value);
       }
-      bitField0_ |= 0x08000000;
+      bitField0_ |= 0x10000000;
       onChanged();
       return this;
     }
@@ -5161,7 +5391,7 @@ java.lang.String defaultValue) {
       } else {
         endTimeBuilder_.setMessage(builderForValue.build());
       }
-      bitField0_ |= 0x08000000;
+      bitField0_ |= 0x10000000;
       onChanged();
       return this;
     }
@@ -5174,7 +5404,7 @@ java.lang.String defaultValue) {
      */
     public Builder mergeEndTime(com.google.protobuf.Timestamp value) {
       if (endTimeBuilder_ == null) {
-        if (((bitField0_ & 0x08000000) != 0) &&
+        if (((bitField0_ & 0x10000000) != 0) &&
           endTime_ != null &&
           endTime_ != com.google.protobuf.Timestamp.getDefaultInstance()) {
           getEndTimeBuilder().mergeFrom(value);
@@ -5184,7 +5414,7 @@ java.lang.String defaultValue) {
       } else {
         endTimeBuilder_.mergeFrom(value);
       }
-      bitField0_ |= 0x08000000;
+      bitField0_ |= 0x10000000;
       onChanged();
       return this;
     }
@@ -5196,7 +5426,7 @@ java.lang.String defaultValue) {
      * <code>.google.protobuf.Timestamp end_time = 26 [json_name = "endTime"];</code>
      */
     public Builder clearEndTime() {
-      bitField0_ = (bitField0_ & ~0x08000000);
+      bitField0_ = (bitField0_ & ~0x10000000);
       endTime_ = null;
       if (endTimeBuilder_ != null) {
         endTimeBuilder_.dispose();
@@ -5213,7 +5443,7 @@ java.lang.String defaultValue) {
      * <code>.google.protobuf.Timestamp end_time = 26 [json_name = "endTime"];</code>
      */
     public com.google.protobuf.Timestamp.Builder getEndTimeBuilder() {
-      bitField0_ |= 0x08000000;
+      bitField0_ |= 0x10000000;
       onChanged();
       return getEndTimeFieldBuilder().getBuilder();
     }

@@ -77,6 +77,15 @@ public enum JobMethod
    * <code>JOB_METHOD_GAN = 11;</code>
    */
   JOB_METHOD_GAN(11),
+  /**
+   * <pre>
+   * A denoising diffusion model (DDPM training, DDIM sampling) on an image dataset
+   * (DiffusionConfig); no base model.
+   * </pre>
+   *
+   * <code>JOB_METHOD_DIFFUSION = 12;</code>
+   */
+  JOB_METHOD_DIFFUSION(12),
   UNRECOGNIZED(-1),
   ;
 
@@ -145,6 +154,15 @@ public enum JobMethod
    * <code>JOB_METHOD_GAN = 11;</code>
    */
   public static final int JOB_METHOD_GAN_VALUE = 11;
+  /**
+   * <pre>
+   * A denoising diffusion model (DDPM training, DDIM sampling) on an image dataset
+   * (DiffusionConfig); no base model.
+   * </pre>
+   *
+   * <code>JOB_METHOD_DIFFUSION = 12;</code>
+   */
+  public static final int JOB_METHOD_DIFFUSION_VALUE = 12;
 
 
   public final int getNumber() {
@@ -179,6 +197,7 @@ public enum JobMethod
       case 5: return JOB_METHOD_DISTILL;
       case 10: return JOB_METHOD_VAE;
       case 11: return JOB_METHOD_GAN;
+      case 12: return JOB_METHOD_DIFFUSION;
       default: return null;
     }
   }

@@ -70,7 +70,7 @@ public interface JobOrBuilder extends
    * <pre>
    * Model to start from: a built-in model name (e.g. "kiln-gpt-tiny"), a registered model
    * ("models/{id}"), or an absolute path to a local Hugging Face model directory. Image
-   * methods (JOB_METHOD_VAE, JOB_METHOD_GAN) train from scratch and need it empty.
+   * methods (VAE, GAN, DIFFUSION) train from scratch and need it empty.
    * </pre>
    *
    * <code>string base_model = 4 [json_name = "baseModel"];</code>
@@ -81,7 +81,7 @@ public interface JobOrBuilder extends
    * <pre>
    * Model to start from: a built-in model name (e.g. "kiln-gpt-tiny"), a registered model
    * ("models/{id}"), or an absolute path to a local Hugging Face model directory. Image
-   * methods (JOB_METHOD_VAE, JOB_METHOD_GAN) train from scratch and need it empty.
+   * methods (VAE, GAN, DIFFUSION) train from scratch and need it empty.
    * </pre>
    *
    * <code>string base_model = 4 [json_name = "baseModel"];</code>
@@ -347,6 +347,33 @@ public interface JobOrBuilder extends
    * <code>.kiln.v1.GanConfig gan = 31 [json_name = "gan"];</code>
    */
   kiln.v1.GanConfigOrBuilder getGanOrBuilder();
+
+  /**
+   * <pre>
+   * For JOB_METHOD_DIFFUSION.
+   * </pre>
+   *
+   * <code>.kiln.v1.DiffusionConfig diffusion = 32 [json_name = "diffusion"];</code>
+   * @return Whether the diffusion field is set.
+   */
+  boolean hasDiffusion();
+  /**
+   * <pre>
+   * For JOB_METHOD_DIFFUSION.
+   * </pre>
+   *
+   * <code>.kiln.v1.DiffusionConfig diffusion = 32 [json_name = "diffusion"];</code>
+   * @return The diffusion.
+   */
+  kiln.v1.DiffusionConfig getDiffusion();
+  /**
+   * <pre>
+   * For JOB_METHOD_DIFFUSION.
+   * </pre>
+   *
+   * <code>.kiln.v1.DiffusionConfig diffusion = 32 [json_name = "diffusion"];</code>
+   */
+  kiln.v1.DiffusionConfigOrBuilder getDiffusionOrBuilder();
 
   /**
    * <pre>

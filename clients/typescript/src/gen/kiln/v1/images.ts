@@ -107,6 +107,92 @@ export function ganLossToJSON(object: GanLoss): string {
   }
 }
 
+/** The noise schedule of a diffusion model. */
+export enum NoiseSchedule {
+  /** NOISE_SCHEDULE_UNSPECIFIED - Not set; means LINEAR. */
+  NOISE_SCHEDULE_UNSPECIFIED = 0,
+  /** NOISE_SCHEDULE_LINEAR - Betas evenly spaced from beta_start to beta_end (Ho et al., 2020). */
+  NOISE_SCHEDULE_LINEAR = 1,
+  /** NOISE_SCHEDULE_COSINE - alpha_bar follows a squared cosine (Nichol and Dhariwal, 2021). */
+  NOISE_SCHEDULE_COSINE = 2,
+  UNRECOGNIZED = -1,
+}
+
+export function noiseScheduleFromJSON(object: any): NoiseSchedule {
+  switch (object) {
+    case 0:
+    case "NOISE_SCHEDULE_UNSPECIFIED":
+      return NoiseSchedule.NOISE_SCHEDULE_UNSPECIFIED;
+    case 1:
+    case "NOISE_SCHEDULE_LINEAR":
+      return NoiseSchedule.NOISE_SCHEDULE_LINEAR;
+    case 2:
+    case "NOISE_SCHEDULE_COSINE":
+      return NoiseSchedule.NOISE_SCHEDULE_COSINE;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return NoiseSchedule.UNRECOGNIZED;
+  }
+}
+
+export function noiseScheduleToJSON(object: NoiseSchedule): string {
+  switch (object) {
+    case NoiseSchedule.NOISE_SCHEDULE_UNSPECIFIED:
+      return "NOISE_SCHEDULE_UNSPECIFIED";
+    case NoiseSchedule.NOISE_SCHEDULE_LINEAR:
+      return "NOISE_SCHEDULE_LINEAR";
+    case NoiseSchedule.NOISE_SCHEDULE_COSINE:
+      return "NOISE_SCHEDULE_COSINE";
+    case NoiseSchedule.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
+/** What a diffusion model predicts from a noised image. */
+export enum DiffusionPrediction {
+  /** DIFFUSION_PREDICTION_UNSPECIFIED - Not set; means EPSILON. */
+  DIFFUSION_PREDICTION_UNSPECIFIED = 0,
+  /** DIFFUSION_PREDICTION_EPSILON - The noise that was added. */
+  DIFFUSION_PREDICTION_EPSILON = 1,
+  /** DIFFUSION_PREDICTION_V - v = sqrt(alpha_bar) noise - sqrt(1 - alpha_bar) image (Salimans and Ho, 2022). */
+  DIFFUSION_PREDICTION_V = 2,
+  UNRECOGNIZED = -1,
+}
+
+export function diffusionPredictionFromJSON(object: any): DiffusionPrediction {
+  switch (object) {
+    case 0:
+    case "DIFFUSION_PREDICTION_UNSPECIFIED":
+      return DiffusionPrediction.DIFFUSION_PREDICTION_UNSPECIFIED;
+    case 1:
+    case "DIFFUSION_PREDICTION_EPSILON":
+      return DiffusionPrediction.DIFFUSION_PREDICTION_EPSILON;
+    case 2:
+    case "DIFFUSION_PREDICTION_V":
+      return DiffusionPrediction.DIFFUSION_PREDICTION_V;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return DiffusionPrediction.UNRECOGNIZED;
+  }
+}
+
+export function diffusionPredictionToJSON(object: DiffusionPrediction): string {
+  switch (object) {
+    case DiffusionPrediction.DIFFUSION_PREDICTION_UNSPECIFIED:
+      return "DIFFUSION_PREDICTION_UNSPECIFIED";
+    case DiffusionPrediction.DIFFUSION_PREDICTION_EPSILON:
+      return "DIFFUSION_PREDICTION_EPSILON";
+    case DiffusionPrediction.DIFFUSION_PREDICTION_V:
+      return "DIFFUSION_PREDICTION_V";
+    case DiffusionPrediction.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
 /**
  * Data augmentation applied to each training image, on the fly, after resizing. Every
  * option defaults to off; validation and test images are never augmented.
@@ -254,6 +340,62 @@ export interface GanConfig {
     | number
     | undefined;
   /** Training-time augmentation of the real images; unset means none. */
+  augmentation?: ImageAugmentation | undefined;
+}
+
+/**
+ * Settings for JOB_METHOD_DIFFUSION: a DDPM with a small UNet (two resolutions, residual
+ * blocks with group norm and a sinusoidal time embedding), trained on the MSE of its
+ * prediction; sampled with DDIM. Reports loss (and val_loss) per step; the registered model
+ * is the exponential moving average of the weights.
+ */
+export interface DiffusionConfig {
+  /**
+   * Side of the square images, as in VaeConfig.resolution; a multiple of 4 in [8, 128].
+   * Default 8.
+   */
+  resolution?:
+    | number
+    | undefined;
+  /** Channels at full resolution (doubled at half resolution); in [4, 256]. Default 32. */
+  baseChannels?:
+    | number
+    | undefined;
+  /** Diffusion steps T; in [10, 4000]. Default 1000. */
+  timesteps?:
+    | number
+    | undefined;
+  /** Noise schedule. Default LINEAR. */
+  noiseSchedule: NoiseSchedule;
+  /** First beta of the linear schedule; in (0, 1). Default 1e-4. */
+  betaStart?:
+    | number
+    | undefined;
+  /** Last beta of the linear schedule; in (beta_start, 1). Default 0.02. */
+  betaEnd?:
+    | number
+    | undefined;
+  /** What the network predicts. Default EPSILON. */
+  prediction: DiffusionPrediction;
+  /** Decay of the weights' exponential moving average; in [0, 1). Default 0.999. */
+  emaDecay?:
+    | number
+    | undefined;
+  /**
+   * DDIM steps used for the job's sample grid and by default when sampling the model; in
+   * [1, timesteps]. Default 50.
+   */
+  samplingSteps?:
+    | number
+    | undefined;
+  /**
+   * DDIM eta: 0 is deterministic given the starting noise, 1 is DDPM-like; in [0, 1].
+   * Default 0.
+   */
+  ddimEta?:
+    | number
+    | undefined;
+  /** Training-time augmentation; unset means none. */
   augmentation?: ImageAugmentation | undefined;
 }
 
@@ -912,6 +1054,277 @@ export const GanConfig: MessageFns<GanConfig> = {
     message.emaDecay = object.emaDecay ?? undefined;
     message.adamBeta1 = object.adamBeta1 ?? undefined;
     message.adamBeta2 = object.adamBeta2 ?? undefined;
+    message.augmentation = (object.augmentation !== undefined && object.augmentation !== null)
+      ? ImageAugmentation.fromPartial(object.augmentation)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseDiffusionConfig(): DiffusionConfig {
+  return {
+    resolution: undefined,
+    baseChannels: undefined,
+    timesteps: undefined,
+    noiseSchedule: 0,
+    betaStart: undefined,
+    betaEnd: undefined,
+    prediction: 0,
+    emaDecay: undefined,
+    samplingSteps: undefined,
+    ddimEta: undefined,
+    augmentation: undefined,
+  };
+}
+
+export const DiffusionConfig: MessageFns<DiffusionConfig> = {
+  encode(message: DiffusionConfig, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.resolution !== undefined) {
+      writer.uint32(8).uint32(message.resolution);
+    }
+    if (message.baseChannels !== undefined) {
+      writer.uint32(16).uint32(message.baseChannels);
+    }
+    if (message.timesteps !== undefined) {
+      writer.uint32(24).uint32(message.timesteps);
+    }
+    if (message.noiseSchedule !== 0) {
+      writer.uint32(32).int32(message.noiseSchedule);
+    }
+    if (message.betaStart !== undefined) {
+      writer.uint32(41).double(message.betaStart);
+    }
+    if (message.betaEnd !== undefined) {
+      writer.uint32(49).double(message.betaEnd);
+    }
+    if (message.prediction !== 0) {
+      writer.uint32(56).int32(message.prediction);
+    }
+    if (message.emaDecay !== undefined) {
+      writer.uint32(65).double(message.emaDecay);
+    }
+    if (message.samplingSteps !== undefined) {
+      writer.uint32(72).uint32(message.samplingSteps);
+    }
+    if (message.ddimEta !== undefined) {
+      writer.uint32(81).double(message.ddimEta);
+    }
+    if (message.augmentation !== undefined) {
+      ImageAugmentation.encode(message.augmentation, writer.uint32(90).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DiffusionConfig {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDiffusionConfig();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.resolution = reader.uint32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.baseChannels = reader.uint32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.timesteps = reader.uint32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.noiseSchedule = reader.int32() as any;
+            continue;
+          }
+          case 5: {
+            if (tag !== 41) {
+              break;
+            }
+
+            message.betaStart = reader.double();
+            continue;
+          }
+          case 6: {
+            if (tag !== 49) {
+              break;
+            }
+
+            message.betaEnd = reader.double();
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.prediction = reader.int32() as any;
+            continue;
+          }
+          case 8: {
+            if (tag !== 65) {
+              break;
+            }
+
+            message.emaDecay = reader.double();
+            continue;
+          }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.samplingSteps = reader.uint32();
+            continue;
+          }
+          case 10: {
+            if (tag !== 81) {
+              break;
+            }
+
+            message.ddimEta = reader.double();
+            continue;
+          }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.augmentation = ImageAugmentation.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DiffusionConfig {
+    return {
+      resolution: isSet(object.resolution) ? globalThis.Number(object.resolution) : undefined,
+      baseChannels: isSet(object.baseChannels)
+        ? globalThis.Number(object.baseChannels)
+        : isSet(object.base_channels)
+        ? globalThis.Number(object.base_channels)
+        : undefined,
+      timesteps: isSet(object.timesteps) ? globalThis.Number(object.timesteps) : undefined,
+      noiseSchedule: isSet(object.noiseSchedule)
+        ? noiseScheduleFromJSON(object.noiseSchedule)
+        : isSet(object.noise_schedule)
+        ? noiseScheduleFromJSON(object.noise_schedule)
+        : 0,
+      betaStart: isSet(object.betaStart)
+        ? globalThis.Number(object.betaStart)
+        : isSet(object.beta_start)
+        ? globalThis.Number(object.beta_start)
+        : undefined,
+      betaEnd: isSet(object.betaEnd)
+        ? globalThis.Number(object.betaEnd)
+        : isSet(object.beta_end)
+        ? globalThis.Number(object.beta_end)
+        : undefined,
+      prediction: isSet(object.prediction) ? diffusionPredictionFromJSON(object.prediction) : 0,
+      emaDecay: isSet(object.emaDecay)
+        ? globalThis.Number(object.emaDecay)
+        : isSet(object.ema_decay)
+        ? globalThis.Number(object.ema_decay)
+        : undefined,
+      samplingSteps: isSet(object.samplingSteps)
+        ? globalThis.Number(object.samplingSteps)
+        : isSet(object.sampling_steps)
+        ? globalThis.Number(object.sampling_steps)
+        : undefined,
+      ddimEta: isSet(object.ddimEta)
+        ? globalThis.Number(object.ddimEta)
+        : isSet(object.ddim_eta)
+        ? globalThis.Number(object.ddim_eta)
+        : undefined,
+      augmentation: isSet(object.augmentation) ? ImageAugmentation.fromJSON(object.augmentation) : undefined,
+    };
+  },
+
+  toJSON(message: DiffusionConfig): unknown {
+    const obj: any = {};
+    if (message.resolution !== undefined) {
+      obj.resolution = Math.round(message.resolution);
+    }
+    if (message.baseChannels !== undefined) {
+      obj.baseChannels = Math.round(message.baseChannels);
+    }
+    if (message.timesteps !== undefined) {
+      obj.timesteps = Math.round(message.timesteps);
+    }
+    if (message.noiseSchedule !== 0) {
+      obj.noiseSchedule = noiseScheduleToJSON(message.noiseSchedule);
+    }
+    if (message.betaStart !== undefined) {
+      obj.betaStart = floatToJson(message.betaStart);
+    }
+    if (message.betaEnd !== undefined) {
+      obj.betaEnd = floatToJson(message.betaEnd);
+    }
+    if (message.prediction !== 0) {
+      obj.prediction = diffusionPredictionToJSON(message.prediction);
+    }
+    if (message.emaDecay !== undefined) {
+      obj.emaDecay = floatToJson(message.emaDecay);
+    }
+    if (message.samplingSteps !== undefined) {
+      obj.samplingSteps = Math.round(message.samplingSteps);
+    }
+    if (message.ddimEta !== undefined) {
+      obj.ddimEta = floatToJson(message.ddimEta);
+    }
+    if (message.augmentation !== undefined) {
+      obj.augmentation = ImageAugmentation.toJSON(message.augmentation);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DiffusionConfig>, I>>(base?: I): DiffusionConfig {
+    return DiffusionConfig.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DiffusionConfig>, I>>(object: I): DiffusionConfig {
+    const message = createBaseDiffusionConfig();
+    message.resolution = object.resolution ?? undefined;
+    message.baseChannels = object.baseChannels ?? undefined;
+    message.timesteps = object.timesteps ?? undefined;
+    message.noiseSchedule = object.noiseSchedule ?? 0;
+    message.betaStart = object.betaStart ?? undefined;
+    message.betaEnd = object.betaEnd ?? undefined;
+    message.prediction = object.prediction ?? 0;
+    message.emaDecay = object.emaDecay ?? undefined;
+    message.samplingSteps = object.samplingSteps ?? undefined;
+    message.ddimEta = object.ddimEta ?? undefined;
     message.augmentation = (object.augmentation !== undefined && object.augmentation !== null)
       ? ImageAugmentation.fromPartial(object.augmentation)
       : undefined;

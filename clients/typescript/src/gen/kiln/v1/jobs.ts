@@ -22,7 +22,7 @@ import {
 } from "@grpc/grpc-js";
 import { Timestamp } from "../../google/protobuf/timestamp";
 import { Resources } from "./common";
-import { GanConfig, VaeConfig } from "./images";
+import { DiffusionConfig, GanConfig, VaeConfig } from "./images";
 
 export const protobufPackage = "kiln.v1";
 
@@ -49,6 +49,11 @@ export enum JobMethod {
    * model.
    */
   JOB_METHOD_GAN = 11,
+  /**
+   * JOB_METHOD_DIFFUSION - A denoising diffusion model (DDPM training, DDIM sampling) on an image dataset
+   * (DiffusionConfig); no base model.
+   */
+  JOB_METHOD_DIFFUSION = 12,
   UNRECOGNIZED = -1,
 }
 
@@ -78,6 +83,9 @@ export function jobMethodFromJSON(object: any): JobMethod {
     case 11:
     case "JOB_METHOD_GAN":
       return JobMethod.JOB_METHOD_GAN;
+    case 12:
+    case "JOB_METHOD_DIFFUSION":
+      return JobMethod.JOB_METHOD_DIFFUSION;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -103,6 +111,8 @@ export function jobMethodToJSON(object: JobMethod): string {
       return "JOB_METHOD_VAE";
     case JobMethod.JOB_METHOD_GAN:
       return "JOB_METHOD_GAN";
+    case JobMethod.JOB_METHOD_DIFFUSION:
+      return "JOB_METHOD_DIFFUSION";
     case JobMethod.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";
@@ -543,7 +553,7 @@ export interface Job {
   /**
    * Model to start from: a built-in model name (e.g. "kiln-gpt-tiny"), a registered model
    * ("models/{id}"), or an absolute path to a local Hugging Face model directory. Image
-   * methods (JOB_METHOD_VAE, JOB_METHOD_GAN) train from scratch and need it empty.
+   * methods (VAE, GAN, DIFFUSION) train from scratch and need it empty.
    */
   baseModel: string;
   /** Training dataset, "datasets/{id}". */
@@ -584,6 +594,10 @@ export interface Job {
   /** For JOB_METHOD_GAN. */
   gan?:
     | GanConfig
+    | undefined;
+  /** For JOB_METHOD_DIFFUSION. */
+  diffusion?:
+    | DiffusionConfig
     | undefined;
   /** Compute requested from Ray. */
   resources?:
@@ -2187,6 +2201,7 @@ function createBaseJob(): Job {
     distill: undefined,
     vae: undefined,
     gan: undefined,
+    diffusion: undefined,
     resources: undefined,
     maxRetries: undefined,
     labels: {},
@@ -2247,6 +2262,9 @@ export const Job: MessageFns<Job> = {
     }
     if (message.gan !== undefined) {
       GanConfig.encode(message.gan, writer.uint32(250).fork()).join();
+    }
+    if (message.diffusion !== undefined) {
+      DiffusionConfig.encode(message.diffusion, writer.uint32(258).fork()).join();
     }
     if (message.resources !== undefined) {
       Resources.encode(message.resources, writer.uint32(106).fork()).join();
@@ -2418,6 +2436,14 @@ export const Job: MessageFns<Job> = {
             message.gan = GanConfig.decode(reader, reader.uint32());
             continue;
           }
+          case 32: {
+            if (tag !== 258) {
+              break;
+            }
+
+            message.diffusion = DiffusionConfig.decode(reader, reader.uint32());
+            continue;
+          }
           case 13: {
             if (tag !== 106) {
               break;
@@ -2587,6 +2613,7 @@ export const Job: MessageFns<Job> = {
       distill: isSet(object.distill) ? DistillConfig.fromJSON(object.distill) : undefined,
       vae: isSet(object.vae) ? VaeConfig.fromJSON(object.vae) : undefined,
       gan: isSet(object.gan) ? GanConfig.fromJSON(object.gan) : undefined,
+      diffusion: isSet(object.diffusion) ? DiffusionConfig.fromJSON(object.diffusion) : undefined,
       resources: isSet(object.resources) ? Resources.fromJSON(object.resources) : undefined,
       maxRetries: isSet(object.maxRetries)
         ? globalThis.Number(object.maxRetries)
@@ -2724,6 +2751,9 @@ export const Job: MessageFns<Job> = {
     if (message.gan !== undefined) {
       obj.gan = GanConfig.toJSON(message.gan);
     }
+    if (message.diffusion !== undefined) {
+      obj.diffusion = DiffusionConfig.toJSON(message.diffusion);
+    }
     if (message.resources !== undefined) {
       obj.resources = Resources.toJSON(message.resources);
     }
@@ -2812,6 +2842,9 @@ export const Job: MessageFns<Job> = {
       : undefined;
     message.vae = (object.vae !== undefined && object.vae !== null) ? VaeConfig.fromPartial(object.vae) : undefined;
     message.gan = (object.gan !== undefined && object.gan !== null) ? GanConfig.fromPartial(object.gan) : undefined;
+    message.diffusion = (object.diffusion !== undefined && object.diffusion !== null)
+      ? DiffusionConfig.fromPartial(object.diffusion)
+      : undefined;
     message.resources = (object.resources !== undefined && object.resources !== null)
       ? Resources.fromPartial(object.resources)
       : undefined;
