@@ -39,4 +39,7 @@ TRAINERS: dict[str, TrainerEntry] = {
     "dpo": TrainerEntry("kiln_trainer.configs.dpo:DPOConfig", "kiln_trainer.algorithms.dpo:train"),
     "ppo": TrainerEntry("kiln_trainer.configs.ppo:PPOConfig", "kiln_trainer.algorithms.ppo:train"),
     "distill": TrainerEntry("kiln_trainer.configs.distill:DistillConfig", "kiln_trainer.algorithms.distill:train"),
+    "vae": TrainerEntry("kiln_trainer.configs.images:VAEConfig", "kiln_trainer.algorithms.vae:train"),
+    "gan": TrainerEntry("kiln_trainer.configs.images:GANConfig", "kiln_trainer.algorithms.gan:train"),
+    "diffusion": TrainerEntry("kiln_trainer.configs.images:DiffusionConfig", "kiln_trainer.algorithms.diffusion:train"),
 }

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from kiln_server.platform.errors import InvalidArgument, ResourceExhausted
 from kiln_trainer.data.formats import RecordError, validate_record
+from kiln_trainer.data.images import ImageRowCheck, validate_image_record
 
 
 class DatasetIngest:
@@ -29,6 +30,8 @@ class DatasetIngest:
         self.size = 0
         self.records = 0
         self.line_no = 0
+        # Image datasets have rules across records (one channel count, labels on all or none).
+        self._rows = ImageRowCheck() if fmt == "image" else None
 
     def feed(self, chunk: bytes) -> None:
         self.size += len(chunk)
@@ -74,7 +77,10 @@ class DatasetIngest:
         except json.JSONDecodeError as exc:
             raise InvalidArgument.field(where, f"line {self.line_no} is not valid JSON: {exc.msg}") from exc
         try:
-            validate_record(self.fmt, record)
+            if self._rows is not None:
+                self._rows.add(validate_image_record(record), self.line_no)
+            else:
+                validate_record(self.fmt, record)
         except RecordError as exc:
             raise InvalidArgument.field(
                 f"{where}.{exc.field}", f"line {self.line_no}, field {exc.field!r}: {exc.message}"

@@ -6,13 +6,14 @@ import asyncio
 from collections.abc import AsyncIterator
 
 from kiln.v1 import datasets_pb2, datasets_pb2_grpc
+from kiln_server.datasets.builtin import is_builtin
 from kiln_server.datasets.convert import FORMATS, dataset_proto
 from kiln_server.datasets.record import DatasetRecord
 from kiln_server.datasets.store import DatasetStore
 from kiln_server.datasets.writer import DatasetWriter
 from kiln_server.platform import metrics, names
 from kiln_server.platform.context import current_tenant
-from kiln_server.platform.errors import InvalidArgument, NotFound
+from kiln_server.platform.errors import FailedPrecondition, InvalidArgument, NotFound
 
 
 class DatasetService(datasets_pb2_grpc.DatasetServiceServicer):
@@ -54,6 +55,8 @@ class DatasetService(datasets_pb2_grpc.DatasetServiceServicer):
 
     async def DeleteDataset(self, request, context):
         record = await self._record(request.name)
+        if is_builtin(record.id):
+            raise FailedPrecondition(f"{request.name} is built in and cannot be deleted", subject=request.name)
         await self.store.delete(current_tenant(), record.id)
         await asyncio.to_thread(self.writer.artifacts.delete, record.artifact_rel.rsplit("/", 1)[0])
         return datasets_pb2.DeleteDatasetResponse()
@@ -74,7 +77,8 @@ async def _chunks(request_iterator) -> AsyncIterator[bytes]:
 
 def _check_metadata(meta: datasets_pb2.DatasetMetadata) -> None:
     if meta.format not in FORMATS:
-        raise InvalidArgument.field("metadata.format", "required: SFT, PREFERENCE or PROMPTS")
+        choices = ", ".join(name.upper() for name in FORMATS.values())
+        raise InvalidArgument.field("metadata.format", f"required: one of {choices}")
     if not 1 <= len(meta.display_name) <= 200:
         raise InvalidArgument.field("metadata.display_name", "must be 1 to 200 characters")
     if len(meta.request_id) > 128:

@@ -24,6 +24,7 @@ class Method:
     data_key: str = "train_path"  # the config field the training file goes to
     val_key: str | None = "val_path"  # the config field the validation file goes to; None: none
     single_process: bool = False  # no data-parallel path (workers must be 1)
+    from_scratch: bool = False  # no base model: weights start from the seed (image methods)
     # Config fields filled from the job's Resources (config key -> Resources field).
     resources: dict[str, str] = field(default_factory=dict)
 
@@ -49,6 +50,9 @@ METHODS: dict[int, Method] = {
         resources={"gpus": "gpus"},
     ),
     jobs_pb2.JOB_METHOD_DISTILL: Method("distill", "distill", "sft", single_process=True),
+    jobs_pb2.JOB_METHOD_VAE: Method("vae", "vae", "image", single_process=True, from_scratch=True),
+    jobs_pb2.JOB_METHOD_GAN: Method("gan", "gan", "image", single_process=True, from_scratch=True),
+    jobs_pb2.JOB_METHOD_DIFFUSION: Method("diffusion", "diffusion", "image", single_process=True, from_scratch=True),
 }
 
 BY_NAME = {m.name: m for m in METHODS.values()}

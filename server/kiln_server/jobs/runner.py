@@ -13,6 +13,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from kiln_server.datasets.builtin import PREFIX as BUILTIN_PREFIX
+from kiln_server.datasets.builtin import materialize
 from kiln_server.jobs.context import JobHandle, RedisTrainContext
 from kiln_server.jobs.methods import BY_NAME
 from kiln_server.jobs.spec import JobSpec
@@ -71,6 +73,8 @@ class JobRunner(AttemptRunner):
 def _fetch_file(store: ArtifactStore, rel: str | None, dest: Path) -> Path:
     if rel is None:
         raise FileNotFoundError(f"the job's dataset is gone (deleted before the job ran): {dest.name}")
+    if rel.startswith(BUILTIN_PREFIX):
+        return materialize(rel, dest)
     local = store.local_path(rel)
     return local if local is not None else store.get_file(rel, dest)
 

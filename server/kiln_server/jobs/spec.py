@@ -15,14 +15,16 @@ from pathlib import Path
 from typing import Any
 
 from kiln.v1 import jobs_pb2
+from kiln_server.datasets.builtin import is_builtin
 from kiln_server.datasets.convert import format_label
 from kiln_server.datasets.store import DatasetStore
 from kiln_server.jobs.methods import METHODS, Method, available
 from kiln_server.jobs.options import Options, job_options
-from kiln_server.models.ref import ModelRef, ModelResolver
+from kiln_server.models.ref import ModelKind, ModelRef, ModelResolver
 from kiln_server.platform import names
 from kiln_server.platform.artifacts import ArtifactStore
 from kiln_server.platform.errors import FailedPrecondition, FieldViolation, InvalidArgument, NotFound, Unimplemented
+from kiln_trainer.configs.images import SCRATCH
 from kiln_trainer.errors import ConfigError
 
 MAX_WORKERS, MAX_GPUS, MAX_CPUS, MAX_RETRIES = 64, 8, 64, 10
@@ -107,8 +109,6 @@ def _shape_violations(job: jobs_pb2.Job) -> list[FieldViolation]:
         v.append(FieldViolation("job.display_name", f"at most 200 characters, got {len(job.display_name)}"))
     if job.method == jobs_pb2.JOB_METHOD_UNSPECIFIED:
         v.append(FieldViolation("job.method", "required"))
-    if not job.base_model:
-        v.append(FieldViolation("job.base_model", "required"))
     if not job.training_dataset:
         v.append(FieldViolation("job.training_dataset", "required"))
     r = job.resources
@@ -128,8 +128,12 @@ def _shape_violations(job: jobs_pb2.Job) -> list[FieldViolation]:
 
 def _method_violations(job: jobs_pb2.Job, method: Method | None) -> list[FieldViolation]:
     if method is None:
-        return []
+        return [] if job.base_model else [FieldViolation("job.base_model", "required")]
     v: list[FieldViolation] = []
+    if method.from_scratch and job.base_model:
+        v.append(FieldViolation("job.base_model", f"{method.name} jobs train from scratch; leave it empty"))
+    elif not method.from_scratch and not job.base_model:
+        v.append(FieldViolation("job.base_model", "required"))
     which = job.WhichOneof("method_config")
     if which not in (None, method.oneof):
         name = jobs_pb2.JobMethod.Name(job.method)
@@ -180,7 +184,10 @@ class JobSpecBuilder:
             raise Unimplemented(f"{jobs_pb2.JobMethod.Name(job.method)} jobs are not available in this Kiln version")
 
         options = job_options(job, method.oneof, method.resources)
-        base = await self.models.resolve(tenant, job.base_model, "job.base_model", local_dirs=True)
+        if method.from_scratch:
+            base = ModelRef(ModelKind.BUILTIN, SCRATCH, SCRATCH, "image")
+        else:
+            base = await self.models.resolve(tenant, job.base_model, "job.base_model", local_dirs=True)
         refs = {
             key: await self.models.resolve(tenant, name, path_of(options, key), local_dirs=True)
             for key, name in options.models.items()
@@ -197,9 +204,11 @@ class JobSpecBuilder:
             if job.validation_dataset
             else None
         )
+        if method.from_scratch and is_builtin(train_id):
+            config["heldout_dataset"] = train_id  # the built-in's held-out split scores the model
         return JobSpec(
             method=method.name,
-            display_name=job.display_name or f"{method.name} {job.base_model}",
+            display_name=job.display_name or f"{method.name} {job.base_model or job.training_dataset}",
             base_model=base,
             training_dataset=train_id,
             validation_dataset=val_id,

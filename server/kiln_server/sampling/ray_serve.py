@@ -32,6 +32,7 @@ class ServeSpec:
     max_queue: int = 64
     cpus: float = 1.0
     gpus: float = 0.0
+    family: str = "causal_lm"  # "image": the replica is an ImageReplica (same dict protocol)
 
 
 def app_name(prefix: str, tenant: str, model_id: str) -> str:
@@ -57,6 +58,7 @@ class RayServeBackend:
         """Creates or updates the application and waits until its replicas are ready."""
         from ray import serve
 
+        from kiln_trainer.inference.images import ImageReplica
         from kiln_trainer.inference.replica import EngineReplica
 
         self._ensure_serve()
@@ -77,7 +79,8 @@ class RayServeBackend:
             }
         else:
             options["num_replicas"] = spec.replicas
-        deployment = serve.deployment(EngineReplica).options(**options)
+        replica = ImageReplica if spec.family == "image" else EngineReplica
+        deployment = serve.deployment(replica).options(**options)
         app = deployment.bind(spec.model, spec.version, spec.max_batch, spec.max_queue)
         serve.run(app, name=spec.app, route_prefix=None, blocking=False)
         self._handles.pop(spec.app, None)

@@ -26,17 +26,30 @@ class SampleCall:
     n: int
     bypass_cache: bool
     request_id: str
+    text_params: tuple[str, ...] = ()  # the text-only SamplingParams fields the request set
 
     def replica_request(self) -> dict:
         return {"prompt": self.prompt, "params": self.params.canonical(), "n": self.n}
+
+    def check_for(self, family: str) -> None:
+        """What a request may set depends on the model it reaches: a text model needs a prompt;
+        an image model takes only n and the seed (INVALID_ARGUMENT naming every field set that
+        it does not use)."""
+        if family != "image":
+            if not self.prompt:
+                raise InvalidArgument.field("prompt", "must not be empty")
+            return
+        v = [FieldViolation(f"params.{name}", "not used by image models") for name in self.text_params]
+        if self.prompt:
+            v.insert(0, FieldViolation("prompt", "must be empty for image models"))
+        if v:
+            raise InvalidArgument(v)
 
 
 def parse(req: sampling_pb2.GenerateRequest) -> SampleCall:
     v: list[FieldViolation] = []
     if not req.model:
         v.append(FieldViolation("model", "required"))
-    if not req.prompt:
-        v.append(FieldViolation("prompt", "must not be empty"))
     if req.n > MAX_N:
         v.append(FieldViolation("n", f"must be in [1, {MAX_N}], got {req.n}"))
     if len(req.request_id) > 128:
@@ -48,7 +61,21 @@ def parse(req: sampling_pb2.GenerateRequest) -> SampleCall:
         v.append(FieldViolation(f"params.{exc.field}", exc.message))
     if v:
         raise InvalidArgument(v)
-    return SampleCall(req.model, req.prompt, params, max(1, req.n), req.bypass_cache, req.request_id)
+    return SampleCall(
+        req.model, req.prompt, params, max(1, req.n), req.bypass_cache, req.request_id, text_params_set(req.params)
+    )
+
+
+def text_params_set(p: sampling_pb2.SamplingParams) -> tuple[str, ...]:
+    """The SamplingParams fields set in `p` that only text models use (all but seed)."""
+    out = []
+    for fd in p.DESCRIPTOR.fields:
+        if fd.name == "seed":
+            continue
+        value = getattr(p, fd.name)
+        if p.HasField(fd.name) if fd.has_presence else bool(value):
+            out.append(fd.name)
+    return tuple(out)
 
 
 def params_of(p: sampling_pb2.SamplingParams) -> SamplingParams:
@@ -79,7 +106,15 @@ def token_logprobs(items: list) -> list[sampling_pb2.TokenLogprob]:
     return out
 
 
+def image_of(c: dict) -> sampling_pb2.Image:
+    return sampling_pb2.Image(png=c["png"], width=c["width"], height=c["height"])
+
+
 def completion(c: dict, sample_id: str) -> sampling_pb2.Completion:
+    if "png" in c:  # an image model's sample
+        return sampling_pb2.Completion(
+            sample_id=f"samples/{sample_id}", index=c["index"], image=image_of(c), finish_reason=FINISH["STOP"]
+        )
     return sampling_pb2.Completion(
         sample_id=f"samples/{sample_id}",
         index=c["index"],
@@ -91,6 +126,10 @@ def completion(c: dict, sample_id: str) -> sampling_pb2.Completion:
 
 
 def chunk(item: dict, sample_id: str) -> sampling_pb2.GenerateStreamResponse:
+    if "png" in item:  # an image model sends each sample whole, in one chunk
+        return sampling_pb2.GenerateStreamResponse(
+            index=item["index"], sample_id=f"samples/{sample_id}", image=image_of(item), finish_reason=FINISH["STOP"]
+        )
     return sampling_pb2.GenerateStreamResponse(
         index=item["index"],
         sample_id=f"samples/{sample_id}",
@@ -103,16 +142,19 @@ def chunk(item: dict, sample_id: str) -> sampling_pb2.GenerateStreamResponse:
 
 def chunks_from_response(resp: sampling_pb2.GenerateResponse) -> list[sampling_pb2.GenerateStreamResponse]:
     """A stored unary result as a stream: one chunk per sample, then the totals."""
-    out = [
-        sampling_pb2.GenerateStreamResponse(
+    out = []
+    for c in resp.completions:
+        msg = sampling_pb2.GenerateStreamResponse(
             index=c.index,
             sample_id=c.sample_id,
-            text=c.text,
             token_ids=c.token_ids,
             logprobs=c.logprobs,
             finish_reason=c.finish_reason,
         )
-        for c in resp.completions
-    ]
+        if c.WhichOneof("output") == "image":
+            msg.image.CopyFrom(c.image)
+        else:
+            msg.text = c.text
+        out.append(msg)
     out.append(sampling_pb2.GenerateStreamResponse(usage=resp.usage, model_version=resp.model_version))
     return out

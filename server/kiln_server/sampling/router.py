@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -28,6 +29,7 @@ from kiln_server.sampling.triton import TritonBackend
 log = logging.getLogger("kiln.router")
 
 RAY_SERVE, TRITON = "RAY_SERVE", "TRITON"
+SERVABLE = ("causal_lm", "image", "")  # model families a deployment can sample from
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,7 @@ class Route:
     version: str
     target: str
     app: str
+    family: str = "causal_lm"  # what the model makes: "causal_lm" text or "image" pictures
 
 
 class Router:
@@ -70,24 +73,31 @@ class Router:
             )
         return local
 
-    async def resolve(self, tenant: str, name: str) -> Route:
-        """The route for sampling `name`; NOT_FOUND / FAILED_PRECONDITION with what to do."""
+    async def resolve(self, tenant: str, name: str, check: Callable[[str], None] | None = None) -> Route:
+        """The route for sampling `name`; NOT_FOUND / FAILED_PRECONDITION with what to do.
+        `check(family)` runs once the model's family is known, before any on-demand deploy."""
         if not name:
             raise InvalidArgument.field("model", "required")
         try:
-            route = await self._resolve(tenant, name)
+            route = await self._resolve(tenant, name, check)
         except (RedisError, OSError) as exc:
             known = self._known.get((tenant, name))
             if known is None:
                 raise Unavailable(f"state store unreachable and no route known for {name}: {exc}") from exc
+            if check is not None:
+                check(known.family)
             return known
         self._known[(tenant, name)] = route
         return route
 
-    async def _resolve(self, tenant: str, name: str) -> Route:
+    async def _resolve(self, tenant: str, name: str, check: Callable[[str], None] | None) -> Route:
         ref = await self.model_ref(tenant, name, field="model")
-        if ref.family not in ("causal_lm", ""):
-            raise FailedPrecondition(f"{name} is a {ref.family} model; sampling needs a causal LM", subject=name)
+        if ref.family not in SERVABLE:
+            raise FailedPrecondition(
+                f"{name} is a {ref.family} model; sampling needs a causal LM or an image model", subject=name
+            )
+        if check is not None:
+            check(ref.family or "causal_lm")
         dep = await self.deployments.get(tenant, ref.model_id)
         if dep is None or dep.state not in ("READY", "DEPLOYING"):
             # A built-in has no deployment choices to make, so its first sample deploys it.
@@ -98,14 +108,18 @@ class Router:
                     subject=name,
                 )
             dep = await self.deploy(tenant, name, RAY_SERVE, 1, 0, 0)
-        return Route(name, ref.model_id, ref.version, dep.target, dep.app)
+        return Route(name, ref.model_id, ref.version, dep.target, dep.app, ref.family or "causal_lm")
 
     async def deploy(
         self, tenant: str, name: str, target: str, replicas: int, min_r: int, max_r: int
     ) -> DeploymentRecord:
         ref = await self.model_ref(tenant, name)
-        if ref.family not in ("causal_lm", ""):
-            raise FailedPrecondition(f"{name} is a {ref.family} model; only causal LMs are served", subject=name)
+        if ref.family not in SERVABLE:
+            raise FailedPrecondition(
+                f"{name} is a {ref.family} model; only causal LMs and image models are served", subject=name
+            )
+        if ref.family == "image" and target != RAY_SERVE:
+            raise FailedPrecondition(f"{name} is an image model; image models deploy to RAY_SERVE", subject=name)
         if target == TRITON:
             return await self._deploy_triton(tenant, name, ref, replicas, min_r, max_r)
         if target != RAY_SERVE:
@@ -132,6 +146,7 @@ class Router:
             max_batch=self.config.serve_max_batch,
             max_queue=self.config.serve_max_queue,
             cpus=self.config.serve_replica_cpus,
+            family=ref.family or "causal_lm",
         )
         try:
             await self.serve.deploy(spec)

@@ -54,7 +54,7 @@ class Sampler:
 
     # -- unary -----------------------------------------------------------------------------------
     async def generate(self, tenant: str, call: SampleCall) -> sampling_pb2.GenerateResponse:
-        route = await self.router.resolve(tenant, call.model)
+        route = await self.router.resolve(tenant, call.model, call.check_for)
         replay = await self._replayable(tenant, call, route)
         if replay is not None:
             return replay[0]
@@ -91,7 +91,7 @@ class Sampler:
 
     # -- streaming -------------------------------------------------------------------------------
     async def stream(self, tenant: str, call: SampleCall) -> AsyncIterator[sampling_pb2.GenerateStreamResponse]:
-        route = await self.router.resolve(tenant, call.model)
+        route = await self.router.resolve(tenant, call.model, call.check_for)
         replay = await self._replayable(tenant, call, route)
         if replay is not None:
             resp, chunks = replay
@@ -119,7 +119,7 @@ class Sampler:
                     yield last
                     return
                 sid = ids.setdefault(item["index"], uuid.uuid4().hex)
-                if first_token_at is None and item["token_ids"]:
+                if first_token_at is None and (item.get("token_ids") or "png" in item):
                     first_token_at = time.perf_counter()
                     metrics.SAMPLE_TTFT.labels(route.model).observe(first_token_at - started)
                 _accumulate(parts, item)
@@ -222,6 +222,9 @@ class Sampler:
 
 
 def _accumulate(parts: dict[int, dict], item: dict) -> None:
+    if "png" in item:  # an image arrives whole
+        parts[item["index"]] = item
+        return
     c = parts.setdefault(
         item["index"], {"index": item["index"], "token_ids": [], "text": "", "logprobs": [], "finish_reason": None}
     )

@@ -5,6 +5,7 @@
                 with at least one assistant message
     preference  {"prompt": str, "chosen": str, "rejected": str}
     prompts     {"prompt": str}
+    image       {"png": base64 PNG, "label": int (optional)}; see data/images.py
 
 Strings must be non-empty (whitespace-only counts as empty). Keys beyond these are allowed and
 ignored, so records may carry ids or metadata.
@@ -17,7 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-FORMATS = ("sft", "preference", "prompts")
+FORMATS = ("sft", "preference", "prompts", "image")
 ROLES = ("system", "user", "assistant")
 
 
@@ -66,6 +67,11 @@ def validate_record(fmt: str, obj: Any) -> None:
     """Raise RecordError if `obj` (a parsed JSON value) is not a valid `fmt` record."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown record format {fmt!r}; expected one of {', '.join(FORMATS)}")
+    if fmt == "image":
+        from kiln_trainer.data.images import validate_image_record
+
+        validate_image_record(obj)
+        return
     if not isinstance(obj, dict):
         raise RecordError("record", f"must be a JSON object, got {type(obj).__name__}")
     if fmt == "sft":

@@ -16,10 +16,12 @@ class DatasetFormat(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     DATASET_FORMAT_SFT: _ClassVar[DatasetFormat]
     DATASET_FORMAT_PREFERENCE: _ClassVar[DatasetFormat]
     DATASET_FORMAT_PROMPTS: _ClassVar[DatasetFormat]
+    DATASET_FORMAT_IMAGE: _ClassVar[DatasetFormat]
 DATASET_FORMAT_UNSPECIFIED: DatasetFormat
 DATASET_FORMAT_SFT: DatasetFormat
 DATASET_FORMAT_PREFERENCE: DatasetFormat
 DATASET_FORMAT_PROMPTS: DatasetFormat
+DATASET_FORMAT_IMAGE: DatasetFormat
 
 class Dataset(_message.Message):
     __slots__ = ("name", "display_name", "format", "num_records", "size_bytes", "sha256", "create_time", "labels")

@@ -2,6 +2,7 @@ import datetime
 
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from kiln.v1 import common_pb2 as _common_pb2
+from kiln.v1 import images_pb2 as _images_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
@@ -19,6 +20,9 @@ class JobMethod(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     JOB_METHOD_PPO: _ClassVar[JobMethod]
     JOB_METHOD_DPO: _ClassVar[JobMethod]
     JOB_METHOD_DISTILL: _ClassVar[JobMethod]
+    JOB_METHOD_VAE: _ClassVar[JobMethod]
+    JOB_METHOD_GAN: _ClassVar[JobMethod]
+    JOB_METHOD_DIFFUSION: _ClassVar[JobMethod]
 
 class JobState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -107,6 +111,9 @@ JOB_METHOD_REWARD_MODEL: JobMethod
 JOB_METHOD_PPO: JobMethod
 JOB_METHOD_DPO: JobMethod
 JOB_METHOD_DISTILL: JobMethod
+JOB_METHOD_VAE: JobMethod
+JOB_METHOD_GAN: JobMethod
+JOB_METHOD_DIFFUSION: JobMethod
 JOB_STATE_UNSPECIFIED: JobState
 JOB_STATE_QUEUED: JobState
 JOB_STATE_RUNNING: JobState
@@ -423,7 +430,7 @@ class DistillConfig(_message.Message):
     def __init__(self, teacher_model: _Optional[str] = ..., temperature: _Optional[float] = ..., alpha: _Optional[float] = ...) -> None: ...
 
 class Job(_message.Message):
-    __slots__ = ("name", "display_name", "method", "base_model", "training_dataset", "validation_dataset", "hyperparameters", "sft", "reward_model", "ppo", "dpo", "distill", "resources", "max_retries", "labels", "state", "attempt", "step", "total_steps", "latest_metrics", "output_model", "artifacts", "error", "create_time", "start_time", "end_time", "sweep")
+    __slots__ = ("name", "display_name", "method", "base_model", "training_dataset", "validation_dataset", "hyperparameters", "sft", "reward_model", "ppo", "dpo", "distill", "vae", "gan", "diffusion", "resources", "max_retries", "labels", "state", "attempt", "step", "total_steps", "latest_metrics", "output_model", "artifacts", "error", "create_time", "start_time", "end_time", "sweep")
     class LabelsEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -457,6 +464,9 @@ class Job(_message.Message):
     PPO_FIELD_NUMBER: _ClassVar[int]
     DPO_FIELD_NUMBER: _ClassVar[int]
     DISTILL_FIELD_NUMBER: _ClassVar[int]
+    VAE_FIELD_NUMBER: _ClassVar[int]
+    GAN_FIELD_NUMBER: _ClassVar[int]
+    DIFFUSION_FIELD_NUMBER: _ClassVar[int]
     RESOURCES_FIELD_NUMBER: _ClassVar[int]
     MAX_RETRIES_FIELD_NUMBER: _ClassVar[int]
     LABELS_FIELD_NUMBER: _ClassVar[int]
@@ -484,6 +494,9 @@ class Job(_message.Message):
     ppo: PpoConfig
     dpo: DpoConfig
     distill: DistillConfig
+    vae: _images_pb2.VaeConfig
+    gan: _images_pb2.GanConfig
+    diffusion: _images_pb2.DiffusionConfig
     resources: _common_pb2.Resources
     max_retries: int
     labels: _containers.ScalarMap[str, str]
@@ -499,7 +512,7 @@ class Job(_message.Message):
     start_time: _timestamp_pb2.Timestamp
     end_time: _timestamp_pb2.Timestamp
     sweep: str
-    def __init__(self, name: _Optional[str] = ..., display_name: _Optional[str] = ..., method: _Optional[_Union[JobMethod, str]] = ..., base_model: _Optional[str] = ..., training_dataset: _Optional[str] = ..., validation_dataset: _Optional[str] = ..., hyperparameters: _Optional[_Union[Hyperparameters, _Mapping]] = ..., sft: _Optional[_Union[SftConfig, _Mapping]] = ..., reward_model: _Optional[_Union[RewardModelConfig, _Mapping]] = ..., ppo: _Optional[_Union[PpoConfig, _Mapping]] = ..., dpo: _Optional[_Union[DpoConfig, _Mapping]] = ..., distill: _Optional[_Union[DistillConfig, _Mapping]] = ..., resources: _Optional[_Union[_common_pb2.Resources, _Mapping]] = ..., max_retries: _Optional[int] = ..., labels: _Optional[_Mapping[str, str]] = ..., state: _Optional[_Union[JobState, str]] = ..., attempt: _Optional[int] = ..., step: _Optional[int] = ..., total_steps: _Optional[int] = ..., latest_metrics: _Optional[_Mapping[str, float]] = ..., output_model: _Optional[str] = ..., artifacts: _Optional[_Mapping[str, str]] = ..., error: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., sweep: _Optional[str] = ...) -> None: ...
+    def __init__(self, name: _Optional[str] = ..., display_name: _Optional[str] = ..., method: _Optional[_Union[JobMethod, str]] = ..., base_model: _Optional[str] = ..., training_dataset: _Optional[str] = ..., validation_dataset: _Optional[str] = ..., hyperparameters: _Optional[_Union[Hyperparameters, _Mapping]] = ..., sft: _Optional[_Union[SftConfig, _Mapping]] = ..., reward_model: _Optional[_Union[RewardModelConfig, _Mapping]] = ..., ppo: _Optional[_Union[PpoConfig, _Mapping]] = ..., dpo: _Optional[_Union[DpoConfig, _Mapping]] = ..., distill: _Optional[_Union[DistillConfig, _Mapping]] = ..., vae: _Optional[_Union[_images_pb2.VaeConfig, _Mapping]] = ..., gan: _Optional[_Union[_images_pb2.GanConfig, _Mapping]] = ..., diffusion: _Optional[_Union[_images_pb2.DiffusionConfig, _Mapping]] = ..., resources: _Optional[_Union[_common_pb2.Resources, _Mapping]] = ..., max_retries: _Optional[int] = ..., labels: _Optional[_Mapping[str, str]] = ..., state: _Optional[_Union[JobState, str]] = ..., attempt: _Optional[int] = ..., step: _Optional[int] = ..., total_steps: _Optional[int] = ..., latest_metrics: _Optional[_Mapping[str, float]] = ..., output_model: _Optional[str] = ..., artifacts: _Optional[_Mapping[str, str]] = ..., error: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., sweep: _Optional[str] = ...) -> None: ...
 
 class CreateJobRequest(_message.Message):
     __slots__ = ("job", "request_id")

@@ -80,4 +80,4 @@ def test_format_names_come_from_the_proto():
     assert FORMATS[datasets_pb2.DATASET_FORMAT_PREFERENCE] == "preference"
     assert FORMAT_ENUMS["prompts"] == datasets_pb2.DATASET_FORMAT_PROMPTS
     assert format_label("sft") == "DATASET_FORMAT_SFT"
-    assert set(FORMATS.values()) == {"sft", "preference", "prompts"}
+    assert set(FORMATS.values()) == {"sft", "preference", "prompts", "image"}

@@ -178,3 +178,57 @@ def test_payloads_stored_before_model_refs_still_read():
     spec = JobSpec.from_dict(old)
     assert spec.base_model == ModelRef.builtin("kiln-gpt-tiny") and spec.resources.cpus == 2
     assert spec.model_refs["reference_model"].name == "models/m-1"
+
+
+async def test_image_jobs_train_from_scratch_on_image_datasets(env):
+    builder, names, *_ = env
+    vae = jobs_pb2.Job(method=jobs_pb2.JOB_METHOD_VAE, training_dataset="datasets/digits")
+    vae.vae.latent_dim = 4
+    vae.vae.augmentation.max_shift = 1
+    spec = await builder.build(vae, "t")
+    assert spec.method == "vae" and spec.base_model.family == "image"
+    assert spec.config["latent_dim"] == 4 and spec.config["max_shift"] == 1
+    assert spec.config["heldout_dataset"] == "digits" and "train_path" not in spec.config
+
+    with_base = jobs_pb2.Job(
+        method=jobs_pb2.JOB_METHOD_VAE, base_model="kiln-gpt-tiny", training_dataset="datasets/digits"
+    )
+    assert await violation(builder, with_base) == "job.base_model"
+    bad = jobs_pb2.Job(method=jobs_pb2.JOB_METHOD_VAE, training_dataset="datasets/digits")
+    bad.vae.augmentation.noise_std = 2.0
+    assert await violation(builder, bad) == "job.vae.augmentation.noise_std"
+    bad = jobs_pb2.Job(method=jobs_pb2.JOB_METHOD_VAE, training_dataset="datasets/digits")
+    bad.vae.resolution = 10
+    assert await violation(builder, bad) == "job.vae.resolution"
+    bad = jobs_pb2.Job(method=jobs_pb2.JOB_METHOD_VAE, training_dataset="datasets/digits")
+    bad.hyperparameters.max_seq_len = 64
+    assert await violation(builder, bad) == "job.hyperparameters.max_seq_len"
+    text = jobs_pb2.Job(method=jobs_pb2.JOB_METHOD_VAE, training_dataset=names["sft"])
+    assert await violation(builder, text) == "job.training_dataset"
+    images_for_sft = jobs_pb2.Job(
+        method=jobs_pb2.JOB_METHOD_SFT, base_model="kiln-gpt-tiny", training_dataset="datasets/digits"
+    )
+    assert await violation(builder, images_for_sft) == "job.training_dataset"
+
+
+async def test_gan_options_land_on_their_request_paths(env):
+    builder, *_ = env
+    gan = jobs_pb2.Job(method=jobs_pb2.JOB_METHOD_GAN, training_dataset="datasets/digits")
+    gan.gan.loss = 2  # GAN_LOSS_WGAN_GP
+    gan.gan.n_critic = 5
+    spec = await builder.build(gan, "t")
+    assert spec.config["loss"] == "wgan_gp" and spec.config["n_critic"] == 5
+    gan.gan.n_critic = 50
+    assert await violation(builder, gan) == "job.gan.n_critic"
+
+
+async def test_diffusion_options_land_on_their_request_paths(env):
+    builder, *_ = env
+    job = jobs_pb2.Job(method=jobs_pb2.JOB_METHOD_DIFFUSION, training_dataset="datasets/digits")
+    job.diffusion.noise_schedule = 2  # NOISE_SCHEDULE_COSINE
+    job.diffusion.prediction = 2  # DIFFUSION_PREDICTION_V
+    spec = await builder.build(job, "t")
+    assert (spec.config["noise_schedule"], spec.config["prediction"]) == ("cosine", "v")
+    job.diffusion.timesteps = 20
+    job.diffusion.sampling_steps = 40
+    assert await violation(builder, job) == "job.diffusion.sampling_steps"

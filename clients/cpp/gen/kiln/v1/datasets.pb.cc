@@ -313,29 +313,29 @@ const char descriptor_table_protodef_kiln_2fv1_2fdatasets_2eproto[] PROTOBUF_SEC
   "se\022,\n\010datasets\030\001 \003(\0132\020.kiln.v1.DatasetR\010"
   "datasets\022&\n\017next_page_token\030\002 \001(\tR\rnextP"
   "ageToken\"*\n\024DeleteDatasetRequest\022\022\n\004name"
-  "\030\001 \001(\tR\004name\"\027\n\025DeleteDatasetResponse*\202\001"
+  "\030\001 \001(\tR\004name\"\027\n\025DeleteDatasetResponse*\234\001"
   "\n\rDatasetFormat\022\036\n\032DATASET_FORMAT_UNSPEC"
   "IFIED\020\000\022\026\n\022DATASET_FORMAT_SFT\020\001\022\035\n\031DATAS"
   "ET_FORMAT_PREFERENCE\020\002\022\032\n\026DATASET_FORMAT"
-  "_PROMPTS\020\0032\255\002\n\016DatasetService\022B\n\rUploadD"
-  "ataset\022\035.kiln.v1.UploadDatasetRequest\032\020."
-  "kiln.v1.Dataset(\001\022:\n\nGetDataset\022\032.kiln.v"
-  "1.GetDatasetRequest\032\020.kiln.v1.Dataset\022K\n"
-  "\014ListDatasets\022\034.kiln.v1.ListDatasetsRequ"
-  "est\032\035.kiln.v1.ListDatasetsResponse\022N\n\rDe"
-  "leteDataset\022\035.kiln.v1.DeleteDatasetReque"
-  "st\032\036.kiln.v1.DeleteDatasetResponseB{\n\007ki"
-  "ln.v1B\rDatasetsProtoH\002P\001Z\"kiln/clients/g"
-  "o/gen/kiln/v1;kilnv1\242\002\003KXX\252\002\007Kiln.V1\312\002\007K"
-  "iln\\V1\342\002\023Kiln\\V1\\GPBMetadata\352\002\010Kiln::V1b"
-  "\006proto3"
+  "_PROMPTS\020\003\022\030\n\024DATASET_FORMAT_IMAGE\020\n2\255\002\n"
+  "\016DatasetService\022B\n\rUploadDataset\022\035.kiln."
+  "v1.UploadDatasetRequest\032\020.kiln.v1.Datase"
+  "t(\001\022:\n\nGetDataset\022\032.kiln.v1.GetDatasetRe"
+  "quest\032\020.kiln.v1.Dataset\022K\n\014ListDatasets\022"
+  "\034.kiln.v1.ListDatasetsRequest\032\035.kiln.v1."
+  "ListDatasetsResponse\022N\n\rDeleteDataset\022\035."
+  "kiln.v1.DeleteDatasetRequest\032\036.kiln.v1.D"
+  "eleteDatasetResponseB{\n\007kiln.v1B\rDataset"
+  "sProtoH\002P\001Z\"kiln/clients/go/gen/kiln/v1;"
+  "kilnv1\242\002\003KXX\252\002\007Kiln.V1\312\002\007Kiln\\V1\342\002\023Kiln\\"
+  "V1\\GPBMetadata\352\002\010Kiln::V1b\006proto3"
   ;
 static const ::_pbi::DescriptorTable* const descriptor_table_kiln_2fv1_2fdatasets_2eproto_deps[1] = {
   &::descriptor_table_google_2fprotobuf_2ftimestamp_2eproto,
 };
 static ::_pbi::once_flag descriptor_table_kiln_2fv1_2fdatasets_2eproto_once;
 const ::_pbi::DescriptorTable descriptor_table_kiln_2fv1_2fdatasets_2eproto = {
-    false, false, 1727, descriptor_table_protodef_kiln_2fv1_2fdatasets_2eproto,
+    false, false, 1753, descriptor_table_protodef_kiln_2fv1_2fdatasets_2eproto,
     "kiln/v1/datasets.proto",
     &descriptor_table_kiln_2fv1_2fdatasets_2eproto_once, descriptor_table_kiln_2fv1_2fdatasets_2eproto_deps, 1, 10,
     schemas, file_default_instances, TableStruct_kiln_2fv1_2fdatasets_2eproto::offsets,
@@ -360,6 +360,7 @@ bool DatasetFormat_IsValid(int value) {
     case 1:
     case 2:
     case 3:
+    case 10:
       return true;
     default:
       return false;

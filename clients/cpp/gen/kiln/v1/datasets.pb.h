@@ -104,12 +104,13 @@ enum DatasetFormat : int {
   DATASET_FORMAT_SFT = 1,
   DATASET_FORMAT_PREFERENCE = 2,
   DATASET_FORMAT_PROMPTS = 3,
+  DATASET_FORMAT_IMAGE = 10,
   DatasetFormat_INT_MIN_SENTINEL_DO_NOT_USE_ = std::numeric_limits<int32_t>::min(),
   DatasetFormat_INT_MAX_SENTINEL_DO_NOT_USE_ = std::numeric_limits<int32_t>::max()
 };
 bool DatasetFormat_IsValid(int value);
 constexpr DatasetFormat DatasetFormat_MIN = DATASET_FORMAT_UNSPECIFIED;
-constexpr DatasetFormat DatasetFormat_MAX = DATASET_FORMAT_PROMPTS;
+constexpr DatasetFormat DatasetFormat_MAX = DATASET_FORMAT_IMAGE;
 constexpr int DatasetFormat_ARRAYSIZE = DatasetFormat_MAX + 1;
 
 const ::PROTOBUF_NAMESPACE_ID::EnumDescriptor* DatasetFormat_descriptor();

@@ -36,6 +36,7 @@
 #include <google/protobuf/unknown_field_set.h>
 #include <google/protobuf/timestamp.pb.h>
 #include "kiln/v1/common.pb.h"
+#include "kiln/v1/images.pb.h"
 // @@protoc_insertion_point(includes)
 #include <google/protobuf/port_def.inc>
 #define PROTOBUF_INTERNAL_EXPORT_kiln_2fv1_2fjobs_2eproto
@@ -194,12 +195,15 @@ enum JobMethod : int {
   JOB_METHOD_PPO = 3,
   JOB_METHOD_DPO = 4,
   JOB_METHOD_DISTILL = 5,
+  JOB_METHOD_VAE = 10,
+  JOB_METHOD_GAN = 11,
+  JOB_METHOD_DIFFUSION = 12,
   JobMethod_INT_MIN_SENTINEL_DO_NOT_USE_ = std::numeric_limits<int32_t>::min(),
   JobMethod_INT_MAX_SENTINEL_DO_NOT_USE_ = std::numeric_limits<int32_t>::max()
 };
 bool JobMethod_IsValid(int value);
 constexpr JobMethod JobMethod_MIN = JOB_METHOD_UNSPECIFIED;
-constexpr JobMethod JobMethod_MAX = JOB_METHOD_DISTILL;
+constexpr JobMethod JobMethod_MAX = JOB_METHOD_DIFFUSION;
 constexpr int JobMethod_ARRAYSIZE = JobMethod_MAX + 1;
 
 const ::PROTOBUF_NAMESPACE_ID::EnumDescriptor* JobMethod_descriptor();
@@ -3892,6 +3896,9 @@ class Job final :
     kPpo = 10,
     kDpo = 11,
     kDistill = 12,
+    kVae = 30,
+    kGan = 31,
+    kDiffusion = 32,
     METHOD_CONFIG_NOT_SET = 0,
   };
 
@@ -3984,6 +3991,9 @@ class Job final :
     kPpoFieldNumber = 10,
     kDpoFieldNumber = 11,
     kDistillFieldNumber = 12,
+    kVaeFieldNumber = 30,
+    kGanFieldNumber = 31,
+    kDiffusionFieldNumber = 32,
   };
   // map<string, string> labels = 15 [json_name = "labels"];
   int labels_size() const;
@@ -4386,6 +4396,60 @@ class Job final :
       ::kiln::v1::DistillConfig* distill);
   ::kiln::v1::DistillConfig* unsafe_arena_release_distill();
 
+  // .kiln.v1.VaeConfig vae = 30 [json_name = "vae"];
+  bool has_vae() const;
+  private:
+  bool _internal_has_vae() const;
+  public:
+  void clear_vae();
+  const ::kiln::v1::VaeConfig& vae() const;
+  PROTOBUF_NODISCARD ::kiln::v1::VaeConfig* release_vae();
+  ::kiln::v1::VaeConfig* mutable_vae();
+  void set_allocated_vae(::kiln::v1::VaeConfig* vae);
+  private:
+  const ::kiln::v1::VaeConfig& _internal_vae() const;
+  ::kiln::v1::VaeConfig* _internal_mutable_vae();
+  public:
+  void unsafe_arena_set_allocated_vae(
+      ::kiln::v1::VaeConfig* vae);
+  ::kiln::v1::VaeConfig* unsafe_arena_release_vae();
+
+  // .kiln.v1.GanConfig gan = 31 [json_name = "gan"];
+  bool has_gan() const;
+  private:
+  bool _internal_has_gan() const;
+  public:
+  void clear_gan();
+  const ::kiln::v1::GanConfig& gan() const;
+  PROTOBUF_NODISCARD ::kiln::v1::GanConfig* release_gan();
+  ::kiln::v1::GanConfig* mutable_gan();
+  void set_allocated_gan(::kiln::v1::GanConfig* gan);
+  private:
+  const ::kiln::v1::GanConfig& _internal_gan() const;
+  ::kiln::v1::GanConfig* _internal_mutable_gan();
+  public:
+  void unsafe_arena_set_allocated_gan(
+      ::kiln::v1::GanConfig* gan);
+  ::kiln::v1::GanConfig* unsafe_arena_release_gan();
+
+  // .kiln.v1.DiffusionConfig diffusion = 32 [json_name = "diffusion"];
+  bool has_diffusion() const;
+  private:
+  bool _internal_has_diffusion() const;
+  public:
+  void clear_diffusion();
+  const ::kiln::v1::DiffusionConfig& diffusion() const;
+  PROTOBUF_NODISCARD ::kiln::v1::DiffusionConfig* release_diffusion();
+  ::kiln::v1::DiffusionConfig* mutable_diffusion();
+  void set_allocated_diffusion(::kiln::v1::DiffusionConfig* diffusion);
+  private:
+  const ::kiln::v1::DiffusionConfig& _internal_diffusion() const;
+  ::kiln::v1::DiffusionConfig* _internal_mutable_diffusion();
+  public:
+  void unsafe_arena_set_allocated_diffusion(
+      ::kiln::v1::DiffusionConfig* diffusion);
+  ::kiln::v1::DiffusionConfig* unsafe_arena_release_diffusion();
+
   void clear_method_config();
   MethodConfigCase method_config_case() const;
   // @@protoc_insertion_point(class_scope:kiln.v1.Job)
@@ -4396,6 +4460,9 @@ class Job final :
   void set_has_ppo();
   void set_has_dpo();
   void set_has_distill();
+  void set_has_vae();
+  void set_has_gan();
+  void set_has_diffusion();
 
   inline bool has_method_config() const;
   inline void clear_has_method_config();
@@ -4448,6 +4515,9 @@ class Job final :
       ::kiln::v1::PpoConfig* ppo_;
       ::kiln::v1::DpoConfig* dpo_;
       ::kiln::v1::DistillConfig* distill_;
+      ::kiln::v1::VaeConfig* vae_;
+      ::kiln::v1::GanConfig* gan_;
+      ::kiln::v1::DiffusionConfig* diffusion_;
     } method_config_;
     uint32_t _oneof_case_[1];
 
@@ -11024,6 +11094,204 @@ inline ::kiln::v1::DistillConfig* Job::_internal_mutable_distill() {
 inline ::kiln::v1::DistillConfig* Job::mutable_distill() {
   ::kiln::v1::DistillConfig* _msg = _internal_mutable_distill();
   // @@protoc_insertion_point(field_mutable:kiln.v1.Job.distill)
+  return _msg;
+}
+
+// .kiln.v1.VaeConfig vae = 30 [json_name = "vae"];
+inline bool Job::_internal_has_vae() const {
+  return method_config_case() == kVae;
+}
+inline bool Job::has_vae() const {
+  return _internal_has_vae();
+}
+inline void Job::set_has_vae() {
+  _impl_._oneof_case_[0] = kVae;
+}
+inline ::kiln::v1::VaeConfig* Job::release_vae() {
+  // @@protoc_insertion_point(field_release:kiln.v1.Job.vae)
+  if (_internal_has_vae()) {
+    clear_has_method_config();
+    ::kiln::v1::VaeConfig* temp = _impl_.method_config_.vae_;
+    if (GetArenaForAllocation() != nullptr) {
+      temp = ::PROTOBUF_NAMESPACE_ID::internal::DuplicateIfNonNull(temp);
+    }
+    _impl_.method_config_.vae_ = nullptr;
+    return temp;
+  } else {
+    return nullptr;
+  }
+}
+inline const ::kiln::v1::VaeConfig& Job::_internal_vae() const {
+  return _internal_has_vae()
+      ? *_impl_.method_config_.vae_
+      : reinterpret_cast< ::kiln::v1::VaeConfig&>(::kiln::v1::_VaeConfig_default_instance_);
+}
+inline const ::kiln::v1::VaeConfig& Job::vae() const {
+  // @@protoc_insertion_point(field_get:kiln.v1.Job.vae)
+  return _internal_vae();
+}
+inline ::kiln::v1::VaeConfig* Job::unsafe_arena_release_vae() {
+  // @@protoc_insertion_point(field_unsafe_arena_release:kiln.v1.Job.vae)
+  if (_internal_has_vae()) {
+    clear_has_method_config();
+    ::kiln::v1::VaeConfig* temp = _impl_.method_config_.vae_;
+    _impl_.method_config_.vae_ = nullptr;
+    return temp;
+  } else {
+    return nullptr;
+  }
+}
+inline void Job::unsafe_arena_set_allocated_vae(::kiln::v1::VaeConfig* vae) {
+  clear_method_config();
+  if (vae) {
+    set_has_vae();
+    _impl_.method_config_.vae_ = vae;
+  }
+  // @@protoc_insertion_point(field_unsafe_arena_set_allocated:kiln.v1.Job.vae)
+}
+inline ::kiln::v1::VaeConfig* Job::_internal_mutable_vae() {
+  if (!_internal_has_vae()) {
+    clear_method_config();
+    set_has_vae();
+    _impl_.method_config_.vae_ = CreateMaybeMessage< ::kiln::v1::VaeConfig >(GetArenaForAllocation());
+  }
+  return _impl_.method_config_.vae_;
+}
+inline ::kiln::v1::VaeConfig* Job::mutable_vae() {
+  ::kiln::v1::VaeConfig* _msg = _internal_mutable_vae();
+  // @@protoc_insertion_point(field_mutable:kiln.v1.Job.vae)
+  return _msg;
+}
+
+// .kiln.v1.GanConfig gan = 31 [json_name = "gan"];
+inline bool Job::_internal_has_gan() const {
+  return method_config_case() == kGan;
+}
+inline bool Job::has_gan() const {
+  return _internal_has_gan();
+}
+inline void Job::set_has_gan() {
+  _impl_._oneof_case_[0] = kGan;
+}
+inline ::kiln::v1::GanConfig* Job::release_gan() {
+  // @@protoc_insertion_point(field_release:kiln.v1.Job.gan)
+  if (_internal_has_gan()) {
+    clear_has_method_config();
+    ::kiln::v1::GanConfig* temp = _impl_.method_config_.gan_;
+    if (GetArenaForAllocation() != nullptr) {
+      temp = ::PROTOBUF_NAMESPACE_ID::internal::DuplicateIfNonNull(temp);
+    }
+    _impl_.method_config_.gan_ = nullptr;
+    return temp;
+  } else {
+    return nullptr;
+  }
+}
+inline const ::kiln::v1::GanConfig& Job::_internal_gan() const {
+  return _internal_has_gan()
+      ? *_impl_.method_config_.gan_
+      : reinterpret_cast< ::kiln::v1::GanConfig&>(::kiln::v1::_GanConfig_default_instance_);
+}
+inline const ::kiln::v1::GanConfig& Job::gan() const {
+  // @@protoc_insertion_point(field_get:kiln.v1.Job.gan)
+  return _internal_gan();
+}
+inline ::kiln::v1::GanConfig* Job::unsafe_arena_release_gan() {
+  // @@protoc_insertion_point(field_unsafe_arena_release:kiln.v1.Job.gan)
+  if (_internal_has_gan()) {
+    clear_has_method_config();
+    ::kiln::v1::GanConfig* temp = _impl_.method_config_.gan_;
+    _impl_.method_config_.gan_ = nullptr;
+    return temp;
+  } else {
+    return nullptr;
+  }
+}
+inline void Job::unsafe_arena_set_allocated_gan(::kiln::v1::GanConfig* gan) {
+  clear_method_config();
+  if (gan) {
+    set_has_gan();
+    _impl_.method_config_.gan_ = gan;
+  }
+  // @@protoc_insertion_point(field_unsafe_arena_set_allocated:kiln.v1.Job.gan)
+}
+inline ::kiln::v1::GanConfig* Job::_internal_mutable_gan() {
+  if (!_internal_has_gan()) {
+    clear_method_config();
+    set_has_gan();
+    _impl_.method_config_.gan_ = CreateMaybeMessage< ::kiln::v1::GanConfig >(GetArenaForAllocation());
+  }
+  return _impl_.method_config_.gan_;
+}
+inline ::kiln::v1::GanConfig* Job::mutable_gan() {
+  ::kiln::v1::GanConfig* _msg = _internal_mutable_gan();
+  // @@protoc_insertion_point(field_mutable:kiln.v1.Job.gan)
+  return _msg;
+}
+
+// .kiln.v1.DiffusionConfig diffusion = 32 [json_name = "diffusion"];
+inline bool Job::_internal_has_diffusion() const {
+  return method_config_case() == kDiffusion;
+}
+inline bool Job::has_diffusion() const {
+  return _internal_has_diffusion();
+}
+inline void Job::set_has_diffusion() {
+  _impl_._oneof_case_[0] = kDiffusion;
+}
+inline ::kiln::v1::DiffusionConfig* Job::release_diffusion() {
+  // @@protoc_insertion_point(field_release:kiln.v1.Job.diffusion)
+  if (_internal_has_diffusion()) {
+    clear_has_method_config();
+    ::kiln::v1::DiffusionConfig* temp = _impl_.method_config_.diffusion_;
+    if (GetArenaForAllocation() != nullptr) {
+      temp = ::PROTOBUF_NAMESPACE_ID::internal::DuplicateIfNonNull(temp);
+    }
+    _impl_.method_config_.diffusion_ = nullptr;
+    return temp;
+  } else {
+    return nullptr;
+  }
+}
+inline const ::kiln::v1::DiffusionConfig& Job::_internal_diffusion() const {
+  return _internal_has_diffusion()
+      ? *_impl_.method_config_.diffusion_
+      : reinterpret_cast< ::kiln::v1::DiffusionConfig&>(::kiln::v1::_DiffusionConfig_default_instance_);
+}
+inline const ::kiln::v1::DiffusionConfig& Job::diffusion() const {
+  // @@protoc_insertion_point(field_get:kiln.v1.Job.diffusion)
+  return _internal_diffusion();
+}
+inline ::kiln::v1::DiffusionConfig* Job::unsafe_arena_release_diffusion() {
+  // @@protoc_insertion_point(field_unsafe_arena_release:kiln.v1.Job.diffusion)
+  if (_internal_has_diffusion()) {
+    clear_has_method_config();
+    ::kiln::v1::DiffusionConfig* temp = _impl_.method_config_.diffusion_;
+    _impl_.method_config_.diffusion_ = nullptr;
+    return temp;
+  } else {
+    return nullptr;
+  }
+}
+inline void Job::unsafe_arena_set_allocated_diffusion(::kiln::v1::DiffusionConfig* diffusion) {
+  clear_method_config();
+  if (diffusion) {
+    set_has_diffusion();
+    _impl_.method_config_.diffusion_ = diffusion;
+  }
+  // @@protoc_insertion_point(field_unsafe_arena_set_allocated:kiln.v1.Job.diffusion)
+}
+inline ::kiln::v1::DiffusionConfig* Job::_internal_mutable_diffusion() {
+  if (!_internal_has_diffusion()) {
+    clear_method_config();
+    set_has_diffusion();
+    _impl_.method_config_.diffusion_ = CreateMaybeMessage< ::kiln::v1::DiffusionConfig >(GetArenaForAllocation());
+  }
+  return _impl_.method_config_.diffusion_;
+}
+inline ::kiln::v1::DiffusionConfig* Job::mutable_diffusion() {
+  ::kiln::v1::DiffusionConfig* _msg = _internal_mutable_diffusion();
+  // @@protoc_insertion_point(field_mutable:kiln.v1.Job.diffusion)
   return _msg;
 }
 

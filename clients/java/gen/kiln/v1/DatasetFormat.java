@@ -45,6 +45,19 @@ public enum DatasetFormat
    * <code>DATASET_FORMAT_PROMPTS = 3;</code>
    */
   DATASET_FORMAT_PROMPTS(3),
+  /**
+   * <pre>
+   * Images: {"png": "&lt;base64 PNG&gt;", "label": int} per line. The PNG is 8-bit grayscale or RGB,
+   * 1 to 4096 pixels a side (the size is read from the header and checked before decoding);
+   * `label` is an optional class label in [0, 9999]. Every image of a dataset has the same
+   * channel count, and either every line has a label or none has; sizes may differ (image jobs
+   * centre-crop to a square and resize to their resolution). The built-in "datasets/digits"
+   * (scikit-learn's 8x8 digits, labelled) has this format and is readable by every tenant.
+   * </pre>
+   *
+   * <code>DATASET_FORMAT_IMAGE = 10;</code>
+   */
+  DATASET_FORMAT_IMAGE(10),
   UNRECOGNIZED(-1),
   ;
 
@@ -81,6 +94,19 @@ public enum DatasetFormat
    * <code>DATASET_FORMAT_PROMPTS = 3;</code>
    */
   public static final int DATASET_FORMAT_PROMPTS_VALUE = 3;
+  /**
+   * <pre>
+   * Images: {"png": "&lt;base64 PNG&gt;", "label": int} per line. The PNG is 8-bit grayscale or RGB,
+   * 1 to 4096 pixels a side (the size is read from the header and checked before decoding);
+   * `label` is an optional class label in [0, 9999]. Every image of a dataset has the same
+   * channel count, and either every line has a label or none has; sizes may differ (image jobs
+   * centre-crop to a square and resize to their resolution). The built-in "datasets/digits"
+   * (scikit-learn's 8x8 digits, labelled) has this format and is readable by every tenant.
+   * </pre>
+   *
+   * <code>DATASET_FORMAT_IMAGE = 10;</code>
+   */
+  public static final int DATASET_FORMAT_IMAGE_VALUE = 10;
 
 
   public final int getNumber() {
@@ -111,6 +137,7 @@ public enum DatasetFormat
       case 1: return DATASET_FORMAT_SFT;
       case 2: return DATASET_FORMAT_PREFERENCE;
       case 3: return DATASET_FORMAT_PROMPTS;
+      case 10: return DATASET_FORMAT_IMAGE;
       default: return null;
     }
   }

@@ -84,6 +84,9 @@ private static final long serialVersionUID = 0L;
     PPO(10),
     DPO(11),
     DISTILL(12),
+    VAE(30),
+    GAN(31),
+    DIFFUSION(32),
     METHODCONFIG_NOT_SET(0);
     private final int value;
     private MethodConfigCase(int value) {
@@ -106,6 +109,9 @@ private static final long serialVersionUID = 0L;
         case 10: return PPO;
         case 11: return DPO;
         case 12: return DISTILL;
+        case 30: return VAE;
+        case 31: return GAN;
+        case 32: return DIFFUSION;
         case 0: return METHODCONFIG_NOT_SET;
         default: return null;
       }
@@ -247,7 +253,8 @@ private static final long serialVersionUID = 0L;
   /**
    * <pre>
    * Model to start from: a built-in model name (e.g. "kiln-gpt-tiny"), a registered model
-   * ("models/{id}"), or an absolute path to a local Hugging Face model directory.
+   * ("models/{id}"), or an absolute path to a local Hugging Face model directory. Image
+   * methods (VAE, GAN, DIFFUSION) train from scratch and need it empty.
    * </pre>
    *
    * <code>string base_model = 4 [json_name = "baseModel"];</code>
@@ -269,7 +276,8 @@ private static final long serialVersionUID = 0L;
   /**
    * <pre>
    * Model to start from: a built-in model name (e.g. "kiln-gpt-tiny"), a registered model
-   * ("models/{id}"), or an absolute path to a local Hugging Face model directory.
+   * ("models/{id}"), or an absolute path to a local Hugging Face model directory. Image
+   * methods (VAE, GAN, DIFFUSION) train from scratch and need it empty.
    * </pre>
    *
    * <code>string base_model = 4 [json_name = "baseModel"];</code>
@@ -637,6 +645,135 @@ private static final long serialVersionUID = 0L;
        return (kiln.v1.DistillConfig) methodConfig_;
     }
     return kiln.v1.DistillConfig.getDefaultInstance();
+  }
+
+  public static final int VAE_FIELD_NUMBER = 30;
+  /**
+   * <pre>
+   * For JOB_METHOD_VAE.
+   * </pre>
+   *
+   * <code>.kiln.v1.VaeConfig vae = 30 [json_name = "vae"];</code>
+   * @return Whether the vae field is set.
+   */
+  @java.lang.Override
+  public boolean hasVae() {
+    return methodConfigCase_ == 30;
+  }
+  /**
+   * <pre>
+   * For JOB_METHOD_VAE.
+   * </pre>
+   *
+   * <code>.kiln.v1.VaeConfig vae = 30 [json_name = "vae"];</code>
+   * @return The vae.
+   */
+  @java.lang.Override
+  public kiln.v1.VaeConfig getVae() {
+    if (methodConfigCase_ == 30) {
+       return (kiln.v1.VaeConfig) methodConfig_;
+    }
+    return kiln.v1.VaeConfig.getDefaultInstance();
+  }
+  /**
+   * <pre>
+   * For JOB_METHOD_VAE.
+   * </pre>
+   *
+   * <code>.kiln.v1.VaeConfig vae = 30 [json_name = "vae"];</code>
+   */
+  @java.lang.Override
+  public kiln.v1.VaeConfigOrBuilder getVaeOrBuilder() {
+    if (methodConfigCase_ == 30) {
+       return (kiln.v1.VaeConfig) methodConfig_;
+    }
+    return kiln.v1.VaeConfig.getDefaultInstance();
+  }
+
+  public static final int GAN_FIELD_NUMBER = 31;
+  /**
+   * <pre>
+   * For JOB_METHOD_GAN.
+   * </pre>
+   *
+   * <code>.kiln.v1.GanConfig gan = 31 [json_name = "gan"];</code>
+   * @return Whether the gan field is set.
+   */
+  @java.lang.Override
+  public boolean hasGan() {
+    return methodConfigCase_ == 31;
+  }
+  /**
+   * <pre>
+   * For JOB_METHOD_GAN.
+   * </pre>
+   *
+   * <code>.kiln.v1.GanConfig gan = 31 [json_name = "gan"];</code>
+   * @return The gan.
+   */
+  @java.lang.Override
+  public kiln.v1.GanConfig getGan() {
+    if (methodConfigCase_ == 31) {
+       return (kiln.v1.GanConfig) methodConfig_;
+    }
+    return kiln.v1.GanConfig.getDefaultInstance();
+  }
+  /**
+   * <pre>
+   * For JOB_METHOD_GAN.
+   * </pre>
+   *
+   * <code>.kiln.v1.GanConfig gan = 31 [json_name = "gan"];</code>
+   */
+  @java.lang.Override
+  public kiln.v1.GanConfigOrBuilder getGanOrBuilder() {
+    if (methodConfigCase_ == 31) {
+       return (kiln.v1.GanConfig) methodConfig_;
+    }
+    return kiln.v1.GanConfig.getDefaultInstance();
+  }
+
+  public static final int DIFFUSION_FIELD_NUMBER = 32;
+  /**
+   * <pre>
+   * For JOB_METHOD_DIFFUSION.
+   * </pre>
+   *
+   * <code>.kiln.v1.DiffusionConfig diffusion = 32 [json_name = "diffusion"];</code>
+   * @return Whether the diffusion field is set.
+   */
+  @java.lang.Override
+  public boolean hasDiffusion() {
+    return methodConfigCase_ == 32;
+  }
+  /**
+   * <pre>
+   * For JOB_METHOD_DIFFUSION.
+   * </pre>
+   *
+   * <code>.kiln.v1.DiffusionConfig diffusion = 32 [json_name = "diffusion"];</code>
+   * @return The diffusion.
+   */
+  @java.lang.Override
+  public kiln.v1.DiffusionConfig getDiffusion() {
+    if (methodConfigCase_ == 32) {
+       return (kiln.v1.DiffusionConfig) methodConfig_;
+    }
+    return kiln.v1.DiffusionConfig.getDefaultInstance();
+  }
+  /**
+   * <pre>
+   * For JOB_METHOD_DIFFUSION.
+   * </pre>
+   *
+   * <code>.kiln.v1.DiffusionConfig diffusion = 32 [json_name = "diffusion"];</code>
+   */
+  @java.lang.Override
+  public kiln.v1.DiffusionConfigOrBuilder getDiffusionOrBuilder() {
+    if (methodConfigCase_ == 32) {
+       return (kiln.v1.DiffusionConfig) methodConfig_;
+    }
+    return kiln.v1.DiffusionConfig.getDefaultInstance();
   }
 
   public static final int RESOURCES_FIELD_NUMBER = 13;
@@ -1499,6 +1636,15 @@ java.lang.String defaultValue) {
       if (distillBuilder_ != null) {
         distillBuilder_.clear();
       }
+      if (vaeBuilder_ != null) {
+        vaeBuilder_.clear();
+      }
+      if (ganBuilder_ != null) {
+        ganBuilder_.clear();
+      }
+      if (diffusionBuilder_ != null) {
+        diffusionBuilder_.clear();
+      }
       resources_ = null;
       if (resourcesBuilder_ != null) {
         resourcesBuilder_.dispose();
@@ -1589,62 +1735,62 @@ java.lang.String defaultValue) {
             ? hyperparameters_
             : hyperparametersBuilder_.build();
       }
-      if (((from_bitField0_ & 0x00001000) != 0)) {
+      if (((from_bitField0_ & 0x00008000) != 0)) {
         result.resources_ = resourcesBuilder_ == null
             ? resources_
             : resourcesBuilder_.build();
       }
       int to_bitField0_ = 0;
-      if (((from_bitField0_ & 0x00002000) != 0)) {
+      if (((from_bitField0_ & 0x00010000) != 0)) {
         result.maxRetries_ = maxRetries_;
         to_bitField0_ |= 0x00000001;
       }
-      if (((from_bitField0_ & 0x00004000) != 0)) {
+      if (((from_bitField0_ & 0x00020000) != 0)) {
         result.labels_ = internalGetLabels();
         result.labels_.makeImmutable();
       }
-      if (((from_bitField0_ & 0x00008000) != 0)) {
+      if (((from_bitField0_ & 0x00040000) != 0)) {
         result.state_ = state_;
       }
-      if (((from_bitField0_ & 0x00010000) != 0)) {
+      if (((from_bitField0_ & 0x00080000) != 0)) {
         result.attempt_ = attempt_;
       }
-      if (((from_bitField0_ & 0x00020000) != 0)) {
+      if (((from_bitField0_ & 0x00100000) != 0)) {
         result.step_ = step_;
       }
-      if (((from_bitField0_ & 0x00040000) != 0)) {
+      if (((from_bitField0_ & 0x00200000) != 0)) {
         result.totalSteps_ = totalSteps_;
       }
-      if (((from_bitField0_ & 0x00080000) != 0)) {
+      if (((from_bitField0_ & 0x00400000) != 0)) {
         result.latestMetrics_ = internalGetLatestMetrics();
         result.latestMetrics_.makeImmutable();
       }
-      if (((from_bitField0_ & 0x00100000) != 0)) {
+      if (((from_bitField0_ & 0x00800000) != 0)) {
         result.outputModel_ = outputModel_;
       }
-      if (((from_bitField0_ & 0x00200000) != 0)) {
+      if (((from_bitField0_ & 0x01000000) != 0)) {
         result.artifacts_ = internalGetArtifacts();
         result.artifacts_.makeImmutable();
       }
-      if (((from_bitField0_ & 0x00400000) != 0)) {
+      if (((from_bitField0_ & 0x02000000) != 0)) {
         result.error_ = error_;
       }
-      if (((from_bitField0_ & 0x00800000) != 0)) {
+      if (((from_bitField0_ & 0x04000000) != 0)) {
         result.createTime_ = createTimeBuilder_ == null
             ? createTime_
             : createTimeBuilder_.build();
       }
-      if (((from_bitField0_ & 0x01000000) != 0)) {
+      if (((from_bitField0_ & 0x08000000) != 0)) {
         result.startTime_ = startTimeBuilder_ == null
             ? startTime_
             : startTimeBuilder_.build();
       }
-      if (((from_bitField0_ & 0x02000000) != 0)) {
+      if (((from_bitField0_ & 0x10000000) != 0)) {
         result.endTime_ = endTimeBuilder_ == null
             ? endTime_
             : endTimeBuilder_.build();
       }
-      if (((from_bitField0_ & 0x04000000) != 0)) {
+      if (((from_bitField0_ & 0x20000000) != 0)) {
         result.sweep_ = sweep_;
       }
       result.bitField0_ |= to_bitField0_;
@@ -1672,6 +1818,18 @@ java.lang.String defaultValue) {
       if (methodConfigCase_ == 12 &&
           distillBuilder_ != null) {
         result.methodConfig_ = distillBuilder_.build();
+      }
+      if (methodConfigCase_ == 30 &&
+          vaeBuilder_ != null) {
+        result.methodConfig_ = vaeBuilder_.build();
+      }
+      if (methodConfigCase_ == 31 &&
+          ganBuilder_ != null) {
+        result.methodConfig_ = ganBuilder_.build();
+      }
+      if (methodConfigCase_ == 32 &&
+          diffusionBuilder_ != null) {
+        result.methodConfig_ = diffusionBuilder_.build();
       }
     }
 
@@ -1985,7 +2143,8 @@ java.lang.String defaultValue) {
     /**
      * <pre>
      * Model to start from: a built-in model name (e.g. "kiln-gpt-tiny"), a registered model
-     * ("models/{id}"), or an absolute path to a local Hugging Face model directory.
+     * ("models/{id}"), or an absolute path to a local Hugging Face model directory. Image
+     * methods (VAE, GAN, DIFFUSION) train from scratch and need it empty.
      * </pre>
      *
      * <code>string base_model = 4 [json_name = "baseModel"];</code>
@@ -2006,7 +2165,8 @@ java.lang.String defaultValue) {
     /**
      * <pre>
      * Model to start from: a built-in model name (e.g. "kiln-gpt-tiny"), a registered model
-     * ("models/{id}"), or an absolute path to a local Hugging Face model directory.
+     * ("models/{id}"), or an absolute path to a local Hugging Face model directory. Image
+     * methods (VAE, GAN, DIFFUSION) train from scratch and need it empty.
      * </pre>
      *
      * <code>string base_model = 4 [json_name = "baseModel"];</code>
@@ -2028,7 +2188,8 @@ java.lang.String defaultValue) {
     /**
      * <pre>
      * Model to start from: a built-in model name (e.g. "kiln-gpt-tiny"), a registered model
-     * ("models/{id}"), or an absolute path to a local Hugging Face model directory.
+     * ("models/{id}"), or an absolute path to a local Hugging Face model directory. Image
+     * methods (VAE, GAN, DIFFUSION) train from scratch and need it empty.
      * </pre>
      *
      * <code>string base_model = 4 [json_name = "baseModel"];</code>
@@ -2046,7 +2207,8 @@ java.lang.String defaultValue) {
     /**
      * <pre>
      * Model to start from: a built-in model name (e.g. "kiln-gpt-tiny"), a registered model
-     * ("models/{id}"), or an absolute path to a local Hugging Face model directory.
+     * ("models/{id}"), or an absolute path to a local Hugging Face model directory. Image
+     * methods (VAE, GAN, DIFFUSION) train from scratch and need it empty.
      * </pre>
      *
      * <code>string base_model = 4 [json_name = "baseModel"];</code>
@@ -2061,7 +2223,8 @@ java.lang.String defaultValue) {
     /**
      * <pre>
      * Model to start from: a built-in model name (e.g. "kiln-gpt-tiny"), a registered model
-     * ("models/{id}"), or an absolute path to a local Hugging Face model directory.
+     * ("models/{id}"), or an absolute path to a local Hugging Face model directory. Image
+     * methods (VAE, GAN, DIFFUSION) train from scratch and need it empty.
      * </pre>
      *
      * <code>string base_model = 4 [json_name = "baseModel"];</code>
@@ -3312,6 +3475,540 @@ java.lang.String defaultValue) {
       return distillBuilder_;
     }
 
+    private com.google.protobuf.SingleFieldBuilderV3<
+        kiln.v1.VaeConfig, kiln.v1.VaeConfig.Builder, kiln.v1.VaeConfigOrBuilder> vaeBuilder_;
+    /**
+     * <pre>
+     * For JOB_METHOD_VAE.
+     * </pre>
+     *
+     * <code>.kiln.v1.VaeConfig vae = 30 [json_name = "vae"];</code>
+     * @return Whether the vae field is set.
+     */
+    @java.lang.Override
+    public boolean hasVae() {
+      return methodConfigCase_ == 30;
+    }
+    /**
+     * <pre>
+     * For JOB_METHOD_VAE.
+     * </pre>
+     *
+     * <code>.kiln.v1.VaeConfig vae = 30 [json_name = "vae"];</code>
+     * @return The vae.
+     */
+    @java.lang.Override
+    public kiln.v1.VaeConfig getVae() {
+      if (vaeBuilder_ == null) {
+        if (methodConfigCase_ == 30) {
+          return (kiln.v1.VaeConfig) methodConfig_;
+        }
+        return kiln.v1.VaeConfig.getDefaultInstance();
+      } else {
+        if (methodConfigCase_ == 30) {
+          return vaeBuilder_.getMessage();
+        }
+        return kiln.v1.VaeConfig.getDefaultInstance();
+      }
+    }
+    /**
+     * <pre>
+     * For JOB_METHOD_VAE.
+     * </pre>
+     *
+     * <code>.kiln.v1.VaeConfig vae = 30 [json_name = "vae"];</code>
+     */
+    public Builder setVae(kiln.v1.VaeConfig value) {
+      if (vaeBuilder_ == null) {
+        if (value == null) {
+          throw new NullPointerException();
+        }
+        methodConfig_ = value;
+        onChanged();
+      } else {
+        vaeBuilder_.setMessage(value);
+      }
+      methodConfigCase_ = 30;
+      return this;
+    }
+    /**
+     * <pre>
+     * For JOB_METHOD_VAE.
+     * </pre>
+     *
+     * <code>.kiln.v1.VaeConfig vae = 30 [json_name = "vae"];</code>
+     */
+    public Builder setVae(
+        kiln.v1.VaeConfig.Builder builderForValue) {
+      if (vaeBuilder_ == null) {
+        methodConfig_ = builderForValue.build();
+        onChanged();
+      } else {
+        vaeBuilder_.setMessage(builderForValue.build());
+      }
+      methodConfigCase_ = 30;
+      return this;
+    }
+    /**
+     * <pre>
+     * For JOB_METHOD_VAE.
+     * </pre>
+     *
+     * <code>.kiln.v1.VaeConfig vae = 30 [json_name = "vae"];</code>
+     */
+    public Builder mergeVae(kiln.v1.VaeConfig value) {
+      if (vaeBuilder_ == null) {
+        if (methodConfigCase_ == 30 &&
+            methodConfig_ != kiln.v1.VaeConfig.getDefaultInstance()) {
+          methodConfig_ = kiln.v1.VaeConfig.newBuilder((kiln.v1.VaeConfig) methodConfig_)
+              .mergeFrom(value).buildPartial();
+        } else {
+          methodConfig_ = value;
+        }
+        onChanged();
+      } else {
+        if (methodConfigCase_ == 30) {
+          vaeBuilder_.mergeFrom(value);
+        } else {
+          vaeBuilder_.setMessage(value);
+        }
+      }
+      methodConfigCase_ = 30;
+      return this;
+    }
+    /**
+     * <pre>
+     * For JOB_METHOD_VAE.
+     * </pre>
+     *
+     * <code>.kiln.v1.VaeConfig vae = 30 [json_name = "vae"];</code>
+     */
+    public Builder clearVae() {
+      if (vaeBuilder_ == null) {
+        if (methodConfigCase_ == 30) {
+          methodConfigCase_ = 0;
+          methodConfig_ = null;
+          onChanged();
+        }
+      } else {
+        if (methodConfigCase_ == 30) {
+          methodConfigCase_ = 0;
+          methodConfig_ = null;
+        }
+        vaeBuilder_.clear();
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * For JOB_METHOD_VAE.
+     * </pre>
+     *
+     * <code>.kiln.v1.VaeConfig vae = 30 [json_name = "vae"];</code>
+     */
+    public kiln.v1.VaeConfig.Builder getVaeBuilder() {
+      return getVaeFieldBuilder().getBuilder();
+    }
+    /**
+     * <pre>
+     * For JOB_METHOD_VAE.
+     * </pre>
+     *
+     * <code>.kiln.v1.VaeConfig vae = 30 [json_name = "vae"];</code>
+     */
+    @java.lang.Override
+    public kiln.v1.VaeConfigOrBuilder getVaeOrBuilder() {
+      if ((methodConfigCase_ == 30) && (vaeBuilder_ != null)) {
+        return vaeBuilder_.getMessageOrBuilder();
+      } else {
+        if (methodConfigCase_ == 30) {
+          return (kiln.v1.VaeConfig) methodConfig_;
+        }
+        return kiln.v1.VaeConfig.getDefaultInstance();
+      }
+    }
+    /**
+     * <pre>
+     * For JOB_METHOD_VAE.
+     * </pre>
+     *
+     * <code>.kiln.v1.VaeConfig vae = 30 [json_name = "vae"];</code>
+     */
+    private com.google.protobuf.SingleFieldBuilderV3<
+        kiln.v1.VaeConfig, kiln.v1.VaeConfig.Builder, kiln.v1.VaeConfigOrBuilder> 
+        getVaeFieldBuilder() {
+      if (vaeBuilder_ == null) {
+        if (!(methodConfigCase_ == 30)) {
+          methodConfig_ = kiln.v1.VaeConfig.getDefaultInstance();
+        }
+        vaeBuilder_ = new com.google.protobuf.SingleFieldBuilderV3<
+            kiln.v1.VaeConfig, kiln.v1.VaeConfig.Builder, kiln.v1.VaeConfigOrBuilder>(
+                (kiln.v1.VaeConfig) methodConfig_,
+                getParentForChildren(),
+                isClean());
+        methodConfig_ = null;
+      }
+      methodConfigCase_ = 30;
+      onChanged();
+      return vaeBuilder_;
+    }
+
+    private com.google.protobuf.SingleFieldBuilderV3<
+        kiln.v1.GanConfig, kiln.v1.GanConfig.Builder, kiln.v1.GanConfigOrBuilder> ganBuilder_;
+    /**
+     * <pre>
+     * For JOB_METHOD_GAN.
+     * </pre>
+     *
+     * <code>.kiln.v1.GanConfig gan = 31 [json_name = "gan"];</code>
+     * @return Whether the gan field is set.
+     */
+    @java.lang.Override
+    public boolean hasGan() {
+      return methodConfigCase_ == 31;
+    }
+    /**
+     * <pre>
+     * For JOB_METHOD_GAN.
+     * </pre>
+     *
+     * <code>.kiln.v1.GanConfig gan = 31 [json_name = "gan"];</code>
+     * @return The gan.
+     */
+    @java.lang.Override
+    public kiln.v1.GanConfig getGan() {
+      if (ganBuilder_ == null) {
+        if (methodConfigCase_ == 31) {
+          return (kiln.v1.GanConfig) methodConfig_;
+        }
+        return kiln.v1.GanConfig.getDefaultInstance();
+      } else {
+        if (methodConfigCase_ == 31) {
+          return ganBuilder_.getMessage();
+        }
+        return kiln.v1.GanConfig.getDefaultInstance();
+      }
+    }
+    /**
+     * <pre>
+     * For JOB_METHOD_GAN.
+     * </pre>
+     *
+     * <code>.kiln.v1.GanConfig gan = 31 [json_name = "gan"];</code>
+     */
+    public Builder setGan(kiln.v1.GanConfig value) {
+      if (ganBuilder_ == null) {
+        if (value == null) {
+          throw new NullPointerException();
+        }
+        methodConfig_ = value;
+        onChanged();
+      } else {
+        ganBuilder_.setMessage(value);
+      }
+      methodConfigCase_ = 31;
+      return this;
+    }
+    /**
+     * <pre>
+     * For JOB_METHOD_GAN.
+     * </pre>
+     *
+     * <code>.kiln.v1.GanConfig gan = 31 [json_name = "gan"];</code>
+     */
+    public Builder setGan(
+        kiln.v1.GanConfig.Builder builderForValue) {
+      if (ganBuilder_ == null) {
+        methodConfig_ = builderForValue.build();
+        onChanged();
+      } else {
+        ganBuilder_.setMessage(builderForValue.build());
+      }
+      methodConfigCase_ = 31;
+      return this;
+    }
+    /**
+     * <pre>
+     * For JOB_METHOD_GAN.
+     * </pre>
+     *
+     * <code>.kiln.v1.GanConfig gan = 31 [json_name = "gan"];</code>
+     */
+    public Builder mergeGan(kiln.v1.GanConfig value) {
+      if (ganBuilder_ == null) {
+        if (methodConfigCase_ == 31 &&
+            methodConfig_ != kiln.v1.GanConfig.getDefaultInstance()) {
+          methodConfig_ = kiln.v1.GanConfig.newBuilder((kiln.v1.GanConfig) methodConfig_)
+              .mergeFrom(value).buildPartial();
+        } else {
+          methodConfig_ = value;
+        }
+        onChanged();
+      } else {
+        if (methodConfigCase_ == 31) {
+          ganBuilder_.mergeFrom(value);
+        } else {
+          ganBuilder_.setMessage(value);
+        }
+      }
+      methodConfigCase_ = 31;
+      return this;
+    }
+    /**
+     * <pre>
+     * For JOB_METHOD_GAN.
+     * </pre>
+     *
+     * <code>.kiln.v1.GanConfig gan = 31 [json_name = "gan"];</code>
+     */
+    public Builder clearGan() {
+      if (ganBuilder_ == null) {
+        if (methodConfigCase_ == 31) {
+          methodConfigCase_ = 0;
+          methodConfig_ = null;
+          onChanged();
+        }
+      } else {
+        if (methodConfigCase_ == 31) {
+          methodConfigCase_ = 0;
+          methodConfig_ = null;
+        }
+        ganBuilder_.clear();
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * For JOB_METHOD_GAN.
+     * </pre>
+     *
+     * <code>.kiln.v1.GanConfig gan = 31 [json_name = "gan"];</code>
+     */
+    public kiln.v1.GanConfig.Builder getGanBuilder() {
+      return getGanFieldBuilder().getBuilder();
+    }
+    /**
+     * <pre>
+     * For JOB_METHOD_GAN.
+     * </pre>
+     *
+     * <code>.kiln.v1.GanConfig gan = 31 [json_name = "gan"];</code>
+     */
+    @java.lang.Override
+    public kiln.v1.GanConfigOrBuilder getGanOrBuilder() {
+      if ((methodConfigCase_ == 31) && (ganBuilder_ != null)) {
+        return ganBuilder_.getMessageOrBuilder();
+      } else {
+        if (methodConfigCase_ == 31) {
+          return (kiln.v1.GanConfig) methodConfig_;
+        }
+        return kiln.v1.GanConfig.getDefaultInstance();
+      }
+    }
+    /**
+     * <pre>
+     * For JOB_METHOD_GAN.
+     * </pre>
+     *
+     * <code>.kiln.v1.GanConfig gan = 31 [json_name = "gan"];</code>
+     */
+    private com.google.protobuf.SingleFieldBuilderV3<
+        kiln.v1.GanConfig, kiln.v1.GanConfig.Builder, kiln.v1.GanConfigOrBuilder> 
+        getGanFieldBuilder() {
+      if (ganBuilder_ == null) {
+        if (!(methodConfigCase_ == 31)) {
+          methodConfig_ = kiln.v1.GanConfig.getDefaultInstance();
+        }
+        ganBuilder_ = new com.google.protobuf.SingleFieldBuilderV3<
+            kiln.v1.GanConfig, kiln.v1.GanConfig.Builder, kiln.v1.GanConfigOrBuilder>(
+                (kiln.v1.GanConfig) methodConfig_,
+                getParentForChildren(),
+                isClean());
+        methodConfig_ = null;
+      }
+      methodConfigCase_ = 31;
+      onChanged();
+      return ganBuilder_;
+    }
+
+    private com.google.protobuf.SingleFieldBuilderV3<
+        kiln.v1.DiffusionConfig, kiln.v1.DiffusionConfig.Builder, kiln.v1.DiffusionConfigOrBuilder> diffusionBuilder_;
+    /**
+     * <pre>
+     * For JOB_METHOD_DIFFUSION.
+     * </pre>
+     *
+     * <code>.kiln.v1.DiffusionConfig diffusion = 32 [json_name = "diffusion"];</code>
+     * @return Whether the diffusion field is set.
+     */
+    @java.lang.Override
+    public boolean hasDiffusion() {
+      return methodConfigCase_ == 32;
+    }
+    /**
+     * <pre>
+     * For JOB_METHOD_DIFFUSION.
+     * </pre>
+     *
+     * <code>.kiln.v1.DiffusionConfig diffusion = 32 [json_name = "diffusion"];</code>
+     * @return The diffusion.
+     */
+    @java.lang.Override
+    public kiln.v1.DiffusionConfig getDiffusion() {
+      if (diffusionBuilder_ == null) {
+        if (methodConfigCase_ == 32) {
+          return (kiln.v1.DiffusionConfig) methodConfig_;
+        }
+        return kiln.v1.DiffusionConfig.getDefaultInstance();
+      } else {
+        if (methodConfigCase_ == 32) {
+          return diffusionBuilder_.getMessage();
+        }
+        return kiln.v1.DiffusionConfig.getDefaultInstance();
+      }
+    }
+    /**
+     * <pre>
+     * For JOB_METHOD_DIFFUSION.
+     * </pre>
+     *
+     * <code>.kiln.v1.DiffusionConfig diffusion = 32 [json_name = "diffusion"];</code>
+     */
+    public Builder setDiffusion(kiln.v1.DiffusionConfig value) {
+      if (diffusionBuilder_ == null) {
+        if (value == null) {
+          throw new NullPointerException();
+        }
+        methodConfig_ = value;
+        onChanged();
+      } else {
+        diffusionBuilder_.setMessage(value);
+      }
+      methodConfigCase_ = 32;
+      return this;
+    }
+    /**
+     * <pre>
+     * For JOB_METHOD_DIFFUSION.
+     * </pre>
+     *
+     * <code>.kiln.v1.DiffusionConfig diffusion = 32 [json_name = "diffusion"];</code>
+     */
+    public Builder setDiffusion(
+        kiln.v1.DiffusionConfig.Builder builderForValue) {
+      if (diffusionBuilder_ == null) {
+        methodConfig_ = builderForValue.build();
+        onChanged();
+      } else {
+        diffusionBuilder_.setMessage(builderForValue.build());
+      }
+      methodConfigCase_ = 32;
+      return this;
+    }
+    /**
+     * <pre>
+     * For JOB_METHOD_DIFFUSION.
+     * </pre>
+     *
+     * <code>.kiln.v1.DiffusionConfig diffusion = 32 [json_name = "diffusion"];</code>
+     */
+    public Builder mergeDiffusion(kiln.v1.DiffusionConfig value) {
+      if (diffusionBuilder_ == null) {
+        if (methodConfigCase_ == 32 &&
+            methodConfig_ != kiln.v1.DiffusionConfig.getDefaultInstance()) {
+          methodConfig_ = kiln.v1.DiffusionConfig.newBuilder((kiln.v1.DiffusionConfig) methodConfig_)
+              .mergeFrom(value).buildPartial();
+        } else {
+          methodConfig_ = value;
+        }
+        onChanged();
+      } else {
+        if (methodConfigCase_ == 32) {
+          diffusionBuilder_.mergeFrom(value);
+        } else {
+          diffusionBuilder_.setMessage(value);
+        }
+      }
+      methodConfigCase_ = 32;
+      return this;
+    }
+    /**
+     * <pre>
+     * For JOB_METHOD_DIFFUSION.
+     * </pre>
+     *
+     * <code>.kiln.v1.DiffusionConfig diffusion = 32 [json_name = "diffusion"];</code>
+     */
+    public Builder clearDiffusion() {
+      if (diffusionBuilder_ == null) {
+        if (methodConfigCase_ == 32) {
+          methodConfigCase_ = 0;
+          methodConfig_ = null;
+          onChanged();
+        }
+      } else {
+        if (methodConfigCase_ == 32) {
+          methodConfigCase_ = 0;
+          methodConfig_ = null;
+        }
+        diffusionBuilder_.clear();
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * For JOB_METHOD_DIFFUSION.
+     * </pre>
+     *
+     * <code>.kiln.v1.DiffusionConfig diffusion = 32 [json_name = "diffusion"];</code>
+     */
+    public kiln.v1.DiffusionConfig.Builder getDiffusionBuilder() {
+      return getDiffusionFieldBuilder().getBuilder();
+    }
+    /**
+     * <pre>
+     * For JOB_METHOD_DIFFUSION.
+     * </pre>
+     *
+     * <code>.kiln.v1.DiffusionConfig diffusion = 32 [json_name = "diffusion"];</code>
+     */
+    @java.lang.Override
+    public kiln.v1.DiffusionConfigOrBuilder getDiffusionOrBuilder() {
+      if ((methodConfigCase_ == 32) && (diffusionBuilder_ != null)) {
+        return diffusionBuilder_.getMessageOrBuilder();
+      } else {
+        if (methodConfigCase_ == 32) {
+          return (kiln.v1.DiffusionConfig) methodConfig_;
+        }
+        return kiln.v1.DiffusionConfig.getDefaultInstance();
+      }
+    }
+    /**
+     * <pre>
+     * For JOB_METHOD_DIFFUSION.
+     * </pre>
+     *
+     * <code>.kiln.v1.DiffusionConfig diffusion = 32 [json_name = "diffusion"];</code>
+     */
+    private com.google.protobuf.SingleFieldBuilderV3<
+        kiln.v1.DiffusionConfig, kiln.v1.DiffusionConfig.Builder, kiln.v1.DiffusionConfigOrBuilder> 
+        getDiffusionFieldBuilder() {
+      if (diffusionBuilder_ == null) {
+        if (!(methodConfigCase_ == 32)) {
+          methodConfig_ = kiln.v1.DiffusionConfig.getDefaultInstance();
+        }
+        diffusionBuilder_ = new com.google.protobuf.SingleFieldBuilderV3<
+            kiln.v1.DiffusionConfig, kiln.v1.DiffusionConfig.Builder, kiln.v1.DiffusionConfigOrBuilder>(
+                (kiln.v1.DiffusionConfig) methodConfig_,
+                getParentForChildren(),
+                isClean());
+        methodConfig_ = null;
+      }
+      methodConfigCase_ = 32;
+      onChanged();
+      return diffusionBuilder_;
+    }
+
     private kiln.v1.Resources resources_;
     private com.google.protobuf.SingleFieldBuilderV3<
         kiln.v1.Resources, kiln.v1.Resources.Builder, kiln.v1.ResourcesOrBuilder> resourcesBuilder_;
@@ -3324,7 +4021,7 @@ java.lang.String defaultValue) {
      * @return Whether the resources field is set.
      */
     public boolean hasResources() {
-      return ((bitField0_ & 0x00001000) != 0);
+      return ((bitField0_ & 0x00008000) != 0);
     }
     /**
      * <pre>
@@ -3357,7 +4054,7 @@ java.lang.String defaultValue) {
       } else {
         resourcesBuilder_.setMessage(value);
       }
-      bitField0_ |= 0x00001000;
+      bitField0_ |= 0x00008000;
       onChanged();
       return this;
     }
@@ -3375,7 +4072,7 @@ java.lang.String defaultValue) {
       } else {
         resourcesBuilder_.setMessage(builderForValue.build());
       }
-      bitField0_ |= 0x00001000;
+      bitField0_ |= 0x00008000;
       onChanged();
       return this;
     }
@@ -3388,7 +4085,7 @@ java.lang.String defaultValue) {
      */
     public Builder mergeResources(kiln.v1.Resources value) {
       if (resourcesBuilder_ == null) {
-        if (((bitField0_ & 0x00001000) != 0) &&
+        if (((bitField0_ & 0x00008000) != 0) &&
           resources_ != null &&
           resources_ != kiln.v1.Resources.getDefaultInstance()) {
           getResourcesBuilder().mergeFrom(value);
@@ -3398,7 +4095,7 @@ java.lang.String defaultValue) {
       } else {
         resourcesBuilder_.mergeFrom(value);
       }
-      bitField0_ |= 0x00001000;
+      bitField0_ |= 0x00008000;
       onChanged();
       return this;
     }
@@ -3410,7 +4107,7 @@ java.lang.String defaultValue) {
      * <code>.kiln.v1.Resources resources = 13 [json_name = "resources"];</code>
      */
     public Builder clearResources() {
-      bitField0_ = (bitField0_ & ~0x00001000);
+      bitField0_ = (bitField0_ & ~0x00008000);
       resources_ = null;
       if (resourcesBuilder_ != null) {
         resourcesBuilder_.dispose();
@@ -3427,7 +4124,7 @@ java.lang.String defaultValue) {
      * <code>.kiln.v1.Resources resources = 13 [json_name = "resources"];</code>
      */
     public kiln.v1.Resources.Builder getResourcesBuilder() {
-      bitField0_ |= 0x00001000;
+      bitField0_ |= 0x00008000;
       onChanged();
       return getResourcesFieldBuilder().getBuilder();
     }
@@ -3478,7 +4175,7 @@ java.lang.String defaultValue) {
      */
     @java.lang.Override
     public boolean hasMaxRetries() {
-      return ((bitField0_ & 0x00002000) != 0);
+      return ((bitField0_ & 0x00010000) != 0);
     }
     /**
      * <pre>
@@ -3504,7 +4201,7 @@ java.lang.String defaultValue) {
     public Builder setMaxRetries(int value) {
       
       maxRetries_ = value;
-      bitField0_ |= 0x00002000;
+      bitField0_ |= 0x00010000;
       onChanged();
       return this;
     }
@@ -3517,7 +4214,7 @@ java.lang.String defaultValue) {
      * @return This builder for chaining.
      */
     public Builder clearMaxRetries() {
-      bitField0_ = (bitField0_ & ~0x00002000);
+      bitField0_ = (bitField0_ & ~0x00010000);
       maxRetries_ = 0;
       onChanged();
       return this;
@@ -3542,7 +4239,7 @@ java.lang.String defaultValue) {
       if (!labels_.isMutable()) {
         labels_ = labels_.copy();
       }
-      bitField0_ |= 0x00004000;
+      bitField0_ |= 0x00020000;
       onChanged();
       return labels_;
     }
@@ -3618,7 +4315,7 @@ java.lang.String defaultValue) {
       return map.get(key);
     }
     public Builder clearLabels() {
-      bitField0_ = (bitField0_ & ~0x00004000);
+      bitField0_ = (bitField0_ & ~0x00020000);
       internalGetMutableLabels().getMutableMap()
           .clear();
       return this;
@@ -3643,7 +4340,7 @@ java.lang.String defaultValue) {
     @java.lang.Deprecated
     public java.util.Map<java.lang.String, java.lang.String>
         getMutableLabels() {
-      bitField0_ |= 0x00004000;
+      bitField0_ |= 0x00020000;
       return internalGetMutableLabels().getMutableMap();
     }
     /**
@@ -3660,7 +4357,7 @@ java.lang.String defaultValue) {
       if (value == null) { throw new NullPointerException("map value"); }
       internalGetMutableLabels().getMutableMap()
           .put(key, value);
-      bitField0_ |= 0x00004000;
+      bitField0_ |= 0x00020000;
       return this;
     }
     /**
@@ -3674,7 +4371,7 @@ java.lang.String defaultValue) {
         java.util.Map<java.lang.String, java.lang.String> values) {
       internalGetMutableLabels().getMutableMap()
           .putAll(values);
-      bitField0_ |= 0x00004000;
+      bitField0_ |= 0x00020000;
       return this;
     }
 
@@ -3701,7 +4398,7 @@ java.lang.String defaultValue) {
      */
     public Builder setStateValue(int value) {
       state_ = value;
-      bitField0_ |= 0x00008000;
+      bitField0_ |= 0x00040000;
       onChanged();
       return this;
     }
@@ -3731,7 +4428,7 @@ java.lang.String defaultValue) {
       if (value == null) {
         throw new NullPointerException();
       }
-      bitField0_ |= 0x00008000;
+      bitField0_ |= 0x00040000;
       state_ = value.getNumber();
       onChanged();
       return this;
@@ -3745,7 +4442,7 @@ java.lang.String defaultValue) {
      * @return This builder for chaining.
      */
     public Builder clearState() {
-      bitField0_ = (bitField0_ & ~0x00008000);
+      bitField0_ = (bitField0_ & ~0x00040000);
       state_ = 0;
       onChanged();
       return this;
@@ -3776,7 +4473,7 @@ java.lang.String defaultValue) {
     public Builder setAttempt(int value) {
       
       attempt_ = value;
-      bitField0_ |= 0x00010000;
+      bitField0_ |= 0x00080000;
       onChanged();
       return this;
     }
@@ -3789,7 +4486,7 @@ java.lang.String defaultValue) {
      * @return This builder for chaining.
      */
     public Builder clearAttempt() {
-      bitField0_ = (bitField0_ & ~0x00010000);
+      bitField0_ = (bitField0_ & ~0x00080000);
       attempt_ = 0;
       onChanged();
       return this;
@@ -3820,7 +4517,7 @@ java.lang.String defaultValue) {
     public Builder setStep(long value) {
       
       step_ = value;
-      bitField0_ |= 0x00020000;
+      bitField0_ |= 0x00100000;
       onChanged();
       return this;
     }
@@ -3833,7 +4530,7 @@ java.lang.String defaultValue) {
      * @return This builder for chaining.
      */
     public Builder clearStep() {
-      bitField0_ = (bitField0_ & ~0x00020000);
+      bitField0_ = (bitField0_ & ~0x00100000);
       step_ = 0L;
       onChanged();
       return this;
@@ -3864,7 +4561,7 @@ java.lang.String defaultValue) {
     public Builder setTotalSteps(long value) {
       
       totalSteps_ = value;
-      bitField0_ |= 0x00040000;
+      bitField0_ |= 0x00200000;
       onChanged();
       return this;
     }
@@ -3877,7 +4574,7 @@ java.lang.String defaultValue) {
      * @return This builder for chaining.
      */
     public Builder clearTotalSteps() {
-      bitField0_ = (bitField0_ & ~0x00040000);
+      bitField0_ = (bitField0_ & ~0x00200000);
       totalSteps_ = 0L;
       onChanged();
       return this;
@@ -3902,7 +4599,7 @@ java.lang.String defaultValue) {
       if (!latestMetrics_.isMutable()) {
         latestMetrics_ = latestMetrics_.copy();
       }
-      bitField0_ |= 0x00080000;
+      bitField0_ |= 0x00400000;
       onChanged();
       return latestMetrics_;
     }
@@ -3976,7 +4673,7 @@ java.lang.String defaultValue) {
       return map.get(key);
     }
     public Builder clearLatestMetrics() {
-      bitField0_ = (bitField0_ & ~0x00080000);
+      bitField0_ = (bitField0_ & ~0x00400000);
       internalGetMutableLatestMetrics().getMutableMap()
           .clear();
       return this;
@@ -4001,7 +4698,7 @@ java.lang.String defaultValue) {
     @java.lang.Deprecated
     public java.util.Map<java.lang.String, java.lang.Double>
         getMutableLatestMetrics() {
-      bitField0_ |= 0x00080000;
+      bitField0_ |= 0x00400000;
       return internalGetMutableLatestMetrics().getMutableMap();
     }
     /**
@@ -4018,7 +4715,7 @@ java.lang.String defaultValue) {
       
       internalGetMutableLatestMetrics().getMutableMap()
           .put(key, value);
-      bitField0_ |= 0x00080000;
+      bitField0_ |= 0x00400000;
       return this;
     }
     /**
@@ -4032,7 +4729,7 @@ java.lang.String defaultValue) {
         java.util.Map<java.lang.String, java.lang.Double> values) {
       internalGetMutableLatestMetrics().getMutableMap()
           .putAll(values);
-      bitField0_ |= 0x00080000;
+      bitField0_ |= 0x00400000;
       return this;
     }
 
@@ -4091,7 +4788,7 @@ java.lang.String defaultValue) {
         java.lang.String value) {
       if (value == null) { throw new NullPointerException(); }
       outputModel_ = value;
-      bitField0_ |= 0x00100000;
+      bitField0_ |= 0x00800000;
       onChanged();
       return this;
     }
@@ -4105,7 +4802,7 @@ java.lang.String defaultValue) {
      */
     public Builder clearOutputModel() {
       outputModel_ = getDefaultInstance().getOutputModel();
-      bitField0_ = (bitField0_ & ~0x00100000);
+      bitField0_ = (bitField0_ & ~0x00800000);
       onChanged();
       return this;
     }
@@ -4123,7 +4820,7 @@ java.lang.String defaultValue) {
       if (value == null) { throw new NullPointerException(); }
       checkByteStringIsUtf8(value);
       outputModel_ = value;
-      bitField0_ |= 0x00100000;
+      bitField0_ |= 0x00800000;
       onChanged();
       return this;
     }
@@ -4147,7 +4844,7 @@ java.lang.String defaultValue) {
       if (!artifacts_.isMutable()) {
         artifacts_ = artifacts_.copy();
       }
-      bitField0_ |= 0x00200000;
+      bitField0_ |= 0x01000000;
       onChanged();
       return artifacts_;
     }
@@ -4223,7 +4920,7 @@ java.lang.String defaultValue) {
       return map.get(key);
     }
     public Builder clearArtifacts() {
-      bitField0_ = (bitField0_ & ~0x00200000);
+      bitField0_ = (bitField0_ & ~0x01000000);
       internalGetMutableArtifacts().getMutableMap()
           .clear();
       return this;
@@ -4248,7 +4945,7 @@ java.lang.String defaultValue) {
     @java.lang.Deprecated
     public java.util.Map<java.lang.String, java.lang.String>
         getMutableArtifacts() {
-      bitField0_ |= 0x00200000;
+      bitField0_ |= 0x01000000;
       return internalGetMutableArtifacts().getMutableMap();
     }
     /**
@@ -4265,7 +4962,7 @@ java.lang.String defaultValue) {
       if (value == null) { throw new NullPointerException("map value"); }
       internalGetMutableArtifacts().getMutableMap()
           .put(key, value);
-      bitField0_ |= 0x00200000;
+      bitField0_ |= 0x01000000;
       return this;
     }
     /**
@@ -4279,7 +4976,7 @@ java.lang.String defaultValue) {
         java.util.Map<java.lang.String, java.lang.String> values) {
       internalGetMutableArtifacts().getMutableMap()
           .putAll(values);
-      bitField0_ |= 0x00200000;
+      bitField0_ |= 0x01000000;
       return this;
     }
 
@@ -4338,7 +5035,7 @@ java.lang.String defaultValue) {
         java.lang.String value) {
       if (value == null) { throw new NullPointerException(); }
       error_ = value;
-      bitField0_ |= 0x00400000;
+      bitField0_ |= 0x02000000;
       onChanged();
       return this;
     }
@@ -4352,7 +5049,7 @@ java.lang.String defaultValue) {
      */
     public Builder clearError() {
       error_ = getDefaultInstance().getError();
-      bitField0_ = (bitField0_ & ~0x00400000);
+      bitField0_ = (bitField0_ & ~0x02000000);
       onChanged();
       return this;
     }
@@ -4370,7 +5067,7 @@ java.lang.String defaultValue) {
       if (value == null) { throw new NullPointerException(); }
       checkByteStringIsUtf8(value);
       error_ = value;
-      bitField0_ |= 0x00400000;
+      bitField0_ |= 0x02000000;
       onChanged();
       return this;
     }
@@ -4387,7 +5084,7 @@ java.lang.String defaultValue) {
      * @return Whether the createTime field is set.
      */
     public boolean hasCreateTime() {
-      return ((bitField0_ & 0x00800000) != 0);
+      return ((bitField0_ & 0x04000000) != 0);
     }
     /**
      * <pre>
@@ -4420,7 +5117,7 @@ java.lang.String defaultValue) {
       } else {
         createTimeBuilder_.setMessage(value);
       }
-      bitField0_ |= 0x00800000;
+      bitField0_ |= 0x04000000;
       onChanged();
       return this;
     }
@@ -4438,7 +5135,7 @@ java.lang.String defaultValue) {
       } else {
         createTimeBuilder_.setMessage(builderForValue.build());
       }
-      bitField0_ |= 0x00800000;
+      bitField0_ |= 0x04000000;
       onChanged();
       return this;
     }
@@ -4451,7 +5148,7 @@ java.lang.String defaultValue) {
      */
     public Builder mergeCreateTime(com.google.protobuf.Timestamp value) {
       if (createTimeBuilder_ == null) {
-        if (((bitField0_ & 0x00800000) != 0) &&
+        if (((bitField0_ & 0x04000000) != 0) &&
           createTime_ != null &&
           createTime_ != com.google.protobuf.Timestamp.getDefaultInstance()) {
           getCreateTimeBuilder().mergeFrom(value);
@@ -4461,7 +5158,7 @@ java.lang.String defaultValue) {
       } else {
         createTimeBuilder_.mergeFrom(value);
       }
-      bitField0_ |= 0x00800000;
+      bitField0_ |= 0x04000000;
       onChanged();
       return this;
     }
@@ -4473,7 +5170,7 @@ java.lang.String defaultValue) {
      * <code>.google.protobuf.Timestamp create_time = 24 [json_name = "createTime"];</code>
      */
     public Builder clearCreateTime() {
-      bitField0_ = (bitField0_ & ~0x00800000);
+      bitField0_ = (bitField0_ & ~0x04000000);
       createTime_ = null;
       if (createTimeBuilder_ != null) {
         createTimeBuilder_.dispose();
@@ -4490,7 +5187,7 @@ java.lang.String defaultValue) {
      * <code>.google.protobuf.Timestamp create_time = 24 [json_name = "createTime"];</code>
      */
     public com.google.protobuf.Timestamp.Builder getCreateTimeBuilder() {
-      bitField0_ |= 0x00800000;
+      bitField0_ |= 0x04000000;
       onChanged();
       return getCreateTimeFieldBuilder().getBuilder();
     }
@@ -4542,7 +5239,7 @@ java.lang.String defaultValue) {
      * @return Whether the startTime field is set.
      */
     public boolean hasStartTime() {
-      return ((bitField0_ & 0x01000000) != 0);
+      return ((bitField0_ & 0x08000000) != 0);
     }
     /**
      * <pre>
@@ -4575,7 +5272,7 @@ java.lang.String defaultValue) {
       } else {
         startTimeBuilder_.setMessage(value);
       }
-      bitField0_ |= 0x01000000;
+      bitField0_ |= 0x08000000;
       onChanged();
       return this;
     }
@@ -4593,7 +5290,7 @@ java.lang.String defaultValue) {
       } else {
         startTimeBuilder_.setMessage(builderForValue.build());
       }
-      bitField0_ |= 0x01000000;
+      bitField0_ |= 0x08000000;
       onChanged();
       return this;
     }
@@ -4606,7 +5303,7 @@ java.lang.String defaultValue) {
      */
     public Builder mergeStartTime(com.google.protobuf.Timestamp value) {
       if (startTimeBuilder_ == null) {
-        if (((bitField0_ & 0x01000000) != 0) &&
+        if (((bitField0_ & 0x08000000) != 0) &&
           startTime_ != null &&
           startTime_ != com.google.protobuf.Timestamp.getDefaultInstance()) {
           getStartTimeBuilder().mergeFrom(value);
@@ -4616,7 +5313,7 @@ java.lang.String defaultValue) {
       } else {
         startTimeBuilder_.mergeFrom(value);
       }
-      bitField0_ |= 0x01000000;
+      bitField0_ |= 0x08000000;
       onChanged();
       return this;
     }
@@ -4628,7 +5325,7 @@ java.lang.String defaultValue) {
      * <code>.google.protobuf.Timestamp start_time = 25 [json_name = "startTime"];</code>
      */
     public Builder clearStartTime() {
-      bitField0_ = (bitField0_ & ~0x01000000);
+      bitField0_ = (bitField0_ & ~0x08000000);
       startTime_ = null;
       if (startTimeBuilder_ != null) {
         startTimeBuilder_.dispose();
@@ -4645,7 +5342,7 @@ java.lang.String defaultValue) {
      * <code>.google.protobuf.Timestamp start_time = 25 [json_name = "startTime"];</code>
      */
     public com.google.protobuf.Timestamp.Builder getStartTimeBuilder() {
-      bitField0_ |= 0x01000000;
+      bitField0_ |= 0x08000000;
       onChanged();
       return getStartTimeFieldBuilder().getBuilder();
     }
@@ -4697,7 +5394,7 @@ java.lang.String defaultValue) {
      * @return Whether the endTime field is set.
      */
     public boolean hasEndTime() {
-      return ((bitField0_ & 0x02000000) != 0);
+      return ((bitField0_ & 0x10000000) != 0);
     }
     /**
      * <pre>
@@ -4730,7 +5427,7 @@ java.lang.String defaultValue) {
       } else {
         endTimeBuilder_.setMessage(value);
       }
-      bitField0_ |= 0x02000000;
+      bitField0_ |= 0x10000000;
       onChanged();
       return this;
     }
@@ -4748,7 +5445,7 @@ java.lang.String defaultValue) {
       } else {
         endTimeBuilder_.setMessage(builderForValue.build());
       }
-      bitField0_ |= 0x02000000;
+      bitField0_ |= 0x10000000;
       onChanged();
       return this;
     }
@@ -4761,7 +5458,7 @@ java.lang.String defaultValue) {
      */
     public Builder mergeEndTime(com.google.protobuf.Timestamp value) {
       if (endTimeBuilder_ == null) {
-        if (((bitField0_ & 0x02000000) != 0) &&
+        if (((bitField0_ & 0x10000000) != 0) &&
           endTime_ != null &&
           endTime_ != com.google.protobuf.Timestamp.getDefaultInstance()) {
           getEndTimeBuilder().mergeFrom(value);
@@ -4771,7 +5468,7 @@ java.lang.String defaultValue) {
       } else {
         endTimeBuilder_.mergeFrom(value);
       }
-      bitField0_ |= 0x02000000;
+      bitField0_ |= 0x10000000;
       onChanged();
       return this;
     }
@@ -4783,7 +5480,7 @@ java.lang.String defaultValue) {
      * <code>.google.protobuf.Timestamp end_time = 26 [json_name = "endTime"];</code>
      */
     public Builder clearEndTime() {
-      bitField0_ = (bitField0_ & ~0x02000000);
+      bitField0_ = (bitField0_ & ~0x10000000);
       endTime_ = null;
       if (endTimeBuilder_ != null) {
         endTimeBuilder_.dispose();
@@ -4800,7 +5497,7 @@ java.lang.String defaultValue) {
      * <code>.google.protobuf.Timestamp end_time = 26 [json_name = "endTime"];</code>
      */
     public com.google.protobuf.Timestamp.Builder getEndTimeBuilder() {
-      bitField0_ |= 0x02000000;
+      bitField0_ |= 0x10000000;
       onChanged();
       return getEndTimeFieldBuilder().getBuilder();
     }
@@ -4898,7 +5595,7 @@ java.lang.String defaultValue) {
         java.lang.String value) {
       if (value == null) { throw new NullPointerException(); }
       sweep_ = value;
-      bitField0_ |= 0x04000000;
+      bitField0_ |= 0x20000000;
       onChanged();
       return this;
     }
@@ -4913,7 +5610,7 @@ java.lang.String defaultValue) {
      */
     public Builder clearSweep() {
       sweep_ = getDefaultInstance().getSweep();
-      bitField0_ = (bitField0_ & ~0x04000000);
+      bitField0_ = (bitField0_ & ~0x20000000);
       onChanged();
       return this;
     }
@@ -4932,7 +5629,7 @@ java.lang.String defaultValue) {
       if (value == null) { throw new NullPointerException(); }
       checkByteStringIsUtf8(value);
       sweep_ = value;
-      bitField0_ |= 0x04000000;
+      bitField0_ |= 0x20000000;
       onChanged();
       return this;
     }

@@ -60,6 +60,32 @@ public enum JobMethod
    * <code>JOB_METHOD_DISTILL = 5;</code>
    */
   JOB_METHOD_DISTILL(5),
+  /**
+   * <pre>
+   * A convolutional variational autoencoder on an image dataset (VaeConfig); no base model.
+   * </pre>
+   *
+   * <code>JOB_METHOD_VAE = 10;</code>
+   */
+  JOB_METHOD_VAE(10),
+  /**
+   * <pre>
+   * A DCGAN-style generative adversarial network on an image dataset (GanConfig); no base
+   * model.
+   * </pre>
+   *
+   * <code>JOB_METHOD_GAN = 11;</code>
+   */
+  JOB_METHOD_GAN(11),
+  /**
+   * <pre>
+   * A denoising diffusion model (DDPM training, DDIM sampling) on an image dataset
+   * (DiffusionConfig); no base model.
+   * </pre>
+   *
+   * <code>JOB_METHOD_DIFFUSION = 12;</code>
+   */
+  JOB_METHOD_DIFFUSION(12),
   UNRECOGNIZED(-1),
   ;
 
@@ -111,6 +137,32 @@ public enum JobMethod
    * <code>JOB_METHOD_DISTILL = 5;</code>
    */
   public static final int JOB_METHOD_DISTILL_VALUE = 5;
+  /**
+   * <pre>
+   * A convolutional variational autoencoder on an image dataset (VaeConfig); no base model.
+   * </pre>
+   *
+   * <code>JOB_METHOD_VAE = 10;</code>
+   */
+  public static final int JOB_METHOD_VAE_VALUE = 10;
+  /**
+   * <pre>
+   * A DCGAN-style generative adversarial network on an image dataset (GanConfig); no base
+   * model.
+   * </pre>
+   *
+   * <code>JOB_METHOD_GAN = 11;</code>
+   */
+  public static final int JOB_METHOD_GAN_VALUE = 11;
+  /**
+   * <pre>
+   * A denoising diffusion model (DDPM training, DDIM sampling) on an image dataset
+   * (DiffusionConfig); no base model.
+   * </pre>
+   *
+   * <code>JOB_METHOD_DIFFUSION = 12;</code>
+   */
+  public static final int JOB_METHOD_DIFFUSION_VALUE = 12;
 
 
   public final int getNumber() {
@@ -143,6 +195,9 @@ public enum JobMethod
       case 3: return JOB_METHOD_PPO;
       case 4: return JOB_METHOD_DPO;
       case 5: return JOB_METHOD_DISTILL;
+      case 10: return JOB_METHOD_VAE;
+      case 11: return JOB_METHOD_GAN;
+      case 12: return JOB_METHOD_DIFFUSION;
       default: return null;
     }
   }

@@ -69,7 +69,8 @@ public interface JobOrBuilder extends
   /**
    * <pre>
    * Model to start from: a built-in model name (e.g. "kiln-gpt-tiny"), a registered model
-   * ("models/{id}"), or an absolute path to a local Hugging Face model directory.
+   * ("models/{id}"), or an absolute path to a local Hugging Face model directory. Image
+   * methods (VAE, GAN, DIFFUSION) train from scratch and need it empty.
    * </pre>
    *
    * <code>string base_model = 4 [json_name = "baseModel"];</code>
@@ -79,7 +80,8 @@ public interface JobOrBuilder extends
   /**
    * <pre>
    * Model to start from: a built-in model name (e.g. "kiln-gpt-tiny"), a registered model
-   * ("models/{id}"), or an absolute path to a local Hugging Face model directory.
+   * ("models/{id}"), or an absolute path to a local Hugging Face model directory. Image
+   * methods (VAE, GAN, DIFFUSION) train from scratch and need it empty.
    * </pre>
    *
    * <code>string base_model = 4 [json_name = "baseModel"];</code>
@@ -291,6 +293,87 @@ public interface JobOrBuilder extends
    * <code>.kiln.v1.DistillConfig distill = 12 [json_name = "distill"];</code>
    */
   kiln.v1.DistillConfigOrBuilder getDistillOrBuilder();
+
+  /**
+   * <pre>
+   * For JOB_METHOD_VAE.
+   * </pre>
+   *
+   * <code>.kiln.v1.VaeConfig vae = 30 [json_name = "vae"];</code>
+   * @return Whether the vae field is set.
+   */
+  boolean hasVae();
+  /**
+   * <pre>
+   * For JOB_METHOD_VAE.
+   * </pre>
+   *
+   * <code>.kiln.v1.VaeConfig vae = 30 [json_name = "vae"];</code>
+   * @return The vae.
+   */
+  kiln.v1.VaeConfig getVae();
+  /**
+   * <pre>
+   * For JOB_METHOD_VAE.
+   * </pre>
+   *
+   * <code>.kiln.v1.VaeConfig vae = 30 [json_name = "vae"];</code>
+   */
+  kiln.v1.VaeConfigOrBuilder getVaeOrBuilder();
+
+  /**
+   * <pre>
+   * For JOB_METHOD_GAN.
+   * </pre>
+   *
+   * <code>.kiln.v1.GanConfig gan = 31 [json_name = "gan"];</code>
+   * @return Whether the gan field is set.
+   */
+  boolean hasGan();
+  /**
+   * <pre>
+   * For JOB_METHOD_GAN.
+   * </pre>
+   *
+   * <code>.kiln.v1.GanConfig gan = 31 [json_name = "gan"];</code>
+   * @return The gan.
+   */
+  kiln.v1.GanConfig getGan();
+  /**
+   * <pre>
+   * For JOB_METHOD_GAN.
+   * </pre>
+   *
+   * <code>.kiln.v1.GanConfig gan = 31 [json_name = "gan"];</code>
+   */
+  kiln.v1.GanConfigOrBuilder getGanOrBuilder();
+
+  /**
+   * <pre>
+   * For JOB_METHOD_DIFFUSION.
+   * </pre>
+   *
+   * <code>.kiln.v1.DiffusionConfig diffusion = 32 [json_name = "diffusion"];</code>
+   * @return Whether the diffusion field is set.
+   */
+  boolean hasDiffusion();
+  /**
+   * <pre>
+   * For JOB_METHOD_DIFFUSION.
+   * </pre>
+   *
+   * <code>.kiln.v1.DiffusionConfig diffusion = 32 [json_name = "diffusion"];</code>
+   * @return The diffusion.
+   */
+  kiln.v1.DiffusionConfig getDiffusion();
+  /**
+   * <pre>
+   * For JOB_METHOD_DIFFUSION.
+   * </pre>
+   *
+   * <code>.kiln.v1.DiffusionConfig diffusion = 32 [json_name = "diffusion"];</code>
+   */
+  kiln.v1.DiffusionConfigOrBuilder getDiffusionOrBuilder();
 
   /**
    * <pre>

@@ -185,163 +185,167 @@ public final class JobsProto {
     java.lang.String[] descriptorData = {
       "\n\022kiln/v1/jobs.proto\022\007kiln.v1\032\037google/pr" +
       "otobuf/timestamp.proto\032\024kiln/v1/common.p" +
-      "roto\"\307\013\n\017Hyperparameters\022(\n\rlearning_rat" +
-      "e\030\001 \001(\001H\000R\014learningRate\210\001\001\022\033\n\006epochs\030\002 \001" +
-      "(\rH\001R\006epochs\210\001\001\022 \n\tmax_steps\030\003 \001(\rH\002R\010ma" +
-      "xSteps\210\001\001\022\"\n\nbatch_size\030\004 \001(\rH\003R\tbatchSi" +
-      "ze\210\001\001\022-\n\020grad_accum_steps\030\005 \001(\rH\004R\016gradA" +
-      "ccumSteps\210\001\001\022&\n\014warmup_steps\030\006 \001(\rH\005R\013wa" +
-      "rmupSteps\210\001\001\022&\n\014weight_decay\030\007 \001(\001H\006R\013we" +
-      "ightDecay\210\001\001\022\'\n\rmax_grad_norm\030\010 \001(\001H\007R\013m" +
-      "axGradNorm\210\001\001\022#\n\013max_seq_len\030\t \001(\rH\010R\tma" +
-      "xSeqLen\210\001\001\022\027\n\004seed\030\n \001(\004H\tR\004seed\210\001\001\0220\n\tp" +
-      "recision\030\013 \001(\0162\022.kiln.v1.PrecisionR\tprec" +
-      "ision\0224\n\023validation_fraction\030\014 \001(\001H\nR\022va" +
-      "lidationFraction\210\001\001\022\"\n\neval_every\030\r \001(\rH" +
-      "\013R\tevalEvery\210\001\001\022;\n\027early_stopping_patien" +
-      "ce\030\016 \001(\rH\014R\025earlyStoppingPatience\210\001\001\022.\n\020" +
-      "checkpoint_every\030\017 \001(\rH\rR\017checkpointEver" +
-      "y\210\001\001\022 \n\tlog_every\030\020 \001(\rH\016R\010logEvery\210\001\001\0227" +
-      "\n\toptimizer\030\021 \001(\0132\031.kiln.v1.OptimizerOpt" +
-      "ionsR\toptimizer\022;\n\013lr_schedule\030\022 \001(\0132\032.k" +
-      "iln.v1.LrScheduleOptionsR\nlrSchedule\022F\n\016" +
-      "regularization\030\023 \001(\0132\036.kiln.v1.Regulariz" +
-      "ationOptionsR\016regularization\022<\n\030early_st" +
-      "opping_min_delta\030\024 \001(\001H\017R\025earlyStoppingM" +
-      "inDelta\210\001\001\0225\n\024restore_best_weights\030\025 \001(\010" +
-      "H\020R\022restoreBestWeights\210\001\001\022:\n\ncurriculum\030" +
-      "\026 \001(\0132\032.kiln.v1.CurriculumOptionsR\ncurri" +
-      "culum\022@\n\014augmentation\030\027 \001(\0132\034.kiln.v1.Au" +
-      "gmentationOptionsR\014augmentation\022=\n\013adver" +
-      "sarial\030\030 \001(\0132\033.kiln.v1.AdversarialOption" +
-      "sR\013adversarialB\020\n\016_learning_rateB\t\n\007_epo" +
-      "chsB\014\n\n_max_stepsB\r\n\013_batch_sizeB\023\n\021_gra" +
-      "d_accum_stepsB\017\n\r_warmup_stepsB\017\n\r_weigh" +
-      "t_decayB\020\n\016_max_grad_normB\016\n\014_max_seq_le" +
-      "nB\007\n\005_seedB\026\n\024_validation_fractionB\r\n\013_e" +
-      "val_everyB\032\n\030_early_stopping_patienceB\023\n" +
-      "\021_checkpoint_everyB\014\n\n_log_everyB\033\n\031_ear" +
-      "ly_stopping_min_deltaB\027\n\025_restore_best_w" +
-      "eights\"\360\001\n\022AdversarialOptions\0222\n\006method\030" +
-      "\001 \001(\0162\032.kiln.v1.AdversarialMethodR\006metho" +
-      "d\022\035\n\007epsilon\030\002 \001(\001H\000R\007epsilon\210\001\001\022\031\n\005step" +
-      "s\030\003 \001(\rH\001R\005steps\210\001\001\022 \n\tstep_size\030\004 \001(\001H\002" +
-      "R\010stepSize\210\001\001\022\033\n\006weight\030\005 \001(\001H\003R\006weight\210" +
-      "\001\001B\n\n\010_epsilonB\010\n\006_stepsB\014\n\n_step_sizeB\t" +
-      "\n\007_weight\"\360\001\n\021CurriculumOptions\022.\n\005order" +
-      "\030\001 \001(\0162\030.kiln.v1.CurriculumOrderR\005order\022" +
-      "1\n\006pacing\030\002 \001(\0162\031.kiln.v1.CurriculumPaci" +
-      "ngR\006pacing\022$\n\013start_share\030\003 \001(\001H\000R\nstart" +
-      "Share\210\001\001\022\027\n\004ramp\030\004 \001(\001H\001R\004ramp\210\001\001\022\027\n\004ant" +
-      "i\030\005 \001(\010H\002R\004anti\210\001\001B\016\n\014_start_shareB\007\n\005_r" +
-      "ampB\007\n\005_anti\"\320\001\n\023AugmentationOptions\022+\n\017" +
-      "token_mask_prob\030\001 \001(\001H\000R\rtokenMaskProb\210\001" +
-      "\001\0221\n\022span_deletion_prob\030\002 \001(\001H\001R\020spanDel" +
-      "etionProb\210\001\001\022 \n\tswap_prob\030\003 \001(\001H\002R\010swapP" +
-      "rob\210\001\001B\022\n\020_token_mask_probB\025\n\023_span_dele" +
-      "tion_probB\014\n\n_swap_prob\"\225\003\n\020OptimizerOpt" +
-      "ions\022*\n\004kind\030\001 \001(\0162\026.kiln.v1.OptimizerKi" +
-      "ndR\004kind\022\037\n\010momentum\030\002 \001(\001H\000R\010momentum\210\001" +
-      "\001\022\037\n\010nesterov\030\003 \001(\010H\001R\010nesterov\210\001\001\022\031\n\005be" +
-      "ta1\030\004 \001(\001H\002R\005beta1\210\001\001\022\031\n\005beta2\030\005 \001(\001H\003R\005" +
-      "beta2\210\001\001\022\025\n\003eps\030\006 \001(\001H\004R\003eps\210\001\001\022;\n\027hessi" +
-      "an_update_interval\030\007 \001(\rH\005R\025hessianUpdat" +
-      "eInterval\210\001\001\022&\n\014history_size\030\010 \001(\rH\006R\013hi" +
-      "storySize\210\001\001B\013\n\t_momentumB\013\n\t_nesterovB\010" +
-      "\n\006_beta1B\010\n\006_beta2B\006\n\004_epsB\032\n\030_hessian_u" +
-      "pdate_intervalB\017\n\r_history_size\"\371\003\n\021LrSc" +
-      "heduleOptions\022+\n\004kind\030\001 \001(\0162\027.kiln.v1.Lr" +
-      "ScheduleKindR\004kind\022%\n\014min_lr_ratio\030\002 \001(\001" +
-      "H\000R\nminLrRatio\210\001\001\022*\n\016restart_period\030\003 \001(" +
-      "\rH\001R\rrestartPeriod\210\001\001\022&\n\014restart_mult\030\004 " +
-      "\001(\001H\002R\013restartMult\210\001\001\022 \n\tstep_size\030\005 \001(\r" +
-      "H\003R\010stepSize\210\001\001\022\031\n\005gamma\030\006 \001(\001H\004R\005gamma\210" +
-      "\001\001\022 \n\tpct_start\030\007 \001(\001H\005R\010pctStart\210\001\001\022.\n\020" +
-      "plateau_patience\030\010 \001(\rH\006R\017plateauPatienc" +
-      "e\210\001\001\022*\n\016plateau_factor\030\t \001(\001H\007R\rplateauF" +
-      "actor\210\001\001B\017\n\r_min_lr_ratioB\021\n\017_restart_pe" +
-      "riodB\017\n\r_restart_multB\014\n\n_step_sizeB\010\n\006_" +
-      "gammaB\014\n\n_pct_startB\023\n\021_plateau_patience" +
-      "B\021\n\017_plateau_factor\"\325\003\n\025RegularizationOp" +
-      "tions\022\"\n\nl1_penalty\030\001 \001(\001H\000R\tl1Penalty\210\001" +
-      "\001\022,\n\017label_smoothing\030\002 \001(\001H\001R\016labelSmoot" +
-      "hing\210\001\001\022\"\n\ngrad_noise\030\003 \001(\001H\002R\tgradNoise" +
-      "\210\001\001\022+\n\017max_weight_norm\030\004 \001(\001H\003R\rmaxWeigh" +
-      "tNorm\210\001\001\0220\n\021attention_dropout\030\005 \001(\001H\004R\020a" +
-      "ttentionDropout\210\001\001\022.\n\020residual_dropout\030\006" +
-      " \001(\001H\005R\017residualDropout\210\001\001\0220\n\021embedding_" +
-      "dropout\030\007 \001(\001H\006R\020embeddingDropout\210\001\001B\r\n\013" +
-      "_l1_penaltyB\022\n\020_label_smoothingB\r\n\013_grad" +
-      "_noiseB\022\n\020_max_weight_normB\024\n\022_attention" +
-      "_dropoutB\023\n\021_residual_dropoutB\024\n\022_embedd" +
-      "ing_dropout\"\246\001\n\013LoraOptions\022\027\n\004rank\030\001 \001(" +
-      "\rH\000R\004rank\210\001\001\022\031\n\005alpha\030\002 \001(\001H\001R\005alpha\210\001\001\022" +
-      "\035\n\007dropout\030\003 \001(\001H\002R\007dropout\210\001\001\022%\n\016target" +
-      "_modules\030\004 \003(\tR\rtargetModulesB\007\n\005_rankB\010" +
-      "\n\006_alphaB\n\n\010_dropout\"\211\001\n\tSftConfig\022\'\n\006tu" +
-      "ning\030\001 \001(\0162\017.kiln.v1.TuningR\006tuning\022(\n\004l" +
-      "ora\030\002 \001(\0132\024.kiln.v1.LoraOptionsR\004lora\022\035\n" +
-      "\007packing\030\003 \001(\010H\000R\007packing\210\001\001B\n\n\010_packing" +
-      "\"f\n\021RewardModelConfig\022\'\n\006tuning\030\001 \001(\0162\017." +
-      "kiln.v1.TuningR\006tuning\022(\n\004lora\030\002 \001(\0132\024.k" +
-      "iln.v1.LoraOptionsR\004lora\"\223\001\n\014RewardSourc" +
-      "e\022#\n\014reward_model\030\001 \001(\tH\000R\013rewardModel\022+" +
-      "\n\020scoring_function\030\002 \001(\tH\000R\017scoringFunct" +
-      "ion\022\'\n\016human_feedback\030\003 \001(\010H\000R\rhumanFeed" +
-      "backB\010\n\006source\"\232\t\n\tPpoConfig\022-\n\006reward\030\001" +
-      " \001(\0132\025.kiln.v1.RewardSourceR\006reward\022\'\n\017r" +
-      "eference_model\030\002 \001(\tR\016referenceModel\022\034\n\007" +
-      "kl_coef\030\003 \001(\001H\000R\006klCoef\210\001\001\022$\n\013adaptive_k" +
-      "l\030\004 \001(\010H\001R\nadaptiveKl\210\001\001\022 \n\ttarget_kl\030\005 " +
-      "\001(\001H\002R\010targetKl\210\001\001\022\031\n\005gamma\030\006 \001(\001H\003R\005gam" +
-      "ma\210\001\001\022\025\n\003lam\030\007 \001(\001H\004R\003lam\210\001\001\022\"\n\nclip_ran" +
-      "ge\030\010 \001(\001H\005R\tclipRange\210\001\001\022-\n\020value_clip_r" +
-      "ange\030\t \001(\001H\006R\016valueClipRange\210\001\001\022\"\n\nppo_e" +
-      "pochs\030\n \001(\rH\007R\tppoEpochs\210\001\001\0221\n\022rollout_b" +
-      "atch_size\030\013 \001(\rH\010R\020rolloutBatchSize\210\001\001\022*" +
-      "\n\016minibatch_size\030\014 \001(\rH\tR\rminibatchSize\210" +
-      "\001\001\022)\n\016max_new_tokens\030\r \001(\rH\nR\014maxNewToke" +
-      "ns\210\001\001\022%\n\013temperature\030\016 \001(\001H\013R\013temperatur" +
-      "e\210\001\001\022\037\n\013value_model\030\017 \001(\tR\nvalueModel\0223\n" +
-      "\023value_learning_rate\030\020 \001(\001H\014R\021valueLearn" +
-      "ingRate\210\001\001\0227\n\014kl_estimator\030\021 \001(\0162\024.kiln." +
-      "v1.KlEstimatorR\013klEstimator\0220\n\021whiten_ad" +
-      "vantages\030\022 \001(\010H\rR\020whitenAdvantages\210\001\001\0221\n" +
-      "\022adaptive_kl_target\030\023 \001(\001H\016R\020adaptiveKlT" +
-      "arget\210\001\001\0223\n\023adaptive_kl_horizon\030\024 \001(\rH\017R" +
-      "\021adaptiveKlHorizon\210\001\001\022#\n\013stop_at_eos\030\025 \001" +
-      "(\010H\020R\tstopAtEos\210\001\001B\n\n\010_kl_coefB\016\n\014_adapt" +
-      "ive_klB\014\n\n_target_klB\010\n\006_gammaB\006\n\004_lamB\r" +
-      "\n\013_clip_rangeB\023\n\021_value_clip_rangeB\r\n\013_p" +
-      "po_epochsB\025\n\023_rollout_batch_sizeB\021\n\017_min" +
-      "ibatch_sizeB\021\n\017_max_new_tokensB\016\n\014_tempe" +
-      "ratureB\026\n\024_value_learning_rateB\024\n\022_white" +
-      "n_advantagesB\025\n\023_adaptive_kl_targetB\026\n\024_" +
-      "adaptive_kl_horizonB\016\n\014_stop_at_eos\"\230\002\n\t" +
-      "DpoConfig\022\027\n\004beta\030\001 \001(\001H\000R\004beta\210\001\001\022\'\n\017re" +
-      "ference_model\030\002 \001(\tR\016referenceModel\022+\n\004l" +
-      "oss\030\003 \001(\0162\027.kiln.v1.PreferenceLossR\004loss" +
-      "\022\'\n\006tuning\030\004 \001(\0162\017.kiln.v1.TuningR\006tunin" +
-      "g\022(\n\004lora\030\005 \001(\0132\024.kiln.v1.LoraOptionsR\004l" +
-      "ora\022,\n\017label_smoothing\030\006 \001(\001H\001R\016labelSmo" +
-      "othing\210\001\001B\007\n\005_betaB\022\n\020_label_smoothing\"\220" +
-      "\001\n\rDistillConfig\022#\n\rteacher_model\030\001 \001(\tR" +
-      "\014teacherModel\022%\n\013temperature\030\002 \001(\001H\000R\013te" +
-      "mperature\210\001\001\022\031\n\005alpha\030\003 \001(\001H\001R\005alpha\210\001\001B" +
-      "\016\n\014_temperatureB\010\n\006_alpha\"\361\n\n\003Job\022\022\n\004nam" +
-      "e\030\001 \001(\tR\004name\022!\n\014display_name\030\002 \001(\tR\013dis" +
-      "playName\022*\n\006method\030\003 \001(\0162\022.kiln.v1.JobMe" +
-      "thodR\006method\022\035\n\nbase_model\030\004 \001(\tR\tbaseMo" +
-      "del\022)\n\020training_dataset\030\005 \001(\tR\017trainingD" +
-      "ataset\022-\n\022validation_dataset\030\006 \001(\tR\021vali" +
-      "dationDataset\022B\n\017hyperparameters\030\007 \001(\0132\030" +
-      ".kiln.v1.HyperparametersR\017hyperparameter" +
-      "s\022&\n\003sft\030\010 \001(\0132\022.kiln.v1.SftConfigH\000R\003sf" +
-      "t\022?\n\014reward_model\030\t \001(\0132\032.kiln.v1.Reward" +
-      "ModelConfigH\000R\013rewardModel\022&\n\003ppo\030\n \001(\0132" +
-      "\022.kiln.v1.PpoConfigH\000R\003ppo\022&\n\003dpo\030\013 \001(\0132" +
-      "\022.kiln.v1.DpoConfigH\000R\003dpo\0222\n\007distill\030\014 " +
-      "\001(\0132\026.kiln.v1.DistillConfigH\000R\007distill\0220" +
+      "roto\032\024kiln/v1/images.proto\"\307\013\n\017Hyperpara" +
+      "meters\022(\n\rlearning_rate\030\001 \001(\001H\000R\014learnin" +
+      "gRate\210\001\001\022\033\n\006epochs\030\002 \001(\rH\001R\006epochs\210\001\001\022 \n" +
+      "\tmax_steps\030\003 \001(\rH\002R\010maxSteps\210\001\001\022\"\n\nbatch" +
+      "_size\030\004 \001(\rH\003R\tbatchSize\210\001\001\022-\n\020grad_accu" +
+      "m_steps\030\005 \001(\rH\004R\016gradAccumSteps\210\001\001\022&\n\014wa" +
+      "rmup_steps\030\006 \001(\rH\005R\013warmupSteps\210\001\001\022&\n\014we" +
+      "ight_decay\030\007 \001(\001H\006R\013weightDecay\210\001\001\022\'\n\rma" +
+      "x_grad_norm\030\010 \001(\001H\007R\013maxGradNorm\210\001\001\022#\n\013m" +
+      "ax_seq_len\030\t \001(\rH\010R\tmaxSeqLen\210\001\001\022\027\n\004seed" +
+      "\030\n \001(\004H\tR\004seed\210\001\001\0220\n\tprecision\030\013 \001(\0162\022.k" +
+      "iln.v1.PrecisionR\tprecision\0224\n\023validatio" +
+      "n_fraction\030\014 \001(\001H\nR\022validationFraction\210\001" +
+      "\001\022\"\n\neval_every\030\r \001(\rH\013R\tevalEvery\210\001\001\022;\n" +
+      "\027early_stopping_patience\030\016 \001(\rH\014R\025earlyS" +
+      "toppingPatience\210\001\001\022.\n\020checkpoint_every\030\017" +
+      " \001(\rH\rR\017checkpointEvery\210\001\001\022 \n\tlog_every\030" +
+      "\020 \001(\rH\016R\010logEvery\210\001\001\0227\n\toptimizer\030\021 \001(\0132" +
+      "\031.kiln.v1.OptimizerOptionsR\toptimizer\022;\n" +
+      "\013lr_schedule\030\022 \001(\0132\032.kiln.v1.LrScheduleO" +
+      "ptionsR\nlrSchedule\022F\n\016regularization\030\023 \001" +
+      "(\0132\036.kiln.v1.RegularizationOptionsR\016regu" +
+      "larization\022<\n\030early_stopping_min_delta\030\024" +
+      " \001(\001H\017R\025earlyStoppingMinDelta\210\001\001\0225\n\024rest" +
+      "ore_best_weights\030\025 \001(\010H\020R\022restoreBestWei" +
+      "ghts\210\001\001\022:\n\ncurriculum\030\026 \001(\0132\032.kiln.v1.Cu" +
+      "rriculumOptionsR\ncurriculum\022@\n\014augmentat" +
+      "ion\030\027 \001(\0132\034.kiln.v1.AugmentationOptionsR" +
+      "\014augmentation\022=\n\013adversarial\030\030 \001(\0132\033.kil" +
+      "n.v1.AdversarialOptionsR\013adversarialB\020\n\016" +
+      "_learning_rateB\t\n\007_epochsB\014\n\n_max_stepsB" +
+      "\r\n\013_batch_sizeB\023\n\021_grad_accum_stepsB\017\n\r_" +
+      "warmup_stepsB\017\n\r_weight_decayB\020\n\016_max_gr" +
+      "ad_normB\016\n\014_max_seq_lenB\007\n\005_seedB\026\n\024_val" +
+      "idation_fractionB\r\n\013_eval_everyB\032\n\030_earl" +
+      "y_stopping_patienceB\023\n\021_checkpoint_every" +
+      "B\014\n\n_log_everyB\033\n\031_early_stopping_min_de" +
+      "ltaB\027\n\025_restore_best_weights\"\360\001\n\022Adversa" +
+      "rialOptions\0222\n\006method\030\001 \001(\0162\032.kiln.v1.Ad" +
+      "versarialMethodR\006method\022\035\n\007epsilon\030\002 \001(\001" +
+      "H\000R\007epsilon\210\001\001\022\031\n\005steps\030\003 \001(\rH\001R\005steps\210\001" +
+      "\001\022 \n\tstep_size\030\004 \001(\001H\002R\010stepSize\210\001\001\022\033\n\006w" +
+      "eight\030\005 \001(\001H\003R\006weight\210\001\001B\n\n\010_epsilonB\010\n\006" +
+      "_stepsB\014\n\n_step_sizeB\t\n\007_weight\"\360\001\n\021Curr" +
+      "iculumOptions\022.\n\005order\030\001 \001(\0162\030.kiln.v1.C" +
+      "urriculumOrderR\005order\0221\n\006pacing\030\002 \001(\0162\031." +
+      "kiln.v1.CurriculumPacingR\006pacing\022$\n\013star" +
+      "t_share\030\003 \001(\001H\000R\nstartShare\210\001\001\022\027\n\004ramp\030\004" +
+      " \001(\001H\001R\004ramp\210\001\001\022\027\n\004anti\030\005 \001(\010H\002R\004anti\210\001\001" +
+      "B\016\n\014_start_shareB\007\n\005_rampB\007\n\005_anti\"\320\001\n\023A" +
+      "ugmentationOptions\022+\n\017token_mask_prob\030\001 " +
+      "\001(\001H\000R\rtokenMaskProb\210\001\001\0221\n\022span_deletion" +
+      "_prob\030\002 \001(\001H\001R\020spanDeletionProb\210\001\001\022 \n\tsw" +
+      "ap_prob\030\003 \001(\001H\002R\010swapProb\210\001\001B\022\n\020_token_m" +
+      "ask_probB\025\n\023_span_deletion_probB\014\n\n_swap" +
+      "_prob\"\225\003\n\020OptimizerOptions\022*\n\004kind\030\001 \001(\016" +
+      "2\026.kiln.v1.OptimizerKindR\004kind\022\037\n\010moment" +
+      "um\030\002 \001(\001H\000R\010momentum\210\001\001\022\037\n\010nesterov\030\003 \001(" +
+      "\010H\001R\010nesterov\210\001\001\022\031\n\005beta1\030\004 \001(\001H\002R\005beta1" +
+      "\210\001\001\022\031\n\005beta2\030\005 \001(\001H\003R\005beta2\210\001\001\022\025\n\003eps\030\006 " +
+      "\001(\001H\004R\003eps\210\001\001\022;\n\027hessian_update_interval" +
+      "\030\007 \001(\rH\005R\025hessianUpdateInterval\210\001\001\022&\n\014hi" +
+      "story_size\030\010 \001(\rH\006R\013historySize\210\001\001B\013\n\t_m" +
+      "omentumB\013\n\t_nesterovB\010\n\006_beta1B\010\n\006_beta2" +
+      "B\006\n\004_epsB\032\n\030_hessian_update_intervalB\017\n\r" +
+      "_history_size\"\371\003\n\021LrScheduleOptions\022+\n\004k" +
+      "ind\030\001 \001(\0162\027.kiln.v1.LrScheduleKindR\004kind" +
+      "\022%\n\014min_lr_ratio\030\002 \001(\001H\000R\nminLrRatio\210\001\001\022" +
+      "*\n\016restart_period\030\003 \001(\rH\001R\rrestartPeriod" +
+      "\210\001\001\022&\n\014restart_mult\030\004 \001(\001H\002R\013restartMult" +
+      "\210\001\001\022 \n\tstep_size\030\005 \001(\rH\003R\010stepSize\210\001\001\022\031\n" +
+      "\005gamma\030\006 \001(\001H\004R\005gamma\210\001\001\022 \n\tpct_start\030\007 " +
+      "\001(\001H\005R\010pctStart\210\001\001\022.\n\020plateau_patience\030\010" +
+      " \001(\rH\006R\017plateauPatience\210\001\001\022*\n\016plateau_fa" +
+      "ctor\030\t \001(\001H\007R\rplateauFactor\210\001\001B\017\n\r_min_l" +
+      "r_ratioB\021\n\017_restart_periodB\017\n\r_restart_m" +
+      "ultB\014\n\n_step_sizeB\010\n\006_gammaB\014\n\n_pct_star" +
+      "tB\023\n\021_plateau_patienceB\021\n\017_plateau_facto" +
+      "r\"\325\003\n\025RegularizationOptions\022\"\n\nl1_penalt" +
+      "y\030\001 \001(\001H\000R\tl1Penalty\210\001\001\022,\n\017label_smoothi" +
+      "ng\030\002 \001(\001H\001R\016labelSmoothing\210\001\001\022\"\n\ngrad_no" +
+      "ise\030\003 \001(\001H\002R\tgradNoise\210\001\001\022+\n\017max_weight_" +
+      "norm\030\004 \001(\001H\003R\rmaxWeightNorm\210\001\001\0220\n\021attent" +
+      "ion_dropout\030\005 \001(\001H\004R\020attentionDropout\210\001\001" +
+      "\022.\n\020residual_dropout\030\006 \001(\001H\005R\017residualDr" +
+      "opout\210\001\001\0220\n\021embedding_dropout\030\007 \001(\001H\006R\020e" +
+      "mbeddingDropout\210\001\001B\r\n\013_l1_penaltyB\022\n\020_la" +
+      "bel_smoothingB\r\n\013_grad_noiseB\022\n\020_max_wei" +
+      "ght_normB\024\n\022_attention_dropoutB\023\n\021_resid" +
+      "ual_dropoutB\024\n\022_embedding_dropout\"\246\001\n\013Lo" +
+      "raOptions\022\027\n\004rank\030\001 \001(\rH\000R\004rank\210\001\001\022\031\n\005al" +
+      "pha\030\002 \001(\001H\001R\005alpha\210\001\001\022\035\n\007dropout\030\003 \001(\001H\002" +
+      "R\007dropout\210\001\001\022%\n\016target_modules\030\004 \003(\tR\rta" +
+      "rgetModulesB\007\n\005_rankB\010\n\006_alphaB\n\n\010_dropo" +
+      "ut\"\211\001\n\tSftConfig\022\'\n\006tuning\030\001 \001(\0162\017.kiln." +
+      "v1.TuningR\006tuning\022(\n\004lora\030\002 \001(\0132\024.kiln.v" +
+      "1.LoraOptionsR\004lora\022\035\n\007packing\030\003 \001(\010H\000R\007" +
+      "packing\210\001\001B\n\n\010_packing\"f\n\021RewardModelCon" +
+      "fig\022\'\n\006tuning\030\001 \001(\0162\017.kiln.v1.TuningR\006tu" +
+      "ning\022(\n\004lora\030\002 \001(\0132\024.kiln.v1.LoraOptions" +
+      "R\004lora\"\223\001\n\014RewardSource\022#\n\014reward_model\030" +
+      "\001 \001(\tH\000R\013rewardModel\022+\n\020scoring_function" +
+      "\030\002 \001(\tH\000R\017scoringFunction\022\'\n\016human_feedb" +
+      "ack\030\003 \001(\010H\000R\rhumanFeedbackB\010\n\006source\"\232\t\n" +
+      "\tPpoConfig\022-\n\006reward\030\001 \001(\0132\025.kiln.v1.Rew" +
+      "ardSourceR\006reward\022\'\n\017reference_model\030\002 \001" +
+      "(\tR\016referenceModel\022\034\n\007kl_coef\030\003 \001(\001H\000R\006k" +
+      "lCoef\210\001\001\022$\n\013adaptive_kl\030\004 \001(\010H\001R\nadaptiv" +
+      "eKl\210\001\001\022 \n\ttarget_kl\030\005 \001(\001H\002R\010targetKl\210\001\001" +
+      "\022\031\n\005gamma\030\006 \001(\001H\003R\005gamma\210\001\001\022\025\n\003lam\030\007 \001(\001" +
+      "H\004R\003lam\210\001\001\022\"\n\nclip_range\030\010 \001(\001H\005R\tclipRa" +
+      "nge\210\001\001\022-\n\020value_clip_range\030\t \001(\001H\006R\016valu" +
+      "eClipRange\210\001\001\022\"\n\nppo_epochs\030\n \001(\rH\007R\tppo" +
+      "Epochs\210\001\001\0221\n\022rollout_batch_size\030\013 \001(\rH\010R" +
+      "\020rolloutBatchSize\210\001\001\022*\n\016minibatch_size\030\014" +
+      " \001(\rH\tR\rminibatchSize\210\001\001\022)\n\016max_new_toke" +
+      "ns\030\r \001(\rH\nR\014maxNewTokens\210\001\001\022%\n\013temperatu" +
+      "re\030\016 \001(\001H\013R\013temperature\210\001\001\022\037\n\013value_mode" +
+      "l\030\017 \001(\tR\nvalueModel\0223\n\023value_learning_ra" +
+      "te\030\020 \001(\001H\014R\021valueLearningRate\210\001\001\0227\n\014kl_e" +
+      "stimator\030\021 \001(\0162\024.kiln.v1.KlEstimatorR\013kl" +
+      "Estimator\0220\n\021whiten_advantages\030\022 \001(\010H\rR\020" +
+      "whitenAdvantages\210\001\001\0221\n\022adaptive_kl_targe" +
+      "t\030\023 \001(\001H\016R\020adaptiveKlTarget\210\001\001\0223\n\023adapti" +
+      "ve_kl_horizon\030\024 \001(\rH\017R\021adaptiveKlHorizon" +
+      "\210\001\001\022#\n\013stop_at_eos\030\025 \001(\010H\020R\tstopAtEos\210\001\001" +
+      "B\n\n\010_kl_coefB\016\n\014_adaptive_klB\014\n\n_target_" +
+      "klB\010\n\006_gammaB\006\n\004_lamB\r\n\013_clip_rangeB\023\n\021_" +
+      "value_clip_rangeB\r\n\013_ppo_epochsB\025\n\023_roll" +
+      "out_batch_sizeB\021\n\017_minibatch_sizeB\021\n\017_ma" +
+      "x_new_tokensB\016\n\014_temperatureB\026\n\024_value_l" +
+      "earning_rateB\024\n\022_whiten_advantagesB\025\n\023_a" +
+      "daptive_kl_targetB\026\n\024_adaptive_kl_horizo" +
+      "nB\016\n\014_stop_at_eos\"\230\002\n\tDpoConfig\022\027\n\004beta\030" +
+      "\001 \001(\001H\000R\004beta\210\001\001\022\'\n\017reference_model\030\002 \001(" +
+      "\tR\016referenceModel\022+\n\004loss\030\003 \001(\0162\027.kiln.v" +
+      "1.PreferenceLossR\004loss\022\'\n\006tuning\030\004 \001(\0162\017" +
+      ".kiln.v1.TuningR\006tuning\022(\n\004lora\030\005 \001(\0132\024." +
+      "kiln.v1.LoraOptionsR\004lora\022,\n\017label_smoot" +
+      "hing\030\006 \001(\001H\001R\016labelSmoothing\210\001\001B\007\n\005_beta" +
+      "B\022\n\020_label_smoothing\"\220\001\n\rDistillConfig\022#" +
+      "\n\rteacher_model\030\001 \001(\tR\014teacherModel\022%\n\013t" +
+      "emperature\030\002 \001(\001H\000R\013temperature\210\001\001\022\031\n\005al" +
+      "pha\030\003 \001(\001H\001R\005alpha\210\001\001B\016\n\014_temperatureB\010\n" +
+      "\006_alpha\"\373\013\n\003Job\022\022\n\004name\030\001 \001(\tR\004name\022!\n\014d" +
+      "isplay_name\030\002 \001(\tR\013displayName\022*\n\006method" +
+      "\030\003 \001(\0162\022.kiln.v1.JobMethodR\006method\022\035\n\nba" +
+      "se_model\030\004 \001(\tR\tbaseModel\022)\n\020training_da" +
+      "taset\030\005 \001(\tR\017trainingDataset\022-\n\022validati" +
+      "on_dataset\030\006 \001(\tR\021validationDataset\022B\n\017h" +
+      "yperparameters\030\007 \001(\0132\030.kiln.v1.Hyperpara" +
+      "metersR\017hyperparameters\022&\n\003sft\030\010 \001(\0132\022.k" +
+      "iln.v1.SftConfigH\000R\003sft\022?\n\014reward_model\030" +
+      "\t \001(\0132\032.kiln.v1.RewardModelConfigH\000R\013rew" +
+      "ardModel\022&\n\003ppo\030\n \001(\0132\022.kiln.v1.PpoConfi" +
+      "gH\000R\003ppo\022&\n\003dpo\030\013 \001(\0132\022.kiln.v1.DpoConfi" +
+      "gH\000R\003dpo\0222\n\007distill\030\014 \001(\0132\026.kiln.v1.Dist" +
+      "illConfigH\000R\007distill\022&\n\003vae\030\036 \001(\0132\022.kiln" +
+      ".v1.VaeConfigH\000R\003vae\022&\n\003gan\030\037 \001(\0132\022.kiln" +
+      ".v1.GanConfigH\000R\003gan\0228\n\tdiffusion\030  \001(\0132" +
+      "\030.kiln.v1.DiffusionConfigH\000R\tdiffusion\0220" +
       "\n\tresources\030\r \001(\0132\022.kiln.v1.ResourcesR\tr" +
       "esources\022$\n\013max_retries\030\016 \001(\rH\001R\nmaxRetr" +
       "ies\210\001\001\0220\n\006labels\030\017 \003(\0132\030.kiln.v1.Job.Lab" +
@@ -398,69 +402,72 @@ public final class JobsProto {
       "\n\026ListCheckpointsRequest\022\022\n\004name\030\001 \001(\tR\004" +
       "name\"P\n\027ListCheckpointsResponse\0225\n\013check" +
       "points\030\001 \003(\0132\023.kiln.v1.CheckpointR\013check" +
-      "points*\230\001\n\tJobMethod\022\032\n\026JOB_METHOD_UNSPE" +
+      "points*\332\001\n\tJobMethod\022\032\n\026JOB_METHOD_UNSPE" +
       "CIFIED\020\000\022\022\n\016JOB_METHOD_SFT\020\001\022\033\n\027JOB_METH" +
       "OD_REWARD_MODEL\020\002\022\022\n\016JOB_METHOD_PPO\020\003\022\022\n" +
       "\016JOB_METHOD_DPO\020\004\022\026\n\022JOB_METHOD_DISTILL\020" +
-      "\005*\262\001\n\010JobState\022\031\n\025JOB_STATE_UNSPECIFIED\020" +
-      "\000\022\024\n\020JOB_STATE_QUEUED\020\001\022\025\n\021JOB_STATE_RUN" +
-      "NING\020\002\022\027\n\023JOB_STATE_SUCCEEDED\020\003\022\024\n\020JOB_S" +
-      "TATE_FAILED\020\004\022\027\n\023JOB_STATE_CANCELLED\020\005\022\026" +
-      "\n\022JOB_STATE_RETRYING\020\006*B\n\006Tuning\022\026\n\022TUNI" +
-      "NG_UNSPECIFIED\020\000\022\017\n\013TUNING_FULL\020\001\022\017\n\013TUN" +
-      "ING_LORA\020\002*b\n\tPrecision\022\031\n\025PRECISION_UNS" +
-      "PECIFIED\020\000\022\022\n\016PRECISION_AUTO\020\001\022\022\n\016PRECIS" +
-      "ION_FP32\020\002\022\022\n\016PRECISION_BF16\020\003*p\n\021Advers" +
-      "arialMethod\022\"\n\036ADVERSARIAL_METHOD_UNSPEC" +
-      "IFIED\020\000\022\033\n\027ADVERSARIAL_METHOD_FGSM\020\001\022\032\n\026" +
-      "ADVERSARIAL_METHOD_PGD\020\002*q\n\017CurriculumOr" +
-      "der\022 \n\034CURRICULUM_ORDER_UNSPECIFIED\020\000\022\033\n" +
-      "\027CURRICULUM_ORDER_LENGTH\020\001\022\037\n\033CURRICULUM" +
-      "_ORDER_DIFFICULTY\020\002*\213\001\n\020CurriculumPacing" +
-      "\022!\n\035CURRICULUM_PACING_UNSPECIFIED\020\000\022\034\n\030C" +
-      "URRICULUM_PACING_LINEAR\020\001\022\032\n\026CURRICULUM_" +
-      "PACING_ROOT\020\002\022\032\n\026CURRICULUM_PACING_STEP\020" +
-      "\003*\236\002\n\rOptimizerKind\022\036\n\032OPTIMIZER_KIND_UN" +
-      "SPECIFIED\020\000\022\026\n\022OPTIMIZER_KIND_SGD\020\001\022\032\n\026O" +
-      "PTIMIZER_KIND_ADAGRAD\020\002\022\032\n\026OPTIMIZER_KIN" +
-      "D_RMSPROP\020\003\022\027\n\023OPTIMIZER_KIND_ADAM\020\004\022\030\n\024" +
-      "OPTIMIZER_KIND_ADAMW\020\005\022\034\n\030OPTIMIZER_KIND" +
-      "_ADAFACTOR\020\006\022\027\n\023OPTIMIZER_KIND_LION\020\007\022\030\n" +
-      "\024OPTIMIZER_KIND_LBFGS\020\010\022\031\n\025OPTIMIZER_KIN" +
-      "D_SOPHIA\020\t*\331\002\n\016LrScheduleKind\022 \n\034LR_SCHE" +
-      "DULE_KIND_UNSPECIFIED\020\000\022\035\n\031LR_SCHEDULE_K" +
-      "IND_CONSTANT\020\001\022\033\n\027LR_SCHEDULE_KIND_LINEA" +
-      "R\020\002\022\033\n\027LR_SCHEDULE_KIND_COSINE\020\003\022$\n LR_S" +
-      "CHEDULE_KIND_COSINE_RESTARTS\020\004\022\031\n\025LR_SCH" +
-      "EDULE_KIND_STEP\020\005\022 \n\034LR_SCHEDULE_KIND_EX" +
-      "PONENTIAL\020\006\022\036\n\032LR_SCHEDULE_KIND_ONE_CYCL" +
-      "E\020\007\022!\n\035LR_SCHEDULE_KIND_INVERSE_SQRT\020\010\022&" +
-      "\n\"LR_SCHEDULE_KIND_REDUCE_ON_PLATEAU\020\t*\200" +
-      "\001\n\013KlEstimator\022\034\n\030KL_ESTIMATOR_UNSPECIFI" +
-      "ED\020\000\022\023\n\017KL_ESTIMATOR_K1\020\001\022\023\n\017KL_ESTIMATO" +
-      "R_K2\020\002\022\023\n\017KL_ESTIMATOR_K3\020\003\022\024\n\020KL_ESTIMA" +
-      "TOR_ABS\020\004*g\n\016PreferenceLoss\022\037\n\033PREFERENC" +
-      "E_LOSS_UNSPECIFIED\020\000\022\033\n\027PREFERENCE_LOSS_" +
-      "SIGMOID\020\001\022\027\n\023PREFERENCE_LOSS_IPO\020\0022\372\002\n\nJ" +
-      "obService\0224\n\tCreateJob\022\031.kiln.v1.CreateJ" +
-      "obRequest\032\014.kiln.v1.Job\022.\n\006GetJob\022\026.kiln" +
-      ".v1.GetJobRequest\032\014.kiln.v1.Job\022?\n\010ListJ" +
-      "obs\022\030.kiln.v1.ListJobsRequest\032\031.kiln.v1." +
-      "ListJobsResponse\0224\n\tCancelJob\022\031.kiln.v1." +
-      "CancelJobRequest\032\014.kiln.v1.Job\0229\n\010WatchJ" +
-      "ob\022\030.kiln.v1.WatchJobRequest\032\021.kiln.v1.J" +
-      "obEvent0\001\022T\n\017ListCheckpoints\022\037.kiln.v1.L" +
-      "istCheckpointsRequest\032 .kiln.v1.ListChec" +
-      "kpointsResponseBw\n\007kiln.v1B\tJobsProtoH\002P" +
-      "\001Z\"kiln/clients/go/gen/kiln/v1;kilnv1\242\002\003" +
-      "KXX\252\002\007Kiln.V1\312\002\007Kiln\\V1\342\002\023Kiln\\V1\\GPBMet" +
-      "adata\352\002\010Kiln::V1b\006proto3"
+      "\005\022\022\n\016JOB_METHOD_VAE\020\n\022\022\n\016JOB_METHOD_GAN\020" +
+      "\013\022\030\n\024JOB_METHOD_DIFFUSION\020\014*\262\001\n\010JobState" +
+      "\022\031\n\025JOB_STATE_UNSPECIFIED\020\000\022\024\n\020JOB_STATE" +
+      "_QUEUED\020\001\022\025\n\021JOB_STATE_RUNNING\020\002\022\027\n\023JOB_" +
+      "STATE_SUCCEEDED\020\003\022\024\n\020JOB_STATE_FAILED\020\004\022" +
+      "\027\n\023JOB_STATE_CANCELLED\020\005\022\026\n\022JOB_STATE_RE" +
+      "TRYING\020\006*B\n\006Tuning\022\026\n\022TUNING_UNSPECIFIED" +
+      "\020\000\022\017\n\013TUNING_FULL\020\001\022\017\n\013TUNING_LORA\020\002*b\n\t" +
+      "Precision\022\031\n\025PRECISION_UNSPECIFIED\020\000\022\022\n\016" +
+      "PRECISION_AUTO\020\001\022\022\n\016PRECISION_FP32\020\002\022\022\n\016" +
+      "PRECISION_BF16\020\003*p\n\021AdversarialMethod\022\"\n" +
+      "\036ADVERSARIAL_METHOD_UNSPECIFIED\020\000\022\033\n\027ADV" +
+      "ERSARIAL_METHOD_FGSM\020\001\022\032\n\026ADVERSARIAL_ME" +
+      "THOD_PGD\020\002*q\n\017CurriculumOrder\022 \n\034CURRICU" +
+      "LUM_ORDER_UNSPECIFIED\020\000\022\033\n\027CURRICULUM_OR" +
+      "DER_LENGTH\020\001\022\037\n\033CURRICULUM_ORDER_DIFFICU" +
+      "LTY\020\002*\213\001\n\020CurriculumPacing\022!\n\035CURRICULUM" +
+      "_PACING_UNSPECIFIED\020\000\022\034\n\030CURRICULUM_PACI" +
+      "NG_LINEAR\020\001\022\032\n\026CURRICULUM_PACING_ROOT\020\002\022" +
+      "\032\n\026CURRICULUM_PACING_STEP\020\003*\236\002\n\rOptimize" +
+      "rKind\022\036\n\032OPTIMIZER_KIND_UNSPECIFIED\020\000\022\026\n" +
+      "\022OPTIMIZER_KIND_SGD\020\001\022\032\n\026OPTIMIZER_KIND_" +
+      "ADAGRAD\020\002\022\032\n\026OPTIMIZER_KIND_RMSPROP\020\003\022\027\n" +
+      "\023OPTIMIZER_KIND_ADAM\020\004\022\030\n\024OPTIMIZER_KIND" +
+      "_ADAMW\020\005\022\034\n\030OPTIMIZER_KIND_ADAFACTOR\020\006\022\027" +
+      "\n\023OPTIMIZER_KIND_LION\020\007\022\030\n\024OPTIMIZER_KIN" +
+      "D_LBFGS\020\010\022\031\n\025OPTIMIZER_KIND_SOPHIA\020\t*\331\002\n" +
+      "\016LrScheduleKind\022 \n\034LR_SCHEDULE_KIND_UNSP" +
+      "ECIFIED\020\000\022\035\n\031LR_SCHEDULE_KIND_CONSTANT\020\001" +
+      "\022\033\n\027LR_SCHEDULE_KIND_LINEAR\020\002\022\033\n\027LR_SCHE" +
+      "DULE_KIND_COSINE\020\003\022$\n LR_SCHEDULE_KIND_C" +
+      "OSINE_RESTARTS\020\004\022\031\n\025LR_SCHEDULE_KIND_STE" +
+      "P\020\005\022 \n\034LR_SCHEDULE_KIND_EXPONENTIAL\020\006\022\036\n" +
+      "\032LR_SCHEDULE_KIND_ONE_CYCLE\020\007\022!\n\035LR_SCHE" +
+      "DULE_KIND_INVERSE_SQRT\020\010\022&\n\"LR_SCHEDULE_" +
+      "KIND_REDUCE_ON_PLATEAU\020\t*\200\001\n\013KlEstimator" +
+      "\022\034\n\030KL_ESTIMATOR_UNSPECIFIED\020\000\022\023\n\017KL_EST" +
+      "IMATOR_K1\020\001\022\023\n\017KL_ESTIMATOR_K2\020\002\022\023\n\017KL_E" +
+      "STIMATOR_K3\020\003\022\024\n\020KL_ESTIMATOR_ABS\020\004*g\n\016P" +
+      "referenceLoss\022\037\n\033PREFERENCE_LOSS_UNSPECI" +
+      "FIED\020\000\022\033\n\027PREFERENCE_LOSS_SIGMOID\020\001\022\027\n\023P" +
+      "REFERENCE_LOSS_IPO\020\0022\372\002\n\nJobService\0224\n\tC" +
+      "reateJob\022\031.kiln.v1.CreateJobRequest\032\014.ki" +
+      "ln.v1.Job\022.\n\006GetJob\022\026.kiln.v1.GetJobRequ" +
+      "est\032\014.kiln.v1.Job\022?\n\010ListJobs\022\030.kiln.v1." +
+      "ListJobsRequest\032\031.kiln.v1.ListJobsRespon" +
+      "se\0224\n\tCancelJob\022\031.kiln.v1.CancelJobReque" +
+      "st\032\014.kiln.v1.Job\0229\n\010WatchJob\022\030.kiln.v1.W" +
+      "atchJobRequest\032\021.kiln.v1.JobEvent0\001\022T\n\017L" +
+      "istCheckpoints\022\037.kiln.v1.ListCheckpoints" +
+      "Request\032 .kiln.v1.ListCheckpointsRespons" +
+      "eBw\n\007kiln.v1B\tJobsProtoH\002P\001Z\"kiln/client" +
+      "s/go/gen/kiln/v1;kilnv1\242\002\003KXX\252\002\007Kiln.V1\312" +
+      "\002\007Kiln\\V1\342\002\023Kiln\\V1\\GPBMetadata\352\002\010Kiln::" +
+      "V1b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
         new com.google.protobuf.Descriptors.FileDescriptor[] {
           com.google.protobuf.TimestampProto.getDescriptor(),
           kiln.v1.CommonProto.getDescriptor(),
+          kiln.v1.ImagesProto.getDescriptor(),
         });
     internal_static_kiln_v1_Hyperparameters_descriptor =
       getDescriptor().getMessageTypes().get(0);
@@ -551,7 +558,7 @@ public final class JobsProto {
     internal_static_kiln_v1_Job_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_kiln_v1_Job_descriptor,
-        new java.lang.String[] { "Name", "DisplayName", "Method", "BaseModel", "TrainingDataset", "ValidationDataset", "Hyperparameters", "Sft", "RewardModel", "Ppo", "Dpo", "Distill", "Resources", "MaxRetries", "Labels", "State", "Attempt", "Step", "TotalSteps", "LatestMetrics", "OutputModel", "Artifacts", "Error", "CreateTime", "StartTime", "EndTime", "Sweep", "MethodConfig", "MaxRetries", });
+        new java.lang.String[] { "Name", "DisplayName", "Method", "BaseModel", "TrainingDataset", "ValidationDataset", "Hyperparameters", "Sft", "RewardModel", "Ppo", "Dpo", "Distill", "Vae", "Gan", "Diffusion", "Resources", "MaxRetries", "Labels", "State", "Attempt", "Step", "TotalSteps", "LatestMetrics", "OutputModel", "Artifacts", "Error", "CreateTime", "StartTime", "EndTime", "Sweep", "MethodConfig", "MaxRetries", });
     internal_static_kiln_v1_Job_LabelsEntry_descriptor =
       internal_static_kiln_v1_Job_descriptor.getNestedTypes().get(0);
     internal_static_kiln_v1_Job_LabelsEntry_fieldAccessorTable = new
@@ -656,6 +663,7 @@ public final class JobsProto {
         new java.lang.String[] { "Checkpoints", });
     com.google.protobuf.TimestampProto.getDescriptor();
     kiln.v1.CommonProto.getDescriptor();
+    kiln.v1.ImagesProto.getDescriptor();
   }
 
   // @@protoc_insertion_point(outer_class_scope)

@@ -39,6 +39,15 @@ export enum DatasetFormat {
   DATASET_FORMAT_PREFERENCE = 2,
   /** DATASET_FORMAT_PROMPTS - Prompt sets: {"prompt": str}. */
   DATASET_FORMAT_PROMPTS = 3,
+  /**
+   * DATASET_FORMAT_IMAGE - Images: {"png": "<base64 PNG>", "label": int} per line. The PNG is 8-bit grayscale or RGB,
+   * 1 to 4096 pixels a side (the size is read from the header and checked before decoding);
+   * `label` is an optional class label in [0, 9999]. Every image of a dataset has the same
+   * channel count, and either every line has a label or none has; sizes may differ (image jobs
+   * centre-crop to a square and resize to their resolution). The built-in "datasets/digits"
+   * (scikit-learn's 8x8 digits, labelled) has this format and is readable by every tenant.
+   */
+  DATASET_FORMAT_IMAGE = 10,
   UNRECOGNIZED = -1,
 }
 
@@ -56,6 +65,9 @@ export function datasetFormatFromJSON(object: any): DatasetFormat {
     case 3:
     case "DATASET_FORMAT_PROMPTS":
       return DatasetFormat.DATASET_FORMAT_PROMPTS;
+    case 10:
+    case "DATASET_FORMAT_IMAGE":
+      return DatasetFormat.DATASET_FORMAT_IMAGE;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -73,6 +85,8 @@ export function datasetFormatToJSON(object: DatasetFormat): string {
       return "DATASET_FORMAT_PREFERENCE";
     case DatasetFormat.DATASET_FORMAT_PROMPTS:
       return "DATASET_FORMAT_PROMPTS";
+    case DatasetFormat.DATASET_FORMAT_IMAGE:
+      return "DATASET_FORMAT_IMAGE";
     case DatasetFormat.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";

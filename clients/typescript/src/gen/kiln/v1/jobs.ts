@@ -22,6 +22,7 @@ import {
 } from "@grpc/grpc-js";
 import { Timestamp } from "../../google/protobuf/timestamp";
 import { Resources } from "./common";
+import { DiffusionConfig, GanConfig, VaeConfig } from "./images";
 
 export const protobufPackage = "kiln.v1";
 
@@ -41,6 +42,18 @@ export enum JobMethod {
   JOB_METHOD_DPO = 4,
   /** JOB_METHOD_DISTILL - Knowledge distillation of a teacher into a smaller student. */
   JOB_METHOD_DISTILL = 5,
+  /** JOB_METHOD_VAE - A convolutional variational autoencoder on an image dataset (VaeConfig); no base model. */
+  JOB_METHOD_VAE = 10,
+  /**
+   * JOB_METHOD_GAN - A DCGAN-style generative adversarial network on an image dataset (GanConfig); no base
+   * model.
+   */
+  JOB_METHOD_GAN = 11,
+  /**
+   * JOB_METHOD_DIFFUSION - A denoising diffusion model (DDPM training, DDIM sampling) on an image dataset
+   * (DiffusionConfig); no base model.
+   */
+  JOB_METHOD_DIFFUSION = 12,
   UNRECOGNIZED = -1,
 }
 
@@ -64,6 +77,15 @@ export function jobMethodFromJSON(object: any): JobMethod {
     case 5:
     case "JOB_METHOD_DISTILL":
       return JobMethod.JOB_METHOD_DISTILL;
+    case 10:
+    case "JOB_METHOD_VAE":
+      return JobMethod.JOB_METHOD_VAE;
+    case 11:
+    case "JOB_METHOD_GAN":
+      return JobMethod.JOB_METHOD_GAN;
+    case 12:
+    case "JOB_METHOD_DIFFUSION":
+      return JobMethod.JOB_METHOD_DIFFUSION;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -85,6 +107,12 @@ export function jobMethodToJSON(object: JobMethod): string {
       return "JOB_METHOD_DPO";
     case JobMethod.JOB_METHOD_DISTILL:
       return "JOB_METHOD_DISTILL";
+    case JobMethod.JOB_METHOD_VAE:
+      return "JOB_METHOD_VAE";
+    case JobMethod.JOB_METHOD_GAN:
+      return "JOB_METHOD_GAN";
+    case JobMethod.JOB_METHOD_DIFFUSION:
+      return "JOB_METHOD_DIFFUSION";
     case JobMethod.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";
@@ -1180,7 +1208,8 @@ export interface Job {
   method: JobMethod;
   /**
    * Model to start from: a built-in model name (e.g. "kiln-gpt-tiny"), a registered model
-   * ("models/{id}"), or an absolute path to a local Hugging Face model directory.
+   * ("models/{id}"), or an absolute path to a local Hugging Face model directory. Image
+   * methods (VAE, GAN, DIFFUSION) train from scratch and need it empty.
    */
   baseModel: string;
   /** Training dataset, "datasets/{id}". */
@@ -1213,6 +1242,18 @@ export interface Job {
   /** For JOB_METHOD_DISTILL. */
   distill?:
     | DistillConfig
+    | undefined;
+  /** For JOB_METHOD_VAE. */
+  vae?:
+    | VaeConfig
+    | undefined;
+  /** For JOB_METHOD_GAN. */
+  gan?:
+    | GanConfig
+    | undefined;
+  /** For JOB_METHOD_DIFFUSION. */
+  diffusion?:
+    | DiffusionConfig
     | undefined;
   /** Compute requested from Ray. */
   resources?:
@@ -4150,6 +4191,9 @@ function createBaseJob(): Job {
     ppo: undefined,
     dpo: undefined,
     distill: undefined,
+    vae: undefined,
+    gan: undefined,
+    diffusion: undefined,
     resources: undefined,
     maxRetries: undefined,
     labels: {},
@@ -4205,6 +4249,15 @@ export const Job: MessageFns<Job> = {
     }
     if (message.distill !== undefined) {
       DistillConfig.encode(message.distill, writer.uint32(98).fork()).join();
+    }
+    if (message.vae !== undefined) {
+      VaeConfig.encode(message.vae, writer.uint32(242).fork()).join();
+    }
+    if (message.gan !== undefined) {
+      GanConfig.encode(message.gan, writer.uint32(250).fork()).join();
+    }
+    if (message.diffusion !== undefined) {
+      DiffusionConfig.encode(message.diffusion, writer.uint32(258).fork()).join();
     }
     if (message.resources !== undefined) {
       Resources.encode(message.resources, writer.uint32(106).fork()).join();
@@ -4361,6 +4414,30 @@ export const Job: MessageFns<Job> = {
             }
 
             message.distill = DistillConfig.decode(reader, reader.uint32());
+            continue;
+          }
+          case 30: {
+            if (tag !== 242) {
+              break;
+            }
+
+            message.vae = VaeConfig.decode(reader, reader.uint32());
+            continue;
+          }
+          case 31: {
+            if (tag !== 250) {
+              break;
+            }
+
+            message.gan = GanConfig.decode(reader, reader.uint32());
+            continue;
+          }
+          case 32: {
+            if (tag !== 258) {
+              break;
+            }
+
+            message.diffusion = DiffusionConfig.decode(reader, reader.uint32());
             continue;
           }
           case 13: {
@@ -4538,6 +4615,9 @@ export const Job: MessageFns<Job> = {
       ppo: isSet(object.ppo) ? PpoConfig.fromJSON(object.ppo) : undefined,
       dpo: isSet(object.dpo) ? DpoConfig.fromJSON(object.dpo) : undefined,
       distill: isSet(object.distill) ? DistillConfig.fromJSON(object.distill) : undefined,
+      vae: isSet(object.vae) ? VaeConfig.fromJSON(object.vae) : undefined,
+      gan: isSet(object.gan) ? GanConfig.fromJSON(object.gan) : undefined,
+      diffusion: isSet(object.diffusion) ? DiffusionConfig.fromJSON(object.diffusion) : undefined,
       resources: isSet(object.resources) ? Resources.fromJSON(object.resources) : undefined,
       maxRetries: isSet(object.maxRetries)
         ? globalThis.Number(object.maxRetries)
@@ -4670,6 +4750,15 @@ export const Job: MessageFns<Job> = {
     if (message.distill !== undefined) {
       obj.distill = DistillConfig.toJSON(message.distill);
     }
+    if (message.vae !== undefined) {
+      obj.vae = VaeConfig.toJSON(message.vae);
+    }
+    if (message.gan !== undefined) {
+      obj.gan = GanConfig.toJSON(message.gan);
+    }
+    if (message.diffusion !== undefined) {
+      obj.diffusion = DiffusionConfig.toJSON(message.diffusion);
+    }
     if (message.resources !== undefined) {
       obj.resources = Resources.toJSON(message.resources);
     }
@@ -4758,6 +4847,11 @@ export const Job: MessageFns<Job> = {
     message.dpo = (object.dpo !== undefined && object.dpo !== null) ? DpoConfig.fromPartial(object.dpo) : undefined;
     message.distill = (object.distill !== undefined && object.distill !== null)
       ? DistillConfig.fromPartial(object.distill)
+      : undefined;
+    message.vae = (object.vae !== undefined && object.vae !== null) ? VaeConfig.fromPartial(object.vae) : undefined;
+    message.gan = (object.gan !== undefined && object.gan !== null) ? GanConfig.fromPartial(object.gan) : undefined;
+    message.diffusion = (object.diffusion !== undefined && object.diffusion !== null)
+      ? DiffusionConfig.fromPartial(object.diffusion)
       : undefined;
     message.resources = (object.resources !== undefined && object.resources !== null)
       ? Resources.fromPartial(object.resources)

@@ -1,0 +1,115 @@
+"""Image generation over real gRPC: upload PNGs (and a bad one), train a VAE on the built-in
+digits on a Ray worker, deploy it on Ray Serve, sample seeded PNGs twice, refuse text params."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import grpc
+import numpy as np
+import pytest
+from PIL import Image
+
+from kiln.v1 import (
+    common_pb2,
+    datasets_pb2,
+    images_pb2,
+    jobs_pb2,
+    models_pb2,
+    models_pb2_grpc,
+    sampling_pb2,
+    sampling_pb2_grpc,
+)
+from kiln_trainer.data.images import image_record
+from tests.e2e.conftest import field_violations, watch_until_done
+
+pytestmark = pytest.mark.slow
+IMAGE = datasets_pb2.DATASET_FORMAT_IMAGE
+
+
+def rows(n: int, corrupt_at: int | None = None) -> bytes:
+    rng = np.random.default_rng(0)
+    out = []
+    for i in range(n):
+        rec = image_record(rng.integers(0, 256, (6 + i % 3, 7), dtype=np.uint8), i % 10)
+        if i == corrupt_at:
+            rec["png"] = rec["png"][:40]  # a PNG cut short: the header decodes, the pixels do not
+        out.append(json.dumps(rec).encode())
+    return b"\n".join(out) + b"\n"
+
+
+async def test_vae_on_digits_end_to_end(gateway):
+    t = await gateway.tenant()
+    ds = await gateway.upload(t, rows(12), fmt=IMAGE)
+    assert ds.format == IMAGE and ds.num_records == 12
+    with pytest.raises(grpc.aio.AioRpcError) as err:
+        await gateway.upload(t, rows(5, corrupt_at=3), fmt=IMAGE)
+    assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert field_violations(err.value)[0][0] == "chunk.line[4].png"
+    listed = await gateway.datasets.ListDatasets(datasets_pb2.ListDatasetsRequest(), metadata=t.md)
+    assert [d.name for d in listed.datasets] == [ds.name]  # nothing of the failed upload
+
+    job = jobs_pb2.Job(
+        method=jobs_pb2.JOB_METHOD_VAE,
+        training_dataset="datasets/digits",
+        hyperparameters=jobs_pb2.Hyperparameters(
+            max_steps=20, batch_size=64, learning_rate=3e-3, log_every=5, warmup_steps=2, eval_every=20
+        ),
+        vae=images_pb2.VaeConfig(latent_dim=8, base_channels=8, kl_warmup_steps=5),
+    )
+    created = await gateway.jobs.CreateJob(jobs_pb2.CreateJobRequest(job=job), metadata=t.md)
+    events = await watch_until_done(gateway, t, created.name, timeout=120)
+    done = await gateway.jobs.GetJob(jobs_pb2.GetJobRequest(name=created.name), metadata=t.md)
+    assert done.state == jobs_pb2.JOB_STATE_SUCCEEDED, [e.log.message for e in events if e.HasField("log")][-3:]
+    elbos = [e.metrics.values["elbo"] for e in events if e.HasField("metrics") and "elbo" in e.metrics.values]
+    assert len(elbos) == 4 and elbos[-1] > elbos[0]
+    assert done.latest_metrics["kl"] >= 0 and "samples.png" in done.artifacts
+
+    models = models_pb2_grpc.ModelServiceStub(gateway.channel)
+    model = await models.GetModel(models_pb2.GetModelRequest(name=done.output_model), metadata=t.md)
+    assert model.family == common_pb2.MODEL_FAMILY_IMAGE and model.base_model == "scratch"
+    assert model.metrics["test_elbo_nats"] < 0 and model.metrics["test_bits_per_dim"] > 0
+    await models.DeployModel(
+        models_pb2.DeployModelRequest(name=model.name, target=models_pb2.DEPLOYMENT_TARGET_RAY_SERVE), metadata=t.md
+    )
+
+    sampling = sampling_pb2_grpc.SamplingServiceStub(gateway.channel)
+    req = sampling_pb2.GenerateRequest(model=model.name, n=3, params=sampling_pb2.SamplingParams(seed=11))
+    first = await sampling.Generate(req, metadata=t.md)
+    fresh = await sampling.Generate(
+        sampling_pb2.GenerateRequest(
+            model=model.name, n=3, params=sampling_pb2.SamplingParams(seed=11), bypass_cache=True
+        ),
+        metadata=t.md,
+    )
+    pngs = [c.image.png for c in first.completions]
+    assert [c.image.png for c in fresh.completions] == pngs and not fresh.cached  # same seed, same pixels
+    assert len(set(pngs)) == 3  # each sample draws its own latent
+    img = Image.open(io.BytesIO(pngs[0]))
+    assert img.size == (8, 8) and img.mode == "L" and first.completions[0].image.width == 8
+    other = await sampling.Generate(
+        sampling_pb2.GenerateRequest(model=model.name, n=1, params=sampling_pb2.SamplingParams(seed=12)), metadata=t.md
+    )
+    assert other.completions[0].image.png != pngs[0]
+
+    stream = [
+        m
+        async for m in sampling.GenerateStream(
+            sampling_pb2.GenerateRequest(model=model.name, n=2, params=sampling_pb2.SamplingParams(seed=11)),
+            metadata=t.md,
+        )
+    ]
+    assert [m.image.png for m in stream if m.HasField("image")] == pngs[:2]
+
+    for bad, field in [
+        (sampling_pb2.GenerateRequest(model=model.name, prompt="a digit"), "prompt"),
+        (
+            sampling_pb2.GenerateRequest(model=model.name, params=sampling_pb2.SamplingParams(temperature=0.5)),
+            "params.temperature",
+        ),
+    ]:
+        with pytest.raises(grpc.aio.AioRpcError) as err:
+            await sampling.Generate(bad, metadata=t.md)
+        assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+        assert field_violations(err.value)[0][0] == field

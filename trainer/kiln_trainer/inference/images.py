@@ -1,0 +1,154 @@
+"""Serving image models: load a model directory by its config.json, sample seeded PNGs.
+
+`ImageReplica` speaks the same dict protocol as EngineReplica (inference/replica.py), so Ray
+Serve deploys it the same way and the gateway's Sampler calls it the same way:
+
+Requests: {"prompt": "", "params": SamplingParams.canonical(), "n": int}; only `seed` of the
+params is used (the gateway refuses the text-only ones).
+Results: {"completions": [{"index", "png", "width", "height", "finish_reason"}], "usage", "stats"};
+stream items: one {"index", "png", "width", "height", "finish_reason"} per sample, then {"usage"}.
+
+Sample i of a request draws from its own generator seeded by (seed, i), so a seeded request
+gives the same pixels every time, and sample i does not depend on n.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import secrets
+import threading
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+import torch
+
+from kiln_trainer.data.images import encode_png, to_uint8
+
+log = logging.getLogger("kiln.replica")
+MAX_N = 64
+
+
+class ImageModel(Protocol):
+    def sample_one(self, generator: torch.Generator) -> torch.Tensor:
+        """One (C, R, R) image in [0, 1] drawn with `generator`."""
+        ...
+
+
+class _VAESampler:
+    def __init__(self, path: Path):
+        from kiln_trainer.models.vae import load_vae
+
+        self.model = load_vae(path)
+
+    def sample_one(self, generator: torch.Generator) -> torch.Tensor:
+        return self.model.sample(1, generator)[0]
+
+
+class _GANSampler:
+    def __init__(self, path: Path):
+        from kiln_trainer.models.gan import load_generator
+
+        self.model = load_generator(path)
+
+    def sample_one(self, generator: torch.Generator) -> torch.Tensor:
+        return self.model.sample(1, generator)[0]
+
+
+class _DDPMSampler:
+    def __init__(self, path: Path):
+        from kiln_trainer.models.ddpm import load_unet
+
+        self.model = load_unet(path)
+
+    def sample_one(self, generator: torch.Generator) -> torch.Tensor:
+        return self.model.sample(1, generator)[0]
+
+
+_LOADERS: dict[str, type] = {"kiln-vae": _VAESampler, "kiln-gan": _GANSampler, "kiln-ddpm": _DDPMSampler}
+
+
+def model_type(path: str | Path) -> str | None:
+    """The config.json model_type of a model directory (None if it has none)."""
+    config = Path(path) / "config.json"
+    if not config.is_file():
+        return None
+    try:
+        return json.loads(config.read_text()).get("model_type")
+    except (OSError, ValueError):
+        return None
+
+
+def is_image_model_dir(path: str | Path) -> bool:
+    return model_type(path) in _LOADERS
+
+
+def load_image_model(path: str | Path) -> ImageModel:
+    kind = model_type(path)
+    if kind not in _LOADERS:
+        raise ValueError(f"{path} is not an image model directory (model_type {kind!r})")
+    return _LOADERS[kind](Path(path))
+
+
+def sample_seed(seed: int, index: int) -> int:
+    """The generator seed of sample `index` of a request seeded `seed` (fits torch's 64 bits)."""
+    return (seed * 1_000_003 + index) % (2**63)
+
+
+@torch.no_grad()
+def sample_images(model: ImageModel, n: int, seed: int) -> np.ndarray:
+    """(n, R, R, C) uint8 pixels; sample i from generator sample_seed(seed, i)."""
+    images = [model.sample_one(torch.Generator().manual_seed(sample_seed(seed, i))) for i in range(n)]
+    return to_uint8(torch.stack(images).numpy())
+
+
+class ImageReplica:
+    def __init__(self, model: str, model_version: str, max_batch: int = 32, max_queue: int = 64):
+        started = time.monotonic()
+        self.model_version = model_version
+        self.model = load_image_model(model)
+        self._lock = threading.Lock()  # one sampling pass at a time: torch uses every core already
+        log.info("image replica ready", extra={"model": model, "load_s": round(time.monotonic() - started, 2)})
+
+    def _sample(self, request: dict) -> list[dict]:
+        n = int(request.get("n") or 1)
+        seed = (request.get("params") or {}).get("seed")
+        seed = secrets.randbits(62) if seed is None else int(seed)
+        with self._lock:
+            pixels = sample_images(self.model, n, seed)
+        return [
+            {
+                "index": i,
+                "png": encode_png(img),
+                "width": int(img.shape[1]),
+                "height": int(img.shape[0]),
+                "finish_reason": "STOP",
+            }
+            for i, img in enumerate(pixels)
+        ]
+
+    async def generate(self, request: dict) -> dict:
+        if not 1 <= int(request.get("n") or 1) <= MAX_N:
+            return {"error": {"code": "INVALID_ARGUMENT", "field": "n", "message": f"n must be in [1, {MAX_N}]"}}
+        completions = await asyncio.to_thread(self._sample, request)
+        return {
+            "completions": completions,
+            "usage": {"prompt_tokens": 0, "completion_tokens": 0},
+            "stats": {"model_version": self.model_version},
+        }
+
+    async def stream(self, request: dict) -> AsyncIterator[dict]:
+        result = await self.generate(request)
+        if "error" in result:
+            yield result
+            return
+        for item in result["completions"]:
+            yield item
+        yield {"usage": result["usage"], "stats": result["stats"]}
+
+    def stats(self) -> dict:
+        return {"model_version": self.model_version}

@@ -1,0 +1,94 @@
+"""The convolutional VAE of VAE jobs, and its model directory (config.json + model.safetensors).
+
+Two stride-2 levels each way, so the resolution is a multiple of 4; a diagonal Gaussian
+posterior and a standard normal prior over `latent_dim` dimensions. The decoder returns
+logits (Bernoulli likelihood) or pre-sigmoid means (Gaussian likelihood): either way
+`sigmoid(decode(z))` is the image it stands for.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import torch
+from safetensors.torch import load_file, save_file
+from torch import nn
+
+MODEL_TYPE = "kiln-vae"
+WEIGHTS = "model.safetensors"
+
+
+@dataclass(frozen=True)
+class VAEShape:
+    resolution: int
+    channels: int
+    latent_dim: int
+    base_channels: int
+    reconstruction_loss: str  # "bce" or "mse": what decode's output means
+    observation_std: float = 0.1
+
+
+class ConvVAE(nn.Module):
+    def __init__(self, shape: VAEShape):
+        super().__init__()
+        self.shape = shape
+        w, c, z = shape.base_channels, shape.channels, shape.latent_dim
+        self.side = shape.resolution // 4
+        flat = 4 * w * self.side * self.side
+        self.encoder = nn.Sequential(
+            nn.Conv2d(c, w, 3, padding=1),
+            nn.SiLU(),
+            nn.Conv2d(w, 2 * w, 4, stride=2, padding=1),
+            nn.SiLU(),
+            nn.Conv2d(2 * w, 4 * w, 4, stride=2, padding=1),
+            nn.SiLU(),
+            nn.Flatten(),
+            nn.Linear(flat, 2 * z),
+        )
+        self.project = nn.Sequential(nn.Linear(z, flat), nn.SiLU())
+        self.decoder = nn.Sequential(
+            nn.ConvTranspose2d(4 * w, 2 * w, 4, stride=2, padding=1),
+            nn.SiLU(),
+            nn.ConvTranspose2d(2 * w, w, 4, stride=2, padding=1),
+            nn.SiLU(),
+            nn.Conv2d(w, c, 3, padding=1),
+        )
+
+    def encode(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """(B, C, R, R) in [0, 1] -> posterior mean and log-variance, (B, Z) each."""
+        mu, logvar = self.encoder(x).chunk(2, dim=1)
+        return mu, logvar.clamp(-30.0, 20.0)  # keeps exp(logvar) finite early in training
+
+    def decode(self, z: torch.Tensor) -> torch.Tensor:
+        """(B, Z) -> (B, C, R, R) logits / pre-sigmoid means."""
+        h = self.project(z).view(z.shape[0], 4 * self.shape.base_channels, self.side, self.side)
+        return self.decoder(h)
+
+    def forward(self, x: torch.Tensor, noise: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Reparameterised pass: (decoder output, mu, logvar); `noise` is the (B, Z) N(0, I) draw."""
+        mu, logvar = self.encode(x)
+        z = mu + noise * (0.5 * logvar).exp()
+        return self.decode(z), mu, logvar
+
+    @torch.no_grad()
+    def sample(self, n: int, generator: torch.Generator) -> torch.Tensor:
+        """n images (n, C, R, R) in [0, 1] from the prior; the same generator state, the same images."""
+        z = torch.randn(n, self.shape.latent_dim, generator=generator)
+        return torch.sigmoid(self.decode(z.to(next(self.parameters()).device))).float().cpu()
+
+
+def save_vae(model: ConvVAE, model_dir: Path) -> None:
+    model_dir.mkdir(parents=True, exist_ok=True)
+    (model_dir / "config.json").write_text(json.dumps({"model_type": MODEL_TYPE, **asdict(model.shape)}, indent=1))
+    save_file({k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}, str(model_dir / WEIGHTS))
+
+
+def load_vae(model_dir: str | Path) -> ConvVAE:
+    config = json.loads((Path(model_dir) / "config.json").read_text())
+    if config.pop("model_type", None) != MODEL_TYPE:
+        raise ValueError(f"{model_dir} is not a {MODEL_TYPE} model directory")
+    model = ConvVAE(VAEShape(**config))
+    model.load_state_dict(load_file(str(Path(model_dir) / WEIGHTS)))
+    return model.eval()
