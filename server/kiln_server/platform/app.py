@@ -29,7 +29,7 @@ from kiln.v1 import (
 )
 from kiln_server.datasets.service import DatasetService
 from kiln_server.datasets.store import DatasetStore
-from kiln_server.datasets.writer import DatasetWriter
+from kiln_server.datasets.writer import DatasetWriter, clean_scratch
 from kiln_server.evaluations.scheduler import EvaluationScheduler
 from kiln_server.evaluations.service import EvaluationService
 from kiln_server.evaluations.store import EvaluationStore
@@ -198,6 +198,8 @@ class StateStoreHealth:
 
 
 async def create_server(config: KilnConfig) -> tuple[KilnServer, int]:
+    if removed := clean_scratch(config.scratch_dir):
+        log.info("removed scratch files of interrupted uploads", extra={"count": removed})
     redis_url, embedded = await asyncio.to_thread(connect_redis, config)
     redis = aioredis.Redis.from_url(redis_url)
     keys = Keys(config.redis_prefix)
@@ -215,7 +217,8 @@ async def create_server(config: KilnConfig) -> tuple[KilnServer, int]:
             ("grpc.so_reuseport", 0),
         ],
     )
-    specs = JobSpecBuilder(datasets, ModelResolver(models), artifacts, config.scratch_dir, config.default_max_retries)
+    resolver = ModelResolver(models, config.shared_model_roots)
+    specs = JobSpecBuilder(datasets, resolver, artifacts, config.scratch_dir, config.default_max_retries)
     jobs_pb2_grpc.add_JobServiceServicer_to_server(JobService(jobs, specs, shutdown), server)
     uploads = DatasetWriter(datasets, artifacts, config.scratch_dir / "uploads", config.max_upload_bytes)
     datasets_pb2_grpc.add_DatasetServiceServicer_to_server(DatasetService(datasets, uploads), server)

@@ -16,7 +16,7 @@ from collections.abc import AsyncIterator, Callable
 import grpc
 from grpc import aio
 
-from kiln_server.platform import metrics
+from kiln_server.platform import metrics, validate
 from kiln_server.platform.auth import bearer_token
 from kiln_server.platform.context import request_id_var, tenant_var
 from kiln_server.platform.errors import KilnError, Unauthenticated, Unavailable
@@ -179,5 +179,39 @@ class AuthInterceptor(ScopeInterceptor):
         return tenant
 
 
+class RequestCheckInterceptor(aio.ServerInterceptor):
+    """Runs the generic descriptor-driven checks (platform/validate.py) on every unary request
+    before its handler. Streamed requests are checked by their handlers, message by message,
+    where one bad message is answered on its own (StreamFeedback) or ends the call (uploads)."""
+
+    async def intercept_service(self, continuation, details):
+        handler = await continuation(details)
+        if handler is None or handler.request_streaming:
+            return handler
+        kw = dict(request_deserializer=handler.request_deserializer, response_serializer=handler.response_serializer)
+        if handler.unary_unary:
+            behavior = handler.unary_unary
+
+            async def unary(request, context):
+                validate.check(request)
+                return await behavior(request, context)
+
+            return grpc.unary_unary_rpc_method_handler(unary, **kw)
+        stream_behavior = handler.unary_stream
+
+        async def stream(request, context):
+            validate.check(request)
+            async for item in stream_behavior(request, context):
+                yield item
+
+        return grpc.unary_stream_rpc_method_handler(stream, **kw)
+
+
 def default_interceptors(tenants: TenantStore) -> list[aio.ServerInterceptor]:
-    return [RequestIdInterceptor(), ObservabilityInterceptor(), ErrorInterceptor(), AuthInterceptor(tenants)]
+    return [
+        RequestIdInterceptor(),
+        ObservabilityInterceptor(),
+        ErrorInterceptor(),
+        AuthInterceptor(tenants),
+        RequestCheckInterceptor(),
+    ]
