@@ -71,3 +71,20 @@ def test_error_texts_are_clipped_to_fit_grpc_trailers():
     err = InvalidArgument([FieldViolation(huge, huge) for _ in range(100)])
     assert len(err.to_status().SerializeToString()) < 16 * 1024
     assert len(NotFound("job", huge).to_status().SerializeToString()) < 4 * 1024
+
+
+def test_artifact_uris_shown_to_clients_hide_the_server_layout(tmp_path):
+    from kiln_server.models.convert import model_proto
+    from kiln_server.platform.artifacts import ArtifactStore, published, rel_of
+    from tests.unit.server.records import model_record
+
+    store = ArtifactStore(str(tmp_path / "artifacts"))
+    (tmp_path / "f").write_bytes(b"x")
+    uri = store.put_file(tmp_path / "f", "jobs/acme/j-1/artifacts/loss_curve.png")
+    assert uri == "kiln://artifacts/jobs/acme/j-1/artifacts/loss_curve.png" and rel_of(uri).startswith("jobs/")
+    # Records written by earlier gateways held server paths; responses rewrite them.
+    legacy = f"{tmp_path}/artifacts/models/acme/m-1"
+    assert published(legacy) == "kiln://artifacts/models/acme/m-1"
+    record = model_record("m-1")
+    record.artifact_uri, record.artifact_rel = legacy, "models/acme/m-1"
+    assert model_proto(record).artifact_uri == "kiln://artifacts/models/acme/m-1"
