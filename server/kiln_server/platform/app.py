@@ -48,6 +48,7 @@ from kiln_server.platform.cancel import raise_if_cancelled, stop_tasks
 from kiln_server.platform.config import KilnConfig
 from kiln_server.platform.interceptors import default_interceptors
 from kiln_server.platform.keys import Keys
+from kiln_server.platform.pagination import load_secret
 from kiln_server.platform.redis_embedded import EmbeddedRedis
 from kiln_server.platform.reflection import enable_reflection
 from kiln_server.sampling.cache import SamplingCache
@@ -203,6 +204,11 @@ async def create_server(config: KilnConfig) -> tuple[KilnServer, int]:
     redis_url, embedded = await asyncio.to_thread(connect_redis, config)
     redis = aioredis.Redis.from_url(redis_url)
     keys = Keys(config.redis_prefix)
+    try:
+        await load_secret(redis, config.redis_prefix)
+    except (aioredis.ConnectionError, aioredis.TimeoutError, OSError):
+        # Redis is down at start: this gateway's page tokens use a secret of its own until restart.
+        log.warning("state store unreachable: page tokens use a per-process secret")
     jobs, datasets, models = JobStore(redis, keys), DatasetStore(redis, keys), ModelStore(redis, keys)
     tenants = TenantStore(redis, keys)
     artifacts = ArtifactStore(config.artifact_root)
