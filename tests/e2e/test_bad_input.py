@@ -172,7 +172,9 @@ BAD_UPLOADS = [
 async def test_rejected_uploads_leave_nothing(env, data, field):
     gw, t, _ = env
     before = (await gw.datasets.ListDatasets(datasets_pb2.ListDatasetsRequest(), metadata=t.md)).datasets
-    await _invalid(gw.upload(t, data), field)
+    # One chunk: the server's rejection then never races the client's sending of later chunks.
+    one_chunk = upload_stream(data, datasets_pb2.DATASET_FORMAT_SFT, chunk_size=len(data))
+    await _invalid(gw.datasets.UploadDataset(one_chunk, metadata=t.md), field)
     after = (await gw.datasets.ListDatasets(datasets_pb2.ListDatasetsRequest(), metadata=t.md)).datasets
     assert len(after) == len(before)
     tenant_dir = gw.config.data_dir / "artifacts" / "datasets" / t.name
@@ -211,3 +213,15 @@ async def test_request_id_reuse_with_a_different_body(env):
     gen.prompt = "something else"
     await _invalid(sampling.Generate(gen, metadata=t.md), "request_id")
     del evals, feedback
+
+
+async def test_concurrent_generate_with_one_request_id_returns_one_set_of_samples(env):
+    import asyncio
+
+    gw, t, _ = env
+    sampling = sampling_pb2_grpc.SamplingServiceStub(gw.channel)
+    req = sampling_pb2.GenerateRequest(model="kiln-gpt-tiny", prompt="once upon", n=2, request_id="same-1")
+    req.params.max_tokens = 4
+    answers = await asyncio.gather(*(sampling.Generate(req, metadata=t.md) for _ in range(12)))
+    ids = {tuple(c.sample_id for c in a.completions) for a in answers}
+    assert len(ids) == 1, ids

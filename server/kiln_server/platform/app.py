@@ -45,6 +45,7 @@ from kiln_server.models.service import ModelService
 from kiln_server.models.store import ModelStore
 from kiln_server.platform.artifacts import ArtifactStore
 from kiln_server.platform.cancel import raise_if_cancelled, stop_tasks
+from kiln_server.platform.claims import RequestClaims
 from kiln_server.platform.config import KilnConfig
 from kiln_server.platform.interceptors import default_interceptors
 from kiln_server.platform.keys import Keys
@@ -239,7 +240,9 @@ async def create_server(config: KilnConfig) -> tuple[KilnServer, int]:
     exporter = ModelExporter(models, datasets, artifacts, router, config.scratch_dir)
     models_pb2_grpc.add_ModelServiceServicer_to_server(ModelService(models, artifacts, router, cache, exporter), server)
     sampler = Sampler(router, serve, cache, SampleStore(fast_redis, keys, config.sample_ttl_s), triton)
-    sampling_pb2_grpc.add_SamplingServiceServicer_to_server(SamplingService(sampler), server)
+    sampling_pb2_grpc.add_SamplingServiceServicer_to_server(
+        SamplingService(sampler, RequestClaims(fast_redis, keys)), server
+    )
     evaluations = EvaluationStore(redis, keys)
     evaluation_pb2_grpc.add_EvaluationServiceServicer_to_server(
         EvaluationService(evaluations, datasets, models, shutdown), server
