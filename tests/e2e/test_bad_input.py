@@ -225,3 +225,17 @@ async def test_concurrent_generate_with_one_request_id_returns_one_set_of_sample
     answers = await asyncio.gather(*(sampling.Generate(req, metadata=t.md) for _ in range(12)))
     ids = {tuple(c.sample_id for c in a.completions) for a in answers}
     assert len(ids) == 1, ids
+
+
+async def test_request_bytes_that_do_not_decode_are_invalid_argument(env):
+    gw, t, _ = env
+    for method, raw in (
+        ("/kiln.v1.JobService/GetJob", b"\x0a\x02\xff\xfe"),  # name: invalid UTF-8
+        ("/kiln.v1.JobService/ListJobs", b"\x08\xff\xff"),  # page_size: truncated varint
+        ("/kiln.v1.DatasetService/UploadDataset", b"\x0a\x03\x0a\x01\xc3"),  # metadata.display_name
+    ):
+        if method.endswith("UploadDataset"):
+            call = gw.channel.stream_unary(method)(iter([raw]), metadata=t.md)
+        else:
+            call = gw.channel.unary_unary(method)(raw, metadata=t.md)
+        await _invalid(call, "request")
