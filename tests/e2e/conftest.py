@@ -81,6 +81,15 @@ class Gateway:
     async def upload(self, tenant: Tenant, data: bytes, fmt=datasets_pb2.DATASET_FORMAT_SFT, **meta):
         return await self.datasets.UploadDataset(upload_stream(data, fmt, **meta), metadata=tenant.md)
 
+    def artifact_path(self, uri: str) -> Path:
+        """The server-side file behind a URI a response carried (clients see kiln:// URIs only)."""
+        from kiln_server.platform.artifacts import PUBLIC_PREFIX, ArtifactStore, rel_of
+
+        assert uri.startswith(PUBLIC_PREFIX) and self.config.artifact_root not in uri, uri
+        local = ArtifactStore(self.config.artifact_root).local_path(rel_of(uri))
+        assert local is not None, "the test gateway's artifact store is local"
+        return local
+
     async def close(self) -> None:
         await self.channel.close()
         await self.server.stop(grace=1)

@@ -5,8 +5,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-from pathlib import Path
-from urllib.parse import urlparse
 
 import grpc
 import pytest
@@ -15,10 +13,6 @@ from kiln.v1 import jobs_pb2, models_pb2
 from tests.e2e.conftest import demo_records, sft_job, watch_until_done
 
 pytestmark = pytest.mark.slow
-
-
-def _path(uri: str) -> Path:
-    return Path(urlparse(uri).path) if uri.startswith("file://") else Path(uri)
 
 
 async def _wait_for(predicate, timeout: float = 120, every: float = 0.25):
@@ -64,7 +58,7 @@ async def test_full_sft_path_over_grpc(gateway):
     done = await gateway.jobs.GetJob(jobs_pb2.GetJobRequest(name=job.name), metadata=t.md)
     assert done.state == jobs_pb2.JOB_STATE_SUCCEEDED and done.step == 60 and done.attempt == 1
     assert done.latest_metrics["val_loss"] > 0
-    curve = _path(done.artifacts["loss_curve.png"])
+    curve = gateway.artifact_path(done.artifacts["loss_curve.png"])
     assert curve.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     checkpoints = await gateway.jobs.ListCheckpoints(jobs_pb2.ListCheckpointsRequest(name=job.name), metadata=t.md)
     assert [c.step for c in checkpoints.checkpoints] == [30]
@@ -80,7 +74,7 @@ async def test_full_sft_path_over_grpc(gateway):
 
     from kiln_trainer.models.loader import load_causal_lm
 
-    weights_dir = _path(model.artifact_uri)
+    weights_dir = gateway.artifact_path(model.artifact_uri)
     loaded = load_causal_lm(str(weights_dir))
     stored = load_file(str(next(weights_dir.glob("*.safetensors"))))
     state = loaded.model.state_dict()
@@ -243,4 +237,4 @@ async def test_lora_job_registers_merged_weights(gateway):
     assert events[-1].state_change.state == jobs_pb2.JOB_STATE_SUCCEEDED
     done = await gateway.jobs.GetJob(jobs_pb2.GetJobRequest(name=job.name), metadata=t.md)
     model = await gateway.models.GetModel(models_pb2.GetModelRequest(name=done.output_model), metadata=t.md)
-    assert (_path(model.artifact_uri) / "adapter").is_dir()
+    assert (gateway.artifact_path(model.artifact_uri) / "adapter").is_dir()

@@ -11,7 +11,7 @@ from kiln_server.datasets.convert import FORMATS, dataset_proto
 from kiln_server.datasets.record import DatasetRecord
 from kiln_server.datasets.store import DatasetStore
 from kiln_server.datasets.writer import DatasetWriter
-from kiln_server.platform import metrics, names
+from kiln_server.platform import metrics, names, validate
 from kiln_server.platform.context import current_tenant
 from kiln_server.platform.errors import FailedPrecondition, InvalidArgument, NotFound
 
@@ -76,6 +76,7 @@ async def _chunks(request_iterator) -> AsyncIterator[bytes]:
 
 
 def _check_metadata(meta: datasets_pb2.DatasetMetadata) -> None:
+    validate.check(meta, "metadata")
     if meta.format not in FORMATS:
         choices = ", ".join(name.upper() for name in FORMATS.values())
         raise InvalidArgument.field("metadata.format", f"required: one of {choices}")

@@ -9,6 +9,7 @@ written through the dataset store, idempotently per request_id. Nothing is left 
 from __future__ import annotations
 
 import asyncio
+import posixpath
 import time
 from collections.abc import AsyncIterable, Iterable
 from pathlib import Path
@@ -73,7 +74,7 @@ class DatasetWriter:
             if stored_id == dataset_id:
                 return record
             # A concurrent call with the same request_id won the race: keep its dataset, not ours.
-            await asyncio.to_thread(self.artifacts.delete, rel)
+            await asyncio.to_thread(self.artifacts.delete, posixpath.dirname(rel))
             earlier = await self.store.get(tenant, stored_id)
             if earlier is None:
                 raise FailedPrecondition(
@@ -82,7 +83,20 @@ class DatasetWriter:
                 )
             return earlier
         except BaseException:
-            await asyncio.to_thread(self.artifacts.delete, rel)
+            # The dataset's whole directory, not just the file: nothing of a rejected upload stays.
+            await asyncio.to_thread(self.artifacts.delete, posixpath.dirname(rel))
             raise
         finally:
             ingest.discard()
+
+
+def clean_scratch(scratch: Path) -> int:
+    """Removes the scratch files uploads and exports left when their gateway died mid-call (a
+    finished or failed call removes its own); returns how many. Run once at startup, before
+    the gateway serves: a data_dir belongs to one gateway, so nothing else writes there."""
+    removed = 0
+    for sub in ("uploads", "exports"):
+        for f in (Path(scratch) / sub).glob("upload-*.jsonl"):
+            f.unlink(missing_ok=True)
+            removed += 1
+    return removed

@@ -24,6 +24,7 @@ from kiln_server.evaluations.store import EvaluationStore
 from kiln_server.models.ref import ModelResolver
 from kiln_server.models.store import ModelStore
 from kiln_server.operations.create import NewOperation, accepted, create_once
+from kiln_server.operations.events import check_event_id
 from kiln_server.operations.watch import watch
 from kiln_server.platform import names
 from kiln_server.platform.context import current_tenant
@@ -83,6 +84,8 @@ class EvaluationService(evaluation_pb2_grpc.EvaluationServiceServicer):
         )
 
     async def WatchEvaluation(self, request, context):
+        if request.after_event_id:  # malformed is INVALID_ARGUMENT whether or not the name exists
+            check_event_id(request.after_event_id, "after_event_id")
         record = await self._record(request.name)
         async for event in watch(self.store, record.tenant, record.id, request.after_event_id, self.shutdown):
             yield evaluation_event_proto(event)

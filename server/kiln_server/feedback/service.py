@@ -88,11 +88,11 @@ class FeedbackService(feedback_pb2_grpc.FeedbackServiceServicer):
         tenant = current_tenant()
         flt = parse_filter(request.filter)
         size = page_size_of(request.page_size)
-        query = f"feedback:{flt.fingerprint()}"
-        cursor = decode_token(request.page_token, query)
+        query, scope = f"{tenant}/feedback:{flt.fingerprint()}", self.feedback.keys.prefix
+        cursor = decode_token(request.page_token, query, scope)
         with _redis_unavailable():
             records, more = await self.feedback.newest_first(tenant, flt, cursor.seen[0] if cursor else "", size)
-        token = encode_token(Cursor(0.0, [records[-1].entry_id]), query) if more and records else ""
+        token = encode_token(Cursor(0.0, [records[-1].entry_id]), query, scope) if more and records else ""
         return feedback_pb2.ListFeedbackResponse(feedback=[feedback_proto(r) for r in records], next_page_token=token)
 
     async def ExportFeedback(self, request, context):

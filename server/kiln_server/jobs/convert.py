@@ -6,6 +6,7 @@ from kiln.v1 import jobs_pb2
 from kiln_server.jobs.record import Checkpoint, JobRecord
 from kiln_server.operations.convert import event_proto, operation_proto, state_change
 from kiln_server.operations.events import Event
+from kiln_server.platform.artifacts import public_uri, published
 from kiln_server.platform.timestamps import ts
 
 
@@ -20,7 +21,7 @@ def job_proto(r: JobRecord) -> jobs_pb2.Job:
         step=r.step,
         total_steps=r.total_steps,
         latest_metrics=r.metrics,
-        artifacts=r.artifacts,
+        artifacts={name: published(uri) for name, uri in r.artifacts.items()},
         output_model=r.output_model,
         start_time=ts(r.start_time),
     )
@@ -43,4 +44,6 @@ def job_event_proto(event: Event) -> jobs_pb2.JobEvent:
 
 
 def checkpoint_proto(c: Checkpoint) -> jobs_pb2.Checkpoint:
-    return jobs_pb2.Checkpoint(step=c.step, uri=c.uri, create_time=ts(c.time))
+    return jobs_pb2.Checkpoint(
+        step=c.step, uri=public_uri(c.rel) if c.rel else published(c.uri), create_time=ts(c.time)
+    )

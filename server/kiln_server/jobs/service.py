@@ -10,6 +10,7 @@ from kiln_server.jobs.record import JobRecord, new_job
 from kiln_server.jobs.spec import JobSpecBuilder
 from kiln_server.jobs.store import JobStore
 from kiln_server.operations.create import NewOperation, accepted, create_once
+from kiln_server.operations.events import check_event_id
 from kiln_server.operations.record import ACTIVE_STATES, State
 from kiln_server.operations.watch import watch
 from kiln_server.platform import names
@@ -83,6 +84,8 @@ class JobService(jobs_pb2_grpc.JobServiceServicer):
         return job_proto(await self._record(request.name))
 
     async def WatchJob(self, request, context):
+        if request.after_event_id:  # malformed is INVALID_ARGUMENT whether or not the name exists
+            check_event_id(request.after_event_id, "after_event_id")
         record = await self._record(request.name)
         async for event in watch(self.jobs, record.tenant, record.id, request.after_event_id, self.shutdown):
             yield job_event_proto(event)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from kiln.v1 import common_pb2, models_pb2
 from kiln_server.models.record import ModelRecord
+from kiln_server.platform.artifacts import public_uri, published
 from kiln_server.platform.timestamps import ts
 from kiln_server.sampling.record import DeploymentRecord
 
@@ -29,7 +30,7 @@ def model_proto(r: ModelRecord, deployment: DeploymentRecord | None = None) -> m
         family=common_pb2.ModelFamily.Value(f"MODEL_FAMILY_{r.family.upper()}"),
         base_model=r.base_model,
         source_job=r.source_job,
-        artifact_uri=r.artifact_uri,
+        artifact_uri=public_uri(r.artifact_rel) if r.artifact_rel else published(r.artifact_uri),
         version=r.version,
         parameter_count=r.parameter_count,
         size_bytes=r.size_bytes,

@@ -1,7 +1,10 @@
 """Model references: what a model name in a request points at, resolved one way for every caller.
 
 A request names a model as a built-in ("kiln-gpt-tiny"), a registered model ("models/{id}"), or,
-where jobs allow it, an absolute path to a local model directory. `ModelResolver.resolve` turns
+where jobs allow it, an absolute path to a model directory under one of the operator's shared
+model directories (KILN_SHARED_MODEL_DIRS, none by default). Any other server path is refused:
+tenants share the server's filesystem, so a path is a way around the per-tenant registry (e.g.
+into another tenant's artifacts). `ModelResolver.resolve` turns
 the name into a `ModelRef` (or the error naming the request field); jobs, evaluations, sampling,
 deployments and exports all go through it. A ModelRef is plain data: it is stored inside job and
 evaluation payloads (`to_dict` / `from_dict`) and turned into something a loader opens on the
@@ -21,7 +24,7 @@ from kiln_server.models.record import ModelRecord
 from kiln_server.models.store import ModelStore
 from kiln_server.platform import names
 from kiln_server.platform.artifacts import ArtifactStore
-from kiln_server.platform.errors import NotFound
+from kiln_server.platform.errors import InvalidArgument, NotFound
 from kiln_trainer.models.registry import BUILTIN_MODELS, looks_like_model_dir
 
 # Built-in weights are a pure function of (architecture, init seed): this names them.
@@ -102,9 +105,26 @@ class ModelRef:
         return cls(kind, name, d.get("version", ""), d.get("family") or "causal_lm", d.get("id", ""), d.get("rel", ""))
 
 
+MAX_PATH_CHARS = 1024
+
+
+def under_shared_dirs(name: str, shared_dirs: tuple[Path, ...]) -> Path | None:
+    """`name`'s real path (symlinks and ".." resolved) when it lies strictly inside one of
+    `shared_dirs` (themselves resolved); None otherwise."""
+    if not shared_dirs or not os.path.isabs(name) or len(name) > MAX_PATH_CHARS or "\0" in name:
+        return None
+    real = Path(os.path.realpath(name))
+    for root in shared_dirs:
+        base = Path(os.path.realpath(root))
+        if real != base and real.is_relative_to(base):
+            return real
+    return None
+
+
 class ModelResolver:
-    def __init__(self, models: ModelStore):
+    def __init__(self, models: ModelStore, shared_dirs: tuple[Path, ...] | list[Path] = ()):
         self.models = models
+        self.shared_dirs = tuple(Path(d) for d in shared_dirs)
 
     async def resolve(
         self, tenant: str, name: str, field: str, *, local_dirs: bool = False, registry_names: bool = False
@@ -125,11 +145,31 @@ class ModelResolver:
             if record is None:
                 raise NotFound("model", name)
             return ModelRef.registered(record)
-        if local_dirs and os.path.isabs(name):
+        if _looks_like_path(name):
+            if not local_dirs or under_shared_dirs(name, self.shared_dirs) is None:
+                where = "" if not local_dirs or not self.shared_dirs else " outside the shared model directories"
+                raise InvalidArgument.field(
+                    field,
+                    f"server paths{where} are not accepted: name a built-in, a registered 'models/<id>'"
+                    + (", or a directory under the operator's shared model directories" if self.shared_dirs else ""),
+                )
             if not looks_like_model_dir(Path(name)):
                 raise NotFound("model", name, f"no Hugging Face model directory (config.json + weights) at {name}")
             return ModelRef(ModelKind.PATH, name)
+        if not _BASE_NAME.match(name):
+            raise InvalidArgument.field(field, f"not a model name: {name!r}")
         forms = f"a built-in ({', '.join(sorted(BUILTIN_MODELS))}), 'models/<id>'"
-        if local_dirs:
-            forms += ", or an absolute path to a local model directory"
+        if local_dirs and self.shared_dirs:
+            forms += ", or a model directory under the operator's shared model directories"
         raise NotFound("model", name, f"unknown model {name!r} in {field}: use {forms}")
+
+
+def _looks_like_path(name: str) -> bool:
+    """Absolute, home-relative or relative filesystem paths ("/x", "~/x", "./x", "../x", "a/b"
+    that is not a registry name): whatever a loader would open as a directory."""
+    return (
+        os.path.isabs(name)
+        or name.startswith(("~", "./", "../", "."))
+        or ("/" in name and not name.startswith("models/"))
+        or "\\" in name
+    )

@@ -31,7 +31,7 @@ from kiln.v1 import (
 )
 from kiln_server.datasets.service import DatasetService
 from kiln_server.datasets.store import DatasetStore
-from kiln_server.datasets.writer import DatasetWriter
+from kiln_server.datasets.writer import DatasetWriter, clean_scratch
 from kiln_server.evaluations.scheduler import EvaluationScheduler
 from kiln_server.evaluations.service import EvaluationService
 from kiln_server.evaluations.store import EvaluationStore
@@ -47,9 +47,11 @@ from kiln_server.models.service import ModelService
 from kiln_server.models.store import ModelStore
 from kiln_server.platform.artifacts import ArtifactStore
 from kiln_server.platform.cancel import raise_if_cancelled, stop_tasks
+from kiln_server.platform.claims import RequestClaims
 from kiln_server.platform.config import KilnConfig
 from kiln_server.platform.interceptors import default_interceptors
 from kiln_server.platform.keys import Keys
+from kiln_server.platform.pagination import load_secret
 from kiln_server.platform.redis_embedded import EmbeddedRedis
 from kiln_server.platform.reflection import enable_reflection
 from kiln_server.sampling.cache import SamplingCache
@@ -210,9 +212,16 @@ class StateStoreHealth:
 
 
 async def create_server(config: KilnConfig) -> tuple[KilnServer, int]:
+    if removed := clean_scratch(config.scratch_dir):
+        log.info("removed scratch files of interrupted uploads", extra={"count": removed})
     redis_url, embedded = await asyncio.to_thread(connect_redis, config)
     redis = aioredis.Redis.from_url(redis_url)
     keys = Keys(config.redis_prefix)
+    try:
+        await load_secret(redis, config.redis_prefix)
+    except (aioredis.ConnectionError, aioredis.TimeoutError, OSError):
+        # Redis is down at start: this gateway's page tokens use a secret of its own until restart.
+        log.warning("state store unreachable: page tokens use a per-process secret")
     jobs, datasets, models = JobStore(redis, keys), DatasetStore(redis, keys), ModelStore(redis, keys)
     tenants = TenantStore(redis, keys)
     artifacts = ArtifactStore(config.artifact_root)
@@ -227,7 +236,8 @@ async def create_server(config: KilnConfig) -> tuple[KilnServer, int]:
             ("grpc.so_reuseport", 0),
         ],
     )
-    specs = JobSpecBuilder(datasets, ModelResolver(models), artifacts, config.scratch_dir, config.default_max_retries)
+    resolver = ModelResolver(models, config.shared_model_roots)
+    specs = JobSpecBuilder(datasets, resolver, artifacts, config.scratch_dir, config.default_max_retries)
     jobs_pb2_grpc.add_JobServiceServicer_to_server(JobService(jobs, specs, shutdown), server)
     uploads = DatasetWriter(datasets, artifacts, config.scratch_dir / "uploads", config.max_upload_bytes)
     datasets_pb2_grpc.add_DatasetServiceServicer_to_server(DatasetService(datasets, uploads), server)
@@ -242,7 +252,9 @@ async def create_server(config: KilnConfig) -> tuple[KilnServer, int]:
     exporter = ModelExporter(models, datasets, artifacts, router, config.scratch_dir)
     models_pb2_grpc.add_ModelServiceServicer_to_server(ModelService(models, artifacts, router, cache, exporter), server)
     sampler = Sampler(router, serve, cache, SampleStore(fast_redis, keys, config.sample_ttl_s), triton)
-    sampling_pb2_grpc.add_SamplingServiceServicer_to_server(SamplingService(sampler), server)
+    sampling_pb2_grpc.add_SamplingServiceServicer_to_server(
+        SamplingService(sampler, RequestClaims(fast_redis, keys)), server
+    )
     evaluations = EvaluationStore(redis, keys)
     evaluation_pb2_grpc.add_EvaluationServiceServicer_to_server(
         EvaluationService(evaluations, datasets, models, shutdown), server

@@ -2,6 +2,10 @@
 
 Paths inside the store are relative ("datasets/d-1/data.jsonl"); the root decides where they
 really live (./.kiln/artifacts by default, s3://bucket/prefix at scale).
+
+Clients only ever see kiln-relative URIs ("kiln://artifacts/models/acme/m-1"): the root is the
+server's business, and a server path in a response tells a tenant the layout of the server's
+filesystem, including where other tenants' weights live.
 """
 
 from __future__ import annotations
@@ -11,6 +15,31 @@ from pathlib import Path
 
 import fsspec
 from fsspec.core import url_to_fs
+
+PUBLIC_PREFIX = "kiln://artifacts/"
+_TOP_LEVEL = ("jobs/", "models/", "datasets/", "evaluations/")
+
+
+def public_uri(rel: str) -> str:
+    """What clients are shown for the object at `rel` in the store."""
+    return f"{PUBLIC_PREFIX}{rel}" if rel else ""
+
+
+def rel_of(uri: str) -> str:
+    """The store-relative path a URI names: a public URI, or one written by gateways before
+    public URIs (the store root followed by the path), where the path starts at its top level."""
+    if uri.startswith(PUBLIC_PREFIX):
+        return uri.removeprefix(PUBLIC_PREFIX)
+    for top in _TOP_LEVEL:
+        at = uri.rfind(f"/{top}")
+        if at >= 0:
+            return uri[at + 1 :]
+    return ""
+
+
+def published(uri: str) -> str:
+    """`uri` as clients may see it (URIs stored by earlier gateways were server paths)."""
+    return public_uri(rel_of(uri))
 
 
 class ArtifactStore:
@@ -24,7 +53,8 @@ class ArtifactStore:
         return posixpath.join(self._base, rel)
 
     def uri(self, rel: str) -> str:
-        return f"{self.root}/{rel}"
+        """The URI responses carry for `rel`: kiln-relative, never the server's path."""
+        return public_uri(rel)
 
     def put_file(self, local: Path, rel: str) -> str:
         self.fs.makedirs(posixpath.dirname(self._path(rel)), exist_ok=True)

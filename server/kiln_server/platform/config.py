@@ -28,6 +28,11 @@ class KilnConfig(BaseSettings):
         None, description="Artifact store root (path or fsspec URL); default data_dir/artifacts."
     )
     metrics_port: int | None = Field(None, ge=0, le=65535, description="Prometheus port; unset disables it.")
+    shared_model_dirs: str = Field(
+        "",
+        description="Directories of shared base models (separated by ':') that CreateJob may name by absolute "
+        "path (base_model, teacher_model, ...); empty (the default) accepts no server path at all.",
+    )
     max_upload_bytes: int = Field(256 * 1024 * 1024, ge=1, description="Largest dataset upload accepted.")
     max_concurrent_jobs: int = Field(4, ge=1, description="Jobs this gateway runs on Ray at once.")
     default_max_retries: int = Field(2, ge=0, le=10, description="Retries of a job whose worker died.")
@@ -79,6 +84,10 @@ class KilnConfig(BaseSettings):
     @property
     def triton_repository(self) -> Path:
         return (self.triton_model_repository or self.data_dir / "triton" / "models").resolve()
+
+    @property
+    def shared_model_roots(self) -> tuple[Path, ...]:
+        return tuple(Path(p).resolve() for p in self.shared_model_dirs.split(":") if p.strip())
 
     @property
     def scratch_dir(self) -> Path:

@@ -15,11 +15,30 @@ import redis.exceptions
 from google.protobuf import duration_pb2
 from google.rpc import code_pb2, error_details_pb2, status_pb2
 
+# gRPC's default limit on a response's metadata (trailers included) is 8 KiB to 16 KiB: an error
+# that echoes a client's 200 KB value would overflow it and reach the client as RESOURCE_EXHAUSTED
+# instead of the real error. Every text an error carries is clipped to these lengths.
+MAX_MESSAGE_CHARS = 1024
+MAX_DETAIL_CHARS = 512
+MAX_VIOLATIONS = 16
+
+
+def clip(text: str, limit: int = MAX_DETAIL_CHARS) -> str:
+    """`text`, cut to at most `limit` characters with a marker of how much was left out."""
+    if len(text) <= limit:
+        return text
+    cut = f"... ({len(text) - limit} more characters)"
+    return text[: max(0, limit - len(cut))] + cut
+
 
 @dataclass(frozen=True)
 class FieldViolation:
     field: str  # dotted path in the request, e.g. "job.hyperparameters.learning_rate"
     description: str
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "field", clip(self.field, 256))
+        object.__setattr__(self, "description", clip(self.description))
 
 
 class KilnError(Exception):
@@ -28,6 +47,7 @@ class KilnError(Exception):
     code: grpc.StatusCode = grpc.StatusCode.INTERNAL
 
     def __init__(self, message: str):
+        message = clip(message, MAX_MESSAGE_CHARS)
         super().__init__(message)
         self.message = message
 
@@ -45,7 +65,9 @@ class InvalidArgument(KilnError):
     code = grpc.StatusCode.INVALID_ARGUMENT
 
     def __init__(self, violations: list[FieldViolation] | FieldViolation, message: str | None = None):
-        self.violations = [violations] if isinstance(violations, FieldViolation) else list(violations)
+        self.violations = ([violations] if isinstance(violations, FieldViolation) else list(violations))[
+            :MAX_VIOLATIONS
+        ]
         text = "; ".join(f"{v.field}: {v.description}" for v in self.violations)
         super().__init__(message or f"invalid argument: {text}")
 
@@ -69,8 +91,8 @@ class NotFound(KilnError):
 
     def __init__(self, resource_type: str, resource_name: str, message: str | None = None):
         self.resource_type = resource_type
-        self.resource_name = resource_name
-        super().__init__(message or f"{resource_type} {resource_name!r} not found")
+        self.resource_name = clip(resource_name, 256)
+        super().__init__(message or f"{resource_type} {self.resource_name!r} not found")
 
     def details(self) -> list:
         return [
@@ -85,7 +107,7 @@ class FailedPrecondition(KilnError):
 
     def __init__(self, message: str, subject: str = "", violation_type: str = "STATE"):
         super().__init__(message)
-        self.subject = subject
+        self.subject = clip(subject, 256)
         self.violation_type = violation_type
 
     def details(self) -> list:
@@ -105,7 +127,7 @@ class ResourceExhausted(KilnError):
 
     def __init__(self, message: str, subject: str = "", retry_after_s: float | None = None):
         super().__init__(message)
-        self.subject = subject
+        self.subject = clip(subject, 256)
         self.retry_after_s = retry_after_s
 
     def details(self) -> list:

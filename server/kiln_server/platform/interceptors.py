@@ -16,10 +16,10 @@ from collections.abc import AsyncIterator, Callable
 import grpc
 from grpc import aio
 
-from kiln_server.platform import metrics
+from kiln_server.platform import metrics, validate
 from kiln_server.platform.auth import bearer_token
 from kiln_server.platform.context import request_id_var, tenant_var
-from kiln_server.platform.errors import KilnError, Unauthenticated, Unavailable
+from kiln_server.platform.errors import InvalidArgument, KilnError, Unauthenticated, Unavailable
 from kiln_server.tenants.store import TenantStore
 
 log = logging.getLogger("kiln.rpc")
@@ -179,5 +179,95 @@ class AuthInterceptor(ScopeInterceptor):
         return tenant
 
 
+class _Malformed:
+    """Stands in for a request message whose bytes did not decode (bad UTF-8 in a string field,
+    a truncated varint): the handler wrapper answers it INVALID_ARGUMENT, where grpc would
+    otherwise end the call with a bare INTERNAL or UNKNOWN."""
+
+    def __init__(self, error: Exception):
+        self.error = error
+
+    def reject(self) -> InvalidArgument:
+        return InvalidArgument.field("request", f"not a valid request message: {type(self.error).__name__}")
+
+
+def _lenient(deserialize: Callable | None) -> Callable | None:
+    if deserialize is None:
+        return None
+
+    def run(data: bytes):
+        try:
+            return deserialize(data)
+        except Exception as exc:  # noqa: BLE001 - any decoding failure is the client's bytes
+            return _Malformed(exc)
+
+    return run
+
+
+def _checked(request):
+    if isinstance(request, _Malformed):
+        raise request.reject()
+    validate.check(request)
+    return request
+
+
+async def _checked_stream(request_iterator) -> AsyncIterator:
+    async for request in request_iterator:
+        if isinstance(request, _Malformed):
+            raise request.reject()
+        yield request
+
+
+class RequestCheckInterceptor(aio.ServerInterceptor):
+    """Malformed request bytes are INVALID_ARGUMENT, and every unary request gets the generic
+    descriptor-driven checks (platform/validate.py) before its handler. Streamed requests are
+    checked by their handlers, message by message, where one bad message is answered on its own
+    (StreamFeedback) or ends the call (uploads)."""
+
+    async def intercept_service(self, continuation, details):
+        handler = await continuation(details)
+        if handler is None:
+            return None
+        kw = dict(
+            request_deserializer=_lenient(handler.request_deserializer),
+            response_serializer=handler.response_serializer,
+        )
+        if handler.unary_unary:
+            uu = handler.unary_unary
+
+            async def unary_unary(request, context):
+                return await uu(_checked(request), context)
+
+            return grpc.unary_unary_rpc_method_handler(unary_unary, **kw)
+        if handler.unary_stream:
+            us = handler.unary_stream
+
+            async def unary_stream(request, context):
+                async for item in us(_checked(request), context):
+                    yield item
+
+            return grpc.unary_stream_rpc_method_handler(unary_stream, **kw)
+        if handler.stream_unary:
+            su = handler.stream_unary
+
+            async def stream_unary(request_iterator, context):
+                return await su(_checked_stream(request_iterator), context)
+
+            return grpc.stream_unary_rpc_method_handler(stream_unary, **kw)
+        ss = handler.stream_stream
+
+        async def stream_stream(request_iterator, context):
+            async for item in ss(_checked_stream(request_iterator), context):
+                yield item
+
+        return grpc.stream_stream_rpc_method_handler(stream_stream, **kw)
+
+
 def default_interceptors(tenants: TenantStore) -> list[aio.ServerInterceptor]:
-    return [RequestIdInterceptor(), ObservabilityInterceptor(), ErrorInterceptor(), AuthInterceptor(tenants)]
+    return [
+        RequestIdInterceptor(),
+        ObservabilityInterceptor(),
+        ErrorInterceptor(),
+        AuthInterceptor(tenants),
+        RequestCheckInterceptor(),
+    ]

@@ -108,7 +108,8 @@ class Repository(ABC, Generic[R]):
     ) -> tuple[list[R], str]:
         """Newest first; `keep` filters records server-side without breaking the cursor."""
         size = page_size_of(page_size)
-        cursor = decode_token(page_token, query) or Cursor(score=float("inf"))
+        query = f"{tenant}/{query}"  # a token is only good for the tenant it was made for
+        cursor = decode_token(page_token, query, self.keys.prefix) or Cursor(score=float("inf"))
         index = self.index_key(tenant)
         out: list[R] = []
         last = cursor
@@ -129,7 +130,7 @@ class Repository(ABC, Generic[R]):
                         break
             max_score = repr(last.score)
         more = await self.redis.zcount(index, "-inf", f"({last.score!r}") > 0 or await self._more_at(index, last)
-        return out, encode_token(last, query) if more else ""
+        return out, encode_token(last, query, self.keys.prefix) if more else ""
 
     async def _more_at(self, index: str, last: Cursor) -> bool:
         return await self.redis.zcount(index, repr(last.score), repr(last.score)) > len(last.seen)

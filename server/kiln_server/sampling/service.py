@@ -1,20 +1,42 @@
-"""SamplingService: convert, delegate to the Sampler, convert back."""
+"""SamplingService: convert, delegate to the Sampler, convert back.
+
+Calls with a request_id run one at a time per request_id (platform/claims.py): a concurrent
+duplicate waits for the first call and then replays its stored result, same sample ids.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import json
+
 from kiln.v1 import sampling_pb2_grpc
+from kiln_server.platform.claims import RequestClaims
 from kiln_server.platform.context import current_tenant
 from kiln_server.sampling import requests
+from kiln_server.sampling.requests import SampleCall
 from kiln_server.sampling.sampler import Sampler
 
 
 class SamplingService(sampling_pb2_grpc.SamplingServiceServicer):
-    def __init__(self, sampler: Sampler):
+    def __init__(self, sampler: Sampler, claims: RequestClaims | None = None):
         self.sampler = sampler
+        self.claims = claims
 
     async def Generate(self, request, context):
-        return await self.sampler.generate(current_tenant(), requests.parse(request))
+        call = requests.parse(request)
+        async with self._claim(call):
+            return await self.sampler.generate(current_tenant(), call)
 
     async def GenerateStream(self, request, context):
-        async for message in self.sampler.stream(current_tenant(), requests.parse(request)):
-            yield message
+        call = requests.parse(request)
+        async with self._claim(call):
+            async for message in self.sampler.stream(current_tenant(), call):
+                yield message
+
+    def _claim(self, call: SampleCall) -> contextlib.AbstractAsyncContextManager:
+        if self.claims is None or not call.request_id:
+            return contextlib.nullcontext()
+        body = json.dumps([call.model, call.replica_request()], sort_keys=True).encode()
+        fingerprint = hashlib.sha256(body).hexdigest()[:32]
+        return self.claims.hold(current_tenant(), "generate", call.request_id, fingerprint)

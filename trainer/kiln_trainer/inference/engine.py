@@ -252,6 +252,10 @@ class Engine:
         draws = sample_rows(logits, [r.sampling for r in rows], [r.handle.request.params.logprobs for r in rows])
         done: list[tuple[int, str]] = []
         for i, r, d in zip(idx, rows, draws, strict=True):
+            if d.error is not None:  # this request alone fails; its batch mates carry on
+                log.warning("sampling row failed: %s", d.error)
+                done.append((i, f"ERROR: FloatingPointError: {d.error}"))
+                continue
             reason = self._take(r, d)
             if reason is not None:
                 done.append((i, reason))

@@ -11,6 +11,11 @@ MAX_STOP_STRINGS = 8
 MAX_STOP_LEN = 128
 MAX_TOP_LOGPROBS = 20
 DEFAULT_MAX_TOKENS = 256
+# Numerically safe bounds: logits are divided by the temperature and by the repetition penalty
+# (or multiplied by it), so values near 0 or huge overflow float32 to inf and the softmax to NaN,
+# which would fail every row of the replica's batch. 0 stays greedy (no division at all).
+MIN_TEMPERATURE, MAX_TEMPERATURE = 1e-3, 2.0
+MIN_REPETITION_PENALTY, MAX_REPETITION_PENALTY = 1e-2, 100.0
 
 
 @dataclass(frozen=True)
@@ -30,8 +35,14 @@ class SamplingParams:
 
     def __post_init__(self) -> None:
         t = self.temperature
-        if not isinstance(t, int | float) or math.isnan(t) or t < 0 or t > 2:
-            raise ConfigError("temperature", f"must be in [0, 2], got {t!r}")
+        if (
+            not isinstance(t, int | float)
+            or not math.isfinite(t)
+            or (t != 0 and not MIN_TEMPERATURE <= t <= MAX_TEMPERATURE)
+        ):
+            raise ConfigError(
+                "temperature", f"must be 0 (greedy) or in [{MIN_TEMPERATURE:g}, {MAX_TEMPERATURE:g}], got {t!r}"
+            )
         if not isinstance(self.top_k, int) or self.top_k < 0:
             raise ConfigError("top_k", f"must be >= 0, got {self.top_k!r}")
         p = self.top_p
@@ -45,8 +56,11 @@ class SamplingParams:
             if not isinstance(s, str) or not 1 <= len(s) <= MAX_STOP_LEN:
                 raise ConfigError(f"stop[{i}]", f"must be 1 to {MAX_STOP_LEN} characters, got {s!r}")
         rp = self.repetition_penalty
-        if not isinstance(rp, int | float) or math.isnan(rp) or rp <= 0:
-            raise ConfigError("repetition_penalty", f"must be > 0, got {rp!r}")
+        if not isinstance(rp, int | float) or not MIN_REPETITION_PENALTY <= rp <= MAX_REPETITION_PENALTY:
+            raise ConfigError(
+                "repetition_penalty",
+                f"must be in [{MIN_REPETITION_PENALTY:g}, {MAX_REPETITION_PENALTY:g}], got {rp!r}",
+            )
         if self.seed is not None and (not isinstance(self.seed, int) or self.seed < 0):
             raise ConfigError("seed", f"must be a non-negative integer, got {self.seed!r}")
         if not isinstance(self.top_logprobs, int) or not 0 <= self.top_logprobs <= MAX_TOP_LOGPROBS:

@@ -63,6 +63,14 @@ class Draw:
     token: int
     logprob: float
     top: list[tuple[int, float]]  # (token id, logprob), most likely first
+    error: str | None = None  # this row could not be sampled (non-finite values); token is meaningless
+
+
+def _broken_rows(penalised: torch.Tensor) -> list[bool]:
+    """Rows whose logits hold NaN or +inf, or nothing finite: no distribution to draw from."""
+    bad = torch.isnan(penalised).any(dim=-1) | torch.isposinf(penalised).any(dim=-1)
+    bad |= ~torch.isfinite(penalised).any(dim=-1)
+    return bad.tolist()
 
 
 def sample_rows(logits: torch.Tensor, rows: list[RowSampling], want_logprobs: list[bool]) -> list[Draw]:
@@ -82,9 +90,15 @@ def sample_rows(logits: torch.Tensor, rows: list[RowSampling], want_logprobs: li
         )
     else:
         penalised = logits
+    # One row's non-finite logits (a numerically extreme request, a model fault on its input)
+    # fail that row only: every other row of the batch is drawn as if it were not there.
+    broken = _broken_rows(penalised)
+    if any(broken):
+        penalised = torch.where(torch.tensor(broken)[:, None], torch.zeros_like(penalised), penalised)
     if not any(want_logprobs) and all(r.temperature == 0 for r in rows):
         # All greedy, no logprobs: the argmax is all there is to compute (the decode hot path).
-        return [Draw(int(t), 0.0, []) for t in penalised.argmax(dim=-1).tolist()]
+        tokens = penalised.argmax(dim=-1).tolist()
+        return [Draw(int(t), 0.0, [], "non-finite logits" if b else None) for t, b in zip(tokens, broken, strict=True)]
     temps = torch.tensor([r.temperature if r.temperature > 0 else 1.0 for r in rows])[:, None]
     sampled = [r.temperature > 0 for r in rows]
     top_k = torch.tensor([r.top_k if s else 0 for r, s in zip(rows, sampled, strict=True)])
@@ -94,8 +108,15 @@ def sample_rows(logits: torch.Tensor, rows: list[RowSampling], want_logprobs: li
     draws = []
     for i in range(B):
         r = rows[i]
+        if broken[i]:
+            draws.append(Draw(0, 0.0, [], "non-finite logits"))
+            continue
         if sampled[i]:
-            token = int(torch.multinomial(logp[i].exp(), 1, generator=r.generator))
+            probs = logp[i].exp()
+            if not bool(torch.isfinite(probs).all()) or not float(probs.sum()) > 0:
+                draws.append(Draw(0, 0.0, [], "non-finite probabilities"))
+                continue
+            token = int(torch.multinomial(probs, 1, generator=r.generator))
         else:
             token = int(penalised[i].argmax())
         lp, top = 0.0, []

@@ -81,3 +81,41 @@ def test_format_names_come_from_the_proto():
     assert FORMAT_ENUMS["prompts"] == datasets_pb2.DATASET_FORMAT_PROMPTS
     assert format_label("sft") == "DATASET_FORMAT_SFT"
     assert set(FORMATS.values()) == {"sft", "preference", "prompts", "image"}
+
+
+@pytest.mark.parametrize(
+    ("data", "field", "why"),
+    [
+        (b"\xef\xbb\xbf" + LINES[0], "chunk.line[1]", "byte order mark"),
+        ('{"prompt": "a", "completion": "b"}\n'.encode("utf-16"), "chunk.line[1]", "not valid UTF-8"),
+        (LINES[0] + b'{"prompt": "\\udc00", "completion": "b"}\n', "chunk.line[2]", "surrogate"),
+        (LINES[0] + b"\xc3\x28\n", "chunk.line[2]", "not valid UTF-8"),
+    ],
+)
+async def test_encodings_the_trainers_cannot_read_are_refused_naming_the_line(writer, data, field, why):
+    with pytest.raises(InvalidArgument, match=why) as err:
+        await writer.commit("t", iter([data]), fmt="sft", display_name="x")
+    assert err.value.violations[0].field == field
+    assert files(writer) == [] and not list((writer.artifacts.local_path("datasets") or writer.scratch).glob("*/*"))
+    assert not list(writer.scratch.glob("upload-*"))
+
+
+async def test_a_row_over_the_limit_is_refused_before_the_whole_line_arrives(redis_client, keys, tmp_path):
+    from kiln_server.datasets import ingest
+
+    writer = DatasetWriter(DatasetStore(redis_client, keys), ArtifactStore(str(tmp_path / "a")), tmp_path / "s", 10**8)
+    chunks = (b"x" * 65536 for _ in range(ingest.MAX_ROW_BYTES // 65536 + 2))  # one line, never ending
+    with pytest.raises(InvalidArgument, match="at most") as err:
+        await writer.commit("t", chunks, fmt="sft", display_name="x")
+    assert err.value.violations[0].field == "chunk.line[1]"
+
+
+def test_scratch_files_of_interrupted_uploads_are_cleaned(tmp_path):
+    from kiln_server.datasets.writer import clean_scratch
+
+    for sub in ("uploads", "exports"):
+        (tmp_path / sub).mkdir()
+        (tmp_path / sub / "upload-abc.jsonl").write_bytes(b"half")
+    (tmp_path / "uploads" / "keep.txt").write_bytes(b"not ours")
+    assert clean_scratch(tmp_path) == 2
+    assert [p.name for p in tmp_path.rglob("*") if p.is_file()] == ["keep.txt"]

@@ -78,7 +78,12 @@ async def test_complete_registers_the_model_with_the_success(jobs, redis_url, tm
     assert job.state == State.SUCCEEDED and job.output_model == f"models/{model_id}"
     model = await ModelStore(jobs.redis, jobs.keys).get("t", model_id)
     assert model.source_job == "jobs/j-1" and model.parameter_count == 6 and model.metrics == {"loss": 0.5}
-    assert model.version.startswith(f"{model_id}@") and Path(model.artifact_uri, "model.safetensors").is_file()
+    assert (
+        model.version.startswith(f"{model_id}@")
+        and (tmp_path / "artifacts" / model.artifact_rel / "model.safetensors").is_file()
+    )
+    # What clients are shown names the weights inside the store, not on the server's disk.
+    assert model.artifact_uri == f"kiln://artifacts/{model.artifact_rel}" and str(tmp_path) not in model.artifact_uri
     assert await jobs.active() == []
 
 

@@ -22,7 +22,8 @@ async def env(redis_client, keys, tmp_path):
     datasets, models = DatasetStore(redis_client, keys), ModelStore(redis_client, keys)
     artifacts = ArtifactStore(str(tmp_path / "artifacts"))
     names = {fmt: await add_dataset(datasets, f"d-{fmt}", fmt) for fmt in FORMATS}
-    builder = JobSpecBuilder(datasets, ModelResolver(models), artifacts, tmp_path / "scratch", default_retries=2)
+    shared = (tmp_path / "shared-models",)
+    builder = JobSpecBuilder(datasets, ModelResolver(models, shared), artifacts, tmp_path / "scratch", 2)
     return builder, names, models, artifacts
 
 
@@ -99,7 +100,9 @@ async def test_method_options_are_checked_by_the_trainer_at_their_request_path(e
         jobs_pb2.Job(method=jobs_pb2.JOB_METHOD_SFT, base_model="gpt-17-ultra", training_dataset="datasets/d-sft"),
         jobs_pb2.Job(method=jobs_pb2.JOB_METHOD_SFT, base_model="models/m-0000", training_dataset="datasets/d-sft"),
         jobs_pb2.Job(
-            method=jobs_pb2.JOB_METHOD_SFT, base_model="/nonexistent/model", training_dataset="datasets/d-sft"
+            method=jobs_pb2.JOB_METHOD_SFT,
+            base_model="{shared}/no-such-model",  # a path under the shared dirs, but no model there
+            training_dataset="datasets/d-sft",
         ),
         jobs_pb2.Job(method=jobs_pb2.JOB_METHOD_SFT, base_model="kiln-gpt-tiny", training_dataset="datasets/d-none"),
         method_job(
@@ -107,15 +110,16 @@ async def test_method_options_are_checked_by_the_trainer_at_their_request_path(e
         ),
     ],
 )
-async def test_references_the_tenant_lacks_are_not_found(env, job):
+async def test_references_the_tenant_lacks_are_not_found(env, job, tmp_path):
     builder, *_ = env
+    job.base_model = job.base_model.format(shared=tmp_path / "shared-models")
     with pytest.raises(NotFound):
         await builder.build(job, "t")
 
 
 async def test_a_valid_job_becomes_a_self_contained_spec(env, tmp_path):
     builder, names, *_ = env
-    local = model_dir(tmp_path / "local-model")
+    local = model_dir(tmp_path / "shared-models" / "local-model")
     job = sft(names["sft"], max_steps=3, validation_fraction=0.2, precision=jobs_pb2.PRECISION_FP32)
     job.base_model = str(local)
     job.sft.tuning = jobs_pb2.TUNING_LORA
@@ -128,6 +132,45 @@ async def test_a_valid_job_becomes_a_self_contained_spec(env, tmp_path):
     assert spec.config["max_steps"] == 3 and spec.config["val_fraction"] == 0.2 and spec.config["tuning"] == "lora"
     assert spec.config["precision"] == "fp32" and "base_model" not in spec.config and "train_path" not in spec.config
     assert JobSpec.from_dict(json.loads(json.dumps(spec.to_dict()))) == spec
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/nonexistent/model",  # outside the shared directories
+        "{tmp}/artifacts/models/other-tenant/m-1",  # another tenant's weights
+        "{tmp}/shared-models/../artifacts",  # escapes the shared directory
+        "{tmp}/shared-models",  # the shared directory itself
+        "shared-models/local-model",  # relative
+        "./local-model",
+        "~/model",
+    ],
+)
+async def test_server_paths_outside_the_shared_model_dirs_are_refused(env, tmp_path, path):
+    builder, names, *_ = env
+    model_dir(tmp_path / "artifacts" / "models" / "other-tenant" / "m-1")
+    for field in ("base_model", "teacher"):
+        job = sft(names["sft"]) if field == "base_model" else method_job(jobs_pb2.JOB_METHOD_DISTILL, names["sft"])
+        p = path.format(tmp=tmp_path)
+        if field == "base_model":
+            job.base_model = p
+        else:
+            job.distill.teacher_model = p
+        with pytest.raises(InvalidArgument) as err:
+            await builder.build(job, "t")
+        expected = "job.base_model" if field == "base_model" else "job.distill.teacher_model"
+        assert err.value.violations[0].field == expected, err.value.violations
+
+
+async def test_symlinks_out_of_the_shared_model_dirs_are_refused(env, tmp_path):
+    builder, names, *_ = env
+    outside = model_dir(tmp_path / "elsewhere" / "m")
+    (tmp_path / "shared-models").mkdir(exist_ok=True)
+    (tmp_path / "shared-models" / "link").symlink_to(outside)
+    job = sft(names["sft"])
+    job.base_model = str(tmp_path / "shared-models" / "link")
+    with pytest.raises(InvalidArgument):
+        await builder.build(job, "t")
 
 
 async def test_models_in_a_remote_artifact_store_are_checked_against_their_real_config(redis_client, keys, tmp_path):

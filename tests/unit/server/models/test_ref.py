@@ -28,10 +28,17 @@ async def test_builtin_registered_and_local_names(resolver, tmp_path):
     registered = await resolver.resolve("t", "models/m-1", "model")
     assert (registered.id, registered.version, registered.family) == ("m-1", "m-1@abc", "reward_model")
     assert registered.model_id == "m-1" and registered.record == record("m-1", "reward_model")
-    (tmp_path / "config.json").write_text("{}")
-    (tmp_path / "model.safetensors").write_bytes(b"w")
-    local = await resolver.resolve("t", str(tmp_path), "job.base_model", local_dirs=True)
-    assert local == ModelRef(ModelKind.PATH, str(tmp_path))
+    model = tmp_path / "shared" / "m"
+    model.mkdir(parents=True)
+    (model / "config.json").write_text("{}")
+    (model / "model.safetensors").write_bytes(b"w")
+    shared = ModelResolver(resolver.models, (tmp_path / "shared",))
+    local = await shared.resolve("t", str(model), "job.base_model", local_dirs=True)
+    assert local == ModelRef(ModelKind.PATH, str(model))
+    # Without the operator's allowlist no path is a model, not even that one.
+    with pytest.raises(InvalidArgument) as err:
+        await resolver.resolve("t", str(model), "job.base_model", local_dirs=True)
+    assert err.value.violations[0].field == "job.base_model"
 
 
 async def test_errors_name_the_request_field(resolver, tmp_path):
@@ -41,10 +48,14 @@ async def test_errors_name_the_request_field(resolver, tmp_path):
         await resolver.resolve("other-tenant", "models/m-1", "job.base_model")
     with pytest.raises(NotFound, match="job.base_model"):
         await resolver.resolve("t", "gpt-17-ultra", "job.base_model")
+    (tmp_path / "shared" / "empty").mkdir(parents=True)
+    shared = ModelResolver(resolver.models, (tmp_path / "shared",))
     with pytest.raises(NotFound):  # a directory is not a model without config.json and weights
-        await resolver.resolve("t", str(tmp_path), "job.base_model", local_dirs=True)
-    with pytest.raises(NotFound):  # and paths are only for those who allow them
-        await resolver.resolve("t", "/abs/path", "evaluation.model")
+        await shared.resolve("t", str(tmp_path / "shared" / "empty"), "job.base_model", local_dirs=True)
+    with pytest.raises(InvalidArgument):  # and paths are only for those who allow them
+        await shared.resolve("t", str(tmp_path / "shared" / "empty"), "evaluation.model")
+    with pytest.raises(InvalidArgument, match="not a model name"):
+        await resolver.resolve("t", "x" * 100_000, "job.base_model", local_dirs=True)
     with pytest.raises(InvalidArgument) as err:
         await resolver.resolve("t", "models/BAD", "evaluation.model")
     assert err.value.violations[0].field == "evaluation.model"

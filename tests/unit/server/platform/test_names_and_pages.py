@@ -43,3 +43,36 @@ def test_a_token_reads_back_only_for_its_own_query():
         with pytest.raises(InvalidArgument) as err:
             decode_token(bad_token, bad_query)
         assert err.value.violations[0].field == "page_token"
+
+
+def test_forged_and_foreign_tokens_are_invalid_argument_never_internal():
+    import base64
+    import hashlib
+    import hmac
+    import json
+
+    body = json.dumps({"s": 1.0, "seen": [], "q": "q1"}).encode()
+    # A token MACed with the key earlier versions kept in the source no longer reads.
+    old_key = b"kiln-page-token-v1"
+    forged = base64.urlsafe_b64encode(hmac.new(old_key, body, hashlib.sha256).digest()[:16] + body).decode()
+    token = encode_token(Cursor(1.0, []), "q1", "deploy-a")
+    for bad, scope in ((forged, "kiln"), (token, "deploy-b"), ("A" * 100_000, "kiln"), ("\u00e9t\u00e9", "kiln")):
+        with pytest.raises(InvalidArgument) as err:
+            decode_token(bad, "q1", scope)
+        assert err.value.violations[0].field == "page_token"
+    assert decode_token(token, "q1", "deploy-a") == Cursor(1.0, [])
+
+
+async def test_the_secret_is_made_once_per_deployment_and_kept_in_redis(redis_client):
+    import uuid
+
+    from kiln_server.platform import pagination
+
+    prefix = f"p-{uuid.uuid4().hex[:8]}"
+    await pagination.load_secret(redis_client, prefix)
+    token = encode_token(Cursor(3.0, ["x"]), "q", prefix)
+    stored = await redis_client.get(pagination.secret_key(prefix))
+    assert len(stored) == 64
+    pagination._SECRETS.pop(prefix)  # a restart: the same secret comes back from Redis
+    await pagination.load_secret(redis_client, prefix)
+    assert decode_token(token, "q", prefix) == Cursor(3.0, ["x"])

@@ -115,3 +115,48 @@ def test_stop_strings_end_the_sample_without_the_stop_text(engine):
     out = engine.generate([GenerationRequest(prompt, SamplingParams(temperature=0, max_tokens=20, stop=(stop,)))])[0]
     assert out.finish_reason == "STOP"
     assert out.text == free.text[: free.text.find(stop)]
+
+
+def test_a_row_with_non_finite_logits_fails_alone(engine, monkeypatch):
+    """NaN or inf in one row's logits (an extreme request, a model fault) fails that request only;
+    its batch mates get exactly the tokens they get alone."""
+    prompts = [engine.tokenize(t) for t in ["a b", "hello there", "x y z"]]
+    reqs = [
+        GenerationRequest(p, SamplingParams(temperature=0.8, seed=3, max_tokens=5), index=i)
+        for i, p in enumerate(prompts)
+    ]
+    alone = [engine.generate([r])[0].token_ids for r in reqs]
+    poisoned = reqs[1].request_id
+    real_decode = engine.runner.decode
+
+    def decode(tokens, batch):
+        logits, batch = real_decode(tokens, batch)
+        for i, row in enumerate(engine._rows):
+            if row.handle.request.request_id == poisoned:
+                logits[i, :] = float("nan")
+        return logits, batch
+
+    monkeypatch.setattr(engine.runner, "decode", decode)
+    boxes = [queue.Queue() for _ in reqs]
+    for r, box in zip(reqs, boxes, strict=True):
+        engine.submit(r, box.put)
+    from kiln_trainer.inference.engine import collect
+
+    assert collect(reqs[0], boxes[0]).token_ids == alone[0]
+    with pytest.raises(RuntimeError, match="non-finite"):
+        collect(reqs[1], boxes[1])
+    assert collect(reqs[2], boxes[2]).token_ids == alone[2]
+
+
+def test_sample_rows_isolates_broken_rows():
+    from kiln_trainer.inference.sampler import RowSampling, sample_rows
+
+    logits = torch.randn(3, 11)
+    logits[1, 4] = float("inf")
+    rows = [RowSampling(t, 0, 1.0, 1.0, torch.Generator().manual_seed(0), None) for t in (0.0, 0.7, 0.0)]
+    draws = sample_rows(logits, rows, [False, False, False])
+    assert [d.error is None for d in draws] == [True, False, True]
+    assert draws[0].token == int(logits[0].argmax()) and draws[2].token == int(logits[2].argmax())
+    greedy = [RowSampling(0.0, 0, 1.0, 1.0, None, None) for _ in range(3)]
+    logits[2, :] = float("nan")
+    assert [d.error is None for d in sample_rows(logits, greedy, [False] * 3)] == [True, False, False]
