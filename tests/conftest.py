@@ -6,4 +6,10 @@ long async test sessions (a CPython bug in the AST validator's depth counter), a
 late import is such a compile. Imported early, it is compiled while the counter is still sound.
 """
 
+import os
+
 import hypothesis  # noqa: F401
+
+# Two xdist workers each start a local Ray instance, beside compilers and training on 2 cores:
+# Ray's default 30 s for a raylet to register is too short under that load, not a fault.
+os.environ.setdefault("RAY_raylet_start_wait_time_s", "180")

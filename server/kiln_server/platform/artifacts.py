@@ -17,7 +17,7 @@ import fsspec
 from fsspec.core import url_to_fs
 
 PUBLIC_PREFIX = "kiln://artifacts/"
-_TOP_LEVEL = ("jobs/", "models/", "datasets/", "evaluations/")
+_TOP_LEVEL = ("jobs/", "models/", "datasets/", "evaluations/", "sweeps/")
 
 
 def public_uri(rel: str) -> str:

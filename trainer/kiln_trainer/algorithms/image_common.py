@@ -36,15 +36,8 @@ class ImageTrainer(Trainer[Any]):
     family = "image"
     cfg: ImageTrainingArguments
 
-    def setup(self) -> None:
-        # The data comes first: the model's channel count (and class count) is the data's.
-        if self.dist.enabled and not self.supports_ddp:
-            raise RuntimeError(f"{self.title} jobs run in one process; got a world size of {self.dist.world_size}")
-        self.load_data()
-        self.module = self.build_model()
-        self.prepare()
-        self.optimizers = self.build_optimizers()
-        self.schedulers = {name: self.build_scheduler(opt) for name, opt in self.optimizers.items()}
+    # The model's channel count (and class count) is the data's.
+    data_first = True
 
     def _read(self, path: str, field: str) -> ImageArrays:
         try:

@@ -199,6 +199,9 @@ class Trainer(StepLoop[T]):
 
     # -- the run -------------------------------------------------------------------------------
 
+    # Image methods size their model from the data (channel and class counts): they read it first.
+    data_first = False
+
     def setup(self) -> None:
         if self.dist.enabled and not self.supports_ddp:
             raise RuntimeError(f"{self.title} jobs run in one process; got a world size of {self.dist.world_size}")
@@ -206,9 +209,13 @@ class Trainer(StepLoop[T]):
             # L-BFGS's line search and Sophia's Hutchinson probes decide per rank from local
             # values: ranks would drift apart (and DDP has no double backward).
             raise ConfigError("optimizer", f"{self.cfg.optimizer} runs in one process; use workers = 1")
-        self.module = self.build_model()
+        if self.data_first:
+            self.load_data()
+            self.module = self.build_model()
+        else:
+            self.module = self.build_model()
+            self.load_data()
         self.set_dropout()
-        self.load_data()
         self.prepare()
         self.optimizers = self.build_optimizers()
         self.schedulers = {name: self.build_scheduler(opt) for name, opt in self.optimizers.items()}

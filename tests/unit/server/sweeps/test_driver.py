@@ -21,7 +21,7 @@ from kiln_server.jobs.store import JobStore
 from kiln_server.models.ref import ModelResolver
 from kiln_server.models.store import ModelStore
 from kiln_server.operations.record import ACTIVE_STATES, State
-from kiln_server.platform.artifacts import ArtifactStore
+from kiln_server.platform.artifacts import ArtifactStore, rel_of
 from kiln_server.sweeps import driver as driver_module
 from kiln_server.sweeps.manager import SweepManager
 from kiln_server.sweeps.record import TrialState, new_sweep
@@ -166,7 +166,9 @@ async def test_trials_run_at_most_max_concurrent_and_the_best_is_the_lowest(env)
     assert kinds.count("intermediate") == 18  # 3 validation passes per trial
     (plot,) = done.artifacts.values()
     assert list(done.artifacts) == ["objective.png"]
-    assert Path(plot.removeprefix("file://")).read_bytes()[:4] == b"\x89PNG"
+    local = specs.artifacts.local_path(rel_of(plot))  # clients see kiln://artifacts/..., never a path
+    assert plot.startswith("kiln://artifacts/sweeps/") and local is not None
+    assert local.read_bytes()[:4] == b"\x89PNG"
     for t in trials:  # every trial is a job with the sweep as its parent
         job = await jobs.get("t", t.job.split("/")[1])
         assert job.spec.sweep == f"sweeps/{rid}" and job.spec.hyperparameters.learning_rate == float(t.params[LR])
