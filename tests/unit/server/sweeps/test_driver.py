@@ -10,7 +10,6 @@ import asyncio
 import json
 import math
 from collections.abc import Callable
-from pathlib import Path
 
 import pytest
 
