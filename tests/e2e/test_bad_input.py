@@ -22,6 +22,7 @@ from kiln.v1 import (
     sampling_pb2,
     sampling_pb2_grpc,
 )
+from kiln_server.datasets.ingest import MAX_ROW_BYTES
 from tests.e2e.conftest import demo_records, field_violations, sft_job, upload_stream
 
 HUGE = "x" * 200_000  # far over gRPC's 8 KiB default trailer budget if echoed whole
@@ -163,7 +164,7 @@ BAD_UPLOADS = [
     (b"\xef\xbb\xbf" + _lines(GOOD), "chunk.line[1]"),
     (json.dumps(GOOD).encode("utf-16"), "chunk.line[1]"),
     (_lines(GOOD, GOOD) + b'{"prompt": "\\ud800", "completion": "b"}\n', "chunk.line[3]"),
-    (_lines(GOOD, {"prompt": "a" * (2 * 1024 * 1024), "completion": "b"}), "chunk.line[2]"),
+    (_lines(GOOD, {"prompt": "a" * (MAX_ROW_BYTES + 1024), "completion": "b"}), "chunk.line[2]"),
     (_lines(GOOD) + b"\xff\xfe\n", "chunk.line[2]"),
 ]
 

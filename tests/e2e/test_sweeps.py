@@ -5,7 +5,6 @@ INVALID_ARGUMENT naming the field; cancelling a sweep cancels its running trial.
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
 
 import grpc
 import pytest
@@ -92,7 +91,7 @@ async def test_sweep_runs_trials_as_jobs_survives_a_gateway_restart_and_reports_
     assert best.values[0] == min(tr.values[0] for tr in done.trials)
     assert best.model.startswith("models/")
     plot = done.artifacts["objective.png"]
-    assert Path(plot.removeprefix("file://")).read_bytes()[:4] == b"\x89PNG"
+    assert gateway.artifact_path(plot).read_bytes()[:4] == b"\x89PNG"
 
     # The trials are ordinary jobs with the sweep as their parent, one per trial, each with the
     # sampled value and the objective the sweep recorded.
