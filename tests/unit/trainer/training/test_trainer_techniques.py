@@ -94,3 +94,22 @@ def test_early_stopping_min_delta_ignores_small_improvements(tmp_path):
     assert trainer.step == 4 and metrics["best_val_loss"] == ctx.metrics[2][1]["val_loss"]
     loose, _ = run(Patient, config(eval_every=2, max_steps=8), LocalContext(tmp_path / "loose"))
     assert loose.step == 8
+
+
+class FlatValidation(Regression):
+    """A validation loss that never improves: reduce-on-plateau must cut the lr each time."""
+
+    def compute_loss(self, module: nn.Module, batch, split: str):
+        loss, metrics = super().compute_loss(module, batch, split)
+        return (loss if split == "train" else loss.detach() * 0 + 1.0), metrics
+
+
+def test_reduce_on_plateau_follows_the_validation_loss(tmp_path):
+    ctx = LocalContext(tmp_path)
+    cfg = config(lr_schedule="reduce_on_plateau", plateau_patience=1, plateau_factor=0.5, warmup_steps=0, eval_every=2)
+    run(FlatValidation, cfg, ctx)
+    lrs = [m["lr"] for _, m in ctx.metrics if "lr" in m]
+    # Evaluations after steps 2, 4, 6, 8: the first sets the best, each later one halves the lr
+    # from the very next step (the cut after the last step changes nothing).
+    assert lrs == pytest.approx([0.5] * 4 + [0.25] * 2 + [0.125] * 2)
+    assert sum("validation loss plateaued" in line for line in ctx.logs) == 3
