@@ -293,7 +293,7 @@ class LrScheduleOptions(_message.Message):
     def __init__(self, kind: _Optional[_Union[LrScheduleKind, str]] = ..., min_lr_ratio: _Optional[float] = ..., restart_period: _Optional[int] = ..., restart_mult: _Optional[float] = ..., step_size: _Optional[int] = ..., gamma: _Optional[float] = ..., pct_start: _Optional[float] = ..., plateau_patience: _Optional[int] = ..., plateau_factor: _Optional[float] = ...) -> None: ...
 
 class RegularizationOptions(_message.Message):
-    __slots__ = ("l1_penalty", "label_smoothing", "grad_noise", "max_weight_norm", "attention_dropout", "residual_dropout", "embedding_dropout")
+    __slots__ = ("l1_penalty", "label_smoothing", "grad_noise", "max_weight_norm", "attention_dropout", "residual_dropout", "embedding_dropout", "spectral_norm")
     L1_PENALTY_FIELD_NUMBER: _ClassVar[int]
     LABEL_SMOOTHING_FIELD_NUMBER: _ClassVar[int]
     GRAD_NOISE_FIELD_NUMBER: _ClassVar[int]
@@ -301,6 +301,7 @@ class RegularizationOptions(_message.Message):
     ATTENTION_DROPOUT_FIELD_NUMBER: _ClassVar[int]
     RESIDUAL_DROPOUT_FIELD_NUMBER: _ClassVar[int]
     EMBEDDING_DROPOUT_FIELD_NUMBER: _ClassVar[int]
+    SPECTRAL_NORM_FIELD_NUMBER: _ClassVar[int]
     l1_penalty: float
     label_smoothing: float
     grad_noise: float
@@ -308,7 +309,8 @@ class RegularizationOptions(_message.Message):
     attention_dropout: float
     residual_dropout: float
     embedding_dropout: float
-    def __init__(self, l1_penalty: _Optional[float] = ..., label_smoothing: _Optional[float] = ..., grad_noise: _Optional[float] = ..., max_weight_norm: _Optional[float] = ..., attention_dropout: _Optional[float] = ..., residual_dropout: _Optional[float] = ..., embedding_dropout: _Optional[float] = ...) -> None: ...
+    spectral_norm: bool
+    def __init__(self, l1_penalty: _Optional[float] = ..., label_smoothing: _Optional[float] = ..., grad_noise: _Optional[float] = ..., max_weight_norm: _Optional[float] = ..., attention_dropout: _Optional[float] = ..., residual_dropout: _Optional[float] = ..., embedding_dropout: _Optional[float] = ..., spectral_norm: _Optional[bool] = ...) -> None: ...
 
 class LoraOptions(_message.Message):
     __slots__ = ("rank", "alpha", "dropout", "target_modules")

@@ -151,3 +151,12 @@ async def test_single_process_techniques_with_several_workers_are_refused(env):
     job.hyperparameters.optimizer.kind = jobs_pb2.OPTIMIZER_KIND_ADAMW
     job.hyperparameters.adversarial.method = jobs_pb2.ADVERSARIAL_METHOD_PGD
     assert await violation(builder, job) == "job.hyperparameters.adversarial.method"
+
+
+async def test_spectral_norm_needs_full_tuning(env):
+    builder, names, *_ = env
+    job = sft(names["sft"], max_steps=2)
+    job.hyperparameters.regularization.spectral_norm = True
+    assert (await builder.build(job, "t")).config["spectral_norm"] is True
+    job.sft.tuning = jobs_pb2.TUNING_LORA
+    assert await violation(builder, job) == "job.hyperparameters.regularization.spectral_norm"

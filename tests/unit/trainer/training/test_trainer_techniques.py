@@ -113,3 +113,26 @@ def test_reduce_on_plateau_follows_the_validation_loss(tmp_path):
     # from the very next step (the cut after the last step changes nothing).
     assert lrs == pytest.approx([0.5] * 4 + [0.25] * 2 + [0.125] * 2)
     assert sum("validation loss plateaued" in line for line in ctx.logs) == 3
+
+
+class Deep(Regression):
+    """Two Linear layers, so spectral normalisation has a matrix with several singular values."""
+
+    def build_model(self) -> nn.Module:
+        torch.manual_seed(0)
+        return nn.Sequential(nn.Linear(4, 8), nn.Linear(8, 1))
+
+    def save_model(self, model_dir) -> None:
+        model_dir.mkdir(parents=True)
+        torch.save(self.module.state_dict(), model_dir / "model.pt")
+
+
+def test_spectral_norm_keeps_every_layer_at_unit_spectral_norm_and_saves_plain_weights(tmp_path):
+    plain, _ = run(Deep, config(learning_rate=0.1, max_steps=20), LocalContext(tmp_path / "plain"))
+    normed, _ = run(Deep, config(learning_rate=0.1, max_steps=20, spectral_norm=True), LocalContext(tmp_path / "sn"))
+    saved = torch.load(tmp_path / "sn" / "model" / "model.pt", weights_only=True)
+    assert set(saved) == {"0.weight", "0.bias", "1.weight", "1.bias"}  # parametrizations removed
+    for key in ("0.weight", "1.weight"):
+        assert torch.linalg.matrix_norm(saved[key], ord=2).item() == pytest.approx(1.0, abs=0.02)
+    # Without it the regression grows its weights to fit y (coefficients up to 3).
+    assert max(torch.linalg.matrix_norm(layer.weight, ord=2).item() for layer in plain.module) > 1.2

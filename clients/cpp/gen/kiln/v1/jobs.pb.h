@@ -2139,6 +2139,7 @@ class RegularizationOptions final :
     kAttentionDropoutFieldNumber = 5,
     kResidualDropoutFieldNumber = 6,
     kEmbeddingDropoutFieldNumber = 7,
+    kSpectralNormFieldNumber = 8,
   };
   // optional double l1_penalty = 1 [json_name = "l1Penalty"];
   bool has_l1_penalty() const;
@@ -2231,6 +2232,19 @@ class RegularizationOptions final :
   void _internal_set_embedding_dropout(double value);
   public:
 
+  // optional bool spectral_norm = 8 [json_name = "spectralNorm"];
+  bool has_spectral_norm() const;
+  private:
+  bool _internal_has_spectral_norm() const;
+  public:
+  void clear_spectral_norm();
+  bool spectral_norm() const;
+  void set_spectral_norm(bool value);
+  private:
+  bool _internal_spectral_norm() const;
+  void _internal_set_spectral_norm(bool value);
+  public:
+
   // @@protoc_insertion_point(class_scope:kiln.v1.RegularizationOptions)
  private:
   class _Internal;
@@ -2248,6 +2262,7 @@ class RegularizationOptions final :
     double attention_dropout_;
     double residual_dropout_;
     double embedding_dropout_;
+    bool spectral_norm_;
   };
   union { Impl_ _impl_; };
   friend struct ::TableStruct_kiln_2fv1_2fjobs_2eproto;
@@ -8589,6 +8604,34 @@ inline void RegularizationOptions::_internal_set_embedding_dropout(double value)
 inline void RegularizationOptions::set_embedding_dropout(double value) {
   _internal_set_embedding_dropout(value);
   // @@protoc_insertion_point(field_set:kiln.v1.RegularizationOptions.embedding_dropout)
+}
+
+// optional bool spectral_norm = 8 [json_name = "spectralNorm"];
+inline bool RegularizationOptions::_internal_has_spectral_norm() const {
+  bool value = (_impl_._has_bits_[0] & 0x00000080u) != 0;
+  return value;
+}
+inline bool RegularizationOptions::has_spectral_norm() const {
+  return _internal_has_spectral_norm();
+}
+inline void RegularizationOptions::clear_spectral_norm() {
+  _impl_.spectral_norm_ = false;
+  _impl_._has_bits_[0] &= ~0x00000080u;
+}
+inline bool RegularizationOptions::_internal_spectral_norm() const {
+  return _impl_.spectral_norm_;
+}
+inline bool RegularizationOptions::spectral_norm() const {
+  // @@protoc_insertion_point(field_get:kiln.v1.RegularizationOptions.spectral_norm)
+  return _internal_spectral_norm();
+}
+inline void RegularizationOptions::_internal_set_spectral_norm(bool value) {
+  _impl_._has_bits_[0] |= 0x00000080u;
+  _impl_.spectral_norm_ = value;
+}
+inline void RegularizationOptions::set_spectral_norm(bool value) {
+  _internal_set_spectral_norm(value);
+  // @@protoc_insertion_point(field_set:kiln.v1.RegularizationOptions.spectral_norm)
 }
 
 // -------------------------------------------------------------------

@@ -991,7 +991,15 @@ export interface RegularizationOptions {
     | number
     | undefined;
   /** Built-in kiln-gpt models only: dropout on the embeddings; in [0, 1). Default 0. */
-  embeddingDropout?: number | undefined;
+  embeddingDropout?:
+    | number
+    | undefined;
+  /**
+   * Spectral normalisation of every trained Linear layer (weight divided by its largest
+   * singular value, by power iteration); the normalised weights are what is saved. Full tuning
+   * only. Default false.
+   */
+  spectralNorm?: boolean | undefined;
 }
 
 /** LoRA adapter settings (used when tuning is LORA). */
@@ -2766,6 +2774,7 @@ function createBaseRegularizationOptions(): RegularizationOptions {
     attentionDropout: undefined,
     residualDropout: undefined,
     embeddingDropout: undefined,
+    spectralNorm: undefined,
   };
 }
 
@@ -2791,6 +2800,9 @@ export const RegularizationOptions: MessageFns<RegularizationOptions> = {
     }
     if (message.embeddingDropout !== undefined) {
       writer.uint32(57).double(message.embeddingDropout);
+    }
+    if (message.spectralNorm !== undefined) {
+      writer.uint32(64).bool(message.spectralNorm);
     }
     return writer;
   },
@@ -2864,6 +2876,14 @@ export const RegularizationOptions: MessageFns<RegularizationOptions> = {
             message.embeddingDropout = reader.double();
             continue;
           }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.spectralNorm = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2913,6 +2933,11 @@ export const RegularizationOptions: MessageFns<RegularizationOptions> = {
         : isSet(object.embedding_dropout)
         ? globalThis.Number(object.embedding_dropout)
         : undefined,
+      spectralNorm: isSet(object.spectralNorm)
+        ? globalThis.Boolean(object.spectralNorm)
+        : isSet(object.spectral_norm)
+        ? globalThis.Boolean(object.spectral_norm)
+        : undefined,
     };
   },
 
@@ -2939,6 +2964,9 @@ export const RegularizationOptions: MessageFns<RegularizationOptions> = {
     if (message.embeddingDropout !== undefined) {
       obj.embeddingDropout = floatToJson(message.embeddingDropout);
     }
+    if (message.spectralNorm !== undefined) {
+      obj.spectralNorm = message.spectralNorm;
+    }
     return obj;
   },
 
@@ -2954,6 +2982,7 @@ export const RegularizationOptions: MessageFns<RegularizationOptions> = {
     message.attentionDropout = object.attentionDropout ?? undefined;
     message.residualDropout = object.residualDropout ?? undefined;
     message.embeddingDropout = object.embeddingDropout ?? undefined;
+    message.spectralNorm = object.spectralNorm ?? undefined;
     return message;
   },
 };
