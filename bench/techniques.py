@@ -134,7 +134,7 @@ def run_one(
     task: str, files: tuple[Path, Path], technique: str, args: argparse.Namespace, work: Path, steps: int | None = None
 ) -> dict:
     steps = steps or args.steps
-    settings = {
+    settings: dict[str, Any] = {
         "base_model": "kiln-gpt-tiny",
         "train_path": str(files[0]),
         "val_path": str(files[1]),
@@ -149,7 +149,7 @@ def run_one(
         "seed": 0,
     } | TECHNIQUES[technique]
     ctx = TimedContext(work / f"{task}-{technique}-{time.monotonic_ns()}")
-    result = train(SFTConfig(**settings), ctx)
+    result = train(SFTConfig.from_dict(settings), ctx)
     (s0, t0), (s1, t1) = ctx.times[0], ctx.times[-1]
     return {"val_loss": result.metrics["val_loss"], "s_per_step": (t1 - t0) / max(1, s1 - s0)}
 
