@@ -54,6 +54,7 @@ class CurriculumOrder(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     CURRICULUM_ORDER_UNSPECIFIED: _ClassVar[CurriculumOrder]
     CURRICULUM_ORDER_LENGTH: _ClassVar[CurriculumOrder]
     CURRICULUM_ORDER_DIFFICULTY: _ClassVar[CurriculumOrder]
+    CURRICULUM_ORDER_LOSS: _ClassVar[CurriculumOrder]
 
 class CurriculumPacing(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -127,6 +128,7 @@ ADVERSARIAL_METHOD_PGD: AdversarialMethod
 CURRICULUM_ORDER_UNSPECIFIED: CurriculumOrder
 CURRICULUM_ORDER_LENGTH: CurriculumOrder
 CURRICULUM_ORDER_DIFFICULTY: CurriculumOrder
+CURRICULUM_ORDER_LOSS: CurriculumOrder
 CURRICULUM_PACING_UNSPECIFIED: CurriculumPacing
 CURRICULUM_PACING_LINEAR: CurriculumPacing
 CURRICULUM_PACING_ROOT: CurriculumPacing
@@ -227,18 +229,20 @@ class AdversarialOptions(_message.Message):
     def __init__(self, method: _Optional[_Union[AdversarialMethod, str]] = ..., epsilon: _Optional[float] = ..., steps: _Optional[int] = ..., step_size: _Optional[float] = ..., weight: _Optional[float] = ...) -> None: ...
 
 class CurriculumOptions(_message.Message):
-    __slots__ = ("order", "pacing", "start_share", "ramp", "anti")
+    __slots__ = ("order", "pacing", "start_share", "ramp", "anti", "rescore_every")
     ORDER_FIELD_NUMBER: _ClassVar[int]
     PACING_FIELD_NUMBER: _ClassVar[int]
     START_SHARE_FIELD_NUMBER: _ClassVar[int]
     RAMP_FIELD_NUMBER: _ClassVar[int]
     ANTI_FIELD_NUMBER: _ClassVar[int]
+    RESCORE_EVERY_FIELD_NUMBER: _ClassVar[int]
     order: CurriculumOrder
     pacing: CurriculumPacing
     start_share: float
     ramp: float
     anti: bool
-    def __init__(self, order: _Optional[_Union[CurriculumOrder, str]] = ..., pacing: _Optional[_Union[CurriculumPacing, str]] = ..., start_share: _Optional[float] = ..., ramp: _Optional[float] = ..., anti: _Optional[bool] = ...) -> None: ...
+    rescore_every: int
+    def __init__(self, order: _Optional[_Union[CurriculumOrder, str]] = ..., pacing: _Optional[_Union[CurriculumPacing, str]] = ..., start_share: _Optional[float] = ..., ramp: _Optional[float] = ..., anti: _Optional[bool] = ..., rescore_every: _Optional[int] = ...) -> None: ...
 
 class AugmentationOptions(_message.Message):
     __slots__ = ("token_mask_prob", "span_deletion_prob", "swap_prob")

@@ -329,12 +329,13 @@ enum CurriculumOrder : int {
   CURRICULUM_ORDER_UNSPECIFIED = 0,
   CURRICULUM_ORDER_LENGTH = 1,
   CURRICULUM_ORDER_DIFFICULTY = 2,
+  CURRICULUM_ORDER_LOSS = 3,
   CurriculumOrder_INT_MIN_SENTINEL_DO_NOT_USE_ = std::numeric_limits<int32_t>::min(),
   CurriculumOrder_INT_MAX_SENTINEL_DO_NOT_USE_ = std::numeric_limits<int32_t>::max()
 };
 bool CurriculumOrder_IsValid(int value);
 constexpr CurriculumOrder CurriculumOrder_MIN = CURRICULUM_ORDER_UNSPECIFIED;
-constexpr CurriculumOrder CurriculumOrder_MAX = CURRICULUM_ORDER_DIFFICULTY;
+constexpr CurriculumOrder CurriculumOrder_MAX = CURRICULUM_ORDER_LOSS;
 constexpr int CurriculumOrder_ARRAYSIZE = CurriculumOrder_MAX + 1;
 
 const ::PROTOBUF_NAMESPACE_ID::EnumDescriptor* CurriculumOrder_descriptor();
@@ -1302,6 +1303,7 @@ class CurriculumOptions final :
     kStartShareFieldNumber = 3,
     kRampFieldNumber = 4,
     kAntiFieldNumber = 5,
+    kRescoreEveryFieldNumber = 6,
   };
   // .kiln.v1.CurriculumOrder order = 1 [json_name = "order"];
   void clear_order();
@@ -1360,6 +1362,19 @@ class CurriculumOptions final :
   void _internal_set_anti(bool value);
   public:
 
+  // optional uint32 rescore_every = 6 [json_name = "rescoreEvery"];
+  bool has_rescore_every() const;
+  private:
+  bool _internal_has_rescore_every() const;
+  public:
+  void clear_rescore_every();
+  uint32_t rescore_every() const;
+  void set_rescore_every(uint32_t value);
+  private:
+  uint32_t _internal_rescore_every() const;
+  void _internal_set_rescore_every(uint32_t value);
+  public:
+
   // @@protoc_insertion_point(class_scope:kiln.v1.CurriculumOptions)
  private:
   class _Internal;
@@ -1375,6 +1390,7 @@ class CurriculumOptions final :
     double start_share_;
     double ramp_;
     bool anti_;
+    uint32_t rescore_every_;
   };
   union { Impl_ _impl_; };
   friend struct ::TableStruct_kiln_2fv1_2fjobs_2eproto;
@@ -7848,6 +7864,34 @@ inline void CurriculumOptions::_internal_set_anti(bool value) {
 inline void CurriculumOptions::set_anti(bool value) {
   _internal_set_anti(value);
   // @@protoc_insertion_point(field_set:kiln.v1.CurriculumOptions.anti)
+}
+
+// optional uint32 rescore_every = 6 [json_name = "rescoreEvery"];
+inline bool CurriculumOptions::_internal_has_rescore_every() const {
+  bool value = (_impl_._has_bits_[0] & 0x00000008u) != 0;
+  return value;
+}
+inline bool CurriculumOptions::has_rescore_every() const {
+  return _internal_has_rescore_every();
+}
+inline void CurriculumOptions::clear_rescore_every() {
+  _impl_.rescore_every_ = 0u;
+  _impl_._has_bits_[0] &= ~0x00000008u;
+}
+inline uint32_t CurriculumOptions::_internal_rescore_every() const {
+  return _impl_.rescore_every_;
+}
+inline uint32_t CurriculumOptions::rescore_every() const {
+  // @@protoc_insertion_point(field_get:kiln.v1.CurriculumOptions.rescore_every)
+  return _internal_rescore_every();
+}
+inline void CurriculumOptions::_internal_set_rescore_every(uint32_t value) {
+  _impl_._has_bits_[0] |= 0x00000008u;
+  _impl_.rescore_every_ = value;
+}
+inline void CurriculumOptions::set_rescore_every(uint32_t value) {
+  _internal_set_rescore_every(value);
+  // @@protoc_insertion_point(field_set:kiln.v1.CurriculumOptions.rescore_every)
 }
 
 // -------------------------------------------------------------------

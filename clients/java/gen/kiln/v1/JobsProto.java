@@ -228,233 +228,236 @@ public final class JobsProto {
       "s\030\003 \001(\rH\001R\005steps\210\001\001\022 \n\tstep_size\030\004 \001(\001H\002" +
       "R\010stepSize\210\001\001\022\033\n\006weight\030\005 \001(\001H\003R\006weight\210" +
       "\001\001B\n\n\010_epsilonB\010\n\006_stepsB\014\n\n_step_sizeB\t" +
-      "\n\007_weight\"\360\001\n\021CurriculumOptions\022.\n\005order" +
+      "\n\007_weight\"\254\002\n\021CurriculumOptions\022.\n\005order" +
       "\030\001 \001(\0162\030.kiln.v1.CurriculumOrderR\005order\022" +
       "1\n\006pacing\030\002 \001(\0162\031.kiln.v1.CurriculumPaci" +
       "ngR\006pacing\022$\n\013start_share\030\003 \001(\001H\000R\nstart" +
       "Share\210\001\001\022\027\n\004ramp\030\004 \001(\001H\001R\004ramp\210\001\001\022\027\n\004ant" +
-      "i\030\005 \001(\010H\002R\004anti\210\001\001B\016\n\014_start_shareB\007\n\005_r" +
-      "ampB\007\n\005_anti\"\320\001\n\023AugmentationOptions\022+\n\017" +
-      "token_mask_prob\030\001 \001(\001H\000R\rtokenMaskProb\210\001" +
-      "\001\0221\n\022span_deletion_prob\030\002 \001(\001H\001R\020spanDel" +
-      "etionProb\210\001\001\022 \n\tswap_prob\030\003 \001(\001H\002R\010swapP" +
-      "rob\210\001\001B\022\n\020_token_mask_probB\025\n\023_span_dele" +
-      "tion_probB\014\n\n_swap_prob\"\225\003\n\020OptimizerOpt" +
-      "ions\022*\n\004kind\030\001 \001(\0162\026.kiln.v1.OptimizerKi" +
-      "ndR\004kind\022\037\n\010momentum\030\002 \001(\001H\000R\010momentum\210\001" +
-      "\001\022\037\n\010nesterov\030\003 \001(\010H\001R\010nesterov\210\001\001\022\031\n\005be" +
-      "ta1\030\004 \001(\001H\002R\005beta1\210\001\001\022\031\n\005beta2\030\005 \001(\001H\003R\005" +
-      "beta2\210\001\001\022\025\n\003eps\030\006 \001(\001H\004R\003eps\210\001\001\022;\n\027hessi" +
-      "an_update_interval\030\007 \001(\rH\005R\025hessianUpdat" +
-      "eInterval\210\001\001\022&\n\014history_size\030\010 \001(\rH\006R\013hi" +
-      "storySize\210\001\001B\013\n\t_momentumB\013\n\t_nesterovB\010" +
-      "\n\006_beta1B\010\n\006_beta2B\006\n\004_epsB\032\n\030_hessian_u" +
-      "pdate_intervalB\017\n\r_history_size\"\371\003\n\021LrSc" +
-      "heduleOptions\022+\n\004kind\030\001 \001(\0162\027.kiln.v1.Lr" +
-      "ScheduleKindR\004kind\022%\n\014min_lr_ratio\030\002 \001(\001" +
-      "H\000R\nminLrRatio\210\001\001\022*\n\016restart_period\030\003 \001(" +
-      "\rH\001R\rrestartPeriod\210\001\001\022&\n\014restart_mult\030\004 " +
-      "\001(\001H\002R\013restartMult\210\001\001\022 \n\tstep_size\030\005 \001(\r" +
-      "H\003R\010stepSize\210\001\001\022\031\n\005gamma\030\006 \001(\001H\004R\005gamma\210" +
-      "\001\001\022 \n\tpct_start\030\007 \001(\001H\005R\010pctStart\210\001\001\022.\n\020" +
-      "plateau_patience\030\010 \001(\rH\006R\017plateauPatienc" +
-      "e\210\001\001\022*\n\016plateau_factor\030\t \001(\001H\007R\rplateauF" +
-      "actor\210\001\001B\017\n\r_min_lr_ratioB\021\n\017_restart_pe" +
-      "riodB\017\n\r_restart_multB\014\n\n_step_sizeB\010\n\006_" +
-      "gammaB\014\n\n_pct_startB\023\n\021_plateau_patience" +
-      "B\021\n\017_plateau_factor\"\221\004\n\025RegularizationOp" +
-      "tions\022\"\n\nl1_penalty\030\001 \001(\001H\000R\tl1Penalty\210\001" +
-      "\001\022,\n\017label_smoothing\030\002 \001(\001H\001R\016labelSmoot" +
-      "hing\210\001\001\022\"\n\ngrad_noise\030\003 \001(\001H\002R\tgradNoise" +
-      "\210\001\001\022+\n\017max_weight_norm\030\004 \001(\001H\003R\rmaxWeigh" +
-      "tNorm\210\001\001\0220\n\021attention_dropout\030\005 \001(\001H\004R\020a" +
-      "ttentionDropout\210\001\001\022.\n\020residual_dropout\030\006" +
-      " \001(\001H\005R\017residualDropout\210\001\001\0220\n\021embedding_" +
-      "dropout\030\007 \001(\001H\006R\020embeddingDropout\210\001\001\022(\n\r" +
-      "spectral_norm\030\010 \001(\010H\007R\014spectralNorm\210\001\001B\r" +
-      "\n\013_l1_penaltyB\022\n\020_label_smoothingB\r\n\013_gr" +
-      "ad_noiseB\022\n\020_max_weight_normB\024\n\022_attenti" +
-      "on_dropoutB\023\n\021_residual_dropoutB\024\n\022_embe" +
-      "dding_dropoutB\020\n\016_spectral_norm\"\246\001\n\013Lora" +
-      "Options\022\027\n\004rank\030\001 \001(\rH\000R\004rank\210\001\001\022\031\n\005alph" +
-      "a\030\002 \001(\001H\001R\005alpha\210\001\001\022\035\n\007dropout\030\003 \001(\001H\002R\007" +
-      "dropout\210\001\001\022%\n\016target_modules\030\004 \003(\tR\rtarg" +
-      "etModulesB\007\n\005_rankB\010\n\006_alphaB\n\n\010_dropout" +
-      "\"\211\001\n\tSftConfig\022\'\n\006tuning\030\001 \001(\0162\017.kiln.v1" +
-      ".TuningR\006tuning\022(\n\004lora\030\002 \001(\0132\024.kiln.v1." +
-      "LoraOptionsR\004lora\022\035\n\007packing\030\003 \001(\010H\000R\007pa" +
-      "cking\210\001\001B\n\n\010_packing\"f\n\021RewardModelConfi" +
-      "g\022\'\n\006tuning\030\001 \001(\0162\017.kiln.v1.TuningR\006tuni" +
-      "ng\022(\n\004lora\030\002 \001(\0132\024.kiln.v1.LoraOptionsR\004" +
-      "lora\"\223\001\n\014RewardSource\022#\n\014reward_model\030\001 " +
-      "\001(\tH\000R\013rewardModel\022+\n\020scoring_function\030\002" +
-      " \001(\tH\000R\017scoringFunction\022\'\n\016human_feedbac" +
-      "k\030\003 \001(\010H\000R\rhumanFeedbackB\010\n\006source\"\232\t\n\tP" +
-      "poConfig\022-\n\006reward\030\001 \001(\0132\025.kiln.v1.Rewar" +
-      "dSourceR\006reward\022\'\n\017reference_model\030\002 \001(\t" +
-      "R\016referenceModel\022\034\n\007kl_coef\030\003 \001(\001H\000R\006klC" +
-      "oef\210\001\001\022$\n\013adaptive_kl\030\004 \001(\010H\001R\nadaptiveK" +
-      "l\210\001\001\022 \n\ttarget_kl\030\005 \001(\001H\002R\010targetKl\210\001\001\022\031" +
-      "\n\005gamma\030\006 \001(\001H\003R\005gamma\210\001\001\022\025\n\003lam\030\007 \001(\001H\004" +
-      "R\003lam\210\001\001\022\"\n\nclip_range\030\010 \001(\001H\005R\tclipRang" +
-      "e\210\001\001\022-\n\020value_clip_range\030\t \001(\001H\006R\016valueC" +
-      "lipRange\210\001\001\022\"\n\nppo_epochs\030\n \001(\rH\007R\tppoEp" +
-      "ochs\210\001\001\0221\n\022rollout_batch_size\030\013 \001(\rH\010R\020r" +
-      "olloutBatchSize\210\001\001\022*\n\016minibatch_size\030\014 \001" +
-      "(\rH\tR\rminibatchSize\210\001\001\022)\n\016max_new_tokens" +
-      "\030\r \001(\rH\nR\014maxNewTokens\210\001\001\022%\n\013temperature" +
-      "\030\016 \001(\001H\013R\013temperature\210\001\001\022\037\n\013value_model\030" +
-      "\017 \001(\tR\nvalueModel\0223\n\023value_learning_rate" +
-      "\030\020 \001(\001H\014R\021valueLearningRate\210\001\001\0227\n\014kl_est" +
-      "imator\030\021 \001(\0162\024.kiln.v1.KlEstimatorR\013klEs" +
-      "timator\0220\n\021whiten_advantages\030\022 \001(\010H\rR\020wh" +
-      "itenAdvantages\210\001\001\0221\n\022adaptive_kl_target\030" +
-      "\023 \001(\001H\016R\020adaptiveKlTarget\210\001\001\0223\n\023adaptive" +
-      "_kl_horizon\030\024 \001(\rH\017R\021adaptiveKlHorizon\210\001" +
-      "\001\022#\n\013stop_at_eos\030\025 \001(\010H\020R\tstopAtEos\210\001\001B\n" +
-      "\n\010_kl_coefB\016\n\014_adaptive_klB\014\n\n_target_kl" +
-      "B\010\n\006_gammaB\006\n\004_lamB\r\n\013_clip_rangeB\023\n\021_va" +
-      "lue_clip_rangeB\r\n\013_ppo_epochsB\025\n\023_rollou" +
-      "t_batch_sizeB\021\n\017_minibatch_sizeB\021\n\017_max_" +
-      "new_tokensB\016\n\014_temperatureB\026\n\024_value_lea" +
-      "rning_rateB\024\n\022_whiten_advantagesB\025\n\023_ada" +
-      "ptive_kl_targetB\026\n\024_adaptive_kl_horizonB" +
-      "\016\n\014_stop_at_eos\"\230\002\n\tDpoConfig\022\027\n\004beta\030\001 " +
-      "\001(\001H\000R\004beta\210\001\001\022\'\n\017reference_model\030\002 \001(\tR" +
-      "\016referenceModel\022+\n\004loss\030\003 \001(\0162\027.kiln.v1." +
-      "PreferenceLossR\004loss\022\'\n\006tuning\030\004 \001(\0162\017.k" +
-      "iln.v1.TuningR\006tuning\022(\n\004lora\030\005 \001(\0132\024.ki" +
-      "ln.v1.LoraOptionsR\004lora\022,\n\017label_smoothi" +
-      "ng\030\006 \001(\001H\001R\016labelSmoothing\210\001\001B\007\n\005_betaB\022" +
-      "\n\020_label_smoothing\"\220\001\n\rDistillConfig\022#\n\r" +
-      "teacher_model\030\001 \001(\tR\014teacherModel\022%\n\013tem" +
-      "perature\030\002 \001(\001H\000R\013temperature\210\001\001\022\031\n\005alph" +
-      "a\030\003 \001(\001H\001R\005alpha\210\001\001B\016\n\014_temperatureB\010\n\006_" +
-      "alpha\"\333\n\n\003Job\022\022\n\004name\030\001 \001(\tR\004name\022!\n\014dis" +
-      "play_name\030\002 \001(\tR\013displayName\022*\n\006method\030\003" +
-      " \001(\0162\022.kiln.v1.JobMethodR\006method\022\035\n\nbase" +
-      "_model\030\004 \001(\tR\tbaseModel\022)\n\020training_data" +
-      "set\030\005 \001(\tR\017trainingDataset\022-\n\022validation" +
-      "_dataset\030\006 \001(\tR\021validationDataset\022B\n\017hyp" +
-      "erparameters\030\007 \001(\0132\030.kiln.v1.Hyperparame" +
-      "tersR\017hyperparameters\022&\n\003sft\030\010 \001(\0132\022.kil" +
-      "n.v1.SftConfigH\000R\003sft\022?\n\014reward_model\030\t " +
-      "\001(\0132\032.kiln.v1.RewardModelConfigH\000R\013rewar" +
-      "dModel\022&\n\003ppo\030\n \001(\0132\022.kiln.v1.PpoConfigH" +
-      "\000R\003ppo\022&\n\003dpo\030\013 \001(\0132\022.kiln.v1.DpoConfigH" +
-      "\000R\003dpo\0222\n\007distill\030\014 \001(\0132\026.kiln.v1.Distil" +
-      "lConfigH\000R\007distill\0220\n\tresources\030\r \001(\0132\022." +
-      "kiln.v1.ResourcesR\tresources\022$\n\013max_retr" +
-      "ies\030\016 \001(\rH\001R\nmaxRetries\210\001\001\0220\n\006labels\030\017 \003" +
-      "(\0132\030.kiln.v1.Job.LabelsEntryR\006labels\022\'\n\005" +
-      "state\030\020 \001(\0162\021.kiln.v1.JobStateR\005state\022\030\n" +
-      "\007attempt\030\021 \001(\rR\007attempt\022\022\n\004step\030\022 \001(\003R\004s" +
-      "tep\022\037\n\013total_steps\030\023 \001(\003R\ntotalSteps\022F\n\016" +
-      "latest_metrics\030\024 \003(\0132\037.kiln.v1.Job.Lates" +
-      "tMetricsEntryR\rlatestMetrics\022!\n\014output_m" +
-      "odel\030\025 \001(\tR\013outputModel\0229\n\tartifacts\030\026 \003" +
-      "(\0132\033.kiln.v1.Job.ArtifactsEntryR\tartifac" +
-      "ts\022\024\n\005error\030\027 \001(\tR\005error\022;\n\013create_time\030" +
-      "\030 \001(\0132\032.google.protobuf.TimestampR\ncreat" +
-      "eTime\0229\n\nstart_time\030\031 \001(\0132\032.google.proto" +
-      "buf.TimestampR\tstartTime\0225\n\010end_time\030\032 \001" +
-      "(\0132\032.google.protobuf.TimestampR\007endTime\032" +
-      "9\n\013LabelsEntry\022\020\n\003key\030\001 \001(\tR\003key\022\024\n\005valu" +
-      "e\030\002 \001(\tR\005value:\0028\001\032@\n\022LatestMetricsEntry" +
-      "\022\020\n\003key\030\001 \001(\tR\003key\022\024\n\005value\030\002 \001(\001R\005value" +
-      ":\0028\001\032<\n\016ArtifactsEntry\022\020\n\003key\030\001 \001(\tR\003key" +
-      "\022\024\n\005value\030\002 \001(\tR\005value:\0028\001B\017\n\rmethod_con" +
-      "figB\016\n\014_max_retries\"Q\n\020CreateJobRequest\022" +
-      "\036\n\003job\030\001 \001(\0132\014.kiln.v1.JobR\003job\022\035\n\nreque" +
-      "st_id\030\002 \001(\tR\trequestId\"#\n\rGetJobRequest\022" +
-      "\022\n\004name\030\001 \001(\tR\004name\"\242\001\n\017ListJobsRequest\022" +
-      "\033\n\tpage_size\030\001 \001(\005R\010pageSize\022\035\n\npage_tok" +
-      "en\030\002 \001(\tR\tpageToken\022\'\n\005state\030\003 \001(\0162\021.kil" +
-      "n.v1.JobStateR\005state\022*\n\006method\030\004 \001(\0162\022.k" +
-      "iln.v1.JobMethodR\006method\"\\\n\020ListJobsResp" +
-      "onse\022 \n\004jobs\030\001 \003(\0132\014.kiln.v1.JobR\004jobs\022&" +
-      "\n\017next_page_token\030\002 \001(\tR\rnextPageToken\"&" +
-      "\n\020CancelJobRequest\022\022\n\004name\030\001 \001(\tR\004name\"K" +
-      "\n\017WatchJobRequest\022\022\n\004name\030\001 \001(\tR\004name\022$\n" +
-      "\016after_event_id\030\002 \001(\tR\014afterEventId\"h\n\013S" +
-      "tateChange\022\'\n\005state\030\001 \001(\0162\021.kiln.v1.JobS" +
-      "tateR\005state\022\030\n\007attempt\030\002 \001(\rR\007attempt\022\026\n" +
-      "\006reason\030\003 \001(\tR\006reason\"\257\001\n\007Metrics\022\022\n\004ste" +
-      "p\030\001 \001(\003R\004step\022\037\n\013total_steps\030\002 \001(\003R\ntota" +
-      "lSteps\0224\n\006values\030\003 \003(\0132\034.kiln.v1.Metrics" +
-      ".ValuesEntryR\006values\0329\n\013ValuesEntry\022\020\n\003k" +
-      "ey\030\001 \001(\tR\003key\022\024\n\005value\030\002 \001(\001R\005value:\0028\001\"" +
-      "o\n\nCheckpoint\022\022\n\004step\030\001 \001(\003R\004step\022\020\n\003uri" +
-      "\030\002 \001(\tR\003uri\022;\n\013create_time\030\003 \001(\0132\032.googl" +
-      "e.protobuf.TimestampR\ncreateTime\"9\n\007LogL" +
-      "ine\022\024\n\005level\030\001 \001(\tR\005level\022\030\n\007message\030\002 \001" +
-      "(\tR\007message\"\230\002\n\010JobEvent\022\016\n\002id\030\001 \001(\tR\002id" +
-      "\022.\n\004time\030\002 \001(\0132\032.google.protobuf.Timesta" +
-      "mpR\004time\0229\n\014state_change\030\003 \001(\0132\024.kiln.v1" +
-      ".StateChangeH\000R\013stateChange\022,\n\007metrics\030\004" +
-      " \001(\0132\020.kiln.v1.MetricsH\000R\007metrics\0225\n\nche" +
-      "ckpoint\030\005 \001(\0132\023.kiln.v1.CheckpointH\000R\nch" +
-      "eckpoint\022$\n\003log\030\006 \001(\0132\020.kiln.v1.LogLineH" +
-      "\000R\003logB\006\n\004kind\",\n\026ListCheckpointsRequest" +
-      "\022\022\n\004name\030\001 \001(\tR\004name\"P\n\027ListCheckpointsR" +
-      "esponse\0225\n\013checkpoints\030\001 \003(\0132\023.kiln.v1.C" +
-      "heckpointR\013checkpoints*\230\001\n\tJobMethod\022\032\n\026" +
-      "JOB_METHOD_UNSPECIFIED\020\000\022\022\n\016JOB_METHOD_S" +
-      "FT\020\001\022\033\n\027JOB_METHOD_REWARD_MODEL\020\002\022\022\n\016JOB" +
-      "_METHOD_PPO\020\003\022\022\n\016JOB_METHOD_DPO\020\004\022\026\n\022JOB" +
-      "_METHOD_DISTILL\020\005*\262\001\n\010JobState\022\031\n\025JOB_ST" +
-      "ATE_UNSPECIFIED\020\000\022\024\n\020JOB_STATE_QUEUED\020\001\022" +
-      "\025\n\021JOB_STATE_RUNNING\020\002\022\027\n\023JOB_STATE_SUCC" +
-      "EEDED\020\003\022\024\n\020JOB_STATE_FAILED\020\004\022\027\n\023JOB_STA" +
-      "TE_CANCELLED\020\005\022\026\n\022JOB_STATE_RETRYING\020\006*B" +
-      "\n\006Tuning\022\026\n\022TUNING_UNSPECIFIED\020\000\022\017\n\013TUNI" +
-      "NG_FULL\020\001\022\017\n\013TUNING_LORA\020\002*b\n\tPrecision\022" +
-      "\031\n\025PRECISION_UNSPECIFIED\020\000\022\022\n\016PRECISION_" +
-      "AUTO\020\001\022\022\n\016PRECISION_FP32\020\002\022\022\n\016PRECISION_" +
-      "BF16\020\003*p\n\021AdversarialMethod\022\"\n\036ADVERSARI" +
-      "AL_METHOD_UNSPECIFIED\020\000\022\033\n\027ADVERSARIAL_M" +
-      "ETHOD_FGSM\020\001\022\032\n\026ADVERSARIAL_METHOD_PGD\020\002" +
-      "*q\n\017CurriculumOrder\022 \n\034CURRICULUM_ORDER_" +
-      "UNSPECIFIED\020\000\022\033\n\027CURRICULUM_ORDER_LENGTH" +
-      "\020\001\022\037\n\033CURRICULUM_ORDER_DIFFICULTY\020\002*\213\001\n\020" +
-      "CurriculumPacing\022!\n\035CURRICULUM_PACING_UN" +
-      "SPECIFIED\020\000\022\034\n\030CURRICULUM_PACING_LINEAR\020" +
-      "\001\022\032\n\026CURRICULUM_PACING_ROOT\020\002\022\032\n\026CURRICU" +
-      "LUM_PACING_STEP\020\003*\236\002\n\rOptimizerKind\022\036\n\032O" +
-      "PTIMIZER_KIND_UNSPECIFIED\020\000\022\026\n\022OPTIMIZER" +
-      "_KIND_SGD\020\001\022\032\n\026OPTIMIZER_KIND_ADAGRAD\020\002\022" +
-      "\032\n\026OPTIMIZER_KIND_RMSPROP\020\003\022\027\n\023OPTIMIZER" +
-      "_KIND_ADAM\020\004\022\030\n\024OPTIMIZER_KIND_ADAMW\020\005\022\034" +
-      "\n\030OPTIMIZER_KIND_ADAFACTOR\020\006\022\027\n\023OPTIMIZE" +
-      "R_KIND_LION\020\007\022\030\n\024OPTIMIZER_KIND_LBFGS\020\010\022" +
-      "\031\n\025OPTIMIZER_KIND_SOPHIA\020\t*\331\002\n\016LrSchedul" +
-      "eKind\022 \n\034LR_SCHEDULE_KIND_UNSPECIFIED\020\000\022" +
-      "\035\n\031LR_SCHEDULE_KIND_CONSTANT\020\001\022\033\n\027LR_SCH" +
-      "EDULE_KIND_LINEAR\020\002\022\033\n\027LR_SCHEDULE_KIND_" +
-      "COSINE\020\003\022$\n LR_SCHEDULE_KIND_COSINE_REST" +
-      "ARTS\020\004\022\031\n\025LR_SCHEDULE_KIND_STEP\020\005\022 \n\034LR_" +
-      "SCHEDULE_KIND_EXPONENTIAL\020\006\022\036\n\032LR_SCHEDU" +
-      "LE_KIND_ONE_CYCLE\020\007\022!\n\035LR_SCHEDULE_KIND_" +
-      "INVERSE_SQRT\020\010\022&\n\"LR_SCHEDULE_KIND_REDUC" +
-      "E_ON_PLATEAU\020\t*\200\001\n\013KlEstimator\022\034\n\030KL_EST" +
-      "IMATOR_UNSPECIFIED\020\000\022\023\n\017KL_ESTIMATOR_K1\020" +
-      "\001\022\023\n\017KL_ESTIMATOR_K2\020\002\022\023\n\017KL_ESTIMATOR_K" +
-      "3\020\003\022\024\n\020KL_ESTIMATOR_ABS\020\004*g\n\016PreferenceL" +
-      "oss\022\037\n\033PREFERENCE_LOSS_UNSPECIFIED\020\000\022\033\n\027" +
-      "PREFERENCE_LOSS_SIGMOID\020\001\022\027\n\023PREFERENCE_" +
-      "LOSS_IPO\020\0022\372\002\n\nJobService\0224\n\tCreateJob\022\031" +
-      ".kiln.v1.CreateJobRequest\032\014.kiln.v1.Job\022" +
-      ".\n\006GetJob\022\026.kiln.v1.GetJobRequest\032\014.kiln" +
-      ".v1.Job\022?\n\010ListJobs\022\030.kiln.v1.ListJobsRe" +
-      "quest\032\031.kiln.v1.ListJobsResponse\0224\n\tCanc" +
-      "elJob\022\031.kiln.v1.CancelJobRequest\032\014.kiln." +
-      "v1.Job\0229\n\010WatchJob\022\030.kiln.v1.WatchJobReq" +
-      "uest\032\021.kiln.v1.JobEvent0\001\022T\n\017ListCheckpo" +
-      "ints\022\037.kiln.v1.ListCheckpointsRequest\032 ." +
-      "kiln.v1.ListCheckpointsResponseBw\n\007kiln." +
-      "v1B\tJobsProtoH\002P\001Z\"kiln/clients/go/gen/k" +
-      "iln/v1;kilnv1\242\002\003KXX\252\002\007Kiln.V1\312\002\007Kiln\\V1\342" +
-      "\002\023Kiln\\V1\\GPBMetadata\352\002\010Kiln::V1b\006proto3"
+      "i\030\005 \001(\010H\002R\004anti\210\001\001\022(\n\rrescore_every\030\006 \001(" +
+      "\rH\003R\014rescoreEvery\210\001\001B\016\n\014_start_shareB\007\n\005" +
+      "_rampB\007\n\005_antiB\020\n\016_rescore_every\"\320\001\n\023Aug" +
+      "mentationOptions\022+\n\017token_mask_prob\030\001 \001(" +
+      "\001H\000R\rtokenMaskProb\210\001\001\0221\n\022span_deletion_p" +
+      "rob\030\002 \001(\001H\001R\020spanDeletionProb\210\001\001\022 \n\tswap" +
+      "_prob\030\003 \001(\001H\002R\010swapProb\210\001\001B\022\n\020_token_mas" +
+      "k_probB\025\n\023_span_deletion_probB\014\n\n_swap_p" +
+      "rob\"\225\003\n\020OptimizerOptions\022*\n\004kind\030\001 \001(\0162\026" +
+      ".kiln.v1.OptimizerKindR\004kind\022\037\n\010momentum" +
+      "\030\002 \001(\001H\000R\010momentum\210\001\001\022\037\n\010nesterov\030\003 \001(\010H" +
+      "\001R\010nesterov\210\001\001\022\031\n\005beta1\030\004 \001(\001H\002R\005beta1\210\001" +
+      "\001\022\031\n\005beta2\030\005 \001(\001H\003R\005beta2\210\001\001\022\025\n\003eps\030\006 \001(" +
+      "\001H\004R\003eps\210\001\001\022;\n\027hessian_update_interval\030\007" +
+      " \001(\rH\005R\025hessianUpdateInterval\210\001\001\022&\n\014hist" +
+      "ory_size\030\010 \001(\rH\006R\013historySize\210\001\001B\013\n\t_mom" +
+      "entumB\013\n\t_nesterovB\010\n\006_beta1B\010\n\006_beta2B\006" +
+      "\n\004_epsB\032\n\030_hessian_update_intervalB\017\n\r_h" +
+      "istory_size\"\371\003\n\021LrScheduleOptions\022+\n\004kin" +
+      "d\030\001 \001(\0162\027.kiln.v1.LrScheduleKindR\004kind\022%" +
+      "\n\014min_lr_ratio\030\002 \001(\001H\000R\nminLrRatio\210\001\001\022*\n" +
+      "\016restart_period\030\003 \001(\rH\001R\rrestartPeriod\210\001" +
+      "\001\022&\n\014restart_mult\030\004 \001(\001H\002R\013restartMult\210\001" +
+      "\001\022 \n\tstep_size\030\005 \001(\rH\003R\010stepSize\210\001\001\022\031\n\005g" +
+      "amma\030\006 \001(\001H\004R\005gamma\210\001\001\022 \n\tpct_start\030\007 \001(" +
+      "\001H\005R\010pctStart\210\001\001\022.\n\020plateau_patience\030\010 \001" +
+      "(\rH\006R\017plateauPatience\210\001\001\022*\n\016plateau_fact" +
+      "or\030\t \001(\001H\007R\rplateauFactor\210\001\001B\017\n\r_min_lr_" +
+      "ratioB\021\n\017_restart_periodB\017\n\r_restart_mul" +
+      "tB\014\n\n_step_sizeB\010\n\006_gammaB\014\n\n_pct_startB" +
+      "\023\n\021_plateau_patienceB\021\n\017_plateau_factor\"" +
+      "\221\004\n\025RegularizationOptions\022\"\n\nl1_penalty\030" +
+      "\001 \001(\001H\000R\tl1Penalty\210\001\001\022,\n\017label_smoothing" +
+      "\030\002 \001(\001H\001R\016labelSmoothing\210\001\001\022\"\n\ngrad_nois" +
+      "e\030\003 \001(\001H\002R\tgradNoise\210\001\001\022+\n\017max_weight_no" +
+      "rm\030\004 \001(\001H\003R\rmaxWeightNorm\210\001\001\0220\n\021attentio" +
+      "n_dropout\030\005 \001(\001H\004R\020attentionDropout\210\001\001\022." +
+      "\n\020residual_dropout\030\006 \001(\001H\005R\017residualDrop" +
+      "out\210\001\001\0220\n\021embedding_dropout\030\007 \001(\001H\006R\020emb" +
+      "eddingDropout\210\001\001\022(\n\rspectral_norm\030\010 \001(\010H" +
+      "\007R\014spectralNorm\210\001\001B\r\n\013_l1_penaltyB\022\n\020_la" +
+      "bel_smoothingB\r\n\013_grad_noiseB\022\n\020_max_wei" +
+      "ght_normB\024\n\022_attention_dropoutB\023\n\021_resid" +
+      "ual_dropoutB\024\n\022_embedding_dropoutB\020\n\016_sp" +
+      "ectral_norm\"\246\001\n\013LoraOptions\022\027\n\004rank\030\001 \001(" +
+      "\rH\000R\004rank\210\001\001\022\031\n\005alpha\030\002 \001(\001H\001R\005alpha\210\001\001\022" +
+      "\035\n\007dropout\030\003 \001(\001H\002R\007dropout\210\001\001\022%\n\016target" +
+      "_modules\030\004 \003(\tR\rtargetModulesB\007\n\005_rankB\010" +
+      "\n\006_alphaB\n\n\010_dropout\"\211\001\n\tSftConfig\022\'\n\006tu" +
+      "ning\030\001 \001(\0162\017.kiln.v1.TuningR\006tuning\022(\n\004l" +
+      "ora\030\002 \001(\0132\024.kiln.v1.LoraOptionsR\004lora\022\035\n" +
+      "\007packing\030\003 \001(\010H\000R\007packing\210\001\001B\n\n\010_packing" +
+      "\"f\n\021RewardModelConfig\022\'\n\006tuning\030\001 \001(\0162\017." +
+      "kiln.v1.TuningR\006tuning\022(\n\004lora\030\002 \001(\0132\024.k" +
+      "iln.v1.LoraOptionsR\004lora\"\223\001\n\014RewardSourc" +
+      "e\022#\n\014reward_model\030\001 \001(\tH\000R\013rewardModel\022+" +
+      "\n\020scoring_function\030\002 \001(\tH\000R\017scoringFunct" +
+      "ion\022\'\n\016human_feedback\030\003 \001(\010H\000R\rhumanFeed" +
+      "backB\010\n\006source\"\232\t\n\tPpoConfig\022-\n\006reward\030\001" +
+      " \001(\0132\025.kiln.v1.RewardSourceR\006reward\022\'\n\017r" +
+      "eference_model\030\002 \001(\tR\016referenceModel\022\034\n\007" +
+      "kl_coef\030\003 \001(\001H\000R\006klCoef\210\001\001\022$\n\013adaptive_k" +
+      "l\030\004 \001(\010H\001R\nadaptiveKl\210\001\001\022 \n\ttarget_kl\030\005 " +
+      "\001(\001H\002R\010targetKl\210\001\001\022\031\n\005gamma\030\006 \001(\001H\003R\005gam" +
+      "ma\210\001\001\022\025\n\003lam\030\007 \001(\001H\004R\003lam\210\001\001\022\"\n\nclip_ran" +
+      "ge\030\010 \001(\001H\005R\tclipRange\210\001\001\022-\n\020value_clip_r" +
+      "ange\030\t \001(\001H\006R\016valueClipRange\210\001\001\022\"\n\nppo_e" +
+      "pochs\030\n \001(\rH\007R\tppoEpochs\210\001\001\0221\n\022rollout_b" +
+      "atch_size\030\013 \001(\rH\010R\020rolloutBatchSize\210\001\001\022*" +
+      "\n\016minibatch_size\030\014 \001(\rH\tR\rminibatchSize\210" +
+      "\001\001\022)\n\016max_new_tokens\030\r \001(\rH\nR\014maxNewToke" +
+      "ns\210\001\001\022%\n\013temperature\030\016 \001(\001H\013R\013temperatur" +
+      "e\210\001\001\022\037\n\013value_model\030\017 \001(\tR\nvalueModel\0223\n" +
+      "\023value_learning_rate\030\020 \001(\001H\014R\021valueLearn" +
+      "ingRate\210\001\001\0227\n\014kl_estimator\030\021 \001(\0162\024.kiln." +
+      "v1.KlEstimatorR\013klEstimator\0220\n\021whiten_ad" +
+      "vantages\030\022 \001(\010H\rR\020whitenAdvantages\210\001\001\0221\n" +
+      "\022adaptive_kl_target\030\023 \001(\001H\016R\020adaptiveKlT" +
+      "arget\210\001\001\0223\n\023adaptive_kl_horizon\030\024 \001(\rH\017R" +
+      "\021adaptiveKlHorizon\210\001\001\022#\n\013stop_at_eos\030\025 \001" +
+      "(\010H\020R\tstopAtEos\210\001\001B\n\n\010_kl_coefB\016\n\014_adapt" +
+      "ive_klB\014\n\n_target_klB\010\n\006_gammaB\006\n\004_lamB\r" +
+      "\n\013_clip_rangeB\023\n\021_value_clip_rangeB\r\n\013_p" +
+      "po_epochsB\025\n\023_rollout_batch_sizeB\021\n\017_min" +
+      "ibatch_sizeB\021\n\017_max_new_tokensB\016\n\014_tempe" +
+      "ratureB\026\n\024_value_learning_rateB\024\n\022_white" +
+      "n_advantagesB\025\n\023_adaptive_kl_targetB\026\n\024_" +
+      "adaptive_kl_horizonB\016\n\014_stop_at_eos\"\230\002\n\t" +
+      "DpoConfig\022\027\n\004beta\030\001 \001(\001H\000R\004beta\210\001\001\022\'\n\017re" +
+      "ference_model\030\002 \001(\tR\016referenceModel\022+\n\004l" +
+      "oss\030\003 \001(\0162\027.kiln.v1.PreferenceLossR\004loss" +
+      "\022\'\n\006tuning\030\004 \001(\0162\017.kiln.v1.TuningR\006tunin" +
+      "g\022(\n\004lora\030\005 \001(\0132\024.kiln.v1.LoraOptionsR\004l" +
+      "ora\022,\n\017label_smoothing\030\006 \001(\001H\001R\016labelSmo" +
+      "othing\210\001\001B\007\n\005_betaB\022\n\020_label_smoothing\"\220" +
+      "\001\n\rDistillConfig\022#\n\rteacher_model\030\001 \001(\tR" +
+      "\014teacherModel\022%\n\013temperature\030\002 \001(\001H\000R\013te" +
+      "mperature\210\001\001\022\031\n\005alpha\030\003 \001(\001H\001R\005alpha\210\001\001B" +
+      "\016\n\014_temperatureB\010\n\006_alpha\"\333\n\n\003Job\022\022\n\004nam" +
+      "e\030\001 \001(\tR\004name\022!\n\014display_name\030\002 \001(\tR\013dis" +
+      "playName\022*\n\006method\030\003 \001(\0162\022.kiln.v1.JobMe" +
+      "thodR\006method\022\035\n\nbase_model\030\004 \001(\tR\tbaseMo" +
+      "del\022)\n\020training_dataset\030\005 \001(\tR\017trainingD" +
+      "ataset\022-\n\022validation_dataset\030\006 \001(\tR\021vali" +
+      "dationDataset\022B\n\017hyperparameters\030\007 \001(\0132\030" +
+      ".kiln.v1.HyperparametersR\017hyperparameter" +
+      "s\022&\n\003sft\030\010 \001(\0132\022.kiln.v1.SftConfigH\000R\003sf" +
+      "t\022?\n\014reward_model\030\t \001(\0132\032.kiln.v1.Reward" +
+      "ModelConfigH\000R\013rewardModel\022&\n\003ppo\030\n \001(\0132" +
+      "\022.kiln.v1.PpoConfigH\000R\003ppo\022&\n\003dpo\030\013 \001(\0132" +
+      "\022.kiln.v1.DpoConfigH\000R\003dpo\0222\n\007distill\030\014 " +
+      "\001(\0132\026.kiln.v1.DistillConfigH\000R\007distill\0220" +
+      "\n\tresources\030\r \001(\0132\022.kiln.v1.ResourcesR\tr" +
+      "esources\022$\n\013max_retries\030\016 \001(\rH\001R\nmaxRetr" +
+      "ies\210\001\001\0220\n\006labels\030\017 \003(\0132\030.kiln.v1.Job.Lab" +
+      "elsEntryR\006labels\022\'\n\005state\030\020 \001(\0162\021.kiln.v" +
+      "1.JobStateR\005state\022\030\n\007attempt\030\021 \001(\rR\007atte" +
+      "mpt\022\022\n\004step\030\022 \001(\003R\004step\022\037\n\013total_steps\030\023" +
+      " \001(\003R\ntotalSteps\022F\n\016latest_metrics\030\024 \003(\013" +
+      "2\037.kiln.v1.Job.LatestMetricsEntryR\rlates" +
+      "tMetrics\022!\n\014output_model\030\025 \001(\tR\013outputMo" +
+      "del\0229\n\tartifacts\030\026 \003(\0132\033.kiln.v1.Job.Art" +
+      "ifactsEntryR\tartifacts\022\024\n\005error\030\027 \001(\tR\005e" +
+      "rror\022;\n\013create_time\030\030 \001(\0132\032.google.proto" +
+      "buf.TimestampR\ncreateTime\0229\n\nstart_time\030" +
+      "\031 \001(\0132\032.google.protobuf.TimestampR\tstart" +
+      "Time\0225\n\010end_time\030\032 \001(\0132\032.google.protobuf" +
+      ".TimestampR\007endTime\0329\n\013LabelsEntry\022\020\n\003ke" +
+      "y\030\001 \001(\tR\003key\022\024\n\005value\030\002 \001(\tR\005value:\0028\001\032@" +
+      "\n\022LatestMetricsEntry\022\020\n\003key\030\001 \001(\tR\003key\022\024" +
+      "\n\005value\030\002 \001(\001R\005value:\0028\001\032<\n\016ArtifactsEnt" +
+      "ry\022\020\n\003key\030\001 \001(\tR\003key\022\024\n\005value\030\002 \001(\tR\005val" +
+      "ue:\0028\001B\017\n\rmethod_configB\016\n\014_max_retries\"" +
+      "Q\n\020CreateJobRequest\022\036\n\003job\030\001 \001(\0132\014.kiln." +
+      "v1.JobR\003job\022\035\n\nrequest_id\030\002 \001(\tR\trequest" +
+      "Id\"#\n\rGetJobRequest\022\022\n\004name\030\001 \001(\tR\004name\"" +
+      "\242\001\n\017ListJobsRequest\022\033\n\tpage_size\030\001 \001(\005R\010" +
+      "pageSize\022\035\n\npage_token\030\002 \001(\tR\tpageToken\022" +
+      "\'\n\005state\030\003 \001(\0162\021.kiln.v1.JobStateR\005state" +
+      "\022*\n\006method\030\004 \001(\0162\022.kiln.v1.JobMethodR\006me" +
+      "thod\"\\\n\020ListJobsResponse\022 \n\004jobs\030\001 \003(\0132\014" +
+      ".kiln.v1.JobR\004jobs\022&\n\017next_page_token\030\002 " +
+      "\001(\tR\rnextPageToken\"&\n\020CancelJobRequest\022\022" +
+      "\n\004name\030\001 \001(\tR\004name\"K\n\017WatchJobRequest\022\022\n" +
+      "\004name\030\001 \001(\tR\004name\022$\n\016after_event_id\030\002 \001(" +
+      "\tR\014afterEventId\"h\n\013StateChange\022\'\n\005state\030" +
+      "\001 \001(\0162\021.kiln.v1.JobStateR\005state\022\030\n\007attem" +
+      "pt\030\002 \001(\rR\007attempt\022\026\n\006reason\030\003 \001(\tR\006reaso" +
+      "n\"\257\001\n\007Metrics\022\022\n\004step\030\001 \001(\003R\004step\022\037\n\013tot" +
+      "al_steps\030\002 \001(\003R\ntotalSteps\0224\n\006values\030\003 \003" +
+      "(\0132\034.kiln.v1.Metrics.ValuesEntryR\006values" +
+      "\0329\n\013ValuesEntry\022\020\n\003key\030\001 \001(\tR\003key\022\024\n\005val" +
+      "ue\030\002 \001(\001R\005value:\0028\001\"o\n\nCheckpoint\022\022\n\004ste" +
+      "p\030\001 \001(\003R\004step\022\020\n\003uri\030\002 \001(\tR\003uri\022;\n\013creat" +
+      "e_time\030\003 \001(\0132\032.google.protobuf.Timestamp" +
+      "R\ncreateTime\"9\n\007LogLine\022\024\n\005level\030\001 \001(\tR\005" +
+      "level\022\030\n\007message\030\002 \001(\tR\007message\"\230\002\n\010JobE" +
+      "vent\022\016\n\002id\030\001 \001(\tR\002id\022.\n\004time\030\002 \001(\0132\032.goo" +
+      "gle.protobuf.TimestampR\004time\0229\n\014state_ch" +
+      "ange\030\003 \001(\0132\024.kiln.v1.StateChangeH\000R\013stat" +
+      "eChange\022,\n\007metrics\030\004 \001(\0132\020.kiln.v1.Metri" +
+      "csH\000R\007metrics\0225\n\ncheckpoint\030\005 \001(\0132\023.kiln" +
+      ".v1.CheckpointH\000R\ncheckpoint\022$\n\003log\030\006 \001(" +
+      "\0132\020.kiln.v1.LogLineH\000R\003logB\006\n\004kind\",\n\026Li" +
+      "stCheckpointsRequest\022\022\n\004name\030\001 \001(\tR\004name" +
+      "\"P\n\027ListCheckpointsResponse\0225\n\013checkpoin" +
+      "ts\030\001 \003(\0132\023.kiln.v1.CheckpointR\013checkpoin" +
+      "ts*\230\001\n\tJobMethod\022\032\n\026JOB_METHOD_UNSPECIFI" +
+      "ED\020\000\022\022\n\016JOB_METHOD_SFT\020\001\022\033\n\027JOB_METHOD_R" +
+      "EWARD_MODEL\020\002\022\022\n\016JOB_METHOD_PPO\020\003\022\022\n\016JOB" +
+      "_METHOD_DPO\020\004\022\026\n\022JOB_METHOD_DISTILL\020\005*\262\001" +
+      "\n\010JobState\022\031\n\025JOB_STATE_UNSPECIFIED\020\000\022\024\n" +
+      "\020JOB_STATE_QUEUED\020\001\022\025\n\021JOB_STATE_RUNNING" +
+      "\020\002\022\027\n\023JOB_STATE_SUCCEEDED\020\003\022\024\n\020JOB_STATE" +
+      "_FAILED\020\004\022\027\n\023JOB_STATE_CANCELLED\020\005\022\026\n\022JO" +
+      "B_STATE_RETRYING\020\006*B\n\006Tuning\022\026\n\022TUNING_U" +
+      "NSPECIFIED\020\000\022\017\n\013TUNING_FULL\020\001\022\017\n\013TUNING_" +
+      "LORA\020\002*b\n\tPrecision\022\031\n\025PRECISION_UNSPECI" +
+      "FIED\020\000\022\022\n\016PRECISION_AUTO\020\001\022\022\n\016PRECISION_" +
+      "FP32\020\002\022\022\n\016PRECISION_BF16\020\003*p\n\021Adversaria" +
+      "lMethod\022\"\n\036ADVERSARIAL_METHOD_UNSPECIFIE" +
+      "D\020\000\022\033\n\027ADVERSARIAL_METHOD_FGSM\020\001\022\032\n\026ADVE" +
+      "RSARIAL_METHOD_PGD\020\002*\214\001\n\017CurriculumOrder" +
+      "\022 \n\034CURRICULUM_ORDER_UNSPECIFIED\020\000\022\033\n\027CU" +
+      "RRICULUM_ORDER_LENGTH\020\001\022\037\n\033CURRICULUM_OR" +
+      "DER_DIFFICULTY\020\002\022\031\n\025CURRICULUM_ORDER_LOS" +
+      "S\020\003*\213\001\n\020CurriculumPacing\022!\n\035CURRICULUM_P" +
+      "ACING_UNSPECIFIED\020\000\022\034\n\030CURRICULUM_PACING" +
+      "_LINEAR\020\001\022\032\n\026CURRICULUM_PACING_ROOT\020\002\022\032\n" +
+      "\026CURRICULUM_PACING_STEP\020\003*\236\002\n\rOptimizerK" +
+      "ind\022\036\n\032OPTIMIZER_KIND_UNSPECIFIED\020\000\022\026\n\022O" +
+      "PTIMIZER_KIND_SGD\020\001\022\032\n\026OPTIMIZER_KIND_AD" +
+      "AGRAD\020\002\022\032\n\026OPTIMIZER_KIND_RMSPROP\020\003\022\027\n\023O" +
+      "PTIMIZER_KIND_ADAM\020\004\022\030\n\024OPTIMIZER_KIND_A" +
+      "DAMW\020\005\022\034\n\030OPTIMIZER_KIND_ADAFACTOR\020\006\022\027\n\023" +
+      "OPTIMIZER_KIND_LION\020\007\022\030\n\024OPTIMIZER_KIND_" +
+      "LBFGS\020\010\022\031\n\025OPTIMIZER_KIND_SOPHIA\020\t*\331\002\n\016L" +
+      "rScheduleKind\022 \n\034LR_SCHEDULE_KIND_UNSPEC" +
+      "IFIED\020\000\022\035\n\031LR_SCHEDULE_KIND_CONSTANT\020\001\022\033" +
+      "\n\027LR_SCHEDULE_KIND_LINEAR\020\002\022\033\n\027LR_SCHEDU" +
+      "LE_KIND_COSINE\020\003\022$\n LR_SCHEDULE_KIND_COS" +
+      "INE_RESTARTS\020\004\022\031\n\025LR_SCHEDULE_KIND_STEP\020" +
+      "\005\022 \n\034LR_SCHEDULE_KIND_EXPONENTIAL\020\006\022\036\n\032L" +
+      "R_SCHEDULE_KIND_ONE_CYCLE\020\007\022!\n\035LR_SCHEDU" +
+      "LE_KIND_INVERSE_SQRT\020\010\022&\n\"LR_SCHEDULE_KI" +
+      "ND_REDUCE_ON_PLATEAU\020\t*\200\001\n\013KlEstimator\022\034" +
+      "\n\030KL_ESTIMATOR_UNSPECIFIED\020\000\022\023\n\017KL_ESTIM" +
+      "ATOR_K1\020\001\022\023\n\017KL_ESTIMATOR_K2\020\002\022\023\n\017KL_EST" +
+      "IMATOR_K3\020\003\022\024\n\020KL_ESTIMATOR_ABS\020\004*g\n\016Pre" +
+      "ferenceLoss\022\037\n\033PREFERENCE_LOSS_UNSPECIFI" +
+      "ED\020\000\022\033\n\027PREFERENCE_LOSS_SIGMOID\020\001\022\027\n\023PRE" +
+      "FERENCE_LOSS_IPO\020\0022\372\002\n\nJobService\0224\n\tCre" +
+      "ateJob\022\031.kiln.v1.CreateJobRequest\032\014.kiln" +
+      ".v1.Job\022.\n\006GetJob\022\026.kiln.v1.GetJobReques" +
+      "t\032\014.kiln.v1.Job\022?\n\010ListJobs\022\030.kiln.v1.Li" +
+      "stJobsRequest\032\031.kiln.v1.ListJobsResponse" +
+      "\0224\n\tCancelJob\022\031.kiln.v1.CancelJobRequest" +
+      "\032\014.kiln.v1.Job\0229\n\010WatchJob\022\030.kiln.v1.Wat" +
+      "chJobRequest\032\021.kiln.v1.JobEvent0\001\022T\n\017Lis" +
+      "tCheckpoints\022\037.kiln.v1.ListCheckpointsRe" +
+      "quest\032 .kiln.v1.ListCheckpointsResponseB" +
+      "w\n\007kiln.v1B\tJobsProtoH\002P\001Z\"kiln/clients/" +
+      "go/gen/kiln/v1;kilnv1\242\002\003KXX\252\002\007Kiln.V1\312\002\007" +
+      "Kiln\\V1\342\002\023Kiln\\V1\\GPBMetadata\352\002\010Kiln::V1" +
+      "b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
@@ -479,7 +482,7 @@ public final class JobsProto {
     internal_static_kiln_v1_CurriculumOptions_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_kiln_v1_CurriculumOptions_descriptor,
-        new java.lang.String[] { "Order", "Pacing", "StartShare", "Ramp", "Anti", "StartShare", "Ramp", "Anti", });
+        new java.lang.String[] { "Order", "Pacing", "StartShare", "Ramp", "Anti", "RescoreEvery", "StartShare", "Ramp", "Anti", "RescoreEvery", });
     internal_static_kiln_v1_AugmentationOptions_descriptor =
       getDescriptor().getMessageTypes().get(3);
     internal_static_kiln_v1_AugmentationOptions_fieldAccessorTable = new

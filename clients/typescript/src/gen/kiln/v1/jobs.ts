@@ -312,6 +312,11 @@ export enum CurriculumOrder {
   CURRICULUM_ORDER_LENGTH = 1,
   /** CURRICULUM_ORDER_DIFFICULTY - By the records' numeric "difficulty" field, lowest first (every record must have one). */
   CURRICULUM_ORDER_DIFFICULTY = 2,
+  /**
+   * CURRICULUM_ORDER_LOSS - Self-paced: by the current model's loss on each example, lowest first, re-scored every
+   * rescore_every steps (one pass over the training data each time).
+   */
+  CURRICULUM_ORDER_LOSS = 3,
   UNRECOGNIZED = -1,
 }
 
@@ -326,6 +331,9 @@ export function curriculumOrderFromJSON(object: any): CurriculumOrder {
     case 2:
     case "CURRICULUM_ORDER_DIFFICULTY":
       return CurriculumOrder.CURRICULUM_ORDER_DIFFICULTY;
+    case 3:
+    case "CURRICULUM_ORDER_LOSS":
+      return CurriculumOrder.CURRICULUM_ORDER_LOSS;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -341,6 +349,8 @@ export function curriculumOrderToJSON(object: CurriculumOrder): string {
       return "CURRICULUM_ORDER_LENGTH";
     case CurriculumOrder.CURRICULUM_ORDER_DIFFICULTY:
       return "CURRICULUM_ORDER_DIFFICULTY";
+    case CurriculumOrder.CURRICULUM_ORDER_LOSS:
+      return "CURRICULUM_ORDER_LOSS";
     case CurriculumOrder.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";
@@ -852,7 +862,11 @@ export interface CurriculumOptions {
     | number
     | undefined;
   /** Hardest first (anti-curriculum); needs an order. Default false. */
-  anti?: boolean | undefined;
+  anti?:
+    | boolean
+    | undefined;
+  /** LOSS: optimizer steps between re-scoring; >= 1. Default 50. */
+  rescoreEvery?: number | undefined;
 }
 
 /**
@@ -2083,7 +2097,7 @@ export const AdversarialOptions: MessageFns<AdversarialOptions> = {
 };
 
 function createBaseCurriculumOptions(): CurriculumOptions {
-  return { order: 0, pacing: 0, startShare: undefined, ramp: undefined, anti: undefined };
+  return { order: 0, pacing: 0, startShare: undefined, ramp: undefined, anti: undefined, rescoreEvery: undefined };
 }
 
 export const CurriculumOptions: MessageFns<CurriculumOptions> = {
@@ -2102,6 +2116,9 @@ export const CurriculumOptions: MessageFns<CurriculumOptions> = {
     }
     if (message.anti !== undefined) {
       writer.uint32(40).bool(message.anti);
+    }
+    if (message.rescoreEvery !== undefined) {
+      writer.uint32(48).uint32(message.rescoreEvery);
     }
     return writer;
   },
@@ -2159,6 +2176,14 @@ export const CurriculumOptions: MessageFns<CurriculumOptions> = {
             message.anti = reader.bool();
             continue;
           }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.rescoreEvery = reader.uint32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2182,6 +2207,11 @@ export const CurriculumOptions: MessageFns<CurriculumOptions> = {
         : undefined,
       ramp: isSet(object.ramp) ? globalThis.Number(object.ramp) : undefined,
       anti: isSet(object.anti) ? globalThis.Boolean(object.anti) : undefined,
+      rescoreEvery: isSet(object.rescoreEvery)
+        ? globalThis.Number(object.rescoreEvery)
+        : isSet(object.rescore_every)
+        ? globalThis.Number(object.rescore_every)
+        : undefined,
     };
   },
 
@@ -2202,6 +2232,9 @@ export const CurriculumOptions: MessageFns<CurriculumOptions> = {
     if (message.anti !== undefined) {
       obj.anti = message.anti;
     }
+    if (message.rescoreEvery !== undefined) {
+      obj.rescoreEvery = Math.round(message.rescoreEvery);
+    }
     return obj;
   },
 
@@ -2215,6 +2248,7 @@ export const CurriculumOptions: MessageFns<CurriculumOptions> = {
     message.startShare = object.startShare ?? undefined;
     message.ramp = object.ramp ?? undefined;
     message.anti = object.anti ?? undefined;
+    message.rescoreEvery = object.rescoreEvery ?? undefined;
     return message;
   },
 };
