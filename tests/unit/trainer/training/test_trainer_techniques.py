@@ -96,6 +96,20 @@ def test_early_stopping_min_delta_ignores_small_improvements(tmp_path):
     assert loose.step == 8
 
 
+class KeepLast(Patient):
+    def restore_best(self) -> bool:
+        return False
+
+
+def test_without_restore_best_the_last_weights_are_kept(tmp_path):
+    cfg = config(eval_every=2, max_steps=8, weight_decay=10.0)
+    best, _ = run(Patient, cfg, LocalContext(tmp_path / "best"))
+    last, _ = run(KeepLast, cfg, LocalContext(tmp_path / "last"))
+    assert best.step == last.step == 4 and last.best_weights is None
+    # Both stopped after step 4; only the first went back to step 2's weights.
+    assert not torch.equal(best.module.weight, last.module.weight)
+
+
 class FlatValidation(Regression):
     """A validation loss that never improves: reduce-on-plateau must cut the lr each time."""
 
