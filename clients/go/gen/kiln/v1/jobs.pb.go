@@ -751,23 +751,25 @@ type Hyperparameters struct {
 	ValidationFraction *float64 `protobuf:"fixed64,12,opt,name=validation_fraction,json=validationFraction,proto3,oneof" json:"validation_fraction,omitempty"`
 	// Optimizer steps between validation passes; >= 1. Default 50.
 	EvalEvery *uint32 `protobuf:"varint,13,opt,name=eval_every,json=evalEvery,proto3,oneof" json:"eval_every,omitempty"`
-	// Stop after this many validation passes without improvement; unset disables it. SFT only.
+	// Stop after this many validation passes without improvement; unset disables it. SFT and
+	// DISTILL.
 	EarlyStoppingPatience *uint32 `protobuf:"varint,14,opt,name=early_stopping_patience,json=earlyStoppingPatience,proto3,oneof" json:"early_stopping_patience,omitempty"`
 	// Optimizer steps between checkpoints; >= 1. Default 100.
 	CheckpointEvery *uint32 `protobuf:"varint,15,opt,name=checkpoint_every,json=checkpointEvery,proto3,oneof" json:"checkpoint_every,omitempty"`
 	// Optimizer steps between metric events; >= 1. Default 10.
 	LogEvery *uint32 `protobuf:"varint,16,opt,name=log_every,json=logEvery,proto3,oneof" json:"log_every,omitempty"`
-	// The optimizer and its settings. Default ADAMW with betas (0.9, 0.95).
+	// The optimizer and its settings. Default ADAMW with betas (0.9, 0.95). Not for PPO, whose
+	// policy and value roles keep AdamW.
 	Optimizer *OptimizerOptions `protobuf:"bytes,17,opt,name=optimizer,proto3" json:"optimizer,omitempty"`
 	// The learning-rate schedule. PPO takes CONSTANT (its default) or LINEAR only.
 	LrSchedule *LrScheduleOptions `protobuf:"bytes,18,opt,name=lr_schedule,json=lrSchedule,proto3" json:"lr_schedule,omitempty"`
 	// Regularizers beyond weight decay.
 	Regularization *RegularizationOptions `protobuf:"bytes,19,opt,name=regularization,proto3" json:"regularization,omitempty"`
 	// With early stopping, a validation loss counts as a new best only when it is lower than
-	// the best by more than this; >= 0. Default 0. SFT only.
+	// the best by more than this; >= 0. Default 0. SFT and DISTILL.
 	EarlyStoppingMinDelta *float64 `protobuf:"fixed64,20,opt,name=early_stopping_min_delta,json=earlyStoppingMinDelta,proto3,oneof" json:"early_stopping_min_delta,omitempty"`
 	// With early stopping, end with the best validated weights (true) or the last ones. Default
-	// true. SFT only.
+	// true. SFT and DISTILL.
 	RestoreBestWeights *bool `protobuf:"varint,21,opt,name=restore_best_weights,json=restoreBestWeights,proto3,oneof" json:"restore_best_weights,omitempty"`
 	// Curriculum learning (SFT and DISTILL): which examples are admitted as training goes on.
 	Curriculum *CurriculumOptions `protobuf:"bytes,22,opt,name=curriculum,proto3" json:"curriculum,omitempty"`

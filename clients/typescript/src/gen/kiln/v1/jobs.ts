@@ -767,7 +767,10 @@ export interface Hyperparameters {
   evalEvery?:
     | number
     | undefined;
-  /** Stop after this many validation passes without improvement; unset disables it. SFT only. */
+  /**
+   * Stop after this many validation passes without improvement; unset disables it. SFT and
+   * DISTILL.
+   */
   earlyStoppingPatience?:
     | number
     | undefined;
@@ -779,7 +782,10 @@ export interface Hyperparameters {
   logEvery?:
     | number
     | undefined;
-  /** The optimizer and its settings. Default ADAMW with betas (0.9, 0.95). */
+  /**
+   * The optimizer and its settings. Default ADAMW with betas (0.9, 0.95). Not for PPO, whose
+   * policy and value roles keep AdamW.
+   */
   optimizer?:
     | OptimizerOptions
     | undefined;
@@ -793,14 +799,14 @@ export interface Hyperparameters {
     | undefined;
   /**
    * With early stopping, a validation loss counts as a new best only when it is lower than
-   * the best by more than this; >= 0. Default 0. SFT only.
+   * the best by more than this; >= 0. Default 0. SFT and DISTILL.
    */
   earlyStoppingMinDelta?:
     | number
     | undefined;
   /**
    * With early stopping, end with the best validated weights (true) or the last ones. Default
-   * true. SFT only.
+   * true. SFT and DISTILL.
    */
   restoreBestWeights?:
     | boolean
