@@ -66,7 +66,9 @@ TECHNIQUES: dict[str, dict[str, Any]] = {
     "grad_noise": {"grad_noise": 0.01},
     "max_norm": {"max_weight_norm": 1.0},
     "weight_decay": {"weight_decay": 0.1},
+    "spectral_norm": {"spectral_norm": True},
     "curriculum_length": {"curriculum": "length"},
+    "curriculum_self_paced": {"curriculum": "loss", "curriculum_rescore_every": 20},
     "anti_curriculum_length": {"curriculum": "length", "anti_curriculum": True},
     "augmentation": {"augment_mask_prob": 0.1, "augment_span_deletion_prob": 0.3, "augment_swap_prob": 0.05},
     "adversarial_fgsm": {"adversarial": "fgsm", "adversarial_epsilon": 0.01},
@@ -134,7 +136,7 @@ def run_one(
     task: str, files: tuple[Path, Path], technique: str, args: argparse.Namespace, work: Path, steps: int | None = None
 ) -> dict:
     steps = steps or args.steps
-    settings = {
+    settings: dict[str, Any] = {
         "base_model": "kiln-gpt-tiny",
         "train_path": str(files[0]),
         "val_path": str(files[1]),
@@ -149,7 +151,7 @@ def run_one(
         "seed": 0,
     } | TECHNIQUES[technique]
     ctx = TimedContext(work / f"{task}-{technique}-{time.monotonic_ns()}")
-    result = train(SFTConfig(**settings), ctx)
+    result = train(SFTConfig.from_dict(settings), ctx)
     (s0, t0), (s1, t1) = ctx.times[0], ctx.times[-1]
     return {"val_loss": result.metrics["val_loss"], "s_per_step": (t1 - t0) / max(1, s1 - s0)}
 

@@ -27,6 +27,17 @@ def sft_loss(
     return loss_sum, keep.sum()
 
 
+def sft_example_losses(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+    """(B,) mean next-token cross-entropy of each row over its labelled tokens (0 for a row
+    without any): how hard each example is for the model, e.g. for a self-paced curriculum."""
+    targets = labels[:, 1:]
+    keep = targets != IGNORE
+    per_token = F.cross_entropy(
+        logits[:, :-1].float().transpose(1, 2), targets.clamp_min(0), reduction="none"
+    )  # (B, T-1)
+    return (per_token * keep).sum(1) / keep.sum(1).clamp_min(1)
+
+
 # --- token log-probabilities and masked statistics -------------------------------------------
 
 

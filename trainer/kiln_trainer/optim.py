@@ -212,6 +212,29 @@ def max_norm(params: list[nn.Parameter], limit: float) -> None:
         p.copy_(torch.renorm(p, 2, 0, limit))
 
 
+def apply_spectral_norm(model: nn.Module) -> int:
+    """Spectral normalisation on every trainable nn.Linear (not one whose weight is tied to an
+    embedding: that would untie it). Returns how many layers it parametrized."""
+    from torch.nn.utils.parametrizations import spectral_norm
+
+    tied = {id(m.weight) for m in model.modules() if isinstance(m, nn.Embedding)}
+    layers = [
+        m for m in model.modules() if isinstance(m, nn.Linear) and m.weight.requires_grad and id(m.weight) not in tied
+    ]
+    for layer in layers:
+        spectral_norm(layer)
+    return len(layers)
+
+
+def remove_spectral_norm(model: nn.Module) -> None:
+    """Bake the normalised weights in (plain Linear layers again), e.g. before saving."""
+    from torch.nn.utils import parametrize
+
+    for module in model.modules():
+        if parametrize.is_parametrized(module, "weight"):
+            parametrize.remove_parametrizations(module, "weight", leave_parametrized=True)
+
+
 def describe(cfg: Any) -> str:
     """One line naming the optimizer, schedule and regularizers a config chose (for the events)."""
     parts = [f"optimizer {cfg.optimizer}"]
@@ -233,6 +256,7 @@ def describe(cfg: Any) -> str:
             "l1_penalty": cfg.l1_penalty or None,
             "grad_noise": cfg.grad_noise or None,
             "max_weight_norm": cfg.max_weight_norm,
+            "spectral_norm": 1.0 if cfg.spectral_norm else None,
             **cfg.dropout(),
             "label_smoothing": getattr(cfg, "token_label_smoothing", 0.0) or None,
         }

@@ -116,4 +116,9 @@ class Schedule(torch.optim.lr_scheduler.LambdaLR):
             return False
         self.scale *= self.factor
         self.bad = 0
+        # The next step already has its lr (step() ran after the last update): cut it too, so
+        # the cut applies from the step right after the validation.
+        for group in self.optimizer.param_groups:
+            group["lr"] *= self.factor
+        self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
         return True

@@ -45,6 +45,7 @@ RENAMES = {
     "kiln.v1.CurriculumOptions.start_share": "curriculum_start",
     "kiln.v1.CurriculumOptions.ramp": "curriculum_ramp",
     "kiln.v1.CurriculumOptions.anti": "anti_curriculum",
+    "kiln.v1.CurriculumOptions.rescore_every": "curriculum_rescore_every",
     "kiln.v1.AugmentationOptions.token_mask_prob": "augment_mask_prob",
     "kiln.v1.AugmentationOptions.span_deletion_prob": "augment_span_deletion_prob",
     "kiln.v1.AugmentationOptions.swap_prob": "augment_swap_prob",

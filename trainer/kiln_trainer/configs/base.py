@@ -129,3 +129,6 @@ class FineTuneArguments(LoraArguments, TrainingArguments):
         check_path("val_path", self.val_path, optional=True)
         super().__post_init__()
         check_context(self.base_model, self.max_seq_len)
+        if self.spectral_norm and self.tuning == "lora":
+            # The adapters' base layers are frozen; normalising them would change the base model.
+            raise ConfigError("spectral_norm", "needs tuning 'full', not 'lora'")

@@ -9,7 +9,7 @@ from kiln_trainer.configs.checks import check_bool, check_choice, check_float, c
 from kiln_trainer.configs.techniques import CLOSURE_OPTIMIZERS
 from kiln_trainer.errors import ConfigError
 
-CURRICULA = ("none", "length", "difficulty")
+CURRICULA = ("none", "length", "difficulty", "loss")
 PACINGS = ("linear", "root", "step")
 ADVERSARIAL = ("none", "fgsm", "pgd")
 
@@ -36,8 +36,9 @@ class SFTConfig(FineTuneArguments):
     restore_best_weights: bool = True
     # Label smoothing of the next-token targets (training loss only), in [0, 1).
     token_label_smoothing: float = 0.0
-    # Curriculum: order examples by "length" (tokens) or by the records' numeric "difficulty"
-    # field, easiest first (hardest first with anti_curriculum), and admit a growing share of
+    # Curriculum: order examples by "length" (tokens), by the records' numeric "difficulty"
+    # field, or by the current model's loss on each ("loss": self-paced, re-scored every
+    # curriculum_rescore_every steps), easiest first (hardest first with anti_curriculum), and admit a growing share of
     # that order: curriculum_start at step 0, all of it at curriculum_ramp of the run, grown by
     # curriculum_pacing ("linear", "root", or "step": 4 equal stages). "none": no curriculum.
     curriculum: str = "none"
@@ -45,6 +46,7 @@ class SFTConfig(FineTuneArguments):
     curriculum_start: float = 0.25  # in (0, 1]
     curriculum_ramp: float = 0.5  # in (0, 1]
     anti_curriculum: bool = False
+    curriculum_rescore_every: int = 50  # "loss": steps between re-scoring the training examples
     # Text augmentation of the prompt tokens, on the fly and seeded per step (completions, the
     # trained targets, are never changed); probabilities in [0, 1), 0 = off.
     augment_mask_prob: float = 0.0  # each prompt token becomes the pad token
@@ -73,6 +75,7 @@ class SFTConfig(FineTuneArguments):
         check_float("curriculum_start", self.curriculum_start, low=0.0, low_open=True, high=1.0, high_open=False)
         check_float("curriculum_ramp", self.curriculum_ramp, low=0.0, low_open=True, high=1.0, high_open=False)
         check_bool("anti_curriculum", self.anti_curriculum)
+        check_int("curriculum_rescore_every", self.curriculum_rescore_every, 1)
         if self.anti_curriculum and self.curriculum == "none":
             raise ConfigError("anti_curriculum", "needs a curriculum (length or difficulty)")
         for name in ("augment_mask_prob", "augment_span_deletion_prob", "augment_swap_prob"):

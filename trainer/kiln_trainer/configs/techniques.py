@@ -121,6 +121,9 @@ class RegularizationArguments(ConfigBase):
     l1_penalty: float = 0.0  # coefficient of sum |w| over matmul weights (proximal step), >= 0
     grad_noise: float = 0.0  # gradient noise std at step 0, annealed as 1/(1+t)^0.55; >= 0
     max_weight_norm: float | None = None  # max-norm constraint on each weight row's L2 norm, > 0
+    # Spectral normalisation of every trained Linear layer (weight / its largest singular value,
+    # by power iteration); removed, leaving the normalised weights, before the model is saved.
+    spectral_norm: bool = False
     # Dropout of the built-in kiln-gpt models, in [0, 1); None keeps the model's own (0).
     attention_dropout: float | None = None
     residual_dropout: float | None = None
@@ -131,6 +134,7 @@ class RegularizationArguments(ConfigBase):
         check_float("grad_noise", self.grad_noise, low=0.0)
         if self.max_weight_norm is not None:
             check_float("max_weight_norm", self.max_weight_norm, low=0.0, low_open=True)
+        check_bool("spectral_norm", self.spectral_norm)
         for name in ("attention_dropout", "residual_dropout", "embedding_dropout"):
             value = getattr(self, name)
             if value is not None:

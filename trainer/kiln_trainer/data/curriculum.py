@@ -1,7 +1,8 @@
 """Curriculum learning and text augmentation for token batches, both deterministic per step.
 
-Curriculum: examples are ordered by a difficulty score (token length, or a `difficulty`
-field of the records), hardest first for an anti-curriculum; a pacing function of training
+Curriculum: examples are ordered by a difficulty score (token length, a `difficulty` field of
+the records, or the current model's loss on each, re-scored every N steps: self-paced),
+hardest first for an anti-curriculum; a pacing function of training
 progress says what share of that order is admitted, from `start` at step 0 to all of it at
 `ramp` of the run; each step's batches are drawn (seeded by the step) from the admitted share.
 A resumed run draws the same batches, since a step number alone fixes them.
@@ -106,21 +107,29 @@ class StepSampler:
         self.rank, self.world_size, self.grad_accum = rank, world_size, grad_accum
         self.start, self.ramp, self.pacing = start, ramp, pacing
         self.augment = augment if augment is not None and augment.active else None
-        order = list(range(len(examples)))
+        self.max_seq_len, self.reverse = max_seq_len, reverse
+        self.curriculum = scores is not None
+        self.units: list[list[int]] = []
+        self.rescore(scores)
+
+    def rescore(self, scores: Sequence[float] | None) -> None:
+        """Order (and pack) the examples by `scores` (None: file order, no curriculum); a
+        self-paced curriculum calls this again with the current model's losses."""
+        order = list(range(len(self.examples)))
         if scores is not None:
             # Ties keep a seeded random order, so equal lengths do not follow file order.
-            random.Random(seed).shuffle(order)
-            order.sort(key=lambda i: scores[i], reverse=reverse)
-        self.units: list[list[int]] = []
+            random.Random(self.seed).shuffle(order)
+            order.sort(key=lambda i: scores[i], reverse=self.reverse)
+        self.units = []
         used = 0  # tokens in the last unit
         for i in order:
-            if packing and self.units and used + len(examples[i]) <= max_seq_len:
+            n = len(self.examples[i])
+            if self.packing and self.units and used + n <= self.max_seq_len:
                 self.units[-1].append(i)
-                used += len(examples[i])
+                used += n
             else:
                 self.units.append([i])
-                used = len(examples[i])
-        self.curriculum = scores is not None
+                used = n
 
     def share(self, step: int) -> float:
         if not self.curriculum:

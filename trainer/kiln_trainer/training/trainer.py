@@ -211,11 +211,12 @@ class Trainer(StepLoop[T]):
             raise ConfigError("optimizer", f"{self.cfg.optimizer} runs in one process; use workers = 1")
         if self.data_first:
             self.load_data()
-            self.module = self.build_model()
-        else:
-            self.module = self.build_model()
-            self.load_data()
+        self.module = self.build_model()
         self.set_dropout()
+        if self.cfg.spectral_norm and not optim.apply_spectral_norm(self.module):
+            raise ConfigError("spectral_norm", f"{self.title} trains no Linear layer to normalise")
+        if not self.data_first:
+            self.load_data()  # after the model: a self-paced curriculum scores the data with it
         self.prepare()
         self.optimizers = self.build_optimizers()
         self.schedulers = {name: self.build_scheduler(opt) for name, opt in self.optimizers.items()}
@@ -435,6 +436,7 @@ class Trainer(StepLoop[T]):
         if self.best_weights is not None and self.best_step != self.step:
             load_trainable_state(self.module, self.best_weights)
             self.log(f"restored the best weights (step {self.best_step}, val loss {self.best_val:.4f})")
+        optim.remove_spectral_norm(self.module)  # the saved model is plain Linear layers
         model_dir = ctx.work_dir / "model"
         artifacts: dict[str, str] = {}
         if self.dist.is_main:

@@ -58,6 +58,7 @@ class CurriculumOrder(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     CURRICULUM_ORDER_UNSPECIFIED: _ClassVar[CurriculumOrder]
     CURRICULUM_ORDER_LENGTH: _ClassVar[CurriculumOrder]
     CURRICULUM_ORDER_DIFFICULTY: _ClassVar[CurriculumOrder]
+    CURRICULUM_ORDER_LOSS: _ClassVar[CurriculumOrder]
 
 class CurriculumPacing(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -134,6 +135,7 @@ ADVERSARIAL_METHOD_PGD: AdversarialMethod
 CURRICULUM_ORDER_UNSPECIFIED: CurriculumOrder
 CURRICULUM_ORDER_LENGTH: CurriculumOrder
 CURRICULUM_ORDER_DIFFICULTY: CurriculumOrder
+CURRICULUM_ORDER_LOSS: CurriculumOrder
 CURRICULUM_PACING_UNSPECIFIED: CurriculumPacing
 CURRICULUM_PACING_LINEAR: CurriculumPacing
 CURRICULUM_PACING_ROOT: CurriculumPacing
@@ -234,18 +236,20 @@ class AdversarialOptions(_message.Message):
     def __init__(self, method: _Optional[_Union[AdversarialMethod, str]] = ..., epsilon: _Optional[float] = ..., steps: _Optional[int] = ..., step_size: _Optional[float] = ..., weight: _Optional[float] = ...) -> None: ...
 
 class CurriculumOptions(_message.Message):
-    __slots__ = ("order", "pacing", "start_share", "ramp", "anti")
+    __slots__ = ("order", "pacing", "start_share", "ramp", "anti", "rescore_every")
     ORDER_FIELD_NUMBER: _ClassVar[int]
     PACING_FIELD_NUMBER: _ClassVar[int]
     START_SHARE_FIELD_NUMBER: _ClassVar[int]
     RAMP_FIELD_NUMBER: _ClassVar[int]
     ANTI_FIELD_NUMBER: _ClassVar[int]
+    RESCORE_EVERY_FIELD_NUMBER: _ClassVar[int]
     order: CurriculumOrder
     pacing: CurriculumPacing
     start_share: float
     ramp: float
     anti: bool
-    def __init__(self, order: _Optional[_Union[CurriculumOrder, str]] = ..., pacing: _Optional[_Union[CurriculumPacing, str]] = ..., start_share: _Optional[float] = ..., ramp: _Optional[float] = ..., anti: _Optional[bool] = ...) -> None: ...
+    rescore_every: int
+    def __init__(self, order: _Optional[_Union[CurriculumOrder, str]] = ..., pacing: _Optional[_Union[CurriculumPacing, str]] = ..., start_share: _Optional[float] = ..., ramp: _Optional[float] = ..., anti: _Optional[bool] = ..., rescore_every: _Optional[int] = ...) -> None: ...
 
 class AugmentationOptions(_message.Message):
     __slots__ = ("token_mask_prob", "span_deletion_prob", "swap_prob")
@@ -300,7 +304,7 @@ class LrScheduleOptions(_message.Message):
     def __init__(self, kind: _Optional[_Union[LrScheduleKind, str]] = ..., min_lr_ratio: _Optional[float] = ..., restart_period: _Optional[int] = ..., restart_mult: _Optional[float] = ..., step_size: _Optional[int] = ..., gamma: _Optional[float] = ..., pct_start: _Optional[float] = ..., plateau_patience: _Optional[int] = ..., plateau_factor: _Optional[float] = ...) -> None: ...
 
 class RegularizationOptions(_message.Message):
-    __slots__ = ("l1_penalty", "label_smoothing", "grad_noise", "max_weight_norm", "attention_dropout", "residual_dropout", "embedding_dropout")
+    __slots__ = ("l1_penalty", "label_smoothing", "grad_noise", "max_weight_norm", "attention_dropout", "residual_dropout", "embedding_dropout", "spectral_norm")
     L1_PENALTY_FIELD_NUMBER: _ClassVar[int]
     LABEL_SMOOTHING_FIELD_NUMBER: _ClassVar[int]
     GRAD_NOISE_FIELD_NUMBER: _ClassVar[int]
@@ -308,6 +312,7 @@ class RegularizationOptions(_message.Message):
     ATTENTION_DROPOUT_FIELD_NUMBER: _ClassVar[int]
     RESIDUAL_DROPOUT_FIELD_NUMBER: _ClassVar[int]
     EMBEDDING_DROPOUT_FIELD_NUMBER: _ClassVar[int]
+    SPECTRAL_NORM_FIELD_NUMBER: _ClassVar[int]
     l1_penalty: float
     label_smoothing: float
     grad_noise: float
@@ -315,7 +320,8 @@ class RegularizationOptions(_message.Message):
     attention_dropout: float
     residual_dropout: float
     embedding_dropout: float
-    def __init__(self, l1_penalty: _Optional[float] = ..., label_smoothing: _Optional[float] = ..., grad_noise: _Optional[float] = ..., max_weight_norm: _Optional[float] = ..., attention_dropout: _Optional[float] = ..., residual_dropout: _Optional[float] = ..., embedding_dropout: _Optional[float] = ...) -> None: ...
+    spectral_norm: bool
+    def __init__(self, l1_penalty: _Optional[float] = ..., label_smoothing: _Optional[float] = ..., grad_noise: _Optional[float] = ..., max_weight_norm: _Optional[float] = ..., attention_dropout: _Optional[float] = ..., residual_dropout: _Optional[float] = ..., embedding_dropout: _Optional[float] = ..., spectral_norm: _Optional[bool] = ...) -> None: ...
 
 class LoraOptions(_message.Message):
     __slots__ = ("rank", "alpha", "dropout", "target_modules")

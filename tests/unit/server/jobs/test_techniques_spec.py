@@ -35,7 +35,7 @@ async def test_optimizer_schedule_and_regularization_reach_the_config(env):
     job.hyperparameters.early_stopping_min_delta = 0.01
     job.hyperparameters.curriculum.CopyFrom(
         jobs_pb2.CurriculumOptions(
-            order=jobs_pb2.CURRICULUM_ORDER_DIFFICULTY, pacing=jobs_pb2.CURRICULUM_PACING_ROOT, anti=True, ramp=0.8
+            order=jobs_pb2.CURRICULUM_ORDER_LOSS, pacing=jobs_pb2.CURRICULUM_PACING_ROOT, anti=True, rescore_every=10
         )
     )
     job.hyperparameters.augmentation.token_mask_prob = 0.1
@@ -47,8 +47,8 @@ async def test_optimizer_schedule_and_regularization_reach_the_config(env):
     assert config["lr_schedule"] == "step" and config["lr_step_size"] == 2 and config["lr_gamma"] == 0.5
     assert config["l1_penalty"] == 0.01 and config["token_label_smoothing"] == 0.1
     assert config["attention_dropout"] == 0.1 and config["early_stopping_min_delta"] == 0.01
-    assert config["curriculum"] == "difficulty" and config["curriculum_pacing"] == "root"
-    assert config["anti_curriculum"] is True and config["curriculum_ramp"] == 0.8
+    assert config["curriculum"] == "loss" and config["curriculum_pacing"] == "root"
+    assert config["anti_curriculum"] is True and config["curriculum_rescore_every"] == 10
     assert config["augment_mask_prob"] == 0.1
     assert config["adversarial"] == "pgd" and config["adversarial_epsilon"] == 0.02
     assert config["adversarial_steps"] == 2
@@ -151,3 +151,12 @@ async def test_single_process_techniques_with_several_workers_are_refused(env):
     job.hyperparameters.optimizer.kind = jobs_pb2.OPTIMIZER_KIND_ADAMW
     job.hyperparameters.adversarial.method = jobs_pb2.ADVERSARIAL_METHOD_PGD
     assert await violation(builder, job) == "job.hyperparameters.adversarial.method"
+
+
+async def test_spectral_norm_needs_full_tuning(env):
+    builder, names, *_ = env
+    job = sft(names["sft"], max_steps=2)
+    job.hyperparameters.regularization.spectral_norm = True
+    assert (await builder.build(job, "t")).config["spectral_norm"] is True
+    job.sft.tuning = jobs_pb2.TUNING_LORA
+    assert await violation(builder, job) == "job.hyperparameters.regularization.spectral_norm"

@@ -94,3 +94,59 @@ def test_early_stopping_min_delta_ignores_small_improvements(tmp_path):
     assert trainer.step == 4 and metrics["best_val_loss"] == ctx.metrics[2][1]["val_loss"]
     loose, _ = run(Patient, config(eval_every=2, max_steps=8), LocalContext(tmp_path / "loose"))
     assert loose.step == 8
+
+
+class KeepLast(Patient):
+    def restore_best(self) -> bool:
+        return False
+
+
+def test_without_restore_best_the_last_weights_are_kept(tmp_path):
+    cfg = config(eval_every=2, max_steps=8, weight_decay=10.0)
+    best, _ = run(Patient, cfg, LocalContext(tmp_path / "best"))
+    last, _ = run(KeepLast, cfg, LocalContext(tmp_path / "last"))
+    assert best.step == last.step == 4 and last.best_weights is None
+    # Both stopped after step 4; only the first went back to step 2's weights.
+    assert not torch.equal(best.module.weight, last.module.weight)
+
+
+class FlatValidation(Regression):
+    """A validation loss that never improves: reduce-on-plateau must cut the lr each time."""
+
+    def compute_loss(self, module: nn.Module, batch, split: str):
+        loss, metrics = super().compute_loss(module, batch, split)
+        return (loss if split == "train" else loss.detach() * 0 + 1.0), metrics
+
+
+def test_reduce_on_plateau_follows_the_validation_loss(tmp_path):
+    ctx = LocalContext(tmp_path)
+    cfg = config(lr_schedule="reduce_on_plateau", plateau_patience=1, plateau_factor=0.5, warmup_steps=0, eval_every=2)
+    run(FlatValidation, cfg, ctx)
+    lrs = [m["lr"] for _, m in ctx.metrics if "lr" in m]
+    # Evaluations after steps 2, 4, 6, 8: the first sets the best, each later one halves the lr
+    # from the very next step (the cut after the last step changes nothing).
+    assert lrs == pytest.approx([0.5] * 4 + [0.25] * 2 + [0.125] * 2)
+    assert sum("validation loss plateaued" in line for line in ctx.logs) == 3
+
+
+class Deep(Regression):
+    """Two Linear layers, so spectral normalisation has a matrix with several singular values."""
+
+    def build_model(self) -> nn.Module:
+        torch.manual_seed(0)
+        return nn.Sequential(nn.Linear(4, 8), nn.Linear(8, 1))
+
+    def save_model(self, model_dir) -> None:
+        model_dir.mkdir(parents=True)
+        torch.save(self.module.state_dict(), model_dir / "model.pt")
+
+
+def test_spectral_norm_keeps_every_layer_at_unit_spectral_norm_and_saves_plain_weights(tmp_path):
+    plain, _ = run(Deep, config(learning_rate=0.1, max_steps=20), LocalContext(tmp_path / "plain"))
+    normed, _ = run(Deep, config(learning_rate=0.1, max_steps=20, spectral_norm=True), LocalContext(tmp_path / "sn"))
+    saved = torch.load(tmp_path / "sn" / "model" / "model.pt", weights_only=True)
+    assert set(saved) == {"0.weight", "0.bias", "1.weight", "1.bias"}  # parametrizations removed
+    for key in ("0.weight", "1.weight"):
+        assert torch.linalg.matrix_norm(saved[key], ord=2).item() == pytest.approx(1.0, abs=0.02)
+    # Without it the regression grows its weights to fit y (coefficients up to 3).
+    assert max(torch.linalg.matrix_norm(layer.weight, ord=2).item() for layer in plain.module) > 1.2

@@ -15,11 +15,11 @@ from torch import nn
 from kiln_trainer.algorithms.lm import check_fits, load_lm, read_records
 from kiln_trainer.configs.sft import SFTConfig
 from kiln_trainer.data.batches import EpochPlan, split_train_val
-from kiln_trainer.data.collate import Batch
+from kiln_trainer.data.collate import Batch, pad_batch
 from kiln_trainer.data.curriculum import Augment, StepSampler
 from kiln_trainer.data.tokenize import Example, tokenize_sft
 from kiln_trainer.errors import ConfigError
-from kiln_trainer.losses import sft_loss
+from kiln_trainer.losses import sft_example_losses, sft_loss
 from kiln_trainer.training.adversarial import adversarial_loss, input_embedding
 from kiln_trainer.training.trainer import TRAIN, Metrics, Trainer, trainable_count
 
@@ -83,6 +83,8 @@ class SFTTrainer(Trainer[SFTConfig]):
 
         self.plan = plan(train_ex)
         self.val_batches = plan(val_ex).eval_batches() if val_ex else []
+        self.train_examples: list[Example] = train_ex
+        self.scored_at: int | None = None  # the step the self-paced curriculum last scored at
         self.sampler = self._sampler(train_ex)
         # Whether to validate must not depend on this rank's shard: with few validation rows one
         # rank can get no batch at all, and if it skipped the evaluation the others would wait
@@ -106,6 +108,8 @@ class SFTTrainer(Trainer[SFTConfig]):
         scores: list[float] | None = None
         if cfg.curriculum == "length":
             scores = [float(len(e)) for e in examples]
+        elif cfg.curriculum == "loss":
+            scores = [0.0] * len(examples)  # scored at the first step, after any resume
         elif cfg.curriculum == "difficulty":
             missing = sum(e.difficulty is None for e in examples)
             if missing:
@@ -144,8 +148,27 @@ class SFTTrainer(Trainer[SFTConfig]):
             )
         return sampler
 
+    @torch.no_grad()
+    def _example_losses(self, examples: Sequence[Example]) -> list[float]:
+        """The current model's mean loss on each example (the self-paced curriculum's scores)."""
+        self.module.eval()
+        out: list[float] = []
+        for i in range(0, len(examples), self.cfg.batch_size):
+            batch = pad_batch(examples[i : i + self.cfg.batch_size], self.loaded.pad_token_id).to(self.device)
+            with self.autocast():
+                logits = self.logits(self.module, batch)
+            out += sft_example_losses(logits, batch.labels).tolist()
+        self.module.train()
+        return out
+
     def step_batches(self, step: int) -> Sequence[Batch]:
         if self.sampler is not None:
+            cfg = self.cfg
+            due = step % cfg.curriculum_rescore_every == 0 and step != self.scored_at
+            if cfg.curriculum == "loss" and (self.scored_at is None or due):
+                # Every rank scores all examples with identical weights, so the orders agree.
+                self.sampler.rescore(self._example_losses(self.train_examples))
+                self.scored_at = step
             return self.sampler.step_batches(step)
         return self.plan.step_batches(*divmod(step, self.steps_per_epoch))
 

@@ -85,7 +85,8 @@ PROTOBUF_CONSTEXPR CurriculumOptions::CurriculumOptions(
   , /*decltype(_impl_.pacing_)*/0
   , /*decltype(_impl_.start_share_)*/0
   , /*decltype(_impl_.ramp_)*/0
-  , /*decltype(_impl_.anti_)*/false} {}
+  , /*decltype(_impl_.anti_)*/false
+  , /*decltype(_impl_.rescore_every_)*/0u} {}
 struct CurriculumOptionsDefaultTypeInternal {
   PROTOBUF_CONSTEXPR CurriculumOptionsDefaultTypeInternal()
       : _instance(::_pbi::ConstantInitialized{}) {}
@@ -164,7 +165,8 @@ PROTOBUF_CONSTEXPR RegularizationOptions::RegularizationOptions(
   , /*decltype(_impl_.max_weight_norm_)*/0
   , /*decltype(_impl_.attention_dropout_)*/0
   , /*decltype(_impl_.residual_dropout_)*/0
-  , /*decltype(_impl_.embedding_dropout_)*/0} {}
+  , /*decltype(_impl_.embedding_dropout_)*/0
+  , /*decltype(_impl_.spectral_norm_)*/false} {}
 struct RegularizationOptionsDefaultTypeInternal {
   PROTOBUF_CONSTEXPR RegularizationOptionsDefaultTypeInternal()
       : _instance(::_pbi::ConstantInitialized{}) {}
@@ -659,11 +661,13 @@ const uint32_t TableStruct_kiln_2fv1_2fjobs_2eproto::offsets[] PROTOBUF_SECTION_
   PROTOBUF_FIELD_OFFSET(::kiln::v1::CurriculumOptions, _impl_.start_share_),
   PROTOBUF_FIELD_OFFSET(::kiln::v1::CurriculumOptions, _impl_.ramp_),
   PROTOBUF_FIELD_OFFSET(::kiln::v1::CurriculumOptions, _impl_.anti_),
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::CurriculumOptions, _impl_.rescore_every_),
   ~0u,
   ~0u,
   0,
   1,
   2,
+  3,
   PROTOBUF_FIELD_OFFSET(::kiln::v1::AugmentationOptions, _impl_._has_bits_),
   PROTOBUF_FIELD_OFFSET(::kiln::v1::AugmentationOptions, _internal_metadata_),
   ~0u,  // no _extensions_
@@ -735,6 +739,7 @@ const uint32_t TableStruct_kiln_2fv1_2fjobs_2eproto::offsets[] PROTOBUF_SECTION_
   PROTOBUF_FIELD_OFFSET(::kiln::v1::RegularizationOptions, _impl_.attention_dropout_),
   PROTOBUF_FIELD_OFFSET(::kiln::v1::RegularizationOptions, _impl_.residual_dropout_),
   PROTOBUF_FIELD_OFFSET(::kiln::v1::RegularizationOptions, _impl_.embedding_dropout_),
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::RegularizationOptions, _impl_.spectral_norm_),
   0,
   1,
   2,
@@ -742,6 +747,7 @@ const uint32_t TableStruct_kiln_2fv1_2fjobs_2eproto::offsets[] PROTOBUF_SECTION_
   4,
   5,
   6,
+  7,
   PROTOBUF_FIELD_OFFSET(::kiln::v1::LoraOptions, _impl_._has_bits_),
   PROTOBUF_FIELD_OFFSET(::kiln::v1::LoraOptions, _internal_metadata_),
   ~0u,  // no _extensions_
@@ -1086,36 +1092,36 @@ const uint32_t TableStruct_kiln_2fv1_2fjobs_2eproto::offsets[] PROTOBUF_SECTION_
 static const ::_pbi::MigrationSchema schemas[] PROTOBUF_SECTION_VARIABLE(protodesc_cold) = {
   { 0, 30, -1, sizeof(::kiln::v1::Hyperparameters)},
   { 54, 65, -1, sizeof(::kiln::v1::AdversarialOptions)},
-  { 70, 81, -1, sizeof(::kiln::v1::CurriculumOptions)},
-  { 86, 95, -1, sizeof(::kiln::v1::AugmentationOptions)},
-  { 98, 112, -1, sizeof(::kiln::v1::OptimizerOptions)},
-  { 120, 135, -1, sizeof(::kiln::v1::LrScheduleOptions)},
-  { 144, 157, -1, sizeof(::kiln::v1::RegularizationOptions)},
-  { 164, 174, -1, sizeof(::kiln::v1::LoraOptions)},
-  { 178, 187, -1, sizeof(::kiln::v1::SftConfig)},
-  { 190, -1, -1, sizeof(::kiln::v1::RewardModelConfig)},
-  { 198, -1, -1, sizeof(::kiln::v1::RewardSource)},
-  { 208, 235, -1, sizeof(::kiln::v1::PpoConfig)},
-  { 256, 268, -1, sizeof(::kiln::v1::DpoConfig)},
-  { 274, 283, -1, sizeof(::kiln::v1::DistillConfig)},
-  { 286, 294, -1, sizeof(::kiln::v1::Job_LabelsEntry_DoNotUse)},
-  { 296, 304, -1, sizeof(::kiln::v1::Job_LatestMetricsEntry_DoNotUse)},
-  { 306, 314, -1, sizeof(::kiln::v1::Job_ArtifactsEntry_DoNotUse)},
-  { 316, 353, -1, sizeof(::kiln::v1::Job)},
-  { 383, -1, -1, sizeof(::kiln::v1::CreateJobRequest)},
-  { 391, -1, -1, sizeof(::kiln::v1::GetJobRequest)},
-  { 398, -1, -1, sizeof(::kiln::v1::ListJobsRequest)},
-  { 409, -1, -1, sizeof(::kiln::v1::ListJobsResponse)},
-  { 417, -1, -1, sizeof(::kiln::v1::CancelJobRequest)},
-  { 424, -1, -1, sizeof(::kiln::v1::WatchJobRequest)},
-  { 432, -1, -1, sizeof(::kiln::v1::StateChange)},
-  { 441, 449, -1, sizeof(::kiln::v1::Metrics_ValuesEntry_DoNotUse)},
-  { 451, -1, -1, sizeof(::kiln::v1::Metrics)},
-  { 460, -1, -1, sizeof(::kiln::v1::Checkpoint)},
-  { 469, -1, -1, sizeof(::kiln::v1::LogLine)},
-  { 477, -1, -1, sizeof(::kiln::v1::JobEvent)},
-  { 490, -1, -1, sizeof(::kiln::v1::ListCheckpointsRequest)},
-  { 497, -1, -1, sizeof(::kiln::v1::ListCheckpointsResponse)},
+  { 70, 82, -1, sizeof(::kiln::v1::CurriculumOptions)},
+  { 88, 97, -1, sizeof(::kiln::v1::AugmentationOptions)},
+  { 100, 114, -1, sizeof(::kiln::v1::OptimizerOptions)},
+  { 122, 137, -1, sizeof(::kiln::v1::LrScheduleOptions)},
+  { 146, 160, -1, sizeof(::kiln::v1::RegularizationOptions)},
+  { 168, 178, -1, sizeof(::kiln::v1::LoraOptions)},
+  { 182, 191, -1, sizeof(::kiln::v1::SftConfig)},
+  { 194, -1, -1, sizeof(::kiln::v1::RewardModelConfig)},
+  { 202, -1, -1, sizeof(::kiln::v1::RewardSource)},
+  { 212, 239, -1, sizeof(::kiln::v1::PpoConfig)},
+  { 260, 272, -1, sizeof(::kiln::v1::DpoConfig)},
+  { 278, 287, -1, sizeof(::kiln::v1::DistillConfig)},
+  { 290, 298, -1, sizeof(::kiln::v1::Job_LabelsEntry_DoNotUse)},
+  { 300, 308, -1, sizeof(::kiln::v1::Job_LatestMetricsEntry_DoNotUse)},
+  { 310, 318, -1, sizeof(::kiln::v1::Job_ArtifactsEntry_DoNotUse)},
+  { 320, 357, -1, sizeof(::kiln::v1::Job)},
+  { 387, -1, -1, sizeof(::kiln::v1::CreateJobRequest)},
+  { 395, -1, -1, sizeof(::kiln::v1::GetJobRequest)},
+  { 402, -1, -1, sizeof(::kiln::v1::ListJobsRequest)},
+  { 413, -1, -1, sizeof(::kiln::v1::ListJobsResponse)},
+  { 421, -1, -1, sizeof(::kiln::v1::CancelJobRequest)},
+  { 428, -1, -1, sizeof(::kiln::v1::WatchJobRequest)},
+  { 436, -1, -1, sizeof(::kiln::v1::StateChange)},
+  { 445, 453, -1, sizeof(::kiln::v1::Metrics_ValuesEntry_DoNotUse)},
+  { 455, -1, -1, sizeof(::kiln::v1::Metrics)},
+  { 464, -1, -1, sizeof(::kiln::v1::Checkpoint)},
+  { 473, -1, -1, sizeof(::kiln::v1::LogLine)},
+  { 481, -1, -1, sizeof(::kiln::v1::JobEvent)},
+  { 494, -1, -1, sizeof(::kiln::v1::ListCheckpointsRequest)},
+  { 501, -1, -1, sizeof(::kiln::v1::ListCheckpointsResponse)},
 };
 
 static const ::_pb::Message* const file_default_instances[] = {
@@ -1199,53 +1205,56 @@ const char descriptor_table_protodef_kiln_2fv1_2fjobs_2eproto[] PROTOBUF_SECTION
   "H\000R\007epsilon\210\001\001\022\031\n\005steps\030\003 \001(\rH\001R\005steps\210\001"
   "\001\022 \n\tstep_size\030\004 \001(\001H\002R\010stepSize\210\001\001\022\033\n\006w"
   "eight\030\005 \001(\001H\003R\006weight\210\001\001B\n\n\010_epsilonB\010\n\006"
-  "_stepsB\014\n\n_step_sizeB\t\n\007_weight\"\360\001\n\021Curr"
+  "_stepsB\014\n\n_step_sizeB\t\n\007_weight\"\254\002\n\021Curr"
   "iculumOptions\022.\n\005order\030\001 \001(\0162\030.kiln.v1.C"
   "urriculumOrderR\005order\0221\n\006pacing\030\002 \001(\0162\031."
   "kiln.v1.CurriculumPacingR\006pacing\022$\n\013star"
   "t_share\030\003 \001(\001H\000R\nstartShare\210\001\001\022\027\n\004ramp\030\004"
   " \001(\001H\001R\004ramp\210\001\001\022\027\n\004anti\030\005 \001(\010H\002R\004anti\210\001\001"
-  "B\016\n\014_start_shareB\007\n\005_rampB\007\n\005_anti\"\320\001\n\023A"
-  "ugmentationOptions\022+\n\017token_mask_prob\030\001 "
-  "\001(\001H\000R\rtokenMaskProb\210\001\001\0221\n\022span_deletion"
-  "_prob\030\002 \001(\001H\001R\020spanDeletionProb\210\001\001\022 \n\tsw"
-  "ap_prob\030\003 \001(\001H\002R\010swapProb\210\001\001B\022\n\020_token_m"
-  "ask_probB\025\n\023_span_deletion_probB\014\n\n_swap"
-  "_prob\"\225\003\n\020OptimizerOptions\022*\n\004kind\030\001 \001(\016"
-  "2\026.kiln.v1.OptimizerKindR\004kind\022\037\n\010moment"
-  "um\030\002 \001(\001H\000R\010momentum\210\001\001\022\037\n\010nesterov\030\003 \001("
-  "\010H\001R\010nesterov\210\001\001\022\031\n\005beta1\030\004 \001(\001H\002R\005beta1"
-  "\210\001\001\022\031\n\005beta2\030\005 \001(\001H\003R\005beta2\210\001\001\022\025\n\003eps\030\006 "
-  "\001(\001H\004R\003eps\210\001\001\022;\n\027hessian_update_interval"
-  "\030\007 \001(\rH\005R\025hessianUpdateInterval\210\001\001\022&\n\014hi"
-  "story_size\030\010 \001(\rH\006R\013historySize\210\001\001B\013\n\t_m"
-  "omentumB\013\n\t_nesterovB\010\n\006_beta1B\010\n\006_beta2"
-  "B\006\n\004_epsB\032\n\030_hessian_update_intervalB\017\n\r"
-  "_history_size\"\371\003\n\021LrScheduleOptions\022+\n\004k"
-  "ind\030\001 \001(\0162\027.kiln.v1.LrScheduleKindR\004kind"
-  "\022%\n\014min_lr_ratio\030\002 \001(\001H\000R\nminLrRatio\210\001\001\022"
-  "*\n\016restart_period\030\003 \001(\rH\001R\rrestartPeriod"
-  "\210\001\001\022&\n\014restart_mult\030\004 \001(\001H\002R\013restartMult"
-  "\210\001\001\022 \n\tstep_size\030\005 \001(\rH\003R\010stepSize\210\001\001\022\031\n"
-  "\005gamma\030\006 \001(\001H\004R\005gamma\210\001\001\022 \n\tpct_start\030\007 "
-  "\001(\001H\005R\010pctStart\210\001\001\022.\n\020plateau_patience\030\010"
-  " \001(\rH\006R\017plateauPatience\210\001\001\022*\n\016plateau_fa"
-  "ctor\030\t \001(\001H\007R\rplateauFactor\210\001\001B\017\n\r_min_l"
-  "r_ratioB\021\n\017_restart_periodB\017\n\r_restart_m"
-  "ultB\014\n\n_step_sizeB\010\n\006_gammaB\014\n\n_pct_star"
-  "tB\023\n\021_plateau_patienceB\021\n\017_plateau_facto"
-  "r\"\325\003\n\025RegularizationOptions\022\"\n\nl1_penalt"
-  "y\030\001 \001(\001H\000R\tl1Penalty\210\001\001\022,\n\017label_smoothi"
-  "ng\030\002 \001(\001H\001R\016labelSmoothing\210\001\001\022\"\n\ngrad_no"
-  "ise\030\003 \001(\001H\002R\tgradNoise\210\001\001\022+\n\017max_weight_"
-  "norm\030\004 \001(\001H\003R\rmaxWeightNorm\210\001\001\0220\n\021attent"
-  "ion_dropout\030\005 \001(\001H\004R\020attentionDropout\210\001\001"
-  "\022.\n\020residual_dropout\030\006 \001(\001H\005R\017residualDr"
-  "opout\210\001\001\0220\n\021embedding_dropout\030\007 \001(\001H\006R\020e"
-  "mbeddingDropout\210\001\001B\r\n\013_l1_penaltyB\022\n\020_la"
-  "bel_smoothingB\r\n\013_grad_noiseB\022\n\020_max_wei"
-  "ght_normB\024\n\022_attention_dropoutB\023\n\021_resid"
-  "ual_dropoutB\024\n\022_embedding_dropout\"\246\001\n\013Lo"
+  "\022(\n\rrescore_every\030\006 \001(\rH\003R\014rescoreEvery\210"
+  "\001\001B\016\n\014_start_shareB\007\n\005_rampB\007\n\005_antiB\020\n\016"
+  "_rescore_every\"\320\001\n\023AugmentationOptions\022+"
+  "\n\017token_mask_prob\030\001 \001(\001H\000R\rtokenMaskProb"
+  "\210\001\001\0221\n\022span_deletion_prob\030\002 \001(\001H\001R\020spanD"
+  "eletionProb\210\001\001\022 \n\tswap_prob\030\003 \001(\001H\002R\010swa"
+  "pProb\210\001\001B\022\n\020_token_mask_probB\025\n\023_span_de"
+  "letion_probB\014\n\n_swap_prob\"\225\003\n\020OptimizerO"
+  "ptions\022*\n\004kind\030\001 \001(\0162\026.kiln.v1.Optimizer"
+  "KindR\004kind\022\037\n\010momentum\030\002 \001(\001H\000R\010momentum"
+  "\210\001\001\022\037\n\010nesterov\030\003 \001(\010H\001R\010nesterov\210\001\001\022\031\n\005"
+  "beta1\030\004 \001(\001H\002R\005beta1\210\001\001\022\031\n\005beta2\030\005 \001(\001H\003"
+  "R\005beta2\210\001\001\022\025\n\003eps\030\006 \001(\001H\004R\003eps\210\001\001\022;\n\027hes"
+  "sian_update_interval\030\007 \001(\rH\005R\025hessianUpd"
+  "ateInterval\210\001\001\022&\n\014history_size\030\010 \001(\rH\006R\013"
+  "historySize\210\001\001B\013\n\t_momentumB\013\n\t_nesterov"
+  "B\010\n\006_beta1B\010\n\006_beta2B\006\n\004_epsB\032\n\030_hessian"
+  "_update_intervalB\017\n\r_history_size\"\371\003\n\021Lr"
+  "ScheduleOptions\022+\n\004kind\030\001 \001(\0162\027.kiln.v1."
+  "LrScheduleKindR\004kind\022%\n\014min_lr_ratio\030\002 \001"
+  "(\001H\000R\nminLrRatio\210\001\001\022*\n\016restart_period\030\003 "
+  "\001(\rH\001R\rrestartPeriod\210\001\001\022&\n\014restart_mult\030"
+  "\004 \001(\001H\002R\013restartMult\210\001\001\022 \n\tstep_size\030\005 \001"
+  "(\rH\003R\010stepSize\210\001\001\022\031\n\005gamma\030\006 \001(\001H\004R\005gamm"
+  "a\210\001\001\022 \n\tpct_start\030\007 \001(\001H\005R\010pctStart\210\001\001\022."
+  "\n\020plateau_patience\030\010 \001(\rH\006R\017plateauPatie"
+  "nce\210\001\001\022*\n\016plateau_factor\030\t \001(\001H\007R\rplatea"
+  "uFactor\210\001\001B\017\n\r_min_lr_ratioB\021\n\017_restart_"
+  "periodB\017\n\r_restart_multB\014\n\n_step_sizeB\010\n"
+  "\006_gammaB\014\n\n_pct_startB\023\n\021_plateau_patien"
+  "ceB\021\n\017_plateau_factor\"\221\004\n\025Regularization"
+  "Options\022\"\n\nl1_penalty\030\001 \001(\001H\000R\tl1Penalty"
+  "\210\001\001\022,\n\017label_smoothing\030\002 \001(\001H\001R\016labelSmo"
+  "othing\210\001\001\022\"\n\ngrad_noise\030\003 \001(\001H\002R\tgradNoi"
+  "se\210\001\001\022+\n\017max_weight_norm\030\004 \001(\001H\003R\rmaxWei"
+  "ghtNorm\210\001\001\0220\n\021attention_dropout\030\005 \001(\001H\004R"
+  "\020attentionDropout\210\001\001\022.\n\020residual_dropout"
+  "\030\006 \001(\001H\005R\017residualDropout\210\001\001\0220\n\021embeddin"
+  "g_dropout\030\007 \001(\001H\006R\020embeddingDropout\210\001\001\022("
+  "\n\rspectral_norm\030\010 \001(\010H\007R\014spectralNorm\210\001\001"
+  "B\r\n\013_l1_penaltyB\022\n\020_label_smoothingB\r\n\013_"
+  "grad_noiseB\022\n\020_max_weight_normB\024\n\022_atten"
+  "tion_dropoutB\023\n\021_residual_dropoutB\024\n\022_em"
+  "bedding_dropoutB\020\n\016_spectral_norm\"\246\001\n\013Lo"
   "raOptions\022\027\n\004rank\030\001 \001(\rH\000R\004rank\210\001\001\022\031\n\005al"
   "pha\030\002 \001(\001H\001R\005alpha\210\001\001\022\035\n\007dropout\030\003 \001(\001H\002"
   "R\007dropout\210\001\001\022%\n\016target_modules\030\004 \003(\tR\rta"
@@ -1390,48 +1399,48 @@ const char descriptor_table_protodef_kiln_2fv1_2fjobs_2eproto[] PROTOBUF_SECTION
   "PRECISION_BF16\020\003*p\n\021AdversarialMethod\022\"\n"
   "\036ADVERSARIAL_METHOD_UNSPECIFIED\020\000\022\033\n\027ADV"
   "ERSARIAL_METHOD_FGSM\020\001\022\032\n\026ADVERSARIAL_ME"
-  "THOD_PGD\020\002*q\n\017CurriculumOrder\022 \n\034CURRICU"
-  "LUM_ORDER_UNSPECIFIED\020\000\022\033\n\027CURRICULUM_OR"
-  "DER_LENGTH\020\001\022\037\n\033CURRICULUM_ORDER_DIFFICU"
-  "LTY\020\002*\213\001\n\020CurriculumPacing\022!\n\035CURRICULUM"
-  "_PACING_UNSPECIFIED\020\000\022\034\n\030CURRICULUM_PACI"
-  "NG_LINEAR\020\001\022\032\n\026CURRICULUM_PACING_ROOT\020\002\022"
-  "\032\n\026CURRICULUM_PACING_STEP\020\003*\236\002\n\rOptimize"
-  "rKind\022\036\n\032OPTIMIZER_KIND_UNSPECIFIED\020\000\022\026\n"
-  "\022OPTIMIZER_KIND_SGD\020\001\022\032\n\026OPTIMIZER_KIND_"
-  "ADAGRAD\020\002\022\032\n\026OPTIMIZER_KIND_RMSPROP\020\003\022\027\n"
-  "\023OPTIMIZER_KIND_ADAM\020\004\022\030\n\024OPTIMIZER_KIND"
-  "_ADAMW\020\005\022\034\n\030OPTIMIZER_KIND_ADAFACTOR\020\006\022\027"
-  "\n\023OPTIMIZER_KIND_LION\020\007\022\030\n\024OPTIMIZER_KIN"
-  "D_LBFGS\020\010\022\031\n\025OPTIMIZER_KIND_SOPHIA\020\t*\331\002\n"
-  "\016LrScheduleKind\022 \n\034LR_SCHEDULE_KIND_UNSP"
-  "ECIFIED\020\000\022\035\n\031LR_SCHEDULE_KIND_CONSTANT\020\001"
-  "\022\033\n\027LR_SCHEDULE_KIND_LINEAR\020\002\022\033\n\027LR_SCHE"
-  "DULE_KIND_COSINE\020\003\022$\n LR_SCHEDULE_KIND_C"
-  "OSINE_RESTARTS\020\004\022\031\n\025LR_SCHEDULE_KIND_STE"
-  "P\020\005\022 \n\034LR_SCHEDULE_KIND_EXPONENTIAL\020\006\022\036\n"
-  "\032LR_SCHEDULE_KIND_ONE_CYCLE\020\007\022!\n\035LR_SCHE"
-  "DULE_KIND_INVERSE_SQRT\020\010\022&\n\"LR_SCHEDULE_"
-  "KIND_REDUCE_ON_PLATEAU\020\t*\200\001\n\013KlEstimator"
-  "\022\034\n\030KL_ESTIMATOR_UNSPECIFIED\020\000\022\023\n\017KL_EST"
-  "IMATOR_K1\020\001\022\023\n\017KL_ESTIMATOR_K2\020\002\022\023\n\017KL_E"
-  "STIMATOR_K3\020\003\022\024\n\020KL_ESTIMATOR_ABS\020\004*g\n\016P"
-  "referenceLoss\022\037\n\033PREFERENCE_LOSS_UNSPECI"
-  "FIED\020\000\022\033\n\027PREFERENCE_LOSS_SIGMOID\020\001\022\027\n\023P"
-  "REFERENCE_LOSS_IPO\020\0022\372\002\n\nJobService\0224\n\tC"
-  "reateJob\022\031.kiln.v1.CreateJobRequest\032\014.ki"
-  "ln.v1.Job\022.\n\006GetJob\022\026.kiln.v1.GetJobRequ"
-  "est\032\014.kiln.v1.Job\022\?\n\010ListJobs\022\030.kiln.v1."
-  "ListJobsRequest\032\031.kiln.v1.ListJobsRespon"
-  "se\0224\n\tCancelJob\022\031.kiln.v1.CancelJobReque"
-  "st\032\014.kiln.v1.Job\0229\n\010WatchJob\022\030.kiln.v1.W"
-  "atchJobRequest\032\021.kiln.v1.JobEvent0\001\022T\n\017L"
-  "istCheckpoints\022\037.kiln.v1.ListCheckpoints"
-  "Request\032 .kiln.v1.ListCheckpointsRespons"
-  "eBw\n\007kiln.v1B\tJobsProtoH\002P\001Z\"kiln/client"
-  "s/go/gen/kiln/v1;kilnv1\242\002\003KXX\252\002\007Kiln.V1\312"
-  "\002\007Kiln\\V1\342\002\023Kiln\\V1\\GPBMetadata\352\002\010Kiln::"
-  "V1b\006proto3"
+  "THOD_PGD\020\002*\214\001\n\017CurriculumOrder\022 \n\034CURRIC"
+  "ULUM_ORDER_UNSPECIFIED\020\000\022\033\n\027CURRICULUM_O"
+  "RDER_LENGTH\020\001\022\037\n\033CURRICULUM_ORDER_DIFFIC"
+  "ULTY\020\002\022\031\n\025CURRICULUM_ORDER_LOSS\020\003*\213\001\n\020Cu"
+  "rriculumPacing\022!\n\035CURRICULUM_PACING_UNSP"
+  "ECIFIED\020\000\022\034\n\030CURRICULUM_PACING_LINEAR\020\001\022"
+  "\032\n\026CURRICULUM_PACING_ROOT\020\002\022\032\n\026CURRICULU"
+  "M_PACING_STEP\020\003*\236\002\n\rOptimizerKind\022\036\n\032OPT"
+  "IMIZER_KIND_UNSPECIFIED\020\000\022\026\n\022OPTIMIZER_K"
+  "IND_SGD\020\001\022\032\n\026OPTIMIZER_KIND_ADAGRAD\020\002\022\032\n"
+  "\026OPTIMIZER_KIND_RMSPROP\020\003\022\027\n\023OPTIMIZER_K"
+  "IND_ADAM\020\004\022\030\n\024OPTIMIZER_KIND_ADAMW\020\005\022\034\n\030"
+  "OPTIMIZER_KIND_ADAFACTOR\020\006\022\027\n\023OPTIMIZER_"
+  "KIND_LION\020\007\022\030\n\024OPTIMIZER_KIND_LBFGS\020\010\022\031\n"
+  "\025OPTIMIZER_KIND_SOPHIA\020\t*\331\002\n\016LrScheduleK"
+  "ind\022 \n\034LR_SCHEDULE_KIND_UNSPECIFIED\020\000\022\035\n"
+  "\031LR_SCHEDULE_KIND_CONSTANT\020\001\022\033\n\027LR_SCHED"
+  "ULE_KIND_LINEAR\020\002\022\033\n\027LR_SCHEDULE_KIND_CO"
+  "SINE\020\003\022$\n LR_SCHEDULE_KIND_COSINE_RESTAR"
+  "TS\020\004\022\031\n\025LR_SCHEDULE_KIND_STEP\020\005\022 \n\034LR_SC"
+  "HEDULE_KIND_EXPONENTIAL\020\006\022\036\n\032LR_SCHEDULE"
+  "_KIND_ONE_CYCLE\020\007\022!\n\035LR_SCHEDULE_KIND_IN"
+  "VERSE_SQRT\020\010\022&\n\"LR_SCHEDULE_KIND_REDUCE_"
+  "ON_PLATEAU\020\t*\200\001\n\013KlEstimator\022\034\n\030KL_ESTIM"
+  "ATOR_UNSPECIFIED\020\000\022\023\n\017KL_ESTIMATOR_K1\020\001\022"
+  "\023\n\017KL_ESTIMATOR_K2\020\002\022\023\n\017KL_ESTIMATOR_K3\020"
+  "\003\022\024\n\020KL_ESTIMATOR_ABS\020\004*g\n\016PreferenceLos"
+  "s\022\037\n\033PREFERENCE_LOSS_UNSPECIFIED\020\000\022\033\n\027PR"
+  "EFERENCE_LOSS_SIGMOID\020\001\022\027\n\023PREFERENCE_LO"
+  "SS_IPO\020\0022\372\002\n\nJobService\0224\n\tCreateJob\022\031.k"
+  "iln.v1.CreateJobRequest\032\014.kiln.v1.Job\022.\n"
+  "\006GetJob\022\026.kiln.v1.GetJobRequest\032\014.kiln.v"
+  "1.Job\022\?\n\010ListJobs\022\030.kiln.v1.ListJobsRequ"
+  "est\032\031.kiln.v1.ListJobsResponse\0224\n\tCancel"
+  "Job\022\031.kiln.v1.CancelJobRequest\032\014.kiln.v1"
+  ".Job\0229\n\010WatchJob\022\030.kiln.v1.WatchJobReque"
+  "st\032\021.kiln.v1.JobEvent0\001\022T\n\017ListCheckpoin"
+  "ts\022\037.kiln.v1.ListCheckpointsRequest\032 .ki"
+  "ln.v1.ListCheckpointsResponseBw\n\007kiln.v1"
+  "B\tJobsProtoH\002P\001Z\"kiln/clients/go/gen/kil"
+  "n/v1;kilnv1\242\002\003KXX\252\002\007Kiln.V1\312\002\007Kiln\\V1\342\002\023"
+  "Kiln\\V1\\GPBMetadata\352\002\010Kiln::V1b\006proto3"
   ;
 static const ::_pbi::DescriptorTable* const descriptor_table_kiln_2fv1_2fjobs_2eproto_deps[3] = {
   &::descriptor_table_google_2fprotobuf_2ftimestamp_2eproto,
@@ -1440,7 +1449,7 @@ static const ::_pbi::DescriptorTable* const descriptor_table_kiln_2fv1_2fjobs_2e
 };
 static ::_pbi::once_flag descriptor_table_kiln_2fv1_2fjobs_2eproto_once;
 const ::_pbi::DescriptorTable descriptor_table_kiln_2fv1_2fjobs_2eproto = {
-    false, false, 11090, descriptor_table_protodef_kiln_2fv1_2fjobs_2eproto,
+    false, false, 11238, descriptor_table_protodef_kiln_2fv1_2fjobs_2eproto,
     "kiln/v1/jobs.proto",
     &descriptor_table_kiln_2fv1_2fjobs_2eproto_once, descriptor_table_kiln_2fv1_2fjobs_2eproto_deps, 3, 32,
     schemas, file_default_instances, TableStruct_kiln_2fv1_2fjobs_2eproto::offsets,
@@ -1550,6 +1559,7 @@ bool CurriculumOrder_IsValid(int value) {
     case 0:
     case 1:
     case 2:
+    case 3:
       return true;
     default:
       return false;
@@ -1966,6 +1976,9 @@ class CurriculumOptions::_Internal {
   static void set_has_anti(HasBits* has_bits) {
     (*has_bits)[0] |= 4u;
   }
+  static void set_has_rescore_every(HasBits* has_bits) {
+    (*has_bits)[0] |= 8u;
+  }
 };
 
 CurriculumOptions::CurriculumOptions(::PROTOBUF_NAMESPACE_ID::Arena* arena,
@@ -1984,12 +1997,13 @@ CurriculumOptions::CurriculumOptions(const CurriculumOptions& from)
     , decltype(_impl_.pacing_){}
     , decltype(_impl_.start_share_){}
     , decltype(_impl_.ramp_){}
-    , decltype(_impl_.anti_){}};
+    , decltype(_impl_.anti_){}
+    , decltype(_impl_.rescore_every_){}};
 
   _internal_metadata_.MergeFrom<::PROTOBUF_NAMESPACE_ID::UnknownFieldSet>(from._internal_metadata_);
   ::memcpy(&_impl_.order_, &from._impl_.order_,
-    static_cast<size_t>(reinterpret_cast<char*>(&_impl_.anti_) -
-    reinterpret_cast<char*>(&_impl_.order_)) + sizeof(_impl_.anti_));
+    static_cast<size_t>(reinterpret_cast<char*>(&_impl_.rescore_every_) -
+    reinterpret_cast<char*>(&_impl_.order_)) + sizeof(_impl_.rescore_every_));
   // @@protoc_insertion_point(copy_constructor:kiln.v1.CurriculumOptions)
 }
 
@@ -2005,6 +2019,7 @@ inline void CurriculumOptions::SharedCtor(
     , decltype(_impl_.start_share_){0}
     , decltype(_impl_.ramp_){0}
     , decltype(_impl_.anti_){false}
+    , decltype(_impl_.rescore_every_){0u}
   };
 }
 
@@ -2347,6 +2362,9 @@ class RegularizationOptions::_Internal {
   static void set_has_embedding_dropout(HasBits* has_bits) {
     (*has_bits)[0] |= 64u;
   }
+  static void set_has_spectral_norm(HasBits* has_bits) {
+    (*has_bits)[0] |= 128u;
+  }
 };
 
 RegularizationOptions::RegularizationOptions(::PROTOBUF_NAMESPACE_ID::Arena* arena,
@@ -2367,12 +2385,13 @@ RegularizationOptions::RegularizationOptions(const RegularizationOptions& from)
     , decltype(_impl_.max_weight_norm_){}
     , decltype(_impl_.attention_dropout_){}
     , decltype(_impl_.residual_dropout_){}
-    , decltype(_impl_.embedding_dropout_){}};
+    , decltype(_impl_.embedding_dropout_){}
+    , decltype(_impl_.spectral_norm_){}};
 
   _internal_metadata_.MergeFrom<::PROTOBUF_NAMESPACE_ID::UnknownFieldSet>(from._internal_metadata_);
   ::memcpy(&_impl_.l1_penalty_, &from._impl_.l1_penalty_,
-    static_cast<size_t>(reinterpret_cast<char*>(&_impl_.embedding_dropout_) -
-    reinterpret_cast<char*>(&_impl_.l1_penalty_)) + sizeof(_impl_.embedding_dropout_));
+    static_cast<size_t>(reinterpret_cast<char*>(&_impl_.spectral_norm_) -
+    reinterpret_cast<char*>(&_impl_.l1_penalty_)) + sizeof(_impl_.spectral_norm_));
   // @@protoc_insertion_point(copy_constructor:kiln.v1.RegularizationOptions)
 }
 
@@ -2390,6 +2409,7 @@ inline void RegularizationOptions::SharedCtor(
     , decltype(_impl_.attention_dropout_){0}
     , decltype(_impl_.residual_dropout_){0}
     , decltype(_impl_.embedding_dropout_){0}
+    , decltype(_impl_.spectral_norm_){false}
   };
 }
 

@@ -333,12 +333,13 @@ enum CurriculumOrder : int {
   CURRICULUM_ORDER_UNSPECIFIED = 0,
   CURRICULUM_ORDER_LENGTH = 1,
   CURRICULUM_ORDER_DIFFICULTY = 2,
+  CURRICULUM_ORDER_LOSS = 3,
   CurriculumOrder_INT_MIN_SENTINEL_DO_NOT_USE_ = std::numeric_limits<int32_t>::min(),
   CurriculumOrder_INT_MAX_SENTINEL_DO_NOT_USE_ = std::numeric_limits<int32_t>::max()
 };
 bool CurriculumOrder_IsValid(int value);
 constexpr CurriculumOrder CurriculumOrder_MIN = CURRICULUM_ORDER_UNSPECIFIED;
-constexpr CurriculumOrder CurriculumOrder_MAX = CURRICULUM_ORDER_DIFFICULTY;
+constexpr CurriculumOrder CurriculumOrder_MAX = CURRICULUM_ORDER_LOSS;
 constexpr int CurriculumOrder_ARRAYSIZE = CurriculumOrder_MAX + 1;
 
 const ::PROTOBUF_NAMESPACE_ID::EnumDescriptor* CurriculumOrder_descriptor();
@@ -1306,6 +1307,7 @@ class CurriculumOptions final :
     kStartShareFieldNumber = 3,
     kRampFieldNumber = 4,
     kAntiFieldNumber = 5,
+    kRescoreEveryFieldNumber = 6,
   };
   // .kiln.v1.CurriculumOrder order = 1 [json_name = "order"];
   void clear_order();
@@ -1364,6 +1366,19 @@ class CurriculumOptions final :
   void _internal_set_anti(bool value);
   public:
 
+  // optional uint32 rescore_every = 6 [json_name = "rescoreEvery"];
+  bool has_rescore_every() const;
+  private:
+  bool _internal_has_rescore_every() const;
+  public:
+  void clear_rescore_every();
+  uint32_t rescore_every() const;
+  void set_rescore_every(uint32_t value);
+  private:
+  uint32_t _internal_rescore_every() const;
+  void _internal_set_rescore_every(uint32_t value);
+  public:
+
   // @@protoc_insertion_point(class_scope:kiln.v1.CurriculumOptions)
  private:
   class _Internal;
@@ -1379,6 +1394,7 @@ class CurriculumOptions final :
     double start_share_;
     double ramp_;
     bool anti_;
+    uint32_t rescore_every_;
   };
   union { Impl_ _impl_; };
   friend struct ::TableStruct_kiln_2fv1_2fjobs_2eproto;
@@ -2143,6 +2159,7 @@ class RegularizationOptions final :
     kAttentionDropoutFieldNumber = 5,
     kResidualDropoutFieldNumber = 6,
     kEmbeddingDropoutFieldNumber = 7,
+    kSpectralNormFieldNumber = 8,
   };
   // optional double l1_penalty = 1 [json_name = "l1Penalty"];
   bool has_l1_penalty() const;
@@ -2235,6 +2252,19 @@ class RegularizationOptions final :
   void _internal_set_embedding_dropout(double value);
   public:
 
+  // optional bool spectral_norm = 8 [json_name = "spectralNorm"];
+  bool has_spectral_norm() const;
+  private:
+  bool _internal_has_spectral_norm() const;
+  public:
+  void clear_spectral_norm();
+  bool spectral_norm() const;
+  void set_spectral_norm(bool value);
+  private:
+  bool _internal_spectral_norm() const;
+  void _internal_set_spectral_norm(bool value);
+  public:
+
   // @@protoc_insertion_point(class_scope:kiln.v1.RegularizationOptions)
  private:
   class _Internal;
@@ -2252,6 +2282,7 @@ class RegularizationOptions final :
     double attention_dropout_;
     double residual_dropout_;
     double embedding_dropout_;
+    bool spectral_norm_;
   };
   union { Impl_ _impl_; };
   friend struct ::TableStruct_kiln_2fv1_2fjobs_2eproto;
@@ -7937,6 +7968,34 @@ inline void CurriculumOptions::set_anti(bool value) {
   // @@protoc_insertion_point(field_set:kiln.v1.CurriculumOptions.anti)
 }
 
+// optional uint32 rescore_every = 6 [json_name = "rescoreEvery"];
+inline bool CurriculumOptions::_internal_has_rescore_every() const {
+  bool value = (_impl_._has_bits_[0] & 0x00000008u) != 0;
+  return value;
+}
+inline bool CurriculumOptions::has_rescore_every() const {
+  return _internal_has_rescore_every();
+}
+inline void CurriculumOptions::clear_rescore_every() {
+  _impl_.rescore_every_ = 0u;
+  _impl_._has_bits_[0] &= ~0x00000008u;
+}
+inline uint32_t CurriculumOptions::_internal_rescore_every() const {
+  return _impl_.rescore_every_;
+}
+inline uint32_t CurriculumOptions::rescore_every() const {
+  // @@protoc_insertion_point(field_get:kiln.v1.CurriculumOptions.rescore_every)
+  return _internal_rescore_every();
+}
+inline void CurriculumOptions::_internal_set_rescore_every(uint32_t value) {
+  _impl_._has_bits_[0] |= 0x00000008u;
+  _impl_.rescore_every_ = value;
+}
+inline void CurriculumOptions::set_rescore_every(uint32_t value) {
+  _internal_set_rescore_every(value);
+  // @@protoc_insertion_point(field_set:kiln.v1.CurriculumOptions.rescore_every)
+}
+
 // -------------------------------------------------------------------
 
 // AugmentationOptions
@@ -8691,6 +8750,34 @@ inline void RegularizationOptions::_internal_set_embedding_dropout(double value)
 inline void RegularizationOptions::set_embedding_dropout(double value) {
   _internal_set_embedding_dropout(value);
   // @@protoc_insertion_point(field_set:kiln.v1.RegularizationOptions.embedding_dropout)
+}
+
+// optional bool spectral_norm = 8 [json_name = "spectralNorm"];
+inline bool RegularizationOptions::_internal_has_spectral_norm() const {
+  bool value = (_impl_._has_bits_[0] & 0x00000080u) != 0;
+  return value;
+}
+inline bool RegularizationOptions::has_spectral_norm() const {
+  return _internal_has_spectral_norm();
+}
+inline void RegularizationOptions::clear_spectral_norm() {
+  _impl_.spectral_norm_ = false;
+  _impl_._has_bits_[0] &= ~0x00000080u;
+}
+inline bool RegularizationOptions::_internal_spectral_norm() const {
+  return _impl_.spectral_norm_;
+}
+inline bool RegularizationOptions::spectral_norm() const {
+  // @@protoc_insertion_point(field_get:kiln.v1.RegularizationOptions.spectral_norm)
+  return _internal_spectral_norm();
+}
+inline void RegularizationOptions::_internal_set_spectral_norm(bool value) {
+  _impl_._has_bits_[0] |= 0x00000080u;
+  _impl_.spectral_norm_ = value;
+}
+inline void RegularizationOptions::set_spectral_norm(bool value) {
+  _internal_set_spectral_norm(value);
+  // @@protoc_insertion_point(field_set:kiln.v1.RegularizationOptions.spectral_norm)
 }
 
 // -------------------------------------------------------------------

@@ -184,6 +184,33 @@ private static final long serialVersionUID = 0L;
     return anti_;
   }
 
+  public static final int RESCORE_EVERY_FIELD_NUMBER = 6;
+  private int rescoreEvery_ = 0;
+  /**
+   * <pre>
+   * LOSS: optimizer steps between re-scoring; &gt;= 1. Default 50.
+   * </pre>
+   *
+   * <code>optional uint32 rescore_every = 6 [json_name = "rescoreEvery"];</code>
+   * @return Whether the rescoreEvery field is set.
+   */
+  @java.lang.Override
+  public boolean hasRescoreEvery() {
+    return ((bitField0_ & 0x00000008) != 0);
+  }
+  /**
+   * <pre>
+   * LOSS: optimizer steps between re-scoring; &gt;= 1. Default 50.
+   * </pre>
+   *
+   * <code>optional uint32 rescore_every = 6 [json_name = "rescoreEvery"];</code>
+   * @return The rescoreEvery.
+   */
+  @java.lang.Override
+  public int getRescoreEvery() {
+    return rescoreEvery_;
+  }
+
   public static kiln.v1.CurriculumOptions parseFrom(
       java.nio.ByteBuffer data)
       throws com.google.protobuf.InvalidProtocolBufferException {
@@ -318,6 +345,7 @@ private static final long serialVersionUID = 0L;
       startShare_ = 0D;
       ramp_ = 0D;
       anti_ = false;
+      rescoreEvery_ = 0;
       return this;
     }
 
@@ -369,6 +397,10 @@ private static final long serialVersionUID = 0L;
       if (((from_bitField0_ & 0x00000010) != 0)) {
         result.anti_ = anti_;
         to_bitField0_ |= 0x00000004;
+      }
+      if (((from_bitField0_ & 0x00000020) != 0)) {
+        result.rescoreEvery_ = rescoreEvery_;
+        to_bitField0_ |= 0x00000008;
       }
       result.bitField0_ |= to_bitField0_;
     }
@@ -717,6 +749,62 @@ private static final long serialVersionUID = 0L;
     public Builder clearAnti() {
       bitField0_ = (bitField0_ & ~0x00000010);
       anti_ = false;
+      onChanged();
+      return this;
+    }
+
+    private int rescoreEvery_ ;
+    /**
+     * <pre>
+     * LOSS: optimizer steps between re-scoring; &gt;= 1. Default 50.
+     * </pre>
+     *
+     * <code>optional uint32 rescore_every = 6 [json_name = "rescoreEvery"];</code>
+     * @return Whether the rescoreEvery field is set.
+     */
+    @java.lang.Override
+    public boolean hasRescoreEvery() {
+      return ((bitField0_ & 0x00000020) != 0);
+    }
+    /**
+     * <pre>
+     * LOSS: optimizer steps between re-scoring; &gt;= 1. Default 50.
+     * </pre>
+     *
+     * <code>optional uint32 rescore_every = 6 [json_name = "rescoreEvery"];</code>
+     * @return The rescoreEvery.
+     */
+    @java.lang.Override
+    public int getRescoreEvery() {
+      return rescoreEvery_;
+    }
+    /**
+     * <pre>
+     * LOSS: optimizer steps between re-scoring; &gt;= 1. Default 50.
+     * </pre>
+     *
+     * <code>optional uint32 rescore_every = 6 [json_name = "rescoreEvery"];</code>
+     * @param value The rescoreEvery to set.
+     * @return This builder for chaining.
+     */
+    public Builder setRescoreEvery(int value) {
+      
+      rescoreEvery_ = value;
+      bitField0_ |= 0x00000020;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * LOSS: optimizer steps between re-scoring; &gt;= 1. Default 50.
+     * </pre>
+     *
+     * <code>optional uint32 rescore_every = 6 [json_name = "rescoreEvery"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearRescoreEvery() {
+      bitField0_ = (bitField0_ & ~0x00000020);
+      rescoreEvery_ = 0;
       onChanged();
       return this;
     }

@@ -101,4 +101,23 @@ public interface CurriculumOptionsOrBuilder extends
    * @return The anti.
    */
   boolean getAnti();
+
+  /**
+   * <pre>
+   * LOSS: optimizer steps between re-scoring; &gt;= 1. Default 50.
+   * </pre>
+   *
+   * <code>optional uint32 rescore_every = 6 [json_name = "rescoreEvery"];</code>
+   * @return Whether the rescoreEvery field is set.
+   */
+  boolean hasRescoreEvery();
+  /**
+   * <pre>
+   * LOSS: optimizer steps between re-scoring; &gt;= 1. Default 50.
+   * </pre>
+   *
+   * <code>optional uint32 rescore_every = 6 [json_name = "rescoreEvery"];</code>
+   * @return The rescoreEvery.
+   */
+  int getRescoreEvery();
 }

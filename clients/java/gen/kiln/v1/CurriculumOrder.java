@@ -36,6 +36,15 @@ public enum CurriculumOrder
    * <code>CURRICULUM_ORDER_DIFFICULTY = 2;</code>
    */
   CURRICULUM_ORDER_DIFFICULTY(2),
+  /**
+   * <pre>
+   * Self-paced: by the current model's loss on each example, lowest first, re-scored every
+   * rescore_every steps (one pass over the training data each time).
+   * </pre>
+   *
+   * <code>CURRICULUM_ORDER_LOSS = 3;</code>
+   */
+  CURRICULUM_ORDER_LOSS(3),
   UNRECOGNIZED(-1),
   ;
 
@@ -63,6 +72,15 @@ public enum CurriculumOrder
    * <code>CURRICULUM_ORDER_DIFFICULTY = 2;</code>
    */
   public static final int CURRICULUM_ORDER_DIFFICULTY_VALUE = 2;
+  /**
+   * <pre>
+   * Self-paced: by the current model's loss on each example, lowest first, re-scored every
+   * rescore_every steps (one pass over the training data each time).
+   * </pre>
+   *
+   * <code>CURRICULUM_ORDER_LOSS = 3;</code>
+   */
+  public static final int CURRICULUM_ORDER_LOSS_VALUE = 3;
 
 
   public final int getNumber() {
@@ -92,6 +110,7 @@ public enum CurriculumOrder
       case 0: return CURRICULUM_ORDER_UNSPECIFIED;
       case 1: return CURRICULUM_ORDER_LENGTH;
       case 2: return CURRICULUM_ORDER_DIFFICULTY;
+      case 3: return CURRICULUM_ORDER_LOSS;
       default: return null;
     }
   }

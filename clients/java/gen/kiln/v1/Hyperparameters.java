@@ -409,7 +409,8 @@ private static final long serialVersionUID = 0L;
   private int earlyStoppingPatience_ = 0;
   /**
    * <pre>
-   * Stop after this many validation passes without improvement; unset disables it. SFT only.
+   * Stop after this many validation passes without improvement; unset disables it. SFT and
+   * DISTILL.
    * </pre>
    *
    * <code>optional uint32 early_stopping_patience = 14 [json_name = "earlyStoppingPatience"];</code>
@@ -421,7 +422,8 @@ private static final long serialVersionUID = 0L;
   }
   /**
    * <pre>
-   * Stop after this many validation passes without improvement; unset disables it. SFT only.
+   * Stop after this many validation passes without improvement; unset disables it. SFT and
+   * DISTILL.
    * </pre>
    *
    * <code>optional uint32 early_stopping_patience = 14 [json_name = "earlyStoppingPatience"];</code>
@@ -490,7 +492,8 @@ private static final long serialVersionUID = 0L;
   private kiln.v1.OptimizerOptions optimizer_;
   /**
    * <pre>
-   * The optimizer and its settings. Default ADAMW with betas (0.9, 0.95).
+   * The optimizer and its settings. Default ADAMW with betas (0.9, 0.95). Not for PPO, whose
+   * policy and value roles keep AdamW.
    * </pre>
    *
    * <code>.kiln.v1.OptimizerOptions optimizer = 17 [json_name = "optimizer"];</code>
@@ -502,7 +505,8 @@ private static final long serialVersionUID = 0L;
   }
   /**
    * <pre>
-   * The optimizer and its settings. Default ADAMW with betas (0.9, 0.95).
+   * The optimizer and its settings. Default ADAMW with betas (0.9, 0.95). Not for PPO, whose
+   * policy and value roles keep AdamW.
    * </pre>
    *
    * <code>.kiln.v1.OptimizerOptions optimizer = 17 [json_name = "optimizer"];</code>
@@ -514,7 +518,8 @@ private static final long serialVersionUID = 0L;
   }
   /**
    * <pre>
-   * The optimizer and its settings. Default ADAMW with betas (0.9, 0.95).
+   * The optimizer and its settings. Default ADAMW with betas (0.9, 0.95). Not for PPO, whose
+   * policy and value roles keep AdamW.
    * </pre>
    *
    * <code>.kiln.v1.OptimizerOptions optimizer = 17 [json_name = "optimizer"];</code>
@@ -605,7 +610,7 @@ private static final long serialVersionUID = 0L;
   /**
    * <pre>
    * With early stopping, a validation loss counts as a new best only when it is lower than
-   * the best by more than this; &gt;= 0. Default 0. SFT only.
+   * the best by more than this; &gt;= 0. Default 0. SFT and DISTILL.
    * </pre>
    *
    * <code>optional double early_stopping_min_delta = 20 [json_name = "earlyStoppingMinDelta"];</code>
@@ -618,7 +623,7 @@ private static final long serialVersionUID = 0L;
   /**
    * <pre>
    * With early stopping, a validation loss counts as a new best only when it is lower than
-   * the best by more than this; &gt;= 0. Default 0. SFT only.
+   * the best by more than this; &gt;= 0. Default 0. SFT and DISTILL.
    * </pre>
    *
    * <code>optional double early_stopping_min_delta = 20 [json_name = "earlyStoppingMinDelta"];</code>
@@ -634,7 +639,7 @@ private static final long serialVersionUID = 0L;
   /**
    * <pre>
    * With early stopping, end with the best validated weights (true) or the last ones. Default
-   * true. SFT only.
+   * true. SFT and DISTILL.
    * </pre>
    *
    * <code>optional bool restore_best_weights = 21 [json_name = "restoreBestWeights"];</code>
@@ -647,7 +652,7 @@ private static final long serialVersionUID = 0L;
   /**
    * <pre>
    * With early stopping, end with the best validated weights (true) or the last ones. Default
-   * true. SFT only.
+   * true. SFT and DISTILL.
    * </pre>
    *
    * <code>optional bool restore_best_weights = 21 [json_name = "restoreBestWeights"];</code>
@@ -1880,7 +1885,8 @@ private static final long serialVersionUID = 0L;
     private int earlyStoppingPatience_ ;
     /**
      * <pre>
-     * Stop after this many validation passes without improvement; unset disables it. SFT only.
+     * Stop after this many validation passes without improvement; unset disables it. SFT and
+     * DISTILL.
      * </pre>
      *
      * <code>optional uint32 early_stopping_patience = 14 [json_name = "earlyStoppingPatience"];</code>
@@ -1892,7 +1898,8 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Stop after this many validation passes without improvement; unset disables it. SFT only.
+     * Stop after this many validation passes without improvement; unset disables it. SFT and
+     * DISTILL.
      * </pre>
      *
      * <code>optional uint32 early_stopping_patience = 14 [json_name = "earlyStoppingPatience"];</code>
@@ -1904,7 +1911,8 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Stop after this many validation passes without improvement; unset disables it. SFT only.
+     * Stop after this many validation passes without improvement; unset disables it. SFT and
+     * DISTILL.
      * </pre>
      *
      * <code>optional uint32 early_stopping_patience = 14 [json_name = "earlyStoppingPatience"];</code>
@@ -1920,7 +1928,8 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Stop after this many validation passes without improvement; unset disables it. SFT only.
+     * Stop after this many validation passes without improvement; unset disables it. SFT and
+     * DISTILL.
      * </pre>
      *
      * <code>optional uint32 early_stopping_patience = 14 [json_name = "earlyStoppingPatience"];</code>
@@ -2050,7 +2059,8 @@ private static final long serialVersionUID = 0L;
         kiln.v1.OptimizerOptions, kiln.v1.OptimizerOptions.Builder, kiln.v1.OptimizerOptionsOrBuilder> optimizerBuilder_;
     /**
      * <pre>
-     * The optimizer and its settings. Default ADAMW with betas (0.9, 0.95).
+     * The optimizer and its settings. Default ADAMW with betas (0.9, 0.95). Not for PPO, whose
+     * policy and value roles keep AdamW.
      * </pre>
      *
      * <code>.kiln.v1.OptimizerOptions optimizer = 17 [json_name = "optimizer"];</code>
@@ -2061,7 +2071,8 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The optimizer and its settings. Default ADAMW with betas (0.9, 0.95).
+     * The optimizer and its settings. Default ADAMW with betas (0.9, 0.95). Not for PPO, whose
+     * policy and value roles keep AdamW.
      * </pre>
      *
      * <code>.kiln.v1.OptimizerOptions optimizer = 17 [json_name = "optimizer"];</code>
@@ -2076,7 +2087,8 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The optimizer and its settings. Default ADAMW with betas (0.9, 0.95).
+     * The optimizer and its settings. Default ADAMW with betas (0.9, 0.95). Not for PPO, whose
+     * policy and value roles keep AdamW.
      * </pre>
      *
      * <code>.kiln.v1.OptimizerOptions optimizer = 17 [json_name = "optimizer"];</code>
@@ -2096,7 +2108,8 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The optimizer and its settings. Default ADAMW with betas (0.9, 0.95).
+     * The optimizer and its settings. Default ADAMW with betas (0.9, 0.95). Not for PPO, whose
+     * policy and value roles keep AdamW.
      * </pre>
      *
      * <code>.kiln.v1.OptimizerOptions optimizer = 17 [json_name = "optimizer"];</code>
@@ -2114,7 +2127,8 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The optimizer and its settings. Default ADAMW with betas (0.9, 0.95).
+     * The optimizer and its settings. Default ADAMW with betas (0.9, 0.95). Not for PPO, whose
+     * policy and value roles keep AdamW.
      * </pre>
      *
      * <code>.kiln.v1.OptimizerOptions optimizer = 17 [json_name = "optimizer"];</code>
@@ -2137,7 +2151,8 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The optimizer and its settings. Default ADAMW with betas (0.9, 0.95).
+     * The optimizer and its settings. Default ADAMW with betas (0.9, 0.95). Not for PPO, whose
+     * policy and value roles keep AdamW.
      * </pre>
      *
      * <code>.kiln.v1.OptimizerOptions optimizer = 17 [json_name = "optimizer"];</code>
@@ -2154,7 +2169,8 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The optimizer and its settings. Default ADAMW with betas (0.9, 0.95).
+     * The optimizer and its settings. Default ADAMW with betas (0.9, 0.95). Not for PPO, whose
+     * policy and value roles keep AdamW.
      * </pre>
      *
      * <code>.kiln.v1.OptimizerOptions optimizer = 17 [json_name = "optimizer"];</code>
@@ -2166,7 +2182,8 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The optimizer and its settings. Default ADAMW with betas (0.9, 0.95).
+     * The optimizer and its settings. Default ADAMW with betas (0.9, 0.95). Not for PPO, whose
+     * policy and value roles keep AdamW.
      * </pre>
      *
      * <code>.kiln.v1.OptimizerOptions optimizer = 17 [json_name = "optimizer"];</code>
@@ -2181,7 +2198,8 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The optimizer and its settings. Default ADAMW with betas (0.9, 0.95).
+     * The optimizer and its settings. Default ADAMW with betas (0.9, 0.95). Not for PPO, whose
+     * policy and value roles keep AdamW.
      * </pre>
      *
      * <code>.kiln.v1.OptimizerOptions optimizer = 17 [json_name = "optimizer"];</code>
@@ -2514,7 +2532,7 @@ private static final long serialVersionUID = 0L;
     /**
      * <pre>
      * With early stopping, a validation loss counts as a new best only when it is lower than
-     * the best by more than this; &gt;= 0. Default 0. SFT only.
+     * the best by more than this; &gt;= 0. Default 0. SFT and DISTILL.
      * </pre>
      *
      * <code>optional double early_stopping_min_delta = 20 [json_name = "earlyStoppingMinDelta"];</code>
@@ -2527,7 +2545,7 @@ private static final long serialVersionUID = 0L;
     /**
      * <pre>
      * With early stopping, a validation loss counts as a new best only when it is lower than
-     * the best by more than this; &gt;= 0. Default 0. SFT only.
+     * the best by more than this; &gt;= 0. Default 0. SFT and DISTILL.
      * </pre>
      *
      * <code>optional double early_stopping_min_delta = 20 [json_name = "earlyStoppingMinDelta"];</code>
@@ -2540,7 +2558,7 @@ private static final long serialVersionUID = 0L;
     /**
      * <pre>
      * With early stopping, a validation loss counts as a new best only when it is lower than
-     * the best by more than this; &gt;= 0. Default 0. SFT only.
+     * the best by more than this; &gt;= 0. Default 0. SFT and DISTILL.
      * </pre>
      *
      * <code>optional double early_stopping_min_delta = 20 [json_name = "earlyStoppingMinDelta"];</code>
@@ -2557,7 +2575,7 @@ private static final long serialVersionUID = 0L;
     /**
      * <pre>
      * With early stopping, a validation loss counts as a new best only when it is lower than
-     * the best by more than this; &gt;= 0. Default 0. SFT only.
+     * the best by more than this; &gt;= 0. Default 0. SFT and DISTILL.
      * </pre>
      *
      * <code>optional double early_stopping_min_delta = 20 [json_name = "earlyStoppingMinDelta"];</code>
@@ -2574,7 +2592,7 @@ private static final long serialVersionUID = 0L;
     /**
      * <pre>
      * With early stopping, end with the best validated weights (true) or the last ones. Default
-     * true. SFT only.
+     * true. SFT and DISTILL.
      * </pre>
      *
      * <code>optional bool restore_best_weights = 21 [json_name = "restoreBestWeights"];</code>
@@ -2587,7 +2605,7 @@ private static final long serialVersionUID = 0L;
     /**
      * <pre>
      * With early stopping, end with the best validated weights (true) or the last ones. Default
-     * true. SFT only.
+     * true. SFT and DISTILL.
      * </pre>
      *
      * <code>optional bool restore_best_weights = 21 [json_name = "restoreBestWeights"];</code>
@@ -2600,7 +2618,7 @@ private static final long serialVersionUID = 0L;
     /**
      * <pre>
      * With early stopping, end with the best validated weights (true) or the last ones. Default
-     * true. SFT only.
+     * true. SFT and DISTILL.
      * </pre>
      *
      * <code>optional bool restore_best_weights = 21 [json_name = "restoreBestWeights"];</code>
@@ -2617,7 +2635,7 @@ private static final long serialVersionUID = 0L;
     /**
      * <pre>
      * With early stopping, end with the best validated weights (true) or the last ones. Default
-     * true. SFT only.
+     * true. SFT and DISTILL.
      * </pre>
      *
      * <code>optional bool restore_best_weights = 21 [json_name = "restoreBestWeights"];</code>

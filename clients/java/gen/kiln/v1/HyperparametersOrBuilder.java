@@ -262,7 +262,8 @@ public interface HyperparametersOrBuilder extends
 
   /**
    * <pre>
-   * Stop after this many validation passes without improvement; unset disables it. SFT only.
+   * Stop after this many validation passes without improvement; unset disables it. SFT and
+   * DISTILL.
    * </pre>
    *
    * <code>optional uint32 early_stopping_patience = 14 [json_name = "earlyStoppingPatience"];</code>
@@ -271,7 +272,8 @@ public interface HyperparametersOrBuilder extends
   boolean hasEarlyStoppingPatience();
   /**
    * <pre>
-   * Stop after this many validation passes without improvement; unset disables it. SFT only.
+   * Stop after this many validation passes without improvement; unset disables it. SFT and
+   * DISTILL.
    * </pre>
    *
    * <code>optional uint32 early_stopping_patience = 14 [json_name = "earlyStoppingPatience"];</code>
@@ -319,7 +321,8 @@ public interface HyperparametersOrBuilder extends
 
   /**
    * <pre>
-   * The optimizer and its settings. Default ADAMW with betas (0.9, 0.95).
+   * The optimizer and its settings. Default ADAMW with betas (0.9, 0.95). Not for PPO, whose
+   * policy and value roles keep AdamW.
    * </pre>
    *
    * <code>.kiln.v1.OptimizerOptions optimizer = 17 [json_name = "optimizer"];</code>
@@ -328,7 +331,8 @@ public interface HyperparametersOrBuilder extends
   boolean hasOptimizer();
   /**
    * <pre>
-   * The optimizer and its settings. Default ADAMW with betas (0.9, 0.95).
+   * The optimizer and its settings. Default ADAMW with betas (0.9, 0.95). Not for PPO, whose
+   * policy and value roles keep AdamW.
    * </pre>
    *
    * <code>.kiln.v1.OptimizerOptions optimizer = 17 [json_name = "optimizer"];</code>
@@ -337,7 +341,8 @@ public interface HyperparametersOrBuilder extends
   kiln.v1.OptimizerOptions getOptimizer();
   /**
    * <pre>
-   * The optimizer and its settings. Default ADAMW with betas (0.9, 0.95).
+   * The optimizer and its settings. Default ADAMW with betas (0.9, 0.95). Not for PPO, whose
+   * policy and value roles keep AdamW.
    * </pre>
    *
    * <code>.kiln.v1.OptimizerOptions optimizer = 17 [json_name = "optimizer"];</code>
@@ -401,7 +406,7 @@ public interface HyperparametersOrBuilder extends
   /**
    * <pre>
    * With early stopping, a validation loss counts as a new best only when it is lower than
-   * the best by more than this; &gt;= 0. Default 0. SFT only.
+   * the best by more than this; &gt;= 0. Default 0. SFT and DISTILL.
    * </pre>
    *
    * <code>optional double early_stopping_min_delta = 20 [json_name = "earlyStoppingMinDelta"];</code>
@@ -411,7 +416,7 @@ public interface HyperparametersOrBuilder extends
   /**
    * <pre>
    * With early stopping, a validation loss counts as a new best only when it is lower than
-   * the best by more than this; &gt;= 0. Default 0. SFT only.
+   * the best by more than this; &gt;= 0. Default 0. SFT and DISTILL.
    * </pre>
    *
    * <code>optional double early_stopping_min_delta = 20 [json_name = "earlyStoppingMinDelta"];</code>
@@ -422,7 +427,7 @@ public interface HyperparametersOrBuilder extends
   /**
    * <pre>
    * With early stopping, end with the best validated weights (true) or the last ones. Default
-   * true. SFT only.
+   * true. SFT and DISTILL.
    * </pre>
    *
    * <code>optional bool restore_best_weights = 21 [json_name = "restoreBestWeights"];</code>
@@ -432,7 +437,7 @@ public interface HyperparametersOrBuilder extends
   /**
    * <pre>
    * With early stopping, end with the best validated weights (true) or the last ones. Default
-   * true. SFT only.
+   * true. SFT and DISTILL.
    * </pre>
    *
    * <code>optional bool restore_best_weights = 21 [json_name = "restoreBestWeights"];</code>

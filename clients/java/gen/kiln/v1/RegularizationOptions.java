@@ -243,6 +243,37 @@ private static final long serialVersionUID = 0L;
     return embeddingDropout_;
   }
 
+  public static final int SPECTRAL_NORM_FIELD_NUMBER = 8;
+  private boolean spectralNorm_ = false;
+  /**
+   * <pre>
+   * Spectral normalisation of every trained Linear layer (weight divided by its largest
+   * singular value, by power iteration); the normalised weights are what is saved. Full tuning
+   * only. Default false.
+   * </pre>
+   *
+   * <code>optional bool spectral_norm = 8 [json_name = "spectralNorm"];</code>
+   * @return Whether the spectralNorm field is set.
+   */
+  @java.lang.Override
+  public boolean hasSpectralNorm() {
+    return ((bitField0_ & 0x00000080) != 0);
+  }
+  /**
+   * <pre>
+   * Spectral normalisation of every trained Linear layer (weight divided by its largest
+   * singular value, by power iteration); the normalised weights are what is saved. Full tuning
+   * only. Default false.
+   * </pre>
+   *
+   * <code>optional bool spectral_norm = 8 [json_name = "spectralNorm"];</code>
+   * @return The spectralNorm.
+   */
+  @java.lang.Override
+  public boolean getSpectralNorm() {
+    return spectralNorm_;
+  }
+
   public static kiln.v1.RegularizationOptions parseFrom(
       java.nio.ByteBuffer data)
       throws com.google.protobuf.InvalidProtocolBufferException {
@@ -378,6 +409,7 @@ private static final long serialVersionUID = 0L;
       attentionDropout_ = 0D;
       residualDropout_ = 0D;
       embeddingDropout_ = 0D;
+      spectralNorm_ = false;
       return this;
     }
 
@@ -439,6 +471,10 @@ private static final long serialVersionUID = 0L;
       if (((from_bitField0_ & 0x00000040) != 0)) {
         result.embeddingDropout_ = embeddingDropout_;
         to_bitField0_ |= 0x00000040;
+      }
+      if (((from_bitField0_ & 0x00000080) != 0)) {
+        result.spectralNorm_ = spectralNorm_;
+        to_bitField0_ |= 0x00000080;
       }
       result.bitField0_ |= to_bitField0_;
     }
@@ -877,6 +913,70 @@ private static final long serialVersionUID = 0L;
     public Builder clearEmbeddingDropout() {
       bitField0_ = (bitField0_ & ~0x00000040);
       embeddingDropout_ = 0D;
+      onChanged();
+      return this;
+    }
+
+    private boolean spectralNorm_ ;
+    /**
+     * <pre>
+     * Spectral normalisation of every trained Linear layer (weight divided by its largest
+     * singular value, by power iteration); the normalised weights are what is saved. Full tuning
+     * only. Default false.
+     * </pre>
+     *
+     * <code>optional bool spectral_norm = 8 [json_name = "spectralNorm"];</code>
+     * @return Whether the spectralNorm field is set.
+     */
+    @java.lang.Override
+    public boolean hasSpectralNorm() {
+      return ((bitField0_ & 0x00000080) != 0);
+    }
+    /**
+     * <pre>
+     * Spectral normalisation of every trained Linear layer (weight divided by its largest
+     * singular value, by power iteration); the normalised weights are what is saved. Full tuning
+     * only. Default false.
+     * </pre>
+     *
+     * <code>optional bool spectral_norm = 8 [json_name = "spectralNorm"];</code>
+     * @return The spectralNorm.
+     */
+    @java.lang.Override
+    public boolean getSpectralNorm() {
+      return spectralNorm_;
+    }
+    /**
+     * <pre>
+     * Spectral normalisation of every trained Linear layer (weight divided by its largest
+     * singular value, by power iteration); the normalised weights are what is saved. Full tuning
+     * only. Default false.
+     * </pre>
+     *
+     * <code>optional bool spectral_norm = 8 [json_name = "spectralNorm"];</code>
+     * @param value The spectralNorm to set.
+     * @return This builder for chaining.
+     */
+    public Builder setSpectralNorm(boolean value) {
+      
+      spectralNorm_ = value;
+      bitField0_ |= 0x00000080;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Spectral normalisation of every trained Linear layer (weight divided by its largest
+     * singular value, by power iteration); the normalised weights are what is saved. Full tuning
+     * only. Default false.
+     * </pre>
+     *
+     * <code>optional bool spectral_norm = 8 [json_name = "spectralNorm"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearSpectralNorm() {
+      bitField0_ = (bitField0_ & ~0x00000080);
+      spectralNorm_ = false;
       onChanged();
       return this;
     }

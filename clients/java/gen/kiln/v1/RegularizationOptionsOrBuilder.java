@@ -145,4 +145,27 @@ public interface RegularizationOptionsOrBuilder extends
    * @return The embeddingDropout.
    */
   double getEmbeddingDropout();
+
+  /**
+   * <pre>
+   * Spectral normalisation of every trained Linear layer (weight divided by its largest
+   * singular value, by power iteration); the normalised weights are what is saved. Full tuning
+   * only. Default false.
+   * </pre>
+   *
+   * <code>optional bool spectral_norm = 8 [json_name = "spectralNorm"];</code>
+   * @return Whether the spectralNorm field is set.
+   */
+  boolean hasSpectralNorm();
+  /**
+   * <pre>
+   * Spectral normalisation of every trained Linear layer (weight divided by its largest
+   * singular value, by power iteration); the normalised weights are what is saved. Full tuning
+   * only. Default false.
+   * </pre>
+   *
+   * <code>optional bool spectral_norm = 8 [json_name = "spectralNorm"];</code>
+   * @return The spectralNorm.
+   */
+  boolean getSpectralNorm();
 }

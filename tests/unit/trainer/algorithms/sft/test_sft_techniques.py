@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
+import torch
 
 from kiln_trainer.algorithms.sft import train
 from kiln_trainer.context import LocalContext
@@ -38,3 +39,26 @@ def test_a_difficulty_curriculum_orders_by_the_records_field(demo_path, tmp_path
     train(small(str(scored), max_steps=4, log_every=1, curriculum="difficulty", val_fraction=0.0), ctx)
     shares = [m["curriculum_share"] for _, m in ctx.metrics if "curriculum_share" in m]
     assert shares == sorted(shares) and shares[0] == pytest.approx(0.25) and shares[-1] == 1.0
+
+
+def test_a_self_paced_curriculum_orders_by_the_models_own_loss(demo_path, tmp_path):  # noqa: F811
+    from kiln_trainer.algorithms.sft.trainer import SFTTrainer
+    from kiln_trainer.losses import sft_example_losses, sft_loss
+
+    cfg = small(demo_path, max_steps=2, curriculum="loss", curriculum_rescore_every=50, packing=False)
+    trained = SFTTrainer(cfg, LocalContext(tmp_path / "a"))
+    trained.run()
+    assert trained.scored_at == 0  # scored once, at the first step
+    fresh = SFTTrainer(cfg, LocalContext(tmp_path / "b"))
+    fresh.setup()  # the same seeded initial model and data, untrained
+    losses = fresh._example_losses(fresh.train_examples)
+    order = [unit[0] for unit in trained.sampler.units]
+    assert [losses[i] for i in order] == sorted(losses)  # easiest (lowest loss) first
+    # The per-example losses are the per-row means of the batch loss.
+    batch = fresh.val_batches[0]
+    with torch.no_grad():
+        logits = fresh.logits(fresh.module, batch)
+    total, n = sft_loss(logits, batch.labels)
+    rows = sft_example_losses(logits, batch.labels)
+    counts = (batch.labels[:, 1:] != -100).sum(1)
+    assert float((rows * counts).sum()) == pytest.approx(float(total), rel=1e-5) and int(counts.sum()) == int(n)

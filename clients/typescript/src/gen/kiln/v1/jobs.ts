@@ -340,6 +340,11 @@ export enum CurriculumOrder {
   CURRICULUM_ORDER_LENGTH = 1,
   /** CURRICULUM_ORDER_DIFFICULTY - By the records' numeric "difficulty" field, lowest first (every record must have one). */
   CURRICULUM_ORDER_DIFFICULTY = 2,
+  /**
+   * CURRICULUM_ORDER_LOSS - Self-paced: by the current model's loss on each example, lowest first, re-scored every
+   * rescore_every steps (one pass over the training data each time).
+   */
+  CURRICULUM_ORDER_LOSS = 3,
   UNRECOGNIZED = -1,
 }
 
@@ -354,6 +359,9 @@ export function curriculumOrderFromJSON(object: any): CurriculumOrder {
     case 2:
     case "CURRICULUM_ORDER_DIFFICULTY":
       return CurriculumOrder.CURRICULUM_ORDER_DIFFICULTY;
+    case 3:
+    case "CURRICULUM_ORDER_LOSS":
+      return CurriculumOrder.CURRICULUM_ORDER_LOSS;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -369,6 +377,8 @@ export function curriculumOrderToJSON(object: CurriculumOrder): string {
       return "CURRICULUM_ORDER_LENGTH";
     case CurriculumOrder.CURRICULUM_ORDER_DIFFICULTY:
       return "CURRICULUM_ORDER_DIFFICULTY";
+    case CurriculumOrder.CURRICULUM_ORDER_LOSS:
+      return "CURRICULUM_ORDER_LOSS";
     case CurriculumOrder.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";
@@ -785,7 +795,10 @@ export interface Hyperparameters {
   evalEvery?:
     | number
     | undefined;
-  /** Stop after this many validation passes without improvement; unset disables it. SFT only. */
+  /**
+   * Stop after this many validation passes without improvement; unset disables it. SFT and
+   * DISTILL.
+   */
   earlyStoppingPatience?:
     | number
     | undefined;
@@ -797,7 +810,10 @@ export interface Hyperparameters {
   logEvery?:
     | number
     | undefined;
-  /** The optimizer and its settings. Default ADAMW with betas (0.9, 0.95). */
+  /**
+   * The optimizer and its settings. Default ADAMW with betas (0.9, 0.95). Not for PPO, whose
+   * policy and value roles keep AdamW.
+   */
   optimizer?:
     | OptimizerOptions
     | undefined;
@@ -811,14 +827,14 @@ export interface Hyperparameters {
     | undefined;
   /**
    * With early stopping, a validation loss counts as a new best only when it is lower than
-   * the best by more than this; >= 0. Default 0. SFT only.
+   * the best by more than this; >= 0. Default 0. SFT and DISTILL.
    */
   earlyStoppingMinDelta?:
     | number
     | undefined;
   /**
    * With early stopping, end with the best validated weights (true) or the last ones. Default
-   * true. SFT only.
+   * true. SFT and DISTILL.
    */
   restoreBestWeights?:
     | boolean
@@ -880,7 +896,11 @@ export interface CurriculumOptions {
     | number
     | undefined;
   /** Hardest first (anti-curriculum); needs an order. Default false. */
-  anti?: boolean | undefined;
+  anti?:
+    | boolean
+    | undefined;
+  /** LOSS: optimizer steps between re-scoring; >= 1. Default 50. */
+  rescoreEvery?: number | undefined;
 }
 
 /**
@@ -1019,7 +1039,15 @@ export interface RegularizationOptions {
     | number
     | undefined;
   /** Built-in kiln-gpt models only: dropout on the embeddings; in [0, 1). Default 0. */
-  embeddingDropout?: number | undefined;
+  embeddingDropout?:
+    | number
+    | undefined;
+  /**
+   * Spectral normalisation of every trained Linear layer (weight divided by its largest
+   * singular value, by power iteration); the normalised weights are what is saved. Full tuning
+   * only. Default false.
+   */
+  spectralNorm?: boolean | undefined;
 }
 
 /** LoRA adapter settings (used when tuning is LORA). */
@@ -2125,7 +2153,7 @@ export const AdversarialOptions: MessageFns<AdversarialOptions> = {
 };
 
 function createBaseCurriculumOptions(): CurriculumOptions {
-  return { order: 0, pacing: 0, startShare: undefined, ramp: undefined, anti: undefined };
+  return { order: 0, pacing: 0, startShare: undefined, ramp: undefined, anti: undefined, rescoreEvery: undefined };
 }
 
 export const CurriculumOptions: MessageFns<CurriculumOptions> = {
@@ -2144,6 +2172,9 @@ export const CurriculumOptions: MessageFns<CurriculumOptions> = {
     }
     if (message.anti !== undefined) {
       writer.uint32(40).bool(message.anti);
+    }
+    if (message.rescoreEvery !== undefined) {
+      writer.uint32(48).uint32(message.rescoreEvery);
     }
     return writer;
   },
@@ -2201,6 +2232,14 @@ export const CurriculumOptions: MessageFns<CurriculumOptions> = {
             message.anti = reader.bool();
             continue;
           }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.rescoreEvery = reader.uint32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2224,6 +2263,11 @@ export const CurriculumOptions: MessageFns<CurriculumOptions> = {
         : undefined,
       ramp: isSet(object.ramp) ? globalThis.Number(object.ramp) : undefined,
       anti: isSet(object.anti) ? globalThis.Boolean(object.anti) : undefined,
+      rescoreEvery: isSet(object.rescoreEvery)
+        ? globalThis.Number(object.rescoreEvery)
+        : isSet(object.rescore_every)
+        ? globalThis.Number(object.rescore_every)
+        : undefined,
     };
   },
 
@@ -2244,6 +2288,9 @@ export const CurriculumOptions: MessageFns<CurriculumOptions> = {
     if (message.anti !== undefined) {
       obj.anti = message.anti;
     }
+    if (message.rescoreEvery !== undefined) {
+      obj.rescoreEvery = Math.round(message.rescoreEvery);
+    }
     return obj;
   },
 
@@ -2257,6 +2304,7 @@ export const CurriculumOptions: MessageFns<CurriculumOptions> = {
     message.startShare = object.startShare ?? undefined;
     message.ramp = object.ramp ?? undefined;
     message.anti = object.anti ?? undefined;
+    message.rescoreEvery = object.rescoreEvery ?? undefined;
     return message;
   },
 };
@@ -2816,6 +2864,7 @@ function createBaseRegularizationOptions(): RegularizationOptions {
     attentionDropout: undefined,
     residualDropout: undefined,
     embeddingDropout: undefined,
+    spectralNorm: undefined,
   };
 }
 
@@ -2841,6 +2890,9 @@ export const RegularizationOptions: MessageFns<RegularizationOptions> = {
     }
     if (message.embeddingDropout !== undefined) {
       writer.uint32(57).double(message.embeddingDropout);
+    }
+    if (message.spectralNorm !== undefined) {
+      writer.uint32(64).bool(message.spectralNorm);
     }
     return writer;
   },
@@ -2914,6 +2966,14 @@ export const RegularizationOptions: MessageFns<RegularizationOptions> = {
             message.embeddingDropout = reader.double();
             continue;
           }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.spectralNorm = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2963,6 +3023,11 @@ export const RegularizationOptions: MessageFns<RegularizationOptions> = {
         : isSet(object.embedding_dropout)
         ? globalThis.Number(object.embedding_dropout)
         : undefined,
+      spectralNorm: isSet(object.spectralNorm)
+        ? globalThis.Boolean(object.spectralNorm)
+        : isSet(object.spectral_norm)
+        ? globalThis.Boolean(object.spectral_norm)
+        : undefined,
     };
   },
 
@@ -2989,6 +3054,9 @@ export const RegularizationOptions: MessageFns<RegularizationOptions> = {
     if (message.embeddingDropout !== undefined) {
       obj.embeddingDropout = floatToJson(message.embeddingDropout);
     }
+    if (message.spectralNorm !== undefined) {
+      obj.spectralNorm = message.spectralNorm;
+    }
     return obj;
   },
 
@@ -3004,6 +3072,7 @@ export const RegularizationOptions: MessageFns<RegularizationOptions> = {
     message.attentionDropout = object.attentionDropout ?? undefined;
     message.residualDropout = object.residualDropout ?? undefined;
     message.embeddingDropout = object.embeddingDropout ?? undefined;
+    message.spectralNorm = object.spectralNorm ?? undefined;
     return message;
   },
 };
