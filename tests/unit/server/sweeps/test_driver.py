@@ -49,6 +49,17 @@ class Workers:
         self.started: list[str] = []
         self._tasks: set[asyncio.Task] = set()
 
+    def start(self) -> Workers:
+        self._loop = asyncio.create_task(self.loop())
+        return self
+
+    async def stop(self) -> None:
+        """Ends the loop and every job still running (a test must leave nothing behind)."""
+        tasks = [self._loop, *self._tasks]
+        for task in tasks:
+            task.cancel()
+        await asyncio.wait(tasks, timeout=5)
+
     async def loop(self) -> None:
         while True:
             item = await self.jobs.pop_queued(timeout_s=0.1)
@@ -131,27 +142,26 @@ async def create(specs, sweeps, proto) -> str:
     return await sweeps.create("t", op.record, events=op.events, queue=True)
 
 
-async def wait_final(sweeps, rid: str, timeout: float = 20):
-    async def until():
-        while True:
-            record = await sweeps.get("t", rid)
-            if record.final:
-                return record
-            await asyncio.sleep(0.05)
-
-    return await asyncio.wait_for(until(), timeout)
+async def wait_final(sweeps, rid: str, timeout: float = 60):
+    """The sweep's record once it is final (polled: nothing to cancel if it never is)."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while asyncio.get_running_loop().time() < deadline:
+        record = await sweeps.get("t", rid)
+        if record.final:
+            return record
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"sweep {rid} not final after {timeout}s: {record.state}, {len(record.trials.items)} trials")
 
 
 async def test_trials_run_at_most_max_concurrent_and_the_best_is_the_lowest(env):
     specs, jobs, sweeps, manager = env
-    workers = Workers(jobs)
-    loop = asyncio.create_task(workers.loop())
+    workers = Workers(jobs).start()
     try:
         await manager("gw-1").start()
         rid = await create(specs, sweeps, sweep_proto(6, 2))
         done = await wait_final(sweeps, rid)
     finally:
-        loop.cancel()
+        await workers.stop()
     assert done.state == State.SUCCEEDED and done.owner == "gw-1"
     trials = list(done.trials.items.values())
     assert len(trials) == 6 and all(t.state == TrialState.SUCCEEDED for t in trials)
@@ -175,14 +185,13 @@ async def test_trials_run_at_most_max_concurrent_and_the_best_is_the_lowest(env)
 
 async def test_a_failed_trial_is_recorded_and_the_sweep_goes_on(env):
     specs, jobs, sweeps, manager = env
-    workers = Workers(jobs, outcome=lambda lr: "FAILED" if lr > 1e-3 else "SUCCEEDED")
-    loop = asyncio.create_task(workers.loop())
+    workers = Workers(jobs, outcome=lambda lr: "FAILED" if lr > 1e-3 else "SUCCEEDED").start()
     try:
         await manager("gw-1").start()
         rid = await create(specs, sweeps, sweep_proto(5, 1))
         done = await wait_final(sweeps, rid)
     finally:
-        loop.cancel()
+        await workers.stop()
     states = {t.number: t.state for t in done.trials.items.values()}
     assert len(states) == 5 and TrialState.FAILED in states.values() and TrialState.SUCCEEDED in states.values()
     assert done.state == State.SUCCEEDED
@@ -191,26 +200,25 @@ async def test_a_failed_trial_is_recorded_and_the_sweep_goes_on(env):
 
 async def test_all_trials_failing_fails_the_sweep(env):
     specs, jobs, sweeps, manager = env
-    loop = asyncio.create_task(Workers(jobs, outcome=lambda lr: "FAILED", steps=1).loop())
+    workers = Workers(jobs, outcome=lambda lr: "FAILED", steps=1).start()
     try:
         await manager("gw-1").start()
         rid = await create(specs, sweeps, sweep_proto(2, 2))
         done = await wait_final(sweeps, rid)
     finally:
-        loop.cancel()
+        await workers.stop()
     assert done.state == State.FAILED and "without a succeeded trial" in done.error and done.best == []
 
 
 async def test_the_median_pruner_stops_weak_trials_and_cancels_their_jobs(env):
     specs, jobs, sweeps, manager = env
-    workers = Workers(jobs, steps=6)
-    loop = asyncio.create_task(workers.loop())
+    workers = Workers(jobs, steps=6).start()
     try:
         await manager("gw-1").start()
         rid = await create(specs, sweeps, sweep_proto(10, 1, pruner=sweeps_pb2.SWEEP_PRUNER_MEDIAN))
-        done = await wait_final(sweeps, rid, timeout=40)
+        done = await wait_final(sweeps, rid)
     finally:
-        loop.cancel()
+        await workers.stop()
     pruned = [t for t in done.trials.items.values() if t.state == TrialState.PRUNED]
     assert pruned and done.state == State.SUCCEEDED
     for t in pruned:
@@ -224,8 +232,7 @@ async def test_the_median_pruner_stops_weak_trials_and_cancels_their_jobs(env):
 
 async def test_a_sweep_is_adopted_after_a_gateway_restart_without_rerunning_trials(env):
     specs, jobs, sweeps, manager = env
-    workers = Workers(jobs, steps=4)
-    loop = asyncio.create_task(workers.loop())
+    workers = Workers(jobs, steps=4).start()
     try:
         first = manager("gw-1")
         await first.start()
@@ -238,7 +245,7 @@ async def test_a_sweep_is_adopted_after_a_gateway_restart_without_rerunning_tria
         await manager("gw-2").start()  # reconciles at start: adopts the orphaned sweep
         done = await wait_final(sweeps, rid)
     finally:
-        loop.cancel()
+        await workers.stop()
     assert done.state == State.SUCCEEDED and done.owner == "gw-2" and done.attempt == 2
     assert len(done.trials.items) == 4 and len(workers.started) == 4  # nothing ran twice
     for n in finished:
@@ -252,7 +259,7 @@ async def test_a_sweep_is_adopted_after_a_gateway_restart_without_rerunning_tria
 
 async def test_cancelling_stops_the_driver_and_its_trials(env):
     specs, jobs, sweeps, manager = env
-    loop = asyncio.create_task(Workers(jobs, steps=1000).loop())
+    workers = Workers(jobs, steps=1000).start()
     try:
         await manager("gw-1").start()
         rid = await create(specs, sweeps, sweep_proto(3, 2))
@@ -262,7 +269,7 @@ async def test_cancelling_stops_the_driver_and_its_trials(env):
         assert ok
         await asyncio.sleep(0.5)
     finally:
-        loop.cancel()
+        await workers.stop()
     record = await sweeps.get("t", rid)
     assert len(record.trials.items) == 2  # no trial started after the cancel
     for t in record.trials.items.values():
@@ -275,8 +282,7 @@ async def test_a_trial_asked_by_a_stopped_driver_is_run_not_lost(env, redis_url)
     from kiln_server.sweeps import study as studies
 
     specs, jobs, sweeps, manager = env
-    workers = Workers(jobs, steps=2)
-    loop = asyncio.create_task(workers.loop())
+    workers = Workers(jobs, steps=2).start()
     try:
         await manager("gw-1").start()
         rid = await create(specs, sweeps, sweep_proto(3, 1))
@@ -288,7 +294,31 @@ async def test_a_trial_asked_by_a_stopped_driver_is_run_not_lost(env, redis_url)
         lr = record.payload.space.sample(stray)[LR]
         done = await wait_final(sweeps, rid)
     finally:
-        loop.cancel()
+        await workers.stop()
     assert done.state == State.SUCCEEDED and len(done.trials.items) == 3 and len(workers.started) == 3
     kept = done.trials.items[stray.number]
     assert kept.state == TrialState.SUCCEEDED and float(kept.params[LR]) == lr
+
+
+async def test_two_objectives_end_with_a_non_dominated_front_and_its_plot(env):
+    specs, jobs, sweeps, manager = env
+    workers = Workers(jobs, steps=1).start()
+    try:
+        await manager("gw-1").start()
+        proto = sweep_proto(6, 2, algorithm=sweeps_pb2.SWEEP_ALGORITHM_NSGA_II)
+        proto.objectives.append(sweeps_pb2.Objective(metric="wall_time_s", direction=MIN))
+        rid = await create(specs, sweeps, proto)
+        done = await wait_final(sweeps, rid)
+    finally:
+        await workers.stop()
+    assert done.state == State.SUCCEEDED
+    values = {n: t.values for n, t in done.trials.items.items() if t.state == TrialState.SUCCEEDED}
+    assert len(values) == 6 and all(len(v) == 2 and v[1] > 0 for v in values.values())
+
+    def dominates(a, b):
+        return all(x <= y for x, y in zip(a, b, strict=True)) and a != b
+
+    front = [values[n] for n in done.best]
+    assert front and not any(dominates(a, b) for a in front for b in front)
+    assert all(any(dominates(f, values[n]) for f in front) for n in values if n not in done.best)
+    assert set(done.artifacts) == {"objective.png", "pareto_front.png"}

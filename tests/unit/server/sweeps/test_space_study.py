@@ -94,6 +94,7 @@ def test_several_objectives_give_the_pareto_front(redis_url, keys):
     assert studies.best_numbers(study) == [0, 1, 3]  # (3, 3) is dominated by (2, 2)
 
 
+@pytest.mark.slow  # optuna.importance imports scikit-learn: ~10 s on a loaded 2-core machine
 def test_importances_need_two_parameters_and_three_finished_trials():
     space = SearchSpace([LR, Parameter("hyperparameters.weight_decay", "float", "float", 0.0, 0.1)])
     p = plan(space=space)
