@@ -113,9 +113,12 @@ async def test_bad_filters_ids_and_tokens(env):
     for f in (feedback_pb2.FeedbackFilter(start_time=far), feedback_pb2.FeedbackFilter(end_time=far)):
         which = "filter.start_time" if f.HasField("start_time") else "filter.end_time"
         await _invalid(feedback.ListFeedback(feedback_pb2.ListFeedbackRequest(filter=f), metadata=md), which)
-    before_epoch = feedback_pb2.FeedbackFilter(start_time=timestamp_pb2.Timestamp(seconds=-(10**11)))
-    req = feedback_pb2.ListFeedbackRequest(filter=before_epoch)
-    await _invalid(feedback.ListFeedback(req, metadata=md), "filter.start_time")
+    for seconds in (-(10**11), -5):  # out of Timestamp's range; before the epoch feedback ids count from
+        before_epoch = feedback_pb2.FeedbackFilter(start_time=timestamp_pb2.Timestamp(seconds=seconds))
+        req = feedback_pb2.ListFeedbackRequest(filter=before_epoch)
+        await _invalid(feedback.ListFeedback(req, metadata=md), "filter.start_time")
+    at_epoch = feedback_pb2.ListFeedbackRequest(filter=feedback_pb2.FeedbackFilter(end_time=timestamp_pb2.Timestamp()))
+    await _invalid(feedback.ListFeedback(at_epoch, metadata=md), "filter.end_time")
 
 
 async def test_bad_feedback_fields_are_bounded(env):
