@@ -296,7 +296,7 @@ private static final long serialVersionUID = 0L;
   private long seed_ = 0L;
   /**
    * <pre>
-   * Seed for initialisation, shuffling and dropout. Default 0.
+   * Seed for initialisation, shuffling and dropout; in [0, 2^32 - 1]. Default 0.
    * </pre>
    *
    * <code>optional uint64 seed = 10 [json_name = "seed"];</code>
@@ -308,7 +308,7 @@ private static final long serialVersionUID = 0L;
   }
   /**
    * <pre>
-   * Seed for initialisation, shuffling and dropout. Default 0.
+   * Seed for initialisation, shuffling and dropout; in [0, 2^32 - 1]. Default 0.
    * </pre>
    *
    * <code>optional uint64 seed = 10 [json_name = "seed"];</code>
@@ -1267,7 +1267,7 @@ private static final long serialVersionUID = 0L;
     private long seed_ ;
     /**
      * <pre>
-     * Seed for initialisation, shuffling and dropout. Default 0.
+     * Seed for initialisation, shuffling and dropout; in [0, 2^32 - 1]. Default 0.
      * </pre>
      *
      * <code>optional uint64 seed = 10 [json_name = "seed"];</code>
@@ -1279,7 +1279,7 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Seed for initialisation, shuffling and dropout. Default 0.
+     * Seed for initialisation, shuffling and dropout; in [0, 2^32 - 1]. Default 0.
      * </pre>
      *
      * <code>optional uint64 seed = 10 [json_name = "seed"];</code>
@@ -1291,7 +1291,7 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Seed for initialisation, shuffling and dropout. Default 0.
+     * Seed for initialisation, shuffling and dropout; in [0, 2^32 - 1]. Default 0.
      * </pre>
      *
      * <code>optional uint64 seed = 10 [json_name = "seed"];</code>
@@ -1307,7 +1307,7 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Seed for initialisation, shuffling and dropout. Default 0.
+     * Seed for initialisation, shuffling and dropout; in [0, 2^32 - 1]. Default 0.
      * </pre>
      *
      * <code>optional uint64 seed = 10 [json_name = "seed"];</code>

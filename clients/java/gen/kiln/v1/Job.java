@@ -246,7 +246,10 @@ private static final long serialVersionUID = 0L;
   /**
    * <pre>
    * Model to start from: a built-in model name (e.g. "kiln-gpt-tiny"), a registered model
-   * ("models/{id}"), or an absolute path to a local Hugging Face model directory.
+   * ("models/{id}"), or an absolute path to a Hugging Face model directory inside one of the
+   * operator's shared model directories (KILN_SHARED_MODEL_DIRS; none by default). Any other
+   * server path, absolute or relative, is INVALID_ARGUMENT. The same holds for every model
+   * reference in a job (teacher_model, reference_model, reward_model).
    * </pre>
    *
    * <code>string base_model = 4 [json_name = "baseModel"];</code>
@@ -268,7 +271,10 @@ private static final long serialVersionUID = 0L;
   /**
    * <pre>
    * Model to start from: a built-in model name (e.g. "kiln-gpt-tiny"), a registered model
-   * ("models/{id}"), or an absolute path to a local Hugging Face model directory.
+   * ("models/{id}"), or an absolute path to a Hugging Face model directory inside one of the
+   * operator's shared model directories (KILN_SHARED_MODEL_DIRS; none by default). Any other
+   * server path, absolute or relative, is INVALID_ARGUMENT. The same holds for every model
+   * reference in a job (teacher_model, reference_model, reward_model).
    * </pre>
    *
    * <code>string base_model = 4 [json_name = "baseModel"];</code>
@@ -731,7 +737,7 @@ private static final long serialVersionUID = 0L;
   }
   /**
    * <pre>
-   * Free-form labels.
+   * Free-form labels; at most 64, keys 1 to 63 characters, values up to 256.
    * </pre>
    *
    * <code>map&lt;string, string&gt; labels = 15 [json_name = "labels"];</code>
@@ -752,7 +758,7 @@ private static final long serialVersionUID = 0L;
   }
   /**
    * <pre>
-   * Free-form labels.
+   * Free-form labels; at most 64, keys 1 to 63 characters, values up to 256.
    * </pre>
    *
    * <code>map&lt;string, string&gt; labels = 15 [json_name = "labels"];</code>
@@ -763,7 +769,7 @@ private static final long serialVersionUID = 0L;
   }
   /**
    * <pre>
-   * Free-form labels.
+   * Free-form labels; at most 64, keys 1 to 63 characters, values up to 256.
    * </pre>
    *
    * <code>map&lt;string, string&gt; labels = 15 [json_name = "labels"];</code>
@@ -781,7 +787,7 @@ java.lang.String defaultValue) {
   }
   /**
    * <pre>
-   * Free-form labels.
+   * Free-form labels; at most 64, keys 1 to 63 characters, values up to 256.
    * </pre>
    *
    * <code>map&lt;string, string&gt; labels = 15 [json_name = "labels"];</code>
@@ -1037,7 +1043,8 @@ java.lang.String defaultValue) {
   }
   /**
    * <pre>
-   * Job artifacts by name (e.g. "loss_curve.png") to their URIs in the artifact store.
+   * Job artifacts by name (e.g. "loss_curve.png") to their deployment-relative URIs in the
+   * artifact store ("kiln://artifacts/..."); never paths on the server.
    * </pre>
    *
    * <code>map&lt;string, string&gt; artifacts = 22 [json_name = "artifacts"];</code>
@@ -1058,7 +1065,8 @@ java.lang.String defaultValue) {
   }
   /**
    * <pre>
-   * Job artifacts by name (e.g. "loss_curve.png") to their URIs in the artifact store.
+   * Job artifacts by name (e.g. "loss_curve.png") to their deployment-relative URIs in the
+   * artifact store ("kiln://artifacts/..."); never paths on the server.
    * </pre>
    *
    * <code>map&lt;string, string&gt; artifacts = 22 [json_name = "artifacts"];</code>
@@ -1069,7 +1077,8 @@ java.lang.String defaultValue) {
   }
   /**
    * <pre>
-   * Job artifacts by name (e.g. "loss_curve.png") to their URIs in the artifact store.
+   * Job artifacts by name (e.g. "loss_curve.png") to their deployment-relative URIs in the
+   * artifact store ("kiln://artifacts/..."); never paths on the server.
    * </pre>
    *
    * <code>map&lt;string, string&gt; artifacts = 22 [json_name = "artifacts"];</code>
@@ -1087,7 +1096,8 @@ java.lang.String defaultValue) {
   }
   /**
    * <pre>
-   * Job artifacts by name (e.g. "loss_curve.png") to their URIs in the artifact store.
+   * Job artifacts by name (e.g. "loss_curve.png") to their deployment-relative URIs in the
+   * artifact store ("kiln://artifacts/..."); never paths on the server.
    * </pre>
    *
    * <code>map&lt;string, string&gt; artifacts = 22 [json_name = "artifacts"];</code>
@@ -1931,7 +1941,10 @@ java.lang.String defaultValue) {
     /**
      * <pre>
      * Model to start from: a built-in model name (e.g. "kiln-gpt-tiny"), a registered model
-     * ("models/{id}"), or an absolute path to a local Hugging Face model directory.
+     * ("models/{id}"), or an absolute path to a Hugging Face model directory inside one of the
+     * operator's shared model directories (KILN_SHARED_MODEL_DIRS; none by default). Any other
+     * server path, absolute or relative, is INVALID_ARGUMENT. The same holds for every model
+     * reference in a job (teacher_model, reference_model, reward_model).
      * </pre>
      *
      * <code>string base_model = 4 [json_name = "baseModel"];</code>
@@ -1952,7 +1965,10 @@ java.lang.String defaultValue) {
     /**
      * <pre>
      * Model to start from: a built-in model name (e.g. "kiln-gpt-tiny"), a registered model
-     * ("models/{id}"), or an absolute path to a local Hugging Face model directory.
+     * ("models/{id}"), or an absolute path to a Hugging Face model directory inside one of the
+     * operator's shared model directories (KILN_SHARED_MODEL_DIRS; none by default). Any other
+     * server path, absolute or relative, is INVALID_ARGUMENT. The same holds for every model
+     * reference in a job (teacher_model, reference_model, reward_model).
      * </pre>
      *
      * <code>string base_model = 4 [json_name = "baseModel"];</code>
@@ -1974,7 +1990,10 @@ java.lang.String defaultValue) {
     /**
      * <pre>
      * Model to start from: a built-in model name (e.g. "kiln-gpt-tiny"), a registered model
-     * ("models/{id}"), or an absolute path to a local Hugging Face model directory.
+     * ("models/{id}"), or an absolute path to a Hugging Face model directory inside one of the
+     * operator's shared model directories (KILN_SHARED_MODEL_DIRS; none by default). Any other
+     * server path, absolute or relative, is INVALID_ARGUMENT. The same holds for every model
+     * reference in a job (teacher_model, reference_model, reward_model).
      * </pre>
      *
      * <code>string base_model = 4 [json_name = "baseModel"];</code>
@@ -1992,7 +2011,10 @@ java.lang.String defaultValue) {
     /**
      * <pre>
      * Model to start from: a built-in model name (e.g. "kiln-gpt-tiny"), a registered model
-     * ("models/{id}"), or an absolute path to a local Hugging Face model directory.
+     * ("models/{id}"), or an absolute path to a Hugging Face model directory inside one of the
+     * operator's shared model directories (KILN_SHARED_MODEL_DIRS; none by default). Any other
+     * server path, absolute or relative, is INVALID_ARGUMENT. The same holds for every model
+     * reference in a job (teacher_model, reference_model, reward_model).
      * </pre>
      *
      * <code>string base_model = 4 [json_name = "baseModel"];</code>
@@ -2007,7 +2029,10 @@ java.lang.String defaultValue) {
     /**
      * <pre>
      * Model to start from: a built-in model name (e.g. "kiln-gpt-tiny"), a registered model
-     * ("models/{id}"), or an absolute path to a local Hugging Face model directory.
+     * ("models/{id}"), or an absolute path to a Hugging Face model directory inside one of the
+     * operator's shared model directories (KILN_SHARED_MODEL_DIRS; none by default). Any other
+     * server path, absolute or relative, is INVALID_ARGUMENT. The same holds for every model
+     * reference in a job (teacher_model, reference_model, reward_model).
      * </pre>
      *
      * <code>string base_model = 4 [json_name = "baseModel"];</code>
@@ -3497,7 +3522,7 @@ java.lang.String defaultValue) {
     }
     /**
      * <pre>
-     * Free-form labels.
+     * Free-form labels; at most 64, keys 1 to 63 characters, values up to 256.
      * </pre>
      *
      * <code>map&lt;string, string&gt; labels = 15 [json_name = "labels"];</code>
@@ -3518,7 +3543,7 @@ java.lang.String defaultValue) {
     }
     /**
      * <pre>
-     * Free-form labels.
+     * Free-form labels; at most 64, keys 1 to 63 characters, values up to 256.
      * </pre>
      *
      * <code>map&lt;string, string&gt; labels = 15 [json_name = "labels"];</code>
@@ -3529,7 +3554,7 @@ java.lang.String defaultValue) {
     }
     /**
      * <pre>
-     * Free-form labels.
+     * Free-form labels; at most 64, keys 1 to 63 characters, values up to 256.
      * </pre>
      *
      * <code>map&lt;string, string&gt; labels = 15 [json_name = "labels"];</code>
@@ -3547,7 +3572,7 @@ java.lang.String defaultValue) {
     }
     /**
      * <pre>
-     * Free-form labels.
+     * Free-form labels; at most 64, keys 1 to 63 characters, values up to 256.
      * </pre>
      *
      * <code>map&lt;string, string&gt; labels = 15 [json_name = "labels"];</code>
@@ -3571,7 +3596,7 @@ java.lang.String defaultValue) {
     }
     /**
      * <pre>
-     * Free-form labels.
+     * Free-form labels; at most 64, keys 1 to 63 characters, values up to 256.
      * </pre>
      *
      * <code>map&lt;string, string&gt; labels = 15 [json_name = "labels"];</code>
@@ -3594,7 +3619,7 @@ java.lang.String defaultValue) {
     }
     /**
      * <pre>
-     * Free-form labels.
+     * Free-form labels; at most 64, keys 1 to 63 characters, values up to 256.
      * </pre>
      *
      * <code>map&lt;string, string&gt; labels = 15 [json_name = "labels"];</code>
@@ -3611,7 +3636,7 @@ java.lang.String defaultValue) {
     }
     /**
      * <pre>
-     * Free-form labels.
+     * Free-form labels; at most 64, keys 1 to 63 characters, values up to 256.
      * </pre>
      *
      * <code>map&lt;string, string&gt; labels = 15 [json_name = "labels"];</code>
@@ -4102,7 +4127,8 @@ java.lang.String defaultValue) {
     }
     /**
      * <pre>
-     * Job artifacts by name (e.g. "loss_curve.png") to their URIs in the artifact store.
+     * Job artifacts by name (e.g. "loss_curve.png") to their deployment-relative URIs in the
+     * artifact store ("kiln://artifacts/..."); never paths on the server.
      * </pre>
      *
      * <code>map&lt;string, string&gt; artifacts = 22 [json_name = "artifacts"];</code>
@@ -4123,7 +4149,8 @@ java.lang.String defaultValue) {
     }
     /**
      * <pre>
-     * Job artifacts by name (e.g. "loss_curve.png") to their URIs in the artifact store.
+     * Job artifacts by name (e.g. "loss_curve.png") to their deployment-relative URIs in the
+     * artifact store ("kiln://artifacts/..."); never paths on the server.
      * </pre>
      *
      * <code>map&lt;string, string&gt; artifacts = 22 [json_name = "artifacts"];</code>
@@ -4134,7 +4161,8 @@ java.lang.String defaultValue) {
     }
     /**
      * <pre>
-     * Job artifacts by name (e.g. "loss_curve.png") to their URIs in the artifact store.
+     * Job artifacts by name (e.g. "loss_curve.png") to their deployment-relative URIs in the
+     * artifact store ("kiln://artifacts/..."); never paths on the server.
      * </pre>
      *
      * <code>map&lt;string, string&gt; artifacts = 22 [json_name = "artifacts"];</code>
@@ -4152,7 +4180,8 @@ java.lang.String defaultValue) {
     }
     /**
      * <pre>
-     * Job artifacts by name (e.g. "loss_curve.png") to their URIs in the artifact store.
+     * Job artifacts by name (e.g. "loss_curve.png") to their deployment-relative URIs in the
+     * artifact store ("kiln://artifacts/..."); never paths on the server.
      * </pre>
      *
      * <code>map&lt;string, string&gt; artifacts = 22 [json_name = "artifacts"];</code>
@@ -4176,7 +4205,8 @@ java.lang.String defaultValue) {
     }
     /**
      * <pre>
-     * Job artifacts by name (e.g. "loss_curve.png") to their URIs in the artifact store.
+     * Job artifacts by name (e.g. "loss_curve.png") to their deployment-relative URIs in the
+     * artifact store ("kiln://artifacts/..."); never paths on the server.
      * </pre>
      *
      * <code>map&lt;string, string&gt; artifacts = 22 [json_name = "artifacts"];</code>
@@ -4199,7 +4229,8 @@ java.lang.String defaultValue) {
     }
     /**
      * <pre>
-     * Job artifacts by name (e.g. "loss_curve.png") to their URIs in the artifact store.
+     * Job artifacts by name (e.g. "loss_curve.png") to their deployment-relative URIs in the
+     * artifact store ("kiln://artifacts/..."); never paths on the server.
      * </pre>
      *
      * <code>map&lt;string, string&gt; artifacts = 22 [json_name = "artifacts"];</code>
@@ -4216,7 +4247,8 @@ java.lang.String defaultValue) {
     }
     /**
      * <pre>
-     * Job artifacts by name (e.g. "loss_curve.png") to their URIs in the artifact store.
+     * Job artifacts by name (e.g. "loss_curve.png") to their deployment-relative URIs in the
+     * artifact store ("kiln://artifacts/..."); never paths on the server.
      * </pre>
      *
      * <code>map&lt;string, string&gt; artifacts = 22 [json_name = "artifacts"];</code>

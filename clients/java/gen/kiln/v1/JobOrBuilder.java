@@ -69,7 +69,10 @@ public interface JobOrBuilder extends
   /**
    * <pre>
    * Model to start from: a built-in model name (e.g. "kiln-gpt-tiny"), a registered model
-   * ("models/{id}"), or an absolute path to a local Hugging Face model directory.
+   * ("models/{id}"), or an absolute path to a Hugging Face model directory inside one of the
+   * operator's shared model directories (KILN_SHARED_MODEL_DIRS; none by default). Any other
+   * server path, absolute or relative, is INVALID_ARGUMENT. The same holds for every model
+   * reference in a job (teacher_model, reference_model, reward_model).
    * </pre>
    *
    * <code>string base_model = 4 [json_name = "baseModel"];</code>
@@ -79,7 +82,10 @@ public interface JobOrBuilder extends
   /**
    * <pre>
    * Model to start from: a built-in model name (e.g. "kiln-gpt-tiny"), a registered model
-   * ("models/{id}"), or an absolute path to a local Hugging Face model directory.
+   * ("models/{id}"), or an absolute path to a Hugging Face model directory inside one of the
+   * operator's shared model directories (KILN_SHARED_MODEL_DIRS; none by default). Any other
+   * server path, absolute or relative, is INVALID_ARGUMENT. The same holds for every model
+   * reference in a job (teacher_model, reference_model, reward_model).
    * </pre>
    *
    * <code>string base_model = 4 [json_name = "baseModel"];</code>
@@ -340,7 +346,7 @@ public interface JobOrBuilder extends
 
   /**
    * <pre>
-   * Free-form labels.
+   * Free-form labels; at most 64, keys 1 to 63 characters, values up to 256.
    * </pre>
    *
    * <code>map&lt;string, string&gt; labels = 15 [json_name = "labels"];</code>
@@ -348,7 +354,7 @@ public interface JobOrBuilder extends
   int getLabelsCount();
   /**
    * <pre>
-   * Free-form labels.
+   * Free-form labels; at most 64, keys 1 to 63 characters, values up to 256.
    * </pre>
    *
    * <code>map&lt;string, string&gt; labels = 15 [json_name = "labels"];</code>
@@ -363,7 +369,7 @@ public interface JobOrBuilder extends
   getLabels();
   /**
    * <pre>
-   * Free-form labels.
+   * Free-form labels; at most 64, keys 1 to 63 characters, values up to 256.
    * </pre>
    *
    * <code>map&lt;string, string&gt; labels = 15 [json_name = "labels"];</code>
@@ -372,7 +378,7 @@ public interface JobOrBuilder extends
   getLabelsMap();
   /**
    * <pre>
-   * Free-form labels.
+   * Free-form labels; at most 64, keys 1 to 63 characters, values up to 256.
    * </pre>
    *
    * <code>map&lt;string, string&gt; labels = 15 [json_name = "labels"];</code>
@@ -384,7 +390,7 @@ java.lang.String getLabelsOrDefault(
 java.lang.String defaultValue);
   /**
    * <pre>
-   * Free-form labels.
+   * Free-form labels; at most 64, keys 1 to 63 characters, values up to 256.
    * </pre>
    *
    * <code>map&lt;string, string&gt; labels = 15 [json_name = "labels"];</code>
@@ -515,7 +521,8 @@ java.lang.String defaultValue);
 
   /**
    * <pre>
-   * Job artifacts by name (e.g. "loss_curve.png") to their URIs in the artifact store.
+   * Job artifacts by name (e.g. "loss_curve.png") to their deployment-relative URIs in the
+   * artifact store ("kiln://artifacts/..."); never paths on the server.
    * </pre>
    *
    * <code>map&lt;string, string&gt; artifacts = 22 [json_name = "artifacts"];</code>
@@ -523,7 +530,8 @@ java.lang.String defaultValue);
   int getArtifactsCount();
   /**
    * <pre>
-   * Job artifacts by name (e.g. "loss_curve.png") to their URIs in the artifact store.
+   * Job artifacts by name (e.g. "loss_curve.png") to their deployment-relative URIs in the
+   * artifact store ("kiln://artifacts/..."); never paths on the server.
    * </pre>
    *
    * <code>map&lt;string, string&gt; artifacts = 22 [json_name = "artifacts"];</code>
@@ -538,7 +546,8 @@ java.lang.String defaultValue);
   getArtifacts();
   /**
    * <pre>
-   * Job artifacts by name (e.g. "loss_curve.png") to their URIs in the artifact store.
+   * Job artifacts by name (e.g. "loss_curve.png") to their deployment-relative URIs in the
+   * artifact store ("kiln://artifacts/..."); never paths on the server.
    * </pre>
    *
    * <code>map&lt;string, string&gt; artifacts = 22 [json_name = "artifacts"];</code>
@@ -547,7 +556,8 @@ java.lang.String defaultValue);
   getArtifactsMap();
   /**
    * <pre>
-   * Job artifacts by name (e.g. "loss_curve.png") to their URIs in the artifact store.
+   * Job artifacts by name (e.g. "loss_curve.png") to their deployment-relative URIs in the
+   * artifact store ("kiln://artifacts/..."); never paths on the server.
    * </pre>
    *
    * <code>map&lt;string, string&gt; artifacts = 22 [json_name = "artifacts"];</code>
@@ -559,7 +569,8 @@ java.lang.String getArtifactsOrDefault(
 java.lang.String defaultValue);
   /**
    * <pre>
-   * Job artifacts by name (e.g. "loss_curve.png") to their URIs in the artifact store.
+   * Job artifacts by name (e.g. "loss_curve.png") to their deployment-relative URIs in the
+   * artifact store ("kiln://artifacts/..."); never paths on the server.
    * </pre>
    *
    * <code>map&lt;string, string&gt; artifacts = 22 [json_name = "artifacts"];</code>
