@@ -93,6 +93,7 @@ def _ints(lo: int, hi: int) -> st.SearchStrategy[int]:
 def _scalar(fd: FieldDescriptor, depth: int) -> st.SearchStrategy:
     t = fd.type
     if t == FieldDescriptor.TYPE_MESSAGE:
+        assert fd.message_type is not None
         return messages(fd.message_type, depth + 1)
     if t == FieldDescriptor.TYPE_STRING:
         return TEXT
@@ -104,6 +105,7 @@ def _scalar(fd: FieldDescriptor, depth: int) -> st.SearchStrategy:
         extremes = st.sampled_from([math.nan, math.inf, -math.inf, 0.0, -0.0, 1e-300, 1e300, -1.0])
         return st.one_of(extremes, st.floats(allow_nan=True, allow_infinity=True, width=32))
     if t == FieldDescriptor.TYPE_ENUM:
+        assert fd.enum_type is not None
         return st.one_of(st.sampled_from([v.number for v in fd.enum_type.values]), st.integers(-5, 1000))
     lo, hi = INT_RANGES[t]
     return _ints(lo, hi)
@@ -177,7 +179,7 @@ async def _invoke(method, request: Message, metadata) -> grpc.StatusCode:
     return grpc.StatusCode.OK
 
 
-def _rpcs(channel) -> list[tuple[str, type[Message], object]]:
+def _rpcs(channel) -> list[tuple[str, object, object]]:
     jobs = jobs_pb2_grpc.JobServiceStub(channel)
     datasets = datasets_pb2_grpc.DatasetServiceStub(channel)
     models = models_pb2_grpc.ModelServiceStub(channel)
