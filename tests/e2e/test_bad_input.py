@@ -257,3 +257,38 @@ async def test_upload_request_id_reuse_is_caught_past_the_first_bytes(env):
     )
     other = upload_stream(_lines(GOOD), sft, request_id="u-2", display_name=name, labels={"k": "v"})
     await _invalid(gw.datasets.UploadDataset(other, metadata=t.md), "request_id")
+
+
+async def test_a_revoked_key_ends_an_open_feedback_stream(gateway, monkeypatch):
+    import asyncio
+
+    from kiln_server.platform.interceptors import AuthInterceptor
+
+    monkeypatch.setattr(AuthInterceptor, "REVERIFY_S", 0.2)
+    await gateway.server.tenants.create_tenant("t-revoked")
+    key_id, key = await gateway.server.tenants.create_key("t-revoked")
+    feedback = feedback_pb2_grpc.FeedbackServiceStub(gateway.channel)
+    pending: asyncio.Queue = asyncio.Queue()
+
+    async def requests():
+        while (item := await pending.get()) is not None:
+            yield item
+
+    call = feedback.StreamFeedback(requests(), metadata=(("authorization", f"Bearer {key}"),))
+    unknown_sample = feedback_pb2.SubmitFeedbackRequest(
+        feedback=feedback_pb2.Feedback(sample_id="samples/" + "0" * 32, thumbs=feedback_pb2.Thumbs(up=True))
+    )
+    await pending.put(unknown_sample)
+    first = await call.read()
+    assert first.code == grpc.StatusCode.NOT_FOUND.value[0]  # the stream works: acknowledged on its own
+    await gateway.server.tenants.revoke_key("t-revoked", key_id)
+    await asyncio.sleep(0.3)
+    await pending.put(unknown_sample)
+    try:
+        after = await call.read()
+        assert after is grpc.aio.EOF, after
+        code = await call.code()
+    except grpc.aio.AioRpcError as err:
+        code = err.code()
+    assert code == grpc.StatusCode.UNAUTHENTICATED
+    await pending.put(None)
