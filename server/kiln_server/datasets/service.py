@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 from collections.abc import AsyncIterator
 
 from kiln.v1 import datasets_pb2, datasets_pb2_grpc
@@ -28,7 +29,9 @@ class DatasetService(datasets_pb2_grpc.DatasetServiceServicer):
             raise InvalidArgument.field("metadata", "the first message of an upload must carry metadata")
         meta = first.metadata
         _check_metadata(meta)
-        fingerprint = meta.SerializeToString(deterministic=True).hex()[:64]
+        # The whole metadata (a prefix of it let two uploads differing past byte 32 share an id).
+        # The data itself streams after this check; expected_sha256, when given, covers it.
+        fingerprint = hashlib.sha256(meta.SerializeToString(deterministic=True)).hexdigest()
         if (earlier := await self.store.seen_request(tenant, meta.request_id, fingerprint)) is not None:
             record = await self.store.get(tenant, earlier)
             if record is not None:

@@ -300,6 +300,10 @@ def parse_filter(proto, path: str = "filter") -> FeedbackFilter:
     """A FeedbackFilter proto (possibly unset) -> FeedbackFilter; end before start is INVALID_ARGUMENT."""
     start = proto.start_time.ToNanoseconds() if proto.HasField("start_time") else None
     end = proto.end_time.ToNanoseconds() if proto.HasField("end_time") else None
+    # Feedback is stored under stream ids counted from the epoch: earlier times cannot bound them.
+    for name, value in (("start_time", start), ("end_time", end)):
+        if value is not None and value < (1 if name == "end_time" else 0):
+            raise InvalidArgument.field(f"{path}.{name}", "must be after 1970-01-01T00:00:00Z")
     if start is not None and end is not None and end <= start:
         raise InvalidArgument.field(f"{path}.end_time", f"must be after {path}.start_time")
     return FeedbackFilter.from_times(

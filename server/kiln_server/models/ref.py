@@ -146,16 +146,18 @@ class ModelResolver:
                 raise NotFound("model", name)
             return ModelRef.registered(record)
         if _looks_like_path(name):
-            if not local_dirs or under_shared_dirs(name, self.shared_dirs) is None:
+            real = under_shared_dirs(name, self.shared_dirs) if local_dirs else None
+            if real is None:
                 where = "" if not local_dirs or not self.shared_dirs else " outside the shared model directories"
                 raise InvalidArgument.field(
                     field,
                     f"server paths{where} are not accepted: name a built-in, a registered 'models/<id>'"
                     + (", or a directory under the operator's shared model directories" if self.shared_dirs else ""),
                 )
-            if not looks_like_model_dir(Path(name)):
+            if not looks_like_model_dir(real):
                 raise NotFound("model", name, f"no Hugging Face model directory (config.json + weights) at {name}")
-            return ModelRef(ModelKind.PATH, name)
+            # The resolved path, so a symlink swapped in later cannot redirect the job.
+            return ModelRef(ModelKind.PATH, str(real))
         if not _BASE_NAME.match(name):
             raise InvalidArgument.field(field, f"not a model name: {name!r}")
         forms = f"a built-in ({', '.join(sorted(BUILTIN_MODELS))}), 'models/<id>'"

@@ -136,10 +136,44 @@ class AuthInterceptor(ScopeInterceptor):
     # While Redis is unreachable, keys seen valid this recently still authenticate, so sampling
     # (which does not need Redis) keeps serving. Revocations take effect once Redis is back.
     FALLBACK_S = 600.0
+    # A call streaming requests (StreamFeedback, uploads) can outlive its key: the key is checked
+    # again before a request that arrives this long after the last check, so a revocation ends
+    # an open stream (UNAUTHENTICATED) within this bound plus one request.
+    REVERIFY_S = 5.0
 
     def __init__(self, tenants: TenantStore):
         self.tenants = tenants
         self._known: dict[str, tuple[str, float]] = {}  # secret hash -> (tenant, last verified)
+
+    async def intercept_service(self, continuation, details):
+        handler = await super().intercept_service(continuation, details)
+        if handler is None or not handler.request_streaming or details.method.startswith(PUBLIC_PREFIXES):
+            return handler
+        kw = dict(request_deserializer=handler.request_deserializer, response_serializer=handler.response_serializer)
+        if handler.stream_unary:
+            su = handler.stream_unary
+
+            async def stream_unary(request_iterator, context):
+                return await su(self._reverified(request_iterator, context), context)
+
+            return grpc.stream_unary_rpc_method_handler(stream_unary, **kw)
+        ss = handler.stream_stream
+
+        async def stream_stream(request_iterator, context):
+            async for item in ss(self._reverified(request_iterator, context), context):
+                yield item
+
+        return grpc.stream_stream_rpc_method_handler(stream_stream, **kw)
+
+    async def _reverified(self, request_iterator, context) -> AsyncIterator:
+        secret = bearer_token(_metadata(context))
+        checked = time.monotonic()
+        async for request in request_iterator:
+            if secret is not None and time.monotonic() - checked > self.REVERIFY_S:
+                if await self._lookup(secret) is None:
+                    raise Unauthenticated("API key revoked")
+                checked = time.monotonic()
+            yield request
 
     @contextlib.asynccontextmanager
     async def scope(self, method, context) -> AsyncIterator[None]:

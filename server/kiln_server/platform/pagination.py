@@ -41,6 +41,8 @@ async def load_secret(redis: aioredis.Redis, prefix: str) -> None:
     and installs it for the stores of `prefix`."""
     await redis.set(secret_key(prefix), secrets.token_hex(32), nx=True)
     stored = await redis.get(secret_key(prefix))
+    if stored is None:  # deleted between the two calls: make it again
+        return await load_secret(redis, prefix)
     _SECRETS[prefix] = bytes.fromhex(stored.decode())
 
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import math
 
-from google.protobuf.descriptor import FieldDescriptor
+from google.protobuf.descriptor import Descriptor, FieldDescriptor
 from google.protobuf.message import Message
 
 from kiln_server.platform.errors import FieldViolation, InvalidArgument
@@ -50,7 +50,7 @@ def violations(message: Message, path: str = "") -> list[FieldViolation]:
         if _is_map(fd):
             if fd.name == "labels":
                 out += _label_violations(value, where)
-            elif fd.message_type.fields_by_name["value"].type == FieldDescriptor.TYPE_MESSAGE:
+            elif _entry(fd).fields_by_name["value"].type == FieldDescriptor.TYPE_MESSAGE:
                 for k, item in value.items():
                     out += violations(item, f"{where}[{k!r}]")
         elif fd.is_repeated:
@@ -70,13 +70,14 @@ def check(message: Message, path: str = "") -> None:
 
 def _scalar(fd: FieldDescriptor, value: object, where: str) -> list[FieldViolation]:
     if fd.type == FieldDescriptor.TYPE_MESSAGE:
-        if fd.message_type.full_name == "google.protobuf.Timestamp":
+        if _entry(fd).full_name == "google.protobuf.Timestamp":
             return _timestamp_violations(value, where)
         return violations(value, where)  # type: ignore[arg-type]
     if fd.type in _FLOATS and not math.isfinite(value):  # type: ignore[arg-type]
         return [FieldViolation(where, f"must be a finite number, got {value}")]
-    if fd.type == FieldDescriptor.TYPE_ENUM and value not in fd.enum_type.values_by_number:
-        return [FieldViolation(where, f"unknown {fd.enum_type.name} value {value}")]
+    enum = fd.enum_type
+    if fd.type == FieldDescriptor.TYPE_ENUM and enum is not None and value not in enum.values_by_number:
+        return [FieldViolation(where, f"unknown {enum.name} value {value}")]
     bound = INT_BOUNDS.get(fd.full_name)
     if fd.type in _INTS and bound is not None and value > bound:  # type: ignore[operator]
         return [FieldViolation(where, f"at most {bound}, got {value}")]
@@ -105,6 +106,12 @@ def _label_violations(labels: object, where: str) -> list[FieldViolation]:
         elif len(v) > MAX_LABEL_VALUE_CHARS:
             out.append(FieldViolation(where, f"label {k!r}: values are at most {MAX_LABEL_VALUE_CHARS} characters"))
     return out
+
+
+def _entry(fd: FieldDescriptor) -> Descriptor:
+    """The message type of a message field (never None for one)."""
+    assert fd.message_type is not None, fd.full_name
+    return fd.message_type
 
 
 def _is_map(fd: FieldDescriptor) -> bool:

@@ -77,6 +77,7 @@ async def test_complete_registers_the_model_with_the_success(jobs, redis_url, tm
     job = await jobs.get("t", "j-1")
     assert job.state == State.SUCCEEDED and job.output_model == f"models/{model_id}"
     model = await ModelStore(jobs.redis, jobs.keys).get("t", model_id)
+    assert model is not None
     assert model.source_job == "jobs/j-1" and model.parameter_count == 6 and model.metrics == {"loss": 0.5}
     assert (
         model.version.startswith(f"{model_id}@")

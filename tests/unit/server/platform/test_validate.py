@@ -35,9 +35,9 @@ def test_non_finite_floats_anywhere(bad):
 
 
 def test_unknown_enum_values_name_the_field():
-    assert fields(jobs_pb2.ListJobsRequest(state=99, method=77)) == ["state", "method"]
+    assert fields(jobs_pb2.ListJobsRequest(state=99, method=77)) == ["state", "method"]  # type: ignore[arg-type]
     req = jobs_pb2.CreateJobRequest(job=jobs_pb2.Job(method=jobs_pb2.JOB_METHOD_SFT))
-    req.job.hyperparameters.precision = 42
+    req.job.hyperparameters.precision = 42  # type: ignore[assignment]
     assert fields(req) == ["job.hyperparameters.precision"]
     with pytest.raises(InvalidArgument, match="unknown Precision value 42"):
         validate.check(req)

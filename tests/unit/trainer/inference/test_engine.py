@@ -137,7 +137,7 @@ def test_a_row_with_non_finite_logits_fails_alone(engine, monkeypatch):
         return logits, batch
 
     monkeypatch.setattr(engine.runner, "decode", decode)
-    boxes = [queue.Queue() for _ in reqs]
+    boxes: list[queue.Queue] = [queue.Queue() for _ in reqs]
     for r, box in zip(reqs, boxes, strict=True):
         engine.submit(r, box.put)
     from kiln_trainer.inference.engine import collect

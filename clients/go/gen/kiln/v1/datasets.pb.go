@@ -214,7 +214,7 @@ type DatasetMetadata struct {
 	RequestId string `protobuf:"bytes,3,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
 	// Optional sha256 (lowercase hex) the client computed; a mismatch is INVALID_ARGUMENT.
 	ExpectedSha256 string `protobuf:"bytes,4,opt,name=expected_sha256,json=expectedSha256,proto3" json:"expected_sha256,omitempty"`
-	// Free-form labels.
+	// Free-form labels; at most 64, keys 1 to 63 characters, values up to 256.
 	Labels map[string]string `protobuf:"bytes,5,rep,name=labels,proto3" json:"labels,omitempty" protobuf_key:"bytes,1,opt,name=key,proto3" protobuf_val:"bytes,2,opt,name=value,proto3"`
 }
 
@@ -363,7 +363,9 @@ type UploadDatasetRequest_Metadata struct {
 }
 
 type UploadDatasetRequest_Chunk struct {
-	// The next slice of JSONL bytes; lines may span chunks.
+	// The next slice of JSONL bytes; lines may span chunks. Every line is UTF-8 without a byte
+	// order mark (a BOM, UTF-16 or a lone surrogate escape such as "\ud800" is INVALID_ARGUMENT
+	// naming the line, e.g. "chunk.line[1]") and at most 1 MiB.
 	Chunk []byte `protobuf:"bytes,2,opt,name=chunk,proto3,oneof"`
 }
 

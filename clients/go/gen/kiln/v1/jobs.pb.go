@@ -756,7 +756,7 @@ type Hyperparameters struct {
 	MaxGradNorm *float64 `protobuf:"fixed64,8,opt,name=max_grad_norm,json=maxGradNorm,proto3,oneof" json:"max_grad_norm,omitempty"`
 	// Longest sequence in tokens; longer records are truncated; >= 8. Default 256.
 	MaxSeqLen *uint32 `protobuf:"varint,9,opt,name=max_seq_len,json=maxSeqLen,proto3,oneof" json:"max_seq_len,omitempty"`
-	// Seed for initialisation, shuffling and dropout. Default 0.
+	// Seed for initialisation, shuffling and dropout; in [0, 2^32 - 1]. Default 0.
 	Seed *uint64 `protobuf:"varint,10,opt,name=seed,proto3,oneof" json:"seed,omitempty"`
 	// Numeric precision. Default AUTO.
 	Precision Precision `protobuf:"varint,11,opt,name=precision,proto3,enum=kiln.v1.Precision" json:"precision,omitempty"`
@@ -2308,8 +2308,11 @@ type Job struct {
 	// The algorithm.
 	Method JobMethod `protobuf:"varint,3,opt,name=method,proto3,enum=kiln.v1.JobMethod" json:"method,omitempty"`
 	// Model to start from: a built-in model name (e.g. "kiln-gpt-tiny"), a registered model
-	// ("models/{id}"), or an absolute path to a local Hugging Face model directory. Image
-	// methods (VAE, GAN, DIFFUSION) train from scratch and need it empty.
+	// ("models/{id}"), or an absolute path to a Hugging Face model directory inside one of the
+	// operator's shared model directories (KILN_SHARED_MODEL_DIRS; none by default). Any other
+	// server path, absolute or relative, is INVALID_ARGUMENT. The same holds for every model
+	// reference in a job (teacher_model, reference_model, reward_model). Image methods (VAE, GAN,
+	// DIFFUSION) train from scratch and need it empty.
 	BaseModel string `protobuf:"bytes,4,opt,name=base_model,json=baseModel,proto3" json:"base_model,omitempty"`
 	// Training dataset, "datasets/{id}".
 	TrainingDataset string `protobuf:"bytes,5,opt,name=training_dataset,json=trainingDataset,proto3" json:"training_dataset,omitempty"`
@@ -2335,7 +2338,7 @@ type Job struct {
 	Resources *Resources `protobuf:"bytes,13,opt,name=resources,proto3" json:"resources,omitempty"`
 	// Times a dead worker is retried from the last checkpoint; 0 to 10. Default 2 when unset.
 	MaxRetries *uint32 `protobuf:"varint,14,opt,name=max_retries,json=maxRetries,proto3,oneof" json:"max_retries,omitempty"`
-	// Free-form labels.
+	// Free-form labels; at most 64, keys 1 to 63 characters, values up to 256.
 	Labels map[string]string `protobuf:"bytes,15,rep,name=labels,proto3" json:"labels,omitempty" protobuf_key:"bytes,1,opt,name=key,proto3" protobuf_val:"bytes,2,opt,name=value,proto3"`
 	// Current state.
 	State JobState `protobuf:"varint,16,opt,name=state,proto3,enum=kiln.v1.JobState" json:"state,omitempty"`
@@ -2349,7 +2352,8 @@ type Job struct {
 	LatestMetrics map[string]float64 `protobuf:"bytes,20,rep,name=latest_metrics,json=latestMetrics,proto3" json:"latest_metrics,omitempty" protobuf_key:"bytes,1,opt,name=key,proto3" protobuf_val:"fixed64,2,opt,name=value,proto3"`
 	// The registered model once SUCCEEDED, "models/{id}".
 	OutputModel string `protobuf:"bytes,21,opt,name=output_model,json=outputModel,proto3" json:"output_model,omitempty"`
-	// Job artifacts by name (e.g. "loss_curve.png") to their URIs in the artifact store.
+	// Job artifacts by name (e.g. "loss_curve.png") to their deployment-relative URIs in the
+	// artifact store ("kiln://artifacts/..."); never paths on the server.
 	Artifacts map[string]string `protobuf:"bytes,22,rep,name=artifacts,proto3" json:"artifacts,omitempty" protobuf_key:"bytes,1,opt,name=key,proto3" protobuf_val:"bytes,2,opt,name=value,proto3"`
 	// Why the job FAILED; empty otherwise.
 	Error string `protobuf:"bytes,23,opt,name=error,proto3" json:"error,omitempty"`
@@ -3173,7 +3177,8 @@ type Checkpoint struct {
 
 	// The optimizer step it captures.
 	Step int64 `protobuf:"varint,1,opt,name=step,proto3" json:"step,omitempty"`
-	// Where it is stored in the artifact store.
+	// Where it is stored in the artifact store, as a deployment-relative URI
+	// ("kiln://artifacts/..."); never a path on the server.
 	Uri string `protobuf:"bytes,2,opt,name=uri,proto3" json:"uri,omitempty"`
 	// When it was saved.
 	CreateTime *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`

@@ -228,7 +228,8 @@ type Model struct {
 	BaseModel string `protobuf:"bytes,4,opt,name=base_model,json=baseModel,proto3" json:"base_model,omitempty"`
 	// The job that produced it, "jobs/{id}"; empty for exports.
 	SourceJob string `protobuf:"bytes,5,opt,name=source_job,json=sourceJob,proto3" json:"source_job,omitempty"`
-	// Where its weights live in the artifact store.
+	// Where its weights live in the artifact store, as a deployment-relative URI
+	// ("kiln://artifacts/models/{tenant}/{id}"); never a path on the server.
 	ArtifactUri string `protobuf:"bytes,6,opt,name=artifact_uri,json=artifactUri,proto3" json:"artifact_uri,omitempty"`
 	// Changes whenever the weights change; caches key on it.
 	Version string `protobuf:"bytes,7,opt,name=version,proto3" json:"version,omitempty"`

@@ -86,8 +86,8 @@ type SamplingParams struct {
 	sizeCache     protoimpl.SizeCache
 	unknownFields protoimpl.UnknownFields
 
-	// Softmax temperature, in [0, 2]; 0 means greedy decoding (and makes the request
-	// deterministic, so cacheable). Default 1.0.
+	// Softmax temperature: 0, or in [0.001, 2] (smaller values overflow the logits); 0 means
+	// greedy decoding (and makes the request deterministic, so cacheable). Default 1.0.
 	Temperature *float64 `protobuf:"fixed64,1,opt,name=temperature,proto3,oneof" json:"temperature,omitempty"`
 	// Keep only the k most likely tokens at each step; 0 disables top-k. Default 0.
 	TopK uint32 `protobuf:"varint,2,opt,name=top_k,json=topK,proto3" json:"top_k,omitempty"`
@@ -101,8 +101,8 @@ type SamplingParams struct {
 	// Stop a sample before the first occurrence of any of these strings; the stop string is not
 	// part of the output. At most 8 strings, each 1 to 128 characters.
 	Stop []string `protobuf:"bytes,5,rep,name=stop,proto3" json:"stop,omitempty"`
-	// Divide the logits of tokens already in the prompt or output by this (CTRL-style); > 0, and
-	// 1.0 disables it. Default 1.0.
+	// Divide the logits of tokens already in the prompt or output by this (CTRL-style); in
+	// [0.01, 100], and 1.0 disables it. Default 1.0.
 	RepetitionPenalty *float64 `protobuf:"fixed64,6,opt,name=repetition_penalty,json=repetitionPenalty,proto3,oneof" json:"repetition_penalty,omitempty"`
 	// Seed for the sampler. With a seed, the same request to the same model version gives the
 	// same output and is cacheable; without one, every call samples afresh (unless temperature

@@ -68,7 +68,8 @@ private static final long serialVersionUID = 0L;
   private volatile java.lang.Object uri_ = "";
   /**
    * <pre>
-   * Where it is stored in the artifact store.
+   * Where it is stored in the artifact store, as a deployment-relative URI
+   * ("kiln://artifacts/..."); never a path on the server.
    * </pre>
    *
    * <code>string uri = 2 [json_name = "uri"];</code>
@@ -89,7 +90,8 @@ private static final long serialVersionUID = 0L;
   }
   /**
    * <pre>
-   * Where it is stored in the artifact store.
+   * Where it is stored in the artifact store, as a deployment-relative URI
+   * ("kiln://artifacts/..."); never a path on the server.
    * </pre>
    *
    * <code>string uri = 2 [json_name = "uri"];</code>
@@ -410,7 +412,8 @@ private static final long serialVersionUID = 0L;
     private java.lang.Object uri_ = "";
     /**
      * <pre>
-     * Where it is stored in the artifact store.
+     * Where it is stored in the artifact store, as a deployment-relative URI
+     * ("kiln://artifacts/..."); never a path on the server.
      * </pre>
      *
      * <code>string uri = 2 [json_name = "uri"];</code>
@@ -430,7 +433,8 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Where it is stored in the artifact store.
+     * Where it is stored in the artifact store, as a deployment-relative URI
+     * ("kiln://artifacts/..."); never a path on the server.
      * </pre>
      *
      * <code>string uri = 2 [json_name = "uri"];</code>
@@ -451,7 +455,8 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Where it is stored in the artifact store.
+     * Where it is stored in the artifact store, as a deployment-relative URI
+     * ("kiln://artifacts/..."); never a path on the server.
      * </pre>
      *
      * <code>string uri = 2 [json_name = "uri"];</code>
@@ -468,7 +473,8 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Where it is stored in the artifact store.
+     * Where it is stored in the artifact store, as a deployment-relative URI
+     * ("kiln://artifacts/..."); never a path on the server.
      * </pre>
      *
      * <code>string uri = 2 [json_name = "uri"];</code>
@@ -482,7 +488,8 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Where it is stored in the artifact store.
+     * Where it is stored in the artifact store, as a deployment-relative URI
+     * ("kiln://artifacts/..."); never a path on the server.
      * </pre>
      *
      * <code>string uri = 2 [json_name = "uri"];</code>

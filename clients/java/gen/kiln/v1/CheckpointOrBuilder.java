@@ -19,7 +19,8 @@ public interface CheckpointOrBuilder extends
 
   /**
    * <pre>
-   * Where it is stored in the artifact store.
+   * Where it is stored in the artifact store, as a deployment-relative URI
+   * ("kiln://artifacts/..."); never a path on the server.
    * </pre>
    *
    * <code>string uri = 2 [json_name = "uri"];</code>
@@ -28,7 +29,8 @@ public interface CheckpointOrBuilder extends
   java.lang.String getUri();
   /**
    * <pre>
-   * Where it is stored in the artifact store.
+   * Where it is stored in the artifact store, as a deployment-relative URI
+   * ("kiln://artifacts/..."); never a path on the server.
    * </pre>
    *
    * <code>string uri = 2 [json_name = "uri"];</code>

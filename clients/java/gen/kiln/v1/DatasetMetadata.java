@@ -258,7 +258,7 @@ private static final long serialVersionUID = 0L;
   }
   /**
    * <pre>
-   * Free-form labels.
+   * Free-form labels; at most 64, keys 1 to 63 characters, values up to 256.
    * </pre>
    *
    * <code>map&lt;string, string&gt; labels = 5 [json_name = "labels"];</code>
@@ -279,7 +279,7 @@ private static final long serialVersionUID = 0L;
   }
   /**
    * <pre>
-   * Free-form labels.
+   * Free-form labels; at most 64, keys 1 to 63 characters, values up to 256.
    * </pre>
    *
    * <code>map&lt;string, string&gt; labels = 5 [json_name = "labels"];</code>
@@ -290,7 +290,7 @@ private static final long serialVersionUID = 0L;
   }
   /**
    * <pre>
-   * Free-form labels.
+   * Free-form labels; at most 64, keys 1 to 63 characters, values up to 256.
    * </pre>
    *
    * <code>map&lt;string, string&gt; labels = 5 [json_name = "labels"];</code>
@@ -308,7 +308,7 @@ java.lang.String defaultValue) {
   }
   /**
    * <pre>
-   * Free-form labels.
+   * Free-form labels; at most 64, keys 1 to 63 characters, values up to 256.
    * </pre>
    *
    * <code>map&lt;string, string&gt; labels = 5 [json_name = "labels"];</code>
@@ -942,7 +942,7 @@ java.lang.String defaultValue) {
     }
     /**
      * <pre>
-     * Free-form labels.
+     * Free-form labels; at most 64, keys 1 to 63 characters, values up to 256.
      * </pre>
      *
      * <code>map&lt;string, string&gt; labels = 5 [json_name = "labels"];</code>
@@ -963,7 +963,7 @@ java.lang.String defaultValue) {
     }
     /**
      * <pre>
-     * Free-form labels.
+     * Free-form labels; at most 64, keys 1 to 63 characters, values up to 256.
      * </pre>
      *
      * <code>map&lt;string, string&gt; labels = 5 [json_name = "labels"];</code>
@@ -974,7 +974,7 @@ java.lang.String defaultValue) {
     }
     /**
      * <pre>
-     * Free-form labels.
+     * Free-form labels; at most 64, keys 1 to 63 characters, values up to 256.
      * </pre>
      *
      * <code>map&lt;string, string&gt; labels = 5 [json_name = "labels"];</code>
@@ -992,7 +992,7 @@ java.lang.String defaultValue) {
     }
     /**
      * <pre>
-     * Free-form labels.
+     * Free-form labels; at most 64, keys 1 to 63 characters, values up to 256.
      * </pre>
      *
      * <code>map&lt;string, string&gt; labels = 5 [json_name = "labels"];</code>
@@ -1016,7 +1016,7 @@ java.lang.String defaultValue) {
     }
     /**
      * <pre>
-     * Free-form labels.
+     * Free-form labels; at most 64, keys 1 to 63 characters, values up to 256.
      * </pre>
      *
      * <code>map&lt;string, string&gt; labels = 5 [json_name = "labels"];</code>
@@ -1039,7 +1039,7 @@ java.lang.String defaultValue) {
     }
     /**
      * <pre>
-     * Free-form labels.
+     * Free-form labels; at most 64, keys 1 to 63 characters, values up to 256.
      * </pre>
      *
      * <code>map&lt;string, string&gt; labels = 5 [json_name = "labels"];</code>
@@ -1056,7 +1056,7 @@ java.lang.String defaultValue) {
     }
     /**
      * <pre>
-     * Free-form labels.
+     * Free-form labels; at most 64, keys 1 to 63 characters, values up to 256.
      * </pre>
      *
      * <code>map&lt;string, string&gt; labels = 5 [json_name = "labels"];</code>

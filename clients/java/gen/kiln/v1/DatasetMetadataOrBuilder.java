@@ -88,7 +88,7 @@ public interface DatasetMetadataOrBuilder extends
 
   /**
    * <pre>
-   * Free-form labels.
+   * Free-form labels; at most 64, keys 1 to 63 characters, values up to 256.
    * </pre>
    *
    * <code>map&lt;string, string&gt; labels = 5 [json_name = "labels"];</code>
@@ -96,7 +96,7 @@ public interface DatasetMetadataOrBuilder extends
   int getLabelsCount();
   /**
    * <pre>
-   * Free-form labels.
+   * Free-form labels; at most 64, keys 1 to 63 characters, values up to 256.
    * </pre>
    *
    * <code>map&lt;string, string&gt; labels = 5 [json_name = "labels"];</code>
@@ -111,7 +111,7 @@ public interface DatasetMetadataOrBuilder extends
   getLabels();
   /**
    * <pre>
-   * Free-form labels.
+   * Free-form labels; at most 64, keys 1 to 63 characters, values up to 256.
    * </pre>
    *
    * <code>map&lt;string, string&gt; labels = 5 [json_name = "labels"];</code>
@@ -120,7 +120,7 @@ public interface DatasetMetadataOrBuilder extends
   getLabelsMap();
   /**
    * <pre>
-   * Free-form labels.
+   * Free-form labels; at most 64, keys 1 to 63 characters, values up to 256.
    * </pre>
    *
    * <code>map&lt;string, string&gt; labels = 5 [json_name = "labels"];</code>
@@ -132,7 +132,7 @@ java.lang.String getLabelsOrDefault(
 java.lang.String defaultValue);
   /**
    * <pre>
-   * Free-form labels.
+   * Free-form labels; at most 64, keys 1 to 63 characters, values up to 256.
    * </pre>
    *
    * <code>map&lt;string, string&gt; labels = 5 [json_name = "labels"];</code>

@@ -300,7 +300,7 @@ private static final long serialVersionUID = 0L;
   private long seed_ = 0L;
   /**
    * <pre>
-   * Seed for initialisation, shuffling and dropout. Default 0.
+   * Seed for initialisation, shuffling and dropout; in [0, 2^32 - 1]. Default 0.
    * </pre>
    *
    * <code>optional uint64 seed = 10 [json_name = "seed"];</code>
@@ -312,7 +312,7 @@ private static final long serialVersionUID = 0L;
   }
   /**
    * <pre>
-   * Seed for initialisation, shuffling and dropout. Default 0.
+   * Seed for initialisation, shuffling and dropout; in [0, 2^32 - 1]. Default 0.
    * </pre>
    *
    * <code>optional uint64 seed = 10 [json_name = "seed"];</code>
@@ -1640,7 +1640,7 @@ private static final long serialVersionUID = 0L;
     private long seed_ ;
     /**
      * <pre>
-     * Seed for initialisation, shuffling and dropout. Default 0.
+     * Seed for initialisation, shuffling and dropout; in [0, 2^32 - 1]. Default 0.
      * </pre>
      *
      * <code>optional uint64 seed = 10 [json_name = "seed"];</code>
@@ -1652,7 +1652,7 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Seed for initialisation, shuffling and dropout. Default 0.
+     * Seed for initialisation, shuffling and dropout; in [0, 2^32 - 1]. Default 0.
      * </pre>
      *
      * <code>optional uint64 seed = 10 [json_name = "seed"];</code>
@@ -1664,7 +1664,7 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Seed for initialisation, shuffling and dropout. Default 0.
+     * Seed for initialisation, shuffling and dropout; in [0, 2^32 - 1]. Default 0.
      * </pre>
      *
      * <code>optional uint64 seed = 10 [json_name = "seed"];</code>
@@ -1680,7 +1680,7 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Seed for initialisation, shuffling and dropout. Default 0.
+     * Seed for initialisation, shuffling and dropout; in [0, 2^32 - 1]. Default 0.
      * </pre>
      *
      * <code>optional uint64 seed = 10 [json_name = "seed"];</code>

@@ -184,7 +184,7 @@ public interface HyperparametersOrBuilder extends
 
   /**
    * <pre>
-   * Seed for initialisation, shuffling and dropout. Default 0.
+   * Seed for initialisation, shuffling and dropout; in [0, 2^32 - 1]. Default 0.
    * </pre>
    *
    * <code>optional uint64 seed = 10 [json_name = "seed"];</code>
@@ -193,7 +193,7 @@ public interface HyperparametersOrBuilder extends
   boolean hasSeed();
   /**
    * <pre>
-   * Seed for initialisation, shuffling and dropout. Default 0.
+   * Seed for initialisation, shuffling and dropout; in [0, 2^32 - 1]. Default 0.
    * </pre>
    *
    * <code>optional uint64 seed = 10 [json_name = "seed"];</code>

@@ -253,8 +253,11 @@ private static final long serialVersionUID = 0L;
   /**
    * <pre>
    * Model to start from: a built-in model name (e.g. "kiln-gpt-tiny"), a registered model
-   * ("models/{id}"), or an absolute path to a local Hugging Face model directory. Image
-   * methods (VAE, GAN, DIFFUSION) train from scratch and need it empty.
+   * ("models/{id}"), or an absolute path to a Hugging Face model directory inside one of the
+   * operator's shared model directories (KILN_SHARED_MODEL_DIRS; none by default). Any other
+   * server path, absolute or relative, is INVALID_ARGUMENT. The same holds for every model
+   * reference in a job (teacher_model, reference_model, reward_model). Image methods (VAE, GAN,
+   * DIFFUSION) train from scratch and need it empty.
    * </pre>
    *
    * <code>string base_model = 4 [json_name = "baseModel"];</code>
@@ -276,8 +279,11 @@ private static final long serialVersionUID = 0L;
   /**
    * <pre>
    * Model to start from: a built-in model name (e.g. "kiln-gpt-tiny"), a registered model
-   * ("models/{id}"), or an absolute path to a local Hugging Face model directory. Image
-   * methods (VAE, GAN, DIFFUSION) train from scratch and need it empty.
+   * ("models/{id}"), or an absolute path to a Hugging Face model directory inside one of the
+   * operator's shared model directories (KILN_SHARED_MODEL_DIRS; none by default). Any other
+   * server path, absolute or relative, is INVALID_ARGUMENT. The same holds for every model
+   * reference in a job (teacher_model, reference_model, reward_model). Image methods (VAE, GAN,
+   * DIFFUSION) train from scratch and need it empty.
    * </pre>
    *
    * <code>string base_model = 4 [json_name = "baseModel"];</code>
@@ -869,7 +875,7 @@ private static final long serialVersionUID = 0L;
   }
   /**
    * <pre>
-   * Free-form labels.
+   * Free-form labels; at most 64, keys 1 to 63 characters, values up to 256.
    * </pre>
    *
    * <code>map&lt;string, string&gt; labels = 15 [json_name = "labels"];</code>
@@ -890,7 +896,7 @@ private static final long serialVersionUID = 0L;
   }
   /**
    * <pre>
-   * Free-form labels.
+   * Free-form labels; at most 64, keys 1 to 63 characters, values up to 256.
    * </pre>
    *
    * <code>map&lt;string, string&gt; labels = 15 [json_name = "labels"];</code>
@@ -901,7 +907,7 @@ private static final long serialVersionUID = 0L;
   }
   /**
    * <pre>
-   * Free-form labels.
+   * Free-form labels; at most 64, keys 1 to 63 characters, values up to 256.
    * </pre>
    *
    * <code>map&lt;string, string&gt; labels = 15 [json_name = "labels"];</code>
@@ -919,7 +925,7 @@ java.lang.String defaultValue) {
   }
   /**
    * <pre>
-   * Free-form labels.
+   * Free-form labels; at most 64, keys 1 to 63 characters, values up to 256.
    * </pre>
    *
    * <code>map&lt;string, string&gt; labels = 15 [json_name = "labels"];</code>
@@ -1175,7 +1181,8 @@ java.lang.String defaultValue) {
   }
   /**
    * <pre>
-   * Job artifacts by name (e.g. "loss_curve.png") to their URIs in the artifact store.
+   * Job artifacts by name (e.g. "loss_curve.png") to their deployment-relative URIs in the
+   * artifact store ("kiln://artifacts/..."); never paths on the server.
    * </pre>
    *
    * <code>map&lt;string, string&gt; artifacts = 22 [json_name = "artifacts"];</code>
@@ -1196,7 +1203,8 @@ java.lang.String defaultValue) {
   }
   /**
    * <pre>
-   * Job artifacts by name (e.g. "loss_curve.png") to their URIs in the artifact store.
+   * Job artifacts by name (e.g. "loss_curve.png") to their deployment-relative URIs in the
+   * artifact store ("kiln://artifacts/..."); never paths on the server.
    * </pre>
    *
    * <code>map&lt;string, string&gt; artifacts = 22 [json_name = "artifacts"];</code>
@@ -1207,7 +1215,8 @@ java.lang.String defaultValue) {
   }
   /**
    * <pre>
-   * Job artifacts by name (e.g. "loss_curve.png") to their URIs in the artifact store.
+   * Job artifacts by name (e.g. "loss_curve.png") to their deployment-relative URIs in the
+   * artifact store ("kiln://artifacts/..."); never paths on the server.
    * </pre>
    *
    * <code>map&lt;string, string&gt; artifacts = 22 [json_name = "artifacts"];</code>
@@ -1225,7 +1234,8 @@ java.lang.String defaultValue) {
   }
   /**
    * <pre>
-   * Job artifacts by name (e.g. "loss_curve.png") to their URIs in the artifact store.
+   * Job artifacts by name (e.g. "loss_curve.png") to their deployment-relative URIs in the
+   * artifact store ("kiln://artifacts/..."); never paths on the server.
    * </pre>
    *
    * <code>map&lt;string, string&gt; artifacts = 22 [json_name = "artifacts"];</code>
@@ -2143,8 +2153,11 @@ java.lang.String defaultValue) {
     /**
      * <pre>
      * Model to start from: a built-in model name (e.g. "kiln-gpt-tiny"), a registered model
-     * ("models/{id}"), or an absolute path to a local Hugging Face model directory. Image
-     * methods (VAE, GAN, DIFFUSION) train from scratch and need it empty.
+     * ("models/{id}"), or an absolute path to a Hugging Face model directory inside one of the
+     * operator's shared model directories (KILN_SHARED_MODEL_DIRS; none by default). Any other
+     * server path, absolute or relative, is INVALID_ARGUMENT. The same holds for every model
+     * reference in a job (teacher_model, reference_model, reward_model). Image methods (VAE, GAN,
+     * DIFFUSION) train from scratch and need it empty.
      * </pre>
      *
      * <code>string base_model = 4 [json_name = "baseModel"];</code>
@@ -2165,8 +2178,11 @@ java.lang.String defaultValue) {
     /**
      * <pre>
      * Model to start from: a built-in model name (e.g. "kiln-gpt-tiny"), a registered model
-     * ("models/{id}"), or an absolute path to a local Hugging Face model directory. Image
-     * methods (VAE, GAN, DIFFUSION) train from scratch and need it empty.
+     * ("models/{id}"), or an absolute path to a Hugging Face model directory inside one of the
+     * operator's shared model directories (KILN_SHARED_MODEL_DIRS; none by default). Any other
+     * server path, absolute or relative, is INVALID_ARGUMENT. The same holds for every model
+     * reference in a job (teacher_model, reference_model, reward_model). Image methods (VAE, GAN,
+     * DIFFUSION) train from scratch and need it empty.
      * </pre>
      *
      * <code>string base_model = 4 [json_name = "baseModel"];</code>
@@ -2188,8 +2204,11 @@ java.lang.String defaultValue) {
     /**
      * <pre>
      * Model to start from: a built-in model name (e.g. "kiln-gpt-tiny"), a registered model
-     * ("models/{id}"), or an absolute path to a local Hugging Face model directory. Image
-     * methods (VAE, GAN, DIFFUSION) train from scratch and need it empty.
+     * ("models/{id}"), or an absolute path to a Hugging Face model directory inside one of the
+     * operator's shared model directories (KILN_SHARED_MODEL_DIRS; none by default). Any other
+     * server path, absolute or relative, is INVALID_ARGUMENT. The same holds for every model
+     * reference in a job (teacher_model, reference_model, reward_model). Image methods (VAE, GAN,
+     * DIFFUSION) train from scratch and need it empty.
      * </pre>
      *
      * <code>string base_model = 4 [json_name = "baseModel"];</code>
@@ -2207,8 +2226,11 @@ java.lang.String defaultValue) {
     /**
      * <pre>
      * Model to start from: a built-in model name (e.g. "kiln-gpt-tiny"), a registered model
-     * ("models/{id}"), or an absolute path to a local Hugging Face model directory. Image
-     * methods (VAE, GAN, DIFFUSION) train from scratch and need it empty.
+     * ("models/{id}"), or an absolute path to a Hugging Face model directory inside one of the
+     * operator's shared model directories (KILN_SHARED_MODEL_DIRS; none by default). Any other
+     * server path, absolute or relative, is INVALID_ARGUMENT. The same holds for every model
+     * reference in a job (teacher_model, reference_model, reward_model). Image methods (VAE, GAN,
+     * DIFFUSION) train from scratch and need it empty.
      * </pre>
      *
      * <code>string base_model = 4 [json_name = "baseModel"];</code>
@@ -2223,8 +2245,11 @@ java.lang.String defaultValue) {
     /**
      * <pre>
      * Model to start from: a built-in model name (e.g. "kiln-gpt-tiny"), a registered model
-     * ("models/{id}"), or an absolute path to a local Hugging Face model directory. Image
-     * methods (VAE, GAN, DIFFUSION) train from scratch and need it empty.
+     * ("models/{id}"), or an absolute path to a Hugging Face model directory inside one of the
+     * operator's shared model directories (KILN_SHARED_MODEL_DIRS; none by default). Any other
+     * server path, absolute or relative, is INVALID_ARGUMENT. The same holds for every model
+     * reference in a job (teacher_model, reference_model, reward_model). Image methods (VAE, GAN,
+     * DIFFUSION) train from scratch and need it empty.
      * </pre>
      *
      * <code>string base_model = 4 [json_name = "baseModel"];</code>
@@ -4248,7 +4273,7 @@ java.lang.String defaultValue) {
     }
     /**
      * <pre>
-     * Free-form labels.
+     * Free-form labels; at most 64, keys 1 to 63 characters, values up to 256.
      * </pre>
      *
      * <code>map&lt;string, string&gt; labels = 15 [json_name = "labels"];</code>
@@ -4269,7 +4294,7 @@ java.lang.String defaultValue) {
     }
     /**
      * <pre>
-     * Free-form labels.
+     * Free-form labels; at most 64, keys 1 to 63 characters, values up to 256.
      * </pre>
      *
      * <code>map&lt;string, string&gt; labels = 15 [json_name = "labels"];</code>
@@ -4280,7 +4305,7 @@ java.lang.String defaultValue) {
     }
     /**
      * <pre>
-     * Free-form labels.
+     * Free-form labels; at most 64, keys 1 to 63 characters, values up to 256.
      * </pre>
      *
      * <code>map&lt;string, string&gt; labels = 15 [json_name = "labels"];</code>
@@ -4298,7 +4323,7 @@ java.lang.String defaultValue) {
     }
     /**
      * <pre>
-     * Free-form labels.
+     * Free-form labels; at most 64, keys 1 to 63 characters, values up to 256.
      * </pre>
      *
      * <code>map&lt;string, string&gt; labels = 15 [json_name = "labels"];</code>
@@ -4322,7 +4347,7 @@ java.lang.String defaultValue) {
     }
     /**
      * <pre>
-     * Free-form labels.
+     * Free-form labels; at most 64, keys 1 to 63 characters, values up to 256.
      * </pre>
      *
      * <code>map&lt;string, string&gt; labels = 15 [json_name = "labels"];</code>
@@ -4345,7 +4370,7 @@ java.lang.String defaultValue) {
     }
     /**
      * <pre>
-     * Free-form labels.
+     * Free-form labels; at most 64, keys 1 to 63 characters, values up to 256.
      * </pre>
      *
      * <code>map&lt;string, string&gt; labels = 15 [json_name = "labels"];</code>
@@ -4362,7 +4387,7 @@ java.lang.String defaultValue) {
     }
     /**
      * <pre>
-     * Free-form labels.
+     * Free-form labels; at most 64, keys 1 to 63 characters, values up to 256.
      * </pre>
      *
      * <code>map&lt;string, string&gt; labels = 15 [json_name = "labels"];</code>
@@ -4853,7 +4878,8 @@ java.lang.String defaultValue) {
     }
     /**
      * <pre>
-     * Job artifacts by name (e.g. "loss_curve.png") to their URIs in the artifact store.
+     * Job artifacts by name (e.g. "loss_curve.png") to their deployment-relative URIs in the
+     * artifact store ("kiln://artifacts/..."); never paths on the server.
      * </pre>
      *
      * <code>map&lt;string, string&gt; artifacts = 22 [json_name = "artifacts"];</code>
@@ -4874,7 +4900,8 @@ java.lang.String defaultValue) {
     }
     /**
      * <pre>
-     * Job artifacts by name (e.g. "loss_curve.png") to their URIs in the artifact store.
+     * Job artifacts by name (e.g. "loss_curve.png") to their deployment-relative URIs in the
+     * artifact store ("kiln://artifacts/..."); never paths on the server.
      * </pre>
      *
      * <code>map&lt;string, string&gt; artifacts = 22 [json_name = "artifacts"];</code>
@@ -4885,7 +4912,8 @@ java.lang.String defaultValue) {
     }
     /**
      * <pre>
-     * Job artifacts by name (e.g. "loss_curve.png") to their URIs in the artifact store.
+     * Job artifacts by name (e.g. "loss_curve.png") to their deployment-relative URIs in the
+     * artifact store ("kiln://artifacts/..."); never paths on the server.
      * </pre>
      *
      * <code>map&lt;string, string&gt; artifacts = 22 [json_name = "artifacts"];</code>
@@ -4903,7 +4931,8 @@ java.lang.String defaultValue) {
     }
     /**
      * <pre>
-     * Job artifacts by name (e.g. "loss_curve.png") to their URIs in the artifact store.
+     * Job artifacts by name (e.g. "loss_curve.png") to their deployment-relative URIs in the
+     * artifact store ("kiln://artifacts/..."); never paths on the server.
      * </pre>
      *
      * <code>map&lt;string, string&gt; artifacts = 22 [json_name = "artifacts"];</code>
@@ -4927,7 +4956,8 @@ java.lang.String defaultValue) {
     }
     /**
      * <pre>
-     * Job artifacts by name (e.g. "loss_curve.png") to their URIs in the artifact store.
+     * Job artifacts by name (e.g. "loss_curve.png") to their deployment-relative URIs in the
+     * artifact store ("kiln://artifacts/..."); never paths on the server.
      * </pre>
      *
      * <code>map&lt;string, string&gt; artifacts = 22 [json_name = "artifacts"];</code>
@@ -4950,7 +4980,8 @@ java.lang.String defaultValue) {
     }
     /**
      * <pre>
-     * Job artifacts by name (e.g. "loss_curve.png") to their URIs in the artifact store.
+     * Job artifacts by name (e.g. "loss_curve.png") to their deployment-relative URIs in the
+     * artifact store ("kiln://artifacts/..."); never paths on the server.
      * </pre>
      *
      * <code>map&lt;string, string&gt; artifacts = 22 [json_name = "artifacts"];</code>
@@ -4967,7 +4998,8 @@ java.lang.String defaultValue) {
     }
     /**
      * <pre>
-     * Job artifacts by name (e.g. "loss_curve.png") to their URIs in the artifact store.
+     * Job artifacts by name (e.g. "loss_curve.png") to their deployment-relative URIs in the
+     * artifact store ("kiln://artifacts/..."); never paths on the server.
      * </pre>
      *
      * <code>map&lt;string, string&gt; artifacts = 22 [json_name = "artifacts"];</code>

@@ -69,8 +69,11 @@ public interface JobOrBuilder extends
   /**
    * <pre>
    * Model to start from: a built-in model name (e.g. "kiln-gpt-tiny"), a registered model
-   * ("models/{id}"), or an absolute path to a local Hugging Face model directory. Image
-   * methods (VAE, GAN, DIFFUSION) train from scratch and need it empty.
+   * ("models/{id}"), or an absolute path to a Hugging Face model directory inside one of the
+   * operator's shared model directories (KILN_SHARED_MODEL_DIRS; none by default). Any other
+   * server path, absolute or relative, is INVALID_ARGUMENT. The same holds for every model
+   * reference in a job (teacher_model, reference_model, reward_model). Image methods (VAE, GAN,
+   * DIFFUSION) train from scratch and need it empty.
    * </pre>
    *
    * <code>string base_model = 4 [json_name = "baseModel"];</code>
@@ -80,8 +83,11 @@ public interface JobOrBuilder extends
   /**
    * <pre>
    * Model to start from: a built-in model name (e.g. "kiln-gpt-tiny"), a registered model
-   * ("models/{id}"), or an absolute path to a local Hugging Face model directory. Image
-   * methods (VAE, GAN, DIFFUSION) train from scratch and need it empty.
+   * ("models/{id}"), or an absolute path to a Hugging Face model directory inside one of the
+   * operator's shared model directories (KILN_SHARED_MODEL_DIRS; none by default). Any other
+   * server path, absolute or relative, is INVALID_ARGUMENT. The same holds for every model
+   * reference in a job (teacher_model, reference_model, reward_model). Image methods (VAE, GAN,
+   * DIFFUSION) train from scratch and need it empty.
    * </pre>
    *
    * <code>string base_model = 4 [json_name = "baseModel"];</code>
@@ -423,7 +429,7 @@ public interface JobOrBuilder extends
 
   /**
    * <pre>
-   * Free-form labels.
+   * Free-form labels; at most 64, keys 1 to 63 characters, values up to 256.
    * </pre>
    *
    * <code>map&lt;string, string&gt; labels = 15 [json_name = "labels"];</code>
@@ -431,7 +437,7 @@ public interface JobOrBuilder extends
   int getLabelsCount();
   /**
    * <pre>
-   * Free-form labels.
+   * Free-form labels; at most 64, keys 1 to 63 characters, values up to 256.
    * </pre>
    *
    * <code>map&lt;string, string&gt; labels = 15 [json_name = "labels"];</code>
@@ -446,7 +452,7 @@ public interface JobOrBuilder extends
   getLabels();
   /**
    * <pre>
-   * Free-form labels.
+   * Free-form labels; at most 64, keys 1 to 63 characters, values up to 256.
    * </pre>
    *
    * <code>map&lt;string, string&gt; labels = 15 [json_name = "labels"];</code>
@@ -455,7 +461,7 @@ public interface JobOrBuilder extends
   getLabelsMap();
   /**
    * <pre>
-   * Free-form labels.
+   * Free-form labels; at most 64, keys 1 to 63 characters, values up to 256.
    * </pre>
    *
    * <code>map&lt;string, string&gt; labels = 15 [json_name = "labels"];</code>
@@ -467,7 +473,7 @@ java.lang.String getLabelsOrDefault(
 java.lang.String defaultValue);
   /**
    * <pre>
-   * Free-form labels.
+   * Free-form labels; at most 64, keys 1 to 63 characters, values up to 256.
    * </pre>
    *
    * <code>map&lt;string, string&gt; labels = 15 [json_name = "labels"];</code>
@@ -598,7 +604,8 @@ java.lang.String defaultValue);
 
   /**
    * <pre>
-   * Job artifacts by name (e.g. "loss_curve.png") to their URIs in the artifact store.
+   * Job artifacts by name (e.g. "loss_curve.png") to their deployment-relative URIs in the
+   * artifact store ("kiln://artifacts/..."); never paths on the server.
    * </pre>
    *
    * <code>map&lt;string, string&gt; artifacts = 22 [json_name = "artifacts"];</code>
@@ -606,7 +613,8 @@ java.lang.String defaultValue);
   int getArtifactsCount();
   /**
    * <pre>
-   * Job artifacts by name (e.g. "loss_curve.png") to their URIs in the artifact store.
+   * Job artifacts by name (e.g. "loss_curve.png") to their deployment-relative URIs in the
+   * artifact store ("kiln://artifacts/..."); never paths on the server.
    * </pre>
    *
    * <code>map&lt;string, string&gt; artifacts = 22 [json_name = "artifacts"];</code>
@@ -621,7 +629,8 @@ java.lang.String defaultValue);
   getArtifacts();
   /**
    * <pre>
-   * Job artifacts by name (e.g. "loss_curve.png") to their URIs in the artifact store.
+   * Job artifacts by name (e.g. "loss_curve.png") to their deployment-relative URIs in the
+   * artifact store ("kiln://artifacts/..."); never paths on the server.
    * </pre>
    *
    * <code>map&lt;string, string&gt; artifacts = 22 [json_name = "artifacts"];</code>
@@ -630,7 +639,8 @@ java.lang.String defaultValue);
   getArtifactsMap();
   /**
    * <pre>
-   * Job artifacts by name (e.g. "loss_curve.png") to their URIs in the artifact store.
+   * Job artifacts by name (e.g. "loss_curve.png") to their deployment-relative URIs in the
+   * artifact store ("kiln://artifacts/..."); never paths on the server.
    * </pre>
    *
    * <code>map&lt;string, string&gt; artifacts = 22 [json_name = "artifacts"];</code>
@@ -642,7 +652,8 @@ java.lang.String getArtifactsOrDefault(
 java.lang.String defaultValue);
   /**
    * <pre>
-   * Job artifacts by name (e.g. "loss_curve.png") to their URIs in the artifact store.
+   * Job artifacts by name (e.g. "loss_curve.png") to their deployment-relative URIs in the
+   * artifact store ("kiln://artifacts/..."); never paths on the server.
    * </pre>
    *
    * <code>map&lt;string, string&gt; artifacts = 22 [json_name = "artifacts"];</code>

@@ -288,7 +288,8 @@ private static final long serialVersionUID = 0L;
   private volatile java.lang.Object artifactUri_ = "";
   /**
    * <pre>
-   * Where its weights live in the artifact store.
+   * Where its weights live in the artifact store, as a deployment-relative URI
+   * ("kiln://artifacts/models/{tenant}/{id}"); never a path on the server.
    * </pre>
    *
    * <code>string artifact_uri = 6 [json_name = "artifactUri"];</code>
@@ -309,7 +310,8 @@ private static final long serialVersionUID = 0L;
   }
   /**
    * <pre>
-   * Where its weights live in the artifact store.
+   * Where its weights live in the artifact store, as a deployment-relative URI
+   * ("kiln://artifacts/models/{tenant}/{id}"); never a path on the server.
    * </pre>
    *
    * <code>string artifact_uri = 6 [json_name = "artifactUri"];</code>
@@ -1434,7 +1436,8 @@ java.lang.String defaultValue) {
     private java.lang.Object artifactUri_ = "";
     /**
      * <pre>
-     * Where its weights live in the artifact store.
+     * Where its weights live in the artifact store, as a deployment-relative URI
+     * ("kiln://artifacts/models/{tenant}/{id}"); never a path on the server.
      * </pre>
      *
      * <code>string artifact_uri = 6 [json_name = "artifactUri"];</code>
@@ -1454,7 +1457,8 @@ java.lang.String defaultValue) {
     }
     /**
      * <pre>
-     * Where its weights live in the artifact store.
+     * Where its weights live in the artifact store, as a deployment-relative URI
+     * ("kiln://artifacts/models/{tenant}/{id}"); never a path on the server.
      * </pre>
      *
      * <code>string artifact_uri = 6 [json_name = "artifactUri"];</code>
@@ -1475,7 +1479,8 @@ java.lang.String defaultValue) {
     }
     /**
      * <pre>
-     * Where its weights live in the artifact store.
+     * Where its weights live in the artifact store, as a deployment-relative URI
+     * ("kiln://artifacts/models/{tenant}/{id}"); never a path on the server.
      * </pre>
      *
      * <code>string artifact_uri = 6 [json_name = "artifactUri"];</code>
@@ -1492,7 +1497,8 @@ java.lang.String defaultValue) {
     }
     /**
      * <pre>
-     * Where its weights live in the artifact store.
+     * Where its weights live in the artifact store, as a deployment-relative URI
+     * ("kiln://artifacts/models/{tenant}/{id}"); never a path on the server.
      * </pre>
      *
      * <code>string artifact_uri = 6 [json_name = "artifactUri"];</code>
@@ -1506,7 +1512,8 @@ java.lang.String defaultValue) {
     }
     /**
      * <pre>
-     * Where its weights live in the artifact store.
+     * Where its weights live in the artifact store, as a deployment-relative URI
+     * ("kiln://artifacts/models/{tenant}/{id}"); never a path on the server.
      * </pre>
      *
      * <code>string artifact_uri = 6 [json_name = "artifactUri"];</code>

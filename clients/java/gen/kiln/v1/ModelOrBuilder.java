@@ -108,7 +108,8 @@ public interface ModelOrBuilder extends
 
   /**
    * <pre>
-   * Where its weights live in the artifact store.
+   * Where its weights live in the artifact store, as a deployment-relative URI
+   * ("kiln://artifacts/models/{tenant}/{id}"); never a path on the server.
    * </pre>
    *
    * <code>string artifact_uri = 6 [json_name = "artifactUri"];</code>
@@ -117,7 +118,8 @@ public interface ModelOrBuilder extends
   java.lang.String getArtifactUri();
   /**
    * <pre>
-   * Where its weights live in the artifact store.
+   * Where its weights live in the artifact store, as a deployment-relative URI
+   * ("kiln://artifacts/models/{tenant}/{id}"); never a path on the server.
    * </pre>
    *
    * <code>string artifact_uri = 6 [json_name = "artifactUri"];</code>

@@ -54,8 +54,8 @@ private static final long serialVersionUID = 0L;
   private double temperature_ = 0D;
   /**
    * <pre>
-   * Softmax temperature, in [0, 2]; 0 means greedy decoding (and makes the request
-   * deterministic, so cacheable). Default 1.0.
+   * Softmax temperature: 0, or in [0.001, 2] (smaller values overflow the logits); 0 means
+   * greedy decoding (and makes the request deterministic, so cacheable). Default 1.0.
    * </pre>
    *
    * <code>optional double temperature = 1 [json_name = "temperature"];</code>
@@ -67,8 +67,8 @@ private static final long serialVersionUID = 0L;
   }
   /**
    * <pre>
-   * Softmax temperature, in [0, 2]; 0 means greedy decoding (and makes the request
-   * deterministic, so cacheable). Default 1.0.
+   * Softmax temperature: 0, or in [0.001, 2] (smaller values overflow the logits); 0 means
+   * greedy decoding (and makes the request deterministic, so cacheable). Default 1.0.
    * </pre>
    *
    * <code>optional double temperature = 1 [json_name = "temperature"];</code>
@@ -214,8 +214,8 @@ private static final long serialVersionUID = 0L;
   private double repetitionPenalty_ = 0D;
   /**
    * <pre>
-   * Divide the logits of tokens already in the prompt or output by this (CTRL-style); &gt; 0, and
-   * 1.0 disables it. Default 1.0.
+   * Divide the logits of tokens already in the prompt or output by this (CTRL-style); in
+   * [0.01, 100], and 1.0 disables it. Default 1.0.
    * </pre>
    *
    * <code>optional double repetition_penalty = 6 [json_name = "repetitionPenalty"];</code>
@@ -227,8 +227,8 @@ private static final long serialVersionUID = 0L;
   }
   /**
    * <pre>
-   * Divide the logits of tokens already in the prompt or output by this (CTRL-style); &gt; 0, and
-   * 1.0 disables it. Default 1.0.
+   * Divide the logits of tokens already in the prompt or output by this (CTRL-style); in
+   * [0.01, 100], and 1.0 disables it. Default 1.0.
    * </pre>
    *
    * <code>optional double repetition_penalty = 6 [json_name = "repetitionPenalty"];</code>
@@ -552,8 +552,8 @@ private static final long serialVersionUID = 0L;
     private double temperature_ ;
     /**
      * <pre>
-     * Softmax temperature, in [0, 2]; 0 means greedy decoding (and makes the request
-     * deterministic, so cacheable). Default 1.0.
+     * Softmax temperature: 0, or in [0.001, 2] (smaller values overflow the logits); 0 means
+     * greedy decoding (and makes the request deterministic, so cacheable). Default 1.0.
      * </pre>
      *
      * <code>optional double temperature = 1 [json_name = "temperature"];</code>
@@ -565,8 +565,8 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Softmax temperature, in [0, 2]; 0 means greedy decoding (and makes the request
-     * deterministic, so cacheable). Default 1.0.
+     * Softmax temperature: 0, or in [0.001, 2] (smaller values overflow the logits); 0 means
+     * greedy decoding (and makes the request deterministic, so cacheable). Default 1.0.
      * </pre>
      *
      * <code>optional double temperature = 1 [json_name = "temperature"];</code>
@@ -578,8 +578,8 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Softmax temperature, in [0, 2]; 0 means greedy decoding (and makes the request
-     * deterministic, so cacheable). Default 1.0.
+     * Softmax temperature: 0, or in [0.001, 2] (smaller values overflow the logits); 0 means
+     * greedy decoding (and makes the request deterministic, so cacheable). Default 1.0.
      * </pre>
      *
      * <code>optional double temperature = 1 [json_name = "temperature"];</code>
@@ -595,8 +595,8 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Softmax temperature, in [0, 2]; 0 means greedy decoding (and makes the request
-     * deterministic, so cacheable). Default 1.0.
+     * Softmax temperature: 0, or in [0.001, 2] (smaller values overflow the logits); 0 means
+     * greedy decoding (and makes the request deterministic, so cacheable). Default 1.0.
      * </pre>
      *
      * <code>optional double temperature = 1 [json_name = "temperature"];</code>
@@ -929,8 +929,8 @@ private static final long serialVersionUID = 0L;
     private double repetitionPenalty_ ;
     /**
      * <pre>
-     * Divide the logits of tokens already in the prompt or output by this (CTRL-style); &gt; 0, and
-     * 1.0 disables it. Default 1.0.
+     * Divide the logits of tokens already in the prompt or output by this (CTRL-style); in
+     * [0.01, 100], and 1.0 disables it. Default 1.0.
      * </pre>
      *
      * <code>optional double repetition_penalty = 6 [json_name = "repetitionPenalty"];</code>
@@ -942,8 +942,8 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Divide the logits of tokens already in the prompt or output by this (CTRL-style); &gt; 0, and
-     * 1.0 disables it. Default 1.0.
+     * Divide the logits of tokens already in the prompt or output by this (CTRL-style); in
+     * [0.01, 100], and 1.0 disables it. Default 1.0.
      * </pre>
      *
      * <code>optional double repetition_penalty = 6 [json_name = "repetitionPenalty"];</code>
@@ -955,8 +955,8 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Divide the logits of tokens already in the prompt or output by this (CTRL-style); &gt; 0, and
-     * 1.0 disables it. Default 1.0.
+     * Divide the logits of tokens already in the prompt or output by this (CTRL-style); in
+     * [0.01, 100], and 1.0 disables it. Default 1.0.
      * </pre>
      *
      * <code>optional double repetition_penalty = 6 [json_name = "repetitionPenalty"];</code>
@@ -972,8 +972,8 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Divide the logits of tokens already in the prompt or output by this (CTRL-style); &gt; 0, and
-     * 1.0 disables it. Default 1.0.
+     * Divide the logits of tokens already in the prompt or output by this (CTRL-style); in
+     * [0.01, 100], and 1.0 disables it. Default 1.0.
      * </pre>
      *
      * <code>optional double repetition_penalty = 6 [json_name = "repetitionPenalty"];</code>

@@ -9,8 +9,8 @@ public interface SamplingParamsOrBuilder extends
 
   /**
    * <pre>
-   * Softmax temperature, in [0, 2]; 0 means greedy decoding (and makes the request
-   * deterministic, so cacheable). Default 1.0.
+   * Softmax temperature: 0, or in [0.001, 2] (smaller values overflow the logits); 0 means
+   * greedy decoding (and makes the request deterministic, so cacheable). Default 1.0.
    * </pre>
    *
    * <code>optional double temperature = 1 [json_name = "temperature"];</code>
@@ -19,8 +19,8 @@ public interface SamplingParamsOrBuilder extends
   boolean hasTemperature();
   /**
    * <pre>
-   * Softmax temperature, in [0, 2]; 0 means greedy decoding (and makes the request
-   * deterministic, so cacheable). Default 1.0.
+   * Softmax temperature: 0, or in [0.001, 2] (smaller values overflow the logits); 0 means
+   * greedy decoding (and makes the request deterministic, so cacheable). Default 1.0.
    * </pre>
    *
    * <code>optional double temperature = 1 [json_name = "temperature"];</code>
@@ -129,8 +129,8 @@ public interface SamplingParamsOrBuilder extends
 
   /**
    * <pre>
-   * Divide the logits of tokens already in the prompt or output by this (CTRL-style); &gt; 0, and
-   * 1.0 disables it. Default 1.0.
+   * Divide the logits of tokens already in the prompt or output by this (CTRL-style); in
+   * [0.01, 100], and 1.0 disables it. Default 1.0.
    * </pre>
    *
    * <code>optional double repetition_penalty = 6 [json_name = "repetitionPenalty"];</code>
@@ -139,8 +139,8 @@ public interface SamplingParamsOrBuilder extends
   boolean hasRepetitionPenalty();
   /**
    * <pre>
-   * Divide the logits of tokens already in the prompt or output by this (CTRL-style); &gt; 0, and
-   * 1.0 disables it. Default 1.0.
+   * Divide the logits of tokens already in the prompt or output by this (CTRL-style); in
+   * [0.01, 100], and 1.0 disables it. Default 1.0.
    * </pre>
    *
    * <code>optional double repetition_penalty = 6 [json_name = "repetitionPenalty"];</code>

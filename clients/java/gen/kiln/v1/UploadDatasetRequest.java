@@ -134,7 +134,9 @@ private static final long serialVersionUID = 0L;
   public static final int CHUNK_FIELD_NUMBER = 2;
   /**
    * <pre>
-   * The next slice of JSONL bytes; lines may span chunks.
+   * The next slice of JSONL bytes; lines may span chunks. Every line is UTF-8 without a byte
+   * order mark (a BOM, UTF-16 or a lone surrogate escape such as "&#92;ud800" is INVALID_ARGUMENT
+   * naming the line, e.g. "chunk.line[1]") and at most 1 MiB.
    * </pre>
    *
    * <code>bytes chunk = 2 [json_name = "chunk"];</code>
@@ -146,7 +148,9 @@ private static final long serialVersionUID = 0L;
   }
   /**
    * <pre>
-   * The next slice of JSONL bytes; lines may span chunks.
+   * The next slice of JSONL bytes; lines may span chunks. Every line is UTF-8 without a byte
+   * order mark (a BOM, UTF-16 or a lone surrogate escape such as "&#92;ud800" is INVALID_ARGUMENT
+   * naming the line, e.g. "chunk.line[1]") and at most 1 MiB.
    * </pre>
    *
    * <code>bytes chunk = 2 [json_name = "chunk"];</code>
@@ -567,7 +571,9 @@ private static final long serialVersionUID = 0L;
 
     /**
      * <pre>
-     * The next slice of JSONL bytes; lines may span chunks.
+     * The next slice of JSONL bytes; lines may span chunks. Every line is UTF-8 without a byte
+     * order mark (a BOM, UTF-16 or a lone surrogate escape such as "&#92;ud800" is INVALID_ARGUMENT
+     * naming the line, e.g. "chunk.line[1]") and at most 1 MiB.
      * </pre>
      *
      * <code>bytes chunk = 2 [json_name = "chunk"];</code>
@@ -578,7 +584,9 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The next slice of JSONL bytes; lines may span chunks.
+     * The next slice of JSONL bytes; lines may span chunks. Every line is UTF-8 without a byte
+     * order mark (a BOM, UTF-16 or a lone surrogate escape such as "&#92;ud800" is INVALID_ARGUMENT
+     * naming the line, e.g. "chunk.line[1]") and at most 1 MiB.
      * </pre>
      *
      * <code>bytes chunk = 2 [json_name = "chunk"];</code>
@@ -592,7 +600,9 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The next slice of JSONL bytes; lines may span chunks.
+     * The next slice of JSONL bytes; lines may span chunks. Every line is UTF-8 without a byte
+     * order mark (a BOM, UTF-16 or a lone surrogate escape such as "&#92;ud800" is INVALID_ARGUMENT
+     * naming the line, e.g. "chunk.line[1]") and at most 1 MiB.
      * </pre>
      *
      * <code>bytes chunk = 2 [json_name = "chunk"];</code>
@@ -608,7 +618,9 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The next slice of JSONL bytes; lines may span chunks.
+     * The next slice of JSONL bytes; lines may span chunks. Every line is UTF-8 without a byte
+     * order mark (a BOM, UTF-16 or a lone surrogate escape such as "&#92;ud800" is INVALID_ARGUMENT
+     * naming the line, e.g. "chunk.line[1]") and at most 1 MiB.
      * </pre>
      *
      * <code>bytes chunk = 2 [json_name = "chunk"];</code>

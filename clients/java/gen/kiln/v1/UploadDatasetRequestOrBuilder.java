@@ -36,7 +36,9 @@ public interface UploadDatasetRequestOrBuilder extends
 
   /**
    * <pre>
-   * The next slice of JSONL bytes; lines may span chunks.
+   * The next slice of JSONL bytes; lines may span chunks. Every line is UTF-8 without a byte
+   * order mark (a BOM, UTF-16 or a lone surrogate escape such as "&#92;ud800" is INVALID_ARGUMENT
+   * naming the line, e.g. "chunk.line[1]") and at most 1 MiB.
    * </pre>
    *
    * <code>bytes chunk = 2 [json_name = "chunk"];</code>
@@ -45,7 +47,9 @@ public interface UploadDatasetRequestOrBuilder extends
   boolean hasChunk();
   /**
    * <pre>
-   * The next slice of JSONL bytes; lines may span chunks.
+   * The next slice of JSONL bytes; lines may span chunks. Every line is UTF-8 without a byte
+   * order mark (a BOM, UTF-16 or a lone surrogate escape such as "&#92;ud800" is INVALID_ARGUMENT
+   * naming the line, e.g. "chunk.line[1]") and at most 1 MiB.
    * </pre>
    *
    * <code>bytes chunk = 2 [json_name = "chunk"];</code>

@@ -130,7 +130,7 @@ export interface DatasetMetadata {
   requestId: string;
   /** Optional sha256 (lowercase hex) the client computed; a mismatch is INVALID_ARGUMENT. */
   expectedSha256: string;
-  /** Free-form labels. */
+  /** Free-form labels; at most 64, keys 1 to 63 characters, values up to 256. */
   labels: { [key: string]: string };
 }
 
@@ -145,7 +145,11 @@ export interface UploadDatasetRequest {
   metadata?:
     | DatasetMetadata
     | undefined;
-  /** The next slice of JSONL bytes; lines may span chunks. */
+  /**
+   * The next slice of JSONL bytes; lines may span chunks. Every line is UTF-8 without a byte
+   * order mark (a BOM, UTF-16 or a lone surrogate escape such as "\ud800" is INVALID_ARGUMENT
+   * naming the line, e.g. "chunk.line[1]") and at most 1 MiB.
+   */
   chunk?: Buffer | undefined;
 }
 

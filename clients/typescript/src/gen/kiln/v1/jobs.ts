@@ -778,7 +778,7 @@ export interface Hyperparameters {
   maxSeqLen?:
     | number
     | undefined;
-  /** Seed for initialisation, shuffling and dropout. Default 0. */
+  /** Seed for initialisation, shuffling and dropout; in [0, 2^32 - 1]. Default 0. */
   seed?:
     | number
     | undefined;
@@ -1236,8 +1236,11 @@ export interface Job {
   method: JobMethod;
   /**
    * Model to start from: a built-in model name (e.g. "kiln-gpt-tiny"), a registered model
-   * ("models/{id}"), or an absolute path to a local Hugging Face model directory. Image
-   * methods (VAE, GAN, DIFFUSION) train from scratch and need it empty.
+   * ("models/{id}"), or an absolute path to a Hugging Face model directory inside one of the
+   * operator's shared model directories (KILN_SHARED_MODEL_DIRS; none by default). Any other
+   * server path, absolute or relative, is INVALID_ARGUMENT. The same holds for every model
+   * reference in a job (teacher_model, reference_model, reward_model). Image methods (VAE, GAN,
+   * DIFFUSION) train from scratch and need it empty.
    */
   baseModel: string;
   /** Training dataset, "datasets/{id}". */
@@ -1291,7 +1294,7 @@ export interface Job {
   maxRetries?:
     | number
     | undefined;
-  /** Free-form labels. */
+  /** Free-form labels; at most 64, keys 1 to 63 characters, values up to 256. */
   labels: { [key: string]: string };
   /** Current state. */
   state: JobState;
@@ -1305,7 +1308,10 @@ export interface Job {
   latestMetrics: { [key: string]: number };
   /** The registered model once SUCCEEDED, "models/{id}". */
   outputModel: string;
-  /** Job artifacts by name (e.g. "loss_curve.png") to their URIs in the artifact store. */
+  /**
+   * Job artifacts by name (e.g. "loss_curve.png") to their deployment-relative URIs in the
+   * artifact store ("kiln://artifacts/..."); never paths on the server.
+   */
   artifacts: { [key: string]: string };
   /** Why the job FAILED; empty otherwise. */
   error: string;
@@ -1427,7 +1433,10 @@ export interface Metrics_ValuesEntry {
 export interface Checkpoint {
   /** The optimizer step it captures. */
   step: number;
-  /** Where it is stored in the artifact store. */
+  /**
+   * Where it is stored in the artifact store, as a deployment-relative URI
+   * ("kiln://artifacts/..."); never a path on the server.
+   */
   uri: string;
   /** When it was saved. */
   createTime?: Date | undefined;

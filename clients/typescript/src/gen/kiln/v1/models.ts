@@ -137,7 +137,10 @@ export interface Model {
   baseModel: string;
   /** The job that produced it, "jobs/{id}"; empty for exports. */
   sourceJob: string;
-  /** Where its weights live in the artifact store. */
+  /**
+   * Where its weights live in the artifact store, as a deployment-relative URI
+   * ("kiln://artifacts/models/{tenant}/{id}"); never a path on the server.
+   */
   artifactUri: string;
   /** Changes whenever the weights change; caches key on it. */
   version: string;

@@ -87,8 +87,8 @@ export function finishReasonToJSON(object: FinishReason): string {
  */
 export interface SamplingParams {
   /**
-   * Softmax temperature, in [0, 2]; 0 means greedy decoding (and makes the request
-   * deterministic, so cacheable). Default 1.0.
+   * Softmax temperature: 0, or in [0.001, 2] (smaller values overflow the logits); 0 means
+   * greedy decoding (and makes the request deterministic, so cacheable). Default 1.0.
    */
   temperature?:
     | number
@@ -116,8 +116,8 @@ export interface SamplingParams {
    */
   stop: string[];
   /**
-   * Divide the logits of tokens already in the prompt or output by this (CTRL-style); > 0, and
-   * 1.0 disables it. Default 1.0.
+   * Divide the logits of tokens already in the prompt or output by this (CTRL-style); in
+   * [0.01, 100], and 1.0 disables it. Default 1.0.
    */
   repetitionPenalty?:
     | number
