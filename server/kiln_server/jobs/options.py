@@ -54,6 +54,9 @@ RENAMES = {
     "kiln.v1.AdversarialOptions.steps": "adversarial_steps",
     "kiln.v1.AdversarialOptions.step_size": "adversarial_step_size",
     "kiln.v1.AdversarialOptions.weight": "adversarial_weight",
+    # The GAN's own switch (discriminator layers only); regularization.spectral_norm is the
+    # generic one over every Linear layer.
+    "kiln.v1.GanConfig.spectral_norm": "discriminator_spectral_norm",
 }
 
 

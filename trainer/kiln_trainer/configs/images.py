@@ -107,7 +107,7 @@ class GANConfig(ImageTrainingArguments):
     loss: str = "bce"  # "bce" (non-saturating), "wgan_gp" or "hinge"
     n_critic: int = 1  # in [1, 10]
     gradient_penalty_weight: float = 10.0  # wgan_gp only
-    spectral_norm: bool = True  # on every discriminator layer
+    discriminator_spectral_norm: bool = True  # on every discriminator layer
     generator_learning_rate: float | None = None  # None: learning_rate
     discriminator_learning_rate: float | None = None  # None: learning_rate
     ema_decay: float = 0.999  # in [0, 1); 0 keeps the last generator weights
@@ -127,7 +127,7 @@ class GANConfig(ImageTrainingArguments):
         if self.n_critic > 10:
             raise ConfigError("n_critic", f"must be <= 10, got {self.n_critic}")
         check_float("gradient_penalty_weight", self.gradient_penalty_weight, low=0.0)
-        check_bool("spectral_norm", self.spectral_norm)
+        check_bool("discriminator_spectral_norm", self.discriminator_spectral_norm)
         for name in ("generator_learning_rate", "discriminator_learning_rate"):
             if getattr(self, name) is not None:
                 check_float(name, getattr(self, name), low=0.0, low_open=True)

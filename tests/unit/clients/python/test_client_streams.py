@@ -212,7 +212,7 @@ def test_dropping_a_stream_cancels_it_on_the_server(client, fake):
     stream = client.generate_stream("models/m", "go")
     assert next(stream).text == "a"
     stream.close()
-    assert fake.stream_cancelled.wait(5)
+    assert fake.stream_cancelled.wait(30)  # returns as soon as it is set; the slack is for a loaded machine
 
 
 def test_upload_reports_progress(client, fake):

@@ -52,7 +52,7 @@ def test_train_path_is_required_and_kl_warms_up():
         ("n_critic", 0),
         ("n_critic", 11),
         ("gradient_penalty_weight", -1.0),
-        ("spectral_norm", "yes"),
+        ("discriminator_spectral_norm", "yes"),
         ("generator_learning_rate", 0.0),
         ("discriminator_learning_rate", -1e-4),
         ("ema_decay", 1.0),

@@ -31,10 +31,10 @@ class GANTrainer(ImageTrainer):
     def build_model(self) -> nn.Module:
         cfg = self.cfg
         shape = GANShape(cfg.resolution, self.channels, cfg.latent_dim, cfg.base_channels)
-        model = GAN(shape, cfg.spectral_norm).to(self.device)
+        model = GAN(shape, cfg.discriminator_spectral_norm).to(self.device)
         self.d_loss_fn, self.g_loss_fn = GAN_LOSSES[cfg.loss]
         self.log(
-            f"GAN ({cfg.loss}, n_critic {cfg.n_critic}, spectral norm {cfg.spectral_norm}): generator "
+            f"GAN ({cfg.loss}, n_critic {cfg.n_critic}, spectral norm {cfg.discriminator_spectral_norm}): generator "
             f"{trainable_count(model.generator):,}, discriminator {trainable_count(model.discriminator):,} parameters"
         )
         return model
