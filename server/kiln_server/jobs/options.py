@@ -53,6 +53,13 @@ RENAMES = {
     "kiln.v1.AdversarialOptions.steps": "adversarial_steps",
     "kiln.v1.AdversarialOptions.step_size": "adversarial_step_size",
     "kiln.v1.AdversarialOptions.weight": "adversarial_weight",
+    "kiln.v1.RemoteReward.target": "reward_service",
+    "kiln.v1.RemoteReward.timeout_seconds": "reward_timeout_s",
+    "kiln.v1.RemoteReward.max_batch_size": "reward_batch_size",
+    "kiln.v1.RemoteReward.max_retries": "reward_retries",
+    # The group methods' passes over a rollout batch are PPO's ppo_epochs.
+    "kiln.v1.GrpoConfig.epochs": "ppo_epochs",
+    "kiln.v1.RlooConfig.epochs": "ppo_epochs",
 }
 
 

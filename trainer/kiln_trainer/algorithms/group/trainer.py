@@ -26,11 +26,6 @@ class GroupTrainer(PPOTrainer):
         prompts = prompt_order(len(self.prompt_ids), cfg.rollout_batch_size // cfg.group_size, self.step, cfg.seed)
         return [i for i in prompts for _ in range(cfg.group_size)]
 
-    def _field(self, role: str) -> str:
-        if role == "reward" and self.cfg.reward_service:
-            return "reward_service"
-        return super()._field(role)
-
 
 class GRPOTrainer(GroupTrainer):
     title = "GRPO"

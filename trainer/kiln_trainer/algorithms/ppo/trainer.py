@@ -75,16 +75,26 @@ class PPOTrainer(StepLoop[PPOConfig]):
 
     # -- setup ---------------------------------------------------------------------------------
 
-    def _feedback_reward(self) -> RewardRole | None:
-        if not self.cfg.human_feedback:
+    def _local_reward(self) -> RewardRole | None:
+        """A reward role that lives in this process: human feedback (its collector talks to the
+        job's context, which lives here) or the user's reward service (network calls only, and
+        its errors then reach the job's failure reason as they are)."""
+        cfg = self.cfg
+        if cfg.reward_service:
+            from kiln_trainer.algorithms.ppo.remote import RemoteReward
+
+            job = f"jobs/{self.ctx.job_id}" if getattr(self.ctx, "job_id", None) else ""
+            return RewardRole(
+                RemoteReward(cfg.reward_service, cfg.reward_timeout_s, cfg.reward_batch_size, cfg.reward_retries, job)
+            )
+        if not cfg.human_feedback:
             return None
         from kiln_trainer.algorithms.ppo.rewards import HumanFeedbackReward
 
         collect = getattr(self.ctx, "collect_feedback", None)
         if collect is None:
             raise ConfigError("human_feedback", "this job's context cannot collect human feedback")
-        # The collector talks to the job's context, which lives in this process: so does the role.
-        return RewardRole(HumanFeedbackReward(collect, self.cfg.feedback_timeout_s))
+        return RewardRole(HumanFeedbackReward(collect, cfg.feedback_timeout_s))
 
     def _field(self, role: str) -> str:
         """The config field that names the model a role loads, for error messages."""
@@ -93,11 +103,15 @@ class PPOTrainer(StepLoop[PPOConfig]):
             "policy": "base_model",
             "value": "value_model" if cfg.value_model else "base_model",
             "reference": "reference_model" if cfg.reference_model else "base_model",
-            "reward": "reward_model" if cfg.reward_model else "scoring_function",
+            "reward": "reward_model"
+            if cfg.reward_model
+            else "reward_service"
+            if cfg.reward_service
+            else "scoring_function",
         }[role]
 
     def _start_roles(self, specs: RoleSpecs) -> None:
-        feedback = self._feedback_reward()
+        feedback = self._local_reward()
         if use_ray(self.cfg.role_backend):
             from kiln_trainer.algorithms.ppo.actors import start_ray_roles
 
