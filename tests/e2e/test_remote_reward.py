@@ -84,7 +84,8 @@ async def test_grpo_learns_from_the_users_reward_service_and_fails_clearly_witho
         rewards = [e.metrics.values["mean_reward"] for e in events if e.HasField("metrics")]
         assert len(rewards) == 10 and service.calls >= 10 * 4  # a request per prompt per step
         assert service.jobs == {name}
-        assert sum(rewards[-3:]) / 3 > sum(rewards[:3]) / 3 + 0.1, rewards
+        # Measured: 0.45, 0.60, 1.91, 2.93, then 3.0 (the cap) from the fifth iteration.
+        assert sum(rewards[-3:]) / 3 > sum(rewards[:3]) / 3 + 0.5, rewards
     finally:
         await server.stop(None)
 

@@ -64,7 +64,8 @@ def test_grpo_reports_group_metrics_and_saves_the_policy(base_model, prompts_pat
 
 
 def test_a_batch_is_groups_of_one_prompt(base_model, prompts_path, tmp_path):
-    trainer = GRPOTrainer(GRPOConfig(**args(base_model, prompts_path, rollout_batch_size=12, group_size=3)), None)
+    cfg = GRPOConfig(**args(base_model, prompts_path, rollout_batch_size=12, group_size=3))
+    trainer = GRPOTrainer(cfg, LocalContext(tmp_path))
     trainer.prompt_ids = [[1]] * 6
     trainer.step = 0
     idx = trainer.batch_prompts()
