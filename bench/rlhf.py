@@ -77,12 +77,13 @@ OPTIMUM_METHODS = ("ppo", "dpo", "grpo", "rloo")
 
 
 def optimum_fractions(methods: tuple[str, ...] = OPTIMUM_METHODS) -> dict[str, float]:
+    from collections.abc import Callable
     from functools import partial
 
-    from tests.tasks.optimum import make_optimum_task, run_dpo_on_optimum_task
+    from tests.tasks.optimum import OptimumTask, make_optimum_task, run_dpo_on_optimum_task
     from tests.tasks.ppo_optimum import run_group_on_optimum_task, run_ppo_on_optimum_task
 
-    runs = {
+    runs: dict[str, Callable[[OptimumTask], float]] = {
         "ppo": run_ppo_on_optimum_task,
         "dpo": run_dpo_on_optimum_task,
         # GRPO and RLOO: 60 iterations of 16 prompts x 8 completions (GroupRun's defaults).

@@ -100,3 +100,14 @@ def test_bad_group_settings_name_their_field(base_model, prompts_path, kw, field
     with pytest.raises(ConfigError) as e:
         GRPOConfig(**args(base_model, prompts_path, **kw))
     assert e.value.field == field
+
+
+def test_only_fully_rated_groups_are_learned_from():
+    from kiln_trainer.algorithms.group.loop import GroupLoop
+    from kiln_trainer.algorithms.ppo.loop import LoopOptions
+
+    loop = GroupLoop(None, LoopOptions(), group_size=2, baseline="leave_one_out")
+    assert loop._usable([1.0, 2.0, None, 3.0, 0.5, 0.0]) == [0, 1, 4, 5]
+    assert loop._usable([None, None]) == []
+    with pytest.raises(ValueError, match="unknown baseline"):
+        GroupLoop(None, LoopOptions(), group_size=2, baseline="critic")
