@@ -13,9 +13,9 @@ gap from J(pi_ref) to J(pi*) that each method closes, measured exactly: PPO with
 (tests/tasks/ppo_optimum.py), DPO offline on preference pairs sampled from pi_ref, GRPO and RLOO
 with groups of 8 completions per prompt and no critic (the same file's run_group_on_optimum_task).
 
-The last line printed is one JSON object: {"ppo_steps_per_s", "rollout_tokens_per_s",
-"generation_time_share", "ppo_optimum_fraction", "dpo_optimum_fraction", "grpo_optimum_fraction",
-"rloo_optimum_fraction"}.
+Writes bench/results/rlhf.json (with the machine); the last line printed is one JSON object:
+{"ppo_steps_per_s", "rollout_tokens_per_s", "generation_time_share", "ppo_optimum_fraction",
+"dpo_optimum_fraction", "grpo_optimum_fraction", "rloo_optimum_fraction"}.
 """
 
 from __future__ import annotations
@@ -74,6 +74,7 @@ def ppo_throughput(model: str, steps: int, batch: int, max_new_tokens: int) -> d
 
 
 OPTIMUM_METHODS = ("ppo", "dpo", "grpo", "rloo")
+RESULTS = Path(__file__).parent / "results" / "rlhf.json"
 
 
 def optimum_fractions(methods: tuple[str, ...] = OPTIMUM_METHODS) -> dict[str, float]:
@@ -149,21 +150,23 @@ def main() -> None:
     width = max(len(name) for name, _ in rows)
     for name, value in rows:
         print(f"  {name:<{width}}  {value}")
-    print(
-        json.dumps(
-            {
-                "ppo_steps_per_s": round(tp["ppo_steps_per_s"], 4),
-                "rollout_tokens_per_s": round(tp["rollout_tokens_per_s"], 1),
-                "generation_time_share": round(tp["generation_time_share"], 4),
-                **{
-                    f"{m}_optimum_fraction": round(opt[f"{m}_optimum_fraction"], 4)
-                    if f"{m}_optimum_fraction" in opt
-                    else None
-                    for m in OPTIMUM_METHODS
-                },
-            }
-        )
-    )
+    summary = {
+        "ppo_steps_per_s": round(tp["ppo_steps_per_s"], 4),
+        "rollout_tokens_per_s": round(tp["rollout_tokens_per_s"], 1),
+        "generation_time_share": round(tp["generation_time_share"], 4),
+        **{
+            f"{m}_optimum_fraction": round(opt[f"{m}_optimum_fraction"], 4) if f"{m}_optimum_fraction" in opt else None
+            for m in OPTIMUM_METHODS
+        },
+    }
+    from bench.techniques import machine
+
+    info = machine()
+    print(f"machine: {json.dumps(info)}")
+    # Methods not run this time (--optimum) stay null: figures from other runs are not mixed in.
+    RESULTS.parent.mkdir(exist_ok=True)
+    RESULTS.write_text(json.dumps({"machine": info, "results": summary}, indent=2) + "\n")
+    print(json.dumps(summary))
 
 
 if __name__ == "__main__":
