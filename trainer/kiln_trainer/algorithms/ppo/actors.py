@@ -163,6 +163,9 @@ class RayRoles:
         for actor in self.actors.values():
             ray.kill(actor)
         remove_placement_group(self.group)
+        for role in self.local.values():  # e.g. a remote reward service's channel
+            if hasattr(role, "close"):
+                role.close()
 
 
 def start_ray_roles(
