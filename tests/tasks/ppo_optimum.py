@@ -133,3 +133,67 @@ def run_ppo_on_optimum_task(
     finally:
         roles.close()
     return task.optimum_fraction(policy)
+
+
+@dataclass(frozen=True)
+class GroupRun:
+    """GRPO / RLOO on the task: rollout_batch_size completions per iteration, in groups."""
+
+    steps: int = 60
+    rollout_batch_size: int = 128
+    group_size: int = 8
+    minibatch_size: int = 64
+    ppo_epochs: int = 2
+    learning_rate: float = 1e-3
+    lr_schedule: str = "linear"
+    clip_range: float = 0.2
+    seed: int = 0
+
+
+def run_group_on_optimum_task(
+    baseline: str,
+    task: OptimumTask | None = None,
+    run: GroupRun | None = None,
+    history: list[tuple[int, float]] | None = None,
+    eval_every: int = 0,
+) -> float:
+    """Train a copy of pi_ref with the group loop (baseline "group_mean_std" = GRPO,
+    "leave_one_out" = RLOO) on the task; returns the optimum fraction it reaches."""
+    from kiln_trainer.algorithms.group.loop import GroupLoop
+
+    task = task or make_optimum_task()
+    run = run or GroupRun()
+    roles = optimum_roles(
+        task,
+        OptimumRun(
+            rollout_batch_size=run.rollout_batch_size, learning_rate=run.learning_rate, clip_range=run.clip_range
+        ),
+    )
+    loop = GroupLoop(
+        roles,
+        LoopOptions(kl_coef=task.beta, kl_estimator="k1", ppo_epochs=run.ppo_epochs, minibatch_size=run.minibatch_size),
+        group_size=run.group_size,
+        baseline=baseline,
+        seed=run.seed,
+    )
+    policy = roles.roles["policy"].lm.model
+    n = len(task.prompts)
+    per_iter = run.rollout_batch_size // run.group_size
+    try:
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(run.seed)
+            for step in range(run.steps):
+                # Every prompt equally often, each as a group of group_size completions in a row.
+                idx = [(step * per_iter + j) % n for j in range(per_iter) for _ in range(run.group_size)]
+                ids = [f"optimum/{step}/{i}" for i in range(len(idx))]
+                loop.iteration(
+                    [task.prompts[i] for i in idx],
+                    ids,
+                    seed=run.seed * 1_000_003 + step,
+                    lr_scale=lr_factor(run.lr_schedule, step, run.steps),
+                )
+                if history is not None and eval_every and (step + 1) % eval_every == 0:
+                    history.append((step + 1, task.optimum_fraction(policy)))
+    finally:
+        roles.close()
+    return task.optimum_fraction(policy)

@@ -310,3 +310,32 @@ def distillation_loss(
     kl = (teacher_logp.exp() * (teacher_logp - student_logp)).sum() / n
     ce = F.cross_entropy(student, targets[keep], reduction="sum") / n
     return alpha * temperature**2 * kl + (1.0 - alpha) * ce
+
+
+def group_relative_advantages(rewards: torch.Tensor, scale: bool = True, eps: float = 1e-6) -> torch.Tensor:
+    """GRPO's advantages (Shao et al., 2024): each reward minus the mean of its group, divided
+    by the group's standard deviation when `scale`. rewards (N, G): N prompts, G samples each.
+
+    The group mean is the baseline a critic would otherwise learn; a group whose samples all
+    scored the same teaches nothing (advantage 0), and `eps` keeps its division finite.
+    """
+    if rewards.dim() != 2 or rewards.shape[1] < 2:
+        raise ValueError(f"need (prompts, group of >= 2) rewards, got shape {tuple(rewards.shape)}")
+    centred = rewards - rewards.mean(dim=1, keepdim=True)
+    if not scale:
+        return centred
+    return centred / (rewards.std(dim=1, keepdim=True) + eps)
+
+
+def leave_one_out_advantages(rewards: torch.Tensor) -> torch.Tensor:
+    """RLOO's advantages (Ahmadian et al., 2024): each reward minus the mean of the other G - 1
+    rewards of its group. rewards (N, G), G >= 2.
+
+    The baseline excludes the sample itself, so it is independent of that sample and the
+    REINFORCE gradient stays unbiased; it equals G / (G - 1) times the centred reward.
+    """
+    if rewards.dim() != 2 or rewards.shape[1] < 2:
+        raise ValueError(f"need (prompts, group of >= 2) rewards, got shape {tuple(rewards.shape)}")
+    g = rewards.shape[1]
+    others_mean = (rewards.sum(dim=1, keepdim=True) - rewards) / (g - 1)
+    return rewards - others_mean

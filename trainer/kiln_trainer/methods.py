@@ -38,6 +38,8 @@ TRAINERS: dict[str, TrainerEntry] = {
     "reward_model": TrainerEntry("kiln_trainer.configs.reward:RewardConfig", "kiln_trainer.algorithms.reward:train"),
     "dpo": TrainerEntry("kiln_trainer.configs.dpo:DPOConfig", "kiln_trainer.algorithms.dpo:train"),
     "ppo": TrainerEntry("kiln_trainer.configs.ppo:PPOConfig", "kiln_trainer.algorithms.ppo:train"),
+    "grpo": TrainerEntry("kiln_trainer.configs.group:GRPOConfig", "kiln_trainer.algorithms.group:train_grpo"),
+    "rloo": TrainerEntry("kiln_trainer.configs.group:RLOOConfig", "kiln_trainer.algorithms.group:train_rloo"),
     "distill": TrainerEntry("kiln_trainer.configs.distill:DistillConfig", "kiln_trainer.algorithms.distill:train"),
     "vae": TrainerEntry("kiln_trainer.configs.images:VAEConfig", "kiln_trainer.algorithms.vae:train"),
     "gan": TrainerEntry("kiln_trainer.configs.images:GANConfig", "kiln_trainer.algorithms.gan:train"),

@@ -49,6 +49,25 @@ METHODS: dict[int, Method] = {
         # PPO spreads its role actors over the job's GPUs.
         resources={"gpus": "gpus"},
     ),
+    # GRPO and RLOO run on PPO's trainer machinery, so they take the same data and resources.
+    jobs_pb2.JOB_METHOD_GRPO: Method(
+        "grpo",
+        "grpo",
+        "prompts",
+        data_key="prompts_path",
+        val_key=None,
+        single_process=True,
+        resources={"gpus": "gpus"},
+    ),
+    jobs_pb2.JOB_METHOD_RLOO: Method(
+        "rloo",
+        "rloo",
+        "prompts",
+        data_key="prompts_path",
+        val_key=None,
+        single_process=True,
+        resources={"gpus": "gpus"},
+    ),
     jobs_pb2.JOB_METHOD_DISTILL: Method("distill", "distill", "sft", single_process=True),
     jobs_pb2.JOB_METHOD_VAE: Method("vae", "vae", "image", single_process=True, from_scratch=True),
     jobs_pb2.JOB_METHOD_GAN: Method("gan", "gan", "image", single_process=True, from_scratch=True),

@@ -57,6 +57,13 @@ RENAMES = {
     # The GAN's own switch (discriminator layers only); regularization.spectral_norm is the
     # generic one over every Linear layer.
     "kiln.v1.GanConfig.spectral_norm": "discriminator_spectral_norm",
+    "kiln.v1.RemoteReward.target": "reward_service",
+    "kiln.v1.RemoteReward.timeout_seconds": "reward_timeout_s",
+    "kiln.v1.RemoteReward.max_batch_size": "reward_batch_size",
+    "kiln.v1.RemoteReward.max_retries": "reward_retries",
+    # The group methods' passes over a rollout batch are PPO's ppo_epochs.
+    "kiln.v1.GrpoConfig.epochs": "ppo_epochs",
+    "kiln.v1.RlooConfig.epochs": "ppo_epochs",
 }
 
 

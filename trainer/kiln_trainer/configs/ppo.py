@@ -18,6 +18,20 @@ from kiln_trainer.errors import ConfigError
 from kiln_trainer.models.registry import is_reward_model_dir
 from kiln_trainer.scoring import resolve as resolve_scoring
 
+
+def check_target(name: str, target: object) -> None:
+    """A gRPC target the job dials: "host:port" (an IPv6 host in brackets), port 1-65535."""
+    if not isinstance(target, str) or not target:
+        raise ConfigError(name, 'must be a non-empty "host:port" address')
+    host, sep, port = target.rpartition(":")
+    if not sep or not host or any(c.isspace() for c in target) or "/" in target:
+        raise ConfigError(name, f'{target!r} is not a "host:port" address')
+    if host.startswith("[") != host.endswith("]") or (":" in host and not host.startswith("[")):
+        raise ConfigError(name, f"{target!r}: write an IPv6 host in brackets, e.g. [::1]:50051")
+    if not port.isdigit() or not 1 <= int(port) <= 65535:
+        raise ConfigError(name, f"{target!r}: the port must be a number in 1-65535")
+
+
 KL_ESTIMATORS = ("k1", "k2", "k3", "abs")
 ROLE_BACKENDS = ("auto", "local", "ray")
 LR_SCHEDULES = ("constant", "linear")
@@ -44,6 +58,11 @@ class PPOConfig(LoraArguments):
     scoring_function: str | None = None
     # Rewards are ratings of this job's samples from people, collected through the job context.
     human_feedback: bool = False
+    # "host:port" of a kiln.v1.RewardService the user runs (protos/kiln/v1/rewards.proto).
+    reward_service: str | None = None
+    reward_timeout_s: float = 30.0  # deadline of one Score call
+    reward_batch_size: int = 64  # completions per Score call at most
+    reward_retries: int = 3  # further tries of a call that failed UNAVAILABLE or timed out
     # How long one batch waits for ratings; samples still unrated then are left out of the update.
     feedback_timeout_s: float = 600.0
     # The frozen model the KL penalty measures against; None: the base model.
@@ -146,6 +165,7 @@ class PPOConfig(LoraArguments):
                 ("reward_model", self.reward_model is not None),
                 ("scoring_function", self.scoring_function is not None),
                 ("human_feedback", self.human_feedback),
+                ("reward_service", self.reward_service is not None),
             )
             if on
         ]
@@ -153,8 +173,8 @@ class PPOConfig(LoraArguments):
             field = chosen[1] if len(chosen) > 1 else "reward_model"
             raise ConfigError(
                 field,
-                "set exactly one reward source: reward_model, scoring_function or "
-                f"human_feedback (got {', '.join(chosen) or 'none'})",
+                "set exactly one reward source: reward_model, scoring_function, human_feedback "
+                f"or reward_service (got {', '.join(chosen) or 'none'})",
             )
         if self.reward_model is not None and not (
             isinstance(self.reward_model, str) and self.reward_model and is_reward_model_dir(self.reward_model)
@@ -162,6 +182,13 @@ class PPOConfig(LoraArguments):
             raise ConfigError(
                 "reward_model", f"{self.reward_model!r} is not a reward model directory (a REWARD_MODEL job's output)"
             )
+        if self.reward_service is not None:
+            check_target("reward_service", self.reward_service)
+        check_float("reward_timeout_s", self.reward_timeout_s, low=0.0, low_open=True, high=3600.0, high_open=False)
+        check_int("reward_batch_size", self.reward_batch_size, 1)
+        check_int("reward_retries", self.reward_retries, 0)
+        if self.reward_retries > 10:
+            raise ConfigError("reward_retries", f"at most 10, got {self.reward_retries}")
         if self.scoring_function is not None:
             try:
                 resolve_scoring(self.scoring_function)

@@ -23,6 +23,8 @@ class JobMethod(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     JOB_METHOD_VAE: _ClassVar[JobMethod]
     JOB_METHOD_GAN: _ClassVar[JobMethod]
     JOB_METHOD_DIFFUSION: _ClassVar[JobMethod]
+    JOB_METHOD_GRPO: _ClassVar[JobMethod]
+    JOB_METHOD_RLOO: _ClassVar[JobMethod]
 
 class JobState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -115,6 +117,8 @@ JOB_METHOD_DISTILL: JobMethod
 JOB_METHOD_VAE: JobMethod
 JOB_METHOD_GAN: JobMethod
 JOB_METHOD_DIFFUSION: JobMethod
+JOB_METHOD_GRPO: JobMethod
+JOB_METHOD_RLOO: JobMethod
 JOB_STATE_UNSPECIFIED: JobState
 JOB_STATE_QUEUED: JobState
 JOB_STATE_RUNNING: JobState
@@ -354,14 +358,28 @@ class RewardModelConfig(_message.Message):
     def __init__(self, tuning: _Optional[_Union[Tuning, str]] = ..., lora: _Optional[_Union[LoraOptions, _Mapping]] = ...) -> None: ...
 
 class RewardSource(_message.Message):
-    __slots__ = ("reward_model", "scoring_function", "human_feedback")
+    __slots__ = ("reward_model", "scoring_function", "human_feedback", "remote")
     REWARD_MODEL_FIELD_NUMBER: _ClassVar[int]
     SCORING_FUNCTION_FIELD_NUMBER: _ClassVar[int]
     HUMAN_FEEDBACK_FIELD_NUMBER: _ClassVar[int]
+    REMOTE_FIELD_NUMBER: _ClassVar[int]
     reward_model: str
     scoring_function: str
     human_feedback: bool
-    def __init__(self, reward_model: _Optional[str] = ..., scoring_function: _Optional[str] = ..., human_feedback: _Optional[bool] = ...) -> None: ...
+    remote: RemoteReward
+    def __init__(self, reward_model: _Optional[str] = ..., scoring_function: _Optional[str] = ..., human_feedback: _Optional[bool] = ..., remote: _Optional[_Union[RemoteReward, _Mapping]] = ...) -> None: ...
+
+class RemoteReward(_message.Message):
+    __slots__ = ("target", "timeout_seconds", "max_batch_size", "max_retries")
+    TARGET_FIELD_NUMBER: _ClassVar[int]
+    TIMEOUT_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    MAX_BATCH_SIZE_FIELD_NUMBER: _ClassVar[int]
+    MAX_RETRIES_FIELD_NUMBER: _ClassVar[int]
+    target: str
+    timeout_seconds: float
+    max_batch_size: int
+    max_retries: int
+    def __init__(self, target: _Optional[str] = ..., timeout_seconds: _Optional[float] = ..., max_batch_size: _Optional[int] = ..., max_retries: _Optional[int] = ...) -> None: ...
 
 class PpoConfig(_message.Message):
     __slots__ = ("reward", "reference_model", "kl_coef", "adaptive_kl", "target_kl", "gamma", "lam", "clip_range", "value_clip_range", "ppo_epochs", "rollout_batch_size", "minibatch_size", "max_new_tokens", "temperature", "value_model", "value_learning_rate", "kl_estimator", "whiten_advantages", "adaptive_kl_target", "adaptive_kl_horizon", "stop_at_eos")
@@ -409,6 +427,64 @@ class PpoConfig(_message.Message):
     stop_at_eos: bool
     def __init__(self, reward: _Optional[_Union[RewardSource, _Mapping]] = ..., reference_model: _Optional[str] = ..., kl_coef: _Optional[float] = ..., adaptive_kl: _Optional[bool] = ..., target_kl: _Optional[float] = ..., gamma: _Optional[float] = ..., lam: _Optional[float] = ..., clip_range: _Optional[float] = ..., value_clip_range: _Optional[float] = ..., ppo_epochs: _Optional[int] = ..., rollout_batch_size: _Optional[int] = ..., minibatch_size: _Optional[int] = ..., max_new_tokens: _Optional[int] = ..., temperature: _Optional[float] = ..., value_model: _Optional[str] = ..., value_learning_rate: _Optional[float] = ..., kl_estimator: _Optional[_Union[KlEstimator, str]] = ..., whiten_advantages: _Optional[bool] = ..., adaptive_kl_target: _Optional[float] = ..., adaptive_kl_horizon: _Optional[int] = ..., stop_at_eos: _Optional[bool] = ...) -> None: ...
 
+class GrpoConfig(_message.Message):
+    __slots__ = ("reward", "reference_model", "kl_coef", "group_size", "clip_range", "epochs", "rollout_batch_size", "minibatch_size", "max_new_tokens", "temperature", "kl_estimator", "stop_at_eos", "scale_rewards")
+    REWARD_FIELD_NUMBER: _ClassVar[int]
+    REFERENCE_MODEL_FIELD_NUMBER: _ClassVar[int]
+    KL_COEF_FIELD_NUMBER: _ClassVar[int]
+    GROUP_SIZE_FIELD_NUMBER: _ClassVar[int]
+    CLIP_RANGE_FIELD_NUMBER: _ClassVar[int]
+    EPOCHS_FIELD_NUMBER: _ClassVar[int]
+    ROLLOUT_BATCH_SIZE_FIELD_NUMBER: _ClassVar[int]
+    MINIBATCH_SIZE_FIELD_NUMBER: _ClassVar[int]
+    MAX_NEW_TOKENS_FIELD_NUMBER: _ClassVar[int]
+    TEMPERATURE_FIELD_NUMBER: _ClassVar[int]
+    KL_ESTIMATOR_FIELD_NUMBER: _ClassVar[int]
+    STOP_AT_EOS_FIELD_NUMBER: _ClassVar[int]
+    SCALE_REWARDS_FIELD_NUMBER: _ClassVar[int]
+    reward: RewardSource
+    reference_model: str
+    kl_coef: float
+    group_size: int
+    clip_range: float
+    epochs: int
+    rollout_batch_size: int
+    minibatch_size: int
+    max_new_tokens: int
+    temperature: float
+    kl_estimator: KlEstimator
+    stop_at_eos: bool
+    scale_rewards: bool
+    def __init__(self, reward: _Optional[_Union[RewardSource, _Mapping]] = ..., reference_model: _Optional[str] = ..., kl_coef: _Optional[float] = ..., group_size: _Optional[int] = ..., clip_range: _Optional[float] = ..., epochs: _Optional[int] = ..., rollout_batch_size: _Optional[int] = ..., minibatch_size: _Optional[int] = ..., max_new_tokens: _Optional[int] = ..., temperature: _Optional[float] = ..., kl_estimator: _Optional[_Union[KlEstimator, str]] = ..., stop_at_eos: _Optional[bool] = ..., scale_rewards: _Optional[bool] = ...) -> None: ...
+
+class RlooConfig(_message.Message):
+    __slots__ = ("reward", "reference_model", "kl_coef", "group_size", "clip_range", "epochs", "rollout_batch_size", "minibatch_size", "max_new_tokens", "temperature", "kl_estimator", "stop_at_eos")
+    REWARD_FIELD_NUMBER: _ClassVar[int]
+    REFERENCE_MODEL_FIELD_NUMBER: _ClassVar[int]
+    KL_COEF_FIELD_NUMBER: _ClassVar[int]
+    GROUP_SIZE_FIELD_NUMBER: _ClassVar[int]
+    CLIP_RANGE_FIELD_NUMBER: _ClassVar[int]
+    EPOCHS_FIELD_NUMBER: _ClassVar[int]
+    ROLLOUT_BATCH_SIZE_FIELD_NUMBER: _ClassVar[int]
+    MINIBATCH_SIZE_FIELD_NUMBER: _ClassVar[int]
+    MAX_NEW_TOKENS_FIELD_NUMBER: _ClassVar[int]
+    TEMPERATURE_FIELD_NUMBER: _ClassVar[int]
+    KL_ESTIMATOR_FIELD_NUMBER: _ClassVar[int]
+    STOP_AT_EOS_FIELD_NUMBER: _ClassVar[int]
+    reward: RewardSource
+    reference_model: str
+    kl_coef: float
+    group_size: int
+    clip_range: float
+    epochs: int
+    rollout_batch_size: int
+    minibatch_size: int
+    max_new_tokens: int
+    temperature: float
+    kl_estimator: KlEstimator
+    stop_at_eos: bool
+    def __init__(self, reward: _Optional[_Union[RewardSource, _Mapping]] = ..., reference_model: _Optional[str] = ..., kl_coef: _Optional[float] = ..., group_size: _Optional[int] = ..., clip_range: _Optional[float] = ..., epochs: _Optional[int] = ..., rollout_batch_size: _Optional[int] = ..., minibatch_size: _Optional[int] = ..., max_new_tokens: _Optional[int] = ..., temperature: _Optional[float] = ..., kl_estimator: _Optional[_Union[KlEstimator, str]] = ..., stop_at_eos: _Optional[bool] = ...) -> None: ...
+
 class DpoConfig(_message.Message):
     __slots__ = ("beta", "reference_model", "loss", "tuning", "lora", "label_smoothing")
     BETA_FIELD_NUMBER: _ClassVar[int]
@@ -436,7 +512,7 @@ class DistillConfig(_message.Message):
     def __init__(self, teacher_model: _Optional[str] = ..., temperature: _Optional[float] = ..., alpha: _Optional[float] = ...) -> None: ...
 
 class Job(_message.Message):
-    __slots__ = ("name", "display_name", "method", "base_model", "training_dataset", "validation_dataset", "hyperparameters", "sft", "reward_model", "ppo", "dpo", "distill", "vae", "gan", "diffusion", "resources", "max_retries", "labels", "state", "attempt", "step", "total_steps", "latest_metrics", "output_model", "artifacts", "error", "create_time", "start_time", "end_time", "sweep")
+    __slots__ = ("name", "display_name", "method", "base_model", "training_dataset", "validation_dataset", "hyperparameters", "sft", "reward_model", "ppo", "dpo", "distill", "vae", "gan", "diffusion", "grpo", "rloo", "resources", "max_retries", "labels", "state", "attempt", "step", "total_steps", "latest_metrics", "output_model", "artifacts", "error", "create_time", "start_time", "end_time", "sweep")
     class LabelsEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -473,6 +549,8 @@ class Job(_message.Message):
     VAE_FIELD_NUMBER: _ClassVar[int]
     GAN_FIELD_NUMBER: _ClassVar[int]
     DIFFUSION_FIELD_NUMBER: _ClassVar[int]
+    GRPO_FIELD_NUMBER: _ClassVar[int]
+    RLOO_FIELD_NUMBER: _ClassVar[int]
     RESOURCES_FIELD_NUMBER: _ClassVar[int]
     MAX_RETRIES_FIELD_NUMBER: _ClassVar[int]
     LABELS_FIELD_NUMBER: _ClassVar[int]
@@ -503,6 +581,8 @@ class Job(_message.Message):
     vae: _images_pb2.VaeConfig
     gan: _images_pb2.GanConfig
     diffusion: _images_pb2.DiffusionConfig
+    grpo: GrpoConfig
+    rloo: RlooConfig
     resources: _common_pb2.Resources
     max_retries: int
     labels: _containers.ScalarMap[str, str]
@@ -518,7 +598,7 @@ class Job(_message.Message):
     start_time: _timestamp_pb2.Timestamp
     end_time: _timestamp_pb2.Timestamp
     sweep: str
-    def __init__(self, name: _Optional[str] = ..., display_name: _Optional[str] = ..., method: _Optional[_Union[JobMethod, str]] = ..., base_model: _Optional[str] = ..., training_dataset: _Optional[str] = ..., validation_dataset: _Optional[str] = ..., hyperparameters: _Optional[_Union[Hyperparameters, _Mapping]] = ..., sft: _Optional[_Union[SftConfig, _Mapping]] = ..., reward_model: _Optional[_Union[RewardModelConfig, _Mapping]] = ..., ppo: _Optional[_Union[PpoConfig, _Mapping]] = ..., dpo: _Optional[_Union[DpoConfig, _Mapping]] = ..., distill: _Optional[_Union[DistillConfig, _Mapping]] = ..., vae: _Optional[_Union[_images_pb2.VaeConfig, _Mapping]] = ..., gan: _Optional[_Union[_images_pb2.GanConfig, _Mapping]] = ..., diffusion: _Optional[_Union[_images_pb2.DiffusionConfig, _Mapping]] = ..., resources: _Optional[_Union[_common_pb2.Resources, _Mapping]] = ..., max_retries: _Optional[int] = ..., labels: _Optional[_Mapping[str, str]] = ..., state: _Optional[_Union[JobState, str]] = ..., attempt: _Optional[int] = ..., step: _Optional[int] = ..., total_steps: _Optional[int] = ..., latest_metrics: _Optional[_Mapping[str, float]] = ..., output_model: _Optional[str] = ..., artifacts: _Optional[_Mapping[str, str]] = ..., error: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., sweep: _Optional[str] = ...) -> None: ...
+    def __init__(self, name: _Optional[str] = ..., display_name: _Optional[str] = ..., method: _Optional[_Union[JobMethod, str]] = ..., base_model: _Optional[str] = ..., training_dataset: _Optional[str] = ..., validation_dataset: _Optional[str] = ..., hyperparameters: _Optional[_Union[Hyperparameters, _Mapping]] = ..., sft: _Optional[_Union[SftConfig, _Mapping]] = ..., reward_model: _Optional[_Union[RewardModelConfig, _Mapping]] = ..., ppo: _Optional[_Union[PpoConfig, _Mapping]] = ..., dpo: _Optional[_Union[DpoConfig, _Mapping]] = ..., distill: _Optional[_Union[DistillConfig, _Mapping]] = ..., vae: _Optional[_Union[_images_pb2.VaeConfig, _Mapping]] = ..., gan: _Optional[_Union[_images_pb2.GanConfig, _Mapping]] = ..., diffusion: _Optional[_Union[_images_pb2.DiffusionConfig, _Mapping]] = ..., grpo: _Optional[_Union[GrpoConfig, _Mapping]] = ..., rloo: _Optional[_Union[RlooConfig, _Mapping]] = ..., resources: _Optional[_Union[_common_pb2.Resources, _Mapping]] = ..., max_retries: _Optional[int] = ..., labels: _Optional[_Mapping[str, str]] = ..., state: _Optional[_Union[JobState, str]] = ..., attempt: _Optional[int] = ..., step: _Optional[int] = ..., total_steps: _Optional[int] = ..., latest_metrics: _Optional[_Mapping[str, float]] = ..., output_model: _Optional[str] = ..., artifacts: _Optional[_Mapping[str, str]] = ..., error: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., sweep: _Optional[str] = ...) -> None: ...
 
 class CreateJobRequest(_message.Message):
     __slots__ = ("job", "request_id")

@@ -163,12 +163,22 @@ class RayRoles:
         for actor in self.actors.values():
             ray.kill(actor)
         remove_placement_group(self.group)
+        for role in self.local.values():  # e.g. a remote reward service's channel
+            if hasattr(role, "close"):
+                role.close()
 
 
-def start_ray_roles(specs: RoleSpecs, gpus: int, local: dict[str, Any] | None = None, cpus: float = 1.0) -> RayRoles:
-    """Place and start an actor for every role not given in `local`; waits until all are up."""
+def start_ray_roles(
+    specs: RoleSpecs,
+    gpus: int,
+    local: dict[str, Any] | None = None,
+    cpus: float = 1.0,
+    roles: tuple[str, ...] = tuple(ACTOR_CLASSES),
+) -> RayRoles:
+    """Place and start an actor for every role in `roles` not given in `local`; waits until all
+    are up. The group methods leave out the value role."""
     local = local or {}
-    names = [r for r in ACTOR_CLASSES if r not in local]
+    names = [r for r in roles if r not in local]
     gpu_roles = {"policy", "value", "reference"} | ({"reward"} if specs.reward_model else set())
     plan = plan_placement(names, gpu_roles, gpus, cpus)
     group = placement_group(plan.bundles, strategy=plan.strategy)

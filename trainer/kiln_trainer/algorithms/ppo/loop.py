@@ -74,6 +74,12 @@ class Experience:
 
 
 class PPOLoop:
+    """PPO's iteration. The group methods (algorithms/group) subclass it, replacing the hooks
+    `trained_roles`, `_usable`, `_experience`, `_train_calls` and `_summary`: the rollout,
+    scoring, minibatch epochs, early stop and KL bookkeeping stay here, once."""
+
+    trained_roles: tuple[str, ...] = ("policy", "value")  # the roles whose learning rates the schedule scales
+
     def __init__(self, roles: Any, opts: LoopOptions, seed: int = 0):
         self.roles = roles
         self.opts = opts
@@ -98,15 +104,15 @@ class PPOLoop:
         """Roll out one completion per prompt and update policy and critic on them, with both
         learning rates multiplied by `lr_scale` (a schedule's factor for this iteration)."""
         R = self.roles
-        R.get(R.call("policy", "set_lr_scale", lr_scale))
-        R.get(R.call("value", "set_lr_scale", lr_scale))
+        for role in self.trained_roles:
+            R.get(R.call(role, "set_lr_scale", lr_scale))
         t0 = time.perf_counter()
         batch = R.get(R.call("policy", "rollout", prompts, sample_ids, seed, prompt_texts))
         t1 = time.perf_counter()
         generated = int(batch.completion_mask.sum())
         scores = R.get(R.call("reward", "score", batch.samples))
         t2 = time.perf_counter()
-        rated = [i for i, s in enumerate(scores) if s is not None]
+        rated = self._usable(scores)
         stats: dict[str, float] = {
             "generation_s": t1 - t0,
             "reward_s": t2 - t1,
@@ -136,7 +142,7 @@ class PPOLoop:
                 "mean_reward": float(score_t.mean()),
                 "kl": float(seq_kl.mean()),
                 "entropy": float(masked_mean(exp.entropy, exp.mask)),
-                "explained_variance": explained_variance(exp.values, exp.returns, exp.mask),
+                **self._summary(exp),
                 "mean_completion_len": float(exp.mask.sum(1).mean()),
                 "ppo_updates": float(n_steps),
                 "early_stopped": float(stopped_early),
@@ -144,6 +150,21 @@ class PPOLoop:
             }
         )
         return stats
+
+    def _usable(self, scores: list[float | None]) -> list[int]:
+        """Indices of the samples the update learns from: here, every rated one."""
+        return [i for i, s in enumerate(scores) if s is not None]
+
+    def _summary(self, exp: Experience) -> dict[str, float]:
+        return {"explained_variance": explained_variance(exp.values, exp.returns, exp.mask)}
+
+    def _train_calls(self, mb: RolloutBatch, exp: Experience, idx: torch.Tensor) -> list[Any]:
+        """One minibatch step of each trained role, started together (pending calls)."""
+        R = self.roles
+        return [
+            R.call("policy", "train_step", mb, exp.logprobs[idx], exp.advantages[idx]),
+            R.call("value", "train_step", mb, exp.values[idx], exp.returns[idx]),
+        ]
 
     def _experience(self, batch: RolloutBatch, scores: torch.Tensor) -> Experience:
         R, o = self.roles, self.opts
@@ -173,9 +194,9 @@ class PPOLoop:
             for start in range(0, batch.size, o.minibatch_size):
                 idx = order[start : start + o.minibatch_size]
                 mb = batch.select(idx)
-                p = R.call("policy", "train_step", mb, exp.logprobs[idx], exp.advantages[idx])
-                v = R.call("value", "train_step", mb, exp.values[idx], exp.returns[idx])
-                step_stats = {**R.get(p), **R.get(v)}
+                step_stats: dict[str, float] = {}
+                for pending in self._train_calls(mb, exp, idx):
+                    step_stats.update(R.get(pending))
                 for k, x in step_stats.items():
                     sums[k] = sums.get(k, 0.0) + x
                 n_steps += 1

@@ -231,6 +231,11 @@ class RewardRole:
     def score(self, samples: list[Sample]) -> list[float | None]:
         return self.source.score(samples)
 
+    def close(self) -> None:
+        close = getattr(self.source, "close", None)  # a remote service's channel
+        if close is not None:
+            close()
+
 
 class LocalRoles:
     """The roles as plain objects in this process, behind the call interface of RayRoles."""
@@ -245,6 +250,7 @@ class LocalRoles:
         return pending  # local calls finish before `call` returns
 
     def close(self) -> None:
-        policy = self.roles.get("policy")
-        if policy is not None:
-            policy.close()
+        for name in ("policy", "reward"):
+            role = self.roles.get(name)
+            if role is not None and hasattr(role, "close"):
+                role.close()

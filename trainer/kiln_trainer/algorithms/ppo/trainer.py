@@ -53,12 +53,18 @@ def use_ray(backend: str) -> bool:
 
 
 class PPOTrainer(StepLoop[PPOConfig]):
+    """PPO's trainer; the group methods (algorithms/group) subclass it with fewer roles and
+    their own loop (`make_loop`) and prompt batches (`batch_prompts`)."""
+
     title = "PPO"
     step_name = "PPO step"
+    role_names: tuple[str, ...] = ROLE_NAMES  # the roles this method starts
+    model_roles: tuple[str, ...] = MODEL_ROLES  # the roles that train: their weights are checkpointed
+    history_keys: tuple[str, ...] = HISTORY_KEYS
 
     def __init__(self, config: PPOConfig, ctx: TrainContext):
         super().__init__(config, ctx)
-        self.history = {k: [] for k in HISTORY_KEYS}
+        self.history: dict[str, list[list[float]]] = {k: [] for k in self.history_keys}
         self.stats: dict[str, float] = {}  # the last iteration's
         self.last: dict[str, float] = {}  # the last iteration's that had rewards to learn from
         self.roles: Any = None  # LocalRoles or RayRoles: the same call interface
@@ -69,16 +75,26 @@ class PPOTrainer(StepLoop[PPOConfig]):
 
     # -- setup ---------------------------------------------------------------------------------
 
-    def _feedback_reward(self) -> RewardRole | None:
-        if not self.cfg.human_feedback:
+    def _local_reward(self) -> RewardRole | None:
+        """A reward role that lives in this process: human feedback (its collector talks to the
+        job's context, which lives here) or the user's reward service (network calls only, and
+        its errors then reach the job's failure reason as they are)."""
+        cfg = self.cfg
+        if cfg.reward_service:
+            from kiln_trainer.algorithms.ppo.remote import RemoteReward
+
+            job = f"jobs/{self.ctx.job_id}" if getattr(self.ctx, "job_id", None) else ""
+            return RewardRole(
+                RemoteReward(cfg.reward_service, cfg.reward_timeout_s, cfg.reward_batch_size, cfg.reward_retries, job)
+            )
+        if not cfg.human_feedback:
             return None
         from kiln_trainer.algorithms.ppo.rewards import HumanFeedbackReward
 
         collect = getattr(self.ctx, "collect_feedback", None)
         if collect is None:
             raise ConfigError("human_feedback", "this job's context cannot collect human feedback")
-        # The collector talks to the job's context, which lives in this process: so does the role.
-        return RewardRole(HumanFeedbackReward(collect, self.cfg.feedback_timeout_s))
+        return RewardRole(HumanFeedbackReward(collect, cfg.feedback_timeout_s))
 
     def _field(self, role: str) -> str:
         """The config field that names the model a role loads, for error messages."""
@@ -87,19 +103,25 @@ class PPOTrainer(StepLoop[PPOConfig]):
             "policy": "base_model",
             "value": "value_model" if cfg.value_model else "base_model",
             "reference": "reference_model" if cfg.reference_model else "base_model",
-            "reward": "reward_model" if cfg.reward_model else "scoring_function",
+            "reward": "reward_model"
+            if cfg.reward_model
+            else "reward_service"
+            if cfg.reward_service
+            else "scoring_function",
         }[role]
 
     def _start_roles(self, specs: RoleSpecs) -> None:
-        feedback = self._feedback_reward()
+        feedback = self._local_reward()
         if use_ray(self.cfg.role_backend):
             from kiln_trainer.algorithms.ppo.actors import start_ray_roles
 
-            self.roles = start_ray_roles(specs, self.cfg.gpus, {"reward": feedback} if feedback else None)
+            self.roles = start_ray_roles(
+                specs, self.cfg.gpus, {"reward": feedback} if feedback else None, roles=self.role_names
+            )
             where = "as Ray actors"
         else:
             roles: dict[str, Any] = {"reward": feedback} if feedback else {}
-            for name in ROLE_NAMES:
+            for name in self.role_names:
                 if name in roles:
                     continue
                 try:
@@ -113,11 +135,17 @@ class PPOTrainer(StepLoop[PPOConfig]):
                     raise ConfigError(self._field(name), f"cannot load the {name} model: {e}") from e
             self.roles = LocalRoles(roles)
             where = "in-process"
+        value = f", value {specs.value_model}" if "value" in self.role_names else ""
         self.log(
-            f"PPO roles started {where}: policy {specs.policy_model}, reference "
-            f"{specs.reference_model}, value {specs.value_model}, reward "
-            f"{self.cfg.reward_model or self.cfg.scoring_function or 'human feedback'}"
+            f"{self.title} roles started {where}: policy {specs.policy_model}, reference "
+            f"{specs.reference_model}{value}, reward {self._reward_label()}"
         )
+
+    def _reward_label(self) -> str:
+        cfg = self.cfg
+        if cfg.reward_service:
+            return f"the reward service at {cfg.reward_service}"
+        return cfg.reward_model or cfg.scoring_function or "human feedback"
 
     @staticmethod
     def _close_partial(roles: dict[str, Any]) -> None:
@@ -136,22 +164,29 @@ class PPOTrainer(StepLoop[PPOConfig]):
         self.prompt_ids, truncated = R.get(R.call("policy", "encode_prompts", self.prompt_texts, room))
         if truncated:
             self.log(f"{truncated} of {len(self.prompt_ids)} prompts were cut to their last {room} tokens", "warning")
-        self.ppo = PPOLoop(
-            self.roles,
-            LoopOptions(
-                kl_coef=cfg.kl_coef,
-                kl_estimator=cfg.kl_estimator,
-                adaptive_kl_target=cfg.adaptive_kl_target if cfg.adaptive_kl else None,
-                adaptive_kl_horizon=cfg.adaptive_kl_horizon,
-                target_kl=cfg.target_kl,
-                gamma=cfg.gamma,
-                lam=cfg.lam,
-                whiten_advantages=cfg.whiten_advantages,
-                ppo_epochs=cfg.ppo_epochs,
-                minibatch_size=cfg.minibatch_size,
-            ),
-            seed=cfg.seed,
+        self.ppo = self.make_loop()
+
+    def loop_options(self) -> LoopOptions:
+        cfg = self.cfg
+        return LoopOptions(
+            kl_coef=cfg.kl_coef,
+            kl_estimator=cfg.kl_estimator,
+            adaptive_kl_target=cfg.adaptive_kl_target if cfg.adaptive_kl else None,
+            adaptive_kl_horizon=cfg.adaptive_kl_horizon,
+            target_kl=cfg.target_kl,
+            gamma=cfg.gamma,
+            lam=cfg.lam,
+            whiten_advantages=cfg.whiten_advantages,
+            ppo_epochs=cfg.ppo_epochs,
+            minibatch_size=cfg.minibatch_size,
         )
+
+    def make_loop(self) -> PPOLoop:
+        return PPOLoop(self.roles, self.loop_options(), seed=self.cfg.seed)
+
+    def batch_prompts(self) -> list[int]:
+        """Prompt indices of this iteration's rollouts, one per completion."""
+        return prompt_order(len(self.prompt_ids), self.cfg.rollout_batch_size, self.step, self.cfg.seed)
 
     def close(self) -> None:
         if self.roles is not None:
@@ -161,7 +196,7 @@ class PPOTrainer(StepLoop[PPOConfig]):
 
     def train_step(self) -> None:
         cfg = self.cfg
-        idx = prompt_order(len(self.prompt_ids), cfg.rollout_batch_size, self.step, cfg.seed)
+        idx = self.batch_prompts()
         # Shaped like the gateway's sample ids ([a-z0-9-]), so people can rate them as samples.
         ids = [f"{self.ctx.job_id}-{self.step}-{i}".lower() for i in range(len(idx))]
         # Sampling seeds depend on (seed, step) only: a resumed attempt redraws the same rollouts.
@@ -182,10 +217,10 @@ class PPOTrainer(StepLoop[PPOConfig]):
 
     def after_step(self, last: bool) -> bool:
         if not self._learned():
-            self.log(f"PPO step {self.step}: no sample was rated in time; nothing to learn from", "warning")
+            self.log(f"{self.step_name} {self.step}: no sample was rated in time; nothing to learn from", "warning")
             return False
         self.last = self.stats
-        for key in HISTORY_KEYS:
+        for key in self.history_keys:
             self.history[key].append([self.step, self.stats[key]])
         return False
 
@@ -193,7 +228,7 @@ class PPOTrainer(StepLoop[PPOConfig]):
 
     def write_checkpoint(self, staging: Path) -> None:
         R = self.roles
-        states = {role: R.get(R.call(role, "state")) for role in MODEL_ROLES}
+        states = {role: R.get(R.call(role, "state")) for role in self.model_roles}
         for role, state in states.items():
             save_file(state["weights"], str(staging / f"{role}.safetensors"))
         torch.save({role: state["optimizer"] for role, state in states.items()}, staging / "optim.pt")
@@ -206,7 +241,7 @@ class PPOTrainer(StepLoop[PPOConfig]):
         optim = torch.load(path / "optim.pt", map_location="cpu", weights_only=True)
         loop = torch.load(path / "loop.pt", map_location="cpu", weights_only=True)
         R = self.roles
-        for role in MODEL_ROLES:
+        for role in self.model_roles:
             weights = load_file(str(path / f"{role}.safetensors"))
             R.get(R.call(role, "load_state", {"weights": weights, "optimizer": optim[role]}))
         self.ppo.load_state(loop["loop"])
@@ -227,10 +262,10 @@ class PPOTrainer(StepLoop[PPOConfig]):
         png = plot_ppo_curves(
             self.history,
             ctx.work_dir / "ppo_curves.png",
-            f"PPO of {Path(self.cfg.base_model).name} ({self.cfg.tuning})",
+            f"{self.title} of {Path(self.cfg.base_model).name} ({self.cfg.tuning})",
         )
         artifacts = {"ppo_curves.png": ctx.save_artifact("ppo_curves.png", png)}
-        self.log(f"saved the policy to {model_dir} after {self.step} PPO steps")
+        self.log(f"saved the policy to {model_dir} after {self.step} {self.title} steps")
         metrics = {"steps": float(self.step)}
         for key in ("mean_reward", "kl", "entropy"):
             if key in self.last:

@@ -237,6 +237,23 @@ struct RewardSourceDefaultTypeInternal {
   };
 };
 PROTOBUF_ATTRIBUTE_NO_DESTROY PROTOBUF_CONSTINIT PROTOBUF_ATTRIBUTE_INIT_PRIORITY1 RewardSourceDefaultTypeInternal _RewardSource_default_instance_;
+PROTOBUF_CONSTEXPR RemoteReward::RemoteReward(
+    ::_pbi::ConstantInitialized): _impl_{
+    /*decltype(_impl_._has_bits_)*/{}
+  , /*decltype(_impl_._cached_size_)*/{}
+  , /*decltype(_impl_.target_)*/{&::_pbi::fixed_address_empty_string, ::_pbi::ConstantInitialized{}}
+  , /*decltype(_impl_.timeout_seconds_)*/0
+  , /*decltype(_impl_.max_batch_size_)*/0u
+  , /*decltype(_impl_.max_retries_)*/0u} {}
+struct RemoteRewardDefaultTypeInternal {
+  PROTOBUF_CONSTEXPR RemoteRewardDefaultTypeInternal()
+      : _instance(::_pbi::ConstantInitialized{}) {}
+  ~RemoteRewardDefaultTypeInternal() {}
+  union {
+    RemoteReward _instance;
+  };
+};
+PROTOBUF_ATTRIBUTE_NO_DESTROY PROTOBUF_CONSTINIT PROTOBUF_ATTRIBUTE_INIT_PRIORITY1 RemoteRewardDefaultTypeInternal _RemoteReward_default_instance_;
 PROTOBUF_CONSTEXPR PpoConfig::PpoConfig(
     ::_pbi::ConstantInitialized): _impl_{
     /*decltype(_impl_._has_bits_)*/{}
@@ -271,6 +288,57 @@ struct PpoConfigDefaultTypeInternal {
   };
 };
 PROTOBUF_ATTRIBUTE_NO_DESTROY PROTOBUF_CONSTINIT PROTOBUF_ATTRIBUTE_INIT_PRIORITY1 PpoConfigDefaultTypeInternal _PpoConfig_default_instance_;
+PROTOBUF_CONSTEXPR GrpoConfig::GrpoConfig(
+    ::_pbi::ConstantInitialized): _impl_{
+    /*decltype(_impl_._has_bits_)*/{}
+  , /*decltype(_impl_._cached_size_)*/{}
+  , /*decltype(_impl_.reference_model_)*/{&::_pbi::fixed_address_empty_string, ::_pbi::ConstantInitialized{}}
+  , /*decltype(_impl_.reward_)*/nullptr
+  , /*decltype(_impl_.kl_coef_)*/0
+  , /*decltype(_impl_.clip_range_)*/0
+  , /*decltype(_impl_.group_size_)*/0u
+  , /*decltype(_impl_.epochs_)*/0u
+  , /*decltype(_impl_.rollout_batch_size_)*/0u
+  , /*decltype(_impl_.minibatch_size_)*/0u
+  , /*decltype(_impl_.temperature_)*/0
+  , /*decltype(_impl_.max_new_tokens_)*/0u
+  , /*decltype(_impl_.kl_estimator_)*/0
+  , /*decltype(_impl_.stop_at_eos_)*/false
+  , /*decltype(_impl_.scale_rewards_)*/false} {}
+struct GrpoConfigDefaultTypeInternal {
+  PROTOBUF_CONSTEXPR GrpoConfigDefaultTypeInternal()
+      : _instance(::_pbi::ConstantInitialized{}) {}
+  ~GrpoConfigDefaultTypeInternal() {}
+  union {
+    GrpoConfig _instance;
+  };
+};
+PROTOBUF_ATTRIBUTE_NO_DESTROY PROTOBUF_CONSTINIT PROTOBUF_ATTRIBUTE_INIT_PRIORITY1 GrpoConfigDefaultTypeInternal _GrpoConfig_default_instance_;
+PROTOBUF_CONSTEXPR RlooConfig::RlooConfig(
+    ::_pbi::ConstantInitialized): _impl_{
+    /*decltype(_impl_._has_bits_)*/{}
+  , /*decltype(_impl_._cached_size_)*/{}
+  , /*decltype(_impl_.reference_model_)*/{&::_pbi::fixed_address_empty_string, ::_pbi::ConstantInitialized{}}
+  , /*decltype(_impl_.reward_)*/nullptr
+  , /*decltype(_impl_.kl_coef_)*/0
+  , /*decltype(_impl_.clip_range_)*/0
+  , /*decltype(_impl_.group_size_)*/0u
+  , /*decltype(_impl_.epochs_)*/0u
+  , /*decltype(_impl_.rollout_batch_size_)*/0u
+  , /*decltype(_impl_.minibatch_size_)*/0u
+  , /*decltype(_impl_.temperature_)*/0
+  , /*decltype(_impl_.max_new_tokens_)*/0u
+  , /*decltype(_impl_.kl_estimator_)*/0
+  , /*decltype(_impl_.stop_at_eos_)*/false} {}
+struct RlooConfigDefaultTypeInternal {
+  PROTOBUF_CONSTEXPR RlooConfigDefaultTypeInternal()
+      : _instance(::_pbi::ConstantInitialized{}) {}
+  ~RlooConfigDefaultTypeInternal() {}
+  union {
+    RlooConfig _instance;
+  };
+};
+PROTOBUF_ATTRIBUTE_NO_DESTROY PROTOBUF_CONSTINIT PROTOBUF_ATTRIBUTE_INIT_PRIORITY1 RlooConfigDefaultTypeInternal _RlooConfig_default_instance_;
 PROTOBUF_CONSTEXPR DpoConfig::DpoConfig(
     ::_pbi::ConstantInitialized): _impl_{
     /*decltype(_impl_._has_bits_)*/{}
@@ -575,7 +643,7 @@ struct ListCheckpointsResponseDefaultTypeInternal {
 PROTOBUF_ATTRIBUTE_NO_DESTROY PROTOBUF_CONSTINIT PROTOBUF_ATTRIBUTE_INIT_PRIORITY1 ListCheckpointsResponseDefaultTypeInternal _ListCheckpointsResponse_default_instance_;
 }  // namespace v1
 }  // namespace kiln
-static ::_pb::Metadata file_level_metadata_kiln_2fv1_2fjobs_2eproto[32];
+static ::_pb::Metadata file_level_metadata_kiln_2fv1_2fjobs_2eproto[35];
 static const ::_pb::EnumDescriptor* file_level_enum_descriptors_kiln_2fv1_2fjobs_2eproto[11];
 static constexpr ::_pb::ServiceDescriptor const** file_level_service_descriptors_kiln_2fv1_2fjobs_2eproto = nullptr;
 
@@ -791,7 +859,22 @@ const uint32_t TableStruct_kiln_2fv1_2fjobs_2eproto::offsets[] PROTOBUF_SECTION_
   ::_pbi::kInvalidFieldOffsetTag,
   ::_pbi::kInvalidFieldOffsetTag,
   ::_pbi::kInvalidFieldOffsetTag,
+  ::_pbi::kInvalidFieldOffsetTag,
   PROTOBUF_FIELD_OFFSET(::kiln::v1::RewardSource, _impl_.source_),
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::RemoteReward, _impl_._has_bits_),
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::RemoteReward, _internal_metadata_),
+  ~0u,  // no _extensions_
+  ~0u,  // no _oneof_case_
+  ~0u,  // no _weak_field_map_
+  ~0u,  // no _inlined_string_donated_
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::RemoteReward, _impl_.target_),
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::RemoteReward, _impl_.timeout_seconds_),
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::RemoteReward, _impl_.max_batch_size_),
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::RemoteReward, _impl_.max_retries_),
+  ~0u,
+  0,
+  1,
+  2,
   PROTOBUF_FIELD_OFFSET(::kiln::v1::PpoConfig, _impl_._has_bits_),
   PROTOBUF_FIELD_OFFSET(::kiln::v1::PpoConfig, _internal_metadata_),
   ~0u,  // no _extensions_
@@ -840,6 +923,68 @@ const uint32_t TableStruct_kiln_2fv1_2fjobs_2eproto::offsets[] PROTOBUF_SECTION_
   15,
   16,
   13,
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::GrpoConfig, _impl_._has_bits_),
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::GrpoConfig, _internal_metadata_),
+  ~0u,  // no _extensions_
+  ~0u,  // no _oneof_case_
+  ~0u,  // no _weak_field_map_
+  ~0u,  // no _inlined_string_donated_
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::GrpoConfig, _impl_.reward_),
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::GrpoConfig, _impl_.reference_model_),
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::GrpoConfig, _impl_.kl_coef_),
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::GrpoConfig, _impl_.group_size_),
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::GrpoConfig, _impl_.clip_range_),
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::GrpoConfig, _impl_.epochs_),
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::GrpoConfig, _impl_.rollout_batch_size_),
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::GrpoConfig, _impl_.minibatch_size_),
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::GrpoConfig, _impl_.max_new_tokens_),
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::GrpoConfig, _impl_.temperature_),
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::GrpoConfig, _impl_.kl_estimator_),
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::GrpoConfig, _impl_.stop_at_eos_),
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::GrpoConfig, _impl_.scale_rewards_),
+  ~0u,
+  ~0u,
+  0,
+  2,
+  1,
+  3,
+  4,
+  5,
+  7,
+  6,
+  ~0u,
+  8,
+  9,
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::RlooConfig, _impl_._has_bits_),
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::RlooConfig, _internal_metadata_),
+  ~0u,  // no _extensions_
+  ~0u,  // no _oneof_case_
+  ~0u,  // no _weak_field_map_
+  ~0u,  // no _inlined_string_donated_
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::RlooConfig, _impl_.reward_),
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::RlooConfig, _impl_.reference_model_),
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::RlooConfig, _impl_.kl_coef_),
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::RlooConfig, _impl_.group_size_),
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::RlooConfig, _impl_.clip_range_),
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::RlooConfig, _impl_.epochs_),
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::RlooConfig, _impl_.rollout_batch_size_),
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::RlooConfig, _impl_.minibatch_size_),
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::RlooConfig, _impl_.max_new_tokens_),
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::RlooConfig, _impl_.temperature_),
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::RlooConfig, _impl_.kl_estimator_),
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::RlooConfig, _impl_.stop_at_eos_),
+  ~0u,
+  ~0u,
+  0,
+  2,
+  1,
+  3,
+  4,
+  5,
+  7,
+  6,
+  ~0u,
+  8,
   PROTOBUF_FIELD_OFFSET(::kiln::v1::DpoConfig, _impl_._has_bits_),
   PROTOBUF_FIELD_OFFSET(::kiln::v1::DpoConfig, _internal_metadata_),
   ~0u,  // no _extensions_
@@ -921,6 +1066,8 @@ const uint32_t TableStruct_kiln_2fv1_2fjobs_2eproto::offsets[] PROTOBUF_SECTION_
   ::_pbi::kInvalidFieldOffsetTag,
   ::_pbi::kInvalidFieldOffsetTag,
   ::_pbi::kInvalidFieldOffsetTag,
+  ::_pbi::kInvalidFieldOffsetTag,
+  ::_pbi::kInvalidFieldOffsetTag,
   PROTOBUF_FIELD_OFFSET(::kiln::v1::Job, _impl_.resources_),
   PROTOBUF_FIELD_OFFSET(::kiln::v1::Job, _impl_.max_retries_),
   PROTOBUF_FIELD_OFFSET(::kiln::v1::Job, _impl_.labels_),
@@ -937,6 +1084,8 @@ const uint32_t TableStruct_kiln_2fv1_2fjobs_2eproto::offsets[] PROTOBUF_SECTION_
   PROTOBUF_FIELD_OFFSET(::kiln::v1::Job, _impl_.end_time_),
   PROTOBUF_FIELD_OFFSET(::kiln::v1::Job, _impl_.sweep_),
   PROTOBUF_FIELD_OFFSET(::kiln::v1::Job, _impl_.method_config_),
+  ~0u,
+  ~0u,
   ~0u,
   ~0u,
   ~0u,
@@ -1101,27 +1250,30 @@ static const ::_pbi::MigrationSchema schemas[] PROTOBUF_SECTION_VARIABLE(protode
   { 182, 191, -1, sizeof(::kiln::v1::SftConfig)},
   { 194, -1, -1, sizeof(::kiln::v1::RewardModelConfig)},
   { 202, -1, -1, sizeof(::kiln::v1::RewardSource)},
-  { 212, 239, -1, sizeof(::kiln::v1::PpoConfig)},
-  { 260, 272, -1, sizeof(::kiln::v1::DpoConfig)},
-  { 278, 287, -1, sizeof(::kiln::v1::DistillConfig)},
-  { 290, 298, -1, sizeof(::kiln::v1::Job_LabelsEntry_DoNotUse)},
-  { 300, 308, -1, sizeof(::kiln::v1::Job_LatestMetricsEntry_DoNotUse)},
-  { 310, 318, -1, sizeof(::kiln::v1::Job_ArtifactsEntry_DoNotUse)},
-  { 320, 357, -1, sizeof(::kiln::v1::Job)},
-  { 387, -1, -1, sizeof(::kiln::v1::CreateJobRequest)},
-  { 395, -1, -1, sizeof(::kiln::v1::GetJobRequest)},
-  { 402, -1, -1, sizeof(::kiln::v1::ListJobsRequest)},
-  { 413, -1, -1, sizeof(::kiln::v1::ListJobsResponse)},
-  { 421, -1, -1, sizeof(::kiln::v1::CancelJobRequest)},
-  { 428, -1, -1, sizeof(::kiln::v1::WatchJobRequest)},
-  { 436, -1, -1, sizeof(::kiln::v1::StateChange)},
-  { 445, 453, -1, sizeof(::kiln::v1::Metrics_ValuesEntry_DoNotUse)},
-  { 455, -1, -1, sizeof(::kiln::v1::Metrics)},
-  { 464, -1, -1, sizeof(::kiln::v1::Checkpoint)},
-  { 473, -1, -1, sizeof(::kiln::v1::LogLine)},
-  { 481, -1, -1, sizeof(::kiln::v1::JobEvent)},
-  { 494, -1, -1, sizeof(::kiln::v1::ListCheckpointsRequest)},
-  { 501, -1, -1, sizeof(::kiln::v1::ListCheckpointsResponse)},
+  { 213, 223, -1, sizeof(::kiln::v1::RemoteReward)},
+  { 227, 254, -1, sizeof(::kiln::v1::PpoConfig)},
+  { 275, 294, -1, sizeof(::kiln::v1::GrpoConfig)},
+  { 307, 325, -1, sizeof(::kiln::v1::RlooConfig)},
+  { 337, 349, -1, sizeof(::kiln::v1::DpoConfig)},
+  { 355, 364, -1, sizeof(::kiln::v1::DistillConfig)},
+  { 367, 375, -1, sizeof(::kiln::v1::Job_LabelsEntry_DoNotUse)},
+  { 377, 385, -1, sizeof(::kiln::v1::Job_LatestMetricsEntry_DoNotUse)},
+  { 387, 395, -1, sizeof(::kiln::v1::Job_ArtifactsEntry_DoNotUse)},
+  { 397, 436, -1, sizeof(::kiln::v1::Job)},
+  { 468, -1, -1, sizeof(::kiln::v1::CreateJobRequest)},
+  { 476, -1, -1, sizeof(::kiln::v1::GetJobRequest)},
+  { 483, -1, -1, sizeof(::kiln::v1::ListJobsRequest)},
+  { 494, -1, -1, sizeof(::kiln::v1::ListJobsResponse)},
+  { 502, -1, -1, sizeof(::kiln::v1::CancelJobRequest)},
+  { 509, -1, -1, sizeof(::kiln::v1::WatchJobRequest)},
+  { 517, -1, -1, sizeof(::kiln::v1::StateChange)},
+  { 526, 534, -1, sizeof(::kiln::v1::Metrics_ValuesEntry_DoNotUse)},
+  { 536, -1, -1, sizeof(::kiln::v1::Metrics)},
+  { 545, -1, -1, sizeof(::kiln::v1::Checkpoint)},
+  { 554, -1, -1, sizeof(::kiln::v1::LogLine)},
+  { 562, -1, -1, sizeof(::kiln::v1::JobEvent)},
+  { 575, -1, -1, sizeof(::kiln::v1::ListCheckpointsRequest)},
+  { 582, -1, -1, sizeof(::kiln::v1::ListCheckpointsResponse)},
 };
 
 static const ::_pb::Message* const file_default_instances[] = {
@@ -1136,7 +1288,10 @@ static const ::_pb::Message* const file_default_instances[] = {
   &::kiln::v1::_SftConfig_default_instance_._instance,
   &::kiln::v1::_RewardModelConfig_default_instance_._instance,
   &::kiln::v1::_RewardSource_default_instance_._instance,
+  &::kiln::v1::_RemoteReward_default_instance_._instance,
   &::kiln::v1::_PpoConfig_default_instance_._instance,
+  &::kiln::v1::_GrpoConfig_default_instance_._instance,
+  &::kiln::v1::_RlooConfig_default_instance_._instance,
   &::kiln::v1::_DpoConfig_default_instance_._instance,
   &::kiln::v1::_DistillConfig_default_instance_._instance,
   &::kiln::v1::_Job_LabelsEntry_DoNotUse_default_instance_._instance,
@@ -1265,67 +1420,110 @@ const char descriptor_table_protodef_kiln_2fv1_2fjobs_2eproto[] PROTOBUF_SECTION
   "packing\210\001\001B\n\n\010_packing\"f\n\021RewardModelCon"
   "fig\022\'\n\006tuning\030\001 \001(\0162\017.kiln.v1.TuningR\006tu"
   "ning\022(\n\004lora\030\002 \001(\0132\024.kiln.v1.LoraOptions"
-  "R\004lora\"\223\001\n\014RewardSource\022#\n\014reward_model\030"
+  "R\004lora\"\304\001\n\014RewardSource\022#\n\014reward_model\030"
   "\001 \001(\tH\000R\013rewardModel\022+\n\020scoring_function"
   "\030\002 \001(\tH\000R\017scoringFunction\022\'\n\016human_feedb"
-  "ack\030\003 \001(\010H\000R\rhumanFeedbackB\010\n\006source\"\232\t\n"
-  "\tPpoConfig\022-\n\006reward\030\001 \001(\0132\025.kiln.v1.Rew"
-  "ardSourceR\006reward\022\'\n\017reference_model\030\002 \001"
-  "(\tR\016referenceModel\022\034\n\007kl_coef\030\003 \001(\001H\000R\006k"
-  "lCoef\210\001\001\022$\n\013adaptive_kl\030\004 \001(\010H\001R\nadaptiv"
-  "eKl\210\001\001\022 \n\ttarget_kl\030\005 \001(\001H\002R\010targetKl\210\001\001"
-  "\022\031\n\005gamma\030\006 \001(\001H\003R\005gamma\210\001\001\022\025\n\003lam\030\007 \001(\001"
-  "H\004R\003lam\210\001\001\022\"\n\nclip_range\030\010 \001(\001H\005R\tclipRa"
-  "nge\210\001\001\022-\n\020value_clip_range\030\t \001(\001H\006R\016valu"
-  "eClipRange\210\001\001\022\"\n\nppo_epochs\030\n \001(\rH\007R\tppo"
-  "Epochs\210\001\001\0221\n\022rollout_batch_size\030\013 \001(\rH\010R"
-  "\020rolloutBatchSize\210\001\001\022*\n\016minibatch_size\030\014"
-  " \001(\rH\tR\rminibatchSize\210\001\001\022)\n\016max_new_toke"
-  "ns\030\r \001(\rH\nR\014maxNewTokens\210\001\001\022%\n\013temperatu"
-  "re\030\016 \001(\001H\013R\013temperature\210\001\001\022\037\n\013value_mode"
-  "l\030\017 \001(\tR\nvalueModel\0223\n\023value_learning_ra"
-  "te\030\020 \001(\001H\014R\021valueLearningRate\210\001\001\0227\n\014kl_e"
-  "stimator\030\021 \001(\0162\024.kiln.v1.KlEstimatorR\013kl"
-  "Estimator\0220\n\021whiten_advantages\030\022 \001(\010H\rR\020"
-  "whitenAdvantages\210\001\001\0221\n\022adaptive_kl_targe"
-  "t\030\023 \001(\001H\016R\020adaptiveKlTarget\210\001\001\0223\n\023adapti"
-  "ve_kl_horizon\030\024 \001(\rH\017R\021adaptiveKlHorizon"
-  "\210\001\001\022#\n\013stop_at_eos\030\025 \001(\010H\020R\tstopAtEos\210\001\001"
-  "B\n\n\010_kl_coefB\016\n\014_adaptive_klB\014\n\n_target_"
-  "klB\010\n\006_gammaB\006\n\004_lamB\r\n\013_clip_rangeB\023\n\021_"
-  "value_clip_rangeB\r\n\013_ppo_epochsB\025\n\023_roll"
-  "out_batch_sizeB\021\n\017_minibatch_sizeB\021\n\017_ma"
-  "x_new_tokensB\016\n\014_temperatureB\026\n\024_value_l"
-  "earning_rateB\024\n\022_whiten_advantagesB\025\n\023_a"
-  "daptive_kl_targetB\026\n\024_adaptive_kl_horizo"
-  "nB\016\n\014_stop_at_eos\"\230\002\n\tDpoConfig\022\027\n\004beta\030"
-  "\001 \001(\001H\000R\004beta\210\001\001\022\'\n\017reference_model\030\002 \001("
-  "\tR\016referenceModel\022+\n\004loss\030\003 \001(\0162\027.kiln.v"
-  "1.PreferenceLossR\004loss\022\'\n\006tuning\030\004 \001(\0162\017"
-  ".kiln.v1.TuningR\006tuning\022(\n\004lora\030\005 \001(\0132\024."
-  "kiln.v1.LoraOptionsR\004lora\022,\n\017label_smoot"
-  "hing\030\006 \001(\001H\001R\016labelSmoothing\210\001\001B\007\n\005_beta"
-  "B\022\n\020_label_smoothing\"\220\001\n\rDistillConfig\022#"
-  "\n\rteacher_model\030\001 \001(\tR\014teacherModel\022%\n\013t"
-  "emperature\030\002 \001(\001H\000R\013temperature\210\001\001\022\031\n\005al"
-  "pha\030\003 \001(\001H\001R\005alpha\210\001\001B\016\n\014_temperatureB\010\n"
-  "\006_alpha\"\373\013\n\003Job\022\022\n\004name\030\001 \001(\tR\004name\022!\n\014d"
-  "isplay_name\030\002 \001(\tR\013displayName\022*\n\006method"
-  "\030\003 \001(\0162\022.kiln.v1.JobMethodR\006method\022\035\n\nba"
-  "se_model\030\004 \001(\tR\tbaseModel\022)\n\020training_da"
-  "taset\030\005 \001(\tR\017trainingDataset\022-\n\022validati"
-  "on_dataset\030\006 \001(\tR\021validationDataset\022B\n\017h"
-  "yperparameters\030\007 \001(\0132\030.kiln.v1.Hyperpara"
-  "metersR\017hyperparameters\022&\n\003sft\030\010 \001(\0132\022.k"
-  "iln.v1.SftConfigH\000R\003sft\022\?\n\014reward_model\030"
-  "\t \001(\0132\032.kiln.v1.RewardModelConfigH\000R\013rew"
-  "ardModel\022&\n\003ppo\030\n \001(\0132\022.kiln.v1.PpoConfi"
-  "gH\000R\003ppo\022&\n\003dpo\030\013 \001(\0132\022.kiln.v1.DpoConfi"
-  "gH\000R\003dpo\0222\n\007distill\030\014 \001(\0132\026.kiln.v1.Dist"
-  "illConfigH\000R\007distill\022&\n\003vae\030\036 \001(\0132\022.kiln"
-  ".v1.VaeConfigH\000R\003vae\022&\n\003gan\030\037 \001(\0132\022.kiln"
-  ".v1.GanConfigH\000R\003gan\0228\n\tdiffusion\030  \001(\0132"
-  "\030.kiln.v1.DiffusionConfigH\000R\tdiffusion\0220"
+  "ack\030\003 \001(\010H\000R\rhumanFeedback\022/\n\006remote\030\004 \001"
+  "(\0132\025.kiln.v1.RemoteRewardH\000R\006remoteB\010\n\006s"
+  "ource\"\334\001\n\014RemoteReward\022\026\n\006target\030\001 \001(\tR\006"
+  "target\022,\n\017timeout_seconds\030\002 \001(\001H\000R\016timeo"
+  "utSeconds\210\001\001\022)\n\016max_batch_size\030\003 \001(\rH\001R\014"
+  "maxBatchSize\210\001\001\022$\n\013max_retries\030\004 \001(\rH\002R\n"
+  "maxRetries\210\001\001B\022\n\020_timeout_secondsB\021\n\017_ma"
+  "x_batch_sizeB\016\n\014_max_retries\"\232\t\n\tPpoConf"
+  "ig\022-\n\006reward\030\001 \001(\0132\025.kiln.v1.RewardSourc"
+  "eR\006reward\022\'\n\017reference_model\030\002 \001(\tR\016refe"
+  "renceModel\022\034\n\007kl_coef\030\003 \001(\001H\000R\006klCoef\210\001\001"
+  "\022$\n\013adaptive_kl\030\004 \001(\010H\001R\nadaptiveKl\210\001\001\022 "
+  "\n\ttarget_kl\030\005 \001(\001H\002R\010targetKl\210\001\001\022\031\n\005gamm"
+  "a\030\006 \001(\001H\003R\005gamma\210\001\001\022\025\n\003lam\030\007 \001(\001H\004R\003lam\210"
+  "\001\001\022\"\n\nclip_range\030\010 \001(\001H\005R\tclipRange\210\001\001\022-"
+  "\n\020value_clip_range\030\t \001(\001H\006R\016valueClipRan"
+  "ge\210\001\001\022\"\n\nppo_epochs\030\n \001(\rH\007R\tppoEpochs\210\001"
+  "\001\0221\n\022rollout_batch_size\030\013 \001(\rH\010R\020rollout"
+  "BatchSize\210\001\001\022*\n\016minibatch_size\030\014 \001(\rH\tR\r"
+  "minibatchSize\210\001\001\022)\n\016max_new_tokens\030\r \001(\r"
+  "H\nR\014maxNewTokens\210\001\001\022%\n\013temperature\030\016 \001(\001"
+  "H\013R\013temperature\210\001\001\022\037\n\013value_model\030\017 \001(\tR"
+  "\nvalueModel\0223\n\023value_learning_rate\030\020 \001(\001"
+  "H\014R\021valueLearningRate\210\001\001\0227\n\014kl_estimator"
+  "\030\021 \001(\0162\024.kiln.v1.KlEstimatorR\013klEstimato"
+  "r\0220\n\021whiten_advantages\030\022 \001(\010H\rR\020whitenAd"
+  "vantages\210\001\001\0221\n\022adaptive_kl_target\030\023 \001(\001H"
+  "\016R\020adaptiveKlTarget\210\001\001\0223\n\023adaptive_kl_ho"
+  "rizon\030\024 \001(\rH\017R\021adaptiveKlHorizon\210\001\001\022#\n\013s"
+  "top_at_eos\030\025 \001(\010H\020R\tstopAtEos\210\001\001B\n\n\010_kl_"
+  "coefB\016\n\014_adaptive_klB\014\n\n_target_klB\010\n\006_g"
+  "ammaB\006\n\004_lamB\r\n\013_clip_rangeB\023\n\021_value_cl"
+  "ip_rangeB\r\n\013_ppo_epochsB\025\n\023_rollout_batc"
+  "h_sizeB\021\n\017_minibatch_sizeB\021\n\017_max_new_to"
+  "kensB\016\n\014_temperatureB\026\n\024_value_learning_"
+  "rateB\024\n\022_whiten_advantagesB\025\n\023_adaptive_"
+  "kl_targetB\026\n\024_adaptive_kl_horizonB\016\n\014_st"
+  "op_at_eos\"\304\005\n\nGrpoConfig\022-\n\006reward\030\001 \001(\013"
+  "2\025.kiln.v1.RewardSourceR\006reward\022\'\n\017refer"
+  "ence_model\030\002 \001(\tR\016referenceModel\022\034\n\007kl_c"
+  "oef\030\003 \001(\001H\000R\006klCoef\210\001\001\022\"\n\ngroup_size\030\004 \001"
+  "(\rH\001R\tgroupSize\210\001\001\022\"\n\nclip_range\030\005 \001(\001H\002"
+  "R\tclipRange\210\001\001\022\033\n\006epochs\030\006 \001(\rH\003R\006epochs"
+  "\210\001\001\0221\n\022rollout_batch_size\030\007 \001(\rH\004R\020rollo"
+  "utBatchSize\210\001\001\022*\n\016minibatch_size\030\010 \001(\rH\005"
+  "R\rminibatchSize\210\001\001\022)\n\016max_new_tokens\030\t \001"
+  "(\rH\006R\014maxNewTokens\210\001\001\022%\n\013temperature\030\n \001"
+  "(\001H\007R\013temperature\210\001\001\0227\n\014kl_estimator\030\013 \001"
+  "(\0162\024.kiln.v1.KlEstimatorR\013klEstimator\022#\n"
+  "\013stop_at_eos\030\014 \001(\010H\010R\tstopAtEos\210\001\001\022(\n\rsc"
+  "ale_rewards\030\r \001(\010H\tR\014scaleRewards\210\001\001B\n\n\010"
+  "_kl_coefB\r\n\013_group_sizeB\r\n\013_clip_rangeB\t"
+  "\n\007_epochsB\025\n\023_rollout_batch_sizeB\021\n\017_min"
+  "ibatch_sizeB\021\n\017_max_new_tokensB\016\n\014_tempe"
+  "ratureB\016\n\014_stop_at_eosB\020\n\016_scale_rewards"
+  "\"\210\005\n\nRlooConfig\022-\n\006reward\030\001 \001(\0132\025.kiln.v"
+  "1.RewardSourceR\006reward\022\'\n\017reference_mode"
+  "l\030\002 \001(\tR\016referenceModel\022\034\n\007kl_coef\030\003 \001(\001"
+  "H\000R\006klCoef\210\001\001\022\"\n\ngroup_size\030\004 \001(\rH\001R\tgro"
+  "upSize\210\001\001\022\"\n\nclip_range\030\005 \001(\001H\002R\tclipRan"
+  "ge\210\001\001\022\033\n\006epochs\030\006 \001(\rH\003R\006epochs\210\001\001\0221\n\022ro"
+  "llout_batch_size\030\007 \001(\rH\004R\020rolloutBatchSi"
+  "ze\210\001\001\022*\n\016minibatch_size\030\010 \001(\rH\005R\rminibat"
+  "chSize\210\001\001\022)\n\016max_new_tokens\030\t \001(\rH\006R\014max"
+  "NewTokens\210\001\001\022%\n\013temperature\030\n \001(\001H\007R\013tem"
+  "perature\210\001\001\0227\n\014kl_estimator\030\013 \001(\0162\024.kiln"
+  ".v1.KlEstimatorR\013klEstimator\022#\n\013stop_at_"
+  "eos\030\014 \001(\010H\010R\tstopAtEos\210\001\001B\n\n\010_kl_coefB\r\n"
+  "\013_group_sizeB\r\n\013_clip_rangeB\t\n\007_epochsB\025"
+  "\n\023_rollout_batch_sizeB\021\n\017_minibatch_size"
+  "B\021\n\017_max_new_tokensB\016\n\014_temperatureB\016\n\014_"
+  "stop_at_eos\"\230\002\n\tDpoConfig\022\027\n\004beta\030\001 \001(\001H"
+  "\000R\004beta\210\001\001\022\'\n\017reference_model\030\002 \001(\tR\016ref"
+  "erenceModel\022+\n\004loss\030\003 \001(\0162\027.kiln.v1.Pref"
+  "erenceLossR\004loss\022\'\n\006tuning\030\004 \001(\0162\017.kiln."
+  "v1.TuningR\006tuning\022(\n\004lora\030\005 \001(\0132\024.kiln.v"
+  "1.LoraOptionsR\004lora\022,\n\017label_smoothing\030\006"
+  " \001(\001H\001R\016labelSmoothing\210\001\001B\007\n\005_betaB\022\n\020_l"
+  "abel_smoothing\"\220\001\n\rDistillConfig\022#\n\rteac"
+  "her_model\030\001 \001(\tR\014teacherModel\022%\n\013tempera"
+  "ture\030\002 \001(\001H\000R\013temperature\210\001\001\022\031\n\005alpha\030\003 "
+  "\001(\001H\001R\005alpha\210\001\001B\016\n\014_temperatureB\010\n\006_alph"
+  "a\"\321\014\n\003Job\022\022\n\004name\030\001 \001(\tR\004name\022!\n\014display"
+  "_name\030\002 \001(\tR\013displayName\022*\n\006method\030\003 \001(\016"
+  "2\022.kiln.v1.JobMethodR\006method\022\035\n\nbase_mod"
+  "el\030\004 \001(\tR\tbaseModel\022)\n\020training_dataset\030"
+  "\005 \001(\tR\017trainingDataset\022-\n\022validation_dat"
+  "aset\030\006 \001(\tR\021validationDataset\022B\n\017hyperpa"
+  "rameters\030\007 \001(\0132\030.kiln.v1.Hyperparameters"
+  "R\017hyperparameters\022&\n\003sft\030\010 \001(\0132\022.kiln.v1"
+  ".SftConfigH\000R\003sft\022\?\n\014reward_model\030\t \001(\0132"
+  "\032.kiln.v1.RewardModelConfigH\000R\013rewardMod"
+  "el\022&\n\003ppo\030\n \001(\0132\022.kiln.v1.PpoConfigH\000R\003p"
+  "po\022&\n\003dpo\030\013 \001(\0132\022.kiln.v1.DpoConfigH\000R\003d"
+  "po\0222\n\007distill\030\014 \001(\0132\026.kiln.v1.DistillCon"
+  "figH\000R\007distill\022&\n\003vae\030\036 \001(\0132\022.kiln.v1.Va"
+  "eConfigH\000R\003vae\022&\n\003gan\030\037 \001(\0132\022.kiln.v1.Ga"
+  "nConfigH\000R\003gan\0228\n\tdiffusion\030  \001(\0132\030.kiln"
+  ".v1.DiffusionConfigH\000R\tdiffusion\022)\n\004grpo"
+  "\030) \001(\0132\023.kiln.v1.GrpoConfigH\000R\004grpo\022)\n\004r"
+  "loo\030* \001(\0132\023.kiln.v1.RlooConfigH\000R\004rloo\0220"
   "\n\tresources\030\r \001(\0132\022.kiln.v1.ResourcesR\tr"
   "esources\022$\n\013max_retries\030\016 \001(\rH\001R\nmaxRetr"
   "ies\210\001\001\0220\n\006labels\030\017 \003(\0132\030.kiln.v1.Job.Lab"
@@ -1382,65 +1580,66 @@ const char descriptor_table_protodef_kiln_2fv1_2fjobs_2eproto[] PROTOBUF_SECTION
   "\n\026ListCheckpointsRequest\022\022\n\004name\030\001 \001(\tR\004"
   "name\"P\n\027ListCheckpointsResponse\0225\n\013check"
   "points\030\001 \003(\0132\023.kiln.v1.CheckpointR\013check"
-  "points*\332\001\n\tJobMethod\022\032\n\026JOB_METHOD_UNSPE"
+  "points*\204\002\n\tJobMethod\022\032\n\026JOB_METHOD_UNSPE"
   "CIFIED\020\000\022\022\n\016JOB_METHOD_SFT\020\001\022\033\n\027JOB_METH"
   "OD_REWARD_MODEL\020\002\022\022\n\016JOB_METHOD_PPO\020\003\022\022\n"
   "\016JOB_METHOD_DPO\020\004\022\026\n\022JOB_METHOD_DISTILL\020"
   "\005\022\022\n\016JOB_METHOD_VAE\020\n\022\022\n\016JOB_METHOD_GAN\020"
-  "\013\022\030\n\024JOB_METHOD_DIFFUSION\020\014*\262\001\n\010JobState"
-  "\022\031\n\025JOB_STATE_UNSPECIFIED\020\000\022\024\n\020JOB_STATE"
-  "_QUEUED\020\001\022\025\n\021JOB_STATE_RUNNING\020\002\022\027\n\023JOB_"
-  "STATE_SUCCEEDED\020\003\022\024\n\020JOB_STATE_FAILED\020\004\022"
-  "\027\n\023JOB_STATE_CANCELLED\020\005\022\026\n\022JOB_STATE_RE"
-  "TRYING\020\006*B\n\006Tuning\022\026\n\022TUNING_UNSPECIFIED"
-  "\020\000\022\017\n\013TUNING_FULL\020\001\022\017\n\013TUNING_LORA\020\002*b\n\t"
-  "Precision\022\031\n\025PRECISION_UNSPECIFIED\020\000\022\022\n\016"
-  "PRECISION_AUTO\020\001\022\022\n\016PRECISION_FP32\020\002\022\022\n\016"
-  "PRECISION_BF16\020\003*p\n\021AdversarialMethod\022\"\n"
-  "\036ADVERSARIAL_METHOD_UNSPECIFIED\020\000\022\033\n\027ADV"
-  "ERSARIAL_METHOD_FGSM\020\001\022\032\n\026ADVERSARIAL_ME"
-  "THOD_PGD\020\002*\214\001\n\017CurriculumOrder\022 \n\034CURRIC"
-  "ULUM_ORDER_UNSPECIFIED\020\000\022\033\n\027CURRICULUM_O"
-  "RDER_LENGTH\020\001\022\037\n\033CURRICULUM_ORDER_DIFFIC"
-  "ULTY\020\002\022\031\n\025CURRICULUM_ORDER_LOSS\020\003*\213\001\n\020Cu"
-  "rriculumPacing\022!\n\035CURRICULUM_PACING_UNSP"
-  "ECIFIED\020\000\022\034\n\030CURRICULUM_PACING_LINEAR\020\001\022"
-  "\032\n\026CURRICULUM_PACING_ROOT\020\002\022\032\n\026CURRICULU"
-  "M_PACING_STEP\020\003*\236\002\n\rOptimizerKind\022\036\n\032OPT"
-  "IMIZER_KIND_UNSPECIFIED\020\000\022\026\n\022OPTIMIZER_K"
-  "IND_SGD\020\001\022\032\n\026OPTIMIZER_KIND_ADAGRAD\020\002\022\032\n"
-  "\026OPTIMIZER_KIND_RMSPROP\020\003\022\027\n\023OPTIMIZER_K"
-  "IND_ADAM\020\004\022\030\n\024OPTIMIZER_KIND_ADAMW\020\005\022\034\n\030"
-  "OPTIMIZER_KIND_ADAFACTOR\020\006\022\027\n\023OPTIMIZER_"
-  "KIND_LION\020\007\022\030\n\024OPTIMIZER_KIND_LBFGS\020\010\022\031\n"
-  "\025OPTIMIZER_KIND_SOPHIA\020\t*\331\002\n\016LrScheduleK"
-  "ind\022 \n\034LR_SCHEDULE_KIND_UNSPECIFIED\020\000\022\035\n"
-  "\031LR_SCHEDULE_KIND_CONSTANT\020\001\022\033\n\027LR_SCHED"
-  "ULE_KIND_LINEAR\020\002\022\033\n\027LR_SCHEDULE_KIND_CO"
-  "SINE\020\003\022$\n LR_SCHEDULE_KIND_COSINE_RESTAR"
-  "TS\020\004\022\031\n\025LR_SCHEDULE_KIND_STEP\020\005\022 \n\034LR_SC"
-  "HEDULE_KIND_EXPONENTIAL\020\006\022\036\n\032LR_SCHEDULE"
-  "_KIND_ONE_CYCLE\020\007\022!\n\035LR_SCHEDULE_KIND_IN"
-  "VERSE_SQRT\020\010\022&\n\"LR_SCHEDULE_KIND_REDUCE_"
-  "ON_PLATEAU\020\t*\200\001\n\013KlEstimator\022\034\n\030KL_ESTIM"
-  "ATOR_UNSPECIFIED\020\000\022\023\n\017KL_ESTIMATOR_K1\020\001\022"
-  "\023\n\017KL_ESTIMATOR_K2\020\002\022\023\n\017KL_ESTIMATOR_K3\020"
-  "\003\022\024\n\020KL_ESTIMATOR_ABS\020\004*g\n\016PreferenceLos"
-  "s\022\037\n\033PREFERENCE_LOSS_UNSPECIFIED\020\000\022\033\n\027PR"
-  "EFERENCE_LOSS_SIGMOID\020\001\022\027\n\023PREFERENCE_LO"
-  "SS_IPO\020\0022\372\002\n\nJobService\0224\n\tCreateJob\022\031.k"
-  "iln.v1.CreateJobRequest\032\014.kiln.v1.Job\022.\n"
-  "\006GetJob\022\026.kiln.v1.GetJobRequest\032\014.kiln.v"
-  "1.Job\022\?\n\010ListJobs\022\030.kiln.v1.ListJobsRequ"
-  "est\032\031.kiln.v1.ListJobsResponse\0224\n\tCancel"
-  "Job\022\031.kiln.v1.CancelJobRequest\032\014.kiln.v1"
-  ".Job\0229\n\010WatchJob\022\030.kiln.v1.WatchJobReque"
-  "st\032\021.kiln.v1.JobEvent0\001\022T\n\017ListCheckpoin"
-  "ts\022\037.kiln.v1.ListCheckpointsRequest\032 .ki"
-  "ln.v1.ListCheckpointsResponseBw\n\007kiln.v1"
-  "B\tJobsProtoH\002P\001Z\"kiln/clients/go/gen/kil"
-  "n/v1;kilnv1\242\002\003KXX\252\002\007Kiln.V1\312\002\007Kiln\\V1\342\002\023"
-  "Kiln\\V1\\GPBMetadata\352\002\010Kiln::V1b\006proto3"
+  "\013\022\030\n\024JOB_METHOD_DIFFUSION\020\014\022\023\n\017JOB_METHO"
+  "D_GRPO\020\036\022\023\n\017JOB_METHOD_RLOO\020\037*\262\001\n\010JobSta"
+  "te\022\031\n\025JOB_STATE_UNSPECIFIED\020\000\022\024\n\020JOB_STA"
+  "TE_QUEUED\020\001\022\025\n\021JOB_STATE_RUNNING\020\002\022\027\n\023JO"
+  "B_STATE_SUCCEEDED\020\003\022\024\n\020JOB_STATE_FAILED\020"
+  "\004\022\027\n\023JOB_STATE_CANCELLED\020\005\022\026\n\022JOB_STATE_"
+  "RETRYING\020\006*B\n\006Tuning\022\026\n\022TUNING_UNSPECIFI"
+  "ED\020\000\022\017\n\013TUNING_FULL\020\001\022\017\n\013TUNING_LORA\020\002*b"
+  "\n\tPrecision\022\031\n\025PRECISION_UNSPECIFIED\020\000\022\022"
+  "\n\016PRECISION_AUTO\020\001\022\022\n\016PRECISION_FP32\020\002\022\022"
+  "\n\016PRECISION_BF16\020\003*p\n\021AdversarialMethod\022"
+  "\"\n\036ADVERSARIAL_METHOD_UNSPECIFIED\020\000\022\033\n\027A"
+  "DVERSARIAL_METHOD_FGSM\020\001\022\032\n\026ADVERSARIAL_"
+  "METHOD_PGD\020\002*\214\001\n\017CurriculumOrder\022 \n\034CURR"
+  "ICULUM_ORDER_UNSPECIFIED\020\000\022\033\n\027CURRICULUM"
+  "_ORDER_LENGTH\020\001\022\037\n\033CURRICULUM_ORDER_DIFF"
+  "ICULTY\020\002\022\031\n\025CURRICULUM_ORDER_LOSS\020\003*\213\001\n\020"
+  "CurriculumPacing\022!\n\035CURRICULUM_PACING_UN"
+  "SPECIFIED\020\000\022\034\n\030CURRICULUM_PACING_LINEAR\020"
+  "\001\022\032\n\026CURRICULUM_PACING_ROOT\020\002\022\032\n\026CURRICU"
+  "LUM_PACING_STEP\020\003*\236\002\n\rOptimizerKind\022\036\n\032O"
+  "PTIMIZER_KIND_UNSPECIFIED\020\000\022\026\n\022OPTIMIZER"
+  "_KIND_SGD\020\001\022\032\n\026OPTIMIZER_KIND_ADAGRAD\020\002\022"
+  "\032\n\026OPTIMIZER_KIND_RMSPROP\020\003\022\027\n\023OPTIMIZER"
+  "_KIND_ADAM\020\004\022\030\n\024OPTIMIZER_KIND_ADAMW\020\005\022\034"
+  "\n\030OPTIMIZER_KIND_ADAFACTOR\020\006\022\027\n\023OPTIMIZE"
+  "R_KIND_LION\020\007\022\030\n\024OPTIMIZER_KIND_LBFGS\020\010\022"
+  "\031\n\025OPTIMIZER_KIND_SOPHIA\020\t*\331\002\n\016LrSchedul"
+  "eKind\022 \n\034LR_SCHEDULE_KIND_UNSPECIFIED\020\000\022"
+  "\035\n\031LR_SCHEDULE_KIND_CONSTANT\020\001\022\033\n\027LR_SCH"
+  "EDULE_KIND_LINEAR\020\002\022\033\n\027LR_SCHEDULE_KIND_"
+  "COSINE\020\003\022$\n LR_SCHEDULE_KIND_COSINE_REST"
+  "ARTS\020\004\022\031\n\025LR_SCHEDULE_KIND_STEP\020\005\022 \n\034LR_"
+  "SCHEDULE_KIND_EXPONENTIAL\020\006\022\036\n\032LR_SCHEDU"
+  "LE_KIND_ONE_CYCLE\020\007\022!\n\035LR_SCHEDULE_KIND_"
+  "INVERSE_SQRT\020\010\022&\n\"LR_SCHEDULE_KIND_REDUC"
+  "E_ON_PLATEAU\020\t*\200\001\n\013KlEstimator\022\034\n\030KL_EST"
+  "IMATOR_UNSPECIFIED\020\000\022\023\n\017KL_ESTIMATOR_K1\020"
+  "\001\022\023\n\017KL_ESTIMATOR_K2\020\002\022\023\n\017KL_ESTIMATOR_K"
+  "3\020\003\022\024\n\020KL_ESTIMATOR_ABS\020\004*g\n\016PreferenceL"
+  "oss\022\037\n\033PREFERENCE_LOSS_UNSPECIFIED\020\000\022\033\n\027"
+  "PREFERENCE_LOSS_SIGMOID\020\001\022\027\n\023PREFERENCE_"
+  "LOSS_IPO\020\0022\372\002\n\nJobService\0224\n\tCreateJob\022\031"
+  ".kiln.v1.CreateJobRequest\032\014.kiln.v1.Job\022"
+  ".\n\006GetJob\022\026.kiln.v1.GetJobRequest\032\014.kiln"
+  ".v1.Job\022\?\n\010ListJobs\022\030.kiln.v1.ListJobsRe"
+  "quest\032\031.kiln.v1.ListJobsResponse\0224\n\tCanc"
+  "elJob\022\031.kiln.v1.CancelJobRequest\032\014.kiln."
+  "v1.Job\0229\n\010WatchJob\022\030.kiln.v1.WatchJobReq"
+  "uest\032\021.kiln.v1.JobEvent0\001\022T\n\017ListCheckpo"
+  "ints\022\037.kiln.v1.ListCheckpointsRequest\032 ."
+  "kiln.v1.ListCheckpointsResponseBw\n\007kiln."
+  "v1B\tJobsProtoH\002P\001Z\"kiln/clients/go/gen/k"
+  "iln/v1;kilnv1\242\002\003KXX\252\002\007Kiln.V1\312\002\007Kiln\\V1\342"
+  "\002\023Kiln\\V1\\GPBMetadata\352\002\010Kiln::V1b\006proto3"
   ;
 static const ::_pbi::DescriptorTable* const descriptor_table_kiln_2fv1_2fjobs_2eproto_deps[3] = {
   &::descriptor_table_google_2fprotobuf_2ftimestamp_2eproto,
@@ -1449,9 +1648,9 @@ static const ::_pbi::DescriptorTable* const descriptor_table_kiln_2fv1_2fjobs_2e
 };
 static ::_pbi::once_flag descriptor_table_kiln_2fv1_2fjobs_2eproto_once;
 const ::_pbi::DescriptorTable descriptor_table_kiln_2fv1_2fjobs_2eproto = {
-    false, false, 11238, descriptor_table_protodef_kiln_2fv1_2fjobs_2eproto,
+    false, false, 13000, descriptor_table_protodef_kiln_2fv1_2fjobs_2eproto,
     "kiln/v1/jobs.proto",
-    &descriptor_table_kiln_2fv1_2fjobs_2eproto_once, descriptor_table_kiln_2fv1_2fjobs_2eproto_deps, 3, 32,
+    &descriptor_table_kiln_2fv1_2fjobs_2eproto_once, descriptor_table_kiln_2fv1_2fjobs_2eproto_deps, 3, 35,
     schemas, file_default_instances, TableStruct_kiln_2fv1_2fjobs_2eproto::offsets,
     file_level_metadata_kiln_2fv1_2fjobs_2eproto, file_level_enum_descriptors_kiln_2fv1_2fjobs_2eproto,
     file_level_service_descriptors_kiln_2fv1_2fjobs_2eproto,
@@ -1479,6 +1678,8 @@ bool JobMethod_IsValid(int value) {
     case 10:
     case 11:
     case 12:
+    case 30:
+    case 31:
       return true;
     default:
       return false;
@@ -2680,8 +2881,28 @@ void RewardModelConfig::InternalSwap(RewardModelConfig* other) {
 
 class RewardSource::_Internal {
  public:
+  static const ::kiln::v1::RemoteReward& remote(const RewardSource* msg);
 };
 
+const ::kiln::v1::RemoteReward&
+RewardSource::_Internal::remote(const RewardSource* msg) {
+  return *msg->_impl_.source_.remote_;
+}
+void RewardSource::set_allocated_remote(::kiln::v1::RemoteReward* remote) {
+  ::PROTOBUF_NAMESPACE_ID::Arena* message_arena = GetArenaForAllocation();
+  clear_source();
+  if (remote) {
+    ::PROTOBUF_NAMESPACE_ID::Arena* submessage_arena =
+      ::PROTOBUF_NAMESPACE_ID::Arena::InternalGetOwningArena(remote);
+    if (message_arena != submessage_arena) {
+      remote = ::PROTOBUF_NAMESPACE_ID::internal::GetOwnedMessage(
+          message_arena, remote, submessage_arena);
+    }
+    set_has_remote();
+    _impl_.source_.remote_ = remote;
+  }
+  // @@protoc_insertion_point(field_set_allocated:kiln.v1.RewardSource.remote)
+}
 RewardSource::RewardSource(::PROTOBUF_NAMESPACE_ID::Arena* arena,
                          bool is_message_owned)
   : ::PROTOBUF_NAMESPACE_ID::Message(arena, is_message_owned) {
@@ -2709,6 +2930,11 @@ RewardSource::RewardSource(const RewardSource& from)
     }
     case kHumanFeedback: {
       _this->_internal_set_human_feedback(from._internal_human_feedback());
+      break;
+    }
+    case kRemote: {
+      _this->_internal_mutable_remote()->::kiln::v1::RemoteReward::MergeFrom(
+          from._internal_remote());
       break;
     }
     case SOURCE_NOT_SET: {
@@ -2765,6 +2991,12 @@ void RewardSource::clear_source() {
       // No need to clear
       break;
     }
+    case kRemote: {
+      if (GetArenaForAllocation() == nullptr) {
+        delete _impl_.source_.remote_;
+      }
+      break;
+    }
     case SOURCE_NOT_SET: {
       break;
     }
@@ -2781,6 +3013,100 @@ void RewardSource::InternalSwap(RewardSource* other) {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
       file_level_metadata_kiln_2fv1_2fjobs_2eproto[10]);
+}
+
+// ===================================================================
+
+class RemoteReward::_Internal {
+ public:
+  using HasBits = decltype(std::declval<RemoteReward>()._impl_._has_bits_);
+  static void set_has_timeout_seconds(HasBits* has_bits) {
+    (*has_bits)[0] |= 1u;
+  }
+  static void set_has_max_batch_size(HasBits* has_bits) {
+    (*has_bits)[0] |= 2u;
+  }
+  static void set_has_max_retries(HasBits* has_bits) {
+    (*has_bits)[0] |= 4u;
+  }
+};
+
+RemoteReward::RemoteReward(::PROTOBUF_NAMESPACE_ID::Arena* arena,
+                         bool is_message_owned)
+  : ::PROTOBUF_NAMESPACE_ID::Message(arena, is_message_owned) {
+  SharedCtor(arena, is_message_owned);
+  // @@protoc_insertion_point(arena_constructor:kiln.v1.RemoteReward)
+}
+RemoteReward::RemoteReward(const RemoteReward& from)
+  : ::PROTOBUF_NAMESPACE_ID::Message() {
+  RemoteReward* const _this = this; (void)_this;
+  new (&_impl_) Impl_{
+      decltype(_impl_._has_bits_){from._impl_._has_bits_}
+    , /*decltype(_impl_._cached_size_)*/{}
+    , decltype(_impl_.target_){}
+    , decltype(_impl_.timeout_seconds_){}
+    , decltype(_impl_.max_batch_size_){}
+    , decltype(_impl_.max_retries_){}};
+
+  _internal_metadata_.MergeFrom<::PROTOBUF_NAMESPACE_ID::UnknownFieldSet>(from._internal_metadata_);
+  _impl_.target_.InitDefault();
+  #ifdef PROTOBUF_FORCE_COPY_DEFAULT_STRING
+    _impl_.target_.Set("", GetArenaForAllocation());
+  #endif // PROTOBUF_FORCE_COPY_DEFAULT_STRING
+  if (!from._internal_target().empty()) {
+    _this->_impl_.target_.Set(from._internal_target(), 
+      _this->GetArenaForAllocation());
+  }
+  ::memcpy(&_impl_.timeout_seconds_, &from._impl_.timeout_seconds_,
+    static_cast<size_t>(reinterpret_cast<char*>(&_impl_.max_retries_) -
+    reinterpret_cast<char*>(&_impl_.timeout_seconds_)) + sizeof(_impl_.max_retries_));
+  // @@protoc_insertion_point(copy_constructor:kiln.v1.RemoteReward)
+}
+
+inline void RemoteReward::SharedCtor(
+    ::_pb::Arena* arena, bool is_message_owned) {
+  (void)arena;
+  (void)is_message_owned;
+  new (&_impl_) Impl_{
+      decltype(_impl_._has_bits_){}
+    , /*decltype(_impl_._cached_size_)*/{}
+    , decltype(_impl_.target_){}
+    , decltype(_impl_.timeout_seconds_){0}
+    , decltype(_impl_.max_batch_size_){0u}
+    , decltype(_impl_.max_retries_){0u}
+  };
+  _impl_.target_.InitDefault();
+  #ifdef PROTOBUF_FORCE_COPY_DEFAULT_STRING
+    _impl_.target_.Set("", GetArenaForAllocation());
+  #endif // PROTOBUF_FORCE_COPY_DEFAULT_STRING
+}
+
+RemoteReward::~RemoteReward() {
+  // @@protoc_insertion_point(destructor:kiln.v1.RemoteReward)
+  if (auto *arena = _internal_metadata_.DeleteReturnArena<::PROTOBUF_NAMESPACE_ID::UnknownFieldSet>()) {
+  (void)arena;
+    return;
+  }
+  SharedDtor();
+}
+
+inline void RemoteReward::SharedDtor() {
+  GOOGLE_DCHECK(GetArenaForAllocation() == nullptr);
+  _impl_.target_.Destroy();
+}
+
+void RemoteReward::SetCachedSize(int size) const {
+  _impl_._cached_size_.Set(size);
+}
+
+void RemoteReward::InternalSwap(RemoteReward* other) {
+  using std::swap;
+  GetReflection()->Swap(this, other);}
+
+::PROTOBUF_NAMESPACE_ID::Metadata RemoteReward::GetMetadata() const {
+  return ::_pbi::AssignDescriptors(
+      &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[11]);
 }
 
 // ===================================================================
@@ -2972,7 +3298,286 @@ void PpoConfig::InternalSwap(PpoConfig* other) {
 ::PROTOBUF_NAMESPACE_ID::Metadata PpoConfig::GetMetadata() const {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
-      file_level_metadata_kiln_2fv1_2fjobs_2eproto[11]);
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[12]);
+}
+
+// ===================================================================
+
+class GrpoConfig::_Internal {
+ public:
+  using HasBits = decltype(std::declval<GrpoConfig>()._impl_._has_bits_);
+  static const ::kiln::v1::RewardSource& reward(const GrpoConfig* msg);
+  static void set_has_kl_coef(HasBits* has_bits) {
+    (*has_bits)[0] |= 1u;
+  }
+  static void set_has_group_size(HasBits* has_bits) {
+    (*has_bits)[0] |= 4u;
+  }
+  static void set_has_clip_range(HasBits* has_bits) {
+    (*has_bits)[0] |= 2u;
+  }
+  static void set_has_epochs(HasBits* has_bits) {
+    (*has_bits)[0] |= 8u;
+  }
+  static void set_has_rollout_batch_size(HasBits* has_bits) {
+    (*has_bits)[0] |= 16u;
+  }
+  static void set_has_minibatch_size(HasBits* has_bits) {
+    (*has_bits)[0] |= 32u;
+  }
+  static void set_has_max_new_tokens(HasBits* has_bits) {
+    (*has_bits)[0] |= 128u;
+  }
+  static void set_has_temperature(HasBits* has_bits) {
+    (*has_bits)[0] |= 64u;
+  }
+  static void set_has_stop_at_eos(HasBits* has_bits) {
+    (*has_bits)[0] |= 256u;
+  }
+  static void set_has_scale_rewards(HasBits* has_bits) {
+    (*has_bits)[0] |= 512u;
+  }
+};
+
+const ::kiln::v1::RewardSource&
+GrpoConfig::_Internal::reward(const GrpoConfig* msg) {
+  return *msg->_impl_.reward_;
+}
+GrpoConfig::GrpoConfig(::PROTOBUF_NAMESPACE_ID::Arena* arena,
+                         bool is_message_owned)
+  : ::PROTOBUF_NAMESPACE_ID::Message(arena, is_message_owned) {
+  SharedCtor(arena, is_message_owned);
+  // @@protoc_insertion_point(arena_constructor:kiln.v1.GrpoConfig)
+}
+GrpoConfig::GrpoConfig(const GrpoConfig& from)
+  : ::PROTOBUF_NAMESPACE_ID::Message() {
+  GrpoConfig* const _this = this; (void)_this;
+  new (&_impl_) Impl_{
+      decltype(_impl_._has_bits_){from._impl_._has_bits_}
+    , /*decltype(_impl_._cached_size_)*/{}
+    , decltype(_impl_.reference_model_){}
+    , decltype(_impl_.reward_){nullptr}
+    , decltype(_impl_.kl_coef_){}
+    , decltype(_impl_.clip_range_){}
+    , decltype(_impl_.group_size_){}
+    , decltype(_impl_.epochs_){}
+    , decltype(_impl_.rollout_batch_size_){}
+    , decltype(_impl_.minibatch_size_){}
+    , decltype(_impl_.temperature_){}
+    , decltype(_impl_.max_new_tokens_){}
+    , decltype(_impl_.kl_estimator_){}
+    , decltype(_impl_.stop_at_eos_){}
+    , decltype(_impl_.scale_rewards_){}};
+
+  _internal_metadata_.MergeFrom<::PROTOBUF_NAMESPACE_ID::UnknownFieldSet>(from._internal_metadata_);
+  _impl_.reference_model_.InitDefault();
+  #ifdef PROTOBUF_FORCE_COPY_DEFAULT_STRING
+    _impl_.reference_model_.Set("", GetArenaForAllocation());
+  #endif // PROTOBUF_FORCE_COPY_DEFAULT_STRING
+  if (!from._internal_reference_model().empty()) {
+    _this->_impl_.reference_model_.Set(from._internal_reference_model(), 
+      _this->GetArenaForAllocation());
+  }
+  if (from._internal_has_reward()) {
+    _this->_impl_.reward_ = new ::kiln::v1::RewardSource(*from._impl_.reward_);
+  }
+  ::memcpy(&_impl_.kl_coef_, &from._impl_.kl_coef_,
+    static_cast<size_t>(reinterpret_cast<char*>(&_impl_.scale_rewards_) -
+    reinterpret_cast<char*>(&_impl_.kl_coef_)) + sizeof(_impl_.scale_rewards_));
+  // @@protoc_insertion_point(copy_constructor:kiln.v1.GrpoConfig)
+}
+
+inline void GrpoConfig::SharedCtor(
+    ::_pb::Arena* arena, bool is_message_owned) {
+  (void)arena;
+  (void)is_message_owned;
+  new (&_impl_) Impl_{
+      decltype(_impl_._has_bits_){}
+    , /*decltype(_impl_._cached_size_)*/{}
+    , decltype(_impl_.reference_model_){}
+    , decltype(_impl_.reward_){nullptr}
+    , decltype(_impl_.kl_coef_){0}
+    , decltype(_impl_.clip_range_){0}
+    , decltype(_impl_.group_size_){0u}
+    , decltype(_impl_.epochs_){0u}
+    , decltype(_impl_.rollout_batch_size_){0u}
+    , decltype(_impl_.minibatch_size_){0u}
+    , decltype(_impl_.temperature_){0}
+    , decltype(_impl_.max_new_tokens_){0u}
+    , decltype(_impl_.kl_estimator_){0}
+    , decltype(_impl_.stop_at_eos_){false}
+    , decltype(_impl_.scale_rewards_){false}
+  };
+  _impl_.reference_model_.InitDefault();
+  #ifdef PROTOBUF_FORCE_COPY_DEFAULT_STRING
+    _impl_.reference_model_.Set("", GetArenaForAllocation());
+  #endif // PROTOBUF_FORCE_COPY_DEFAULT_STRING
+}
+
+GrpoConfig::~GrpoConfig() {
+  // @@protoc_insertion_point(destructor:kiln.v1.GrpoConfig)
+  if (auto *arena = _internal_metadata_.DeleteReturnArena<::PROTOBUF_NAMESPACE_ID::UnknownFieldSet>()) {
+  (void)arena;
+    return;
+  }
+  SharedDtor();
+}
+
+inline void GrpoConfig::SharedDtor() {
+  GOOGLE_DCHECK(GetArenaForAllocation() == nullptr);
+  _impl_.reference_model_.Destroy();
+  if (this != internal_default_instance()) delete _impl_.reward_;
+}
+
+void GrpoConfig::SetCachedSize(int size) const {
+  _impl_._cached_size_.Set(size);
+}
+
+void GrpoConfig::InternalSwap(GrpoConfig* other) {
+  using std::swap;
+  GetReflection()->Swap(this, other);}
+
+::PROTOBUF_NAMESPACE_ID::Metadata GrpoConfig::GetMetadata() const {
+  return ::_pbi::AssignDescriptors(
+      &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[13]);
+}
+
+// ===================================================================
+
+class RlooConfig::_Internal {
+ public:
+  using HasBits = decltype(std::declval<RlooConfig>()._impl_._has_bits_);
+  static const ::kiln::v1::RewardSource& reward(const RlooConfig* msg);
+  static void set_has_kl_coef(HasBits* has_bits) {
+    (*has_bits)[0] |= 1u;
+  }
+  static void set_has_group_size(HasBits* has_bits) {
+    (*has_bits)[0] |= 4u;
+  }
+  static void set_has_clip_range(HasBits* has_bits) {
+    (*has_bits)[0] |= 2u;
+  }
+  static void set_has_epochs(HasBits* has_bits) {
+    (*has_bits)[0] |= 8u;
+  }
+  static void set_has_rollout_batch_size(HasBits* has_bits) {
+    (*has_bits)[0] |= 16u;
+  }
+  static void set_has_minibatch_size(HasBits* has_bits) {
+    (*has_bits)[0] |= 32u;
+  }
+  static void set_has_max_new_tokens(HasBits* has_bits) {
+    (*has_bits)[0] |= 128u;
+  }
+  static void set_has_temperature(HasBits* has_bits) {
+    (*has_bits)[0] |= 64u;
+  }
+  static void set_has_stop_at_eos(HasBits* has_bits) {
+    (*has_bits)[0] |= 256u;
+  }
+};
+
+const ::kiln::v1::RewardSource&
+RlooConfig::_Internal::reward(const RlooConfig* msg) {
+  return *msg->_impl_.reward_;
+}
+RlooConfig::RlooConfig(::PROTOBUF_NAMESPACE_ID::Arena* arena,
+                         bool is_message_owned)
+  : ::PROTOBUF_NAMESPACE_ID::Message(arena, is_message_owned) {
+  SharedCtor(arena, is_message_owned);
+  // @@protoc_insertion_point(arena_constructor:kiln.v1.RlooConfig)
+}
+RlooConfig::RlooConfig(const RlooConfig& from)
+  : ::PROTOBUF_NAMESPACE_ID::Message() {
+  RlooConfig* const _this = this; (void)_this;
+  new (&_impl_) Impl_{
+      decltype(_impl_._has_bits_){from._impl_._has_bits_}
+    , /*decltype(_impl_._cached_size_)*/{}
+    , decltype(_impl_.reference_model_){}
+    , decltype(_impl_.reward_){nullptr}
+    , decltype(_impl_.kl_coef_){}
+    , decltype(_impl_.clip_range_){}
+    , decltype(_impl_.group_size_){}
+    , decltype(_impl_.epochs_){}
+    , decltype(_impl_.rollout_batch_size_){}
+    , decltype(_impl_.minibatch_size_){}
+    , decltype(_impl_.temperature_){}
+    , decltype(_impl_.max_new_tokens_){}
+    , decltype(_impl_.kl_estimator_){}
+    , decltype(_impl_.stop_at_eos_){}};
+
+  _internal_metadata_.MergeFrom<::PROTOBUF_NAMESPACE_ID::UnknownFieldSet>(from._internal_metadata_);
+  _impl_.reference_model_.InitDefault();
+  #ifdef PROTOBUF_FORCE_COPY_DEFAULT_STRING
+    _impl_.reference_model_.Set("", GetArenaForAllocation());
+  #endif // PROTOBUF_FORCE_COPY_DEFAULT_STRING
+  if (!from._internal_reference_model().empty()) {
+    _this->_impl_.reference_model_.Set(from._internal_reference_model(), 
+      _this->GetArenaForAllocation());
+  }
+  if (from._internal_has_reward()) {
+    _this->_impl_.reward_ = new ::kiln::v1::RewardSource(*from._impl_.reward_);
+  }
+  ::memcpy(&_impl_.kl_coef_, &from._impl_.kl_coef_,
+    static_cast<size_t>(reinterpret_cast<char*>(&_impl_.stop_at_eos_) -
+    reinterpret_cast<char*>(&_impl_.kl_coef_)) + sizeof(_impl_.stop_at_eos_));
+  // @@protoc_insertion_point(copy_constructor:kiln.v1.RlooConfig)
+}
+
+inline void RlooConfig::SharedCtor(
+    ::_pb::Arena* arena, bool is_message_owned) {
+  (void)arena;
+  (void)is_message_owned;
+  new (&_impl_) Impl_{
+      decltype(_impl_._has_bits_){}
+    , /*decltype(_impl_._cached_size_)*/{}
+    , decltype(_impl_.reference_model_){}
+    , decltype(_impl_.reward_){nullptr}
+    , decltype(_impl_.kl_coef_){0}
+    , decltype(_impl_.clip_range_){0}
+    , decltype(_impl_.group_size_){0u}
+    , decltype(_impl_.epochs_){0u}
+    , decltype(_impl_.rollout_batch_size_){0u}
+    , decltype(_impl_.minibatch_size_){0u}
+    , decltype(_impl_.temperature_){0}
+    , decltype(_impl_.max_new_tokens_){0u}
+    , decltype(_impl_.kl_estimator_){0}
+    , decltype(_impl_.stop_at_eos_){false}
+  };
+  _impl_.reference_model_.InitDefault();
+  #ifdef PROTOBUF_FORCE_COPY_DEFAULT_STRING
+    _impl_.reference_model_.Set("", GetArenaForAllocation());
+  #endif // PROTOBUF_FORCE_COPY_DEFAULT_STRING
+}
+
+RlooConfig::~RlooConfig() {
+  // @@protoc_insertion_point(destructor:kiln.v1.RlooConfig)
+  if (auto *arena = _internal_metadata_.DeleteReturnArena<::PROTOBUF_NAMESPACE_ID::UnknownFieldSet>()) {
+  (void)arena;
+    return;
+  }
+  SharedDtor();
+}
+
+inline void RlooConfig::SharedDtor() {
+  GOOGLE_DCHECK(GetArenaForAllocation() == nullptr);
+  _impl_.reference_model_.Destroy();
+  if (this != internal_default_instance()) delete _impl_.reward_;
+}
+
+void RlooConfig::SetCachedSize(int size) const {
+  _impl_._cached_size_.Set(size);
+}
+
+void RlooConfig::InternalSwap(RlooConfig* other) {
+  using std::swap;
+  GetReflection()->Swap(this, other);}
+
+::PROTOBUF_NAMESPACE_ID::Metadata RlooConfig::GetMetadata() const {
+  return ::_pbi::AssignDescriptors(
+      &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[14]);
 }
 
 // ===================================================================
@@ -3076,7 +3681,7 @@ void DpoConfig::InternalSwap(DpoConfig* other) {
 ::PROTOBUF_NAMESPACE_ID::Metadata DpoConfig::GetMetadata() const {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
-      file_level_metadata_kiln_2fv1_2fjobs_2eproto[12]);
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[15]);
 }
 
 // ===================================================================
@@ -3165,7 +3770,7 @@ void DistillConfig::InternalSwap(DistillConfig* other) {
 ::PROTOBUF_NAMESPACE_ID::Metadata DistillConfig::GetMetadata() const {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
-      file_level_metadata_kiln_2fv1_2fjobs_2eproto[13]);
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[16]);
 }
 
 // ===================================================================
@@ -3179,7 +3784,7 @@ void Job_LabelsEntry_DoNotUse::MergeFrom(const Job_LabelsEntry_DoNotUse& other) 
 ::PROTOBUF_NAMESPACE_ID::Metadata Job_LabelsEntry_DoNotUse::GetMetadata() const {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
-      file_level_metadata_kiln_2fv1_2fjobs_2eproto[14]);
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[17]);
 }
 
 // ===================================================================
@@ -3193,7 +3798,7 @@ void Job_LatestMetricsEntry_DoNotUse::MergeFrom(const Job_LatestMetricsEntry_DoN
 ::PROTOBUF_NAMESPACE_ID::Metadata Job_LatestMetricsEntry_DoNotUse::GetMetadata() const {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
-      file_level_metadata_kiln_2fv1_2fjobs_2eproto[15]);
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[18]);
 }
 
 // ===================================================================
@@ -3207,7 +3812,7 @@ void Job_ArtifactsEntry_DoNotUse::MergeFrom(const Job_ArtifactsEntry_DoNotUse& o
 ::PROTOBUF_NAMESPACE_ID::Metadata Job_ArtifactsEntry_DoNotUse::GetMetadata() const {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
-      file_level_metadata_kiln_2fv1_2fjobs_2eproto[16]);
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[19]);
 }
 
 // ===================================================================
@@ -3224,6 +3829,8 @@ class Job::_Internal {
   static const ::kiln::v1::VaeConfig& vae(const Job* msg);
   static const ::kiln::v1::GanConfig& gan(const Job* msg);
   static const ::kiln::v1::DiffusionConfig& diffusion(const Job* msg);
+  static const ::kiln::v1::GrpoConfig& grpo(const Job* msg);
+  static const ::kiln::v1::RlooConfig& rloo(const Job* msg);
   static const ::kiln::v1::Resources& resources(const Job* msg);
   static void set_has_max_retries(HasBits* has_bits) {
     (*has_bits)[0] |= 1u;
@@ -3268,6 +3875,14 @@ Job::_Internal::gan(const Job* msg) {
 const ::kiln::v1::DiffusionConfig&
 Job::_Internal::diffusion(const Job* msg) {
   return *msg->_impl_.method_config_.diffusion_;
+}
+const ::kiln::v1::GrpoConfig&
+Job::_Internal::grpo(const Job* msg) {
+  return *msg->_impl_.method_config_.grpo_;
+}
+const ::kiln::v1::RlooConfig&
+Job::_Internal::rloo(const Job* msg) {
+  return *msg->_impl_.method_config_.rloo_;
 }
 const ::kiln::v1::Resources&
 Job::_Internal::resources(const Job* msg) {
@@ -3431,6 +4046,36 @@ void Job::clear_diffusion() {
     }
     clear_has_method_config();
   }
+}
+void Job::set_allocated_grpo(::kiln::v1::GrpoConfig* grpo) {
+  ::PROTOBUF_NAMESPACE_ID::Arena* message_arena = GetArenaForAllocation();
+  clear_method_config();
+  if (grpo) {
+    ::PROTOBUF_NAMESPACE_ID::Arena* submessage_arena =
+      ::PROTOBUF_NAMESPACE_ID::Arena::InternalGetOwningArena(grpo);
+    if (message_arena != submessage_arena) {
+      grpo = ::PROTOBUF_NAMESPACE_ID::internal::GetOwnedMessage(
+          message_arena, grpo, submessage_arena);
+    }
+    set_has_grpo();
+    _impl_.method_config_.grpo_ = grpo;
+  }
+  // @@protoc_insertion_point(field_set_allocated:kiln.v1.Job.grpo)
+}
+void Job::set_allocated_rloo(::kiln::v1::RlooConfig* rloo) {
+  ::PROTOBUF_NAMESPACE_ID::Arena* message_arena = GetArenaForAllocation();
+  clear_method_config();
+  if (rloo) {
+    ::PROTOBUF_NAMESPACE_ID::Arena* submessage_arena =
+      ::PROTOBUF_NAMESPACE_ID::Arena::InternalGetOwningArena(rloo);
+    if (message_arena != submessage_arena) {
+      rloo = ::PROTOBUF_NAMESPACE_ID::internal::GetOwnedMessage(
+          message_arena, rloo, submessage_arena);
+    }
+    set_has_rloo();
+    _impl_.method_config_.rloo_ = rloo;
+  }
+  // @@protoc_insertion_point(field_set_allocated:kiln.v1.Job.rloo)
 }
 void Job::clear_resources() {
   if (GetArenaForAllocation() == nullptr && _impl_.resources_ != nullptr) {
@@ -3624,6 +4269,16 @@ Job::Job(const Job& from)
           from._internal_diffusion());
       break;
     }
+    case kGrpo: {
+      _this->_internal_mutable_grpo()->::kiln::v1::GrpoConfig::MergeFrom(
+          from._internal_grpo());
+      break;
+    }
+    case kRloo: {
+      _this->_internal_mutable_rloo()->::kiln::v1::RlooConfig::MergeFrom(
+          from._internal_rloo());
+      break;
+    }
     case METHOD_CONFIG_NOT_SET: {
       break;
     }
@@ -3795,6 +4450,18 @@ void Job::clear_method_config() {
       }
       break;
     }
+    case kGrpo: {
+      if (GetArenaForAllocation() == nullptr) {
+        delete _impl_.method_config_.grpo_;
+      }
+      break;
+    }
+    case kRloo: {
+      if (GetArenaForAllocation() == nullptr) {
+        delete _impl_.method_config_.rloo_;
+      }
+      break;
+    }
     case METHOD_CONFIG_NOT_SET: {
       break;
     }
@@ -3810,7 +4477,7 @@ void Job::InternalSwap(Job* other) {
 ::PROTOBUF_NAMESPACE_ID::Metadata Job::GetMetadata() const {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
-      file_level_metadata_kiln_2fv1_2fjobs_2eproto[17]);
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[20]);
 }
 
 // ===================================================================
@@ -3894,7 +4561,7 @@ void CreateJobRequest::InternalSwap(CreateJobRequest* other) {
 ::PROTOBUF_NAMESPACE_ID::Metadata CreateJobRequest::GetMetadata() const {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
-      file_level_metadata_kiln_2fv1_2fjobs_2eproto[18]);
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[21]);
 }
 
 // ===================================================================
@@ -3967,7 +4634,7 @@ void GetJobRequest::InternalSwap(GetJobRequest* other) {
 ::PROTOBUF_NAMESPACE_ID::Metadata GetJobRequest::GetMetadata() const {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
-      file_level_metadata_kiln_2fv1_2fjobs_2eproto[19]);
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[22]);
 }
 
 // ===================================================================
@@ -4064,7 +4731,7 @@ void ListJobsRequest::InternalSwap(ListJobsRequest* other) {
 ::PROTOBUF_NAMESPACE_ID::Metadata ListJobsRequest::GetMetadata() const {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
-      file_level_metadata_kiln_2fv1_2fjobs_2eproto[20]);
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[23]);
 }
 
 // ===================================================================
@@ -4140,7 +4807,7 @@ void ListJobsResponse::InternalSwap(ListJobsResponse* other) {
 ::PROTOBUF_NAMESPACE_ID::Metadata ListJobsResponse::GetMetadata() const {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
-      file_level_metadata_kiln_2fv1_2fjobs_2eproto[21]);
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[24]);
 }
 
 // ===================================================================
@@ -4213,7 +4880,7 @@ void CancelJobRequest::InternalSwap(CancelJobRequest* other) {
 ::PROTOBUF_NAMESPACE_ID::Metadata CancelJobRequest::GetMetadata() const {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
-      file_level_metadata_kiln_2fv1_2fjobs_2eproto[22]);
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[25]);
 }
 
 // ===================================================================
@@ -4301,7 +4968,7 @@ void WatchJobRequest::InternalSwap(WatchJobRequest* other) {
 ::PROTOBUF_NAMESPACE_ID::Metadata WatchJobRequest::GetMetadata() const {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
-      file_level_metadata_kiln_2fv1_2fjobs_2eproto[23]);
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[26]);
 }
 
 // ===================================================================
@@ -4381,7 +5048,7 @@ void StateChange::InternalSwap(StateChange* other) {
 ::PROTOBUF_NAMESPACE_ID::Metadata StateChange::GetMetadata() const {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
-      file_level_metadata_kiln_2fv1_2fjobs_2eproto[24]);
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[27]);
 }
 
 // ===================================================================
@@ -4395,7 +5062,7 @@ void Metrics_ValuesEntry_DoNotUse::MergeFrom(const Metrics_ValuesEntry_DoNotUse&
 ::PROTOBUF_NAMESPACE_ID::Metadata Metrics_ValuesEntry_DoNotUse::GetMetadata() const {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
-      file_level_metadata_kiln_2fv1_2fjobs_2eproto[25]);
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[28]);
 }
 
 // ===================================================================
@@ -4473,7 +5140,7 @@ void Metrics::InternalSwap(Metrics* other) {
 ::PROTOBUF_NAMESPACE_ID::Metadata Metrics::GetMetadata() const {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
-      file_level_metadata_kiln_2fv1_2fjobs_2eproto[26]);
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[29]);
 }
 
 // ===================================================================
@@ -4566,7 +5233,7 @@ void Checkpoint::InternalSwap(Checkpoint* other) {
 ::PROTOBUF_NAMESPACE_ID::Metadata Checkpoint::GetMetadata() const {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
-      file_level_metadata_kiln_2fv1_2fjobs_2eproto[27]);
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[30]);
 }
 
 // ===================================================================
@@ -4654,7 +5321,7 @@ void LogLine::InternalSwap(LogLine* other) {
 ::PROTOBUF_NAMESPACE_ID::Metadata LogLine::GetMetadata() const {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
-      file_level_metadata_kiln_2fv1_2fjobs_2eproto[28]);
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[31]);
 }
 
 // ===================================================================
@@ -4893,7 +5560,7 @@ void JobEvent::InternalSwap(JobEvent* other) {
 ::PROTOBUF_NAMESPACE_ID::Metadata JobEvent::GetMetadata() const {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
-      file_level_metadata_kiln_2fv1_2fjobs_2eproto[29]);
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[32]);
 }
 
 // ===================================================================
@@ -4966,7 +5633,7 @@ void ListCheckpointsRequest::InternalSwap(ListCheckpointsRequest* other) {
 ::PROTOBUF_NAMESPACE_ID::Metadata ListCheckpointsRequest::GetMetadata() const {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
-      file_level_metadata_kiln_2fv1_2fjobs_2eproto[30]);
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[33]);
 }
 
 // ===================================================================
@@ -5027,7 +5694,7 @@ void ListCheckpointsResponse::InternalSwap(ListCheckpointsResponse* other) {
 ::PROTOBUF_NAMESPACE_ID::Metadata ListCheckpointsResponse::GetMetadata() const {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
-      file_level_metadata_kiln_2fv1_2fjobs_2eproto[31]);
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[34]);
 }
 
 // @@protoc_insertion_point(namespace_scope)
@@ -5078,9 +5745,21 @@ template<> PROTOBUF_NOINLINE ::kiln::v1::RewardSource*
 Arena::CreateMaybeMessage< ::kiln::v1::RewardSource >(Arena* arena) {
   return Arena::CreateMessageInternal< ::kiln::v1::RewardSource >(arena);
 }
+template<> PROTOBUF_NOINLINE ::kiln::v1::RemoteReward*
+Arena::CreateMaybeMessage< ::kiln::v1::RemoteReward >(Arena* arena) {
+  return Arena::CreateMessageInternal< ::kiln::v1::RemoteReward >(arena);
+}
 template<> PROTOBUF_NOINLINE ::kiln::v1::PpoConfig*
 Arena::CreateMaybeMessage< ::kiln::v1::PpoConfig >(Arena* arena) {
   return Arena::CreateMessageInternal< ::kiln::v1::PpoConfig >(arena);
+}
+template<> PROTOBUF_NOINLINE ::kiln::v1::GrpoConfig*
+Arena::CreateMaybeMessage< ::kiln::v1::GrpoConfig >(Arena* arena) {
+  return Arena::CreateMessageInternal< ::kiln::v1::GrpoConfig >(arena);
+}
+template<> PROTOBUF_NOINLINE ::kiln::v1::RlooConfig*
+Arena::CreateMaybeMessage< ::kiln::v1::RlooConfig >(Arena* arena) {
+  return Arena::CreateMessageInternal< ::kiln::v1::RlooConfig >(arena);
 }
 template<> PROTOBUF_NOINLINE ::kiln::v1::DpoConfig*
 Arena::CreateMaybeMessage< ::kiln::v1::DpoConfig >(Arena* arena) {

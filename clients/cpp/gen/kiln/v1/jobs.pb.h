@@ -80,6 +80,9 @@ extern DpoConfigDefaultTypeInternal _DpoConfig_default_instance_;
 class GetJobRequest;
 struct GetJobRequestDefaultTypeInternal;
 extern GetJobRequestDefaultTypeInternal _GetJobRequest_default_instance_;
+class GrpoConfig;
+struct GrpoConfigDefaultTypeInternal;
+extern GrpoConfigDefaultTypeInternal _GrpoConfig_default_instance_;
 class Hyperparameters;
 struct HyperparametersDefaultTypeInternal;
 extern HyperparametersDefaultTypeInternal _Hyperparameters_default_instance_;
@@ -134,12 +137,18 @@ extern PpoConfigDefaultTypeInternal _PpoConfig_default_instance_;
 class RegularizationOptions;
 struct RegularizationOptionsDefaultTypeInternal;
 extern RegularizationOptionsDefaultTypeInternal _RegularizationOptions_default_instance_;
+class RemoteReward;
+struct RemoteRewardDefaultTypeInternal;
+extern RemoteRewardDefaultTypeInternal _RemoteReward_default_instance_;
 class RewardModelConfig;
 struct RewardModelConfigDefaultTypeInternal;
 extern RewardModelConfigDefaultTypeInternal _RewardModelConfig_default_instance_;
 class RewardSource;
 struct RewardSourceDefaultTypeInternal;
 extern RewardSourceDefaultTypeInternal _RewardSource_default_instance_;
+class RlooConfig;
+struct RlooConfigDefaultTypeInternal;
+extern RlooConfigDefaultTypeInternal _RlooConfig_default_instance_;
 class SftConfig;
 struct SftConfigDefaultTypeInternal;
 extern SftConfigDefaultTypeInternal _SftConfig_default_instance_;
@@ -161,6 +170,7 @@ template<> ::kiln::v1::CurriculumOptions* Arena::CreateMaybeMessage<::kiln::v1::
 template<> ::kiln::v1::DistillConfig* Arena::CreateMaybeMessage<::kiln::v1::DistillConfig>(Arena*);
 template<> ::kiln::v1::DpoConfig* Arena::CreateMaybeMessage<::kiln::v1::DpoConfig>(Arena*);
 template<> ::kiln::v1::GetJobRequest* Arena::CreateMaybeMessage<::kiln::v1::GetJobRequest>(Arena*);
+template<> ::kiln::v1::GrpoConfig* Arena::CreateMaybeMessage<::kiln::v1::GrpoConfig>(Arena*);
 template<> ::kiln::v1::Hyperparameters* Arena::CreateMaybeMessage<::kiln::v1::Hyperparameters>(Arena*);
 template<> ::kiln::v1::Job* Arena::CreateMaybeMessage<::kiln::v1::Job>(Arena*);
 template<> ::kiln::v1::JobEvent* Arena::CreateMaybeMessage<::kiln::v1::JobEvent>(Arena*);
@@ -179,8 +189,10 @@ template<> ::kiln::v1::Metrics_ValuesEntry_DoNotUse* Arena::CreateMaybeMessage<:
 template<> ::kiln::v1::OptimizerOptions* Arena::CreateMaybeMessage<::kiln::v1::OptimizerOptions>(Arena*);
 template<> ::kiln::v1::PpoConfig* Arena::CreateMaybeMessage<::kiln::v1::PpoConfig>(Arena*);
 template<> ::kiln::v1::RegularizationOptions* Arena::CreateMaybeMessage<::kiln::v1::RegularizationOptions>(Arena*);
+template<> ::kiln::v1::RemoteReward* Arena::CreateMaybeMessage<::kiln::v1::RemoteReward>(Arena*);
 template<> ::kiln::v1::RewardModelConfig* Arena::CreateMaybeMessage<::kiln::v1::RewardModelConfig>(Arena*);
 template<> ::kiln::v1::RewardSource* Arena::CreateMaybeMessage<::kiln::v1::RewardSource>(Arena*);
+template<> ::kiln::v1::RlooConfig* Arena::CreateMaybeMessage<::kiln::v1::RlooConfig>(Arena*);
 template<> ::kiln::v1::SftConfig* Arena::CreateMaybeMessage<::kiln::v1::SftConfig>(Arena*);
 template<> ::kiln::v1::StateChange* Arena::CreateMaybeMessage<::kiln::v1::StateChange>(Arena*);
 template<> ::kiln::v1::WatchJobRequest* Arena::CreateMaybeMessage<::kiln::v1::WatchJobRequest>(Arena*);
@@ -198,12 +210,14 @@ enum JobMethod : int {
   JOB_METHOD_VAE = 10,
   JOB_METHOD_GAN = 11,
   JOB_METHOD_DIFFUSION = 12,
+  JOB_METHOD_GRPO = 30,
+  JOB_METHOD_RLOO = 31,
   JobMethod_INT_MIN_SENTINEL_DO_NOT_USE_ = std::numeric_limits<int32_t>::min(),
   JobMethod_INT_MAX_SENTINEL_DO_NOT_USE_ = std::numeric_limits<int32_t>::max()
 };
 bool JobMethod_IsValid(int value);
 constexpr JobMethod JobMethod_MIN = JOB_METHOD_UNSPECIFIED;
-constexpr JobMethod JobMethod_MAX = JOB_METHOD_DIFFUSION;
+constexpr JobMethod JobMethod_MAX = JOB_METHOD_RLOO;
 constexpr int JobMethod_ARRAYSIZE = JobMethod_MAX + 1;
 
 const ::PROTOBUF_NAMESPACE_ID::EnumDescriptor* JobMethod_descriptor();
@@ -2840,6 +2854,7 @@ class RewardSource final :
     kRewardModel = 1,
     kScoringFunction = 2,
     kHumanFeedback = 3,
+    kRemote = 4,
     SOURCE_NOT_SET = 0,
   };
 
@@ -2905,6 +2920,7 @@ class RewardSource final :
     kRewardModelFieldNumber = 1,
     kScoringFunctionFieldNumber = 2,
     kHumanFeedbackFieldNumber = 3,
+    kRemoteFieldNumber = 4,
   };
   // string reward_model = 1 [json_name = "rewardModel"];
   bool has_reward_model() const;
@@ -2955,6 +2971,24 @@ class RewardSource final :
   void _internal_set_human_feedback(bool value);
   public:
 
+  // .kiln.v1.RemoteReward remote = 4 [json_name = "remote"];
+  bool has_remote() const;
+  private:
+  bool _internal_has_remote() const;
+  public:
+  void clear_remote();
+  const ::kiln::v1::RemoteReward& remote() const;
+  PROTOBUF_NODISCARD ::kiln::v1::RemoteReward* release_remote();
+  ::kiln::v1::RemoteReward* mutable_remote();
+  void set_allocated_remote(::kiln::v1::RemoteReward* remote);
+  private:
+  const ::kiln::v1::RemoteReward& _internal_remote() const;
+  ::kiln::v1::RemoteReward* _internal_mutable_remote();
+  public:
+  void unsafe_arena_set_allocated_remote(
+      ::kiln::v1::RemoteReward* remote);
+  ::kiln::v1::RemoteReward* unsafe_arena_release_remote();
+
   void clear_source();
   SourceCase source_case() const;
   // @@protoc_insertion_point(class_scope:kiln.v1.RewardSource)
@@ -2963,6 +2997,7 @@ class RewardSource final :
   void set_has_reward_model();
   void set_has_scoring_function();
   void set_has_human_feedback();
+  void set_has_remote();
 
   inline bool has_source() const;
   inline void clear_has_source();
@@ -2977,10 +3012,191 @@ class RewardSource final :
       ::PROTOBUF_NAMESPACE_ID::internal::ArenaStringPtr reward_model_;
       ::PROTOBUF_NAMESPACE_ID::internal::ArenaStringPtr scoring_function_;
       bool human_feedback_;
+      ::kiln::v1::RemoteReward* remote_;
     } source_;
     mutable ::PROTOBUF_NAMESPACE_ID::internal::CachedSize _cached_size_;
     uint32_t _oneof_case_[1];
 
+  };
+  union { Impl_ _impl_; };
+  friend struct ::TableStruct_kiln_2fv1_2fjobs_2eproto;
+};
+// -------------------------------------------------------------------
+
+class RemoteReward final :
+    public ::PROTOBUF_NAMESPACE_ID::Message /* @@protoc_insertion_point(class_definition:kiln.v1.RemoteReward) */ {
+ public:
+  inline RemoteReward() : RemoteReward(nullptr) {}
+  ~RemoteReward() override;
+  explicit PROTOBUF_CONSTEXPR RemoteReward(::PROTOBUF_NAMESPACE_ID::internal::ConstantInitialized);
+
+  RemoteReward(const RemoteReward& from);
+  RemoteReward(RemoteReward&& from) noexcept
+    : RemoteReward() {
+    *this = ::std::move(from);
+  }
+
+  inline RemoteReward& operator=(const RemoteReward& from) {
+    CopyFrom(from);
+    return *this;
+  }
+  inline RemoteReward& operator=(RemoteReward&& from) noexcept {
+    if (this == &from) return *this;
+    if (GetOwningArena() == from.GetOwningArena()
+  #ifdef PROTOBUF_FORCE_COPY_IN_MOVE
+        && GetOwningArena() != nullptr
+  #endif  // !PROTOBUF_FORCE_COPY_IN_MOVE
+    ) {
+      InternalSwap(&from);
+    } else {
+      CopyFrom(from);
+    }
+    return *this;
+  }
+
+  static const ::PROTOBUF_NAMESPACE_ID::Descriptor* descriptor() {
+    return GetDescriptor();
+  }
+  static const ::PROTOBUF_NAMESPACE_ID::Descriptor* GetDescriptor() {
+    return default_instance().GetMetadata().descriptor;
+  }
+  static const ::PROTOBUF_NAMESPACE_ID::Reflection* GetReflection() {
+    return default_instance().GetMetadata().reflection;
+  }
+  static const RemoteReward& default_instance() {
+    return *internal_default_instance();
+  }
+  static inline const RemoteReward* internal_default_instance() {
+    return reinterpret_cast<const RemoteReward*>(
+               &_RemoteReward_default_instance_);
+  }
+  static constexpr int kIndexInFileMessages =
+    11;
+
+  friend void swap(RemoteReward& a, RemoteReward& b) {
+    a.Swap(&b);
+  }
+  inline void Swap(RemoteReward* other) {
+    if (other == this) return;
+  #ifdef PROTOBUF_FORCE_COPY_IN_SWAP
+    if (GetOwningArena() != nullptr &&
+        GetOwningArena() == other->GetOwningArena()) {
+   #else  // PROTOBUF_FORCE_COPY_IN_SWAP
+    if (GetOwningArena() == other->GetOwningArena()) {
+  #endif  // !PROTOBUF_FORCE_COPY_IN_SWAP
+      InternalSwap(other);
+    } else {
+      ::PROTOBUF_NAMESPACE_ID::internal::GenericSwap(this, other);
+    }
+  }
+  void UnsafeArenaSwap(RemoteReward* other) {
+    if (other == this) return;
+    GOOGLE_DCHECK(GetOwningArena() == other->GetOwningArena());
+    InternalSwap(other);
+  }
+
+  // implements Message ----------------------------------------------
+
+  RemoteReward* New(::PROTOBUF_NAMESPACE_ID::Arena* arena = nullptr) const final {
+    return CreateMaybeMessage<RemoteReward>(arena);
+  }
+  int GetCachedSize() const final { return _impl_._cached_size_.Get(); }
+
+  private:
+  void SharedCtor(::PROTOBUF_NAMESPACE_ID::Arena* arena, bool is_message_owned);
+  void SharedDtor();
+  void SetCachedSize(int size) const final;
+  void InternalSwap(RemoteReward* other);
+
+  private:
+  friend class ::PROTOBUF_NAMESPACE_ID::internal::AnyMetadata;
+  static ::PROTOBUF_NAMESPACE_ID::StringPiece FullMessageName() {
+    return "kiln.v1.RemoteReward";
+  }
+  protected:
+  explicit RemoteReward(::PROTOBUF_NAMESPACE_ID::Arena* arena,
+                       bool is_message_owned = false);
+  public:
+
+  ::PROTOBUF_NAMESPACE_ID::Metadata GetMetadata() const final;
+
+  // nested types ----------------------------------------------------
+
+  // accessors -------------------------------------------------------
+
+  enum : int {
+    kTargetFieldNumber = 1,
+    kTimeoutSecondsFieldNumber = 2,
+    kMaxBatchSizeFieldNumber = 3,
+    kMaxRetriesFieldNumber = 4,
+  };
+  // string target = 1 [json_name = "target"];
+  void clear_target();
+  const std::string& target() const;
+  template <typename ArgT0 = const std::string&, typename... ArgT>
+  void set_target(ArgT0&& arg0, ArgT... args);
+  std::string* mutable_target();
+  PROTOBUF_NODISCARD std::string* release_target();
+  void set_allocated_target(std::string* target);
+  private:
+  const std::string& _internal_target() const;
+  inline PROTOBUF_ALWAYS_INLINE void _internal_set_target(const std::string& value);
+  std::string* _internal_mutable_target();
+  public:
+
+  // optional double timeout_seconds = 2 [json_name = "timeoutSeconds"];
+  bool has_timeout_seconds() const;
+  private:
+  bool _internal_has_timeout_seconds() const;
+  public:
+  void clear_timeout_seconds();
+  double timeout_seconds() const;
+  void set_timeout_seconds(double value);
+  private:
+  double _internal_timeout_seconds() const;
+  void _internal_set_timeout_seconds(double value);
+  public:
+
+  // optional uint32 max_batch_size = 3 [json_name = "maxBatchSize"];
+  bool has_max_batch_size() const;
+  private:
+  bool _internal_has_max_batch_size() const;
+  public:
+  void clear_max_batch_size();
+  uint32_t max_batch_size() const;
+  void set_max_batch_size(uint32_t value);
+  private:
+  uint32_t _internal_max_batch_size() const;
+  void _internal_set_max_batch_size(uint32_t value);
+  public:
+
+  // optional uint32 max_retries = 4 [json_name = "maxRetries"];
+  bool has_max_retries() const;
+  private:
+  bool _internal_has_max_retries() const;
+  public:
+  void clear_max_retries();
+  uint32_t max_retries() const;
+  void set_max_retries(uint32_t value);
+  private:
+  uint32_t _internal_max_retries() const;
+  void _internal_set_max_retries(uint32_t value);
+  public:
+
+  // @@protoc_insertion_point(class_scope:kiln.v1.RemoteReward)
+ private:
+  class _Internal;
+
+  template <typename T> friend class ::PROTOBUF_NAMESPACE_ID::Arena::InternalHelper;
+  typedef void InternalArenaConstructable_;
+  typedef void DestructorSkippable_;
+  struct Impl_ {
+    ::PROTOBUF_NAMESPACE_ID::internal::HasBits<1> _has_bits_;
+    mutable ::PROTOBUF_NAMESPACE_ID::internal::CachedSize _cached_size_;
+    ::PROTOBUF_NAMESPACE_ID::internal::ArenaStringPtr target_;
+    double timeout_seconds_;
+    uint32_t max_batch_size_;
+    uint32_t max_retries_;
   };
   union { Impl_ _impl_; };
   friend struct ::TableStruct_kiln_2fv1_2fjobs_2eproto;
@@ -3035,7 +3251,7 @@ class PpoConfig final :
                &_PpoConfig_default_instance_);
   }
   static constexpr int kIndexInFileMessages =
-    11;
+    12;
 
   friend void swap(PpoConfig& a, PpoConfig& b) {
     a.Swap(&b);
@@ -3424,6 +3640,623 @@ class PpoConfig final :
 };
 // -------------------------------------------------------------------
 
+class GrpoConfig final :
+    public ::PROTOBUF_NAMESPACE_ID::Message /* @@protoc_insertion_point(class_definition:kiln.v1.GrpoConfig) */ {
+ public:
+  inline GrpoConfig() : GrpoConfig(nullptr) {}
+  ~GrpoConfig() override;
+  explicit PROTOBUF_CONSTEXPR GrpoConfig(::PROTOBUF_NAMESPACE_ID::internal::ConstantInitialized);
+
+  GrpoConfig(const GrpoConfig& from);
+  GrpoConfig(GrpoConfig&& from) noexcept
+    : GrpoConfig() {
+    *this = ::std::move(from);
+  }
+
+  inline GrpoConfig& operator=(const GrpoConfig& from) {
+    CopyFrom(from);
+    return *this;
+  }
+  inline GrpoConfig& operator=(GrpoConfig&& from) noexcept {
+    if (this == &from) return *this;
+    if (GetOwningArena() == from.GetOwningArena()
+  #ifdef PROTOBUF_FORCE_COPY_IN_MOVE
+        && GetOwningArena() != nullptr
+  #endif  // !PROTOBUF_FORCE_COPY_IN_MOVE
+    ) {
+      InternalSwap(&from);
+    } else {
+      CopyFrom(from);
+    }
+    return *this;
+  }
+
+  static const ::PROTOBUF_NAMESPACE_ID::Descriptor* descriptor() {
+    return GetDescriptor();
+  }
+  static const ::PROTOBUF_NAMESPACE_ID::Descriptor* GetDescriptor() {
+    return default_instance().GetMetadata().descriptor;
+  }
+  static const ::PROTOBUF_NAMESPACE_ID::Reflection* GetReflection() {
+    return default_instance().GetMetadata().reflection;
+  }
+  static const GrpoConfig& default_instance() {
+    return *internal_default_instance();
+  }
+  static inline const GrpoConfig* internal_default_instance() {
+    return reinterpret_cast<const GrpoConfig*>(
+               &_GrpoConfig_default_instance_);
+  }
+  static constexpr int kIndexInFileMessages =
+    13;
+
+  friend void swap(GrpoConfig& a, GrpoConfig& b) {
+    a.Swap(&b);
+  }
+  inline void Swap(GrpoConfig* other) {
+    if (other == this) return;
+  #ifdef PROTOBUF_FORCE_COPY_IN_SWAP
+    if (GetOwningArena() != nullptr &&
+        GetOwningArena() == other->GetOwningArena()) {
+   #else  // PROTOBUF_FORCE_COPY_IN_SWAP
+    if (GetOwningArena() == other->GetOwningArena()) {
+  #endif  // !PROTOBUF_FORCE_COPY_IN_SWAP
+      InternalSwap(other);
+    } else {
+      ::PROTOBUF_NAMESPACE_ID::internal::GenericSwap(this, other);
+    }
+  }
+  void UnsafeArenaSwap(GrpoConfig* other) {
+    if (other == this) return;
+    GOOGLE_DCHECK(GetOwningArena() == other->GetOwningArena());
+    InternalSwap(other);
+  }
+
+  // implements Message ----------------------------------------------
+
+  GrpoConfig* New(::PROTOBUF_NAMESPACE_ID::Arena* arena = nullptr) const final {
+    return CreateMaybeMessage<GrpoConfig>(arena);
+  }
+  int GetCachedSize() const final { return _impl_._cached_size_.Get(); }
+
+  private:
+  void SharedCtor(::PROTOBUF_NAMESPACE_ID::Arena* arena, bool is_message_owned);
+  void SharedDtor();
+  void SetCachedSize(int size) const final;
+  void InternalSwap(GrpoConfig* other);
+
+  private:
+  friend class ::PROTOBUF_NAMESPACE_ID::internal::AnyMetadata;
+  static ::PROTOBUF_NAMESPACE_ID::StringPiece FullMessageName() {
+    return "kiln.v1.GrpoConfig";
+  }
+  protected:
+  explicit GrpoConfig(::PROTOBUF_NAMESPACE_ID::Arena* arena,
+                       bool is_message_owned = false);
+  public:
+
+  ::PROTOBUF_NAMESPACE_ID::Metadata GetMetadata() const final;
+
+  // nested types ----------------------------------------------------
+
+  // accessors -------------------------------------------------------
+
+  enum : int {
+    kReferenceModelFieldNumber = 2,
+    kRewardFieldNumber = 1,
+    kKlCoefFieldNumber = 3,
+    kClipRangeFieldNumber = 5,
+    kGroupSizeFieldNumber = 4,
+    kEpochsFieldNumber = 6,
+    kRolloutBatchSizeFieldNumber = 7,
+    kMinibatchSizeFieldNumber = 8,
+    kTemperatureFieldNumber = 10,
+    kMaxNewTokensFieldNumber = 9,
+    kKlEstimatorFieldNumber = 11,
+    kStopAtEosFieldNumber = 12,
+    kScaleRewardsFieldNumber = 13,
+  };
+  // string reference_model = 2 [json_name = "referenceModel"];
+  void clear_reference_model();
+  const std::string& reference_model() const;
+  template <typename ArgT0 = const std::string&, typename... ArgT>
+  void set_reference_model(ArgT0&& arg0, ArgT... args);
+  std::string* mutable_reference_model();
+  PROTOBUF_NODISCARD std::string* release_reference_model();
+  void set_allocated_reference_model(std::string* reference_model);
+  private:
+  const std::string& _internal_reference_model() const;
+  inline PROTOBUF_ALWAYS_INLINE void _internal_set_reference_model(const std::string& value);
+  std::string* _internal_mutable_reference_model();
+  public:
+
+  // .kiln.v1.RewardSource reward = 1 [json_name = "reward"];
+  bool has_reward() const;
+  private:
+  bool _internal_has_reward() const;
+  public:
+  void clear_reward();
+  const ::kiln::v1::RewardSource& reward() const;
+  PROTOBUF_NODISCARD ::kiln::v1::RewardSource* release_reward();
+  ::kiln::v1::RewardSource* mutable_reward();
+  void set_allocated_reward(::kiln::v1::RewardSource* reward);
+  private:
+  const ::kiln::v1::RewardSource& _internal_reward() const;
+  ::kiln::v1::RewardSource* _internal_mutable_reward();
+  public:
+  void unsafe_arena_set_allocated_reward(
+      ::kiln::v1::RewardSource* reward);
+  ::kiln::v1::RewardSource* unsafe_arena_release_reward();
+
+  // optional double kl_coef = 3 [json_name = "klCoef"];
+  bool has_kl_coef() const;
+  private:
+  bool _internal_has_kl_coef() const;
+  public:
+  void clear_kl_coef();
+  double kl_coef() const;
+  void set_kl_coef(double value);
+  private:
+  double _internal_kl_coef() const;
+  void _internal_set_kl_coef(double value);
+  public:
+
+  // optional double clip_range = 5 [json_name = "clipRange"];
+  bool has_clip_range() const;
+  private:
+  bool _internal_has_clip_range() const;
+  public:
+  void clear_clip_range();
+  double clip_range() const;
+  void set_clip_range(double value);
+  private:
+  double _internal_clip_range() const;
+  void _internal_set_clip_range(double value);
+  public:
+
+  // optional uint32 group_size = 4 [json_name = "groupSize"];
+  bool has_group_size() const;
+  private:
+  bool _internal_has_group_size() const;
+  public:
+  void clear_group_size();
+  uint32_t group_size() const;
+  void set_group_size(uint32_t value);
+  private:
+  uint32_t _internal_group_size() const;
+  void _internal_set_group_size(uint32_t value);
+  public:
+
+  // optional uint32 epochs = 6 [json_name = "epochs"];
+  bool has_epochs() const;
+  private:
+  bool _internal_has_epochs() const;
+  public:
+  void clear_epochs();
+  uint32_t epochs() const;
+  void set_epochs(uint32_t value);
+  private:
+  uint32_t _internal_epochs() const;
+  void _internal_set_epochs(uint32_t value);
+  public:
+
+  // optional uint32 rollout_batch_size = 7 [json_name = "rolloutBatchSize"];
+  bool has_rollout_batch_size() const;
+  private:
+  bool _internal_has_rollout_batch_size() const;
+  public:
+  void clear_rollout_batch_size();
+  uint32_t rollout_batch_size() const;
+  void set_rollout_batch_size(uint32_t value);
+  private:
+  uint32_t _internal_rollout_batch_size() const;
+  void _internal_set_rollout_batch_size(uint32_t value);
+  public:
+
+  // optional uint32 minibatch_size = 8 [json_name = "minibatchSize"];
+  bool has_minibatch_size() const;
+  private:
+  bool _internal_has_minibatch_size() const;
+  public:
+  void clear_minibatch_size();
+  uint32_t minibatch_size() const;
+  void set_minibatch_size(uint32_t value);
+  private:
+  uint32_t _internal_minibatch_size() const;
+  void _internal_set_minibatch_size(uint32_t value);
+  public:
+
+  // optional double temperature = 10 [json_name = "temperature"];
+  bool has_temperature() const;
+  private:
+  bool _internal_has_temperature() const;
+  public:
+  void clear_temperature();
+  double temperature() const;
+  void set_temperature(double value);
+  private:
+  double _internal_temperature() const;
+  void _internal_set_temperature(double value);
+  public:
+
+  // optional uint32 max_new_tokens = 9 [json_name = "maxNewTokens"];
+  bool has_max_new_tokens() const;
+  private:
+  bool _internal_has_max_new_tokens() const;
+  public:
+  void clear_max_new_tokens();
+  uint32_t max_new_tokens() const;
+  void set_max_new_tokens(uint32_t value);
+  private:
+  uint32_t _internal_max_new_tokens() const;
+  void _internal_set_max_new_tokens(uint32_t value);
+  public:
+
+  // .kiln.v1.KlEstimator kl_estimator = 11 [json_name = "klEstimator"];
+  void clear_kl_estimator();
+  ::kiln::v1::KlEstimator kl_estimator() const;
+  void set_kl_estimator(::kiln::v1::KlEstimator value);
+  private:
+  ::kiln::v1::KlEstimator _internal_kl_estimator() const;
+  void _internal_set_kl_estimator(::kiln::v1::KlEstimator value);
+  public:
+
+  // optional bool stop_at_eos = 12 [json_name = "stopAtEos"];
+  bool has_stop_at_eos() const;
+  private:
+  bool _internal_has_stop_at_eos() const;
+  public:
+  void clear_stop_at_eos();
+  bool stop_at_eos() const;
+  void set_stop_at_eos(bool value);
+  private:
+  bool _internal_stop_at_eos() const;
+  void _internal_set_stop_at_eos(bool value);
+  public:
+
+  // optional bool scale_rewards = 13 [json_name = "scaleRewards"];
+  bool has_scale_rewards() const;
+  private:
+  bool _internal_has_scale_rewards() const;
+  public:
+  void clear_scale_rewards();
+  bool scale_rewards() const;
+  void set_scale_rewards(bool value);
+  private:
+  bool _internal_scale_rewards() const;
+  void _internal_set_scale_rewards(bool value);
+  public:
+
+  // @@protoc_insertion_point(class_scope:kiln.v1.GrpoConfig)
+ private:
+  class _Internal;
+
+  template <typename T> friend class ::PROTOBUF_NAMESPACE_ID::Arena::InternalHelper;
+  typedef void InternalArenaConstructable_;
+  typedef void DestructorSkippable_;
+  struct Impl_ {
+    ::PROTOBUF_NAMESPACE_ID::internal::HasBits<1> _has_bits_;
+    mutable ::PROTOBUF_NAMESPACE_ID::internal::CachedSize _cached_size_;
+    ::PROTOBUF_NAMESPACE_ID::internal::ArenaStringPtr reference_model_;
+    ::kiln::v1::RewardSource* reward_;
+    double kl_coef_;
+    double clip_range_;
+    uint32_t group_size_;
+    uint32_t epochs_;
+    uint32_t rollout_batch_size_;
+    uint32_t minibatch_size_;
+    double temperature_;
+    uint32_t max_new_tokens_;
+    int kl_estimator_;
+    bool stop_at_eos_;
+    bool scale_rewards_;
+  };
+  union { Impl_ _impl_; };
+  friend struct ::TableStruct_kiln_2fv1_2fjobs_2eproto;
+};
+// -------------------------------------------------------------------
+
+class RlooConfig final :
+    public ::PROTOBUF_NAMESPACE_ID::Message /* @@protoc_insertion_point(class_definition:kiln.v1.RlooConfig) */ {
+ public:
+  inline RlooConfig() : RlooConfig(nullptr) {}
+  ~RlooConfig() override;
+  explicit PROTOBUF_CONSTEXPR RlooConfig(::PROTOBUF_NAMESPACE_ID::internal::ConstantInitialized);
+
+  RlooConfig(const RlooConfig& from);
+  RlooConfig(RlooConfig&& from) noexcept
+    : RlooConfig() {
+    *this = ::std::move(from);
+  }
+
+  inline RlooConfig& operator=(const RlooConfig& from) {
+    CopyFrom(from);
+    return *this;
+  }
+  inline RlooConfig& operator=(RlooConfig&& from) noexcept {
+    if (this == &from) return *this;
+    if (GetOwningArena() == from.GetOwningArena()
+  #ifdef PROTOBUF_FORCE_COPY_IN_MOVE
+        && GetOwningArena() != nullptr
+  #endif  // !PROTOBUF_FORCE_COPY_IN_MOVE
+    ) {
+      InternalSwap(&from);
+    } else {
+      CopyFrom(from);
+    }
+    return *this;
+  }
+
+  static const ::PROTOBUF_NAMESPACE_ID::Descriptor* descriptor() {
+    return GetDescriptor();
+  }
+  static const ::PROTOBUF_NAMESPACE_ID::Descriptor* GetDescriptor() {
+    return default_instance().GetMetadata().descriptor;
+  }
+  static const ::PROTOBUF_NAMESPACE_ID::Reflection* GetReflection() {
+    return default_instance().GetMetadata().reflection;
+  }
+  static const RlooConfig& default_instance() {
+    return *internal_default_instance();
+  }
+  static inline const RlooConfig* internal_default_instance() {
+    return reinterpret_cast<const RlooConfig*>(
+               &_RlooConfig_default_instance_);
+  }
+  static constexpr int kIndexInFileMessages =
+    14;
+
+  friend void swap(RlooConfig& a, RlooConfig& b) {
+    a.Swap(&b);
+  }
+  inline void Swap(RlooConfig* other) {
+    if (other == this) return;
+  #ifdef PROTOBUF_FORCE_COPY_IN_SWAP
+    if (GetOwningArena() != nullptr &&
+        GetOwningArena() == other->GetOwningArena()) {
+   #else  // PROTOBUF_FORCE_COPY_IN_SWAP
+    if (GetOwningArena() == other->GetOwningArena()) {
+  #endif  // !PROTOBUF_FORCE_COPY_IN_SWAP
+      InternalSwap(other);
+    } else {
+      ::PROTOBUF_NAMESPACE_ID::internal::GenericSwap(this, other);
+    }
+  }
+  void UnsafeArenaSwap(RlooConfig* other) {
+    if (other == this) return;
+    GOOGLE_DCHECK(GetOwningArena() == other->GetOwningArena());
+    InternalSwap(other);
+  }
+
+  // implements Message ----------------------------------------------
+
+  RlooConfig* New(::PROTOBUF_NAMESPACE_ID::Arena* arena = nullptr) const final {
+    return CreateMaybeMessage<RlooConfig>(arena);
+  }
+  int GetCachedSize() const final { return _impl_._cached_size_.Get(); }
+
+  private:
+  void SharedCtor(::PROTOBUF_NAMESPACE_ID::Arena* arena, bool is_message_owned);
+  void SharedDtor();
+  void SetCachedSize(int size) const final;
+  void InternalSwap(RlooConfig* other);
+
+  private:
+  friend class ::PROTOBUF_NAMESPACE_ID::internal::AnyMetadata;
+  static ::PROTOBUF_NAMESPACE_ID::StringPiece FullMessageName() {
+    return "kiln.v1.RlooConfig";
+  }
+  protected:
+  explicit RlooConfig(::PROTOBUF_NAMESPACE_ID::Arena* arena,
+                       bool is_message_owned = false);
+  public:
+
+  ::PROTOBUF_NAMESPACE_ID::Metadata GetMetadata() const final;
+
+  // nested types ----------------------------------------------------
+
+  // accessors -------------------------------------------------------
+
+  enum : int {
+    kReferenceModelFieldNumber = 2,
+    kRewardFieldNumber = 1,
+    kKlCoefFieldNumber = 3,
+    kClipRangeFieldNumber = 5,
+    kGroupSizeFieldNumber = 4,
+    kEpochsFieldNumber = 6,
+    kRolloutBatchSizeFieldNumber = 7,
+    kMinibatchSizeFieldNumber = 8,
+    kTemperatureFieldNumber = 10,
+    kMaxNewTokensFieldNumber = 9,
+    kKlEstimatorFieldNumber = 11,
+    kStopAtEosFieldNumber = 12,
+  };
+  // string reference_model = 2 [json_name = "referenceModel"];
+  void clear_reference_model();
+  const std::string& reference_model() const;
+  template <typename ArgT0 = const std::string&, typename... ArgT>
+  void set_reference_model(ArgT0&& arg0, ArgT... args);
+  std::string* mutable_reference_model();
+  PROTOBUF_NODISCARD std::string* release_reference_model();
+  void set_allocated_reference_model(std::string* reference_model);
+  private:
+  const std::string& _internal_reference_model() const;
+  inline PROTOBUF_ALWAYS_INLINE void _internal_set_reference_model(const std::string& value);
+  std::string* _internal_mutable_reference_model();
+  public:
+
+  // .kiln.v1.RewardSource reward = 1 [json_name = "reward"];
+  bool has_reward() const;
+  private:
+  bool _internal_has_reward() const;
+  public:
+  void clear_reward();
+  const ::kiln::v1::RewardSource& reward() const;
+  PROTOBUF_NODISCARD ::kiln::v1::RewardSource* release_reward();
+  ::kiln::v1::RewardSource* mutable_reward();
+  void set_allocated_reward(::kiln::v1::RewardSource* reward);
+  private:
+  const ::kiln::v1::RewardSource& _internal_reward() const;
+  ::kiln::v1::RewardSource* _internal_mutable_reward();
+  public:
+  void unsafe_arena_set_allocated_reward(
+      ::kiln::v1::RewardSource* reward);
+  ::kiln::v1::RewardSource* unsafe_arena_release_reward();
+
+  // optional double kl_coef = 3 [json_name = "klCoef"];
+  bool has_kl_coef() const;
+  private:
+  bool _internal_has_kl_coef() const;
+  public:
+  void clear_kl_coef();
+  double kl_coef() const;
+  void set_kl_coef(double value);
+  private:
+  double _internal_kl_coef() const;
+  void _internal_set_kl_coef(double value);
+  public:
+
+  // optional double clip_range = 5 [json_name = "clipRange"];
+  bool has_clip_range() const;
+  private:
+  bool _internal_has_clip_range() const;
+  public:
+  void clear_clip_range();
+  double clip_range() const;
+  void set_clip_range(double value);
+  private:
+  double _internal_clip_range() const;
+  void _internal_set_clip_range(double value);
+  public:
+
+  // optional uint32 group_size = 4 [json_name = "groupSize"];
+  bool has_group_size() const;
+  private:
+  bool _internal_has_group_size() const;
+  public:
+  void clear_group_size();
+  uint32_t group_size() const;
+  void set_group_size(uint32_t value);
+  private:
+  uint32_t _internal_group_size() const;
+  void _internal_set_group_size(uint32_t value);
+  public:
+
+  // optional uint32 epochs = 6 [json_name = "epochs"];
+  bool has_epochs() const;
+  private:
+  bool _internal_has_epochs() const;
+  public:
+  void clear_epochs();
+  uint32_t epochs() const;
+  void set_epochs(uint32_t value);
+  private:
+  uint32_t _internal_epochs() const;
+  void _internal_set_epochs(uint32_t value);
+  public:
+
+  // optional uint32 rollout_batch_size = 7 [json_name = "rolloutBatchSize"];
+  bool has_rollout_batch_size() const;
+  private:
+  bool _internal_has_rollout_batch_size() const;
+  public:
+  void clear_rollout_batch_size();
+  uint32_t rollout_batch_size() const;
+  void set_rollout_batch_size(uint32_t value);
+  private:
+  uint32_t _internal_rollout_batch_size() const;
+  void _internal_set_rollout_batch_size(uint32_t value);
+  public:
+
+  // optional uint32 minibatch_size = 8 [json_name = "minibatchSize"];
+  bool has_minibatch_size() const;
+  private:
+  bool _internal_has_minibatch_size() const;
+  public:
+  void clear_minibatch_size();
+  uint32_t minibatch_size() const;
+  void set_minibatch_size(uint32_t value);
+  private:
+  uint32_t _internal_minibatch_size() const;
+  void _internal_set_minibatch_size(uint32_t value);
+  public:
+
+  // optional double temperature = 10 [json_name = "temperature"];
+  bool has_temperature() const;
+  private:
+  bool _internal_has_temperature() const;
+  public:
+  void clear_temperature();
+  double temperature() const;
+  void set_temperature(double value);
+  private:
+  double _internal_temperature() const;
+  void _internal_set_temperature(double value);
+  public:
+
+  // optional uint32 max_new_tokens = 9 [json_name = "maxNewTokens"];
+  bool has_max_new_tokens() const;
+  private:
+  bool _internal_has_max_new_tokens() const;
+  public:
+  void clear_max_new_tokens();
+  uint32_t max_new_tokens() const;
+  void set_max_new_tokens(uint32_t value);
+  private:
+  uint32_t _internal_max_new_tokens() const;
+  void _internal_set_max_new_tokens(uint32_t value);
+  public:
+
+  // .kiln.v1.KlEstimator kl_estimator = 11 [json_name = "klEstimator"];
+  void clear_kl_estimator();
+  ::kiln::v1::KlEstimator kl_estimator() const;
+  void set_kl_estimator(::kiln::v1::KlEstimator value);
+  private:
+  ::kiln::v1::KlEstimator _internal_kl_estimator() const;
+  void _internal_set_kl_estimator(::kiln::v1::KlEstimator value);
+  public:
+
+  // optional bool stop_at_eos = 12 [json_name = "stopAtEos"];
+  bool has_stop_at_eos() const;
+  private:
+  bool _internal_has_stop_at_eos() const;
+  public:
+  void clear_stop_at_eos();
+  bool stop_at_eos() const;
+  void set_stop_at_eos(bool value);
+  private:
+  bool _internal_stop_at_eos() const;
+  void _internal_set_stop_at_eos(bool value);
+  public:
+
+  // @@protoc_insertion_point(class_scope:kiln.v1.RlooConfig)
+ private:
+  class _Internal;
+
+  template <typename T> friend class ::PROTOBUF_NAMESPACE_ID::Arena::InternalHelper;
+  typedef void InternalArenaConstructable_;
+  typedef void DestructorSkippable_;
+  struct Impl_ {
+    ::PROTOBUF_NAMESPACE_ID::internal::HasBits<1> _has_bits_;
+    mutable ::PROTOBUF_NAMESPACE_ID::internal::CachedSize _cached_size_;
+    ::PROTOBUF_NAMESPACE_ID::internal::ArenaStringPtr reference_model_;
+    ::kiln::v1::RewardSource* reward_;
+    double kl_coef_;
+    double clip_range_;
+    uint32_t group_size_;
+    uint32_t epochs_;
+    uint32_t rollout_batch_size_;
+    uint32_t minibatch_size_;
+    double temperature_;
+    uint32_t max_new_tokens_;
+    int kl_estimator_;
+    bool stop_at_eos_;
+  };
+  union { Impl_ _impl_; };
+  friend struct ::TableStruct_kiln_2fv1_2fjobs_2eproto;
+};
+// -------------------------------------------------------------------
+
 class DpoConfig final :
     public ::PROTOBUF_NAMESPACE_ID::Message /* @@protoc_insertion_point(class_definition:kiln.v1.DpoConfig) */ {
  public:
@@ -3472,7 +4305,7 @@ class DpoConfig final :
                &_DpoConfig_default_instance_);
   }
   static constexpr int kIndexInFileMessages =
-    12;
+    15;
 
   friend void swap(DpoConfig& a, DpoConfig& b) {
     a.Swap(&b);
@@ -3679,7 +4512,7 @@ class DistillConfig final :
                &_DistillConfig_default_instance_);
   }
   static constexpr int kIndexInFileMessages =
-    13;
+    16;
 
   friend void swap(DistillConfig& a, DistillConfig& b) {
     a.Swap(&b);
@@ -3930,6 +4763,8 @@ class Job final :
     kVae = 30,
     kGan = 31,
     kDiffusion = 32,
+    kGrpo = 41,
+    kRloo = 42,
     METHOD_CONFIG_NOT_SET = 0,
   };
 
@@ -3938,7 +4773,7 @@ class Job final :
                &_Job_default_instance_);
   }
   static constexpr int kIndexInFileMessages =
-    17;
+    20;
 
   friend void swap(Job& a, Job& b) {
     a.Swap(&b);
@@ -4025,6 +4860,8 @@ class Job final :
     kVaeFieldNumber = 30,
     kGanFieldNumber = 31,
     kDiffusionFieldNumber = 32,
+    kGrpoFieldNumber = 41,
+    kRlooFieldNumber = 42,
   };
   // map<string, string> labels = 15 [json_name = "labels"];
   int labels_size() const;
@@ -4481,6 +5318,42 @@ class Job final :
       ::kiln::v1::DiffusionConfig* diffusion);
   ::kiln::v1::DiffusionConfig* unsafe_arena_release_diffusion();
 
+  // .kiln.v1.GrpoConfig grpo = 41 [json_name = "grpo"];
+  bool has_grpo() const;
+  private:
+  bool _internal_has_grpo() const;
+  public:
+  void clear_grpo();
+  const ::kiln::v1::GrpoConfig& grpo() const;
+  PROTOBUF_NODISCARD ::kiln::v1::GrpoConfig* release_grpo();
+  ::kiln::v1::GrpoConfig* mutable_grpo();
+  void set_allocated_grpo(::kiln::v1::GrpoConfig* grpo);
+  private:
+  const ::kiln::v1::GrpoConfig& _internal_grpo() const;
+  ::kiln::v1::GrpoConfig* _internal_mutable_grpo();
+  public:
+  void unsafe_arena_set_allocated_grpo(
+      ::kiln::v1::GrpoConfig* grpo);
+  ::kiln::v1::GrpoConfig* unsafe_arena_release_grpo();
+
+  // .kiln.v1.RlooConfig rloo = 42 [json_name = "rloo"];
+  bool has_rloo() const;
+  private:
+  bool _internal_has_rloo() const;
+  public:
+  void clear_rloo();
+  const ::kiln::v1::RlooConfig& rloo() const;
+  PROTOBUF_NODISCARD ::kiln::v1::RlooConfig* release_rloo();
+  ::kiln::v1::RlooConfig* mutable_rloo();
+  void set_allocated_rloo(::kiln::v1::RlooConfig* rloo);
+  private:
+  const ::kiln::v1::RlooConfig& _internal_rloo() const;
+  ::kiln::v1::RlooConfig* _internal_mutable_rloo();
+  public:
+  void unsafe_arena_set_allocated_rloo(
+      ::kiln::v1::RlooConfig* rloo);
+  ::kiln::v1::RlooConfig* unsafe_arena_release_rloo();
+
   void clear_method_config();
   MethodConfigCase method_config_case() const;
   // @@protoc_insertion_point(class_scope:kiln.v1.Job)
@@ -4494,6 +5367,8 @@ class Job final :
   void set_has_vae();
   void set_has_gan();
   void set_has_diffusion();
+  void set_has_grpo();
+  void set_has_rloo();
 
   inline bool has_method_config() const;
   inline void clear_has_method_config();
@@ -4549,6 +5424,8 @@ class Job final :
       ::kiln::v1::VaeConfig* vae_;
       ::kiln::v1::GanConfig* gan_;
       ::kiln::v1::DiffusionConfig* diffusion_;
+      ::kiln::v1::GrpoConfig* grpo_;
+      ::kiln::v1::RlooConfig* rloo_;
     } method_config_;
     uint32_t _oneof_case_[1];
 
@@ -4606,7 +5483,7 @@ class CreateJobRequest final :
                &_CreateJobRequest_default_instance_);
   }
   static constexpr int kIndexInFileMessages =
-    18;
+    21;
 
   friend void swap(CreateJobRequest& a, CreateJobRequest& b) {
     a.Swap(&b);
@@ -4760,7 +5637,7 @@ class GetJobRequest final :
                &_GetJobRequest_default_instance_);
   }
   static constexpr int kIndexInFileMessages =
-    19;
+    22;
 
   friend void swap(GetJobRequest& a, GetJobRequest& b) {
     a.Swap(&b);
@@ -4894,7 +5771,7 @@ class ListJobsRequest final :
                &_ListJobsRequest_default_instance_);
   }
   static constexpr int kIndexInFileMessages =
-    20;
+    23;
 
   friend void swap(ListJobsRequest& a, ListJobsRequest& b) {
     a.Swap(&b);
@@ -5077,7 +5954,7 @@ class ListJobsResponse final :
                &_ListJobsResponse_default_instance_);
   }
   static constexpr int kIndexInFileMessages =
-    21;
+    24;
 
   friend void swap(ListJobsResponse& a, ListJobsResponse& b) {
     a.Swap(&b);
@@ -5231,7 +6108,7 @@ class CancelJobRequest final :
                &_CancelJobRequest_default_instance_);
   }
   static constexpr int kIndexInFileMessages =
-    22;
+    25;
 
   friend void swap(CancelJobRequest& a, CancelJobRequest& b) {
     a.Swap(&b);
@@ -5365,7 +6242,7 @@ class WatchJobRequest final :
                &_WatchJobRequest_default_instance_);
   }
   static constexpr int kIndexInFileMessages =
-    23;
+    26;
 
   friend void swap(WatchJobRequest& a, WatchJobRequest& b) {
     a.Swap(&b);
@@ -5515,7 +6392,7 @@ class StateChange final :
                &_StateChange_default_instance_);
   }
   static constexpr int kIndexInFileMessages =
-    24;
+    27;
 
   friend void swap(StateChange& a, StateChange& b) {
     a.Swap(&b);
@@ -5697,7 +6574,7 @@ class Metrics final :
                &_Metrics_default_instance_);
   }
   static constexpr int kIndexInFileMessages =
-    26;
+    29;
 
   friend void swap(Metrics& a, Metrics& b) {
     a.Swap(&b);
@@ -5863,7 +6740,7 @@ class Checkpoint final :
                &_Checkpoint_default_instance_);
   }
   static constexpr int kIndexInFileMessages =
-    27;
+    30;
 
   friend void swap(Checkpoint& a, Checkpoint& b) {
     a.Swap(&b);
@@ -6028,7 +6905,7 @@ class LogLine final :
                &_LogLine_default_instance_);
   }
   static constexpr int kIndexInFileMessages =
-    28;
+    31;
 
   friend void swap(LogLine& a, LogLine& b) {
     a.Swap(&b);
@@ -6186,7 +7063,7 @@ class JobEvent final :
                &_JobEvent_default_instance_);
   }
   static constexpr int kIndexInFileMessages =
-    29;
+    32;
 
   friend void swap(JobEvent& a, JobEvent& b) {
     a.Swap(&b);
@@ -6435,7 +7312,7 @@ class ListCheckpointsRequest final :
                &_ListCheckpointsRequest_default_instance_);
   }
   static constexpr int kIndexInFileMessages =
-    30;
+    33;
 
   friend void swap(ListCheckpointsRequest& a, ListCheckpointsRequest& b) {
     a.Swap(&b);
@@ -6569,7 +7446,7 @@ class ListCheckpointsResponse final :
                &_ListCheckpointsResponse_default_instance_);
   }
   static constexpr int kIndexInFileMessages =
-    31;
+    34;
 
   friend void swap(ListCheckpointsResponse& a, ListCheckpointsResponse& b) {
     a.Swap(&b);
@@ -9395,6 +10272,80 @@ inline void RewardSource::set_human_feedback(bool value) {
   // @@protoc_insertion_point(field_set:kiln.v1.RewardSource.human_feedback)
 }
 
+// .kiln.v1.RemoteReward remote = 4 [json_name = "remote"];
+inline bool RewardSource::_internal_has_remote() const {
+  return source_case() == kRemote;
+}
+inline bool RewardSource::has_remote() const {
+  return _internal_has_remote();
+}
+inline void RewardSource::set_has_remote() {
+  _impl_._oneof_case_[0] = kRemote;
+}
+inline void RewardSource::clear_remote() {
+  if (_internal_has_remote()) {
+    if (GetArenaForAllocation() == nullptr) {
+      delete _impl_.source_.remote_;
+    }
+    clear_has_source();
+  }
+}
+inline ::kiln::v1::RemoteReward* RewardSource::release_remote() {
+  // @@protoc_insertion_point(field_release:kiln.v1.RewardSource.remote)
+  if (_internal_has_remote()) {
+    clear_has_source();
+    ::kiln::v1::RemoteReward* temp = _impl_.source_.remote_;
+    if (GetArenaForAllocation() != nullptr) {
+      temp = ::PROTOBUF_NAMESPACE_ID::internal::DuplicateIfNonNull(temp);
+    }
+    _impl_.source_.remote_ = nullptr;
+    return temp;
+  } else {
+    return nullptr;
+  }
+}
+inline const ::kiln::v1::RemoteReward& RewardSource::_internal_remote() const {
+  return _internal_has_remote()
+      ? *_impl_.source_.remote_
+      : reinterpret_cast< ::kiln::v1::RemoteReward&>(::kiln::v1::_RemoteReward_default_instance_);
+}
+inline const ::kiln::v1::RemoteReward& RewardSource::remote() const {
+  // @@protoc_insertion_point(field_get:kiln.v1.RewardSource.remote)
+  return _internal_remote();
+}
+inline ::kiln::v1::RemoteReward* RewardSource::unsafe_arena_release_remote() {
+  // @@protoc_insertion_point(field_unsafe_arena_release:kiln.v1.RewardSource.remote)
+  if (_internal_has_remote()) {
+    clear_has_source();
+    ::kiln::v1::RemoteReward* temp = _impl_.source_.remote_;
+    _impl_.source_.remote_ = nullptr;
+    return temp;
+  } else {
+    return nullptr;
+  }
+}
+inline void RewardSource::unsafe_arena_set_allocated_remote(::kiln::v1::RemoteReward* remote) {
+  clear_source();
+  if (remote) {
+    set_has_remote();
+    _impl_.source_.remote_ = remote;
+  }
+  // @@protoc_insertion_point(field_unsafe_arena_set_allocated:kiln.v1.RewardSource.remote)
+}
+inline ::kiln::v1::RemoteReward* RewardSource::_internal_mutable_remote() {
+  if (!_internal_has_remote()) {
+    clear_source();
+    set_has_remote();
+    _impl_.source_.remote_ = CreateMaybeMessage< ::kiln::v1::RemoteReward >(GetArenaForAllocation());
+  }
+  return _impl_.source_.remote_;
+}
+inline ::kiln::v1::RemoteReward* RewardSource::mutable_remote() {
+  ::kiln::v1::RemoteReward* _msg = _internal_mutable_remote();
+  // @@protoc_insertion_point(field_mutable:kiln.v1.RewardSource.remote)
+  return _msg;
+}
+
 inline bool RewardSource::has_source() const {
   return source_case() != SOURCE_NOT_SET;
 }
@@ -9404,6 +10355,144 @@ inline void RewardSource::clear_has_source() {
 inline RewardSource::SourceCase RewardSource::source_case() const {
   return RewardSource::SourceCase(_impl_._oneof_case_[0]);
 }
+// -------------------------------------------------------------------
+
+// RemoteReward
+
+// string target = 1 [json_name = "target"];
+inline void RemoteReward::clear_target() {
+  _impl_.target_.ClearToEmpty();
+}
+inline const std::string& RemoteReward::target() const {
+  // @@protoc_insertion_point(field_get:kiln.v1.RemoteReward.target)
+  return _internal_target();
+}
+template <typename ArgT0, typename... ArgT>
+inline PROTOBUF_ALWAYS_INLINE
+void RemoteReward::set_target(ArgT0&& arg0, ArgT... args) {
+ 
+ _impl_.target_.Set(static_cast<ArgT0 &&>(arg0), args..., GetArenaForAllocation());
+  // @@protoc_insertion_point(field_set:kiln.v1.RemoteReward.target)
+}
+inline std::string* RemoteReward::mutable_target() {
+  std::string* _s = _internal_mutable_target();
+  // @@protoc_insertion_point(field_mutable:kiln.v1.RemoteReward.target)
+  return _s;
+}
+inline const std::string& RemoteReward::_internal_target() const {
+  return _impl_.target_.Get();
+}
+inline void RemoteReward::_internal_set_target(const std::string& value) {
+  
+  _impl_.target_.Set(value, GetArenaForAllocation());
+}
+inline std::string* RemoteReward::_internal_mutable_target() {
+  
+  return _impl_.target_.Mutable(GetArenaForAllocation());
+}
+inline std::string* RemoteReward::release_target() {
+  // @@protoc_insertion_point(field_release:kiln.v1.RemoteReward.target)
+  return _impl_.target_.Release();
+}
+inline void RemoteReward::set_allocated_target(std::string* target) {
+  if (target != nullptr) {
+    
+  } else {
+    
+  }
+  _impl_.target_.SetAllocated(target, GetArenaForAllocation());
+#ifdef PROTOBUF_FORCE_COPY_DEFAULT_STRING
+  if (_impl_.target_.IsDefault()) {
+    _impl_.target_.Set("", GetArenaForAllocation());
+  }
+#endif // PROTOBUF_FORCE_COPY_DEFAULT_STRING
+  // @@protoc_insertion_point(field_set_allocated:kiln.v1.RemoteReward.target)
+}
+
+// optional double timeout_seconds = 2 [json_name = "timeoutSeconds"];
+inline bool RemoteReward::_internal_has_timeout_seconds() const {
+  bool value = (_impl_._has_bits_[0] & 0x00000001u) != 0;
+  return value;
+}
+inline bool RemoteReward::has_timeout_seconds() const {
+  return _internal_has_timeout_seconds();
+}
+inline void RemoteReward::clear_timeout_seconds() {
+  _impl_.timeout_seconds_ = 0;
+  _impl_._has_bits_[0] &= ~0x00000001u;
+}
+inline double RemoteReward::_internal_timeout_seconds() const {
+  return _impl_.timeout_seconds_;
+}
+inline double RemoteReward::timeout_seconds() const {
+  // @@protoc_insertion_point(field_get:kiln.v1.RemoteReward.timeout_seconds)
+  return _internal_timeout_seconds();
+}
+inline void RemoteReward::_internal_set_timeout_seconds(double value) {
+  _impl_._has_bits_[0] |= 0x00000001u;
+  _impl_.timeout_seconds_ = value;
+}
+inline void RemoteReward::set_timeout_seconds(double value) {
+  _internal_set_timeout_seconds(value);
+  // @@protoc_insertion_point(field_set:kiln.v1.RemoteReward.timeout_seconds)
+}
+
+// optional uint32 max_batch_size = 3 [json_name = "maxBatchSize"];
+inline bool RemoteReward::_internal_has_max_batch_size() const {
+  bool value = (_impl_._has_bits_[0] & 0x00000002u) != 0;
+  return value;
+}
+inline bool RemoteReward::has_max_batch_size() const {
+  return _internal_has_max_batch_size();
+}
+inline void RemoteReward::clear_max_batch_size() {
+  _impl_.max_batch_size_ = 0u;
+  _impl_._has_bits_[0] &= ~0x00000002u;
+}
+inline uint32_t RemoteReward::_internal_max_batch_size() const {
+  return _impl_.max_batch_size_;
+}
+inline uint32_t RemoteReward::max_batch_size() const {
+  // @@protoc_insertion_point(field_get:kiln.v1.RemoteReward.max_batch_size)
+  return _internal_max_batch_size();
+}
+inline void RemoteReward::_internal_set_max_batch_size(uint32_t value) {
+  _impl_._has_bits_[0] |= 0x00000002u;
+  _impl_.max_batch_size_ = value;
+}
+inline void RemoteReward::set_max_batch_size(uint32_t value) {
+  _internal_set_max_batch_size(value);
+  // @@protoc_insertion_point(field_set:kiln.v1.RemoteReward.max_batch_size)
+}
+
+// optional uint32 max_retries = 4 [json_name = "maxRetries"];
+inline bool RemoteReward::_internal_has_max_retries() const {
+  bool value = (_impl_._has_bits_[0] & 0x00000004u) != 0;
+  return value;
+}
+inline bool RemoteReward::has_max_retries() const {
+  return _internal_has_max_retries();
+}
+inline void RemoteReward::clear_max_retries() {
+  _impl_.max_retries_ = 0u;
+  _impl_._has_bits_[0] &= ~0x00000004u;
+}
+inline uint32_t RemoteReward::_internal_max_retries() const {
+  return _impl_.max_retries_;
+}
+inline uint32_t RemoteReward::max_retries() const {
+  // @@protoc_insertion_point(field_get:kiln.v1.RemoteReward.max_retries)
+  return _internal_max_retries();
+}
+inline void RemoteReward::_internal_set_max_retries(uint32_t value) {
+  _impl_._has_bits_[0] |= 0x00000004u;
+  _impl_.max_retries_ = value;
+}
+inline void RemoteReward::set_max_retries(uint32_t value) {
+  _internal_set_max_retries(value);
+  // @@protoc_insertion_point(field_set:kiln.v1.RemoteReward.max_retries)
+}
+
 // -------------------------------------------------------------------
 
 // PpoConfig
@@ -10092,6 +11181,866 @@ inline void PpoConfig::_internal_set_stop_at_eos(bool value) {
 inline void PpoConfig::set_stop_at_eos(bool value) {
   _internal_set_stop_at_eos(value);
   // @@protoc_insertion_point(field_set:kiln.v1.PpoConfig.stop_at_eos)
+}
+
+// -------------------------------------------------------------------
+
+// GrpoConfig
+
+// .kiln.v1.RewardSource reward = 1 [json_name = "reward"];
+inline bool GrpoConfig::_internal_has_reward() const {
+  return this != internal_default_instance() && _impl_.reward_ != nullptr;
+}
+inline bool GrpoConfig::has_reward() const {
+  return _internal_has_reward();
+}
+inline void GrpoConfig::clear_reward() {
+  if (GetArenaForAllocation() == nullptr && _impl_.reward_ != nullptr) {
+    delete _impl_.reward_;
+  }
+  _impl_.reward_ = nullptr;
+}
+inline const ::kiln::v1::RewardSource& GrpoConfig::_internal_reward() const {
+  const ::kiln::v1::RewardSource* p = _impl_.reward_;
+  return p != nullptr ? *p : reinterpret_cast<const ::kiln::v1::RewardSource&>(
+      ::kiln::v1::_RewardSource_default_instance_);
+}
+inline const ::kiln::v1::RewardSource& GrpoConfig::reward() const {
+  // @@protoc_insertion_point(field_get:kiln.v1.GrpoConfig.reward)
+  return _internal_reward();
+}
+inline void GrpoConfig::unsafe_arena_set_allocated_reward(
+    ::kiln::v1::RewardSource* reward) {
+  if (GetArenaForAllocation() == nullptr) {
+    delete reinterpret_cast<::PROTOBUF_NAMESPACE_ID::MessageLite*>(_impl_.reward_);
+  }
+  _impl_.reward_ = reward;
+  if (reward) {
+    
+  } else {
+    
+  }
+  // @@protoc_insertion_point(field_unsafe_arena_set_allocated:kiln.v1.GrpoConfig.reward)
+}
+inline ::kiln::v1::RewardSource* GrpoConfig::release_reward() {
+  
+  ::kiln::v1::RewardSource* temp = _impl_.reward_;
+  _impl_.reward_ = nullptr;
+#ifdef PROTOBUF_FORCE_COPY_IN_RELEASE
+  auto* old =  reinterpret_cast<::PROTOBUF_NAMESPACE_ID::MessageLite*>(temp);
+  temp = ::PROTOBUF_NAMESPACE_ID::internal::DuplicateIfNonNull(temp);
+  if (GetArenaForAllocation() == nullptr) { delete old; }
+#else  // PROTOBUF_FORCE_COPY_IN_RELEASE
+  if (GetArenaForAllocation() != nullptr) {
+    temp = ::PROTOBUF_NAMESPACE_ID::internal::DuplicateIfNonNull(temp);
+  }
+#endif  // !PROTOBUF_FORCE_COPY_IN_RELEASE
+  return temp;
+}
+inline ::kiln::v1::RewardSource* GrpoConfig::unsafe_arena_release_reward() {
+  // @@protoc_insertion_point(field_release:kiln.v1.GrpoConfig.reward)
+  
+  ::kiln::v1::RewardSource* temp = _impl_.reward_;
+  _impl_.reward_ = nullptr;
+  return temp;
+}
+inline ::kiln::v1::RewardSource* GrpoConfig::_internal_mutable_reward() {
+  
+  if (_impl_.reward_ == nullptr) {
+    auto* p = CreateMaybeMessage<::kiln::v1::RewardSource>(GetArenaForAllocation());
+    _impl_.reward_ = p;
+  }
+  return _impl_.reward_;
+}
+inline ::kiln::v1::RewardSource* GrpoConfig::mutable_reward() {
+  ::kiln::v1::RewardSource* _msg = _internal_mutable_reward();
+  // @@protoc_insertion_point(field_mutable:kiln.v1.GrpoConfig.reward)
+  return _msg;
+}
+inline void GrpoConfig::set_allocated_reward(::kiln::v1::RewardSource* reward) {
+  ::PROTOBUF_NAMESPACE_ID::Arena* message_arena = GetArenaForAllocation();
+  if (message_arena == nullptr) {
+    delete _impl_.reward_;
+  }
+  if (reward) {
+    ::PROTOBUF_NAMESPACE_ID::Arena* submessage_arena =
+        ::PROTOBUF_NAMESPACE_ID::Arena::InternalGetOwningArena(reward);
+    if (message_arena != submessage_arena) {
+      reward = ::PROTOBUF_NAMESPACE_ID::internal::GetOwnedMessage(
+          message_arena, reward, submessage_arena);
+    }
+    
+  } else {
+    
+  }
+  _impl_.reward_ = reward;
+  // @@protoc_insertion_point(field_set_allocated:kiln.v1.GrpoConfig.reward)
+}
+
+// string reference_model = 2 [json_name = "referenceModel"];
+inline void GrpoConfig::clear_reference_model() {
+  _impl_.reference_model_.ClearToEmpty();
+}
+inline const std::string& GrpoConfig::reference_model() const {
+  // @@protoc_insertion_point(field_get:kiln.v1.GrpoConfig.reference_model)
+  return _internal_reference_model();
+}
+template <typename ArgT0, typename... ArgT>
+inline PROTOBUF_ALWAYS_INLINE
+void GrpoConfig::set_reference_model(ArgT0&& arg0, ArgT... args) {
+ 
+ _impl_.reference_model_.Set(static_cast<ArgT0 &&>(arg0), args..., GetArenaForAllocation());
+  // @@protoc_insertion_point(field_set:kiln.v1.GrpoConfig.reference_model)
+}
+inline std::string* GrpoConfig::mutable_reference_model() {
+  std::string* _s = _internal_mutable_reference_model();
+  // @@protoc_insertion_point(field_mutable:kiln.v1.GrpoConfig.reference_model)
+  return _s;
+}
+inline const std::string& GrpoConfig::_internal_reference_model() const {
+  return _impl_.reference_model_.Get();
+}
+inline void GrpoConfig::_internal_set_reference_model(const std::string& value) {
+  
+  _impl_.reference_model_.Set(value, GetArenaForAllocation());
+}
+inline std::string* GrpoConfig::_internal_mutable_reference_model() {
+  
+  return _impl_.reference_model_.Mutable(GetArenaForAllocation());
+}
+inline std::string* GrpoConfig::release_reference_model() {
+  // @@protoc_insertion_point(field_release:kiln.v1.GrpoConfig.reference_model)
+  return _impl_.reference_model_.Release();
+}
+inline void GrpoConfig::set_allocated_reference_model(std::string* reference_model) {
+  if (reference_model != nullptr) {
+    
+  } else {
+    
+  }
+  _impl_.reference_model_.SetAllocated(reference_model, GetArenaForAllocation());
+#ifdef PROTOBUF_FORCE_COPY_DEFAULT_STRING
+  if (_impl_.reference_model_.IsDefault()) {
+    _impl_.reference_model_.Set("", GetArenaForAllocation());
+  }
+#endif // PROTOBUF_FORCE_COPY_DEFAULT_STRING
+  // @@protoc_insertion_point(field_set_allocated:kiln.v1.GrpoConfig.reference_model)
+}
+
+// optional double kl_coef = 3 [json_name = "klCoef"];
+inline bool GrpoConfig::_internal_has_kl_coef() const {
+  bool value = (_impl_._has_bits_[0] & 0x00000001u) != 0;
+  return value;
+}
+inline bool GrpoConfig::has_kl_coef() const {
+  return _internal_has_kl_coef();
+}
+inline void GrpoConfig::clear_kl_coef() {
+  _impl_.kl_coef_ = 0;
+  _impl_._has_bits_[0] &= ~0x00000001u;
+}
+inline double GrpoConfig::_internal_kl_coef() const {
+  return _impl_.kl_coef_;
+}
+inline double GrpoConfig::kl_coef() const {
+  // @@protoc_insertion_point(field_get:kiln.v1.GrpoConfig.kl_coef)
+  return _internal_kl_coef();
+}
+inline void GrpoConfig::_internal_set_kl_coef(double value) {
+  _impl_._has_bits_[0] |= 0x00000001u;
+  _impl_.kl_coef_ = value;
+}
+inline void GrpoConfig::set_kl_coef(double value) {
+  _internal_set_kl_coef(value);
+  // @@protoc_insertion_point(field_set:kiln.v1.GrpoConfig.kl_coef)
+}
+
+// optional uint32 group_size = 4 [json_name = "groupSize"];
+inline bool GrpoConfig::_internal_has_group_size() const {
+  bool value = (_impl_._has_bits_[0] & 0x00000004u) != 0;
+  return value;
+}
+inline bool GrpoConfig::has_group_size() const {
+  return _internal_has_group_size();
+}
+inline void GrpoConfig::clear_group_size() {
+  _impl_.group_size_ = 0u;
+  _impl_._has_bits_[0] &= ~0x00000004u;
+}
+inline uint32_t GrpoConfig::_internal_group_size() const {
+  return _impl_.group_size_;
+}
+inline uint32_t GrpoConfig::group_size() const {
+  // @@protoc_insertion_point(field_get:kiln.v1.GrpoConfig.group_size)
+  return _internal_group_size();
+}
+inline void GrpoConfig::_internal_set_group_size(uint32_t value) {
+  _impl_._has_bits_[0] |= 0x00000004u;
+  _impl_.group_size_ = value;
+}
+inline void GrpoConfig::set_group_size(uint32_t value) {
+  _internal_set_group_size(value);
+  // @@protoc_insertion_point(field_set:kiln.v1.GrpoConfig.group_size)
+}
+
+// optional double clip_range = 5 [json_name = "clipRange"];
+inline bool GrpoConfig::_internal_has_clip_range() const {
+  bool value = (_impl_._has_bits_[0] & 0x00000002u) != 0;
+  return value;
+}
+inline bool GrpoConfig::has_clip_range() const {
+  return _internal_has_clip_range();
+}
+inline void GrpoConfig::clear_clip_range() {
+  _impl_.clip_range_ = 0;
+  _impl_._has_bits_[0] &= ~0x00000002u;
+}
+inline double GrpoConfig::_internal_clip_range() const {
+  return _impl_.clip_range_;
+}
+inline double GrpoConfig::clip_range() const {
+  // @@protoc_insertion_point(field_get:kiln.v1.GrpoConfig.clip_range)
+  return _internal_clip_range();
+}
+inline void GrpoConfig::_internal_set_clip_range(double value) {
+  _impl_._has_bits_[0] |= 0x00000002u;
+  _impl_.clip_range_ = value;
+}
+inline void GrpoConfig::set_clip_range(double value) {
+  _internal_set_clip_range(value);
+  // @@protoc_insertion_point(field_set:kiln.v1.GrpoConfig.clip_range)
+}
+
+// optional uint32 epochs = 6 [json_name = "epochs"];
+inline bool GrpoConfig::_internal_has_epochs() const {
+  bool value = (_impl_._has_bits_[0] & 0x00000008u) != 0;
+  return value;
+}
+inline bool GrpoConfig::has_epochs() const {
+  return _internal_has_epochs();
+}
+inline void GrpoConfig::clear_epochs() {
+  _impl_.epochs_ = 0u;
+  _impl_._has_bits_[0] &= ~0x00000008u;
+}
+inline uint32_t GrpoConfig::_internal_epochs() const {
+  return _impl_.epochs_;
+}
+inline uint32_t GrpoConfig::epochs() const {
+  // @@protoc_insertion_point(field_get:kiln.v1.GrpoConfig.epochs)
+  return _internal_epochs();
+}
+inline void GrpoConfig::_internal_set_epochs(uint32_t value) {
+  _impl_._has_bits_[0] |= 0x00000008u;
+  _impl_.epochs_ = value;
+}
+inline void GrpoConfig::set_epochs(uint32_t value) {
+  _internal_set_epochs(value);
+  // @@protoc_insertion_point(field_set:kiln.v1.GrpoConfig.epochs)
+}
+
+// optional uint32 rollout_batch_size = 7 [json_name = "rolloutBatchSize"];
+inline bool GrpoConfig::_internal_has_rollout_batch_size() const {
+  bool value = (_impl_._has_bits_[0] & 0x00000010u) != 0;
+  return value;
+}
+inline bool GrpoConfig::has_rollout_batch_size() const {
+  return _internal_has_rollout_batch_size();
+}
+inline void GrpoConfig::clear_rollout_batch_size() {
+  _impl_.rollout_batch_size_ = 0u;
+  _impl_._has_bits_[0] &= ~0x00000010u;
+}
+inline uint32_t GrpoConfig::_internal_rollout_batch_size() const {
+  return _impl_.rollout_batch_size_;
+}
+inline uint32_t GrpoConfig::rollout_batch_size() const {
+  // @@protoc_insertion_point(field_get:kiln.v1.GrpoConfig.rollout_batch_size)
+  return _internal_rollout_batch_size();
+}
+inline void GrpoConfig::_internal_set_rollout_batch_size(uint32_t value) {
+  _impl_._has_bits_[0] |= 0x00000010u;
+  _impl_.rollout_batch_size_ = value;
+}
+inline void GrpoConfig::set_rollout_batch_size(uint32_t value) {
+  _internal_set_rollout_batch_size(value);
+  // @@protoc_insertion_point(field_set:kiln.v1.GrpoConfig.rollout_batch_size)
+}
+
+// optional uint32 minibatch_size = 8 [json_name = "minibatchSize"];
+inline bool GrpoConfig::_internal_has_minibatch_size() const {
+  bool value = (_impl_._has_bits_[0] & 0x00000020u) != 0;
+  return value;
+}
+inline bool GrpoConfig::has_minibatch_size() const {
+  return _internal_has_minibatch_size();
+}
+inline void GrpoConfig::clear_minibatch_size() {
+  _impl_.minibatch_size_ = 0u;
+  _impl_._has_bits_[0] &= ~0x00000020u;
+}
+inline uint32_t GrpoConfig::_internal_minibatch_size() const {
+  return _impl_.minibatch_size_;
+}
+inline uint32_t GrpoConfig::minibatch_size() const {
+  // @@protoc_insertion_point(field_get:kiln.v1.GrpoConfig.minibatch_size)
+  return _internal_minibatch_size();
+}
+inline void GrpoConfig::_internal_set_minibatch_size(uint32_t value) {
+  _impl_._has_bits_[0] |= 0x00000020u;
+  _impl_.minibatch_size_ = value;
+}
+inline void GrpoConfig::set_minibatch_size(uint32_t value) {
+  _internal_set_minibatch_size(value);
+  // @@protoc_insertion_point(field_set:kiln.v1.GrpoConfig.minibatch_size)
+}
+
+// optional uint32 max_new_tokens = 9 [json_name = "maxNewTokens"];
+inline bool GrpoConfig::_internal_has_max_new_tokens() const {
+  bool value = (_impl_._has_bits_[0] & 0x00000080u) != 0;
+  return value;
+}
+inline bool GrpoConfig::has_max_new_tokens() const {
+  return _internal_has_max_new_tokens();
+}
+inline void GrpoConfig::clear_max_new_tokens() {
+  _impl_.max_new_tokens_ = 0u;
+  _impl_._has_bits_[0] &= ~0x00000080u;
+}
+inline uint32_t GrpoConfig::_internal_max_new_tokens() const {
+  return _impl_.max_new_tokens_;
+}
+inline uint32_t GrpoConfig::max_new_tokens() const {
+  // @@protoc_insertion_point(field_get:kiln.v1.GrpoConfig.max_new_tokens)
+  return _internal_max_new_tokens();
+}
+inline void GrpoConfig::_internal_set_max_new_tokens(uint32_t value) {
+  _impl_._has_bits_[0] |= 0x00000080u;
+  _impl_.max_new_tokens_ = value;
+}
+inline void GrpoConfig::set_max_new_tokens(uint32_t value) {
+  _internal_set_max_new_tokens(value);
+  // @@protoc_insertion_point(field_set:kiln.v1.GrpoConfig.max_new_tokens)
+}
+
+// optional double temperature = 10 [json_name = "temperature"];
+inline bool GrpoConfig::_internal_has_temperature() const {
+  bool value = (_impl_._has_bits_[0] & 0x00000040u) != 0;
+  return value;
+}
+inline bool GrpoConfig::has_temperature() const {
+  return _internal_has_temperature();
+}
+inline void GrpoConfig::clear_temperature() {
+  _impl_.temperature_ = 0;
+  _impl_._has_bits_[0] &= ~0x00000040u;
+}
+inline double GrpoConfig::_internal_temperature() const {
+  return _impl_.temperature_;
+}
+inline double GrpoConfig::temperature() const {
+  // @@protoc_insertion_point(field_get:kiln.v1.GrpoConfig.temperature)
+  return _internal_temperature();
+}
+inline void GrpoConfig::_internal_set_temperature(double value) {
+  _impl_._has_bits_[0] |= 0x00000040u;
+  _impl_.temperature_ = value;
+}
+inline void GrpoConfig::set_temperature(double value) {
+  _internal_set_temperature(value);
+  // @@protoc_insertion_point(field_set:kiln.v1.GrpoConfig.temperature)
+}
+
+// .kiln.v1.KlEstimator kl_estimator = 11 [json_name = "klEstimator"];
+inline void GrpoConfig::clear_kl_estimator() {
+  _impl_.kl_estimator_ = 0;
+}
+inline ::kiln::v1::KlEstimator GrpoConfig::_internal_kl_estimator() const {
+  return static_cast< ::kiln::v1::KlEstimator >(_impl_.kl_estimator_);
+}
+inline ::kiln::v1::KlEstimator GrpoConfig::kl_estimator() const {
+  // @@protoc_insertion_point(field_get:kiln.v1.GrpoConfig.kl_estimator)
+  return _internal_kl_estimator();
+}
+inline void GrpoConfig::_internal_set_kl_estimator(::kiln::v1::KlEstimator value) {
+  
+  _impl_.kl_estimator_ = value;
+}
+inline void GrpoConfig::set_kl_estimator(::kiln::v1::KlEstimator value) {
+  _internal_set_kl_estimator(value);
+  // @@protoc_insertion_point(field_set:kiln.v1.GrpoConfig.kl_estimator)
+}
+
+// optional bool stop_at_eos = 12 [json_name = "stopAtEos"];
+inline bool GrpoConfig::_internal_has_stop_at_eos() const {
+  bool value = (_impl_._has_bits_[0] & 0x00000100u) != 0;
+  return value;
+}
+inline bool GrpoConfig::has_stop_at_eos() const {
+  return _internal_has_stop_at_eos();
+}
+inline void GrpoConfig::clear_stop_at_eos() {
+  _impl_.stop_at_eos_ = false;
+  _impl_._has_bits_[0] &= ~0x00000100u;
+}
+inline bool GrpoConfig::_internal_stop_at_eos() const {
+  return _impl_.stop_at_eos_;
+}
+inline bool GrpoConfig::stop_at_eos() const {
+  // @@protoc_insertion_point(field_get:kiln.v1.GrpoConfig.stop_at_eos)
+  return _internal_stop_at_eos();
+}
+inline void GrpoConfig::_internal_set_stop_at_eos(bool value) {
+  _impl_._has_bits_[0] |= 0x00000100u;
+  _impl_.stop_at_eos_ = value;
+}
+inline void GrpoConfig::set_stop_at_eos(bool value) {
+  _internal_set_stop_at_eos(value);
+  // @@protoc_insertion_point(field_set:kiln.v1.GrpoConfig.stop_at_eos)
+}
+
+// optional bool scale_rewards = 13 [json_name = "scaleRewards"];
+inline bool GrpoConfig::_internal_has_scale_rewards() const {
+  bool value = (_impl_._has_bits_[0] & 0x00000200u) != 0;
+  return value;
+}
+inline bool GrpoConfig::has_scale_rewards() const {
+  return _internal_has_scale_rewards();
+}
+inline void GrpoConfig::clear_scale_rewards() {
+  _impl_.scale_rewards_ = false;
+  _impl_._has_bits_[0] &= ~0x00000200u;
+}
+inline bool GrpoConfig::_internal_scale_rewards() const {
+  return _impl_.scale_rewards_;
+}
+inline bool GrpoConfig::scale_rewards() const {
+  // @@protoc_insertion_point(field_get:kiln.v1.GrpoConfig.scale_rewards)
+  return _internal_scale_rewards();
+}
+inline void GrpoConfig::_internal_set_scale_rewards(bool value) {
+  _impl_._has_bits_[0] |= 0x00000200u;
+  _impl_.scale_rewards_ = value;
+}
+inline void GrpoConfig::set_scale_rewards(bool value) {
+  _internal_set_scale_rewards(value);
+  // @@protoc_insertion_point(field_set:kiln.v1.GrpoConfig.scale_rewards)
+}
+
+// -------------------------------------------------------------------
+
+// RlooConfig
+
+// .kiln.v1.RewardSource reward = 1 [json_name = "reward"];
+inline bool RlooConfig::_internal_has_reward() const {
+  return this != internal_default_instance() && _impl_.reward_ != nullptr;
+}
+inline bool RlooConfig::has_reward() const {
+  return _internal_has_reward();
+}
+inline void RlooConfig::clear_reward() {
+  if (GetArenaForAllocation() == nullptr && _impl_.reward_ != nullptr) {
+    delete _impl_.reward_;
+  }
+  _impl_.reward_ = nullptr;
+}
+inline const ::kiln::v1::RewardSource& RlooConfig::_internal_reward() const {
+  const ::kiln::v1::RewardSource* p = _impl_.reward_;
+  return p != nullptr ? *p : reinterpret_cast<const ::kiln::v1::RewardSource&>(
+      ::kiln::v1::_RewardSource_default_instance_);
+}
+inline const ::kiln::v1::RewardSource& RlooConfig::reward() const {
+  // @@protoc_insertion_point(field_get:kiln.v1.RlooConfig.reward)
+  return _internal_reward();
+}
+inline void RlooConfig::unsafe_arena_set_allocated_reward(
+    ::kiln::v1::RewardSource* reward) {
+  if (GetArenaForAllocation() == nullptr) {
+    delete reinterpret_cast<::PROTOBUF_NAMESPACE_ID::MessageLite*>(_impl_.reward_);
+  }
+  _impl_.reward_ = reward;
+  if (reward) {
+    
+  } else {
+    
+  }
+  // @@protoc_insertion_point(field_unsafe_arena_set_allocated:kiln.v1.RlooConfig.reward)
+}
+inline ::kiln::v1::RewardSource* RlooConfig::release_reward() {
+  
+  ::kiln::v1::RewardSource* temp = _impl_.reward_;
+  _impl_.reward_ = nullptr;
+#ifdef PROTOBUF_FORCE_COPY_IN_RELEASE
+  auto* old =  reinterpret_cast<::PROTOBUF_NAMESPACE_ID::MessageLite*>(temp);
+  temp = ::PROTOBUF_NAMESPACE_ID::internal::DuplicateIfNonNull(temp);
+  if (GetArenaForAllocation() == nullptr) { delete old; }
+#else  // PROTOBUF_FORCE_COPY_IN_RELEASE
+  if (GetArenaForAllocation() != nullptr) {
+    temp = ::PROTOBUF_NAMESPACE_ID::internal::DuplicateIfNonNull(temp);
+  }
+#endif  // !PROTOBUF_FORCE_COPY_IN_RELEASE
+  return temp;
+}
+inline ::kiln::v1::RewardSource* RlooConfig::unsafe_arena_release_reward() {
+  // @@protoc_insertion_point(field_release:kiln.v1.RlooConfig.reward)
+  
+  ::kiln::v1::RewardSource* temp = _impl_.reward_;
+  _impl_.reward_ = nullptr;
+  return temp;
+}
+inline ::kiln::v1::RewardSource* RlooConfig::_internal_mutable_reward() {
+  
+  if (_impl_.reward_ == nullptr) {
+    auto* p = CreateMaybeMessage<::kiln::v1::RewardSource>(GetArenaForAllocation());
+    _impl_.reward_ = p;
+  }
+  return _impl_.reward_;
+}
+inline ::kiln::v1::RewardSource* RlooConfig::mutable_reward() {
+  ::kiln::v1::RewardSource* _msg = _internal_mutable_reward();
+  // @@protoc_insertion_point(field_mutable:kiln.v1.RlooConfig.reward)
+  return _msg;
+}
+inline void RlooConfig::set_allocated_reward(::kiln::v1::RewardSource* reward) {
+  ::PROTOBUF_NAMESPACE_ID::Arena* message_arena = GetArenaForAllocation();
+  if (message_arena == nullptr) {
+    delete _impl_.reward_;
+  }
+  if (reward) {
+    ::PROTOBUF_NAMESPACE_ID::Arena* submessage_arena =
+        ::PROTOBUF_NAMESPACE_ID::Arena::InternalGetOwningArena(reward);
+    if (message_arena != submessage_arena) {
+      reward = ::PROTOBUF_NAMESPACE_ID::internal::GetOwnedMessage(
+          message_arena, reward, submessage_arena);
+    }
+    
+  } else {
+    
+  }
+  _impl_.reward_ = reward;
+  // @@protoc_insertion_point(field_set_allocated:kiln.v1.RlooConfig.reward)
+}
+
+// string reference_model = 2 [json_name = "referenceModel"];
+inline void RlooConfig::clear_reference_model() {
+  _impl_.reference_model_.ClearToEmpty();
+}
+inline const std::string& RlooConfig::reference_model() const {
+  // @@protoc_insertion_point(field_get:kiln.v1.RlooConfig.reference_model)
+  return _internal_reference_model();
+}
+template <typename ArgT0, typename... ArgT>
+inline PROTOBUF_ALWAYS_INLINE
+void RlooConfig::set_reference_model(ArgT0&& arg0, ArgT... args) {
+ 
+ _impl_.reference_model_.Set(static_cast<ArgT0 &&>(arg0), args..., GetArenaForAllocation());
+  // @@protoc_insertion_point(field_set:kiln.v1.RlooConfig.reference_model)
+}
+inline std::string* RlooConfig::mutable_reference_model() {
+  std::string* _s = _internal_mutable_reference_model();
+  // @@protoc_insertion_point(field_mutable:kiln.v1.RlooConfig.reference_model)
+  return _s;
+}
+inline const std::string& RlooConfig::_internal_reference_model() const {
+  return _impl_.reference_model_.Get();
+}
+inline void RlooConfig::_internal_set_reference_model(const std::string& value) {
+  
+  _impl_.reference_model_.Set(value, GetArenaForAllocation());
+}
+inline std::string* RlooConfig::_internal_mutable_reference_model() {
+  
+  return _impl_.reference_model_.Mutable(GetArenaForAllocation());
+}
+inline std::string* RlooConfig::release_reference_model() {
+  // @@protoc_insertion_point(field_release:kiln.v1.RlooConfig.reference_model)
+  return _impl_.reference_model_.Release();
+}
+inline void RlooConfig::set_allocated_reference_model(std::string* reference_model) {
+  if (reference_model != nullptr) {
+    
+  } else {
+    
+  }
+  _impl_.reference_model_.SetAllocated(reference_model, GetArenaForAllocation());
+#ifdef PROTOBUF_FORCE_COPY_DEFAULT_STRING
+  if (_impl_.reference_model_.IsDefault()) {
+    _impl_.reference_model_.Set("", GetArenaForAllocation());
+  }
+#endif // PROTOBUF_FORCE_COPY_DEFAULT_STRING
+  // @@protoc_insertion_point(field_set_allocated:kiln.v1.RlooConfig.reference_model)
+}
+
+// optional double kl_coef = 3 [json_name = "klCoef"];
+inline bool RlooConfig::_internal_has_kl_coef() const {
+  bool value = (_impl_._has_bits_[0] & 0x00000001u) != 0;
+  return value;
+}
+inline bool RlooConfig::has_kl_coef() const {
+  return _internal_has_kl_coef();
+}
+inline void RlooConfig::clear_kl_coef() {
+  _impl_.kl_coef_ = 0;
+  _impl_._has_bits_[0] &= ~0x00000001u;
+}
+inline double RlooConfig::_internal_kl_coef() const {
+  return _impl_.kl_coef_;
+}
+inline double RlooConfig::kl_coef() const {
+  // @@protoc_insertion_point(field_get:kiln.v1.RlooConfig.kl_coef)
+  return _internal_kl_coef();
+}
+inline void RlooConfig::_internal_set_kl_coef(double value) {
+  _impl_._has_bits_[0] |= 0x00000001u;
+  _impl_.kl_coef_ = value;
+}
+inline void RlooConfig::set_kl_coef(double value) {
+  _internal_set_kl_coef(value);
+  // @@protoc_insertion_point(field_set:kiln.v1.RlooConfig.kl_coef)
+}
+
+// optional uint32 group_size = 4 [json_name = "groupSize"];
+inline bool RlooConfig::_internal_has_group_size() const {
+  bool value = (_impl_._has_bits_[0] & 0x00000004u) != 0;
+  return value;
+}
+inline bool RlooConfig::has_group_size() const {
+  return _internal_has_group_size();
+}
+inline void RlooConfig::clear_group_size() {
+  _impl_.group_size_ = 0u;
+  _impl_._has_bits_[0] &= ~0x00000004u;
+}
+inline uint32_t RlooConfig::_internal_group_size() const {
+  return _impl_.group_size_;
+}
+inline uint32_t RlooConfig::group_size() const {
+  // @@protoc_insertion_point(field_get:kiln.v1.RlooConfig.group_size)
+  return _internal_group_size();
+}
+inline void RlooConfig::_internal_set_group_size(uint32_t value) {
+  _impl_._has_bits_[0] |= 0x00000004u;
+  _impl_.group_size_ = value;
+}
+inline void RlooConfig::set_group_size(uint32_t value) {
+  _internal_set_group_size(value);
+  // @@protoc_insertion_point(field_set:kiln.v1.RlooConfig.group_size)
+}
+
+// optional double clip_range = 5 [json_name = "clipRange"];
+inline bool RlooConfig::_internal_has_clip_range() const {
+  bool value = (_impl_._has_bits_[0] & 0x00000002u) != 0;
+  return value;
+}
+inline bool RlooConfig::has_clip_range() const {
+  return _internal_has_clip_range();
+}
+inline void RlooConfig::clear_clip_range() {
+  _impl_.clip_range_ = 0;
+  _impl_._has_bits_[0] &= ~0x00000002u;
+}
+inline double RlooConfig::_internal_clip_range() const {
+  return _impl_.clip_range_;
+}
+inline double RlooConfig::clip_range() const {
+  // @@protoc_insertion_point(field_get:kiln.v1.RlooConfig.clip_range)
+  return _internal_clip_range();
+}
+inline void RlooConfig::_internal_set_clip_range(double value) {
+  _impl_._has_bits_[0] |= 0x00000002u;
+  _impl_.clip_range_ = value;
+}
+inline void RlooConfig::set_clip_range(double value) {
+  _internal_set_clip_range(value);
+  // @@protoc_insertion_point(field_set:kiln.v1.RlooConfig.clip_range)
+}
+
+// optional uint32 epochs = 6 [json_name = "epochs"];
+inline bool RlooConfig::_internal_has_epochs() const {
+  bool value = (_impl_._has_bits_[0] & 0x00000008u) != 0;
+  return value;
+}
+inline bool RlooConfig::has_epochs() const {
+  return _internal_has_epochs();
+}
+inline void RlooConfig::clear_epochs() {
+  _impl_.epochs_ = 0u;
+  _impl_._has_bits_[0] &= ~0x00000008u;
+}
+inline uint32_t RlooConfig::_internal_epochs() const {
+  return _impl_.epochs_;
+}
+inline uint32_t RlooConfig::epochs() const {
+  // @@protoc_insertion_point(field_get:kiln.v1.RlooConfig.epochs)
+  return _internal_epochs();
+}
+inline void RlooConfig::_internal_set_epochs(uint32_t value) {
+  _impl_._has_bits_[0] |= 0x00000008u;
+  _impl_.epochs_ = value;
+}
+inline void RlooConfig::set_epochs(uint32_t value) {
+  _internal_set_epochs(value);
+  // @@protoc_insertion_point(field_set:kiln.v1.RlooConfig.epochs)
+}
+
+// optional uint32 rollout_batch_size = 7 [json_name = "rolloutBatchSize"];
+inline bool RlooConfig::_internal_has_rollout_batch_size() const {
+  bool value = (_impl_._has_bits_[0] & 0x00000010u) != 0;
+  return value;
+}
+inline bool RlooConfig::has_rollout_batch_size() const {
+  return _internal_has_rollout_batch_size();
+}
+inline void RlooConfig::clear_rollout_batch_size() {
+  _impl_.rollout_batch_size_ = 0u;
+  _impl_._has_bits_[0] &= ~0x00000010u;
+}
+inline uint32_t RlooConfig::_internal_rollout_batch_size() const {
+  return _impl_.rollout_batch_size_;
+}
+inline uint32_t RlooConfig::rollout_batch_size() const {
+  // @@protoc_insertion_point(field_get:kiln.v1.RlooConfig.rollout_batch_size)
+  return _internal_rollout_batch_size();
+}
+inline void RlooConfig::_internal_set_rollout_batch_size(uint32_t value) {
+  _impl_._has_bits_[0] |= 0x00000010u;
+  _impl_.rollout_batch_size_ = value;
+}
+inline void RlooConfig::set_rollout_batch_size(uint32_t value) {
+  _internal_set_rollout_batch_size(value);
+  // @@protoc_insertion_point(field_set:kiln.v1.RlooConfig.rollout_batch_size)
+}
+
+// optional uint32 minibatch_size = 8 [json_name = "minibatchSize"];
+inline bool RlooConfig::_internal_has_minibatch_size() const {
+  bool value = (_impl_._has_bits_[0] & 0x00000020u) != 0;
+  return value;
+}
+inline bool RlooConfig::has_minibatch_size() const {
+  return _internal_has_minibatch_size();
+}
+inline void RlooConfig::clear_minibatch_size() {
+  _impl_.minibatch_size_ = 0u;
+  _impl_._has_bits_[0] &= ~0x00000020u;
+}
+inline uint32_t RlooConfig::_internal_minibatch_size() const {
+  return _impl_.minibatch_size_;
+}
+inline uint32_t RlooConfig::minibatch_size() const {
+  // @@protoc_insertion_point(field_get:kiln.v1.RlooConfig.minibatch_size)
+  return _internal_minibatch_size();
+}
+inline void RlooConfig::_internal_set_minibatch_size(uint32_t value) {
+  _impl_._has_bits_[0] |= 0x00000020u;
+  _impl_.minibatch_size_ = value;
+}
+inline void RlooConfig::set_minibatch_size(uint32_t value) {
+  _internal_set_minibatch_size(value);
+  // @@protoc_insertion_point(field_set:kiln.v1.RlooConfig.minibatch_size)
+}
+
+// optional uint32 max_new_tokens = 9 [json_name = "maxNewTokens"];
+inline bool RlooConfig::_internal_has_max_new_tokens() const {
+  bool value = (_impl_._has_bits_[0] & 0x00000080u) != 0;
+  return value;
+}
+inline bool RlooConfig::has_max_new_tokens() const {
+  return _internal_has_max_new_tokens();
+}
+inline void RlooConfig::clear_max_new_tokens() {
+  _impl_.max_new_tokens_ = 0u;
+  _impl_._has_bits_[0] &= ~0x00000080u;
+}
+inline uint32_t RlooConfig::_internal_max_new_tokens() const {
+  return _impl_.max_new_tokens_;
+}
+inline uint32_t RlooConfig::max_new_tokens() const {
+  // @@protoc_insertion_point(field_get:kiln.v1.RlooConfig.max_new_tokens)
+  return _internal_max_new_tokens();
+}
+inline void RlooConfig::_internal_set_max_new_tokens(uint32_t value) {
+  _impl_._has_bits_[0] |= 0x00000080u;
+  _impl_.max_new_tokens_ = value;
+}
+inline void RlooConfig::set_max_new_tokens(uint32_t value) {
+  _internal_set_max_new_tokens(value);
+  // @@protoc_insertion_point(field_set:kiln.v1.RlooConfig.max_new_tokens)
+}
+
+// optional double temperature = 10 [json_name = "temperature"];
+inline bool RlooConfig::_internal_has_temperature() const {
+  bool value = (_impl_._has_bits_[0] & 0x00000040u) != 0;
+  return value;
+}
+inline bool RlooConfig::has_temperature() const {
+  return _internal_has_temperature();
+}
+inline void RlooConfig::clear_temperature() {
+  _impl_.temperature_ = 0;
+  _impl_._has_bits_[0] &= ~0x00000040u;
+}
+inline double RlooConfig::_internal_temperature() const {
+  return _impl_.temperature_;
+}
+inline double RlooConfig::temperature() const {
+  // @@protoc_insertion_point(field_get:kiln.v1.RlooConfig.temperature)
+  return _internal_temperature();
+}
+inline void RlooConfig::_internal_set_temperature(double value) {
+  _impl_._has_bits_[0] |= 0x00000040u;
+  _impl_.temperature_ = value;
+}
+inline void RlooConfig::set_temperature(double value) {
+  _internal_set_temperature(value);
+  // @@protoc_insertion_point(field_set:kiln.v1.RlooConfig.temperature)
+}
+
+// .kiln.v1.KlEstimator kl_estimator = 11 [json_name = "klEstimator"];
+inline void RlooConfig::clear_kl_estimator() {
+  _impl_.kl_estimator_ = 0;
+}
+inline ::kiln::v1::KlEstimator RlooConfig::_internal_kl_estimator() const {
+  return static_cast< ::kiln::v1::KlEstimator >(_impl_.kl_estimator_);
+}
+inline ::kiln::v1::KlEstimator RlooConfig::kl_estimator() const {
+  // @@protoc_insertion_point(field_get:kiln.v1.RlooConfig.kl_estimator)
+  return _internal_kl_estimator();
+}
+inline void RlooConfig::_internal_set_kl_estimator(::kiln::v1::KlEstimator value) {
+  
+  _impl_.kl_estimator_ = value;
+}
+inline void RlooConfig::set_kl_estimator(::kiln::v1::KlEstimator value) {
+  _internal_set_kl_estimator(value);
+  // @@protoc_insertion_point(field_set:kiln.v1.RlooConfig.kl_estimator)
+}
+
+// optional bool stop_at_eos = 12 [json_name = "stopAtEos"];
+inline bool RlooConfig::_internal_has_stop_at_eos() const {
+  bool value = (_impl_._has_bits_[0] & 0x00000100u) != 0;
+  return value;
+}
+inline bool RlooConfig::has_stop_at_eos() const {
+  return _internal_has_stop_at_eos();
+}
+inline void RlooConfig::clear_stop_at_eos() {
+  _impl_.stop_at_eos_ = false;
+  _impl_._has_bits_[0] &= ~0x00000100u;
+}
+inline bool RlooConfig::_internal_stop_at_eos() const {
+  return _impl_.stop_at_eos_;
+}
+inline bool RlooConfig::stop_at_eos() const {
+  // @@protoc_insertion_point(field_get:kiln.v1.RlooConfig.stop_at_eos)
+  return _internal_stop_at_eos();
+}
+inline void RlooConfig::_internal_set_stop_at_eos(bool value) {
+  _impl_._has_bits_[0] |= 0x00000100u;
+  _impl_.stop_at_eos_ = value;
+}
+inline void RlooConfig::set_stop_at_eos(bool value) {
+  _internal_set_stop_at_eos(value);
+  // @@protoc_insertion_point(field_set:kiln.v1.RlooConfig.stop_at_eos)
 }
 
 // -------------------------------------------------------------------
@@ -11379,6 +13328,154 @@ inline ::kiln::v1::DiffusionConfig* Job::_internal_mutable_diffusion() {
 inline ::kiln::v1::DiffusionConfig* Job::mutable_diffusion() {
   ::kiln::v1::DiffusionConfig* _msg = _internal_mutable_diffusion();
   // @@protoc_insertion_point(field_mutable:kiln.v1.Job.diffusion)
+  return _msg;
+}
+
+// .kiln.v1.GrpoConfig grpo = 41 [json_name = "grpo"];
+inline bool Job::_internal_has_grpo() const {
+  return method_config_case() == kGrpo;
+}
+inline bool Job::has_grpo() const {
+  return _internal_has_grpo();
+}
+inline void Job::set_has_grpo() {
+  _impl_._oneof_case_[0] = kGrpo;
+}
+inline void Job::clear_grpo() {
+  if (_internal_has_grpo()) {
+    if (GetArenaForAllocation() == nullptr) {
+      delete _impl_.method_config_.grpo_;
+    }
+    clear_has_method_config();
+  }
+}
+inline ::kiln::v1::GrpoConfig* Job::release_grpo() {
+  // @@protoc_insertion_point(field_release:kiln.v1.Job.grpo)
+  if (_internal_has_grpo()) {
+    clear_has_method_config();
+    ::kiln::v1::GrpoConfig* temp = _impl_.method_config_.grpo_;
+    if (GetArenaForAllocation() != nullptr) {
+      temp = ::PROTOBUF_NAMESPACE_ID::internal::DuplicateIfNonNull(temp);
+    }
+    _impl_.method_config_.grpo_ = nullptr;
+    return temp;
+  } else {
+    return nullptr;
+  }
+}
+inline const ::kiln::v1::GrpoConfig& Job::_internal_grpo() const {
+  return _internal_has_grpo()
+      ? *_impl_.method_config_.grpo_
+      : reinterpret_cast< ::kiln::v1::GrpoConfig&>(::kiln::v1::_GrpoConfig_default_instance_);
+}
+inline const ::kiln::v1::GrpoConfig& Job::grpo() const {
+  // @@protoc_insertion_point(field_get:kiln.v1.Job.grpo)
+  return _internal_grpo();
+}
+inline ::kiln::v1::GrpoConfig* Job::unsafe_arena_release_grpo() {
+  // @@protoc_insertion_point(field_unsafe_arena_release:kiln.v1.Job.grpo)
+  if (_internal_has_grpo()) {
+    clear_has_method_config();
+    ::kiln::v1::GrpoConfig* temp = _impl_.method_config_.grpo_;
+    _impl_.method_config_.grpo_ = nullptr;
+    return temp;
+  } else {
+    return nullptr;
+  }
+}
+inline void Job::unsafe_arena_set_allocated_grpo(::kiln::v1::GrpoConfig* grpo) {
+  clear_method_config();
+  if (grpo) {
+    set_has_grpo();
+    _impl_.method_config_.grpo_ = grpo;
+  }
+  // @@protoc_insertion_point(field_unsafe_arena_set_allocated:kiln.v1.Job.grpo)
+}
+inline ::kiln::v1::GrpoConfig* Job::_internal_mutable_grpo() {
+  if (!_internal_has_grpo()) {
+    clear_method_config();
+    set_has_grpo();
+    _impl_.method_config_.grpo_ = CreateMaybeMessage< ::kiln::v1::GrpoConfig >(GetArenaForAllocation());
+  }
+  return _impl_.method_config_.grpo_;
+}
+inline ::kiln::v1::GrpoConfig* Job::mutable_grpo() {
+  ::kiln::v1::GrpoConfig* _msg = _internal_mutable_grpo();
+  // @@protoc_insertion_point(field_mutable:kiln.v1.Job.grpo)
+  return _msg;
+}
+
+// .kiln.v1.RlooConfig rloo = 42 [json_name = "rloo"];
+inline bool Job::_internal_has_rloo() const {
+  return method_config_case() == kRloo;
+}
+inline bool Job::has_rloo() const {
+  return _internal_has_rloo();
+}
+inline void Job::set_has_rloo() {
+  _impl_._oneof_case_[0] = kRloo;
+}
+inline void Job::clear_rloo() {
+  if (_internal_has_rloo()) {
+    if (GetArenaForAllocation() == nullptr) {
+      delete _impl_.method_config_.rloo_;
+    }
+    clear_has_method_config();
+  }
+}
+inline ::kiln::v1::RlooConfig* Job::release_rloo() {
+  // @@protoc_insertion_point(field_release:kiln.v1.Job.rloo)
+  if (_internal_has_rloo()) {
+    clear_has_method_config();
+    ::kiln::v1::RlooConfig* temp = _impl_.method_config_.rloo_;
+    if (GetArenaForAllocation() != nullptr) {
+      temp = ::PROTOBUF_NAMESPACE_ID::internal::DuplicateIfNonNull(temp);
+    }
+    _impl_.method_config_.rloo_ = nullptr;
+    return temp;
+  } else {
+    return nullptr;
+  }
+}
+inline const ::kiln::v1::RlooConfig& Job::_internal_rloo() const {
+  return _internal_has_rloo()
+      ? *_impl_.method_config_.rloo_
+      : reinterpret_cast< ::kiln::v1::RlooConfig&>(::kiln::v1::_RlooConfig_default_instance_);
+}
+inline const ::kiln::v1::RlooConfig& Job::rloo() const {
+  // @@protoc_insertion_point(field_get:kiln.v1.Job.rloo)
+  return _internal_rloo();
+}
+inline ::kiln::v1::RlooConfig* Job::unsafe_arena_release_rloo() {
+  // @@protoc_insertion_point(field_unsafe_arena_release:kiln.v1.Job.rloo)
+  if (_internal_has_rloo()) {
+    clear_has_method_config();
+    ::kiln::v1::RlooConfig* temp = _impl_.method_config_.rloo_;
+    _impl_.method_config_.rloo_ = nullptr;
+    return temp;
+  } else {
+    return nullptr;
+  }
+}
+inline void Job::unsafe_arena_set_allocated_rloo(::kiln::v1::RlooConfig* rloo) {
+  clear_method_config();
+  if (rloo) {
+    set_has_rloo();
+    _impl_.method_config_.rloo_ = rloo;
+  }
+  // @@protoc_insertion_point(field_unsafe_arena_set_allocated:kiln.v1.Job.rloo)
+}
+inline ::kiln::v1::RlooConfig* Job::_internal_mutable_rloo() {
+  if (!_internal_has_rloo()) {
+    clear_method_config();
+    set_has_rloo();
+    _impl_.method_config_.rloo_ = CreateMaybeMessage< ::kiln::v1::RlooConfig >(GetArenaForAllocation());
+  }
+  return _impl_.method_config_.rloo_;
+}
+inline ::kiln::v1::RlooConfig* Job::mutable_rloo() {
+  ::kiln::v1::RlooConfig* _msg = _internal_mutable_rloo();
+  // @@protoc_insertion_point(field_mutable:kiln.v1.Job.rloo)
   return _msg;
 }
 
@@ -13667,6 +15764,12 @@ ListCheckpointsResponse::checkpoints() const {
 #ifdef __GNUC__
   #pragma GCC diagnostic pop
 #endif  // __GNUC__
+// -------------------------------------------------------------------
+
+// -------------------------------------------------------------------
+
+// -------------------------------------------------------------------
+
 // -------------------------------------------------------------------
 
 // -------------------------------------------------------------------

@@ -87,6 +87,8 @@ private static final long serialVersionUID = 0L;
     VAE(30),
     GAN(31),
     DIFFUSION(32),
+    GRPO(41),
+    RLOO(42),
     METHODCONFIG_NOT_SET(0);
     private final int value;
     private MethodConfigCase(int value) {
@@ -112,6 +114,8 @@ private static final long serialVersionUID = 0L;
         case 30: return VAE;
         case 31: return GAN;
         case 32: return DIFFUSION;
+        case 41: return GRPO;
+        case 42: return RLOO;
         case 0: return METHODCONFIG_NOT_SET;
         default: return null;
       }
@@ -780,6 +784,92 @@ private static final long serialVersionUID = 0L;
        return (kiln.v1.DiffusionConfig) methodConfig_;
     }
     return kiln.v1.DiffusionConfig.getDefaultInstance();
+  }
+
+  public static final int GRPO_FIELD_NUMBER = 41;
+  /**
+   * <pre>
+   * For JOB_METHOD_GRPO.
+   * </pre>
+   *
+   * <code>.kiln.v1.GrpoConfig grpo = 41 [json_name = "grpo"];</code>
+   * @return Whether the grpo field is set.
+   */
+  @java.lang.Override
+  public boolean hasGrpo() {
+    return methodConfigCase_ == 41;
+  }
+  /**
+   * <pre>
+   * For JOB_METHOD_GRPO.
+   * </pre>
+   *
+   * <code>.kiln.v1.GrpoConfig grpo = 41 [json_name = "grpo"];</code>
+   * @return The grpo.
+   */
+  @java.lang.Override
+  public kiln.v1.GrpoConfig getGrpo() {
+    if (methodConfigCase_ == 41) {
+       return (kiln.v1.GrpoConfig) methodConfig_;
+    }
+    return kiln.v1.GrpoConfig.getDefaultInstance();
+  }
+  /**
+   * <pre>
+   * For JOB_METHOD_GRPO.
+   * </pre>
+   *
+   * <code>.kiln.v1.GrpoConfig grpo = 41 [json_name = "grpo"];</code>
+   */
+  @java.lang.Override
+  public kiln.v1.GrpoConfigOrBuilder getGrpoOrBuilder() {
+    if (methodConfigCase_ == 41) {
+       return (kiln.v1.GrpoConfig) methodConfig_;
+    }
+    return kiln.v1.GrpoConfig.getDefaultInstance();
+  }
+
+  public static final int RLOO_FIELD_NUMBER = 42;
+  /**
+   * <pre>
+   * For JOB_METHOD_RLOO.
+   * </pre>
+   *
+   * <code>.kiln.v1.RlooConfig rloo = 42 [json_name = "rloo"];</code>
+   * @return Whether the rloo field is set.
+   */
+  @java.lang.Override
+  public boolean hasRloo() {
+    return methodConfigCase_ == 42;
+  }
+  /**
+   * <pre>
+   * For JOB_METHOD_RLOO.
+   * </pre>
+   *
+   * <code>.kiln.v1.RlooConfig rloo = 42 [json_name = "rloo"];</code>
+   * @return The rloo.
+   */
+  @java.lang.Override
+  public kiln.v1.RlooConfig getRloo() {
+    if (methodConfigCase_ == 42) {
+       return (kiln.v1.RlooConfig) methodConfig_;
+    }
+    return kiln.v1.RlooConfig.getDefaultInstance();
+  }
+  /**
+   * <pre>
+   * For JOB_METHOD_RLOO.
+   * </pre>
+   *
+   * <code>.kiln.v1.RlooConfig rloo = 42 [json_name = "rloo"];</code>
+   */
+  @java.lang.Override
+  public kiln.v1.RlooConfigOrBuilder getRlooOrBuilder() {
+    if (methodConfigCase_ == 42) {
+       return (kiln.v1.RlooConfig) methodConfig_;
+    }
+    return kiln.v1.RlooConfig.getDefaultInstance();
   }
 
   public static final int RESOURCES_FIELD_NUMBER = 13;
@@ -1655,6 +1745,12 @@ java.lang.String defaultValue) {
       if (diffusionBuilder_ != null) {
         diffusionBuilder_.clear();
       }
+      if (grpoBuilder_ != null) {
+        grpoBuilder_.clear();
+      }
+      if (rlooBuilder_ != null) {
+        rlooBuilder_.clear();
+      }
       resources_ = null;
       if (resourcesBuilder_ != null) {
         resourcesBuilder_.dispose();
@@ -1745,62 +1841,62 @@ java.lang.String defaultValue) {
             ? hyperparameters_
             : hyperparametersBuilder_.build();
       }
-      if (((from_bitField0_ & 0x00008000) != 0)) {
+      if (((from_bitField0_ & 0x00020000) != 0)) {
         result.resources_ = resourcesBuilder_ == null
             ? resources_
             : resourcesBuilder_.build();
       }
       int to_bitField0_ = 0;
-      if (((from_bitField0_ & 0x00010000) != 0)) {
+      if (((from_bitField0_ & 0x00040000) != 0)) {
         result.maxRetries_ = maxRetries_;
         to_bitField0_ |= 0x00000001;
       }
-      if (((from_bitField0_ & 0x00020000) != 0)) {
+      if (((from_bitField0_ & 0x00080000) != 0)) {
         result.labels_ = internalGetLabels();
         result.labels_.makeImmutable();
       }
-      if (((from_bitField0_ & 0x00040000) != 0)) {
+      if (((from_bitField0_ & 0x00100000) != 0)) {
         result.state_ = state_;
       }
-      if (((from_bitField0_ & 0x00080000) != 0)) {
+      if (((from_bitField0_ & 0x00200000) != 0)) {
         result.attempt_ = attempt_;
       }
-      if (((from_bitField0_ & 0x00100000) != 0)) {
+      if (((from_bitField0_ & 0x00400000) != 0)) {
         result.step_ = step_;
       }
-      if (((from_bitField0_ & 0x00200000) != 0)) {
+      if (((from_bitField0_ & 0x00800000) != 0)) {
         result.totalSteps_ = totalSteps_;
       }
-      if (((from_bitField0_ & 0x00400000) != 0)) {
+      if (((from_bitField0_ & 0x01000000) != 0)) {
         result.latestMetrics_ = internalGetLatestMetrics();
         result.latestMetrics_.makeImmutable();
       }
-      if (((from_bitField0_ & 0x00800000) != 0)) {
+      if (((from_bitField0_ & 0x02000000) != 0)) {
         result.outputModel_ = outputModel_;
       }
-      if (((from_bitField0_ & 0x01000000) != 0)) {
+      if (((from_bitField0_ & 0x04000000) != 0)) {
         result.artifacts_ = internalGetArtifacts();
         result.artifacts_.makeImmutable();
       }
-      if (((from_bitField0_ & 0x02000000) != 0)) {
+      if (((from_bitField0_ & 0x08000000) != 0)) {
         result.error_ = error_;
       }
-      if (((from_bitField0_ & 0x04000000) != 0)) {
+      if (((from_bitField0_ & 0x10000000) != 0)) {
         result.createTime_ = createTimeBuilder_ == null
             ? createTime_
             : createTimeBuilder_.build();
       }
-      if (((from_bitField0_ & 0x08000000) != 0)) {
+      if (((from_bitField0_ & 0x20000000) != 0)) {
         result.startTime_ = startTimeBuilder_ == null
             ? startTime_
             : startTimeBuilder_.build();
       }
-      if (((from_bitField0_ & 0x10000000) != 0)) {
+      if (((from_bitField0_ & 0x40000000) != 0)) {
         result.endTime_ = endTimeBuilder_ == null
             ? endTime_
             : endTimeBuilder_.build();
       }
-      if (((from_bitField0_ & 0x20000000) != 0)) {
+      if (((from_bitField0_ & 0x80000000) != 0)) {
         result.sweep_ = sweep_;
       }
       result.bitField0_ |= to_bitField0_;
@@ -1840,6 +1936,14 @@ java.lang.String defaultValue) {
       if (methodConfigCase_ == 32 &&
           diffusionBuilder_ != null) {
         result.methodConfig_ = diffusionBuilder_.build();
+      }
+      if (methodConfigCase_ == 41 &&
+          grpoBuilder_ != null) {
+        result.methodConfig_ = grpoBuilder_.build();
+      }
+      if (methodConfigCase_ == 42 &&
+          rlooBuilder_ != null) {
+        result.methodConfig_ = rlooBuilder_.build();
       }
     }
 
@@ -4034,6 +4138,362 @@ java.lang.String defaultValue) {
       return diffusionBuilder_;
     }
 
+    private com.google.protobuf.SingleFieldBuilderV3<
+        kiln.v1.GrpoConfig, kiln.v1.GrpoConfig.Builder, kiln.v1.GrpoConfigOrBuilder> grpoBuilder_;
+    /**
+     * <pre>
+     * For JOB_METHOD_GRPO.
+     * </pre>
+     *
+     * <code>.kiln.v1.GrpoConfig grpo = 41 [json_name = "grpo"];</code>
+     * @return Whether the grpo field is set.
+     */
+    @java.lang.Override
+    public boolean hasGrpo() {
+      return methodConfigCase_ == 41;
+    }
+    /**
+     * <pre>
+     * For JOB_METHOD_GRPO.
+     * </pre>
+     *
+     * <code>.kiln.v1.GrpoConfig grpo = 41 [json_name = "grpo"];</code>
+     * @return The grpo.
+     */
+    @java.lang.Override
+    public kiln.v1.GrpoConfig getGrpo() {
+      if (grpoBuilder_ == null) {
+        if (methodConfigCase_ == 41) {
+          return (kiln.v1.GrpoConfig) methodConfig_;
+        }
+        return kiln.v1.GrpoConfig.getDefaultInstance();
+      } else {
+        if (methodConfigCase_ == 41) {
+          return grpoBuilder_.getMessage();
+        }
+        return kiln.v1.GrpoConfig.getDefaultInstance();
+      }
+    }
+    /**
+     * <pre>
+     * For JOB_METHOD_GRPO.
+     * </pre>
+     *
+     * <code>.kiln.v1.GrpoConfig grpo = 41 [json_name = "grpo"];</code>
+     */
+    public Builder setGrpo(kiln.v1.GrpoConfig value) {
+      if (grpoBuilder_ == null) {
+        if (value == null) {
+          throw new NullPointerException();
+        }
+        methodConfig_ = value;
+        onChanged();
+      } else {
+        grpoBuilder_.setMessage(value);
+      }
+      methodConfigCase_ = 41;
+      return this;
+    }
+    /**
+     * <pre>
+     * For JOB_METHOD_GRPO.
+     * </pre>
+     *
+     * <code>.kiln.v1.GrpoConfig grpo = 41 [json_name = "grpo"];</code>
+     */
+    public Builder setGrpo(
+        kiln.v1.GrpoConfig.Builder builderForValue) {
+      if (grpoBuilder_ == null) {
+        methodConfig_ = builderForValue.build();
+        onChanged();
+      } else {
+        grpoBuilder_.setMessage(builderForValue.build());
+      }
+      methodConfigCase_ = 41;
+      return this;
+    }
+    /**
+     * <pre>
+     * For JOB_METHOD_GRPO.
+     * </pre>
+     *
+     * <code>.kiln.v1.GrpoConfig grpo = 41 [json_name = "grpo"];</code>
+     */
+    public Builder mergeGrpo(kiln.v1.GrpoConfig value) {
+      if (grpoBuilder_ == null) {
+        if (methodConfigCase_ == 41 &&
+            methodConfig_ != kiln.v1.GrpoConfig.getDefaultInstance()) {
+          methodConfig_ = kiln.v1.GrpoConfig.newBuilder((kiln.v1.GrpoConfig) methodConfig_)
+              .mergeFrom(value).buildPartial();
+        } else {
+          methodConfig_ = value;
+        }
+        onChanged();
+      } else {
+        if (methodConfigCase_ == 41) {
+          grpoBuilder_.mergeFrom(value);
+        } else {
+          grpoBuilder_.setMessage(value);
+        }
+      }
+      methodConfigCase_ = 41;
+      return this;
+    }
+    /**
+     * <pre>
+     * For JOB_METHOD_GRPO.
+     * </pre>
+     *
+     * <code>.kiln.v1.GrpoConfig grpo = 41 [json_name = "grpo"];</code>
+     */
+    public Builder clearGrpo() {
+      if (grpoBuilder_ == null) {
+        if (methodConfigCase_ == 41) {
+          methodConfigCase_ = 0;
+          methodConfig_ = null;
+          onChanged();
+        }
+      } else {
+        if (methodConfigCase_ == 41) {
+          methodConfigCase_ = 0;
+          methodConfig_ = null;
+        }
+        grpoBuilder_.clear();
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * For JOB_METHOD_GRPO.
+     * </pre>
+     *
+     * <code>.kiln.v1.GrpoConfig grpo = 41 [json_name = "grpo"];</code>
+     */
+    public kiln.v1.GrpoConfig.Builder getGrpoBuilder() {
+      return getGrpoFieldBuilder().getBuilder();
+    }
+    /**
+     * <pre>
+     * For JOB_METHOD_GRPO.
+     * </pre>
+     *
+     * <code>.kiln.v1.GrpoConfig grpo = 41 [json_name = "grpo"];</code>
+     */
+    @java.lang.Override
+    public kiln.v1.GrpoConfigOrBuilder getGrpoOrBuilder() {
+      if ((methodConfigCase_ == 41) && (grpoBuilder_ != null)) {
+        return grpoBuilder_.getMessageOrBuilder();
+      } else {
+        if (methodConfigCase_ == 41) {
+          return (kiln.v1.GrpoConfig) methodConfig_;
+        }
+        return kiln.v1.GrpoConfig.getDefaultInstance();
+      }
+    }
+    /**
+     * <pre>
+     * For JOB_METHOD_GRPO.
+     * </pre>
+     *
+     * <code>.kiln.v1.GrpoConfig grpo = 41 [json_name = "grpo"];</code>
+     */
+    private com.google.protobuf.SingleFieldBuilderV3<
+        kiln.v1.GrpoConfig, kiln.v1.GrpoConfig.Builder, kiln.v1.GrpoConfigOrBuilder> 
+        getGrpoFieldBuilder() {
+      if (grpoBuilder_ == null) {
+        if (!(methodConfigCase_ == 41)) {
+          methodConfig_ = kiln.v1.GrpoConfig.getDefaultInstance();
+        }
+        grpoBuilder_ = new com.google.protobuf.SingleFieldBuilderV3<
+            kiln.v1.GrpoConfig, kiln.v1.GrpoConfig.Builder, kiln.v1.GrpoConfigOrBuilder>(
+                (kiln.v1.GrpoConfig) methodConfig_,
+                getParentForChildren(),
+                isClean());
+        methodConfig_ = null;
+      }
+      methodConfigCase_ = 41;
+      onChanged();
+      return grpoBuilder_;
+    }
+
+    private com.google.protobuf.SingleFieldBuilderV3<
+        kiln.v1.RlooConfig, kiln.v1.RlooConfig.Builder, kiln.v1.RlooConfigOrBuilder> rlooBuilder_;
+    /**
+     * <pre>
+     * For JOB_METHOD_RLOO.
+     * </pre>
+     *
+     * <code>.kiln.v1.RlooConfig rloo = 42 [json_name = "rloo"];</code>
+     * @return Whether the rloo field is set.
+     */
+    @java.lang.Override
+    public boolean hasRloo() {
+      return methodConfigCase_ == 42;
+    }
+    /**
+     * <pre>
+     * For JOB_METHOD_RLOO.
+     * </pre>
+     *
+     * <code>.kiln.v1.RlooConfig rloo = 42 [json_name = "rloo"];</code>
+     * @return The rloo.
+     */
+    @java.lang.Override
+    public kiln.v1.RlooConfig getRloo() {
+      if (rlooBuilder_ == null) {
+        if (methodConfigCase_ == 42) {
+          return (kiln.v1.RlooConfig) methodConfig_;
+        }
+        return kiln.v1.RlooConfig.getDefaultInstance();
+      } else {
+        if (methodConfigCase_ == 42) {
+          return rlooBuilder_.getMessage();
+        }
+        return kiln.v1.RlooConfig.getDefaultInstance();
+      }
+    }
+    /**
+     * <pre>
+     * For JOB_METHOD_RLOO.
+     * </pre>
+     *
+     * <code>.kiln.v1.RlooConfig rloo = 42 [json_name = "rloo"];</code>
+     */
+    public Builder setRloo(kiln.v1.RlooConfig value) {
+      if (rlooBuilder_ == null) {
+        if (value == null) {
+          throw new NullPointerException();
+        }
+        methodConfig_ = value;
+        onChanged();
+      } else {
+        rlooBuilder_.setMessage(value);
+      }
+      methodConfigCase_ = 42;
+      return this;
+    }
+    /**
+     * <pre>
+     * For JOB_METHOD_RLOO.
+     * </pre>
+     *
+     * <code>.kiln.v1.RlooConfig rloo = 42 [json_name = "rloo"];</code>
+     */
+    public Builder setRloo(
+        kiln.v1.RlooConfig.Builder builderForValue) {
+      if (rlooBuilder_ == null) {
+        methodConfig_ = builderForValue.build();
+        onChanged();
+      } else {
+        rlooBuilder_.setMessage(builderForValue.build());
+      }
+      methodConfigCase_ = 42;
+      return this;
+    }
+    /**
+     * <pre>
+     * For JOB_METHOD_RLOO.
+     * </pre>
+     *
+     * <code>.kiln.v1.RlooConfig rloo = 42 [json_name = "rloo"];</code>
+     */
+    public Builder mergeRloo(kiln.v1.RlooConfig value) {
+      if (rlooBuilder_ == null) {
+        if (methodConfigCase_ == 42 &&
+            methodConfig_ != kiln.v1.RlooConfig.getDefaultInstance()) {
+          methodConfig_ = kiln.v1.RlooConfig.newBuilder((kiln.v1.RlooConfig) methodConfig_)
+              .mergeFrom(value).buildPartial();
+        } else {
+          methodConfig_ = value;
+        }
+        onChanged();
+      } else {
+        if (methodConfigCase_ == 42) {
+          rlooBuilder_.mergeFrom(value);
+        } else {
+          rlooBuilder_.setMessage(value);
+        }
+      }
+      methodConfigCase_ = 42;
+      return this;
+    }
+    /**
+     * <pre>
+     * For JOB_METHOD_RLOO.
+     * </pre>
+     *
+     * <code>.kiln.v1.RlooConfig rloo = 42 [json_name = "rloo"];</code>
+     */
+    public Builder clearRloo() {
+      if (rlooBuilder_ == null) {
+        if (methodConfigCase_ == 42) {
+          methodConfigCase_ = 0;
+          methodConfig_ = null;
+          onChanged();
+        }
+      } else {
+        if (methodConfigCase_ == 42) {
+          methodConfigCase_ = 0;
+          methodConfig_ = null;
+        }
+        rlooBuilder_.clear();
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * For JOB_METHOD_RLOO.
+     * </pre>
+     *
+     * <code>.kiln.v1.RlooConfig rloo = 42 [json_name = "rloo"];</code>
+     */
+    public kiln.v1.RlooConfig.Builder getRlooBuilder() {
+      return getRlooFieldBuilder().getBuilder();
+    }
+    /**
+     * <pre>
+     * For JOB_METHOD_RLOO.
+     * </pre>
+     *
+     * <code>.kiln.v1.RlooConfig rloo = 42 [json_name = "rloo"];</code>
+     */
+    @java.lang.Override
+    public kiln.v1.RlooConfigOrBuilder getRlooOrBuilder() {
+      if ((methodConfigCase_ == 42) && (rlooBuilder_ != null)) {
+        return rlooBuilder_.getMessageOrBuilder();
+      } else {
+        if (methodConfigCase_ == 42) {
+          return (kiln.v1.RlooConfig) methodConfig_;
+        }
+        return kiln.v1.RlooConfig.getDefaultInstance();
+      }
+    }
+    /**
+     * <pre>
+     * For JOB_METHOD_RLOO.
+     * </pre>
+     *
+     * <code>.kiln.v1.RlooConfig rloo = 42 [json_name = "rloo"];</code>
+     */
+    private com.google.protobuf.SingleFieldBuilderV3<
+        kiln.v1.RlooConfig, kiln.v1.RlooConfig.Builder, kiln.v1.RlooConfigOrBuilder> 
+        getRlooFieldBuilder() {
+      if (rlooBuilder_ == null) {
+        if (!(methodConfigCase_ == 42)) {
+          methodConfig_ = kiln.v1.RlooConfig.getDefaultInstance();
+        }
+        rlooBuilder_ = new com.google.protobuf.SingleFieldBuilderV3<
+            kiln.v1.RlooConfig, kiln.v1.RlooConfig.Builder, kiln.v1.RlooConfigOrBuilder>(
+                (kiln.v1.RlooConfig) methodConfig_,
+                getParentForChildren(),
+                isClean());
+        methodConfig_ = null;
+      }
+      methodConfigCase_ = 42;
+      onChanged();
+      return rlooBuilder_;
+    }
+
     private kiln.v1.Resources resources_;
     private com.google.protobuf.SingleFieldBuilderV3<
         kiln.v1.Resources, kiln.v1.Resources.Builder, kiln.v1.ResourcesOrBuilder> resourcesBuilder_;
@@ -4046,7 +4506,7 @@ java.lang.String defaultValue) {
      * @return Whether the resources field is set.
      */
     public boolean hasResources() {
-      return ((bitField0_ & 0x00008000) != 0);
+      return ((bitField0_ & 0x00020000) != 0);
     }
     /**
      * <pre>
@@ -4079,7 +4539,7 @@ java.lang.String defaultValue) {
       } else {
         resourcesBuilder_.setMessage(value);
       }
-      bitField0_ |= 0x00008000;
+      bitField0_ |= 0x00020000;
       onChanged();
       return this;
     }
@@ -4097,7 +4557,7 @@ java.lang.String defaultValue) {
       } else {
         resourcesBuilder_.setMessage(builderForValue.build());
       }
-      bitField0_ |= 0x00008000;
+      bitField0_ |= 0x00020000;
       onChanged();
       return this;
     }
@@ -4110,7 +4570,7 @@ java.lang.String defaultValue) {
      */
     public Builder mergeResources(kiln.v1.Resources value) {
       if (resourcesBuilder_ == null) {
-        if (((bitField0_ & 0x00008000) != 0) &&
+        if (((bitField0_ & 0x00020000) != 0) &&
           resources_ != null &&
           resources_ != kiln.v1.Resources.getDefaultInstance()) {
           getResourcesBuilder().mergeFrom(value);
@@ -4120,7 +4580,7 @@ java.lang.String defaultValue) {
       } else {
         resourcesBuilder_.mergeFrom(value);
       }
-      bitField0_ |= 0x00008000;
+      bitField0_ |= 0x00020000;
       onChanged();
       return this;
     }
@@ -4132,7 +4592,7 @@ java.lang.String defaultValue) {
      * <code>.kiln.v1.Resources resources = 13 [json_name = "resources"];</code>
      */
     public Builder clearResources() {
-      bitField0_ = (bitField0_ & ~0x00008000);
+      bitField0_ = (bitField0_ & ~0x00020000);
       resources_ = null;
       if (resourcesBuilder_ != null) {
         resourcesBuilder_.dispose();
@@ -4149,7 +4609,7 @@ java.lang.String defaultValue) {
      * <code>.kiln.v1.Resources resources = 13 [json_name = "resources"];</code>
      */
     public kiln.v1.Resources.Builder getResourcesBuilder() {
-      bitField0_ |= 0x00008000;
+      bitField0_ |= 0x00020000;
       onChanged();
       return getResourcesFieldBuilder().getBuilder();
     }
@@ -4200,7 +4660,7 @@ java.lang.String defaultValue) {
      */
     @java.lang.Override
     public boolean hasMaxRetries() {
-      return ((bitField0_ & 0x00010000) != 0);
+      return ((bitField0_ & 0x00040000) != 0);
     }
     /**
      * <pre>
@@ -4226,7 +4686,7 @@ java.lang.String defaultValue) {
     public Builder setMaxRetries(int value) {
       
       maxRetries_ = value;
-      bitField0_ |= 0x00010000;
+      bitField0_ |= 0x00040000;
       onChanged();
       return this;
     }
@@ -4239,7 +4699,7 @@ java.lang.String defaultValue) {
      * @return This builder for chaining.
      */
     public Builder clearMaxRetries() {
-      bitField0_ = (bitField0_ & ~0x00010000);
+      bitField0_ = (bitField0_ & ~0x00040000);
       maxRetries_ = 0;
       onChanged();
       return this;
@@ -4264,7 +4724,7 @@ java.lang.String defaultValue) {
       if (!labels_.isMutable()) {
         labels_ = labels_.copy();
       }
-      bitField0_ |= 0x00020000;
+      bitField0_ |= 0x00080000;
       onChanged();
       return labels_;
     }
@@ -4340,7 +4800,7 @@ java.lang.String defaultValue) {
       return map.get(key);
     }
     public Builder clearLabels() {
-      bitField0_ = (bitField0_ & ~0x00020000);
+      bitField0_ = (bitField0_ & ~0x00080000);
       internalGetMutableLabels().getMutableMap()
           .clear();
       return this;
@@ -4365,7 +4825,7 @@ java.lang.String defaultValue) {
     @java.lang.Deprecated
     public java.util.Map<java.lang.String, java.lang.String>
         getMutableLabels() {
-      bitField0_ |= 0x00020000;
+      bitField0_ |= 0x00080000;
       return internalGetMutableLabels().getMutableMap();
     }
     /**
@@ -4382,7 +4842,7 @@ java.lang.String defaultValue) {
       if (value == null) { throw new NullPointerException("map value"); }
       internalGetMutableLabels().getMutableMap()
           .put(key, value);
-      bitField0_ |= 0x00020000;
+      bitField0_ |= 0x00080000;
       return this;
     }
     /**
@@ -4396,7 +4856,7 @@ java.lang.String defaultValue) {
         java.util.Map<java.lang.String, java.lang.String> values) {
       internalGetMutableLabels().getMutableMap()
           .putAll(values);
-      bitField0_ |= 0x00020000;
+      bitField0_ |= 0x00080000;
       return this;
     }
 
@@ -4423,7 +4883,7 @@ java.lang.String defaultValue) {
      */
     public Builder setStateValue(int value) {
       state_ = value;
-      bitField0_ |= 0x00040000;
+      bitField0_ |= 0x00100000;
       onChanged();
       return this;
     }
@@ -4453,7 +4913,7 @@ java.lang.String defaultValue) {
       if (value == null) {
         throw new NullPointerException();
       }
-      bitField0_ |= 0x00040000;
+      bitField0_ |= 0x00100000;
       state_ = value.getNumber();
       onChanged();
       return this;
@@ -4467,7 +4927,7 @@ java.lang.String defaultValue) {
      * @return This builder for chaining.
      */
     public Builder clearState() {
-      bitField0_ = (bitField0_ & ~0x00040000);
+      bitField0_ = (bitField0_ & ~0x00100000);
       state_ = 0;
       onChanged();
       return this;
@@ -4498,7 +4958,7 @@ java.lang.String defaultValue) {
     public Builder setAttempt(int value) {
       
       attempt_ = value;
-      bitField0_ |= 0x00080000;
+      bitField0_ |= 0x00200000;
       onChanged();
       return this;
     }
@@ -4511,7 +4971,7 @@ java.lang.String defaultValue) {
      * @return This builder for chaining.
      */
     public Builder clearAttempt() {
-      bitField0_ = (bitField0_ & ~0x00080000);
+      bitField0_ = (bitField0_ & ~0x00200000);
       attempt_ = 0;
       onChanged();
       return this;
@@ -4542,7 +5002,7 @@ java.lang.String defaultValue) {
     public Builder setStep(long value) {
       
       step_ = value;
-      bitField0_ |= 0x00100000;
+      bitField0_ |= 0x00400000;
       onChanged();
       return this;
     }
@@ -4555,7 +5015,7 @@ java.lang.String defaultValue) {
      * @return This builder for chaining.
      */
     public Builder clearStep() {
-      bitField0_ = (bitField0_ & ~0x00100000);
+      bitField0_ = (bitField0_ & ~0x00400000);
       step_ = 0L;
       onChanged();
       return this;
@@ -4586,7 +5046,7 @@ java.lang.String defaultValue) {
     public Builder setTotalSteps(long value) {
       
       totalSteps_ = value;
-      bitField0_ |= 0x00200000;
+      bitField0_ |= 0x00800000;
       onChanged();
       return this;
     }
@@ -4599,7 +5059,7 @@ java.lang.String defaultValue) {
      * @return This builder for chaining.
      */
     public Builder clearTotalSteps() {
-      bitField0_ = (bitField0_ & ~0x00200000);
+      bitField0_ = (bitField0_ & ~0x00800000);
       totalSteps_ = 0L;
       onChanged();
       return this;
@@ -4624,7 +5084,7 @@ java.lang.String defaultValue) {
       if (!latestMetrics_.isMutable()) {
         latestMetrics_ = latestMetrics_.copy();
       }
-      bitField0_ |= 0x00400000;
+      bitField0_ |= 0x01000000;
       onChanged();
       return latestMetrics_;
     }
@@ -4698,7 +5158,7 @@ java.lang.String defaultValue) {
       return map.get(key);
     }
     public Builder clearLatestMetrics() {
-      bitField0_ = (bitField0_ & ~0x00400000);
+      bitField0_ = (bitField0_ & ~0x01000000);
       internalGetMutableLatestMetrics().getMutableMap()
           .clear();
       return this;
@@ -4723,7 +5183,7 @@ java.lang.String defaultValue) {
     @java.lang.Deprecated
     public java.util.Map<java.lang.String, java.lang.Double>
         getMutableLatestMetrics() {
-      bitField0_ |= 0x00400000;
+      bitField0_ |= 0x01000000;
       return internalGetMutableLatestMetrics().getMutableMap();
     }
     /**
@@ -4740,7 +5200,7 @@ java.lang.String defaultValue) {
       
       internalGetMutableLatestMetrics().getMutableMap()
           .put(key, value);
-      bitField0_ |= 0x00400000;
+      bitField0_ |= 0x01000000;
       return this;
     }
     /**
@@ -4754,7 +5214,7 @@ java.lang.String defaultValue) {
         java.util.Map<java.lang.String, java.lang.Double> values) {
       internalGetMutableLatestMetrics().getMutableMap()
           .putAll(values);
-      bitField0_ |= 0x00400000;
+      bitField0_ |= 0x01000000;
       return this;
     }
 
@@ -4813,7 +5273,7 @@ java.lang.String defaultValue) {
         java.lang.String value) {
       if (value == null) { throw new NullPointerException(); }
       outputModel_ = value;
-      bitField0_ |= 0x00800000;
+      bitField0_ |= 0x02000000;
       onChanged();
       return this;
     }
@@ -4827,7 +5287,7 @@ java.lang.String defaultValue) {
      */
     public Builder clearOutputModel() {
       outputModel_ = getDefaultInstance().getOutputModel();
-      bitField0_ = (bitField0_ & ~0x00800000);
+      bitField0_ = (bitField0_ & ~0x02000000);
       onChanged();
       return this;
     }
@@ -4845,7 +5305,7 @@ java.lang.String defaultValue) {
       if (value == null) { throw new NullPointerException(); }
       checkByteStringIsUtf8(value);
       outputModel_ = value;
-      bitField0_ |= 0x00800000;
+      bitField0_ |= 0x02000000;
       onChanged();
       return this;
     }
@@ -4869,7 +5329,7 @@ java.lang.String defaultValue) {
       if (!artifacts_.isMutable()) {
         artifacts_ = artifacts_.copy();
       }
-      bitField0_ |= 0x01000000;
+      bitField0_ |= 0x04000000;
       onChanged();
       return artifacts_;
     }
@@ -4949,7 +5409,7 @@ java.lang.String defaultValue) {
       return map.get(key);
     }
     public Builder clearArtifacts() {
-      bitField0_ = (bitField0_ & ~0x01000000);
+      bitField0_ = (bitField0_ & ~0x04000000);
       internalGetMutableArtifacts().getMutableMap()
           .clear();
       return this;
@@ -4975,7 +5435,7 @@ java.lang.String defaultValue) {
     @java.lang.Deprecated
     public java.util.Map<java.lang.String, java.lang.String>
         getMutableArtifacts() {
-      bitField0_ |= 0x01000000;
+      bitField0_ |= 0x04000000;
       return internalGetMutableArtifacts().getMutableMap();
     }
     /**
@@ -4993,7 +5453,7 @@ java.lang.String defaultValue) {
       if (value == null) { throw new NullPointerException("map value"); }
       internalGetMutableArtifacts().getMutableMap()
           .put(key, value);
-      bitField0_ |= 0x01000000;
+      bitField0_ |= 0x04000000;
       return this;
     }
     /**
@@ -5008,7 +5468,7 @@ java.lang.String defaultValue) {
         java.util.Map<java.lang.String, java.lang.String> values) {
       internalGetMutableArtifacts().getMutableMap()
           .putAll(values);
-      bitField0_ |= 0x01000000;
+      bitField0_ |= 0x04000000;
       return this;
     }
 
@@ -5067,7 +5527,7 @@ java.lang.String defaultValue) {
         java.lang.String value) {
       if (value == null) { throw new NullPointerException(); }
       error_ = value;
-      bitField0_ |= 0x02000000;
+      bitField0_ |= 0x08000000;
       onChanged();
       return this;
     }
@@ -5081,7 +5541,7 @@ java.lang.String defaultValue) {
      */
     public Builder clearError() {
       error_ = getDefaultInstance().getError();
-      bitField0_ = (bitField0_ & ~0x02000000);
+      bitField0_ = (bitField0_ & ~0x08000000);
       onChanged();
       return this;
     }
@@ -5099,7 +5559,7 @@ java.lang.String defaultValue) {
       if (value == null) { throw new NullPointerException(); }
       checkByteStringIsUtf8(value);
       error_ = value;
-      bitField0_ |= 0x02000000;
+      bitField0_ |= 0x08000000;
       onChanged();
       return this;
     }
@@ -5116,7 +5576,7 @@ java.lang.String defaultValue) {
      * @return Whether the createTime field is set.
      */
     public boolean hasCreateTime() {
-      return ((bitField0_ & 0x04000000) != 0);
+      return ((bitField0_ & 0x10000000) != 0);
     }
     /**
      * <pre>
@@ -5149,7 +5609,7 @@ java.lang.String defaultValue) {
       } else {
         createTimeBuilder_.setMessage(value);
       }
-      bitField0_ |= 0x04000000;
+      bitField0_ |= 0x10000000;
       onChanged();
       return this;
     }
@@ -5167,7 +5627,7 @@ java.lang.String defaultValue) {
       } else {
         createTimeBuilder_.setMessage(builderForValue.build());
       }
-      bitField0_ |= 0x04000000;
+      bitField0_ |= 0x10000000;
       onChanged();
       return this;
     }
@@ -5180,7 +5640,7 @@ java.lang.String defaultValue) {
      */
     public Builder mergeCreateTime(com.google.protobuf.Timestamp value) {
       if (createTimeBuilder_ == null) {
-        if (((bitField0_ & 0x04000000) != 0) &&
+        if (((bitField0_ & 0x10000000) != 0) &&
           createTime_ != null &&
           createTime_ != com.google.protobuf.Timestamp.getDefaultInstance()) {
           getCreateTimeBuilder().mergeFrom(value);
@@ -5190,7 +5650,7 @@ java.lang.String defaultValue) {
       } else {
         createTimeBuilder_.mergeFrom(value);
       }
-      bitField0_ |= 0x04000000;
+      bitField0_ |= 0x10000000;
       onChanged();
       return this;
     }
@@ -5202,7 +5662,7 @@ java.lang.String defaultValue) {
      * <code>.google.protobuf.Timestamp create_time = 24 [json_name = "createTime"];</code>
      */
     public Builder clearCreateTime() {
-      bitField0_ = (bitField0_ & ~0x04000000);
+      bitField0_ = (bitField0_ & ~0x10000000);
       createTime_ = null;
       if (createTimeBuilder_ != null) {
         createTimeBuilder_.dispose();
@@ -5219,7 +5679,7 @@ java.lang.String defaultValue) {
      * <code>.google.protobuf.Timestamp create_time = 24 [json_name = "createTime"];</code>
      */
     public com.google.protobuf.Timestamp.Builder getCreateTimeBuilder() {
-      bitField0_ |= 0x04000000;
+      bitField0_ |= 0x10000000;
       onChanged();
       return getCreateTimeFieldBuilder().getBuilder();
     }
@@ -5271,7 +5731,7 @@ java.lang.String defaultValue) {
      * @return Whether the startTime field is set.
      */
     public boolean hasStartTime() {
-      return ((bitField0_ & 0x08000000) != 0);
+      return ((bitField0_ & 0x20000000) != 0);
     }
     /**
      * <pre>
@@ -5304,7 +5764,7 @@ java.lang.String defaultValue) {
       } else {
         startTimeBuilder_.setMessage(value);
       }
-      bitField0_ |= 0x08000000;
+      bitField0_ |= 0x20000000;
       onChanged();
       return this;
     }
@@ -5322,7 +5782,7 @@ java.lang.String defaultValue) {
       } else {
         startTimeBuilder_.setMessage(builderForValue.build());
       }
-      bitField0_ |= 0x08000000;
+      bitField0_ |= 0x20000000;
       onChanged();
       return this;
     }
@@ -5335,7 +5795,7 @@ java.lang.String defaultValue) {
      */
     public Builder mergeStartTime(com.google.protobuf.Timestamp value) {
       if (startTimeBuilder_ == null) {
-        if (((bitField0_ & 0x08000000) != 0) &&
+        if (((bitField0_ & 0x20000000) != 0) &&
           startTime_ != null &&
           startTime_ != com.google.protobuf.Timestamp.getDefaultInstance()) {
           getStartTimeBuilder().mergeFrom(value);
@@ -5345,7 +5805,7 @@ java.lang.String defaultValue) {
       } else {
         startTimeBuilder_.mergeFrom(value);
       }
-      bitField0_ |= 0x08000000;
+      bitField0_ |= 0x20000000;
       onChanged();
       return this;
     }
@@ -5357,7 +5817,7 @@ java.lang.String defaultValue) {
      * <code>.google.protobuf.Timestamp start_time = 25 [json_name = "startTime"];</code>
      */
     public Builder clearStartTime() {
-      bitField0_ = (bitField0_ & ~0x08000000);
+      bitField0_ = (bitField0_ & ~0x20000000);
       startTime_ = null;
       if (startTimeBuilder_ != null) {
         startTimeBuilder_.dispose();
@@ -5374,7 +5834,7 @@ java.lang.String defaultValue) {
      * <code>.google.protobuf.Timestamp start_time = 25 [json_name = "startTime"];</code>
      */
     public com.google.protobuf.Timestamp.Builder getStartTimeBuilder() {
-      bitField0_ |= 0x08000000;
+      bitField0_ |= 0x20000000;
       onChanged();
       return getStartTimeFieldBuilder().getBuilder();
     }
@@ -5426,7 +5886,7 @@ java.lang.String defaultValue) {
      * @return Whether the endTime field is set.
      */
     public boolean hasEndTime() {
-      return ((bitField0_ & 0x10000000) != 0);
+      return ((bitField0_ & 0x40000000) != 0);
     }
     /**
      * <pre>
@@ -5459,7 +5919,7 @@ java.lang.String defaultValue) {
       } else {
         endTimeBuilder_.setMessage(value);
       }
-      bitField0_ |= 0x10000000;
+      bitField0_ |= 0x40000000;
       onChanged();
       return this;
     }
@@ -5477,7 +5937,7 @@ java.lang.String defaultValue) {
       } else {
         endTimeBuilder_.setMessage(builderForValue.build());
       }
-      bitField0_ |= 0x10000000;
+      bitField0_ |= 0x40000000;
       onChanged();
       return this;
     }
@@ -5490,7 +5950,7 @@ java.lang.String defaultValue) {
      */
     public Builder mergeEndTime(com.google.protobuf.Timestamp value) {
       if (endTimeBuilder_ == null) {
-        if (((bitField0_ & 0x10000000) != 0) &&
+        if (((bitField0_ & 0x40000000) != 0) &&
           endTime_ != null &&
           endTime_ != com.google.protobuf.Timestamp.getDefaultInstance()) {
           getEndTimeBuilder().mergeFrom(value);
@@ -5500,7 +5960,7 @@ java.lang.String defaultValue) {
       } else {
         endTimeBuilder_.mergeFrom(value);
       }
-      bitField0_ |= 0x10000000;
+      bitField0_ |= 0x40000000;
       onChanged();
       return this;
     }
@@ -5512,7 +5972,7 @@ java.lang.String defaultValue) {
      * <code>.google.protobuf.Timestamp end_time = 26 [json_name = "endTime"];</code>
      */
     public Builder clearEndTime() {
-      bitField0_ = (bitField0_ & ~0x10000000);
+      bitField0_ = (bitField0_ & ~0x40000000);
       endTime_ = null;
       if (endTimeBuilder_ != null) {
         endTimeBuilder_.dispose();
@@ -5529,7 +5989,7 @@ java.lang.String defaultValue) {
      * <code>.google.protobuf.Timestamp end_time = 26 [json_name = "endTime"];</code>
      */
     public com.google.protobuf.Timestamp.Builder getEndTimeBuilder() {
-      bitField0_ |= 0x10000000;
+      bitField0_ |= 0x40000000;
       onChanged();
       return getEndTimeFieldBuilder().getBuilder();
     }
@@ -5627,7 +6087,7 @@ java.lang.String defaultValue) {
         java.lang.String value) {
       if (value == null) { throw new NullPointerException(); }
       sweep_ = value;
-      bitField0_ |= 0x20000000;
+      bitField0_ |= 0x80000000;
       onChanged();
       return this;
     }
@@ -5642,7 +6102,7 @@ java.lang.String defaultValue) {
      */
     public Builder clearSweep() {
       sweep_ = getDefaultInstance().getSweep();
-      bitField0_ = (bitField0_ & ~0x20000000);
+      bitField0_ = (bitField0_ & ~0x80000000);
       onChanged();
       return this;
     }
@@ -5661,7 +6121,7 @@ java.lang.String defaultValue) {
       if (value == null) { throw new NullPointerException(); }
       checkByteStringIsUtf8(value);
       sweep_ = value;
-      bitField0_ |= 0x20000000;
+      bitField0_ |= 0x80000000;
       onChanged();
       return this;
     }

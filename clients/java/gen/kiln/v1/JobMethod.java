@@ -86,6 +86,24 @@ public enum JobMethod
    * <code>JOB_METHOD_DIFFUSION = 12;</code>
    */
   JOB_METHOD_DIFFUSION(12),
+  /**
+   * <pre>
+   * Group-relative policy optimisation: several completions per prompt, each advantage its
+   * reward against its group's mean and std, no value model (Job.grpo).
+   * </pre>
+   *
+   * <code>JOB_METHOD_GRPO = 30;</code>
+   */
+  JOB_METHOD_GRPO(30),
+  /**
+   * <pre>
+   * REINFORCE with a leave-one-out baseline over several completions per prompt, no value
+   * model (Job.rloo).
+   * </pre>
+   *
+   * <code>JOB_METHOD_RLOO = 31;</code>
+   */
+  JOB_METHOD_RLOO(31),
   UNRECOGNIZED(-1),
   ;
 
@@ -163,6 +181,24 @@ public enum JobMethod
    * <code>JOB_METHOD_DIFFUSION = 12;</code>
    */
   public static final int JOB_METHOD_DIFFUSION_VALUE = 12;
+  /**
+   * <pre>
+   * Group-relative policy optimisation: several completions per prompt, each advantage its
+   * reward against its group's mean and std, no value model (Job.grpo).
+   * </pre>
+   *
+   * <code>JOB_METHOD_GRPO = 30;</code>
+   */
+  public static final int JOB_METHOD_GRPO_VALUE = 30;
+  /**
+   * <pre>
+   * REINFORCE with a leave-one-out baseline over several completions per prompt, no value
+   * model (Job.rloo).
+   * </pre>
+   *
+   * <code>JOB_METHOD_RLOO = 31;</code>
+   */
+  public static final int JOB_METHOD_RLOO_VALUE = 31;
 
 
   public final int getNumber() {
@@ -198,6 +234,8 @@ public enum JobMethod
       case 10: return JOB_METHOD_VAE;
       case 11: return JOB_METHOD_GAN;
       case 12: return JOB_METHOD_DIFFUSION;
+      case 30: return JOB_METHOD_GRPO;
+      case 31: return JOB_METHOD_RLOO;
       default: return null;
     }
   }

@@ -383,6 +383,60 @@ public interface JobOrBuilder extends
 
   /**
    * <pre>
+   * For JOB_METHOD_GRPO.
+   * </pre>
+   *
+   * <code>.kiln.v1.GrpoConfig grpo = 41 [json_name = "grpo"];</code>
+   * @return Whether the grpo field is set.
+   */
+  boolean hasGrpo();
+  /**
+   * <pre>
+   * For JOB_METHOD_GRPO.
+   * </pre>
+   *
+   * <code>.kiln.v1.GrpoConfig grpo = 41 [json_name = "grpo"];</code>
+   * @return The grpo.
+   */
+  kiln.v1.GrpoConfig getGrpo();
+  /**
+   * <pre>
+   * For JOB_METHOD_GRPO.
+   * </pre>
+   *
+   * <code>.kiln.v1.GrpoConfig grpo = 41 [json_name = "grpo"];</code>
+   */
+  kiln.v1.GrpoConfigOrBuilder getGrpoOrBuilder();
+
+  /**
+   * <pre>
+   * For JOB_METHOD_RLOO.
+   * </pre>
+   *
+   * <code>.kiln.v1.RlooConfig rloo = 42 [json_name = "rloo"];</code>
+   * @return Whether the rloo field is set.
+   */
+  boolean hasRloo();
+  /**
+   * <pre>
+   * For JOB_METHOD_RLOO.
+   * </pre>
+   *
+   * <code>.kiln.v1.RlooConfig rloo = 42 [json_name = "rloo"];</code>
+   * @return The rloo.
+   */
+  kiln.v1.RlooConfig getRloo();
+  /**
+   * <pre>
+   * For JOB_METHOD_RLOO.
+   * </pre>
+   *
+   * <code>.kiln.v1.RlooConfig rloo = 42 [json_name = "rloo"];</code>
+   */
+  kiln.v1.RlooConfigOrBuilder getRlooOrBuilder();
+
+  /**
+   * <pre>
    * Compute requested from Ray.
    * </pre>
    *

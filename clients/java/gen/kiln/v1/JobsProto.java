@@ -70,10 +70,25 @@ public final class JobsProto {
     com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
       internal_static_kiln_v1_RewardSource_fieldAccessorTable;
   static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_kiln_v1_RemoteReward_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
+      internal_static_kiln_v1_RemoteReward_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
     internal_static_kiln_v1_PpoConfig_descriptor;
   static final 
     com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
       internal_static_kiln_v1_PpoConfig_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_kiln_v1_GrpoConfig_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
+      internal_static_kiln_v1_GrpoConfig_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_kiln_v1_RlooConfig_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
+      internal_static_kiln_v1_RlooConfig_fieldAccessorTable;
   static final com.google.protobuf.Descriptors.Descriptor
     internal_static_kiln_v1_DpoConfig_descriptor;
   static final 
@@ -288,67 +303,110 @@ public final class JobsProto {
       "packing\210\001\001B\n\n\010_packing\"f\n\021RewardModelCon" +
       "fig\022\'\n\006tuning\030\001 \001(\0162\017.kiln.v1.TuningR\006tu" +
       "ning\022(\n\004lora\030\002 \001(\0132\024.kiln.v1.LoraOptions" +
-      "R\004lora\"\223\001\n\014RewardSource\022#\n\014reward_model\030" +
+      "R\004lora\"\304\001\n\014RewardSource\022#\n\014reward_model\030" +
       "\001 \001(\tH\000R\013rewardModel\022+\n\020scoring_function" +
       "\030\002 \001(\tH\000R\017scoringFunction\022\'\n\016human_feedb" +
-      "ack\030\003 \001(\010H\000R\rhumanFeedbackB\010\n\006source\"\232\t\n" +
-      "\tPpoConfig\022-\n\006reward\030\001 \001(\0132\025.kiln.v1.Rew" +
-      "ardSourceR\006reward\022\'\n\017reference_model\030\002 \001" +
-      "(\tR\016referenceModel\022\034\n\007kl_coef\030\003 \001(\001H\000R\006k" +
-      "lCoef\210\001\001\022$\n\013adaptive_kl\030\004 \001(\010H\001R\nadaptiv" +
-      "eKl\210\001\001\022 \n\ttarget_kl\030\005 \001(\001H\002R\010targetKl\210\001\001" +
-      "\022\031\n\005gamma\030\006 \001(\001H\003R\005gamma\210\001\001\022\025\n\003lam\030\007 \001(\001" +
-      "H\004R\003lam\210\001\001\022\"\n\nclip_range\030\010 \001(\001H\005R\tclipRa" +
-      "nge\210\001\001\022-\n\020value_clip_range\030\t \001(\001H\006R\016valu" +
-      "eClipRange\210\001\001\022\"\n\nppo_epochs\030\n \001(\rH\007R\tppo" +
-      "Epochs\210\001\001\0221\n\022rollout_batch_size\030\013 \001(\rH\010R" +
-      "\020rolloutBatchSize\210\001\001\022*\n\016minibatch_size\030\014" +
-      " \001(\rH\tR\rminibatchSize\210\001\001\022)\n\016max_new_toke" +
-      "ns\030\r \001(\rH\nR\014maxNewTokens\210\001\001\022%\n\013temperatu" +
-      "re\030\016 \001(\001H\013R\013temperature\210\001\001\022\037\n\013value_mode" +
-      "l\030\017 \001(\tR\nvalueModel\0223\n\023value_learning_ra" +
-      "te\030\020 \001(\001H\014R\021valueLearningRate\210\001\001\0227\n\014kl_e" +
-      "stimator\030\021 \001(\0162\024.kiln.v1.KlEstimatorR\013kl" +
-      "Estimator\0220\n\021whiten_advantages\030\022 \001(\010H\rR\020" +
-      "whitenAdvantages\210\001\001\0221\n\022adaptive_kl_targe" +
-      "t\030\023 \001(\001H\016R\020adaptiveKlTarget\210\001\001\0223\n\023adapti" +
-      "ve_kl_horizon\030\024 \001(\rH\017R\021adaptiveKlHorizon" +
-      "\210\001\001\022#\n\013stop_at_eos\030\025 \001(\010H\020R\tstopAtEos\210\001\001" +
-      "B\n\n\010_kl_coefB\016\n\014_adaptive_klB\014\n\n_target_" +
-      "klB\010\n\006_gammaB\006\n\004_lamB\r\n\013_clip_rangeB\023\n\021_" +
-      "value_clip_rangeB\r\n\013_ppo_epochsB\025\n\023_roll" +
-      "out_batch_sizeB\021\n\017_minibatch_sizeB\021\n\017_ma" +
-      "x_new_tokensB\016\n\014_temperatureB\026\n\024_value_l" +
-      "earning_rateB\024\n\022_whiten_advantagesB\025\n\023_a" +
-      "daptive_kl_targetB\026\n\024_adaptive_kl_horizo" +
-      "nB\016\n\014_stop_at_eos\"\230\002\n\tDpoConfig\022\027\n\004beta\030" +
-      "\001 \001(\001H\000R\004beta\210\001\001\022\'\n\017reference_model\030\002 \001(" +
-      "\tR\016referenceModel\022+\n\004loss\030\003 \001(\0162\027.kiln.v" +
-      "1.PreferenceLossR\004loss\022\'\n\006tuning\030\004 \001(\0162\017" +
-      ".kiln.v1.TuningR\006tuning\022(\n\004lora\030\005 \001(\0132\024." +
-      "kiln.v1.LoraOptionsR\004lora\022,\n\017label_smoot" +
-      "hing\030\006 \001(\001H\001R\016labelSmoothing\210\001\001B\007\n\005_beta" +
-      "B\022\n\020_label_smoothing\"\220\001\n\rDistillConfig\022#" +
-      "\n\rteacher_model\030\001 \001(\tR\014teacherModel\022%\n\013t" +
-      "emperature\030\002 \001(\001H\000R\013temperature\210\001\001\022\031\n\005al" +
-      "pha\030\003 \001(\001H\001R\005alpha\210\001\001B\016\n\014_temperatureB\010\n" +
-      "\006_alpha\"\373\013\n\003Job\022\022\n\004name\030\001 \001(\tR\004name\022!\n\014d" +
-      "isplay_name\030\002 \001(\tR\013displayName\022*\n\006method" +
-      "\030\003 \001(\0162\022.kiln.v1.JobMethodR\006method\022\035\n\nba" +
-      "se_model\030\004 \001(\tR\tbaseModel\022)\n\020training_da" +
-      "taset\030\005 \001(\tR\017trainingDataset\022-\n\022validati" +
-      "on_dataset\030\006 \001(\tR\021validationDataset\022B\n\017h" +
-      "yperparameters\030\007 \001(\0132\030.kiln.v1.Hyperpara" +
-      "metersR\017hyperparameters\022&\n\003sft\030\010 \001(\0132\022.k" +
-      "iln.v1.SftConfigH\000R\003sft\022?\n\014reward_model\030" +
-      "\t \001(\0132\032.kiln.v1.RewardModelConfigH\000R\013rew" +
-      "ardModel\022&\n\003ppo\030\n \001(\0132\022.kiln.v1.PpoConfi" +
-      "gH\000R\003ppo\022&\n\003dpo\030\013 \001(\0132\022.kiln.v1.DpoConfi" +
-      "gH\000R\003dpo\0222\n\007distill\030\014 \001(\0132\026.kiln.v1.Dist" +
-      "illConfigH\000R\007distill\022&\n\003vae\030\036 \001(\0132\022.kiln" +
-      ".v1.VaeConfigH\000R\003vae\022&\n\003gan\030\037 \001(\0132\022.kiln" +
-      ".v1.GanConfigH\000R\003gan\0228\n\tdiffusion\030  \001(\0132" +
-      "\030.kiln.v1.DiffusionConfigH\000R\tdiffusion\0220" +
+      "ack\030\003 \001(\010H\000R\rhumanFeedback\022/\n\006remote\030\004 \001" +
+      "(\0132\025.kiln.v1.RemoteRewardH\000R\006remoteB\010\n\006s" +
+      "ource\"\334\001\n\014RemoteReward\022\026\n\006target\030\001 \001(\tR\006" +
+      "target\022,\n\017timeout_seconds\030\002 \001(\001H\000R\016timeo" +
+      "utSeconds\210\001\001\022)\n\016max_batch_size\030\003 \001(\rH\001R\014" +
+      "maxBatchSize\210\001\001\022$\n\013max_retries\030\004 \001(\rH\002R\n" +
+      "maxRetries\210\001\001B\022\n\020_timeout_secondsB\021\n\017_ma" +
+      "x_batch_sizeB\016\n\014_max_retries\"\232\t\n\tPpoConf" +
+      "ig\022-\n\006reward\030\001 \001(\0132\025.kiln.v1.RewardSourc" +
+      "eR\006reward\022\'\n\017reference_model\030\002 \001(\tR\016refe" +
+      "renceModel\022\034\n\007kl_coef\030\003 \001(\001H\000R\006klCoef\210\001\001" +
+      "\022$\n\013adaptive_kl\030\004 \001(\010H\001R\nadaptiveKl\210\001\001\022 " +
+      "\n\ttarget_kl\030\005 \001(\001H\002R\010targetKl\210\001\001\022\031\n\005gamm" +
+      "a\030\006 \001(\001H\003R\005gamma\210\001\001\022\025\n\003lam\030\007 \001(\001H\004R\003lam\210" +
+      "\001\001\022\"\n\nclip_range\030\010 \001(\001H\005R\tclipRange\210\001\001\022-" +
+      "\n\020value_clip_range\030\t \001(\001H\006R\016valueClipRan" +
+      "ge\210\001\001\022\"\n\nppo_epochs\030\n \001(\rH\007R\tppoEpochs\210\001" +
+      "\001\0221\n\022rollout_batch_size\030\013 \001(\rH\010R\020rollout" +
+      "BatchSize\210\001\001\022*\n\016minibatch_size\030\014 \001(\rH\tR\r" +
+      "minibatchSize\210\001\001\022)\n\016max_new_tokens\030\r \001(\r" +
+      "H\nR\014maxNewTokens\210\001\001\022%\n\013temperature\030\016 \001(\001" +
+      "H\013R\013temperature\210\001\001\022\037\n\013value_model\030\017 \001(\tR" +
+      "\nvalueModel\0223\n\023value_learning_rate\030\020 \001(\001" +
+      "H\014R\021valueLearningRate\210\001\001\0227\n\014kl_estimator" +
+      "\030\021 \001(\0162\024.kiln.v1.KlEstimatorR\013klEstimato" +
+      "r\0220\n\021whiten_advantages\030\022 \001(\010H\rR\020whitenAd" +
+      "vantages\210\001\001\0221\n\022adaptive_kl_target\030\023 \001(\001H" +
+      "\016R\020adaptiveKlTarget\210\001\001\0223\n\023adaptive_kl_ho" +
+      "rizon\030\024 \001(\rH\017R\021adaptiveKlHorizon\210\001\001\022#\n\013s" +
+      "top_at_eos\030\025 \001(\010H\020R\tstopAtEos\210\001\001B\n\n\010_kl_" +
+      "coefB\016\n\014_adaptive_klB\014\n\n_target_klB\010\n\006_g" +
+      "ammaB\006\n\004_lamB\r\n\013_clip_rangeB\023\n\021_value_cl" +
+      "ip_rangeB\r\n\013_ppo_epochsB\025\n\023_rollout_batc" +
+      "h_sizeB\021\n\017_minibatch_sizeB\021\n\017_max_new_to" +
+      "kensB\016\n\014_temperatureB\026\n\024_value_learning_" +
+      "rateB\024\n\022_whiten_advantagesB\025\n\023_adaptive_" +
+      "kl_targetB\026\n\024_adaptive_kl_horizonB\016\n\014_st" +
+      "op_at_eos\"\304\005\n\nGrpoConfig\022-\n\006reward\030\001 \001(\013" +
+      "2\025.kiln.v1.RewardSourceR\006reward\022\'\n\017refer" +
+      "ence_model\030\002 \001(\tR\016referenceModel\022\034\n\007kl_c" +
+      "oef\030\003 \001(\001H\000R\006klCoef\210\001\001\022\"\n\ngroup_size\030\004 \001" +
+      "(\rH\001R\tgroupSize\210\001\001\022\"\n\nclip_range\030\005 \001(\001H\002" +
+      "R\tclipRange\210\001\001\022\033\n\006epochs\030\006 \001(\rH\003R\006epochs" +
+      "\210\001\001\0221\n\022rollout_batch_size\030\007 \001(\rH\004R\020rollo" +
+      "utBatchSize\210\001\001\022*\n\016minibatch_size\030\010 \001(\rH\005" +
+      "R\rminibatchSize\210\001\001\022)\n\016max_new_tokens\030\t \001" +
+      "(\rH\006R\014maxNewTokens\210\001\001\022%\n\013temperature\030\n \001" +
+      "(\001H\007R\013temperature\210\001\001\0227\n\014kl_estimator\030\013 \001" +
+      "(\0162\024.kiln.v1.KlEstimatorR\013klEstimator\022#\n" +
+      "\013stop_at_eos\030\014 \001(\010H\010R\tstopAtEos\210\001\001\022(\n\rsc" +
+      "ale_rewards\030\r \001(\010H\tR\014scaleRewards\210\001\001B\n\n\010" +
+      "_kl_coefB\r\n\013_group_sizeB\r\n\013_clip_rangeB\t" +
+      "\n\007_epochsB\025\n\023_rollout_batch_sizeB\021\n\017_min" +
+      "ibatch_sizeB\021\n\017_max_new_tokensB\016\n\014_tempe" +
+      "ratureB\016\n\014_stop_at_eosB\020\n\016_scale_rewards" +
+      "\"\210\005\n\nRlooConfig\022-\n\006reward\030\001 \001(\0132\025.kiln.v" +
+      "1.RewardSourceR\006reward\022\'\n\017reference_mode" +
+      "l\030\002 \001(\tR\016referenceModel\022\034\n\007kl_coef\030\003 \001(\001" +
+      "H\000R\006klCoef\210\001\001\022\"\n\ngroup_size\030\004 \001(\rH\001R\tgro" +
+      "upSize\210\001\001\022\"\n\nclip_range\030\005 \001(\001H\002R\tclipRan" +
+      "ge\210\001\001\022\033\n\006epochs\030\006 \001(\rH\003R\006epochs\210\001\001\0221\n\022ro" +
+      "llout_batch_size\030\007 \001(\rH\004R\020rolloutBatchSi" +
+      "ze\210\001\001\022*\n\016minibatch_size\030\010 \001(\rH\005R\rminibat" +
+      "chSize\210\001\001\022)\n\016max_new_tokens\030\t \001(\rH\006R\014max" +
+      "NewTokens\210\001\001\022%\n\013temperature\030\n \001(\001H\007R\013tem" +
+      "perature\210\001\001\0227\n\014kl_estimator\030\013 \001(\0162\024.kiln" +
+      ".v1.KlEstimatorR\013klEstimator\022#\n\013stop_at_" +
+      "eos\030\014 \001(\010H\010R\tstopAtEos\210\001\001B\n\n\010_kl_coefB\r\n" +
+      "\013_group_sizeB\r\n\013_clip_rangeB\t\n\007_epochsB\025" +
+      "\n\023_rollout_batch_sizeB\021\n\017_minibatch_size" +
+      "B\021\n\017_max_new_tokensB\016\n\014_temperatureB\016\n\014_" +
+      "stop_at_eos\"\230\002\n\tDpoConfig\022\027\n\004beta\030\001 \001(\001H" +
+      "\000R\004beta\210\001\001\022\'\n\017reference_model\030\002 \001(\tR\016ref" +
+      "erenceModel\022+\n\004loss\030\003 \001(\0162\027.kiln.v1.Pref" +
+      "erenceLossR\004loss\022\'\n\006tuning\030\004 \001(\0162\017.kiln." +
+      "v1.TuningR\006tuning\022(\n\004lora\030\005 \001(\0132\024.kiln.v" +
+      "1.LoraOptionsR\004lora\022,\n\017label_smoothing\030\006" +
+      " \001(\001H\001R\016labelSmoothing\210\001\001B\007\n\005_betaB\022\n\020_l" +
+      "abel_smoothing\"\220\001\n\rDistillConfig\022#\n\rteac" +
+      "her_model\030\001 \001(\tR\014teacherModel\022%\n\013tempera" +
+      "ture\030\002 \001(\001H\000R\013temperature\210\001\001\022\031\n\005alpha\030\003 " +
+      "\001(\001H\001R\005alpha\210\001\001B\016\n\014_temperatureB\010\n\006_alph" +
+      "a\"\321\014\n\003Job\022\022\n\004name\030\001 \001(\tR\004name\022!\n\014display" +
+      "_name\030\002 \001(\tR\013displayName\022*\n\006method\030\003 \001(\016" +
+      "2\022.kiln.v1.JobMethodR\006method\022\035\n\nbase_mod" +
+      "el\030\004 \001(\tR\tbaseModel\022)\n\020training_dataset\030" +
+      "\005 \001(\tR\017trainingDataset\022-\n\022validation_dat" +
+      "aset\030\006 \001(\tR\021validationDataset\022B\n\017hyperpa" +
+      "rameters\030\007 \001(\0132\030.kiln.v1.Hyperparameters" +
+      "R\017hyperparameters\022&\n\003sft\030\010 \001(\0132\022.kiln.v1" +
+      ".SftConfigH\000R\003sft\022?\n\014reward_model\030\t \001(\0132" +
+      "\032.kiln.v1.RewardModelConfigH\000R\013rewardMod" +
+      "el\022&\n\003ppo\030\n \001(\0132\022.kiln.v1.PpoConfigH\000R\003p" +
+      "po\022&\n\003dpo\030\013 \001(\0132\022.kiln.v1.DpoConfigH\000R\003d" +
+      "po\0222\n\007distill\030\014 \001(\0132\026.kiln.v1.DistillCon" +
+      "figH\000R\007distill\022&\n\003vae\030\036 \001(\0132\022.kiln.v1.Va" +
+      "eConfigH\000R\003vae\022&\n\003gan\030\037 \001(\0132\022.kiln.v1.Ga" +
+      "nConfigH\000R\003gan\0228\n\tdiffusion\030  \001(\0132\030.kiln" +
+      ".v1.DiffusionConfigH\000R\tdiffusion\022)\n\004grpo" +
+      "\030) \001(\0132\023.kiln.v1.GrpoConfigH\000R\004grpo\022)\n\004r" +
+      "loo\030* \001(\0132\023.kiln.v1.RlooConfigH\000R\004rloo\0220" +
       "\n\tresources\030\r \001(\0132\022.kiln.v1.ResourcesR\tr" +
       "esources\022$\n\013max_retries\030\016 \001(\rH\001R\nmaxRetr" +
       "ies\210\001\001\0220\n\006labels\030\017 \003(\0132\030.kiln.v1.Job.Lab" +
@@ -405,65 +463,66 @@ public final class JobsProto {
       "\n\026ListCheckpointsRequest\022\022\n\004name\030\001 \001(\tR\004" +
       "name\"P\n\027ListCheckpointsResponse\0225\n\013check" +
       "points\030\001 \003(\0132\023.kiln.v1.CheckpointR\013check" +
-      "points*\332\001\n\tJobMethod\022\032\n\026JOB_METHOD_UNSPE" +
+      "points*\204\002\n\tJobMethod\022\032\n\026JOB_METHOD_UNSPE" +
       "CIFIED\020\000\022\022\n\016JOB_METHOD_SFT\020\001\022\033\n\027JOB_METH" +
       "OD_REWARD_MODEL\020\002\022\022\n\016JOB_METHOD_PPO\020\003\022\022\n" +
       "\016JOB_METHOD_DPO\020\004\022\026\n\022JOB_METHOD_DISTILL\020" +
       "\005\022\022\n\016JOB_METHOD_VAE\020\n\022\022\n\016JOB_METHOD_GAN\020" +
-      "\013\022\030\n\024JOB_METHOD_DIFFUSION\020\014*\262\001\n\010JobState" +
-      "\022\031\n\025JOB_STATE_UNSPECIFIED\020\000\022\024\n\020JOB_STATE" +
-      "_QUEUED\020\001\022\025\n\021JOB_STATE_RUNNING\020\002\022\027\n\023JOB_" +
-      "STATE_SUCCEEDED\020\003\022\024\n\020JOB_STATE_FAILED\020\004\022" +
-      "\027\n\023JOB_STATE_CANCELLED\020\005\022\026\n\022JOB_STATE_RE" +
-      "TRYING\020\006*B\n\006Tuning\022\026\n\022TUNING_UNSPECIFIED" +
-      "\020\000\022\017\n\013TUNING_FULL\020\001\022\017\n\013TUNING_LORA\020\002*b\n\t" +
-      "Precision\022\031\n\025PRECISION_UNSPECIFIED\020\000\022\022\n\016" +
-      "PRECISION_AUTO\020\001\022\022\n\016PRECISION_FP32\020\002\022\022\n\016" +
-      "PRECISION_BF16\020\003*p\n\021AdversarialMethod\022\"\n" +
-      "\036ADVERSARIAL_METHOD_UNSPECIFIED\020\000\022\033\n\027ADV" +
-      "ERSARIAL_METHOD_FGSM\020\001\022\032\n\026ADVERSARIAL_ME" +
-      "THOD_PGD\020\002*\214\001\n\017CurriculumOrder\022 \n\034CURRIC" +
-      "ULUM_ORDER_UNSPECIFIED\020\000\022\033\n\027CURRICULUM_O" +
-      "RDER_LENGTH\020\001\022\037\n\033CURRICULUM_ORDER_DIFFIC" +
-      "ULTY\020\002\022\031\n\025CURRICULUM_ORDER_LOSS\020\003*\213\001\n\020Cu" +
-      "rriculumPacing\022!\n\035CURRICULUM_PACING_UNSP" +
-      "ECIFIED\020\000\022\034\n\030CURRICULUM_PACING_LINEAR\020\001\022" +
-      "\032\n\026CURRICULUM_PACING_ROOT\020\002\022\032\n\026CURRICULU" +
-      "M_PACING_STEP\020\003*\236\002\n\rOptimizerKind\022\036\n\032OPT" +
-      "IMIZER_KIND_UNSPECIFIED\020\000\022\026\n\022OPTIMIZER_K" +
-      "IND_SGD\020\001\022\032\n\026OPTIMIZER_KIND_ADAGRAD\020\002\022\032\n" +
-      "\026OPTIMIZER_KIND_RMSPROP\020\003\022\027\n\023OPTIMIZER_K" +
-      "IND_ADAM\020\004\022\030\n\024OPTIMIZER_KIND_ADAMW\020\005\022\034\n\030" +
-      "OPTIMIZER_KIND_ADAFACTOR\020\006\022\027\n\023OPTIMIZER_" +
-      "KIND_LION\020\007\022\030\n\024OPTIMIZER_KIND_LBFGS\020\010\022\031\n" +
-      "\025OPTIMIZER_KIND_SOPHIA\020\t*\331\002\n\016LrScheduleK" +
-      "ind\022 \n\034LR_SCHEDULE_KIND_UNSPECIFIED\020\000\022\035\n" +
-      "\031LR_SCHEDULE_KIND_CONSTANT\020\001\022\033\n\027LR_SCHED" +
-      "ULE_KIND_LINEAR\020\002\022\033\n\027LR_SCHEDULE_KIND_CO" +
-      "SINE\020\003\022$\n LR_SCHEDULE_KIND_COSINE_RESTAR" +
-      "TS\020\004\022\031\n\025LR_SCHEDULE_KIND_STEP\020\005\022 \n\034LR_SC" +
-      "HEDULE_KIND_EXPONENTIAL\020\006\022\036\n\032LR_SCHEDULE" +
-      "_KIND_ONE_CYCLE\020\007\022!\n\035LR_SCHEDULE_KIND_IN" +
-      "VERSE_SQRT\020\010\022&\n\"LR_SCHEDULE_KIND_REDUCE_" +
-      "ON_PLATEAU\020\t*\200\001\n\013KlEstimator\022\034\n\030KL_ESTIM" +
-      "ATOR_UNSPECIFIED\020\000\022\023\n\017KL_ESTIMATOR_K1\020\001\022" +
-      "\023\n\017KL_ESTIMATOR_K2\020\002\022\023\n\017KL_ESTIMATOR_K3\020" +
-      "\003\022\024\n\020KL_ESTIMATOR_ABS\020\004*g\n\016PreferenceLos" +
-      "s\022\037\n\033PREFERENCE_LOSS_UNSPECIFIED\020\000\022\033\n\027PR" +
-      "EFERENCE_LOSS_SIGMOID\020\001\022\027\n\023PREFERENCE_LO" +
-      "SS_IPO\020\0022\372\002\n\nJobService\0224\n\tCreateJob\022\031.k" +
-      "iln.v1.CreateJobRequest\032\014.kiln.v1.Job\022.\n" +
-      "\006GetJob\022\026.kiln.v1.GetJobRequest\032\014.kiln.v" +
-      "1.Job\022?\n\010ListJobs\022\030.kiln.v1.ListJobsRequ" +
-      "est\032\031.kiln.v1.ListJobsResponse\0224\n\tCancel" +
-      "Job\022\031.kiln.v1.CancelJobRequest\032\014.kiln.v1" +
-      ".Job\0229\n\010WatchJob\022\030.kiln.v1.WatchJobReque" +
-      "st\032\021.kiln.v1.JobEvent0\001\022T\n\017ListCheckpoin" +
-      "ts\022\037.kiln.v1.ListCheckpointsRequest\032 .ki" +
-      "ln.v1.ListCheckpointsResponseBw\n\007kiln.v1" +
-      "B\tJobsProtoH\002P\001Z\"kiln/clients/go/gen/kil" +
-      "n/v1;kilnv1\242\002\003KXX\252\002\007Kiln.V1\312\002\007Kiln\\V1\342\002\023" +
-      "Kiln\\V1\\GPBMetadata\352\002\010Kiln::V1b\006proto3"
+      "\013\022\030\n\024JOB_METHOD_DIFFUSION\020\014\022\023\n\017JOB_METHO" +
+      "D_GRPO\020\036\022\023\n\017JOB_METHOD_RLOO\020\037*\262\001\n\010JobSta" +
+      "te\022\031\n\025JOB_STATE_UNSPECIFIED\020\000\022\024\n\020JOB_STA" +
+      "TE_QUEUED\020\001\022\025\n\021JOB_STATE_RUNNING\020\002\022\027\n\023JO" +
+      "B_STATE_SUCCEEDED\020\003\022\024\n\020JOB_STATE_FAILED\020" +
+      "\004\022\027\n\023JOB_STATE_CANCELLED\020\005\022\026\n\022JOB_STATE_" +
+      "RETRYING\020\006*B\n\006Tuning\022\026\n\022TUNING_UNSPECIFI" +
+      "ED\020\000\022\017\n\013TUNING_FULL\020\001\022\017\n\013TUNING_LORA\020\002*b" +
+      "\n\tPrecision\022\031\n\025PRECISION_UNSPECIFIED\020\000\022\022" +
+      "\n\016PRECISION_AUTO\020\001\022\022\n\016PRECISION_FP32\020\002\022\022" +
+      "\n\016PRECISION_BF16\020\003*p\n\021AdversarialMethod\022" +
+      "\"\n\036ADVERSARIAL_METHOD_UNSPECIFIED\020\000\022\033\n\027A" +
+      "DVERSARIAL_METHOD_FGSM\020\001\022\032\n\026ADVERSARIAL_" +
+      "METHOD_PGD\020\002*\214\001\n\017CurriculumOrder\022 \n\034CURR" +
+      "ICULUM_ORDER_UNSPECIFIED\020\000\022\033\n\027CURRICULUM" +
+      "_ORDER_LENGTH\020\001\022\037\n\033CURRICULUM_ORDER_DIFF" +
+      "ICULTY\020\002\022\031\n\025CURRICULUM_ORDER_LOSS\020\003*\213\001\n\020" +
+      "CurriculumPacing\022!\n\035CURRICULUM_PACING_UN" +
+      "SPECIFIED\020\000\022\034\n\030CURRICULUM_PACING_LINEAR\020" +
+      "\001\022\032\n\026CURRICULUM_PACING_ROOT\020\002\022\032\n\026CURRICU" +
+      "LUM_PACING_STEP\020\003*\236\002\n\rOptimizerKind\022\036\n\032O" +
+      "PTIMIZER_KIND_UNSPECIFIED\020\000\022\026\n\022OPTIMIZER" +
+      "_KIND_SGD\020\001\022\032\n\026OPTIMIZER_KIND_ADAGRAD\020\002\022" +
+      "\032\n\026OPTIMIZER_KIND_RMSPROP\020\003\022\027\n\023OPTIMIZER" +
+      "_KIND_ADAM\020\004\022\030\n\024OPTIMIZER_KIND_ADAMW\020\005\022\034" +
+      "\n\030OPTIMIZER_KIND_ADAFACTOR\020\006\022\027\n\023OPTIMIZE" +
+      "R_KIND_LION\020\007\022\030\n\024OPTIMIZER_KIND_LBFGS\020\010\022" +
+      "\031\n\025OPTIMIZER_KIND_SOPHIA\020\t*\331\002\n\016LrSchedul" +
+      "eKind\022 \n\034LR_SCHEDULE_KIND_UNSPECIFIED\020\000\022" +
+      "\035\n\031LR_SCHEDULE_KIND_CONSTANT\020\001\022\033\n\027LR_SCH" +
+      "EDULE_KIND_LINEAR\020\002\022\033\n\027LR_SCHEDULE_KIND_" +
+      "COSINE\020\003\022$\n LR_SCHEDULE_KIND_COSINE_REST" +
+      "ARTS\020\004\022\031\n\025LR_SCHEDULE_KIND_STEP\020\005\022 \n\034LR_" +
+      "SCHEDULE_KIND_EXPONENTIAL\020\006\022\036\n\032LR_SCHEDU" +
+      "LE_KIND_ONE_CYCLE\020\007\022!\n\035LR_SCHEDULE_KIND_" +
+      "INVERSE_SQRT\020\010\022&\n\"LR_SCHEDULE_KIND_REDUC" +
+      "E_ON_PLATEAU\020\t*\200\001\n\013KlEstimator\022\034\n\030KL_EST" +
+      "IMATOR_UNSPECIFIED\020\000\022\023\n\017KL_ESTIMATOR_K1\020" +
+      "\001\022\023\n\017KL_ESTIMATOR_K2\020\002\022\023\n\017KL_ESTIMATOR_K" +
+      "3\020\003\022\024\n\020KL_ESTIMATOR_ABS\020\004*g\n\016PreferenceL" +
+      "oss\022\037\n\033PREFERENCE_LOSS_UNSPECIFIED\020\000\022\033\n\027" +
+      "PREFERENCE_LOSS_SIGMOID\020\001\022\027\n\023PREFERENCE_" +
+      "LOSS_IPO\020\0022\372\002\n\nJobService\0224\n\tCreateJob\022\031" +
+      ".kiln.v1.CreateJobRequest\032\014.kiln.v1.Job\022" +
+      ".\n\006GetJob\022\026.kiln.v1.GetJobRequest\032\014.kiln" +
+      ".v1.Job\022?\n\010ListJobs\022\030.kiln.v1.ListJobsRe" +
+      "quest\032\031.kiln.v1.ListJobsResponse\0224\n\tCanc" +
+      "elJob\022\031.kiln.v1.CancelJobRequest\032\014.kiln." +
+      "v1.Job\0229\n\010WatchJob\022\030.kiln.v1.WatchJobReq" +
+      "uest\032\021.kiln.v1.JobEvent0\001\022T\n\017ListCheckpo" +
+      "ints\022\037.kiln.v1.ListCheckpointsRequest\032 ." +
+      "kiln.v1.ListCheckpointsResponseBw\n\007kiln." +
+      "v1B\tJobsProtoH\002P\001Z\"kiln/clients/go/gen/k" +
+      "iln/v1;kilnv1\242\002\003KXX\252\002\007Kiln.V1\312\002\007Kiln\\V1\342" +
+      "\002\023Kiln\\V1\\GPBMetadata\352\002\010Kiln::V1b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
@@ -537,31 +596,49 @@ public final class JobsProto {
     internal_static_kiln_v1_RewardSource_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_kiln_v1_RewardSource_descriptor,
-        new java.lang.String[] { "RewardModel", "ScoringFunction", "HumanFeedback", "Source", });
-    internal_static_kiln_v1_PpoConfig_descriptor =
+        new java.lang.String[] { "RewardModel", "ScoringFunction", "HumanFeedback", "Remote", "Source", });
+    internal_static_kiln_v1_RemoteReward_descriptor =
       getDescriptor().getMessageTypes().get(11);
+    internal_static_kiln_v1_RemoteReward_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
+        internal_static_kiln_v1_RemoteReward_descriptor,
+        new java.lang.String[] { "Target", "TimeoutSeconds", "MaxBatchSize", "MaxRetries", "TimeoutSeconds", "MaxBatchSize", "MaxRetries", });
+    internal_static_kiln_v1_PpoConfig_descriptor =
+      getDescriptor().getMessageTypes().get(12);
     internal_static_kiln_v1_PpoConfig_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_kiln_v1_PpoConfig_descriptor,
         new java.lang.String[] { "Reward", "ReferenceModel", "KlCoef", "AdaptiveKl", "TargetKl", "Gamma", "Lam", "ClipRange", "ValueClipRange", "PpoEpochs", "RolloutBatchSize", "MinibatchSize", "MaxNewTokens", "Temperature", "ValueModel", "ValueLearningRate", "KlEstimator", "WhitenAdvantages", "AdaptiveKlTarget", "AdaptiveKlHorizon", "StopAtEos", "KlCoef", "AdaptiveKl", "TargetKl", "Gamma", "Lam", "ClipRange", "ValueClipRange", "PpoEpochs", "RolloutBatchSize", "MinibatchSize", "MaxNewTokens", "Temperature", "ValueLearningRate", "WhitenAdvantages", "AdaptiveKlTarget", "AdaptiveKlHorizon", "StopAtEos", });
+    internal_static_kiln_v1_GrpoConfig_descriptor =
+      getDescriptor().getMessageTypes().get(13);
+    internal_static_kiln_v1_GrpoConfig_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
+        internal_static_kiln_v1_GrpoConfig_descriptor,
+        new java.lang.String[] { "Reward", "ReferenceModel", "KlCoef", "GroupSize", "ClipRange", "Epochs", "RolloutBatchSize", "MinibatchSize", "MaxNewTokens", "Temperature", "KlEstimator", "StopAtEos", "ScaleRewards", "KlCoef", "GroupSize", "ClipRange", "Epochs", "RolloutBatchSize", "MinibatchSize", "MaxNewTokens", "Temperature", "StopAtEos", "ScaleRewards", });
+    internal_static_kiln_v1_RlooConfig_descriptor =
+      getDescriptor().getMessageTypes().get(14);
+    internal_static_kiln_v1_RlooConfig_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
+        internal_static_kiln_v1_RlooConfig_descriptor,
+        new java.lang.String[] { "Reward", "ReferenceModel", "KlCoef", "GroupSize", "ClipRange", "Epochs", "RolloutBatchSize", "MinibatchSize", "MaxNewTokens", "Temperature", "KlEstimator", "StopAtEos", "KlCoef", "GroupSize", "ClipRange", "Epochs", "RolloutBatchSize", "MinibatchSize", "MaxNewTokens", "Temperature", "StopAtEos", });
     internal_static_kiln_v1_DpoConfig_descriptor =
-      getDescriptor().getMessageTypes().get(12);
+      getDescriptor().getMessageTypes().get(15);
     internal_static_kiln_v1_DpoConfig_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_kiln_v1_DpoConfig_descriptor,
         new java.lang.String[] { "Beta", "ReferenceModel", "Loss", "Tuning", "Lora", "LabelSmoothing", "Beta", "LabelSmoothing", });
     internal_static_kiln_v1_DistillConfig_descriptor =
-      getDescriptor().getMessageTypes().get(13);
+      getDescriptor().getMessageTypes().get(16);
     internal_static_kiln_v1_DistillConfig_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_kiln_v1_DistillConfig_descriptor,
         new java.lang.String[] { "TeacherModel", "Temperature", "Alpha", "Temperature", "Alpha", });
     internal_static_kiln_v1_Job_descriptor =
-      getDescriptor().getMessageTypes().get(14);
+      getDescriptor().getMessageTypes().get(17);
     internal_static_kiln_v1_Job_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_kiln_v1_Job_descriptor,
-        new java.lang.String[] { "Name", "DisplayName", "Method", "BaseModel", "TrainingDataset", "ValidationDataset", "Hyperparameters", "Sft", "RewardModel", "Ppo", "Dpo", "Distill", "Vae", "Gan", "Diffusion", "Resources", "MaxRetries", "Labels", "State", "Attempt", "Step", "TotalSteps", "LatestMetrics", "OutputModel", "Artifacts", "Error", "CreateTime", "StartTime", "EndTime", "Sweep", "MethodConfig", "MaxRetries", });
+        new java.lang.String[] { "Name", "DisplayName", "Method", "BaseModel", "TrainingDataset", "ValidationDataset", "Hyperparameters", "Sft", "RewardModel", "Ppo", "Dpo", "Distill", "Vae", "Gan", "Diffusion", "Grpo", "Rloo", "Resources", "MaxRetries", "Labels", "State", "Attempt", "Step", "TotalSteps", "LatestMetrics", "OutputModel", "Artifacts", "Error", "CreateTime", "StartTime", "EndTime", "Sweep", "MethodConfig", "MaxRetries", });
     internal_static_kiln_v1_Job_LabelsEntry_descriptor =
       internal_static_kiln_v1_Job_descriptor.getNestedTypes().get(0);
     internal_static_kiln_v1_Job_LabelsEntry_fieldAccessorTable = new
@@ -581,49 +658,49 @@ public final class JobsProto {
         internal_static_kiln_v1_Job_ArtifactsEntry_descriptor,
         new java.lang.String[] { "Key", "Value", });
     internal_static_kiln_v1_CreateJobRequest_descriptor =
-      getDescriptor().getMessageTypes().get(15);
+      getDescriptor().getMessageTypes().get(18);
     internal_static_kiln_v1_CreateJobRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_kiln_v1_CreateJobRequest_descriptor,
         new java.lang.String[] { "Job", "RequestId", });
     internal_static_kiln_v1_GetJobRequest_descriptor =
-      getDescriptor().getMessageTypes().get(16);
+      getDescriptor().getMessageTypes().get(19);
     internal_static_kiln_v1_GetJobRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_kiln_v1_GetJobRequest_descriptor,
         new java.lang.String[] { "Name", });
     internal_static_kiln_v1_ListJobsRequest_descriptor =
-      getDescriptor().getMessageTypes().get(17);
+      getDescriptor().getMessageTypes().get(20);
     internal_static_kiln_v1_ListJobsRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_kiln_v1_ListJobsRequest_descriptor,
         new java.lang.String[] { "PageSize", "PageToken", "State", "Method", "Sweep", });
     internal_static_kiln_v1_ListJobsResponse_descriptor =
-      getDescriptor().getMessageTypes().get(18);
+      getDescriptor().getMessageTypes().get(21);
     internal_static_kiln_v1_ListJobsResponse_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_kiln_v1_ListJobsResponse_descriptor,
         new java.lang.String[] { "Jobs", "NextPageToken", });
     internal_static_kiln_v1_CancelJobRequest_descriptor =
-      getDescriptor().getMessageTypes().get(19);
+      getDescriptor().getMessageTypes().get(22);
     internal_static_kiln_v1_CancelJobRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_kiln_v1_CancelJobRequest_descriptor,
         new java.lang.String[] { "Name", });
     internal_static_kiln_v1_WatchJobRequest_descriptor =
-      getDescriptor().getMessageTypes().get(20);
+      getDescriptor().getMessageTypes().get(23);
     internal_static_kiln_v1_WatchJobRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_kiln_v1_WatchJobRequest_descriptor,
         new java.lang.String[] { "Name", "AfterEventId", });
     internal_static_kiln_v1_StateChange_descriptor =
-      getDescriptor().getMessageTypes().get(21);
+      getDescriptor().getMessageTypes().get(24);
     internal_static_kiln_v1_StateChange_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_kiln_v1_StateChange_descriptor,
         new java.lang.String[] { "State", "Attempt", "Reason", });
     internal_static_kiln_v1_Metrics_descriptor =
-      getDescriptor().getMessageTypes().get(22);
+      getDescriptor().getMessageTypes().get(25);
     internal_static_kiln_v1_Metrics_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_kiln_v1_Metrics_descriptor,
@@ -635,31 +712,31 @@ public final class JobsProto {
         internal_static_kiln_v1_Metrics_ValuesEntry_descriptor,
         new java.lang.String[] { "Key", "Value", });
     internal_static_kiln_v1_Checkpoint_descriptor =
-      getDescriptor().getMessageTypes().get(23);
+      getDescriptor().getMessageTypes().get(26);
     internal_static_kiln_v1_Checkpoint_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_kiln_v1_Checkpoint_descriptor,
         new java.lang.String[] { "Step", "Uri", "CreateTime", });
     internal_static_kiln_v1_LogLine_descriptor =
-      getDescriptor().getMessageTypes().get(24);
+      getDescriptor().getMessageTypes().get(27);
     internal_static_kiln_v1_LogLine_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_kiln_v1_LogLine_descriptor,
         new java.lang.String[] { "Level", "Message", });
     internal_static_kiln_v1_JobEvent_descriptor =
-      getDescriptor().getMessageTypes().get(25);
+      getDescriptor().getMessageTypes().get(28);
     internal_static_kiln_v1_JobEvent_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_kiln_v1_JobEvent_descriptor,
         new java.lang.String[] { "Id", "Time", "StateChange", "Metrics", "Checkpoint", "Log", "Kind", });
     internal_static_kiln_v1_ListCheckpointsRequest_descriptor =
-      getDescriptor().getMessageTypes().get(26);
+      getDescriptor().getMessageTypes().get(29);
     internal_static_kiln_v1_ListCheckpointsRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_kiln_v1_ListCheckpointsRequest_descriptor,
         new java.lang.String[] { "Name", });
     internal_static_kiln_v1_ListCheckpointsResponse_descriptor =
-      getDescriptor().getMessageTypes().get(27);
+      getDescriptor().getMessageTypes().get(30);
     internal_static_kiln_v1_ListCheckpointsResponse_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_kiln_v1_ListCheckpointsResponse_descriptor,

@@ -55,6 +55,7 @@ private static final long serialVersionUID = 0L;
     REWARD_MODEL(1),
     SCORING_FUNCTION(2),
     HUMAN_FEEDBACK(3),
+    REMOTE(4),
     SOURCE_NOT_SET(0);
     private final int value;
     private SourceCase(int value) {
@@ -75,6 +76,7 @@ private static final long serialVersionUID = 0L;
         case 1: return REWARD_MODEL;
         case 2: return SCORING_FUNCTION;
         case 3: return HUMAN_FEEDBACK;
+        case 4: return REMOTE;
         case 0: return SOURCE_NOT_SET;
         default: return null;
       }
@@ -247,6 +249,49 @@ private static final long serialVersionUID = 0L;
     return false;
   }
 
+  public static final int REMOTE_FIELD_NUMBER = 4;
+  /**
+   * <pre>
+   * A kiln.v1.RewardService the user runs (rewards.proto); PPO, GRPO and RLOO jobs.
+   * </pre>
+   *
+   * <code>.kiln.v1.RemoteReward remote = 4 [json_name = "remote"];</code>
+   * @return Whether the remote field is set.
+   */
+  @java.lang.Override
+  public boolean hasRemote() {
+    return sourceCase_ == 4;
+  }
+  /**
+   * <pre>
+   * A kiln.v1.RewardService the user runs (rewards.proto); PPO, GRPO and RLOO jobs.
+   * </pre>
+   *
+   * <code>.kiln.v1.RemoteReward remote = 4 [json_name = "remote"];</code>
+   * @return The remote.
+   */
+  @java.lang.Override
+  public kiln.v1.RemoteReward getRemote() {
+    if (sourceCase_ == 4) {
+       return (kiln.v1.RemoteReward) source_;
+    }
+    return kiln.v1.RemoteReward.getDefaultInstance();
+  }
+  /**
+   * <pre>
+   * A kiln.v1.RewardService the user runs (rewards.proto); PPO, GRPO and RLOO jobs.
+   * </pre>
+   *
+   * <code>.kiln.v1.RemoteReward remote = 4 [json_name = "remote"];</code>
+   */
+  @java.lang.Override
+  public kiln.v1.RemoteRewardOrBuilder getRemoteOrBuilder() {
+    if (sourceCase_ == 4) {
+       return (kiln.v1.RemoteReward) source_;
+    }
+    return kiln.v1.RemoteReward.getDefaultInstance();
+  }
+
   public static kiln.v1.RewardSource parseFrom(
       java.nio.ByteBuffer data)
       throws com.google.protobuf.InvalidProtocolBufferException {
@@ -375,6 +420,9 @@ private static final long serialVersionUID = 0L;
     public Builder clear() {
       super.clear();
       bitField0_ = 0;
+      if (remoteBuilder_ != null) {
+        remoteBuilder_.clear();
+      }
       sourceCase_ = 0;
       source_ = null;
       return this;
@@ -416,6 +464,10 @@ private static final long serialVersionUID = 0L;
     private void buildPartialOneofs(kiln.v1.RewardSource result) {
       result.sourceCase_ = sourceCase_;
       result.source_ = this.source_;
+      if (sourceCase_ == 4 &&
+          remoteBuilder_ != null) {
+        result.source_ = remoteBuilder_.build();
+      }
     }
 
     @java.lang.Override
@@ -757,6 +809,184 @@ private static final long serialVersionUID = 0L;
         onChanged();
       }
       return this;
+    }
+
+    private com.google.protobuf.SingleFieldBuilderV3<
+        kiln.v1.RemoteReward, kiln.v1.RemoteReward.Builder, kiln.v1.RemoteRewardOrBuilder> remoteBuilder_;
+    /**
+     * <pre>
+     * A kiln.v1.RewardService the user runs (rewards.proto); PPO, GRPO and RLOO jobs.
+     * </pre>
+     *
+     * <code>.kiln.v1.RemoteReward remote = 4 [json_name = "remote"];</code>
+     * @return Whether the remote field is set.
+     */
+    @java.lang.Override
+    public boolean hasRemote() {
+      return sourceCase_ == 4;
+    }
+    /**
+     * <pre>
+     * A kiln.v1.RewardService the user runs (rewards.proto); PPO, GRPO and RLOO jobs.
+     * </pre>
+     *
+     * <code>.kiln.v1.RemoteReward remote = 4 [json_name = "remote"];</code>
+     * @return The remote.
+     */
+    @java.lang.Override
+    public kiln.v1.RemoteReward getRemote() {
+      if (remoteBuilder_ == null) {
+        if (sourceCase_ == 4) {
+          return (kiln.v1.RemoteReward) source_;
+        }
+        return kiln.v1.RemoteReward.getDefaultInstance();
+      } else {
+        if (sourceCase_ == 4) {
+          return remoteBuilder_.getMessage();
+        }
+        return kiln.v1.RemoteReward.getDefaultInstance();
+      }
+    }
+    /**
+     * <pre>
+     * A kiln.v1.RewardService the user runs (rewards.proto); PPO, GRPO and RLOO jobs.
+     * </pre>
+     *
+     * <code>.kiln.v1.RemoteReward remote = 4 [json_name = "remote"];</code>
+     */
+    public Builder setRemote(kiln.v1.RemoteReward value) {
+      if (remoteBuilder_ == null) {
+        if (value == null) {
+          throw new NullPointerException();
+        }
+        source_ = value;
+        onChanged();
+      } else {
+        remoteBuilder_.setMessage(value);
+      }
+      sourceCase_ = 4;
+      return this;
+    }
+    /**
+     * <pre>
+     * A kiln.v1.RewardService the user runs (rewards.proto); PPO, GRPO and RLOO jobs.
+     * </pre>
+     *
+     * <code>.kiln.v1.RemoteReward remote = 4 [json_name = "remote"];</code>
+     */
+    public Builder setRemote(
+        kiln.v1.RemoteReward.Builder builderForValue) {
+      if (remoteBuilder_ == null) {
+        source_ = builderForValue.build();
+        onChanged();
+      } else {
+        remoteBuilder_.setMessage(builderForValue.build());
+      }
+      sourceCase_ = 4;
+      return this;
+    }
+    /**
+     * <pre>
+     * A kiln.v1.RewardService the user runs (rewards.proto); PPO, GRPO and RLOO jobs.
+     * </pre>
+     *
+     * <code>.kiln.v1.RemoteReward remote = 4 [json_name = "remote"];</code>
+     */
+    public Builder mergeRemote(kiln.v1.RemoteReward value) {
+      if (remoteBuilder_ == null) {
+        if (sourceCase_ == 4 &&
+            source_ != kiln.v1.RemoteReward.getDefaultInstance()) {
+          source_ = kiln.v1.RemoteReward.newBuilder((kiln.v1.RemoteReward) source_)
+              .mergeFrom(value).buildPartial();
+        } else {
+          source_ = value;
+        }
+        onChanged();
+      } else {
+        if (sourceCase_ == 4) {
+          remoteBuilder_.mergeFrom(value);
+        } else {
+          remoteBuilder_.setMessage(value);
+        }
+      }
+      sourceCase_ = 4;
+      return this;
+    }
+    /**
+     * <pre>
+     * A kiln.v1.RewardService the user runs (rewards.proto); PPO, GRPO and RLOO jobs.
+     * </pre>
+     *
+     * <code>.kiln.v1.RemoteReward remote = 4 [json_name = "remote"];</code>
+     */
+    public Builder clearRemote() {
+      if (remoteBuilder_ == null) {
+        if (sourceCase_ == 4) {
+          sourceCase_ = 0;
+          source_ = null;
+          onChanged();
+        }
+      } else {
+        if (sourceCase_ == 4) {
+          sourceCase_ = 0;
+          source_ = null;
+        }
+        remoteBuilder_.clear();
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * A kiln.v1.RewardService the user runs (rewards.proto); PPO, GRPO and RLOO jobs.
+     * </pre>
+     *
+     * <code>.kiln.v1.RemoteReward remote = 4 [json_name = "remote"];</code>
+     */
+    public kiln.v1.RemoteReward.Builder getRemoteBuilder() {
+      return getRemoteFieldBuilder().getBuilder();
+    }
+    /**
+     * <pre>
+     * A kiln.v1.RewardService the user runs (rewards.proto); PPO, GRPO and RLOO jobs.
+     * </pre>
+     *
+     * <code>.kiln.v1.RemoteReward remote = 4 [json_name = "remote"];</code>
+     */
+    @java.lang.Override
+    public kiln.v1.RemoteRewardOrBuilder getRemoteOrBuilder() {
+      if ((sourceCase_ == 4) && (remoteBuilder_ != null)) {
+        return remoteBuilder_.getMessageOrBuilder();
+      } else {
+        if (sourceCase_ == 4) {
+          return (kiln.v1.RemoteReward) source_;
+        }
+        return kiln.v1.RemoteReward.getDefaultInstance();
+      }
+    }
+    /**
+     * <pre>
+     * A kiln.v1.RewardService the user runs (rewards.proto); PPO, GRPO and RLOO jobs.
+     * </pre>
+     *
+     * <code>.kiln.v1.RemoteReward remote = 4 [json_name = "remote"];</code>
+     */
+    private com.google.protobuf.SingleFieldBuilderV3<
+        kiln.v1.RemoteReward, kiln.v1.RemoteReward.Builder, kiln.v1.RemoteRewardOrBuilder> 
+        getRemoteFieldBuilder() {
+      if (remoteBuilder_ == null) {
+        if (!(sourceCase_ == 4)) {
+          source_ = kiln.v1.RemoteReward.getDefaultInstance();
+        }
+        remoteBuilder_ = new com.google.protobuf.SingleFieldBuilderV3<
+            kiln.v1.RemoteReward, kiln.v1.RemoteReward.Builder, kiln.v1.RemoteRewardOrBuilder>(
+                (kiln.v1.RemoteReward) source_,
+                getParentForChildren(),
+                isClean());
+        source_ = null;
+      }
+      sourceCase_ = 4;
+      onChanged();
+      return remoteBuilder_;
     }
     @java.lang.Override
     public final Builder setUnknownFields(

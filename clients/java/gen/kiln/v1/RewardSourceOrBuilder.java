@@ -84,5 +84,32 @@ public interface RewardSourceOrBuilder extends
    */
   boolean getHumanFeedback();
 
+  /**
+   * <pre>
+   * A kiln.v1.RewardService the user runs (rewards.proto); PPO, GRPO and RLOO jobs.
+   * </pre>
+   *
+   * <code>.kiln.v1.RemoteReward remote = 4 [json_name = "remote"];</code>
+   * @return Whether the remote field is set.
+   */
+  boolean hasRemote();
+  /**
+   * <pre>
+   * A kiln.v1.RewardService the user runs (rewards.proto); PPO, GRPO and RLOO jobs.
+   * </pre>
+   *
+   * <code>.kiln.v1.RemoteReward remote = 4 [json_name = "remote"];</code>
+   * @return The remote.
+   */
+  kiln.v1.RemoteReward getRemote();
+  /**
+   * <pre>
+   * A kiln.v1.RewardService the user runs (rewards.proto); PPO, GRPO and RLOO jobs.
+   * </pre>
+   *
+   * <code>.kiln.v1.RemoteReward remote = 4 [json_name = "remote"];</code>
+   */
+  kiln.v1.RemoteRewardOrBuilder getRemoteOrBuilder();
+
   public kiln.v1.RewardSource.SourceCase getSourceCase();
 }

@@ -54,6 +54,16 @@ export enum JobMethod {
    * (DiffusionConfig); no base model.
    */
   JOB_METHOD_DIFFUSION = 12,
+  /**
+   * JOB_METHOD_GRPO - Group-relative policy optimisation: several completions per prompt, each advantage its
+   * reward against its group's mean and std, no value model (Job.grpo).
+   */
+  JOB_METHOD_GRPO = 30,
+  /**
+   * JOB_METHOD_RLOO - REINFORCE with a leave-one-out baseline over several completions per prompt, no value
+   * model (Job.rloo).
+   */
+  JOB_METHOD_RLOO = 31,
   UNRECOGNIZED = -1,
 }
 
@@ -86,6 +96,12 @@ export function jobMethodFromJSON(object: any): JobMethod {
     case 12:
     case "JOB_METHOD_DIFFUSION":
       return JobMethod.JOB_METHOD_DIFFUSION;
+    case 30:
+    case "JOB_METHOD_GRPO":
+      return JobMethod.JOB_METHOD_GRPO;
+    case 31:
+    case "JOB_METHOD_RLOO":
+      return JobMethod.JOB_METHOD_RLOO;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -113,6 +129,10 @@ export function jobMethodToJSON(object: JobMethod): string {
       return "JOB_METHOD_GAN";
     case JobMethod.JOB_METHOD_DIFFUSION:
       return "JOB_METHOD_DIFFUSION";
+    case JobMethod.JOB_METHOD_GRPO:
+      return "JOB_METHOD_GRPO";
+    case JobMethod.JOB_METHOD_RLOO:
+      return "JOB_METHOD_RLOO";
     case JobMethod.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";
@@ -1102,7 +1122,35 @@ export interface RewardSource {
     | string
     | undefined;
   /** Live human feedback collected for this job's samples. */
-  humanFeedback?: boolean | undefined;
+  humanFeedback?:
+    | boolean
+    | undefined;
+  /** A kiln.v1.RewardService the user runs (rewards.proto); PPO, GRPO and RLOO jobs. */
+  remote?: RemoteReward | undefined;
+}
+
+/**
+ * Where and how a job calls the user's reward service (kiln.v1.RewardService/Score, see
+ * rewards.proto). The job's workers dial it directly, in plaintext: run it where they can
+ * reach it.
+ */
+export interface RemoteReward {
+  /**
+   * Address "host:port" (an IPv6 host in brackets, e.g. "[::1]:50051"), port 1-65535;
+   * required. A malformed target is INVALID_ARGUMENT at CreateJob; an unreachable one fails
+   * the job, with a reason naming it, once the retries are spent.
+   */
+  target: string;
+  /** Deadline of one Score call in seconds; in (0, 3600]. Default 30. */
+  timeoutSeconds?:
+    | number
+    | undefined;
+  /** Completions per Score call at most; >= 1. Default 64. */
+  maxBatchSize?:
+    | number
+    | undefined;
+  /** Further tries of a call that ended UNAVAILABLE or DEADLINE_EXCEEDED; 0 to 10. Default 3. */
+  maxRetries?: number | undefined;
 }
 
 /** Settings for JOB_METHOD_PPO. */
@@ -1187,6 +1235,123 @@ export interface PpoConfig {
   adaptiveKlHorizon?:
     | number
     | undefined;
+  /** End completions at the end-of-sequence token (false: always max_new_tokens). Default true. */
+  stopAtEos?: boolean | undefined;
+}
+
+/**
+ * Settings for JOB_METHOD_GRPO. The learning rate, its schedule, max_steps (iterations),
+ * max_seq_len and seed come from Hyperparameters, as for PPO.
+ */
+export interface GrpoConfig {
+  /** Where rewards come from; required. */
+  reward?:
+    | RewardSource
+    | undefined;
+  /** Frozen reference model for the KL penalty, "models/{id}"; empty uses the base model. */
+  referenceModel: string;
+  /**
+   * KL coefficient: each completion's reward minus kl_coef times its KL to the reference
+   * (the same KL-regularised objective as PPO); >= 0. Default 0.05.
+   */
+  klCoef?:
+    | number
+    | undefined;
+  /** Completions sampled per prompt, the group the baseline is taken over; >= 2. Default 4. */
+  groupSize?:
+    | number
+    | undefined;
+  /** Policy ratio clip range when epochs > 1; in (0, 1]. Default 0.2. */
+  clipRange?:
+    | number
+    | undefined;
+  /** Optimisation passes over each rollout batch; >= 1. Default 1. */
+  epochs?:
+    | number
+    | undefined;
+  /**
+   * Completions per iteration (rollout_batch_size / group_size prompts); a multiple of
+   * group_size. Default 16.
+   */
+  rolloutBatchSize?:
+    | number
+    | undefined;
+  /** Completions per optimiser step; 1 to rollout_batch_size. Default 8. */
+  minibatchSize?:
+    | number
+    | undefined;
+  /** Tokens generated per completion; >= 1. Default 32. */
+  maxNewTokens?:
+    | number
+    | undefined;
+  /** Sampling temperature for rollouts; in (0, 2]. Default 1.0. */
+  temperature?:
+    | number
+    | undefined;
+  /** Per-token KL estimator summed into each completion's KL. Default K1. */
+  klEstimator: KlEstimator;
+  /** End completions at the end-of-sequence token (false: always max_new_tokens). Default true. */
+  stopAtEos?:
+    | boolean
+    | undefined;
+  /**
+   * Divide each group's centred rewards by the group's standard deviation (GRPO as
+   * published); false keeps them unscaled. Default true.
+   */
+  scaleRewards?: boolean | undefined;
+}
+
+/**
+ * Settings for JOB_METHOD_RLOO: GrpoConfig's fields less scale_rewards; each completion's
+ * baseline is the mean reward of the other group_size - 1 completions of its prompt.
+ */
+export interface RlooConfig {
+  /** Where rewards come from; required. */
+  reward?:
+    | RewardSource
+    | undefined;
+  /** Frozen reference model for the KL penalty, "models/{id}"; empty uses the base model. */
+  referenceModel: string;
+  /**
+   * KL coefficient: each completion's reward minus kl_coef times its KL to the reference
+   * (the same KL-regularised objective as PPO); >= 0. Default 0.05.
+   */
+  klCoef?:
+    | number
+    | undefined;
+  /** Completions sampled per prompt, the group the baseline is taken over; >= 2. Default 4. */
+  groupSize?:
+    | number
+    | undefined;
+  /** Policy ratio clip range when epochs > 1; in (0, 1]. Default 0.2. */
+  clipRange?:
+    | number
+    | undefined;
+  /** Optimisation passes over each rollout batch; >= 1. Default 1. */
+  epochs?:
+    | number
+    | undefined;
+  /**
+   * Completions per iteration (rollout_batch_size / group_size prompts); a multiple of
+   * group_size. Default 16.
+   */
+  rolloutBatchSize?:
+    | number
+    | undefined;
+  /** Completions per optimiser step; 1 to rollout_batch_size. Default 8. */
+  minibatchSize?:
+    | number
+    | undefined;
+  /** Tokens generated per completion; >= 1. Default 32. */
+  maxNewTokens?:
+    | number
+    | undefined;
+  /** Sampling temperature for rollouts; in (0, 2]. Default 1.0. */
+  temperature?:
+    | number
+    | undefined;
+  /** Per-token KL estimator summed into each completion's KL. Default K1. */
+  klEstimator: KlEstimator;
   /** End completions at the end-of-sequence token (false: always max_new_tokens). Default true. */
   stopAtEos?: boolean | undefined;
 }
@@ -1285,6 +1450,14 @@ export interface Job {
   /** For JOB_METHOD_DIFFUSION. */
   diffusion?:
     | DiffusionConfig
+    | undefined;
+  /** For JOB_METHOD_GRPO. */
+  grpo?:
+    | GrpoConfig
+    | undefined;
+  /** For JOB_METHOD_RLOO. */
+  rloo?:
+    | RlooConfig
     | undefined;
   /** Compute requested from Ray. */
   resources?:
@@ -3398,7 +3571,7 @@ export const RewardModelConfig: MessageFns<RewardModelConfig> = {
 };
 
 function createBaseRewardSource(): RewardSource {
-  return { rewardModel: undefined, scoringFunction: undefined, humanFeedback: undefined };
+  return { rewardModel: undefined, scoringFunction: undefined, humanFeedback: undefined, remote: undefined };
 }
 
 export const RewardSource: MessageFns<RewardSource> = {
@@ -3411,6 +3584,9 @@ export const RewardSource: MessageFns<RewardSource> = {
     }
     if (message.humanFeedback !== undefined) {
       writer.uint32(24).bool(message.humanFeedback);
+    }
+    if (message.remote !== undefined) {
+      RemoteReward.encode(message.remote, writer.uint32(34).fork()).join();
     }
     return writer;
   },
@@ -3452,6 +3628,14 @@ export const RewardSource: MessageFns<RewardSource> = {
             message.humanFeedback = reader.bool();
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.remote = RemoteReward.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3481,6 +3665,7 @@ export const RewardSource: MessageFns<RewardSource> = {
         : isSet(object.human_feedback)
         ? globalThis.Boolean(object.human_feedback)
         : undefined,
+      remote: isSet(object.remote) ? RemoteReward.fromJSON(object.remote) : undefined,
     };
   },
 
@@ -3495,6 +3680,9 @@ export const RewardSource: MessageFns<RewardSource> = {
     if (message.humanFeedback !== undefined) {
       obj.humanFeedback = message.humanFeedback;
     }
+    if (message.remote !== undefined) {
+      obj.remote = RemoteReward.toJSON(message.remote);
+    }
     return obj;
   },
 
@@ -3506,6 +3694,138 @@ export const RewardSource: MessageFns<RewardSource> = {
     message.rewardModel = object.rewardModel ?? undefined;
     message.scoringFunction = object.scoringFunction ?? undefined;
     message.humanFeedback = object.humanFeedback ?? undefined;
+    message.remote = (object.remote !== undefined && object.remote !== null)
+      ? RemoteReward.fromPartial(object.remote)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseRemoteReward(): RemoteReward {
+  return { target: "", timeoutSeconds: undefined, maxBatchSize: undefined, maxRetries: undefined };
+}
+
+export const RemoteReward: MessageFns<RemoteReward> = {
+  encode(message: RemoteReward, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.target !== "") {
+      writer.uint32(10).string(message.target);
+    }
+    if (message.timeoutSeconds !== undefined) {
+      writer.uint32(17).double(message.timeoutSeconds);
+    }
+    if (message.maxBatchSize !== undefined) {
+      writer.uint32(24).uint32(message.maxBatchSize);
+    }
+    if (message.maxRetries !== undefined) {
+      writer.uint32(32).uint32(message.maxRetries);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RemoteReward {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRemoteReward();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.target = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 17) {
+              break;
+            }
+
+            message.timeoutSeconds = reader.double();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.maxBatchSize = reader.uint32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.maxRetries = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RemoteReward {
+    return {
+      target: isSet(object.target) ? globalThis.String(object.target) : "",
+      timeoutSeconds: isSet(object.timeoutSeconds)
+        ? globalThis.Number(object.timeoutSeconds)
+        : isSet(object.timeout_seconds)
+        ? globalThis.Number(object.timeout_seconds)
+        : undefined,
+      maxBatchSize: isSet(object.maxBatchSize)
+        ? globalThis.Number(object.maxBatchSize)
+        : isSet(object.max_batch_size)
+        ? globalThis.Number(object.max_batch_size)
+        : undefined,
+      maxRetries: isSet(object.maxRetries)
+        ? globalThis.Number(object.maxRetries)
+        : isSet(object.max_retries)
+        ? globalThis.Number(object.max_retries)
+        : undefined,
+    };
+  },
+
+  toJSON(message: RemoteReward): unknown {
+    const obj: any = {};
+    if (message.target !== "") {
+      obj.target = message.target;
+    }
+    if (message.timeoutSeconds !== undefined) {
+      obj.timeoutSeconds = floatToJson(message.timeoutSeconds);
+    }
+    if (message.maxBatchSize !== undefined) {
+      obj.maxBatchSize = Math.round(message.maxBatchSize);
+    }
+    if (message.maxRetries !== undefined) {
+      obj.maxRetries = Math.round(message.maxRetries);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RemoteReward>, I>>(base?: I): RemoteReward {
+    return RemoteReward.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RemoteReward>, I>>(object: I): RemoteReward {
+    const message = createBaseRemoteReward();
+    message.target = object.target ?? "";
+    message.timeoutSeconds = object.timeoutSeconds ?? undefined;
+    message.maxBatchSize = object.maxBatchSize ?? undefined;
+    message.maxRetries = object.maxRetries ?? undefined;
     return message;
   },
 };
@@ -3991,6 +4311,619 @@ export const PpoConfig: MessageFns<PpoConfig> = {
   },
 };
 
+function createBaseGrpoConfig(): GrpoConfig {
+  return {
+    reward: undefined,
+    referenceModel: "",
+    klCoef: undefined,
+    groupSize: undefined,
+    clipRange: undefined,
+    epochs: undefined,
+    rolloutBatchSize: undefined,
+    minibatchSize: undefined,
+    maxNewTokens: undefined,
+    temperature: undefined,
+    klEstimator: 0,
+    stopAtEos: undefined,
+    scaleRewards: undefined,
+  };
+}
+
+export const GrpoConfig: MessageFns<GrpoConfig> = {
+  encode(message: GrpoConfig, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.reward !== undefined) {
+      RewardSource.encode(message.reward, writer.uint32(10).fork()).join();
+    }
+    if (message.referenceModel !== "") {
+      writer.uint32(18).string(message.referenceModel);
+    }
+    if (message.klCoef !== undefined) {
+      writer.uint32(25).double(message.klCoef);
+    }
+    if (message.groupSize !== undefined) {
+      writer.uint32(32).uint32(message.groupSize);
+    }
+    if (message.clipRange !== undefined) {
+      writer.uint32(41).double(message.clipRange);
+    }
+    if (message.epochs !== undefined) {
+      writer.uint32(48).uint32(message.epochs);
+    }
+    if (message.rolloutBatchSize !== undefined) {
+      writer.uint32(56).uint32(message.rolloutBatchSize);
+    }
+    if (message.minibatchSize !== undefined) {
+      writer.uint32(64).uint32(message.minibatchSize);
+    }
+    if (message.maxNewTokens !== undefined) {
+      writer.uint32(72).uint32(message.maxNewTokens);
+    }
+    if (message.temperature !== undefined) {
+      writer.uint32(81).double(message.temperature);
+    }
+    if (message.klEstimator !== 0) {
+      writer.uint32(88).int32(message.klEstimator);
+    }
+    if (message.stopAtEos !== undefined) {
+      writer.uint32(96).bool(message.stopAtEos);
+    }
+    if (message.scaleRewards !== undefined) {
+      writer.uint32(104).bool(message.scaleRewards);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GrpoConfig {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGrpoConfig();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.reward = RewardSource.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.referenceModel = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 25) {
+              break;
+            }
+
+            message.klCoef = reader.double();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.groupSize = reader.uint32();
+            continue;
+          }
+          case 5: {
+            if (tag !== 41) {
+              break;
+            }
+
+            message.clipRange = reader.double();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.epochs = reader.uint32();
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.rolloutBatchSize = reader.uint32();
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.minibatchSize = reader.uint32();
+            continue;
+          }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.maxNewTokens = reader.uint32();
+            continue;
+          }
+          case 10: {
+            if (tag !== 81) {
+              break;
+            }
+
+            message.temperature = reader.double();
+            continue;
+          }
+          case 11: {
+            if (tag !== 88) {
+              break;
+            }
+
+            message.klEstimator = reader.int32() as any;
+            continue;
+          }
+          case 12: {
+            if (tag !== 96) {
+              break;
+            }
+
+            message.stopAtEos = reader.bool();
+            continue;
+          }
+          case 13: {
+            if (tag !== 104) {
+              break;
+            }
+
+            message.scaleRewards = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GrpoConfig {
+    return {
+      reward: isSet(object.reward) ? RewardSource.fromJSON(object.reward) : undefined,
+      referenceModel: isSet(object.referenceModel)
+        ? globalThis.String(object.referenceModel)
+        : isSet(object.reference_model)
+        ? globalThis.String(object.reference_model)
+        : "",
+      klCoef: isSet(object.klCoef)
+        ? globalThis.Number(object.klCoef)
+        : isSet(object.kl_coef)
+        ? globalThis.Number(object.kl_coef)
+        : undefined,
+      groupSize: isSet(object.groupSize)
+        ? globalThis.Number(object.groupSize)
+        : isSet(object.group_size)
+        ? globalThis.Number(object.group_size)
+        : undefined,
+      clipRange: isSet(object.clipRange)
+        ? globalThis.Number(object.clipRange)
+        : isSet(object.clip_range)
+        ? globalThis.Number(object.clip_range)
+        : undefined,
+      epochs: isSet(object.epochs) ? globalThis.Number(object.epochs) : undefined,
+      rolloutBatchSize: isSet(object.rolloutBatchSize)
+        ? globalThis.Number(object.rolloutBatchSize)
+        : isSet(object.rollout_batch_size)
+        ? globalThis.Number(object.rollout_batch_size)
+        : undefined,
+      minibatchSize: isSet(object.minibatchSize)
+        ? globalThis.Number(object.minibatchSize)
+        : isSet(object.minibatch_size)
+        ? globalThis.Number(object.minibatch_size)
+        : undefined,
+      maxNewTokens: isSet(object.maxNewTokens)
+        ? globalThis.Number(object.maxNewTokens)
+        : isSet(object.max_new_tokens)
+        ? globalThis.Number(object.max_new_tokens)
+        : undefined,
+      temperature: isSet(object.temperature) ? globalThis.Number(object.temperature) : undefined,
+      klEstimator: isSet(object.klEstimator)
+        ? klEstimatorFromJSON(object.klEstimator)
+        : isSet(object.kl_estimator)
+        ? klEstimatorFromJSON(object.kl_estimator)
+        : 0,
+      stopAtEos: isSet(object.stopAtEos)
+        ? globalThis.Boolean(object.stopAtEos)
+        : isSet(object.stop_at_eos)
+        ? globalThis.Boolean(object.stop_at_eos)
+        : undefined,
+      scaleRewards: isSet(object.scaleRewards)
+        ? globalThis.Boolean(object.scaleRewards)
+        : isSet(object.scale_rewards)
+        ? globalThis.Boolean(object.scale_rewards)
+        : undefined,
+    };
+  },
+
+  toJSON(message: GrpoConfig): unknown {
+    const obj: any = {};
+    if (message.reward !== undefined) {
+      obj.reward = RewardSource.toJSON(message.reward);
+    }
+    if (message.referenceModel !== "") {
+      obj.referenceModel = message.referenceModel;
+    }
+    if (message.klCoef !== undefined) {
+      obj.klCoef = floatToJson(message.klCoef);
+    }
+    if (message.groupSize !== undefined) {
+      obj.groupSize = Math.round(message.groupSize);
+    }
+    if (message.clipRange !== undefined) {
+      obj.clipRange = floatToJson(message.clipRange);
+    }
+    if (message.epochs !== undefined) {
+      obj.epochs = Math.round(message.epochs);
+    }
+    if (message.rolloutBatchSize !== undefined) {
+      obj.rolloutBatchSize = Math.round(message.rolloutBatchSize);
+    }
+    if (message.minibatchSize !== undefined) {
+      obj.minibatchSize = Math.round(message.minibatchSize);
+    }
+    if (message.maxNewTokens !== undefined) {
+      obj.maxNewTokens = Math.round(message.maxNewTokens);
+    }
+    if (message.temperature !== undefined) {
+      obj.temperature = floatToJson(message.temperature);
+    }
+    if (message.klEstimator !== 0) {
+      obj.klEstimator = klEstimatorToJSON(message.klEstimator);
+    }
+    if (message.stopAtEos !== undefined) {
+      obj.stopAtEos = message.stopAtEos;
+    }
+    if (message.scaleRewards !== undefined) {
+      obj.scaleRewards = message.scaleRewards;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GrpoConfig>, I>>(base?: I): GrpoConfig {
+    return GrpoConfig.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GrpoConfig>, I>>(object: I): GrpoConfig {
+    const message = createBaseGrpoConfig();
+    message.reward = (object.reward !== undefined && object.reward !== null)
+      ? RewardSource.fromPartial(object.reward)
+      : undefined;
+    message.referenceModel = object.referenceModel ?? "";
+    message.klCoef = object.klCoef ?? undefined;
+    message.groupSize = object.groupSize ?? undefined;
+    message.clipRange = object.clipRange ?? undefined;
+    message.epochs = object.epochs ?? undefined;
+    message.rolloutBatchSize = object.rolloutBatchSize ?? undefined;
+    message.minibatchSize = object.minibatchSize ?? undefined;
+    message.maxNewTokens = object.maxNewTokens ?? undefined;
+    message.temperature = object.temperature ?? undefined;
+    message.klEstimator = object.klEstimator ?? 0;
+    message.stopAtEos = object.stopAtEos ?? undefined;
+    message.scaleRewards = object.scaleRewards ?? undefined;
+    return message;
+  },
+};
+
+function createBaseRlooConfig(): RlooConfig {
+  return {
+    reward: undefined,
+    referenceModel: "",
+    klCoef: undefined,
+    groupSize: undefined,
+    clipRange: undefined,
+    epochs: undefined,
+    rolloutBatchSize: undefined,
+    minibatchSize: undefined,
+    maxNewTokens: undefined,
+    temperature: undefined,
+    klEstimator: 0,
+    stopAtEos: undefined,
+  };
+}
+
+export const RlooConfig: MessageFns<RlooConfig> = {
+  encode(message: RlooConfig, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.reward !== undefined) {
+      RewardSource.encode(message.reward, writer.uint32(10).fork()).join();
+    }
+    if (message.referenceModel !== "") {
+      writer.uint32(18).string(message.referenceModel);
+    }
+    if (message.klCoef !== undefined) {
+      writer.uint32(25).double(message.klCoef);
+    }
+    if (message.groupSize !== undefined) {
+      writer.uint32(32).uint32(message.groupSize);
+    }
+    if (message.clipRange !== undefined) {
+      writer.uint32(41).double(message.clipRange);
+    }
+    if (message.epochs !== undefined) {
+      writer.uint32(48).uint32(message.epochs);
+    }
+    if (message.rolloutBatchSize !== undefined) {
+      writer.uint32(56).uint32(message.rolloutBatchSize);
+    }
+    if (message.minibatchSize !== undefined) {
+      writer.uint32(64).uint32(message.minibatchSize);
+    }
+    if (message.maxNewTokens !== undefined) {
+      writer.uint32(72).uint32(message.maxNewTokens);
+    }
+    if (message.temperature !== undefined) {
+      writer.uint32(81).double(message.temperature);
+    }
+    if (message.klEstimator !== 0) {
+      writer.uint32(88).int32(message.klEstimator);
+    }
+    if (message.stopAtEos !== undefined) {
+      writer.uint32(96).bool(message.stopAtEos);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RlooConfig {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRlooConfig();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.reward = RewardSource.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.referenceModel = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 25) {
+              break;
+            }
+
+            message.klCoef = reader.double();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.groupSize = reader.uint32();
+            continue;
+          }
+          case 5: {
+            if (tag !== 41) {
+              break;
+            }
+
+            message.clipRange = reader.double();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.epochs = reader.uint32();
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.rolloutBatchSize = reader.uint32();
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.minibatchSize = reader.uint32();
+            continue;
+          }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.maxNewTokens = reader.uint32();
+            continue;
+          }
+          case 10: {
+            if (tag !== 81) {
+              break;
+            }
+
+            message.temperature = reader.double();
+            continue;
+          }
+          case 11: {
+            if (tag !== 88) {
+              break;
+            }
+
+            message.klEstimator = reader.int32() as any;
+            continue;
+          }
+          case 12: {
+            if (tag !== 96) {
+              break;
+            }
+
+            message.stopAtEos = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RlooConfig {
+    return {
+      reward: isSet(object.reward) ? RewardSource.fromJSON(object.reward) : undefined,
+      referenceModel: isSet(object.referenceModel)
+        ? globalThis.String(object.referenceModel)
+        : isSet(object.reference_model)
+        ? globalThis.String(object.reference_model)
+        : "",
+      klCoef: isSet(object.klCoef)
+        ? globalThis.Number(object.klCoef)
+        : isSet(object.kl_coef)
+        ? globalThis.Number(object.kl_coef)
+        : undefined,
+      groupSize: isSet(object.groupSize)
+        ? globalThis.Number(object.groupSize)
+        : isSet(object.group_size)
+        ? globalThis.Number(object.group_size)
+        : undefined,
+      clipRange: isSet(object.clipRange)
+        ? globalThis.Number(object.clipRange)
+        : isSet(object.clip_range)
+        ? globalThis.Number(object.clip_range)
+        : undefined,
+      epochs: isSet(object.epochs) ? globalThis.Number(object.epochs) : undefined,
+      rolloutBatchSize: isSet(object.rolloutBatchSize)
+        ? globalThis.Number(object.rolloutBatchSize)
+        : isSet(object.rollout_batch_size)
+        ? globalThis.Number(object.rollout_batch_size)
+        : undefined,
+      minibatchSize: isSet(object.minibatchSize)
+        ? globalThis.Number(object.minibatchSize)
+        : isSet(object.minibatch_size)
+        ? globalThis.Number(object.minibatch_size)
+        : undefined,
+      maxNewTokens: isSet(object.maxNewTokens)
+        ? globalThis.Number(object.maxNewTokens)
+        : isSet(object.max_new_tokens)
+        ? globalThis.Number(object.max_new_tokens)
+        : undefined,
+      temperature: isSet(object.temperature) ? globalThis.Number(object.temperature) : undefined,
+      klEstimator: isSet(object.klEstimator)
+        ? klEstimatorFromJSON(object.klEstimator)
+        : isSet(object.kl_estimator)
+        ? klEstimatorFromJSON(object.kl_estimator)
+        : 0,
+      stopAtEos: isSet(object.stopAtEos)
+        ? globalThis.Boolean(object.stopAtEos)
+        : isSet(object.stop_at_eos)
+        ? globalThis.Boolean(object.stop_at_eos)
+        : undefined,
+    };
+  },
+
+  toJSON(message: RlooConfig): unknown {
+    const obj: any = {};
+    if (message.reward !== undefined) {
+      obj.reward = RewardSource.toJSON(message.reward);
+    }
+    if (message.referenceModel !== "") {
+      obj.referenceModel = message.referenceModel;
+    }
+    if (message.klCoef !== undefined) {
+      obj.klCoef = floatToJson(message.klCoef);
+    }
+    if (message.groupSize !== undefined) {
+      obj.groupSize = Math.round(message.groupSize);
+    }
+    if (message.clipRange !== undefined) {
+      obj.clipRange = floatToJson(message.clipRange);
+    }
+    if (message.epochs !== undefined) {
+      obj.epochs = Math.round(message.epochs);
+    }
+    if (message.rolloutBatchSize !== undefined) {
+      obj.rolloutBatchSize = Math.round(message.rolloutBatchSize);
+    }
+    if (message.minibatchSize !== undefined) {
+      obj.minibatchSize = Math.round(message.minibatchSize);
+    }
+    if (message.maxNewTokens !== undefined) {
+      obj.maxNewTokens = Math.round(message.maxNewTokens);
+    }
+    if (message.temperature !== undefined) {
+      obj.temperature = floatToJson(message.temperature);
+    }
+    if (message.klEstimator !== 0) {
+      obj.klEstimator = klEstimatorToJSON(message.klEstimator);
+    }
+    if (message.stopAtEos !== undefined) {
+      obj.stopAtEos = message.stopAtEos;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RlooConfig>, I>>(base?: I): RlooConfig {
+    return RlooConfig.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RlooConfig>, I>>(object: I): RlooConfig {
+    const message = createBaseRlooConfig();
+    message.reward = (object.reward !== undefined && object.reward !== null)
+      ? RewardSource.fromPartial(object.reward)
+      : undefined;
+    message.referenceModel = object.referenceModel ?? "";
+    message.klCoef = object.klCoef ?? undefined;
+    message.groupSize = object.groupSize ?? undefined;
+    message.clipRange = object.clipRange ?? undefined;
+    message.epochs = object.epochs ?? undefined;
+    message.rolloutBatchSize = object.rolloutBatchSize ?? undefined;
+    message.minibatchSize = object.minibatchSize ?? undefined;
+    message.maxNewTokens = object.maxNewTokens ?? undefined;
+    message.temperature = object.temperature ?? undefined;
+    message.klEstimator = object.klEstimator ?? 0;
+    message.stopAtEos = object.stopAtEos ?? undefined;
+    return message;
+  },
+};
+
 function createBaseDpoConfig(): DpoConfig {
   return { beta: undefined, referenceModel: "", loss: 0, tuning: 0, lora: undefined, labelSmoothing: undefined };
 }
@@ -4272,6 +5205,8 @@ function createBaseJob(): Job {
     vae: undefined,
     gan: undefined,
     diffusion: undefined,
+    grpo: undefined,
+    rloo: undefined,
     resources: undefined,
     maxRetries: undefined,
     labels: {},
@@ -4336,6 +5271,12 @@ export const Job: MessageFns<Job> = {
     }
     if (message.diffusion !== undefined) {
       DiffusionConfig.encode(message.diffusion, writer.uint32(258).fork()).join();
+    }
+    if (message.grpo !== undefined) {
+      GrpoConfig.encode(message.grpo, writer.uint32(330).fork()).join();
+    }
+    if (message.rloo !== undefined) {
+      RlooConfig.encode(message.rloo, writer.uint32(338).fork()).join();
     }
     if (message.resources !== undefined) {
       Resources.encode(message.resources, writer.uint32(106).fork()).join();
@@ -4518,6 +5459,22 @@ export const Job: MessageFns<Job> = {
             message.diffusion = DiffusionConfig.decode(reader, reader.uint32());
             continue;
           }
+          case 41: {
+            if (tag !== 330) {
+              break;
+            }
+
+            message.grpo = GrpoConfig.decode(reader, reader.uint32());
+            continue;
+          }
+          case 42: {
+            if (tag !== 338) {
+              break;
+            }
+
+            message.rloo = RlooConfig.decode(reader, reader.uint32());
+            continue;
+          }
           case 13: {
             if (tag !== 106) {
               break;
@@ -4696,6 +5653,8 @@ export const Job: MessageFns<Job> = {
       vae: isSet(object.vae) ? VaeConfig.fromJSON(object.vae) : undefined,
       gan: isSet(object.gan) ? GanConfig.fromJSON(object.gan) : undefined,
       diffusion: isSet(object.diffusion) ? DiffusionConfig.fromJSON(object.diffusion) : undefined,
+      grpo: isSet(object.grpo) ? GrpoConfig.fromJSON(object.grpo) : undefined,
+      rloo: isSet(object.rloo) ? RlooConfig.fromJSON(object.rloo) : undefined,
       resources: isSet(object.resources) ? Resources.fromJSON(object.resources) : undefined,
       maxRetries: isSet(object.maxRetries)
         ? globalThis.Number(object.maxRetries)
@@ -4837,6 +5796,12 @@ export const Job: MessageFns<Job> = {
     if (message.diffusion !== undefined) {
       obj.diffusion = DiffusionConfig.toJSON(message.diffusion);
     }
+    if (message.grpo !== undefined) {
+      obj.grpo = GrpoConfig.toJSON(message.grpo);
+    }
+    if (message.rloo !== undefined) {
+      obj.rloo = RlooConfig.toJSON(message.rloo);
+    }
     if (message.resources !== undefined) {
       obj.resources = Resources.toJSON(message.resources);
     }
@@ -4930,6 +5895,12 @@ export const Job: MessageFns<Job> = {
     message.gan = (object.gan !== undefined && object.gan !== null) ? GanConfig.fromPartial(object.gan) : undefined;
     message.diffusion = (object.diffusion !== undefined && object.diffusion !== null)
       ? DiffusionConfig.fromPartial(object.diffusion)
+      : undefined;
+    message.grpo = (object.grpo !== undefined && object.grpo !== null)
+      ? GrpoConfig.fromPartial(object.grpo)
+      : undefined;
+    message.rloo = (object.rloo !== undefined && object.rloo !== null)
+      ? RlooConfig.fromPartial(object.rloo)
       : undefined;
     message.resources = (object.resources !== undefined && object.resources !== null)
       ? Resources.fromPartial(object.resources)
