@@ -24,7 +24,9 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdint>
+#include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #if defined(__x86_64__) || defined(__i386__)
@@ -309,8 +311,8 @@ KILN_DEFINE_BLOCKS(avx2, KILN_AVX2_TARGET, int8_dot_avx2, int4_dot_avx2)
 KILN_DEFINE_BLOCKS(avx512, KILN_AVX512_TARGET, int8_dot_avx512, int4_dot_avx512)
 #endif
 
-// Few rows: parallel over blocks of kRows output rows; each block reads its weight rows once
-// per activation row (they stay in L1 between activation rows).
+// Few rows: threads share out blocks of kRows output rows; each block reads its weight rows
+// once per activation row (they stay in L1 between activation rows).
 void gemv_path(Block B, int64_t bits, Isa isa) {
   std::vector<float> xp, xs;
   if (bits == 4) {
@@ -329,11 +331,7 @@ void gemv_path(Block B, int64_t bits, Isa isa) {
     B.xs = xs.data();
   }
   const int64_t blocks = (B.N + kRows - 1) / kRows;
-  // ~1M multiply-adds per task at least: below that a parallel region's wake-up costs more
-  // than it saves; above it every thread streams its own slice of the weight, which is what
-  // a memory-bound decode needs (one core cannot saturate the memory bus).
-  const int64_t grain = std::max<int64_t>(1, (int64_t{1} << 20) / std::max<int64_t>(1, kRows * B.K * B.M));
-  at::parallel_for(0, blocks, grain, [&](int64_t b0, int64_t b1) {
+  auto run = [B, bits, isa](int64_t b0, int64_t b1) {
     switch (isa) {
 #ifdef KILN_X86
       case Isa::kAvx512: run_blocks_avx512(B, bits, b0, b1); break;
@@ -341,7 +339,35 @@ void gemv_path(Block B, int64_t bits, Isa isa) {
 #endif
       default: run_blocks_scalar(B, bits, b0, b1);
     }
-  });
+  };
+  // Chunks of >= ~256K multiply-adds (tens of microseconds), handed out through an atomic
+  // counter: the calling thread starts at once and helpers from the inter-op pool join when
+  // they get a core. A fork-join region (at::parallel_for) waits for every thread it split the
+  // rows between, so on a loaded machine one descheduled worker stalls the whole call for a
+  // scheduler slice (measured: 2 threads 6x slower than 1 under load). Here a helper that
+  // starts late finds no chunk left and never touches the buffers; the caller waits only for
+  // chunks that were claimed.
+  const int64_t chunk = std::max<int64_t>(1, (int64_t{1} << 18) / std::max<int64_t>(1, kRows * B.K * B.M));
+  const int64_t chunks = (blocks + chunk - 1) / chunk;
+  const int helpers = static_cast<int>(std::min<int64_t>(at::get_num_threads() - 1, chunks - 1));
+  if (helpers <= 0) {
+    run(0, blocks);
+    return;
+  }
+  struct Shared {
+    std::atomic<int64_t> next{0};
+    std::atomic<int64_t> done{0};
+  };
+  auto shared = std::make_shared<Shared>();
+  auto work = [shared, run, chunk, chunks, blocks]() {
+    for (int64_t c; (c = shared->next.fetch_add(1)) < chunks;) {
+      run(c * chunk, std::min(blocks, (c + 1) * chunk));
+      shared->done.fetch_add(1, std::memory_order_release);
+    }
+  };
+  for (int h = 0; h < helpers; ++h) at::launch(work);
+  work();
+  while (shared->done.load(std::memory_order_acquire) < chunks) std::this_thread::yield();
 }
 
 // ------------------------------------------------------------------------------ dequantization
