@@ -10,7 +10,8 @@ round (so that drift in machine load hits every side alike), median per call:
   and on the AVX2+FMA path forced when the CPU has a wider one (what an AVX2-only machine runs);
 - on CPU, torch's alternatives a user would reach for: dynamic int8 (torch.ao dynamic Linear,
   fbgemm: quantizes the activations too), weight-only int8 (torch._weight_int8pack_mm) and
-  weight-only int4 (torch._weight_int4pack_mm_for_cpu, group 128), when this torch has them.
+  weight-only int4 (torch._weight_int4pack_mm_for_cpu, group 128), when this torch has them
+  (the weight-only ones at decode sizes, M <= 32 only).
 Shapes are tagged "cold" when the int8 weight alone is larger than the last-level cache (it is
 streamed from memory every call) and "warm" when the fp32 weight fits in it.
 
@@ -150,6 +151,11 @@ def torch_sides(w: torch.Tensor, bias: torch.Tensor, x: torch.Tensor, q8, s8, q4
         sides["torch_dyn_int8"] = lambda: dyn(x)
     except Exception as exc:  # a torch without quantized engines
         print(f"torch dynamic int8 unavailable: {exc}")
+    if x.shape[0] > 32:
+        # torch's weight-only ops are decode kernels: at prefill sizes they take seconds per
+        # call on this CPU (measured: 6.8 s int8, 11 s int4 at 128x4096x4096), which would
+        # stretch the run past its budget; dynamic int8 is the prefill baseline.
+        return sides
     if hasattr(torch, "_weight_int8pack_mm"):
         sides["torch_int8_wo"] = lambda: torch._weight_int8pack_mm(x, q8, s8).add_(bias)
     if hasattr(torch, "_weight_int4pack_mm_for_cpu"):
