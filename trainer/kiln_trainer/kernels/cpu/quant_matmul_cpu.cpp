@@ -381,13 +381,18 @@ void dequant_rows_int8(const int8_t* w, const float* scales, int64_t rows, int64
 
 void dequant_rows_int4(const uint8_t* w, const float* scales, int64_t rows, int64_t K, int64_t gs,
                        float* out) {
+  // Group by group, so the inner loop has no division and a constant scale (it vectorises).
   const int64_t lds = K / gs;
   for (int64_t r = 0; r < rows; ++r) {
-    for (int64_t k = 0; k < K; k += 2) {
-      const int byte = w[r * (K / 2) + k / 2];
-      const float s = scales[r * lds + k / gs];  // k and k+1 share a group: gs is even
-      out[r * K + k] = static_cast<float>((byte & 0x0F) - 8) * s;
-      out[r * K + k + 1] = static_cast<float>((byte >> 4) - 8) * s;
+    for (int64_t g = 0; g < lds; ++g) {
+      const float s = scales[r * lds + g];
+      const uint8_t* wg = w + r * (K / 2) + g * (gs / 2);
+      float* og = out + r * K + g * gs;
+      for (int64_t j = 0; j < gs / 2; ++j) {
+        const int byte = wg[j];
+        og[2 * j] = static_cast<float>((byte & 0x0F) - 8) * s;
+        og[2 * j + 1] = static_cast<float>((byte >> 4) - 8) * s;
+      }
     }
   }
 }
