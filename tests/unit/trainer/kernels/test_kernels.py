@@ -163,3 +163,16 @@ def test_cuda_matches_reference(bits, m):
         q, s = quantize_int8(w)
         got = quant_matmul(x.cuda(), q.cuda(), s.cuda(), bits=8, group_size=0, bias=b.cuda()).cpu()
         assert_close(got, dequant_matmul(x, q, s, bits=8, group_size=0, bias=b))
+
+
+def test_env_var_forces_the_path(cpu_kernel):
+    # KILN_CPU_KERNEL_ISA is read when the extension loads: check it in a fresh process (the
+    # build directory is shared, so nothing is recompiled).
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "KILN_CPU_KERNEL_ISA": "scalar"}
+    code = "from kiln_trainer.kernels import cpu_isa; print(cpu_isa())"
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+    assert out.stdout.strip().splitlines()[-1] == "scalar", out.stderr
