@@ -45,6 +45,7 @@ def quant_matmul(
     if backend == "torch":
         return dequant_matmul(x, qweight, scales, bits=bits, group_size=group_size, bias=bias)
     ext = cuda_extension() if backend == "cuda" else cpu_extension()
+    assert ext is not None  # backend_for said it built
     x2 = x.reshape(-1, x.shape[-1])  # (M, K)
     if x2.dtype != torch.float32:
         x2 = x2.float()
