@@ -15,7 +15,7 @@ import torch
 from kiln_trainer.kernels.build import cpu_extension, cuda_extension
 from kiln_trainer.kernels.reference import dequant_matmul
 
-__all__ = ["backend_for", "dequant_matmul", "quant_matmul"]
+__all__ = ["backend_for", "cpu_isa", "dequant_matmul", "quant_matmul"]
 
 
 def backend_for(x: torch.Tensor) -> str:
@@ -23,6 +23,12 @@ def backend_for(x: torch.Tensor) -> str:
     if x.is_cuda:
         return "cuda" if cuda_extension() is not None else "torch"
     return "cpu" if cpu_extension() is not None else "torch"
+
+
+def cpu_isa() -> str | None:
+    """The CPU kernel's decode path ("avx512", "avx2" or "scalar"), None without the kernel."""
+    ext = cpu_extension()
+    return None if ext is None else str(ext.isa())
 
 
 def quant_matmul(
@@ -39,6 +45,7 @@ def quant_matmul(
     if backend == "torch":
         return dequant_matmul(x, qweight, scales, bits=bits, group_size=group_size, bias=bias)
     ext = cuda_extension() if backend == "cuda" else cpu_extension()
+    assert ext is not None  # backend_for said it built
     x2 = x.reshape(-1, x.shape[-1])  # (M, K)
     if x2.dtype != torch.float32:
         x2 = x2.float()

@@ -2,8 +2,12 @@
 
 torch.utils.cpp_extension.load compiles into a build directory and reuses it while the sources
 are unchanged. The directory is KILN_KERNEL_BUILD_DIR, else ~/.cache/kiln/kernels, with a
-subdirectory per CPU feature set: the CPU kernel is compiled with -march=native, so a cache
-shared between different machines must not hand one machine's binary to another.
+subdirectory per CPU feature set. The CPU kernel is compiled for the baseline x86-64 target and
+picks its AVX-512 / AVX2+FMA / scalar path at run time, so its binary is portable; the
+subdirectory only keeps caches of differently-configured machines apart.
+
+KILN_CPU_KERNEL_ISA (auto, avx512, avx2, scalar) forces the CPU kernel's path, for testing and
+benchmarking a narrower path on a wider CPU.
 
 A failed build (no compiler, no nvcc) is logged once and reported as None; callers fall back.
 """
@@ -54,10 +58,11 @@ def cpu_extension() -> ModuleType | None:
     try:
         from torch.utils.cpp_extension import load
 
-        return load(
+        ext = load(
             name="kiln_quant_cpu",
             sources=[str(p) for p in CPU_SOURCES],
-            extra_cflags=["-O3", "-march=native", "-fopenmp"],
+            # No -march=native: the ISA-specific kernels carry their own target attributes.
+            extra_cflags=["-O3", "-fopenmp"],
             extra_ldflags=["-fopenmp"],
             build_directory=str(build_dir("cpu")),
             verbose=False,
@@ -65,6 +70,10 @@ def cpu_extension() -> ModuleType | None:
     except Exception as exc:  # compiler missing or broken: the pure-torch path still works
         log.warning("CPU quantized-matmul kernel unavailable, using the torch fallback: %s", exc)
         return None
+    forced = os.environ.get("KILN_CPU_KERNEL_ISA")
+    if forced:
+        ext.set_isa(forced)  # a path this CPU lacks raises: better than a silent wider path
+    return ext
 
 
 @functools.cache

@@ -29,6 +29,9 @@ def make(m: int, n: int, k: int, seed: int = 0) -> tuple[torch.Tensor, torch.Ten
     return torch.randn(m, k, generator=g), torch.randn(n, k, generator=g) * 0.05, torch.randn(n, generator=g)
 
 
+ISAS = ("avx512", "avx2", "scalar")
+
+
 @pytest.fixture(scope="module")
 def cpu_kernel():
     if cpu_extension() is None:
@@ -36,8 +39,30 @@ def cpu_kernel():
     return cpu_extension()
 
 
+@pytest.fixture(params=ISAS)
+def isa(request, cpu_kernel):
+    """Each decode path in turn, forced; a path this CPU lacks is skipped (it would not run)."""
+    if request.param not in cpu_kernel.available_isas():
+        pytest.skip(f"this CPU has no {request.param}")
+    before = cpu_kernel.isa()
+    assert cpu_kernel.set_isa(request.param) == request.param
+    yield request.param
+    cpu_kernel.set_isa(before)
+
+
+def test_dispatch_reports_a_path(cpu_kernel):
+    available = cpu_kernel.available_isas()
+    assert available[-1] == "scalar" and set(available) <= set(ISAS)
+    assert cpu_kernel.isa() in available
+    with pytest.raises(RuntimeError, match="isa must be"):
+        cpu_kernel.set_isa("sse9")
+    if "avx512" not in available:
+        with pytest.raises(RuntimeError, match="cannot run"):
+            cpu_kernel.set_isa("avx512")
+
+
 @pytest.mark.parametrize("m,n,k", INT8_SHAPES)
-def test_cpu_int8_matches_reference(cpu_kernel, m, n, k):
+def test_cpu_int8_matches_reference(isa, m, n, k):
     x, w, b = make(m, n, k)
     q, s = quantize_int8(w)
     assert backend_for(x) == "cpu"
@@ -47,12 +72,32 @@ def test_cpu_int8_matches_reference(cpu_kernel, m, n, k):
 
 
 @pytest.mark.parametrize("m,n,k,gs", INT4_SHAPES)
-def test_cpu_int4_matches_reference(cpu_kernel, m, n, k, gs):
+def test_cpu_int4_matches_reference(isa, m, n, k, gs):
     x, w, b = make(m, n, k)
     q, s = quantize_int4(w, gs)
     for bias in (None, b):
         got = quant_matmul(x, q, s, bits=4, group_size=gs, bias=bias)
         assert_close(got, dequant_matmul(x, q, s, bits=4, group_size=gs, bias=bias))
+
+
+def test_random_shapes_every_path_agrees(isa):
+    # Random decode-sized shapes (M = 1..15) with odd N (row-block tails) and, for int8, odd K
+    # (vector tails); seeded so a failure reproduces.
+    g = torch.Generator().manual_seed(14)
+    for trial in range(6):
+        m, n = int(torch.randint(1, 16, (1,), generator=g)), int(torch.randint(1, 70, (1,), generator=g))
+        k = int(torch.randint(1, 300, (1,), generator=g))
+        x, w, b = make(m, n, k, seed=trial)
+        q, s = quantize_int8(w)
+        assert_close(
+            quant_matmul(x, q, s, bits=8, group_size=0, bias=b), dequant_matmul(x, q, s, bits=8, group_size=0, bias=b)
+        )
+        gs = (32, 64, 128)[trial % 3]
+        x, w, b = make(m, n, gs * (1 + trial % 3), seed=trial)
+        q, s = quantize_int4(w, gs)
+        assert_close(
+            quant_matmul(x, q, s, bits=4, group_size=gs, bias=b), dequant_matmul(x, q, s, bits=4, group_size=gs, bias=b)
+        )
 
 
 def test_leading_dims_and_dtype_are_kept(cpu_kernel):
@@ -65,7 +110,7 @@ def test_leading_dims_and_dtype_are_kept(cpu_kernel):
     assert torch.allclose(y.float(), ref, atol=0.05, rtol=0.02)  # bf16 output rounding
 
 
-def test_kernel_agrees_with_float_weight_on_exact_values(cpu_kernel):
+def test_kernel_agrees_with_float_weight_on_exact_values(isa):
     # Integer-valued weights quantize exactly (absmax 127 -> scale 1), so the kernel must
     # reproduce the plain float matmul to the last bit on small integers.
     w = torch.randint(-127, 128, (4, 64), generator=torch.Generator().manual_seed(0)).float()
@@ -118,3 +163,16 @@ def test_cuda_matches_reference(bits, m):
         q, s = quantize_int8(w)
         got = quant_matmul(x.cuda(), q.cuda(), s.cuda(), bits=8, group_size=0, bias=b.cuda()).cpu()
         assert_close(got, dequant_matmul(x, q, s, bits=8, group_size=0, bias=b))
+
+
+def test_env_var_forces_the_path(cpu_kernel):
+    # KILN_CPU_KERNEL_ISA is read when the extension loads: check it in a fresh process (the
+    # build directory is shared, so nothing is recompiled).
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "KILN_CPU_KERNEL_ISA": "scalar"}
+    code = "from kiln_trainer.kernels import cpu_isa; print(cpu_isa())"
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+    assert out.stdout.strip().splitlines()[-1] == "scalar", out.stderr

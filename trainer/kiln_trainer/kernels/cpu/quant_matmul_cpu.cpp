@@ -5,26 +5,35 @@
 //   int4: qweight uint8 (N, K/2), byte j = column 2j (low nibble) | column 2j+1 (high nibble),
 //         value = nibble - 8; scales float (N, K/group_size)
 //
-// Few activation rows (decode): the weight is streamed once from memory, widened to fp32 in
-// registers and FMA'd against each activation row, four output rows at a time so one load of x
-// feeds four weight rows. Weight bytes are the bottleneck there, which is why int8 beats fp32.
+// Few activation rows (decode, M < kPrefillMinRows): the weight is streamed once from memory,
+// widened to fp32 in registers and FMA'd against each activation row, four output rows at a time
+// so one load of x feeds four weight rows, threads splitting the output rows. Weight bytes are
+// the bottleneck there, which is why int8 beats fp32 and int4 beats int8.
 // Many rows (prefill): the work is compute bound, so each thread dequantizes a panel of weight
 // rows into an fp32 scratch buffer and hands it to ATen's GEMM (single-threaded inside the
 // parallel region), which is far better tuned than a hand loop.
 //
-// Built with -O3 -march=native: the AVX-512 paths compile where the build machine has it, the
-// portable loops (written to auto-vectorise) everywhere else.
+// ISA dispatch at run time: the file is compiled for the baseline x86-64 target, and the
+// AVX-512 and AVX2+FMA kernels carry their own target attributes, so one binary runs everywhere
+// and picks the widest path the CPU has (__builtin_cpu_supports). set_isa() forces a narrower
+// path so that tests can check each one on any machine that has it.
 
 #include <torch/extension.h>
 #include <ATen/Parallel.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdint>
+#include <memory>
+#include <string>
+#include <thread>
 #include <vector>
 
-#if defined(__AVX512F__) && defined(__AVX512BW__)
+#if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
-#define KILN_AVX512 1
+#define KILN_X86 1
+#define KILN_AVX512_TARGET __attribute__((target("avx512f,avx512bw,avx2,fma")))
+#define KILN_AVX2_TARGET __attribute__((target("avx2,fma")))
 #endif
 
 namespace {
@@ -33,45 +42,41 @@ constexpr int kRows = 4;             // output rows per register block
 constexpr int64_t kPanelRows = 64;   // weight rows dequantized per GEMM call in the prefill path
 constexpr int64_t kPrefillMinRows = 16;  // from here on, GEMM on dequantized panels wins
 
-// ------------------------------------------------------------------------------------- int8
+enum class Isa : int { kScalar = 0, kAvx2 = 1, kAvx512 = 2 };
 
-template <int R>
-inline void int8_dot(const float* __restrict x, const int8_t* __restrict w, int64_t ldw, int64_t K,
-                     float* out) {
-  int64_t k = 0;
-  float sums[R];
-#ifdef KILN_AVX512
-  // Two accumulators per row: 2R independent FMA chains hide the FMA latency.
-  __m512 acc0[R], acc1[R];
-  for (int r = 0; r < R; ++r) acc0[r] = acc1[r] = _mm512_setzero_ps();
-  for (; k + 32 <= K; k += 32) {
-    const __m512 x0 = _mm512_loadu_ps(x + k);
-    const __m512 x1 = _mm512_loadu_ps(x + k + 16);
-    for (int r = 0; r < R; ++r) {
-      const int8_t* wr = w + r * ldw + k;
-      const __m512 w0 = _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i*)wr)));
-      const __m512 w1 =
-          _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i*)(wr + 16))));
-      acc0[r] = _mm512_fmadd_ps(w0, x0, acc0[r]);
-      acc1[r] = _mm512_fmadd_ps(w1, x1, acc1[r]);
-    }
-  }
-  for (int r = 0; r < R; ++r) sums[r] = _mm512_reduce_add_ps(_mm512_add_ps(acc0[r], acc1[r]));
-#else
-  for (int r = 0; r < R; ++r) sums[r] = 0.f;
-#endif
-  for (int r = 0; r < R; ++r) {
-    const int8_t* wr = w + r * ldw;
-    float s = 0.f;
-    for (int64_t kk = k; kk < K; ++kk) s += x[kk] * static_cast<float>(wr[kk]);
-    out[r] = sums[r] + s;
+const char* isa_name(Isa isa) {
+  switch (isa) {
+    case Isa::kAvx512: return "avx512";
+    case Isa::kAvx2: return "avx2";
+    default: return "scalar";
   }
 }
 
-// --------------------------------------------------------------------------------------- int4
+Isa best_isa() {
+#ifdef KILN_X86
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw")) return Isa::kAvx512;
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return Isa::kAvx2;
+#endif
+  return Isa::kScalar;
+}
 
-// The int4 dot reads x "nibble-permuted": within each 32-column block, the 16 even columns
-// first, then the 16 odd ones, so that 16 packed bytes unpack (mask / shift) straight into two
+std::atomic<int> g_isa{static_cast<int>(best_isa())};
+
+// The decode kernel for one block of `rows` (<= kRows) output rows, all M activation rows.
+struct Block {
+  const float* x;      // (M, K), int4: nibble-permuted (see permute_for_int4)
+  const float* xs;     // int4: (M, K/gs) sum of x over each group, else null
+  int64_t M, K, N;
+  const void* qw;
+  const float* scales;
+  const float* bias;   // may be null
+  int64_t gs;          // int4 group size
+  float* y;            // (M, N)
+};
+
+// The int4 dots read x "nibble-permuted": within each 32-column block, the 16 even columns
+// first, then the 16 odd ones, so that 16 packed bytes unpack (mask / shift) straight into
 // vectors that line up with x. Blocks of 32 exist because group sizes are multiples of 32.
 void permute_for_int4(const float* x, int64_t K, float* xp) {
   for (int64_t b = 0; b < K; b += 32) {
@@ -82,34 +87,33 @@ void permute_for_int4(const float* x, int64_t K, float* xp) {
   }
 }
 
+// The epilogues shared by every ISA: scale (int8 only), bias, store.
+inline void store_int8(const Block& B, int64_t m, int64_t n0, int rows, const float* out) {
+  for (int r = 0; r < rows; ++r)
+    B.y[m * B.N + n0 + r] = out[r] * B.scales[n0 + r] + (B.bias ? B.bias[n0 + r] : 0.f);
+}
+inline void store_int4(const Block& B, int64_t m, int64_t n0, int rows, const float* out) {
+  for (int r = 0; r < rows; ++r) B.y[m * B.N + n0 + r] = out[r] + (B.bias ? B.bias[n0 + r] : 0.f);
+}
+
+// -------------------------------------------------------------------------------------- scalar
+// Plain loops (the compiler may still vectorise them for the baseline SSE2 target).
+
 template <int R>
-inline void int4_dot(const float* __restrict xp, const uint8_t* __restrict w, int64_t ldw, int64_t K,
+void int8_dot_scalar(const float* __restrict x, const int8_t* __restrict w, int64_t ldw, int64_t K,
+                     float* out) {
+  for (int r = 0; r < R; ++r) {
+    const int8_t* wr = w + r * ldw;
+    float s = 0.f;
+    for (int64_t k = 0; k < K; ++k) s += x[k] * static_cast<float>(wr[k]);
+    out[r] = s;
+  }
+}
+
+template <int R>
+void int4_dot_scalar(const float* __restrict xp, const uint8_t* __restrict w, int64_t ldw, int64_t K,
                      const float* __restrict scales, int64_t lds, int64_t gs, float* out) {
   const int64_t groups = K / gs;
-#ifdef KILN_AVX512
-  const __m512i mask = _mm512_set1_epi32(0x0F);
-  const __m512i eight = _mm512_set1_epi32(8);
-  __m512 acc[R];
-  for (int r = 0; r < R; ++r) acc[r] = _mm512_setzero_ps();
-  for (int64_t g = 0; g < groups; ++g) {
-    __m512 glo[R], ghi[R];
-    for (int r = 0; r < R; ++r) glo[r] = ghi[r] = _mm512_setzero_ps();
-    for (int64_t k = g * gs; k < (g + 1) * gs; k += 32) {
-      const __m512 xlo = _mm512_loadu_ps(xp + k);
-      const __m512 xhi = _mm512_loadu_ps(xp + k + 16);
-      for (int r = 0; r < R; ++r) {
-        const __m512i v = _mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i*)(w + r * ldw + k / 2)));
-        const __m512 lo = _mm512_cvtepi32_ps(_mm512_sub_epi32(_mm512_and_si512(v, mask), eight));
-        const __m512 hi = _mm512_cvtepi32_ps(_mm512_sub_epi32(_mm512_srli_epi32(v, 4), eight));
-        glo[r] = _mm512_fmadd_ps(lo, xlo, glo[r]);
-        ghi[r] = _mm512_fmadd_ps(hi, xhi, ghi[r]);
-      }
-    }
-    for (int r = 0; r < R; ++r)
-      acc[r] = _mm512_fmadd_ps(_mm512_add_ps(glo[r], ghi[r]), _mm512_set1_ps(scales[r * lds + g]), acc[r]);
-  }
-  for (int r = 0; r < R; ++r) out[r] = _mm512_reduce_add_ps(acc[r]);
-#else
   for (int r = 0; r < R; ++r) {
     const uint8_t* wr = w + r * ldw;
     float total = 0.f;
@@ -126,7 +130,244 @@ inline void int4_dot(const float* __restrict xp, const uint8_t* __restrict w, in
     }
     out[r] = total;
   }
+}
+
+#ifdef KILN_X86
+// ------------------------------------------------------------------------------------- AVX-512
+
+template <int R>
+KILN_AVX512_TARGET inline void int8_dot_avx512(const float* __restrict x, const int8_t* __restrict w,
+                                               int64_t ldw, int64_t K, float* out) {
+  // Two accumulators per row: 2R independent FMA chains hide the FMA latency.
+  __m512 acc0[R], acc1[R];
+  for (int r = 0; r < R; ++r) acc0[r] = acc1[r] = _mm512_setzero_ps();
+  int64_t k = 0;
+  for (; k + 32 <= K; k += 32) {
+    const __m512 x0 = _mm512_loadu_ps(x + k);
+    const __m512 x1 = _mm512_loadu_ps(x + k + 16);
+    for (int r = 0; r < R; ++r) {
+      const int8_t* wr = w + r * ldw + k;
+      const __m512 w0 = _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i*)wr)));
+      const __m512 w1 = _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i*)(wr + 16))));
+      acc0[r] = _mm512_fmadd_ps(w0, x0, acc0[r]);
+      acc1[r] = _mm512_fmadd_ps(w1, x1, acc1[r]);
+    }
+  }
+  for (int r = 0; r < R; ++r) {
+    const int8_t* wr = w + r * ldw;
+    float s = 0.f;
+    for (int64_t kk = k; kk < K; ++kk) s += x[kk] * static_cast<float>(wr[kk]);
+    out[r] = _mm512_reduce_add_ps(_mm512_add_ps(acc0[r], acc1[r])) + s;
+  }
+}
+
+// Nibbles are FMA'd unshifted (0..15); the -8 offset is folded in per group as
+// 8 * sum(x over the group) (xs), one multiply per group instead of a subtract per value.
+template <int R>
+KILN_AVX512_TARGET inline void int4_dot_avx512(const float* __restrict xp, const float* __restrict xs,
+                                               const uint8_t* __restrict w, int64_t ldw, int64_t K,
+                                               const float* __restrict scales, int64_t lds, int64_t gs,
+                                               float* out) {
+  const int64_t groups = K / gs;
+  const __m512i mask = _mm512_set1_epi32(0x0F);
+  __m512 acc[R];
+  for (int r = 0; r < R; ++r) acc[r] = _mm512_setzero_ps();
+  for (int64_t g = 0; g < groups; ++g) {
+    __m512 glo[R], ghi[R];
+    for (int r = 0; r < R; ++r) glo[r] = ghi[r] = _mm512_setzero_ps();
+    for (int64_t k = g * gs; k < (g + 1) * gs; k += 32) {
+      const __m512 xlo = _mm512_loadu_ps(xp + k);
+      const __m512 xhi = _mm512_loadu_ps(xp + k + 16);
+      for (int r = 0; r < R; ++r) {
+        const __m512i v = _mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i*)(w + r * ldw + k / 2)));
+        glo[r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_and_si512(v, mask)), xlo, glo[r]);
+        ghi[r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_srli_epi32(v, 4)), xhi, ghi[r]);
+      }
+    }
+    const __m512 off = _mm512_set1_ps(0.5f * xs[g]);  // 8 * sum(x) spread over 16 lanes
+    for (int r = 0; r < R; ++r) {
+      const __m512 grp = _mm512_sub_ps(_mm512_add_ps(glo[r], ghi[r]), off);
+      acc[r] = _mm512_fmadd_ps(grp, _mm512_set1_ps(scales[r * lds + g]), acc[r]);
+    }
+  }
+  for (int r = 0; r < R; ++r) out[r] = _mm512_reduce_add_ps(acc[r]);
+}
+
+// ------------------------------------------------------------------------------------ AVX2+FMA
+
+KILN_AVX2_TARGET inline float hsum256(__m256 v) {
+  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  s = _mm_add_ss(s, _mm_shuffle_ps(s, s, 1));
+  return _mm_cvtss_f32(s);
+}
+
+template <int R>
+KILN_AVX2_TARGET inline void int8_dot_avx2(const float* __restrict x, const int8_t* __restrict w,
+                                           int64_t ldw, int64_t K, float* out) {
+  __m256 acc0[R], acc1[R];
+  for (int r = 0; r < R; ++r) acc0[r] = acc1[r] = _mm256_setzero_ps();
+  int64_t k = 0;
+  for (; k + 16 <= K; k += 16) {
+    const __m256 x0 = _mm256_loadu_ps(x + k);
+    const __m256 x1 = _mm256_loadu_ps(x + k + 8);
+    for (int r = 0; r < R; ++r) {
+      const __m128i v = _mm_loadu_si128((const __m128i*)(w + r * ldw + k));
+      const __m256 w0 = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(v));
+      const __m256 w1 = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_unpackhi_epi64(v, v)));
+      acc0[r] = _mm256_fmadd_ps(w0, x0, acc0[r]);
+      acc1[r] = _mm256_fmadd_ps(w1, x1, acc1[r]);
+    }
+  }
+  for (int r = 0; r < R; ++r) {
+    const int8_t* wr = w + r * ldw;
+    float s = 0.f;
+    for (int64_t kk = k; kk < K; ++kk) s += x[kk] * static_cast<float>(wr[kk]);
+    out[r] = hsum256(_mm256_add_ps(acc0[r], acc1[r])) + s;
+  }
+}
+
+template <int R>
+KILN_AVX2_TARGET inline void int4_dot_avx2(const float* __restrict xp, const float* __restrict xs,
+                                           const uint8_t* __restrict w, int64_t ldw, int64_t K,
+                                           const float* __restrict scales, int64_t lds, int64_t gs,
+                                           float* out) {
+  const int64_t groups = K / gs;
+  const __m256i mask = _mm256_set1_epi32(0x0F);
+  __m256 acc[R];
+  for (int r = 0; r < R; ++r) acc[r] = _mm256_setzero_ps();
+  for (int64_t g = 0; g < groups; ++g) {
+    __m256 ga[R], gb[R];
+    for (int r = 0; r < R; ++r) ga[r] = gb[r] = _mm256_setzero_ps();
+    for (int64_t k = g * gs; k < (g + 1) * gs; k += 32) {
+      for (int r = 0; r < R; ++r) {
+        const __m128i v = _mm_loadu_si128((const __m128i*)(w + r * ldw + k / 2));
+        const __m256i v0 = _mm256_cvtepu8_epi32(v);                       // bytes 0..7
+        const __m256i v1 = _mm256_cvtepu8_epi32(_mm_unpackhi_epi64(v, v));  // bytes 8..15
+        ga[r] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_and_si256(v0, mask)), _mm256_loadu_ps(xp + k), ga[r]);
+        gb[r] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_and_si256(v1, mask)), _mm256_loadu_ps(xp + k + 8), gb[r]);
+        ga[r] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_srli_epi32(v0, 4)), _mm256_loadu_ps(xp + k + 16), ga[r]);
+        gb[r] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_srli_epi32(v1, 4)), _mm256_loadu_ps(xp + k + 24), gb[r]);
+      }
+    }
+    const __m256 off = _mm256_set1_ps(xs[g]);  // 8 * sum(x) spread over 8 lanes = sum(x) per lane
+    for (int r = 0; r < R; ++r) {
+      const __m256 grp = _mm256_sub_ps(_mm256_add_ps(ga[r], gb[r]), off);
+      acc[r] = _mm256_fmadd_ps(grp, _mm256_set1_ps(scales[r * lds + g]), acc[r]);
+    }
+  }
+  for (int r = 0; r < R; ++r) out[r] = hsum256(acc[r]);
+}
+#endif  // KILN_X86
+
+// ---------------------------------------------------------------------------- decode drivers
+// One driver per ISA (a macro, because a target attribute cannot depend on a template
+// parameter): the dots inline into it only when caller and callee share the target.
+
+#define KILN_DEFINE_BLOCKS(SUFFIX, TARGET, INT8_DOT, INT4_DOT)                                        \
+  TARGET void run_blocks_##SUFFIX(const Block& B, int64_t bits, int64_t b0, int64_t b1) {              \
+    float out[kRows];                                                                                  \
+    const int64_t K = B.K;                                                                             \
+    for (int64_t b = b0; b < b1; ++b) {                                                                \
+      const int64_t n0 = b * kRows;                                                                    \
+      const int rows = static_cast<int>(std::min<int64_t>(kRows, B.N - n0));                          \
+      for (int64_t m = 0; m < B.M; ++m) {                                                              \
+        const float* xm = B.x + m * K;                                                                 \
+        if (bits == 8) {                                                                               \
+          const int8_t* w = static_cast<const int8_t*>(B.qw) + n0 * K;                                 \
+          if (rows == kRows) {                                                                         \
+            INT8_DOT<kRows>(xm, w, K, K, out);                                                         \
+          } else {                                                                                     \
+            for (int r = 0; r < rows; ++r) INT8_DOT<1>(xm, w + r * K, K, K, out + r);                  \
+          }                                                                                            \
+          store_int8(B, m, n0, rows, out);                                                             \
+        } else {                                                                                       \
+          const int64_t lds = K / B.gs;                                                                \
+          const uint8_t* w = static_cast<const uint8_t*>(B.qw) + n0 * (K / 2);                         \
+          const float* s = B.scales + n0 * lds;                                                        \
+          const float* xs = B.xs + m * lds;                                                            \
+          if (rows == kRows) {                                                                         \
+            INT4_DOT<kRows>(xm, xs, w, K / 2, K, s, lds, B.gs, out);                                   \
+          } else {                                                                                     \
+            for (int r = 0; r < rows; ++r)                                                             \
+              INT4_DOT<1>(xm, xs, w + r * (K / 2), K / 2, K, s + r * lds, lds, B.gs, out + r);         \
+          }                                                                                            \
+          store_int4(B, m, n0, rows, out);                                                             \
+        }                                                                                              \
+      }                                                                                                \
+    }                                                                                                  \
+  }
+
+// The scalar dot ignores xs: it subtracts the offset per value.
+template <int R>
+inline void int4_dot_scalar_xs(const float* xp, const float*, const uint8_t* w, int64_t ldw, int64_t K,
+                               const float* scales, int64_t lds, int64_t gs, float* out) {
+  int4_dot_scalar<R>(xp, w, ldw, K, scales, lds, gs, out);
+}
+
+KILN_DEFINE_BLOCKS(scalar, , int8_dot_scalar, int4_dot_scalar_xs)
+#ifdef KILN_X86
+KILN_DEFINE_BLOCKS(avx2, KILN_AVX2_TARGET, int8_dot_avx2, int4_dot_avx2)
+KILN_DEFINE_BLOCKS(avx512, KILN_AVX512_TARGET, int8_dot_avx512, int4_dot_avx512)
 #endif
+
+// Few rows: threads share out blocks of kRows output rows; each block reads its weight rows
+// once per activation row (they stay in L1 between activation rows).
+void gemv_path(Block B, int64_t bits, Isa isa) {
+  std::vector<float> xp, xs;
+  if (bits == 4) {
+    const int64_t groups = B.K / B.gs;
+    xp.resize(B.M * B.K);
+    xs.resize(B.M * groups);
+    for (int64_t m = 0; m < B.M; ++m) {
+      permute_for_int4(B.x + m * B.K, B.K, xp.data() + m * B.K);
+      for (int64_t g = 0; g < groups; ++g) {
+        float s = 0.f;
+        for (int64_t k = g * B.gs; k < (g + 1) * B.gs; ++k) s += B.x[m * B.K + k];
+        xs[m * groups + g] = s;
+      }
+    }
+    B.x = xp.data();
+    B.xs = xs.data();
+  }
+  const int64_t blocks = (B.N + kRows - 1) / kRows;
+  auto run = [B, bits, isa](int64_t b0, int64_t b1) {
+    switch (isa) {
+#ifdef KILN_X86
+      case Isa::kAvx512: run_blocks_avx512(B, bits, b0, b1); break;
+      case Isa::kAvx2: run_blocks_avx2(B, bits, b0, b1); break;
+#endif
+      default: run_blocks_scalar(B, bits, b0, b1);
+    }
+  };
+  // Chunks of >= ~256K multiply-adds (tens of microseconds), handed out through an atomic
+  // counter: the calling thread starts at once and helpers from the inter-op pool join when
+  // they get a core. A fork-join region (at::parallel_for) waits for every thread it split the
+  // rows between, so on a loaded machine one descheduled worker stalls the whole call for a
+  // scheduler slice (measured: 2 threads 6x slower than 1 under load). Here a helper that
+  // starts late finds no chunk left and never touches the buffers; the caller waits only for
+  // chunks that were claimed.
+  const int64_t chunk = std::max<int64_t>(1, (int64_t{1} << 18) / std::max<int64_t>(1, kRows * B.K * B.M));
+  const int64_t chunks = (blocks + chunk - 1) / chunk;
+  const int helpers = static_cast<int>(std::min<int64_t>(at::get_num_threads() - 1, chunks - 1));
+  if (helpers <= 0) {
+    run(0, blocks);
+    return;
+  }
+  struct Shared {
+    std::atomic<int64_t> next{0};
+    std::atomic<int64_t> done{0};
+  };
+  auto shared = std::make_shared<Shared>();
+  auto work = [shared, run, chunk, chunks, blocks]() {
+    for (int64_t c; (c = shared->next.fetch_add(1)) < chunks;) {
+      run(c * chunk, std::min(blocks, (c + 1) * chunk));
+      shared->done.fetch_add(1, std::memory_order_release);
+    }
+  };
+  for (int h = 0; h < helpers; ++h) at::launch(work);
+  work();
+  while (shared->done.load(std::memory_order_acquire) < chunks) std::this_thread::yield();
 }
 
 // ------------------------------------------------------------------------------ dequantization
@@ -140,66 +381,20 @@ void dequant_rows_int8(const int8_t* w, const float* scales, int64_t rows, int64
 
 void dequant_rows_int4(const uint8_t* w, const float* scales, int64_t rows, int64_t K, int64_t gs,
                        float* out) {
+  // Group by group, so the inner loop has no division and a constant scale (it vectorises).
   const int64_t lds = K / gs;
   for (int64_t r = 0; r < rows; ++r) {
-    for (int64_t k = 0; k < K; k += 2) {
-      const int byte = w[r * (K / 2) + k / 2];
-      const float s = scales[r * lds + k / gs];  // k and k+1 share a group: gs is even
-      out[r * K + k] = static_cast<float>((byte & 0x0F) - 8) * s;
-      out[r * K + k + 1] = static_cast<float>((byte >> 4) - 8) * s;
-    }
-  }
-}
-
-// --------------------------------------------------------------------------------- the paths
-
-// Few rows: parallel over blocks of kRows output rows; each block reads its weight rows once
-// per activation row (they stay in L1/L2 between activation rows).
-void gemv_path(const float* x, int64_t M, int64_t K, int64_t N, const void* qw, const float* scales,
-               const float* bias, int64_t bits, int64_t gs, float* y) {
-  std::vector<float> xp;
-  const float* xin = x;
-  if (bits == 4) {
-    xp.resize(M * K);
-    for (int64_t m = 0; m < M; ++m) permute_for_int4(x + m * K, K, xp.data() + m * K);
-    xin = xp.data();
-  }
-  const int64_t blocks = (N + kRows - 1) / kRows;
-  // >= 4M multiply-adds (~0.15 ms on one core) per task. One core already streams int8 weights
-  // several times faster than fp32 GEMV reads its weights, and a parallel region is only as
-  // fast as its slowest thread: on a busy machine a descheduled worker stalls the region for a
-  // whole scheduler slice (milliseconds, measured). So decode-sized layers stay on the calling
-  // thread and only big ones fan out.
-  const int64_t grain = std::max<int64_t>(1, (int64_t{1} << 22) / std::max<int64_t>(1, kRows * K * M));
-  at::parallel_for(0, blocks, grain, [&](int64_t b0, int64_t b1) {
-    float out[kRows];
-    for (int64_t b = b0; b < b1; ++b) {
-      const int64_t n0 = b * kRows;
-      const int rows = static_cast<int>(std::min<int64_t>(kRows, N - n0));
-      for (int64_t m = 0; m < M; ++m) {
-        const float* xm = xin + m * K;
-        if (bits == 8) {
-          const int8_t* w = static_cast<const int8_t*>(qw) + n0 * K;
-          if (rows == kRows) {
-            int8_dot<kRows>(xm, w, K, K, out);
-          } else {
-            for (int r = 0; r < rows; ++r) int8_dot<1>(xm, w + r * K, K, K, out + r);
-          }
-          for (int r = 0; r < rows; ++r) y[m * N + n0 + r] = out[r] * scales[n0 + r] + (bias ? bias[n0 + r] : 0.f);
-        } else {
-          const int64_t lds = K / gs;
-          const uint8_t* w = static_cast<const uint8_t*>(qw) + n0 * (K / 2);
-          const float* s = scales + n0 * lds;
-          if (rows == kRows) {
-            int4_dot<kRows>(xm, w, K / 2, K, s, lds, gs, out);
-          } else {
-            for (int r = 0; r < rows; ++r) int4_dot<1>(xm, w + r * (K / 2), K / 2, K, s + r * lds, lds, gs, out + r);
-          }
-          for (int r = 0; r < rows; ++r) y[m * N + n0 + r] = out[r] + (bias ? bias[n0 + r] : 0.f);
-        }
+    for (int64_t g = 0; g < lds; ++g) {
+      const float s = scales[r * lds + g];
+      const uint8_t* wg = w + r * (K / 2) + g * (gs / 2);
+      float* og = out + r * K + g * gs;
+      for (int64_t j = 0; j < gs / 2; ++j) {
+        const int byte = wg[j];
+        og[2 * j] = static_cast<float>((byte & 0x0F) - 8) * s;
+        og[2 * j + 1] = static_cast<float>((byte >> 4) - 8) * s;
       }
     }
-  });
+  }
 }
 
 // Many rows: yT (N, M) so that each panel's output rows are contiguous for mm_out.
@@ -262,17 +457,33 @@ torch::Tensor quant_matmul_cpu(torch::Tensor x, torch::Tensor qweight, torch::Te
   }
   auto y = torch::empty({M, N}, x.options());
   // Decode: the bias is added in the kernel's epilogue, saving a separate elementwise op.
-  gemv_path(x.data_ptr<float>(), M, K, N, qweight.data_ptr(), scales.data_ptr<float>(),
-            b.defined() ? b.data_ptr<float>() : nullptr, bits, group_size, y.data_ptr<float>());
+  Block B{x.data_ptr<float>(), nullptr, M, K, N, qweight.data_ptr(), scales.data_ptr<float>(),
+          b.defined() ? b.data_ptr<float>() : nullptr, group_size, y.data_ptr<float>()};
+  gemv_path(B, bits, static_cast<Isa>(g_isa.load()));
   return y;
 }
 
-bool has_avx512() {
-#ifdef KILN_AVX512
-  return true;
-#else
-  return false;
-#endif
+std::string current_isa() { return isa_name(static_cast<Isa>(g_isa.load())); }
+
+std::vector<std::string> available_isas() {
+  std::vector<std::string> out;
+  for (int i = static_cast<int>(best_isa()); i >= 0; --i) out.emplace_back(isa_name(static_cast<Isa>(i)));
+  return out;
+}
+
+// Force a path ("avx512", "avx2", "scalar") or "auto" for the best this CPU has. A path the
+// CPU lacks is refused: running it would die on an illegal instruction.
+std::string set_isa(const std::string& name) {
+  const Isa best = best_isa();
+  Isa want = best;
+  if (name == "avx512") want = Isa::kAvx512;
+  else if (name == "avx2") want = Isa::kAvx2;
+  else if (name == "scalar") want = Isa::kScalar;
+  else TORCH_CHECK(name == "auto", "isa must be auto, avx512, avx2 or scalar, got '", name, "'");
+  TORCH_CHECK(static_cast<int>(want) <= static_cast<int>(best), "this CPU cannot run the ", name,
+              " path (best: ", isa_name(best), ")");
+  g_isa.store(static_cast<int>(want));
+  return isa_name(want);
 }
 
 }  // namespace
@@ -280,5 +491,7 @@ bool has_avx512() {
 PYBIND11_MODULE(TORCH_EXTENSION_NAME, m) {
   m.def("quant_matmul", &quant_matmul_cpu, "weight-only int8/int4 matmul (CPU)", py::arg("x"),
         py::arg("qweight"), py::arg("scales"), py::arg("bits"), py::arg("group_size"), py::arg("bias") = py::none());
-  m.def("has_avx512", &has_avx512, "whether the AVX-512 paths were compiled in");
+  m.def("isa", &current_isa, "the path the decode kernel runs: avx512, avx2 or scalar");
+  m.def("available_isas", &available_isas, "the paths this CPU can run, widest first");
+  m.def("set_isa", &set_isa, "force a path (or 'auto'); returns the path now in use", py::arg("name"));
 }
