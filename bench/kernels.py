@@ -27,18 +27,15 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import os
-import platform
 import statistics
-import subprocess
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import torch
 import torch.nn.functional as F
 
+from bench.machine import machine
 from kiln_trainer.compress.quantize import quantize_int4, quantize_int8
 from kiln_trainer.kernels import backend_for, cpu_isa, quant_matmul
 from kiln_trainer.kernels.build import cpu_extension
@@ -57,46 +54,6 @@ CASES = (
 QUICK_CASES = ((4096, 4096, 1), (1536, 384, 1))
 INT4_GROUP = 128
 TORCH_SIDES = ("torch_dyn_int8", "torch_int8_wo", "torch_int4_wo")
-
-
-def machine(threads: int) -> dict[str, Any]:
-    cpu, flags = platform.processor() or "?", set()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-            elif line.startswith("flags"):
-                flags = set(line.split(":", 1)[1].split())
-    except OSError:
-        pass
-    try:
-        commit = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=Path(__file__).parent
-        ).stdout.strip()
-    except OSError:
-        commit = "?"
-    return {
-        "cpu": cpu,
-        "isa_flags": sorted(flags & {"avx2", "fma", "avx512f", "avx512bw", "avx512_vnni", "amx_tile", "amx_int8"}),
-        "cpus": os.cpu_count(),
-        "llc_bytes": llc_bytes(),
-        "threads": threads,
-        "torch": torch.__version__,
-        "commit": commit,
-    }
-
-
-def llc_bytes() -> int:
-    """Size of the largest cache level of cpu0 (32 MiB if sysfs does not say)."""
-    best = 0
-    for idx in Path("/sys/devices/system/cpu/cpu0/cache").glob("index*"):
-        try:
-            text = (idx / "size").read_text().strip()
-        except OSError:
-            continue
-        mult = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30}.get(text[-1:], 1)
-        best = max(best, int(text.rstrip("KMG")) * mult)
-    return best or 32 << 20
 
 
 def _sync(device: torch.device) -> None:

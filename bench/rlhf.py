@@ -159,7 +159,7 @@ def main() -> None:
             for m in OPTIMUM_METHODS
         },
     }
-    from bench.techniques import machine
+    from bench.machine import machine
 
     info = machine()
     print(f"machine: {json.dumps(info)}")

@@ -29,9 +29,7 @@ import argparse
 import asyncio
 import json
 import os
-import platform
 import statistics
-import subprocess
 import tempfile
 import time
 from pathlib import Path
@@ -42,6 +40,7 @@ os.environ.setdefault("GRPC_VERBOSITY", "ERROR")
 import optuna  # noqa: E402
 import torch  # noqa: E402
 
+from bench.machine import machine  # noqa: E402
 from kiln.v1 import datasets_pb2, jobs_pb2, sweeps_pb2  # noqa: E402
 from kiln_server.jobs.methods import METHODS  # noqa: E402
 from kiln_server.jobs.options import job_options  # noqa: E402
@@ -52,31 +51,6 @@ from kiln_server.sweeps.spec import check_plan  # noqa: E402
 from kiln_trainer.data.demo import DEMO_SFT_PATH  # noqa: E402
 
 RESULTS = Path(__file__).parent / "results" / "sweeps.json"
-
-
-def machine() -> dict[str, Any]:
-    cpu, flags = platform.processor() or "?", set()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-            elif line.startswith("flags"):
-                flags = set(line.split(":", 1)[1].split())
-    except OSError:
-        pass
-    try:
-        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
-    except OSError:
-        commit = "?"
-    return {
-        "cpu": cpu,
-        "isa": sorted(flags & {"avx2", "avx512f", "avx512_bf16", "amx_bf16", "amx_tile", "fma"}),
-        "cpus": os.cpu_count(),
-        "torch_threads_per_trial": 1,
-        "torch": torch.__version__,
-        "optuna": optuna.__version__,
-        "commit": commit,
-    }
 
 
 def template(dataset: str, steps: int) -> jobs_pb2.Job:
@@ -248,7 +222,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
 
     torch.set_num_threads(1)
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    info = machine()
+    info = machine(threads=1, torch_threads_per_trial=1, optuna=optuna.__version__)
     print(json.dumps({"machine": info}))
     print(f"{args.trials} trials of {args.steps} steps, {args.algorithm}, seed {args.seed}", flush=True)
     with tempfile.TemporaryDirectory() as tmp:

@@ -26,11 +26,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import random
 import statistics
-import subprocess
 import tempfile
 import time
 from pathlib import Path
@@ -38,6 +35,7 @@ from typing import Any
 
 import torch
 
+from bench.machine import machine
 from kiln_trainer.algorithms.sft import SFTConfig, train
 from kiln_trainer.context import LocalContext
 from kiln_trainer.data.demo import DEMO_SFT_PATH
@@ -74,36 +72,6 @@ TECHNIQUES: dict[str, dict[str, Any]] = {
     "adversarial_fgsm": {"adversarial": "fgsm", "adversarial_epsilon": 0.01},
     "adversarial_pgd": {"adversarial": "pgd", "adversarial_epsilon": 0.01, "adversarial_steps": 3},
 }
-
-
-def machine() -> dict[str, Any]:
-    """What the figures were measured on."""
-    cpu = platform.processor() or platform.machine()
-    flags: list[str] = []
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-            if line.startswith("flags"):
-                have = set(line.split(":", 1)[1].split())
-                flags = sorted(f for f in ("avx2", "avx512f", "avx512_bf16", "amx_tile", "fma") if f in have)
-                break
-    except OSError:
-        pass
-    try:
-        commit = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=Path(__file__).parent
-        ).stdout.strip()
-    except OSError:
-        commit = ""
-    return {
-        "cpu": cpu,
-        "isa": flags,
-        "cores": os.cpu_count(),
-        "threads": torch.get_num_threads(),
-        "torch": torch.__version__,
-        "commit": commit,
-    }
 
 
 class TimedContext(LocalContext):
