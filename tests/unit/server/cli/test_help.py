@@ -26,7 +26,18 @@ PATHS = _paths(typer.main.get_command(app))
 
 def test_the_walk_reaches_every_noun_and_leaf():
     tops = {path[0] for path in PATHS if path}
-    assert tops == {"serve", "admin", "datasets", "jobs", "models", "sample", "feedback", "eval", "demo"}
+    assert tops == {
+        "serve",
+        "admin",
+        "datasets",
+        "jobs",
+        "models",
+        "sample",
+        "sample-images",
+        "feedback",
+        "eval",
+        "demo",
+    }
     for leaf in (
         ("admin", "keys", "revoke"),
         ("feedback", "export"),
