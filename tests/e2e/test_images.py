@@ -3,6 +3,7 @@ digits on a Ray worker, deploy it on Ray Serve, sample seeded PNGs twice, refuse
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 
@@ -113,3 +114,23 @@ async def test_vae_on_digits_end_to_end(gateway):
             await sampling.Generate(bad, metadata=t.md)
         assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
         assert field_violations(err.value)[0][0] == field
+
+    # The CLI writes a grid of n seeded images (the same pixels as Generate's).
+    from typer.testing import CliRunner
+
+    from kiln_server.cli import app
+
+    out = gateway.config.data_dir / "grid.png"
+    args = ["--target", f"127.0.0.1:{gateway.port}", "--api-key", t.key, "sample-images", model.name]
+    result = await asyncio.to_thread(
+        CliRunner().invoke,
+        app,
+        [*args, "--n", "3", "--seed", "11", "--columns", "3", "--scale", "1", "--out", str(out)],
+    )
+    assert result.exit_code == 0, result.output
+    grid = np.asarray(Image.open(out))
+    assert grid.shape == (10, 28, 3)  # 1 row, 3 columns of 8x8 with 1-pixel borders
+    assert (grid[1:9, 1:9, 0] == np.asarray(Image.open(io.BytesIO(pngs[0])))).all()
+
+    # Serve deployments outlive the gateway and hold the session Ray's CPUs.
+    await models.UndeployModel(models_pb2.UndeployModelRequest(name=model.name), metadata=t.md)

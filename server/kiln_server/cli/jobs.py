@@ -68,8 +68,10 @@ JOB = Operation(
 @app.command("create")
 def create(
     ctx: typer.Context,
-    base_model: Annotated[str, typer.Option(help="kiln-gpt-tiny, models/ID or a local model dir.")],
-    dataset: Annotated[str, typer.Option(help="Training dataset, datasets/ID.")],
+    dataset: Annotated[str, typer.Option(help="Training dataset, datasets/ID (datasets/digits is built in).")],
+    base_model: Annotated[
+        str, typer.Option(help="kiln-gpt-tiny, models/ID or a local model dir; empty for vae, gan, diffusion.")
+    ] = "",
     method: Annotated[Method, typer.Option(help="Training algorithm.")] = Method("sft"),
     name: Annotated[str, typer.Option(help="Display name.")] = "",
     validation_dataset: Annotated[str | None, typer.Option(help="datasets/ID; default holds out 10%.")] = None,

@@ -16,7 +16,7 @@ import typer
 from kiln_server.cli import admin, datasets, evaluations, feedback, jobs, models, sweeps
 from kiln_server.cli.connect import ClientSettings, quiet_grpc
 from kiln_server.cli.demo_command import demo
-from kiln_server.cli.sample import sample
+from kiln_server.cli.sample import sample, sample_images
 from kiln_server.cli.serve import serve
 
 app = typer.Typer(
@@ -32,6 +32,7 @@ app.add_typer(datasets.app, name="datasets")
 app.add_typer(jobs.app, name="jobs")
 app.add_typer(models.app, name="models")
 app.command()(sample)
+app.command("sample-images")(sample_images)
 app.add_typer(feedback.app, name="feedback")
 app.add_typer(evaluations.app, name="eval")
 app.add_typer(sweeps.app, name="sweeps")

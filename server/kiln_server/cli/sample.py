@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -55,3 +56,37 @@ def sample(
                 reason = enum_name(msg.DESCRIPTOR.fields_by_name["finish_reason"], msg.finish_reason)
                 label = f"[{msg.index}] " if n > 1 else ""
                 finished.append(f"{label}finished: {reason} ({msg.sample_id})")
+
+
+def sample_images(
+    ctx: typer.Context,
+    model: Annotated[str, typer.Argument(help="A deployed image model: models/ID")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Where to write the grid PNG")] = Path("samples.png"),
+    n: Annotated[int, typer.Option("--n", "-n", min=1, max=16, help="Images to draw")] = 16,
+    seed: Annotated[int | None, typer.Option(min=0, help="Same seed, same pixels")] = None,
+    columns: Annotated[int, typer.Option(min=1, help="Images per row of the grid")] = 4,
+    scale: Annotated[int, typer.Option(min=1, max=32, help="Pixel size in the grid (nearest neighbour)")] = 4,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Bypass the result cache")] = False,
+) -> None:
+    """Draw n images from an image model and write them as one grid PNG; prints each sample id."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    params: dict[str, Any] = {} if seed is None else {"seed": seed}
+    with connect(ctx) as client:
+        resp = client.generate(model, "", n=n, bypass_cache=no_cache, **params)
+    tiles = [np.asarray(Image.open(io.BytesIO(c.image.png)).convert("RGB")) for c in resp.completions]
+    h, w = tiles[0].shape[:2]
+    rows = -(-len(tiles) // columns)
+    grid = np.zeros((rows * (h + 1) + 1, columns * (w + 1) + 1, 3), np.uint8)
+    for i, tile in enumerate(tiles):
+        y, x = divmod(i, columns)
+        grid[1 + y * (h + 1) : 1 + y * (h + 1) + h, 1 + x * (w + 1) : 1 + x * (w + 1) + w] = tile
+    img = Image.fromarray(grid)
+    img.resize((img.width * scale, img.height * scale), Image.Resampling.NEAREST).save(out, format="PNG")
+    for c in resp.completions:
+        err_console.print(f"[dim][{c.index}] {c.sample_id}[/]", highlight=False)
+    cached = " (cached)" if resp.cached else ""
+    console.print(f"wrote {len(tiles)} images ({w}x{h}) to {out}; {resp.model_version}{cached}")

@@ -26,7 +26,19 @@ PATHS = _paths(typer.main.get_command(app))
 
 def test_the_walk_reaches_every_noun_and_leaf():
     tops = {path[0] for path in PATHS if path}
-    assert tops == {"serve", "admin", "datasets", "jobs", "models", "sample", "feedback", "eval", "sweeps", "demo"}
+    assert tops == {
+        "serve",
+        "admin",
+        "datasets",
+        "jobs",
+        "models",
+        "sample",
+        "sample-images",
+        "feedback",
+        "eval",
+        "sweeps",
+        "demo",
+    }
     for leaf in (
         ("admin", "keys", "revoke"),
         ("feedback", "export"),

@@ -1,0 +1,223 @@
+"""Diffusion on digits: Kiln's diffusion job against a plain Hugging Face diffusers loop.
+
+    python -m bench.images [--steps 300] [--batch-size 64] [--channels 32] [--rounds 2]
+
+Both sides train on the same data (the digits training split, 8x8 grey, pixels in [-1, 1])
+with the same batch size, optimizer steps, learning rate (Adam, constant after Kiln's warmup
+of 10 steps is matched by a linear warmup on the plain side; Kiln's cosine decay is kept:
+it is part of Kiln's job) and a UNet of similar size: Kiln's two-level UNet
+(kiln_trainer/models/ddpm.py), its width chosen so its parameter count is the closest to
+diffusers' UNet2DModel with two DownBlock2D/UpBlock2D levels of widths (channels, 2 x channels),
+no attention. Training uses DDPMScheduler (linear betas, 1000 steps,
+epsilon prediction) on the diffusers side; sampling uses DDIMScheduler with 50 steps on both.
+
+Measured per side: training images/s (the steady loop: Kiln's own per-step reports, the plain
+loop's timed steps after a 5-step warm-up), sampling images/s (256 images, 50 DDIM steps, one
+batch), and FID of 1,000 samples against the held-out digits in the reference classifier's
+feature space (kiln_trainer/eval/images.py). Rounds alternate Kiln then diffusers; medians are
+compared. Also printed for scale: the real-data floor (FID of the held-out split against the
+training split) and the FID of uniform noise.
+
+The last line printed is one JSON object; the same object, with the machine, is written to
+bench/results/images.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+
+from bench.machine import machine
+from kiln_trainer.algorithms.diffusion.trainer import DiffusionTrainer
+from kiln_trainer.configs.images import DiffusionConfig
+from kiln_trainer.context import LocalContext
+from kiln_trainer.data import digits
+from kiln_trainer.eval import images as E
+
+RESULT = Path(__file__).parent / "results" / "images.json"
+
+
+def train_images() -> torch.Tensor:
+    pixels, _ = digits.load_split("train")
+    return torch.from_numpy(pixels).float()[:, None] / 255.0
+
+
+def kiln_channels_matching(diffusers_params: int) -> int:
+    """Kiln's base_channels whose UNet is closest in size to diffusers' (multiples of 4)."""
+    from kiln_trainer.models.ddpm import DDPMShape, UNet
+
+    def size(w: int) -> int:
+        return sum(
+            p.numel() for p in UNet(DDPMShape(8, 1, w, 1000, "linear", 1e-4, 0.02, "epsilon", 50, 0.0)).parameters()
+        )
+
+    return min(range(8, 129, 4), key=lambda w: abs(size(w) - diffusers_params))
+
+
+def run_kiln(args, data_path: str, rnd: int) -> dict:
+    cfg = DiffusionConfig(
+        train_path=data_path,
+        max_steps=args.steps,
+        batch_size=args.batch_size,
+        learning_rate=args.lr,
+        warmup_steps=10,
+        base_channels=args.kiln_channels,
+        log_every=max(1, args.steps // 10),
+        val_fraction=0.0,
+        ema_decay=0.995,
+        seed=rnd,
+        checkpoint_every=10**6,
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        ctx = LocalContext(Path(tmp))
+        trainer = DiffusionTrainer(cfg, ctx)
+        trainer.run()
+        rates = [m["images_per_s"] for _, m in ctx.metrics if "images_per_s" in m][1:]  # first window: warm-up
+        model = trainer.ema.eval()
+        model.sample(8, torch.Generator().manual_seed(0), steps=2)  # untimed: first-call costs
+        t0 = time.perf_counter()
+        model.sample(args.sample_n, torch.Generator().manual_seed(0), steps=50)
+        sample_rate = args.sample_n / (time.perf_counter() - t0)
+        samples = torch.cat(
+            [model.sample(250, torch.Generator().manual_seed(1 + i), steps=50) for i in range(args.fid_n // 250)]
+        )
+    params = sum(p.numel() for p in model.parameters())
+    return {
+        "train": statistics.median(rates),
+        "sample": sample_rate,
+        "fid": E.fid(E.heldout_images(), samples),
+        "params": params,
+    }
+
+
+def diffusers_unet(channels: int):
+    from diffusers import UNet2DModel
+
+    return UNet2DModel(
+        sample_size=8,
+        in_channels=1,
+        out_channels=1,
+        block_out_channels=(channels, 2 * channels),
+        down_block_types=("DownBlock2D", "DownBlock2D"),
+        up_block_types=("UpBlock2D", "UpBlock2D"),
+        layers_per_block=1,
+        norm_num_groups=8,
+        add_attention=False,
+    )
+
+
+@torch.no_grad()
+def diffusers_sample(unet, n: int, seed: int) -> torch.Tensor:
+    from diffusers import DDIMScheduler
+
+    sched = DDIMScheduler(num_train_timesteps=1000, beta_schedule="linear", clip_sample=True)
+    sched.set_timesteps(50)
+    x = torch.randn(n, 1, 8, 8, generator=torch.Generator().manual_seed(seed))
+    for t in sched.timesteps:
+        x = sched.step(unet(x, t).sample, t, x, eta=0.0).prev_sample
+    return ((x.clamp(-1, 1) + 1) / 2).float()
+
+
+def run_diffusers(args, data: torch.Tensor, rnd: int) -> dict:
+    import copy
+
+    from diffusers import DDPMScheduler
+
+    torch.manual_seed(rnd)
+    unet = diffusers_unet(args.channels)
+    ema = copy.deepcopy(unet).requires_grad_(False)
+    sched = DDPMScheduler(num_train_timesteps=1000, beta_schedule="linear")
+    opt = torch.optim.Adam(unet.parameters(), lr=args.lr)
+    lr_at = lambda s: min(1.0, (s + 1) / 10)  # noqa: E731 - the same warm-up as Kiln's
+    g = torch.Generator().manual_seed(rnd)
+    timed, t_start = 0, 0.0
+    for step in range(args.steps):
+        if step == 5:
+            t_start = time.perf_counter()
+        for group in opt.param_groups:
+            group["lr"] = args.lr * lr_at(step)
+        idx = torch.randint(0, len(data), (args.batch_size,), generator=g)
+        x0 = data[idx] * 2 - 1
+        noise = torch.randn_like(x0)
+        t = torch.randint(0, 1000, (len(x0),))
+        loss = F.mse_loss(unet(sched.add_noise(x0, noise, t), t).sample, noise)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(unet.parameters(), 1.0)
+        opt.step()
+        with torch.no_grad():
+            for e, p in zip(ema.parameters(), unet.parameters(), strict=True):
+                e.lerp_(p, 0.005)
+        timed += len(x0) if step >= 5 else 0
+    train_rate = timed / (time.perf_counter() - t_start)
+    ema.eval()
+    diffusers_sample(ema, 8, 0)  # untimed: first-call costs
+    t0 = time.perf_counter()
+    diffusers_sample(ema, args.sample_n, 0)
+    sample_rate = args.sample_n / (time.perf_counter() - t0)
+    samples = torch.cat([diffusers_sample(ema, 250, 1 + i) for i in range(args.fid_n // 250)])
+    params = sum(p.numel() for p in ema.parameters())
+    return {"train": train_rate, "sample": sample_rate, "fid": E.fid(E.heldout_images(), samples), "params": params}
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--steps", type=int, default=300)
+    parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument("--channels", type=int, default=32)
+    parser.add_argument("--lr", type=float, default=2e-3)
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--sample-n", type=int, default=256)
+    parser.add_argument("--fid-n", type=int, default=1000)
+    args = parser.parse_args(argv)
+    info = machine()
+    print(f"machine: {info}")
+    E.reference_classifier()  # trained once and cached before anything is timed
+    args.kiln_channels = kiln_channels_matching(sum(p.numel() for p in diffusers_unet(args.channels).parameters()))
+
+    train = train_images()
+    floor = E.fid(E.heldout_images(), train)
+    noise = E.fid(E.heldout_images(), torch.rand(1000, 1, 8, 8, generator=torch.Generator().manual_seed(0)))
+    print(f"real-data floor FID {floor:.2f}, uniform noise FID {noise:.1f}")
+    rows: dict[str, list[dict]] = {"kiln": [], "diffusers": []}
+    with tempfile.TemporaryDirectory() as tmp:
+        path = str(digits.write_jsonl(Path(tmp) / "digits.jsonl"))
+        for rnd in range(args.rounds):
+            rows["kiln"].append(run_kiln(args, path, rnd))
+            rows["diffusers"].append(run_diffusers(args, train, rnd))
+            for side in rows:
+                r = rows[side][-1]
+                print(
+                    f"round {rnd} {side:9s} params {r['params']:,} train {r['train']:.0f} img/s  "
+                    f"sample {r['sample']:.0f} img/s  FID {r['fid']:.1f}",
+                    flush=True,
+                )
+
+    def med(side: str, key: str) -> float:
+        return statistics.median(r[key] for r in rows[side])
+
+    result = {
+        "real_fid_floor": round(floor, 2),
+        "noise_fid": round(noise, 1),
+        "diffusion_fid": round(med("kiln", "fid"), 2),
+        "diffusers_fid": round(med("diffusers", "fid"), 2),
+        "diffusion_fid_ratio": round(med("kiln", "fid") / med("diffusers", "fid"), 3),
+        "train_throughput_ratio": round(med("kiln", "train") / med("diffusers", "train"), 3),
+        "sample_throughput_ratio": round(med("kiln", "sample") / med("diffusers", "sample"), 3),
+        "kiln_params": rows["kiln"][0]["params"],
+        "diffusers_params": rows["diffusers"][0]["params"],
+    }
+    RESULT.parent.mkdir(parents=True, exist_ok=True)
+    RESULT.write_text(json.dumps({"result": result, "args": vars(args), "machine": info}, indent=1) + "\n")
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
