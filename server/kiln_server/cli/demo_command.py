@@ -94,7 +94,7 @@ def _run(server: BackgroundServer, blob: bytes, steps: int, data_dir: Path) -> j
             )
             console.print(f"job [bold]{job.name}[/]: SFT of {DEMO_MODEL} for {steps} steps")
             final: jobs_pb2.Job = follow(client, JOB, job.name)
-            _summary(client, final, key, data_dir)
+            _summary(client, final, key, data_dir, server.config.artifact_root)
             if final.output_model:
                 _sample(client, final.output_model)
             return final
@@ -125,7 +125,16 @@ def _sample(client: KilnClient, model: str) -> None:
             client.undeploy_model(model)
 
 
-def _summary(client: KilnClient, job: jobs_pb2.Job, key: str, data_dir: Path) -> None:
+def _local(uri: str, artifact_root: str) -> str:
+    """The file behind a kiln:// URI: clients are never told server paths, but the demo's gateway
+    runs in this process, on the user's own disk, so the user is shown where to look."""
+    from kiln_server.platform.artifacts import ArtifactStore, rel_of
+
+    local = ArtifactStore(artifact_root).local_path(rel_of(uri)) if uri else None
+    return str(local) if local is not None else uri or "-"
+
+
+def _summary(client: KilnClient, job: jobs_pb2.Job, key: str, data_dir: Path, artifact_root: str) -> None:
     rows: list[tuple[str, RenderableType]] = [
         ("job", job.name),
         ("state", state_text(jobs_pb2.JobState.DESCRIPTOR, job.state)),
@@ -137,8 +146,8 @@ def _summary(client: KilnClient, job: jobs_pb2.Job, key: str, data_dir: Path) ->
         rows.append(("error", Text(job.error, style="red")))
     if job.output_model:
         model = client.get_model(job.output_model)
-        rows += [("model", model.name), ("weights", model.artifact_uri)]
-    rows.append(("loss curve", job.artifacts.get("loss_curve.png", "-")))
+        rows += [("model", model.name), ("weights", _local(model.artifact_uri, artifact_root))]
+    rows.append(("loss curve", _local(job.artifacts.get("loss_curve.png", ""), artifact_root)))
     show(details(rows, title="kiln demo"))
     if job.output_model:
         console.print(
