@@ -142,12 +142,16 @@ class Fake:
     def generate_stream(self, request, context):
         if request.prompt == "fail":
             context.abort(grpc.StatusCode.FAILED_PRECONDITION, "model not deployed")
+        # The termination callback, not a check after the yield: a cancel that lands while the
+        # server is still sending "a" ends the call without resuming this generator at all.
+        ran_out = threading.Event()
+        context.add_callback(lambda: None if ran_out.is_set() else self.stream_cancelled.set())
         yield sampling_pb2.GenerateStreamResponse(text="a")
-        deadline = time.monotonic() + 10
+        deadline = time.monotonic() + 30
         while context.is_active() and time.monotonic() < deadline:
             time.sleep(0.01)
-        if not context.is_active():
-            self.stream_cancelled.set()
+        if context.is_active():
+            ran_out.set()  # nobody cancelled: this end must not count as one
 
     def upload(self, requests, context):
         first = next(requests)
