@@ -25,6 +25,7 @@ from kiln_trainer.errors import ConfigError
 from kiln_trainer.inference.kv import Batch, ModelRunner, merge, select
 from kiln_trainer.inference.params import DEFAULT_MAX_TOKENS, SamplingParams, derive_seed
 from kiln_trainer.inference.sampler import RowSampling, sample_rows
+from kiln_trainer.inference.slots import SlotCache, supports_slots
 from kiln_trainer.inference.text import TextStream
 from kiln_trainer.models.loader import LoadedModel
 
@@ -109,6 +110,11 @@ class Engine:
         self._wake = threading.Condition()
         self._rows: list[_Row] = []
         self._batch: Batch | None = None
+        # kiln-gpt decodes into preallocated per-row slots written in place (slots.py); other
+        # models keep the concatenating cache of kv.py.
+        self._slots: SlotCache | None = None
+        if self.runner.is_kiln and supports_slots(lm.model):
+            self._slots = SlotCache(lm.model, max_batch, self.context)
         self._thread: threading.Thread | None = None
         self._stopped = False
         self.steps = 0
@@ -222,18 +228,28 @@ class Engine:
             feed = [i for i, r in enumerate(self._rows) if r.pending is not None]
             if feed:
                 tokens = torch.tensor([self._rows[i].pending for i in range(len(self._rows))])
-                logits, self._batch = self.runner.decode(tokens, self._batch)
+                logits = self._decode_step(tokens)
                 for r in self._rows:
                     r.pending = None
                 self._advance(list(range(len(self._rows))), logits)
         self.steps += 1
+
+    def _decode_step(self, tokens: torch.Tensor) -> torch.Tensor:
+        """One token for every running row (B,) -> their next-token logits (B, V)."""
+        if self._slots is not None:
+            return self._slots.decode(tokens)
+        logits, self._batch = self.runner.decode(tokens, self._batch)
+        return logits
 
     def _prefill(self, handles: list[RequestHandle]) -> None:
         rows = [self._new_row(h) for h in handles]
         logits, batch = self.runner.prefill([h.request.prompt_ids for h in handles])
         first = len(self._rows)
         self._rows.extend(rows)
-        self._batch = merge(self._batch, batch)
+        if self._slots is not None:
+            self._slots.add(batch)
+        else:
+            self._batch = merge(self._batch, batch)
         self._advance(list(range(first, first + len(rows))), logits, fresh=True)
 
     def _new_row(self, h: RequestHandle) -> _Row:
@@ -290,6 +306,9 @@ class Engine:
         for i, reason in done:
             r = self._rows[i]
             r.handle.on_chunk(Chunk([], r.stream.finish(), [], [], reason))
+        if self._slots is not None:
+            self._rows = [self._rows[i] for i in self._slots.remove(gone)]
+            return
         keep = [i for i in range(len(self._rows)) if i not in gone]
         self._rows = [self._rows[i] for i in keep]
         self._batch = select(self._batch, keep) if keep else None
@@ -303,6 +322,8 @@ class Engine:
         for h in [*(r.handle for r in self._rows), *admitted]:
             h.on_chunk(Chunk([], "", [], [], f"ERROR: {type(exc).__name__}: {exc}"))
         self._rows, self._batch = [], None
+        if self._slots is not None:
+            self._slots.clear()
 
 
 def collect(request: GenerationRequest, box: queue.Queue) -> GenerationResult:

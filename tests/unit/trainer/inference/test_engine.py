@@ -127,16 +127,16 @@ def test_a_row_with_non_finite_logits_fails_alone(engine, monkeypatch):
     ]
     alone = [engine.generate([r])[0].token_ids for r in reqs]
     poisoned = reqs[1].request_id
-    real_decode = engine.runner.decode
+    real_decode = engine._decode_step
 
-    def decode(tokens, batch):
-        logits, batch = real_decode(tokens, batch)
+    def decode(tokens):
+        logits = real_decode(tokens)
         for i, row in enumerate(engine._rows):
             if row.handle.request.request_id == poisoned:
                 logits[i, :] = float("nan")
-        return logits, batch
+        return logits
 
-    monkeypatch.setattr(engine.runner, "decode", decode)
+    monkeypatch.setattr(engine, "_decode_step", decode)
     boxes: list[queue.Queue] = [queue.Queue() for _ in reqs]
     for r, box in zip(reqs, boxes, strict=True):
         engine.submit(r, box.put)
