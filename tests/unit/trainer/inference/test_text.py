@@ -55,3 +55,21 @@ def test_finish_flushes_a_partial_stop_prefix():
     out = feed(s, "abz")
     assert "".join(out) == "ab"
     assert s.finish() == "z"
+
+
+def test_windowed_decoding_equals_decoding_everything_on_a_real_tokenizer():
+    import random
+
+    from kiln_trainer.models.loader import load_causal_lm
+
+    tok = load_causal_lm("kiln-gpt-tiny").tokenizer
+
+    def dec(x):
+        return tok.decode(x, skip_special_tokens=True)
+
+    rng = random.Random(0)
+    text_ids = tok.encode("Naïve café — 日本語 text, with  spaces\nand lines. " * 4, add_special_tokens=False)
+    for seq in [text_ids, [rng.randrange(tok.vocab_size) for _ in range(300)]]:
+        s = TextStream(dec)
+        out = [s.push(t) for t in seq]
+        assert "".join(out) + s.finish() == dec(seq)
