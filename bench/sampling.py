@@ -1,19 +1,28 @@
-"""Sampling throughput and cache latency: Kiln against Hugging Face `generate()`, one run.
+"""Serving under a realistic workload: Kiln over gRPC against Hugging Face `generate()`, one run.
 
-    python -m bench.sampling [--model kiln-gpt-small] [--new-tokens 64] [--prompts 32] [--concurrency 32]
+    python -m bench.sampling [--quick] [--clients 1,4,16,32,64] [--rounds 2]
 
-The same weights on both sides: Kiln serves the built-in GPT from a Ray Serve deployment, and
-the baseline is that model converted to a Hugging Face GPT2LMHeadModel (identical logits, see
-trainer/kiln_trainer/models/hf_convert.py) decoding in-process with `generate()`. All decoding is greedy.
+The model is trained first, through the API (an SFT job on kiln-gpt-small over the demo data),
+so that samples end at EOS at different times, and then deployed on Ray Serve. The baselines
+decode the same weights converted to a Hugging Face GPT2LMHeadModel (identical logits, see
+trainer/kiln_trainer/models/hf_convert.py) in this process, with the same threads and fp32.
 
-  (a) HF generate(), one prompt at a time (batch 1), in-process;
-  (b) Kiln, one client sending the same prompts one after another (unary Generate over gRPC);
-  (c) Kiln, `--concurrency` clients at once (continuous batching in the replica);
-  (d) Kiln cache hits: the same deterministic request repeated, end-to-end latency over loopback.
+The workload (fixed seed): prompt lengths spread over 8-200 tokens, max_tokens over 16-256,
+half greedy and half sampled (temperature 0.8, top-p 0.95, seeded).
 
-Tokens/s counts generated tokens only. The gateway runs in this process on embedded Redis and a
-local Ray instance; the replica gets the machine's cores, as the baseline does. The last line
-is one JSON object with the figures.
+  (a) HF generate(), one request at a time (batch 1);
+  (b) HF generate(), static batches of 32 left-padded prompts in arrival order, greedy and
+      sampled requests batched apart; a batch runs to its longest max_tokens (or all at EOS)
+      and only each request's own tokens (up to its max_tokens or EOS) are counted;
+  (c) Kiln, a concurrency sweep: 1, 4, 16, 32, 64 clients streaming (GenerateStream) from a
+      load generator in its own process; aggregate tokens/s, time to first token and
+      inter-token latency;
+  (d) Kiln cache hits: 1,000 unary calls over 50 distinct deterministic requests from a separate
+      process, with the server idle and while 32 clients are generating.
+
+(a) against 1 client and (b) against 32 clients run in interleaved rounds (ABAB), medians.
+Tokens/s counts generated tokens only. The machine is shared with other work, so absolute
+figures are noisy; the ratios are the comparison. The last line is one JSON object.
 """
 
 from __future__ import annotations
@@ -21,172 +30,503 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import multiprocessing as mp
 import os
+import random
 import statistics
+import sys
 import tempfile
 import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import torch
 
+RESULTS = Path(__file__).parent / "results" / "sampling.json"
+SAMPLED = {"temperature": 0.8, "top_p": 0.95}
+SWEEP_ONLY = ("tokens", "eos_fraction")  # in the result file's sweep table, not the last line
 
-def prompts_for(n: int) -> list[str]:
+
+@dataclass
+class Req:
+    prompt: str
+    prompt_tokens: int
+    max_tokens: int
+    greedy: bool
+    seed: int
+
+
+def pct(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    s = sorted(values)
+    return s[min(len(s) - 1, int(q * len(s)))]
+
+
+# -- the workload ----------------------------------------------------------------------------------
+def make_workload(tokenizer, n: int, context: int, seed: int = 0) -> list[Req]:
+    """n requests: prompts of 8-200 tokens cut from the demo text, max_tokens 16-256, half greedy."""
     from kiln_trainer.data.demo import DEMO_SFT_PATH
     from kiln_trainer.data.formats import read_jsonl
 
-    out = []
+    texts = []
     for rec in read_jsonl(DEMO_SFT_PATH, "sft"):
-        text = rec.get("prompt") or rec["messages"][0]["content"]
-        out.append(text[:200])
-        if len(out) == n:
-            break
+        texts.append(rec.get("prompt") or rec["messages"][0]["content"])
+    pool = tokenizer.encode("\n".join(texts), add_special_tokens=False)
+    rng = random.Random(seed)
+    out = []
+    for i in range(n):
+        want = rng.randint(8, 200)
+        start = rng.randrange(0, len(pool) - want)
+        prompt = tokenizer.decode(pool[start : start + want])
+        ids = tokenizer.encode(prompt, add_special_tokens=False)
+        max_tokens = min(rng.randint(16, 256), context - len(ids))
+        out.append(Req(prompt, len(ids), max_tokens, greedy=i % 2 == 0, seed=1000 + i))
     return out
 
 
-def bench_hf(model_name: str, prompts: list[str], new_tokens: int) -> tuple[float, int, float]:
-    from kiln_trainer.models.hf_convert import to_hf_gpt2
-    from kiln_trainer.models.loader import load_causal_lm
+# -- the baselines ---------------------------------------------------------------------------------
+class HF:
+    def __init__(self, weights_dir: str):
+        from kiln_trainer.models.hf_convert import to_hf_gpt2
+        from kiln_trainer.models.loader import load_causal_lm
 
-    lm = load_causal_lm(model_name)
-    hf = to_hf_gpt2(lm.model, lm.eos_token_id)
-    tok = lm.tokenizer
-    ids = [torch.tensor([tok.encode(p, add_special_tokens=False)]) for p in prompts]
-    with torch.no_grad():
-        hf.generate(ids[0], max_new_tokens=4, do_sample=False, pad_token_id=lm.pad_token_id)  # warm-up
+        lm = load_causal_lm(weights_dir)
+        self.model = to_hf_gpt2(lm.model, lm.eos_token_id).eval()
+        self.tok = lm.tokenizer
+        self.eos, self.pad = lm.eos_token_id, lm.pad_token_id
+        self.generate([Req("warm up", 2, 4, True, 0)], 1)
+
+    def _kwargs(self, r: Req, max_new: int) -> dict:
+        sampled = {} if r.greedy else {"do_sample": True, "top_k": 0, **SAMPLED}
+        return {
+            "max_new_tokens": max_new,
+            "do_sample": False,
+            **sampled,
+            "pad_token_id": self.pad,
+            "eos_token_id": self.eos,
+        }
+
+    @torch.no_grad()
+    def generate(self, reqs: list[Req], batch: int) -> tuple[int, float]:
+        """(useful generated tokens, seconds). batch 1: one at a time; else static left-padded batches."""
         tokens, start = 0, time.perf_counter()
-        for x in ids:
-            out = hf.generate(
-                x,
-                attention_mask=torch.ones_like(x),
-                max_new_tokens=new_tokens,
-                do_sample=False,
-                pad_token_id=lm.pad_token_id,
-                eos_token_id=lm.eos_token_id,
-            )
-            tokens += out.shape[1] - x.shape[1]
-        seconds = time.perf_counter() - start
-    return tokens / seconds, tokens, seconds
+        if batch == 1:
+            for r in reqs:
+                torch.manual_seed(r.seed)
+                x = torch.tensor([self.tok.encode(r.prompt, add_special_tokens=False)])
+                out = self.model.generate(x, attention_mask=torch.ones_like(x), **self._kwargs(r, r.max_tokens))
+                tokens += _useful(out[0, x.shape[1] :].tolist(), r.max_tokens, self.eos)
+            return tokens, time.perf_counter() - start
+        for group in ([r for r in reqs if r.greedy], [r for r in reqs if not r.greedy]):
+            for i in range(0, len(group), batch):
+                chunk = group[i : i + batch]
+                ids = [self.tok.encode(r.prompt, add_special_tokens=False) for r in chunk]
+                S = max(len(p) for p in ids)
+                x = torch.full((len(ids), S), self.pad, dtype=torch.long)
+                mask = torch.zeros_like(x)
+                for j, p in enumerate(ids):
+                    x[j, S - len(p) :] = torch.tensor(p)
+                    mask[j, S - len(p) :] = 1
+                torch.manual_seed(chunk[0].seed)
+                longest = max(r.max_tokens for r in chunk)
+                out = self.model.generate(x, attention_mask=mask, **self._kwargs(chunk[0], longest))
+                for j, r in enumerate(chunk):
+                    tokens += _useful(out[j, S:].tolist(), r.max_tokens, self.eos)
+        return tokens, time.perf_counter() - start
 
 
-async def bench_kiln(model_name: str, prompts: list[str], new_tokens: int, concurrency: int, cache_calls: int):
+def _useful(ids: list[int], max_tokens: int, eos: int) -> int:
+    """Tokens a request actually asked for: up to its own max_tokens, EOS excluded, as Kiln counts."""
+    ids = ids[:max_tokens]
+    return ids.index(eos) if eos in ids else len(ids)
+
+
+# -- the load generator (its own process) --------------------------------------------------------------
+def _request(sampling_pb2, model: str, r: dict, bypass: bool = True):
+    p = sampling_pb2.SamplingParams(max_tokens=r["max_tokens"])
+    if r["greedy"]:
+        p.temperature = 0.0
+    else:
+        p.temperature, p.top_p, p.seed = SAMPLED["temperature"], SAMPLED["top_p"], r["seed"]
+    return sampling_pb2.GenerateRequest(model=model, prompt=r["prompt"], params=p, bypass_cache=bypass)
+
+
+def load_worker(port: int, key: str, model: str, reqs: list[dict], clients: int, stop_file: str = "") -> dict:
+    """`clients` concurrent streams over `reqs` (in order; looping until `stop_file` exists if set).
+
+    Returns aggregate tokens/s, per-request time to first token and every inter-token gap.
+    """
+    return asyncio.run(_load(port, key, model, reqs, clients, stop_file))
+
+
+async def _load(port: int, key: str, model: str, reqs: list[dict], clients: int, stop_file: str) -> dict:
     from grpc import aio
 
-    from kiln.v1 import models_pb2, models_pb2_grpc, sampling_pb2, sampling_pb2_grpc
+    from kiln.v1 import sampling_pb2, sampling_pb2_grpc
+
+    md = (("authorization", f"Bearer {key}"),)
+    async with aio.insecure_channel(f"127.0.0.1:{port}") as channel:
+        stub = sampling_pb2_grpc.SamplingServiceStub(channel)
+        ttft: list[float] = []
+        gaps: list[float] = []
+        total = 0
+        nxt = 0
+        finished = {"stop": 0, "length": 0}
+
+        def take() -> dict | None:
+            nonlocal nxt
+            if stop_file:
+                if os.path.exists(stop_file):
+                    return None
+            elif nxt >= len(reqs):
+                return None
+            r = reqs[nxt % len(reqs)]
+            nxt += 1
+            return r
+
+        async def client() -> None:
+            nonlocal total
+            while (r := take()) is not None:
+                t0 = time.perf_counter()
+                last = None
+                async for msg in stub.GenerateStream(_request(sampling_pb2, model, r), metadata=md):
+                    if msg.finish_reason == sampling_pb2.FINISH_REASON_STOP:
+                        finished["stop"] += 1
+                    elif msg.finish_reason == sampling_pb2.FINISH_REASON_LENGTH:
+                        finished["length"] += 1
+                    k = len(msg.token_ids)
+                    if not k:
+                        continue
+                    now = time.perf_counter()
+                    if last is None:
+                        ttft.append(now - t0)
+                        k -= 1  # the first token's wait is TTFT, not an inter-token gap
+                    else:
+                        gaps.extend([(now - last) / k] * k)
+                    total += len(msg.token_ids)
+                    last = now
+
+        start = time.perf_counter()
+        await asyncio.gather(*(client() for _ in range(clients)))
+        seconds = time.perf_counter() - start
+    return {"tokens": total, "seconds": seconds, "ttft": ttft, "gaps": gaps, **finished}
+
+
+def cache_worker(port: int, key: str, model: str, reqs: list[dict], calls: int) -> list[float]:
+    """Unary calls cycling over deterministic `reqs` (already cached); each call's latency in ms."""
+
+    async def run() -> list[float]:
+        from grpc import aio
+
+        from kiln.v1 import sampling_pb2, sampling_pb2_grpc
+
+        md = (("authorization", f"Bearer {key}"),)
+        out = []
+        async with aio.insecure_channel(f"127.0.0.1:{port}") as channel:
+            stub = sampling_pb2_grpc.SamplingServiceStub(channel)
+            msgs = [_request(sampling_pb2, model, r, bypass=False) for r in reqs]
+            await stub.Generate(msgs[0], metadata=md)  # connects the channel
+            for i in range(calls):
+                t = time.perf_counter()
+                resp = await stub.Generate(msgs[i % len(msgs)], metadata=md)
+                out.append((time.perf_counter() - t) * 1000)
+                if not resp.cached:
+                    raise RuntimeError(f"call {i} missed the cache")
+        return out
+
+    return asyncio.run(run())
+
+
+# -- the run ---------------------------------------------------------------------------------------
+async def run(args) -> dict:
+    from grpc import aio
+
+    from kiln.v1 import (
+        datasets_pb2,
+        datasets_pb2_grpc,
+        jobs_pb2,
+        jobs_pb2_grpc,
+        models_pb2,
+        models_pb2_grpc,
+        sampling_pb2,
+        sampling_pb2_grpc,
+    )
     from kiln_server.platform.app import create_server
+    from kiln_server.platform.artifacts import ArtifactStore, rel_of
     from kiln_server.platform.config import KilnConfig
 
     cores = os.cpu_count() or 2
+    threads = torch.get_num_threads()
+    top = max(args.clients)
     cfg = KilnConfig(
         port=0,
         data_dir=Path(tempfile.mkdtemp(prefix="kiln-bench-")),
         log_json=False,
         log_level="WARNING",
         ray_num_cpus=cores + 2,
-        serve_replica_cpus=cores,
-        serve_max_batch=max(32, concurrency),
-        serve_max_queue=4 * concurrency,
+        serve_replica_cpus=threads,
+        serve_max_batch=max(32, top),
+        serve_max_queue=4 * top,
     )
-    server, port = await create_server(cfg)
+    for attempt in range(3):
+        try:
+            server, port = await create_server(cfg)
+            break
+        except Exception as exc:  # Ray gives its raylet 30 s to start; a loaded machine can miss that
+            if "timed out during startup" not in str(exc) or attempt == 2:
+                raise
+            print(f"Ray did not start in time ({exc}); retrying", flush=True)
+            import ray
+
+            ray.shutdown()
     await server.start()
     await server.tenants.create_tenant("bench")
     _, key = await server.tenants.create_key("bench")
     md = (("authorization", f"Bearer {key}"),)
     channel = aio.insecure_channel(f"127.0.0.1:{port}")
-    models = models_pb2_grpc.ModelServiceStub(channel)
-    sampling = sampling_pb2_grpc.SamplingServiceStub(channel)
+    pool = ProcessPoolExecutor(max_workers=2, mp_context=mp.get_context("spawn"))
+    loop = asyncio.get_running_loop()
     try:
+        # 1. Train through the API, so samples stop at EOS at different times.
+        datasets = datasets_pb2_grpc.DatasetServiceStub(channel)
+        jobs = jobs_pb2_grpc.JobServiceStub(channel)
+        models = models_pb2_grpc.ModelServiceStub(channel)
+        from kiln_trainer.data.demo import DEMO_SFT_PATH
+
+        data = Path(DEMO_SFT_PATH).read_bytes()
+
+        async def upload():
+            yield datasets_pb2.UploadDatasetRequest(
+                metadata=datasets_pb2.DatasetMetadata(display_name="demo", format=datasets_pb2.DATASET_FORMAT_SFT)
+            )
+            for i in range(0, len(data), 1 << 16):
+                yield datasets_pb2.UploadDatasetRequest(chunk=data[i : i + (1 << 16)])
+
+        ds = await datasets.UploadDataset(upload(), metadata=md)
+        t = time.perf_counter()
+        hp = jobs_pb2.Hyperparameters(
+            max_steps=args.train_steps, batch_size=16, max_seq_len=64, learning_rate=1e-3, warmup_steps=10,
+            log_every=max(1, args.train_steps // 4), eval_every=args.train_steps, checkpoint_every=args.train_steps,
+        )  # fmt: skip
+        job = await jobs.CreateJob(
+            jobs_pb2.CreateJobRequest(
+                job=jobs_pb2.Job(
+                    method=jobs_pb2.JOB_METHOD_SFT, base_model=args.model, training_dataset=ds.name, hyperparameters=hp
+                )
+            ),
+            metadata=md,
+        )
+        async for _ in jobs.WatchJob(jobs_pb2.WatchJobRequest(name=job.name), metadata=md):
+            pass
+        done = await jobs.GetJob(jobs_pb2.GetJobRequest(name=job.name), metadata=md)
+        if done.state != jobs_pb2.JOB_STATE_SUCCEEDED:
+            raise RuntimeError(f"training job ended {jobs_pb2.JobState.Name(done.state)}: {done.error}")
+        model = await models.GetModel(models_pb2.GetModelRequest(name=done.output_model), metadata=md)
+        weights = ArtifactStore(cfg.artifact_root).local_path(rel_of(model.artifact_uri))
+        print(f"trained {args.model} {args.train_steps} steps through the API in {time.perf_counter() - t:.0f}s")
         await models.DeployModel(
-            models_pb2.DeployModelRequest(name=model_name, target=models_pb2.DEPLOYMENT_TARGET_RAY_SERVE), metadata=md
+            models_pb2.DeployModelRequest(name=model.name, target=models_pb2.DEPLOYMENT_TARGET_RAY_SERVE), metadata=md
         )
 
-        def request(prompt: str, bypass: bool = True) -> sampling_pb2.GenerateRequest:
-            return sampling_pb2.GenerateRequest(
-                model=model_name,
-                prompt=prompt,
-                bypass_cache=bypass,
-                params=sampling_pb2.SamplingParams(temperature=0.0, max_tokens=new_tokens),
+        hf = HF(str(weights))
+        work = make_workload(hf.tok, args.requests, int(hf.model.config.n_positions))
+        single = work[: args.single_requests]
+        as_dicts = [asdict(r) for r in work]
+        sampling = sampling_pb2_grpc.SamplingServiceStub(channel)
+        await sampling.Generate(_request(sampling_pb2, model.name, as_dicts[0]), metadata=md)  # warm-up
+
+        async def kiln(reqs: list[dict], clients: int, stop_file: str = "") -> dict:
+            return await loop.run_in_executor(
+                pool, load_worker, port, key, model.name, reqs, clients, stop_file
+            )  # fmt: skip
+
+        await kiln(as_dicts[:2], 2)  # starts the worker process and its channel
+        hf_b1, hf_s32, k1, k32 = [], [], [], []
+        for rnd in range(args.rounds):
+            n, s = hf.generate(single, 1)
+            hf_b1.append(n / s)
+            r = await kiln([asdict(x) for x in single], 1)
+            k1.append(r)
+            n, s = hf.generate(work, 32)
+            hf_s32.append(n / s)
+            r = await kiln(as_dicts, 32)
+            k32.append(r)
+            one, many = k1[-1]["tokens"] / k1[-1]["seconds"], k32[-1]["tokens"] / k32[-1]["seconds"]
+            print(
+                f"round {rnd + 1}: HF b1 {hf_b1[-1]:.0f} tok/s, Kiln 1 client {one:.0f}; "
+                f"HF static32 {hf_s32[-1]:.0f}, Kiln 32 clients {many:.0f}",
+                flush=True,
             )
+        sweep = {}
+        for c in args.clients:
+            if c == 1:
+                runs = k1
+            elif c == 32:
+                runs = k32
+            else:
+                runs = [await kiln(as_dicts if c <= len(as_dicts) else as_dicts * 2, c)]
+            sweep[c] = _summary(runs)
 
-        await sampling.Generate(request(prompts[0]), metadata=md)  # warm-up
-        tokens, start = 0, time.perf_counter()
-        for p in prompts:
-            tokens += (await sampling.Generate(request(p), metadata=md)).usage.completion_tokens
-        single = (tokens / (time.perf_counter() - start), tokens)
-
-        work = [prompts[i % len(prompts)] for i in range(concurrency * 2)]
-        queue: asyncio.Queue[str] = asyncio.Queue()
-        for p in work:
-            queue.put_nowait(p)
-        counted = 0
-
-        async def client() -> None:
-            nonlocal counted
-            while not queue.empty():
-                p = queue.get_nowait()
-                tokens = (await sampling.Generate(request(p), metadata=md)).usage.completion_tokens
-                counted += tokens  # after the await: `counted += await ...` would read it too early
-
-        start = time.perf_counter()
-        await asyncio.gather(*(client() for _ in range(concurrency)))
-        concurrent = (counted / (time.perf_counter() - start), counted)
-
-        hit_req = request(prompts[0], bypass=False)
-        await sampling.Generate(hit_req, metadata=md)  # fills the cache
-        latencies = []
-        for _ in range(cache_calls):
-            t = time.perf_counter()
-            resp = await sampling.Generate(hit_req, metadata=md)
-            latencies.append((time.perf_counter() - t) * 1000)
-            assert resp.cached
-        latencies.sort()
-        p50 = statistics.median(latencies)
-        p99 = latencies[min(len(latencies) - 1, int(0.99 * len(latencies)))]
-        await models.UndeployModel(models_pb2.UndeployModelRequest(name=model_name), metadata=md)
-        return single, concurrent, p50, p99
+        # Cache hits: 50 distinct deterministic requests, filled once, then 1,000 calls.
+        distinct = make_workload(hf.tok, 50, 512, seed=7)
+        hits = [asdict(Req(r.prompt, r.prompt_tokens, min(r.max_tokens, 32), True, 0)) for r in distinct]
+        for r in hits:
+            await sampling.Generate(_request(sampling_pb2, model.name, r, bypass=False), metadata=md)
+        idle = await loop.run_in_executor(pool, cache_worker, port, key, model.name, hits, args.cache_calls)
+        stop = os.path.join(tempfile.mkdtemp(prefix="kiln-bench-stop-"), "stop")
+        under = loop.run_in_executor(pool, load_worker, port, key, model.name, as_dicts, 32, stop)
+        await asyncio.sleep(3.0)  # let the 32 clients fill the batch
+        busy = await loop.run_in_executor(pool, cache_worker, port, key, model.name, hits, args.cache_calls)
+        Path(stop).touch()
+        await under
+        await models.UndeployModel(models_pb2.UndeployModelRequest(name=model.name), metadata=md)
+        return {
+            "hf_b1": statistics.median(hf_b1),
+            "hf_s32": statistics.median(hf_s32),
+            "sweep": sweep,
+            "idle": idle,
+            "busy": busy,
+            "requests": len(work),
+            "single_requests": len(single),
+            "threads": threads,
+        }
     finally:
+        pool.shutdown(cancel_futures=True)
         await channel.close()
         await server.stop(grace=1)
+
+
+def _summary(runs: list[dict]) -> dict:
+    tps = statistics.median(r["tokens"] / r["seconds"] for r in runs)
+    ttft = [x * 1000 for r in runs for x in r["ttft"]]
+    gaps = [x * 1000 for r in runs for x in r["gaps"]]
+    return {
+        "tokens_per_s": round(tps, 1),
+        "ttft_p50_ms": round(pct(ttft, 0.5), 1),
+        "ttft_p99_ms": round(pct(ttft, 0.99), 1),
+        "itl_p50_ms": round(pct(gaps, 0.5), 2),
+        "itl_p99_ms": round(pct(gaps, 0.99), 2),
+        "tokens": sum(r["tokens"] for r in runs),
+        "eos_fraction": round(sum(r["stop"] for r in runs) / max(1, sum(r["stop"] + r["length"] for r in runs)), 3),
+    }
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--model", default="kiln-gpt-small")
-    ap.add_argument("--new-tokens", type=int, default=64)
-    ap.add_argument("--prompts", type=int, default=16)
-    ap.add_argument("--concurrency", type=int, default=32)
-    ap.add_argument("--cache-calls", type=int, default=500)
+    ap.add_argument("--quick", action="store_true", help="fewer requests, steps and calls: a smoke run")
+    ap.add_argument("--clients", default="1,4,16,32,64")
+    ap.add_argument("--rounds", type=int, default=None)
+    ap.add_argument("--requests", type=int, default=None, help="workload size for 4+ clients and static batches")
+    ap.add_argument("--single-requests", type=int, default=None, help="requests for batch 1 and 1 client")
+    ap.add_argument("--train-steps", type=int, default=None)
+    ap.add_argument("--cache-calls", type=int, default=1000)
+    # One thread by default: on a small machine shared with other work, OpenMP threads spinning
+    # against each other make both sides slower and noisier; both sides always use the same count.
+    ap.add_argument("--threads", type=int, default=1, help="torch threads, for HF and for the replica alike")
+    ap.add_argument("--no-write", action="store_true", help="do not write bench/results/sampling.json")
     args = ap.parse_args()
+    defaults = (1, 32, 4, 30, 200) if args.quick else (2, 64, 8, 80, 1000)
+    args.rounds = args.rounds or defaults[0]
+    args.requests = args.requests or defaults[1]
+    args.single_requests = args.single_requests or defaults[2]
+    args.train_steps = args.train_steps or defaults[3]
+    if args.quick and args.cache_calls == 1000:
+        args.cache_calls = defaults[4]
+    args.clients = [int(c) for c in args.clients.split(",")]
+    for must in (1, 32):
+        if must not in args.clients:
+            args.clients.append(must)
+    args.clients.sort()
     os.environ.setdefault("GRPC_VERBOSITY", "ERROR")
-    prompts = prompts_for(args.prompts)
+    torch.set_num_threads(args.threads)
 
-    (single, concurrent, p50, p99) = asyncio.run(
-        bench_kiln(args.model, prompts, args.new_tokens, args.concurrency, args.cache_calls)
-    )
-    hf_tps, hf_tokens, _ = bench_hf(args.model, prompts, args.new_tokens)
+    from bench.machine import machine
 
-    rows = [
-        ("(a) HF generate(), batch 1", hf_tps, hf_tokens, 1.0),
-        ("(b) Kiln, 1 client", single[0], single[1], single[0] / hf_tps),
-        (f"(c) Kiln, {args.concurrency} clients", concurrent[0], concurrent[1], concurrent[0] / hf_tps),
-    ]
-    print(f"\nmodel {args.model}, greedy, up to {args.new_tokens} new tokens, {len(prompts)} prompts")
-    print(f"{'run':<28}{'tokens/s':>12}{'tokens':>10}{'vs (a)':>10}")
-    for name, tps, n, ratio in rows:
-        print(f"{name:<28}{tps:>12.1f}{n:>10}{ratio:>9.2f}x")
-    print(f"(d) cache hits, {args.cache_calls} calls: p50 {p50:.2f} ms, p99 {p99:.2f} ms")
+    res = asyncio.run(run(args))
+    mach = machine(threads=res["threads"])
+    hf_b1, hf_s32, sweep = res["hf_b1"], res["hf_s32"], res["sweep"]
+    idle, busy = res["idle"], res["busy"]
+    k1, k32 = sweep[1]["tokens_per_s"], sweep[32]["tokens_per_s"]
+    figures = {
+        "hf_tokens_per_s": round(hf_b1, 1),
+        "kiln_single_tokens_per_s": k1,
+        "kiln_concurrent_tokens_per_s": k32,
+        "single_ratio": round(k1 / hf_b1, 3),
+        "concurrent_ratio": round(k32 / hf_b1, 3),
+        "cache_hit_p50_ms": round(statistics.median(idle), 3),
+        "cache_hit_p99_ms": round(pct(idle, 0.99), 3),
+        "hf_static32_tokens_per_s": round(hf_s32, 1),
+        "static32_ratio": round(k32 / hf_s32, 3),
+        "cache_hit_load_p50_ms": round(statistics.median(busy), 3),
+        "cache_hit_load_p99_ms": round(pct(busy, 0.99), 3),
+        **{f"sweep_{c}_{k}": v for c, row in sweep.items() for k, v in row.items() if k not in SWEEP_ONLY},
+        "eos_fraction": sweep[32]["eos_fraction"],
+    }
+    targets = {
+        "single_ratio >= 1.0": figures["single_ratio"] >= 1.0,
+        "static32_ratio >= 1.3": figures["static32_ratio"] >= 1.3,
+        "cache_hit_p50_ms <= 1": figures["cache_hit_p50_ms"] <= 1.0,
+        "cache_hit_p99_ms <= 5": figures["cache_hit_p99_ms"] <= 5.0,
+        "cache_hit_load_p99_ms <= 20": figures["cache_hit_load_p99_ms"] <= 20.0,
+    }
+    m = mach
     print(
-        json.dumps(
-            {
-                "hf_tokens_per_s": round(hf_tps, 1),
-                "kiln_single_tokens_per_s": round(single[0], 1),
-                "kiln_concurrent_tokens_per_s": round(concurrent[0], 1),
-                "single_ratio": round(single[0] / hf_tps, 3),
-                "concurrent_ratio": round(concurrent[0] / hf_tps, 3),
-                "cache_hit_p50_ms": round(p50, 3),
-                "cache_hit_p99_ms": round(p99, 3),
-            }
-        )
+        f"\nmachine: {m['cpu']}, {m['cpus']} cpus, isa {','.join(m['isa_flags'])}, threads {m['threads']}, "
+        f"torch {m['torch']}, commit {m['commit']}"
     )
+    print(
+        f"model {args.model} trained {args.train_steps} steps; {res['requests']} requests (prompts 8-200 tokens, "
+        f"max_tokens 16-256, half greedy), {res['single_requests']} for batch 1; {args.rounds} interleaved rounds"
+    )
+    print(f"requests that ended at EOS (32 clients): {sweep[32]['eos_fraction']:.0%}")
+    print(f"{'run':<34}{'tokens/s':>10}{'ratio':>9}")
+    print(f"{'(a) HF generate, batch 1':<34}{hf_b1:>10.1f}")
+    print(f"{'(b) HF generate, static batch 32':<34}{hf_s32:>10.1f}")
+    print(f"{'Kiln, 1 client vs (a)':<34}{k1:>10.1f}{k1 / hf_b1:>8.2f}x")
+    print(f"{'Kiln, 32 clients vs (b)':<34}{k32:>10.1f}{k32 / hf_s32:>8.2f}x")
+    print(f"\n{'clients':>8}{'tokens/s':>10}{'TTFT p50':>10}{'TTFT p99':>10}{'ITL p50':>9}{'ITL p99':>9}  (ms)")
+    for c, row in sweep.items():
+        print(
+            f"{c:>8}{row['tokens_per_s']:>10.1f}{row['ttft_p50_ms']:>10.1f}{row['ttft_p99_ms']:>10.1f}"
+            f"{row['itl_p50_ms']:>9.2f}{row['itl_p99_ms']:>9.2f}"
+        )
+    print(
+        f"(d) cache hits, {len(idle)} calls over 50 requests: idle p50 {figures['cache_hit_p50_ms']:.2f} ms, "
+        f"p99 {figures['cache_hit_p99_ms']:.2f} ms; under 32 clients p50 {figures['cache_hit_load_p50_ms']:.2f} ms, "
+        f"p99 {figures['cache_hit_load_p99_ms']:.2f} ms"
+    )
+    for name, ok in targets.items():
+        print(f"target {name}: {'met' if ok else 'MISSED'}")
+    if not args.no_write:
+        RESULTS.parent.mkdir(parents=True, exist_ok=True)
+        RESULTS.write_text(
+            json.dumps(
+                {
+                    "benchmark": "sampling",
+                    "machine": mach,
+                    "config": {
+                        "model": args.model,
+                        "train_steps": args.train_steps,
+                        "requests": res["requests"],
+                        "single_requests": res["single_requests"],
+                        "rounds": args.rounds,
+                        "cache_calls": len(idle),
+                        "quick": args.quick,
+                        "sampled": SAMPLED,
+                    },
+                    "sweep": {str(c): row for c, row in sweep.items()},
+                    "figures": figures,
+                    "targets": targets,
+                },
+                indent=2,
+            )
+            + "\n"
+        )
+    print(json.dumps(figures))
+    sys.stdout.flush()
 
 
 if __name__ == "__main__":

@@ -98,7 +98,7 @@ class _Row:
 
 
 class Engine:
-    def __init__(self, lm: LoadedModel, *, max_batch: int = 32, max_queue: int = 64):
+    def __init__(self, lm: LoadedModel, *, max_batch: int = 32, max_queue: int = 64, prefill_tokens: int = 512):
         self.lm = lm
         self.runner = ModelRunner(lm)
         self.tokenizer = lm.tokenizer
@@ -106,6 +106,11 @@ class Engine:
         self.eos = lm.eos_token_id
         self.max_batch = max_batch
         self.max_queue = max_queue
+        # Prompt tokens prefilled per iteration (at least one request): a burst of long prompts
+        # is admitted over a few iterations, so the running rows keep decoding in between
+        # instead of all waiting for every prefill (inter-token latency), and the first
+        # requests of the burst get their first token sooner.
+        self.prefill_tokens = prefill_tokens
         self._waiting: deque[RequestHandle] = deque()
         self._wake = threading.Condition()
         self._rows: list[_Row] = []
@@ -207,14 +212,24 @@ class Engine:
                 if self._stopped:
                     self._cancel_all()
                     return
-                admitted = []
-                while self._waiting and len(self._rows) + len(admitted) < self.max_batch:
-                    admitted.append(self._waiting.popleft())
+                admitted = self._admit()
             try:
                 self._iteration(admitted)
             except Exception as exc:  # a model error must not leave callers waiting forever
                 log.exception("engine iteration failed")
                 self._fail_all(admitted, exc)
+
+    def _admit(self) -> list[RequestHandle]:
+        """Waiting requests to start now (FIFO): free rows, and `prefill_tokens` of prompts."""
+        admitted: list[RequestHandle] = []
+        budget = self.prefill_tokens
+        while self._waiting and len(self._rows) + len(admitted) < self.max_batch:
+            n = len(self._waiting[0].request.prompt_ids)
+            if admitted and n > budget:
+                break
+            budget -= n
+            admitted.append(self._waiting.popleft())
+        return admitted
 
     def _iteration(self, admitted: list[RequestHandle]) -> None:
         self._retire([(i, CANCELLED) for i, r in enumerate(self._rows) if r.handle.cancelled.is_set()])
@@ -243,13 +258,22 @@ class Engine:
 
     def _prefill(self, handles: list[RequestHandle]) -> None:
         rows = [self._new_row(h) for h in handles]
-        logits, batch = self.runner.prefill([h.request.prompt_ids for h in handles])
+        prompts = [h.request.prompt_ids for h in handles]
         first = len(self._rows)
-        self._rows.extend(rows)
         if self._slots is not None:
-            self._slots.add(batch)
+            # One prompt per forward: prompts of 8 and 200 tokens left-padded together would
+            # compute (and mask) the padding; alone each takes SDPA's unmasked causal path and
+            # goes straight into its slot.
+            parts = []
+            for p in prompts:
+                part, batch = self.runner.prefill([p])
+                self._slots.add(batch)
+                parts.append(part)
+            logits = torch.cat(parts)
         else:
+            logits, batch = self.runner.prefill(prompts)
             self._batch = merge(self._batch, batch)
+        self._rows.extend(rows)
         self._advance(list(range(first, first + len(rows))), logits, fresh=True)
 
     def _new_row(self, h: RequestHandle) -> _Row:

@@ -160,3 +160,15 @@ def test_sample_rows_isolates_broken_rows():
     greedy = [RowSampling(0.0, 0, 1.0, 1.0, None, None) for _ in range(3)]
     logits[2, :] = float("nan")
     assert [d.error is None for d in sample_rows(logits, greedy, [False] * 3)] == [True, False, False]
+
+
+def test_a_burst_of_long_prompts_is_admitted_within_the_prefill_budget(lm):
+    from kiln_trainer.inference.engine import RequestHandle
+
+    e = Engine(lm, max_batch=8, prefill_tokens=100)
+    for n in (60, 30, 20, 150, 5):
+        e._waiting.append(RequestHandle(GenerationRequest([1] * n, greedy(2)), lambda c: None))
+    assert [len(h.request.prompt_ids) for h in e._admit()] == [60, 30]  # 20 more would pass 100
+    assert [len(h.request.prompt_ids) for h in e._admit()] == [20]  # FIFO: 150 waits its turn
+    assert [len(h.request.prompt_ids) for h in e._admit()] == [150]  # alone, even past the budget
+    assert [len(h.request.prompt_ids) for h in e._admit()] == [5]
