@@ -271,8 +271,9 @@ async def run(args) -> dict:
         serve_max_queue=4 * top,
     )
     for attempt in range(3):
+        server, port = await create_server(cfg)
         try:
-            server, port = await create_server(cfg)
+            await server.start()
             break
         except Exception as exc:  # Ray gives its raylet 30 s to start; a loaded machine can miss that
             if "timed out during startup" not in str(exc) or attempt == 2:
@@ -281,7 +282,11 @@ async def run(args) -> dict:
             import ray
 
             ray.shutdown()
-    await server.start()
+            try:
+                await server.stop(grace=0)
+            except Exception:  # a half-started server: stop what there is, start afresh
+                log_stop = "stopping the half-started gateway failed"
+                print(log_stop, flush=True)
     await server.tenants.create_tenant("bench")
     _, key = await server.tenants.create_key("bench")
     md = (("authorization", f"Bearer {key}"),)

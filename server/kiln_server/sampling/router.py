@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -73,13 +73,22 @@ class Router:
             )
         return local
 
-    async def resolve(self, tenant: str, name: str, check: Callable[[str], None] | None = None) -> Route:
+    async def resolve(
+        self,
+        tenant: str,
+        name: str,
+        check: Callable[[str], None] | None = None,
+        alongside: Callable[[str], Awaitable[None]] | None = None,
+    ) -> Route:
         """The route for sampling `name`; NOT_FOUND / FAILED_PRECONDITION with what to do.
-        `check(family)` runs once the model's family is known, before any on-demand deploy."""
+        `check(family)` runs once the model's family is known, before any on-demand deploy.
+        `alongside(version)` runs concurrently with the deployment lookup once the model's
+        version is known (the sampler's cache lookup: a hit then costs one Redis round trip
+        less); it must not raise, and it may run even when resolution then fails."""
         if not name:
             raise InvalidArgument.field("model", "required")
         try:
-            route = await self._resolve(tenant, name, check)
+            route = await self._resolve(tenant, name, check, alongside)
         except (RedisError, OSError) as exc:
             known = self._known.get((tenant, name))
             if known is None:
@@ -90,7 +99,13 @@ class Router:
         self._known[(tenant, name)] = route
         return route
 
-    async def _resolve(self, tenant: str, name: str, check: Callable[[str], None] | None) -> Route:
+    async def _resolve(
+        self,
+        tenant: str,
+        name: str,
+        check: Callable[[str], None] | None,
+        alongside: Callable[[str], Awaitable[None]] | None = None,
+    ) -> Route:
         ref = await self.model_ref(tenant, name, field="model")
         if ref.family not in SERVABLE:
             raise FailedPrecondition(
@@ -98,7 +113,10 @@ class Router:
             )
         if check is not None:
             check(ref.family or "causal_lm")
-        dep = await self.deployments.get(tenant, ref.model_id)
+        if alongside is None:
+            dep = await self.deployments.get(tenant, ref.model_id)
+        else:
+            dep, _ = await asyncio.gather(self.deployments.get(tenant, ref.model_id), alongside(ref.version))
         if dep is None or dep.state not in ("READY", "DEPLOYING"):
             # A built-in has no deployment choices to make, so its first sample deploys it.
             if not (self.config.deploy_on_demand or ref.kind == ModelKind.BUILTIN):

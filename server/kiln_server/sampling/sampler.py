@@ -54,8 +54,7 @@ class Sampler:
 
     # -- unary -----------------------------------------------------------------------------------
     async def generate(self, tenant: str, call: SampleCall) -> sampling_pb2.GenerateResponse:
-        route = await self.router.resolve(tenant, call.model, call.check_for)
-        replay = await self._replayable(tenant, call, route)
+        route, replay = await self._route(tenant, call)
         if replay is not None:
             return replay[0]
         started = time.perf_counter()
@@ -91,8 +90,7 @@ class Sampler:
 
     # -- streaming -------------------------------------------------------------------------------
     async def stream(self, tenant: str, call: SampleCall) -> AsyncIterator[sampling_pb2.GenerateStreamResponse]:
-        route = await self.router.resolve(tenant, call.model, call.check_for)
-        replay = await self._replayable(tenant, call, route)
+        route, replay = await self._route(tenant, call)
         if replay is not None:
             resp, chunks = replay
             for c in chunks or chunks_from_response(resp)[:-1]:
@@ -141,16 +139,36 @@ class Sampler:
         return sampling_pb2.GenerateResponse(completions=comps, usage=last.usage, model_version=last.model_version)
 
     # -- cache, idempotency and samples ----------------------------------------------------------
-    async def _replayable(self, tenant: str, call: SampleCall, route: Route):
-        """A stored answer for this call (idempotent retry or cache hit), with `cached` set."""
+    async def _route(self, tenant: str, call: SampleCall):
+        """The route and any stored answer. The cache lookup, which needs only the model's
+        version, runs alongside the router's deployment lookup instead of after it."""
+        looked: dict[str, tuple[bytes, list[bytes]] | None] = {}
+        alongside = None
+        if self._cacheable(call):
+
+            async def alongside(version: str) -> None:
+                looked[version] = await self.cache.get(tenant, version, self._digest(call))
+
+        route = await self.router.resolve(tenant, call.model, call.check_for, alongside)
+        return route, await self._replayable(tenant, call, route, looked)
+
+    def _cacheable(self, call: SampleCall) -> bool:
+        return call.params.deterministic and not call.bypass_cache and self.cache.enabled
+
+    async def _replayable(self, tenant: str, call: SampleCall, route: Route, looked: dict | None = None):
+        """A stored answer for this call (idempotent retry or cache hit), with `cached` set.
+        `looked` holds cache lookups already made, by model version."""
         if call.request_id:
             stored = await self._idempotent(tenant, call, route)
             if stored is not None:
                 return stored
-        if not call.params.deterministic or call.bypass_cache or not self.cache.enabled:
+        if not self._cacheable(call):
             return None
         self._lookups += 1
-        hit = await self.cache.get(tenant, route.version, self._digest(call))
+        if looked is not None and route.version in looked:
+            hit = looked[route.version]
+        else:  # resolved from the last-known route (Redis trouble): no lookup ran alongside
+            hit = await self.cache.get(tenant, route.version, self._digest(call))
         metrics.CACHE_LOOKUPS.labels("error" if self.cache.degraded else ("hit" if hit else "miss")).inc()
         self._hits += hit is not None
         metrics.CACHE_HIT_RATIO.set(self._hits / self._lookups)
