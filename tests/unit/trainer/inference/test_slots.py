@@ -1,5 +1,6 @@
 """The slot KV cache: decode writes in place and gives the same logits as the concatenating path."""
 
+import pytest
 import torch
 
 from kiln_trainer.inference.kv import ModelRunner, merge, select
@@ -7,9 +8,20 @@ from kiln_trainer.inference.slots import SlotCache, supports_slots
 from kiln_trainer.models.loader import load_causal_lm
 
 
-def _setup(prompts):
+@pytest.fixture(scope="module")
+def tiny():
     lm = load_causal_lm("kiln-gpt-tiny")
     lm.model.eval()
+    return lm
+
+
+def close(a: torch.Tensor, b: torch.Tensor) -> None:
+    # torch.allclose, not torch.testing.assert_close: the latter's first call imports ~10 s of
+    # machinery on a loaded 2-core machine.
+    assert torch.allclose(a, b, rtol=1e-5, atol=1e-5), (a - b).abs().max()
+
+
+def _setup(lm, prompts):
     runner = ModelRunner(lm)
     logits, batch = runner.prefill(prompts)
     slots = SlotCache(lm.model, max_rows=8, context=lm.max_seq_len)
@@ -17,9 +29,9 @@ def _setup(prompts):
     return lm, runner, logits, batch, slots
 
 
-def test_decode_writes_in_place_and_matches_the_concatenating_cache():
+def test_decode_writes_in_place_and_matches_the_concatenating_cache(tiny):
     prompts = [[5, 9, 11], list(range(20, 37)), [7]]  # ragged: exercises the mask and padding
-    lm, runner, logits, batch, slots = _setup(prompts)
+    lm, runner, logits, batch, slots = _setup(tiny, prompts)
     assert supports_slots(lm.model)
     ptrs = [(k.data_ptr(), v.data_ptr()) for k, v in zip(slots.k, slots.v, strict=True)]
     ref_logits, ref_batch = logits, batch
@@ -27,16 +39,16 @@ def test_decode_writes_in_place_and_matches_the_concatenating_cache():
         tokens = ref_logits.argmax(-1)
         ref_logits, ref_batch = runner.decode(tokens, ref_batch)
         got = slots.decode(tokens)
-        torch.testing.assert_close(got, ref_logits, rtol=1e-5, atol=1e-5)
+        close(got, ref_logits)
         assert got.argmax(-1).tolist() == ref_logits.argmax(-1).tolist()
     # The same storage every step: nothing was reallocated or concatenated (64 columns fit).
     assert [(k.data_ptr(), v.data_ptr()) for k, v in zip(slots.k, slots.v, strict=True)] == ptrs
     assert slots.lengths == [len(p) + 12 for p in prompts]
 
 
-def test_greedy_tokens_equal_the_models_own_generate():
+def test_greedy_tokens_equal_the_models_own_generate(tiny):
     prompt = [3, 14, 15, 92, 65]
-    lm, _, logits, _, slots = _setup([prompt])
+    lm, _, logits, _, slots = _setup(tiny, [prompt])
     out = []
     for _ in range(10):
         tok = logits.argmax(-1)
@@ -46,9 +58,9 @@ def test_greedy_tokens_equal_the_models_own_generate():
     assert out == ref
 
 
-def test_rows_leaving_and_joining_keep_every_row_exact():
+def test_rows_leaving_and_joining_keep_every_row_exact(tiny):
     prompts = [[1, 2, 3, 4], [8, 8], [30, 31, 32, 33, 34, 35], [40]]
-    lm, runner, logits, batch, slots = _setup(prompts)
+    lm, runner, logits, batch, slots = _setup(tiny, prompts)
     tokens = logits.argmax(-1)
     ref_logits, ref_batch = runner.decode(tokens, batch)
     got = slots.decode(tokens)
@@ -65,16 +77,16 @@ def test_rows_leaving_and_joining_keep_every_row_exact():
     for _ in range(5):
         ref_logits, ref_batch = runner.decode(tokens, ref_batch)
         got = slots.decode(tokens)
-        torch.testing.assert_close(got, ref_logits, rtol=1e-5, atol=1e-5)
+        close(got, ref_logits)
         tokens = ref_logits.argmax(-1)
 
 
-def test_buffers_grow_by_doubling_and_keep_their_contents():
-    lm, runner, logits, batch, slots = _setup([list(range(1, 61))])
+def test_buffers_grow_by_doubling_and_keep_their_contents(tiny):
+    lm, runner, logits, batch, slots = _setup(tiny, [list(range(1, 61))])
     assert slots.columns_capacity == 64
     ref_logits, ref_batch = logits, batch
     for _ in range(8):  # crosses 64 columns: one growth to 128, contents carried over
         tokens = ref_logits.argmax(-1)
         ref_logits, ref_batch = runner.decode(tokens, ref_batch)
-        torch.testing.assert_close(slots.decode(tokens), ref_logits, rtol=1e-5, atol=1e-5)
+        close(slots.decode(tokens), ref_logits)
     assert slots.columns_capacity == 128
