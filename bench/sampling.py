@@ -482,6 +482,10 @@ Concurrency sweep (Kiln; TTFT = time to first token, ITL = inter-token latency, 
 
 Cache hits: {c["cache_calls"]} unary calls over 50 distinct deterministic requests from a separate
 process: {hits}
+A hit never reaches the replica, but it still passes the gRPC server and its interceptors and
+makes three sequential Redis round trips (API key, model record, then the deployment and the
+entry together), all in a gateway process that shares the machine's cores with the replica,
+the load generator and everything else running on it; the tail follows the machine's load.
 
 ```
 {json.dumps({k: v for k, v in f.items() if not k.startswith("sweep_")})}
