@@ -64,8 +64,11 @@ def int8_col_sums(qweight: torch.Tensor) -> torch.Tensor:
     if hit is not None and hit[0]() is qweight and hit[1] == version:
         return hit[2]
     sums = qweight.sum(dim=1, dtype=torch.int32)
-    ref = weakref.ref(qweight, lambda _, key=key: _COL_SUMS.pop(key, None))
-    _COL_SUMS[key] = (ref, version, sums)
+
+    def forget(_: weakref.ref) -> None:  # the weight is gone: so is its entry
+        _COL_SUMS.pop(key, None)
+
+    _COL_SUMS[key] = (weakref.ref(qweight, forget), version, sums)
     return sums
 
 

@@ -83,6 +83,15 @@ def isa(request, cpu_kernel):
     cpu_kernel.set_isa(before)
 
 
+@pytest.fixture
+def int8_act(cpu_kernel):
+    """The int8-activation path for the test, whatever the test switches to; restored after."""
+    before = cpu_kernel.act()
+    cpu_kernel.set_act("int8")
+    yield cpu_kernel
+    cpu_kernel.set_act(before)
+
+
 @pytest.fixture(params=("int8", "fp32"))
 def act(request, cpu_kernel):
     """Each activation type in turn (int8 is the default)."""
@@ -220,11 +229,11 @@ def test_env_var_forces_the_path(cpu_kernel):
 # ----------------------------------------------------------------- int8-activation path
 
 
+@pytest.mark.usefixtures("int8_act")
 def test_int8_activations_every_m_and_odd_shapes(isa):
     # M = 1..33 covers every register-tile remainder and the prefill sizes; N = 37 leaves a
     # row-block tail, K = 1000 a vector tail for int8 (not a multiple of 16, 32 or 64), and
     # K = 224 / 160 a 32- or 96-column unit tail for int4 (groups of 32, not a multiple of 128).
-    cpu_extension().set_act("int8")
     x_all, w8, b = make(33, 37, 1000, seed=3)
     q8, s8 = quantize_int8(w8)
     _, w4, _ = make(1, 37, 224, seed=4)
@@ -240,7 +249,8 @@ def test_int8_activations_every_m_and_odd_shapes(isa):
     assert_int8_act_close(quant_matmul(x, q, s, bits=4, group_size=32), x, q, s, 4, 32)
 
 
-def test_int8_activations_agree_across_isas(cpu_kernel):
+def test_int8_activations_agree_across_isas(int8_act):
+    cpu_kernel = int8_act
     # The integer dots are exact, so every ISA gives the same int8 output to the bit (int4
     # sums its per-group floats in a different order per ISA: rounding only).
     x, w, b = make(11, 70, 333, seed=7)
@@ -268,8 +278,8 @@ def test_int8_activations_agree_across_isas(cpu_kernel):
     assert not torch.equal(quant_matmul(x, q8, s8, bits=8, group_size=0, bias=b), y8)
 
 
-def test_int8_activations_edge_rows(cpu_kernel):
-    cpu_kernel.set_act("int8")
+@pytest.mark.usefixtures("int8_act")
+def test_int8_activations_edge_rows():
     x, w, b = make(3, 20, 64)
     q, s = quantize_int8(w)
     x[1] = 0.0  # an all-zero row has scale 0: the output is the bias alone
@@ -284,11 +294,12 @@ def test_int8_activations_edge_rows(cpu_kernel):
     assert_close(y[1:2], dequant_matmul(x[1:2], q, s, bits=8, group_size=0, bias=b))
 
 
-def test_act_switch_and_col_sums(cpu_kernel):
+def test_act_switch_and_col_sums(int8_act):
+    cpu_kernel = int8_act
     with pytest.raises(RuntimeError, match="activations must be int8 or fp32"):
         cpu_kernel.set_act("int4")
-    assert cpu_kernel.set_act("fp32") == "fp32" and cpu_kernel_path().endswith("/fp32-act")
-    assert cpu_kernel.set_act("int8") == "int8" and cpu_kernel_path().endswith("/int8-act")
+    assert cpu_kernel.set_act("fp32") == "fp32" and str(cpu_kernel_path()).endswith("/fp32-act")
+    assert cpu_kernel.set_act("int8") == "int8" and str(cpu_kernel_path()).endswith("/int8-act")
     _, w, _ = make(1, 30, 50)
     q, s = quantize_int8(w)
     sums = int8_col_sums(q)
