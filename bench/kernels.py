@@ -71,19 +71,19 @@ def _sync(device: torch.device) -> None:
         torch.cuda.synchronize()
 
 
-def time_call(fn: Callable[[], torch.Tensor], device: torch.device, min_seconds: float) -> float:
-    """Mean seconds per call over a batch of back-to-back calls lasting at least `min_seconds`."""
+def time_call(fn: Callable[[], torch.Tensor], device: torch.device, min_seconds: float) -> tuple[float, float]:
+    """(wall, CPU) seconds per call over a batch of back-to-back calls lasting >= `min_seconds`."""
     fn()
     _sync(device)
     n = 1
     while True:
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         for _ in range(n):
             fn()
         _sync(device)
         elapsed = time.perf_counter() - start
         if elapsed >= min_seconds:
-            return elapsed / n
+            return elapsed / n, (time.process_time() - cpu) / n
         n *= 2
 
 
@@ -97,15 +97,16 @@ class Flusher:
         self.buf.sum()
 
 
-def time_cold(fn: Callable[[], torch.Tensor], flush: Flusher, calls: int) -> float:
-    """Median seconds of single calls, each after the cache was flushed."""
-    out = []
+def time_cold(fn: Callable[[], torch.Tensor], flush: Flusher, calls: int) -> tuple[float, float]:
+    """Median (wall, CPU) seconds of single calls, each after the cache was flushed."""
+    wall, cpu = [], []
     for _ in range(calls):
         flush()
-        start = time.perf_counter()
+        start, c0 = time.perf_counter(), time.process_time()
         fn()
-        out.append(time.perf_counter() - start)
-    return statistics.median(out)
+        wall.append(time.perf_counter() - start)
+        cpu.append(time.process_time() - c0)
+    return statistics.median(wall), statistics.median(cpu)
 
 
 def with_mode(isa: str, act: str, fn: Callable[[], torch.Tensor]) -> Callable[[], torch.Tensor]:
@@ -141,10 +142,11 @@ def torch_sides(w: torch.Tensor, bias: torch.Tensor, x: torch.Tensor, q8, s8, q4
         sides["torch_dyn_int8"] = lambda: dyn(x)
     except Exception as exc:  # a torch without quantized engines
         print(f"torch dynamic int8 unavailable: {exc}")
-    if x.shape[0] > 32:
-        # torch's weight-only ops are decode kernels: at prefill sizes they take seconds per
-        # call on this CPU (measured: 6.8 s int8, 11 s int4 at 128x4096x4096), which would
-        # stretch the run past its budget; dynamic int8 is the prefill baseline.
+    if x.shape[0] > 1:
+        # torch's weight-only ops are 10-100x slower than its dynamic int8 from M = 1 on (so
+        # never the fastest torch path) and grow with M (6.8 s int8, 11 s int4 per call at
+        # 128x4096x4096 on this CPU), which would stretch the run past its budget: measured at
+        # M = 1 only.
         return sides
     if hasattr(torch, "_weight_int8pack_mm"):
         sides["torch_int8_wo"] = lambda: torch._weight_int8pack_mm(x, q8, s8).add_(bias)
@@ -186,18 +188,30 @@ def build_calls(n: int, k: int, m: int, device: torch.device) -> dict[str, Calla
 
 def measure(
     calls: dict[str, Callable], device: torch.device, repeats: int, min_s: float, flush: Flusher | None
-) -> dict:
-    """Median microseconds per call of every side, in interleaved rounds with rotating order."""
+) -> tuple[dict[str, float], dict[str, float]]:
+    """Median wall and CPU microseconds per call of every side, interleaved rounds, rotating order.
+
+    CPU time (the process's, all threads) is what a call costs the machine whatever else runs on
+    it: on one thread it is the latency the call would have on an idle core, which the wall time
+    of a loaded shared machine is not. With more threads it adds up the threads (and their spin
+    waits), so only the wall time is a latency there.
+    """
     names = list(calls)
-    times: dict[str, list[float]] = {name: [] for name in names}
+    wall: dict[str, list[float]] = {name: [] for name in names}
+    cpu: dict[str, list[float]] = {name: [] for name in names}
     with torch.inference_mode():
         for fn in calls.values():  # warm-up: first-call allocations, lazy packing, column sums
             fn()
         for rnd in range(repeats):
             for name in names[rnd % len(names) :] + names[: rnd % len(names)]:
                 fn = calls[name]
-                times[name].append(time_cold(fn, flush, 3) if flush else time_call(fn, device, min_s))
-    return {name: statistics.median(ts) * 1e6 for name, ts in times.items()}
+                w, c = time_cold(fn, flush, 3) if flush else time_call(fn, device, min_s)
+                wall[name].append(w)
+                cpu[name].append(c)
+    return (
+        {name: statistics.median(ts) * 1e6 for name, ts in wall.items()},
+        {name: statistics.median(ts) * 1e6 for name, ts in cpu.items()},
+    )
 
 
 def ratios(us: dict[str, float], prefix: str = "") -> dict[str, float | None]:
@@ -216,12 +230,16 @@ def bench_case(n: int, k: int, m: int, cold: bool, device: torch.device, args, f
     calls = build_calls(n, k, m, device)
     rows = []
     for cache in ("warm", "cold") if cold else ("warm",):
-        us = measure(calls, device, args.repeats, args.min_seconds, flush if cache == "cold" else None)
+        us, cpu_us = measure(calls, device, args.repeats, args.min_seconds, flush if cache == "cold" else None)
         row = {"shape": [n, k], "m": m, "threads": torch.get_num_threads(), "cache": cache}
         row["us"] = {name: round(v, 1) for name, v in us.items()}
         row.update(ratios(us))
         if "int8_avx2" in us:
             row["avx2"] = ratios(us, "_avx2")
+        row["cpu_us"] = {name: round(v, 1) for name, v in cpu_us.items()}
+        row["cpu"] = ratios(cpu_us)
+        if "int8_avx2" in cpu_us:
+            row["cpu"]["avx2"] = ratios(cpu_us, "_avx2")
         rows.append(row)
     return rows
 
@@ -230,15 +248,17 @@ def _geomean(values: list[float]) -> float:
     return math.exp(sum(math.log(v) for v in values) / len(values))
 
 
-def print_table(rows: list[dict]) -> None:
-    names = list(dict.fromkeys(name for r in rows for name in r["us"]))
-    print(f"{'N x K':>11} {'M':>4} {'thr':>3} {'cache':>5} " + " ".join(f"{n:>14}" for n in names) + "  (us/call)")
+def print_table(rows: list[dict], field: str = "us") -> None:
+    names = list(dict.fromkeys(name for r in rows for name in r[field]))
+    unit = "wall us/call" if field == "us" else "CPU us/call"
+    print(f"{'N x K':>11} {'M':>4} {'thr':>3} {'cache':>5} " + " ".join(f"{n:>14}" for n in names) + f"  ({unit})")
     for r in rows:
         shape = f"{r['shape'][0]}x{r['shape'][1]}"
-        cells = " ".join(f"{r['us'][n]:>14.1f}" if n in r["us"] else f"{'':>14}" for n in names)
+        cells = " ".join(f"{r[field][n]:>14.1f}" if n in r[field] else f"{'':>14}" for n in names)
         print(f"{shape:>11} {r['m']:>4} {r['threads']:>3} {r['cache']:>5} " + cells)
     print(f"{'N x K':>11} {'M':>4} {'thr':>3} {'cache':>5}  int8/fp32  int4/fp32  int8/best-torch-int8  int4/int8")
     for r in rows:
+        r = r if field == "us" else {**r, **r["cpu"]}
         best = r["int8_vs_best_torch"]
         print(
             f"{r['shape'][0]}x{r['shape'][1]:<6} {r['m']:>4} {r['threads']:>3} {r['cache']:>5} "
@@ -247,33 +267,40 @@ def print_table(rows: list[dict]) -> None:
         )
 
 
-def headline(rows: list[dict], threads: list[int]) -> dict:
-    """The largest layer at M = 1 (cold where measured): per thread count, and the worst of them."""
+def headline(rows: list[dict]) -> dict:
+    """The largest layer at M = 1 (cold where measured): per thread count and the worst of them,
+    from wall times; and from one-thread CPU times ("cpu_t1_..."), the load-robust figure."""
     decode = [r for r in rows if r["m"] == 1]
     big = max(r["shape"][0] * r["shape"][1] for r in decode)
     pick = [r for r in decode if r["shape"][0] * r["shape"][1] == big]
-    out: dict = {
-        "headline_shape": pick[0]["shape"],
-        "headline_cache": "cold" if any(r["cache"] == "cold" for r in pick) else "warm",
-    }
-    pick = [r for r in pick if r["cache"] == out["headline_cache"]]
+    cache = "cold" if any(r["cache"] == "cold" for r in pick) else "warm"
+    pick = [r for r in pick if r["cache"] == cache]
+    out: dict = {"headline_shape": pick[0]["shape"], "headline_cache": cache}
     keys = {
         "int8_vs_fp32_m1": "int8_speedup",
         "int8_vs_best_torch_m1": "int8_vs_best_torch",
         "int4_vs_int8_m1": "int4_vs_int8",
     }
-    for prefix, get in (("", lambda r: r), ("avx2_", lambda r: r.get("avx2"))):
+    sources: tuple[tuple[str, Callable[[dict], dict | None]], ...] = (
+        ("", lambda r: r),
+        ("avx2_", lambda r: r.get("avx2")),
+    )
+    for prefix, get in sources:
         for key, field in keys.items():
             per = {}
             for r in pick:
                 src = get(r)
                 if src is not None and src.get(field) is not None:
                     per[r["threads"]] = src[field]
-            if not per:
-                continue
-            out[prefix + key] = min(per.values())
-            for t, v in per.items():
-                out[f"{prefix}{key}_t{t}"] = v
+            if per:
+                out[prefix + key] = min(per.values())
+                out.update({f"{prefix}{key}_t{t}": v for t, v in per.items()})
+    one = [r for r in pick if r["threads"] == 1]
+    if one:
+        cpu = one[0]["cpu"]
+        for prefix, src in (("cpu_t1_", cpu), ("cpu_t1_avx2_", cpu.get("avx2"))):
+            if src:
+                out.update({prefix + key: src[field] for key, field in keys.items()})
     return out
 
 
@@ -302,6 +329,8 @@ def main(argv: list[str] | None = None) -> dict:
             rows.extend(bench_case(n, k, m, cold, device, args, flush))
             print_table(rows[-2:] if cold else rows[-1:])
     print_table(rows)
+    if any(r["threads"] == 1 for r in rows):
+        print_table([r for r in rows if r["threads"] == 1], "cpu_us")
 
     decode = [r for r in rows if r["m"] == 1]
     result = {
@@ -312,7 +341,7 @@ def main(argv: list[str] | None = None) -> dict:
         "rows": rows,
         "int8_decode_speedup": _geomean([r["int8_speedup"] for r in decode]),
         "int4_decode_speedup": _geomean([r["int4_speedup"] for r in decode]),
-        **headline(rows, threads),
+        **headline(rows),
     }
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps({"machine": info, "args": vars(args), "result": result}, indent=1) + "\n")

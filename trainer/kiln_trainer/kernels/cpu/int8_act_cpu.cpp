@@ -276,8 +276,10 @@ KILN_VNNI_TARGET void i4_tile_vnni(const uint8_t* xq, int64_t ldx, const int32_t
       const __m512i v = _mm512_maskz_loadu_epi8(wmask, w + r * (K / 2) + k / 2);
       const __m512i lo = _mm512_and_si512(v, low4);
       const __m512i hi = _mm512_and_si512(_mm512_srli_epi16(v, 4), low4);
-      const __m512 sv =
-          _mm512_permutexvar_ps(sidx, _mm512_castps128_ps512(_mm_maskz_loadu_ps(smask, s + r * lds + g0)));
+      // One group per unit (gs = 128, the default) is a broadcast; smaller groups a permute.
+      const __m512 sv = groups_per_unit == 1 ? _mm512_set1_ps(s[r * lds + g0])
+                                             : _mm512_permutexvar_ps(sidx, _mm512_castps128_ps512(
+                                                                               _mm_maskz_loadu_ps(smask, s + r * lds + g0)));
       for (int m = 0; m < MT; ++m) {
         const uint8_t* xm = xq + m * ldx + k;
         __m512i t = _mm512_loadu_si512(corr + m * ldc + u * 16);
