@@ -178,7 +178,12 @@ KILN_VNNI_TARGET void i8_tile_vnni(const uint8_t* xq, int64_t ldx, const int8_t*
   int64_t k = 0;
   for (; k + 64 <= K; k += 64) {
     __m512i wv[R];
-    for (int r = 0; r < R; ++r) wv[r] = _mm512_loadu_si512(w + r * K + k);
+    for (int r = 0; r < R; ++r) {
+      wv[r] = _mm512_loadu_si512(w + r * K + k);
+      // The next block's rows at the same column: R concurrent streams that cross a page
+      // every 4 KB outrun the hardware prefetcher (a prefetch past the weight's end is harmless).
+      _mm_prefetch(reinterpret_cast<const char*>(w + (r + R) * K + k), _MM_HINT_T0);
+    }
     for (int m = 0; m < MT; ++m) {
       const __m512i xv = _mm512_loadu_si512(xq + m * ldx + k);
       for (int r = 0; r < R; ++r) acc[r][m] = _mm512_dpbusd_epi32(acc[r][m], xv, wv[r]);
@@ -213,7 +218,10 @@ KILN_AVX2_TARGET void i8_tile_avx2(const uint8_t* xq, int64_t ldx, const int8_t*
   int64_t k = 0;
   for (; k + 32 <= K; k += 32) {
     __m256i wv[R];
-    for (int r = 0; r < R; ++r) wv[r] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w + r * K + k));
+    for (int r = 0; r < R; ++r) {
+      wv[r] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w + r * K + k));
+      if ((k & 63) == 0) _mm_prefetch(reinterpret_cast<const char*>(w + (r + R) * K + k), _MM_HINT_T0);
+    }
     for (int m = 0; m < MT; ++m) {
       const __m256i xv = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xq + m * ldx + k));
       const __m256i ax = _mm256_abs_epi8(xv);
@@ -274,6 +282,7 @@ KILN_VNNI_TARGET void i4_tile_vnni(const uint8_t* xq, int64_t ldx, const int32_t
     const __mmask8 smask = static_cast<__mmask8>((1u << std::min(groups_per_unit, rem / gs)) - 1);
     for (int r = 0; r < R; ++r) {
       const __m512i v = _mm512_maskz_loadu_epi8(wmask, w + r * (K / 2) + k / 2);
+      _mm_prefetch(reinterpret_cast<const char*>(w + (r + R) * (K / 2) + k / 2), _MM_HINT_T0);  // as in i8_tile_vnni
       const __m512i lo = _mm512_and_si512(v, low4);
       const __m512i hi = _mm512_and_si512(_mm512_srli_epi16(v, 4), low4);
       // One group per unit (gs = 128, the default) is a broadcast; smaller groups a permute.
@@ -314,6 +323,7 @@ KILN_AVX2_TARGET void i4_tile_avx2(const uint8_t* xq, int64_t ldx, const int32_t
     const int64_t g0 = k / gs;
     for (int r = 0; r < R; ++r) {
       const uint8_t* wp = w + r * (K / 2) + k / 2;
+      if ((k & 127) == 0) _mm_prefetch(reinterpret_cast<const char*>(wp + R * (K / 2)), _MM_HINT_T0);
       const __m256i v = full ? _mm256_loadu_si256(reinterpret_cast<const __m256i*>(wp))
                              : _mm256_set_m128i(_mm_setzero_si128(), _mm_loadu_si128(reinterpret_cast<const __m128i*>(wp)));
       const __m256i lo = _mm256_and_si256(v, low4);
