@@ -9,6 +9,11 @@ subdirectory only keeps caches of differently-configured machines apart.
 KILN_CPU_KERNEL_ISA (auto, avx512, avx2, scalar) forces the CPU kernel's path, for testing and
 benchmarking a narrower path on a wider CPU.
 
+KILN_CPU_KERNEL_ACT (int8, the default, or fp32) picks the CPU kernel's activations: int8
+quantizes each activation row inside the call and runs integer dot products (VNNI / AVX2), fp32
+keeps the activations exact, so the output matches dequantize-then-matmul to float rounding
+(slower; see docs/benchmarks.md for the speed and docs/decisions.md for the accuracy).
+
 A failed build (no compiler, no nvcc) is logged once and reported as None; callers fall back.
 """
 
@@ -24,7 +29,7 @@ from types import ModuleType
 log = logging.getLogger("kiln.kernels")
 
 KERNEL_DIR = Path(__file__).resolve().parent
-CPU_SOURCES = (KERNEL_DIR / "cpu" / "quant_matmul_cpu.cpp",)
+CPU_SOURCES = (KERNEL_DIR / "cpu" / "quant_matmul_cpu.cpp", KERNEL_DIR / "cpu" / "int8_act_cpu.cpp")
 CUDA_SOURCES = (
     KERNEL_DIR / "cuda" / "binding.cpp",
     KERNEL_DIR / "cuda" / "int8_matmul.cu",
@@ -73,6 +78,9 @@ def cpu_extension() -> ModuleType | None:
     forced = os.environ.get("KILN_CPU_KERNEL_ISA")
     if forced:
         ext.set_isa(forced)  # a path this CPU lacks raises: better than a silent wider path
+    act = os.environ.get("KILN_CPU_KERNEL_ACT")
+    if act:
+        ext.set_act(act)  # anything but int8 / fp32 raises
     return ext
 
 

@@ -18,31 +18,67 @@
 // and picks the widest path the CPU has (__builtin_cpu_supports). set_isa() forces a narrower
 // path so that tests can check each one on any machine that has it.
 
-#include <torch/extension.h>
+#include "cpu_common.h"
+
 #include <ATen/Parallel.h>
 
 #include <algorithm>
-#include <atomic>
-#include <cstdint>
 #include <memory>
 #include <string>
 #include <thread>
 #include <vector>
 
-#if defined(__x86_64__) || defined(__i386__)
-#include <immintrin.h>
-#define KILN_X86 1
-#define KILN_AVX512_TARGET __attribute__((target("avx512f,avx512bw,avx2,fma")))
-#define KILN_AVX2_TARGET __attribute__((target("avx2,fma")))
+namespace kiln {
+
+bool cpu_has_vnni() {
+#ifdef KILN_X86
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx512vnni");
+#else
+  return false;
 #endif
+}
+
+// Chunks handed out through an atomic counter: the calling thread starts at once and helpers
+// from the inter-op pool join when they get a core. A fork-join region (at::parallel_for) waits
+// for every thread it split the rows between, so on a loaded machine one descheduled worker
+// stalls the whole call for a scheduler slice (measured: 2 threads 6x slower than 1 under load).
+// Here a helper that starts late finds no chunk left and never touches the buffers; the caller
+// waits only for chunks that were claimed.
+void run_chunked(int64_t blocks, int64_t chunk, const std::function<void(int64_t, int64_t)>& fn) {
+  const int64_t chunks = (blocks + chunk - 1) / chunk;
+  const int helpers = static_cast<int>(std::min<int64_t>(at::get_num_threads() - 1, chunks - 1));
+  if (helpers <= 0) {
+    fn(0, blocks);
+    return;
+  }
+  struct Shared {
+    std::atomic<int64_t> next{0};
+    std::atomic<int64_t> done{0};
+  };
+  auto shared = std::make_shared<Shared>();
+  // Helpers copy fn: one that starts after the caller returned must not read a dead reference,
+  // and it finds no chunk left, so it never calls its copy.
+  auto work = [shared, fn, chunk, chunks, blocks]() {
+    for (int64_t c; (c = shared->next.fetch_add(1)) < chunks;) {
+      fn(c * chunk, std::min(blocks, (c + 1) * chunk));
+      shared->done.fetch_add(1, std::memory_order_release);
+    }
+  };
+  for (int h = 0; h < helpers; ++h) at::launch(work);
+  work();
+  while (shared->done.load(std::memory_order_acquire) < chunks) std::this_thread::yield();
+}
+
+}  // namespace kiln
 
 namespace {
+
+using kiln::Isa;
 
 constexpr int kRows = 4;             // output rows per register block
 constexpr int64_t kPanelRows = 64;   // weight rows dequantized per GEMM call in the prefill path
 constexpr int64_t kPrefillMinRows = 16;  // from here on, GEMM on dequantized panels wins
-
-enum class Isa : int { kScalar = 0, kAvx2 = 1, kAvx512 = 2 };
 
 const char* isa_name(Isa isa) {
   switch (isa) {
@@ -340,34 +376,9 @@ void gemv_path(Block B, int64_t bits, Isa isa) {
       default: run_blocks_scalar(B, bits, b0, b1);
     }
   };
-  // Chunks of >= ~256K multiply-adds (tens of microseconds), handed out through an atomic
-  // counter: the calling thread starts at once and helpers from the inter-op pool join when
-  // they get a core. A fork-join region (at::parallel_for) waits for every thread it split the
-  // rows between, so on a loaded machine one descheduled worker stalls the whole call for a
-  // scheduler slice (measured: 2 threads 6x slower than 1 under load). Here a helper that
-  // starts late finds no chunk left and never touches the buffers; the caller waits only for
-  // chunks that were claimed.
+  // Chunks of >= ~256K multiply-adds (tens of microseconds); see kiln::run_chunked.
   const int64_t chunk = std::max<int64_t>(1, (int64_t{1} << 18) / std::max<int64_t>(1, kRows * B.K * B.M));
-  const int64_t chunks = (blocks + chunk - 1) / chunk;
-  const int helpers = static_cast<int>(std::min<int64_t>(at::get_num_threads() - 1, chunks - 1));
-  if (helpers <= 0) {
-    run(0, blocks);
-    return;
-  }
-  struct Shared {
-    std::atomic<int64_t> next{0};
-    std::atomic<int64_t> done{0};
-  };
-  auto shared = std::make_shared<Shared>();
-  auto work = [shared, run, chunk, chunks, blocks]() {
-    for (int64_t c; (c = shared->next.fetch_add(1)) < chunks;) {
-      run(c * chunk, std::min(blocks, (c + 1) * chunk));
-      shared->done.fetch_add(1, std::memory_order_release);
-    }
-  };
-  for (int h = 0; h < helpers; ++h) at::launch(work);
-  work();
-  while (shared->done.load(std::memory_order_acquire) < chunks) std::this_thread::yield();
+  kiln::run_chunked(blocks, chunk, run);
 }
 
 // ------------------------------------------------------------------------------ dequantization
@@ -426,8 +437,14 @@ torch::Tensor panel_path(const torch::Tensor& x, int64_t N, const void* qw, cons
   return yT.t().contiguous();
 }
 
+// Activations: "int8" (quantized per row inside the call, integer dots, the default) or "fp32"
+// (exact to the dequantized weight, up to float rounding). See int8_act_cpu.cpp.
+enum class Act : int { kFp32 = 0, kInt8 = 1 };
+std::atomic<int> g_act{static_cast<int>(Act::kInt8)};
+
 torch::Tensor quant_matmul_cpu(torch::Tensor x, torch::Tensor qweight, torch::Tensor scales, int64_t bits,
-                               int64_t group_size, c10::optional<torch::Tensor> bias) {
+                               int64_t group_size, c10::optional<torch::Tensor> bias,
+                               c10::optional<torch::Tensor> col_sums) {
   TORCH_CHECK(x.device().is_cpu() && qweight.device().is_cpu() && scales.device().is_cpu(),
               "quant_matmul_cpu: tensors must be on the CPU");
   TORCH_CHECK(x.dim() == 2 && x.scalar_type() == torch::kFloat32, "x must be float32 (M, K)");
@@ -451,6 +468,21 @@ torch::Tensor quant_matmul_cpu(torch::Tensor x, torch::Tensor qweight, torch::Te
     b = bias->to(torch::kFloat32).contiguous();
     TORCH_CHECK(b.device().is_cpu() && b.numel() == N, "bias must be (N,) on the CPU");
   }
+  const Isa isa = static_cast<Isa>(g_isa.load());
+  if (static_cast<Act>(g_act.load()) == Act::kInt8 && M > 0 && N > 0) {
+    const int32_t* sums = nullptr;
+    if (bits == 8 && col_sums.has_value() && col_sums->defined()) {
+      TORCH_CHECK(col_sums->device().is_cpu() && col_sums->scalar_type() == torch::kInt32 && col_sums->numel() == N &&
+                      col_sums->is_contiguous(),
+                  "col_sums must be contiguous int32 (N,) on the CPU");
+      sums = col_sums->data_ptr<int32_t>();
+    }
+    auto y = torch::empty({M, N}, x.options());
+    if (kiln::int8_act_matmul(isa, x.data_ptr<float>(), M, K, N, qweight.data_ptr(), scales.data_ptr<float>(), sums,
+                              bits, group_size, b.defined() ? b.data_ptr<float>() : nullptr, y.data_ptr<float>()))
+      return y;
+    // x holds a NaN or an infinity: no int8 scale exists; the fp32 path propagates it.
+  }
   if (M >= kPrefillMinRows) {
     auto y = panel_path(x, N, qweight.data_ptr(), scales.data_ptr<float>(), bits, group_size);
     return b.defined() ? y.add_(b) : y;
@@ -459,8 +491,25 @@ torch::Tensor quant_matmul_cpu(torch::Tensor x, torch::Tensor qweight, torch::Te
   // Decode: the bias is added in the kernel's epilogue, saving a separate elementwise op.
   Block B{x.data_ptr<float>(), nullptr, M, K, N, qweight.data_ptr(), scales.data_ptr<float>(),
           b.defined() ? b.data_ptr<float>() : nullptr, group_size, y.data_ptr<float>()};
-  gemv_path(B, bits, static_cast<Isa>(g_isa.load()));
+  gemv_path(B, bits, isa);
   return y;
+}
+
+std::string current_act() { return static_cast<Act>(g_act.load()) == Act::kInt8 ? "int8" : "fp32"; }
+
+std::string set_act(const std::string& name) {
+  TORCH_CHECK(name == "int8" || name == "fp32", "activations must be int8 or fp32, got '", name, "'");
+  g_act.store(static_cast<int>(name == "int8" ? Act::kInt8 : Act::kFp32));
+  return current_act();
+}
+
+// What runs now, e.g. "avx512-vnni/int8-act": the ISA path, and for int8 activations which
+// integer kernel (an AVX-512 CPU without VNNI runs the AVX2 integer kernels).
+std::string kernel_path() {
+  const Isa isa = static_cast<Isa>(g_isa.load());
+  if (static_cast<Act>(g_act.load()) == Act::kFp32) return std::string(isa_name(isa)) + "/fp32-act";
+  const char* ints = isa == Isa::kAvx512 && kiln::cpu_has_vnni() ? "avx512-vnni" : isa == Isa::kScalar ? "scalar" : "avx2";
+  return std::string(ints) + "/int8-act";
 }
 
 std::string current_isa() { return isa_name(static_cast<Isa>(g_isa.load())); }
@@ -490,7 +539,11 @@ std::string set_isa(const std::string& name) {
 
 PYBIND11_MODULE(TORCH_EXTENSION_NAME, m) {
   m.def("quant_matmul", &quant_matmul_cpu, "weight-only int8/int4 matmul (CPU)", py::arg("x"),
-        py::arg("qweight"), py::arg("scales"), py::arg("bits"), py::arg("group_size"), py::arg("bias") = py::none());
+        py::arg("qweight"), py::arg("scales"), py::arg("bits"), py::arg("group_size"), py::arg("bias") = py::none(),
+        py::arg("col_sums") = py::none());
+  m.def("act", &current_act, "the activation type of the CPU path: int8 or fp32");
+  m.def("set_act", &set_act, "use int8 or fp32 activations; returns the one now in use", py::arg("name"));
+  m.def("kernel_path", &kernel_path, "the kernel that runs now, e.g. avx512-vnni/int8-act");
   m.def("isa", &current_isa, "the path the decode kernel runs: avx512, avx2 or scalar");
   m.def("available_isas", &available_isas, "the paths this CPU can run, widest first");
   m.def("set_isa", &set_isa, "force a path (or 'auto'); returns the path now in use", py::arg("name"));
