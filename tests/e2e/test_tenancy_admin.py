@@ -200,3 +200,45 @@ async def test_admin_api_manages_keys_and_deletes_a_tenant_with_its_data(gateway
     assert err.code() == grpc.StatusCode.NOT_FOUND
     audit = await admin.ListAuditEvents(admin_pb2.ListAuditEventsRequest(method="DeleteTenant"), metadata=md)
     assert [e.code for e in audit.events] == ["NOT_FOUND", "OK"] and audit.events[1].resource == tenant.name
+
+
+async def test_cli_admin_through_the_gateway(gateway):
+    """`kiln admin --gateway`: the same commands over the AdminService, with an admin key."""
+    import asyncio
+
+    from typer.testing import CliRunner
+
+    from kiln_server.cli.root import app
+
+    _, ops = await admin_of(gateway)
+    remote = ["--api-key", ops.key, "admin", "--gateway", f"127.0.0.1:{gateway.port}"]
+    runner = CliRunner()
+
+    async def kiln(*args: str):
+        # In a thread: the CLI's blocking calls must not stall the gateway on this event loop.
+        return await asyncio.to_thread(runner.invoke, app, [*remote, *args])
+
+    result = await kiln("tenants", "create", "cli-h3")
+    assert result.exit_code == 0 and "created tenant" in result.output, result.output
+    result = await kiln("keys", "create", "cli-h3", "--role", "viewer", "--quiet")
+    assert result.exit_code == 0 and result.stdout.strip().startswith("kiln_"), result.output
+    key_id = result.stdout.strip().split("_")[1]
+    result = await kiln("keys", "list", "cli-h3")
+    assert key_id in result.output and "viewer" in result.output
+    result = await kiln("quotas", "set", "cli-h3", "gpus=2", "sampling_requests_per_s=3.5")
+    assert result.exit_code == 0 and "3.5" in result.output, result.output
+    assert (await gateway.server.tenants.exists("cli-h3")) and (await kiln("quotas", "get", "cli-h3")).exit_code == 0
+    result = await kiln("quotas", "set", "cli-h3", "gpus=-1")
+    assert result.exit_code == 2 and "INVALID_ARGUMENT" in result.output
+    result = await kiln("audit", "--method", "SetQuotas")
+    assert result.exit_code == 0 and "INVALID_ARGUMENT" in result.output and "OK" in result.output
+    result = await kiln("tenants", "delete", "cli-h3", "--yes")
+    assert result.exit_code == 0 and not await gateway.server.tenants.exists("cli-h3")
+    # A member key is refused by the AdminService: exit 1 with the status.
+    member = await gateway.tenant()
+    result = await asyncio.to_thread(
+        runner.invoke,
+        app,
+        ["--api-key", member.key, "admin", "--gateway", f"127.0.0.1:{gateway.port}", "tenants", "list"],
+    )
+    assert result.exit_code == 1 and "PERMISSION_DENIED" in result.output
