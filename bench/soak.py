@@ -142,6 +142,8 @@ def main() -> None:
     ap.add_argument("--out", default=str(Path(__file__).parent / "results" / "soak.json"))
     args = ap.parse_args()
     os.environ.setdefault("GRPC_VERBOSITY", "ERROR")
+    # On a loaded shared machine Ray's default 30 s for a raylet to register is too short.
+    os.environ.setdefault("RAY_raylet_start_wait_time_s", "180")
     duration = 30.0 if args.quick else args.duration
     from bench.machine import machine
 
