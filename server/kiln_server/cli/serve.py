@@ -61,6 +61,20 @@ def serve(
         int | None,
         typer.Option(help="Serve Prometheus metrics on this port [KILN_METRICS_PORT].", show_default=False),
     ] = None,
+    tls_cert_file: Annotated[
+        Path | None,
+        typer.Option(help="PEM server certificate: serve TLS [KILN_TLS_CERT_FILE].", show_default=False),
+    ] = None,
+    tls_key_file: Annotated[
+        Path | None,
+        typer.Option(help="PEM key of --tls-cert-file [KILN_TLS_KEY_FILE].", show_default=False),
+    ] = None,
+    tls_client_ca_file: Annotated[
+        Path | None,
+        typer.Option(
+            help="PEM CA of client certificates: require mutual TLS [KILN_TLS_CLIENT_CA_FILE].", show_default=False
+        ),
+    ] = None,
     log_level: Annotated[
         LogLevel | None,
         typer.Option(
@@ -78,6 +92,9 @@ def serve(
         redis_url=redis_url,
         ray_address=ray_address,
         metrics_port=metrics_port,
+        tls_cert_file=tls_cert_file,
+        tls_key_file=tls_key_file,
+        tls_client_ca_file=tls_client_ca_file,
         log_level=log_level.value if log_level else None,
     )
     quiet_grpc()

@@ -12,6 +12,7 @@ import threading
 import uuid
 
 from kiln_server.datasets.store import DatasetStore
+from kiln_server.jobs.admission import FairQueue
 from kiln_server.jobs.context import JobHandle
 from kiln_server.jobs.record import JobRecord
 from kiln_server.jobs.store import JobStore
@@ -39,15 +40,36 @@ def init_ray(config: KilnConfig) -> None:
     log.info("ray ready", extra={"resources": ray.cluster_resources()})
 
 
+# The fair pick reads the queue rather than blocking on it: this is how long an empty (or
+# all-at-quota) queue waits before the next look, and so the most a new job waits to start.
+_FAIR_POLL_S = 0.25
+
+
 class JobScheduler(QueueScheduler[JobRecord]):
     kind = "job"
     retry_through = State.RETRYING
     requeue_reason = "resuming from the last checkpoint"
 
-    def __init__(self, config: KilnConfig, jobs: JobStore, datasets: DatasetStore, redis_url: str):
+    def __init__(
+        self,
+        config: KilnConfig,
+        jobs: JobStore,
+        datasets: DatasetStore,
+        redis_url: str,
+        fair: FairQueue | None = None,
+    ):
         super().__init__(config, jobs, redis_url, uuid.uuid4().hex[:12])
         self.end_grace_s = config.cancel_grace_s
         self.datasets = datasets
+        self.fair = fair
+
+    async def next_queued(self) -> tuple[str, str] | None:
+        if self.fair is None:
+            return await super().next_queued()
+        item = await self.fair.pop()
+        if item is None:
+            await asyncio.sleep(_FAIR_POLL_S)
+        return item
 
     @property
     def jobs(self) -> JobStore:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 
 from kiln.v1 import jobs_pb2, jobs_pb2_grpc
+from kiln_server.jobs.admission import JobAdmission
 from kiln_server.jobs.convert import checkpoint_proto, job_event_proto, job_proto
 from kiln_server.jobs.record import JobRecord, new_job
 from kiln_server.jobs.spec import JobSpecBuilder
@@ -38,19 +40,32 @@ OUTPUT_FIELDS = (
 
 
 class JobService(jobs_pb2_grpc.JobServiceServicer):
-    def __init__(self, jobs: JobStore, specs: JobSpecBuilder, shutdown: asyncio.Event):
+    def __init__(
+        self,
+        jobs: JobStore,
+        specs: JobSpecBuilder,
+        shutdown: asyncio.Event,
+        admission: JobAdmission | None = None,
+    ):
         self.jobs = jobs
         self.specs = specs
         self.shutdown = shutdown
+        self.admission = admission
 
     async def CreateJob(self, request, context):
         tenant = current_tenant()
         job = accepted(request.job, OUTPUT_FIELDS)
 
         async def new() -> NewOperation[JobRecord]:
-            return new_job(tenant, job, await self.specs.build(job, tenant))
+            spec = await self.specs.build(job, tenant)
+            if self.admission is not None:
+                await self.admission.check(tenant, spec.resources)
+            return new_job(tenant, job, spec)
 
-        return job_proto(await create_once(self.jobs, tenant, request.request_id, job, new))
+        # A retry of a created job is answered without a quota check (create_once finds it).
+        serialized = self.admission.serialized(tenant) if self.admission else contextlib.nullcontext()
+        async with serialized:
+            return job_proto(await create_once(self.jobs, tenant, request.request_id, job, new))
 
     async def GetJob(self, request, context):
         return job_proto(await self._record(request.name))

@@ -7,6 +7,7 @@ import asyncio
 from kiln.v1 import models_pb2, models_pb2_grpc
 from kiln_server.models.convert import model_proto
 from kiln_server.models.export import ModelExporter
+from kiln_server.models.quota import DeploymentQuota
 from kiln_server.models.record import ModelRecord
 from kiln_server.models.spec import FAMILIES, parse_deploy, parse_export
 from kiln_server.models.store import ModelStore
@@ -26,7 +27,9 @@ class ModelService(models_pb2_grpc.ModelServiceServicer):
         router: Router,
         cache: SamplingCache,
         exporter: ModelExporter | None = None,
+        quota: DeploymentQuota | None = None,
     ):
+        self.quota = quota
         self.store = store
         self.artifacts = artifacts
         self.router = router
@@ -74,6 +77,9 @@ class ModelService(models_pb2_grpc.ModelServiceServicer):
     async def DeployModel(self, request, context):
         spec = parse_deploy(request)
         tenant = current_tenant()
+        if self.quota is not None:
+            ref = await self.router.model_ref(tenant, spec.name)
+            await self.quota.check(tenant, ref.model_id, max(spec.replicas, spec.max_replicas, 1))
         await self.router.deploy(tenant, spec.name, spec.target, spec.replicas, spec.min_replicas, spec.max_replicas)
         return await self._model_view(tenant, spec.name)
 

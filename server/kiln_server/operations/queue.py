@@ -88,6 +88,11 @@ class QueueScheduler(ABC, Generic[R]):
     def attempts_allowed(self, record: R) -> int:
         """How many attempts the operation may use in all (a lost worker is retried below this)."""
 
+    async def next_queued(self) -> tuple[str, str] | None:
+        """The next (tenant, id) to run, taken off the queue, or None after waiting a little.
+        Default: the oldest entry (FIFO); a kind may pick fairly instead (jobs do)."""
+        return await self.store.pop_queued(timeout_s=1)
+
     def attempt_started(self, record: R) -> None:
         """Hook: an attempt's actor was started."""
 
@@ -179,7 +184,7 @@ class QueueScheduler(ABC, Generic[R]):
         if len(self._running) >= self.config.max_concurrent_jobs:
             await asyncio.sleep(_POLL_S)
             return
-        item = await self.store.pop_queued(timeout_s=1)
+        item = await self.next_queued()
         if item is None:
             return
         tenant, rid = item

@@ -14,6 +14,8 @@ from grpc import aio
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 
 from kiln.v1 import (
+    admin_pb2,
+    admin_pb2_grpc,
     datasets_pb2,
     datasets_pb2_grpc,
     evaluation_pb2,
@@ -37,11 +39,13 @@ from kiln_server.evaluations.service import EvaluationService
 from kiln_server.evaluations.store import EvaluationStore
 from kiln_server.feedback.service import FeedbackService
 from kiln_server.feedback.store import ExportDatasetStore, FeedbackStore
+from kiln_server.jobs.admission import ClusterCapacity, FairQueue, JobAdmission
 from kiln_server.jobs.scheduler import JobScheduler
 from kiln_server.jobs.service import JobService
 from kiln_server.jobs.spec import JobSpecBuilder
 from kiln_server.jobs.store import JobStore
 from kiln_server.models.export import ModelExporter
+from kiln_server.models.quota import DeploymentQuota
 from kiln_server.models.ref import ModelResolver
 from kiln_server.models.service import ModelService
 from kiln_server.models.store import ModelStore
@@ -54,6 +58,7 @@ from kiln_server.platform.keys import Keys
 from kiln_server.platform.pagination import load_secret
 from kiln_server.platform.redis_embedded import EmbeddedRedis
 from kiln_server.platform.reflection import enable_reflection
+from kiln_server.platform.tls import bind
 from kiln_server.sampling.cache import SamplingCache
 from kiln_server.sampling.deployments import DeploymentStore
 from kiln_server.sampling.ray_serve import RayServeBackend
@@ -66,6 +71,11 @@ from kiln_server.sweeps.manager import SweepManager
 from kiln_server.sweeps.service import SweepService
 from kiln_server.sweeps.store import SweepStore
 from kiln_server.sweeps.trials import TrialJobs
+from kiln_server.tenants.audit import AuditLog
+from kiln_server.tenants.purge import TenantPurge
+from kiln_server.tenants.quotas import QuotaStore
+from kiln_server.tenants.ratelimit import SamplingLimiter
+from kiln_server.tenants.service import AdminService
 from kiln_server.tenants.store import TenantStore
 
 log = logging.getLogger("kiln.server")
@@ -80,6 +90,7 @@ SERVICES = [
         (feedback_pb2.DESCRIPTOR, "FeedbackService"),
         (models_pb2.DESCRIPTOR, "ModelService"),
         (sweeps_pb2.DESCRIPTOR, "SweepService"),
+        (admin_pb2.DESCRIPTOR, "AdminService"),
     )
 ]
 
@@ -166,11 +177,16 @@ async def _bounded(stage: str, aw, timeout_s: float) -> None:
 
 
 class StateStoreHealth:
-    """Reports Redis reachability as the health of service "kiln.redis".
+    """Reports Redis reachability as the health of service "kiln.redis" and of every service
+    that needs Redis (all but SamplingService).
 
     Sampling keeps working without Redis (uncached, on last-known routes), so the server as a
-    whole stays SERVING; "kiln.redis" going NOT_SERVING tells operators what is degraded.
+    whole ("") stays SERVING: a load balancer must not pull every gateway off sampling because
+    the shared state store is down. "kiln.redis" and the dependent services going NOT_SERVING
+    tell operators and clients what is degraded; they return to SERVING by themselves.
     """
+
+    DEPENDENT = [s for s in SERVICES if not s.endswith(".SamplingService")]
 
     SERVICE = "kiln.redis"
     PERIOD_S = 1.0
@@ -201,7 +217,8 @@ class StateStoreHealth:
             elif self.ok is False:
                 log.info("redis reachable again")
             status = health_pb2.HealthCheckResponse.SERVING if ok else health_pb2.HealthCheckResponse.NOT_SERVING
-            await self.health.set(self.SERVICE, status)
+            for service in [self.SERVICE, *self.DEPENDENT]:
+                await self.health.set(service, status)
             self.ok = ok
         return ok
 
@@ -224,11 +241,15 @@ async def create_server(config: KilnConfig) -> tuple[KilnServer, int]:
         log.warning("state store unreachable: page tokens use a per-process secret")
     jobs, datasets, models = JobStore(redis, keys), DatasetStore(redis, keys), ModelStore(redis, keys)
     tenants = TenantStore(redis, keys)
+    quotas = QuotaStore(redis, keys, config.quotas())
     artifacts = ArtifactStore(config.artifact_root)
     shutdown = asyncio.Event()
 
+    # The audit log writes through the fast client: an outage costs a call at most its timeouts.
+    fast_redis = aioredis.Redis.from_url(redis_url, socket_connect_timeout=0.5, socket_timeout=1.0)
+    audit = AuditLog(fast_redis, keys)
     server = aio.server(
-        interceptors=default_interceptors(tenants),
+        interceptors=default_interceptors(tenants, audit),
         options=[
             ("grpc.max_receive_message_length", 16 * 1024 * 1024),
             # gRPC sets SO_REUSEPORT by default: a second gateway on the same
@@ -238,22 +259,30 @@ async def create_server(config: KilnConfig) -> tuple[KilnServer, int]:
     )
     resolver = ModelResolver(models, config.shared_model_roots)
     specs = JobSpecBuilder(datasets, resolver, artifacts, config.scratch_dir, config.default_max_retries)
-    jobs_pb2_grpc.add_JobServiceServicer_to_server(JobService(jobs, specs, shutdown), server)
+    admission = JobAdmission(jobs, quotas, ClusterCapacity())
+    jobs_pb2_grpc.add_JobServiceServicer_to_server(JobService(jobs, specs, shutdown, admission), server)
     uploads = DatasetWriter(datasets, artifacts, config.scratch_dir / "uploads", config.max_upload_bytes)
     datasets_pb2_grpc.add_DatasetServiceServicer_to_server(DatasetService(datasets, uploads), server)
-    # Sampling talks to Redis through its own client with short timeouts: when Redis is slow or
-    # gone, cache and sample writes give up fast and sampling carries on uncached.
-    fast_redis = aioredis.Redis.from_url(redis_url, socket_connect_timeout=0.5, socket_timeout=1.0)
+    # Sampling talks to Redis through its own client with short timeouts (fast_redis): when Redis
+    # is slow or gone, cache and sample writes give up fast and sampling carries on uncached.
     cache = SamplingCache(fast_redis, keys, config.cache_ttl_s, config.cache_max_bytes)
     serve = RayServeBackend()
     # No process starts here: a private tritonserver starts on the first TRITON deployment.
     triton = TritonBackend(config.triton_url, config.triton_repository, (config.data_dir / "triton").resolve())
     router = Router(config, ModelStore(fast_redis, keys), DeploymentStore(fast_redis, keys), artifacts, serve, triton)
     exporter = ModelExporter(models, datasets, artifacts, router, config.scratch_dir)
-    models_pb2_grpc.add_ModelServiceServicer_to_server(ModelService(models, artifacts, router, cache, exporter), server)
+    deploy_quota = DeploymentQuota(DeploymentStore(redis, keys), quotas)
+    models_pb2_grpc.add_ModelServiceServicer_to_server(
+        ModelService(models, artifacts, router, cache, exporter, deploy_quota), server
+    )
     sampler = Sampler(router, serve, cache, SampleStore(fast_redis, keys, config.sample_ttl_s), triton)
     sampling_pb2_grpc.add_SamplingServiceServicer_to_server(
-        SamplingService(sampler, RequestClaims(fast_redis, keys)), server
+        SamplingService(
+            sampler,
+            RequestClaims(fast_redis, keys),
+            SamplingLimiter(fast_redis, keys, QuotaStore(fast_redis, keys, config.quotas())),
+        ),
+        server,
     )
     evaluations = EvaluationStore(redis, keys)
     evaluation_pb2_grpc.add_EvaluationServiceServicer_to_server(
@@ -271,13 +300,15 @@ async def create_server(config: KilnConfig) -> tuple[KilnServer, int]:
         ),
         server,
     )
+    purge = TenantPurge(tenants, [jobs, evaluations, sweeps], router, artifacts)
+    admin_pb2_grpc.add_AdminServiceServicer_to_server(AdminService(tenants, quotas, audit, purge), server)
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     enable_reflection([*SERVICES, health.SERVICE_NAME], server)
     state_health = StateStoreHealth(fast_redis, health_servicer)
 
     try:
-        port = server.add_insecure_port(f"{config.host}:{config.port}")
+        port = bind(server, config)
     except RuntimeError:
         # Nothing else was started yet but the private Redis: don't leave it running.
         await server.stop(None)
@@ -286,7 +317,7 @@ async def create_server(config: KilnConfig) -> tuple[KilnServer, int]:
         if embedded is not None:
             await asyncio.to_thread(embedded.stop)
         raise
-    scheduler = JobScheduler(config, jobs, datasets, redis_url)
+    scheduler = JobScheduler(config, jobs, datasets, redis_url, FairQueue(jobs, quotas))
     kiln = KilnServer(config, server, redis, scheduler, health_servicer, embedded, shutdown, tenants)
     kiln.state_health = state_health
     kiln.triton = triton

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+if TYPE_CHECKING:
+    from kiln_server.tenants.quotas import Quotas
 
 
 class KilnConfig(BaseSettings):
@@ -59,6 +63,28 @@ class KilnConfig(BaseSettings):
         description="Triton model repository the gateway writes entries to; default data_dir/triton/models. "
         "With triton_url it must be the directory that server was started with (shared storage).",
     )
+    quota_queued_jobs: int = Field(20, ge=0, description="Default per-tenant quota: jobs waiting in the queue.")
+    quota_running_jobs: int = Field(
+        4, ge=0, description="Default per-tenant quota: jobs running at once (more wait; the queue is fair-shared)."
+    )
+    quota_gpus: int = Field(8, ge=0, description="Default per-tenant quota: GPUs reserved by active jobs together.")
+    quota_deployments: int = Field(4, ge=0, description="Default per-tenant quota: models deployed at once.")
+    quota_replicas: int = Field(8, ge=0, description="Default per-tenant quota: serving replicas in all.")
+    quota_sampling_requests_per_s: float = Field(
+        50.0, ge=0, le=1e9, description="Default per-tenant sampling calls per second (bursts of 2 s worth)."
+    )
+    quota_sampling_tokens_per_s: float = Field(
+        20000.0, ge=0, le=1e9, description="Default per-tenant sampled tokens per second, charged n x max_tokens."
+    )
+    tls_cert_file: Path | None = Field(
+        None, description="PEM server certificate (chain); with tls_key_file, serve TLS."
+    )
+    tls_key_file: Path | None = Field(None, description="PEM private key of tls_cert_file.")
+    tls_client_ca_file: Path | None = Field(
+        None,
+        description="PEM CA bundle for mutual TLS: every connection must then present a client certificate "
+        "it signed; one whose subject an admin mapped authenticates its tenant without an API key.",
+    )
     log_level: str = Field("INFO", description="Python logging level.")
     log_json: bool = Field(True, description="One JSON object per log line.")
 
@@ -76,6 +102,20 @@ class KilnConfig(BaseSettings):
         if v and not v.startswith(("redis://", "rediss://", "unix://")):
             raise ValueError(f"redis_url must start with redis://, rediss:// or unix://, got {v!r}")
         return v or None
+
+    @model_validator(mode="after")
+    def _tls(self) -> KilnConfig:
+        if (self.tls_cert_file is None) != (self.tls_key_file is None):
+            raise ValueError("tls_cert_file and tls_key_file go together")
+        if self.tls_client_ca_file is not None and self.tls_cert_file is None:
+            raise ValueError("tls_client_ca_file needs tls_cert_file and tls_key_file (mutual TLS is TLS)")
+        return self
+
+    def quotas(self) -> Quotas:
+        """The default quotas of every tenant (an admin overrides them per tenant)."""
+        from kiln_server.tenants.quotas import Quotas
+
+        return Quotas(**{name: getattr(self, f"quota_{name}") for name in Quotas.names()})
 
     @property
     def artifact_root(self) -> str:

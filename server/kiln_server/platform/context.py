@@ -15,3 +15,9 @@ def current_tenant() -> str:
     if tenant is None:  # only reachable if a service is registered without the auth interceptor
         raise Unauthenticated("no authenticated tenant for this call")
     return tenant
+
+
+# Who the call acts as (tenants.record.Principal); None before the auth interceptor ran.
+principal_var: ContextVar[object | None] = ContextVar("kiln_principal", default=None)
+# The resource a unary request names (its name, tenant or model field), for the audit log.
+resource_var: ContextVar[str] = ContextVar("kiln_resource", default="")

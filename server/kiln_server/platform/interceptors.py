@@ -9,17 +9,24 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import math
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 import grpc
 from grpc import aio
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import RedisError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from kiln_server.platform import metrics, validate
-from kiln_server.platform.auth import bearer_token
-from kiln_server.platform.context import request_id_var, tenant_var
-from kiln_server.platform.errors import InvalidArgument, KilnError, Unauthenticated, Unavailable
+from kiln_server.platform.auth import bearer_token, hash_key
+from kiln_server.platform.authz import authorize, is_read_only
+from kiln_server.platform.context import principal_var, request_id_var, resource_var, tenant_var
+from kiln_server.platform.errors import InvalidArgument, KilnError, Unauthenticated, Unavailable, clip
+from kiln_server.tenants.audit import AuditLog
+from kiln_server.tenants.record import Principal
 from kiln_server.tenants.store import TenantStore
 
 log = logging.getLogger("kiln.rpc")
@@ -96,9 +103,7 @@ class ObservabilityInterceptor(ScopeInterceptor):
         try:
             yield
         except BaseException:
-            code = context.code() or grpc.StatusCode.UNKNOWN
-            if isinstance(code, int):
-                code = next((c for c in grpc.StatusCode if c.value[0] == code), grpc.StatusCode.UNKNOWN)
+            code = _code_of(context)
             raise
         finally:
             elapsed = time.perf_counter() - start
@@ -119,19 +124,28 @@ class ErrorInterceptor(ScopeInterceptor):
         try:
             yield
         except KilnError as exc:
-            status = exc.to_status()
-            await context.abort(
-                exc.code, exc.message, trailing_metadata=(("grpc-status-details-bin", status.SerializeToString()),)
-            )
+            await _abort(context, exc)
         except (aio.AbortError, GeneratorExit):
             raise
+        except (RedisConnectionError, RedisTimeoutError, ConnectionError) as exc:
+            # The state store is down or unreachable: the client should retry, not file a bug.
+            await _abort(context, Unavailable(f"the state store is unreachable ({type(exc).__name__}); retry shortly"))
         except Exception:
             log.exception("unhandled error", extra={"method": method})
             await context.abort(grpc.StatusCode.INTERNAL, f"internal error (request id {request_id_var.get()})")
 
 
+async def _abort(context: aio.ServicerContext, exc: KilnError) -> None:
+    status = exc.to_status()
+    await context.abort(
+        exc.code, exc.message, trailing_metadata=(("grpc-status-details-bin", status.SerializeToString()),)
+    )
+
+
 class AuthInterceptor(ScopeInterceptor):
-    """`authorization: Bearer <api key>` -> tenant, for every RPC but health and reflection."""
+    """`authorization: Bearer <api key>` (or, over mutual TLS, a client certificate whose subject
+    an admin mapped) -> the principal (tenant, role), then the role's permission for the RPC;
+    for every RPC but health and reflection."""
 
     # While Redis is unreachable, keys seen valid this recently still authenticate, so sampling
     # (which does not need Redis) keeps serving. Revocations take effect once Redis is back.
@@ -140,10 +154,14 @@ class AuthInterceptor(ScopeInterceptor):
     # again before a request that arrives this long after the last check, so a revocation ends
     # an open stream (UNAUTHENTICATED) within this bound plus one request.
     REVERIFY_S = 5.0
+    # A key's last-used time is written at most this often (a write per call would double the
+    # Redis traffic of a hot key for a field read by humans).
+    LAST_USED_RESOLUTION_S = 60.0
 
     def __init__(self, tenants: TenantStore):
         self.tenants = tenants
-        self._known: dict[str, tuple[str, float]] = {}  # secret hash -> (tenant, last verified)
+        self._known: dict[str, tuple[Principal, float]] = {}  # secret hash or cert subject -> (who, when)
+        self._touched: dict[str, float] = {}
 
     async def intercept_service(self, continuation, details):
         handler = await super().intercept_service(continuation, details)
@@ -166,12 +184,11 @@ class AuthInterceptor(ScopeInterceptor):
         return grpc.stream_stream_rpc_method_handler(stream_stream, **kw)
 
     async def _reverified(self, request_iterator, context) -> AsyncIterator:
-        secret = bearer_token(_metadata(context))
         checked = time.monotonic()
         async for request in request_iterator:
-            if secret is not None and time.monotonic() - checked > self.REVERIFY_S:
-                if await self._lookup(secret) is None:
-                    raise Unauthenticated("API key revoked")
+            if time.monotonic() - checked > self.REVERIFY_S:
+                if await self._authenticate(context) is None:
+                    raise Unauthenticated("API key revoked or expired, or client certificate unmapped")
                 checked = time.monotonic()
             yield request
 
@@ -180,37 +197,148 @@ class AuthInterceptor(ScopeInterceptor):
         if method.startswith(PUBLIC_PREFIXES):
             yield
             return
-        secret = bearer_token(_metadata(context))
-        if secret is None:
+        principal = await self._authenticate(context)
+        if principal is None:
+            if bearer_token(_metadata(context)) is not None:
+                raise Unauthenticated("invalid API key (unknown, revoked or expired)")
+            subject = cert_subject(context)
+            if subject:
+                raise Unauthenticated(f"client certificate subject {subject!r} is not mapped to a tenant")
             raise Unauthenticated("missing API key: send metadata 'authorization: Bearer <key>'")
-        tenant = await self._lookup(secret)
-        if tenant is None:
-            raise Unauthenticated("invalid API key")
         # Not reset on exit: each RPC runs in its own task (own context), and the outer
-        # observability scope still wants the tenant for its log line.
-        tenant_var.set(tenant)
+        # observability and audit scopes still want the caller for their records.
+        tenant_var.set(principal.tenant)
+        principal_var.set(principal)
+        authorize(principal, method)
         yield
 
-    async def _lookup(self, secret: str) -> str | None:
-        from redis.exceptions import RedisError
+    async def _authenticate(self, context: aio.ServicerContext) -> Principal | None:
+        """The API key's principal if a key is sent (a bad key is not rescued by a certificate),
+        else the client certificate's mapped principal, else None."""
+        secret = bearer_token(_metadata(context))
+        if secret is not None:
+            principal = await self._cached(hash_key(secret), lambda: self.tenants.principal_for(secret))
+            if principal is not None:
+                await self._touch(secret)
+            return principal
+        subject = cert_subject(context)
+        if subject:
+            return await self._cached(f"cert:{subject}", lambda: self.tenants.principal_for_certificate(subject))
+        return None
 
-        from kiln_server.platform.auth import hash_key
-
-        digest = hash_key(secret)
+    async def _cached(self, key: str, lookup: Callable[[], Awaitable[Principal | None]]) -> Principal | None:
         try:
-            tenant = await self.tenants.tenant_for(secret)
+            principal = await lookup()
         except (RedisError, OSError) as exc:
-            known = self._known.get(digest)
+            known = self._known.get(key)
             if known is None or time.monotonic() - known[1] > self.FALLBACK_S:
                 raise Unavailable("the state store is unreachable; retry shortly") from exc
             return known[0]
-        if tenant is None:
-            self._known.pop(digest, None)
+        if principal is None:
+            self._known.pop(key, None)
         else:
             if len(self._known) > 10_000:
                 self._known.clear()
-            self._known[digest] = (tenant, time.monotonic())
-        return tenant
+            self._known[key] = (principal, time.monotonic())
+        return principal
+
+    async def _touch(self, secret: str) -> None:
+        digest = hash_key(secret)
+        now = time.monotonic()
+        if now - self._touched.get(digest, -math.inf) < self.LAST_USED_RESOLUTION_S:
+            return
+        if len(self._touched) > 10_000:
+            self._touched.clear()
+        self._touched[digest] = now
+        with contextlib.suppress(RedisError, OSError):
+            await self.tenants.touch(secret)
+
+
+def cert_subject(context: aio.ServicerContext) -> str:
+    """The verified client certificate's subject over mutual TLS ("" without one): gRPC puts
+    only certificates that passed verification against the client CA in the auth context."""
+    try:
+        auth = context.auth_context() or {}
+    except Exception:  # noqa: BLE001 - no transport security: no certificate
+        return ""
+    for key in ("x509_subject", "x509_common_name"):
+        values = list(auth.get(key) or ())
+        if values:
+            value = values[0]
+            return value.decode() if isinstance(value, bytes) else str(value)
+    return ""
+
+
+class AuditInterceptor(ScopeInterceptor):
+    """Appends every mutating call (anything but Get*/List*/Watch*, health and reflection) to the
+    audit stream once it ended: who, which RPC on which resource, when, and the status code.
+    A failed write is logged, never turned into the call's error."""
+
+    def __init__(self, audit: AuditLog | None):
+        self.audit = audit
+
+    async def intercept_service(self, continuation, details):
+        handler = await super().intercept_service(continuation, details)
+        if handler is None or handler.request_streaming:
+            return handler
+        # A unary request names its resource: noted before the scope runs, so even a call that
+        # auth refuses is logged with what it tried to touch.
+        kw = dict(request_deserializer=handler.request_deserializer, response_serializer=handler.response_serializer)
+        if handler.unary_unary:
+            uu = handler.unary_unary
+
+            async def unary_unary(request, context):
+                resource_var.set(_resource_of(request))
+                return await uu(request, context)
+
+            return grpc.unary_unary_rpc_method_handler(unary_unary, **kw)
+        us = handler.unary_stream
+
+        async def unary_stream(request, context):
+            resource_var.set(_resource_of(request))
+            async for item in us(request, context):
+                yield item
+
+        return grpc.unary_stream_rpc_method_handler(unary_stream, **kw)
+
+    @contextlib.asynccontextmanager
+    async def scope(self, method, context) -> AsyncIterator[None]:
+        if self.audit is None or method.startswith(PUBLIC_PREFIXES) or is_read_only(method):
+            yield
+            return
+        code = grpc.StatusCode.OK
+        try:
+            yield
+        except BaseException:
+            code = _code_of(context)
+            raise
+        finally:
+            await self._record(method, context, code)
+
+    async def _record(self, method: str, context: aio.ServicerContext, code: grpc.StatusCode) -> None:
+        assert self.audit is not None
+        principal = principal_var.get()
+        fields = {
+            "tenant": getattr(principal, "tenant", ""),
+            "principal": getattr(principal, "who", ""),
+            "role": str(getattr(principal, "role", "")),
+            "method": method,
+            "resource": resource_var.get(),
+            "code": code.name,
+            "request_id": request_id_var.get(),
+            "peer": clip(context.peer() or "", 128),
+        }
+        try:
+            await self.audit.append(**fields)
+        except (RedisError, OSError) as exc:
+            log.warning("audit entry not written: state store unreachable", extra={**fields, "error": str(exc)})
+
+
+def _code_of(context: aio.ServicerContext) -> grpc.StatusCode:
+    code = context.code() or grpc.StatusCode.UNKNOWN
+    if isinstance(code, int):
+        code = next((c for c in grpc.StatusCode if c.value[0] == code), grpc.StatusCode.UNKNOWN)
+    return code
 
 
 class _Malformed:
@@ -243,6 +371,18 @@ def _checked(request):
         raise request.reject()
     validate.check(request)
     return request
+
+
+def _resource_of(request) -> str:
+    """The resource a request names, for the audit log ("" if it names none)."""
+    if isinstance(request, _Malformed):
+        return ""
+    fields = request.DESCRIPTOR.fields_by_name
+    for name in ("name", "tenant", "model", "parent"):
+        field = fields.get(name)
+        if field is not None and field.type == field.TYPE_STRING and getattr(request, name):
+            return clip(getattr(request, name), 256)
+    return ""
 
 
 async def _checked_stream(request_iterator) -> AsyncIterator:
@@ -297,10 +437,11 @@ class RequestCheckInterceptor(aio.ServerInterceptor):
         return grpc.stream_stream_rpc_method_handler(stream_stream, **kw)
 
 
-def default_interceptors(tenants: TenantStore) -> list[aio.ServerInterceptor]:
+def default_interceptors(tenants: TenantStore, audit: AuditLog | None = None) -> list[aio.ServerInterceptor]:
     return [
         RequestIdInterceptor(),
         ObservabilityInterceptor(),
+        AuditInterceptor(audit),
         ErrorInterceptor(),
         AuthInterceptor(tenants),
         RequestCheckInterceptor(),

@@ -26,6 +26,18 @@ class Keys:
     def tenant_keys(self, tenant: str) -> str:
         return f"{self.prefix}:tenant:{tenant}:keys"
 
+    def tenant_quotas(self, tenant: str) -> str:
+        """Hash of an admin's quota overrides for the tenant (field -> value)."""
+        return f"{self.prefix}:tenant:{tenant}:quotas"
+
+    def cert_subjects(self) -> str:
+        """Hash of client-certificate subject (mutual TLS) -> "tenant/role"."""
+        return f"{self.prefix}:certsubjects"
+
+    def audit(self) -> str:
+        """Stream of audit entries: every mutating call (who, what, when, result)."""
+        return f"{self.prefix}:audit"
+
     def job_queue(self) -> str:
         """List of "tenant/job_id" waiting for the scheduler."""
         return f"{self.prefix}:queue"
@@ -84,6 +96,10 @@ class Keys:
     def deployment(self, tenant: str, model_id: str) -> str:
         """Hash describing where a model is deployed (target, replicas, state, app name)."""
         return f"{self._t(tenant)}:deployment:{model_id}"
+
+    def rate_bucket(self, tenant: str, what: str) -> str:
+        """Token bucket (hash: tokens, ts) of one of the tenant's rate limits."""
+        return f"{self._t(tenant)}:rate:{what}"
 
     # -- feedback ----------------------------------------------------------------------------
     def feedback(self, tenant: str) -> str:

@@ -16,23 +16,33 @@ from kiln_server.platform.context import current_tenant
 from kiln_server.sampling import requests
 from kiln_server.sampling.requests import SampleCall
 from kiln_server.sampling.sampler import Sampler
+from kiln_server.tenants.ratelimit import SamplingLimiter
+from kiln_trainer.inference.params import DEFAULT_MAX_TOKENS
 
 
 class SamplingService(sampling_pb2_grpc.SamplingServiceServicer):
-    def __init__(self, sampler: Sampler, claims: RequestClaims | None = None):
+    def __init__(self, sampler: Sampler, claims: RequestClaims | None = None, limiter: SamplingLimiter | None = None):
         self.sampler = sampler
         self.claims = claims
+        self.limiter = limiter
 
     async def Generate(self, request, context):
         call = requests.parse(request)
+        await self._charge(call)
         async with self._claim(call):
             return await self.sampler.generate(current_tenant(), call)
 
     async def GenerateStream(self, request, context):
         call = requests.parse(request)
+        await self._charge(call)
         async with self._claim(call):
             async for message in self.sampler.stream(current_tenant(), call):
                 yield message
+
+    async def _charge(self, call: SampleCall) -> None:
+        if self.limiter is not None:
+            tokens = call.n * (call.params.max_tokens or DEFAULT_MAX_TOKENS)
+            await self.limiter.take(current_tenant(), tokens)
 
     def _claim(self, call: SampleCall) -> contextlib.AbstractAsyncContextManager:
         if self.claims is None or not call.request_id:

@@ -1,0 +1,94 @@
+"""Sampling rate limits: two token buckets per tenant (requests, tokens) in Redis, one Lua call.
+
+Both buckets are checked and charged in the same script, so a call refused by one is not
+charged by the other, and every gateway of a deployment shares the same buckets. The script
+reads Redis's clock (TIME), so gateways with skewed clocks still agree on refills.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+
+import redis.asyncio as aioredis
+from redis.exceptions import RedisError
+
+from kiln_server.platform.errors import ResourceExhausted
+from kiln_server.platform.keys import Keys
+from kiln_server.tenants.quotas import Quotas, QuotaStore
+
+log = logging.getLogger("kiln.ratelimit")
+
+# KEYS: bucket hashes; ARGV: rate, burst, cost for each key in turn (rate per second).
+# Returns {ok, wait_ms, index of the first bucket that refused (1-based, 0 if none)}.
+_TAKE = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local level = {}
+local wait, refused = 0, 0
+for i = 1, #KEYS do
+  local rate, burst, cost = tonumber(ARGV[3*i-2]), tonumber(ARGV[3*i-1]), tonumber(ARGV[3*i])
+  local b = redis.call('HMGET', KEYS[i], 'tokens', 'ts')
+  local tokens, ts = tonumber(b[1]), tonumber(b[2])
+  if tokens == nil or ts == nil then tokens, ts = burst, now end
+  tokens = math.min(burst, tokens + math.max(0, now - ts) * rate / 1000)
+  level[i] = tokens
+  if tokens < cost and refused == 0 then
+    refused = i
+    wait = math.ceil((cost - tokens) * 1000 / rate)
+  end
+end
+for i = 1, #KEYS do
+  local rate, burst, cost = tonumber(ARGV[3*i-2]), tonumber(ARGV[3*i-1]), tonumber(ARGV[3*i])
+  local tokens = level[i]
+  if refused == 0 then tokens = tokens - cost end
+  redis.call('HSET', KEYS[i], 'tokens', tostring(tokens), 'ts', tostring(now))
+  redis.call('PEXPIRE', KEYS[i], math.ceil(burst * 1000 / rate) + 1000)
+end
+if refused == 0 then return {1, 0, 0} end
+return {0, wait, refused}
+"""
+
+
+class SamplingLimiter:
+    """Charges one request and n x max_tokens tokens per sampling call, or refuses it."""
+
+    def __init__(self, redis: aioredis.Redis, keys: Keys, quotas: QuotaStore):
+        self.redis = redis
+        self.keys = keys
+        self.quotas = quotas
+        self._take = redis.register_script(_TAKE)
+
+    async def take(self, tenant: str, tokens: int) -> None:
+        """Returns when the call may run; RESOURCE_EXHAUSTED (QuotaFailure naming the limit, and
+        RetryInfo when waiting helps) when it may not. Without Redis the call runs: sampling is
+        meant to keep serving through a state-store outage, so limits fail open then."""
+        try:
+            q = await self.quotas.get(tenant)
+            limits = [
+                ("sampling_requests_per_s", q.sampling_requests_per_s, 1),
+                ("sampling_tokens_per_s", q.sampling_tokens_per_s, tokens),
+            ]
+            for name, rate, cost in limits:
+                if cost > rate * Quotas.BURST_S:
+                    # No wait makes this fit: say so instead of asking for a retry that fails.
+                    raise ResourceExhausted(
+                        f"quota {name} of tenant {tenant!r} is {rate:g}/s (bursts of {rate * Quotas.BURST_S:g}); "
+                        f"this call needs {cost}",
+                        subject=f"quotas.{name}",
+                    )
+            keys = [self.keys.rate_bucket(tenant, name) for name, _, _ in limits]
+            args: list[float] = []
+            for _, rate, cost in limits:
+                args += [rate, rate * Quotas.BURST_S, cost]
+            ok, wait_ms, refused = await self._take(keys=keys, args=args)
+        except RedisError as exc:
+            log.warning("rate limit not applied: state store unreachable", extra={"error": str(exc)})
+            return
+        if not ok:
+            name, rate, _ = limits[int(refused) - 1]
+            raise ResourceExhausted(
+                f"quota {name} of tenant {tenant!r} exceeded ({rate:g}/s); retry in {int(wait_ms)} ms",
+                subject=f"quotas.{name}",
+                retry_after_s=max(0.001, math.ceil(int(wait_ms)) / 1000),
+            )
