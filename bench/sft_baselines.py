@@ -32,6 +32,7 @@ import torch.nn.functional as F
 from kiln_trainer.data.formats import read_jsonl
 from kiln_trainer.data.tokenize import IGNORE, Example, tokenize_sft
 from kiln_trainer.models.loader import load_causal_lm
+from kiln_trainer.schedules import ScheduleSpec, lr_factor
 
 
 @torch.no_grad()
@@ -102,6 +103,18 @@ def run_trl(args: argparse.Namespace, train: list[Example], val: list[Example]) 
                 evals.append([state.global_step, loss, time.perf_counter() - started])
                 clock.resume()
 
+    class SameSchedule(SFTTrainer):
+        """TRL with Kiln's warmup + cosine schedule to the step: transformers' cosine_with_min_lr
+        warms up from lr 0 at step 0 (one step later than Kiln's (step + 1) / warmup), which
+        would cost this side its first step."""
+
+        def create_scheduler(self, num_training_steps, optimizer=None):  # type: ignore[no-untyped-def]
+            if self.lr_scheduler is None:
+                spec = ScheduleSpec("cosine", args.warmup, num_training_steps, 0.1)
+                opt = optimizer or self.optimizer
+                self.lr_scheduler = torch.optim.lr_scheduler.LambdaLR(opt, lambda step: lr_factor(step, spec))
+            return self.lr_scheduler
+
     with tempfile.TemporaryDirectory() as out:
         cfg = SFTConfig(
             output_dir=out,
@@ -116,7 +129,7 @@ def run_trl(args: argparse.Namespace, train: list[Example], val: list[Example]) 
             adam_epsilon=1e-8,
             weight_decay=0.0,
             max_grad_norm=1.0,
-            lr_scheduler_type="cosine_with_min_lr",
+            lr_scheduler_type="cosine_with_min_lr",  # replaced by SameSchedule's, which it nearly is
             lr_scheduler_kwargs={"min_lr_rate": 0.1},
             warmup_steps=args.warmup,
             logging_steps=10,
@@ -130,7 +143,7 @@ def run_trl(args: argparse.Namespace, train: list[Example], val: list[Example]) 
             dataloader_num_workers=0,
             disable_tqdm=True,
         )
-        trainer = SFTTrainer(model=model, args=cfg, train_dataset=data, processing_class=tokenizer)
+        trainer = SameSchedule(model=model, args=cfg, train_dataset=data, processing_class=tokenizer)
         collate = trainer.data_collator
 
         def counting(features):  # type: ignore[no-untyped-def]
@@ -172,6 +185,7 @@ def run_plain(args: argparse.Namespace, train: list[Example]) -> dict[str, Any]:
     loaded = load_causal_lm(args.model, seed=args.seed)
     model = loaded.model.train()
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, betas=(0.9, 0.95), eps=1e-8, weight_decay=0.0)
+    # The plain loops are throughput rows only: a constant lr, no schedule to match.
     clock, tokens = Clock(), []
     seen = 0
     for ids, labels, n_real in padded_batches(train, args.rows, loaded.pad_token_id, args.seed):
