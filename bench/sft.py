@@ -1,7 +1,7 @@
 """SFT: a Kiln SFT job over gRPC against TRL's SFTTrainer, on the same model, data and budget.
 
     python -m bench.sft [--quick] [--model kiln-gpt-small] [--rows 8] [--seq-len 128] [--steps 30]
-                        [--rounds 3] [--threads 1] [--target-loss L] [--eval-every 3] [--no-plain]
+                        [--rounds 3] [--threads 1] [--target-loss L] [--eval-every 3] [--no-plain] [--plain-rounds 1]
     python -m bench.sft --markdown    # the docs/benchmarks.md section, from bench/results/sft.json
 
 Both sides train the same model from the same initial weights (kiln-gpt-small built with the
@@ -20,7 +20,9 @@ worker runs with as many threads).
   the metrics the job reports (tokens, tokens_per_s each step, val_loss every `--eval-every`).
 - TRL: bench.sft_baselines in a process of its own (python -m bench.sft_baselines --side trl).
 - plain / wide (extra rows): a hand-written loop on right-padded batches of `--rows` rows, and
-  of as many rows as Kiln packs examples into a step, on Kiln's GPT module; throughput only.
+  of as many rows as Kiln packs examples into a step, on Kiln's GPT module; throughput only, each
+  run until it has trained on as many real tokens as that round's Kiln run, in the first
+  `--plain-rounds` rounds (default 1: they are context, and each costs a Kiln run's time).
 
 Throughput counts real tokens (never padding) over the steps after the first; Kiln's clock is
 its own per-step report (tokens / tokens_per_s), cross-checked against the job's event times.
@@ -197,13 +199,13 @@ class KilnGateway:
         from kiln_server.platform.config import KilnConfig
 
         config = KilnConfig(port=0, data_dir=work / "kiln", log_json=False, ray_num_cpus=2, log_level="WARNING")
-        for attempt in range(4):
+        for attempt in range(8):
             try:  # the gateway joins a running Ray (init_ray is idempotent)
                 init_ray(config)
                 break
             except Exception:  # Ray gives its raylet 30 s to start: a loaded machine can miss that
                 ray.shutdown()
-                if attempt == 3:
+                if attempt == 7:
                     raise
                 print("Ray did not start in time; trying again", flush=True)
         self.server, port = await create_server(config)
@@ -398,6 +400,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "run reached within its first 75%% of steps)",
     )
     parser.add_argument("--no-plain", action="store_true", help="skip the padded plain loops")
+    parser.add_argument("--plain-rounds", type=int, default=1, help="rounds that also run the plain loops")
     parser.add_argument("--quick", action="store_true", help="a smoke run: 1 round of 10 steps, no plain loops")
     parser.add_argument("--markdown", action="store_true", help="print the docs section from bench/results/sft.json")
     args = parser.parse_args(argv)
@@ -456,7 +459,7 @@ async def rounds(args: argparse.Namespace, work: Path, train: Path, val: Path) -
                     runs.append(await asyncio.to_thread(baseline, TRL, args, rnd, args.steps, train, val, args.rows))
                 r = runs[-1]
                 print(f"  round {rnd} {side}: {r.tokens_per_s:,.0f} tokens/s, wall {r.wall_s:.1f}s", flush=True)
-            if not args.no_plain:
+            if not args.no_plain and rnd <= args.plain_rounds:
                 kiln = runs[-1] if runs[-1].side == KILN else runs[-2]
                 for side, rows in ((PLAIN, args.rows), (WIDE, wide_rows(args, train))):
                     r = await asyncio.to_thread(
