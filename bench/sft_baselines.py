@@ -109,7 +109,7 @@ def run_trl(args: argparse.Namespace, train: list[Example], val: list[Example]) 
         would cost this side its first step."""
 
         def create_scheduler(self, num_training_steps, optimizer=None):  # type: ignore[no-untyped-def]
-            if self.lr_scheduler is None:
+            if getattr(self, "lr_scheduler", None) is None:  # transformers' own test, untyped here
                 spec = ScheduleSpec("cosine", args.warmup, num_training_steps, 0.1)
                 opt = optimizer or self.optimizer
                 self.lr_scheduler = torch.optim.lr_scheduler.LambdaLR(opt, lambda step: lr_factor(step, spec))
