@@ -345,6 +345,12 @@ def markdown(path: Path = RESULTS) -> str:
         got = [v for v in values if v is not None]
         return f"{statistics.median(got):.1f} s ({len(got)}/{len(values)} runs)" if got else "not reached"
 
+    def seconds(values: list[float | None]) -> str:
+        return "[" + ", ".join("-" if v is None else f"{v:.1f}" for v in values) + "]"
+
+    def steps_to(side: str) -> list[int | None]:
+        return [next((int(s) for s, loss in r.evals if loss <= target), None) for r in runs if r.side == side]
+
     kiln = median_of(runs, KILN, "tokens_per_s") or 1.0
     rows = [
         ("Kiln SFT job over gRPC (packed, block-diagonal mask)", KILN),
@@ -353,7 +359,7 @@ def markdown(path: Path = RESULTS) -> str:
         ("plain loop, padded, wide", WIDE),
     ]
     lines = [
-        "| run | real tokens/step | tokens/s (median) | Kiln over it | to val loss " + f"{target} |",
+        "| run | real tokens/step | tokens/s (median) | Kiln's median over it | to val loss " + f"{target} (median) |",
         "|---|---|---|---|---|",
     ]
     for label, side in rows:
@@ -371,8 +377,10 @@ def markdown(path: Path = RESULTS) -> str:
             "",
             *lines,
             "",
-            f"Per-round Kiln/TRL tokens/s: {extra['trl_ratio_per_round']}; time to val loss {target}, Kiln "
-            f"{extra['kiln_time_to_target_s']} s, TRL {extra['trl_time_to_target_s']} s.",
+            f"Per round (the headline ratios are the medians of these): Kiln/TRL tokens/s "
+            f"{extra['trl_ratio_per_round']}; seconds to val loss {target}, Kiln "
+            f"{seconds(extra['kiln_time_to_target_s'])}, TRL {seconds(extra['trl_time_to_target_s'])}; "
+            f"validation steps to it, Kiln {steps_to(KILN)}, TRL {steps_to(TRL)}.",
             "",
             "```",
             json.dumps(res),
