@@ -18,13 +18,28 @@ def sft_loss(
     mean) lets the caller normalise over a whole optimizer step: all micro-batches and ranks.
     With label_smoothing e the target is (1 - e) on the label plus e / V on every token.
     """
-    targets = labels[:, 1:]  # (B, T-1)
-    keep = targets != IGNORE
+    keep, targets = sft_targets(labels)
     # Score only the kept positions: in SFT most tokens are prompt, and a log-softmax over the
     # vocabulary at every position would be mostly wasted work.
-    picked = logits[:, :-1][keep]  # (N, V)
-    loss_sum = F.cross_entropy(picked.float(), targets[keep], reduction="sum", label_smoothing=label_smoothing)
-    return loss_sum, keep.sum()
+    return picked_loss(logits[:, :-1][keep], targets, label_smoothing)
+
+
+def sft_targets(labels: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """(B, T) labels -> the (B, T-1) mask of positions that predict a label, and those (N,) labels.
+
+    Position t predicts labels[:, t + 1]; a caller can take the logits at the masked positions
+    only (hidden states first, then the LM head), which is sft_loss's sum without the rest."""
+    targets = labels[:, 1:]
+    keep = targets != IGNORE
+    return keep, targets[keep]
+
+
+def picked_loss(
+    picked: torch.Tensor, targets: torch.Tensor, label_smoothing: float = 0.0
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Summed cross-entropy of (N, V) logits against (N,) targets, and N (as a tensor)."""
+    loss_sum = F.cross_entropy(picked.float(), targets, reduction="sum", label_smoothing=label_smoothing)
+    return loss_sum, torch.tensor(targets.numel(), device=targets.device)
 
 
 def sft_example_losses(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:

@@ -349,6 +349,7 @@ class Trainer(StepLoop[T]):
     @torch.no_grad()
     def evaluate(self) -> bool:
         """Validation metrics over all ranks; returns True when early stopping should end the run."""
+        started = time.perf_counter()
         module = self.module  # not the DDP wrapper: ranks may run different numbers of batches
         module.eval()
         window = MetricWindow(self.device)
@@ -359,6 +360,8 @@ class Trainer(StepLoop[T]):
             window.add({"loss": loss, **metrics}, float(self.batch_weight(batch)))
         module.train()
         means, _ = window.reduce(self.dist)
+        # The training window's clock skips this pass: tokens_per_s is the training rate.
+        self.window.started += time.perf_counter() - started
         self.last_val = {f"val_{k}": v for k, v in means.items()}
         self.last_eval_step = self.step
         val = self.last_val["val_loss"]

@@ -19,7 +19,8 @@ from kiln_trainer.data.collate import Batch, pad_batch
 from kiln_trainer.data.curriculum import Augment, StepSampler
 from kiln_trainer.data.tokenize import Example, tokenize_sft
 from kiln_trainer.errors import ConfigError
-from kiln_trainer.losses import sft_example_losses, sft_loss
+from kiln_trainer.losses import picked_loss, sft_example_losses, sft_targets
+from kiln_trainer.models.gpt import GPT
 from kiln_trainer.training.adversarial import adversarial_loss, input_embedding
 from kiln_trainer.training.trainer import TRAIN, Metrics, Trainer, trainable_count
 
@@ -47,7 +48,7 @@ class SFTTrainer(Trainer[SFTConfig]):
             f"({cfg.tuning}); device {self.device}, "
             f"{'bf16 autocast' if self.bf16 else 'fp32'}, "
             f"{'packed' if self.packing else 'padded'} batches, "
-            f"{self.dist.world_size} rank(s)"
+            f"{self.dist.world_size} rank(s), {torch.get_num_threads()} torch thread(s)"
         )
         return module
 
@@ -192,13 +193,28 @@ class SFTTrainer(Trainer[SFTConfig]):
             batch.input_ids, doc_ids=batch.doc_ids, position_ids=batch.position_ids, module=module
         )
 
+    def target_logits(self, module: nn.Module, batch: Batch, keep: torch.Tensor) -> torch.Tensor:
+        """(N, V) logits of the positions `keep` (B, T-1) marks: those that predict a label.
+
+        Kiln's GPT (bare, or with LoRA layers injected by peft) applies its LM head to those
+        positions only: in SFT most positions are prompt, so the (B, T, V) logits and their
+        gradient would mostly be computed to be thrown away. A DDP wrapper must run its own
+        forward (it arms the gradient all-reduce there), and HF models give full logits.
+        """
+        gpt = module.get_base_model() if hasattr(module, "get_base_model") else module
+        if isinstance(gpt, GPT):
+            h, _ = gpt.hidden_states(batch.input_ids, position_ids=batch.position_ids, doc_ids=batch.doc_ids)
+            return gpt.lm_head(h[:, :-1][keep])
+        return self.logits(module, batch)[:, :-1][keep]
+
     def compute_loss(self, module: nn.Module, batch: Batch, split: str) -> tuple[torch.Tensor, Metrics]:
         # Smoothing is a training regularizer: validation reports the plain cross-entropy.
         cfg = self.cfg
         smoothing = cfg.token_label_smoothing if split == TRAIN else 0.0
 
         def loss_of(m: nn.Module) -> torch.Tensor:
-            loss_sum, n = sft_loss(self.logits(m, batch), batch.labels, smoothing)
+            keep, targets = sft_targets(batch.labels)
+            loss_sum, n = picked_loss(self.target_logits(m, batch, keep), targets, smoothing)
             return loss_sum / n.clamp_min(1)
 
         if cfg.adversarial == "none" or split != TRAIN:

@@ -156,6 +156,26 @@ def test_lora_merges_adapters_and_saves_them(demo_path, tmp_path):
     }
 
 
+@pytest.mark.parametrize(("tuning", "packing"), [("full", True), ("lora", False)])
+def test_loss_takes_the_lm_head_at_target_positions_only_with_the_same_result(demo_path, tmp_path, tuning, packing):
+    from kiln_trainer.algorithms.sft.trainer import SFTTrainer
+    from kiln_trainer.losses import sft_targets
+
+    trainer = SFTTrainer(small(demo_path, tuning=tuning, lora_r=4, packing=packing), LocalContext(tmp_path))
+    trainer.setup()
+    batch = trainer.step_batches(0)[0]
+    keep, targets = sft_targets(batch.labels)
+    full = trainer.logits(trainer.module, batch)  # (B, T, V): every position
+    picked = trainer.target_logits(trainer.module, batch, keep)
+    assert picked.shape == (len(targets), full.shape[-1]) and len(targets) == batch.n_targets
+    torch.testing.assert_close(picked, full[:, :-1][keep], atol=1e-5, rtol=1e-5)
+    loss, _ = trainer.compute_loss(trainer.module, batch, "train")
+    total, n = sft_loss(full, batch.labels)
+    torch.testing.assert_close(loss, total / n, atol=1e-5, rtol=1e-5)
+    # AdamW's fused kernel: one update for all tensors rather than a loop of small ops each.
+    assert trainer.optimizers["model"].defaults["fused"] is True
+
+
 def test_lora_with_unknown_target_module_is_a_config_error(demo_path, tmp_path):
     with pytest.raises(ConfigError) as e:
         train(small(demo_path, tuning="lora", lora_target_modules=["q_proj"]), LocalContext(tmp_path))
