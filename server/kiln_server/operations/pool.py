@@ -37,6 +37,10 @@ IDLE_S = 20.0  # the gateway kills a warm worker unused this long
 EXIT_IDLE_S = 60.0  # a warm worker with no attempt this long exits by itself (its gateway is gone)
 MAX_RUNS = 64  # attempts one warm worker runs before it retires
 _CLAIM_TIMEOUT_S = 10.0
+# With no idle worker of the shape but a busy one, how long an attempt waits for it to come back
+# before starting a new actor: the next trial of a sweep is queued the moment the previous trial's
+# job is final, a little before its worker's run() has returned to this gateway.
+HANDOFF_S = 1.5
 
 
 class WarmWorker:
@@ -79,7 +83,7 @@ class WarmWorker:
 Shape = tuple[float, float]  # (num_cpus, num_gpus)
 
 
-@dataclass
+@dataclass(eq=False)  # one worker, one object: compared by identity
 class Warm:
     """A warm worker as the gateway sees it."""
 
@@ -97,6 +101,8 @@ class WarmPool:
         self.instance = instance
         self.namespace = namespace
         self._idle: list[Warm] = []
+        self._busy: list[Warm] = []
+        self._released = asyncio.Event()
         self._made = 0
 
     @property
@@ -107,13 +113,21 @@ class WarmPool:
         """An idle worker of `shape`, claimed, or a new one (making room for it first)."""
         import ray
 
+        deadline = time.monotonic() + HANDOFF_S
         while True:
             warm = next((w for w in reversed(self._idle) if w.shape == shape), None)
             if warm is None:
-                break
+                left = deadline - time.monotonic()
+                if left <= 0 or not any(w.shape == shape for w in self._busy):
+                    break
+                self._released.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._released.wait(), left)
+                continue
             self._idle.remove(warm)
             try:
                 await asyncio.wait_for(asyncio.ensure_future(warm.actor.claim.remote()), _CLAIM_TIMEOUT_S)
+                self._busy.append(warm)
                 return warm
             except Exception:  # it exited by itself or died: drop it and try the next
                 self._kill(warm)
@@ -133,19 +147,30 @@ class WarmPool:
             )
             .remote()
         )
-        return Warm(actor, name, shape)
+        warm = Warm(actor, name, shape)
+        self._busy.append(warm)
+        return warm
 
     def release(self, warm: Warm) -> None:
         """The worker's attempt returned: back to the pool, or retired."""
+        self._forget(warm)
         warm.runs += 1
         if warm.runs >= MAX_RUNS:
             self._kill(warm)
             return
         warm.idle_since = time.monotonic()
         self._idle.append(warm)
+        self._released.set()
 
     def discard(self, warm: Warm) -> None:
+        """The worker's attempt did not come back cleanly: it goes."""
+        self._forget(warm)
         self._kill(warm)
+        self._released.set()  # a waiting attempt starts its own worker now
+
+    def _forget(self, warm: Warm) -> None:
+        if warm in self._busy:
+            self._busy.remove(warm)
 
     async def make_room(self, num_cpus: float, num_gpus: float) -> None:
         """Kills idle workers (oldest first) until, with what they held, Ray has the resources

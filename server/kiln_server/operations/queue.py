@@ -310,6 +310,8 @@ class QueueScheduler(ABC, Generic[R]):
             if not stopping:
                 if warm is not None and reusable:
                     self.pool.release(warm)
+                elif warm is not None:
+                    self.pool.discard(warm)
                 else:
                     with contextlib.suppress(Exception):  # already gone
                         ray.kill(actor, no_restart=True)
