@@ -48,7 +48,7 @@ class WarmWorker:
 
     def __init__(self, exit_idle_s: float = EXIT_IDLE_S):
         self._lock = threading.Lock()
-        self._busy = False  # its first attempt is on its way (run() right after __init__)
+        self._busy = False  # run() and claim() mark it busy
         self._idle_since = time.monotonic()
         self._exit_idle_s = exit_idle_s
         threading.Thread(target=self._exit_when_abandoned, daemon=True).start()
@@ -65,6 +65,8 @@ class WarmWorker:
         return os.getpid()
 
     def run(self, runner_cls: type, args: tuple) -> str:
+        with self._lock:
+            self._busy = True
         try:
             return runner_cls(*args).attempt()
         finally:
