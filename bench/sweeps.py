@@ -6,21 +6,27 @@ The objective is a short LoRA SFT of kiln-gpt-tiny on the bundled demo records (
 minimised) over the same space (learning rate, log-uniform; LoRA rank), with the same sampler
 (built by the same code: kiln_server.sweeps.study.sampler_of), the same seed and the same trial
 budget. Each side trains with one torch thread (a Ray worker with one CPU gets
-OMP_NUM_THREADS=1). The runs, one after the other:
+OMP_NUM_THREADS=1). The runs, one after the other, against one gateway (embedded Redis, local Ray
+with 2 CPUs) over gRPC, every trial a job:
 
-1. plain Optuna, in-process: study.optimize over a function that builds the trainer config the
-   way the gateway does (jobs/spec.py) and calls kiln_trainer's SFT train();
-2. Kiln at concurrency 1: a real gateway (embedded Redis, local Ray) over gRPC, every trial a job;
-3. Kiln at concurrency 2 (the speedup over 2: two trials share the machine's cores);
-4. Kiln at concurrency 1 with ASHA (successive halving), its trial compute (optimizer steps
-   actually run) against run 2's.
+1. `--rounds` interleaved rounds of: plain Optuna in-process (study.optimize over a function that
+   builds the trainer config the way the gateway does, jobs/spec.py, and calls kiln_trainer's SFT
+   train(), in a thread of the same process), then Kiln at concurrency 1; the overhead ratio is
+   the median of each round's Kiln/Optuna trials-per-hour ratio (the shared machine's load drifts);
+2. Kiln at concurrency 2 (speedup over the c1 median; "at most N at once" counts the trial jobs
+   that really overlapped);
+3. Kiln at concurrency 1 with ASHA (successive halving), its trial compute (optimizer steps
+   actually run) against the first c1 round's;
+4. the acceptance check: an exhaustive grid over learning rate x LoRA rank (GRID_LRS x
+   GRID_RANKS) against TPE over the same (categorical) space with fewer trials.
 
 Trials per hour count trials over the wall time from the start (study.optimize, CreateSweep)
 to the last result; Kiln's per-trial time is split into queued, ran and the sweep's own gap. The
-machine (CPU model, flags, threads, torch, git commit) is printed first. The last line is one
-JSON object: {"kiln_best", "optuna_best", "best_ratio", "kiln_trials_per_h", "optuna_trials_per_h",
-"overhead_ratio", "concurrency2_speedup", "asha_compute_saved_pct"}; it is also written to
-bench/results/sweeps.json with the machine and every run's trials.
+machine (CPU model, flags, threads, torch, git commit, load average) is printed first. The last
+line is one JSON object: {"kiln_best", "optuna_best", "best_ratio", "kiln_trials_per_h",
+"optuna_trials_per_h", "overhead_ratio", "concurrency2_speedup", "asha_compute_saved_pct"}; the
+line before it has the grid/TPE figures; both are written to bench/results/sweeps.json with the
+machine and every run's trials.
 """
 
 from __future__ import annotations
@@ -180,6 +186,24 @@ def overlap(jobs: list[jobs_pb2.Job]) -> int:
     return most
 
 
+def _start_ray(config: Any, tries: int = 4) -> None:
+    """Ray's local start gives its raylet 30 s, which a saturated shared machine can miss: retry."""
+    import ray
+
+    from kiln_server.jobs.scheduler import init_ray
+
+    for i in range(tries):
+        try:
+            init_ray(config)
+            return
+        except Exception as exc:
+            if i == tries - 1:
+                raise
+            print(f"ray did not start ({exc}); retrying", flush=True)
+            ray.shutdown()
+            time.sleep(5)
+
+
 async def run_kiln(args: argparse.Namespace, data: Path, work: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """The Kiln runs, with the in-process Optuna rounds interleaved between Kiln's concurrency-1
     rounds (same process, same machine state): returns (Kiln runs by label, Optuna rounds)."""
@@ -190,6 +214,7 @@ async def run_kiln(args: argparse.Namespace, data: Path, work: Path) -> tuple[di
     from kiln_server.platform.config import KilnConfig
 
     config = KilnConfig(port=0, data_dir=work / "kiln", log_json=False, ray_num_cpus=2, log_level="WARNING")
+    _start_ray(config)
     server, port = await create_server(config)
     await server.start()
     channel = aio.insecure_channel(f"127.0.0.1:{port}")

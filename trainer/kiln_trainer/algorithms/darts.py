@@ -166,14 +166,18 @@ def discretise(alpha: torch.Tensor) -> Genotype:
     return out
 
 
-def random_genotype(rng: random.Random) -> Genotype:
+PARAMETRIC = ("conv_3x3", "conv_5x5", "dil_conv_3x3")
+
+
+def random_genotype(rng: random.Random, ops: tuple[str, ...] | None = None) -> Genotype:
     """A cell of the searched cell's shape: each node KEEP distinct random inputs, random
-    non-zero operations."""
-    ops = [o for o in OPS if o != "zero"]
+    operations from `ops` (default: every non-zero one; PARAMETRIC gives cells of about the
+    searched cell's parameter count, which mostly picks convolutions)."""
+    ops = ops or tuple(o for o in OPS if o != "zero")
     out: Genotype = []
     for j in range(1, NODES + 1):
         for i in sorted(rng.sample(range(j), min(KEEP, j))):
-            out.append((j, i, rng.choice(ops)))
+            out.append((j, i, rng.choice(list(ops))))
     return out
 
 
