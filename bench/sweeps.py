@@ -6,21 +6,27 @@ The objective is a short LoRA SFT of kiln-gpt-tiny on the bundled demo records (
 minimised) over the same space (learning rate, log-uniform; LoRA rank), with the same sampler
 (built by the same code: kiln_server.sweeps.study.sampler_of), the same seed and the same trial
 budget. Each side trains with one torch thread (a Ray worker with one CPU gets
-OMP_NUM_THREADS=1). The runs, one after the other:
+OMP_NUM_THREADS=1). The runs, one after the other, against one gateway (embedded Redis, local Ray
+with 2 CPUs) over gRPC, every trial a job:
 
-1. plain Optuna, in-process: study.optimize over a function that builds the trainer config the
-   way the gateway does (jobs/spec.py) and calls kiln_trainer's SFT train();
-2. Kiln at concurrency 1: a real gateway (embedded Redis, local Ray) over gRPC, every trial a job;
-3. Kiln at concurrency 2 (the speedup over 2: two trials share the machine's cores);
-4. Kiln at concurrency 1 with ASHA (successive halving), its trial compute (optimizer steps
-   actually run) against run 2's.
+1. `--rounds` interleaved rounds of: plain Optuna in-process (study.optimize over a function that
+   builds the trainer config the way the gateway does, jobs/spec.py, and calls kiln_trainer's SFT
+   train(), in a thread of the same process), then Kiln at concurrency 1; the overhead ratio is
+   the median of each round's Kiln/Optuna trials-per-hour ratio (the shared machine's load drifts);
+2. Kiln at concurrency 2 (speedup over the c1 median; "at most N at once" counts the trial jobs
+   that really overlapped);
+3. Kiln at concurrency 1 with ASHA (successive halving), its trial compute (optimizer steps
+   actually run) against the first c1 round's;
+4. the acceptance check: an exhaustive grid over learning rate x LoRA rank (GRID_LRS x
+   GRID_RANKS) against TPE over the same (categorical) space with fewer trials.
 
 Trials per hour count trials over the wall time from the start (study.optimize, CreateSweep)
 to the last result; Kiln's per-trial time is split into queued, ran and the sweep's own gap. The
-machine (CPU model, flags, threads, torch, git commit) is printed first. The last line is one
-JSON object: {"kiln_best", "optuna_best", "best_ratio", "kiln_trials_per_h", "optuna_trials_per_h",
-"overhead_ratio", "concurrency2_speedup", "asha_compute_saved_pct"}; it is also written to
-bench/results/sweeps.json with the machine and every run's trials.
+machine (CPU model, flags, threads, torch, git commit, load average) is printed first. The last
+line is one JSON object: {"kiln_best", "optuna_best", "best_ratio", "kiln_trials_per_h",
+"optuna_trials_per_h", "overhead_ratio", "concurrency2_speedup", "asha_compute_saved_pct"}; the
+line before it has the grid/TPE figures; both are written to bench/results/sweeps.json with the
+machine and every run's trials.
 """
 
 from __future__ import annotations
@@ -72,20 +78,48 @@ def template(dataset: str, steps: int) -> jobs_pb2.Job:
     )
 
 
-def sweep(dataset: str, args: argparse.Namespace, concurrency: int, pruner: int) -> sweeps_pb2.Sweep:
+# The grid rows' space: the continuous space's ranges on a grid (learning rate x LoRA rank).
+GRID_LRS = ("0.0003", "0.001", "0.003", "0.01", "0.03")
+GRID_RANKS = ("2", "4", "8", "16")
+
+
+def continuous_space() -> list[sweeps_pb2.SearchParameter]:
+    return [
+        sweeps_pb2.SearchParameter(
+            target="hyperparameters.learning_rate", float_range=sweeps_pb2.FloatRange(low=1e-4, high=5e-2, log=True)
+        ),
+        sweeps_pb2.SearchParameter(target="sft.lora.rank", int_range=sweeps_pb2.IntRange(low=2, high=32, log=True)),
+    ]
+
+
+def grid_space() -> list[sweeps_pb2.SearchParameter]:
+    return [
+        sweeps_pb2.SearchParameter(
+            target="hyperparameters.learning_rate", categorical=sweeps_pb2.Categorical(values=list(GRID_LRS))
+        ),
+        sweeps_pb2.SearchParameter(target="sft.lora.rank", categorical=sweeps_pb2.Categorical(values=list(GRID_RANKS))),
+    ]
+
+
+def sweep(
+    dataset: str,
+    args: argparse.Namespace,
+    concurrency: int,
+    pruner: int,
+    *,
+    algorithm: str | None = None,
+    trials: int | None = None,
+    grid: bool = False,
+) -> sweeps_pb2.Sweep:
+    algorithm = algorithm or args.algorithm
     return sweeps_pb2.Sweep(
-        display_name=f"bench c{concurrency} p{pruner}",
+        display_name=f"bench {algorithm} c{concurrency} p{pruner}",
         template=template(dataset, args.steps),
-        parameters=[
-            sweeps_pb2.SearchParameter(
-                target="hyperparameters.learning_rate", float_range=sweeps_pb2.FloatRange(low=1e-4, high=5e-2, log=True)
-            ),
-            sweeps_pb2.SearchParameter(target="sft.lora.rank", int_range=sweeps_pb2.IntRange(low=2, high=32, log=True)),
-        ],
+        parameters=grid_space() if grid else continuous_space(),
         objectives=[sweeps_pb2.Objective(metric="val_loss", direction=sweeps_pb2.OBJECTIVE_DIRECTION_MINIMIZE)],
-        algorithm=sweeps_pb2.SweepAlgorithm.Value(f"SWEEP_ALGORITHM_{args.algorithm.upper()}"),
+        algorithm=sweeps_pb2.SweepAlgorithm.Value(f"SWEEP_ALGORITHM_{algorithm.upper()}"),
         pruner=pruner,
-        budget=sweeps_pb2.SweepBudget(max_trials=args.trials, max_concurrent_trials=concurrency),
+        budget=sweeps_pb2.SweepBudget(max_trials=trials or args.trials, max_concurrent_trials=concurrency),
         seed=args.seed,
     )
 
@@ -107,7 +141,7 @@ def run_optuna(args: argparse.Namespace, data: Path, work: Path) -> dict[str, An
         options = job_options(job, method.oneof, method.resources)
         config = validate_config(method, options, "kiln-gpt-tiny", {})
         cfg = cfg_cls.from_dict({**config, "base_model": "kiln-gpt-tiny", "train_path": str(data)})
-        ctx = LocalContext(work_dir=work / f"optuna-{trial.number}")
+        ctx = LocalContext(work_dir=work / f"trial-{trial.number}")
         return float(train(cfg, ctx).metrics["val_loss"])
 
     study = optuna.create_study(sampler=studies.sampler_of(plan), direction="minimize")
@@ -139,7 +173,40 @@ def timings(jobs: list[jobs_pb2.Job]) -> dict[str, float]:
     }
 
 
-async def run_kiln(args: argparse.Namespace, data: Path, work: Path) -> dict[str, dict[str, Any]]:
+def overlap(jobs: list[jobs_pb2.Job]) -> int:
+    """The most trial jobs that were running at the same moment."""
+    edges = []
+    for j in jobs:
+        if j.start_time.seconds and j.end_time.seconds:
+            edges += [(j.start_time.ToMilliseconds(), 1), (j.end_time.ToMilliseconds(), -1)]
+    most = now = 0
+    for _, d in sorted(edges, key=lambda e: (e[0], e[1])):
+        now += d
+        most = max(most, now)
+    return most
+
+
+def _start_ray(config: Any, tries: int = 4) -> None:
+    """Ray's local start gives its raylet 30 s, which a saturated shared machine can miss: retry."""
+    import ray
+
+    from kiln_server.jobs.scheduler import init_ray
+
+    for i in range(tries):
+        try:
+            init_ray(config)
+            return
+        except Exception as exc:
+            if i == tries - 1:
+                raise
+            print(f"ray did not start ({exc}); retrying", flush=True)
+            ray.shutdown()
+            time.sleep(5)
+
+
+async def run_kiln(args: argparse.Namespace, data: Path, work: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The Kiln runs, with the in-process Optuna rounds interleaved between Kiln's concurrency-1
+    rounds (same process, same machine state): returns (Kiln runs by label, Optuna rounds)."""
     from grpc import aio
 
     from kiln.v1 import datasets_pb2_grpc, jobs_pb2_grpc, sweeps_pb2_grpc
@@ -147,6 +214,7 @@ async def run_kiln(args: argparse.Namespace, data: Path, work: Path) -> dict[str
     from kiln_server.platform.config import KilnConfig
 
     config = KilnConfig(port=0, data_dir=work / "kiln", log_json=False, ray_num_cpus=2, log_level="WARNING")
+    _start_ray(config)
     server, port = await create_server(config)
     await server.start()
     channel = aio.insecure_channel(f"127.0.0.1:{port}")
@@ -166,26 +234,24 @@ async def run_kiln(args: argparse.Namespace, data: Path, work: Path) -> dict[str
         ds = await datasets_pb2_grpc.DatasetServiceStub(channel).UploadDataset(upload(), metadata=md)
         stub = sweeps_pb2_grpc.SweepServiceStub(channel)
         jobs = jobs_pb2_grpc.JobServiceStub(channel)
-        runs = {}
-        for label, concurrency, pruner in [
-            ("c1", 1, sweeps_pb2.SWEEP_PRUNER_NONE),
-            ("c2", 2, sweeps_pb2.SWEEP_PRUNER_NONE),
-            ("asha", 1, sweeps_pb2.SWEEP_PRUNER_SUCCESSIVE_HALVING),
-        ]:
+
+        async def one(label: str, proto: sweeps_pb2.Sweep) -> dict[str, Any]:
             print(f"kiln sweep {label} ...", flush=True)
-            request = sweeps_pb2.CreateSweepRequest(sweep=sweep(ds.name, args, concurrency, pruner))
             started = time.perf_counter()
-            created = await stub.CreateSweep(request, metadata=md)
+            created = await stub.CreateSweep(sweeps_pb2.CreateSweepRequest(sweep=proto), metadata=md)
             async for _ in stub.WatchSweep(sweeps_pb2.WatchSweepRequest(name=created.name), metadata=md):
                 pass
             wall = time.perf_counter() - started
             done = await stub.GetSweep(sweeps_pb2.GetSweepRequest(name=created.name), metadata=md)
             listed = await jobs.ListJobs(jobs_pb2.ListJobsRequest(sweep=done.name, page_size=1000), metadata=md)
-            runs[label] = {
+            r = {
                 **timings(list(listed.jobs)),
+                "max_trials_at_once": overlap(list(listed.jobs)),
                 "state": sweeps_pb2.SweepState.Name(done.state),
                 "best": done.best_trials[0].values[0] if done.best_trials else None,
+                "best_params": dict(done.best_trials[0].params) if done.best_trials else {},
                 "wall_s": wall,
+                "n_trials": len(done.trials),
                 "steps": sum(j.step for j in listed.jobs),
                 "trials": [
                     {
@@ -198,14 +264,32 @@ async def run_kiln(args: argparse.Namespace, data: Path, work: Path) -> dict[str
                     for t in done.trials
                 ],
             }
-            r = runs[label]
             print(
-                f"  {label}: best {r['best']}, {wall:.1f}s, {r['steps']} steps; per trial (medians): "
-                f"job queued {r['job_queued_s']:.2f}s, job ran {r['job_ran_s']:.2f}s, "
-                f"sweep gap {r['sweep_gap_s']:.2f}s",
+                f"  {label}: best {r['best']}, {len(done.trials)} trials, {wall:.1f}s, {r['steps']} steps, "
+                f"at most {r['max_trials_at_once']} at once; per trial (medians): job queued "
+                f"{r['job_queued_s']:.2f}s, job ran {r['job_ran_s']:.2f}s, sweep gap {r['sweep_gap_s']:.2f}s",
                 flush=True,
             )
-        return runs
+            return r
+
+        none, sha = sweeps_pb2.SWEEP_PRUNER_NONE, sweeps_pb2.SWEEP_PRUNER_SUCCESSIVE_HALVING
+        runs: dict[str, Any] = {"c1_rounds": []}
+        plain: list[dict[str, Any]] = []
+        for k in range(args.rounds):  # interleaved: Optuna, Kiln c1, Optuna, Kiln c1, ...
+            print(f"plain optuna (round {k + 1}) ...", flush=True)
+            plain.append(await asyncio.to_thread(run_optuna, args, data, work / f"optuna-{k}"))
+            p = plain[-1]
+            print(f"  optuna: best {p['best']:.4f}, {p['wall_s']:.1f}s ({p['wall_s'] / args.trials:.2f}s a trial)")
+            runs["c1_rounds"].append(await one(f"c1 (round {k + 1})", sweep(ds.name, args, 1, none)))
+        runs["c2"] = await one("c2", sweep(ds.name, args, 2, none))
+        runs["asha"] = await one("asha", sweep(ds.name, args, 1, sha))
+        grid_n = len(GRID_LRS) * len(GRID_RANKS)
+        runs["grid"] = await one("grid", sweep(ds.name, args, 2, none, algorithm="grid", trials=grid_n, grid=True))
+        runs["tpe_on_grid"] = await one(
+            "tpe on the grid's space",
+            sweep(ds.name, args, 2, none, algorithm="tpe", trials=args.grid_tpe_trials, grid=True),
+        )
+        return runs, plain
     finally:
         await channel.close()
         await server.stop(grace=1)
@@ -218,44 +302,70 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--records", type=int, default=300, help="demo SFT records to train on")
     parser.add_argument("--algorithm", default="tpe", choices=["random", "tpe", "gp", "cma_es"])
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--rounds", type=int, default=2, help="interleaved Optuna / Kiln c1 rounds")
+    parser.add_argument("--grid-tpe-trials", type=int, default=8, help="TPE trials on the grid's space")
     args = parser.parse_args(argv)
 
     torch.set_num_threads(1)
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    info = machine(threads=1, torch_threads_per_trial=1, optuna=optuna.__version__)
+    info = machine(threads=1, torch_threads_per_trial=1, optuna=optuna.__version__, load_avg=os.getloadavg()[0])
     print(json.dumps({"machine": info}))
     print(f"{args.trials} trials of {args.steps} steps, {args.algorithm}, seed {args.seed}", flush=True)
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         data = work / "train.jsonl"
         data.write_bytes(b"".join(DEMO_SFT_PATH.read_bytes().splitlines(keepends=True)[: args.records]))
-        print("plain optuna ...", flush=True)
-        plain = run_optuna(args, data, work)
-        per_trial = plain["wall_s"] / args.trials
-        print(f"  optuna: best {plain['best']:.4f}, {plain['wall_s']:.1f}s ({per_trial:.2f}s a trial)", flush=True)
-        kiln = asyncio.run(run_kiln(args, data, work))
+        kiln, plain = asyncio.run(run_kiln(args, data, work))
+    info["load_avg_end"] = os.getloadavg()[0]
 
     def per_h(run: dict[str, Any]) -> float:
-        return args.trials / run["wall_s"] * 3600
+        return run["n_trials"] / run["wall_s"] * 3600
 
-    c1, c2, asha = kiln["c1"], kiln["c2"], kiln["asha"]
+    c1s, c2, asha, grid, tpe = kiln["c1_rounds"], kiln["c2"], kiln["asha"], kiln["grid"], kiln["tpe_on_grid"]
+    for p in plain:
+        p["n_trials"] = args.trials
+    kiln_h = statistics.median(per_h(r) for r in c1s)
+    optuna_h = statistics.median(per_h(p) for p in plain)
+    # Each round's own ratio (Kiln right after its Optuna round), medianed: the load drifts.
+    ratios = [per_h(k) / per_h(p) for k, p in zip(c1s, plain, strict=True)]
+    c1 = c1s[0]
     result = {
         "kiln_best": round(c1["best"], 5),
-        "optuna_best": round(plain["best"], 5),
-        "best_ratio": round(c1["best"] / plain["best"], 4),
-        "kiln_trials_per_h": round(per_h(c1), 1),
-        "optuna_trials_per_h": round(per_h(plain), 1),
-        "overhead_ratio": round(per_h(c1) / per_h(plain), 3),
-        "concurrency2_speedup": round(per_h(c2) / per_h(c1), 3),
+        "optuna_best": round(plain[0]["best"], 5),
+        "best_ratio": round(c1["best"] / plain[0]["best"], 4),
+        "kiln_trials_per_h": round(kiln_h, 1),
+        "optuna_trials_per_h": round(optuna_h, 1),
+        "overhead_ratio": round(statistics.median(ratios), 3),
+        "concurrency2_speedup": round(per_h(c2) / kiln_h, 3),
         "asha_compute_saved_pct": round(100 * (1 - asha["steps"] / c1["steps"]), 1),
+    }
+    extra = {
+        "overhead_ratio_rounds": [round(r, 3) for r in ratios],
+        "c2_max_trials_at_once": c2["max_trials_at_once"],
+        "asha_best_ratio": round(asha["best"] / c1["best"], 4),
+        "grid_best": round(grid["best"], 5),
+        "grid_trials": grid["n_trials"],
+        "tpe_on_grid_best": round(tpe["best"], 5),
+        "tpe_on_grid_trials": tpe["n_trials"],
+        "tpe_vs_grid_ratio": round(tpe["best"] / grid["best"], 4),
+        "grid_best_params": grid["best_params"],
+        "tpe_best_params": tpe["best_params"],
     }
     print(
         f"asha: best {asha['best']:.4f} vs unpruned {c1['best']:.4f} "
         f"({asha['best'] / c1['best']:.4f}x), {asha['steps']} vs {c1['steps']} steps"
     )
+    print(
+        f"grid vs tpe on the grid's space: grid best {grid['best']:.4f} in {grid['n_trials']} trials, "
+        f"tpe best {tpe['best']:.4f} in {tpe['n_trials']} trials ({extra['tpe_vs_grid_ratio']:.4f}x)"
+    )
+    print(json.dumps(extra))
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(
-        json.dumps({"machine": info, "args": vars(args), "result": result, "optuna": plain, "kiln": kiln}, indent=1)
+        json.dumps(
+            {"machine": info, "args": vars(args), "result": result, "extra": extra, "optuna": plain, "kiln": kiln},
+            indent=1,
+        )
     )
     print(json.dumps(result))
     return result

@@ -238,3 +238,21 @@ async def test_lora_job_registers_merged_weights(gateway):
     done = await gateway.jobs.GetJob(jobs_pb2.GetJobRequest(name=job.name), metadata=t.md)
     model = await gateway.models.GetModel(models_pb2.GetModelRequest(name=done.output_model), metadata=t.md)
     assert (gateway.artifact_path(model.artifact_uri) / "adapter").is_dir()
+
+
+async def test_successive_jobs_run_on_one_warm_worker(gateway):
+    """A job's worker stays warm for the next job of the same resources (no process start, no
+    torch import again). A cancelled job's worker does not (test_cancel_stops_the_work_within_seconds)."""
+    t = await gateway.tenant()
+    ds = await gateway.upload(t, demo_records(32))
+    pids, keys = [], gateway.server.scheduler.jobs.keys
+    for _ in range(2):
+        job = await gateway.jobs.CreateJob(
+            jobs_pb2.CreateJobRequest(job=sft_job(ds.name, max_steps=2, eval_every=2, log_every=1)), metadata=t.md
+        )
+        events = await watch_until_done(gateway, t, job.name)
+        assert events[-1].state_change.state == jobs_pb2.JOB_STATE_SUCCEEDED
+        job_key = keys.job(t.name, job.name[5:])
+        pids.append(int(await gateway.server.redis.hget(job_key, "worker_pid")))
+        assert (await gateway.server.redis.hget(job_key, "worker_actor")).decode().startswith("1:kiln-warm-")
+    assert pids[0] == pids[1]

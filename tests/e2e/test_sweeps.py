@@ -9,7 +9,7 @@ import asyncio
 import grpc
 import pytest
 
-from kiln.v1 import jobs_pb2, sweeps_pb2, sweeps_pb2_grpc
+from kiln.v1 import images_pb2, jobs_pb2, sweeps_pb2, sweeps_pb2_grpc
 from tests.e2e.conftest import demo_records, field_violations, sft_job
 
 pytestmark = pytest.mark.slow
@@ -162,3 +162,50 @@ async def test_cancel_sweep_cancels_its_running_trial(gateway):
     await asyncio.sleep(1.5)  # the driver notices and stops: no second trial starts
     after = await stub.GetSweep(sweeps_pb2.GetSweepRequest(name=sweep.name), metadata=t.md)
     assert len(after.trials) == 1
+
+
+async def test_nsga_ii_over_a_vae_architecture_returns_a_quality_vs_size_pareto_front(gateway):
+    """NSGA-II over a built-in network's architecture (the VAE's width and latent size) on
+    (val_loss, parameter_count): the front GetSweep returns is mutually non-dominated, holds the
+    smallest and the best-quality model, and comes with its plot."""
+    t = await gateway.tenant()
+    stub = sweeps_pb2_grpc.SweepServiceStub(gateway.channel)
+    template = jobs_pb2.Job(
+        method=jobs_pb2.JOB_METHOD_VAE,
+        training_dataset="datasets/digits",
+        hyperparameters=jobs_pb2.Hyperparameters(max_steps=4, batch_size=64, learning_rate=3e-3, eval_every=4),
+        vae=images_pb2.VaeConfig(latent_dim=8, base_channels=8),
+    )
+    proto = sweeps_pb2.Sweep(
+        display_name="vae architecture",
+        template=template,
+        parameters=[
+            sweeps_pb2.SearchParameter(
+                target="vae.base_channels", int_range=sweeps_pb2.IntRange(low=4, high=32, log=True)
+            ),
+            sweeps_pb2.SearchParameter(target="vae.latent_dim", int_range=sweeps_pb2.IntRange(low=2, high=16)),
+        ],
+        objectives=[
+            sweeps_pb2.Objective(metric="val_loss", direction=sweeps_pb2.OBJECTIVE_DIRECTION_MINIMIZE),
+            sweeps_pb2.Objective(metric="parameter_count", direction=sweeps_pb2.OBJECTIVE_DIRECTION_MINIMIZE),
+        ],
+        algorithm=sweeps_pb2.SWEEP_ALGORITHM_NSGA_II,
+        budget=sweeps_pb2.SweepBudget(max_trials=5, max_concurrent_trials=2),
+        seed=3,
+    )
+    sweep = await stub.CreateSweep(sweeps_pb2.CreateSweepRequest(sweep=proto), metadata=t.md)
+    events = await _watch(stub, t, sweep.name, timeout=240)
+    assert events[-1].state_change.state == sweeps_pb2.SWEEP_STATE_SUCCEEDED
+    done = await stub.GetSweep(sweeps_pb2.GetSweepRequest(name=sweep.name), metadata=t.md)
+    values = {tr.number: tuple(tr.values) for tr in done.trials if tr.state == sweeps_pb2.TRIAL_STATE_SUCCEEDED}
+    assert len(values) == 5 and len({v[1] for v in values.values()}) > 1  # the sizes differ
+
+    def dominates(a, b):
+        return all(x <= y for x, y in zip(a, b, strict=True)) and a != b
+
+    front = [tuple(b.values) for b in done.best_trials]
+    assert front and not any(dominates(a, b) for a in front for b in front)
+    assert min(v[0] for v in values.values()) in {f[0] for f in front}  # the best quality
+    assert min(v[1] for v in values.values()) in {f[1] for f in front}  # the smallest
+    assert all(b.model.startswith("models/") for b in done.best_trials)
+    assert gateway.artifact_path(done.artifacts["pareto_front.png"]).read_bytes()[:4] == b"\x89PNG"

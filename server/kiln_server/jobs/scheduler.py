@@ -1,7 +1,8 @@
-"""The job kind of the operation scheduler (operations/queue.py): one detached actor per attempt,
-sized by the job's resources; a lost worker is retried (RETRYING -> QUEUED, resuming from the
-last checkpoint) while max_retries allows; a cancelled job's worker gets cancel_grace_s to stop
-by itself before it is killed. This scheduler also joins Ray and writes the gateway heartbeat.
+"""The job kind of the operation scheduler (operations/queue.py): each attempt runs on a detached
+actor sized by the job's resources (a warm one kept from earlier jobs where it can); a lost worker
+is retried (RETRYING -> QUEUED, resuming from the last checkpoint) while max_retries allows; a
+cancelled job's worker gets cancel_grace_s to stop by itself before it is killed. This scheduler
+also joins Ray and writes the gateway heartbeat.
 """
 
 from __future__ import annotations
@@ -103,6 +104,11 @@ class JobScheduler(QueueScheduler[JobRecord]):
             (JobHandle(**vars(handle)), spec, rels),
             num_cpus=0 if coordinates else spec.resources.cpus,
             num_gpus=0 if coordinates else spec.resources.gpus,
+            # A single-process job runs on a warm worker of its resources (operations/pool.py):
+            # a sweep's short trials would otherwise pay a process start and torch's import each.
+            # A coordinator's workers (Ray Train, PPO's roles) are actors of their own anyway.
+            reuse=not coordinates,
+            room=(float("inf"), float("inf")) if coordinates else None,
         )
 
     async def _dataset_rel(self, tenant: str, dataset_id: str) -> str | None:

@@ -30,6 +30,7 @@ from typing import Any, ClassVar, Generic, TypeVar
 
 from redis.exceptions import RedisError
 
+from kiln_server.operations.pool import Warm, WarmPool, drop_pool, pool_of
 from kiln_server.operations.record import OperationRecord, State
 from kiln_server.operations.store import OperationStore
 from kiln_server.operations.worker import AttemptHandle
@@ -51,13 +52,18 @@ _HEARTBEAT_TTL_S = 10
 @dataclass
 class Launch:
     """How to start one attempt: the runner class (wrapped with ray.remote), its constructor
-    arguments, and the resources its actor reserves."""
+    arguments, and the resources its actor reserves. `reuse`: the attempt may run on a warm
+    worker of the same resources (operations/pool.py) instead of an actor of its own."""
 
     runner: type
     args: tuple
     num_cpus: float = 1
     num_gpus: float = 0
     log_extra: dict[str, Any] = field(default_factory=dict)
+    reuse: bool = False
+    # The resources the attempt will hold in all, where its runner starts actors of its own (a
+    # coordinator): idle warm workers are killed to make that room. Default: the actor's own.
+    room: tuple[float, float] | None = None
 
 
 class QueueScheduler(ABC, Generic[R]):
@@ -78,6 +84,7 @@ class QueueScheduler(ABC, Generic[R]):
         self._running: dict[str, asyncio.Task] = {}  # "tenant/id" -> the attempt's monitor task
         self._stopping = asyncio.Event()
         self._beats = False
+        self.pool: WarmPool = pool_of(instance, RAY_NAMESPACE)
 
     # -- what a kind provides --------------------------------------------------------------------
     @abstractmethod
@@ -120,6 +127,7 @@ class QueueScheduler(ABC, Generic[R]):
         """Stops dispatching; running attempts keep going and are adopted by the next gateway."""
         self._stopping.set()
         await stop_tasks(self._tasks)
+        drop_pool(self.instance)  # idle warm workers; busy ones finish and are adopted
         if self._beats:
             # Redis may be gone already; the heartbeat key then simply expires.
             with contextlib.suppress(RedisError, OSError):
@@ -219,41 +227,59 @@ class QueueScheduler(ABC, Generic[R]):
             artifact_root=self.config.artifact_root,
             scratch_dir=str(self.config.scratch_dir),
         )
+        warm: Warm | None = None
         try:
             launch = await self.launch(record, handle)
-            options = dict(
-                name=self.actor_name(rid, attempt),
-                namespace=RAY_NAMESPACE,
-                lifetime="detached",
-                max_restarts=0,
-                max_concurrency=2,  # run() and the gateway's pid() pings
-                num_cpus=launch.num_cpus,
-                num_gpus=launch.num_gpus,
-            )
-            try:
-                actor: Any = ray.remote(launch.runner).options(**options).remote(*launch.args)
-            except ValueError as exc:  # an actor of that name exists: another gateway raced us
-                log.warning("%s actor exists", self.kind, extra={self.kind: rid, "error": str(exc)})
-                return
+            if launch.reuse:
+                warm = await self.pool.acquire((launch.num_cpus, launch.num_gpus))
+                await self.store.set_fields(tenant, rid, worker_actor=f"{attempt}:{warm.name}")
+                actor: Any = warm.actor
+                run_ref = actor.run.remote(launch.runner, launch.args)
+            else:
+                await self.pool.make_room(*(launch.room or (launch.num_cpus, launch.num_gpus)))
+                options = dict(
+                    name=self.actor_name(rid, attempt),
+                    namespace=RAY_NAMESPACE,
+                    lifetime="detached",
+                    max_restarts=0,
+                    max_concurrency=2,  # run() and the gateway's pid() pings
+                    num_cpus=launch.num_cpus,
+                    num_gpus=launch.num_gpus,
+                )
+                try:
+                    actor = ray.remote(launch.runner).options(**options).remote(*launch.args)
+                except ValueError as exc:  # an actor of that name exists: another gateway raced us
+                    log.warning("%s actor exists", self.kind, extra={self.kind: rid, "error": str(exc)})
+                    return
+                run_ref = actor.run.remote()
         except Exception as exc:
             # A worker that cannot even start must not leave the operation RUNNING forever.
             log.exception("%s attempt could not start", self.kind, extra={self.kind: rid})
+            if warm is not None:
+                self.pool.discard(warm)
             await self.worker_lost(tenant, rid, attempt, f"worker did not start: {type(exc).__name__}: {exc}")
             return
         self.attempt_started(record)
-        extra = {self.kind: rid, "tenant": tenant, "attempt": attempt, **launch.log_extra}
+        extra = {self.kind: rid, "tenant": tenant, "attempt": attempt, "warm": warm is not None, **launch.log_extra}
         log.info("%s attempt started", self.kind, extra=extra)
-        await self._monitor(tenant, rid, attempt, actor, actor.run.remote())
+        await self._monitor(tenant, rid, attempt, actor, run_ref, warm)
 
-    async def _monitor(self, tenant: str, rid: str, attempt: int, actor: Any, run_ref: Any = None) -> None:
+    async def _monitor(
+        self, tenant: str, rid: str, attempt: int, actor: Any, run_ref: Any = None, warm: Warm | None = None
+    ) -> None:
         """Waits for the attempt to end (`run_ref`), or, for an adopted actor, pings it until the
-        operation ends; handles a dead worker and one that outlives its operation's end."""
+        operation ends; handles a dead worker and one that outlives its operation's end. A warm
+        worker whose attempt returned goes back to the pool; any other actor is killed."""
         import ray
         from ray.exceptions import RayActorError
 
         ref = asyncio.ensure_future(run_ref) if run_ref is not None else None
         ended_at: float | None = None
         stopping = False
+        # A warm worker runs the next attempt only after one that SUCCEEDED came back from it; after
+        # a cancel or a failure its process goes, as a per-attempt actor's would (nothing the
+        # stopped or broken attempt left behind can reach the next one).
+        reusable = False
         last_ping = time.monotonic()
         try:
             while True:
@@ -261,6 +287,7 @@ class QueueScheduler(ABC, Generic[R]):
                     done, _ = await asyncio.wait({ref}, timeout=_POLL_S)
                     if done:
                         outcome = ref.result()  # raises RayActorError if the worker died
+                        reusable = outcome == "SUCCEEDED"
                         log.info("%s attempt ended", self.kind, extra={self.kind: rid, "outcome": outcome})
                         break
                 else:
@@ -286,8 +313,13 @@ class QueueScheduler(ABC, Generic[R]):
             if ref is not None and not ref.done():
                 ref.cancel()
             if not stopping:
-                with contextlib.suppress(Exception):  # already gone
-                    ray.kill(actor, no_restart=True)
+                if warm is not None and reusable:
+                    self.pool.release(warm)
+                elif warm is not None:
+                    self.pool.discard(warm)
+                else:
+                    with contextlib.suppress(Exception):  # already gone
+                        ray.kill(actor, no_restart=True)
                 await self._after_attempt(tenant, rid, attempt)
 
     async def _after_attempt(self, tenant: str, rid: str, attempt: int) -> None:
@@ -339,6 +371,7 @@ class QueueScheduler(ABC, Generic[R]):
 
     # -- reconcile -------------------------------------------------------------------------------
     async def reconcile(self) -> None:
+        self.pool.reap()
         queued = await self.store.queued()
         for tenant, rid in await self.store.active():
             key = f"{tenant}/{rid}"
@@ -354,17 +387,21 @@ class QueueScheduler(ABC, Generic[R]):
                     tenant, rid, (State.RETRYING,), State.QUEUED, reason="requeued", enqueue=True
                 )
             elif record.state == State.RUNNING and not await self._owner_alive(record.owner):
-                await self._adopt(tenant, rid, record.attempt)
+                await self._adopt(tenant, rid, record.attempt, record.worker_actor)
 
     async def _owner_alive(self, owner: str) -> bool:
         return owner == self.instance or bool(await self.store.redis.exists(self.store.keys.gateway(owner)))
 
-    async def _adopt(self, tenant: str, rid: str, attempt: int) -> None:
+    async def _adopt(self, tenant: str, rid: str, attempt: int, worker_actor: str = "") -> None:
         import ray
 
         await self.store.set_fields(tenant, rid, owner=self.instance)
+        # A warm worker's name is on the record with the attempt it ran; an older attempt's
+        # worker may be running something else by now.
+        on, _, warm_name = worker_actor.partition(":")
+        name = warm_name if warm_name and on == str(attempt) else self.actor_name(rid, attempt)
         try:
-            actor = ray.get_actor(self.actor_name(rid, attempt), namespace=RAY_NAMESPACE)
+            actor = ray.get_actor(name, namespace=RAY_NAMESPACE)
         except ValueError:
             log.warning("adopting %s whose worker is gone", self.kind, extra={self.kind: rid, "attempt": attempt})
             self._track(tenant, rid, self.worker_lost(tenant, rid, attempt, "worker lost with its gateway"))

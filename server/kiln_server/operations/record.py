@@ -43,6 +43,9 @@ class OperationRecord:
     # Of the current attempt's worker, for operators (and tests); absent until a worker started.
     worker_pid: int | None = None
     worker_host: str | None = None
+    # A warm worker running the attempt (operations/pool.py): "{attempt}:{ray actor name}"; empty
+    # when the attempt has an actor of its own (named by its id and attempt).
+    worker_actor: str = ""
 
     @property
     def final(self) -> bool:

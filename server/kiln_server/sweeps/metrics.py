@@ -19,6 +19,9 @@ _OWN = {
     "distill": ("loss",),
     "reward_model": ("loss", "accuracy", "reward_margin", "chosen_reward", "rejected_reward"),
     "dpo": ("loss", "reward_accuracy", "reward_margin", "chosen_reward", "rejected_reward"),
+    # Image methods (kiln_trainer/algorithms/vae, diffusion): val_loss is the VAE's negative ELBO.
+    "vae": ("loss", "elbo", "recon", "kl"),
+    "diffusion": ("loss",),
 }
 _EXTRA = {"sft": ("tokens",), "ppo": ("mean_reward", "kl", "entropy", "wall_s")}
 

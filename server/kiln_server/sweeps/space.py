@@ -23,8 +23,9 @@ MAX_PARAMETERS = 32
 MAX_GRID = 100_000
 # Job fields a parameter may write under: the shared hyperparameters and the method's own message
 # (checked against the template's method). Everything else (datasets, base model, resources,
-# labels, output fields) is not a tunable of the trained model.
-_ROOTS = ("hyperparameters", "sft", "reward_model", "ppo", "dpo", "distill")
+# labels, output fields) is not a tunable of the trained model. The image methods' messages hold
+# their networks' architecture (base_channels: the width; latent_dim), searchable like the rest.
+_ROOTS = ("hyperparameters", "sft", "reward_model", "ppo", "dpo", "distill", "grpo", "rloo", "vae", "gan", "diffusion")
 _FLOATS = (FieldDescriptor.TYPE_DOUBLE, FieldDescriptor.TYPE_FLOAT)
 _INTS = (
     FieldDescriptor.TYPE_INT32,
