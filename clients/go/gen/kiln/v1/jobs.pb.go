@@ -1910,7 +1910,11 @@ type RewardSource_RewardModel struct {
 }
 
 type RewardSource_ScoringFunction struct {
-	// A scoring function registered with the server, by name.
+	// A scoring function registered with the server, by name ("length", "contains:thanks"),
+	// or a weighted sum of them: terms "WEIGHT*name[:arg]" joined by " + " (spaces around the
+	// plus; a weight is a finite number, 1 when left out), e.g.
+	// "0.7*length:40 + 0.3*contains:thanks". Unknown names, bad arguments and bad weights are
+	// INVALID_ARGUMENT at CreateJob.
 	ScoringFunction string `protobuf:"bytes,2,opt,name=scoring_function,json=scoringFunction,proto3,oneof"`
 }
 

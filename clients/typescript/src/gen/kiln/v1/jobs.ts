@@ -1127,7 +1127,13 @@ export interface RewardSource {
   rewardModel?:
     | string
     | undefined;
-  /** A scoring function registered with the server, by name. */
+  /**
+   * A scoring function registered with the server, by name ("length", "contains:thanks"),
+   * or a weighted sum of them: terms "WEIGHT*name[:arg]" joined by " + " (spaces around the
+   * plus; a weight is a finite number, 1 when left out), e.g.
+   * "0.7*length:40 + 0.3*contains:thanks". Unknown names, bad arguments and bad weights are
+   * INVALID_ARGUMENT at CreateJob.
+   */
   scoringFunction?:
     | string
     | undefined;
