@@ -95,10 +95,12 @@ def run_ppo_on_optimum_task(
     run: OptimumRun | None = None,
     history: list[tuple[int, float]] | None = None,
     eval_every: int = 0,
+    trained: list[torch.nn.Module] | None = None,
 ) -> float:
     """Train a copy of pi_ref with PPO on the task; returns the optimum fraction it reaches.
 
-    With `history` and eval_every > 0, (step, fraction) pairs are appended along the way.
+    With `history` and eval_every > 0, (step, fraction) pairs are appended along the way; the
+    trained policy is appended to `trained` when given.
     """
     task = task or make_optimum_task()
     run = run or OptimumRun()
@@ -132,6 +134,8 @@ def run_ppo_on_optimum_task(
                     history.append((step + 1, task.optimum_fraction(policy)))
     finally:
         roles.close()
+    if trained is not None:
+        trained.append(policy)
     return task.optimum_fraction(policy)
 
 
