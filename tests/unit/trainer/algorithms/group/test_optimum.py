@@ -20,6 +20,8 @@ pytestmark = pytest.mark.usefixtures("one_thread")
 def test_group_methods_approach_the_kl_regularised_optimum(baseline):
     task = make_optimum_task(beta=1.0, seed=0)
     history: list[tuple[int, float]] = []
-    fraction = run_group_on_optimum_task(baseline, task, GroupRun(seed=0, steps=60, ppo_epochs=2, minibatch_size=64), history=history, eval_every=20)
+    fraction = run_group_on_optimum_task(
+        baseline, task, GroupRun(seed=0, steps=60, ppo_epochs=2, minibatch_size=64), history=history, eval_every=20
+    )
     assert fraction >= 0.85, f"{baseline} closed only {fraction:.3f} of the gap; along the way: {history}"
     assert history[0][1] < history[1][1] < history[-1][1]

@@ -1,7 +1,6 @@
 """Acceptance: PPO closes >= 90% of the gap from J(pi_ref) to J(pi*) on the exactly solvable task."""
 
 import pytest
-
 import torch
 
 from tests.tasks.optimum import increasing_bonus, make_optimum_task, target_only_logps
