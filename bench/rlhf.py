@@ -1,7 +1,8 @@
 """RLHF benchmark: PPO throughput on kiln-gpt-tiny, and how close PPO and DPO get to the optimum.
 
     python -m bench.rlhf [--model kiln-gpt-tiny] [--steps 8] [--batch 16] [--max-new-tokens 32]
-                         [--threads 1] [--skip-optimum] [--optimum ppo,dpo,grpo,rloo]
+                         [--threads 1] [--skip-optimum] [--optimum ppo,dpo,grpo,rloo,hard]
+                         [--seeds 0,1,2] [--api]
 
 Throughput: a PPO job (in-process roles, a scoring-function reward, fixed-length rollouts) runs
 `--steps` iterations; the first is a warm-up and is not counted. Steps/s and the generation share
@@ -13,9 +14,25 @@ gap from J(pi_ref) to J(pi*) that each method closes, measured exactly: PPO with
 (tests/tasks/ppo_optimum.py), DPO offline on preference pairs sampled from pi_ref, GRPO and RLOO
 with groups of 8 completions per prompt and no critic (the same file's run_group_on_optimum_task).
 
+Seeds: every optimum figure is a mean over the task seeds of --seeds (each seed pretrains a
+different reference); PPO also runs at beta 0.1 and 1 and "ppo_optimum_fraction_min" is its worst
+case. "hard" runs DPO's routes on 2,000 Bradley-Terry-sampled hard labels (tests/tasks/optimum.py
+HARD_LABEL_ROUTES: plain DPO, checkpoint selection on a 10% held-out split, conservative DPO,
+rDPO, IPO); "dpo_hard_label_optimum_fraction" is plain DPO's, and
+"best_hard_label_optimum_fraction" the route with the lowest held-out DPO log-loss per seed (the
+optimum is measured, never used to choose). With --api, PPO, GRPO and RLOO run as jobs over gRPC
+against an in-process gateway (embedded Redis, local Ray), rewarded by a RewardService this
+script runs (tests/tasks/api_optimum.py): no trainer call in-process.
+
+"trl_steps_per_s" is null: TRL (the `bench` extra) is not in the dev install, and its online
+trainers take Hugging Face models, which kiln-gpt-tiny is not; a like-sized GPT-2 baseline is
+still to be written.
+
 Writes bench/results/rlhf.json (with the machine); the last line printed is one JSON object:
-{"ppo_steps_per_s", "rollout_tokens_per_s", "generation_time_share", "ppo_optimum_fraction",
-"dpo_optimum_fraction", "grpo_optimum_fraction", "rloo_optimum_fraction"}.
+{"ppo_steps_per_s", "trl_steps_per_s", "rollout_tokens_per_s", "generation_time_share",
+"ppo_optimum_fraction", "ppo_optimum_fraction_min", "dpo_optimum_fraction",
+"grpo_optimum_fraction", "rloo_optimum_fraction", "dpo_hard_label_optimum_fraction",
+"best_hard_label_optimum_fraction", "best_hard_label_route"}.
 """
 
 from __future__ import annotations
@@ -24,7 +41,9 @@ import argparse
 import json
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import torch
 
@@ -73,32 +92,143 @@ def ppo_throughput(model: str, steps: int, batch: int, max_new_tokens: int) -> d
     }
 
 
-OPTIMUM_METHODS = ("ppo", "dpo", "grpo", "rloo")
+OPTIMUM_METHODS = ("ppo", "dpo", "grpo", "rloo", "hard")
 RESULTS = Path(__file__).parent / "results" / "rlhf.json"
+FRACTION_KEYS = (
+    "ppo_optimum_fraction",
+    "ppo_optimum_fraction_min",
+    "dpo_optimum_fraction",
+    "grpo_optimum_fraction",
+    "rloo_optimum_fraction",
+    "dpo_hard_label_optimum_fraction",
+    "best_hard_label_optimum_fraction",
+)
 
 
-def optimum_fractions(methods: tuple[str, ...] = OPTIMUM_METHODS) -> dict[str, float]:
-    from collections.abc import Callable
-    from functools import partial
+def _mean(xs: list[float]) -> float:
+    return sum(xs) / len(xs)
 
-    from tests.tasks.optimum import OptimumTask, make_optimum_task, run_dpo_on_optimum_task
-    from tests.tasks.ppo_optimum import run_group_on_optimum_task, run_ppo_on_optimum_task
 
-    runs: dict[str, Callable[[OptimumTask], float]] = {
-        "ppo": run_ppo_on_optimum_task,
-        "dpo": run_dpo_on_optimum_task,
-        # GRPO and RLOO: 60 iterations of 16 prompts x 8 completions (GroupRun's defaults).
-        "grpo": partial(run_group_on_optimum_task, "group_mean_std"),
-        "rloo": partial(run_group_on_optimum_task, "leave_one_out"),
+def hard_label_routes(seeds: tuple[int, ...]) -> dict[str, Any]:
+    """Every route of HARD_LABEL_ROUTES per seed; the held-out loss picks one per seed."""
+    from tests.tasks.optimum import HARD_LABEL_ROUTES, make_optimum_task, run_preference_route
+
+    plain, chosen, picks = [], [], []
+    for seed in seeds:
+        task = make_optimum_task(beta=1.0, seed=seed)
+        results = [run_preference_route(task, route, seed=seed) for route in HARD_LABEL_ROUTES]
+        for r in results:
+            print(
+                f"  hard labels, seed {seed}, {r.route:<18} fraction {r.fraction:6.3f}  held-out loss "
+                f"{r.held_out_loss:.4f}  accuracy {r.held_out_accuracy:.3f}  implicit KL {r.implicit_kl:.3f}  "
+                f"step {r.best_step}",
+                flush=True,
+            )
+        plain.append(next(r.fraction for r in results if r.route == "dpo"))
+        best = min(results, key=lambda r: r.held_out_loss)
+        chosen.append(best.fraction)
+        picks.append(best.route)
+    return {
+        "dpo_hard_label_optimum_fraction": _mean(plain),
+        "best_hard_label_optimum_fraction": _mean(chosen),
+        "best_hard_label_route": ",".join(picks),
     }
-    out = {}
-    task = make_optimum_task(beta=1.0, seed=0)
+
+
+def optimum_fractions(methods: tuple[str, ...], seeds: tuple[int, ...], api: bool) -> dict[str, Any]:
+    from tests.tasks.optimum import make_optimum_task, run_dpo_on_optimum_task
+    from tests.tasks.ppo_optimum import GroupRun, OptimumRun, run_group_on_optimum_task, run_ppo_on_optimum_task
+
+    runs: dict[str, Callable[..., float]] = {
+        "ppo": lambda task, seed: run_ppo_on_optimum_task(task, OptimumRun(seed=seed)),
+        # DPO with soft (exact Bradley-Terry probability) labels: the oracle-label ceiling.
+        "dpo": lambda task, seed: run_dpo_on_optimum_task(task, seed=seed),
+        # GRPO and RLOO: 120 iterations of 16 prompts x 8 completions (GroupRun's defaults).
+        "grpo": lambda task, seed: run_group_on_optimum_task("group_mean_std", task, GroupRun(seed=seed)),
+        "rloo": lambda task, seed: run_group_on_optimum_task("leave_one_out", task, GroupRun(seed=seed)),
+    }
+    if api:
+        runs.update(api_runs())
+    out: dict[str, Any] = {}
     for name in methods:
-        run = runs[name]
         started = time.perf_counter()
-        out[f"{name}_optimum_fraction"] = run(task)
+        if name == "hard":
+            out.update(hard_label_routes(seeds))
+        else:
+            per_seed = []
+            for seed in seeds:
+                task = make_optimum_task(beta=1.0, seed=seed)
+                per_seed.append(runs[name](task, seed=seed))
+                print(f"  {name} seed {seed} beta 1: {per_seed[-1]:.4f}", flush=True)
+            out[f"{name}_optimum_fraction"] = _mean(per_seed)
+            if name == "ppo":  # the worst case over seeds and both betas
+                low_beta = []
+                for seed in seeds:
+                    low_beta.append(runs[name](make_optimum_task(beta=0.1, seed=seed), seed=seed))
+                    print(f"  ppo seed {seed} beta 0.1: {low_beta[-1]:.4f}", flush=True)
+                out["ppo_optimum_fraction_min"] = min(per_seed + low_beta)
         out[f"{name}_optimum_s"] = time.perf_counter() - started
     return out
+
+
+def api_runs() -> dict[str, Callable[..., float]]:
+    """PPO, GRPO and RLOO as gRPC jobs on a gateway started here (embedded Redis, local Ray)."""
+    import asyncio
+
+    def run(method: str, task: Any, seed: int) -> float:
+        return asyncio.run(_api_run(method, task, seed))
+
+    return {m: partial_method(run, m) for m in ("ppo", "grpo", "rloo")}
+
+
+def partial_method(fn: Callable[..., float], method: str) -> Callable[..., float]:
+    def call(task: Any, seed: int = 0) -> float:
+        return fn(method, task, seed)
+
+    return call
+
+
+async def _api_run(method: str, task: Any, seed: int) -> float:
+    from kiln_server.jobs.scheduler import init_ray
+    from kiln_server.platform.app import create_server
+    from kiln_server.platform.config import KilnConfig
+    from kiln_server.platform.redis_embedded import EmbeddedRedis
+    from tests.e2e.conftest import Gateway, make_config
+    from tests.tasks.api_optimum import (
+        group_job,
+        output_fraction,
+        ppo_job,
+        run_job,
+        save_reference,
+        start_reward_server,
+        upload_prompts,
+    )
+
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        redis = EmbeddedRedis(root / "redis")
+        url = redis.start()
+        init_ray(KilnConfig(ray_num_cpus=4))
+        server, port = await create_server(make_config(root, url, shared_model_dirs=str(root / "models")))
+        await server.start()
+        gw = Gateway(server, port, server.config)
+        reward_server, target, _ = await start_reward_server(task)
+        try:
+            t = await gw.tenant()
+            base = str(save_reference(task, root / "models" / "reference"))
+            prompts = await upload_prompts(gw, t, task)
+            if method == "ppo":
+                job = ppo_job(task, base, prompts, target, seed=seed)
+            else:
+                job = group_job(task, base, prompts, target, seed=seed, method=method, steps=120, epochs=4)
+                job_cfg = job.grpo if method == "grpo" else job.rloo
+                job_cfg.minibatch_size = 32
+            model, _ = await run_job(gw, t, job)
+            return await output_fraction(gw, t, task, model)
+        finally:
+            await reward_server.stop(None)
+            await gw.close()
+            redis.stop()
 
 
 def main() -> None:
@@ -116,6 +246,8 @@ def main() -> None:
         default=",".join(OPTIMUM_METHODS),
         help=f"comma-separated methods to run on the optimum task (of {', '.join(OPTIMUM_METHODS)})",
     )
+    parser.add_argument("--seeds", default="0,1,2", help="task seeds every optimum figure is averaged over")
+    parser.add_argument("--api", action="store_true", help="PPO, GRPO and RLOO as gRPC jobs, not in-process")
     args = parser.parse_args()
     if args.steps < 2:
         parser.error("--steps must be >= 2 (the first iteration is not timed)")
@@ -126,7 +258,8 @@ def main() -> None:
         torch.set_num_threads(args.threads)
 
     tp = ppo_throughput(args.model, args.steps, args.batch, args.max_new_tokens)
-    opt = {} if args.skip_optimum else optimum_fractions(methods)
+    seeds = tuple(int(x) for x in args.seeds.split(",") if x)
+    opt = {} if args.skip_optimum else optimum_fractions(methods, seeds, args.api)
 
     print(
         f"PPO on {args.model}: {args.batch} rollouts x {args.max_new_tokens} tokens per iteration, "
@@ -140,13 +273,9 @@ def main() -> None:
         ("training s / iteration", f"{tp['training_s_per_step']:.3f}"),
         ("share of time generating", f"{tp['generation_time_share']:.1%}"),
     ]
-    for m in methods if opt else ():
-        rows.append(
-            (
-                f"{m.upper()}: share of optimum gap closed",
-                f"{opt[f'{m}_optimum_fraction']:.3f} ({opt[f'{m}_optimum_s']:.0f}s)",
-            )
-        )
+    fraction_keys = [k for k in FRACTION_KEYS if opt.get(k) is not None]
+    for k in fraction_keys:
+        rows.append((f"{k} (seeds {args.seeds}{', over gRPC' if args.api else ''})", f"{opt[k]:.3f}"))
     width = max(len(name) for name, _ in rows)
     for name, value in rows:
         print(f"  {name:<{width}}  {value}")
@@ -154,10 +283,11 @@ def main() -> None:
         "ppo_steps_per_s": round(tp["ppo_steps_per_s"], 4),
         "rollout_tokens_per_s": round(tp["rollout_tokens_per_s"], 1),
         "generation_time_share": round(tp["generation_time_share"], 4),
-        **{
-            f"{m}_optimum_fraction": round(opt[f"{m}_optimum_fraction"], 4) if f"{m}_optimum_fraction" in opt else None
-            for m in OPTIMUM_METHODS
-        },
+        "trl_steps_per_s": None,  # see the module docstring
+        **{k: round(opt[k], 4) if opt.get(k) is not None else None for k in FRACTION_KEYS},
+        "best_hard_label_route": opt.get("best_hard_label_route"),
+        "seeds": list(seeds),
+        "api": args.api,
     }
     from bench.machine import machine
 

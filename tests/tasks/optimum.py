@@ -142,6 +142,15 @@ class OptimumTask:
         j_ref = self.reference_objective()
         return (self.exact_objective(model) - j_ref) / (self.optimum_objective() - j_ref)
 
+    def part_fraction(self, logps: torch.Tensor, part: torch.Tensor) -> float:
+        """How far the policy whose (P, N) log-probs are given moved the expectation of one part
+        of the reward, (P, N) `part`, from its value under pi_ref toward its value under pi*
+        (1 = as pi* has it). A policy that learned only some parts of the reward shows it here
+        where the total optimum fraction may hide it."""
+        ref = float((self.reference_logps().exp() * part).sum(-1).mean())
+        opt = float((self.optimum_logps().exp() * part).sum(-1).mean())
+        return (float((logps.exp() * part).sum(-1).mean()) - ref) / (opt - ref)
+
     def sample(self, logps: torch.Tensor, n: int, generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
         """n draws of (prompt index (n,), completion index (n,)): prompts uniform, completions from
         the distribution whose (P, N) log-probs are given (e.g. reference_logps())."""
@@ -153,6 +162,20 @@ class OptimumTask:
     def new_policy(self) -> GPT:
         """A trainable copy of the reference, the usual starting point of alignment."""
         return copy.deepcopy(self.reference).train().requires_grad_(True)
+
+
+def increasing_bonus(task: OptimumTask) -> torch.Tensor:
+    """(P, N) default_reward's sequence part: 0.5 where the completion is strictly increasing."""
+    c = task.completions()
+    increasing = (c[:, 1:] > c[:, :-1]).all(1).to(torch.float64) * 0.5
+    return increasing.expand(len(task.prompts), -1)
+
+
+def target_only_logps(task: OptimumTask) -> torch.Tensor:
+    """(P, N) log-probs of the best policy that ignores the sequence bonus: pi_ref tilted by the
+    target-token part of the reward alone. The bars of the optimum tests sit above it."""
+    tilted = task.reference_logps() + (task.rewards() - increasing_bonus(task)) / task.beta
+    return tilted - torch.logsumexp(tilted, dim=-1, keepdim=True)
 
 
 def toy_gpt_config(vocab_size: int = 8) -> GPTConfig:
@@ -296,3 +319,109 @@ def run_dpo_on_optimum_task(
             opt.step()
     policy.eval()
     return task.optimum_fraction(policy)
+
+
+@dataclass(frozen=True)
+class PreferenceRoute:
+    """One way to learn from finite hard preference labels, as DpoConfig fields set it."""
+
+    name: str
+    loss: str = "sigmoid"  # "sigmoid", "robust" or "ipo" (DpoConfig.loss)
+    label_smoothing: float = 0.0  # conservative DPO's / rDPO's assumed flip rate
+    learning_rate: float = 1e-3
+    steps: int = 300
+    eval_every: int = 10  # steps between held-out evaluations (Hyperparameters.eval_every)
+    select: bool = True  # keep the weights with the best held-out loss (early_stopping_patience)
+
+
+# The routes bench.rlhf compares on 2,000 sampled labels; the held-out split picks among them.
+HARD_LABEL_ROUTES = (
+    PreferenceRoute("dpo", select=False),
+    PreferenceRoute("dpo+select"),
+    PreferenceRoute("cdpo-0.1+select", label_smoothing=0.1),
+    PreferenceRoute("cdpo-0.25+select", label_smoothing=0.25),
+    PreferenceRoute("rdpo-0.1+select", loss="robust", label_smoothing=0.1),
+    PreferenceRoute("ipo+select", loss="ipo"),
+)
+
+
+@dataclass
+class RouteResult:
+    route: str
+    fraction: float  # exact optimum fraction of the weights the route ends with
+    held_out_loss: float  # DPO log-loss at beta on the held-out pairs, of those weights
+    held_out_accuracy: float  # share of held-out pairs whose implicit reward orders them as labelled
+    implicit_kl: float  # mean log pi_ref - log pi over the held-out completions
+    best_step: int
+
+
+def run_preference_route(
+    task: OptimumTask,
+    route: PreferenceRoute,
+    *,
+    n_pairs: int = 2000,
+    held_out: float = 0.1,
+    batch_size: int = 256,
+    seed: int = 0,
+) -> RouteResult:
+    """DPO (beta = the task's beta) on n_pairs BT-sampled hard labels, with the last `held_out`
+    share of the pairs kept out of training: the DPO trainer's validation split, scored as it
+    scores it (plain DPO log-loss at beta whatever the training loss), and with `select` the
+    weights of the best held-out loss are kept, as early stopping with restore_best_weights
+    does. The optimum fraction is measured, never used to choose."""
+    from kiln_trainer.algorithms.dpo.core import dpo_step, implicit_kl, reference_logps
+    from kiln_trainer.data.preference import collate_pairs
+    from kiln_trainer.training.checkpoint import load_trainable_state, trainable_state
+
+    pairs, _ = dpo_preference_pairs(task, n_pairs, seed, labels="sampled")
+    n_val = int(n_pairs * held_out)
+    train_pairs, val_pairs = pairs[: n_pairs - n_val], pairs[n_pairs - n_val :]
+    batches = [collate_pairs(train_pairs[i : i + batch_size], pad_id=0) for i in range(0, len(train_pairs), batch_size)]
+    val_batch = collate_pairs(val_pairs, pad_id=0)
+    ref_c, ref_r = reference_logps(task.reference, batches)
+    val_ref_c, val_ref_r = reference_logps(task.reference, [val_batch])
+    offsets = list(range(0, len(train_pairs), batch_size))
+    policy = task.new_policy()
+    opt = torch.optim.Adam(policy.parameters(), lr=route.learning_rate)
+    g = torch.Generator().manual_seed(seed)
+
+    def evaluate() -> tuple[float, float, float]:
+        policy.eval()
+        with torch.no_grad():
+            out = dpo_step(policy, val_batch, val_ref_c, val_ref_r, beta=task.beta)
+        policy.train()
+        m = out.metrics()
+        return m["loss"], m["reward_accuracy"], implicit_kl(out, task.beta)
+
+    best = (*evaluate(), 0)
+    best_state = trainable_state(policy)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        for step in range(route.steps):
+            k = step % len(batches)
+            if k == 0:
+                order = torch.randperm(len(batches), generator=g).tolist()
+            b = order[k]
+            lo, n = offsets[b], batches[b].n_pairs
+            out = dpo_step(
+                policy,
+                batches[b],
+                ref_c[lo : lo + n],
+                ref_r[lo : lo + n],
+                beta=task.beta,
+                loss=route.loss,
+                label_smoothing=route.label_smoothing,
+            )
+            opt.zero_grad()
+            out.loss.backward()
+            opt.step()
+            if route.select and (step + 1) % route.eval_every == 0:
+                now = evaluate()
+                if now[0] < best[0]:
+                    best, best_state = (*now, step + 1), trainable_state(policy)
+    if route.select:
+        load_trainable_state(policy, best_state)
+    else:
+        best = (*evaluate(), route.steps)
+    policy.eval()
+    return RouteResult(route.name, task.optimum_fraction(policy), best[0], best[1], best[2], best[3])

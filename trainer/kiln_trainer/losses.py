@@ -277,6 +277,10 @@ def preference_loss(
     With h = (pi_c - ref_c) - (pi_r - ref_r):
       sigmoid (DPO): -(1 - eps) log sigmoid(beta h) - eps log sigmoid(-beta h), eps = label_smoothing
         (conservative DPO: eps is the assumed share of flipped labels);
+      robust (rDPO, Chowdhury et al. 2024): ((1 - eps) l(h) - eps l(-h)) / (1 - 2 eps) with
+        l(h) = -log sigmoid(beta h): an unbiased estimate of the loss on clean labels when a
+        share eps of them is flipped (eps < 0.5), where conservative DPO instead targets a
+        preference probability of 1 - eps;
       ipo: (h - 1 / (2 beta))^2.
     For DPO pass log-probs summed over the completion tokens. IPO's regression target assumes
     length-normalised log-probs (the mean over completion tokens), so callers wanting the IPO
@@ -289,10 +293,14 @@ def preference_loss(
     h = chosen_logratios - rejected_logratios
     if kind == "sigmoid":
         losses = -(1.0 - label_smoothing) * F.logsigmoid(beta * h) - label_smoothing * F.logsigmoid(-beta * h)
+    elif kind == "robust":
+        losses = (-(1.0 - label_smoothing) * F.logsigmoid(beta * h) + label_smoothing * F.logsigmoid(-beta * h)) / (
+            1.0 - 2.0 * label_smoothing
+        )
     elif kind == "ipo":
         losses = (h - 1.0 / (2.0 * beta)) ** 2
     else:
-        raise ValueError(f"unknown preference loss {kind!r}; expected 'sigmoid' or 'ipo'")
+        raise ValueError(f"unknown preference loss {kind!r}; expected 'sigmoid', 'robust' or 'ipo'")
     chosen_rewards = beta * chosen_logratios.detach()
     rejected_rewards = beta * rejected_logratios.detach()
     return losses.mean(), chosen_rewards, rejected_rewards

@@ -2,7 +2,10 @@
 
 A job names one as `scoring_function`, either bare ("length") or with an argument after a colon
 ("contains:thanks", "keywords:yes,sure"). Each function maps (prompt, completion) text to a
-float. Torch-free, so the gateway can validate names cheaply.
+float. Functions compose with weights: terms "WEIGHT*name[:arg]" (the weight optional, 1 when
+left out) joined by " + " (spaces around the plus) score as the weighted sum, e.g.
+"0.7*length:40 + 0.3*contains:thanks" or "keywords:yes,sure + -0.5*contains:sorry".
+Torch-free, so the gateway can validate names cheaply.
 
 Register more with the decorator:
 
@@ -50,11 +53,48 @@ def available() -> dict[str, str]:
     return {name: e.help for name, e in sorted(_REGISTRY.items())}
 
 
+TERM_SEPARATOR = " + "
+
+
 def resolve(spec: str) -> Callable[[str, str], float]:
-    """ "name" or "name:arg" -> a function of (prompt, completion). ValueError when unknown or
-    when the argument is missing, unexpected or malformed."""
+    """ "name", "name:arg" or a weighted sum of them ("0.7*length + 0.3*contains:thanks") -> a
+    function of (prompt, completion). ValueError when a name is unknown, an argument missing,
+    unexpected or malformed, or a weight not a finite number."""
     if not isinstance(spec, str) or not spec:
         raise ValueError(f"must be a scoring function name, got {spec!r}")
+    if TERM_SEPARATOR not in spec and not _weight_prefix(spec)[1]:
+        return _resolve_one(spec)
+    terms = []
+    for term in spec.split(TERM_SEPARATOR):
+        weight, rest = _weight_prefix(term.strip())
+        terms.append((weight, _resolve_one(rest)))
+
+    def weighted(prompt: str, completion: str) -> float:
+        return sum(w * fn(prompt, completion) for w, fn in terms)
+
+    return weighted
+
+
+def _weight_prefix(term: str) -> tuple[float, str]:
+    """ "0.5*name:arg" -> (0.5, "name:arg"); a term without a numeric "W*" prefix -> (1, term)
+    (a "*" inside an argument is left alone)."""
+    import math
+
+    head, sep, rest = term.partition("*")
+    if not sep:
+        return 1.0, term
+    try:
+        weight = float(head)
+    except ValueError:
+        return 1.0, term
+    if not math.isfinite(weight):
+        raise ValueError(f"the weight of {term!r} must be a finite number")
+    return weight, rest.strip()
+
+
+def _resolve_one(spec: str) -> Callable[[str, str], float]:
+    if not spec:
+        raise ValueError("an empty term in a weighted scoring function")
     name, sep, arg = spec.partition(":")
     entry = _REGISTRY.get(name)
     if entry is None:

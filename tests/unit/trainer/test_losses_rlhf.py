@@ -266,6 +266,28 @@ def test_dpo_loss_matches_naive():
         preference_loss(pc, pr, rc, rr, beta, kind="hinge")
 
 
+def test_robust_dpo_matches_naive_and_is_unbiased_under_flips():
+    pc, pr, rc, rr = (rand(5, seed=s) for s in (3, 4, 5, 6))
+    beta, eps = 0.5, 0.2
+    loss, _, _ = preference_loss(pc, pr, rc, rr, beta, kind="robust", label_smoothing=eps)
+    naive = 0.0
+    for i in range(5):
+        h = float((pc[i] - rc[i]) - (pr[i] - rr[i]))
+        clean, flipped = -math.log(1 / (1 + math.exp(-beta * h))), -math.log(1 / (1 + math.exp(beta * h)))
+        naive += ((1 - eps) * clean - eps * flipped) / (1 - 2 * eps)
+    assert float(loss) == pytest.approx(naive / 5)
+    # Averaged over the label noise it assumes (each label flipped with probability eps), rDPO's
+    # loss is the clean DPO loss: what makes it an unbiased fix where conservative DPO is not.
+    as_labelled, swapped = (
+        preference_loss(a, b, c, d, beta, kind="robust", label_smoothing=eps)[0]
+        for a, b, c, d in ((pc, pr, rc, rr), (pr, pc, rr, rc))
+    )
+    clean, _, _ = preference_loss(pc, pr, rc, rr, beta)
+    assert float((1 - eps) * as_labelled + eps * swapped) == pytest.approx(float(clean))
+    # No assumed flips: plain DPO.
+    assert float(preference_loss(pc, pr, rc, rr, beta, kind="robust")[0]) == pytest.approx(float(clean))
+
+
 def test_dpo_gradient_raises_chosen_and_lowers_rejected():
     pc, pr = torch.zeros(1, requires_grad=True), torch.zeros(1, requires_grad=True)
     loss, _, _ = preference_loss(pc, pr, torch.zeros(1), torch.zeros(1), beta=0.1)

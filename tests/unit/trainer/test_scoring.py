@@ -31,3 +31,29 @@ def test_builtin_scoring_functions():
 def test_resolve_rejects_bad_specs(spec, snippet):
     with pytest.raises(ValueError, match=snippet):
         scoring.resolve(spec)
+
+
+def test_weighted_sums_of_functions():
+    from kiln_trainer.scoring import resolve
+
+    mix = resolve("0.7*length:10 + 0.3*contains:thanks")
+    assert mix("", "thanks a lot") == pytest.approx(0.7 * (1 - 2 / 10) + 0.3)
+    # The weight is optional (1) and may be negative; commas stay inside an argument.
+    assert resolve("keywords:yes,sure + -0.5*contains:sorry")("", "yes, sorry") == pytest.approx(0.5 - 0.5)
+    assert resolve("2*length")("", "x" * 50) == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize(
+    ("spec", "snippet"),
+    [
+        ("2*nope", "unknown scoring function 'nope'"),
+        ("inf*length", "finite"),
+        ("length + ", "empty term"),
+        ("0.5*contains", "needs an argument"),
+    ],
+)
+def test_weighted_sums_refuse_bad_terms(spec, snippet):
+    from kiln_trainer.scoring import resolve
+
+    with pytest.raises(ValueError, match=snippet):
+        resolve(spec)

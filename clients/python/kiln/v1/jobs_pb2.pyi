@@ -108,6 +108,7 @@ class PreferenceLoss(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     PREFERENCE_LOSS_UNSPECIFIED: _ClassVar[PreferenceLoss]
     PREFERENCE_LOSS_SIGMOID: _ClassVar[PreferenceLoss]
     PREFERENCE_LOSS_IPO: _ClassVar[PreferenceLoss]
+    PREFERENCE_LOSS_ROBUST: _ClassVar[PreferenceLoss]
 JOB_METHOD_UNSPECIFIED: JobMethod
 JOB_METHOD_SFT: JobMethod
 JOB_METHOD_REWARD_MODEL: JobMethod
@@ -172,6 +173,7 @@ KL_ESTIMATOR_ABS: KlEstimator
 PREFERENCE_LOSS_UNSPECIFIED: PreferenceLoss
 PREFERENCE_LOSS_SIGMOID: PreferenceLoss
 PREFERENCE_LOSS_IPO: PreferenceLoss
+PREFERENCE_LOSS_ROBUST: PreferenceLoss
 
 class Hyperparameters(_message.Message):
     __slots__ = ("learning_rate", "epochs", "max_steps", "batch_size", "grad_accum_steps", "warmup_steps", "weight_decay", "max_grad_norm", "max_seq_len", "seed", "precision", "validation_fraction", "eval_every", "early_stopping_patience", "checkpoint_every", "log_every", "optimizer", "lr_schedule", "regularization", "early_stopping_min_delta", "restore_best_weights", "curriculum", "augmentation", "adversarial")

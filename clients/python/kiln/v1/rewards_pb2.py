@@ -24,17 +24,19 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x15kiln/v1/rewards.proto\x12\x07kiln.v1\"T\n\x0cScoreRequest\x12\x0e\n\x06prompt\x18\x01 \x01(\t\x12\x13\n\x0b\x63ompletions\x18\x02 \x03(\t\x12\x0b\n\x03job\x18\x03 \x01(\t\x12\x12\n\nsample_ids\x18\x04 \x03(\t\"\x1f\n\rScoreResponse\x12\x0e\n\x06scores\x18\x01 \x03(\x01\x32G\n\rRewardService\x12\x36\n\x05Score\x12\x15.kiln.v1.ScoreRequest\x1a\x16.kiln.v1.ScoreResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x15kiln/v1/rewards.proto\x12\x07kiln.v1\"\x9f\x01\n\x0cScoreRequest\x12\x0e\n\x06prompt\x18\x01 \x01(\t\x12\x13\n\x0b\x63ompletions\x18\x02 \x03(\t\x12\x0b\n\x03job\x18\x03 \x01(\t\x12\x12\n\nsample_ids\x18\x04 \x03(\t\x12\x18\n\x10prompt_token_ids\x18\x05 \x03(\r\x12/\n\x14\x63ompletion_token_ids\x18\x06 \x03(\x0b\x32\x11.kiln.v1.TokenIds\"\x17\n\x08TokenIds\x12\x0b\n\x03ids\x18\x01 \x03(\r\"\x1f\n\rScoreResponse\x12\x0e\n\x06scores\x18\x01 \x03(\x01\x32G\n\rRewardService\x12\x36\n\x05Score\x12\x15.kiln.v1.ScoreRequest\x1a\x16.kiln.v1.ScoreResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'kiln.v1.rewards_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_SCOREREQUEST']._serialized_start=34
-  _globals['_SCOREREQUEST']._serialized_end=118
-  _globals['_SCORERESPONSE']._serialized_start=120
-  _globals['_SCORERESPONSE']._serialized_end=151
-  _globals['_REWARDSERVICE']._serialized_start=153
-  _globals['_REWARDSERVICE']._serialized_end=224
+  _globals['_SCOREREQUEST']._serialized_start=35
+  _globals['_SCOREREQUEST']._serialized_end=194
+  _globals['_TOKENIDS']._serialized_start=196
+  _globals['_TOKENIDS']._serialized_end=219
+  _globals['_SCORERESPONSE']._serialized_start=221
+  _globals['_SCORERESPONSE']._serialized_end=252
+  _globals['_REWARDSERVICE']._serialized_start=254
+  _globals['_REWARDSERVICE']._serialized_end=325
 # @@protoc_insertion_point(module_scope)

@@ -74,3 +74,21 @@ def test_job_options_join_hyperparameters_method_options_and_resources():
 def test_one_config_key_from_two_request_fields_is_refused():
     with pytest.raises(ValueError, match="max_steps"):
         Options(paths={"max_steps": "a"}).merge(Options(paths={"max_steps": "b"}))
+
+
+def test_dpo_hard_label_settings_reach_the_trainer_config():
+    from kiln_trainer.configs.dpo import DPOConfig
+
+    job = jobs_pb2.Job(dpo=jobs_pb2.DpoConfig(loss=jobs_pb2.PREFERENCE_LOSS_ROBUST, label_smoothing=0.2))
+    job.hyperparameters.early_stopping_patience = 3
+    job.hyperparameters.restore_best_weights = True
+    options = job_options(job, "dpo", {})
+    assert options.values == {
+        "loss": "robust",
+        "label_smoothing": 0.2,
+        "early_stopping_patience": 3,
+        "restore_best_weights": True,
+    }
+    assert options.paths["early_stopping_patience"] == "job.hyperparameters.early_stopping_patience"
+    cfg = DPOConfig(base_model="kiln-gpt-tiny", train_path="t.jsonl", **options.values)
+    assert (cfg.loss, cfg.label_smoothing, cfg.early_stopping_patience) == ("robust", 0.2, 3)

@@ -12,6 +12,8 @@ BAD = [
     ("reference_model", "no/such/dir", "neither a built-in"),
     ("base_model", "", "model name or path"),
     ("warmup_steps", -1, ">= 0, got -1"),
+    ("early_stopping_patience", 0, ">= 1"),
+    ("early_stopping_min_delta", -0.1, ">= 0.0"),
 ]
 
 
@@ -27,4 +29,16 @@ def test_config_ipo_without_smoothing_and_round_trip():
         DPOConfig(base_model="kiln-gpt-tiny", train_path="t", loss="ipo", label_smoothing=0.1)
     assert e.value.field == "label_smoothing"
     cfg = DPOConfig(base_model="kiln-gpt-tiny", train_path="t", loss="ipo", beta=0.5, reference_model="kiln-gpt-small")
+    assert DPOConfig.from_dict(cfg.to_dict()) == cfg
+
+
+def test_config_robust_loss_and_checkpoint_selection_round_trip():
+    cfg = DPOConfig(
+        base_model="kiln-gpt-tiny",
+        train_path="t",
+        loss="robust",
+        label_smoothing=0.2,
+        early_stopping_patience=3,
+        restore_best_weights=True,
+    )
     assert DPOConfig.from_dict(cfg.to_dict()) == cfg

@@ -91,3 +91,11 @@ def dpo_step(
         logps[:B], logps[B:], ref[:B], ref[B:], beta, kind=loss, label_smoothing=label_smoothing
     )
     return DPOStepOutput(value, chosen_rewards, rejected_rewards)
+
+
+def implicit_kl(out: DPOStepOutput, beta: float) -> float:
+    """Mean of log pi_ref - log pi over both completions of the pairs: where the pairs were
+    sampled from the reference (the usual offline setting), an estimate of KL(pi_ref || pi),
+    how far the policy has moved; it grows without bound as DPO overfits hard labels."""
+    logratios = torch.cat([out.chosen_rewards, out.rejected_rewards]) / beta
+    return float(-logratios.mean())

@@ -17,7 +17,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from kiln_trainer.algorithms.dpo.core import dpo_step, reference_logps
+from kiln_trainer.algorithms.dpo.core import dpo_step, implicit_kl, reference_logps
 from kiln_trainer.algorithms.lm import check_fits, load_lm
 from kiln_trainer.algorithms.pairwise_trainer import Pairs, PairwiseTrainer
 from kiln_trainer.configs.dpo import DPOConfig
@@ -119,16 +119,31 @@ class DPOTrainer(PairwiseTrainer):
     def compute_loss(self, module: nn.Module, batch: Pairs, split: str) -> tuple[torch.Tensor, Metrics]:
         idx = torch.tensor(batch.indices)
         ref = self.ref[split]
+        # Validation scores every variant with DPO's plain log-loss at beta: the held-out
+        # likelihood of the implicit reward, a proper score that early stopping and checkpoint
+        # selection can compare across losses and smoothing settings.
+        held_out = split == VAL
         out = dpo_step(
             lambda ids: self.loaded.logits(ids, module=module),
             batch.batch,
             ref["chosen"][idx].to(self.device),
             ref["rejected"][idx].to(self.device),
             beta=self.cfg.beta,
-            loss=self.cfg.loss,
-            label_smoothing=self.cfg.label_smoothing,
+            loss="sigmoid" if held_out else self.cfg.loss,
+            label_smoothing=0.0 if held_out else self.cfg.label_smoothing,
         )
-        return out.loss, {k: v for k, v in out.metrics().items() if k != "loss"}  # the trainer adds the loss
+        metrics = {k: v for k, v in out.metrics().items() if k != "loss"}  # the trainer adds the loss
+        metrics["implicit_kl"] = implicit_kl(out, self.cfg.beta)
+        return out.loss, metrics
+
+    def early_stopping_patience(self) -> int | None:
+        return self.cfg.early_stopping_patience
+
+    def early_stopping_min_delta(self) -> float:
+        return self.cfg.early_stopping_min_delta
+
+    def restore_best(self) -> bool:
+        return self.cfg.restore_best_weights
 
     def save_model(self, model_dir: Path) -> None:
         self.loaded.model = self.merged(self.module, model_dir)

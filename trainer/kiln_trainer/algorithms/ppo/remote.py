@@ -65,6 +65,9 @@ class RemoteReward:
             completions=[samples[i].completion for i in idx],
             job=self.job,
             sample_ids=[samples[i].sample_id for i in idx],
+            # Samples are grouped by prompt text, so the first one's ids stand for the request's.
+            prompt_token_ids=samples[idx[0]].prompt_ids,
+            completion_token_ids=[rewards_pb2.TokenIds(ids=samples[i].completion_ids) for i in idx],
         )
 
     def score(self, samples: list[Sample]) -> list[float | None]:

@@ -1624,22 +1624,23 @@ const char descriptor_table_protodef_kiln_2fv1_2fjobs_2eproto[] PROTOBUF_SECTION
   "E_ON_PLATEAU\020\t*\200\001\n\013KlEstimator\022\034\n\030KL_EST"
   "IMATOR_UNSPECIFIED\020\000\022\023\n\017KL_ESTIMATOR_K1\020"
   "\001\022\023\n\017KL_ESTIMATOR_K2\020\002\022\023\n\017KL_ESTIMATOR_K"
-  "3\020\003\022\024\n\020KL_ESTIMATOR_ABS\020\004*g\n\016PreferenceL"
-  "oss\022\037\n\033PREFERENCE_LOSS_UNSPECIFIED\020\000\022\033\n\027"
-  "PREFERENCE_LOSS_SIGMOID\020\001\022\027\n\023PREFERENCE_"
-  "LOSS_IPO\020\0022\372\002\n\nJobService\0224\n\tCreateJob\022\031"
-  ".kiln.v1.CreateJobRequest\032\014.kiln.v1.Job\022"
-  ".\n\006GetJob\022\026.kiln.v1.GetJobRequest\032\014.kiln"
-  ".v1.Job\022\?\n\010ListJobs\022\030.kiln.v1.ListJobsRe"
-  "quest\032\031.kiln.v1.ListJobsResponse\0224\n\tCanc"
-  "elJob\022\031.kiln.v1.CancelJobRequest\032\014.kiln."
-  "v1.Job\0229\n\010WatchJob\022\030.kiln.v1.WatchJobReq"
-  "uest\032\021.kiln.v1.JobEvent0\001\022T\n\017ListCheckpo"
-  "ints\022\037.kiln.v1.ListCheckpointsRequest\032 ."
-  "kiln.v1.ListCheckpointsResponseBw\n\007kiln."
-  "v1B\tJobsProtoH\002P\001Z\"kiln/clients/go/gen/k"
-  "iln/v1;kilnv1\242\002\003KXX\252\002\007Kiln.V1\312\002\007Kiln\\V1\342"
-  "\002\023Kiln\\V1\\GPBMetadata\352\002\010Kiln::V1b\006proto3"
+  "3\020\003\022\024\n\020KL_ESTIMATOR_ABS\020\004*\203\001\n\016Preference"
+  "Loss\022\037\n\033PREFERENCE_LOSS_UNSPECIFIED\020\000\022\033\n"
+  "\027PREFERENCE_LOSS_SIGMOID\020\001\022\027\n\023PREFERENCE"
+  "_LOSS_IPO\020\002\022\032\n\026PREFERENCE_LOSS_ROBUST\020\0032"
+  "\372\002\n\nJobService\0224\n\tCreateJob\022\031.kiln.v1.Cr"
+  "eateJobRequest\032\014.kiln.v1.Job\022.\n\006GetJob\022\026"
+  ".kiln.v1.GetJobRequest\032\014.kiln.v1.Job\022\?\n\010"
+  "ListJobs\022\030.kiln.v1.ListJobsRequest\032\031.kil"
+  "n.v1.ListJobsResponse\0224\n\tCancelJob\022\031.kil"
+  "n.v1.CancelJobRequest\032\014.kiln.v1.Job\0229\n\010W"
+  "atchJob\022\030.kiln.v1.WatchJobRequest\032\021.kiln"
+  ".v1.JobEvent0\001\022T\n\017ListCheckpoints\022\037.kiln"
+  ".v1.ListCheckpointsRequest\032 .kiln.v1.Lis"
+  "tCheckpointsResponseBw\n\007kiln.v1B\tJobsPro"
+  "toH\002P\001Z\"kiln/clients/go/gen/kiln/v1;kiln"
+  "v1\242\002\003KXX\252\002\007Kiln.V1\312\002\007Kiln\\V1\342\002\023Kiln\\V1\\G"
+  "PBMetadata\352\002\010Kiln::V1b\006proto3"
   ;
 static const ::_pbi::DescriptorTable* const descriptor_table_kiln_2fv1_2fjobs_2eproto_deps[3] = {
   &::descriptor_table_google_2fprotobuf_2ftimestamp_2eproto,
@@ -1648,7 +1649,7 @@ static const ::_pbi::DescriptorTable* const descriptor_table_kiln_2fv1_2fjobs_2e
 };
 static ::_pbi::once_flag descriptor_table_kiln_2fv1_2fjobs_2eproto_once;
 const ::_pbi::DescriptorTable descriptor_table_kiln_2fv1_2fjobs_2eproto = {
-    false, false, 13000, descriptor_table_protodef_kiln_2fv1_2fjobs_2eproto,
+    false, false, 13029, descriptor_table_protodef_kiln_2fv1_2fjobs_2eproto,
     "kiln/v1/jobs.proto",
     &descriptor_table_kiln_2fv1_2fjobs_2eproto_once, descriptor_table_kiln_2fv1_2fjobs_2eproto_deps, 3, 35,
     schemas, file_default_instances, TableStruct_kiln_2fv1_2fjobs_2eproto::offsets,
@@ -1853,6 +1854,7 @@ bool PreferenceLoss_IsValid(int value) {
     case 0:
     case 1:
     case 2:
+    case 3:
       return true;
     default:
       return false;

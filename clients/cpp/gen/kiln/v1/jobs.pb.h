@@ -495,12 +495,13 @@ enum PreferenceLoss : int {
   PREFERENCE_LOSS_UNSPECIFIED = 0,
   PREFERENCE_LOSS_SIGMOID = 1,
   PREFERENCE_LOSS_IPO = 2,
+  PREFERENCE_LOSS_ROBUST = 3,
   PreferenceLoss_INT_MIN_SENTINEL_DO_NOT_USE_ = std::numeric_limits<int32_t>::min(),
   PreferenceLoss_INT_MAX_SENTINEL_DO_NOT_USE_ = std::numeric_limits<int32_t>::max()
 };
 bool PreferenceLoss_IsValid(int value);
 constexpr PreferenceLoss PreferenceLoss_MIN = PREFERENCE_LOSS_UNSPECIFIED;
-constexpr PreferenceLoss PreferenceLoss_MAX = PREFERENCE_LOSS_IPO;
+constexpr PreferenceLoss PreferenceLoss_MAX = PREFERENCE_LOSS_ROBUST;
 constexpr int PreferenceLoss_ARRAYSIZE = PreferenceLoss_MAX + 1;
 
 const ::PROTOBUF_NAMESPACE_ID::EnumDescriptor* PreferenceLoss_descriptor();

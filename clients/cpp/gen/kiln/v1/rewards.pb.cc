@@ -26,6 +26,8 @@ PROTOBUF_CONSTEXPR ScoreRequest::ScoreRequest(
     ::_pbi::ConstantInitialized): _impl_{
     /*decltype(_impl_.completions_)*/{}
   , /*decltype(_impl_.sample_ids_)*/{}
+  , /*decltype(_impl_.prompt_token_ids_)*/{}
+  , /*decltype(_impl_.completion_token_ids_)*/{}
   , /*decltype(_impl_.prompt_)*/{&::_pbi::fixed_address_empty_string, ::_pbi::ConstantInitialized{}}
   , /*decltype(_impl_.job_)*/{&::_pbi::fixed_address_empty_string, ::_pbi::ConstantInitialized{}}
   , /*decltype(_impl_._cached_size_)*/{}} {}
@@ -38,6 +40,19 @@ struct ScoreRequestDefaultTypeInternal {
   };
 };
 PROTOBUF_ATTRIBUTE_NO_DESTROY PROTOBUF_CONSTINIT PROTOBUF_ATTRIBUTE_INIT_PRIORITY1 ScoreRequestDefaultTypeInternal _ScoreRequest_default_instance_;
+PROTOBUF_CONSTEXPR TokenIds::TokenIds(
+    ::_pbi::ConstantInitialized): _impl_{
+    /*decltype(_impl_.ids_)*/{}
+  , /*decltype(_impl_._cached_size_)*/{}} {}
+struct TokenIdsDefaultTypeInternal {
+  PROTOBUF_CONSTEXPR TokenIdsDefaultTypeInternal()
+      : _instance(::_pbi::ConstantInitialized{}) {}
+  ~TokenIdsDefaultTypeInternal() {}
+  union {
+    TokenIds _instance;
+  };
+};
+PROTOBUF_ATTRIBUTE_NO_DESTROY PROTOBUF_CONSTINIT PROTOBUF_ATTRIBUTE_INIT_PRIORITY1 TokenIdsDefaultTypeInternal _TokenIds_default_instance_;
 PROTOBUF_CONSTEXPR ScoreResponse::ScoreResponse(
     ::_pbi::ConstantInitialized): _impl_{
     /*decltype(_impl_.scores_)*/{}
@@ -53,7 +68,7 @@ struct ScoreResponseDefaultTypeInternal {
 PROTOBUF_ATTRIBUTE_NO_DESTROY PROTOBUF_CONSTINIT PROTOBUF_ATTRIBUTE_INIT_PRIORITY1 ScoreResponseDefaultTypeInternal _ScoreResponse_default_instance_;
 }  // namespace v1
 }  // namespace kiln
-static ::_pb::Metadata file_level_metadata_kiln_2fv1_2frewards_2eproto[2];
+static ::_pb::Metadata file_level_metadata_kiln_2fv1_2frewards_2eproto[3];
 static constexpr ::_pb::EnumDescriptor const** file_level_enum_descriptors_kiln_2fv1_2frewards_2eproto = nullptr;
 static constexpr ::_pb::ServiceDescriptor const** file_level_service_descriptors_kiln_2fv1_2frewards_2eproto = nullptr;
 
@@ -68,6 +83,15 @@ const uint32_t TableStruct_kiln_2fv1_2frewards_2eproto::offsets[] PROTOBUF_SECTI
   PROTOBUF_FIELD_OFFSET(::kiln::v1::ScoreRequest, _impl_.completions_),
   PROTOBUF_FIELD_OFFSET(::kiln::v1::ScoreRequest, _impl_.job_),
   PROTOBUF_FIELD_OFFSET(::kiln::v1::ScoreRequest, _impl_.sample_ids_),
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::ScoreRequest, _impl_.prompt_token_ids_),
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::ScoreRequest, _impl_.completion_token_ids_),
+  ~0u,  // no _has_bits_
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::TokenIds, _internal_metadata_),
+  ~0u,  // no _extensions_
+  ~0u,  // no _oneof_case_
+  ~0u,  // no _weak_field_map_
+  ~0u,  // no _inlined_string_donated_
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::TokenIds, _impl_.ids_),
   ~0u,  // no _has_bits_
   PROTOBUF_FIELD_OFFSET(::kiln::v1::ScoreResponse, _internal_metadata_),
   ~0u,  // no _extensions_
@@ -78,32 +102,37 @@ const uint32_t TableStruct_kiln_2fv1_2frewards_2eproto::offsets[] PROTOBUF_SECTI
 };
 static const ::_pbi::MigrationSchema schemas[] PROTOBUF_SECTION_VARIABLE(protodesc_cold) = {
   { 0, -1, -1, sizeof(::kiln::v1::ScoreRequest)},
-  { 10, -1, -1, sizeof(::kiln::v1::ScoreResponse)},
+  { 12, -1, -1, sizeof(::kiln::v1::TokenIds)},
+  { 19, -1, -1, sizeof(::kiln::v1::ScoreResponse)},
 };
 
 static const ::_pb::Message* const file_default_instances[] = {
   &::kiln::v1::_ScoreRequest_default_instance_._instance,
+  &::kiln::v1::_TokenIds_default_instance_._instance,
   &::kiln::v1::_ScoreResponse_default_instance_._instance,
 };
 
 const char descriptor_table_protodef_kiln_2fv1_2frewards_2eproto[] PROTOBUF_SECTION_VARIABLE(protodesc_cold) =
-  "\n\025kiln/v1/rewards.proto\022\007kiln.v1\"y\n\014Scor"
-  "eRequest\022\026\n\006prompt\030\001 \001(\tR\006prompt\022 \n\013comp"
-  "letions\030\002 \003(\tR\013completions\022\020\n\003job\030\003 \001(\tR"
-  "\003job\022\035\n\nsample_ids\030\004 \003(\tR\tsampleIds\"\'\n\rS"
-  "coreResponse\022\026\n\006scores\030\001 \003(\001R\006scores2G\n\r"
-  "RewardService\0226\n\005Score\022\025.kiln.v1.ScoreRe"
-  "quest\032\026.kiln.v1.ScoreResponseBz\n\007kiln.v1"
-  "B\014RewardsProtoH\002P\001Z\"kiln/clients/go/gen/"
-  "kiln/v1;kilnv1\242\002\003KXX\252\002\007Kiln.V1\312\002\007Kiln\\V1"
-  "\342\002\023Kiln\\V1\\GPBMetadata\352\002\010Kiln::V1b\006proto"
-  "3"
+  "\n\025kiln/v1/rewards.proto\022\007kiln.v1\"\350\001\n\014Sco"
+  "reRequest\022\026\n\006prompt\030\001 \001(\tR\006prompt\022 \n\013com"
+  "pletions\030\002 \003(\tR\013completions\022\020\n\003job\030\003 \001(\t"
+  "R\003job\022\035\n\nsample_ids\030\004 \003(\tR\tsampleIds\022(\n\020"
+  "prompt_token_ids\030\005 \003(\rR\016promptTokenIds\022C"
+  "\n\024completion_token_ids\030\006 \003(\0132\021.kiln.v1.T"
+  "okenIdsR\022completionTokenIds\"\034\n\010TokenIds\022"
+  "\020\n\003ids\030\001 \003(\rR\003ids\"\'\n\rScoreResponse\022\026\n\006sc"
+  "ores\030\001 \003(\001R\006scores2G\n\rRewardService\0226\n\005S"
+  "core\022\025.kiln.v1.ScoreRequest\032\026.kiln.v1.Sc"
+  "oreResponseBz\n\007kiln.v1B\014RewardsProtoH\002P\001"
+  "Z\"kiln/clients/go/gen/kiln/v1;kilnv1\242\002\003K"
+  "XX\252\002\007Kiln.V1\312\002\007Kiln\\V1\342\002\023Kiln\\V1\\GPBMeta"
+  "data\352\002\010Kiln::V1b\006proto3"
   ;
 static ::_pbi::once_flag descriptor_table_kiln_2fv1_2frewards_2eproto_once;
 const ::_pbi::DescriptorTable descriptor_table_kiln_2fv1_2frewards_2eproto = {
-    false, false, 401, descriptor_table_protodef_kiln_2fv1_2frewards_2eproto,
+    false, false, 543, descriptor_table_protodef_kiln_2fv1_2frewards_2eproto,
     "kiln/v1/rewards.proto",
-    &descriptor_table_kiln_2fv1_2frewards_2eproto_once, nullptr, 0, 2,
+    &descriptor_table_kiln_2fv1_2frewards_2eproto_once, nullptr, 0, 3,
     schemas, file_default_instances, TableStruct_kiln_2fv1_2frewards_2eproto::offsets,
     file_level_metadata_kiln_2fv1_2frewards_2eproto, file_level_enum_descriptors_kiln_2fv1_2frewards_2eproto,
     file_level_service_descriptors_kiln_2fv1_2frewards_2eproto,
@@ -135,6 +164,8 @@ ScoreRequest::ScoreRequest(const ScoreRequest& from)
   new (&_impl_) Impl_{
       decltype(_impl_.completions_){from._impl_.completions_}
     , decltype(_impl_.sample_ids_){from._impl_.sample_ids_}
+    , decltype(_impl_.prompt_token_ids_){from._impl_.prompt_token_ids_}
+    , decltype(_impl_.completion_token_ids_){from._impl_.completion_token_ids_}
     , decltype(_impl_.prompt_){}
     , decltype(_impl_.job_){}
     , /*decltype(_impl_._cached_size_)*/{}};
@@ -166,6 +197,8 @@ inline void ScoreRequest::SharedCtor(
   new (&_impl_) Impl_{
       decltype(_impl_.completions_){arena}
     , decltype(_impl_.sample_ids_){arena}
+    , decltype(_impl_.prompt_token_ids_){arena}
+    , decltype(_impl_.completion_token_ids_){arena}
     , decltype(_impl_.prompt_){}
     , decltype(_impl_.job_){}
     , /*decltype(_impl_._cached_size_)*/{}
@@ -193,6 +226,8 @@ inline void ScoreRequest::SharedDtor() {
   GOOGLE_DCHECK(GetArenaForAllocation() == nullptr);
   _impl_.completions_.~RepeatedPtrField();
   _impl_.sample_ids_.~RepeatedPtrField();
+  _impl_.prompt_token_ids_.~RepeatedField();
+  _impl_.completion_token_ids_.~RepeatedPtrField();
   _impl_.prompt_.Destroy();
   _impl_.job_.Destroy();
 }
@@ -209,6 +244,67 @@ void ScoreRequest::InternalSwap(ScoreRequest* other) {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2frewards_2eproto_getter, &descriptor_table_kiln_2fv1_2frewards_2eproto_once,
       file_level_metadata_kiln_2fv1_2frewards_2eproto[0]);
+}
+
+// ===================================================================
+
+class TokenIds::_Internal {
+ public:
+};
+
+TokenIds::TokenIds(::PROTOBUF_NAMESPACE_ID::Arena* arena,
+                         bool is_message_owned)
+  : ::PROTOBUF_NAMESPACE_ID::Message(arena, is_message_owned) {
+  SharedCtor(arena, is_message_owned);
+  // @@protoc_insertion_point(arena_constructor:kiln.v1.TokenIds)
+}
+TokenIds::TokenIds(const TokenIds& from)
+  : ::PROTOBUF_NAMESPACE_ID::Message() {
+  TokenIds* const _this = this; (void)_this;
+  new (&_impl_) Impl_{
+      decltype(_impl_.ids_){from._impl_.ids_}
+    , /*decltype(_impl_._cached_size_)*/{}};
+
+  _internal_metadata_.MergeFrom<::PROTOBUF_NAMESPACE_ID::UnknownFieldSet>(from._internal_metadata_);
+  // @@protoc_insertion_point(copy_constructor:kiln.v1.TokenIds)
+}
+
+inline void TokenIds::SharedCtor(
+    ::_pb::Arena* arena, bool is_message_owned) {
+  (void)arena;
+  (void)is_message_owned;
+  new (&_impl_) Impl_{
+      decltype(_impl_.ids_){arena}
+    , /*decltype(_impl_._cached_size_)*/{}
+  };
+}
+
+TokenIds::~TokenIds() {
+  // @@protoc_insertion_point(destructor:kiln.v1.TokenIds)
+  if (auto *arena = _internal_metadata_.DeleteReturnArena<::PROTOBUF_NAMESPACE_ID::UnknownFieldSet>()) {
+  (void)arena;
+    return;
+  }
+  SharedDtor();
+}
+
+inline void TokenIds::SharedDtor() {
+  GOOGLE_DCHECK(GetArenaForAllocation() == nullptr);
+  _impl_.ids_.~RepeatedField();
+}
+
+void TokenIds::SetCachedSize(int size) const {
+  _impl_._cached_size_.Set(size);
+}
+
+void TokenIds::InternalSwap(TokenIds* other) {
+  using std::swap;
+  GetReflection()->Swap(this, other);}
+
+::PROTOBUF_NAMESPACE_ID::Metadata TokenIds::GetMetadata() const {
+  return ::_pbi::AssignDescriptors(
+      &descriptor_table_kiln_2fv1_2frewards_2eproto_getter, &descriptor_table_kiln_2fv1_2frewards_2eproto_once,
+      file_level_metadata_kiln_2fv1_2frewards_2eproto[1]);
 }
 
 // ===================================================================
@@ -269,7 +365,7 @@ void ScoreResponse::InternalSwap(ScoreResponse* other) {
 ::PROTOBUF_NAMESPACE_ID::Metadata ScoreResponse::GetMetadata() const {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2frewards_2eproto_getter, &descriptor_table_kiln_2fv1_2frewards_2eproto_once,
-      file_level_metadata_kiln_2fv1_2frewards_2eproto[1]);
+      file_level_metadata_kiln_2fv1_2frewards_2eproto[2]);
 }
 
 // @@protoc_insertion_point(namespace_scope)
@@ -279,6 +375,10 @@ PROTOBUF_NAMESPACE_OPEN
 template<> PROTOBUF_NOINLINE ::kiln::v1::ScoreRequest*
 Arena::CreateMaybeMessage< ::kiln::v1::ScoreRequest >(Arena* arena) {
   return Arena::CreateMessageInternal< ::kiln::v1::ScoreRequest >(arena);
+}
+template<> PROTOBUF_NOINLINE ::kiln::v1::TokenIds*
+Arena::CreateMaybeMessage< ::kiln::v1::TokenIds >(Arena* arena) {
+  return Arena::CreateMessageInternal< ::kiln::v1::TokenIds >(arena);
 }
 template<> PROTOBUF_NOINLINE ::kiln::v1::ScoreResponse*
 Arena::CreateMaybeMessage< ::kiln::v1::ScoreResponse >(Arena* arena) {

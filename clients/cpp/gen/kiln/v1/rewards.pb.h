@@ -52,11 +52,15 @@ extern ScoreRequestDefaultTypeInternal _ScoreRequest_default_instance_;
 class ScoreResponse;
 struct ScoreResponseDefaultTypeInternal;
 extern ScoreResponseDefaultTypeInternal _ScoreResponse_default_instance_;
+class TokenIds;
+struct TokenIdsDefaultTypeInternal;
+extern TokenIdsDefaultTypeInternal _TokenIds_default_instance_;
 }  // namespace v1
 }  // namespace kiln
 PROTOBUF_NAMESPACE_OPEN
 template<> ::kiln::v1::ScoreRequest* Arena::CreateMaybeMessage<::kiln::v1::ScoreRequest>(Arena*);
 template<> ::kiln::v1::ScoreResponse* Arena::CreateMaybeMessage<::kiln::v1::ScoreResponse>(Arena*);
+template<> ::kiln::v1::TokenIds* Arena::CreateMaybeMessage<::kiln::v1::TokenIds>(Arena*);
 PROTOBUF_NAMESPACE_CLOSE
 namespace kiln {
 namespace v1 {
@@ -167,6 +171,8 @@ class ScoreRequest final :
   enum : int {
     kCompletionsFieldNumber = 2,
     kSampleIdsFieldNumber = 4,
+    kPromptTokenIdsFieldNumber = 5,
+    kCompletionTokenIdsFieldNumber = 6,
     kPromptFieldNumber = 1,
     kJobFieldNumber = 3,
   };
@@ -218,6 +224,46 @@ class ScoreRequest final :
   std::string* _internal_add_sample_ids();
   public:
 
+  // repeated uint32 prompt_token_ids = 5 [json_name = "promptTokenIds"];
+  int prompt_token_ids_size() const;
+  private:
+  int _internal_prompt_token_ids_size() const;
+  public:
+  void clear_prompt_token_ids();
+  private:
+  uint32_t _internal_prompt_token_ids(int index) const;
+  const ::PROTOBUF_NAMESPACE_ID::RepeatedField< uint32_t >&
+      _internal_prompt_token_ids() const;
+  void _internal_add_prompt_token_ids(uint32_t value);
+  ::PROTOBUF_NAMESPACE_ID::RepeatedField< uint32_t >*
+      _internal_mutable_prompt_token_ids();
+  public:
+  uint32_t prompt_token_ids(int index) const;
+  void set_prompt_token_ids(int index, uint32_t value);
+  void add_prompt_token_ids(uint32_t value);
+  const ::PROTOBUF_NAMESPACE_ID::RepeatedField< uint32_t >&
+      prompt_token_ids() const;
+  ::PROTOBUF_NAMESPACE_ID::RepeatedField< uint32_t >*
+      mutable_prompt_token_ids();
+
+  // repeated .kiln.v1.TokenIds completion_token_ids = 6 [json_name = "completionTokenIds"];
+  int completion_token_ids_size() const;
+  private:
+  int _internal_completion_token_ids_size() const;
+  public:
+  void clear_completion_token_ids();
+  ::kiln::v1::TokenIds* mutable_completion_token_ids(int index);
+  ::PROTOBUF_NAMESPACE_ID::RepeatedPtrField< ::kiln::v1::TokenIds >*
+      mutable_completion_token_ids();
+  private:
+  const ::kiln::v1::TokenIds& _internal_completion_token_ids(int index) const;
+  ::kiln::v1::TokenIds* _internal_add_completion_token_ids();
+  public:
+  const ::kiln::v1::TokenIds& completion_token_ids(int index) const;
+  ::kiln::v1::TokenIds* add_completion_token_ids();
+  const ::PROTOBUF_NAMESPACE_ID::RepeatedPtrField< ::kiln::v1::TokenIds >&
+      completion_token_ids() const;
+
   // string prompt = 1 [json_name = "prompt"];
   void clear_prompt();
   const std::string& prompt() const;
@@ -256,8 +302,152 @@ class ScoreRequest final :
   struct Impl_ {
     ::PROTOBUF_NAMESPACE_ID::RepeatedPtrField<std::string> completions_;
     ::PROTOBUF_NAMESPACE_ID::RepeatedPtrField<std::string> sample_ids_;
+    ::PROTOBUF_NAMESPACE_ID::RepeatedField< uint32_t > prompt_token_ids_;
+    ::PROTOBUF_NAMESPACE_ID::RepeatedPtrField< ::kiln::v1::TokenIds > completion_token_ids_;
     ::PROTOBUF_NAMESPACE_ID::internal::ArenaStringPtr prompt_;
     ::PROTOBUF_NAMESPACE_ID::internal::ArenaStringPtr job_;
+    mutable ::PROTOBUF_NAMESPACE_ID::internal::CachedSize _cached_size_;
+  };
+  union { Impl_ _impl_; };
+  friend struct ::TableStruct_kiln_2fv1_2frewards_2eproto;
+};
+// -------------------------------------------------------------------
+
+class TokenIds final :
+    public ::PROTOBUF_NAMESPACE_ID::Message /* @@protoc_insertion_point(class_definition:kiln.v1.TokenIds) */ {
+ public:
+  inline TokenIds() : TokenIds(nullptr) {}
+  ~TokenIds() override;
+  explicit PROTOBUF_CONSTEXPR TokenIds(::PROTOBUF_NAMESPACE_ID::internal::ConstantInitialized);
+
+  TokenIds(const TokenIds& from);
+  TokenIds(TokenIds&& from) noexcept
+    : TokenIds() {
+    *this = ::std::move(from);
+  }
+
+  inline TokenIds& operator=(const TokenIds& from) {
+    CopyFrom(from);
+    return *this;
+  }
+  inline TokenIds& operator=(TokenIds&& from) noexcept {
+    if (this == &from) return *this;
+    if (GetOwningArena() == from.GetOwningArena()
+  #ifdef PROTOBUF_FORCE_COPY_IN_MOVE
+        && GetOwningArena() != nullptr
+  #endif  // !PROTOBUF_FORCE_COPY_IN_MOVE
+    ) {
+      InternalSwap(&from);
+    } else {
+      CopyFrom(from);
+    }
+    return *this;
+  }
+
+  static const ::PROTOBUF_NAMESPACE_ID::Descriptor* descriptor() {
+    return GetDescriptor();
+  }
+  static const ::PROTOBUF_NAMESPACE_ID::Descriptor* GetDescriptor() {
+    return default_instance().GetMetadata().descriptor;
+  }
+  static const ::PROTOBUF_NAMESPACE_ID::Reflection* GetReflection() {
+    return default_instance().GetMetadata().reflection;
+  }
+  static const TokenIds& default_instance() {
+    return *internal_default_instance();
+  }
+  static inline const TokenIds* internal_default_instance() {
+    return reinterpret_cast<const TokenIds*>(
+               &_TokenIds_default_instance_);
+  }
+  static constexpr int kIndexInFileMessages =
+    1;
+
+  friend void swap(TokenIds& a, TokenIds& b) {
+    a.Swap(&b);
+  }
+  inline void Swap(TokenIds* other) {
+    if (other == this) return;
+  #ifdef PROTOBUF_FORCE_COPY_IN_SWAP
+    if (GetOwningArena() != nullptr &&
+        GetOwningArena() == other->GetOwningArena()) {
+   #else  // PROTOBUF_FORCE_COPY_IN_SWAP
+    if (GetOwningArena() == other->GetOwningArena()) {
+  #endif  // !PROTOBUF_FORCE_COPY_IN_SWAP
+      InternalSwap(other);
+    } else {
+      ::PROTOBUF_NAMESPACE_ID::internal::GenericSwap(this, other);
+    }
+  }
+  void UnsafeArenaSwap(TokenIds* other) {
+    if (other == this) return;
+    GOOGLE_DCHECK(GetOwningArena() == other->GetOwningArena());
+    InternalSwap(other);
+  }
+
+  // implements Message ----------------------------------------------
+
+  TokenIds* New(::PROTOBUF_NAMESPACE_ID::Arena* arena = nullptr) const final {
+    return CreateMaybeMessage<TokenIds>(arena);
+  }
+  int GetCachedSize() const final { return _impl_._cached_size_.Get(); }
+
+  private:
+  void SharedCtor(::PROTOBUF_NAMESPACE_ID::Arena* arena, bool is_message_owned);
+  void SharedDtor();
+  void SetCachedSize(int size) const final;
+  void InternalSwap(TokenIds* other);
+
+  private:
+  friend class ::PROTOBUF_NAMESPACE_ID::internal::AnyMetadata;
+  static ::PROTOBUF_NAMESPACE_ID::StringPiece FullMessageName() {
+    return "kiln.v1.TokenIds";
+  }
+  protected:
+  explicit TokenIds(::PROTOBUF_NAMESPACE_ID::Arena* arena,
+                       bool is_message_owned = false);
+  public:
+
+  ::PROTOBUF_NAMESPACE_ID::Metadata GetMetadata() const final;
+
+  // nested types ----------------------------------------------------
+
+  // accessors -------------------------------------------------------
+
+  enum : int {
+    kIdsFieldNumber = 1,
+  };
+  // repeated uint32 ids = 1 [json_name = "ids"];
+  int ids_size() const;
+  private:
+  int _internal_ids_size() const;
+  public:
+  void clear_ids();
+  private:
+  uint32_t _internal_ids(int index) const;
+  const ::PROTOBUF_NAMESPACE_ID::RepeatedField< uint32_t >&
+      _internal_ids() const;
+  void _internal_add_ids(uint32_t value);
+  ::PROTOBUF_NAMESPACE_ID::RepeatedField< uint32_t >*
+      _internal_mutable_ids();
+  public:
+  uint32_t ids(int index) const;
+  void set_ids(int index, uint32_t value);
+  void add_ids(uint32_t value);
+  const ::PROTOBUF_NAMESPACE_ID::RepeatedField< uint32_t >&
+      ids() const;
+  ::PROTOBUF_NAMESPACE_ID::RepeatedField< uint32_t >*
+      mutable_ids();
+
+  // @@protoc_insertion_point(class_scope:kiln.v1.TokenIds)
+ private:
+  class _Internal;
+
+  template <typename T> friend class ::PROTOBUF_NAMESPACE_ID::Arena::InternalHelper;
+  typedef void InternalArenaConstructable_;
+  typedef void DestructorSkippable_;
+  struct Impl_ {
+    ::PROTOBUF_NAMESPACE_ID::RepeatedField< uint32_t > ids_;
     mutable ::PROTOBUF_NAMESPACE_ID::internal::CachedSize _cached_size_;
   };
   union { Impl_ _impl_; };
@@ -313,7 +503,7 @@ class ScoreResponse final :
                &_ScoreResponse_default_instance_);
   }
   static constexpr int kIndexInFileMessages =
-    1;
+    2;
 
   friend void swap(ScoreResponse& a, ScoreResponse& b) {
     a.Swap(&b);
@@ -666,6 +856,144 @@ ScoreRequest::mutable_sample_ids() {
   return &_impl_.sample_ids_;
 }
 
+// repeated uint32 prompt_token_ids = 5 [json_name = "promptTokenIds"];
+inline int ScoreRequest::_internal_prompt_token_ids_size() const {
+  return _impl_.prompt_token_ids_.size();
+}
+inline int ScoreRequest::prompt_token_ids_size() const {
+  return _internal_prompt_token_ids_size();
+}
+inline void ScoreRequest::clear_prompt_token_ids() {
+  _impl_.prompt_token_ids_.Clear();
+}
+inline uint32_t ScoreRequest::_internal_prompt_token_ids(int index) const {
+  return _impl_.prompt_token_ids_.Get(index);
+}
+inline uint32_t ScoreRequest::prompt_token_ids(int index) const {
+  // @@protoc_insertion_point(field_get:kiln.v1.ScoreRequest.prompt_token_ids)
+  return _internal_prompt_token_ids(index);
+}
+inline void ScoreRequest::set_prompt_token_ids(int index, uint32_t value) {
+  _impl_.prompt_token_ids_.Set(index, value);
+  // @@protoc_insertion_point(field_set:kiln.v1.ScoreRequest.prompt_token_ids)
+}
+inline void ScoreRequest::_internal_add_prompt_token_ids(uint32_t value) {
+  _impl_.prompt_token_ids_.Add(value);
+}
+inline void ScoreRequest::add_prompt_token_ids(uint32_t value) {
+  _internal_add_prompt_token_ids(value);
+  // @@protoc_insertion_point(field_add:kiln.v1.ScoreRequest.prompt_token_ids)
+}
+inline const ::PROTOBUF_NAMESPACE_ID::RepeatedField< uint32_t >&
+ScoreRequest::_internal_prompt_token_ids() const {
+  return _impl_.prompt_token_ids_;
+}
+inline const ::PROTOBUF_NAMESPACE_ID::RepeatedField< uint32_t >&
+ScoreRequest::prompt_token_ids() const {
+  // @@protoc_insertion_point(field_list:kiln.v1.ScoreRequest.prompt_token_ids)
+  return _internal_prompt_token_ids();
+}
+inline ::PROTOBUF_NAMESPACE_ID::RepeatedField< uint32_t >*
+ScoreRequest::_internal_mutable_prompt_token_ids() {
+  return &_impl_.prompt_token_ids_;
+}
+inline ::PROTOBUF_NAMESPACE_ID::RepeatedField< uint32_t >*
+ScoreRequest::mutable_prompt_token_ids() {
+  // @@protoc_insertion_point(field_mutable_list:kiln.v1.ScoreRequest.prompt_token_ids)
+  return _internal_mutable_prompt_token_ids();
+}
+
+// repeated .kiln.v1.TokenIds completion_token_ids = 6 [json_name = "completionTokenIds"];
+inline int ScoreRequest::_internal_completion_token_ids_size() const {
+  return _impl_.completion_token_ids_.size();
+}
+inline int ScoreRequest::completion_token_ids_size() const {
+  return _internal_completion_token_ids_size();
+}
+inline void ScoreRequest::clear_completion_token_ids() {
+  _impl_.completion_token_ids_.Clear();
+}
+inline ::kiln::v1::TokenIds* ScoreRequest::mutable_completion_token_ids(int index) {
+  // @@protoc_insertion_point(field_mutable:kiln.v1.ScoreRequest.completion_token_ids)
+  return _impl_.completion_token_ids_.Mutable(index);
+}
+inline ::PROTOBUF_NAMESPACE_ID::RepeatedPtrField< ::kiln::v1::TokenIds >*
+ScoreRequest::mutable_completion_token_ids() {
+  // @@protoc_insertion_point(field_mutable_list:kiln.v1.ScoreRequest.completion_token_ids)
+  return &_impl_.completion_token_ids_;
+}
+inline const ::kiln::v1::TokenIds& ScoreRequest::_internal_completion_token_ids(int index) const {
+  return _impl_.completion_token_ids_.Get(index);
+}
+inline const ::kiln::v1::TokenIds& ScoreRequest::completion_token_ids(int index) const {
+  // @@protoc_insertion_point(field_get:kiln.v1.ScoreRequest.completion_token_ids)
+  return _internal_completion_token_ids(index);
+}
+inline ::kiln::v1::TokenIds* ScoreRequest::_internal_add_completion_token_ids() {
+  return _impl_.completion_token_ids_.Add();
+}
+inline ::kiln::v1::TokenIds* ScoreRequest::add_completion_token_ids() {
+  ::kiln::v1::TokenIds* _add = _internal_add_completion_token_ids();
+  // @@protoc_insertion_point(field_add:kiln.v1.ScoreRequest.completion_token_ids)
+  return _add;
+}
+inline const ::PROTOBUF_NAMESPACE_ID::RepeatedPtrField< ::kiln::v1::TokenIds >&
+ScoreRequest::completion_token_ids() const {
+  // @@protoc_insertion_point(field_list:kiln.v1.ScoreRequest.completion_token_ids)
+  return _impl_.completion_token_ids_;
+}
+
+// -------------------------------------------------------------------
+
+// TokenIds
+
+// repeated uint32 ids = 1 [json_name = "ids"];
+inline int TokenIds::_internal_ids_size() const {
+  return _impl_.ids_.size();
+}
+inline int TokenIds::ids_size() const {
+  return _internal_ids_size();
+}
+inline void TokenIds::clear_ids() {
+  _impl_.ids_.Clear();
+}
+inline uint32_t TokenIds::_internal_ids(int index) const {
+  return _impl_.ids_.Get(index);
+}
+inline uint32_t TokenIds::ids(int index) const {
+  // @@protoc_insertion_point(field_get:kiln.v1.TokenIds.ids)
+  return _internal_ids(index);
+}
+inline void TokenIds::set_ids(int index, uint32_t value) {
+  _impl_.ids_.Set(index, value);
+  // @@protoc_insertion_point(field_set:kiln.v1.TokenIds.ids)
+}
+inline void TokenIds::_internal_add_ids(uint32_t value) {
+  _impl_.ids_.Add(value);
+}
+inline void TokenIds::add_ids(uint32_t value) {
+  _internal_add_ids(value);
+  // @@protoc_insertion_point(field_add:kiln.v1.TokenIds.ids)
+}
+inline const ::PROTOBUF_NAMESPACE_ID::RepeatedField< uint32_t >&
+TokenIds::_internal_ids() const {
+  return _impl_.ids_;
+}
+inline const ::PROTOBUF_NAMESPACE_ID::RepeatedField< uint32_t >&
+TokenIds::ids() const {
+  // @@protoc_insertion_point(field_list:kiln.v1.TokenIds.ids)
+  return _internal_ids();
+}
+inline ::PROTOBUF_NAMESPACE_ID::RepeatedField< uint32_t >*
+TokenIds::_internal_mutable_ids() {
+  return &_impl_.ids_;
+}
+inline ::PROTOBUF_NAMESPACE_ID::RepeatedField< uint32_t >*
+TokenIds::mutable_ids() {
+  // @@protoc_insertion_point(field_mutable_list:kiln.v1.TokenIds.ids)
+  return _internal_mutable_ids();
+}
+
 // -------------------------------------------------------------------
 
 // ScoreResponse
@@ -720,6 +1048,8 @@ ScoreResponse::mutable_scores() {
 #ifdef __GNUC__
   #pragma GCC diagnostic pop
 #endif  // __GNUC__
+// -------------------------------------------------------------------
+
 // -------------------------------------------------------------------
 
 

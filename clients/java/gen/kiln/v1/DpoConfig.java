@@ -219,8 +219,11 @@ private static final long serialVersionUID = 0L;
   private double labelSmoothing_ = 0D;
   /**
    * <pre>
-   * Assumed share of flipped preference labels (conservative DPO); SIGMOID loss only; in
-   * [0, 0.5). Default 0.
+   * Assumed share of flipped preference labels: conservative DPO with SIGMOID, the flip rate
+   * ROBUST corrects for; not with IPO; in [0, 0.5). Default 0. Early stopping and checkpoint
+   * selection on the validation pairs come from Hyperparameters (early_stopping_patience,
+   * early_stopping_min_delta, restore_best_weights); DPO's validation loss is the plain DPO
+   * log-loss at beta whatever `loss` is, so settings compare on it.
    * </pre>
    *
    * <code>optional double label_smoothing = 6 [json_name = "labelSmoothing"];</code>
@@ -232,8 +235,11 @@ private static final long serialVersionUID = 0L;
   }
   /**
    * <pre>
-   * Assumed share of flipped preference labels (conservative DPO); SIGMOID loss only; in
-   * [0, 0.5). Default 0.
+   * Assumed share of flipped preference labels: conservative DPO with SIGMOID, the flip rate
+   * ROBUST corrects for; not with IPO; in [0, 0.5). Default 0. Early stopping and checkpoint
+   * selection on the validation pairs come from Hyperparameters (early_stopping_patience,
+   * early_stopping_min_delta, restore_best_weights); DPO's validation loss is the plain DPO
+   * log-loss at beta whatever `loss` is, so settings compare on it.
    * </pre>
    *
    * <code>optional double label_smoothing = 6 [json_name = "labelSmoothing"];</code>
@@ -927,8 +933,11 @@ private static final long serialVersionUID = 0L;
     private double labelSmoothing_ ;
     /**
      * <pre>
-     * Assumed share of flipped preference labels (conservative DPO); SIGMOID loss only; in
-     * [0, 0.5). Default 0.
+     * Assumed share of flipped preference labels: conservative DPO with SIGMOID, the flip rate
+     * ROBUST corrects for; not with IPO; in [0, 0.5). Default 0. Early stopping and checkpoint
+     * selection on the validation pairs come from Hyperparameters (early_stopping_patience,
+     * early_stopping_min_delta, restore_best_weights); DPO's validation loss is the plain DPO
+     * log-loss at beta whatever `loss` is, so settings compare on it.
      * </pre>
      *
      * <code>optional double label_smoothing = 6 [json_name = "labelSmoothing"];</code>
@@ -940,8 +949,11 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Assumed share of flipped preference labels (conservative DPO); SIGMOID loss only; in
-     * [0, 0.5). Default 0.
+     * Assumed share of flipped preference labels: conservative DPO with SIGMOID, the flip rate
+     * ROBUST corrects for; not with IPO; in [0, 0.5). Default 0. Early stopping and checkpoint
+     * selection on the validation pairs come from Hyperparameters (early_stopping_patience,
+     * early_stopping_min_delta, restore_best_weights); DPO's validation loss is the plain DPO
+     * log-loss at beta whatever `loss` is, so settings compare on it.
      * </pre>
      *
      * <code>optional double label_smoothing = 6 [json_name = "labelSmoothing"];</code>
@@ -953,8 +965,11 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Assumed share of flipped preference labels (conservative DPO); SIGMOID loss only; in
-     * [0, 0.5). Default 0.
+     * Assumed share of flipped preference labels: conservative DPO with SIGMOID, the flip rate
+     * ROBUST corrects for; not with IPO; in [0, 0.5). Default 0. Early stopping and checkpoint
+     * selection on the validation pairs come from Hyperparameters (early_stopping_patience,
+     * early_stopping_min_delta, restore_best_weights); DPO's validation loss is the plain DPO
+     * log-loss at beta whatever `loss` is, so settings compare on it.
      * </pre>
      *
      * <code>optional double label_smoothing = 6 [json_name = "labelSmoothing"];</code>
@@ -970,8 +985,11 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Assumed share of flipped preference labels (conservative DPO); SIGMOID loss only; in
-     * [0, 0.5). Default 0.
+     * Assumed share of flipped preference labels: conservative DPO with SIGMOID, the flip rate
+     * ROBUST corrects for; not with IPO; in [0, 0.5). Default 0. Early stopping and checkpoint
+     * selection on the validation pairs come from Hyperparameters (early_stopping_patience,
+     * early_stopping_min_delta, restore_best_weights); DPO's validation loss is the plain DPO
+     * log-loss at beta whatever `loss` is, so settings compare on it.
      * </pre>
      *
      * <code>optional double label_smoothing = 6 [json_name = "labelSmoothing"];</code>

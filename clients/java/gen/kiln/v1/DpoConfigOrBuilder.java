@@ -113,8 +113,11 @@ public interface DpoConfigOrBuilder extends
 
   /**
    * <pre>
-   * Assumed share of flipped preference labels (conservative DPO); SIGMOID loss only; in
-   * [0, 0.5). Default 0.
+   * Assumed share of flipped preference labels: conservative DPO with SIGMOID, the flip rate
+   * ROBUST corrects for; not with IPO; in [0, 0.5). Default 0. Early stopping and checkpoint
+   * selection on the validation pairs come from Hyperparameters (early_stopping_patience,
+   * early_stopping_min_delta, restore_best_weights); DPO's validation loss is the plain DPO
+   * log-loss at beta whatever `loss` is, so settings compare on it.
    * </pre>
    *
    * <code>optional double label_smoothing = 6 [json_name = "labelSmoothing"];</code>
@@ -123,8 +126,11 @@ public interface DpoConfigOrBuilder extends
   boolean hasLabelSmoothing();
   /**
    * <pre>
-   * Assumed share of flipped preference labels (conservative DPO); SIGMOID loss only; in
-   * [0, 0.5). Default 0.
+   * Assumed share of flipped preference labels: conservative DPO with SIGMOID, the flip rate
+   * ROBUST corrects for; not with IPO; in [0, 0.5). Default 0. Early stopping and checkpoint
+   * selection on the validation pairs come from Hyperparameters (early_stopping_patience,
+   * early_stopping_min_delta, restore_best_weights); DPO's validation loss is the plain DPO
+   * log-loss at beta whatever `loss` is, so settings compare on it.
    * </pre>
    *
    * <code>optional double label_smoothing = 6 [json_name = "labelSmoothing"];</code>

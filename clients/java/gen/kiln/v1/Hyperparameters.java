@@ -409,8 +409,8 @@ private static final long serialVersionUID = 0L;
   private int earlyStoppingPatience_ = 0;
   /**
    * <pre>
-   * Stop after this many validation passes without improvement; unset disables it. SFT and
-   * DISTILL.
+   * Stop after this many validation passes without improvement; unset disables it. SFT,
+   * DISTILL and DPO.
    * </pre>
    *
    * <code>optional uint32 early_stopping_patience = 14 [json_name = "earlyStoppingPatience"];</code>
@@ -422,8 +422,8 @@ private static final long serialVersionUID = 0L;
   }
   /**
    * <pre>
-   * Stop after this many validation passes without improvement; unset disables it. SFT and
-   * DISTILL.
+   * Stop after this many validation passes without improvement; unset disables it. SFT,
+   * DISTILL and DPO.
    * </pre>
    *
    * <code>optional uint32 early_stopping_patience = 14 [json_name = "earlyStoppingPatience"];</code>
@@ -610,7 +610,7 @@ private static final long serialVersionUID = 0L;
   /**
    * <pre>
    * With early stopping, a validation loss counts as a new best only when it is lower than
-   * the best by more than this; &gt;= 0. Default 0. SFT and DISTILL.
+   * the best by more than this; &gt;= 0. Default 0. SFT, DISTILL and DPO.
    * </pre>
    *
    * <code>optional double early_stopping_min_delta = 20 [json_name = "earlyStoppingMinDelta"];</code>
@@ -623,7 +623,7 @@ private static final long serialVersionUID = 0L;
   /**
    * <pre>
    * With early stopping, a validation loss counts as a new best only when it is lower than
-   * the best by more than this; &gt;= 0. Default 0. SFT and DISTILL.
+   * the best by more than this; &gt;= 0. Default 0. SFT, DISTILL and DPO.
    * </pre>
    *
    * <code>optional double early_stopping_min_delta = 20 [json_name = "earlyStoppingMinDelta"];</code>
@@ -639,7 +639,7 @@ private static final long serialVersionUID = 0L;
   /**
    * <pre>
    * With early stopping, end with the best validated weights (true) or the last ones. Default
-   * true. SFT and DISTILL.
+   * true. SFT, DISTILL and DPO.
    * </pre>
    *
    * <code>optional bool restore_best_weights = 21 [json_name = "restoreBestWeights"];</code>
@@ -652,7 +652,7 @@ private static final long serialVersionUID = 0L;
   /**
    * <pre>
    * With early stopping, end with the best validated weights (true) or the last ones. Default
-   * true. SFT and DISTILL.
+   * true. SFT, DISTILL and DPO.
    * </pre>
    *
    * <code>optional bool restore_best_weights = 21 [json_name = "restoreBestWeights"];</code>
@@ -1885,8 +1885,8 @@ private static final long serialVersionUID = 0L;
     private int earlyStoppingPatience_ ;
     /**
      * <pre>
-     * Stop after this many validation passes without improvement; unset disables it. SFT and
-     * DISTILL.
+     * Stop after this many validation passes without improvement; unset disables it. SFT,
+     * DISTILL and DPO.
      * </pre>
      *
      * <code>optional uint32 early_stopping_patience = 14 [json_name = "earlyStoppingPatience"];</code>
@@ -1898,8 +1898,8 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Stop after this many validation passes without improvement; unset disables it. SFT and
-     * DISTILL.
+     * Stop after this many validation passes without improvement; unset disables it. SFT,
+     * DISTILL and DPO.
      * </pre>
      *
      * <code>optional uint32 early_stopping_patience = 14 [json_name = "earlyStoppingPatience"];</code>
@@ -1911,8 +1911,8 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Stop after this many validation passes without improvement; unset disables it. SFT and
-     * DISTILL.
+     * Stop after this many validation passes without improvement; unset disables it. SFT,
+     * DISTILL and DPO.
      * </pre>
      *
      * <code>optional uint32 early_stopping_patience = 14 [json_name = "earlyStoppingPatience"];</code>
@@ -1928,8 +1928,8 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Stop after this many validation passes without improvement; unset disables it. SFT and
-     * DISTILL.
+     * Stop after this many validation passes without improvement; unset disables it. SFT,
+     * DISTILL and DPO.
      * </pre>
      *
      * <code>optional uint32 early_stopping_patience = 14 [json_name = "earlyStoppingPatience"];</code>
@@ -2532,7 +2532,7 @@ private static final long serialVersionUID = 0L;
     /**
      * <pre>
      * With early stopping, a validation loss counts as a new best only when it is lower than
-     * the best by more than this; &gt;= 0. Default 0. SFT and DISTILL.
+     * the best by more than this; &gt;= 0. Default 0. SFT, DISTILL and DPO.
      * </pre>
      *
      * <code>optional double early_stopping_min_delta = 20 [json_name = "earlyStoppingMinDelta"];</code>
@@ -2545,7 +2545,7 @@ private static final long serialVersionUID = 0L;
     /**
      * <pre>
      * With early stopping, a validation loss counts as a new best only when it is lower than
-     * the best by more than this; &gt;= 0. Default 0. SFT and DISTILL.
+     * the best by more than this; &gt;= 0. Default 0. SFT, DISTILL and DPO.
      * </pre>
      *
      * <code>optional double early_stopping_min_delta = 20 [json_name = "earlyStoppingMinDelta"];</code>
@@ -2558,7 +2558,7 @@ private static final long serialVersionUID = 0L;
     /**
      * <pre>
      * With early stopping, a validation loss counts as a new best only when it is lower than
-     * the best by more than this; &gt;= 0. Default 0. SFT and DISTILL.
+     * the best by more than this; &gt;= 0. Default 0. SFT, DISTILL and DPO.
      * </pre>
      *
      * <code>optional double early_stopping_min_delta = 20 [json_name = "earlyStoppingMinDelta"];</code>
@@ -2575,7 +2575,7 @@ private static final long serialVersionUID = 0L;
     /**
      * <pre>
      * With early stopping, a validation loss counts as a new best only when it is lower than
-     * the best by more than this; &gt;= 0. Default 0. SFT and DISTILL.
+     * the best by more than this; &gt;= 0. Default 0. SFT, DISTILL and DPO.
      * </pre>
      *
      * <code>optional double early_stopping_min_delta = 20 [json_name = "earlyStoppingMinDelta"];</code>
@@ -2592,7 +2592,7 @@ private static final long serialVersionUID = 0L;
     /**
      * <pre>
      * With early stopping, end with the best validated weights (true) or the last ones. Default
-     * true. SFT and DISTILL.
+     * true. SFT, DISTILL and DPO.
      * </pre>
      *
      * <code>optional bool restore_best_weights = 21 [json_name = "restoreBestWeights"];</code>
@@ -2605,7 +2605,7 @@ private static final long serialVersionUID = 0L;
     /**
      * <pre>
      * With early stopping, end with the best validated weights (true) or the last ones. Default
-     * true. SFT and DISTILL.
+     * true. SFT, DISTILL and DPO.
      * </pre>
      *
      * <code>optional bool restore_best_weights = 21 [json_name = "restoreBestWeights"];</code>
@@ -2618,7 +2618,7 @@ private static final long serialVersionUID = 0L;
     /**
      * <pre>
      * With early stopping, end with the best validated weights (true) or the last ones. Default
-     * true. SFT and DISTILL.
+     * true. SFT, DISTILL and DPO.
      * </pre>
      *
      * <code>optional bool restore_best_weights = 21 [json_name = "restoreBestWeights"];</code>
@@ -2635,7 +2635,7 @@ private static final long serialVersionUID = 0L;
     /**
      * <pre>
      * With early stopping, end with the best validated weights (true) or the last ones. Default
-     * true. SFT and DISTILL.
+     * true. SFT, DISTILL and DPO.
      * </pre>
      *
      * <code>optional bool restore_best_weights = 21 [json_name = "restoreBestWeights"];</code>

@@ -36,6 +36,15 @@ public enum PreferenceLoss
    * <code>PREFERENCE_LOSS_IPO = 2;</code>
    */
   PREFERENCE_LOSS_IPO(2),
+  /**
+   * <pre>
+   * Robust DPO (rDPO): the logistic loss debiased for a share `label_smoothing` of flipped
+   * labels.
+   * </pre>
+   *
+   * <code>PREFERENCE_LOSS_ROBUST = 3;</code>
+   */
+  PREFERENCE_LOSS_ROBUST(3),
   UNRECOGNIZED(-1),
   ;
 
@@ -63,6 +72,15 @@ public enum PreferenceLoss
    * <code>PREFERENCE_LOSS_IPO = 2;</code>
    */
   public static final int PREFERENCE_LOSS_IPO_VALUE = 2;
+  /**
+   * <pre>
+   * Robust DPO (rDPO): the logistic loss debiased for a share `label_smoothing` of flipped
+   * labels.
+   * </pre>
+   *
+   * <code>PREFERENCE_LOSS_ROBUST = 3;</code>
+   */
+  public static final int PREFERENCE_LOSS_ROBUST_VALUE = 3;
 
 
   public final int getNumber() {
@@ -92,6 +110,7 @@ public enum PreferenceLoss
       case 0: return PREFERENCE_LOSS_UNSPECIFIED;
       case 1: return PREFERENCE_LOSS_SIGMOID;
       case 2: return PREFERENCE_LOSS_IPO;
+      case 3: return PREFERENCE_LOSS_ROBUST;
       default: return null;
     }
   }

@@ -159,7 +159,11 @@ private static final long serialVersionUID = 0L;
   public static final int SCORING_FUNCTION_FIELD_NUMBER = 2;
   /**
    * <pre>
-   * A scoring function registered with the server, by name.
+   * A scoring function registered with the server, by name ("length", "contains:thanks"),
+   * or a weighted sum of them: terms "WEIGHT*name[:arg]" joined by " + " (spaces around the
+   * plus; a weight is a finite number, 1 when left out), e.g.
+   * "0.7*length:40 + 0.3*contains:thanks". Unknown names, bad arguments and bad weights are
+   * INVALID_ARGUMENT at CreateJob.
    * </pre>
    *
    * <code>string scoring_function = 2 [json_name = "scoringFunction"];</code>
@@ -170,7 +174,11 @@ private static final long serialVersionUID = 0L;
   }
   /**
    * <pre>
-   * A scoring function registered with the server, by name.
+   * A scoring function registered with the server, by name ("length", "contains:thanks"),
+   * or a weighted sum of them: terms "WEIGHT*name[:arg]" joined by " + " (spaces around the
+   * plus; a weight is a finite number, 1 when left out), e.g.
+   * "0.7*length:40 + 0.3*contains:thanks". Unknown names, bad arguments and bad weights are
+   * INVALID_ARGUMENT at CreateJob.
    * </pre>
    *
    * <code>string scoring_function = 2 [json_name = "scoringFunction"];</code>
@@ -195,7 +203,11 @@ private static final long serialVersionUID = 0L;
   }
   /**
    * <pre>
-   * A scoring function registered with the server, by name.
+   * A scoring function registered with the server, by name ("length", "contains:thanks"),
+   * or a weighted sum of them: terms "WEIGHT*name[:arg]" joined by " + " (spaces around the
+   * plus; a weight is a finite number, 1 when left out), e.g.
+   * "0.7*length:40 + 0.3*contains:thanks". Unknown names, bad arguments and bad weights are
+   * INVALID_ARGUMENT at CreateJob.
    * </pre>
    *
    * <code>string scoring_function = 2 [json_name = "scoringFunction"];</code>
@@ -638,7 +650,11 @@ private static final long serialVersionUID = 0L;
 
     /**
      * <pre>
-     * A scoring function registered with the server, by name.
+     * A scoring function registered with the server, by name ("length", "contains:thanks"),
+     * or a weighted sum of them: terms "WEIGHT*name[:arg]" joined by " + " (spaces around the
+     * plus; a weight is a finite number, 1 when left out), e.g.
+     * "0.7*length:40 + 0.3*contains:thanks". Unknown names, bad arguments and bad weights are
+     * INVALID_ARGUMENT at CreateJob.
      * </pre>
      *
      * <code>string scoring_function = 2 [json_name = "scoringFunction"];</code>
@@ -650,7 +666,11 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * A scoring function registered with the server, by name.
+     * A scoring function registered with the server, by name ("length", "contains:thanks"),
+     * or a weighted sum of them: terms "WEIGHT*name[:arg]" joined by " + " (spaces around the
+     * plus; a weight is a finite number, 1 when left out), e.g.
+     * "0.7*length:40 + 0.3*contains:thanks". Unknown names, bad arguments and bad weights are
+     * INVALID_ARGUMENT at CreateJob.
      * </pre>
      *
      * <code>string scoring_function = 2 [json_name = "scoringFunction"];</code>
@@ -676,7 +696,11 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * A scoring function registered with the server, by name.
+     * A scoring function registered with the server, by name ("length", "contains:thanks"),
+     * or a weighted sum of them: terms "WEIGHT*name[:arg]" joined by " + " (spaces around the
+     * plus; a weight is a finite number, 1 when left out), e.g.
+     * "0.7*length:40 + 0.3*contains:thanks". Unknown names, bad arguments and bad weights are
+     * INVALID_ARGUMENT at CreateJob.
      * </pre>
      *
      * <code>string scoring_function = 2 [json_name = "scoringFunction"];</code>
@@ -703,7 +727,11 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * A scoring function registered with the server, by name.
+     * A scoring function registered with the server, by name ("length", "contains:thanks"),
+     * or a weighted sum of them: terms "WEIGHT*name[:arg]" joined by " + " (spaces around the
+     * plus; a weight is a finite number, 1 when left out), e.g.
+     * "0.7*length:40 + 0.3*contains:thanks". Unknown names, bad arguments and bad weights are
+     * INVALID_ARGUMENT at CreateJob.
      * </pre>
      *
      * <code>string scoring_function = 2 [json_name = "scoringFunction"];</code>
@@ -720,7 +748,11 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * A scoring function registered with the server, by name.
+     * A scoring function registered with the server, by name ("length", "contains:thanks"),
+     * or a weighted sum of them: terms "WEIGHT*name[:arg]" joined by " + " (spaces around the
+     * plus; a weight is a finite number, 1 when left out), e.g.
+     * "0.7*length:40 + 0.3*contains:thanks". Unknown names, bad arguments and bad weights are
+     * INVALID_ARGUMENT at CreateJob.
      * </pre>
      *
      * <code>string scoring_function = 2 [json_name = "scoringFunction"];</code>
@@ -736,7 +768,11 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * A scoring function registered with the server, by name.
+     * A scoring function registered with the server, by name ("length", "contains:thanks"),
+     * or a weighted sum of them: terms "WEIGHT*name[:arg]" joined by " + " (spaces around the
+     * plus; a weight is a finite number, 1 when left out), e.g.
+     * "0.7*length:40 + 0.3*contains:thanks". Unknown names, bad arguments and bad weights are
+     * INVALID_ARGUMENT at CreateJob.
      * </pre>
      *
      * <code>string scoring_function = 2 [json_name = "scoringFunction"];</code>

@@ -38,7 +38,11 @@ public interface RewardSourceOrBuilder extends
 
   /**
    * <pre>
-   * A scoring function registered with the server, by name.
+   * A scoring function registered with the server, by name ("length", "contains:thanks"),
+   * or a weighted sum of them: terms "WEIGHT*name[:arg]" joined by " + " (spaces around the
+   * plus; a weight is a finite number, 1 when left out), e.g.
+   * "0.7*length:40 + 0.3*contains:thanks". Unknown names, bad arguments and bad weights are
+   * INVALID_ARGUMENT at CreateJob.
    * </pre>
    *
    * <code>string scoring_function = 2 [json_name = "scoringFunction"];</code>
@@ -47,7 +51,11 @@ public interface RewardSourceOrBuilder extends
   boolean hasScoringFunction();
   /**
    * <pre>
-   * A scoring function registered with the server, by name.
+   * A scoring function registered with the server, by name ("length", "contains:thanks"),
+   * or a weighted sum of them: terms "WEIGHT*name[:arg]" joined by " + " (spaces around the
+   * plus; a weight is a finite number, 1 when left out), e.g.
+   * "0.7*length:40 + 0.3*contains:thanks". Unknown names, bad arguments and bad weights are
+   * INVALID_ARGUMENT at CreateJob.
    * </pre>
    *
    * <code>string scoring_function = 2 [json_name = "scoringFunction"];</code>
@@ -56,7 +64,11 @@ public interface RewardSourceOrBuilder extends
   java.lang.String getScoringFunction();
   /**
    * <pre>
-   * A scoring function registered with the server, by name.
+   * A scoring function registered with the server, by name ("length", "contains:thanks"),
+   * or a weighted sum of them: terms "WEIGHT*name[:arg]" joined by " + " (spaces around the
+   * plus; a weight is a finite number, 1 when left out), e.g.
+   * "0.7*length:40 + 0.3*contains:thanks". Unknown names, bad arguments and bad weights are
+   * INVALID_ARGUMENT at CreateJob.
    * </pre>
    *
    * <code>string scoring_function = 2 [json_name = "scoringFunction"];</code>

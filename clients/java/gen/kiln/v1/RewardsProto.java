@@ -20,6 +20,11 @@ public final class RewardsProto {
     com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
       internal_static_kiln_v1_ScoreRequest_fieldAccessorTable;
   static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_kiln_v1_TokenIds_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
+      internal_static_kiln_v1_TokenIds_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
     internal_static_kiln_v1_ScoreResponse_descriptor;
   static final 
     com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
@@ -33,17 +38,20 @@ public final class RewardsProto {
       descriptor;
   static {
     java.lang.String[] descriptorData = {
-      "\n\025kiln/v1/rewards.proto\022\007kiln.v1\"y\n\014Scor" +
-      "eRequest\022\026\n\006prompt\030\001 \001(\tR\006prompt\022 \n\013comp" +
-      "letions\030\002 \003(\tR\013completions\022\020\n\003job\030\003 \001(\tR" +
-      "\003job\022\035\n\nsample_ids\030\004 \003(\tR\tsampleIds\"\'\n\rS" +
-      "coreResponse\022\026\n\006scores\030\001 \003(\001R\006scores2G\n\r" +
-      "RewardService\0226\n\005Score\022\025.kiln.v1.ScoreRe" +
-      "quest\032\026.kiln.v1.ScoreResponseBz\n\007kiln.v1" +
-      "B\014RewardsProtoH\002P\001Z\"kiln/clients/go/gen/" +
-      "kiln/v1;kilnv1\242\002\003KXX\252\002\007Kiln.V1\312\002\007Kiln\\V1" +
-      "\342\002\023Kiln\\V1\\GPBMetadata\352\002\010Kiln::V1b\006proto" +
-      "3"
+      "\n\025kiln/v1/rewards.proto\022\007kiln.v1\"\350\001\n\014Sco" +
+      "reRequest\022\026\n\006prompt\030\001 \001(\tR\006prompt\022 \n\013com" +
+      "pletions\030\002 \003(\tR\013completions\022\020\n\003job\030\003 \001(\t" +
+      "R\003job\022\035\n\nsample_ids\030\004 \003(\tR\tsampleIds\022(\n\020" +
+      "prompt_token_ids\030\005 \003(\rR\016promptTokenIds\022C" +
+      "\n\024completion_token_ids\030\006 \003(\0132\021.kiln.v1.T" +
+      "okenIdsR\022completionTokenIds\"\034\n\010TokenIds\022" +
+      "\020\n\003ids\030\001 \003(\rR\003ids\"\'\n\rScoreResponse\022\026\n\006sc" +
+      "ores\030\001 \003(\001R\006scores2G\n\rRewardService\0226\n\005S" +
+      "core\022\025.kiln.v1.ScoreRequest\032\026.kiln.v1.Sc" +
+      "oreResponseBz\n\007kiln.v1B\014RewardsProtoH\002P\001" +
+      "Z\"kiln/clients/go/gen/kiln/v1;kilnv1\242\002\003K" +
+      "XX\252\002\007Kiln.V1\312\002\007Kiln\\V1\342\002\023Kiln\\V1\\GPBMeta" +
+      "data\352\002\010Kiln::V1b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
@@ -54,9 +62,15 @@ public final class RewardsProto {
     internal_static_kiln_v1_ScoreRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_kiln_v1_ScoreRequest_descriptor,
-        new java.lang.String[] { "Prompt", "Completions", "Job", "SampleIds", });
-    internal_static_kiln_v1_ScoreResponse_descriptor =
+        new java.lang.String[] { "Prompt", "Completions", "Job", "SampleIds", "PromptTokenIds", "CompletionTokenIds", });
+    internal_static_kiln_v1_TokenIds_descriptor =
       getDescriptor().getMessageTypes().get(1);
+    internal_static_kiln_v1_TokenIds_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
+        internal_static_kiln_v1_TokenIds_descriptor,
+        new java.lang.String[] { "Ids", });
+    internal_static_kiln_v1_ScoreResponse_descriptor =
+      getDescriptor().getMessageTypes().get(2);
     internal_static_kiln_v1_ScoreResponse_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_kiln_v1_ScoreResponse_descriptor,

@@ -24,6 +24,8 @@ private static final long serialVersionUID = 0L;
     completions_ = com.google.protobuf.LazyStringArrayList.EMPTY;
     job_ = "";
     sampleIds_ = com.google.protobuf.LazyStringArrayList.EMPTY;
+    promptTokenIds_ = emptyIntList();
+    completionTokenIds_ = java.util.Collections.emptyList();
   }
 
   @java.lang.Override
@@ -249,6 +251,121 @@ private static final long serialVersionUID = 0L;
     return sampleIds_.getByteString(index);
   }
 
+  public static final int PROMPT_TOKEN_IDS_FIELD_NUMBER = 5;
+  @SuppressWarnings("serial")
+  private com.google.protobuf.Internal.IntList promptTokenIds_;
+  /**
+   * <pre>
+   * The prompt as the policy's token ids (what the completions continue; a prompt longer
+   * than the job's room is cut from the left, as the policy saw it).
+   * </pre>
+   *
+   * <code>repeated uint32 prompt_token_ids = 5 [json_name = "promptTokenIds"];</code>
+   * @return A list containing the promptTokenIds.
+   */
+  @java.lang.Override
+  public java.util.List<java.lang.Integer>
+      getPromptTokenIdsList() {
+    return promptTokenIds_;
+  }
+  /**
+   * <pre>
+   * The prompt as the policy's token ids (what the completions continue; a prompt longer
+   * than the job's room is cut from the left, as the policy saw it).
+   * </pre>
+   *
+   * <code>repeated uint32 prompt_token_ids = 5 [json_name = "promptTokenIds"];</code>
+   * @return The count of promptTokenIds.
+   */
+  public int getPromptTokenIdsCount() {
+    return promptTokenIds_.size();
+  }
+  /**
+   * <pre>
+   * The prompt as the policy's token ids (what the completions continue; a prompt longer
+   * than the job's room is cut from the left, as the policy saw it).
+   * </pre>
+   *
+   * <code>repeated uint32 prompt_token_ids = 5 [json_name = "promptTokenIds"];</code>
+   * @param index The index of the element to return.
+   * @return The promptTokenIds at the given index.
+   */
+  public int getPromptTokenIds(int index) {
+    return promptTokenIds_.getInt(index);
+  }
+  private int promptTokenIdsMemoizedSerializedSize = -1;
+
+  public static final int COMPLETION_TOKEN_IDS_FIELD_NUMBER = 6;
+  @SuppressWarnings("serial")
+  private java.util.List<kiln.v1.TokenIds> completionTokenIds_;
+  /**
+   * <pre>
+   * Each completion as the policy's token ids, aligned with `completions`: exact where text
+   * is not (special tokens such as eos are dropped from the text), and what a service scoring
+   * with a model of the same tokenizer reads without re-encoding.
+   * </pre>
+   *
+   * <code>repeated .kiln.v1.TokenIds completion_token_ids = 6 [json_name = "completionTokenIds"];</code>
+   */
+  @java.lang.Override
+  public java.util.List<kiln.v1.TokenIds> getCompletionTokenIdsList() {
+    return completionTokenIds_;
+  }
+  /**
+   * <pre>
+   * Each completion as the policy's token ids, aligned with `completions`: exact where text
+   * is not (special tokens such as eos are dropped from the text), and what a service scoring
+   * with a model of the same tokenizer reads without re-encoding.
+   * </pre>
+   *
+   * <code>repeated .kiln.v1.TokenIds completion_token_ids = 6 [json_name = "completionTokenIds"];</code>
+   */
+  @java.lang.Override
+  public java.util.List<? extends kiln.v1.TokenIdsOrBuilder> 
+      getCompletionTokenIdsOrBuilderList() {
+    return completionTokenIds_;
+  }
+  /**
+   * <pre>
+   * Each completion as the policy's token ids, aligned with `completions`: exact where text
+   * is not (special tokens such as eos are dropped from the text), and what a service scoring
+   * with a model of the same tokenizer reads without re-encoding.
+   * </pre>
+   *
+   * <code>repeated .kiln.v1.TokenIds completion_token_ids = 6 [json_name = "completionTokenIds"];</code>
+   */
+  @java.lang.Override
+  public int getCompletionTokenIdsCount() {
+    return completionTokenIds_.size();
+  }
+  /**
+   * <pre>
+   * Each completion as the policy's token ids, aligned with `completions`: exact where text
+   * is not (special tokens such as eos are dropped from the text), and what a service scoring
+   * with a model of the same tokenizer reads without re-encoding.
+   * </pre>
+   *
+   * <code>repeated .kiln.v1.TokenIds completion_token_ids = 6 [json_name = "completionTokenIds"];</code>
+   */
+  @java.lang.Override
+  public kiln.v1.TokenIds getCompletionTokenIds(int index) {
+    return completionTokenIds_.get(index);
+  }
+  /**
+   * <pre>
+   * Each completion as the policy's token ids, aligned with `completions`: exact where text
+   * is not (special tokens such as eos are dropped from the text), and what a service scoring
+   * with a model of the same tokenizer reads without re-encoding.
+   * </pre>
+   *
+   * <code>repeated .kiln.v1.TokenIds completion_token_ids = 6 [json_name = "completionTokenIds"];</code>
+   */
+  @java.lang.Override
+  public kiln.v1.TokenIdsOrBuilder getCompletionTokenIdsOrBuilder(
+      int index) {
+    return completionTokenIds_.get(index);
+  }
+
   public static kiln.v1.ScoreRequest parseFrom(
       java.nio.ByteBuffer data)
       throws com.google.protobuf.InvalidProtocolBufferException {
@@ -383,6 +500,14 @@ private static final long serialVersionUID = 0L;
       job_ = "";
       sampleIds_ = com.google.protobuf.LazyStringArrayList.EMPTY;
       bitField0_ = (bitField0_ & ~0x00000008);
+      promptTokenIds_ = emptyIntList();
+      if (completionTokenIdsBuilder_ == null) {
+        completionTokenIds_ = java.util.Collections.emptyList();
+      } else {
+        completionTokenIds_ = null;
+        completionTokenIdsBuilder_.clear();
+      }
+      bitField0_ = (bitField0_ & ~0x00000020);
       return this;
     }
 
@@ -426,6 +551,20 @@ private static final long serialVersionUID = 0L;
         bitField0_ = (bitField0_ & ~0x00000008);
       }
       result.sampleIds_ = sampleIds_;
+      if (((bitField0_ & 0x00000010) != 0)) {
+        promptTokenIds_.makeImmutable();
+        bitField0_ = (bitField0_ & ~0x00000010);
+      }
+      result.promptTokenIds_ = promptTokenIds_;
+      if (completionTokenIdsBuilder_ == null) {
+        if (((bitField0_ & 0x00000020) != 0)) {
+          completionTokenIds_ = java.util.Collections.unmodifiableList(completionTokenIds_);
+          bitField0_ = (bitField0_ & ~0x00000020);
+        }
+        result.completionTokenIds_ = completionTokenIds_;
+      } else {
+        result.completionTokenIds_ = completionTokenIdsBuilder_.build();
+      }
     }
 
     private void buildPartial0(kiln.v1.ScoreRequest result) {
@@ -934,6 +1073,470 @@ private static final long serialVersionUID = 0L;
       sampleIds_.add(value);
       onChanged();
       return this;
+    }
+
+    private com.google.protobuf.Internal.IntList promptTokenIds_ = emptyIntList();
+    private void ensurePromptTokenIdsIsMutable() {
+      if (!((bitField0_ & 0x00000010) != 0)) {
+        promptTokenIds_ = mutableCopy(promptTokenIds_);
+        bitField0_ |= 0x00000010;
+      }
+    }
+    /**
+     * <pre>
+     * The prompt as the policy's token ids (what the completions continue; a prompt longer
+     * than the job's room is cut from the left, as the policy saw it).
+     * </pre>
+     *
+     * <code>repeated uint32 prompt_token_ids = 5 [json_name = "promptTokenIds"];</code>
+     * @return A list containing the promptTokenIds.
+     */
+    public java.util.List<java.lang.Integer>
+        getPromptTokenIdsList() {
+      return ((bitField0_ & 0x00000010) != 0) ?
+               java.util.Collections.unmodifiableList(promptTokenIds_) : promptTokenIds_;
+    }
+    /**
+     * <pre>
+     * The prompt as the policy's token ids (what the completions continue; a prompt longer
+     * than the job's room is cut from the left, as the policy saw it).
+     * </pre>
+     *
+     * <code>repeated uint32 prompt_token_ids = 5 [json_name = "promptTokenIds"];</code>
+     * @return The count of promptTokenIds.
+     */
+    public int getPromptTokenIdsCount() {
+      return promptTokenIds_.size();
+    }
+    /**
+     * <pre>
+     * The prompt as the policy's token ids (what the completions continue; a prompt longer
+     * than the job's room is cut from the left, as the policy saw it).
+     * </pre>
+     *
+     * <code>repeated uint32 prompt_token_ids = 5 [json_name = "promptTokenIds"];</code>
+     * @param index The index of the element to return.
+     * @return The promptTokenIds at the given index.
+     */
+    public int getPromptTokenIds(int index) {
+      return promptTokenIds_.getInt(index);
+    }
+    /**
+     * <pre>
+     * The prompt as the policy's token ids (what the completions continue; a prompt longer
+     * than the job's room is cut from the left, as the policy saw it).
+     * </pre>
+     *
+     * <code>repeated uint32 prompt_token_ids = 5 [json_name = "promptTokenIds"];</code>
+     * @param index The index to set the value at.
+     * @param value The promptTokenIds to set.
+     * @return This builder for chaining.
+     */
+    public Builder setPromptTokenIds(
+        int index, int value) {
+      
+      ensurePromptTokenIdsIsMutable();
+      promptTokenIds_.setInt(index, value);
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * The prompt as the policy's token ids (what the completions continue; a prompt longer
+     * than the job's room is cut from the left, as the policy saw it).
+     * </pre>
+     *
+     * <code>repeated uint32 prompt_token_ids = 5 [json_name = "promptTokenIds"];</code>
+     * @param value The promptTokenIds to add.
+     * @return This builder for chaining.
+     */
+    public Builder addPromptTokenIds(int value) {
+      
+      ensurePromptTokenIdsIsMutable();
+      promptTokenIds_.addInt(value);
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * The prompt as the policy's token ids (what the completions continue; a prompt longer
+     * than the job's room is cut from the left, as the policy saw it).
+     * </pre>
+     *
+     * <code>repeated uint32 prompt_token_ids = 5 [json_name = "promptTokenIds"];</code>
+     * @param values The promptTokenIds to add.
+     * @return This builder for chaining.
+     */
+    public Builder addAllPromptTokenIds(
+        java.lang.Iterable<? extends java.lang.Integer> values) {
+      ensurePromptTokenIdsIsMutable();
+      com.google.protobuf.AbstractMessageLite.Builder.addAll(
+          values, promptTokenIds_);
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * The prompt as the policy's token ids (what the completions continue; a prompt longer
+     * than the job's room is cut from the left, as the policy saw it).
+     * </pre>
+     *
+     * <code>repeated uint32 prompt_token_ids = 5 [json_name = "promptTokenIds"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearPromptTokenIds() {
+      promptTokenIds_ = emptyIntList();
+      bitField0_ = (bitField0_ & ~0x00000010);
+      onChanged();
+      return this;
+    }
+
+    private java.util.List<kiln.v1.TokenIds> completionTokenIds_ =
+      java.util.Collections.emptyList();
+    private void ensureCompletionTokenIdsIsMutable() {
+      if (!((bitField0_ & 0x00000020) != 0)) {
+        completionTokenIds_ = new java.util.ArrayList<kiln.v1.TokenIds>(completionTokenIds_);
+        bitField0_ |= 0x00000020;
+       }
+    }
+
+    private com.google.protobuf.RepeatedFieldBuilderV3<
+        kiln.v1.TokenIds, kiln.v1.TokenIds.Builder, kiln.v1.TokenIdsOrBuilder> completionTokenIdsBuilder_;
+
+    /**
+     * <pre>
+     * Each completion as the policy's token ids, aligned with `completions`: exact where text
+     * is not (special tokens such as eos are dropped from the text), and what a service scoring
+     * with a model of the same tokenizer reads without re-encoding.
+     * </pre>
+     *
+     * <code>repeated .kiln.v1.TokenIds completion_token_ids = 6 [json_name = "completionTokenIds"];</code>
+     */
+    public java.util.List<kiln.v1.TokenIds> getCompletionTokenIdsList() {
+      if (completionTokenIdsBuilder_ == null) {
+        return java.util.Collections.unmodifiableList(completionTokenIds_);
+      } else {
+        return completionTokenIdsBuilder_.getMessageList();
+      }
+    }
+    /**
+     * <pre>
+     * Each completion as the policy's token ids, aligned with `completions`: exact where text
+     * is not (special tokens such as eos are dropped from the text), and what a service scoring
+     * with a model of the same tokenizer reads without re-encoding.
+     * </pre>
+     *
+     * <code>repeated .kiln.v1.TokenIds completion_token_ids = 6 [json_name = "completionTokenIds"];</code>
+     */
+    public int getCompletionTokenIdsCount() {
+      if (completionTokenIdsBuilder_ == null) {
+        return completionTokenIds_.size();
+      } else {
+        return completionTokenIdsBuilder_.getCount();
+      }
+    }
+    /**
+     * <pre>
+     * Each completion as the policy's token ids, aligned with `completions`: exact where text
+     * is not (special tokens such as eos are dropped from the text), and what a service scoring
+     * with a model of the same tokenizer reads without re-encoding.
+     * </pre>
+     *
+     * <code>repeated .kiln.v1.TokenIds completion_token_ids = 6 [json_name = "completionTokenIds"];</code>
+     */
+    public kiln.v1.TokenIds getCompletionTokenIds(int index) {
+      if (completionTokenIdsBuilder_ == null) {
+        return completionTokenIds_.get(index);
+      } else {
+        return completionTokenIdsBuilder_.getMessage(index);
+      }
+    }
+    /**
+     * <pre>
+     * Each completion as the policy's token ids, aligned with `completions`: exact where text
+     * is not (special tokens such as eos are dropped from the text), and what a service scoring
+     * with a model of the same tokenizer reads without re-encoding.
+     * </pre>
+     *
+     * <code>repeated .kiln.v1.TokenIds completion_token_ids = 6 [json_name = "completionTokenIds"];</code>
+     */
+    public Builder setCompletionTokenIds(
+        int index, kiln.v1.TokenIds value) {
+      if (completionTokenIdsBuilder_ == null) {
+        if (value == null) {
+          throw new NullPointerException();
+        }
+        ensureCompletionTokenIdsIsMutable();
+        completionTokenIds_.set(index, value);
+        onChanged();
+      } else {
+        completionTokenIdsBuilder_.setMessage(index, value);
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * Each completion as the policy's token ids, aligned with `completions`: exact where text
+     * is not (special tokens such as eos are dropped from the text), and what a service scoring
+     * with a model of the same tokenizer reads without re-encoding.
+     * </pre>
+     *
+     * <code>repeated .kiln.v1.TokenIds completion_token_ids = 6 [json_name = "completionTokenIds"];</code>
+     */
+    public Builder setCompletionTokenIds(
+        int index, kiln.v1.TokenIds.Builder builderForValue) {
+      if (completionTokenIdsBuilder_ == null) {
+        ensureCompletionTokenIdsIsMutable();
+        completionTokenIds_.set(index, builderForValue.build());
+        onChanged();
+      } else {
+        completionTokenIdsBuilder_.setMessage(index, builderForValue.build());
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * Each completion as the policy's token ids, aligned with `completions`: exact where text
+     * is not (special tokens such as eos are dropped from the text), and what a service scoring
+     * with a model of the same tokenizer reads without re-encoding.
+     * </pre>
+     *
+     * <code>repeated .kiln.v1.TokenIds completion_token_ids = 6 [json_name = "completionTokenIds"];</code>
+     */
+    public Builder addCompletionTokenIds(kiln.v1.TokenIds value) {
+      if (completionTokenIdsBuilder_ == null) {
+        if (value == null) {
+          throw new NullPointerException();
+        }
+        ensureCompletionTokenIdsIsMutable();
+        completionTokenIds_.add(value);
+        onChanged();
+      } else {
+        completionTokenIdsBuilder_.addMessage(value);
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * Each completion as the policy's token ids, aligned with `completions`: exact where text
+     * is not (special tokens such as eos are dropped from the text), and what a service scoring
+     * with a model of the same tokenizer reads without re-encoding.
+     * </pre>
+     *
+     * <code>repeated .kiln.v1.TokenIds completion_token_ids = 6 [json_name = "completionTokenIds"];</code>
+     */
+    public Builder addCompletionTokenIds(
+        int index, kiln.v1.TokenIds value) {
+      if (completionTokenIdsBuilder_ == null) {
+        if (value == null) {
+          throw new NullPointerException();
+        }
+        ensureCompletionTokenIdsIsMutable();
+        completionTokenIds_.add(index, value);
+        onChanged();
+      } else {
+        completionTokenIdsBuilder_.addMessage(index, value);
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * Each completion as the policy's token ids, aligned with `completions`: exact where text
+     * is not (special tokens such as eos are dropped from the text), and what a service scoring
+     * with a model of the same tokenizer reads without re-encoding.
+     * </pre>
+     *
+     * <code>repeated .kiln.v1.TokenIds completion_token_ids = 6 [json_name = "completionTokenIds"];</code>
+     */
+    public Builder addCompletionTokenIds(
+        kiln.v1.TokenIds.Builder builderForValue) {
+      if (completionTokenIdsBuilder_ == null) {
+        ensureCompletionTokenIdsIsMutable();
+        completionTokenIds_.add(builderForValue.build());
+        onChanged();
+      } else {
+        completionTokenIdsBuilder_.addMessage(builderForValue.build());
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * Each completion as the policy's token ids, aligned with `completions`: exact where text
+     * is not (special tokens such as eos are dropped from the text), and what a service scoring
+     * with a model of the same tokenizer reads without re-encoding.
+     * </pre>
+     *
+     * <code>repeated .kiln.v1.TokenIds completion_token_ids = 6 [json_name = "completionTokenIds"];</code>
+     */
+    public Builder addCompletionTokenIds(
+        int index, kiln.v1.TokenIds.Builder builderForValue) {
+      if (completionTokenIdsBuilder_ == null) {
+        ensureCompletionTokenIdsIsMutable();
+        completionTokenIds_.add(index, builderForValue.build());
+        onChanged();
+      } else {
+        completionTokenIdsBuilder_.addMessage(index, builderForValue.build());
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * Each completion as the policy's token ids, aligned with `completions`: exact where text
+     * is not (special tokens such as eos are dropped from the text), and what a service scoring
+     * with a model of the same tokenizer reads without re-encoding.
+     * </pre>
+     *
+     * <code>repeated .kiln.v1.TokenIds completion_token_ids = 6 [json_name = "completionTokenIds"];</code>
+     */
+    public Builder addAllCompletionTokenIds(
+        java.lang.Iterable<? extends kiln.v1.TokenIds> values) {
+      if (completionTokenIdsBuilder_ == null) {
+        ensureCompletionTokenIdsIsMutable();
+        com.google.protobuf.AbstractMessageLite.Builder.addAll(
+            values, completionTokenIds_);
+        onChanged();
+      } else {
+        completionTokenIdsBuilder_.addAllMessages(values);
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * Each completion as the policy's token ids, aligned with `completions`: exact where text
+     * is not (special tokens such as eos are dropped from the text), and what a service scoring
+     * with a model of the same tokenizer reads without re-encoding.
+     * </pre>
+     *
+     * <code>repeated .kiln.v1.TokenIds completion_token_ids = 6 [json_name = "completionTokenIds"];</code>
+     */
+    public Builder clearCompletionTokenIds() {
+      if (completionTokenIdsBuilder_ == null) {
+        completionTokenIds_ = java.util.Collections.emptyList();
+        bitField0_ = (bitField0_ & ~0x00000020);
+        onChanged();
+      } else {
+        completionTokenIdsBuilder_.clear();
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * Each completion as the policy's token ids, aligned with `completions`: exact where text
+     * is not (special tokens such as eos are dropped from the text), and what a service scoring
+     * with a model of the same tokenizer reads without re-encoding.
+     * </pre>
+     *
+     * <code>repeated .kiln.v1.TokenIds completion_token_ids = 6 [json_name = "completionTokenIds"];</code>
+     */
+    public Builder removeCompletionTokenIds(int index) {
+      if (completionTokenIdsBuilder_ == null) {
+        ensureCompletionTokenIdsIsMutable();
+        completionTokenIds_.remove(index);
+        onChanged();
+      } else {
+        completionTokenIdsBuilder_.remove(index);
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * Each completion as the policy's token ids, aligned with `completions`: exact where text
+     * is not (special tokens such as eos are dropped from the text), and what a service scoring
+     * with a model of the same tokenizer reads without re-encoding.
+     * </pre>
+     *
+     * <code>repeated .kiln.v1.TokenIds completion_token_ids = 6 [json_name = "completionTokenIds"];</code>
+     */
+    public kiln.v1.TokenIds.Builder getCompletionTokenIdsBuilder(
+        int index) {
+      return getCompletionTokenIdsFieldBuilder().getBuilder(index);
+    }
+    /**
+     * <pre>
+     * Each completion as the policy's token ids, aligned with `completions`: exact where text
+     * is not (special tokens such as eos are dropped from the text), and what a service scoring
+     * with a model of the same tokenizer reads without re-encoding.
+     * </pre>
+     *
+     * <code>repeated .kiln.v1.TokenIds completion_token_ids = 6 [json_name = "completionTokenIds"];</code>
+     */
+    public kiln.v1.TokenIdsOrBuilder getCompletionTokenIdsOrBuilder(
+        int index) {
+      if (completionTokenIdsBuilder_ == null) {
+        return completionTokenIds_.get(index);  } else {
+        return completionTokenIdsBuilder_.getMessageOrBuilder(index);
+      }
+    }
+    /**
+     * <pre>
+     * Each completion as the policy's token ids, aligned with `completions`: exact where text
+     * is not (special tokens such as eos are dropped from the text), and what a service scoring
+     * with a model of the same tokenizer reads without re-encoding.
+     * </pre>
+     *
+     * <code>repeated .kiln.v1.TokenIds completion_token_ids = 6 [json_name = "completionTokenIds"];</code>
+     */
+    public java.util.List<? extends kiln.v1.TokenIdsOrBuilder> 
+         getCompletionTokenIdsOrBuilderList() {
+      if (completionTokenIdsBuilder_ != null) {
+        return completionTokenIdsBuilder_.getMessageOrBuilderList();
+      } else {
+        return java.util.Collections.unmodifiableList(completionTokenIds_);
+      }
+    }
+    /**
+     * <pre>
+     * Each completion as the policy's token ids, aligned with `completions`: exact where text
+     * is not (special tokens such as eos are dropped from the text), and what a service scoring
+     * with a model of the same tokenizer reads without re-encoding.
+     * </pre>
+     *
+     * <code>repeated .kiln.v1.TokenIds completion_token_ids = 6 [json_name = "completionTokenIds"];</code>
+     */
+    public kiln.v1.TokenIds.Builder addCompletionTokenIdsBuilder() {
+      return getCompletionTokenIdsFieldBuilder().addBuilder(
+          kiln.v1.TokenIds.getDefaultInstance());
+    }
+    /**
+     * <pre>
+     * Each completion as the policy's token ids, aligned with `completions`: exact where text
+     * is not (special tokens such as eos are dropped from the text), and what a service scoring
+     * with a model of the same tokenizer reads without re-encoding.
+     * </pre>
+     *
+     * <code>repeated .kiln.v1.TokenIds completion_token_ids = 6 [json_name = "completionTokenIds"];</code>
+     */
+    public kiln.v1.TokenIds.Builder addCompletionTokenIdsBuilder(
+        int index) {
+      return getCompletionTokenIdsFieldBuilder().addBuilder(
+          index, kiln.v1.TokenIds.getDefaultInstance());
+    }
+    /**
+     * <pre>
+     * Each completion as the policy's token ids, aligned with `completions`: exact where text
+     * is not (special tokens such as eos are dropped from the text), and what a service scoring
+     * with a model of the same tokenizer reads without re-encoding.
+     * </pre>
+     *
+     * <code>repeated .kiln.v1.TokenIds completion_token_ids = 6 [json_name = "completionTokenIds"];</code>
+     */
+    public java.util.List<kiln.v1.TokenIds.Builder> 
+         getCompletionTokenIdsBuilderList() {
+      return getCompletionTokenIdsFieldBuilder().getBuilderList();
+    }
+    private com.google.protobuf.RepeatedFieldBuilderV3<
+        kiln.v1.TokenIds, kiln.v1.TokenIds.Builder, kiln.v1.TokenIdsOrBuilder> 
+        getCompletionTokenIdsFieldBuilder() {
+      if (completionTokenIdsBuilder_ == null) {
+        completionTokenIdsBuilder_ = new com.google.protobuf.RepeatedFieldBuilderV3<
+            kiln.v1.TokenIds, kiln.v1.TokenIds.Builder, kiln.v1.TokenIdsOrBuilder>(
+                completionTokenIds_,
+                ((bitField0_ & 0x00000020) != 0),
+                getParentForChildren(),
+                isClean());
+        completionTokenIds_ = null;
+      }
+      return completionTokenIdsBuilder_;
     }
     @java.lang.Override
     public final Builder setUnknownFields(

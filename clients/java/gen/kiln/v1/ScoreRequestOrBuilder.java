@@ -128,4 +128,90 @@ public interface ScoreRequestOrBuilder extends
    */
   com.google.protobuf.ByteString
       getSampleIdsBytes(int index);
+
+  /**
+   * <pre>
+   * The prompt as the policy's token ids (what the completions continue; a prompt longer
+   * than the job's room is cut from the left, as the policy saw it).
+   * </pre>
+   *
+   * <code>repeated uint32 prompt_token_ids = 5 [json_name = "promptTokenIds"];</code>
+   * @return A list containing the promptTokenIds.
+   */
+  java.util.List<java.lang.Integer> getPromptTokenIdsList();
+  /**
+   * <pre>
+   * The prompt as the policy's token ids (what the completions continue; a prompt longer
+   * than the job's room is cut from the left, as the policy saw it).
+   * </pre>
+   *
+   * <code>repeated uint32 prompt_token_ids = 5 [json_name = "promptTokenIds"];</code>
+   * @return The count of promptTokenIds.
+   */
+  int getPromptTokenIdsCount();
+  /**
+   * <pre>
+   * The prompt as the policy's token ids (what the completions continue; a prompt longer
+   * than the job's room is cut from the left, as the policy saw it).
+   * </pre>
+   *
+   * <code>repeated uint32 prompt_token_ids = 5 [json_name = "promptTokenIds"];</code>
+   * @param index The index of the element to return.
+   * @return The promptTokenIds at the given index.
+   */
+  int getPromptTokenIds(int index);
+
+  /**
+   * <pre>
+   * Each completion as the policy's token ids, aligned with `completions`: exact where text
+   * is not (special tokens such as eos are dropped from the text), and what a service scoring
+   * with a model of the same tokenizer reads without re-encoding.
+   * </pre>
+   *
+   * <code>repeated .kiln.v1.TokenIds completion_token_ids = 6 [json_name = "completionTokenIds"];</code>
+   */
+  java.util.List<kiln.v1.TokenIds> 
+      getCompletionTokenIdsList();
+  /**
+   * <pre>
+   * Each completion as the policy's token ids, aligned with `completions`: exact where text
+   * is not (special tokens such as eos are dropped from the text), and what a service scoring
+   * with a model of the same tokenizer reads without re-encoding.
+   * </pre>
+   *
+   * <code>repeated .kiln.v1.TokenIds completion_token_ids = 6 [json_name = "completionTokenIds"];</code>
+   */
+  kiln.v1.TokenIds getCompletionTokenIds(int index);
+  /**
+   * <pre>
+   * Each completion as the policy's token ids, aligned with `completions`: exact where text
+   * is not (special tokens such as eos are dropped from the text), and what a service scoring
+   * with a model of the same tokenizer reads without re-encoding.
+   * </pre>
+   *
+   * <code>repeated .kiln.v1.TokenIds completion_token_ids = 6 [json_name = "completionTokenIds"];</code>
+   */
+  int getCompletionTokenIdsCount();
+  /**
+   * <pre>
+   * Each completion as the policy's token ids, aligned with `completions`: exact where text
+   * is not (special tokens such as eos are dropped from the text), and what a service scoring
+   * with a model of the same tokenizer reads without re-encoding.
+   * </pre>
+   *
+   * <code>repeated .kiln.v1.TokenIds completion_token_ids = 6 [json_name = "completionTokenIds"];</code>
+   */
+  java.util.List<? extends kiln.v1.TokenIdsOrBuilder> 
+      getCompletionTokenIdsOrBuilderList();
+  /**
+   * <pre>
+   * Each completion as the policy's token ids, aligned with `completions`: exact where text
+   * is not (special tokens such as eos are dropped from the text), and what a service scoring
+   * with a model of the same tokenizer reads without re-encoding.
+   * </pre>
+   *
+   * <code>repeated .kiln.v1.TokenIds completion_token_ids = 6 [json_name = "completionTokenIds"];</code>
+   */
+  kiln.v1.TokenIdsOrBuilder getCompletionTokenIdsOrBuilder(
+      int index);
 }

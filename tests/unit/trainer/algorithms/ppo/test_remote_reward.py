@@ -49,7 +49,7 @@ def serve():
 
 
 def samples(prompts: list[str], completions: list[str]) -> list[Sample]:
-    return [Sample(f"s{i}", [1], [2], p, c) for i, (p, c) in enumerate(zip(prompts, completions, strict=True))]
+    return [Sample(f"s{i}", [ord(p)], [0, i], p, c) for i, (p, c) in enumerate(zip(prompts, completions, strict=True))]
 
 
 def test_requests_group_completions_by_prompt_in_batches():
@@ -66,6 +66,9 @@ def test_scores_come_back_in_sample_order(serve):
     got = sorted((r.prompt, list(r.sample_ids), list(r.completions)) for r in service.requests)
     assert got == [("p", ["s0", "s2"], ["x", "zzz"]), ("p", ["s3"], ["wwww"]), ("q", ["s1"], ["yy"])]
     assert all(r.job == "jobs/j1" for r in service.requests)
+    # Token ids too, exact where text is not (id 0 stands for an eos the text drops).
+    ids = sorted((list(r.prompt_token_ids), [list(c.ids) for c in r.completion_token_ids]) for r in service.requests)
+    assert ids == [([ord("p")], [[0, 0], [0, 2]]), ([ord("p")], [[0, 3]]), ([ord("q")], [[0, 1]])]
     reward.close()
 
 

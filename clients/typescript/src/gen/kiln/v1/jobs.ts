@@ -719,6 +719,11 @@ export enum PreferenceLoss {
   PREFERENCE_LOSS_SIGMOID = 1,
   /** PREFERENCE_LOSS_IPO - The IPO squared loss. */
   PREFERENCE_LOSS_IPO = 2,
+  /**
+   * PREFERENCE_LOSS_ROBUST - Robust DPO (rDPO): the logistic loss debiased for a share `label_smoothing` of flipped
+   * labels.
+   */
+  PREFERENCE_LOSS_ROBUST = 3,
   UNRECOGNIZED = -1,
 }
 
@@ -733,6 +738,9 @@ export function preferenceLossFromJSON(object: any): PreferenceLoss {
     case 2:
     case "PREFERENCE_LOSS_IPO":
       return PreferenceLoss.PREFERENCE_LOSS_IPO;
+    case 3:
+    case "PREFERENCE_LOSS_ROBUST":
+      return PreferenceLoss.PREFERENCE_LOSS_ROBUST;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -748,6 +756,8 @@ export function preferenceLossToJSON(object: PreferenceLoss): string {
       return "PREFERENCE_LOSS_SIGMOID";
     case PreferenceLoss.PREFERENCE_LOSS_IPO:
       return "PREFERENCE_LOSS_IPO";
+    case PreferenceLoss.PREFERENCE_LOSS_ROBUST:
+      return "PREFERENCE_LOSS_ROBUST";
     case PreferenceLoss.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";
@@ -816,8 +826,8 @@ export interface Hyperparameters {
     | number
     | undefined;
   /**
-   * Stop after this many validation passes without improvement; unset disables it. SFT and
-   * DISTILL.
+   * Stop after this many validation passes without improvement; unset disables it. SFT,
+   * DISTILL and DPO.
    */
   earlyStoppingPatience?:
     | number
@@ -847,14 +857,14 @@ export interface Hyperparameters {
     | undefined;
   /**
    * With early stopping, a validation loss counts as a new best only when it is lower than
-   * the best by more than this; >= 0. Default 0. SFT and DISTILL.
+   * the best by more than this; >= 0. Default 0. SFT, DISTILL and DPO.
    */
   earlyStoppingMinDelta?:
     | number
     | undefined;
   /**
    * With early stopping, end with the best validated weights (true) or the last ones. Default
-   * true. SFT and DISTILL.
+   * true. SFT, DISTILL and DPO.
    */
   restoreBestWeights?:
     | boolean
@@ -1117,7 +1127,13 @@ export interface RewardSource {
   rewardModel?:
     | string
     | undefined;
-  /** A scoring function registered with the server, by name. */
+  /**
+   * A scoring function registered with the server, by name ("length", "contains:thanks"),
+   * or a weighted sum of them: terms "WEIGHT*name[:arg]" joined by " + " (spaces around the
+   * plus; a weight is a finite number, 1 when left out), e.g.
+   * "0.7*length:40 + 0.3*contains:thanks". Unknown names, bad arguments and bad weights are
+   * INVALID_ARGUMENT at CreateJob.
+   */
   scoringFunction?:
     | string
     | undefined;
@@ -1373,8 +1389,11 @@ export interface DpoConfig {
     | LoraOptions
     | undefined;
   /**
-   * Assumed share of flipped preference labels (conservative DPO); SIGMOID loss only; in
-   * [0, 0.5). Default 0.
+   * Assumed share of flipped preference labels: conservative DPO with SIGMOID, the flip rate
+   * ROBUST corrects for; not with IPO; in [0, 0.5). Default 0. Early stopping and checkpoint
+   * selection on the validation pairs come from Hyperparameters (early_stopping_patience,
+   * early_stopping_min_delta, restore_best_weights); DPO's validation loss is the plain DPO
+   * log-loss at beta whatever `loss` is, so settings compare on it.
    */
   labelSmoothing?: number | undefined;
 }

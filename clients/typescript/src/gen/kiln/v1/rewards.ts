@@ -33,6 +33,23 @@ export interface ScoreRequest {
   job: string;
   /** Ids of the completions, aligned with `completions` (shaped like sample ids). */
   sampleIds: string[];
+  /**
+   * The prompt as the policy's token ids (what the completions continue; a prompt longer
+   * than the job's room is cut from the left, as the policy saw it).
+   */
+  promptTokenIds: number[];
+  /**
+   * Each completion as the policy's token ids, aligned with `completions`: exact where text
+   * is not (special tokens such as eos are dropped from the text), and what a service scoring
+   * with a model of the same tokenizer reads without re-encoding.
+   */
+  completionTokenIds: TokenIds[];
+}
+
+/** One sequence of token ids. */
+export interface TokenIds {
+  /** The ids, in order; each < the model's vocabulary size. */
+  ids: number[];
 }
 
 /** Response for Score. */
@@ -42,7 +59,7 @@ export interface ScoreResponse {
 }
 
 function createBaseScoreRequest(): ScoreRequest {
-  return { prompt: "", completions: [], job: "", sampleIds: [] };
+  return { prompt: "", completions: [], job: "", sampleIds: [], promptTokenIds: [], completionTokenIds: [] };
 }
 
 export const ScoreRequest: MessageFns<ScoreRequest> = {
@@ -58,6 +75,16 @@ export const ScoreRequest: MessageFns<ScoreRequest> = {
     }
     for (const v of message.sampleIds) {
       writer.uint32(34).string(v!);
+    }
+    if (message.promptTokenIds.length !== 0) {
+      writer.uint32(42).fork();
+      for (const v of message.promptTokenIds) {
+        writer.uint32(v);
+      }
+      writer.join();
+    }
+    for (const v of message.completionTokenIds) {
+      TokenIds.encode(v!, writer.uint32(50).fork()).join();
     }
     return writer;
   },
@@ -107,6 +134,32 @@ export const ScoreRequest: MessageFns<ScoreRequest> = {
             message.sampleIds.push(reader.string());
             continue;
           }
+          case 5: {
+            if (tag === 40) {
+              message.promptTokenIds.push(reader.uint32());
+
+              continue;
+            }
+
+            if (tag === 42) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.promptTokenIds.push(reader.uint32());
+              }
+
+              continue;
+            }
+
+            break;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.completionTokenIds.push(TokenIds.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -131,6 +184,16 @@ export const ScoreRequest: MessageFns<ScoreRequest> = {
         : globalThis.Array.isArray(object?.sample_ids)
         ? object.sample_ids.map((e: any) => globalThis.String(e))
         : [],
+      promptTokenIds: globalThis.Array.isArray(object?.promptTokenIds)
+        ? object.promptTokenIds.map((e: any) => globalThis.Number(e))
+        : globalThis.Array.isArray(object?.prompt_token_ids)
+        ? object.prompt_token_ids.map((e: any) => globalThis.Number(e))
+        : [],
+      completionTokenIds: globalThis.Array.isArray(object?.completionTokenIds)
+        ? object.completionTokenIds.map((e: any) => TokenIds.fromJSON(e))
+        : globalThis.Array.isArray(object?.completion_token_ids)
+        ? object.completion_token_ids.map((e: any) => TokenIds.fromJSON(e))
+        : [],
     };
   },
 
@@ -148,6 +211,12 @@ export const ScoreRequest: MessageFns<ScoreRequest> = {
     if (message.sampleIds?.length) {
       obj.sampleIds = message.sampleIds;
     }
+    if (message.promptTokenIds?.length) {
+      obj.promptTokenIds = message.promptTokenIds.map((e) => Math.round(e));
+    }
+    if (message.completionTokenIds?.length) {
+      obj.completionTokenIds = message.completionTokenIds.map((e) => TokenIds.toJSON(e));
+    }
     return obj;
   },
 
@@ -160,6 +229,89 @@ export const ScoreRequest: MessageFns<ScoreRequest> = {
     message.completions = object.completions?.map((e) => e) || [];
     message.job = object.job ?? "";
     message.sampleIds = object.sampleIds?.map((e) => e) || [];
+    message.promptTokenIds = object.promptTokenIds?.map((e) => e) || [];
+    message.completionTokenIds = object.completionTokenIds?.map((e) => TokenIds.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseTokenIds(): TokenIds {
+  return { ids: [] };
+}
+
+export const TokenIds: MessageFns<TokenIds> = {
+  encode(message: TokenIds, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.ids.length !== 0) {
+      writer.uint32(10).fork();
+      for (const v of message.ids) {
+        writer.uint32(v);
+      }
+      writer.join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): TokenIds {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseTokenIds();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag === 8) {
+              message.ids.push(reader.uint32());
+
+              continue;
+            }
+
+            if (tag === 10) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.ids.push(reader.uint32());
+              }
+
+              continue;
+            }
+
+            break;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): TokenIds {
+    return { ids: globalThis.Array.isArray(object?.ids) ? object.ids.map((e: any) => globalThis.Number(e)) : [] };
+  },
+
+  toJSON(message: TokenIds): unknown {
+    const obj: any = {};
+    if (message.ids?.length) {
+      obj.ids = message.ids.map((e) => Math.round(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<TokenIds>, I>>(base?: I): TokenIds {
+    return TokenIds.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<TokenIds>, I>>(object: I): TokenIds {
+    const message = createBaseTokenIds();
+    message.ids = object.ids?.map((e) => e) || [];
     return message;
   },
 };
