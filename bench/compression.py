@@ -309,9 +309,7 @@ async def quality(args: argparse.Namespace, data: dict[str, list[dict[str, str]]
             "teacher_cached": cached,
             "teacher_steps": teacher_job.step,
             "teacher_train_s": _seconds(teacher_job),
-            "teacher_best_val_loss": teacher_job.latest_metrics.get(
-                "best_val_loss", teacher_job.latest_metrics.get("val_loss")
-            ),
+            "teacher_final_val_loss": teacher_job.latest_metrics.get("val_loss"),
             "student_train_s": {k: _seconds(j) for k, j in students.items()},
             "models": models,
             "evals": evals,
@@ -442,9 +440,10 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
 
     print(
         f"teacher: {TEACHER} SFT, early stopping (patience {args.patience} x {args.eval_every} steps, "
-        f"min_delta {args.min_delta}), stopped at step {q['teacher_steps']} in {q['teacher_train_s']:.0f}s"
-        f"{' (cached: trained by an earlier run)' if q['teacher_cached'] else ''}; best val loss "
-        f"{q['teacher_best_val_loss']:.4f}"
+        f"min_delta {args.min_delta}, best weights restored), stopped at step {q['teacher_steps']} in "
+        f"{q['teacher_train_s']:.0f}s"
+        f"{' (cached: trained by an earlier run)' if q['teacher_cached'] else ''}; last val loss "
+        f"{q['teacher_final_val_loss']:.4f}"
     )
     print(
         f"students: {STUDENT}, {args.student_steps} steps each, batch {args.batch_size} x {args.max_seq_len} "

@@ -65,7 +65,7 @@ def render(doc: dict[str, Any]) -> str:
     teacher = (
         f"kiln-gpt-small, SFT job with early stopping (patience {a['patience']} validations of "
         f"{a['eval_every']} steps, min_delta {a['min_delta']}, best weights restored): stopped at step "
-        f"{q['teacher_steps']}, best val loss {q['teacher_best_val_loss']:.4f}, trained in "
+        f"{q['teacher_steps']}, last val loss {q['teacher_final_val_loss']:.4f}, trained in "
         f"{q['teacher_train_s'] / 60:.1f} min on this shared machine"
         + (" (by an earlier run: cached)" if q["teacher_cached"] else "")
     )
@@ -113,7 +113,8 @@ def rewrite(docs: Path = DOCS, results: Path = RESULTS) -> None:
     start = text.index(HEADING)
     end = text.find("\n## ", start + len(HEADING))
     section = render(json.loads(results.read_text()))
-    docs.write_text(text[:start] + section + (text[end + 1 :] if end != -1 else ""))
+    rest = text[end + 1 :] if end != -1 else ""
+    docs.write_text(text[:start] + section.rstrip("\n") + ("\n\n" + rest if rest else "\n"))
 
 
 if __name__ == "__main__":
