@@ -315,8 +315,13 @@ def distillation_loss(
     labels: torch.Tensor,
     temperature: float,
     alpha: float,
+    kl: str = "forward",
 ) -> torch.Tensor:
     """alpha * T^2 * KL(teacher_T || student_T) + (1 - alpha) * hard-label cross-entropy.
+
+    kl="reverse" uses KL(student_T || teacher_T) instead (MiniLLM, Gu et al., 2023): mode-seeking,
+    so a student too small to spread mass like the teacher concentrates on the teacher's likely
+    tokens rather than covering its tail.
 
     student_logits, teacher_logits (B, T, V); labels (B, T) with -100 for ignored positions.
     As in sft_loss, logits[:, t] is about the token labels[:, t + 1], and both terms are means
@@ -330,9 +335,14 @@ def distillation_loss(
     teacher = teacher_logits[:, :-1][keep].float()  # (N, V)
     student_logp = F.log_softmax(student / temperature, dim=-1)
     teacher_logp = F.log_softmax(teacher / temperature, dim=-1)
-    kl = (teacher_logp.exp() * (teacher_logp - student_logp)).sum() / n
+    if kl == "forward":
+        soft = (teacher_logp.exp() * (teacher_logp - student_logp)).sum() / n
+    elif kl == "reverse":
+        soft = (student_logp.exp() * (student_logp - teacher_logp)).sum() / n
+    else:
+        raise ValueError(f"kl must be 'forward' or 'reverse', got {kl!r}")
     ce = F.cross_entropy(student, targets[keep], reduction="sum") / n
-    return alpha * temperature**2 * kl + (1.0 - alpha) * ce
+    return alpha * temperature**2 * soft + (1.0 - alpha) * ce
 
 
 def group_relative_advantages(rewards: torch.Tensor, scale: bool = True, eps: float = 1e-6) -> torch.Tensor:

@@ -298,7 +298,7 @@ def test_dpo_gradient_raises_chosen_and_lowers_rejected():
 # --- distillation -------------------------------------------------------------------------------
 
 
-def naive_distillation(student, teacher, labels, temperature, alpha):
+def naive_distillation(student, teacher, labels, temperature, alpha, kl="forward"):
     kl_sum, ce_sum, n = 0.0, 0.0, 0
     B, T, _ = student.shape
     for b in range(B):
@@ -308,7 +308,8 @@ def naive_distillation(student, teacher, labels, temperature, alpha):
                 continue
             ps = (student[b, t] / temperature).double().log_softmax(-1)
             pt = (teacher[b, t] / temperature).double().log_softmax(-1)
-            kl_sum += float((pt.exp() * (pt - ps)).sum())
+            p, q = (pt, ps) if kl == "forward" else (ps, pt)
+            kl_sum += float((p.exp() * (p - q)).sum())
             ce_sum -= float(student[b, t].double().log_softmax(-1)[target])
             n += 1
     return alpha * temperature**2 * kl_sum / n + (1 - alpha) * ce_sum / n
@@ -319,6 +320,9 @@ def test_distillation_matches_naive():
     labels = torch.tensor([[-100, -100, 1, 2, 3], [-100, 4, 5, -100, 0]])
     got = distillation_loss(student, teacher, labels, temperature=2.0, alpha=0.7)
     assert float(got) == pytest.approx(naive_distillation(student, teacher, labels, 2.0, 0.7), rel=1e-5)
+    rev = distillation_loss(student, teacher, labels, temperature=2.0, alpha=0.7, kl="reverse")
+    assert float(rev) == pytest.approx(naive_distillation(student, teacher, labels, 2.0, 0.7, "reverse"), rel=1e-5)
+    assert float(rev) != pytest.approx(float(got), rel=1e-3)  # the two directions differ
 
 
 def test_distillation_edge_cases():

@@ -23,12 +23,16 @@ class DistillConfig(SFTConfig):
     temperature: float = 2.0
     # Weight of the soft (KL to the teacher) term; 1 - alpha goes to the hard-label loss.
     alpha: float = 0.5
+    # Direction of the soft term: "forward" KL(teacher || student) or "reverse" KL(student || teacher).
+    kl: str = "forward"
 
     def __post_init__(self) -> None:
         super().__post_init__()
         check_model("teacher_model", self.teacher_model)
         check_float("temperature", self.temperature, low=0.0, low_open=True, high=100.0, high_open=False)
         check_float("alpha", self.alpha, low=0.0, high=1.0, high_open=False)
+        if self.kl not in ("forward", "reverse"):
+            raise ConfigError("kl", f"must be 'forward' or 'reverse', got {self.kl!r}")
         if self.adversarial != "none":
             raise ConfigError("adversarial", "not available for distillation yet (SFT only)")
         if self.token_label_smoothing:

@@ -143,8 +143,6 @@ def evaluate(
 
 
 def _evaluate(spec: EvalSpec, progress: Callable[[Progress], None], interval_s: float) -> dict[str, float]:
-    from kiln_trainer.models.loader import load_causal_lm
-
     records = read_jsonl(spec.dataset_path, spec.dataset_format)
     if spec.max_records:
         records = records[: spec.max_records]
@@ -156,7 +154,7 @@ def _evaluate(spec: EvalSpec, progress: Callable[[Progress], None], interval_s: 
     tracker = _Tracker(progress, len(items), _passes(wanted), interval_s)
     tracker.emit()  # total_records is known from here on
 
-    lm = load_causal_lm(spec.model)
+    lm = _load_lm(str(spec.model))
     lm.model.eval()
     if PERPLEXITY in wanted:
         tracker.finish_metric({"perplexity": _perplexity(lm, records, spec.batch_size, tracker)})
@@ -183,13 +181,22 @@ def _evaluate(spec: EvalSpec, progress: Callable[[Progress], None], interval_s: 
             mean, std = m.mean_std(scores)
             tracker.finish_metric({"mean_reward": mean, "reward_std": std})
         if WIN_RATE in wanted:
-            baseline = load_causal_lm(str(spec.baseline_model))
+            baseline = _load_lm(str(spec.baseline_model))
             baseline.model.eval()
             base_texts = [s.text for s in _generate(baseline, items, params, spec.batch_size, tracker)]
             del baseline
             base_scores = _score(rm, prompts, base_texts, spec.batch_size, tracker)
             tracker.finish_metric({"win_rate": m.win_rate(scores, base_scores)})
     return tracker.results
+
+
+def _load_lm(path: str) -> Any:
+    """A model directory or built-in name; a quantized or pruned export (ExportModel) loads with
+    its compressed modules, so its metrics are those of the weights Triton serves."""
+    from kiln_trainer.compress import is_compressed, load_compressed
+    from kiln_trainer.models.loader import load_causal_lm
+
+    return load_compressed(path) if is_compressed(path) else load_causal_lm(path)
 
 
 # -- passes ----------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ def cfg(**kw) -> DistillConfig:
         ("teacher_model", {"teacher_model": "/no/such/model"}),
         ("temperature", {"temperature": 0.0}),
         ("alpha", {"alpha": 1.5}),
+        ("kl", {"kl": "sideways"}),
         ("tuning", {"tuning": "lora"}),
         ("max_steps", {"max_steps": 0}),
     ],

@@ -77,3 +77,21 @@ def test_sampling_is_reproducible_and_self_kl_is_zero(data):
     assert reports[-1].results == first
     completed = [r.completed_records for r in reports]
     assert completed == sorted(completed)
+
+
+def test_an_int8_export_is_evaluated_with_its_quantized_weights(data, tmp_path):
+    """An ExportModel output (quantized modules, no plain state dict) loads for evaluation; its
+    perplexity is close to the fp32 model's but not bit-identical (the int8 weights are used)."""
+    from kiln_trainer.compress import export_model
+    from kiln_trainer.models.loader import load_causal_lm
+
+    src = load_causal_lm("kiln-gpt-tiny").save(tmp_path / "fp32")
+    export_model(src, tmp_path / "int8", quantization="int8")
+
+    def ppl(model: str) -> float:
+        spec = EvalSpec(metrics=("perplexity",), model=model, dataset_path=data, dataset_format="sft", batch_size=4)
+        return evaluate(spec)["perplexity"]
+
+    fp32, int8 = ppl(str(src)), ppl(str(tmp_path / "int8"))
+    assert int8 != fp32
+    assert int8 == pytest.approx(fp32, rel=0.02)

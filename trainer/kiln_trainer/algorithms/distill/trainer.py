@@ -41,4 +41,4 @@ class DistillTrainer(SFTTrainer):
             teacher = self.teacher.logits(
                 batch.input_ids, doc_ids=batch.doc_ids, position_ids=batch.position_ids
             )  # (B, T, V)
-        return distillation_loss(logits, teacher, batch.labels, self.cfg.temperature, self.cfg.alpha), {}
+        return distillation_loss(logits, teacher, batch.labels, self.cfg.temperature, self.cfg.alpha, self.cfg.kl), {}
