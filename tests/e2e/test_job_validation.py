@@ -37,6 +37,15 @@ async def tenant_with_data(gateway):
         (lambda j: j.__setattr__("training_dataset", ""), "job.training_dataset"),
         (lambda j: j.__setattr__("training_dataset", "jobs/x"), "job.training_dataset"),
         (lambda j: j.dpo.__setattr__("beta", 0.1), "job.dpo"),
+        # Architecture of a built-in model: ranges, divisibility, and only where it applies.
+        (lambda j: j.architecture.__setattr__("d_model", 102), "job.architecture.d_model"),
+        (lambda j: j.architecture.__setattr__("n_heads", 3), "job.architecture.n_heads"),
+        (lambda j: j.architecture.__setattr__("n_layers", 0), "job.architecture.n_layers"),
+        (lambda j: j.architecture.__setattr__("n_layers", 99), "job.architecture.n_layers"),
+        (
+            lambda j: (j.__setattr__("method", jobs_pb2.JOB_METHOD_DISTILL), j.architecture.__setattr__("n_layers", 2)),
+            "job.architecture",
+        ),
     ],
 )
 async def test_invalid_argument_names_the_field(gateway, tenant_with_data, mutate, field):

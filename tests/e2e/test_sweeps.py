@@ -9,7 +9,7 @@ import asyncio
 import grpc
 import pytest
 
-from kiln.v1 import images_pb2, jobs_pb2, sweeps_pb2, sweeps_pb2_grpc
+from kiln.v1 import images_pb2, jobs_pb2, models_pb2, sweeps_pb2, sweeps_pb2_grpc
 from tests.e2e.conftest import demo_records, field_violations, sft_job
 
 pytestmark = pytest.mark.slow
@@ -209,3 +209,53 @@ async def test_nsga_ii_over_a_vae_architecture_returns_a_quality_vs_size_pareto_
     assert min(v[1] for v in values.values()) in {f[1] for f in front}  # the smallest
     assert all(b.model.startswith("models/") for b in done.best_trials)
     assert gateway.artifact_path(done.artifacts["pareto_front.png"]).read_bytes()[:4] == b"\x89PNG"
+
+
+async def test_nsga_ii_over_a_language_model_architecture_returns_a_quality_vs_latency_front(gateway):
+    """NSGA-II over kiln-gpt's depth and width (Job.architecture) on (val_loss, measured
+    decode_ms_per_token): each trial trains the shape it was given (its registered model's
+    parameter count follows the sampled shape), and the front is mutually non-dominated and holds
+    both the fastest and the best-quality model."""
+    t = await gateway.tenant()
+    ds = await gateway.upload(t, demo_records(40))
+    stub = sweeps_pb2_grpc.SweepServiceStub(gateway.channel)
+    template = _template(ds.name, max_steps=4, eval_every=4, learning_rate=3e-3)
+    template.architecture.n_heads = 4
+    proto = sweeps_pb2.Sweep(
+        display_name="lm architecture",
+        template=template,
+        parameters=[
+            sweeps_pb2.SearchParameter(target="architecture.n_layers", int_range=sweeps_pb2.IntRange(low=1, high=4)),
+            sweeps_pb2.SearchParameter(
+                target="architecture.d_model", int_range=sweeps_pb2.IntRange(low=16, high=128, step=16)
+            ),
+        ],
+        objectives=[
+            sweeps_pb2.Objective(metric="val_loss", direction=sweeps_pb2.OBJECTIVE_DIRECTION_MINIMIZE),
+            sweeps_pb2.Objective(metric="decode_ms_per_token", direction=sweeps_pb2.OBJECTIVE_DIRECTION_MINIMIZE),
+        ],
+        algorithm=sweeps_pb2.SWEEP_ALGORITHM_NSGA_II,
+        budget=sweeps_pb2.SweepBudget(max_trials=4, max_concurrent_trials=2),
+        seed=5,
+    )
+    sweep = await stub.CreateSweep(sweeps_pb2.CreateSweepRequest(sweep=proto), metadata=t.md)
+    events = await _watch(stub, t, sweep.name, timeout=240)
+    done = await stub.GetSweep(sweeps_pb2.GetSweepRequest(name=sweep.name), metadata=t.md)
+    assert events[-1].state_change.state == sweeps_pb2.SWEEP_STATE_SUCCEEDED, [tr.reason for tr in done.trials]
+    trials = [tr for tr in done.trials if tr.state == sweeps_pb2.TRIAL_STATE_SUCCEEDED]
+    assert len(trials) == 4
+    for tr in trials:  # the trained model has the sampled shape: kiln-gpt's exact parameter count
+        layers, width = int(tr.params["architecture.n_layers"]), int(tr.params["architecture.d_model"])
+        model = await gateway.models.GetModel(models_pb2.GetModelRequest(name=tr.model), metadata=t.md)
+        vocab, context = 2048, 256
+        per_block = 12 * width * width + 13 * width  # attention + MLP weights and biases, two LayerNorms
+        assert model.parameter_count == (vocab + context) * width + layers * per_block + 2 * width
+    values = {tr.number: tuple(tr.values) for tr in trials}
+
+    def dominates(a, b):
+        return all(x <= y for x, y in zip(a, b, strict=True)) and a != b
+
+    front = [tuple(b.values) for b in done.best_trials]
+    assert front and not any(dominates(a, b) for a in front for b in front)
+    assert min(v[0] for v in values.values()) in {f[0] for f in front}  # the best quality
+    assert min(v[1] for v in values.values()) in {f[1] for f in front}  # the fastest

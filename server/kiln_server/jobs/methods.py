@@ -25,6 +25,8 @@ class Method:
     val_key: str | None = "val_path"  # the config field the validation file goes to; None: none
     single_process: bool = False  # no data-parallel path (workers must be 1)
     from_scratch: bool = False  # no base model: weights start from the seed (image methods)
+    # Takes Job.architecture (a built-in kiln-gpt model's shape, trained from fresh weights).
+    architecture: bool = False
     # Config fields filled from the job's Resources (config key -> Resources field).
     resources: dict[str, str] = field(default_factory=dict)
 
@@ -36,7 +38,7 @@ class Method:
 
 
 METHODS: dict[int, Method] = {
-    jobs_pb2.JOB_METHOD_SFT: Method("sft", "sft", "sft"),
+    jobs_pb2.JOB_METHOD_SFT: Method("sft", "sft", "sft", architecture=True),
     jobs_pb2.JOB_METHOD_REWARD_MODEL: Method("reward_model", "reward_model", "preference", single_process=True),
     jobs_pb2.JOB_METHOD_DPO: Method("dpo", "dpo", "preference", single_process=True),
     jobs_pb2.JOB_METHOD_PPO: Method(

@@ -134,10 +134,13 @@ def _enum_label(fd: FieldDescriptor, number: int, path: str) -> str:
     return enum.values_by_number[number].name.removeprefix(prefix).lower()
 
 
-def job_options(job: jobs_pb2.Job, oneof: str, resources: dict[str, str]) -> Options:
+def job_options(job: jobs_pb2.Job, oneof: str, resources: dict[str, str], architecture: bool = False) -> Options:
     """Everything a job sets for its trainer config: hyperparameters, the method's own message
-    (`oneof`), and the config keys filled from Resources (`resources`: key -> Resources field)."""
+    (`oneof`), Job.architecture for methods that take it, and the config keys filled from
+    Resources (`resources`: key -> Resources field)."""
     options = read(job.hyperparameters, "job.hyperparameters").merge(read(getattr(job, oneof), f"job.{oneof}"))
+    if architecture:
+        options = options.merge(read(job.architecture, "job.architecture"))
     from_resources = Options(
         values={key: getattr(job.resources, name) for key, name in resources.items()},
         paths={key: f"job.resources.{name}" for key, name in resources.items()},

@@ -26,6 +26,8 @@ from kiln_server.platform.artifacts import ArtifactStore
 from kiln_server.platform.errors import FailedPrecondition, FieldViolation, InvalidArgument, NotFound, Unimplemented
 from kiln_trainer.configs.images import SCRATCH
 from kiln_trainer.errors import ConfigError
+from kiln_trainer.models.registry import BUILTIN_MODELS
+from kiln_trainer.models.registry import is_builtin as is_builtin_model
 
 MAX_WORKERS, MAX_GPUS, MAX_CPUS, MAX_RETRIES = 64, 8, 64, 10
 # The trainer config checks a data path is given; the file itself only exists on the worker.
@@ -155,6 +157,17 @@ def _method_violations(job: jobs_pb2.Job, method: Method | None) -> list[FieldVi
             v.append(FieldViolation("job.hyperparameters.adversarial.method", "runs in one process; use workers <= 1"))
     if method.val_key is None and job.validation_dataset:
         v.append(FieldViolation("job.validation_dataset", f"not used by {method.name} jobs"))
+    if job.HasField("architecture"):
+        if not method.architecture:
+            v.append(FieldViolation("job.architecture", f"not used by {method.name} jobs (SFT only)"))
+        elif not is_builtin_model(job.base_model):
+            # A registered or Hugging Face model's shape is fixed by its weights.
+            v.append(
+                FieldViolation(
+                    "job.architecture",
+                    f"reshapes a built-in base model ({', '.join(BUILTIN_MODELS)}) only, not {job.base_model!r}",
+                )
+            )
     return v
 
 
@@ -183,7 +196,7 @@ class JobSpecBuilder:
         if method is None or not available(method):
             raise Unimplemented(f"{jobs_pb2.JobMethod.Name(job.method)} jobs are not available in this Kiln version")
 
-        options = job_options(job, method.oneof, method.resources)
+        options = job_options(job, method.oneof, method.resources, method.architecture)
         if method.from_scratch:
             base = ModelRef(ModelKind.BUILTIN, SCRATCH, SCRATCH, "image")
         else:

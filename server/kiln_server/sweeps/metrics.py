@@ -23,7 +23,9 @@ _OWN = {
     "vae": ("loss", "elbo", "recon", "kl"),
     "diffusion": ("loss",),
 }
-_EXTRA = {"sft": ("tokens",), "ppo": ("mean_reward", "kl", "entropy", "wall_s")}
+# decode_ms_per_token: SFT of kiln-gpt models only (kiln_trainer/models/latency.py); a trial on
+# another model lacks it and fails as a trial missing its objective does.
+_EXTRA = {"sft": ("tokens", "decode_ms_per_token"), "ppo": ("mean_reward", "kl", "entropy", "wall_s")}
 
 
 def step_metrics(method: str) -> frozenset[str]:

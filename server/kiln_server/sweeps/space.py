@@ -24,8 +24,22 @@ MAX_GRID = 100_000
 # Job fields a parameter may write under: the shared hyperparameters and the method's own message
 # (checked against the template's method). Everything else (datasets, base model, resources,
 # labels, output fields) is not a tunable of the trained model. The image methods' messages hold
-# their networks' architecture (base_channels: the width; latent_dim), searchable like the rest.
-_ROOTS = ("hyperparameters", "sft", "reward_model", "ppo", "dpo", "distill", "grpo", "rloo", "vae", "gan", "diffusion")
+# their networks' architecture (base_channels: the width; latent_dim), searchable like the rest;
+# Job.architecture holds a built-in language model's shape (SFT jobs on kiln-gpt built-ins).
+_ROOTS = (
+    "hyperparameters",
+    "architecture",
+    "sft",
+    "reward_model",
+    "ppo",
+    "dpo",
+    "distill",
+    "grpo",
+    "rloo",
+    "vae",
+    "gan",
+    "diffusion",
+)
 _FLOATS = (FieldDescriptor.TYPE_DOUBLE, FieldDescriptor.TYPE_FLOAT)
 _INTS = (
     FieldDescriptor.TYPE_INT32,
@@ -220,7 +234,7 @@ def build_space(
             v.append(FieldViolation(f"{at}.target", fd))
             continue
         root = p.target.split(".")[0]
-        if root != "hyperparameters" and method_oneof is not None and root != method_oneof:
+        if root not in ("hyperparameters", "architecture") and method_oneof is not None and root != method_oneof:
             v.append(FieldViolation(f"{at}.target", f"the template's method reads {method_oneof}.*, not {root}.*"))
             continue
         if p.target in seen:

@@ -56,4 +56,10 @@ class TrialJobs:
                 return None
             model = await self.models.get(record.tenant, names.parse(record.output_model, "models"))
             return float(model.parameter_count) if model is not None and model.parameter_count else None
-        return record.metrics.get(metric)
+        if metric in record.metrics:
+            return record.metrics[metric]
+        # Result-only metrics (best_val_loss, train_*, steps) are on the registered model.
+        if not record.output_model:
+            return None
+        model = await self.models.get(record.tenant, names.parse(record.output_model, "models"))
+        return model.metrics.get(metric) if model is not None else None

@@ -21,9 +21,9 @@ def loading(field: str, spec: str) -> Iterator[None]:
         raise ConfigError(field, f"cannot load {spec!r}: {e}") from e
 
 
-def load_lm(spec: str, field: str, seed: int = 0) -> LoadedModel:
+def load_lm(spec: str, field: str, seed: int = 0, architecture: dict[str, int] | None = None) -> LoadedModel:
     with loading(field, spec):
-        return load_causal_lm(spec, seed=seed)
+        return load_causal_lm(spec, seed=seed, architecture=architecture)
 
 
 def check_fits(max_seq_len: int, limit: int, whose: str = "the model's") -> None:

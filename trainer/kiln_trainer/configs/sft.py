@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from kiln_trainer.configs.architecture import ArchitectureArguments
 from kiln_trainer.configs.base import FineTuneArguments
 from kiln_trainer.configs.checks import check_bool, check_choice, check_float, check_int, check_optional_int
 from kiln_trainer.configs.techniques import CLOSURE_OPTIMIZERS
@@ -15,9 +16,10 @@ ADVERSARIAL = ("none", "fgsm", "pgd")
 
 
 @dataclass(kw_only=True)
-class SFTConfig(FineTuneArguments):
+class SFTConfig(ArchitectureArguments, FineTuneArguments):
     """The fine-tuning arguments (configs/base.py) with SFT's records and the fields below.
 
+    With a built-in base model, n_layers / d_model / n_heads (configs/architecture.py) reshape it.
     train_path and val_path hold sft records: {prompt, completion} or {messages: [...]}.
     batch_size counts rows: with packing a row holds several examples, up to max_seq_len tokens
     (max_seq_len is also the packed row length).

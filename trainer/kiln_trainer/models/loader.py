@@ -151,10 +151,14 @@ def _build_gpt(cfg: GPTConfig, seed: int) -> GPT:
         return GPT(cfg)
 
 
-def load_causal_lm(spec: str, *, seed: int = 0) -> LoadedModel:
-    """A built-in name (fresh weights from `seed`) or a local model directory."""
+def load_causal_lm(spec: str, *, seed: int = 0, architecture: dict[str, int] | None = None) -> LoadedModel:
+    """A built-in name (fresh weights from `seed`, reshaped by `architecture`: GPTConfig fields
+    replacing the built-in's) or a local model directory."""
+    if architecture and not is_builtin(spec):
+        raise ValueError(f"an architecture applies to built-in models only, not {spec!r}")
     if is_builtin(spec):
-        cfg = GPTConfig(**BUILTIN_MODELS[spec])
+        shape: dict[str, Any] = {**BUILTIN_MODELS[spec], **(architecture or {})}
+        cfg = GPTConfig(**shape)
         return LoadedModel(_build_gpt(cfg, seed), load_tokenizer(TOKENIZER_PATH), KILN_GPT, cfg.block_size)
     path = Path(spec)
     if not looks_like_model_dir(path):

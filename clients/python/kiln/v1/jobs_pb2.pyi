@@ -514,7 +514,7 @@ class DistillConfig(_message.Message):
     def __init__(self, teacher_model: _Optional[str] = ..., temperature: _Optional[float] = ..., alpha: _Optional[float] = ...) -> None: ...
 
 class Job(_message.Message):
-    __slots__ = ("name", "display_name", "method", "base_model", "training_dataset", "validation_dataset", "hyperparameters", "sft", "reward_model", "ppo", "dpo", "distill", "vae", "gan", "diffusion", "grpo", "rloo", "resources", "max_retries", "labels", "state", "attempt", "step", "total_steps", "latest_metrics", "output_model", "artifacts", "error", "create_time", "start_time", "end_time", "sweep")
+    __slots__ = ("name", "display_name", "method", "base_model", "training_dataset", "validation_dataset", "hyperparameters", "sft", "reward_model", "ppo", "dpo", "distill", "vae", "gan", "diffusion", "grpo", "rloo", "resources", "max_retries", "labels", "state", "attempt", "step", "total_steps", "latest_metrics", "output_model", "artifacts", "error", "create_time", "start_time", "end_time", "sweep", "architecture")
     class LabelsEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -568,6 +568,7 @@ class Job(_message.Message):
     START_TIME_FIELD_NUMBER: _ClassVar[int]
     END_TIME_FIELD_NUMBER: _ClassVar[int]
     SWEEP_FIELD_NUMBER: _ClassVar[int]
+    ARCHITECTURE_FIELD_NUMBER: _ClassVar[int]
     name: str
     display_name: str
     method: JobMethod
@@ -600,7 +601,18 @@ class Job(_message.Message):
     start_time: _timestamp_pb2.Timestamp
     end_time: _timestamp_pb2.Timestamp
     sweep: str
-    def __init__(self, name: _Optional[str] = ..., display_name: _Optional[str] = ..., method: _Optional[_Union[JobMethod, str]] = ..., base_model: _Optional[str] = ..., training_dataset: _Optional[str] = ..., validation_dataset: _Optional[str] = ..., hyperparameters: _Optional[_Union[Hyperparameters, _Mapping]] = ..., sft: _Optional[_Union[SftConfig, _Mapping]] = ..., reward_model: _Optional[_Union[RewardModelConfig, _Mapping]] = ..., ppo: _Optional[_Union[PpoConfig, _Mapping]] = ..., dpo: _Optional[_Union[DpoConfig, _Mapping]] = ..., distill: _Optional[_Union[DistillConfig, _Mapping]] = ..., vae: _Optional[_Union[_images_pb2.VaeConfig, _Mapping]] = ..., gan: _Optional[_Union[_images_pb2.GanConfig, _Mapping]] = ..., diffusion: _Optional[_Union[_images_pb2.DiffusionConfig, _Mapping]] = ..., grpo: _Optional[_Union[GrpoConfig, _Mapping]] = ..., rloo: _Optional[_Union[RlooConfig, _Mapping]] = ..., resources: _Optional[_Union[_common_pb2.Resources, _Mapping]] = ..., max_retries: _Optional[int] = ..., labels: _Optional[_Mapping[str, str]] = ..., state: _Optional[_Union[JobState, str]] = ..., attempt: _Optional[int] = ..., step: _Optional[int] = ..., total_steps: _Optional[int] = ..., latest_metrics: _Optional[_Mapping[str, float]] = ..., output_model: _Optional[str] = ..., artifacts: _Optional[_Mapping[str, str]] = ..., error: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., sweep: _Optional[str] = ...) -> None: ...
+    architecture: ModelArchitecture
+    def __init__(self, name: _Optional[str] = ..., display_name: _Optional[str] = ..., method: _Optional[_Union[JobMethod, str]] = ..., base_model: _Optional[str] = ..., training_dataset: _Optional[str] = ..., validation_dataset: _Optional[str] = ..., hyperparameters: _Optional[_Union[Hyperparameters, _Mapping]] = ..., sft: _Optional[_Union[SftConfig, _Mapping]] = ..., reward_model: _Optional[_Union[RewardModelConfig, _Mapping]] = ..., ppo: _Optional[_Union[PpoConfig, _Mapping]] = ..., dpo: _Optional[_Union[DpoConfig, _Mapping]] = ..., distill: _Optional[_Union[DistillConfig, _Mapping]] = ..., vae: _Optional[_Union[_images_pb2.VaeConfig, _Mapping]] = ..., gan: _Optional[_Union[_images_pb2.GanConfig, _Mapping]] = ..., diffusion: _Optional[_Union[_images_pb2.DiffusionConfig, _Mapping]] = ..., grpo: _Optional[_Union[GrpoConfig, _Mapping]] = ..., rloo: _Optional[_Union[RlooConfig, _Mapping]] = ..., resources: _Optional[_Union[_common_pb2.Resources, _Mapping]] = ..., max_retries: _Optional[int] = ..., labels: _Optional[_Mapping[str, str]] = ..., state: _Optional[_Union[JobState, str]] = ..., attempt: _Optional[int] = ..., step: _Optional[int] = ..., total_steps: _Optional[int] = ..., latest_metrics: _Optional[_Mapping[str, float]] = ..., output_model: _Optional[str] = ..., artifacts: _Optional[_Mapping[str, str]] = ..., error: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., sweep: _Optional[str] = ..., architecture: _Optional[_Union[ModelArchitecture, _Mapping]] = ...) -> None: ...
+
+class ModelArchitecture(_message.Message):
+    __slots__ = ("n_layers", "d_model", "n_heads")
+    N_LAYERS_FIELD_NUMBER: _ClassVar[int]
+    D_MODEL_FIELD_NUMBER: _ClassVar[int]
+    N_HEADS_FIELD_NUMBER: _ClassVar[int]
+    n_layers: int
+    d_model: int
+    n_heads: int
+    def __init__(self, n_layers: _Optional[int] = ..., d_model: _Optional[int] = ..., n_heads: _Optional[int] = ...) -> None: ...
 
 class CreateJobRequest(_message.Message):
     __slots__ = ("job", "request_id")

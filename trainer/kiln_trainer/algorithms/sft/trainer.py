@@ -21,6 +21,8 @@ from kiln_trainer.data.tokenize import Example, tokenize_sft
 from kiln_trainer.errors import ConfigError
 from kiln_trainer.losses import picked_loss, sft_example_losses, sft_targets
 from kiln_trainer.models.gpt import GPT
+from kiln_trainer.models.latency import decode_ms_per_token
+from kiln_trainer.models.loader import KILN_GPT
 from kiln_trainer.training.adversarial import adversarial_loss, input_embedding
 from kiln_trainer.training.trainer import TRAIN, Metrics, Trainer, trainable_count
 
@@ -32,7 +34,7 @@ class SFTTrainer(Trainer[SFTConfig]):
 
     def build_model(self) -> nn.Module:
         cfg = self.cfg
-        self.loaded = load_lm(cfg.base_model, "base_model", seed=cfg.seed)
+        self.loaded = load_lm(cfg.base_model, "base_model", seed=cfg.seed, architecture=cfg.architecture())
         check_fits(cfg.max_seq_len, self.loaded.max_seq_len)
         self.packing = cfg.packing and self.loaded.supports_packing()
         if cfg.packing and not self.packing:
@@ -257,7 +259,14 @@ class SFTTrainer(Trainer[SFTConfig]):
         return extras
 
     def result_extras(self) -> dict[str, float]:
-        return {"tokens": float(self.seen)}
+        extras = {"tokens": float(self.seen)}
+        if self.dist.is_main and self.loaded.kind == KILN_GPT and isinstance(self.loaded.model, GPT):
+            # The cost objective of architecture search (sweeps' decode_ms_per_token), measured on
+            # the saved model; reported as a job metric too, so GetJob shows it.
+            latency = {"decode_ms_per_token": decode_ms_per_token(self.loaded.model)}
+            self.report_metrics(latency)
+            extras.update(latency)
+        return extras
 
     def curve_title(self) -> str:
         return f"{self.title} of {Path(self.cfg.base_model).name} ({self.cfg.tuning})"

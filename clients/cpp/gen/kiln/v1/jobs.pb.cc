@@ -427,6 +427,7 @@ PROTOBUF_CONSTEXPR Job::Job(
   , /*decltype(_impl_.create_time_)*/nullptr
   , /*decltype(_impl_.start_time_)*/nullptr
   , /*decltype(_impl_.end_time_)*/nullptr
+  , /*decltype(_impl_.architecture_)*/nullptr
   , /*decltype(_impl_.method_)*/0
   , /*decltype(_impl_.max_retries_)*/0u
   , /*decltype(_impl_.state_)*/0
@@ -444,6 +445,22 @@ struct JobDefaultTypeInternal {
   };
 };
 PROTOBUF_ATTRIBUTE_NO_DESTROY PROTOBUF_CONSTINIT PROTOBUF_ATTRIBUTE_INIT_PRIORITY1 JobDefaultTypeInternal _Job_default_instance_;
+PROTOBUF_CONSTEXPR ModelArchitecture::ModelArchitecture(
+    ::_pbi::ConstantInitialized): _impl_{
+    /*decltype(_impl_._has_bits_)*/{}
+  , /*decltype(_impl_._cached_size_)*/{}
+  , /*decltype(_impl_.n_layers_)*/0u
+  , /*decltype(_impl_.d_model_)*/0u
+  , /*decltype(_impl_.n_heads_)*/0u} {}
+struct ModelArchitectureDefaultTypeInternal {
+  PROTOBUF_CONSTEXPR ModelArchitectureDefaultTypeInternal()
+      : _instance(::_pbi::ConstantInitialized{}) {}
+  ~ModelArchitectureDefaultTypeInternal() {}
+  union {
+    ModelArchitecture _instance;
+  };
+};
+PROTOBUF_ATTRIBUTE_NO_DESTROY PROTOBUF_CONSTINIT PROTOBUF_ATTRIBUTE_INIT_PRIORITY1 ModelArchitectureDefaultTypeInternal _ModelArchitecture_default_instance_;
 PROTOBUF_CONSTEXPR CreateJobRequest::CreateJobRequest(
     ::_pbi::ConstantInitialized): _impl_{
     /*decltype(_impl_.request_id_)*/{&::_pbi::fixed_address_empty_string, ::_pbi::ConstantInitialized{}}
@@ -643,7 +660,7 @@ struct ListCheckpointsResponseDefaultTypeInternal {
 PROTOBUF_ATTRIBUTE_NO_DESTROY PROTOBUF_CONSTINIT PROTOBUF_ATTRIBUTE_INIT_PRIORITY1 ListCheckpointsResponseDefaultTypeInternal _ListCheckpointsResponse_default_instance_;
 }  // namespace v1
 }  // namespace kiln
-static ::_pb::Metadata file_level_metadata_kiln_2fv1_2fjobs_2eproto[35];
+static ::_pb::Metadata file_level_metadata_kiln_2fv1_2fjobs_2eproto[36];
 static const ::_pb::EnumDescriptor* file_level_enum_descriptors_kiln_2fv1_2fjobs_2eproto[11];
 static constexpr ::_pb::ServiceDescriptor const** file_level_service_descriptors_kiln_2fv1_2fjobs_2eproto = nullptr;
 
@@ -1083,6 +1100,7 @@ const uint32_t TableStruct_kiln_2fv1_2fjobs_2eproto::offsets[] PROTOBUF_SECTION_
   PROTOBUF_FIELD_OFFSET(::kiln::v1::Job, _impl_.start_time_),
   PROTOBUF_FIELD_OFFSET(::kiln::v1::Job, _impl_.end_time_),
   PROTOBUF_FIELD_OFFSET(::kiln::v1::Job, _impl_.sweep_),
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::Job, _impl_.architecture_),
   PROTOBUF_FIELD_OFFSET(::kiln::v1::Job, _impl_.method_config_),
   ~0u,
   ~0u,
@@ -1116,6 +1134,19 @@ const uint32_t TableStruct_kiln_2fv1_2fjobs_2eproto::offsets[] PROTOBUF_SECTION_
   ~0u,
   ~0u,
   ~0u,
+  ~0u,
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::ModelArchitecture, _impl_._has_bits_),
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::ModelArchitecture, _internal_metadata_),
+  ~0u,  // no _extensions_
+  ~0u,  // no _oneof_case_
+  ~0u,  // no _weak_field_map_
+  ~0u,  // no _inlined_string_donated_
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::ModelArchitecture, _impl_.n_layers_),
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::ModelArchitecture, _impl_.d_model_),
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::ModelArchitecture, _impl_.n_heads_),
+  0,
+  1,
+  2,
   ~0u,  // no _has_bits_
   PROTOBUF_FIELD_OFFSET(::kiln::v1::CreateJobRequest, _internal_metadata_),
   ~0u,  // no _extensions_
@@ -1259,21 +1290,22 @@ static const ::_pbi::MigrationSchema schemas[] PROTOBUF_SECTION_VARIABLE(protode
   { 367, 375, -1, sizeof(::kiln::v1::Job_LabelsEntry_DoNotUse)},
   { 377, 385, -1, sizeof(::kiln::v1::Job_LatestMetricsEntry_DoNotUse)},
   { 387, 395, -1, sizeof(::kiln::v1::Job_ArtifactsEntry_DoNotUse)},
-  { 397, 436, -1, sizeof(::kiln::v1::Job)},
-  { 468, -1, -1, sizeof(::kiln::v1::CreateJobRequest)},
-  { 476, -1, -1, sizeof(::kiln::v1::GetJobRequest)},
-  { 483, -1, -1, sizeof(::kiln::v1::ListJobsRequest)},
-  { 494, -1, -1, sizeof(::kiln::v1::ListJobsResponse)},
-  { 502, -1, -1, sizeof(::kiln::v1::CancelJobRequest)},
-  { 509, -1, -1, sizeof(::kiln::v1::WatchJobRequest)},
-  { 517, -1, -1, sizeof(::kiln::v1::StateChange)},
-  { 526, 534, -1, sizeof(::kiln::v1::Metrics_ValuesEntry_DoNotUse)},
-  { 536, -1, -1, sizeof(::kiln::v1::Metrics)},
-  { 545, -1, -1, sizeof(::kiln::v1::Checkpoint)},
-  { 554, -1, -1, sizeof(::kiln::v1::LogLine)},
-  { 562, -1, -1, sizeof(::kiln::v1::JobEvent)},
-  { 575, -1, -1, sizeof(::kiln::v1::ListCheckpointsRequest)},
-  { 582, -1, -1, sizeof(::kiln::v1::ListCheckpointsResponse)},
+  { 397, 437, -1, sizeof(::kiln::v1::Job)},
+  { 470, 479, -1, sizeof(::kiln::v1::ModelArchitecture)},
+  { 482, -1, -1, sizeof(::kiln::v1::CreateJobRequest)},
+  { 490, -1, -1, sizeof(::kiln::v1::GetJobRequest)},
+  { 497, -1, -1, sizeof(::kiln::v1::ListJobsRequest)},
+  { 508, -1, -1, sizeof(::kiln::v1::ListJobsResponse)},
+  { 516, -1, -1, sizeof(::kiln::v1::CancelJobRequest)},
+  { 523, -1, -1, sizeof(::kiln::v1::WatchJobRequest)},
+  { 531, -1, -1, sizeof(::kiln::v1::StateChange)},
+  { 540, 548, -1, sizeof(::kiln::v1::Metrics_ValuesEntry_DoNotUse)},
+  { 550, -1, -1, sizeof(::kiln::v1::Metrics)},
+  { 559, -1, -1, sizeof(::kiln::v1::Checkpoint)},
+  { 568, -1, -1, sizeof(::kiln::v1::LogLine)},
+  { 576, -1, -1, sizeof(::kiln::v1::JobEvent)},
+  { 589, -1, -1, sizeof(::kiln::v1::ListCheckpointsRequest)},
+  { 596, -1, -1, sizeof(::kiln::v1::ListCheckpointsResponse)},
 };
 
 static const ::_pb::Message* const file_default_instances[] = {
@@ -1298,6 +1330,7 @@ static const ::_pb::Message* const file_default_instances[] = {
   &::kiln::v1::_Job_LatestMetricsEntry_DoNotUse_default_instance_._instance,
   &::kiln::v1::_Job_ArtifactsEntry_DoNotUse_default_instance_._instance,
   &::kiln::v1::_Job_default_instance_._instance,
+  &::kiln::v1::_ModelArchitecture_default_instance_._instance,
   &::kiln::v1::_CreateJobRequest_default_instance_._instance,
   &::kiln::v1::_GetJobRequest_default_instance_._instance,
   &::kiln::v1::_ListJobsRequest_default_instance_._instance,
@@ -1505,7 +1538,7 @@ const char descriptor_table_protodef_kiln_2fv1_2fjobs_2eproto[] PROTOBUF_SECTION
   "her_model\030\001 \001(\tR\014teacherModel\022%\n\013tempera"
   "ture\030\002 \001(\001H\000R\013temperature\210\001\001\022\031\n\005alpha\030\003 "
   "\001(\001H\001R\005alpha\210\001\001B\016\n\014_temperatureB\010\n\006_alph"
-  "a\"\321\014\n\003Job\022\022\n\004name\030\001 \001(\tR\004name\022!\n\014display"
+  "a\"\221\r\n\003Job\022\022\n\004name\030\001 \001(\tR\004name\022!\n\014display"
   "_name\030\002 \001(\tR\013displayName\022*\n\006method\030\003 \001(\016"
   "2\022.kiln.v1.JobMethodR\006method\022\035\n\nbase_mod"
   "el\030\004 \001(\tR\tbaseModel\022)\n\020training_dataset\030"
@@ -1540,107 +1573,113 @@ const char descriptor_table_protodef_kiln_2fv1_2fjobs_2eproto[] PROTOBUF_SECTION
   "\031 \001(\0132\032.google.protobuf.TimestampR\tstart"
   "Time\0225\n\010end_time\030\032 \001(\0132\032.google.protobuf"
   ".TimestampR\007endTime\022\024\n\005sweep\030( \001(\tR\005swee"
-  "p\0329\n\013LabelsEntry\022\020\n\003key\030\001 \001(\tR\003key\022\024\n\005va"
-  "lue\030\002 \001(\tR\005value:\0028\001\032@\n\022LatestMetricsEnt"
-  "ry\022\020\n\003key\030\001 \001(\tR\003key\022\024\n\005value\030\002 \001(\001R\005val"
-  "ue:\0028\001\032<\n\016ArtifactsEntry\022\020\n\003key\030\001 \001(\tR\003k"
-  "ey\022\024\n\005value\030\002 \001(\tR\005value:\0028\001B\017\n\rmethod_c"
-  "onfigB\016\n\014_max_retries\"Q\n\020CreateJobReques"
-  "t\022\036\n\003job\030\001 \001(\0132\014.kiln.v1.JobR\003job\022\035\n\nreq"
-  "uest_id\030\002 \001(\tR\trequestId\"#\n\rGetJobReques"
-  "t\022\022\n\004name\030\001 \001(\tR\004name\"\270\001\n\017ListJobsReques"
-  "t\022\033\n\tpage_size\030\001 \001(\005R\010pageSize\022\035\n\npage_t"
-  "oken\030\002 \001(\tR\tpageToken\022\'\n\005state\030\003 \001(\0162\021.k"
-  "iln.v1.JobStateR\005state\022*\n\006method\030\004 \001(\0162\022"
-  ".kiln.v1.JobMethodR\006method\022\024\n\005sweep\030\005 \001("
-  "\tR\005sweep\"\\\n\020ListJobsResponse\022 \n\004jobs\030\001 \003"
-  "(\0132\014.kiln.v1.JobR\004jobs\022&\n\017next_page_toke"
-  "n\030\002 \001(\tR\rnextPageToken\"&\n\020CancelJobReque"
-  "st\022\022\n\004name\030\001 \001(\tR\004name\"K\n\017WatchJobReques"
-  "t\022\022\n\004name\030\001 \001(\tR\004name\022$\n\016after_event_id\030"
-  "\002 \001(\tR\014afterEventId\"h\n\013StateChange\022\'\n\005st"
-  "ate\030\001 \001(\0162\021.kiln.v1.JobStateR\005state\022\030\n\007a"
-  "ttempt\030\002 \001(\rR\007attempt\022\026\n\006reason\030\003 \001(\tR\006r"
-  "eason\"\257\001\n\007Metrics\022\022\n\004step\030\001 \001(\003R\004step\022\037\n"
-  "\013total_steps\030\002 \001(\003R\ntotalSteps\0224\n\006values"
-  "\030\003 \003(\0132\034.kiln.v1.Metrics.ValuesEntryR\006va"
-  "lues\0329\n\013ValuesEntry\022\020\n\003key\030\001 \001(\tR\003key\022\024\n"
-  "\005value\030\002 \001(\001R\005value:\0028\001\"o\n\nCheckpoint\022\022\n"
-  "\004step\030\001 \001(\003R\004step\022\020\n\003uri\030\002 \001(\tR\003uri\022;\n\013c"
-  "reate_time\030\003 \001(\0132\032.google.protobuf.Times"
-  "tampR\ncreateTime\"9\n\007LogLine\022\024\n\005level\030\001 \001"
-  "(\tR\005level\022\030\n\007message\030\002 \001(\tR\007message\"\230\002\n\010"
-  "JobEvent\022\016\n\002id\030\001 \001(\tR\002id\022.\n\004time\030\002 \001(\0132\032"
-  ".google.protobuf.TimestampR\004time\0229\n\014stat"
-  "e_change\030\003 \001(\0132\024.kiln.v1.StateChangeH\000R\013"
-  "stateChange\022,\n\007metrics\030\004 \001(\0132\020.kiln.v1.M"
-  "etricsH\000R\007metrics\0225\n\ncheckpoint\030\005 \001(\0132\023."
-  "kiln.v1.CheckpointH\000R\ncheckpoint\022$\n\003log\030"
-  "\006 \001(\0132\020.kiln.v1.LogLineH\000R\003logB\006\n\004kind\","
-  "\n\026ListCheckpointsRequest\022\022\n\004name\030\001 \001(\tR\004"
-  "name\"P\n\027ListCheckpointsResponse\0225\n\013check"
-  "points\030\001 \003(\0132\023.kiln.v1.CheckpointR\013check"
-  "points*\204\002\n\tJobMethod\022\032\n\026JOB_METHOD_UNSPE"
-  "CIFIED\020\000\022\022\n\016JOB_METHOD_SFT\020\001\022\033\n\027JOB_METH"
-  "OD_REWARD_MODEL\020\002\022\022\n\016JOB_METHOD_PPO\020\003\022\022\n"
-  "\016JOB_METHOD_DPO\020\004\022\026\n\022JOB_METHOD_DISTILL\020"
-  "\005\022\022\n\016JOB_METHOD_VAE\020\n\022\022\n\016JOB_METHOD_GAN\020"
-  "\013\022\030\n\024JOB_METHOD_DIFFUSION\020\014\022\023\n\017JOB_METHO"
-  "D_GRPO\020\036\022\023\n\017JOB_METHOD_RLOO\020\037*\262\001\n\010JobSta"
-  "te\022\031\n\025JOB_STATE_UNSPECIFIED\020\000\022\024\n\020JOB_STA"
-  "TE_QUEUED\020\001\022\025\n\021JOB_STATE_RUNNING\020\002\022\027\n\023JO"
-  "B_STATE_SUCCEEDED\020\003\022\024\n\020JOB_STATE_FAILED\020"
-  "\004\022\027\n\023JOB_STATE_CANCELLED\020\005\022\026\n\022JOB_STATE_"
-  "RETRYING\020\006*B\n\006Tuning\022\026\n\022TUNING_UNSPECIFI"
-  "ED\020\000\022\017\n\013TUNING_FULL\020\001\022\017\n\013TUNING_LORA\020\002*b"
-  "\n\tPrecision\022\031\n\025PRECISION_UNSPECIFIED\020\000\022\022"
-  "\n\016PRECISION_AUTO\020\001\022\022\n\016PRECISION_FP32\020\002\022\022"
-  "\n\016PRECISION_BF16\020\003*p\n\021AdversarialMethod\022"
-  "\"\n\036ADVERSARIAL_METHOD_UNSPECIFIED\020\000\022\033\n\027A"
-  "DVERSARIAL_METHOD_FGSM\020\001\022\032\n\026ADVERSARIAL_"
-  "METHOD_PGD\020\002*\214\001\n\017CurriculumOrder\022 \n\034CURR"
-  "ICULUM_ORDER_UNSPECIFIED\020\000\022\033\n\027CURRICULUM"
-  "_ORDER_LENGTH\020\001\022\037\n\033CURRICULUM_ORDER_DIFF"
-  "ICULTY\020\002\022\031\n\025CURRICULUM_ORDER_LOSS\020\003*\213\001\n\020"
-  "CurriculumPacing\022!\n\035CURRICULUM_PACING_UN"
-  "SPECIFIED\020\000\022\034\n\030CURRICULUM_PACING_LINEAR\020"
-  "\001\022\032\n\026CURRICULUM_PACING_ROOT\020\002\022\032\n\026CURRICU"
-  "LUM_PACING_STEP\020\003*\236\002\n\rOptimizerKind\022\036\n\032O"
-  "PTIMIZER_KIND_UNSPECIFIED\020\000\022\026\n\022OPTIMIZER"
-  "_KIND_SGD\020\001\022\032\n\026OPTIMIZER_KIND_ADAGRAD\020\002\022"
-  "\032\n\026OPTIMIZER_KIND_RMSPROP\020\003\022\027\n\023OPTIMIZER"
-  "_KIND_ADAM\020\004\022\030\n\024OPTIMIZER_KIND_ADAMW\020\005\022\034"
-  "\n\030OPTIMIZER_KIND_ADAFACTOR\020\006\022\027\n\023OPTIMIZE"
-  "R_KIND_LION\020\007\022\030\n\024OPTIMIZER_KIND_LBFGS\020\010\022"
-  "\031\n\025OPTIMIZER_KIND_SOPHIA\020\t*\331\002\n\016LrSchedul"
-  "eKind\022 \n\034LR_SCHEDULE_KIND_UNSPECIFIED\020\000\022"
-  "\035\n\031LR_SCHEDULE_KIND_CONSTANT\020\001\022\033\n\027LR_SCH"
-  "EDULE_KIND_LINEAR\020\002\022\033\n\027LR_SCHEDULE_KIND_"
-  "COSINE\020\003\022$\n LR_SCHEDULE_KIND_COSINE_REST"
-  "ARTS\020\004\022\031\n\025LR_SCHEDULE_KIND_STEP\020\005\022 \n\034LR_"
-  "SCHEDULE_KIND_EXPONENTIAL\020\006\022\036\n\032LR_SCHEDU"
-  "LE_KIND_ONE_CYCLE\020\007\022!\n\035LR_SCHEDULE_KIND_"
-  "INVERSE_SQRT\020\010\022&\n\"LR_SCHEDULE_KIND_REDUC"
-  "E_ON_PLATEAU\020\t*\200\001\n\013KlEstimator\022\034\n\030KL_EST"
-  "IMATOR_UNSPECIFIED\020\000\022\023\n\017KL_ESTIMATOR_K1\020"
-  "\001\022\023\n\017KL_ESTIMATOR_K2\020\002\022\023\n\017KL_ESTIMATOR_K"
-  "3\020\003\022\024\n\020KL_ESTIMATOR_ABS\020\004*\203\001\n\016Preference"
-  "Loss\022\037\n\033PREFERENCE_LOSS_UNSPECIFIED\020\000\022\033\n"
-  "\027PREFERENCE_LOSS_SIGMOID\020\001\022\027\n\023PREFERENCE"
-  "_LOSS_IPO\020\002\022\032\n\026PREFERENCE_LOSS_ROBUST\020\0032"
-  "\372\002\n\nJobService\0224\n\tCreateJob\022\031.kiln.v1.Cr"
-  "eateJobRequest\032\014.kiln.v1.Job\022.\n\006GetJob\022\026"
-  ".kiln.v1.GetJobRequest\032\014.kiln.v1.Job\022\?\n\010"
-  "ListJobs\022\030.kiln.v1.ListJobsRequest\032\031.kil"
-  "n.v1.ListJobsResponse\0224\n\tCancelJob\022\031.kil"
-  "n.v1.CancelJobRequest\032\014.kiln.v1.Job\0229\n\010W"
-  "atchJob\022\030.kiln.v1.WatchJobRequest\032\021.kiln"
-  ".v1.JobEvent0\001\022T\n\017ListCheckpoints\022\037.kiln"
-  ".v1.ListCheckpointsRequest\032 .kiln.v1.Lis"
-  "tCheckpointsResponseBw\n\007kiln.v1B\tJobsPro"
-  "toH\002P\001Z\"kiln/clients/go/gen/kiln/v1;kiln"
-  "v1\242\002\003KXX\252\002\007Kiln.V1\312\002\007Kiln\\V1\342\002\023Kiln\\V1\\G"
-  "PBMetadata\352\002\010Kiln::V1b\006proto3"
+  "p\022>\n\014architecture\0302 \001(\0132\032.kiln.v1.ModelA"
+  "rchitectureR\014architecture\0329\n\013LabelsEntry"
+  "\022\020\n\003key\030\001 \001(\tR\003key\022\024\n\005value\030\002 \001(\tR\005value"
+  ":\0028\001\032@\n\022LatestMetricsEntry\022\020\n\003key\030\001 \001(\tR"
+  "\003key\022\024\n\005value\030\002 \001(\001R\005value:\0028\001\032<\n\016Artifa"
+  "ctsEntry\022\020\n\003key\030\001 \001(\tR\003key\022\024\n\005value\030\002 \001("
+  "\tR\005value:\0028\001B\017\n\rmethod_configB\016\n\014_max_re"
+  "tries\"\224\001\n\021ModelArchitecture\022\036\n\010n_layers\030"
+  "\001 \001(\rH\000R\007nLayers\210\001\001\022\034\n\007d_model\030\002 \001(\rH\001R\006"
+  "dModel\210\001\001\022\034\n\007n_heads\030\003 \001(\rH\002R\006nHeads\210\001\001B"
+  "\013\n\t_n_layersB\n\n\010_d_modelB\n\n\010_n_heads\"Q\n\020"
+  "CreateJobRequest\022\036\n\003job\030\001 \001(\0132\014.kiln.v1."
+  "JobR\003job\022\035\n\nrequest_id\030\002 \001(\tR\trequestId\""
+  "#\n\rGetJobRequest\022\022\n\004name\030\001 \001(\tR\004name\"\270\001\n"
+  "\017ListJobsRequest\022\033\n\tpage_size\030\001 \001(\005R\010pag"
+  "eSize\022\035\n\npage_token\030\002 \001(\tR\tpageToken\022\'\n\005"
+  "state\030\003 \001(\0162\021.kiln.v1.JobStateR\005state\022*\n"
+  "\006method\030\004 \001(\0162\022.kiln.v1.JobMethodR\006metho"
+  "d\022\024\n\005sweep\030\005 \001(\tR\005sweep\"\\\n\020ListJobsRespo"
+  "nse\022 \n\004jobs\030\001 \003(\0132\014.kiln.v1.JobR\004jobs\022&\n"
+  "\017next_page_token\030\002 \001(\tR\rnextPageToken\"&\n"
+  "\020CancelJobRequest\022\022\n\004name\030\001 \001(\tR\004name\"K\n"
+  "\017WatchJobRequest\022\022\n\004name\030\001 \001(\tR\004name\022$\n\016"
+  "after_event_id\030\002 \001(\tR\014afterEventId\"h\n\013St"
+  "ateChange\022\'\n\005state\030\001 \001(\0162\021.kiln.v1.JobSt"
+  "ateR\005state\022\030\n\007attempt\030\002 \001(\rR\007attempt\022\026\n\006"
+  "reason\030\003 \001(\tR\006reason\"\257\001\n\007Metrics\022\022\n\004step"
+  "\030\001 \001(\003R\004step\022\037\n\013total_steps\030\002 \001(\003R\ntotal"
+  "Steps\0224\n\006values\030\003 \003(\0132\034.kiln.v1.Metrics."
+  "ValuesEntryR\006values\0329\n\013ValuesEntry\022\020\n\003ke"
+  "y\030\001 \001(\tR\003key\022\024\n\005value\030\002 \001(\001R\005value:\0028\001\"o"
+  "\n\nCheckpoint\022\022\n\004step\030\001 \001(\003R\004step\022\020\n\003uri\030"
+  "\002 \001(\tR\003uri\022;\n\013create_time\030\003 \001(\0132\032.google"
+  ".protobuf.TimestampR\ncreateTime\"9\n\007LogLi"
+  "ne\022\024\n\005level\030\001 \001(\tR\005level\022\030\n\007message\030\002 \001("
+  "\tR\007message\"\230\002\n\010JobEvent\022\016\n\002id\030\001 \001(\tR\002id\022"
+  ".\n\004time\030\002 \001(\0132\032.google.protobuf.Timestam"
+  "pR\004time\0229\n\014state_change\030\003 \001(\0132\024.kiln.v1."
+  "StateChangeH\000R\013stateChange\022,\n\007metrics\030\004 "
+  "\001(\0132\020.kiln.v1.MetricsH\000R\007metrics\0225\n\nchec"
+  "kpoint\030\005 \001(\0132\023.kiln.v1.CheckpointH\000R\nche"
+  "ckpoint\022$\n\003log\030\006 \001(\0132\020.kiln.v1.LogLineH\000"
+  "R\003logB\006\n\004kind\",\n\026ListCheckpointsRequest\022"
+  "\022\n\004name\030\001 \001(\tR\004name\"P\n\027ListCheckpointsRe"
+  "sponse\0225\n\013checkpoints\030\001 \003(\0132\023.kiln.v1.Ch"
+  "eckpointR\013checkpoints*\204\002\n\tJobMethod\022\032\n\026J"
+  "OB_METHOD_UNSPECIFIED\020\000\022\022\n\016JOB_METHOD_SF"
+  "T\020\001\022\033\n\027JOB_METHOD_REWARD_MODEL\020\002\022\022\n\016JOB_"
+  "METHOD_PPO\020\003\022\022\n\016JOB_METHOD_DPO\020\004\022\026\n\022JOB_"
+  "METHOD_DISTILL\020\005\022\022\n\016JOB_METHOD_VAE\020\n\022\022\n\016"
+  "JOB_METHOD_GAN\020\013\022\030\n\024JOB_METHOD_DIFFUSION"
+  "\020\014\022\023\n\017JOB_METHOD_GRPO\020\036\022\023\n\017JOB_METHOD_RL"
+  "OO\020\037*\262\001\n\010JobState\022\031\n\025JOB_STATE_UNSPECIFI"
+  "ED\020\000\022\024\n\020JOB_STATE_QUEUED\020\001\022\025\n\021JOB_STATE_"
+  "RUNNING\020\002\022\027\n\023JOB_STATE_SUCCEEDED\020\003\022\024\n\020JO"
+  "B_STATE_FAILED\020\004\022\027\n\023JOB_STATE_CANCELLED\020"
+  "\005\022\026\n\022JOB_STATE_RETRYING\020\006*B\n\006Tuning\022\026\n\022T"
+  "UNING_UNSPECIFIED\020\000\022\017\n\013TUNING_FULL\020\001\022\017\n\013"
+  "TUNING_LORA\020\002*b\n\tPrecision\022\031\n\025PRECISION_"
+  "UNSPECIFIED\020\000\022\022\n\016PRECISION_AUTO\020\001\022\022\n\016PRE"
+  "CISION_FP32\020\002\022\022\n\016PRECISION_BF16\020\003*p\n\021Adv"
+  "ersarialMethod\022\"\n\036ADVERSARIAL_METHOD_UNS"
+  "PECIFIED\020\000\022\033\n\027ADVERSARIAL_METHOD_FGSM\020\001\022"
+  "\032\n\026ADVERSARIAL_METHOD_PGD\020\002*\214\001\n\017Curricul"
+  "umOrder\022 \n\034CURRICULUM_ORDER_UNSPECIFIED\020"
+  "\000\022\033\n\027CURRICULUM_ORDER_LENGTH\020\001\022\037\n\033CURRIC"
+  "ULUM_ORDER_DIFFICULTY\020\002\022\031\n\025CURRICULUM_OR"
+  "DER_LOSS\020\003*\213\001\n\020CurriculumPacing\022!\n\035CURRI"
+  "CULUM_PACING_UNSPECIFIED\020\000\022\034\n\030CURRICULUM"
+  "_PACING_LINEAR\020\001\022\032\n\026CURRICULUM_PACING_RO"
+  "OT\020\002\022\032\n\026CURRICULUM_PACING_STEP\020\003*\236\002\n\rOpt"
+  "imizerKind\022\036\n\032OPTIMIZER_KIND_UNSPECIFIED"
+  "\020\000\022\026\n\022OPTIMIZER_KIND_SGD\020\001\022\032\n\026OPTIMIZER_"
+  "KIND_ADAGRAD\020\002\022\032\n\026OPTIMIZER_KIND_RMSPROP"
+  "\020\003\022\027\n\023OPTIMIZER_KIND_ADAM\020\004\022\030\n\024OPTIMIZER"
+  "_KIND_ADAMW\020\005\022\034\n\030OPTIMIZER_KIND_ADAFACTO"
+  "R\020\006\022\027\n\023OPTIMIZER_KIND_LION\020\007\022\030\n\024OPTIMIZE"
+  "R_KIND_LBFGS\020\010\022\031\n\025OPTIMIZER_KIND_SOPHIA\020"
+  "\t*\331\002\n\016LrScheduleKind\022 \n\034LR_SCHEDULE_KIND"
+  "_UNSPECIFIED\020\000\022\035\n\031LR_SCHEDULE_KIND_CONST"
+  "ANT\020\001\022\033\n\027LR_SCHEDULE_KIND_LINEAR\020\002\022\033\n\027LR"
+  "_SCHEDULE_KIND_COSINE\020\003\022$\n LR_SCHEDULE_K"
+  "IND_COSINE_RESTARTS\020\004\022\031\n\025LR_SCHEDULE_KIN"
+  "D_STEP\020\005\022 \n\034LR_SCHEDULE_KIND_EXPONENTIAL"
+  "\020\006\022\036\n\032LR_SCHEDULE_KIND_ONE_CYCLE\020\007\022!\n\035LR"
+  "_SCHEDULE_KIND_INVERSE_SQRT\020\010\022&\n\"LR_SCHE"
+  "DULE_KIND_REDUCE_ON_PLATEAU\020\t*\200\001\n\013KlEsti"
+  "mator\022\034\n\030KL_ESTIMATOR_UNSPECIFIED\020\000\022\023\n\017K"
+  "L_ESTIMATOR_K1\020\001\022\023\n\017KL_ESTIMATOR_K2\020\002\022\023\n"
+  "\017KL_ESTIMATOR_K3\020\003\022\024\n\020KL_ESTIMATOR_ABS\020\004"
+  "*\203\001\n\016PreferenceLoss\022\037\n\033PREFERENCE_LOSS_U"
+  "NSPECIFIED\020\000\022\033\n\027PREFERENCE_LOSS_SIGMOID\020"
+  "\001\022\027\n\023PREFERENCE_LOSS_IPO\020\002\022\032\n\026PREFERENCE"
+  "_LOSS_ROBUST\020\0032\372\002\n\nJobService\0224\n\tCreateJ"
+  "ob\022\031.kiln.v1.CreateJobRequest\032\014.kiln.v1."
+  "Job\022.\n\006GetJob\022\026.kiln.v1.GetJobRequest\032\014."
+  "kiln.v1.Job\022\?\n\010ListJobs\022\030.kiln.v1.ListJo"
+  "bsRequest\032\031.kiln.v1.ListJobsResponse\0224\n\t"
+  "CancelJob\022\031.kiln.v1.CancelJobRequest\032\014.k"
+  "iln.v1.Job\0229\n\010WatchJob\022\030.kiln.v1.WatchJo"
+  "bRequest\032\021.kiln.v1.JobEvent0\001\022T\n\017ListChe"
+  "ckpoints\022\037.kiln.v1.ListCheckpointsReques"
+  "t\032 .kiln.v1.ListCheckpointsResponseBw\n\007k"
+  "iln.v1B\tJobsProtoH\002P\001Z\"kiln/clients/go/g"
+  "en/kiln/v1;kilnv1\242\002\003KXX\252\002\007Kiln.V1\312\002\007Kiln"
+  "\\V1\342\002\023Kiln\\V1\\GPBMetadata\352\002\010Kiln::V1b\006pr"
+  "oto3"
   ;
 static const ::_pbi::DescriptorTable* const descriptor_table_kiln_2fv1_2fjobs_2eproto_deps[3] = {
   &::descriptor_table_google_2fprotobuf_2ftimestamp_2eproto,
@@ -1649,9 +1688,9 @@ static const ::_pbi::DescriptorTable* const descriptor_table_kiln_2fv1_2fjobs_2e
 };
 static ::_pbi::once_flag descriptor_table_kiln_2fv1_2fjobs_2eproto_once;
 const ::_pbi::DescriptorTable descriptor_table_kiln_2fv1_2fjobs_2eproto = {
-    false, false, 13029, descriptor_table_protodef_kiln_2fv1_2fjobs_2eproto,
+    false, false, 13244, descriptor_table_protodef_kiln_2fv1_2fjobs_2eproto,
     "kiln/v1/jobs.proto",
-    &descriptor_table_kiln_2fv1_2fjobs_2eproto_once, descriptor_table_kiln_2fv1_2fjobs_2eproto_deps, 3, 35,
+    &descriptor_table_kiln_2fv1_2fjobs_2eproto_once, descriptor_table_kiln_2fv1_2fjobs_2eproto_deps, 3, 36,
     schemas, file_default_instances, TableStruct_kiln_2fv1_2fjobs_2eproto::offsets,
     file_level_metadata_kiln_2fv1_2fjobs_2eproto, file_level_enum_descriptors_kiln_2fv1_2fjobs_2eproto,
     file_level_service_descriptors_kiln_2fv1_2fjobs_2eproto,
@@ -3840,6 +3879,7 @@ class Job::_Internal {
   static const ::PROTOBUF_NAMESPACE_ID::Timestamp& create_time(const Job* msg);
   static const ::PROTOBUF_NAMESPACE_ID::Timestamp& start_time(const Job* msg);
   static const ::PROTOBUF_NAMESPACE_ID::Timestamp& end_time(const Job* msg);
+  static const ::kiln::v1::ModelArchitecture& architecture(const Job* msg);
 };
 
 const ::kiln::v1::Hyperparameters&
@@ -3901,6 +3941,10 @@ Job::_Internal::start_time(const Job* msg) {
 const ::PROTOBUF_NAMESPACE_ID::Timestamp&
 Job::_Internal::end_time(const Job* msg) {
   return *msg->_impl_.end_time_;
+}
+const ::kiln::v1::ModelArchitecture&
+Job::_Internal::architecture(const Job* msg) {
+  return *msg->_impl_.architecture_;
 }
 void Job::set_allocated_sft(::kiln::v1::SftConfig* sft) {
   ::PROTOBUF_NAMESPACE_ID::Arena* message_arena = GetArenaForAllocation();
@@ -4134,6 +4178,7 @@ Job::Job(const Job& from)
     , decltype(_impl_.create_time_){nullptr}
     , decltype(_impl_.start_time_){nullptr}
     , decltype(_impl_.end_time_){nullptr}
+    , decltype(_impl_.architecture_){nullptr}
     , decltype(_impl_.method_){}
     , decltype(_impl_.max_retries_){}
     , decltype(_impl_.state_){}
@@ -4226,6 +4271,9 @@ Job::Job(const Job& from)
   if (from._internal_has_end_time()) {
     _this->_impl_.end_time_ = new ::PROTOBUF_NAMESPACE_ID::Timestamp(*from._impl_.end_time_);
   }
+  if (from._internal_has_architecture()) {
+    _this->_impl_.architecture_ = new ::kiln::v1::ModelArchitecture(*from._impl_.architecture_);
+  }
   ::memcpy(&_impl_.method_, &from._impl_.method_,
     static_cast<size_t>(reinterpret_cast<char*>(&_impl_.total_steps_) -
     reinterpret_cast<char*>(&_impl_.method_)) + sizeof(_impl_.total_steps_));
@@ -4311,6 +4359,7 @@ inline void Job::SharedCtor(
     , decltype(_impl_.create_time_){nullptr}
     , decltype(_impl_.start_time_){nullptr}
     , decltype(_impl_.end_time_){nullptr}
+    , decltype(_impl_.architecture_){nullptr}
     , decltype(_impl_.method_){0}
     , decltype(_impl_.max_retries_){0u}
     , decltype(_impl_.state_){0}
@@ -4386,6 +4435,7 @@ inline void Job::SharedDtor() {
   if (this != internal_default_instance()) delete _impl_.create_time_;
   if (this != internal_default_instance()) delete _impl_.start_time_;
   if (this != internal_default_instance()) delete _impl_.end_time_;
+  if (this != internal_default_instance()) delete _impl_.architecture_;
   if (has_method_config()) {
     clear_method_config();
   }
@@ -4484,6 +4534,85 @@ void Job::InternalSwap(Job* other) {
 
 // ===================================================================
 
+class ModelArchitecture::_Internal {
+ public:
+  using HasBits = decltype(std::declval<ModelArchitecture>()._impl_._has_bits_);
+  static void set_has_n_layers(HasBits* has_bits) {
+    (*has_bits)[0] |= 1u;
+  }
+  static void set_has_d_model(HasBits* has_bits) {
+    (*has_bits)[0] |= 2u;
+  }
+  static void set_has_n_heads(HasBits* has_bits) {
+    (*has_bits)[0] |= 4u;
+  }
+};
+
+ModelArchitecture::ModelArchitecture(::PROTOBUF_NAMESPACE_ID::Arena* arena,
+                         bool is_message_owned)
+  : ::PROTOBUF_NAMESPACE_ID::Message(arena, is_message_owned) {
+  SharedCtor(arena, is_message_owned);
+  // @@protoc_insertion_point(arena_constructor:kiln.v1.ModelArchitecture)
+}
+ModelArchitecture::ModelArchitecture(const ModelArchitecture& from)
+  : ::PROTOBUF_NAMESPACE_ID::Message() {
+  ModelArchitecture* const _this = this; (void)_this;
+  new (&_impl_) Impl_{
+      decltype(_impl_._has_bits_){from._impl_._has_bits_}
+    , /*decltype(_impl_._cached_size_)*/{}
+    , decltype(_impl_.n_layers_){}
+    , decltype(_impl_.d_model_){}
+    , decltype(_impl_.n_heads_){}};
+
+  _internal_metadata_.MergeFrom<::PROTOBUF_NAMESPACE_ID::UnknownFieldSet>(from._internal_metadata_);
+  ::memcpy(&_impl_.n_layers_, &from._impl_.n_layers_,
+    static_cast<size_t>(reinterpret_cast<char*>(&_impl_.n_heads_) -
+    reinterpret_cast<char*>(&_impl_.n_layers_)) + sizeof(_impl_.n_heads_));
+  // @@protoc_insertion_point(copy_constructor:kiln.v1.ModelArchitecture)
+}
+
+inline void ModelArchitecture::SharedCtor(
+    ::_pb::Arena* arena, bool is_message_owned) {
+  (void)arena;
+  (void)is_message_owned;
+  new (&_impl_) Impl_{
+      decltype(_impl_._has_bits_){}
+    , /*decltype(_impl_._cached_size_)*/{}
+    , decltype(_impl_.n_layers_){0u}
+    , decltype(_impl_.d_model_){0u}
+    , decltype(_impl_.n_heads_){0u}
+  };
+}
+
+ModelArchitecture::~ModelArchitecture() {
+  // @@protoc_insertion_point(destructor:kiln.v1.ModelArchitecture)
+  if (auto *arena = _internal_metadata_.DeleteReturnArena<::PROTOBUF_NAMESPACE_ID::UnknownFieldSet>()) {
+  (void)arena;
+    return;
+  }
+  SharedDtor();
+}
+
+inline void ModelArchitecture::SharedDtor() {
+  GOOGLE_DCHECK(GetArenaForAllocation() == nullptr);
+}
+
+void ModelArchitecture::SetCachedSize(int size) const {
+  _impl_._cached_size_.Set(size);
+}
+
+void ModelArchitecture::InternalSwap(ModelArchitecture* other) {
+  using std::swap;
+  GetReflection()->Swap(this, other);}
+
+::PROTOBUF_NAMESPACE_ID::Metadata ModelArchitecture::GetMetadata() const {
+  return ::_pbi::AssignDescriptors(
+      &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[21]);
+}
+
+// ===================================================================
+
 class CreateJobRequest::_Internal {
  public:
   static const ::kiln::v1::Job& job(const CreateJobRequest* msg);
@@ -4563,7 +4692,7 @@ void CreateJobRequest::InternalSwap(CreateJobRequest* other) {
 ::PROTOBUF_NAMESPACE_ID::Metadata CreateJobRequest::GetMetadata() const {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
-      file_level_metadata_kiln_2fv1_2fjobs_2eproto[21]);
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[22]);
 }
 
 // ===================================================================
@@ -4636,7 +4765,7 @@ void GetJobRequest::InternalSwap(GetJobRequest* other) {
 ::PROTOBUF_NAMESPACE_ID::Metadata GetJobRequest::GetMetadata() const {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
-      file_level_metadata_kiln_2fv1_2fjobs_2eproto[22]);
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[23]);
 }
 
 // ===================================================================
@@ -4733,7 +4862,7 @@ void ListJobsRequest::InternalSwap(ListJobsRequest* other) {
 ::PROTOBUF_NAMESPACE_ID::Metadata ListJobsRequest::GetMetadata() const {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
-      file_level_metadata_kiln_2fv1_2fjobs_2eproto[23]);
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[24]);
 }
 
 // ===================================================================
@@ -4809,7 +4938,7 @@ void ListJobsResponse::InternalSwap(ListJobsResponse* other) {
 ::PROTOBUF_NAMESPACE_ID::Metadata ListJobsResponse::GetMetadata() const {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
-      file_level_metadata_kiln_2fv1_2fjobs_2eproto[24]);
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[25]);
 }
 
 // ===================================================================
@@ -4882,7 +5011,7 @@ void CancelJobRequest::InternalSwap(CancelJobRequest* other) {
 ::PROTOBUF_NAMESPACE_ID::Metadata CancelJobRequest::GetMetadata() const {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
-      file_level_metadata_kiln_2fv1_2fjobs_2eproto[25]);
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[26]);
 }
 
 // ===================================================================
@@ -4970,7 +5099,7 @@ void WatchJobRequest::InternalSwap(WatchJobRequest* other) {
 ::PROTOBUF_NAMESPACE_ID::Metadata WatchJobRequest::GetMetadata() const {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
-      file_level_metadata_kiln_2fv1_2fjobs_2eproto[26]);
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[27]);
 }
 
 // ===================================================================
@@ -5050,7 +5179,7 @@ void StateChange::InternalSwap(StateChange* other) {
 ::PROTOBUF_NAMESPACE_ID::Metadata StateChange::GetMetadata() const {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
-      file_level_metadata_kiln_2fv1_2fjobs_2eproto[27]);
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[28]);
 }
 
 // ===================================================================
@@ -5064,7 +5193,7 @@ void Metrics_ValuesEntry_DoNotUse::MergeFrom(const Metrics_ValuesEntry_DoNotUse&
 ::PROTOBUF_NAMESPACE_ID::Metadata Metrics_ValuesEntry_DoNotUse::GetMetadata() const {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
-      file_level_metadata_kiln_2fv1_2fjobs_2eproto[28]);
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[29]);
 }
 
 // ===================================================================
@@ -5142,7 +5271,7 @@ void Metrics::InternalSwap(Metrics* other) {
 ::PROTOBUF_NAMESPACE_ID::Metadata Metrics::GetMetadata() const {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
-      file_level_metadata_kiln_2fv1_2fjobs_2eproto[29]);
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[30]);
 }
 
 // ===================================================================
@@ -5235,7 +5364,7 @@ void Checkpoint::InternalSwap(Checkpoint* other) {
 ::PROTOBUF_NAMESPACE_ID::Metadata Checkpoint::GetMetadata() const {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
-      file_level_metadata_kiln_2fv1_2fjobs_2eproto[30]);
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[31]);
 }
 
 // ===================================================================
@@ -5323,7 +5452,7 @@ void LogLine::InternalSwap(LogLine* other) {
 ::PROTOBUF_NAMESPACE_ID::Metadata LogLine::GetMetadata() const {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
-      file_level_metadata_kiln_2fv1_2fjobs_2eproto[31]);
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[32]);
 }
 
 // ===================================================================
@@ -5562,7 +5691,7 @@ void JobEvent::InternalSwap(JobEvent* other) {
 ::PROTOBUF_NAMESPACE_ID::Metadata JobEvent::GetMetadata() const {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
-      file_level_metadata_kiln_2fv1_2fjobs_2eproto[32]);
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[33]);
 }
 
 // ===================================================================
@@ -5635,7 +5764,7 @@ void ListCheckpointsRequest::InternalSwap(ListCheckpointsRequest* other) {
 ::PROTOBUF_NAMESPACE_ID::Metadata ListCheckpointsRequest::GetMetadata() const {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
-      file_level_metadata_kiln_2fv1_2fjobs_2eproto[33]);
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[34]);
 }
 
 // ===================================================================
@@ -5696,7 +5825,7 @@ void ListCheckpointsResponse::InternalSwap(ListCheckpointsResponse* other) {
 ::PROTOBUF_NAMESPACE_ID::Metadata ListCheckpointsResponse::GetMetadata() const {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
-      file_level_metadata_kiln_2fv1_2fjobs_2eproto[34]);
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[35]);
 }
 
 // @@protoc_insertion_point(namespace_scope)
@@ -5786,6 +5915,10 @@ Arena::CreateMaybeMessage< ::kiln::v1::Job_ArtifactsEntry_DoNotUse >(Arena* aren
 template<> PROTOBUF_NOINLINE ::kiln::v1::Job*
 Arena::CreateMaybeMessage< ::kiln::v1::Job >(Arena* arena) {
   return Arena::CreateMessageInternal< ::kiln::v1::Job >(arena);
+}
+template<> PROTOBUF_NOINLINE ::kiln::v1::ModelArchitecture*
+Arena::CreateMaybeMessage< ::kiln::v1::ModelArchitecture >(Arena* arena) {
+  return Arena::CreateMessageInternal< ::kiln::v1::ModelArchitecture >(arena);
 }
 template<> PROTOBUF_NOINLINE ::kiln::v1::CreateJobRequest*
 Arena::CreateMaybeMessage< ::kiln::v1::CreateJobRequest >(Arena* arena) {

@@ -128,6 +128,9 @@ extern MetricsDefaultTypeInternal _Metrics_default_instance_;
 class Metrics_ValuesEntry_DoNotUse;
 struct Metrics_ValuesEntry_DoNotUseDefaultTypeInternal;
 extern Metrics_ValuesEntry_DoNotUseDefaultTypeInternal _Metrics_ValuesEntry_DoNotUse_default_instance_;
+class ModelArchitecture;
+struct ModelArchitectureDefaultTypeInternal;
+extern ModelArchitectureDefaultTypeInternal _ModelArchitecture_default_instance_;
 class OptimizerOptions;
 struct OptimizerOptionsDefaultTypeInternal;
 extern OptimizerOptionsDefaultTypeInternal _OptimizerOptions_default_instance_;
@@ -186,6 +189,7 @@ template<> ::kiln::v1::LoraOptions* Arena::CreateMaybeMessage<::kiln::v1::LoraOp
 template<> ::kiln::v1::LrScheduleOptions* Arena::CreateMaybeMessage<::kiln::v1::LrScheduleOptions>(Arena*);
 template<> ::kiln::v1::Metrics* Arena::CreateMaybeMessage<::kiln::v1::Metrics>(Arena*);
 template<> ::kiln::v1::Metrics_ValuesEntry_DoNotUse* Arena::CreateMaybeMessage<::kiln::v1::Metrics_ValuesEntry_DoNotUse>(Arena*);
+template<> ::kiln::v1::ModelArchitecture* Arena::CreateMaybeMessage<::kiln::v1::ModelArchitecture>(Arena*);
 template<> ::kiln::v1::OptimizerOptions* Arena::CreateMaybeMessage<::kiln::v1::OptimizerOptions>(Arena*);
 template<> ::kiln::v1::PpoConfig* Arena::CreateMaybeMessage<::kiln::v1::PpoConfig>(Arena*);
 template<> ::kiln::v1::RegularizationOptions* Arena::CreateMaybeMessage<::kiln::v1::RegularizationOptions>(Arena*);
@@ -4847,6 +4851,7 @@ class Job final :
     kCreateTimeFieldNumber = 24,
     kStartTimeFieldNumber = 25,
     kEndTimeFieldNumber = 26,
+    kArchitectureFieldNumber = 50,
     kMethodFieldNumber = 3,
     kMaxRetriesFieldNumber = 14,
     kStateFieldNumber = 16,
@@ -5116,6 +5121,24 @@ class Job final :
   void unsafe_arena_set_allocated_end_time(
       ::PROTOBUF_NAMESPACE_ID::Timestamp* end_time);
   ::PROTOBUF_NAMESPACE_ID::Timestamp* unsafe_arena_release_end_time();
+
+  // .kiln.v1.ModelArchitecture architecture = 50 [json_name = "architecture"];
+  bool has_architecture() const;
+  private:
+  bool _internal_has_architecture() const;
+  public:
+  void clear_architecture();
+  const ::kiln::v1::ModelArchitecture& architecture() const;
+  PROTOBUF_NODISCARD ::kiln::v1::ModelArchitecture* release_architecture();
+  ::kiln::v1::ModelArchitecture* mutable_architecture();
+  void set_allocated_architecture(::kiln::v1::ModelArchitecture* architecture);
+  private:
+  const ::kiln::v1::ModelArchitecture& _internal_architecture() const;
+  ::kiln::v1::ModelArchitecture* _internal_mutable_architecture();
+  public:
+  void unsafe_arena_set_allocated_architecture(
+      ::kiln::v1::ModelArchitecture* architecture);
+  ::kiln::v1::ModelArchitecture* unsafe_arena_release_architecture();
 
   // .kiln.v1.JobMethod method = 3 [json_name = "method"];
   void clear_method();
@@ -5408,6 +5431,7 @@ class Job final :
     ::PROTOBUF_NAMESPACE_ID::Timestamp* create_time_;
     ::PROTOBUF_NAMESPACE_ID::Timestamp* start_time_;
     ::PROTOBUF_NAMESPACE_ID::Timestamp* end_time_;
+    ::kiln::v1::ModelArchitecture* architecture_;
     int method_;
     uint32_t max_retries_;
     int state_;
@@ -5430,6 +5454,170 @@ class Job final :
     } method_config_;
     uint32_t _oneof_case_[1];
 
+  };
+  union { Impl_ _impl_; };
+  friend struct ::TableStruct_kiln_2fv1_2fjobs_2eproto;
+};
+// -------------------------------------------------------------------
+
+class ModelArchitecture final :
+    public ::PROTOBUF_NAMESPACE_ID::Message /* @@protoc_insertion_point(class_definition:kiln.v1.ModelArchitecture) */ {
+ public:
+  inline ModelArchitecture() : ModelArchitecture(nullptr) {}
+  ~ModelArchitecture() override;
+  explicit PROTOBUF_CONSTEXPR ModelArchitecture(::PROTOBUF_NAMESPACE_ID::internal::ConstantInitialized);
+
+  ModelArchitecture(const ModelArchitecture& from);
+  ModelArchitecture(ModelArchitecture&& from) noexcept
+    : ModelArchitecture() {
+    *this = ::std::move(from);
+  }
+
+  inline ModelArchitecture& operator=(const ModelArchitecture& from) {
+    CopyFrom(from);
+    return *this;
+  }
+  inline ModelArchitecture& operator=(ModelArchitecture&& from) noexcept {
+    if (this == &from) return *this;
+    if (GetOwningArena() == from.GetOwningArena()
+  #ifdef PROTOBUF_FORCE_COPY_IN_MOVE
+        && GetOwningArena() != nullptr
+  #endif  // !PROTOBUF_FORCE_COPY_IN_MOVE
+    ) {
+      InternalSwap(&from);
+    } else {
+      CopyFrom(from);
+    }
+    return *this;
+  }
+
+  static const ::PROTOBUF_NAMESPACE_ID::Descriptor* descriptor() {
+    return GetDescriptor();
+  }
+  static const ::PROTOBUF_NAMESPACE_ID::Descriptor* GetDescriptor() {
+    return default_instance().GetMetadata().descriptor;
+  }
+  static const ::PROTOBUF_NAMESPACE_ID::Reflection* GetReflection() {
+    return default_instance().GetMetadata().reflection;
+  }
+  static const ModelArchitecture& default_instance() {
+    return *internal_default_instance();
+  }
+  static inline const ModelArchitecture* internal_default_instance() {
+    return reinterpret_cast<const ModelArchitecture*>(
+               &_ModelArchitecture_default_instance_);
+  }
+  static constexpr int kIndexInFileMessages =
+    21;
+
+  friend void swap(ModelArchitecture& a, ModelArchitecture& b) {
+    a.Swap(&b);
+  }
+  inline void Swap(ModelArchitecture* other) {
+    if (other == this) return;
+  #ifdef PROTOBUF_FORCE_COPY_IN_SWAP
+    if (GetOwningArena() != nullptr &&
+        GetOwningArena() == other->GetOwningArena()) {
+   #else  // PROTOBUF_FORCE_COPY_IN_SWAP
+    if (GetOwningArena() == other->GetOwningArena()) {
+  #endif  // !PROTOBUF_FORCE_COPY_IN_SWAP
+      InternalSwap(other);
+    } else {
+      ::PROTOBUF_NAMESPACE_ID::internal::GenericSwap(this, other);
+    }
+  }
+  void UnsafeArenaSwap(ModelArchitecture* other) {
+    if (other == this) return;
+    GOOGLE_DCHECK(GetOwningArena() == other->GetOwningArena());
+    InternalSwap(other);
+  }
+
+  // implements Message ----------------------------------------------
+
+  ModelArchitecture* New(::PROTOBUF_NAMESPACE_ID::Arena* arena = nullptr) const final {
+    return CreateMaybeMessage<ModelArchitecture>(arena);
+  }
+  int GetCachedSize() const final { return _impl_._cached_size_.Get(); }
+
+  private:
+  void SharedCtor(::PROTOBUF_NAMESPACE_ID::Arena* arena, bool is_message_owned);
+  void SharedDtor();
+  void SetCachedSize(int size) const final;
+  void InternalSwap(ModelArchitecture* other);
+
+  private:
+  friend class ::PROTOBUF_NAMESPACE_ID::internal::AnyMetadata;
+  static ::PROTOBUF_NAMESPACE_ID::StringPiece FullMessageName() {
+    return "kiln.v1.ModelArchitecture";
+  }
+  protected:
+  explicit ModelArchitecture(::PROTOBUF_NAMESPACE_ID::Arena* arena,
+                       bool is_message_owned = false);
+  public:
+
+  ::PROTOBUF_NAMESPACE_ID::Metadata GetMetadata() const final;
+
+  // nested types ----------------------------------------------------
+
+  // accessors -------------------------------------------------------
+
+  enum : int {
+    kNLayersFieldNumber = 1,
+    kDModelFieldNumber = 2,
+    kNHeadsFieldNumber = 3,
+  };
+  // optional uint32 n_layers = 1 [json_name = "nLayers"];
+  bool has_n_layers() const;
+  private:
+  bool _internal_has_n_layers() const;
+  public:
+  void clear_n_layers();
+  uint32_t n_layers() const;
+  void set_n_layers(uint32_t value);
+  private:
+  uint32_t _internal_n_layers() const;
+  void _internal_set_n_layers(uint32_t value);
+  public:
+
+  // optional uint32 d_model = 2 [json_name = "dModel"];
+  bool has_d_model() const;
+  private:
+  bool _internal_has_d_model() const;
+  public:
+  void clear_d_model();
+  uint32_t d_model() const;
+  void set_d_model(uint32_t value);
+  private:
+  uint32_t _internal_d_model() const;
+  void _internal_set_d_model(uint32_t value);
+  public:
+
+  // optional uint32 n_heads = 3 [json_name = "nHeads"];
+  bool has_n_heads() const;
+  private:
+  bool _internal_has_n_heads() const;
+  public:
+  void clear_n_heads();
+  uint32_t n_heads() const;
+  void set_n_heads(uint32_t value);
+  private:
+  uint32_t _internal_n_heads() const;
+  void _internal_set_n_heads(uint32_t value);
+  public:
+
+  // @@protoc_insertion_point(class_scope:kiln.v1.ModelArchitecture)
+ private:
+  class _Internal;
+
+  template <typename T> friend class ::PROTOBUF_NAMESPACE_ID::Arena::InternalHelper;
+  typedef void InternalArenaConstructable_;
+  typedef void DestructorSkippable_;
+  struct Impl_ {
+    ::PROTOBUF_NAMESPACE_ID::internal::HasBits<1> _has_bits_;
+    mutable ::PROTOBUF_NAMESPACE_ID::internal::CachedSize _cached_size_;
+    uint32_t n_layers_;
+    uint32_t d_model_;
+    uint32_t n_heads_;
   };
   union { Impl_ _impl_; };
   friend struct ::TableStruct_kiln_2fv1_2fjobs_2eproto;
@@ -5484,7 +5672,7 @@ class CreateJobRequest final :
                &_CreateJobRequest_default_instance_);
   }
   static constexpr int kIndexInFileMessages =
-    21;
+    22;
 
   friend void swap(CreateJobRequest& a, CreateJobRequest& b) {
     a.Swap(&b);
@@ -5638,7 +5826,7 @@ class GetJobRequest final :
                &_GetJobRequest_default_instance_);
   }
   static constexpr int kIndexInFileMessages =
-    22;
+    23;
 
   friend void swap(GetJobRequest& a, GetJobRequest& b) {
     a.Swap(&b);
@@ -5772,7 +5960,7 @@ class ListJobsRequest final :
                &_ListJobsRequest_default_instance_);
   }
   static constexpr int kIndexInFileMessages =
-    23;
+    24;
 
   friend void swap(ListJobsRequest& a, ListJobsRequest& b) {
     a.Swap(&b);
@@ -5955,7 +6143,7 @@ class ListJobsResponse final :
                &_ListJobsResponse_default_instance_);
   }
   static constexpr int kIndexInFileMessages =
-    24;
+    25;
 
   friend void swap(ListJobsResponse& a, ListJobsResponse& b) {
     a.Swap(&b);
@@ -6109,7 +6297,7 @@ class CancelJobRequest final :
                &_CancelJobRequest_default_instance_);
   }
   static constexpr int kIndexInFileMessages =
-    25;
+    26;
 
   friend void swap(CancelJobRequest& a, CancelJobRequest& b) {
     a.Swap(&b);
@@ -6243,7 +6431,7 @@ class WatchJobRequest final :
                &_WatchJobRequest_default_instance_);
   }
   static constexpr int kIndexInFileMessages =
-    26;
+    27;
 
   friend void swap(WatchJobRequest& a, WatchJobRequest& b) {
     a.Swap(&b);
@@ -6393,7 +6581,7 @@ class StateChange final :
                &_StateChange_default_instance_);
   }
   static constexpr int kIndexInFileMessages =
-    27;
+    28;
 
   friend void swap(StateChange& a, StateChange& b) {
     a.Swap(&b);
@@ -6575,7 +6763,7 @@ class Metrics final :
                &_Metrics_default_instance_);
   }
   static constexpr int kIndexInFileMessages =
-    29;
+    30;
 
   friend void swap(Metrics& a, Metrics& b) {
     a.Swap(&b);
@@ -6741,7 +6929,7 @@ class Checkpoint final :
                &_Checkpoint_default_instance_);
   }
   static constexpr int kIndexInFileMessages =
-    30;
+    31;
 
   friend void swap(Checkpoint& a, Checkpoint& b) {
     a.Swap(&b);
@@ -6906,7 +7094,7 @@ class LogLine final :
                &_LogLine_default_instance_);
   }
   static constexpr int kIndexInFileMessages =
-    31;
+    32;
 
   friend void swap(LogLine& a, LogLine& b) {
     a.Swap(&b);
@@ -7064,7 +7252,7 @@ class JobEvent final :
                &_JobEvent_default_instance_);
   }
   static constexpr int kIndexInFileMessages =
-    32;
+    33;
 
   friend void swap(JobEvent& a, JobEvent& b) {
     a.Swap(&b);
@@ -7313,7 +7501,7 @@ class ListCheckpointsRequest final :
                &_ListCheckpointsRequest_default_instance_);
   }
   static constexpr int kIndexInFileMessages =
-    33;
+    34;
 
   friend void swap(ListCheckpointsRequest& a, ListCheckpointsRequest& b) {
     a.Swap(&b);
@@ -7447,7 +7635,7 @@ class ListCheckpointsResponse final :
                &_ListCheckpointsResponse_default_instance_);
   }
   static constexpr int kIndexInFileMessages =
-    34;
+    35;
 
   friend void swap(ListCheckpointsResponse& a, ListCheckpointsResponse& b) {
     a.Swap(&b);
@@ -14165,6 +14353,96 @@ inline void Job::set_allocated_sweep(std::string* sweep) {
   // @@protoc_insertion_point(field_set_allocated:kiln.v1.Job.sweep)
 }
 
+// .kiln.v1.ModelArchitecture architecture = 50 [json_name = "architecture"];
+inline bool Job::_internal_has_architecture() const {
+  return this != internal_default_instance() && _impl_.architecture_ != nullptr;
+}
+inline bool Job::has_architecture() const {
+  return _internal_has_architecture();
+}
+inline void Job::clear_architecture() {
+  if (GetArenaForAllocation() == nullptr && _impl_.architecture_ != nullptr) {
+    delete _impl_.architecture_;
+  }
+  _impl_.architecture_ = nullptr;
+}
+inline const ::kiln::v1::ModelArchitecture& Job::_internal_architecture() const {
+  const ::kiln::v1::ModelArchitecture* p = _impl_.architecture_;
+  return p != nullptr ? *p : reinterpret_cast<const ::kiln::v1::ModelArchitecture&>(
+      ::kiln::v1::_ModelArchitecture_default_instance_);
+}
+inline const ::kiln::v1::ModelArchitecture& Job::architecture() const {
+  // @@protoc_insertion_point(field_get:kiln.v1.Job.architecture)
+  return _internal_architecture();
+}
+inline void Job::unsafe_arena_set_allocated_architecture(
+    ::kiln::v1::ModelArchitecture* architecture) {
+  if (GetArenaForAllocation() == nullptr) {
+    delete reinterpret_cast<::PROTOBUF_NAMESPACE_ID::MessageLite*>(_impl_.architecture_);
+  }
+  _impl_.architecture_ = architecture;
+  if (architecture) {
+    
+  } else {
+    
+  }
+  // @@protoc_insertion_point(field_unsafe_arena_set_allocated:kiln.v1.Job.architecture)
+}
+inline ::kiln::v1::ModelArchitecture* Job::release_architecture() {
+  
+  ::kiln::v1::ModelArchitecture* temp = _impl_.architecture_;
+  _impl_.architecture_ = nullptr;
+#ifdef PROTOBUF_FORCE_COPY_IN_RELEASE
+  auto* old =  reinterpret_cast<::PROTOBUF_NAMESPACE_ID::MessageLite*>(temp);
+  temp = ::PROTOBUF_NAMESPACE_ID::internal::DuplicateIfNonNull(temp);
+  if (GetArenaForAllocation() == nullptr) { delete old; }
+#else  // PROTOBUF_FORCE_COPY_IN_RELEASE
+  if (GetArenaForAllocation() != nullptr) {
+    temp = ::PROTOBUF_NAMESPACE_ID::internal::DuplicateIfNonNull(temp);
+  }
+#endif  // !PROTOBUF_FORCE_COPY_IN_RELEASE
+  return temp;
+}
+inline ::kiln::v1::ModelArchitecture* Job::unsafe_arena_release_architecture() {
+  // @@protoc_insertion_point(field_release:kiln.v1.Job.architecture)
+  
+  ::kiln::v1::ModelArchitecture* temp = _impl_.architecture_;
+  _impl_.architecture_ = nullptr;
+  return temp;
+}
+inline ::kiln::v1::ModelArchitecture* Job::_internal_mutable_architecture() {
+  
+  if (_impl_.architecture_ == nullptr) {
+    auto* p = CreateMaybeMessage<::kiln::v1::ModelArchitecture>(GetArenaForAllocation());
+    _impl_.architecture_ = p;
+  }
+  return _impl_.architecture_;
+}
+inline ::kiln::v1::ModelArchitecture* Job::mutable_architecture() {
+  ::kiln::v1::ModelArchitecture* _msg = _internal_mutable_architecture();
+  // @@protoc_insertion_point(field_mutable:kiln.v1.Job.architecture)
+  return _msg;
+}
+inline void Job::set_allocated_architecture(::kiln::v1::ModelArchitecture* architecture) {
+  ::PROTOBUF_NAMESPACE_ID::Arena* message_arena = GetArenaForAllocation();
+  if (message_arena == nullptr) {
+    delete _impl_.architecture_;
+  }
+  if (architecture) {
+    ::PROTOBUF_NAMESPACE_ID::Arena* submessage_arena =
+        ::PROTOBUF_NAMESPACE_ID::Arena::InternalGetOwningArena(architecture);
+    if (message_arena != submessage_arena) {
+      architecture = ::PROTOBUF_NAMESPACE_ID::internal::GetOwnedMessage(
+          message_arena, architecture, submessage_arena);
+    }
+    
+  } else {
+    
+  }
+  _impl_.architecture_ = architecture;
+  // @@protoc_insertion_point(field_set_allocated:kiln.v1.Job.architecture)
+}
+
 inline bool Job::has_method_config() const {
   return method_config_case() != METHOD_CONFIG_NOT_SET;
 }
@@ -14174,6 +14452,94 @@ inline void Job::clear_has_method_config() {
 inline Job::MethodConfigCase Job::method_config_case() const {
   return Job::MethodConfigCase(_impl_._oneof_case_[0]);
 }
+// -------------------------------------------------------------------
+
+// ModelArchitecture
+
+// optional uint32 n_layers = 1 [json_name = "nLayers"];
+inline bool ModelArchitecture::_internal_has_n_layers() const {
+  bool value = (_impl_._has_bits_[0] & 0x00000001u) != 0;
+  return value;
+}
+inline bool ModelArchitecture::has_n_layers() const {
+  return _internal_has_n_layers();
+}
+inline void ModelArchitecture::clear_n_layers() {
+  _impl_.n_layers_ = 0u;
+  _impl_._has_bits_[0] &= ~0x00000001u;
+}
+inline uint32_t ModelArchitecture::_internal_n_layers() const {
+  return _impl_.n_layers_;
+}
+inline uint32_t ModelArchitecture::n_layers() const {
+  // @@protoc_insertion_point(field_get:kiln.v1.ModelArchitecture.n_layers)
+  return _internal_n_layers();
+}
+inline void ModelArchitecture::_internal_set_n_layers(uint32_t value) {
+  _impl_._has_bits_[0] |= 0x00000001u;
+  _impl_.n_layers_ = value;
+}
+inline void ModelArchitecture::set_n_layers(uint32_t value) {
+  _internal_set_n_layers(value);
+  // @@protoc_insertion_point(field_set:kiln.v1.ModelArchitecture.n_layers)
+}
+
+// optional uint32 d_model = 2 [json_name = "dModel"];
+inline bool ModelArchitecture::_internal_has_d_model() const {
+  bool value = (_impl_._has_bits_[0] & 0x00000002u) != 0;
+  return value;
+}
+inline bool ModelArchitecture::has_d_model() const {
+  return _internal_has_d_model();
+}
+inline void ModelArchitecture::clear_d_model() {
+  _impl_.d_model_ = 0u;
+  _impl_._has_bits_[0] &= ~0x00000002u;
+}
+inline uint32_t ModelArchitecture::_internal_d_model() const {
+  return _impl_.d_model_;
+}
+inline uint32_t ModelArchitecture::d_model() const {
+  // @@protoc_insertion_point(field_get:kiln.v1.ModelArchitecture.d_model)
+  return _internal_d_model();
+}
+inline void ModelArchitecture::_internal_set_d_model(uint32_t value) {
+  _impl_._has_bits_[0] |= 0x00000002u;
+  _impl_.d_model_ = value;
+}
+inline void ModelArchitecture::set_d_model(uint32_t value) {
+  _internal_set_d_model(value);
+  // @@protoc_insertion_point(field_set:kiln.v1.ModelArchitecture.d_model)
+}
+
+// optional uint32 n_heads = 3 [json_name = "nHeads"];
+inline bool ModelArchitecture::_internal_has_n_heads() const {
+  bool value = (_impl_._has_bits_[0] & 0x00000004u) != 0;
+  return value;
+}
+inline bool ModelArchitecture::has_n_heads() const {
+  return _internal_has_n_heads();
+}
+inline void ModelArchitecture::clear_n_heads() {
+  _impl_.n_heads_ = 0u;
+  _impl_._has_bits_[0] &= ~0x00000004u;
+}
+inline uint32_t ModelArchitecture::_internal_n_heads() const {
+  return _impl_.n_heads_;
+}
+inline uint32_t ModelArchitecture::n_heads() const {
+  // @@protoc_insertion_point(field_get:kiln.v1.ModelArchitecture.n_heads)
+  return _internal_n_heads();
+}
+inline void ModelArchitecture::_internal_set_n_heads(uint32_t value) {
+  _impl_._has_bits_[0] |= 0x00000004u;
+  _impl_.n_heads_ = value;
+}
+inline void ModelArchitecture::set_n_heads(uint32_t value) {
+  _internal_set_n_heads(value);
+  // @@protoc_insertion_point(field_set:kiln.v1.ModelArchitecture.n_heads)
+}
+
 // -------------------------------------------------------------------
 
 // CreateJobRequest
@@ -15765,6 +16131,8 @@ ListCheckpointsResponse::checkpoints() const {
 #ifdef __GNUC__
   #pragma GCC diagnostic pop
 #endif  // __GNUC__
+// -------------------------------------------------------------------
+
 // -------------------------------------------------------------------
 
 // -------------------------------------------------------------------

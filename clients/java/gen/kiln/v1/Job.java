@@ -1552,6 +1552,53 @@ java.lang.String defaultValue) {
     }
   }
 
+  public static final int ARCHITECTURE_FIELD_NUMBER = 50;
+  private kiln.v1.ModelArchitecture architecture_;
+  /**
+   * <pre>
+   * The shape of a built-in kiln-gpt model trained from fresh weights: SFT jobs whose
+   * base_model is a built-in name (kiln-gpt-tiny, kiln-gpt-small) only; the fields set replace
+   * the built-in's own, the rest (vocabulary, context) are kept. Unset: the built-in as it is.
+   * Any other job that sets it is INVALID_ARGUMENT at job.architecture.
+   * </pre>
+   *
+   * <code>.kiln.v1.ModelArchitecture architecture = 50 [json_name = "architecture"];</code>
+   * @return Whether the architecture field is set.
+   */
+  @java.lang.Override
+  public boolean hasArchitecture() {
+    return architecture_ != null;
+  }
+  /**
+   * <pre>
+   * The shape of a built-in kiln-gpt model trained from fresh weights: SFT jobs whose
+   * base_model is a built-in name (kiln-gpt-tiny, kiln-gpt-small) only; the fields set replace
+   * the built-in's own, the rest (vocabulary, context) are kept. Unset: the built-in as it is.
+   * Any other job that sets it is INVALID_ARGUMENT at job.architecture.
+   * </pre>
+   *
+   * <code>.kiln.v1.ModelArchitecture architecture = 50 [json_name = "architecture"];</code>
+   * @return The architecture.
+   */
+  @java.lang.Override
+  public kiln.v1.ModelArchitecture getArchitecture() {
+    return architecture_ == null ? kiln.v1.ModelArchitecture.getDefaultInstance() : architecture_;
+  }
+  /**
+   * <pre>
+   * The shape of a built-in kiln-gpt model trained from fresh weights: SFT jobs whose
+   * base_model is a built-in name (kiln-gpt-tiny, kiln-gpt-small) only; the fields set replace
+   * the built-in's own, the rest (vocabulary, context) are kept. Unset: the built-in as it is.
+   * Any other job that sets it is INVALID_ARGUMENT at job.architecture.
+   * </pre>
+   *
+   * <code>.kiln.v1.ModelArchitecture architecture = 50 [json_name = "architecture"];</code>
+   */
+  @java.lang.Override
+  public kiln.v1.ModelArchitectureOrBuilder getArchitectureOrBuilder() {
+    return architecture_ == null ? kiln.v1.ModelArchitecture.getDefaultInstance() : architecture_;
+  }
+
   public static kiln.v1.Job parseFrom(
       java.nio.ByteBuffer data)
       throws com.google.protobuf.InvalidProtocolBufferException {
@@ -1710,6 +1757,7 @@ java.lang.String defaultValue) {
     public Builder clear() {
       super.clear();
       bitField0_ = 0;
+      bitField1_ = 0;
       name_ = "";
       displayName_ = "";
       method_ = 0;
@@ -1782,6 +1830,11 @@ java.lang.String defaultValue) {
         endTimeBuilder_ = null;
       }
       sweep_ = "";
+      architecture_ = null;
+      if (architectureBuilder_ != null) {
+        architectureBuilder_.dispose();
+        architectureBuilder_ = null;
+      }
       methodConfigCase_ = 0;
       methodConfig_ = null;
       return this;
@@ -1811,6 +1864,7 @@ java.lang.String defaultValue) {
     public kiln.v1.Job buildPartial() {
       kiln.v1.Job result = new kiln.v1.Job(this);
       if (bitField0_ != 0) { buildPartial0(result); }
+      if (bitField1_ != 0) { buildPartial1(result); }
       buildPartialOneofs(result);
       onBuilt();
       return result;
@@ -1900,6 +1954,15 @@ java.lang.String defaultValue) {
         result.sweep_ = sweep_;
       }
       result.bitField0_ |= to_bitField0_;
+    }
+
+    private void buildPartial1(kiln.v1.Job result) {
+      int from_bitField1_ = bitField1_;
+      if (((from_bitField1_ & 0x00000001) != 0)) {
+        result.architecture_ = architectureBuilder_ == null
+            ? architecture_
+            : architectureBuilder_.build();
+      }
     }
 
     private void buildPartialOneofs(kiln.v1.Job result) {
@@ -1995,6 +2058,7 @@ java.lang.String defaultValue) {
     }
 
     private int bitField0_;
+    private int bitField1_;
 
     private java.lang.Object name_ = "";
     /**
@@ -6124,6 +6188,188 @@ java.lang.String defaultValue) {
       bitField0_ |= 0x80000000;
       onChanged();
       return this;
+    }
+
+    private kiln.v1.ModelArchitecture architecture_;
+    private com.google.protobuf.SingleFieldBuilderV3<
+        kiln.v1.ModelArchitecture, kiln.v1.ModelArchitecture.Builder, kiln.v1.ModelArchitectureOrBuilder> architectureBuilder_;
+    /**
+     * <pre>
+     * The shape of a built-in kiln-gpt model trained from fresh weights: SFT jobs whose
+     * base_model is a built-in name (kiln-gpt-tiny, kiln-gpt-small) only; the fields set replace
+     * the built-in's own, the rest (vocabulary, context) are kept. Unset: the built-in as it is.
+     * Any other job that sets it is INVALID_ARGUMENT at job.architecture.
+     * </pre>
+     *
+     * <code>.kiln.v1.ModelArchitecture architecture = 50 [json_name = "architecture"];</code>
+     * @return Whether the architecture field is set.
+     */
+    public boolean hasArchitecture() {
+      return ((bitField1_ & 0x00000001) != 0);
+    }
+    /**
+     * <pre>
+     * The shape of a built-in kiln-gpt model trained from fresh weights: SFT jobs whose
+     * base_model is a built-in name (kiln-gpt-tiny, kiln-gpt-small) only; the fields set replace
+     * the built-in's own, the rest (vocabulary, context) are kept. Unset: the built-in as it is.
+     * Any other job that sets it is INVALID_ARGUMENT at job.architecture.
+     * </pre>
+     *
+     * <code>.kiln.v1.ModelArchitecture architecture = 50 [json_name = "architecture"];</code>
+     * @return The architecture.
+     */
+    public kiln.v1.ModelArchitecture getArchitecture() {
+      if (architectureBuilder_ == null) {
+        return architecture_ == null ? kiln.v1.ModelArchitecture.getDefaultInstance() : architecture_;
+      } else {
+        return architectureBuilder_.getMessage();
+      }
+    }
+    /**
+     * <pre>
+     * The shape of a built-in kiln-gpt model trained from fresh weights: SFT jobs whose
+     * base_model is a built-in name (kiln-gpt-tiny, kiln-gpt-small) only; the fields set replace
+     * the built-in's own, the rest (vocabulary, context) are kept. Unset: the built-in as it is.
+     * Any other job that sets it is INVALID_ARGUMENT at job.architecture.
+     * </pre>
+     *
+     * <code>.kiln.v1.ModelArchitecture architecture = 50 [json_name = "architecture"];</code>
+     */
+    public Builder setArchitecture(kiln.v1.ModelArchitecture value) {
+      if (architectureBuilder_ == null) {
+        if (value == null) {
+          throw new NullPointerException();
+        }
+        architecture_ = value;
+      } else {
+        architectureBuilder_.setMessage(value);
+      }
+      bitField1_ |= 0x00000001;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * The shape of a built-in kiln-gpt model trained from fresh weights: SFT jobs whose
+     * base_model is a built-in name (kiln-gpt-tiny, kiln-gpt-small) only; the fields set replace
+     * the built-in's own, the rest (vocabulary, context) are kept. Unset: the built-in as it is.
+     * Any other job that sets it is INVALID_ARGUMENT at job.architecture.
+     * </pre>
+     *
+     * <code>.kiln.v1.ModelArchitecture architecture = 50 [json_name = "architecture"];</code>
+     */
+    public Builder setArchitecture(
+        kiln.v1.ModelArchitecture.Builder builderForValue) {
+      if (architectureBuilder_ == null) {
+        architecture_ = builderForValue.build();
+      } else {
+        architectureBuilder_.setMessage(builderForValue.build());
+      }
+      bitField1_ |= 0x00000001;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * The shape of a built-in kiln-gpt model trained from fresh weights: SFT jobs whose
+     * base_model is a built-in name (kiln-gpt-tiny, kiln-gpt-small) only; the fields set replace
+     * the built-in's own, the rest (vocabulary, context) are kept. Unset: the built-in as it is.
+     * Any other job that sets it is INVALID_ARGUMENT at job.architecture.
+     * </pre>
+     *
+     * <code>.kiln.v1.ModelArchitecture architecture = 50 [json_name = "architecture"];</code>
+     */
+    public Builder mergeArchitecture(kiln.v1.ModelArchitecture value) {
+      if (architectureBuilder_ == null) {
+        if (((bitField1_ & 0x00000001) != 0) &&
+          architecture_ != null &&
+          architecture_ != kiln.v1.ModelArchitecture.getDefaultInstance()) {
+          getArchitectureBuilder().mergeFrom(value);
+        } else {
+          architecture_ = value;
+        }
+      } else {
+        architectureBuilder_.mergeFrom(value);
+      }
+      bitField1_ |= 0x00000001;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * The shape of a built-in kiln-gpt model trained from fresh weights: SFT jobs whose
+     * base_model is a built-in name (kiln-gpt-tiny, kiln-gpt-small) only; the fields set replace
+     * the built-in's own, the rest (vocabulary, context) are kept. Unset: the built-in as it is.
+     * Any other job that sets it is INVALID_ARGUMENT at job.architecture.
+     * </pre>
+     *
+     * <code>.kiln.v1.ModelArchitecture architecture = 50 [json_name = "architecture"];</code>
+     */
+    public Builder clearArchitecture() {
+      bitField1_ = (bitField1_ & ~0x00000001);
+      architecture_ = null;
+      if (architectureBuilder_ != null) {
+        architectureBuilder_.dispose();
+        architectureBuilder_ = null;
+      }
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * The shape of a built-in kiln-gpt model trained from fresh weights: SFT jobs whose
+     * base_model is a built-in name (kiln-gpt-tiny, kiln-gpt-small) only; the fields set replace
+     * the built-in's own, the rest (vocabulary, context) are kept. Unset: the built-in as it is.
+     * Any other job that sets it is INVALID_ARGUMENT at job.architecture.
+     * </pre>
+     *
+     * <code>.kiln.v1.ModelArchitecture architecture = 50 [json_name = "architecture"];</code>
+     */
+    public kiln.v1.ModelArchitecture.Builder getArchitectureBuilder() {
+      bitField1_ |= 0x00000001;
+      onChanged();
+      return getArchitectureFieldBuilder().getBuilder();
+    }
+    /**
+     * <pre>
+     * The shape of a built-in kiln-gpt model trained from fresh weights: SFT jobs whose
+     * base_model is a built-in name (kiln-gpt-tiny, kiln-gpt-small) only; the fields set replace
+     * the built-in's own, the rest (vocabulary, context) are kept. Unset: the built-in as it is.
+     * Any other job that sets it is INVALID_ARGUMENT at job.architecture.
+     * </pre>
+     *
+     * <code>.kiln.v1.ModelArchitecture architecture = 50 [json_name = "architecture"];</code>
+     */
+    public kiln.v1.ModelArchitectureOrBuilder getArchitectureOrBuilder() {
+      if (architectureBuilder_ != null) {
+        return architectureBuilder_.getMessageOrBuilder();
+      } else {
+        return architecture_ == null ?
+            kiln.v1.ModelArchitecture.getDefaultInstance() : architecture_;
+      }
+    }
+    /**
+     * <pre>
+     * The shape of a built-in kiln-gpt model trained from fresh weights: SFT jobs whose
+     * base_model is a built-in name (kiln-gpt-tiny, kiln-gpt-small) only; the fields set replace
+     * the built-in's own, the rest (vocabulary, context) are kept. Unset: the built-in as it is.
+     * Any other job that sets it is INVALID_ARGUMENT at job.architecture.
+     * </pre>
+     *
+     * <code>.kiln.v1.ModelArchitecture architecture = 50 [json_name = "architecture"];</code>
+     */
+    private com.google.protobuf.SingleFieldBuilderV3<
+        kiln.v1.ModelArchitecture, kiln.v1.ModelArchitecture.Builder, kiln.v1.ModelArchitectureOrBuilder> 
+        getArchitectureFieldBuilder() {
+      if (architectureBuilder_ == null) {
+        architectureBuilder_ = new com.google.protobuf.SingleFieldBuilderV3<
+            kiln.v1.ModelArchitecture, kiln.v1.ModelArchitecture.Builder, kiln.v1.ModelArchitectureOrBuilder>(
+                getArchitecture(),
+                getParentForChildren(),
+                isClean());
+        architecture_ = null;
+      }
+      return architectureBuilder_;
     }
     @java.lang.Override
     public final Builder setUnknownFields(

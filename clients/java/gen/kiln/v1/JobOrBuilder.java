@@ -838,5 +838,41 @@ java.lang.String defaultValue);
   com.google.protobuf.ByteString
       getSweepBytes();
 
+  /**
+   * <pre>
+   * The shape of a built-in kiln-gpt model trained from fresh weights: SFT jobs whose
+   * base_model is a built-in name (kiln-gpt-tiny, kiln-gpt-small) only; the fields set replace
+   * the built-in's own, the rest (vocabulary, context) are kept. Unset: the built-in as it is.
+   * Any other job that sets it is INVALID_ARGUMENT at job.architecture.
+   * </pre>
+   *
+   * <code>.kiln.v1.ModelArchitecture architecture = 50 [json_name = "architecture"];</code>
+   * @return Whether the architecture field is set.
+   */
+  boolean hasArchitecture();
+  /**
+   * <pre>
+   * The shape of a built-in kiln-gpt model trained from fresh weights: SFT jobs whose
+   * base_model is a built-in name (kiln-gpt-tiny, kiln-gpt-small) only; the fields set replace
+   * the built-in's own, the rest (vocabulary, context) are kept. Unset: the built-in as it is.
+   * Any other job that sets it is INVALID_ARGUMENT at job.architecture.
+   * </pre>
+   *
+   * <code>.kiln.v1.ModelArchitecture architecture = 50 [json_name = "architecture"];</code>
+   * @return The architecture.
+   */
+  kiln.v1.ModelArchitecture getArchitecture();
+  /**
+   * <pre>
+   * The shape of a built-in kiln-gpt model trained from fresh weights: SFT jobs whose
+   * base_model is a built-in name (kiln-gpt-tiny, kiln-gpt-small) only; the fields set replace
+   * the built-in's own, the rest (vocabulary, context) are kept. Unset: the built-in as it is.
+   * Any other job that sets it is INVALID_ARGUMENT at job.architecture.
+   * </pre>
+   *
+   * <code>.kiln.v1.ModelArchitecture architecture = 50 [json_name = "architecture"];</code>
+   */
+  kiln.v1.ModelArchitectureOrBuilder getArchitectureOrBuilder();
+
   public kiln.v1.Job.MethodConfigCase getMethodConfigCase();
 }

@@ -120,6 +120,11 @@ public final class JobsProto {
     com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
       internal_static_kiln_v1_Job_ArtifactsEntry_fieldAccessorTable;
   static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_kiln_v1_ModelArchitecture_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
+      internal_static_kiln_v1_ModelArchitecture_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
     internal_static_kiln_v1_CreateJobRequest_descriptor;
   static final 
     com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
@@ -388,7 +393,7 @@ public final class JobsProto {
       "her_model\030\001 \001(\tR\014teacherModel\022%\n\013tempera" +
       "ture\030\002 \001(\001H\000R\013temperature\210\001\001\022\031\n\005alpha\030\003 " +
       "\001(\001H\001R\005alpha\210\001\001B\016\n\014_temperatureB\010\n\006_alph" +
-      "a\"\321\014\n\003Job\022\022\n\004name\030\001 \001(\tR\004name\022!\n\014display" +
+      "a\"\221\r\n\003Job\022\022\n\004name\030\001 \001(\tR\004name\022!\n\014display" +
       "_name\030\002 \001(\tR\013displayName\022*\n\006method\030\003 \001(\016" +
       "2\022.kiln.v1.JobMethodR\006method\022\035\n\nbase_mod" +
       "el\030\004 \001(\tR\tbaseModel\022)\n\020training_dataset\030" +
@@ -423,107 +428,113 @@ public final class JobsProto {
       "\031 \001(\0132\032.google.protobuf.TimestampR\tstart" +
       "Time\0225\n\010end_time\030\032 \001(\0132\032.google.protobuf" +
       ".TimestampR\007endTime\022\024\n\005sweep\030( \001(\tR\005swee" +
-      "p\0329\n\013LabelsEntry\022\020\n\003key\030\001 \001(\tR\003key\022\024\n\005va" +
-      "lue\030\002 \001(\tR\005value:\0028\001\032@\n\022LatestMetricsEnt" +
-      "ry\022\020\n\003key\030\001 \001(\tR\003key\022\024\n\005value\030\002 \001(\001R\005val" +
-      "ue:\0028\001\032<\n\016ArtifactsEntry\022\020\n\003key\030\001 \001(\tR\003k" +
-      "ey\022\024\n\005value\030\002 \001(\tR\005value:\0028\001B\017\n\rmethod_c" +
-      "onfigB\016\n\014_max_retries\"Q\n\020CreateJobReques" +
-      "t\022\036\n\003job\030\001 \001(\0132\014.kiln.v1.JobR\003job\022\035\n\nreq" +
-      "uest_id\030\002 \001(\tR\trequestId\"#\n\rGetJobReques" +
-      "t\022\022\n\004name\030\001 \001(\tR\004name\"\270\001\n\017ListJobsReques" +
-      "t\022\033\n\tpage_size\030\001 \001(\005R\010pageSize\022\035\n\npage_t" +
-      "oken\030\002 \001(\tR\tpageToken\022\'\n\005state\030\003 \001(\0162\021.k" +
-      "iln.v1.JobStateR\005state\022*\n\006method\030\004 \001(\0162\022" +
-      ".kiln.v1.JobMethodR\006method\022\024\n\005sweep\030\005 \001(" +
-      "\tR\005sweep\"\\\n\020ListJobsResponse\022 \n\004jobs\030\001 \003" +
-      "(\0132\014.kiln.v1.JobR\004jobs\022&\n\017next_page_toke" +
-      "n\030\002 \001(\tR\rnextPageToken\"&\n\020CancelJobReque" +
-      "st\022\022\n\004name\030\001 \001(\tR\004name\"K\n\017WatchJobReques" +
-      "t\022\022\n\004name\030\001 \001(\tR\004name\022$\n\016after_event_id\030" +
-      "\002 \001(\tR\014afterEventId\"h\n\013StateChange\022\'\n\005st" +
-      "ate\030\001 \001(\0162\021.kiln.v1.JobStateR\005state\022\030\n\007a" +
-      "ttempt\030\002 \001(\rR\007attempt\022\026\n\006reason\030\003 \001(\tR\006r" +
-      "eason\"\257\001\n\007Metrics\022\022\n\004step\030\001 \001(\003R\004step\022\037\n" +
-      "\013total_steps\030\002 \001(\003R\ntotalSteps\0224\n\006values" +
-      "\030\003 \003(\0132\034.kiln.v1.Metrics.ValuesEntryR\006va" +
-      "lues\0329\n\013ValuesEntry\022\020\n\003key\030\001 \001(\tR\003key\022\024\n" +
-      "\005value\030\002 \001(\001R\005value:\0028\001\"o\n\nCheckpoint\022\022\n" +
-      "\004step\030\001 \001(\003R\004step\022\020\n\003uri\030\002 \001(\tR\003uri\022;\n\013c" +
-      "reate_time\030\003 \001(\0132\032.google.protobuf.Times" +
-      "tampR\ncreateTime\"9\n\007LogLine\022\024\n\005level\030\001 \001" +
-      "(\tR\005level\022\030\n\007message\030\002 \001(\tR\007message\"\230\002\n\010" +
-      "JobEvent\022\016\n\002id\030\001 \001(\tR\002id\022.\n\004time\030\002 \001(\0132\032" +
-      ".google.protobuf.TimestampR\004time\0229\n\014stat" +
-      "e_change\030\003 \001(\0132\024.kiln.v1.StateChangeH\000R\013" +
-      "stateChange\022,\n\007metrics\030\004 \001(\0132\020.kiln.v1.M" +
-      "etricsH\000R\007metrics\0225\n\ncheckpoint\030\005 \001(\0132\023." +
-      "kiln.v1.CheckpointH\000R\ncheckpoint\022$\n\003log\030" +
-      "\006 \001(\0132\020.kiln.v1.LogLineH\000R\003logB\006\n\004kind\"," +
-      "\n\026ListCheckpointsRequest\022\022\n\004name\030\001 \001(\tR\004" +
-      "name\"P\n\027ListCheckpointsResponse\0225\n\013check" +
-      "points\030\001 \003(\0132\023.kiln.v1.CheckpointR\013check" +
-      "points*\204\002\n\tJobMethod\022\032\n\026JOB_METHOD_UNSPE" +
-      "CIFIED\020\000\022\022\n\016JOB_METHOD_SFT\020\001\022\033\n\027JOB_METH" +
-      "OD_REWARD_MODEL\020\002\022\022\n\016JOB_METHOD_PPO\020\003\022\022\n" +
-      "\016JOB_METHOD_DPO\020\004\022\026\n\022JOB_METHOD_DISTILL\020" +
-      "\005\022\022\n\016JOB_METHOD_VAE\020\n\022\022\n\016JOB_METHOD_GAN\020" +
-      "\013\022\030\n\024JOB_METHOD_DIFFUSION\020\014\022\023\n\017JOB_METHO" +
-      "D_GRPO\020\036\022\023\n\017JOB_METHOD_RLOO\020\037*\262\001\n\010JobSta" +
-      "te\022\031\n\025JOB_STATE_UNSPECIFIED\020\000\022\024\n\020JOB_STA" +
-      "TE_QUEUED\020\001\022\025\n\021JOB_STATE_RUNNING\020\002\022\027\n\023JO" +
-      "B_STATE_SUCCEEDED\020\003\022\024\n\020JOB_STATE_FAILED\020" +
-      "\004\022\027\n\023JOB_STATE_CANCELLED\020\005\022\026\n\022JOB_STATE_" +
-      "RETRYING\020\006*B\n\006Tuning\022\026\n\022TUNING_UNSPECIFI" +
-      "ED\020\000\022\017\n\013TUNING_FULL\020\001\022\017\n\013TUNING_LORA\020\002*b" +
-      "\n\tPrecision\022\031\n\025PRECISION_UNSPECIFIED\020\000\022\022" +
-      "\n\016PRECISION_AUTO\020\001\022\022\n\016PRECISION_FP32\020\002\022\022" +
-      "\n\016PRECISION_BF16\020\003*p\n\021AdversarialMethod\022" +
-      "\"\n\036ADVERSARIAL_METHOD_UNSPECIFIED\020\000\022\033\n\027A" +
-      "DVERSARIAL_METHOD_FGSM\020\001\022\032\n\026ADVERSARIAL_" +
-      "METHOD_PGD\020\002*\214\001\n\017CurriculumOrder\022 \n\034CURR" +
-      "ICULUM_ORDER_UNSPECIFIED\020\000\022\033\n\027CURRICULUM" +
-      "_ORDER_LENGTH\020\001\022\037\n\033CURRICULUM_ORDER_DIFF" +
-      "ICULTY\020\002\022\031\n\025CURRICULUM_ORDER_LOSS\020\003*\213\001\n\020" +
-      "CurriculumPacing\022!\n\035CURRICULUM_PACING_UN" +
-      "SPECIFIED\020\000\022\034\n\030CURRICULUM_PACING_LINEAR\020" +
-      "\001\022\032\n\026CURRICULUM_PACING_ROOT\020\002\022\032\n\026CURRICU" +
-      "LUM_PACING_STEP\020\003*\236\002\n\rOptimizerKind\022\036\n\032O" +
-      "PTIMIZER_KIND_UNSPECIFIED\020\000\022\026\n\022OPTIMIZER" +
-      "_KIND_SGD\020\001\022\032\n\026OPTIMIZER_KIND_ADAGRAD\020\002\022" +
-      "\032\n\026OPTIMIZER_KIND_RMSPROP\020\003\022\027\n\023OPTIMIZER" +
-      "_KIND_ADAM\020\004\022\030\n\024OPTIMIZER_KIND_ADAMW\020\005\022\034" +
-      "\n\030OPTIMIZER_KIND_ADAFACTOR\020\006\022\027\n\023OPTIMIZE" +
-      "R_KIND_LION\020\007\022\030\n\024OPTIMIZER_KIND_LBFGS\020\010\022" +
-      "\031\n\025OPTIMIZER_KIND_SOPHIA\020\t*\331\002\n\016LrSchedul" +
-      "eKind\022 \n\034LR_SCHEDULE_KIND_UNSPECIFIED\020\000\022" +
-      "\035\n\031LR_SCHEDULE_KIND_CONSTANT\020\001\022\033\n\027LR_SCH" +
-      "EDULE_KIND_LINEAR\020\002\022\033\n\027LR_SCHEDULE_KIND_" +
-      "COSINE\020\003\022$\n LR_SCHEDULE_KIND_COSINE_REST" +
-      "ARTS\020\004\022\031\n\025LR_SCHEDULE_KIND_STEP\020\005\022 \n\034LR_" +
-      "SCHEDULE_KIND_EXPONENTIAL\020\006\022\036\n\032LR_SCHEDU" +
-      "LE_KIND_ONE_CYCLE\020\007\022!\n\035LR_SCHEDULE_KIND_" +
-      "INVERSE_SQRT\020\010\022&\n\"LR_SCHEDULE_KIND_REDUC" +
-      "E_ON_PLATEAU\020\t*\200\001\n\013KlEstimator\022\034\n\030KL_EST" +
-      "IMATOR_UNSPECIFIED\020\000\022\023\n\017KL_ESTIMATOR_K1\020" +
-      "\001\022\023\n\017KL_ESTIMATOR_K2\020\002\022\023\n\017KL_ESTIMATOR_K" +
-      "3\020\003\022\024\n\020KL_ESTIMATOR_ABS\020\004*\203\001\n\016Preference" +
-      "Loss\022\037\n\033PREFERENCE_LOSS_UNSPECIFIED\020\000\022\033\n" +
-      "\027PREFERENCE_LOSS_SIGMOID\020\001\022\027\n\023PREFERENCE" +
-      "_LOSS_IPO\020\002\022\032\n\026PREFERENCE_LOSS_ROBUST\020\0032" +
-      "\372\002\n\nJobService\0224\n\tCreateJob\022\031.kiln.v1.Cr" +
-      "eateJobRequest\032\014.kiln.v1.Job\022.\n\006GetJob\022\026" +
-      ".kiln.v1.GetJobRequest\032\014.kiln.v1.Job\022?\n\010" +
-      "ListJobs\022\030.kiln.v1.ListJobsRequest\032\031.kil" +
-      "n.v1.ListJobsResponse\0224\n\tCancelJob\022\031.kil" +
-      "n.v1.CancelJobRequest\032\014.kiln.v1.Job\0229\n\010W" +
-      "atchJob\022\030.kiln.v1.WatchJobRequest\032\021.kiln" +
-      ".v1.JobEvent0\001\022T\n\017ListCheckpoints\022\037.kiln" +
-      ".v1.ListCheckpointsRequest\032 .kiln.v1.Lis" +
-      "tCheckpointsResponseBw\n\007kiln.v1B\tJobsPro" +
-      "toH\002P\001Z\"kiln/clients/go/gen/kiln/v1;kiln" +
-      "v1\242\002\003KXX\252\002\007Kiln.V1\312\002\007Kiln\\V1\342\002\023Kiln\\V1\\G" +
-      "PBMetadata\352\002\010Kiln::V1b\006proto3"
+      "p\022>\n\014architecture\0302 \001(\0132\032.kiln.v1.ModelA" +
+      "rchitectureR\014architecture\0329\n\013LabelsEntry" +
+      "\022\020\n\003key\030\001 \001(\tR\003key\022\024\n\005value\030\002 \001(\tR\005value" +
+      ":\0028\001\032@\n\022LatestMetricsEntry\022\020\n\003key\030\001 \001(\tR" +
+      "\003key\022\024\n\005value\030\002 \001(\001R\005value:\0028\001\032<\n\016Artifa" +
+      "ctsEntry\022\020\n\003key\030\001 \001(\tR\003key\022\024\n\005value\030\002 \001(" +
+      "\tR\005value:\0028\001B\017\n\rmethod_configB\016\n\014_max_re" +
+      "tries\"\224\001\n\021ModelArchitecture\022\036\n\010n_layers\030" +
+      "\001 \001(\rH\000R\007nLayers\210\001\001\022\034\n\007d_model\030\002 \001(\rH\001R\006" +
+      "dModel\210\001\001\022\034\n\007n_heads\030\003 \001(\rH\002R\006nHeads\210\001\001B" +
+      "\013\n\t_n_layersB\n\n\010_d_modelB\n\n\010_n_heads\"Q\n\020" +
+      "CreateJobRequest\022\036\n\003job\030\001 \001(\0132\014.kiln.v1." +
+      "JobR\003job\022\035\n\nrequest_id\030\002 \001(\tR\trequestId\"" +
+      "#\n\rGetJobRequest\022\022\n\004name\030\001 \001(\tR\004name\"\270\001\n" +
+      "\017ListJobsRequest\022\033\n\tpage_size\030\001 \001(\005R\010pag" +
+      "eSize\022\035\n\npage_token\030\002 \001(\tR\tpageToken\022\'\n\005" +
+      "state\030\003 \001(\0162\021.kiln.v1.JobStateR\005state\022*\n" +
+      "\006method\030\004 \001(\0162\022.kiln.v1.JobMethodR\006metho" +
+      "d\022\024\n\005sweep\030\005 \001(\tR\005sweep\"\\\n\020ListJobsRespo" +
+      "nse\022 \n\004jobs\030\001 \003(\0132\014.kiln.v1.JobR\004jobs\022&\n" +
+      "\017next_page_token\030\002 \001(\tR\rnextPageToken\"&\n" +
+      "\020CancelJobRequest\022\022\n\004name\030\001 \001(\tR\004name\"K\n" +
+      "\017WatchJobRequest\022\022\n\004name\030\001 \001(\tR\004name\022$\n\016" +
+      "after_event_id\030\002 \001(\tR\014afterEventId\"h\n\013St" +
+      "ateChange\022\'\n\005state\030\001 \001(\0162\021.kiln.v1.JobSt" +
+      "ateR\005state\022\030\n\007attempt\030\002 \001(\rR\007attempt\022\026\n\006" +
+      "reason\030\003 \001(\tR\006reason\"\257\001\n\007Metrics\022\022\n\004step" +
+      "\030\001 \001(\003R\004step\022\037\n\013total_steps\030\002 \001(\003R\ntotal" +
+      "Steps\0224\n\006values\030\003 \003(\0132\034.kiln.v1.Metrics." +
+      "ValuesEntryR\006values\0329\n\013ValuesEntry\022\020\n\003ke" +
+      "y\030\001 \001(\tR\003key\022\024\n\005value\030\002 \001(\001R\005value:\0028\001\"o" +
+      "\n\nCheckpoint\022\022\n\004step\030\001 \001(\003R\004step\022\020\n\003uri\030" +
+      "\002 \001(\tR\003uri\022;\n\013create_time\030\003 \001(\0132\032.google" +
+      ".protobuf.TimestampR\ncreateTime\"9\n\007LogLi" +
+      "ne\022\024\n\005level\030\001 \001(\tR\005level\022\030\n\007message\030\002 \001(" +
+      "\tR\007message\"\230\002\n\010JobEvent\022\016\n\002id\030\001 \001(\tR\002id\022" +
+      ".\n\004time\030\002 \001(\0132\032.google.protobuf.Timestam" +
+      "pR\004time\0229\n\014state_change\030\003 \001(\0132\024.kiln.v1." +
+      "StateChangeH\000R\013stateChange\022,\n\007metrics\030\004 " +
+      "\001(\0132\020.kiln.v1.MetricsH\000R\007metrics\0225\n\nchec" +
+      "kpoint\030\005 \001(\0132\023.kiln.v1.CheckpointH\000R\nche" +
+      "ckpoint\022$\n\003log\030\006 \001(\0132\020.kiln.v1.LogLineH\000" +
+      "R\003logB\006\n\004kind\",\n\026ListCheckpointsRequest\022" +
+      "\022\n\004name\030\001 \001(\tR\004name\"P\n\027ListCheckpointsRe" +
+      "sponse\0225\n\013checkpoints\030\001 \003(\0132\023.kiln.v1.Ch" +
+      "eckpointR\013checkpoints*\204\002\n\tJobMethod\022\032\n\026J" +
+      "OB_METHOD_UNSPECIFIED\020\000\022\022\n\016JOB_METHOD_SF" +
+      "T\020\001\022\033\n\027JOB_METHOD_REWARD_MODEL\020\002\022\022\n\016JOB_" +
+      "METHOD_PPO\020\003\022\022\n\016JOB_METHOD_DPO\020\004\022\026\n\022JOB_" +
+      "METHOD_DISTILL\020\005\022\022\n\016JOB_METHOD_VAE\020\n\022\022\n\016" +
+      "JOB_METHOD_GAN\020\013\022\030\n\024JOB_METHOD_DIFFUSION" +
+      "\020\014\022\023\n\017JOB_METHOD_GRPO\020\036\022\023\n\017JOB_METHOD_RL" +
+      "OO\020\037*\262\001\n\010JobState\022\031\n\025JOB_STATE_UNSPECIFI" +
+      "ED\020\000\022\024\n\020JOB_STATE_QUEUED\020\001\022\025\n\021JOB_STATE_" +
+      "RUNNING\020\002\022\027\n\023JOB_STATE_SUCCEEDED\020\003\022\024\n\020JO" +
+      "B_STATE_FAILED\020\004\022\027\n\023JOB_STATE_CANCELLED\020" +
+      "\005\022\026\n\022JOB_STATE_RETRYING\020\006*B\n\006Tuning\022\026\n\022T" +
+      "UNING_UNSPECIFIED\020\000\022\017\n\013TUNING_FULL\020\001\022\017\n\013" +
+      "TUNING_LORA\020\002*b\n\tPrecision\022\031\n\025PRECISION_" +
+      "UNSPECIFIED\020\000\022\022\n\016PRECISION_AUTO\020\001\022\022\n\016PRE" +
+      "CISION_FP32\020\002\022\022\n\016PRECISION_BF16\020\003*p\n\021Adv" +
+      "ersarialMethod\022\"\n\036ADVERSARIAL_METHOD_UNS" +
+      "PECIFIED\020\000\022\033\n\027ADVERSARIAL_METHOD_FGSM\020\001\022" +
+      "\032\n\026ADVERSARIAL_METHOD_PGD\020\002*\214\001\n\017Curricul" +
+      "umOrder\022 \n\034CURRICULUM_ORDER_UNSPECIFIED\020" +
+      "\000\022\033\n\027CURRICULUM_ORDER_LENGTH\020\001\022\037\n\033CURRIC" +
+      "ULUM_ORDER_DIFFICULTY\020\002\022\031\n\025CURRICULUM_OR" +
+      "DER_LOSS\020\003*\213\001\n\020CurriculumPacing\022!\n\035CURRI" +
+      "CULUM_PACING_UNSPECIFIED\020\000\022\034\n\030CURRICULUM" +
+      "_PACING_LINEAR\020\001\022\032\n\026CURRICULUM_PACING_RO" +
+      "OT\020\002\022\032\n\026CURRICULUM_PACING_STEP\020\003*\236\002\n\rOpt" +
+      "imizerKind\022\036\n\032OPTIMIZER_KIND_UNSPECIFIED" +
+      "\020\000\022\026\n\022OPTIMIZER_KIND_SGD\020\001\022\032\n\026OPTIMIZER_" +
+      "KIND_ADAGRAD\020\002\022\032\n\026OPTIMIZER_KIND_RMSPROP" +
+      "\020\003\022\027\n\023OPTIMIZER_KIND_ADAM\020\004\022\030\n\024OPTIMIZER" +
+      "_KIND_ADAMW\020\005\022\034\n\030OPTIMIZER_KIND_ADAFACTO" +
+      "R\020\006\022\027\n\023OPTIMIZER_KIND_LION\020\007\022\030\n\024OPTIMIZE" +
+      "R_KIND_LBFGS\020\010\022\031\n\025OPTIMIZER_KIND_SOPHIA\020" +
+      "\t*\331\002\n\016LrScheduleKind\022 \n\034LR_SCHEDULE_KIND" +
+      "_UNSPECIFIED\020\000\022\035\n\031LR_SCHEDULE_KIND_CONST" +
+      "ANT\020\001\022\033\n\027LR_SCHEDULE_KIND_LINEAR\020\002\022\033\n\027LR" +
+      "_SCHEDULE_KIND_COSINE\020\003\022$\n LR_SCHEDULE_K" +
+      "IND_COSINE_RESTARTS\020\004\022\031\n\025LR_SCHEDULE_KIN" +
+      "D_STEP\020\005\022 \n\034LR_SCHEDULE_KIND_EXPONENTIAL" +
+      "\020\006\022\036\n\032LR_SCHEDULE_KIND_ONE_CYCLE\020\007\022!\n\035LR" +
+      "_SCHEDULE_KIND_INVERSE_SQRT\020\010\022&\n\"LR_SCHE" +
+      "DULE_KIND_REDUCE_ON_PLATEAU\020\t*\200\001\n\013KlEsti" +
+      "mator\022\034\n\030KL_ESTIMATOR_UNSPECIFIED\020\000\022\023\n\017K" +
+      "L_ESTIMATOR_K1\020\001\022\023\n\017KL_ESTIMATOR_K2\020\002\022\023\n" +
+      "\017KL_ESTIMATOR_K3\020\003\022\024\n\020KL_ESTIMATOR_ABS\020\004" +
+      "*\203\001\n\016PreferenceLoss\022\037\n\033PREFERENCE_LOSS_U" +
+      "NSPECIFIED\020\000\022\033\n\027PREFERENCE_LOSS_SIGMOID\020" +
+      "\001\022\027\n\023PREFERENCE_LOSS_IPO\020\002\022\032\n\026PREFERENCE" +
+      "_LOSS_ROBUST\020\0032\372\002\n\nJobService\0224\n\tCreateJ" +
+      "ob\022\031.kiln.v1.CreateJobRequest\032\014.kiln.v1." +
+      "Job\022.\n\006GetJob\022\026.kiln.v1.GetJobRequest\032\014." +
+      "kiln.v1.Job\022?\n\010ListJobs\022\030.kiln.v1.ListJo" +
+      "bsRequest\032\031.kiln.v1.ListJobsResponse\0224\n\t" +
+      "CancelJob\022\031.kiln.v1.CancelJobRequest\032\014.k" +
+      "iln.v1.Job\0229\n\010WatchJob\022\030.kiln.v1.WatchJo" +
+      "bRequest\032\021.kiln.v1.JobEvent0\001\022T\n\017ListChe" +
+      "ckpoints\022\037.kiln.v1.ListCheckpointsReques" +
+      "t\032 .kiln.v1.ListCheckpointsResponseBw\n\007k" +
+      "iln.v1B\tJobsProtoH\002P\001Z\"kiln/clients/go/g" +
+      "en/kiln/v1;kilnv1\242\002\003KXX\252\002\007Kiln.V1\312\002\007Kiln" +
+      "\\V1\342\002\023Kiln\\V1\\GPBMetadata\352\002\010Kiln::V1b\006pr" +
+      "oto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
@@ -639,7 +650,7 @@ public final class JobsProto {
     internal_static_kiln_v1_Job_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_kiln_v1_Job_descriptor,
-        new java.lang.String[] { "Name", "DisplayName", "Method", "BaseModel", "TrainingDataset", "ValidationDataset", "Hyperparameters", "Sft", "RewardModel", "Ppo", "Dpo", "Distill", "Vae", "Gan", "Diffusion", "Grpo", "Rloo", "Resources", "MaxRetries", "Labels", "State", "Attempt", "Step", "TotalSteps", "LatestMetrics", "OutputModel", "Artifacts", "Error", "CreateTime", "StartTime", "EndTime", "Sweep", "MethodConfig", "MaxRetries", });
+        new java.lang.String[] { "Name", "DisplayName", "Method", "BaseModel", "TrainingDataset", "ValidationDataset", "Hyperparameters", "Sft", "RewardModel", "Ppo", "Dpo", "Distill", "Vae", "Gan", "Diffusion", "Grpo", "Rloo", "Resources", "MaxRetries", "Labels", "State", "Attempt", "Step", "TotalSteps", "LatestMetrics", "OutputModel", "Artifacts", "Error", "CreateTime", "StartTime", "EndTime", "Sweep", "Architecture", "MethodConfig", "MaxRetries", });
     internal_static_kiln_v1_Job_LabelsEntry_descriptor =
       internal_static_kiln_v1_Job_descriptor.getNestedTypes().get(0);
     internal_static_kiln_v1_Job_LabelsEntry_fieldAccessorTable = new
@@ -658,50 +669,56 @@ public final class JobsProto {
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_kiln_v1_Job_ArtifactsEntry_descriptor,
         new java.lang.String[] { "Key", "Value", });
-    internal_static_kiln_v1_CreateJobRequest_descriptor =
+    internal_static_kiln_v1_ModelArchitecture_descriptor =
       getDescriptor().getMessageTypes().get(18);
+    internal_static_kiln_v1_ModelArchitecture_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
+        internal_static_kiln_v1_ModelArchitecture_descriptor,
+        new java.lang.String[] { "NLayers", "DModel", "NHeads", "NLayers", "DModel", "NHeads", });
+    internal_static_kiln_v1_CreateJobRequest_descriptor =
+      getDescriptor().getMessageTypes().get(19);
     internal_static_kiln_v1_CreateJobRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_kiln_v1_CreateJobRequest_descriptor,
         new java.lang.String[] { "Job", "RequestId", });
     internal_static_kiln_v1_GetJobRequest_descriptor =
-      getDescriptor().getMessageTypes().get(19);
+      getDescriptor().getMessageTypes().get(20);
     internal_static_kiln_v1_GetJobRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_kiln_v1_GetJobRequest_descriptor,
         new java.lang.String[] { "Name", });
     internal_static_kiln_v1_ListJobsRequest_descriptor =
-      getDescriptor().getMessageTypes().get(20);
+      getDescriptor().getMessageTypes().get(21);
     internal_static_kiln_v1_ListJobsRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_kiln_v1_ListJobsRequest_descriptor,
         new java.lang.String[] { "PageSize", "PageToken", "State", "Method", "Sweep", });
     internal_static_kiln_v1_ListJobsResponse_descriptor =
-      getDescriptor().getMessageTypes().get(21);
+      getDescriptor().getMessageTypes().get(22);
     internal_static_kiln_v1_ListJobsResponse_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_kiln_v1_ListJobsResponse_descriptor,
         new java.lang.String[] { "Jobs", "NextPageToken", });
     internal_static_kiln_v1_CancelJobRequest_descriptor =
-      getDescriptor().getMessageTypes().get(22);
+      getDescriptor().getMessageTypes().get(23);
     internal_static_kiln_v1_CancelJobRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_kiln_v1_CancelJobRequest_descriptor,
         new java.lang.String[] { "Name", });
     internal_static_kiln_v1_WatchJobRequest_descriptor =
-      getDescriptor().getMessageTypes().get(23);
+      getDescriptor().getMessageTypes().get(24);
     internal_static_kiln_v1_WatchJobRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_kiln_v1_WatchJobRequest_descriptor,
         new java.lang.String[] { "Name", "AfterEventId", });
     internal_static_kiln_v1_StateChange_descriptor =
-      getDescriptor().getMessageTypes().get(24);
+      getDescriptor().getMessageTypes().get(25);
     internal_static_kiln_v1_StateChange_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_kiln_v1_StateChange_descriptor,
         new java.lang.String[] { "State", "Attempt", "Reason", });
     internal_static_kiln_v1_Metrics_descriptor =
-      getDescriptor().getMessageTypes().get(25);
+      getDescriptor().getMessageTypes().get(26);
     internal_static_kiln_v1_Metrics_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_kiln_v1_Metrics_descriptor,
@@ -713,31 +730,31 @@ public final class JobsProto {
         internal_static_kiln_v1_Metrics_ValuesEntry_descriptor,
         new java.lang.String[] { "Key", "Value", });
     internal_static_kiln_v1_Checkpoint_descriptor =
-      getDescriptor().getMessageTypes().get(26);
+      getDescriptor().getMessageTypes().get(27);
     internal_static_kiln_v1_Checkpoint_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_kiln_v1_Checkpoint_descriptor,
         new java.lang.String[] { "Step", "Uri", "CreateTime", });
     internal_static_kiln_v1_LogLine_descriptor =
-      getDescriptor().getMessageTypes().get(27);
+      getDescriptor().getMessageTypes().get(28);
     internal_static_kiln_v1_LogLine_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_kiln_v1_LogLine_descriptor,
         new java.lang.String[] { "Level", "Message", });
     internal_static_kiln_v1_JobEvent_descriptor =
-      getDescriptor().getMessageTypes().get(28);
+      getDescriptor().getMessageTypes().get(29);
     internal_static_kiln_v1_JobEvent_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_kiln_v1_JobEvent_descriptor,
         new java.lang.String[] { "Id", "Time", "StateChange", "Metrics", "Checkpoint", "Log", "Kind", });
     internal_static_kiln_v1_ListCheckpointsRequest_descriptor =
-      getDescriptor().getMessageTypes().get(29);
+      getDescriptor().getMessageTypes().get(30);
     internal_static_kiln_v1_ListCheckpointsRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_kiln_v1_ListCheckpointsRequest_descriptor,
         new java.lang.String[] { "Name", });
     internal_static_kiln_v1_ListCheckpointsResponse_descriptor =
-      getDescriptor().getMessageTypes().get(30);
+      getDescriptor().getMessageTypes().get(31);
     internal_static_kiln_v1_ListCheckpointsResponse_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_kiln_v1_ListCheckpointsResponse_descriptor,

@@ -1524,6 +1524,13 @@ export interface Job {
    * Output only.
    */
   sweep: string;
+  /**
+   * The shape of a built-in kiln-gpt model trained from fresh weights: SFT jobs whose
+   * base_model is a built-in name (kiln-gpt-tiny, kiln-gpt-small) only; the fields set replace
+   * the built-in's own, the rest (vocabulary, context) are kept. Unset: the built-in as it is.
+   * Any other job that sets it is INVALID_ARGUMENT at job.architecture.
+   */
+  architecture?: ModelArchitecture | undefined;
 }
 
 export interface Job_LabelsEntry {
@@ -1539,6 +1546,30 @@ export interface Job_LatestMetricsEntry {
 export interface Job_ArtifactsEntry {
   key: string;
   value: string;
+}
+
+/**
+ * Architecture of a built-in kiln-gpt language model (a decoder-only transformer), for
+ * architecture search: sweeps name these fields as "architecture.n_layers" and so on. Each unset
+ * field keeps the built-in model's value.
+ */
+export interface ModelArchitecture {
+  /** Transformer blocks; in [1, 48]. Default: the built-in's (kiln-gpt-tiny 4, kiln-gpt-small 6). */
+  nLayers?:
+    | number
+    | undefined;
+  /**
+   * Width of the residual stream (embedding size); in [8, 2048], divisible by n_heads. Default:
+   * the built-in's (kiln-gpt-tiny 128, kiln-gpt-small 384).
+   */
+  dModel?:
+    | number
+    | undefined;
+  /**
+   * Attention heads per block; in [1, 64], dividing d_model. Default: the built-in's
+   * (kiln-gpt-tiny 4, kiln-gpt-small 6).
+   */
+  nHeads?: number | undefined;
 }
 
 /** Request for CreateJob. */
@@ -5241,6 +5272,7 @@ function createBaseJob(): Job {
     startTime: undefined,
     endTime: undefined,
     sweep: "",
+    architecture: undefined,
   };
 }
 
@@ -5341,6 +5373,9 @@ export const Job: MessageFns<Job> = {
     }
     if (message.sweep !== "") {
       writer.uint32(322).string(message.sweep);
+    }
+    if (message.architecture !== undefined) {
+      ModelArchitecture.encode(message.architecture, writer.uint32(402).fork()).join();
     }
     return writer;
   },
@@ -5623,6 +5658,14 @@ export const Job: MessageFns<Job> = {
             message.sweep = reader.string();
             continue;
           }
+          case 50: {
+            if (tag !== 402) {
+              break;
+            }
+
+            message.architecture = ModelArchitecture.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -5765,6 +5808,7 @@ export const Job: MessageFns<Job> = {
         ? fromJsonTimestamp(object.end_time)
         : undefined,
       sweep: isSet(object.sweep) ? globalThis.String(object.sweep) : "",
+      architecture: isSet(object.architecture) ? ModelArchitecture.fromJSON(object.architecture) : undefined,
     };
   },
 
@@ -5884,6 +5928,9 @@ export const Job: MessageFns<Job> = {
     if (message.sweep !== "") {
       obj.sweep = message.sweep;
     }
+    if (message.architecture !== undefined) {
+      obj.architecture = ModelArchitecture.toJSON(message.architecture);
+    }
     return obj;
   },
 
@@ -5962,6 +6009,9 @@ export const Job: MessageFns<Job> = {
     message.startTime = object.startTime ?? undefined;
     message.endTime = object.endTime ?? undefined;
     message.sweep = object.sweep ?? "";
+    message.architecture = (object.architecture !== undefined && object.architecture !== null)
+      ? ModelArchitecture.fromPartial(object.architecture)
+      : undefined;
     return message;
   },
 };
@@ -6217,6 +6267,119 @@ export const Job_ArtifactsEntry: MessageFns<Job_ArtifactsEntry> = {
     const message = createBaseJob_ArtifactsEntry();
     message.key = object.key ?? "";
     message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBaseModelArchitecture(): ModelArchitecture {
+  return { nLayers: undefined, dModel: undefined, nHeads: undefined };
+}
+
+export const ModelArchitecture: MessageFns<ModelArchitecture> = {
+  encode(message: ModelArchitecture, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.nLayers !== undefined) {
+      writer.uint32(8).uint32(message.nLayers);
+    }
+    if (message.dModel !== undefined) {
+      writer.uint32(16).uint32(message.dModel);
+    }
+    if (message.nHeads !== undefined) {
+      writer.uint32(24).uint32(message.nHeads);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ModelArchitecture {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseModelArchitecture();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.nLayers = reader.uint32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.dModel = reader.uint32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.nHeads = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ModelArchitecture {
+    return {
+      nLayers: isSet(object.nLayers)
+        ? globalThis.Number(object.nLayers)
+        : isSet(object.n_layers)
+        ? globalThis.Number(object.n_layers)
+        : undefined,
+      dModel: isSet(object.dModel)
+        ? globalThis.Number(object.dModel)
+        : isSet(object.d_model)
+        ? globalThis.Number(object.d_model)
+        : undefined,
+      nHeads: isSet(object.nHeads)
+        ? globalThis.Number(object.nHeads)
+        : isSet(object.n_heads)
+        ? globalThis.Number(object.n_heads)
+        : undefined,
+    };
+  },
+
+  toJSON(message: ModelArchitecture): unknown {
+    const obj: any = {};
+    if (message.nLayers !== undefined) {
+      obj.nLayers = Math.round(message.nLayers);
+    }
+    if (message.dModel !== undefined) {
+      obj.dModel = Math.round(message.dModel);
+    }
+    if (message.nHeads !== undefined) {
+      obj.nHeads = Math.round(message.nHeads);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ModelArchitecture>, I>>(base?: I): ModelArchitecture {
+    return ModelArchitecture.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ModelArchitecture>, I>>(object: I): ModelArchitecture {
+    const message = createBaseModelArchitecture();
+    message.nLayers = object.nLayers ?? undefined;
+    message.dModel = object.dModel ?? undefined;
+    message.nHeads = object.nHeads ?? undefined;
     return message;
   },
 };
