@@ -24,6 +24,7 @@ from kiln_trainer.models.gpt import GPT
 from kiln_trainer.models.latency import decode_ms_per_token
 from kiln_trainer.models.loader import KILN_GPT
 from kiln_trainer.training.adversarial import adversarial_loss, input_embedding
+from kiln_trainer.training.distributed import broadcast_from_main
 from kiln_trainer.training.trainer import TRAIN, Metrics, Trainer, trainable_count
 
 
@@ -260,12 +261,15 @@ class SFTTrainer(Trainer[SFTConfig]):
 
     def result_extras(self) -> dict[str, float]:
         extras = {"tokens": float(self.seen)}
-        if self.dist.is_main and self.loaded.kind == KILN_GPT and isinstance(self.loaded.model, GPT):
+        if self.loaded.kind == KILN_GPT:  # the same on every rank: they all join the broadcast
             # The cost objective of architecture search (sweeps' decode_ms_per_token), measured on
-            # the saved model; reported as a job metric too, so GetJob shows it.
-            latency = {"decode_ms_per_token": decode_ms_per_token(self.loaded.model)}
-            self.report_metrics(latency)
-            extras.update(latency)
+            # the saved model by rank 0 (every rank returns the same metrics); a result metric, so
+            # it is on the registered model's metrics.
+            model = self.loaded.model
+            ms = decode_ms_per_token(model) if self.dist.is_main and isinstance(model, GPT) else None
+            ms = broadcast_from_main(ms, self.dist)
+            if ms is not None:
+                extras["decode_ms_per_token"] = float(ms)
         return extras
 
     def curve_title(self) -> str:

@@ -94,6 +94,7 @@ def test_sft_on_demo_data_learns(tmp_path):
     assert result.metrics["train_loss"] == losses[-1]
     assert result.metrics["best_val_loss"] == min(val)
     assert result.metrics["tokens"] == ctx.metrics[-2][1]["tokens"] > 0
+    assert result.metrics["decode_ms_per_token"] > 0  # measured on the saved model
     png = ctx.artifacts["loss_curve.png"]
     assert png.read_bytes()[:4] == b"\x89PNG" and result.artifacts["loss_curve.png"].endswith("loss_curve.png")
     assert any("1,088,256 parameters" in line for line in ctx.logs)
