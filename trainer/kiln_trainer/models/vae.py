@@ -79,6 +79,20 @@ class ConvVAE(nn.Module):
         return torch.sigmoid(self.decode(z.to(next(self.parameters()).device))).float().cpu()
 
 
+def vae_terms(model: nn.Module, x: torch.Tensor, kl_weight: float, noise: torch.Tensor) -> dict[str, torch.Tensor]:
+    """The batch means of loss / elbo / recon / kl (image_losses.vae_objective) of images x in
+    [0, 1], one posterior draw per image from the (B, Z) standard normal `noise`."""
+    from kiln_trainer.image_losses import bernoulli_nll, gaussian_kl, gaussian_nll, vae_objective
+
+    shape = getattr(model, "module", model).shape  # the trainer may hand in a DDP wrapper
+    out, mu, logvar = model(x, noise)
+    if shape.reconstruction_loss == "bce":
+        nll = bernoulli_nll(out, x)
+    else:
+        nll = gaussian_nll(torch.sigmoid(out), x, shape.observation_std)
+    return vae_objective(nll, gaussian_kl(mu.float(), logvar.float()), kl_weight)
+
+
 def save_vae(model: ConvVAE, model_dir: Path) -> None:
     model_dir.mkdir(parents=True, exist_ok=True)
     (model_dir / "config.json").write_text(json.dumps({"model_type": MODEL_TYPE, **asdict(model.shape)}, indent=1))
