@@ -94,12 +94,14 @@ def train_classifier() -> DigitsClassifier:
         torch.manual_seed(_SEED)
         model = DigitsClassifier()
         opt = torch.optim.Adam(model.parameters(), lr=_LR)
-        for _ in range(_STEPS):
-            idx = torch.randint(0, len(x), (_BATCH,), generator=g)
-            loss = F.cross_entropy(model(x[idx]), y[idx])
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
+        # enable_grad: the first use on a machine may come from inside an evaluation's no_grad.
+        with torch.enable_grad():
+            for _ in range(_STEPS):
+                idx = torch.randint(0, len(x), (_BATCH,), generator=g)
+                loss = F.cross_entropy(model(x[idx]), y[idx])
+                opt.zero_grad()
+                loss.backward()
+                opt.step()
     finally:
         torch.set_num_threads(threads)
     return model.eval()
