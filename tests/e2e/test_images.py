@@ -170,6 +170,20 @@ async def test_vae_on_digits_end_to_end(gateway):
         )
     assert field_violations(err.value)[0][0] == "evaluation.model"
 
+    # Int8 weight-only export: a new image model, about 4x smaller, with the FID change measured.
+    exported = await models.ExportModel(
+        models_pb2.ExportModelRequest(name=model.name, quantization=models_pb2.QUANTIZATION_INT8), metadata=t.md
+    )
+    assert exported.family == common_pb2.MODEL_FAMILY_IMAGE and exported.quantization == models_pb2.QUANTIZATION_INT8
+    assert exported.metrics["size_ratio"] < 0.4 and exported.metrics["fid_before"] > 0
+    assert exported.metrics["fid_after"] == pytest.approx(exported.metrics["fid_before"], rel=0.2)
+    print("int8 export:", dict(exported.metrics))
+    with pytest.raises(grpc.aio.AioRpcError) as err:
+        await models.ExportModel(
+            models_pb2.ExportModelRequest(name=model.name, quantization=models_pb2.QUANTIZATION_INT4), metadata=t.md
+        )
+    assert err.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+
     # The CLI writes a grid of n seeded images (the same pixels as Generate's).
     from typer.testing import CliRunner
 
