@@ -48,6 +48,7 @@ class Precision(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     PRECISION_AUTO: _ClassVar[Precision]
     PRECISION_FP32: _ClassVar[Precision]
     PRECISION_BF16: _ClassVar[Precision]
+    PRECISION_FP16: _ClassVar[Precision]
 
 class AdversarialMethod(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -134,6 +135,7 @@ PRECISION_UNSPECIFIED: Precision
 PRECISION_AUTO: Precision
 PRECISION_FP32: Precision
 PRECISION_BF16: Precision
+PRECISION_FP16: Precision
 ADVERSARIAL_METHOD_UNSPECIFIED: AdversarialMethod
 ADVERSARIAL_METHOD_FGSM: AdversarialMethod
 ADVERSARIAL_METHOD_PGD: AdversarialMethod
@@ -352,12 +354,14 @@ class SftConfig(_message.Message):
     def __init__(self, tuning: _Optional[_Union[Tuning, str]] = ..., lora: _Optional[_Union[LoraOptions, _Mapping]] = ..., packing: _Optional[bool] = ...) -> None: ...
 
 class RewardModelConfig(_message.Message):
-    __slots__ = ("tuning", "lora")
+    __slots__ = ("tuning", "lora", "mixup_alpha")
     TUNING_FIELD_NUMBER: _ClassVar[int]
     LORA_FIELD_NUMBER: _ClassVar[int]
+    MIXUP_ALPHA_FIELD_NUMBER: _ClassVar[int]
     tuning: Tuning
     lora: LoraOptions
-    def __init__(self, tuning: _Optional[_Union[Tuning, str]] = ..., lora: _Optional[_Union[LoraOptions, _Mapping]] = ...) -> None: ...
+    mixup_alpha: float
+    def __init__(self, tuning: _Optional[_Union[Tuning, str]] = ..., lora: _Optional[_Union[LoraOptions, _Mapping]] = ..., mixup_alpha: _Optional[float] = ...) -> None: ...
 
 class RewardSource(_message.Message):
     __slots__ = ("reward_model", "scoring_function", "human_feedback", "remote")

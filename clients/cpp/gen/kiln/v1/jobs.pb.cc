@@ -211,9 +211,11 @@ struct SftConfigDefaultTypeInternal {
 PROTOBUF_ATTRIBUTE_NO_DESTROY PROTOBUF_CONSTINIT PROTOBUF_ATTRIBUTE_INIT_PRIORITY1 SftConfigDefaultTypeInternal _SftConfig_default_instance_;
 PROTOBUF_CONSTEXPR RewardModelConfig::RewardModelConfig(
     ::_pbi::ConstantInitialized): _impl_{
-    /*decltype(_impl_.lora_)*/nullptr
-  , /*decltype(_impl_.tuning_)*/0
-  , /*decltype(_impl_._cached_size_)*/{}} {}
+    /*decltype(_impl_._has_bits_)*/{}
+  , /*decltype(_impl_._cached_size_)*/{}
+  , /*decltype(_impl_.lora_)*/nullptr
+  , /*decltype(_impl_.mixup_alpha_)*/0
+  , /*decltype(_impl_.tuning_)*/0} {}
 struct RewardModelConfigDefaultTypeInternal {
   PROTOBUF_CONSTEXPR RewardModelConfigDefaultTypeInternal()
       : _instance(::_pbi::ConstantInitialized{}) {}
@@ -842,7 +844,7 @@ const uint32_t TableStruct_kiln_2fv1_2fjobs_2eproto::offsets[] PROTOBUF_SECTION_
   ~0u,
   ~0u,
   0,
-  ~0u,  // no _has_bits_
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::RewardModelConfig, _impl_._has_bits_),
   PROTOBUF_FIELD_OFFSET(::kiln::v1::RewardModelConfig, _internal_metadata_),
   ~0u,  // no _extensions_
   ~0u,  // no _oneof_case_
@@ -850,6 +852,10 @@ const uint32_t TableStruct_kiln_2fv1_2fjobs_2eproto::offsets[] PROTOBUF_SECTION_
   ~0u,  // no _inlined_string_donated_
   PROTOBUF_FIELD_OFFSET(::kiln::v1::RewardModelConfig, _impl_.tuning_),
   PROTOBUF_FIELD_OFFSET(::kiln::v1::RewardModelConfig, _impl_.lora_),
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::RewardModelConfig, _impl_.mixup_alpha_),
+  ~0u,
+  ~0u,
+  0,
   ~0u,  // no _has_bits_
   PROTOBUF_FIELD_OFFSET(::kiln::v1::RewardSource, _internal_metadata_),
   ~0u,  // no _extensions_
@@ -1248,32 +1254,32 @@ static const ::_pbi::MigrationSchema schemas[] PROTOBUF_SECTION_VARIABLE(protode
   { 146, 160, -1, sizeof(::kiln::v1::RegularizationOptions)},
   { 168, 178, -1, sizeof(::kiln::v1::LoraOptions)},
   { 182, 191, -1, sizeof(::kiln::v1::SftConfig)},
-  { 194, -1, -1, sizeof(::kiln::v1::RewardModelConfig)},
-  { 202, -1, -1, sizeof(::kiln::v1::RewardSource)},
-  { 213, 223, -1, sizeof(::kiln::v1::RemoteReward)},
-  { 227, 254, -1, sizeof(::kiln::v1::PpoConfig)},
-  { 275, 294, -1, sizeof(::kiln::v1::GrpoConfig)},
-  { 307, 325, -1, sizeof(::kiln::v1::RlooConfig)},
-  { 337, 349, -1, sizeof(::kiln::v1::DpoConfig)},
-  { 355, 364, -1, sizeof(::kiln::v1::DistillConfig)},
-  { 367, 375, -1, sizeof(::kiln::v1::Job_LabelsEntry_DoNotUse)},
-  { 377, 385, -1, sizeof(::kiln::v1::Job_LatestMetricsEntry_DoNotUse)},
-  { 387, 395, -1, sizeof(::kiln::v1::Job_ArtifactsEntry_DoNotUse)},
-  { 397, 436, -1, sizeof(::kiln::v1::Job)},
-  { 468, -1, -1, sizeof(::kiln::v1::CreateJobRequest)},
-  { 476, -1, -1, sizeof(::kiln::v1::GetJobRequest)},
-  { 483, -1, -1, sizeof(::kiln::v1::ListJobsRequest)},
-  { 494, -1, -1, sizeof(::kiln::v1::ListJobsResponse)},
-  { 502, -1, -1, sizeof(::kiln::v1::CancelJobRequest)},
-  { 509, -1, -1, sizeof(::kiln::v1::WatchJobRequest)},
-  { 517, -1, -1, sizeof(::kiln::v1::StateChange)},
-  { 526, 534, -1, sizeof(::kiln::v1::Metrics_ValuesEntry_DoNotUse)},
-  { 536, -1, -1, sizeof(::kiln::v1::Metrics)},
-  { 545, -1, -1, sizeof(::kiln::v1::Checkpoint)},
-  { 554, -1, -1, sizeof(::kiln::v1::LogLine)},
-  { 562, -1, -1, sizeof(::kiln::v1::JobEvent)},
-  { 575, -1, -1, sizeof(::kiln::v1::ListCheckpointsRequest)},
-  { 582, -1, -1, sizeof(::kiln::v1::ListCheckpointsResponse)},
+  { 194, 203, -1, sizeof(::kiln::v1::RewardModelConfig)},
+  { 206, -1, -1, sizeof(::kiln::v1::RewardSource)},
+  { 217, 227, -1, sizeof(::kiln::v1::RemoteReward)},
+  { 231, 258, -1, sizeof(::kiln::v1::PpoConfig)},
+  { 279, 298, -1, sizeof(::kiln::v1::GrpoConfig)},
+  { 311, 329, -1, sizeof(::kiln::v1::RlooConfig)},
+  { 341, 353, -1, sizeof(::kiln::v1::DpoConfig)},
+  { 359, 368, -1, sizeof(::kiln::v1::DistillConfig)},
+  { 371, 379, -1, sizeof(::kiln::v1::Job_LabelsEntry_DoNotUse)},
+  { 381, 389, -1, sizeof(::kiln::v1::Job_LatestMetricsEntry_DoNotUse)},
+  { 391, 399, -1, sizeof(::kiln::v1::Job_ArtifactsEntry_DoNotUse)},
+  { 401, 440, -1, sizeof(::kiln::v1::Job)},
+  { 472, -1, -1, sizeof(::kiln::v1::CreateJobRequest)},
+  { 480, -1, -1, sizeof(::kiln::v1::GetJobRequest)},
+  { 487, -1, -1, sizeof(::kiln::v1::ListJobsRequest)},
+  { 498, -1, -1, sizeof(::kiln::v1::ListJobsResponse)},
+  { 506, -1, -1, sizeof(::kiln::v1::CancelJobRequest)},
+  { 513, -1, -1, sizeof(::kiln::v1::WatchJobRequest)},
+  { 521, -1, -1, sizeof(::kiln::v1::StateChange)},
+  { 530, 538, -1, sizeof(::kiln::v1::Metrics_ValuesEntry_DoNotUse)},
+  { 540, -1, -1, sizeof(::kiln::v1::Metrics)},
+  { 549, -1, -1, sizeof(::kiln::v1::Checkpoint)},
+  { 558, -1, -1, sizeof(::kiln::v1::LogLine)},
+  { 566, -1, -1, sizeof(::kiln::v1::JobEvent)},
+  { 579, -1, -1, sizeof(::kiln::v1::ListCheckpointsRequest)},
+  { 586, -1, -1, sizeof(::kiln::v1::ListCheckpointsResponse)},
 };
 
 static const ::_pb::Message* const file_default_instances[] = {
@@ -1417,230 +1423,232 @@ const char descriptor_table_protodef_kiln_2fv1_2fjobs_2eproto[] PROTOBUF_SECTION
   "ut\"\211\001\n\tSftConfig\022\'\n\006tuning\030\001 \001(\0162\017.kiln."
   "v1.TuningR\006tuning\022(\n\004lora\030\002 \001(\0132\024.kiln.v"
   "1.LoraOptionsR\004lora\022\035\n\007packing\030\003 \001(\010H\000R\007"
-  "packing\210\001\001B\n\n\010_packing\"f\n\021RewardModelCon"
-  "fig\022\'\n\006tuning\030\001 \001(\0162\017.kiln.v1.TuningR\006tu"
-  "ning\022(\n\004lora\030\002 \001(\0132\024.kiln.v1.LoraOptions"
-  "R\004lora\"\304\001\n\014RewardSource\022#\n\014reward_model\030"
-  "\001 \001(\tH\000R\013rewardModel\022+\n\020scoring_function"
-  "\030\002 \001(\tH\000R\017scoringFunction\022\'\n\016human_feedb"
-  "ack\030\003 \001(\010H\000R\rhumanFeedback\022/\n\006remote\030\004 \001"
-  "(\0132\025.kiln.v1.RemoteRewardH\000R\006remoteB\010\n\006s"
-  "ource\"\334\001\n\014RemoteReward\022\026\n\006target\030\001 \001(\tR\006"
-  "target\022,\n\017timeout_seconds\030\002 \001(\001H\000R\016timeo"
-  "utSeconds\210\001\001\022)\n\016max_batch_size\030\003 \001(\rH\001R\014"
-  "maxBatchSize\210\001\001\022$\n\013max_retries\030\004 \001(\rH\002R\n"
-  "maxRetries\210\001\001B\022\n\020_timeout_secondsB\021\n\017_ma"
-  "x_batch_sizeB\016\n\014_max_retries\"\232\t\n\tPpoConf"
-  "ig\022-\n\006reward\030\001 \001(\0132\025.kiln.v1.RewardSourc"
-  "eR\006reward\022\'\n\017reference_model\030\002 \001(\tR\016refe"
-  "renceModel\022\034\n\007kl_coef\030\003 \001(\001H\000R\006klCoef\210\001\001"
-  "\022$\n\013adaptive_kl\030\004 \001(\010H\001R\nadaptiveKl\210\001\001\022 "
-  "\n\ttarget_kl\030\005 \001(\001H\002R\010targetKl\210\001\001\022\031\n\005gamm"
-  "a\030\006 \001(\001H\003R\005gamma\210\001\001\022\025\n\003lam\030\007 \001(\001H\004R\003lam\210"
-  "\001\001\022\"\n\nclip_range\030\010 \001(\001H\005R\tclipRange\210\001\001\022-"
-  "\n\020value_clip_range\030\t \001(\001H\006R\016valueClipRan"
-  "ge\210\001\001\022\"\n\nppo_epochs\030\n \001(\rH\007R\tppoEpochs\210\001"
-  "\001\0221\n\022rollout_batch_size\030\013 \001(\rH\010R\020rollout"
-  "BatchSize\210\001\001\022*\n\016minibatch_size\030\014 \001(\rH\tR\r"
-  "minibatchSize\210\001\001\022)\n\016max_new_tokens\030\r \001(\r"
-  "H\nR\014maxNewTokens\210\001\001\022%\n\013temperature\030\016 \001(\001"
-  "H\013R\013temperature\210\001\001\022\037\n\013value_model\030\017 \001(\tR"
-  "\nvalueModel\0223\n\023value_learning_rate\030\020 \001(\001"
-  "H\014R\021valueLearningRate\210\001\001\0227\n\014kl_estimator"
-  "\030\021 \001(\0162\024.kiln.v1.KlEstimatorR\013klEstimato"
-  "r\0220\n\021whiten_advantages\030\022 \001(\010H\rR\020whitenAd"
-  "vantages\210\001\001\0221\n\022adaptive_kl_target\030\023 \001(\001H"
-  "\016R\020adaptiveKlTarget\210\001\001\0223\n\023adaptive_kl_ho"
-  "rizon\030\024 \001(\rH\017R\021adaptiveKlHorizon\210\001\001\022#\n\013s"
-  "top_at_eos\030\025 \001(\010H\020R\tstopAtEos\210\001\001B\n\n\010_kl_"
-  "coefB\016\n\014_adaptive_klB\014\n\n_target_klB\010\n\006_g"
-  "ammaB\006\n\004_lamB\r\n\013_clip_rangeB\023\n\021_value_cl"
-  "ip_rangeB\r\n\013_ppo_epochsB\025\n\023_rollout_batc"
-  "h_sizeB\021\n\017_minibatch_sizeB\021\n\017_max_new_to"
-  "kensB\016\n\014_temperatureB\026\n\024_value_learning_"
-  "rateB\024\n\022_whiten_advantagesB\025\n\023_adaptive_"
-  "kl_targetB\026\n\024_adaptive_kl_horizonB\016\n\014_st"
-  "op_at_eos\"\304\005\n\nGrpoConfig\022-\n\006reward\030\001 \001(\013"
-  "2\025.kiln.v1.RewardSourceR\006reward\022\'\n\017refer"
-  "ence_model\030\002 \001(\tR\016referenceModel\022\034\n\007kl_c"
-  "oef\030\003 \001(\001H\000R\006klCoef\210\001\001\022\"\n\ngroup_size\030\004 \001"
-  "(\rH\001R\tgroupSize\210\001\001\022\"\n\nclip_range\030\005 \001(\001H\002"
-  "R\tclipRange\210\001\001\022\033\n\006epochs\030\006 \001(\rH\003R\006epochs"
-  "\210\001\001\0221\n\022rollout_batch_size\030\007 \001(\rH\004R\020rollo"
-  "utBatchSize\210\001\001\022*\n\016minibatch_size\030\010 \001(\rH\005"
-  "R\rminibatchSize\210\001\001\022)\n\016max_new_tokens\030\t \001"
-  "(\rH\006R\014maxNewTokens\210\001\001\022%\n\013temperature\030\n \001"
-  "(\001H\007R\013temperature\210\001\001\0227\n\014kl_estimator\030\013 \001"
-  "(\0162\024.kiln.v1.KlEstimatorR\013klEstimator\022#\n"
-  "\013stop_at_eos\030\014 \001(\010H\010R\tstopAtEos\210\001\001\022(\n\rsc"
-  "ale_rewards\030\r \001(\010H\tR\014scaleRewards\210\001\001B\n\n\010"
-  "_kl_coefB\r\n\013_group_sizeB\r\n\013_clip_rangeB\t"
-  "\n\007_epochsB\025\n\023_rollout_batch_sizeB\021\n\017_min"
-  "ibatch_sizeB\021\n\017_max_new_tokensB\016\n\014_tempe"
-  "ratureB\016\n\014_stop_at_eosB\020\n\016_scale_rewards"
-  "\"\210\005\n\nRlooConfig\022-\n\006reward\030\001 \001(\0132\025.kiln.v"
-  "1.RewardSourceR\006reward\022\'\n\017reference_mode"
-  "l\030\002 \001(\tR\016referenceModel\022\034\n\007kl_coef\030\003 \001(\001"
-  "H\000R\006klCoef\210\001\001\022\"\n\ngroup_size\030\004 \001(\rH\001R\tgro"
-  "upSize\210\001\001\022\"\n\nclip_range\030\005 \001(\001H\002R\tclipRan"
-  "ge\210\001\001\022\033\n\006epochs\030\006 \001(\rH\003R\006epochs\210\001\001\0221\n\022ro"
-  "llout_batch_size\030\007 \001(\rH\004R\020rolloutBatchSi"
-  "ze\210\001\001\022*\n\016minibatch_size\030\010 \001(\rH\005R\rminibat"
-  "chSize\210\001\001\022)\n\016max_new_tokens\030\t \001(\rH\006R\014max"
-  "NewTokens\210\001\001\022%\n\013temperature\030\n \001(\001H\007R\013tem"
-  "perature\210\001\001\0227\n\014kl_estimator\030\013 \001(\0162\024.kiln"
-  ".v1.KlEstimatorR\013klEstimator\022#\n\013stop_at_"
-  "eos\030\014 \001(\010H\010R\tstopAtEos\210\001\001B\n\n\010_kl_coefB\r\n"
-  "\013_group_sizeB\r\n\013_clip_rangeB\t\n\007_epochsB\025"
+  "packing\210\001\001B\n\n\010_packing\"\234\001\n\021RewardModelCo"
+  "nfig\022\'\n\006tuning\030\001 \001(\0162\017.kiln.v1.TuningR\006t"
+  "uning\022(\n\004lora\030\002 \001(\0132\024.kiln.v1.LoraOption"
+  "sR\004lora\022$\n\013mixup_alpha\030( \001(\001H\000R\nmixupAlp"
+  "ha\210\001\001B\016\n\014_mixup_alpha\"\304\001\n\014RewardSource\022#"
+  "\n\014reward_model\030\001 \001(\tH\000R\013rewardModel\022+\n\020s"
+  "coring_function\030\002 \001(\tH\000R\017scoringFunction"
+  "\022\'\n\016human_feedback\030\003 \001(\010H\000R\rhumanFeedbac"
+  "k\022/\n\006remote\030\004 \001(\0132\025.kiln.v1.RemoteReward"
+  "H\000R\006remoteB\010\n\006source\"\334\001\n\014RemoteReward\022\026\n"
+  "\006target\030\001 \001(\tR\006target\022,\n\017timeout_seconds"
+  "\030\002 \001(\001H\000R\016timeoutSeconds\210\001\001\022)\n\016max_batch"
+  "_size\030\003 \001(\rH\001R\014maxBatchSize\210\001\001\022$\n\013max_re"
+  "tries\030\004 \001(\rH\002R\nmaxRetries\210\001\001B\022\n\020_timeout"
+  "_secondsB\021\n\017_max_batch_sizeB\016\n\014_max_retr"
+  "ies\"\232\t\n\tPpoConfig\022-\n\006reward\030\001 \001(\0132\025.kiln"
+  ".v1.RewardSourceR\006reward\022\'\n\017reference_mo"
+  "del\030\002 \001(\tR\016referenceModel\022\034\n\007kl_coef\030\003 \001"
+  "(\001H\000R\006klCoef\210\001\001\022$\n\013adaptive_kl\030\004 \001(\010H\001R\n"
+  "adaptiveKl\210\001\001\022 \n\ttarget_kl\030\005 \001(\001H\002R\010targ"
+  "etKl\210\001\001\022\031\n\005gamma\030\006 \001(\001H\003R\005gamma\210\001\001\022\025\n\003la"
+  "m\030\007 \001(\001H\004R\003lam\210\001\001\022\"\n\nclip_range\030\010 \001(\001H\005R"
+  "\tclipRange\210\001\001\022-\n\020value_clip_range\030\t \001(\001H"
+  "\006R\016valueClipRange\210\001\001\022\"\n\nppo_epochs\030\n \001(\r"
+  "H\007R\tppoEpochs\210\001\001\0221\n\022rollout_batch_size\030\013"
+  " \001(\rH\010R\020rolloutBatchSize\210\001\001\022*\n\016minibatch"
+  "_size\030\014 \001(\rH\tR\rminibatchSize\210\001\001\022)\n\016max_n"
+  "ew_tokens\030\r \001(\rH\nR\014maxNewTokens\210\001\001\022%\n\013te"
+  "mperature\030\016 \001(\001H\013R\013temperature\210\001\001\022\037\n\013val"
+  "ue_model\030\017 \001(\tR\nvalueModel\0223\n\023value_lear"
+  "ning_rate\030\020 \001(\001H\014R\021valueLearningRate\210\001\001\022"
+  "7\n\014kl_estimator\030\021 \001(\0162\024.kiln.v1.KlEstima"
+  "torR\013klEstimator\0220\n\021whiten_advantages\030\022 "
+  "\001(\010H\rR\020whitenAdvantages\210\001\001\0221\n\022adaptive_k"
+  "l_target\030\023 \001(\001H\016R\020adaptiveKlTarget\210\001\001\0223\n"
+  "\023adaptive_kl_horizon\030\024 \001(\rH\017R\021adaptiveKl"
+  "Horizon\210\001\001\022#\n\013stop_at_eos\030\025 \001(\010H\020R\tstopA"
+  "tEos\210\001\001B\n\n\010_kl_coefB\016\n\014_adaptive_klB\014\n\n_"
+  "target_klB\010\n\006_gammaB\006\n\004_lamB\r\n\013_clip_ran"
+  "geB\023\n\021_value_clip_rangeB\r\n\013_ppo_epochsB\025"
   "\n\023_rollout_batch_sizeB\021\n\017_minibatch_size"
-  "B\021\n\017_max_new_tokensB\016\n\014_temperatureB\016\n\014_"
-  "stop_at_eos\"\230\002\n\tDpoConfig\022\027\n\004beta\030\001 \001(\001H"
-  "\000R\004beta\210\001\001\022\'\n\017reference_model\030\002 \001(\tR\016ref"
-  "erenceModel\022+\n\004loss\030\003 \001(\0162\027.kiln.v1.Pref"
-  "erenceLossR\004loss\022\'\n\006tuning\030\004 \001(\0162\017.kiln."
-  "v1.TuningR\006tuning\022(\n\004lora\030\005 \001(\0132\024.kiln.v"
-  "1.LoraOptionsR\004lora\022,\n\017label_smoothing\030\006"
-  " \001(\001H\001R\016labelSmoothing\210\001\001B\007\n\005_betaB\022\n\020_l"
-  "abel_smoothing\"\220\001\n\rDistillConfig\022#\n\rteac"
-  "her_model\030\001 \001(\tR\014teacherModel\022%\n\013tempera"
-  "ture\030\002 \001(\001H\000R\013temperature\210\001\001\022\031\n\005alpha\030\003 "
-  "\001(\001H\001R\005alpha\210\001\001B\016\n\014_temperatureB\010\n\006_alph"
-  "a\"\321\014\n\003Job\022\022\n\004name\030\001 \001(\tR\004name\022!\n\014display"
-  "_name\030\002 \001(\tR\013displayName\022*\n\006method\030\003 \001(\016"
-  "2\022.kiln.v1.JobMethodR\006method\022\035\n\nbase_mod"
-  "el\030\004 \001(\tR\tbaseModel\022)\n\020training_dataset\030"
-  "\005 \001(\tR\017trainingDataset\022-\n\022validation_dat"
-  "aset\030\006 \001(\tR\021validationDataset\022B\n\017hyperpa"
-  "rameters\030\007 \001(\0132\030.kiln.v1.Hyperparameters"
-  "R\017hyperparameters\022&\n\003sft\030\010 \001(\0132\022.kiln.v1"
-  ".SftConfigH\000R\003sft\022\?\n\014reward_model\030\t \001(\0132"
-  "\032.kiln.v1.RewardModelConfigH\000R\013rewardMod"
-  "el\022&\n\003ppo\030\n \001(\0132\022.kiln.v1.PpoConfigH\000R\003p"
-  "po\022&\n\003dpo\030\013 \001(\0132\022.kiln.v1.DpoConfigH\000R\003d"
-  "po\0222\n\007distill\030\014 \001(\0132\026.kiln.v1.DistillCon"
-  "figH\000R\007distill\022&\n\003vae\030\036 \001(\0132\022.kiln.v1.Va"
-  "eConfigH\000R\003vae\022&\n\003gan\030\037 \001(\0132\022.kiln.v1.Ga"
-  "nConfigH\000R\003gan\0228\n\tdiffusion\030  \001(\0132\030.kiln"
-  ".v1.DiffusionConfigH\000R\tdiffusion\022)\n\004grpo"
-  "\030) \001(\0132\023.kiln.v1.GrpoConfigH\000R\004grpo\022)\n\004r"
-  "loo\030* \001(\0132\023.kiln.v1.RlooConfigH\000R\004rloo\0220"
-  "\n\tresources\030\r \001(\0132\022.kiln.v1.ResourcesR\tr"
-  "esources\022$\n\013max_retries\030\016 \001(\rH\001R\nmaxRetr"
-  "ies\210\001\001\0220\n\006labels\030\017 \003(\0132\030.kiln.v1.Job.Lab"
-  "elsEntryR\006labels\022\'\n\005state\030\020 \001(\0162\021.kiln.v"
-  "1.JobStateR\005state\022\030\n\007attempt\030\021 \001(\rR\007atte"
-  "mpt\022\022\n\004step\030\022 \001(\003R\004step\022\037\n\013total_steps\030\023"
-  " \001(\003R\ntotalSteps\022F\n\016latest_metrics\030\024 \003(\013"
-  "2\037.kiln.v1.Job.LatestMetricsEntryR\rlates"
-  "tMetrics\022!\n\014output_model\030\025 \001(\tR\013outputMo"
-  "del\0229\n\tartifacts\030\026 \003(\0132\033.kiln.v1.Job.Art"
-  "ifactsEntryR\tartifacts\022\024\n\005error\030\027 \001(\tR\005e"
-  "rror\022;\n\013create_time\030\030 \001(\0132\032.google.proto"
-  "buf.TimestampR\ncreateTime\0229\n\nstart_time\030"
-  "\031 \001(\0132\032.google.protobuf.TimestampR\tstart"
-  "Time\0225\n\010end_time\030\032 \001(\0132\032.google.protobuf"
-  ".TimestampR\007endTime\022\024\n\005sweep\030( \001(\tR\005swee"
-  "p\0329\n\013LabelsEntry\022\020\n\003key\030\001 \001(\tR\003key\022\024\n\005va"
-  "lue\030\002 \001(\tR\005value:\0028\001\032@\n\022LatestMetricsEnt"
-  "ry\022\020\n\003key\030\001 \001(\tR\003key\022\024\n\005value\030\002 \001(\001R\005val"
-  "ue:\0028\001\032<\n\016ArtifactsEntry\022\020\n\003key\030\001 \001(\tR\003k"
-  "ey\022\024\n\005value\030\002 \001(\tR\005value:\0028\001B\017\n\rmethod_c"
-  "onfigB\016\n\014_max_retries\"Q\n\020CreateJobReques"
-  "t\022\036\n\003job\030\001 \001(\0132\014.kiln.v1.JobR\003job\022\035\n\nreq"
-  "uest_id\030\002 \001(\tR\trequestId\"#\n\rGetJobReques"
-  "t\022\022\n\004name\030\001 \001(\tR\004name\"\270\001\n\017ListJobsReques"
-  "t\022\033\n\tpage_size\030\001 \001(\005R\010pageSize\022\035\n\npage_t"
-  "oken\030\002 \001(\tR\tpageToken\022\'\n\005state\030\003 \001(\0162\021.k"
-  "iln.v1.JobStateR\005state\022*\n\006method\030\004 \001(\0162\022"
-  ".kiln.v1.JobMethodR\006method\022\024\n\005sweep\030\005 \001("
-  "\tR\005sweep\"\\\n\020ListJobsResponse\022 \n\004jobs\030\001 \003"
-  "(\0132\014.kiln.v1.JobR\004jobs\022&\n\017next_page_toke"
-  "n\030\002 \001(\tR\rnextPageToken\"&\n\020CancelJobReque"
-  "st\022\022\n\004name\030\001 \001(\tR\004name\"K\n\017WatchJobReques"
-  "t\022\022\n\004name\030\001 \001(\tR\004name\022$\n\016after_event_id\030"
-  "\002 \001(\tR\014afterEventId\"h\n\013StateChange\022\'\n\005st"
-  "ate\030\001 \001(\0162\021.kiln.v1.JobStateR\005state\022\030\n\007a"
-  "ttempt\030\002 \001(\rR\007attempt\022\026\n\006reason\030\003 \001(\tR\006r"
-  "eason\"\257\001\n\007Metrics\022\022\n\004step\030\001 \001(\003R\004step\022\037\n"
-  "\013total_steps\030\002 \001(\003R\ntotalSteps\0224\n\006values"
-  "\030\003 \003(\0132\034.kiln.v1.Metrics.ValuesEntryR\006va"
-  "lues\0329\n\013ValuesEntry\022\020\n\003key\030\001 \001(\tR\003key\022\024\n"
-  "\005value\030\002 \001(\001R\005value:\0028\001\"o\n\nCheckpoint\022\022\n"
-  "\004step\030\001 \001(\003R\004step\022\020\n\003uri\030\002 \001(\tR\003uri\022;\n\013c"
-  "reate_time\030\003 \001(\0132\032.google.protobuf.Times"
-  "tampR\ncreateTime\"9\n\007LogLine\022\024\n\005level\030\001 \001"
-  "(\tR\005level\022\030\n\007message\030\002 \001(\tR\007message\"\230\002\n\010"
-  "JobEvent\022\016\n\002id\030\001 \001(\tR\002id\022.\n\004time\030\002 \001(\0132\032"
-  ".google.protobuf.TimestampR\004time\0229\n\014stat"
-  "e_change\030\003 \001(\0132\024.kiln.v1.StateChangeH\000R\013"
-  "stateChange\022,\n\007metrics\030\004 \001(\0132\020.kiln.v1.M"
-  "etricsH\000R\007metrics\0225\n\ncheckpoint\030\005 \001(\0132\023."
-  "kiln.v1.CheckpointH\000R\ncheckpoint\022$\n\003log\030"
-  "\006 \001(\0132\020.kiln.v1.LogLineH\000R\003logB\006\n\004kind\","
-  "\n\026ListCheckpointsRequest\022\022\n\004name\030\001 \001(\tR\004"
-  "name\"P\n\027ListCheckpointsResponse\0225\n\013check"
-  "points\030\001 \003(\0132\023.kiln.v1.CheckpointR\013check"
-  "points*\204\002\n\tJobMethod\022\032\n\026JOB_METHOD_UNSPE"
-  "CIFIED\020\000\022\022\n\016JOB_METHOD_SFT\020\001\022\033\n\027JOB_METH"
-  "OD_REWARD_MODEL\020\002\022\022\n\016JOB_METHOD_PPO\020\003\022\022\n"
-  "\016JOB_METHOD_DPO\020\004\022\026\n\022JOB_METHOD_DISTILL\020"
-  "\005\022\022\n\016JOB_METHOD_VAE\020\n\022\022\n\016JOB_METHOD_GAN\020"
-  "\013\022\030\n\024JOB_METHOD_DIFFUSION\020\014\022\023\n\017JOB_METHO"
-  "D_GRPO\020\036\022\023\n\017JOB_METHOD_RLOO\020\037*\262\001\n\010JobSta"
-  "te\022\031\n\025JOB_STATE_UNSPECIFIED\020\000\022\024\n\020JOB_STA"
-  "TE_QUEUED\020\001\022\025\n\021JOB_STATE_RUNNING\020\002\022\027\n\023JO"
-  "B_STATE_SUCCEEDED\020\003\022\024\n\020JOB_STATE_FAILED\020"
-  "\004\022\027\n\023JOB_STATE_CANCELLED\020\005\022\026\n\022JOB_STATE_"
-  "RETRYING\020\006*B\n\006Tuning\022\026\n\022TUNING_UNSPECIFI"
-  "ED\020\000\022\017\n\013TUNING_FULL\020\001\022\017\n\013TUNING_LORA\020\002*b"
-  "\n\tPrecision\022\031\n\025PRECISION_UNSPECIFIED\020\000\022\022"
-  "\n\016PRECISION_AUTO\020\001\022\022\n\016PRECISION_FP32\020\002\022\022"
-  "\n\016PRECISION_BF16\020\003*p\n\021AdversarialMethod\022"
-  "\"\n\036ADVERSARIAL_METHOD_UNSPECIFIED\020\000\022\033\n\027A"
-  "DVERSARIAL_METHOD_FGSM\020\001\022\032\n\026ADVERSARIAL_"
-  "METHOD_PGD\020\002*\214\001\n\017CurriculumOrder\022 \n\034CURR"
-  "ICULUM_ORDER_UNSPECIFIED\020\000\022\033\n\027CURRICULUM"
-  "_ORDER_LENGTH\020\001\022\037\n\033CURRICULUM_ORDER_DIFF"
-  "ICULTY\020\002\022\031\n\025CURRICULUM_ORDER_LOSS\020\003*\213\001\n\020"
-  "CurriculumPacing\022!\n\035CURRICULUM_PACING_UN"
-  "SPECIFIED\020\000\022\034\n\030CURRICULUM_PACING_LINEAR\020"
-  "\001\022\032\n\026CURRICULUM_PACING_ROOT\020\002\022\032\n\026CURRICU"
-  "LUM_PACING_STEP\020\003*\236\002\n\rOptimizerKind\022\036\n\032O"
-  "PTIMIZER_KIND_UNSPECIFIED\020\000\022\026\n\022OPTIMIZER"
-  "_KIND_SGD\020\001\022\032\n\026OPTIMIZER_KIND_ADAGRAD\020\002\022"
-  "\032\n\026OPTIMIZER_KIND_RMSPROP\020\003\022\027\n\023OPTIMIZER"
-  "_KIND_ADAM\020\004\022\030\n\024OPTIMIZER_KIND_ADAMW\020\005\022\034"
-  "\n\030OPTIMIZER_KIND_ADAFACTOR\020\006\022\027\n\023OPTIMIZE"
-  "R_KIND_LION\020\007\022\030\n\024OPTIMIZER_KIND_LBFGS\020\010\022"
-  "\031\n\025OPTIMIZER_KIND_SOPHIA\020\t*\331\002\n\016LrSchedul"
-  "eKind\022 \n\034LR_SCHEDULE_KIND_UNSPECIFIED\020\000\022"
-  "\035\n\031LR_SCHEDULE_KIND_CONSTANT\020\001\022\033\n\027LR_SCH"
-  "EDULE_KIND_LINEAR\020\002\022\033\n\027LR_SCHEDULE_KIND_"
-  "COSINE\020\003\022$\n LR_SCHEDULE_KIND_COSINE_REST"
-  "ARTS\020\004\022\031\n\025LR_SCHEDULE_KIND_STEP\020\005\022 \n\034LR_"
-  "SCHEDULE_KIND_EXPONENTIAL\020\006\022\036\n\032LR_SCHEDU"
-  "LE_KIND_ONE_CYCLE\020\007\022!\n\035LR_SCHEDULE_KIND_"
-  "INVERSE_SQRT\020\010\022&\n\"LR_SCHEDULE_KIND_REDUC"
-  "E_ON_PLATEAU\020\t*\200\001\n\013KlEstimator\022\034\n\030KL_EST"
-  "IMATOR_UNSPECIFIED\020\000\022\023\n\017KL_ESTIMATOR_K1\020"
-  "\001\022\023\n\017KL_ESTIMATOR_K2\020\002\022\023\n\017KL_ESTIMATOR_K"
-  "3\020\003\022\024\n\020KL_ESTIMATOR_ABS\020\004*\203\001\n\016Preference"
-  "Loss\022\037\n\033PREFERENCE_LOSS_UNSPECIFIED\020\000\022\033\n"
-  "\027PREFERENCE_LOSS_SIGMOID\020\001\022\027\n\023PREFERENCE"
-  "_LOSS_IPO\020\002\022\032\n\026PREFERENCE_LOSS_ROBUST\020\0032"
-  "\372\002\n\nJobService\0224\n\tCreateJob\022\031.kiln.v1.Cr"
-  "eateJobRequest\032\014.kiln.v1.Job\022.\n\006GetJob\022\026"
-  ".kiln.v1.GetJobRequest\032\014.kiln.v1.Job\022\?\n\010"
-  "ListJobs\022\030.kiln.v1.ListJobsRequest\032\031.kil"
-  "n.v1.ListJobsResponse\0224\n\tCancelJob\022\031.kil"
-  "n.v1.CancelJobRequest\032\014.kiln.v1.Job\0229\n\010W"
-  "atchJob\022\030.kiln.v1.WatchJobRequest\032\021.kiln"
-  ".v1.JobEvent0\001\022T\n\017ListCheckpoints\022\037.kiln"
-  ".v1.ListCheckpointsRequest\032 .kiln.v1.Lis"
-  "tCheckpointsResponseBw\n\007kiln.v1B\tJobsPro"
-  "toH\002P\001Z\"kiln/clients/go/gen/kiln/v1;kiln"
-  "v1\242\002\003KXX\252\002\007Kiln.V1\312\002\007Kiln\\V1\342\002\023Kiln\\V1\\G"
-  "PBMetadata\352\002\010Kiln::V1b\006proto3"
+  "B\021\n\017_max_new_tokensB\016\n\014_temperatureB\026\n\024_"
+  "value_learning_rateB\024\n\022_whiten_advantage"
+  "sB\025\n\023_adaptive_kl_targetB\026\n\024_adaptive_kl"
+  "_horizonB\016\n\014_stop_at_eos\"\304\005\n\nGrpoConfig\022"
+  "-\n\006reward\030\001 \001(\0132\025.kiln.v1.RewardSourceR\006"
+  "reward\022\'\n\017reference_model\030\002 \001(\tR\016referen"
+  "ceModel\022\034\n\007kl_coef\030\003 \001(\001H\000R\006klCoef\210\001\001\022\"\n"
+  "\ngroup_size\030\004 \001(\rH\001R\tgroupSize\210\001\001\022\"\n\ncli"
+  "p_range\030\005 \001(\001H\002R\tclipRange\210\001\001\022\033\n\006epochs\030"
+  "\006 \001(\rH\003R\006epochs\210\001\001\0221\n\022rollout_batch_size"
+  "\030\007 \001(\rH\004R\020rolloutBatchSize\210\001\001\022*\n\016minibat"
+  "ch_size\030\010 \001(\rH\005R\rminibatchSize\210\001\001\022)\n\016max"
+  "_new_tokens\030\t \001(\rH\006R\014maxNewTokens\210\001\001\022%\n\013"
+  "temperature\030\n \001(\001H\007R\013temperature\210\001\001\0227\n\014k"
+  "l_estimator\030\013 \001(\0162\024.kiln.v1.KlEstimatorR"
+  "\013klEstimator\022#\n\013stop_at_eos\030\014 \001(\010H\010R\tsto"
+  "pAtEos\210\001\001\022(\n\rscale_rewards\030\r \001(\010H\tR\014scal"
+  "eRewards\210\001\001B\n\n\010_kl_coefB\r\n\013_group_sizeB\r"
+  "\n\013_clip_rangeB\t\n\007_epochsB\025\n\023_rollout_bat"
+  "ch_sizeB\021\n\017_minibatch_sizeB\021\n\017_max_new_t"
+  "okensB\016\n\014_temperatureB\016\n\014_stop_at_eosB\020\n"
+  "\016_scale_rewards\"\210\005\n\nRlooConfig\022-\n\006reward"
+  "\030\001 \001(\0132\025.kiln.v1.RewardSourceR\006reward\022\'\n"
+  "\017reference_model\030\002 \001(\tR\016referenceModel\022\034"
+  "\n\007kl_coef\030\003 \001(\001H\000R\006klCoef\210\001\001\022\"\n\ngroup_si"
+  "ze\030\004 \001(\rH\001R\tgroupSize\210\001\001\022\"\n\nclip_range\030\005"
+  " \001(\001H\002R\tclipRange\210\001\001\022\033\n\006epochs\030\006 \001(\rH\003R\006"
+  "epochs\210\001\001\0221\n\022rollout_batch_size\030\007 \001(\rH\004R"
+  "\020rolloutBatchSize\210\001\001\022*\n\016minibatch_size\030\010"
+  " \001(\rH\005R\rminibatchSize\210\001\001\022)\n\016max_new_toke"
+  "ns\030\t \001(\rH\006R\014maxNewTokens\210\001\001\022%\n\013temperatu"
+  "re\030\n \001(\001H\007R\013temperature\210\001\001\0227\n\014kl_estimat"
+  "or\030\013 \001(\0162\024.kiln.v1.KlEstimatorR\013klEstima"
+  "tor\022#\n\013stop_at_eos\030\014 \001(\010H\010R\tstopAtEos\210\001\001"
+  "B\n\n\010_kl_coefB\r\n\013_group_sizeB\r\n\013_clip_ran"
+  "geB\t\n\007_epochsB\025\n\023_rollout_batch_sizeB\021\n\017"
+  "_minibatch_sizeB\021\n\017_max_new_tokensB\016\n\014_t"
+  "emperatureB\016\n\014_stop_at_eos\"\230\002\n\tDpoConfig"
+  "\022\027\n\004beta\030\001 \001(\001H\000R\004beta\210\001\001\022\'\n\017reference_m"
+  "odel\030\002 \001(\tR\016referenceModel\022+\n\004loss\030\003 \001(\016"
+  "2\027.kiln.v1.PreferenceLossR\004loss\022\'\n\006tunin"
+  "g\030\004 \001(\0162\017.kiln.v1.TuningR\006tuning\022(\n\004lora"
+  "\030\005 \001(\0132\024.kiln.v1.LoraOptionsR\004lora\022,\n\017la"
+  "bel_smoothing\030\006 \001(\001H\001R\016labelSmoothing\210\001\001"
+  "B\007\n\005_betaB\022\n\020_label_smoothing\"\220\001\n\rDistil"
+  "lConfig\022#\n\rteacher_model\030\001 \001(\tR\014teacherM"
+  "odel\022%\n\013temperature\030\002 \001(\001H\000R\013temperature"
+  "\210\001\001\022\031\n\005alpha\030\003 \001(\001H\001R\005alpha\210\001\001B\016\n\014_tempe"
+  "ratureB\010\n\006_alpha\"\321\014\n\003Job\022\022\n\004name\030\001 \001(\tR\004"
+  "name\022!\n\014display_name\030\002 \001(\tR\013displayName\022"
+  "*\n\006method\030\003 \001(\0162\022.kiln.v1.JobMethodR\006met"
+  "hod\022\035\n\nbase_model\030\004 \001(\tR\tbaseModel\022)\n\020tr"
+  "aining_dataset\030\005 \001(\tR\017trainingDataset\022-\n"
+  "\022validation_dataset\030\006 \001(\tR\021validationDat"
+  "aset\022B\n\017hyperparameters\030\007 \001(\0132\030.kiln.v1."
+  "HyperparametersR\017hyperparameters\022&\n\003sft\030"
+  "\010 \001(\0132\022.kiln.v1.SftConfigH\000R\003sft\022\?\n\014rewa"
+  "rd_model\030\t \001(\0132\032.kiln.v1.RewardModelConf"
+  "igH\000R\013rewardModel\022&\n\003ppo\030\n \001(\0132\022.kiln.v1"
+  ".PpoConfigH\000R\003ppo\022&\n\003dpo\030\013 \001(\0132\022.kiln.v1"
+  ".DpoConfigH\000R\003dpo\0222\n\007distill\030\014 \001(\0132\026.kil"
+  "n.v1.DistillConfigH\000R\007distill\022&\n\003vae\030\036 \001"
+  "(\0132\022.kiln.v1.VaeConfigH\000R\003vae\022&\n\003gan\030\037 \001"
+  "(\0132\022.kiln.v1.GanConfigH\000R\003gan\0228\n\tdiffusi"
+  "on\030  \001(\0132\030.kiln.v1.DiffusionConfigH\000R\tdi"
+  "ffusion\022)\n\004grpo\030) \001(\0132\023.kiln.v1.GrpoConf"
+  "igH\000R\004grpo\022)\n\004rloo\030* \001(\0132\023.kiln.v1.RlooC"
+  "onfigH\000R\004rloo\0220\n\tresources\030\r \001(\0132\022.kiln."
+  "v1.ResourcesR\tresources\022$\n\013max_retries\030\016"
+  " \001(\rH\001R\nmaxRetries\210\001\001\0220\n\006labels\030\017 \003(\0132\030."
+  "kiln.v1.Job.LabelsEntryR\006labels\022\'\n\005state"
+  "\030\020 \001(\0162\021.kiln.v1.JobStateR\005state\022\030\n\007atte"
+  "mpt\030\021 \001(\rR\007attempt\022\022\n\004step\030\022 \001(\003R\004step\022\037"
+  "\n\013total_steps\030\023 \001(\003R\ntotalSteps\022F\n\016lates"
+  "t_metrics\030\024 \003(\0132\037.kiln.v1.Job.LatestMetr"
+  "icsEntryR\rlatestMetrics\022!\n\014output_model\030"
+  "\025 \001(\tR\013outputModel\0229\n\tartifacts\030\026 \003(\0132\033."
+  "kiln.v1.Job.ArtifactsEntryR\tartifacts\022\024\n"
+  "\005error\030\027 \001(\tR\005error\022;\n\013create_time\030\030 \001(\013"
+  "2\032.google.protobuf.TimestampR\ncreateTime"
+  "\0229\n\nstart_time\030\031 \001(\0132\032.google.protobuf.T"
+  "imestampR\tstartTime\0225\n\010end_time\030\032 \001(\0132\032."
+  "google.protobuf.TimestampR\007endTime\022\024\n\005sw"
+  "eep\030( \001(\tR\005sweep\0329\n\013LabelsEntry\022\020\n\003key\030\001"
+  " \001(\tR\003key\022\024\n\005value\030\002 \001(\tR\005value:\0028\001\032@\n\022L"
+  "atestMetricsEntry\022\020\n\003key\030\001 \001(\tR\003key\022\024\n\005v"
+  "alue\030\002 \001(\001R\005value:\0028\001\032<\n\016ArtifactsEntry\022"
+  "\020\n\003key\030\001 \001(\tR\003key\022\024\n\005value\030\002 \001(\tR\005value:"
+  "\0028\001B\017\n\rmethod_configB\016\n\014_max_retries\"Q\n\020"
+  "CreateJobRequest\022\036\n\003job\030\001 \001(\0132\014.kiln.v1."
+  "JobR\003job\022\035\n\nrequest_id\030\002 \001(\tR\trequestId\""
+  "#\n\rGetJobRequest\022\022\n\004name\030\001 \001(\tR\004name\"\270\001\n"
+  "\017ListJobsRequest\022\033\n\tpage_size\030\001 \001(\005R\010pag"
+  "eSize\022\035\n\npage_token\030\002 \001(\tR\tpageToken\022\'\n\005"
+  "state\030\003 \001(\0162\021.kiln.v1.JobStateR\005state\022*\n"
+  "\006method\030\004 \001(\0162\022.kiln.v1.JobMethodR\006metho"
+  "d\022\024\n\005sweep\030\005 \001(\tR\005sweep\"\\\n\020ListJobsRespo"
+  "nse\022 \n\004jobs\030\001 \003(\0132\014.kiln.v1.JobR\004jobs\022&\n"
+  "\017next_page_token\030\002 \001(\tR\rnextPageToken\"&\n"
+  "\020CancelJobRequest\022\022\n\004name\030\001 \001(\tR\004name\"K\n"
+  "\017WatchJobRequest\022\022\n\004name\030\001 \001(\tR\004name\022$\n\016"
+  "after_event_id\030\002 \001(\tR\014afterEventId\"h\n\013St"
+  "ateChange\022\'\n\005state\030\001 \001(\0162\021.kiln.v1.JobSt"
+  "ateR\005state\022\030\n\007attempt\030\002 \001(\rR\007attempt\022\026\n\006"
+  "reason\030\003 \001(\tR\006reason\"\257\001\n\007Metrics\022\022\n\004step"
+  "\030\001 \001(\003R\004step\022\037\n\013total_steps\030\002 \001(\003R\ntotal"
+  "Steps\0224\n\006values\030\003 \003(\0132\034.kiln.v1.Metrics."
+  "ValuesEntryR\006values\0329\n\013ValuesEntry\022\020\n\003ke"
+  "y\030\001 \001(\tR\003key\022\024\n\005value\030\002 \001(\001R\005value:\0028\001\"o"
+  "\n\nCheckpoint\022\022\n\004step\030\001 \001(\003R\004step\022\020\n\003uri\030"
+  "\002 \001(\tR\003uri\022;\n\013create_time\030\003 \001(\0132\032.google"
+  ".protobuf.TimestampR\ncreateTime\"9\n\007LogLi"
+  "ne\022\024\n\005level\030\001 \001(\tR\005level\022\030\n\007message\030\002 \001("
+  "\tR\007message\"\230\002\n\010JobEvent\022\016\n\002id\030\001 \001(\tR\002id\022"
+  ".\n\004time\030\002 \001(\0132\032.google.protobuf.Timestam"
+  "pR\004time\0229\n\014state_change\030\003 \001(\0132\024.kiln.v1."
+  "StateChangeH\000R\013stateChange\022,\n\007metrics\030\004 "
+  "\001(\0132\020.kiln.v1.MetricsH\000R\007metrics\0225\n\nchec"
+  "kpoint\030\005 \001(\0132\023.kiln.v1.CheckpointH\000R\nche"
+  "ckpoint\022$\n\003log\030\006 \001(\0132\020.kiln.v1.LogLineH\000"
+  "R\003logB\006\n\004kind\",\n\026ListCheckpointsRequest\022"
+  "\022\n\004name\030\001 \001(\tR\004name\"P\n\027ListCheckpointsRe"
+  "sponse\0225\n\013checkpoints\030\001 \003(\0132\023.kiln.v1.Ch"
+  "eckpointR\013checkpoints*\204\002\n\tJobMethod\022\032\n\026J"
+  "OB_METHOD_UNSPECIFIED\020\000\022\022\n\016JOB_METHOD_SF"
+  "T\020\001\022\033\n\027JOB_METHOD_REWARD_MODEL\020\002\022\022\n\016JOB_"
+  "METHOD_PPO\020\003\022\022\n\016JOB_METHOD_DPO\020\004\022\026\n\022JOB_"
+  "METHOD_DISTILL\020\005\022\022\n\016JOB_METHOD_VAE\020\n\022\022\n\016"
+  "JOB_METHOD_GAN\020\013\022\030\n\024JOB_METHOD_DIFFUSION"
+  "\020\014\022\023\n\017JOB_METHOD_GRPO\020\036\022\023\n\017JOB_METHOD_RL"
+  "OO\020\037*\262\001\n\010JobState\022\031\n\025JOB_STATE_UNSPECIFI"
+  "ED\020\000\022\024\n\020JOB_STATE_QUEUED\020\001\022\025\n\021JOB_STATE_"
+  "RUNNING\020\002\022\027\n\023JOB_STATE_SUCCEEDED\020\003\022\024\n\020JO"
+  "B_STATE_FAILED\020\004\022\027\n\023JOB_STATE_CANCELLED\020"
+  "\005\022\026\n\022JOB_STATE_RETRYING\020\006*B\n\006Tuning\022\026\n\022T"
+  "UNING_UNSPECIFIED\020\000\022\017\n\013TUNING_FULL\020\001\022\017\n\013"
+  "TUNING_LORA\020\002*v\n\tPrecision\022\031\n\025PRECISION_"
+  "UNSPECIFIED\020\000\022\022\n\016PRECISION_AUTO\020\001\022\022\n\016PRE"
+  "CISION_FP32\020\002\022\022\n\016PRECISION_BF16\020\003\022\022\n\016PRE"
+  "CISION_FP16\020\004*p\n\021AdversarialMethod\022\"\n\036AD"
+  "VERSARIAL_METHOD_UNSPECIFIED\020\000\022\033\n\027ADVERS"
+  "ARIAL_METHOD_FGSM\020\001\022\032\n\026ADVERSARIAL_METHO"
+  "D_PGD\020\002*\214\001\n\017CurriculumOrder\022 \n\034CURRICULU"
+  "M_ORDER_UNSPECIFIED\020\000\022\033\n\027CURRICULUM_ORDE"
+  "R_LENGTH\020\001\022\037\n\033CURRICULUM_ORDER_DIFFICULT"
+  "Y\020\002\022\031\n\025CURRICULUM_ORDER_LOSS\020\003*\213\001\n\020Curri"
+  "culumPacing\022!\n\035CURRICULUM_PACING_UNSPECI"
+  "FIED\020\000\022\034\n\030CURRICULUM_PACING_LINEAR\020\001\022\032\n\026"
+  "CURRICULUM_PACING_ROOT\020\002\022\032\n\026CURRICULUM_P"
+  "ACING_STEP\020\003*\236\002\n\rOptimizerKind\022\036\n\032OPTIMI"
+  "ZER_KIND_UNSPECIFIED\020\000\022\026\n\022OPTIMIZER_KIND"
+  "_SGD\020\001\022\032\n\026OPTIMIZER_KIND_ADAGRAD\020\002\022\032\n\026OP"
+  "TIMIZER_KIND_RMSPROP\020\003\022\027\n\023OPTIMIZER_KIND"
+  "_ADAM\020\004\022\030\n\024OPTIMIZER_KIND_ADAMW\020\005\022\034\n\030OPT"
+  "IMIZER_KIND_ADAFACTOR\020\006\022\027\n\023OPTIMIZER_KIN"
+  "D_LION\020\007\022\030\n\024OPTIMIZER_KIND_LBFGS\020\010\022\031\n\025OP"
+  "TIMIZER_KIND_SOPHIA\020\t*\331\002\n\016LrScheduleKind"
+  "\022 \n\034LR_SCHEDULE_KIND_UNSPECIFIED\020\000\022\035\n\031LR"
+  "_SCHEDULE_KIND_CONSTANT\020\001\022\033\n\027LR_SCHEDULE"
+  "_KIND_LINEAR\020\002\022\033\n\027LR_SCHEDULE_KIND_COSIN"
+  "E\020\003\022$\n LR_SCHEDULE_KIND_COSINE_RESTARTS\020"
+  "\004\022\031\n\025LR_SCHEDULE_KIND_STEP\020\005\022 \n\034LR_SCHED"
+  "ULE_KIND_EXPONENTIAL\020\006\022\036\n\032LR_SCHEDULE_KI"
+  "ND_ONE_CYCLE\020\007\022!\n\035LR_SCHEDULE_KIND_INVER"
+  "SE_SQRT\020\010\022&\n\"LR_SCHEDULE_KIND_REDUCE_ON_"
+  "PLATEAU\020\t*\200\001\n\013KlEstimator\022\034\n\030KL_ESTIMATO"
+  "R_UNSPECIFIED\020\000\022\023\n\017KL_ESTIMATOR_K1\020\001\022\023\n\017"
+  "KL_ESTIMATOR_K2\020\002\022\023\n\017KL_ESTIMATOR_K3\020\003\022\024"
+  "\n\020KL_ESTIMATOR_ABS\020\004*\203\001\n\016PreferenceLoss\022"
+  "\037\n\033PREFERENCE_LOSS_UNSPECIFIED\020\000\022\033\n\027PREF"
+  "ERENCE_LOSS_SIGMOID\020\001\022\027\n\023PREFERENCE_LOSS"
+  "_IPO\020\002\022\032\n\026PREFERENCE_LOSS_ROBUST\020\0032\372\002\n\nJ"
+  "obService\0224\n\tCreateJob\022\031.kiln.v1.CreateJ"
+  "obRequest\032\014.kiln.v1.Job\022.\n\006GetJob\022\026.kiln"
+  ".v1.GetJobRequest\032\014.kiln.v1.Job\022\?\n\010ListJ"
+  "obs\022\030.kiln.v1.ListJobsRequest\032\031.kiln.v1."
+  "ListJobsResponse\0224\n\tCancelJob\022\031.kiln.v1."
+  "CancelJobRequest\032\014.kiln.v1.Job\0229\n\010WatchJ"
+  "ob\022\030.kiln.v1.WatchJobRequest\032\021.kiln.v1.J"
+  "obEvent0\001\022T\n\017ListCheckpoints\022\037.kiln.v1.L"
+  "istCheckpointsRequest\032 .kiln.v1.ListChec"
+  "kpointsResponseBw\n\007kiln.v1B\tJobsProtoH\002P"
+  "\001Z\"kiln/clients/go/gen/kiln/v1;kilnv1\242\002\003"
+  "KXX\252\002\007Kiln.V1\312\002\007Kiln\\V1\342\002\023Kiln\\V1\\GPBMet"
+  "adata\352\002\010Kiln::V1b\006proto3"
   ;
 static const ::_pbi::DescriptorTable* const descriptor_table_kiln_2fv1_2fjobs_2eproto_deps[3] = {
   &::descriptor_table_google_2fprotobuf_2ftimestamp_2eproto,
@@ -1649,7 +1657,7 @@ static const ::_pbi::DescriptorTable* const descriptor_table_kiln_2fv1_2fjobs_2e
 };
 static ::_pbi::once_flag descriptor_table_kiln_2fv1_2fjobs_2eproto_once;
 const ::_pbi::DescriptorTable descriptor_table_kiln_2fv1_2fjobs_2eproto = {
-    false, false, 13029, descriptor_table_protodef_kiln_2fv1_2fjobs_2eproto,
+    false, false, 13104, descriptor_table_protodef_kiln_2fv1_2fjobs_2eproto,
     "kiln/v1/jobs.proto",
     &descriptor_table_kiln_2fv1_2fjobs_2eproto_once, descriptor_table_kiln_2fv1_2fjobs_2eproto_deps, 3, 35,
     schemas, file_default_instances, TableStruct_kiln_2fv1_2fjobs_2eproto::offsets,
@@ -1731,6 +1739,7 @@ bool Precision_IsValid(int value) {
     case 1:
     case 2:
     case 3:
+    case 4:
       return true;
     default:
       return false;
@@ -2811,7 +2820,11 @@ void SftConfig::InternalSwap(SftConfig* other) {
 
 class RewardModelConfig::_Internal {
  public:
+  using HasBits = decltype(std::declval<RewardModelConfig>()._impl_._has_bits_);
   static const ::kiln::v1::LoraOptions& lora(const RewardModelConfig* msg);
+  static void set_has_mixup_alpha(HasBits* has_bits) {
+    (*has_bits)[0] |= 1u;
+  }
 };
 
 const ::kiln::v1::LoraOptions&
@@ -2828,15 +2841,19 @@ RewardModelConfig::RewardModelConfig(const RewardModelConfig& from)
   : ::PROTOBUF_NAMESPACE_ID::Message() {
   RewardModelConfig* const _this = this; (void)_this;
   new (&_impl_) Impl_{
-      decltype(_impl_.lora_){nullptr}
-    , decltype(_impl_.tuning_){}
-    , /*decltype(_impl_._cached_size_)*/{}};
+      decltype(_impl_._has_bits_){from._impl_._has_bits_}
+    , /*decltype(_impl_._cached_size_)*/{}
+    , decltype(_impl_.lora_){nullptr}
+    , decltype(_impl_.mixup_alpha_){}
+    , decltype(_impl_.tuning_){}};
 
   _internal_metadata_.MergeFrom<::PROTOBUF_NAMESPACE_ID::UnknownFieldSet>(from._internal_metadata_);
   if (from._internal_has_lora()) {
     _this->_impl_.lora_ = new ::kiln::v1::LoraOptions(*from._impl_.lora_);
   }
-  _this->_impl_.tuning_ = from._impl_.tuning_;
+  ::memcpy(&_impl_.mixup_alpha_, &from._impl_.mixup_alpha_,
+    static_cast<size_t>(reinterpret_cast<char*>(&_impl_.tuning_) -
+    reinterpret_cast<char*>(&_impl_.mixup_alpha_)) + sizeof(_impl_.tuning_));
   // @@protoc_insertion_point(copy_constructor:kiln.v1.RewardModelConfig)
 }
 
@@ -2845,9 +2862,11 @@ inline void RewardModelConfig::SharedCtor(
   (void)arena;
   (void)is_message_owned;
   new (&_impl_) Impl_{
-      decltype(_impl_.lora_){nullptr}
-    , decltype(_impl_.tuning_){0}
+      decltype(_impl_._has_bits_){}
     , /*decltype(_impl_._cached_size_)*/{}
+    , decltype(_impl_.lora_){nullptr}
+    , decltype(_impl_.mixup_alpha_){0}
+    , decltype(_impl_.tuning_){0}
   };
 }
 

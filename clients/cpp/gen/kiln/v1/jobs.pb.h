@@ -295,12 +295,13 @@ enum Precision : int {
   PRECISION_AUTO = 1,
   PRECISION_FP32 = 2,
   PRECISION_BF16 = 3,
+  PRECISION_FP16 = 4,
   Precision_INT_MIN_SENTINEL_DO_NOT_USE_ = std::numeric_limits<int32_t>::min(),
   Precision_INT_MAX_SENTINEL_DO_NOT_USE_ = std::numeric_limits<int32_t>::max()
 };
 bool Precision_IsValid(int value);
 constexpr Precision Precision_MIN = PRECISION_UNSPECIFIED;
-constexpr Precision Precision_MAX = PRECISION_BF16;
+constexpr Precision Precision_MAX = PRECISION_FP16;
 constexpr int Precision_ARRAYSIZE = Precision_MAX + 1;
 
 const ::PROTOBUF_NAMESPACE_ID::EnumDescriptor* Precision_descriptor();
@@ -2762,6 +2763,7 @@ class RewardModelConfig final :
 
   enum : int {
     kLoraFieldNumber = 2,
+    kMixupAlphaFieldNumber = 40,
     kTuningFieldNumber = 1,
   };
   // .kiln.v1.LoraOptions lora = 2 [json_name = "lora"];
@@ -2782,6 +2784,19 @@ class RewardModelConfig final :
       ::kiln::v1::LoraOptions* lora);
   ::kiln::v1::LoraOptions* unsafe_arena_release_lora();
 
+  // optional double mixup_alpha = 40 [json_name = "mixupAlpha"];
+  bool has_mixup_alpha() const;
+  private:
+  bool _internal_has_mixup_alpha() const;
+  public:
+  void clear_mixup_alpha();
+  double mixup_alpha() const;
+  void set_mixup_alpha(double value);
+  private:
+  double _internal_mixup_alpha() const;
+  void _internal_set_mixup_alpha(double value);
+  public:
+
   // .kiln.v1.Tuning tuning = 1 [json_name = "tuning"];
   void clear_tuning();
   ::kiln::v1::Tuning tuning() const;
@@ -2799,9 +2814,11 @@ class RewardModelConfig final :
   typedef void InternalArenaConstructable_;
   typedef void DestructorSkippable_;
   struct Impl_ {
-    ::kiln::v1::LoraOptions* lora_;
-    int tuning_;
+    ::PROTOBUF_NAMESPACE_ID::internal::HasBits<1> _has_bits_;
     mutable ::PROTOBUF_NAMESPACE_ID::internal::CachedSize _cached_size_;
+    ::kiln::v1::LoraOptions* lora_;
+    double mixup_alpha_;
+    int tuning_;
   };
   union { Impl_ _impl_; };
   friend struct ::TableStruct_kiln_2fv1_2fjobs_2eproto;
@@ -10075,6 +10092,34 @@ inline void RewardModelConfig::set_allocated_lora(::kiln::v1::LoraOptions* lora)
   }
   _impl_.lora_ = lora;
   // @@protoc_insertion_point(field_set_allocated:kiln.v1.RewardModelConfig.lora)
+}
+
+// optional double mixup_alpha = 40 [json_name = "mixupAlpha"];
+inline bool RewardModelConfig::_internal_has_mixup_alpha() const {
+  bool value = (_impl_._has_bits_[0] & 0x00000001u) != 0;
+  return value;
+}
+inline bool RewardModelConfig::has_mixup_alpha() const {
+  return _internal_has_mixup_alpha();
+}
+inline void RewardModelConfig::clear_mixup_alpha() {
+  _impl_.mixup_alpha_ = 0;
+  _impl_._has_bits_[0] &= ~0x00000001u;
+}
+inline double RewardModelConfig::_internal_mixup_alpha() const {
+  return _impl_.mixup_alpha_;
+}
+inline double RewardModelConfig::mixup_alpha() const {
+  // @@protoc_insertion_point(field_get:kiln.v1.RewardModelConfig.mixup_alpha)
+  return _internal_mixup_alpha();
+}
+inline void RewardModelConfig::_internal_set_mixup_alpha(double value) {
+  _impl_._has_bits_[0] |= 0x00000001u;
+  _impl_.mixup_alpha_ = value;
+}
+inline void RewardModelConfig::set_mixup_alpha(double value) {
+  _internal_set_mixup_alpha(value);
+  // @@protoc_insertion_point(field_set:kiln.v1.RewardModelConfig.mixup_alpha)
 }
 
 // -------------------------------------------------------------------

@@ -266,6 +266,13 @@ export enum Precision {
   PRECISION_FP32 = 2,
   /** PRECISION_BF16 - bf16 autocast. */
   PRECISION_BF16 = 3,
+  /**
+   * PRECISION_FP16 - fp16 autocast with a dynamic gradient scaler (the loss is scaled before backward, steps
+   * with inf/NaN gradients are skipped). For GPUs without bf16; CPU runs it too, slowly.
+   * Methods with one optimizer only (not GAN), and not with the L-BFGS or Sophia
+   * optimizers: INVALID_ARGUMENT at job.hyperparameters.precision otherwise.
+   */
+  PRECISION_FP16 = 4,
   UNRECOGNIZED = -1,
 }
 
@@ -283,6 +290,9 @@ export function precisionFromJSON(object: any): Precision {
     case 3:
     case "PRECISION_BF16":
       return Precision.PRECISION_BF16;
+    case 4:
+    case "PRECISION_FP16":
+      return Precision.PRECISION_FP16;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -300,6 +310,8 @@ export function precisionToJSON(object: Precision): string {
       return "PRECISION_FP32";
     case Precision.PRECISION_BF16:
       return "PRECISION_BF16";
+    case Precision.PRECISION_FP16:
+      return "PRECISION_FP16";
     case Precision.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";
@@ -1118,7 +1130,18 @@ export interface RewardModelConfig {
   /** Full fine-tuning or LoRA. Default FULL. */
   tuning: Tuning;
   /** LoRA settings; ignored for FULL. */
-  lora?: LoraOptions | undefined;
+  lora?:
+    | LoraOptions
+    | undefined;
+  /**
+   * Mixup between preference pairs: each training pair is given a random orientation (target 1
+   * when its first side is the chosen one, 0 when swapped), the pooled final hidden states (the
+   * reward head's input) of both sides are mixed with those of a partner pair in the batch by
+   * lambda ~ Beta(alpha, alpha), and the loss is the binary cross-entropy of
+   * sigmoid(r(first) - r(second)) against the equally mixed target. Seeded by the job's seed and
+   * the step. 0 turns it off; in [0, 10]. Default 0 (off). Validation always scores clean pairs.
+   */
+  mixupAlpha?: number | undefined;
 }
 
 /** Where PPO gets its reward from. */
@@ -3503,7 +3526,7 @@ export const SftConfig: MessageFns<SftConfig> = {
 };
 
 function createBaseRewardModelConfig(): RewardModelConfig {
-  return { tuning: 0, lora: undefined };
+  return { tuning: 0, lora: undefined, mixupAlpha: undefined };
 }
 
 export const RewardModelConfig: MessageFns<RewardModelConfig> = {
@@ -3513,6 +3536,9 @@ export const RewardModelConfig: MessageFns<RewardModelConfig> = {
     }
     if (message.lora !== undefined) {
       LoraOptions.encode(message.lora, writer.uint32(18).fork()).join();
+    }
+    if (message.mixupAlpha !== undefined) {
+      writer.uint32(321).double(message.mixupAlpha);
     }
     return writer;
   },
@@ -3546,6 +3572,14 @@ export const RewardModelConfig: MessageFns<RewardModelConfig> = {
             message.lora = LoraOptions.decode(reader, reader.uint32());
             continue;
           }
+          case 40: {
+            if (tag !== 321) {
+              break;
+            }
+
+            message.mixupAlpha = reader.double();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3562,6 +3596,11 @@ export const RewardModelConfig: MessageFns<RewardModelConfig> = {
     return {
       tuning: isSet(object.tuning) ? tuningFromJSON(object.tuning) : 0,
       lora: isSet(object.lora) ? LoraOptions.fromJSON(object.lora) : undefined,
+      mixupAlpha: isSet(object.mixupAlpha)
+        ? globalThis.Number(object.mixupAlpha)
+        : isSet(object.mixup_alpha)
+        ? globalThis.Number(object.mixup_alpha)
+        : undefined,
     };
   },
 
@@ -3572,6 +3611,9 @@ export const RewardModelConfig: MessageFns<RewardModelConfig> = {
     }
     if (message.lora !== undefined) {
       obj.lora = LoraOptions.toJSON(message.lora);
+    }
+    if (message.mixupAlpha !== undefined) {
+      obj.mixupAlpha = floatToJson(message.mixupAlpha);
     }
     return obj;
   },
@@ -3585,6 +3627,7 @@ export const RewardModelConfig: MessageFns<RewardModelConfig> = {
     message.lora = (object.lora !== undefined && object.lora !== null)
       ? LoraOptions.fromPartial(object.lora)
       : undefined;
+    message.mixupAlpha = object.mixupAlpha ?? undefined;
     return message;
   },
 };
