@@ -339,6 +339,31 @@ struct RlooConfigDefaultTypeInternal {
   };
 };
 PROTOBUF_ATTRIBUTE_NO_DESTROY PROTOBUF_CONSTINIT PROTOBUF_ATTRIBUTE_INIT_PRIORITY1 RlooConfigDefaultTypeInternal _RlooConfig_default_instance_;
+PROTOBUF_CONSTEXPR OnlineDpoConfig::OnlineDpoConfig(
+    ::_pbi::ConstantInitialized): _impl_{
+    /*decltype(_impl_._has_bits_)*/{}
+  , /*decltype(_impl_._cached_size_)*/{}
+  , /*decltype(_impl_.reference_model_)*/{&::_pbi::fixed_address_empty_string, ::_pbi::ConstantInitialized{}}
+  , /*decltype(_impl_.reward_)*/nullptr
+  , /*decltype(_impl_.beta_)*/0
+  , /*decltype(_impl_.label_smoothing_)*/0
+  , /*decltype(_impl_.loss_)*/0
+  , /*decltype(_impl_.samples_per_prompt_)*/0u
+  , /*decltype(_impl_.rollout_batch_size_)*/0u
+  , /*decltype(_impl_.minibatch_size_)*/0u
+  , /*decltype(_impl_.epochs_)*/0u
+  , /*decltype(_impl_.max_new_tokens_)*/0u
+  , /*decltype(_impl_.temperature_)*/0
+  , /*decltype(_impl_.stop_at_eos_)*/false} {}
+struct OnlineDpoConfigDefaultTypeInternal {
+  PROTOBUF_CONSTEXPR OnlineDpoConfigDefaultTypeInternal()
+      : _instance(::_pbi::ConstantInitialized{}) {}
+  ~OnlineDpoConfigDefaultTypeInternal() {}
+  union {
+    OnlineDpoConfig _instance;
+  };
+};
+PROTOBUF_ATTRIBUTE_NO_DESTROY PROTOBUF_CONSTINIT PROTOBUF_ATTRIBUTE_INIT_PRIORITY1 OnlineDpoConfigDefaultTypeInternal _OnlineDpoConfig_default_instance_;
 PROTOBUF_CONSTEXPR DpoConfig::DpoConfig(
     ::_pbi::ConstantInitialized): _impl_{
     /*decltype(_impl_._has_bits_)*/{}
@@ -643,7 +668,7 @@ struct ListCheckpointsResponseDefaultTypeInternal {
 PROTOBUF_ATTRIBUTE_NO_DESTROY PROTOBUF_CONSTINIT PROTOBUF_ATTRIBUTE_INIT_PRIORITY1 ListCheckpointsResponseDefaultTypeInternal _ListCheckpointsResponse_default_instance_;
 }  // namespace v1
 }  // namespace kiln
-static ::_pb::Metadata file_level_metadata_kiln_2fv1_2fjobs_2eproto[35];
+static ::_pb::Metadata file_level_metadata_kiln_2fv1_2fjobs_2eproto[36];
 static const ::_pb::EnumDescriptor* file_level_enum_descriptors_kiln_2fv1_2fjobs_2eproto[11];
 static constexpr ::_pb::ServiceDescriptor const** file_level_service_descriptors_kiln_2fv1_2fjobs_2eproto = nullptr;
 
@@ -985,6 +1010,36 @@ const uint32_t TableStruct_kiln_2fv1_2fjobs_2eproto::offsets[] PROTOBUF_SECTION_
   6,
   ~0u,
   8,
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::OnlineDpoConfig, _impl_._has_bits_),
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::OnlineDpoConfig, _internal_metadata_),
+  ~0u,  // no _extensions_
+  ~0u,  // no _oneof_case_
+  ~0u,  // no _weak_field_map_
+  ~0u,  // no _inlined_string_donated_
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::OnlineDpoConfig, _impl_.reward_),
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::OnlineDpoConfig, _impl_.reference_model_),
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::OnlineDpoConfig, _impl_.beta_),
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::OnlineDpoConfig, _impl_.loss_),
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::OnlineDpoConfig, _impl_.label_smoothing_),
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::OnlineDpoConfig, _impl_.samples_per_prompt_),
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::OnlineDpoConfig, _impl_.rollout_batch_size_),
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::OnlineDpoConfig, _impl_.minibatch_size_),
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::OnlineDpoConfig, _impl_.epochs_),
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::OnlineDpoConfig, _impl_.max_new_tokens_),
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::OnlineDpoConfig, _impl_.temperature_),
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::OnlineDpoConfig, _impl_.stop_at_eos_),
+  ~0u,
+  ~0u,
+  0,
+  ~0u,
+  1,
+  2,
+  3,
+  4,
+  5,
+  6,
+  7,
+  8,
   PROTOBUF_FIELD_OFFSET(::kiln::v1::DpoConfig, _impl_._has_bits_),
   PROTOBUF_FIELD_OFFSET(::kiln::v1::DpoConfig, _internal_metadata_),
   ~0u,  // no _extensions_
@@ -1068,6 +1123,7 @@ const uint32_t TableStruct_kiln_2fv1_2fjobs_2eproto::offsets[] PROTOBUF_SECTION_
   ::_pbi::kInvalidFieldOffsetTag,
   ::_pbi::kInvalidFieldOffsetTag,
   ::_pbi::kInvalidFieldOffsetTag,
+  ::_pbi::kInvalidFieldOffsetTag,
   PROTOBUF_FIELD_OFFSET(::kiln::v1::Job, _impl_.resources_),
   PROTOBUF_FIELD_OFFSET(::kiln::v1::Job, _impl_.max_retries_),
   PROTOBUF_FIELD_OFFSET(::kiln::v1::Job, _impl_.labels_),
@@ -1084,6 +1140,7 @@ const uint32_t TableStruct_kiln_2fv1_2fjobs_2eproto::offsets[] PROTOBUF_SECTION_
   PROTOBUF_FIELD_OFFSET(::kiln::v1::Job, _impl_.end_time_),
   PROTOBUF_FIELD_OFFSET(::kiln::v1::Job, _impl_.sweep_),
   PROTOBUF_FIELD_OFFSET(::kiln::v1::Job, _impl_.method_config_),
+  ~0u,
   ~0u,
   ~0u,
   ~0u,
@@ -1254,26 +1311,27 @@ static const ::_pbi::MigrationSchema schemas[] PROTOBUF_SECTION_VARIABLE(protode
   { 227, 254, -1, sizeof(::kiln::v1::PpoConfig)},
   { 275, 294, -1, sizeof(::kiln::v1::GrpoConfig)},
   { 307, 325, -1, sizeof(::kiln::v1::RlooConfig)},
-  { 337, 349, -1, sizeof(::kiln::v1::DpoConfig)},
-  { 355, 364, -1, sizeof(::kiln::v1::DistillConfig)},
-  { 367, 375, -1, sizeof(::kiln::v1::Job_LabelsEntry_DoNotUse)},
-  { 377, 385, -1, sizeof(::kiln::v1::Job_LatestMetricsEntry_DoNotUse)},
-  { 387, 395, -1, sizeof(::kiln::v1::Job_ArtifactsEntry_DoNotUse)},
-  { 397, 436, -1, sizeof(::kiln::v1::Job)},
-  { 468, -1, -1, sizeof(::kiln::v1::CreateJobRequest)},
-  { 476, -1, -1, sizeof(::kiln::v1::GetJobRequest)},
-  { 483, -1, -1, sizeof(::kiln::v1::ListJobsRequest)},
-  { 494, -1, -1, sizeof(::kiln::v1::ListJobsResponse)},
-  { 502, -1, -1, sizeof(::kiln::v1::CancelJobRequest)},
-  { 509, -1, -1, sizeof(::kiln::v1::WatchJobRequest)},
-  { 517, -1, -1, sizeof(::kiln::v1::StateChange)},
-  { 526, 534, -1, sizeof(::kiln::v1::Metrics_ValuesEntry_DoNotUse)},
-  { 536, -1, -1, sizeof(::kiln::v1::Metrics)},
-  { 545, -1, -1, sizeof(::kiln::v1::Checkpoint)},
-  { 554, -1, -1, sizeof(::kiln::v1::LogLine)},
-  { 562, -1, -1, sizeof(::kiln::v1::JobEvent)},
-  { 575, -1, -1, sizeof(::kiln::v1::ListCheckpointsRequest)},
-  { 582, -1, -1, sizeof(::kiln::v1::ListCheckpointsResponse)},
+  { 337, 355, -1, sizeof(::kiln::v1::OnlineDpoConfig)},
+  { 367, 379, -1, sizeof(::kiln::v1::DpoConfig)},
+  { 385, 394, -1, sizeof(::kiln::v1::DistillConfig)},
+  { 397, 405, -1, sizeof(::kiln::v1::Job_LabelsEntry_DoNotUse)},
+  { 407, 415, -1, sizeof(::kiln::v1::Job_LatestMetricsEntry_DoNotUse)},
+  { 417, 425, -1, sizeof(::kiln::v1::Job_ArtifactsEntry_DoNotUse)},
+  { 427, 467, -1, sizeof(::kiln::v1::Job)},
+  { 500, -1, -1, sizeof(::kiln::v1::CreateJobRequest)},
+  { 508, -1, -1, sizeof(::kiln::v1::GetJobRequest)},
+  { 515, -1, -1, sizeof(::kiln::v1::ListJobsRequest)},
+  { 526, -1, -1, sizeof(::kiln::v1::ListJobsResponse)},
+  { 534, -1, -1, sizeof(::kiln::v1::CancelJobRequest)},
+  { 541, -1, -1, sizeof(::kiln::v1::WatchJobRequest)},
+  { 549, -1, -1, sizeof(::kiln::v1::StateChange)},
+  { 558, 566, -1, sizeof(::kiln::v1::Metrics_ValuesEntry_DoNotUse)},
+  { 568, -1, -1, sizeof(::kiln::v1::Metrics)},
+  { 577, -1, -1, sizeof(::kiln::v1::Checkpoint)},
+  { 586, -1, -1, sizeof(::kiln::v1::LogLine)},
+  { 594, -1, -1, sizeof(::kiln::v1::JobEvent)},
+  { 607, -1, -1, sizeof(::kiln::v1::ListCheckpointsRequest)},
+  { 614, -1, -1, sizeof(::kiln::v1::ListCheckpointsResponse)},
 };
 
 static const ::_pb::Message* const file_default_instances[] = {
@@ -1292,6 +1350,7 @@ static const ::_pb::Message* const file_default_instances[] = {
   &::kiln::v1::_PpoConfig_default_instance_._instance,
   &::kiln::v1::_GrpoConfig_default_instance_._instance,
   &::kiln::v1::_RlooConfig_default_instance_._instance,
+  &::kiln::v1::_OnlineDpoConfig_default_instance_._instance,
   &::kiln::v1::_DpoConfig_default_instance_._instance,
   &::kiln::v1::_DistillConfig_default_instance_._instance,
   &::kiln::v1::_Job_LabelsEntry_DoNotUse_default_instance_._instance,
@@ -1494,99 +1553,118 @@ const char descriptor_table_protodef_kiln_2fv1_2fjobs_2eproto[] PROTOBUF_SECTION
   "\013_group_sizeB\r\n\013_clip_rangeB\t\n\007_epochsB\025"
   "\n\023_rollout_batch_sizeB\021\n\017_minibatch_size"
   "B\021\n\017_max_new_tokensB\016\n\014_temperatureB\016\n\014_"
-  "stop_at_eos\"\230\002\n\tDpoConfig\022\027\n\004beta\030\001 \001(\001H"
-  "\000R\004beta\210\001\001\022\'\n\017reference_model\030\002 \001(\tR\016ref"
-  "erenceModel\022+\n\004loss\030\003 \001(\0162\027.kiln.v1.Pref"
-  "erenceLossR\004loss\022\'\n\006tuning\030\004 \001(\0162\017.kiln."
-  "v1.TuningR\006tuning\022(\n\004lora\030\005 \001(\0132\024.kiln.v"
-  "1.LoraOptionsR\004lora\022,\n\017label_smoothing\030\006"
-  " \001(\001H\001R\016labelSmoothing\210\001\001B\007\n\005_betaB\022\n\020_l"
-  "abel_smoothing\"\220\001\n\rDistillConfig\022#\n\rteac"
-  "her_model\030\001 \001(\tR\014teacherModel\022%\n\013tempera"
-  "ture\030\002 \001(\001H\000R\013temperature\210\001\001\022\031\n\005alpha\030\003 "
-  "\001(\001H\001R\005alpha\210\001\001B\016\n\014_temperatureB\010\n\006_alph"
-  "a\"\321\014\n\003Job\022\022\n\004name\030\001 \001(\tR\004name\022!\n\014display"
-  "_name\030\002 \001(\tR\013displayName\022*\n\006method\030\003 \001(\016"
-  "2\022.kiln.v1.JobMethodR\006method\022\035\n\nbase_mod"
-  "el\030\004 \001(\tR\tbaseModel\022)\n\020training_dataset\030"
-  "\005 \001(\tR\017trainingDataset\022-\n\022validation_dat"
-  "aset\030\006 \001(\tR\021validationDataset\022B\n\017hyperpa"
-  "rameters\030\007 \001(\0132\030.kiln.v1.Hyperparameters"
-  "R\017hyperparameters\022&\n\003sft\030\010 \001(\0132\022.kiln.v1"
-  ".SftConfigH\000R\003sft\022\?\n\014reward_model\030\t \001(\0132"
-  "\032.kiln.v1.RewardModelConfigH\000R\013rewardMod"
-  "el\022&\n\003ppo\030\n \001(\0132\022.kiln.v1.PpoConfigH\000R\003p"
-  "po\022&\n\003dpo\030\013 \001(\0132\022.kiln.v1.DpoConfigH\000R\003d"
-  "po\0222\n\007distill\030\014 \001(\0132\026.kiln.v1.DistillCon"
-  "figH\000R\007distill\022&\n\003vae\030\036 \001(\0132\022.kiln.v1.Va"
-  "eConfigH\000R\003vae\022&\n\003gan\030\037 \001(\0132\022.kiln.v1.Ga"
-  "nConfigH\000R\003gan\0228\n\tdiffusion\030  \001(\0132\030.kiln"
-  ".v1.DiffusionConfigH\000R\tdiffusion\022)\n\004grpo"
-  "\030) \001(\0132\023.kiln.v1.GrpoConfigH\000R\004grpo\022)\n\004r"
-  "loo\030* \001(\0132\023.kiln.v1.RlooConfigH\000R\004rloo\0220"
-  "\n\tresources\030\r \001(\0132\022.kiln.v1.ResourcesR\tr"
-  "esources\022$\n\013max_retries\030\016 \001(\rH\001R\nmaxRetr"
-  "ies\210\001\001\0220\n\006labels\030\017 \003(\0132\030.kiln.v1.Job.Lab"
-  "elsEntryR\006labels\022\'\n\005state\030\020 \001(\0162\021.kiln.v"
-  "1.JobStateR\005state\022\030\n\007attempt\030\021 \001(\rR\007atte"
-  "mpt\022\022\n\004step\030\022 \001(\003R\004step\022\037\n\013total_steps\030\023"
-  " \001(\003R\ntotalSteps\022F\n\016latest_metrics\030\024 \003(\013"
-  "2\037.kiln.v1.Job.LatestMetricsEntryR\rlates"
-  "tMetrics\022!\n\014output_model\030\025 \001(\tR\013outputMo"
-  "del\0229\n\tartifacts\030\026 \003(\0132\033.kiln.v1.Job.Art"
-  "ifactsEntryR\tartifacts\022\024\n\005error\030\027 \001(\tR\005e"
-  "rror\022;\n\013create_time\030\030 \001(\0132\032.google.proto"
-  "buf.TimestampR\ncreateTime\0229\n\nstart_time\030"
-  "\031 \001(\0132\032.google.protobuf.TimestampR\tstart"
-  "Time\0225\n\010end_time\030\032 \001(\0132\032.google.protobuf"
-  ".TimestampR\007endTime\022\024\n\005sweep\030( \001(\tR\005swee"
-  "p\0329\n\013LabelsEntry\022\020\n\003key\030\001 \001(\tR\003key\022\024\n\005va"
-  "lue\030\002 \001(\tR\005value:\0028\001\032@\n\022LatestMetricsEnt"
-  "ry\022\020\n\003key\030\001 \001(\tR\003key\022\024\n\005value\030\002 \001(\001R\005val"
-  "ue:\0028\001\032<\n\016ArtifactsEntry\022\020\n\003key\030\001 \001(\tR\003k"
-  "ey\022\024\n\005value\030\002 \001(\tR\005value:\0028\001B\017\n\rmethod_c"
-  "onfigB\016\n\014_max_retries\"Q\n\020CreateJobReques"
-  "t\022\036\n\003job\030\001 \001(\0132\014.kiln.v1.JobR\003job\022\035\n\nreq"
-  "uest_id\030\002 \001(\tR\trequestId\"#\n\rGetJobReques"
-  "t\022\022\n\004name\030\001 \001(\tR\004name\"\270\001\n\017ListJobsReques"
-  "t\022\033\n\tpage_size\030\001 \001(\005R\010pageSize\022\035\n\npage_t"
-  "oken\030\002 \001(\tR\tpageToken\022\'\n\005state\030\003 \001(\0162\021.k"
-  "iln.v1.JobStateR\005state\022*\n\006method\030\004 \001(\0162\022"
-  ".kiln.v1.JobMethodR\006method\022\024\n\005sweep\030\005 \001("
-  "\tR\005sweep\"\\\n\020ListJobsResponse\022 \n\004jobs\030\001 \003"
-  "(\0132\014.kiln.v1.JobR\004jobs\022&\n\017next_page_toke"
-  "n\030\002 \001(\tR\rnextPageToken\"&\n\020CancelJobReque"
-  "st\022\022\n\004name\030\001 \001(\tR\004name\"K\n\017WatchJobReques"
-  "t\022\022\n\004name\030\001 \001(\tR\004name\022$\n\016after_event_id\030"
-  "\002 \001(\tR\014afterEventId\"h\n\013StateChange\022\'\n\005st"
-  "ate\030\001 \001(\0162\021.kiln.v1.JobStateR\005state\022\030\n\007a"
-  "ttempt\030\002 \001(\rR\007attempt\022\026\n\006reason\030\003 \001(\tR\006r"
-  "eason\"\257\001\n\007Metrics\022\022\n\004step\030\001 \001(\003R\004step\022\037\n"
-  "\013total_steps\030\002 \001(\003R\ntotalSteps\0224\n\006values"
-  "\030\003 \003(\0132\034.kiln.v1.Metrics.ValuesEntryR\006va"
-  "lues\0329\n\013ValuesEntry\022\020\n\003key\030\001 \001(\tR\003key\022\024\n"
-  "\005value\030\002 \001(\001R\005value:\0028\001\"o\n\nCheckpoint\022\022\n"
-  "\004step\030\001 \001(\003R\004step\022\020\n\003uri\030\002 \001(\tR\003uri\022;\n\013c"
-  "reate_time\030\003 \001(\0132\032.google.protobuf.Times"
-  "tampR\ncreateTime\"9\n\007LogLine\022\024\n\005level\030\001 \001"
-  "(\tR\005level\022\030\n\007message\030\002 \001(\tR\007message\"\230\002\n\010"
-  "JobEvent\022\016\n\002id\030\001 \001(\tR\002id\022.\n\004time\030\002 \001(\0132\032"
-  ".google.protobuf.TimestampR\004time\0229\n\014stat"
-  "e_change\030\003 \001(\0132\024.kiln.v1.StateChangeH\000R\013"
-  "stateChange\022,\n\007metrics\030\004 \001(\0132\020.kiln.v1.M"
-  "etricsH\000R\007metrics\0225\n\ncheckpoint\030\005 \001(\0132\023."
-  "kiln.v1.CheckpointH\000R\ncheckpoint\022$\n\003log\030"
-  "\006 \001(\0132\020.kiln.v1.LogLineH\000R\003logB\006\n\004kind\","
-  "\n\026ListCheckpointsRequest\022\022\n\004name\030\001 \001(\tR\004"
-  "name\"P\n\027ListCheckpointsResponse\0225\n\013check"
-  "points\030\001 \003(\0132\023.kiln.v1.CheckpointR\013check"
-  "points*\204\002\n\tJobMethod\022\032\n\026JOB_METHOD_UNSPE"
-  "CIFIED\020\000\022\022\n\016JOB_METHOD_SFT\020\001\022\033\n\027JOB_METH"
-  "OD_REWARD_MODEL\020\002\022\022\n\016JOB_METHOD_PPO\020\003\022\022\n"
-  "\016JOB_METHOD_DPO\020\004\022\026\n\022JOB_METHOD_DISTILL\020"
-  "\005\022\022\n\016JOB_METHOD_VAE\020\n\022\022\n\016JOB_METHOD_GAN\020"
-  "\013\022\030\n\024JOB_METHOD_DIFFUSION\020\014\022\023\n\017JOB_METHO"
-  "D_GRPO\020\036\022\023\n\017JOB_METHOD_RLOO\020\037*\262\001\n\010JobSta"
+  "stop_at_eos\"\237\005\n\017OnlineDpoConfig\022-\n\006rewar"
+  "d\030\001 \001(\0132\025.kiln.v1.RewardSourceR\006reward\022\'"
+  "\n\017reference_model\030\002 \001(\tR\016referenceModel\022"
+  "\027\n\004beta\030\003 \001(\001H\000R\004beta\210\001\001\022+\n\004loss\030\004 \001(\0162\027"
+  ".kiln.v1.PreferenceLossR\004loss\022,\n\017label_s"
+  "moothing\030\005 \001(\001H\001R\016labelSmoothing\210\001\001\0221\n\022s"
+  "amples_per_prompt\030\006 \001(\rH\002R\020samplesPerPro"
+  "mpt\210\001\001\0221\n\022rollout_batch_size\030\007 \001(\rH\003R\020ro"
+  "lloutBatchSize\210\001\001\022*\n\016minibatch_size\030\010 \001("
+  "\rH\004R\rminibatchSize\210\001\001\022\033\n\006epochs\030\t \001(\rH\005R"
+  "\006epochs\210\001\001\022)\n\016max_new_tokens\030\n \001(\rH\006R\014ma"
+  "xNewTokens\210\001\001\022%\n\013temperature\030\013 \001(\001H\007R\013te"
+  "mperature\210\001\001\022#\n\013stop_at_eos\030\014 \001(\010H\010R\tsto"
+  "pAtEos\210\001\001B\007\n\005_betaB\022\n\020_label_smoothingB\025"
+  "\n\023_samples_per_promptB\025\n\023_rollout_batch_"
+  "sizeB\021\n\017_minibatch_sizeB\t\n\007_epochsB\021\n\017_m"
+  "ax_new_tokensB\016\n\014_temperatureB\016\n\014_stop_a"
+  "t_eos\"\230\002\n\tDpoConfig\022\027\n\004beta\030\001 \001(\001H\000R\004bet"
+  "a\210\001\001\022\'\n\017reference_model\030\002 \001(\tR\016reference"
+  "Model\022+\n\004loss\030\003 \001(\0162\027.kiln.v1.Preference"
+  "LossR\004loss\022\'\n\006tuning\030\004 \001(\0162\017.kiln.v1.Tun"
+  "ingR\006tuning\022(\n\004lora\030\005 \001(\0132\024.kiln.v1.Lora"
+  "OptionsR\004lora\022,\n\017label_smoothing\030\006 \001(\001H\001"
+  "R\016labelSmoothing\210\001\001B\007\n\005_betaB\022\n\020_label_s"
+  "moothing\"\220\001\n\rDistillConfig\022#\n\rteacher_mo"
+  "del\030\001 \001(\tR\014teacherModel\022%\n\013temperature\030\002"
+  " \001(\001H\000R\013temperature\210\001\001\022\031\n\005alpha\030\003 \001(\001H\001R"
+  "\005alpha\210\001\001B\016\n\014_temperatureB\010\n\006_alpha\"\214\r\n\003"
+  "Job\022\022\n\004name\030\001 \001(\tR\004name\022!\n\014display_name\030"
+  "\002 \001(\tR\013displayName\022*\n\006method\030\003 \001(\0162\022.kil"
+  "n.v1.JobMethodR\006method\022\035\n\nbase_model\030\004 \001"
+  "(\tR\tbaseModel\022)\n\020training_dataset\030\005 \001(\tR"
+  "\017trainingDataset\022-\n\022validation_dataset\030\006"
+  " \001(\tR\021validationDataset\022B\n\017hyperparamete"
+  "rs\030\007 \001(\0132\030.kiln.v1.HyperparametersR\017hype"
+  "rparameters\022&\n\003sft\030\010 \001(\0132\022.kiln.v1.SftCo"
+  "nfigH\000R\003sft\022\?\n\014reward_model\030\t \001(\0132\032.kiln"
+  ".v1.RewardModelConfigH\000R\013rewardModel\022&\n\003"
+  "ppo\030\n \001(\0132\022.kiln.v1.PpoConfigH\000R\003ppo\022&\n\003"
+  "dpo\030\013 \001(\0132\022.kiln.v1.DpoConfigH\000R\003dpo\0222\n\007"
+  "distill\030\014 \001(\0132\026.kiln.v1.DistillConfigH\000R"
+  "\007distill\022&\n\003vae\030\036 \001(\0132\022.kiln.v1.VaeConfi"
+  "gH\000R\003vae\022&\n\003gan\030\037 \001(\0132\022.kiln.v1.GanConfi"
+  "gH\000R\003gan\0228\n\tdiffusion\030  \001(\0132\030.kiln.v1.Di"
+  "ffusionConfigH\000R\tdiffusion\022)\n\004grpo\030) \001(\013"
+  "2\023.kiln.v1.GrpoConfigH\000R\004grpo\022)\n\004rloo\030* "
+  "\001(\0132\023.kiln.v1.RlooConfigH\000R\004rloo\0229\n\nonli"
+  "ne_dpo\030+ \001(\0132\030.kiln.v1.OnlineDpoConfigH\000"
+  "R\tonlineDpo\0220\n\tresources\030\r \001(\0132\022.kiln.v1"
+  ".ResourcesR\tresources\022$\n\013max_retries\030\016 \001"
+  "(\rH\001R\nmaxRetries\210\001\001\0220\n\006labels\030\017 \003(\0132\030.ki"
+  "ln.v1.Job.LabelsEntryR\006labels\022\'\n\005state\030\020"
+  " \001(\0162\021.kiln.v1.JobStateR\005state\022\030\n\007attemp"
+  "t\030\021 \001(\rR\007attempt\022\022\n\004step\030\022 \001(\003R\004step\022\037\n\013"
+  "total_steps\030\023 \001(\003R\ntotalSteps\022F\n\016latest_"
+  "metrics\030\024 \003(\0132\037.kiln.v1.Job.LatestMetric"
+  "sEntryR\rlatestMetrics\022!\n\014output_model\030\025 "
+  "\001(\tR\013outputModel\0229\n\tartifacts\030\026 \003(\0132\033.ki"
+  "ln.v1.Job.ArtifactsEntryR\tartifacts\022\024\n\005e"
+  "rror\030\027 \001(\tR\005error\022;\n\013create_time\030\030 \001(\0132\032"
+  ".google.protobuf.TimestampR\ncreateTime\0229"
+  "\n\nstart_time\030\031 \001(\0132\032.google.protobuf.Tim"
+  "estampR\tstartTime\0225\n\010end_time\030\032 \001(\0132\032.go"
+  "ogle.protobuf.TimestampR\007endTime\022\024\n\005swee"
+  "p\030( \001(\tR\005sweep\0329\n\013LabelsEntry\022\020\n\003key\030\001 \001"
+  "(\tR\003key\022\024\n\005value\030\002 \001(\tR\005value:\0028\001\032@\n\022Lat"
+  "estMetricsEntry\022\020\n\003key\030\001 \001(\tR\003key\022\024\n\005val"
+  "ue\030\002 \001(\001R\005value:\0028\001\032<\n\016ArtifactsEntry\022\020\n"
+  "\003key\030\001 \001(\tR\003key\022\024\n\005value\030\002 \001(\tR\005value:\0028"
+  "\001B\017\n\rmethod_configB\016\n\014_max_retries\"Q\n\020Cr"
+  "eateJobRequest\022\036\n\003job\030\001 \001(\0132\014.kiln.v1.Jo"
+  "bR\003job\022\035\n\nrequest_id\030\002 \001(\tR\trequestId\"#\n"
+  "\rGetJobRequest\022\022\n\004name\030\001 \001(\tR\004name\"\270\001\n\017L"
+  "istJobsRequest\022\033\n\tpage_size\030\001 \001(\005R\010pageS"
+  "ize\022\035\n\npage_token\030\002 \001(\tR\tpageToken\022\'\n\005st"
+  "ate\030\003 \001(\0162\021.kiln.v1.JobStateR\005state\022*\n\006m"
+  "ethod\030\004 \001(\0162\022.kiln.v1.JobMethodR\006method\022"
+  "\024\n\005sweep\030\005 \001(\tR\005sweep\"\\\n\020ListJobsRespons"
+  "e\022 \n\004jobs\030\001 \003(\0132\014.kiln.v1.JobR\004jobs\022&\n\017n"
+  "ext_page_token\030\002 \001(\tR\rnextPageToken\"&\n\020C"
+  "ancelJobRequest\022\022\n\004name\030\001 \001(\tR\004name\"K\n\017W"
+  "atchJobRequest\022\022\n\004name\030\001 \001(\tR\004name\022$\n\016af"
+  "ter_event_id\030\002 \001(\tR\014afterEventId\"h\n\013Stat"
+  "eChange\022\'\n\005state\030\001 \001(\0162\021.kiln.v1.JobStat"
+  "eR\005state\022\030\n\007attempt\030\002 \001(\rR\007attempt\022\026\n\006re"
+  "ason\030\003 \001(\tR\006reason\"\257\001\n\007Metrics\022\022\n\004step\030\001"
+  " \001(\003R\004step\022\037\n\013total_steps\030\002 \001(\003R\ntotalSt"
+  "eps\0224\n\006values\030\003 \003(\0132\034.kiln.v1.Metrics.Va"
+  "luesEntryR\006values\0329\n\013ValuesEntry\022\020\n\003key\030"
+  "\001 \001(\tR\003key\022\024\n\005value\030\002 \001(\001R\005value:\0028\001\"o\n\n"
+  "Checkpoint\022\022\n\004step\030\001 \001(\003R\004step\022\020\n\003uri\030\002 "
+  "\001(\tR\003uri\022;\n\013create_time\030\003 \001(\0132\032.google.p"
+  "rotobuf.TimestampR\ncreateTime\"9\n\007LogLine"
+  "\022\024\n\005level\030\001 \001(\tR\005level\022\030\n\007message\030\002 \001(\tR"
+  "\007message\"\230\002\n\010JobEvent\022\016\n\002id\030\001 \001(\tR\002id\022.\n"
+  "\004time\030\002 \001(\0132\032.google.protobuf.TimestampR"
+  "\004time\0229\n\014state_change\030\003 \001(\0132\024.kiln.v1.St"
+  "ateChangeH\000R\013stateChange\022,\n\007metrics\030\004 \001("
+  "\0132\020.kiln.v1.MetricsH\000R\007metrics\0225\n\ncheckp"
+  "oint\030\005 \001(\0132\023.kiln.v1.CheckpointH\000R\ncheck"
+  "point\022$\n\003log\030\006 \001(\0132\020.kiln.v1.LogLineH\000R\003"
+  "logB\006\n\004kind\",\n\026ListCheckpointsRequest\022\022\n"
+  "\004name\030\001 \001(\tR\004name\"P\n\027ListCheckpointsResp"
+  "onse\0225\n\013checkpoints\030\001 \003(\0132\023.kiln.v1.Chec"
+  "kpointR\013checkpoints*\237\002\n\tJobMethod\022\032\n\026JOB"
+  "_METHOD_UNSPECIFIED\020\000\022\022\n\016JOB_METHOD_SFT\020"
+  "\001\022\033\n\027JOB_METHOD_REWARD_MODEL\020\002\022\022\n\016JOB_ME"
+  "THOD_PPO\020\003\022\022\n\016JOB_METHOD_DPO\020\004\022\026\n\022JOB_ME"
+  "THOD_DISTILL\020\005\022\022\n\016JOB_METHOD_VAE\020\n\022\022\n\016JO"
+  "B_METHOD_GAN\020\013\022\030\n\024JOB_METHOD_DIFFUSION\020\014"
+  "\022\023\n\017JOB_METHOD_GRPO\020\036\022\023\n\017JOB_METHOD_RLOO"
+  "\020\037\022\031\n\025JOB_METHOD_ONLINE_DPO\020 *\262\001\n\010JobSta"
   "te\022\031\n\025JOB_STATE_UNSPECIFIED\020\000\022\024\n\020JOB_STA"
   "TE_QUEUED\020\001\022\025\n\021JOB_STATE_RUNNING\020\002\022\027\n\023JO"
   "B_STATE_SUCCEEDED\020\003\022\024\n\020JOB_STATE_FAILED\020"
@@ -1649,9 +1727,9 @@ static const ::_pbi::DescriptorTable* const descriptor_table_kiln_2fv1_2fjobs_2e
 };
 static ::_pbi::once_flag descriptor_table_kiln_2fv1_2fjobs_2eproto_once;
 const ::_pbi::DescriptorTable descriptor_table_kiln_2fv1_2fjobs_2eproto = {
-    false, false, 13029, descriptor_table_protodef_kiln_2fv1_2fjobs_2eproto,
+    false, false, 13789, descriptor_table_protodef_kiln_2fv1_2fjobs_2eproto,
     "kiln/v1/jobs.proto",
-    &descriptor_table_kiln_2fv1_2fjobs_2eproto_once, descriptor_table_kiln_2fv1_2fjobs_2eproto_deps, 3, 35,
+    &descriptor_table_kiln_2fv1_2fjobs_2eproto_once, descriptor_table_kiln_2fv1_2fjobs_2eproto_deps, 3, 36,
     schemas, file_default_instances, TableStruct_kiln_2fv1_2fjobs_2eproto::offsets,
     file_level_metadata_kiln_2fv1_2fjobs_2eproto, file_level_enum_descriptors_kiln_2fv1_2fjobs_2eproto,
     file_level_service_descriptors_kiln_2fv1_2fjobs_2eproto,
@@ -1681,6 +1759,7 @@ bool JobMethod_IsValid(int value) {
     case 12:
     case 30:
     case 31:
+    case 32:
       return true;
     default:
       return false;
@@ -3584,6 +3663,143 @@ void RlooConfig::InternalSwap(RlooConfig* other) {
 
 // ===================================================================
 
+class OnlineDpoConfig::_Internal {
+ public:
+  using HasBits = decltype(std::declval<OnlineDpoConfig>()._impl_._has_bits_);
+  static const ::kiln::v1::RewardSource& reward(const OnlineDpoConfig* msg);
+  static void set_has_beta(HasBits* has_bits) {
+    (*has_bits)[0] |= 1u;
+  }
+  static void set_has_label_smoothing(HasBits* has_bits) {
+    (*has_bits)[0] |= 2u;
+  }
+  static void set_has_samples_per_prompt(HasBits* has_bits) {
+    (*has_bits)[0] |= 4u;
+  }
+  static void set_has_rollout_batch_size(HasBits* has_bits) {
+    (*has_bits)[0] |= 8u;
+  }
+  static void set_has_minibatch_size(HasBits* has_bits) {
+    (*has_bits)[0] |= 16u;
+  }
+  static void set_has_epochs(HasBits* has_bits) {
+    (*has_bits)[0] |= 32u;
+  }
+  static void set_has_max_new_tokens(HasBits* has_bits) {
+    (*has_bits)[0] |= 64u;
+  }
+  static void set_has_temperature(HasBits* has_bits) {
+    (*has_bits)[0] |= 128u;
+  }
+  static void set_has_stop_at_eos(HasBits* has_bits) {
+    (*has_bits)[0] |= 256u;
+  }
+};
+
+const ::kiln::v1::RewardSource&
+OnlineDpoConfig::_Internal::reward(const OnlineDpoConfig* msg) {
+  return *msg->_impl_.reward_;
+}
+OnlineDpoConfig::OnlineDpoConfig(::PROTOBUF_NAMESPACE_ID::Arena* arena,
+                         bool is_message_owned)
+  : ::PROTOBUF_NAMESPACE_ID::Message(arena, is_message_owned) {
+  SharedCtor(arena, is_message_owned);
+  // @@protoc_insertion_point(arena_constructor:kiln.v1.OnlineDpoConfig)
+}
+OnlineDpoConfig::OnlineDpoConfig(const OnlineDpoConfig& from)
+  : ::PROTOBUF_NAMESPACE_ID::Message() {
+  OnlineDpoConfig* const _this = this; (void)_this;
+  new (&_impl_) Impl_{
+      decltype(_impl_._has_bits_){from._impl_._has_bits_}
+    , /*decltype(_impl_._cached_size_)*/{}
+    , decltype(_impl_.reference_model_){}
+    , decltype(_impl_.reward_){nullptr}
+    , decltype(_impl_.beta_){}
+    , decltype(_impl_.label_smoothing_){}
+    , decltype(_impl_.loss_){}
+    , decltype(_impl_.samples_per_prompt_){}
+    , decltype(_impl_.rollout_batch_size_){}
+    , decltype(_impl_.minibatch_size_){}
+    , decltype(_impl_.epochs_){}
+    , decltype(_impl_.max_new_tokens_){}
+    , decltype(_impl_.temperature_){}
+    , decltype(_impl_.stop_at_eos_){}};
+
+  _internal_metadata_.MergeFrom<::PROTOBUF_NAMESPACE_ID::UnknownFieldSet>(from._internal_metadata_);
+  _impl_.reference_model_.InitDefault();
+  #ifdef PROTOBUF_FORCE_COPY_DEFAULT_STRING
+    _impl_.reference_model_.Set("", GetArenaForAllocation());
+  #endif // PROTOBUF_FORCE_COPY_DEFAULT_STRING
+  if (!from._internal_reference_model().empty()) {
+    _this->_impl_.reference_model_.Set(from._internal_reference_model(), 
+      _this->GetArenaForAllocation());
+  }
+  if (from._internal_has_reward()) {
+    _this->_impl_.reward_ = new ::kiln::v1::RewardSource(*from._impl_.reward_);
+  }
+  ::memcpy(&_impl_.beta_, &from._impl_.beta_,
+    static_cast<size_t>(reinterpret_cast<char*>(&_impl_.stop_at_eos_) -
+    reinterpret_cast<char*>(&_impl_.beta_)) + sizeof(_impl_.stop_at_eos_));
+  // @@protoc_insertion_point(copy_constructor:kiln.v1.OnlineDpoConfig)
+}
+
+inline void OnlineDpoConfig::SharedCtor(
+    ::_pb::Arena* arena, bool is_message_owned) {
+  (void)arena;
+  (void)is_message_owned;
+  new (&_impl_) Impl_{
+      decltype(_impl_._has_bits_){}
+    , /*decltype(_impl_._cached_size_)*/{}
+    , decltype(_impl_.reference_model_){}
+    , decltype(_impl_.reward_){nullptr}
+    , decltype(_impl_.beta_){0}
+    , decltype(_impl_.label_smoothing_){0}
+    , decltype(_impl_.loss_){0}
+    , decltype(_impl_.samples_per_prompt_){0u}
+    , decltype(_impl_.rollout_batch_size_){0u}
+    , decltype(_impl_.minibatch_size_){0u}
+    , decltype(_impl_.epochs_){0u}
+    , decltype(_impl_.max_new_tokens_){0u}
+    , decltype(_impl_.temperature_){0}
+    , decltype(_impl_.stop_at_eos_){false}
+  };
+  _impl_.reference_model_.InitDefault();
+  #ifdef PROTOBUF_FORCE_COPY_DEFAULT_STRING
+    _impl_.reference_model_.Set("", GetArenaForAllocation());
+  #endif // PROTOBUF_FORCE_COPY_DEFAULT_STRING
+}
+
+OnlineDpoConfig::~OnlineDpoConfig() {
+  // @@protoc_insertion_point(destructor:kiln.v1.OnlineDpoConfig)
+  if (auto *arena = _internal_metadata_.DeleteReturnArena<::PROTOBUF_NAMESPACE_ID::UnknownFieldSet>()) {
+  (void)arena;
+    return;
+  }
+  SharedDtor();
+}
+
+inline void OnlineDpoConfig::SharedDtor() {
+  GOOGLE_DCHECK(GetArenaForAllocation() == nullptr);
+  _impl_.reference_model_.Destroy();
+  if (this != internal_default_instance()) delete _impl_.reward_;
+}
+
+void OnlineDpoConfig::SetCachedSize(int size) const {
+  _impl_._cached_size_.Set(size);
+}
+
+void OnlineDpoConfig::InternalSwap(OnlineDpoConfig* other) {
+  using std::swap;
+  GetReflection()->Swap(this, other);}
+
+::PROTOBUF_NAMESPACE_ID::Metadata OnlineDpoConfig::GetMetadata() const {
+  return ::_pbi::AssignDescriptors(
+      &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[15]);
+}
+
+// ===================================================================
+
 class DpoConfig::_Internal {
  public:
   using HasBits = decltype(std::declval<DpoConfig>()._impl_._has_bits_);
@@ -3683,7 +3899,7 @@ void DpoConfig::InternalSwap(DpoConfig* other) {
 ::PROTOBUF_NAMESPACE_ID::Metadata DpoConfig::GetMetadata() const {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
-      file_level_metadata_kiln_2fv1_2fjobs_2eproto[15]);
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[16]);
 }
 
 // ===================================================================
@@ -3772,7 +3988,7 @@ void DistillConfig::InternalSwap(DistillConfig* other) {
 ::PROTOBUF_NAMESPACE_ID::Metadata DistillConfig::GetMetadata() const {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
-      file_level_metadata_kiln_2fv1_2fjobs_2eproto[16]);
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[17]);
 }
 
 // ===================================================================
@@ -3786,7 +4002,7 @@ void Job_LabelsEntry_DoNotUse::MergeFrom(const Job_LabelsEntry_DoNotUse& other) 
 ::PROTOBUF_NAMESPACE_ID::Metadata Job_LabelsEntry_DoNotUse::GetMetadata() const {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
-      file_level_metadata_kiln_2fv1_2fjobs_2eproto[17]);
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[18]);
 }
 
 // ===================================================================
@@ -3800,7 +4016,7 @@ void Job_LatestMetricsEntry_DoNotUse::MergeFrom(const Job_LatestMetricsEntry_DoN
 ::PROTOBUF_NAMESPACE_ID::Metadata Job_LatestMetricsEntry_DoNotUse::GetMetadata() const {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
-      file_level_metadata_kiln_2fv1_2fjobs_2eproto[18]);
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[19]);
 }
 
 // ===================================================================
@@ -3814,7 +4030,7 @@ void Job_ArtifactsEntry_DoNotUse::MergeFrom(const Job_ArtifactsEntry_DoNotUse& o
 ::PROTOBUF_NAMESPACE_ID::Metadata Job_ArtifactsEntry_DoNotUse::GetMetadata() const {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
-      file_level_metadata_kiln_2fv1_2fjobs_2eproto[19]);
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[20]);
 }
 
 // ===================================================================
@@ -3833,6 +4049,7 @@ class Job::_Internal {
   static const ::kiln::v1::DiffusionConfig& diffusion(const Job* msg);
   static const ::kiln::v1::GrpoConfig& grpo(const Job* msg);
   static const ::kiln::v1::RlooConfig& rloo(const Job* msg);
+  static const ::kiln::v1::OnlineDpoConfig& online_dpo(const Job* msg);
   static const ::kiln::v1::Resources& resources(const Job* msg);
   static void set_has_max_retries(HasBits* has_bits) {
     (*has_bits)[0] |= 1u;
@@ -3885,6 +4102,10 @@ Job::_Internal::grpo(const Job* msg) {
 const ::kiln::v1::RlooConfig&
 Job::_Internal::rloo(const Job* msg) {
   return *msg->_impl_.method_config_.rloo_;
+}
+const ::kiln::v1::OnlineDpoConfig&
+Job::_Internal::online_dpo(const Job* msg) {
+  return *msg->_impl_.method_config_.online_dpo_;
 }
 const ::kiln::v1::Resources&
 Job::_Internal::resources(const Job* msg) {
@@ -4078,6 +4299,21 @@ void Job::set_allocated_rloo(::kiln::v1::RlooConfig* rloo) {
     _impl_.method_config_.rloo_ = rloo;
   }
   // @@protoc_insertion_point(field_set_allocated:kiln.v1.Job.rloo)
+}
+void Job::set_allocated_online_dpo(::kiln::v1::OnlineDpoConfig* online_dpo) {
+  ::PROTOBUF_NAMESPACE_ID::Arena* message_arena = GetArenaForAllocation();
+  clear_method_config();
+  if (online_dpo) {
+    ::PROTOBUF_NAMESPACE_ID::Arena* submessage_arena =
+      ::PROTOBUF_NAMESPACE_ID::Arena::InternalGetOwningArena(online_dpo);
+    if (message_arena != submessage_arena) {
+      online_dpo = ::PROTOBUF_NAMESPACE_ID::internal::GetOwnedMessage(
+          message_arena, online_dpo, submessage_arena);
+    }
+    set_has_online_dpo();
+    _impl_.method_config_.online_dpo_ = online_dpo;
+  }
+  // @@protoc_insertion_point(field_set_allocated:kiln.v1.Job.online_dpo)
 }
 void Job::clear_resources() {
   if (GetArenaForAllocation() == nullptr && _impl_.resources_ != nullptr) {
@@ -4281,6 +4517,11 @@ Job::Job(const Job& from)
           from._internal_rloo());
       break;
     }
+    case kOnlineDpo: {
+      _this->_internal_mutable_online_dpo()->::kiln::v1::OnlineDpoConfig::MergeFrom(
+          from._internal_online_dpo());
+      break;
+    }
     case METHOD_CONFIG_NOT_SET: {
       break;
     }
@@ -4464,6 +4705,12 @@ void Job::clear_method_config() {
       }
       break;
     }
+    case kOnlineDpo: {
+      if (GetArenaForAllocation() == nullptr) {
+        delete _impl_.method_config_.online_dpo_;
+      }
+      break;
+    }
     case METHOD_CONFIG_NOT_SET: {
       break;
     }
@@ -4479,7 +4726,7 @@ void Job::InternalSwap(Job* other) {
 ::PROTOBUF_NAMESPACE_ID::Metadata Job::GetMetadata() const {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
-      file_level_metadata_kiln_2fv1_2fjobs_2eproto[20]);
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[21]);
 }
 
 // ===================================================================
@@ -4563,7 +4810,7 @@ void CreateJobRequest::InternalSwap(CreateJobRequest* other) {
 ::PROTOBUF_NAMESPACE_ID::Metadata CreateJobRequest::GetMetadata() const {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
-      file_level_metadata_kiln_2fv1_2fjobs_2eproto[21]);
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[22]);
 }
 
 // ===================================================================
@@ -4636,7 +4883,7 @@ void GetJobRequest::InternalSwap(GetJobRequest* other) {
 ::PROTOBUF_NAMESPACE_ID::Metadata GetJobRequest::GetMetadata() const {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
-      file_level_metadata_kiln_2fv1_2fjobs_2eproto[22]);
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[23]);
 }
 
 // ===================================================================
@@ -4733,7 +4980,7 @@ void ListJobsRequest::InternalSwap(ListJobsRequest* other) {
 ::PROTOBUF_NAMESPACE_ID::Metadata ListJobsRequest::GetMetadata() const {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
-      file_level_metadata_kiln_2fv1_2fjobs_2eproto[23]);
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[24]);
 }
 
 // ===================================================================
@@ -4809,7 +5056,7 @@ void ListJobsResponse::InternalSwap(ListJobsResponse* other) {
 ::PROTOBUF_NAMESPACE_ID::Metadata ListJobsResponse::GetMetadata() const {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
-      file_level_metadata_kiln_2fv1_2fjobs_2eproto[24]);
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[25]);
 }
 
 // ===================================================================
@@ -4882,7 +5129,7 @@ void CancelJobRequest::InternalSwap(CancelJobRequest* other) {
 ::PROTOBUF_NAMESPACE_ID::Metadata CancelJobRequest::GetMetadata() const {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
-      file_level_metadata_kiln_2fv1_2fjobs_2eproto[25]);
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[26]);
 }
 
 // ===================================================================
@@ -4970,7 +5217,7 @@ void WatchJobRequest::InternalSwap(WatchJobRequest* other) {
 ::PROTOBUF_NAMESPACE_ID::Metadata WatchJobRequest::GetMetadata() const {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
-      file_level_metadata_kiln_2fv1_2fjobs_2eproto[26]);
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[27]);
 }
 
 // ===================================================================
@@ -5050,7 +5297,7 @@ void StateChange::InternalSwap(StateChange* other) {
 ::PROTOBUF_NAMESPACE_ID::Metadata StateChange::GetMetadata() const {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
-      file_level_metadata_kiln_2fv1_2fjobs_2eproto[27]);
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[28]);
 }
 
 // ===================================================================
@@ -5064,7 +5311,7 @@ void Metrics_ValuesEntry_DoNotUse::MergeFrom(const Metrics_ValuesEntry_DoNotUse&
 ::PROTOBUF_NAMESPACE_ID::Metadata Metrics_ValuesEntry_DoNotUse::GetMetadata() const {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
-      file_level_metadata_kiln_2fv1_2fjobs_2eproto[28]);
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[29]);
 }
 
 // ===================================================================
@@ -5142,7 +5389,7 @@ void Metrics::InternalSwap(Metrics* other) {
 ::PROTOBUF_NAMESPACE_ID::Metadata Metrics::GetMetadata() const {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
-      file_level_metadata_kiln_2fv1_2fjobs_2eproto[29]);
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[30]);
 }
 
 // ===================================================================
@@ -5235,7 +5482,7 @@ void Checkpoint::InternalSwap(Checkpoint* other) {
 ::PROTOBUF_NAMESPACE_ID::Metadata Checkpoint::GetMetadata() const {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
-      file_level_metadata_kiln_2fv1_2fjobs_2eproto[30]);
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[31]);
 }
 
 // ===================================================================
@@ -5323,7 +5570,7 @@ void LogLine::InternalSwap(LogLine* other) {
 ::PROTOBUF_NAMESPACE_ID::Metadata LogLine::GetMetadata() const {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
-      file_level_metadata_kiln_2fv1_2fjobs_2eproto[31]);
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[32]);
 }
 
 // ===================================================================
@@ -5562,7 +5809,7 @@ void JobEvent::InternalSwap(JobEvent* other) {
 ::PROTOBUF_NAMESPACE_ID::Metadata JobEvent::GetMetadata() const {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
-      file_level_metadata_kiln_2fv1_2fjobs_2eproto[32]);
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[33]);
 }
 
 // ===================================================================
@@ -5635,7 +5882,7 @@ void ListCheckpointsRequest::InternalSwap(ListCheckpointsRequest* other) {
 ::PROTOBUF_NAMESPACE_ID::Metadata ListCheckpointsRequest::GetMetadata() const {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
-      file_level_metadata_kiln_2fv1_2fjobs_2eproto[33]);
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[34]);
 }
 
 // ===================================================================
@@ -5696,7 +5943,7 @@ void ListCheckpointsResponse::InternalSwap(ListCheckpointsResponse* other) {
 ::PROTOBUF_NAMESPACE_ID::Metadata ListCheckpointsResponse::GetMetadata() const {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
-      file_level_metadata_kiln_2fv1_2fjobs_2eproto[34]);
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[35]);
 }
 
 // @@protoc_insertion_point(namespace_scope)
@@ -5762,6 +6009,10 @@ Arena::CreateMaybeMessage< ::kiln::v1::GrpoConfig >(Arena* arena) {
 template<> PROTOBUF_NOINLINE ::kiln::v1::RlooConfig*
 Arena::CreateMaybeMessage< ::kiln::v1::RlooConfig >(Arena* arena) {
   return Arena::CreateMessageInternal< ::kiln::v1::RlooConfig >(arena);
+}
+template<> PROTOBUF_NOINLINE ::kiln::v1::OnlineDpoConfig*
+Arena::CreateMaybeMessage< ::kiln::v1::OnlineDpoConfig >(Arena* arena) {
+  return Arena::CreateMessageInternal< ::kiln::v1::OnlineDpoConfig >(arena);
 }
 template<> PROTOBUF_NOINLINE ::kiln::v1::DpoConfig*
 Arena::CreateMaybeMessage< ::kiln::v1::DpoConfig >(Arena* arena) {
