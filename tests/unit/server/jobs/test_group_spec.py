@@ -124,4 +124,6 @@ async def test_online_dpo_options_reach_their_trainer_config(env):  # noqa: F811
 )
 async def test_bad_online_dpo_options_name_their_field(env, job, field):  # noqa: F811
     builder, names, *_ = env
-    assert await violation(builder, method_job(jobs_pb2.JOB_METHOD_ONLINE_DPO, names["prompts"], online_dpo=job)) == field
+    assert (
+        await violation(builder, method_job(jobs_pb2.JOB_METHOD_ONLINE_DPO, names["prompts"], online_dpo=job)) == field
+    )

@@ -13,7 +13,7 @@ class OnlineDPOTrainer(GroupTrainer):
     title = "online DPO"
     step_name = "online DPO round"
     # Present every round; dpo_loss is missing from a round whose groups all tied.
-    history_keys = ("mean_reward", "kl", "entropy")
+    history_keys: tuple[str, ...] = ("mean_reward", "kl", "entropy")
 
     def baseline(self) -> str:
         return "group_mean"  # unused: pairs replace the group baseline
