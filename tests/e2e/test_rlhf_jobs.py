@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import json
 
+import grpc
+import pytest
+
 from kiln.v1 import common_pb2, datasets_pb2, jobs_pb2, models_pb2
 from kiln_trainer.data.synthetic import sentiment_preferences
-from tests.e2e.conftest import watch_until_done
+from tests.e2e.conftest import field_violations, watch_until_done
 
 
 def jsonl(records: list[dict]) -> bytes:
@@ -91,6 +94,18 @@ async def test_online_dpo_job_scores_its_own_samples_and_reports_each_round(gate
         jsonl([{"prompt": p} for p in ("Tell me", "Say", "Write", "Name")]),
         fmt=datasets_pb2.DATASET_FORMAT_PROMPTS,
     )
+    bad = jobs_pb2.Job(
+        method=jobs_pb2.JOB_METHOD_ONLINE_DPO,
+        base_model="kiln-gpt-tiny",
+        training_dataset=prompts.name,
+        online_dpo=jobs_pb2.OnlineDpoConfig(reward=jobs_pb2.RewardSource(scoring_function="length"), beta=-1),
+    )
+    with pytest.raises(grpc.aio.AioRpcError) as err:
+        await gateway.jobs.CreateJob(jobs_pb2.CreateJobRequest(job=bad), metadata=t.md)
+    assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert [f for f, _ in field_violations(err.value)] == ["job.online_dpo.beta"]
+    assert not (await gateway.jobs.ListJobs(jobs_pb2.ListJobsRequest(), metadata=t.md)).jobs
+
     rounds = 3
     job = jobs_pb2.Job(
         method=jobs_pb2.JOB_METHOD_ONLINE_DPO,
