@@ -25,7 +25,20 @@ MAX_GRID = 100_000
 # (checked against the template's method). Everything else (datasets, base model, resources,
 # labels, output fields) is not a tunable of the trained model. The image methods' messages hold
 # their networks' architecture (base_channels: the width; latent_dim), searchable like the rest.
-_ROOTS = ("hyperparameters", "sft", "reward_model", "ppo", "dpo", "distill", "grpo", "rloo", "vae", "gan", "diffusion")
+_ROOTS = (
+    "hyperparameters",
+    "sft",
+    "reward_model",
+    "ppo",
+    "dpo",
+    "distill",
+    "grpo",
+    "rloo",
+    "online_dpo",
+    "vae",
+    "gan",
+    "diffusion",
+)
 _FLOATS = (FieldDescriptor.TYPE_DOUBLE, FieldDescriptor.TYPE_FLOAT)
 _INTS = (
     FieldDescriptor.TYPE_INT32,

@@ -341,6 +341,31 @@ struct RlooConfigDefaultTypeInternal {
   };
 };
 PROTOBUF_ATTRIBUTE_NO_DESTROY PROTOBUF_CONSTINIT PROTOBUF_ATTRIBUTE_INIT_PRIORITY1 RlooConfigDefaultTypeInternal _RlooConfig_default_instance_;
+PROTOBUF_CONSTEXPR OnlineDpoConfig::OnlineDpoConfig(
+    ::_pbi::ConstantInitialized): _impl_{
+    /*decltype(_impl_._has_bits_)*/{}
+  , /*decltype(_impl_._cached_size_)*/{}
+  , /*decltype(_impl_.reference_model_)*/{&::_pbi::fixed_address_empty_string, ::_pbi::ConstantInitialized{}}
+  , /*decltype(_impl_.reward_)*/nullptr
+  , /*decltype(_impl_.beta_)*/0
+  , /*decltype(_impl_.label_smoothing_)*/0
+  , /*decltype(_impl_.loss_)*/0
+  , /*decltype(_impl_.samples_per_prompt_)*/0u
+  , /*decltype(_impl_.rollout_batch_size_)*/0u
+  , /*decltype(_impl_.minibatch_size_)*/0u
+  , /*decltype(_impl_.epochs_)*/0u
+  , /*decltype(_impl_.max_new_tokens_)*/0u
+  , /*decltype(_impl_.temperature_)*/0
+  , /*decltype(_impl_.stop_at_eos_)*/false} {}
+struct OnlineDpoConfigDefaultTypeInternal {
+  PROTOBUF_CONSTEXPR OnlineDpoConfigDefaultTypeInternal()
+      : _instance(::_pbi::ConstantInitialized{}) {}
+  ~OnlineDpoConfigDefaultTypeInternal() {}
+  union {
+    OnlineDpoConfig _instance;
+  };
+};
+PROTOBUF_ATTRIBUTE_NO_DESTROY PROTOBUF_CONSTINIT PROTOBUF_ATTRIBUTE_INIT_PRIORITY1 OnlineDpoConfigDefaultTypeInternal _OnlineDpoConfig_default_instance_;
 PROTOBUF_CONSTEXPR DpoConfig::DpoConfig(
     ::_pbi::ConstantInitialized): _impl_{
     /*decltype(_impl_._has_bits_)*/{}
@@ -645,7 +670,7 @@ struct ListCheckpointsResponseDefaultTypeInternal {
 PROTOBUF_ATTRIBUTE_NO_DESTROY PROTOBUF_CONSTINIT PROTOBUF_ATTRIBUTE_INIT_PRIORITY1 ListCheckpointsResponseDefaultTypeInternal _ListCheckpointsResponse_default_instance_;
 }  // namespace v1
 }  // namespace kiln
-static ::_pb::Metadata file_level_metadata_kiln_2fv1_2fjobs_2eproto[35];
+static ::_pb::Metadata file_level_metadata_kiln_2fv1_2fjobs_2eproto[36];
 static const ::_pb::EnumDescriptor* file_level_enum_descriptors_kiln_2fv1_2fjobs_2eproto[11];
 static constexpr ::_pb::ServiceDescriptor const** file_level_service_descriptors_kiln_2fv1_2fjobs_2eproto = nullptr;
 
@@ -991,6 +1016,36 @@ const uint32_t TableStruct_kiln_2fv1_2fjobs_2eproto::offsets[] PROTOBUF_SECTION_
   6,
   ~0u,
   8,
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::OnlineDpoConfig, _impl_._has_bits_),
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::OnlineDpoConfig, _internal_metadata_),
+  ~0u,  // no _extensions_
+  ~0u,  // no _oneof_case_
+  ~0u,  // no _weak_field_map_
+  ~0u,  // no _inlined_string_donated_
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::OnlineDpoConfig, _impl_.reward_),
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::OnlineDpoConfig, _impl_.reference_model_),
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::OnlineDpoConfig, _impl_.beta_),
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::OnlineDpoConfig, _impl_.loss_),
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::OnlineDpoConfig, _impl_.label_smoothing_),
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::OnlineDpoConfig, _impl_.samples_per_prompt_),
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::OnlineDpoConfig, _impl_.rollout_batch_size_),
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::OnlineDpoConfig, _impl_.minibatch_size_),
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::OnlineDpoConfig, _impl_.epochs_),
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::OnlineDpoConfig, _impl_.max_new_tokens_),
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::OnlineDpoConfig, _impl_.temperature_),
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::OnlineDpoConfig, _impl_.stop_at_eos_),
+  ~0u,
+  ~0u,
+  0,
+  ~0u,
+  1,
+  2,
+  3,
+  4,
+  5,
+  6,
+  7,
+  8,
   PROTOBUF_FIELD_OFFSET(::kiln::v1::DpoConfig, _impl_._has_bits_),
   PROTOBUF_FIELD_OFFSET(::kiln::v1::DpoConfig, _internal_metadata_),
   ~0u,  // no _extensions_
@@ -1074,6 +1129,7 @@ const uint32_t TableStruct_kiln_2fv1_2fjobs_2eproto::offsets[] PROTOBUF_SECTION_
   ::_pbi::kInvalidFieldOffsetTag,
   ::_pbi::kInvalidFieldOffsetTag,
   ::_pbi::kInvalidFieldOffsetTag,
+  ::_pbi::kInvalidFieldOffsetTag,
   PROTOBUF_FIELD_OFFSET(::kiln::v1::Job, _impl_.resources_),
   PROTOBUF_FIELD_OFFSET(::kiln::v1::Job, _impl_.max_retries_),
   PROTOBUF_FIELD_OFFSET(::kiln::v1::Job, _impl_.labels_),
@@ -1090,6 +1146,7 @@ const uint32_t TableStruct_kiln_2fv1_2fjobs_2eproto::offsets[] PROTOBUF_SECTION_
   PROTOBUF_FIELD_OFFSET(::kiln::v1::Job, _impl_.end_time_),
   PROTOBUF_FIELD_OFFSET(::kiln::v1::Job, _impl_.sweep_),
   PROTOBUF_FIELD_OFFSET(::kiln::v1::Job, _impl_.method_config_),
+  ~0u,
   ~0u,
   ~0u,
   ~0u,
@@ -1260,26 +1317,27 @@ static const ::_pbi::MigrationSchema schemas[] PROTOBUF_SECTION_VARIABLE(protode
   { 231, 258, -1, sizeof(::kiln::v1::PpoConfig)},
   { 279, 298, -1, sizeof(::kiln::v1::GrpoConfig)},
   { 311, 329, -1, sizeof(::kiln::v1::RlooConfig)},
-  { 341, 353, -1, sizeof(::kiln::v1::DpoConfig)},
-  { 359, 368, -1, sizeof(::kiln::v1::DistillConfig)},
-  { 371, 379, -1, sizeof(::kiln::v1::Job_LabelsEntry_DoNotUse)},
-  { 381, 389, -1, sizeof(::kiln::v1::Job_LatestMetricsEntry_DoNotUse)},
-  { 391, 399, -1, sizeof(::kiln::v1::Job_ArtifactsEntry_DoNotUse)},
-  { 401, 440, -1, sizeof(::kiln::v1::Job)},
-  { 472, -1, -1, sizeof(::kiln::v1::CreateJobRequest)},
-  { 480, -1, -1, sizeof(::kiln::v1::GetJobRequest)},
-  { 487, -1, -1, sizeof(::kiln::v1::ListJobsRequest)},
-  { 498, -1, -1, sizeof(::kiln::v1::ListJobsResponse)},
-  { 506, -1, -1, sizeof(::kiln::v1::CancelJobRequest)},
-  { 513, -1, -1, sizeof(::kiln::v1::WatchJobRequest)},
-  { 521, -1, -1, sizeof(::kiln::v1::StateChange)},
-  { 530, 538, -1, sizeof(::kiln::v1::Metrics_ValuesEntry_DoNotUse)},
-  { 540, -1, -1, sizeof(::kiln::v1::Metrics)},
-  { 549, -1, -1, sizeof(::kiln::v1::Checkpoint)},
-  { 558, -1, -1, sizeof(::kiln::v1::LogLine)},
-  { 566, -1, -1, sizeof(::kiln::v1::JobEvent)},
-  { 579, -1, -1, sizeof(::kiln::v1::ListCheckpointsRequest)},
-  { 586, -1, -1, sizeof(::kiln::v1::ListCheckpointsResponse)},
+  { 341, 359, -1, sizeof(::kiln::v1::OnlineDpoConfig)},
+  { 371, 383, -1, sizeof(::kiln::v1::DpoConfig)},
+  { 389, 398, -1, sizeof(::kiln::v1::DistillConfig)},
+  { 401, 409, -1, sizeof(::kiln::v1::Job_LabelsEntry_DoNotUse)},
+  { 411, 419, -1, sizeof(::kiln::v1::Job_LatestMetricsEntry_DoNotUse)},
+  { 421, 429, -1, sizeof(::kiln::v1::Job_ArtifactsEntry_DoNotUse)},
+  { 431, 471, -1, sizeof(::kiln::v1::Job)},
+  { 504, -1, -1, sizeof(::kiln::v1::CreateJobRequest)},
+  { 512, -1, -1, sizeof(::kiln::v1::GetJobRequest)},
+  { 519, -1, -1, sizeof(::kiln::v1::ListJobsRequest)},
+  { 530, -1, -1, sizeof(::kiln::v1::ListJobsResponse)},
+  { 538, -1, -1, sizeof(::kiln::v1::CancelJobRequest)},
+  { 545, -1, -1, sizeof(::kiln::v1::WatchJobRequest)},
+  { 553, -1, -1, sizeof(::kiln::v1::StateChange)},
+  { 562, 570, -1, sizeof(::kiln::v1::Metrics_ValuesEntry_DoNotUse)},
+  { 572, -1, -1, sizeof(::kiln::v1::Metrics)},
+  { 581, -1, -1, sizeof(::kiln::v1::Checkpoint)},
+  { 590, -1, -1, sizeof(::kiln::v1::LogLine)},
+  { 598, -1, -1, sizeof(::kiln::v1::JobEvent)},
+  { 611, -1, -1, sizeof(::kiln::v1::ListCheckpointsRequest)},
+  { 618, -1, -1, sizeof(::kiln::v1::ListCheckpointsResponse)},
 };
 
 static const ::_pb::Message* const file_default_instances[] = {
@@ -1298,6 +1356,7 @@ static const ::_pb::Message* const file_default_instances[] = {
   &::kiln::v1::_PpoConfig_default_instance_._instance,
   &::kiln::v1::_GrpoConfig_default_instance_._instance,
   &::kiln::v1::_RlooConfig_default_instance_._instance,
+  &::kiln::v1::_OnlineDpoConfig_default_instance_._instance,
   &::kiln::v1::_DpoConfig_default_instance_._instance,
   &::kiln::v1::_DistillConfig_default_instance_._instance,
   &::kiln::v1::_Job_LabelsEntry_DoNotUse_default_instance_._instance,
@@ -1501,100 +1560,119 @@ const char descriptor_table_protodef_kiln_2fv1_2fjobs_2eproto[] PROTOBUF_SECTION
   "B\n\n\010_kl_coefB\r\n\013_group_sizeB\r\n\013_clip_ran"
   "geB\t\n\007_epochsB\025\n\023_rollout_batch_sizeB\021\n\017"
   "_minibatch_sizeB\021\n\017_max_new_tokensB\016\n\014_t"
-  "emperatureB\016\n\014_stop_at_eos\"\230\002\n\tDpoConfig"
-  "\022\027\n\004beta\030\001 \001(\001H\000R\004beta\210\001\001\022\'\n\017reference_m"
-  "odel\030\002 \001(\tR\016referenceModel\022+\n\004loss\030\003 \001(\016"
-  "2\027.kiln.v1.PreferenceLossR\004loss\022\'\n\006tunin"
-  "g\030\004 \001(\0162\017.kiln.v1.TuningR\006tuning\022(\n\004lora"
-  "\030\005 \001(\0132\024.kiln.v1.LoraOptionsR\004lora\022,\n\017la"
-  "bel_smoothing\030\006 \001(\001H\001R\016labelSmoothing\210\001\001"
-  "B\007\n\005_betaB\022\n\020_label_smoothing\"\220\001\n\rDistil"
-  "lConfig\022#\n\rteacher_model\030\001 \001(\tR\014teacherM"
-  "odel\022%\n\013temperature\030\002 \001(\001H\000R\013temperature"
-  "\210\001\001\022\031\n\005alpha\030\003 \001(\001H\001R\005alpha\210\001\001B\016\n\014_tempe"
-  "ratureB\010\n\006_alpha\"\321\014\n\003Job\022\022\n\004name\030\001 \001(\tR\004"
-  "name\022!\n\014display_name\030\002 \001(\tR\013displayName\022"
-  "*\n\006method\030\003 \001(\0162\022.kiln.v1.JobMethodR\006met"
-  "hod\022\035\n\nbase_model\030\004 \001(\tR\tbaseModel\022)\n\020tr"
-  "aining_dataset\030\005 \001(\tR\017trainingDataset\022-\n"
-  "\022validation_dataset\030\006 \001(\tR\021validationDat"
-  "aset\022B\n\017hyperparameters\030\007 \001(\0132\030.kiln.v1."
-  "HyperparametersR\017hyperparameters\022&\n\003sft\030"
-  "\010 \001(\0132\022.kiln.v1.SftConfigH\000R\003sft\022\?\n\014rewa"
-  "rd_model\030\t \001(\0132\032.kiln.v1.RewardModelConf"
-  "igH\000R\013rewardModel\022&\n\003ppo\030\n \001(\0132\022.kiln.v1"
-  ".PpoConfigH\000R\003ppo\022&\n\003dpo\030\013 \001(\0132\022.kiln.v1"
-  ".DpoConfigH\000R\003dpo\0222\n\007distill\030\014 \001(\0132\026.kil"
-  "n.v1.DistillConfigH\000R\007distill\022&\n\003vae\030\036 \001"
-  "(\0132\022.kiln.v1.VaeConfigH\000R\003vae\022&\n\003gan\030\037 \001"
-  "(\0132\022.kiln.v1.GanConfigH\000R\003gan\0228\n\tdiffusi"
-  "on\030  \001(\0132\030.kiln.v1.DiffusionConfigH\000R\tdi"
-  "ffusion\022)\n\004grpo\030) \001(\0132\023.kiln.v1.GrpoConf"
-  "igH\000R\004grpo\022)\n\004rloo\030* \001(\0132\023.kiln.v1.RlooC"
-  "onfigH\000R\004rloo\0220\n\tresources\030\r \001(\0132\022.kiln."
-  "v1.ResourcesR\tresources\022$\n\013max_retries\030\016"
-  " \001(\rH\001R\nmaxRetries\210\001\001\0220\n\006labels\030\017 \003(\0132\030."
-  "kiln.v1.Job.LabelsEntryR\006labels\022\'\n\005state"
-  "\030\020 \001(\0162\021.kiln.v1.JobStateR\005state\022\030\n\007atte"
-  "mpt\030\021 \001(\rR\007attempt\022\022\n\004step\030\022 \001(\003R\004step\022\037"
-  "\n\013total_steps\030\023 \001(\003R\ntotalSteps\022F\n\016lates"
-  "t_metrics\030\024 \003(\0132\037.kiln.v1.Job.LatestMetr"
-  "icsEntryR\rlatestMetrics\022!\n\014output_model\030"
-  "\025 \001(\tR\013outputModel\0229\n\tartifacts\030\026 \003(\0132\033."
-  "kiln.v1.Job.ArtifactsEntryR\tartifacts\022\024\n"
-  "\005error\030\027 \001(\tR\005error\022;\n\013create_time\030\030 \001(\013"
-  "2\032.google.protobuf.TimestampR\ncreateTime"
-  "\0229\n\nstart_time\030\031 \001(\0132\032.google.protobuf.T"
-  "imestampR\tstartTime\0225\n\010end_time\030\032 \001(\0132\032."
-  "google.protobuf.TimestampR\007endTime\022\024\n\005sw"
-  "eep\030( \001(\tR\005sweep\0329\n\013LabelsEntry\022\020\n\003key\030\001"
-  " \001(\tR\003key\022\024\n\005value\030\002 \001(\tR\005value:\0028\001\032@\n\022L"
-  "atestMetricsEntry\022\020\n\003key\030\001 \001(\tR\003key\022\024\n\005v"
-  "alue\030\002 \001(\001R\005value:\0028\001\032<\n\016ArtifactsEntry\022"
-  "\020\n\003key\030\001 \001(\tR\003key\022\024\n\005value\030\002 \001(\tR\005value:"
-  "\0028\001B\017\n\rmethod_configB\016\n\014_max_retries\"Q\n\020"
-  "CreateJobRequest\022\036\n\003job\030\001 \001(\0132\014.kiln.v1."
-  "JobR\003job\022\035\n\nrequest_id\030\002 \001(\tR\trequestId\""
-  "#\n\rGetJobRequest\022\022\n\004name\030\001 \001(\tR\004name\"\270\001\n"
-  "\017ListJobsRequest\022\033\n\tpage_size\030\001 \001(\005R\010pag"
-  "eSize\022\035\n\npage_token\030\002 \001(\tR\tpageToken\022\'\n\005"
-  "state\030\003 \001(\0162\021.kiln.v1.JobStateR\005state\022*\n"
-  "\006method\030\004 \001(\0162\022.kiln.v1.JobMethodR\006metho"
-  "d\022\024\n\005sweep\030\005 \001(\tR\005sweep\"\\\n\020ListJobsRespo"
-  "nse\022 \n\004jobs\030\001 \003(\0132\014.kiln.v1.JobR\004jobs\022&\n"
-  "\017next_page_token\030\002 \001(\tR\rnextPageToken\"&\n"
-  "\020CancelJobRequest\022\022\n\004name\030\001 \001(\tR\004name\"K\n"
-  "\017WatchJobRequest\022\022\n\004name\030\001 \001(\tR\004name\022$\n\016"
-  "after_event_id\030\002 \001(\tR\014afterEventId\"h\n\013St"
-  "ateChange\022\'\n\005state\030\001 \001(\0162\021.kiln.v1.JobSt"
-  "ateR\005state\022\030\n\007attempt\030\002 \001(\rR\007attempt\022\026\n\006"
-  "reason\030\003 \001(\tR\006reason\"\257\001\n\007Metrics\022\022\n\004step"
-  "\030\001 \001(\003R\004step\022\037\n\013total_steps\030\002 \001(\003R\ntotal"
-  "Steps\0224\n\006values\030\003 \003(\0132\034.kiln.v1.Metrics."
-  "ValuesEntryR\006values\0329\n\013ValuesEntry\022\020\n\003ke"
-  "y\030\001 \001(\tR\003key\022\024\n\005value\030\002 \001(\001R\005value:\0028\001\"o"
-  "\n\nCheckpoint\022\022\n\004step\030\001 \001(\003R\004step\022\020\n\003uri\030"
-  "\002 \001(\tR\003uri\022;\n\013create_time\030\003 \001(\0132\032.google"
-  ".protobuf.TimestampR\ncreateTime\"9\n\007LogLi"
-  "ne\022\024\n\005level\030\001 \001(\tR\005level\022\030\n\007message\030\002 \001("
-  "\tR\007message\"\230\002\n\010JobEvent\022\016\n\002id\030\001 \001(\tR\002id\022"
-  ".\n\004time\030\002 \001(\0132\032.google.protobuf.Timestam"
-  "pR\004time\0229\n\014state_change\030\003 \001(\0132\024.kiln.v1."
-  "StateChangeH\000R\013stateChange\022,\n\007metrics\030\004 "
-  "\001(\0132\020.kiln.v1.MetricsH\000R\007metrics\0225\n\nchec"
-  "kpoint\030\005 \001(\0132\023.kiln.v1.CheckpointH\000R\nche"
-  "ckpoint\022$\n\003log\030\006 \001(\0132\020.kiln.v1.LogLineH\000"
-  "R\003logB\006\n\004kind\",\n\026ListCheckpointsRequest\022"
-  "\022\n\004name\030\001 \001(\tR\004name\"P\n\027ListCheckpointsRe"
-  "sponse\0225\n\013checkpoints\030\001 \003(\0132\023.kiln.v1.Ch"
-  "eckpointR\013checkpoints*\204\002\n\tJobMethod\022\032\n\026J"
-  "OB_METHOD_UNSPECIFIED\020\000\022\022\n\016JOB_METHOD_SF"
-  "T\020\001\022\033\n\027JOB_METHOD_REWARD_MODEL\020\002\022\022\n\016JOB_"
-  "METHOD_PPO\020\003\022\022\n\016JOB_METHOD_DPO\020\004\022\026\n\022JOB_"
-  "METHOD_DISTILL\020\005\022\022\n\016JOB_METHOD_VAE\020\n\022\022\n\016"
-  "JOB_METHOD_GAN\020\013\022\030\n\024JOB_METHOD_DIFFUSION"
-  "\020\014\022\023\n\017JOB_METHOD_GRPO\020\036\022\023\n\017JOB_METHOD_RL"
-  "OO\020\037*\262\001\n\010JobState\022\031\n\025JOB_STATE_UNSPECIFI"
+  "emperatureB\016\n\014_stop_at_eos\"\237\005\n\017OnlineDpo"
+  "Config\022-\n\006reward\030\001 \001(\0132\025.kiln.v1.RewardS"
+  "ourceR\006reward\022\'\n\017reference_model\030\002 \001(\tR\016"
+  "referenceModel\022\027\n\004beta\030\003 \001(\001H\000R\004beta\210\001\001\022"
+  "+\n\004loss\030\004 \001(\0162\027.kiln.v1.PreferenceLossR\004"
+  "loss\022,\n\017label_smoothing\030\005 \001(\001H\001R\016labelSm"
+  "oothing\210\001\001\0221\n\022samples_per_prompt\030\006 \001(\rH\002"
+  "R\020samplesPerPrompt\210\001\001\0221\n\022rollout_batch_s"
+  "ize\030\007 \001(\rH\003R\020rolloutBatchSize\210\001\001\022*\n\016mini"
+  "batch_size\030\010 \001(\rH\004R\rminibatchSize\210\001\001\022\033\n\006"
+  "epochs\030\t \001(\rH\005R\006epochs\210\001\001\022)\n\016max_new_tok"
+  "ens\030\n \001(\rH\006R\014maxNewTokens\210\001\001\022%\n\013temperat"
+  "ure\030\013 \001(\001H\007R\013temperature\210\001\001\022#\n\013stop_at_e"
+  "os\030\014 \001(\010H\010R\tstopAtEos\210\001\001B\007\n\005_betaB\022\n\020_la"
+  "bel_smoothingB\025\n\023_samples_per_promptB\025\n\023"
+  "_rollout_batch_sizeB\021\n\017_minibatch_sizeB\t"
+  "\n\007_epochsB\021\n\017_max_new_tokensB\016\n\014_tempera"
+  "tureB\016\n\014_stop_at_eos\"\230\002\n\tDpoConfig\022\027\n\004be"
+  "ta\030\001 \001(\001H\000R\004beta\210\001\001\022\'\n\017reference_model\030\002"
+  " \001(\tR\016referenceModel\022+\n\004loss\030\003 \001(\0162\027.kil"
+  "n.v1.PreferenceLossR\004loss\022\'\n\006tuning\030\004 \001("
+  "\0162\017.kiln.v1.TuningR\006tuning\022(\n\004lora\030\005 \001(\013"
+  "2\024.kiln.v1.LoraOptionsR\004lora\022,\n\017label_sm"
+  "oothing\030\006 \001(\001H\001R\016labelSmoothing\210\001\001B\007\n\005_b"
+  "etaB\022\n\020_label_smoothing\"\220\001\n\rDistillConfi"
+  "g\022#\n\rteacher_model\030\001 \001(\tR\014teacherModel\022%"
+  "\n\013temperature\030\002 \001(\001H\000R\013temperature\210\001\001\022\031\n"
+  "\005alpha\030\003 \001(\001H\001R\005alpha\210\001\001B\016\n\014_temperature"
+  "B\010\n\006_alpha\"\214\r\n\003Job\022\022\n\004name\030\001 \001(\tR\004name\022!"
+  "\n\014display_name\030\002 \001(\tR\013displayName\022*\n\006met"
+  "hod\030\003 \001(\0162\022.kiln.v1.JobMethodR\006method\022\035\n"
+  "\nbase_model\030\004 \001(\tR\tbaseModel\022)\n\020training"
+  "_dataset\030\005 \001(\tR\017trainingDataset\022-\n\022valid"
+  "ation_dataset\030\006 \001(\tR\021validationDataset\022B"
+  "\n\017hyperparameters\030\007 \001(\0132\030.kiln.v1.Hyperp"
+  "arametersR\017hyperparameters\022&\n\003sft\030\010 \001(\0132"
+  "\022.kiln.v1.SftConfigH\000R\003sft\022\?\n\014reward_mod"
+  "el\030\t \001(\0132\032.kiln.v1.RewardModelConfigH\000R\013"
+  "rewardModel\022&\n\003ppo\030\n \001(\0132\022.kiln.v1.PpoCo"
+  "nfigH\000R\003ppo\022&\n\003dpo\030\013 \001(\0132\022.kiln.v1.DpoCo"
+  "nfigH\000R\003dpo\0222\n\007distill\030\014 \001(\0132\026.kiln.v1.D"
+  "istillConfigH\000R\007distill\022&\n\003vae\030\036 \001(\0132\022.k"
+  "iln.v1.VaeConfigH\000R\003vae\022&\n\003gan\030\037 \001(\0132\022.k"
+  "iln.v1.GanConfigH\000R\003gan\0228\n\tdiffusion\030  \001"
+  "(\0132\030.kiln.v1.DiffusionConfigH\000R\tdiffusio"
+  "n\022)\n\004grpo\030) \001(\0132\023.kiln.v1.GrpoConfigH\000R\004"
+  "grpo\022)\n\004rloo\030* \001(\0132\023.kiln.v1.RlooConfigH"
+  "\000R\004rloo\0229\n\nonline_dpo\030+ \001(\0132\030.kiln.v1.On"
+  "lineDpoConfigH\000R\tonlineDpo\0220\n\tresources\030"
+  "\r \001(\0132\022.kiln.v1.ResourcesR\tresources\022$\n\013"
+  "max_retries\030\016 \001(\rH\001R\nmaxRetries\210\001\001\0220\n\006la"
+  "bels\030\017 \003(\0132\030.kiln.v1.Job.LabelsEntryR\006la"
+  "bels\022\'\n\005state\030\020 \001(\0162\021.kiln.v1.JobStateR\005"
+  "state\022\030\n\007attempt\030\021 \001(\rR\007attempt\022\022\n\004step\030"
+  "\022 \001(\003R\004step\022\037\n\013total_steps\030\023 \001(\003R\ntotalS"
+  "teps\022F\n\016latest_metrics\030\024 \003(\0132\037.kiln.v1.J"
+  "ob.LatestMetricsEntryR\rlatestMetrics\022!\n\014"
+  "output_model\030\025 \001(\tR\013outputModel\0229\n\tartif"
+  "acts\030\026 \003(\0132\033.kiln.v1.Job.ArtifactsEntryR"
+  "\tartifacts\022\024\n\005error\030\027 \001(\tR\005error\022;\n\013crea"
+  "te_time\030\030 \001(\0132\032.google.protobuf.Timestam"
+  "pR\ncreateTime\0229\n\nstart_time\030\031 \001(\0132\032.goog"
+  "le.protobuf.TimestampR\tstartTime\0225\n\010end_"
+  "time\030\032 \001(\0132\032.google.protobuf.TimestampR\007"
+  "endTime\022\024\n\005sweep\030( \001(\tR\005sweep\0329\n\013LabelsE"
+  "ntry\022\020\n\003key\030\001 \001(\tR\003key\022\024\n\005value\030\002 \001(\tR\005v"
+  "alue:\0028\001\032@\n\022LatestMetricsEntry\022\020\n\003key\030\001 "
+  "\001(\tR\003key\022\024\n\005value\030\002 \001(\001R\005value:\0028\001\032<\n\016Ar"
+  "tifactsEntry\022\020\n\003key\030\001 \001(\tR\003key\022\024\n\005value\030"
+  "\002 \001(\tR\005value:\0028\001B\017\n\rmethod_configB\016\n\014_ma"
+  "x_retries\"Q\n\020CreateJobRequest\022\036\n\003job\030\001 \001"
+  "(\0132\014.kiln.v1.JobR\003job\022\035\n\nrequest_id\030\002 \001("
+  "\tR\trequestId\"#\n\rGetJobRequest\022\022\n\004name\030\001 "
+  "\001(\tR\004name\"\270\001\n\017ListJobsRequest\022\033\n\tpage_si"
+  "ze\030\001 \001(\005R\010pageSize\022\035\n\npage_token\030\002 \001(\tR\t"
+  "pageToken\022\'\n\005state\030\003 \001(\0162\021.kiln.v1.JobSt"
+  "ateR\005state\022*\n\006method\030\004 \001(\0162\022.kiln.v1.Job"
+  "MethodR\006method\022\024\n\005sweep\030\005 \001(\tR\005sweep\"\\\n\020"
+  "ListJobsResponse\022 \n\004jobs\030\001 \003(\0132\014.kiln.v1"
+  ".JobR\004jobs\022&\n\017next_page_token\030\002 \001(\tR\rnex"
+  "tPageToken\"&\n\020CancelJobRequest\022\022\n\004name\030\001"
+  " \001(\tR\004name\"K\n\017WatchJobRequest\022\022\n\004name\030\001 "
+  "\001(\tR\004name\022$\n\016after_event_id\030\002 \001(\tR\014after"
+  "EventId\"h\n\013StateChange\022\'\n\005state\030\001 \001(\0162\021."
+  "kiln.v1.JobStateR\005state\022\030\n\007attempt\030\002 \001(\r"
+  "R\007attempt\022\026\n\006reason\030\003 \001(\tR\006reason\"\257\001\n\007Me"
+  "trics\022\022\n\004step\030\001 \001(\003R\004step\022\037\n\013total_steps"
+  "\030\002 \001(\003R\ntotalSteps\0224\n\006values\030\003 \003(\0132\034.kil"
+  "n.v1.Metrics.ValuesEntryR\006values\0329\n\013Valu"
+  "esEntry\022\020\n\003key\030\001 \001(\tR\003key\022\024\n\005value\030\002 \001(\001"
+  "R\005value:\0028\001\"o\n\nCheckpoint\022\022\n\004step\030\001 \001(\003R"
+  "\004step\022\020\n\003uri\030\002 \001(\tR\003uri\022;\n\013create_time\030\003"
+  " \001(\0132\032.google.protobuf.TimestampR\ncreate"
+  "Time\"9\n\007LogLine\022\024\n\005level\030\001 \001(\tR\005level\022\030\n"
+  "\007message\030\002 \001(\tR\007message\"\230\002\n\010JobEvent\022\016\n\002"
+  "id\030\001 \001(\tR\002id\022.\n\004time\030\002 \001(\0132\032.google.prot"
+  "obuf.TimestampR\004time\0229\n\014state_change\030\003 \001"
+  "(\0132\024.kiln.v1.StateChangeH\000R\013stateChange\022"
+  ",\n\007metrics\030\004 \001(\0132\020.kiln.v1.MetricsH\000R\007me"
+  "trics\0225\n\ncheckpoint\030\005 \001(\0132\023.kiln.v1.Chec"
+  "kpointH\000R\ncheckpoint\022$\n\003log\030\006 \001(\0132\020.kiln"
+  ".v1.LogLineH\000R\003logB\006\n\004kind\",\n\026ListCheckp"
+  "ointsRequest\022\022\n\004name\030\001 \001(\tR\004name\"P\n\027List"
+  "CheckpointsResponse\0225\n\013checkpoints\030\001 \003(\013"
+  "2\023.kiln.v1.CheckpointR\013checkpoints*\237\002\n\tJ"
+  "obMethod\022\032\n\026JOB_METHOD_UNSPECIFIED\020\000\022\022\n\016"
+  "JOB_METHOD_SFT\020\001\022\033\n\027JOB_METHOD_REWARD_MO"
+  "DEL\020\002\022\022\n\016JOB_METHOD_PPO\020\003\022\022\n\016JOB_METHOD_"
+  "DPO\020\004\022\026\n\022JOB_METHOD_DISTILL\020\005\022\022\n\016JOB_MET"
+  "HOD_VAE\020\n\022\022\n\016JOB_METHOD_GAN\020\013\022\030\n\024JOB_MET"
+  "HOD_DIFFUSION\020\014\022\023\n\017JOB_METHOD_GRPO\020\036\022\023\n\017"
+  "JOB_METHOD_RLOO\020\037\022\031\n\025JOB_METHOD_ONLINE_D"
+  "PO\020 *\262\001\n\010JobState\022\031\n\025JOB_STATE_UNSPECIFI"
   "ED\020\000\022\024\n\020JOB_STATE_QUEUED\020\001\022\025\n\021JOB_STATE_"
   "RUNNING\020\002\022\027\n\023JOB_STATE_SUCCEEDED\020\003\022\024\n\020JO"
   "B_STATE_FAILED\020\004\022\027\n\023JOB_STATE_CANCELLED\020"
@@ -1657,9 +1735,9 @@ static const ::_pbi::DescriptorTable* const descriptor_table_kiln_2fv1_2fjobs_2e
 };
 static ::_pbi::once_flag descriptor_table_kiln_2fv1_2fjobs_2eproto_once;
 const ::_pbi::DescriptorTable descriptor_table_kiln_2fv1_2fjobs_2eproto = {
-    false, false, 13104, descriptor_table_protodef_kiln_2fv1_2fjobs_2eproto,
+    false, false, 13864, descriptor_table_protodef_kiln_2fv1_2fjobs_2eproto,
     "kiln/v1/jobs.proto",
-    &descriptor_table_kiln_2fv1_2fjobs_2eproto_once, descriptor_table_kiln_2fv1_2fjobs_2eproto_deps, 3, 35,
+    &descriptor_table_kiln_2fv1_2fjobs_2eproto_once, descriptor_table_kiln_2fv1_2fjobs_2eproto_deps, 3, 36,
     schemas, file_default_instances, TableStruct_kiln_2fv1_2fjobs_2eproto::offsets,
     file_level_metadata_kiln_2fv1_2fjobs_2eproto, file_level_enum_descriptors_kiln_2fv1_2fjobs_2eproto,
     file_level_service_descriptors_kiln_2fv1_2fjobs_2eproto,
@@ -1689,6 +1767,7 @@ bool JobMethod_IsValid(int value) {
     case 12:
     case 30:
     case 31:
+    case 32:
       return true;
     default:
       return false;
@@ -3603,6 +3682,143 @@ void RlooConfig::InternalSwap(RlooConfig* other) {
 
 // ===================================================================
 
+class OnlineDpoConfig::_Internal {
+ public:
+  using HasBits = decltype(std::declval<OnlineDpoConfig>()._impl_._has_bits_);
+  static const ::kiln::v1::RewardSource& reward(const OnlineDpoConfig* msg);
+  static void set_has_beta(HasBits* has_bits) {
+    (*has_bits)[0] |= 1u;
+  }
+  static void set_has_label_smoothing(HasBits* has_bits) {
+    (*has_bits)[0] |= 2u;
+  }
+  static void set_has_samples_per_prompt(HasBits* has_bits) {
+    (*has_bits)[0] |= 4u;
+  }
+  static void set_has_rollout_batch_size(HasBits* has_bits) {
+    (*has_bits)[0] |= 8u;
+  }
+  static void set_has_minibatch_size(HasBits* has_bits) {
+    (*has_bits)[0] |= 16u;
+  }
+  static void set_has_epochs(HasBits* has_bits) {
+    (*has_bits)[0] |= 32u;
+  }
+  static void set_has_max_new_tokens(HasBits* has_bits) {
+    (*has_bits)[0] |= 64u;
+  }
+  static void set_has_temperature(HasBits* has_bits) {
+    (*has_bits)[0] |= 128u;
+  }
+  static void set_has_stop_at_eos(HasBits* has_bits) {
+    (*has_bits)[0] |= 256u;
+  }
+};
+
+const ::kiln::v1::RewardSource&
+OnlineDpoConfig::_Internal::reward(const OnlineDpoConfig* msg) {
+  return *msg->_impl_.reward_;
+}
+OnlineDpoConfig::OnlineDpoConfig(::PROTOBUF_NAMESPACE_ID::Arena* arena,
+                         bool is_message_owned)
+  : ::PROTOBUF_NAMESPACE_ID::Message(arena, is_message_owned) {
+  SharedCtor(arena, is_message_owned);
+  // @@protoc_insertion_point(arena_constructor:kiln.v1.OnlineDpoConfig)
+}
+OnlineDpoConfig::OnlineDpoConfig(const OnlineDpoConfig& from)
+  : ::PROTOBUF_NAMESPACE_ID::Message() {
+  OnlineDpoConfig* const _this = this; (void)_this;
+  new (&_impl_) Impl_{
+      decltype(_impl_._has_bits_){from._impl_._has_bits_}
+    , /*decltype(_impl_._cached_size_)*/{}
+    , decltype(_impl_.reference_model_){}
+    , decltype(_impl_.reward_){nullptr}
+    , decltype(_impl_.beta_){}
+    , decltype(_impl_.label_smoothing_){}
+    , decltype(_impl_.loss_){}
+    , decltype(_impl_.samples_per_prompt_){}
+    , decltype(_impl_.rollout_batch_size_){}
+    , decltype(_impl_.minibatch_size_){}
+    , decltype(_impl_.epochs_){}
+    , decltype(_impl_.max_new_tokens_){}
+    , decltype(_impl_.temperature_){}
+    , decltype(_impl_.stop_at_eos_){}};
+
+  _internal_metadata_.MergeFrom<::PROTOBUF_NAMESPACE_ID::UnknownFieldSet>(from._internal_metadata_);
+  _impl_.reference_model_.InitDefault();
+  #ifdef PROTOBUF_FORCE_COPY_DEFAULT_STRING
+    _impl_.reference_model_.Set("", GetArenaForAllocation());
+  #endif // PROTOBUF_FORCE_COPY_DEFAULT_STRING
+  if (!from._internal_reference_model().empty()) {
+    _this->_impl_.reference_model_.Set(from._internal_reference_model(), 
+      _this->GetArenaForAllocation());
+  }
+  if (from._internal_has_reward()) {
+    _this->_impl_.reward_ = new ::kiln::v1::RewardSource(*from._impl_.reward_);
+  }
+  ::memcpy(&_impl_.beta_, &from._impl_.beta_,
+    static_cast<size_t>(reinterpret_cast<char*>(&_impl_.stop_at_eos_) -
+    reinterpret_cast<char*>(&_impl_.beta_)) + sizeof(_impl_.stop_at_eos_));
+  // @@protoc_insertion_point(copy_constructor:kiln.v1.OnlineDpoConfig)
+}
+
+inline void OnlineDpoConfig::SharedCtor(
+    ::_pb::Arena* arena, bool is_message_owned) {
+  (void)arena;
+  (void)is_message_owned;
+  new (&_impl_) Impl_{
+      decltype(_impl_._has_bits_){}
+    , /*decltype(_impl_._cached_size_)*/{}
+    , decltype(_impl_.reference_model_){}
+    , decltype(_impl_.reward_){nullptr}
+    , decltype(_impl_.beta_){0}
+    , decltype(_impl_.label_smoothing_){0}
+    , decltype(_impl_.loss_){0}
+    , decltype(_impl_.samples_per_prompt_){0u}
+    , decltype(_impl_.rollout_batch_size_){0u}
+    , decltype(_impl_.minibatch_size_){0u}
+    , decltype(_impl_.epochs_){0u}
+    , decltype(_impl_.max_new_tokens_){0u}
+    , decltype(_impl_.temperature_){0}
+    , decltype(_impl_.stop_at_eos_){false}
+  };
+  _impl_.reference_model_.InitDefault();
+  #ifdef PROTOBUF_FORCE_COPY_DEFAULT_STRING
+    _impl_.reference_model_.Set("", GetArenaForAllocation());
+  #endif // PROTOBUF_FORCE_COPY_DEFAULT_STRING
+}
+
+OnlineDpoConfig::~OnlineDpoConfig() {
+  // @@protoc_insertion_point(destructor:kiln.v1.OnlineDpoConfig)
+  if (auto *arena = _internal_metadata_.DeleteReturnArena<::PROTOBUF_NAMESPACE_ID::UnknownFieldSet>()) {
+  (void)arena;
+    return;
+  }
+  SharedDtor();
+}
+
+inline void OnlineDpoConfig::SharedDtor() {
+  GOOGLE_DCHECK(GetArenaForAllocation() == nullptr);
+  _impl_.reference_model_.Destroy();
+  if (this != internal_default_instance()) delete _impl_.reward_;
+}
+
+void OnlineDpoConfig::SetCachedSize(int size) const {
+  _impl_._cached_size_.Set(size);
+}
+
+void OnlineDpoConfig::InternalSwap(OnlineDpoConfig* other) {
+  using std::swap;
+  GetReflection()->Swap(this, other);}
+
+::PROTOBUF_NAMESPACE_ID::Metadata OnlineDpoConfig::GetMetadata() const {
+  return ::_pbi::AssignDescriptors(
+      &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[15]);
+}
+
+// ===================================================================
+
 class DpoConfig::_Internal {
  public:
   using HasBits = decltype(std::declval<DpoConfig>()._impl_._has_bits_);
@@ -3702,7 +3918,7 @@ void DpoConfig::InternalSwap(DpoConfig* other) {
 ::PROTOBUF_NAMESPACE_ID::Metadata DpoConfig::GetMetadata() const {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
-      file_level_metadata_kiln_2fv1_2fjobs_2eproto[15]);
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[16]);
 }
 
 // ===================================================================
@@ -3791,7 +4007,7 @@ void DistillConfig::InternalSwap(DistillConfig* other) {
 ::PROTOBUF_NAMESPACE_ID::Metadata DistillConfig::GetMetadata() const {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
-      file_level_metadata_kiln_2fv1_2fjobs_2eproto[16]);
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[17]);
 }
 
 // ===================================================================
@@ -3805,7 +4021,7 @@ void Job_LabelsEntry_DoNotUse::MergeFrom(const Job_LabelsEntry_DoNotUse& other) 
 ::PROTOBUF_NAMESPACE_ID::Metadata Job_LabelsEntry_DoNotUse::GetMetadata() const {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
-      file_level_metadata_kiln_2fv1_2fjobs_2eproto[17]);
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[18]);
 }
 
 // ===================================================================
@@ -3819,7 +4035,7 @@ void Job_LatestMetricsEntry_DoNotUse::MergeFrom(const Job_LatestMetricsEntry_DoN
 ::PROTOBUF_NAMESPACE_ID::Metadata Job_LatestMetricsEntry_DoNotUse::GetMetadata() const {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
-      file_level_metadata_kiln_2fv1_2fjobs_2eproto[18]);
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[19]);
 }
 
 // ===================================================================
@@ -3833,7 +4049,7 @@ void Job_ArtifactsEntry_DoNotUse::MergeFrom(const Job_ArtifactsEntry_DoNotUse& o
 ::PROTOBUF_NAMESPACE_ID::Metadata Job_ArtifactsEntry_DoNotUse::GetMetadata() const {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
-      file_level_metadata_kiln_2fv1_2fjobs_2eproto[19]);
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[20]);
 }
 
 // ===================================================================
@@ -3852,6 +4068,7 @@ class Job::_Internal {
   static const ::kiln::v1::DiffusionConfig& diffusion(const Job* msg);
   static const ::kiln::v1::GrpoConfig& grpo(const Job* msg);
   static const ::kiln::v1::RlooConfig& rloo(const Job* msg);
+  static const ::kiln::v1::OnlineDpoConfig& online_dpo(const Job* msg);
   static const ::kiln::v1::Resources& resources(const Job* msg);
   static void set_has_max_retries(HasBits* has_bits) {
     (*has_bits)[0] |= 1u;
@@ -3904,6 +4121,10 @@ Job::_Internal::grpo(const Job* msg) {
 const ::kiln::v1::RlooConfig&
 Job::_Internal::rloo(const Job* msg) {
   return *msg->_impl_.method_config_.rloo_;
+}
+const ::kiln::v1::OnlineDpoConfig&
+Job::_Internal::online_dpo(const Job* msg) {
+  return *msg->_impl_.method_config_.online_dpo_;
 }
 const ::kiln::v1::Resources&
 Job::_Internal::resources(const Job* msg) {
@@ -4097,6 +4318,21 @@ void Job::set_allocated_rloo(::kiln::v1::RlooConfig* rloo) {
     _impl_.method_config_.rloo_ = rloo;
   }
   // @@protoc_insertion_point(field_set_allocated:kiln.v1.Job.rloo)
+}
+void Job::set_allocated_online_dpo(::kiln::v1::OnlineDpoConfig* online_dpo) {
+  ::PROTOBUF_NAMESPACE_ID::Arena* message_arena = GetArenaForAllocation();
+  clear_method_config();
+  if (online_dpo) {
+    ::PROTOBUF_NAMESPACE_ID::Arena* submessage_arena =
+      ::PROTOBUF_NAMESPACE_ID::Arena::InternalGetOwningArena(online_dpo);
+    if (message_arena != submessage_arena) {
+      online_dpo = ::PROTOBUF_NAMESPACE_ID::internal::GetOwnedMessage(
+          message_arena, online_dpo, submessage_arena);
+    }
+    set_has_online_dpo();
+    _impl_.method_config_.online_dpo_ = online_dpo;
+  }
+  // @@protoc_insertion_point(field_set_allocated:kiln.v1.Job.online_dpo)
 }
 void Job::clear_resources() {
   if (GetArenaForAllocation() == nullptr && _impl_.resources_ != nullptr) {
@@ -4300,6 +4536,11 @@ Job::Job(const Job& from)
           from._internal_rloo());
       break;
     }
+    case kOnlineDpo: {
+      _this->_internal_mutable_online_dpo()->::kiln::v1::OnlineDpoConfig::MergeFrom(
+          from._internal_online_dpo());
+      break;
+    }
     case METHOD_CONFIG_NOT_SET: {
       break;
     }
@@ -4483,6 +4724,12 @@ void Job::clear_method_config() {
       }
       break;
     }
+    case kOnlineDpo: {
+      if (GetArenaForAllocation() == nullptr) {
+        delete _impl_.method_config_.online_dpo_;
+      }
+      break;
+    }
     case METHOD_CONFIG_NOT_SET: {
       break;
     }
@@ -4498,7 +4745,7 @@ void Job::InternalSwap(Job* other) {
 ::PROTOBUF_NAMESPACE_ID::Metadata Job::GetMetadata() const {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
-      file_level_metadata_kiln_2fv1_2fjobs_2eproto[20]);
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[21]);
 }
 
 // ===================================================================
@@ -4582,7 +4829,7 @@ void CreateJobRequest::InternalSwap(CreateJobRequest* other) {
 ::PROTOBUF_NAMESPACE_ID::Metadata CreateJobRequest::GetMetadata() const {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
-      file_level_metadata_kiln_2fv1_2fjobs_2eproto[21]);
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[22]);
 }
 
 // ===================================================================
@@ -4655,7 +4902,7 @@ void GetJobRequest::InternalSwap(GetJobRequest* other) {
 ::PROTOBUF_NAMESPACE_ID::Metadata GetJobRequest::GetMetadata() const {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
-      file_level_metadata_kiln_2fv1_2fjobs_2eproto[22]);
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[23]);
 }
 
 // ===================================================================
@@ -4752,7 +4999,7 @@ void ListJobsRequest::InternalSwap(ListJobsRequest* other) {
 ::PROTOBUF_NAMESPACE_ID::Metadata ListJobsRequest::GetMetadata() const {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
-      file_level_metadata_kiln_2fv1_2fjobs_2eproto[23]);
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[24]);
 }
 
 // ===================================================================
@@ -4828,7 +5075,7 @@ void ListJobsResponse::InternalSwap(ListJobsResponse* other) {
 ::PROTOBUF_NAMESPACE_ID::Metadata ListJobsResponse::GetMetadata() const {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
-      file_level_metadata_kiln_2fv1_2fjobs_2eproto[24]);
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[25]);
 }
 
 // ===================================================================
@@ -4901,7 +5148,7 @@ void CancelJobRequest::InternalSwap(CancelJobRequest* other) {
 ::PROTOBUF_NAMESPACE_ID::Metadata CancelJobRequest::GetMetadata() const {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
-      file_level_metadata_kiln_2fv1_2fjobs_2eproto[25]);
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[26]);
 }
 
 // ===================================================================
@@ -4989,7 +5236,7 @@ void WatchJobRequest::InternalSwap(WatchJobRequest* other) {
 ::PROTOBUF_NAMESPACE_ID::Metadata WatchJobRequest::GetMetadata() const {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
-      file_level_metadata_kiln_2fv1_2fjobs_2eproto[26]);
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[27]);
 }
 
 // ===================================================================
@@ -5069,7 +5316,7 @@ void StateChange::InternalSwap(StateChange* other) {
 ::PROTOBUF_NAMESPACE_ID::Metadata StateChange::GetMetadata() const {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
-      file_level_metadata_kiln_2fv1_2fjobs_2eproto[27]);
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[28]);
 }
 
 // ===================================================================
@@ -5083,7 +5330,7 @@ void Metrics_ValuesEntry_DoNotUse::MergeFrom(const Metrics_ValuesEntry_DoNotUse&
 ::PROTOBUF_NAMESPACE_ID::Metadata Metrics_ValuesEntry_DoNotUse::GetMetadata() const {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
-      file_level_metadata_kiln_2fv1_2fjobs_2eproto[28]);
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[29]);
 }
 
 // ===================================================================
@@ -5161,7 +5408,7 @@ void Metrics::InternalSwap(Metrics* other) {
 ::PROTOBUF_NAMESPACE_ID::Metadata Metrics::GetMetadata() const {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
-      file_level_metadata_kiln_2fv1_2fjobs_2eproto[29]);
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[30]);
 }
 
 // ===================================================================
@@ -5254,7 +5501,7 @@ void Checkpoint::InternalSwap(Checkpoint* other) {
 ::PROTOBUF_NAMESPACE_ID::Metadata Checkpoint::GetMetadata() const {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
-      file_level_metadata_kiln_2fv1_2fjobs_2eproto[30]);
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[31]);
 }
 
 // ===================================================================
@@ -5342,7 +5589,7 @@ void LogLine::InternalSwap(LogLine* other) {
 ::PROTOBUF_NAMESPACE_ID::Metadata LogLine::GetMetadata() const {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
-      file_level_metadata_kiln_2fv1_2fjobs_2eproto[31]);
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[32]);
 }
 
 // ===================================================================
@@ -5581,7 +5828,7 @@ void JobEvent::InternalSwap(JobEvent* other) {
 ::PROTOBUF_NAMESPACE_ID::Metadata JobEvent::GetMetadata() const {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
-      file_level_metadata_kiln_2fv1_2fjobs_2eproto[32]);
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[33]);
 }
 
 // ===================================================================
@@ -5654,7 +5901,7 @@ void ListCheckpointsRequest::InternalSwap(ListCheckpointsRequest* other) {
 ::PROTOBUF_NAMESPACE_ID::Metadata ListCheckpointsRequest::GetMetadata() const {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
-      file_level_metadata_kiln_2fv1_2fjobs_2eproto[33]);
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[34]);
 }
 
 // ===================================================================
@@ -5715,7 +5962,7 @@ void ListCheckpointsResponse::InternalSwap(ListCheckpointsResponse* other) {
 ::PROTOBUF_NAMESPACE_ID::Metadata ListCheckpointsResponse::GetMetadata() const {
   return ::_pbi::AssignDescriptors(
       &descriptor_table_kiln_2fv1_2fjobs_2eproto_getter, &descriptor_table_kiln_2fv1_2fjobs_2eproto_once,
-      file_level_metadata_kiln_2fv1_2fjobs_2eproto[34]);
+      file_level_metadata_kiln_2fv1_2fjobs_2eproto[35]);
 }
 
 // @@protoc_insertion_point(namespace_scope)
@@ -5781,6 +6028,10 @@ Arena::CreateMaybeMessage< ::kiln::v1::GrpoConfig >(Arena* arena) {
 template<> PROTOBUF_NOINLINE ::kiln::v1::RlooConfig*
 Arena::CreateMaybeMessage< ::kiln::v1::RlooConfig >(Arena* arena) {
   return Arena::CreateMessageInternal< ::kiln::v1::RlooConfig >(arena);
+}
+template<> PROTOBUF_NOINLINE ::kiln::v1::OnlineDpoConfig*
+Arena::CreateMaybeMessage< ::kiln::v1::OnlineDpoConfig >(Arena* arena) {
+  return Arena::CreateMessageInternal< ::kiln::v1::OnlineDpoConfig >(arena);
 }
 template<> PROTOBUF_NOINLINE ::kiln::v1::DpoConfig*
 Arena::CreateMaybeMessage< ::kiln::v1::DpoConfig >(Arena* arena) {

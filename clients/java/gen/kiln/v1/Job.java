@@ -89,6 +89,7 @@ private static final long serialVersionUID = 0L;
     DIFFUSION(32),
     GRPO(41),
     RLOO(42),
+    ONLINE_DPO(43),
     METHODCONFIG_NOT_SET(0);
     private final int value;
     private MethodConfigCase(int value) {
@@ -116,6 +117,7 @@ private static final long serialVersionUID = 0L;
         case 32: return DIFFUSION;
         case 41: return GRPO;
         case 42: return RLOO;
+        case 43: return ONLINE_DPO;
         case 0: return METHODCONFIG_NOT_SET;
         default: return null;
       }
@@ -870,6 +872,49 @@ private static final long serialVersionUID = 0L;
        return (kiln.v1.RlooConfig) methodConfig_;
     }
     return kiln.v1.RlooConfig.getDefaultInstance();
+  }
+
+  public static final int ONLINE_DPO_FIELD_NUMBER = 43;
+  /**
+   * <pre>
+   * For JOB_METHOD_ONLINE_DPO.
+   * </pre>
+   *
+   * <code>.kiln.v1.OnlineDpoConfig online_dpo = 43 [json_name = "onlineDpo"];</code>
+   * @return Whether the onlineDpo field is set.
+   */
+  @java.lang.Override
+  public boolean hasOnlineDpo() {
+    return methodConfigCase_ == 43;
+  }
+  /**
+   * <pre>
+   * For JOB_METHOD_ONLINE_DPO.
+   * </pre>
+   *
+   * <code>.kiln.v1.OnlineDpoConfig online_dpo = 43 [json_name = "onlineDpo"];</code>
+   * @return The onlineDpo.
+   */
+  @java.lang.Override
+  public kiln.v1.OnlineDpoConfig getOnlineDpo() {
+    if (methodConfigCase_ == 43) {
+       return (kiln.v1.OnlineDpoConfig) methodConfig_;
+    }
+    return kiln.v1.OnlineDpoConfig.getDefaultInstance();
+  }
+  /**
+   * <pre>
+   * For JOB_METHOD_ONLINE_DPO.
+   * </pre>
+   *
+   * <code>.kiln.v1.OnlineDpoConfig online_dpo = 43 [json_name = "onlineDpo"];</code>
+   */
+  @java.lang.Override
+  public kiln.v1.OnlineDpoConfigOrBuilder getOnlineDpoOrBuilder() {
+    if (methodConfigCase_ == 43) {
+       return (kiln.v1.OnlineDpoConfig) methodConfig_;
+    }
+    return kiln.v1.OnlineDpoConfig.getDefaultInstance();
   }
 
   public static final int RESOURCES_FIELD_NUMBER = 13;
@@ -1710,6 +1755,7 @@ java.lang.String defaultValue) {
     public Builder clear() {
       super.clear();
       bitField0_ = 0;
+      bitField1_ = 0;
       name_ = "";
       displayName_ = "";
       method_ = 0;
@@ -1750,6 +1796,9 @@ java.lang.String defaultValue) {
       }
       if (rlooBuilder_ != null) {
         rlooBuilder_.clear();
+      }
+      if (onlineDpoBuilder_ != null) {
+        onlineDpoBuilder_.clear();
       }
       resources_ = null;
       if (resourcesBuilder_ != null) {
@@ -1811,6 +1860,7 @@ java.lang.String defaultValue) {
     public kiln.v1.Job buildPartial() {
       kiln.v1.Job result = new kiln.v1.Job(this);
       if (bitField0_ != 0) { buildPartial0(result); }
+      if (bitField1_ != 0) { buildPartial1(result); }
       buildPartialOneofs(result);
       onBuilt();
       return result;
@@ -1841,65 +1891,69 @@ java.lang.String defaultValue) {
             ? hyperparameters_
             : hyperparametersBuilder_.build();
       }
-      if (((from_bitField0_ & 0x00020000) != 0)) {
+      if (((from_bitField0_ & 0x00040000) != 0)) {
         result.resources_ = resourcesBuilder_ == null
             ? resources_
             : resourcesBuilder_.build();
       }
       int to_bitField0_ = 0;
-      if (((from_bitField0_ & 0x00040000) != 0)) {
+      if (((from_bitField0_ & 0x00080000) != 0)) {
         result.maxRetries_ = maxRetries_;
         to_bitField0_ |= 0x00000001;
       }
-      if (((from_bitField0_ & 0x00080000) != 0)) {
+      if (((from_bitField0_ & 0x00100000) != 0)) {
         result.labels_ = internalGetLabels();
         result.labels_.makeImmutable();
       }
-      if (((from_bitField0_ & 0x00100000) != 0)) {
+      if (((from_bitField0_ & 0x00200000) != 0)) {
         result.state_ = state_;
       }
-      if (((from_bitField0_ & 0x00200000) != 0)) {
+      if (((from_bitField0_ & 0x00400000) != 0)) {
         result.attempt_ = attempt_;
       }
-      if (((from_bitField0_ & 0x00400000) != 0)) {
+      if (((from_bitField0_ & 0x00800000) != 0)) {
         result.step_ = step_;
       }
-      if (((from_bitField0_ & 0x00800000) != 0)) {
+      if (((from_bitField0_ & 0x01000000) != 0)) {
         result.totalSteps_ = totalSteps_;
       }
-      if (((from_bitField0_ & 0x01000000) != 0)) {
+      if (((from_bitField0_ & 0x02000000) != 0)) {
         result.latestMetrics_ = internalGetLatestMetrics();
         result.latestMetrics_.makeImmutable();
       }
-      if (((from_bitField0_ & 0x02000000) != 0)) {
+      if (((from_bitField0_ & 0x04000000) != 0)) {
         result.outputModel_ = outputModel_;
       }
-      if (((from_bitField0_ & 0x04000000) != 0)) {
+      if (((from_bitField0_ & 0x08000000) != 0)) {
         result.artifacts_ = internalGetArtifacts();
         result.artifacts_.makeImmutable();
       }
-      if (((from_bitField0_ & 0x08000000) != 0)) {
+      if (((from_bitField0_ & 0x10000000) != 0)) {
         result.error_ = error_;
       }
-      if (((from_bitField0_ & 0x10000000) != 0)) {
+      if (((from_bitField0_ & 0x20000000) != 0)) {
         result.createTime_ = createTimeBuilder_ == null
             ? createTime_
             : createTimeBuilder_.build();
       }
-      if (((from_bitField0_ & 0x20000000) != 0)) {
+      if (((from_bitField0_ & 0x40000000) != 0)) {
         result.startTime_ = startTimeBuilder_ == null
             ? startTime_
             : startTimeBuilder_.build();
       }
-      if (((from_bitField0_ & 0x40000000) != 0)) {
+      if (((from_bitField0_ & 0x80000000) != 0)) {
         result.endTime_ = endTimeBuilder_ == null
             ? endTime_
             : endTimeBuilder_.build();
       }
-      if (((from_bitField0_ & 0x80000000) != 0)) {
+      result.bitField0_ |= to_bitField0_;
+    }
+
+    private void buildPartial1(kiln.v1.Job result) {
+      int from_bitField1_ = bitField1_;
+      if (((from_bitField1_ & 0x00000001) != 0)) {
         result.sweep_ = sweep_;
       }
-      result.bitField0_ |= to_bitField0_;
     }
 
     private void buildPartialOneofs(kiln.v1.Job result) {
@@ -1944,6 +1998,10 @@ java.lang.String defaultValue) {
       if (methodConfigCase_ == 42 &&
           rlooBuilder_ != null) {
         result.methodConfig_ = rlooBuilder_.build();
+      }
+      if (methodConfigCase_ == 43 &&
+          onlineDpoBuilder_ != null) {
+        result.methodConfig_ = onlineDpoBuilder_.build();
       }
     }
 
@@ -1995,6 +2053,7 @@ java.lang.String defaultValue) {
     }
 
     private int bitField0_;
+    private int bitField1_;
 
     private java.lang.Object name_ = "";
     /**
@@ -4494,6 +4553,184 @@ java.lang.String defaultValue) {
       return rlooBuilder_;
     }
 
+    private com.google.protobuf.SingleFieldBuilderV3<
+        kiln.v1.OnlineDpoConfig, kiln.v1.OnlineDpoConfig.Builder, kiln.v1.OnlineDpoConfigOrBuilder> onlineDpoBuilder_;
+    /**
+     * <pre>
+     * For JOB_METHOD_ONLINE_DPO.
+     * </pre>
+     *
+     * <code>.kiln.v1.OnlineDpoConfig online_dpo = 43 [json_name = "onlineDpo"];</code>
+     * @return Whether the onlineDpo field is set.
+     */
+    @java.lang.Override
+    public boolean hasOnlineDpo() {
+      return methodConfigCase_ == 43;
+    }
+    /**
+     * <pre>
+     * For JOB_METHOD_ONLINE_DPO.
+     * </pre>
+     *
+     * <code>.kiln.v1.OnlineDpoConfig online_dpo = 43 [json_name = "onlineDpo"];</code>
+     * @return The onlineDpo.
+     */
+    @java.lang.Override
+    public kiln.v1.OnlineDpoConfig getOnlineDpo() {
+      if (onlineDpoBuilder_ == null) {
+        if (methodConfigCase_ == 43) {
+          return (kiln.v1.OnlineDpoConfig) methodConfig_;
+        }
+        return kiln.v1.OnlineDpoConfig.getDefaultInstance();
+      } else {
+        if (methodConfigCase_ == 43) {
+          return onlineDpoBuilder_.getMessage();
+        }
+        return kiln.v1.OnlineDpoConfig.getDefaultInstance();
+      }
+    }
+    /**
+     * <pre>
+     * For JOB_METHOD_ONLINE_DPO.
+     * </pre>
+     *
+     * <code>.kiln.v1.OnlineDpoConfig online_dpo = 43 [json_name = "onlineDpo"];</code>
+     */
+    public Builder setOnlineDpo(kiln.v1.OnlineDpoConfig value) {
+      if (onlineDpoBuilder_ == null) {
+        if (value == null) {
+          throw new NullPointerException();
+        }
+        methodConfig_ = value;
+        onChanged();
+      } else {
+        onlineDpoBuilder_.setMessage(value);
+      }
+      methodConfigCase_ = 43;
+      return this;
+    }
+    /**
+     * <pre>
+     * For JOB_METHOD_ONLINE_DPO.
+     * </pre>
+     *
+     * <code>.kiln.v1.OnlineDpoConfig online_dpo = 43 [json_name = "onlineDpo"];</code>
+     */
+    public Builder setOnlineDpo(
+        kiln.v1.OnlineDpoConfig.Builder builderForValue) {
+      if (onlineDpoBuilder_ == null) {
+        methodConfig_ = builderForValue.build();
+        onChanged();
+      } else {
+        onlineDpoBuilder_.setMessage(builderForValue.build());
+      }
+      methodConfigCase_ = 43;
+      return this;
+    }
+    /**
+     * <pre>
+     * For JOB_METHOD_ONLINE_DPO.
+     * </pre>
+     *
+     * <code>.kiln.v1.OnlineDpoConfig online_dpo = 43 [json_name = "onlineDpo"];</code>
+     */
+    public Builder mergeOnlineDpo(kiln.v1.OnlineDpoConfig value) {
+      if (onlineDpoBuilder_ == null) {
+        if (methodConfigCase_ == 43 &&
+            methodConfig_ != kiln.v1.OnlineDpoConfig.getDefaultInstance()) {
+          methodConfig_ = kiln.v1.OnlineDpoConfig.newBuilder((kiln.v1.OnlineDpoConfig) methodConfig_)
+              .mergeFrom(value).buildPartial();
+        } else {
+          methodConfig_ = value;
+        }
+        onChanged();
+      } else {
+        if (methodConfigCase_ == 43) {
+          onlineDpoBuilder_.mergeFrom(value);
+        } else {
+          onlineDpoBuilder_.setMessage(value);
+        }
+      }
+      methodConfigCase_ = 43;
+      return this;
+    }
+    /**
+     * <pre>
+     * For JOB_METHOD_ONLINE_DPO.
+     * </pre>
+     *
+     * <code>.kiln.v1.OnlineDpoConfig online_dpo = 43 [json_name = "onlineDpo"];</code>
+     */
+    public Builder clearOnlineDpo() {
+      if (onlineDpoBuilder_ == null) {
+        if (methodConfigCase_ == 43) {
+          methodConfigCase_ = 0;
+          methodConfig_ = null;
+          onChanged();
+        }
+      } else {
+        if (methodConfigCase_ == 43) {
+          methodConfigCase_ = 0;
+          methodConfig_ = null;
+        }
+        onlineDpoBuilder_.clear();
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * For JOB_METHOD_ONLINE_DPO.
+     * </pre>
+     *
+     * <code>.kiln.v1.OnlineDpoConfig online_dpo = 43 [json_name = "onlineDpo"];</code>
+     */
+    public kiln.v1.OnlineDpoConfig.Builder getOnlineDpoBuilder() {
+      return getOnlineDpoFieldBuilder().getBuilder();
+    }
+    /**
+     * <pre>
+     * For JOB_METHOD_ONLINE_DPO.
+     * </pre>
+     *
+     * <code>.kiln.v1.OnlineDpoConfig online_dpo = 43 [json_name = "onlineDpo"];</code>
+     */
+    @java.lang.Override
+    public kiln.v1.OnlineDpoConfigOrBuilder getOnlineDpoOrBuilder() {
+      if ((methodConfigCase_ == 43) && (onlineDpoBuilder_ != null)) {
+        return onlineDpoBuilder_.getMessageOrBuilder();
+      } else {
+        if (methodConfigCase_ == 43) {
+          return (kiln.v1.OnlineDpoConfig) methodConfig_;
+        }
+        return kiln.v1.OnlineDpoConfig.getDefaultInstance();
+      }
+    }
+    /**
+     * <pre>
+     * For JOB_METHOD_ONLINE_DPO.
+     * </pre>
+     *
+     * <code>.kiln.v1.OnlineDpoConfig online_dpo = 43 [json_name = "onlineDpo"];</code>
+     */
+    private com.google.protobuf.SingleFieldBuilderV3<
+        kiln.v1.OnlineDpoConfig, kiln.v1.OnlineDpoConfig.Builder, kiln.v1.OnlineDpoConfigOrBuilder> 
+        getOnlineDpoFieldBuilder() {
+      if (onlineDpoBuilder_ == null) {
+        if (!(methodConfigCase_ == 43)) {
+          methodConfig_ = kiln.v1.OnlineDpoConfig.getDefaultInstance();
+        }
+        onlineDpoBuilder_ = new com.google.protobuf.SingleFieldBuilderV3<
+            kiln.v1.OnlineDpoConfig, kiln.v1.OnlineDpoConfig.Builder, kiln.v1.OnlineDpoConfigOrBuilder>(
+                (kiln.v1.OnlineDpoConfig) methodConfig_,
+                getParentForChildren(),
+                isClean());
+        methodConfig_ = null;
+      }
+      methodConfigCase_ = 43;
+      onChanged();
+      return onlineDpoBuilder_;
+    }
+
     private kiln.v1.Resources resources_;
     private com.google.protobuf.SingleFieldBuilderV3<
         kiln.v1.Resources, kiln.v1.Resources.Builder, kiln.v1.ResourcesOrBuilder> resourcesBuilder_;
@@ -4506,7 +4743,7 @@ java.lang.String defaultValue) {
      * @return Whether the resources field is set.
      */
     public boolean hasResources() {
-      return ((bitField0_ & 0x00020000) != 0);
+      return ((bitField0_ & 0x00040000) != 0);
     }
     /**
      * <pre>
@@ -4539,7 +4776,7 @@ java.lang.String defaultValue) {
       } else {
         resourcesBuilder_.setMessage(value);
       }
-      bitField0_ |= 0x00020000;
+      bitField0_ |= 0x00040000;
       onChanged();
       return this;
     }
@@ -4557,7 +4794,7 @@ java.lang.String defaultValue) {
       } else {
         resourcesBuilder_.setMessage(builderForValue.build());
       }
-      bitField0_ |= 0x00020000;
+      bitField0_ |= 0x00040000;
       onChanged();
       return this;
     }
@@ -4570,7 +4807,7 @@ java.lang.String defaultValue) {
      */
     public Builder mergeResources(kiln.v1.Resources value) {
       if (resourcesBuilder_ == null) {
-        if (((bitField0_ & 0x00020000) != 0) &&
+        if (((bitField0_ & 0x00040000) != 0) &&
           resources_ != null &&
           resources_ != kiln.v1.Resources.getDefaultInstance()) {
           getResourcesBuilder().mergeFrom(value);
@@ -4580,7 +4817,7 @@ java.lang.String defaultValue) {
       } else {
         resourcesBuilder_.mergeFrom(value);
       }
-      bitField0_ |= 0x00020000;
+      bitField0_ |= 0x00040000;
       onChanged();
       return this;
     }
@@ -4592,7 +4829,7 @@ java.lang.String defaultValue) {
      * <code>.kiln.v1.Resources resources = 13 [json_name = "resources"];</code>
      */
     public Builder clearResources() {
-      bitField0_ = (bitField0_ & ~0x00020000);
+      bitField0_ = (bitField0_ & ~0x00040000);
       resources_ = null;
       if (resourcesBuilder_ != null) {
         resourcesBuilder_.dispose();
@@ -4609,7 +4846,7 @@ java.lang.String defaultValue) {
      * <code>.kiln.v1.Resources resources = 13 [json_name = "resources"];</code>
      */
     public kiln.v1.Resources.Builder getResourcesBuilder() {
-      bitField0_ |= 0x00020000;
+      bitField0_ |= 0x00040000;
       onChanged();
       return getResourcesFieldBuilder().getBuilder();
     }
@@ -4660,7 +4897,7 @@ java.lang.String defaultValue) {
      */
     @java.lang.Override
     public boolean hasMaxRetries() {
-      return ((bitField0_ & 0x00040000) != 0);
+      return ((bitField0_ & 0x00080000) != 0);
     }
     /**
      * <pre>
@@ -4686,7 +4923,7 @@ java.lang.String defaultValue) {
     public Builder setMaxRetries(int value) {
       
       maxRetries_ = value;
-      bitField0_ |= 0x00040000;
+      bitField0_ |= 0x00080000;
       onChanged();
       return this;
     }
@@ -4699,7 +4936,7 @@ java.lang.String defaultValue) {
      * @return This builder for chaining.
      */
     public Builder clearMaxRetries() {
-      bitField0_ = (bitField0_ & ~0x00040000);
+      bitField0_ = (bitField0_ & ~0x00080000);
       maxRetries_ = 0;
       onChanged();
       return this;
@@ -4724,7 +4961,7 @@ java.lang.String defaultValue) {
       if (!labels_.isMutable()) {
         labels_ = labels_.copy();
       }
-      bitField0_ |= 0x00080000;
+      bitField0_ |= 0x00100000;
       onChanged();
       return labels_;
     }
@@ -4800,7 +5037,7 @@ java.lang.String defaultValue) {
       return map.get(key);
     }
     public Builder clearLabels() {
-      bitField0_ = (bitField0_ & ~0x00080000);
+      bitField0_ = (bitField0_ & ~0x00100000);
       internalGetMutableLabels().getMutableMap()
           .clear();
       return this;
@@ -4825,7 +5062,7 @@ java.lang.String defaultValue) {
     @java.lang.Deprecated
     public java.util.Map<java.lang.String, java.lang.String>
         getMutableLabels() {
-      bitField0_ |= 0x00080000;
+      bitField0_ |= 0x00100000;
       return internalGetMutableLabels().getMutableMap();
     }
     /**
@@ -4842,7 +5079,7 @@ java.lang.String defaultValue) {
       if (value == null) { throw new NullPointerException("map value"); }
       internalGetMutableLabels().getMutableMap()
           .put(key, value);
-      bitField0_ |= 0x00080000;
+      bitField0_ |= 0x00100000;
       return this;
     }
     /**
@@ -4856,7 +5093,7 @@ java.lang.String defaultValue) {
         java.util.Map<java.lang.String, java.lang.String> values) {
       internalGetMutableLabels().getMutableMap()
           .putAll(values);
-      bitField0_ |= 0x00080000;
+      bitField0_ |= 0x00100000;
       return this;
     }
 
@@ -4883,7 +5120,7 @@ java.lang.String defaultValue) {
      */
     public Builder setStateValue(int value) {
       state_ = value;
-      bitField0_ |= 0x00100000;
+      bitField0_ |= 0x00200000;
       onChanged();
       return this;
     }
@@ -4913,7 +5150,7 @@ java.lang.String defaultValue) {
       if (value == null) {
         throw new NullPointerException();
       }
-      bitField0_ |= 0x00100000;
+      bitField0_ |= 0x00200000;
       state_ = value.getNumber();
       onChanged();
       return this;
@@ -4927,7 +5164,7 @@ java.lang.String defaultValue) {
      * @return This builder for chaining.
      */
     public Builder clearState() {
-      bitField0_ = (bitField0_ & ~0x00100000);
+      bitField0_ = (bitField0_ & ~0x00200000);
       state_ = 0;
       onChanged();
       return this;
@@ -4958,7 +5195,7 @@ java.lang.String defaultValue) {
     public Builder setAttempt(int value) {
       
       attempt_ = value;
-      bitField0_ |= 0x00200000;
+      bitField0_ |= 0x00400000;
       onChanged();
       return this;
     }
@@ -4971,7 +5208,7 @@ java.lang.String defaultValue) {
      * @return This builder for chaining.
      */
     public Builder clearAttempt() {
-      bitField0_ = (bitField0_ & ~0x00200000);
+      bitField0_ = (bitField0_ & ~0x00400000);
       attempt_ = 0;
       onChanged();
       return this;
@@ -5002,7 +5239,7 @@ java.lang.String defaultValue) {
     public Builder setStep(long value) {
       
       step_ = value;
-      bitField0_ |= 0x00400000;
+      bitField0_ |= 0x00800000;
       onChanged();
       return this;
     }
@@ -5015,7 +5252,7 @@ java.lang.String defaultValue) {
      * @return This builder for chaining.
      */
     public Builder clearStep() {
-      bitField0_ = (bitField0_ & ~0x00400000);
+      bitField0_ = (bitField0_ & ~0x00800000);
       step_ = 0L;
       onChanged();
       return this;
@@ -5046,7 +5283,7 @@ java.lang.String defaultValue) {
     public Builder setTotalSteps(long value) {
       
       totalSteps_ = value;
-      bitField0_ |= 0x00800000;
+      bitField0_ |= 0x01000000;
       onChanged();
       return this;
     }
@@ -5059,7 +5296,7 @@ java.lang.String defaultValue) {
      * @return This builder for chaining.
      */
     public Builder clearTotalSteps() {
-      bitField0_ = (bitField0_ & ~0x00800000);
+      bitField0_ = (bitField0_ & ~0x01000000);
       totalSteps_ = 0L;
       onChanged();
       return this;
@@ -5084,7 +5321,7 @@ java.lang.String defaultValue) {
       if (!latestMetrics_.isMutable()) {
         latestMetrics_ = latestMetrics_.copy();
       }
-      bitField0_ |= 0x01000000;
+      bitField0_ |= 0x02000000;
       onChanged();
       return latestMetrics_;
     }
@@ -5158,7 +5395,7 @@ java.lang.String defaultValue) {
       return map.get(key);
     }
     public Builder clearLatestMetrics() {
-      bitField0_ = (bitField0_ & ~0x01000000);
+      bitField0_ = (bitField0_ & ~0x02000000);
       internalGetMutableLatestMetrics().getMutableMap()
           .clear();
       return this;
@@ -5183,7 +5420,7 @@ java.lang.String defaultValue) {
     @java.lang.Deprecated
     public java.util.Map<java.lang.String, java.lang.Double>
         getMutableLatestMetrics() {
-      bitField0_ |= 0x01000000;
+      bitField0_ |= 0x02000000;
       return internalGetMutableLatestMetrics().getMutableMap();
     }
     /**
@@ -5200,7 +5437,7 @@ java.lang.String defaultValue) {
       
       internalGetMutableLatestMetrics().getMutableMap()
           .put(key, value);
-      bitField0_ |= 0x01000000;
+      bitField0_ |= 0x02000000;
       return this;
     }
     /**
@@ -5214,7 +5451,7 @@ java.lang.String defaultValue) {
         java.util.Map<java.lang.String, java.lang.Double> values) {
       internalGetMutableLatestMetrics().getMutableMap()
           .putAll(values);
-      bitField0_ |= 0x01000000;
+      bitField0_ |= 0x02000000;
       return this;
     }
 
@@ -5273,7 +5510,7 @@ java.lang.String defaultValue) {
         java.lang.String value) {
       if (value == null) { throw new NullPointerException(); }
       outputModel_ = value;
-      bitField0_ |= 0x02000000;
+      bitField0_ |= 0x04000000;
       onChanged();
       return this;
     }
@@ -5287,7 +5524,7 @@ java.lang.String defaultValue) {
      */
     public Builder clearOutputModel() {
       outputModel_ = getDefaultInstance().getOutputModel();
-      bitField0_ = (bitField0_ & ~0x02000000);
+      bitField0_ = (bitField0_ & ~0x04000000);
       onChanged();
       return this;
     }
@@ -5305,7 +5542,7 @@ java.lang.String defaultValue) {
       if (value == null) { throw new NullPointerException(); }
       checkByteStringIsUtf8(value);
       outputModel_ = value;
-      bitField0_ |= 0x02000000;
+      bitField0_ |= 0x04000000;
       onChanged();
       return this;
     }
@@ -5329,7 +5566,7 @@ java.lang.String defaultValue) {
       if (!artifacts_.isMutable()) {
         artifacts_ = artifacts_.copy();
       }
-      bitField0_ |= 0x04000000;
+      bitField0_ |= 0x08000000;
       onChanged();
       return artifacts_;
     }
@@ -5409,7 +5646,7 @@ java.lang.String defaultValue) {
       return map.get(key);
     }
     public Builder clearArtifacts() {
-      bitField0_ = (bitField0_ & ~0x04000000);
+      bitField0_ = (bitField0_ & ~0x08000000);
       internalGetMutableArtifacts().getMutableMap()
           .clear();
       return this;
@@ -5435,7 +5672,7 @@ java.lang.String defaultValue) {
     @java.lang.Deprecated
     public java.util.Map<java.lang.String, java.lang.String>
         getMutableArtifacts() {
-      bitField0_ |= 0x04000000;
+      bitField0_ |= 0x08000000;
       return internalGetMutableArtifacts().getMutableMap();
     }
     /**
@@ -5453,7 +5690,7 @@ java.lang.String defaultValue) {
       if (value == null) { throw new NullPointerException("map value"); }
       internalGetMutableArtifacts().getMutableMap()
           .put(key, value);
-      bitField0_ |= 0x04000000;
+      bitField0_ |= 0x08000000;
       return this;
     }
     /**
@@ -5468,7 +5705,7 @@ java.lang.String defaultValue) {
         java.util.Map<java.lang.String, java.lang.String> values) {
       internalGetMutableArtifacts().getMutableMap()
           .putAll(values);
-      bitField0_ |= 0x04000000;
+      bitField0_ |= 0x08000000;
       return this;
     }
 
@@ -5527,7 +5764,7 @@ java.lang.String defaultValue) {
         java.lang.String value) {
       if (value == null) { throw new NullPointerException(); }
       error_ = value;
-      bitField0_ |= 0x08000000;
+      bitField0_ |= 0x10000000;
       onChanged();
       return this;
     }
@@ -5541,7 +5778,7 @@ java.lang.String defaultValue) {
      */
     public Builder clearError() {
       error_ = getDefaultInstance().getError();
-      bitField0_ = (bitField0_ & ~0x08000000);
+      bitField0_ = (bitField0_ & ~0x10000000);
       onChanged();
       return this;
     }
@@ -5559,7 +5796,7 @@ java.lang.String defaultValue) {
       if (value == null) { throw new NullPointerException(); }
       checkByteStringIsUtf8(value);
       error_ = value;
-      bitField0_ |= 0x08000000;
+      bitField0_ |= 0x10000000;
       onChanged();
       return this;
     }
@@ -5576,7 +5813,7 @@ java.lang.String defaultValue) {
      * @return Whether the createTime field is set.
      */
     public boolean hasCreateTime() {
-      return ((bitField0_ & 0x10000000) != 0);
+      return ((bitField0_ & 0x20000000) != 0);
     }
     /**
      * <pre>
@@ -5609,7 +5846,7 @@ java.lang.String defaultValue) {
       } else {
         createTimeBuilder_.setMessage(value);
       }
-      bitField0_ |= 0x10000000;
+      bitField0_ |= 0x20000000;
       onChanged();
       return this;
     }
@@ -5627,7 +5864,7 @@ java.lang.String defaultValue) {
       } else {
         createTimeBuilder_.setMessage(builderForValue.build());
       }
-      bitField0_ |= 0x10000000;
+      bitField0_ |= 0x20000000;
       onChanged();
       return this;
     }
@@ -5640,7 +5877,7 @@ java.lang.String defaultValue) {
      */
     public Builder mergeCreateTime(com.google.protobuf.Timestamp value) {
       if (createTimeBuilder_ == null) {
-        if (((bitField0_ & 0x10000000) != 0) &&
+        if (((bitField0_ & 0x20000000) != 0) &&
           createTime_ != null &&
           createTime_ != com.google.protobuf.Timestamp.getDefaultInstance()) {
           getCreateTimeBuilder().mergeFrom(value);
@@ -5650,7 +5887,7 @@ java.lang.String defaultValue) {
       } else {
         createTimeBuilder_.mergeFrom(value);
       }
-      bitField0_ |= 0x10000000;
+      bitField0_ |= 0x20000000;
       onChanged();
       return this;
     }
@@ -5662,7 +5899,7 @@ java.lang.String defaultValue) {
      * <code>.google.protobuf.Timestamp create_time = 24 [json_name = "createTime"];</code>
      */
     public Builder clearCreateTime() {
-      bitField0_ = (bitField0_ & ~0x10000000);
+      bitField0_ = (bitField0_ & ~0x20000000);
       createTime_ = null;
       if (createTimeBuilder_ != null) {
         createTimeBuilder_.dispose();
@@ -5679,7 +5916,7 @@ java.lang.String defaultValue) {
      * <code>.google.protobuf.Timestamp create_time = 24 [json_name = "createTime"];</code>
      */
     public com.google.protobuf.Timestamp.Builder getCreateTimeBuilder() {
-      bitField0_ |= 0x10000000;
+      bitField0_ |= 0x20000000;
       onChanged();
       return getCreateTimeFieldBuilder().getBuilder();
     }
@@ -5731,7 +5968,7 @@ java.lang.String defaultValue) {
      * @return Whether the startTime field is set.
      */
     public boolean hasStartTime() {
-      return ((bitField0_ & 0x20000000) != 0);
+      return ((bitField0_ & 0x40000000) != 0);
     }
     /**
      * <pre>
@@ -5764,7 +6001,7 @@ java.lang.String defaultValue) {
       } else {
         startTimeBuilder_.setMessage(value);
       }
-      bitField0_ |= 0x20000000;
+      bitField0_ |= 0x40000000;
       onChanged();
       return this;
     }
@@ -5782,7 +6019,7 @@ java.lang.String defaultValue) {
       } else {
         startTimeBuilder_.setMessage(builderForValue.build());
       }
-      bitField0_ |= 0x20000000;
+      bitField0_ |= 0x40000000;
       onChanged();
       return this;
     }
@@ -5795,7 +6032,7 @@ java.lang.String defaultValue) {
      */
     public Builder mergeStartTime(com.google.protobuf.Timestamp value) {
       if (startTimeBuilder_ == null) {
-        if (((bitField0_ & 0x20000000) != 0) &&
+        if (((bitField0_ & 0x40000000) != 0) &&
           startTime_ != null &&
           startTime_ != com.google.protobuf.Timestamp.getDefaultInstance()) {
           getStartTimeBuilder().mergeFrom(value);
@@ -5805,7 +6042,7 @@ java.lang.String defaultValue) {
       } else {
         startTimeBuilder_.mergeFrom(value);
       }
-      bitField0_ |= 0x20000000;
+      bitField0_ |= 0x40000000;
       onChanged();
       return this;
     }
@@ -5817,7 +6054,7 @@ java.lang.String defaultValue) {
      * <code>.google.protobuf.Timestamp start_time = 25 [json_name = "startTime"];</code>
      */
     public Builder clearStartTime() {
-      bitField0_ = (bitField0_ & ~0x20000000);
+      bitField0_ = (bitField0_ & ~0x40000000);
       startTime_ = null;
       if (startTimeBuilder_ != null) {
         startTimeBuilder_.dispose();
@@ -5834,7 +6071,7 @@ java.lang.String defaultValue) {
      * <code>.google.protobuf.Timestamp start_time = 25 [json_name = "startTime"];</code>
      */
     public com.google.protobuf.Timestamp.Builder getStartTimeBuilder() {
-      bitField0_ |= 0x20000000;
+      bitField0_ |= 0x40000000;
       onChanged();
       return getStartTimeFieldBuilder().getBuilder();
     }
@@ -5886,7 +6123,7 @@ java.lang.String defaultValue) {
      * @return Whether the endTime field is set.
      */
     public boolean hasEndTime() {
-      return ((bitField0_ & 0x40000000) != 0);
+      return ((bitField0_ & 0x80000000) != 0);
     }
     /**
      * <pre>
@@ -5919,7 +6156,7 @@ java.lang.String defaultValue) {
       } else {
         endTimeBuilder_.setMessage(value);
       }
-      bitField0_ |= 0x40000000;
+      bitField0_ |= 0x80000000;
       onChanged();
       return this;
     }
@@ -5937,7 +6174,7 @@ java.lang.String defaultValue) {
       } else {
         endTimeBuilder_.setMessage(builderForValue.build());
       }
-      bitField0_ |= 0x40000000;
+      bitField0_ |= 0x80000000;
       onChanged();
       return this;
     }
@@ -5950,7 +6187,7 @@ java.lang.String defaultValue) {
      */
     public Builder mergeEndTime(com.google.protobuf.Timestamp value) {
       if (endTimeBuilder_ == null) {
-        if (((bitField0_ & 0x40000000) != 0) &&
+        if (((bitField0_ & 0x80000000) != 0) &&
           endTime_ != null &&
           endTime_ != com.google.protobuf.Timestamp.getDefaultInstance()) {
           getEndTimeBuilder().mergeFrom(value);
@@ -5960,7 +6197,7 @@ java.lang.String defaultValue) {
       } else {
         endTimeBuilder_.mergeFrom(value);
       }
-      bitField0_ |= 0x40000000;
+      bitField0_ |= 0x80000000;
       onChanged();
       return this;
     }
@@ -5972,7 +6209,7 @@ java.lang.String defaultValue) {
      * <code>.google.protobuf.Timestamp end_time = 26 [json_name = "endTime"];</code>
      */
     public Builder clearEndTime() {
-      bitField0_ = (bitField0_ & ~0x40000000);
+      bitField0_ = (bitField0_ & ~0x80000000);
       endTime_ = null;
       if (endTimeBuilder_ != null) {
         endTimeBuilder_.dispose();
@@ -5989,7 +6226,7 @@ java.lang.String defaultValue) {
      * <code>.google.protobuf.Timestamp end_time = 26 [json_name = "endTime"];</code>
      */
     public com.google.protobuf.Timestamp.Builder getEndTimeBuilder() {
-      bitField0_ |= 0x40000000;
+      bitField0_ |= 0x80000000;
       onChanged();
       return getEndTimeFieldBuilder().getBuilder();
     }
@@ -6087,7 +6324,7 @@ java.lang.String defaultValue) {
         java.lang.String value) {
       if (value == null) { throw new NullPointerException(); }
       sweep_ = value;
-      bitField0_ |= 0x80000000;
+      bitField1_ |= 0x00000001;
       onChanged();
       return this;
     }
@@ -6102,7 +6339,7 @@ java.lang.String defaultValue) {
      */
     public Builder clearSweep() {
       sweep_ = getDefaultInstance().getSweep();
-      bitField0_ = (bitField0_ & ~0x80000000);
+      bitField1_ = (bitField1_ & ~0x00000001);
       onChanged();
       return this;
     }
@@ -6121,7 +6358,7 @@ java.lang.String defaultValue) {
       if (value == null) { throw new NullPointerException(); }
       checkByteStringIsUtf8(value);
       sweep_ = value;
-      bitField0_ |= 0x80000000;
+      bitField1_ |= 0x00000001;
       onChanged();
       return this;
     }

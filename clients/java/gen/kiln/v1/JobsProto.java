@@ -90,6 +90,11 @@ public final class JobsProto {
     com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
       internal_static_kiln_v1_RlooConfig_fieldAccessorTable;
   static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_kiln_v1_OnlineDpoConfig_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
+      internal_static_kiln_v1_OnlineDpoConfig_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
     internal_static_kiln_v1_DpoConfig_descriptor;
   static final 
     com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
@@ -378,100 +383,119 @@ public final class JobsProto {
       "B\n\n\010_kl_coefB\r\n\013_group_sizeB\r\n\013_clip_ran" +
       "geB\t\n\007_epochsB\025\n\023_rollout_batch_sizeB\021\n\017" +
       "_minibatch_sizeB\021\n\017_max_new_tokensB\016\n\014_t" +
-      "emperatureB\016\n\014_stop_at_eos\"\230\002\n\tDpoConfig" +
-      "\022\027\n\004beta\030\001 \001(\001H\000R\004beta\210\001\001\022\'\n\017reference_m" +
-      "odel\030\002 \001(\tR\016referenceModel\022+\n\004loss\030\003 \001(\016" +
-      "2\027.kiln.v1.PreferenceLossR\004loss\022\'\n\006tunin" +
-      "g\030\004 \001(\0162\017.kiln.v1.TuningR\006tuning\022(\n\004lora" +
-      "\030\005 \001(\0132\024.kiln.v1.LoraOptionsR\004lora\022,\n\017la" +
-      "bel_smoothing\030\006 \001(\001H\001R\016labelSmoothing\210\001\001" +
-      "B\007\n\005_betaB\022\n\020_label_smoothing\"\220\001\n\rDistil" +
-      "lConfig\022#\n\rteacher_model\030\001 \001(\tR\014teacherM" +
-      "odel\022%\n\013temperature\030\002 \001(\001H\000R\013temperature" +
-      "\210\001\001\022\031\n\005alpha\030\003 \001(\001H\001R\005alpha\210\001\001B\016\n\014_tempe" +
-      "ratureB\010\n\006_alpha\"\321\014\n\003Job\022\022\n\004name\030\001 \001(\tR\004" +
-      "name\022!\n\014display_name\030\002 \001(\tR\013displayName\022" +
-      "*\n\006method\030\003 \001(\0162\022.kiln.v1.JobMethodR\006met" +
-      "hod\022\035\n\nbase_model\030\004 \001(\tR\tbaseModel\022)\n\020tr" +
-      "aining_dataset\030\005 \001(\tR\017trainingDataset\022-\n" +
-      "\022validation_dataset\030\006 \001(\tR\021validationDat" +
-      "aset\022B\n\017hyperparameters\030\007 \001(\0132\030.kiln.v1." +
-      "HyperparametersR\017hyperparameters\022&\n\003sft\030" +
-      "\010 \001(\0132\022.kiln.v1.SftConfigH\000R\003sft\022?\n\014rewa" +
-      "rd_model\030\t \001(\0132\032.kiln.v1.RewardModelConf" +
-      "igH\000R\013rewardModel\022&\n\003ppo\030\n \001(\0132\022.kiln.v1" +
-      ".PpoConfigH\000R\003ppo\022&\n\003dpo\030\013 \001(\0132\022.kiln.v1" +
-      ".DpoConfigH\000R\003dpo\0222\n\007distill\030\014 \001(\0132\026.kil" +
-      "n.v1.DistillConfigH\000R\007distill\022&\n\003vae\030\036 \001" +
-      "(\0132\022.kiln.v1.VaeConfigH\000R\003vae\022&\n\003gan\030\037 \001" +
-      "(\0132\022.kiln.v1.GanConfigH\000R\003gan\0228\n\tdiffusi" +
-      "on\030  \001(\0132\030.kiln.v1.DiffusionConfigH\000R\tdi" +
-      "ffusion\022)\n\004grpo\030) \001(\0132\023.kiln.v1.GrpoConf" +
-      "igH\000R\004grpo\022)\n\004rloo\030* \001(\0132\023.kiln.v1.RlooC" +
-      "onfigH\000R\004rloo\0220\n\tresources\030\r \001(\0132\022.kiln." +
-      "v1.ResourcesR\tresources\022$\n\013max_retries\030\016" +
-      " \001(\rH\001R\nmaxRetries\210\001\001\0220\n\006labels\030\017 \003(\0132\030." +
-      "kiln.v1.Job.LabelsEntryR\006labels\022\'\n\005state" +
-      "\030\020 \001(\0162\021.kiln.v1.JobStateR\005state\022\030\n\007atte" +
-      "mpt\030\021 \001(\rR\007attempt\022\022\n\004step\030\022 \001(\003R\004step\022\037" +
-      "\n\013total_steps\030\023 \001(\003R\ntotalSteps\022F\n\016lates" +
-      "t_metrics\030\024 \003(\0132\037.kiln.v1.Job.LatestMetr" +
-      "icsEntryR\rlatestMetrics\022!\n\014output_model\030" +
-      "\025 \001(\tR\013outputModel\0229\n\tartifacts\030\026 \003(\0132\033." +
-      "kiln.v1.Job.ArtifactsEntryR\tartifacts\022\024\n" +
-      "\005error\030\027 \001(\tR\005error\022;\n\013create_time\030\030 \001(\013" +
-      "2\032.google.protobuf.TimestampR\ncreateTime" +
-      "\0229\n\nstart_time\030\031 \001(\0132\032.google.protobuf.T" +
-      "imestampR\tstartTime\0225\n\010end_time\030\032 \001(\0132\032." +
-      "google.protobuf.TimestampR\007endTime\022\024\n\005sw" +
-      "eep\030( \001(\tR\005sweep\0329\n\013LabelsEntry\022\020\n\003key\030\001" +
-      " \001(\tR\003key\022\024\n\005value\030\002 \001(\tR\005value:\0028\001\032@\n\022L" +
-      "atestMetricsEntry\022\020\n\003key\030\001 \001(\tR\003key\022\024\n\005v" +
-      "alue\030\002 \001(\001R\005value:\0028\001\032<\n\016ArtifactsEntry\022" +
-      "\020\n\003key\030\001 \001(\tR\003key\022\024\n\005value\030\002 \001(\tR\005value:" +
-      "\0028\001B\017\n\rmethod_configB\016\n\014_max_retries\"Q\n\020" +
-      "CreateJobRequest\022\036\n\003job\030\001 \001(\0132\014.kiln.v1." +
-      "JobR\003job\022\035\n\nrequest_id\030\002 \001(\tR\trequestId\"" +
-      "#\n\rGetJobRequest\022\022\n\004name\030\001 \001(\tR\004name\"\270\001\n" +
-      "\017ListJobsRequest\022\033\n\tpage_size\030\001 \001(\005R\010pag" +
-      "eSize\022\035\n\npage_token\030\002 \001(\tR\tpageToken\022\'\n\005" +
-      "state\030\003 \001(\0162\021.kiln.v1.JobStateR\005state\022*\n" +
-      "\006method\030\004 \001(\0162\022.kiln.v1.JobMethodR\006metho" +
-      "d\022\024\n\005sweep\030\005 \001(\tR\005sweep\"\\\n\020ListJobsRespo" +
-      "nse\022 \n\004jobs\030\001 \003(\0132\014.kiln.v1.JobR\004jobs\022&\n" +
-      "\017next_page_token\030\002 \001(\tR\rnextPageToken\"&\n" +
-      "\020CancelJobRequest\022\022\n\004name\030\001 \001(\tR\004name\"K\n" +
-      "\017WatchJobRequest\022\022\n\004name\030\001 \001(\tR\004name\022$\n\016" +
-      "after_event_id\030\002 \001(\tR\014afterEventId\"h\n\013St" +
-      "ateChange\022\'\n\005state\030\001 \001(\0162\021.kiln.v1.JobSt" +
-      "ateR\005state\022\030\n\007attempt\030\002 \001(\rR\007attempt\022\026\n\006" +
-      "reason\030\003 \001(\tR\006reason\"\257\001\n\007Metrics\022\022\n\004step" +
-      "\030\001 \001(\003R\004step\022\037\n\013total_steps\030\002 \001(\003R\ntotal" +
-      "Steps\0224\n\006values\030\003 \003(\0132\034.kiln.v1.Metrics." +
-      "ValuesEntryR\006values\0329\n\013ValuesEntry\022\020\n\003ke" +
-      "y\030\001 \001(\tR\003key\022\024\n\005value\030\002 \001(\001R\005value:\0028\001\"o" +
-      "\n\nCheckpoint\022\022\n\004step\030\001 \001(\003R\004step\022\020\n\003uri\030" +
-      "\002 \001(\tR\003uri\022;\n\013create_time\030\003 \001(\0132\032.google" +
-      ".protobuf.TimestampR\ncreateTime\"9\n\007LogLi" +
-      "ne\022\024\n\005level\030\001 \001(\tR\005level\022\030\n\007message\030\002 \001(" +
-      "\tR\007message\"\230\002\n\010JobEvent\022\016\n\002id\030\001 \001(\tR\002id\022" +
-      ".\n\004time\030\002 \001(\0132\032.google.protobuf.Timestam" +
-      "pR\004time\0229\n\014state_change\030\003 \001(\0132\024.kiln.v1." +
-      "StateChangeH\000R\013stateChange\022,\n\007metrics\030\004 " +
-      "\001(\0132\020.kiln.v1.MetricsH\000R\007metrics\0225\n\nchec" +
-      "kpoint\030\005 \001(\0132\023.kiln.v1.CheckpointH\000R\nche" +
-      "ckpoint\022$\n\003log\030\006 \001(\0132\020.kiln.v1.LogLineH\000" +
-      "R\003logB\006\n\004kind\",\n\026ListCheckpointsRequest\022" +
-      "\022\n\004name\030\001 \001(\tR\004name\"P\n\027ListCheckpointsRe" +
-      "sponse\0225\n\013checkpoints\030\001 \003(\0132\023.kiln.v1.Ch" +
-      "eckpointR\013checkpoints*\204\002\n\tJobMethod\022\032\n\026J" +
-      "OB_METHOD_UNSPECIFIED\020\000\022\022\n\016JOB_METHOD_SF" +
-      "T\020\001\022\033\n\027JOB_METHOD_REWARD_MODEL\020\002\022\022\n\016JOB_" +
-      "METHOD_PPO\020\003\022\022\n\016JOB_METHOD_DPO\020\004\022\026\n\022JOB_" +
-      "METHOD_DISTILL\020\005\022\022\n\016JOB_METHOD_VAE\020\n\022\022\n\016" +
-      "JOB_METHOD_GAN\020\013\022\030\n\024JOB_METHOD_DIFFUSION" +
-      "\020\014\022\023\n\017JOB_METHOD_GRPO\020\036\022\023\n\017JOB_METHOD_RL" +
-      "OO\020\037*\262\001\n\010JobState\022\031\n\025JOB_STATE_UNSPECIFI" +
+      "emperatureB\016\n\014_stop_at_eos\"\237\005\n\017OnlineDpo" +
+      "Config\022-\n\006reward\030\001 \001(\0132\025.kiln.v1.RewardS" +
+      "ourceR\006reward\022\'\n\017reference_model\030\002 \001(\tR\016" +
+      "referenceModel\022\027\n\004beta\030\003 \001(\001H\000R\004beta\210\001\001\022" +
+      "+\n\004loss\030\004 \001(\0162\027.kiln.v1.PreferenceLossR\004" +
+      "loss\022,\n\017label_smoothing\030\005 \001(\001H\001R\016labelSm" +
+      "oothing\210\001\001\0221\n\022samples_per_prompt\030\006 \001(\rH\002" +
+      "R\020samplesPerPrompt\210\001\001\0221\n\022rollout_batch_s" +
+      "ize\030\007 \001(\rH\003R\020rolloutBatchSize\210\001\001\022*\n\016mini" +
+      "batch_size\030\010 \001(\rH\004R\rminibatchSize\210\001\001\022\033\n\006" +
+      "epochs\030\t \001(\rH\005R\006epochs\210\001\001\022)\n\016max_new_tok" +
+      "ens\030\n \001(\rH\006R\014maxNewTokens\210\001\001\022%\n\013temperat" +
+      "ure\030\013 \001(\001H\007R\013temperature\210\001\001\022#\n\013stop_at_e" +
+      "os\030\014 \001(\010H\010R\tstopAtEos\210\001\001B\007\n\005_betaB\022\n\020_la" +
+      "bel_smoothingB\025\n\023_samples_per_promptB\025\n\023" +
+      "_rollout_batch_sizeB\021\n\017_minibatch_sizeB\t" +
+      "\n\007_epochsB\021\n\017_max_new_tokensB\016\n\014_tempera" +
+      "tureB\016\n\014_stop_at_eos\"\230\002\n\tDpoConfig\022\027\n\004be" +
+      "ta\030\001 \001(\001H\000R\004beta\210\001\001\022\'\n\017reference_model\030\002" +
+      " \001(\tR\016referenceModel\022+\n\004loss\030\003 \001(\0162\027.kil" +
+      "n.v1.PreferenceLossR\004loss\022\'\n\006tuning\030\004 \001(" +
+      "\0162\017.kiln.v1.TuningR\006tuning\022(\n\004lora\030\005 \001(\013" +
+      "2\024.kiln.v1.LoraOptionsR\004lora\022,\n\017label_sm" +
+      "oothing\030\006 \001(\001H\001R\016labelSmoothing\210\001\001B\007\n\005_b" +
+      "etaB\022\n\020_label_smoothing\"\220\001\n\rDistillConfi" +
+      "g\022#\n\rteacher_model\030\001 \001(\tR\014teacherModel\022%" +
+      "\n\013temperature\030\002 \001(\001H\000R\013temperature\210\001\001\022\031\n" +
+      "\005alpha\030\003 \001(\001H\001R\005alpha\210\001\001B\016\n\014_temperature" +
+      "B\010\n\006_alpha\"\214\r\n\003Job\022\022\n\004name\030\001 \001(\tR\004name\022!" +
+      "\n\014display_name\030\002 \001(\tR\013displayName\022*\n\006met" +
+      "hod\030\003 \001(\0162\022.kiln.v1.JobMethodR\006method\022\035\n" +
+      "\nbase_model\030\004 \001(\tR\tbaseModel\022)\n\020training" +
+      "_dataset\030\005 \001(\tR\017trainingDataset\022-\n\022valid" +
+      "ation_dataset\030\006 \001(\tR\021validationDataset\022B" +
+      "\n\017hyperparameters\030\007 \001(\0132\030.kiln.v1.Hyperp" +
+      "arametersR\017hyperparameters\022&\n\003sft\030\010 \001(\0132" +
+      "\022.kiln.v1.SftConfigH\000R\003sft\022?\n\014reward_mod" +
+      "el\030\t \001(\0132\032.kiln.v1.RewardModelConfigH\000R\013" +
+      "rewardModel\022&\n\003ppo\030\n \001(\0132\022.kiln.v1.PpoCo" +
+      "nfigH\000R\003ppo\022&\n\003dpo\030\013 \001(\0132\022.kiln.v1.DpoCo" +
+      "nfigH\000R\003dpo\0222\n\007distill\030\014 \001(\0132\026.kiln.v1.D" +
+      "istillConfigH\000R\007distill\022&\n\003vae\030\036 \001(\0132\022.k" +
+      "iln.v1.VaeConfigH\000R\003vae\022&\n\003gan\030\037 \001(\0132\022.k" +
+      "iln.v1.GanConfigH\000R\003gan\0228\n\tdiffusion\030  \001" +
+      "(\0132\030.kiln.v1.DiffusionConfigH\000R\tdiffusio" +
+      "n\022)\n\004grpo\030) \001(\0132\023.kiln.v1.GrpoConfigH\000R\004" +
+      "grpo\022)\n\004rloo\030* \001(\0132\023.kiln.v1.RlooConfigH" +
+      "\000R\004rloo\0229\n\nonline_dpo\030+ \001(\0132\030.kiln.v1.On" +
+      "lineDpoConfigH\000R\tonlineDpo\0220\n\tresources\030" +
+      "\r \001(\0132\022.kiln.v1.ResourcesR\tresources\022$\n\013" +
+      "max_retries\030\016 \001(\rH\001R\nmaxRetries\210\001\001\0220\n\006la" +
+      "bels\030\017 \003(\0132\030.kiln.v1.Job.LabelsEntryR\006la" +
+      "bels\022\'\n\005state\030\020 \001(\0162\021.kiln.v1.JobStateR\005" +
+      "state\022\030\n\007attempt\030\021 \001(\rR\007attempt\022\022\n\004step\030" +
+      "\022 \001(\003R\004step\022\037\n\013total_steps\030\023 \001(\003R\ntotalS" +
+      "teps\022F\n\016latest_metrics\030\024 \003(\0132\037.kiln.v1.J" +
+      "ob.LatestMetricsEntryR\rlatestMetrics\022!\n\014" +
+      "output_model\030\025 \001(\tR\013outputModel\0229\n\tartif" +
+      "acts\030\026 \003(\0132\033.kiln.v1.Job.ArtifactsEntryR" +
+      "\tartifacts\022\024\n\005error\030\027 \001(\tR\005error\022;\n\013crea" +
+      "te_time\030\030 \001(\0132\032.google.protobuf.Timestam" +
+      "pR\ncreateTime\0229\n\nstart_time\030\031 \001(\0132\032.goog" +
+      "le.protobuf.TimestampR\tstartTime\0225\n\010end_" +
+      "time\030\032 \001(\0132\032.google.protobuf.TimestampR\007" +
+      "endTime\022\024\n\005sweep\030( \001(\tR\005sweep\0329\n\013LabelsE" +
+      "ntry\022\020\n\003key\030\001 \001(\tR\003key\022\024\n\005value\030\002 \001(\tR\005v" +
+      "alue:\0028\001\032@\n\022LatestMetricsEntry\022\020\n\003key\030\001 " +
+      "\001(\tR\003key\022\024\n\005value\030\002 \001(\001R\005value:\0028\001\032<\n\016Ar" +
+      "tifactsEntry\022\020\n\003key\030\001 \001(\tR\003key\022\024\n\005value\030" +
+      "\002 \001(\tR\005value:\0028\001B\017\n\rmethod_configB\016\n\014_ma" +
+      "x_retries\"Q\n\020CreateJobRequest\022\036\n\003job\030\001 \001" +
+      "(\0132\014.kiln.v1.JobR\003job\022\035\n\nrequest_id\030\002 \001(" +
+      "\tR\trequestId\"#\n\rGetJobRequest\022\022\n\004name\030\001 " +
+      "\001(\tR\004name\"\270\001\n\017ListJobsRequest\022\033\n\tpage_si" +
+      "ze\030\001 \001(\005R\010pageSize\022\035\n\npage_token\030\002 \001(\tR\t" +
+      "pageToken\022\'\n\005state\030\003 \001(\0162\021.kiln.v1.JobSt" +
+      "ateR\005state\022*\n\006method\030\004 \001(\0162\022.kiln.v1.Job" +
+      "MethodR\006method\022\024\n\005sweep\030\005 \001(\tR\005sweep\"\\\n\020" +
+      "ListJobsResponse\022 \n\004jobs\030\001 \003(\0132\014.kiln.v1" +
+      ".JobR\004jobs\022&\n\017next_page_token\030\002 \001(\tR\rnex" +
+      "tPageToken\"&\n\020CancelJobRequest\022\022\n\004name\030\001" +
+      " \001(\tR\004name\"K\n\017WatchJobRequest\022\022\n\004name\030\001 " +
+      "\001(\tR\004name\022$\n\016after_event_id\030\002 \001(\tR\014after" +
+      "EventId\"h\n\013StateChange\022\'\n\005state\030\001 \001(\0162\021." +
+      "kiln.v1.JobStateR\005state\022\030\n\007attempt\030\002 \001(\r" +
+      "R\007attempt\022\026\n\006reason\030\003 \001(\tR\006reason\"\257\001\n\007Me" +
+      "trics\022\022\n\004step\030\001 \001(\003R\004step\022\037\n\013total_steps" +
+      "\030\002 \001(\003R\ntotalSteps\0224\n\006values\030\003 \003(\0132\034.kil" +
+      "n.v1.Metrics.ValuesEntryR\006values\0329\n\013Valu" +
+      "esEntry\022\020\n\003key\030\001 \001(\tR\003key\022\024\n\005value\030\002 \001(\001" +
+      "R\005value:\0028\001\"o\n\nCheckpoint\022\022\n\004step\030\001 \001(\003R" +
+      "\004step\022\020\n\003uri\030\002 \001(\tR\003uri\022;\n\013create_time\030\003" +
+      " \001(\0132\032.google.protobuf.TimestampR\ncreate" +
+      "Time\"9\n\007LogLine\022\024\n\005level\030\001 \001(\tR\005level\022\030\n" +
+      "\007message\030\002 \001(\tR\007message\"\230\002\n\010JobEvent\022\016\n\002" +
+      "id\030\001 \001(\tR\002id\022.\n\004time\030\002 \001(\0132\032.google.prot" +
+      "obuf.TimestampR\004time\0229\n\014state_change\030\003 \001" +
+      "(\0132\024.kiln.v1.StateChangeH\000R\013stateChange\022" +
+      ",\n\007metrics\030\004 \001(\0132\020.kiln.v1.MetricsH\000R\007me" +
+      "trics\0225\n\ncheckpoint\030\005 \001(\0132\023.kiln.v1.Chec" +
+      "kpointH\000R\ncheckpoint\022$\n\003log\030\006 \001(\0132\020.kiln" +
+      ".v1.LogLineH\000R\003logB\006\n\004kind\",\n\026ListCheckp" +
+      "ointsRequest\022\022\n\004name\030\001 \001(\tR\004name\"P\n\027List" +
+      "CheckpointsResponse\0225\n\013checkpoints\030\001 \003(\013" +
+      "2\023.kiln.v1.CheckpointR\013checkpoints*\237\002\n\tJ" +
+      "obMethod\022\032\n\026JOB_METHOD_UNSPECIFIED\020\000\022\022\n\016" +
+      "JOB_METHOD_SFT\020\001\022\033\n\027JOB_METHOD_REWARD_MO" +
+      "DEL\020\002\022\022\n\016JOB_METHOD_PPO\020\003\022\022\n\016JOB_METHOD_" +
+      "DPO\020\004\022\026\n\022JOB_METHOD_DISTILL\020\005\022\022\n\016JOB_MET" +
+      "HOD_VAE\020\n\022\022\n\016JOB_METHOD_GAN\020\013\022\030\n\024JOB_MET" +
+      "HOD_DIFFUSION\020\014\022\023\n\017JOB_METHOD_GRPO\020\036\022\023\n\017" +
+      "JOB_METHOD_RLOO\020\037\022\031\n\025JOB_METHOD_ONLINE_D" +
+      "PO\020 *\262\001\n\010JobState\022\031\n\025JOB_STATE_UNSPECIFI" +
       "ED\020\000\022\024\n\020JOB_STATE_QUEUED\020\001\022\025\n\021JOB_STATE_" +
       "RUNNING\020\002\022\027\n\023JOB_STATE_SUCCEEDED\020\003\022\024\n\020JO" +
       "B_STATE_FAILED\020\004\022\027\n\023JOB_STATE_CANCELLED\020" +
@@ -624,24 +648,30 @@ public final class JobsProto {
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_kiln_v1_RlooConfig_descriptor,
         new java.lang.String[] { "Reward", "ReferenceModel", "KlCoef", "GroupSize", "ClipRange", "Epochs", "RolloutBatchSize", "MinibatchSize", "MaxNewTokens", "Temperature", "KlEstimator", "StopAtEos", "KlCoef", "GroupSize", "ClipRange", "Epochs", "RolloutBatchSize", "MinibatchSize", "MaxNewTokens", "Temperature", "StopAtEos", });
-    internal_static_kiln_v1_DpoConfig_descriptor =
+    internal_static_kiln_v1_OnlineDpoConfig_descriptor =
       getDescriptor().getMessageTypes().get(15);
+    internal_static_kiln_v1_OnlineDpoConfig_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
+        internal_static_kiln_v1_OnlineDpoConfig_descriptor,
+        new java.lang.String[] { "Reward", "ReferenceModel", "Beta", "Loss", "LabelSmoothing", "SamplesPerPrompt", "RolloutBatchSize", "MinibatchSize", "Epochs", "MaxNewTokens", "Temperature", "StopAtEos", "Beta", "LabelSmoothing", "SamplesPerPrompt", "RolloutBatchSize", "MinibatchSize", "Epochs", "MaxNewTokens", "Temperature", "StopAtEos", });
+    internal_static_kiln_v1_DpoConfig_descriptor =
+      getDescriptor().getMessageTypes().get(16);
     internal_static_kiln_v1_DpoConfig_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_kiln_v1_DpoConfig_descriptor,
         new java.lang.String[] { "Beta", "ReferenceModel", "Loss", "Tuning", "Lora", "LabelSmoothing", "Beta", "LabelSmoothing", });
     internal_static_kiln_v1_DistillConfig_descriptor =
-      getDescriptor().getMessageTypes().get(16);
+      getDescriptor().getMessageTypes().get(17);
     internal_static_kiln_v1_DistillConfig_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_kiln_v1_DistillConfig_descriptor,
         new java.lang.String[] { "TeacherModel", "Temperature", "Alpha", "Temperature", "Alpha", });
     internal_static_kiln_v1_Job_descriptor =
-      getDescriptor().getMessageTypes().get(17);
+      getDescriptor().getMessageTypes().get(18);
     internal_static_kiln_v1_Job_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_kiln_v1_Job_descriptor,
-        new java.lang.String[] { "Name", "DisplayName", "Method", "BaseModel", "TrainingDataset", "ValidationDataset", "Hyperparameters", "Sft", "RewardModel", "Ppo", "Dpo", "Distill", "Vae", "Gan", "Diffusion", "Grpo", "Rloo", "Resources", "MaxRetries", "Labels", "State", "Attempt", "Step", "TotalSteps", "LatestMetrics", "OutputModel", "Artifacts", "Error", "CreateTime", "StartTime", "EndTime", "Sweep", "MethodConfig", "MaxRetries", });
+        new java.lang.String[] { "Name", "DisplayName", "Method", "BaseModel", "TrainingDataset", "ValidationDataset", "Hyperparameters", "Sft", "RewardModel", "Ppo", "Dpo", "Distill", "Vae", "Gan", "Diffusion", "Grpo", "Rloo", "OnlineDpo", "Resources", "MaxRetries", "Labels", "State", "Attempt", "Step", "TotalSteps", "LatestMetrics", "OutputModel", "Artifacts", "Error", "CreateTime", "StartTime", "EndTime", "Sweep", "MethodConfig", "MaxRetries", });
     internal_static_kiln_v1_Job_LabelsEntry_descriptor =
       internal_static_kiln_v1_Job_descriptor.getNestedTypes().get(0);
     internal_static_kiln_v1_Job_LabelsEntry_fieldAccessorTable = new
@@ -661,49 +691,49 @@ public final class JobsProto {
         internal_static_kiln_v1_Job_ArtifactsEntry_descriptor,
         new java.lang.String[] { "Key", "Value", });
     internal_static_kiln_v1_CreateJobRequest_descriptor =
-      getDescriptor().getMessageTypes().get(18);
+      getDescriptor().getMessageTypes().get(19);
     internal_static_kiln_v1_CreateJobRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_kiln_v1_CreateJobRequest_descriptor,
         new java.lang.String[] { "Job", "RequestId", });
     internal_static_kiln_v1_GetJobRequest_descriptor =
-      getDescriptor().getMessageTypes().get(19);
+      getDescriptor().getMessageTypes().get(20);
     internal_static_kiln_v1_GetJobRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_kiln_v1_GetJobRequest_descriptor,
         new java.lang.String[] { "Name", });
     internal_static_kiln_v1_ListJobsRequest_descriptor =
-      getDescriptor().getMessageTypes().get(20);
+      getDescriptor().getMessageTypes().get(21);
     internal_static_kiln_v1_ListJobsRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_kiln_v1_ListJobsRequest_descriptor,
         new java.lang.String[] { "PageSize", "PageToken", "State", "Method", "Sweep", });
     internal_static_kiln_v1_ListJobsResponse_descriptor =
-      getDescriptor().getMessageTypes().get(21);
+      getDescriptor().getMessageTypes().get(22);
     internal_static_kiln_v1_ListJobsResponse_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_kiln_v1_ListJobsResponse_descriptor,
         new java.lang.String[] { "Jobs", "NextPageToken", });
     internal_static_kiln_v1_CancelJobRequest_descriptor =
-      getDescriptor().getMessageTypes().get(22);
+      getDescriptor().getMessageTypes().get(23);
     internal_static_kiln_v1_CancelJobRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_kiln_v1_CancelJobRequest_descriptor,
         new java.lang.String[] { "Name", });
     internal_static_kiln_v1_WatchJobRequest_descriptor =
-      getDescriptor().getMessageTypes().get(23);
+      getDescriptor().getMessageTypes().get(24);
     internal_static_kiln_v1_WatchJobRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_kiln_v1_WatchJobRequest_descriptor,
         new java.lang.String[] { "Name", "AfterEventId", });
     internal_static_kiln_v1_StateChange_descriptor =
-      getDescriptor().getMessageTypes().get(24);
+      getDescriptor().getMessageTypes().get(25);
     internal_static_kiln_v1_StateChange_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_kiln_v1_StateChange_descriptor,
         new java.lang.String[] { "State", "Attempt", "Reason", });
     internal_static_kiln_v1_Metrics_descriptor =
-      getDescriptor().getMessageTypes().get(25);
+      getDescriptor().getMessageTypes().get(26);
     internal_static_kiln_v1_Metrics_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_kiln_v1_Metrics_descriptor,
@@ -715,31 +745,31 @@ public final class JobsProto {
         internal_static_kiln_v1_Metrics_ValuesEntry_descriptor,
         new java.lang.String[] { "Key", "Value", });
     internal_static_kiln_v1_Checkpoint_descriptor =
-      getDescriptor().getMessageTypes().get(26);
+      getDescriptor().getMessageTypes().get(27);
     internal_static_kiln_v1_Checkpoint_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_kiln_v1_Checkpoint_descriptor,
         new java.lang.String[] { "Step", "Uri", "CreateTime", });
     internal_static_kiln_v1_LogLine_descriptor =
-      getDescriptor().getMessageTypes().get(27);
+      getDescriptor().getMessageTypes().get(28);
     internal_static_kiln_v1_LogLine_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_kiln_v1_LogLine_descriptor,
         new java.lang.String[] { "Level", "Message", });
     internal_static_kiln_v1_JobEvent_descriptor =
-      getDescriptor().getMessageTypes().get(28);
+      getDescriptor().getMessageTypes().get(29);
     internal_static_kiln_v1_JobEvent_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_kiln_v1_JobEvent_descriptor,
         new java.lang.String[] { "Id", "Time", "StateChange", "Metrics", "Checkpoint", "Log", "Kind", });
     internal_static_kiln_v1_ListCheckpointsRequest_descriptor =
-      getDescriptor().getMessageTypes().get(29);
+      getDescriptor().getMessageTypes().get(30);
     internal_static_kiln_v1_ListCheckpointsRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_kiln_v1_ListCheckpointsRequest_descriptor,
         new java.lang.String[] { "Name", });
     internal_static_kiln_v1_ListCheckpointsResponse_descriptor =
-      getDescriptor().getMessageTypes().get(30);
+      getDescriptor().getMessageTypes().get(31);
     internal_static_kiln_v1_ListCheckpointsResponse_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_kiln_v1_ListCheckpointsResponse_descriptor,
