@@ -1,6 +1,7 @@
 """Diffusion on digits: Kiln's diffusion job against a plain Hugging Face diffusers loop.
 
     python -m bench.images [--steps 300] [--batch-size 64] [--channels 32] [--rounds 2]
+                           [--vae-steps 1500] [--gan-steps 1500]
 
 Both sides train on the same data (the digits training split, 8x8 grey, pixels in [-1, 1])
 with the same batch size, optimizer steps, learning rate (Adam, constant after Kiln's warmup
@@ -15,10 +16,14 @@ Measured per side: training images/s (the steady loop: Kiln's own per-step repor
 loop's timed steps after a 5-step warm-up), sampling images/s (256 images, 50 DDIM steps, one
 batch), and FID of 1,000 samples against the held-out digits in the reference classifier's
 feature space (kiln_trainer/eval/images.py). Rounds alternate Kiln then diffusers; medians are
-compared. Also printed for scale: the real-data floor (FID of the held-out split against the
-training split) and the FID of uniform noise.
+compared. Then, once each (no baseline: the figures are quality, not speed): Kiln's VAE and
+its GAN with each of the three losses, each scored on 1,000 samples like the diffusion models
+(FID, precision, recall, class coverage; test ELBO in nats for the VAE). Also printed for
+scale: the real-data floor (FID of the held-out split against the training split) and the FID
+of uniform noise.
 
-The last line printed is one JSON object; the same object, with the machine, is written to
+The last line printed is one JSON object (the keys of LAST_LINE); it and more (every model's
+precision, recall and coverage), with the machine, are written to
 bench/results/images.json.
 """
 
@@ -42,6 +47,22 @@ from kiln_trainer.data import digits
 from kiln_trainer.eval import images as E
 
 RESULT = Path(__file__).parent / "results" / "images.json"
+LAST_LINE = (  # the keys of the last line printed (the result file holds more)
+    "real_fid_floor",
+    "noise_fid",
+    "vae_fid",
+    "vae_test_elbo_nats",
+    "gan_bce_fid",
+    "gan_wgan_gp_fid",
+    "gan_hinge_fid",
+    "gan_min_class_coverage",
+    "gan_max_class_coverage",
+    "diffusion_fid",
+    "diffusers_fid",
+    "diffusion_fid_ratio",
+    "train_throughput_ratio",
+    "sample_throughput_ratio",
+)
 
 
 def train_images() -> torch.Tensor:
@@ -89,12 +110,85 @@ def run_kiln(args, data_path: str, rnd: int) -> dict:
             [model.sample(250, torch.Generator().manual_seed(1 + i), steps=50) for i in range(args.fid_n // 250)]
         )
     params = sum(p.numel() for p in model.parameters())
+    return {"train": statistics.median(rates), "sample": sample_rate, **quality(samples), "params": params}
+
+
+def quality(samples: torch.Tensor) -> dict:
+    """FID, improved precision / recall and class coverage of samples against the held-out digits."""
+    real = E.heldout_images()
+    precision, recall = E.precision_recall(E.features(real), E.features(samples))
+    hist = E.class_histogram(samples)
     return {
-        "train": statistics.median(rates),
-        "sample": sample_rate,
-        "fid": E.fid(E.heldout_images(), samples),
-        "params": params,
+        "fid": E.fid(real, samples),
+        "precision": precision,
+        "recall": recall,
+        "class_coverage": E.class_coverage(hist),
+        "class_kl": E.class_kl(hist, E.class_histogram(real)),
     }
+
+
+def run_vae(args, data_path: str) -> dict:
+    from kiln_trainer.algorithms.vae.trainer import VAETrainer
+    from kiln_trainer.configs.images import VAEConfig
+
+    cfg = VAEConfig(
+        train_path=data_path,
+        heldout_dataset="digits",
+        max_steps=args.vae_steps,
+        batch_size=args.batch_size,
+        learning_rate=3e-3,
+        warmup_steps=20,
+        latent_dim=16,
+        base_channels=32,
+        kl_warmup_steps=args.vae_steps // 5,
+        log_every=max(1, args.vae_steps // 5),
+        val_fraction=0.0,
+        seed=0,
+        checkpoint_every=10**6,
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        trainer = VAETrainer(cfg, LocalContext(Path(tmp)))
+        trainer.run()
+        scored = trainer.test_elbo()
+        assert scored is not None
+        samples = torch.from_numpy(trainer.sample_images(args.fid_n, 1))
+    return {**quality(samples), "test_elbo_nats": scored[0]}
+
+
+GAN_SETTINGS = {  # what each loss is usually run with (TTUR: the discriminator learns faster)
+    "bce": {"n_critic": 1},
+    "hinge": {"n_critic": 1},
+    "wgan_gp": {"n_critic": 5, "adam_beta1": 0.0, "adam_beta2": 0.9},
+}
+
+
+def run_gan(args, data_path: str, loss: str) -> dict:
+    from kiln_trainer.algorithms.gan.trainer import GANTrainer
+    from kiln_trainer.configs.images import GANConfig
+
+    cfg = GANConfig(
+        train_path=data_path,
+        max_steps=args.gan_steps,
+        batch_size=args.batch_size,
+        learning_rate=2e-4,
+        generator_learning_rate=1e-4,
+        discriminator_learning_rate=4e-4,
+        warmup_steps=0,
+        loss=loss,
+        log_every=max(1, args.gan_steps // 5),
+        eval_every=max(1, args.gan_steps // 5),
+        val_fraction=0.0,
+        seed=0,
+        checkpoint_every=10**6,
+        **GAN_SETTINGS[loss],  # type: ignore[arg-type]
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        ctx = LocalContext(Path(tmp))
+        trainer = GANTrainer(cfg, ctx)
+        trainer.run()
+        monitor = [m["class_coverage"] for _, m in ctx.metrics if "class_coverage" in m]
+        samples = torch.from_numpy(trainer.sample_images(args.fid_n, 1))
+    return {**quality(samples), "monitor_coverage": monitor}
 
 
 def diffusers_unet(channels: int):
@@ -164,7 +258,7 @@ def run_diffusers(args, data: torch.Tensor, rnd: int) -> dict:
     sample_rate = args.sample_n / (time.perf_counter() - t0)
     samples = torch.cat([diffusers_sample(ema, 250, 1 + i) for i in range(args.fid_n // 250)])
     params = sum(p.numel() for p in ema.parameters())
-    return {"train": train_rate, "sample": sample_rate, "fid": E.fid(E.heldout_images(), samples), "params": params}
+    return {"train": train_rate, "sample": sample_rate, **quality(samples), "params": params}
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -176,6 +270,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--sample-n", type=int, default=256)
     parser.add_argument("--fid-n", type=int, default=1000)
+    parser.add_argument("--vae-steps", type=int, default=1500)
+    parser.add_argument("--gan-steps", type=int, default=1500)
+    parser.add_argument("--skip-diffusion", action="store_true", help="VAE and GAN only (no result file)")
     args = parser.parse_args(argv)
     info = machine()
     print(f"machine: {info}")
@@ -189,6 +286,19 @@ def main(argv: list[str] | None = None) -> None:
     rows: dict[str, list[dict]] = {"kiln": [], "diffusers": []}
     with tempfile.TemporaryDirectory() as tmp:
         path = str(digits.write_jsonl(Path(tmp) / "digits.jsonl"))
+        others: dict[str, dict] = {"vae": run_vae(args, path)}
+        for loss in GAN_SETTINGS:
+            others[f"gan_{loss}"] = run_gan(args, path, loss)
+        for name, r in others.items():
+            print(
+                f"{name:12s} FID {r['fid']:.1f}  precision {r['precision']:.3f}  recall {r['recall']:.3f}  "
+                f"classes {r['class_coverage']}  class KL {r['class_kl']:.3f}"
+                + (f"  test ELBO {r['test_elbo_nats']:.2f} nats" if "test_elbo_nats" in r else "")
+                + (f"  monitor {r['monitor_coverage']}" if "monitor_coverage" in r else ""),
+                flush=True,
+            )
+        if args.skip_diffusion:
+            return
         for rnd in range(args.rounds):
             rows["kiln"].append(run_kiln(args, path, rnd))
             rows["diffusers"].append(run_diffusers(args, train, rnd))
@@ -203,9 +313,15 @@ def main(argv: list[str] | None = None) -> None:
     def med(side: str, key: str) -> float:
         return statistics.median(r[key] for r in rows[side])
 
+    gan_coverage = [others[f"gan_{loss}"]["class_coverage"] for loss in GAN_SETTINGS]
     result = {
         "real_fid_floor": round(floor, 2),
         "noise_fid": round(noise, 1),
+        "vae_fid": round(others["vae"]["fid"], 2),
+        "vae_test_elbo_nats": round(others["vae"]["test_elbo_nats"], 2),
+        **{f"gan_{loss}_fid": round(others[f"gan_{loss}"]["fid"], 2) for loss in GAN_SETTINGS},
+        "gan_min_class_coverage": min(gan_coverage),
+        "gan_max_class_coverage": max(gan_coverage),
         "diffusion_fid": round(med("kiln", "fid"), 2),
         "diffusers_fid": round(med("diffusers", "fid"), 2),
         "diffusion_fid_ratio": round(med("kiln", "fid") / med("diffusers", "fid"), 3),
@@ -213,10 +329,17 @@ def main(argv: list[str] | None = None) -> None:
         "sample_throughput_ratio": round(med("kiln", "sample") / med("diffusers", "sample"), 3),
         "kiln_params": rows["kiln"][0]["params"],
         "diffusers_params": rows["diffusers"][0]["params"],
+        "models": {
+            **{k: {m: (round(v, 4) if isinstance(v, float) else v) for m, v in r.items()} for k, r in others.items()},
+            **{
+                side: {m: round(med(side, m), 4) for m in ("fid", "precision", "recall", "class_coverage", "class_kl")}
+                for side in ("kiln", "diffusers")
+            },
+        },
     }
     RESULT.parent.mkdir(parents=True, exist_ok=True)
     RESULT.write_text(json.dumps({"result": result, "args": vars(args), "machine": info}, indent=1) + "\n")
-    print(json.dumps(result))
+    print(json.dumps({k: result[k] for k in LAST_LINE}))
 
 
 if __name__ == "__main__":

@@ -1,11 +1,13 @@
 """Image generation over real gRPC: upload PNGs (and a bad one), train a VAE on the built-in
-digits on a Ray worker, deploy it on Ray Serve, sample seeded PNGs twice, refuse text params."""
+digits on a Ray worker, deploy it on Ray Serve, sample seeded PNGs twice, refuse text params,
+take feedback on image samples, evaluate FID / precision / recall / coverage / test ELBO."""
 
 from __future__ import annotations
 
 import asyncio
 import io
 import json
+import math
 
 import grpc
 import numpy as np
@@ -15,6 +17,10 @@ from PIL import Image
 from kiln.v1 import (
     common_pb2,
     datasets_pb2,
+    evaluation_pb2,
+    evaluation_pb2_grpc,
+    feedback_pb2,
+    feedback_pb2_grpc,
     images_pb2,
     jobs_pb2,
     models_pb2,
@@ -22,6 +28,7 @@ from kiln.v1 import (
     sampling_pb2,
     sampling_pb2_grpc,
 )
+from kiln_trainer.data import digits
 from kiln_trainer.data.images import image_record
 from tests.e2e.conftest import field_violations, watch_until_done
 
@@ -114,6 +121,68 @@ async def test_vae_on_digits_end_to_end(gateway):
             await sampling.Generate(bad, metadata=t.md)
         assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
         assert field_violations(err.value)[0][0] == field
+
+    # Feedback on image samples: a rating and a comparison are accepted like on text samples.
+    fb = feedback_pb2_grpc.FeedbackServiceStub(gateway.channel)
+    ids = [c.sample_id for c in first.completions]
+    for feedback in (
+        feedback_pb2.Feedback(sample_id=ids[0], rating=feedback_pb2.Rating(value=5)),
+        feedback_pb2.Feedback(preference=feedback_pb2.Preference(chosen_sample_id=ids[0], rejected_sample_id=ids[1])),
+    ):
+        stored = await fb.SubmitFeedback(feedback_pb2.SubmitFeedbackRequest(feedback=feedback), metadata=t.md)
+        assert stored.name.startswith("feedback/")
+
+    # Image metrics over EvaluationService, against the held-out digits, on a Ray worker.
+    evals = evaluation_pb2_grpc.EvaluationServiceStub(gateway.channel)
+    metrics = [
+        evaluation_pb2.EVALUATION_METRIC_FID,
+        evaluation_pb2.EVALUATION_METRIC_PRECISION_RECALL,
+        evaluation_pb2.EVALUATION_METRIC_CLASS_COVERAGE,
+        evaluation_pb2.EVALUATION_METRIC_TEST_ELBO,
+    ]
+    ev = await evals.CreateEvaluation(
+        evaluation_pb2.CreateEvaluationRequest(
+            evaluation=evaluation_pb2.Evaluation(model=model.name, dataset="datasets/digits", metrics=metrics)
+        ),
+        metadata=t.md,
+    )
+    watched = [
+        e async for e in evals.WatchEvaluation(evaluation_pb2.WatchEvaluationRequest(name=ev.name), metadata=t.md)
+    ]
+    result = await evals.GetEvaluation(evaluation_pb2.GetEvaluationRequest(name=ev.name), metadata=t.md)
+    assert result.state == evaluation_pb2.EVALUATION_STATE_SUCCEEDED, result.error
+    assert watched[-1].state_change.state == evaluation_pb2.EVALUATION_STATE_SUCCEEDED
+    r = result.results
+    print("image evaluation:", dict(r))
+    held_out = len(digits.load_split("test")[1])  # 299: as many images as the reference holds
+    assert result.total_records == held_out and result.completed_records == held_out, dict(r)
+    # 20 steps teach this VAE little (FID in the thousands); the unit tests order the values.
+    assert math.isfinite(r["fid"]) and r["fid"] > 0 and 0 <= r["precision"] <= 1 and 0 <= r["recall"] <= 1
+    assert 1 <= r["class_coverage"] <= 10 and r["class_kl"] >= 0
+    # The same bound the job reported on the same held-out images (another posterior draw).
+    assert r["test_elbo_nats"] == pytest.approx(model.metrics["test_elbo_nats"], rel=0.05)
+    with pytest.raises(grpc.aio.AioRpcError) as err:
+        await evals.CreateEvaluation(
+            evaluation_pb2.CreateEvaluationRequest(
+                evaluation=evaluation_pb2.Evaluation(model="kiln-gpt-tiny", dataset="datasets/digits", metrics=metrics)
+            ),
+            metadata=t.md,
+        )
+    assert field_violations(err.value)[0][0] == "evaluation.model"
+
+    # Int8 weight-only export: a new image model, about 4x smaller, with the FID change measured.
+    exported = await models.ExportModel(
+        models_pb2.ExportModelRequest(name=model.name, quantization=models_pb2.QUANTIZATION_INT8), metadata=t.md
+    )
+    assert exported.family == common_pb2.MODEL_FAMILY_IMAGE and exported.quantization == models_pb2.QUANTIZATION_INT8
+    assert exported.metrics["size_ratio"] < 0.4 and exported.metrics["fid_before"] > 0
+    assert exported.metrics["fid_after"] == pytest.approx(exported.metrics["fid_before"], rel=0.2)
+    print("int8 export:", dict(exported.metrics))
+    with pytest.raises(grpc.aio.AioRpcError) as err:
+        await models.ExportModel(
+            models_pb2.ExportModelRequest(name=model.name, quantization=models_pb2.QUANTIZATION_INT4), metadata=t.md
+        )
+    assert err.value.code() == grpc.StatusCode.FAILED_PRECONDITION
 
     # The CLI writes a grid of n seeded images (the same pixels as Generate's).
     from typer.testing import CliRunner

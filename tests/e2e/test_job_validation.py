@@ -30,6 +30,13 @@ async def tenant_with_data(gateway):
             "job.hyperparameters.validation_fraction",
         ),
         (lambda j: j.hyperparameters.__setattr__("max_seq_len", 100000), "job.hyperparameters.max_seq_len"),
+        (
+            lambda j: (
+                j.hyperparameters.__setattr__("precision", jobs_pb2.PRECISION_FP16),
+                j.hyperparameters.optimizer.__setattr__("kind", jobs_pb2.OPTIMIZER_KIND_LBFGS),
+            ),
+            "job.hyperparameters.precision",
+        ),
         (lambda j: j.sft.lora.__setattr__("dropout", 1.5), "job.sft.lora.dropout"),
         (lambda j: j.resources.__setattr__("workers", 1000), "job.resources.workers"),
         (lambda j: j.__setattr__("max_retries", 99), "job.max_retries"),

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import json
 
+import grpc
+import pytest
+
 from kiln.v1 import common_pb2, datasets_pb2, jobs_pb2, models_pb2
 from kiln_trainer.data.synthetic import sentiment_preferences
-from tests.e2e.conftest import watch_until_done
+from tests.e2e.conftest import field_violations, watch_until_done
 
 
 def jsonl(records: list[dict]) -> bytes:
@@ -82,3 +85,52 @@ async def test_distill_job_trains_a_student_on_its_teachers_logits(gateway):
     done = await _run(gateway, t, job)
     model = await gateway.models.GetModel(models_pb2.GetModelRequest(name=done.output_model), metadata=t.md)
     assert model.family == common_pb2.MODEL_FAMILY_CAUSAL_LM and model.parameter_count < 2_000_000
+
+
+async def test_online_dpo_job_scores_its_own_samples_and_reports_each_round(gateway):
+    t = await gateway.tenant()
+    prompts = await gateway.upload(
+        t,
+        jsonl([{"prompt": p} for p in ("Tell me", "Say", "Write", "Name")]),
+        fmt=datasets_pb2.DATASET_FORMAT_PROMPTS,
+    )
+    bad = jobs_pb2.Job(
+        method=jobs_pb2.JOB_METHOD_ONLINE_DPO,
+        base_model="kiln-gpt-tiny",
+        training_dataset=prompts.name,
+        online_dpo=jobs_pb2.OnlineDpoConfig(reward=jobs_pb2.RewardSource(scoring_function="length"), beta=-1),
+    )
+    with pytest.raises(grpc.aio.AioRpcError) as err:
+        await gateway.jobs.CreateJob(jobs_pb2.CreateJobRequest(job=bad), metadata=t.md)
+    assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert [f for f, _ in field_violations(err.value)] == ["job.online_dpo.beta"]
+    assert not (await gateway.jobs.ListJobs(jobs_pb2.ListJobsRequest(), metadata=t.md)).jobs
+
+    rounds = 3
+    job = jobs_pb2.Job(
+        method=jobs_pb2.JOB_METHOD_ONLINE_DPO,
+        base_model="kiln-gpt-tiny",
+        training_dataset=prompts.name,
+        max_retries=0,
+        hyperparameters=jobs_pb2.Hyperparameters(max_steps=rounds, learning_rate=1e-3, max_seq_len=32),
+        online_dpo=jobs_pb2.OnlineDpoConfig(
+            # A weighted composition: dense (every character counts), so groups rarely tie.
+            reward=jobs_pb2.RewardSource(scoring_function="0.8*charset:etaoinsh + 0.2*length:8"),
+            beta=0.1,
+            samples_per_prompt=4,
+            rollout_batch_size=8,
+            minibatch_size=2,
+            max_new_tokens=8,
+        ),
+    )
+    done = await _run(gateway, t, job)
+    assert done.output_model and done.step == rounds
+    events = await watch_until_done(gateway, t, done.name)
+    per_round = [e.metrics for e in events if e.HasField("metrics") and "pairs" in e.metrics.values]
+    assert [m.step for m in per_round] == list(range(1, rounds + 1))
+    for m in per_round:
+        v = m.values
+        assert 0.0 <= v["mean_reward"] <= 1.0 and 0 <= v["pairs"] <= 2
+        if v["pairs"]:
+            assert v["dpo_loss"] > 0 and "implicit_kl" in v and "kl" in v
+    assert sum(m.values["pairs"] for m in per_round) > 0

@@ -40,6 +40,9 @@ TRAINERS: dict[str, TrainerEntry] = {
     "ppo": TrainerEntry("kiln_trainer.configs.ppo:PPOConfig", "kiln_trainer.algorithms.ppo:train"),
     "grpo": TrainerEntry("kiln_trainer.configs.group:GRPOConfig", "kiln_trainer.algorithms.group:train_grpo"),
     "rloo": TrainerEntry("kiln_trainer.configs.group:RLOOConfig", "kiln_trainer.algorithms.group:train_rloo"),
+    "online_dpo": TrainerEntry(
+        "kiln_trainer.configs.online_dpo:OnlineDPOConfig", "kiln_trainer.algorithms.online_dpo:train"
+    ),
     "distill": TrainerEntry("kiln_trainer.configs.distill:DistillConfig", "kiln_trainer.algorithms.distill:train"),
     "vae": TrainerEntry("kiln_trainer.configs.images:VAEConfig", "kiln_trainer.algorithms.vae:train"),
     "gan": TrainerEntry("kiln_trainer.configs.images:GANConfig", "kiln_trainer.algorithms.gan:train"),

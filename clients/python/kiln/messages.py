@@ -31,9 +31,12 @@ def short_names(descriptor: EnumDescriptor) -> list[str]:
     return [short_name(descriptor, v.number) for v in descriptor.values if v.number != 0]
 
 
-def enum_number(descriptor: EnumDescriptor, value: str | int, what: str, *, allow_unset: bool = False) -> int:
+def enum_number(descriptor: EnumDescriptor, value: str | int, what: str, *, allow_unset: bool = False) -> Any:
     """ "sft", "SFT", "JOB_METHOD_SFT" or 1 -> 1. UNSPECIFIED (0) is a ValueError unless allow_unset,
-    and so is every unknown name or number, listing the choices."""
+    and so is every unknown name or number, listing the choices.
+
+    The result is a plain int typed Any: each generated enum field expects its own ValueType (an
+    int NewType per enum), which a function over descriptors cannot name."""
     prefix = enum_prefix(descriptor)
     found = None
     if isinstance(value, int) and not isinstance(value, bool):

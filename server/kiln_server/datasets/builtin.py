@@ -16,8 +16,9 @@ from pathlib import Path
 
 from kiln_server.datasets.convert import FORMAT_ENUMS
 from kiln_server.datasets.record import DatasetRecord
+from kiln_trainer.eval.spec import BUILTIN_PREFIX
 
-PREFIX = "builtin:"
+PREFIX = BUILTIN_PREFIX  # one spelling: image evaluations on a worker recognise it too
 BUILTIN_DATASETS = ("digits",)
 
 

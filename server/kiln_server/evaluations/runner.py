@@ -13,6 +13,7 @@ import traceback
 from pathlib import Path
 from typing import Any
 
+from kiln_server.datasets.builtin import PREFIX as BUILTIN_PREFIX
 from kiln_server.evaluations.record import ReusableResults
 from kiln_server.evaluations.spec import EvaluationPlan
 from kiln_server.evaluations.store import EVALUATIONS, FINISH, PROGRESS, EvaluationStore
@@ -77,8 +78,11 @@ class EvaluationRunner(AttemptRunner):
         store = ArtifactStore(self.handle.artifact_root)
         inputs = Path(self.handle.scratch_dir) / "evaluations" / self.handle.id / f"attempt-{self.handle.attempt}"
         p = self.plan
-        local = store.local_path(p.dataset.rel)
-        dataset_path = local if local is not None else store.get_file(p.dataset.rel, inputs / "dataset.jsonl")
+        if p.dataset.rel.startswith(BUILTIN_PREFIX):
+            dataset_path: Path | str = p.dataset.rel  # the worker reads the built-in's held-out split itself
+        else:
+            local = store.local_path(p.dataset.rel)
+            dataset_path = local if local is not None else store.get_file(p.dataset.rel, inputs / "dataset.jsonl")
         wanted = set(p.metrics)
 
         def model_path(ref: ModelRef | None, name: str, *uses: str) -> str | None:

@@ -21,7 +21,7 @@ from kiln_server.platform import names
 from kiln_server.platform.errors import FieldViolation, InvalidArgument, NotFound
 from kiln_server.sampling.requests import params_of
 from kiln_trainer.errors import ConfigError
-from kiln_trainer.eval.spec import DEFAULT_SEED, GENERATIVE, NEEDS_SFT
+from kiln_trainer.eval.spec import DEFAULT_SEED, GENERATIVE, IMAGE_METRICS, MIN_IMAGES, NEEDS_SFT, TEST_ELBO
 
 _METRIC_NAMES = {
     v: k.removeprefix("EVALUATION_METRIC_").lower()
@@ -66,6 +66,9 @@ class DatasetInput:
 
 
 _MODEL_FIELDS = ("model", "baseline_model", "reward_model", "reference_model")
+_IMAGE_METRICS = set(IMAGE_METRICS)
+_IMAGE_GENERATIVE = _IMAGE_METRICS - {TEST_ELBO}  # the image metrics whose results depend on the seed
+MAX_IMAGES = 10_000  # images one image evaluation may generate
 
 
 @dataclass
@@ -97,7 +100,7 @@ class EvaluationPlan:
         """Digest of everything the results depend on, and nothing else (not display_name,
         labels, or models given but unused by the metrics): equal digests, equal results."""
         used = {f: getattr(self, f) for f, metrics in _USES.items() if set(metrics) & set(self.metrics)}
-        generative = bool(set(self.metrics) & set(GENERATIVE))
+        generative = bool(set(self.metrics) & (set(GENERATIVE) | _IMAGE_GENERATIVE))
         identity = {
             "metrics": self.metrics,
             "model": self.model.version,
@@ -130,6 +133,18 @@ def _shape_violations(ev: evaluation_pb2.Evaluation) -> list[FieldViolation]:
     v += [FieldViolation(f"evaluation.{f}", f"required for {' and '.join(ms)}") for f, ms in missing.items()]
     if ev.max_records < 0:
         v.append(FieldViolation("evaluation.max_records", f"must be >= 0, got {ev.max_records}"))
+    names = {_METRIC_NAMES[m] for m in ev.metrics if m in _METRIC_NAMES}
+    if names & _IMAGE_METRICS:
+        if names - _IMAGE_METRICS:
+            v.append(FieldViolation("evaluation.metrics", "image metrics (FID, ...) cannot be mixed with text metrics"))
+        if 0 < ev.max_records < MIN_IMAGES or ev.max_records > MAX_IMAGES:
+            v.append(
+                FieldViolation(
+                    "evaluation.max_records",
+                    f"image metrics generate 0 (as many as the reference images) or {MIN_IMAGES} to {MAX_IMAGES:,} "
+                    f"images, got {ev.max_records}",
+                )
+            )
     for k in ev.labels:
         if not k or len(k) > 63:
             v.append(FieldViolation("evaluation.labels", f"label keys must be 1-63 characters, got {k!r}"))
@@ -163,6 +178,9 @@ async def build_plan(
     }
     dataset = await _dataset(tenant, ev.dataset, datasets)
 
+    image = bool(set(metrics) & _IMAGE_METRICS)
+    if image:
+        return _image_plan(ev, metrics, refs["model"], dataset)
     v: list[FieldViolation] = []
     for f in ("model", "baseline_model", "reference_model"):
         ref = refs[f]
@@ -209,6 +227,36 @@ async def build_plan(
         reference_model=refs["reference_model"],
         sampling=sampling_of(ev),
         max_records=min(ev.max_records, total) if ev.max_records else total,
+    )
+
+
+def _image_plan(
+    ev: evaluation_pb2.Evaluation, metrics: list[str], model: ModelRef | None, dataset: DatasetInput
+) -> EvaluationPlan:
+    """The plan of an image evaluation: an image model, an image dataset; max_records counts the
+    images generated (0: as many as the reference images, which the worker knows)."""
+    v: list[FieldViolation] = []
+    assert model is not None  # required, checked with the shape
+    if model.family != "image":
+        v.append(FieldViolation("evaluation.model", f"{ev.model} is not an image model (family MODEL_FAMILY_IMAGE)"))
+    if dataset.format != "image":
+        v.append(
+            FieldViolation(
+                "evaluation.dataset",
+                f"image metrics need a DATASET_FORMAT_IMAGE dataset, {ev.dataset} is {format_label(dataset.format)}",
+            )
+        )
+    if v:
+        raise InvalidArgument(v)
+    return EvaluationPlan(
+        metrics=metrics,
+        model=model,
+        dataset=dataset,
+        baseline_model=None,
+        reward_model=None,
+        reference_model=None,
+        sampling=sampling_of(ev),
+        max_records=ev.max_records,
     )
 
 

@@ -64,6 +64,8 @@ RENAMES = {
     # The group methods' passes over a rollout batch are PPO's ppo_epochs.
     "kiln.v1.GrpoConfig.epochs": "ppo_epochs",
     "kiln.v1.RlooConfig.epochs": "ppo_epochs",
+    "kiln.v1.OnlineDpoConfig.epochs": "ppo_epochs",
+    "kiln.v1.OnlineDpoConfig.samples_per_prompt": "group_size",
 }
 
 

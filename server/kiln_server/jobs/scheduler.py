@@ -98,7 +98,7 @@ class JobScheduler(QueueScheduler[JobRecord]):
         # With several workers, Ray Train's own worker actors hold the CPUs/GPUs; the runner only
         # coordinates, so it asks for none (else it would starve the workers it waits for).
         # PPO's role actors likewise hold the CPUs (a placement group of their own).
-        coordinates = spec.resources.workers > 1 or spec.method in ("ppo", "grpo", "rloo")
+        coordinates = spec.resources.workers > 1 or spec.method in ("ppo", "grpo", "rloo", "online_dpo")
         return Launch(
             JobRunner,
             (JobHandle(**vars(handle)), spec, rels),

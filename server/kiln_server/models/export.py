@@ -8,6 +8,7 @@ and registers it as a new model through the model store, idempotently per reques
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import logging
 import shutil
@@ -17,6 +18,7 @@ from pathlib import Path
 
 from kiln_server.datasets.store import DatasetStore
 from kiln_server.models.record import ModelRecord
+from kiln_server.models.ref import ModelRef
 from kiln_server.models.spec import ExportSpec
 from kiln_server.models.store import ModelStore
 from kiln_server.platform import names
@@ -57,6 +59,16 @@ def run_export(src: str, out_dir: str, spec: dict, calibration_texts: list[str] 
     return report.to_dict()
 
 
+IMAGE_EXPORT_METRICS = ("fid_before", "fid_after", "size_bytes", "original_size_bytes", "size_ratio")
+
+
+def run_image_export(src: str, out_dir: str) -> dict:
+    """Blocking; runs on a Ray worker: the int8 copy of an image model and its report."""
+    from kiln_trainer.compress.image_int8 import quantize_image_model
+
+    return quantize_image_model(src, out_dir)
+
+
 class ModelExporter:
     def __init__(
         self, models: ModelStore, datasets: DatasetStore | None, artifacts: ArtifactStore, router: Router, scratch: Path
@@ -73,6 +85,8 @@ class ModelExporter:
         if (earlier := await self.models.seen_request(tenant, spec.request_id, fingerprint)) is not None:
             return earlier
         ref = await self.router.model_ref(tenant, spec.source)
+        if ref.family == "image":
+            return await self._export_image(tenant, spec, ref, fingerprint)
         if ref.family not in ("causal_lm", ""):
             raise FailedPrecondition(
                 f"{spec.source} is a {ref.family} model; only causal LMs can be exported", subject=spec.source
@@ -144,6 +158,67 @@ class ModelExporter:
                 "size_ratio": report["size_ratio"],
             },
         )
+        return stored
+
+    async def _export_image(self, tenant: str, spec: ExportSpec, ref: ModelRef, fingerprint: str) -> str:
+        """Int8 weight-only export of an image model (compress/image_int8.py), with its FID
+        before and after on the held-out digits as the new model's metrics."""
+        unsupported = [
+            msg
+            for bad, msg in (
+                (spec.quantization != "int8", f"quantization {(spec.quantization or 'none').upper()} (only INT8)"),
+                (spec.prune_sparsity > 0, "pruning"),
+                (spec.activation_aware, "activation-aware calibration"),
+            )
+            if bad
+        ]
+        if unsupported:
+            raise FailedPrecondition(
+                f"{spec.source} is an image model: it exports with INT8 weight-only quantization alone, "
+                f"not {', '.join(unsupported)}",
+                subject=spec.source,
+            )
+        source_dir = self.router.serve_path(ref)
+        config = json.loads((Path(source_dir) / "config.json").read_text())
+        if config.get("quantization"):
+            raise FailedPrecondition(f"{spec.source} is already a quantized export", subject=spec.source)
+        model_id = names.new_id("models")
+        work = self.scratch / "exports" / model_id
+        args = (source_dir, str(work))
+        import ray
+
+        if ray.is_initialized():
+            report = await ray.remote(num_cpus=1, max_retries=0)(run_image_export).remote(*args)
+        else:
+            report = await asyncio.to_thread(run_image_export, *args)
+        rel = f"models/{tenant}/{model_id}"
+        try:
+            uri = await asyncio.to_thread(self.artifacts.put_dir, work, rel)
+            digest = hashlib.sha256((work / "model.safetensors").read_bytes()).hexdigest()
+            display = (ref.record.display_name if ref.record is not None else "") or spec.source
+            model = ModelRecord(
+                id=model_id,
+                display_name=f"{display} (int8)",
+                family="image",
+                base_model=spec.source,
+                artifact_uri=uri,
+                artifact_rel=rel,
+                version=f"{model_id}@{digest[:12]}",
+                parameter_count=ref.record.parameter_count if ref.record is not None else 0,
+                size_bytes=sum(f.stat().st_size for f in work.rglob("*") if f.is_file()),
+                quantization="INT8",
+                metrics={k: float(report[k]) for k in IMAGE_EXPORT_METRICS},
+                create_time=int(time.time() * 1000),
+            )
+            stored = await self.models.create(tenant, model, request_id=spec.request_id, fingerprint=fingerprint)
+        except BaseException:
+            await asyncio.to_thread(self.artifacts.delete, rel)
+            raise
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+        if stored != model_id:  # a concurrent retry with the same request_id won the race
+            await asyncio.to_thread(self.artifacts.delete, rel)
+        log.info("image model exported", extra={"model": f"models/{stored}", "source": spec.source, **report})
         return stored
 
     async def _run(self, src: str, work: Path, spec: ExportSpec, calibration, eval_texts) -> dict:

@@ -36,6 +36,7 @@ _ROOTS = (
     "distill",
     "grpo",
     "rloo",
+    "online_dpo",
     "vae",
     "gan",
     "diffusion",

@@ -11,7 +11,7 @@ from kiln_server.models.record import ModelRecord
 from kiln_server.models.store import ModelStore
 from kiln_server.platform.artifacts import ArtifactStore
 
-FORMATS = {"sft": 1, "preference": 2, "prompts": 3}
+FORMATS = {"sft": 1, "preference": 2, "prompts": 3, "image": 10}
 
 
 async def add_dataset(store: DatasetStore, rid: str, fmt: str) -> str:

@@ -24,7 +24,7 @@ from kiln_trainer.configs.core import ConfigBase
 from kiln_trainer.configs.techniques import OptimizerArguments, RegularizationArguments, ScheduleArguments
 from kiln_trainer.errors import ConfigError
 
-PRECISION = ("auto", "fp32", "bf16")
+PRECISION = ("auto", "fp32", "bf16", "fp16")
 TUNING = ("full", "lora")
 
 
@@ -82,7 +82,9 @@ class TrainingArguments(OptimizerArguments, ScheduleArguments, RegularizationArg
     batch_size: int = 8  # examples per micro-batch (what an example is: see the method's config)
     max_grad_norm: float = 1.0  # gradient clipping threshold (global L2 norm)
     max_seq_len: int = 256  # tokens per sequence; longer ones are truncated
-    # "auto": bf16 autocast on CUDA devices that support it, else fp32; "fp32"; "bf16".
+    # "auto": bf16 autocast on CUDA devices that support it, else fp32; "fp32"; "bf16"; "fp16":
+    # fp16 autocast with a dynamic gradient scaler (single-optimizer methods; not with L-BFGS
+    # or Sophia). Meant for GPUs without bf16; CPU autocast runs it too, slowly.
     precision: str = "auto"
     val_fraction: float = 0.1  # share of train held out when there is no validation file, in [0, 0.5)
     eval_every: int = 50  # optimizer steps between validation passes
@@ -106,6 +108,10 @@ class TrainingArguments(OptimizerArguments, ScheduleArguments, RegularizationArg
         check_int("log_every", self.log_every, 1)
         check_int("seed", self.seed, 0)
         super().__post_init__()
+        if self.precision == "fp16" and self.optimizer in ("lbfgs", "sophia"):
+            # L-BFGS re-evaluates the loss in its line search and SophiaH differentiates the
+            # gradient: neither sees through a loss scale.
+            raise ConfigError("precision", f"fp16 does not combine with the {self.optimizer} optimizer")
         if self.optimizer == "lbfgs" and self.weight_decay:
             raise ConfigError("weight_decay", "L-BFGS takes no weight decay; set it to 0")
 

@@ -123,6 +123,9 @@ class GANConfig(ImageTrainingArguments):
         if self.base_channels > 256:
             raise ConfigError("base_channels", f"must be <= 256, got {self.base_channels}")
         check_choice("loss", self.loss, GAN_LOSSES)
+        if self.precision == "fp16":
+            # Two separately stepped networks would need their own loss-scale bookkeeping.
+            raise ConfigError("precision", "fp16 is not supported for GAN jobs; use bf16 or fp32")
         check_int("n_critic", self.n_critic, 1)
         if self.n_critic > 10:
             raise ConfigError("n_critic", f"must be <= 10, got {self.n_critic}")

@@ -7,10 +7,10 @@ keyed by a hash of everything that determines them. Its 64-wide penultimate laye
 `feature` extractor handed to torchmetrics' FrechetInceptionDistance (no hand-rolled matrix
 square roots); its softmax gives the class histogram for coverage.
 
-Metrics: FID (lower is better), class coverage (classes the classifier sees at >= 5% of the
-generated samples) and the KL divergence of the generated class histogram from the data's.
-Images are (N, C, R, R) floats in [0, 1]; RGB is averaged to grey and every image is resized
-to 8x8, the classifier's input.
+Metrics: FID (lower is better), improved precision and recall (k-NN manifolds), class
+coverage (classes the classifier sees at >= 5% of the generated samples) and the KL divergence
+of the generated class histogram from the data's. Images are (N, C, R, R) floats in [0, 1]; RGB
+is averaged to grey and every image is resized to 8x8, the classifier's input.
 """
 
 from __future__ import annotations
@@ -94,12 +94,14 @@ def train_classifier() -> DigitsClassifier:
         torch.manual_seed(_SEED)
         model = DigitsClassifier()
         opt = torch.optim.Adam(model.parameters(), lr=_LR)
-        for _ in range(_STEPS):
-            idx = torch.randint(0, len(x), (_BATCH,), generator=g)
-            loss = F.cross_entropy(model(x[idx]), y[idx])
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
+        # enable_grad: the first use on a machine may come from inside an evaluation's no_grad.
+        with torch.enable_grad():
+            for _ in range(_STEPS):
+                idx = torch.randint(0, len(x), (_BATCH,), generator=g)
+                loss = F.cross_entropy(model(x[idx]), y[idx])
+                opt.zero_grad()
+                loss.backward()
+                opt.step()
     finally:
         torch.set_num_threads(threads)
     return model.eval()
@@ -132,6 +134,36 @@ def fid(real: torch.Tensor, fake: torch.Tensor, batch: int = 512) -> float:
         for i in range(0, len(images), batch):
             metric.update(images[i : i + batch].float(), real=is_real)
     return float(metric.compute())
+
+
+@torch.no_grad()
+def features(images: torch.Tensor, batch: int = 512) -> torch.Tensor:
+    """(N, 64) reference features of images in [0, 1] (what FID compares)."""
+    extractor = DigitsFeatures(reference_classifier())
+    return torch.cat([extractor(images[i : i + batch].float()) for i in range(0, len(images), batch)])
+
+
+def knn_radii(feats: torch.Tensor, k: int) -> torch.Tensor:
+    """Per point, the distance to its k-th nearest neighbour among the others."""
+    d = torch.cdist(feats.double(), feats.double())
+    return d.kthvalue(k + 1, dim=1).values  # the (k+1)-th smallest: the point itself is at 0
+
+
+def manifold_share(points: torch.Tensor, centres: torch.Tensor, radii: torch.Tensor) -> float:
+    """Share of `points` inside at least one ball (centre, radius): the k-NN manifold estimate."""
+    d = torch.cdist(points.double(), centres.double())  # (P, C)
+    return float((d <= radii[None, :]).any(dim=1).double().mean())
+
+
+def precision_recall(real: torch.Tensor, fake: torch.Tensor, k: int = 3) -> tuple[float, float]:
+    """Improved precision and recall (Kynkaanniemi et al., 2019) of feature sets (N, D), (M, D):
+    precision is the share of fakes inside the real k-NN manifold, recall the share of reals
+    inside the fake one. No library ships it for arbitrary features (torchmetrics has none)."""
+    if min(len(real), len(fake)) <= k:
+        raise ValueError(f"precision/recall with k={k} needs more than {k} images on each side")
+    precision = manifold_share(fake, real, knn_radii(real, k))
+    recall = manifold_share(real, fake, knn_radii(fake, k))
+    return precision, recall
 
 
 @torch.no_grad()

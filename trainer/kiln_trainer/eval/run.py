@@ -9,6 +9,8 @@ The work is a few passes over the records, each shared by every metric that need
       -> mean_reward                 the reward model scores them
     baseline       one completion per prompt from `baseline_model`, scored -> win_rate
 
+Image models take their own path (eval/image_run.py): generated images against reference images.
+
 Progress counts records: every pass advances a shared counter, reported as the equivalent
 number of whole records, so `completed_records` climbs steadily to `total_records` however many
 passes the requested metrics take.
@@ -32,6 +34,7 @@ from kiln_trainer.eval.spec import (
     DISTINCT_N,
     EXACT_MATCH,
     GENERATIVE,
+    IMAGE_METRICS,
     KL_TO_REFERENCE,
     MEAN_REWARD,
     PERPLEXITY,
@@ -143,6 +146,10 @@ def evaluate(
 
 
 def _evaluate(spec: EvalSpec, progress: Callable[[Progress], None], interval_s: float) -> dict[str, float]:
+    if set(spec.metrics) & set(IMAGE_METRICS):
+        from kiln_trainer.eval.image_run import evaluate_images
+
+        return evaluate_images(spec, _Tracker(progress, 0, 1, interval_s))
     records = read_jsonl(spec.dataset_path, spec.dataset_format)
     if spec.max_records:
         records = records[: spec.max_records]

@@ -9,7 +9,15 @@ from kiln_trainer.inference.params import SamplingParams
 
 PERPLEXITY, MEAN_REWARD, WIN_RATE = "perplexity", "mean_reward", "win_rate"
 KL_TO_REFERENCE, DISTINCT_N, EXACT_MATCH = "kl_to_reference", "distinct_n", "exact_match"
-METRICS = (PERPLEXITY, MEAN_REWARD, WIN_RATE, KL_TO_REFERENCE, DISTINCT_N, EXACT_MATCH)
+TEXT_METRICS = (PERPLEXITY, MEAN_REWARD, WIN_RATE, KL_TO_REFERENCE, DISTINCT_N, EXACT_MATCH)
+# Image models: generated images against reference images (kiln_trainer/eval/image_run.py).
+FID, PRECISION_RECALL, CLASS_COVERAGE, TEST_ELBO = "fid", "precision_recall", "class_coverage", "test_elbo"
+IMAGE_METRICS = (FID, PRECISION_RECALL, CLASS_COVERAGE, TEST_ELBO)
+METRICS = TEXT_METRICS + IMAGE_METRICS
+# Fewest generated images the image metrics accept (a covariance and 3-NN balls need some).
+MIN_IMAGES = 10
+# An image evaluation's dataset_path for a built-in dataset: its held-out split is the reference.
+BUILTIN_PREFIX = "builtin:"
 GENERATIVE = (MEAN_REWARD, WIN_RATE, KL_TO_REFERENCE, DISTINCT_N, EXACT_MATCH)
 NEEDS_SFT = (PERPLEXITY, EXACT_MATCH)
 # Sampling without a seed would make results irreproducible (and unsafe to reuse): use this one.
@@ -23,7 +31,7 @@ class EvalSpec:
     metrics: tuple[str, ...]
     model: str  # built-in name or local causal LM directory
     dataset_path: str
-    dataset_format: str  # "sft" or "prompts"
+    dataset_format: str  # "sft" or "prompts"; "image" for the image metrics
     baseline_model: str | None = None  # same forms as model; WIN_RATE
     reward_model: str | None = None  # local reward model directory; MEAN_REWARD, WIN_RATE
     reference_model: str | None = None  # same forms as model; KL_TO_REFERENCE
@@ -44,10 +52,17 @@ class EvalSpec:
             raise ConfigError("baseline_model", "required for win_rate")
         if KL_TO_REFERENCE in wanted and not self.reference_model:
             raise ConfigError("reference_model", "required for kl_to_reference")
-        if self.dataset_format not in ("sft", "prompts"):
+        if wanted & set(IMAGE_METRICS):
+            if wanted - set(IMAGE_METRICS):
+                raise ConfigError("metrics", "image metrics cannot be mixed with text metrics")
+            if self.dataset_format != "image":
+                raise ConfigError("dataset_format", f"image metrics need an image dataset, got {self.dataset_format!r}")
+        elif self.dataset_format not in ("sft", "prompts"):
             raise ConfigError("dataset_format", f"must be sft or prompts, got {self.dataset_format!r}")
         if wanted & set(NEEDS_SFT) and self.dataset_format != "sft":
             raise ConfigError("dataset_format", "perplexity and exact_match need an sft dataset")
+        if wanted & set(IMAGE_METRICS) and 0 < self.max_records < MIN_IMAGES:
+            raise ConfigError("max_records", f"image metrics need at least {MIN_IMAGES} images, got {self.max_records}")
         if self.max_records < 0:
             raise ConfigError("max_records", f"must be >= 0, got {self.max_records}")
         if self.batch_size < 1:

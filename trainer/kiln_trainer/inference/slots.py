@@ -45,8 +45,10 @@ class SlotCache:
         first = model.blocks[0].attn
         self.n_head = first.n_head
         self.n_layer = len(model.blocks)
-        w = model.wte.weight
-        self.head_size = w.shape[1] // self.n_head
+        # ln_f, not wte: an ExportModel output's embeddings are quantized buffers with no
+        # `.weight`, while its final LayerNorm stays a float module of width n_embd.
+        w = model.ln_f.weight
+        self.head_size = w.shape[0] // self.n_head
         self.dtype, self.device = w.dtype, w.device
         self.k: list[torch.Tensor] = []
         self.v: list[torch.Tensor] = []

@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import torch
-from safetensors.torch import load_file, save_file
+from safetensors.torch import save_file
 from torch import nn
 
 from kiln_trainer.image_losses import (
@@ -139,9 +139,9 @@ def save_unet(model: UNet, model_dir: Path) -> None:
 
 
 def load_unet(model_dir: str | Path) -> UNet:
-    config = json.loads((Path(model_dir) / "config.json").read_text())
-    if config.pop("model_type", None) != MODEL_TYPE:
-        raise ValueError(f"{model_dir} is not a {MODEL_TYPE} model directory")
+    from kiln_trainer.compress.image_int8 import load_state, read_config
+
+    config = read_config(model_dir, MODEL_TYPE)  # an int8 export loads the same way
     model = UNet(DDPMShape(**config))
-    model.load_state_dict(load_file(str(Path(model_dir) / WEIGHTS)))
+    model.load_state_dict(load_state(model_dir))
     return model.eval()

@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import torch
-from safetensors.torch import load_file, save_file
+from safetensors.torch import save_file
 from torch import nn
 from torch.nn.utils.parametrizations import spectral_norm
 
@@ -121,9 +121,9 @@ def save_generator(generator: Generator, model_dir: Path) -> None:
 
 
 def load_generator(model_dir: str | Path) -> Generator:
-    config = json.loads((Path(model_dir) / "config.json").read_text())
-    if config.pop("model_type", None) != MODEL_TYPE:
-        raise ValueError(f"{model_dir} is not a {MODEL_TYPE} model directory")
+    from kiln_trainer.compress.image_int8 import load_state, read_config
+
+    config = read_config(model_dir, MODEL_TYPE)  # an int8 export loads the same way
     g = Generator(GANShape(**config))
-    g.load_state_dict(load_file(str(Path(model_dir) / WEIGHTS)))
+    g.load_state_dict(load_state(model_dir))
     return g.eval()

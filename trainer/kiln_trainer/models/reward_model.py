@@ -57,15 +57,22 @@ class RewardModel(nn.Module):
         out = self.body(input_ids=input_ids, attention_mask=attention_mask, output_hidden_states=True)
         return out.hidden_states[-1]
 
-    def score(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
-        """(B, T) right-padded ids and mask -> (B,) fp32 rewards read at each row's last real token."""
+    def pooled(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        """(B, T) right-padded ids and mask -> (B, C) final hidden state at each row's last real token."""
         h = self.hidden(input_ids, attention_mask)  # (B, T, C)
         last = attention_mask.sum(1) - 1  # (B,)
-        picked = h[torch.arange(h.shape[0], device=h.device), last]  # (B, C)
+        return h[torch.arange(h.shape[0], device=h.device), last]
+
+    def head_score(self, pooled: torch.Tensor) -> torch.Tensor:
+        """(B, C) pooled states -> (B,) fp32 rewards."""
         # The head runs in fp32 even under bf16 autocast: reward differences between the two
         # sides of a pair are small, and bf16 keeps only ~3 significant digits.
-        with torch.autocast(device_type=picked.device.type, enabled=False):
-            return self.head(picked.float()).squeeze(-1)
+        with torch.autocast(device_type=pooled.device.type, enabled=False):
+            return self.head(pooled.float()).squeeze(-1)
+
+    def score(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        """(B, T) right-padded ids and mask -> (B,) fp32 rewards read at each row's last real token."""
+        return self.head_score(self.pooled(input_ids, attention_mask))
 
     forward = score
 

@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import torch
-from safetensors.torch import load_file, save_file
+from safetensors.torch import save_file
 from torch import nn
 
 MODEL_TYPE = "kiln-vae"
@@ -79,6 +79,20 @@ class ConvVAE(nn.Module):
         return torch.sigmoid(self.decode(z.to(next(self.parameters()).device))).float().cpu()
 
 
+def vae_terms(model: nn.Module, x: torch.Tensor, kl_weight: float, noise: torch.Tensor) -> dict[str, torch.Tensor]:
+    """The batch means of loss / elbo / recon / kl (image_losses.vae_objective) of images x in
+    [0, 1], one posterior draw per image from the (B, Z) standard normal `noise`."""
+    from kiln_trainer.image_losses import bernoulli_nll, gaussian_kl, gaussian_nll, vae_objective
+
+    shape = getattr(model, "module", model).shape  # the trainer may hand in a DDP wrapper
+    out, mu, logvar = model(x, noise)
+    if shape.reconstruction_loss == "bce":
+        nll = bernoulli_nll(out, x)
+    else:
+        nll = gaussian_nll(torch.sigmoid(out), x, shape.observation_std)
+    return vae_objective(nll, gaussian_kl(mu.float(), logvar.float()), kl_weight)
+
+
 def save_vae(model: ConvVAE, model_dir: Path) -> None:
     model_dir.mkdir(parents=True, exist_ok=True)
     (model_dir / "config.json").write_text(json.dumps({"model_type": MODEL_TYPE, **asdict(model.shape)}, indent=1))
@@ -86,9 +100,9 @@ def save_vae(model: ConvVAE, model_dir: Path) -> None:
 
 
 def load_vae(model_dir: str | Path) -> ConvVAE:
-    config = json.loads((Path(model_dir) / "config.json").read_text())
-    if config.pop("model_type", None) != MODEL_TYPE:
-        raise ValueError(f"{model_dir} is not a {MODEL_TYPE} model directory")
+    from kiln_trainer.compress.image_int8 import load_state, read_config
+
+    config = read_config(model_dir, MODEL_TYPE)  # an int8 export loads the same way
     model = ConvVAE(VAEShape(**config))
-    model.load_state_dict(load_file(str(Path(model_dir) / WEIGHTS)))
+    model.load_state_dict(load_state(model_dir))
     return model.eval()

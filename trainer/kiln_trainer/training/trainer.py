@@ -46,7 +46,7 @@ from kiln_trainer.training.loop import StepLoop
 from kiln_trainer.training.lora import apply_lora, save_and_merge
 from kiln_trainer.training.metrics import MetricWindow
 from kiln_trainer.training.plots import plot_loss_curve
-from kiln_trainer.training.precision import autocast, use_bf16
+from kiln_trainer.training.precision import autocast, autocast_dtype, grad_scaler
 
 TRAIN, VAL = "train", "val"
 T = TypeVar("T", bound=TrainingArguments)
@@ -64,7 +64,10 @@ class Trainer(StepLoop[T]):
 
     def __init__(self, config: T, ctx: TrainContext):
         super().__init__(config, ctx)
-        self.bf16 = use_bf16(config.precision, self.device)
+        self.amp_dtype = autocast_dtype(config.precision, self.device)
+        self.bf16 = self.amp_dtype == torch.bfloat16
+        # fp16 only: scales the loss before backward, unscales before clipping, skips inf steps.
+        self.scaler = grad_scaler(config.precision, self.device)
         self.lora = config.lora() if isinstance(config, LoraArguments) else None
         self.history = {TRAIN: [], VAL: []}
         self.steps_per_epoch = 1  # set by load_data
@@ -183,7 +186,7 @@ class Trainer(StepLoop[T]):
     # -- helpers for the hooks -----------------------------------------------------------------
 
     def autocast(self) -> AbstractContextManager[object]:
-        return autocast(self.bf16, self.device)
+        return autocast(self.amp_dtype, self.device)
 
     def with_lora(self, module: nn.Module, kind: str) -> nn.Module:
         """`module` with LoRA adapters when the config asks for them."""
@@ -220,6 +223,10 @@ class Trainer(StepLoop[T]):
         self.prepare()
         self.optimizers = self.build_optimizers()
         self.schedulers = {name: self.build_scheduler(opt) for name, opt in self.optimizers.items()}
+        if self.scaler is not None and len(self.optimizers) > 1:
+            # One scaler's update() per iteration assumes one step; several separately stepped
+            # parts (a GAN) would each need their own scale bookkeeping.
+            raise ConfigError("precision", f"fp16 is not supported for {self.title} jobs (several optimizers)")
         # L1 and the max-norm constraint act on the matmul weights, as weight decay does.
         self.constrained = optim.matmul_weights(self.module)
         self.log(optim.describe(self.cfg))
@@ -281,7 +288,10 @@ class Trainer(StepLoop[T]):
             with sync, optim.hessian_graph() if create_graph else contextlib.nullcontext():
                 with self.autocast():
                     loss, metrics = loss_fn(self.forward_module, batch, TRAIN)
-                (loss * (weight / total)).backward(create_graph=create_graph)
+                scaled = loss * (weight / total)
+                if self.scaler is not None:
+                    scaled = self.scaler.scale(scaled)
+                scaled.backward(create_graph=create_graph)
             step_loss += loss.detach() * (weight / total)
             if record:
                 self.window.add({name: loss.detach(), **metrics}, weight)
@@ -302,12 +312,19 @@ class Trainer(StepLoop[T]):
         if name == next(iter(self.optimizers)):
             self.last_lr = lr
         if closure is None:
+            if self.scaler is not None:
+                self.scaler.unscale_(optimizer)  # true gradients for the noise and the clip
             if cfg.grad_noise:
                 # Seeded by the step: every rank adds the same noise to its (all-reduced) gradient.
                 std = optim.grad_noise_std(cfg.grad_noise, self.step)
                 optim.add_grad_noise(params, std, seed=cfg.seed * 1_000_003 + self.step)
             grad_norm = torch.nn.utils.clip_grad_norm_(params, cfg.max_grad_norm)
-            optimizer.step()
+            if self.scaler is not None:
+                # Skips the step when a gradient is inf/NaN (an overflow) and lowers the scale.
+                self.scaler.step(optimizer)
+                self.scaler.update()
+            else:
+                optimizer.step()
         else:
             optimizer.step(closure)  # type: ignore[arg-type]  # L-BFGS takes a tensor loss too
             grad_norm = torch.nn.utils.clip_grad_norm_(params, math.inf)  # of the last evaluation
@@ -396,6 +413,7 @@ class Trainer(StepLoop[T]):
             optim={
                 "optimizers": {name: opt.state_dict() for name, opt in self.optimizers.items()},
                 "schedulers": {name: sched.state_dict() for name, sched in self.schedulers.items()},
+                "scaler": self.scaler.state_dict() if self.scaler is not None else None,
             },
             best_weights=self.best_weights,
         )
@@ -421,6 +439,8 @@ class Trainer(StepLoop[T]):
             opt.load_state_dict(ck["optim"]["optimizers"][name])
         for name, sched in self.schedulers.items():
             sched.load_state_dict(ck["optim"]["schedulers"][name])
+        if self.scaler is not None and ck["optim"].get("scaler"):
+            self.scaler.load_state_dict(ck["optim"]["scaler"])
         restore_rng(ck["rng"])
         self.best_weights = ck["best_weights"]
         self.seen, self.last_train, self.last_val = state["seen"], state["last_train"], state["last_val"]

@@ -20,6 +20,10 @@ class EvaluationMetric(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     EVALUATION_METRIC_KL_TO_REFERENCE: _ClassVar[EvaluationMetric]
     EVALUATION_METRIC_DISTINCT_N: _ClassVar[EvaluationMetric]
     EVALUATION_METRIC_EXACT_MATCH: _ClassVar[EvaluationMetric]
+    EVALUATION_METRIC_FID: _ClassVar[EvaluationMetric]
+    EVALUATION_METRIC_PRECISION_RECALL: _ClassVar[EvaluationMetric]
+    EVALUATION_METRIC_CLASS_COVERAGE: _ClassVar[EvaluationMetric]
+    EVALUATION_METRIC_TEST_ELBO: _ClassVar[EvaluationMetric]
 
 class EvaluationState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -36,6 +40,10 @@ EVALUATION_METRIC_WIN_RATE: EvaluationMetric
 EVALUATION_METRIC_KL_TO_REFERENCE: EvaluationMetric
 EVALUATION_METRIC_DISTINCT_N: EvaluationMetric
 EVALUATION_METRIC_EXACT_MATCH: EvaluationMetric
+EVALUATION_METRIC_FID: EvaluationMetric
+EVALUATION_METRIC_PRECISION_RECALL: EvaluationMetric
+EVALUATION_METRIC_CLASS_COVERAGE: EvaluationMetric
+EVALUATION_METRIC_TEST_ELBO: EvaluationMetric
 EVALUATION_STATE_UNSPECIFIED: EvaluationState
 EVALUATION_STATE_QUEUED: EvaluationState
 EVALUATION_STATE_RUNNING: EvaluationState

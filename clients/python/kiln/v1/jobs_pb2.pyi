@@ -25,6 +25,7 @@ class JobMethod(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     JOB_METHOD_DIFFUSION: _ClassVar[JobMethod]
     JOB_METHOD_GRPO: _ClassVar[JobMethod]
     JOB_METHOD_RLOO: _ClassVar[JobMethod]
+    JOB_METHOD_ONLINE_DPO: _ClassVar[JobMethod]
 
 class JobState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -48,6 +49,7 @@ class Precision(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     PRECISION_AUTO: _ClassVar[Precision]
     PRECISION_FP32: _ClassVar[Precision]
     PRECISION_BF16: _ClassVar[Precision]
+    PRECISION_FP16: _ClassVar[Precision]
 
 class AdversarialMethod(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -120,6 +122,7 @@ JOB_METHOD_GAN: JobMethod
 JOB_METHOD_DIFFUSION: JobMethod
 JOB_METHOD_GRPO: JobMethod
 JOB_METHOD_RLOO: JobMethod
+JOB_METHOD_ONLINE_DPO: JobMethod
 JOB_STATE_UNSPECIFIED: JobState
 JOB_STATE_QUEUED: JobState
 JOB_STATE_RUNNING: JobState
@@ -134,6 +137,7 @@ PRECISION_UNSPECIFIED: Precision
 PRECISION_AUTO: Precision
 PRECISION_FP32: Precision
 PRECISION_BF16: Precision
+PRECISION_FP16: Precision
 ADVERSARIAL_METHOD_UNSPECIFIED: AdversarialMethod
 ADVERSARIAL_METHOD_FGSM: AdversarialMethod
 ADVERSARIAL_METHOD_PGD: AdversarialMethod
@@ -352,12 +356,14 @@ class SftConfig(_message.Message):
     def __init__(self, tuning: _Optional[_Union[Tuning, str]] = ..., lora: _Optional[_Union[LoraOptions, _Mapping]] = ..., packing: _Optional[bool] = ...) -> None: ...
 
 class RewardModelConfig(_message.Message):
-    __slots__ = ("tuning", "lora")
+    __slots__ = ("tuning", "lora", "mixup_alpha")
     TUNING_FIELD_NUMBER: _ClassVar[int]
     LORA_FIELD_NUMBER: _ClassVar[int]
+    MIXUP_ALPHA_FIELD_NUMBER: _ClassVar[int]
     tuning: Tuning
     lora: LoraOptions
-    def __init__(self, tuning: _Optional[_Union[Tuning, str]] = ..., lora: _Optional[_Union[LoraOptions, _Mapping]] = ...) -> None: ...
+    mixup_alpha: float
+    def __init__(self, tuning: _Optional[_Union[Tuning, str]] = ..., lora: _Optional[_Union[LoraOptions, _Mapping]] = ..., mixup_alpha: _Optional[float] = ...) -> None: ...
 
 class RewardSource(_message.Message):
     __slots__ = ("reward_model", "scoring_function", "human_feedback", "remote")
@@ -487,6 +493,34 @@ class RlooConfig(_message.Message):
     stop_at_eos: bool
     def __init__(self, reward: _Optional[_Union[RewardSource, _Mapping]] = ..., reference_model: _Optional[str] = ..., kl_coef: _Optional[float] = ..., group_size: _Optional[int] = ..., clip_range: _Optional[float] = ..., epochs: _Optional[int] = ..., rollout_batch_size: _Optional[int] = ..., minibatch_size: _Optional[int] = ..., max_new_tokens: _Optional[int] = ..., temperature: _Optional[float] = ..., kl_estimator: _Optional[_Union[KlEstimator, str]] = ..., stop_at_eos: _Optional[bool] = ...) -> None: ...
 
+class OnlineDpoConfig(_message.Message):
+    __slots__ = ("reward", "reference_model", "beta", "loss", "label_smoothing", "samples_per_prompt", "rollout_batch_size", "minibatch_size", "epochs", "max_new_tokens", "temperature", "stop_at_eos")
+    REWARD_FIELD_NUMBER: _ClassVar[int]
+    REFERENCE_MODEL_FIELD_NUMBER: _ClassVar[int]
+    BETA_FIELD_NUMBER: _ClassVar[int]
+    LOSS_FIELD_NUMBER: _ClassVar[int]
+    LABEL_SMOOTHING_FIELD_NUMBER: _ClassVar[int]
+    SAMPLES_PER_PROMPT_FIELD_NUMBER: _ClassVar[int]
+    ROLLOUT_BATCH_SIZE_FIELD_NUMBER: _ClassVar[int]
+    MINIBATCH_SIZE_FIELD_NUMBER: _ClassVar[int]
+    EPOCHS_FIELD_NUMBER: _ClassVar[int]
+    MAX_NEW_TOKENS_FIELD_NUMBER: _ClassVar[int]
+    TEMPERATURE_FIELD_NUMBER: _ClassVar[int]
+    STOP_AT_EOS_FIELD_NUMBER: _ClassVar[int]
+    reward: RewardSource
+    reference_model: str
+    beta: float
+    loss: PreferenceLoss
+    label_smoothing: float
+    samples_per_prompt: int
+    rollout_batch_size: int
+    minibatch_size: int
+    epochs: int
+    max_new_tokens: int
+    temperature: float
+    stop_at_eos: bool
+    def __init__(self, reward: _Optional[_Union[RewardSource, _Mapping]] = ..., reference_model: _Optional[str] = ..., beta: _Optional[float] = ..., loss: _Optional[_Union[PreferenceLoss, str]] = ..., label_smoothing: _Optional[float] = ..., samples_per_prompt: _Optional[int] = ..., rollout_batch_size: _Optional[int] = ..., minibatch_size: _Optional[int] = ..., epochs: _Optional[int] = ..., max_new_tokens: _Optional[int] = ..., temperature: _Optional[float] = ..., stop_at_eos: _Optional[bool] = ...) -> None: ...
+
 class DpoConfig(_message.Message):
     __slots__ = ("beta", "reference_model", "loss", "tuning", "lora", "label_smoothing")
     BETA_FIELD_NUMBER: _ClassVar[int]
@@ -514,7 +548,7 @@ class DistillConfig(_message.Message):
     def __init__(self, teacher_model: _Optional[str] = ..., temperature: _Optional[float] = ..., alpha: _Optional[float] = ...) -> None: ...
 
 class Job(_message.Message):
-    __slots__ = ("name", "display_name", "method", "base_model", "training_dataset", "validation_dataset", "hyperparameters", "sft", "reward_model", "ppo", "dpo", "distill", "vae", "gan", "diffusion", "grpo", "rloo", "resources", "max_retries", "labels", "state", "attempt", "step", "total_steps", "latest_metrics", "output_model", "artifacts", "error", "create_time", "start_time", "end_time", "sweep", "architecture")
+    __slots__ = ("name", "display_name", "method", "base_model", "training_dataset", "validation_dataset", "hyperparameters", "sft", "reward_model", "ppo", "dpo", "distill", "vae", "gan", "diffusion", "grpo", "rloo", "online_dpo", "resources", "max_retries", "labels", "state", "attempt", "step", "total_steps", "latest_metrics", "output_model", "artifacts", "error", "create_time", "start_time", "end_time", "sweep", "architecture")
     class LabelsEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -553,6 +587,7 @@ class Job(_message.Message):
     DIFFUSION_FIELD_NUMBER: _ClassVar[int]
     GRPO_FIELD_NUMBER: _ClassVar[int]
     RLOO_FIELD_NUMBER: _ClassVar[int]
+    ONLINE_DPO_FIELD_NUMBER: _ClassVar[int]
     RESOURCES_FIELD_NUMBER: _ClassVar[int]
     MAX_RETRIES_FIELD_NUMBER: _ClassVar[int]
     LABELS_FIELD_NUMBER: _ClassVar[int]
@@ -586,6 +621,7 @@ class Job(_message.Message):
     diffusion: _images_pb2.DiffusionConfig
     grpo: GrpoConfig
     rloo: RlooConfig
+    online_dpo: OnlineDpoConfig
     resources: _common_pb2.Resources
     max_retries: int
     labels: _containers.ScalarMap[str, str]
@@ -602,7 +638,7 @@ class Job(_message.Message):
     end_time: _timestamp_pb2.Timestamp
     sweep: str
     architecture: ModelArchitecture
-    def __init__(self, name: _Optional[str] = ..., display_name: _Optional[str] = ..., method: _Optional[_Union[JobMethod, str]] = ..., base_model: _Optional[str] = ..., training_dataset: _Optional[str] = ..., validation_dataset: _Optional[str] = ..., hyperparameters: _Optional[_Union[Hyperparameters, _Mapping]] = ..., sft: _Optional[_Union[SftConfig, _Mapping]] = ..., reward_model: _Optional[_Union[RewardModelConfig, _Mapping]] = ..., ppo: _Optional[_Union[PpoConfig, _Mapping]] = ..., dpo: _Optional[_Union[DpoConfig, _Mapping]] = ..., distill: _Optional[_Union[DistillConfig, _Mapping]] = ..., vae: _Optional[_Union[_images_pb2.VaeConfig, _Mapping]] = ..., gan: _Optional[_Union[_images_pb2.GanConfig, _Mapping]] = ..., diffusion: _Optional[_Union[_images_pb2.DiffusionConfig, _Mapping]] = ..., grpo: _Optional[_Union[GrpoConfig, _Mapping]] = ..., rloo: _Optional[_Union[RlooConfig, _Mapping]] = ..., resources: _Optional[_Union[_common_pb2.Resources, _Mapping]] = ..., max_retries: _Optional[int] = ..., labels: _Optional[_Mapping[str, str]] = ..., state: _Optional[_Union[JobState, str]] = ..., attempt: _Optional[int] = ..., step: _Optional[int] = ..., total_steps: _Optional[int] = ..., latest_metrics: _Optional[_Mapping[str, float]] = ..., output_model: _Optional[str] = ..., artifacts: _Optional[_Mapping[str, str]] = ..., error: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., sweep: _Optional[str] = ..., architecture: _Optional[_Union[ModelArchitecture, _Mapping]] = ...) -> None: ...
+    def __init__(self, name: _Optional[str] = ..., display_name: _Optional[str] = ..., method: _Optional[_Union[JobMethod, str]] = ..., base_model: _Optional[str] = ..., training_dataset: _Optional[str] = ..., validation_dataset: _Optional[str] = ..., hyperparameters: _Optional[_Union[Hyperparameters, _Mapping]] = ..., sft: _Optional[_Union[SftConfig, _Mapping]] = ..., reward_model: _Optional[_Union[RewardModelConfig, _Mapping]] = ..., ppo: _Optional[_Union[PpoConfig, _Mapping]] = ..., dpo: _Optional[_Union[DpoConfig, _Mapping]] = ..., distill: _Optional[_Union[DistillConfig, _Mapping]] = ..., vae: _Optional[_Union[_images_pb2.VaeConfig, _Mapping]] = ..., gan: _Optional[_Union[_images_pb2.GanConfig, _Mapping]] = ..., diffusion: _Optional[_Union[_images_pb2.DiffusionConfig, _Mapping]] = ..., grpo: _Optional[_Union[GrpoConfig, _Mapping]] = ..., rloo: _Optional[_Union[RlooConfig, _Mapping]] = ..., online_dpo: _Optional[_Union[OnlineDpoConfig, _Mapping]] = ..., resources: _Optional[_Union[_common_pb2.Resources, _Mapping]] = ..., max_retries: _Optional[int] = ..., labels: _Optional[_Mapping[str, str]] = ..., state: _Optional[_Union[JobState, str]] = ..., attempt: _Optional[int] = ..., step: _Optional[int] = ..., total_steps: _Optional[int] = ..., latest_metrics: _Optional[_Mapping[str, float]] = ..., output_model: _Optional[str] = ..., artifacts: _Optional[_Mapping[str, str]] = ..., error: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., sweep: _Optional[str] = ..., architecture: _Optional[_Union[ModelArchitecture, _Mapping]] = ...) -> None: ...
 
 class ModelArchitecture(_message.Message):
     __slots__ = ("n_layers", "d_model", "n_heads")

@@ -103,3 +103,40 @@ def test_payloads_stored_before_model_refs_still_read():
     p = EvaluationPlan.from_dict(old)
     assert p.reward_model.name == "models/m-1" and p.reward_model.rel == "models/t/m-1"
     assert p.dataset.num_records == 4 and p.model.version == "kiln-gpt-tiny@builtin-seed0"
+
+
+async def test_image_metrics_need_an_image_model_and_dataset(env, redis_client, keys):
+    datasets, resolver = env
+    await add_dataset(datasets, "d-img", "image")
+    await ModelStore(redis_client, keys).create("t", model_record("m-img", "image"))
+    fid = [E.EVALUATION_METRIC_FID, E.EVALUATION_METRIC_CLASS_COVERAGE]
+    p = await build_plan(evaluation("datasets/digits", model="models/m-img", metrics=fid), "t", *env)
+    assert p.metrics == ["class_coverage", "fid"] and p.dataset.rel == "builtin:digits"
+    assert p.max_records == 0  # as many images as the held-out split holds, decided by the worker
+    uploaded = await build_plan(
+        evaluation("datasets/d-img", model="models/m-img", metrics=fid, max_records=50), "t", *env
+    )
+    assert uploaded.max_records == 50  # images to generate, not capped by the dataset's size
+    # The seed changes generated images, hence FID, but not a VAE's test ELBO.
+    seeded = evaluation("datasets/digits", model="models/m-img", sampling_params=sampling_pb2.SamplingParams(seed=3))
+    for metrics, same in (([E.EVALUATION_METRIC_FID], False), ([E.EVALUATION_METRIC_TEST_ELBO], True)):
+        a = await build_plan(evaluation("datasets/digits", model="models/m-img", metrics=metrics), "t", *env)
+        seeded.ClearField("metrics")
+        seeded.metrics.extend(metrics)
+        b = await build_plan(seeded, "t", *env)
+        assert (a.reuse_key() == b.reuse_key()) is same
+
+    assert await fields_of(env, evaluation("datasets/digits", model="kiln-gpt-tiny", metrics=fid)) == [
+        "evaluation.model"
+    ]
+    assert await fields_of(env, evaluation("datasets/d-sft", model="models/m-img", metrics=fid)) == [
+        "evaluation.dataset"
+    ]
+    mixed = evaluation("datasets/digits", model="models/m-img", metrics=[*fid, E.EVALUATION_METRIC_PERPLEXITY])
+    assert await fields_of(env, mixed) == ["evaluation.metrics"]
+    for few in (3, 10_001):
+        too_few = evaluation("datasets/digits", model="models/m-img", metrics=fid, max_records=few)
+        assert await fields_of(env, too_few) == ["evaluation.max_records"]
+    # ...and the reverse: a text metric on an image model or dataset.
+    assert await fields_of(env, evaluation(model="models/m-img")) == ["evaluation.model"]
+    assert await fields_of(env, evaluation("datasets/digits")) == ["evaluation.dataset"]

@@ -75,3 +75,55 @@ async def test_an_ipv6_target_in_brackets_is_accepted(env):  # noqa: F811
         method_job(jobs_pb2.JOB_METHOD_PPO, names["prompts"], ppo=jobs_pb2.PpoConfig(reward=remote)), "t"
     )
     assert spec.config["reward_service"] == "[::1]:50051"
+
+
+async def test_online_dpo_options_reach_their_trainer_config(env):  # noqa: F811
+    builder, names, *_ = env
+    job = method_job(
+        jobs_pb2.JOB_METHOD_ONLINE_DPO,
+        names["prompts"],
+        online_dpo=jobs_pb2.OnlineDpoConfig(
+            reward=jobs_pb2.RewardSource(scoring_function="0.5*length + 0.5*contains:thanks"),
+            beta=0.3,
+            loss=jobs_pb2.PREFERENCE_LOSS_ROBUST,
+            label_smoothing=0.1,
+            samples_per_prompt=8,
+            rollout_batch_size=32,
+            epochs=2,
+        ),
+    )
+    spec = await builder.build(job, "t")
+    c = spec.config
+    assert spec.method == "online_dpo"
+    assert (c["beta"], c["loss"], c["label_smoothing"], c["group_size"], c["ppo_epochs"]) == (0.3, "robust", 0.1, 8, 2)
+    assert c["rollout_batch_size"] == 32 and c["scoring_function"].startswith("0.5*length")
+
+
+@pytest.mark.parametrize(
+    ("job", "field"),
+    [
+        (jobs_pb2.OnlineDpoConfig(reward=REMOTE, beta=0), "job.online_dpo.beta"),
+        (jobs_pb2.OnlineDpoConfig(reward=REMOTE, samples_per_prompt=1), "job.online_dpo.samples_per_prompt"),
+        (
+            jobs_pb2.OnlineDpoConfig(reward=REMOTE, samples_per_prompt=3, rollout_batch_size=16),
+            "job.online_dpo.rollout_batch_size",
+        ),
+        (jobs_pb2.OnlineDpoConfig(reward=REMOTE, minibatch_size=5), "job.online_dpo.minibatch_size"),
+        (
+            jobs_pb2.OnlineDpoConfig(reward=REMOTE, loss=jobs_pb2.PREFERENCE_LOSS_IPO, label_smoothing=0.1),
+            "job.online_dpo.label_smoothing",
+        ),
+        (jobs_pb2.OnlineDpoConfig(reward=REMOTE, label_smoothing=0.5), "job.online_dpo.label_smoothing"),
+        (jobs_pb2.OnlineDpoConfig(reward=REMOTE, temperature=3), "job.online_dpo.temperature"),
+        (jobs_pb2.OnlineDpoConfig(), "job.online_dpo.reward.reward_model"),
+        (
+            jobs_pb2.OnlineDpoConfig(reward=jobs_pb2.RewardSource(scoring_function="2*nope")),
+            "job.online_dpo.reward.scoring_function",
+        ),
+    ],
+)
+async def test_bad_online_dpo_options_name_their_field(env, job, field):  # noqa: F811
+    builder, names, *_ = env
+    assert (
+        await violation(builder, method_job(jobs_pb2.JOB_METHOD_ONLINE_DPO, names["prompts"], online_dpo=job)) == field
+    )

@@ -38,6 +38,11 @@ def method_job(method: int, dataset: str, **oneof) -> jobs_pb2.Job:
     return jobs_pb2.Job(method=method, base_model="kiln-gpt-tiny", training_dataset=dataset, **oneof)
 
 
+def fp16_with_sophia(job: jobs_pb2.Job) -> None:
+    job.hyperparameters.precision = jobs_pb2.PRECISION_FP16
+    job.hyperparameters.optimizer.kind = jobs_pb2.OPTIMIZER_KIND_SOPHIA
+
+
 async def violation(builder: JobSpecBuilder, job: jobs_pb2.Job) -> str:
     with pytest.raises(InvalidArgument) as err:
         await builder.build(job, "t")
@@ -52,6 +57,7 @@ async def violation(builder: JobSpecBuilder, job: jobs_pb2.Job) -> str:
         (lambda j: setattr(j.hyperparameters, "validation_fraction", 0.9), "job.hyperparameters.validation_fraction"),
         (lambda j: setattr(j.hyperparameters, "max_seq_len", 100000), "job.hyperparameters.max_seq_len"),
         (lambda j: setattr(j.hyperparameters, "precision", 99), "job.hyperparameters.precision"),
+        (fp16_with_sophia, "job.hyperparameters.precision"),
         (lambda j: setattr(j.sft.lora, "dropout", 1.5), "job.sft.lora.dropout"),
         (lambda j: setattr(j.resources, "workers", 1000), "job.resources.workers"),
         (lambda j: setattr(j, "max_retries", 99), "job.max_retries"),
@@ -86,6 +92,10 @@ async def test_method_options_are_checked_by_the_trainer_at_their_request_path(e
     assert (
         await violation(builder, method_job(jobs_pb2.JOB_METHOD_PPO, prompts, ppo=batches)) == "job.ppo.minibatch_size"
     )
+    mixup = method_job(
+        jobs_pb2.JOB_METHOD_REWARD_MODEL, prefs, reward_model=jobs_pb2.RewardModelConfig(mixup_alpha=20.0)
+    )
+    assert await violation(builder, mixup) == "job.reward_model.mixup_alpha"
     two_workers = method_job(jobs_pb2.JOB_METHOD_REWARD_MODEL, prefs)
     two_workers.resources.workers = 2
     assert await violation(builder, two_workers) == "job.resources.workers"

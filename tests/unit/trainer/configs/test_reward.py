@@ -15,7 +15,9 @@ BAD = [
     ("max_steps", 0, ">= 1, got 0"),
     ("batch_size", True, "integer, got True"),
     ("max_seq_len", 1024, "exceeds kiln-gpt-tiny's context of 256"),
-    ("precision", "fp16", "'fp16'"),
+    ("precision", "fp8", "'fp8'"),
+    ("mixup_alpha", -0.1, ">= 0.0, got -0.1"),
+    ("mixup_alpha", 11.0, "<= 10.0, got 11.0"),
     ("checkpoint_every", 0, ">= 1, got 0"),
     ("seed", -1, ">= 0, got -1"),
 ]

@@ -29,7 +29,7 @@ BAD = [
     ("max_seq_len", 4, ">= 8, got 4"),
     ("max_seq_len", 1024, "exceeds kiln-gpt-tiny's context of 256"),
     ("packing", "yes", "true or false, got 'yes'"),
-    ("precision", "fp16", "'fp16'"),
+    ("precision", "fp8", "'fp8'"),
     ("val_fraction", 0.5, "< 0.5, got 0.5"),
     ("val_fraction", -0.1, ">= 0.0, got -0.1"),
     ("eval_every", 0, ">= 1, got 0"),

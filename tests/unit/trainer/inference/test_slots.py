@@ -90,3 +90,19 @@ def test_buffers_grow_by_doubling_and_keep_their_contents(tiny):
         ref_logits, ref_batch = runner.decode(tokens, ref_batch)
         close(slots.decode(tokens), ref_logits)
     assert slots.columns_capacity == 128
+
+
+def test_an_int8_export_decodes_in_slots_like_its_own_concatenating_path(tiny, tmp_path):
+    """ExportModel outputs are served by the same engine: their embeddings are quantized
+    buffers (no `.weight`), and the slot path must still build and match the old path."""
+    from kiln_trainer.compress import export_model, load_compressed
+
+    export_model(tiny.save(tmp_path / "fp32"), tmp_path / "int8", quantization="int8")
+    lm = load_compressed(tmp_path / "int8")
+    lm.model.eval()
+    assert supports_slots(lm.model)
+    _, runner, logits, batch, slots = _setup(lm, [[5, 9, 11], list(range(20, 30))])
+    for _ in range(4):
+        tokens = logits.argmax(-1)
+        logits, batch = runner.decode(tokens, batch)
+        close(slots.decode(tokens), logits)

@@ -1,6 +1,9 @@
 """The GAN trainer on the Trainer base: two optimizers (TTUR), n_critic discriminator updates
 per generator update, the three losses of image_losses, EMA of the generator.
 
+Every eval_every steps and at the end, the mode-collapse monitor reports the class coverage
+of the EMA generator's samples (metrics class_coverage and class_kl in the job's events).
+
 Images are scaled to [-1, 1] for both networks. Every discriminator update draws a fresh real
 batch (batch index step * n_critic + i), so an epoch is n_critic times fewer job steps.
 """
@@ -22,6 +25,7 @@ from kiln_trainer.models.gan import GAN, GANShape, save_generator
 from kiln_trainer.training.trainer import TRAIN, Metrics, trainable_count
 
 EMA_FILE = "ema.safetensors"
+MONITOR_SAMPLES = 256  # EMA samples the mode-collapse monitor classifies at each check
 
 
 class GANTrainer(ImageTrainer):
@@ -101,6 +105,34 @@ class GANTrainer(ImageTrainer):
 
     def compute_loss(self, module: nn.Module, batch: Batch, split: str) -> tuple[torch.Tensor, Metrics]:
         return self.d_objective(module, batch, split)
+
+    def after_step(self, last: bool) -> bool:
+        if self.step % self.cfg.eval_every == 0 or last:
+            self.monitor_modes()
+        return False
+
+    def data_classes(self) -> np.ndarray:
+        """The training data's class histogram: its labels' (digits 0-9), else uniform."""
+        labels = self.train_data.labels
+        if labels is None or labels.max() > 9:
+            return np.full(10, 0.1)
+        return np.bincount(labels, minlength=10) / len(labels)
+
+    def monitor_modes(self) -> None:
+        """The mode-collapse monitor: class coverage and class KL of MONITOR_SAMPLES samples of the
+        EMA generator under the reference digits classifier (kiln_trainer/eval/images.py), as
+        metrics in the job's events; a log line when some classes went missing."""
+        from kiln_trainer.eval import images as E
+
+        fake = torch.from_numpy(self.sample_images(MONITOR_SAMPLES, self.cfg.seed + self.step))
+        hist = E.class_histogram(fake)
+        coverage = E.class_coverage(hist)
+        self.report_metrics({"class_coverage": float(coverage), "class_kl": E.class_kl(hist, self.data_classes())})
+        if coverage < 10:
+            self.log(
+                f"step {self.step}: samples cover {coverage} of 10 classes (>= {E.COVERAGE_SHARE:.0%} each): "
+                f"{'mode collapse' if coverage <= 3 else 'some modes missing'}"
+            )
 
     def report(self) -> None:
         super().report()

@@ -11,7 +11,7 @@ from kiln_trainer.configs.group import GroupConfig, GRPOConfig
 class GroupTrainer(PPOTrainer):
     role_names = ("policy", "reference", "reward")
     model_roles = ("policy",)
-    history_keys = ("mean_reward", "kl", "policy_loss", "entropy")
+    history_keys: tuple[str, ...] = ("mean_reward", "kl", "policy_loss", "entropy")
     cfg: GroupConfig
 
     def baseline(self) -> str:

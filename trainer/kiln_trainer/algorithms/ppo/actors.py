@@ -100,6 +100,9 @@ class PolicyActor(_TrainedRole):
     def logprobs(self, batch: Any) -> Any:
         return self.role.logprobs(batch)
 
+    def dpo_step(self, *args: Any) -> dict[str, float]:
+        return self.role.dpo_step(*args)
+
     def save_model(self, out_dir: str) -> str:
         return self.role.save_model(out_dir)
 

@@ -23,7 +23,7 @@ from kiln_trainer.algorithms.ppo.experience import RolloutBatch, Sample, build_b
 from kiln_trainer.algorithms.ppo.rewards import RewardSource
 from kiln_trainer.algorithms.ppo.value_model import ValueModel
 from kiln_trainer.configs.base import LoraSettings
-from kiln_trainer.losses import ppo_policy_loss, ppo_value_loss
+from kiln_trainer.losses import ppo_policy_loss, ppo_value_loss, preference_loss
 from kiln_trainer.models.loader import LoadedModel
 from kiln_trainer.optim import build_optimizer
 from kiln_trainer.training.checkpoint import load_trainable_state, trainable_state
@@ -143,6 +143,37 @@ class PolicyRole:
             "policy_loss": float(loss.detach()),
             "clip_fraction": float(clip_fraction),
             "approx_kl": float(approx_kl),
+            "policy_grad_norm": grad_norm,
+        }
+
+    def dpo_step(
+        self, batch: RolloutBatch, ref_logprobs: torch.Tensor, beta: float, loss: str, label_smoothing: float
+    ) -> dict[str, float]:
+        """One DPO step (online DPO) on 2P rows: P chosen completions, then their P rejected
+        partners in the same order; ref_logprobs (2P, L) are the reference's per-token log-probs.
+        IPO compares length-normalised log-probs, as offline DPO does (algorithms/dpo/core.py)."""
+        batch = batch.to(self.device)
+        mask = batch.completion_mask.to(torch.float32)
+        logps, _ = completion_logprobs(self.lm, batch, self.opts.temperature)
+        seq = (logps * mask).sum(1)
+        ref = (ref_logprobs.to(self.device) * mask).sum(1)
+        # The rows were sampled from (nearly) this policy, so the mean log ratio estimates
+        # KL(policy || reference) per completion: how far DPO has moved it.
+        implicit_kl = float((seq - ref).detach().mean())
+        if loss == "ipo":
+            lengths = mask.sum(1).clamp(min=1)
+            seq, ref = seq / lengths, ref / lengths
+        P = batch.size // 2
+        value, chosen, rejected = preference_loss(
+            seq[:P], seq[P:], ref[:P], ref[P:], beta, kind=loss, label_smoothing=label_smoothing
+        )
+        grad_norm = _step(value, self.optimizer, self.params, self.opts.max_grad_norm)
+        margin = chosen - rejected
+        return {
+            "dpo_loss": float(value.detach()),
+            "reward_accuracy": float((margin > 0).float().mean()),
+            "reward_margin": float(margin.mean()),
+            "implicit_kl": implicit_kl,
             "policy_grad_norm": grad_norm,
         }
 

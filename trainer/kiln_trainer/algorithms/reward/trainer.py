@@ -10,12 +10,16 @@ from torch import nn
 
 from kiln_trainer.algorithms.lm import check_fits, loading
 from kiln_trainer.algorithms.pairwise_trainer import Pairs, PairwiseTrainer
+from kiln_trainer.configs.reward import RewardConfig
 from kiln_trainer.losses import bradley_terry_loss
 from kiln_trainer.models.reward_model import reward_model_from_causal_lm
-from kiln_trainer.training.trainer import Metrics, trainable_count
+from kiln_trainer.training.mixup import mix_pairs, mixup_bt_loss, sample_pair_mix
+from kiln_trainer.training.trainer import TRAIN, Metrics, trainable_count
 
 
 class RewardTrainer(PairwiseTrainer):
+    cfg: RewardConfig
+
     family = "reward_model"
     title = "Reward model"
 
@@ -36,11 +40,18 @@ class RewardTrainer(PairwiseTrainer):
         return module
 
     def compute_loss(self, module: nn.Module, batch: Pairs, split: str) -> tuple[torch.Tensor, Metrics]:
-        pairs = batch.batch
+        pairs, cfg = batch.batch, self.cfg
         # One process, so `module` is the reward model itself (no DDP wrapper to go through).
-        scores = self.reward_model.score(pairs.input_ids, pairs.attention_mask)  # (2B,)
+        pooled = self.reward_model.pooled(pairs.input_ids, pairs.attention_mask)  # (2B, C)
+        scores = self.reward_model.head_score(pooled)  # (2B,)
         chosen, rejected = scores[: pairs.n_pairs], scores[pairs.n_pairs :]
         loss, accuracy = bradley_terry_loss(chosen, rejected)
+        if split == TRAIN and cfg.mixup_alpha > 0:
+            # Trained on mixed pairs; the reported accuracy and margins stay the clean ones.
+            mix = sample_pair_mix(pairs.n_pairs, cfg.mixup_alpha, seed=cfg.seed * 1_000_003 + self.step)
+            first, second, target = mix_pairs(pooled[: pairs.n_pairs], pooled[pairs.n_pairs :], mix)
+            head = self.reward_model.head_score
+            loss = mixup_bt_loss(head(first), head(second), target)
         chosen, rejected = chosen.detach(), rejected.detach()
         return loss, {
             "accuracy": float(accuracy),

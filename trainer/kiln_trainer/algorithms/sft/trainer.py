@@ -49,7 +49,7 @@ class SFTTrainer(Trainer[SFTConfig]):
             f"loaded {cfg.base_model} ({self.loaded.kind}) with "
             f"{n_params:,} parameters, {trainable_count(module):,} trainable "
             f"({cfg.tuning}); device {self.device}, "
-            f"{'bf16 autocast' if self.bf16 else 'fp32'}, "
+            f"{'fp32' if self.amp_dtype is None else f'{self.cfg.precision} autocast'}, "
             f"{'packed' if self.packing else 'padded'} batches, "
             f"{self.dist.world_size} rank(s), {torch.get_num_threads()} torch thread(s)"
         )

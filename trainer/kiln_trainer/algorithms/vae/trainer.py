@@ -13,8 +13,8 @@ from torch import nn
 from kiln_trainer.algorithms.image_common import Batch, ImageTrainer
 from kiln_trainer.configs.images import VAEConfig
 from kiln_trainer.data.image_batches import eval_batches
-from kiln_trainer.image_losses import bernoulli_nll, bits_per_dim, gaussian_kl, gaussian_nll, vae_objective
-from kiln_trainer.models.vae import ConvVAE, VAEShape, save_vae
+from kiln_trainer.image_losses import bits_per_dim
+from kiln_trainer.models.vae import ConvVAE, VAEShape, save_vae, vae_terms
 from kiln_trainer.training.trainer import TRAIN, Metrics, trainable_count
 
 
@@ -38,12 +38,7 @@ class VAETrainer(ImageTrainer):
 
     def terms(self, module: nn.Module, x: torch.Tensor, kl_weight: float, generator: torch.Generator | None = None):
         noise = torch.randn(x.shape[0], self.cfg.latent_dim, generator=generator).to(x.device)
-        out, mu, logvar = module(x, noise)
-        if self.cfg.reconstruction_loss == "bce":
-            nll = bernoulli_nll(out, x)
-        else:
-            nll = gaussian_nll(torch.sigmoid(out), x, self.cfg.observation_std)
-        return vae_objective(nll, gaussian_kl(mu.float(), logvar.float()), kl_weight)
+        return vae_terms(module, x, kl_weight, noise)
 
     def compute_loss(self, module: nn.Module, batch: Batch, split: str) -> tuple[torch.Tensor, Metrics]:
         # Validation scores the bound itself (weight 1), so val_loss is the negative ELBO.

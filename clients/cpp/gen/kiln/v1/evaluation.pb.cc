@@ -417,31 +417,34 @@ const char descriptor_table_protodef_kiln_2fv1_2fevaluation_2eproto[] PROTOBUF_S
   "imestampR\004time\022C\n\014state_change\030\003 \001(\0132\036.k"
   "iln.v1.EvaluationStateChangeH\000R\013stateCha"
   "nge\0229\n\010progress\030\004 \001(\0132\033.kiln.v1.Evaluati"
-  "onProgressH\000R\010progressB\006\n\004kind*\206\002\n\020Evalu"
+  "onProgressH\000R\010progressB\006\n\004kind*\220\003\n\020Evalu"
   "ationMetric\022!\n\035EVALUATION_METRIC_UNSPECI"
   "FIED\020\000\022 \n\034EVALUATION_METRIC_PERPLEXITY\020\001"
   "\022!\n\035EVALUATION_METRIC_MEAN_REWARD\020\002\022\036\n\032E"
   "VALUATION_METRIC_WIN_RATE\020\003\022%\n!EVALUATIO"
   "N_METRIC_KL_TO_REFERENCE\020\004\022 \n\034EVALUATION"
   "_METRIC_DISTINCT_N\020\005\022!\n\035EVALUATION_METRI"
-  "C_EXACT_MATCH\020\006*\313\001\n\017EvaluationState\022 \n\034E"
-  "VALUATION_STATE_UNSPECIFIED\020\000\022\033\n\027EVALUAT"
-  "ION_STATE_QUEUED\020\001\022\034\n\030EVALUATION_STATE_R"
-  "UNNING\020\002\022\036\n\032EVALUATION_STATE_SUCCEEDED\020\003"
-  "\022\033\n\027EVALUATION_STATE_FAILED\020\004\022\036\n\032EVALUAT"
-  "ION_STATE_CANCELLED\020\0052\311\002\n\021EvaluationServ"
-  "ice\022I\n\020CreateEvaluation\022 .kiln.v1.Create"
-  "EvaluationRequest\032\023.kiln.v1.Evaluation\022C"
-  "\n\rGetEvaluation\022\035.kiln.v1.GetEvaluationR"
-  "equest\032\023.kiln.v1.Evaluation\022T\n\017ListEvalu"
-  "ations\022\037.kiln.v1.ListEvaluationsRequest\032"
-  " .kiln.v1.ListEvaluationsResponse\022N\n\017Wat"
-  "chEvaluation\022\037.kiln.v1.WatchEvaluationRe"
-  "quest\032\030.kiln.v1.EvaluationEvent0\001B}\n\007kil"
-  "n.v1B\017EvaluationProtoH\002P\001Z\"kiln/clients/"
-  "go/gen/kiln/v1;kilnv1\242\002\003KXX\252\002\007Kiln.V1\312\002\007"
-  "Kiln\\V1\342\002\023Kiln\\V1\\GPBMetadata\352\002\010Kiln::V1"
-  "b\006proto3"
+  "C_EXACT_MATCH\020\006\022\031\n\025EVALUATION_METRIC_FID"
+  "\020\024\022&\n\"EVALUATION_METRIC_PRECISION_RECALL"
+  "\020\025\022$\n EVALUATION_METRIC_CLASS_COVERAGE\020\026"
+  "\022\037\n\033EVALUATION_METRIC_TEST_ELBO\020\027*\313\001\n\017Ev"
+  "aluationState\022 \n\034EVALUATION_STATE_UNSPEC"
+  "IFIED\020\000\022\033\n\027EVALUATION_STATE_QUEUED\020\001\022\034\n\030"
+  "EVALUATION_STATE_RUNNING\020\002\022\036\n\032EVALUATION"
+  "_STATE_SUCCEEDED\020\003\022\033\n\027EVALUATION_STATE_F"
+  "AILED\020\004\022\036\n\032EVALUATION_STATE_CANCELLED\020\0052"
+  "\311\002\n\021EvaluationService\022I\n\020CreateEvaluatio"
+  "n\022 .kiln.v1.CreateEvaluationRequest\032\023.ki"
+  "ln.v1.Evaluation\022C\n\rGetEvaluation\022\035.kiln"
+  ".v1.GetEvaluationRequest\032\023.kiln.v1.Evalu"
+  "ation\022T\n\017ListEvaluations\022\037.kiln.v1.ListE"
+  "valuationsRequest\032 .kiln.v1.ListEvaluati"
+  "onsResponse\022N\n\017WatchEvaluation\022\037.kiln.v1"
+  ".WatchEvaluationRequest\032\030.kiln.v1.Evalua"
+  "tionEvent0\001B}\n\007kiln.v1B\017EvaluationProtoH"
+  "\002P\001Z\"kiln/clients/go/gen/kiln/v1;kilnv1\242"
+  "\002\003KXX\252\002\007Kiln.V1\312\002\007Kiln\\V1\342\002\023Kiln\\V1\\GPBM"
+  "etadata\352\002\010Kiln::V1b\006proto3"
   ;
 static const ::_pbi::DescriptorTable* const descriptor_table_kiln_2fv1_2fevaluation_2eproto_deps[2] = {
   &::descriptor_table_google_2fprotobuf_2ftimestamp_2eproto,
@@ -449,7 +452,7 @@ static const ::_pbi::DescriptorTable* const descriptor_table_kiln_2fv1_2fevaluat
 };
 static ::_pbi::once_flag descriptor_table_kiln_2fv1_2fevaluation_2eproto_once;
 const ::_pbi::DescriptorTable descriptor_table_kiln_2fv1_2fevaluation_2eproto = {
-    false, false, 3048, descriptor_table_protodef_kiln_2fv1_2fevaluation_2eproto,
+    false, false, 3186, descriptor_table_protodef_kiln_2fv1_2fevaluation_2eproto,
     "kiln/v1/evaluation.proto",
     &descriptor_table_kiln_2fv1_2fevaluation_2eproto_once, descriptor_table_kiln_2fv1_2fevaluation_2eproto_deps, 2, 12,
     schemas, file_default_instances, TableStruct_kiln_2fv1_2fevaluation_2eproto::offsets,
@@ -477,6 +480,10 @@ bool EvaluationMetric_IsValid(int value) {
     case 4:
     case 5:
     case 6:
+    case 20:
+    case 21:
+    case 22:
+    case 23:
       return true;
     default:
       return false;

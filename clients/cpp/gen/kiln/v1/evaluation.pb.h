@@ -115,12 +115,16 @@ enum EvaluationMetric : int {
   EVALUATION_METRIC_KL_TO_REFERENCE = 4,
   EVALUATION_METRIC_DISTINCT_N = 5,
   EVALUATION_METRIC_EXACT_MATCH = 6,
+  EVALUATION_METRIC_FID = 20,
+  EVALUATION_METRIC_PRECISION_RECALL = 21,
+  EVALUATION_METRIC_CLASS_COVERAGE = 22,
+  EVALUATION_METRIC_TEST_ELBO = 23,
   EvaluationMetric_INT_MIN_SENTINEL_DO_NOT_USE_ = std::numeric_limits<int32_t>::min(),
   EvaluationMetric_INT_MAX_SENTINEL_DO_NOT_USE_ = std::numeric_limits<int32_t>::max()
 };
 bool EvaluationMetric_IsValid(int value);
 constexpr EvaluationMetric EvaluationMetric_MIN = EVALUATION_METRIC_UNSPECIFIED;
-constexpr EvaluationMetric EvaluationMetric_MAX = EVALUATION_METRIC_EXACT_MATCH;
+constexpr EvaluationMetric EvaluationMetric_MAX = EVALUATION_METRIC_TEST_ELBO;
 constexpr int EvaluationMetric_ARRAYSIZE = EvaluationMetric_MAX + 1;
 
 const ::PROTOBUF_NAMESPACE_ID::EnumDescriptor* EvaluationMetric_descriptor();

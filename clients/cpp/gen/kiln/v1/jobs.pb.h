@@ -131,6 +131,9 @@ extern Metrics_ValuesEntry_DoNotUseDefaultTypeInternal _Metrics_ValuesEntry_DoNo
 class ModelArchitecture;
 struct ModelArchitectureDefaultTypeInternal;
 extern ModelArchitectureDefaultTypeInternal _ModelArchitecture_default_instance_;
+class OnlineDpoConfig;
+struct OnlineDpoConfigDefaultTypeInternal;
+extern OnlineDpoConfigDefaultTypeInternal _OnlineDpoConfig_default_instance_;
 class OptimizerOptions;
 struct OptimizerOptionsDefaultTypeInternal;
 extern OptimizerOptionsDefaultTypeInternal _OptimizerOptions_default_instance_;
@@ -190,6 +193,7 @@ template<> ::kiln::v1::LrScheduleOptions* Arena::CreateMaybeMessage<::kiln::v1::
 template<> ::kiln::v1::Metrics* Arena::CreateMaybeMessage<::kiln::v1::Metrics>(Arena*);
 template<> ::kiln::v1::Metrics_ValuesEntry_DoNotUse* Arena::CreateMaybeMessage<::kiln::v1::Metrics_ValuesEntry_DoNotUse>(Arena*);
 template<> ::kiln::v1::ModelArchitecture* Arena::CreateMaybeMessage<::kiln::v1::ModelArchitecture>(Arena*);
+template<> ::kiln::v1::OnlineDpoConfig* Arena::CreateMaybeMessage<::kiln::v1::OnlineDpoConfig>(Arena*);
 template<> ::kiln::v1::OptimizerOptions* Arena::CreateMaybeMessage<::kiln::v1::OptimizerOptions>(Arena*);
 template<> ::kiln::v1::PpoConfig* Arena::CreateMaybeMessage<::kiln::v1::PpoConfig>(Arena*);
 template<> ::kiln::v1::RegularizationOptions* Arena::CreateMaybeMessage<::kiln::v1::RegularizationOptions>(Arena*);
@@ -216,12 +220,13 @@ enum JobMethod : int {
   JOB_METHOD_DIFFUSION = 12,
   JOB_METHOD_GRPO = 30,
   JOB_METHOD_RLOO = 31,
+  JOB_METHOD_ONLINE_DPO = 32,
   JobMethod_INT_MIN_SENTINEL_DO_NOT_USE_ = std::numeric_limits<int32_t>::min(),
   JobMethod_INT_MAX_SENTINEL_DO_NOT_USE_ = std::numeric_limits<int32_t>::max()
 };
 bool JobMethod_IsValid(int value);
 constexpr JobMethod JobMethod_MIN = JOB_METHOD_UNSPECIFIED;
-constexpr JobMethod JobMethod_MAX = JOB_METHOD_RLOO;
+constexpr JobMethod JobMethod_MAX = JOB_METHOD_ONLINE_DPO;
 constexpr int JobMethod_ARRAYSIZE = JobMethod_MAX + 1;
 
 const ::PROTOBUF_NAMESPACE_ID::EnumDescriptor* JobMethod_descriptor();
@@ -299,12 +304,13 @@ enum Precision : int {
   PRECISION_AUTO = 1,
   PRECISION_FP32 = 2,
   PRECISION_BF16 = 3,
+  PRECISION_FP16 = 4,
   Precision_INT_MIN_SENTINEL_DO_NOT_USE_ = std::numeric_limits<int32_t>::min(),
   Precision_INT_MAX_SENTINEL_DO_NOT_USE_ = std::numeric_limits<int32_t>::max()
 };
 bool Precision_IsValid(int value);
 constexpr Precision Precision_MIN = PRECISION_UNSPECIFIED;
-constexpr Precision Precision_MAX = PRECISION_BF16;
+constexpr Precision Precision_MAX = PRECISION_FP16;
 constexpr int Precision_ARRAYSIZE = Precision_MAX + 1;
 
 const ::PROTOBUF_NAMESPACE_ID::EnumDescriptor* Precision_descriptor();
@@ -2766,6 +2772,7 @@ class RewardModelConfig final :
 
   enum : int {
     kLoraFieldNumber = 2,
+    kMixupAlphaFieldNumber = 40,
     kTuningFieldNumber = 1,
   };
   // .kiln.v1.LoraOptions lora = 2 [json_name = "lora"];
@@ -2786,6 +2793,19 @@ class RewardModelConfig final :
       ::kiln::v1::LoraOptions* lora);
   ::kiln::v1::LoraOptions* unsafe_arena_release_lora();
 
+  // optional double mixup_alpha = 40 [json_name = "mixupAlpha"];
+  bool has_mixup_alpha() const;
+  private:
+  bool _internal_has_mixup_alpha() const;
+  public:
+  void clear_mixup_alpha();
+  double mixup_alpha() const;
+  void set_mixup_alpha(double value);
+  private:
+  double _internal_mixup_alpha() const;
+  void _internal_set_mixup_alpha(double value);
+  public:
+
   // .kiln.v1.Tuning tuning = 1 [json_name = "tuning"];
   void clear_tuning();
   ::kiln::v1::Tuning tuning() const;
@@ -2803,9 +2823,11 @@ class RewardModelConfig final :
   typedef void InternalArenaConstructable_;
   typedef void DestructorSkippable_;
   struct Impl_ {
-    ::kiln::v1::LoraOptions* lora_;
-    int tuning_;
+    ::PROTOBUF_NAMESPACE_ID::internal::HasBits<1> _has_bits_;
     mutable ::PROTOBUF_NAMESPACE_ID::internal::CachedSize _cached_size_;
+    ::kiln::v1::LoraOptions* lora_;
+    double mixup_alpha_;
+    int tuning_;
   };
   union { Impl_ _impl_; };
   friend struct ::TableStruct_kiln_2fv1_2fjobs_2eproto;
@@ -4262,6 +4284,307 @@ class RlooConfig final :
 };
 // -------------------------------------------------------------------
 
+class OnlineDpoConfig final :
+    public ::PROTOBUF_NAMESPACE_ID::Message /* @@protoc_insertion_point(class_definition:kiln.v1.OnlineDpoConfig) */ {
+ public:
+  inline OnlineDpoConfig() : OnlineDpoConfig(nullptr) {}
+  ~OnlineDpoConfig() override;
+  explicit PROTOBUF_CONSTEXPR OnlineDpoConfig(::PROTOBUF_NAMESPACE_ID::internal::ConstantInitialized);
+
+  OnlineDpoConfig(const OnlineDpoConfig& from);
+  OnlineDpoConfig(OnlineDpoConfig&& from) noexcept
+    : OnlineDpoConfig() {
+    *this = ::std::move(from);
+  }
+
+  inline OnlineDpoConfig& operator=(const OnlineDpoConfig& from) {
+    CopyFrom(from);
+    return *this;
+  }
+  inline OnlineDpoConfig& operator=(OnlineDpoConfig&& from) noexcept {
+    if (this == &from) return *this;
+    if (GetOwningArena() == from.GetOwningArena()
+  #ifdef PROTOBUF_FORCE_COPY_IN_MOVE
+        && GetOwningArena() != nullptr
+  #endif  // !PROTOBUF_FORCE_COPY_IN_MOVE
+    ) {
+      InternalSwap(&from);
+    } else {
+      CopyFrom(from);
+    }
+    return *this;
+  }
+
+  static const ::PROTOBUF_NAMESPACE_ID::Descriptor* descriptor() {
+    return GetDescriptor();
+  }
+  static const ::PROTOBUF_NAMESPACE_ID::Descriptor* GetDescriptor() {
+    return default_instance().GetMetadata().descriptor;
+  }
+  static const ::PROTOBUF_NAMESPACE_ID::Reflection* GetReflection() {
+    return default_instance().GetMetadata().reflection;
+  }
+  static const OnlineDpoConfig& default_instance() {
+    return *internal_default_instance();
+  }
+  static inline const OnlineDpoConfig* internal_default_instance() {
+    return reinterpret_cast<const OnlineDpoConfig*>(
+               &_OnlineDpoConfig_default_instance_);
+  }
+  static constexpr int kIndexInFileMessages =
+    15;
+
+  friend void swap(OnlineDpoConfig& a, OnlineDpoConfig& b) {
+    a.Swap(&b);
+  }
+  inline void Swap(OnlineDpoConfig* other) {
+    if (other == this) return;
+  #ifdef PROTOBUF_FORCE_COPY_IN_SWAP
+    if (GetOwningArena() != nullptr &&
+        GetOwningArena() == other->GetOwningArena()) {
+   #else  // PROTOBUF_FORCE_COPY_IN_SWAP
+    if (GetOwningArena() == other->GetOwningArena()) {
+  #endif  // !PROTOBUF_FORCE_COPY_IN_SWAP
+      InternalSwap(other);
+    } else {
+      ::PROTOBUF_NAMESPACE_ID::internal::GenericSwap(this, other);
+    }
+  }
+  void UnsafeArenaSwap(OnlineDpoConfig* other) {
+    if (other == this) return;
+    GOOGLE_DCHECK(GetOwningArena() == other->GetOwningArena());
+    InternalSwap(other);
+  }
+
+  // implements Message ----------------------------------------------
+
+  OnlineDpoConfig* New(::PROTOBUF_NAMESPACE_ID::Arena* arena = nullptr) const final {
+    return CreateMaybeMessage<OnlineDpoConfig>(arena);
+  }
+  int GetCachedSize() const final { return _impl_._cached_size_.Get(); }
+
+  private:
+  void SharedCtor(::PROTOBUF_NAMESPACE_ID::Arena* arena, bool is_message_owned);
+  void SharedDtor();
+  void SetCachedSize(int size) const final;
+  void InternalSwap(OnlineDpoConfig* other);
+
+  private:
+  friend class ::PROTOBUF_NAMESPACE_ID::internal::AnyMetadata;
+  static ::PROTOBUF_NAMESPACE_ID::StringPiece FullMessageName() {
+    return "kiln.v1.OnlineDpoConfig";
+  }
+  protected:
+  explicit OnlineDpoConfig(::PROTOBUF_NAMESPACE_ID::Arena* arena,
+                       bool is_message_owned = false);
+  public:
+
+  ::PROTOBUF_NAMESPACE_ID::Metadata GetMetadata() const final;
+
+  // nested types ----------------------------------------------------
+
+  // accessors -------------------------------------------------------
+
+  enum : int {
+    kReferenceModelFieldNumber = 2,
+    kRewardFieldNumber = 1,
+    kBetaFieldNumber = 3,
+    kLabelSmoothingFieldNumber = 5,
+    kLossFieldNumber = 4,
+    kSamplesPerPromptFieldNumber = 6,
+    kRolloutBatchSizeFieldNumber = 7,
+    kMinibatchSizeFieldNumber = 8,
+    kEpochsFieldNumber = 9,
+    kMaxNewTokensFieldNumber = 10,
+    kTemperatureFieldNumber = 11,
+    kStopAtEosFieldNumber = 12,
+  };
+  // string reference_model = 2 [json_name = "referenceModel"];
+  void clear_reference_model();
+  const std::string& reference_model() const;
+  template <typename ArgT0 = const std::string&, typename... ArgT>
+  void set_reference_model(ArgT0&& arg0, ArgT... args);
+  std::string* mutable_reference_model();
+  PROTOBUF_NODISCARD std::string* release_reference_model();
+  void set_allocated_reference_model(std::string* reference_model);
+  private:
+  const std::string& _internal_reference_model() const;
+  inline PROTOBUF_ALWAYS_INLINE void _internal_set_reference_model(const std::string& value);
+  std::string* _internal_mutable_reference_model();
+  public:
+
+  // .kiln.v1.RewardSource reward = 1 [json_name = "reward"];
+  bool has_reward() const;
+  private:
+  bool _internal_has_reward() const;
+  public:
+  void clear_reward();
+  const ::kiln::v1::RewardSource& reward() const;
+  PROTOBUF_NODISCARD ::kiln::v1::RewardSource* release_reward();
+  ::kiln::v1::RewardSource* mutable_reward();
+  void set_allocated_reward(::kiln::v1::RewardSource* reward);
+  private:
+  const ::kiln::v1::RewardSource& _internal_reward() const;
+  ::kiln::v1::RewardSource* _internal_mutable_reward();
+  public:
+  void unsafe_arena_set_allocated_reward(
+      ::kiln::v1::RewardSource* reward);
+  ::kiln::v1::RewardSource* unsafe_arena_release_reward();
+
+  // optional double beta = 3 [json_name = "beta"];
+  bool has_beta() const;
+  private:
+  bool _internal_has_beta() const;
+  public:
+  void clear_beta();
+  double beta() const;
+  void set_beta(double value);
+  private:
+  double _internal_beta() const;
+  void _internal_set_beta(double value);
+  public:
+
+  // optional double label_smoothing = 5 [json_name = "labelSmoothing"];
+  bool has_label_smoothing() const;
+  private:
+  bool _internal_has_label_smoothing() const;
+  public:
+  void clear_label_smoothing();
+  double label_smoothing() const;
+  void set_label_smoothing(double value);
+  private:
+  double _internal_label_smoothing() const;
+  void _internal_set_label_smoothing(double value);
+  public:
+
+  // .kiln.v1.PreferenceLoss loss = 4 [json_name = "loss"];
+  void clear_loss();
+  ::kiln::v1::PreferenceLoss loss() const;
+  void set_loss(::kiln::v1::PreferenceLoss value);
+  private:
+  ::kiln::v1::PreferenceLoss _internal_loss() const;
+  void _internal_set_loss(::kiln::v1::PreferenceLoss value);
+  public:
+
+  // optional uint32 samples_per_prompt = 6 [json_name = "samplesPerPrompt"];
+  bool has_samples_per_prompt() const;
+  private:
+  bool _internal_has_samples_per_prompt() const;
+  public:
+  void clear_samples_per_prompt();
+  uint32_t samples_per_prompt() const;
+  void set_samples_per_prompt(uint32_t value);
+  private:
+  uint32_t _internal_samples_per_prompt() const;
+  void _internal_set_samples_per_prompt(uint32_t value);
+  public:
+
+  // optional uint32 rollout_batch_size = 7 [json_name = "rolloutBatchSize"];
+  bool has_rollout_batch_size() const;
+  private:
+  bool _internal_has_rollout_batch_size() const;
+  public:
+  void clear_rollout_batch_size();
+  uint32_t rollout_batch_size() const;
+  void set_rollout_batch_size(uint32_t value);
+  private:
+  uint32_t _internal_rollout_batch_size() const;
+  void _internal_set_rollout_batch_size(uint32_t value);
+  public:
+
+  // optional uint32 minibatch_size = 8 [json_name = "minibatchSize"];
+  bool has_minibatch_size() const;
+  private:
+  bool _internal_has_minibatch_size() const;
+  public:
+  void clear_minibatch_size();
+  uint32_t minibatch_size() const;
+  void set_minibatch_size(uint32_t value);
+  private:
+  uint32_t _internal_minibatch_size() const;
+  void _internal_set_minibatch_size(uint32_t value);
+  public:
+
+  // optional uint32 epochs = 9 [json_name = "epochs"];
+  bool has_epochs() const;
+  private:
+  bool _internal_has_epochs() const;
+  public:
+  void clear_epochs();
+  uint32_t epochs() const;
+  void set_epochs(uint32_t value);
+  private:
+  uint32_t _internal_epochs() const;
+  void _internal_set_epochs(uint32_t value);
+  public:
+
+  // optional uint32 max_new_tokens = 10 [json_name = "maxNewTokens"];
+  bool has_max_new_tokens() const;
+  private:
+  bool _internal_has_max_new_tokens() const;
+  public:
+  void clear_max_new_tokens();
+  uint32_t max_new_tokens() const;
+  void set_max_new_tokens(uint32_t value);
+  private:
+  uint32_t _internal_max_new_tokens() const;
+  void _internal_set_max_new_tokens(uint32_t value);
+  public:
+
+  // optional double temperature = 11 [json_name = "temperature"];
+  bool has_temperature() const;
+  private:
+  bool _internal_has_temperature() const;
+  public:
+  void clear_temperature();
+  double temperature() const;
+  void set_temperature(double value);
+  private:
+  double _internal_temperature() const;
+  void _internal_set_temperature(double value);
+  public:
+
+  // optional bool stop_at_eos = 12 [json_name = "stopAtEos"];
+  bool has_stop_at_eos() const;
+  private:
+  bool _internal_has_stop_at_eos() const;
+  public:
+  void clear_stop_at_eos();
+  bool stop_at_eos() const;
+  void set_stop_at_eos(bool value);
+  private:
+  bool _internal_stop_at_eos() const;
+  void _internal_set_stop_at_eos(bool value);
+  public:
+
+  // @@protoc_insertion_point(class_scope:kiln.v1.OnlineDpoConfig)
+ private:
+  class _Internal;
+
+  template <typename T> friend class ::PROTOBUF_NAMESPACE_ID::Arena::InternalHelper;
+  typedef void InternalArenaConstructable_;
+  typedef void DestructorSkippable_;
+  struct Impl_ {
+    ::PROTOBUF_NAMESPACE_ID::internal::HasBits<1> _has_bits_;
+    mutable ::PROTOBUF_NAMESPACE_ID::internal::CachedSize _cached_size_;
+    ::PROTOBUF_NAMESPACE_ID::internal::ArenaStringPtr reference_model_;
+    ::kiln::v1::RewardSource* reward_;
+    double beta_;
+    double label_smoothing_;
+    int loss_;
+    uint32_t samples_per_prompt_;
+    uint32_t rollout_batch_size_;
+    uint32_t minibatch_size_;
+    uint32_t epochs_;
+    uint32_t max_new_tokens_;
+    double temperature_;
+    bool stop_at_eos_;
+  };
+  union { Impl_ _impl_; };
+  friend struct ::TableStruct_kiln_2fv1_2fjobs_2eproto;
+};
+// -------------------------------------------------------------------
+
 class DpoConfig final :
     public ::PROTOBUF_NAMESPACE_ID::Message /* @@protoc_insertion_point(class_definition:kiln.v1.DpoConfig) */ {
  public:
@@ -4310,7 +4633,7 @@ class DpoConfig final :
                &_DpoConfig_default_instance_);
   }
   static constexpr int kIndexInFileMessages =
-    15;
+    16;
 
   friend void swap(DpoConfig& a, DpoConfig& b) {
     a.Swap(&b);
@@ -4517,7 +4840,7 @@ class DistillConfig final :
                &_DistillConfig_default_instance_);
   }
   static constexpr int kIndexInFileMessages =
-    16;
+    17;
 
   friend void swap(DistillConfig& a, DistillConfig& b) {
     a.Swap(&b);
@@ -4770,6 +5093,7 @@ class Job final :
     kDiffusion = 32,
     kGrpo = 41,
     kRloo = 42,
+    kOnlineDpo = 43,
     METHOD_CONFIG_NOT_SET = 0,
   };
 
@@ -4778,7 +5102,7 @@ class Job final :
                &_Job_default_instance_);
   }
   static constexpr int kIndexInFileMessages =
-    20;
+    21;
 
   friend void swap(Job& a, Job& b) {
     a.Swap(&b);
@@ -4868,6 +5192,7 @@ class Job final :
     kDiffusionFieldNumber = 32,
     kGrpoFieldNumber = 41,
     kRlooFieldNumber = 42,
+    kOnlineDpoFieldNumber = 43,
   };
   // map<string, string> labels = 15 [json_name = "labels"];
   int labels_size() const;
@@ -5378,6 +5703,24 @@ class Job final :
       ::kiln::v1::RlooConfig* rloo);
   ::kiln::v1::RlooConfig* unsafe_arena_release_rloo();
 
+  // .kiln.v1.OnlineDpoConfig online_dpo = 43 [json_name = "onlineDpo"];
+  bool has_online_dpo() const;
+  private:
+  bool _internal_has_online_dpo() const;
+  public:
+  void clear_online_dpo();
+  const ::kiln::v1::OnlineDpoConfig& online_dpo() const;
+  PROTOBUF_NODISCARD ::kiln::v1::OnlineDpoConfig* release_online_dpo();
+  ::kiln::v1::OnlineDpoConfig* mutable_online_dpo();
+  void set_allocated_online_dpo(::kiln::v1::OnlineDpoConfig* online_dpo);
+  private:
+  const ::kiln::v1::OnlineDpoConfig& _internal_online_dpo() const;
+  ::kiln::v1::OnlineDpoConfig* _internal_mutable_online_dpo();
+  public:
+  void unsafe_arena_set_allocated_online_dpo(
+      ::kiln::v1::OnlineDpoConfig* online_dpo);
+  ::kiln::v1::OnlineDpoConfig* unsafe_arena_release_online_dpo();
+
   void clear_method_config();
   MethodConfigCase method_config_case() const;
   // @@protoc_insertion_point(class_scope:kiln.v1.Job)
@@ -5393,6 +5736,7 @@ class Job final :
   void set_has_diffusion();
   void set_has_grpo();
   void set_has_rloo();
+  void set_has_online_dpo();
 
   inline bool has_method_config() const;
   inline void clear_has_method_config();
@@ -5451,6 +5795,7 @@ class Job final :
       ::kiln::v1::DiffusionConfig* diffusion_;
       ::kiln::v1::GrpoConfig* grpo_;
       ::kiln::v1::RlooConfig* rloo_;
+      ::kiln::v1::OnlineDpoConfig* online_dpo_;
     } method_config_;
     uint32_t _oneof_case_[1];
 
@@ -5508,7 +5853,7 @@ class ModelArchitecture final :
                &_ModelArchitecture_default_instance_);
   }
   static constexpr int kIndexInFileMessages =
-    21;
+    22;
 
   friend void swap(ModelArchitecture& a, ModelArchitecture& b) {
     a.Swap(&b);
@@ -5672,7 +6017,7 @@ class CreateJobRequest final :
                &_CreateJobRequest_default_instance_);
   }
   static constexpr int kIndexInFileMessages =
-    22;
+    23;
 
   friend void swap(CreateJobRequest& a, CreateJobRequest& b) {
     a.Swap(&b);
@@ -5826,7 +6171,7 @@ class GetJobRequest final :
                &_GetJobRequest_default_instance_);
   }
   static constexpr int kIndexInFileMessages =
-    23;
+    24;
 
   friend void swap(GetJobRequest& a, GetJobRequest& b) {
     a.Swap(&b);
@@ -5960,7 +6305,7 @@ class ListJobsRequest final :
                &_ListJobsRequest_default_instance_);
   }
   static constexpr int kIndexInFileMessages =
-    24;
+    25;
 
   friend void swap(ListJobsRequest& a, ListJobsRequest& b) {
     a.Swap(&b);
@@ -6143,7 +6488,7 @@ class ListJobsResponse final :
                &_ListJobsResponse_default_instance_);
   }
   static constexpr int kIndexInFileMessages =
-    25;
+    26;
 
   friend void swap(ListJobsResponse& a, ListJobsResponse& b) {
     a.Swap(&b);
@@ -6297,7 +6642,7 @@ class CancelJobRequest final :
                &_CancelJobRequest_default_instance_);
   }
   static constexpr int kIndexInFileMessages =
-    26;
+    27;
 
   friend void swap(CancelJobRequest& a, CancelJobRequest& b) {
     a.Swap(&b);
@@ -6431,7 +6776,7 @@ class WatchJobRequest final :
                &_WatchJobRequest_default_instance_);
   }
   static constexpr int kIndexInFileMessages =
-    27;
+    28;
 
   friend void swap(WatchJobRequest& a, WatchJobRequest& b) {
     a.Swap(&b);
@@ -6581,7 +6926,7 @@ class StateChange final :
                &_StateChange_default_instance_);
   }
   static constexpr int kIndexInFileMessages =
-    28;
+    29;
 
   friend void swap(StateChange& a, StateChange& b) {
     a.Swap(&b);
@@ -6763,7 +7108,7 @@ class Metrics final :
                &_Metrics_default_instance_);
   }
   static constexpr int kIndexInFileMessages =
-    30;
+    31;
 
   friend void swap(Metrics& a, Metrics& b) {
     a.Swap(&b);
@@ -6929,7 +7274,7 @@ class Checkpoint final :
                &_Checkpoint_default_instance_);
   }
   static constexpr int kIndexInFileMessages =
-    31;
+    32;
 
   friend void swap(Checkpoint& a, Checkpoint& b) {
     a.Swap(&b);
@@ -7094,7 +7439,7 @@ class LogLine final :
                &_LogLine_default_instance_);
   }
   static constexpr int kIndexInFileMessages =
-    32;
+    33;
 
   friend void swap(LogLine& a, LogLine& b) {
     a.Swap(&b);
@@ -7252,7 +7597,7 @@ class JobEvent final :
                &_JobEvent_default_instance_);
   }
   static constexpr int kIndexInFileMessages =
-    33;
+    34;
 
   friend void swap(JobEvent& a, JobEvent& b) {
     a.Swap(&b);
@@ -7501,7 +7846,7 @@ class ListCheckpointsRequest final :
                &_ListCheckpointsRequest_default_instance_);
   }
   static constexpr int kIndexInFileMessages =
-    34;
+    35;
 
   friend void swap(ListCheckpointsRequest& a, ListCheckpointsRequest& b) {
     a.Swap(&b);
@@ -7635,7 +7980,7 @@ class ListCheckpointsResponse final :
                &_ListCheckpointsResponse_default_instance_);
   }
   static constexpr int kIndexInFileMessages =
-    35;
+    36;
 
   friend void swap(ListCheckpointsResponse& a, ListCheckpointsResponse& b) {
     a.Swap(&b);
@@ -10265,6 +10610,34 @@ inline void RewardModelConfig::set_allocated_lora(::kiln::v1::LoraOptions* lora)
   // @@protoc_insertion_point(field_set_allocated:kiln.v1.RewardModelConfig.lora)
 }
 
+// optional double mixup_alpha = 40 [json_name = "mixupAlpha"];
+inline bool RewardModelConfig::_internal_has_mixup_alpha() const {
+  bool value = (_impl_._has_bits_[0] & 0x00000001u) != 0;
+  return value;
+}
+inline bool RewardModelConfig::has_mixup_alpha() const {
+  return _internal_has_mixup_alpha();
+}
+inline void RewardModelConfig::clear_mixup_alpha() {
+  _impl_.mixup_alpha_ = 0;
+  _impl_._has_bits_[0] &= ~0x00000001u;
+}
+inline double RewardModelConfig::_internal_mixup_alpha() const {
+  return _impl_.mixup_alpha_;
+}
+inline double RewardModelConfig::mixup_alpha() const {
+  // @@protoc_insertion_point(field_get:kiln.v1.RewardModelConfig.mixup_alpha)
+  return _internal_mixup_alpha();
+}
+inline void RewardModelConfig::_internal_set_mixup_alpha(double value) {
+  _impl_._has_bits_[0] |= 0x00000001u;
+  _impl_.mixup_alpha_ = value;
+}
+inline void RewardModelConfig::set_mixup_alpha(double value) {
+  _internal_set_mixup_alpha(value);
+  // @@protoc_insertion_point(field_set:kiln.v1.RewardModelConfig.mixup_alpha)
+}
+
 // -------------------------------------------------------------------
 
 // RewardSource
@@ -12234,6 +12607,422 @@ inline void RlooConfig::set_stop_at_eos(bool value) {
 
 // -------------------------------------------------------------------
 
+// OnlineDpoConfig
+
+// .kiln.v1.RewardSource reward = 1 [json_name = "reward"];
+inline bool OnlineDpoConfig::_internal_has_reward() const {
+  return this != internal_default_instance() && _impl_.reward_ != nullptr;
+}
+inline bool OnlineDpoConfig::has_reward() const {
+  return _internal_has_reward();
+}
+inline void OnlineDpoConfig::clear_reward() {
+  if (GetArenaForAllocation() == nullptr && _impl_.reward_ != nullptr) {
+    delete _impl_.reward_;
+  }
+  _impl_.reward_ = nullptr;
+}
+inline const ::kiln::v1::RewardSource& OnlineDpoConfig::_internal_reward() const {
+  const ::kiln::v1::RewardSource* p = _impl_.reward_;
+  return p != nullptr ? *p : reinterpret_cast<const ::kiln::v1::RewardSource&>(
+      ::kiln::v1::_RewardSource_default_instance_);
+}
+inline const ::kiln::v1::RewardSource& OnlineDpoConfig::reward() const {
+  // @@protoc_insertion_point(field_get:kiln.v1.OnlineDpoConfig.reward)
+  return _internal_reward();
+}
+inline void OnlineDpoConfig::unsafe_arena_set_allocated_reward(
+    ::kiln::v1::RewardSource* reward) {
+  if (GetArenaForAllocation() == nullptr) {
+    delete reinterpret_cast<::PROTOBUF_NAMESPACE_ID::MessageLite*>(_impl_.reward_);
+  }
+  _impl_.reward_ = reward;
+  if (reward) {
+    
+  } else {
+    
+  }
+  // @@protoc_insertion_point(field_unsafe_arena_set_allocated:kiln.v1.OnlineDpoConfig.reward)
+}
+inline ::kiln::v1::RewardSource* OnlineDpoConfig::release_reward() {
+  
+  ::kiln::v1::RewardSource* temp = _impl_.reward_;
+  _impl_.reward_ = nullptr;
+#ifdef PROTOBUF_FORCE_COPY_IN_RELEASE
+  auto* old =  reinterpret_cast<::PROTOBUF_NAMESPACE_ID::MessageLite*>(temp);
+  temp = ::PROTOBUF_NAMESPACE_ID::internal::DuplicateIfNonNull(temp);
+  if (GetArenaForAllocation() == nullptr) { delete old; }
+#else  // PROTOBUF_FORCE_COPY_IN_RELEASE
+  if (GetArenaForAllocation() != nullptr) {
+    temp = ::PROTOBUF_NAMESPACE_ID::internal::DuplicateIfNonNull(temp);
+  }
+#endif  // !PROTOBUF_FORCE_COPY_IN_RELEASE
+  return temp;
+}
+inline ::kiln::v1::RewardSource* OnlineDpoConfig::unsafe_arena_release_reward() {
+  // @@protoc_insertion_point(field_release:kiln.v1.OnlineDpoConfig.reward)
+  
+  ::kiln::v1::RewardSource* temp = _impl_.reward_;
+  _impl_.reward_ = nullptr;
+  return temp;
+}
+inline ::kiln::v1::RewardSource* OnlineDpoConfig::_internal_mutable_reward() {
+  
+  if (_impl_.reward_ == nullptr) {
+    auto* p = CreateMaybeMessage<::kiln::v1::RewardSource>(GetArenaForAllocation());
+    _impl_.reward_ = p;
+  }
+  return _impl_.reward_;
+}
+inline ::kiln::v1::RewardSource* OnlineDpoConfig::mutable_reward() {
+  ::kiln::v1::RewardSource* _msg = _internal_mutable_reward();
+  // @@protoc_insertion_point(field_mutable:kiln.v1.OnlineDpoConfig.reward)
+  return _msg;
+}
+inline void OnlineDpoConfig::set_allocated_reward(::kiln::v1::RewardSource* reward) {
+  ::PROTOBUF_NAMESPACE_ID::Arena* message_arena = GetArenaForAllocation();
+  if (message_arena == nullptr) {
+    delete _impl_.reward_;
+  }
+  if (reward) {
+    ::PROTOBUF_NAMESPACE_ID::Arena* submessage_arena =
+        ::PROTOBUF_NAMESPACE_ID::Arena::InternalGetOwningArena(reward);
+    if (message_arena != submessage_arena) {
+      reward = ::PROTOBUF_NAMESPACE_ID::internal::GetOwnedMessage(
+          message_arena, reward, submessage_arena);
+    }
+    
+  } else {
+    
+  }
+  _impl_.reward_ = reward;
+  // @@protoc_insertion_point(field_set_allocated:kiln.v1.OnlineDpoConfig.reward)
+}
+
+// string reference_model = 2 [json_name = "referenceModel"];
+inline void OnlineDpoConfig::clear_reference_model() {
+  _impl_.reference_model_.ClearToEmpty();
+}
+inline const std::string& OnlineDpoConfig::reference_model() const {
+  // @@protoc_insertion_point(field_get:kiln.v1.OnlineDpoConfig.reference_model)
+  return _internal_reference_model();
+}
+template <typename ArgT0, typename... ArgT>
+inline PROTOBUF_ALWAYS_INLINE
+void OnlineDpoConfig::set_reference_model(ArgT0&& arg0, ArgT... args) {
+ 
+ _impl_.reference_model_.Set(static_cast<ArgT0 &&>(arg0), args..., GetArenaForAllocation());
+  // @@protoc_insertion_point(field_set:kiln.v1.OnlineDpoConfig.reference_model)
+}
+inline std::string* OnlineDpoConfig::mutable_reference_model() {
+  std::string* _s = _internal_mutable_reference_model();
+  // @@protoc_insertion_point(field_mutable:kiln.v1.OnlineDpoConfig.reference_model)
+  return _s;
+}
+inline const std::string& OnlineDpoConfig::_internal_reference_model() const {
+  return _impl_.reference_model_.Get();
+}
+inline void OnlineDpoConfig::_internal_set_reference_model(const std::string& value) {
+  
+  _impl_.reference_model_.Set(value, GetArenaForAllocation());
+}
+inline std::string* OnlineDpoConfig::_internal_mutable_reference_model() {
+  
+  return _impl_.reference_model_.Mutable(GetArenaForAllocation());
+}
+inline std::string* OnlineDpoConfig::release_reference_model() {
+  // @@protoc_insertion_point(field_release:kiln.v1.OnlineDpoConfig.reference_model)
+  return _impl_.reference_model_.Release();
+}
+inline void OnlineDpoConfig::set_allocated_reference_model(std::string* reference_model) {
+  if (reference_model != nullptr) {
+    
+  } else {
+    
+  }
+  _impl_.reference_model_.SetAllocated(reference_model, GetArenaForAllocation());
+#ifdef PROTOBUF_FORCE_COPY_DEFAULT_STRING
+  if (_impl_.reference_model_.IsDefault()) {
+    _impl_.reference_model_.Set("", GetArenaForAllocation());
+  }
+#endif // PROTOBUF_FORCE_COPY_DEFAULT_STRING
+  // @@protoc_insertion_point(field_set_allocated:kiln.v1.OnlineDpoConfig.reference_model)
+}
+
+// optional double beta = 3 [json_name = "beta"];
+inline bool OnlineDpoConfig::_internal_has_beta() const {
+  bool value = (_impl_._has_bits_[0] & 0x00000001u) != 0;
+  return value;
+}
+inline bool OnlineDpoConfig::has_beta() const {
+  return _internal_has_beta();
+}
+inline void OnlineDpoConfig::clear_beta() {
+  _impl_.beta_ = 0;
+  _impl_._has_bits_[0] &= ~0x00000001u;
+}
+inline double OnlineDpoConfig::_internal_beta() const {
+  return _impl_.beta_;
+}
+inline double OnlineDpoConfig::beta() const {
+  // @@protoc_insertion_point(field_get:kiln.v1.OnlineDpoConfig.beta)
+  return _internal_beta();
+}
+inline void OnlineDpoConfig::_internal_set_beta(double value) {
+  _impl_._has_bits_[0] |= 0x00000001u;
+  _impl_.beta_ = value;
+}
+inline void OnlineDpoConfig::set_beta(double value) {
+  _internal_set_beta(value);
+  // @@protoc_insertion_point(field_set:kiln.v1.OnlineDpoConfig.beta)
+}
+
+// .kiln.v1.PreferenceLoss loss = 4 [json_name = "loss"];
+inline void OnlineDpoConfig::clear_loss() {
+  _impl_.loss_ = 0;
+}
+inline ::kiln::v1::PreferenceLoss OnlineDpoConfig::_internal_loss() const {
+  return static_cast< ::kiln::v1::PreferenceLoss >(_impl_.loss_);
+}
+inline ::kiln::v1::PreferenceLoss OnlineDpoConfig::loss() const {
+  // @@protoc_insertion_point(field_get:kiln.v1.OnlineDpoConfig.loss)
+  return _internal_loss();
+}
+inline void OnlineDpoConfig::_internal_set_loss(::kiln::v1::PreferenceLoss value) {
+  
+  _impl_.loss_ = value;
+}
+inline void OnlineDpoConfig::set_loss(::kiln::v1::PreferenceLoss value) {
+  _internal_set_loss(value);
+  // @@protoc_insertion_point(field_set:kiln.v1.OnlineDpoConfig.loss)
+}
+
+// optional double label_smoothing = 5 [json_name = "labelSmoothing"];
+inline bool OnlineDpoConfig::_internal_has_label_smoothing() const {
+  bool value = (_impl_._has_bits_[0] & 0x00000002u) != 0;
+  return value;
+}
+inline bool OnlineDpoConfig::has_label_smoothing() const {
+  return _internal_has_label_smoothing();
+}
+inline void OnlineDpoConfig::clear_label_smoothing() {
+  _impl_.label_smoothing_ = 0;
+  _impl_._has_bits_[0] &= ~0x00000002u;
+}
+inline double OnlineDpoConfig::_internal_label_smoothing() const {
+  return _impl_.label_smoothing_;
+}
+inline double OnlineDpoConfig::label_smoothing() const {
+  // @@protoc_insertion_point(field_get:kiln.v1.OnlineDpoConfig.label_smoothing)
+  return _internal_label_smoothing();
+}
+inline void OnlineDpoConfig::_internal_set_label_smoothing(double value) {
+  _impl_._has_bits_[0] |= 0x00000002u;
+  _impl_.label_smoothing_ = value;
+}
+inline void OnlineDpoConfig::set_label_smoothing(double value) {
+  _internal_set_label_smoothing(value);
+  // @@protoc_insertion_point(field_set:kiln.v1.OnlineDpoConfig.label_smoothing)
+}
+
+// optional uint32 samples_per_prompt = 6 [json_name = "samplesPerPrompt"];
+inline bool OnlineDpoConfig::_internal_has_samples_per_prompt() const {
+  bool value = (_impl_._has_bits_[0] & 0x00000004u) != 0;
+  return value;
+}
+inline bool OnlineDpoConfig::has_samples_per_prompt() const {
+  return _internal_has_samples_per_prompt();
+}
+inline void OnlineDpoConfig::clear_samples_per_prompt() {
+  _impl_.samples_per_prompt_ = 0u;
+  _impl_._has_bits_[0] &= ~0x00000004u;
+}
+inline uint32_t OnlineDpoConfig::_internal_samples_per_prompt() const {
+  return _impl_.samples_per_prompt_;
+}
+inline uint32_t OnlineDpoConfig::samples_per_prompt() const {
+  // @@protoc_insertion_point(field_get:kiln.v1.OnlineDpoConfig.samples_per_prompt)
+  return _internal_samples_per_prompt();
+}
+inline void OnlineDpoConfig::_internal_set_samples_per_prompt(uint32_t value) {
+  _impl_._has_bits_[0] |= 0x00000004u;
+  _impl_.samples_per_prompt_ = value;
+}
+inline void OnlineDpoConfig::set_samples_per_prompt(uint32_t value) {
+  _internal_set_samples_per_prompt(value);
+  // @@protoc_insertion_point(field_set:kiln.v1.OnlineDpoConfig.samples_per_prompt)
+}
+
+// optional uint32 rollout_batch_size = 7 [json_name = "rolloutBatchSize"];
+inline bool OnlineDpoConfig::_internal_has_rollout_batch_size() const {
+  bool value = (_impl_._has_bits_[0] & 0x00000008u) != 0;
+  return value;
+}
+inline bool OnlineDpoConfig::has_rollout_batch_size() const {
+  return _internal_has_rollout_batch_size();
+}
+inline void OnlineDpoConfig::clear_rollout_batch_size() {
+  _impl_.rollout_batch_size_ = 0u;
+  _impl_._has_bits_[0] &= ~0x00000008u;
+}
+inline uint32_t OnlineDpoConfig::_internal_rollout_batch_size() const {
+  return _impl_.rollout_batch_size_;
+}
+inline uint32_t OnlineDpoConfig::rollout_batch_size() const {
+  // @@protoc_insertion_point(field_get:kiln.v1.OnlineDpoConfig.rollout_batch_size)
+  return _internal_rollout_batch_size();
+}
+inline void OnlineDpoConfig::_internal_set_rollout_batch_size(uint32_t value) {
+  _impl_._has_bits_[0] |= 0x00000008u;
+  _impl_.rollout_batch_size_ = value;
+}
+inline void OnlineDpoConfig::set_rollout_batch_size(uint32_t value) {
+  _internal_set_rollout_batch_size(value);
+  // @@protoc_insertion_point(field_set:kiln.v1.OnlineDpoConfig.rollout_batch_size)
+}
+
+// optional uint32 minibatch_size = 8 [json_name = "minibatchSize"];
+inline bool OnlineDpoConfig::_internal_has_minibatch_size() const {
+  bool value = (_impl_._has_bits_[0] & 0x00000010u) != 0;
+  return value;
+}
+inline bool OnlineDpoConfig::has_minibatch_size() const {
+  return _internal_has_minibatch_size();
+}
+inline void OnlineDpoConfig::clear_minibatch_size() {
+  _impl_.minibatch_size_ = 0u;
+  _impl_._has_bits_[0] &= ~0x00000010u;
+}
+inline uint32_t OnlineDpoConfig::_internal_minibatch_size() const {
+  return _impl_.minibatch_size_;
+}
+inline uint32_t OnlineDpoConfig::minibatch_size() const {
+  // @@protoc_insertion_point(field_get:kiln.v1.OnlineDpoConfig.minibatch_size)
+  return _internal_minibatch_size();
+}
+inline void OnlineDpoConfig::_internal_set_minibatch_size(uint32_t value) {
+  _impl_._has_bits_[0] |= 0x00000010u;
+  _impl_.minibatch_size_ = value;
+}
+inline void OnlineDpoConfig::set_minibatch_size(uint32_t value) {
+  _internal_set_minibatch_size(value);
+  // @@protoc_insertion_point(field_set:kiln.v1.OnlineDpoConfig.minibatch_size)
+}
+
+// optional uint32 epochs = 9 [json_name = "epochs"];
+inline bool OnlineDpoConfig::_internal_has_epochs() const {
+  bool value = (_impl_._has_bits_[0] & 0x00000020u) != 0;
+  return value;
+}
+inline bool OnlineDpoConfig::has_epochs() const {
+  return _internal_has_epochs();
+}
+inline void OnlineDpoConfig::clear_epochs() {
+  _impl_.epochs_ = 0u;
+  _impl_._has_bits_[0] &= ~0x00000020u;
+}
+inline uint32_t OnlineDpoConfig::_internal_epochs() const {
+  return _impl_.epochs_;
+}
+inline uint32_t OnlineDpoConfig::epochs() const {
+  // @@protoc_insertion_point(field_get:kiln.v1.OnlineDpoConfig.epochs)
+  return _internal_epochs();
+}
+inline void OnlineDpoConfig::_internal_set_epochs(uint32_t value) {
+  _impl_._has_bits_[0] |= 0x00000020u;
+  _impl_.epochs_ = value;
+}
+inline void OnlineDpoConfig::set_epochs(uint32_t value) {
+  _internal_set_epochs(value);
+  // @@protoc_insertion_point(field_set:kiln.v1.OnlineDpoConfig.epochs)
+}
+
+// optional uint32 max_new_tokens = 10 [json_name = "maxNewTokens"];
+inline bool OnlineDpoConfig::_internal_has_max_new_tokens() const {
+  bool value = (_impl_._has_bits_[0] & 0x00000040u) != 0;
+  return value;
+}
+inline bool OnlineDpoConfig::has_max_new_tokens() const {
+  return _internal_has_max_new_tokens();
+}
+inline void OnlineDpoConfig::clear_max_new_tokens() {
+  _impl_.max_new_tokens_ = 0u;
+  _impl_._has_bits_[0] &= ~0x00000040u;
+}
+inline uint32_t OnlineDpoConfig::_internal_max_new_tokens() const {
+  return _impl_.max_new_tokens_;
+}
+inline uint32_t OnlineDpoConfig::max_new_tokens() const {
+  // @@protoc_insertion_point(field_get:kiln.v1.OnlineDpoConfig.max_new_tokens)
+  return _internal_max_new_tokens();
+}
+inline void OnlineDpoConfig::_internal_set_max_new_tokens(uint32_t value) {
+  _impl_._has_bits_[0] |= 0x00000040u;
+  _impl_.max_new_tokens_ = value;
+}
+inline void OnlineDpoConfig::set_max_new_tokens(uint32_t value) {
+  _internal_set_max_new_tokens(value);
+  // @@protoc_insertion_point(field_set:kiln.v1.OnlineDpoConfig.max_new_tokens)
+}
+
+// optional double temperature = 11 [json_name = "temperature"];
+inline bool OnlineDpoConfig::_internal_has_temperature() const {
+  bool value = (_impl_._has_bits_[0] & 0x00000080u) != 0;
+  return value;
+}
+inline bool OnlineDpoConfig::has_temperature() const {
+  return _internal_has_temperature();
+}
+inline void OnlineDpoConfig::clear_temperature() {
+  _impl_.temperature_ = 0;
+  _impl_._has_bits_[0] &= ~0x00000080u;
+}
+inline double OnlineDpoConfig::_internal_temperature() const {
+  return _impl_.temperature_;
+}
+inline double OnlineDpoConfig::temperature() const {
+  // @@protoc_insertion_point(field_get:kiln.v1.OnlineDpoConfig.temperature)
+  return _internal_temperature();
+}
+inline void OnlineDpoConfig::_internal_set_temperature(double value) {
+  _impl_._has_bits_[0] |= 0x00000080u;
+  _impl_.temperature_ = value;
+}
+inline void OnlineDpoConfig::set_temperature(double value) {
+  _internal_set_temperature(value);
+  // @@protoc_insertion_point(field_set:kiln.v1.OnlineDpoConfig.temperature)
+}
+
+// optional bool stop_at_eos = 12 [json_name = "stopAtEos"];
+inline bool OnlineDpoConfig::_internal_has_stop_at_eos() const {
+  bool value = (_impl_._has_bits_[0] & 0x00000100u) != 0;
+  return value;
+}
+inline bool OnlineDpoConfig::has_stop_at_eos() const {
+  return _internal_has_stop_at_eos();
+}
+inline void OnlineDpoConfig::clear_stop_at_eos() {
+  _impl_.stop_at_eos_ = false;
+  _impl_._has_bits_[0] &= ~0x00000100u;
+}
+inline bool OnlineDpoConfig::_internal_stop_at_eos() const {
+  return _impl_.stop_at_eos_;
+}
+inline bool OnlineDpoConfig::stop_at_eos() const {
+  // @@protoc_insertion_point(field_get:kiln.v1.OnlineDpoConfig.stop_at_eos)
+  return _internal_stop_at_eos();
+}
+inline void OnlineDpoConfig::_internal_set_stop_at_eos(bool value) {
+  _impl_._has_bits_[0] |= 0x00000100u;
+  _impl_.stop_at_eos_ = value;
+}
+inline void OnlineDpoConfig::set_stop_at_eos(bool value) {
+  _internal_set_stop_at_eos(value);
+  // @@protoc_insertion_point(field_set:kiln.v1.OnlineDpoConfig.stop_at_eos)
+}
+
+// -------------------------------------------------------------------
+
 // DpoConfig
 
 // optional double beta = 1 [json_name = "beta"];
@@ -13665,6 +14454,80 @@ inline ::kiln::v1::RlooConfig* Job::_internal_mutable_rloo() {
 inline ::kiln::v1::RlooConfig* Job::mutable_rloo() {
   ::kiln::v1::RlooConfig* _msg = _internal_mutable_rloo();
   // @@protoc_insertion_point(field_mutable:kiln.v1.Job.rloo)
+  return _msg;
+}
+
+// .kiln.v1.OnlineDpoConfig online_dpo = 43 [json_name = "onlineDpo"];
+inline bool Job::_internal_has_online_dpo() const {
+  return method_config_case() == kOnlineDpo;
+}
+inline bool Job::has_online_dpo() const {
+  return _internal_has_online_dpo();
+}
+inline void Job::set_has_online_dpo() {
+  _impl_._oneof_case_[0] = kOnlineDpo;
+}
+inline void Job::clear_online_dpo() {
+  if (_internal_has_online_dpo()) {
+    if (GetArenaForAllocation() == nullptr) {
+      delete _impl_.method_config_.online_dpo_;
+    }
+    clear_has_method_config();
+  }
+}
+inline ::kiln::v1::OnlineDpoConfig* Job::release_online_dpo() {
+  // @@protoc_insertion_point(field_release:kiln.v1.Job.online_dpo)
+  if (_internal_has_online_dpo()) {
+    clear_has_method_config();
+    ::kiln::v1::OnlineDpoConfig* temp = _impl_.method_config_.online_dpo_;
+    if (GetArenaForAllocation() != nullptr) {
+      temp = ::PROTOBUF_NAMESPACE_ID::internal::DuplicateIfNonNull(temp);
+    }
+    _impl_.method_config_.online_dpo_ = nullptr;
+    return temp;
+  } else {
+    return nullptr;
+  }
+}
+inline const ::kiln::v1::OnlineDpoConfig& Job::_internal_online_dpo() const {
+  return _internal_has_online_dpo()
+      ? *_impl_.method_config_.online_dpo_
+      : reinterpret_cast< ::kiln::v1::OnlineDpoConfig&>(::kiln::v1::_OnlineDpoConfig_default_instance_);
+}
+inline const ::kiln::v1::OnlineDpoConfig& Job::online_dpo() const {
+  // @@protoc_insertion_point(field_get:kiln.v1.Job.online_dpo)
+  return _internal_online_dpo();
+}
+inline ::kiln::v1::OnlineDpoConfig* Job::unsafe_arena_release_online_dpo() {
+  // @@protoc_insertion_point(field_unsafe_arena_release:kiln.v1.Job.online_dpo)
+  if (_internal_has_online_dpo()) {
+    clear_has_method_config();
+    ::kiln::v1::OnlineDpoConfig* temp = _impl_.method_config_.online_dpo_;
+    _impl_.method_config_.online_dpo_ = nullptr;
+    return temp;
+  } else {
+    return nullptr;
+  }
+}
+inline void Job::unsafe_arena_set_allocated_online_dpo(::kiln::v1::OnlineDpoConfig* online_dpo) {
+  clear_method_config();
+  if (online_dpo) {
+    set_has_online_dpo();
+    _impl_.method_config_.online_dpo_ = online_dpo;
+  }
+  // @@protoc_insertion_point(field_unsafe_arena_set_allocated:kiln.v1.Job.online_dpo)
+}
+inline ::kiln::v1::OnlineDpoConfig* Job::_internal_mutable_online_dpo() {
+  if (!_internal_has_online_dpo()) {
+    clear_method_config();
+    set_has_online_dpo();
+    _impl_.method_config_.online_dpo_ = CreateMaybeMessage< ::kiln::v1::OnlineDpoConfig >(GetArenaForAllocation());
+  }
+  return _impl_.method_config_.online_dpo_;
+}
+inline ::kiln::v1::OnlineDpoConfig* Job::mutable_online_dpo() {
+  ::kiln::v1::OnlineDpoConfig* _msg = _internal_mutable_online_dpo();
+  // @@protoc_insertion_point(field_mutable:kiln.v1.Job.online_dpo)
   return _msg;
 }
 
@@ -16131,6 +16994,8 @@ ListCheckpointsResponse::checkpoints() const {
 #ifdef __GNUC__
   #pragma GCC diagnostic pop
 #endif  // __GNUC__
+// -------------------------------------------------------------------
+
 // -------------------------------------------------------------------
 
 // -------------------------------------------------------------------

@@ -47,7 +47,8 @@ namespace v1 {
 // ResourceInfo) for an unknown model, whose message lists the built-in base model names for a
 // name that is not "models/{id}"; FAILED_PRECONDITION (with PreconditionFailure) when a
 // registered model is not deployed; RESOURCE_EXHAUSTED (with RetryInfo) when the replica's
-// queue is full; UNAVAILABLE (with RetryInfo) when the serving backend is down;
+// queue is full, or (with QuotaFailure) past the tenant's sampling_requests_per_s or
+// sampling_tokens_per_s quota, where a call is charged n x max_tokens before it runs; UNAVAILABLE (with RetryInfo) when the serving backend is down;
 // DEADLINE_EXCEEDED when the call's deadline passes first.
 class SamplingService final {
  public:

@@ -365,7 +365,8 @@ private static final long serialVersionUID = 0L;
   /**
    * <pre>
    * The evaluation data, "datasets/{id}": PROMPTS or SFT format (SFT for PERPLEXITY and
-   * EXACT_MATCH); required.
+   * EXACT_MATCH), IMAGE for the image metrics (the built-in "datasets/digits" is evaluated on
+   * its held-out split); required.
    * </pre>
    *
    * <code>string dataset = 7 [json_name = "dataset"];</code>
@@ -387,7 +388,8 @@ private static final long serialVersionUID = 0L;
   /**
    * <pre>
    * The evaluation data, "datasets/{id}": PROMPTS or SFT format (SFT for PERPLEXITY and
-   * EXACT_MATCH); required.
+   * EXACT_MATCH), IMAGE for the image metrics (the built-in "datasets/digits" is evaluated on
+   * its held-out split); required.
    * </pre>
    *
    * <code>string dataset = 7 [json_name = "dataset"];</code>
@@ -531,7 +533,8 @@ private static final long serialVersionUID = 0L;
   private long maxRecords_ = 0L;
   /**
    * <pre>
-   * Evaluate only the first this many records of the dataset; 0 means all.
+   * Evaluate only the first this many records of the dataset; 0 means all. For the image
+   * metrics: how many images the model generates (0 means as many as the reference images).
    * </pre>
    *
    * <code>int64 max_records = 10 [json_name = "maxRecords"];</code>
@@ -1854,7 +1857,8 @@ java.lang.String defaultValue) {
     /**
      * <pre>
      * The evaluation data, "datasets/{id}": PROMPTS or SFT format (SFT for PERPLEXITY and
-     * EXACT_MATCH); required.
+     * EXACT_MATCH), IMAGE for the image metrics (the built-in "datasets/digits" is evaluated on
+     * its held-out split); required.
      * </pre>
      *
      * <code>string dataset = 7 [json_name = "dataset"];</code>
@@ -1875,7 +1879,8 @@ java.lang.String defaultValue) {
     /**
      * <pre>
      * The evaluation data, "datasets/{id}": PROMPTS or SFT format (SFT for PERPLEXITY and
-     * EXACT_MATCH); required.
+     * EXACT_MATCH), IMAGE for the image metrics (the built-in "datasets/digits" is evaluated on
+     * its held-out split); required.
      * </pre>
      *
      * <code>string dataset = 7 [json_name = "dataset"];</code>
@@ -1897,7 +1902,8 @@ java.lang.String defaultValue) {
     /**
      * <pre>
      * The evaluation data, "datasets/{id}": PROMPTS or SFT format (SFT for PERPLEXITY and
-     * EXACT_MATCH); required.
+     * EXACT_MATCH), IMAGE for the image metrics (the built-in "datasets/digits" is evaluated on
+     * its held-out split); required.
      * </pre>
      *
      * <code>string dataset = 7 [json_name = "dataset"];</code>
@@ -1915,7 +1921,8 @@ java.lang.String defaultValue) {
     /**
      * <pre>
      * The evaluation data, "datasets/{id}": PROMPTS or SFT format (SFT for PERPLEXITY and
-     * EXACT_MATCH); required.
+     * EXACT_MATCH), IMAGE for the image metrics (the built-in "datasets/digits" is evaluated on
+     * its held-out split); required.
      * </pre>
      *
      * <code>string dataset = 7 [json_name = "dataset"];</code>
@@ -1930,7 +1937,8 @@ java.lang.String defaultValue) {
     /**
      * <pre>
      * The evaluation data, "datasets/{id}": PROMPTS or SFT format (SFT for PERPLEXITY and
-     * EXACT_MATCH); required.
+     * EXACT_MATCH), IMAGE for the image metrics (the built-in "datasets/digits" is evaluated on
+     * its held-out split); required.
      * </pre>
      *
      * <code>string dataset = 7 [json_name = "dataset"];</code>
@@ -2302,7 +2310,8 @@ java.lang.String defaultValue) {
     private long maxRecords_ ;
     /**
      * <pre>
-     * Evaluate only the first this many records of the dataset; 0 means all.
+     * Evaluate only the first this many records of the dataset; 0 means all. For the image
+     * metrics: how many images the model generates (0 means as many as the reference images).
      * </pre>
      *
      * <code>int64 max_records = 10 [json_name = "maxRecords"];</code>
@@ -2314,7 +2323,8 @@ java.lang.String defaultValue) {
     }
     /**
      * <pre>
-     * Evaluate only the first this many records of the dataset; 0 means all.
+     * Evaluate only the first this many records of the dataset; 0 means all. For the image
+     * metrics: how many images the model generates (0 means as many as the reference images).
      * </pre>
      *
      * <code>int64 max_records = 10 [json_name = "maxRecords"];</code>
@@ -2330,7 +2340,8 @@ java.lang.String defaultValue) {
     }
     /**
      * <pre>
-     * Evaluate only the first this many records of the dataset; 0 means all.
+     * Evaluate only the first this many records of the dataset; 0 means all. For the image
+     * metrics: how many images the model generates (0 means as many as the reference images).
      * </pre>
      *
      * <code>int64 max_records = 10 [json_name = "maxRecords"];</code>

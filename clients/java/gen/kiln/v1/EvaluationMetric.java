@@ -80,6 +80,50 @@ public enum EvaluationMetric
    * <code>EVALUATION_METRIC_EXACT_MATCH = 6;</code>
    */
   EVALUATION_METRIC_EXACT_MATCH(6),
+  /**
+   * <pre>
+   * Frechet distance between the reference and the generated features (torchmetrics' FID with
+   * the classifier as feature extractor). Key "fid"; &gt;= 0, lower is better. The real-data
+   * floor on digits (held-out images against the training split) is about 19; uniform noise
+   * scores about 2,300.
+   * </pre>
+   *
+   * <code>EVALUATION_METRIC_FID = 20;</code>
+   */
+  EVALUATION_METRIC_FID(20),
+  /**
+   * <pre>
+   * Improved precision and recall (Kynkaanniemi et al., 2019) in the same feature space with
+   * k = 3 nearest neighbours: the share of generated images inside the real manifold
+   * (fidelity) and of real images inside the generated one (diversity). Keys "precision" and
+   * "recall", in [0, 1]; higher is better.
+   * </pre>
+   *
+   * <code>EVALUATION_METRIC_PRECISION_RECALL = 21;</code>
+   */
+  EVALUATION_METRIC_PRECISION_RECALL(21),
+  /**
+   * <pre>
+   * How many of the 10 classes the reference classifier assigns at least 5% of the generated
+   * images to, and the KL divergence (nats) of the generated class histogram from the
+   * reference images' histogram. Keys "class_coverage" (0 to 10, 10 means no mode is
+   * missing) and "class_kl" (&gt;= 0, lower is better).
+   * </pre>
+   *
+   * <code>EVALUATION_METRIC_CLASS_COVERAGE = 22;</code>
+   */
+  EVALUATION_METRIC_CLASS_COVERAGE(22),
+  /**
+   * <pre>
+   * The evidence lower bound of a VAE on the reference images, one posterior draw per image
+   * from a fixed seed. Keys "test_elbo_nats" (nats per image, &lt;= 0, higher is better) and
+   * "test_bits_per_dim" (the negative ELBO in bits per pixel value, lower is better). A model
+   * that is not a VAE fails the evaluation with the reason.
+   * </pre>
+   *
+   * <code>EVALUATION_METRIC_TEST_ELBO = 23;</code>
+   */
+  EVALUATION_METRIC_TEST_ELBO(23),
   UNRECOGNIZED(-1),
   ;
 
@@ -151,6 +195,50 @@ public enum EvaluationMetric
    * <code>EVALUATION_METRIC_EXACT_MATCH = 6;</code>
    */
   public static final int EVALUATION_METRIC_EXACT_MATCH_VALUE = 6;
+  /**
+   * <pre>
+   * Frechet distance between the reference and the generated features (torchmetrics' FID with
+   * the classifier as feature extractor). Key "fid"; &gt;= 0, lower is better. The real-data
+   * floor on digits (held-out images against the training split) is about 19; uniform noise
+   * scores about 2,300.
+   * </pre>
+   *
+   * <code>EVALUATION_METRIC_FID = 20;</code>
+   */
+  public static final int EVALUATION_METRIC_FID_VALUE = 20;
+  /**
+   * <pre>
+   * Improved precision and recall (Kynkaanniemi et al., 2019) in the same feature space with
+   * k = 3 nearest neighbours: the share of generated images inside the real manifold
+   * (fidelity) and of real images inside the generated one (diversity). Keys "precision" and
+   * "recall", in [0, 1]; higher is better.
+   * </pre>
+   *
+   * <code>EVALUATION_METRIC_PRECISION_RECALL = 21;</code>
+   */
+  public static final int EVALUATION_METRIC_PRECISION_RECALL_VALUE = 21;
+  /**
+   * <pre>
+   * How many of the 10 classes the reference classifier assigns at least 5% of the generated
+   * images to, and the KL divergence (nats) of the generated class histogram from the
+   * reference images' histogram. Keys "class_coverage" (0 to 10, 10 means no mode is
+   * missing) and "class_kl" (&gt;= 0, lower is better).
+   * </pre>
+   *
+   * <code>EVALUATION_METRIC_CLASS_COVERAGE = 22;</code>
+   */
+  public static final int EVALUATION_METRIC_CLASS_COVERAGE_VALUE = 22;
+  /**
+   * <pre>
+   * The evidence lower bound of a VAE on the reference images, one posterior draw per image
+   * from a fixed seed. Keys "test_elbo_nats" (nats per image, &lt;= 0, higher is better) and
+   * "test_bits_per_dim" (the negative ELBO in bits per pixel value, lower is better). A model
+   * that is not a VAE fails the evaluation with the reason.
+   * </pre>
+   *
+   * <code>EVALUATION_METRIC_TEST_ELBO = 23;</code>
+   */
+  public static final int EVALUATION_METRIC_TEST_ELBO_VALUE = 23;
 
 
   public final int getNumber() {
@@ -184,6 +272,10 @@ public enum EvaluationMetric
       case 4: return EVALUATION_METRIC_KL_TO_REFERENCE;
       case 5: return EVALUATION_METRIC_DISTINCT_N;
       case 6: return EVALUATION_METRIC_EXACT_MATCH;
+      case 20: return EVALUATION_METRIC_FID;
+      case 21: return EVALUATION_METRIC_PRECISION_RECALL;
+      case 22: return EVALUATION_METRIC_CLASS_COVERAGE;
+      case 23: return EVALUATION_METRIC_TEST_ELBO;
       default: return null;
     }
   }

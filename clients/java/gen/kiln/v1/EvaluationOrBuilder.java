@@ -136,7 +136,8 @@ public interface EvaluationOrBuilder extends
   /**
    * <pre>
    * The evaluation data, "datasets/{id}": PROMPTS or SFT format (SFT for PERPLEXITY and
-   * EXACT_MATCH); required.
+   * EXACT_MATCH), IMAGE for the image metrics (the built-in "datasets/digits" is evaluated on
+   * its held-out split); required.
    * </pre>
    *
    * <code>string dataset = 7 [json_name = "dataset"];</code>
@@ -146,7 +147,8 @@ public interface EvaluationOrBuilder extends
   /**
    * <pre>
    * The evaluation data, "datasets/{id}": PROMPTS or SFT format (SFT for PERPLEXITY and
-   * EXACT_MATCH); required.
+   * EXACT_MATCH), IMAGE for the image metrics (the built-in "datasets/digits" is evaluated on
+   * its held-out split); required.
    * </pre>
    *
    * <code>string dataset = 7 [json_name = "dataset"];</code>
@@ -236,7 +238,8 @@ public interface EvaluationOrBuilder extends
 
   /**
    * <pre>
-   * Evaluate only the first this many records of the dataset; 0 means all.
+   * Evaluate only the first this many records of the dataset; 0 means all. For the image
+   * metrics: how many images the model generates (0 means as many as the reference images).
    * </pre>
    *
    * <code>int64 max_records = 10 [json_name = "maxRecords"];</code>

@@ -89,6 +89,7 @@ private static final long serialVersionUID = 0L;
     DIFFUSION(32),
     GRPO(41),
     RLOO(42),
+    ONLINE_DPO(43),
     METHODCONFIG_NOT_SET(0);
     private final int value;
     private MethodConfigCase(int value) {
@@ -116,6 +117,7 @@ private static final long serialVersionUID = 0L;
         case 32: return DIFFUSION;
         case 41: return GRPO;
         case 42: return RLOO;
+        case 43: return ONLINE_DPO;
         case 0: return METHODCONFIG_NOT_SET;
         default: return null;
       }
@@ -870,6 +872,49 @@ private static final long serialVersionUID = 0L;
        return (kiln.v1.RlooConfig) methodConfig_;
     }
     return kiln.v1.RlooConfig.getDefaultInstance();
+  }
+
+  public static final int ONLINE_DPO_FIELD_NUMBER = 43;
+  /**
+   * <pre>
+   * For JOB_METHOD_ONLINE_DPO.
+   * </pre>
+   *
+   * <code>.kiln.v1.OnlineDpoConfig online_dpo = 43 [json_name = "onlineDpo"];</code>
+   * @return Whether the onlineDpo field is set.
+   */
+  @java.lang.Override
+  public boolean hasOnlineDpo() {
+    return methodConfigCase_ == 43;
+  }
+  /**
+   * <pre>
+   * For JOB_METHOD_ONLINE_DPO.
+   * </pre>
+   *
+   * <code>.kiln.v1.OnlineDpoConfig online_dpo = 43 [json_name = "onlineDpo"];</code>
+   * @return The onlineDpo.
+   */
+  @java.lang.Override
+  public kiln.v1.OnlineDpoConfig getOnlineDpo() {
+    if (methodConfigCase_ == 43) {
+       return (kiln.v1.OnlineDpoConfig) methodConfig_;
+    }
+    return kiln.v1.OnlineDpoConfig.getDefaultInstance();
+  }
+  /**
+   * <pre>
+   * For JOB_METHOD_ONLINE_DPO.
+   * </pre>
+   *
+   * <code>.kiln.v1.OnlineDpoConfig online_dpo = 43 [json_name = "onlineDpo"];</code>
+   */
+  @java.lang.Override
+  public kiln.v1.OnlineDpoConfigOrBuilder getOnlineDpoOrBuilder() {
+    if (methodConfigCase_ == 43) {
+       return (kiln.v1.OnlineDpoConfig) methodConfig_;
+    }
+    return kiln.v1.OnlineDpoConfig.getDefaultInstance();
   }
 
   public static final int RESOURCES_FIELD_NUMBER = 13;
@@ -1799,6 +1844,9 @@ java.lang.String defaultValue) {
       if (rlooBuilder_ != null) {
         rlooBuilder_.clear();
       }
+      if (onlineDpoBuilder_ != null) {
+        onlineDpoBuilder_.clear();
+      }
       resources_ = null;
       if (resourcesBuilder_ != null) {
         resourcesBuilder_.dispose();
@@ -1895,63 +1943,60 @@ java.lang.String defaultValue) {
             ? hyperparameters_
             : hyperparametersBuilder_.build();
       }
-      if (((from_bitField0_ & 0x00020000) != 0)) {
+      if (((from_bitField0_ & 0x00040000) != 0)) {
         result.resources_ = resourcesBuilder_ == null
             ? resources_
             : resourcesBuilder_.build();
       }
       int to_bitField0_ = 0;
-      if (((from_bitField0_ & 0x00040000) != 0)) {
+      if (((from_bitField0_ & 0x00080000) != 0)) {
         result.maxRetries_ = maxRetries_;
         to_bitField0_ |= 0x00000001;
       }
-      if (((from_bitField0_ & 0x00080000) != 0)) {
+      if (((from_bitField0_ & 0x00100000) != 0)) {
         result.labels_ = internalGetLabels();
         result.labels_.makeImmutable();
       }
-      if (((from_bitField0_ & 0x00100000) != 0)) {
+      if (((from_bitField0_ & 0x00200000) != 0)) {
         result.state_ = state_;
       }
-      if (((from_bitField0_ & 0x00200000) != 0)) {
+      if (((from_bitField0_ & 0x00400000) != 0)) {
         result.attempt_ = attempt_;
       }
-      if (((from_bitField0_ & 0x00400000) != 0)) {
+      if (((from_bitField0_ & 0x00800000) != 0)) {
         result.step_ = step_;
       }
-      if (((from_bitField0_ & 0x00800000) != 0)) {
+      if (((from_bitField0_ & 0x01000000) != 0)) {
         result.totalSteps_ = totalSteps_;
       }
-      if (((from_bitField0_ & 0x01000000) != 0)) {
+      if (((from_bitField0_ & 0x02000000) != 0)) {
         result.latestMetrics_ = internalGetLatestMetrics();
         result.latestMetrics_.makeImmutable();
       }
-      if (((from_bitField0_ & 0x02000000) != 0)) {
+      if (((from_bitField0_ & 0x04000000) != 0)) {
         result.outputModel_ = outputModel_;
       }
-      if (((from_bitField0_ & 0x04000000) != 0)) {
+      if (((from_bitField0_ & 0x08000000) != 0)) {
         result.artifacts_ = internalGetArtifacts();
         result.artifacts_.makeImmutable();
       }
-      if (((from_bitField0_ & 0x08000000) != 0)) {
+      if (((from_bitField0_ & 0x10000000) != 0)) {
         result.error_ = error_;
       }
-      if (((from_bitField0_ & 0x10000000) != 0)) {
+      if (((from_bitField0_ & 0x20000000) != 0)) {
         result.createTime_ = createTimeBuilder_ == null
             ? createTime_
             : createTimeBuilder_.build();
       }
-      if (((from_bitField0_ & 0x20000000) != 0)) {
+      if (((from_bitField0_ & 0x40000000) != 0)) {
         result.startTime_ = startTimeBuilder_ == null
             ? startTime_
             : startTimeBuilder_.build();
       }
-      if (((from_bitField0_ & 0x40000000) != 0)) {
+      if (((from_bitField0_ & 0x80000000) != 0)) {
         result.endTime_ = endTimeBuilder_ == null
             ? endTime_
             : endTimeBuilder_.build();
-      }
-      if (((from_bitField0_ & 0x80000000) != 0)) {
-        result.sweep_ = sweep_;
       }
       result.bitField0_ |= to_bitField0_;
     }
@@ -1959,6 +2004,9 @@ java.lang.String defaultValue) {
     private void buildPartial1(kiln.v1.Job result) {
       int from_bitField1_ = bitField1_;
       if (((from_bitField1_ & 0x00000001) != 0)) {
+        result.sweep_ = sweep_;
+      }
+      if (((from_bitField1_ & 0x00000002) != 0)) {
         result.architecture_ = architectureBuilder_ == null
             ? architecture_
             : architectureBuilder_.build();
@@ -2007,6 +2055,10 @@ java.lang.String defaultValue) {
       if (methodConfigCase_ == 42 &&
           rlooBuilder_ != null) {
         result.methodConfig_ = rlooBuilder_.build();
+      }
+      if (methodConfigCase_ == 43 &&
+          onlineDpoBuilder_ != null) {
+        result.methodConfig_ = onlineDpoBuilder_.build();
       }
     }
 
@@ -4558,6 +4610,184 @@ java.lang.String defaultValue) {
       return rlooBuilder_;
     }
 
+    private com.google.protobuf.SingleFieldBuilderV3<
+        kiln.v1.OnlineDpoConfig, kiln.v1.OnlineDpoConfig.Builder, kiln.v1.OnlineDpoConfigOrBuilder> onlineDpoBuilder_;
+    /**
+     * <pre>
+     * For JOB_METHOD_ONLINE_DPO.
+     * </pre>
+     *
+     * <code>.kiln.v1.OnlineDpoConfig online_dpo = 43 [json_name = "onlineDpo"];</code>
+     * @return Whether the onlineDpo field is set.
+     */
+    @java.lang.Override
+    public boolean hasOnlineDpo() {
+      return methodConfigCase_ == 43;
+    }
+    /**
+     * <pre>
+     * For JOB_METHOD_ONLINE_DPO.
+     * </pre>
+     *
+     * <code>.kiln.v1.OnlineDpoConfig online_dpo = 43 [json_name = "onlineDpo"];</code>
+     * @return The onlineDpo.
+     */
+    @java.lang.Override
+    public kiln.v1.OnlineDpoConfig getOnlineDpo() {
+      if (onlineDpoBuilder_ == null) {
+        if (methodConfigCase_ == 43) {
+          return (kiln.v1.OnlineDpoConfig) methodConfig_;
+        }
+        return kiln.v1.OnlineDpoConfig.getDefaultInstance();
+      } else {
+        if (methodConfigCase_ == 43) {
+          return onlineDpoBuilder_.getMessage();
+        }
+        return kiln.v1.OnlineDpoConfig.getDefaultInstance();
+      }
+    }
+    /**
+     * <pre>
+     * For JOB_METHOD_ONLINE_DPO.
+     * </pre>
+     *
+     * <code>.kiln.v1.OnlineDpoConfig online_dpo = 43 [json_name = "onlineDpo"];</code>
+     */
+    public Builder setOnlineDpo(kiln.v1.OnlineDpoConfig value) {
+      if (onlineDpoBuilder_ == null) {
+        if (value == null) {
+          throw new NullPointerException();
+        }
+        methodConfig_ = value;
+        onChanged();
+      } else {
+        onlineDpoBuilder_.setMessage(value);
+      }
+      methodConfigCase_ = 43;
+      return this;
+    }
+    /**
+     * <pre>
+     * For JOB_METHOD_ONLINE_DPO.
+     * </pre>
+     *
+     * <code>.kiln.v1.OnlineDpoConfig online_dpo = 43 [json_name = "onlineDpo"];</code>
+     */
+    public Builder setOnlineDpo(
+        kiln.v1.OnlineDpoConfig.Builder builderForValue) {
+      if (onlineDpoBuilder_ == null) {
+        methodConfig_ = builderForValue.build();
+        onChanged();
+      } else {
+        onlineDpoBuilder_.setMessage(builderForValue.build());
+      }
+      methodConfigCase_ = 43;
+      return this;
+    }
+    /**
+     * <pre>
+     * For JOB_METHOD_ONLINE_DPO.
+     * </pre>
+     *
+     * <code>.kiln.v1.OnlineDpoConfig online_dpo = 43 [json_name = "onlineDpo"];</code>
+     */
+    public Builder mergeOnlineDpo(kiln.v1.OnlineDpoConfig value) {
+      if (onlineDpoBuilder_ == null) {
+        if (methodConfigCase_ == 43 &&
+            methodConfig_ != kiln.v1.OnlineDpoConfig.getDefaultInstance()) {
+          methodConfig_ = kiln.v1.OnlineDpoConfig.newBuilder((kiln.v1.OnlineDpoConfig) methodConfig_)
+              .mergeFrom(value).buildPartial();
+        } else {
+          methodConfig_ = value;
+        }
+        onChanged();
+      } else {
+        if (methodConfigCase_ == 43) {
+          onlineDpoBuilder_.mergeFrom(value);
+        } else {
+          onlineDpoBuilder_.setMessage(value);
+        }
+      }
+      methodConfigCase_ = 43;
+      return this;
+    }
+    /**
+     * <pre>
+     * For JOB_METHOD_ONLINE_DPO.
+     * </pre>
+     *
+     * <code>.kiln.v1.OnlineDpoConfig online_dpo = 43 [json_name = "onlineDpo"];</code>
+     */
+    public Builder clearOnlineDpo() {
+      if (onlineDpoBuilder_ == null) {
+        if (methodConfigCase_ == 43) {
+          methodConfigCase_ = 0;
+          methodConfig_ = null;
+          onChanged();
+        }
+      } else {
+        if (methodConfigCase_ == 43) {
+          methodConfigCase_ = 0;
+          methodConfig_ = null;
+        }
+        onlineDpoBuilder_.clear();
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * For JOB_METHOD_ONLINE_DPO.
+     * </pre>
+     *
+     * <code>.kiln.v1.OnlineDpoConfig online_dpo = 43 [json_name = "onlineDpo"];</code>
+     */
+    public kiln.v1.OnlineDpoConfig.Builder getOnlineDpoBuilder() {
+      return getOnlineDpoFieldBuilder().getBuilder();
+    }
+    /**
+     * <pre>
+     * For JOB_METHOD_ONLINE_DPO.
+     * </pre>
+     *
+     * <code>.kiln.v1.OnlineDpoConfig online_dpo = 43 [json_name = "onlineDpo"];</code>
+     */
+    @java.lang.Override
+    public kiln.v1.OnlineDpoConfigOrBuilder getOnlineDpoOrBuilder() {
+      if ((methodConfigCase_ == 43) && (onlineDpoBuilder_ != null)) {
+        return onlineDpoBuilder_.getMessageOrBuilder();
+      } else {
+        if (methodConfigCase_ == 43) {
+          return (kiln.v1.OnlineDpoConfig) methodConfig_;
+        }
+        return kiln.v1.OnlineDpoConfig.getDefaultInstance();
+      }
+    }
+    /**
+     * <pre>
+     * For JOB_METHOD_ONLINE_DPO.
+     * </pre>
+     *
+     * <code>.kiln.v1.OnlineDpoConfig online_dpo = 43 [json_name = "onlineDpo"];</code>
+     */
+    private com.google.protobuf.SingleFieldBuilderV3<
+        kiln.v1.OnlineDpoConfig, kiln.v1.OnlineDpoConfig.Builder, kiln.v1.OnlineDpoConfigOrBuilder> 
+        getOnlineDpoFieldBuilder() {
+      if (onlineDpoBuilder_ == null) {
+        if (!(methodConfigCase_ == 43)) {
+          methodConfig_ = kiln.v1.OnlineDpoConfig.getDefaultInstance();
+        }
+        onlineDpoBuilder_ = new com.google.protobuf.SingleFieldBuilderV3<
+            kiln.v1.OnlineDpoConfig, kiln.v1.OnlineDpoConfig.Builder, kiln.v1.OnlineDpoConfigOrBuilder>(
+                (kiln.v1.OnlineDpoConfig) methodConfig_,
+                getParentForChildren(),
+                isClean());
+        methodConfig_ = null;
+      }
+      methodConfigCase_ = 43;
+      onChanged();
+      return onlineDpoBuilder_;
+    }
+
     private kiln.v1.Resources resources_;
     private com.google.protobuf.SingleFieldBuilderV3<
         kiln.v1.Resources, kiln.v1.Resources.Builder, kiln.v1.ResourcesOrBuilder> resourcesBuilder_;
@@ -4570,7 +4800,7 @@ java.lang.String defaultValue) {
      * @return Whether the resources field is set.
      */
     public boolean hasResources() {
-      return ((bitField0_ & 0x00020000) != 0);
+      return ((bitField0_ & 0x00040000) != 0);
     }
     /**
      * <pre>
@@ -4603,7 +4833,7 @@ java.lang.String defaultValue) {
       } else {
         resourcesBuilder_.setMessage(value);
       }
-      bitField0_ |= 0x00020000;
+      bitField0_ |= 0x00040000;
       onChanged();
       return this;
     }
@@ -4621,7 +4851,7 @@ java.lang.String defaultValue) {
       } else {
         resourcesBuilder_.setMessage(builderForValue.build());
       }
-      bitField0_ |= 0x00020000;
+      bitField0_ |= 0x00040000;
       onChanged();
       return this;
     }
@@ -4634,7 +4864,7 @@ java.lang.String defaultValue) {
      */
     public Builder mergeResources(kiln.v1.Resources value) {
       if (resourcesBuilder_ == null) {
-        if (((bitField0_ & 0x00020000) != 0) &&
+        if (((bitField0_ & 0x00040000) != 0) &&
           resources_ != null &&
           resources_ != kiln.v1.Resources.getDefaultInstance()) {
           getResourcesBuilder().mergeFrom(value);
@@ -4644,7 +4874,7 @@ java.lang.String defaultValue) {
       } else {
         resourcesBuilder_.mergeFrom(value);
       }
-      bitField0_ |= 0x00020000;
+      bitField0_ |= 0x00040000;
       onChanged();
       return this;
     }
@@ -4656,7 +4886,7 @@ java.lang.String defaultValue) {
      * <code>.kiln.v1.Resources resources = 13 [json_name = "resources"];</code>
      */
     public Builder clearResources() {
-      bitField0_ = (bitField0_ & ~0x00020000);
+      bitField0_ = (bitField0_ & ~0x00040000);
       resources_ = null;
       if (resourcesBuilder_ != null) {
         resourcesBuilder_.dispose();
@@ -4673,7 +4903,7 @@ java.lang.String defaultValue) {
      * <code>.kiln.v1.Resources resources = 13 [json_name = "resources"];</code>
      */
     public kiln.v1.Resources.Builder getResourcesBuilder() {
-      bitField0_ |= 0x00020000;
+      bitField0_ |= 0x00040000;
       onChanged();
       return getResourcesFieldBuilder().getBuilder();
     }
@@ -4724,7 +4954,7 @@ java.lang.String defaultValue) {
      */
     @java.lang.Override
     public boolean hasMaxRetries() {
-      return ((bitField0_ & 0x00040000) != 0);
+      return ((bitField0_ & 0x00080000) != 0);
     }
     /**
      * <pre>
@@ -4750,7 +4980,7 @@ java.lang.String defaultValue) {
     public Builder setMaxRetries(int value) {
       
       maxRetries_ = value;
-      bitField0_ |= 0x00040000;
+      bitField0_ |= 0x00080000;
       onChanged();
       return this;
     }
@@ -4763,7 +4993,7 @@ java.lang.String defaultValue) {
      * @return This builder for chaining.
      */
     public Builder clearMaxRetries() {
-      bitField0_ = (bitField0_ & ~0x00040000);
+      bitField0_ = (bitField0_ & ~0x00080000);
       maxRetries_ = 0;
       onChanged();
       return this;
@@ -4788,7 +5018,7 @@ java.lang.String defaultValue) {
       if (!labels_.isMutable()) {
         labels_ = labels_.copy();
       }
-      bitField0_ |= 0x00080000;
+      bitField0_ |= 0x00100000;
       onChanged();
       return labels_;
     }
@@ -4864,7 +5094,7 @@ java.lang.String defaultValue) {
       return map.get(key);
     }
     public Builder clearLabels() {
-      bitField0_ = (bitField0_ & ~0x00080000);
+      bitField0_ = (bitField0_ & ~0x00100000);
       internalGetMutableLabels().getMutableMap()
           .clear();
       return this;
@@ -4889,7 +5119,7 @@ java.lang.String defaultValue) {
     @java.lang.Deprecated
     public java.util.Map<java.lang.String, java.lang.String>
         getMutableLabels() {
-      bitField0_ |= 0x00080000;
+      bitField0_ |= 0x00100000;
       return internalGetMutableLabels().getMutableMap();
     }
     /**
@@ -4906,7 +5136,7 @@ java.lang.String defaultValue) {
       if (value == null) { throw new NullPointerException("map value"); }
       internalGetMutableLabels().getMutableMap()
           .put(key, value);
-      bitField0_ |= 0x00080000;
+      bitField0_ |= 0x00100000;
       return this;
     }
     /**
@@ -4920,7 +5150,7 @@ java.lang.String defaultValue) {
         java.util.Map<java.lang.String, java.lang.String> values) {
       internalGetMutableLabels().getMutableMap()
           .putAll(values);
-      bitField0_ |= 0x00080000;
+      bitField0_ |= 0x00100000;
       return this;
     }
 
@@ -4947,7 +5177,7 @@ java.lang.String defaultValue) {
      */
     public Builder setStateValue(int value) {
       state_ = value;
-      bitField0_ |= 0x00100000;
+      bitField0_ |= 0x00200000;
       onChanged();
       return this;
     }
@@ -4977,7 +5207,7 @@ java.lang.String defaultValue) {
       if (value == null) {
         throw new NullPointerException();
       }
-      bitField0_ |= 0x00100000;
+      bitField0_ |= 0x00200000;
       state_ = value.getNumber();
       onChanged();
       return this;
@@ -4991,7 +5221,7 @@ java.lang.String defaultValue) {
      * @return This builder for chaining.
      */
     public Builder clearState() {
-      bitField0_ = (bitField0_ & ~0x00100000);
+      bitField0_ = (bitField0_ & ~0x00200000);
       state_ = 0;
       onChanged();
       return this;
@@ -5022,7 +5252,7 @@ java.lang.String defaultValue) {
     public Builder setAttempt(int value) {
       
       attempt_ = value;
-      bitField0_ |= 0x00200000;
+      bitField0_ |= 0x00400000;
       onChanged();
       return this;
     }
@@ -5035,7 +5265,7 @@ java.lang.String defaultValue) {
      * @return This builder for chaining.
      */
     public Builder clearAttempt() {
-      bitField0_ = (bitField0_ & ~0x00200000);
+      bitField0_ = (bitField0_ & ~0x00400000);
       attempt_ = 0;
       onChanged();
       return this;
@@ -5066,7 +5296,7 @@ java.lang.String defaultValue) {
     public Builder setStep(long value) {
       
       step_ = value;
-      bitField0_ |= 0x00400000;
+      bitField0_ |= 0x00800000;
       onChanged();
       return this;
     }
@@ -5079,7 +5309,7 @@ java.lang.String defaultValue) {
      * @return This builder for chaining.
      */
     public Builder clearStep() {
-      bitField0_ = (bitField0_ & ~0x00400000);
+      bitField0_ = (bitField0_ & ~0x00800000);
       step_ = 0L;
       onChanged();
       return this;
@@ -5110,7 +5340,7 @@ java.lang.String defaultValue) {
     public Builder setTotalSteps(long value) {
       
       totalSteps_ = value;
-      bitField0_ |= 0x00800000;
+      bitField0_ |= 0x01000000;
       onChanged();
       return this;
     }
@@ -5123,7 +5353,7 @@ java.lang.String defaultValue) {
      * @return This builder for chaining.
      */
     public Builder clearTotalSteps() {
-      bitField0_ = (bitField0_ & ~0x00800000);
+      bitField0_ = (bitField0_ & ~0x01000000);
       totalSteps_ = 0L;
       onChanged();
       return this;
@@ -5148,7 +5378,7 @@ java.lang.String defaultValue) {
       if (!latestMetrics_.isMutable()) {
         latestMetrics_ = latestMetrics_.copy();
       }
-      bitField0_ |= 0x01000000;
+      bitField0_ |= 0x02000000;
       onChanged();
       return latestMetrics_;
     }
@@ -5222,7 +5452,7 @@ java.lang.String defaultValue) {
       return map.get(key);
     }
     public Builder clearLatestMetrics() {
-      bitField0_ = (bitField0_ & ~0x01000000);
+      bitField0_ = (bitField0_ & ~0x02000000);
       internalGetMutableLatestMetrics().getMutableMap()
           .clear();
       return this;
@@ -5247,7 +5477,7 @@ java.lang.String defaultValue) {
     @java.lang.Deprecated
     public java.util.Map<java.lang.String, java.lang.Double>
         getMutableLatestMetrics() {
-      bitField0_ |= 0x01000000;
+      bitField0_ |= 0x02000000;
       return internalGetMutableLatestMetrics().getMutableMap();
     }
     /**
@@ -5264,7 +5494,7 @@ java.lang.String defaultValue) {
       
       internalGetMutableLatestMetrics().getMutableMap()
           .put(key, value);
-      bitField0_ |= 0x01000000;
+      bitField0_ |= 0x02000000;
       return this;
     }
     /**
@@ -5278,7 +5508,7 @@ java.lang.String defaultValue) {
         java.util.Map<java.lang.String, java.lang.Double> values) {
       internalGetMutableLatestMetrics().getMutableMap()
           .putAll(values);
-      bitField0_ |= 0x01000000;
+      bitField0_ |= 0x02000000;
       return this;
     }
 
@@ -5337,7 +5567,7 @@ java.lang.String defaultValue) {
         java.lang.String value) {
       if (value == null) { throw new NullPointerException(); }
       outputModel_ = value;
-      bitField0_ |= 0x02000000;
+      bitField0_ |= 0x04000000;
       onChanged();
       return this;
     }
@@ -5351,7 +5581,7 @@ java.lang.String defaultValue) {
      */
     public Builder clearOutputModel() {
       outputModel_ = getDefaultInstance().getOutputModel();
-      bitField0_ = (bitField0_ & ~0x02000000);
+      bitField0_ = (bitField0_ & ~0x04000000);
       onChanged();
       return this;
     }
@@ -5369,7 +5599,7 @@ java.lang.String defaultValue) {
       if (value == null) { throw new NullPointerException(); }
       checkByteStringIsUtf8(value);
       outputModel_ = value;
-      bitField0_ |= 0x02000000;
+      bitField0_ |= 0x04000000;
       onChanged();
       return this;
     }
@@ -5393,7 +5623,7 @@ java.lang.String defaultValue) {
       if (!artifacts_.isMutable()) {
         artifacts_ = artifacts_.copy();
       }
-      bitField0_ |= 0x04000000;
+      bitField0_ |= 0x08000000;
       onChanged();
       return artifacts_;
     }
@@ -5473,7 +5703,7 @@ java.lang.String defaultValue) {
       return map.get(key);
     }
     public Builder clearArtifacts() {
-      bitField0_ = (bitField0_ & ~0x04000000);
+      bitField0_ = (bitField0_ & ~0x08000000);
       internalGetMutableArtifacts().getMutableMap()
           .clear();
       return this;
@@ -5499,7 +5729,7 @@ java.lang.String defaultValue) {
     @java.lang.Deprecated
     public java.util.Map<java.lang.String, java.lang.String>
         getMutableArtifacts() {
-      bitField0_ |= 0x04000000;
+      bitField0_ |= 0x08000000;
       return internalGetMutableArtifacts().getMutableMap();
     }
     /**
@@ -5517,7 +5747,7 @@ java.lang.String defaultValue) {
       if (value == null) { throw new NullPointerException("map value"); }
       internalGetMutableArtifacts().getMutableMap()
           .put(key, value);
-      bitField0_ |= 0x04000000;
+      bitField0_ |= 0x08000000;
       return this;
     }
     /**
@@ -5532,7 +5762,7 @@ java.lang.String defaultValue) {
         java.util.Map<java.lang.String, java.lang.String> values) {
       internalGetMutableArtifacts().getMutableMap()
           .putAll(values);
-      bitField0_ |= 0x04000000;
+      bitField0_ |= 0x08000000;
       return this;
     }
 
@@ -5591,7 +5821,7 @@ java.lang.String defaultValue) {
         java.lang.String value) {
       if (value == null) { throw new NullPointerException(); }
       error_ = value;
-      bitField0_ |= 0x08000000;
+      bitField0_ |= 0x10000000;
       onChanged();
       return this;
     }
@@ -5605,7 +5835,7 @@ java.lang.String defaultValue) {
      */
     public Builder clearError() {
       error_ = getDefaultInstance().getError();
-      bitField0_ = (bitField0_ & ~0x08000000);
+      bitField0_ = (bitField0_ & ~0x10000000);
       onChanged();
       return this;
     }
@@ -5623,7 +5853,7 @@ java.lang.String defaultValue) {
       if (value == null) { throw new NullPointerException(); }
       checkByteStringIsUtf8(value);
       error_ = value;
-      bitField0_ |= 0x08000000;
+      bitField0_ |= 0x10000000;
       onChanged();
       return this;
     }
@@ -5640,7 +5870,7 @@ java.lang.String defaultValue) {
      * @return Whether the createTime field is set.
      */
     public boolean hasCreateTime() {
-      return ((bitField0_ & 0x10000000) != 0);
+      return ((bitField0_ & 0x20000000) != 0);
     }
     /**
      * <pre>
@@ -5673,7 +5903,7 @@ java.lang.String defaultValue) {
       } else {
         createTimeBuilder_.setMessage(value);
       }
-      bitField0_ |= 0x10000000;
+      bitField0_ |= 0x20000000;
       onChanged();
       return this;
     }
@@ -5691,7 +5921,7 @@ java.lang.String defaultValue) {
       } else {
         createTimeBuilder_.setMessage(builderForValue.build());
       }
-      bitField0_ |= 0x10000000;
+      bitField0_ |= 0x20000000;
       onChanged();
       return this;
     }
@@ -5704,7 +5934,7 @@ java.lang.String defaultValue) {
      */
     public Builder mergeCreateTime(com.google.protobuf.Timestamp value) {
       if (createTimeBuilder_ == null) {
-        if (((bitField0_ & 0x10000000) != 0) &&
+        if (((bitField0_ & 0x20000000) != 0) &&
           createTime_ != null &&
           createTime_ != com.google.protobuf.Timestamp.getDefaultInstance()) {
           getCreateTimeBuilder().mergeFrom(value);
@@ -5714,7 +5944,7 @@ java.lang.String defaultValue) {
       } else {
         createTimeBuilder_.mergeFrom(value);
       }
-      bitField0_ |= 0x10000000;
+      bitField0_ |= 0x20000000;
       onChanged();
       return this;
     }
@@ -5726,7 +5956,7 @@ java.lang.String defaultValue) {
      * <code>.google.protobuf.Timestamp create_time = 24 [json_name = "createTime"];</code>
      */
     public Builder clearCreateTime() {
-      bitField0_ = (bitField0_ & ~0x10000000);
+      bitField0_ = (bitField0_ & ~0x20000000);
       createTime_ = null;
       if (createTimeBuilder_ != null) {
         createTimeBuilder_.dispose();
@@ -5743,7 +5973,7 @@ java.lang.String defaultValue) {
      * <code>.google.protobuf.Timestamp create_time = 24 [json_name = "createTime"];</code>
      */
     public com.google.protobuf.Timestamp.Builder getCreateTimeBuilder() {
-      bitField0_ |= 0x10000000;
+      bitField0_ |= 0x20000000;
       onChanged();
       return getCreateTimeFieldBuilder().getBuilder();
     }
@@ -5795,7 +6025,7 @@ java.lang.String defaultValue) {
      * @return Whether the startTime field is set.
      */
     public boolean hasStartTime() {
-      return ((bitField0_ & 0x20000000) != 0);
+      return ((bitField0_ & 0x40000000) != 0);
     }
     /**
      * <pre>
@@ -5828,7 +6058,7 @@ java.lang.String defaultValue) {
       } else {
         startTimeBuilder_.setMessage(value);
       }
-      bitField0_ |= 0x20000000;
+      bitField0_ |= 0x40000000;
       onChanged();
       return this;
     }
@@ -5846,7 +6076,7 @@ java.lang.String defaultValue) {
       } else {
         startTimeBuilder_.setMessage(builderForValue.build());
       }
-      bitField0_ |= 0x20000000;
+      bitField0_ |= 0x40000000;
       onChanged();
       return this;
     }
@@ -5859,7 +6089,7 @@ java.lang.String defaultValue) {
      */
     public Builder mergeStartTime(com.google.protobuf.Timestamp value) {
       if (startTimeBuilder_ == null) {
-        if (((bitField0_ & 0x20000000) != 0) &&
+        if (((bitField0_ & 0x40000000) != 0) &&
           startTime_ != null &&
           startTime_ != com.google.protobuf.Timestamp.getDefaultInstance()) {
           getStartTimeBuilder().mergeFrom(value);
@@ -5869,7 +6099,7 @@ java.lang.String defaultValue) {
       } else {
         startTimeBuilder_.mergeFrom(value);
       }
-      bitField0_ |= 0x20000000;
+      bitField0_ |= 0x40000000;
       onChanged();
       return this;
     }
@@ -5881,7 +6111,7 @@ java.lang.String defaultValue) {
      * <code>.google.protobuf.Timestamp start_time = 25 [json_name = "startTime"];</code>
      */
     public Builder clearStartTime() {
-      bitField0_ = (bitField0_ & ~0x20000000);
+      bitField0_ = (bitField0_ & ~0x40000000);
       startTime_ = null;
       if (startTimeBuilder_ != null) {
         startTimeBuilder_.dispose();
@@ -5898,7 +6128,7 @@ java.lang.String defaultValue) {
      * <code>.google.protobuf.Timestamp start_time = 25 [json_name = "startTime"];</code>
      */
     public com.google.protobuf.Timestamp.Builder getStartTimeBuilder() {
-      bitField0_ |= 0x20000000;
+      bitField0_ |= 0x40000000;
       onChanged();
       return getStartTimeFieldBuilder().getBuilder();
     }
@@ -5950,7 +6180,7 @@ java.lang.String defaultValue) {
      * @return Whether the endTime field is set.
      */
     public boolean hasEndTime() {
-      return ((bitField0_ & 0x40000000) != 0);
+      return ((bitField0_ & 0x80000000) != 0);
     }
     /**
      * <pre>
@@ -5983,7 +6213,7 @@ java.lang.String defaultValue) {
       } else {
         endTimeBuilder_.setMessage(value);
       }
-      bitField0_ |= 0x40000000;
+      bitField0_ |= 0x80000000;
       onChanged();
       return this;
     }
@@ -6001,7 +6231,7 @@ java.lang.String defaultValue) {
       } else {
         endTimeBuilder_.setMessage(builderForValue.build());
       }
-      bitField0_ |= 0x40000000;
+      bitField0_ |= 0x80000000;
       onChanged();
       return this;
     }
@@ -6014,7 +6244,7 @@ java.lang.String defaultValue) {
      */
     public Builder mergeEndTime(com.google.protobuf.Timestamp value) {
       if (endTimeBuilder_ == null) {
-        if (((bitField0_ & 0x40000000) != 0) &&
+        if (((bitField0_ & 0x80000000) != 0) &&
           endTime_ != null &&
           endTime_ != com.google.protobuf.Timestamp.getDefaultInstance()) {
           getEndTimeBuilder().mergeFrom(value);
@@ -6024,7 +6254,7 @@ java.lang.String defaultValue) {
       } else {
         endTimeBuilder_.mergeFrom(value);
       }
-      bitField0_ |= 0x40000000;
+      bitField0_ |= 0x80000000;
       onChanged();
       return this;
     }
@@ -6036,7 +6266,7 @@ java.lang.String defaultValue) {
      * <code>.google.protobuf.Timestamp end_time = 26 [json_name = "endTime"];</code>
      */
     public Builder clearEndTime() {
-      bitField0_ = (bitField0_ & ~0x40000000);
+      bitField0_ = (bitField0_ & ~0x80000000);
       endTime_ = null;
       if (endTimeBuilder_ != null) {
         endTimeBuilder_.dispose();
@@ -6053,7 +6283,7 @@ java.lang.String defaultValue) {
      * <code>.google.protobuf.Timestamp end_time = 26 [json_name = "endTime"];</code>
      */
     public com.google.protobuf.Timestamp.Builder getEndTimeBuilder() {
-      bitField0_ |= 0x40000000;
+      bitField0_ |= 0x80000000;
       onChanged();
       return getEndTimeFieldBuilder().getBuilder();
     }
@@ -6151,7 +6381,7 @@ java.lang.String defaultValue) {
         java.lang.String value) {
       if (value == null) { throw new NullPointerException(); }
       sweep_ = value;
-      bitField0_ |= 0x80000000;
+      bitField1_ |= 0x00000001;
       onChanged();
       return this;
     }
@@ -6166,7 +6396,7 @@ java.lang.String defaultValue) {
      */
     public Builder clearSweep() {
       sweep_ = getDefaultInstance().getSweep();
-      bitField0_ = (bitField0_ & ~0x80000000);
+      bitField1_ = (bitField1_ & ~0x00000001);
       onChanged();
       return this;
     }
@@ -6185,7 +6415,7 @@ java.lang.String defaultValue) {
       if (value == null) { throw new NullPointerException(); }
       checkByteStringIsUtf8(value);
       sweep_ = value;
-      bitField0_ |= 0x80000000;
+      bitField1_ |= 0x00000001;
       onChanged();
       return this;
     }
@@ -6205,7 +6435,7 @@ java.lang.String defaultValue) {
      * @return Whether the architecture field is set.
      */
     public boolean hasArchitecture() {
-      return ((bitField1_ & 0x00000001) != 0);
+      return ((bitField1_ & 0x00000002) != 0);
     }
     /**
      * <pre>
@@ -6244,7 +6474,7 @@ java.lang.String defaultValue) {
       } else {
         architectureBuilder_.setMessage(value);
       }
-      bitField1_ |= 0x00000001;
+      bitField1_ |= 0x00000002;
       onChanged();
       return this;
     }
@@ -6265,7 +6495,7 @@ java.lang.String defaultValue) {
       } else {
         architectureBuilder_.setMessage(builderForValue.build());
       }
-      bitField1_ |= 0x00000001;
+      bitField1_ |= 0x00000002;
       onChanged();
       return this;
     }
@@ -6281,7 +6511,7 @@ java.lang.String defaultValue) {
      */
     public Builder mergeArchitecture(kiln.v1.ModelArchitecture value) {
       if (architectureBuilder_ == null) {
-        if (((bitField1_ & 0x00000001) != 0) &&
+        if (((bitField1_ & 0x00000002) != 0) &&
           architecture_ != null &&
           architecture_ != kiln.v1.ModelArchitecture.getDefaultInstance()) {
           getArchitectureBuilder().mergeFrom(value);
@@ -6291,7 +6521,7 @@ java.lang.String defaultValue) {
       } else {
         architectureBuilder_.mergeFrom(value);
       }
-      bitField1_ |= 0x00000001;
+      bitField1_ |= 0x00000002;
       onChanged();
       return this;
     }
@@ -6306,7 +6536,7 @@ java.lang.String defaultValue) {
      * <code>.kiln.v1.ModelArchitecture architecture = 50 [json_name = "architecture"];</code>
      */
     public Builder clearArchitecture() {
-      bitField1_ = (bitField1_ & ~0x00000001);
+      bitField1_ = (bitField1_ & ~0x00000002);
       architecture_ = null;
       if (architectureBuilder_ != null) {
         architectureBuilder_.dispose();
@@ -6326,7 +6556,7 @@ java.lang.String defaultValue) {
      * <code>.kiln.v1.ModelArchitecture architecture = 50 [json_name = "architecture"];</code>
      */
     public kiln.v1.ModelArchitecture.Builder getArchitectureBuilder() {
-      bitField1_ |= 0x00000001;
+      bitField1_ |= 0x00000002;
       onChanged();
       return getArchitectureFieldBuilder().getBuilder();
     }

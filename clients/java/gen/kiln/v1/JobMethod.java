@@ -104,6 +104,16 @@ public enum JobMethod
    * <code>JOB_METHOD_RLOO = 31;</code>
    */
   JOB_METHOD_RLOO(31),
+  /**
+   * <pre>
+   * Online (iterative) DPO: rounds of sampling k completions per prompt from the current
+   * policy, scoring them with the job's reward source and taking DPO steps on each prompt's
+   * best-vs-worst pair.
+   * </pre>
+   *
+   * <code>JOB_METHOD_ONLINE_DPO = 32;</code>
+   */
+  JOB_METHOD_ONLINE_DPO(32),
   UNRECOGNIZED(-1),
   ;
 
@@ -199,6 +209,16 @@ public enum JobMethod
    * <code>JOB_METHOD_RLOO = 31;</code>
    */
   public static final int JOB_METHOD_RLOO_VALUE = 31;
+  /**
+   * <pre>
+   * Online (iterative) DPO: rounds of sampling k completions per prompt from the current
+   * policy, scoring them with the job's reward source and taking DPO steps on each prompt's
+   * best-vs-worst pair.
+   * </pre>
+   *
+   * <code>JOB_METHOD_ONLINE_DPO = 32;</code>
+   */
+  public static final int JOB_METHOD_ONLINE_DPO_VALUE = 32;
 
 
   public final int getNumber() {
@@ -236,6 +256,7 @@ public enum JobMethod
       case 12: return JOB_METHOD_DIFFUSION;
       case 30: return JOB_METHOD_GRPO;
       case 31: return JOB_METHOD_RLOO;
+      case 32: return JOB_METHOD_ONLINE_DPO;
       default: return null;
     }
   }

@@ -437,6 +437,33 @@ public interface JobOrBuilder extends
 
   /**
    * <pre>
+   * For JOB_METHOD_ONLINE_DPO.
+   * </pre>
+   *
+   * <code>.kiln.v1.OnlineDpoConfig online_dpo = 43 [json_name = "onlineDpo"];</code>
+   * @return Whether the onlineDpo field is set.
+   */
+  boolean hasOnlineDpo();
+  /**
+   * <pre>
+   * For JOB_METHOD_ONLINE_DPO.
+   * </pre>
+   *
+   * <code>.kiln.v1.OnlineDpoConfig online_dpo = 43 [json_name = "onlineDpo"];</code>
+   * @return The onlineDpo.
+   */
+  kiln.v1.OnlineDpoConfig getOnlineDpo();
+  /**
+   * <pre>
+   * For JOB_METHOD_ONLINE_DPO.
+   * </pre>
+   *
+   * <code>.kiln.v1.OnlineDpoConfig online_dpo = 43 [json_name = "onlineDpo"];</code>
+   */
+  kiln.v1.OnlineDpoConfigOrBuilder getOnlineDpoOrBuilder();
+
+  /**
+   * <pre>
    * Compute requested from Ray.
    * </pre>
    *

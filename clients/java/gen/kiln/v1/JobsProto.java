@@ -90,6 +90,11 @@ public final class JobsProto {
     com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
       internal_static_kiln_v1_RlooConfig_fieldAccessorTable;
   static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_kiln_v1_OnlineDpoConfig_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
+      internal_static_kiln_v1_OnlineDpoConfig_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
     internal_static_kiln_v1_DpoConfig_descriptor;
   static final 
     com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
@@ -305,236 +310,256 @@ public final class JobsProto {
       "ut\"\211\001\n\tSftConfig\022\'\n\006tuning\030\001 \001(\0162\017.kiln." +
       "v1.TuningR\006tuning\022(\n\004lora\030\002 \001(\0132\024.kiln.v" +
       "1.LoraOptionsR\004lora\022\035\n\007packing\030\003 \001(\010H\000R\007" +
-      "packing\210\001\001B\n\n\010_packing\"f\n\021RewardModelCon" +
-      "fig\022\'\n\006tuning\030\001 \001(\0162\017.kiln.v1.TuningR\006tu" +
-      "ning\022(\n\004lora\030\002 \001(\0132\024.kiln.v1.LoraOptions" +
-      "R\004lora\"\304\001\n\014RewardSource\022#\n\014reward_model\030" +
-      "\001 \001(\tH\000R\013rewardModel\022+\n\020scoring_function" +
-      "\030\002 \001(\tH\000R\017scoringFunction\022\'\n\016human_feedb" +
-      "ack\030\003 \001(\010H\000R\rhumanFeedback\022/\n\006remote\030\004 \001" +
-      "(\0132\025.kiln.v1.RemoteRewardH\000R\006remoteB\010\n\006s" +
-      "ource\"\334\001\n\014RemoteReward\022\026\n\006target\030\001 \001(\tR\006" +
-      "target\022,\n\017timeout_seconds\030\002 \001(\001H\000R\016timeo" +
-      "utSeconds\210\001\001\022)\n\016max_batch_size\030\003 \001(\rH\001R\014" +
-      "maxBatchSize\210\001\001\022$\n\013max_retries\030\004 \001(\rH\002R\n" +
-      "maxRetries\210\001\001B\022\n\020_timeout_secondsB\021\n\017_ma" +
-      "x_batch_sizeB\016\n\014_max_retries\"\232\t\n\tPpoConf" +
-      "ig\022-\n\006reward\030\001 \001(\0132\025.kiln.v1.RewardSourc" +
-      "eR\006reward\022\'\n\017reference_model\030\002 \001(\tR\016refe" +
-      "renceModel\022\034\n\007kl_coef\030\003 \001(\001H\000R\006klCoef\210\001\001" +
-      "\022$\n\013adaptive_kl\030\004 \001(\010H\001R\nadaptiveKl\210\001\001\022 " +
-      "\n\ttarget_kl\030\005 \001(\001H\002R\010targetKl\210\001\001\022\031\n\005gamm" +
-      "a\030\006 \001(\001H\003R\005gamma\210\001\001\022\025\n\003lam\030\007 \001(\001H\004R\003lam\210" +
-      "\001\001\022\"\n\nclip_range\030\010 \001(\001H\005R\tclipRange\210\001\001\022-" +
-      "\n\020value_clip_range\030\t \001(\001H\006R\016valueClipRan" +
-      "ge\210\001\001\022\"\n\nppo_epochs\030\n \001(\rH\007R\tppoEpochs\210\001" +
-      "\001\0221\n\022rollout_batch_size\030\013 \001(\rH\010R\020rollout" +
-      "BatchSize\210\001\001\022*\n\016minibatch_size\030\014 \001(\rH\tR\r" +
-      "minibatchSize\210\001\001\022)\n\016max_new_tokens\030\r \001(\r" +
-      "H\nR\014maxNewTokens\210\001\001\022%\n\013temperature\030\016 \001(\001" +
-      "H\013R\013temperature\210\001\001\022\037\n\013value_model\030\017 \001(\tR" +
-      "\nvalueModel\0223\n\023value_learning_rate\030\020 \001(\001" +
-      "H\014R\021valueLearningRate\210\001\001\0227\n\014kl_estimator" +
-      "\030\021 \001(\0162\024.kiln.v1.KlEstimatorR\013klEstimato" +
-      "r\0220\n\021whiten_advantages\030\022 \001(\010H\rR\020whitenAd" +
-      "vantages\210\001\001\0221\n\022adaptive_kl_target\030\023 \001(\001H" +
-      "\016R\020adaptiveKlTarget\210\001\001\0223\n\023adaptive_kl_ho" +
-      "rizon\030\024 \001(\rH\017R\021adaptiveKlHorizon\210\001\001\022#\n\013s" +
-      "top_at_eos\030\025 \001(\010H\020R\tstopAtEos\210\001\001B\n\n\010_kl_" +
-      "coefB\016\n\014_adaptive_klB\014\n\n_target_klB\010\n\006_g" +
-      "ammaB\006\n\004_lamB\r\n\013_clip_rangeB\023\n\021_value_cl" +
-      "ip_rangeB\r\n\013_ppo_epochsB\025\n\023_rollout_batc" +
-      "h_sizeB\021\n\017_minibatch_sizeB\021\n\017_max_new_to" +
-      "kensB\016\n\014_temperatureB\026\n\024_value_learning_" +
-      "rateB\024\n\022_whiten_advantagesB\025\n\023_adaptive_" +
-      "kl_targetB\026\n\024_adaptive_kl_horizonB\016\n\014_st" +
-      "op_at_eos\"\304\005\n\nGrpoConfig\022-\n\006reward\030\001 \001(\013" +
-      "2\025.kiln.v1.RewardSourceR\006reward\022\'\n\017refer" +
-      "ence_model\030\002 \001(\tR\016referenceModel\022\034\n\007kl_c" +
-      "oef\030\003 \001(\001H\000R\006klCoef\210\001\001\022\"\n\ngroup_size\030\004 \001" +
-      "(\rH\001R\tgroupSize\210\001\001\022\"\n\nclip_range\030\005 \001(\001H\002" +
-      "R\tclipRange\210\001\001\022\033\n\006epochs\030\006 \001(\rH\003R\006epochs" +
-      "\210\001\001\0221\n\022rollout_batch_size\030\007 \001(\rH\004R\020rollo" +
-      "utBatchSize\210\001\001\022*\n\016minibatch_size\030\010 \001(\rH\005" +
-      "R\rminibatchSize\210\001\001\022)\n\016max_new_tokens\030\t \001" +
-      "(\rH\006R\014maxNewTokens\210\001\001\022%\n\013temperature\030\n \001" +
-      "(\001H\007R\013temperature\210\001\001\0227\n\014kl_estimator\030\013 \001" +
-      "(\0162\024.kiln.v1.KlEstimatorR\013klEstimator\022#\n" +
-      "\013stop_at_eos\030\014 \001(\010H\010R\tstopAtEos\210\001\001\022(\n\rsc" +
-      "ale_rewards\030\r \001(\010H\tR\014scaleRewards\210\001\001B\n\n\010" +
-      "_kl_coefB\r\n\013_group_sizeB\r\n\013_clip_rangeB\t" +
-      "\n\007_epochsB\025\n\023_rollout_batch_sizeB\021\n\017_min" +
-      "ibatch_sizeB\021\n\017_max_new_tokensB\016\n\014_tempe" +
-      "ratureB\016\n\014_stop_at_eosB\020\n\016_scale_rewards" +
-      "\"\210\005\n\nRlooConfig\022-\n\006reward\030\001 \001(\0132\025.kiln.v" +
-      "1.RewardSourceR\006reward\022\'\n\017reference_mode" +
-      "l\030\002 \001(\tR\016referenceModel\022\034\n\007kl_coef\030\003 \001(\001" +
-      "H\000R\006klCoef\210\001\001\022\"\n\ngroup_size\030\004 \001(\rH\001R\tgro" +
-      "upSize\210\001\001\022\"\n\nclip_range\030\005 \001(\001H\002R\tclipRan" +
-      "ge\210\001\001\022\033\n\006epochs\030\006 \001(\rH\003R\006epochs\210\001\001\0221\n\022ro" +
-      "llout_batch_size\030\007 \001(\rH\004R\020rolloutBatchSi" +
-      "ze\210\001\001\022*\n\016minibatch_size\030\010 \001(\rH\005R\rminibat" +
-      "chSize\210\001\001\022)\n\016max_new_tokens\030\t \001(\rH\006R\014max" +
-      "NewTokens\210\001\001\022%\n\013temperature\030\n \001(\001H\007R\013tem" +
-      "perature\210\001\001\0227\n\014kl_estimator\030\013 \001(\0162\024.kiln" +
-      ".v1.KlEstimatorR\013klEstimator\022#\n\013stop_at_" +
-      "eos\030\014 \001(\010H\010R\tstopAtEos\210\001\001B\n\n\010_kl_coefB\r\n" +
-      "\013_group_sizeB\r\n\013_clip_rangeB\t\n\007_epochsB\025" +
+      "packing\210\001\001B\n\n\010_packing\"\234\001\n\021RewardModelCo" +
+      "nfig\022\'\n\006tuning\030\001 \001(\0162\017.kiln.v1.TuningR\006t" +
+      "uning\022(\n\004lora\030\002 \001(\0132\024.kiln.v1.LoraOption" +
+      "sR\004lora\022$\n\013mixup_alpha\030( \001(\001H\000R\nmixupAlp" +
+      "ha\210\001\001B\016\n\014_mixup_alpha\"\304\001\n\014RewardSource\022#" +
+      "\n\014reward_model\030\001 \001(\tH\000R\013rewardModel\022+\n\020s" +
+      "coring_function\030\002 \001(\tH\000R\017scoringFunction" +
+      "\022\'\n\016human_feedback\030\003 \001(\010H\000R\rhumanFeedbac" +
+      "k\022/\n\006remote\030\004 \001(\0132\025.kiln.v1.RemoteReward" +
+      "H\000R\006remoteB\010\n\006source\"\334\001\n\014RemoteReward\022\026\n" +
+      "\006target\030\001 \001(\tR\006target\022,\n\017timeout_seconds" +
+      "\030\002 \001(\001H\000R\016timeoutSeconds\210\001\001\022)\n\016max_batch" +
+      "_size\030\003 \001(\rH\001R\014maxBatchSize\210\001\001\022$\n\013max_re" +
+      "tries\030\004 \001(\rH\002R\nmaxRetries\210\001\001B\022\n\020_timeout" +
+      "_secondsB\021\n\017_max_batch_sizeB\016\n\014_max_retr" +
+      "ies\"\232\t\n\tPpoConfig\022-\n\006reward\030\001 \001(\0132\025.kiln" +
+      ".v1.RewardSourceR\006reward\022\'\n\017reference_mo" +
+      "del\030\002 \001(\tR\016referenceModel\022\034\n\007kl_coef\030\003 \001" +
+      "(\001H\000R\006klCoef\210\001\001\022$\n\013adaptive_kl\030\004 \001(\010H\001R\n" +
+      "adaptiveKl\210\001\001\022 \n\ttarget_kl\030\005 \001(\001H\002R\010targ" +
+      "etKl\210\001\001\022\031\n\005gamma\030\006 \001(\001H\003R\005gamma\210\001\001\022\025\n\003la" +
+      "m\030\007 \001(\001H\004R\003lam\210\001\001\022\"\n\nclip_range\030\010 \001(\001H\005R" +
+      "\tclipRange\210\001\001\022-\n\020value_clip_range\030\t \001(\001H" +
+      "\006R\016valueClipRange\210\001\001\022\"\n\nppo_epochs\030\n \001(\r" +
+      "H\007R\tppoEpochs\210\001\001\0221\n\022rollout_batch_size\030\013" +
+      " \001(\rH\010R\020rolloutBatchSize\210\001\001\022*\n\016minibatch" +
+      "_size\030\014 \001(\rH\tR\rminibatchSize\210\001\001\022)\n\016max_n" +
+      "ew_tokens\030\r \001(\rH\nR\014maxNewTokens\210\001\001\022%\n\013te" +
+      "mperature\030\016 \001(\001H\013R\013temperature\210\001\001\022\037\n\013val" +
+      "ue_model\030\017 \001(\tR\nvalueModel\0223\n\023value_lear" +
+      "ning_rate\030\020 \001(\001H\014R\021valueLearningRate\210\001\001\022" +
+      "7\n\014kl_estimator\030\021 \001(\0162\024.kiln.v1.KlEstima" +
+      "torR\013klEstimator\0220\n\021whiten_advantages\030\022 " +
+      "\001(\010H\rR\020whitenAdvantages\210\001\001\0221\n\022adaptive_k" +
+      "l_target\030\023 \001(\001H\016R\020adaptiveKlTarget\210\001\001\0223\n" +
+      "\023adaptive_kl_horizon\030\024 \001(\rH\017R\021adaptiveKl" +
+      "Horizon\210\001\001\022#\n\013stop_at_eos\030\025 \001(\010H\020R\tstopA" +
+      "tEos\210\001\001B\n\n\010_kl_coefB\016\n\014_adaptive_klB\014\n\n_" +
+      "target_klB\010\n\006_gammaB\006\n\004_lamB\r\n\013_clip_ran" +
+      "geB\023\n\021_value_clip_rangeB\r\n\013_ppo_epochsB\025" +
       "\n\023_rollout_batch_sizeB\021\n\017_minibatch_size" +
-      "B\021\n\017_max_new_tokensB\016\n\014_temperatureB\016\n\014_" +
-      "stop_at_eos\"\230\002\n\tDpoConfig\022\027\n\004beta\030\001 \001(\001H" +
-      "\000R\004beta\210\001\001\022\'\n\017reference_model\030\002 \001(\tR\016ref" +
-      "erenceModel\022+\n\004loss\030\003 \001(\0162\027.kiln.v1.Pref" +
-      "erenceLossR\004loss\022\'\n\006tuning\030\004 \001(\0162\017.kiln." +
-      "v1.TuningR\006tuning\022(\n\004lora\030\005 \001(\0132\024.kiln.v" +
-      "1.LoraOptionsR\004lora\022,\n\017label_smoothing\030\006" +
-      " \001(\001H\001R\016labelSmoothing\210\001\001B\007\n\005_betaB\022\n\020_l" +
-      "abel_smoothing\"\220\001\n\rDistillConfig\022#\n\rteac" +
-      "her_model\030\001 \001(\tR\014teacherModel\022%\n\013tempera" +
-      "ture\030\002 \001(\001H\000R\013temperature\210\001\001\022\031\n\005alpha\030\003 " +
-      "\001(\001H\001R\005alpha\210\001\001B\016\n\014_temperatureB\010\n\006_alph" +
-      "a\"\221\r\n\003Job\022\022\n\004name\030\001 \001(\tR\004name\022!\n\014display" +
-      "_name\030\002 \001(\tR\013displayName\022*\n\006method\030\003 \001(\016" +
-      "2\022.kiln.v1.JobMethodR\006method\022\035\n\nbase_mod" +
-      "el\030\004 \001(\tR\tbaseModel\022)\n\020training_dataset\030" +
-      "\005 \001(\tR\017trainingDataset\022-\n\022validation_dat" +
-      "aset\030\006 \001(\tR\021validationDataset\022B\n\017hyperpa" +
-      "rameters\030\007 \001(\0132\030.kiln.v1.Hyperparameters" +
-      "R\017hyperparameters\022&\n\003sft\030\010 \001(\0132\022.kiln.v1" +
-      ".SftConfigH\000R\003sft\022?\n\014reward_model\030\t \001(\0132" +
-      "\032.kiln.v1.RewardModelConfigH\000R\013rewardMod" +
-      "el\022&\n\003ppo\030\n \001(\0132\022.kiln.v1.PpoConfigH\000R\003p" +
-      "po\022&\n\003dpo\030\013 \001(\0132\022.kiln.v1.DpoConfigH\000R\003d" +
-      "po\0222\n\007distill\030\014 \001(\0132\026.kiln.v1.DistillCon" +
-      "figH\000R\007distill\022&\n\003vae\030\036 \001(\0132\022.kiln.v1.Va" +
-      "eConfigH\000R\003vae\022&\n\003gan\030\037 \001(\0132\022.kiln.v1.Ga" +
-      "nConfigH\000R\003gan\0228\n\tdiffusion\030  \001(\0132\030.kiln" +
-      ".v1.DiffusionConfigH\000R\tdiffusion\022)\n\004grpo" +
-      "\030) \001(\0132\023.kiln.v1.GrpoConfigH\000R\004grpo\022)\n\004r" +
-      "loo\030* \001(\0132\023.kiln.v1.RlooConfigH\000R\004rloo\0220" +
-      "\n\tresources\030\r \001(\0132\022.kiln.v1.ResourcesR\tr" +
-      "esources\022$\n\013max_retries\030\016 \001(\rH\001R\nmaxRetr" +
-      "ies\210\001\001\0220\n\006labels\030\017 \003(\0132\030.kiln.v1.Job.Lab" +
-      "elsEntryR\006labels\022\'\n\005state\030\020 \001(\0162\021.kiln.v" +
-      "1.JobStateR\005state\022\030\n\007attempt\030\021 \001(\rR\007atte" +
-      "mpt\022\022\n\004step\030\022 \001(\003R\004step\022\037\n\013total_steps\030\023" +
-      " \001(\003R\ntotalSteps\022F\n\016latest_metrics\030\024 \003(\013" +
-      "2\037.kiln.v1.Job.LatestMetricsEntryR\rlates" +
-      "tMetrics\022!\n\014output_model\030\025 \001(\tR\013outputMo" +
-      "del\0229\n\tartifacts\030\026 \003(\0132\033.kiln.v1.Job.Art" +
-      "ifactsEntryR\tartifacts\022\024\n\005error\030\027 \001(\tR\005e" +
-      "rror\022;\n\013create_time\030\030 \001(\0132\032.google.proto" +
-      "buf.TimestampR\ncreateTime\0229\n\nstart_time\030" +
-      "\031 \001(\0132\032.google.protobuf.TimestampR\tstart" +
-      "Time\0225\n\010end_time\030\032 \001(\0132\032.google.protobuf" +
-      ".TimestampR\007endTime\022\024\n\005sweep\030( \001(\tR\005swee" +
-      "p\022>\n\014architecture\0302 \001(\0132\032.kiln.v1.ModelA" +
-      "rchitectureR\014architecture\0329\n\013LabelsEntry" +
-      "\022\020\n\003key\030\001 \001(\tR\003key\022\024\n\005value\030\002 \001(\tR\005value" +
-      ":\0028\001\032@\n\022LatestMetricsEntry\022\020\n\003key\030\001 \001(\tR" +
-      "\003key\022\024\n\005value\030\002 \001(\001R\005value:\0028\001\032<\n\016Artifa" +
-      "ctsEntry\022\020\n\003key\030\001 \001(\tR\003key\022\024\n\005value\030\002 \001(" +
-      "\tR\005value:\0028\001B\017\n\rmethod_configB\016\n\014_max_re" +
-      "tries\"\224\001\n\021ModelArchitecture\022\036\n\010n_layers\030" +
-      "\001 \001(\rH\000R\007nLayers\210\001\001\022\034\n\007d_model\030\002 \001(\rH\001R\006" +
-      "dModel\210\001\001\022\034\n\007n_heads\030\003 \001(\rH\002R\006nHeads\210\001\001B" +
-      "\013\n\t_n_layersB\n\n\010_d_modelB\n\n\010_n_heads\"Q\n\020" +
-      "CreateJobRequest\022\036\n\003job\030\001 \001(\0132\014.kiln.v1." +
-      "JobR\003job\022\035\n\nrequest_id\030\002 \001(\tR\trequestId\"" +
-      "#\n\rGetJobRequest\022\022\n\004name\030\001 \001(\tR\004name\"\270\001\n" +
-      "\017ListJobsRequest\022\033\n\tpage_size\030\001 \001(\005R\010pag" +
-      "eSize\022\035\n\npage_token\030\002 \001(\tR\tpageToken\022\'\n\005" +
-      "state\030\003 \001(\0162\021.kiln.v1.JobStateR\005state\022*\n" +
-      "\006method\030\004 \001(\0162\022.kiln.v1.JobMethodR\006metho" +
-      "d\022\024\n\005sweep\030\005 \001(\tR\005sweep\"\\\n\020ListJobsRespo" +
-      "nse\022 \n\004jobs\030\001 \003(\0132\014.kiln.v1.JobR\004jobs\022&\n" +
-      "\017next_page_token\030\002 \001(\tR\rnextPageToken\"&\n" +
-      "\020CancelJobRequest\022\022\n\004name\030\001 \001(\tR\004name\"K\n" +
-      "\017WatchJobRequest\022\022\n\004name\030\001 \001(\tR\004name\022$\n\016" +
-      "after_event_id\030\002 \001(\tR\014afterEventId\"h\n\013St" +
-      "ateChange\022\'\n\005state\030\001 \001(\0162\021.kiln.v1.JobSt" +
-      "ateR\005state\022\030\n\007attempt\030\002 \001(\rR\007attempt\022\026\n\006" +
-      "reason\030\003 \001(\tR\006reason\"\257\001\n\007Metrics\022\022\n\004step" +
-      "\030\001 \001(\003R\004step\022\037\n\013total_steps\030\002 \001(\003R\ntotal" +
-      "Steps\0224\n\006values\030\003 \003(\0132\034.kiln.v1.Metrics." +
-      "ValuesEntryR\006values\0329\n\013ValuesEntry\022\020\n\003ke" +
-      "y\030\001 \001(\tR\003key\022\024\n\005value\030\002 \001(\001R\005value:\0028\001\"o" +
-      "\n\nCheckpoint\022\022\n\004step\030\001 \001(\003R\004step\022\020\n\003uri\030" +
-      "\002 \001(\tR\003uri\022;\n\013create_time\030\003 \001(\0132\032.google" +
-      ".protobuf.TimestampR\ncreateTime\"9\n\007LogLi" +
-      "ne\022\024\n\005level\030\001 \001(\tR\005level\022\030\n\007message\030\002 \001(" +
-      "\tR\007message\"\230\002\n\010JobEvent\022\016\n\002id\030\001 \001(\tR\002id\022" +
-      ".\n\004time\030\002 \001(\0132\032.google.protobuf.Timestam" +
-      "pR\004time\0229\n\014state_change\030\003 \001(\0132\024.kiln.v1." +
-      "StateChangeH\000R\013stateChange\022,\n\007metrics\030\004 " +
-      "\001(\0132\020.kiln.v1.MetricsH\000R\007metrics\0225\n\nchec" +
-      "kpoint\030\005 \001(\0132\023.kiln.v1.CheckpointH\000R\nche" +
-      "ckpoint\022$\n\003log\030\006 \001(\0132\020.kiln.v1.LogLineH\000" +
-      "R\003logB\006\n\004kind\",\n\026ListCheckpointsRequest\022" +
-      "\022\n\004name\030\001 \001(\tR\004name\"P\n\027ListCheckpointsRe" +
-      "sponse\0225\n\013checkpoints\030\001 \003(\0132\023.kiln.v1.Ch" +
-      "eckpointR\013checkpoints*\204\002\n\tJobMethod\022\032\n\026J" +
-      "OB_METHOD_UNSPECIFIED\020\000\022\022\n\016JOB_METHOD_SF" +
-      "T\020\001\022\033\n\027JOB_METHOD_REWARD_MODEL\020\002\022\022\n\016JOB_" +
-      "METHOD_PPO\020\003\022\022\n\016JOB_METHOD_DPO\020\004\022\026\n\022JOB_" +
-      "METHOD_DISTILL\020\005\022\022\n\016JOB_METHOD_VAE\020\n\022\022\n\016" +
-      "JOB_METHOD_GAN\020\013\022\030\n\024JOB_METHOD_DIFFUSION" +
-      "\020\014\022\023\n\017JOB_METHOD_GRPO\020\036\022\023\n\017JOB_METHOD_RL" +
-      "OO\020\037*\262\001\n\010JobState\022\031\n\025JOB_STATE_UNSPECIFI" +
-      "ED\020\000\022\024\n\020JOB_STATE_QUEUED\020\001\022\025\n\021JOB_STATE_" +
-      "RUNNING\020\002\022\027\n\023JOB_STATE_SUCCEEDED\020\003\022\024\n\020JO" +
-      "B_STATE_FAILED\020\004\022\027\n\023JOB_STATE_CANCELLED\020" +
-      "\005\022\026\n\022JOB_STATE_RETRYING\020\006*B\n\006Tuning\022\026\n\022T" +
-      "UNING_UNSPECIFIED\020\000\022\017\n\013TUNING_FULL\020\001\022\017\n\013" +
-      "TUNING_LORA\020\002*b\n\tPrecision\022\031\n\025PRECISION_" +
-      "UNSPECIFIED\020\000\022\022\n\016PRECISION_AUTO\020\001\022\022\n\016PRE" +
-      "CISION_FP32\020\002\022\022\n\016PRECISION_BF16\020\003*p\n\021Adv" +
-      "ersarialMethod\022\"\n\036ADVERSARIAL_METHOD_UNS" +
-      "PECIFIED\020\000\022\033\n\027ADVERSARIAL_METHOD_FGSM\020\001\022" +
-      "\032\n\026ADVERSARIAL_METHOD_PGD\020\002*\214\001\n\017Curricul" +
-      "umOrder\022 \n\034CURRICULUM_ORDER_UNSPECIFIED\020" +
-      "\000\022\033\n\027CURRICULUM_ORDER_LENGTH\020\001\022\037\n\033CURRIC" +
-      "ULUM_ORDER_DIFFICULTY\020\002\022\031\n\025CURRICULUM_OR" +
-      "DER_LOSS\020\003*\213\001\n\020CurriculumPacing\022!\n\035CURRI" +
-      "CULUM_PACING_UNSPECIFIED\020\000\022\034\n\030CURRICULUM" +
-      "_PACING_LINEAR\020\001\022\032\n\026CURRICULUM_PACING_RO" +
-      "OT\020\002\022\032\n\026CURRICULUM_PACING_STEP\020\003*\236\002\n\rOpt" +
-      "imizerKind\022\036\n\032OPTIMIZER_KIND_UNSPECIFIED" +
-      "\020\000\022\026\n\022OPTIMIZER_KIND_SGD\020\001\022\032\n\026OPTIMIZER_" +
-      "KIND_ADAGRAD\020\002\022\032\n\026OPTIMIZER_KIND_RMSPROP" +
-      "\020\003\022\027\n\023OPTIMIZER_KIND_ADAM\020\004\022\030\n\024OPTIMIZER" +
-      "_KIND_ADAMW\020\005\022\034\n\030OPTIMIZER_KIND_ADAFACTO" +
-      "R\020\006\022\027\n\023OPTIMIZER_KIND_LION\020\007\022\030\n\024OPTIMIZE" +
-      "R_KIND_LBFGS\020\010\022\031\n\025OPTIMIZER_KIND_SOPHIA\020" +
-      "\t*\331\002\n\016LrScheduleKind\022 \n\034LR_SCHEDULE_KIND" +
-      "_UNSPECIFIED\020\000\022\035\n\031LR_SCHEDULE_KIND_CONST" +
-      "ANT\020\001\022\033\n\027LR_SCHEDULE_KIND_LINEAR\020\002\022\033\n\027LR" +
-      "_SCHEDULE_KIND_COSINE\020\003\022$\n LR_SCHEDULE_K" +
-      "IND_COSINE_RESTARTS\020\004\022\031\n\025LR_SCHEDULE_KIN" +
-      "D_STEP\020\005\022 \n\034LR_SCHEDULE_KIND_EXPONENTIAL" +
-      "\020\006\022\036\n\032LR_SCHEDULE_KIND_ONE_CYCLE\020\007\022!\n\035LR" +
-      "_SCHEDULE_KIND_INVERSE_SQRT\020\010\022&\n\"LR_SCHE" +
-      "DULE_KIND_REDUCE_ON_PLATEAU\020\t*\200\001\n\013KlEsti" +
-      "mator\022\034\n\030KL_ESTIMATOR_UNSPECIFIED\020\000\022\023\n\017K" +
-      "L_ESTIMATOR_K1\020\001\022\023\n\017KL_ESTIMATOR_K2\020\002\022\023\n" +
-      "\017KL_ESTIMATOR_K3\020\003\022\024\n\020KL_ESTIMATOR_ABS\020\004" +
-      "*\203\001\n\016PreferenceLoss\022\037\n\033PREFERENCE_LOSS_U" +
-      "NSPECIFIED\020\000\022\033\n\027PREFERENCE_LOSS_SIGMOID\020" +
-      "\001\022\027\n\023PREFERENCE_LOSS_IPO\020\002\022\032\n\026PREFERENCE" +
-      "_LOSS_ROBUST\020\0032\372\002\n\nJobService\0224\n\tCreateJ" +
-      "ob\022\031.kiln.v1.CreateJobRequest\032\014.kiln.v1." +
-      "Job\022.\n\006GetJob\022\026.kiln.v1.GetJobRequest\032\014." +
-      "kiln.v1.Job\022?\n\010ListJobs\022\030.kiln.v1.ListJo" +
-      "bsRequest\032\031.kiln.v1.ListJobsResponse\0224\n\t" +
-      "CancelJob\022\031.kiln.v1.CancelJobRequest\032\014.k" +
-      "iln.v1.Job\0229\n\010WatchJob\022\030.kiln.v1.WatchJo" +
-      "bRequest\032\021.kiln.v1.JobEvent0\001\022T\n\017ListChe" +
-      "ckpoints\022\037.kiln.v1.ListCheckpointsReques" +
-      "t\032 .kiln.v1.ListCheckpointsResponseBw\n\007k" +
-      "iln.v1B\tJobsProtoH\002P\001Z\"kiln/clients/go/g" +
-      "en/kiln/v1;kilnv1\242\002\003KXX\252\002\007Kiln.V1\312\002\007Kiln" +
-      "\\V1\342\002\023Kiln\\V1\\GPBMetadata\352\002\010Kiln::V1b\006pr" +
-      "oto3"
+      "B\021\n\017_max_new_tokensB\016\n\014_temperatureB\026\n\024_" +
+      "value_learning_rateB\024\n\022_whiten_advantage" +
+      "sB\025\n\023_adaptive_kl_targetB\026\n\024_adaptive_kl" +
+      "_horizonB\016\n\014_stop_at_eos\"\304\005\n\nGrpoConfig\022" +
+      "-\n\006reward\030\001 \001(\0132\025.kiln.v1.RewardSourceR\006" +
+      "reward\022\'\n\017reference_model\030\002 \001(\tR\016referen" +
+      "ceModel\022\034\n\007kl_coef\030\003 \001(\001H\000R\006klCoef\210\001\001\022\"\n" +
+      "\ngroup_size\030\004 \001(\rH\001R\tgroupSize\210\001\001\022\"\n\ncli" +
+      "p_range\030\005 \001(\001H\002R\tclipRange\210\001\001\022\033\n\006epochs\030" +
+      "\006 \001(\rH\003R\006epochs\210\001\001\0221\n\022rollout_batch_size" +
+      "\030\007 \001(\rH\004R\020rolloutBatchSize\210\001\001\022*\n\016minibat" +
+      "ch_size\030\010 \001(\rH\005R\rminibatchSize\210\001\001\022)\n\016max" +
+      "_new_tokens\030\t \001(\rH\006R\014maxNewTokens\210\001\001\022%\n\013" +
+      "temperature\030\n \001(\001H\007R\013temperature\210\001\001\0227\n\014k" +
+      "l_estimator\030\013 \001(\0162\024.kiln.v1.KlEstimatorR" +
+      "\013klEstimator\022#\n\013stop_at_eos\030\014 \001(\010H\010R\tsto" +
+      "pAtEos\210\001\001\022(\n\rscale_rewards\030\r \001(\010H\tR\014scal" +
+      "eRewards\210\001\001B\n\n\010_kl_coefB\r\n\013_group_sizeB\r" +
+      "\n\013_clip_rangeB\t\n\007_epochsB\025\n\023_rollout_bat" +
+      "ch_sizeB\021\n\017_minibatch_sizeB\021\n\017_max_new_t" +
+      "okensB\016\n\014_temperatureB\016\n\014_stop_at_eosB\020\n" +
+      "\016_scale_rewards\"\210\005\n\nRlooConfig\022-\n\006reward" +
+      "\030\001 \001(\0132\025.kiln.v1.RewardSourceR\006reward\022\'\n" +
+      "\017reference_model\030\002 \001(\tR\016referenceModel\022\034" +
+      "\n\007kl_coef\030\003 \001(\001H\000R\006klCoef\210\001\001\022\"\n\ngroup_si" +
+      "ze\030\004 \001(\rH\001R\tgroupSize\210\001\001\022\"\n\nclip_range\030\005" +
+      " \001(\001H\002R\tclipRange\210\001\001\022\033\n\006epochs\030\006 \001(\rH\003R\006" +
+      "epochs\210\001\001\0221\n\022rollout_batch_size\030\007 \001(\rH\004R" +
+      "\020rolloutBatchSize\210\001\001\022*\n\016minibatch_size\030\010" +
+      " \001(\rH\005R\rminibatchSize\210\001\001\022)\n\016max_new_toke" +
+      "ns\030\t \001(\rH\006R\014maxNewTokens\210\001\001\022%\n\013temperatu" +
+      "re\030\n \001(\001H\007R\013temperature\210\001\001\0227\n\014kl_estimat" +
+      "or\030\013 \001(\0162\024.kiln.v1.KlEstimatorR\013klEstima" +
+      "tor\022#\n\013stop_at_eos\030\014 \001(\010H\010R\tstopAtEos\210\001\001" +
+      "B\n\n\010_kl_coefB\r\n\013_group_sizeB\r\n\013_clip_ran" +
+      "geB\t\n\007_epochsB\025\n\023_rollout_batch_sizeB\021\n\017" +
+      "_minibatch_sizeB\021\n\017_max_new_tokensB\016\n\014_t" +
+      "emperatureB\016\n\014_stop_at_eos\"\237\005\n\017OnlineDpo" +
+      "Config\022-\n\006reward\030\001 \001(\0132\025.kiln.v1.RewardS" +
+      "ourceR\006reward\022\'\n\017reference_model\030\002 \001(\tR\016" +
+      "referenceModel\022\027\n\004beta\030\003 \001(\001H\000R\004beta\210\001\001\022" +
+      "+\n\004loss\030\004 \001(\0162\027.kiln.v1.PreferenceLossR\004" +
+      "loss\022,\n\017label_smoothing\030\005 \001(\001H\001R\016labelSm" +
+      "oothing\210\001\001\0221\n\022samples_per_prompt\030\006 \001(\rH\002" +
+      "R\020samplesPerPrompt\210\001\001\0221\n\022rollout_batch_s" +
+      "ize\030\007 \001(\rH\003R\020rolloutBatchSize\210\001\001\022*\n\016mini" +
+      "batch_size\030\010 \001(\rH\004R\rminibatchSize\210\001\001\022\033\n\006" +
+      "epochs\030\t \001(\rH\005R\006epochs\210\001\001\022)\n\016max_new_tok" +
+      "ens\030\n \001(\rH\006R\014maxNewTokens\210\001\001\022%\n\013temperat" +
+      "ure\030\013 \001(\001H\007R\013temperature\210\001\001\022#\n\013stop_at_e" +
+      "os\030\014 \001(\010H\010R\tstopAtEos\210\001\001B\007\n\005_betaB\022\n\020_la" +
+      "bel_smoothingB\025\n\023_samples_per_promptB\025\n\023" +
+      "_rollout_batch_sizeB\021\n\017_minibatch_sizeB\t" +
+      "\n\007_epochsB\021\n\017_max_new_tokensB\016\n\014_tempera" +
+      "tureB\016\n\014_stop_at_eos\"\230\002\n\tDpoConfig\022\027\n\004be" +
+      "ta\030\001 \001(\001H\000R\004beta\210\001\001\022\'\n\017reference_model\030\002" +
+      " \001(\tR\016referenceModel\022+\n\004loss\030\003 \001(\0162\027.kil" +
+      "n.v1.PreferenceLossR\004loss\022\'\n\006tuning\030\004 \001(" +
+      "\0162\017.kiln.v1.TuningR\006tuning\022(\n\004lora\030\005 \001(\013" +
+      "2\024.kiln.v1.LoraOptionsR\004lora\022,\n\017label_sm" +
+      "oothing\030\006 \001(\001H\001R\016labelSmoothing\210\001\001B\007\n\005_b" +
+      "etaB\022\n\020_label_smoothing\"\220\001\n\rDistillConfi" +
+      "g\022#\n\rteacher_model\030\001 \001(\tR\014teacherModel\022%" +
+      "\n\013temperature\030\002 \001(\001H\000R\013temperature\210\001\001\022\031\n" +
+      "\005alpha\030\003 \001(\001H\001R\005alpha\210\001\001B\016\n\014_temperature" +
+      "B\010\n\006_alpha\"\314\r\n\003Job\022\022\n\004name\030\001 \001(\tR\004name\022!" +
+      "\n\014display_name\030\002 \001(\tR\013displayName\022*\n\006met" +
+      "hod\030\003 \001(\0162\022.kiln.v1.JobMethodR\006method\022\035\n" +
+      "\nbase_model\030\004 \001(\tR\tbaseModel\022)\n\020training" +
+      "_dataset\030\005 \001(\tR\017trainingDataset\022-\n\022valid" +
+      "ation_dataset\030\006 \001(\tR\021validationDataset\022B" +
+      "\n\017hyperparameters\030\007 \001(\0132\030.kiln.v1.Hyperp" +
+      "arametersR\017hyperparameters\022&\n\003sft\030\010 \001(\0132" +
+      "\022.kiln.v1.SftConfigH\000R\003sft\022?\n\014reward_mod" +
+      "el\030\t \001(\0132\032.kiln.v1.RewardModelConfigH\000R\013" +
+      "rewardModel\022&\n\003ppo\030\n \001(\0132\022.kiln.v1.PpoCo" +
+      "nfigH\000R\003ppo\022&\n\003dpo\030\013 \001(\0132\022.kiln.v1.DpoCo" +
+      "nfigH\000R\003dpo\0222\n\007distill\030\014 \001(\0132\026.kiln.v1.D" +
+      "istillConfigH\000R\007distill\022&\n\003vae\030\036 \001(\0132\022.k" +
+      "iln.v1.VaeConfigH\000R\003vae\022&\n\003gan\030\037 \001(\0132\022.k" +
+      "iln.v1.GanConfigH\000R\003gan\0228\n\tdiffusion\030  \001" +
+      "(\0132\030.kiln.v1.DiffusionConfigH\000R\tdiffusio" +
+      "n\022)\n\004grpo\030) \001(\0132\023.kiln.v1.GrpoConfigH\000R\004" +
+      "grpo\022)\n\004rloo\030* \001(\0132\023.kiln.v1.RlooConfigH" +
+      "\000R\004rloo\0229\n\nonline_dpo\030+ \001(\0132\030.kiln.v1.On" +
+      "lineDpoConfigH\000R\tonlineDpo\0220\n\tresources\030" +
+      "\r \001(\0132\022.kiln.v1.ResourcesR\tresources\022$\n\013" +
+      "max_retries\030\016 \001(\rH\001R\nmaxRetries\210\001\001\0220\n\006la" +
+      "bels\030\017 \003(\0132\030.kiln.v1.Job.LabelsEntryR\006la" +
+      "bels\022\'\n\005state\030\020 \001(\0162\021.kiln.v1.JobStateR\005" +
+      "state\022\030\n\007attempt\030\021 \001(\rR\007attempt\022\022\n\004step\030" +
+      "\022 \001(\003R\004step\022\037\n\013total_steps\030\023 \001(\003R\ntotalS" +
+      "teps\022F\n\016latest_metrics\030\024 \003(\0132\037.kiln.v1.J" +
+      "ob.LatestMetricsEntryR\rlatestMetrics\022!\n\014" +
+      "output_model\030\025 \001(\tR\013outputModel\0229\n\tartif" +
+      "acts\030\026 \003(\0132\033.kiln.v1.Job.ArtifactsEntryR" +
+      "\tartifacts\022\024\n\005error\030\027 \001(\tR\005error\022;\n\013crea" +
+      "te_time\030\030 \001(\0132\032.google.protobuf.Timestam" +
+      "pR\ncreateTime\0229\n\nstart_time\030\031 \001(\0132\032.goog" +
+      "le.protobuf.TimestampR\tstartTime\0225\n\010end_" +
+      "time\030\032 \001(\0132\032.google.protobuf.TimestampR\007" +
+      "endTime\022\024\n\005sweep\030( \001(\tR\005sweep\022>\n\014archite" +
+      "cture\0302 \001(\0132\032.kiln.v1.ModelArchitectureR" +
+      "\014architecture\0329\n\013LabelsEntry\022\020\n\003key\030\001 \001(" +
+      "\tR\003key\022\024\n\005value\030\002 \001(\tR\005value:\0028\001\032@\n\022Late" +
+      "stMetricsEntry\022\020\n\003key\030\001 \001(\tR\003key\022\024\n\005valu" +
+      "e\030\002 \001(\001R\005value:\0028\001\032<\n\016ArtifactsEntry\022\020\n\003" +
+      "key\030\001 \001(\tR\003key\022\024\n\005value\030\002 \001(\tR\005value:\0028\001" +
+      "B\017\n\rmethod_configB\016\n\014_max_retries\"\224\001\n\021Mo" +
+      "delArchitecture\022\036\n\010n_layers\030\001 \001(\rH\000R\007nLa" +
+      "yers\210\001\001\022\034\n\007d_model\030\002 \001(\rH\001R\006dModel\210\001\001\022\034\n" +
+      "\007n_heads\030\003 \001(\rH\002R\006nHeads\210\001\001B\013\n\t_n_layers" +
+      "B\n\n\010_d_modelB\n\n\010_n_heads\"Q\n\020CreateJobReq" +
+      "uest\022\036\n\003job\030\001 \001(\0132\014.kiln.v1.JobR\003job\022\035\n\n" +
+      "request_id\030\002 \001(\tR\trequestId\"#\n\rGetJobReq" +
+      "uest\022\022\n\004name\030\001 \001(\tR\004name\"\270\001\n\017ListJobsReq" +
+      "uest\022\033\n\tpage_size\030\001 \001(\005R\010pageSize\022\035\n\npag" +
+      "e_token\030\002 \001(\tR\tpageToken\022\'\n\005state\030\003 \001(\0162" +
+      "\021.kiln.v1.JobStateR\005state\022*\n\006method\030\004 \001(" +
+      "\0162\022.kiln.v1.JobMethodR\006method\022\024\n\005sweep\030\005" +
+      " \001(\tR\005sweep\"\\\n\020ListJobsResponse\022 \n\004jobs\030" +
+      "\001 \003(\0132\014.kiln.v1.JobR\004jobs\022&\n\017next_page_t" +
+      "oken\030\002 \001(\tR\rnextPageToken\"&\n\020CancelJobRe" +
+      "quest\022\022\n\004name\030\001 \001(\tR\004name\"K\n\017WatchJobReq" +
+      "uest\022\022\n\004name\030\001 \001(\tR\004name\022$\n\016after_event_" +
+      "id\030\002 \001(\tR\014afterEventId\"h\n\013StateChange\022\'\n" +
+      "\005state\030\001 \001(\0162\021.kiln.v1.JobStateR\005state\022\030" +
+      "\n\007attempt\030\002 \001(\rR\007attempt\022\026\n\006reason\030\003 \001(\t" +
+      "R\006reason\"\257\001\n\007Metrics\022\022\n\004step\030\001 \001(\003R\004step" +
+      "\022\037\n\013total_steps\030\002 \001(\003R\ntotalSteps\0224\n\006val" +
+      "ues\030\003 \003(\0132\034.kiln.v1.Metrics.ValuesEntryR" +
+      "\006values\0329\n\013ValuesEntry\022\020\n\003key\030\001 \001(\tR\003key" +
+      "\022\024\n\005value\030\002 \001(\001R\005value:\0028\001\"o\n\nCheckpoint" +
+      "\022\022\n\004step\030\001 \001(\003R\004step\022\020\n\003uri\030\002 \001(\tR\003uri\022;" +
+      "\n\013create_time\030\003 \001(\0132\032.google.protobuf.Ti" +
+      "mestampR\ncreateTime\"9\n\007LogLine\022\024\n\005level\030" +
+      "\001 \001(\tR\005level\022\030\n\007message\030\002 \001(\tR\007message\"\230" +
+      "\002\n\010JobEvent\022\016\n\002id\030\001 \001(\tR\002id\022.\n\004time\030\002 \001(" +
+      "\0132\032.google.protobuf.TimestampR\004time\0229\n\014s" +
+      "tate_change\030\003 \001(\0132\024.kiln.v1.StateChangeH" +
+      "\000R\013stateChange\022,\n\007metrics\030\004 \001(\0132\020.kiln.v" +
+      "1.MetricsH\000R\007metrics\0225\n\ncheckpoint\030\005 \001(\013" +
+      "2\023.kiln.v1.CheckpointH\000R\ncheckpoint\022$\n\003l" +
+      "og\030\006 \001(\0132\020.kiln.v1.LogLineH\000R\003logB\006\n\004kin" +
+      "d\",\n\026ListCheckpointsRequest\022\022\n\004name\030\001 \001(" +
+      "\tR\004name\"P\n\027ListCheckpointsResponse\0225\n\013ch" +
+      "eckpoints\030\001 \003(\0132\023.kiln.v1.CheckpointR\013ch" +
+      "eckpoints*\237\002\n\tJobMethod\022\032\n\026JOB_METHOD_UN" +
+      "SPECIFIED\020\000\022\022\n\016JOB_METHOD_SFT\020\001\022\033\n\027JOB_M" +
+      "ETHOD_REWARD_MODEL\020\002\022\022\n\016JOB_METHOD_PPO\020\003" +
+      "\022\022\n\016JOB_METHOD_DPO\020\004\022\026\n\022JOB_METHOD_DISTI" +
+      "LL\020\005\022\022\n\016JOB_METHOD_VAE\020\n\022\022\n\016JOB_METHOD_G" +
+      "AN\020\013\022\030\n\024JOB_METHOD_DIFFUSION\020\014\022\023\n\017JOB_ME" +
+      "THOD_GRPO\020\036\022\023\n\017JOB_METHOD_RLOO\020\037\022\031\n\025JOB_" +
+      "METHOD_ONLINE_DPO\020 *\262\001\n\010JobState\022\031\n\025JOB_" +
+      "STATE_UNSPECIFIED\020\000\022\024\n\020JOB_STATE_QUEUED\020" +
+      "\001\022\025\n\021JOB_STATE_RUNNING\020\002\022\027\n\023JOB_STATE_SU" +
+      "CCEEDED\020\003\022\024\n\020JOB_STATE_FAILED\020\004\022\027\n\023JOB_S" +
+      "TATE_CANCELLED\020\005\022\026\n\022JOB_STATE_RETRYING\020\006" +
+      "*B\n\006Tuning\022\026\n\022TUNING_UNSPECIFIED\020\000\022\017\n\013TU" +
+      "NING_FULL\020\001\022\017\n\013TUNING_LORA\020\002*v\n\tPrecisio" +
+      "n\022\031\n\025PRECISION_UNSPECIFIED\020\000\022\022\n\016PRECISIO" +
+      "N_AUTO\020\001\022\022\n\016PRECISION_FP32\020\002\022\022\n\016PRECISIO" +
+      "N_BF16\020\003\022\022\n\016PRECISION_FP16\020\004*p\n\021Adversar" +
+      "ialMethod\022\"\n\036ADVERSARIAL_METHOD_UNSPECIF" +
+      "IED\020\000\022\033\n\027ADVERSARIAL_METHOD_FGSM\020\001\022\032\n\026AD" +
+      "VERSARIAL_METHOD_PGD\020\002*\214\001\n\017CurriculumOrd" +
+      "er\022 \n\034CURRICULUM_ORDER_UNSPECIFIED\020\000\022\033\n\027" +
+      "CURRICULUM_ORDER_LENGTH\020\001\022\037\n\033CURRICULUM_" +
+      "ORDER_DIFFICULTY\020\002\022\031\n\025CURRICULUM_ORDER_L" +
+      "OSS\020\003*\213\001\n\020CurriculumPacing\022!\n\035CURRICULUM" +
+      "_PACING_UNSPECIFIED\020\000\022\034\n\030CURRICULUM_PACI" +
+      "NG_LINEAR\020\001\022\032\n\026CURRICULUM_PACING_ROOT\020\002\022" +
+      "\032\n\026CURRICULUM_PACING_STEP\020\003*\236\002\n\rOptimize" +
+      "rKind\022\036\n\032OPTIMIZER_KIND_UNSPECIFIED\020\000\022\026\n" +
+      "\022OPTIMIZER_KIND_SGD\020\001\022\032\n\026OPTIMIZER_KIND_" +
+      "ADAGRAD\020\002\022\032\n\026OPTIMIZER_KIND_RMSPROP\020\003\022\027\n" +
+      "\023OPTIMIZER_KIND_ADAM\020\004\022\030\n\024OPTIMIZER_KIND" +
+      "_ADAMW\020\005\022\034\n\030OPTIMIZER_KIND_ADAFACTOR\020\006\022\027" +
+      "\n\023OPTIMIZER_KIND_LION\020\007\022\030\n\024OPTIMIZER_KIN" +
+      "D_LBFGS\020\010\022\031\n\025OPTIMIZER_KIND_SOPHIA\020\t*\331\002\n" +
+      "\016LrScheduleKind\022 \n\034LR_SCHEDULE_KIND_UNSP" +
+      "ECIFIED\020\000\022\035\n\031LR_SCHEDULE_KIND_CONSTANT\020\001" +
+      "\022\033\n\027LR_SCHEDULE_KIND_LINEAR\020\002\022\033\n\027LR_SCHE" +
+      "DULE_KIND_COSINE\020\003\022$\n LR_SCHEDULE_KIND_C" +
+      "OSINE_RESTARTS\020\004\022\031\n\025LR_SCHEDULE_KIND_STE" +
+      "P\020\005\022 \n\034LR_SCHEDULE_KIND_EXPONENTIAL\020\006\022\036\n" +
+      "\032LR_SCHEDULE_KIND_ONE_CYCLE\020\007\022!\n\035LR_SCHE" +
+      "DULE_KIND_INVERSE_SQRT\020\010\022&\n\"LR_SCHEDULE_" +
+      "KIND_REDUCE_ON_PLATEAU\020\t*\200\001\n\013KlEstimator" +
+      "\022\034\n\030KL_ESTIMATOR_UNSPECIFIED\020\000\022\023\n\017KL_EST" +
+      "IMATOR_K1\020\001\022\023\n\017KL_ESTIMATOR_K2\020\002\022\023\n\017KL_E" +
+      "STIMATOR_K3\020\003\022\024\n\020KL_ESTIMATOR_ABS\020\004*\203\001\n\016" +
+      "PreferenceLoss\022\037\n\033PREFERENCE_LOSS_UNSPEC" +
+      "IFIED\020\000\022\033\n\027PREFERENCE_LOSS_SIGMOID\020\001\022\027\n\023" +
+      "PREFERENCE_LOSS_IPO\020\002\022\032\n\026PREFERENCE_LOSS" +
+      "_ROBUST\020\0032\372\002\n\nJobService\0224\n\tCreateJob\022\031." +
+      "kiln.v1.CreateJobRequest\032\014.kiln.v1.Job\022." +
+      "\n\006GetJob\022\026.kiln.v1.GetJobRequest\032\014.kiln." +
+      "v1.Job\022?\n\010ListJobs\022\030.kiln.v1.ListJobsReq" +
+      "uest\032\031.kiln.v1.ListJobsResponse\0224\n\tCance" +
+      "lJob\022\031.kiln.v1.CancelJobRequest\032\014.kiln.v" +
+      "1.Job\0229\n\010WatchJob\022\030.kiln.v1.WatchJobRequ" +
+      "est\032\021.kiln.v1.JobEvent0\001\022T\n\017ListCheckpoi" +
+      "nts\022\037.kiln.v1.ListCheckpointsRequest\032 .k" +
+      "iln.v1.ListCheckpointsResponseBw\n\007kiln.v" +
+      "1B\tJobsProtoH\002P\001Z\"kiln/clients/go/gen/ki" +
+      "ln/v1;kilnv1\242\002\003KXX\252\002\007Kiln.V1\312\002\007Kiln\\V1\342\002" +
+      "\023Kiln\\V1\\GPBMetadata\352\002\010Kiln::V1b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
@@ -602,7 +627,7 @@ public final class JobsProto {
     internal_static_kiln_v1_RewardModelConfig_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_kiln_v1_RewardModelConfig_descriptor,
-        new java.lang.String[] { "Tuning", "Lora", });
+        new java.lang.String[] { "Tuning", "Lora", "MixupAlpha", "MixupAlpha", });
     internal_static_kiln_v1_RewardSource_descriptor =
       getDescriptor().getMessageTypes().get(10);
     internal_static_kiln_v1_RewardSource_fieldAccessorTable = new
@@ -633,24 +658,30 @@ public final class JobsProto {
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_kiln_v1_RlooConfig_descriptor,
         new java.lang.String[] { "Reward", "ReferenceModel", "KlCoef", "GroupSize", "ClipRange", "Epochs", "RolloutBatchSize", "MinibatchSize", "MaxNewTokens", "Temperature", "KlEstimator", "StopAtEos", "KlCoef", "GroupSize", "ClipRange", "Epochs", "RolloutBatchSize", "MinibatchSize", "MaxNewTokens", "Temperature", "StopAtEos", });
-    internal_static_kiln_v1_DpoConfig_descriptor =
+    internal_static_kiln_v1_OnlineDpoConfig_descriptor =
       getDescriptor().getMessageTypes().get(15);
+    internal_static_kiln_v1_OnlineDpoConfig_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
+        internal_static_kiln_v1_OnlineDpoConfig_descriptor,
+        new java.lang.String[] { "Reward", "ReferenceModel", "Beta", "Loss", "LabelSmoothing", "SamplesPerPrompt", "RolloutBatchSize", "MinibatchSize", "Epochs", "MaxNewTokens", "Temperature", "StopAtEos", "Beta", "LabelSmoothing", "SamplesPerPrompt", "RolloutBatchSize", "MinibatchSize", "Epochs", "MaxNewTokens", "Temperature", "StopAtEos", });
+    internal_static_kiln_v1_DpoConfig_descriptor =
+      getDescriptor().getMessageTypes().get(16);
     internal_static_kiln_v1_DpoConfig_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_kiln_v1_DpoConfig_descriptor,
         new java.lang.String[] { "Beta", "ReferenceModel", "Loss", "Tuning", "Lora", "LabelSmoothing", "Beta", "LabelSmoothing", });
     internal_static_kiln_v1_DistillConfig_descriptor =
-      getDescriptor().getMessageTypes().get(16);
+      getDescriptor().getMessageTypes().get(17);
     internal_static_kiln_v1_DistillConfig_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_kiln_v1_DistillConfig_descriptor,
         new java.lang.String[] { "TeacherModel", "Temperature", "Alpha", "Temperature", "Alpha", });
     internal_static_kiln_v1_Job_descriptor =
-      getDescriptor().getMessageTypes().get(17);
+      getDescriptor().getMessageTypes().get(18);
     internal_static_kiln_v1_Job_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_kiln_v1_Job_descriptor,
-        new java.lang.String[] { "Name", "DisplayName", "Method", "BaseModel", "TrainingDataset", "ValidationDataset", "Hyperparameters", "Sft", "RewardModel", "Ppo", "Dpo", "Distill", "Vae", "Gan", "Diffusion", "Grpo", "Rloo", "Resources", "MaxRetries", "Labels", "State", "Attempt", "Step", "TotalSteps", "LatestMetrics", "OutputModel", "Artifacts", "Error", "CreateTime", "StartTime", "EndTime", "Sweep", "Architecture", "MethodConfig", "MaxRetries", });
+        new java.lang.String[] { "Name", "DisplayName", "Method", "BaseModel", "TrainingDataset", "ValidationDataset", "Hyperparameters", "Sft", "RewardModel", "Ppo", "Dpo", "Distill", "Vae", "Gan", "Diffusion", "Grpo", "Rloo", "OnlineDpo", "Resources", "MaxRetries", "Labels", "State", "Attempt", "Step", "TotalSteps", "LatestMetrics", "OutputModel", "Artifacts", "Error", "CreateTime", "StartTime", "EndTime", "Sweep", "Architecture", "MethodConfig", "MaxRetries", });
     internal_static_kiln_v1_Job_LabelsEntry_descriptor =
       internal_static_kiln_v1_Job_descriptor.getNestedTypes().get(0);
     internal_static_kiln_v1_Job_LabelsEntry_fieldAccessorTable = new
@@ -670,55 +701,55 @@ public final class JobsProto {
         internal_static_kiln_v1_Job_ArtifactsEntry_descriptor,
         new java.lang.String[] { "Key", "Value", });
     internal_static_kiln_v1_ModelArchitecture_descriptor =
-      getDescriptor().getMessageTypes().get(18);
+      getDescriptor().getMessageTypes().get(19);
     internal_static_kiln_v1_ModelArchitecture_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_kiln_v1_ModelArchitecture_descriptor,
         new java.lang.String[] { "NLayers", "DModel", "NHeads", "NLayers", "DModel", "NHeads", });
     internal_static_kiln_v1_CreateJobRequest_descriptor =
-      getDescriptor().getMessageTypes().get(19);
+      getDescriptor().getMessageTypes().get(20);
     internal_static_kiln_v1_CreateJobRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_kiln_v1_CreateJobRequest_descriptor,
         new java.lang.String[] { "Job", "RequestId", });
     internal_static_kiln_v1_GetJobRequest_descriptor =
-      getDescriptor().getMessageTypes().get(20);
+      getDescriptor().getMessageTypes().get(21);
     internal_static_kiln_v1_GetJobRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_kiln_v1_GetJobRequest_descriptor,
         new java.lang.String[] { "Name", });
     internal_static_kiln_v1_ListJobsRequest_descriptor =
-      getDescriptor().getMessageTypes().get(21);
+      getDescriptor().getMessageTypes().get(22);
     internal_static_kiln_v1_ListJobsRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_kiln_v1_ListJobsRequest_descriptor,
         new java.lang.String[] { "PageSize", "PageToken", "State", "Method", "Sweep", });
     internal_static_kiln_v1_ListJobsResponse_descriptor =
-      getDescriptor().getMessageTypes().get(22);
+      getDescriptor().getMessageTypes().get(23);
     internal_static_kiln_v1_ListJobsResponse_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_kiln_v1_ListJobsResponse_descriptor,
         new java.lang.String[] { "Jobs", "NextPageToken", });
     internal_static_kiln_v1_CancelJobRequest_descriptor =
-      getDescriptor().getMessageTypes().get(23);
+      getDescriptor().getMessageTypes().get(24);
     internal_static_kiln_v1_CancelJobRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_kiln_v1_CancelJobRequest_descriptor,
         new java.lang.String[] { "Name", });
     internal_static_kiln_v1_WatchJobRequest_descriptor =
-      getDescriptor().getMessageTypes().get(24);
+      getDescriptor().getMessageTypes().get(25);
     internal_static_kiln_v1_WatchJobRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_kiln_v1_WatchJobRequest_descriptor,
         new java.lang.String[] { "Name", "AfterEventId", });
     internal_static_kiln_v1_StateChange_descriptor =
-      getDescriptor().getMessageTypes().get(25);
+      getDescriptor().getMessageTypes().get(26);
     internal_static_kiln_v1_StateChange_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_kiln_v1_StateChange_descriptor,
         new java.lang.String[] { "State", "Attempt", "Reason", });
     internal_static_kiln_v1_Metrics_descriptor =
-      getDescriptor().getMessageTypes().get(26);
+      getDescriptor().getMessageTypes().get(27);
     internal_static_kiln_v1_Metrics_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_kiln_v1_Metrics_descriptor,
@@ -730,31 +761,31 @@ public final class JobsProto {
         internal_static_kiln_v1_Metrics_ValuesEntry_descriptor,
         new java.lang.String[] { "Key", "Value", });
     internal_static_kiln_v1_Checkpoint_descriptor =
-      getDescriptor().getMessageTypes().get(27);
+      getDescriptor().getMessageTypes().get(28);
     internal_static_kiln_v1_Checkpoint_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_kiln_v1_Checkpoint_descriptor,
         new java.lang.String[] { "Step", "Uri", "CreateTime", });
     internal_static_kiln_v1_LogLine_descriptor =
-      getDescriptor().getMessageTypes().get(28);
+      getDescriptor().getMessageTypes().get(29);
     internal_static_kiln_v1_LogLine_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_kiln_v1_LogLine_descriptor,
         new java.lang.String[] { "Level", "Message", });
     internal_static_kiln_v1_JobEvent_descriptor =
-      getDescriptor().getMessageTypes().get(29);
+      getDescriptor().getMessageTypes().get(30);
     internal_static_kiln_v1_JobEvent_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_kiln_v1_JobEvent_descriptor,
         new java.lang.String[] { "Id", "Time", "StateChange", "Metrics", "Checkpoint", "Log", "Kind", });
     internal_static_kiln_v1_ListCheckpointsRequest_descriptor =
-      getDescriptor().getMessageTypes().get(30);
+      getDescriptor().getMessageTypes().get(31);
     internal_static_kiln_v1_ListCheckpointsRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_kiln_v1_ListCheckpointsRequest_descriptor,
         new java.lang.String[] { "Name", });
     internal_static_kiln_v1_ListCheckpointsResponse_descriptor =
-      getDescriptor().getMessageTypes().get(31);
+      getDescriptor().getMessageTypes().get(32);
     internal_static_kiln_v1_ListCheckpointsResponse_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_kiln_v1_ListCheckpointsResponse_descriptor,

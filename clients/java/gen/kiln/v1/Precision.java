@@ -44,6 +44,17 @@ public enum Precision
    * <code>PRECISION_BF16 = 3;</code>
    */
   PRECISION_BF16(3),
+  /**
+   * <pre>
+   * fp16 autocast with a dynamic gradient scaler (the loss is scaled before backward, steps
+   * with inf/NaN gradients are skipped). For GPUs without bf16; CPU runs it too, slowly.
+   * Methods with one optimizer only (not GAN), and not with the L-BFGS or Sophia
+   * optimizers: INVALID_ARGUMENT at job.hyperparameters.precision otherwise.
+   * </pre>
+   *
+   * <code>PRECISION_FP16 = 4;</code>
+   */
+  PRECISION_FP16(4),
   UNRECOGNIZED(-1),
   ;
 
@@ -79,6 +90,17 @@ public enum Precision
    * <code>PRECISION_BF16 = 3;</code>
    */
   public static final int PRECISION_BF16_VALUE = 3;
+  /**
+   * <pre>
+   * fp16 autocast with a dynamic gradient scaler (the loss is scaled before backward, steps
+   * with inf/NaN gradients are skipped). For GPUs without bf16; CPU runs it too, slowly.
+   * Methods with one optimizer only (not GAN), and not with the L-BFGS or Sophia
+   * optimizers: INVALID_ARGUMENT at job.hyperparameters.precision otherwise.
+   * </pre>
+   *
+   * <code>PRECISION_FP16 = 4;</code>
+   */
+  public static final int PRECISION_FP16_VALUE = 4;
 
 
   public final int getNumber() {
@@ -109,6 +131,7 @@ public enum Precision
       case 1: return PRECISION_AUTO;
       case 2: return PRECISION_FP32;
       case 3: return PRECISION_BF16;
+      case 4: return PRECISION_FP16;
       default: return null;
     }
   }

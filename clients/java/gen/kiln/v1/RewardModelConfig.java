@@ -48,6 +48,7 @@ private static final long serialVersionUID = 0L;
             kiln.v1.RewardModelConfig.class, kiln.v1.RewardModelConfig.Builder.class);
   }
 
+  private int bitField0_;
   public static final int TUNING_FIELD_NUMBER = 1;
   private int tuning_ = 0;
   /**
@@ -110,6 +111,43 @@ private static final long serialVersionUID = 0L;
   @java.lang.Override
   public kiln.v1.LoraOptionsOrBuilder getLoraOrBuilder() {
     return lora_ == null ? kiln.v1.LoraOptions.getDefaultInstance() : lora_;
+  }
+
+  public static final int MIXUP_ALPHA_FIELD_NUMBER = 40;
+  private double mixupAlpha_ = 0D;
+  /**
+   * <pre>
+   * Mixup between preference pairs: each training pair is given a random orientation (target 1
+   * when its first side is the chosen one, 0 when swapped), the pooled final hidden states (the
+   * reward head's input) of both sides are mixed with those of a partner pair in the batch by
+   * lambda ~ Beta(alpha, alpha), and the loss is the binary cross-entropy of
+   * sigmoid(r(first) - r(second)) against the equally mixed target. Seeded by the job's seed and
+   * the step. 0 turns it off; in [0, 10]. Default 0 (off). Validation always scores clean pairs.
+   * </pre>
+   *
+   * <code>optional double mixup_alpha = 40 [json_name = "mixupAlpha"];</code>
+   * @return Whether the mixupAlpha field is set.
+   */
+  @java.lang.Override
+  public boolean hasMixupAlpha() {
+    return ((bitField0_ & 0x00000001) != 0);
+  }
+  /**
+   * <pre>
+   * Mixup between preference pairs: each training pair is given a random orientation (target 1
+   * when its first side is the chosen one, 0 when swapped), the pooled final hidden states (the
+   * reward head's input) of both sides are mixed with those of a partner pair in the batch by
+   * lambda ~ Beta(alpha, alpha), and the loss is the binary cross-entropy of
+   * sigmoid(r(first) - r(second)) against the equally mixed target. Seeded by the job's seed and
+   * the step. 0 turns it off; in [0, 10]. Default 0 (off). Validation always scores clean pairs.
+   * </pre>
+   *
+   * <code>optional double mixup_alpha = 40 [json_name = "mixupAlpha"];</code>
+   * @return The mixupAlpha.
+   */
+  @java.lang.Override
+  public double getMixupAlpha() {
+    return mixupAlpha_;
   }
 
   public static kiln.v1.RewardModelConfig parseFrom(
@@ -246,6 +284,7 @@ private static final long serialVersionUID = 0L;
         loraBuilder_.dispose();
         loraBuilder_ = null;
       }
+      mixupAlpha_ = 0D;
       return this;
     }
 
@@ -287,6 +326,12 @@ private static final long serialVersionUID = 0L;
             ? lora_
             : loraBuilder_.build();
       }
+      int to_bitField0_ = 0;
+      if (((from_bitField0_ & 0x00000004) != 0)) {
+        result.mixupAlpha_ = mixupAlpha_;
+        to_bitField0_ |= 0x00000001;
+      }
+      result.bitField0_ |= to_bitField0_;
     }
 
     @java.lang.Override
@@ -549,6 +594,82 @@ private static final long serialVersionUID = 0L;
         lora_ = null;
       }
       return loraBuilder_;
+    }
+
+    private double mixupAlpha_ ;
+    /**
+     * <pre>
+     * Mixup between preference pairs: each training pair is given a random orientation (target 1
+     * when its first side is the chosen one, 0 when swapped), the pooled final hidden states (the
+     * reward head's input) of both sides are mixed with those of a partner pair in the batch by
+     * lambda ~ Beta(alpha, alpha), and the loss is the binary cross-entropy of
+     * sigmoid(r(first) - r(second)) against the equally mixed target. Seeded by the job's seed and
+     * the step. 0 turns it off; in [0, 10]. Default 0 (off). Validation always scores clean pairs.
+     * </pre>
+     *
+     * <code>optional double mixup_alpha = 40 [json_name = "mixupAlpha"];</code>
+     * @return Whether the mixupAlpha field is set.
+     */
+    @java.lang.Override
+    public boolean hasMixupAlpha() {
+      return ((bitField0_ & 0x00000004) != 0);
+    }
+    /**
+     * <pre>
+     * Mixup between preference pairs: each training pair is given a random orientation (target 1
+     * when its first side is the chosen one, 0 when swapped), the pooled final hidden states (the
+     * reward head's input) of both sides are mixed with those of a partner pair in the batch by
+     * lambda ~ Beta(alpha, alpha), and the loss is the binary cross-entropy of
+     * sigmoid(r(first) - r(second)) against the equally mixed target. Seeded by the job's seed and
+     * the step. 0 turns it off; in [0, 10]. Default 0 (off). Validation always scores clean pairs.
+     * </pre>
+     *
+     * <code>optional double mixup_alpha = 40 [json_name = "mixupAlpha"];</code>
+     * @return The mixupAlpha.
+     */
+    @java.lang.Override
+    public double getMixupAlpha() {
+      return mixupAlpha_;
+    }
+    /**
+     * <pre>
+     * Mixup between preference pairs: each training pair is given a random orientation (target 1
+     * when its first side is the chosen one, 0 when swapped), the pooled final hidden states (the
+     * reward head's input) of both sides are mixed with those of a partner pair in the batch by
+     * lambda ~ Beta(alpha, alpha), and the loss is the binary cross-entropy of
+     * sigmoid(r(first) - r(second)) against the equally mixed target. Seeded by the job's seed and
+     * the step. 0 turns it off; in [0, 10]. Default 0 (off). Validation always scores clean pairs.
+     * </pre>
+     *
+     * <code>optional double mixup_alpha = 40 [json_name = "mixupAlpha"];</code>
+     * @param value The mixupAlpha to set.
+     * @return This builder for chaining.
+     */
+    public Builder setMixupAlpha(double value) {
+      
+      mixupAlpha_ = value;
+      bitField0_ |= 0x00000004;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Mixup between preference pairs: each training pair is given a random orientation (target 1
+     * when its first side is the chosen one, 0 when swapped), the pooled final hidden states (the
+     * reward head's input) of both sides are mixed with those of a partner pair in the batch by
+     * lambda ~ Beta(alpha, alpha), and the loss is the binary cross-entropy of
+     * sigmoid(r(first) - r(second)) against the equally mixed target. Seeded by the job's seed and
+     * the step. 0 turns it off; in [0, 10]. Default 0 (off). Validation always scores clean pairs.
+     * </pre>
+     *
+     * <code>optional double mixup_alpha = 40 [json_name = "mixupAlpha"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearMixupAlpha() {
+      bitField0_ = (bitField0_ & ~0x00000004);
+      mixupAlpha_ = 0D;
+      onChanged();
+      return this;
     }
     @java.lang.Override
     public final Builder setUnknownFields(

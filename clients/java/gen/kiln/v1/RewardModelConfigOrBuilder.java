@@ -52,4 +52,33 @@ public interface RewardModelConfigOrBuilder extends
    * <code>.kiln.v1.LoraOptions lora = 2 [json_name = "lora"];</code>
    */
   kiln.v1.LoraOptionsOrBuilder getLoraOrBuilder();
+
+  /**
+   * <pre>
+   * Mixup between preference pairs: each training pair is given a random orientation (target 1
+   * when its first side is the chosen one, 0 when swapped), the pooled final hidden states (the
+   * reward head's input) of both sides are mixed with those of a partner pair in the batch by
+   * lambda ~ Beta(alpha, alpha), and the loss is the binary cross-entropy of
+   * sigmoid(r(first) - r(second)) against the equally mixed target. Seeded by the job's seed and
+   * the step. 0 turns it off; in [0, 10]. Default 0 (off). Validation always scores clean pairs.
+   * </pre>
+   *
+   * <code>optional double mixup_alpha = 40 [json_name = "mixupAlpha"];</code>
+   * @return Whether the mixupAlpha field is set.
+   */
+  boolean hasMixupAlpha();
+  /**
+   * <pre>
+   * Mixup between preference pairs: each training pair is given a random orientation (target 1
+   * when its first side is the chosen one, 0 when swapped), the pooled final hidden states (the
+   * reward head's input) of both sides are mixed with those of a partner pair in the batch by
+   * lambda ~ Beta(alpha, alpha), and the loss is the binary cross-entropy of
+   * sigmoid(r(first) - r(second)) against the equally mixed target. Seeded by the job's seed and
+   * the step. 0 turns it off; in [0, 10]. Default 0 (off). Validation always scores clean pairs.
+   * </pre>
+   *
+   * <code>optional double mixup_alpha = 40 [json_name = "mixupAlpha"];</code>
+   * @return The mixupAlpha.
+   */
+  double getMixupAlpha();
 }

@@ -20,7 +20,8 @@ import static io.grpc.MethodDescriptor.generateFullMethodName;
  * ResourceInfo) for an unknown model, whose message lists the built-in base model names for a
  * name that is not "models/{id}"; FAILED_PRECONDITION (with PreconditionFailure) when a
  * registered model is not deployed; RESOURCE_EXHAUSTED (with RetryInfo) when the replica's
- * queue is full; UNAVAILABLE (with RetryInfo) when the serving backend is down;
+ * queue is full, or (with QuotaFailure) past the tenant's sampling_requests_per_s or
+ * sampling_tokens_per_s quota, where a call is charged n x max_tokens before it runs; UNAVAILABLE (with RetryInfo) when the serving backend is down;
  * DEADLINE_EXCEEDED when the call's deadline passes first.
  * </pre>
  */
@@ -159,7 +160,8 @@ public final class SamplingServiceGrpc {
    * ResourceInfo) for an unknown model, whose message lists the built-in base model names for a
    * name that is not "models/{id}"; FAILED_PRECONDITION (with PreconditionFailure) when a
    * registered model is not deployed; RESOURCE_EXHAUSTED (with RetryInfo) when the replica's
-   * queue is full; UNAVAILABLE (with RetryInfo) when the serving backend is down;
+   * queue is full, or (with QuotaFailure) past the tenant's sampling_requests_per_s or
+   * sampling_tokens_per_s quota, where a call is charged n x max_tokens before it runs; UNAVAILABLE (with RetryInfo) when the serving backend is down;
    * DEADLINE_EXCEEDED when the call's deadline passes first.
    * </pre>
    */
@@ -225,7 +227,8 @@ public final class SamplingServiceGrpc {
    * ResourceInfo) for an unknown model, whose message lists the built-in base model names for a
    * name that is not "models/{id}"; FAILED_PRECONDITION (with PreconditionFailure) when a
    * registered model is not deployed; RESOURCE_EXHAUSTED (with RetryInfo) when the replica's
-   * queue is full; UNAVAILABLE (with RetryInfo) when the serving backend is down;
+   * queue is full, or (with QuotaFailure) past the tenant's sampling_requests_per_s or
+   * sampling_tokens_per_s quota, where a call is charged n x max_tokens before it runs; UNAVAILABLE (with RetryInfo) when the serving backend is down;
    * DEADLINE_EXCEEDED when the call's deadline passes first.
    * </pre>
    */
@@ -284,7 +287,8 @@ public final class SamplingServiceGrpc {
    * ResourceInfo) for an unknown model, whose message lists the built-in base model names for a
    * name that is not "models/{id}"; FAILED_PRECONDITION (with PreconditionFailure) when a
    * registered model is not deployed; RESOURCE_EXHAUSTED (with RetryInfo) when the replica's
-   * queue is full; UNAVAILABLE (with RetryInfo) when the serving backend is down;
+   * queue is full, or (with QuotaFailure) past the tenant's sampling_requests_per_s or
+   * sampling_tokens_per_s quota, where a call is charged n x max_tokens before it runs; UNAVAILABLE (with RetryInfo) when the serving backend is down;
    * DEADLINE_EXCEEDED when the call's deadline passes first.
    * </pre>
    */
@@ -342,7 +346,8 @@ public final class SamplingServiceGrpc {
    * ResourceInfo) for an unknown model, whose message lists the built-in base model names for a
    * name that is not "models/{id}"; FAILED_PRECONDITION (with PreconditionFailure) when a
    * registered model is not deployed; RESOURCE_EXHAUSTED (with RetryInfo) when the replica's
-   * queue is full; UNAVAILABLE (with RetryInfo) when the serving backend is down;
+   * queue is full, or (with QuotaFailure) past the tenant's sampling_requests_per_s or
+   * sampling_tokens_per_s quota, where a call is charged n x max_tokens before it runs; UNAVAILABLE (with RetryInfo) when the serving backend is down;
    * DEADLINE_EXCEEDED when the call's deadline passes first.
    * </pre>
    */

@@ -29,7 +29,7 @@ def test_each_loss_reports_both_players(digits_path, tmp_path, loss, extra):
     torch.set_num_threads(1)
     ctx = LocalContext(tmp_path)
     result = train(config(digits_path, loss=loss, n_critic=2 if loss == "wgan_gp" else 1), ctx)
-    reports = [m for _, m in ctx.metrics]
+    reports = [m for _, m in ctx.metrics if "d_loss" in m]  # training reports, not the mode monitor's
     assert {"d_loss", "g_loss", "d_real", "d_fake"} | extra <= set(reports[-1])
     if loss == "bce":
         assert 0 < reports[-1]["d_real"] < 1  # a probability for BCE
@@ -70,3 +70,20 @@ def test_the_saved_generator_samples_seeded_pngs(digits_path, tmp_path):
     a = asyncio.run(replica.generate({"params": {"seed": 1}, "n": 2}))
     b = asyncio.run(replica.generate({"params": {"seed": 1}, "n": 2}))
     assert [c["png"] for c in a["completions"]] == [c["png"] for c in b["completions"]]
+
+
+def test_the_mode_collapse_monitor_reports_coverage(digits_path, tmp_path, monkeypatch):
+    from kiln_trainer.eval import images as E
+
+    torch.set_num_threads(1)
+    ctx = LocalContext(tmp_path)
+    trainer = GANTrainer(config(digits_path, max_steps=4, eval_every=2), ctx)
+    # A generator collapsed onto one held-out "0": the monitor must say one class is covered.
+    zero = E.heldout_images()[0:1]
+    monkeypatch.setattr(trainer, "sample_images", lambda n, seed: zero.expand(n, -1, -1, -1).numpy())
+    trainer.run()
+    checks = [m for _, m in ctx.metrics if "class_coverage" in m]
+    assert len(checks) == 2  # at step 2 and at the end
+    assert checks[-1]["class_coverage"] == 1.0
+    assert checks[-1]["class_kl"] == pytest.approx(-torch.log(torch.tensor(0.1)).item(), rel=0.05)  # ~log 10
+    assert any("mode collapse" in line for line in ctx.logs)

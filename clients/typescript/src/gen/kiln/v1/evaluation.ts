@@ -67,6 +67,34 @@ export enum EvaluationMetric {
    * "exact_match", in [0, 1].
    */
   EVALUATION_METRIC_EXACT_MATCH = 6,
+  /**
+   * EVALUATION_METRIC_FID - Frechet distance between the reference and the generated features (torchmetrics' FID with
+   * the classifier as feature extractor). Key "fid"; >= 0, lower is better. The real-data
+   * floor on digits (held-out images against the training split) is about 19; uniform noise
+   * scores about 2,300.
+   */
+  EVALUATION_METRIC_FID = 20,
+  /**
+   * EVALUATION_METRIC_PRECISION_RECALL - Improved precision and recall (Kynkaanniemi et al., 2019) in the same feature space with
+   * k = 3 nearest neighbours: the share of generated images inside the real manifold
+   * (fidelity) and of real images inside the generated one (diversity). Keys "precision" and
+   * "recall", in [0, 1]; higher is better.
+   */
+  EVALUATION_METRIC_PRECISION_RECALL = 21,
+  /**
+   * EVALUATION_METRIC_CLASS_COVERAGE - How many of the 10 classes the reference classifier assigns at least 5% of the generated
+   * images to, and the KL divergence (nats) of the generated class histogram from the
+   * reference images' histogram. Keys "class_coverage" (0 to 10, 10 means no mode is
+   * missing) and "class_kl" (>= 0, lower is better).
+   */
+  EVALUATION_METRIC_CLASS_COVERAGE = 22,
+  /**
+   * EVALUATION_METRIC_TEST_ELBO - The evidence lower bound of a VAE on the reference images, one posterior draw per image
+   * from a fixed seed. Keys "test_elbo_nats" (nats per image, <= 0, higher is better) and
+   * "test_bits_per_dim" (the negative ELBO in bits per pixel value, lower is better). A model
+   * that is not a VAE fails the evaluation with the reason.
+   */
+  EVALUATION_METRIC_TEST_ELBO = 23,
   UNRECOGNIZED = -1,
 }
 
@@ -93,6 +121,18 @@ export function evaluationMetricFromJSON(object: any): EvaluationMetric {
     case 6:
     case "EVALUATION_METRIC_EXACT_MATCH":
       return EvaluationMetric.EVALUATION_METRIC_EXACT_MATCH;
+    case 20:
+    case "EVALUATION_METRIC_FID":
+      return EvaluationMetric.EVALUATION_METRIC_FID;
+    case 21:
+    case "EVALUATION_METRIC_PRECISION_RECALL":
+      return EvaluationMetric.EVALUATION_METRIC_PRECISION_RECALL;
+    case 22:
+    case "EVALUATION_METRIC_CLASS_COVERAGE":
+      return EvaluationMetric.EVALUATION_METRIC_CLASS_COVERAGE;
+    case 23:
+    case "EVALUATION_METRIC_TEST_ELBO":
+      return EvaluationMetric.EVALUATION_METRIC_TEST_ELBO;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -116,6 +156,14 @@ export function evaluationMetricToJSON(object: EvaluationMetric): string {
       return "EVALUATION_METRIC_DISTINCT_N";
     case EvaluationMetric.EVALUATION_METRIC_EXACT_MATCH:
       return "EVALUATION_METRIC_EXACT_MATCH";
+    case EvaluationMetric.EVALUATION_METRIC_FID:
+      return "EVALUATION_METRIC_FID";
+    case EvaluationMetric.EVALUATION_METRIC_PRECISION_RECALL:
+      return "EVALUATION_METRIC_PRECISION_RECALL";
+    case EvaluationMetric.EVALUATION_METRIC_CLASS_COVERAGE:
+      return "EVALUATION_METRIC_CLASS_COVERAGE";
+    case EvaluationMetric.EVALUATION_METRIC_TEST_ELBO:
+      return "EVALUATION_METRIC_TEST_ELBO";
     case EvaluationMetric.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";
@@ -217,7 +265,8 @@ export interface Evaluation {
   referenceModel: string;
   /**
    * The evaluation data, "datasets/{id}": PROMPTS or SFT format (SFT for PERPLEXITY and
-   * EXACT_MATCH); required.
+   * EXACT_MATCH), IMAGE for the image metrics (the built-in "datasets/digits" is evaluated on
+   * its held-out split); required.
    */
   dataset: string;
   /** Metrics to compute, at least one; duplicates are ignored. */
@@ -229,7 +278,10 @@ export interface Evaluation {
   samplingParams?:
     | SamplingParams
     | undefined;
-  /** Evaluate only the first this many records of the dataset; 0 means all. */
+  /**
+   * Evaluate only the first this many records of the dataset; 0 means all. For the image
+   * metrics: how many images the model generates (0 means as many as the reference images).
+   */
   maxRecords: number;
   /** Free-form labels. */
   labels: { [key: string]: string };

@@ -64,6 +64,12 @@ export enum JobMethod {
    * model (Job.rloo).
    */
   JOB_METHOD_RLOO = 31,
+  /**
+   * JOB_METHOD_ONLINE_DPO - Online (iterative) DPO: rounds of sampling k completions per prompt from the current
+   * policy, scoring them with the job's reward source and taking DPO steps on each prompt's
+   * best-vs-worst pair.
+   */
+  JOB_METHOD_ONLINE_DPO = 32,
   UNRECOGNIZED = -1,
 }
 
@@ -102,6 +108,9 @@ export function jobMethodFromJSON(object: any): JobMethod {
     case 31:
     case "JOB_METHOD_RLOO":
       return JobMethod.JOB_METHOD_RLOO;
+    case 32:
+    case "JOB_METHOD_ONLINE_DPO":
+      return JobMethod.JOB_METHOD_ONLINE_DPO;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -133,6 +142,8 @@ export function jobMethodToJSON(object: JobMethod): string {
       return "JOB_METHOD_GRPO";
     case JobMethod.JOB_METHOD_RLOO:
       return "JOB_METHOD_RLOO";
+    case JobMethod.JOB_METHOD_ONLINE_DPO:
+      return "JOB_METHOD_ONLINE_DPO";
     case JobMethod.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";
@@ -266,6 +277,13 @@ export enum Precision {
   PRECISION_FP32 = 2,
   /** PRECISION_BF16 - bf16 autocast. */
   PRECISION_BF16 = 3,
+  /**
+   * PRECISION_FP16 - fp16 autocast with a dynamic gradient scaler (the loss is scaled before backward, steps
+   * with inf/NaN gradients are skipped). For GPUs without bf16; CPU runs it too, slowly.
+   * Methods with one optimizer only (not GAN), and not with the L-BFGS or Sophia
+   * optimizers: INVALID_ARGUMENT at job.hyperparameters.precision otherwise.
+   */
+  PRECISION_FP16 = 4,
   UNRECOGNIZED = -1,
 }
 
@@ -283,6 +301,9 @@ export function precisionFromJSON(object: any): Precision {
     case 3:
     case "PRECISION_BF16":
       return Precision.PRECISION_BF16;
+    case 4:
+    case "PRECISION_FP16":
+      return Precision.PRECISION_FP16;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -300,6 +321,8 @@ export function precisionToJSON(object: Precision): string {
       return "PRECISION_FP32";
     case Precision.PRECISION_BF16:
       return "PRECISION_BF16";
+    case Precision.PRECISION_FP16:
+      return "PRECISION_FP16";
     case Precision.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";
@@ -1118,7 +1141,18 @@ export interface RewardModelConfig {
   /** Full fine-tuning or LoRA. Default FULL. */
   tuning: Tuning;
   /** LoRA settings; ignored for FULL. */
-  lora?: LoraOptions | undefined;
+  lora?:
+    | LoraOptions
+    | undefined;
+  /**
+   * Mixup between preference pairs: each training pair is given a random orientation (target 1
+   * when its first side is the chosen one, 0 when swapped), the pooled final hidden states (the
+   * reward head's input) of both sides are mixed with those of a partner pair in the batch by
+   * lambda ~ Beta(alpha, alpha), and the loss is the binary cross-entropy of
+   * sigmoid(r(first) - r(second)) against the equally mixed target. Seeded by the job's seed and
+   * the step. 0 turns it off; in [0, 10]. Default 0 (off). Validation always scores clean pairs.
+   */
+  mixupAlpha?: number | undefined;
 }
 
 /** Where PPO gets its reward from. */
@@ -1372,6 +1406,65 @@ export interface RlooConfig {
   stopAtEos?: boolean | undefined;
 }
 
+/**
+ * Settings for JOB_METHOD_ONLINE_DPO. Each round (Hyperparameters.max_steps rounds) samples
+ * samples_per_prompt completions for each of rollout_batch_size / samples_per_prompt prompts
+ * from the current policy, scores them with `reward`, pairs each prompt's highest-scored
+ * completion (chosen) with its lowest (rejected), skipping prompts whose scores all tie, and
+ * takes DPO steps on the pairs against the frozen reference. The learning rate, its schedule
+ * (CONSTANT or LINEAR), max_seq_len and seed come from Hyperparameters, as for PPO.
+ */
+export interface OnlineDpoConfig {
+  /**
+   * Where rewards come from; required: any source PPO takes (a reward model, a scoring
+   * function or a weighted sum of them, human feedback, the user's reward service).
+   */
+  reward?:
+    | RewardSource
+    | undefined;
+  /** Frozen reference model of the DPO loss, "models/{id}"; empty uses the base model. */
+  referenceModel: string;
+  /** Strength of the implicit KL constraint; > 0. Default 0.1. */
+  beta?:
+    | number
+    | undefined;
+  /** Loss variant. Default SIGMOID. */
+  loss: PreferenceLoss;
+  /**
+   * Assumed share of wrongly ordered pairs (a noisy reward): conservative DPO with SIGMOID, the
+   * flip rate ROBUST corrects for; not with IPO; in [0, 0.5). Default 0.
+   */
+  labelSmoothing?:
+    | number
+    | undefined;
+  /** Completions sampled per prompt each round, k; >= 2. Default 4. */
+  samplesPerPrompt?:
+    | number
+    | undefined;
+  /** Completions per round; a multiple of samples_per_prompt. Default 16. */
+  rolloutBatchSize?:
+    | number
+    | undefined;
+  /** Pairs per optimiser step; 1 to rollout_batch_size / samples_per_prompt. Default 4. */
+  minibatchSize?:
+    | number
+    | undefined;
+  /** DPO passes over each round's pairs; >= 1. Default 1. */
+  epochs?:
+    | number
+    | undefined;
+  /** Tokens generated per completion; >= 1. Default 32. */
+  maxNewTokens?:
+    | number
+    | undefined;
+  /** Sampling temperature; in (0, 2]. Default 1.0. */
+  temperature?:
+    | number
+    | undefined;
+  /** End completions at the end-of-sequence token (false: always max_new_tokens). Default true. */
+  stopAtEos?: boolean | undefined;
+}
+
 /** Settings for JOB_METHOD_DPO. */
 export interface DpoConfig {
   /** Strength of the implicit KL constraint; > 0. Default 0.1. */
@@ -1477,6 +1570,10 @@ export interface Job {
   /** For JOB_METHOD_RLOO. */
   rloo?:
     | RlooConfig
+    | undefined;
+  /** For JOB_METHOD_ONLINE_DPO. */
+  onlineDpo?:
+    | OnlineDpoConfig
     | undefined;
   /** Compute requested from Ray. */
   resources?:
@@ -3534,7 +3631,7 @@ export const SftConfig: MessageFns<SftConfig> = {
 };
 
 function createBaseRewardModelConfig(): RewardModelConfig {
-  return { tuning: 0, lora: undefined };
+  return { tuning: 0, lora: undefined, mixupAlpha: undefined };
 }
 
 export const RewardModelConfig: MessageFns<RewardModelConfig> = {
@@ -3544,6 +3641,9 @@ export const RewardModelConfig: MessageFns<RewardModelConfig> = {
     }
     if (message.lora !== undefined) {
       LoraOptions.encode(message.lora, writer.uint32(18).fork()).join();
+    }
+    if (message.mixupAlpha !== undefined) {
+      writer.uint32(321).double(message.mixupAlpha);
     }
     return writer;
   },
@@ -3577,6 +3677,14 @@ export const RewardModelConfig: MessageFns<RewardModelConfig> = {
             message.lora = LoraOptions.decode(reader, reader.uint32());
             continue;
           }
+          case 40: {
+            if (tag !== 321) {
+              break;
+            }
+
+            message.mixupAlpha = reader.double();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3593,6 +3701,11 @@ export const RewardModelConfig: MessageFns<RewardModelConfig> = {
     return {
       tuning: isSet(object.tuning) ? tuningFromJSON(object.tuning) : 0,
       lora: isSet(object.lora) ? LoraOptions.fromJSON(object.lora) : undefined,
+      mixupAlpha: isSet(object.mixupAlpha)
+        ? globalThis.Number(object.mixupAlpha)
+        : isSet(object.mixup_alpha)
+        ? globalThis.Number(object.mixup_alpha)
+        : undefined,
     };
   },
 
@@ -3603,6 +3716,9 @@ export const RewardModelConfig: MessageFns<RewardModelConfig> = {
     }
     if (message.lora !== undefined) {
       obj.lora = LoraOptions.toJSON(message.lora);
+    }
+    if (message.mixupAlpha !== undefined) {
+      obj.mixupAlpha = floatToJson(message.mixupAlpha);
     }
     return obj;
   },
@@ -3616,6 +3732,7 @@ export const RewardModelConfig: MessageFns<RewardModelConfig> = {
     message.lora = (object.lora !== undefined && object.lora !== null)
       ? LoraOptions.fromPartial(object.lora)
       : undefined;
+    message.mixupAlpha = object.mixupAlpha ?? undefined;
     return message;
   },
 };
@@ -4974,6 +5091,294 @@ export const RlooConfig: MessageFns<RlooConfig> = {
   },
 };
 
+function createBaseOnlineDpoConfig(): OnlineDpoConfig {
+  return {
+    reward: undefined,
+    referenceModel: "",
+    beta: undefined,
+    loss: 0,
+    labelSmoothing: undefined,
+    samplesPerPrompt: undefined,
+    rolloutBatchSize: undefined,
+    minibatchSize: undefined,
+    epochs: undefined,
+    maxNewTokens: undefined,
+    temperature: undefined,
+    stopAtEos: undefined,
+  };
+}
+
+export const OnlineDpoConfig: MessageFns<OnlineDpoConfig> = {
+  encode(message: OnlineDpoConfig, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.reward !== undefined) {
+      RewardSource.encode(message.reward, writer.uint32(10).fork()).join();
+    }
+    if (message.referenceModel !== "") {
+      writer.uint32(18).string(message.referenceModel);
+    }
+    if (message.beta !== undefined) {
+      writer.uint32(25).double(message.beta);
+    }
+    if (message.loss !== 0) {
+      writer.uint32(32).int32(message.loss);
+    }
+    if (message.labelSmoothing !== undefined) {
+      writer.uint32(41).double(message.labelSmoothing);
+    }
+    if (message.samplesPerPrompt !== undefined) {
+      writer.uint32(48).uint32(message.samplesPerPrompt);
+    }
+    if (message.rolloutBatchSize !== undefined) {
+      writer.uint32(56).uint32(message.rolloutBatchSize);
+    }
+    if (message.minibatchSize !== undefined) {
+      writer.uint32(64).uint32(message.minibatchSize);
+    }
+    if (message.epochs !== undefined) {
+      writer.uint32(72).uint32(message.epochs);
+    }
+    if (message.maxNewTokens !== undefined) {
+      writer.uint32(80).uint32(message.maxNewTokens);
+    }
+    if (message.temperature !== undefined) {
+      writer.uint32(89).double(message.temperature);
+    }
+    if (message.stopAtEos !== undefined) {
+      writer.uint32(96).bool(message.stopAtEos);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): OnlineDpoConfig {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseOnlineDpoConfig();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.reward = RewardSource.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.referenceModel = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 25) {
+              break;
+            }
+
+            message.beta = reader.double();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.loss = reader.int32() as any;
+            continue;
+          }
+          case 5: {
+            if (tag !== 41) {
+              break;
+            }
+
+            message.labelSmoothing = reader.double();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.samplesPerPrompt = reader.uint32();
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.rolloutBatchSize = reader.uint32();
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.minibatchSize = reader.uint32();
+            continue;
+          }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.epochs = reader.uint32();
+            continue;
+          }
+          case 10: {
+            if (tag !== 80) {
+              break;
+            }
+
+            message.maxNewTokens = reader.uint32();
+            continue;
+          }
+          case 11: {
+            if (tag !== 89) {
+              break;
+            }
+
+            message.temperature = reader.double();
+            continue;
+          }
+          case 12: {
+            if (tag !== 96) {
+              break;
+            }
+
+            message.stopAtEos = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): OnlineDpoConfig {
+    return {
+      reward: isSet(object.reward) ? RewardSource.fromJSON(object.reward) : undefined,
+      referenceModel: isSet(object.referenceModel)
+        ? globalThis.String(object.referenceModel)
+        : isSet(object.reference_model)
+        ? globalThis.String(object.reference_model)
+        : "",
+      beta: isSet(object.beta) ? globalThis.Number(object.beta) : undefined,
+      loss: isSet(object.loss) ? preferenceLossFromJSON(object.loss) : 0,
+      labelSmoothing: isSet(object.labelSmoothing)
+        ? globalThis.Number(object.labelSmoothing)
+        : isSet(object.label_smoothing)
+        ? globalThis.Number(object.label_smoothing)
+        : undefined,
+      samplesPerPrompt: isSet(object.samplesPerPrompt)
+        ? globalThis.Number(object.samplesPerPrompt)
+        : isSet(object.samples_per_prompt)
+        ? globalThis.Number(object.samples_per_prompt)
+        : undefined,
+      rolloutBatchSize: isSet(object.rolloutBatchSize)
+        ? globalThis.Number(object.rolloutBatchSize)
+        : isSet(object.rollout_batch_size)
+        ? globalThis.Number(object.rollout_batch_size)
+        : undefined,
+      minibatchSize: isSet(object.minibatchSize)
+        ? globalThis.Number(object.minibatchSize)
+        : isSet(object.minibatch_size)
+        ? globalThis.Number(object.minibatch_size)
+        : undefined,
+      epochs: isSet(object.epochs) ? globalThis.Number(object.epochs) : undefined,
+      maxNewTokens: isSet(object.maxNewTokens)
+        ? globalThis.Number(object.maxNewTokens)
+        : isSet(object.max_new_tokens)
+        ? globalThis.Number(object.max_new_tokens)
+        : undefined,
+      temperature: isSet(object.temperature) ? globalThis.Number(object.temperature) : undefined,
+      stopAtEos: isSet(object.stopAtEos)
+        ? globalThis.Boolean(object.stopAtEos)
+        : isSet(object.stop_at_eos)
+        ? globalThis.Boolean(object.stop_at_eos)
+        : undefined,
+    };
+  },
+
+  toJSON(message: OnlineDpoConfig): unknown {
+    const obj: any = {};
+    if (message.reward !== undefined) {
+      obj.reward = RewardSource.toJSON(message.reward);
+    }
+    if (message.referenceModel !== "") {
+      obj.referenceModel = message.referenceModel;
+    }
+    if (message.beta !== undefined) {
+      obj.beta = floatToJson(message.beta);
+    }
+    if (message.loss !== 0) {
+      obj.loss = preferenceLossToJSON(message.loss);
+    }
+    if (message.labelSmoothing !== undefined) {
+      obj.labelSmoothing = floatToJson(message.labelSmoothing);
+    }
+    if (message.samplesPerPrompt !== undefined) {
+      obj.samplesPerPrompt = Math.round(message.samplesPerPrompt);
+    }
+    if (message.rolloutBatchSize !== undefined) {
+      obj.rolloutBatchSize = Math.round(message.rolloutBatchSize);
+    }
+    if (message.minibatchSize !== undefined) {
+      obj.minibatchSize = Math.round(message.minibatchSize);
+    }
+    if (message.epochs !== undefined) {
+      obj.epochs = Math.round(message.epochs);
+    }
+    if (message.maxNewTokens !== undefined) {
+      obj.maxNewTokens = Math.round(message.maxNewTokens);
+    }
+    if (message.temperature !== undefined) {
+      obj.temperature = floatToJson(message.temperature);
+    }
+    if (message.stopAtEos !== undefined) {
+      obj.stopAtEos = message.stopAtEos;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<OnlineDpoConfig>, I>>(base?: I): OnlineDpoConfig {
+    return OnlineDpoConfig.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<OnlineDpoConfig>, I>>(object: I): OnlineDpoConfig {
+    const message = createBaseOnlineDpoConfig();
+    message.reward = (object.reward !== undefined && object.reward !== null)
+      ? RewardSource.fromPartial(object.reward)
+      : undefined;
+    message.referenceModel = object.referenceModel ?? "";
+    message.beta = object.beta ?? undefined;
+    message.loss = object.loss ?? 0;
+    message.labelSmoothing = object.labelSmoothing ?? undefined;
+    message.samplesPerPrompt = object.samplesPerPrompt ?? undefined;
+    message.rolloutBatchSize = object.rolloutBatchSize ?? undefined;
+    message.minibatchSize = object.minibatchSize ?? undefined;
+    message.epochs = object.epochs ?? undefined;
+    message.maxNewTokens = object.maxNewTokens ?? undefined;
+    message.temperature = object.temperature ?? undefined;
+    message.stopAtEos = object.stopAtEos ?? undefined;
+    return message;
+  },
+};
+
 function createBaseDpoConfig(): DpoConfig {
   return { beta: undefined, referenceModel: "", loss: 0, tuning: 0, lora: undefined, labelSmoothing: undefined };
 }
@@ -5257,6 +5662,7 @@ function createBaseJob(): Job {
     diffusion: undefined,
     grpo: undefined,
     rloo: undefined,
+    onlineDpo: undefined,
     resources: undefined,
     maxRetries: undefined,
     labels: {},
@@ -5328,6 +5734,9 @@ export const Job: MessageFns<Job> = {
     }
     if (message.rloo !== undefined) {
       RlooConfig.encode(message.rloo, writer.uint32(338).fork()).join();
+    }
+    if (message.onlineDpo !== undefined) {
+      OnlineDpoConfig.encode(message.onlineDpo, writer.uint32(346).fork()).join();
     }
     if (message.resources !== undefined) {
       Resources.encode(message.resources, writer.uint32(106).fork()).join();
@@ -5529,6 +5938,14 @@ export const Job: MessageFns<Job> = {
             message.rloo = RlooConfig.decode(reader, reader.uint32());
             continue;
           }
+          case 43: {
+            if (tag !== 346) {
+              break;
+            }
+
+            message.onlineDpo = OnlineDpoConfig.decode(reader, reader.uint32());
+            continue;
+          }
           case 13: {
             if (tag !== 106) {
               break;
@@ -5717,6 +6134,11 @@ export const Job: MessageFns<Job> = {
       diffusion: isSet(object.diffusion) ? DiffusionConfig.fromJSON(object.diffusion) : undefined,
       grpo: isSet(object.grpo) ? GrpoConfig.fromJSON(object.grpo) : undefined,
       rloo: isSet(object.rloo) ? RlooConfig.fromJSON(object.rloo) : undefined,
+      onlineDpo: isSet(object.onlineDpo)
+        ? OnlineDpoConfig.fromJSON(object.onlineDpo)
+        : isSet(object.online_dpo)
+        ? OnlineDpoConfig.fromJSON(object.online_dpo)
+        : undefined,
       resources: isSet(object.resources) ? Resources.fromJSON(object.resources) : undefined,
       maxRetries: isSet(object.maxRetries)
         ? globalThis.Number(object.maxRetries)
@@ -5865,6 +6287,9 @@ export const Job: MessageFns<Job> = {
     if (message.rloo !== undefined) {
       obj.rloo = RlooConfig.toJSON(message.rloo);
     }
+    if (message.onlineDpo !== undefined) {
+      obj.onlineDpo = OnlineDpoConfig.toJSON(message.onlineDpo);
+    }
     if (message.resources !== undefined) {
       obj.resources = Resources.toJSON(message.resources);
     }
@@ -5967,6 +6392,9 @@ export const Job: MessageFns<Job> = {
       : undefined;
     message.rloo = (object.rloo !== undefined && object.rloo !== null)
       ? RlooConfig.fromPartial(object.rloo)
+      : undefined;
+    message.onlineDpo = (object.onlineDpo !== undefined && object.onlineDpo !== null)
+      ? OnlineDpoConfig.fromPartial(object.onlineDpo)
       : undefined;
     message.resources = (object.resources !== undefined && object.resources !== null)
       ? Resources.fromPartial(object.resources)
