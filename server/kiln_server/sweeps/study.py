@@ -37,13 +37,23 @@ def startup_trials(plan: SweepPlan) -> int:
     return max(2, min(10, plan.max_trials // 3))
 
 
+class AskTellGridSampler(optuna.samplers.GridSampler):
+    """Optuna's grid sampler without its self-stop. After the grid's last point GridSampler
+    calls Study.stop(), which is only legal inside study.optimize(): under ask/tell it raised
+    from study.tell() before the last trial's result was stored, failing the sweep's driver.
+    The driver stops asking by itself (grid_exhausted, and max_trials is the grid's size)."""
+
+    def after_trial(self, study: Any, trial: FrozenTrial, state: TrialState, values: Any) -> None:
+        return None
+
+
 def sampler_of(plan: SweepPlan) -> optuna.samplers.BaseSampler:
     seed = plan.seed % (2**32)
     match plan.algorithm:
         case "random":
             return optuna.samplers.RandomSampler(seed=seed)
         case "grid":
-            return optuna.samplers.GridSampler(plan.space.grid(), seed=seed)
+            return AskTellGridSampler(plan.space.grid(), seed=seed)
         case "gp":
             return optuna.samplers.GPSampler(seed=seed, n_startup_trials=startup_trials(plan))
         case "cma_es":

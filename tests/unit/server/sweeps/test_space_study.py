@@ -152,3 +152,15 @@ def test_the_pareto_plot_is_a_png(tmp_path):
         trials, [Objective("val_loss", True), Objective("wall_time_s", True)], [0, 1], tmp_path / "p.png"
     )
     assert path.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_a_grid_sweep_tells_its_last_point_under_ask_tell():
+    """GridSampler stops the study after its last point, which raises outside optimize(): the
+    last trial's result was lost and the sweep's driver failed."""
+    space = SearchSpace([Parameter("hyperparameters.learning_rate", "float", "float", 1e-3, 3e-3, step=1e-3)])
+    study = optuna.create_study(sampler=studies.sampler_of(plan("grid", space=space)))
+    for _ in range(3):
+        trial = study.ask()
+        study.tell(trial, space.sample(trial)["hyperparameters.learning_rate"])
+    assert [t.state for t in study.trials] == [optuna.trial.TrialState.COMPLETE] * 3
+    assert studies.grid_exhausted(study)
