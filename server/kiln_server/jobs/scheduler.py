@@ -41,8 +41,8 @@ def init_ray(config: KilnConfig) -> None:
     log.info("ray ready", extra={"resources": ray.cluster_resources()})
 
 
-# The fair pick reads the queue rather than blocking on it: this is how long an empty (or
-# all-at-quota) queue waits before the next look, and so the most a new job waits to start.
+# The fair pick reads the queue rather than popping it: an all-at-quota queue waits this long
+# before the next look; an empty one blocks on the queue for at most this long (a new job wakes it).
 _FAIR_POLL_S = 0.25
 
 
@@ -69,8 +69,23 @@ class JobScheduler(QueueScheduler[JobRecord]):
             return await super().next_queued()
         item = await self.fair.pop()
         if item is None:
-            await asyncio.sleep(_FAIR_POLL_S)
+            await self._wait_for_work()
         return item
+
+    async def _wait_for_work(self) -> None:
+        """Until the queue may hold a job this gateway can start, at most _FAIR_POLL_S.
+
+        An empty queue is waited on with BRPOP, so a new job (e.g. a sweep's next trial) starts
+        at once instead of after a poll period; the entry it pops goes back to the oldest end,
+        where it was, for the fair pick to take. A non-empty queue whose tenants are all at their
+        quota just waits the period (BRPOP would return at once and spin)."""
+        queue = self.jobs.operation.queue_key(self.jobs.keys)
+        if await self.store.redis.llen(queue):
+            await asyncio.sleep(_FAIR_POLL_S)
+            return
+        popped = await self.store.redis.brpop([queue], timeout=_FAIR_POLL_S)
+        if popped is not None:
+            await self.store.redis.rpush(queue, popped[1])
 
     @property
     def jobs(self) -> JobStore:
