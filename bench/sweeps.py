@@ -302,7 +302,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--records", type=int, default=300, help="demo SFT records to train on")
     parser.add_argument("--algorithm", default="tpe", choices=["random", "tpe", "gp", "cma_es"])
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--rounds", type=int, default=3, help="interleaved Optuna / Kiln c1 rounds (odd: a true median)")
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved Optuna / Kiln c1 rounds (odd)")
     parser.add_argument("--grid-tpe-trials", type=int, default=8, help="TPE trials on the grid's space")
     args = parser.parse_args(argv)
 
