@@ -31,6 +31,9 @@ MAX_ENTRIES = 1_000_000
 # Entries queued at most; past it (Redis far slower than the calls) further entries are logged
 # and dropped rather than held in memory without bound.
 MAX_QUEUED = 10_000
+# The writer waits this long before each batch, so a busy gateway sends one pipeline per window
+# rather than one per call (each costs the event loop as much as a cache hit's own work).
+BATCH_WINDOW_S = 0.02
 # How far one query page may scan past entries that its filters reject, so a filter matching
 # nothing in a long stream still answers promptly (with a token to go on).
 _SCAN_LIMIT = 5000
@@ -72,6 +75,7 @@ class AuditLog:
             await asyncio.shield(self._writer)
 
     async def _write(self) -> None:
+        await asyncio.sleep(BATCH_WINDOW_S)
         while self._queued:
             batch, self._queued = self._queued, []
             try:
