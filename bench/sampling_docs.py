@@ -49,7 +49,7 @@ def render(result: dict) -> str:
         kind = "cache-only run (`python -m bench.sampling --cache-only`)" if run["mode"] == "cache-only" else "full run"
         where = (
             f"\nThese come from a {kind}"
-            f" on {run['model']}, commit {rm['commit']}, {rm['cpus']} CPUs; 1-minute load average "
+            f" on {run['model']}, commit {rm['commit']}, {rm['cpus']} CPUs;\n1-minute load average "
             f"{la['idle_start'][0]} before the idle phase, {la['busy_start'][0]} and {la['busy_end'][0]} "
             "around the loaded one."
         )
