@@ -1,6 +1,7 @@
 """Serving under a realistic workload: Kiln over gRPC against Hugging Face `generate()`, one run.
 
     python -m bench.sampling [--quick] [--clients 1,4,16,32,64] [--rounds 2]
+    python -m bench.sampling --cache-only      # only (d), a few minutes (bench/sampling_cache.py)
 
 The model is trained first, through the API (an SFT job on kiln-gpt-small over the demo data),
 so that samples end at EOS at different times, and then deployed on Ray Serve. The baselines
@@ -240,21 +241,10 @@ def cache_worker(port: int, key: str, model: str, reqs: list[dict], calls: int) 
 
 
 # -- the run ---------------------------------------------------------------------------------------
-async def run(args) -> dict:
-    from grpc import aio
-
-    from kiln.v1 import (
-        datasets_pb2,
-        datasets_pb2_grpc,
-        jobs_pb2,
-        jobs_pb2_grpc,
-        models_pb2,
-        models_pb2_grpc,
-        sampling_pb2,
-        sampling_pb2_grpc,
-    )
+async def start_gateway(args):
+    """A gateway (embedded Redis, local Ray) and a bench tenant whose sampling quotas are lifted:
+    (server, port, API key, config)."""
     from kiln_server.platform.app import create_server
-    from kiln_server.platform.artifacts import ArtifactStore, rel_of
     from kiln_server.platform.config import KilnConfig
 
     cores = os.cpu_count() or 2
@@ -295,6 +285,27 @@ async def run(args) -> dict:
 
     quotas = QuotaStore(server.redis, server.tenants.keys, cfg.quotas())
     await quotas.set("bench", {"sampling_requests_per_s": 1e6, "sampling_tokens_per_s": 1e9})
+    return server, port, key, cfg
+
+
+async def run(args) -> dict:
+    from grpc import aio
+
+    from bench.sampling_cache import cache_phase
+    from kiln.v1 import (
+        datasets_pb2,
+        datasets_pb2_grpc,
+        jobs_pb2,
+        jobs_pb2_grpc,
+        models_pb2,
+        models_pb2_grpc,
+        sampling_pb2,
+        sampling_pb2_grpc,
+    )
+    from kiln_server.platform.artifacts import ArtifactStore, rel_of
+
+    threads = torch.get_num_threads()
+    server, port, key, cfg = await start_gateway(args)
     md = (("authorization", f"Bearer {key}"),)
     channel = aio.insecure_channel(f"127.0.0.1:{port}")
     pool = ProcessPoolExecutor(max_workers=2, mp_context=mp.get_context("spawn"))
@@ -381,24 +392,15 @@ async def run(args) -> dict:
             sweep[c] = _summary(runs)
 
         # Cache hits: 50 distinct deterministic requests, filled once, then 1,000 calls.
-        distinct = make_workload(hf.tok, 50, 512, seed=7)
-        hits = [asdict(Req(r.prompt, r.prompt_tokens, min(r.max_tokens, 32), True, 0)) for r in distinct]
-        for r in hits:
-            await sampling.Generate(_request(sampling_pb2, model.name, r, bypass=False), metadata=md)
-        idle = await loop.run_in_executor(pool, cache_worker, port, key, model.name, hits, args.cache_calls)
-        stop = os.path.join(tempfile.mkdtemp(prefix="kiln-bench-stop-"), "stop")
-        under = loop.run_in_executor(pool, load_worker, port, key, model.name, as_dicts, 32, stop)
-        await asyncio.sleep(3.0)  # let the 32 clients fill the batch
-        busy = await loop.run_in_executor(pool, cache_worker, port, key, model.name, hits, args.cache_calls)
-        Path(stop).touch()
-        await under
+        hits = await cache_phase(sampling, md, pool, port, key, model.name, hf.tok, as_dicts, args.cache_calls)
         await models.UndeployModel(models_pb2.UndeployModelRequest(name=model.name), metadata=md)
         return {
             "hf_b1": statistics.median(hf_b1),
             "hf_s32": statistics.median(hf_s32),
             "sweep": sweep,
-            "idle": idle,
-            "busy": busy,
+            "idle": hits["idle"],
+            "busy": hits["busy"],
+            "load_average": hits["load_average"],
             "requests": len(work),
             "single_requests": len(single),
             "threads": threads,
@@ -441,9 +443,20 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=1, help="torch threads, for HF and for the replica alike")
     ap.add_argument("--no-write", action="store_true", help="do not write bench/results/sampling.json")
     ap.add_argument("--docs", action="store_true", help="only rewrite the docs section from the result file")
+    ap.add_argument(
+        "--cache-only", action="store_true", help="only the cache-hit phase, idle and under 32 clients (minutes)"
+    )
     args = ap.parse_args()
     if args.docs:
         write_docs(json.loads(RESULTS.read_text()))
+        return
+    if args.cache_only:
+        from bench.sampling_cache import cache_only_main
+
+        args.clients = [32]
+        os.environ.setdefault("GRPC_VERBOSITY", "ERROR")
+        torch.set_num_threads(args.threads)
+        cache_only_main(args, RESULTS)
         return
     defaults = (1, 32, 4, 30, 200) if args.quick else (2, 64, 8, 80, 1000)
     args.rounds = args.rounds or defaults[0]
@@ -537,6 +550,13 @@ def main() -> None:
                     "sweep": {str(c): row for c, row in sweep.items()},
                     "figures": figures,
                     "targets": targets,
+                    "cache_run": {
+                        "mode": "full",
+                        "model": f"{args.model} (trained)",
+                        "calls": len(idle),
+                        "machine": mach,
+                        "load_average": res["load_average"],
+                    },
                 },
                 indent=2,
             )

@@ -40,6 +40,19 @@ def render(result: dict) -> str:
         f"generate, p50 {f['cache_hit_load_p50_ms']:.2f} ms, p99 **{f['cache_hit_load_p99_ms']:.2f} ms** "
         f"(<= 20 ms: {mark('cache_hit_load_p99_ms <= 20')})."
     )
+    run = result.get("cache_run")
+    if run is None:
+        where = ""
+    else:
+        la = run["load_average"]
+        rm = run["machine"]
+        kind = "cache-only run (`python -m bench.sampling --cache-only`)" if run["mode"] == "cache-only" else "full run"
+        where = (
+            f"\nThese come from a {kind}"
+            f" on {run['model']}, commit {rm['commit']}, {rm['cpus']} CPUs;\n1-minute load average "
+            f"{la['idle_start'][0]} before the idle phase, {la['busy_start'][0]} and {la['busy_end'][0]} "
+            "around the loaded one."
+        )
     return f"""## Sampling — `python -m bench.sampling`
 
 Written from `bench/results/sampling.json` (`python -m bench.sampling --docs` rewrites this
@@ -73,11 +86,14 @@ Concurrency sweep (Kiln; TTFT = time to first token, ITL = inter-token latency, 
 {sweep}
 
 Cache hits: {c["cache_calls"]} unary calls over 50 distinct deterministic requests from a separate
-process: {hits}
-A hit never reaches the replica, but it still passes the gRPC server and its interceptors and
-makes three sequential Redis round trips (API key, model record, then the deployment and the
-entry together), all in a gateway process that shares the machine's cores with the replica,
-the load generator and everything else running on it; the tail follows the machine's load.
+process: {hits}{where}
+A hit never reaches the replica. It passes the gRPC server and its interceptors and makes one
+Redis round trip: the API key, the model's route and the tenant's quotas come from the
+gateway's in-process cache (kept `KILN_LOCAL_CACHE_TTL_S`, 1 s by default, the bound on how
+late another gateway's revocation or undeployment applies here), and one Lua call charges the
+quota and reads the entry; the audit entry is written behind the call. The gateway shares the
+machine's cores with the replica, the load generator and everything else running on it; the
+tail follows the machine's load.
 
 ```
 {json.dumps({k: v for k, v in f.items() if not k.startswith("sweep_")})}

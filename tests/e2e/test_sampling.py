@@ -320,12 +320,40 @@ async def test_registered_model_cache_is_dropped_on_delete_and_survives_restart(
         await served.models.DeleteModel(models_pb2.DeleteModelRequest(name=name), metadata=t.md)
     assert err.value.code() == grpc.StatusCode.FAILED_PRECONDITION
     await served.undeploy(name)
+    # Undeployed through this gateway: the cached answer is not served on a remembered route.
+    with pytest.raises(grpc.aio.AioRpcError) as err:
+        await served.generate(r)
+    assert err.value.code() == grpc.StatusCode.FAILED_PRECONDITION
     keys = gw.server.tenants.keys
     index = keys.cache_index(t.name, model.version)
     assert await gw.server.redis.scard(index) > 0
     await served.models.DeleteModel(models_pb2.DeleteModelRequest(name=name), metadata=t.md)
     assert await gw.server.redis.scard(index) == 0
     assert not await gw.server.redis.keys(keys.cache_entry(t.name, model.version, "*"))
+
+
+async def test_cache_hits_are_charged_to_the_tenants_quota(served):
+    """A hit is charged like any call: the Lua call that charges it also reads the entry."""
+    from kiln_server.tenants.quotas import QuotaStore
+
+    gw, t = served.gw, served.t
+    r = req(prompt="charged", params=P(temperature=0.0, max_tokens=4))
+    assert not (await served.generate(r)).cached
+    # Set as another gateway would (straight to Redis): it applies here within the local TTL.
+    quotas = QuotaStore(gw.server.redis, gw.server.tenants.keys, gw.config.quotas())
+    await quotas.set(t.name, {"sampling_requests_per_s": 0.5})  # a burst of 1 call
+    try:
+        await asyncio.sleep(gw.config.local_cache_ttl_s)
+        outcomes = []
+        for _ in range(3):
+            try:
+                outcomes.append((await served.generate(r)).cached)
+            except grpc.aio.AioRpcError as err:
+                outcomes.append(err.code())
+        assert outcomes[0] is True and grpc.StatusCode.RESOURCE_EXHAUSTED in outcomes[1:]
+    finally:
+        await quotas.set(t.name, {}, ("sampling_requests_per_s",))
+        await asyncio.sleep(gw.config.local_cache_ttl_s)
 
 
 async def _register(gw, tenant: str, engine: Engine, tmp_path) -> str:

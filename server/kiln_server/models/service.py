@@ -62,6 +62,7 @@ class ModelService(models_pb2_grpc.ModelServiceServicer):
         if await self.router.deployment_of(tenant, record.id):
             raise FailedPrecondition(f"{request.name} is deployed: call UndeployModel first", subject=request.name)
         await self.store.delete(tenant, record.id)
+        self.router.forget(tenant, record.id)
         await self.cache.invalidate(tenant, record.version)
         await asyncio.to_thread(self.artifacts.delete, record.artifact_rel)
         return models_pb2.DeleteModelResponse()

@@ -59,6 +59,7 @@ from kiln_server.platform.pagination import load_secret
 from kiln_server.platform.redis_embedded import EmbeddedRedis
 from kiln_server.platform.reflection import enable_reflection
 from kiln_server.platform.tls import bind
+from kiln_server.platform.ttl_cache import TtlCache
 from kiln_server.sampling.cache import SamplingCache
 from kiln_server.sampling.deployments import DeploymentStore
 from kiln_server.sampling.ray_serve import RayServeBackend
@@ -130,6 +131,7 @@ class KilnServer:
         self.triton: TritonBackend | None = None
         self.eval_scheduler: EvaluationScheduler | None = None
         self.sweeps: SweepManager | None = None
+        self.audit: AuditLog | None = None
 
     async def start(self) -> None:
         await self.scheduler.start()  # first: joining Ray may block the loop for seconds
@@ -150,6 +152,8 @@ class KilnServer:
         await _bounded("health", self.health.enter_graceful_shutdown(), 5)
         self.shutdown_event.set()
         await _bounded("grpc", self.grpc.stop(grace), grace + 10)
+        if self.audit is not None:  # entries of the last calls are written behind them
+            await _bounded("audit log", self.audit.flush(), 5)
         if self.sweeps is not None:
             await _bounded("sweep manager", self.sweeps.stop(), 15)
         if self.eval_scheduler is not None:
@@ -240,8 +244,11 @@ async def create_server(config: KilnConfig) -> tuple[KilnServer, int]:
         # Redis is down at start: this gateway's page tokens use a secret of its own until restart.
         log.warning("state store unreachable: page tokens use a per-process secret")
     jobs, datasets, models = JobStore(redis, keys), DatasetStore(redis, keys), ModelStore(redis, keys)
-    tenants = TenantStore(redis, keys)
-    quotas = QuotaStore(redis, keys, config.quotas())
+    # API keys, quotas and model routes are kept in-process for local_cache_ttl_s: the bound on
+    # how long a change made through another gateway takes to apply here.
+    tenants = TenantStore(redis, keys, config.local_cache_ttl_s)
+    quota_cache: TtlCache = TtlCache(config.local_cache_ttl_s)
+    quotas = QuotaStore(redis, keys, config.quotas(), quota_cache)
     artifacts = ArtifactStore(config.artifact_root)
     shutdown = asyncio.Event()
 
@@ -280,7 +287,7 @@ async def create_server(config: KilnConfig) -> tuple[KilnServer, int]:
         SamplingService(
             sampler,
             RequestClaims(fast_redis, keys),
-            SamplingLimiter(fast_redis, keys, QuotaStore(fast_redis, keys, config.quotas())),
+            SamplingLimiter(fast_redis, keys, QuotaStore(fast_redis, keys, config.quotas(), quota_cache)),
         ),
         server,
     )
@@ -323,5 +330,6 @@ async def create_server(config: KilnConfig) -> tuple[KilnServer, int]:
     kiln.triton = triton
     kiln.eval_scheduler = EvaluationScheduler(config, evaluations, redis_url, scheduler.instance)
     kiln.sweeps = SweepManager(sweeps, TrialJobs(jobs, specs, models), redis_url, scheduler.instance)
+    kiln.audit = audit
     kiln.extra_clients.append(fast_redis)
     return kiln, port

@@ -47,6 +47,14 @@ class KilnConfig(BaseSettings):
     cache_max_bytes: int = Field(
         256 * 1024 * 1024, ge=0, description="Bound on the result cache's size in Redis; 0 disables caching."
     )
+    local_cache_ttl_s: float = Field(
+        1.0,
+        ge=0,
+        le=10,
+        description="Seconds each gateway keeps API keys, model routes and quotas it read from Redis (0: not "
+        "at all); a change made through another gateway (a revoked key, an undeployed model) applies here "
+        "within this bound.",
+    )
     deploy_on_demand: bool = Field(
         False, description="Sampling an undeployed model deploys it on Ray Serve (1 replica) instead of failing."
     )

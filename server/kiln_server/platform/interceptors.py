@@ -147,6 +147,8 @@ class AuthInterceptor(ScopeInterceptor):
     an admin mapped) -> the principal (tenant, role), then the role's permission for the RPC;
     for every RPC but health and reflection."""
 
+    # TenantStore answers from memory for KilnConfig.local_cache_ttl_s (1 s): a key revoked
+    # through another gateway stops here within that bound, through this one at once.
     # While Redis is unreachable, keys seen valid this recently still authenticate, so sampling
     # (which does not need Redis) keeps serving. Revocations take effect once Redis is back.
     FALLBACK_S = 600.0

@@ -3,6 +3,12 @@
 A model is a registered model ("models/{id}") or a built-in base model name. Resolution reads
 the model record and its deployment from Redis and remembers the answer, so that sampling keeps
 working on last-known routes while Redis is unreachable.
+
+A route to a READY deployment is also kept for `KilnConfig.local_cache_ttl_s` (`fresh`), so a
+call in that window (a cache hit above all) reads neither record. Deploying, undeploying or
+deleting the model through this gateway drops it at once (`forget`); through another gateway,
+this one may route to the old deployment for at most the TTL (the call then fails UNAVAILABLE
+at the replica, or is answered from the result cache, whose entries the deletion removed).
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ from kiln_server.models.store import ModelStore
 from kiln_server.platform.artifacts import ArtifactStore
 from kiln_server.platform.config import KilnConfig
 from kiln_server.platform.errors import FailedPrecondition, InvalidArgument, KilnError, Unavailable
+from kiln_server.platform.ttl_cache import TtlCache
 from kiln_server.sampling.deployments import DeploymentStore
 from kiln_server.sampling.ray_serve import RayServeBackend, ServeSpec, app_name
 from kiln_server.sampling.record import DeploymentRecord
@@ -60,6 +67,7 @@ class Router:
         self.serve = serve
         self.triton = triton
         self._known: dict[tuple[str, str], Route] = {}
+        self._fresh: TtlCache[tuple[str, str], Route] = TtlCache(config.local_cache_ttl_s)
 
     async def model_ref(self, tenant: str, name: str, field: str = "name") -> ModelRef:
         return await self.resolver.resolve(tenant, name, field, registry_names=True)
@@ -87,8 +95,12 @@ class Router:
         less); it must not raise, and it may run even when resolution then fails."""
         if not name:
             raise InvalidArgument.field("model", "required")
+        fresh = self.fresh(tenant, name, check)
+        if fresh is not None:
+            return fresh
+        epoch = self._fresh.epoch
         try:
-            route = await self._resolve(tenant, name, check, alongside)
+            route = await self._resolve(tenant, name, check, alongside, epoch)
         except (RedisError, OSError) as exc:
             known = self._known.get((tenant, name))
             if known is None:
@@ -99,12 +111,30 @@ class Router:
         self._known[(tenant, name)] = route
         return route
 
+    def fresh(self, tenant: str, name: str, check: Callable[[str], None] | None = None) -> Route | None:
+        """The route resolved less than the TTL ago, if any, with no Redis read."""
+        route = self._fresh.get((tenant, name))
+        if route is not None and check is not None:
+            check(route.family)
+        return route
+
+    def forget(self, tenant: str, model_id: str | None = None) -> None:
+        """Drops this gateway's routes to the model (every model of the tenant when None):
+        after a deploy, undeploy or deletion through this gateway."""
+
+        def match(key: tuple[str, str], route: Route) -> bool:
+            return key[0] == tenant and (model_id is None or route.model_id == model_id)
+
+        self._fresh.drop_where(match)
+        self._known = {k: v for k, v in self._known.items() if not match(k, v)}
+
     async def _resolve(
         self,
         tenant: str,
         name: str,
         check: Callable[[str], None] | None,
         alongside: Callable[[str], Awaitable[None]] | None = None,
+        epoch: int | None = None,
     ) -> Route:
         ref = await self.model_ref(tenant, name, field="model")
         if ref.family not in SERVABLE:
@@ -126,12 +156,23 @@ class Router:
                     subject=name,
                 )
             dep = await self.deploy(tenant, name, RAY_SERVE, 1, 0, 0)
-        return Route(name, ref.model_id, ref.version, dep.target, dep.app, ref.family or "causal_lm")
+        route = Route(name, ref.model_id, ref.version, dep.target, dep.app, ref.family or "causal_lm")
+        if dep.state == "READY":
+            self._fresh.put((tenant, name), route, epoch)
+        return route
 
     async def deploy(
         self, tenant: str, name: str, target: str, replicas: int, min_r: int, max_r: int
     ) -> DeploymentRecord:
         ref = await self.model_ref(tenant, name)
+        try:
+            return await self._deploy(tenant, name, ref, target, replicas, min_r, max_r)
+        finally:  # a redeploy may change the target or app, a failed one leaves none
+            self.forget(tenant, ref.model_id)
+
+    async def _deploy(
+        self, tenant: str, name: str, ref: ModelRef, target: str, replicas: int, min_r: int, max_r: int
+    ) -> DeploymentRecord:
         if ref.family not in SERVABLE:
             raise FailedPrecondition(
                 f"{name} is a {ref.family} model; only causal LMs and image models are served", subject=name
@@ -228,7 +269,7 @@ class Router:
         else:
             await self.serve.undeploy(dep.app)
         await self.deployments.delete(tenant, ref.model_id)
-        self._known = {k: v for k, v in self._known.items() if not (k[0] == tenant and v.model_id == ref.model_id)}
+        self.forget(tenant, ref.model_id)
 
     async def deployment_of(self, tenant: str, model_id: str) -> DeploymentRecord | None:
         return await self.deployments.get(tenant, model_id)

@@ -4,6 +4,11 @@
 servicer only converts and delegates. The gateway holds no model: a cache hit never reaches a
 replica, and a miss is one call to the model's Ray Serve application or Triton model (both
 backends speak EngineReplica's dict protocol through `generate(app, req)` / `stream(app, req)`).
+
+The cache-hit path is one Redis round trip: when this gateway resolved the model's route less
+than KilnConfig.local_cache_ttl_s ago, `probe` names the entry's key up front, and the servicer
+reads it in the same Lua call that charges the tenant's sampling quota (tenants/ratelimit.py);
+`generate`/`stream` then answer from what that call read.
 """
 
 from __future__ import annotations
@@ -42,6 +47,17 @@ def _raise_replica_error(err: dict, model: str) -> None:
     raise Unavailable(f"the replica serving {model} failed: {message}")
 
 
+@dataclass(frozen=True)
+class Probe:
+    """A cache lookup made before the call reaches the sampler: the route (fresh in this
+    gateway), the entry's key, and once read (`read`), the entry's value (None: a miss)."""
+
+    route: Route
+    key: str
+    read: bool = False
+    value: bytes | None = None
+
+
 @dataclass(eq=False)
 class Sampler:
     router: Router
@@ -53,8 +69,10 @@ class Sampler:
     _lookups: int = field(default=0, init=False)
 
     # -- unary -----------------------------------------------------------------------------------
-    async def generate(self, tenant: str, call: SampleCall) -> sampling_pb2.GenerateResponse:
-        route, replay = await self._route(tenant, call)
+    async def generate(
+        self, tenant: str, call: SampleCall, probe: Probe | None = None
+    ) -> sampling_pb2.GenerateResponse:
+        route, replay = await self._route(tenant, call, probe)
         if replay is not None:
             return replay[0]
         started = time.perf_counter()
@@ -89,8 +107,10 @@ class Sampler:
         return result
 
     # -- streaming -------------------------------------------------------------------------------
-    async def stream(self, tenant: str, call: SampleCall) -> AsyncIterator[sampling_pb2.GenerateStreamResponse]:
-        route, replay = await self._route(tenant, call)
+    async def stream(
+        self, tenant: str, call: SampleCall, probe: Probe | None = None
+    ) -> AsyncIterator[sampling_pb2.GenerateStreamResponse]:
+        route, replay = await self._route(tenant, call, probe)
         if replay is not None:
             resp, chunks = replay
             for c in chunks or chunks_from_response(resp)[:-1]:
@@ -139,9 +159,23 @@ class Sampler:
         return sampling_pb2.GenerateResponse(completions=comps, usage=last.usage, model_version=last.model_version)
 
     # -- cache, idempotency and samples ----------------------------------------------------------
-    async def _route(self, tenant: str, call: SampleCall):
+    def probe(self, tenant: str, call: SampleCall) -> Probe | None:
+        """The cache entry a cacheable call without request_id would be answered from, when
+        the route is known without reading Redis (None otherwise: the call takes `_route`)."""
+        if call.request_id or not self._cacheable(call):
+            return None
+        route = self.router.fresh(tenant, call.model, call.check_for)
+        if route is None:
+            return None
+        return Probe(route, self.cache.keys.cache_entry(tenant, route.version, self._digest(call)))
+
+    async def _route(self, tenant: str, call: SampleCall, probe: Probe | None = None):
         """The route and any stored answer. The cache lookup, which needs only the model's
-        version, runs alongside the router's deployment lookup instead of after it."""
+        version, runs alongside the router's deployment lookup instead of after it (or was
+        made already: `probe`)."""
+        if probe is not None and probe.read:
+            self.cache.degraded = False
+            return probe.route, self._counted(unpack(probe.value) if probe.value else None)
         looked: dict[str, tuple[bytes, list[bytes]] | None] = {}
         alongside = None
         if self._cacheable(call):
@@ -164,11 +198,15 @@ class Sampler:
                 return stored
         if not self._cacheable(call):
             return None
-        self._lookups += 1
         if looked is not None and route.version in looked:
             hit = looked[route.version]
-        else:  # resolved from the last-known route (Redis trouble): no lookup ran alongside
+        else:  # a fresh or last-known route (Redis trouble): no lookup ran alongside
             hit = await self.cache.get(tenant, route.version, self._digest(call))
+        return self._counted(hit)
+
+    def _counted(self, hit: tuple[bytes, list[bytes]] | None):
+        """A cache lookup's result as a stored answer (None on a miss), counted in the metrics."""
+        self._lookups += 1
         metrics.CACHE_LOOKUPS.labels("error" if self.cache.degraded else ("hit" if hit else "miss")).inc()
         self._hits += hit is not None
         metrics.CACHE_HIT_RATIO.set(self._hits / self._lookups)

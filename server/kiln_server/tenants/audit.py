@@ -3,19 +3,37 @@
 The stream is capped (XADD MAXLEN ~) so a busy deployment keeps the most recent entries without
 growing without bound; the entry id is the time it was written. Admins query it newest first,
 filtered by tenant, RPC and time range, with signed page tokens.
+
+Entries are written behind the call: `append` queues the entry and returns, and one writer
+task per gateway sends what is queued in order, a pipeline per batch. A call (a sampling cache
+hit above all) so never waits on the audit write; `query` first waits for what this gateway
+queued, so an admin reads their own calls, and `flush` runs on shutdown. A gateway killed
+outright loses the entries of its last few milliseconds; a write that fails is logged with the
+entry's fields, as before.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from dataclasses import dataclass
 
 import redis.asyncio as aioredis
+from redis.exceptions import RedisError
 
 from kiln_server.platform.errors import InvalidArgument
 from kiln_server.platform.keys import Keys
 from kiln_server.platform.pagination import Cursor, decode_token, encode_token, page_size_of, query_fingerprint
 
+log = logging.getLogger("kiln.rpc")
+
 MAX_ENTRIES = 1_000_000
+# Entries queued at most; past it (Redis far slower than the calls) further entries are logged
+# and dropped rather than held in memory without bound.
+MAX_QUEUED = 10_000
+# The writer waits this long before each batch, so a busy gateway sends one pipeline per window
+# rather than one per call (each costs the event loop as much as a cache hit's own work).
+BATCH_WINDOW_S = 0.02
 # How far one query page may scan past entries that its filters reject, so a filter matching
 # nothing in a long stream still answers promptly (with a token to go on).
 _SCAN_LIMIT = 5000
@@ -39,9 +57,35 @@ class AuditLog:
     def __init__(self, redis: aioredis.Redis, keys: Keys):
         self.redis = redis
         self.keys = keys
+        self._queued: list[dict[str, str]] = []
+        self._writer: asyncio.Task | None = None
 
     async def append(self, **fields: str) -> None:
-        await self.redis.xadd(self.keys.audit(), fields, maxlen=MAX_ENTRIES, approximate=True)
+        """Queues the entry; it is written in the background, in order."""
+        if len(self._queued) >= MAX_QUEUED:
+            log.warning("audit entry not written: too many queued", extra=fields)
+            return
+        self._queued.append(fields)
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write())
+
+    async def flush(self) -> None:
+        """Returns once every entry queued so far was written (or its failure logged)."""
+        while self._writer is not None and not self._writer.done():
+            await asyncio.shield(self._writer)
+
+    async def _write(self) -> None:
+        await asyncio.sleep(BATCH_WINDOW_S)
+        while self._queued:
+            batch, self._queued = self._queued, []
+            try:
+                async with self.redis.pipeline(transaction=False) as pipe:
+                    for fields in batch:
+                        pipe.xadd(self.keys.audit(), fields, maxlen=MAX_ENTRIES, approximate=True)  # type: ignore[arg-type]
+                    await pipe.execute()
+            except (RedisError, OSError) as exc:
+                for fields in batch:
+                    log.warning("audit entry not written: state store unreachable", extra={**fields, "error": str(exc)})
 
     async def query(
         self,
@@ -59,6 +103,7 @@ class AuditLog:
         if end_ms and start_ms and end_ms <= start_ms:
             raise InvalidArgument.field("end_time", "must be after start_time")
         size = page_size_of(page_size)
+        await self.flush()
         query = query_fingerprint("audit", tenant, method, start_ms, end_ms)
         cursor = decode_token(page_token, query, self.keys.prefix)
         top = f"({cursor.seen[0]}" if cursor and cursor.seen else (f"({end_ms}-0" if end_ms else "+")

@@ -91,6 +91,7 @@ class TenantPurge:
                 removed += 1
             except Exception:  # noqa: BLE001 - one stuck deployment must not keep the tenant's data
                 log.exception("undeploy failed while deleting tenant", extra={"tenant": tenant, "model": model_id})
+        self.router.forget(tenant)
         return removed
 
     async def _stop_app(self, target: str, app: str) -> None:

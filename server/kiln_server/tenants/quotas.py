@@ -3,6 +3,10 @@
 Overrides live in one small hash per tenant ({prefix}:tenant:{t}:quotas, field -> value); a field
 absent from it reads as the deployment default, so changing a default reaches every tenant that
 was not given its own value.
+
+Sampling reads the quotas on every call: `cache` (shared by the stores of one gateway) keeps
+them for a second or two; `set` through any store sharing it applies at once, one made through
+another gateway within the cache's TTL.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import redis.asyncio as aioredis
 
 from kiln_server.platform.errors import FieldViolation, InvalidArgument
 from kiln_server.platform.keys import Keys
+from kiln_server.platform.ttl_cache import TtlCache
 
 # Upper bounds on what an admin may set: far above any sane quota, low enough that sums of
 # them stay exact integers and a typo (an extra few zeros) is caught rather than stored.
@@ -62,10 +67,11 @@ def _kind(name: str) -> type:
 class QuotaStore:
     """Reads a tenant's effective quotas; writes and clears an admin's overrides."""
 
-    def __init__(self, redis: aioredis.Redis, keys: Keys, defaults: Quotas):
+    def __init__(self, redis: aioredis.Redis, keys: Keys, defaults: Quotas, cache: TtlCache | None = None):
         self.redis = redis
         self.keys = keys
         self.defaults = defaults
+        self.cache: TtlCache[str, Quotas] = cache if cache is not None else TtlCache(0.0)
 
     def _key(self, tenant: str) -> str:
         return self.keys.tenant_quotas(tenant)
@@ -80,8 +86,14 @@ class QuotaStore:
         return out
 
     async def get(self, tenant: str) -> Quotas:
+        known = self.cache.get(tenant)
+        if known is not None:
+            return known
+        epoch = self.cache.epoch
         overrides: dict[str, Any] = await self.overrides(tenant)
-        return dataclasses.replace(self.defaults, **overrides)
+        quotas = dataclasses.replace(self.defaults, **overrides)
+        self.cache.put(tenant, quotas, epoch)
+        return quotas
 
     async def set(self, tenant: str, values: dict[str, float], clear: tuple[str, ...] = ()) -> Quotas:
         """Sets the overrides in `values` and drops those named in `clear` (back to the default)."""
@@ -92,4 +104,5 @@ class QuotaStore:
             if clear:
                 pipe.hdel(self._key(tenant), *clear)
             await pipe.execute()
+        self.cache.drop(tenant)
         return await self.get(tenant)

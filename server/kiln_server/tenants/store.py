@@ -1,5 +1,10 @@
 """Tenants and their API keys. Keys are stored only as sha256 hashes mapped to a tenant, with
-the key's role, expiry and last-used time; client-certificate subjects map to a tenant and role."""
+the key's role, expiry and last-used time; client-certificate subjects map to a tenant and role.
+
+Who a key or certificate is gets read on every call, so the store keeps the answer for
+`cache_ttl_s` (KilnConfig.local_cache_ttl_s): a revocation, expiry-time change or unmapping made
+through this store drops it at once; one made through another gateway applies here within
+`cache_ttl_s`. A key's own expiry time is checked on every call, cached or not."""
 
 from __future__ import annotations
 
@@ -12,6 +17,7 @@ from kiln_server.platform.auth import hash_key, new_api_key
 from kiln_server.platform.errors import InvalidArgument, NotFound
 from kiln_server.platform.hashes import HashCodec
 from kiln_server.platform.keys import Keys
+from kiln_server.platform.ttl_cache import TtlCache
 from kiln_server.tenants.record import ApiKeyRecord, Principal, Role, TenantRecord
 
 _TENANT_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
@@ -29,9 +35,11 @@ class TenantStore:
     tenant_codec = HashCodec(TenantRecord)
     key_codec = HashCodec(ApiKeyRecord)
 
-    def __init__(self, redis: aioredis.Redis, keys: Keys):
+    def __init__(self, redis: aioredis.Redis, keys: Keys, cache_ttl_s: float = 0.0):
         self.redis = redis
         self.keys = keys
+        # key hash or "cert:<subject>" -> (principal, key expiry in ms or 0)
+        self.principals: TtlCache[str, tuple[Principal, int]] = TtlCache(cache_ttl_s)
 
     async def create_tenant(self, tenant: str, display_name: str = "") -> bool:
         """Creates the tenant; False if it already existed."""
@@ -102,6 +110,7 @@ class TenantStore:
             pipe.delete(self.keys.api_key(digest.decode()))
             pipe.hdel(self.keys.tenant_keys(tenant), key_id)
             await pipe.execute()
+        self.principals.drop(digest.decode())
         return True
 
     async def rotate_key(self, tenant: str, key_id: str, grace_s: int = 0) -> tuple[str, str]:
@@ -121,19 +130,28 @@ class TenantStore:
                 if old.expire_time:
                     end = min(end, old.expire_time)
                 await self.redis.hset(self.keys.api_key(digest.decode()), "expire_time", str(end))
+                self.principals.drop(digest.decode())
         else:
             await self.revoke_key(tenant, key_id)
         return new
 
     async def principal_for(self, secret: str) -> Principal | None:
         """Who the secret authenticates, or None (unknown, revoked or expired)."""
-        raw = await self.redis.hgetall(self.keys.api_key(hash_key(secret)))
+        digest = hash_key(secret)
+        known = self.principals.get(digest)
+        if known is not None:
+            principal, expire_time = known
+            return None if expire_time and _now_ms() >= expire_time else principal
+        epoch = self.principals.epoch
+        raw = await self.redis.hgetall(self.keys.api_key(digest))
         if not raw:
             return None
         record = self.key_codec.from_hash(raw)
         if record.expired(_now_ms()):
             return None
-        return Principal(tenant=record.tenant, role=record.role, key_id=record.key_id)
+        principal = Principal(tenant=record.tenant, role=record.role, key_id=record.key_id)
+        self.principals.put(digest, (principal, record.expire_time), epoch)
+        return principal
 
     async def tenant_for(self, secret: str) -> str | None:
         principal = await self.principal_for(secret)
@@ -153,9 +171,12 @@ class TenantStore:
         if not await self.exists(tenant):
             raise NotFound("tenant", tenant)
         await self.redis.hset(self.keys.cert_subjects(), subject, f"{tenant}/{Role(role).value}")
+        self.principals.drop(f"cert:{subject}")
 
     async def unmap_certificate(self, subject: str) -> bool:
-        return bool(await self.redis.hdel(self.keys.cert_subjects(), subject))
+        removed = bool(await self.redis.hdel(self.keys.cert_subjects(), subject))
+        self.principals.drop(f"cert:{subject}")
+        return removed
 
     async def certificate_mappings(self) -> dict[str, tuple[str, Role]]:
         raw = await self.redis.hgetall(self.keys.cert_subjects())
@@ -166,11 +187,17 @@ class TenantStore:
         return out
 
     async def principal_for_certificate(self, subject: str) -> Principal | None:
+        known = self.principals.get(f"cert:{subject}")
+        if known is not None:
+            return known[0]
+        epoch = self.principals.epoch
         value = await self.redis.hget(self.keys.cert_subjects(), subject)
         if value is None:
             return None
         tenant, _, role = value.decode().partition("/")
-        return Principal(tenant=tenant, role=Role(role), cert_subject=subject)
+        principal = Principal(tenant=tenant, role=Role(role), cert_subject=subject)
+        self.principals.put(f"cert:{subject}", (principal, 0), epoch)
+        return principal
 
     async def delete_tenant_records(self, tenant: str) -> int:
         """Removes the tenant, its keys, certificate mappings and quota overrides; returns the
@@ -186,6 +213,7 @@ class TenantStore:
             pipe.delete(self.keys.tenant_keys(tenant), self.keys.tenant(tenant), self.keys.tenant_quotas(tenant))
             pipe.srem(self.keys.tenants(), tenant)
             await pipe.execute()
+        self.principals.drop_where(lambda _, known: known[0].tenant == tenant)
         return len(digests)
 
 
