@@ -244,6 +244,9 @@ class DartsTrainer(ImageTrainer):
             acc, loss = self.score(data)
             self.log(f"{prefix} accuracy {acc:.4f}, loss {loss:.4f} over {len(data.images)} images")
             out |= {f"{prefix}_accuracy": acc, f"{prefix}_loss": loss}
+        # Also a metrics event: WatchJob and the job's latest metrics show the cell and its score,
+        # not only the registered model's metrics.
+        self.report_metrics(out)
         return out
 
     def save_model(self, model_dir: Path) -> None:
