@@ -26,6 +26,15 @@ def render(payload: dict) -> str:
             return "/".join(f"{x['test_accuracy']:.3f}" for x in runs if x["kind"] == kind and x["seed_group"] == s)
 
         per_seed.append(f"seed {s}: {accs('searched')} vs {accs('random')} (conv-only {accs('random_conv')})")
+    cells = f"{a['random_cells']} random cell{'' if a['random_cells'] == 1 else 's'}"
+    wins = [
+        f"{name} {'better' if better else '**not better**'} ({r['darts_' + key]:.4f} vs {r['random_conv_' + key]:.4f})"
+        for name, key, better in (
+            ("accuracy", "accuracy", r["darts_accuracy"] > r["random_conv_accuracy"]),
+            ("loss", "loss", r["darts_loss"] < r["random_conv_loss"]),
+        )
+    ]
+    vs_conv = "searched " + ", ".join(wins)
     met = r["darts_accuracy"] > r["random_accuracy"] and r["darts_loss"] < r["random_loss"]
     how = (
         "every cell a `JOB_METHOD_DARTS` job created over gRPC against a gateway on embedded defaults "
@@ -41,8 +50,8 @@ def render(payload: dict) -> str:
 Written from `bench/results/darts.json` (`python -m bench.darts --docs` rewrites this section).
 First-order DARTS over a {a.get("cell_nodes", 3)}-node cell (7 candidate operations) on the built-in
 digits, {r["seeds"]} seeds, {how}. Per seed: the searched cell ({a["search_steps"]} search steps, then
-discretised), {a["random_cells"]} random cells of the same size (same nodes and edge count, random
-inputs and non-zero operations) and {a["random_cells"]} random cells of the same size drawn from the
+discretised), {cells} of the same size (same nodes and edge count, random inputs and
+non-zero operations) and {cells} of the same size drawn from the
 convolutions only (about the searched cell's parameter count), each retrained from scratch for
 {a["retrain_steps"]} steps ({a["channels"]} channels, {a["layers"]} cells, batch 64); held-out (digits'
 test split, which no job trains on) accuracy and loss, means over the seeds.
@@ -55,7 +64,8 @@ test split, which no job trains on) accuracy and loss, means over the seeds.
 | {r["random_conv_params"]} |
 
 Acceptance (searched beats random cells of the same size on mean held-out accuracy and loss):
-**{"met" if met else "missed"}**. Per seed, held-out accuracy, searched vs random: {"; ".join(per_seed)}.
+**{"met" if met else "missed"}**. Against the convolution-only random cells (about the searched
+cells' parameter count): {vs_conv}. Per seed, held-out accuracy, searched vs random: {"; ".join(per_seed)}.
 
 ```
 {json.dumps(r)}
