@@ -47,4 +47,5 @@ TRAINERS: dict[str, TrainerEntry] = {
     "vae": TrainerEntry("kiln_trainer.configs.images:VAEConfig", "kiln_trainer.algorithms.vae:train"),
     "gan": TrainerEntry("kiln_trainer.configs.images:GANConfig", "kiln_trainer.algorithms.gan:train"),
     "diffusion": TrainerEntry("kiln_trainer.configs.images:DiffusionConfig", "kiln_trainer.algorithms.diffusion:train"),
+    "darts": TrainerEntry("kiln_trainer.configs.darts:DartsConfig", "kiln_trainer.algorithms.darts:train"),
 }

@@ -7,7 +7,7 @@ JOB_METHOD_DPO has the short name "dpo"; the CLI builds its choices from the sam
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from google.protobuf import message as pb_message
 from google.protobuf.descriptor import EnumDescriptor
@@ -63,6 +63,9 @@ def build(cls: type[M], values: Mapping[str, Any], what: str) -> M:
         fd = fields[key]
         if fd.enum_type is not None and isinstance(value, str):
             value = enum_number(fd.enum_type, value, f"{what}.{key}")
+        elif fd.enum_type is not None and isinstance(value, list | tuple):  # a repeated enum
+            enum = cast(EnumDescriptor, fd.enum_type)  # the C (upb) or the Python descriptor: both read alike
+            value = [enum_number(enum, v, f"{what}.{key}") if isinstance(v, str) else v for v in value]
         elif fd.message_type is not None and isinstance(value, Mapping) and not fd.message_type.GetOptions().map_entry:
             value = build(GetMessageClass(fd.message_type), value, f"{what}.{key}")
         kwargs[key] = value

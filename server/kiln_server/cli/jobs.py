@@ -27,8 +27,10 @@ def steps(job: jobs_pb2.Job) -> str:
 def _metrics(event: jobs_pb2.JobEvent, view: View) -> None:
     m = event.metrics
     fields = {}
-    if "loss" in m.values:
-        fields["loss"] = f"{m.values['loss']:.4f}"
+    # A DARTS job's search phase reports its weight step's loss as search_train_loss.
+    loss = m.values.get("loss", m.values.get("search_train_loss"))
+    if loss is not None:
+        fields["loss"] = f"{loss:.4f}"
     if "val_loss" in m.values:
         fields["val_loss"] = f"{m.values['val_loss']:.4f}"
     if "tokens_per_s" in m.values:
@@ -70,7 +72,7 @@ def create(
     ctx: typer.Context,
     dataset: Annotated[str, typer.Option(help="Training dataset, datasets/ID (datasets/digits is built in).")],
     base_model: Annotated[
-        str, typer.Option(help="kiln-gpt-tiny, models/ID or a local model dir; empty for vae, gan, diffusion.")
+        str, typer.Option(help="kiln-gpt-tiny, models/ID or a local model dir; empty for vae, gan, diffusion, darts.")
     ] = "",
     method: Annotated[Method, typer.Option(help="Training algorithm.")] = Method("sft"),
     name: Annotated[str, typer.Option(help="Display name.")] = "",
@@ -92,7 +94,8 @@ def create(
             "--option",
             "-o",
             help="A field of the method's config as KEY=VALUE (JSON values), "
-            'e.g. -o beta=0.1 (dpo), -o \'reward={"scoring_function": "length"}\' (ppo).',
+            'e.g. -o beta=0.1 (dpo), -o \'reward={"scoring_function": "length"}\' (ppo), '
+            '-o \'operations=["conv_3x3", "skip"]\' -o genotype_source=random (darts).',
         ),
     ] = None,
     hp: Annotated[

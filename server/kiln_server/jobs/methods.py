@@ -83,6 +83,8 @@ METHODS: dict[int, Method] = {
     jobs_pb2.JOB_METHOD_VAE: Method("vae", "vae", "image", single_process=True, from_scratch=True),
     jobs_pb2.JOB_METHOD_GAN: Method("gan", "gan", "image", single_process=True, from_scratch=True),
     jobs_pb2.JOB_METHOD_DIFFUSION: Method("diffusion", "diffusion", "image", single_process=True, from_scratch=True),
+    # A classifier on labelled images: trains from scratch like the image methods.
+    jobs_pb2.JOB_METHOD_DARTS: Method("darts", "darts", "image", single_process=True, from_scratch=True),
 }
 
 BY_NAME = {m.name: m for m in METHODS.values()}

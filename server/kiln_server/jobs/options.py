@@ -9,8 +9,9 @@ How a field maps:
 - its config key is the proto field name, except where RENAMES says otherwise;
 - a sub-message (LoraOptions, RewardSource) is walked in place: its fields join the same keys;
 - a field with presence (proto3 `optional`, a oneof member) is read when set; a repeated field
-  when non-empty; an enum when not UNSPECIFIED, as its value name without the enum's prefix, in
-  lower case (TUNING_LORA -> "lora", PRECISION_BF16 -> "bf16"); any other field when not empty;
+  when non-empty (a repeated enum as a list of its value labels); an enum when not UNSPECIFIED,
+  as its value name without the enum's prefix, in lower case (TUNING_LORA -> "lora",
+  PRECISION_BF16 -> "bf16"); any other field when not empty;
 - a string field named `*_model` names a model (reference_model, reward_model, ...): it is not an
   option but a model reference, resolved (and checked) by the caller.
 """
@@ -18,7 +19,7 @@ How a field maps:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from google.protobuf.descriptor import Descriptor, FieldDescriptor
 from google.protobuf.message import Message
@@ -109,12 +110,15 @@ def read(message: Message, path: str) -> Options:
 
 
 def _read_into(message: Message, path: str, out: Options) -> None:
-    for fd in message.DESCRIPTOR.fields:
+    # The stubs type a message's fields as the C (upb) or the Python descriptor; both read alike.
+    for fd in cast("list[FieldDescriptor]", message.DESCRIPTOR.fields):
         value = getattr(message, fd.name)
         if fd.type == FieldDescriptor.TYPE_MESSAGE and not fd.is_repeated:
             _read_into(value, f"{path}.{fd.name}", out)
         elif fd.is_repeated:
-            if value:
+            if value and fd.type == FieldDescriptor.TYPE_ENUM:
+                out.values[key_of(fd)] = [_enum_label(fd, v, f"{path}.{fd.name}") for v in value]
+            elif value:
                 out.values[key_of(fd)] = list(value)
         elif fd.has_presence and not message.HasField(fd.name):
             continue

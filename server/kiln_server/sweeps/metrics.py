@@ -22,10 +22,17 @@ _OWN = {
     # Image methods (kiln_trainer/algorithms/vae, diffusion): val_loss is the VAE's negative ELBO.
     "vae": ("loss", "elbo", "recon", "kl"),
     "diffusion": ("loss",),
+    # DARTS (kiln_trainer/algorithms/darts): the retrained classifier's loss and accuracy.
+    "darts": ("loss", "accuracy"),
 }
 # decode_ms_per_token: SFT of kiln-gpt models only (kiln_trainer/models/latency.py); a trial on
 # another model lacks it and fails as a trial missing its objective does.
-_EXTRA = {"sft": ("tokens", "decode_ms_per_token"), "ppo": ("mean_reward", "kl", "entropy", "wall_s")}
+_EXTRA = {
+    "sft": ("tokens", "decode_ms_per_token"),
+    "ppo": ("mean_reward", "kl", "entropy", "wall_s"),
+    # test_*: on a built-in dataset's held-out split only (else val_*, already listed).
+    "darts": ("search_train_loss", "search_val_loss", "arch_entropy", "test_accuracy", "test_loss", "cell_edges"),
+}
 
 
 def step_metrics(method: str) -> frozenset[str]:

@@ -40,6 +40,7 @@ _ROOTS = (
     "vae",
     "gan",
     "diffusion",
+    "darts",
 )
 _FLOATS = (FieldDescriptor.TYPE_DOUBLE, FieldDescriptor.TYPE_FLOAT)
 _INTS = (

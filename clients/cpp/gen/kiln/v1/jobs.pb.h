@@ -36,6 +36,7 @@
 #include <google/protobuf/unknown_field_set.h>
 #include <google/protobuf/timestamp.pb.h>
 #include "kiln/v1/common.pb.h"
+#include "kiln/v1/darts.pb.h"
 #include "kiln/v1/images.pb.h"
 // @@protoc_insertion_point(includes)
 #include <google/protobuf/port_def.inc>
@@ -221,12 +222,13 @@ enum JobMethod : int {
   JOB_METHOD_GRPO = 30,
   JOB_METHOD_RLOO = 31,
   JOB_METHOD_ONLINE_DPO = 32,
+  JOB_METHOD_DARTS = 40,
   JobMethod_INT_MIN_SENTINEL_DO_NOT_USE_ = std::numeric_limits<int32_t>::min(),
   JobMethod_INT_MAX_SENTINEL_DO_NOT_USE_ = std::numeric_limits<int32_t>::max()
 };
 bool JobMethod_IsValid(int value);
 constexpr JobMethod JobMethod_MIN = JOB_METHOD_UNSPECIFIED;
-constexpr JobMethod JobMethod_MAX = JOB_METHOD_ONLINE_DPO;
+constexpr JobMethod JobMethod_MAX = JOB_METHOD_DARTS;
 constexpr int JobMethod_ARRAYSIZE = JobMethod_MAX + 1;
 
 const ::PROTOBUF_NAMESPACE_ID::EnumDescriptor* JobMethod_descriptor();
@@ -5094,6 +5096,7 @@ class Job final :
     kGrpo = 41,
     kRloo = 42,
     kOnlineDpo = 43,
+    kDarts = 51,
     METHOD_CONFIG_NOT_SET = 0,
   };
 
@@ -5193,6 +5196,7 @@ class Job final :
     kGrpoFieldNumber = 41,
     kRlooFieldNumber = 42,
     kOnlineDpoFieldNumber = 43,
+    kDartsFieldNumber = 51,
   };
   // map<string, string> labels = 15 [json_name = "labels"];
   int labels_size() const;
@@ -5721,6 +5725,24 @@ class Job final :
       ::kiln::v1::OnlineDpoConfig* online_dpo);
   ::kiln::v1::OnlineDpoConfig* unsafe_arena_release_online_dpo();
 
+  // .kiln.v1.DartsConfig darts = 51 [json_name = "darts"];
+  bool has_darts() const;
+  private:
+  bool _internal_has_darts() const;
+  public:
+  void clear_darts();
+  const ::kiln::v1::DartsConfig& darts() const;
+  PROTOBUF_NODISCARD ::kiln::v1::DartsConfig* release_darts();
+  ::kiln::v1::DartsConfig* mutable_darts();
+  void set_allocated_darts(::kiln::v1::DartsConfig* darts);
+  private:
+  const ::kiln::v1::DartsConfig& _internal_darts() const;
+  ::kiln::v1::DartsConfig* _internal_mutable_darts();
+  public:
+  void unsafe_arena_set_allocated_darts(
+      ::kiln::v1::DartsConfig* darts);
+  ::kiln::v1::DartsConfig* unsafe_arena_release_darts();
+
   void clear_method_config();
   MethodConfigCase method_config_case() const;
   // @@protoc_insertion_point(class_scope:kiln.v1.Job)
@@ -5737,6 +5759,7 @@ class Job final :
   void set_has_grpo();
   void set_has_rloo();
   void set_has_online_dpo();
+  void set_has_darts();
 
   inline bool has_method_config() const;
   inline void clear_has_method_config();
@@ -5796,6 +5819,7 @@ class Job final :
       ::kiln::v1::GrpoConfig* grpo_;
       ::kiln::v1::RlooConfig* rloo_;
       ::kiln::v1::OnlineDpoConfig* online_dpo_;
+      ::kiln::v1::DartsConfig* darts_;
     } method_config_;
     uint32_t _oneof_case_[1];
 
@@ -14528,6 +14552,72 @@ inline ::kiln::v1::OnlineDpoConfig* Job::_internal_mutable_online_dpo() {
 inline ::kiln::v1::OnlineDpoConfig* Job::mutable_online_dpo() {
   ::kiln::v1::OnlineDpoConfig* _msg = _internal_mutable_online_dpo();
   // @@protoc_insertion_point(field_mutable:kiln.v1.Job.online_dpo)
+  return _msg;
+}
+
+// .kiln.v1.DartsConfig darts = 51 [json_name = "darts"];
+inline bool Job::_internal_has_darts() const {
+  return method_config_case() == kDarts;
+}
+inline bool Job::has_darts() const {
+  return _internal_has_darts();
+}
+inline void Job::set_has_darts() {
+  _impl_._oneof_case_[0] = kDarts;
+}
+inline ::kiln::v1::DartsConfig* Job::release_darts() {
+  // @@protoc_insertion_point(field_release:kiln.v1.Job.darts)
+  if (_internal_has_darts()) {
+    clear_has_method_config();
+    ::kiln::v1::DartsConfig* temp = _impl_.method_config_.darts_;
+    if (GetArenaForAllocation() != nullptr) {
+      temp = ::PROTOBUF_NAMESPACE_ID::internal::DuplicateIfNonNull(temp);
+    }
+    _impl_.method_config_.darts_ = nullptr;
+    return temp;
+  } else {
+    return nullptr;
+  }
+}
+inline const ::kiln::v1::DartsConfig& Job::_internal_darts() const {
+  return _internal_has_darts()
+      ? *_impl_.method_config_.darts_
+      : reinterpret_cast< ::kiln::v1::DartsConfig&>(::kiln::v1::_DartsConfig_default_instance_);
+}
+inline const ::kiln::v1::DartsConfig& Job::darts() const {
+  // @@protoc_insertion_point(field_get:kiln.v1.Job.darts)
+  return _internal_darts();
+}
+inline ::kiln::v1::DartsConfig* Job::unsafe_arena_release_darts() {
+  // @@protoc_insertion_point(field_unsafe_arena_release:kiln.v1.Job.darts)
+  if (_internal_has_darts()) {
+    clear_has_method_config();
+    ::kiln::v1::DartsConfig* temp = _impl_.method_config_.darts_;
+    _impl_.method_config_.darts_ = nullptr;
+    return temp;
+  } else {
+    return nullptr;
+  }
+}
+inline void Job::unsafe_arena_set_allocated_darts(::kiln::v1::DartsConfig* darts) {
+  clear_method_config();
+  if (darts) {
+    set_has_darts();
+    _impl_.method_config_.darts_ = darts;
+  }
+  // @@protoc_insertion_point(field_unsafe_arena_set_allocated:kiln.v1.Job.darts)
+}
+inline ::kiln::v1::DartsConfig* Job::_internal_mutable_darts() {
+  if (!_internal_has_darts()) {
+    clear_method_config();
+    set_has_darts();
+    _impl_.method_config_.darts_ = CreateMaybeMessage< ::kiln::v1::DartsConfig >(GetArenaForAllocation());
+  }
+  return _impl_.method_config_.darts_;
+}
+inline ::kiln::v1::DartsConfig* Job::mutable_darts() {
+  ::kiln::v1::DartsConfig* _msg = _internal_mutable_darts();
+  // @@protoc_insertion_point(field_mutable:kiln.v1.Job.darts)
   return _msg;
 }
 

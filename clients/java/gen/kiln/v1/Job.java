@@ -90,6 +90,7 @@ private static final long serialVersionUID = 0L;
     GRPO(41),
     RLOO(42),
     ONLINE_DPO(43),
+    DARTS(51),
     METHODCONFIG_NOT_SET(0);
     private final int value;
     private MethodConfigCase(int value) {
@@ -118,6 +119,7 @@ private static final long serialVersionUID = 0L;
         case 41: return GRPO;
         case 42: return RLOO;
         case 43: return ONLINE_DPO;
+        case 51: return DARTS;
         case 0: return METHODCONFIG_NOT_SET;
         default: return null;
       }
@@ -263,7 +265,7 @@ private static final long serialVersionUID = 0L;
    * operator's shared model directories (KILN_SHARED_MODEL_DIRS; none by default). Any other
    * server path, absolute or relative, is INVALID_ARGUMENT. The same holds for every model
    * reference in a job (teacher_model, reference_model, reward_model). Image methods (VAE, GAN,
-   * DIFFUSION) train from scratch and need it empty.
+   * DIFFUSION) and DARTS train from scratch and need it empty.
    * </pre>
    *
    * <code>string base_model = 4 [json_name = "baseModel"];</code>
@@ -289,7 +291,7 @@ private static final long serialVersionUID = 0L;
    * operator's shared model directories (KILN_SHARED_MODEL_DIRS; none by default). Any other
    * server path, absolute or relative, is INVALID_ARGUMENT. The same holds for every model
    * reference in a job (teacher_model, reference_model, reward_model). Image methods (VAE, GAN,
-   * DIFFUSION) train from scratch and need it empty.
+   * DIFFUSION) and DARTS train from scratch and need it empty.
    * </pre>
    *
    * <code>string base_model = 4 [json_name = "baseModel"];</code>
@@ -915,6 +917,49 @@ private static final long serialVersionUID = 0L;
        return (kiln.v1.OnlineDpoConfig) methodConfig_;
     }
     return kiln.v1.OnlineDpoConfig.getDefaultInstance();
+  }
+
+  public static final int DARTS_FIELD_NUMBER = 51;
+  /**
+   * <pre>
+   * For JOB_METHOD_DARTS.
+   * </pre>
+   *
+   * <code>.kiln.v1.DartsConfig darts = 51 [json_name = "darts"];</code>
+   * @return Whether the darts field is set.
+   */
+  @java.lang.Override
+  public boolean hasDarts() {
+    return methodConfigCase_ == 51;
+  }
+  /**
+   * <pre>
+   * For JOB_METHOD_DARTS.
+   * </pre>
+   *
+   * <code>.kiln.v1.DartsConfig darts = 51 [json_name = "darts"];</code>
+   * @return The darts.
+   */
+  @java.lang.Override
+  public kiln.v1.DartsConfig getDarts() {
+    if (methodConfigCase_ == 51) {
+       return (kiln.v1.DartsConfig) methodConfig_;
+    }
+    return kiln.v1.DartsConfig.getDefaultInstance();
+  }
+  /**
+   * <pre>
+   * For JOB_METHOD_DARTS.
+   * </pre>
+   *
+   * <code>.kiln.v1.DartsConfig darts = 51 [json_name = "darts"];</code>
+   */
+  @java.lang.Override
+  public kiln.v1.DartsConfigOrBuilder getDartsOrBuilder() {
+    if (methodConfigCase_ == 51) {
+       return (kiln.v1.DartsConfig) methodConfig_;
+    }
+    return kiln.v1.DartsConfig.getDefaultInstance();
   }
 
   public static final int RESOURCES_FIELD_NUMBER = 13;
@@ -1847,6 +1892,9 @@ java.lang.String defaultValue) {
       if (onlineDpoBuilder_ != null) {
         onlineDpoBuilder_.clear();
       }
+      if (dartsBuilder_ != null) {
+        dartsBuilder_.clear();
+      }
       resources_ = null;
       if (resourcesBuilder_ != null) {
         resourcesBuilder_.dispose();
@@ -1943,60 +1991,55 @@ java.lang.String defaultValue) {
             ? hyperparameters_
             : hyperparametersBuilder_.build();
       }
-      if (((from_bitField0_ & 0x00040000) != 0)) {
+      if (((from_bitField0_ & 0x00080000) != 0)) {
         result.resources_ = resourcesBuilder_ == null
             ? resources_
             : resourcesBuilder_.build();
       }
       int to_bitField0_ = 0;
-      if (((from_bitField0_ & 0x00080000) != 0)) {
+      if (((from_bitField0_ & 0x00100000) != 0)) {
         result.maxRetries_ = maxRetries_;
         to_bitField0_ |= 0x00000001;
       }
-      if (((from_bitField0_ & 0x00100000) != 0)) {
+      if (((from_bitField0_ & 0x00200000) != 0)) {
         result.labels_ = internalGetLabels();
         result.labels_.makeImmutable();
       }
-      if (((from_bitField0_ & 0x00200000) != 0)) {
+      if (((from_bitField0_ & 0x00400000) != 0)) {
         result.state_ = state_;
       }
-      if (((from_bitField0_ & 0x00400000) != 0)) {
+      if (((from_bitField0_ & 0x00800000) != 0)) {
         result.attempt_ = attempt_;
       }
-      if (((from_bitField0_ & 0x00800000) != 0)) {
+      if (((from_bitField0_ & 0x01000000) != 0)) {
         result.step_ = step_;
       }
-      if (((from_bitField0_ & 0x01000000) != 0)) {
+      if (((from_bitField0_ & 0x02000000) != 0)) {
         result.totalSteps_ = totalSteps_;
       }
-      if (((from_bitField0_ & 0x02000000) != 0)) {
+      if (((from_bitField0_ & 0x04000000) != 0)) {
         result.latestMetrics_ = internalGetLatestMetrics();
         result.latestMetrics_.makeImmutable();
       }
-      if (((from_bitField0_ & 0x04000000) != 0)) {
+      if (((from_bitField0_ & 0x08000000) != 0)) {
         result.outputModel_ = outputModel_;
       }
-      if (((from_bitField0_ & 0x08000000) != 0)) {
+      if (((from_bitField0_ & 0x10000000) != 0)) {
         result.artifacts_ = internalGetArtifacts();
         result.artifacts_.makeImmutable();
       }
-      if (((from_bitField0_ & 0x10000000) != 0)) {
+      if (((from_bitField0_ & 0x20000000) != 0)) {
         result.error_ = error_;
       }
-      if (((from_bitField0_ & 0x20000000) != 0)) {
+      if (((from_bitField0_ & 0x40000000) != 0)) {
         result.createTime_ = createTimeBuilder_ == null
             ? createTime_
             : createTimeBuilder_.build();
       }
-      if (((from_bitField0_ & 0x40000000) != 0)) {
+      if (((from_bitField0_ & 0x80000000) != 0)) {
         result.startTime_ = startTimeBuilder_ == null
             ? startTime_
             : startTimeBuilder_.build();
-      }
-      if (((from_bitField0_ & 0x80000000) != 0)) {
-        result.endTime_ = endTimeBuilder_ == null
-            ? endTime_
-            : endTimeBuilder_.build();
       }
       result.bitField0_ |= to_bitField0_;
     }
@@ -2004,9 +2047,14 @@ java.lang.String defaultValue) {
     private void buildPartial1(kiln.v1.Job result) {
       int from_bitField1_ = bitField1_;
       if (((from_bitField1_ & 0x00000001) != 0)) {
-        result.sweep_ = sweep_;
+        result.endTime_ = endTimeBuilder_ == null
+            ? endTime_
+            : endTimeBuilder_.build();
       }
       if (((from_bitField1_ & 0x00000002) != 0)) {
+        result.sweep_ = sweep_;
+      }
+      if (((from_bitField1_ & 0x00000004) != 0)) {
         result.architecture_ = architectureBuilder_ == null
             ? architecture_
             : architectureBuilder_.build();
@@ -2059,6 +2107,10 @@ java.lang.String defaultValue) {
       if (methodConfigCase_ == 43 &&
           onlineDpoBuilder_ != null) {
         result.methodConfig_ = onlineDpoBuilder_.build();
+      }
+      if (methodConfigCase_ == 51 &&
+          dartsBuilder_ != null) {
+        result.methodConfig_ = dartsBuilder_.build();
       }
     }
 
@@ -2377,7 +2429,7 @@ java.lang.String defaultValue) {
      * operator's shared model directories (KILN_SHARED_MODEL_DIRS; none by default). Any other
      * server path, absolute or relative, is INVALID_ARGUMENT. The same holds for every model
      * reference in a job (teacher_model, reference_model, reward_model). Image methods (VAE, GAN,
-     * DIFFUSION) train from scratch and need it empty.
+     * DIFFUSION) and DARTS train from scratch and need it empty.
      * </pre>
      *
      * <code>string base_model = 4 [json_name = "baseModel"];</code>
@@ -2402,7 +2454,7 @@ java.lang.String defaultValue) {
      * operator's shared model directories (KILN_SHARED_MODEL_DIRS; none by default). Any other
      * server path, absolute or relative, is INVALID_ARGUMENT. The same holds for every model
      * reference in a job (teacher_model, reference_model, reward_model). Image methods (VAE, GAN,
-     * DIFFUSION) train from scratch and need it empty.
+     * DIFFUSION) and DARTS train from scratch and need it empty.
      * </pre>
      *
      * <code>string base_model = 4 [json_name = "baseModel"];</code>
@@ -2428,7 +2480,7 @@ java.lang.String defaultValue) {
      * operator's shared model directories (KILN_SHARED_MODEL_DIRS; none by default). Any other
      * server path, absolute or relative, is INVALID_ARGUMENT. The same holds for every model
      * reference in a job (teacher_model, reference_model, reward_model). Image methods (VAE, GAN,
-     * DIFFUSION) train from scratch and need it empty.
+     * DIFFUSION) and DARTS train from scratch and need it empty.
      * </pre>
      *
      * <code>string base_model = 4 [json_name = "baseModel"];</code>
@@ -2450,7 +2502,7 @@ java.lang.String defaultValue) {
      * operator's shared model directories (KILN_SHARED_MODEL_DIRS; none by default). Any other
      * server path, absolute or relative, is INVALID_ARGUMENT. The same holds for every model
      * reference in a job (teacher_model, reference_model, reward_model). Image methods (VAE, GAN,
-     * DIFFUSION) train from scratch and need it empty.
+     * DIFFUSION) and DARTS train from scratch and need it empty.
      * </pre>
      *
      * <code>string base_model = 4 [json_name = "baseModel"];</code>
@@ -2469,7 +2521,7 @@ java.lang.String defaultValue) {
      * operator's shared model directories (KILN_SHARED_MODEL_DIRS; none by default). Any other
      * server path, absolute or relative, is INVALID_ARGUMENT. The same holds for every model
      * reference in a job (teacher_model, reference_model, reward_model). Image methods (VAE, GAN,
-     * DIFFUSION) train from scratch and need it empty.
+     * DIFFUSION) and DARTS train from scratch and need it empty.
      * </pre>
      *
      * <code>string base_model = 4 [json_name = "baseModel"];</code>
@@ -4788,6 +4840,184 @@ java.lang.String defaultValue) {
       return onlineDpoBuilder_;
     }
 
+    private com.google.protobuf.SingleFieldBuilderV3<
+        kiln.v1.DartsConfig, kiln.v1.DartsConfig.Builder, kiln.v1.DartsConfigOrBuilder> dartsBuilder_;
+    /**
+     * <pre>
+     * For JOB_METHOD_DARTS.
+     * </pre>
+     *
+     * <code>.kiln.v1.DartsConfig darts = 51 [json_name = "darts"];</code>
+     * @return Whether the darts field is set.
+     */
+    @java.lang.Override
+    public boolean hasDarts() {
+      return methodConfigCase_ == 51;
+    }
+    /**
+     * <pre>
+     * For JOB_METHOD_DARTS.
+     * </pre>
+     *
+     * <code>.kiln.v1.DartsConfig darts = 51 [json_name = "darts"];</code>
+     * @return The darts.
+     */
+    @java.lang.Override
+    public kiln.v1.DartsConfig getDarts() {
+      if (dartsBuilder_ == null) {
+        if (methodConfigCase_ == 51) {
+          return (kiln.v1.DartsConfig) methodConfig_;
+        }
+        return kiln.v1.DartsConfig.getDefaultInstance();
+      } else {
+        if (methodConfigCase_ == 51) {
+          return dartsBuilder_.getMessage();
+        }
+        return kiln.v1.DartsConfig.getDefaultInstance();
+      }
+    }
+    /**
+     * <pre>
+     * For JOB_METHOD_DARTS.
+     * </pre>
+     *
+     * <code>.kiln.v1.DartsConfig darts = 51 [json_name = "darts"];</code>
+     */
+    public Builder setDarts(kiln.v1.DartsConfig value) {
+      if (dartsBuilder_ == null) {
+        if (value == null) {
+          throw new NullPointerException();
+        }
+        methodConfig_ = value;
+        onChanged();
+      } else {
+        dartsBuilder_.setMessage(value);
+      }
+      methodConfigCase_ = 51;
+      return this;
+    }
+    /**
+     * <pre>
+     * For JOB_METHOD_DARTS.
+     * </pre>
+     *
+     * <code>.kiln.v1.DartsConfig darts = 51 [json_name = "darts"];</code>
+     */
+    public Builder setDarts(
+        kiln.v1.DartsConfig.Builder builderForValue) {
+      if (dartsBuilder_ == null) {
+        methodConfig_ = builderForValue.build();
+        onChanged();
+      } else {
+        dartsBuilder_.setMessage(builderForValue.build());
+      }
+      methodConfigCase_ = 51;
+      return this;
+    }
+    /**
+     * <pre>
+     * For JOB_METHOD_DARTS.
+     * </pre>
+     *
+     * <code>.kiln.v1.DartsConfig darts = 51 [json_name = "darts"];</code>
+     */
+    public Builder mergeDarts(kiln.v1.DartsConfig value) {
+      if (dartsBuilder_ == null) {
+        if (methodConfigCase_ == 51 &&
+            methodConfig_ != kiln.v1.DartsConfig.getDefaultInstance()) {
+          methodConfig_ = kiln.v1.DartsConfig.newBuilder((kiln.v1.DartsConfig) methodConfig_)
+              .mergeFrom(value).buildPartial();
+        } else {
+          methodConfig_ = value;
+        }
+        onChanged();
+      } else {
+        if (methodConfigCase_ == 51) {
+          dartsBuilder_.mergeFrom(value);
+        } else {
+          dartsBuilder_.setMessage(value);
+        }
+      }
+      methodConfigCase_ = 51;
+      return this;
+    }
+    /**
+     * <pre>
+     * For JOB_METHOD_DARTS.
+     * </pre>
+     *
+     * <code>.kiln.v1.DartsConfig darts = 51 [json_name = "darts"];</code>
+     */
+    public Builder clearDarts() {
+      if (dartsBuilder_ == null) {
+        if (methodConfigCase_ == 51) {
+          methodConfigCase_ = 0;
+          methodConfig_ = null;
+          onChanged();
+        }
+      } else {
+        if (methodConfigCase_ == 51) {
+          methodConfigCase_ = 0;
+          methodConfig_ = null;
+        }
+        dartsBuilder_.clear();
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * For JOB_METHOD_DARTS.
+     * </pre>
+     *
+     * <code>.kiln.v1.DartsConfig darts = 51 [json_name = "darts"];</code>
+     */
+    public kiln.v1.DartsConfig.Builder getDartsBuilder() {
+      return getDartsFieldBuilder().getBuilder();
+    }
+    /**
+     * <pre>
+     * For JOB_METHOD_DARTS.
+     * </pre>
+     *
+     * <code>.kiln.v1.DartsConfig darts = 51 [json_name = "darts"];</code>
+     */
+    @java.lang.Override
+    public kiln.v1.DartsConfigOrBuilder getDartsOrBuilder() {
+      if ((methodConfigCase_ == 51) && (dartsBuilder_ != null)) {
+        return dartsBuilder_.getMessageOrBuilder();
+      } else {
+        if (methodConfigCase_ == 51) {
+          return (kiln.v1.DartsConfig) methodConfig_;
+        }
+        return kiln.v1.DartsConfig.getDefaultInstance();
+      }
+    }
+    /**
+     * <pre>
+     * For JOB_METHOD_DARTS.
+     * </pre>
+     *
+     * <code>.kiln.v1.DartsConfig darts = 51 [json_name = "darts"];</code>
+     */
+    private com.google.protobuf.SingleFieldBuilderV3<
+        kiln.v1.DartsConfig, kiln.v1.DartsConfig.Builder, kiln.v1.DartsConfigOrBuilder> 
+        getDartsFieldBuilder() {
+      if (dartsBuilder_ == null) {
+        if (!(methodConfigCase_ == 51)) {
+          methodConfig_ = kiln.v1.DartsConfig.getDefaultInstance();
+        }
+        dartsBuilder_ = new com.google.protobuf.SingleFieldBuilderV3<
+            kiln.v1.DartsConfig, kiln.v1.DartsConfig.Builder, kiln.v1.DartsConfigOrBuilder>(
+                (kiln.v1.DartsConfig) methodConfig_,
+                getParentForChildren(),
+                isClean());
+        methodConfig_ = null;
+      }
+      methodConfigCase_ = 51;
+      onChanged();
+      return dartsBuilder_;
+    }
+
     private kiln.v1.Resources resources_;
     private com.google.protobuf.SingleFieldBuilderV3<
         kiln.v1.Resources, kiln.v1.Resources.Builder, kiln.v1.ResourcesOrBuilder> resourcesBuilder_;
@@ -4800,7 +5030,7 @@ java.lang.String defaultValue) {
      * @return Whether the resources field is set.
      */
     public boolean hasResources() {
-      return ((bitField0_ & 0x00040000) != 0);
+      return ((bitField0_ & 0x00080000) != 0);
     }
     /**
      * <pre>
@@ -4833,7 +5063,7 @@ java.lang.String defaultValue) {
       } else {
         resourcesBuilder_.setMessage(value);
       }
-      bitField0_ |= 0x00040000;
+      bitField0_ |= 0x00080000;
       onChanged();
       return this;
     }
@@ -4851,7 +5081,7 @@ java.lang.String defaultValue) {
       } else {
         resourcesBuilder_.setMessage(builderForValue.build());
       }
-      bitField0_ |= 0x00040000;
+      bitField0_ |= 0x00080000;
       onChanged();
       return this;
     }
@@ -4864,7 +5094,7 @@ java.lang.String defaultValue) {
      */
     public Builder mergeResources(kiln.v1.Resources value) {
       if (resourcesBuilder_ == null) {
-        if (((bitField0_ & 0x00040000) != 0) &&
+        if (((bitField0_ & 0x00080000) != 0) &&
           resources_ != null &&
           resources_ != kiln.v1.Resources.getDefaultInstance()) {
           getResourcesBuilder().mergeFrom(value);
@@ -4874,7 +5104,7 @@ java.lang.String defaultValue) {
       } else {
         resourcesBuilder_.mergeFrom(value);
       }
-      bitField0_ |= 0x00040000;
+      bitField0_ |= 0x00080000;
       onChanged();
       return this;
     }
@@ -4886,7 +5116,7 @@ java.lang.String defaultValue) {
      * <code>.kiln.v1.Resources resources = 13 [json_name = "resources"];</code>
      */
     public Builder clearResources() {
-      bitField0_ = (bitField0_ & ~0x00040000);
+      bitField0_ = (bitField0_ & ~0x00080000);
       resources_ = null;
       if (resourcesBuilder_ != null) {
         resourcesBuilder_.dispose();
@@ -4903,7 +5133,7 @@ java.lang.String defaultValue) {
      * <code>.kiln.v1.Resources resources = 13 [json_name = "resources"];</code>
      */
     public kiln.v1.Resources.Builder getResourcesBuilder() {
-      bitField0_ |= 0x00040000;
+      bitField0_ |= 0x00080000;
       onChanged();
       return getResourcesFieldBuilder().getBuilder();
     }
@@ -4954,7 +5184,7 @@ java.lang.String defaultValue) {
      */
     @java.lang.Override
     public boolean hasMaxRetries() {
-      return ((bitField0_ & 0x00080000) != 0);
+      return ((bitField0_ & 0x00100000) != 0);
     }
     /**
      * <pre>
@@ -4980,7 +5210,7 @@ java.lang.String defaultValue) {
     public Builder setMaxRetries(int value) {
       
       maxRetries_ = value;
-      bitField0_ |= 0x00080000;
+      bitField0_ |= 0x00100000;
       onChanged();
       return this;
     }
@@ -4993,7 +5223,7 @@ java.lang.String defaultValue) {
      * @return This builder for chaining.
      */
     public Builder clearMaxRetries() {
-      bitField0_ = (bitField0_ & ~0x00080000);
+      bitField0_ = (bitField0_ & ~0x00100000);
       maxRetries_ = 0;
       onChanged();
       return this;
@@ -5018,7 +5248,7 @@ java.lang.String defaultValue) {
       if (!labels_.isMutable()) {
         labels_ = labels_.copy();
       }
-      bitField0_ |= 0x00100000;
+      bitField0_ |= 0x00200000;
       onChanged();
       return labels_;
     }
@@ -5094,7 +5324,7 @@ java.lang.String defaultValue) {
       return map.get(key);
     }
     public Builder clearLabels() {
-      bitField0_ = (bitField0_ & ~0x00100000);
+      bitField0_ = (bitField0_ & ~0x00200000);
       internalGetMutableLabels().getMutableMap()
           .clear();
       return this;
@@ -5119,7 +5349,7 @@ java.lang.String defaultValue) {
     @java.lang.Deprecated
     public java.util.Map<java.lang.String, java.lang.String>
         getMutableLabels() {
-      bitField0_ |= 0x00100000;
+      bitField0_ |= 0x00200000;
       return internalGetMutableLabels().getMutableMap();
     }
     /**
@@ -5136,7 +5366,7 @@ java.lang.String defaultValue) {
       if (value == null) { throw new NullPointerException("map value"); }
       internalGetMutableLabels().getMutableMap()
           .put(key, value);
-      bitField0_ |= 0x00100000;
+      bitField0_ |= 0x00200000;
       return this;
     }
     /**
@@ -5150,7 +5380,7 @@ java.lang.String defaultValue) {
         java.util.Map<java.lang.String, java.lang.String> values) {
       internalGetMutableLabels().getMutableMap()
           .putAll(values);
-      bitField0_ |= 0x00100000;
+      bitField0_ |= 0x00200000;
       return this;
     }
 
@@ -5177,7 +5407,7 @@ java.lang.String defaultValue) {
      */
     public Builder setStateValue(int value) {
       state_ = value;
-      bitField0_ |= 0x00200000;
+      bitField0_ |= 0x00400000;
       onChanged();
       return this;
     }
@@ -5207,7 +5437,7 @@ java.lang.String defaultValue) {
       if (value == null) {
         throw new NullPointerException();
       }
-      bitField0_ |= 0x00200000;
+      bitField0_ |= 0x00400000;
       state_ = value.getNumber();
       onChanged();
       return this;
@@ -5221,7 +5451,7 @@ java.lang.String defaultValue) {
      * @return This builder for chaining.
      */
     public Builder clearState() {
-      bitField0_ = (bitField0_ & ~0x00200000);
+      bitField0_ = (bitField0_ & ~0x00400000);
       state_ = 0;
       onChanged();
       return this;
@@ -5252,7 +5482,7 @@ java.lang.String defaultValue) {
     public Builder setAttempt(int value) {
       
       attempt_ = value;
-      bitField0_ |= 0x00400000;
+      bitField0_ |= 0x00800000;
       onChanged();
       return this;
     }
@@ -5265,7 +5495,7 @@ java.lang.String defaultValue) {
      * @return This builder for chaining.
      */
     public Builder clearAttempt() {
-      bitField0_ = (bitField0_ & ~0x00400000);
+      bitField0_ = (bitField0_ & ~0x00800000);
       attempt_ = 0;
       onChanged();
       return this;
@@ -5296,7 +5526,7 @@ java.lang.String defaultValue) {
     public Builder setStep(long value) {
       
       step_ = value;
-      bitField0_ |= 0x00800000;
+      bitField0_ |= 0x01000000;
       onChanged();
       return this;
     }
@@ -5309,7 +5539,7 @@ java.lang.String defaultValue) {
      * @return This builder for chaining.
      */
     public Builder clearStep() {
-      bitField0_ = (bitField0_ & ~0x00800000);
+      bitField0_ = (bitField0_ & ~0x01000000);
       step_ = 0L;
       onChanged();
       return this;
@@ -5340,7 +5570,7 @@ java.lang.String defaultValue) {
     public Builder setTotalSteps(long value) {
       
       totalSteps_ = value;
-      bitField0_ |= 0x01000000;
+      bitField0_ |= 0x02000000;
       onChanged();
       return this;
     }
@@ -5353,7 +5583,7 @@ java.lang.String defaultValue) {
      * @return This builder for chaining.
      */
     public Builder clearTotalSteps() {
-      bitField0_ = (bitField0_ & ~0x01000000);
+      bitField0_ = (bitField0_ & ~0x02000000);
       totalSteps_ = 0L;
       onChanged();
       return this;
@@ -5378,7 +5608,7 @@ java.lang.String defaultValue) {
       if (!latestMetrics_.isMutable()) {
         latestMetrics_ = latestMetrics_.copy();
       }
-      bitField0_ |= 0x02000000;
+      bitField0_ |= 0x04000000;
       onChanged();
       return latestMetrics_;
     }
@@ -5452,7 +5682,7 @@ java.lang.String defaultValue) {
       return map.get(key);
     }
     public Builder clearLatestMetrics() {
-      bitField0_ = (bitField0_ & ~0x02000000);
+      bitField0_ = (bitField0_ & ~0x04000000);
       internalGetMutableLatestMetrics().getMutableMap()
           .clear();
       return this;
@@ -5477,7 +5707,7 @@ java.lang.String defaultValue) {
     @java.lang.Deprecated
     public java.util.Map<java.lang.String, java.lang.Double>
         getMutableLatestMetrics() {
-      bitField0_ |= 0x02000000;
+      bitField0_ |= 0x04000000;
       return internalGetMutableLatestMetrics().getMutableMap();
     }
     /**
@@ -5494,7 +5724,7 @@ java.lang.String defaultValue) {
       
       internalGetMutableLatestMetrics().getMutableMap()
           .put(key, value);
-      bitField0_ |= 0x02000000;
+      bitField0_ |= 0x04000000;
       return this;
     }
     /**
@@ -5508,7 +5738,7 @@ java.lang.String defaultValue) {
         java.util.Map<java.lang.String, java.lang.Double> values) {
       internalGetMutableLatestMetrics().getMutableMap()
           .putAll(values);
-      bitField0_ |= 0x02000000;
+      bitField0_ |= 0x04000000;
       return this;
     }
 
@@ -5567,7 +5797,7 @@ java.lang.String defaultValue) {
         java.lang.String value) {
       if (value == null) { throw new NullPointerException(); }
       outputModel_ = value;
-      bitField0_ |= 0x04000000;
+      bitField0_ |= 0x08000000;
       onChanged();
       return this;
     }
@@ -5581,7 +5811,7 @@ java.lang.String defaultValue) {
      */
     public Builder clearOutputModel() {
       outputModel_ = getDefaultInstance().getOutputModel();
-      bitField0_ = (bitField0_ & ~0x04000000);
+      bitField0_ = (bitField0_ & ~0x08000000);
       onChanged();
       return this;
     }
@@ -5599,7 +5829,7 @@ java.lang.String defaultValue) {
       if (value == null) { throw new NullPointerException(); }
       checkByteStringIsUtf8(value);
       outputModel_ = value;
-      bitField0_ |= 0x04000000;
+      bitField0_ |= 0x08000000;
       onChanged();
       return this;
     }
@@ -5623,7 +5853,7 @@ java.lang.String defaultValue) {
       if (!artifacts_.isMutable()) {
         artifacts_ = artifacts_.copy();
       }
-      bitField0_ |= 0x08000000;
+      bitField0_ |= 0x10000000;
       onChanged();
       return artifacts_;
     }
@@ -5703,7 +5933,7 @@ java.lang.String defaultValue) {
       return map.get(key);
     }
     public Builder clearArtifacts() {
-      bitField0_ = (bitField0_ & ~0x08000000);
+      bitField0_ = (bitField0_ & ~0x10000000);
       internalGetMutableArtifacts().getMutableMap()
           .clear();
       return this;
@@ -5729,7 +5959,7 @@ java.lang.String defaultValue) {
     @java.lang.Deprecated
     public java.util.Map<java.lang.String, java.lang.String>
         getMutableArtifacts() {
-      bitField0_ |= 0x08000000;
+      bitField0_ |= 0x10000000;
       return internalGetMutableArtifacts().getMutableMap();
     }
     /**
@@ -5747,7 +5977,7 @@ java.lang.String defaultValue) {
       if (value == null) { throw new NullPointerException("map value"); }
       internalGetMutableArtifacts().getMutableMap()
           .put(key, value);
-      bitField0_ |= 0x08000000;
+      bitField0_ |= 0x10000000;
       return this;
     }
     /**
@@ -5762,7 +5992,7 @@ java.lang.String defaultValue) {
         java.util.Map<java.lang.String, java.lang.String> values) {
       internalGetMutableArtifacts().getMutableMap()
           .putAll(values);
-      bitField0_ |= 0x08000000;
+      bitField0_ |= 0x10000000;
       return this;
     }
 
@@ -5821,7 +6051,7 @@ java.lang.String defaultValue) {
         java.lang.String value) {
       if (value == null) { throw new NullPointerException(); }
       error_ = value;
-      bitField0_ |= 0x10000000;
+      bitField0_ |= 0x20000000;
       onChanged();
       return this;
     }
@@ -5835,7 +6065,7 @@ java.lang.String defaultValue) {
      */
     public Builder clearError() {
       error_ = getDefaultInstance().getError();
-      bitField0_ = (bitField0_ & ~0x10000000);
+      bitField0_ = (bitField0_ & ~0x20000000);
       onChanged();
       return this;
     }
@@ -5853,7 +6083,7 @@ java.lang.String defaultValue) {
       if (value == null) { throw new NullPointerException(); }
       checkByteStringIsUtf8(value);
       error_ = value;
-      bitField0_ |= 0x10000000;
+      bitField0_ |= 0x20000000;
       onChanged();
       return this;
     }
@@ -5870,7 +6100,7 @@ java.lang.String defaultValue) {
      * @return Whether the createTime field is set.
      */
     public boolean hasCreateTime() {
-      return ((bitField0_ & 0x20000000) != 0);
+      return ((bitField0_ & 0x40000000) != 0);
     }
     /**
      * <pre>
@@ -5903,7 +6133,7 @@ java.lang.String defaultValue) {
       } else {
         createTimeBuilder_.setMessage(value);
       }
-      bitField0_ |= 0x20000000;
+      bitField0_ |= 0x40000000;
       onChanged();
       return this;
     }
@@ -5921,7 +6151,7 @@ java.lang.String defaultValue) {
       } else {
         createTimeBuilder_.setMessage(builderForValue.build());
       }
-      bitField0_ |= 0x20000000;
+      bitField0_ |= 0x40000000;
       onChanged();
       return this;
     }
@@ -5934,7 +6164,7 @@ java.lang.String defaultValue) {
      */
     public Builder mergeCreateTime(com.google.protobuf.Timestamp value) {
       if (createTimeBuilder_ == null) {
-        if (((bitField0_ & 0x20000000) != 0) &&
+        if (((bitField0_ & 0x40000000) != 0) &&
           createTime_ != null &&
           createTime_ != com.google.protobuf.Timestamp.getDefaultInstance()) {
           getCreateTimeBuilder().mergeFrom(value);
@@ -5944,7 +6174,7 @@ java.lang.String defaultValue) {
       } else {
         createTimeBuilder_.mergeFrom(value);
       }
-      bitField0_ |= 0x20000000;
+      bitField0_ |= 0x40000000;
       onChanged();
       return this;
     }
@@ -5956,7 +6186,7 @@ java.lang.String defaultValue) {
      * <code>.google.protobuf.Timestamp create_time = 24 [json_name = "createTime"];</code>
      */
     public Builder clearCreateTime() {
-      bitField0_ = (bitField0_ & ~0x20000000);
+      bitField0_ = (bitField0_ & ~0x40000000);
       createTime_ = null;
       if (createTimeBuilder_ != null) {
         createTimeBuilder_.dispose();
@@ -5973,7 +6203,7 @@ java.lang.String defaultValue) {
      * <code>.google.protobuf.Timestamp create_time = 24 [json_name = "createTime"];</code>
      */
     public com.google.protobuf.Timestamp.Builder getCreateTimeBuilder() {
-      bitField0_ |= 0x20000000;
+      bitField0_ |= 0x40000000;
       onChanged();
       return getCreateTimeFieldBuilder().getBuilder();
     }
@@ -6025,7 +6255,7 @@ java.lang.String defaultValue) {
      * @return Whether the startTime field is set.
      */
     public boolean hasStartTime() {
-      return ((bitField0_ & 0x40000000) != 0);
+      return ((bitField0_ & 0x80000000) != 0);
     }
     /**
      * <pre>
@@ -6058,7 +6288,7 @@ java.lang.String defaultValue) {
       } else {
         startTimeBuilder_.setMessage(value);
       }
-      bitField0_ |= 0x40000000;
+      bitField0_ |= 0x80000000;
       onChanged();
       return this;
     }
@@ -6076,7 +6306,7 @@ java.lang.String defaultValue) {
       } else {
         startTimeBuilder_.setMessage(builderForValue.build());
       }
-      bitField0_ |= 0x40000000;
+      bitField0_ |= 0x80000000;
       onChanged();
       return this;
     }
@@ -6089,7 +6319,7 @@ java.lang.String defaultValue) {
      */
     public Builder mergeStartTime(com.google.protobuf.Timestamp value) {
       if (startTimeBuilder_ == null) {
-        if (((bitField0_ & 0x40000000) != 0) &&
+        if (((bitField0_ & 0x80000000) != 0) &&
           startTime_ != null &&
           startTime_ != com.google.protobuf.Timestamp.getDefaultInstance()) {
           getStartTimeBuilder().mergeFrom(value);
@@ -6099,7 +6329,7 @@ java.lang.String defaultValue) {
       } else {
         startTimeBuilder_.mergeFrom(value);
       }
-      bitField0_ |= 0x40000000;
+      bitField0_ |= 0x80000000;
       onChanged();
       return this;
     }
@@ -6111,7 +6341,7 @@ java.lang.String defaultValue) {
      * <code>.google.protobuf.Timestamp start_time = 25 [json_name = "startTime"];</code>
      */
     public Builder clearStartTime() {
-      bitField0_ = (bitField0_ & ~0x40000000);
+      bitField0_ = (bitField0_ & ~0x80000000);
       startTime_ = null;
       if (startTimeBuilder_ != null) {
         startTimeBuilder_.dispose();
@@ -6128,7 +6358,7 @@ java.lang.String defaultValue) {
      * <code>.google.protobuf.Timestamp start_time = 25 [json_name = "startTime"];</code>
      */
     public com.google.protobuf.Timestamp.Builder getStartTimeBuilder() {
-      bitField0_ |= 0x40000000;
+      bitField0_ |= 0x80000000;
       onChanged();
       return getStartTimeFieldBuilder().getBuilder();
     }
@@ -6180,7 +6410,7 @@ java.lang.String defaultValue) {
      * @return Whether the endTime field is set.
      */
     public boolean hasEndTime() {
-      return ((bitField0_ & 0x80000000) != 0);
+      return ((bitField1_ & 0x00000001) != 0);
     }
     /**
      * <pre>
@@ -6213,7 +6443,7 @@ java.lang.String defaultValue) {
       } else {
         endTimeBuilder_.setMessage(value);
       }
-      bitField0_ |= 0x80000000;
+      bitField1_ |= 0x00000001;
       onChanged();
       return this;
     }
@@ -6231,7 +6461,7 @@ java.lang.String defaultValue) {
       } else {
         endTimeBuilder_.setMessage(builderForValue.build());
       }
-      bitField0_ |= 0x80000000;
+      bitField1_ |= 0x00000001;
       onChanged();
       return this;
     }
@@ -6244,7 +6474,7 @@ java.lang.String defaultValue) {
      */
     public Builder mergeEndTime(com.google.protobuf.Timestamp value) {
       if (endTimeBuilder_ == null) {
-        if (((bitField0_ & 0x80000000) != 0) &&
+        if (((bitField1_ & 0x00000001) != 0) &&
           endTime_ != null &&
           endTime_ != com.google.protobuf.Timestamp.getDefaultInstance()) {
           getEndTimeBuilder().mergeFrom(value);
@@ -6254,7 +6484,7 @@ java.lang.String defaultValue) {
       } else {
         endTimeBuilder_.mergeFrom(value);
       }
-      bitField0_ |= 0x80000000;
+      bitField1_ |= 0x00000001;
       onChanged();
       return this;
     }
@@ -6266,7 +6496,7 @@ java.lang.String defaultValue) {
      * <code>.google.protobuf.Timestamp end_time = 26 [json_name = "endTime"];</code>
      */
     public Builder clearEndTime() {
-      bitField0_ = (bitField0_ & ~0x80000000);
+      bitField1_ = (bitField1_ & ~0x00000001);
       endTime_ = null;
       if (endTimeBuilder_ != null) {
         endTimeBuilder_.dispose();
@@ -6283,7 +6513,7 @@ java.lang.String defaultValue) {
      * <code>.google.protobuf.Timestamp end_time = 26 [json_name = "endTime"];</code>
      */
     public com.google.protobuf.Timestamp.Builder getEndTimeBuilder() {
-      bitField0_ |= 0x80000000;
+      bitField1_ |= 0x00000001;
       onChanged();
       return getEndTimeFieldBuilder().getBuilder();
     }
@@ -6381,7 +6611,7 @@ java.lang.String defaultValue) {
         java.lang.String value) {
       if (value == null) { throw new NullPointerException(); }
       sweep_ = value;
-      bitField1_ |= 0x00000001;
+      bitField1_ |= 0x00000002;
       onChanged();
       return this;
     }
@@ -6396,7 +6626,7 @@ java.lang.String defaultValue) {
      */
     public Builder clearSweep() {
       sweep_ = getDefaultInstance().getSweep();
-      bitField1_ = (bitField1_ & ~0x00000001);
+      bitField1_ = (bitField1_ & ~0x00000002);
       onChanged();
       return this;
     }
@@ -6415,7 +6645,7 @@ java.lang.String defaultValue) {
       if (value == null) { throw new NullPointerException(); }
       checkByteStringIsUtf8(value);
       sweep_ = value;
-      bitField1_ |= 0x00000001;
+      bitField1_ |= 0x00000002;
       onChanged();
       return this;
     }
@@ -6435,7 +6665,7 @@ java.lang.String defaultValue) {
      * @return Whether the architecture field is set.
      */
     public boolean hasArchitecture() {
-      return ((bitField1_ & 0x00000002) != 0);
+      return ((bitField1_ & 0x00000004) != 0);
     }
     /**
      * <pre>
@@ -6474,7 +6704,7 @@ java.lang.String defaultValue) {
       } else {
         architectureBuilder_.setMessage(value);
       }
-      bitField1_ |= 0x00000002;
+      bitField1_ |= 0x00000004;
       onChanged();
       return this;
     }
@@ -6495,7 +6725,7 @@ java.lang.String defaultValue) {
       } else {
         architectureBuilder_.setMessage(builderForValue.build());
       }
-      bitField1_ |= 0x00000002;
+      bitField1_ |= 0x00000004;
       onChanged();
       return this;
     }
@@ -6511,7 +6741,7 @@ java.lang.String defaultValue) {
      */
     public Builder mergeArchitecture(kiln.v1.ModelArchitecture value) {
       if (architectureBuilder_ == null) {
-        if (((bitField1_ & 0x00000002) != 0) &&
+        if (((bitField1_ & 0x00000004) != 0) &&
           architecture_ != null &&
           architecture_ != kiln.v1.ModelArchitecture.getDefaultInstance()) {
           getArchitectureBuilder().mergeFrom(value);
@@ -6521,7 +6751,7 @@ java.lang.String defaultValue) {
       } else {
         architectureBuilder_.mergeFrom(value);
       }
-      bitField1_ |= 0x00000002;
+      bitField1_ |= 0x00000004;
       onChanged();
       return this;
     }
@@ -6536,7 +6766,7 @@ java.lang.String defaultValue) {
      * <code>.kiln.v1.ModelArchitecture architecture = 50 [json_name = "architecture"];</code>
      */
     public Builder clearArchitecture() {
-      bitField1_ = (bitField1_ & ~0x00000002);
+      bitField1_ = (bitField1_ & ~0x00000004);
       architecture_ = null;
       if (architectureBuilder_ != null) {
         architectureBuilder_.dispose();
@@ -6556,7 +6786,7 @@ java.lang.String defaultValue) {
      * <code>.kiln.v1.ModelArchitecture architecture = 50 [json_name = "architecture"];</code>
      */
     public kiln.v1.ModelArchitecture.Builder getArchitectureBuilder() {
-      bitField1_ |= 0x00000002;
+      bitField1_ |= 0x00000004;
       onChanged();
       return getArchitectureFieldBuilder().getBuilder();
     }

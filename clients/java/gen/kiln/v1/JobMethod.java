@@ -114,6 +114,15 @@ public enum JobMethod
    * <code>JOB_METHOD_ONLINE_DPO = 32;</code>
    */
   JOB_METHOD_ONLINE_DPO(32),
+  /**
+   * <pre>
+   * Differentiable architecture search (first-order DARTS) of a small convolutional cell for
+   * image classification, discretised and retrained (Job.darts); no base model.
+   * </pre>
+   *
+   * <code>JOB_METHOD_DARTS = 40;</code>
+   */
+  JOB_METHOD_DARTS(40),
   UNRECOGNIZED(-1),
   ;
 
@@ -219,6 +228,15 @@ public enum JobMethod
    * <code>JOB_METHOD_ONLINE_DPO = 32;</code>
    */
   public static final int JOB_METHOD_ONLINE_DPO_VALUE = 32;
+  /**
+   * <pre>
+   * Differentiable architecture search (first-order DARTS) of a small convolutional cell for
+   * image classification, discretised and retrained (Job.darts); no base model.
+   * </pre>
+   *
+   * <code>JOB_METHOD_DARTS = 40;</code>
+   */
+  public static final int JOB_METHOD_DARTS_VALUE = 40;
 
 
   public final int getNumber() {
@@ -257,6 +275,7 @@ public enum JobMethod
       case 30: return JOB_METHOD_GRPO;
       case 31: return JOB_METHOD_RLOO;
       case 32: return JOB_METHOD_ONLINE_DPO;
+      case 40: return JOB_METHOD_DARTS;
       default: return null;
     }
   }

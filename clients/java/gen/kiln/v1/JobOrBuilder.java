@@ -73,7 +73,7 @@ public interface JobOrBuilder extends
    * operator's shared model directories (KILN_SHARED_MODEL_DIRS; none by default). Any other
    * server path, absolute or relative, is INVALID_ARGUMENT. The same holds for every model
    * reference in a job (teacher_model, reference_model, reward_model). Image methods (VAE, GAN,
-   * DIFFUSION) train from scratch and need it empty.
+   * DIFFUSION) and DARTS train from scratch and need it empty.
    * </pre>
    *
    * <code>string base_model = 4 [json_name = "baseModel"];</code>
@@ -87,7 +87,7 @@ public interface JobOrBuilder extends
    * operator's shared model directories (KILN_SHARED_MODEL_DIRS; none by default). Any other
    * server path, absolute or relative, is INVALID_ARGUMENT. The same holds for every model
    * reference in a job (teacher_model, reference_model, reward_model). Image methods (VAE, GAN,
-   * DIFFUSION) train from scratch and need it empty.
+   * DIFFUSION) and DARTS train from scratch and need it empty.
    * </pre>
    *
    * <code>string base_model = 4 [json_name = "baseModel"];</code>
@@ -461,6 +461,33 @@ public interface JobOrBuilder extends
    * <code>.kiln.v1.OnlineDpoConfig online_dpo = 43 [json_name = "onlineDpo"];</code>
    */
   kiln.v1.OnlineDpoConfigOrBuilder getOnlineDpoOrBuilder();
+
+  /**
+   * <pre>
+   * For JOB_METHOD_DARTS.
+   * </pre>
+   *
+   * <code>.kiln.v1.DartsConfig darts = 51 [json_name = "darts"];</code>
+   * @return Whether the darts field is set.
+   */
+  boolean hasDarts();
+  /**
+   * <pre>
+   * For JOB_METHOD_DARTS.
+   * </pre>
+   *
+   * <code>.kiln.v1.DartsConfig darts = 51 [json_name = "darts"];</code>
+   * @return The darts.
+   */
+  kiln.v1.DartsConfig getDarts();
+  /**
+   * <pre>
+   * For JOB_METHOD_DARTS.
+   * </pre>
+   *
+   * <code>.kiln.v1.DartsConfig darts = 51 [json_name = "darts"];</code>
+   */
+  kiln.v1.DartsConfigOrBuilder getDartsOrBuilder();
 
   /**
    * <pre>

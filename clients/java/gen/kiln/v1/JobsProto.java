@@ -210,362 +210,366 @@ public final class JobsProto {
     java.lang.String[] descriptorData = {
       "\n\022kiln/v1/jobs.proto\022\007kiln.v1\032\037google/pr" +
       "otobuf/timestamp.proto\032\024kiln/v1/common.p" +
-      "roto\032\024kiln/v1/images.proto\"\307\013\n\017Hyperpara" +
-      "meters\022(\n\rlearning_rate\030\001 \001(\001H\000R\014learnin" +
-      "gRate\210\001\001\022\033\n\006epochs\030\002 \001(\rH\001R\006epochs\210\001\001\022 \n" +
-      "\tmax_steps\030\003 \001(\rH\002R\010maxSteps\210\001\001\022\"\n\nbatch" +
-      "_size\030\004 \001(\rH\003R\tbatchSize\210\001\001\022-\n\020grad_accu" +
-      "m_steps\030\005 \001(\rH\004R\016gradAccumSteps\210\001\001\022&\n\014wa" +
-      "rmup_steps\030\006 \001(\rH\005R\013warmupSteps\210\001\001\022&\n\014we" +
-      "ight_decay\030\007 \001(\001H\006R\013weightDecay\210\001\001\022\'\n\rma" +
-      "x_grad_norm\030\010 \001(\001H\007R\013maxGradNorm\210\001\001\022#\n\013m" +
-      "ax_seq_len\030\t \001(\rH\010R\tmaxSeqLen\210\001\001\022\027\n\004seed" +
-      "\030\n \001(\004H\tR\004seed\210\001\001\0220\n\tprecision\030\013 \001(\0162\022.k" +
-      "iln.v1.PrecisionR\tprecision\0224\n\023validatio" +
-      "n_fraction\030\014 \001(\001H\nR\022validationFraction\210\001" +
-      "\001\022\"\n\neval_every\030\r \001(\rH\013R\tevalEvery\210\001\001\022;\n" +
-      "\027early_stopping_patience\030\016 \001(\rH\014R\025earlyS" +
-      "toppingPatience\210\001\001\022.\n\020checkpoint_every\030\017" +
-      " \001(\rH\rR\017checkpointEvery\210\001\001\022 \n\tlog_every\030" +
-      "\020 \001(\rH\016R\010logEvery\210\001\001\0227\n\toptimizer\030\021 \001(\0132" +
-      "\031.kiln.v1.OptimizerOptionsR\toptimizer\022;\n" +
-      "\013lr_schedule\030\022 \001(\0132\032.kiln.v1.LrScheduleO" +
-      "ptionsR\nlrSchedule\022F\n\016regularization\030\023 \001" +
-      "(\0132\036.kiln.v1.RegularizationOptionsR\016regu" +
-      "larization\022<\n\030early_stopping_min_delta\030\024" +
-      " \001(\001H\017R\025earlyStoppingMinDelta\210\001\001\0225\n\024rest" +
-      "ore_best_weights\030\025 \001(\010H\020R\022restoreBestWei" +
-      "ghts\210\001\001\022:\n\ncurriculum\030\026 \001(\0132\032.kiln.v1.Cu" +
-      "rriculumOptionsR\ncurriculum\022@\n\014augmentat" +
-      "ion\030\027 \001(\0132\034.kiln.v1.AugmentationOptionsR" +
-      "\014augmentation\022=\n\013adversarial\030\030 \001(\0132\033.kil" +
-      "n.v1.AdversarialOptionsR\013adversarialB\020\n\016" +
-      "_learning_rateB\t\n\007_epochsB\014\n\n_max_stepsB" +
-      "\r\n\013_batch_sizeB\023\n\021_grad_accum_stepsB\017\n\r_" +
-      "warmup_stepsB\017\n\r_weight_decayB\020\n\016_max_gr" +
-      "ad_normB\016\n\014_max_seq_lenB\007\n\005_seedB\026\n\024_val" +
-      "idation_fractionB\r\n\013_eval_everyB\032\n\030_earl" +
-      "y_stopping_patienceB\023\n\021_checkpoint_every" +
-      "B\014\n\n_log_everyB\033\n\031_early_stopping_min_de" +
-      "ltaB\027\n\025_restore_best_weights\"\360\001\n\022Adversa" +
-      "rialOptions\0222\n\006method\030\001 \001(\0162\032.kiln.v1.Ad" +
-      "versarialMethodR\006method\022\035\n\007epsilon\030\002 \001(\001" +
-      "H\000R\007epsilon\210\001\001\022\031\n\005steps\030\003 \001(\rH\001R\005steps\210\001" +
-      "\001\022 \n\tstep_size\030\004 \001(\001H\002R\010stepSize\210\001\001\022\033\n\006w" +
-      "eight\030\005 \001(\001H\003R\006weight\210\001\001B\n\n\010_epsilonB\010\n\006" +
-      "_stepsB\014\n\n_step_sizeB\t\n\007_weight\"\254\002\n\021Curr" +
-      "iculumOptions\022.\n\005order\030\001 \001(\0162\030.kiln.v1.C" +
-      "urriculumOrderR\005order\0221\n\006pacing\030\002 \001(\0162\031." +
-      "kiln.v1.CurriculumPacingR\006pacing\022$\n\013star" +
-      "t_share\030\003 \001(\001H\000R\nstartShare\210\001\001\022\027\n\004ramp\030\004" +
-      " \001(\001H\001R\004ramp\210\001\001\022\027\n\004anti\030\005 \001(\010H\002R\004anti\210\001\001" +
-      "\022(\n\rrescore_every\030\006 \001(\rH\003R\014rescoreEvery\210" +
-      "\001\001B\016\n\014_start_shareB\007\n\005_rampB\007\n\005_antiB\020\n\016" +
-      "_rescore_every\"\320\001\n\023AugmentationOptions\022+" +
-      "\n\017token_mask_prob\030\001 \001(\001H\000R\rtokenMaskProb" +
-      "\210\001\001\0221\n\022span_deletion_prob\030\002 \001(\001H\001R\020spanD" +
-      "eletionProb\210\001\001\022 \n\tswap_prob\030\003 \001(\001H\002R\010swa" +
-      "pProb\210\001\001B\022\n\020_token_mask_probB\025\n\023_span_de" +
-      "letion_probB\014\n\n_swap_prob\"\225\003\n\020OptimizerO" +
-      "ptions\022*\n\004kind\030\001 \001(\0162\026.kiln.v1.Optimizer" +
-      "KindR\004kind\022\037\n\010momentum\030\002 \001(\001H\000R\010momentum" +
-      "\210\001\001\022\037\n\010nesterov\030\003 \001(\010H\001R\010nesterov\210\001\001\022\031\n\005" +
-      "beta1\030\004 \001(\001H\002R\005beta1\210\001\001\022\031\n\005beta2\030\005 \001(\001H\003" +
-      "R\005beta2\210\001\001\022\025\n\003eps\030\006 \001(\001H\004R\003eps\210\001\001\022;\n\027hes" +
-      "sian_update_interval\030\007 \001(\rH\005R\025hessianUpd" +
-      "ateInterval\210\001\001\022&\n\014history_size\030\010 \001(\rH\006R\013" +
-      "historySize\210\001\001B\013\n\t_momentumB\013\n\t_nesterov" +
-      "B\010\n\006_beta1B\010\n\006_beta2B\006\n\004_epsB\032\n\030_hessian" +
-      "_update_intervalB\017\n\r_history_size\"\371\003\n\021Lr" +
-      "ScheduleOptions\022+\n\004kind\030\001 \001(\0162\027.kiln.v1." +
-      "LrScheduleKindR\004kind\022%\n\014min_lr_ratio\030\002 \001" +
-      "(\001H\000R\nminLrRatio\210\001\001\022*\n\016restart_period\030\003 " +
-      "\001(\rH\001R\rrestartPeriod\210\001\001\022&\n\014restart_mult\030" +
-      "\004 \001(\001H\002R\013restartMult\210\001\001\022 \n\tstep_size\030\005 \001" +
-      "(\rH\003R\010stepSize\210\001\001\022\031\n\005gamma\030\006 \001(\001H\004R\005gamm" +
-      "a\210\001\001\022 \n\tpct_start\030\007 \001(\001H\005R\010pctStart\210\001\001\022." +
-      "\n\020plateau_patience\030\010 \001(\rH\006R\017plateauPatie" +
-      "nce\210\001\001\022*\n\016plateau_factor\030\t \001(\001H\007R\rplatea" +
-      "uFactor\210\001\001B\017\n\r_min_lr_ratioB\021\n\017_restart_" +
-      "periodB\017\n\r_restart_multB\014\n\n_step_sizeB\010\n" +
-      "\006_gammaB\014\n\n_pct_startB\023\n\021_plateau_patien" +
-      "ceB\021\n\017_plateau_factor\"\221\004\n\025Regularization" +
-      "Options\022\"\n\nl1_penalty\030\001 \001(\001H\000R\tl1Penalty" +
-      "\210\001\001\022,\n\017label_smoothing\030\002 \001(\001H\001R\016labelSmo" +
-      "othing\210\001\001\022\"\n\ngrad_noise\030\003 \001(\001H\002R\tgradNoi" +
-      "se\210\001\001\022+\n\017max_weight_norm\030\004 \001(\001H\003R\rmaxWei" +
-      "ghtNorm\210\001\001\0220\n\021attention_dropout\030\005 \001(\001H\004R" +
-      "\020attentionDropout\210\001\001\022.\n\020residual_dropout" +
-      "\030\006 \001(\001H\005R\017residualDropout\210\001\001\0220\n\021embeddin" +
-      "g_dropout\030\007 \001(\001H\006R\020embeddingDropout\210\001\001\022(" +
-      "\n\rspectral_norm\030\010 \001(\010H\007R\014spectralNorm\210\001\001" +
-      "B\r\n\013_l1_penaltyB\022\n\020_label_smoothingB\r\n\013_" +
-      "grad_noiseB\022\n\020_max_weight_normB\024\n\022_atten" +
-      "tion_dropoutB\023\n\021_residual_dropoutB\024\n\022_em" +
-      "bedding_dropoutB\020\n\016_spectral_norm\"\246\001\n\013Lo" +
-      "raOptions\022\027\n\004rank\030\001 \001(\rH\000R\004rank\210\001\001\022\031\n\005al" +
-      "pha\030\002 \001(\001H\001R\005alpha\210\001\001\022\035\n\007dropout\030\003 \001(\001H\002" +
-      "R\007dropout\210\001\001\022%\n\016target_modules\030\004 \003(\tR\rta" +
-      "rgetModulesB\007\n\005_rankB\010\n\006_alphaB\n\n\010_dropo" +
-      "ut\"\211\001\n\tSftConfig\022\'\n\006tuning\030\001 \001(\0162\017.kiln." +
-      "v1.TuningR\006tuning\022(\n\004lora\030\002 \001(\0132\024.kiln.v" +
-      "1.LoraOptionsR\004lora\022\035\n\007packing\030\003 \001(\010H\000R\007" +
-      "packing\210\001\001B\n\n\010_packing\"\234\001\n\021RewardModelCo" +
-      "nfig\022\'\n\006tuning\030\001 \001(\0162\017.kiln.v1.TuningR\006t" +
-      "uning\022(\n\004lora\030\002 \001(\0132\024.kiln.v1.LoraOption" +
-      "sR\004lora\022$\n\013mixup_alpha\030( \001(\001H\000R\nmixupAlp" +
-      "ha\210\001\001B\016\n\014_mixup_alpha\"\304\001\n\014RewardSource\022#" +
-      "\n\014reward_model\030\001 \001(\tH\000R\013rewardModel\022+\n\020s" +
-      "coring_function\030\002 \001(\tH\000R\017scoringFunction" +
-      "\022\'\n\016human_feedback\030\003 \001(\010H\000R\rhumanFeedbac" +
-      "k\022/\n\006remote\030\004 \001(\0132\025.kiln.v1.RemoteReward" +
-      "H\000R\006remoteB\010\n\006source\"\334\001\n\014RemoteReward\022\026\n" +
-      "\006target\030\001 \001(\tR\006target\022,\n\017timeout_seconds" +
-      "\030\002 \001(\001H\000R\016timeoutSeconds\210\001\001\022)\n\016max_batch" +
-      "_size\030\003 \001(\rH\001R\014maxBatchSize\210\001\001\022$\n\013max_re" +
-      "tries\030\004 \001(\rH\002R\nmaxRetries\210\001\001B\022\n\020_timeout" +
-      "_secondsB\021\n\017_max_batch_sizeB\016\n\014_max_retr" +
-      "ies\"\232\t\n\tPpoConfig\022-\n\006reward\030\001 \001(\0132\025.kiln" +
-      ".v1.RewardSourceR\006reward\022\'\n\017reference_mo" +
-      "del\030\002 \001(\tR\016referenceModel\022\034\n\007kl_coef\030\003 \001" +
-      "(\001H\000R\006klCoef\210\001\001\022$\n\013adaptive_kl\030\004 \001(\010H\001R\n" +
-      "adaptiveKl\210\001\001\022 \n\ttarget_kl\030\005 \001(\001H\002R\010targ" +
-      "etKl\210\001\001\022\031\n\005gamma\030\006 \001(\001H\003R\005gamma\210\001\001\022\025\n\003la" +
-      "m\030\007 \001(\001H\004R\003lam\210\001\001\022\"\n\nclip_range\030\010 \001(\001H\005R" +
-      "\tclipRange\210\001\001\022-\n\020value_clip_range\030\t \001(\001H" +
-      "\006R\016valueClipRange\210\001\001\022\"\n\nppo_epochs\030\n \001(\r" +
-      "H\007R\tppoEpochs\210\001\001\0221\n\022rollout_batch_size\030\013" +
-      " \001(\rH\010R\020rolloutBatchSize\210\001\001\022*\n\016minibatch" +
-      "_size\030\014 \001(\rH\tR\rminibatchSize\210\001\001\022)\n\016max_n" +
-      "ew_tokens\030\r \001(\rH\nR\014maxNewTokens\210\001\001\022%\n\013te" +
-      "mperature\030\016 \001(\001H\013R\013temperature\210\001\001\022\037\n\013val" +
-      "ue_model\030\017 \001(\tR\nvalueModel\0223\n\023value_lear" +
-      "ning_rate\030\020 \001(\001H\014R\021valueLearningRate\210\001\001\022" +
-      "7\n\014kl_estimator\030\021 \001(\0162\024.kiln.v1.KlEstima" +
-      "torR\013klEstimator\0220\n\021whiten_advantages\030\022 " +
-      "\001(\010H\rR\020whitenAdvantages\210\001\001\0221\n\022adaptive_k" +
-      "l_target\030\023 \001(\001H\016R\020adaptiveKlTarget\210\001\001\0223\n" +
-      "\023adaptive_kl_horizon\030\024 \001(\rH\017R\021adaptiveKl" +
-      "Horizon\210\001\001\022#\n\013stop_at_eos\030\025 \001(\010H\020R\tstopA" +
-      "tEos\210\001\001B\n\n\010_kl_coefB\016\n\014_adaptive_klB\014\n\n_" +
-      "target_klB\010\n\006_gammaB\006\n\004_lamB\r\n\013_clip_ran" +
-      "geB\023\n\021_value_clip_rangeB\r\n\013_ppo_epochsB\025" +
-      "\n\023_rollout_batch_sizeB\021\n\017_minibatch_size" +
-      "B\021\n\017_max_new_tokensB\016\n\014_temperatureB\026\n\024_" +
-      "value_learning_rateB\024\n\022_whiten_advantage" +
-      "sB\025\n\023_adaptive_kl_targetB\026\n\024_adaptive_kl" +
-      "_horizonB\016\n\014_stop_at_eos\"\304\005\n\nGrpoConfig\022" +
-      "-\n\006reward\030\001 \001(\0132\025.kiln.v1.RewardSourceR\006" +
-      "reward\022\'\n\017reference_model\030\002 \001(\tR\016referen" +
-      "ceModel\022\034\n\007kl_coef\030\003 \001(\001H\000R\006klCoef\210\001\001\022\"\n" +
-      "\ngroup_size\030\004 \001(\rH\001R\tgroupSize\210\001\001\022\"\n\ncli" +
-      "p_range\030\005 \001(\001H\002R\tclipRange\210\001\001\022\033\n\006epochs\030" +
-      "\006 \001(\rH\003R\006epochs\210\001\001\0221\n\022rollout_batch_size" +
-      "\030\007 \001(\rH\004R\020rolloutBatchSize\210\001\001\022*\n\016minibat" +
-      "ch_size\030\010 \001(\rH\005R\rminibatchSize\210\001\001\022)\n\016max" +
-      "_new_tokens\030\t \001(\rH\006R\014maxNewTokens\210\001\001\022%\n\013" +
-      "temperature\030\n \001(\001H\007R\013temperature\210\001\001\0227\n\014k" +
-      "l_estimator\030\013 \001(\0162\024.kiln.v1.KlEstimatorR" +
-      "\013klEstimator\022#\n\013stop_at_eos\030\014 \001(\010H\010R\tsto" +
-      "pAtEos\210\001\001\022(\n\rscale_rewards\030\r \001(\010H\tR\014scal" +
-      "eRewards\210\001\001B\n\n\010_kl_coefB\r\n\013_group_sizeB\r" +
-      "\n\013_clip_rangeB\t\n\007_epochsB\025\n\023_rollout_bat" +
-      "ch_sizeB\021\n\017_minibatch_sizeB\021\n\017_max_new_t" +
-      "okensB\016\n\014_temperatureB\016\n\014_stop_at_eosB\020\n" +
-      "\016_scale_rewards\"\210\005\n\nRlooConfig\022-\n\006reward" +
-      "\030\001 \001(\0132\025.kiln.v1.RewardSourceR\006reward\022\'\n" +
-      "\017reference_model\030\002 \001(\tR\016referenceModel\022\034" +
-      "\n\007kl_coef\030\003 \001(\001H\000R\006klCoef\210\001\001\022\"\n\ngroup_si" +
-      "ze\030\004 \001(\rH\001R\tgroupSize\210\001\001\022\"\n\nclip_range\030\005" +
-      " \001(\001H\002R\tclipRange\210\001\001\022\033\n\006epochs\030\006 \001(\rH\003R\006" +
-      "epochs\210\001\001\0221\n\022rollout_batch_size\030\007 \001(\rH\004R" +
-      "\020rolloutBatchSize\210\001\001\022*\n\016minibatch_size\030\010" +
-      " \001(\rH\005R\rminibatchSize\210\001\001\022)\n\016max_new_toke" +
-      "ns\030\t \001(\rH\006R\014maxNewTokens\210\001\001\022%\n\013temperatu" +
-      "re\030\n \001(\001H\007R\013temperature\210\001\001\0227\n\014kl_estimat" +
-      "or\030\013 \001(\0162\024.kiln.v1.KlEstimatorR\013klEstima" +
-      "tor\022#\n\013stop_at_eos\030\014 \001(\010H\010R\tstopAtEos\210\001\001" +
-      "B\n\n\010_kl_coefB\r\n\013_group_sizeB\r\n\013_clip_ran" +
-      "geB\t\n\007_epochsB\025\n\023_rollout_batch_sizeB\021\n\017" +
-      "_minibatch_sizeB\021\n\017_max_new_tokensB\016\n\014_t" +
-      "emperatureB\016\n\014_stop_at_eos\"\237\005\n\017OnlineDpo" +
-      "Config\022-\n\006reward\030\001 \001(\0132\025.kiln.v1.RewardS" +
-      "ourceR\006reward\022\'\n\017reference_model\030\002 \001(\tR\016" +
-      "referenceModel\022\027\n\004beta\030\003 \001(\001H\000R\004beta\210\001\001\022" +
-      "+\n\004loss\030\004 \001(\0162\027.kiln.v1.PreferenceLossR\004" +
-      "loss\022,\n\017label_smoothing\030\005 \001(\001H\001R\016labelSm" +
-      "oothing\210\001\001\0221\n\022samples_per_prompt\030\006 \001(\rH\002" +
-      "R\020samplesPerPrompt\210\001\001\0221\n\022rollout_batch_s" +
-      "ize\030\007 \001(\rH\003R\020rolloutBatchSize\210\001\001\022*\n\016mini" +
-      "batch_size\030\010 \001(\rH\004R\rminibatchSize\210\001\001\022\033\n\006" +
-      "epochs\030\t \001(\rH\005R\006epochs\210\001\001\022)\n\016max_new_tok" +
-      "ens\030\n \001(\rH\006R\014maxNewTokens\210\001\001\022%\n\013temperat" +
-      "ure\030\013 \001(\001H\007R\013temperature\210\001\001\022#\n\013stop_at_e" +
-      "os\030\014 \001(\010H\010R\tstopAtEos\210\001\001B\007\n\005_betaB\022\n\020_la" +
-      "bel_smoothingB\025\n\023_samples_per_promptB\025\n\023" +
-      "_rollout_batch_sizeB\021\n\017_minibatch_sizeB\t" +
-      "\n\007_epochsB\021\n\017_max_new_tokensB\016\n\014_tempera" +
-      "tureB\016\n\014_stop_at_eos\"\230\002\n\tDpoConfig\022\027\n\004be" +
-      "ta\030\001 \001(\001H\000R\004beta\210\001\001\022\'\n\017reference_model\030\002" +
-      " \001(\tR\016referenceModel\022+\n\004loss\030\003 \001(\0162\027.kil" +
-      "n.v1.PreferenceLossR\004loss\022\'\n\006tuning\030\004 \001(" +
-      "\0162\017.kiln.v1.TuningR\006tuning\022(\n\004lora\030\005 \001(\013" +
-      "2\024.kiln.v1.LoraOptionsR\004lora\022,\n\017label_sm" +
-      "oothing\030\006 \001(\001H\001R\016labelSmoothing\210\001\001B\007\n\005_b" +
-      "etaB\022\n\020_label_smoothing\"\220\001\n\rDistillConfi" +
-      "g\022#\n\rteacher_model\030\001 \001(\tR\014teacherModel\022%" +
-      "\n\013temperature\030\002 \001(\001H\000R\013temperature\210\001\001\022\031\n" +
-      "\005alpha\030\003 \001(\001H\001R\005alpha\210\001\001B\016\n\014_temperature" +
-      "B\010\n\006_alpha\"\314\r\n\003Job\022\022\n\004name\030\001 \001(\tR\004name\022!" +
-      "\n\014display_name\030\002 \001(\tR\013displayName\022*\n\006met" +
-      "hod\030\003 \001(\0162\022.kiln.v1.JobMethodR\006method\022\035\n" +
-      "\nbase_model\030\004 \001(\tR\tbaseModel\022)\n\020training" +
-      "_dataset\030\005 \001(\tR\017trainingDataset\022-\n\022valid" +
-      "ation_dataset\030\006 \001(\tR\021validationDataset\022B" +
-      "\n\017hyperparameters\030\007 \001(\0132\030.kiln.v1.Hyperp" +
-      "arametersR\017hyperparameters\022&\n\003sft\030\010 \001(\0132" +
-      "\022.kiln.v1.SftConfigH\000R\003sft\022?\n\014reward_mod" +
-      "el\030\t \001(\0132\032.kiln.v1.RewardModelConfigH\000R\013" +
-      "rewardModel\022&\n\003ppo\030\n \001(\0132\022.kiln.v1.PpoCo" +
-      "nfigH\000R\003ppo\022&\n\003dpo\030\013 \001(\0132\022.kiln.v1.DpoCo" +
-      "nfigH\000R\003dpo\0222\n\007distill\030\014 \001(\0132\026.kiln.v1.D" +
-      "istillConfigH\000R\007distill\022&\n\003vae\030\036 \001(\0132\022.k" +
-      "iln.v1.VaeConfigH\000R\003vae\022&\n\003gan\030\037 \001(\0132\022.k" +
-      "iln.v1.GanConfigH\000R\003gan\0228\n\tdiffusion\030  \001" +
-      "(\0132\030.kiln.v1.DiffusionConfigH\000R\tdiffusio" +
-      "n\022)\n\004grpo\030) \001(\0132\023.kiln.v1.GrpoConfigH\000R\004" +
-      "grpo\022)\n\004rloo\030* \001(\0132\023.kiln.v1.RlooConfigH" +
-      "\000R\004rloo\0229\n\nonline_dpo\030+ \001(\0132\030.kiln.v1.On" +
-      "lineDpoConfigH\000R\tonlineDpo\0220\n\tresources\030" +
-      "\r \001(\0132\022.kiln.v1.ResourcesR\tresources\022$\n\013" +
-      "max_retries\030\016 \001(\rH\001R\nmaxRetries\210\001\001\0220\n\006la" +
-      "bels\030\017 \003(\0132\030.kiln.v1.Job.LabelsEntryR\006la" +
-      "bels\022\'\n\005state\030\020 \001(\0162\021.kiln.v1.JobStateR\005" +
-      "state\022\030\n\007attempt\030\021 \001(\rR\007attempt\022\022\n\004step\030" +
-      "\022 \001(\003R\004step\022\037\n\013total_steps\030\023 \001(\003R\ntotalS" +
-      "teps\022F\n\016latest_metrics\030\024 \003(\0132\037.kiln.v1.J" +
-      "ob.LatestMetricsEntryR\rlatestMetrics\022!\n\014" +
-      "output_model\030\025 \001(\tR\013outputModel\0229\n\tartif" +
-      "acts\030\026 \003(\0132\033.kiln.v1.Job.ArtifactsEntryR" +
-      "\tartifacts\022\024\n\005error\030\027 \001(\tR\005error\022;\n\013crea" +
-      "te_time\030\030 \001(\0132\032.google.protobuf.Timestam" +
-      "pR\ncreateTime\0229\n\nstart_time\030\031 \001(\0132\032.goog" +
-      "le.protobuf.TimestampR\tstartTime\0225\n\010end_" +
-      "time\030\032 \001(\0132\032.google.protobuf.TimestampR\007" +
-      "endTime\022\024\n\005sweep\030( \001(\tR\005sweep\022>\n\014archite" +
-      "cture\0302 \001(\0132\032.kiln.v1.ModelArchitectureR" +
-      "\014architecture\0329\n\013LabelsEntry\022\020\n\003key\030\001 \001(" +
-      "\tR\003key\022\024\n\005value\030\002 \001(\tR\005value:\0028\001\032@\n\022Late" +
-      "stMetricsEntry\022\020\n\003key\030\001 \001(\tR\003key\022\024\n\005valu" +
-      "e\030\002 \001(\001R\005value:\0028\001\032<\n\016ArtifactsEntry\022\020\n\003" +
-      "key\030\001 \001(\tR\003key\022\024\n\005value\030\002 \001(\tR\005value:\0028\001" +
-      "B\017\n\rmethod_configB\016\n\014_max_retries\"\224\001\n\021Mo" +
-      "delArchitecture\022\036\n\010n_layers\030\001 \001(\rH\000R\007nLa" +
-      "yers\210\001\001\022\034\n\007d_model\030\002 \001(\rH\001R\006dModel\210\001\001\022\034\n" +
-      "\007n_heads\030\003 \001(\rH\002R\006nHeads\210\001\001B\013\n\t_n_layers" +
-      "B\n\n\010_d_modelB\n\n\010_n_heads\"Q\n\020CreateJobReq" +
-      "uest\022\036\n\003job\030\001 \001(\0132\014.kiln.v1.JobR\003job\022\035\n\n" +
-      "request_id\030\002 \001(\tR\trequestId\"#\n\rGetJobReq" +
-      "uest\022\022\n\004name\030\001 \001(\tR\004name\"\270\001\n\017ListJobsReq" +
-      "uest\022\033\n\tpage_size\030\001 \001(\005R\010pageSize\022\035\n\npag" +
-      "e_token\030\002 \001(\tR\tpageToken\022\'\n\005state\030\003 \001(\0162" +
-      "\021.kiln.v1.JobStateR\005state\022*\n\006method\030\004 \001(" +
-      "\0162\022.kiln.v1.JobMethodR\006method\022\024\n\005sweep\030\005" +
-      " \001(\tR\005sweep\"\\\n\020ListJobsResponse\022 \n\004jobs\030" +
-      "\001 \003(\0132\014.kiln.v1.JobR\004jobs\022&\n\017next_page_t" +
-      "oken\030\002 \001(\tR\rnextPageToken\"&\n\020CancelJobRe" +
-      "quest\022\022\n\004name\030\001 \001(\tR\004name\"K\n\017WatchJobReq" +
-      "uest\022\022\n\004name\030\001 \001(\tR\004name\022$\n\016after_event_" +
-      "id\030\002 \001(\tR\014afterEventId\"h\n\013StateChange\022\'\n" +
-      "\005state\030\001 \001(\0162\021.kiln.v1.JobStateR\005state\022\030" +
-      "\n\007attempt\030\002 \001(\rR\007attempt\022\026\n\006reason\030\003 \001(\t" +
-      "R\006reason\"\257\001\n\007Metrics\022\022\n\004step\030\001 \001(\003R\004step" +
-      "\022\037\n\013total_steps\030\002 \001(\003R\ntotalSteps\0224\n\006val" +
-      "ues\030\003 \003(\0132\034.kiln.v1.Metrics.ValuesEntryR" +
-      "\006values\0329\n\013ValuesEntry\022\020\n\003key\030\001 \001(\tR\003key" +
-      "\022\024\n\005value\030\002 \001(\001R\005value:\0028\001\"o\n\nCheckpoint" +
-      "\022\022\n\004step\030\001 \001(\003R\004step\022\020\n\003uri\030\002 \001(\tR\003uri\022;" +
-      "\n\013create_time\030\003 \001(\0132\032.google.protobuf.Ti" +
-      "mestampR\ncreateTime\"9\n\007LogLine\022\024\n\005level\030" +
-      "\001 \001(\tR\005level\022\030\n\007message\030\002 \001(\tR\007message\"\230" +
-      "\002\n\010JobEvent\022\016\n\002id\030\001 \001(\tR\002id\022.\n\004time\030\002 \001(" +
-      "\0132\032.google.protobuf.TimestampR\004time\0229\n\014s" +
-      "tate_change\030\003 \001(\0132\024.kiln.v1.StateChangeH" +
-      "\000R\013stateChange\022,\n\007metrics\030\004 \001(\0132\020.kiln.v" +
-      "1.MetricsH\000R\007metrics\0225\n\ncheckpoint\030\005 \001(\013" +
-      "2\023.kiln.v1.CheckpointH\000R\ncheckpoint\022$\n\003l" +
-      "og\030\006 \001(\0132\020.kiln.v1.LogLineH\000R\003logB\006\n\004kin" +
-      "d\",\n\026ListCheckpointsRequest\022\022\n\004name\030\001 \001(" +
-      "\tR\004name\"P\n\027ListCheckpointsResponse\0225\n\013ch" +
-      "eckpoints\030\001 \003(\0132\023.kiln.v1.CheckpointR\013ch" +
-      "eckpoints*\237\002\n\tJobMethod\022\032\n\026JOB_METHOD_UN" +
-      "SPECIFIED\020\000\022\022\n\016JOB_METHOD_SFT\020\001\022\033\n\027JOB_M" +
-      "ETHOD_REWARD_MODEL\020\002\022\022\n\016JOB_METHOD_PPO\020\003" +
-      "\022\022\n\016JOB_METHOD_DPO\020\004\022\026\n\022JOB_METHOD_DISTI" +
-      "LL\020\005\022\022\n\016JOB_METHOD_VAE\020\n\022\022\n\016JOB_METHOD_G" +
-      "AN\020\013\022\030\n\024JOB_METHOD_DIFFUSION\020\014\022\023\n\017JOB_ME" +
-      "THOD_GRPO\020\036\022\023\n\017JOB_METHOD_RLOO\020\037\022\031\n\025JOB_" +
-      "METHOD_ONLINE_DPO\020 *\262\001\n\010JobState\022\031\n\025JOB_" +
-      "STATE_UNSPECIFIED\020\000\022\024\n\020JOB_STATE_QUEUED\020" +
-      "\001\022\025\n\021JOB_STATE_RUNNING\020\002\022\027\n\023JOB_STATE_SU" +
-      "CCEEDED\020\003\022\024\n\020JOB_STATE_FAILED\020\004\022\027\n\023JOB_S" +
-      "TATE_CANCELLED\020\005\022\026\n\022JOB_STATE_RETRYING\020\006" +
-      "*B\n\006Tuning\022\026\n\022TUNING_UNSPECIFIED\020\000\022\017\n\013TU" +
-      "NING_FULL\020\001\022\017\n\013TUNING_LORA\020\002*v\n\tPrecisio" +
-      "n\022\031\n\025PRECISION_UNSPECIFIED\020\000\022\022\n\016PRECISIO" +
-      "N_AUTO\020\001\022\022\n\016PRECISION_FP32\020\002\022\022\n\016PRECISIO" +
-      "N_BF16\020\003\022\022\n\016PRECISION_FP16\020\004*p\n\021Adversar" +
-      "ialMethod\022\"\n\036ADVERSARIAL_METHOD_UNSPECIF" +
-      "IED\020\000\022\033\n\027ADVERSARIAL_METHOD_FGSM\020\001\022\032\n\026AD" +
-      "VERSARIAL_METHOD_PGD\020\002*\214\001\n\017CurriculumOrd" +
-      "er\022 \n\034CURRICULUM_ORDER_UNSPECIFIED\020\000\022\033\n\027" +
-      "CURRICULUM_ORDER_LENGTH\020\001\022\037\n\033CURRICULUM_" +
-      "ORDER_DIFFICULTY\020\002\022\031\n\025CURRICULUM_ORDER_L" +
-      "OSS\020\003*\213\001\n\020CurriculumPacing\022!\n\035CURRICULUM" +
-      "_PACING_UNSPECIFIED\020\000\022\034\n\030CURRICULUM_PACI" +
-      "NG_LINEAR\020\001\022\032\n\026CURRICULUM_PACING_ROOT\020\002\022" +
-      "\032\n\026CURRICULUM_PACING_STEP\020\003*\236\002\n\rOptimize" +
-      "rKind\022\036\n\032OPTIMIZER_KIND_UNSPECIFIED\020\000\022\026\n" +
-      "\022OPTIMIZER_KIND_SGD\020\001\022\032\n\026OPTIMIZER_KIND_" +
-      "ADAGRAD\020\002\022\032\n\026OPTIMIZER_KIND_RMSPROP\020\003\022\027\n" +
-      "\023OPTIMIZER_KIND_ADAM\020\004\022\030\n\024OPTIMIZER_KIND" +
-      "_ADAMW\020\005\022\034\n\030OPTIMIZER_KIND_ADAFACTOR\020\006\022\027" +
-      "\n\023OPTIMIZER_KIND_LION\020\007\022\030\n\024OPTIMIZER_KIN" +
-      "D_LBFGS\020\010\022\031\n\025OPTIMIZER_KIND_SOPHIA\020\t*\331\002\n" +
-      "\016LrScheduleKind\022 \n\034LR_SCHEDULE_KIND_UNSP" +
-      "ECIFIED\020\000\022\035\n\031LR_SCHEDULE_KIND_CONSTANT\020\001" +
-      "\022\033\n\027LR_SCHEDULE_KIND_LINEAR\020\002\022\033\n\027LR_SCHE" +
-      "DULE_KIND_COSINE\020\003\022$\n LR_SCHEDULE_KIND_C" +
-      "OSINE_RESTARTS\020\004\022\031\n\025LR_SCHEDULE_KIND_STE" +
-      "P\020\005\022 \n\034LR_SCHEDULE_KIND_EXPONENTIAL\020\006\022\036\n" +
-      "\032LR_SCHEDULE_KIND_ONE_CYCLE\020\007\022!\n\035LR_SCHE" +
-      "DULE_KIND_INVERSE_SQRT\020\010\022&\n\"LR_SCHEDULE_" +
-      "KIND_REDUCE_ON_PLATEAU\020\t*\200\001\n\013KlEstimator" +
-      "\022\034\n\030KL_ESTIMATOR_UNSPECIFIED\020\000\022\023\n\017KL_EST" +
-      "IMATOR_K1\020\001\022\023\n\017KL_ESTIMATOR_K2\020\002\022\023\n\017KL_E" +
-      "STIMATOR_K3\020\003\022\024\n\020KL_ESTIMATOR_ABS\020\004*\203\001\n\016" +
-      "PreferenceLoss\022\037\n\033PREFERENCE_LOSS_UNSPEC" +
-      "IFIED\020\000\022\033\n\027PREFERENCE_LOSS_SIGMOID\020\001\022\027\n\023" +
-      "PREFERENCE_LOSS_IPO\020\002\022\032\n\026PREFERENCE_LOSS" +
-      "_ROBUST\020\0032\372\002\n\nJobService\0224\n\tCreateJob\022\031." +
-      "kiln.v1.CreateJobRequest\032\014.kiln.v1.Job\022." +
-      "\n\006GetJob\022\026.kiln.v1.GetJobRequest\032\014.kiln." +
-      "v1.Job\022?\n\010ListJobs\022\030.kiln.v1.ListJobsReq" +
-      "uest\032\031.kiln.v1.ListJobsResponse\0224\n\tCance" +
-      "lJob\022\031.kiln.v1.CancelJobRequest\032\014.kiln.v" +
-      "1.Job\0229\n\010WatchJob\022\030.kiln.v1.WatchJobRequ" +
-      "est\032\021.kiln.v1.JobEvent0\001\022T\n\017ListCheckpoi" +
-      "nts\022\037.kiln.v1.ListCheckpointsRequest\032 .k" +
-      "iln.v1.ListCheckpointsResponseBw\n\007kiln.v" +
-      "1B\tJobsProtoH\002P\001Z\"kiln/clients/go/gen/ki" +
-      "ln/v1;kilnv1\242\002\003KXX\252\002\007Kiln.V1\312\002\007Kiln\\V1\342\002" +
-      "\023Kiln\\V1\\GPBMetadata\352\002\010Kiln::V1b\006proto3"
+      "roto\032\023kiln/v1/darts.proto\032\024kiln/v1/image" +
+      "s.proto\"\307\013\n\017Hyperparameters\022(\n\rlearning_" +
+      "rate\030\001 \001(\001H\000R\014learningRate\210\001\001\022\033\n\006epochs\030" +
+      "\002 \001(\rH\001R\006epochs\210\001\001\022 \n\tmax_steps\030\003 \001(\rH\002R" +
+      "\010maxSteps\210\001\001\022\"\n\nbatch_size\030\004 \001(\rH\003R\tbatc" +
+      "hSize\210\001\001\022-\n\020grad_accum_steps\030\005 \001(\rH\004R\016gr" +
+      "adAccumSteps\210\001\001\022&\n\014warmup_steps\030\006 \001(\rH\005R" +
+      "\013warmupSteps\210\001\001\022&\n\014weight_decay\030\007 \001(\001H\006R" +
+      "\013weightDecay\210\001\001\022\'\n\rmax_grad_norm\030\010 \001(\001H\007" +
+      "R\013maxGradNorm\210\001\001\022#\n\013max_seq_len\030\t \001(\rH\010R" +
+      "\tmaxSeqLen\210\001\001\022\027\n\004seed\030\n \001(\004H\tR\004seed\210\001\001\0220" +
+      "\n\tprecision\030\013 \001(\0162\022.kiln.v1.PrecisionR\tp" +
+      "recision\0224\n\023validation_fraction\030\014 \001(\001H\nR" +
+      "\022validationFraction\210\001\001\022\"\n\neval_every\030\r \001" +
+      "(\rH\013R\tevalEvery\210\001\001\022;\n\027early_stopping_pat" +
+      "ience\030\016 \001(\rH\014R\025earlyStoppingPatience\210\001\001\022" +
+      ".\n\020checkpoint_every\030\017 \001(\rH\rR\017checkpointE" +
+      "very\210\001\001\022 \n\tlog_every\030\020 \001(\rH\016R\010logEvery\210\001" +
+      "\001\0227\n\toptimizer\030\021 \001(\0132\031.kiln.v1.Optimizer" +
+      "OptionsR\toptimizer\022;\n\013lr_schedule\030\022 \001(\0132" +
+      "\032.kiln.v1.LrScheduleOptionsR\nlrSchedule\022" +
+      "F\n\016regularization\030\023 \001(\0132\036.kiln.v1.Regula" +
+      "rizationOptionsR\016regularization\022<\n\030early" +
+      "_stopping_min_delta\030\024 \001(\001H\017R\025earlyStoppi" +
+      "ngMinDelta\210\001\001\0225\n\024restore_best_weights\030\025 " +
+      "\001(\010H\020R\022restoreBestWeights\210\001\001\022:\n\ncurricul" +
+      "um\030\026 \001(\0132\032.kiln.v1.CurriculumOptionsR\ncu" +
+      "rriculum\022@\n\014augmentation\030\027 \001(\0132\034.kiln.v1" +
+      ".AugmentationOptionsR\014augmentation\022=\n\013ad" +
+      "versarial\030\030 \001(\0132\033.kiln.v1.AdversarialOpt" +
+      "ionsR\013adversarialB\020\n\016_learning_rateB\t\n\007_" +
+      "epochsB\014\n\n_max_stepsB\r\n\013_batch_sizeB\023\n\021_" +
+      "grad_accum_stepsB\017\n\r_warmup_stepsB\017\n\r_we" +
+      "ight_decayB\020\n\016_max_grad_normB\016\n\014_max_seq" +
+      "_lenB\007\n\005_seedB\026\n\024_validation_fractionB\r\n" +
+      "\013_eval_everyB\032\n\030_early_stopping_patience" +
+      "B\023\n\021_checkpoint_everyB\014\n\n_log_everyB\033\n\031_" +
+      "early_stopping_min_deltaB\027\n\025_restore_bes" +
+      "t_weights\"\360\001\n\022AdversarialOptions\0222\n\006meth" +
+      "od\030\001 \001(\0162\032.kiln.v1.AdversarialMethodR\006me" +
+      "thod\022\035\n\007epsilon\030\002 \001(\001H\000R\007epsilon\210\001\001\022\031\n\005s" +
+      "teps\030\003 \001(\rH\001R\005steps\210\001\001\022 \n\tstep_size\030\004 \001(" +
+      "\001H\002R\010stepSize\210\001\001\022\033\n\006weight\030\005 \001(\001H\003R\006weig" +
+      "ht\210\001\001B\n\n\010_epsilonB\010\n\006_stepsB\014\n\n_step_siz" +
+      "eB\t\n\007_weight\"\254\002\n\021CurriculumOptions\022.\n\005or" +
+      "der\030\001 \001(\0162\030.kiln.v1.CurriculumOrderR\005ord" +
+      "er\0221\n\006pacing\030\002 \001(\0162\031.kiln.v1.CurriculumP" +
+      "acingR\006pacing\022$\n\013start_share\030\003 \001(\001H\000R\nst" +
+      "artShare\210\001\001\022\027\n\004ramp\030\004 \001(\001H\001R\004ramp\210\001\001\022\027\n\004" +
+      "anti\030\005 \001(\010H\002R\004anti\210\001\001\022(\n\rrescore_every\030\006" +
+      " \001(\rH\003R\014rescoreEvery\210\001\001B\016\n\014_start_shareB" +
+      "\007\n\005_rampB\007\n\005_antiB\020\n\016_rescore_every\"\320\001\n\023" +
+      "AugmentationOptions\022+\n\017token_mask_prob\030\001" +
+      " \001(\001H\000R\rtokenMaskProb\210\001\001\0221\n\022span_deletio" +
+      "n_prob\030\002 \001(\001H\001R\020spanDeletionProb\210\001\001\022 \n\ts" +
+      "wap_prob\030\003 \001(\001H\002R\010swapProb\210\001\001B\022\n\020_token_" +
+      "mask_probB\025\n\023_span_deletion_probB\014\n\n_swa" +
+      "p_prob\"\225\003\n\020OptimizerOptions\022*\n\004kind\030\001 \001(" +
+      "\0162\026.kiln.v1.OptimizerKindR\004kind\022\037\n\010momen" +
+      "tum\030\002 \001(\001H\000R\010momentum\210\001\001\022\037\n\010nesterov\030\003 \001" +
+      "(\010H\001R\010nesterov\210\001\001\022\031\n\005beta1\030\004 \001(\001H\002R\005beta" +
+      "1\210\001\001\022\031\n\005beta2\030\005 \001(\001H\003R\005beta2\210\001\001\022\025\n\003eps\030\006" +
+      " \001(\001H\004R\003eps\210\001\001\022;\n\027hessian_update_interva" +
+      "l\030\007 \001(\rH\005R\025hessianUpdateInterval\210\001\001\022&\n\014h" +
+      "istory_size\030\010 \001(\rH\006R\013historySize\210\001\001B\013\n\t_" +
+      "momentumB\013\n\t_nesterovB\010\n\006_beta1B\010\n\006_beta" +
+      "2B\006\n\004_epsB\032\n\030_hessian_update_intervalB\017\n" +
+      "\r_history_size\"\371\003\n\021LrScheduleOptions\022+\n\004" +
+      "kind\030\001 \001(\0162\027.kiln.v1.LrScheduleKindR\004kin" +
+      "d\022%\n\014min_lr_ratio\030\002 \001(\001H\000R\nminLrRatio\210\001\001" +
+      "\022*\n\016restart_period\030\003 \001(\rH\001R\rrestartPerio" +
+      "d\210\001\001\022&\n\014restart_mult\030\004 \001(\001H\002R\013restartMul" +
+      "t\210\001\001\022 \n\tstep_size\030\005 \001(\rH\003R\010stepSize\210\001\001\022\031" +
+      "\n\005gamma\030\006 \001(\001H\004R\005gamma\210\001\001\022 \n\tpct_start\030\007" +
+      " \001(\001H\005R\010pctStart\210\001\001\022.\n\020plateau_patience\030" +
+      "\010 \001(\rH\006R\017plateauPatience\210\001\001\022*\n\016plateau_f" +
+      "actor\030\t \001(\001H\007R\rplateauFactor\210\001\001B\017\n\r_min_" +
+      "lr_ratioB\021\n\017_restart_periodB\017\n\r_restart_" +
+      "multB\014\n\n_step_sizeB\010\n\006_gammaB\014\n\n_pct_sta" +
+      "rtB\023\n\021_plateau_patienceB\021\n\017_plateau_fact" +
+      "or\"\221\004\n\025RegularizationOptions\022\"\n\nl1_penal" +
+      "ty\030\001 \001(\001H\000R\tl1Penalty\210\001\001\022,\n\017label_smooth" +
+      "ing\030\002 \001(\001H\001R\016labelSmoothing\210\001\001\022\"\n\ngrad_n" +
+      "oise\030\003 \001(\001H\002R\tgradNoise\210\001\001\022+\n\017max_weight" +
+      "_norm\030\004 \001(\001H\003R\rmaxWeightNorm\210\001\001\0220\n\021atten" +
+      "tion_dropout\030\005 \001(\001H\004R\020attentionDropout\210\001" +
+      "\001\022.\n\020residual_dropout\030\006 \001(\001H\005R\017residualD" +
+      "ropout\210\001\001\0220\n\021embedding_dropout\030\007 \001(\001H\006R\020" +
+      "embeddingDropout\210\001\001\022(\n\rspectral_norm\030\010 \001" +
+      "(\010H\007R\014spectralNorm\210\001\001B\r\n\013_l1_penaltyB\022\n\020" +
+      "_label_smoothingB\r\n\013_grad_noiseB\022\n\020_max_" +
+      "weight_normB\024\n\022_attention_dropoutB\023\n\021_re" +
+      "sidual_dropoutB\024\n\022_embedding_dropoutB\020\n\016" +
+      "_spectral_norm\"\246\001\n\013LoraOptions\022\027\n\004rank\030\001" +
+      " \001(\rH\000R\004rank\210\001\001\022\031\n\005alpha\030\002 \001(\001H\001R\005alpha\210" +
+      "\001\001\022\035\n\007dropout\030\003 \001(\001H\002R\007dropout\210\001\001\022%\n\016tar" +
+      "get_modules\030\004 \003(\tR\rtargetModulesB\007\n\005_ran" +
+      "kB\010\n\006_alphaB\n\n\010_dropout\"\211\001\n\tSftConfig\022\'\n" +
+      "\006tuning\030\001 \001(\0162\017.kiln.v1.TuningR\006tuning\022(" +
+      "\n\004lora\030\002 \001(\0132\024.kiln.v1.LoraOptionsR\004lora" +
+      "\022\035\n\007packing\030\003 \001(\010H\000R\007packing\210\001\001B\n\n\010_pack" +
+      "ing\"\234\001\n\021RewardModelConfig\022\'\n\006tuning\030\001 \001(" +
+      "\0162\017.kiln.v1.TuningR\006tuning\022(\n\004lora\030\002 \001(\013" +
+      "2\024.kiln.v1.LoraOptionsR\004lora\022$\n\013mixup_al" +
+      "pha\030( \001(\001H\000R\nmixupAlpha\210\001\001B\016\n\014_mixup_alp" +
+      "ha\"\304\001\n\014RewardSource\022#\n\014reward_model\030\001 \001(" +
+      "\tH\000R\013rewardModel\022+\n\020scoring_function\030\002 \001" +
+      "(\tH\000R\017scoringFunction\022\'\n\016human_feedback\030" +
+      "\003 \001(\010H\000R\rhumanFeedback\022/\n\006remote\030\004 \001(\0132\025" +
+      ".kiln.v1.RemoteRewardH\000R\006remoteB\010\n\006sourc" +
+      "e\"\334\001\n\014RemoteReward\022\026\n\006target\030\001 \001(\tR\006targ" +
+      "et\022,\n\017timeout_seconds\030\002 \001(\001H\000R\016timeoutSe" +
+      "conds\210\001\001\022)\n\016max_batch_size\030\003 \001(\rH\001R\014maxB" +
+      "atchSize\210\001\001\022$\n\013max_retries\030\004 \001(\rH\002R\nmaxR" +
+      "etries\210\001\001B\022\n\020_timeout_secondsB\021\n\017_max_ba" +
+      "tch_sizeB\016\n\014_max_retries\"\232\t\n\tPpoConfig\022-" +
+      "\n\006reward\030\001 \001(\0132\025.kiln.v1.RewardSourceR\006r" +
+      "eward\022\'\n\017reference_model\030\002 \001(\tR\016referenc" +
+      "eModel\022\034\n\007kl_coef\030\003 \001(\001H\000R\006klCoef\210\001\001\022$\n\013" +
+      "adaptive_kl\030\004 \001(\010H\001R\nadaptiveKl\210\001\001\022 \n\tta" +
+      "rget_kl\030\005 \001(\001H\002R\010targetKl\210\001\001\022\031\n\005gamma\030\006 " +
+      "\001(\001H\003R\005gamma\210\001\001\022\025\n\003lam\030\007 \001(\001H\004R\003lam\210\001\001\022\"" +
+      "\n\nclip_range\030\010 \001(\001H\005R\tclipRange\210\001\001\022-\n\020va" +
+      "lue_clip_range\030\t \001(\001H\006R\016valueClipRange\210\001" +
+      "\001\022\"\n\nppo_epochs\030\n \001(\rH\007R\tppoEpochs\210\001\001\0221\n" +
+      "\022rollout_batch_size\030\013 \001(\rH\010R\020rolloutBatc" +
+      "hSize\210\001\001\022*\n\016minibatch_size\030\014 \001(\rH\tR\rmini" +
+      "batchSize\210\001\001\022)\n\016max_new_tokens\030\r \001(\rH\nR\014" +
+      "maxNewTokens\210\001\001\022%\n\013temperature\030\016 \001(\001H\013R\013" +
+      "temperature\210\001\001\022\037\n\013value_model\030\017 \001(\tR\nval" +
+      "ueModel\0223\n\023value_learning_rate\030\020 \001(\001H\014R\021" +
+      "valueLearningRate\210\001\001\0227\n\014kl_estimator\030\021 \001" +
+      "(\0162\024.kiln.v1.KlEstimatorR\013klEstimator\0220\n" +
+      "\021whiten_advantages\030\022 \001(\010H\rR\020whitenAdvant" +
+      "ages\210\001\001\0221\n\022adaptive_kl_target\030\023 \001(\001H\016R\020a" +
+      "daptiveKlTarget\210\001\001\0223\n\023adaptive_kl_horizo" +
+      "n\030\024 \001(\rH\017R\021adaptiveKlHorizon\210\001\001\022#\n\013stop_" +
+      "at_eos\030\025 \001(\010H\020R\tstopAtEos\210\001\001B\n\n\010_kl_coef" +
+      "B\016\n\014_adaptive_klB\014\n\n_target_klB\010\n\006_gamma" +
+      "B\006\n\004_lamB\r\n\013_clip_rangeB\023\n\021_value_clip_r" +
+      "angeB\r\n\013_ppo_epochsB\025\n\023_rollout_batch_si" +
+      "zeB\021\n\017_minibatch_sizeB\021\n\017_max_new_tokens" +
+      "B\016\n\014_temperatureB\026\n\024_value_learning_rate" +
+      "B\024\n\022_whiten_advantagesB\025\n\023_adaptive_kl_t" +
+      "argetB\026\n\024_adaptive_kl_horizonB\016\n\014_stop_a" +
+      "t_eos\"\304\005\n\nGrpoConfig\022-\n\006reward\030\001 \001(\0132\025.k" +
+      "iln.v1.RewardSourceR\006reward\022\'\n\017reference" +
+      "_model\030\002 \001(\tR\016referenceModel\022\034\n\007kl_coef\030" +
+      "\003 \001(\001H\000R\006klCoef\210\001\001\022\"\n\ngroup_size\030\004 \001(\rH\001" +
+      "R\tgroupSize\210\001\001\022\"\n\nclip_range\030\005 \001(\001H\002R\tcl" +
+      "ipRange\210\001\001\022\033\n\006epochs\030\006 \001(\rH\003R\006epochs\210\001\001\022" +
+      "1\n\022rollout_batch_size\030\007 \001(\rH\004R\020rolloutBa" +
+      "tchSize\210\001\001\022*\n\016minibatch_size\030\010 \001(\rH\005R\rmi" +
+      "nibatchSize\210\001\001\022)\n\016max_new_tokens\030\t \001(\rH\006" +
+      "R\014maxNewTokens\210\001\001\022%\n\013temperature\030\n \001(\001H\007" +
+      "R\013temperature\210\001\001\0227\n\014kl_estimator\030\013 \001(\0162\024" +
+      ".kiln.v1.KlEstimatorR\013klEstimator\022#\n\013sto" +
+      "p_at_eos\030\014 \001(\010H\010R\tstopAtEos\210\001\001\022(\n\rscale_" +
+      "rewards\030\r \001(\010H\tR\014scaleRewards\210\001\001B\n\n\010_kl_" +
+      "coefB\r\n\013_group_sizeB\r\n\013_clip_rangeB\t\n\007_e" +
+      "pochsB\025\n\023_rollout_batch_sizeB\021\n\017_minibat" +
+      "ch_sizeB\021\n\017_max_new_tokensB\016\n\014_temperatu" +
+      "reB\016\n\014_stop_at_eosB\020\n\016_scale_rewards\"\210\005\n" +
+      "\nRlooConfig\022-\n\006reward\030\001 \001(\0132\025.kiln.v1.Re" +
+      "wardSourceR\006reward\022\'\n\017reference_model\030\002 " +
+      "\001(\tR\016referenceModel\022\034\n\007kl_coef\030\003 \001(\001H\000R\006" +
+      "klCoef\210\001\001\022\"\n\ngroup_size\030\004 \001(\rH\001R\tgroupSi" +
+      "ze\210\001\001\022\"\n\nclip_range\030\005 \001(\001H\002R\tclipRange\210\001" +
+      "\001\022\033\n\006epochs\030\006 \001(\rH\003R\006epochs\210\001\001\0221\n\022rollou" +
+      "t_batch_size\030\007 \001(\rH\004R\020rolloutBatchSize\210\001" +
+      "\001\022*\n\016minibatch_size\030\010 \001(\rH\005R\rminibatchSi" +
+      "ze\210\001\001\022)\n\016max_new_tokens\030\t \001(\rH\006R\014maxNewT" +
+      "okens\210\001\001\022%\n\013temperature\030\n \001(\001H\007R\013tempera" +
+      "ture\210\001\001\0227\n\014kl_estimator\030\013 \001(\0162\024.kiln.v1." +
+      "KlEstimatorR\013klEstimator\022#\n\013stop_at_eos\030" +
+      "\014 \001(\010H\010R\tstopAtEos\210\001\001B\n\n\010_kl_coefB\r\n\013_gr" +
+      "oup_sizeB\r\n\013_clip_rangeB\t\n\007_epochsB\025\n\023_r" +
+      "ollout_batch_sizeB\021\n\017_minibatch_sizeB\021\n\017" +
+      "_max_new_tokensB\016\n\014_temperatureB\016\n\014_stop" +
+      "_at_eos\"\237\005\n\017OnlineDpoConfig\022-\n\006reward\030\001 " +
+      "\001(\0132\025.kiln.v1.RewardSourceR\006reward\022\'\n\017re" +
+      "ference_model\030\002 \001(\tR\016referenceModel\022\027\n\004b" +
+      "eta\030\003 \001(\001H\000R\004beta\210\001\001\022+\n\004loss\030\004 \001(\0162\027.kil" +
+      "n.v1.PreferenceLossR\004loss\022,\n\017label_smoot" +
+      "hing\030\005 \001(\001H\001R\016labelSmoothing\210\001\001\0221\n\022sampl" +
+      "es_per_prompt\030\006 \001(\rH\002R\020samplesPerPrompt\210" +
+      "\001\001\0221\n\022rollout_batch_size\030\007 \001(\rH\003R\020rollou" +
+      "tBatchSize\210\001\001\022*\n\016minibatch_size\030\010 \001(\rH\004R" +
+      "\rminibatchSize\210\001\001\022\033\n\006epochs\030\t \001(\rH\005R\006epo" +
+      "chs\210\001\001\022)\n\016max_new_tokens\030\n \001(\rH\006R\014maxNew" +
+      "Tokens\210\001\001\022%\n\013temperature\030\013 \001(\001H\007R\013temper" +
+      "ature\210\001\001\022#\n\013stop_at_eos\030\014 \001(\010H\010R\tstopAtE" +
+      "os\210\001\001B\007\n\005_betaB\022\n\020_label_smoothingB\025\n\023_s" +
+      "amples_per_promptB\025\n\023_rollout_batch_size" +
+      "B\021\n\017_minibatch_sizeB\t\n\007_epochsB\021\n\017_max_n" +
+      "ew_tokensB\016\n\014_temperatureB\016\n\014_stop_at_eo" +
+      "s\"\230\002\n\tDpoConfig\022\027\n\004beta\030\001 \001(\001H\000R\004beta\210\001\001" +
+      "\022\'\n\017reference_model\030\002 \001(\tR\016referenceMode" +
+      "l\022+\n\004loss\030\003 \001(\0162\027.kiln.v1.PreferenceLoss" +
+      "R\004loss\022\'\n\006tuning\030\004 \001(\0162\017.kiln.v1.TuningR" +
+      "\006tuning\022(\n\004lora\030\005 \001(\0132\024.kiln.v1.LoraOpti" +
+      "onsR\004lora\022,\n\017label_smoothing\030\006 \001(\001H\001R\016la" +
+      "belSmoothing\210\001\001B\007\n\005_betaB\022\n\020_label_smoot" +
+      "hing\"\220\001\n\rDistillConfig\022#\n\rteacher_model\030" +
+      "\001 \001(\tR\014teacherModel\022%\n\013temperature\030\002 \001(\001" +
+      "H\000R\013temperature\210\001\001\022\031\n\005alpha\030\003 \001(\001H\001R\005alp" +
+      "ha\210\001\001B\016\n\014_temperatureB\010\n\006_alpha\"\372\r\n\003Job\022" +
+      "\022\n\004name\030\001 \001(\tR\004name\022!\n\014display_name\030\002 \001(" +
+      "\tR\013displayName\022*\n\006method\030\003 \001(\0162\022.kiln.v1" +
+      ".JobMethodR\006method\022\035\n\nbase_model\030\004 \001(\tR\t" +
+      "baseModel\022)\n\020training_dataset\030\005 \001(\tR\017tra" +
+      "iningDataset\022-\n\022validation_dataset\030\006 \001(\t" +
+      "R\021validationDataset\022B\n\017hyperparameters\030\007" +
+      " \001(\0132\030.kiln.v1.HyperparametersR\017hyperpar" +
+      "ameters\022&\n\003sft\030\010 \001(\0132\022.kiln.v1.SftConfig" +
+      "H\000R\003sft\022?\n\014reward_model\030\t \001(\0132\032.kiln.v1." +
+      "RewardModelConfigH\000R\013rewardModel\022&\n\003ppo\030" +
+      "\n \001(\0132\022.kiln.v1.PpoConfigH\000R\003ppo\022&\n\003dpo\030" +
+      "\013 \001(\0132\022.kiln.v1.DpoConfigH\000R\003dpo\0222\n\007dist" +
+      "ill\030\014 \001(\0132\026.kiln.v1.DistillConfigH\000R\007dis" +
+      "till\022&\n\003vae\030\036 \001(\0132\022.kiln.v1.VaeConfigH\000R" +
+      "\003vae\022&\n\003gan\030\037 \001(\0132\022.kiln.v1.GanConfigH\000R" +
+      "\003gan\0228\n\tdiffusion\030  \001(\0132\030.kiln.v1.Diffus" +
+      "ionConfigH\000R\tdiffusion\022)\n\004grpo\030) \001(\0132\023.k" +
+      "iln.v1.GrpoConfigH\000R\004grpo\022)\n\004rloo\030* \001(\0132" +
+      "\023.kiln.v1.RlooConfigH\000R\004rloo\0229\n\nonline_d" +
+      "po\030+ \001(\0132\030.kiln.v1.OnlineDpoConfigH\000R\ton" +
+      "lineDpo\022,\n\005darts\0303 \001(\0132\024.kiln.v1.DartsCo" +
+      "nfigH\000R\005darts\0220\n\tresources\030\r \001(\0132\022.kiln." +
+      "v1.ResourcesR\tresources\022$\n\013max_retries\030\016" +
+      " \001(\rH\001R\nmaxRetries\210\001\001\0220\n\006labels\030\017 \003(\0132\030." +
+      "kiln.v1.Job.LabelsEntryR\006labels\022\'\n\005state" +
+      "\030\020 \001(\0162\021.kiln.v1.JobStateR\005state\022\030\n\007atte" +
+      "mpt\030\021 \001(\rR\007attempt\022\022\n\004step\030\022 \001(\003R\004step\022\037" +
+      "\n\013total_steps\030\023 \001(\003R\ntotalSteps\022F\n\016lates" +
+      "t_metrics\030\024 \003(\0132\037.kiln.v1.Job.LatestMetr" +
+      "icsEntryR\rlatestMetrics\022!\n\014output_model\030" +
+      "\025 \001(\tR\013outputModel\0229\n\tartifacts\030\026 \003(\0132\033." +
+      "kiln.v1.Job.ArtifactsEntryR\tartifacts\022\024\n" +
+      "\005error\030\027 \001(\tR\005error\022;\n\013create_time\030\030 \001(\013" +
+      "2\032.google.protobuf.TimestampR\ncreateTime" +
+      "\0229\n\nstart_time\030\031 \001(\0132\032.google.protobuf.T" +
+      "imestampR\tstartTime\0225\n\010end_time\030\032 \001(\0132\032." +
+      "google.protobuf.TimestampR\007endTime\022\024\n\005sw" +
+      "eep\030( \001(\tR\005sweep\022>\n\014architecture\0302 \001(\0132\032" +
+      ".kiln.v1.ModelArchitectureR\014architecture" +
+      "\0329\n\013LabelsEntry\022\020\n\003key\030\001 \001(\tR\003key\022\024\n\005val" +
+      "ue\030\002 \001(\tR\005value:\0028\001\032@\n\022LatestMetricsEntr" +
+      "y\022\020\n\003key\030\001 \001(\tR\003key\022\024\n\005value\030\002 \001(\001R\005valu" +
+      "e:\0028\001\032<\n\016ArtifactsEntry\022\020\n\003key\030\001 \001(\tR\003ke" +
+      "y\022\024\n\005value\030\002 \001(\tR\005value:\0028\001B\017\n\rmethod_co" +
+      "nfigB\016\n\014_max_retries\"\224\001\n\021ModelArchitectu" +
+      "re\022\036\n\010n_layers\030\001 \001(\rH\000R\007nLayers\210\001\001\022\034\n\007d_" +
+      "model\030\002 \001(\rH\001R\006dModel\210\001\001\022\034\n\007n_heads\030\003 \001(" +
+      "\rH\002R\006nHeads\210\001\001B\013\n\t_n_layersB\n\n\010_d_modelB" +
+      "\n\n\010_n_heads\"Q\n\020CreateJobRequest\022\036\n\003job\030\001" +
+      " \001(\0132\014.kiln.v1.JobR\003job\022\035\n\nrequest_id\030\002 " +
+      "\001(\tR\trequestId\"#\n\rGetJobRequest\022\022\n\004name\030" +
+      "\001 \001(\tR\004name\"\270\001\n\017ListJobsRequest\022\033\n\tpage_" +
+      "size\030\001 \001(\005R\010pageSize\022\035\n\npage_token\030\002 \001(\t" +
+      "R\tpageToken\022\'\n\005state\030\003 \001(\0162\021.kiln.v1.Job" +
+      "StateR\005state\022*\n\006method\030\004 \001(\0162\022.kiln.v1.J" +
+      "obMethodR\006method\022\024\n\005sweep\030\005 \001(\tR\005sweep\"\\" +
+      "\n\020ListJobsResponse\022 \n\004jobs\030\001 \003(\0132\014.kiln." +
+      "v1.JobR\004jobs\022&\n\017next_page_token\030\002 \001(\tR\rn" +
+      "extPageToken\"&\n\020CancelJobRequest\022\022\n\004name" +
+      "\030\001 \001(\tR\004name\"K\n\017WatchJobRequest\022\022\n\004name\030" +
+      "\001 \001(\tR\004name\022$\n\016after_event_id\030\002 \001(\tR\014aft" +
+      "erEventId\"h\n\013StateChange\022\'\n\005state\030\001 \001(\0162" +
+      "\021.kiln.v1.JobStateR\005state\022\030\n\007attempt\030\002 \001" +
+      "(\rR\007attempt\022\026\n\006reason\030\003 \001(\tR\006reason\"\257\001\n\007" +
+      "Metrics\022\022\n\004step\030\001 \001(\003R\004step\022\037\n\013total_ste" +
+      "ps\030\002 \001(\003R\ntotalSteps\0224\n\006values\030\003 \003(\0132\034.k" +
+      "iln.v1.Metrics.ValuesEntryR\006values\0329\n\013Va" +
+      "luesEntry\022\020\n\003key\030\001 \001(\tR\003key\022\024\n\005value\030\002 \001" +
+      "(\001R\005value:\0028\001\"o\n\nCheckpoint\022\022\n\004step\030\001 \001(" +
+      "\003R\004step\022\020\n\003uri\030\002 \001(\tR\003uri\022;\n\013create_time" +
+      "\030\003 \001(\0132\032.google.protobuf.TimestampR\ncrea" +
+      "teTime\"9\n\007LogLine\022\024\n\005level\030\001 \001(\tR\005level\022" +
+      "\030\n\007message\030\002 \001(\tR\007message\"\230\002\n\010JobEvent\022\016" +
+      "\n\002id\030\001 \001(\tR\002id\022.\n\004time\030\002 \001(\0132\032.google.pr" +
+      "otobuf.TimestampR\004time\0229\n\014state_change\030\003" +
+      " \001(\0132\024.kiln.v1.StateChangeH\000R\013stateChang" +
+      "e\022,\n\007metrics\030\004 \001(\0132\020.kiln.v1.MetricsH\000R\007" +
+      "metrics\0225\n\ncheckpoint\030\005 \001(\0132\023.kiln.v1.Ch" +
+      "eckpointH\000R\ncheckpoint\022$\n\003log\030\006 \001(\0132\020.ki" +
+      "ln.v1.LogLineH\000R\003logB\006\n\004kind\",\n\026ListChec" +
+      "kpointsRequest\022\022\n\004name\030\001 \001(\tR\004name\"P\n\027Li" +
+      "stCheckpointsResponse\0225\n\013checkpoints\030\001 \003" +
+      "(\0132\023.kiln.v1.CheckpointR\013checkpoints*\265\002\n" +
+      "\tJobMethod\022\032\n\026JOB_METHOD_UNSPECIFIED\020\000\022\022" +
+      "\n\016JOB_METHOD_SFT\020\001\022\033\n\027JOB_METHOD_REWARD_" +
+      "MODEL\020\002\022\022\n\016JOB_METHOD_PPO\020\003\022\022\n\016JOB_METHO" +
+      "D_DPO\020\004\022\026\n\022JOB_METHOD_DISTILL\020\005\022\022\n\016JOB_M" +
+      "ETHOD_VAE\020\n\022\022\n\016JOB_METHOD_GAN\020\013\022\030\n\024JOB_M" +
+      "ETHOD_DIFFUSION\020\014\022\023\n\017JOB_METHOD_GRPO\020\036\022\023" +
+      "\n\017JOB_METHOD_RLOO\020\037\022\031\n\025JOB_METHOD_ONLINE" +
+      "_DPO\020 \022\024\n\020JOB_METHOD_DARTS\020(*\262\001\n\010JobStat" +
+      "e\022\031\n\025JOB_STATE_UNSPECIFIED\020\000\022\024\n\020JOB_STAT" +
+      "E_QUEUED\020\001\022\025\n\021JOB_STATE_RUNNING\020\002\022\027\n\023JOB" +
+      "_STATE_SUCCEEDED\020\003\022\024\n\020JOB_STATE_FAILED\020\004" +
+      "\022\027\n\023JOB_STATE_CANCELLED\020\005\022\026\n\022JOB_STATE_R" +
+      "ETRYING\020\006*B\n\006Tuning\022\026\n\022TUNING_UNSPECIFIE" +
+      "D\020\000\022\017\n\013TUNING_FULL\020\001\022\017\n\013TUNING_LORA\020\002*v\n" +
+      "\tPrecision\022\031\n\025PRECISION_UNSPECIFIED\020\000\022\022\n" +
+      "\016PRECISION_AUTO\020\001\022\022\n\016PRECISION_FP32\020\002\022\022\n" +
+      "\016PRECISION_BF16\020\003\022\022\n\016PRECISION_FP16\020\004*p\n" +
+      "\021AdversarialMethod\022\"\n\036ADVERSARIAL_METHOD" +
+      "_UNSPECIFIED\020\000\022\033\n\027ADVERSARIAL_METHOD_FGS" +
+      "M\020\001\022\032\n\026ADVERSARIAL_METHOD_PGD\020\002*\214\001\n\017Curr" +
+      "iculumOrder\022 \n\034CURRICULUM_ORDER_UNSPECIF" +
+      "IED\020\000\022\033\n\027CURRICULUM_ORDER_LENGTH\020\001\022\037\n\033CU" +
+      "RRICULUM_ORDER_DIFFICULTY\020\002\022\031\n\025CURRICULU" +
+      "M_ORDER_LOSS\020\003*\213\001\n\020CurriculumPacing\022!\n\035C" +
+      "URRICULUM_PACING_UNSPECIFIED\020\000\022\034\n\030CURRIC" +
+      "ULUM_PACING_LINEAR\020\001\022\032\n\026CURRICULUM_PACIN" +
+      "G_ROOT\020\002\022\032\n\026CURRICULUM_PACING_STEP\020\003*\236\002\n" +
+      "\rOptimizerKind\022\036\n\032OPTIMIZER_KIND_UNSPECI" +
+      "FIED\020\000\022\026\n\022OPTIMIZER_KIND_SGD\020\001\022\032\n\026OPTIMI" +
+      "ZER_KIND_ADAGRAD\020\002\022\032\n\026OPTIMIZER_KIND_RMS" +
+      "PROP\020\003\022\027\n\023OPTIMIZER_KIND_ADAM\020\004\022\030\n\024OPTIM" +
+      "IZER_KIND_ADAMW\020\005\022\034\n\030OPTIMIZER_KIND_ADAF" +
+      "ACTOR\020\006\022\027\n\023OPTIMIZER_KIND_LION\020\007\022\030\n\024OPTI" +
+      "MIZER_KIND_LBFGS\020\010\022\031\n\025OPTIMIZER_KIND_SOP" +
+      "HIA\020\t*\331\002\n\016LrScheduleKind\022 \n\034LR_SCHEDULE_" +
+      "KIND_UNSPECIFIED\020\000\022\035\n\031LR_SCHEDULE_KIND_C" +
+      "ONSTANT\020\001\022\033\n\027LR_SCHEDULE_KIND_LINEAR\020\002\022\033" +
+      "\n\027LR_SCHEDULE_KIND_COSINE\020\003\022$\n LR_SCHEDU" +
+      "LE_KIND_COSINE_RESTARTS\020\004\022\031\n\025LR_SCHEDULE" +
+      "_KIND_STEP\020\005\022 \n\034LR_SCHEDULE_KIND_EXPONEN" +
+      "TIAL\020\006\022\036\n\032LR_SCHEDULE_KIND_ONE_CYCLE\020\007\022!" +
+      "\n\035LR_SCHEDULE_KIND_INVERSE_SQRT\020\010\022&\n\"LR_" +
+      "SCHEDULE_KIND_REDUCE_ON_PLATEAU\020\t*\200\001\n\013Kl" +
+      "Estimator\022\034\n\030KL_ESTIMATOR_UNSPECIFIED\020\000\022" +
+      "\023\n\017KL_ESTIMATOR_K1\020\001\022\023\n\017KL_ESTIMATOR_K2\020" +
+      "\002\022\023\n\017KL_ESTIMATOR_K3\020\003\022\024\n\020KL_ESTIMATOR_A" +
+      "BS\020\004*\203\001\n\016PreferenceLoss\022\037\n\033PREFERENCE_LO" +
+      "SS_UNSPECIFIED\020\000\022\033\n\027PREFERENCE_LOSS_SIGM" +
+      "OID\020\001\022\027\n\023PREFERENCE_LOSS_IPO\020\002\022\032\n\026PREFER" +
+      "ENCE_LOSS_ROBUST\020\0032\372\002\n\nJobService\0224\n\tCre" +
+      "ateJob\022\031.kiln.v1.CreateJobRequest\032\014.kiln" +
+      ".v1.Job\022.\n\006GetJob\022\026.kiln.v1.GetJobReques" +
+      "t\032\014.kiln.v1.Job\022?\n\010ListJobs\022\030.kiln.v1.Li" +
+      "stJobsRequest\032\031.kiln.v1.ListJobsResponse" +
+      "\0224\n\tCancelJob\022\031.kiln.v1.CancelJobRequest" +
+      "\032\014.kiln.v1.Job\0229\n\010WatchJob\022\030.kiln.v1.Wat" +
+      "chJobRequest\032\021.kiln.v1.JobEvent0\001\022T\n\017Lis" +
+      "tCheckpoints\022\037.kiln.v1.ListCheckpointsRe" +
+      "quest\032 .kiln.v1.ListCheckpointsResponseB" +
+      "w\n\007kiln.v1B\tJobsProtoH\002P\001Z\"kiln/clients/" +
+      "go/gen/kiln/v1;kilnv1\242\002\003KXX\252\002\007Kiln.V1\312\002\007" +
+      "Kiln\\V1\342\002\023Kiln\\V1\\GPBMetadata\352\002\010Kiln::V1" +
+      "b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
         new com.google.protobuf.Descriptors.FileDescriptor[] {
           com.google.protobuf.TimestampProto.getDescriptor(),
           kiln.v1.CommonProto.getDescriptor(),
+          kiln.v1.DartsProto.getDescriptor(),
           kiln.v1.ImagesProto.getDescriptor(),
         });
     internal_static_kiln_v1_Hyperparameters_descriptor =
@@ -681,7 +685,7 @@ public final class JobsProto {
     internal_static_kiln_v1_Job_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_kiln_v1_Job_descriptor,
-        new java.lang.String[] { "Name", "DisplayName", "Method", "BaseModel", "TrainingDataset", "ValidationDataset", "Hyperparameters", "Sft", "RewardModel", "Ppo", "Dpo", "Distill", "Vae", "Gan", "Diffusion", "Grpo", "Rloo", "OnlineDpo", "Resources", "MaxRetries", "Labels", "State", "Attempt", "Step", "TotalSteps", "LatestMetrics", "OutputModel", "Artifacts", "Error", "CreateTime", "StartTime", "EndTime", "Sweep", "Architecture", "MethodConfig", "MaxRetries", });
+        new java.lang.String[] { "Name", "DisplayName", "Method", "BaseModel", "TrainingDataset", "ValidationDataset", "Hyperparameters", "Sft", "RewardModel", "Ppo", "Dpo", "Distill", "Vae", "Gan", "Diffusion", "Grpo", "Rloo", "OnlineDpo", "Darts", "Resources", "MaxRetries", "Labels", "State", "Attempt", "Step", "TotalSteps", "LatestMetrics", "OutputModel", "Artifacts", "Error", "CreateTime", "StartTime", "EndTime", "Sweep", "Architecture", "MethodConfig", "MaxRetries", });
     internal_static_kiln_v1_Job_LabelsEntry_descriptor =
       internal_static_kiln_v1_Job_descriptor.getNestedTypes().get(0);
     internal_static_kiln_v1_Job_LabelsEntry_fieldAccessorTable = new
@@ -792,6 +796,7 @@ public final class JobsProto {
         new java.lang.String[] { "Checkpoints", });
     com.google.protobuf.TimestampProto.getDescriptor();
     kiln.v1.CommonProto.getDescriptor();
+    kiln.v1.DartsProto.getDescriptor();
     kiln.v1.ImagesProto.getDescriptor();
   }
 

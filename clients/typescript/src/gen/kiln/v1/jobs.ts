@@ -22,6 +22,7 @@ import {
 } from "@grpc/grpc-js";
 import { Timestamp } from "../../google/protobuf/timestamp";
 import { Resources } from "./common";
+import { DartsConfig } from "./darts";
 import { DiffusionConfig, GanConfig, VaeConfig } from "./images";
 
 export const protobufPackage = "kiln.v1";
@@ -70,6 +71,11 @@ export enum JobMethod {
    * best-vs-worst pair.
    */
   JOB_METHOD_ONLINE_DPO = 32,
+  /**
+   * JOB_METHOD_DARTS - Differentiable architecture search (first-order DARTS) of a small convolutional cell for
+   * image classification, discretised and retrained (Job.darts); no base model.
+   */
+  JOB_METHOD_DARTS = 40,
   UNRECOGNIZED = -1,
 }
 
@@ -111,6 +117,9 @@ export function jobMethodFromJSON(object: any): JobMethod {
     case 32:
     case "JOB_METHOD_ONLINE_DPO":
       return JobMethod.JOB_METHOD_ONLINE_DPO;
+    case 40:
+    case "JOB_METHOD_DARTS":
+      return JobMethod.JOB_METHOD_DARTS;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -144,6 +153,8 @@ export function jobMethodToJSON(object: JobMethod): string {
       return "JOB_METHOD_RLOO";
     case JobMethod.JOB_METHOD_ONLINE_DPO:
       return "JOB_METHOD_ONLINE_DPO";
+    case JobMethod.JOB_METHOD_DARTS:
+      return "JOB_METHOD_DARTS";
     case JobMethod.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";
@@ -1517,7 +1528,7 @@ export interface Job {
    * operator's shared model directories (KILN_SHARED_MODEL_DIRS; none by default). Any other
    * server path, absolute or relative, is INVALID_ARGUMENT. The same holds for every model
    * reference in a job (teacher_model, reference_model, reward_model). Image methods (VAE, GAN,
-   * DIFFUSION) train from scratch and need it empty.
+   * DIFFUSION) and DARTS train from scratch and need it empty.
    */
   baseModel: string;
   /** Training dataset, "datasets/{id}". */
@@ -1574,6 +1585,10 @@ export interface Job {
   /** For JOB_METHOD_ONLINE_DPO. */
   onlineDpo?:
     | OnlineDpoConfig
+    | undefined;
+  /** For JOB_METHOD_DARTS. */
+  darts?:
+    | DartsConfig
     | undefined;
   /** Compute requested from Ray. */
   resources?:
@@ -5663,6 +5678,7 @@ function createBaseJob(): Job {
     grpo: undefined,
     rloo: undefined,
     onlineDpo: undefined,
+    darts: undefined,
     resources: undefined,
     maxRetries: undefined,
     labels: {},
@@ -5737,6 +5753,9 @@ export const Job: MessageFns<Job> = {
     }
     if (message.onlineDpo !== undefined) {
       OnlineDpoConfig.encode(message.onlineDpo, writer.uint32(346).fork()).join();
+    }
+    if (message.darts !== undefined) {
+      DartsConfig.encode(message.darts, writer.uint32(410).fork()).join();
     }
     if (message.resources !== undefined) {
       Resources.encode(message.resources, writer.uint32(106).fork()).join();
@@ -5946,6 +5965,14 @@ export const Job: MessageFns<Job> = {
             message.onlineDpo = OnlineDpoConfig.decode(reader, reader.uint32());
             continue;
           }
+          case 51: {
+            if (tag !== 410) {
+              break;
+            }
+
+            message.darts = DartsConfig.decode(reader, reader.uint32());
+            continue;
+          }
           case 13: {
             if (tag !== 106) {
               break;
@@ -6139,6 +6166,7 @@ export const Job: MessageFns<Job> = {
         : isSet(object.online_dpo)
         ? OnlineDpoConfig.fromJSON(object.online_dpo)
         : undefined,
+      darts: isSet(object.darts) ? DartsConfig.fromJSON(object.darts) : undefined,
       resources: isSet(object.resources) ? Resources.fromJSON(object.resources) : undefined,
       maxRetries: isSet(object.maxRetries)
         ? globalThis.Number(object.maxRetries)
@@ -6290,6 +6318,9 @@ export const Job: MessageFns<Job> = {
     if (message.onlineDpo !== undefined) {
       obj.onlineDpo = OnlineDpoConfig.toJSON(message.onlineDpo);
     }
+    if (message.darts !== undefined) {
+      obj.darts = DartsConfig.toJSON(message.darts);
+    }
     if (message.resources !== undefined) {
       obj.resources = Resources.toJSON(message.resources);
     }
@@ -6395,6 +6426,9 @@ export const Job: MessageFns<Job> = {
       : undefined;
     message.onlineDpo = (object.onlineDpo !== undefined && object.onlineDpo !== null)
       ? OnlineDpoConfig.fromPartial(object.onlineDpo)
+      : undefined;
+    message.darts = (object.darts !== undefined && object.darts !== null)
+      ? DartsConfig.fromPartial(object.darts)
       : undefined;
     message.resources = (object.resources !== undefined && object.resources !== null)
       ? Resources.fromPartial(object.resources)
