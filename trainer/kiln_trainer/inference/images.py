@@ -65,7 +65,7 @@ class _VAESampler(_Unconditional):
 
         self.model = load_vae(path)
 
-    def sample_one(self, generator: torch.Generator) -> torch.Tensor:
+    def sample_one(self, generator: torch.Generator, class_label: int | None = None) -> torch.Tensor:
         return self.model.sample(1, generator)[0]
 
 
