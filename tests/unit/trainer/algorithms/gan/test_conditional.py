@@ -46,11 +46,12 @@ def small(path: str, **kw) -> GANConfig:
 
 def test_defaults_depend_on_the_loss():
     bce, hinge, wgan = (GANConfig(train_path="x", loss=loss) for loss in ("bce", "hinge", "wgan_gp"))
-    assert (bce.critic_updates, bce.betas) == (1, (0.5, 0.999))
+    assert (bce.critic_updates, bce.betas) == (1, (0.0, 0.9))
     assert (hinge.critic_updates, hinge.betas) == (1, (0.0, 0.9))
     assert (wgan.critic_updates, wgan.betas) == (5, (0.0, 0.9))
     assert (bce.batch_size, bce.lr_g, bce.lr_d) == (64, 2e-4, 4e-4)  # TTUR: D twice as fast
     set_ = GANConfig(train_path="x", loss="wgan_gp", n_critic=2, adam_beta1=0.5, learning_rate=1e-3)
+    assert set_.adam_beta2 == 0.9  # the unset one keeps its default
     assert (set_.critic_updates, set_.betas, set_.lr_d) == (2, (0.5, 0.9), 2e-3)
     # The EMA warms up: early steps follow the generator, late ones average over ~1/(1-decay).
     assert bce.ema_decay_at(0) == pytest.approx(0.1) and bce.ema_decay_at(10**6) == 0.999
@@ -95,26 +96,38 @@ def test_the_replica_checks_class_labels(digits_path, unlabelled_path, tmp_path)
     assert bad.value.field == "class_conditional"
 
 
-STEPS = 300  # enough for this small conditional GAN to draw recognisable classes (~15 s on one core)
+# Small enough for seconds on one core (~13 s of CPU per model), trained fast enough (hinge at a
+# high learning rate) for the reference classifier to recognise the requested classes.
+TRAINED = dict(max_steps=200, loss="hinge", learning_rate=1e-3, base_channels=16, batch_size=64)
 
 
-def test_a_label_gets_its_class_and_conditioning_covers_more(digits_path, tmp_path):
+def _classes(pixels: np.ndarray) -> np.ndarray:
+    """The reference classifier's class histogram of served (N, R, R, C) uint8 pixels."""
+    return E.class_histogram(torch.from_numpy(pixels).permute(0, 3, 1, 2).float() / 255)
+
+
+@pytest.fixture(scope="module")
+def conditional(digits_path, tmp_path_factory):
     torch.set_num_threads(1)
-    cond = load_image_model(train(small(digits_path, max_steps=STEPS), LocalContext(tmp_path / "c")).model_dir)
+    result = train(small(digits_path, **TRAINED), LocalContext(tmp_path_factory.mktemp("cond")))
+    return load_image_model(result.model_dir)
+
+
+def test_a_label_gets_its_class(conditional):
     per_class = 20
-    hits = 0
-    for label in range(10):
-        pixels = sample_images(cond, per_class, seed=3, class_label=label)  # the served uint8 pixels
-        hist = E.class_histogram(torch.from_numpy(pixels).permute(0, 3, 1, 2).float() / 255)
-        hits += round(hist[label] * per_class)
-    assert hits / (10 * per_class) >= 0.6  # the reference classifier sees the asked class
+    hits = sum(
+        round(_classes(sample_images(conditional, per_class, seed=3, class_label=c))[c] * per_class) for c in range(10)
+    )
+    assert hits / (10 * per_class) >= 0.7  # the reference classifier sees the asked class
 
-    plain_result = train(small(digits_path, max_steps=STEPS, class_conditional=False), LocalContext(tmp_path / "p"))
-    plain = load_image_model(plain_result.model_dir)
+
+def test_conditioning_covers_more_classes_than_none(conditional, digits_path, tmp_path):
+    torch.set_num_threads(1)
+    plain_run = train(small(digits_path, **TRAINED, class_conditional=False), LocalContext(tmp_path))
+    plain = load_image_model(plain_run.model_dir)
     assert plain.num_classes == 0
-
-    def coverage(model) -> int:  # no label: a conditional model draws classes uniformly
-        pixels = sample_images(model, 200, seed=4)
-        return E.class_coverage(E.class_histogram(torch.from_numpy(pixels).permute(0, 3, 1, 2).float() / 255))
-
-    assert coverage(cond) == 10 and coverage(cond) > coverage(plain)
+    uniform = np.full(10, 0.1)
+    # No label: the conditional model draws classes uniformly, the plain one draws what it learnt.
+    cond_hist, plain_hist = (_classes(sample_images(m, 300, seed=4)) for m in (conditional, plain))
+    assert E.class_coverage(cond_hist) == 10 and E.class_coverage(cond_hist) >= E.class_coverage(plain_hist)
+    assert E.class_kl(cond_hist, uniform) < E.class_kl(plain_hist, uniform)
