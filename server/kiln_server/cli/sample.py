@@ -64,6 +64,9 @@ def sample_images(
     out: Annotated[Path, typer.Option("--out", "-o", help="Where to write the grid PNG")] = Path("samples.png"),
     n: Annotated[int, typer.Option("--n", "-n", min=1, max=16, help="Images to draw")] = 16,
     seed: Annotated[int | None, typer.Option(min=0, help="Same seed, same pixels")] = None,
+    class_label: Annotated[
+        int | None, typer.Option(min=0, help="The class to draw (class-conditional models); default: any")
+    ] = None,
     columns: Annotated[int, typer.Option(min=1, help="Images per row of the grid")] = 4,
     scale: Annotated[int, typer.Option(min=1, max=32, help="Pixel size in the grid (nearest neighbour)")] = 4,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Bypass the result cache")] = False,
@@ -75,6 +78,8 @@ def sample_images(
     from PIL import Image
 
     params: dict[str, Any] = {} if seed is None else {"seed": seed}
+    if class_label is not None:
+        params["class_label"] = class_label
     with connect(ctx) as client:
         resp = client.generate(model, "", n=n, bypass_cache=no_cache, **params)
     tiles = [np.asarray(Image.open(io.BytesIO(c.image.png)).convert("RGB")) for c in resp.completions]

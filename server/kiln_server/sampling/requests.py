@@ -11,6 +11,7 @@ from kiln_trainer.errors import ConfigError
 from kiln_trainer.inference.params import SamplingParams
 
 MAX_N = 16
+IMAGE_PARAMS = ("seed", "class_label")  # the SamplingParams fields image models use
 FINISH = {
     "STOP": sampling_pb2.FINISH_REASON_STOP,
     "LENGTH": sampling_pb2.FINISH_REASON_LENGTH,
@@ -33,11 +34,14 @@ class SampleCall:
 
     def check_for(self, family: str) -> None:
         """What a request may set depends on the model it reaches: a text model needs a prompt;
-        an image model takes only n and the seed (INVALID_ARGUMENT naming every field set that
-        it does not use)."""
+        an image model takes only n, the seed and a class label (INVALID_ARGUMENT naming every
+        field set that it does not use)."""
         if family != "image":
-            if not self.prompt:
-                raise InvalidArgument.field("prompt", "must not be empty")
+            v = [] if self.prompt else [FieldViolation("prompt", "must not be empty")]
+            if self.params.class_label is not None:
+                v.append(FieldViolation("params.class_label", "only image models take a class label"))
+            if v:
+                raise InvalidArgument(v)
             return
         v = [FieldViolation(f"params.{name}", "not used by image models") for name in self.text_params]
         if self.prompt:
@@ -67,10 +71,11 @@ def parse(req: sampling_pb2.GenerateRequest) -> SampleCall:
 
 
 def text_params_set(p: sampling_pb2.SamplingParams) -> tuple[str, ...]:
-    """The SamplingParams fields set in `p` that only text models use (all but seed)."""
+    """The SamplingParams fields set in `p` that only text models use (all but seed and
+    class_label)."""
     out = []
     for fd in p.DESCRIPTOR.fields:
-        if fd.name == "seed":
+        if fd.name in IMAGE_PARAMS:
             continue
         value = getattr(p, fd.name)
         if p.HasField(fd.name) if fd.has_presence else bool(value):
@@ -89,6 +94,7 @@ def params_of(p: sampling_pb2.SamplingParams) -> SamplingParams:
         seed=p.seed if p.HasField("seed") else None,
         logprobs=p.logprobs,
         top_logprobs=p.top_logprobs,
+        class_label=p.class_label if p.HasField("class_label") else None,
     )
 
 

@@ -29,7 +29,7 @@ from kiln_server.platform.errors import InvalidArgument, KilnError, ResourceExha
 from kiln_server.platform.repository import IDEMPOTENCY_TTL_S
 from kiln_server.sampling.cache import SamplingCache, pack, request_digest, unpack
 from kiln_server.sampling.ray_serve import RayServeBackend
-from kiln_server.sampling.record import SampleRecord
+from kiln_server.sampling.record import SampleRecord, image_prompt, image_uri
 from kiln_server.sampling.requests import SampleCall, chunk, chunks_from_response, completion
 from kiln_server.sampling.router import TRITON, Route, Router
 from kiln_server.sampling.samples import SampleStore
@@ -245,9 +245,8 @@ class Sampler:
             await self.cache.put(tenant, route.version, self._digest(call), body, chunk_bytes)
         records = [
             SampleRecord(
-                sample_id=c.sample_id.removeprefix("samples/"),
-                prompt=call.prompt,
-                text=c.text,
+                c.sample_id.removeprefix("samples/"),
+                *_content(call, c),
                 model=route.model,
                 model_version=route.version,
                 params=call.params.canonical(),
@@ -275,6 +274,13 @@ class Sampler:
         if stats.get("max_batch"):
             metrics.BATCH_OCCUPANCY.labels(route.model).set(stats["running"] / stats["max_batch"])
             metrics.QUEUE_DEPTH.labels(route.model).set(stats["waiting"])
+
+
+def _content(call: SampleCall, c: sampling_pb2.Completion) -> tuple[str, str]:
+    """A sample's (prompt, text) as kept for feedback; an image's are its condition and PNG."""
+    if c.WhichOneof("output") == "image":
+        return image_prompt(call.params.class_label), image_uri(c.image.png)
+    return call.prompt, c.text
 
 
 def _accumulate(parts: dict[int, dict], item: dict) -> None:

@@ -3,8 +3,11 @@
 `ImageReplica` speaks the same dict protocol as EngineReplica (inference/replica.py), so Ray
 Serve deploys it the same way and the gateway's Sampler calls it the same way:
 
-Requests: {"prompt": "", "params": SamplingParams.canonical(), "n": int}; only `seed` of the
-params is used (the gateway refuses the text-only ones).
+Requests: {"prompt": "", "params": SamplingParams.canonical(), "n": int}; only `seed` and
+`class_label` of the params are used (the gateway refuses the text-only ones). A class label is
+INVALID_ARGUMENT at params.class_label unless the model is class-conditional and the label is
+one of its classes; a conditional model asked for no label draws each sample's class uniformly
+from that sample's own seeded generator.
 Results: {"completions": [{"index", "png", "width", "height", "finish_reason"}], "usage", "stats"};
 stream items: one {"index", "png", "width", "height", "finish_reason"} per sample, then {"usage"}.
 
@@ -34,18 +37,35 @@ MAX_N = 64
 
 
 class ImageModel(Protocol):
-    def sample_one(self, generator: torch.Generator) -> torch.Tensor:
-        """One (C, R, R) image in [0, 1] drawn with `generator`."""
+    num_classes: int  # > 0: samples can be asked for a class in [0, num_classes)
+
+    def sample_one(self, generator: torch.Generator, class_label: int | None = None) -> torch.Tensor:
+        """One (C, R, R) image in [0, 1] drawn with `generator` (of class `class_label`)."""
         ...
 
 
-class _VAESampler:
+def check_class_label(model: ImageModel, label: int | None) -> str | None:
+    """Why `label` cannot be asked of `model` (None when it can)."""
+    if label is None:
+        return None
+    if not model.num_classes:
+        return "the model is not class-conditional (its training data had no labels, or conditioning was off)"
+    if not 0 <= label < model.num_classes:
+        return f"must be in [0, {model.num_classes - 1}] for this model, got {label}"
+    return None
+
+
+class _Unconditional:
+    num_classes = 0
+
+
+class _VAESampler(_Unconditional):
     def __init__(self, path: Path):
         from kiln_trainer.models.vae import load_vae
 
         self.model = load_vae(path)
 
-    def sample_one(self, generator: torch.Generator) -> torch.Tensor:
+    def sample_one(self, generator: torch.Generator, class_label: int | None = None) -> torch.Tensor:
         return self.model.sample(1, generator)[0]
 
 
@@ -54,18 +74,20 @@ class _GANSampler:
         from kiln_trainer.models.gan import load_generator
 
         self.model = load_generator(path)
+        self.num_classes = self.model.shape.num_classes
 
-    def sample_one(self, generator: torch.Generator) -> torch.Tensor:
-        return self.model.sample(1, generator)[0]
+    def sample_one(self, generator: torch.Generator, class_label: int | None = None) -> torch.Tensor:
+        labels = None if class_label is None else torch.tensor([class_label])
+        return self.model.sample(1, generator, labels)[0]
 
 
-class _DDPMSampler:
+class _DDPMSampler(_Unconditional):
     def __init__(self, path: Path):
         from kiln_trainer.models.ddpm import load_unet
 
         self.model = load_unet(path)
 
-    def sample_one(self, generator: torch.Generator) -> torch.Tensor:
+    def sample_one(self, generator: torch.Generator, class_label: int | None = None) -> torch.Tensor:
         return self.model.sample(1, generator)[0]
 
 
@@ -100,9 +122,9 @@ def sample_seed(seed: int, index: int) -> int:
 
 
 @torch.no_grad()
-def sample_images(model: ImageModel, n: int, seed: int) -> np.ndarray:
+def sample_images(model: ImageModel, n: int, seed: int, class_label: int | None = None) -> np.ndarray:
     """(n, R, R, C) uint8 pixels; sample i from generator sample_seed(seed, i)."""
-    images = [model.sample_one(torch.Generator().manual_seed(sample_seed(seed, i))) for i in range(n)]
+    images = [model.sample_one(torch.Generator().manual_seed(sample_seed(seed, i)), class_label) for i in range(n)]
     return to_uint8(torch.stack(images).numpy())
 
 
@@ -116,10 +138,11 @@ class ImageReplica:
 
     def _sample(self, request: dict) -> list[dict]:
         n = int(request.get("n") or 1)
-        seed = (request.get("params") or {}).get("seed")
+        params = request.get("params") or {}
+        seed = params.get("seed")
         seed = secrets.randbits(62) if seed is None else int(seed)
         with self._lock:
-            pixels = sample_images(self.model, n, seed)
+            pixels = sample_images(self.model, n, seed, params.get("class_label"))
         return [
             {
                 "index": i,
@@ -134,6 +157,9 @@ class ImageReplica:
     async def generate(self, request: dict) -> dict:
         if not 1 <= int(request.get("n") or 1) <= MAX_N:
             return {"error": {"code": "INVALID_ARGUMENT", "field": "n", "message": f"n must be in [1, {MAX_N}]"}}
+        why = check_class_label(self.model, (request.get("params") or {}).get("class_label"))
+        if why is not None:
+            return {"error": {"code": "INVALID_ARGUMENT", "field": "params.class_label", "message": why}}
         completions = await asyncio.to_thread(self._sample, request)
         return {
             "completions": completions,

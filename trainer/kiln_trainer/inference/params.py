@@ -32,6 +32,9 @@ class SamplingParams:
     top_logprobs: int = 0
     # Stop at the model's end-of-sequence token. PPO rollouts turn it off to get fixed lengths.
     stop_at_eos: bool = field(default=True)
+    # Image models only: the class to generate (a class-conditional model's range is checked by
+    # its replica). None: unconditional, or a uniformly drawn class.
+    class_label: int | None = None
 
     def __post_init__(self) -> None:
         t = self.temperature
@@ -63,6 +66,8 @@ class SamplingParams:
             )
         if self.seed is not None and (not isinstance(self.seed, int) or self.seed < 0):
             raise ConfigError("seed", f"must be a non-negative integer, got {self.seed!r}")
+        if self.class_label is not None and (not isinstance(self.class_label, int) or self.class_label < 0):
+            raise ConfigError("class_label", f"must be a non-negative integer, got {self.class_label!r}")
         if not isinstance(self.top_logprobs, int) or not 0 <= self.top_logprobs <= MAX_TOP_LOGPROBS:
             raise ConfigError("top_logprobs", f"must be in [0, {MAX_TOP_LOGPROBS}], got {self.top_logprobs!r}")
         if self.top_logprobs and not self.logprobs:
@@ -87,6 +92,8 @@ class SamplingParams:
         d["repetition_penalty"] = float(self.repetition_penalty)
         if self.greedy:
             d["seed"] = None  # the seed is irrelevant to greedy decoding
+        if self.class_label is None:
+            del d["class_label"]  # text requests keep the canonical form (and cache keys) they had
         return d
 
     @classmethod

@@ -7,6 +7,13 @@ normalised, ending in one raw score per image. Before its last convolution the d
 sees one extra channel, the batch's mean feature standard deviation (ProGAN's minibatch
 stddev): without it this small DCGAN collapses to one mean digit within a few hundred steps on
 digits, because a per-image discriminator cannot see that every fake in a batch is the same.
+
+Class-conditional (num_classes > 0, a labelled dataset): the generator reads z concatenated with
+a learned embedding of the class; the discriminator is a projection discriminator (Miyato and
+Koyama, 2018): score = linear(h) + <embed(y), h> on its last features h, which keeps the score a
+single raw number, so the BCE, hinge and WGAN-GP losses apply unchanged, and the class embedding
+is spectrally normalised with the rest. An unlabelled call of a conditional generator draws the
+class uniformly from the same torch generator as z, so seeded samples stay reproducible.
 """
 
 from __future__ import annotations
@@ -30,6 +37,7 @@ class GANShape:
     channels: int
     latent_dim: int
     base_channels: int
+    num_classes: int = 0  # > 0: class-conditional (older model directories have no such key)
 
 
 class Generator(nn.Module):
@@ -38,8 +46,10 @@ class Generator(nn.Module):
         self.shape = shape
         w, s = shape.base_channels, shape.resolution // 4
         self.side = s
+        k = shape.num_classes
+        self.embed = nn.Embedding(k, shape.latent_dim) if k else None
         self.project = nn.Sequential(
-            nn.Linear(shape.latent_dim, 4 * w * s * s), nn.BatchNorm1d(4 * w * s * s), nn.ReLU()
+            nn.Linear(shape.latent_dim * (2 if k else 1), 4 * w * s * s), nn.BatchNorm1d(4 * w * s * s), nn.ReLU()
         )
         self.net = nn.Sequential(
             nn.ConvTranspose2d(4 * w, 2 * w, 4, stride=2, padding=1),
@@ -52,16 +62,26 @@ class Generator(nn.Module):
             nn.Tanh(),
         )
 
-    def forward(self, z: torch.Tensor) -> torch.Tensor:
-        """(B, Z) -> (B, C, R, R) in [-1, 1]."""
+    def forward(self, z: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
+        """(B, Z) (and (B,) class labels when conditional) -> (B, C, R, R) in [-1, 1]."""
+        if self.embed is not None:
+            if y is None:
+                raise ValueError("a class-conditional generator needs class labels")
+            z = torch.cat([z, self.embed(y)], dim=1)
         h = self.project(z).view(z.shape[0], 4 * self.shape.base_channels, self.side, self.side)
         return self.net(h)
 
     @torch.no_grad()
-    def sample(self, n: int, generator: torch.Generator) -> torch.Tensor:
-        """n images (n, C, R, R) in [0, 1]; call on a generator in eval mode."""
+    def sample(self, n: int, generator: torch.Generator, labels: torch.Tensor | None = None) -> torch.Tensor:
+        """n images (n, C, R, R) in [0, 1]; call on a generator in eval mode. A conditional
+        generator given no labels draws them uniformly from `generator`, after z."""
+        device = next(self.parameters()).device
         z = torch.randn(n, self.shape.latent_dim, generator=generator)
-        return ((self(z.to(next(self.parameters()).device)) + 1) / 2).float().cpu()
+        y = None
+        if self.embed is not None:
+            y = labels if labels is not None else torch.randint(self.shape.num_classes, (n,), generator=generator)
+            y = y.to(device)
+        return ((self(z.to(device), y) + 1) / 2).float().cpu()
 
 
 class MinibatchStd(nn.Module):
@@ -86,12 +106,20 @@ class Discriminator(nn.Module):
             norm(nn.Conv2d(2 * w + 1, 4 * w, 4, stride=2, padding=1)),
             nn.LeakyReLU(0.2),
             nn.Flatten(),
-            norm(nn.Linear(4 * w * s * s, 1)),
         )
+        self.head = norm(nn.Linear(4 * w * s * s, 1))
+        k = shape.num_classes
+        self.embed = norm(nn.Embedding(k, 4 * w * s * s)) if k else None
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """(B, C, R, R) in [-1, 1] -> (B,) raw scores."""
-        return self.net(x).squeeze(1)
+    def forward(self, x: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
+        """(B, C, R, R) in [-1, 1] (and (B,) labels when conditional) -> (B,) raw scores."""
+        h = self.net(x)
+        score = self.head(h).squeeze(1)
+        if self.embed is not None:
+            if y is None:
+                raise ValueError("a class-conditional discriminator needs class labels")
+            score = score + (self.embed(y) * h).sum(dim=1)  # the projection term
+        return score
 
 
 class GAN(nn.Module):

@@ -77,7 +77,7 @@ class VaeConfig(_message.Message):
     def __init__(self, resolution: _Optional[int] = ..., latent_dim: _Optional[int] = ..., base_channels: _Optional[int] = ..., reconstruction_loss: _Optional[_Union[ReconstructionLoss, str]] = ..., observation_std: _Optional[float] = ..., beta: _Optional[float] = ..., kl_warmup_steps: _Optional[int] = ..., augmentation: _Optional[_Union[ImageAugmentation, _Mapping]] = ...) -> None: ...
 
 class GanConfig(_message.Message):
-    __slots__ = ("resolution", "latent_dim", "base_channels", "loss", "n_critic", "gradient_penalty_weight", "spectral_norm", "generator_learning_rate", "discriminator_learning_rate", "ema_decay", "adam_beta1", "adam_beta2", "augmentation")
+    __slots__ = ("resolution", "latent_dim", "base_channels", "loss", "n_critic", "gradient_penalty_weight", "spectral_norm", "generator_learning_rate", "discriminator_learning_rate", "ema_decay", "adam_beta1", "adam_beta2", "augmentation", "class_conditional")
     RESOLUTION_FIELD_NUMBER: _ClassVar[int]
     LATENT_DIM_FIELD_NUMBER: _ClassVar[int]
     BASE_CHANNELS_FIELD_NUMBER: _ClassVar[int]
@@ -91,6 +91,7 @@ class GanConfig(_message.Message):
     ADAM_BETA1_FIELD_NUMBER: _ClassVar[int]
     ADAM_BETA2_FIELD_NUMBER: _ClassVar[int]
     AUGMENTATION_FIELD_NUMBER: _ClassVar[int]
+    CLASS_CONDITIONAL_FIELD_NUMBER: _ClassVar[int]
     resolution: int
     latent_dim: int
     base_channels: int
@@ -104,7 +105,8 @@ class GanConfig(_message.Message):
     adam_beta1: float
     adam_beta2: float
     augmentation: ImageAugmentation
-    def __init__(self, resolution: _Optional[int] = ..., latent_dim: _Optional[int] = ..., base_channels: _Optional[int] = ..., loss: _Optional[_Union[GanLoss, str]] = ..., n_critic: _Optional[int] = ..., gradient_penalty_weight: _Optional[float] = ..., spectral_norm: _Optional[bool] = ..., generator_learning_rate: _Optional[float] = ..., discriminator_learning_rate: _Optional[float] = ..., ema_decay: _Optional[float] = ..., adam_beta1: _Optional[float] = ..., adam_beta2: _Optional[float] = ..., augmentation: _Optional[_Union[ImageAugmentation, _Mapping]] = ...) -> None: ...
+    class_conditional: bool
+    def __init__(self, resolution: _Optional[int] = ..., latent_dim: _Optional[int] = ..., base_channels: _Optional[int] = ..., loss: _Optional[_Union[GanLoss, str]] = ..., n_critic: _Optional[int] = ..., gradient_penalty_weight: _Optional[float] = ..., spectral_norm: _Optional[bool] = ..., generator_learning_rate: _Optional[float] = ..., discriminator_learning_rate: _Optional[float] = ..., ema_decay: _Optional[float] = ..., adam_beta1: _Optional[float] = ..., adam_beta2: _Optional[float] = ..., augmentation: _Optional[_Union[ImageAugmentation, _Mapping]] = ..., class_conditional: _Optional[bool] = ...) -> None: ...
 
 class DiffusionConfig(_message.Message):
     __slots__ = ("resolution", "base_channels", "timesteps", "noise_schedule", "beta_start", "beta_end", "prediction", "ema_decay", "sampling_steps", "ddim_eta", "augmentation")

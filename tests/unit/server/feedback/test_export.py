@@ -326,3 +326,21 @@ def test_parse_export_prompts_ignores_pairing():
         kind=feedback_pb2.FEEDBACK_EXPORT_KIND_PROMPTS, pairing=feedback_pb2.PreferencePairing(min_rating_gap=5)
     )
     assert parse_export(request, now_s=0).kind == "prompts"
+
+
+def test_image_samples_pair_within_their_condition_as_png_data_uris():
+    from kiln_server.sampling.record import image_prompt, image_uri, png_of
+    from kiln_trainer.data.formats import validate_record
+
+    png = {s: b"\x89PNG\r\n\x1a\n" + s.encode() * 5 for s in "abc"}
+
+    def image_rating(sample: str, value: float, label: int) -> FeedbackRecord:
+        r = rating(sample, value, prompt=image_prompt(label))
+        r.text = image_uri(png[sample])  # what the sampler keeps for an image sample
+        return r
+
+    result = preference_pairs([image_rating("a", 5, 3), image_rating("b", 1, 3), image_rating("c", 4, 7)], Pairing())
+    [record] = result.records
+    assert record["prompt"] == "<image class=3>" and result.unused == 1  # the lone 7 pairs with nothing
+    assert (png_of(record["chosen"]), png_of(record["rejected"])) == (png["a"], png["b"])
+    validate_record("preference", record)  # an ordinary PREFERENCE dataset line

@@ -1,4 +1,5 @@
-"""Which sampling fields an image model takes: n and the seed; text-only fields are named."""
+"""Which sampling fields an image model takes: n, the seed and a class label; text-only fields
+are named."""
 
 from __future__ import annotations
 
@@ -30,3 +31,23 @@ def test_image_results_become_image_completions_and_chunks():
     assert c.WhichOneof("output") == "image" and c.image.width == 8 and c.sample_id == "samples/abc"
     chunks = chunks_from_response(S.GenerateResponse(completions=[c]))
     assert chunks[0].image.png == b"\x89PNG" and chunks[0].WhichOneof("delta") == "image"
+
+
+def test_a_class_label_is_for_image_models_and_joins_the_cache_key():
+    labelled = parse(S.GenerateRequest(model="m", params=S.SamplingParams(seed=3, class_label=4)))
+    labelled.check_for("image")  # not a text-only field
+    assert labelled.params.class_label == 4 and labelled.params.canonical()["class_label"] == 4
+    plain = parse(S.GenerateRequest(model="m", params=S.SamplingParams(seed=3)))
+    assert "class_label" not in plain.params.canonical()  # text requests keep their cache keys
+    text = parse(S.GenerateRequest(model="kiln-gpt-tiny", prompt="hi", params=S.SamplingParams(class_label=0)))
+    assert fields(text, "causal_lm") == ["params.class_label"]
+
+
+def test_image_samples_are_kept_as_their_png_under_their_condition():
+    from kiln_server.sampling.record import image_prompt, image_uri, png_of
+
+    png = b"\x89PNG\r\n\x1a\n-bytes"
+    assert png_of(image_uri(png)) == png
+    assert (image_prompt(None), image_prompt(3)) == ("<image>", "<image class=3>")
+    with pytest.raises(ValueError):
+        png_of("a text completion")

@@ -4,6 +4,10 @@ per generator update, the three losses of image_losses, EMA of the generator.
 Every eval_every steps and at the end, the mode-collapse monitor reports the class coverage
 of the EMA generator's samples (metrics class_coverage and class_kl in the job's events).
 
+Class-conditional when the data has labels (unless class_conditional is false): fakes take the
+labels of the real batch they are judged beside, so the generated class mix follows the data's
+and the discriminator compares like with like; sampling without a label draws it uniformly.
+
 Images are scaled to [-1, 1] for both networks. Every discriminator update draws a fresh real
 batch (batch index step * n_critic + i), so an epoch is n_critic times fewer job steps.
 """
@@ -20,6 +24,7 @@ from torch import nn
 from kiln_trainer import optim
 from kiln_trainer.algorithms.image_common import Batch, ImageTrainer
 from kiln_trainer.configs.images import GANConfig
+from kiln_trainer.errors import ConfigError
 from kiln_trainer.image_losses import GAN_LOSSES, gradient_penalty
 from kiln_trainer.models.gan import GAN, GANShape, save_generator
 from kiln_trainer.training.trainer import TRAIN, Metrics, trainable_count
@@ -34,24 +39,33 @@ class GANTrainer(ImageTrainer):
 
     def build_model(self) -> nn.Module:
         cfg = self.cfg
-        shape = GANShape(cfg.resolution, self.channels, cfg.latent_dim, cfg.base_channels)
+        shape = GANShape(cfg.resolution, self.channels, cfg.latent_dim, cfg.base_channels, self.conditional_classes())
         model = GAN(shape, cfg.discriminator_spectral_norm).to(self.device)
         self.d_loss_fn, self.g_loss_fn = GAN_LOSSES[cfg.loss]
         self.log(
-            f"GAN ({cfg.loss}, n_critic {cfg.n_critic}, spectral norm {cfg.discriminator_spectral_norm}): generator "
+            f"GAN ({cfg.loss}, n_critic {cfg.critic_updates}, spectral norm {cfg.discriminator_spectral_norm}, "
+            f"{f'conditional on {shape.num_classes} classes' if shape.num_classes else 'unconditional'}): generator "
             f"{trainable_count(model.generator):,}, discriminator {trainable_count(model.discriminator):,} parameters"
         )
         return model
 
+    def conditional_classes(self) -> int:
+        """The class count the networks condition on: the data's, or 0 (unconditional)."""
+        if self.cfg.class_conditional is False:
+            return 0
+        if self.num_classes == 0 and self.cfg.class_conditional:
+            raise ConfigError("class_conditional", "the training dataset has no labels")
+        return self.num_classes
+
     def load_data(self) -> None:
         super().load_data()
-        self.steps_per_epoch = max(1, self.batches.steps_per_epoch // self.cfg.n_critic)
+        self.steps_per_epoch = max(1, self.batches.steps_per_epoch // self.cfg.critic_updates)
         self.val_batches = []  # a GAN has no held-out loss to watch
 
     def setup(self) -> None:
         super().setup()
         # The discriminator steps n_critic times per job step: its schedule spans as many steps.
-        n = self.cfg.n_critic
+        n = self.cfg.critic_updates
         self.schedulers["discriminator"] = optim.build_scheduler(
             self.optimizers["discriminator"],
             warmup_steps=self.cfg.warmup_steps * n,
@@ -61,7 +75,7 @@ class GANTrainer(ImageTrainer):
 
     def build_optimizers(self) -> dict[str, torch.optim.Optimizer]:
         cfg, m = self.cfg, self.module
-        betas = (cfg.adam_beta1, cfg.adam_beta2)
+        betas = cfg.betas
         return {
             "generator": torch.optim.Adam(m.generator.parameters(), lr=cfg.lr_g, betas=betas),
             "discriminator": torch.optim.Adam(m.discriminator.parameters(), lr=cfg.lr_d, betas=betas),
@@ -70,28 +84,33 @@ class GANTrainer(ImageTrainer):
     def noise(self, n: int) -> torch.Tensor:
         return torch.randn(n, self.cfg.latent_dim, device=self.device)
 
+    def labels(self, module: nn.Module, batch: Batch) -> torch.Tensor | None:
+        """The batch's labels when the networks are conditional (fakes share them), else None."""
+        return batch["y"] if module.generator.embed is not None else None
+
     def d_objective(self, module: nn.Module, batch: Batch, split: str) -> tuple[torch.Tensor, Metrics]:
-        real = batch["x"] * 2 - 1
+        real, y = batch["x"] * 2 - 1, self.labels(module, batch)
         with torch.no_grad():
-            fake = module.generator(self.noise(real.shape[0]))
+            fake = module.generator(self.noise(real.shape[0]), y)
         d = module.discriminator
-        real_s, fake_s = d(real), d(fake)
+        real_s, fake_s = d(real, y), d(fake, y)
         loss = self.d_loss_fn(real_s, fake_s)
         as_prob = torch.sigmoid if self.cfg.loss == "bce" else (lambda s: s)
         metrics: Metrics = {"d_real": as_prob(real_s).mean().detach(), "d_fake": as_prob(fake_s).mean().detach()}
         if self.cfg.loss == "wgan_gp":
             mix = torch.rand(real.shape[0], device=self.device)
-            gp = gradient_penalty(d, real, fake, mix)
+            gp = gradient_penalty(lambda x: d(x, y), real, fake, mix)
             loss = loss + self.cfg.gradient_penalty_weight * gp
             metrics["gp"] = gp.detach()
         return loss, metrics
 
     def g_objective(self, module: nn.Module, batch: Batch, split: str) -> tuple[torch.Tensor, Metrics]:
-        fake = module.generator(self.noise(batch["x"].shape[0]))
-        return self.g_loss_fn(module.discriminator(fake)), {}
+        y = self.labels(module, batch)
+        fake = module.generator(self.noise(batch["x"].shape[0]), y)
+        return self.g_loss_fn(module.discriminator(fake, y)), {}
 
     def train_step(self) -> None:
-        n = self.cfg.n_critic
+        n = self.cfg.critic_updates
         batch: Any = None
         for i in range(n):
             batch = self.batches.batch(self.step * n + i)
@@ -101,7 +120,7 @@ class GANTrainer(ImageTrainer):
         self.optimizers["generator"].zero_grad(set_to_none=True)
         self.accumulate([batch], self.g_objective, "g_loss")
         self.optimizer_step("generator")
-        self.module.update_ema(self.cfg.ema_decay)
+        self.module.update_ema(self.cfg.ema_decay_at(self.step))
 
     def compute_loss(self, module: nn.Module, batch: Batch, split: str) -> tuple[torch.Tensor, Metrics]:
         return self.d_objective(module, batch, split)

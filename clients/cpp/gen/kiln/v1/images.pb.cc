@@ -70,13 +70,14 @@ PROTOBUF_CONSTEXPR GanConfig::GanConfig(
   , /*decltype(_impl_.base_channels_)*/0u
   , /*decltype(_impl_.loss_)*/0
   , /*decltype(_impl_.gradient_penalty_weight_)*/0
-  , /*decltype(_impl_.n_critic_)*/0u
-  , /*decltype(_impl_.spectral_norm_)*/false
   , /*decltype(_impl_.generator_learning_rate_)*/0
   , /*decltype(_impl_.discriminator_learning_rate_)*/0
   , /*decltype(_impl_.ema_decay_)*/0
   , /*decltype(_impl_.adam_beta1_)*/0
-  , /*decltype(_impl_.adam_beta2_)*/0} {}
+  , /*decltype(_impl_.adam_beta2_)*/0
+  , /*decltype(_impl_.n_critic_)*/0u
+  , /*decltype(_impl_.spectral_norm_)*/false
+  , /*decltype(_impl_.class_conditional_)*/false} {}
 struct GanConfigDefaultTypeInternal {
   PROTOBUF_CONSTEXPR GanConfigDefaultTypeInternal()
       : _instance(::_pbi::ConstantInitialized{}) {}
@@ -172,19 +173,21 @@ const uint32_t TableStruct_kiln_2fv1_2fimages_2eproto::offsets[] PROTOBUF_SECTIO
   PROTOBUF_FIELD_OFFSET(::kiln::v1::GanConfig, _impl_.adam_beta1_),
   PROTOBUF_FIELD_OFFSET(::kiln::v1::GanConfig, _impl_.adam_beta2_),
   PROTOBUF_FIELD_OFFSET(::kiln::v1::GanConfig, _impl_.augmentation_),
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::GanConfig, _impl_.class_conditional_),
   0,
   1,
   2,
   ~0u,
-  4,
+  9,
   3,
+  10,
+  4,
   5,
   6,
   7,
   8,
-  9,
-  10,
   ~0u,
+  11,
   PROTOBUF_FIELD_OFFSET(::kiln::v1::DiffusionConfig, _impl_._has_bits_),
   PROTOBUF_FIELD_OFFSET(::kiln::v1::DiffusionConfig, _internal_metadata_),
   ~0u,  // no _extensions_
@@ -217,8 +220,8 @@ const uint32_t TableStruct_kiln_2fv1_2fimages_2eproto::offsets[] PROTOBUF_SECTIO
 static const ::_pbi::MigrationSchema schemas[] PROTOBUF_SECTION_VARIABLE(protodesc_cold) = {
   { 0, 10, -1, sizeof(::kiln::v1::ImageAugmentation)},
   { 14, 28, -1, sizeof(::kiln::v1::VaeConfig)},
-  { 36, 55, -1, sizeof(::kiln::v1::GanConfig)},
-  { 68, 85, -1, sizeof(::kiln::v1::DiffusionConfig)},
+  { 36, 56, -1, sizeof(::kiln::v1::GanConfig)},
+  { 70, 87, -1, sizeof(::kiln::v1::DiffusionConfig)},
 };
 
 static const ::_pb::Message* const file_default_instances[] = {
@@ -248,7 +251,7 @@ const char descriptor_table_protodef_kiln_2fv1_2fimages_2eproto[] PROTOBUF_SECTI
   "2\032.kiln.v1.ImageAugmentationR\014augmentati"
   "onB\r\n\013_resolutionB\r\n\013_latent_dimB\020\n\016_bas"
   "e_channelsB\022\n\020_observation_stdB\007\n\005_betaB"
-  "\022\n\020_kl_warmup_steps\"\252\006\n\tGanConfig\022#\n\nres"
+  "\022\n\020_kl_warmup_steps\"\362\006\n\tGanConfig\022#\n\nres"
   "olution\030\001 \001(\rH\000R\nresolution\210\001\001\022\"\n\nlatent"
   "_dim\030\002 \001(\rH\001R\tlatentDim\210\001\001\022(\n\rbase_chann"
   "els\030\003 \001(\rH\002R\014baseChannels\210\001\001\022$\n\004loss\030\004 \001"
@@ -263,46 +266,48 @@ const char descriptor_table_protodef_kiln_2fv1_2fimages_2eproto[] PROTOBUF_SECTI
   "ay\210\001\001\022\"\n\nadam_beta1\030\013 \001(\001H\tR\tadamBeta1\210\001"
   "\001\022\"\n\nadam_beta2\030\014 \001(\001H\nR\tadamBeta2\210\001\001\022>\n"
   "\014augmentation\030\r \001(\0132\032.kiln.v1.ImageAugme"
-  "ntationR\014augmentationB\r\n\013_resolutionB\r\n\013"
-  "_latent_dimB\020\n\016_base_channelsB\013\n\t_n_crit"
-  "icB\032\n\030_gradient_penalty_weightB\020\n\016_spect"
-  "ral_normB\032\n\030_generator_learning_rateB\036\n\034"
-  "_discriminator_learning_rateB\014\n\n_ema_dec"
-  "ayB\r\n\013_adam_beta1B\r\n\013_adam_beta2\"\353\004\n\017Dif"
-  "fusionConfig\022#\n\nresolution\030\001 \001(\rH\000R\nreso"
-  "lution\210\001\001\022(\n\rbase_channels\030\002 \001(\rH\001R\014base"
-  "Channels\210\001\001\022!\n\ttimesteps\030\003 \001(\rH\002R\ttimest"
-  "eps\210\001\001\022=\n\016noise_schedule\030\004 \001(\0162\026.kiln.v1"
-  ".NoiseScheduleR\rnoiseSchedule\022\"\n\nbeta_st"
-  "art\030\005 \001(\001H\003R\tbetaStart\210\001\001\022\036\n\010beta_end\030\006 "
-  "\001(\001H\004R\007betaEnd\210\001\001\022<\n\nprediction\030\007 \001(\0162\034."
-  "kiln.v1.DiffusionPredictionR\nprediction\022"
-  " \n\tema_decay\030\010 \001(\001H\005R\010emaDecay\210\001\001\022*\n\016sam"
-  "pling_steps\030\t \001(\rH\006R\rsamplingSteps\210\001\001\022\036\n"
-  "\010ddim_eta\030\n \001(\001H\007R\007ddimEta\210\001\001\022>\n\014augment"
-  "ation\030\013 \001(\0132\032.kiln.v1.ImageAugmentationR"
-  "\014augmentationB\r\n\013_resolutionB\020\n\016_base_ch"
-  "annelsB\014\n\n_timestepsB\r\n\013_beta_startB\013\n\t_"
-  "beta_endB\014\n\n_ema_decayB\021\n\017_sampling_step"
-  "sB\013\n\t_ddim_eta*s\n\022ReconstructionLoss\022#\n\037"
-  "RECONSTRUCTION_LOSS_UNSPECIFIED\020\000\022\033\n\027REC"
-  "ONSTRUCTION_LOSS_MSE\020\001\022\033\n\027RECONSTRUCTION"
-  "_LOSS_BCE\020\002*_\n\007GanLoss\022\030\n\024GAN_LOSS_UNSPE"
-  "CIFIED\020\000\022\020\n\014GAN_LOSS_BCE\020\001\022\024\n\020GAN_LOSS_W"
-  "GAN_GP\020\002\022\022\n\016GAN_LOSS_HINGE\020\003*e\n\rNoiseSch"
-  "edule\022\036\n\032NOISE_SCHEDULE_UNSPECIFIED\020\000\022\031\n"
-  "\025NOISE_SCHEDULE_LINEAR\020\001\022\031\n\025NOISE_SCHEDU"
-  "LE_COSINE\020\002*y\n\023DiffusionPrediction\022$\n DI"
-  "FFUSION_PREDICTION_UNSPECIFIED\020\000\022 \n\034DIFF"
-  "USION_PREDICTION_EPSILON\020\001\022\032\n\026DIFFUSION_"
-  "PREDICTION_V\020\002By\n\007kiln.v1B\013ImagesProtoH\002"
-  "P\001Z\"kiln/clients/go/gen/kiln/v1;kilnv1\242\002"
-  "\003KXX\252\002\007Kiln.V1\312\002\007Kiln\\V1\342\002\023Kiln\\V1\\GPBMe"
-  "tadata\352\002\010Kiln::V1b\006proto3"
+  "ntationR\014augmentation\0220\n\021class_condition"
+  "al\030( \001(\010H\013R\020classConditional\210\001\001B\r\n\013_reso"
+  "lutionB\r\n\013_latent_dimB\020\n\016_base_channelsB"
+  "\013\n\t_n_criticB\032\n\030_gradient_penalty_weight"
+  "B\020\n\016_spectral_normB\032\n\030_generator_learnin"
+  "g_rateB\036\n\034_discriminator_learning_rateB\014"
+  "\n\n_ema_decayB\r\n\013_adam_beta1B\r\n\013_adam_bet"
+  "a2B\024\n\022_class_conditional\"\353\004\n\017DiffusionCo"
+  "nfig\022#\n\nresolution\030\001 \001(\rH\000R\nresolution\210\001"
+  "\001\022(\n\rbase_channels\030\002 \001(\rH\001R\014baseChannels"
+  "\210\001\001\022!\n\ttimesteps\030\003 \001(\rH\002R\ttimesteps\210\001\001\022="
+  "\n\016noise_schedule\030\004 \001(\0162\026.kiln.v1.NoiseSc"
+  "heduleR\rnoiseSchedule\022\"\n\nbeta_start\030\005 \001("
+  "\001H\003R\tbetaStart\210\001\001\022\036\n\010beta_end\030\006 \001(\001H\004R\007b"
+  "etaEnd\210\001\001\022<\n\nprediction\030\007 \001(\0162\034.kiln.v1."
+  "DiffusionPredictionR\nprediction\022 \n\tema_d"
+  "ecay\030\010 \001(\001H\005R\010emaDecay\210\001\001\022*\n\016sampling_st"
+  "eps\030\t \001(\rH\006R\rsamplingSteps\210\001\001\022\036\n\010ddim_et"
+  "a\030\n \001(\001H\007R\007ddimEta\210\001\001\022>\n\014augmentation\030\013 "
+  "\001(\0132\032.kiln.v1.ImageAugmentationR\014augment"
+  "ationB\r\n\013_resolutionB\020\n\016_base_channelsB\014"
+  "\n\n_timestepsB\r\n\013_beta_startB\013\n\t_beta_end"
+  "B\014\n\n_ema_decayB\021\n\017_sampling_stepsB\013\n\t_dd"
+  "im_eta*s\n\022ReconstructionLoss\022#\n\037RECONSTR"
+  "UCTION_LOSS_UNSPECIFIED\020\000\022\033\n\027RECONSTRUCT"
+  "ION_LOSS_MSE\020\001\022\033\n\027RECONSTRUCTION_LOSS_BC"
+  "E\020\002*_\n\007GanLoss\022\030\n\024GAN_LOSS_UNSPECIFIED\020\000"
+  "\022\020\n\014GAN_LOSS_BCE\020\001\022\024\n\020GAN_LOSS_WGAN_GP\020\002"
+  "\022\022\n\016GAN_LOSS_HINGE\020\003*e\n\rNoiseSchedule\022\036\n"
+  "\032NOISE_SCHEDULE_UNSPECIFIED\020\000\022\031\n\025NOISE_S"
+  "CHEDULE_LINEAR\020\001\022\031\n\025NOISE_SCHEDULE_COSIN"
+  "E\020\002*y\n\023DiffusionPrediction\022$\n DIFFUSION_"
+  "PREDICTION_UNSPECIFIED\020\000\022 \n\034DIFFUSION_PR"
+  "EDICTION_EPSILON\020\001\022\032\n\026DIFFUSION_PREDICTI"
+  "ON_V\020\002By\n\007kiln.v1B\013ImagesProtoH\002P\001Z\"kiln"
+  "/clients/go/gen/kiln/v1;kilnv1\242\002\003KXX\252\002\007K"
+  "iln.V1\312\002\007Kiln\\V1\342\002\023Kiln\\V1\\GPBMetadata\352\002"
+  "\010Kiln::V1b\006proto3"
   ;
 static ::_pbi::once_flag descriptor_table_kiln_2fv1_2fimages_2eproto_once;
 const ::_pbi::DescriptorTable descriptor_table_kiln_2fv1_2fimages_2eproto = {
-    false, false, 2785, descriptor_table_protodef_kiln_2fv1_2fimages_2eproto,
+    false, false, 2857, descriptor_table_protodef_kiln_2fv1_2fimages_2eproto,
     "kiln/v1/images.proto",
     &descriptor_table_kiln_2fv1_2fimages_2eproto_once, nullptr, 0, 4,
     schemas, file_default_instances, TableStruct_kiln_2fv1_2fimages_2eproto::offsets,
@@ -585,30 +590,33 @@ class GanConfig::_Internal {
     (*has_bits)[0] |= 4u;
   }
   static void set_has_n_critic(HasBits* has_bits) {
-    (*has_bits)[0] |= 16u;
+    (*has_bits)[0] |= 512u;
   }
   static void set_has_gradient_penalty_weight(HasBits* has_bits) {
     (*has_bits)[0] |= 8u;
   }
   static void set_has_spectral_norm(HasBits* has_bits) {
-    (*has_bits)[0] |= 32u;
-  }
-  static void set_has_generator_learning_rate(HasBits* has_bits) {
-    (*has_bits)[0] |= 64u;
-  }
-  static void set_has_discriminator_learning_rate(HasBits* has_bits) {
-    (*has_bits)[0] |= 128u;
-  }
-  static void set_has_ema_decay(HasBits* has_bits) {
-    (*has_bits)[0] |= 256u;
-  }
-  static void set_has_adam_beta1(HasBits* has_bits) {
-    (*has_bits)[0] |= 512u;
-  }
-  static void set_has_adam_beta2(HasBits* has_bits) {
     (*has_bits)[0] |= 1024u;
   }
+  static void set_has_generator_learning_rate(HasBits* has_bits) {
+    (*has_bits)[0] |= 16u;
+  }
+  static void set_has_discriminator_learning_rate(HasBits* has_bits) {
+    (*has_bits)[0] |= 32u;
+  }
+  static void set_has_ema_decay(HasBits* has_bits) {
+    (*has_bits)[0] |= 64u;
+  }
+  static void set_has_adam_beta1(HasBits* has_bits) {
+    (*has_bits)[0] |= 128u;
+  }
+  static void set_has_adam_beta2(HasBits* has_bits) {
+    (*has_bits)[0] |= 256u;
+  }
   static const ::kiln::v1::ImageAugmentation& augmentation(const GanConfig* msg);
+  static void set_has_class_conditional(HasBits* has_bits) {
+    (*has_bits)[0] |= 2048u;
+  }
 };
 
 const ::kiln::v1::ImageAugmentation&
@@ -633,21 +641,22 @@ GanConfig::GanConfig(const GanConfig& from)
     , decltype(_impl_.base_channels_){}
     , decltype(_impl_.loss_){}
     , decltype(_impl_.gradient_penalty_weight_){}
-    , decltype(_impl_.n_critic_){}
-    , decltype(_impl_.spectral_norm_){}
     , decltype(_impl_.generator_learning_rate_){}
     , decltype(_impl_.discriminator_learning_rate_){}
     , decltype(_impl_.ema_decay_){}
     , decltype(_impl_.adam_beta1_){}
-    , decltype(_impl_.adam_beta2_){}};
+    , decltype(_impl_.adam_beta2_){}
+    , decltype(_impl_.n_critic_){}
+    , decltype(_impl_.spectral_norm_){}
+    , decltype(_impl_.class_conditional_){}};
 
   _internal_metadata_.MergeFrom<::PROTOBUF_NAMESPACE_ID::UnknownFieldSet>(from._internal_metadata_);
   if (from._internal_has_augmentation()) {
     _this->_impl_.augmentation_ = new ::kiln::v1::ImageAugmentation(*from._impl_.augmentation_);
   }
   ::memcpy(&_impl_.resolution_, &from._impl_.resolution_,
-    static_cast<size_t>(reinterpret_cast<char*>(&_impl_.adam_beta2_) -
-    reinterpret_cast<char*>(&_impl_.resolution_)) + sizeof(_impl_.adam_beta2_));
+    static_cast<size_t>(reinterpret_cast<char*>(&_impl_.class_conditional_) -
+    reinterpret_cast<char*>(&_impl_.resolution_)) + sizeof(_impl_.class_conditional_));
   // @@protoc_insertion_point(copy_constructor:kiln.v1.GanConfig)
 }
 
@@ -664,13 +673,14 @@ inline void GanConfig::SharedCtor(
     , decltype(_impl_.base_channels_){0u}
     , decltype(_impl_.loss_){0}
     , decltype(_impl_.gradient_penalty_weight_){0}
-    , decltype(_impl_.n_critic_){0u}
-    , decltype(_impl_.spectral_norm_){false}
     , decltype(_impl_.generator_learning_rate_){0}
     , decltype(_impl_.discriminator_learning_rate_){0}
     , decltype(_impl_.ema_decay_){0}
     , decltype(_impl_.adam_beta1_){0}
     , decltype(_impl_.adam_beta2_){0}
+    , decltype(_impl_.n_critic_){0u}
+    , decltype(_impl_.spectral_norm_){false}
+    , decltype(_impl_.class_conditional_){false}
   };
 }
 

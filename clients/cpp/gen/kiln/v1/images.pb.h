@@ -704,13 +704,14 @@ class GanConfig final :
     kBaseChannelsFieldNumber = 3,
     kLossFieldNumber = 4,
     kGradientPenaltyWeightFieldNumber = 6,
-    kNCriticFieldNumber = 5,
-    kSpectralNormFieldNumber = 7,
     kGeneratorLearningRateFieldNumber = 8,
     kDiscriminatorLearningRateFieldNumber = 9,
     kEmaDecayFieldNumber = 10,
     kAdamBeta1FieldNumber = 11,
     kAdamBeta2FieldNumber = 12,
+    kNCriticFieldNumber = 5,
+    kSpectralNormFieldNumber = 7,
+    kClassConditionalFieldNumber = 40,
   };
   // .kiln.v1.ImageAugmentation augmentation = 13 [json_name = "augmentation"];
   bool has_augmentation() const;
@@ -791,32 +792,6 @@ class GanConfig final :
   void _internal_set_gradient_penalty_weight(double value);
   public:
 
-  // optional uint32 n_critic = 5 [json_name = "nCritic"];
-  bool has_n_critic() const;
-  private:
-  bool _internal_has_n_critic() const;
-  public:
-  void clear_n_critic();
-  uint32_t n_critic() const;
-  void set_n_critic(uint32_t value);
-  private:
-  uint32_t _internal_n_critic() const;
-  void _internal_set_n_critic(uint32_t value);
-  public:
-
-  // optional bool spectral_norm = 7 [json_name = "spectralNorm"];
-  bool has_spectral_norm() const;
-  private:
-  bool _internal_has_spectral_norm() const;
-  public:
-  void clear_spectral_norm();
-  bool spectral_norm() const;
-  void set_spectral_norm(bool value);
-  private:
-  bool _internal_spectral_norm() const;
-  void _internal_set_spectral_norm(bool value);
-  public:
-
   // optional double generator_learning_rate = 8 [json_name = "generatorLearningRate"];
   bool has_generator_learning_rate() const;
   private:
@@ -882,6 +857,45 @@ class GanConfig final :
   void _internal_set_adam_beta2(double value);
   public:
 
+  // optional uint32 n_critic = 5 [json_name = "nCritic"];
+  bool has_n_critic() const;
+  private:
+  bool _internal_has_n_critic() const;
+  public:
+  void clear_n_critic();
+  uint32_t n_critic() const;
+  void set_n_critic(uint32_t value);
+  private:
+  uint32_t _internal_n_critic() const;
+  void _internal_set_n_critic(uint32_t value);
+  public:
+
+  // optional bool spectral_norm = 7 [json_name = "spectralNorm"];
+  bool has_spectral_norm() const;
+  private:
+  bool _internal_has_spectral_norm() const;
+  public:
+  void clear_spectral_norm();
+  bool spectral_norm() const;
+  void set_spectral_norm(bool value);
+  private:
+  bool _internal_spectral_norm() const;
+  void _internal_set_spectral_norm(bool value);
+  public:
+
+  // optional bool class_conditional = 40 [json_name = "classConditional"];
+  bool has_class_conditional() const;
+  private:
+  bool _internal_has_class_conditional() const;
+  public:
+  void clear_class_conditional();
+  bool class_conditional() const;
+  void set_class_conditional(bool value);
+  private:
+  bool _internal_class_conditional() const;
+  void _internal_set_class_conditional(bool value);
+  public:
+
   // @@protoc_insertion_point(class_scope:kiln.v1.GanConfig)
  private:
   class _Internal;
@@ -898,13 +912,14 @@ class GanConfig final :
     uint32_t base_channels_;
     int loss_;
     double gradient_penalty_weight_;
-    uint32_t n_critic_;
-    bool spectral_norm_;
     double generator_learning_rate_;
     double discriminator_learning_rate_;
     double ema_decay_;
     double adam_beta1_;
     double adam_beta2_;
+    uint32_t n_critic_;
+    bool spectral_norm_;
+    bool class_conditional_;
   };
   union { Impl_ _impl_; };
   friend struct ::TableStruct_kiln_2fv1_2fimages_2eproto;
@@ -1705,7 +1720,7 @@ inline void GanConfig::set_loss(::kiln::v1::GanLoss value) {
 
 // optional uint32 n_critic = 5 [json_name = "nCritic"];
 inline bool GanConfig::_internal_has_n_critic() const {
-  bool value = (_impl_._has_bits_[0] & 0x00000010u) != 0;
+  bool value = (_impl_._has_bits_[0] & 0x00000200u) != 0;
   return value;
 }
 inline bool GanConfig::has_n_critic() const {
@@ -1713,7 +1728,7 @@ inline bool GanConfig::has_n_critic() const {
 }
 inline void GanConfig::clear_n_critic() {
   _impl_.n_critic_ = 0u;
-  _impl_._has_bits_[0] &= ~0x00000010u;
+  _impl_._has_bits_[0] &= ~0x00000200u;
 }
 inline uint32_t GanConfig::_internal_n_critic() const {
   return _impl_.n_critic_;
@@ -1723,7 +1738,7 @@ inline uint32_t GanConfig::n_critic() const {
   return _internal_n_critic();
 }
 inline void GanConfig::_internal_set_n_critic(uint32_t value) {
-  _impl_._has_bits_[0] |= 0x00000010u;
+  _impl_._has_bits_[0] |= 0x00000200u;
   _impl_.n_critic_ = value;
 }
 inline void GanConfig::set_n_critic(uint32_t value) {
@@ -1761,7 +1776,7 @@ inline void GanConfig::set_gradient_penalty_weight(double value) {
 
 // optional bool spectral_norm = 7 [json_name = "spectralNorm"];
 inline bool GanConfig::_internal_has_spectral_norm() const {
-  bool value = (_impl_._has_bits_[0] & 0x00000020u) != 0;
+  bool value = (_impl_._has_bits_[0] & 0x00000400u) != 0;
   return value;
 }
 inline bool GanConfig::has_spectral_norm() const {
@@ -1769,7 +1784,7 @@ inline bool GanConfig::has_spectral_norm() const {
 }
 inline void GanConfig::clear_spectral_norm() {
   _impl_.spectral_norm_ = false;
-  _impl_._has_bits_[0] &= ~0x00000020u;
+  _impl_._has_bits_[0] &= ~0x00000400u;
 }
 inline bool GanConfig::_internal_spectral_norm() const {
   return _impl_.spectral_norm_;
@@ -1779,7 +1794,7 @@ inline bool GanConfig::spectral_norm() const {
   return _internal_spectral_norm();
 }
 inline void GanConfig::_internal_set_spectral_norm(bool value) {
-  _impl_._has_bits_[0] |= 0x00000020u;
+  _impl_._has_bits_[0] |= 0x00000400u;
   _impl_.spectral_norm_ = value;
 }
 inline void GanConfig::set_spectral_norm(bool value) {
@@ -1789,7 +1804,7 @@ inline void GanConfig::set_spectral_norm(bool value) {
 
 // optional double generator_learning_rate = 8 [json_name = "generatorLearningRate"];
 inline bool GanConfig::_internal_has_generator_learning_rate() const {
-  bool value = (_impl_._has_bits_[0] & 0x00000040u) != 0;
+  bool value = (_impl_._has_bits_[0] & 0x00000010u) != 0;
   return value;
 }
 inline bool GanConfig::has_generator_learning_rate() const {
@@ -1797,7 +1812,7 @@ inline bool GanConfig::has_generator_learning_rate() const {
 }
 inline void GanConfig::clear_generator_learning_rate() {
   _impl_.generator_learning_rate_ = 0;
-  _impl_._has_bits_[0] &= ~0x00000040u;
+  _impl_._has_bits_[0] &= ~0x00000010u;
 }
 inline double GanConfig::_internal_generator_learning_rate() const {
   return _impl_.generator_learning_rate_;
@@ -1807,7 +1822,7 @@ inline double GanConfig::generator_learning_rate() const {
   return _internal_generator_learning_rate();
 }
 inline void GanConfig::_internal_set_generator_learning_rate(double value) {
-  _impl_._has_bits_[0] |= 0x00000040u;
+  _impl_._has_bits_[0] |= 0x00000010u;
   _impl_.generator_learning_rate_ = value;
 }
 inline void GanConfig::set_generator_learning_rate(double value) {
@@ -1817,7 +1832,7 @@ inline void GanConfig::set_generator_learning_rate(double value) {
 
 // optional double discriminator_learning_rate = 9 [json_name = "discriminatorLearningRate"];
 inline bool GanConfig::_internal_has_discriminator_learning_rate() const {
-  bool value = (_impl_._has_bits_[0] & 0x00000080u) != 0;
+  bool value = (_impl_._has_bits_[0] & 0x00000020u) != 0;
   return value;
 }
 inline bool GanConfig::has_discriminator_learning_rate() const {
@@ -1825,7 +1840,7 @@ inline bool GanConfig::has_discriminator_learning_rate() const {
 }
 inline void GanConfig::clear_discriminator_learning_rate() {
   _impl_.discriminator_learning_rate_ = 0;
-  _impl_._has_bits_[0] &= ~0x00000080u;
+  _impl_._has_bits_[0] &= ~0x00000020u;
 }
 inline double GanConfig::_internal_discriminator_learning_rate() const {
   return _impl_.discriminator_learning_rate_;
@@ -1835,7 +1850,7 @@ inline double GanConfig::discriminator_learning_rate() const {
   return _internal_discriminator_learning_rate();
 }
 inline void GanConfig::_internal_set_discriminator_learning_rate(double value) {
-  _impl_._has_bits_[0] |= 0x00000080u;
+  _impl_._has_bits_[0] |= 0x00000020u;
   _impl_.discriminator_learning_rate_ = value;
 }
 inline void GanConfig::set_discriminator_learning_rate(double value) {
@@ -1845,7 +1860,7 @@ inline void GanConfig::set_discriminator_learning_rate(double value) {
 
 // optional double ema_decay = 10 [json_name = "emaDecay"];
 inline bool GanConfig::_internal_has_ema_decay() const {
-  bool value = (_impl_._has_bits_[0] & 0x00000100u) != 0;
+  bool value = (_impl_._has_bits_[0] & 0x00000040u) != 0;
   return value;
 }
 inline bool GanConfig::has_ema_decay() const {
@@ -1853,7 +1868,7 @@ inline bool GanConfig::has_ema_decay() const {
 }
 inline void GanConfig::clear_ema_decay() {
   _impl_.ema_decay_ = 0;
-  _impl_._has_bits_[0] &= ~0x00000100u;
+  _impl_._has_bits_[0] &= ~0x00000040u;
 }
 inline double GanConfig::_internal_ema_decay() const {
   return _impl_.ema_decay_;
@@ -1863,7 +1878,7 @@ inline double GanConfig::ema_decay() const {
   return _internal_ema_decay();
 }
 inline void GanConfig::_internal_set_ema_decay(double value) {
-  _impl_._has_bits_[0] |= 0x00000100u;
+  _impl_._has_bits_[0] |= 0x00000040u;
   _impl_.ema_decay_ = value;
 }
 inline void GanConfig::set_ema_decay(double value) {
@@ -1873,7 +1888,7 @@ inline void GanConfig::set_ema_decay(double value) {
 
 // optional double adam_beta1 = 11 [json_name = "adamBeta1"];
 inline bool GanConfig::_internal_has_adam_beta1() const {
-  bool value = (_impl_._has_bits_[0] & 0x00000200u) != 0;
+  bool value = (_impl_._has_bits_[0] & 0x00000080u) != 0;
   return value;
 }
 inline bool GanConfig::has_adam_beta1() const {
@@ -1881,7 +1896,7 @@ inline bool GanConfig::has_adam_beta1() const {
 }
 inline void GanConfig::clear_adam_beta1() {
   _impl_.adam_beta1_ = 0;
-  _impl_._has_bits_[0] &= ~0x00000200u;
+  _impl_._has_bits_[0] &= ~0x00000080u;
 }
 inline double GanConfig::_internal_adam_beta1() const {
   return _impl_.adam_beta1_;
@@ -1891,7 +1906,7 @@ inline double GanConfig::adam_beta1() const {
   return _internal_adam_beta1();
 }
 inline void GanConfig::_internal_set_adam_beta1(double value) {
-  _impl_._has_bits_[0] |= 0x00000200u;
+  _impl_._has_bits_[0] |= 0x00000080u;
   _impl_.adam_beta1_ = value;
 }
 inline void GanConfig::set_adam_beta1(double value) {
@@ -1901,7 +1916,7 @@ inline void GanConfig::set_adam_beta1(double value) {
 
 // optional double adam_beta2 = 12 [json_name = "adamBeta2"];
 inline bool GanConfig::_internal_has_adam_beta2() const {
-  bool value = (_impl_._has_bits_[0] & 0x00000400u) != 0;
+  bool value = (_impl_._has_bits_[0] & 0x00000100u) != 0;
   return value;
 }
 inline bool GanConfig::has_adam_beta2() const {
@@ -1909,7 +1924,7 @@ inline bool GanConfig::has_adam_beta2() const {
 }
 inline void GanConfig::clear_adam_beta2() {
   _impl_.adam_beta2_ = 0;
-  _impl_._has_bits_[0] &= ~0x00000400u;
+  _impl_._has_bits_[0] &= ~0x00000100u;
 }
 inline double GanConfig::_internal_adam_beta2() const {
   return _impl_.adam_beta2_;
@@ -1919,7 +1934,7 @@ inline double GanConfig::adam_beta2() const {
   return _internal_adam_beta2();
 }
 inline void GanConfig::_internal_set_adam_beta2(double value) {
-  _impl_._has_bits_[0] |= 0x00000400u;
+  _impl_._has_bits_[0] |= 0x00000100u;
   _impl_.adam_beta2_ = value;
 }
 inline void GanConfig::set_adam_beta2(double value) {
@@ -2015,6 +2030,34 @@ inline void GanConfig::set_allocated_augmentation(::kiln::v1::ImageAugmentation*
   }
   _impl_.augmentation_ = augmentation;
   // @@protoc_insertion_point(field_set_allocated:kiln.v1.GanConfig.augmentation)
+}
+
+// optional bool class_conditional = 40 [json_name = "classConditional"];
+inline bool GanConfig::_internal_has_class_conditional() const {
+  bool value = (_impl_._has_bits_[0] & 0x00000800u) != 0;
+  return value;
+}
+inline bool GanConfig::has_class_conditional() const {
+  return _internal_has_class_conditional();
+}
+inline void GanConfig::clear_class_conditional() {
+  _impl_.class_conditional_ = false;
+  _impl_._has_bits_[0] &= ~0x00000800u;
+}
+inline bool GanConfig::_internal_class_conditional() const {
+  return _impl_.class_conditional_;
+}
+inline bool GanConfig::class_conditional() const {
+  // @@protoc_insertion_point(field_get:kiln.v1.GanConfig.class_conditional)
+  return _internal_class_conditional();
+}
+inline void GanConfig::_internal_set_class_conditional(bool value) {
+  _impl_._has_bits_[0] |= 0x00000800u;
+  _impl_.class_conditional_ = value;
+}
+inline void GanConfig::set_class_conditional(bool value) {
+  _internal_set_class_conditional(value);
+  // @@protoc_insertion_point(field_set:kiln.v1.GanConfig.class_conditional)
 }
 
 // -------------------------------------------------------------------

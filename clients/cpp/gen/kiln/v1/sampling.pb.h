@@ -230,6 +230,7 @@ class SamplingParams final :
     kSeedFieldNumber = 7,
     kLogprobsFieldNumber = 8,
     kTopLogprobsFieldNumber = 9,
+    kClassLabelFieldNumber = 40,
   };
   // repeated string stop = 5 [json_name = "stop"];
   int stop_size() const;
@@ -347,6 +348,19 @@ class SamplingParams final :
   void _internal_set_top_logprobs(uint32_t value);
   public:
 
+  // optional uint32 class_label = 40 [json_name = "classLabel"];
+  bool has_class_label() const;
+  private:
+  bool _internal_has_class_label() const;
+  public:
+  void clear_class_label();
+  uint32_t class_label() const;
+  void set_class_label(uint32_t value);
+  private:
+  uint32_t _internal_class_label() const;
+  void _internal_set_class_label(uint32_t value);
+  public:
+
   // @@protoc_insertion_point(class_scope:kiln.v1.SamplingParams)
  private:
   class _Internal;
@@ -366,6 +380,7 @@ class SamplingParams final :
     uint64_t seed_;
     bool logprobs_;
     uint32_t top_logprobs_;
+    uint32_t class_label_;
   };
   union { Impl_ _impl_; };
   friend struct ::TableStruct_kiln_2fv1_2fsampling_2eproto;
@@ -2240,6 +2255,34 @@ inline void SamplingParams::_internal_set_top_logprobs(uint32_t value) {
 inline void SamplingParams::set_top_logprobs(uint32_t value) {
   _internal_set_top_logprobs(value);
   // @@protoc_insertion_point(field_set:kiln.v1.SamplingParams.top_logprobs)
+}
+
+// optional uint32 class_label = 40 [json_name = "classLabel"];
+inline bool SamplingParams::_internal_has_class_label() const {
+  bool value = (_impl_._has_bits_[0] & 0x00000020u) != 0;
+  return value;
+}
+inline bool SamplingParams::has_class_label() const {
+  return _internal_has_class_label();
+}
+inline void SamplingParams::clear_class_label() {
+  _impl_.class_label_ = 0u;
+  _impl_._has_bits_[0] &= ~0x00000020u;
+}
+inline uint32_t SamplingParams::_internal_class_label() const {
+  return _impl_.class_label_;
+}
+inline uint32_t SamplingParams::class_label() const {
+  // @@protoc_insertion_point(field_get:kiln.v1.SamplingParams.class_label)
+  return _internal_class_label();
+}
+inline void SamplingParams::_internal_set_class_label(uint32_t value) {
+  _impl_._has_bits_[0] |= 0x00000020u;
+  _impl_.class_label_ = value;
+}
+inline void SamplingParams::set_class_label(uint32_t value) {
+  _internal_set_class_label(value);
+  // @@protoc_insertion_point(field_set:kiln.v1.SamplingParams.class_label)
 }
 
 // -------------------------------------------------------------------

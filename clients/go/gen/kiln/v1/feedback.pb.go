@@ -29,6 +29,14 @@ const (
 	FeedbackExportKind_FEEDBACK_EXPORT_KIND_UNSPECIFIED FeedbackExportKind = 0
 	// {"prompt", "chosen", "rejected"} records in a DATASET_FORMAT_PREFERENCE dataset, built by
 	// the PreferencePairing rules.
+	//
+	// Image samples (Completion.image) pair the same way, as image references: "chosen" and
+	// "rejected" are data URIs, "data:image/png;base64,<the sample's exact PNG bytes>" (RFC 2397),
+	// and "prompt" is the samples' generation condition: "<image>", or "<image class=3>" for a
+	// sample requested with SamplingParams.class_label 3. The condition plays the prompt's part
+	// everywhere: a preference needs two samples of the same condition, and ratings and thumbs
+	// pair samples of the same condition. Image samples are kept, with their PNG, as long as
+	// text samples are.
 	FeedbackExportKind_FEEDBACK_EXPORT_KIND_PREFERENCE_PAIRS FeedbackExportKind = 1
 	// {"prompt"} records in a DATASET_FORMAT_PROMPTS dataset: the distinct prompts of the
 	// matching feedback's samples, in the order first seen.

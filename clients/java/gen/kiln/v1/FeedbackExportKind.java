@@ -24,6 +24,13 @@ public enum FeedbackExportKind
    * <pre>
    * {"prompt", "chosen", "rejected"} records in a DATASET_FORMAT_PREFERENCE dataset, built by
    * the PreferencePairing rules.
+   * Image samples (Completion.image) pair the same way, as image references: "chosen" and
+   * "rejected" are data URIs, "data:image/png;base64,&lt;the sample's exact PNG bytes&gt;" (RFC 2397),
+   * and "prompt" is the samples' generation condition: "&lt;image&gt;", or "&lt;image class=3&gt;" for a
+   * sample requested with SamplingParams.class_label 3. The condition plays the prompt's part
+   * everywhere: a preference needs two samples of the same condition, and ratings and thumbs
+   * pair samples of the same condition. Image samples are kept, with their PNG, as long as
+   * text samples are.
    * </pre>
    *
    * <code>FEEDBACK_EXPORT_KIND_PREFERENCE_PAIRS = 1;</code>
@@ -53,6 +60,13 @@ public enum FeedbackExportKind
    * <pre>
    * {"prompt", "chosen", "rejected"} records in a DATASET_FORMAT_PREFERENCE dataset, built by
    * the PreferencePairing rules.
+   * Image samples (Completion.image) pair the same way, as image references: "chosen" and
+   * "rejected" are data URIs, "data:image/png;base64,&lt;the sample's exact PNG bytes&gt;" (RFC 2397),
+   * and "prompt" is the samples' generation condition: "&lt;image&gt;", or "&lt;image class=3&gt;" for a
+   * sample requested with SamplingParams.class_label 3. The condition plays the prompt's part
+   * everywhere: a preference needs two samples of the same condition, and ratings and thumbs
+   * pair samples of the same condition. Image samples are kept, with their PNG, as long as
+   * text samples are.
    * </pre>
    *
    * <code>FEEDBACK_EXPORT_KIND_PREFERENCE_PAIRS = 1;</code>

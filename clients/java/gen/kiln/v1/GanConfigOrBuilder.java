@@ -89,8 +89,8 @@ public interface GanConfigOrBuilder extends
 
   /**
    * <pre>
-   * Discriminator updates per generator update; in [1, 10]. Default 1 (5 is usual for
-   * WGAN-GP).
+   * Discriminator updates per generator update; in [1, 10]. Default 5 for WGAN-GP, 1 for BCE
+   * and hinge.
    * </pre>
    *
    * <code>optional uint32 n_critic = 5 [json_name = "nCritic"];</code>
@@ -99,8 +99,8 @@ public interface GanConfigOrBuilder extends
   boolean hasNCritic();
   /**
    * <pre>
-   * Discriminator updates per generator update; in [1, 10]. Default 1 (5 is usual for
-   * WGAN-GP).
+   * Discriminator updates per generator update; in [1, 10]. Default 5 for WGAN-GP, 1 for BCE
+   * and hinge.
    * </pre>
    *
    * <code>optional uint32 n_critic = 5 [json_name = "nCritic"];</code>
@@ -149,7 +149,7 @@ public interface GanConfigOrBuilder extends
   /**
    * <pre>
    * Generator learning rate (TTUR: set the two apart); &gt; 0. Default: the hyperparameters'
-   * learning_rate.
+   * learning_rate (2e-4 when that is unset too).
    * </pre>
    *
    * <code>optional double generator_learning_rate = 8 [json_name = "generatorLearningRate"];</code>
@@ -159,7 +159,7 @@ public interface GanConfigOrBuilder extends
   /**
    * <pre>
    * Generator learning rate (TTUR: set the two apart); &gt; 0. Default: the hyperparameters'
-   * learning_rate.
+   * learning_rate (2e-4 when that is unset too).
    * </pre>
    *
    * <code>optional double generator_learning_rate = 8 [json_name = "generatorLearningRate"];</code>
@@ -169,7 +169,7 @@ public interface GanConfigOrBuilder extends
 
   /**
    * <pre>
-   * Discriminator learning rate; &gt; 0. Default: the hyperparameters' learning_rate.
+   * Discriminator learning rate; &gt; 0. Default: twice the generator's (TTUR).
    * </pre>
    *
    * <code>optional double discriminator_learning_rate = 9 [json_name = "discriminatorLearningRate"];</code>
@@ -178,7 +178,7 @@ public interface GanConfigOrBuilder extends
   boolean hasDiscriminatorLearningRate();
   /**
    * <pre>
-   * Discriminator learning rate; &gt; 0. Default: the hyperparameters' learning_rate.
+   * Discriminator learning rate; &gt; 0. Default: twice the generator's (TTUR).
    * </pre>
    *
    * <code>optional double discriminator_learning_rate = 9 [json_name = "discriminatorLearningRate"];</code>
@@ -189,7 +189,9 @@ public interface GanConfigOrBuilder extends
   /**
    * <pre>
    * Decay of the generator's exponential moving average, updated after every generator
-   * step; in [0, 1), 0 keeps the last weights. Default 0.999.
+   * step; in [0, 1), 0 keeps the last weights. Default 0.999. Warmed up: after generator
+   * step t (from 0) the decay is min(ema_decay, (1 + t) / (10 + t)), so a short job's average
+   * is not still mostly the random initial weights.
    * </pre>
    *
    * <code>optional double ema_decay = 10 [json_name = "emaDecay"];</code>
@@ -199,7 +201,9 @@ public interface GanConfigOrBuilder extends
   /**
    * <pre>
    * Decay of the generator's exponential moving average, updated after every generator
-   * step; in [0, 1), 0 keeps the last weights. Default 0.999.
+   * step; in [0, 1), 0 keeps the last weights. Default 0.999. Warmed up: after generator
+   * step t (from 0) the decay is min(ema_decay, (1 + t) / (10 + t)), so a short job's average
+   * is not still mostly the random initial weights.
    * </pre>
    *
    * <code>optional double ema_decay = 10 [json_name = "emaDecay"];</code>
@@ -209,7 +213,8 @@ public interface GanConfigOrBuilder extends
 
   /**
    * <pre>
-   * Adam's beta1 for both networks; in [0, 1). Default 0.5.
+   * Adam's beta1 for both networks; in [0, 1). Default 0 (no momentum, as in SNGAN and
+   * WGAN-GP; DCGAN's 0.5 trained BCE to a worse FID on digits).
    * </pre>
    *
    * <code>optional double adam_beta1 = 11 [json_name = "adamBeta1"];</code>
@@ -218,7 +223,8 @@ public interface GanConfigOrBuilder extends
   boolean hasAdamBeta1();
   /**
    * <pre>
-   * Adam's beta1 for both networks; in [0, 1). Default 0.5.
+   * Adam's beta1 for both networks; in [0, 1). Default 0 (no momentum, as in SNGAN and
+   * WGAN-GP; DCGAN's 0.5 trained BCE to a worse FID on digits).
    * </pre>
    *
    * <code>optional double adam_beta1 = 11 [json_name = "adamBeta1"];</code>
@@ -228,7 +234,7 @@ public interface GanConfigOrBuilder extends
 
   /**
    * <pre>
-   * Adam's beta2 for both networks; in [0, 1). Default 0.999.
+   * Adam's beta2 for both networks; in [0, 1). Default 0.9.
    * </pre>
    *
    * <code>optional double adam_beta2 = 12 [json_name = "adamBeta2"];</code>
@@ -237,7 +243,7 @@ public interface GanConfigOrBuilder extends
   boolean hasAdamBeta2();
   /**
    * <pre>
-   * Adam's beta2 for both networks; in [0, 1). Default 0.999.
+   * Adam's beta2 for both networks; in [0, 1). Default 0.9.
    * </pre>
    *
    * <code>optional double adam_beta2 = 12 [json_name = "adamBeta2"];</code>
@@ -271,4 +277,37 @@ public interface GanConfigOrBuilder extends
    * <code>.kiln.v1.ImageAugmentation augmentation = 13 [json_name = "augmentation"];</code>
    */
   kiln.v1.ImageAugmentationOrBuilder getAugmentationOrBuilder();
+
+  /**
+   * <pre>
+   * Class-conditional generation. Unset: conditional exactly when the training dataset has
+   * labels; false: unconditional even then; true: the dataset must have labels (otherwise the
+   * job fails, its error naming class_conditional). A conditional
+   * generator reads z with a learned embedding of the class, and the discriminator is a
+   * projection discriminator (score = linear(h) + &lt;embedding(class), h&gt; on its last features),
+   * so all three losses apply unchanged; fakes take the labels of the real batch beside them.
+   * The model then answers SamplingParams.class_label with that class, and draws the class
+   * uniformly when none is given (so evaluations and the job's sample grid cover every class).
+   * </pre>
+   *
+   * <code>optional bool class_conditional = 40 [json_name = "classConditional"];</code>
+   * @return Whether the classConditional field is set.
+   */
+  boolean hasClassConditional();
+  /**
+   * <pre>
+   * Class-conditional generation. Unset: conditional exactly when the training dataset has
+   * labels; false: unconditional even then; true: the dataset must have labels (otherwise the
+   * job fails, its error naming class_conditional). A conditional
+   * generator reads z with a learned embedding of the class, and the discriminator is a
+   * projection discriminator (score = linear(h) + &lt;embedding(class), h&gt; on its last features),
+   * so all three losses apply unchanged; fakes take the labels of the real batch beside them.
+   * The model then answers SamplingParams.class_label with that class, and draws the class
+   * uniformly when none is given (so evaluations and the job's sample grid cover every class).
+   * </pre>
+   *
+   * <code>optional bool class_conditional = 40 [json_name = "classConditional"];</code>
+   * @return The classConditional.
+   */
+  boolean getClassConditional();
 }

@@ -62,7 +62,7 @@ public final class ImagesProto {
       "2\032.kiln.v1.ImageAugmentationR\014augmentati" +
       "onB\r\n\013_resolutionB\r\n\013_latent_dimB\020\n\016_bas" +
       "e_channelsB\022\n\020_observation_stdB\007\n\005_betaB" +
-      "\022\n\020_kl_warmup_steps\"\252\006\n\tGanConfig\022#\n\nres" +
+      "\022\n\020_kl_warmup_steps\"\362\006\n\tGanConfig\022#\n\nres" +
       "olution\030\001 \001(\rH\000R\nresolution\210\001\001\022\"\n\nlatent" +
       "_dim\030\002 \001(\rH\001R\tlatentDim\210\001\001\022(\n\rbase_chann" +
       "els\030\003 \001(\rH\002R\014baseChannels\210\001\001\022$\n\004loss\030\004 \001" +
@@ -77,42 +77,44 @@ public final class ImagesProto {
       "ay\210\001\001\022\"\n\nadam_beta1\030\013 \001(\001H\tR\tadamBeta1\210\001" +
       "\001\022\"\n\nadam_beta2\030\014 \001(\001H\nR\tadamBeta2\210\001\001\022>\n" +
       "\014augmentation\030\r \001(\0132\032.kiln.v1.ImageAugme" +
-      "ntationR\014augmentationB\r\n\013_resolutionB\r\n\013" +
-      "_latent_dimB\020\n\016_base_channelsB\013\n\t_n_crit" +
-      "icB\032\n\030_gradient_penalty_weightB\020\n\016_spect" +
-      "ral_normB\032\n\030_generator_learning_rateB\036\n\034" +
-      "_discriminator_learning_rateB\014\n\n_ema_dec" +
-      "ayB\r\n\013_adam_beta1B\r\n\013_adam_beta2\"\353\004\n\017Dif" +
-      "fusionConfig\022#\n\nresolution\030\001 \001(\rH\000R\nreso" +
-      "lution\210\001\001\022(\n\rbase_channels\030\002 \001(\rH\001R\014base" +
-      "Channels\210\001\001\022!\n\ttimesteps\030\003 \001(\rH\002R\ttimest" +
-      "eps\210\001\001\022=\n\016noise_schedule\030\004 \001(\0162\026.kiln.v1" +
-      ".NoiseScheduleR\rnoiseSchedule\022\"\n\nbeta_st" +
-      "art\030\005 \001(\001H\003R\tbetaStart\210\001\001\022\036\n\010beta_end\030\006 " +
-      "\001(\001H\004R\007betaEnd\210\001\001\022<\n\nprediction\030\007 \001(\0162\034." +
-      "kiln.v1.DiffusionPredictionR\nprediction\022" +
-      " \n\tema_decay\030\010 \001(\001H\005R\010emaDecay\210\001\001\022*\n\016sam" +
-      "pling_steps\030\t \001(\rH\006R\rsamplingSteps\210\001\001\022\036\n" +
-      "\010ddim_eta\030\n \001(\001H\007R\007ddimEta\210\001\001\022>\n\014augment" +
-      "ation\030\013 \001(\0132\032.kiln.v1.ImageAugmentationR" +
-      "\014augmentationB\r\n\013_resolutionB\020\n\016_base_ch" +
-      "annelsB\014\n\n_timestepsB\r\n\013_beta_startB\013\n\t_" +
-      "beta_endB\014\n\n_ema_decayB\021\n\017_sampling_step" +
-      "sB\013\n\t_ddim_eta*s\n\022ReconstructionLoss\022#\n\037" +
-      "RECONSTRUCTION_LOSS_UNSPECIFIED\020\000\022\033\n\027REC" +
-      "ONSTRUCTION_LOSS_MSE\020\001\022\033\n\027RECONSTRUCTION" +
-      "_LOSS_BCE\020\002*_\n\007GanLoss\022\030\n\024GAN_LOSS_UNSPE" +
-      "CIFIED\020\000\022\020\n\014GAN_LOSS_BCE\020\001\022\024\n\020GAN_LOSS_W" +
-      "GAN_GP\020\002\022\022\n\016GAN_LOSS_HINGE\020\003*e\n\rNoiseSch" +
-      "edule\022\036\n\032NOISE_SCHEDULE_UNSPECIFIED\020\000\022\031\n" +
-      "\025NOISE_SCHEDULE_LINEAR\020\001\022\031\n\025NOISE_SCHEDU" +
-      "LE_COSINE\020\002*y\n\023DiffusionPrediction\022$\n DI" +
-      "FFUSION_PREDICTION_UNSPECIFIED\020\000\022 \n\034DIFF" +
-      "USION_PREDICTION_EPSILON\020\001\022\032\n\026DIFFUSION_" +
-      "PREDICTION_V\020\002By\n\007kiln.v1B\013ImagesProtoH\002" +
-      "P\001Z\"kiln/clients/go/gen/kiln/v1;kilnv1\242\002" +
-      "\003KXX\252\002\007Kiln.V1\312\002\007Kiln\\V1\342\002\023Kiln\\V1\\GPBMe" +
-      "tadata\352\002\010Kiln::V1b\006proto3"
+      "ntationR\014augmentation\0220\n\021class_condition" +
+      "al\030( \001(\010H\013R\020classConditional\210\001\001B\r\n\013_reso" +
+      "lutionB\r\n\013_latent_dimB\020\n\016_base_channelsB" +
+      "\013\n\t_n_criticB\032\n\030_gradient_penalty_weight" +
+      "B\020\n\016_spectral_normB\032\n\030_generator_learnin" +
+      "g_rateB\036\n\034_discriminator_learning_rateB\014" +
+      "\n\n_ema_decayB\r\n\013_adam_beta1B\r\n\013_adam_bet" +
+      "a2B\024\n\022_class_conditional\"\353\004\n\017DiffusionCo" +
+      "nfig\022#\n\nresolution\030\001 \001(\rH\000R\nresolution\210\001" +
+      "\001\022(\n\rbase_channels\030\002 \001(\rH\001R\014baseChannels" +
+      "\210\001\001\022!\n\ttimesteps\030\003 \001(\rH\002R\ttimesteps\210\001\001\022=" +
+      "\n\016noise_schedule\030\004 \001(\0162\026.kiln.v1.NoiseSc" +
+      "heduleR\rnoiseSchedule\022\"\n\nbeta_start\030\005 \001(" +
+      "\001H\003R\tbetaStart\210\001\001\022\036\n\010beta_end\030\006 \001(\001H\004R\007b" +
+      "etaEnd\210\001\001\022<\n\nprediction\030\007 \001(\0162\034.kiln.v1." +
+      "DiffusionPredictionR\nprediction\022 \n\tema_d" +
+      "ecay\030\010 \001(\001H\005R\010emaDecay\210\001\001\022*\n\016sampling_st" +
+      "eps\030\t \001(\rH\006R\rsamplingSteps\210\001\001\022\036\n\010ddim_et" +
+      "a\030\n \001(\001H\007R\007ddimEta\210\001\001\022>\n\014augmentation\030\013 " +
+      "\001(\0132\032.kiln.v1.ImageAugmentationR\014augment" +
+      "ationB\r\n\013_resolutionB\020\n\016_base_channelsB\014" +
+      "\n\n_timestepsB\r\n\013_beta_startB\013\n\t_beta_end" +
+      "B\014\n\n_ema_decayB\021\n\017_sampling_stepsB\013\n\t_dd" +
+      "im_eta*s\n\022ReconstructionLoss\022#\n\037RECONSTR" +
+      "UCTION_LOSS_UNSPECIFIED\020\000\022\033\n\027RECONSTRUCT" +
+      "ION_LOSS_MSE\020\001\022\033\n\027RECONSTRUCTION_LOSS_BC" +
+      "E\020\002*_\n\007GanLoss\022\030\n\024GAN_LOSS_UNSPECIFIED\020\000" +
+      "\022\020\n\014GAN_LOSS_BCE\020\001\022\024\n\020GAN_LOSS_WGAN_GP\020\002" +
+      "\022\022\n\016GAN_LOSS_HINGE\020\003*e\n\rNoiseSchedule\022\036\n" +
+      "\032NOISE_SCHEDULE_UNSPECIFIED\020\000\022\031\n\025NOISE_S" +
+      "CHEDULE_LINEAR\020\001\022\031\n\025NOISE_SCHEDULE_COSIN" +
+      "E\020\002*y\n\023DiffusionPrediction\022$\n DIFFUSION_" +
+      "PREDICTION_UNSPECIFIED\020\000\022 \n\034DIFFUSION_PR" +
+      "EDICTION_EPSILON\020\001\022\032\n\026DIFFUSION_PREDICTI" +
+      "ON_V\020\002By\n\007kiln.v1B\013ImagesProtoH\002P\001Z\"kiln" +
+      "/clients/go/gen/kiln/v1;kilnv1\242\002\003KXX\252\002\007K" +
+      "iln.V1\312\002\007Kiln\\V1\342\002\023Kiln\\V1\\GPBMetadata\352\002" +
+      "\010Kiln::V1b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
@@ -135,7 +137,7 @@ public final class ImagesProto {
     internal_static_kiln_v1_GanConfig_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_kiln_v1_GanConfig_descriptor,
-        new java.lang.String[] { "Resolution", "LatentDim", "BaseChannels", "Loss", "NCritic", "GradientPenaltyWeight", "SpectralNorm", "GeneratorLearningRate", "DiscriminatorLearningRate", "EmaDecay", "AdamBeta1", "AdamBeta2", "Augmentation", "Resolution", "LatentDim", "BaseChannels", "NCritic", "GradientPenaltyWeight", "SpectralNorm", "GeneratorLearningRate", "DiscriminatorLearningRate", "EmaDecay", "AdamBeta1", "AdamBeta2", });
+        new java.lang.String[] { "Resolution", "LatentDim", "BaseChannels", "Loss", "NCritic", "GradientPenaltyWeight", "SpectralNorm", "GeneratorLearningRate", "DiscriminatorLearningRate", "EmaDecay", "AdamBeta1", "AdamBeta2", "Augmentation", "ClassConditional", "Resolution", "LatentDim", "BaseChannels", "NCritic", "GradientPenaltyWeight", "SpectralNorm", "GeneratorLearningRate", "DiscriminatorLearningRate", "EmaDecay", "AdamBeta1", "AdamBeta2", "ClassConditional", });
     internal_static_kiln_v1_DiffusionConfig_descriptor =
       getDescriptor().getMessageTypes().get(3);
     internal_static_kiln_v1_DiffusionConfig_fieldAccessorTable = new

@@ -5,8 +5,8 @@ package kiln.v1;
 
 /**
  * <pre>
- * How to sample. Unset fields take the defaults shown; these apply to text models (image models
- * get their own settings message when image sampling lands).
+ * How to sample. Unset fields take the defaults shown. Image models take only `seed` and
+ * `class_label`; every other field set for an image model is INVALID_ARGUMENT naming it.
  * </pre>
  *
  * Protobuf type {@code kiln.v1.SamplingParams}
@@ -301,6 +301,45 @@ private static final long serialVersionUID = 0L;
     return topLogprobs_;
   }
 
+  public static final int CLASS_LABEL_FIELD_NUMBER = 40;
+  private int classLabel_ = 0;
+  /**
+   * <pre>
+   * Image models only: the class to generate, for a class-conditional model (one trained on a
+   * labelled dataset; GAN jobs condition by default, see GanConfig.class_conditional). In [0,
+   * number of classes - 1]; out of range, or set for a model that is not class-conditional, is
+   * INVALID_ARGUMENT at params.class_label, and so is setting it for a text model. Unset, a
+   * class-conditional model draws each sample's class uniformly at random (from the sample's
+   * seeded stream, so a seeded request still gives the same pixels). Part of the result-cache
+   * key.
+   * </pre>
+   *
+   * <code>optional uint32 class_label = 40 [json_name = "classLabel"];</code>
+   * @return Whether the classLabel field is set.
+   */
+  @java.lang.Override
+  public boolean hasClassLabel() {
+    return ((bitField0_ & 0x00000020) != 0);
+  }
+  /**
+   * <pre>
+   * Image models only: the class to generate, for a class-conditional model (one trained on a
+   * labelled dataset; GAN jobs condition by default, see GanConfig.class_conditional). In [0,
+   * number of classes - 1]; out of range, or set for a model that is not class-conditional, is
+   * INVALID_ARGUMENT at params.class_label, and so is setting it for a text model. Unset, a
+   * class-conditional model draws each sample's class uniformly at random (from the sample's
+   * seeded stream, so a seeded request still gives the same pixels). Part of the result-cache
+   * key.
+   * </pre>
+   *
+   * <code>optional uint32 class_label = 40 [json_name = "classLabel"];</code>
+   * @return The classLabel.
+   */
+  @java.lang.Override
+  public int getClassLabel() {
+    return classLabel_;
+  }
+
   public static kiln.v1.SamplingParams parseFrom(
       java.nio.ByteBuffer data)
       throws com.google.protobuf.InvalidProtocolBufferException {
@@ -393,8 +432,8 @@ private static final long serialVersionUID = 0L;
   }
   /**
    * <pre>
-   * How to sample. Unset fields take the defaults shown; these apply to text models (image models
-   * get their own settings message when image sampling lands).
+   * How to sample. Unset fields take the defaults shown. Image models take only `seed` and
+   * `class_label`; every other field set for an image model is INVALID_ARGUMENT naming it.
    * </pre>
    *
    * Protobuf type {@code kiln.v1.SamplingParams}
@@ -440,6 +479,7 @@ private static final long serialVersionUID = 0L;
       seed_ = 0L;
       logprobs_ = false;
       topLogprobs_ = 0;
+      classLabel_ = 0;
       return this;
     }
 
@@ -511,6 +551,10 @@ private static final long serialVersionUID = 0L;
       }
       if (((from_bitField0_ & 0x00000100) != 0)) {
         result.topLogprobs_ = topLogprobs_;
+      }
+      if (((from_bitField0_ & 0x00000200) != 0)) {
+        result.classLabel_ = classLabel_;
+        to_bitField0_ |= 0x00000020;
       }
       result.bitField0_ |= to_bitField0_;
     }
@@ -1137,6 +1181,86 @@ private static final long serialVersionUID = 0L;
     public Builder clearTopLogprobs() {
       bitField0_ = (bitField0_ & ~0x00000100);
       topLogprobs_ = 0;
+      onChanged();
+      return this;
+    }
+
+    private int classLabel_ ;
+    /**
+     * <pre>
+     * Image models only: the class to generate, for a class-conditional model (one trained on a
+     * labelled dataset; GAN jobs condition by default, see GanConfig.class_conditional). In [0,
+     * number of classes - 1]; out of range, or set for a model that is not class-conditional, is
+     * INVALID_ARGUMENT at params.class_label, and so is setting it for a text model. Unset, a
+     * class-conditional model draws each sample's class uniformly at random (from the sample's
+     * seeded stream, so a seeded request still gives the same pixels). Part of the result-cache
+     * key.
+     * </pre>
+     *
+     * <code>optional uint32 class_label = 40 [json_name = "classLabel"];</code>
+     * @return Whether the classLabel field is set.
+     */
+    @java.lang.Override
+    public boolean hasClassLabel() {
+      return ((bitField0_ & 0x00000200) != 0);
+    }
+    /**
+     * <pre>
+     * Image models only: the class to generate, for a class-conditional model (one trained on a
+     * labelled dataset; GAN jobs condition by default, see GanConfig.class_conditional). In [0,
+     * number of classes - 1]; out of range, or set for a model that is not class-conditional, is
+     * INVALID_ARGUMENT at params.class_label, and so is setting it for a text model. Unset, a
+     * class-conditional model draws each sample's class uniformly at random (from the sample's
+     * seeded stream, so a seeded request still gives the same pixels). Part of the result-cache
+     * key.
+     * </pre>
+     *
+     * <code>optional uint32 class_label = 40 [json_name = "classLabel"];</code>
+     * @return The classLabel.
+     */
+    @java.lang.Override
+    public int getClassLabel() {
+      return classLabel_;
+    }
+    /**
+     * <pre>
+     * Image models only: the class to generate, for a class-conditional model (one trained on a
+     * labelled dataset; GAN jobs condition by default, see GanConfig.class_conditional). In [0,
+     * number of classes - 1]; out of range, or set for a model that is not class-conditional, is
+     * INVALID_ARGUMENT at params.class_label, and so is setting it for a text model. Unset, a
+     * class-conditional model draws each sample's class uniformly at random (from the sample's
+     * seeded stream, so a seeded request still gives the same pixels). Part of the result-cache
+     * key.
+     * </pre>
+     *
+     * <code>optional uint32 class_label = 40 [json_name = "classLabel"];</code>
+     * @param value The classLabel to set.
+     * @return This builder for chaining.
+     */
+    public Builder setClassLabel(int value) {
+      
+      classLabel_ = value;
+      bitField0_ |= 0x00000200;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Image models only: the class to generate, for a class-conditional model (one trained on a
+     * labelled dataset; GAN jobs condition by default, see GanConfig.class_conditional). In [0,
+     * number of classes - 1]; out of range, or set for a model that is not class-conditional, is
+     * INVALID_ARGUMENT at params.class_label, and so is setting it for a text model. Unset, a
+     * class-conditional model draws each sample's class uniformly at random (from the sample's
+     * seeded stream, so a seeded request still gives the same pixels). Part of the result-cache
+     * key.
+     * </pre>
+     *
+     * <code>optional uint32 class_label = 40 [json_name = "classLabel"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearClassLabel() {
+      bitField0_ = (bitField0_ & ~0x00000200);
+      classLabel_ = 0;
       onChanged();
       return this;
     }

@@ -191,4 +191,35 @@ public interface SamplingParamsOrBuilder extends
    * @return The topLogprobs.
    */
   int getTopLogprobs();
+
+  /**
+   * <pre>
+   * Image models only: the class to generate, for a class-conditional model (one trained on a
+   * labelled dataset; GAN jobs condition by default, see GanConfig.class_conditional). In [0,
+   * number of classes - 1]; out of range, or set for a model that is not class-conditional, is
+   * INVALID_ARGUMENT at params.class_label, and so is setting it for a text model. Unset, a
+   * class-conditional model draws each sample's class uniformly at random (from the sample's
+   * seeded stream, so a seeded request still gives the same pixels). Part of the result-cache
+   * key.
+   * </pre>
+   *
+   * <code>optional uint32 class_label = 40 [json_name = "classLabel"];</code>
+   * @return Whether the classLabel field is set.
+   */
+  boolean hasClassLabel();
+  /**
+   * <pre>
+   * Image models only: the class to generate, for a class-conditional model (one trained on a
+   * labelled dataset; GAN jobs condition by default, see GanConfig.class_conditional). In [0,
+   * number of classes - 1]; out of range, or set for a model that is not class-conditional, is
+   * INVALID_ARGUMENT at params.class_label, and so is setting it for a text model. Unset, a
+   * class-conditional model draws each sample's class uniformly at random (from the sample's
+   * seeded stream, so a seeded request still gives the same pixels). Part of the result-cache
+   * key.
+   * </pre>
+   *
+   * <code>optional uint32 class_label = 40 [json_name = "classLabel"];</code>
+   * @return The classLabel.
+   */
+  int getClassLabel();
 }

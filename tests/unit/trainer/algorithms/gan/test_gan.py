@@ -3,6 +3,8 @@ n_critic discriminator steps per job step, the EMA generator is what gets saved.
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 import torch
 
@@ -20,7 +22,9 @@ def digits_path(tmp_path_factory):
 
 
 def config(path: str, **kw) -> GANConfig:
-    base = dict(train_path=path, max_steps=4, batch_size=16, base_channels=8, latent_dim=8, log_every=2, warmup_steps=0)
+    base: dict[str, Any] = dict(
+        train_path=path, max_steps=4, batch_size=16, base_channels=8, latent_dim=8, log_every=2, warmup_steps=0
+    )
     return GANConfig(**(base | kw))
 
 

@@ -33,6 +33,14 @@ export enum FeedbackExportKind {
   /**
    * FEEDBACK_EXPORT_KIND_PREFERENCE_PAIRS - {"prompt", "chosen", "rejected"} records in a DATASET_FORMAT_PREFERENCE dataset, built by
    * the PreferencePairing rules.
+   *
+   * Image samples (Completion.image) pair the same way, as image references: "chosen" and
+   * "rejected" are data URIs, "data:image/png;base64,<the sample's exact PNG bytes>" (RFC 2397),
+   * and "prompt" is the samples' generation condition: "<image>", or "<image class=3>" for a
+   * sample requested with SamplingParams.class_label 3. The condition plays the prompt's part
+   * everywhere: a preference needs two samples of the same condition, and ratings and thumbs
+   * pair samples of the same condition. Image samples are kept, with their PNG, as long as
+   * text samples are.
    */
   FEEDBACK_EXPORT_KIND_PREFERENCE_PAIRS = 1,
   /**

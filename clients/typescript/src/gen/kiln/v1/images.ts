@@ -276,6 +276,12 @@ export interface VaeConfig {
  * d_loss, g_loss, d_real (mean D(x)), d_fake (mean D(G(z))) and gp (WGAN-GP) every log_every
  * steps: D is a probability for BCE and a raw score otherwise. The registered model is the
  * exponential moving average of the generator.
+ *
+ * GAN jobs have their own hyperparameter defaults: batch_size 64 and learning_rate 2e-4 (the
+ * generator's; the discriminator's is twice that, see below) when the job leaves them unset.
+ * With these defaults and 400 steps each loss trained a conditional GAN on the built-in digits
+ * to an FID below a tenth of uniform noise's, covering all 10 classes (BCE 196, hinge 162,
+ * WGAN-GP 33; noise 2303, real-data floor 19; docs/decisions.md).
  */
 export interface GanConfig {
   /**
@@ -299,8 +305,8 @@ export interface GanConfig {
   /** The objective. Default BCE. */
   loss: GanLoss;
   /**
-   * Discriminator updates per generator update; in [1, 10]. Default 1 (5 is usual for
-   * WGAN-GP).
+   * Discriminator updates per generator update; in [1, 10]. Default 5 for WGAN-GP, 1 for BCE
+   * and hinge.
    */
   nCritic?:
     | number
@@ -315,32 +321,50 @@ export interface GanConfig {
     | undefined;
   /**
    * Generator learning rate (TTUR: set the two apart); > 0. Default: the hyperparameters'
-   * learning_rate.
+   * learning_rate (2e-4 when that is unset too).
    */
   generatorLearningRate?:
     | number
     | undefined;
-  /** Discriminator learning rate; > 0. Default: the hyperparameters' learning_rate. */
+  /** Discriminator learning rate; > 0. Default: twice the generator's (TTUR). */
   discriminatorLearningRate?:
     | number
     | undefined;
   /**
    * Decay of the generator's exponential moving average, updated after every generator
-   * step; in [0, 1), 0 keeps the last weights. Default 0.999.
+   * step; in [0, 1), 0 keeps the last weights. Default 0.999. Warmed up: after generator
+   * step t (from 0) the decay is min(ema_decay, (1 + t) / (10 + t)), so a short job's average
+   * is not still mostly the random initial weights.
    */
   emaDecay?:
     | number
     | undefined;
-  /** Adam's beta1 for both networks; in [0, 1). Default 0.5. */
+  /**
+   * Adam's beta1 for both networks; in [0, 1). Default 0 (no momentum, as in SNGAN and
+   * WGAN-GP; DCGAN's 0.5 trained BCE to a worse FID on digits).
+   */
   adamBeta1?:
     | number
     | undefined;
-  /** Adam's beta2 for both networks; in [0, 1). Default 0.999. */
+  /** Adam's beta2 for both networks; in [0, 1). Default 0.9. */
   adamBeta2?:
     | number
     | undefined;
   /** Training-time augmentation of the real images; unset means none. */
-  augmentation?: ImageAugmentation | undefined;
+  augmentation?:
+    | ImageAugmentation
+    | undefined;
+  /**
+   * Class-conditional generation. Unset: conditional exactly when the training dataset has
+   * labels; false: unconditional even then; true: the dataset must have labels (otherwise the
+   * job fails, its error naming class_conditional). A conditional
+   * generator reads z with a learned embedding of the class, and the discriminator is a
+   * projection discriminator (score = linear(h) + <embedding(class), h> on its last features),
+   * so all three losses apply unchanged; fakes take the labels of the real batch beside them.
+   * The model then answers SamplingParams.class_label with that class, and draws the class
+   * uniformly when none is given (so evaluations and the job's sample grid cover every class).
+   */
+  classConditional?: boolean | undefined;
 }
 
 /**
@@ -759,6 +783,7 @@ function createBaseGanConfig(): GanConfig {
     adamBeta1: undefined,
     adamBeta2: undefined,
     augmentation: undefined,
+    classConditional: undefined,
   };
 }
 
@@ -802,6 +827,9 @@ export const GanConfig: MessageFns<GanConfig> = {
     }
     if (message.augmentation !== undefined) {
       ImageAugmentation.encode(message.augmentation, writer.uint32(106).fork()).join();
+    }
+    if (message.classConditional !== undefined) {
+      writer.uint32(320).bool(message.classConditional);
     }
     return writer;
   },
@@ -923,6 +951,14 @@ export const GanConfig: MessageFns<GanConfig> = {
             message.augmentation = ImageAugmentation.decode(reader, reader.uint32());
             continue;
           }
+          case 40: {
+            if (tag !== 320) {
+              break;
+            }
+
+            message.classConditional = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -990,6 +1026,11 @@ export const GanConfig: MessageFns<GanConfig> = {
         ? globalThis.Number(object.adam_beta2)
         : undefined,
       augmentation: isSet(object.augmentation) ? ImageAugmentation.fromJSON(object.augmentation) : undefined,
+      classConditional: isSet(object.classConditional)
+        ? globalThis.Boolean(object.classConditional)
+        : isSet(object.class_conditional)
+        ? globalThis.Boolean(object.class_conditional)
+        : undefined,
     };
   },
 
@@ -1034,6 +1075,9 @@ export const GanConfig: MessageFns<GanConfig> = {
     if (message.augmentation !== undefined) {
       obj.augmentation = ImageAugmentation.toJSON(message.augmentation);
     }
+    if (message.classConditional !== undefined) {
+      obj.classConditional = message.classConditional;
+    }
     return obj;
   },
 
@@ -1057,6 +1101,7 @@ export const GanConfig: MessageFns<GanConfig> = {
     message.augmentation = (object.augmentation !== undefined && object.augmentation !== null)
       ? ImageAugmentation.fromPartial(object.augmentation)
       : undefined;
+    message.classConditional = object.classConditional ?? undefined;
     return message;
   },
 };

@@ -82,8 +82,8 @@ export function finishReasonToJSON(object: FinishReason): string {
 }
 
 /**
- * How to sample. Unset fields take the defaults shown; these apply to text models (image models
- * get their own settings message when image sampling lands).
+ * How to sample. Unset fields take the defaults shown. Image models take only `seed` and
+ * `class_label`; every other field set for an image model is INVALID_ARGUMENT naming it.
  */
 export interface SamplingParams {
   /**
@@ -137,6 +137,16 @@ export interface SamplingParams {
    * `logprobs`. Default 0.
    */
   topLogprobs: number;
+  /**
+   * Image models only: the class to generate, for a class-conditional model (one trained on a
+   * labelled dataset; GAN jobs condition by default, see GanConfig.class_conditional). In [0,
+   * number of classes - 1]; out of range, or set for a model that is not class-conditional, is
+   * INVALID_ARGUMENT at params.class_label, and so is setting it for a text model. Unset, a
+   * class-conditional model draws each sample's class uniformly at random (from the sample's
+   * seeded stream, so a seeded request still gives the same pixels). Part of the result-cache
+   * key.
+   */
+  classLabel?: number | undefined;
 }
 
 /** Request for Generate and GenerateStream. */
@@ -320,6 +330,7 @@ function createBaseSamplingParams(): SamplingParams {
     seed: undefined,
     logprobs: false,
     topLogprobs: 0,
+    classLabel: undefined,
   };
 }
 
@@ -351,6 +362,9 @@ export const SamplingParams: MessageFns<SamplingParams> = {
     }
     if (message.topLogprobs !== 0) {
       writer.uint32(72).uint32(message.topLogprobs);
+    }
+    if (message.classLabel !== undefined) {
+      writer.uint32(320).uint32(message.classLabel);
     }
     return writer;
   },
@@ -440,6 +454,14 @@ export const SamplingParams: MessageFns<SamplingParams> = {
             message.topLogprobs = reader.uint32();
             continue;
           }
+          case 40: {
+            if (tag !== 320) {
+              break;
+            }
+
+            message.classLabel = reader.uint32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -483,6 +505,11 @@ export const SamplingParams: MessageFns<SamplingParams> = {
         : isSet(object.top_logprobs)
         ? globalThis.Number(object.top_logprobs)
         : 0,
+      classLabel: isSet(object.classLabel)
+        ? globalThis.Number(object.classLabel)
+        : isSet(object.class_label)
+        ? globalThis.Number(object.class_label)
+        : undefined,
     };
   },
 
@@ -515,6 +542,9 @@ export const SamplingParams: MessageFns<SamplingParams> = {
     if (message.topLogprobs !== 0) {
       obj.topLogprobs = Math.round(message.topLogprobs);
     }
+    if (message.classLabel !== undefined) {
+      obj.classLabel = Math.round(message.classLabel);
+    }
     return obj;
   },
 
@@ -532,6 +562,7 @@ export const SamplingParams: MessageFns<SamplingParams> = {
     message.seed = object.seed ?? undefined;
     message.logprobs = object.logprobs ?? false;
     message.topLogprobs = object.topLogprobs ?? 0;
+    message.classLabel = object.classLabel ?? undefined;
     return message;
   },
 };
