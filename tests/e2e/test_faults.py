@@ -21,7 +21,7 @@ import redis
 import redis.asyncio as aioredis
 from grpc import aio
 
-from kiln.v1 import datasets_pb2, datasets_pb2_grpc, jobs_pb2
+from kiln.v1 import datasets_pb2, datasets_pb2_grpc, jobs_pb2, models_pb2
 from kiln_server.platform.keys import Keys
 from kiln_server.tenants.store import TenantStore
 from tests.e2e.conftest import demo_records, sft_job, watch_until_done
@@ -158,3 +158,42 @@ async def test_gateway_killed_mid_upload_leaves_nothing_and_the_retry_stores_onc
         _kill(second)
         await second.wait()
         await r.connection_pool.disconnect()
+
+
+async def test_ray_worker_killed_mid_job_is_retried_from_its_checkpoint(gateway):
+    """The job's Ray worker actor killed through Ray (as a node losing it would): the job is
+    retried from its last checkpoint, its events stay in order and once each, one model."""
+    import ray
+
+    from kiln_server.operations.queue import RAY_NAMESPACE
+
+    t = await gateway.tenant()
+    ds = await gateway.upload(t, demo_records(100))
+    job = await gateway.jobs.CreateJob(
+        jobs_pb2.CreateJobRequest(job=sft_job(ds.name, max_steps=30, checkpoint_every=10, log_every=2)),
+        metadata=t.md,
+    )
+    seen = []
+    async for ev in gateway.jobs.WatchJob(jobs_pb2.WatchJobRequest(name=job.name), metadata=t.md):
+        seen.append(ev)
+        if ev.HasField("checkpoint"):
+            break
+    saved = seen[-1].checkpoint.step
+    key = gateway.server.scheduler.jobs.keys.job(t.name, job.name[5:])
+    worker = (await gateway.server.redis.hget(key, "worker_actor")).decode()
+    ray.kill(ray.get_actor(worker.partition(":")[2], namespace=RAY_NAMESPACE), no_restart=True)
+    events = await watch_until_done(gateway, t, job.name, timeout=150)
+    done = await gateway.jobs.GetJob(jobs_pb2.GetJobRequest(name=job.name), metadata=t.md)
+    assert done.state in FINAL, done
+    if done.state != jobs_pb2.JOB_STATE_SUCCEEDED:
+        assert done.error
+    else:
+        assert done.attempt == 2 and done.output_model
+        restarted = [i for i, e in enumerate(events) if e.HasField("state_change") and e.state_change.attempt == 2][0]
+        steps = [e.metrics.step for e in events[restarted:] if e.HasField("metrics")]
+        assert steps and steps[0] > saved, "attempt 2 resumes after the checkpoint"
+    everything = [e async for e in gateway.jobs.WatchJob(jobs_pb2.WatchJobRequest(name=job.name), metadata=t.md)]
+    ids = [e.id for e in everything]
+    assert ids[: len(seen)] == [e.id for e in seen] and ids == sorted(set(ids))
+    models = await gateway.models.ListModels(models_pb2.ListModelsRequest(), metadata=t.md)
+    assert len(models.models) == (1 if done.state == jobs_pb2.JOB_STATE_SUCCEEDED else 0)
