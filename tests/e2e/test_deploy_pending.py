@@ -92,7 +92,7 @@ async def test_a_busy_cluster_is_pending_then_resource_exhausted(gateway_factory
     gw = await gateway_factory(deploy_pending_timeout_s=2.0)
     t = await gw.tenant()
     with busy_cluster():
-        call = asyncio.ensure_future(gw.models.DeployModel(deploy_req(), metadata=t.md, timeout=20))
+        call = asyncio.ensure_future(gw.models.DeployModel(deploy_req(), metadata=t.md, timeout=60))
         dep = await wait_state(gw, t, "PENDING")
         assert "1 replicas asked for, 0 fit now" in dep.message
         with pytest.raises(grpc.aio.AioRpcError) as err:
@@ -120,7 +120,8 @@ async def test_undeploy_cancels_a_pending_deploy(gateway_factory):
                 await waiting
             assert err.value.code() == grpc.StatusCode.ABORTED, err.value.details()
             assert "cancelled by UndeployModel" in (err.value.details() or "")
-        assert time.monotonic() - start < 3
+        # Within a few polls; the bound is loose for a loaded 2-core CI machine.
+        assert time.monotonic() - start < 10
     assert await deployment(gw, t) is None
     apps = await asyncio.to_thread(lambda: list(serve.status().applications))
     assert not [a for a in apps if a.startswith(gw.config.redis_prefix)]
