@@ -62,6 +62,8 @@ class DatasetService(datasets_pb2_grpc.DatasetServiceServicer):
             raise FailedPrecondition(f"{request.name} is built in and cannot be deleted", subject=request.name)
         await self.store.delete(current_tenant(), record.id)
         await asyncio.to_thread(self.writer.artifacts.delete, record.artifact_rel.rsplit("/", 1)[0])
+        if self.writer.ledger is not None:
+            await self.writer.ledger.release(current_tenant(), record.size_bytes)
         return datasets_pb2.DeleteDatasetResponse()
 
     async def _record(self, name: str) -> DatasetRecord:

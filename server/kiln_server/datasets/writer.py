@@ -21,10 +21,19 @@ from kiln_server.datasets.store import DatasetStore
 from kiln_server.platform import names
 from kiln_server.platform.artifacts import ArtifactStore
 from kiln_server.platform.errors import FailedPrecondition
+from kiln_server.tenants.storage import StorageLedger, no_room
 
 
 class DatasetWriter:
-    def __init__(self, store: DatasetStore, artifacts: ArtifactStore, scratch: Path, max_bytes: int):
+    def __init__(
+        self,
+        store: DatasetStore,
+        artifacts: ArtifactStore,
+        scratch: Path,
+        max_bytes: int,
+        ledger: StorageLedger | None = None,
+    ):
+        self.ledger = ledger
         self.store = store
         self.artifacts = artifacts
         self.scratch = Path(scratch)
@@ -48,14 +57,23 @@ class DatasetWriter:
         ingest = DatasetIngest(fmt, self.scratch, self.max_bytes)
         dataset_id = names.new_id("datasets")
         rel = f"datasets/{tenant}/{dataset_id}/data.jsonl"
+        reserved = 0
+        # Past the tenant's storage room the upload stops early; the exact check is the
+        # reservation below, made atomically once the size is known.
+        room = await self.ledger.room(tenant) if self.ledger is not None else None
         try:
             if isinstance(chunks, AsyncIterable):
                 async for chunk in chunks:
                     ingest.feed(chunk)
+                    self._check_room(tenant, ingest.size, room)
             else:
                 for chunk in chunks:
                     ingest.feed(chunk)
+                    self._check_room(tenant, ingest.size, room)
             digest = ingest.finish(expected_sha256)
+            if self.ledger is not None:
+                await self.ledger.reserve(tenant, ingest.size, "this dataset")
+                reserved = ingest.size
             await asyncio.to_thread(self.artifacts.put_file, ingest.path, rel)
             record = DatasetRecord(
                 id=dataset_id,
@@ -75,6 +93,8 @@ class DatasetWriter:
                 return record
             # A concurrent call with the same request_id won the race: keep its dataset, not ours.
             await asyncio.to_thread(self.artifacts.delete, posixpath.dirname(rel))
+            await self._release(tenant, reserved)
+            reserved = 0
             earlier = await self.store.get(tenant, stored_id)
             if earlier is None:
                 raise FailedPrecondition(
@@ -85,9 +105,18 @@ class DatasetWriter:
         except BaseException:
             # The dataset's whole directory, not just the file: nothing of a rejected upload stays.
             await asyncio.to_thread(self.artifacts.delete, posixpath.dirname(rel))
+            await self._release(tenant, reserved)
             raise
         finally:
             ingest.discard()
+
+    def _check_room(self, tenant: str, size: int, room: int | None) -> None:
+        if room is not None and size > room:
+            raise no_room(tenant, "this dataset", size, room)
+
+    async def _release(self, tenant: str, size: int) -> None:
+        if self.ledger is not None and size:
+            await self.ledger.release(tenant, size)
 
 
 def clean_scratch(scratch: Path) -> int:

@@ -24,6 +24,7 @@ from kiln_server.operations.record import State
 from kiln_server.operations.worker import AttemptHandle, AttemptReporter, Fenced
 from kiln_server.platform import names
 from kiln_server.platform.artifacts import ArtifactStore
+from kiln_server.tenants.storage import release_sync, reserve_sync
 from kiln_trainer.context import TrainResult
 
 log = logging.getLogger("kiln.worker")
@@ -36,6 +37,7 @@ class JobHandle(AttemptHandle):
     """An attempt's handle plus the rank of the data-parallel worker holding it."""
 
     rank: int = 0
+    storage_quota_default: int = 100 * 1024**3  # the deployment's KILN_QUOTA_STORAGE_BYTES
 
 
 def now_ms() -> int:
@@ -56,6 +58,7 @@ class RedisTrainContext(AttemptReporter):
         self._stop_checked = 0.0
         self._stop = False
         self._rel = f"jobs/{handle.tenant}/{handle.id}"
+        self._storage_default = handle.storage_quota_default
 
     # -- TrainContext --------------------------------------------------------------------------
     def report_metrics(self, step: int, metrics: dict[str, float], total_steps: int | None = None) -> None:
@@ -94,10 +97,22 @@ class RedisTrainContext(AttemptReporter):
         return dest
 
     def save_artifact(self, name: str, local_path: Path) -> str:
-        uri = self.artifacts.put_file(Path(local_path), f"{self._rel}/artifacts/{name}")
-        artifacts = self._current().artifacts | {name: uri}
-        self.redis.hset(self.record_key, mapping=self.codec.fields(artifacts=artifacts))
+        size = Path(local_path).stat().st_size
+        self._reserve_storage(size, f"job artifact {name!r}")
+        try:
+            uri = self.artifacts.put_file(Path(local_path), f"{self._rel}/artifacts/{name}")
+            artifacts = self._current().artifacts | {name: uri}
+            self.redis.hset(self.record_key, mapping=self.codec.fields(artifacts=artifacts))
+        except BaseException:
+            release_sync(self.redis, self.keys, self.h.tenant, size)
+            raise
         return uri
+
+    def _reserve_storage(self, size: int, what: str) -> None:
+        """RESOURCE_EXHAUSTED (the job then FAILS naming quotas.storage_bytes) past the quota."""
+        raw = self.redis.hget(self.keys.tenant_quotas(self.h.tenant), "storage_bytes")
+        quota = int(float(raw)) if raw else self._storage_default
+        reserve_sync(self.redis, self.keys, self.h.tenant, size, quota, what)
 
     def _current(self) -> JobRecord:
         return self.codec.from_hash(self.redis.hgetall(self.record_key))
@@ -107,22 +122,33 @@ class RedisTrainContext(AttemptReporter):
         """Uploads the model, registers it and marks the job SUCCEEDED, atomically and fenced."""
         model_id = names.new_id("models")
         rel = f"models/{self.h.tenant}/{model_id}"
-        uri = self.artifacts.put_dir(result.model_dir, rel)
         params, size, version = _weights_summary(result.model_dir)
-        model = ModelRecord(
-            id=model_id,
-            display_name=display_name,
-            family=result.family,
-            base_model=base_model,
-            source_job=f"jobs/{self.h.id}",
-            artifact_uri=uri,
-            artifact_rel=rel,
-            version=f"{model_id}@{version}",
-            parameter_count=params,
-            size_bytes=size,
-            metrics=dict(result.metrics),
-            create_time=now_ms(),
-        )
+        # Reserved before anything is stored: past the quota the job fails with nothing written.
+        self._reserve_storage(size, "the job's output model")
+        try:
+            uri = self.artifacts.put_dir(result.model_dir, rel)
+            model = ModelRecord(
+                id=model_id,
+                display_name=display_name,
+                family=result.family,
+                base_model=base_model,
+                source_job=f"jobs/{self.h.id}",
+                artifact_uri=uri,
+                artifact_rel=rel,
+                version=f"{model_id}@{version}",
+                parameter_count=params,
+                size_bytes=size,
+                metrics=dict(result.metrics),
+                create_time=now_ms(),
+            )
+            self._register(model)
+        except BaseException:
+            release_sync(self.redis, self.keys, self.h.tenant, size)
+            raise
+        return model_id
+
+    def _register(self, model: ModelRecord) -> None:
+        """The model and SUCCEEDED in one fenced transaction; its weights removed if fenced."""
         with self.redis.pipeline(transaction=True) as pipe:
             try:
                 pipe.watch(self.record_key)
@@ -130,12 +156,11 @@ class RedisTrainContext(AttemptReporter):
                     raise Fenced("the job ended or moved to another attempt")
                 pipe.multi()
                 ModelStore.stage_register(pipe, self.keys, self.h.tenant, model)
-                self.stage_transition(pipe, State.SUCCEEDED, "training finished", output_model=f"models/{model_id}")
+                self.stage_transition(pipe, State.SUCCEEDED, "training finished", output_model=f"models/{model.id}")
                 pipe.execute()
             except (Fenced, redis.WatchError):
-                self.artifacts.delete(rel)
+                self.artifacts.delete(model.artifact_rel)
                 raise
-        return model_id
 
     def collect_feedback(self, samples: list, timeout_s: float) -> dict[str, float]:
         """Publishes samples for people to rate and returns {sample_id: score in [0, 1]} for those

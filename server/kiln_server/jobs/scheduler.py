@@ -116,7 +116,7 @@ class JobScheduler(QueueScheduler[JobRecord]):
         coordinates = spec.resources.workers > 1 or spec.method in ("ppo", "grpo", "rloo", "online_dpo")
         return Launch(
             JobRunner,
-            (JobHandle(**vars(handle)), spec, rels),
+            (JobHandle(**vars(handle), storage_quota_default=self.config.quota_storage_bytes), spec, rels),
             num_cpus=0 if coordinates else spec.resources.cpus,
             num_gpus=0 if coordinates else spec.resources.gpus,
             # A single-process job runs on a warm worker of its resources (operations/pool.py):

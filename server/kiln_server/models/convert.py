@@ -20,6 +20,7 @@ def deployment_proto(d: DeploymentRecord | None) -> models_pb2.Deployment | None
         min_replicas=d.min_replicas,
         max_replicas=d.max_replicas,
         state=d.state,
+        message=d.error if d.state == "FAILED" else d.reason if d.state == "PENDING" else "",
     )
 
 

@@ -25,6 +25,7 @@ from kiln_server.platform import names
 from kiln_server.platform.artifacts import ArtifactStore
 from kiln_server.platform.errors import FailedPrecondition, NotFound
 from kiln_server.sampling.router import Router
+from kiln_server.tenants.storage import StorageLedger, full
 
 log = logging.getLogger("kiln.export")
 
@@ -71,19 +72,40 @@ def run_image_export(src: str, out_dir: str) -> dict:
 
 class ModelExporter:
     def __init__(
-        self, models: ModelStore, datasets: DatasetStore | None, artifacts: ArtifactStore, router: Router, scratch: Path
+        self,
+        models: ModelStore,
+        datasets: DatasetStore | None,
+        artifacts: ArtifactStore,
+        router: Router,
+        scratch: Path,
+        ledger: StorageLedger | None = None,
     ):
+        self.ledger = ledger
         self.models = models
         self.datasets = datasets
         self.artifacts = artifacts
         self.router = router
         self.scratch = Path(scratch)
 
+    async def _reserve(self, tenant: str, work: Path) -> int:
+        """Reserves the export's bytes (its size_bytes) against the tenant's storage quota."""
+        size = sum(f.stat().st_size for f in work.rglob("*") if f.is_file())
+        if self.ledger is not None:
+            await self.ledger.reserve(tenant, size, "this export")
+        return size
+
+    async def _release(self, tenant: str, size: int) -> None:
+        if self.ledger is not None and size:
+            await self.ledger.release(tenant, size)
+
     async def export(self, tenant: str, spec: ExportSpec) -> str:
         """The new model's id (or the earlier one for a repeated request_id)."""
         fingerprint = spec.fingerprint()
         if (earlier := await self.models.seen_request(tenant, spec.request_id, fingerprint)) is not None:
             return earlier
+        if self.ledger is not None and await self.ledger.room(tenant) <= 0:
+            # A tenant whose storage is full gets its answer before minutes of compression.
+            raise full(tenant, "this export")
         ref = await self.router.model_ref(tenant, spec.source)
         if ref.family == "image":
             return await self._export_image(tenant, spec, ref, fingerprint)
@@ -108,7 +130,10 @@ class ModelExporter:
         except ValueError as exc:  # export_model's own argument checks
             raise FailedPrecondition(f"cannot export {spec.source}: {exc}", subject=spec.source) from exc
         rel = f"models/{tenant}/{model_id}"
+        reserved = 0
         try:
+            # Reserved before anything is stored: past the storage quota nothing is written.
+            reserved = await self._reserve(tenant, work)
             uri = await asyncio.to_thread(self.artifacts.put_dir, work, rel)
             manifest = json.loads((work / "kiln_compress.json").read_text())
             size = sum(f.stat().st_size for f in work.rglob("*") if f.is_file())
@@ -144,11 +169,13 @@ class ModelExporter:
             stored = await self.models.create(tenant, model, request_id=spec.request_id, fingerprint=fingerprint)
         except BaseException:
             await asyncio.to_thread(self.artifacts.delete, rel)
+            await self._release(tenant, reserved)
             raise
         finally:
             shutil.rmtree(work, ignore_errors=True)
         if stored != model_id:  # a concurrent retry with the same request_id won the race
             await asyncio.to_thread(self.artifacts.delete, rel)
+            await self._release(tenant, reserved)
         log.info(
             "model exported",
             extra={
@@ -192,7 +219,10 @@ class ModelExporter:
         else:
             report = await asyncio.to_thread(run_image_export, *args)
         rel = f"models/{tenant}/{model_id}"
+        reserved = 0
         try:
+            # Reserved before anything is stored: past the storage quota nothing is written.
+            reserved = await self._reserve(tenant, work)
             uri = await asyncio.to_thread(self.artifacts.put_dir, work, rel)
             digest = hashlib.sha256((work / "model.safetensors").read_bytes()).hexdigest()
             display = (ref.record.display_name if ref.record is not None else "") or spec.source
@@ -213,11 +243,13 @@ class ModelExporter:
             stored = await self.models.create(tenant, model, request_id=spec.request_id, fingerprint=fingerprint)
         except BaseException:
             await asyncio.to_thread(self.artifacts.delete, rel)
+            await self._release(tenant, reserved)
             raise
         finally:
             shutil.rmtree(work, ignore_errors=True)
         if stored != model_id:  # a concurrent retry with the same request_id won the race
             await asyncio.to_thread(self.artifacts.delete, rel)
+            await self._release(tenant, reserved)
         log.info("image model exported", extra={"model": f"models/{stored}", "source": spec.source, **report})
         return stored
 

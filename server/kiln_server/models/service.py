@@ -17,6 +17,7 @@ from kiln_server.platform.context import current_tenant
 from kiln_server.platform.errors import FailedPrecondition, NotFound, Unimplemented
 from kiln_server.sampling.cache import SamplingCache
 from kiln_server.sampling.router import Router
+from kiln_server.tenants.storage import StorageLedger
 
 
 class ModelService(models_pb2_grpc.ModelServiceServicer):
@@ -28,7 +29,9 @@ class ModelService(models_pb2_grpc.ModelServiceServicer):
         cache: SamplingCache,
         exporter: ModelExporter | None = None,
         quota: DeploymentQuota | None = None,
+        ledger: StorageLedger | None = None,
     ):
+        self.ledger = ledger
         self.quota = quota
         self.store = store
         self.artifacts = artifacts
@@ -65,6 +68,8 @@ class ModelService(models_pb2_grpc.ModelServiceServicer):
         self.router.forget(tenant, record.id)
         await self.cache.invalidate(tenant, record.version)
         await asyncio.to_thread(self.artifacts.delete, record.artifact_rel)
+        if self.ledger is not None:
+            await self.ledger.release(tenant, record.size_bytes)
         return models_pb2.DeleteModelResponse()
 
     async def ExportModel(self, request, context):

@@ -82,6 +82,7 @@ class QueueScheduler(ABC, Generic[R]):
         self.instance = instance
         self._tasks: set[asyncio.Task] = set()
         self._running: dict[str, asyncio.Task] = {}  # "tenant/id" -> the attempt's monitor task
+        self._claiming: set[str] = set()  # "tenant/id" being moved to RUNNING by this gateway
         self._stopping = asyncio.Event()
         self._beats = False
         self.pool: WarmPool = pool_of(instance, RAY_NAMESPACE)
@@ -196,17 +197,23 @@ class QueueScheduler(ABC, Generic[R]):
         if item is None:
             return
         tenant, rid = item
-        ok, _, attempt = await self.store.transition(
-            tenant,
-            rid,
-            (State.QUEUED,),
-            State.RUNNING,
-            reason="submitted to ray",
-            bump_attempt=True,
-            fields={"owner": self.instance},
-        )
-        if ok:  # else cancelled while queued, or a duplicate queue entry
-            self._track(tenant, rid, self._run_attempt(tenant, rid, attempt))
+        # Until it is tracked, reconcile must not take this gateway's fresh RUNNING record for
+        # one whose monitor was lost.
+        self._claiming.add(f"{tenant}/{rid}")
+        try:
+            ok, _, attempt = await self.store.transition(
+                tenant,
+                rid,
+                (State.QUEUED,),
+                State.RUNNING,
+                reason="submitted to ray",
+                bump_attempt=True,
+                fields={"owner": self.instance},
+            )
+            if ok:  # else cancelled while queued, or a duplicate queue entry
+                self._track(tenant, rid, self._run_attempt(tenant, rid, attempt))
+        finally:
+            self._claiming.discard(f"{tenant}/{rid}")
 
     # -- one attempt -----------------------------------------------------------------------------
     def actor_name(self, rid: str, attempt: int) -> str:
@@ -295,7 +302,11 @@ class QueueScheduler(ABC, Generic[R]):
                     if time.monotonic() - last_ping > _PING_S:
                         last_ping = time.monotonic()
                         await asyncio.wait_for(asyncio.ensure_future(actor.pid.remote()), timeout=30)
-                record = await self.store.get(tenant, rid)
+                try:
+                    record = await self.store.get(tenant, rid)
+                except (RedisError, OSError):
+                    # Redis is down: the worker runs on; its state is read again once Redis is back.
+                    continue
                 if record is None or record.attempt != attempt:
                     break
                 if record.final:
@@ -305,7 +316,8 @@ class QueueScheduler(ABC, Generic[R]):
                             log.warning("killing worker of ended %s", self.kind, extra={self.kind: rid})
                         break
         except (TimeoutError, RayActorError) as exc:
-            await self.worker_lost(tenant, rid, attempt, f"worker died: {type(exc).__name__}")
+            reason = f"worker died: {type(exc).__name__}"
+            await self._despite_outage(lambda: self.worker_lost(tenant, rid, attempt, reason))
         except asyncio.CancelledError:
             stopping = True  # this gateway is stopping: the next one adopts the attempt
             raise
@@ -320,7 +332,21 @@ class QueueScheduler(ABC, Generic[R]):
                 else:
                     with contextlib.suppress(Exception):  # already gone
                         ray.kill(actor, no_restart=True)
-                await self._after_attempt(tenant, rid, attempt)
+                await self._despite_outage(lambda: self._after_attempt(tenant, rid, attempt))
+
+    async def _despite_outage(self, step: Any) -> None:
+        """Runs `step` (the write that settles an attempt's outcome), retrying through a Redis
+        outage: giving up would leave the operation RUNNING with no monitor. Ends only when the
+        gateway stops (the next one adopts the operation)."""
+        while True:
+            try:
+                return await step()
+            except (RedisError, OSError) as exc:
+                raise_if_cancelled()
+                if self._stopping.is_set():
+                    return
+                log.warning("%s outcome waits for the state store", self.kind, extra={"error": str(exc)})
+                await asyncio.sleep(1.0)
 
     async def _after_attempt(self, tenant: str, rid: str, attempt: int) -> None:
         record = await self.store.get(tenant, rid)
@@ -386,11 +412,17 @@ class QueueScheduler(ABC, Generic[R]):
                 await self.store.transition(
                     tenant, rid, (State.RETRYING,), State.QUEUED, reason="requeued", enqueue=True
                 )
-            elif record.state == State.RUNNING and not await self._owner_alive(record.owner):
+            elif (
+                record.state == State.RUNNING and key not in self._claiming and not await self._monitored(record.owner)
+            ):
                 await self._adopt(tenant, rid, record.attempt, record.worker_actor)
 
-    async def _owner_alive(self, owner: str) -> bool:
-        return owner == self.instance or bool(await self.store.redis.exists(self.store.keys.gateway(owner)))
+    async def _monitored(self, owner: str) -> bool:
+        """Whether the owner still watches its RUNNING operation. One this gateway owns but does not
+        track lost its monitor (it died, e.g. in a Redis outage): it is adopted again."""
+        if owner == self.instance:
+            return False
+        return bool(await self.store.redis.exists(self.store.keys.gateway(owner)))
 
     async def _adopt(self, tenant: str, rid: str, attempt: int, worker_actor: str = "") -> None:
         import ray

@@ -77,6 +77,7 @@ from kiln_server.tenants.purge import TenantPurge
 from kiln_server.tenants.quotas import QuotaStore
 from kiln_server.tenants.ratelimit import SamplingLimiter
 from kiln_server.tenants.service import AdminService
+from kiln_server.tenants.storage import StorageLedger
 from kiln_server.tenants.store import TenantStore
 
 log = logging.getLogger("kiln.server")
@@ -268,7 +269,8 @@ async def create_server(config: KilnConfig) -> tuple[KilnServer, int]:
     specs = JobSpecBuilder(datasets, resolver, artifacts, config.scratch_dir, config.default_max_retries)
     admission = JobAdmission(jobs, quotas, ClusterCapacity())
     jobs_pb2_grpc.add_JobServiceServicer_to_server(JobService(jobs, specs, shutdown, admission), server)
-    uploads = DatasetWriter(datasets, artifacts, config.scratch_dir / "uploads", config.max_upload_bytes)
+    ledger = StorageLedger(redis, keys, quotas)
+    uploads = DatasetWriter(datasets, artifacts, config.scratch_dir / "uploads", config.max_upload_bytes, ledger)
     datasets_pb2_grpc.add_DatasetServiceServicer_to_server(DatasetService(datasets, uploads), server)
     # Sampling talks to Redis through its own client with short timeouts (fast_redis): when Redis
     # is slow or gone, cache and sample writes give up fast and sampling carries on uncached.
@@ -277,10 +279,10 @@ async def create_server(config: KilnConfig) -> tuple[KilnServer, int]:
     # No process starts here: a private tritonserver starts on the first TRITON deployment.
     triton = TritonBackend(config.triton_url, config.triton_repository, (config.data_dir / "triton").resolve())
     router = Router(config, ModelStore(fast_redis, keys), DeploymentStore(fast_redis, keys), artifacts, serve, triton)
-    exporter = ModelExporter(models, datasets, artifacts, router, config.scratch_dir)
+    exporter = ModelExporter(models, datasets, artifacts, router, config.scratch_dir, ledger)
     deploy_quota = DeploymentQuota(DeploymentStore(redis, keys), quotas)
     models_pb2_grpc.add_ModelServiceServicer_to_server(
-        ModelService(models, artifacts, router, cache, exporter, deploy_quota), server
+        ModelService(models, artifacts, router, cache, exporter, deploy_quota, ledger), server
     )
     sampler = Sampler(router, serve, cache, SampleStore(fast_redis, keys, config.sample_ttl_s), triton)
     sampling_pb2_grpc.add_SamplingServiceServicer_to_server(
@@ -302,7 +304,11 @@ async def create_server(config: KilnConfig) -> tuple[KilnServer, int]:
             FeedbackStore(redis, keys),
             SampleStore(redis, keys),
             DatasetWriter(
-                ExportDatasetStore(redis, keys), artifacts, config.scratch_dir / "exports", config.max_upload_bytes
+                ExportDatasetStore(redis, keys),
+                artifacts,
+                config.scratch_dir / "exports",
+                config.max_upload_bytes,
+                ledger,
             ),
         ),
         server,

@@ -61,6 +61,16 @@ class KilnConfig(BaseSettings):
     serve_max_batch: int = Field(32, ge=1, le=1024, description="Rows in one replica's running batch.")
     serve_max_queue: int = Field(64, ge=1, description="Requests waiting per replica before RESOURCE_EXHAUSTED.")
     serve_replica_cpus: float = Field(1.0, gt=0, description="Logical CPUs reserved by each serving replica.")
+    deploy_pending_timeout_s: float = Field(
+        30.0,
+        ge=0,
+        le=3600,
+        description="How long a DeployModel waits (state PENDING) for a busy cluster to free room for its "
+        "replicas before RESOURCE_EXHAUSTED. Replicas the cluster can never place fail at once.",
+    )
+    deploy_timeout_s: float = Field(
+        600.0, gt=0, le=86400, description="How long placed replicas may take to become READY before FAILED."
+    )
     triton_url: str | None = Field(
         None,
         description="gRPC address (host:port) of an external Triton server; unset starts a private "
@@ -78,6 +88,12 @@ class KilnConfig(BaseSettings):
     quota_gpus: int = Field(8, ge=0, description="Default per-tenant quota: GPUs reserved by active jobs together.")
     quota_deployments: int = Field(4, ge=0, description="Default per-tenant quota: models deployed at once.")
     quota_replicas: int = Field(8, ge=0, description="Default per-tenant quota: serving replicas in all.")
+    quota_storage_bytes: int = Field(
+        100 * 1024**3,
+        ge=0,
+        le=2**50,
+        description="Default per-tenant quota: bytes stored in datasets, models and job artifacts together.",
+    )
     quota_sampling_requests_per_s: float = Field(
         50.0, ge=0, le=1e9, description="Default per-tenant sampling calls per second (bursts of 2 s worth)."
     )

@@ -143,6 +143,12 @@ class ResourceExhausted(KilnError):
         return out
 
 
+class Aborted(KilnError):
+    """The operation was ended by another call (e.g. UndeployModel during a pending DeployModel)."""
+
+    code = grpc.StatusCode.ABORTED
+
+
 class Unauthenticated(KilnError):
     code = grpc.StatusCode.UNAUTHENTICATED
 

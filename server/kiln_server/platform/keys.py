@@ -93,6 +93,10 @@ class Keys:
         """Set of the cache keys of one model version, so deleting the model drops them."""
         return f"{self._t(tenant)}:cacheidx:{model_version}"
 
+    def storage_bytes(self, tenant: str) -> str:
+        """Counter of the bytes the tenant stores (datasets, models, job artifacts)."""
+        return f"{self._t(tenant)}:storage_bytes"
+
     def deployment(self, tenant: str, model_id: str) -> str:
         """Hash describing where a model is deployed (target, replicas, state, app name)."""
         return f"{self._t(tenant)}:deployment:{model_id}"

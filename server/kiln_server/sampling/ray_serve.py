@@ -35,6 +35,13 @@ class ServeSpec:
     family: str = "causal_lm"  # "image": the replica is an ImageReplica (same dict protocol)
 
 
+def initial_replicas(spec: ServeSpec) -> int:
+    """Replicas Serve starts with: `replicas`, or its clamp into the autoscaling bounds."""
+    if spec.max_replicas:
+        return max(spec.min_replicas, min(spec.replicas, spec.max_replicas))
+    return spec.replicas
+
+
 def app_name(prefix: str, tenant: str, model_id: str) -> str:
     return re.sub(r"[^A-Za-z0-9_-]", "-", f"{prefix}-{tenant}-{model_id}")
 
@@ -54,14 +61,12 @@ class RayServeBackend:
             serve.start(proxy_location="Disabled", http_options={"host": "127.0.0.1", "port": 0})
             self._started = True
 
-    def deploy_blocking(self, spec: ServeSpec) -> None:
-        """Creates or updates the application and waits until its replicas are ready."""
+    def _application(self, spec: ServeSpec):
         from ray import serve
 
         from kiln_trainer.inference.images import ImageReplica
         from kiln_trainer.inference.replica import EngineReplica
 
-        self._ensure_serve()
         options: dict = {
             "name": "engine",
             "max_ongoing_requests": _MAX_ONGOING,
@@ -74,20 +79,55 @@ class RayServeBackend:
             options["autoscaling_config"] = {
                 "min_replicas": spec.min_replicas,
                 "max_replicas": spec.max_replicas,
-                "initial_replicas": max(spec.min_replicas, min(spec.replicas, spec.max_replicas)),
+                "initial_replicas": initial_replicas(spec),
                 "target_ongoing_requests": max(1, spec.max_batch // 2),
             }
         else:
             options["num_replicas"] = spec.replicas
         replica = ImageReplica if spec.family == "image" else EngineReplica
         deployment = serve.deployment(replica).options(**options)
-        app = deployment.bind(spec.model, spec.version, spec.max_batch, spec.max_queue)
-        serve.run(app, name=spec.app, route_prefix=None, blocking=False)
+        return deployment.bind(spec.model, spec.version, spec.max_batch, spec.max_queue)
+
+    def submit_blocking(self, spec: ServeSpec) -> None:
+        """Creates or updates the application without waiting for its replicas: Serve would wait
+        forever for replicas the cluster cannot place, so the caller polls `app_state` instead."""
+        from ray import serve
+
+        self._ensure_serve()
+        target = serve.RunTarget(target=self._application(spec), name=spec.app, route_prefix=None)
+        serve.run_many([target], wait_for_ingress_deployment_creation=False, wait_for_applications_running=False)
+        self._handles.pop(spec.app, None)
+        log.info("submitted to ray serve", extra={"app": spec.app, "version": spec.version})
+
+    def deploy_blocking(self, spec: ServeSpec) -> None:
+        """Creates or updates the application and waits until its replicas are ready."""
+        from ray import serve
+
+        self._ensure_serve()
+        serve.run(self._application(spec), name=spec.app, route_prefix=None, blocking=False)
         self._handles.pop(spec.app, None)
         log.info("deployed on ray serve", extra={"app": spec.app, "version": spec.version})
 
     async def deploy(self, spec: ServeSpec) -> None:
         await asyncio.to_thread(self.deploy_blocking, spec)
+
+    async def submit(self, spec: ServeSpec) -> None:
+        await asyncio.to_thread(self.submit_blocking, spec)
+
+    def app_state_blocking(self, app: str) -> tuple[str, str]:
+        """(ApplicationStatus name or "" when absent, Serve's message about it)."""
+        from ray import serve
+
+        self._ensure_serve()
+        status = serve.status().applications.get(app)
+        if status is None:
+            return "", ""
+        name = str(getattr(status.status, "value", status.status))
+        messages = [status.message] + [d.message for d in status.deployments.values()]
+        return name, "; ".join(m for m in messages if m)
+
+    async def app_state(self, app: str) -> tuple[str, str]:
+        return await asyncio.to_thread(self.app_state_blocking, app)
 
     async def undeploy(self, app: str) -> None:
         from ray import serve

@@ -53,8 +53,10 @@ class DeploymentRecord:
     replicas: int = 1
     min_replicas: int = 0  # with max_replicas: Ray Serve autoscaling bounds; 0 = fixed replicas
     max_replicas: int = 0
-    state: str = "DEPLOYING"  # "DEPLOYING", "READY" or "FAILED"
+    # "PENDING" (waiting for cluster room), "DEPLOYING" (replicas placed, starting), "READY", "FAILED"
+    state: str = "DEPLOYING"
     app: str  # the Serve application / Triton model name
     version: str  # the model version deployed
     update_time: int = 0  # ms since the epoch
     error: str = ""  # why the last deployment FAILED
+    reason: str = ""  # while PENDING: what it waits for

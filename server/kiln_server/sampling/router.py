@@ -31,6 +31,7 @@ from kiln_server.platform.ttl_cache import TtlCache
 from kiln_server.sampling.deployments import DeploymentStore
 from kiln_server.sampling.ray_serve import RayServeBackend, ServeSpec, app_name
 from kiln_server.sampling.record import DeploymentRecord
+from kiln_server.sampling.rollout import Rollouts
 from kiln_server.sampling.triton import TritonBackend
 
 log = logging.getLogger("kiln.router")
@@ -68,6 +69,7 @@ class Router:
         self.triton = triton
         self._known: dict[tuple[str, str], Route] = {}
         self._fresh: TtlCache[tuple[str, str], Route] = TtlCache(config.local_cache_ttl_s)
+        self.rollouts = Rollouts(config, deployments, serve)
 
     async def model_ref(self, tenant: str, name: str, field: str = "name") -> ModelRef:
         return await self.resolver.resolve(tenant, name, field, registry_names=True)
@@ -147,6 +149,8 @@ class Router:
             dep = await self.deployments.get(tenant, ref.model_id)
         else:
             dep, _ = await asyncio.gather(self.deployments.get(tenant, ref.model_id), alongside(ref.version))
+        if dep is not None and dep.state == "PENDING" and self.rollouts.in_flight(tenant, ref.model_id) is None:
+            raise Unavailable(f"{name} is PENDING: its deploy waits for room on the cluster ({dep.reason})")
         if dep is None or dep.state not in ("READY", "DEPLOYING"):
             # A built-in has no deployment choices to make, so its first sample deploys it.
             if not (self.config.deploy_on_demand or ref.kind == ModelKind.BUILTIN):
@@ -185,16 +189,6 @@ class Router:
             raise FailedPrecondition(f"deployment target {target} is not available in this gateway", subject=name)
         serve_path = self.serve_path(ref)
         app = app_name(self.config.redis_prefix, tenant, ref.model_id)
-        deployment = DeploymentRecord(
-            target=target,
-            replicas=replicas,
-            min_replicas=min_r,
-            max_replicas=max_r,
-            app=app,
-            version=ref.version,
-            update_time=int(time.time() * 1000),
-        )
-        await self.deployments.put(tenant, ref.model_id, deployment)
         spec = ServeSpec(
             app=app,
             model=serve_path,
@@ -207,14 +201,25 @@ class Router:
             cpus=self.config.serve_replica_cpus,
             family=ref.family or "causal_lm",
         )
-        try:
-            await self.serve.deploy(spec)
-        except Exception as exc:
-            await self.deployments.set_state(tenant, ref.model_id, "FAILED", f"{type(exc).__name__}: {exc}")
-            raise Unavailable(f"deploying {name} on Ray Serve failed: {exc}") from exc
-        await self.deployments.set_state(tenant, ref.model_id, "READY")
-        log.info("model deployed", extra={"model": name, "app": app, "tenant": tenant})
-        return replace(deployment, state="READY")
+        joined = await self.rollouts.join(tenant, ref.model_id, name, spec)
+        if joined is not None:
+            return joined
+        # Replicas the cluster could never hold fail here, before anything is recorded.
+        await self.rollouts.check_placeable(name, spec)
+        before = await self.deployments.get(tenant, ref.model_id)
+        held = before.replicas if before and before.state == "READY" and before.app == app else 0
+        deployment = DeploymentRecord(
+            target=target,
+            replicas=replicas,
+            min_replicas=min_r,
+            max_replicas=max_r,
+            state="PENDING",
+            app=app,
+            version=ref.version,
+            update_time=int(time.time() * 1000),
+        )
+        await self.deployments.put(tenant, ref.model_id, deployment)
+        return await self.rollouts.run(tenant, ref.model_id, name, deployment, spec, held)
 
     async def _deploy_triton(
         self, tenant: str, name: str, ref: ModelRef, replicas: int, min_r: int, max_r: int
@@ -267,7 +272,10 @@ class Router:
             await self.triton.unload(dep.app)
             await asyncio.to_thread(remove_entry, self.triton.model_repository, dep.app)
         else:
-            await self.serve.undeploy(dep.app)
+            # A rollout still waiting (PENDING) or starting ends now, its caller told ABORTED; one
+            # of this gateway's that never reached Serve has no application to delete.
+            if self.rollouts.cancel(tenant, ref.model_id):
+                await self.serve.undeploy(dep.app)
         await self.deployments.delete(tenant, ref.model_id)
         self.forget(tenant, ref.model_id)
 

@@ -25,6 +25,7 @@ from kiln_server.platform.ttl_cache import TtlCache
 # them stay exact integers and a typo (an extra few zeros) is caught rather than stored.
 _MAX_COUNT = 1_000_000
 _MAX_RATE = 1e9
+_MAX_BYTES = 2**50  # 1 PiB: storage quotas are byte counts
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -38,6 +39,8 @@ class Quotas:
     replicas: int  # serving replicas over all deployments (the autoscaling maximum where set)
     sampling_requests_per_s: float  # token bucket refill; the burst is BURST_S seconds of it
     sampling_tokens_per_s: float  # charged n x max_tokens per call, before sampling
+    # Bytes stored in datasets, models and job artifacts together (default: KilnConfig's).
+    storage_bytes: int = 100 * 1024**3
 
     # A bucket holds this many seconds of its rate: a client idle for a while may burst.
     BURST_S = 2.0
@@ -52,7 +55,7 @@ class Quotas:
         v = []
         for name, value in values.items():
             kind = _kind(name)
-            top = _MAX_RATE if kind is float else _MAX_COUNT
+            top = _MAX_RATE if kind is float else _MAX_BYTES if name.endswith("_bytes") else _MAX_COUNT
             if not (0 <= value <= top):  # also false for NaN
                 v.append(FieldViolation(f"{path}.{name}", f"must be between 0 and {top:g}, got {value!r}"))
         if v:

@@ -156,7 +156,7 @@ class UnmapClientCertificateResponse(_message.Message):
     def __init__(self) -> None: ...
 
 class Quotas(_message.Message):
-    __slots__ = ("tenant", "queued_jobs", "running_jobs", "gpus", "deployments", "replicas", "sampling_requests_per_s", "sampling_tokens_per_s")
+    __slots__ = ("tenant", "queued_jobs", "running_jobs", "gpus", "deployments", "replicas", "sampling_requests_per_s", "sampling_tokens_per_s", "storage_bytes")
     TENANT_FIELD_NUMBER: _ClassVar[int]
     QUEUED_JOBS_FIELD_NUMBER: _ClassVar[int]
     RUNNING_JOBS_FIELD_NUMBER: _ClassVar[int]
@@ -165,6 +165,7 @@ class Quotas(_message.Message):
     REPLICAS_FIELD_NUMBER: _ClassVar[int]
     SAMPLING_REQUESTS_PER_S_FIELD_NUMBER: _ClassVar[int]
     SAMPLING_TOKENS_PER_S_FIELD_NUMBER: _ClassVar[int]
+    STORAGE_BYTES_FIELD_NUMBER: _ClassVar[int]
     tenant: str
     queued_jobs: int
     running_jobs: int
@@ -173,7 +174,8 @@ class Quotas(_message.Message):
     replicas: int
     sampling_requests_per_s: float
     sampling_tokens_per_s: float
-    def __init__(self, tenant: _Optional[str] = ..., queued_jobs: _Optional[int] = ..., running_jobs: _Optional[int] = ..., gpus: _Optional[int] = ..., deployments: _Optional[int] = ..., replicas: _Optional[int] = ..., sampling_requests_per_s: _Optional[float] = ..., sampling_tokens_per_s: _Optional[float] = ...) -> None: ...
+    storage_bytes: int
+    def __init__(self, tenant: _Optional[str] = ..., queued_jobs: _Optional[int] = ..., running_jobs: _Optional[int] = ..., gpus: _Optional[int] = ..., deployments: _Optional[int] = ..., replicas: _Optional[int] = ..., sampling_requests_per_s: _Optional[float] = ..., sampling_tokens_per_s: _Optional[float] = ..., storage_bytes: _Optional[int] = ...) -> None: ...
 
 class GetQuotasRequest(_message.Message):
     __slots__ = ("name",)

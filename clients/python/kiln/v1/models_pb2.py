@@ -26,7 +26,7 @@ from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__
 from kiln.v1 import common_pb2 as kiln_dot_v1_dot_common__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x14kiln/v1/models.proto\x12\x07kiln.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x14kiln/v1/common.proto\"\x84\x01\n\nDeployment\x12)\n\x06target\x18\x01 \x01(\x0e\x32\x19.kiln.v1.DeploymentTarget\x12\x10\n\x08replicas\x18\x02 \x01(\r\x12\x14\n\x0cmin_replicas\x18\x03 \x01(\r\x12\x14\n\x0cmax_replicas\x18\x04 \x01(\r\x12\r\n\x05state\x18\x05 \x01(\t\"\x8d\x04\n\x05Model\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x14\n\x0c\x64isplay_name\x18\x02 \x01(\t\x12$\n\x06\x66\x61mily\x18\x03 \x01(\x0e\x32\x14.kiln.v1.ModelFamily\x12\x12\n\nbase_model\x18\x04 \x01(\t\x12\x12\n\nsource_job\x18\x05 \x01(\t\x12\x14\n\x0c\x61rtifact_uri\x18\x06 \x01(\t\x12\x0f\n\x07version\x18\x07 \x01(\t\x12\x17\n\x0fparameter_count\x18\x08 \x01(\x03\x12\x12\n\nsize_bytes\x18\t \x01(\x03\x12+\n\x0cquantization\x18\n \x01(\x0e\x32\x15.kiln.v1.Quantization\x12,\n\x07metrics\x18\x0b \x03(\x0b\x32\x1b.kiln.v1.Model.MetricsEntry\x12\'\n\ndeployment\x18\x0c \x01(\x0b\x32\x13.kiln.v1.Deployment\x12*\n\x06labels\x18\r \x03(\x0b\x32\x1a.kiln.v1.Model.LabelsEntry\x12/\n\x0b\x63reate_time\x18\x0e \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x1a.\n\x0cMetricsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x01:\x02\x38\x01\x1a-\n\x0bLabelsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\x1f\n\x0fGetModelRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\"`\n\x11ListModelsRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\x12$\n\x06\x66\x61mily\x18\x03 \x01(\x0e\x32\x14.kiln.v1.ModelFamily\"M\n\x12ListModelsResponse\x12\x1e\n\x06models\x18\x01 \x03(\x0b\x32\x0e.kiln.v1.Model\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\"\n\x12\x44\x65leteModelRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\"\x15\n\x13\x44\x65leteModelResponse\"\xe2\x01\n\x12\x45xportModelRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\x12+\n\x0cquantization\x18\x02 \x01(\x0e\x32\x15.kiln.v1.Quantization\x12\x18\n\x10\x61\x63tivation_aware\x18\x03 \x01(\x08\x12\x1b\n\x13\x63\x61libration_dataset\x18\x04 \x01(\t\x12\x12\n\ngroup_size\x18\x05 \x01(\r\x12\x16\n\x0eprune_sparsity\x18\x06 \x01(\x01\x12\x1a\n\x12structured_pruning\x18\x07 \x01(\x08\x12\x12\n\nrequest_id\x18\x08 \x01(\t\"\x8b\x01\n\x12\x44\x65ployModelRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\x12)\n\x06target\x18\x02 \x01(\x0e\x32\x19.kiln.v1.DeploymentTarget\x12\x10\n\x08replicas\x18\x03 \x01(\r\x12\x14\n\x0cmin_replicas\x18\x04 \x01(\r\x12\x14\n\x0cmax_replicas\x18\x05 \x01(\r\"$\n\x14UndeployModelRequest\x12\x0c\n\x04name\x18\x01 \x01(\t*t\n\x10\x44\x65ploymentTarget\x12!\n\x1d\x44\x45PLOYMENT_TARGET_UNSPECIFIED\x10\x00\x12\x1f\n\x1b\x44\x45PLOYMENT_TARGET_RAY_SERVE\x10\x01\x12\x1c\n\x18\x44\x45PLOYMENT_TARGET_TRITON\x10\x02*Z\n\x0cQuantization\x12\x1c\n\x18QUANTIZATION_UNSPECIFIED\x10\x00\x12\x15\n\x11QUANTIZATION_INT8\x10\x01\x12\x15\n\x11QUANTIZATION_INT4\x10\x02\x32\x8d\x03\n\x0cModelService\x12\x34\n\x08GetModel\x12\x18.kiln.v1.GetModelRequest\x1a\x0e.kiln.v1.Model\x12\x45\n\nListModels\x12\x1a.kiln.v1.ListModelsRequest\x1a\x1b.kiln.v1.ListModelsResponse\x12H\n\x0b\x44\x65leteModel\x12\x1b.kiln.v1.DeleteModelRequest\x1a\x1c.kiln.v1.DeleteModelResponse\x12:\n\x0b\x45xportModel\x12\x1b.kiln.v1.ExportModelRequest\x1a\x0e.kiln.v1.Model\x12:\n\x0b\x44\x65ployModel\x12\x1b.kiln.v1.DeployModelRequest\x1a\x0e.kiln.v1.Model\x12>\n\rUndeployModel\x12\x1d.kiln.v1.UndeployModelRequest\x1a\x0e.kiln.v1.Modelb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x14kiln/v1/models.proto\x12\x07kiln.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x14kiln/v1/common.proto\"\x95\x01\n\nDeployment\x12)\n\x06target\x18\x01 \x01(\x0e\x32\x19.kiln.v1.DeploymentTarget\x12\x10\n\x08replicas\x18\x02 \x01(\r\x12\x14\n\x0cmin_replicas\x18\x03 \x01(\r\x12\x14\n\x0cmax_replicas\x18\x04 \x01(\r\x12\r\n\x05state\x18\x05 \x01(\t\x12\x0f\n\x07message\x18( \x01(\t\"\x8d\x04\n\x05Model\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x14\n\x0c\x64isplay_name\x18\x02 \x01(\t\x12$\n\x06\x66\x61mily\x18\x03 \x01(\x0e\x32\x14.kiln.v1.ModelFamily\x12\x12\n\nbase_model\x18\x04 \x01(\t\x12\x12\n\nsource_job\x18\x05 \x01(\t\x12\x14\n\x0c\x61rtifact_uri\x18\x06 \x01(\t\x12\x0f\n\x07version\x18\x07 \x01(\t\x12\x17\n\x0fparameter_count\x18\x08 \x01(\x03\x12\x12\n\nsize_bytes\x18\t \x01(\x03\x12+\n\x0cquantization\x18\n \x01(\x0e\x32\x15.kiln.v1.Quantization\x12,\n\x07metrics\x18\x0b \x03(\x0b\x32\x1b.kiln.v1.Model.MetricsEntry\x12\'\n\ndeployment\x18\x0c \x01(\x0b\x32\x13.kiln.v1.Deployment\x12*\n\x06labels\x18\r \x03(\x0b\x32\x1a.kiln.v1.Model.LabelsEntry\x12/\n\x0b\x63reate_time\x18\x0e \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x1a.\n\x0cMetricsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x01:\x02\x38\x01\x1a-\n\x0bLabelsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\x1f\n\x0fGetModelRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\"`\n\x11ListModelsRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\x12$\n\x06\x66\x61mily\x18\x03 \x01(\x0e\x32\x14.kiln.v1.ModelFamily\"M\n\x12ListModelsResponse\x12\x1e\n\x06models\x18\x01 \x03(\x0b\x32\x0e.kiln.v1.Model\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\"\n\x12\x44\x65leteModelRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\"\x15\n\x13\x44\x65leteModelResponse\"\xe2\x01\n\x12\x45xportModelRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\x12+\n\x0cquantization\x18\x02 \x01(\x0e\x32\x15.kiln.v1.Quantization\x12\x18\n\x10\x61\x63tivation_aware\x18\x03 \x01(\x08\x12\x1b\n\x13\x63\x61libration_dataset\x18\x04 \x01(\t\x12\x12\n\ngroup_size\x18\x05 \x01(\r\x12\x16\n\x0eprune_sparsity\x18\x06 \x01(\x01\x12\x1a\n\x12structured_pruning\x18\x07 \x01(\x08\x12\x12\n\nrequest_id\x18\x08 \x01(\t\"\x8b\x01\n\x12\x44\x65ployModelRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\x12)\n\x06target\x18\x02 \x01(\x0e\x32\x19.kiln.v1.DeploymentTarget\x12\x10\n\x08replicas\x18\x03 \x01(\r\x12\x14\n\x0cmin_replicas\x18\x04 \x01(\r\x12\x14\n\x0cmax_replicas\x18\x05 \x01(\r\"$\n\x14UndeployModelRequest\x12\x0c\n\x04name\x18\x01 \x01(\t*t\n\x10\x44\x65ploymentTarget\x12!\n\x1d\x44\x45PLOYMENT_TARGET_UNSPECIFIED\x10\x00\x12\x1f\n\x1b\x44\x45PLOYMENT_TARGET_RAY_SERVE\x10\x01\x12\x1c\n\x18\x44\x45PLOYMENT_TARGET_TRITON\x10\x02*Z\n\x0cQuantization\x12\x1c\n\x18QUANTIZATION_UNSPECIFIED\x10\x00\x12\x15\n\x11QUANTIZATION_INT8\x10\x01\x12\x15\n\x11QUANTIZATION_INT4\x10\x02\x32\x8d\x03\n\x0cModelService\x12\x34\n\x08GetModel\x12\x18.kiln.v1.GetModelRequest\x1a\x0e.kiln.v1.Model\x12\x45\n\nListModels\x12\x1a.kiln.v1.ListModelsRequest\x1a\x1b.kiln.v1.ListModelsResponse\x12H\n\x0b\x44\x65leteModel\x12\x1b.kiln.v1.DeleteModelRequest\x1a\x1c.kiln.v1.DeleteModelResponse\x12:\n\x0b\x45xportModel\x12\x1b.kiln.v1.ExportModelRequest\x1a\x0e.kiln.v1.Model\x12:\n\x0b\x44\x65ployModel\x12\x1b.kiln.v1.DeployModelRequest\x1a\x0e.kiln.v1.Model\x12>\n\rUndeployModel\x12\x1d.kiln.v1.UndeployModelRequest\x1a\x0e.kiln.v1.Modelb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -37,34 +37,34 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_MODEL_METRICSENTRY']._serialized_options = b'8\001'
   _globals['_MODEL_LABELSENTRY']._loaded_options = None
   _globals['_MODEL_LABELSENTRY']._serialized_options = b'8\001'
-  _globals['_DEPLOYMENTTARGET']._serialized_start=1429
-  _globals['_DEPLOYMENTTARGET']._serialized_end=1545
-  _globals['_QUANTIZATION']._serialized_start=1547
-  _globals['_QUANTIZATION']._serialized_end=1637
+  _globals['_DEPLOYMENTTARGET']._serialized_start=1446
+  _globals['_DEPLOYMENTTARGET']._serialized_end=1562
+  _globals['_QUANTIZATION']._serialized_start=1564
+  _globals['_QUANTIZATION']._serialized_end=1654
   _globals['_DEPLOYMENT']._serialized_start=89
-  _globals['_DEPLOYMENT']._serialized_end=221
-  _globals['_MODEL']._serialized_start=224
-  _globals['_MODEL']._serialized_end=749
-  _globals['_MODEL_METRICSENTRY']._serialized_start=656
-  _globals['_MODEL_METRICSENTRY']._serialized_end=702
-  _globals['_MODEL_LABELSENTRY']._serialized_start=704
-  _globals['_MODEL_LABELSENTRY']._serialized_end=749
-  _globals['_GETMODELREQUEST']._serialized_start=751
-  _globals['_GETMODELREQUEST']._serialized_end=782
-  _globals['_LISTMODELSREQUEST']._serialized_start=784
-  _globals['_LISTMODELSREQUEST']._serialized_end=880
-  _globals['_LISTMODELSRESPONSE']._serialized_start=882
-  _globals['_LISTMODELSRESPONSE']._serialized_end=959
-  _globals['_DELETEMODELREQUEST']._serialized_start=961
-  _globals['_DELETEMODELREQUEST']._serialized_end=995
-  _globals['_DELETEMODELRESPONSE']._serialized_start=997
-  _globals['_DELETEMODELRESPONSE']._serialized_end=1018
-  _globals['_EXPORTMODELREQUEST']._serialized_start=1021
-  _globals['_EXPORTMODELREQUEST']._serialized_end=1247
-  _globals['_DEPLOYMODELREQUEST']._serialized_start=1250
-  _globals['_DEPLOYMODELREQUEST']._serialized_end=1389
-  _globals['_UNDEPLOYMODELREQUEST']._serialized_start=1391
-  _globals['_UNDEPLOYMODELREQUEST']._serialized_end=1427
-  _globals['_MODELSERVICE']._serialized_start=1640
-  _globals['_MODELSERVICE']._serialized_end=2037
+  _globals['_DEPLOYMENT']._serialized_end=238
+  _globals['_MODEL']._serialized_start=241
+  _globals['_MODEL']._serialized_end=766
+  _globals['_MODEL_METRICSENTRY']._serialized_start=673
+  _globals['_MODEL_METRICSENTRY']._serialized_end=719
+  _globals['_MODEL_LABELSENTRY']._serialized_start=721
+  _globals['_MODEL_LABELSENTRY']._serialized_end=766
+  _globals['_GETMODELREQUEST']._serialized_start=768
+  _globals['_GETMODELREQUEST']._serialized_end=799
+  _globals['_LISTMODELSREQUEST']._serialized_start=801
+  _globals['_LISTMODELSREQUEST']._serialized_end=897
+  _globals['_LISTMODELSRESPONSE']._serialized_start=899
+  _globals['_LISTMODELSRESPONSE']._serialized_end=976
+  _globals['_DELETEMODELREQUEST']._serialized_start=978
+  _globals['_DELETEMODELREQUEST']._serialized_end=1012
+  _globals['_DELETEMODELRESPONSE']._serialized_start=1014
+  _globals['_DELETEMODELRESPONSE']._serialized_end=1035
+  _globals['_EXPORTMODELREQUEST']._serialized_start=1038
+  _globals['_EXPORTMODELREQUEST']._serialized_end=1264
+  _globals['_DEPLOYMODELREQUEST']._serialized_start=1267
+  _globals['_DEPLOYMODELREQUEST']._serialized_end=1406
+  _globals['_UNDEPLOYMODELREQUEST']._serialized_start=1408
+  _globals['_UNDEPLOYMODELREQUEST']._serialized_end=1444
+  _globals['_MODELSERVICE']._serialized_start=1657
+  _globals['_MODELSERVICE']._serialized_end=2054
 # @@protoc_insertion_point(module_scope)

@@ -30,18 +30,20 @@ QUANTIZATION_INT8: Quantization
 QUANTIZATION_INT4: Quantization
 
 class Deployment(_message.Message):
-    __slots__ = ("target", "replicas", "min_replicas", "max_replicas", "state")
+    __slots__ = ("target", "replicas", "min_replicas", "max_replicas", "state", "message")
     TARGET_FIELD_NUMBER: _ClassVar[int]
     REPLICAS_FIELD_NUMBER: _ClassVar[int]
     MIN_REPLICAS_FIELD_NUMBER: _ClassVar[int]
     MAX_REPLICAS_FIELD_NUMBER: _ClassVar[int]
     STATE_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_FIELD_NUMBER: _ClassVar[int]
     target: DeploymentTarget
     replicas: int
     min_replicas: int
     max_replicas: int
     state: str
-    def __init__(self, target: _Optional[_Union[DeploymentTarget, str]] = ..., replicas: _Optional[int] = ..., min_replicas: _Optional[int] = ..., max_replicas: _Optional[int] = ..., state: _Optional[str] = ...) -> None: ...
+    message: str
+    def __init__(self, target: _Optional[_Union[DeploymentTarget, str]] = ..., replicas: _Optional[int] = ..., min_replicas: _Optional[int] = ..., max_replicas: _Optional[int] = ..., state: _Optional[str] = ..., message: _Optional[str] = ...) -> None: ...
 
 class Model(_message.Message):
     __slots__ = ("name", "display_name", "family", "base_model", "source_job", "artifact_uri", "version", "parameter_count", "size_bytes", "quantization", "metrics", "deployment", "labels", "create_time")

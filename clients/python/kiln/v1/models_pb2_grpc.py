@@ -104,13 +104,21 @@ class ModelServiceServicer:
         """Deploys a model for sampling on Ray Serve or Triton and returns once it is READY (allow a
         deadline of minutes). Also accepts a built-in base model name, to choose replicas or the
         target ahead of time; sampling a built-in deploys it on first use otherwise.
+        More replicas than the Ray cluster could ever place (all its nodes, idle) is
+        FAILED_PRECONDITION at once, with nothing recorded. While the cluster is busy the deployment
+        is PENDING; past KILN_DEPLOY_PENDING_TIMEOUT_S it is removed and the call is
+        RESOURCE_EXHAUSTED (QuotaFailure subject "cluster.resources", with RetryInfo). An
+        UndeployModel meanwhile ends the call with ABORTED. A caller that stops waiting (deadline)
+        does not stop the deploy; a repeat with the same settings waits on the same deploy, one with
+        other settings is FAILED_PRECONDITION until it ends.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def UndeployModel(self, request, context):
-        """Removes a model's deployment and releases its resources.
+        """Removes a model's deployment and releases its resources; also cancels a deploy of it
+        still PENDING or DEPLOYING (that DeployModel call then ends ABORTED).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

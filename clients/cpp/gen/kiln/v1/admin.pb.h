@@ -2779,6 +2779,7 @@ class Quotas final :
     kReplicasFieldNumber = 6,
     kSamplingRequestsPerSFieldNumber = 7,
     kSamplingTokensPerSFieldNumber = 8,
+    kStorageBytesFieldNumber = 40,
   };
   // string tenant = 1 [json_name = "tenant"];
   void clear_tenant();
@@ -2885,6 +2886,19 @@ class Quotas final :
   void _internal_set_sampling_tokens_per_s(double value);
   public:
 
+  // optional int64 storage_bytes = 40 [json_name = "storageBytes"];
+  bool has_storage_bytes() const;
+  private:
+  bool _internal_has_storage_bytes() const;
+  public:
+  void clear_storage_bytes();
+  int64_t storage_bytes() const;
+  void set_storage_bytes(int64_t value);
+  private:
+  int64_t _internal_storage_bytes() const;
+  void _internal_set_storage_bytes(int64_t value);
+  public:
+
   // @@protoc_insertion_point(class_scope:kiln.v1.Quotas)
  private:
   class _Internal;
@@ -2903,6 +2917,7 @@ class Quotas final :
     int64_t replicas_;
     double sampling_requests_per_s_;
     double sampling_tokens_per_s_;
+    int64_t storage_bytes_;
   };
   union { Impl_ _impl_; };
   friend struct ::TableStruct_kiln_2fv1_2fadmin_2eproto;
@@ -5747,6 +5762,34 @@ inline void Quotas::_internal_set_sampling_tokens_per_s(double value) {
 inline void Quotas::set_sampling_tokens_per_s(double value) {
   _internal_set_sampling_tokens_per_s(value);
   // @@protoc_insertion_point(field_set:kiln.v1.Quotas.sampling_tokens_per_s)
+}
+
+// optional int64 storage_bytes = 40 [json_name = "storageBytes"];
+inline bool Quotas::_internal_has_storage_bytes() const {
+  bool value = (_impl_._has_bits_[0] & 0x00000080u) != 0;
+  return value;
+}
+inline bool Quotas::has_storage_bytes() const {
+  return _internal_has_storage_bytes();
+}
+inline void Quotas::clear_storage_bytes() {
+  _impl_.storage_bytes_ = int64_t{0};
+  _impl_._has_bits_[0] &= ~0x00000080u;
+}
+inline int64_t Quotas::_internal_storage_bytes() const {
+  return _impl_.storage_bytes_;
+}
+inline int64_t Quotas::storage_bytes() const {
+  // @@protoc_insertion_point(field_get:kiln.v1.Quotas.storage_bytes)
+  return _internal_storage_bytes();
+}
+inline void Quotas::_internal_set_storage_bytes(int64_t value) {
+  _impl_._has_bits_[0] |= 0x00000080u;
+  _impl_.storage_bytes_ = value;
+}
+inline void Quotas::set_storage_bytes(int64_t value) {
+  _internal_set_storage_bytes(value);
+  // @@protoc_insertion_point(field_set:kiln.v1.Quotas.storage_bytes)
 }
 
 // -------------------------------------------------------------------

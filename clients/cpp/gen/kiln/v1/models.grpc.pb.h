@@ -73,6 +73,13 @@ class ModelService final {
     // Deploys a model for sampling on Ray Serve or Triton and returns once it is READY (allow a
     // deadline of minutes). Also accepts a built-in base model name, to choose replicas or the
     // target ahead of time; sampling a built-in deploys it on first use otherwise.
+    // More replicas than the Ray cluster could ever place (all its nodes, idle) is
+    // FAILED_PRECONDITION at once, with nothing recorded. While the cluster is busy the deployment
+    // is PENDING; past KILN_DEPLOY_PENDING_TIMEOUT_S it is removed and the call is
+    // RESOURCE_EXHAUSTED (QuotaFailure subject "cluster.resources", with RetryInfo). An
+    // UndeployModel meanwhile ends the call with ABORTED. A caller that stops waiting (deadline)
+    // does not stop the deploy; a repeat with the same settings waits on the same deploy, one with
+    // other settings is FAILED_PRECONDITION until it ends.
     virtual ::grpc::Status DeployModel(::grpc::ClientContext* context, const ::kiln::v1::DeployModelRequest& request, ::kiln::v1::Model* response) = 0;
     std::unique_ptr< ::grpc::ClientAsyncResponseReaderInterface< ::kiln::v1::Model>> AsyncDeployModel(::grpc::ClientContext* context, const ::kiln::v1::DeployModelRequest& request, ::grpc::CompletionQueue* cq) {
       return std::unique_ptr< ::grpc::ClientAsyncResponseReaderInterface< ::kiln::v1::Model>>(AsyncDeployModelRaw(context, request, cq));
@@ -80,7 +87,8 @@ class ModelService final {
     std::unique_ptr< ::grpc::ClientAsyncResponseReaderInterface< ::kiln::v1::Model>> PrepareAsyncDeployModel(::grpc::ClientContext* context, const ::kiln::v1::DeployModelRequest& request, ::grpc::CompletionQueue* cq) {
       return std::unique_ptr< ::grpc::ClientAsyncResponseReaderInterface< ::kiln::v1::Model>>(PrepareAsyncDeployModelRaw(context, request, cq));
     }
-    // Removes a model's deployment and releases its resources.
+    // Removes a model's deployment and releases its resources; also cancels a deploy of it
+    // still PENDING or DEPLOYING (that DeployModel call then ends ABORTED).
     virtual ::grpc::Status UndeployModel(::grpc::ClientContext* context, const ::kiln::v1::UndeployModelRequest& request, ::kiln::v1::Model* response) = 0;
     std::unique_ptr< ::grpc::ClientAsyncResponseReaderInterface< ::kiln::v1::Model>> AsyncUndeployModel(::grpc::ClientContext* context, const ::kiln::v1::UndeployModelRequest& request, ::grpc::CompletionQueue* cq) {
       return std::unique_ptr< ::grpc::ClientAsyncResponseReaderInterface< ::kiln::v1::Model>>(AsyncUndeployModelRaw(context, request, cq));
@@ -107,9 +115,17 @@ class ModelService final {
       // Deploys a model for sampling on Ray Serve or Triton and returns once it is READY (allow a
       // deadline of minutes). Also accepts a built-in base model name, to choose replicas or the
       // target ahead of time; sampling a built-in deploys it on first use otherwise.
+      // More replicas than the Ray cluster could ever place (all its nodes, idle) is
+      // FAILED_PRECONDITION at once, with nothing recorded. While the cluster is busy the deployment
+      // is PENDING; past KILN_DEPLOY_PENDING_TIMEOUT_S it is removed and the call is
+      // RESOURCE_EXHAUSTED (QuotaFailure subject "cluster.resources", with RetryInfo). An
+      // UndeployModel meanwhile ends the call with ABORTED. A caller that stops waiting (deadline)
+      // does not stop the deploy; a repeat with the same settings waits on the same deploy, one with
+      // other settings is FAILED_PRECONDITION until it ends.
       virtual void DeployModel(::grpc::ClientContext* context, const ::kiln::v1::DeployModelRequest* request, ::kiln::v1::Model* response, std::function<void(::grpc::Status)>) = 0;
       virtual void DeployModel(::grpc::ClientContext* context, const ::kiln::v1::DeployModelRequest* request, ::kiln::v1::Model* response, ::grpc::ClientUnaryReactor* reactor) = 0;
-      // Removes a model's deployment and releases its resources.
+      // Removes a model's deployment and releases its resources; also cancels a deploy of it
+      // still PENDING or DEPLOYING (that DeployModel call then ends ABORTED).
       virtual void UndeployModel(::grpc::ClientContext* context, const ::kiln::v1::UndeployModelRequest* request, ::kiln::v1::Model* response, std::function<void(::grpc::Status)>) = 0;
       virtual void UndeployModel(::grpc::ClientContext* context, const ::kiln::v1::UndeployModelRequest* request, ::kiln::v1::Model* response, ::grpc::ClientUnaryReactor* reactor) = 0;
     };
@@ -238,8 +254,16 @@ class ModelService final {
     // Deploys a model for sampling on Ray Serve or Triton and returns once it is READY (allow a
     // deadline of minutes). Also accepts a built-in base model name, to choose replicas or the
     // target ahead of time; sampling a built-in deploys it on first use otherwise.
+    // More replicas than the Ray cluster could ever place (all its nodes, idle) is
+    // FAILED_PRECONDITION at once, with nothing recorded. While the cluster is busy the deployment
+    // is PENDING; past KILN_DEPLOY_PENDING_TIMEOUT_S it is removed and the call is
+    // RESOURCE_EXHAUSTED (QuotaFailure subject "cluster.resources", with RetryInfo). An
+    // UndeployModel meanwhile ends the call with ABORTED. A caller that stops waiting (deadline)
+    // does not stop the deploy; a repeat with the same settings waits on the same deploy, one with
+    // other settings is FAILED_PRECONDITION until it ends.
     virtual ::grpc::Status DeployModel(::grpc::ServerContext* context, const ::kiln::v1::DeployModelRequest* request, ::kiln::v1::Model* response);
-    // Removes a model's deployment and releases its resources.
+    // Removes a model's deployment and releases its resources; also cancels a deploy of it
+    // still PENDING or DEPLOYING (that DeployModel call then ends ABORTED).
     virtual ::grpc::Status UndeployModel(::grpc::ServerContext* context, const ::kiln::v1::UndeployModelRequest* request, ::kiln::v1::Model* response);
   };
   template <class BaseClass>

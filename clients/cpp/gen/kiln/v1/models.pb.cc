@@ -25,6 +25,7 @@ namespace v1 {
 PROTOBUF_CONSTEXPR Deployment::Deployment(
     ::_pbi::ConstantInitialized): _impl_{
     /*decltype(_impl_.state_)*/{&::_pbi::fixed_address_empty_string, ::_pbi::ConstantInitialized{}}
+  , /*decltype(_impl_.message_)*/{&::_pbi::fixed_address_empty_string, ::_pbi::ConstantInitialized{}}
   , /*decltype(_impl_.target_)*/0
   , /*decltype(_impl_.replicas_)*/0u
   , /*decltype(_impl_.min_replicas_)*/0u
@@ -221,6 +222,7 @@ const uint32_t TableStruct_kiln_2fv1_2fmodels_2eproto::offsets[] PROTOBUF_SECTIO
   PROTOBUF_FIELD_OFFSET(::kiln::v1::Deployment, _impl_.min_replicas_),
   PROTOBUF_FIELD_OFFSET(::kiln::v1::Deployment, _impl_.max_replicas_),
   PROTOBUF_FIELD_OFFSET(::kiln::v1::Deployment, _impl_.state_),
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::Deployment, _impl_.message_),
   PROTOBUF_FIELD_OFFSET(::kiln::v1::Model_MetricsEntry_DoNotUse, _has_bits_),
   PROTOBUF_FIELD_OFFSET(::kiln::v1::Model_MetricsEntry_DoNotUse, _internal_metadata_),
   ~0u,  // no _extensions_
@@ -333,17 +335,17 @@ const uint32_t TableStruct_kiln_2fv1_2fmodels_2eproto::offsets[] PROTOBUF_SECTIO
 };
 static const ::_pbi::MigrationSchema schemas[] PROTOBUF_SECTION_VARIABLE(protodesc_cold) = {
   { 0, -1, -1, sizeof(::kiln::v1::Deployment)},
-  { 11, 19, -1, sizeof(::kiln::v1::Model_MetricsEntry_DoNotUse)},
-  { 21, 29, -1, sizeof(::kiln::v1::Model_LabelsEntry_DoNotUse)},
-  { 31, -1, -1, sizeof(::kiln::v1::Model)},
-  { 51, -1, -1, sizeof(::kiln::v1::GetModelRequest)},
-  { 58, -1, -1, sizeof(::kiln::v1::ListModelsRequest)},
-  { 67, -1, -1, sizeof(::kiln::v1::ListModelsResponse)},
-  { 75, -1, -1, sizeof(::kiln::v1::DeleteModelRequest)},
-  { 82, -1, -1, sizeof(::kiln::v1::DeleteModelResponse)},
-  { 88, -1, -1, sizeof(::kiln::v1::ExportModelRequest)},
-  { 102, -1, -1, sizeof(::kiln::v1::DeployModelRequest)},
-  { 113, -1, -1, sizeof(::kiln::v1::UndeployModelRequest)},
+  { 12, 20, -1, sizeof(::kiln::v1::Model_MetricsEntry_DoNotUse)},
+  { 22, 30, -1, sizeof(::kiln::v1::Model_LabelsEntry_DoNotUse)},
+  { 32, -1, -1, sizeof(::kiln::v1::Model)},
+  { 52, -1, -1, sizeof(::kiln::v1::GetModelRequest)},
+  { 59, -1, -1, sizeof(::kiln::v1::ListModelsRequest)},
+  { 68, -1, -1, sizeof(::kiln::v1::ListModelsResponse)},
+  { 76, -1, -1, sizeof(::kiln::v1::DeleteModelRequest)},
+  { 83, -1, -1, sizeof(::kiln::v1::DeleteModelResponse)},
+  { 89, -1, -1, sizeof(::kiln::v1::ExportModelRequest)},
+  { 103, -1, -1, sizeof(::kiln::v1::DeployModelRequest)},
+  { 114, -1, -1, sizeof(::kiln::v1::UndeployModelRequest)},
 };
 
 static const ::_pb::Message* const file_default_instances[] = {
@@ -364,70 +366,71 @@ static const ::_pb::Message* const file_default_instances[] = {
 const char descriptor_table_protodef_kiln_2fv1_2fmodels_2eproto[] PROTOBUF_SECTION_VARIABLE(protodesc_cold) =
   "\n\024kiln/v1/models.proto\022\007kiln.v1\032\037google/"
   "protobuf/timestamp.proto\032\024kiln/v1/common"
-  ".proto\"\267\001\n\nDeployment\0221\n\006target\030\001 \001(\0162\031."
+  ".proto\"\321\001\n\nDeployment\0221\n\006target\030\001 \001(\0162\031."
   "kiln.v1.DeploymentTargetR\006target\022\032\n\010repl"
   "icas\030\002 \001(\rR\010replicas\022!\n\014min_replicas\030\003 \001"
   "(\rR\013minReplicas\022!\n\014max_replicas\030\004 \001(\rR\013m"
-  "axReplicas\022\024\n\005state\030\005 \001(\tR\005state\"\276\005\n\005Mod"
-  "el\022\022\n\004name\030\001 \001(\tR\004name\022!\n\014display_name\030\002"
-  " \001(\tR\013displayName\022,\n\006family\030\003 \001(\0162\024.kiln"
-  ".v1.ModelFamilyR\006family\022\035\n\nbase_model\030\004 "
-  "\001(\tR\tbaseModel\022\035\n\nsource_job\030\005 \001(\tR\tsour"
-  "ceJob\022!\n\014artifact_uri\030\006 \001(\tR\013artifactUri"
-  "\022\030\n\007version\030\007 \001(\tR\007version\022\'\n\017parameter_"
-  "count\030\010 \001(\003R\016parameterCount\022\035\n\nsize_byte"
-  "s\030\t \001(\003R\tsizeBytes\0229\n\014quantization\030\n \001(\016"
-  "2\025.kiln.v1.QuantizationR\014quantization\0225\n"
-  "\007metrics\030\013 \003(\0132\033.kiln.v1.Model.MetricsEn"
-  "tryR\007metrics\0223\n\ndeployment\030\014 \001(\0132\023.kiln."
-  "v1.DeploymentR\ndeployment\0222\n\006labels\030\r \003("
-  "\0132\032.kiln.v1.Model.LabelsEntryR\006labels\022;\n"
-  "\013create_time\030\016 \001(\0132\032.google.protobuf.Tim"
-  "estampR\ncreateTime\032:\n\014MetricsEntry\022\020\n\003ke"
-  "y\030\001 \001(\tR\003key\022\024\n\005value\030\002 \001(\001R\005value:\0028\001\0329"
-  "\n\013LabelsEntry\022\020\n\003key\030\001 \001(\tR\003key\022\024\n\005value"
-  "\030\002 \001(\tR\005value:\0028\001\"%\n\017GetModelRequest\022\022\n\004"
-  "name\030\001 \001(\tR\004name\"}\n\021ListModelsRequest\022\033\n"
-  "\tpage_size\030\001 \001(\005R\010pageSize\022\035\n\npage_token"
-  "\030\002 \001(\tR\tpageToken\022,\n\006family\030\003 \001(\0162\024.kiln"
-  ".v1.ModelFamilyR\006family\"d\n\022ListModelsRes"
-  "ponse\022&\n\006models\030\001 \003(\0132\016.kiln.v1.ModelR\006m"
-  "odels\022&\n\017next_page_token\030\002 \001(\tR\rnextPage"
-  "Token\"(\n\022DeleteModelRequest\022\022\n\004name\030\001 \001("
-  "\tR\004name\"\025\n\023DeleteModelResponse\"\323\002\n\022Expor"
-  "tModelRequest\022\022\n\004name\030\001 \001(\tR\004name\0229\n\014qua"
-  "ntization\030\002 \001(\0162\025.kiln.v1.QuantizationR\014"
-  "quantization\022)\n\020activation_aware\030\003 \001(\010R\017"
-  "activationAware\022/\n\023calibration_dataset\030\004"
-  " \001(\tR\022calibrationDataset\022\035\n\ngroup_size\030\005"
-  " \001(\rR\tgroupSize\022%\n\016prune_sparsity\030\006 \001(\001R"
-  "\rpruneSparsity\022-\n\022structured_pruning\030\007 \001"
-  "(\010R\021structuredPruning\022\035\n\nrequest_id\030\010 \001("
-  "\tR\trequestId\"\275\001\n\022DeployModelRequest\022\022\n\004n"
-  "ame\030\001 \001(\tR\004name\0221\n\006target\030\002 \001(\0162\031.kiln.v"
-  "1.DeploymentTargetR\006target\022\032\n\010replicas\030\003"
-  " \001(\rR\010replicas\022!\n\014min_replicas\030\004 \001(\rR\013mi"
-  "nReplicas\022!\n\014max_replicas\030\005 \001(\rR\013maxRepl"
-  "icas\"*\n\024UndeployModelRequest\022\022\n\004name\030\001 \001"
-  "(\tR\004name*t\n\020DeploymentTarget\022!\n\035DEPLOYME"
-  "NT_TARGET_UNSPECIFIED\020\000\022\037\n\033DEPLOYMENT_TA"
-  "RGET_RAY_SERVE\020\001\022\034\n\030DEPLOYMENT_TARGET_TR"
-  "ITON\020\002*Z\n\014Quantization\022\034\n\030QUANTIZATION_U"
-  "NSPECIFIED\020\000\022\025\n\021QUANTIZATION_INT8\020\001\022\025\n\021Q"
-  "UANTIZATION_INT4\020\0022\215\003\n\014ModelService\0224\n\010G"
-  "etModel\022\030.kiln.v1.GetModelRequest\032\016.kiln"
-  ".v1.Model\022E\n\nListModels\022\032.kiln.v1.ListMo"
-  "delsRequest\032\033.kiln.v1.ListModelsResponse"
-  "\022H\n\013DeleteModel\022\033.kiln.v1.DeleteModelReq"
-  "uest\032\034.kiln.v1.DeleteModelResponse\022:\n\013Ex"
-  "portModel\022\033.kiln.v1.ExportModelRequest\032\016"
-  ".kiln.v1.Model\022:\n\013DeployModel\022\033.kiln.v1."
-  "DeployModelRequest\032\016.kiln.v1.Model\022>\n\rUn"
-  "deployModel\022\035.kiln.v1.UndeployModelReque"
-  "st\032\016.kiln.v1.ModelBy\n\007kiln.v1B\013ModelsPro"
-  "toH\002P\001Z\"kiln/clients/go/gen/kiln/v1;kiln"
-  "v1\242\002\003KXX\252\002\007Kiln.V1\312\002\007Kiln\\V1\342\002\023Kiln\\V1\\G"
-  "PBMetadata\352\002\010Kiln::V1b\006proto3"
+  "axReplicas\022\024\n\005state\030\005 \001(\tR\005state\022\030\n\007mess"
+  "age\030( \001(\tR\007message\"\276\005\n\005Model\022\022\n\004name\030\001 \001"
+  "(\tR\004name\022!\n\014display_name\030\002 \001(\tR\013displayN"
+  "ame\022,\n\006family\030\003 \001(\0162\024.kiln.v1.ModelFamil"
+  "yR\006family\022\035\n\nbase_model\030\004 \001(\tR\tbaseModel"
+  "\022\035\n\nsource_job\030\005 \001(\tR\tsourceJob\022!\n\014artif"
+  "act_uri\030\006 \001(\tR\013artifactUri\022\030\n\007version\030\007 "
+  "\001(\tR\007version\022\'\n\017parameter_count\030\010 \001(\003R\016p"
+  "arameterCount\022\035\n\nsize_bytes\030\t \001(\003R\tsizeB"
+  "ytes\0229\n\014quantization\030\n \001(\0162\025.kiln.v1.Qua"
+  "ntizationR\014quantization\0225\n\007metrics\030\013 \003(\013"
+  "2\033.kiln.v1.Model.MetricsEntryR\007metrics\0223"
+  "\n\ndeployment\030\014 \001(\0132\023.kiln.v1.DeploymentR"
+  "\ndeployment\0222\n\006labels\030\r \003(\0132\032.kiln.v1.Mo"
+  "del.LabelsEntryR\006labels\022;\n\013create_time\030\016"
+  " \001(\0132\032.google.protobuf.TimestampR\ncreate"
+  "Time\032:\n\014MetricsEntry\022\020\n\003key\030\001 \001(\tR\003key\022\024"
+  "\n\005value\030\002 \001(\001R\005value:\0028\001\0329\n\013LabelsEntry\022"
+  "\020\n\003key\030\001 \001(\tR\003key\022\024\n\005value\030\002 \001(\tR\005value:"
+  "\0028\001\"%\n\017GetModelRequest\022\022\n\004name\030\001 \001(\tR\004na"
+  "me\"}\n\021ListModelsRequest\022\033\n\tpage_size\030\001 \001"
+  "(\005R\010pageSize\022\035\n\npage_token\030\002 \001(\tR\tpageTo"
+  "ken\022,\n\006family\030\003 \001(\0162\024.kiln.v1.ModelFamil"
+  "yR\006family\"d\n\022ListModelsResponse\022&\n\006model"
+  "s\030\001 \003(\0132\016.kiln.v1.ModelR\006models\022&\n\017next_"
+  "page_token\030\002 \001(\tR\rnextPageToken\"(\n\022Delet"
+  "eModelRequest\022\022\n\004name\030\001 \001(\tR\004name\"\025\n\023Del"
+  "eteModelResponse\"\323\002\n\022ExportModelRequest\022"
+  "\022\n\004name\030\001 \001(\tR\004name\0229\n\014quantization\030\002 \001("
+  "\0162\025.kiln.v1.QuantizationR\014quantization\022)"
+  "\n\020activation_aware\030\003 \001(\010R\017activationAwar"
+  "e\022/\n\023calibration_dataset\030\004 \001(\tR\022calibrat"
+  "ionDataset\022\035\n\ngroup_size\030\005 \001(\rR\tgroupSiz"
+  "e\022%\n\016prune_sparsity\030\006 \001(\001R\rpruneSparsity"
+  "\022-\n\022structured_pruning\030\007 \001(\010R\021structured"
+  "Pruning\022\035\n\nrequest_id\030\010 \001(\tR\trequestId\"\275"
+  "\001\n\022DeployModelRequest\022\022\n\004name\030\001 \001(\tR\004nam"
+  "e\0221\n\006target\030\002 \001(\0162\031.kiln.v1.DeploymentTa"
+  "rgetR\006target\022\032\n\010replicas\030\003 \001(\rR\010replicas"
+  "\022!\n\014min_replicas\030\004 \001(\rR\013minReplicas\022!\n\014m"
+  "ax_replicas\030\005 \001(\rR\013maxReplicas\"*\n\024Undepl"
+  "oyModelRequest\022\022\n\004name\030\001 \001(\tR\004name*t\n\020De"
+  "ploymentTarget\022!\n\035DEPLOYMENT_TARGET_UNSP"
+  "ECIFIED\020\000\022\037\n\033DEPLOYMENT_TARGET_RAY_SERVE"
+  "\020\001\022\034\n\030DEPLOYMENT_TARGET_TRITON\020\002*Z\n\014Quan"
+  "tization\022\034\n\030QUANTIZATION_UNSPECIFIED\020\000\022\025"
+  "\n\021QUANTIZATION_INT8\020\001\022\025\n\021QUANTIZATION_IN"
+  "T4\020\0022\215\003\n\014ModelService\0224\n\010GetModel\022\030.kiln"
+  ".v1.GetModelRequest\032\016.kiln.v1.Model\022E\n\nL"
+  "istModels\022\032.kiln.v1.ListModelsRequest\032\033."
+  "kiln.v1.ListModelsResponse\022H\n\013DeleteMode"
+  "l\022\033.kiln.v1.DeleteModelRequest\032\034.kiln.v1"
+  ".DeleteModelResponse\022:\n\013ExportModel\022\033.ki"
+  "ln.v1.ExportModelRequest\032\016.kiln.v1.Model"
+  "\022:\n\013DeployModel\022\033.kiln.v1.DeployModelReq"
+  "uest\032\016.kiln.v1.Model\022>\n\rUndeployModel\022\035."
+  "kiln.v1.UndeployModelRequest\032\016.kiln.v1.M"
+  "odelBy\n\007kiln.v1B\013ModelsProtoH\002P\001Z\"kiln/c"
+  "lients/go/gen/kiln/v1;kilnv1\242\002\003KXX\252\002\007Kil"
+  "n.V1\312\002\007Kiln\\V1\342\002\023Kiln\\V1\\GPBMetadata\352\002\010K"
+  "iln::V1b\006proto3"
   ;
 static const ::_pbi::DescriptorTable* const descriptor_table_kiln_2fv1_2fmodels_2eproto_deps[2] = {
   &::descriptor_table_google_2fprotobuf_2ftimestamp_2eproto,
@@ -435,7 +438,7 @@ static const ::_pbi::DescriptorTable* const descriptor_table_kiln_2fv1_2fmodels_
 };
 static ::_pbi::once_flag descriptor_table_kiln_2fv1_2fmodels_2eproto_once;
 const ::_pbi::DescriptorTable descriptor_table_kiln_2fv1_2fmodels_2eproto = {
-    false, false, 2629, descriptor_table_protodef_kiln_2fv1_2fmodels_2eproto,
+    false, false, 2655, descriptor_table_protodef_kiln_2fv1_2fmodels_2eproto,
     "kiln/v1/models.proto",
     &descriptor_table_kiln_2fv1_2fmodels_2eproto_once, descriptor_table_kiln_2fv1_2fmodels_2eproto_deps, 2, 12,
     schemas, file_default_instances, TableStruct_kiln_2fv1_2fmodels_2eproto::offsets,
@@ -498,6 +501,7 @@ Deployment::Deployment(const Deployment& from)
   Deployment* const _this = this; (void)_this;
   new (&_impl_) Impl_{
       decltype(_impl_.state_){}
+    , decltype(_impl_.message_){}
     , decltype(_impl_.target_){}
     , decltype(_impl_.replicas_){}
     , decltype(_impl_.min_replicas_){}
@@ -513,6 +517,14 @@ Deployment::Deployment(const Deployment& from)
     _this->_impl_.state_.Set(from._internal_state(), 
       _this->GetArenaForAllocation());
   }
+  _impl_.message_.InitDefault();
+  #ifdef PROTOBUF_FORCE_COPY_DEFAULT_STRING
+    _impl_.message_.Set("", GetArenaForAllocation());
+  #endif // PROTOBUF_FORCE_COPY_DEFAULT_STRING
+  if (!from._internal_message().empty()) {
+    _this->_impl_.message_.Set(from._internal_message(), 
+      _this->GetArenaForAllocation());
+  }
   ::memcpy(&_impl_.target_, &from._impl_.target_,
     static_cast<size_t>(reinterpret_cast<char*>(&_impl_.max_replicas_) -
     reinterpret_cast<char*>(&_impl_.target_)) + sizeof(_impl_.max_replicas_));
@@ -525,6 +537,7 @@ inline void Deployment::SharedCtor(
   (void)is_message_owned;
   new (&_impl_) Impl_{
       decltype(_impl_.state_){}
+    , decltype(_impl_.message_){}
     , decltype(_impl_.target_){0}
     , decltype(_impl_.replicas_){0u}
     , decltype(_impl_.min_replicas_){0u}
@@ -534,6 +547,10 @@ inline void Deployment::SharedCtor(
   _impl_.state_.InitDefault();
   #ifdef PROTOBUF_FORCE_COPY_DEFAULT_STRING
     _impl_.state_.Set("", GetArenaForAllocation());
+  #endif // PROTOBUF_FORCE_COPY_DEFAULT_STRING
+  _impl_.message_.InitDefault();
+  #ifdef PROTOBUF_FORCE_COPY_DEFAULT_STRING
+    _impl_.message_.Set("", GetArenaForAllocation());
   #endif // PROTOBUF_FORCE_COPY_DEFAULT_STRING
 }
 
@@ -549,6 +566,7 @@ Deployment::~Deployment() {
 inline void Deployment::SharedDtor() {
   GOOGLE_DCHECK(GetArenaForAllocation() == nullptr);
   _impl_.state_.Destroy();
+  _impl_.message_.Destroy();
 }
 
 void Deployment::SetCachedSize(int size) const {

@@ -265,6 +265,7 @@ class Deployment final :
 
   enum : int {
     kStateFieldNumber = 5,
+    kMessageFieldNumber = 40,
     kTargetFieldNumber = 1,
     kReplicasFieldNumber = 2,
     kMinReplicasFieldNumber = 3,
@@ -282,6 +283,20 @@ class Deployment final :
   const std::string& _internal_state() const;
   inline PROTOBUF_ALWAYS_INLINE void _internal_set_state(const std::string& value);
   std::string* _internal_mutable_state();
+  public:
+
+  // string message = 40 [json_name = "message"];
+  void clear_message();
+  const std::string& message() const;
+  template <typename ArgT0 = const std::string&, typename... ArgT>
+  void set_message(ArgT0&& arg0, ArgT... args);
+  std::string* mutable_message();
+  PROTOBUF_NODISCARD std::string* release_message();
+  void set_allocated_message(std::string* message);
+  private:
+  const std::string& _internal_message() const;
+  inline PROTOBUF_ALWAYS_INLINE void _internal_set_message(const std::string& value);
+  std::string* _internal_mutable_message();
   public:
 
   // .kiln.v1.DeploymentTarget target = 1 [json_name = "target"];
@@ -329,6 +344,7 @@ class Deployment final :
   typedef void DestructorSkippable_;
   struct Impl_ {
     ::PROTOBUF_NAMESPACE_ID::internal::ArenaStringPtr state_;
+    ::PROTOBUF_NAMESPACE_ID::internal::ArenaStringPtr message_;
     int target_;
     uint32_t replicas_;
     uint32_t min_replicas_;
@@ -2095,6 +2111,56 @@ inline void Deployment::set_allocated_state(std::string* state) {
   }
 #endif // PROTOBUF_FORCE_COPY_DEFAULT_STRING
   // @@protoc_insertion_point(field_set_allocated:kiln.v1.Deployment.state)
+}
+
+// string message = 40 [json_name = "message"];
+inline void Deployment::clear_message() {
+  _impl_.message_.ClearToEmpty();
+}
+inline const std::string& Deployment::message() const {
+  // @@protoc_insertion_point(field_get:kiln.v1.Deployment.message)
+  return _internal_message();
+}
+template <typename ArgT0, typename... ArgT>
+inline PROTOBUF_ALWAYS_INLINE
+void Deployment::set_message(ArgT0&& arg0, ArgT... args) {
+ 
+ _impl_.message_.Set(static_cast<ArgT0 &&>(arg0), args..., GetArenaForAllocation());
+  // @@protoc_insertion_point(field_set:kiln.v1.Deployment.message)
+}
+inline std::string* Deployment::mutable_message() {
+  std::string* _s = _internal_mutable_message();
+  // @@protoc_insertion_point(field_mutable:kiln.v1.Deployment.message)
+  return _s;
+}
+inline const std::string& Deployment::_internal_message() const {
+  return _impl_.message_.Get();
+}
+inline void Deployment::_internal_set_message(const std::string& value) {
+  
+  _impl_.message_.Set(value, GetArenaForAllocation());
+}
+inline std::string* Deployment::_internal_mutable_message() {
+  
+  return _impl_.message_.Mutable(GetArenaForAllocation());
+}
+inline std::string* Deployment::release_message() {
+  // @@protoc_insertion_point(field_release:kiln.v1.Deployment.message)
+  return _impl_.message_.Release();
+}
+inline void Deployment::set_allocated_message(std::string* message) {
+  if (message != nullptr) {
+    
+  } else {
+    
+  }
+  _impl_.message_.SetAllocated(message, GetArenaForAllocation());
+#ifdef PROTOBUF_FORCE_COPY_DEFAULT_STRING
+  if (_impl_.message_.IsDefault()) {
+    _impl_.message_.Set("", GetArenaForAllocation());
+  }
+#endif // PROTOBUF_FORCE_COPY_DEFAULT_STRING
+  // @@protoc_insertion_point(field_set_allocated:kiln.v1.Deployment.message)
 }
 
 // -------------------------------------------------------------------

@@ -179,7 +179,7 @@ public final class AdminProto {
       "pping\030\001 \001(\0132!.kiln.v1.ClientCertificateM" +
       "appingR\007mapping\"9\n\035UnmapClientCertificat" +
       "eRequest\022\030\n\007subject\030\001 \001(\tR\007subject\" \n\036Un" +
-      "mapClientCertificateResponse\"\300\003\n\006Quotas\022" +
+      "mapClientCertificateResponse\"\374\003\n\006Quotas\022" +
       "\026\n\006tenant\030\001 \001(\tR\006tenant\022$\n\013queued_jobs\030\002" +
       " \001(\003H\000R\nqueuedJobs\210\001\001\022&\n\014running_jobs\030\003 " +
       "\001(\003H\001R\013runningJobs\210\001\001\022\027\n\004gpus\030\004 \001(\003H\002R\004g" +
@@ -187,58 +187,60 @@ public final class AdminProto {
       "ts\210\001\001\022\037\n\010replicas\030\006 \001(\003H\004R\010replicas\210\001\001\022:" +
       "\n\027sampling_requests_per_s\030\007 \001(\001H\005R\024sampl" +
       "ingRequestsPerS\210\001\001\0226\n\025sampling_tokens_pe" +
-      "r_s\030\010 \001(\001H\006R\022samplingTokensPerS\210\001\001B\016\n\014_q" +
-      "ueued_jobsB\017\n\r_running_jobsB\007\n\005_gpusB\016\n\014" +
-      "_deploymentsB\013\n\t_replicasB\032\n\030_sampling_r" +
-      "equests_per_sB\030\n\026_sampling_tokens_per_s\"" +
-      "&\n\020GetQuotasRequest\022\022\n\004name\030\001 \001(\tR\004name\"" +
-      "e\n\020SetQuotasRequest\022\022\n\004name\030\001 \001(\tR\004name\022" +
-      "\'\n\006quotas\030\002 \001(\0132\017.kiln.v1.QuotasR\006quotas" +
-      "\022\024\n\005reset\030\003 \003(\tR\005reset\"\221\002\n\nAuditEvent\022\016\n" +
-      "\002id\030\001 \001(\tR\002id\022.\n\004time\030\002 \001(\0132\032.google.pro" +
-      "tobuf.TimestampR\004time\022\026\n\006tenant\030\003 \001(\tR\006t" +
-      "enant\022\034\n\tprincipal\030\004 \001(\tR\tprincipal\022\022\n\004r" +
-      "ole\030\005 \001(\tR\004role\022\026\n\006method\030\006 \001(\tR\006method\022" +
-      "\032\n\010resource\030\007 \001(\tR\010resource\022\022\n\004code\030\010 \001(" +
-      "\tR\004code\022\035\n\nrequest_id\030\t \001(\tR\trequestId\022\022" +
-      "\n\004peer\030\n \001(\tR\004peer\"\366\001\n\026ListAuditEventsRe" +
-      "quest\022\026\n\006tenant\030\001 \001(\tR\006tenant\022\026\n\006method\030" +
-      "\002 \001(\tR\006method\0229\n\nstart_time\030\003 \001(\0132\032.goog" +
-      "le.protobuf.TimestampR\tstartTime\0225\n\010end_" +
-      "time\030\004 \001(\0132\032.google.protobuf.TimestampR\007" +
-      "endTime\022\033\n\tpage_size\030\005 \001(\005R\010pageSize\022\035\n\n" +
-      "page_token\030\006 \001(\tR\tpageToken\"n\n\027ListAudit" +
-      "EventsResponse\022+\n\006events\030\001 \003(\0132\023.kiln.v1" +
-      ".AuditEventR\006events\022&\n\017next_page_token\030\002" +
-      " \001(\tR\rnextPageToken*N\n\004Role\022\024\n\020ROLE_UNSP" +
-      "ECIFIED\020\000\022\016\n\nROLE_ADMIN\020\001\022\017\n\013ROLE_MEMBER" +
-      "\020\002\022\017\n\013ROLE_VIEWER\020\0032\233\007\n\014AdminService\022=\n\014" +
-      "CreateTenant\022\034.kiln.v1.CreateTenantReque" +
-      "st\032\017.kiln.v1.Tenant\022H\n\013ListTenants\022\033.kil" +
-      "n.v1.ListTenantsRequest\032\034.kiln.v1.ListTe" +
-      "nantsResponse\022K\n\014DeleteTenant\022\034.kiln.v1." +
-      "DeleteTenantRequest\032\035.kiln.v1.DeleteTena" +
-      "ntResponse\022K\n\014CreateApiKey\022\034.kiln.v1.Cre" +
-      "ateApiKeyRequest\032\035.kiln.v1.CreateApiKeyR" +
-      "esponse\022H\n\013ListApiKeys\022\033.kiln.v1.ListApi" +
-      "KeysRequest\032\034.kiln.v1.ListApiKeysRespons" +
-      "e\022=\n\014RevokeApiKey\022\034.kiln.v1.RevokeApiKey" +
-      "Request\032\017.kiln.v1.ApiKey\022K\n\014RotateApiKey" +
-      "\022\034.kiln.v1.RotateApiKeyRequest\032\035.kiln.v1" +
-      ".CreateApiKeyResponse\022_\n\024MapClientCertif" +
-      "icate\022$.kiln.v1.MapClientCertificateRequ" +
-      "est\032!.kiln.v1.ClientCertificateMapping\022i" +
-      "\n\026UnmapClientCertificate\022&.kiln.v1.Unmap" +
-      "ClientCertificateRequest\032\'.kiln.v1.Unmap" +
-      "ClientCertificateResponse\0227\n\tGetQuotas\022\031" +
-      ".kiln.v1.GetQuotasRequest\032\017.kiln.v1.Quot" +
-      "as\0227\n\tSetQuotas\022\031.kiln.v1.SetQuotasReque" +
-      "st\032\017.kiln.v1.Quotas\022T\n\017ListAuditEvents\022\037" +
-      ".kiln.v1.ListAuditEventsRequest\032 .kiln.v" +
-      "1.ListAuditEventsResponseBx\n\007kiln.v1B\nAd" +
-      "minProtoH\002P\001Z\"kiln/clients/go/gen/kiln/v" +
-      "1;kilnv1\242\002\003KXX\252\002\007Kiln.V1\312\002\007Kiln\\V1\342\002\023Kil" +
-      "n\\V1\\GPBMetadata\352\002\010Kiln::V1b\006proto3"
+      "r_s\030\010 \001(\001H\006R\022samplingTokensPerS\210\001\001\022(\n\rst" +
+      "orage_bytes\030( \001(\003H\007R\014storageBytes\210\001\001B\016\n\014" +
+      "_queued_jobsB\017\n\r_running_jobsB\007\n\005_gpusB\016" +
+      "\n\014_deploymentsB\013\n\t_replicasB\032\n\030_sampling" +
+      "_requests_per_sB\030\n\026_sampling_tokens_per_" +
+      "sB\020\n\016_storage_bytes\"&\n\020GetQuotasRequest\022" +
+      "\022\n\004name\030\001 \001(\tR\004name\"e\n\020SetQuotasRequest\022" +
+      "\022\n\004name\030\001 \001(\tR\004name\022\'\n\006quotas\030\002 \001(\0132\017.ki" +
+      "ln.v1.QuotasR\006quotas\022\024\n\005reset\030\003 \003(\tR\005res" +
+      "et\"\221\002\n\nAuditEvent\022\016\n\002id\030\001 \001(\tR\002id\022.\n\004tim" +
+      "e\030\002 \001(\0132\032.google.protobuf.TimestampR\004tim" +
+      "e\022\026\n\006tenant\030\003 \001(\tR\006tenant\022\034\n\tprincipal\030\004" +
+      " \001(\tR\tprincipal\022\022\n\004role\030\005 \001(\tR\004role\022\026\n\006m" +
+      "ethod\030\006 \001(\tR\006method\022\032\n\010resource\030\007 \001(\tR\010r" +
+      "esource\022\022\n\004code\030\010 \001(\tR\004code\022\035\n\nrequest_i" +
+      "d\030\t \001(\tR\trequestId\022\022\n\004peer\030\n \001(\tR\004peer\"\366" +
+      "\001\n\026ListAuditEventsRequest\022\026\n\006tenant\030\001 \001(" +
+      "\tR\006tenant\022\026\n\006method\030\002 \001(\tR\006method\0229\n\nsta" +
+      "rt_time\030\003 \001(\0132\032.google.protobuf.Timestam" +
+      "pR\tstartTime\0225\n\010end_time\030\004 \001(\0132\032.google." +
+      "protobuf.TimestampR\007endTime\022\033\n\tpage_size" +
+      "\030\005 \001(\005R\010pageSize\022\035\n\npage_token\030\006 \001(\tR\tpa" +
+      "geToken\"n\n\027ListAuditEventsResponse\022+\n\006ev" +
+      "ents\030\001 \003(\0132\023.kiln.v1.AuditEventR\006events\022" +
+      "&\n\017next_page_token\030\002 \001(\tR\rnextPageToken*" +
+      "N\n\004Role\022\024\n\020ROLE_UNSPECIFIED\020\000\022\016\n\nROLE_AD" +
+      "MIN\020\001\022\017\n\013ROLE_MEMBER\020\002\022\017\n\013ROLE_VIEWER\020\0032" +
+      "\233\007\n\014AdminService\022=\n\014CreateTenant\022\034.kiln." +
+      "v1.CreateTenantRequest\032\017.kiln.v1.Tenant\022" +
+      "H\n\013ListTenants\022\033.kiln.v1.ListTenantsRequ" +
+      "est\032\034.kiln.v1.ListTenantsResponse\022K\n\014Del" +
+      "eteTenant\022\034.kiln.v1.DeleteTenantRequest\032" +
+      "\035.kiln.v1.DeleteTenantResponse\022K\n\014Create" +
+      "ApiKey\022\034.kiln.v1.CreateApiKeyRequest\032\035.k" +
+      "iln.v1.CreateApiKeyResponse\022H\n\013ListApiKe" +
+      "ys\022\033.kiln.v1.ListApiKeysRequest\032\034.kiln.v" +
+      "1.ListApiKeysResponse\022=\n\014RevokeApiKey\022\034." +
+      "kiln.v1.RevokeApiKeyRequest\032\017.kiln.v1.Ap" +
+      "iKey\022K\n\014RotateApiKey\022\034.kiln.v1.RotateApi" +
+      "KeyRequest\032\035.kiln.v1.CreateApiKeyRespons" +
+      "e\022_\n\024MapClientCertificate\022$.kiln.v1.MapC" +
+      "lientCertificateRequest\032!.kiln.v1.Client" +
+      "CertificateMapping\022i\n\026UnmapClientCertifi" +
+      "cate\022&.kiln.v1.UnmapClientCertificateReq" +
+      "uest\032\'.kiln.v1.UnmapClientCertificateRes" +
+      "ponse\0227\n\tGetQuotas\022\031.kiln.v1.GetQuotasRe" +
+      "quest\032\017.kiln.v1.Quotas\0227\n\tSetQuotas\022\031.ki" +
+      "ln.v1.SetQuotasRequest\032\017.kiln.v1.Quotas\022" +
+      "T\n\017ListAuditEvents\022\037.kiln.v1.ListAuditEv" +
+      "entsRequest\032 .kiln.v1.ListAuditEventsRes" +
+      "ponseBx\n\007kiln.v1B\nAdminProtoH\002P\001Z\"kiln/c" +
+      "lients/go/gen/kiln/v1;kilnv1\242\002\003KXX\252\002\007Kil" +
+      "n.V1\312\002\007Kiln\\V1\342\002\023Kiln\\V1\\GPBMetadata\352\002\010K" +
+      "iln::V1b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
@@ -352,7 +354,7 @@ public final class AdminProto {
     internal_static_kiln_v1_Quotas_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_kiln_v1_Quotas_descriptor,
-        new java.lang.String[] { "Tenant", "QueuedJobs", "RunningJobs", "Gpus", "Deployments", "Replicas", "SamplingRequestsPerS", "SamplingTokensPerS", "QueuedJobs", "RunningJobs", "Gpus", "Deployments", "Replicas", "SamplingRequestsPerS", "SamplingTokensPerS", });
+        new java.lang.String[] { "Tenant", "QueuedJobs", "RunningJobs", "Gpus", "Deployments", "Replicas", "SamplingRequestsPerS", "SamplingTokensPerS", "StorageBytes", "QueuedJobs", "RunningJobs", "Gpus", "Deployments", "Replicas", "SamplingRequestsPerS", "SamplingTokensPerS", "StorageBytes", });
     internal_static_kiln_v1_GetQuotasRequest_descriptor =
       getDescriptor().getMessageTypes().get(18);
     internal_static_kiln_v1_GetQuotasRequest_fieldAccessorTable = new

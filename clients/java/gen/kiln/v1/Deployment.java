@@ -22,6 +22,7 @@ private static final long serialVersionUID = 0L;
   private Deployment() {
     target_ = 0;
     state_ = "";
+    message_ = "";
   }
 
   @java.lang.Override
@@ -125,7 +126,10 @@ private static final long serialVersionUID = 0L;
   private volatile java.lang.Object state_ = "";
   /**
    * <pre>
-   * Serving state, e.g. "DEPLOYING", "READY", "FAILED".
+   * Serving state: "PENDING" (waiting for the cluster to free room for the replicas; a
+   * DeployModel still waiting ends RESOURCE_EXHAUSTED after the gateway's
+   * KILN_DEPLOY_PENDING_TIMEOUT_S, default 30 s, or ABORTED when UndeployModel cancels it),
+   * "DEPLOYING" (replicas placed and starting), "READY", or "FAILED".
    * </pre>
    *
    * <code>string state = 5 [json_name = "state"];</code>
@@ -146,7 +150,10 @@ private static final long serialVersionUID = 0L;
   }
   /**
    * <pre>
-   * Serving state, e.g. "DEPLOYING", "READY", "FAILED".
+   * Serving state: "PENDING" (waiting for the cluster to free room for the replicas; a
+   * DeployModel still waiting ends RESOURCE_EXHAUSTED after the gateway's
+   * KILN_DEPLOY_PENDING_TIMEOUT_S, default 30 s, or ABORTED when UndeployModel cancels it),
+   * "DEPLOYING" (replicas placed and starting), "READY", or "FAILED".
    * </pre>
    *
    * <code>string state = 5 [json_name = "state"];</code>
@@ -161,6 +168,53 @@ private static final long serialVersionUID = 0L;
           com.google.protobuf.ByteString.copyFromUtf8(
               (java.lang.String) ref);
       state_ = b;
+      return b;
+    } else {
+      return (com.google.protobuf.ByteString) ref;
+    }
+  }
+
+  public static final int MESSAGE_FIELD_NUMBER = 40;
+  @SuppressWarnings("serial")
+  private volatile java.lang.Object message_ = "";
+  /**
+   * <pre>
+   * Why the deployment is PENDING (what it waits for) or FAILED (the error); empty otherwise.
+   * </pre>
+   *
+   * <code>string message = 40 [json_name = "message"];</code>
+   * @return The message.
+   */
+  @java.lang.Override
+  public java.lang.String getMessage() {
+    java.lang.Object ref = message_;
+    if (ref instanceof java.lang.String) {
+      return (java.lang.String) ref;
+    } else {
+      com.google.protobuf.ByteString bs = 
+          (com.google.protobuf.ByteString) ref;
+      java.lang.String s = bs.toStringUtf8();
+      message_ = s;
+      return s;
+    }
+  }
+  /**
+   * <pre>
+   * Why the deployment is PENDING (what it waits for) or FAILED (the error); empty otherwise.
+   * </pre>
+   *
+   * <code>string message = 40 [json_name = "message"];</code>
+   * @return The bytes for message.
+   */
+  @java.lang.Override
+  public com.google.protobuf.ByteString
+      getMessageBytes() {
+    java.lang.Object ref = message_;
+    if (ref instanceof java.lang.String) {
+      com.google.protobuf.ByteString b = 
+          com.google.protobuf.ByteString.copyFromUtf8(
+              (java.lang.String) ref);
+      message_ = b;
       return b;
     } else {
       return (com.google.protobuf.ByteString) ref;
@@ -300,6 +354,7 @@ private static final long serialVersionUID = 0L;
       minReplicas_ = 0;
       maxReplicas_ = 0;
       state_ = "";
+      message_ = "";
       return this;
     }
 
@@ -347,6 +402,9 @@ private static final long serialVersionUID = 0L;
       }
       if (((from_bitField0_ & 0x00000010) != 0)) {
         result.state_ = state_;
+      }
+      if (((from_bitField0_ & 0x00000020) != 0)) {
+        result.message_ = message_;
       }
     }
 
@@ -592,7 +650,10 @@ private static final long serialVersionUID = 0L;
     private java.lang.Object state_ = "";
     /**
      * <pre>
-     * Serving state, e.g. "DEPLOYING", "READY", "FAILED".
+     * Serving state: "PENDING" (waiting for the cluster to free room for the replicas; a
+     * DeployModel still waiting ends RESOURCE_EXHAUSTED after the gateway's
+     * KILN_DEPLOY_PENDING_TIMEOUT_S, default 30 s, or ABORTED when UndeployModel cancels it),
+     * "DEPLOYING" (replicas placed and starting), "READY", or "FAILED".
      * </pre>
      *
      * <code>string state = 5 [json_name = "state"];</code>
@@ -612,7 +673,10 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Serving state, e.g. "DEPLOYING", "READY", "FAILED".
+     * Serving state: "PENDING" (waiting for the cluster to free room for the replicas; a
+     * DeployModel still waiting ends RESOURCE_EXHAUSTED after the gateway's
+     * KILN_DEPLOY_PENDING_TIMEOUT_S, default 30 s, or ABORTED when UndeployModel cancels it),
+     * "DEPLOYING" (replicas placed and starting), "READY", or "FAILED".
      * </pre>
      *
      * <code>string state = 5 [json_name = "state"];</code>
@@ -633,7 +697,10 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Serving state, e.g. "DEPLOYING", "READY", "FAILED".
+     * Serving state: "PENDING" (waiting for the cluster to free room for the replicas; a
+     * DeployModel still waiting ends RESOURCE_EXHAUSTED after the gateway's
+     * KILN_DEPLOY_PENDING_TIMEOUT_S, default 30 s, or ABORTED when UndeployModel cancels it),
+     * "DEPLOYING" (replicas placed and starting), "READY", or "FAILED".
      * </pre>
      *
      * <code>string state = 5 [json_name = "state"];</code>
@@ -650,7 +717,10 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Serving state, e.g. "DEPLOYING", "READY", "FAILED".
+     * Serving state: "PENDING" (waiting for the cluster to free room for the replicas; a
+     * DeployModel still waiting ends RESOURCE_EXHAUSTED after the gateway's
+     * KILN_DEPLOY_PENDING_TIMEOUT_S, default 30 s, or ABORTED when UndeployModel cancels it),
+     * "DEPLOYING" (replicas placed and starting), "READY", or "FAILED".
      * </pre>
      *
      * <code>string state = 5 [json_name = "state"];</code>
@@ -664,7 +734,10 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Serving state, e.g. "DEPLOYING", "READY", "FAILED".
+     * Serving state: "PENDING" (waiting for the cluster to free room for the replicas; a
+     * DeployModel still waiting ends RESOURCE_EXHAUSTED after the gateway's
+     * KILN_DEPLOY_PENDING_TIMEOUT_S, default 30 s, or ABORTED when UndeployModel cancels it),
+     * "DEPLOYING" (replicas placed and starting), "READY", or "FAILED".
      * </pre>
      *
      * <code>string state = 5 [json_name = "state"];</code>
@@ -677,6 +750,98 @@ private static final long serialVersionUID = 0L;
       checkByteStringIsUtf8(value);
       state_ = value;
       bitField0_ |= 0x00000010;
+      onChanged();
+      return this;
+    }
+
+    private java.lang.Object message_ = "";
+    /**
+     * <pre>
+     * Why the deployment is PENDING (what it waits for) or FAILED (the error); empty otherwise.
+     * </pre>
+     *
+     * <code>string message = 40 [json_name = "message"];</code>
+     * @return The message.
+     */
+    public java.lang.String getMessage() {
+      java.lang.Object ref = message_;
+      if (!(ref instanceof java.lang.String)) {
+        com.google.protobuf.ByteString bs =
+            (com.google.protobuf.ByteString) ref;
+        java.lang.String s = bs.toStringUtf8();
+        message_ = s;
+        return s;
+      } else {
+        return (java.lang.String) ref;
+      }
+    }
+    /**
+     * <pre>
+     * Why the deployment is PENDING (what it waits for) or FAILED (the error); empty otherwise.
+     * </pre>
+     *
+     * <code>string message = 40 [json_name = "message"];</code>
+     * @return The bytes for message.
+     */
+    public com.google.protobuf.ByteString
+        getMessageBytes() {
+      java.lang.Object ref = message_;
+      if (ref instanceof String) {
+        com.google.protobuf.ByteString b = 
+            com.google.protobuf.ByteString.copyFromUtf8(
+                (java.lang.String) ref);
+        message_ = b;
+        return b;
+      } else {
+        return (com.google.protobuf.ByteString) ref;
+      }
+    }
+    /**
+     * <pre>
+     * Why the deployment is PENDING (what it waits for) or FAILED (the error); empty otherwise.
+     * </pre>
+     *
+     * <code>string message = 40 [json_name = "message"];</code>
+     * @param value The message to set.
+     * @return This builder for chaining.
+     */
+    public Builder setMessage(
+        java.lang.String value) {
+      if (value == null) { throw new NullPointerException(); }
+      message_ = value;
+      bitField0_ |= 0x00000020;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Why the deployment is PENDING (what it waits for) or FAILED (the error); empty otherwise.
+     * </pre>
+     *
+     * <code>string message = 40 [json_name = "message"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearMessage() {
+      message_ = getDefaultInstance().getMessage();
+      bitField0_ = (bitField0_ & ~0x00000020);
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Why the deployment is PENDING (what it waits for) or FAILED (the error); empty otherwise.
+     * </pre>
+     *
+     * <code>string message = 40 [json_name = "message"];</code>
+     * @param value The bytes for message to set.
+     * @return This builder for chaining.
+     */
+    public Builder setMessageBytes(
+        com.google.protobuf.ByteString value) {
+      if (value == null) { throw new NullPointerException(); }
+      checkByteStringIsUtf8(value);
+      message_ = value;
+      bitField0_ |= 0x00000020;
       onChanged();
       return this;
     }

@@ -58,7 +58,10 @@ public interface DeploymentOrBuilder extends
 
   /**
    * <pre>
-   * Serving state, e.g. "DEPLOYING", "READY", "FAILED".
+   * Serving state: "PENDING" (waiting for the cluster to free room for the replicas; a
+   * DeployModel still waiting ends RESOURCE_EXHAUSTED after the gateway's
+   * KILN_DEPLOY_PENDING_TIMEOUT_S, default 30 s, or ABORTED when UndeployModel cancels it),
+   * "DEPLOYING" (replicas placed and starting), "READY", or "FAILED".
    * </pre>
    *
    * <code>string state = 5 [json_name = "state"];</code>
@@ -67,7 +70,10 @@ public interface DeploymentOrBuilder extends
   java.lang.String getState();
   /**
    * <pre>
-   * Serving state, e.g. "DEPLOYING", "READY", "FAILED".
+   * Serving state: "PENDING" (waiting for the cluster to free room for the replicas; a
+   * DeployModel still waiting ends RESOURCE_EXHAUSTED after the gateway's
+   * KILN_DEPLOY_PENDING_TIMEOUT_S, default 30 s, or ABORTED when UndeployModel cancels it),
+   * "DEPLOYING" (replicas placed and starting), "READY", or "FAILED".
    * </pre>
    *
    * <code>string state = 5 [json_name = "state"];</code>
@@ -75,4 +81,24 @@ public interface DeploymentOrBuilder extends
    */
   com.google.protobuf.ByteString
       getStateBytes();
+
+  /**
+   * <pre>
+   * Why the deployment is PENDING (what it waits for) or FAILED (the error); empty otherwise.
+   * </pre>
+   *
+   * <code>string message = 40 [json_name = "message"];</code>
+   * @return The message.
+   */
+  java.lang.String getMessage();
+  /**
+   * <pre>
+   * Why the deployment is PENDING (what it waits for) or FAILED (the error); empty otherwise.
+   * </pre>
+   *
+   * <code>string message = 40 [json_name = "message"];</code>
+   * @return The bytes for message.
+   */
+  com.google.protobuf.ByteString
+      getMessageBytes();
 }

@@ -301,6 +301,13 @@ public final class ModelServiceGrpc {
      * Deploys a model for sampling on Ray Serve or Triton and returns once it is READY (allow a
      * deadline of minutes). Also accepts a built-in base model name, to choose replicas or the
      * target ahead of time; sampling a built-in deploys it on first use otherwise.
+     * More replicas than the Ray cluster could ever place (all its nodes, idle) is
+     * FAILED_PRECONDITION at once, with nothing recorded. While the cluster is busy the deployment
+     * is PENDING; past KILN_DEPLOY_PENDING_TIMEOUT_S it is removed and the call is
+     * RESOURCE_EXHAUSTED (QuotaFailure subject "cluster.resources", with RetryInfo). An
+     * UndeployModel meanwhile ends the call with ABORTED. A caller that stops waiting (deadline)
+     * does not stop the deploy; a repeat with the same settings waits on the same deploy, one with
+     * other settings is FAILED_PRECONDITION until it ends.
      * </pre>
      */
     public void deployModel(kiln.v1.DeployModelRequest request,
@@ -310,7 +317,8 @@ public final class ModelServiceGrpc {
 
     /**
      * <pre>
-     * Removes a model's deployment and releases its resources.
+     * Removes a model's deployment and releases its resources; also cancels a deploy of it
+     * still PENDING or DEPLOYING (that DeployModel call then ends ABORTED).
      * </pre>
      */
     public void undeployModel(kiln.v1.UndeployModelRequest request,
@@ -433,6 +441,13 @@ public final class ModelServiceGrpc {
      * Deploys a model for sampling on Ray Serve or Triton and returns once it is READY (allow a
      * deadline of minutes). Also accepts a built-in base model name, to choose replicas or the
      * target ahead of time; sampling a built-in deploys it on first use otherwise.
+     * More replicas than the Ray cluster could ever place (all its nodes, idle) is
+     * FAILED_PRECONDITION at once, with nothing recorded. While the cluster is busy the deployment
+     * is PENDING; past KILN_DEPLOY_PENDING_TIMEOUT_S it is removed and the call is
+     * RESOURCE_EXHAUSTED (QuotaFailure subject "cluster.resources", with RetryInfo). An
+     * UndeployModel meanwhile ends the call with ABORTED. A caller that stops waiting (deadline)
+     * does not stop the deploy; a repeat with the same settings waits on the same deploy, one with
+     * other settings is FAILED_PRECONDITION until it ends.
      * </pre>
      */
     public void deployModel(kiln.v1.DeployModelRequest request,
@@ -443,7 +458,8 @@ public final class ModelServiceGrpc {
 
     /**
      * <pre>
-     * Removes a model's deployment and releases its resources.
+     * Removes a model's deployment and releases its resources; also cancels a deploy of it
+     * still PENDING or DEPLOYING (that DeployModel call then ends ABORTED).
      * </pre>
      */
     public void undeployModel(kiln.v1.UndeployModelRequest request,
@@ -516,6 +532,13 @@ public final class ModelServiceGrpc {
      * Deploys a model for sampling on Ray Serve or Triton and returns once it is READY (allow a
      * deadline of minutes). Also accepts a built-in base model name, to choose replicas or the
      * target ahead of time; sampling a built-in deploys it on first use otherwise.
+     * More replicas than the Ray cluster could ever place (all its nodes, idle) is
+     * FAILED_PRECONDITION at once, with nothing recorded. While the cluster is busy the deployment
+     * is PENDING; past KILN_DEPLOY_PENDING_TIMEOUT_S it is removed and the call is
+     * RESOURCE_EXHAUSTED (QuotaFailure subject "cluster.resources", with RetryInfo). An
+     * UndeployModel meanwhile ends the call with ABORTED. A caller that stops waiting (deadline)
+     * does not stop the deploy; a repeat with the same settings waits on the same deploy, one with
+     * other settings is FAILED_PRECONDITION until it ends.
      * </pre>
      */
     public kiln.v1.Model deployModel(kiln.v1.DeployModelRequest request) {
@@ -525,7 +548,8 @@ public final class ModelServiceGrpc {
 
     /**
      * <pre>
-     * Removes a model's deployment and releases its resources.
+     * Removes a model's deployment and releases its resources; also cancels a deploy of it
+     * still PENDING or DEPLOYING (that DeployModel call then ends ABORTED).
      * </pre>
      */
     public kiln.v1.Model undeployModel(kiln.v1.UndeployModelRequest request) {
@@ -601,6 +625,13 @@ public final class ModelServiceGrpc {
      * Deploys a model for sampling on Ray Serve or Triton and returns once it is READY (allow a
      * deadline of minutes). Also accepts a built-in base model name, to choose replicas or the
      * target ahead of time; sampling a built-in deploys it on first use otherwise.
+     * More replicas than the Ray cluster could ever place (all its nodes, idle) is
+     * FAILED_PRECONDITION at once, with nothing recorded. While the cluster is busy the deployment
+     * is PENDING; past KILN_DEPLOY_PENDING_TIMEOUT_S it is removed and the call is
+     * RESOURCE_EXHAUSTED (QuotaFailure subject "cluster.resources", with RetryInfo). An
+     * UndeployModel meanwhile ends the call with ABORTED. A caller that stops waiting (deadline)
+     * does not stop the deploy; a repeat with the same settings waits on the same deploy, one with
+     * other settings is FAILED_PRECONDITION until it ends.
      * </pre>
      */
     public com.google.common.util.concurrent.ListenableFuture<kiln.v1.Model> deployModel(
@@ -611,7 +642,8 @@ public final class ModelServiceGrpc {
 
     /**
      * <pre>
-     * Removes a model's deployment and releases its resources.
+     * Removes a model's deployment and releases its resources; also cancels a deploy of it
+     * still PENDING or DEPLOYING (that DeployModel call then ends ABORTED).
      * </pre>
      */
     public com.google.common.util.concurrent.ListenableFuture<kiln.v1.Model> undeployModel(

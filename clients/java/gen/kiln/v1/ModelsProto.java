@@ -85,70 +85,71 @@ public final class ModelsProto {
     java.lang.String[] descriptorData = {
       "\n\024kiln/v1/models.proto\022\007kiln.v1\032\037google/" +
       "protobuf/timestamp.proto\032\024kiln/v1/common" +
-      ".proto\"\267\001\n\nDeployment\0221\n\006target\030\001 \001(\0162\031." +
+      ".proto\"\321\001\n\nDeployment\0221\n\006target\030\001 \001(\0162\031." +
       "kiln.v1.DeploymentTargetR\006target\022\032\n\010repl" +
       "icas\030\002 \001(\rR\010replicas\022!\n\014min_replicas\030\003 \001" +
       "(\rR\013minReplicas\022!\n\014max_replicas\030\004 \001(\rR\013m" +
-      "axReplicas\022\024\n\005state\030\005 \001(\tR\005state\"\276\005\n\005Mod" +
-      "el\022\022\n\004name\030\001 \001(\tR\004name\022!\n\014display_name\030\002" +
-      " \001(\tR\013displayName\022,\n\006family\030\003 \001(\0162\024.kiln" +
-      ".v1.ModelFamilyR\006family\022\035\n\nbase_model\030\004 " +
-      "\001(\tR\tbaseModel\022\035\n\nsource_job\030\005 \001(\tR\tsour" +
-      "ceJob\022!\n\014artifact_uri\030\006 \001(\tR\013artifactUri" +
-      "\022\030\n\007version\030\007 \001(\tR\007version\022\'\n\017parameter_" +
-      "count\030\010 \001(\003R\016parameterCount\022\035\n\nsize_byte" +
-      "s\030\t \001(\003R\tsizeBytes\0229\n\014quantization\030\n \001(\016" +
-      "2\025.kiln.v1.QuantizationR\014quantization\0225\n" +
-      "\007metrics\030\013 \003(\0132\033.kiln.v1.Model.MetricsEn" +
-      "tryR\007metrics\0223\n\ndeployment\030\014 \001(\0132\023.kiln." +
-      "v1.DeploymentR\ndeployment\0222\n\006labels\030\r \003(" +
-      "\0132\032.kiln.v1.Model.LabelsEntryR\006labels\022;\n" +
-      "\013create_time\030\016 \001(\0132\032.google.protobuf.Tim" +
-      "estampR\ncreateTime\032:\n\014MetricsEntry\022\020\n\003ke" +
-      "y\030\001 \001(\tR\003key\022\024\n\005value\030\002 \001(\001R\005value:\0028\001\0329" +
-      "\n\013LabelsEntry\022\020\n\003key\030\001 \001(\tR\003key\022\024\n\005value" +
-      "\030\002 \001(\tR\005value:\0028\001\"%\n\017GetModelRequest\022\022\n\004" +
-      "name\030\001 \001(\tR\004name\"}\n\021ListModelsRequest\022\033\n" +
-      "\tpage_size\030\001 \001(\005R\010pageSize\022\035\n\npage_token" +
-      "\030\002 \001(\tR\tpageToken\022,\n\006family\030\003 \001(\0162\024.kiln" +
-      ".v1.ModelFamilyR\006family\"d\n\022ListModelsRes" +
-      "ponse\022&\n\006models\030\001 \003(\0132\016.kiln.v1.ModelR\006m" +
-      "odels\022&\n\017next_page_token\030\002 \001(\tR\rnextPage" +
-      "Token\"(\n\022DeleteModelRequest\022\022\n\004name\030\001 \001(" +
-      "\tR\004name\"\025\n\023DeleteModelResponse\"\323\002\n\022Expor" +
-      "tModelRequest\022\022\n\004name\030\001 \001(\tR\004name\0229\n\014qua" +
-      "ntization\030\002 \001(\0162\025.kiln.v1.QuantizationR\014" +
-      "quantization\022)\n\020activation_aware\030\003 \001(\010R\017" +
-      "activationAware\022/\n\023calibration_dataset\030\004" +
-      " \001(\tR\022calibrationDataset\022\035\n\ngroup_size\030\005" +
-      " \001(\rR\tgroupSize\022%\n\016prune_sparsity\030\006 \001(\001R" +
-      "\rpruneSparsity\022-\n\022structured_pruning\030\007 \001" +
-      "(\010R\021structuredPruning\022\035\n\nrequest_id\030\010 \001(" +
-      "\tR\trequestId\"\275\001\n\022DeployModelRequest\022\022\n\004n" +
-      "ame\030\001 \001(\tR\004name\0221\n\006target\030\002 \001(\0162\031.kiln.v" +
-      "1.DeploymentTargetR\006target\022\032\n\010replicas\030\003" +
-      " \001(\rR\010replicas\022!\n\014min_replicas\030\004 \001(\rR\013mi" +
-      "nReplicas\022!\n\014max_replicas\030\005 \001(\rR\013maxRepl" +
-      "icas\"*\n\024UndeployModelRequest\022\022\n\004name\030\001 \001" +
-      "(\tR\004name*t\n\020DeploymentTarget\022!\n\035DEPLOYME" +
-      "NT_TARGET_UNSPECIFIED\020\000\022\037\n\033DEPLOYMENT_TA" +
-      "RGET_RAY_SERVE\020\001\022\034\n\030DEPLOYMENT_TARGET_TR" +
-      "ITON\020\002*Z\n\014Quantization\022\034\n\030QUANTIZATION_U" +
-      "NSPECIFIED\020\000\022\025\n\021QUANTIZATION_INT8\020\001\022\025\n\021Q" +
-      "UANTIZATION_INT4\020\0022\215\003\n\014ModelService\0224\n\010G" +
-      "etModel\022\030.kiln.v1.GetModelRequest\032\016.kiln" +
-      ".v1.Model\022E\n\nListModels\022\032.kiln.v1.ListMo" +
-      "delsRequest\032\033.kiln.v1.ListModelsResponse" +
-      "\022H\n\013DeleteModel\022\033.kiln.v1.DeleteModelReq" +
-      "uest\032\034.kiln.v1.DeleteModelResponse\022:\n\013Ex" +
-      "portModel\022\033.kiln.v1.ExportModelRequest\032\016" +
-      ".kiln.v1.Model\022:\n\013DeployModel\022\033.kiln.v1." +
-      "DeployModelRequest\032\016.kiln.v1.Model\022>\n\rUn" +
-      "deployModel\022\035.kiln.v1.UndeployModelReque" +
-      "st\032\016.kiln.v1.ModelBy\n\007kiln.v1B\013ModelsPro" +
-      "toH\002P\001Z\"kiln/clients/go/gen/kiln/v1;kiln" +
-      "v1\242\002\003KXX\252\002\007Kiln.V1\312\002\007Kiln\\V1\342\002\023Kiln\\V1\\G" +
-      "PBMetadata\352\002\010Kiln::V1b\006proto3"
+      "axReplicas\022\024\n\005state\030\005 \001(\tR\005state\022\030\n\007mess" +
+      "age\030( \001(\tR\007message\"\276\005\n\005Model\022\022\n\004name\030\001 \001" +
+      "(\tR\004name\022!\n\014display_name\030\002 \001(\tR\013displayN" +
+      "ame\022,\n\006family\030\003 \001(\0162\024.kiln.v1.ModelFamil" +
+      "yR\006family\022\035\n\nbase_model\030\004 \001(\tR\tbaseModel" +
+      "\022\035\n\nsource_job\030\005 \001(\tR\tsourceJob\022!\n\014artif" +
+      "act_uri\030\006 \001(\tR\013artifactUri\022\030\n\007version\030\007 " +
+      "\001(\tR\007version\022\'\n\017parameter_count\030\010 \001(\003R\016p" +
+      "arameterCount\022\035\n\nsize_bytes\030\t \001(\003R\tsizeB" +
+      "ytes\0229\n\014quantization\030\n \001(\0162\025.kiln.v1.Qua" +
+      "ntizationR\014quantization\0225\n\007metrics\030\013 \003(\013" +
+      "2\033.kiln.v1.Model.MetricsEntryR\007metrics\0223" +
+      "\n\ndeployment\030\014 \001(\0132\023.kiln.v1.DeploymentR" +
+      "\ndeployment\0222\n\006labels\030\r \003(\0132\032.kiln.v1.Mo" +
+      "del.LabelsEntryR\006labels\022;\n\013create_time\030\016" +
+      " \001(\0132\032.google.protobuf.TimestampR\ncreate" +
+      "Time\032:\n\014MetricsEntry\022\020\n\003key\030\001 \001(\tR\003key\022\024" +
+      "\n\005value\030\002 \001(\001R\005value:\0028\001\0329\n\013LabelsEntry\022" +
+      "\020\n\003key\030\001 \001(\tR\003key\022\024\n\005value\030\002 \001(\tR\005value:" +
+      "\0028\001\"%\n\017GetModelRequest\022\022\n\004name\030\001 \001(\tR\004na" +
+      "me\"}\n\021ListModelsRequest\022\033\n\tpage_size\030\001 \001" +
+      "(\005R\010pageSize\022\035\n\npage_token\030\002 \001(\tR\tpageTo" +
+      "ken\022,\n\006family\030\003 \001(\0162\024.kiln.v1.ModelFamil" +
+      "yR\006family\"d\n\022ListModelsResponse\022&\n\006model" +
+      "s\030\001 \003(\0132\016.kiln.v1.ModelR\006models\022&\n\017next_" +
+      "page_token\030\002 \001(\tR\rnextPageToken\"(\n\022Delet" +
+      "eModelRequest\022\022\n\004name\030\001 \001(\tR\004name\"\025\n\023Del" +
+      "eteModelResponse\"\323\002\n\022ExportModelRequest\022" +
+      "\022\n\004name\030\001 \001(\tR\004name\0229\n\014quantization\030\002 \001(" +
+      "\0162\025.kiln.v1.QuantizationR\014quantization\022)" +
+      "\n\020activation_aware\030\003 \001(\010R\017activationAwar" +
+      "e\022/\n\023calibration_dataset\030\004 \001(\tR\022calibrat" +
+      "ionDataset\022\035\n\ngroup_size\030\005 \001(\rR\tgroupSiz" +
+      "e\022%\n\016prune_sparsity\030\006 \001(\001R\rpruneSparsity" +
+      "\022-\n\022structured_pruning\030\007 \001(\010R\021structured" +
+      "Pruning\022\035\n\nrequest_id\030\010 \001(\tR\trequestId\"\275" +
+      "\001\n\022DeployModelRequest\022\022\n\004name\030\001 \001(\tR\004nam" +
+      "e\0221\n\006target\030\002 \001(\0162\031.kiln.v1.DeploymentTa" +
+      "rgetR\006target\022\032\n\010replicas\030\003 \001(\rR\010replicas" +
+      "\022!\n\014min_replicas\030\004 \001(\rR\013minReplicas\022!\n\014m" +
+      "ax_replicas\030\005 \001(\rR\013maxReplicas\"*\n\024Undepl" +
+      "oyModelRequest\022\022\n\004name\030\001 \001(\tR\004name*t\n\020De" +
+      "ploymentTarget\022!\n\035DEPLOYMENT_TARGET_UNSP" +
+      "ECIFIED\020\000\022\037\n\033DEPLOYMENT_TARGET_RAY_SERVE" +
+      "\020\001\022\034\n\030DEPLOYMENT_TARGET_TRITON\020\002*Z\n\014Quan" +
+      "tization\022\034\n\030QUANTIZATION_UNSPECIFIED\020\000\022\025" +
+      "\n\021QUANTIZATION_INT8\020\001\022\025\n\021QUANTIZATION_IN" +
+      "T4\020\0022\215\003\n\014ModelService\0224\n\010GetModel\022\030.kiln" +
+      ".v1.GetModelRequest\032\016.kiln.v1.Model\022E\n\nL" +
+      "istModels\022\032.kiln.v1.ListModelsRequest\032\033." +
+      "kiln.v1.ListModelsResponse\022H\n\013DeleteMode" +
+      "l\022\033.kiln.v1.DeleteModelRequest\032\034.kiln.v1" +
+      ".DeleteModelResponse\022:\n\013ExportModel\022\033.ki" +
+      "ln.v1.ExportModelRequest\032\016.kiln.v1.Model" +
+      "\022:\n\013DeployModel\022\033.kiln.v1.DeployModelReq" +
+      "uest\032\016.kiln.v1.Model\022>\n\rUndeployModel\022\035." +
+      "kiln.v1.UndeployModelRequest\032\016.kiln.v1.M" +
+      "odelBy\n\007kiln.v1B\013ModelsProtoH\002P\001Z\"kiln/c" +
+      "lients/go/gen/kiln/v1;kilnv1\242\002\003KXX\252\002\007Kil" +
+      "n.V1\312\002\007Kiln\\V1\342\002\023Kiln\\V1\\GPBMetadata\352\002\010K" +
+      "iln::V1b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
@@ -161,7 +162,7 @@ public final class ModelsProto {
     internal_static_kiln_v1_Deployment_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_kiln_v1_Deployment_descriptor,
-        new java.lang.String[] { "Target", "Replicas", "MinReplicas", "MaxReplicas", "State", });
+        new java.lang.String[] { "Target", "Replicas", "MinReplicas", "MaxReplicas", "State", "Message", });
     internal_static_kiln_v1_Model_descriptor =
       getDescriptor().getMessageTypes().get(1);
     internal_static_kiln_v1_Model_fieldAccessorTable = new

@@ -298,6 +298,39 @@ private static final long serialVersionUID = 0L;
     return samplingTokensPerS_;
   }
 
+  public static final int STORAGE_BYTES_FIELD_NUMBER = 40;
+  private long storageBytes_ = 0L;
+  /**
+   * <pre>
+   * Bytes the tenant stores in datasets, models (job outputs and exports) and job artifacts
+   * together; UploadDataset, ExportModel and a job's output registration past it are
+   * RESOURCE_EXHAUSTED (QuotaFailure subject "quotas.storage_bytes") and store nothing.
+   * 0 to 2^50. Deployment default: KILN_QUOTA_STORAGE_BYTES (100 GiB).
+   * </pre>
+   *
+   * <code>optional int64 storage_bytes = 40 [json_name = "storageBytes"];</code>
+   * @return Whether the storageBytes field is set.
+   */
+  @java.lang.Override
+  public boolean hasStorageBytes() {
+    return ((bitField0_ & 0x00000080) != 0);
+  }
+  /**
+   * <pre>
+   * Bytes the tenant stores in datasets, models (job outputs and exports) and job artifacts
+   * together; UploadDataset, ExportModel and a job's output registration past it are
+   * RESOURCE_EXHAUSTED (QuotaFailure subject "quotas.storage_bytes") and store nothing.
+   * 0 to 2^50. Deployment default: KILN_QUOTA_STORAGE_BYTES (100 GiB).
+   * </pre>
+   *
+   * <code>optional int64 storage_bytes = 40 [json_name = "storageBytes"];</code>
+   * @return The storageBytes.
+   */
+  @java.lang.Override
+  public long getStorageBytes() {
+    return storageBytes_;
+  }
+
   public static kiln.v1.Quotas parseFrom(
       java.nio.ByteBuffer data)
       throws com.google.protobuf.InvalidProtocolBufferException {
@@ -435,6 +468,7 @@ private static final long serialVersionUID = 0L;
       replicas_ = 0L;
       samplingRequestsPerS_ = 0D;
       samplingTokensPerS_ = 0D;
+      storageBytes_ = 0L;
       return this;
     }
 
@@ -499,6 +533,10 @@ private static final long serialVersionUID = 0L;
       if (((from_bitField0_ & 0x00000080) != 0)) {
         result.samplingTokensPerS_ = samplingTokensPerS_;
         to_bitField0_ |= 0x00000040;
+      }
+      if (((from_bitField0_ & 0x00000100) != 0)) {
+        result.storageBytes_ = storageBytes_;
+        to_bitField0_ |= 0x00000080;
       }
       result.bitField0_ |= to_bitField0_;
     }
@@ -1041,6 +1079,74 @@ private static final long serialVersionUID = 0L;
     public Builder clearSamplingTokensPerS() {
       bitField0_ = (bitField0_ & ~0x00000080);
       samplingTokensPerS_ = 0D;
+      onChanged();
+      return this;
+    }
+
+    private long storageBytes_ ;
+    /**
+     * <pre>
+     * Bytes the tenant stores in datasets, models (job outputs and exports) and job artifacts
+     * together; UploadDataset, ExportModel and a job's output registration past it are
+     * RESOURCE_EXHAUSTED (QuotaFailure subject "quotas.storage_bytes") and store nothing.
+     * 0 to 2^50. Deployment default: KILN_QUOTA_STORAGE_BYTES (100 GiB).
+     * </pre>
+     *
+     * <code>optional int64 storage_bytes = 40 [json_name = "storageBytes"];</code>
+     * @return Whether the storageBytes field is set.
+     */
+    @java.lang.Override
+    public boolean hasStorageBytes() {
+      return ((bitField0_ & 0x00000100) != 0);
+    }
+    /**
+     * <pre>
+     * Bytes the tenant stores in datasets, models (job outputs and exports) and job artifacts
+     * together; UploadDataset, ExportModel and a job's output registration past it are
+     * RESOURCE_EXHAUSTED (QuotaFailure subject "quotas.storage_bytes") and store nothing.
+     * 0 to 2^50. Deployment default: KILN_QUOTA_STORAGE_BYTES (100 GiB).
+     * </pre>
+     *
+     * <code>optional int64 storage_bytes = 40 [json_name = "storageBytes"];</code>
+     * @return The storageBytes.
+     */
+    @java.lang.Override
+    public long getStorageBytes() {
+      return storageBytes_;
+    }
+    /**
+     * <pre>
+     * Bytes the tenant stores in datasets, models (job outputs and exports) and job artifacts
+     * together; UploadDataset, ExportModel and a job's output registration past it are
+     * RESOURCE_EXHAUSTED (QuotaFailure subject "quotas.storage_bytes") and store nothing.
+     * 0 to 2^50. Deployment default: KILN_QUOTA_STORAGE_BYTES (100 GiB).
+     * </pre>
+     *
+     * <code>optional int64 storage_bytes = 40 [json_name = "storageBytes"];</code>
+     * @param value The storageBytes to set.
+     * @return This builder for chaining.
+     */
+    public Builder setStorageBytes(long value) {
+      
+      storageBytes_ = value;
+      bitField0_ |= 0x00000100;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Bytes the tenant stores in datasets, models (job outputs and exports) and job artifacts
+     * together; UploadDataset, ExportModel and a job's output registration past it are
+     * RESOURCE_EXHAUSTED (QuotaFailure subject "quotas.storage_bytes") and store nothing.
+     * 0 to 2^50. Deployment default: KILN_QUOTA_STORAGE_BYTES (100 GiB).
+     * </pre>
+     *
+     * <code>optional int64 storage_bytes = 40 [json_name = "storageBytes"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearStorageBytes() {
+      bitField0_ = (bitField0_ & ~0x00000100);
+      storageBytes_ = 0L;
       onChanged();
       return this;
     }

@@ -171,4 +171,29 @@ public interface QuotasOrBuilder extends
    * @return The samplingTokensPerS.
    */
   double getSamplingTokensPerS();
+
+  /**
+   * <pre>
+   * Bytes the tenant stores in datasets, models (job outputs and exports) and job artifacts
+   * together; UploadDataset, ExportModel and a job's output registration past it are
+   * RESOURCE_EXHAUSTED (QuotaFailure subject "quotas.storage_bytes") and store nothing.
+   * 0 to 2^50. Deployment default: KILN_QUOTA_STORAGE_BYTES (100 GiB).
+   * </pre>
+   *
+   * <code>optional int64 storage_bytes = 40 [json_name = "storageBytes"];</code>
+   * @return Whether the storageBytes field is set.
+   */
+  boolean hasStorageBytes();
+  /**
+   * <pre>
+   * Bytes the tenant stores in datasets, models (job outputs and exports) and job artifacts
+   * together; UploadDataset, ExportModel and a job's output registration past it are
+   * RESOURCE_EXHAUSTED (QuotaFailure subject "quotas.storage_bytes") and store nothing.
+   * 0 to 2^50. Deployment default: KILN_QUOTA_STORAGE_BYTES (100 GiB).
+   * </pre>
+   *
+   * <code>optional int64 storage_bytes = 40 [json_name = "storageBytes"];</code>
+   * @return The storageBytes.
+   */
+  long getStorageBytes();
 }

@@ -278,7 +278,16 @@ export interface Quotas {
    * Sampled tokens per second, each call charged n x max_tokens up front (bursts of 2
    * seconds' worth). 0 to 1e9. Deployment default: KILN_QUOTA_SAMPLING_TOKENS_PER_S (20000).
    */
-  samplingTokensPerS?: number | undefined;
+  samplingTokensPerS?:
+    | number
+    | undefined;
+  /**
+   * Bytes the tenant stores in datasets, models (job outputs and exports) and job artifacts
+   * together; UploadDataset, ExportModel and a job's output registration past it are
+   * RESOURCE_EXHAUSTED (QuotaFailure subject "quotas.storage_bytes") and store nothing.
+   * 0 to 2^50. Deployment default: KILN_QUOTA_STORAGE_BYTES (100 GiB).
+   */
+  storageBytes?: number | undefined;
 }
 
 /** Request of GetQuotas. */
@@ -1860,6 +1869,7 @@ function createBaseQuotas(): Quotas {
     replicas: undefined,
     samplingRequestsPerS: undefined,
     samplingTokensPerS: undefined,
+    storageBytes: undefined,
   };
 }
 
@@ -1888,6 +1898,9 @@ export const Quotas: MessageFns<Quotas> = {
     }
     if (message.samplingTokensPerS !== undefined) {
       writer.uint32(65).double(message.samplingTokensPerS);
+    }
+    if (message.storageBytes !== undefined) {
+      writer.uint32(320).int64(message.storageBytes);
     }
     return writer;
   },
@@ -1969,6 +1982,14 @@ export const Quotas: MessageFns<Quotas> = {
             message.samplingTokensPerS = reader.double();
             continue;
           }
+          case 40: {
+            if (tag !== 320) {
+              break;
+            }
+
+            message.storageBytes = longToNumber(reader.int64());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2007,6 +2028,11 @@ export const Quotas: MessageFns<Quotas> = {
         : isSet(object.sampling_tokens_per_s)
         ? globalThis.Number(object.sampling_tokens_per_s)
         : undefined,
+      storageBytes: isSet(object.storageBytes)
+        ? globalThis.Number(object.storageBytes)
+        : isSet(object.storage_bytes)
+        ? globalThis.Number(object.storage_bytes)
+        : undefined,
     };
   },
 
@@ -2036,6 +2062,9 @@ export const Quotas: MessageFns<Quotas> = {
     if (message.samplingTokensPerS !== undefined) {
       obj.samplingTokensPerS = floatToJson(message.samplingTokensPerS);
     }
+    if (message.storageBytes !== undefined) {
+      obj.storageBytes = Math.round(message.storageBytes);
+    }
     return obj;
   },
 
@@ -2052,6 +2081,7 @@ export const Quotas: MessageFns<Quotas> = {
     message.replicas = object.replicas ?? undefined;
     message.samplingRequestsPerS = object.samplingRequestsPerS ?? undefined;
     message.samplingTokensPerS = object.samplingTokensPerS ?? undefined;
+    message.storageBytes = object.storageBytes ?? undefined;
     return message;
   },
 };

@@ -121,8 +121,15 @@ export interface Deployment {
   minReplicas: number;
   /** Upper autoscaling bound; 0 means fixed at `replicas`. */
   maxReplicas: number;
-  /** Serving state, e.g. "DEPLOYING", "READY", "FAILED". */
+  /**
+   * Serving state: "PENDING" (waiting for the cluster to free room for the replicas; a
+   * DeployModel still waiting ends RESOURCE_EXHAUSTED after the gateway's
+   * KILN_DEPLOY_PENDING_TIMEOUT_S, default 30 s, or ABORTED when UndeployModel cancels it),
+   * "DEPLOYING" (replicas placed and starting), "READY", or "FAILED".
+   */
   state: string;
+  /** Why the deployment is PENDING (what it waits for) or FAILED (the error); empty otherwise. */
+  message: string;
 }
 
 /** A registered model. */
@@ -256,7 +263,7 @@ export interface UndeployModelRequest {
 }
 
 function createBaseDeployment(): Deployment {
-  return { target: 0, replicas: 0, minReplicas: 0, maxReplicas: 0, state: "" };
+  return { target: 0, replicas: 0, minReplicas: 0, maxReplicas: 0, state: "", message: "" };
 }
 
 export const Deployment: MessageFns<Deployment> = {
@@ -275,6 +282,9 @@ export const Deployment: MessageFns<Deployment> = {
     }
     if (message.state !== "") {
       writer.uint32(42).string(message.state);
+    }
+    if (message.message !== "") {
+      writer.uint32(322).string(message.message);
     }
     return writer;
   },
@@ -332,6 +342,14 @@ export const Deployment: MessageFns<Deployment> = {
             message.state = reader.string();
             continue;
           }
+          case 40: {
+            if (tag !== 322) {
+              break;
+            }
+
+            message.message = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -359,6 +377,7 @@ export const Deployment: MessageFns<Deployment> = {
         ? globalThis.Number(object.max_replicas)
         : 0,
       state: isSet(object.state) ? globalThis.String(object.state) : "",
+      message: isSet(object.message) ? globalThis.String(object.message) : "",
     };
   },
 
@@ -379,6 +398,9 @@ export const Deployment: MessageFns<Deployment> = {
     if (message.state !== "") {
       obj.state = message.state;
     }
+    if (message.message !== "") {
+      obj.message = message.message;
+    }
     return obj;
   },
 
@@ -392,6 +414,7 @@ export const Deployment: MessageFns<Deployment> = {
     message.minReplicas = object.minReplicas ?? 0;
     message.maxReplicas = object.maxReplicas ?? 0;
     message.state = object.state ?? "";
+    message.message = object.message ?? "";
     return message;
   },
 };
@@ -1803,6 +1826,13 @@ export const ModelServiceDefinition = {
      * Deploys a model for sampling on Ray Serve or Triton and returns once it is READY (allow a
      * deadline of minutes). Also accepts a built-in base model name, to choose replicas or the
      * target ahead of time; sampling a built-in deploys it on first use otherwise.
+     * More replicas than the Ray cluster could ever place (all its nodes, idle) is
+     * FAILED_PRECONDITION at once, with nothing recorded. While the cluster is busy the deployment
+     * is PENDING; past KILN_DEPLOY_PENDING_TIMEOUT_S it is removed and the call is
+     * RESOURCE_EXHAUSTED (QuotaFailure subject "cluster.resources", with RetryInfo). An
+     * UndeployModel meanwhile ends the call with ABORTED. A caller that stops waiting (deadline)
+     * does not stop the deploy; a repeat with the same settings waits on the same deploy, one with
+     * other settings is FAILED_PRECONDITION until it ends.
      */
     deployModel: {
       name: "DeployModel",
@@ -1812,7 +1842,10 @@ export const ModelServiceDefinition = {
       responseStream: false,
       options: {},
     },
-    /** Removes a model's deployment and releases its resources. */
+    /**
+     * Removes a model's deployment and releases its resources; also cancels a deploy of it
+     * still PENDING or DEPLOYING (that DeployModel call then ends ABORTED).
+     */
     undeployModel: {
       name: "UndeployModel",
       requestType: UndeployModelRequest as typeof UndeployModelRequest,
@@ -1874,6 +1907,13 @@ export const ModelServiceService = {
    * Deploys a model for sampling on Ray Serve or Triton and returns once it is READY (allow a
    * deadline of minutes). Also accepts a built-in base model name, to choose replicas or the
    * target ahead of time; sampling a built-in deploys it on first use otherwise.
+   * More replicas than the Ray cluster could ever place (all its nodes, idle) is
+   * FAILED_PRECONDITION at once, with nothing recorded. While the cluster is busy the deployment
+   * is PENDING; past KILN_DEPLOY_PENDING_TIMEOUT_S it is removed and the call is
+   * RESOURCE_EXHAUSTED (QuotaFailure subject "cluster.resources", with RetryInfo). An
+   * UndeployModel meanwhile ends the call with ABORTED. A caller that stops waiting (deadline)
+   * does not stop the deploy; a repeat with the same settings waits on the same deploy, one with
+   * other settings is FAILED_PRECONDITION until it ends.
    */
   deployModel: {
     path: "/kiln.v1.ModelService/DeployModel" as const,
@@ -1884,7 +1924,10 @@ export const ModelServiceService = {
     responseSerialize: (value: Model): Buffer => Buffer.from(Model.encode(value).finish()),
     responseDeserialize: (value: Buffer): Model => Model.decode(value),
   },
-  /** Removes a model's deployment and releases its resources. */
+  /**
+   * Removes a model's deployment and releases its resources; also cancels a deploy of it
+   * still PENDING or DEPLOYING (that DeployModel call then ends ABORTED).
+   */
   undeployModel: {
     path: "/kiln.v1.ModelService/UndeployModel" as const,
     requestStream: false as const,
@@ -1912,9 +1955,19 @@ export interface ModelServiceServer extends UntypedServiceImplementation {
    * Deploys a model for sampling on Ray Serve or Triton and returns once it is READY (allow a
    * deadline of minutes). Also accepts a built-in base model name, to choose replicas or the
    * target ahead of time; sampling a built-in deploys it on first use otherwise.
+   * More replicas than the Ray cluster could ever place (all its nodes, idle) is
+   * FAILED_PRECONDITION at once, with nothing recorded. While the cluster is busy the deployment
+   * is PENDING; past KILN_DEPLOY_PENDING_TIMEOUT_S it is removed and the call is
+   * RESOURCE_EXHAUSTED (QuotaFailure subject "cluster.resources", with RetryInfo). An
+   * UndeployModel meanwhile ends the call with ABORTED. A caller that stops waiting (deadline)
+   * does not stop the deploy; a repeat with the same settings waits on the same deploy, one with
+   * other settings is FAILED_PRECONDITION until it ends.
    */
   deployModel: handleUnaryCall<DeployModelRequest, Model>;
-  /** Removes a model's deployment and releases its resources. */
+  /**
+   * Removes a model's deployment and releases its resources; also cancels a deploy of it
+   * still PENDING or DEPLOYING (that DeployModel call then ends ABORTED).
+   */
   undeployModel: handleUnaryCall<UndeployModelRequest, Model>;
 }
 
@@ -1987,6 +2040,13 @@ export interface ModelServiceClient extends Client {
    * Deploys a model for sampling on Ray Serve or Triton and returns once it is READY (allow a
    * deadline of minutes). Also accepts a built-in base model name, to choose replicas or the
    * target ahead of time; sampling a built-in deploys it on first use otherwise.
+   * More replicas than the Ray cluster could ever place (all its nodes, idle) is
+   * FAILED_PRECONDITION at once, with nothing recorded. While the cluster is busy the deployment
+   * is PENDING; past KILN_DEPLOY_PENDING_TIMEOUT_S it is removed and the call is
+   * RESOURCE_EXHAUSTED (QuotaFailure subject "cluster.resources", with RetryInfo). An
+   * UndeployModel meanwhile ends the call with ABORTED. A caller that stops waiting (deadline)
+   * does not stop the deploy; a repeat with the same settings waits on the same deploy, one with
+   * other settings is FAILED_PRECONDITION until it ends.
    */
   deployModel(
     request: DeployModelRequest,
@@ -2003,7 +2063,10 @@ export interface ModelServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: Model) => void,
   ): ClientUnaryCall;
-  /** Removes a model's deployment and releases its resources. */
+  /**
+   * Removes a model's deployment and releases its resources; also cancels a deploy of it
+   * still PENDING or DEPLOYING (that DeployModel call then ends ABORTED).
+   */
   undeployModel(
     request: UndeployModelRequest,
     callback: (error: ServiceError | null, response: Model) => void,
