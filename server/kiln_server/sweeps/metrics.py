@@ -23,9 +23,11 @@ _OWN = {
     "vae": ("loss", "elbo", "recon", "kl"),
     "diffusion": ("loss",),
 }
-# decode_ms_per_token: SFT of kiln-gpt models only (kiln_trainer/models/latency.py); a trial on
-# another model lacks it and fails as a trial missing its objective does.
-_EXTRA = {"sft": ("tokens", "decode_ms_per_token"), "ppo": ("mean_reward", "kl", "entropy", "wall_s")}
+# decode_ms_per_token: SFT of kiln-gpt models only (kiln_trainer/models/latency.py), measured
+# when the sweep's objectives name it (sweeps/trials.py); a trial on another model lacks it and
+# fails as a trial missing its objective does.
+DECODE_LATENCY = "decode_ms_per_token"
+_EXTRA = {"sft": ("tokens", DECODE_LATENCY), "ppo": ("mean_reward", "kl", "entropy", "wall_s")}
 
 
 def step_metrics(method: str) -> frozenset[str]:
