@@ -1,6 +1,7 @@
 """Sweeps: Kiln's SweepService against plain Optuna calling the same trainer in-process.
 
-    python -m bench.sweeps [--trials 8] [--steps 30] [--records 300] [--algorithm tpe]
+    python -m bench.sweeps [--trials 8] [--steps 30] [--records 300] [--algorithm tpe] [--rounds 3]
+    python -m bench.sweeps --docs     # only rewrite the docs section from bench/results/sweeps.json
 
 The objective is a short LoRA SFT of kiln-gpt-tiny on the bundled demo records (final val_loss,
 minimised) over the same space (learning rate, log-uniform; LoRA rank), with the same sampler
@@ -26,7 +27,8 @@ machine (CPU model, flags, threads, torch, git commit, load average) is printed 
 line is one JSON object: {"kiln_best", "optuna_best", "best_ratio", "kiln_trials_per_h",
 "optuna_trials_per_h", "overhead_ratio", "concurrency2_speedup", "asha_compute_saved_pct"}; the
 line before it has the grid/TPE figures; both are written to bench/results/sweeps.json with the
-machine and every run's trials.
+machine and every run's trials, and the Sweeps section of docs/benchmarks.md is rewritten from
+that file (bench/sweeps_docs.py).
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ os.environ.setdefault("GRPC_VERBOSITY", "ERROR")
 import optuna  # noqa: E402
 import torch  # noqa: E402
 
+from bench import sweeps_docs  # noqa: E402
 from bench.machine import machine  # noqa: E402
 from kiln.v1 import datasets_pb2, jobs_pb2, sweeps_pb2  # noqa: E402
 from kiln_server.jobs.methods import METHODS  # noqa: E402
@@ -304,7 +307,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--rounds", type=int, default=3, help="interleaved Optuna / Kiln c1 rounds (odd)")
     parser.add_argument("--grid-tpe-trials", type=int, default=8, help="TPE trials on the grid's space")
+    parser.add_argument("--docs", action="store_true", help="only rewrite the docs section from the result file")
     args = parser.parse_args(argv)
+    if args.docs:
+        sweeps_docs.main()
+        return json.loads(RESULTS.read_text())["result"]
 
     torch.set_num_threads(1)
     optuna.logging.set_verbosity(optuna.logging.WARNING)
@@ -361,12 +368,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     )
     print(json.dumps(extra))
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(
-        json.dumps(
-            {"machine": info, "args": vars(args), "result": result, "extra": extra, "optuna": plain, "kiln": kiln},
-            indent=1,
-        )
-    )
+    doc = {"machine": info, "args": vars(args), "result": result, "extra": extra, "optuna": plain, "kiln": kiln}
+    RESULTS.write_text(json.dumps(doc, indent=1))
+    sweeps_docs.write_docs(doc)
     print(json.dumps(result))
     return result
 

@@ -256,3 +256,36 @@ async def test_successive_jobs_run_on_one_warm_worker(gateway):
         pids.append(int(await gateway.server.redis.hget(job_key, "worker_pid")))
         assert (await gateway.server.redis.hget(job_key, "worker_actor")).decode().startswith("1:kiln-warm-")
     assert pids[0] == pids[1]
+
+
+async def test_a_job_its_gateway_died_launching_runs_once_on_the_recorded_warm_worker(gateway_factory, tmp_path):
+    """The launch window: the old gateway claimed a warm worker and moved the job to RUNNING (the
+    worker's name on the record in the same step), then died before handing the worker the
+    attempt. The next gateway adopts the job on that worker and runs it as attempt 1, not 2."""
+    first = await gateway_factory(prefix="launch-window", data_dir=tmp_path / "gw")
+    t = await first.tenant()
+    ds = await first.upload(t, demo_records(32))
+    handed = asyncio.Event()
+
+    async def dies_before_handing(*_args) -> None:  # the gateway "dies" right after RUNNING
+        handed.set()
+        await asyncio.Event().wait()
+
+    first.server.scheduler._run_attempt = dies_before_handing  # type: ignore[method-assign]
+    job = await first.jobs.CreateJob(
+        jobs_pb2.CreateJobRequest(job=sft_job(ds.name, max_steps=2, eval_every=2, log_every=1)), metadata=t.md
+    )
+    await asyncio.wait_for(handed.wait(), 60)
+    job_key = first.server.scheduler.jobs.keys.job(t.name, job.name[5:])
+    state, worker = await first.server.redis.hmget(job_key, "state", "worker_actor")
+    assert state == b"RUNNING" and worker.decode().startswith("1:kiln-warm-")
+    await first.close()
+
+    second = await gateway_factory(prefix="launch-window", data_dir=tmp_path / "gw")
+    events = await watch_until_done(second, t, job.name)
+    assert events[-1].state_change.state == jobs_pb2.JOB_STATE_SUCCEEDED
+    done = await second.jobs.GetJob(jobs_pb2.GetJobRequest(name=job.name), metadata=t.md)
+    assert done.attempt == 1
+    assert await second.server.redis.hget(job_key, "worker_actor") == worker  # the worker recorded first
+    started = [e.log.message for e in events if e.HasField("log") and "started on" in e.log.message]
+    assert len(started) == 1 and started[0].startswith("attempt 1 started")

@@ -59,11 +59,17 @@ class RedisTrainContext(AttemptReporter):
         self._stop = False
         self._rel = f"jobs/{handle.tenant}/{handle.id}"
         self._storage_default = handle.storage_quota_default
+        # The record's latest metrics, read once: while this attempt runs it is their only writer,
+        # so each report writes the merge without reading the whole record (spec included) again.
+        self._latest: dict[str, float] | None = None
 
     # -- TrainContext --------------------------------------------------------------------------
     def report_metrics(self, step: int, metrics: dict[str, float], total_steps: int | None = None) -> None:
         values = {k: float(v) for k, v in metrics.items()}
-        latest = self._current().metrics | values
+        if self._latest is None:  # an earlier attempt's metrics stay until reported again
+            self._latest = dict(self._current().metrics)
+        self._latest.update(values)
+        latest = dict(self._latest)
         pipe = self.redis.pipeline(transaction=True)
         pipe.hset(self.record_key, mapping=self.codec.fields(step=step, total_steps=total_steps or 0, metrics=latest))
         self.event("metrics", {"step": step, "total_steps": total_steps or 0, "values": values}, pipe)

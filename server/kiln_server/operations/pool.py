@@ -12,8 +12,12 @@ the attempt returned. What does not change:
   own actor would have had); per-attempt state lives in the runner object, the work dir and
   Redis, never in the worker. A worker retires after MAX_RUNS attempts, bounding what a trainer
   could leak (memory, caches) into later attempts;
-- adoption: the worker's Ray name is written on the record with the attempt it runs, so the
-  next gateway finds it after a restart the way it finds a per-attempt actor.
+- adoption: the worker's Ray name is written on the record with the attempt it runs, in the
+  same atomic step as the QUEUED -> RUNNING transition (the worker is claimed first), so the next
+  gateway finds it after a restart whenever the record says RUNNING. An attempt runs on its worker
+  at most once: `run` is keyed by the attempt ("tenant/id:attempt"), and a second `run` of the same
+  key (the adopting gateway's) waits for the first one's outcome instead of running it again, or
+  runs it if the gateway that recorded the worker died before handing it the attempt.
 
 Idle workers hold their resources, so the pool gives them back: after IDLE_S unused, and at once
 when an actor of another shape (or another kind's) needs room. A worker whose gateway is gone
@@ -48,9 +52,13 @@ class WarmWorker:
 
     def __init__(self, exit_idle_s: float = EXIT_IDLE_S):
         self._lock = threading.Lock()
-        self._busy = False  # run() and claim() mark it busy
-        self._idle_since = time.monotonic()
+        self._ended = threading.Condition(self._lock)
+        self._busy = False  # an attempt is running
+        self._idle_since = time.monotonic()  # also refreshed by claim()
         self._exit_idle_s = exit_idle_s
+        # The attempts this worker was handed: key -> outcome (None while it runs). A worker runs
+        # at most MAX_RUNS attempts, so this stays small.
+        self._outcomes: dict[str, str | None] = {}
         threading.Thread(target=self._exit_when_abandoned, daemon=True).start()
 
     def pid(self) -> int:
@@ -58,21 +66,33 @@ class WarmWorker:
         return os.getpid()
 
     def claim(self) -> int:
-        """Marks the worker busy before the gateway hands it an attempt (so it cannot exit
-        between the two); raises (the actor is dead) when it already exited."""
+        """Restarts the idle clock before the gateway hands the worker an attempt, so it cannot exit
+        in between; raises (the actor is dead) when it already exited. A claim whose attempt never
+        comes (its gateway died first) lets the worker exit EXIT_IDLE_S later, as an idle one does."""
         with self._lock:
-            self._busy = True
+            self._idle_since = time.monotonic()
         return os.getpid()
 
-    def run(self, runner_cls: type, args: tuple) -> str:
+    def run(self, key: str, runner_cls: type, args: tuple) -> str:
+        """Runs the attempt `key` ("tenant/id:attempt"), or, when it was handed here before (a
+        restarted gateway adopting it), waits for that run and returns its outcome."""
         with self._lock:
+            if key in self._outcomes:
+                while self._outcomes[key] is None:
+                    self._ended.wait()
+                return self._outcomes[key] or "FAILED"
+            self._outcomes[key] = None
             self._busy = True
+        outcome = "FAILED"  # what a duplicate caller sees when the runner raised
         try:
-            return runner_cls(*args).attempt()
+            outcome = runner_cls(*args).attempt()
+            return outcome
         finally:
             with self._lock:
+                self._outcomes[key] = outcome
                 self._busy = False
                 self._idle_since = time.monotonic()
+                self._ended.notify_all()
 
     def _exit_when_abandoned(self) -> None:
         while True:
@@ -80,6 +100,11 @@ class WarmWorker:
             with self._lock:
                 if not self._busy and time.monotonic() - self._idle_since > self._exit_idle_s:
                     os._exit(0)
+
+
+def attempt_key(tenant: str, rid: str, attempt: int) -> str:
+    """What a warm worker knows an attempt by (WarmWorker.run)."""
+    return f"{tenant}/{rid}:{attempt}"
 
 
 Shape = tuple[float, float]  # (num_cpus, num_gpus)
@@ -143,7 +168,7 @@ class WarmPool:
                 namespace=self.namespace,
                 lifetime="detached",
                 max_restarts=0,
-                max_concurrency=3,  # run(), the gateway's pid() pings and claim()
+                max_concurrency=4,  # run(), an adopting gateway's run(), pid() pings and claim()
                 num_cpus=shape[0],
                 num_gpus=shape[1],
             )
@@ -160,6 +185,14 @@ class WarmPool:
         if warm.runs >= MAX_RUNS:
             self._kill(warm)
             return
+        warm.idle_since = time.monotonic()
+        self._idle.append(warm)
+        self._released.set()
+
+    def unclaim(self, warm: Warm) -> None:
+        """The worker was claimed for an attempt that did not start (its operation was no longer
+        QUEUED): back to the pool, no run counted."""
+        self._forget(warm)
         warm.idle_since = time.monotonic()
         self._idle.append(warm)
         self._released.set()

@@ -2,8 +2,9 @@
 until it ends, plus the reconcile that recovers what a dead gateway left behind.
 
 Redis is the source of truth; this loop only moves operations along and notices deaths:
-- dispatch: pop "tenant/id" from the kind's queue, claim it (QUEUED -> RUNNING, attempt + 1,
-  atomic, so two gateways never run the same attempt), start a detached actor for it;
+- dispatch: pop "tenant/id" from the kind's queue, settle its launch (and claim a warm worker
+  for it), claim it (QUEUED -> RUNNING, attempt + 1, with the warm worker's name, atomic, so two
+  gateways never run the same attempt), start the attempt on that worker or a detached actor;
 - monitor: await the attempt; if its actor dies (or returns without a final state), retry while
   attempts remain, else FAILED; kill the actor of an operation that ended (e.g. was cancelled)
   once `end_grace_s` has passed without it stopping by itself;
@@ -30,7 +31,7 @@ from typing import Any, ClassVar, Generic, TypeVar
 
 from redis.exceptions import RedisError
 
-from kiln_server.operations.pool import Warm, WarmPool, drop_pool, pool_of
+from kiln_server.operations.pool import Warm, WarmPool, attempt_key, drop_pool, pool_of
 from kiln_server.operations.record import OperationRecord, State
 from kiln_server.operations.store import OperationStore
 from kiln_server.operations.worker import AttemptHandle
@@ -82,7 +83,6 @@ class QueueScheduler(ABC, Generic[R]):
         self.instance = instance
         self._tasks: set[asyncio.Task] = set()
         self._running: dict[str, asyncio.Task] = {}  # "tenant/id" -> the attempt's monitor task
-        self._claiming: set[str] = set()  # "tenant/id" being moved to RUNNING by this gateway
         self._stopping = asyncio.Event()
         self._beats = False
         self.pool: WarmPool = pool_of(instance, RAY_NAMESPACE)
@@ -197,35 +197,16 @@ class QueueScheduler(ABC, Generic[R]):
         if item is None:
             return
         tenant, rid = item
-        # Until it is tracked, reconcile must not take this gateway's fresh RUNNING record for
-        # one whose monitor was lost.
-        self._claiming.add(f"{tenant}/{rid}")
-        try:
-            ok, _, attempt = await self.store.transition(
-                tenant,
-                rid,
-                (State.QUEUED,),
-                State.RUNNING,
-                reason="submitted to ray",
-                bump_attempt=True,
-                fields={"owner": self.instance},
-            )
-            if ok:  # else cancelled while queued, or a duplicate queue entry
-                self._track(tenant, rid, self._run_attempt(tenant, rid, attempt))
-        finally:
-            self._claiming.discard(f"{tenant}/{rid}")
+        if f"{tenant}/{rid}" not in self._running:  # else a duplicate queue entry
+            # Started as a task: a launch that waits for a warm worker must not hold up the queue.
+            self._track(tenant, rid, self._start_attempt(tenant, rid))
 
     # -- one attempt -----------------------------------------------------------------------------
     def actor_name(self, rid: str, attempt: int) -> str:
         return f"kiln-{self.actor_kind or self.kind}-{rid}-{attempt}"
 
-    async def _run_attempt(self, tenant: str, rid: str, attempt: int) -> None:
-        import ray
-
-        record = await self.store.get(tenant, rid)
-        if record is None:
-            return
-        handle = AttemptHandle(
+    def _handle(self, tenant: str, rid: str, attempt: int) -> AttemptHandle:
+        return AttemptHandle(
             tenant=tenant,
             id=rid,
             attempt=attempt,
@@ -234,14 +215,59 @@ class QueueScheduler(ABC, Generic[R]):
             artifact_root=self.config.artifact_root,
             scratch_dir=str(self.config.scratch_dir),
         )
+
+    async def _start_attempt(self, tenant: str, rid: str) -> None:
+        """Claims the operation (QUEUED -> RUNNING, attempt + 1) and runs the attempt.
+
+        The launch and a warm worker are settled first, so the worker's name goes on the record
+        in the same atomic step as RUNNING: a gateway that dies at any point after it leaves a
+        record the next one can adopt (operations/pool.py), never a RUNNING operation with no
+        worker to find, which would run again as a second attempt. One that dies before it
+        leaves the operation QUEUED (and off the queue), which reconcile puts back."""
+        record = await self.store.get(tenant, rid)
+        if record is None or record.state != State.QUEUED:
+            return  # cancelled while queued, or a duplicate queue entry
+        attempt = record.attempt + 1
         warm: Warm | None = None
+        launch: Launch | None = None
+        error: Exception | None = None
+        fields: dict[str, Any] = {"owner": self.instance}
         try:
-            launch = await self.launch(record, handle)
+            launch = await self.launch(record, self._handle(tenant, rid, attempt))
             if launch.reuse:
                 warm = await self.pool.acquire((launch.num_cpus, launch.num_gpus))
-                await self.store.set_fields(tenant, rid, worker_actor=f"{attempt}:{warm.name}")
+                fields["worker_actor"] = f"{attempt}:{warm.name}"
+        except Exception as exc:  # reported once the attempt is RUNNING, as a worker that did not start
+            raise_if_cancelled()
+            error = exc
+        ok, _, _ = await self.store.transition(
+            tenant,
+            rid,
+            (State.QUEUED,),
+            State.RUNNING,
+            reason="submitted to ray",
+            attempt=record.attempt,  # the attempt read above: the claimed one is `attempt`
+            bump_attempt=True,
+            fields=fields,
+        )
+        if not ok:  # cancelled meanwhile, or another gateway claimed it
+            if warm is not None:
+                self.pool.unclaim(warm)
+            return
+        await self._run_attempt(record, attempt, launch, warm, error)
+
+    async def _run_attempt(
+        self, record: R, attempt: int, launch: Launch | None, warm: Warm | None, error: Exception | None
+    ) -> None:
+        import ray
+
+        tenant, rid = record.tenant, record.id
+        try:
+            if error is not None or launch is None:
+                raise error or RuntimeError("no launch")
+            if warm is not None:
                 actor: Any = warm.actor
-                run_ref = actor.run.remote(launch.runner, launch.args)
+                run_ref = actor.run.remote(attempt_key(tenant, rid, attempt), launch.runner, launch.args)
             else:
                 await self.pool.make_room(*(launch.room or (launch.num_cpus, launch.num_gpus)))
                 options = dict(
@@ -412,9 +438,7 @@ class QueueScheduler(ABC, Generic[R]):
                 await self.store.transition(
                     tenant, rid, (State.RETRYING,), State.QUEUED, reason="requeued", enqueue=True
                 )
-            elif (
-                record.state == State.RUNNING and key not in self._claiming and not await self._monitored(record.owner)
-            ):
+            elif record.state == State.RUNNING and not await self._monitored(record.owner):
                 await self._adopt(tenant, rid, record.attempt, record.worker_actor)
 
     async def _monitored(self, owner: str) -> bool:
@@ -431,7 +455,8 @@ class QueueScheduler(ABC, Generic[R]):
         # A warm worker's name is on the record with the attempt it ran; an older attempt's
         # worker may be running something else by now.
         on, _, warm_name = worker_actor.partition(":")
-        name = warm_name if warm_name and on == str(attempt) else self.actor_name(rid, attempt)
+        warm = bool(warm_name) and on == str(attempt)
+        name = warm_name if warm else self.actor_name(rid, attempt)
         try:
             actor = ray.get_actor(name, namespace=RAY_NAMESPACE)
         except ValueError:
@@ -439,4 +464,21 @@ class QueueScheduler(ABC, Generic[R]):
             self._track(tenant, rid, self.worker_lost(tenant, rid, attempt, "worker lost with its gateway"))
             return
         log.info("adopted running %s", self.kind, extra={self.kind: rid, "attempt": attempt})
-        self._track(tenant, rid, self._monitor(tenant, rid, attempt, actor))
+        self._track(tenant, rid, self._adopted(tenant, rid, attempt, actor, warm))
+
+    async def _adopted(self, tenant: str, rid: str, attempt: int, actor: Any, warm: bool) -> None:
+        """Watches an adopted attempt. A warm worker is handed the attempt again (WarmWorker.run
+        runs it once: this returns the running one's outcome, or starts it where the old gateway
+        died between recording the worker and handing it the attempt); a per-attempt actor is pinged."""
+        run_ref = None
+        if warm:
+            record = await self.store.get(tenant, rid)
+            if record is None or record.final or record.attempt != attempt:
+                return
+            try:
+                launch = await self.launch(record, self._handle(tenant, rid, attempt))
+                run_ref = actor.run.remote(attempt_key(tenant, rid, attempt), launch.runner, launch.args)
+            except Exception as exc:  # e.g. its dataset is gone: the pings still tell a live worker
+                raise_if_cancelled()
+                log.warning("adopted %s not handed back", self.kind, extra={self.kind: rid, "error": repr(exc)})
+        await self._monitor(tenant, rid, attempt, actor, run_ref)

@@ -27,6 +27,20 @@ from kiln_server.platform.keys import Keys
 LINGER_S = 15
 
 
+_CLIENTS: dict[str, redis.Redis] = {}
+_CLIENTS_LOCK = threading.Lock()
+
+
+def client_of(url: str) -> redis.Redis:
+    """One sync client (and connection pool) per Redis URL and process: a warm worker runs many
+    attempts, and each would otherwise open its connections again. The client is thread-safe."""
+    with _CLIENTS_LOCK:
+        client = _CLIENTS.get(url)
+        if client is None:
+            client = _CLIENTS[url] = redis.Redis.from_url(url)
+        return client
+
+
 class Fenced(Exception):
     """This attempt no longer owns the operation (it ended, was cancelled, or moved to another attempt)."""
 
@@ -54,7 +68,7 @@ class AttemptReporter:
     def __init__(self, handle: AttemptHandle):
         self.h = handle
         self.keys = Keys(handle.prefix)
-        self.redis = redis.Redis.from_url(handle.redis_url)
+        self.redis = client_of(handle.redis_url)
         self.record_key = self.operation.record_key(self.keys, handle.tenant, handle.id)
         self.events_key = self.operation.events_key(self.keys, handle.tenant, handle.id)
         self._transition = self.redis.register_script(scripts.TRANSITION)

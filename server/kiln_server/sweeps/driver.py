@@ -142,7 +142,12 @@ class SweepDriver:
         """Creates (or finds again) the trial's job and starts watching it."""
         try:
             job_record = await self.trial_jobs.create(
-                self.tenant, self.id, self.record.spec.display_name, trial.number, job
+                self.tenant,
+                self.id,
+                self.record.spec.display_name,
+                trial.number,
+                job,
+                frozenset(o.metric for o in self.plan.objectives),
             )
         except KilnError as exc:  # the sampled configuration is not a valid job: the sweep goes on
             trial.reason = f"the trial's job could not be created: {exc}"

@@ -25,10 +25,12 @@ _OWN = {
     # DARTS (kiln_trainer/algorithms/darts): the retrained classifier's loss and accuracy.
     "darts": ("loss", "accuracy"),
 }
-# decode_ms_per_token: SFT of kiln-gpt models only (kiln_trainer/models/latency.py); a trial on
-# another model lacks it and fails as a trial missing its objective does.
+# decode_ms_per_token: SFT of kiln-gpt models only (kiln_trainer/models/latency.py), measured
+# when the sweep's objectives name it (sweeps/trials.py); a trial on another model lacks it and
+# fails as a trial missing its objective does.
+DECODE_LATENCY = "decode_ms_per_token"
 _EXTRA = {
-    "sft": ("tokens", "decode_ms_per_token"),
+    "sft": ("tokens", DECODE_LATENCY),
     "ppo": ("mean_reward", "kl", "entropy", "wall_s"),
     # test_*: on a built-in dataset's held-out split only (else val_*, already listed).
     "darts": ("search_train_loss", "search_val_loss", "arch_entropy", "test_accuracy", "test_loss", "cell_edges"),

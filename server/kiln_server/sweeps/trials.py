@@ -27,12 +27,27 @@ class TrialJobs:
     specs: JobSpecBuilder
     models: ModelStore
 
-    async def create(self, tenant: str, sweep_id: str, display_name: str, number: int, job: jobs_pb2.Job) -> JobRecord:
+    async def create(
+        self,
+        tenant: str,
+        sweep_id: str,
+        display_name: str,
+        number: int,
+        job: jobs_pb2.Job,
+        objectives: frozenset[str] = frozenset(),
+    ) -> JobRecord:
+        """The trial's job (the same one when called again); `objectives`: the metrics the sweep
+        judges it on."""
         job.sweep = names.name_of("sweeps", sweep_id)
         job.display_name = f"{display_name} · trial {number}"[:200]
 
         async def new() -> NewOperation[JobRecord]:
-            return new_job(tenant, job, await self.specs.build(job, tenant))
+            spec = await self.specs.build(job, tenant)
+            if metrics.DECODE_LATENCY in objectives:
+                # The trainer measures decode latency only when asked (configs/sft.py): this
+                # sweep judges its trials on it.
+                spec.config["measure_decode_latency"] = True
+            return new_job(tenant, job, spec)
 
         return await create_once(self.jobs, tenant, f"sweep-{sweep_id}-trial-{number}", job, new)
 

@@ -63,6 +63,11 @@ class SFTConfig(ArchitectureArguments, FineTuneArguments):
     adversarial_steps: int = 3  # pgd: ascent steps, >= 1
     adversarial_step_size: float | None = None  # pgd: > 0; None: 2.5 * epsilon / steps
     adversarial_weight: float = 0.5  # in (0, 1]
+    # Measure the saved kiln-gpt model's decode latency (models/latency.py) into the result's
+    # decode_ms_per_token. Off unless asked: the greedy decodes cost about a tenth of a short job,
+    # and only architecture search reads the figure (a sweep whose objective names it sets this
+    # on its trials' jobs; sweeps/trials.py). Not on the job API.
+    measure_decode_latency: bool = False
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -77,6 +82,7 @@ class SFTConfig(ArchitectureArguments, FineTuneArguments):
         check_float("curriculum_start", self.curriculum_start, low=0.0, low_open=True, high=1.0, high_open=False)
         check_float("curriculum_ramp", self.curriculum_ramp, low=0.0, low_open=True, high=1.0, high_open=False)
         check_bool("anti_curriculum", self.anti_curriculum)
+        check_bool("measure_decode_latency", self.measure_decode_latency)
         check_int("curriculum_rescore_every", self.curriculum_rescore_every, 1)
         if self.anti_curriculum and self.curriculum == "none":
             raise ConfigError("anti_curriculum", "needs a curriculum (length or difficulty)")

@@ -71,6 +71,18 @@ async def test_progress_checkpoints_and_artifacts_land_on_the_job(jobs, redis_ur
     )
 
 
+async def test_a_retried_attempt_keeps_the_metrics_reported_before_it(jobs, redis_url, tmp_path):
+    """Each report merges into the metrics the attempt read once: the earlier attempt's stay."""
+    context(jobs, redis_url, tmp_path).report_metrics(3, {"loss": 2.0, "val_loss": 2.5})
+    await jobs.transition("t", "j-1", (State.RUNNING,), State.QUEUED, attempt=1, enqueue=True)
+    await jobs.transition("t", "j-1", (State.QUEUED,), State.RUNNING, bump_attempt=True)
+    retry = context(jobs, redis_url, tmp_path, attempt=2)
+    retry.report_metrics(4, {"loss": 1.8})
+    retry.report_metrics(5, {"lr": 0.01})
+    record = await jobs.get("t", "j-1")
+    assert record.step == 5 and record.metrics == {"loss": 1.8, "val_loss": 2.5, "lr": 0.01}
+
+
 async def test_complete_registers_the_model_with_the_success(jobs, redis_url, tmp_path):
     ctx = context(jobs, redis_url, tmp_path)
     model_id = ctx.complete(trained_model(tmp_path), "kiln-gpt-tiny", "my model")

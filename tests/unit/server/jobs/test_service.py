@@ -88,7 +88,12 @@ async def test_sweep_is_output_only_and_filters_the_list(service, redis_client, 
     assert trial.spec.sweep == "sweeps/w-000000000001" and trial.spec.display_name == "lr sweep · trial 0"
     again = await trials.create("t", "w-000000000001", "lr sweep", 0, sft())
     assert again.id == trial.id  # one job per (sweep, trial number)
+    # Decode latency is measured only for a sweep judged on it (the trainer skips it otherwise).
+    assert trial.payload.config["measure_decode_latency"] is False
+    timed = await trials.create("t", "w-000000000001", "lr sweep", 1, sft(), frozenset({"decode_ms_per_token"}))
+    assert timed.payload.config["measure_decode_latency"] is True
     listed = await service.ListJobs(jobs_pb2.ListJobsRequest(sweep="sweeps/w-000000000001"), None)
-    assert [j.name for j in listed.jobs] == [f"jobs/{trial.id}"] and listed.jobs[0].sweep == "sweeps/w-000000000001"
+    assert sorted(j.name for j in listed.jobs) == sorted([f"jobs/{trial.id}", f"jobs/{timed.id}"])
+    assert listed.jobs[0].sweep == "sweeps/w-000000000001"
     everything = await service.ListJobs(jobs_pb2.ListJobsRequest(), None)
-    assert len(everything.jobs) == 2
+    assert len(everything.jobs) == 3

@@ -261,10 +261,11 @@ class SFTTrainer(Trainer[SFTConfig]):
 
     def result_extras(self) -> dict[str, float]:
         extras = {"tokens": float(self.seen)}
-        if self.loaded.kind == KILN_GPT:  # the same on every rank: they all join the broadcast
+        if self.cfg.measure_decode_latency and self.loaded.kind == KILN_GPT:  # the same on every rank
             # The cost objective of architecture search (sweeps' decode_ms_per_token), measured on
-            # the saved model by rank 0 (every rank returns the same metrics); a result metric, so
-            # it is on the registered model's metrics.
+            # the saved model by rank 0 (every rank returns the same metrics, and they all join
+            # the broadcast); a result metric, so it is on the registered model's metrics. Only
+            # when asked (configs/sft.py): most jobs would pay for a figure nobody reads.
             model = self.loaded.model
             ms = decode_ms_per_token(model) if self.dist.is_main and isinstance(model, GPT) else None
             ms = broadcast_from_main(ms, self.dist)

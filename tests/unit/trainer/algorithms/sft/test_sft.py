@@ -78,6 +78,7 @@ def test_sft_on_demo_data_learns(tmp_path):
         warmup_steps=5,
         log_every=1,
         eval_every=30,
+        measure_decode_latency=True,
     )
     ctx = LocalContext(tmp_path / "run")
     result = train(cfg, ctx)
