@@ -58,6 +58,8 @@ from kiln_trainer.data import digits
 from kiln_trainer.eval import images as E
 
 os.environ.setdefault("GRPC_VERBOSITY", "ERROR")
+# A loaded machine can take longer than Ray's default 30 s to register the raylet.
+os.environ.setdefault("RAY_raylet_start_wait_time_s", "120")
 
 RESULT = Path(__file__).parent / "results" / "images.json"
 LAST_LINE = (  # the keys of the last line printed (the result file holds more)
@@ -120,7 +122,7 @@ async def run_kiln(gw: api.ImageGateway, args: argparse.Namespace, rnd: int) -> 
     train = api.train_images_per_s(job.metrics)
     sample = await gw.sample_rate(job.model, args.sample_n, seed=rnd)
     scored = await gw.evaluate(job.model, args.fid_n, seed=1)
-    return {"train": train, "sample": sample, **scored, "job_wall_s": job.wall_s, "job": job.name}
+    return {"train": train, "sample": sample, **scored, "job_wall_s": job.wall_s, "job_log": job.data_log}
 
 
 async def run_vae(gw: api.ImageGateway, args: argparse.Namespace) -> dict:

@@ -72,6 +72,7 @@ class JobRun:
     model: str
     wall_s: float
     metrics: list[tuple[int, dict[str, float]]]
+    data_log: str = ""  # the job's "data: ..." line (images, steps, torch threads)
 
 
 class ImageGateway:
@@ -119,7 +120,9 @@ class ImageGateway:
         if done.state != jobs_pb2.JOB_STATE_SUCCEEDED:
             logs = [e.log.message for e in events if e.HasField("log")][-5:]
             raise RuntimeError(f"{created.name} ended {jobs_pb2.JobState.Name(done.state)}: {done.error} {logs}")
-        return JobRun(created.name, done.output_model, wall, job_metrics(events, job.hyperparameters.batch_size))
+        data_log = next((e.log.message for e in events if e.HasField("log") and e.log.message.startswith("data:")), "")
+        metrics = job_metrics(events, job.hyperparameters.batch_size)
+        return JobRun(created.name, done.output_model, wall, metrics, data_log)
 
     async def sample_rate(self, model: str, n: int, seed: int) -> float:
         """Images/s of Generate over n images (requests of up to MAX_N, one after another)."""
@@ -199,11 +202,17 @@ def resources(threads: int) -> common_pb2.Resources:
 
 
 def diffusion_job(args: Any, seed: int) -> jobs_pb2.Job:
+    hp = hyperparameters(args.steps, args.batch_size, args.lr, args.warmup, seed, args.log_every)
+    # Adam with torch's defaults, as the plain loop's torch.optim.Adam (Kiln's default is AdamW
+    # with betas (0.9, 0.95); with no weight decay only beta2 differs).
+    hp.optimizer.CopyFrom(
+        jobs_pb2.OptimizerOptions(kind=jobs_pb2.OPTIMIZER_KIND_ADAM, beta1=0.9, beta2=0.999, eps=1e-8)
+    )
     return jobs_pb2.Job(
         display_name=f"bench-diffusion-{seed}",
         method=jobs_pb2.JOB_METHOD_DIFFUSION,
         training_dataset=DIGITS,
-        hyperparameters=hyperparameters(args.steps, args.batch_size, args.lr, args.warmup, seed, args.log_every),
+        hyperparameters=hp,
         diffusion=images_pb2.DiffusionConfig(base_channels=args.kiln_channels, ema_decay=args.ema_decay),
         resources=resources(args.threads),
     )
