@@ -1,14 +1,14 @@
 """Image models on digits, measured through Kiln's gRPC API, against a plain diffusers loop.
 
     python -m bench.images [--steps 1000] [--batch-size 64] [--channels 32] [--rounds 2] [--threads 1]
-                           [--vae-steps 1500] [--gan-steps 1500] [--fid-n 1000] [--sample-n 256]
+                           [--vae-steps 3000] [--gan-steps 1500] [--fid-n 1000] [--sample-n 256]
     python -m bench.images --docs    # rewrite the docs/benchmarks.md section from bench/results/images.json
 
 Kiln is measured only through what a gRPC client can do (bench/images_api.py): a gateway in this
 process on embedded defaults, jobs created with CreateJob on the built-in "datasets/digits"
 (its training split; 8x8 grey), Kiln's training images/s read from the job's metric events,
 sampled images/s timed at the client around Generate calls (Ray Serve deployment, requests of
-64 images, 50 DDIM steps), quality from EvaluationService (FID, precision / recall, class
+16 images, the API's most, 50 DDIM steps), quality from EvaluationService (FID, precision / recall, class
 coverage of `--fid-n` generated images against the held-out digits, in the reference
 classifier's feature space; the VAE's test ELBO).
 
@@ -25,7 +25,7 @@ parameter count closest to diffusers' (multiples of 4 channels).
 Timing, the same way on both sides: training images/s over the steps after the first report
 window (`--log-every` steps: warm-up), no validation (validation_fraction 0), the end-of-job
 sample grid outside the clock (it is drawn after the last step); sampling images/s over
-`--sample-n` images drawn in batches of 64 after an untimed 8-image call. Diffusers' samples
+`--sample-n` images drawn in batches of 16 after an untimed 8-image call. Diffusers' samples
 get the uint8 round trip Kiln's PNGs have before scoring. Rounds alternate Kiln and diffusers
 (ABBA); medians are compared. Then, once each (quality, no baseline): Kiln's VAE and its GAN
 with each of the three losses, through the same API. Also for scale: the real-data floor (FID
@@ -222,7 +222,9 @@ async def measure(args: argparse.Namespace, work: Path) -> tuple[dict[str, dict]
     rows: dict[str, list[dict]] = {"kiln": [], "diffusers": []}
     others: dict[str, dict] = {}
     try:
-        if not args.skip_others:
+        if args.others_from:
+            others.update(json.loads(Path(args.others_from).read_text()))
+        elif not args.skip_others:
             others["vae"] = await run_vae(gw, args)
             print(f"vae: {others['vae']}", flush=True)
             for loss in api.GAN_SETTINGS:
@@ -291,9 +293,14 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--threads", type=int, default=1, help="torch threads on both sides")
     parser.add_argument("--sample-n", type=int, default=256)
     parser.add_argument("--fid-n", type=int, default=1000)
-    parser.add_argument("--vae-steps", type=int, default=1500)
+    parser.add_argument("--vae-steps", type=int, default=3000)
     parser.add_argument("--gan-steps", type=int, default=1500)
     parser.add_argument("--skip-others", action="store_true", help="diffusion only (no result file)")
+    parser.add_argument(
+        "--others-from",
+        default="",
+        help="a JSON file of VAE/GAN results of an earlier run (its models block) to report instead of rerunning them",
+    )
     parser.add_argument("--docs", action="store_true", help="rewrite the docs section from the result file")
     args = parser.parse_args(argv)
     argv_ = sys.argv[1:] if argv is None else argv

@@ -5,7 +5,7 @@ tenant; every image job is created with CreateJob on the built-in "datasets/digi
 training split; the held-out split is what the evaluations compare with), watched with
 WatchJob, and its model then
 
-- deployed to Ray Serve with DeployModel and sampled with Generate (n <= 64 images a request,
+- deployed to Ray Serve with DeployModel and sampled with Generate (n <= 16 images a request,
   the API's limit, each request one batch on the replica), timed at the client;
 - scored with EvaluationService (FID, precision / recall, class coverage, and a VAE's test
   ELBO) on `fid_n` generated images against the held-out digits.
@@ -38,7 +38,7 @@ from kiln.v1 import (
 )
 
 DIGITS = "datasets/digits"
-MAX_N = 64  # images a Generate request may ask for (the image replica's limit)
+MAX_N = 16  # images a Generate request may ask for (the gateway's limit on n)
 
 
 def job_metrics(events: list[jobs_pb2.JobEvent], batch_size: int) -> list[tuple[int, dict[str, float]]]:

@@ -68,7 +68,7 @@ def render(doc: dict[str, Any]) -> str:
         "",
         "Kiln through its gRPC API only (bench/images_api.py): jobs created with CreateJob on the built-in",
         "digits, train images/s from the job's metric events, sampled images/s timed at the client around",
-        "Generate (Ray Serve, requests of 64 images), quality from EvaluationService. Against a plain",
+        "Generate (Ray Serve, requests of 16 images), quality from EvaluationService. Against a plain",
         "diffusers loop (UNet2DModel + DDPMScheduler, DDIMScheduler 50 steps) in the bench's process at",
         "equal parameters (Kiln's width closest), batch, steps, lr, warm-up, EMA, fp32 and torch threads;",
         "validation off and the first report window (warm-up) excluded on both sides. Rounds alternate",
@@ -79,6 +79,11 @@ def render(doc: dict[str, Any]) -> str:
         f"Machine: {m['cpu']}, {m['cpus']} CPUs, {m['threads']} thread(s), torch {m['torch']}, commit "
         f"{m['commit']}; load average (1, 5, 15 min) {m.get('load_average_before')} before, "
         f"{m.get('load_average_after')} after; {m.get('runtime_s', 0) / 60:.0f} min.",
+        *(
+            [f"VAE and GAN figures from an earlier run of the same bench: {a['others_from']}.", ""]
+            if a.get("others_from")
+            else []
+        ),
         "",
         f"Scale (same feature space): real-data floor **{r['real_fid_floor']}**, uniform noise "
         f"**{r['noise_fid']}** (target for every model: below {r['noise_fid'] / 10:.0f}).",
@@ -98,6 +103,13 @@ def render(doc: dict[str, Any]) -> str:
         "Targets of issue 10 not met by this run: " + ("; ".join(missed) + "." if missed else "none."),
         "",
     ]
+    if (m.get("load_average_before") or [0])[0] > m["cpus"]:
+        lines[-1:-1] = [
+            "",
+            f"The machine was shared and loaded (load average above its {m['cpus']} CPUs) during this run: the",
+            "ratios come from interleaved rounds, but rerun `python -m bench.images` (the defaults) on a",
+            "quiet machine before quoting any figure.",
+        ]
     return "\n".join(lines)
 
 
