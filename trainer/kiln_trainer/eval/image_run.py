@@ -24,7 +24,10 @@ import torch
 from kiln_trainer.errors import ConfigError
 from kiln_trainer.eval.spec import BUILTIN_PREFIX, CLASS_COVERAGE, FID, PRECISION_RECALL, TEST_ELBO, EvalSpec
 
-CHUNK = 64  # images generated between progress reports
+# Images generated together (and between progress reports): as many as one Generate request may
+# ask for, so a diffusion model's first CHUNK evaluated images are, bit for bit, what a request of
+# that n with the same seed serves (it denoises a request's images as one batch).
+CHUNK = 16
 ELBO_SEED = 1  # the posterior draws of test_elbo
 
 
@@ -57,7 +60,7 @@ def generate(model: Any, n: int, seed: int, advance: Callable[[int], None]) -> t
     out = []
     for start in range(0, n, CHUNK):
         chunk = range(start, min(n, start + CHUNK))
-        imgs = sample_floats(model, seed, chunk)  # batched as Generate batches a request of n <= 64
+        imgs = sample_floats(model, seed, chunk)
         # The uint8 round trip of a PNG: evaluated pixels are the ones a user is served.
         out.append(torch.round(imgs.clamp(0, 1) * 255) / 255)
         advance(len(chunk))
