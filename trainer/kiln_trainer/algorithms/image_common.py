@@ -65,7 +65,7 @@ class ImageTrainer(Trainer[Any]):
             f"data: {len(train.images)} train / {0 if val is None else len(val.images)} validation images"
             f"{'' if self.test_data is None else f' / {len(self.test_data.images)} held-out'} "
             f"at {cfg.resolution}x{cfg.resolution}x{self.channels}; {self.steps_per_epoch} steps per epoch, "
-            f"{self.total_steps} steps"
+            f"{self.total_steps} steps; {torch.get_num_threads()} torch thread(s)"
         )
 
     def step_batches(self, step: int) -> Sequence[Batch]:

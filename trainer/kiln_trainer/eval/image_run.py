@@ -24,7 +24,10 @@ import torch
 from kiln_trainer.errors import ConfigError
 from kiln_trainer.eval.spec import BUILTIN_PREFIX, CLASS_COVERAGE, FID, PRECISION_RECALL, TEST_ELBO, EvalSpec
 
-CHUNK = 64  # images generated between progress reports
+# Images generated together (and between progress reports): as many as one Generate request may
+# ask for, so a diffusion model's first CHUNK evaluated images are, bit for bit, what a request of
+# that n with the same seed serves (it denoises a request's images as one batch).
+CHUNK = 16
 ELBO_SEED = 1  # the posterior draws of test_elbo
 
 
@@ -52,14 +55,14 @@ def reference_images(spec: EvalSpec, resolution: int) -> torch.Tensor:
 
 def generate(model: Any, n: int, seed: int, advance: Callable[[int], None]) -> torch.Tensor:
     """(n, C, R, R) floats in [0, 1], exactly the served pixels of a request seeded `seed`."""
-    from kiln_trainer.inference.images import sample_seed
+    from kiln_trainer.inference.images import sample_floats
 
     out = []
     for start in range(0, n, CHUNK):
         chunk = range(start, min(n, start + CHUNK))
-        imgs = [model.sample_one(torch.Generator().manual_seed(sample_seed(seed, i))) for i in chunk]
+        imgs = sample_floats(model, seed, chunk)
         # The uint8 round trip of a PNG: evaluated pixels are the ones a user is served.
-        out.append(torch.round(torch.stack(imgs).clamp(0, 1) * 255) / 255)
+        out.append(torch.round(imgs.clamp(0, 1) * 255) / 255)
         advance(len(chunk))
     return torch.cat(out)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -116,19 +117,46 @@ class UNet(nn.Module):
     ) -> torch.Tensor:
         """n images (n, C, R, R) in [0, 1] by DDIM; every random draw comes from `generator`."""
         s = self.shape
+        shape = (n, s.channels, s.resolution, s.resolution)
+        return self._ddim(
+            torch.randn(shape, generator=generator), lambda: torch.randn(shape, generator=generator), steps, eta
+        )
+
+    @torch.no_grad()
+    def sample_each(
+        self, generators: list[torch.Generator], steps: int | None = None, eta: float | None = None
+    ) -> torch.Tensor:
+        """One image per generator, denoised together in one batch: image i's starting noise
+        (and eta noise) come from generators[i] alone, so what it shows depends on its own seed,
+        not on the others in the batch (up to float rounding of the batched network)."""
+        s = self.shape
+        shape = (s.channels, s.resolution, s.resolution)
+
+        def draw() -> torch.Tensor:
+            return torch.stack([torch.randn(shape, generator=g) for g in generators])
+
+        return self._ddim(draw(), draw, steps, eta)
+
+    def _ddim(
+        self, x: torch.Tensor, draw: Callable[[], torch.Tensor], steps: int | None, eta: float | None
+    ) -> torch.Tensor:
+        s = self.shape
         steps = steps or s.sampling_steps
         eta = s.ddim_eta if eta is None else eta
-        abar = s.abar()
+        abar_t = s.abar()
+        abar = abar_t.tolist()  # Python floats for the scalar coefficients of each step
         device = next(self.parameters()).device
-        x = torch.randn(n, s.channels, s.resolution, s.resolution, generator=generator).to(device)
+        x = x.to(device)
+        n = x.shape[0]
         ts = ddim_timesteps(s.timesteps, steps)
+        abar_t = abar_t.to(device)
         for i, t in enumerate(ts):
             t_batch = torch.full((n,), t, dtype=torch.long, device=device)
-            eps, x0 = to_eps_and_x0(x, self(x, t_batch), t_batch, abar, s.prediction)
+            eps, x0 = to_eps_and_x0(x, self(x, t_batch), t_batch, abar_t, s.prediction)
             x0 = x0.clamp(-1, 1)
-            abar_prev = float(abar[ts[i + 1]]) if i + 1 < len(ts) else 1.0
-            noise = torch.randn(x.shape, generator=generator).to(device) if eta > 0 else None
-            x = ddim_step(x, eps, x0, float(abar[t]), abar_prev, eta, noise)
+            abar_prev = abar[ts[i + 1]] if i + 1 < len(ts) else 1.0
+            noise = draw().to(device) if eta > 0 else None
+            x = ddim_step(x, eps, x0, abar[t], abar_prev, eta, noise)
         return ((x.clamp(-1, 1) + 1) / 2).float().cpu()
 
 
