@@ -83,6 +83,7 @@ class Trainer(StepLoop[T]):
         self.best_weights: dict[str, torch.Tensor] | None = None
         self.extra_artifacts: dict[str, str] = {}  # name -> URI, kept by a method
         self.fsdp = False  # set in setup: sharded with FSDP over several ranks
+        self.gathered: dict[str, Any] = {}  # under FSDP: the whole state a checkpoint writes
 
     # -- hooks: the model ----------------------------------------------------------------------
 
@@ -390,11 +391,13 @@ class Trainer(StepLoop[T]):
         module = self.module  # not the DDP wrapper: ranks may run different numbers of batches
         module.eval()
         window = MetricWindow(self.device)
-        batches = list(self.eval_batches())
-        if self.fsdp and not same_on_all_ranks(len(batches), self.dist, self.device):
+        batches: Iterable[Any] = self.eval_batches()
+        if self.fsdp:
             # Each FSDP forward all-gathers weights: a rank with fewer batches would leave the
             # others waiting. A method's eval_batches must give every rank the same count.
-            raise RuntimeError(f"ranks hold different numbers of validation batches under FSDP ({len(batches)} here)")
+            batches = list(batches)
+            if not same_on_all_ranks(len(batches), self.dist, self.device):
+                raise RuntimeError(f"ranks hold different numbers of validation batches under FSDP ({len(batches)})")
         for batch in batches:
             batch = self.to_device(batch)
             with self.autocast():
@@ -441,7 +444,7 @@ class Trainer(StepLoop[T]):
     # -- checkpoints ---------------------------------------------------------------------------
 
     def checkpoint(self) -> None:
-        self.gathered: dict[str, Any] = {}
+        self.gathered = {}
         if self.fsdp:  # collectives: every rank gathers, rank 0 writes
             self.gathered = {
                 "weights": self.full_trainable_state(),
