@@ -14,6 +14,7 @@ from typing import Any
 
 import torch
 from torch import nn
+from torch.distributed.tensor import DTensor, distribute_tensor
 
 from kiln_trainer.configs.techniques import OptimizerArguments, RegularizationArguments, ScheduleArguments
 from kiln_trainer.schedules import Schedule, ScheduleSpec, lr_factor
@@ -202,6 +203,10 @@ def add_grad_noise(params: list[nn.Parameter], std: float, seed: int = 0) -> Non
         if p.grad is not None:
             g = generators.setdefault(p.device, torch.Generator(device=p.device).manual_seed(seed))
             noise = torch.randn(p.grad.shape, generator=g, device=p.device, dtype=p.grad.dtype)
+            if isinstance(p.grad, DTensor):
+                # An FSDP gradient shard: every rank draws the whole (same-seeded) noise and keeps
+                # its slice, so the update is the one DDP would make.
+                noise = distribute_tensor(noise, p.grad.device_mesh, p.grad.placements, src_data_rank=None)
             p.grad.add_(noise, alpha=std)
 
 
@@ -218,7 +223,10 @@ def max_norm(params: list[nn.Parameter], limit: float) -> None:
     """Max-norm constraint: each weight row (a unit's incoming weights) is scaled back to an
     L2 norm of at most `limit`."""
     for p in params:
-        p.copy_(torch.renorm(p, 2, 0, limit))
+        # FSDP shards a weight by rows (dim 0), so each rank's shard holds whole rows: the
+        # per-row renorm runs on the local rows (DTensor has no sharded renorm).
+        local = p.to_local() if isinstance(p, DTensor) else p
+        local.copy_(torch.renorm(local, 2, 0, limit))
 
 
 def apply_spectral_norm(model: nn.Module) -> int:

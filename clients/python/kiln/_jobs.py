@@ -29,7 +29,7 @@ class JobCalls(Transport):
         tuning: str = "full",
         lora: Mapping[str, Any] | None = None,
         packing: bool | None = None,
-        resources: Mapping[str, int] | None = None,
+        resources: Mapping[str, int | str] | None = None,
         max_retries: int | None = None,
         labels: Mapping[str, str] | None = None,
         validation_dataset: str | None = None,
@@ -40,7 +40,7 @@ class JobCalls(Transport):
 
         hyperparameters: Hyperparameters fields, e.g. {"learning_rate": 1e-3, "max_steps": 200,
             "precision": "bf16"}. lora: LoraOptions fields ({"rank": 8, "alpha": 16}), used when
-            tuning="lora". resources: {"gpus": 0, "cpus": 1, "workers": 2}. method_config: any
+            tuning="lora". resources: {"gpus": 0, "cpus": 1, "workers": 2, "sharding": "fsdp"}. method_config: any
             other field of the method's config message (e.g. {"beta": 0.1} for "dpo").
         Unknown keys raise ValueError here, before anything is sent; out-of-range values come
         back as a KilnError INVALID_ARGUMENT with one field violation per bad field.

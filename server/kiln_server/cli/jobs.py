@@ -87,6 +87,9 @@ def create(
     lora: Annotated[bool, typer.Option("--lora", help="Train LoRA adapters instead of all weights.")] = False,
     workers: Annotated[int | None, typer.Option(help="Data-parallel Ray workers.", show_default=False)] = None,
     gpus: Annotated[int | None, typer.Option(help="GPUs per worker (0: CPU).", show_default=False)] = None,
+    sharding: Annotated[
+        str | None, typer.Option(help="With workers >= 2: ddp (default) or fsdp.", show_default=False)
+    ] = None,
     max_retries: Annotated[int | None, typer.Option(help="Retries of a dead worker.", show_default=False)] = None,
     option: Annotated[
         list[str] | None,
@@ -117,7 +120,7 @@ def create(
         "batch_size": batch_size,
         "max_seq_len": max_seq_len,
     } | key_values(hp or [], "--hp")
-    resources = {"workers": workers, "gpus": gpus}
+    resources = {"workers": workers, "gpus": gpus, "sharding": sharding}
     with connect(ctx) as client:
         job = client.create_job(
             base_model,

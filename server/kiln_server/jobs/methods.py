@@ -38,7 +38,8 @@ class Method:
 
 
 METHODS: dict[int, Method] = {
-    jobs_pb2.JOB_METHOD_SFT: Method("sft", "sft", "sft", architecture=True),
+    # SFT is the one method that runs on several workers, so the one that takes a sharding.
+    jobs_pb2.JOB_METHOD_SFT: Method("sft", "sft", "sft", architecture=True, resources={"sharding": "sharding"}),
     jobs_pb2.JOB_METHOD_REWARD_MODEL: Method("reward_model", "reward_model", "preference", single_process=True),
     jobs_pb2.JOB_METHOD_DPO: Method("dpo", "dpo", "preference", single_process=True),
     jobs_pb2.JOB_METHOD_PPO: Method(

@@ -147,8 +147,12 @@ def job_options(job: jobs_pb2.Job, oneof: str, resources: dict[str, str], archit
     options = read(job.hyperparameters, "job.hyperparameters").merge(read(getattr(job, oneof), f"job.{oneof}"))
     if architecture:
         options = options.merge(read(job.architecture, "job.architecture"))
-    from_resources = Options(
-        values={key: getattr(job.resources, name) for key, name in resources.items()},
-        paths={key: f"job.resources.{name}" for key, name in resources.items()},
-    )
+    from_resources = Options(paths={key: f"job.resources.{name}" for key, name in resources.items()})
+    for key, name in resources.items():
+        fd: FieldDescriptor = job.resources.DESCRIPTOR.fields_by_name[name]  # type: ignore[assignment]
+        value = getattr(job.resources, name)
+        if fd.type != FieldDescriptor.TYPE_ENUM:
+            from_resources.values[key] = value
+        elif value:  # an enum (sharding) as elsewhere: its label, and left to the default when unset
+            from_resources.values[key] = _enum_label(fd, value, f"job.resources.{name}")
     return options.merge(from_resources)

@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from kiln.v1 import jobs_pb2
+from kiln.v1 import common_pb2, jobs_pb2
 from kiln_server.datasets.builtin import is_builtin
 from kiln_server.datasets.convert import format_label
 from kiln_server.datasets.store import DatasetStore
@@ -118,6 +118,12 @@ def _shape_violations(job: jobs_pb2.Job) -> list[FieldViolation]:
         v.append(FieldViolation("job.resources.workers", f"at most {MAX_WORKERS}, got {r.workers}"))
     if r.gpus > MAX_GPUS:
         v.append(FieldViolation("job.resources.gpus", f"at most {MAX_GPUS}, got {r.gpus}"))
+    if r.sharding not in common_pb2.ShardingStrategy.values():
+        v.append(FieldViolation("job.resources.sharding", f"unknown ShardingStrategy value {r.sharding}"))
+    elif r.sharding == common_pb2.SHARDING_STRATEGY_FSDP and r.workers <= 1:
+        # FSDP splits the model over workers; with one there is nothing to split, and saying so
+        # beats running a one-process job that silently ignores the setting.
+        v.append(FieldViolation("job.resources.sharding", f"FSDP needs workers >= 2 (got {r.workers})"))
     if r.cpus > MAX_CPUS:
         v.append(FieldViolation("job.resources.cpus", f"at most {MAX_CPUS}, got {r.cpus}"))
     if job.HasField("max_retries") and job.max_retries > MAX_RETRIES:

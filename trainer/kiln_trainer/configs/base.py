@@ -26,6 +26,11 @@ from kiln_trainer.errors import ConfigError
 
 PRECISION = ("auto", "fp32", "bf16", "fp16")
 TUNING = ("full", "lora")
+SHARDING = ("ddp", "fsdp")
+# Optimizers whose update is not an elementwise (or row-local) function of a parameter's slice:
+# L-BFGS and Sophia run in one process anyway; Adafactor factors a weight's second moment over
+# its rows and columns, which pytorch-optimizer's implementation does not do on DTensors.
+FSDP_REFUSED_OPTIMIZERS = ("lbfgs", "sophia", "adafactor")
 
 
 @dataclass(frozen=True)
@@ -91,6 +96,9 @@ class TrainingArguments(OptimizerArguments, ScheduleArguments, RegularizationArg
     checkpoint_every: int = 100  # optimizer steps between checkpoints
     log_every: int = 10  # optimizer steps between metric reports
     seed: int = 0  # model init (built-ins), data order, validation split, dropout
+    # With several ranks: "ddp" (every rank holds the whole model) or "fsdp" (torch FSDP2: each
+    # holds 1/N of the weights, gradients and optimizer state). Ignored in one process.
+    sharding: str = "ddp"
 
     def __post_init__(self) -> None:
         check_float("learning_rate", self.learning_rate, low=0.0, low_open=True)
@@ -107,13 +115,27 @@ class TrainingArguments(OptimizerArguments, ScheduleArguments, RegularizationArg
         check_int("checkpoint_every", self.checkpoint_every, 1)
         check_int("log_every", self.log_every, 1)
         check_int("seed", self.seed, 0)
+        check_choice("sharding", self.sharding, SHARDING)
         super().__post_init__()
         if self.precision == "fp16" and self.optimizer in ("lbfgs", "sophia"):
             # L-BFGS re-evaluates the loss in its line search and SophiaH differentiates the
             # gradient: neither sees through a loss scale.
             raise ConfigError("precision", f"fp16 does not combine with the {self.optimizer} optimizer")
+        if self.sharding == "fsdp":
+            self._check_fsdp()
         if self.optimizer == "lbfgs" and self.weight_decay:
             raise ConfigError("weight_decay", "L-BFGS takes no weight decay; set it to 0")
+
+    def _check_fsdp(self) -> None:
+        """What FSDP sharding does not run with, named at the conflicting field."""
+        if self.optimizer in FSDP_REFUSED_OPTIMIZERS:
+            raise ConfigError("optimizer", f"the {self.optimizer} optimizer does not run with FSDP sharding")
+        if self.precision == "fp16":
+            # Each rank would find inf/NaN in its own gradient slice only and skip or take the
+            # step on its own: the shards would drift apart. bf16 needs no scaler.
+            raise ConfigError("precision", "fp16 (a gradient scaler) does not run with FSDP sharding; use bf16")
+        if self.spectral_norm:
+            raise ConfigError("spectral_norm", "spectral normalisation does not run with FSDP sharding")
 
 
 @dataclass(kw_only=True)
@@ -135,6 +157,10 @@ class FineTuneArguments(LoraArguments, TrainingArguments):
         check_path("val_path", self.val_path, optional=True)
         super().__post_init__()
         check_context(self.base_model, self.max_seq_len)
+        if self.sharding == "fsdp" and self.tuning == "lora":
+            # The adapters are peft wrappers merged into the base at the end: neither is wired
+            # for sharded weights, and the frozen base is what FSDP would save memory on.
+            raise ConfigError("tuning", "LoRA does not run with FSDP sharding; use tuning 'full' or sharding DDP")
         if self.spectral_norm and self.tuning == "lora":
             # The adapters' base layers are frozen; normalising them would change the base model.
             raise ConfigError("spectral_norm", "needs tuning 'full', not 'lora'")

@@ -57,6 +57,15 @@ def any_rank(flag: bool, info: DistInfo, device: torch.device) -> bool:
     return bool(t.item())
 
 
+def same_on_all_ranks(value: int, info: DistInfo, device: torch.device) -> bool:
+    """Whether every rank passed the same integer (a collective: every rank must call it)."""
+    if not info.enabled:
+        return True
+    t = torch.tensor([value, -value], dtype=torch.int64, device=device)
+    dist.all_reduce(t, op=dist.ReduceOp.MAX)
+    return int(t[0]) == -int(t[1]) == value
+
+
 def broadcast_from_main(value: Any, info: DistInfo) -> Any:
     """Rank 0's `value` on every rank (a small picklable object); also a barrier."""
     if not info.enabled:

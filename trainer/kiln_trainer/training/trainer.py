@@ -34,6 +34,7 @@ from kiln_trainer.context import TrainContext, TrainResult
 from kiln_trainer.errors import ConfigError
 from kiln_trainer.models.gpt import set_dropout
 from kiln_trainer.schedules import Schedule
+from kiln_trainer.training import sharding
 from kiln_trainer.training.checkpoint import (
     load_trainable_state,
     load_training_state,
@@ -41,7 +42,7 @@ from kiln_trainer.training.checkpoint import (
     save_training_state,
     trainable_state,
 )
-from kiln_trainer.training.distributed import all_reduce_sum, broadcast_from_main
+from kiln_trainer.training.distributed import all_reduce_sum, broadcast_from_main, same_on_all_ranks
 from kiln_trainer.training.loop import StepLoop
 from kiln_trainer.training.lora import apply_lora, save_and_merge
 from kiln_trainer.training.metrics import MetricWindow
@@ -81,6 +82,8 @@ class Trainer(StepLoop[T]):
         self.bad_evals = 0
         self.best_weights: dict[str, torch.Tensor] | None = None
         self.extra_artifacts: dict[str, str] = {}  # name -> URI, kept by a method
+        self.fsdp = False  # set in setup: sharded with FSDP over several ranks
+        self.gathered: dict[str, Any] = {}  # under FSDP: the whole state a checkpoint writes
 
     # -- hooks: the model ----------------------------------------------------------------------
 
@@ -206,6 +209,8 @@ class Trainer(StepLoop[T]):
     data_first = False
 
     def setup(self) -> None:
+        # FSDP shards over several ranks; a lone process trains the model whole.
+        self.fsdp = self.dist.enabled and self.cfg.sharding == "fsdp"
         if self.dist.enabled and not self.supports_ddp:
             raise RuntimeError(f"{self.title} jobs run in one process; got a world size of {self.dist.world_size}")
         if self.dist.enabled and self.cfg.optimizer in optim.SINGLE_PROCESS_OPTIMIZERS:
@@ -221,6 +226,8 @@ class Trainer(StepLoop[T]):
         if not self.data_first:
             self.load_data()  # after the model: a self-paced curriculum scores the data with it
         self.prepare()
+        if self.fsdp:
+            self.shard()  # before the optimizers: they must hold the sharded parameters
         self.optimizers = self.build_optimizers()
         self.schedulers = {name: self.build_scheduler(opt) for name, opt in self.optimizers.items()}
         if self.scaler is not None and len(self.optimizers) > 1:
@@ -231,10 +238,21 @@ class Trainer(StepLoop[T]):
         self.constrained = optim.matmul_weights(self.module)
         self.log(optim.describe(self.cfg))
 
+    def shard(self) -> None:
+        # Rank 0 keeps the model's structure (on the meta device, no weights) to rebuild the
+        # plain model at the end from the gathered weights.
+        self.skeleton = sharding.skeleton(self.module) if self.dist.is_main else None
+        units = sharding.shard(self.module)
+        local, full = sharding.local_numel(self.module)
+        self.log(
+            f"FSDP: {units} blocks and the model root sharded over {self.dist.world_size} ranks; "
+            f"rank {self.dist.rank} holds {local:,} of {full:,} parameters"
+        )
+
     def start(self) -> None:
         self.forward_module: nn.Module = self.module
         self.ddp: Any = None
-        if self.dist.enabled:
+        if self.dist.enabled and not self.fsdp:
             from torch.nn.parallel import DistributedDataParallel
 
             ids = [self.device.index] if self.device.type == "cuda" else None
@@ -285,6 +303,8 @@ class Trainer(StepLoop[T]):
             batch = self.to_device(batch)
             last = i == len(micro) - 1
             sync = contextlib.nullcontext() if last or self.ddp is None else self.ddp.no_sync()
+            if self.fsdp:  # reduce-scatter the gradients on the last micro-batch only
+                sharding.set_gradient_sync(self.module, last)
             with sync, optim.hessian_graph() if create_graph else contextlib.nullcontext():
                 with self.autocast():
                     loss, metrics = loss_fn(self.forward_module, batch, TRAIN)
@@ -318,7 +338,8 @@ class Trainer(StepLoop[T]):
                 # Seeded by the step: every rank adds the same noise to its (all-reduced) gradient.
                 std = optim.grad_noise_std(cfg.grad_noise, self.step)
                 optim.add_grad_noise(params, std, seed=cfg.seed * 1_000_003 + self.step)
-            grad_norm = torch.nn.utils.clip_grad_norm_(params, cfg.max_grad_norm)
+            # Over FSDP's sharded gradients the norm is still the whole gradient's (a DTensor).
+            grad_norm = sharding.full_tensor(torch.nn.utils.clip_grad_norm_(params, cfg.max_grad_norm))
             if self.scaler is not None:
                 # Skips the step when a gradient is inf/NaN (an overflow) and lowers the scale.
                 self.scaler.step(optimizer)
@@ -370,12 +391,21 @@ class Trainer(StepLoop[T]):
         module = self.module  # not the DDP wrapper: ranks may run different numbers of batches
         module.eval()
         window = MetricWindow(self.device)
-        for batch in self.eval_batches():
+        batches: Iterable[Any] = self.eval_batches()
+        if self.fsdp:
+            # Each FSDP forward all-gathers weights: a rank with fewer batches would leave the
+            # others waiting. A method's eval_batches must give every rank the same count.
+            batches = list(batches)
+            if not same_on_all_ranks(len(batches), self.dist, self.device):
+                raise RuntimeError(f"ranks hold different numbers of validation batches under FSDP ({len(batches)})")
+        for batch in batches:
             batch = self.to_device(batch)
             with self.autocast():
                 loss, metrics = self.compute_loss(module, batch, VAL)
             window.add({"loss": loss, **metrics}, float(self.batch_weight(batch)))
         module.train()
+        if self.fsdp:  # no backward follows to free the root's gathered weights
+            sharding.reshard(module)
         means, _ = window.reduce(self.dist)
         # The training window's clock skips this pass: tokens_per_s is the training rate.
         self.window.started += time.perf_counter() - started
@@ -391,7 +421,7 @@ class Trainer(StepLoop[T]):
         if self.best_val is None or val < self.best_val - self.early_stopping_min_delta():
             self.best_val, self.best_step, self.bad_evals = val, self.step, 0
             if patience is not None and self.restore_best():
-                self.best_weights = trainable_state(self.module)
+                self.best_weights = self.full_trainable_state()
             return False
         self.bad_evals += 1
         return patience is not None and self.bad_evals >= patience
@@ -404,14 +434,35 @@ class Trainer(StepLoop[T]):
             f"(best {self.best_val:.4f} at step {self.best_step})"
         )
 
+    def full_trainable_state(self) -> dict[str, torch.Tensor]:
+        """CPU copies of the whole trainable weights (under FSDP: gathered by every rank, kept by
+        rank 0; the others get {})."""
+        if self.fsdp:
+            return sharding.gather_trainable_state(self.module, keep=self.dist.is_main)
+        return trainable_state(self.module)
+
     # -- checkpoints ---------------------------------------------------------------------------
 
+    def checkpoint(self) -> None:
+        self.gathered = {}
+        if self.fsdp:  # collectives: every rank gathers, rank 0 writes
+            self.gathered = {
+                "weights": self.full_trainable_state(),
+                "optimizers": {
+                    name: sharding.gather_optimizer_state(self.module, opt) for name, opt in self.optimizers.items()
+                },
+            }
+        super().checkpoint()
+
     def write_checkpoint(self, staging: Path) -> None:
+        gathered = self.gathered
         save_training_state(
             staging,
-            weights=trainable_state(self.module),
+            weights=gathered["weights"] if gathered else trainable_state(self.module),
             optim={
-                "optimizers": {name: opt.state_dict() for name, opt in self.optimizers.items()},
+                "optimizers": gathered["optimizers"]
+                if gathered
+                else {name: opt.state_dict() for name, opt in self.optimizers.items()},
                 "schedulers": {name: sched.state_dict() for name, sched in self.schedulers.items()},
                 "scaler": self.scaler.state_dict() if self.scaler is not None else None,
             },
@@ -434,9 +485,14 @@ class Trainer(StepLoop[T]):
 
     def read_checkpoint(self, path: Path, state: dict[str, Any]) -> None:
         ck = load_training_state(path)
-        load_trainable_state(self.module, ck["weights"])
-        for name, opt in self.optimizers.items():
-            opt.load_state_dict(ck["optim"]["optimizers"][name])
+        if self.fsdp:  # every rank reads the full tensors and keeps its slices
+            sharding.load_full_state(self.module, ck["weights"])
+            for name, opt in self.optimizers.items():
+                sharding.load_optimizer_state(self.module, opt, ck["optim"]["optimizers"][name])
+        else:
+            load_trainable_state(self.module, ck["weights"])
+            for name, opt in self.optimizers.items():
+                opt.load_state_dict(ck["optim"]["optimizers"][name])
         for name, sched in self.schedulers.items():
             sched.load_state_dict(ck["optim"]["schedulers"][name])
         if self.scaler is not None and ck["optim"].get("scaler"):
@@ -456,7 +512,13 @@ class Trainer(StepLoop[T]):
         ctx = self.ctx
         if self.has_validation() and self.last_eval_step != self.step:
             self.evaluate()
-        if self.best_weights is not None and self.best_step != self.step:
+        if self.fsdp:
+            # The plain model from the gathered weights, on rank 0 only (the one that saves it);
+            # the other ranks keep their shards and save nothing.
+            plain = sharding.gather_module(self.module, self.skeleton, keep=self.dist.is_main)
+            if plain is not None:
+                self.module = plain.to(self.device)
+        if self.best_weights is not None and self.best_step != self.step and (self.dist.is_main or not self.fsdp):
             load_trainable_state(self.module, self.best_weights)
             self.log(f"restored the best weights (step {self.best_step}, val loss {self.best_val:.4f})")
         optim.remove_spectral_norm(self.module)  # the saved model is plain Linear layers

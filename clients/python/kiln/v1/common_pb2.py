@@ -24,15 +24,17 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x14kiln/v1/common.proto\x12\x07kiln.v1\"8\n\tResources\x12\x0c\n\x04gpus\x18\x01 \x01(\r\x12\x0c\n\x04\x63pus\x18\x02 \x01(\r\x12\x0f\n\x07workers\x18\x03 \x01(\r*~\n\x0bModelFamily\x12\x1c\n\x18MODEL_FAMILY_UNSPECIFIED\x10\x00\x12\x1a\n\x16MODEL_FAMILY_CAUSAL_LM\x10\x01\x12\x1d\n\x19MODEL_FAMILY_REWARD_MODEL\x10\x02\x12\x16\n\x12MODEL_FAMILY_IMAGE\x10\x03\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x14kiln/v1/common.proto\x12\x07kiln.v1\"e\n\tResources\x12\x0c\n\x04gpus\x18\x01 \x01(\r\x12\x0c\n\x04\x63pus\x18\x02 \x01(\r\x12\x0f\n\x07workers\x18\x03 \x01(\r\x12+\n\x08sharding\x18\x04 \x01(\x0e\x32\x19.kiln.v1.ShardingStrategy*~\n\x0bModelFamily\x12\x1c\n\x18MODEL_FAMILY_UNSPECIFIED\x10\x00\x12\x1a\n\x16MODEL_FAMILY_CAUSAL_LM\x10\x01\x12\x1d\n\x19MODEL_FAMILY_REWARD_MODEL\x10\x02\x12\x16\n\x12MODEL_FAMILY_IMAGE\x10\x03*l\n\x10ShardingStrategy\x12!\n\x1dSHARDING_STRATEGY_UNSPECIFIED\x10\x00\x12\x19\n\x15SHARDING_STRATEGY_DDP\x10\x01\x12\x1a\n\x16SHARDING_STRATEGY_FSDP\x10\x02\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'kiln.v1.common_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_MODELFAMILY']._serialized_start=91
-  _globals['_MODELFAMILY']._serialized_end=217
+  _globals['_MODELFAMILY']._serialized_start=136
+  _globals['_MODELFAMILY']._serialized_end=262
+  _globals['_SHARDINGSTRATEGY']._serialized_start=264
+  _globals['_SHARDINGSTRATEGY']._serialized_end=372
   _globals['_RESOURCES']._serialized_start=33
-  _globals['_RESOURCES']._serialized_end=89
+  _globals['_RESOURCES']._serialized_end=134
 # @@protoc_insertion_point(module_scope)

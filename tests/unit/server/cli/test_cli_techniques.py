@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from typer.testing import CliRunner
 
-from kiln.v1 import jobs_pb2
+from kiln.v1 import common_pb2, jobs_pb2
 from kiln_server.cli import app
 from tests.unit.clients.python.fake_gateway import fake_gateway, unary
 
@@ -38,3 +38,12 @@ def test_hp_sets_nested_hyperparameters_like_the_optimizer_and_schedule(target):
     assert hp.lr_schedule.kind == jobs_pb2.LR_SCHEDULE_KIND_ONE_CYCLE and hp.lr_schedule.pct_start == 0.2
     bad = runner.invoke(app, [*args[:10], "--hp", "optimizer"])
     assert bad.exit_code == 2 and "--hp wants KEY=VALUE" in bad.output
+
+
+def test_sharding_reaches_the_job_resources(target):
+    args = ["--target", target, "--api-key", "k", "jobs", "create", "--base-model", "kiln-gpt-tiny"]
+    args += ["--dataset", "datasets/d-1", "--workers", "2", "--sharding", "fsdp"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    resources = SEEN[-1].job.resources
+    assert resources.workers == 2 and resources.sharding == common_pb2.SHARDING_STRATEGY_FSDP

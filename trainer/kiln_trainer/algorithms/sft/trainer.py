@@ -23,6 +23,7 @@ from kiln_trainer.losses import picked_loss, sft_example_losses, sft_targets
 from kiln_trainer.models.gpt import GPT
 from kiln_trainer.models.latency import decode_ms_per_token
 from kiln_trainer.models.loader import KILN_GPT
+from kiln_trainer.training import sharding
 from kiln_trainer.training.adversarial import adversarial_loss, input_embedding
 from kiln_trainer.training.distributed import broadcast_from_main
 from kiln_trainer.training.trainer import TRAIN, Metrics, Trainer, trainable_count
@@ -72,7 +73,7 @@ class SFTTrainer(Trainer[SFTConfig]):
                 f"no trainable examples in {cfg.train_path} ({stats['dropped']} lost all labels to truncation)",
             )
 
-        def plan(examples: list[Example]) -> EpochPlan:
+        def plan(examples: list[Example], sharded: bool = True) -> EpochPlan:
             return EpochPlan(
                 examples,
                 self.packing,
@@ -80,13 +81,16 @@ class SFTTrainer(Trainer[SFTConfig]):
                 cfg.max_seq_len,
                 self.loaded.pad_token_id,
                 cfg.seed,
-                self.dist.rank,
-                self.dist.world_size,
+                self.dist.rank if sharded else 0,
+                self.dist.world_size if sharded else 1,
                 cfg.grad_accum_steps,
             )
 
         self.plan = plan(train_ex)
-        self.val_batches = plan(val_ex).eval_batches() if val_ex else []
+        # Under FSDP each forward is a collective, so ranks must run as many validation batches
+        # as each other: every rank runs them all (the means over ranks are unchanged) rather
+        # than a share whose size can differ by one.
+        self.val_batches = plan(val_ex, sharded=not self.fsdp).eval_batches() if val_ex else []
         self.train_examples: list[Example] = train_ex
         self.scored_at: int | None = None  # the step the self-paced curriculum last scored at
         self.sampler = self._sampler(train_ex)
@@ -163,6 +167,8 @@ class SFTTrainer(Trainer[SFTConfig]):
                 logits = self.logits(self.module, batch)
             out += sft_example_losses(logits, batch.labels).tolist()
         self.module.train()
+        if self.fsdp:  # no backward follows to free the root's gathered weights
+            sharding.reshard(self.module)
         return out
 
     def step_batches(self, step: int) -> Sequence[Batch]:

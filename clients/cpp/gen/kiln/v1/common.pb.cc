@@ -27,6 +27,7 @@ PROTOBUF_CONSTEXPR Resources::Resources(
     /*decltype(_impl_.gpus_)*/0u
   , /*decltype(_impl_.cpus_)*/0u
   , /*decltype(_impl_.workers_)*/0u
+  , /*decltype(_impl_.sharding_)*/0
   , /*decltype(_impl_._cached_size_)*/{}} {}
 struct ResourcesDefaultTypeInternal {
   PROTOBUF_CONSTEXPR ResourcesDefaultTypeInternal()
@@ -40,7 +41,7 @@ PROTOBUF_ATTRIBUTE_NO_DESTROY PROTOBUF_CONSTINIT PROTOBUF_ATTRIBUTE_INIT_PRIORIT
 }  // namespace v1
 }  // namespace kiln
 static ::_pb::Metadata file_level_metadata_kiln_2fv1_2fcommon_2eproto[1];
-static const ::_pb::EnumDescriptor* file_level_enum_descriptors_kiln_2fv1_2fcommon_2eproto[1];
+static const ::_pb::EnumDescriptor* file_level_enum_descriptors_kiln_2fv1_2fcommon_2eproto[2];
 static constexpr ::_pb::ServiceDescriptor const** file_level_service_descriptors_kiln_2fv1_2fcommon_2eproto = nullptr;
 
 const uint32_t TableStruct_kiln_2fv1_2fcommon_2eproto::offsets[] PROTOBUF_SECTION_VARIABLE(protodesc_cold) = {
@@ -53,6 +54,7 @@ const uint32_t TableStruct_kiln_2fv1_2fcommon_2eproto::offsets[] PROTOBUF_SECTIO
   PROTOBUF_FIELD_OFFSET(::kiln::v1::Resources, _impl_.gpus_),
   PROTOBUF_FIELD_OFFSET(::kiln::v1::Resources, _impl_.cpus_),
   PROTOBUF_FIELD_OFFSET(::kiln::v1::Resources, _impl_.workers_),
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::Resources, _impl_.sharding_),
 };
 static const ::_pbi::MigrationSchema schemas[] PROTOBUF_SECTION_VARIABLE(protodesc_cold) = {
   { 0, -1, -1, sizeof(::kiln::v1::Resources)},
@@ -63,20 +65,24 @@ static const ::_pb::Message* const file_default_instances[] = {
 };
 
 const char descriptor_table_protodef_kiln_2fv1_2fcommon_2eproto[] PROTOBUF_SECTION_VARIABLE(protodesc_cold) =
-  "\n\024kiln/v1/common.proto\022\007kiln.v1\"M\n\tResou"
-  "rces\022\022\n\004gpus\030\001 \001(\rR\004gpus\022\022\n\004cpus\030\002 \001(\rR\004"
-  "cpus\022\030\n\007workers\030\003 \001(\rR\007workers*~\n\013ModelF"
-  "amily\022\034\n\030MODEL_FAMILY_UNSPECIFIED\020\000\022\032\n\026M"
-  "ODEL_FAMILY_CAUSAL_LM\020\001\022\035\n\031MODEL_FAMILY_"
-  "REWARD_MODEL\020\002\022\026\n\022MODEL_FAMILY_IMAGE\020\003By"
-  "\n\007kiln.v1B\013CommonProtoH\002P\001Z\"kiln/clients"
-  "/go/gen/kiln/v1;kilnv1\242\002\003KXX\252\002\007Kiln.V1\312\002"
-  "\007Kiln\\V1\342\002\023Kiln\\V1\\GPBMetadata\352\002\010Kiln::V"
-  "1b\006proto3"
+  "\n\024kiln/v1/common.proto\022\007kiln.v1\"\204\001\n\tReso"
+  "urces\022\022\n\004gpus\030\001 \001(\rR\004gpus\022\022\n\004cpus\030\002 \001(\rR"
+  "\004cpus\022\030\n\007workers\030\003 \001(\rR\007workers\0225\n\010shard"
+  "ing\030\004 \001(\0162\031.kiln.v1.ShardingStrategyR\010sh"
+  "arding*~\n\013ModelFamily\022\034\n\030MODEL_FAMILY_UN"
+  "SPECIFIED\020\000\022\032\n\026MODEL_FAMILY_CAUSAL_LM\020\001\022"
+  "\035\n\031MODEL_FAMILY_REWARD_MODEL\020\002\022\026\n\022MODEL_"
+  "FAMILY_IMAGE\020\003*l\n\020ShardingStrategy\022!\n\035SH"
+  "ARDING_STRATEGY_UNSPECIFIED\020\000\022\031\n\025SHARDIN"
+  "G_STRATEGY_DDP\020\001\022\032\n\026SHARDING_STRATEGY_FS"
+  "DP\020\002By\n\007kiln.v1B\013CommonProtoH\002P\001Z\"kiln/c"
+  "lients/go/gen/kiln/v1;kilnv1\242\002\003KXX\252\002\007Kil"
+  "n.V1\312\002\007Kiln\\V1\342\002\023Kiln\\V1\\GPBMetadata\352\002\010K"
+  "iln::V1b\006proto3"
   ;
 static ::_pbi::once_flag descriptor_table_kiln_2fv1_2fcommon_2eproto_once;
 const ::_pbi::DescriptorTable descriptor_table_kiln_2fv1_2fcommon_2eproto = {
-    false, false, 369, descriptor_table_protodef_kiln_2fv1_2fcommon_2eproto,
+    false, false, 535, descriptor_table_protodef_kiln_2fv1_2fcommon_2eproto,
     "kiln/v1/common.proto",
     &descriptor_table_kiln_2fv1_2fcommon_2eproto_once, nullptr, 0, 1,
     schemas, file_default_instances, TableStruct_kiln_2fv1_2fcommon_2eproto::offsets,
@@ -107,6 +113,21 @@ bool ModelFamily_IsValid(int value) {
   }
 }
 
+const ::PROTOBUF_NAMESPACE_ID::EnumDescriptor* ShardingStrategy_descriptor() {
+  ::PROTOBUF_NAMESPACE_ID::internal::AssignDescriptors(&descriptor_table_kiln_2fv1_2fcommon_2eproto);
+  return file_level_enum_descriptors_kiln_2fv1_2fcommon_2eproto[1];
+}
+bool ShardingStrategy_IsValid(int value) {
+  switch (value) {
+    case 0:
+    case 1:
+    case 2:
+      return true;
+    default:
+      return false;
+  }
+}
+
 
 // ===================================================================
 
@@ -127,12 +148,13 @@ Resources::Resources(const Resources& from)
       decltype(_impl_.gpus_){}
     , decltype(_impl_.cpus_){}
     , decltype(_impl_.workers_){}
+    , decltype(_impl_.sharding_){}
     , /*decltype(_impl_._cached_size_)*/{}};
 
   _internal_metadata_.MergeFrom<::PROTOBUF_NAMESPACE_ID::UnknownFieldSet>(from._internal_metadata_);
   ::memcpy(&_impl_.gpus_, &from._impl_.gpus_,
-    static_cast<size_t>(reinterpret_cast<char*>(&_impl_.workers_) -
-    reinterpret_cast<char*>(&_impl_.gpus_)) + sizeof(_impl_.workers_));
+    static_cast<size_t>(reinterpret_cast<char*>(&_impl_.sharding_) -
+    reinterpret_cast<char*>(&_impl_.gpus_)) + sizeof(_impl_.sharding_));
   // @@protoc_insertion_point(copy_constructor:kiln.v1.Resources)
 }
 
@@ -144,6 +166,7 @@ inline void Resources::SharedCtor(
       decltype(_impl_.gpus_){0u}
     , decltype(_impl_.cpus_){0u}
     , decltype(_impl_.workers_){0u}
+    , decltype(_impl_.sharding_){0}
     , /*decltype(_impl_._cached_size_)*/{}
   };
 }

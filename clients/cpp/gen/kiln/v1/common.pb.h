@@ -85,6 +85,32 @@ inline bool ModelFamily_Parse(
   return ::PROTOBUF_NAMESPACE_ID::internal::ParseNamedEnum<ModelFamily>(
     ModelFamily_descriptor(), name, value);
 }
+enum ShardingStrategy : int {
+  SHARDING_STRATEGY_UNSPECIFIED = 0,
+  SHARDING_STRATEGY_DDP = 1,
+  SHARDING_STRATEGY_FSDP = 2,
+  ShardingStrategy_INT_MIN_SENTINEL_DO_NOT_USE_ = std::numeric_limits<int32_t>::min(),
+  ShardingStrategy_INT_MAX_SENTINEL_DO_NOT_USE_ = std::numeric_limits<int32_t>::max()
+};
+bool ShardingStrategy_IsValid(int value);
+constexpr ShardingStrategy ShardingStrategy_MIN = SHARDING_STRATEGY_UNSPECIFIED;
+constexpr ShardingStrategy ShardingStrategy_MAX = SHARDING_STRATEGY_FSDP;
+constexpr int ShardingStrategy_ARRAYSIZE = ShardingStrategy_MAX + 1;
+
+const ::PROTOBUF_NAMESPACE_ID::EnumDescriptor* ShardingStrategy_descriptor();
+template<typename T>
+inline const std::string& ShardingStrategy_Name(T enum_t_value) {
+  static_assert(::std::is_same<T, ShardingStrategy>::value ||
+    ::std::is_integral<T>::value,
+    "Incorrect type passed to function ShardingStrategy_Name.");
+  return ::PROTOBUF_NAMESPACE_ID::internal::NameOfEnum(
+    ShardingStrategy_descriptor(), enum_t_value);
+}
+inline bool ShardingStrategy_Parse(
+    ::PROTOBUF_NAMESPACE_ID::ConstStringParam name, ShardingStrategy* value) {
+  return ::PROTOBUF_NAMESPACE_ID::internal::ParseNamedEnum<ShardingStrategy>(
+    ShardingStrategy_descriptor(), name, value);
+}
 // ===================================================================
 
 class Resources final :
@@ -192,6 +218,7 @@ class Resources final :
     kGpusFieldNumber = 1,
     kCpusFieldNumber = 2,
     kWorkersFieldNumber = 3,
+    kShardingFieldNumber = 4,
   };
   // uint32 gpus = 1 [json_name = "gpus"];
   void clear_gpus();
@@ -220,6 +247,15 @@ class Resources final :
   void _internal_set_workers(uint32_t value);
   public:
 
+  // .kiln.v1.ShardingStrategy sharding = 4 [json_name = "sharding"];
+  void clear_sharding();
+  ::kiln::v1::ShardingStrategy sharding() const;
+  void set_sharding(::kiln::v1::ShardingStrategy value);
+  private:
+  ::kiln::v1::ShardingStrategy _internal_sharding() const;
+  void _internal_set_sharding(::kiln::v1::ShardingStrategy value);
+  public:
+
   // @@protoc_insertion_point(class_scope:kiln.v1.Resources)
  private:
   class _Internal;
@@ -231,6 +267,7 @@ class Resources final :
     uint32_t gpus_;
     uint32_t cpus_;
     uint32_t workers_;
+    int sharding_;
     mutable ::PROTOBUF_NAMESPACE_ID::internal::CachedSize _cached_size_;
   };
   union { Impl_ _impl_; };
@@ -307,6 +344,26 @@ inline void Resources::set_workers(uint32_t value) {
   // @@protoc_insertion_point(field_set:kiln.v1.Resources.workers)
 }
 
+// .kiln.v1.ShardingStrategy sharding = 4 [json_name = "sharding"];
+inline void Resources::clear_sharding() {
+  _impl_.sharding_ = 0;
+}
+inline ::kiln::v1::ShardingStrategy Resources::_internal_sharding() const {
+  return static_cast< ::kiln::v1::ShardingStrategy >(_impl_.sharding_);
+}
+inline ::kiln::v1::ShardingStrategy Resources::sharding() const {
+  // @@protoc_insertion_point(field_get:kiln.v1.Resources.sharding)
+  return _internal_sharding();
+}
+inline void Resources::_internal_set_sharding(::kiln::v1::ShardingStrategy value) {
+  
+  _impl_.sharding_ = value;
+}
+inline void Resources::set_sharding(::kiln::v1::ShardingStrategy value) {
+  _internal_set_sharding(value);
+  // @@protoc_insertion_point(field_set:kiln.v1.Resources.sharding)
+}
+
 #ifdef __GNUC__
   #pragma GCC diagnostic pop
 #endif  // __GNUC__
@@ -322,6 +379,11 @@ template <> struct is_proto_enum< ::kiln::v1::ModelFamily> : ::std::true_type {}
 template <>
 inline const EnumDescriptor* GetEnumDescriptor< ::kiln::v1::ModelFamily>() {
   return ::kiln::v1::ModelFamily_descriptor();
+}
+template <> struct is_proto_enum< ::kiln::v1::ShardingStrategy> : ::std::true_type {};
+template <>
+inline const EnumDescriptor* GetEnumDescriptor< ::kiln::v1::ShardingStrategy>() {
+  return ::kiln::v1::ShardingStrategy_descriptor();
 }
 
 PROTOBUF_NAMESPACE_CLOSE

@@ -28,16 +28,20 @@ public final class CommonProto {
       descriptor;
   static {
     java.lang.String[] descriptorData = {
-      "\n\024kiln/v1/common.proto\022\007kiln.v1\"M\n\tResou" +
-      "rces\022\022\n\004gpus\030\001 \001(\rR\004gpus\022\022\n\004cpus\030\002 \001(\rR\004" +
-      "cpus\022\030\n\007workers\030\003 \001(\rR\007workers*~\n\013ModelF" +
-      "amily\022\034\n\030MODEL_FAMILY_UNSPECIFIED\020\000\022\032\n\026M" +
-      "ODEL_FAMILY_CAUSAL_LM\020\001\022\035\n\031MODEL_FAMILY_" +
-      "REWARD_MODEL\020\002\022\026\n\022MODEL_FAMILY_IMAGE\020\003By" +
-      "\n\007kiln.v1B\013CommonProtoH\002P\001Z\"kiln/clients" +
-      "/go/gen/kiln/v1;kilnv1\242\002\003KXX\252\002\007Kiln.V1\312\002" +
-      "\007Kiln\\V1\342\002\023Kiln\\V1\\GPBMetadata\352\002\010Kiln::V" +
-      "1b\006proto3"
+      "\n\024kiln/v1/common.proto\022\007kiln.v1\"\204\001\n\tReso" +
+      "urces\022\022\n\004gpus\030\001 \001(\rR\004gpus\022\022\n\004cpus\030\002 \001(\rR" +
+      "\004cpus\022\030\n\007workers\030\003 \001(\rR\007workers\0225\n\010shard" +
+      "ing\030\004 \001(\0162\031.kiln.v1.ShardingStrategyR\010sh" +
+      "arding*~\n\013ModelFamily\022\034\n\030MODEL_FAMILY_UN" +
+      "SPECIFIED\020\000\022\032\n\026MODEL_FAMILY_CAUSAL_LM\020\001\022" +
+      "\035\n\031MODEL_FAMILY_REWARD_MODEL\020\002\022\026\n\022MODEL_" +
+      "FAMILY_IMAGE\020\003*l\n\020ShardingStrategy\022!\n\035SH" +
+      "ARDING_STRATEGY_UNSPECIFIED\020\000\022\031\n\025SHARDIN" +
+      "G_STRATEGY_DDP\020\001\022\032\n\026SHARDING_STRATEGY_FS" +
+      "DP\020\002By\n\007kiln.v1B\013CommonProtoH\002P\001Z\"kiln/c" +
+      "lients/go/gen/kiln/v1;kilnv1\242\002\003KXX\252\002\007Kil" +
+      "n.V1\312\002\007Kiln\\V1\342\002\023Kiln\\V1\\GPBMetadata\352\002\010K" +
+      "iln::V1b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
@@ -48,7 +52,7 @@ public final class CommonProto {
     internal_static_kiln_v1_Resources_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_kiln_v1_Resources_descriptor,
-        new java.lang.String[] { "Gpus", "Cpus", "Workers", });
+        new java.lang.String[] { "Gpus", "Cpus", "Workers", "Sharding", });
   }
 
   // @@protoc_insertion_point(outer_class_scope)

@@ -20,6 +20,7 @@ private static final long serialVersionUID = 0L;
     super(builder);
   }
   private Resources() {
+    sharding_ = 0;
   }
 
   @java.lang.Override
@@ -90,6 +91,36 @@ private static final long serialVersionUID = 0L;
   @java.lang.Override
   public int getWorkers() {
     return workers_;
+  }
+
+  public static final int SHARDING_FIELD_NUMBER = 4;
+  private int sharding_ = 0;
+  /**
+   * <pre>
+   * How the model is spread over the workers when workers &gt; 1. Default (UNSPECIFIED): DDP.
+   * FSDP needs workers &gt;= 2 and is refused (INVALID_ARGUMENT at job.resources.sharding)
+   * for a single worker and for what it does not support; see ShardingStrategy.
+   * </pre>
+   *
+   * <code>.kiln.v1.ShardingStrategy sharding = 4 [json_name = "sharding"];</code>
+   * @return The enum numeric value on the wire for sharding.
+   */
+  @java.lang.Override public int getShardingValue() {
+    return sharding_;
+  }
+  /**
+   * <pre>
+   * How the model is spread over the workers when workers &gt; 1. Default (UNSPECIFIED): DDP.
+   * FSDP needs workers &gt;= 2 and is refused (INVALID_ARGUMENT at job.resources.sharding)
+   * for a single worker and for what it does not support; see ShardingStrategy.
+   * </pre>
+   *
+   * <code>.kiln.v1.ShardingStrategy sharding = 4 [json_name = "sharding"];</code>
+   * @return The sharding.
+   */
+  @java.lang.Override public kiln.v1.ShardingStrategy getSharding() {
+    kiln.v1.ShardingStrategy result = kiln.v1.ShardingStrategy.forNumber(sharding_);
+    return result == null ? kiln.v1.ShardingStrategy.UNRECOGNIZED : result;
   }
 
   public static kiln.v1.Resources parseFrom(
@@ -223,6 +254,7 @@ private static final long serialVersionUID = 0L;
       gpus_ = 0;
       cpus_ = 0;
       workers_ = 0;
+      sharding_ = 0;
       return this;
     }
 
@@ -264,6 +296,9 @@ private static final long serialVersionUID = 0L;
       }
       if (((from_bitField0_ & 0x00000004) != 0)) {
         result.workers_ = workers_;
+      }
+      if (((from_bitField0_ & 0x00000008) != 0)) {
+        result.sharding_ = sharding_;
       }
     }
 
@@ -429,6 +464,89 @@ private static final long serialVersionUID = 0L;
     public Builder clearWorkers() {
       bitField0_ = (bitField0_ & ~0x00000004);
       workers_ = 0;
+      onChanged();
+      return this;
+    }
+
+    private int sharding_ = 0;
+    /**
+     * <pre>
+     * How the model is spread over the workers when workers &gt; 1. Default (UNSPECIFIED): DDP.
+     * FSDP needs workers &gt;= 2 and is refused (INVALID_ARGUMENT at job.resources.sharding)
+     * for a single worker and for what it does not support; see ShardingStrategy.
+     * </pre>
+     *
+     * <code>.kiln.v1.ShardingStrategy sharding = 4 [json_name = "sharding"];</code>
+     * @return The enum numeric value on the wire for sharding.
+     */
+    @java.lang.Override public int getShardingValue() {
+      return sharding_;
+    }
+    /**
+     * <pre>
+     * How the model is spread over the workers when workers &gt; 1. Default (UNSPECIFIED): DDP.
+     * FSDP needs workers &gt;= 2 and is refused (INVALID_ARGUMENT at job.resources.sharding)
+     * for a single worker and for what it does not support; see ShardingStrategy.
+     * </pre>
+     *
+     * <code>.kiln.v1.ShardingStrategy sharding = 4 [json_name = "sharding"];</code>
+     * @param value The enum numeric value on the wire for sharding to set.
+     * @return This builder for chaining.
+     */
+    public Builder setShardingValue(int value) {
+      sharding_ = value;
+      bitField0_ |= 0x00000008;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * How the model is spread over the workers when workers &gt; 1. Default (UNSPECIFIED): DDP.
+     * FSDP needs workers &gt;= 2 and is refused (INVALID_ARGUMENT at job.resources.sharding)
+     * for a single worker and for what it does not support; see ShardingStrategy.
+     * </pre>
+     *
+     * <code>.kiln.v1.ShardingStrategy sharding = 4 [json_name = "sharding"];</code>
+     * @return The sharding.
+     */
+    @java.lang.Override
+    public kiln.v1.ShardingStrategy getSharding() {
+      kiln.v1.ShardingStrategy result = kiln.v1.ShardingStrategy.forNumber(sharding_);
+      return result == null ? kiln.v1.ShardingStrategy.UNRECOGNIZED : result;
+    }
+    /**
+     * <pre>
+     * How the model is spread over the workers when workers &gt; 1. Default (UNSPECIFIED): DDP.
+     * FSDP needs workers &gt;= 2 and is refused (INVALID_ARGUMENT at job.resources.sharding)
+     * for a single worker and for what it does not support; see ShardingStrategy.
+     * </pre>
+     *
+     * <code>.kiln.v1.ShardingStrategy sharding = 4 [json_name = "sharding"];</code>
+     * @param value The sharding to set.
+     * @return This builder for chaining.
+     */
+    public Builder setSharding(kiln.v1.ShardingStrategy value) {
+      if (value == null) {
+        throw new NullPointerException();
+      }
+      bitField0_ |= 0x00000008;
+      sharding_ = value.getNumber();
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * How the model is spread over the workers when workers &gt; 1. Default (UNSPECIFIED): DDP.
+     * FSDP needs workers &gt;= 2 and is refused (INVALID_ARGUMENT at job.resources.sharding)
+     * for a single worker and for what it does not support; see ShardingStrategy.
+     * </pre>
+     *
+     * <code>.kiln.v1.ShardingStrategy sharding = 4 [json_name = "sharding"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearSharding() {
+      bitField0_ = (bitField0_ & ~0x00000008);
+      sharding_ = 0;
       onChanged();
       return this;
     }

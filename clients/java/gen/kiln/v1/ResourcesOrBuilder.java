@@ -36,4 +36,27 @@ public interface ResourcesOrBuilder extends
    * @return The workers.
    */
   int getWorkers();
+
+  /**
+   * <pre>
+   * How the model is spread over the workers when workers &gt; 1. Default (UNSPECIFIED): DDP.
+   * FSDP needs workers &gt;= 2 and is refused (INVALID_ARGUMENT at job.resources.sharding)
+   * for a single worker and for what it does not support; see ShardingStrategy.
+   * </pre>
+   *
+   * <code>.kiln.v1.ShardingStrategy sharding = 4 [json_name = "sharding"];</code>
+   * @return The enum numeric value on the wire for sharding.
+   */
+  int getShardingValue();
+  /**
+   * <pre>
+   * How the model is spread over the workers when workers &gt; 1. Default (UNSPECIFIED): DDP.
+   * FSDP needs workers &gt;= 2 and is refused (INVALID_ARGUMENT at job.resources.sharding)
+   * for a single worker and for what it does not support; see ShardingStrategy.
+   * </pre>
+   *
+   * <code>.kiln.v1.ShardingStrategy sharding = 4 [json_name = "sharding"];</code>
+   * @return The sharding.
+   */
+  kiln.v1.ShardingStrategy getSharding();
 }

@@ -61,6 +61,63 @@ export function modelFamilyToJSON(object: ModelFamily): string {
   }
 }
 
+/** How a multi-worker job holds the model, its gradients and its optimizer state. */
+export enum ShardingStrategy {
+  /** SHARDING_STRATEGY_UNSPECIFIED - Not set: DDP. */
+  SHARDING_STRATEGY_UNSPECIFIED = 0,
+  /**
+   * SHARDING_STRATEGY_DDP - Data-parallel: every worker holds the whole model and optimizer state; gradients are
+   * all-reduced each step.
+   */
+  SHARDING_STRATEGY_DDP = 1,
+  /**
+   * SHARDING_STRATEGY_FSDP - Fully sharded data-parallel (torch FSDP2, fully_shard per transformer block and the model
+   * root): each of N workers holds about 1/N of the parameters, gradients and optimizer state,
+   * and gathers a block's weights only while it runs. Same losses and metrics as DDP; the
+   * checkpoints and the registered model hold the full weights (gathered on worker 0).
+   * Needs workers >= 2 (INVALID_ARGUMENT at job.resources.sharding otherwise). SFT only (the
+   * one method that runs on several workers); full fine-tuning only (not TUNING_LORA); not with
+   * the LBFGS, SOPHIA or ADAFACTOR optimizers, PRECISION_FP16 or spectral normalisation:
+   * INVALID_ARGUMENT at the conflicting field (job.sft.tuning,
+   * job.hyperparameters.optimizer.kind, job.hyperparameters.precision,
+   * job.hyperparameters.regularization.spectral_norm).
+   */
+  SHARDING_STRATEGY_FSDP = 2,
+  UNRECOGNIZED = -1,
+}
+
+export function shardingStrategyFromJSON(object: any): ShardingStrategy {
+  switch (object) {
+    case 0:
+    case "SHARDING_STRATEGY_UNSPECIFIED":
+      return ShardingStrategy.SHARDING_STRATEGY_UNSPECIFIED;
+    case 1:
+    case "SHARDING_STRATEGY_DDP":
+      return ShardingStrategy.SHARDING_STRATEGY_DDP;
+    case 2:
+    case "SHARDING_STRATEGY_FSDP":
+      return ShardingStrategy.SHARDING_STRATEGY_FSDP;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return ShardingStrategy.UNRECOGNIZED;
+  }
+}
+
+export function shardingStrategyToJSON(object: ShardingStrategy): string {
+  switch (object) {
+    case ShardingStrategy.SHARDING_STRATEGY_UNSPECIFIED:
+      return "SHARDING_STRATEGY_UNSPECIFIED";
+    case ShardingStrategy.SHARDING_STRATEGY_DDP:
+      return "SHARDING_STRATEGY_DDP";
+    case ShardingStrategy.SHARDING_STRATEGY_FSDP:
+      return "SHARDING_STRATEGY_FSDP";
+    case ShardingStrategy.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
 /** Compute a job asks the Ray cluster for. */
 export interface Resources {
   /** GPUs per worker; 0 runs on CPU. Fractions are not supported. */
@@ -69,10 +126,16 @@ export interface Resources {
   cpus: number;
   /** Data-parallel workers; 0 or 1 trains in one process, more runs through Ray Train. */
   workers: number;
+  /**
+   * How the model is spread over the workers when workers > 1. Default (UNSPECIFIED): DDP.
+   * FSDP needs workers >= 2 and is refused (INVALID_ARGUMENT at job.resources.sharding)
+   * for a single worker and for what it does not support; see ShardingStrategy.
+   */
+  sharding: ShardingStrategy;
 }
 
 function createBaseResources(): Resources {
-  return { gpus: 0, cpus: 0, workers: 0 };
+  return { gpus: 0, cpus: 0, workers: 0, sharding: 0 };
 }
 
 export const Resources: MessageFns<Resources> = {
@@ -85,6 +148,9 @@ export const Resources: MessageFns<Resources> = {
     }
     if (message.workers !== 0) {
       writer.uint32(24).uint32(message.workers);
+    }
+    if (message.sharding !== 0) {
+      writer.uint32(32).int32(message.sharding);
     }
     return writer;
   },
@@ -126,6 +192,14 @@ export const Resources: MessageFns<Resources> = {
             message.workers = reader.uint32();
             continue;
           }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.sharding = reader.int32() as any;
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -143,6 +217,7 @@ export const Resources: MessageFns<Resources> = {
       gpus: isSet(object.gpus) ? globalThis.Number(object.gpus) : 0,
       cpus: isSet(object.cpus) ? globalThis.Number(object.cpus) : 0,
       workers: isSet(object.workers) ? globalThis.Number(object.workers) : 0,
+      sharding: isSet(object.sharding) ? shardingStrategyFromJSON(object.sharding) : 0,
     };
   },
 
@@ -157,6 +232,9 @@ export const Resources: MessageFns<Resources> = {
     if (message.workers !== 0) {
       obj.workers = Math.round(message.workers);
     }
+    if (message.sharding !== 0) {
+      obj.sharding = shardingStrategyToJSON(message.sharding);
+    }
     return obj;
   },
 
@@ -168,6 +246,7 @@ export const Resources: MessageFns<Resources> = {
     message.gpus = object.gpus ?? 0;
     message.cpus = object.cpus ?? 0;
     message.workers = object.workers ?? 0;
+    message.sharding = object.sharding ?? 0;
     return message;
   },
 };
