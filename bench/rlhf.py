@@ -276,14 +276,16 @@ async def _gateway() -> AsyncIterator[tuple[Any, Path]]:
         root = Path(tmp)
         redis = EmbeddedRedis(root / "redis")
         url = redis.start()
-        init_ray(KilnConfig(ray_num_cpus=4))
-        server, port = await create_server(make_config(root, url, shared_model_dirs=str(root / "models")))
-        await server.start()
-        gw = Gateway(server, port, server.config)
-        try:
-            yield gw, root
+        try:  # a Ray start that times out under load must not leave the Redis server behind
+            init_ray(KilnConfig(ray_num_cpus=4))
+            server, port = await create_server(make_config(root, url, shared_model_dirs=str(root / "models")))
+            await server.start()
+            gw = Gateway(server, port, server.config)
+            try:
+                yield gw, root
+            finally:
+                await gw.close()
         finally:
-            await gw.close()
             redis.stop()
 
 
