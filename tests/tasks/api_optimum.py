@@ -166,6 +166,40 @@ def _hyperparameters(task: OptimumTask, steps: int, lr: float, seed: int) -> Any
     )
 
 
+def reward_model_job(
+    task: OptimumTask, base_model: str, train: str, held_out: str, *, seed: int, steps: int = 150, lr: float = 1e-3
+) -> Any:
+    """A REWARD_MODEL job on hard labels: tests/tasks/reward_route.py's fit as CreateJob fields
+    (batches of 256 pairs, a held-out evaluation every 10 steps, the best weights kept)."""
+    hp = _hyperparameters(task, steps, lr, seed)
+    hp.lr_schedule.kind = jobs_pb2.LR_SCHEDULE_KIND_CONSTANT
+    hp.batch_size, hp.warmup_steps, hp.eval_every = 256, 0, 10
+    hp.early_stopping_patience, hp.restore_best_weights = steps // 10, True  # select over the whole run
+    return jobs_pb2.Job(
+        method=jobs_pb2.JOB_METHOD_REWARD_MODEL,
+        base_model=base_model,
+        training_dataset=train,
+        validation_dataset=held_out,
+        max_retries=0,
+        hyperparameters=hp,
+        reward_model=jobs_pb2.RewardModelConfig(),
+    )
+
+
+async def upload_pairs(gw: Any, tenant: Any, pairs: list) -> str:
+    """PreferencePairs (token ids) as a PREFERENCE dataset of their texts."""
+    rows = [
+        {
+            "prompt": prompt_text(p.prompt_ids),
+            "chosen": prompt_text(p.chosen_ids),
+            "rejected": prompt_text(p.rejected_ids),
+        }
+        for p in pairs
+    ]
+    data = "".join(json.dumps(r) + "\n" for r in rows).encode()
+    return str((await gw.upload(tenant, data, datasets_pb2.DATASET_FORMAT_PREFERENCE)).name)
+
+
 async def upload_prompts(gw: Any, tenant: Any, task: OptimumTask) -> str:
     data = "".join(json.dumps({"prompt": prompt_text(p)}) + "\n" for p in task.prompts).encode()
     return str((await gw.upload(tenant, data, datasets_pb2.DATASET_FORMAT_PROMPTS)).name)

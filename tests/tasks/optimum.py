@@ -355,6 +355,33 @@ class RouteResult:
     best_step: int
 
 
+def hard_label_split(task: OptimumTask, n_pairs: int, held_out: float, seed: int) -> tuple[list, list]:
+    """n_pairs BT-sampled hard labels, split (training, held-out): the last `held_out` share is
+    held out. Every hard-label route of one seed sees the same two lists."""
+    pairs, _ = dpo_preference_pairs(task, n_pairs, seed, labels="sampled")
+    n_val = int(n_pairs * held_out)
+    return pairs[: n_pairs - n_val], pairs[n_pairs - n_val :]
+
+
+def held_out_score(policy: torch.nn.Module, task: OptimumTask, val_pairs: list) -> tuple[float, float, float]:
+    """(DPO log-loss at beta, reward accuracy, implicit KL) of a policy on held-out pairs: how
+    well its implicit reward beta log pi/pi_ref explains labels it never saw. The rule that
+    picks among hard-label routes, whatever trained the policy (pi* scores best in expectation:
+    its implicit reward is r up to a per-prompt constant, which cancels within a pair)."""
+    from kiln_trainer.algorithms.dpo.core import dpo_step, implicit_kl, reference_logps
+    from kiln_trainer.data.preference import collate_pairs
+
+    batch = collate_pairs(val_pairs, pad_id=0)
+    ref_c, ref_r = reference_logps(task.reference, [batch])
+    was_training = policy.training
+    policy.eval()
+    with torch.no_grad():
+        out = dpo_step(policy, batch, ref_c, ref_r, beta=task.beta)
+    policy.train(was_training)
+    m = out.metrics()
+    return m["loss"], m["reward_accuracy"], implicit_kl(out, task.beta)
+
+
 def run_preference_route(
     task: OptimumTask,
     route: PreferenceRoute,
@@ -373,9 +400,7 @@ def run_preference_route(
     from kiln_trainer.data.preference import collate_pairs
     from kiln_trainer.training.checkpoint import load_trainable_state, trainable_state
 
-    pairs, _ = dpo_preference_pairs(task, n_pairs, seed, labels="sampled")
-    n_val = int(n_pairs * held_out)
-    train_pairs, val_pairs = pairs[: n_pairs - n_val], pairs[n_pairs - n_val :]
+    train_pairs, val_pairs = hard_label_split(task, n_pairs, held_out, seed)
     batches = [collate_pairs(train_pairs[i : i + batch_size], pad_id=0) for i in range(0, len(train_pairs), batch_size)]
     val_batch = collate_pairs(val_pairs, pad_id=0)
     ref_c, ref_r = reference_logps(task.reference, batches)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import torch
 
 from kiln_trainer.algorithms.ppo.loop import LoopOptions, PPOLoop, lr_factor
-from kiln_trainer.algorithms.ppo.rewards import TokenReward
+from kiln_trainer.algorithms.ppo.rewards import RewardSource, TokenReward
 from kiln_trainer.algorithms.ppo.roles import (
     LocalRoles,
     PolicyOptions,
@@ -60,7 +60,9 @@ class OptimumRun:
     seed: int = 0
 
 
-def optimum_roles(task: OptimumTask, run: OptimumRun) -> LocalRoles:
+def optimum_roles(task: OptimumTask, run: OptimumRun, reward: RewardSource | None = None) -> LocalRoles:
+    """Policy, critic, reference and reward roles in this process; the reward is the task's
+    exact one unless `reward` (e.g. a reward model learned from labels) replaces it."""
     tok = DigitTokenizer()
     block = task.reference.config.block_size
 
@@ -85,7 +87,7 @@ def optimum_roles(task: OptimumTask, run: OptimumRun) -> LocalRoles:
             "policy": policy,
             "value": value,
             "reference": ReferenceRole(lm(task.reference), device=cpu),
-            "reward": RewardRole(TokenReward(task.reward)),
+            "reward": RewardRole(reward or TokenReward(task.reward)),
         }
     )
 
@@ -165,9 +167,13 @@ def run_group_on_optimum_task(
     run: GroupRun | None = None,
     history: list[tuple[int, float]] | None = None,
     eval_every: int = 0,
+    reward: RewardSource | None = None,
+    trained: list[torch.nn.Module] | None = None,
 ) -> float:
     """Train a copy of pi_ref with the group loop (baseline "group_mean_std" = GRPO,
-    "leave_one_out" = RLOO) on the task; returns the optimum fraction it reaches."""
+    "leave_one_out" = RLOO) on the task; returns the optimum fraction it reaches. `reward`
+    replaces the task's exact reward (the optimum fraction is still measured against it); the
+    trained policy is appended to `trained` when given."""
     from kiln_trainer.algorithms.group.loop import GroupLoop
 
     task = task or make_optimum_task()
@@ -177,6 +183,7 @@ def run_group_on_optimum_task(
         OptimumRun(
             rollout_batch_size=run.rollout_batch_size, learning_rate=run.learning_rate, clip_range=run.clip_range
         ),
+        reward,
     )
     loop = GroupLoop(
         roles,
@@ -205,4 +212,6 @@ def run_group_on_optimum_task(
                     history.append((step + 1, task.optimum_fraction(policy)))
     finally:
         roles.close()
+    if trained is not None:
+        trained.append(policy)
     return task.optimum_fraction(policy)

@@ -105,5 +105,14 @@ class PairwiseTrainer(Trainer[PairwiseConfig]):
     def batch_weight(self, batch: Pairs) -> float:
         return batch.batch.n_pairs
 
+    def early_stopping_patience(self) -> int | None:
+        return self.cfg.early_stopping_patience
+
+    def early_stopping_min_delta(self) -> float:
+        return self.cfg.early_stopping_min_delta
+
+    def restore_best(self) -> bool:
+        return self.cfg.restore_best_weights
+
     def curve_title(self) -> str:
         return f"{self.title} of {Path(self.cfg.base_model).name} ({self.cfg.tuning})"

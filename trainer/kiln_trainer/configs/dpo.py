@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from kiln_trainer.configs.checks import check_bool, check_choice, check_float, check_model, check_optional_int
+from kiln_trainer.configs.checks import check_choice, check_float, check_model
 from kiln_trainer.configs.pairwise import PairwiseConfig
 from kiln_trainer.errors import ConfigError
 
@@ -28,14 +28,10 @@ class DPOConfig(PairwiseConfig):
     # Assumed share of flipped labels, in [0, 0.5): conservative DPO with "sigmoid", the flip
     # rate rDPO corrects for with "robust".
     label_smoothing: float = 0.0
-    # Checkpoint selection on the validation pairs (with a validation split): stop after this
-    # many evaluations without a new best validation loss and keep the best weights; None: off.
-    # The validation loss of every variant is DPO's log-loss at beta (the Bradley-Terry
-    # likelihood of the implicit reward on held-out pairs), so it is a proper score whatever
-    # the training loss, and variants compare on it.
-    early_stopping_patience: int | None = None
-    early_stopping_min_delta: float = 0.0  # a new best must beat the last by more than this
-    restore_best_weights: bool = True  # end with the best validated weights (or the last)
+    # Checkpoint selection (PairwiseConfig's early_stopping_*): the validation loss of every
+    # variant is DPO's log-loss at beta (the Bradley-Terry likelihood of the implicit reward on
+    # held-out pairs), so it is a proper score whatever the training loss, and variants compare
+    # on it.
     # DPO moves a pretrained policy, not a fresh head: a small rate keeps it near the reference.
     learning_rate: float = 5e-6
 
@@ -50,6 +46,3 @@ class DPOConfig(PairwiseConfig):
             raise ConfigError(
                 "label_smoothing", "applies to the sigmoid and robust losses only; set it to 0 with loss='ipo'"
             )
-        check_optional_int("early_stopping_patience", self.early_stopping_patience, 1)
-        check_float("early_stopping_min_delta", self.early_stopping_min_delta, low=0.0)
-        check_bool("restore_best_weights", self.restore_best_weights)

@@ -187,3 +187,15 @@ def load_causal_lm(spec: str, *, seed: int = 0, architecture: dict[str, int] | N
     if tokenizer.pad_token_id is None:
         tokenizer.pad_token = tokenizer.eos_token  # pads are masked out of the loss anyway
     return LoadedModel(model, tokenizer, HF, _hf_max_seq_len(model.config, tokenizer))
+
+
+def tokenizer_of(spec: str) -> Any:
+    """The tokenizer load_causal_lm(spec) would come with, without loading the weights."""
+    if is_builtin(spec):
+        return load_tokenizer(TOKENIZER_PATH)
+    path = Path(spec)
+    if json.loads((path / "config.json").read_text()).get("model_type") == KILN_GPT:
+        return load_tokenizer(path / "tokenizer.json")
+    from transformers import AutoTokenizer
+
+    return AutoTokenizer.from_pretrained(path, local_files_only=True)

@@ -85,7 +85,7 @@ class RewardModel(nn.Module):
         limit = max_seq_len or self.lm.max_seq_len
         records = [{"prompt": p, "chosen": c, "rejected": c} for p, c in zip(prompts, completions, strict=True)]
         pairs, _ = tokenize_preferences(records, self.tokenizer, limit)
-        return self._score_rows([(p.prompt_ids, p.chosen_ids) for p in pairs], batch_size)
+        return self.score_rows([(p.prompt_ids, p.chosen_ids) for p in pairs], batch_size)
 
     @torch.no_grad()
     def score_texts(self, texts: list[str], max_seq_len: int | None = None, batch_size: int = 32) -> list[float]:
@@ -96,9 +96,11 @@ class RewardModel(nn.Module):
         encoded = self.tokenizer(texts, add_special_tokens=False)["input_ids"] if texts else []
         # Keep the end: the reward is read at the last token, and the end is what was written.
         rows = [([], (ids + [self.lm.eos_token_id])[-limit:]) for ids in encoded]
-        return self._score_rows(rows, batch_size)
+        return self.score_rows(rows, batch_size)
 
-    def _score_rows(self, rows: list[tuple[list[int], list[int]]], batch_size: int) -> list[float]:
+    @torch.no_grad()
+    def score_rows(self, rows: list[tuple[list[int], list[int]]], batch_size: int = 32) -> list[float]:
+        """Rewards of already tokenized (prompt ids, completion ids) rows, read at each row's last id."""
         device = self.head.weight.device
         pad = self.lm.pad_token_id
         out: list[float] = []

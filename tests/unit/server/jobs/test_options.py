@@ -76,6 +76,24 @@ def test_one_config_key_from_two_request_fields_is_refused():
         Options(paths={"max_steps": "a"}).merge(Options(paths={"max_steps": "b"}))
 
 
+def test_reward_model_checkpoint_selection_reaches_the_trainer_config():
+    import pytest
+
+    from kiln_trainer.configs.reward import RewardConfig
+    from kiln_trainer.errors import ConfigError
+
+    job = jobs_pb2.Job(reward_model=jobs_pb2.RewardModelConfig())
+    job.hyperparameters.early_stopping_patience = 4
+    job.hyperparameters.restore_best_weights = True
+    options = job_options(job, "reward_model", {})
+    assert options.values == {"early_stopping_patience": 4, "restore_best_weights": True}
+    cfg = RewardConfig(base_model="kiln-gpt-tiny", train_path="t.jsonl", **options.values)
+    assert (cfg.early_stopping_patience, cfg.restore_best_weights) == (4, True)
+    with pytest.raises(ConfigError) as bad:
+        RewardConfig(base_model="kiln-gpt-tiny", train_path="t.jsonl", early_stopping_patience=0)
+    assert bad.value.field == "early_stopping_patience"
+
+
 def test_dpo_hard_label_settings_reach_the_trainer_config():
     from kiln_trainer.configs.dpo import DPOConfig
 

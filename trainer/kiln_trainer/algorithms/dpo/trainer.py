@@ -136,15 +136,6 @@ class DPOTrainer(PairwiseTrainer):
         metrics["implicit_kl"] = implicit_kl(out, self.cfg.beta)
         return out.loss, metrics
 
-    def early_stopping_patience(self) -> int | None:
-        return self.cfg.early_stopping_patience
-
-    def early_stopping_min_delta(self) -> float:
-        return self.cfg.early_stopping_min_delta
-
-    def restore_best(self) -> bool:
-        return self.cfg.restore_best_weights
-
     def save_model(self, model_dir: Path) -> None:
         self.loaded.model = self.merged(self.module, model_dir)
         self.loaded.save(model_dir)

@@ -42,16 +42,38 @@ class TokenReward:
 
 
 class ModelReward:
-    """A trained reward model (trainer/kiln_trainer/models/reward_model.py) scoring prompt + completion text,
-    re-tokenised with its own tokenizer: it need not share the policy's vocabulary."""
+    """A trained reward model (trainer/kiln_trainer/models/reward_model.py).
 
-    def __init__(self, model, batch_size: int = 32):
+    With `by_ids` (the reward model's tokenizer is the policy's: same vocabulary and eos) it
+    scores the exact token ids the policy produced, laid out as its trainer laid out a pair
+    side (prompt ids, completion ids, eos): decoding to text and re-tokenising would drop
+    special tokens inside a completion and can merge tokens at the prompt/completion seam.
+    Otherwise prompt and completion text are tokenised separately with its own tokenizer, as
+    in training: it need not share the policy's vocabulary."""
+
+    def __init__(self, model, batch_size: int = 32, by_ids: bool = False, stop_at_eos: bool = True):
         self.model = model.eval()
         self.batch_size = batch_size
+        self.by_ids = by_ids
+        # A completion that stopped at eos already ends with the eos its trainer appended.
+        self.stop_at_eos = stop_at_eos
 
     @torch.no_grad()
     def score(self, samples: list[Sample]) -> list[float | None]:
-        return list(self.model.score_texts([s.prompt + s.completion for s in samples], batch_size=self.batch_size))
+        if not self.by_ids:
+            prompts, completions = [s.prompt for s in samples], [s.completion for s in samples]
+            return list(self.model.score_completions(prompts, completions, batch_size=self.batch_size))
+        eos = self.model.lm.eos_token_id
+        rows = []
+        for s in samples:
+            ended = self.stop_at_eos and bool(s.completion_ids) and s.completion_ids[-1] == eos
+            rows.append((list(s.prompt_ids), list(s.completion_ids) + ([] if ended else [eos])))
+        return list(self.model.score_rows(rows, batch_size=self.batch_size))
+
+
+def same_tokenizer(a, b) -> bool:
+    """Whether two tokenizers map text to the same ids (same vocabulary and eos)."""
+    return bool(a.eos_token_id == b.eos_token_id and a.get_vocab() == b.get_vocab())
 
 
 class HumanFeedbackReward:

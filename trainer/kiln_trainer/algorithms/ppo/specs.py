@@ -87,12 +87,15 @@ def build_reference(specs: RoleSpecs, device: torch.device | None = None) -> Ref
 def build_reward(specs: RoleSpecs, device: torch.device | None = None) -> RewardRole:
     """A reward model or a scoring function; human feedback needs the job context and is built
     by the caller (see trainer.py)."""
-    from kiln_trainer.algorithms.ppo.rewards import FunctionReward, ModelReward
+    from kiln_trainer.algorithms.ppo.rewards import FunctionReward, ModelReward, same_tokenizer
 
     if specs.reward_model is not None:
+        from kiln_trainer.models.loader import tokenizer_of
         from kiln_trainer.models.reward_model import load_reward_model
 
-        return RewardRole(ModelReward(load_reward_model(specs.reward_model).to(device or default_device())))
+        rm = load_reward_model(specs.reward_model).to(device or default_device())
+        by_ids = same_tokenizer(rm.tokenizer, tokenizer_of(specs.policy_model))
+        return RewardRole(ModelReward(rm, by_ids=by_ids, stop_at_eos=specs.policy.stop_at_eos))
     if specs.scoring_function is not None:
         from kiln_trainer.scoring import resolve
 

@@ -799,7 +799,7 @@ type Hyperparameters struct {
 	// Optimizer steps between validation passes; >= 1. Default 50.
 	EvalEvery *uint32 `protobuf:"varint,13,opt,name=eval_every,json=evalEvery,proto3,oneof" json:"eval_every,omitempty"`
 	// Stop after this many validation passes without improvement; unset disables it. SFT,
-	// DISTILL and DPO.
+	// DISTILL, DPO and REWARD_MODEL.
 	EarlyStoppingPatience *uint32 `protobuf:"varint,14,opt,name=early_stopping_patience,json=earlyStoppingPatience,proto3,oneof" json:"early_stopping_patience,omitempty"`
 	// Optimizer steps between checkpoints; >= 1. Default 100.
 	CheckpointEvery *uint32 `protobuf:"varint,15,opt,name=checkpoint_every,json=checkpointEvery,proto3,oneof" json:"checkpoint_every,omitempty"`
@@ -813,10 +813,10 @@ type Hyperparameters struct {
 	// Regularizers beyond weight decay.
 	Regularization *RegularizationOptions `protobuf:"bytes,19,opt,name=regularization,proto3" json:"regularization,omitempty"`
 	// With early stopping, a validation loss counts as a new best only when it is lower than
-	// the best by more than this; >= 0. Default 0. SFT, DISTILL and DPO.
+	// the best by more than this; >= 0. Default 0. SFT, DISTILL, DPO and REWARD_MODEL.
 	EarlyStoppingMinDelta *float64 `protobuf:"fixed64,20,opt,name=early_stopping_min_delta,json=earlyStoppingMinDelta,proto3,oneof" json:"early_stopping_min_delta,omitempty"`
 	// With early stopping, end with the best validated weights (true) or the last ones. Default
-	// true. SFT, DISTILL and DPO.
+	// true. SFT, DISTILL, DPO and REWARD_MODEL.
 	RestoreBestWeights *bool `protobuf:"varint,21,opt,name=restore_best_weights,json=restoreBestWeights,proto3,oneof" json:"restore_best_weights,omitempty"`
 	// Curriculum learning (SFT and DISTILL): which examples are admitted as training goes on.
 	Curriculum *CurriculumOptions `protobuf:"bytes,22,opt,name=curriculum,proto3" json:"curriculum,omitempty"`

@@ -410,7 +410,7 @@ private static final long serialVersionUID = 0L;
   /**
    * <pre>
    * Stop after this many validation passes without improvement; unset disables it. SFT,
-   * DISTILL and DPO.
+   * DISTILL, DPO and REWARD_MODEL.
    * </pre>
    *
    * <code>optional uint32 early_stopping_patience = 14 [json_name = "earlyStoppingPatience"];</code>
@@ -423,7 +423,7 @@ private static final long serialVersionUID = 0L;
   /**
    * <pre>
    * Stop after this many validation passes without improvement; unset disables it. SFT,
-   * DISTILL and DPO.
+   * DISTILL, DPO and REWARD_MODEL.
    * </pre>
    *
    * <code>optional uint32 early_stopping_patience = 14 [json_name = "earlyStoppingPatience"];</code>
@@ -610,7 +610,7 @@ private static final long serialVersionUID = 0L;
   /**
    * <pre>
    * With early stopping, a validation loss counts as a new best only when it is lower than
-   * the best by more than this; &gt;= 0. Default 0. SFT, DISTILL and DPO.
+   * the best by more than this; &gt;= 0. Default 0. SFT, DISTILL, DPO and REWARD_MODEL.
    * </pre>
    *
    * <code>optional double early_stopping_min_delta = 20 [json_name = "earlyStoppingMinDelta"];</code>
@@ -623,7 +623,7 @@ private static final long serialVersionUID = 0L;
   /**
    * <pre>
    * With early stopping, a validation loss counts as a new best only when it is lower than
-   * the best by more than this; &gt;= 0. Default 0. SFT, DISTILL and DPO.
+   * the best by more than this; &gt;= 0. Default 0. SFT, DISTILL, DPO and REWARD_MODEL.
    * </pre>
    *
    * <code>optional double early_stopping_min_delta = 20 [json_name = "earlyStoppingMinDelta"];</code>
@@ -639,7 +639,7 @@ private static final long serialVersionUID = 0L;
   /**
    * <pre>
    * With early stopping, end with the best validated weights (true) or the last ones. Default
-   * true. SFT, DISTILL and DPO.
+   * true. SFT, DISTILL, DPO and REWARD_MODEL.
    * </pre>
    *
    * <code>optional bool restore_best_weights = 21 [json_name = "restoreBestWeights"];</code>
@@ -652,7 +652,7 @@ private static final long serialVersionUID = 0L;
   /**
    * <pre>
    * With early stopping, end with the best validated weights (true) or the last ones. Default
-   * true. SFT, DISTILL and DPO.
+   * true. SFT, DISTILL, DPO and REWARD_MODEL.
    * </pre>
    *
    * <code>optional bool restore_best_weights = 21 [json_name = "restoreBestWeights"];</code>
@@ -1886,7 +1886,7 @@ private static final long serialVersionUID = 0L;
     /**
      * <pre>
      * Stop after this many validation passes without improvement; unset disables it. SFT,
-     * DISTILL and DPO.
+     * DISTILL, DPO and REWARD_MODEL.
      * </pre>
      *
      * <code>optional uint32 early_stopping_patience = 14 [json_name = "earlyStoppingPatience"];</code>
@@ -1899,7 +1899,7 @@ private static final long serialVersionUID = 0L;
     /**
      * <pre>
      * Stop after this many validation passes without improvement; unset disables it. SFT,
-     * DISTILL and DPO.
+     * DISTILL, DPO and REWARD_MODEL.
      * </pre>
      *
      * <code>optional uint32 early_stopping_patience = 14 [json_name = "earlyStoppingPatience"];</code>
@@ -1912,7 +1912,7 @@ private static final long serialVersionUID = 0L;
     /**
      * <pre>
      * Stop after this many validation passes without improvement; unset disables it. SFT,
-     * DISTILL and DPO.
+     * DISTILL, DPO and REWARD_MODEL.
      * </pre>
      *
      * <code>optional uint32 early_stopping_patience = 14 [json_name = "earlyStoppingPatience"];</code>
@@ -1929,7 +1929,7 @@ private static final long serialVersionUID = 0L;
     /**
      * <pre>
      * Stop after this many validation passes without improvement; unset disables it. SFT,
-     * DISTILL and DPO.
+     * DISTILL, DPO and REWARD_MODEL.
      * </pre>
      *
      * <code>optional uint32 early_stopping_patience = 14 [json_name = "earlyStoppingPatience"];</code>
@@ -2532,7 +2532,7 @@ private static final long serialVersionUID = 0L;
     /**
      * <pre>
      * With early stopping, a validation loss counts as a new best only when it is lower than
-     * the best by more than this; &gt;= 0. Default 0. SFT, DISTILL and DPO.
+     * the best by more than this; &gt;= 0. Default 0. SFT, DISTILL, DPO and REWARD_MODEL.
      * </pre>
      *
      * <code>optional double early_stopping_min_delta = 20 [json_name = "earlyStoppingMinDelta"];</code>
@@ -2545,7 +2545,7 @@ private static final long serialVersionUID = 0L;
     /**
      * <pre>
      * With early stopping, a validation loss counts as a new best only when it is lower than
-     * the best by more than this; &gt;= 0. Default 0. SFT, DISTILL and DPO.
+     * the best by more than this; &gt;= 0. Default 0. SFT, DISTILL, DPO and REWARD_MODEL.
      * </pre>
      *
      * <code>optional double early_stopping_min_delta = 20 [json_name = "earlyStoppingMinDelta"];</code>
@@ -2558,7 +2558,7 @@ private static final long serialVersionUID = 0L;
     /**
      * <pre>
      * With early stopping, a validation loss counts as a new best only when it is lower than
-     * the best by more than this; &gt;= 0. Default 0. SFT, DISTILL and DPO.
+     * the best by more than this; &gt;= 0. Default 0. SFT, DISTILL, DPO and REWARD_MODEL.
      * </pre>
      *
      * <code>optional double early_stopping_min_delta = 20 [json_name = "earlyStoppingMinDelta"];</code>
@@ -2575,7 +2575,7 @@ private static final long serialVersionUID = 0L;
     /**
      * <pre>
      * With early stopping, a validation loss counts as a new best only when it is lower than
-     * the best by more than this; &gt;= 0. Default 0. SFT, DISTILL and DPO.
+     * the best by more than this; &gt;= 0. Default 0. SFT, DISTILL, DPO and REWARD_MODEL.
      * </pre>
      *
      * <code>optional double early_stopping_min_delta = 20 [json_name = "earlyStoppingMinDelta"];</code>
@@ -2592,7 +2592,7 @@ private static final long serialVersionUID = 0L;
     /**
      * <pre>
      * With early stopping, end with the best validated weights (true) or the last ones. Default
-     * true. SFT, DISTILL and DPO.
+     * true. SFT, DISTILL, DPO and REWARD_MODEL.
      * </pre>
      *
      * <code>optional bool restore_best_weights = 21 [json_name = "restoreBestWeights"];</code>
@@ -2605,7 +2605,7 @@ private static final long serialVersionUID = 0L;
     /**
      * <pre>
      * With early stopping, end with the best validated weights (true) or the last ones. Default
-     * true. SFT, DISTILL and DPO.
+     * true. SFT, DISTILL, DPO and REWARD_MODEL.
      * </pre>
      *
      * <code>optional bool restore_best_weights = 21 [json_name = "restoreBestWeights"];</code>
@@ -2618,7 +2618,7 @@ private static final long serialVersionUID = 0L;
     /**
      * <pre>
      * With early stopping, end with the best validated weights (true) or the last ones. Default
-     * true. SFT, DISTILL and DPO.
+     * true. SFT, DISTILL, DPO and REWARD_MODEL.
      * </pre>
      *
      * <code>optional bool restore_best_weights = 21 [json_name = "restoreBestWeights"];</code>
@@ -2635,7 +2635,7 @@ private static final long serialVersionUID = 0L;
     /**
      * <pre>
      * With early stopping, end with the best validated weights (true) or the last ones. Default
-     * true. SFT, DISTILL and DPO.
+     * true. SFT, DISTILL, DPO and REWARD_MODEL.
      * </pre>
      *
      * <code>optional bool restore_best_weights = 21 [json_name = "restoreBestWeights"];</code>

@@ -263,7 +263,7 @@ public interface HyperparametersOrBuilder extends
   /**
    * <pre>
    * Stop after this many validation passes without improvement; unset disables it. SFT,
-   * DISTILL and DPO.
+   * DISTILL, DPO and REWARD_MODEL.
    * </pre>
    *
    * <code>optional uint32 early_stopping_patience = 14 [json_name = "earlyStoppingPatience"];</code>
@@ -273,7 +273,7 @@ public interface HyperparametersOrBuilder extends
   /**
    * <pre>
    * Stop after this many validation passes without improvement; unset disables it. SFT,
-   * DISTILL and DPO.
+   * DISTILL, DPO and REWARD_MODEL.
    * </pre>
    *
    * <code>optional uint32 early_stopping_patience = 14 [json_name = "earlyStoppingPatience"];</code>
@@ -406,7 +406,7 @@ public interface HyperparametersOrBuilder extends
   /**
    * <pre>
    * With early stopping, a validation loss counts as a new best only when it is lower than
-   * the best by more than this; &gt;= 0. Default 0. SFT, DISTILL and DPO.
+   * the best by more than this; &gt;= 0. Default 0. SFT, DISTILL, DPO and REWARD_MODEL.
    * </pre>
    *
    * <code>optional double early_stopping_min_delta = 20 [json_name = "earlyStoppingMinDelta"];</code>
@@ -416,7 +416,7 @@ public interface HyperparametersOrBuilder extends
   /**
    * <pre>
    * With early stopping, a validation loss counts as a new best only when it is lower than
-   * the best by more than this; &gt;= 0. Default 0. SFT, DISTILL and DPO.
+   * the best by more than this; &gt;= 0. Default 0. SFT, DISTILL, DPO and REWARD_MODEL.
    * </pre>
    *
    * <code>optional double early_stopping_min_delta = 20 [json_name = "earlyStoppingMinDelta"];</code>
@@ -427,7 +427,7 @@ public interface HyperparametersOrBuilder extends
   /**
    * <pre>
    * With early stopping, end with the best validated weights (true) or the last ones. Default
-   * true. SFT, DISTILL and DPO.
+   * true. SFT, DISTILL, DPO and REWARD_MODEL.
    * </pre>
    *
    * <code>optional bool restore_best_weights = 21 [json_name = "restoreBestWeights"];</code>
@@ -437,7 +437,7 @@ public interface HyperparametersOrBuilder extends
   /**
    * <pre>
    * With early stopping, end with the best validated weights (true) or the last ones. Default
-   * true. SFT, DISTILL and DPO.
+   * true. SFT, DISTILL, DPO and REWARD_MODEL.
    * </pre>
    *
    * <code>optional bool restore_best_weights = 21 [json_name = "restoreBestWeights"];</code>

@@ -208,13 +208,47 @@ def test_reward_sources():
     assert asked == [(["s0", "s1", "s2"], 3.0)]
 
 
-def test_model_reward_scores_prompt_plus_completion():
+def test_model_reward_scores_prompt_and_completion_as_its_trainer_tokenized_them():
     from kiln_trainer.models.reward_model import reward_model_from_causal_lm
 
     rm = reward_model_from_causal_lm("kiln-gpt-tiny", seed=0)
     batch = [Sample("a", [], [], "Hello ", "world"), Sample("b", [], [], "Hi ", "there")]
     scores = ModelReward(rm).score(batch)
-    assert scores == pytest.approx(rm.score_texts(["Hello world", "Hi there"]))
+    assert scores == pytest.approx(rm.score_completions(["Hello ", "Hi "], ["world", "there"]))
+
+
+def test_model_reward_by_ids_keeps_special_tokens_and_appends_eos_once():
+    from kiln_trainer.models.reward_model import RewardModel
+
+    rm = RewardModel(toy_lm(3))
+    eos = rm.lm.eos_token_id  # 0: a token a completion may also contain when it runs on past it
+    mid = Sample("a", [1, 2], [eos, 5, 3], "1 2", "5 3")  # the text lost the eos inside
+    stopped = Sample("b", [4], [6, eos], "4", "6")
+    want = rm.score_rows([([1, 2], [eos, 5, 3, eos]), ([4], [6, eos])])
+    assert ModelReward(rm, by_ids=True, stop_at_eos=True).score([mid, stopped]) == pytest.approx(want)
+    # Without stopping at eos a trailing eos is a token like any other: the layout's eos follows.
+    assert ModelReward(rm, by_ids=True, stop_at_eos=False).score([stopped]) == pytest.approx(
+        rm.score_rows([([4], [6, eos, eos])])
+    )
+    assert rm.score_rows([([1, 2], [5, 3, eos])]) != pytest.approx(want[:1])  # the inner eos counts
+
+
+def test_same_tokenizer_compares_vocabulary_and_eos():
+    from kiln_trainer.algorithms.ppo.rewards import same_tokenizer
+    from kiln_trainer.models.loader import tokenizer_of
+
+    tiny = tokenizer_of("kiln-gpt-tiny")
+    assert same_tokenizer(tiny, tokenizer_of("kiln-gpt-tiny"))
+    assert not same_tokenizer(tiny, _Vocab({"a": 0}, 0))
+    assert not same_tokenizer(_Vocab({"a": 0, "b": 1}, 0), _Vocab({"a": 0, "b": 1}, 1))
+
+
+class _Vocab:
+    def __init__(self, vocab: dict[str, int], eos: int):
+        self.vocab, self.eos_token_id = vocab, eos
+
+    def get_vocab(self) -> dict[str, int]:
+        return self.vocab
 
 
 # -- one iteration, with stand-in roles ---------------------------------------------------------------

@@ -861,7 +861,7 @@ export interface Hyperparameters {
     | undefined;
   /**
    * Stop after this many validation passes without improvement; unset disables it. SFT,
-   * DISTILL and DPO.
+   * DISTILL, DPO and REWARD_MODEL.
    */
   earlyStoppingPatience?:
     | number
@@ -891,14 +891,14 @@ export interface Hyperparameters {
     | undefined;
   /**
    * With early stopping, a validation loss counts as a new best only when it is lower than
-   * the best by more than this; >= 0. Default 0. SFT, DISTILL and DPO.
+   * the best by more than this; >= 0. Default 0. SFT, DISTILL, DPO and REWARD_MODEL.
    */
   earlyStoppingMinDelta?:
     | number
     | undefined;
   /**
    * With early stopping, end with the best validated weights (true) or the last ones. Default
-   * true. SFT, DISTILL and DPO.
+   * true. SFT, DISTILL, DPO and REWARD_MODEL.
    */
   restoreBestWeights?:
     | boolean
