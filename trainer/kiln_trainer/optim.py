@@ -8,13 +8,13 @@ pytorch-optimizer (Adafactor, Lion, SophiaH); nothing here re-implements one.
 from __future__ import annotations
 
 import contextlib
+import sys
 import warnings
 from collections.abc import Iterator
 from typing import Any
 
 import torch
 from torch import nn
-from torch.distributed.tensor import DTensor, distribute_tensor
 
 from kiln_trainer.configs.techniques import OptimizerArguments, RegularizationArguments, ScheduleArguments
 from kiln_trainer.schedules import Schedule, ScheduleSpec, lr_factor
@@ -196,6 +196,13 @@ def grad_noise_std(scale: float, step: int) -> float:
     return scale / (1 + step) ** 0.55
 
 
+def _is_dtensor(t: torch.Tensor) -> bool:
+    """Whether t is an FSDP DTensor. One exists only once torch.distributed.tensor is imported
+    (by FSDP jobs); importing it here would cost every job's worker ~2 s of start-up."""
+    module = sys.modules.get("torch.distributed.tensor")
+    return module is not None and isinstance(t, module.DTensor)
+
+
 @torch.no_grad()
 def add_grad_noise(params: list[nn.Parameter], std: float, seed: int = 0) -> None:
     generators: dict[torch.device, torch.Generator] = {}
@@ -203,7 +210,9 @@ def add_grad_noise(params: list[nn.Parameter], std: float, seed: int = 0) -> Non
         if p.grad is not None:
             g = generators.setdefault(p.device, torch.Generator(device=p.device).manual_seed(seed))
             noise = torch.randn(p.grad.shape, generator=g, device=p.device, dtype=p.grad.dtype)
-            if isinstance(p.grad, DTensor):
+            if _is_dtensor(p.grad):
+                from torch.distributed.tensor import distribute_tensor
+
                 # An FSDP gradient shard: every rank draws the whole (same-seeded) noise and keeps
                 # its slice, so the update is the one DDP would make.
                 noise = distribute_tensor(noise, p.grad.device_mesh, p.grad.placements, src_data_rank=None)
@@ -225,7 +234,7 @@ def max_norm(params: list[nn.Parameter], limit: float) -> None:
     for p in params:
         # FSDP shards a weight by rows (dim 0), so each rank's shard holds whole rows: the
         # per-row renorm runs on the local rows (DTensor has no sharded renorm).
-        local = p.to_local() if isinstance(p, DTensor) else p
+        local = p.to_local() if _is_dtensor(p) else p  # type: ignore[attr-defined]
         local.copy_(torch.renorm(local, 2, 0, limit))
 
 

@@ -23,6 +23,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager
 from pathlib import Path
+from types import ModuleType
 from typing import Any, TypeVar
 
 import torch
@@ -34,7 +35,6 @@ from kiln_trainer.context import TrainContext, TrainResult
 from kiln_trainer.errors import ConfigError
 from kiln_trainer.models.gpt import set_dropout
 from kiln_trainer.schedules import Schedule
-from kiln_trainer.training import sharding
 from kiln_trainer.training.checkpoint import (
     load_trainable_state,
     load_training_state,
@@ -51,6 +51,16 @@ from kiln_trainer.training.precision import autocast, autocast_dtype, grad_scale
 
 TRAIN, VAL = "train", "val"
 T = TypeVar("T", bound=TrainingArguments)
+
+
+def sharding() -> ModuleType:
+    """kiln_trainer.training.sharding, imported on first use: torch's FSDP and distributed
+    checkpoint modules take ~2 s to import, which every job's cold worker would pay otherwise."""
+    from kiln_trainer.training import sharding as module
+
+    return module
+
+
 Metrics = dict[str, torch.Tensor | float]
 LossFn = Callable[[nn.Module, Any, str], tuple[torch.Tensor, Metrics]]  # (module, batch, split) -> (loss, metrics)
 
@@ -241,9 +251,9 @@ class Trainer(StepLoop[T]):
     def shard(self) -> None:
         # Rank 0 keeps the model's structure (on the meta device, no weights) to rebuild the
         # plain model at the end from the gathered weights.
-        self.skeleton = sharding.skeleton(self.module) if self.dist.is_main else None
-        units = sharding.shard(self.module)
-        local, full = sharding.local_numel(self.module)
+        self.skeleton = sharding().skeleton(self.module) if self.dist.is_main else None
+        units = sharding().shard(self.module)
+        local, full = sharding().local_numel(self.module)
         self.log(
             f"FSDP: {units} blocks and the model root sharded over {self.dist.world_size} ranks; "
             f"rank {self.dist.rank} holds {local:,} of {full:,} parameters"
@@ -304,7 +314,7 @@ class Trainer(StepLoop[T]):
             last = i == len(micro) - 1
             sync = contextlib.nullcontext() if last or self.ddp is None else self.ddp.no_sync()
             if self.fsdp:  # reduce-scatter the gradients on the last micro-batch only
-                sharding.set_gradient_sync(self.module, last)
+                sharding().set_gradient_sync(self.module, last)
             with sync, optim.hessian_graph() if create_graph else contextlib.nullcontext():
                 with self.autocast():
                     loss, metrics = loss_fn(self.forward_module, batch, TRAIN)
@@ -339,7 +349,9 @@ class Trainer(StepLoop[T]):
                 std = optim.grad_noise_std(cfg.grad_noise, self.step)
                 optim.add_grad_noise(params, std, seed=cfg.seed * 1_000_003 + self.step)
             # Over FSDP's sharded gradients the norm is still the whole gradient's (a DTensor).
-            grad_norm = sharding.full_tensor(torch.nn.utils.clip_grad_norm_(params, cfg.max_grad_norm))
+            grad_norm = torch.nn.utils.clip_grad_norm_(params, cfg.max_grad_norm)
+            if self.fsdp:
+                grad_norm = sharding().full_tensor(grad_norm)
             if self.scaler is not None:
                 # Skips the step when a gradient is inf/NaN (an overflow) and lowers the scale.
                 self.scaler.step(optimizer)
@@ -405,7 +417,7 @@ class Trainer(StepLoop[T]):
             window.add({"loss": loss, **metrics}, float(self.batch_weight(batch)))
         module.train()
         if self.fsdp:  # no backward follows to free the root's gathered weights
-            sharding.reshard(module)
+            sharding().reshard(module)
         means, _ = window.reduce(self.dist)
         # The training window's clock skips this pass: tokens_per_s is the training rate.
         self.window.started += time.perf_counter() - started
@@ -438,7 +450,7 @@ class Trainer(StepLoop[T]):
         """CPU copies of the whole trainable weights (under FSDP: gathered by every rank, kept by
         rank 0; the others get {})."""
         if self.fsdp:
-            return sharding.gather_trainable_state(self.module, keep=self.dist.is_main)
+            return sharding().gather_trainable_state(self.module, keep=self.dist.is_main)
         return trainable_state(self.module)
 
     # -- checkpoints ---------------------------------------------------------------------------
@@ -449,7 +461,7 @@ class Trainer(StepLoop[T]):
             self.gathered = {
                 "weights": self.full_trainable_state(),
                 "optimizers": {
-                    name: sharding.gather_optimizer_state(self.module, opt) for name, opt in self.optimizers.items()
+                    name: sharding().gather_optimizer_state(self.module, opt) for name, opt in self.optimizers.items()
                 },
             }
         super().checkpoint()
@@ -486,9 +498,9 @@ class Trainer(StepLoop[T]):
     def read_checkpoint(self, path: Path, state: dict[str, Any]) -> None:
         ck = load_training_state(path)
         if self.fsdp:  # every rank reads the full tensors and keeps its slices
-            sharding.load_full_state(self.module, ck["weights"])
+            sharding().load_full_state(self.module, ck["weights"])
             for name, opt in self.optimizers.items():
-                sharding.load_optimizer_state(self.module, opt, ck["optim"]["optimizers"][name])
+                sharding().load_optimizer_state(self.module, opt, ck["optim"]["optimizers"][name])
         else:
             load_trainable_state(self.module, ck["weights"])
             for name, opt in self.optimizers.items():
@@ -515,7 +527,7 @@ class Trainer(StepLoop[T]):
         if self.fsdp:
             # The plain model from the gathered weights, on rank 0 only (the one that saves it);
             # the other ranks keep their shards and save nothing.
-            plain = sharding.gather_module(self.module, self.skeleton, keep=self.dist.is_main)
+            plain = sharding().gather_module(self.module, self.skeleton, keep=self.dist.is_main)
             if plain is not None:
                 self.module = plain.to(self.device)
         if self.best_weights is not None and self.best_step != self.step and (self.dist.is_main or not self.fsdp):

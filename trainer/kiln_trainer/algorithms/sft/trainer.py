@@ -23,10 +23,9 @@ from kiln_trainer.losses import picked_loss, sft_example_losses, sft_targets
 from kiln_trainer.models.gpt import GPT
 from kiln_trainer.models.latency import decode_ms_per_token
 from kiln_trainer.models.loader import KILN_GPT
-from kiln_trainer.training import sharding
 from kiln_trainer.training.adversarial import adversarial_loss, input_embedding
 from kiln_trainer.training.distributed import broadcast_from_main
-from kiln_trainer.training.trainer import TRAIN, Metrics, Trainer, trainable_count
+from kiln_trainer.training.trainer import TRAIN, Metrics, Trainer, sharding, trainable_count
 
 
 class SFTTrainer(Trainer[SFTConfig]):
@@ -168,7 +167,7 @@ class SFTTrainer(Trainer[SFTConfig]):
             out += sft_example_losses(logits, batch.labels).tolist()
         self.module.train()
         if self.fsdp:  # no backward follows to free the root's gathered weights
-            sharding.reshard(self.module)
+            sharding().reshard(self.module)
         return out
 
     def step_batches(self, step: int) -> Sequence[Batch]:
