@@ -70,6 +70,22 @@ def test_a_label_gets_its_class(trained):
     assert hits >= 0.7, hits  # chance is 0.1
 
 
+def test_the_test_elbo_of_a_conditional_vae_needs_the_labels(trained):
+    from kiln_trainer.algorithms.image_common import heldout_arrays
+    from kiln_trainer.eval.image_run import vae_test_elbo
+
+    held = heldout_arrays("digits", 8)
+    assert held.labels is not None
+    x, y = torch.from_numpy(held.images[:64]), torch.from_numpy(held.labels[:64]).long()
+    right = vae_test_elbo(str(trained), x, lambda _k: None, y)["test_elbo_nats"]
+    wrong = vae_test_elbo(str(trained), x, lambda _k: None, (y + 5) % 10)["test_elbo_nats"]
+    assert wrong < right < 0  # the bound is on log p(x | y): the wrong class explains x worse
+    for labels, says in ((None, "labelled"), (y + 10, "classes 0 to 9")):
+        with pytest.raises(ConfigError) as err:
+            vae_test_elbo(str(trained), x, lambda _k: None, labels)
+        assert err.value.field == "dataset" and says in err.value.message
+
+
 def test_the_replica_checks_labels_and_refuses_guidance(trained):
     replica = ImageReplica(str(trained), "v")
 
