@@ -213,7 +213,11 @@ def diffusion_job(args: Any, seed: int) -> jobs_pb2.Job:
         method=jobs_pb2.JOB_METHOD_DIFFUSION,
         training_dataset=DIGITS,
         hyperparameters=hp,
-        diffusion=images_pb2.DiffusionConfig(base_channels=args.kiln_channels, ema_decay=args.ema_decay),
+        # Unconditional like the diffusers loop it is compared with: equal parameters and work
+        # (the job's default on labelled digits is class-conditional with guidance).
+        diffusion=images_pb2.DiffusionConfig(
+            base_channels=args.kiln_channels, ema_decay=args.ema_decay, class_conditional=False
+        ),
         resources=resources(args.threads),
     )
 

@@ -77,6 +77,10 @@ async def test_conditional_gan_samples_and_image_preference_export(gateway):
     text = sampling_pb2.GenerateRequest(model="kiln-gpt-tiny", prompt="hi", params=sampling_pb2.SamplingParams())
     text.params.class_label = 1
     assert await _invalid_field(sampling.Generate(text, metadata=t.md)) == "params.class_label"
+    # Guidance is for class-conditional diffusion models only: a conditional GAN refuses it.
+    guided = request(3)
+    guided.params.guidance_scale = 2.0
+    assert await _invalid_field(sampling.Generate(guided, metadata=t.md)) == "params.guidance_scale"
 
     # A comparison of two image samples of one condition exports as one pair of the exact PNGs.
     fb = feedback_pb2_grpc.FeedbackServiceStub(gateway.channel)

@@ -116,6 +116,18 @@ async def test_vae_on_digits_end_to_end(gateway):
             sampling_pb2.GenerateRequest(model=model.name, params=sampling_pb2.SamplingParams(temperature=0.5)),
             "params.temperature",
         ),
+        # Digits have labels, so the VAE is class-conditional: its replica checks the range, and
+        # guidance belongs to conditional diffusion models only.
+        (
+            sampling_pb2.GenerateRequest(model=model.name, params=sampling_pb2.SamplingParams(class_label=10)),
+            "params.class_label",
+        ),
+        (
+            sampling_pb2.GenerateRequest(
+                model=model.name, params=sampling_pb2.SamplingParams(class_label=1, guidance_scale=2.0)
+            ),
+            "params.guidance_scale",
+        ),
     ]:
         with pytest.raises(grpc.aio.AioRpcError) as err:
             await sampling.Generate(bad, metadata=t.md)

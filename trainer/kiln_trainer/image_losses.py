@@ -194,3 +194,20 @@ def ddim_timesteps(timesteps: int, steps: int) -> list[int]:
     (diffusers' 'leading' spacing: 0, k, 2k, ... reversed)."""
     k = timesteps // steps
     return [i * k for i in range(steps)][::-1]
+
+
+# -- classifier-free guidance (Ho and Salimans, 2022) ------------------------------------------
+
+
+def drop_labels(labels: torch.Tensor, rate: float, null_label: int, uniform: torch.Tensor) -> torch.Tensor:
+    """Training labels with each replaced by `null_label` ("no class") where its uniform draw
+    in [0, 1) is below `rate`: one network then learns the conditional and the unconditional
+    prediction. `uniform` is (B,) and passed in so the caller owns the randomness."""
+    return torch.where(uniform < rate, torch.full_like(labels, null_label), labels)
+
+
+def guided_prediction(cond: torch.Tensor, uncond: torch.Tensor, scale: float) -> torch.Tensor:
+    """Classifier-free guidance: uncond + scale * (cond - uncond); 1 is the conditional
+    prediction, 0 the unconditional one. Applies to eps and equally to v: for a fixed x_t both
+    are affine in each other, and the weights (1 - scale, scale) sum to 1."""
+    return uncond + scale * (cond - uncond)

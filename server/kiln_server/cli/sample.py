@@ -67,6 +67,12 @@ def sample_images(
     class_label: Annotated[
         int | None, typer.Option(min=0, help="The class to draw (class-conditional models); default: any")
     ] = None,
+    guidance_scale: Annotated[
+        float | None,
+        typer.Option(
+            min=0.0, max=20.0, help="Classifier-free guidance (class-conditional diffusion models); default 1"
+        ),
+    ] = None,
     columns: Annotated[int, typer.Option(min=1, help="Images per row of the grid")] = 4,
     scale: Annotated[int, typer.Option(min=1, max=32, help="Pixel size in the grid (nearest neighbour)")] = 4,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Bypass the result cache")] = False,
@@ -80,6 +86,8 @@ def sample_images(
     params: dict[str, Any] = {} if seed is None else {"seed": seed}
     if class_label is not None:
         params["class_label"] = class_label
+    if guidance_scale is not None:
+        params["guidance_scale"] = guidance_scale
     with connect(ctx) as client:
         resp = client.generate(model, "", n=n, bypass_cache=no_cache, **params)
     tiles = [np.asarray(Image.open(io.BytesIO(c.image.png)).convert("RGB")) for c in resp.completions]

@@ -11,7 +11,7 @@ from kiln_trainer.errors import ConfigError
 from kiln_trainer.inference.params import SamplingParams
 
 MAX_N = 16
-IMAGE_PARAMS = ("seed", "class_label")  # the SamplingParams fields image models use
+IMAGE_PARAMS = ("seed", "class_label", "guidance_scale")  # the SamplingParams fields image models use
 FINISH = {
     "STOP": sampling_pb2.FINISH_REASON_STOP,
     "LENGTH": sampling_pb2.FINISH_REASON_LENGTH,
@@ -34,12 +34,14 @@ class SampleCall:
 
     def check_for(self, family: str) -> None:
         """What a request may set depends on the model it reaches: a text model needs a prompt;
-        an image model takes only n, the seed and a class label (INVALID_ARGUMENT naming every
-        field set that it does not use)."""
+        an image model takes only n, the seed, a class label and a guidance scale (INVALID_ARGUMENT
+        naming every field set that it does not use)."""
         if family != "image":
             v = [] if self.prompt else [FieldViolation("prompt", "must not be empty")]
             if self.params.class_label is not None:
                 v.append(FieldViolation("params.class_label", "only image models take a class label"))
+            if self.params.guidance_scale is not None:
+                v.append(FieldViolation("params.guidance_scale", "only image models take a guidance scale"))
             if v:
                 raise InvalidArgument(v)
             return
@@ -71,8 +73,7 @@ def parse(req: sampling_pb2.GenerateRequest) -> SampleCall:
 
 
 def text_params_set(p: sampling_pb2.SamplingParams) -> tuple[str, ...]:
-    """The SamplingParams fields set in `p` that only text models use (all but seed and
-    class_label)."""
+    """The SamplingParams fields set in `p` that only text models use (all but IMAGE_PARAMS)."""
     out = []
     for fd in p.DESCRIPTOR.fields:
         if fd.name in IMAGE_PARAMS:
@@ -95,6 +96,7 @@ def params_of(p: sampling_pb2.SamplingParams) -> SamplingParams:
         logprobs=p.logprobs,
         top_logprobs=p.top_logprobs,
         class_label=p.class_label if p.HasField("class_label") else None,
+        guidance_scale=p.guidance_scale if p.HasField("guidance_scale") else None,
     )
 
 

@@ -68,6 +68,16 @@ class ImageTrainer(Trainer[Any]):
             f"{self.total_steps} steps; {torch.get_num_threads()} torch thread(s)"
         )
 
+    def conditional_classes(self) -> int:
+        """The class count a method's networks condition on (cfg.class_conditional: None follows
+        the data, False never, True requires labels): the data's, or 0 (unconditional)."""
+        wanted = getattr(self.cfg, "class_conditional", False)
+        if wanted is False:
+            return 0
+        if self.num_classes == 0 and wanted:
+            raise ConfigError("class_conditional", "the training dataset has no labels")
+        return self.num_classes
+
     def step_batches(self, step: int) -> Sequence[Batch]:
         return [self.batches.batch(step)]
 

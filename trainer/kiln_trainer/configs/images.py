@@ -71,9 +71,14 @@ class VAEConfig(ImageTrainingArguments):
     observation_std: float = 0.1  # in (0, 1]; MSE only
     beta: float = 1.0  # KL weight in the training loss, >= 0
     kl_warmup_steps: int = 0  # the KL weight rises linearly from 0 to beta over these steps
+    # None: conditional when the training data has labels; False: never; True: the data must
+    # have labels (checked once the data is read). As GANConfig.class_conditional.
+    class_conditional: bool | None = None
 
     def __post_init__(self) -> None:
         super().__post_init__()
+        if self.class_conditional is not None:
+            check_bool("class_conditional", self.class_conditional)
         check_int("latent_dim", self.latent_dim, 1)
         if self.latent_dim > 512:
             raise ConfigError("latent_dim", f"must be <= 512, got {self.latent_dim}")
@@ -210,9 +215,16 @@ class DiffusionConfig(ImageTrainingArguments):
     ema_decay: float = 0.999  # in [0, 1)
     sampling_steps: int = 50  # DDIM steps, in [1, timesteps]
     ddim_eta: float = 0.0  # in [0, 1]
+    # As GANConfig.class_conditional; a conditional model is trained for classifier-free
+    # guidance: each label is replaced by "no class" with probability label_dropout, in [0, 1).
+    class_conditional: bool | None = None
+    label_dropout: float = 0.1
 
     def __post_init__(self) -> None:
         super().__post_init__()
+        if self.class_conditional is not None:
+            check_bool("class_conditional", self.class_conditional)
+        check_float("label_dropout", self.label_dropout, low=0.0, high=1.0)
         check_int("base_channels", self.base_channels, 4)
         if self.base_channels > 256:
             raise ConfigError("base_channels", f"must be <= 256, got {self.base_channels}")

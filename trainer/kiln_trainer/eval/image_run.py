@@ -39,16 +39,17 @@ def _model_config(path: str) -> dict[str, Any]:
         raise ConfigError("model", f"{path} is not an image model directory (no readable config.json)") from None
 
 
-def reference_images(spec: EvalSpec, resolution: int) -> torch.Tensor:
-    """(N, C, R, R) floats in [0, 1]: the held-out split of a built-in, else the dataset's images."""
+def reference_arrays(spec: EvalSpec, resolution: int) -> Any:
+    """The held-out split of a built-in, else the dataset's images (an ImageArrays: (N, C, R, R)
+    floats in [0, 1] and the labels, if any)."""
     from kiln_trainer.algorithms.image_common import heldout_arrays
     from kiln_trainer.data.formats import RecordError
     from kiln_trainer.data.images import load_image_records
 
     if spec.dataset_path.startswith(BUILTIN_PREFIX):
-        return torch.from_numpy(heldout_arrays(spec.dataset_path.removeprefix(BUILTIN_PREFIX), resolution).images)
+        return heldout_arrays(spec.dataset_path.removeprefix(BUILTIN_PREFIX), resolution)
     try:
-        return torch.from_numpy(load_image_records(spec.dataset_path, resolution, "dataset").images)
+        return load_image_records(spec.dataset_path, resolution, "dataset")
     except RecordError as exc:
         raise ConfigError("dataset", str(exc)) from None
 
@@ -67,17 +68,30 @@ def generate(model: Any, n: int, seed: int, advance: Callable[[int], None]) -> t
     return torch.cat(out)
 
 
-def vae_test_elbo(path: str, images: torch.Tensor, advance: Callable[[int], None]) -> dict[str, float]:
+@torch.no_grad()
+def vae_test_elbo(
+    path: str, images: torch.Tensor, advance: Callable[[int], None], labels: torch.Tensor | None = None
+) -> dict[str, float]:
+    """The mean ELBO of `images`; a class-conditional VAE's bound is on log p(x | label), so it
+    needs the images' labels, each one of its classes (INVALID_ARGUMENT at dataset otherwise)."""
     from kiln_trainer.image_losses import bits_per_dim
     from kiln_trainer.models.vae import load_vae, vae_terms
 
     vae = load_vae(path)
+    k = vae.shape.num_classes
+    if not k:
+        labels = None
+    elif labels is None:
+        raise ConfigError("dataset", "a class-conditional VAE's test ELBO needs labelled images")
+    elif int(labels.max()) >= k:
+        raise ConfigError("dataset", f"has label {int(labels.max())}; the VAE knows classes 0 to {k - 1}")
     g = torch.Generator().manual_seed(ELBO_SEED)
     total = 0.0
     for start in range(0, len(images), 256):
         x = images[start : start + 256]
         noise = torch.randn(len(x), vae.shape.latent_dim, generator=g)
-        total += float(vae_terms(vae, x, 1.0, noise)["elbo"]) * len(x)
+        y = None if labels is None else labels[start : start + 256]
+        total += float(vae_terms(vae, x, 1.0, noise, y)["elbo"]) * len(x)
         advance(len(x))
     elbo = total / len(images)
     dims = int(np.prod(images.shape[1:]))
@@ -95,7 +109,9 @@ def evaluate_images(spec: EvalSpec, tracker: Any) -> dict[str, float]:
     wanted = set(spec.metrics)
     if TEST_ELBO in wanted and config.get("model_type") != "kiln-vae":
         raise ConfigError("metrics", f"test_elbo needs a VAE; the model is a {config.get('model_type')}")
-    real = reference_images(spec, int(config["resolution"]))
+    arrays = reference_arrays(spec, int(config["resolution"]))
+    real = torch.from_numpy(arrays.images)
+    labels = None if arrays.labels is None else torch.from_numpy(arrays.labels).long()
     if real.shape[1] != int(config["channels"]):
         raise ConfigError(
             "dataset", f"has {real.shape[1]}-channel images, the model generates {config['channels']}-channel ones"
@@ -108,7 +124,8 @@ def evaluate_images(spec: EvalSpec, tracker: Any) -> dict[str, float]:
 
     if TEST_ELBO in wanted:
         # Scaled so that the reference pass advances as much as one pass over n records.
-        tracker.finish_metric(vae_test_elbo(spec.model, real, lambda k: tracker.advance(round(k * n / len(real)))))
+        advance = lambda k: tracker.advance(round(k * n / len(real)))  # noqa: E731
+        tracker.finish_metric(vae_test_elbo(spec.model, real, advance, labels))
     if not wanted - {TEST_ELBO}:
         return dict(tracker.results)
     fake = generate(load_image_model(spec.model), n, seed, tracker.advance)

@@ -3,11 +3,13 @@
 `ImageReplica` speaks the same dict protocol as EngineReplica (inference/replica.py), so Ray
 Serve deploys it the same way and the gateway's Sampler calls it the same way:
 
-Requests: {"prompt": "", "params": SamplingParams.canonical(), "n": int}; only `seed` and
-`class_label` of the params are used (the gateway refuses the text-only ones). A class label is
-INVALID_ARGUMENT at params.class_label unless the model is class-conditional and the label is
-one of its classes; a conditional model asked for no label draws each sample's class uniformly
-from that sample's own seeded generator.
+Requests: {"prompt": "", "params": SamplingParams.canonical(), "n": int}; only `seed`,
+`class_label` and `guidance_scale` of the params are used (the gateway refuses the text-only
+ones). A class label is INVALID_ARGUMENT at params.class_label unless the model is
+class-conditional and the label is one of its classes; a conditional model asked for no label
+draws each sample's class uniformly from that sample's own seeded generator. A guidance scale is
+INVALID_ARGUMENT at params.guidance_scale unless the model is a class-conditional diffusion
+model (and the scale in [0, MAX_GUIDANCE]).
 Results: {"completions": [{"index", "png", "width", "height", "finish_reason"}], "usage", "stats"};
 stream items: one {"index", "png", "width", "height", "finish_reason"} per sample, then {"usage"}.
 
@@ -35,13 +37,18 @@ from kiln_trainer.data.images import encode_png, to_uint8
 
 log = logging.getLogger("kiln.replica")
 MAX_N = 64
+MAX_GUIDANCE = 20.0
 
 
 class ImageModel(Protocol):
     num_classes: int  # > 0: samples can be asked for a class in [0, num_classes)
+    guidable: bool  # takes a classifier-free guidance scale (a class-conditional diffusion model)
 
-    def sample_one(self, generator: torch.Generator, class_label: int | None = None) -> torch.Tensor:
-        """One (C, R, R) image in [0, 1] drawn with `generator` (of class `class_label`)."""
+    def sample_one(
+        self, generator: torch.Generator, class_label: int | None = None, guidance_scale: float | None = None
+    ) -> torch.Tensor:
+        """One (C, R, R) image in [0, 1] drawn with `generator` (of class `class_label`, under
+        classifier-free guidance `guidance_scale`, None meaning the model's default)."""
         ...
 
 
@@ -56,45 +63,72 @@ def check_class_label(model: ImageModel, label: int | None) -> str | None:
     return None
 
 
-class _Unconditional:
-    num_classes = 0
+def check_guidance(model: ImageModel, scale: float | None) -> str | None:
+    """Why guidance `scale` cannot be asked of `model` (None when it can)."""
+    if scale is None:
+        return None
+    if not model.guidable:
+        return "only class-conditional diffusion models take a guidance scale"
+    if not 0 <= scale <= MAX_GUIDANCE:
+        return f"must be in [0, {MAX_GUIDANCE:g}], got {scale}"
+    return None
 
 
-class _VAESampler(_Unconditional):
+def _labels(class_label: int | None) -> torch.Tensor | None:
+    return None if class_label is None else torch.tensor([class_label])
+
+
+class _VAESampler:
+    guidable = False
+
     def __init__(self, path: Path):
         from kiln_trainer.models.vae import load_vae
 
         self.model = load_vae(path)
+        self.num_classes = self.model.shape.num_classes
 
-    def sample_one(self, generator: torch.Generator, class_label: int | None = None) -> torch.Tensor:
-        return self.model.sample(1, generator)[0]
+    def sample_one(
+        self, generator: torch.Generator, class_label: int | None = None, guidance_scale: float | None = None
+    ) -> torch.Tensor:
+        return self.model.sample(1, generator, _labels(class_label))[0]
 
 
 class _GANSampler:
+    guidable = False
+
     def __init__(self, path: Path):
         from kiln_trainer.models.gan import load_generator
 
         self.model = load_generator(path)
         self.num_classes = self.model.shape.num_classes
 
-    def sample_one(self, generator: torch.Generator, class_label: int | None = None) -> torch.Tensor:
-        labels = None if class_label is None else torch.tensor([class_label])
-        return self.model.sample(1, generator, labels)[0]
+    def sample_one(
+        self, generator: torch.Generator, class_label: int | None = None, guidance_scale: float | None = None
+    ) -> torch.Tensor:
+        return self.model.sample(1, generator, _labels(class_label))[0]
 
 
-class _DDPMSampler(_Unconditional):
+class _DDPMSampler:
     def __init__(self, path: Path):
         from kiln_trainer.models.ddpm import load_unet
 
         self.model = load_unet(path)
+        self.num_classes = self.model.shape.num_classes
+        self.guidable = self.num_classes > 0
 
-    def sample_one(self, generator: torch.Generator, class_label: int | None = None) -> torch.Tensor:
-        return self.model.sample_each([generator])[0]
+    def sample_one(
+        self, generator: torch.Generator, class_label: int | None = None, guidance_scale: float | None = None
+    ) -> torch.Tensor:
+        return self.sample_each([generator], class_label, guidance_scale)[0]
 
-    def sample_each(self, generators: list[torch.Generator], class_label: int | None = None) -> torch.Tensor:
+    def sample_each(
+        self, generators: list[torch.Generator], class_label: int | None = None, guidance_scale: float | None = None
+    ) -> torch.Tensor:
         # One batch through the UNet's 50 denoising steps rather than 50 steps per image: a
         # batch-1 pass leaves most of the conv kernels' time to per-call overhead.
-        return self.model.sample_each(generators)
+        labels = None if class_label is None else torch.full((len(generators),), class_label)
+        scale = 1.0 if guidance_scale is None else guidance_scale
+        return self.model.sample_each(generators, labels=labels, guidance_scale=scale)
 
 
 _LOADERS: dict[str, type] = {"kiln-vae": _VAESampler, "kiln-gan": _GANSampler, "kiln-ddpm": _DDPMSampler}
@@ -128,7 +162,13 @@ def sample_seed(seed: int, index: int) -> int:
 
 
 @torch.no_grad()
-def sample_floats(model: ImageModel, seed: int, indices: range, class_label: int | None = None) -> torch.Tensor:
+def sample_floats(
+    model: ImageModel,
+    seed: int,
+    indices: range,
+    class_label: int | None = None,
+    guidance_scale: float | None = None,
+) -> torch.Tensor:
     """(len(indices), C, R, R) floats in [0, 1]; sample i from generator sample_seed(seed, i).
 
     A model with `sample_each` (diffusion) denoises the samples as one batch, each from its
@@ -138,14 +178,16 @@ def sample_floats(model: ImageModel, seed: int, indices: range, class_label: int
     generators = [torch.Generator().manual_seed(sample_seed(seed, i)) for i in indices]
     each = getattr(model, "sample_each", None)
     if each is not None:
-        return each(generators, class_label)
-    return torch.stack([model.sample_one(g, class_label) for g in generators])
+        return each(generators, class_label, guidance_scale)
+    return torch.stack([model.sample_one(g, class_label, guidance_scale) for g in generators])
 
 
 @torch.no_grad()
-def sample_images(model: ImageModel, n: int, seed: int, class_label: int | None = None) -> np.ndarray:
+def sample_images(
+    model: ImageModel, n: int, seed: int, class_label: int | None = None, guidance_scale: float | None = None
+) -> np.ndarray:
     """(n, R, R, C) uint8 pixels; sample i from generator sample_seed(seed, i)."""
-    return to_uint8(sample_floats(model, seed, range(n), class_label).numpy())
+    return to_uint8(sample_floats(model, seed, range(n), class_label, guidance_scale).numpy())
 
 
 class ImageReplica:
@@ -162,7 +204,7 @@ class ImageReplica:
         seed = params.get("seed")
         seed = secrets.randbits(62) if seed is None else int(seed)
         with self._lock:
-            pixels = sample_images(self.model, n, seed, params.get("class_label"))
+            pixels = sample_images(self.model, n, seed, params.get("class_label"), params.get("guidance_scale"))
         return [
             {
                 "index": i,
@@ -177,9 +219,13 @@ class ImageReplica:
     async def generate(self, request: dict) -> dict:
         if not 1 <= int(request.get("n") or 1) <= MAX_N:
             return {"error": {"code": "INVALID_ARGUMENT", "field": "n", "message": f"n must be in [1, {MAX_N}]"}}
-        why = check_class_label(self.model, (request.get("params") or {}).get("class_label"))
-        if why is not None:
-            return {"error": {"code": "INVALID_ARGUMENT", "field": "params.class_label", "message": why}}
+        params = request.get("params") or {}
+        for field, why in (
+            ("params.class_label", check_class_label(self.model, params.get("class_label"))),
+            ("params.guidance_scale", check_guidance(self.model, params.get("guidance_scale"))),
+        ):
+            if why is not None:
+                return {"error": {"code": "INVALID_ARGUMENT", "field": field, "message": why}}
         completions = await asyncio.to_thread(self._sample, request)
         return {
             "completions": completions,

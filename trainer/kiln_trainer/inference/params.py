@@ -16,6 +16,7 @@ DEFAULT_MAX_TOKENS = 256
 # which would fail every row of the replica's batch. 0 stays greedy (no division at all).
 MIN_TEMPERATURE, MAX_TEMPERATURE = 1e-3, 2.0
 MIN_REPETITION_PENALTY, MAX_REPETITION_PENALTY = 1e-2, 100.0
+MAX_GUIDANCE_SCALE = 20.0
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,9 @@ class SamplingParams:
     # Image models only: the class to generate (a class-conditional model's range is checked by
     # its replica). None: unconditional, or a uniformly drawn class.
     class_label: int | None = None
+    # Image models only: classifier-free guidance of a class-conditional diffusion model, in
+    # [0, MAX_GUIDANCE_SCALE] (whether the model takes it is checked by its replica). None: 1.0.
+    guidance_scale: float | None = None
 
     def __post_init__(self) -> None:
         t = self.temperature
@@ -68,6 +72,11 @@ class SamplingParams:
             raise ConfigError("seed", f"must be a non-negative integer, got {self.seed!r}")
         if self.class_label is not None and (not isinstance(self.class_label, int) or self.class_label < 0):
             raise ConfigError("class_label", f"must be a non-negative integer, got {self.class_label!r}")
+        g = self.guidance_scale
+        if g is not None and (
+            isinstance(g, bool) or not isinstance(g, int | float) or not 0 <= g <= MAX_GUIDANCE_SCALE
+        ):  # NaN fails the range test too
+            raise ConfigError("guidance_scale", f"must be in [0, {MAX_GUIDANCE_SCALE:g}], got {g!r}")
         if not isinstance(self.top_logprobs, int) or not 0 <= self.top_logprobs <= MAX_TOP_LOGPROBS:
             raise ConfigError("top_logprobs", f"must be in [0, {MAX_TOP_LOGPROBS}], got {self.top_logprobs!r}")
         if self.top_logprobs and not self.logprobs:
@@ -94,6 +103,10 @@ class SamplingParams:
             d["seed"] = None  # the seed is irrelevant to greedy decoding
         if self.class_label is None:
             del d["class_label"]  # text requests keep the canonical form (and cache keys) they had
+        if self.guidance_scale is None:
+            del d["guidance_scale"]
+        else:
+            d["guidance_scale"] = float(self.guidance_scale)
         return d
 
     @classmethod

@@ -4,6 +4,13 @@ Two stride-2 levels each way, so the resolution is a multiple of 4; a diagonal G
 posterior and a standard normal prior over `latent_dim` dimensions. The decoder returns
 logits (Bernoulli likelihood) or pre-sigmoid means (Gaussian likelihood): either way
 `sigmoid(decode(z))` is the image it stands for.
+
+Class-conditional (num_classes > 0, a labelled dataset; a CVAE): the encoder sees a learned
+embedding of the class as one extra input channel (an R x R map), and the decoder reads z
+concatenated with another learned class embedding, so the ELBO bounds log p(x | y) and decoding
+a prior draw with class y draws an image of y. The unconditional layers keep their names and
+shapes, so older model directories load unchanged. As with the GAN, an unlabelled call of a
+conditional sampler draws the class uniformly from the same torch generator as z, after z.
 """
 
 from __future__ import annotations
@@ -28,6 +35,7 @@ class VAEShape:
     base_channels: int
     reconstruction_loss: str  # "bce" or "mse": what decode's output means
     observation_std: float = 0.1
+    num_classes: int = 0  # > 0: class-conditional (older model directories have no such key)
 
 
 class ConvVAE(nn.Module):
@@ -37,8 +45,11 @@ class ConvVAE(nn.Module):
         w, c, z = shape.base_channels, shape.channels, shape.latent_dim
         self.side = shape.resolution // 4
         flat = 4 * w * self.side * self.side
+        k = shape.num_classes
+        self.embed_encoder = nn.Embedding(k, shape.resolution**2) if k else None
+        self.embed_decoder = nn.Embedding(k, z) if k else None
         self.encoder = nn.Sequential(
-            nn.Conv2d(c, w, 3, padding=1),
+            nn.Conv2d(c + (1 if k else 0), w, 3, padding=1),
             nn.SiLU(),
             nn.Conv2d(w, 2 * w, 4, stride=2, padding=1),
             nn.SiLU(),
@@ -47,7 +58,7 @@ class ConvVAE(nn.Module):
             nn.Flatten(),
             nn.Linear(flat, 2 * z),
         )
-        self.project = nn.Sequential(nn.Linear(z, flat), nn.SiLU())
+        self.project = nn.Sequential(nn.Linear(z * (2 if k else 1), flat), nn.SiLU())
         self.decoder = nn.Sequential(
             nn.ConvTranspose2d(4 * w, 2 * w, 4, stride=2, padding=1),
             nn.SiLU(),
@@ -56,36 +67,60 @@ class ConvVAE(nn.Module):
             nn.Conv2d(w, c, 3, padding=1),
         )
 
-    def encode(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """(B, C, R, R) in [0, 1] -> posterior mean and log-variance, (B, Z) each."""
+    def _labels(self, y: torch.Tensor | None) -> torch.Tensor:
+        if y is None:
+            raise ValueError("a class-conditional VAE needs class labels")
+        return y
+
+    def encode(self, x: torch.Tensor, y: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        """(B, C, R, R) in [0, 1] (and (B,) labels when conditional) -> posterior mean and
+        log-variance, (B, Z) each."""
+        if self.embed_encoder is not None:
+            r = self.shape.resolution
+            plane = self.embed_encoder(self._labels(y)).view(x.shape[0], 1, r, r).to(x.dtype)
+            x = torch.cat([x, plane], dim=1)
         mu, logvar = self.encoder(x).chunk(2, dim=1)
         return mu, logvar.clamp(-30.0, 20.0)  # keeps exp(logvar) finite early in training
 
-    def decode(self, z: torch.Tensor) -> torch.Tensor:
-        """(B, Z) -> (B, C, R, R) logits / pre-sigmoid means."""
+    def decode(self, z: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
+        """(B, Z) (and (B,) labels when conditional) -> (B, C, R, R) logits / pre-sigmoid means."""
+        if self.embed_decoder is not None:
+            z = torch.cat([z, self.embed_decoder(self._labels(y)).to(z.dtype)], dim=1)
         h = self.project(z).view(z.shape[0], 4 * self.shape.base_channels, self.side, self.side)
         return self.decoder(h)
 
-    def forward(self, x: torch.Tensor, noise: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """Reparameterised pass: (decoder output, mu, logvar); `noise` is the (B, Z) N(0, I) draw."""
-        mu, logvar = self.encode(x)
+    def forward(
+        self, x: torch.Tensor, noise: torch.Tensor, y: torch.Tensor | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Reparameterised pass: (decoder output, mu, logvar); `noise` is the (B, Z) N(0, I) draw,
+        `y` the (B,) labels of a conditional model."""
+        mu, logvar = self.encode(x, y)
         z = mu + noise * (0.5 * logvar).exp()
-        return self.decode(z), mu, logvar
+        return self.decode(z, y), mu, logvar
 
     @torch.no_grad()
-    def sample(self, n: int, generator: torch.Generator) -> torch.Tensor:
-        """n images (n, C, R, R) in [0, 1] from the prior; the same generator state, the same images."""
+    def sample(self, n: int, generator: torch.Generator, labels: torch.Tensor | None = None) -> torch.Tensor:
+        """n images (n, C, R, R) in [0, 1] from the prior; the same generator state, the same
+        images. A conditional model given no labels draws them uniformly from `generator`, after z."""
+        device = next(self.parameters()).device
         z = torch.randn(n, self.shape.latent_dim, generator=generator)
-        return torch.sigmoid(self.decode(z.to(next(self.parameters()).device))).float().cpu()
+        y = None
+        if self.embed_decoder is not None:
+            y = labels if labels is not None else torch.randint(self.shape.num_classes, (n,), generator=generator)
+            y = y.to(device)
+        return torch.sigmoid(self.decode(z.to(device), y)).float().cpu()
 
 
-def vae_terms(model: nn.Module, x: torch.Tensor, kl_weight: float, noise: torch.Tensor) -> dict[str, torch.Tensor]:
+def vae_terms(
+    model: nn.Module, x: torch.Tensor, kl_weight: float, noise: torch.Tensor, y: torch.Tensor | None = None
+) -> dict[str, torch.Tensor]:
     """The batch means of loss / elbo / recon / kl (image_losses.vae_objective) of images x in
-    [0, 1], one posterior draw per image from the (B, Z) standard normal `noise`."""
+    [0, 1], one posterior draw per image from the (B, Z) standard normal `noise`; `y` are the
+    labels of a conditional model (the bound is then on log p(x | y))."""
     from kiln_trainer.image_losses import bernoulli_nll, gaussian_kl, gaussian_nll, vae_objective
 
     shape = getattr(model, "module", model).shape  # the trainer may hand in a DDP wrapper
-    out, mu, logvar = model(x, noise)
+    out, mu, logvar = model(x, noise, y)
     if shape.reconstruction_loss == "bce":
         nll = bernoulli_nll(out, x)
     else:

@@ -57,7 +57,7 @@ class ImageAugmentation(_message.Message):
     def __init__(self, horizontal_flip: _Optional[bool] = ..., max_shift: _Optional[int] = ..., max_rotation_degrees: _Optional[float] = ..., noise_std: _Optional[float] = ...) -> None: ...
 
 class VaeConfig(_message.Message):
-    __slots__ = ("resolution", "latent_dim", "base_channels", "reconstruction_loss", "observation_std", "beta", "kl_warmup_steps", "augmentation")
+    __slots__ = ("resolution", "latent_dim", "base_channels", "reconstruction_loss", "observation_std", "beta", "kl_warmup_steps", "augmentation", "class_conditional")
     RESOLUTION_FIELD_NUMBER: _ClassVar[int]
     LATENT_DIM_FIELD_NUMBER: _ClassVar[int]
     BASE_CHANNELS_FIELD_NUMBER: _ClassVar[int]
@@ -66,6 +66,7 @@ class VaeConfig(_message.Message):
     BETA_FIELD_NUMBER: _ClassVar[int]
     KL_WARMUP_STEPS_FIELD_NUMBER: _ClassVar[int]
     AUGMENTATION_FIELD_NUMBER: _ClassVar[int]
+    CLASS_CONDITIONAL_FIELD_NUMBER: _ClassVar[int]
     resolution: int
     latent_dim: int
     base_channels: int
@@ -74,7 +75,8 @@ class VaeConfig(_message.Message):
     beta: float
     kl_warmup_steps: int
     augmentation: ImageAugmentation
-    def __init__(self, resolution: _Optional[int] = ..., latent_dim: _Optional[int] = ..., base_channels: _Optional[int] = ..., reconstruction_loss: _Optional[_Union[ReconstructionLoss, str]] = ..., observation_std: _Optional[float] = ..., beta: _Optional[float] = ..., kl_warmup_steps: _Optional[int] = ..., augmentation: _Optional[_Union[ImageAugmentation, _Mapping]] = ...) -> None: ...
+    class_conditional: bool
+    def __init__(self, resolution: _Optional[int] = ..., latent_dim: _Optional[int] = ..., base_channels: _Optional[int] = ..., reconstruction_loss: _Optional[_Union[ReconstructionLoss, str]] = ..., observation_std: _Optional[float] = ..., beta: _Optional[float] = ..., kl_warmup_steps: _Optional[int] = ..., augmentation: _Optional[_Union[ImageAugmentation, _Mapping]] = ..., class_conditional: _Optional[bool] = ...) -> None: ...
 
 class GanConfig(_message.Message):
     __slots__ = ("resolution", "latent_dim", "base_channels", "loss", "n_critic", "gradient_penalty_weight", "spectral_norm", "generator_learning_rate", "discriminator_learning_rate", "ema_decay", "adam_beta1", "adam_beta2", "augmentation", "class_conditional")
@@ -109,7 +111,7 @@ class GanConfig(_message.Message):
     def __init__(self, resolution: _Optional[int] = ..., latent_dim: _Optional[int] = ..., base_channels: _Optional[int] = ..., loss: _Optional[_Union[GanLoss, str]] = ..., n_critic: _Optional[int] = ..., gradient_penalty_weight: _Optional[float] = ..., spectral_norm: _Optional[bool] = ..., generator_learning_rate: _Optional[float] = ..., discriminator_learning_rate: _Optional[float] = ..., ema_decay: _Optional[float] = ..., adam_beta1: _Optional[float] = ..., adam_beta2: _Optional[float] = ..., augmentation: _Optional[_Union[ImageAugmentation, _Mapping]] = ..., class_conditional: _Optional[bool] = ...) -> None: ...
 
 class DiffusionConfig(_message.Message):
-    __slots__ = ("resolution", "base_channels", "timesteps", "noise_schedule", "beta_start", "beta_end", "prediction", "ema_decay", "sampling_steps", "ddim_eta", "augmentation")
+    __slots__ = ("resolution", "base_channels", "timesteps", "noise_schedule", "beta_start", "beta_end", "prediction", "ema_decay", "sampling_steps", "ddim_eta", "augmentation", "class_conditional", "label_dropout")
     RESOLUTION_FIELD_NUMBER: _ClassVar[int]
     BASE_CHANNELS_FIELD_NUMBER: _ClassVar[int]
     TIMESTEPS_FIELD_NUMBER: _ClassVar[int]
@@ -121,6 +123,8 @@ class DiffusionConfig(_message.Message):
     SAMPLING_STEPS_FIELD_NUMBER: _ClassVar[int]
     DDIM_ETA_FIELD_NUMBER: _ClassVar[int]
     AUGMENTATION_FIELD_NUMBER: _ClassVar[int]
+    CLASS_CONDITIONAL_FIELD_NUMBER: _ClassVar[int]
+    LABEL_DROPOUT_FIELD_NUMBER: _ClassVar[int]
     resolution: int
     base_channels: int
     timesteps: int
@@ -132,4 +136,6 @@ class DiffusionConfig(_message.Message):
     sampling_steps: int
     ddim_eta: float
     augmentation: ImageAugmentation
-    def __init__(self, resolution: _Optional[int] = ..., base_channels: _Optional[int] = ..., timesteps: _Optional[int] = ..., noise_schedule: _Optional[_Union[NoiseSchedule, str]] = ..., beta_start: _Optional[float] = ..., beta_end: _Optional[float] = ..., prediction: _Optional[_Union[DiffusionPrediction, str]] = ..., ema_decay: _Optional[float] = ..., sampling_steps: _Optional[int] = ..., ddim_eta: _Optional[float] = ..., augmentation: _Optional[_Union[ImageAugmentation, _Mapping]] = ...) -> None: ...
+    class_conditional: bool
+    label_dropout: float
+    def __init__(self, resolution: _Optional[int] = ..., base_channels: _Optional[int] = ..., timesteps: _Optional[int] = ..., noise_schedule: _Optional[_Union[NoiseSchedule, str]] = ..., beta_start: _Optional[float] = ..., beta_end: _Optional[float] = ..., prediction: _Optional[_Union[DiffusionPrediction, str]] = ..., ema_decay: _Optional[float] = ..., sampling_steps: _Optional[int] = ..., ddim_eta: _Optional[float] = ..., augmentation: _Optional[_Union[ImageAugmentation, _Mapping]] = ..., class_conditional: _Optional[bool] = ..., label_dropout: _Optional[float] = ...) -> None: ...

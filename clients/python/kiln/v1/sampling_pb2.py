@@ -24,33 +24,33 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x16kiln/v1/sampling.proto\x12\x07kiln.v1\"\xc3\x02\n\x0eSamplingParams\x12\x18\n\x0btemperature\x18\x01 \x01(\x01H\x00\x88\x01\x01\x12\r\n\x05top_k\x18\x02 \x01(\r\x12\x12\n\x05top_p\x18\x03 \x01(\x01H\x01\x88\x01\x01\x12\x17\n\nmax_tokens\x18\x04 \x01(\rH\x02\x88\x01\x01\x12\x0c\n\x04stop\x18\x05 \x03(\t\x12\x1f\n\x12repetition_penalty\x18\x06 \x01(\x01H\x03\x88\x01\x01\x12\x11\n\x04seed\x18\x07 \x01(\x04H\x04\x88\x01\x01\x12\x10\n\x08logprobs\x18\x08 \x01(\x08\x12\x14\n\x0ctop_logprobs\x18\t \x01(\r\x12\x18\n\x0b\x63lass_label\x18( \x01(\rH\x05\x88\x01\x01\x42\x0e\n\x0c_temperatureB\x08\n\x06_top_pB\r\n\x0b_max_tokensB\x15\n\x13_repetition_penaltyB\x07\n\x05_seedB\x0e\n\x0c_class_label\"\x8e\x01\n\x0fGenerateRequest\x12\r\n\x05model\x18\x01 \x01(\t\x12\x0e\n\x06prompt\x18\x02 \x01(\t\x12\'\n\x06params\x18\x03 \x01(\x0b\x32\x17.kiln.v1.SamplingParams\x12\t\n\x01n\x18\x04 \x01(\r\x12\x14\n\x0c\x62ypass_cache\x18\x05 \x01(\x08\x12\x12\n\nrequest_id\x18\x06 \x01(\t\"D\n\x10TokenAlternative\x12\r\n\x05token\x18\x01 \x01(\t\x12\x10\n\x08token_id\x18\x02 \x01(\x05\x12\x0f\n\x07logprob\x18\x03 \x01(\x01\"q\n\x0cTokenLogprob\x12\r\n\x05token\x18\x01 \x01(\t\x12\x10\n\x08token_id\x18\x02 \x01(\x05\x12\x0f\n\x07logprob\x18\x03 \x01(\x01\x12/\n\x0ctop_logprobs\x18\x04 \x03(\x0b\x32\x19.kiln.v1.TokenAlternative\"3\n\x05Image\x12\x0b\n\x03png\x18\x01 \x01(\x0c\x12\r\n\x05width\x18\x02 \x01(\x05\x12\x0e\n\x06height\x18\x03 \x01(\x05\"\xd3\x01\n\nCompletion\x12\x11\n\tsample_id\x18\x01 \x01(\t\x12\r\n\x05index\x18\x02 \x01(\r\x12\x0e\n\x04text\x18\x03 \x01(\tH\x00\x12\x1f\n\x05image\x18\x04 \x01(\x0b\x32\x0e.kiln.v1.ImageH\x00\x12\x11\n\ttoken_ids\x18\x05 \x03(\x05\x12\'\n\x08logprobs\x18\x06 \x03(\x0b\x32\x15.kiln.v1.TokenLogprob\x12,\n\rfinish_reason\x18\x07 \x01(\x0e\x32\x15.kiln.v1.FinishReasonB\x08\n\x06output\"9\n\x05Usage\x12\x15\n\rprompt_tokens\x18\x01 \x01(\x03\x12\x19\n\x11\x63ompletion_tokens\x18\x02 \x01(\x03\"\x82\x01\n\x10GenerateResponse\x12(\n\x0b\x63ompletions\x18\x01 \x03(\x0b\x32\x13.kiln.v1.Completion\x12\x1d\n\x05usage\x18\x02 \x01(\x0b\x32\x0e.kiln.v1.Usage\x12\x15\n\rmodel_version\x18\x03 \x01(\t\x12\x0e\n\x06\x63\x61\x63hed\x18\x04 \x01(\x08\"\xa4\x02\n\x16GenerateStreamResponse\x12\r\n\x05index\x18\x01 \x01(\r\x12\x11\n\tsample_id\x18\x02 \x01(\t\x12\x0e\n\x04text\x18\x03 \x01(\tH\x00\x12\x1f\n\x05image\x18\x04 \x01(\x0b\x32\x0e.kiln.v1.ImageH\x00\x12\x11\n\ttoken_ids\x18\x05 \x03(\x05\x12\'\n\x08logprobs\x18\x06 \x03(\x0b\x32\x15.kiln.v1.TokenLogprob\x12,\n\rfinish_reason\x18\x07 \x01(\x0e\x32\x15.kiln.v1.FinishReason\x12\x1d\n\x05usage\x18\x08 \x01(\x0b\x32\x0e.kiln.v1.Usage\x12\x15\n\rmodel_version\x18\t \x01(\t\x12\x0e\n\x06\x63\x61\x63hed\x18\n \x01(\x08\x42\x07\n\x05\x64\x65lta*|\n\x0c\x46inishReason\x12\x1d\n\x19\x46INISH_REASON_UNSPECIFIED\x10\x00\x12\x16\n\x12\x46INISH_REASON_STOP\x10\x01\x12\x18\n\x14\x46INISH_REASON_LENGTH\x10\x02\x12\x1b\n\x17\x46INISH_REASON_CANCELLED\x10\x03\x32\xa1\x01\n\x0fSamplingService\x12?\n\x08Generate\x12\x18.kiln.v1.GenerateRequest\x1a\x19.kiln.v1.GenerateResponse\x12M\n\x0eGenerateStream\x12\x18.kiln.v1.GenerateRequest\x1a\x1f.kiln.v1.GenerateStreamResponse0\x01\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x16kiln/v1/sampling.proto\x12\x07kiln.v1\"\xf3\x02\n\x0eSamplingParams\x12\x18\n\x0btemperature\x18\x01 \x01(\x01H\x00\x88\x01\x01\x12\r\n\x05top_k\x18\x02 \x01(\r\x12\x12\n\x05top_p\x18\x03 \x01(\x01H\x01\x88\x01\x01\x12\x17\n\nmax_tokens\x18\x04 \x01(\rH\x02\x88\x01\x01\x12\x0c\n\x04stop\x18\x05 \x03(\t\x12\x1f\n\x12repetition_penalty\x18\x06 \x01(\x01H\x03\x88\x01\x01\x12\x11\n\x04seed\x18\x07 \x01(\x04H\x04\x88\x01\x01\x12\x10\n\x08logprobs\x18\x08 \x01(\x08\x12\x14\n\x0ctop_logprobs\x18\t \x01(\r\x12\x18\n\x0b\x63lass_label\x18( \x01(\rH\x05\x88\x01\x01\x12\x1b\n\x0eguidance_scale\x18) \x01(\x01H\x06\x88\x01\x01\x42\x0e\n\x0c_temperatureB\x08\n\x06_top_pB\r\n\x0b_max_tokensB\x15\n\x13_repetition_penaltyB\x07\n\x05_seedB\x0e\n\x0c_class_labelB\x11\n\x0f_guidance_scale\"\x8e\x01\n\x0fGenerateRequest\x12\r\n\x05model\x18\x01 \x01(\t\x12\x0e\n\x06prompt\x18\x02 \x01(\t\x12\'\n\x06params\x18\x03 \x01(\x0b\x32\x17.kiln.v1.SamplingParams\x12\t\n\x01n\x18\x04 \x01(\r\x12\x14\n\x0c\x62ypass_cache\x18\x05 \x01(\x08\x12\x12\n\nrequest_id\x18\x06 \x01(\t\"D\n\x10TokenAlternative\x12\r\n\x05token\x18\x01 \x01(\t\x12\x10\n\x08token_id\x18\x02 \x01(\x05\x12\x0f\n\x07logprob\x18\x03 \x01(\x01\"q\n\x0cTokenLogprob\x12\r\n\x05token\x18\x01 \x01(\t\x12\x10\n\x08token_id\x18\x02 \x01(\x05\x12\x0f\n\x07logprob\x18\x03 \x01(\x01\x12/\n\x0ctop_logprobs\x18\x04 \x03(\x0b\x32\x19.kiln.v1.TokenAlternative\"3\n\x05Image\x12\x0b\n\x03png\x18\x01 \x01(\x0c\x12\r\n\x05width\x18\x02 \x01(\x05\x12\x0e\n\x06height\x18\x03 \x01(\x05\"\xd3\x01\n\nCompletion\x12\x11\n\tsample_id\x18\x01 \x01(\t\x12\r\n\x05index\x18\x02 \x01(\r\x12\x0e\n\x04text\x18\x03 \x01(\tH\x00\x12\x1f\n\x05image\x18\x04 \x01(\x0b\x32\x0e.kiln.v1.ImageH\x00\x12\x11\n\ttoken_ids\x18\x05 \x03(\x05\x12\'\n\x08logprobs\x18\x06 \x03(\x0b\x32\x15.kiln.v1.TokenLogprob\x12,\n\rfinish_reason\x18\x07 \x01(\x0e\x32\x15.kiln.v1.FinishReasonB\x08\n\x06output\"9\n\x05Usage\x12\x15\n\rprompt_tokens\x18\x01 \x01(\x03\x12\x19\n\x11\x63ompletion_tokens\x18\x02 \x01(\x03\"\x82\x01\n\x10GenerateResponse\x12(\n\x0b\x63ompletions\x18\x01 \x03(\x0b\x32\x13.kiln.v1.Completion\x12\x1d\n\x05usage\x18\x02 \x01(\x0b\x32\x0e.kiln.v1.Usage\x12\x15\n\rmodel_version\x18\x03 \x01(\t\x12\x0e\n\x06\x63\x61\x63hed\x18\x04 \x01(\x08\"\xa4\x02\n\x16GenerateStreamResponse\x12\r\n\x05index\x18\x01 \x01(\r\x12\x11\n\tsample_id\x18\x02 \x01(\t\x12\x0e\n\x04text\x18\x03 \x01(\tH\x00\x12\x1f\n\x05image\x18\x04 \x01(\x0b\x32\x0e.kiln.v1.ImageH\x00\x12\x11\n\ttoken_ids\x18\x05 \x03(\x05\x12\'\n\x08logprobs\x18\x06 \x03(\x0b\x32\x15.kiln.v1.TokenLogprob\x12,\n\rfinish_reason\x18\x07 \x01(\x0e\x32\x15.kiln.v1.FinishReason\x12\x1d\n\x05usage\x18\x08 \x01(\x0b\x32\x0e.kiln.v1.Usage\x12\x15\n\rmodel_version\x18\t \x01(\t\x12\x0e\n\x06\x63\x61\x63hed\x18\n \x01(\x08\x42\x07\n\x05\x64\x65lta*|\n\x0c\x46inishReason\x12\x1d\n\x19\x46INISH_REASON_UNSPECIFIED\x10\x00\x12\x16\n\x12\x46INISH_REASON_STOP\x10\x01\x12\x18\n\x14\x46INISH_REASON_LENGTH\x10\x02\x12\x1b\n\x17\x46INISH_REASON_CANCELLED\x10\x03\x32\xa1\x01\n\x0fSamplingService\x12?\n\x08Generate\x12\x18.kiln.v1.GenerateRequest\x1a\x19.kiln.v1.GenerateResponse\x12M\n\x0eGenerateStream\x12\x18.kiln.v1.GenerateRequest\x1a\x1f.kiln.v1.GenerateStreamResponse0\x01\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'kiln.v1.sampling_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_FINISHREASON']._serialized_start=1445
-  _globals['_FINISHREASON']._serialized_end=1569
+  _globals['_FINISHREASON']._serialized_start=1493
+  _globals['_FINISHREASON']._serialized_end=1617
   _globals['_SAMPLINGPARAMS']._serialized_start=36
-  _globals['_SAMPLINGPARAMS']._serialized_end=359
-  _globals['_GENERATEREQUEST']._serialized_start=362
-  _globals['_GENERATEREQUEST']._serialized_end=504
-  _globals['_TOKENALTERNATIVE']._serialized_start=506
-  _globals['_TOKENALTERNATIVE']._serialized_end=574
-  _globals['_TOKENLOGPROB']._serialized_start=576
-  _globals['_TOKENLOGPROB']._serialized_end=689
-  _globals['_IMAGE']._serialized_start=691
-  _globals['_IMAGE']._serialized_end=742
-  _globals['_COMPLETION']._serialized_start=745
-  _globals['_COMPLETION']._serialized_end=956
-  _globals['_USAGE']._serialized_start=958
-  _globals['_USAGE']._serialized_end=1015
-  _globals['_GENERATERESPONSE']._serialized_start=1018
-  _globals['_GENERATERESPONSE']._serialized_end=1148
-  _globals['_GENERATESTREAMRESPONSE']._serialized_start=1151
-  _globals['_GENERATESTREAMRESPONSE']._serialized_end=1443
-  _globals['_SAMPLINGSERVICE']._serialized_start=1572
-  _globals['_SAMPLINGSERVICE']._serialized_end=1733
+  _globals['_SAMPLINGPARAMS']._serialized_end=407
+  _globals['_GENERATEREQUEST']._serialized_start=410
+  _globals['_GENERATEREQUEST']._serialized_end=552
+  _globals['_TOKENALTERNATIVE']._serialized_start=554
+  _globals['_TOKENALTERNATIVE']._serialized_end=622
+  _globals['_TOKENLOGPROB']._serialized_start=624
+  _globals['_TOKENLOGPROB']._serialized_end=737
+  _globals['_IMAGE']._serialized_start=739
+  _globals['_IMAGE']._serialized_end=790
+  _globals['_COMPLETION']._serialized_start=793
+  _globals['_COMPLETION']._serialized_end=1004
+  _globals['_USAGE']._serialized_start=1006
+  _globals['_USAGE']._serialized_end=1063
+  _globals['_GENERATERESPONSE']._serialized_start=1066
+  _globals['_GENERATERESPONSE']._serialized_end=1196
+  _globals['_GENERATESTREAMRESPONSE']._serialized_start=1199
+  _globals['_GENERATESTREAMRESPONSE']._serialized_end=1491
+  _globals['_SAMPLINGSERVICE']._serialized_start=1620
+  _globals['_SAMPLINGSERVICE']._serialized_end=1781
 # @@protoc_insertion_point(module_scope)

@@ -1,5 +1,5 @@
-"""Which sampling fields an image model takes: n, the seed and a class label; text-only fields
-are named."""
+"""Which sampling fields an image model takes: n, the seed, a class label and a guidance scale;
+text-only fields are named."""
 
 from __future__ import annotations
 
@@ -41,6 +41,18 @@ def test_a_class_label_is_for_image_models_and_joins_the_cache_key():
     assert "class_label" not in plain.params.canonical()  # text requests keep their cache keys
     text = parse(S.GenerateRequest(model="kiln-gpt-tiny", prompt="hi", params=S.SamplingParams(class_label=0)))
     assert fields(text, "causal_lm") == ["params.class_label"]
+
+
+def test_a_guidance_scale_is_for_image_models_checked_at_its_path_and_joins_the_cache_key():
+    guided = parse(S.GenerateRequest(model="m", params=S.SamplingParams(seed=3, class_label=1, guidance_scale=2.5)))
+    guided.check_for("image")
+    assert guided.params.canonical()["guidance_scale"] == 2.5
+    assert "guidance_scale" not in parse(S.GenerateRequest(model="m")).params.canonical()
+    with pytest.raises(InvalidArgument) as err:
+        parse(S.GenerateRequest(model="m", params=S.SamplingParams(guidance_scale=25)))
+    assert [v.field for v in err.value.violations] == ["params.guidance_scale"]
+    text = parse(S.GenerateRequest(model="kiln-gpt-tiny", prompt="hi", params=S.SamplingParams(guidance_scale=1)))
+    assert fields(text, "causal_lm") == ["params.guidance_scale"]
 
 
 def test_image_samples_are_kept_as_their_png_under_their_condition():

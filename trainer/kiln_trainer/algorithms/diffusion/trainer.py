@@ -1,5 +1,10 @@
 """The diffusion trainer: DDPM's simple loss (MSE of the eps or v prediction at a uniform
-random timestep), EMA weights, DDIM sample grids. Images are scaled to [-1, 1]."""
+random timestep), EMA weights, DDIM sample grids. Images are scaled to [-1, 1].
+
+Class-conditional when the data has labels (unless class_conditional is false), trained for
+classifier-free guidance: each image's label is replaced by the UNet's "no class" label with
+probability label_dropout (image_losses.drop_labels), so the one network also learns the
+unconditional prediction that guidance at sampling time extrapolates away from."""
 
 from __future__ import annotations
 
@@ -13,7 +18,7 @@ from torch import nn
 
 from kiln_trainer.algorithms.image_common import Batch, ImageTrainer
 from kiln_trainer.configs.images import DiffusionConfig
-from kiln_trainer.image_losses import diffusion_loss, q_sample, v_target
+from kiln_trainer.image_losses import diffusion_loss, drop_labels, q_sample, v_target
 from kiln_trainer.models.ddpm import DDPMShape, UNet, save_unet
 from kiln_trainer.training.trainer import Metrics, trainable_count
 
@@ -37,13 +42,19 @@ class DiffusionTrainer(ImageTrainer):
             cfg.prediction,
             cfg.sampling_steps,
             cfg.ddim_eta,
+            self.conditional_classes(),
         )
         model = UNet(shape).to(self.device)
         self.abar = shape.abar().to(self.device)
         self.ema = copy.deepcopy(model).requires_grad_(False)
         self.log(
             f"UNet with {trainable_count(model):,} parameters; T={cfg.timesteps} {cfg.noise_schedule} schedule, "
-            f"{cfg.prediction} prediction"
+            f"{cfg.prediction} prediction, "
+            + (
+                f"conditional on {shape.num_classes} classes (label dropout {cfg.label_dropout})"
+                if shape.num_classes
+                else "unconditional"
+            )
         )
         return model
 
@@ -53,7 +64,11 @@ class DiffusionTrainer(ImageTrainer):
         noise = torch.randn_like(x0)
         x_t = q_sample(x0, t, noise, self.abar)
         target = noise if self.cfg.prediction == "epsilon" else v_target(x0, noise, t, self.abar)
-        return diffusion_loss(module(x_t, t), target), {}
+        y = None
+        if self.ema.class_embed is not None:  # the EMA twin has the trained model's shape
+            uniform = torch.rand(x0.shape[0], device=x0.device)
+            y = drop_labels(batch["y"], self.cfg.label_dropout, self.ema.null_label, uniform)
+        return diffusion_loss(module(x_t, t, y), target), {}
 
     def train_step(self) -> None:
         super().train_step()

@@ -24,7 +24,6 @@ from torch import nn
 from kiln_trainer import optim
 from kiln_trainer.algorithms.image_common import Batch, ImageTrainer
 from kiln_trainer.configs.images import GANConfig
-from kiln_trainer.errors import ConfigError
 from kiln_trainer.image_losses import GAN_LOSSES, gradient_penalty
 from kiln_trainer.models.gan import GAN, GANShape, save_generator
 from kiln_trainer.training.trainer import TRAIN, Metrics, trainable_count
@@ -48,14 +47,6 @@ class GANTrainer(ImageTrainer):
             f"{trainable_count(model.generator):,}, discriminator {trainable_count(model.discriminator):,} parameters"
         )
         return model
-
-    def conditional_classes(self) -> int:
-        """The class count the networks condition on: the data's, or 0 (unconditional)."""
-        if self.cfg.class_conditional is False:
-            return 0
-        if self.num_classes == 0 and self.cfg.class_conditional:
-            raise ConfigError("class_conditional", "the training dataset has no labels")
-        return self.num_classes
 
     def load_data(self) -> None:
         super().load_data()

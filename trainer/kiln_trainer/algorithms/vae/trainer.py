@@ -1,6 +1,9 @@
 """The VAE trainer: the negative ELBO (reconstruction + beta-weighted KL, with warm-up) on
 images, reported as elbo / recon / kl per image in nats; the final model is scored on the
-held-out split (test ELBO in nats and bits per dimension)."""
+held-out split (test ELBO in nats and bits per dimension).
+
+Class-conditional when the data has labels (unless class_conditional is false): encoder and
+decoder see each image's label, so the ELBO (and the test ELBO) bound log p(x | y)."""
 
 from __future__ import annotations
 
@@ -31,19 +34,25 @@ class VAETrainer(ImageTrainer):
             cfg.base_channels,
             cfg.reconstruction_loss,
             cfg.observation_std,
+            self.conditional_classes(),
         )
         model = ConvVAE(shape).to(self.device)
-        self.log(f"VAE with {trainable_count(model):,} parameters, latent {cfg.latent_dim}, {cfg.reconstruction_loss}")
+        self.log(
+            f"VAE with {trainable_count(model):,} parameters, latent {cfg.latent_dim}, {cfg.reconstruction_loss}, "
+            f"{f'conditional on {shape.num_classes} classes' if shape.num_classes else 'unconditional'}"
+        )
         return model
 
-    def terms(self, module: nn.Module, x: torch.Tensor, kl_weight: float, generator: torch.Generator | None = None):
+    def terms(self, module: nn.Module, batch: Batch, kl_weight: float, generator: torch.Generator | None = None):
+        x = batch["x"]
         noise = torch.randn(x.shape[0], self.cfg.latent_dim, generator=generator).to(x.device)
-        return vae_terms(module, x, kl_weight, noise)
+        conditional = getattr(module, "module", module).shape.num_classes  # the trainer may hand in DDP
+        return vae_terms(module, x, kl_weight, noise, batch["y"] if conditional else None)
 
     def compute_loss(self, module: nn.Module, batch: Batch, split: str) -> tuple[torch.Tensor, Metrics]:
         # Validation scores the bound itself (weight 1), so val_loss is the negative ELBO.
         weight = self.cfg.kl_weight(self.step) if split == TRAIN else 1.0
-        t = self.terms(module, batch["x"], weight)
+        t = self.terms(module, batch, weight)
         metrics: Metrics = {"elbo": t["elbo"].detach(), "recon": t["recon"].detach(), "kl": t["kl"].detach()}
         if split == TRAIN:
             metrics["kl_weight"] = weight
@@ -60,9 +69,9 @@ class VAETrainer(ImageTrainer):
         g = torch.Generator().manual_seed(self.cfg.seed + 1)
         total, n = 0.0, 0
         for batch in eval_batches(data, 256):
-            x = batch["x"].to(self.device)
-            total += float(self.terms(self.module, x, 1.0, g)["elbo"]) * x.shape[0]
-            n += x.shape[0]
+            batch = self.to_device(batch)
+            total += float(self.terms(self.module, batch, 1.0, g)["elbo"]) * batch["x"].shape[0]
+            n += batch["x"].shape[0]
         self.module.train()
         return total / n, n
 

@@ -50,7 +50,8 @@ PROTOBUF_CONSTEXPR VaeConfig::VaeConfig(
   , /*decltype(_impl_.reconstruction_loss_)*/0
   , /*decltype(_impl_.observation_std_)*/0
   , /*decltype(_impl_.beta_)*/0
-  , /*decltype(_impl_.kl_warmup_steps_)*/0u} {}
+  , /*decltype(_impl_.kl_warmup_steps_)*/0u
+  , /*decltype(_impl_.class_conditional_)*/false} {}
 struct VaeConfigDefaultTypeInternal {
   PROTOBUF_CONSTEXPR VaeConfigDefaultTypeInternal()
       : _instance(::_pbi::ConstantInitialized{}) {}
@@ -101,7 +102,9 @@ PROTOBUF_CONSTEXPR DiffusionConfig::DiffusionConfig(
   , /*decltype(_impl_.ema_decay_)*/0
   , /*decltype(_impl_.prediction_)*/0
   , /*decltype(_impl_.sampling_steps_)*/0u
-  , /*decltype(_impl_.ddim_eta_)*/0} {}
+  , /*decltype(_impl_.ddim_eta_)*/0
+  , /*decltype(_impl_.label_dropout_)*/0
+  , /*decltype(_impl_.class_conditional_)*/false} {}
 struct DiffusionConfigDefaultTypeInternal {
   PROTOBUF_CONSTEXPR DiffusionConfigDefaultTypeInternal()
       : _instance(::_pbi::ConstantInitialized{}) {}
@@ -146,6 +149,7 @@ const uint32_t TableStruct_kiln_2fv1_2fimages_2eproto::offsets[] PROTOBUF_SECTIO
   PROTOBUF_FIELD_OFFSET(::kiln::v1::VaeConfig, _impl_.beta_),
   PROTOBUF_FIELD_OFFSET(::kiln::v1::VaeConfig, _impl_.kl_warmup_steps_),
   PROTOBUF_FIELD_OFFSET(::kiln::v1::VaeConfig, _impl_.augmentation_),
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::VaeConfig, _impl_.class_conditional_),
   0,
   1,
   2,
@@ -154,6 +158,7 @@ const uint32_t TableStruct_kiln_2fv1_2fimages_2eproto::offsets[] PROTOBUF_SECTIO
   4,
   5,
   ~0u,
+  6,
   PROTOBUF_FIELD_OFFSET(::kiln::v1::GanConfig, _impl_._has_bits_),
   PROTOBUF_FIELD_OFFSET(::kiln::v1::GanConfig, _internal_metadata_),
   ~0u,  // no _extensions_
@@ -205,6 +210,8 @@ const uint32_t TableStruct_kiln_2fv1_2fimages_2eproto::offsets[] PROTOBUF_SECTIO
   PROTOBUF_FIELD_OFFSET(::kiln::v1::DiffusionConfig, _impl_.sampling_steps_),
   PROTOBUF_FIELD_OFFSET(::kiln::v1::DiffusionConfig, _impl_.ddim_eta_),
   PROTOBUF_FIELD_OFFSET(::kiln::v1::DiffusionConfig, _impl_.augmentation_),
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::DiffusionConfig, _impl_.class_conditional_),
+  PROTOBUF_FIELD_OFFSET(::kiln::v1::DiffusionConfig, _impl_.label_dropout_),
   0,
   1,
   2,
@@ -216,12 +223,14 @@ const uint32_t TableStruct_kiln_2fv1_2fimages_2eproto::offsets[] PROTOBUF_SECTIO
   6,
   7,
   ~0u,
+  9,
+  8,
 };
 static const ::_pbi::MigrationSchema schemas[] PROTOBUF_SECTION_VARIABLE(protodesc_cold) = {
   { 0, 10, -1, sizeof(::kiln::v1::ImageAugmentation)},
-  { 14, 28, -1, sizeof(::kiln::v1::VaeConfig)},
-  { 36, 56, -1, sizeof(::kiln::v1::GanConfig)},
-  { 70, 87, -1, sizeof(::kiln::v1::DiffusionConfig)},
+  { 14, 29, -1, sizeof(::kiln::v1::VaeConfig)},
+  { 38, 58, -1, sizeof(::kiln::v1::GanConfig)},
+  { 72, 91, -1, sizeof(::kiln::v1::DiffusionConfig)},
 };
 
 static const ::_pb::Message* const file_default_instances[] = {
@@ -239,7 +248,7 @@ const char descriptor_table_protodef_kiln_2fv1_2fimages_2eproto[] PROTOBUF_SECTI
   "\001(\001H\002R\022maxRotationDegrees\210\001\001\022 \n\tnoise_st"
   "d\030\004 \001(\001H\003R\010noiseStd\210\001\001B\022\n\020_horizontal_fl"
   "ipB\014\n\n_max_shiftB\027\n\025_max_rotation_degree"
-  "sB\014\n\n_noise_std\"\341\003\n\tVaeConfig\022#\n\nresolut"
+  "sB\014\n\n_noise_std\"\251\004\n\tVaeConfig\022#\n\nresolut"
   "ion\030\001 \001(\rH\000R\nresolution\210\001\001\022\"\n\nlatent_dim"
   "\030\002 \001(\rH\001R\tlatentDim\210\001\001\022(\n\rbase_channels\030"
   "\003 \001(\rH\002R\014baseChannels\210\001\001\022L\n\023reconstructi"
@@ -249,65 +258,70 @@ const char descriptor_table_protodef_kiln_2fv1_2fimages_2eproto[] PROTOBUF_SECTI
   "(\001H\004R\004beta\210\001\001\022+\n\017kl_warmup_steps\030\007 \001(\rH\005"
   "R\rklWarmupSteps\210\001\001\022>\n\014augmentation\030\010 \001(\013"
   "2\032.kiln.v1.ImageAugmentationR\014augmentati"
-  "onB\r\n\013_resolutionB\r\n\013_latent_dimB\020\n\016_bas"
-  "e_channelsB\022\n\020_observation_stdB\007\n\005_betaB"
-  "\022\n\020_kl_warmup_steps\"\362\006\n\tGanConfig\022#\n\nres"
-  "olution\030\001 \001(\rH\000R\nresolution\210\001\001\022\"\n\nlatent"
-  "_dim\030\002 \001(\rH\001R\tlatentDim\210\001\001\022(\n\rbase_chann"
-  "els\030\003 \001(\rH\002R\014baseChannels\210\001\001\022$\n\004loss\030\004 \001"
-  "(\0162\020.kiln.v1.GanLossR\004loss\022\036\n\010n_critic\030\005"
-  " \001(\rH\003R\007nCritic\210\001\001\022;\n\027gradient_penalty_w"
-  "eight\030\006 \001(\001H\004R\025gradientPenaltyWeight\210\001\001\022"
-  "(\n\rspectral_norm\030\007 \001(\010H\005R\014spectralNorm\210\001"
-  "\001\022;\n\027generator_learning_rate\030\010 \001(\001H\006R\025ge"
-  "neratorLearningRate\210\001\001\022C\n\033discriminator_"
-  "learning_rate\030\t \001(\001H\007R\031discriminatorLear"
-  "ningRate\210\001\001\022 \n\tema_decay\030\n \001(\001H\010R\010emaDec"
-  "ay\210\001\001\022\"\n\nadam_beta1\030\013 \001(\001H\tR\tadamBeta1\210\001"
-  "\001\022\"\n\nadam_beta2\030\014 \001(\001H\nR\tadamBeta2\210\001\001\022>\n"
-  "\014augmentation\030\r \001(\0132\032.kiln.v1.ImageAugme"
-  "ntationR\014augmentation\0220\n\021class_condition"
-  "al\030( \001(\010H\013R\020classConditional\210\001\001B\r\n\013_reso"
-  "lutionB\r\n\013_latent_dimB\020\n\016_base_channelsB"
-  "\013\n\t_n_criticB\032\n\030_gradient_penalty_weight"
-  "B\020\n\016_spectral_normB\032\n\030_generator_learnin"
-  "g_rateB\036\n\034_discriminator_learning_rateB\014"
-  "\n\n_ema_decayB\r\n\013_adam_beta1B\r\n\013_adam_bet"
-  "a2B\024\n\022_class_conditional\"\353\004\n\017DiffusionCo"
-  "nfig\022#\n\nresolution\030\001 \001(\rH\000R\nresolution\210\001"
-  "\001\022(\n\rbase_channels\030\002 \001(\rH\001R\014baseChannels"
-  "\210\001\001\022!\n\ttimesteps\030\003 \001(\rH\002R\ttimesteps\210\001\001\022="
-  "\n\016noise_schedule\030\004 \001(\0162\026.kiln.v1.NoiseSc"
-  "heduleR\rnoiseSchedule\022\"\n\nbeta_start\030\005 \001("
-  "\001H\003R\tbetaStart\210\001\001\022\036\n\010beta_end\030\006 \001(\001H\004R\007b"
-  "etaEnd\210\001\001\022<\n\nprediction\030\007 \001(\0162\034.kiln.v1."
-  "DiffusionPredictionR\nprediction\022 \n\tema_d"
-  "ecay\030\010 \001(\001H\005R\010emaDecay\210\001\001\022*\n\016sampling_st"
-  "eps\030\t \001(\rH\006R\rsamplingSteps\210\001\001\022\036\n\010ddim_et"
-  "a\030\n \001(\001H\007R\007ddimEta\210\001\001\022>\n\014augmentation\030\013 "
-  "\001(\0132\032.kiln.v1.ImageAugmentationR\014augment"
-  "ationB\r\n\013_resolutionB\020\n\016_base_channelsB\014"
-  "\n\n_timestepsB\r\n\013_beta_startB\013\n\t_beta_end"
-  "B\014\n\n_ema_decayB\021\n\017_sampling_stepsB\013\n\t_dd"
-  "im_eta*s\n\022ReconstructionLoss\022#\n\037RECONSTR"
-  "UCTION_LOSS_UNSPECIFIED\020\000\022\033\n\027RECONSTRUCT"
-  "ION_LOSS_MSE\020\001\022\033\n\027RECONSTRUCTION_LOSS_BC"
-  "E\020\002*_\n\007GanLoss\022\030\n\024GAN_LOSS_UNSPECIFIED\020\000"
-  "\022\020\n\014GAN_LOSS_BCE\020\001\022\024\n\020GAN_LOSS_WGAN_GP\020\002"
-  "\022\022\n\016GAN_LOSS_HINGE\020\003*e\n\rNoiseSchedule\022\036\n"
-  "\032NOISE_SCHEDULE_UNSPECIFIED\020\000\022\031\n\025NOISE_S"
-  "CHEDULE_LINEAR\020\001\022\031\n\025NOISE_SCHEDULE_COSIN"
-  "E\020\002*y\n\023DiffusionPrediction\022$\n DIFFUSION_"
-  "PREDICTION_UNSPECIFIED\020\000\022 \n\034DIFFUSION_PR"
-  "EDICTION_EPSILON\020\001\022\032\n\026DIFFUSION_PREDICTI"
-  "ON_V\020\002By\n\007kiln.v1B\013ImagesProtoH\002P\001Z\"kiln"
-  "/clients/go/gen/kiln/v1;kilnv1\242\002\003KXX\252\002\007K"
-  "iln.V1\312\002\007Kiln\\V1\342\002\023Kiln\\V1\\GPBMetadata\352\002"
-  "\010Kiln::V1b\006proto3"
+  "on\0220\n\021class_conditional\030( \001(\010H\006R\020classCo"
+  "nditional\210\001\001B\r\n\013_resolutionB\r\n\013_latent_d"
+  "imB\020\n\016_base_channelsB\022\n\020_observation_std"
+  "B\007\n\005_betaB\022\n\020_kl_warmup_stepsB\024\n\022_class_"
+  "conditional\"\362\006\n\tGanConfig\022#\n\nresolution\030"
+  "\001 \001(\rH\000R\nresolution\210\001\001\022\"\n\nlatent_dim\030\002 \001"
+  "(\rH\001R\tlatentDim\210\001\001\022(\n\rbase_channels\030\003 \001("
+  "\rH\002R\014baseChannels\210\001\001\022$\n\004loss\030\004 \001(\0162\020.kil"
+  "n.v1.GanLossR\004loss\022\036\n\010n_critic\030\005 \001(\rH\003R\007"
+  "nCritic\210\001\001\022;\n\027gradient_penalty_weight\030\006 "
+  "\001(\001H\004R\025gradientPenaltyWeight\210\001\001\022(\n\rspect"
+  "ral_norm\030\007 \001(\010H\005R\014spectralNorm\210\001\001\022;\n\027gen"
+  "erator_learning_rate\030\010 \001(\001H\006R\025generatorL"
+  "earningRate\210\001\001\022C\n\033discriminator_learning"
+  "_rate\030\t \001(\001H\007R\031discriminatorLearningRate"
+  "\210\001\001\022 \n\tema_decay\030\n \001(\001H\010R\010emaDecay\210\001\001\022\"\n"
+  "\nadam_beta1\030\013 \001(\001H\tR\tadamBeta1\210\001\001\022\"\n\nada"
+  "m_beta2\030\014 \001(\001H\nR\tadamBeta2\210\001\001\022>\n\014augment"
+  "ation\030\r \001(\0132\032.kiln.v1.ImageAugmentationR"
+  "\014augmentation\0220\n\021class_conditional\030( \001(\010"
+  "H\013R\020classConditional\210\001\001B\r\n\013_resolutionB\r"
+  "\n\013_latent_dimB\020\n\016_base_channelsB\013\n\t_n_cr"
+  "iticB\032\n\030_gradient_penalty_weightB\020\n\016_spe"
+  "ctral_normB\032\n\030_generator_learning_rateB\036"
+  "\n\034_discriminator_learning_rateB\014\n\n_ema_d"
+  "ecayB\r\n\013_adam_beta1B\r\n\013_adam_beta2B\024\n\022_c"
+  "lass_conditional\"\357\005\n\017DiffusionConfig\022#\n\n"
+  "resolution\030\001 \001(\rH\000R\nresolution\210\001\001\022(\n\rbas"
+  "e_channels\030\002 \001(\rH\001R\014baseChannels\210\001\001\022!\n\tt"
+  "imesteps\030\003 \001(\rH\002R\ttimesteps\210\001\001\022=\n\016noise_"
+  "schedule\030\004 \001(\0162\026.kiln.v1.NoiseScheduleR\r"
+  "noiseSchedule\022\"\n\nbeta_start\030\005 \001(\001H\003R\tbet"
+  "aStart\210\001\001\022\036\n\010beta_end\030\006 \001(\001H\004R\007betaEnd\210\001"
+  "\001\022<\n\nprediction\030\007 \001(\0162\034.kiln.v1.Diffusio"
+  "nPredictionR\nprediction\022 \n\tema_decay\030\010 \001"
+  "(\001H\005R\010emaDecay\210\001\001\022*\n\016sampling_steps\030\t \001("
+  "\rH\006R\rsamplingSteps\210\001\001\022\036\n\010ddim_eta\030\n \001(\001H"
+  "\007R\007ddimEta\210\001\001\022>\n\014augmentation\030\013 \001(\0132\032.ki"
+  "ln.v1.ImageAugmentationR\014augmentation\0220\n"
+  "\021class_conditional\030( \001(\010H\010R\020classConditi"
+  "onal\210\001\001\022(\n\rlabel_dropout\030) \001(\001H\tR\014labelD"
+  "ropout\210\001\001B\r\n\013_resolutionB\020\n\016_base_channe"
+  "lsB\014\n\n_timestepsB\r\n\013_beta_startB\013\n\t_beta"
+  "_endB\014\n\n_ema_decayB\021\n\017_sampling_stepsB\013\n"
+  "\t_ddim_etaB\024\n\022_class_conditionalB\020\n\016_lab"
+  "el_dropout*s\n\022ReconstructionLoss\022#\n\037RECO"
+  "NSTRUCTION_LOSS_UNSPECIFIED\020\000\022\033\n\027RECONST"
+  "RUCTION_LOSS_MSE\020\001\022\033\n\027RECONSTRUCTION_LOS"
+  "S_BCE\020\002*_\n\007GanLoss\022\030\n\024GAN_LOSS_UNSPECIFI"
+  "ED\020\000\022\020\n\014GAN_LOSS_BCE\020\001\022\024\n\020GAN_LOSS_WGAN_"
+  "GP\020\002\022\022\n\016GAN_LOSS_HINGE\020\003*e\n\rNoiseSchedul"
+  "e\022\036\n\032NOISE_SCHEDULE_UNSPECIFIED\020\000\022\031\n\025NOI"
+  "SE_SCHEDULE_LINEAR\020\001\022\031\n\025NOISE_SCHEDULE_C"
+  "OSINE\020\002*y\n\023DiffusionPrediction\022$\n DIFFUS"
+  "ION_PREDICTION_UNSPECIFIED\020\000\022 \n\034DIFFUSIO"
+  "N_PREDICTION_EPSILON\020\001\022\032\n\026DIFFUSION_PRED"
+  "ICTION_V\020\002By\n\007kiln.v1B\013ImagesProtoH\002P\001Z\""
+  "kiln/clients/go/gen/kiln/v1;kilnv1\242\002\003KXX"
+  "\252\002\007Kiln.V1\312\002\007Kiln\\V1\342\002\023Kiln\\V1\\GPBMetada"
+  "ta\352\002\010Kiln::V1b\006proto3"
   ;
 static ::_pbi::once_flag descriptor_table_kiln_2fv1_2fimages_2eproto_once;
 const ::_pbi::DescriptorTable descriptor_table_kiln_2fv1_2fimages_2eproto = {
-    false, false, 2857, descriptor_table_protodef_kiln_2fv1_2fimages_2eproto,
+    false, false, 3061, descriptor_table_protodef_kiln_2fv1_2fimages_2eproto,
     "kiln/v1/images.proto",
     &descriptor_table_kiln_2fv1_2fimages_2eproto_once, nullptr, 0, 4,
     schemas, file_default_instances, TableStruct_kiln_2fv1_2fimages_2eproto::offsets,
@@ -492,6 +506,9 @@ class VaeConfig::_Internal {
     (*has_bits)[0] |= 32u;
   }
   static const ::kiln::v1::ImageAugmentation& augmentation(const VaeConfig* msg);
+  static void set_has_class_conditional(HasBits* has_bits) {
+    (*has_bits)[0] |= 64u;
+  }
 };
 
 const ::kiln::v1::ImageAugmentation&
@@ -517,15 +534,16 @@ VaeConfig::VaeConfig(const VaeConfig& from)
     , decltype(_impl_.reconstruction_loss_){}
     , decltype(_impl_.observation_std_){}
     , decltype(_impl_.beta_){}
-    , decltype(_impl_.kl_warmup_steps_){}};
+    , decltype(_impl_.kl_warmup_steps_){}
+    , decltype(_impl_.class_conditional_){}};
 
   _internal_metadata_.MergeFrom<::PROTOBUF_NAMESPACE_ID::UnknownFieldSet>(from._internal_metadata_);
   if (from._internal_has_augmentation()) {
     _this->_impl_.augmentation_ = new ::kiln::v1::ImageAugmentation(*from._impl_.augmentation_);
   }
   ::memcpy(&_impl_.resolution_, &from._impl_.resolution_,
-    static_cast<size_t>(reinterpret_cast<char*>(&_impl_.kl_warmup_steps_) -
-    reinterpret_cast<char*>(&_impl_.resolution_)) + sizeof(_impl_.kl_warmup_steps_));
+    static_cast<size_t>(reinterpret_cast<char*>(&_impl_.class_conditional_) -
+    reinterpret_cast<char*>(&_impl_.resolution_)) + sizeof(_impl_.class_conditional_));
   // @@protoc_insertion_point(copy_constructor:kiln.v1.VaeConfig)
 }
 
@@ -544,6 +562,7 @@ inline void VaeConfig::SharedCtor(
     , decltype(_impl_.observation_std_){0}
     , decltype(_impl_.beta_){0}
     , decltype(_impl_.kl_warmup_steps_){0u}
+    , decltype(_impl_.class_conditional_){false}
   };
 }
 
@@ -742,6 +761,12 @@ class DiffusionConfig::_Internal {
     (*has_bits)[0] |= 128u;
   }
   static const ::kiln::v1::ImageAugmentation& augmentation(const DiffusionConfig* msg);
+  static void set_has_class_conditional(HasBits* has_bits) {
+    (*has_bits)[0] |= 512u;
+  }
+  static void set_has_label_dropout(HasBits* has_bits) {
+    (*has_bits)[0] |= 256u;
+  }
 };
 
 const ::kiln::v1::ImageAugmentation&
@@ -770,15 +795,17 @@ DiffusionConfig::DiffusionConfig(const DiffusionConfig& from)
     , decltype(_impl_.ema_decay_){}
     , decltype(_impl_.prediction_){}
     , decltype(_impl_.sampling_steps_){}
-    , decltype(_impl_.ddim_eta_){}};
+    , decltype(_impl_.ddim_eta_){}
+    , decltype(_impl_.label_dropout_){}
+    , decltype(_impl_.class_conditional_){}};
 
   _internal_metadata_.MergeFrom<::PROTOBUF_NAMESPACE_ID::UnknownFieldSet>(from._internal_metadata_);
   if (from._internal_has_augmentation()) {
     _this->_impl_.augmentation_ = new ::kiln::v1::ImageAugmentation(*from._impl_.augmentation_);
   }
   ::memcpy(&_impl_.resolution_, &from._impl_.resolution_,
-    static_cast<size_t>(reinterpret_cast<char*>(&_impl_.ddim_eta_) -
-    reinterpret_cast<char*>(&_impl_.resolution_)) + sizeof(_impl_.ddim_eta_));
+    static_cast<size_t>(reinterpret_cast<char*>(&_impl_.class_conditional_) -
+    reinterpret_cast<char*>(&_impl_.resolution_)) + sizeof(_impl_.class_conditional_));
   // @@protoc_insertion_point(copy_constructor:kiln.v1.DiffusionConfig)
 }
 
@@ -800,6 +827,8 @@ inline void DiffusionConfig::SharedCtor(
     , decltype(_impl_.prediction_){0}
     , decltype(_impl_.sampling_steps_){0u}
     , decltype(_impl_.ddim_eta_){0}
+    , decltype(_impl_.label_dropout_){0}
+    , decltype(_impl_.class_conditional_){false}
   };
 }
 

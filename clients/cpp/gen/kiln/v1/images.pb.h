@@ -466,6 +466,7 @@ class VaeConfig final :
     kObservationStdFieldNumber = 5,
     kBetaFieldNumber = 6,
     kKlWarmupStepsFieldNumber = 7,
+    kClassConditionalFieldNumber = 40,
   };
   // .kiln.v1.ImageAugmentation augmentation = 8 [json_name = "augmentation"];
   bool has_augmentation() const;
@@ -572,6 +573,19 @@ class VaeConfig final :
   void _internal_set_kl_warmup_steps(uint32_t value);
   public:
 
+  // optional bool class_conditional = 40 [json_name = "classConditional"];
+  bool has_class_conditional() const;
+  private:
+  bool _internal_has_class_conditional() const;
+  public:
+  void clear_class_conditional();
+  bool class_conditional() const;
+  void set_class_conditional(bool value);
+  private:
+  bool _internal_class_conditional() const;
+  void _internal_set_class_conditional(bool value);
+  public:
+
   // @@protoc_insertion_point(class_scope:kiln.v1.VaeConfig)
  private:
   class _Internal;
@@ -590,6 +604,7 @@ class VaeConfig final :
     double observation_std_;
     double beta_;
     uint32_t kl_warmup_steps_;
+    bool class_conditional_;
   };
   union { Impl_ _impl_; };
   friend struct ::TableStruct_kiln_2fv1_2fimages_2eproto;
@@ -1039,6 +1054,8 @@ class DiffusionConfig final :
     kPredictionFieldNumber = 7,
     kSamplingStepsFieldNumber = 9,
     kDdimEtaFieldNumber = 10,
+    kLabelDropoutFieldNumber = 41,
+    kClassConditionalFieldNumber = 40,
   };
   // .kiln.v1.ImageAugmentation augmentation = 11 [json_name = "augmentation"];
   bool has_augmentation() const;
@@ -1180,6 +1197,32 @@ class DiffusionConfig final :
   void _internal_set_ddim_eta(double value);
   public:
 
+  // optional double label_dropout = 41 [json_name = "labelDropout"];
+  bool has_label_dropout() const;
+  private:
+  bool _internal_has_label_dropout() const;
+  public:
+  void clear_label_dropout();
+  double label_dropout() const;
+  void set_label_dropout(double value);
+  private:
+  double _internal_label_dropout() const;
+  void _internal_set_label_dropout(double value);
+  public:
+
+  // optional bool class_conditional = 40 [json_name = "classConditional"];
+  bool has_class_conditional() const;
+  private:
+  bool _internal_has_class_conditional() const;
+  public:
+  void clear_class_conditional();
+  bool class_conditional() const;
+  void set_class_conditional(bool value);
+  private:
+  bool _internal_class_conditional() const;
+  void _internal_set_class_conditional(bool value);
+  public:
+
   // @@protoc_insertion_point(class_scope:kiln.v1.DiffusionConfig)
  private:
   class _Internal;
@@ -1201,6 +1244,8 @@ class DiffusionConfig final :
     int prediction_;
     uint32_t sampling_steps_;
     double ddim_eta_;
+    double label_dropout_;
+    bool class_conditional_;
   };
   union { Impl_ _impl_; };
   friend struct ::TableStruct_kiln_2fv1_2fimages_2eproto;
@@ -1608,6 +1653,34 @@ inline void VaeConfig::set_allocated_augmentation(::kiln::v1::ImageAugmentation*
   }
   _impl_.augmentation_ = augmentation;
   // @@protoc_insertion_point(field_set_allocated:kiln.v1.VaeConfig.augmentation)
+}
+
+// optional bool class_conditional = 40 [json_name = "classConditional"];
+inline bool VaeConfig::_internal_has_class_conditional() const {
+  bool value = (_impl_._has_bits_[0] & 0x00000040u) != 0;
+  return value;
+}
+inline bool VaeConfig::has_class_conditional() const {
+  return _internal_has_class_conditional();
+}
+inline void VaeConfig::clear_class_conditional() {
+  _impl_.class_conditional_ = false;
+  _impl_._has_bits_[0] &= ~0x00000040u;
+}
+inline bool VaeConfig::_internal_class_conditional() const {
+  return _impl_.class_conditional_;
+}
+inline bool VaeConfig::class_conditional() const {
+  // @@protoc_insertion_point(field_get:kiln.v1.VaeConfig.class_conditional)
+  return _internal_class_conditional();
+}
+inline void VaeConfig::_internal_set_class_conditional(bool value) {
+  _impl_._has_bits_[0] |= 0x00000040u;
+  _impl_.class_conditional_ = value;
+}
+inline void VaeConfig::set_class_conditional(bool value) {
+  _internal_set_class_conditional(value);
+  // @@protoc_insertion_point(field_set:kiln.v1.VaeConfig.class_conditional)
 }
 
 // -------------------------------------------------------------------
@@ -2416,6 +2489,62 @@ inline void DiffusionConfig::set_allocated_augmentation(::kiln::v1::ImageAugment
   }
   _impl_.augmentation_ = augmentation;
   // @@protoc_insertion_point(field_set_allocated:kiln.v1.DiffusionConfig.augmentation)
+}
+
+// optional bool class_conditional = 40 [json_name = "classConditional"];
+inline bool DiffusionConfig::_internal_has_class_conditional() const {
+  bool value = (_impl_._has_bits_[0] & 0x00000200u) != 0;
+  return value;
+}
+inline bool DiffusionConfig::has_class_conditional() const {
+  return _internal_has_class_conditional();
+}
+inline void DiffusionConfig::clear_class_conditional() {
+  _impl_.class_conditional_ = false;
+  _impl_._has_bits_[0] &= ~0x00000200u;
+}
+inline bool DiffusionConfig::_internal_class_conditional() const {
+  return _impl_.class_conditional_;
+}
+inline bool DiffusionConfig::class_conditional() const {
+  // @@protoc_insertion_point(field_get:kiln.v1.DiffusionConfig.class_conditional)
+  return _internal_class_conditional();
+}
+inline void DiffusionConfig::_internal_set_class_conditional(bool value) {
+  _impl_._has_bits_[0] |= 0x00000200u;
+  _impl_.class_conditional_ = value;
+}
+inline void DiffusionConfig::set_class_conditional(bool value) {
+  _internal_set_class_conditional(value);
+  // @@protoc_insertion_point(field_set:kiln.v1.DiffusionConfig.class_conditional)
+}
+
+// optional double label_dropout = 41 [json_name = "labelDropout"];
+inline bool DiffusionConfig::_internal_has_label_dropout() const {
+  bool value = (_impl_._has_bits_[0] & 0x00000100u) != 0;
+  return value;
+}
+inline bool DiffusionConfig::has_label_dropout() const {
+  return _internal_has_label_dropout();
+}
+inline void DiffusionConfig::clear_label_dropout() {
+  _impl_.label_dropout_ = 0;
+  _impl_._has_bits_[0] &= ~0x00000100u;
+}
+inline double DiffusionConfig::_internal_label_dropout() const {
+  return _impl_.label_dropout_;
+}
+inline double DiffusionConfig::label_dropout() const {
+  // @@protoc_insertion_point(field_get:kiln.v1.DiffusionConfig.label_dropout)
+  return _internal_label_dropout();
+}
+inline void DiffusionConfig::_internal_set_label_dropout(double value) {
+  _impl_._has_bits_[0] |= 0x00000100u;
+  _impl_.label_dropout_ = value;
+}
+inline void DiffusionConfig::set_label_dropout(double value) {
+  _internal_set_label_dropout(value);
+  // @@protoc_insertion_point(field_set:kiln.v1.DiffusionConfig.label_dropout)
 }
 
 #ifdef __GNUC__

@@ -230,6 +230,7 @@ class SamplingParams final :
     kSeedFieldNumber = 7,
     kLogprobsFieldNumber = 8,
     kTopLogprobsFieldNumber = 9,
+    kGuidanceScaleFieldNumber = 41,
     kClassLabelFieldNumber = 40,
   };
   // repeated string stop = 5 [json_name = "stop"];
@@ -348,6 +349,19 @@ class SamplingParams final :
   void _internal_set_top_logprobs(uint32_t value);
   public:
 
+  // optional double guidance_scale = 41 [json_name = "guidanceScale"];
+  bool has_guidance_scale() const;
+  private:
+  bool _internal_has_guidance_scale() const;
+  public:
+  void clear_guidance_scale();
+  double guidance_scale() const;
+  void set_guidance_scale(double value);
+  private:
+  double _internal_guidance_scale() const;
+  void _internal_set_guidance_scale(double value);
+  public:
+
   // optional uint32 class_label = 40 [json_name = "classLabel"];
   bool has_class_label() const;
   private:
@@ -380,6 +394,7 @@ class SamplingParams final :
     uint64_t seed_;
     bool logprobs_;
     uint32_t top_logprobs_;
+    double guidance_scale_;
     uint32_t class_label_;
   };
   union { Impl_ _impl_; };
@@ -2259,7 +2274,7 @@ inline void SamplingParams::set_top_logprobs(uint32_t value) {
 
 // optional uint32 class_label = 40 [json_name = "classLabel"];
 inline bool SamplingParams::_internal_has_class_label() const {
-  bool value = (_impl_._has_bits_[0] & 0x00000020u) != 0;
+  bool value = (_impl_._has_bits_[0] & 0x00000040u) != 0;
   return value;
 }
 inline bool SamplingParams::has_class_label() const {
@@ -2267,7 +2282,7 @@ inline bool SamplingParams::has_class_label() const {
 }
 inline void SamplingParams::clear_class_label() {
   _impl_.class_label_ = 0u;
-  _impl_._has_bits_[0] &= ~0x00000020u;
+  _impl_._has_bits_[0] &= ~0x00000040u;
 }
 inline uint32_t SamplingParams::_internal_class_label() const {
   return _impl_.class_label_;
@@ -2277,12 +2292,40 @@ inline uint32_t SamplingParams::class_label() const {
   return _internal_class_label();
 }
 inline void SamplingParams::_internal_set_class_label(uint32_t value) {
-  _impl_._has_bits_[0] |= 0x00000020u;
+  _impl_._has_bits_[0] |= 0x00000040u;
   _impl_.class_label_ = value;
 }
 inline void SamplingParams::set_class_label(uint32_t value) {
   _internal_set_class_label(value);
   // @@protoc_insertion_point(field_set:kiln.v1.SamplingParams.class_label)
+}
+
+// optional double guidance_scale = 41 [json_name = "guidanceScale"];
+inline bool SamplingParams::_internal_has_guidance_scale() const {
+  bool value = (_impl_._has_bits_[0] & 0x00000020u) != 0;
+  return value;
+}
+inline bool SamplingParams::has_guidance_scale() const {
+  return _internal_has_guidance_scale();
+}
+inline void SamplingParams::clear_guidance_scale() {
+  _impl_.guidance_scale_ = 0;
+  _impl_._has_bits_[0] &= ~0x00000020u;
+}
+inline double SamplingParams::_internal_guidance_scale() const {
+  return _impl_.guidance_scale_;
+}
+inline double SamplingParams::guidance_scale() const {
+  // @@protoc_insertion_point(field_get:kiln.v1.SamplingParams.guidance_scale)
+  return _internal_guidance_scale();
+}
+inline void SamplingParams::_internal_set_guidance_scale(double value) {
+  _impl_._has_bits_[0] |= 0x00000020u;
+  _impl_.guidance_scale_ = value;
+}
+inline void SamplingParams::set_guidance_scale(double value) {
+  _internal_set_guidance_scale(value);
+  // @@protoc_insertion_point(field_set:kiln.v1.SamplingParams.guidance_scale)
 }
 
 // -------------------------------------------------------------------

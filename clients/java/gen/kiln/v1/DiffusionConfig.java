@@ -365,6 +365,78 @@ private static final long serialVersionUID = 0L;
     return augmentation_ == null ? kiln.v1.ImageAugmentation.getDefaultInstance() : augmentation_;
   }
 
+  public static final int CLASS_CONDITIONAL_FIELD_NUMBER = 40;
+  private boolean classConditional_ = false;
+  /**
+   * <pre>
+   * Class-conditional diffusion with classifier-free guidance (Ho and Salimans, 2022). Unset:
+   * conditional exactly when the training dataset has labels; false: unconditional even then;
+   * true: the dataset must have labels (otherwise the job fails, its error naming
+   * class_conditional). A learned class embedding is added to the time embedding; one extra
+   * "no class" embedding stands for the unconditional model, which training learns by
+   * replacing each image's label with it at rate label_dropout. The model then answers
+   * SamplingParams.class_label and SamplingParams.guidance_scale, and draws the class
+   * uniformly when none is given.
+   * </pre>
+   *
+   * <code>optional bool class_conditional = 40 [json_name = "classConditional"];</code>
+   * @return Whether the classConditional field is set.
+   */
+  @java.lang.Override
+  public boolean hasClassConditional() {
+    return ((bitField0_ & 0x00000100) != 0);
+  }
+  /**
+   * <pre>
+   * Class-conditional diffusion with classifier-free guidance (Ho and Salimans, 2022). Unset:
+   * conditional exactly when the training dataset has labels; false: unconditional even then;
+   * true: the dataset must have labels (otherwise the job fails, its error naming
+   * class_conditional). A learned class embedding is added to the time embedding; one extra
+   * "no class" embedding stands for the unconditional model, which training learns by
+   * replacing each image's label with it at rate label_dropout. The model then answers
+   * SamplingParams.class_label and SamplingParams.guidance_scale, and draws the class
+   * uniformly when none is given.
+   * </pre>
+   *
+   * <code>optional bool class_conditional = 40 [json_name = "classConditional"];</code>
+   * @return The classConditional.
+   */
+  @java.lang.Override
+  public boolean getClassConditional() {
+    return classConditional_;
+  }
+
+  public static final int LABEL_DROPOUT_FIELD_NUMBER = 41;
+  private double labelDropout_ = 0D;
+  /**
+   * <pre>
+   * Probability that a training image's label is replaced by "no class" (conditional models
+   * only), so one network learns both the conditional and the unconditional noise prediction
+   * that classifier-free guidance combines; in [0, 1). Default 0.1.
+   * </pre>
+   *
+   * <code>optional double label_dropout = 41 [json_name = "labelDropout"];</code>
+   * @return Whether the labelDropout field is set.
+   */
+  @java.lang.Override
+  public boolean hasLabelDropout() {
+    return ((bitField0_ & 0x00000200) != 0);
+  }
+  /**
+   * <pre>
+   * Probability that a training image's label is replaced by "no class" (conditional models
+   * only), so one network learns both the conditional and the unconditional noise prediction
+   * that classifier-free guidance combines; in [0, 1). Default 0.1.
+   * </pre>
+   *
+   * <code>optional double label_dropout = 41 [json_name = "labelDropout"];</code>
+   * @return The labelDropout.
+   */
+  @java.lang.Override
+  public double getLabelDropout() {
+    return labelDropout_;
+  }
+
   public static kiln.v1.DiffusionConfig parseFrom(
       java.nio.ByteBuffer data)
       throws com.google.protobuf.InvalidProtocolBufferException {
@@ -511,6 +583,8 @@ private static final long serialVersionUID = 0L;
         augmentationBuilder_.dispose();
         augmentationBuilder_ = null;
       }
+      classConditional_ = false;
+      labelDropout_ = 0D;
       return this;
     }
 
@@ -587,6 +661,14 @@ private static final long serialVersionUID = 0L;
         result.augmentation_ = augmentationBuilder_ == null
             ? augmentation_
             : augmentationBuilder_.build();
+      }
+      if (((from_bitField0_ & 0x00000800) != 0)) {
+        result.classConditional_ = classConditional_;
+        to_bitField0_ |= 0x00000100;
+      }
+      if (((from_bitField0_ & 0x00001000) != 0)) {
+        result.labelDropout_ = labelDropout_;
+        to_bitField0_ |= 0x00000200;
       }
       result.bitField0_ |= to_bitField0_;
     }
@@ -1384,6 +1466,154 @@ private static final long serialVersionUID = 0L;
         augmentation_ = null;
       }
       return augmentationBuilder_;
+    }
+
+    private boolean classConditional_ ;
+    /**
+     * <pre>
+     * Class-conditional diffusion with classifier-free guidance (Ho and Salimans, 2022). Unset:
+     * conditional exactly when the training dataset has labels; false: unconditional even then;
+     * true: the dataset must have labels (otherwise the job fails, its error naming
+     * class_conditional). A learned class embedding is added to the time embedding; one extra
+     * "no class" embedding stands for the unconditional model, which training learns by
+     * replacing each image's label with it at rate label_dropout. The model then answers
+     * SamplingParams.class_label and SamplingParams.guidance_scale, and draws the class
+     * uniformly when none is given.
+     * </pre>
+     *
+     * <code>optional bool class_conditional = 40 [json_name = "classConditional"];</code>
+     * @return Whether the classConditional field is set.
+     */
+    @java.lang.Override
+    public boolean hasClassConditional() {
+      return ((bitField0_ & 0x00000800) != 0);
+    }
+    /**
+     * <pre>
+     * Class-conditional diffusion with classifier-free guidance (Ho and Salimans, 2022). Unset:
+     * conditional exactly when the training dataset has labels; false: unconditional even then;
+     * true: the dataset must have labels (otherwise the job fails, its error naming
+     * class_conditional). A learned class embedding is added to the time embedding; one extra
+     * "no class" embedding stands for the unconditional model, which training learns by
+     * replacing each image's label with it at rate label_dropout. The model then answers
+     * SamplingParams.class_label and SamplingParams.guidance_scale, and draws the class
+     * uniformly when none is given.
+     * </pre>
+     *
+     * <code>optional bool class_conditional = 40 [json_name = "classConditional"];</code>
+     * @return The classConditional.
+     */
+    @java.lang.Override
+    public boolean getClassConditional() {
+      return classConditional_;
+    }
+    /**
+     * <pre>
+     * Class-conditional diffusion with classifier-free guidance (Ho and Salimans, 2022). Unset:
+     * conditional exactly when the training dataset has labels; false: unconditional even then;
+     * true: the dataset must have labels (otherwise the job fails, its error naming
+     * class_conditional). A learned class embedding is added to the time embedding; one extra
+     * "no class" embedding stands for the unconditional model, which training learns by
+     * replacing each image's label with it at rate label_dropout. The model then answers
+     * SamplingParams.class_label and SamplingParams.guidance_scale, and draws the class
+     * uniformly when none is given.
+     * </pre>
+     *
+     * <code>optional bool class_conditional = 40 [json_name = "classConditional"];</code>
+     * @param value The classConditional to set.
+     * @return This builder for chaining.
+     */
+    public Builder setClassConditional(boolean value) {
+      
+      classConditional_ = value;
+      bitField0_ |= 0x00000800;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Class-conditional diffusion with classifier-free guidance (Ho and Salimans, 2022). Unset:
+     * conditional exactly when the training dataset has labels; false: unconditional even then;
+     * true: the dataset must have labels (otherwise the job fails, its error naming
+     * class_conditional). A learned class embedding is added to the time embedding; one extra
+     * "no class" embedding stands for the unconditional model, which training learns by
+     * replacing each image's label with it at rate label_dropout. The model then answers
+     * SamplingParams.class_label and SamplingParams.guidance_scale, and draws the class
+     * uniformly when none is given.
+     * </pre>
+     *
+     * <code>optional bool class_conditional = 40 [json_name = "classConditional"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearClassConditional() {
+      bitField0_ = (bitField0_ & ~0x00000800);
+      classConditional_ = false;
+      onChanged();
+      return this;
+    }
+
+    private double labelDropout_ ;
+    /**
+     * <pre>
+     * Probability that a training image's label is replaced by "no class" (conditional models
+     * only), so one network learns both the conditional and the unconditional noise prediction
+     * that classifier-free guidance combines; in [0, 1). Default 0.1.
+     * </pre>
+     *
+     * <code>optional double label_dropout = 41 [json_name = "labelDropout"];</code>
+     * @return Whether the labelDropout field is set.
+     */
+    @java.lang.Override
+    public boolean hasLabelDropout() {
+      return ((bitField0_ & 0x00001000) != 0);
+    }
+    /**
+     * <pre>
+     * Probability that a training image's label is replaced by "no class" (conditional models
+     * only), so one network learns both the conditional and the unconditional noise prediction
+     * that classifier-free guidance combines; in [0, 1). Default 0.1.
+     * </pre>
+     *
+     * <code>optional double label_dropout = 41 [json_name = "labelDropout"];</code>
+     * @return The labelDropout.
+     */
+    @java.lang.Override
+    public double getLabelDropout() {
+      return labelDropout_;
+    }
+    /**
+     * <pre>
+     * Probability that a training image's label is replaced by "no class" (conditional models
+     * only), so one network learns both the conditional and the unconditional noise prediction
+     * that classifier-free guidance combines; in [0, 1). Default 0.1.
+     * </pre>
+     *
+     * <code>optional double label_dropout = 41 [json_name = "labelDropout"];</code>
+     * @param value The labelDropout to set.
+     * @return This builder for chaining.
+     */
+    public Builder setLabelDropout(double value) {
+      
+      labelDropout_ = value;
+      bitField0_ |= 0x00001000;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Probability that a training image's label is replaced by "no class" (conditional models
+     * only), so one network learns both the conditional and the unconditional noise prediction
+     * that classifier-free guidance combines; in [0, 1). Default 0.1.
+     * </pre>
+     *
+     * <code>optional double label_dropout = 41 [json_name = "labelDropout"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearLabelDropout() {
+      bitField0_ = (bitField0_ & ~0x00001000);
+      labelDropout_ = 0D;
+      onChanged();
+      return this;
     }
     @java.lang.Override
     public final Builder setUnknownFields(

@@ -229,4 +229,60 @@ public interface DiffusionConfigOrBuilder extends
    * <code>.kiln.v1.ImageAugmentation augmentation = 11 [json_name = "augmentation"];</code>
    */
   kiln.v1.ImageAugmentationOrBuilder getAugmentationOrBuilder();
+
+  /**
+   * <pre>
+   * Class-conditional diffusion with classifier-free guidance (Ho and Salimans, 2022). Unset:
+   * conditional exactly when the training dataset has labels; false: unconditional even then;
+   * true: the dataset must have labels (otherwise the job fails, its error naming
+   * class_conditional). A learned class embedding is added to the time embedding; one extra
+   * "no class" embedding stands for the unconditional model, which training learns by
+   * replacing each image's label with it at rate label_dropout. The model then answers
+   * SamplingParams.class_label and SamplingParams.guidance_scale, and draws the class
+   * uniformly when none is given.
+   * </pre>
+   *
+   * <code>optional bool class_conditional = 40 [json_name = "classConditional"];</code>
+   * @return Whether the classConditional field is set.
+   */
+  boolean hasClassConditional();
+  /**
+   * <pre>
+   * Class-conditional diffusion with classifier-free guidance (Ho and Salimans, 2022). Unset:
+   * conditional exactly when the training dataset has labels; false: unconditional even then;
+   * true: the dataset must have labels (otherwise the job fails, its error naming
+   * class_conditional). A learned class embedding is added to the time embedding; one extra
+   * "no class" embedding stands for the unconditional model, which training learns by
+   * replacing each image's label with it at rate label_dropout. The model then answers
+   * SamplingParams.class_label and SamplingParams.guidance_scale, and draws the class
+   * uniformly when none is given.
+   * </pre>
+   *
+   * <code>optional bool class_conditional = 40 [json_name = "classConditional"];</code>
+   * @return The classConditional.
+   */
+  boolean getClassConditional();
+
+  /**
+   * <pre>
+   * Probability that a training image's label is replaced by "no class" (conditional models
+   * only), so one network learns both the conditional and the unconditional noise prediction
+   * that classifier-free guidance combines; in [0, 1). Default 0.1.
+   * </pre>
+   *
+   * <code>optional double label_dropout = 41 [json_name = "labelDropout"];</code>
+   * @return Whether the labelDropout field is set.
+   */
+  boolean hasLabelDropout();
+  /**
+   * <pre>
+   * Probability that a training image's label is replaced by "no class" (conditional models
+   * only), so one network learns both the conditional and the unconditional noise prediction
+   * that classifier-free guidance combines; in [0, 1). Default 0.1.
+   * </pre>
+   *
+   * <code>optional double label_dropout = 41 [json_name = "labelDropout"];</code>
+   * @return The labelDropout.
+   */
+  double getLabelDropout();
 }

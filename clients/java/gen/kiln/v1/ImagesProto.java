@@ -50,7 +50,7 @@ public final class ImagesProto {
       "\001(\001H\002R\022maxRotationDegrees\210\001\001\022 \n\tnoise_st" +
       "d\030\004 \001(\001H\003R\010noiseStd\210\001\001B\022\n\020_horizontal_fl" +
       "ipB\014\n\n_max_shiftB\027\n\025_max_rotation_degree" +
-      "sB\014\n\n_noise_std\"\341\003\n\tVaeConfig\022#\n\nresolut" +
+      "sB\014\n\n_noise_std\"\251\004\n\tVaeConfig\022#\n\nresolut" +
       "ion\030\001 \001(\rH\000R\nresolution\210\001\001\022\"\n\nlatent_dim" +
       "\030\002 \001(\rH\001R\tlatentDim\210\001\001\022(\n\rbase_channels\030" +
       "\003 \001(\rH\002R\014baseChannels\210\001\001\022L\n\023reconstructi" +
@@ -60,61 +60,66 @@ public final class ImagesProto {
       "(\001H\004R\004beta\210\001\001\022+\n\017kl_warmup_steps\030\007 \001(\rH\005" +
       "R\rklWarmupSteps\210\001\001\022>\n\014augmentation\030\010 \001(\013" +
       "2\032.kiln.v1.ImageAugmentationR\014augmentati" +
-      "onB\r\n\013_resolutionB\r\n\013_latent_dimB\020\n\016_bas" +
-      "e_channelsB\022\n\020_observation_stdB\007\n\005_betaB" +
-      "\022\n\020_kl_warmup_steps\"\362\006\n\tGanConfig\022#\n\nres" +
-      "olution\030\001 \001(\rH\000R\nresolution\210\001\001\022\"\n\nlatent" +
-      "_dim\030\002 \001(\rH\001R\tlatentDim\210\001\001\022(\n\rbase_chann" +
-      "els\030\003 \001(\rH\002R\014baseChannels\210\001\001\022$\n\004loss\030\004 \001" +
-      "(\0162\020.kiln.v1.GanLossR\004loss\022\036\n\010n_critic\030\005" +
-      " \001(\rH\003R\007nCritic\210\001\001\022;\n\027gradient_penalty_w" +
-      "eight\030\006 \001(\001H\004R\025gradientPenaltyWeight\210\001\001\022" +
-      "(\n\rspectral_norm\030\007 \001(\010H\005R\014spectralNorm\210\001" +
-      "\001\022;\n\027generator_learning_rate\030\010 \001(\001H\006R\025ge" +
-      "neratorLearningRate\210\001\001\022C\n\033discriminator_" +
-      "learning_rate\030\t \001(\001H\007R\031discriminatorLear" +
-      "ningRate\210\001\001\022 \n\tema_decay\030\n \001(\001H\010R\010emaDec" +
-      "ay\210\001\001\022\"\n\nadam_beta1\030\013 \001(\001H\tR\tadamBeta1\210\001" +
-      "\001\022\"\n\nadam_beta2\030\014 \001(\001H\nR\tadamBeta2\210\001\001\022>\n" +
-      "\014augmentation\030\r \001(\0132\032.kiln.v1.ImageAugme" +
-      "ntationR\014augmentation\0220\n\021class_condition" +
-      "al\030( \001(\010H\013R\020classConditional\210\001\001B\r\n\013_reso" +
-      "lutionB\r\n\013_latent_dimB\020\n\016_base_channelsB" +
-      "\013\n\t_n_criticB\032\n\030_gradient_penalty_weight" +
-      "B\020\n\016_spectral_normB\032\n\030_generator_learnin" +
-      "g_rateB\036\n\034_discriminator_learning_rateB\014" +
-      "\n\n_ema_decayB\r\n\013_adam_beta1B\r\n\013_adam_bet" +
-      "a2B\024\n\022_class_conditional\"\353\004\n\017DiffusionCo" +
-      "nfig\022#\n\nresolution\030\001 \001(\rH\000R\nresolution\210\001" +
-      "\001\022(\n\rbase_channels\030\002 \001(\rH\001R\014baseChannels" +
-      "\210\001\001\022!\n\ttimesteps\030\003 \001(\rH\002R\ttimesteps\210\001\001\022=" +
-      "\n\016noise_schedule\030\004 \001(\0162\026.kiln.v1.NoiseSc" +
-      "heduleR\rnoiseSchedule\022\"\n\nbeta_start\030\005 \001(" +
-      "\001H\003R\tbetaStart\210\001\001\022\036\n\010beta_end\030\006 \001(\001H\004R\007b" +
-      "etaEnd\210\001\001\022<\n\nprediction\030\007 \001(\0162\034.kiln.v1." +
-      "DiffusionPredictionR\nprediction\022 \n\tema_d" +
-      "ecay\030\010 \001(\001H\005R\010emaDecay\210\001\001\022*\n\016sampling_st" +
-      "eps\030\t \001(\rH\006R\rsamplingSteps\210\001\001\022\036\n\010ddim_et" +
-      "a\030\n \001(\001H\007R\007ddimEta\210\001\001\022>\n\014augmentation\030\013 " +
-      "\001(\0132\032.kiln.v1.ImageAugmentationR\014augment" +
-      "ationB\r\n\013_resolutionB\020\n\016_base_channelsB\014" +
-      "\n\n_timestepsB\r\n\013_beta_startB\013\n\t_beta_end" +
-      "B\014\n\n_ema_decayB\021\n\017_sampling_stepsB\013\n\t_dd" +
-      "im_eta*s\n\022ReconstructionLoss\022#\n\037RECONSTR" +
-      "UCTION_LOSS_UNSPECIFIED\020\000\022\033\n\027RECONSTRUCT" +
-      "ION_LOSS_MSE\020\001\022\033\n\027RECONSTRUCTION_LOSS_BC" +
-      "E\020\002*_\n\007GanLoss\022\030\n\024GAN_LOSS_UNSPECIFIED\020\000" +
-      "\022\020\n\014GAN_LOSS_BCE\020\001\022\024\n\020GAN_LOSS_WGAN_GP\020\002" +
-      "\022\022\n\016GAN_LOSS_HINGE\020\003*e\n\rNoiseSchedule\022\036\n" +
-      "\032NOISE_SCHEDULE_UNSPECIFIED\020\000\022\031\n\025NOISE_S" +
-      "CHEDULE_LINEAR\020\001\022\031\n\025NOISE_SCHEDULE_COSIN" +
-      "E\020\002*y\n\023DiffusionPrediction\022$\n DIFFUSION_" +
-      "PREDICTION_UNSPECIFIED\020\000\022 \n\034DIFFUSION_PR" +
-      "EDICTION_EPSILON\020\001\022\032\n\026DIFFUSION_PREDICTI" +
-      "ON_V\020\002By\n\007kiln.v1B\013ImagesProtoH\002P\001Z\"kiln" +
-      "/clients/go/gen/kiln/v1;kilnv1\242\002\003KXX\252\002\007K" +
-      "iln.V1\312\002\007Kiln\\V1\342\002\023Kiln\\V1\\GPBMetadata\352\002" +
-      "\010Kiln::V1b\006proto3"
+      "on\0220\n\021class_conditional\030( \001(\010H\006R\020classCo" +
+      "nditional\210\001\001B\r\n\013_resolutionB\r\n\013_latent_d" +
+      "imB\020\n\016_base_channelsB\022\n\020_observation_std" +
+      "B\007\n\005_betaB\022\n\020_kl_warmup_stepsB\024\n\022_class_" +
+      "conditional\"\362\006\n\tGanConfig\022#\n\nresolution\030" +
+      "\001 \001(\rH\000R\nresolution\210\001\001\022\"\n\nlatent_dim\030\002 \001" +
+      "(\rH\001R\tlatentDim\210\001\001\022(\n\rbase_channels\030\003 \001(" +
+      "\rH\002R\014baseChannels\210\001\001\022$\n\004loss\030\004 \001(\0162\020.kil" +
+      "n.v1.GanLossR\004loss\022\036\n\010n_critic\030\005 \001(\rH\003R\007" +
+      "nCritic\210\001\001\022;\n\027gradient_penalty_weight\030\006 " +
+      "\001(\001H\004R\025gradientPenaltyWeight\210\001\001\022(\n\rspect" +
+      "ral_norm\030\007 \001(\010H\005R\014spectralNorm\210\001\001\022;\n\027gen" +
+      "erator_learning_rate\030\010 \001(\001H\006R\025generatorL" +
+      "earningRate\210\001\001\022C\n\033discriminator_learning" +
+      "_rate\030\t \001(\001H\007R\031discriminatorLearningRate" +
+      "\210\001\001\022 \n\tema_decay\030\n \001(\001H\010R\010emaDecay\210\001\001\022\"\n" +
+      "\nadam_beta1\030\013 \001(\001H\tR\tadamBeta1\210\001\001\022\"\n\nada" +
+      "m_beta2\030\014 \001(\001H\nR\tadamBeta2\210\001\001\022>\n\014augment" +
+      "ation\030\r \001(\0132\032.kiln.v1.ImageAugmentationR" +
+      "\014augmentation\0220\n\021class_conditional\030( \001(\010" +
+      "H\013R\020classConditional\210\001\001B\r\n\013_resolutionB\r" +
+      "\n\013_latent_dimB\020\n\016_base_channelsB\013\n\t_n_cr" +
+      "iticB\032\n\030_gradient_penalty_weightB\020\n\016_spe" +
+      "ctral_normB\032\n\030_generator_learning_rateB\036" +
+      "\n\034_discriminator_learning_rateB\014\n\n_ema_d" +
+      "ecayB\r\n\013_adam_beta1B\r\n\013_adam_beta2B\024\n\022_c" +
+      "lass_conditional\"\357\005\n\017DiffusionConfig\022#\n\n" +
+      "resolution\030\001 \001(\rH\000R\nresolution\210\001\001\022(\n\rbas" +
+      "e_channels\030\002 \001(\rH\001R\014baseChannels\210\001\001\022!\n\tt" +
+      "imesteps\030\003 \001(\rH\002R\ttimesteps\210\001\001\022=\n\016noise_" +
+      "schedule\030\004 \001(\0162\026.kiln.v1.NoiseScheduleR\r" +
+      "noiseSchedule\022\"\n\nbeta_start\030\005 \001(\001H\003R\tbet" +
+      "aStart\210\001\001\022\036\n\010beta_end\030\006 \001(\001H\004R\007betaEnd\210\001" +
+      "\001\022<\n\nprediction\030\007 \001(\0162\034.kiln.v1.Diffusio" +
+      "nPredictionR\nprediction\022 \n\tema_decay\030\010 \001" +
+      "(\001H\005R\010emaDecay\210\001\001\022*\n\016sampling_steps\030\t \001(" +
+      "\rH\006R\rsamplingSteps\210\001\001\022\036\n\010ddim_eta\030\n \001(\001H" +
+      "\007R\007ddimEta\210\001\001\022>\n\014augmentation\030\013 \001(\0132\032.ki" +
+      "ln.v1.ImageAugmentationR\014augmentation\0220\n" +
+      "\021class_conditional\030( \001(\010H\010R\020classConditi" +
+      "onal\210\001\001\022(\n\rlabel_dropout\030) \001(\001H\tR\014labelD" +
+      "ropout\210\001\001B\r\n\013_resolutionB\020\n\016_base_channe" +
+      "lsB\014\n\n_timestepsB\r\n\013_beta_startB\013\n\t_beta" +
+      "_endB\014\n\n_ema_decayB\021\n\017_sampling_stepsB\013\n" +
+      "\t_ddim_etaB\024\n\022_class_conditionalB\020\n\016_lab" +
+      "el_dropout*s\n\022ReconstructionLoss\022#\n\037RECO" +
+      "NSTRUCTION_LOSS_UNSPECIFIED\020\000\022\033\n\027RECONST" +
+      "RUCTION_LOSS_MSE\020\001\022\033\n\027RECONSTRUCTION_LOS" +
+      "S_BCE\020\002*_\n\007GanLoss\022\030\n\024GAN_LOSS_UNSPECIFI" +
+      "ED\020\000\022\020\n\014GAN_LOSS_BCE\020\001\022\024\n\020GAN_LOSS_WGAN_" +
+      "GP\020\002\022\022\n\016GAN_LOSS_HINGE\020\003*e\n\rNoiseSchedul" +
+      "e\022\036\n\032NOISE_SCHEDULE_UNSPECIFIED\020\000\022\031\n\025NOI" +
+      "SE_SCHEDULE_LINEAR\020\001\022\031\n\025NOISE_SCHEDULE_C" +
+      "OSINE\020\002*y\n\023DiffusionPrediction\022$\n DIFFUS" +
+      "ION_PREDICTION_UNSPECIFIED\020\000\022 \n\034DIFFUSIO" +
+      "N_PREDICTION_EPSILON\020\001\022\032\n\026DIFFUSION_PRED" +
+      "ICTION_V\020\002By\n\007kiln.v1B\013ImagesProtoH\002P\001Z\"" +
+      "kiln/clients/go/gen/kiln/v1;kilnv1\242\002\003KXX" +
+      "\252\002\007Kiln.V1\312\002\007Kiln\\V1\342\002\023Kiln\\V1\\GPBMetada" +
+      "ta\352\002\010Kiln::V1b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
@@ -131,7 +136,7 @@ public final class ImagesProto {
     internal_static_kiln_v1_VaeConfig_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_kiln_v1_VaeConfig_descriptor,
-        new java.lang.String[] { "Resolution", "LatentDim", "BaseChannels", "ReconstructionLoss", "ObservationStd", "Beta", "KlWarmupSteps", "Augmentation", "Resolution", "LatentDim", "BaseChannels", "ObservationStd", "Beta", "KlWarmupSteps", });
+        new java.lang.String[] { "Resolution", "LatentDim", "BaseChannels", "ReconstructionLoss", "ObservationStd", "Beta", "KlWarmupSteps", "Augmentation", "ClassConditional", "Resolution", "LatentDim", "BaseChannels", "ObservationStd", "Beta", "KlWarmupSteps", "ClassConditional", });
     internal_static_kiln_v1_GanConfig_descriptor =
       getDescriptor().getMessageTypes().get(2);
     internal_static_kiln_v1_GanConfig_fieldAccessorTable = new
@@ -143,7 +148,7 @@ public final class ImagesProto {
     internal_static_kiln_v1_DiffusionConfig_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_kiln_v1_DiffusionConfig_descriptor,
-        new java.lang.String[] { "Resolution", "BaseChannels", "Timesteps", "NoiseSchedule", "BetaStart", "BetaEnd", "Prediction", "EmaDecay", "SamplingSteps", "DdimEta", "Augmentation", "Resolution", "BaseChannels", "Timesteps", "BetaStart", "BetaEnd", "EmaDecay", "SamplingSteps", "DdimEta", });
+        new java.lang.String[] { "Resolution", "BaseChannels", "Timesteps", "NoiseSchedule", "BetaStart", "BetaEnd", "Prediction", "EmaDecay", "SamplingSteps", "DdimEta", "Augmentation", "ClassConditional", "LabelDropout", "Resolution", "BaseChannels", "Timesteps", "BetaStart", "BetaEnd", "EmaDecay", "SamplingSteps", "DdimEta", "ClassConditional", "LabelDropout", });
   }
 
   // @@protoc_insertion_point(outer_class_scope)

@@ -5,8 +5,9 @@ package kiln.v1;
 
 /**
  * <pre>
- * How to sample. Unset fields take the defaults shown. Image models take only `seed` and
- * `class_label`; every other field set for an image model is INVALID_ARGUMENT naming it.
+ * How to sample. Unset fields take the defaults shown. Image models take only `seed`,
+ * `class_label` and `guidance_scale`; every other field set for an image model is
+ * INVALID_ARGUMENT naming it.
  * </pre>
  *
  * Protobuf type {@code kiln.v1.SamplingParams}
@@ -340,6 +341,45 @@ private static final long serialVersionUID = 0L;
     return classLabel_;
   }
 
+  public static final int GUIDANCE_SCALE_FIELD_NUMBER = 41;
+  private double guidanceScale_ = 0D;
+  /**
+   * <pre>
+   * Image models only: the classifier-free guidance scale w of a class-conditional diffusion
+   * model (DiffusionConfig.class_conditional); in [0, 20]. The sampler predicts the noise with
+   * and without the class and uses eps_uncond + w * (eps_cond - eps_uncond): 1 samples the
+   * plain conditional model, 0 the unconditional one (ignores the class), w &gt; 1 pushes the
+   * samples harder toward the class (sharper, less varied). Default 1.0. Set for a model that
+   * is not a class-conditional diffusion model (a VAE, a GAN, a text model), or out of range, it
+   * is INVALID_ARGUMENT at params.guidance_scale. Part of the result-cache key.
+   * </pre>
+   *
+   * <code>optional double guidance_scale = 41 [json_name = "guidanceScale"];</code>
+   * @return Whether the guidanceScale field is set.
+   */
+  @java.lang.Override
+  public boolean hasGuidanceScale() {
+    return ((bitField0_ & 0x00000040) != 0);
+  }
+  /**
+   * <pre>
+   * Image models only: the classifier-free guidance scale w of a class-conditional diffusion
+   * model (DiffusionConfig.class_conditional); in [0, 20]. The sampler predicts the noise with
+   * and without the class and uses eps_uncond + w * (eps_cond - eps_uncond): 1 samples the
+   * plain conditional model, 0 the unconditional one (ignores the class), w &gt; 1 pushes the
+   * samples harder toward the class (sharper, less varied). Default 1.0. Set for a model that
+   * is not a class-conditional diffusion model (a VAE, a GAN, a text model), or out of range, it
+   * is INVALID_ARGUMENT at params.guidance_scale. Part of the result-cache key.
+   * </pre>
+   *
+   * <code>optional double guidance_scale = 41 [json_name = "guidanceScale"];</code>
+   * @return The guidanceScale.
+   */
+  @java.lang.Override
+  public double getGuidanceScale() {
+    return guidanceScale_;
+  }
+
   public static kiln.v1.SamplingParams parseFrom(
       java.nio.ByteBuffer data)
       throws com.google.protobuf.InvalidProtocolBufferException {
@@ -432,8 +472,9 @@ private static final long serialVersionUID = 0L;
   }
   /**
    * <pre>
-   * How to sample. Unset fields take the defaults shown. Image models take only `seed` and
-   * `class_label`; every other field set for an image model is INVALID_ARGUMENT naming it.
+   * How to sample. Unset fields take the defaults shown. Image models take only `seed`,
+   * `class_label` and `guidance_scale`; every other field set for an image model is
+   * INVALID_ARGUMENT naming it.
    * </pre>
    *
    * Protobuf type {@code kiln.v1.SamplingParams}
@@ -480,6 +521,7 @@ private static final long serialVersionUID = 0L;
       logprobs_ = false;
       topLogprobs_ = 0;
       classLabel_ = 0;
+      guidanceScale_ = 0D;
       return this;
     }
 
@@ -555,6 +597,10 @@ private static final long serialVersionUID = 0L;
       if (((from_bitField0_ & 0x00000200) != 0)) {
         result.classLabel_ = classLabel_;
         to_bitField0_ |= 0x00000020;
+      }
+      if (((from_bitField0_ & 0x00000400) != 0)) {
+        result.guidanceScale_ = guidanceScale_;
+        to_bitField0_ |= 0x00000040;
       }
       result.bitField0_ |= to_bitField0_;
     }
@@ -1261,6 +1307,86 @@ private static final long serialVersionUID = 0L;
     public Builder clearClassLabel() {
       bitField0_ = (bitField0_ & ~0x00000200);
       classLabel_ = 0;
+      onChanged();
+      return this;
+    }
+
+    private double guidanceScale_ ;
+    /**
+     * <pre>
+     * Image models only: the classifier-free guidance scale w of a class-conditional diffusion
+     * model (DiffusionConfig.class_conditional); in [0, 20]. The sampler predicts the noise with
+     * and without the class and uses eps_uncond + w * (eps_cond - eps_uncond): 1 samples the
+     * plain conditional model, 0 the unconditional one (ignores the class), w &gt; 1 pushes the
+     * samples harder toward the class (sharper, less varied). Default 1.0. Set for a model that
+     * is not a class-conditional diffusion model (a VAE, a GAN, a text model), or out of range, it
+     * is INVALID_ARGUMENT at params.guidance_scale. Part of the result-cache key.
+     * </pre>
+     *
+     * <code>optional double guidance_scale = 41 [json_name = "guidanceScale"];</code>
+     * @return Whether the guidanceScale field is set.
+     */
+    @java.lang.Override
+    public boolean hasGuidanceScale() {
+      return ((bitField0_ & 0x00000400) != 0);
+    }
+    /**
+     * <pre>
+     * Image models only: the classifier-free guidance scale w of a class-conditional diffusion
+     * model (DiffusionConfig.class_conditional); in [0, 20]. The sampler predicts the noise with
+     * and without the class and uses eps_uncond + w * (eps_cond - eps_uncond): 1 samples the
+     * plain conditional model, 0 the unconditional one (ignores the class), w &gt; 1 pushes the
+     * samples harder toward the class (sharper, less varied). Default 1.0. Set for a model that
+     * is not a class-conditional diffusion model (a VAE, a GAN, a text model), or out of range, it
+     * is INVALID_ARGUMENT at params.guidance_scale. Part of the result-cache key.
+     * </pre>
+     *
+     * <code>optional double guidance_scale = 41 [json_name = "guidanceScale"];</code>
+     * @return The guidanceScale.
+     */
+    @java.lang.Override
+    public double getGuidanceScale() {
+      return guidanceScale_;
+    }
+    /**
+     * <pre>
+     * Image models only: the classifier-free guidance scale w of a class-conditional diffusion
+     * model (DiffusionConfig.class_conditional); in [0, 20]. The sampler predicts the noise with
+     * and without the class and uses eps_uncond + w * (eps_cond - eps_uncond): 1 samples the
+     * plain conditional model, 0 the unconditional one (ignores the class), w &gt; 1 pushes the
+     * samples harder toward the class (sharper, less varied). Default 1.0. Set for a model that
+     * is not a class-conditional diffusion model (a VAE, a GAN, a text model), or out of range, it
+     * is INVALID_ARGUMENT at params.guidance_scale. Part of the result-cache key.
+     * </pre>
+     *
+     * <code>optional double guidance_scale = 41 [json_name = "guidanceScale"];</code>
+     * @param value The guidanceScale to set.
+     * @return This builder for chaining.
+     */
+    public Builder setGuidanceScale(double value) {
+      
+      guidanceScale_ = value;
+      bitField0_ |= 0x00000400;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Image models only: the classifier-free guidance scale w of a class-conditional diffusion
+     * model (DiffusionConfig.class_conditional); in [0, 20]. The sampler predicts the noise with
+     * and without the class and uses eps_uncond + w * (eps_cond - eps_uncond): 1 samples the
+     * plain conditional model, 0 the unconditional one (ignores the class), w &gt; 1 pushes the
+     * samples harder toward the class (sharper, less varied). Default 1.0. Set for a model that
+     * is not a class-conditional diffusion model (a VAE, a GAN, a text model), or out of range, it
+     * is INVALID_ARGUMENT at params.guidance_scale. Part of the result-cache key.
+     * </pre>
+     *
+     * <code>optional double guidance_scale = 41 [json_name = "guidanceScale"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearGuidanceScale() {
+      bitField0_ = (bitField0_ & ~0x00000400);
+      guidanceScale_ = 0D;
       onChanged();
       return this;
     }

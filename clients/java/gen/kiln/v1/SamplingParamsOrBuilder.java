@@ -222,4 +222,35 @@ public interface SamplingParamsOrBuilder extends
    * @return The classLabel.
    */
   int getClassLabel();
+
+  /**
+   * <pre>
+   * Image models only: the classifier-free guidance scale w of a class-conditional diffusion
+   * model (DiffusionConfig.class_conditional); in [0, 20]. The sampler predicts the noise with
+   * and without the class and uses eps_uncond + w * (eps_cond - eps_uncond): 1 samples the
+   * plain conditional model, 0 the unconditional one (ignores the class), w &gt; 1 pushes the
+   * samples harder toward the class (sharper, less varied). Default 1.0. Set for a model that
+   * is not a class-conditional diffusion model (a VAE, a GAN, a text model), or out of range, it
+   * is INVALID_ARGUMENT at params.guidance_scale. Part of the result-cache key.
+   * </pre>
+   *
+   * <code>optional double guidance_scale = 41 [json_name = "guidanceScale"];</code>
+   * @return Whether the guidanceScale field is set.
+   */
+  boolean hasGuidanceScale();
+  /**
+   * <pre>
+   * Image models only: the classifier-free guidance scale w of a class-conditional diffusion
+   * model (DiffusionConfig.class_conditional); in [0, 20]. The sampler predicts the noise with
+   * and without the class and uses eps_uncond + w * (eps_cond - eps_uncond): 1 samples the
+   * plain conditional model, 0 the unconditional one (ignores the class), w &gt; 1 pushes the
+   * samples harder toward the class (sharper, less varied). Default 1.0. Set for a model that
+   * is not a class-conditional diffusion model (a VAE, a GAN, a text model), or out of range, it
+   * is INVALID_ARGUMENT at params.guidance_scale. Part of the result-cache key.
+   * </pre>
+   *
+   * <code>optional double guidance_scale = 41 [json_name = "guidanceScale"];</code>
+   * @return The guidanceScale.
+   */
+  double getGuidanceScale();
 }

@@ -68,7 +68,7 @@ public final class SamplingProto {
       descriptor;
   static {
     java.lang.String[] descriptorData = {
-      "\n\026kiln/v1/sampling.proto\022\007kiln.v1\"\251\003\n\016Sa" +
+      "\n\026kiln/v1/sampling.proto\022\007kiln.v1\"\350\003\n\016Sa" +
       "mplingParams\022%\n\013temperature\030\001 \001(\001H\000R\013tem" +
       "perature\210\001\001\022\023\n\005top_k\030\002 \001(\rR\004topK\022\030\n\005top_" +
       "p\030\003 \001(\001H\001R\004topP\210\001\001\022\"\n\nmax_tokens\030\004 \001(\rH\002" +
@@ -77,56 +77,57 @@ public final class SamplingProto {
       "lty\210\001\001\022\027\n\004seed\030\007 \001(\004H\004R\004seed\210\001\001\022\032\n\010logpr" +
       "obs\030\010 \001(\010R\010logprobs\022!\n\014top_logprobs\030\t \001(" +
       "\rR\013topLogprobs\022$\n\013class_label\030( \001(\rH\005R\nc" +
-      "lassLabel\210\001\001B\016\n\014_temperatureB\010\n\006_top_pB\r" +
-      "\n\013_max_tokensB\025\n\023_repetition_penaltyB\007\n\005" +
-      "_seedB\016\n\014_class_label\"\300\001\n\017GenerateReques" +
-      "t\022\024\n\005model\030\001 \001(\tR\005model\022\026\n\006prompt\030\002 \001(\tR" +
-      "\006prompt\022/\n\006params\030\003 \001(\0132\027.kiln.v1.Sampli" +
-      "ngParamsR\006params\022\014\n\001n\030\004 \001(\rR\001n\022!\n\014bypass" +
-      "_cache\030\005 \001(\010R\013bypassCache\022\035\n\nrequest_id\030" +
-      "\006 \001(\tR\trequestId\"]\n\020TokenAlternative\022\024\n\005" +
-      "token\030\001 \001(\tR\005token\022\031\n\010token_id\030\002 \001(\005R\007to" +
-      "kenId\022\030\n\007logprob\030\003 \001(\001R\007logprob\"\227\001\n\014Toke" +
-      "nLogprob\022\024\n\005token\030\001 \001(\tR\005token\022\031\n\010token_" +
-      "id\030\002 \001(\005R\007tokenId\022\030\n\007logprob\030\003 \001(\001R\007logp" +
-      "rob\022<\n\014top_logprobs\030\004 \003(\0132\031.kiln.v1.Toke" +
-      "nAlternativeR\013topLogprobs\"G\n\005Image\022\020\n\003pn" +
-      "g\030\001 \001(\014R\003png\022\024\n\005width\030\002 \001(\005R\005width\022\026\n\006he" +
-      "ight\030\003 \001(\005R\006height\"\223\002\n\nCompletion\022\033\n\tsam" +
-      "ple_id\030\001 \001(\tR\010sampleId\022\024\n\005index\030\002 \001(\rR\005i" +
-      "ndex\022\024\n\004text\030\003 \001(\tH\000R\004text\022&\n\005image\030\004 \001(" +
-      "\0132\016.kiln.v1.ImageH\000R\005image\022\033\n\ttoken_ids\030" +
-      "\005 \003(\005R\010tokenIds\0221\n\010logprobs\030\006 \003(\0132\025.kiln" +
-      ".v1.TokenLogprobR\010logprobs\022:\n\rfinish_rea" +
-      "son\030\007 \001(\0162\025.kiln.v1.FinishReasonR\014finish" +
-      "ReasonB\010\n\006output\"Y\n\005Usage\022#\n\rprompt_toke" +
-      "ns\030\001 \001(\003R\014promptTokens\022+\n\021completion_tok" +
-      "ens\030\002 \001(\003R\020completionTokens\"\254\001\n\020Generate" +
-      "Response\0225\n\013completions\030\001 \003(\0132\023.kiln.v1." +
-      "CompletionR\013completions\022$\n\005usage\030\002 \001(\0132\016" +
-      ".kiln.v1.UsageR\005usage\022#\n\rmodel_version\030\003" +
-      " \001(\tR\014modelVersion\022\026\n\006cached\030\004 \001(\010R\006cach" +
-      "ed\"\201\003\n\026GenerateStreamResponse\022\024\n\005index\030\001" +
-      " \001(\rR\005index\022\033\n\tsample_id\030\002 \001(\tR\010sampleId" +
-      "\022\024\n\004text\030\003 \001(\tH\000R\004text\022&\n\005image\030\004 \001(\0132\016." +
-      "kiln.v1.ImageH\000R\005image\022\033\n\ttoken_ids\030\005 \003(" +
-      "\005R\010tokenIds\0221\n\010logprobs\030\006 \003(\0132\025.kiln.v1." +
-      "TokenLogprobR\010logprobs\022:\n\rfinish_reason\030" +
-      "\007 \001(\0162\025.kiln.v1.FinishReasonR\014finishReas" +
-      "on\022$\n\005usage\030\010 \001(\0132\016.kiln.v1.UsageR\005usage" +
-      "\022#\n\rmodel_version\030\t \001(\tR\014modelVersion\022\026\n" +
-      "\006cached\030\n \001(\010R\006cachedB\007\n\005delta*|\n\014Finish" +
-      "Reason\022\035\n\031FINISH_REASON_UNSPECIFIED\020\000\022\026\n" +
-      "\022FINISH_REASON_STOP\020\001\022\030\n\024FINISH_REASON_L" +
-      "ENGTH\020\002\022\033\n\027FINISH_REASON_CANCELLED\020\0032\241\001\n" +
-      "\017SamplingService\022?\n\010Generate\022\030.kiln.v1.G" +
-      "enerateRequest\032\031.kiln.v1.GenerateRespons" +
-      "e\022M\n\016GenerateStream\022\030.kiln.v1.GenerateRe" +
-      "quest\032\037.kiln.v1.GenerateStreamResponse0\001" +
-      "B{\n\007kiln.v1B\rSamplingProtoH\002P\001Z\"kiln/cli" +
-      "ents/go/gen/kiln/v1;kilnv1\242\002\003KXX\252\002\007Kiln." +
-      "V1\312\002\007Kiln\\V1\342\002\023Kiln\\V1\\GPBMetadata\352\002\010Kil" +
-      "n::V1b\006proto3"
+      "lassLabel\210\001\001\022*\n\016guidance_scale\030) \001(\001H\006R\r" +
+      "guidanceScale\210\001\001B\016\n\014_temperatureB\010\n\006_top" +
+      "_pB\r\n\013_max_tokensB\025\n\023_repetition_penalty" +
+      "B\007\n\005_seedB\016\n\014_class_labelB\021\n\017_guidance_s" +
+      "cale\"\300\001\n\017GenerateRequest\022\024\n\005model\030\001 \001(\tR" +
+      "\005model\022\026\n\006prompt\030\002 \001(\tR\006prompt\022/\n\006params" +
+      "\030\003 \001(\0132\027.kiln.v1.SamplingParamsR\006params\022" +
+      "\014\n\001n\030\004 \001(\rR\001n\022!\n\014bypass_cache\030\005 \001(\010R\013byp" +
+      "assCache\022\035\n\nrequest_id\030\006 \001(\tR\trequestId\"" +
+      "]\n\020TokenAlternative\022\024\n\005token\030\001 \001(\tR\005toke" +
+      "n\022\031\n\010token_id\030\002 \001(\005R\007tokenId\022\030\n\007logprob\030" +
+      "\003 \001(\001R\007logprob\"\227\001\n\014TokenLogprob\022\024\n\005token" +
+      "\030\001 \001(\tR\005token\022\031\n\010token_id\030\002 \001(\005R\007tokenId" +
+      "\022\030\n\007logprob\030\003 \001(\001R\007logprob\022<\n\014top_logpro" +
+      "bs\030\004 \003(\0132\031.kiln.v1.TokenAlternativeR\013top" +
+      "Logprobs\"G\n\005Image\022\020\n\003png\030\001 \001(\014R\003png\022\024\n\005w" +
+      "idth\030\002 \001(\005R\005width\022\026\n\006height\030\003 \001(\005R\006heigh" +
+      "t\"\223\002\n\nCompletion\022\033\n\tsample_id\030\001 \001(\tR\010sam" +
+      "pleId\022\024\n\005index\030\002 \001(\rR\005index\022\024\n\004text\030\003 \001(" +
+      "\tH\000R\004text\022&\n\005image\030\004 \001(\0132\016.kiln.v1.Image" +
+      "H\000R\005image\022\033\n\ttoken_ids\030\005 \003(\005R\010tokenIds\0221" +
+      "\n\010logprobs\030\006 \003(\0132\025.kiln.v1.TokenLogprobR" +
+      "\010logprobs\022:\n\rfinish_reason\030\007 \001(\0162\025.kiln." +
+      "v1.FinishReasonR\014finishReasonB\010\n\006output\"" +
+      "Y\n\005Usage\022#\n\rprompt_tokens\030\001 \001(\003R\014promptT" +
+      "okens\022+\n\021completion_tokens\030\002 \001(\003R\020comple" +
+      "tionTokens\"\254\001\n\020GenerateResponse\0225\n\013compl" +
+      "etions\030\001 \003(\0132\023.kiln.v1.CompletionR\013compl" +
+      "etions\022$\n\005usage\030\002 \001(\0132\016.kiln.v1.UsageR\005u" +
+      "sage\022#\n\rmodel_version\030\003 \001(\tR\014modelVersio" +
+      "n\022\026\n\006cached\030\004 \001(\010R\006cached\"\201\003\n\026GenerateSt" +
+      "reamResponse\022\024\n\005index\030\001 \001(\rR\005index\022\033\n\tsa" +
+      "mple_id\030\002 \001(\tR\010sampleId\022\024\n\004text\030\003 \001(\tH\000R" +
+      "\004text\022&\n\005image\030\004 \001(\0132\016.kiln.v1.ImageH\000R\005" +
+      "image\022\033\n\ttoken_ids\030\005 \003(\005R\010tokenIds\0221\n\010lo" +
+      "gprobs\030\006 \003(\0132\025.kiln.v1.TokenLogprobR\010log" +
+      "probs\022:\n\rfinish_reason\030\007 \001(\0162\025.kiln.v1.F" +
+      "inishReasonR\014finishReason\022$\n\005usage\030\010 \001(\013" +
+      "2\016.kiln.v1.UsageR\005usage\022#\n\rmodel_version" +
+      "\030\t \001(\tR\014modelVersion\022\026\n\006cached\030\n \001(\010R\006ca" +
+      "chedB\007\n\005delta*|\n\014FinishReason\022\035\n\031FINISH_" +
+      "REASON_UNSPECIFIED\020\000\022\026\n\022FINISH_REASON_ST" +
+      "OP\020\001\022\030\n\024FINISH_REASON_LENGTH\020\002\022\033\n\027FINISH" +
+      "_REASON_CANCELLED\020\0032\241\001\n\017SamplingService\022" +
+      "?\n\010Generate\022\030.kiln.v1.GenerateRequest\032\031." +
+      "kiln.v1.GenerateResponse\022M\n\016GenerateStre" +
+      "am\022\030.kiln.v1.GenerateRequest\032\037.kiln.v1.G" +
+      "enerateStreamResponse0\001B{\n\007kiln.v1B\rSamp" +
+      "lingProtoH\002P\001Z\"kiln/clients/go/gen/kiln/" +
+      "v1;kilnv1\242\002\003KXX\252\002\007Kiln.V1\312\002\007Kiln\\V1\342\002\023Ki" +
+      "ln\\V1\\GPBMetadata\352\002\010Kiln::V1b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
@@ -137,7 +138,7 @@ public final class SamplingProto {
     internal_static_kiln_v1_SamplingParams_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_kiln_v1_SamplingParams_descriptor,
-        new java.lang.String[] { "Temperature", "TopK", "TopP", "MaxTokens", "Stop", "RepetitionPenalty", "Seed", "Logprobs", "TopLogprobs", "ClassLabel", "Temperature", "TopP", "MaxTokens", "RepetitionPenalty", "Seed", "ClassLabel", });
+        new java.lang.String[] { "Temperature", "TopK", "TopP", "MaxTokens", "Stop", "RepetitionPenalty", "Seed", "Logprobs", "TopLogprobs", "ClassLabel", "GuidanceScale", "Temperature", "TopP", "MaxTokens", "RepetitionPenalty", "Seed", "ClassLabel", "GuidanceScale", });
     internal_static_kiln_v1_GenerateRequest_descriptor =
       getDescriptor().getMessageTypes().get(1);
     internal_static_kiln_v1_GenerateRequest_fieldAccessorTable = new

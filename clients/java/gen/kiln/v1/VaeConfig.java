@@ -282,6 +282,45 @@ private static final long serialVersionUID = 0L;
     return augmentation_ == null ? kiln.v1.ImageAugmentation.getDefaultInstance() : augmentation_;
   }
 
+  public static final int CLASS_CONDITIONAL_FIELD_NUMBER = 40;
+  private boolean classConditional_ = false;
+  /**
+   * <pre>
+   * Class-conditional VAE (a CVAE). Unset: conditional exactly when the training dataset has
+   * labels; false: unconditional even then; true: the dataset must have labels (otherwise the
+   * job fails, its error naming class_conditional). The encoder sees a learned embedding of
+   * the class as an extra input channel and the decoder reads z with a learned embedding of
+   * the class, so the reported ELBO bounds log p(x | class). The model then answers
+   * SamplingParams.class_label by decoding prior draws of z with that class, and draws the
+   * class uniformly when none is given.
+   * </pre>
+   *
+   * <code>optional bool class_conditional = 40 [json_name = "classConditional"];</code>
+   * @return Whether the classConditional field is set.
+   */
+  @java.lang.Override
+  public boolean hasClassConditional() {
+    return ((bitField0_ & 0x00000040) != 0);
+  }
+  /**
+   * <pre>
+   * Class-conditional VAE (a CVAE). Unset: conditional exactly when the training dataset has
+   * labels; false: unconditional even then; true: the dataset must have labels (otherwise the
+   * job fails, its error naming class_conditional). The encoder sees a learned embedding of
+   * the class as an extra input channel and the decoder reads z with a learned embedding of
+   * the class, so the reported ELBO bounds log p(x | class). The model then answers
+   * SamplingParams.class_label by decoding prior draws of z with that class, and draws the
+   * class uniformly when none is given.
+   * </pre>
+   *
+   * <code>optional bool class_conditional = 40 [json_name = "classConditional"];</code>
+   * @return The classConditional.
+   */
+  @java.lang.Override
+  public boolean getClassConditional() {
+    return classConditional_;
+  }
+
   public static kiln.v1.VaeConfig parseFrom(
       java.nio.ByteBuffer data)
       throws com.google.protobuf.InvalidProtocolBufferException {
@@ -425,6 +464,7 @@ private static final long serialVersionUID = 0L;
         augmentationBuilder_.dispose();
         augmentationBuilder_ = null;
       }
+      classConditional_ = false;
       return this;
     }
 
@@ -490,6 +530,10 @@ private static final long serialVersionUID = 0L;
         result.augmentation_ = augmentationBuilder_ == null
             ? augmentation_
             : augmentationBuilder_.build();
+      }
+      if (((from_bitField0_ & 0x00000100) != 0)) {
+        result.classConditional_ = classConditional_;
+        to_bitField0_ |= 0x00000040;
       }
       result.bitField0_ |= to_bitField0_;
     }
@@ -1098,6 +1142,86 @@ private static final long serialVersionUID = 0L;
         augmentation_ = null;
       }
       return augmentationBuilder_;
+    }
+
+    private boolean classConditional_ ;
+    /**
+     * <pre>
+     * Class-conditional VAE (a CVAE). Unset: conditional exactly when the training dataset has
+     * labels; false: unconditional even then; true: the dataset must have labels (otherwise the
+     * job fails, its error naming class_conditional). The encoder sees a learned embedding of
+     * the class as an extra input channel and the decoder reads z with a learned embedding of
+     * the class, so the reported ELBO bounds log p(x | class). The model then answers
+     * SamplingParams.class_label by decoding prior draws of z with that class, and draws the
+     * class uniformly when none is given.
+     * </pre>
+     *
+     * <code>optional bool class_conditional = 40 [json_name = "classConditional"];</code>
+     * @return Whether the classConditional field is set.
+     */
+    @java.lang.Override
+    public boolean hasClassConditional() {
+      return ((bitField0_ & 0x00000100) != 0);
+    }
+    /**
+     * <pre>
+     * Class-conditional VAE (a CVAE). Unset: conditional exactly when the training dataset has
+     * labels; false: unconditional even then; true: the dataset must have labels (otherwise the
+     * job fails, its error naming class_conditional). The encoder sees a learned embedding of
+     * the class as an extra input channel and the decoder reads z with a learned embedding of
+     * the class, so the reported ELBO bounds log p(x | class). The model then answers
+     * SamplingParams.class_label by decoding prior draws of z with that class, and draws the
+     * class uniformly when none is given.
+     * </pre>
+     *
+     * <code>optional bool class_conditional = 40 [json_name = "classConditional"];</code>
+     * @return The classConditional.
+     */
+    @java.lang.Override
+    public boolean getClassConditional() {
+      return classConditional_;
+    }
+    /**
+     * <pre>
+     * Class-conditional VAE (a CVAE). Unset: conditional exactly when the training dataset has
+     * labels; false: unconditional even then; true: the dataset must have labels (otherwise the
+     * job fails, its error naming class_conditional). The encoder sees a learned embedding of
+     * the class as an extra input channel and the decoder reads z with a learned embedding of
+     * the class, so the reported ELBO bounds log p(x | class). The model then answers
+     * SamplingParams.class_label by decoding prior draws of z with that class, and draws the
+     * class uniformly when none is given.
+     * </pre>
+     *
+     * <code>optional bool class_conditional = 40 [json_name = "classConditional"];</code>
+     * @param value The classConditional to set.
+     * @return This builder for chaining.
+     */
+    public Builder setClassConditional(boolean value) {
+      
+      classConditional_ = value;
+      bitField0_ |= 0x00000100;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Class-conditional VAE (a CVAE). Unset: conditional exactly when the training dataset has
+     * labels; false: unconditional even then; true: the dataset must have labels (otherwise the
+     * job fails, its error naming class_conditional). The encoder sees a learned embedding of
+     * the class as an extra input channel and the decoder reads z with a learned embedding of
+     * the class, so the reported ELBO bounds log p(x | class). The model then answers
+     * SamplingParams.class_label by decoding prior draws of z with that class, and draws the
+     * class uniformly when none is given.
+     * </pre>
+     *
+     * <code>optional bool class_conditional = 40 [json_name = "classConditional"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearClassConditional() {
+      bitField0_ = (bitField0_ & ~0x00000100);
+      classConditional_ = false;
+      onChanged();
+      return this;
     }
     @java.lang.Override
     public final Builder setUnknownFields(

@@ -170,4 +170,35 @@ public interface VaeConfigOrBuilder extends
    * <code>.kiln.v1.ImageAugmentation augmentation = 8 [json_name = "augmentation"];</code>
    */
   kiln.v1.ImageAugmentationOrBuilder getAugmentationOrBuilder();
+
+  /**
+   * <pre>
+   * Class-conditional VAE (a CVAE). Unset: conditional exactly when the training dataset has
+   * labels; false: unconditional even then; true: the dataset must have labels (otherwise the
+   * job fails, its error naming class_conditional). The encoder sees a learned embedding of
+   * the class as an extra input channel and the decoder reads z with a learned embedding of
+   * the class, so the reported ELBO bounds log p(x | class). The model then answers
+   * SamplingParams.class_label by decoding prior draws of z with that class, and draws the
+   * class uniformly when none is given.
+   * </pre>
+   *
+   * <code>optional bool class_conditional = 40 [json_name = "classConditional"];</code>
+   * @return Whether the classConditional field is set.
+   */
+  boolean hasClassConditional();
+  /**
+   * <pre>
+   * Class-conditional VAE (a CVAE). Unset: conditional exactly when the training dataset has
+   * labels; false: unconditional even then; true: the dataset must have labels (otherwise the
+   * job fails, its error naming class_conditional). The encoder sees a learned embedding of
+   * the class as an extra input channel and the decoder reads z with a learned embedding of
+   * the class, so the reported ELBO bounds log p(x | class). The model then answers
+   * SamplingParams.class_label by decoding prior draws of z with that class, and draws the
+   * class uniformly when none is given.
+   * </pre>
+   *
+   * <code>optional bool class_conditional = 40 [json_name = "classConditional"];</code>
+   * @return The classConditional.
+   */
+  boolean getClassConditional();
 }

@@ -3,6 +3,8 @@ same images for the same seed, v-prediction trains too."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 import torch
 
@@ -19,7 +21,7 @@ def digits_path(tmp_path_factory):
 
 
 def config(path: str, **kw) -> DiffusionConfig:
-    base = dict(
+    base: dict[str, Any] = dict(
         train_path=path,
         max_steps=30,
         batch_size=32,

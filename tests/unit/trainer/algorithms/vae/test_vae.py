@@ -3,6 +3,8 @@ resumes from a checkpoint, and the saved model samples the same images for the s
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 import torch
 
@@ -20,7 +22,7 @@ def digits_path(tmp_path_factory):
 
 
 def config(path: str, **kw) -> VAEConfig:
-    base = dict(
+    base: dict[str, Any] = dict(
         train_path=path,
         heldout_dataset="digits",
         max_steps=30,

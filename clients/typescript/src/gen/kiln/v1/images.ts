@@ -266,7 +266,19 @@ export interface VaeConfig {
     | number
     | undefined;
   /** Training-time augmentation; unset means none. */
-  augmentation?: ImageAugmentation | undefined;
+  augmentation?:
+    | ImageAugmentation
+    | undefined;
+  /**
+   * Class-conditional VAE (a CVAE). Unset: conditional exactly when the training dataset has
+   * labels; false: unconditional even then; true: the dataset must have labels (otherwise the
+   * job fails, its error naming class_conditional). The encoder sees a learned embedding of
+   * the class as an extra input channel and the decoder reads z with a learned embedding of
+   * the class, so the reported ELBO bounds log p(x | class). The model then answers
+   * SamplingParams.class_label by decoding prior draws of z with that class, and draws the
+   * class uniformly when none is given.
+   */
+  classConditional?: boolean | undefined;
 }
 
 /**
@@ -420,7 +432,28 @@ export interface DiffusionConfig {
     | number
     | undefined;
   /** Training-time augmentation; unset means none. */
-  augmentation?: ImageAugmentation | undefined;
+  augmentation?:
+    | ImageAugmentation
+    | undefined;
+  /**
+   * Class-conditional diffusion with classifier-free guidance (Ho and Salimans, 2022). Unset:
+   * conditional exactly when the training dataset has labels; false: unconditional even then;
+   * true: the dataset must have labels (otherwise the job fails, its error naming
+   * class_conditional). A learned class embedding is added to the time embedding; one extra
+   * "no class" embedding stands for the unconditional model, which training learns by
+   * replacing each image's label with it at rate label_dropout. The model then answers
+   * SamplingParams.class_label and SamplingParams.guidance_scale, and draws the class
+   * uniformly when none is given.
+   */
+  classConditional?:
+    | boolean
+    | undefined;
+  /**
+   * Probability that a training image's label is replaced by "no class" (conditional models
+   * only), so one network learns both the conditional and the unconditional noise prediction
+   * that classifier-free guidance combines; in [0, 1). Default 0.1.
+   */
+  labelDropout?: number | undefined;
 }
 
 function createBaseImageAugmentation(): ImageAugmentation {
@@ -566,6 +599,7 @@ function createBaseVaeConfig(): VaeConfig {
     beta: undefined,
     klWarmupSteps: undefined,
     augmentation: undefined,
+    classConditional: undefined,
   };
 }
 
@@ -594,6 +628,9 @@ export const VaeConfig: MessageFns<VaeConfig> = {
     }
     if (message.augmentation !== undefined) {
       ImageAugmentation.encode(message.augmentation, writer.uint32(66).fork()).join();
+    }
+    if (message.classConditional !== undefined) {
+      writer.uint32(320).bool(message.classConditional);
     }
     return writer;
   },
@@ -675,6 +712,14 @@ export const VaeConfig: MessageFns<VaeConfig> = {
             message.augmentation = ImageAugmentation.decode(reader, reader.uint32());
             continue;
           }
+          case 40: {
+            if (tag !== 320) {
+              break;
+            }
+
+            message.classConditional = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -717,6 +762,11 @@ export const VaeConfig: MessageFns<VaeConfig> = {
         ? globalThis.Number(object.kl_warmup_steps)
         : undefined,
       augmentation: isSet(object.augmentation) ? ImageAugmentation.fromJSON(object.augmentation) : undefined,
+      classConditional: isSet(object.classConditional)
+        ? globalThis.Boolean(object.classConditional)
+        : isSet(object.class_conditional)
+        ? globalThis.Boolean(object.class_conditional)
+        : undefined,
     };
   },
 
@@ -746,6 +796,9 @@ export const VaeConfig: MessageFns<VaeConfig> = {
     if (message.augmentation !== undefined) {
       obj.augmentation = ImageAugmentation.toJSON(message.augmentation);
     }
+    if (message.classConditional !== undefined) {
+      obj.classConditional = message.classConditional;
+    }
     return obj;
   },
 
@@ -764,6 +817,7 @@ export const VaeConfig: MessageFns<VaeConfig> = {
     message.augmentation = (object.augmentation !== undefined && object.augmentation !== null)
       ? ImageAugmentation.fromPartial(object.augmentation)
       : undefined;
+    message.classConditional = object.classConditional ?? undefined;
     return message;
   },
 };
@@ -1119,6 +1173,8 @@ function createBaseDiffusionConfig(): DiffusionConfig {
     samplingSteps: undefined,
     ddimEta: undefined,
     augmentation: undefined,
+    classConditional: undefined,
+    labelDropout: undefined,
   };
 }
 
@@ -1156,6 +1212,12 @@ export const DiffusionConfig: MessageFns<DiffusionConfig> = {
     }
     if (message.augmentation !== undefined) {
       ImageAugmentation.encode(message.augmentation, writer.uint32(90).fork()).join();
+    }
+    if (message.classConditional !== undefined) {
+      writer.uint32(320).bool(message.classConditional);
+    }
+    if (message.labelDropout !== undefined) {
+      writer.uint32(329).double(message.labelDropout);
     }
     return writer;
   },
@@ -1261,6 +1323,22 @@ export const DiffusionConfig: MessageFns<DiffusionConfig> = {
             message.augmentation = ImageAugmentation.decode(reader, reader.uint32());
             continue;
           }
+          case 40: {
+            if (tag !== 320) {
+              break;
+            }
+
+            message.classConditional = reader.bool();
+            continue;
+          }
+          case 41: {
+            if (tag !== 329) {
+              break;
+            }
+
+            message.labelDropout = reader.double();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1314,6 +1392,16 @@ export const DiffusionConfig: MessageFns<DiffusionConfig> = {
         ? globalThis.Number(object.ddim_eta)
         : undefined,
       augmentation: isSet(object.augmentation) ? ImageAugmentation.fromJSON(object.augmentation) : undefined,
+      classConditional: isSet(object.classConditional)
+        ? globalThis.Boolean(object.classConditional)
+        : isSet(object.class_conditional)
+        ? globalThis.Boolean(object.class_conditional)
+        : undefined,
+      labelDropout: isSet(object.labelDropout)
+        ? globalThis.Number(object.labelDropout)
+        : isSet(object.label_dropout)
+        ? globalThis.Number(object.label_dropout)
+        : undefined,
     };
   },
 
@@ -1352,6 +1440,12 @@ export const DiffusionConfig: MessageFns<DiffusionConfig> = {
     if (message.augmentation !== undefined) {
       obj.augmentation = ImageAugmentation.toJSON(message.augmentation);
     }
+    if (message.classConditional !== undefined) {
+      obj.classConditional = message.classConditional;
+    }
+    if (message.labelDropout !== undefined) {
+      obj.labelDropout = floatToJson(message.labelDropout);
+    }
     return obj;
   },
 
@@ -1373,6 +1467,8 @@ export const DiffusionConfig: MessageFns<DiffusionConfig> = {
     message.augmentation = (object.augmentation !== undefined && object.augmentation !== null)
       ? ImageAugmentation.fromPartial(object.augmentation)
       : undefined;
+    message.classConditional = object.classConditional ?? undefined;
+    message.labelDropout = object.labelDropout ?? undefined;
     return message;
   },
 };

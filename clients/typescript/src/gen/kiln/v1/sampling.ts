@@ -82,8 +82,9 @@ export function finishReasonToJSON(object: FinishReason): string {
 }
 
 /**
- * How to sample. Unset fields take the defaults shown. Image models take only `seed` and
- * `class_label`; every other field set for an image model is INVALID_ARGUMENT naming it.
+ * How to sample. Unset fields take the defaults shown. Image models take only `seed`,
+ * `class_label` and `guidance_scale`; every other field set for an image model is
+ * INVALID_ARGUMENT naming it.
  */
 export interface SamplingParams {
   /**
@@ -146,7 +147,19 @@ export interface SamplingParams {
    * seeded stream, so a seeded request still gives the same pixels). Part of the result-cache
    * key.
    */
-  classLabel?: number | undefined;
+  classLabel?:
+    | number
+    | undefined;
+  /**
+   * Image models only: the classifier-free guidance scale w of a class-conditional diffusion
+   * model (DiffusionConfig.class_conditional); in [0, 20]. The sampler predicts the noise with
+   * and without the class and uses eps_uncond + w * (eps_cond - eps_uncond): 1 samples the
+   * plain conditional model, 0 the unconditional one (ignores the class), w > 1 pushes the
+   * samples harder toward the class (sharper, less varied). Default 1.0. Set for a model that
+   * is not a class-conditional diffusion model (a VAE, a GAN, a text model), or out of range, it
+   * is INVALID_ARGUMENT at params.guidance_scale. Part of the result-cache key.
+   */
+  guidanceScale?: number | undefined;
 }
 
 /** Request for Generate and GenerateStream. */
@@ -331,6 +344,7 @@ function createBaseSamplingParams(): SamplingParams {
     logprobs: false,
     topLogprobs: 0,
     classLabel: undefined,
+    guidanceScale: undefined,
   };
 }
 
@@ -365,6 +379,9 @@ export const SamplingParams: MessageFns<SamplingParams> = {
     }
     if (message.classLabel !== undefined) {
       writer.uint32(320).uint32(message.classLabel);
+    }
+    if (message.guidanceScale !== undefined) {
+      writer.uint32(329).double(message.guidanceScale);
     }
     return writer;
   },
@@ -462,6 +479,14 @@ export const SamplingParams: MessageFns<SamplingParams> = {
             message.classLabel = reader.uint32();
             continue;
           }
+          case 41: {
+            if (tag !== 329) {
+              break;
+            }
+
+            message.guidanceScale = reader.double();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -510,6 +535,11 @@ export const SamplingParams: MessageFns<SamplingParams> = {
         : isSet(object.class_label)
         ? globalThis.Number(object.class_label)
         : undefined,
+      guidanceScale: isSet(object.guidanceScale)
+        ? globalThis.Number(object.guidanceScale)
+        : isSet(object.guidance_scale)
+        ? globalThis.Number(object.guidance_scale)
+        : undefined,
     };
   },
 
@@ -545,6 +575,9 @@ export const SamplingParams: MessageFns<SamplingParams> = {
     if (message.classLabel !== undefined) {
       obj.classLabel = Math.round(message.classLabel);
     }
+    if (message.guidanceScale !== undefined) {
+      obj.guidanceScale = floatToJson(message.guidanceScale);
+    }
     return obj;
   },
 
@@ -563,6 +596,7 @@ export const SamplingParams: MessageFns<SamplingParams> = {
     message.logprobs = object.logprobs ?? false;
     message.topLogprobs = object.topLogprobs ?? 0;
     message.classLabel = object.classLabel ?? undefined;
+    message.guidanceScale = object.guidanceScale ?? undefined;
     return message;
   },
 };
