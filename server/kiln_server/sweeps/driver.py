@@ -30,6 +30,7 @@ from kiln_server.jobs.store import JobStore
 from kiln_server.operations.record import ACTIVE_STATES, State
 from kiln_server.operations.store import now_ms
 from kiln_server.platform import names
+from kiln_server.platform.cancel import raise_if_cancelled
 from kiln_server.platform.errors import KilnError
 from kiln_server.sweeps import study as studies
 from kiln_server.sweeps.plots import plot_objective, plot_pareto
@@ -40,8 +41,8 @@ from kiln_server.sweeps.trials import TrialJobs
 log = logging.getLogger("kiln.sweeps")
 
 # A round reads each running trial's new events without blocking; between rounds the driver
-# sleeps this long, which is also how late it notices a finished trial and starts the next
-# (a round is a few Redis reads, so 10 a second per running sweep is cheap).
+# waits for the next event of any running trial's job (one blocking XREAD), at most this long:
+# a finished trial is noticed as its final event is written, not up to a poll later.
 POLL_S = 0.1
 PRUNED_REASON = "pruned"
 
@@ -114,6 +115,19 @@ class SweepDriver:
             if not self.running and (out_of_time or exhausted or len(self.trials.items) >= self.plan.max_trials):
                 await self._finish("max_wall_time reached" if out_of_time else "budget spent")
                 return
+            await self._wait_for_events()
+
+    async def _wait_for_events(self) -> None:
+        """Returns when a running trial's job has an event this driver has not read (a metric,
+        its end), or after POLL_S (the sweep's own state, e.g. a cancel, is read each round)."""
+        streams = {self.jobs.events_key(self.tenant, run.job_id): run.cursor for run in self.running.values()}
+        if not streams:
+            await asyncio.sleep(POLL_S)
+            return
+        try:
+            await self.jobs.redis.xread(streams, count=1, block=int(POLL_S * 1000))
+        except Exception:  # e.g. Redis restarting: the next round's reads report it
+            raise_if_cancelled()
             await asyncio.sleep(POLL_S)
 
     async def _write(self, r: Round) -> bool:
